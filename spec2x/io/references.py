@@ -1,0 +1,365 @@
+"""Reference files: open CRDS-format FITS/ASDF files, and pick the right one.
+
+``open_reference(path)`` reads the REFTYPE keyword and hands the file to the
+reader registered for that type (:func:`register_reader`); a type with no
+registered reader opens as a plain :class:`Reference` holding its header and
+HDUs or ASDF tree.  A :class:`ReferenceSet` answers "which file of type T fits
+this exposure" from an explicit mapping (``--ref TYPE=PATH``) and/or a
+directory of files (``--refs DIR``), matched on the header selectors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputFileError, MissingReferenceError, ReferenceMismatchError
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "Reference",
+    "ReferenceSet",
+    "open_reference",
+    "read_header",
+    "reference_keyword",
+    "register_reader",
+]
+
+#: Said for a reference type that does not apply (jwst's ``override_x="N/A"``).
+NOT_APPLICABLE = "N/A"
+
+#: Keywords a reference file may be selected on; ``ANY`` / ``N/A`` in the
+#: reference match everything; ``|``-separated lists match any member.
+SELECTORS = (
+    "INSTRUME",
+    "DETECTOR",
+    "EXP_TYPE",
+    "FILTER",
+    "GRATING",
+    "PUPIL",
+    "BAND",
+    "CHANNEL",
+    "SUBARRAY",
+    "LAMP",
+    "OPMODE",
+)
+_WILDCARDS = {"ANY", "N/A", "NONE", ""}
+
+#: ``R_*`` keyword of each reference type (jwst ``ref_file`` names).
+_REF_KEYWORDS = {
+    "apcorr": "R_APCORR",
+    "area": "R_AREA",
+    "barshadow": "R_BARSHA",
+    "camera": "R_CAMERA",
+    "collimator": "R_COLLIM",
+    "dflat": "R_DFLAT",
+    "disperser": "R_DISPER",
+    "distortion": "R_DISTOR",
+    "extract1d": "R_EXTR1D",
+    "fflat": "R_FFLAT",
+    "filteroffset": "R_FILOFF",
+    "flat": "R_FLAT",
+    "fore": "R_FORE",
+    "fpa": "R_FPA",
+    "fringe": "R_FRINGE",
+    "ifufore": "R_IFUFOR",
+    "ifupost": "R_IFUPOS",
+    "ifuslicer": "R_IFUSLI",
+    "msa": "R_MSA",
+    "msaoper": "R_MSAOPER",
+    "ote": "R_OTE",
+    "pathloss": "R_PTHLOS",
+    "photom": "R_PHOTOM",
+    "regions": "R_REGION",
+    "sflat": "R_SFLAT",
+    "specwcs": "R_SPCWCS",
+    "wavecorr": "R_WAVCOR",
+    "wavelengthrange": "R_WAVRAN",
+    "bkg": "R_BKG",
+    "psf": "R_PSF",
+    "speckernel": "R_SPKERN",
+    "specprofile": "R_SPPROF",
+    "spectrace": "R_SPTRAC",
+    "wavemap": "R_WAVMAP",
+    "straymask": "R_STRAY",
+    "mrsxartcorr": "R_MRSXAR",
+    "mrsptcorr": "R_MRSPTC",
+    "cubepar": "R_CUBPAR",
+    "sirskernel": "R_SIRSKR",
+}
+
+
+def reference_keyword(reftype: str) -> str:
+    """The ``R_*`` keyword jwst writes for ``reftype``."""
+    return _REF_KEYWORDS.get(reftype.lower(), "R_" + reftype.upper()[:6])
+
+
+@dataclass
+class Reference:
+    """An opened reference file.
+
+    Attributes
+    ----------
+    reftype : lowercase CRDS reference type (``flat``, ``specwcs`` ...).
+    path : where it was read from.
+    header : selector and provenance keywords (uppercase).
+    content : reader-specific payload (HDU arrays by name, or the ASDF tree).
+    """
+
+    reftype: str
+    path: str
+    header: dict[str, Any] = field(default_factory=dict)
+    content: Any = None
+
+    @property
+    def name(self) -> str:
+        """File name without folders (what jwst records in ``R_*``)."""
+        return os.path.basename(self.path)
+
+    def check_matches(
+        self, exposure_attrs: Mapping[str, Any], keys: Iterable[str] = ("INSTRUME", "DETECTOR")
+    ) -> None:
+        """Raise :class:`ReferenceMismatchError` if a selector of this file contradicts the exposure."""
+        for key in keys:
+            if not _selector_matches(self.header.get(key), exposure_attrs.get(key)):
+                raise ReferenceMismatchError(
+                    f"{self.reftype} reference {self.name} has {key}={self.header.get(key)!r} "
+                    f"but the exposure has {key}={exposure_attrs.get(key)!r}; give a {self.reftype} "
+                    f"file made for {key}={exposure_attrs.get(key)!r}"
+                )
+
+
+Reader = Callable[[str, dict[str, Any]], Reference]
+_READERS: dict[str, Reader] = {}
+
+
+def register_reader(*reftypes: str) -> Callable[[Reader], Reader]:
+    """Decorator: ``reader(path, header) -> Reference`` opens files of these types."""
+
+    def deco(func: Reader) -> Reader:
+        for t in reftypes:
+            _READERS[t.lower()] = func
+        return func
+
+    return deco
+
+
+def _is_asdf(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(5) == b"#ASDF"
+
+
+def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Primary header keywords (FITS) or ``meta`` selectors (ASDF), uppercase, of a reference file."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise InputFileError(f"reference file {path} does not exist")
+    try:
+        if _is_asdf(path):
+            return _asdf_header(path)
+        from astropy.io import fits
+
+        with fits.open(path, memmap=False) as hdul:
+            return {
+                k.upper(): v
+                for k, v in hdul[0].header.items()
+                if k and k not in ("COMMENT", "HISTORY")
+            }
+    except (OSError, ValueError) as exc:
+        raise InputFileError(
+            f"cannot read reference file {path}: {exc}; is it a CRDS FITS or ASDF file?"
+        ) from exc
+
+
+def _asdf_header(path: str) -> dict[str, Any]:
+    import asdf
+
+    with asdf.open(path, lazy_load=True, memmap=False) as af:
+        meta = af.tree.get("meta", {}) or {}
+        instrument = meta.get("instrument", {}) or {}
+        exposure = meta.get("exposure", {}) or {}
+        subarray = meta.get("subarray", {}) or {}
+        header = {
+            "REFTYPE": meta.get("reftype"),
+            "INSTRUME": instrument.get("name"),
+            "DETECTOR": instrument.get("detector"),
+            "FILTER": instrument.get("filter"),
+            "GRATING": instrument.get("grating"),
+            "PUPIL": instrument.get("pupil"),
+            "BAND": instrument.get("band"),
+            "CHANNEL": instrument.get("channel"),
+            "EXP_TYPE": exposure.get("type") or meta.get("exp_type"),
+            "P_EXP_TY": exposure.get("p_exptype"),
+            "SUBARRAY": subarray.get("name"),
+            "PEDIGREE": meta.get("pedigree"),
+            "USEAFTER": meta.get("useafter"),
+            "DESCRIP": meta.get("description"),
+        }
+        return {k: v for k, v in header.items() if v is not None}
+
+
+def open_reference(path: str | os.PathLike[str], reftype: str | None = None) -> Reference:
+    """Open a CRDS-format reference file with the reader registered for its type.
+
+    Parameters
+    ----------
+    path : FITS or ASDF reference file.
+    reftype : the expected type; a file whose REFTYPE differs is an error.
+    """
+    path = os.fspath(path)
+    header = read_header(path)
+    found = str(header.get("REFTYPE") or "").lower()
+    if reftype is not None:
+        if found and found != reftype.lower():
+            raise ReferenceMismatchError(
+                f"{path} has REFTYPE={found.upper()!r}, but a {reftype} reference was asked for"
+            )
+        found = reftype.lower()
+    if not found:
+        raise InputFileError(f"{path} has no REFTYPE keyword; say its type with --ref TYPE=PATH")
+    _load_plugins()
+    reader = _READERS.get(found, _generic_reader)
+    ref = reader(path, header)
+    ref.reftype = found
+    return ref
+
+
+def _generic_reader(path: str, header: dict[str, Any]) -> Reference:
+    if _is_asdf(path):
+        import asdf
+
+        with asdf.open(path, lazy_load=False, memmap=False) as af:
+            tree = {k: v for k, v in af.tree.items() if not k.startswith("asdf_")}
+        return Reference(str(header.get("REFTYPE", "")).lower(), path, header, tree)
+    from astropy.io import fits
+
+    with fits.open(path, memmap=False) as hdul:
+        content = {}
+        for hdu in hdul[1:]:
+            key = (hdu.name, hdu.ver) if hdu.ver > 1 else hdu.name
+            content[key] = hdu.data.copy() if hdu.data is not None else None
+    return Reference(str(header.get("REFTYPE", "")).lower(), path, header, content)
+
+
+_PLUGINS_LOADED = False
+
+
+def _load_plugins() -> None:
+    """Import the modules that register readers (kept lazy to keep import cheap)."""
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED:
+        return
+    _PLUGINS_LOADED = True
+    import importlib
+    import pkgutil
+
+    from .. import io as io_pkg
+
+    for mod in pkgutil.iter_modules(io_pkg.__path__):
+        if mod.name.startswith("refs_"):
+            importlib.import_module(f"{io_pkg.__name__}.{mod.name}")
+
+
+def _selector_matches(ref_value: Any, exp_value: Any) -> bool:
+    if ref_value is None or str(ref_value).strip().upper() in _WILDCARDS:
+        return True
+    if exp_value is None:
+        return False
+    choices = {c.strip().upper() for c in str(ref_value).split("|")}
+    return str(exp_value).strip().upper() in choices or bool(choices & _WILDCARDS)
+
+
+class ReferenceSet:
+    """Reference files for one run: explicit paths by type, then a folder searched by selectors.
+
+    Parameters
+    ----------
+    explicit : reftype -> path, opened reference, or ``"N/A"``.
+    directory : a folder of CRDS-format files, matched by REFTYPE and selectors.
+    """
+
+    def __init__(
+        self,
+        explicit: Mapping[str, str | os.PathLike[str] | Reference] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.explicit = {k.lower(): v for k, v in (explicit or {}).items()}
+        self.directory = Path(directory) if directory is not None else None
+        if self.directory is not None and not self.directory.is_dir():
+            raise InputFileError(f"reference folder {self.directory} does not exist")
+        self._index: list[tuple[str, dict[str, Any]]] | None = None
+        self._opened: dict[str, Reference] = {}
+
+    def _catalogue(self) -> list[tuple[str, dict[str, Any]]]:
+        if self._index is None:
+            self._index = []
+            if self.directory is not None:
+                for p in sorted(self.directory.iterdir()):
+                    if p.suffix.lower() in (".fits", ".asdf") and p.is_file():
+                        try:
+                            self._index.append((str(p), read_header(p)))
+                        except InputFileError:
+                            continue
+        return self._index
+
+    def find(self, reftype: str, attrs: Mapping[str, Any]) -> str | None:
+        """Path of the one file of ``reftype`` that fits ``attrs``; None if it is N/A."""
+        reftype = reftype.lower()
+        if reftype in self.explicit:
+            value = self.explicit[reftype]
+            if isinstance(value, Reference):
+                return value.path
+            return None if str(value).upper() == NOT_APPLICABLE else os.fspath(value)
+        matches = [
+            (path, hdr)
+            for path, hdr in self._catalogue()
+            if str(hdr.get("REFTYPE", "")).lower() == reftype
+            and all(_selector_matches(hdr.get(k), attrs.get(k)) for k in SELECTORS)
+        ]
+        selectors = ", ".join(f"{k}={attrs.get(k)}" for k in SELECTORS if attrs.get(k) is not None)
+        if not matches:
+            raise MissingReferenceError(
+                f"no {reftype} reference for {selectors}"
+                + (f" in {self.directory}" if self.directory else "")
+                + f"; give one with --ref {reftype}=PATH (or --ref {reftype}=N/A if it does not apply)"
+            )
+        if len(matches) > 1:
+            # The most specific file (fewest wildcards) wins; a tie is ambiguous.
+            def specificity(hdr: dict[str, Any]) -> int:
+                return sum(
+                    str(hdr.get(k, "")).upper() not in _WILDCARDS and "|" not in str(hdr.get(k, ""))
+                    for k in SELECTORS
+                )
+
+            matches.sort(key=lambda m: specificity(m[1]), reverse=True)
+            if specificity(matches[0][1]) == specificity(matches[1][1]):
+                names = ", ".join(os.path.basename(m[0]) for m in matches)
+                raise MissingReferenceError(
+                    f"{len(matches)} {reftype} references fit {selectors}: {names}; "
+                    f"choose one with --ref {reftype}=PATH"
+                )
+        return matches[0][0]
+
+    def get(self, reftype: str, attrs: Mapping[str, Any]) -> Reference | None:
+        """The opened reference of ``reftype`` for an exposure with ``attrs`` (None if N/A)."""
+        value = self.explicit.get(reftype.lower())
+        if isinstance(value, Reference):
+            return value
+        path = self.find(reftype, attrs)
+        if path is None:
+            return None
+        if path not in self._opened:
+            self._opened[path] = open_reference(path, reftype)
+        return self._opened[path]
+
+    def require(self, reftype: str, attrs: Mapping[str, Any], step: str) -> Reference:
+        """Like :meth:`get`, but N/A is an error naming the step that needs the file."""
+        ref = self.get(reftype, attrs)
+        if ref is None:
+            raise MissingReferenceError(
+                f"{step} needs a {reftype} reference, but it was given as N/A"
+            )
+        return ref

@@ -1,0 +1,48 @@
+"""Calibration steps: one module per step, one public pure function per module.
+
+Each step module also exposes ``from_chain(ds, ctx)``, the adapter the chain
+runner (:mod:`spec2x.pipeline`) calls: it takes the references and
+parameters the step needs out of a :class:`StepContext` and calls the pure
+function.  Users call the pure functions directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import xarray as xr
+
+from ..io.references import Reference, ReferenceSet
+
+__all__ = ["StepContext"]
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What the chain hands a step besides the data.
+
+    Attributes
+    ----------
+    step : the step's name as jwst names it.
+    refs : where reference files come from.
+    params : this step's parameters (defaults already filled in).
+    members : other association members by role (``"background"``,
+        ``"imprint"``, ``"selfcal"``), already opened as Datasets.
+    extra : anything else the runner knows (``"sourcecat"`` path, output dir).
+    """
+
+    step: str
+    refs: ReferenceSet
+    params: Mapping[str, Any] = field(default_factory=dict)
+    members: Mapping[str, Sequence[xr.Dataset]] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def ref(self, reftype: str, ds: xr.Dataset) -> Reference | None:
+        """The reference of ``reftype`` for ``ds``, or None where it is N/A."""
+        return self.refs.get(reftype, ds.attrs)
+
+    def require_ref(self, reftype: str, ds: xr.Dataset) -> Reference:
+        """The reference of ``reftype`` for ``ds``; N/A is an error."""
+        return self.refs.require(reftype, ds.attrs, self.step)

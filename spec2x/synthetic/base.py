@@ -1,0 +1,91 @@
+"""Shared machinery of the synthetic instruments: reference headers, seeds, writing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy.io import fits
+
+__all__ = ["asdf_meta", "reference_header", "rng", "write_reference_fits"]
+
+#: Keywords every CRDS reference file carries.
+_CRDS_DEFAULTS = {
+    "TELESCOP": "JWST",
+    "PEDIGREE": "DUMMY",
+    "USEAFTER": "2022-01-01T00:00:00",
+    "AUTHOR": "spec2x.synthetic",
+    "ORIGIN": "spec2x",
+}
+
+
+def rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """A seeded generator (a Generator passes through; None means seed 0, never the clock)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(0 if seed is None else seed)
+
+
+def reference_header(
+    reftype: str, instrument: str, *, description: str = "", **selectors: Any
+) -> fits.Header:
+    """Primary header of a CRDS-format reference file.
+
+    ``selectors`` are uppercase keywords (``DETECTOR``, ``EXP_TYPE``,
+    ``FILTER``, ``SUBARRAY``, ...) written as given.
+    """
+    hdr = fits.Header()
+    hdr["REFTYPE"] = reftype.upper()
+    hdr["INSTRUME"] = instrument.upper()
+    for key, value in _CRDS_DEFAULTS.items():
+        hdr[key] = value
+    hdr["DESCRIP"] = description or f"synthetic {reftype} reference for spec2x tests"
+    for key, value in selectors.items():
+        hdr[key.upper()] = value
+    hdr["HISTORY"] = "Synthetic reference written by spec2x.synthetic; not a calibration."
+    return hdr
+
+
+def write_reference_fits(
+    path: str | os.PathLike[str],
+    header: fits.Header,
+    hdus: list[fits.ImageHDU | fits.BinTableHDU] | None = None,
+    *,
+    datamodel: str | None = None,
+) -> Path:
+    """Write a reference FITS file atomically; ``datamodel`` sets DATAMODL (jwst's model class)."""
+    header = header.copy()
+    if datamodel is not None:
+        header["DATAMODL"] = datamodel
+    hdul = fits.HDUList([fits.PrimaryHDU(header=header), *(hdus or [])])
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    hdul.writeto(tmp, overwrite=True)
+    os.replace(tmp, path)
+    return path
+
+
+def asdf_meta(
+    reftype: str, instrument: str, **selectors: Mapping[str, Any] | Any
+) -> dict[str, Any]:
+    """The ``meta`` tree of an ASDF reference file (jwst's reference-file schema layout)."""
+    meta: dict[str, Any] = {
+        "reftype": reftype.upper(),
+        "telescope": "JWST",
+        "pedigree": "DUMMY",
+        "useafter": "2022-01-01T00:00:00",
+        "author": "spec2x.synthetic",
+        "description": f"synthetic {reftype} reference for spec2x tests",
+        "instrument": {"name": instrument.upper()},
+    }
+    for key, value in selectors.items():
+        if key in ("detector", "filter", "grating", "pupil", "band", "channel"):
+            meta["instrument"][key] = value
+        elif key == "exp_type":
+            meta.setdefault("exposure", {})["type"] = value
+        else:
+            meta[key] = value
+    return meta
