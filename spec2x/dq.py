@@ -27,7 +27,7 @@ class DQ(IntFlag):
     PERSISTENCE = 2**5
     AD_FLOOR = 2**6
     CHARGELOSS = 2**7
-    UNRELIABLE_ERROR = 2**8
+    RESERVED = 2**8
     NON_SCIENCE = 2**9
     DEAD = 2**10
     HOT = 2**11
