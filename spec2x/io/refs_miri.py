@@ -1,0 +1,176 @@
+"""Readers for the MIRI LRS reference files the WCS needs.
+
+``distortion`` (ASDF, the imager distortion: full-frame pixels -> V2, V3 in
+arcsec) and ``specwcs`` (FITS, a ``WAVETABLE`` of trace centre, wavelength
+and element corners plus the slit and slitless reference points ``IMX``,
+``IMY``, ``IMXSLTL``, ``IMYSLTL``).  Both types are shared with other
+instruments, so nothing is registered for them here: the generic reader of
+:func:`spec2x.io.references.open_reference` opens the file, and the functions
+below check that it is the MIRI LRS kind and hand back its content, typed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ReferenceMismatchError
+from .references import Reference, open_reference
+
+__all__ = ["LRS_EXP_TYPES", "LrsSpecwcs", "imager_distortion", "lrs_specwcs"]
+
+#: Exposure types of the MIRI low-resolution spectrometer.
+LRS_EXP_TYPES = ("MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS")
+
+_WAVETABLE_COLUMNS = ("x_center", "y_center", "wavelength", "x0", "y0", "x1", "y1", "x2", "y2")
+
+
+@dataclass(frozen=True)
+class LrsSpecwcs:
+    """Content of a MIRI LRS ``specwcs`` reference.
+
+    Attributes
+    ----------
+    name : file name (for ``R_SPCWCS``).
+    x_ref, y_ref : 1-based full-frame pixel of the slit reference point (IMX, IMY).
+    x_ref_slitless, y_ref_slitless : the same for the slitless aperture (IMXSLTL, IMYSLTL).
+    table : WAVETABLE columns by lowercase name (pixels relative to the
+        reference point; ``wavelength`` in µm).
+    v2_vert, v3_vert : slit corners in V2, V3 (arcsec), or None when the file
+        does not give them (V2VERT1..4, V3VERT1..4).
+    """
+
+    name: str
+    x_ref: float
+    y_ref: float
+    x_ref_slitless: float
+    y_ref_slitless: float
+    table: Mapping[str, np.ndarray]
+    v2_vert: tuple[float, float, float, float] | None
+    v3_vert: tuple[float, float, float, float] | None
+
+    def reference_point(self, exp_type: str) -> tuple[float, float]:
+        """1-based full-frame reference pixel (x, y) for this exposure type."""
+        if exp_type.upper() == "MIR_LRS-SLITLESS":
+            return self.x_ref_slitless, self.y_ref_slitless
+        return self.x_ref, self.y_ref
+
+
+def _as_reference(ref: Reference | str | os.PathLike[str], reftype: str) -> Reference:
+    if isinstance(ref, Reference):
+        return ref
+    return open_reference(ref, reftype)
+
+
+def _check_selectors(
+    ref: Reference, attrs: Mapping[str, Any] | None, keys: tuple[str, ...]
+) -> None:
+    """Selectors of ``ref`` must fit ``attrs``; EXP_TYPE is matched on P_EXP_TY when given."""
+    if attrs is None:
+        return
+    if "EXP_TYPE" in keys and ref.header.get("P_EXP_TY"):
+        header = dict(ref.header, EXP_TYPE=str(ref.header["P_EXP_TY"]).strip("|"))
+        ref = Reference(ref.reftype, ref.path, header, ref.content)
+    ref.check_matches(attrs, keys)
+
+
+def lrs_specwcs(
+    ref: Reference | str | os.PathLike[str], attrs: Mapping[str, Any] | None = None
+) -> LrsSpecwcs:
+    """Read a MIRI LRS ``specwcs`` reference.
+
+    Parameters
+    ----------
+    ref : an opened reference or a path.
+    attrs : exposure keywords; when given, INSTRUME, DETECTOR and EXP_TYPE of
+        the file must fit them.
+
+    Raises
+    ------
+    ReferenceMismatchError
+        The file is not a MIRI imager (LRS) specwcs table: another
+        instrument or detector (an MRS or NIRSpec file), another exposure
+        type, or no WAVETABLE / reference-point keywords.
+    """
+    ref = _as_reference(ref, "specwcs")
+    hdr = ref.header
+    instrument = str(hdr.get("INSTRUME", "")).strip().upper()
+    detector = str(hdr.get("DETECTOR", "")).strip().upper()
+    if instrument != "MIRI" or detector not in ("MIRIMAGE", ""):
+        raise ReferenceMismatchError(
+            f"specwcs reference {ref.name} is for INSTRUME={instrument!r} DETECTOR={detector!r}; "
+            "MIRI LRS needs the MIRIMAGE (P750L) specwcs FITS table"
+        )
+    _check_selectors(ref, attrs, ("INSTRUME", "DETECTOR", "EXP_TYPE"))
+    content = ref.content if isinstance(ref.content, Mapping) else {}
+    table = content.get("WAVETABLE")
+    if table is None:
+        raise ReferenceMismatchError(
+            f"specwcs reference {ref.name} has no WAVETABLE extension: it is not a MIRI LRS "
+            "specwcs file (MRS and other modes use ASDF specwcs files)"
+        )
+    names = {n.lower(): n for n in table.dtype.names}
+    missing = [c for c in _WAVETABLE_COLUMNS if c not in names]
+    if missing:
+        raise ReferenceMismatchError(
+            f"specwcs reference {ref.name}: WAVETABLE lacks columns {missing}"
+        )
+    keys = ("IMX", "IMY", "IMXSLTL", "IMYSLTL")
+    absent = [k for k in keys if hdr.get(k) is None]
+    if absent:
+        raise ReferenceMismatchError(
+            f"specwcs reference {ref.name} lacks the reference-point keywords {absent}"
+        )
+    columns = {low: np.asarray(table[orig], dtype=np.float64) for low, orig in names.items()}
+    v2 = tuple(hdr.get(f"V2VERT{i}") for i in range(1, 5))
+    v3 = tuple(hdr.get(f"V3VERT{i}") for i in range(1, 5))
+    return LrsSpecwcs(
+        name=ref.name,
+        x_ref=float(hdr["IMX"]),
+        y_ref=float(hdr["IMY"]),
+        x_ref_slitless=float(hdr["IMXSLTL"]),
+        y_ref_slitless=float(hdr["IMYSLTL"]),
+        table=columns,
+        v2_vert=None if any(v is None for v in v2) else tuple(float(v) for v in v2),  # type: ignore[arg-type]
+        v3_vert=None if any(v is None for v in v3) else tuple(float(v) for v in v3),  # type: ignore[arg-type]
+    )
+
+
+def imager_distortion(
+    ref: Reference | str | os.PathLike[str], attrs: Mapping[str, Any] | None = None
+) -> Any:
+    """The MIRI imager distortion model (full-frame 0-based pixels -> V2, V3 in arcsec).
+
+    Parameters
+    ----------
+    ref : an opened ``distortion`` reference or a path (ASDF).
+    attrs : exposure keywords; when given, INSTRUME and DETECTOR must fit.
+
+    Raises
+    ------
+    ReferenceMismatchError
+        Not an ASDF file with a single ``model`` for the MIRI imager (an MRS
+        distortion holds several models and is refused).
+    """
+    ref = _as_reference(ref, "distortion")
+    hdr = ref.header
+    if str(hdr.get("INSTRUME", "")).strip().upper() != "MIRI" or str(
+        hdr.get("DETECTOR", "MIRIMAGE")
+    ).strip().upper() not in ("MIRIMAGE", "ANY", "N/A", ""):
+        raise ReferenceMismatchError(
+            f"distortion reference {ref.name} is for INSTRUME={hdr.get('INSTRUME')!r} "
+            f"DETECTOR={hdr.get('DETECTOR')!r}; MIRI LRS needs the MIRIMAGE imager distortion"
+        )
+    _check_selectors(ref, attrs, ("INSTRUME", "DETECTOR"))
+    content = ref.content if isinstance(ref.content, Mapping) else {}
+    model = content.get("model")
+    if model is None or not hasattr(model, "n_inputs") or model.n_inputs != 2:
+        raise ReferenceMismatchError(
+            f"distortion reference {ref.name} holds no 2-input 'model' transform: it is not "
+            "the MIRI imager distortion (ASDF) that LRS uses"
+        )
+    return model
