@@ -1,0 +1,558 @@
+"""jwst-format FITS: write a product Dataset, read a jwst product into a Dataset.
+
+The files follow jwst's layout (primary header, ``SCI``/``ERR``/``DQ``/``VAR_*``
+image extensions, ``INT_TIMES`` table, ``ASDF`` extension holding the WCS), so
+``stdatamodels.jwst.datamodels.open`` opens what :func:`write_fits` writes as
+the model named by ``DATAMODL``, and :func:`open_product` reads files that jwst
+wrote.  Keywords go to the header jwst reads them from
+(:mod:`spec2x.io.fits_keywords`).  What a FITS header cannot hold exactly
+(non-ASCII strings, NaN, nested attrs, variable attrs, dtypes of coords) rides
+in a ``spec2x`` node of the ASDF extension, so a spec2x -> FITS -> spec2x
+round trip is exact; the reader adds ``FILENAME`` and ``DATAMODL``.
+
+Product kinds other than exposures (slits, s2d, x1d, cubes) are handled in
+:mod:`spec2x.io.fits_products`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+from astropy.io import fits
+
+from ..datamodel import kind
+from ..errors import InputFileError
+from ..wcs.store import wcs_from_text, wcs_to_text
+from . import fits_layout as L
+from .fits_keywords import in_sci_header
+
+__all__ = ["open_exposure", "open_product", "write_fits"]
+
+Chunks = Mapping[str, int | str | None] | Literal["auto"] | None
+
+_FIRST_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
+_EXPOSURE_MODELS = {2: ("ImageModel", "IFUImageModel"), 3: ("CubeModel",)}
+#: Marks an image extension that holds a coordinate (besides WAVELENGTH).
+COORD_FLAG = "S2XCOORD"
+SPEC2X_NODE = "spec2x"
+#: attrs key holding primary-header values hidden by a same-named SCI keyword
+#: (jwst keeps the guide-star V2_REF etc. in the primary header, the aperture's in SCI).
+PRIMARY_DUPLICATES = "PRIMARY_DUPLICATES"
+
+
+# --------------------------------------------------------------------------- write
+
+
+def datamodel_name(ds: xr.Dataset) -> str:
+    """The jwst model class ``ds`` is written as (from attrs["DATAMODL"] and its dims)."""
+    from . import fits_products
+
+    found = kind(ds)
+    given = ds.attrs.get("DATAMODL")
+    if found == "exposure":
+        ndim = ds["sci"].ndim
+        allowed = _EXPOSURE_MODELS.get(ndim, ())
+        return given if given in allowed else allowed[0] if allowed else "ImageModel"
+    return fits_products.datamodel_name(ds, found, given)
+
+
+def write_fits(ds: xr.Dataset, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+    """Write a product as the jwst FITS file stdatamodels opens as the matching model.
+
+    Parameters
+    ----------
+    ds : exposure ``(y, x)``/``(integration, y, x)`` -> ImageModel/CubeModel;
+        slits ``(slit, y, x)`` -> MultiSlitModel (SlitModel when DATAMODL says so);
+        spectra -> MultiSpecModel/TSOMultiSpecModel; cube -> IFUCubeModel.
+    path : output file; written under a temporary name in the same folder and
+        renamed, so no partial file is ever left.
+    overwrite : replace an existing file.
+
+    Returns
+    -------
+    The path written.
+
+    Raises
+    ------
+    OutputError
+        The folder does not exist or is not writable, or the file exists and
+        ``overwrite`` is False.
+    """
+    from . import fits_products
+
+    path = Path(path)
+    model = datamodel_name(ds)
+    if kind(ds) == "exposure":
+        hdus = exposure_hdus(ds, model, path.name)
+    else:
+        hdus = fits_products.product_hdus(ds, model, path.name)
+    return L.atomic_write(fits.HDUList(hdus), path, overwrite=overwrite)
+
+
+def primary_hdu(
+    header_kw: Mapping[str, Any],
+    model: str,
+    filename: str,
+    duplicates: Mapping[str, Any] | None = None,
+) -> fits.PrimaryHDU:
+    """Primary HDU: DATAMODL, FILENAME, then every keyword jwst reads from the primary header."""
+    items = {"DATAMODL": model, "FILENAME": filename}
+    items.update({k: v for k, v in header_kw.items() if k not in items})
+    for key, value in (duplicates or {}).items():
+        if L.fits_able(key, value):
+            items[key] = L.plain_value(value)
+    return fits.PrimaryHDU(header=L.make_header(items))
+
+
+def image_hdu(
+    data: Any,
+    extname: str,
+    *,
+    units: str | None = None,
+    extver: int | None = None,
+    keywords: Mapping[str, Any] | None = None,
+    coord: bool = False,
+) -> fits.ImageHDU:
+    """One image extension (data computed if Dask-backed; DQ uint32 stored jwst's way)."""
+    items: dict[str, Any] = dict(keywords or {})
+    if isinstance(units, str) and L.fits_able("UNITS", units):
+        items["BUNIT"] = units
+    if coord:
+        items[COORD_FLAG] = True
+    hdu = fits.ImageHDU(data=np.asarray(data), header=L.make_header(items), name=extname)
+    if extver is not None:
+        hdu.ver = extver
+    return hdu
+
+
+def _extname(name: str) -> str:
+    return L.EXTNAMES.get(name, name.upper())
+
+
+def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
+    """HDUs of an ImageModel/CubeModel file for an exposure Dataset."""
+    header_kw, rest = L.split_attrs(ds.attrs)
+    rest.pop(PRIMARY_DUPLICATES, None)
+    primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
+    sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
+    image_dims = ds["sci"].dims
+    node = Spec2xNode(ds, rest)
+    hdus: list[Any] = [primary_hdu(primary_kw, model, filename, ds.attrs.get(PRIMARY_DUPLICATES))]
+    names = [n for n in _FIRST_VARS if n in ds] + [n for n in ds.data_vars if n not in _FIRST_VARS]
+    for name in names:
+        da = ds[name]
+        if not _is_image(da, image_dims):
+            node.keep_coord(name, da, variable=True)
+            continue
+        hdus.append(
+            image_hdu(
+                da.transpose(*_order(da.dims, image_dims)).data,
+                _extname(name),
+                units=da.attrs.get("units") if name in ("sci", "err") else None,
+                keywords=sci_kw if name == "sci" else None,
+            )
+        )
+        node.var_meta(name, da)
+    for name, da in ds.coords.items():
+        name = str(name)
+        if name in ("y", "x", "integration") or name.startswith("int_times_"):
+            continue
+        if _is_image(da, image_dims):
+            hdus.append(
+                image_hdu(
+                    da.transpose(*_order(da.dims, image_dims)).data,
+                    _extname(name),
+                    coord=True,
+                )
+            )
+            node.var_meta(name, da)
+        else:
+            node.keep_coord(name, da)
+    node.check_index_coords(ds)
+    table, node.int_times_filled = int_times_hdu(ds)
+    if table is not None:
+        hdus.append(table)
+    hdus.append(L.asdf_hdu(node.tree(wcs=ds.attrs.get("wcs"))))
+    return hdus
+
+
+def _is_image(da: xr.DataArray, image_dims: tuple[Any, ...]) -> bool:
+    return da.ndim >= 2 and set(da.dims) <= set(image_dims) and {"y", "x"} <= set(da.dims)
+
+
+def _order(dims: tuple[Any, ...], image_dims: tuple[Any, ...]) -> list[Any]:
+    return [d for d in image_dims if d in dims]
+
+
+#: INT_TIMES columns jwst's schema requires, in order.
+INT_TIMES_COLUMNS = (
+    ("integration_number", np.int32),
+    ("int_start_MJD_UTC", np.float64),
+    ("int_mid_MJD_UTC", np.float64),
+    ("int_end_MJD_UTC", np.float64),
+    ("int_start_BJD_TDB", np.float64),
+    ("int_mid_BJD_TDB", np.float64),
+    ("int_end_BJD_TDB", np.float64),
+)
+
+
+def int_times_hdu(ds: xr.Dataset) -> tuple[fits.BinTableHDU | None, list[str]]:
+    """The INT_TIMES table from the ``int_times_<column>`` coords, and the columns filled in.
+
+    jwst requires all seven standard columns: missing ones are filled
+    (``integration_number`` from the ``integration`` coord, times NaN) and
+    listed so the reader can drop them again.
+    """
+    given = {
+        str(n)[len("int_times_") :]: str(n) for n in ds.coords if str(n).startswith("int_times_")
+    }
+    if not given or "integration" not in ds.dims:
+        return None, []
+    nint = ds.sizes["integration"]
+    names, arrays, filled = [], [], []
+    for col, dtype in INT_TIMES_COLUMNS:
+        names.append(col)
+        if col in given:
+            arrays.append(np.asarray(ds.coords[given[col]].values))
+            continue
+        filled.append(col)
+        if col == "integration_number" and "integration" in ds.coords:
+            arrays.append(np.asarray(ds.coords["integration"].values, dtype=dtype))
+        else:
+            arrays.append(np.full(nint, np.nan if dtype is np.float64 else 0, dtype=dtype))
+    for col, coord in given.items():
+        if col not in names:
+            names.append(col)
+            arrays.append(np.asarray(ds.coords[coord].values))
+    table = np.rec.fromarrays(arrays, names=names)
+    return fits.BinTableHDU(data=table, name="INT_TIMES"), filled
+
+
+class Spec2xNode:
+    """Collects what FITS headers cannot hold exactly, for the ``spec2x`` ASDF node."""
+
+    def __init__(self, ds: xr.Dataset, rest: Mapping[str, Any]) -> None:
+        self.attrs = dict(rest)
+        self.var_attrs: dict[str, Any] = {}
+        self.dtypes: dict[str, str] = {}
+        self.coords: dict[str, Any] = {}
+        self.data_vars: dict[str, Any] = {}
+        self.int_times_filled: list[str] = []
+
+    def var_meta(self, name: str, da: xr.DataArray) -> None:
+        self.var_attrs[name] = dict(da.attrs)
+        self.dtypes[name] = da.dtype.str
+
+    def keep_coord(self, name: str, da: xr.DataArray, variable: bool = False) -> None:
+        entry = {"dims": [str(d) for d in da.dims], "data": _asdf_array(da.values)}
+        entry["attrs"] = dict(da.attrs)
+        (self.data_vars if variable else self.coords)[name] = entry
+
+    def check_index_coords(
+        self, ds: xr.Dataset, rebuilt: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        """Keep index coords that the reader would not rebuild identically from the headers."""
+        expected = dict(rebuilt) if rebuilt is not None else default_coords(ds.attrs, ds.sizes)
+        for name in ("y", "x", "integration"):
+            if name not in ds.coords:
+                continue
+            values = ds.coords[name].values
+            want = expected.get(name)
+            if (
+                want is None
+                or want.dtype != values.dtype
+                or not np.array_equal(want, values)
+                or ds.coords[name].attrs
+            ):
+                self.keep_coord(name, ds.coords[name])
+        for name in ds.coords:
+            if str(name).startswith("int_times_"):
+                self.var_meta(str(name), ds.coords[name])
+
+    def tree(self, wcs: Any = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        node = {
+            "version": 1,
+            "attrs": self.attrs,
+            "var_attrs": self.var_attrs,
+            "dtypes": self.dtypes,
+            "coords": self.coords,
+            "data_vars": self.data_vars,
+            "int_times_filled": self.int_times_filled,
+        }
+        tree: dict[str, Any] = {SPEC2X_NODE: node}
+        if isinstance(wcs, str):
+            node["wcs_text"] = wcs
+            tree["meta"] = {"wcs": wcs_from_text(wcs)}
+        elif wcs is not None:
+            node["wcs_text"] = wcs
+        tree.update(extra or {})
+        return tree
+
+
+def _asdf_array(values: np.ndarray) -> Any:
+    if values.dtype.kind in "US":
+        return [str(v) for v in values.ravel()] if values.ndim <= 1 else values.tolist()
+    if values.dtype.kind == "O":
+        return values.tolist()
+    return np.ascontiguousarray(values)
+
+
+def default_coords(attrs: Mapping[str, Any], sizes: Mapping[Any, int]) -> dict[str, np.ndarray]:
+    """y, x (0-based full-frame pixels from SUBSTRT1/2) and integration (1..n) as the reader makes them."""
+    out: dict[str, np.ndarray] = {}
+    for dim, key in (("y", "SUBSTRT2"), ("x", "SUBSTRT1")):
+        if dim in sizes:
+            start = int(attrs.get(key, 1)) - 1
+            out[dim] = np.arange(start, start + sizes[dim], dtype=np.int32)
+    if "integration" in sizes:
+        out["integration"] = np.arange(1, sizes["integration"] + 1, dtype=np.int32)
+    return out
+
+
+# --------------------------------------------------------------------------- read
+
+
+def open_product(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dataset:
+    """Read a jwst product (rate, rateints, cal, calints, s2d, x1d, x1dints, s3d).
+
+    Parameters
+    ----------
+    path : FITS file written by jwst or by :func:`write_fits`; opened read-only.
+    chunks : None reads NumPy arrays now; ``"auto"`` or ``{"integration": n}``
+        (``"slit"``, ``"y"`` ...) builds Dask arrays that read their slice of
+        the file when computed.
+
+    Raises
+    ------
+    InputFileError
+        Not a FITS file, truncated, no SCI extension, SCI of the wrong shape.
+    """
+    from . import fits_products
+
+    path = Path(path)
+    with L.open_hdulist(path) as hdul:
+        names = {hdu.name for hdu in hdul}
+        model = str(hdul[0].header.get("DATAMODL", ""))
+        if "EXTRACT1D" in names or "SCI" in names and fits_products.is_multi(hdul, model):
+            return fits_products.read_product(path, hdul, model, chunks)
+        if "SCI" not in names:
+            raise InputFileError(
+                f"{path}: no SCI extension; pass a jwst _rate, _rateints, _cal or _calints file"
+            )
+        if model == "IFUCubeModel":
+            return fits_products.read_product(path, hdul, model, chunks)
+        return read_exposure(path, hdul, model, chunks)
+
+
+def open_exposure(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dataset:
+    """Read a jwst ``_rate``/``_rateints``/``_cal``/``_calints`` file (see :func:`open_product`)."""
+    return open_product(path, chunks)
+
+
+def read_exposure(path: Path, hdul: fits.HDUList, model: str, chunks: Chunks) -> xr.Dataset:
+    """An ImageModel/CubeModel/IFUImageModel file as an exposure Dataset."""
+    sci = hdul["SCI"]
+    ndim = sci.header.get("NAXIS", 0)
+    if ndim not in (2, 3):
+        raise InputFileError(
+            f"{path}: SCI has {ndim} dimensions; an exposure needs 2 (rate) or 3 (rateints)"
+        )
+    dims = ("y", "x") if ndim == 2 else ("integration", "y", "x")
+    shape = _shape(sci.header)
+    attrs = merged_attrs(hdul[0].header, sci.header)
+    attrs["FILENAME"] = path.name
+    attrs.setdefault("DATAMODL", model or ("ImageModel" if ndim == 2 else "CubeModel"))
+    block = block_chunks(dims, shape, sci, chunks)
+    data_vars: dict[str, Any] = {}
+    coords: dict[str, Any] = {}
+    for hdu in hdul:
+        if not isinstance(hdu, fits.ImageHDU) or hdu.header.get("NAXIS", 0) < 2:
+            continue
+        hshape = _shape(hdu.header)
+        if hshape != shape[-len(hshape) :]:
+            continue
+        hdims = dims[-len(hshape) :]
+        name = L.VARNAMES.get(hdu.name, hdu.name.lower())
+        arr = read_image(path, hdu, hdims, block)
+        units = hdu.header.get("BUNIT")
+        var_attrs = {"units": units} if units is not None else {}
+        is_coord = hdu.name == "WAVELENGTH" or bool(hdu.header.get(COORD_FLAG, False))
+        (coords if is_coord else data_vars)[name] = (hdims, arr, var_attrs)
+    _default_units(data_vars, attrs)
+    sizes = dict(zip(dims, shape, strict=True))
+    for name, values in default_coords(attrs, sizes).items():
+        coords[name] = (name, values)
+    if "INT_TIMES" in hdul and ndim == 3:
+        coords.update(int_times_coords(hdul["INT_TIMES"], shape[0]))
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    return apply_node(ds, hdul)
+
+
+def merged_attrs(primary: fits.Header, sci: fits.Header) -> dict[str, Any]:
+    """Primary + SCI keywords (SCI wins); primary values it hides kept under PRIMARY_DUPLICATES."""
+    first = L.header_attrs(primary)
+    second = L.header_attrs(sci)
+    hidden = {k: first[k] for k in second if k in first and first[k] != second[k]}
+    attrs = {**first, **second}
+    if hidden:
+        attrs[PRIMARY_DUPLICATES] = hidden
+    return attrs
+
+
+def _shape(header: fits.Header) -> tuple[int, ...]:
+    n = header.get("NAXIS", 0)
+    return tuple(int(header[f"NAXIS{i}"]) for i in range(n, 0, -1))
+
+
+def _default_units(data_vars: dict[str, Any], attrs: Mapping[str, Any]) -> None:
+    """jwst keeps BUNIT on SCI and ERR only: give variances and DQ the contract's units."""
+    sci_units = data_vars["sci"][2].get("units") if "sci" in data_vars else None
+    for name, (_dims, _arr, var_attrs) in data_vars.items():
+        if "units" in var_attrs:
+            continue
+        if name == "dq":
+            var_attrs["units"] = ""
+        elif name.startswith("var_") and sci_units:
+            var_attrs["units"] = f"({sci_units})^2"
+
+
+def block_chunks(
+    dims: tuple[str, ...], shape: tuple[int, ...], sci: Any, chunks: Chunks
+) -> dict[str, Any] | None:
+    """Explicit chunk sizes per dim (resolved once from SCI so every array agrees)."""
+    if chunks is None:
+        return None
+    import dask.array as dsa
+
+    if chunks == "auto":
+        chunks = {dims[0]: "auto"}
+    want = tuple(
+        -1 if chunks.get(d) is None else chunks[d]
+        for d in dims  # type: ignore[union-attr]
+    )
+    dtype = np.dtype(np.float32) if sci.header.get("BITPIX") == -32 else np.dtype(np.float64)
+    resolved = dsa.core.normalize_chunks(want, shape, dtype=dtype)
+    return dict(zip(dims, resolved, strict=True))
+
+
+def read_image(path: Path, hdu: Any, dims: tuple[str, ...], block: Mapping[str, Any] | None) -> Any:
+    """The data of an image extension, NumPy now or Dask later (block = chunks per dim)."""
+    if block is None:
+        return L.native(hdu.data)
+    import dask.array as dsa
+    from dask.base import tokenize
+
+    shape = _shape(hdu.header)
+    dtype = _image_dtype(hdu.header)
+    slab = L.HDUSlab(path, hdu.name, hdu.ver, shape, dtype)
+    chunks = tuple(block[d] for d in dims)
+    stat = path.stat()
+    name = f"fits-{hdu.name.lower()}-" + tokenize(
+        str(path.resolve()), stat.st_mtime_ns, stat.st_size, hdu.name, hdu.ver, chunks
+    )
+    return dsa.from_array(
+        slab, chunks=chunks, name=name, meta=np.empty((0,) * len(shape), dtype), asarray=False
+    )
+
+
+def _image_dtype(header: fits.Header) -> np.dtype:
+    bitpix = header["BITPIX"]
+    bzero = header.get("BZERO", 0)
+    bscale = header.get("BSCALE", 1)
+    if bscale == 1 and bitpix == 32 and bzero == 2**31:
+        return np.dtype(np.uint32)
+    if bscale == 1 and bitpix == 16 and bzero == 2**15:
+        return np.dtype(np.uint16)
+    if bscale == 1 and bitpix == 64 and bzero == 2**63:
+        return np.dtype(np.uint64)
+    if bscale != 1 or bzero != 0:
+        return np.dtype(np.float32 if bitpix in (8, 16, -32) else np.float64)
+    return np.dtype(
+        {8: np.uint8, 16: np.int16, 32: np.int32, 64: np.int64, -32: np.float32, -64: np.float64}[
+            bitpix
+        ]
+    )
+
+
+def int_times_coords(hdu: Any, nint: int) -> dict[str, Any]:
+    """INT_TIMES columns as ``int_times_<column>`` coords on ``integration``."""
+    data = hdu.data
+    if data is None or len(data) != nint:
+        return {}
+    return {f"int_times_{c}": ("integration", L.native(np.asarray(data[c]))) for c in data.names}
+
+
+def apply_node(ds: xr.Dataset, hdul: fits.HDUList, slits: list[str] | None = None) -> xr.Dataset:
+    """Apply the ``spec2x`` ASDF node (exact attrs, dtypes, extra coords) and the WCS."""
+    with L.read_asdf_tree(hdul) as tree:
+        node = tree.get(SPEC2X_NODE) or {}
+        attrs = dict(ds.attrs)
+        attrs.update({k: _plain(v) for k, v in (node.get("attrs") or {}).items()})
+        wcs = node.get("wcs_text")
+        if wcs is None:
+            wcs = _tree_wcs(tree, slits)
+        if wcs is not None:
+            attrs["wcs"] = _plain(wcs)
+        coords = {
+            name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
+            for name, e in (node.get("coords") or {}).items()
+        }
+        data_vars = {
+            name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
+            for name, e in (node.get("data_vars") or {}).items()
+        }
+        var_attrs = _plain(node.get("var_attrs") or {})
+        dtypes = dict(node.get("dtypes") or {})
+        filled = [f"int_times_{c}" for c in node.get("int_times_filled") or []]
+    ds = ds.drop_vars([c for c in filled if c in ds.coords])
+    out = ds.assign_coords(coords).assign(data_vars) if coords or data_vars else ds
+    for name, va in var_attrs.items():
+        if name in out.variables:
+            out[name].attrs = dict(va)
+    for name, dt in dtypes.items():
+        if name in out.variables and out[name].dtype != np.dtype(dt):
+            cast = out[name].astype(np.dtype(dt))
+            out = (
+                out.assign_coords({name: cast}) if name in out.coords else out.assign({name: cast})
+            )
+    out.attrs = attrs
+    return out
+
+
+def _tree_wcs(tree: Mapping[str, Any], slits: list[str] | None) -> Any:
+    """The gwcs of a jwst file as ASDF text (a dict per slit for multi-slit products)."""
+    if slits is None:
+        wcs = (tree.get("meta") or {}).get("wcs")
+        return None if wcs is None else wcs_to_text(wcs)
+    out = {}
+    for name, item in zip(slits, tree.get("slits") or [], strict=False):
+        wcs = ((item or {}).get("meta") or {}).get("wcs")
+        if wcs is not None:
+            out[name] = wcs_to_text(wcs)
+    return out or None
+
+
+def _values(data: Any) -> np.ndarray:
+    if isinstance(data, list):
+        return np.asarray(data)
+    return L.native(np.array(data))
+
+
+def _plain(value: Any) -> Any:
+    """Convert ASDF's lazy containers back to dict/list/ndarray."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return (
+            type(value)(_plain(v) for v in value)
+            if isinstance(value, tuple)
+            else [_plain(v) for v in value]
+        )
+    if hasattr(value, "__array__") and not isinstance(value, np.generic | str):
+        return np.array(value)
+    return value

@@ -1,0 +1,121 @@
+"""Where jwst puts each FITS keyword: a static table taken from stdatamodels' schemas.
+
+jwst's data models read most keywords from the primary header and some from
+the first ``SCI`` extension (WCS, ephemeris, photometry, times).  Writing a
+keyword in the wrong header makes stdatamodels miss it, so :mod:`spec2x.io.fits`
+consults these tables.  They were generated from the stdatamodels 6.0 schemas
+(``image``, ``multislit``, ``multispec`` and the core schema they include);
+the package never imports stdatamodels' data models.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["EXPOSURE_SCI", "MULTI_SCI", "SLIT_COORDS", "SPEC_COORDS", "in_sci_header"]
+
+#: Keywords of an ImageModel/CubeModel/SlitModel/IFUCubeModel kept in the SCI header
+#: (besides the SIP coefficients matched by ``_SIP``).
+EXPOSURE_SCI = frozenset(
+    (
+        "SRCTYPE MJD-BEG MJD-AVG MJD-END TDB-BEG TDB-MID TDB-END XPOSURE TELAPSE REFFRAME "
+        "EPH_TYPE EPH_TIME JWST_X JWST_Y JWST_Z OBSGEO-X OBSGEO-Y OBSGEO-Z JWST_DX JWST_DY "
+        "JWST_DZ OBSGEODX OBSGEODY OBSGEODZ PA_APER VA_SCALE PHOTMJSR PHOTUJA2 PIXAR_SR PIXAR_A2 "
+        "RADESYS RA_V1 DEC_V1 PA_V3 WCSAXES CRPIX1 CRPIX2 CRPIX3 CRVAL1 CRVAL2 CRVAL3 CTYPE1 "
+        "CTYPE2 CTYPE3 CUNIT1 CUNIT2 CUNIT3 CDELT1 CDELT2 CDELT3 PC1_1 PC1_2 PC1_3 PC2_1 PC2_2 "
+        "PC2_3 PC3_1 PC3_2 PC3_3 CD1_1 CD1_2 CD2_1 CD2_2 PS3_0 PS3_1 S_REGION WAVSTART WAVEND "
+        "DISPAXIS SPORDER V2_REF V3_REF VPARITY V3I_YANG RA_REF DEC_REF ROLL_REF VELOSYS SPECSYS "
+        "XREF_SCI YREF_SCI MT_RA MT_DEC MT_AVRA MT_AVDEC "
+    ).split()
+)
+
+MULTI_SCI = frozenset(
+    (
+        "SRCTYPE MJD-BEG MJD-AVG MJD-END TDB-BEG TDB-MID TDB-END XPOSURE TELAPSE REFFRAME "
+        "EPH_TYPE EPH_TIME JWST_X JWST_Y JWST_Z OBSGEO-X OBSGEO-Y OBSGEO-Z JWST_DX JWST_DY "
+        "JWST_DZ OBSGEODX OBSGEODY OBSGEODZ "
+    ).split()
+)
+
+SLIT_COORDS = {
+    "SLTNAME": "slit_name",
+    "SLTSTRT1": "xstart",
+    "SLTSIZE1": "xsize",
+    "SLTSTRT2": "ystart",
+    "SLTSIZE2": "ysize",
+    "SLITID": "slitlet_id",
+    "SHUTTRID": "shutter_id",
+    "SOURCEID": "source_id",
+    "SRCNAME": "source_name",
+    "SRCALIAS": "source_alias",
+    "STLARITY": "stellarity",
+    "SRCTYPE": "srctype",
+    "TA_XPOS": "ta_xpos",
+    "TA_YPOS": "ta_ypos",
+    "SRCXPOS": "source_xpos",
+    "SRCYPOS": "source_ypos",
+    "SHUTSTA": "shutter_state",
+    "MSAQUAD": "quadrant",
+    "SRCRA": "source_ra",
+    "SRCDEC": "source_dec",
+    "SLTXSCL": "slit_xscale",
+    "SLTYSCL": "slit_yscale",
+    "WAVECOR": "wavelength_corrected",
+    "PTHLOSS": "pathloss_correction_type",
+    "BARSHDW": "barshadow_corrected",
+}
+
+SPEC_COORDS = {
+    "SLTNAME": "slit_name",
+    "SLITID": "slitlet_id",
+    "SOURCEID": "source_id",
+    "SRCNAME": "source_name",
+    "SRCALIAS": "source_alias",
+    "STLARITY": "stellarity",
+    "SRCTYPE": "srctype",
+    "TA_XPOS": "ta_xpos",
+    "TA_YPOS": "ta_ypos",
+    "SRCXPOS": "source_xpos",
+    "SRCYPOS": "source_ypos",
+    "SRCRA": "source_ra",
+    "SRCDEC": "source_dec",
+    "EXTR_X": "extraction_x",
+    "EXTR_Y": "extraction_y",
+    "EXTRXSTR": "extraction_xstart",
+    "EXTRXSTP": "extraction_xstop",
+    "EXTRYSTR": "extraction_ystart",
+    "EXTRYSTP": "extraction_ystop",
+    "SHUTSTA": "shutter_state",
+    "SLIT_RA": "slit_ra",
+    "SLIT_DEC": "slit_dec",
+    "MSAQUAD": "quadrant",
+    "SLTXSCL": "slit_xscale",
+    "SLTYSCL": "slit_yscale",
+    "SPORDER": "spectral_order",
+    "DISPAXIS": "dispersion_direction",
+    "DETECTOR": "detector",
+    "INT_NUM": "int_num",
+    "TIMESYS": "time_sys",
+    "TIMEUNIT": "time_unit",
+    "MJD-BEG": "start_time_mjd",
+    "MJD-AVG": "mid_time_mjd",
+    "MJD-END": "end_time_mjd",
+    "TDB-BEG": "start_tdb",
+    "TDB-MID": "mid_tdb",
+    "TDB-END": "end_tdb",
+    "WAVECOR": "wavelength_corrected",
+    "PTHLOSS": "pathloss_correction_type",
+    "BARSHDW": "barshadow_corrected",
+    "S_REGION": "s_region",
+    "PA_APER": "position_angle",
+}
+
+_SIP = re.compile(r"^(A|B|AP|BP)_(\d_\d|ORDER)$")
+
+#: Per-spectrum keywords of an x1d EXTRACT1D header -> Dataset coordinate names.
+#: (``SLTNAME`` -> ``slit_name``, ``SRCTYPE`` -> ``srctype`` as in the data contract.)
+
+
+def in_sci_header(keyword: str) -> bool:
+    """True when jwst reads ``keyword`` from the SCI extension of an image-like product."""
+    return keyword in EXPOSURE_SCI or bool(_SIP.match(keyword))

@@ -1,0 +1,246 @@
+"""Low-level pieces shared by the FITS reader and writer.
+
+Header keyword <-> attr conversion, extension names, the ASDF extension, the
+atomic write, and the lazy per-chunk reader of an image extension.  Nothing
+here knows about product kinds; :mod:`spec2x.io.fits` does.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import uuid
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asdf
+import numpy as np
+from astropy.io import fits
+from astropy.io.fits.verify import VerifyWarning
+
+from ..errors import InputFileError, OutputError
+
+__all__ = [
+    "EXTNAMES",
+    "atomic_write",
+    "header_attrs",
+    "open_hdulist",
+    "read_asdf_tree",
+    "split_attrs",
+]
+
+#: Dataset variable -> jwst extension name (others: the name in upper case).
+EXTNAMES = {
+    "sci": "SCI",
+    "err": "ERR",
+    "dq": "DQ",
+    "var_poisson": "VAR_POISSON",
+    "var_rnoise": "VAR_RNOISE",
+    "var_flat": "VAR_FLAT",
+    "wavelength": "WAVELENGTH",
+    "weightmap": "WMAP",
+    "wht": "WHT",
+    "con": "CON",
+    "area": "AREA",
+    "zeroframe": "ZEROFRAME",
+    "mask": "MASK",
+    "barshadow": "BARSHADOW",
+    "trace_model": "TRACEMODEL",
+    "pathloss_point": "PATHLOSS_PS",
+    "pathloss_uniform": "PATHLOSS_UN",
+    "flatfield_point": "FLATFIELD_PS",
+    "flatfield_uniform": "FLATFIELD_UN",
+    "photom_point": "PHOTOM_PS",
+    "photom_uniform": "PHOTOM_UN",
+}
+VARNAMES = {ext: name for name, ext in EXTNAMES.items()}
+
+#: Header keywords that describe the FITS structure, not the exposure.
+_STRUCTURAL = re.compile(
+    r"^(SIMPLE|BITPIX|NAXIS\d*|EXTEND|XTENSION|PCOUNT|GCOUNT|EXTNAME|EXTVER|EXTLEVEL|"
+    r"BSCALE|BZERO|BLANK|BUNIT|TFIELDS|THEAP|CHECKSUM|DATASUM|COMMENT|HISTORY|"
+    r"T(TYPE|FORM|UNIT|DIM|NULL|SCAL|ZERO|DISP)\d+|)$"
+)
+_PLAIN_KEY = re.compile(r"^[A-Z0-9_-]{1,8}$")
+_PRINTABLE = re.compile(r"^[ -~]*$")
+ASDF_EXTNAME = "ASDF"
+
+
+def is_structural(keyword: str) -> bool:
+    """True for keywords that describe the file layout (NAXIS, EXTNAME, BZERO ...)."""
+    return bool(_STRUCTURAL.match(keyword))
+
+
+def header_attrs(header: fits.Header) -> dict[str, Any]:
+    """The exposure keywords of one header, in order, minus the structural ones."""
+    out: dict[str, Any] = {}
+    for card in header.cards:
+        key = card.keyword
+        if is_structural(key) or isinstance(card.value, fits.card.Undefined):
+            continue
+        out[key] = card.value
+    return out
+
+
+def plain_value(value: Any) -> Any:
+    """A NumPy scalar as the Python scalar of the same value (others unchanged)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def fits_able(key: str, value: Any) -> bool:
+    """True when ``key = value`` survives a FITS header unchanged."""
+    if not _PLAIN_KEY.match(key) or is_structural(key):
+        return False
+    value = plain_value(value)
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return bool(np.isfinite(value)) and float(repr(value)) == value and len(repr(value)) <= 20
+    if isinstance(value, str):
+        return bool(_PRINTABLE.match(value)) and value == value.rstrip()
+    return False
+
+
+def split_attrs(attrs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split attrs into (header keywords, the rest); the rest travels in the ASDF extension.
+
+    ``wcs`` is left out of both: the writer places it where jwst expects it.
+    """
+    header: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if key == "wcs":
+            continue
+        if fits_able(key, value):
+            header[key] = plain_value(value)
+        else:
+            rest[key] = value
+    return header, rest
+
+
+def make_header(items: Mapping[str, Any]) -> fits.Header:
+    """A header from plain keyword/value pairs (long strings become CONTINUE cards)."""
+    header = fits.Header()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VerifyWarning)
+        for key, value in items.items():
+            header[key] = value
+    return header
+
+
+def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
+    """jwst's ASDF extension: the ASDF file bytes in one ``ASDF_METADATA`` cell."""
+    buf = io.BytesIO()
+    asdf.AsdfFile(dict(tree)).write_to(buf)
+    data = np.frombuffer(buf.getvalue(), dtype=np.uint8)[None, :]
+    column = fits.Column(name="ASDF_METADATA", format=f"{data.shape[1]}B", array=data)
+    return fits.BinTableHDU.from_columns([column], name=ASDF_EXTNAME)
+
+
+@contextmanager
+def read_asdf_tree(hdul: fits.HDUList) -> Iterator[dict[str, Any]]:
+    """The tree of the ASDF extension (empty when there is none); valid inside the block."""
+    if ASDF_EXTNAME not in hdul:
+        yield {}
+        return
+    raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with asdf.open(
+            io.BytesIO(raw), lazy_load=True, memmap=False, ignore_unrecognized_tag=True
+        ) as af:
+            yield af.tree
+
+
+@contextmanager
+def open_hdulist(path: Path) -> Iterator[fits.HDUList]:
+    """Open a FITS file read-only, turning astropy's failures into one clear InputFileError."""
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file; check the path")
+    try:
+        hdul = fits.open(path, mode="readonly", memmap=False, lazy_load_hdus=False)
+    except Exception as exc:  # astropy raises OSError, ValueError, TypeError ...
+        raise InputFileError(
+            f"{path}: not a readable FITS file ({exc}); pass a jwst _rate/_rateints/_cal product"
+        ) from None
+    try:
+        _check_complete(path, hdul)
+        yield hdul
+    finally:
+        hdul.close()
+
+
+def _check_complete(path: Path, hdul: fits.HDUList) -> None:
+    size = path.stat().st_size
+    for hdu in hdul:
+        info = hdu.fileinfo()
+        if info is None:
+            continue
+        end = info["datLoc"] + info["datSpan"]
+        if info["datSpan"] and end > size:
+            raise InputFileError(
+                f"{path}: truncated file (extension {hdu.name} needs {end} bytes, "
+                f"the file has {size}); copy or download it again"
+            )
+
+
+def atomic_write(hdul: fits.HDUList, path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Write ``hdul`` to a temporary name in the same folder, then rename it into place."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"output folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {folder} is not writable; choose another --output-dir")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} exists; pass overwrite=True or choose another name")
+    tmp = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", VerifyWarning)
+            hdul.writeto(tmp, output_verify="silentfix")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path} in folder {folder}: {exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+class HDUSlab:
+    """Array-like view of one image extension that reads only the requested slice.
+
+    Each ``__getitem__`` opens the file, reads the slice through astropy's
+    ``section`` (no memmap; BZERO scaling applied) and closes it, so a Dask
+    graph built on it holds no open file and pickles to workers.
+    """
+
+    def __init__(
+        self, path: Path, extname: str, extver: int, shape: tuple[int, ...], dtype: Any
+    ) -> None:
+        self.path = path
+        self.key = (extname, extver)
+        self.shape = shape
+        self.dtype = np.dtype(dtype)
+        self.ndim = len(shape)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        with fits.open(self.path, mode="readonly", memmap=False, lazy_load_hdus=True) as hdul:
+            data = hdul[self.key].section[key]
+        return np.asarray(data).astype(self.dtype, copy=False)
+
+
+def native(a: np.ndarray) -> np.ndarray:
+    """``a`` in native byte order (FITS data are big-endian)."""
+    if a.dtype.byteorder not in ("=", "|"):
+        return a.astype(a.dtype.newbyteorder("="))
+    return a

@@ -1,0 +1,29 @@
+"""Small helpers shared by test folders (``tests/`` is on ``sys.path``)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any
+
+import dask
+
+
+class _CountingScheduler:
+    """A Dask scheduler that fails when asked to compute more than ``max_computes`` times."""
+
+    def __init__(self, max_computes: int = 0) -> None:
+        self.total_computes = 0
+        self.max_computes = max_computes
+
+    def __call__(self, dsk: Any, keys: Any, **kwargs: Any) -> Any:
+        self.total_computes += 1
+        if self.total_computes > self.max_computes:
+            raise RuntimeError(
+                f"Too many computes. Total: {self.total_computes} > max: {self.max_computes}."
+            )
+        return dask.get(dsk, keys, **kwargs)
+
+
+def raise_if_dask_computes(max_computes: int = 0) -> AbstractContextManager[Any]:
+    """Context manager in which a Dask compute raises (as in xarray's own tests)."""
+    return dask.config.set(scheduler=_CountingScheduler(max_computes))
