@@ -152,12 +152,38 @@ def _is_asdf(path: str) -> bool:
         return f.read(5) == b"#ASDF"
 
 
+def _is_json(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(64).lstrip()[:1] == b"{"
+
+
+def _json_header(path: str) -> dict[str, Any]:
+    """Top-level scalar keywords of a JSON reference file (jwst's extract1d format), uppercase."""
+    import json
+
+    with open(path, encoding="utf-8") as f:
+        tree = json.load(f)
+    header = {
+        k.upper(): v for k, v in tree.items() if isinstance(v, str | int | float | bool)
+    }
+    meta = tree.get("meta") if isinstance(tree.get("meta"), dict) else {}
+    if meta:
+        instrument = meta.get("instrument", {}) or {}
+        header.setdefault("REFTYPE", meta.get("reftype"))
+        header.setdefault("INSTRUME", instrument.get("name"))
+        header.setdefault("DETECTOR", instrument.get("detector"))
+        header.setdefault("EXP_TYPE", (meta.get("exposure", {}) or {}).get("type"))
+    return {k: v for k, v in header.items() if v is not None}
+
+
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Primary header keywords (FITS) or ``meta`` selectors (ASDF), uppercase, of a reference file."""
+    """Primary header keywords (FITS) or ``meta`` selectors (ASDF, JSON), uppercase, of a reference file."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise InputFileError(f"reference file {path} does not exist")
     try:
+        if _is_json(path):
+            return _json_header(path)
         if _is_asdf(path):
             return _asdf_header(path)
         from astropy.io import fits
@@ -298,7 +324,7 @@ class ReferenceSet:
             self._index = []
             if self.directory is not None:
                 for p in sorted(self.directory.iterdir()):
-                    if p.suffix.lower() in (".fits", ".asdf") and p.is_file():
+                    if p.suffix.lower() in (".fits", ".asdf", ".json") and p.is_file():
                         try:
                             self._index.append((str(p), read_header(p)))
                         except InputFileError:

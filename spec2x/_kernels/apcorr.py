@@ -1,0 +1,104 @@
+"""Aperture corrections of extracted spectra (jwst 3.0.0 ``apply_apcorr``), NumPy only.
+
+Two table layouts are supported:
+
+- MIRI LRS (jwst ``ApCorr``): ``apcorr[wavelength, size]`` with ``nelem_wl`` and
+  ``nelem_size`` valid entries; the correction is a bilinear spline in
+  (size, wavelength) evaluated at each element's ``npixels`` and wavelength.
+- NIRSpec FS / BOTS (jwst ``ApCorrPhase``): ``apcorr[size, wavelength, phase]``
+  and ``size[size, wavelength]``; the table is first interpolated to pixel
+  phase 0.5, the sizes to the element's wavelength, then bilinearly in
+  (wavelength, size).  Wavelengths outside the table get 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["lrs_correction", "phase_correction", "select_row"]
+
+
+def select_row(rows: Sequence[Mapping[str, Any]], match: Mapping[str, Any]) -> dict[str, Any]:
+    """The one table row whose columns equal ``match`` (strings compared case-blind).
+
+    Raises
+    ------
+    LookupError
+        When zero or several rows match.
+    """
+    found = []
+    for row in rows:
+        ok = True
+        for key, value in match.items():
+            cell = row.get(key)
+            if isinstance(value, str):
+                ok = ok and str(cell).strip().upper() == value.strip().upper()
+            else:
+                ok = ok and cell == value
+        if ok:
+            found.append(row)
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} APCORR rows match {dict(match)}")
+    return dict(found[0])
+
+
+def lrs_correction(row: Mapping[str, Any], size_scale: float = 1.0) -> Callable[..., np.ndarray]:
+    """Correction function ``f(npixels, wavelength)`` (element-wise) for a MIRI LRS row.
+
+    ``size_scale`` divides the table sizes (arcsec per pixel when SIZEUNIT is arcsec).
+    """
+    from scipy.interpolate import RectBivariateSpline
+
+    nwl, nsize = int(row["nelem_wl"]), int(row["nelem_size"])
+    wavelength = np.asarray(row["wavelength"], dtype=np.float64)[:nwl]
+    size = np.asarray(row["size"], dtype=np.float64)[:nsize] / size_scale
+    table = np.asarray(row["apcorr"], dtype=np.float64)[:nwl, :nsize]
+    order = np.argsort(wavelength)
+    spline = RectBivariateSpline(size, wavelength[order], table[order, :].T, kx=1, ky=1)
+
+    def correction(npixels: np.ndarray, wl: np.ndarray) -> np.ndarray:
+        npixels = np.asarray(npixels, dtype=np.float64)
+        wl = np.asarray(wl, dtype=np.float64)
+        shape = np.broadcast(npixels, wl).shape
+        n, w = (np.broadcast_to(a, shape).ravel() for a in (npixels, wl))
+        good = np.isfinite(n) & np.isfinite(w)
+        out = np.ones(n.shape)
+        if good.any():
+            out[good] = spline(n[good], w[good], grid=False)
+        return out.reshape(shape)
+
+    return correction
+
+
+def phase_correction(
+    row: Mapping[str, Any], size_scale: float = 1.0, pixphase: float = 0.5
+) -> Callable[..., np.ndarray]:
+    """Correction function ``f(wavelength, npixels)`` (1-D arrays) for a NIRSpec FS row."""
+    from scipy.interpolate import RectBivariateSpline, interp1d
+
+    ref_wl = np.asarray(row["wavelength"], dtype=np.float64)
+    ref_size = np.asarray(row["size"], dtype=np.float64) / size_scale
+    at_phase = interp1d(np.asarray(row["pixphase"]), np.asarray(row["apcorr"]))(pixphase)
+    order = np.argsort(ref_wl)
+    at_phase_sorted = at_phase[:, order]
+    wl_sorted = ref_wl[order]
+    size_at = interp1d(ref_wl, ref_size)
+
+    def correction(wl: np.ndarray, npixels: np.ndarray) -> np.ndarray:
+        wl = np.asarray(wl, dtype=np.float64).ravel()
+        npixels = np.asarray(npixels, dtype=np.float64).ravel()
+        out = np.ones(wl.shape)
+        for i, (w, n) in enumerate(zip(wl, npixels, strict=True)):
+            try:
+                sizes = size_at(w)
+                value = RectBivariateSpline(wl_sorted, sizes, at_phase_sorted.T, kx=1, ky=1)(w, n)
+            except ValueError:
+                continue  # outside the table (jwst leaves these uncorrected)
+            if value.item():
+                out[i] = value.item()
+        return out
+
+    return correction

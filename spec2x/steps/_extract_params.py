@@ -1,0 +1,230 @@
+"""extract_1d helpers: aperture parameters from the EXTRACT1D reference, per-spectrum facts.
+
+``extract_parameters`` follows jwst 3.0.0 ``get_extract_parameters``: the
+first aperture whose ``id`` is the slit name (or ``ANY``) and whose
+``spectral_order`` fits; user parameters override the reference; defaults
+for what neither gives.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..errors import ReferenceMismatchError
+from ..wcs.store import get_wcs
+
+__all__ = ["extract_parameters", "source_info", "spectrum_info"]
+
+log = logging.getLogger(__name__)
+
+#: Exposure types where the aperture follows the source by default (jwst SRCPOS_EXPTYPES).
+SRCPOS_EXPTYPES = ("MIR_LRS-FIXEDSLIT", "NRS_FIXEDSLIT", "NRS_MSASPEC", "NRS_BRIGHTOBJ")
+ANY = "ANY"
+
+
+def extract_parameters(
+    ref: dict[str, Any] | None,
+    shape: tuple[int, int],
+    slit_name: str,
+    spectral_order: int,
+    exp_type: str,
+    *,
+    smoothing_length: int | None = None,
+    bkg_fit: str | None = None,
+    bkg_order: int | None = None,
+    subtract_background: bool | None = None,
+    use_source_posn: bool | None = None,
+    position_offset: float = 0.0,
+) -> dict[str, Any] | None:
+    """Extraction parameters for one spectrum; None when only another order is described.
+
+    Raises
+    ------
+    ReferenceMismatchError
+        When the reference has no aperture for ``slit_name``.
+    """
+    ny, nx = shape
+    if ref is None:
+        return {
+            "spectral_order": spectral_order,
+            "xstart": 0,
+            "xstop": nx - 1,
+            "ystart": 0,
+            "ystop": ny - 1,
+            "extract_width": None,
+            "src_coeff": None,
+            "bkg_coeff": None,
+            "smoothing_length": 0,
+            "bkg_fit": None,
+            "bkg_order": 0,
+            "subtract_background": False,
+            "use_source_posn": False,
+            "position_offset": 0.0,
+            "independent_var": "pixel",
+            "trace": None,
+        }
+    partial = False
+    for aper in ref.get("apertures", []):
+        aid = aper.get("id")
+        if (
+            aid is None
+            or aid == "dummy"
+            or not (aid == slit_name or aid == ANY or slit_name == ANY)
+        ):
+            continue
+        if aper.get("region_type", "target") != "target":
+            continue
+        partial = True
+        order = aper.get("spectral_order", spectral_order)
+        if not (order == spectral_order or order == ANY):
+            continue
+        p: dict[str, Any] = {
+            "spectral_order": spectral_order,
+            "xstart": aper.get("xstart", 0),
+            "xstop": aper.get("xstop", nx - 1),
+            "ystart": aper.get("ystart", 0),
+            "ystop": aper.get("ystop", ny - 1),
+            "src_coeff": _copy_coeffs(aper.get("src_coeff")),
+            "bkg_coeff": _copy_coeffs(aper.get("bkg_coeff")),
+        }
+        subtract = subtract_background
+        if p["bkg_coeff"] is not None and subtract is None:
+            subtract = True
+        order_bkg = bkg_order
+        if subtract:
+            p["subtract_background"] = True
+            if bkg_fit is not None:
+                fit = bkg_fit
+                if fit == "mean":
+                    fit, order_bkg = "poly", 0
+                p["bkg_fit"] = fit
+            else:
+                p["bkg_fit"] = aper.get("bkg_fit", "poly")
+        else:
+            p["subtract_background"] = False
+            p["bkg_fit"] = None
+        p["independent_var"] = str(aper.get("independent_var", "pixel")).lower()
+        p["bkg_order"] = aper.get("bkg_order", 0) if order_bkg is None else order_bkg
+        use = use_source_posn
+        if use is None:
+            use = aper.get("use_source_posn")
+            if use is None:
+                use = exp_type in SRCPOS_EXPTYPES
+        p["use_source_posn"] = bool(use)
+        p["position_offset"] = float(position_offset)
+        p["trace"] = None
+        p["extract_width"] = aper.get("extract_width")
+        sm = smoothing_length if smoothing_length is not None else aper.get("smoothing_length", 0)
+        sm = int(np.round(sm))
+        if sm != 0:
+            if sm < 3:
+                log.warning("smoothing length %d is not allowed; using 0", sm)
+                sm = 0
+            elif sm % 2 == 0:
+                sm -= 1
+                log.warning("even smoothing lengths are not supported; using %d", sm)
+        p["smoothing_length"] = sm
+        return p
+    if partial:
+        log.info(
+            "spectral order %s of %s not in the extract1d reference; skipped",
+            spectral_order,
+            slit_name,
+        )
+        return None
+    raise ReferenceMismatchError(
+        f"the extract1d reference has no aperture for {slit_name!r} (EXP_TYPE {exp_type}); "
+        "give an extract1d file for this mode, or extract1d_ref=None to extract the whole image"
+    )
+
+
+def _copy_coeffs(coeffs: Any) -> list[list[float]] | None:
+    return None if coeffs is None else [list(map(float, c)) for c in coeffs]
+
+
+def _slit_value(
+    ds: xr.Dataset, name: str, index: int | None, attr: str | None, default: Any
+) -> Any:
+    if index is not None and name in ds.coords and "slit" in ds[name].dims:
+        value = ds[name].values[index]
+        if not (isinstance(value, float) and np.isnan(value)):
+            return value.item() if hasattr(value, "item") else value
+    if attr is not None and ds.attrs.get(attr) is not None:
+        return ds.attrs[attr]
+    return default
+
+
+def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
+    """What extract_1d needs to know about each spectrum (one per slit, or one)."""
+    exp_type = str(ds.attrs.get("EXP_TYPE", ""))
+    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
+    default_disp = 2 if instrument == "MIRI" else 1
+    has_wcs = ds.attrs.get("wcs") is not None
+    items = []
+    if "slit" in ds.dims:
+        for i in range(ds.sizes["slit"]):
+            name = str(_slit_value(ds, "slit_name", i, None, str(i)))
+            ny = int(_slit_value(ds, "ysize", i, None, ds.sizes["y"]) or ds.sizes["y"])
+            nx = int(_slit_value(ds, "xsize", i, None, ds.sizes["x"]) or ds.sizes["x"])
+            wl = ds["wavelength"].isel(slit=i).values
+            stored = ds.attrs.get("wcs")
+            wcs = get_wcs(ds, slit=name) if isinstance(stored, dict) and name in stored else None
+            items.append(
+                {
+                    "index": i,
+                    "slit_name": name,
+                    "source_id": int(_slit_value(ds, "source_id", i, None, 0) or 0),
+                    "source_type": _srctype(_slit_value(ds, "srctype", i, "SRCTYPE", None)),
+                    "spectral_order": int(_slit_value(ds, "sporder", i, "SPORDER", 1) or 1),
+                    "dispaxis": int(_slit_value(ds, "dispaxis", i, "DISPAXIS", default_disp)),
+                    "pixar_sr": _pixar(_slit_value(ds, "pixar_sr", i, "PIXAR_SR", None)),
+                    "shape": (min(ny, ds.sizes["y"]), min(nx, ds.sizes["x"])),
+                    "wavelength": wl,
+                    "wcs": wcs,
+                }
+            )
+        return items
+    name = ds.attrs.get("SLTNAME") or exp_type
+    if exp_type == "NRS_FIXEDSLIT" and not ds.attrs.get("SLTNAME"):
+        name = ds.attrs.get("FXD_SLIT") or exp_type
+    items.append(
+        {
+            "index": None,
+            "slit_name": str(name),
+            "source_id": int(ds.attrs.get("SOURCEID", 0) or 0),
+            "source_type": _srctype(ds.attrs.get("SRCTYPE")),
+            "spectral_order": int(ds.attrs.get("SPORDER", 1) or 1),
+            "dispaxis": int(ds.attrs.get("DISPAXIS", default_disp) or default_disp),
+            "pixar_sr": _pixar(ds.attrs.get("PIXAR_SR")),
+            "shape": (ds.sizes["y"], ds.sizes["x"]),
+            "wavelength": ds["wavelength"].values,
+            "wcs": get_wcs(ds) if has_wcs and isinstance(ds.attrs.get("wcs"), str) else None,
+        }
+    )
+    return items
+
+
+def _srctype(value: Any) -> str | None:
+    return None if value in (None, "") else str(value).upper()
+
+
+def _pixar(value: Any) -> float:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return 1.0  # jwst's fallback (the flux is then not in Jy)
+    return float(value)
+
+
+def source_info(ds: xr.Dataset, item: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The source position the WCS projects: dithered RA/Dec (MIRI) or slit position (NIRSpec)."""
+    exp_type = str(ds.attrs.get("EXP_TYPE", ""))
+    if exp_type.startswith("MIR"):
+        ra, dec = ds.attrs.get("DITH_RA"), ds.attrs.get("DITH_DEC")
+        return (None if ra is None else float(ra), None if dec is None else float(dec))
+    i = item["index"]
+    x = _slit_value(ds, "source_xpos", i, "SRCXPOS", None)
+    y = _slit_value(ds, "source_ypos", i, "SRCYPOS", None)
+    return (None if x is None else float(x), None if y is None else float(y))

@@ -1,0 +1,618 @@
+"""extract_1d: boxcar extraction of 1-D spectra from slit and slitless images.
+
+Modes: MIRI LRS fixed slit (one image), MIRI LRS slitless TSO (a stack of
+integrations, extracted in one vectorised call), NIRSpec fixed slit (a slits
+product, one spectrum per slit).  The algorithm and defaults are jwst 3.0.0's
+``Extract1dStep`` with ``extraction_type="box"``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+
+from .._kernels import apcorr as _apcorr
+from .._kernels import extract_1d as _k
+from .._kernels.extract_location import location_from_wcs
+from ..dq import DQ, DQ_DTYPE
+from ..errors import ParameterError, ReferenceMismatchError, UnsupportedModeError
+from ..io.references import Reference
+from . import StepContext
+from ._common import record_step, require
+from ._extract_params import extract_parameters, source_info, spectrum_info
+
+__all__ = ["extract_1d", "from_chain"]
+
+log = logging.getLogger(__name__)
+
+_OUT = (
+    "flux",
+    "flux_var_poisson",
+    "flux_var_rnoise",
+    "flux_var_flat",
+    "background",
+    "bkg_var_poisson",
+    "bkg_var_rnoise",
+    "bkg_var_flat",
+    "npixels",
+)
+_TIME_COLUMNS = {
+    "integration_number": "int_num",
+    "int_start_MJD_UTC": "mjd_beg",
+    "int_mid_MJD_UTC": "mjd_avg",
+    "int_end_MJD_UTC": "mjd_end",
+    "int_start_BJD_TDB": "tdb_beg",
+    "int_mid_BJD_TDB": "tdb_mid",
+    "int_end_BJD_TDB": "tdb_end",
+}
+
+
+def extract_1d(
+    ds: xr.Dataset,
+    extract1d_ref: Reference | None = None,
+    *,
+    apcorr: Reference | None = None,
+    apply_apcorr: bool = True,
+    subtract_background: bool | None = None,
+    use_source_posn: bool | None = None,
+    position_offset: float = 0.0,
+    smoothing_length: int | None = None,
+    bkg_fit: Literal["poly", "mean", "median"] | None = None,
+    bkg_order: int | None = None,
+    extraction_type: Literal["box", "optimal"] | None = "box",
+    log_increment: int = 50,
+) -> xr.Dataset:
+    """Extract 1-D spectra with a boxcar aperture.
+
+    Parameters
+    ----------
+    ds : calibrated exposure ``(y, x)`` / ``(integration, y, x)`` or slits
+        ``(slit, y, x)``, with a ``wavelength`` coordinate (µm) and, for
+        recentring or RA/Dec, a WCS (``attrs["wcs"]``).  Units MJy/sr (MJy for
+        NIRSpec point sources) after photom, else DN/s.
+    extract1d_ref : the EXTRACT1D reference (JSON apertures), or None for the
+        whole image.
+    apcorr : the APCORR reference; applied to point sources only.
+    apply_apcorr : apply the aperture correction when ``apcorr`` is given.
+    subtract_background : None follows the reference (on where it has
+        ``bkg_coeff``).
+    use_source_posn : recentre the aperture on the source from the WCS; None
+        means on for point sources in MIR_LRS-FIXEDSLIT and NRS_* slit modes
+        unless the reference says otherwise.
+    position_offset : extra cross-dispersion shift of the aperture (pixels).
+    smoothing_length, bkg_fit, bkg_order : background options; None takes the
+        reference's value (defaults 0, "poly", 0).
+    extraction_type : only ``"box"`` (optimal needs a PSF reference; jwst
+        falls back to box without one, and so does this).
+    log_increment : kept for jwst compatibility (spectra are extracted at once).
+
+    Returns
+    -------
+    Dataset of spectra: dims ``(spectral,)``, ``(integration, spectral)`` or
+    ``(slit, spectral)``; ``flux`` in Jy (DN/s before photom), ``surf_bright``
+    and ``background`` in MJy/sr, variance and error columns, ``npixels``,
+    ``dq`` (DO_NOT_USE where the flux is NaN) and the ``wavelength`` coord.
+
+    Notes
+    -----
+    The flux is :math:`F = 10^6\\,\\Omega \\sum_y w (D - B)` for data in MJy/sr
+    (:math:`\\Omega` = PIXAR_SR) and :math:`10^6 \\sum_y w D` for NIRSpec
+    point sources in MJy; ``surf_bright`` is the weighted mean
+    :math:`\\sum w (D - B) / \\sum w`.
+    """
+    require(
+        ds,
+        "sci",
+        "dq",
+        "var_poisson",
+        "var_rnoise",
+        "var_flat",
+        coords=("wavelength",),
+        step="extract_1d",
+    )
+    if extraction_type not in ("box", None):
+        log.warning("optimal extraction needs a PSF reference; using box extraction")
+    exp_type = str(ds.attrs.get("EXP_TYPE", ""))
+    if exp_type in ("NIS_SOSS", "MIR_MRS", "NRS_IFU") or "WFSS" in exp_type:
+        raise UnsupportedModeError(
+            f"extract_1d: EXP_TYPE {exp_type} is not supported by spec2x yet"
+        )
+    ref_tree = extract1d_ref.content if extract1d_ref is not None else None
+    user = {
+        "smoothing_length": smoothing_length,
+        "bkg_fit": bkg_fit,
+        "bkg_order": bkg_order,
+        "subtract_background": subtract_background,
+        "use_source_posn": use_source_posn,
+        "position_offset": position_offset,
+    }
+    slits = "slit" in ds.dims
+    items = spectrum_info(ds)
+    setups = [_setup(ds, item, ref_tree, user, exp_type) for item in items]
+    keep = [i for i, s in enumerate(setups) if s is not None]
+    if not keep:
+        raise ParameterError(
+            f"extract_1d: no spectrum could be extracted from {ds.attrs.get('FILENAME', 'input')}"
+            " (no valid wavelengths in the aperture)"
+        )
+    if slits:
+        spectra = _extract_slits(ds, [setups[i] for i in keep], keep)
+    else:
+        spectra = _extract_image(ds, setups[0])
+    out = _finish(ds, spectra, [setups[i] for i in keep], [items[i] for i in keep], slits)
+    use_apcorr = apcorr if apply_apcorr else None
+    if use_apcorr is not None:
+        out = _apply_apcorr(
+            out, ds, use_apcorr, [setups[i] for i in keep], [items[i] for i in keep]
+        )
+    log.info(
+        "extract_1d: %d spectrum(s) of %d elements%s",
+        len(keep) * (ds.sizes.get("integration", 1)),
+        out.sizes["spectral"],
+        ", aperture-corrected" if use_apcorr is not None else "",
+    )
+    return record_step(out, "extract_1d", extract1d_ref, use_apcorr)
+
+
+def _setup(
+    ds: xr.Dataset, item: dict[str, Any], ref_tree: Any, user: dict[str, Any], exp_type: str
+) -> dict[str, Any] | None:
+    """Aperture, background region and wavelengths of one spectrum (numpy, eager: small)."""
+    ny, nx = item["shape"]
+    wl = np.asarray(item["wavelength"], dtype=np.float64)[:ny, :nx]
+    opts = dict(user)
+    if item["source_type"] != "POINT" and opts["use_source_posn"] is None:
+        opts["use_source_posn"] = False
+    params = extract_parameters(
+        ref_tree, (ny, nx), item["slit_name"], item["spectral_order"], exp_type, **opts
+    )
+    if params is None:
+        return None
+    params["dispaxis"] = item["dispaxis"]
+    wcs = item["wcs"]
+    trace = None
+    if params["use_source_posn"]:
+        if wcs is None:
+            log.warning(
+                "extract_1d: use_source_posn needs a WCS; not recentring %s", item["slit_name"]
+            )
+        else:
+            middle, _, location, trace = location_from_wcs(
+                wcs, (ny, nx), params["dispaxis"], exp_type, source_info(ds, item)
+            )
+            if location is not None:
+                nominal = _k.box_profile((ny, nx), params, wl)[0]
+                centre, _ = _k.aperture_center(nominal, params["dispaxis"], middle_pix=middle)
+                params = _k.shift_parameters(params, location - centre, update_trace=False)
+    params["trace"] = trace
+    if params.get("position_offset", 0.0) != 0.0:
+        params = _k.shift_parameters(params, params["position_offset"], update_trace=True)
+    profile, lower, upper = _k.box_profile((ny, nx), params, wl)
+    profile[~np.isfinite(wl)] = 0.0
+    axis = params["dispaxis"] - 1
+    nonzero = np.nonzero(profile.sum(axis=axis) > 0)[0]
+    left, right = (int(nonzero[0]), int(nonzero[-1])) if nonzero.size else (None, None)
+    bg = None
+    if params["subtract_background"] and params.get("bkg_coeff") is not None:
+        bg, _, _ = _k.box_profile((ny, nx), params, wl, coefficients="bkg_coeff")
+    wavelength = _k.aperture_wavelength(wl, profile, params["dispaxis"])
+    valid = np.nonzero(np.isfinite(wavelength))[0]
+    if valid.size == 0:
+        log.error("extract_1d: spectrum %s is empty (no valid wavelengths)", item["slit_name"])
+        return None
+    ra = dec = np.nan
+    if wcs is not None:
+        cy, cx = _k.aperture_center(profile, 1)
+        world = wcs(cx, cy)
+        if not np.any(np.isnan(np.asarray(world[:2], dtype=float))):
+            ra, dec = float(world[0]), float(world[1])
+    return {
+        "params": params,
+        "profile": profile,
+        "bg_profile": bg,
+        "wavelength": wavelength,
+        "valid": valid,
+        "limits": (lower, upper, left, right),
+        "ra": ra,
+        "dec": dec,
+    }
+
+
+def _kernel_call(
+    sci: xr.DataArray,
+    variances: list[xr.DataArray],
+    profile: np.ndarray,
+    bg: np.ndarray | None,
+    p: dict,
+) -> list[xr.DataArray]:
+    """Run the boxcar kernel over all leading dims of ``sci`` (lazy on Dask)."""
+    disp_dim = "x" if p["dispaxis"] == _k.HORIZONTAL else "y"
+    core = ["y", "x"]
+    prof = xr.DataArray(profile, dims=(["slit"] if profile.ndim == 3 else []) + core)
+    args = [sci, *variances, prof]
+    if bg is not None:
+        args.append(xr.DataArray(bg, dims=prof.dims))
+
+    def run(s, vp, vr, vf, pr, bgp=None):
+        return _k.box_extract(
+            s,
+            vp,
+            vr,
+            vf,
+            pr,
+            bgp,
+            dispaxis=p["dispaxis"],
+            smoothing_length=p["smoothing_length"],
+            bkg_fit=p["bkg_fit"] if bgp is not None else None,
+            bkg_order=p["bkg_order"],
+        )
+
+    n = sci.sizes[disp_dim]
+    results = xr.apply_ufunc(
+        run,
+        *args,
+        input_core_dims=[core] * len(args),
+        output_core_dims=[["spectral"]] * len(_OUT),
+        dask="parallelized",
+        output_dtypes=[np.float64] * len(_OUT),
+        dask_gufunc_kwargs={"output_sizes": {"spectral": n}},
+    )
+    return list(results)
+
+
+def _prepare(ds: xr.Dataset) -> tuple[xr.DataArray, list[xr.DataArray]]:
+    """Science and variances with every invalid pixel (NaN anywhere, DO_NOT_USE) set NaN."""
+    err = ds["err"] if "err" in ds else xr.zeros_like(ds["sci"])
+    bad = xr.apply_ufunc(
+        _k.mask_invalid,
+        ds["sci"],
+        err,
+        ds["var_poisson"],
+        ds["var_rnoise"],
+        ds["var_flat"],
+        ds["dq"],
+        dask="parallelized",
+        output_dtypes=[bool],
+    )
+    sci = ds["sci"].where(~bad)
+    variances = [ds[v].where(~bad) for v in ("var_poisson", "var_rnoise", "var_flat")]
+    return sci, variances
+
+
+def _extract_image(ds: xr.Dataset, setup: dict[str, Any]) -> dict[str, xr.DataArray]:
+    sci, variances = _prepare(ds)
+    p = setup["params"]
+    out = _kernel_call(sci, variances, setup["profile"], setup["bg_profile"], p)
+    valid = setup["valid"]
+    spectra = {name: arr.isel(spectral=valid) for name, arr in zip(_OUT, out, strict=True)}
+    wl = xr.DataArray(setup["wavelength"][valid], dims=("spectral",))
+    spectra["wavelength"] = wl
+    return spectra
+
+
+def _extract_slits(
+    ds: xr.Dataset, setups: list[dict[str, Any]], keep: list[int]
+) -> dict[str, xr.DataArray]:
+    sub = ds.isel(slit=keep)
+    sci, variances = _prepare(sub)
+    ny, nx = ds.sizes["y"], ds.sizes["x"]
+
+    def pad(a: np.ndarray | None) -> np.ndarray:
+        full = np.zeros((ny, nx))
+        if a is not None:
+            full[: a.shape[0], : a.shape[1]] = a
+        return full
+
+    groups: dict[tuple, list[int]] = {}
+    for i, s in enumerate(setups):
+        p = s["params"]
+        key = (
+            p["dispaxis"],
+            p["smoothing_length"],
+            p["bkg_fit"],
+            p["bkg_order"],
+            s["bg_profile"] is not None,
+        )
+        groups.setdefault(key, []).append(i)
+    pieces: list[list[xr.DataArray]] = [[] for _ in _OUT]
+    order: list[int] = []
+    nspec = max(ny, nx)
+    for idx in groups.values():
+        p = setups[idx[0]]["params"]
+        prof = np.stack([pad(setups[i]["profile"]) for i in idx])
+        bg = (
+            np.stack([pad(setups[i]["bg_profile"]) for i in idx])
+            if setups[idx[0]]["bg_profile"] is not None
+            else None
+        )
+        res = _kernel_call(sci.isel(slit=idx), [v.isel(slit=idx) for v in variances], prof, bg, p)
+        for j, r in enumerate(res):
+            pieces[j].append(r.pad(spectral=(0, nspec - r.sizes["spectral"])))
+        order.extend(idx)
+    inverse = np.argsort(order)
+    full = [xr.concat(pc, dim="slit").isel(slit=inverse) for pc in pieces]
+    nout = max(s["valid"].size for s in setups)
+    index = np.zeros((len(setups), nout), dtype=np.intp)
+    present = np.zeros((len(setups), nout), dtype=bool)
+    wl = np.full((len(setups), nout), np.nan)
+    for i, s in enumerate(setups):
+        n = s["valid"].size
+        index[i, :n] = s["valid"]
+        present[i, :n] = True
+        wl[i, :n] = s["wavelength"][s["valid"]]
+    rows = xr.DataArray(
+        np.repeat(np.arange(len(setups))[:, None], nout, axis=1), dims=("slit", "spectral")
+    )
+    cols = xr.DataArray(index, dims=("slit", "spectral"))
+    mask = xr.DataArray(present, dims=("slit", "spectral"))
+    spectra = {}
+    for name, arr in zip(_OUT, full, strict=True):
+        picked = arr.drop_vars([c for c in arr.coords if "slit" in arr[c].dims], errors="ignore")
+        picked = picked.isel(slit=rows, spectral=cols)
+        fill = (
+            0.0 if name == "npixels" or name.startswith("bkg") or name == "background" else np.nan
+        )
+        spectra[name] = picked.where(mask, fill)
+    spectra["wavelength"] = xr.DataArray(wl, dims=("slit", "spectral"))
+    return spectra
+
+
+def _finish(
+    ds: xr.Dataset,
+    s: dict[str, xr.DataArray],
+    setups: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    slits: bool,
+) -> xr.Dataset:
+    """Surface brightness, flux density, errors, DQ, units and per-spectrum coords (jwst rules)."""
+    photom = str(ds.attrs.get("S_PHOTOM", "")).upper() == "COMPLETE"
+    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
+
+    def per_spec(values: list[Any]) -> xr.DataArray | Any:
+        return xr.DataArray(np.asarray(values), dims=("slit",)) if slits else values[0]
+
+    point_mjy = per_spec(
+        [photom and it["source_type"] == "POINT" and instrument == "NIRSPEC" for it in items]
+    )
+    pixar = per_spec([it["pixar_sr"] for it in items])
+    npix = s["npixels"]
+    npix_t = xr.where(npix > 0, npix, 1.0)
+    sb = s["flux"] / npix_t
+    sb_vars = {k: s[f"flux_{k}"] / npix_t**2 for k in ("var_poisson", "var_rnoise", "var_flat")}
+    background = s["background"] / npix_t
+    b_vars = {k: s[f"bkg_{k}"] / npix_t**2 for k in ("var_poisson", "var_rnoise", "var_flat")}
+    f_vars = {k: s[f"flux_{k}"] for k in ("var_poisson", "var_rnoise", "var_flat")}
+    flux = s["flux"]
+    if photom:
+        ext = 1.0e6 * pixar
+        flux = xr.where(point_mjy, flux * 1.0e6, flux * ext)
+        f_vars = {k: xr.where(point_mjy, v * 1.0e12, v * ext**2) for k, v in f_vars.items()}
+        sb = xr.where(point_mjy, 0.0, sb)
+        sb_vars = {k: xr.where(point_mjy, 0.0, v) for k, v in sb_vars.items()}
+        background = xr.where(point_mjy, background / pixar, background)
+        b_vars = {k: xr.where(point_mjy, v / pixar**2, v) for k, v in b_vars.items()}
+        units = ("Jy", "Jy^2", "MJy/sr", "MJy^2 / sr^2")
+    else:
+        units = ("DN/s", "DN^2 / s^2", "DN/s", "DN^2 / s^2")
+    fu, fvu, su, svu = units
+    dq = xr.where(np.isnan(flux), DQ_DTYPE(DQ.DO_NOT_USE), DQ_DTYPE(0)).astype(DQ_DTYPE)
+    data: dict[str, tuple[xr.DataArray, str]] = {
+        "flux": (flux, fu),
+        "flux_error": (np.sqrt(sum(f_vars.values())), fu),
+        **{f"flux_{k}": (v, fvu) for k, v in f_vars.items()},
+        "surf_bright": (sb, su),
+        "sb_error": (np.sqrt(sum(sb_vars.values())), su),
+        **{f"sb_{k}": (v, svu) for k, v in sb_vars.items()},
+        "dq": (dq, ""),
+        "background": (background, su),
+        "bkg_error": (np.sqrt(sum(b_vars.values())), su),
+        **{f"bkg_{k}": (v, svu) for k, v in b_vars.items()},
+        "npixels": (npix, ""),
+    }
+    wl = s["wavelength"]
+    flux_dims = flux.dims
+    if wl.dims != flux_dims:
+        wl = wl.broadcast_like(flux).transpose(*flux_dims)
+    variables = {}
+    for name, (arr, unit) in data.items():
+        arr = arr.transpose(*flux_dims)
+        arr.attrs = {"units": unit}
+        variables[name] = arr.drop_vars(list(arr.coords))
+    out = xr.Dataset(variables)
+    out = out.assign_coords(wavelength=(flux_dims, np.asarray(wl.values), {"units": "um"}))
+    out = out.assign_coords(_spectrum_coords(ds, setups, items, slits))
+    if "integration" in flux_dims:
+        out = out.assign_coords(_time_coords(ds))
+    attrs = {k: v for k, v in ds.attrs.items() if k not in ("wcs", "SRCTYPE")}
+    attrs["DATAMODL"] = "TSOMultiSpecModel" if "integration" in ds.dims else "MultiSpecModel"
+    out.attrs = attrs
+    return out
+
+
+def _spectrum_coords(
+    ds: xr.Dataset, setups: list[dict[str, Any]], items: list[dict[str, Any]], slits: bool
+) -> dict[str, Any]:
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "slit_name",
+            "source_id",
+            "source_type",
+            "spectral_order",
+            "dispersion_direction",
+            "slit_ra",
+            "slit_dec",
+            "extraction_xstart",
+            "extraction_xstop",
+            "extraction_ystart",
+            "extraction_ystop",
+        )
+    }
+    for st, it in zip(setups, items, strict=True):
+        lower, upper, left, right = st["limits"]
+        horizontal = st["params"]["dispaxis"] == _k.HORIZONTAL
+        lo, hi = (np.nan if v is None else float(v) + 1 for v in (lower, upper))
+        le, ri = (np.nan if v is None else float(v) + 1 for v in (left, right))
+        cols["slit_name"].append(str(it["slit_name"]))
+        cols["source_id"].append(int(it["source_id"]))
+        cols["source_type"].append(str(it["source_type"] or ""))
+        cols["spectral_order"].append(int(it["spectral_order"]))
+        cols["dispersion_direction"].append(int(st["params"]["dispaxis"]))
+        cols["slit_ra"].append(st["ra"])
+        cols["slit_dec"].append(st["dec"])
+        cols["extraction_xstart"].append(le if horizontal else lo)
+        cols["extraction_xstop"].append(ri if horizontal else hi)
+        cols["extraction_ystart"].append(lo if horizontal else le)
+        cols["extraction_ystop"].append(hi if horizontal else ri)
+    if slits:
+        return {k: ("slit", np.asarray(v)) for k, v in cols.items()}
+    return {k: v[0] for k, v in cols.items()}
+
+
+def _time_coords(ds: xr.Dataset) -> dict[str, Any]:
+    """INT_TIMES columns as per-integration coords (jwst's INT_NUM, MJD-BEG ... lowercase)."""
+    out: dict[str, Any] = {}
+    nint = ds.sizes["integration"]
+    table = {
+        name: ds.coords[f"int_times_{name}"].values
+        for name in _TIME_COLUMNS
+        if f"int_times_{name}" in ds.coords
+    }
+    if not table:
+        out["int_num"] = ("integration", np.asarray(ds["integration"].values))
+        return out
+    start = int(ds.attrs.get("INTSTART", 1) or 1) - 1
+    numbers = table.get("integration_number")
+    offset = start - (int(numbers[0]) - 1) if numbers is not None else 0
+    if offset < 0 or offset + nint > len(next(iter(table.values()))):
+        log.warning("extract_1d: INT_TIMES does not cover every integration; times not copied")
+        return out
+    for name, col in table.items():
+        out[_TIME_COLUMNS[name]] = ("integration", np.asarray(col)[offset : offset + nint])
+    return out
+
+
+def _apply_apcorr(
+    out: xr.Dataset,
+    ds: xr.Dataset,
+    ref: Reference,
+    setups: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+) -> xr.Dataset:
+    """Multiply flux, surf_bright (and errors; variances by the square) by the aperture correction."""
+    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
+    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    slits = "slit" in out.dims
+    rows = ref.content["rows"]
+    sizeunit = str(ref.content.get("sizeunit", "pixels"))
+    corrections = []
+    any_point = False
+    for i, (st, it) in enumerate(zip(setups, items, strict=True)):
+        sel = out.isel(slit=i) if slits else out
+        if str(it["source_type"]).upper() != "POINT":
+            corrections.append(xr.ones_like(sel["npixels"]))
+            continue
+        any_point = True
+        valid_wl = st["wavelength"][st["valid"]]
+        wl0 = float(np.median(valid_wl)) if instrument == "NIRSPEC" else float(valid_wl.min())
+        scale = 1.0
+        if sizeunit.lower().startswith("arcsec"):
+            scale = _pixel_scale_arcsec(
+                it["wcs"], (st["ra"], st["dec"], wl0), st["params"]["dispaxis"]
+            )
+        try:
+            if instrument == "MIRI":
+                row = _apcorr.select_row(rows, {"subarray": str(ds.attrs.get("SUBARRAY", ""))})
+                func = _apcorr.lrs_correction(row, scale)
+                corr = xr.apply_ufunc(
+                    func,
+                    sel["npixels"],
+                    sel["wavelength"],
+                    dask="parallelized",
+                    output_dtypes=[float],
+                )
+            elif instrument == "NIRSPEC" and exp_type in ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ"):
+                match = {
+                    "filter": str(ds.attrs.get("FILTER", "")),
+                    "grating": str(ds.attrs.get("GRATING", "")),
+                    "slit": str(it["slit_name"]),
+                }
+                func = _apcorr.phase_correction(_apcorr.select_row(rows, match), scale)
+                first = sel.isel(integration=0) if "integration" in sel.dims else sel
+                corr = xr.apply_ufunc(
+                    func,
+                    first["wavelength"],
+                    first["npixels"],
+                    input_core_dims=[["spectral"], ["spectral"]],
+                    output_core_dims=[["spectral"]],
+                    dask="parallelized",
+                    output_dtypes=[float],
+                )
+                corr = corr.broadcast_like(sel["npixels"])
+            else:
+                raise UnsupportedModeError(
+                    f"aperture correction for {instrument} {exp_type} is not supported"
+                )
+        except LookupError as exc:
+            raise ReferenceMismatchError(
+                f"apcorr reference {ref.name} has no single row for this exposure ({exc}); "
+                "give an APCORR file made for this mode or apply_apcorr=False"
+            ) from exc
+        corrections.append(corr.drop_vars(list(corr.coords), errors="ignore"))
+    if not any_point:
+        return out
+    c = xr.concat(corrections, dim="slit") if slits else corrections[0]
+    c = c.transpose(*out["flux"].dims)
+    new = {}
+    for name in ("flux", "flux_error", "surf_bright", "sb_error"):
+        new[name] = (out[name] * c.data).assign_attrs(out[name].attrs)
+    for name in (
+        "flux_var_poisson",
+        "flux_var_rnoise",
+        "flux_var_flat",
+        "sb_var_poisson",
+        "sb_var_rnoise",
+        "sb_var_flat",
+    ):
+        new[name] = (out[name] * c.data**2).assign_attrs(out[name].attrs)
+    return out.assign(new)
+
+
+def _pixel_scale_arcsec(wcs: Any, location: tuple[float, float, float], dispaxis: int) -> float:
+    """Cross-dispersion pixel scale (arcsec) at ``location`` (stcal ``compute_scale``)."""
+    from astropy.coordinates import SkyCoord
+
+    if wcs is None:
+        raise ParameterError(
+            "APCORR sizes in arcsec need a WCS to convert to pixels; run assign_wcs"
+        )
+    crpix = np.array(wcs.invert(*location, with_bounding_box=False))
+    points = np.vstack((crpix, crpix + [1, 0], crpix + [0, 1])).T
+    world = wcs(*points, with_bounding_box=False)
+    c = SkyCoord(ra=world[0], dec=world[1], unit="deg")
+    xscale = abs(c[0].separation(c[1]).value)
+    yscale = abs(c[0].separation(c[2]).value)
+    return float(yscale if dispaxis == 1 else xscale) * 3600.0
+
+
+def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
+    """Chain adapter: EXTRACT1D and APCORR references from the context."""
+    params = dict(ctx.params)
+    apply = bool(params.pop("apply_apcorr", True))
+    ref = ctx.ref("extract1d", ds)
+    ap = ctx.ref("apcorr", ds) if apply else None
+    names = (
+        "subtract_background",
+        "use_source_posn",
+        "position_offset",
+        "smoothing_length",
+        "bkg_fit",
+        "bkg_order",
+        "extraction_type",
+        "log_increment",
+    )
+    kwargs = {k: params[k] for k in names if k in params}
+    return extract_1d(ds, ref, apcorr=ap, apply_apcorr=apply, **kwargs)

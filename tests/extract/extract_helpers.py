@@ -1,0 +1,96 @@
+"""Shared builders for the extract_1d / resample_spec tests (same arrays for spec2x and jwst)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from spec2x.datamodel import make_exposure
+from spec2x.dq import DQ
+from spec2x.wcs.store import set_wcs
+
+
+def vertical_wcs(shape: tuple[int, int], wl0: float = 7.5, dwl: float = -0.01) -> Any:
+    """A gwcs with the dispersion along y (like MIRI LRS): RA/Dec from x, wavelength from y."""
+    import gwcs
+    from astropy.modeling.models import Mapping, Scale, Shift
+
+    xc = shape[1] // 2.0
+    ra = Shift(1 - xc) | Scale(1e-7 / 3600) | Shift(45.0)
+    dec = Shift(1 - xc) | Scale(0.1 / 3600) | Shift(45.1)
+    wave = Scale(dwl) | Shift(wl0)
+    transform = Mapping((0, 0, 1), n_inputs=2) | ra & dec & wave
+    frame_in = gwcs.Frame2D(name="detector")
+    frame_out = gwcs.CoordinateFrame(
+        name="world", naxes=3, axes_order=(0, 1, 2), axes_type=["SPATIAL", "SPATIAL", "SPECTRAL"]
+    )
+    w = gwcs.WCS(transform, input_frame=frame_in, output_frame=frame_out)
+    w.bounding_box = ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5))
+    return w
+
+
+def horizontal_wcs(shape: tuple[int, int], wl0: float = 1.0, dwl: float = 0.01) -> Any:
+    """A gwcs with the dispersion along x and a slit frame (like a NIRSpec cut-out)."""
+    import gwcs
+    from astropy.modeling.models import Identity, Mapping, Scale, Shift
+
+    yc = shape[0] // 2.0
+    ra = Shift(1 - yc) | Scale(1e-7 / 3600) | Shift(45.0)
+    dec = Shift(1 - yc) | Scale(0.1 / 3600) | Shift(45.1)
+    wave = Scale(dwl) | Shift(wl0)
+    det2slit = Mapping((1, 1, 0), n_inputs=2) | Identity(2) & wave
+    slit2world = ra & dec & Identity(1)
+    frame_in = gwcs.Frame2D(name="detector")
+    slit_frame = gwcs.CoordinateFrame(
+        name="slit_frame",
+        naxes=3,
+        axes_order=(0, 1, 2),
+        axes_type=["SPATIAL", "SPATIAL", "SPECTRAL"],
+    )
+    frame_out = gwcs.CoordinateFrame(
+        name="world", naxes=3, axes_order=(0, 1, 2), axes_type=["SPATIAL", "SPATIAL", "SPECTRAL"]
+    )
+    w = gwcs.WCS([(frame_in, det2slit), (slit_frame, slit2world), (frame_out, None)])
+    w.bounding_box = ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5))
+    return w
+
+
+def image_arrays(shape: tuple[int, ...], seed: int = 3, n_bad: int = 6) -> dict[str, np.ndarray]:
+    """Science, variances and DQ with a source, a sloped background, NaNs and DO_NOT_USE pixels."""
+    rng = np.random.default_rng(seed)
+    ny, nx = shape[-2:]
+    yy, xx = np.mgrid[:ny, :nx]
+    sci = 2.0 + 0.05 * xx + 0.03 * yy + 30.0 * np.exp(-0.5 * ((xx - nx / 2 + 0.3) / 1.5) ** 2)
+    sci = np.broadcast_to(sci, shape) + rng.normal(0, 0.2, shape)
+    sci = sci.astype(np.float32)
+    dq = np.zeros(shape, np.uint32)
+    flat = sci.reshape(-1)
+    dqf = dq.reshape(-1)
+    idx = rng.choice(flat.size, n_bad, replace=False)
+    flat[idx[: n_bad // 2]] = np.nan
+    dqf[idx[n_bad // 2 :]] = DQ.DO_NOT_USE
+    return {
+        "sci": sci,
+        "dq": dq,
+        "var_poisson": (np.abs(sci) * 0.01 + 0.001).astype(np.float32),
+        "var_rnoise": np.full(shape, 0.02, np.float32),
+        "var_flat": (np.abs(sci) * 0.001).astype(np.float32),
+    }
+
+
+def spec2x_exposure(arrays: dict[str, np.ndarray], wcs: Any, attrs: dict[str, Any]) -> Any:
+    """An exposure Dataset with the wavelength coord and WCS of ``wcs``."""
+    ny, nx = arrays["sci"].shape[-2:]
+    ds = make_exposure(
+        arrays["sci"],
+        dq=arrays["dq"],
+        var_poisson=arrays["var_poisson"],
+        var_rnoise=arrays["var_rnoise"],
+        var_flat=arrays["var_flat"],
+        attrs=attrs,
+    )
+    yy, xx = np.mgrid[:ny, :nx].astype(float)
+    wl = np.asarray(wcs(xx, yy)[2], dtype=np.float64)
+    ds = ds.assign_coords(wavelength=(("y", "x"), wl))
+    return set_wcs(ds, wcs)
