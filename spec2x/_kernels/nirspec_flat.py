@@ -1,0 +1,372 @@
+"""NumPy kernels of the NIRSpec slit flat field (fixed slits, BOTS).
+
+The flat is built per pixel from three components -- fore optics (f),
+spectrograph (s), detector (d) -- each the product of an optional image part
+(2-D, or a cube interpolated linearly in wavelength) and a fast-variation
+curve (a table row per slit) averaged over the pixel's wavelength extent with
+a 3-point Gauss-Legendre rule.  All slits are done in one pass: arrays are
+``(slit, y, x)``; only the table interpolation loops, over the distinct table
+rows (at most one per slit), never over pixels.
+
+The arithmetic follows jwst 3.0.0 ``jwst.flatfield.flat_field``
+(``create_flat_field``, ``combine_fast_slow``, ``clean_wl``,
+``interpolate_flat``, ``combine_dq``) step by step, including the order of
+operations and dtypes, so that the numbers agree to float32 precision.
+No xarray here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..dq import DQ
+
+__all__ = [
+    "BADFLAT",
+    "FlatComponent",
+    "apply_flat",
+    "clean_wavelength",
+    "combine_fast_slow",
+    "interpolate_cube",
+    "match_nans_and_flags",
+    "slit_flat",
+]
+
+DNU = np.uint32(DQ.DO_NOT_USE)
+NFF = np.uint32(DQ.NO_FLAT_FIELD)
+#: DQ of a pixel without a usable flat (jwst ``BADFLAT``).
+BADFLAT = np.uint32(DQ.NO_FLAT_FIELD | DQ.DO_NOT_USE | DQ.UNRELIABLE_FLAT)
+
+_GAUSS_OFFSETS = (-math.sqrt(0.6) / 2.0, 0.0, math.sqrt(0.6) / 2.0)
+_GAUSS_WEIGHTS = tuple(np.array([5.0, 8.0, 5.0]) / 18.0)
+
+
+@dataclass(frozen=True)
+class FlatComponent:
+    """One flat component as the kernel needs it.
+
+    Attributes
+    ----------
+    kind : ``"fore"``, ``"spectrograph"`` or ``"detector"``.
+    tables : fast-variation rows: (wavelength µm, flat, error) per row.
+    image, image_dq, image_err : full-frame image part (2-D or 3-D) or None
+        (the fore-optics image is never used for slits, as in jwst).
+    image_wavelength : wavelength (µm) of each plane of a 3-D image.
+    """
+
+    kind: str
+    tables: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    image: np.ndarray | None = None
+    image_dq: np.ndarray | None = None
+    image_err: np.ndarray | None = None
+    image_wavelength: np.ndarray | None = None
+
+
+def clean_wavelength(wl: np.ndarray, xsize: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fill missing wavelengths and take the per-pixel wavelength step (dispersion along x).
+
+    Parameters
+    ----------
+    wl : (slit, y, x) wavelengths (µm), 0 where none (jwst's NaN stand-in).
+    xsize : (slit,) number of real columns of each slit (the rest is padding).
+
+    Returns
+    -------
+    wl_c : non-positive values replaced by the mean of their column; columns
+        before the first (after the last) column with a wavelength copy that
+        column; NaN where nothing can be said (as jwst ``clean_wl``).
+    dwl : forward difference of ``wl_c`` along x; the last real column of
+        each slit repeats the one before it.
+    """
+    wl_c = np.where(wl > 0.0, wl, np.nan)
+    finite = np.isfinite(wl_c)
+    has = finite.any(axis=1)  # (slit, x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(
+            has, np.nansum(np.where(finite, wl_c, 0.0), axis=1) / finite.sum(axis=1), np.nan
+        )
+    wl_c = np.where(finite, wl_c, mean[:, None, :])
+    nx = wl.shape[-1]
+    cols = np.arange(nx)
+    first = np.where(has.any(axis=1), np.argmax(has, axis=1), 0)
+    last = np.where(has.any(axis=1), nx - 1 - np.argmax(has[:, ::-1], axis=1), nx - 1)
+    idx = np.clip(cols[None, :], first[:, None], last[:, None])  # (slit, x)
+    wl_c = np.take_along_axis(wl_c, np.broadcast_to(idx[:, None, :], wl_c.shape), axis=2)
+    dwl = np.zeros_like(wl_c)
+    dwl[..., :-1] = wl_c[..., 1:] - wl_c[..., :-1]
+    if nx > 1:
+        dwl[..., -1] = dwl[..., -2]
+        lastcol = np.clip(np.asarray(xsize, int) - 1, 1, nx - 1)
+        s = np.arange(wl.shape[0])
+        dwl[s, :, lastcol] = dwl[s, :, lastcol - 1]
+    return wl_c, dwl
+
+
+def _interp_rows(
+    x: np.ndarray,
+    rows: np.ndarray,
+    tables: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    column: int,
+) -> np.ndarray:
+    """``np.interp`` of each slit's pixels in its own table row (NaN outside)."""
+    out = np.empty(x.shape, np.float64)
+    for r in np.unique(rows):
+        sel = rows == r
+        tw, tv = tables[r][0], tables[r][column]
+        out[sel] = np.interp(x[sel], tw, tv, left=np.nan, right=np.nan)
+    return out
+
+
+def combine_fast_slow(
+    wl: np.ndarray,
+    wl_c: np.ndarray,
+    dwl: np.ndarray,
+    flat_2d: np.ndarray | float,
+    flat_dq: np.ndarray | None,
+    flat_err: np.ndarray | None,
+    rows: np.ndarray,
+    tables: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multiply the image part by the fast-variation curve averaged over each pixel.
+
+    The curve is averaged over ``wl_c ± dwl / 2`` with 3-point Gauss-Legendre
+    weights; pixels with no wavelength (``wl <= 0``) get 1; pixels whose
+    wavelength lies outside the table get 1 and ``NO_FLAT_FIELD | DO_NOT_USE``.
+    Errors: the table error interpolated linearly, added in quadrature with
+    the image error (NaN counted as 0).
+    """
+    dq = np.zeros(wl.shape, np.uint32) if flat_dq is None else flat_dq.copy()
+    err_in = np.zeros(wl.shape, np.float64) if flat_err is None else flat_err
+    values = np.zeros_like(wl_c)
+    for offset, weight in zip(_GAUSS_OFFSETS, _GAUSS_WEIGHTS, strict=True):
+        values += weight * _interp_rows(wl_c + dwl * offset, rows, tables, 1)
+    error_value = _interp_rows(wl_c, rows, tables, 2)
+    bad = wl <= 0
+    values[bad] = 1.0
+    error_value[bad] = 0.0
+    missing = np.isnan(values)
+    values[missing] = 1.0
+    error_value[missing] = 0.0
+    dq[missing] |= NFF | DNU
+    v1 = np.square(error_value * flat_2d)
+    v2 = np.square(err_in * values)
+    err = np.sqrt(np.where(np.isnan(v1), 0.0, v1) + np.where(np.isnan(v2), 0.0, v2))
+    return flat_2d * values, dq, err
+
+
+def interpolate_cube(
+    cube: np.ndarray,
+    cube_dq: np.ndarray,
+    cube_err: np.ndarray,
+    cube_wl: np.ndarray,
+    wl: np.ndarray,
+    yy: np.ndarray,
+    xx: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interpolate a flat cube linearly in wavelength at each pixel (jwst ``interpolate_flat``).
+
+    Parameters
+    ----------
+    cube, cube_dq, cube_err : full-frame (nplane, ny, nx) flat; DQ and ERR
+        may be 2-D (the same for every plane).
+    cube_wl : wavelength (µm) of each plane, increasing.
+    wl : (slit, y, x) pixel wavelengths (µm), 0 where none.
+    yy, xx : (slit, y, x) full-frame pixel indices of each pixel.
+
+    Returns
+    -------
+    flat (float32), dq (uint32), err: 1 and ``DO_NOT_USE`` where the pixel is
+    flagged or its wavelength lies outside the planes.
+    """
+    nz = cube.shape[0]
+    if nz == 1:
+        dq = cube_dq[yy, xx] if cube_dq.ndim == 2 else cube_dq[0, yy, xx]
+        err = cube_err[yy, xx] if cube_err.ndim == 2 else cube_err[0, yy, xx]
+        return cube[0, yy, xx], dq, err
+    k = np.clip(np.searchsorted(cube_wl, wl, side="right") - 1, 0, nz - 2)
+    denom = cube_wl[k + 1] - cube_wl[k]
+    zero = denom == 0.0
+    denom = np.where(zero, 1.0, denom)
+    p = np.where(zero, 0.0, (wl - cube_wl[k]) / denom)
+    q = 1.0 - p
+    flat = q * cube[k, yy, xx] + p * cube[k + 1, yy, xx]
+    if cube_err.ndim == 2:
+        err = cube_err[yy, xx]
+    else:
+        err = q * cube_err[k, yy, xx] + p * cube_err[k + 1, yy, xx]
+    if cube_dq.ndim == 2:
+        dq = cube_dq[yy, xx]
+    else:
+        dk = cube_dq[k, yy, xx]
+        dq = np.where(p == 0.0, dk, dk | cube_dq[k + 1, yy, xx])
+        flat[(dq & DNU) != 0] = 1.0
+    dq = dq | np.where((wl < cube_wl[0]) | (wl > cube_wl[-1]), DNU, np.uint32(0))
+    flat[(dq & DNU) != 0] = 1.0
+    return flat.astype(cube.dtype), dq, err
+
+
+def _component(
+    comp: FlatComponent,
+    rows: np.ndarray,
+    wl: np.ndarray,
+    wl_c: np.ndarray,
+    dwl: np.ndarray,
+    yy: np.ndarray,
+    xx: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One component's flat, DQ and error at every pixel."""
+    bad_flag = NFF | DNU
+    if comp.kind == "fore" or comp.image is None:
+        flat, dq, err = combine_fast_slow(wl, wl_c, dwl, 1.0, None, None, rows, comp.tables)
+        dq[np.isnan(flat) | (flat == 0.0)] |= bad_flag
+        flat[(dq & DNU) != 0] = np.nan  # no safe default for the fore optics
+        return flat, dq, err
+    assert comp.image_dq is not None
+    assert comp.image_err is not None
+    if comp.image.ndim == 3:
+        assert comp.image_wavelength is not None
+        flat_2d, dq, err = interpolate_cube(
+            comp.image, comp.image_dq, comp.image_err, comp.image_wavelength, wl, yy, xx
+        )
+    else:
+        flat_2d, dq, err = comp.image[yy, xx], comp.image_dq[yy, xx], comp.image_err[yy, xx]
+    dq = dq | np.where(np.isnan(flat_2d) | (flat_2d == 0.0), bad_flag, np.uint32(0))
+    flat_2d = np.where((dq & DNU) != 0, flat_2d.dtype.type(1.0), flat_2d)
+    return combine_fast_slow(wl, wl_c, dwl, flat_2d, dq, err, rows, comp.tables)
+
+
+def slit_flat(
+    wavelength: np.ndarray,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    xsize: np.ndarray,
+    ysize: np.ndarray,
+    *rows: np.ndarray,
+    components: Sequence[FlatComponent | None],
+    dispaxis: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The NIRSpec flat (f * s * d) of every pixel of every slit.
+
+    Parameters
+    ----------
+    wavelength : (slit, y, x) wavelength (µm), NaN where none.
+    x0, y0 : (slit,) 0-based full-frame detector pixel of each cut-out's corner.
+    xsize, ysize : (slit,) real size of each cut-out (beyond is padding).
+    rows : per component, (slit,) index of the fast-variation row of each slit.
+    components : fore, spectrograph, detector; None where the reference is N/A
+        (a unit flat without DQ, as jwst).
+    dispaxis : 1 (dispersion along x) or 2 (along y).
+
+    Returns
+    -------
+    flat (float32; 1 where DO_NOT_USE, NaN where the product is <= 0),
+    dq (uint32), err (float32): jwst's interpolated flat.
+    """
+    wl = np.where(np.isnan(wavelength), 0.0, wavelength)
+    ns, ny, nx = wl.shape
+    yy = np.clip(np.asarray(y0)[:, None, None] + np.arange(ny)[None, :, None], 0, None)
+    xx = np.clip(np.asarray(x0)[:, None, None] + np.arange(nx)[None, None, :], 0, None)
+    yy, xx = np.broadcast_arrays(yy, xx)
+    for comp in components:
+        if comp is not None and comp.image is not None and comp.kind != "fore":
+            yy = np.minimum(yy, comp.image.shape[-2] - 1)
+            xx = np.minimum(xx, comp.image.shape[-1] - 1)
+    if dispaxis == 2:
+        wl_c, dwl = clean_wavelength(wl.transpose(0, 2, 1), ysize)
+        wl_c, dwl = wl_c.transpose(0, 2, 1), dwl.transpose(0, 2, 1)
+    else:
+        wl_c, dwl = clean_wavelength(wl, xsize)
+
+    parts = []
+    for comp, row in zip(components, rows, strict=True):
+        if comp is None:
+            parts.append((np.ones(wl.shape, np.float32), None, None))
+        else:
+            parts.append(_component(comp, np.asarray(row), wl, wl_c, dwl, yy, xx))
+    flat = parts[0][0] * parts[1][0] * parts[2][0]
+
+    dqs = [p[1] for p in parts if p[1] is not None]
+    dq = np.zeros(wl.shape, np.uint32)
+    if not dqs:
+        dq |= BADFLAT
+    for d in dqs:
+        dq |= d
+    dq[(dq & NFF) != 0] |= DNU
+    dq[(dq & DNU) != 0] |= BADFLAT
+
+    sum_var = np.zeros_like(flat)
+    for part_flat, _, part_err in parts:
+        if part_err is not None:
+            denom = np.where(part_flat == 0, 1.0, part_flat)
+            sum_var += (part_err / denom) ** 2
+    with np.errstate(invalid="ignore"):
+        err = flat * np.sqrt(sum_var)
+    flat[(dq & DNU) != 0] = 1.0
+    nonpos = flat <= 0.0
+    flat[nonpos] = np.nan
+    dq[nonpos] |= BADFLAT
+    # padding beyond the real cut-out: no flat, no flags
+    pad = (np.arange(ny)[None, :, None] >= np.asarray(ysize)[:, None, None]) | (
+        np.arange(nx)[None, None, :] >= np.asarray(xsize)[:, None, None]
+    )
+    flat[pad], dq[pad], err[pad] = 1.0, 0, 0.0
+    return flat.astype(np.float32), dq, err.astype(np.float32)
+
+
+def apply_flat(
+    sci: np.ndarray,
+    dq: np.ndarray,
+    var_poisson: np.ndarray,
+    var_rnoise: np.ndarray,
+    var_flat: np.ndarray,
+    flat: np.ndarray,
+    flat_dq: np.ndarray,
+    flat_err: np.ndarray,
+    *,
+    inverse: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """Divide (multiply if ``inverse``) by the flat; propagate variances; OR the DQ.
+
+    Returns sci, err, dq, var_poisson, var_rnoise, var_flat (jwst's NIRSpec
+    formulas: ``var_flat = (sci_corrected / flat * flat_err)**2``), with NaNs
+    and ``DO_NOT_USE`` made consistent.
+    """
+    f2 = flat * flat
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if not inverse:
+            sci = sci / flat
+            vp = var_poisson / f2
+            vr = var_rnoise / f2
+            vf = (sci / flat * flat_err) ** 2
+            err = np.sqrt(vp + vr + vf)
+        else:
+            sci = sci * flat
+            vp = var_poisson * f2
+            vr = var_rnoise * f2
+            vf = np.zeros_like(sci)
+            err = np.sqrt(vp + vr)
+    return match_nans_and_flags(sci, err, dq | flat_dq, vp, vr, vf.astype(sci.dtype))
+
+
+def match_nans_and_flags(
+    sci: np.ndarray,
+    err: np.ndarray,
+    dq: np.ndarray,
+    *variances: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """NaN everywhere a pixel is NaN anywhere or flagged ``DO_NOT_USE``; flag it too.
+
+    Returns ``(sci, err, dq, *variances)`` as new arrays (jwst ``match_nans_and_flags``).
+    """
+    invalid = np.isnan(sci) | np.isnan(err) | ((dq & DNU) != 0)
+    for v in variances:
+        invalid |= np.isnan(v)
+    dq = np.where(invalid, dq | DNU, dq)
+    nan = np.float32(np.nan)
+    out = [np.where(invalid, nan, a).astype(a.dtype, copy=False) for a in (sci, err)]
+    outv = [np.where(invalid, nan, v).astype(v.dtype, copy=False) for v in variances]
+    return (out[0], out[1], dq, *outv)

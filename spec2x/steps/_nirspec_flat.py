@@ -1,0 +1,284 @@
+"""The NIRSpec slit flat field, built on the fly from the f-, s- and d-flats.
+
+Called by :func:`spec2x.steps.flat_field.flat_field` for NIRSpec slit
+products (``NRS_FIXEDSLIT``, ``NRS_BRIGHTOBJ``); usable on its own::
+
+    cal = slits.pipe(nirspec_flat, fflat, sflat, dflat)
+
+What differs from jwst: nothing in the numbers.  jwst returns the
+interpolated flat as a separate model (``save_interpolated_flat``); here the
+flat is not kept, except, for fixed-slit point sources, the two flats jwst
+stores on the slit for master background: ``flatfield_point`` (the one
+applied, on the corrected wavelengths) and ``flatfield_uniform`` (on the
+wavelengths before :mod:`~spec2x.steps.wavecorr`, coord
+``wavelength_uncorrected``), NaN on the other slits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .._kernels import nirspec_flat as kern
+from ..errors import (
+    MissingReferenceError,
+    ReferenceMismatchError,
+    StepOrderError,
+    UnsupportedModeError,
+)
+from ..io.references import NOT_APPLICABLE, Reference, reference_keyword
+from ..io.refs_nirspec_cal import NirspecFlat
+from . import StepContext
+from ._common import record_step, require
+
+__all__ = ["NIRSPEC_SLIT_EXP_TYPES", "from_chain", "nirspec_flat"]
+
+log = logging.getLogger(__name__)
+
+#: Exposure types handled here (slit products after extract_2d).
+NIRSPEC_SLIT_EXP_TYPES = ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ", "NRS_LAMP", "NRS_AUTOWAVE")
+
+_KINDS = {"fflat": "fore", "sflat": "spectrograph", "dflat": "detector"}
+_PIXEL_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
+
+FlatArg = Reference | str | None
+
+
+def _component(reftype: str, ref: FlatArg) -> tuple[kern.FlatComponent | None, Reference | None]:
+    if ref is None:
+        raise MissingReferenceError(
+            f"the NIRSpec flat needs a {reftype} reference and got None; open one with "
+            f"spec2x.open_reference, or pass {NOT_APPLICABLE!r} to treat the {reftype} as "
+            "unity (what jwst does when the reference is N/A)"
+        )
+    if isinstance(ref, str):
+        if ref.upper() != NOT_APPLICABLE:
+            raise MissingReferenceError(
+                f"{reftype} must be an opened reference or {NOT_APPLICABLE!r}, got the string "
+                f"{ref!r}; open the file with spec2x.open_reference"
+            )
+        return None, None
+    content = ref.content
+    if not isinstance(content, NirspecFlat):
+        raise ReferenceMismatchError(
+            f"{ref.name} is not a NIRSpec flat (REFTYPE {ref.reftype!r}); give the {reftype} file"
+        )
+    tables = list(
+        zip(content.table.wavelength, content.table.data, content.table.error, strict=True)
+    )
+    comp = kern.FlatComponent(
+        kind=_KINDS[reftype],
+        tables=tables,
+        image=content.data,
+        image_dq=content.dq,
+        image_err=content.err,
+        image_wavelength=content.image_wavelength,
+    )
+    return comp, ref
+
+
+def _rows(ref: Reference, names: list[str], exp_type: str) -> np.ndarray:
+    rows = []
+    for name in names:
+        row = ref.content.table.row(name, exp_type)
+        if row is None:
+            raise ReferenceMismatchError(
+                f"slit {name}: {ref.reftype} reference {ref.name} has no FAST_VARIATION row for it "
+                f"(rows: {', '.join(ref.content.table.slit_names)}) and no 'ANY' row; give the "
+                f"{ref.reftype} file made for this mode"
+            )
+        rows.append(row)
+    return np.asarray(rows, np.intp)
+
+
+def _check_footprint(
+    ref: Reference,
+    comp: kern.FlatComponent,
+    names: list[str],
+    x0: np.ndarray,
+    y0: np.ndarray,
+    xsize: np.ndarray,
+    ysize: np.ndarray,
+) -> None:
+    if comp.image is None or comp.kind == "fore":
+        return
+    ny, nx = comp.image.shape[-2:]
+    outside = (x0 < 0) | (y0 < 0) | (x0 + xsize > nx) | (y0 + ysize > ny)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise ReferenceMismatchError(
+            f"slit {names[i]} covers full-frame pixels x {x0[i]}..{x0[i] + xsize[i] - 1}, "
+            f"y {y0[i]}..{y0[i] + ysize[i] - 1}, outside the {ref.reftype} image {ref.name} "
+            f"({ny} x {nx}); give a full-frame {ref.reftype}"
+        )
+
+
+def _flat(
+    wavelength: xr.DataArray,
+    per_slit: list[xr.DataArray],
+    components: list[kern.FlatComponent | None],
+    dispaxis: int,
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+    nrows = len(per_slit) - 4
+    return xr.apply_ufunc(
+        kern.slit_flat,
+        wavelength,
+        *per_slit,
+        kwargs={"components": components, "dispaxis": dispaxis},
+        input_core_dims=[["y", "x"]] + [[]] * (4 + nrows),
+        output_core_dims=[["y", "x"]] * 3,
+        dask="parallelized",
+        output_dtypes=[np.float32, np.uint32, np.float32],
+    )
+
+
+def nirspec_flat(
+    ds: xr.Dataset,
+    fflat: FlatArg,
+    sflat: FlatArg,
+    dflat: FlatArg,
+    *,
+    inverse: bool = False,
+) -> xr.Dataset:
+    """Flat-field NIRSpec slits with the flat built from the f-, s- and d-flats.
+
+    Parameters
+    ----------
+    ds : slits product ``(slit, [integration,] y, x)`` in DN/s with coords
+        ``wavelength (slit, y, x)`` (µm) and per-slit ``slit_name``, ``xstart``,
+        ``ystart`` (1-based in the exposure), ``xsize``, ``ysize``, ``srctype``;
+        attrs ``EXP_TYPE``, ``SUBSTRT1``, ``SUBSTRT2``, ``DISPAXIS``.
+    fflat, sflat, dflat : opened references (:func:`spec2x.open_reference`),
+        or ``"N/A"`` for a component to be taken as unity.
+    inverse : multiply by the flat instead of dividing (jwst ``inverse``).
+
+    Returns
+    -------
+    Dataset with ``sci``, ``err`` and the variances corrected (``var_flat`` set
+    from the flat error), ``dq`` OR-ed with the flat's DQ: ``NO_FLAT_FIELD |
+    DO_NOT_USE | UNRELIABLE_FLAT`` where a wavelength lies outside a
+    component's range or a reference pixel is bad; NaN wherever
+    ``DO_NOT_USE`` is set.  ``S_FLAT``, ``R_FFLAT``, ``R_SFLAT``, ``R_DFLAT``
+    recorded.
+
+    Raises
+    ------
+    MissingReferenceError
+        A component is None, or all three are N/A.
+    ReferenceMismatchError
+        A slit has no fast-variation row, or lies outside a flat image.
+
+    Notes
+    -----
+    For each component c with image :math:`I_c` (interpolated linearly in
+    wavelength for a cube) and fast curve :math:`T_c`,
+
+    .. math:: F_c = I_c(x, y, \\lambda)\\,\\tfrac{1}{18}\\sum_k w_k\\,T_c(\\lambda + u_k\\,\\Delta\\lambda)
+
+    with Gauss-Legendre nodes :math:`u = (-\\sqrt{0.6}/2, 0, \\sqrt{0.6}/2)`,
+    weights (5, 8, 5) and :math:`\\Delta\\lambda` the pixel's wavelength step;
+    :math:`F = F_f F_s F_d`, :math:`\\sigma_F = F\\sqrt{\\sum_c(\\sigma_c/F_c)^2}`.
+    Corrected: :math:`S/F`, ``var_flat`` :math:`= (S/F^2\\,\\sigma_F)^2`.
+    """
+    require(
+        ds,
+        *_PIXEL_VARS,
+        coords=("wavelength", "slit_name", "xstart", "ystart", "xsize", "ysize"),
+        step="flat_field",
+    )
+    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    if exp_type not in NIRSPEC_SLIT_EXP_TYPES:
+        raise UnsupportedModeError(
+            f"the NIRSpec slit flat handles {', '.join(NIRSPEC_SLIT_EXP_TYPES)}, not "
+            f"EXP_TYPE={exp_type!r} (MOS and IFU flats are not implemented)"
+        )
+    if "slit" not in ds["wavelength"].dims:
+        raise StepOrderError("flat_field: NIRSpec slit data need extract_2d first (no 'slit' dim)")
+    refs = {"fflat": fflat, "sflat": sflat, "dflat": dflat}
+    opened = {name: _component(name, ref) for name, ref in refs.items()}
+    components = [opened[name][0] for name in refs]
+    if all(c is None for c in components):
+        raise MissingReferenceError(
+            "fflat, sflat and dflat are all N/A: there is no NIRSpec flat to apply; "
+            "give at least one, or skip flat_field"
+        )
+    names = [str(n) for n in np.asarray(ds["slit_name"].values)]
+    xstart = np.asarray(ds["xstart"].values, int)
+    ystart = np.asarray(ds["ystart"].values, int)
+    xsize = np.asarray(ds["xsize"].values, int)
+    ysize = np.asarray(ds["ysize"].values, int)
+    x0 = xstart - 1 + int(ds.attrs.get("SUBSTRT1", 1)) - 1
+    y0 = ystart - 1 + int(ds.attrs.get("SUBSTRT2", 1)) - 1
+    rows = []
+    for name in refs:
+        comp, ref = opened[name]
+        if comp is None or ref is None:
+            rows.append(np.zeros(len(names), np.intp))
+            continue
+        rows.append(_rows(ref, names, exp_type))
+        _check_footprint(ref, comp, names, x0, y0, xsize, ysize)
+    per_slit = [xr.DataArray(a, dims="slit") for a in (x0, y0, xsize, ysize, *rows)]
+    dispaxis = int(ds.attrs.get("DISPAXIS", 1) or 1)
+
+    flat, fdq, ferr = _flat(ds["wavelength"].variable, per_slit, components, dispaxis)
+    sci, err, dq, vp, vr, vf = xr.apply_ufunc(
+        kern.apply_flat,
+        *(ds[v].variable for v in ("sci", "dq", "var_poisson", "var_rnoise", "var_flat")),
+        flat,
+        fdq,
+        ferr,
+        kwargs={"inverse": inverse},
+        output_core_dims=[[]] * 6,
+        dask="parallelized",
+        output_dtypes=[ds["sci"].dtype, ds["err"].dtype, ds["dq"].dtype]
+        + [ds[v].dtype for v in ("var_poisson", "var_rnoise", "var_flat")],
+    )
+    new: dict[str, Any] = {}
+    for name, var in zip(_PIXEL_VARS, (sci, err, dq, vp, vr, vf), strict=True):
+        var = var.transpose(*ds[name].dims)
+        var.attrs = dict(ds[name].attrs)
+        new[name] = var
+
+    srctype = np.asarray(ds["srctype"].values).astype(str) if "srctype" in ds.coords else None
+    if exp_type == "NRS_FIXEDSLIT" and srctype is not None:
+        point = np.char.upper(np.char.strip(srctype)) == "POINT"
+        if point.any():
+            is_point = xr.Variable("slit", point)
+            uniform_wl = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
+            uni, _, _ = _flat(uniform_wl, per_slit, components, dispaxis)
+            nan = np.float32(np.nan)
+            new["flatfield_point"] = flat.where(is_point, nan).transpose("slit", "y", "x")
+            new["flatfield_uniform"] = uni.where(is_point, nan).transpose("slit", "y", "x")
+            for key in ("flatfield_point", "flatfield_uniform"):
+                new[key].attrs = {"units": ""}
+
+    out = ds.assign(new)
+    extra = {reference_keyword(name): NOT_APPLICABLE for name in refs if opened[name][1] is None}
+    used = [opened[name][1] for name in refs]
+    log.info(
+        "flat_field: NIRSpec %s flat for %d slits (%s)",
+        exp_type,
+        len(names),
+        ", ".join(
+            f"{n}={r.name if r is not None else 'N/A'}" for n, r in zip(refs, used, strict=True)
+        ),
+    )
+    return record_step(out, "flat_field", *used, extra=extra)
+
+
+def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
+    """Chain adapter: fetch fflat/sflat/dflat (N/A -> unity) and call :func:`nirspec_flat`."""
+    refs = {}
+    for name in ("fflat", "sflat", "dflat"):
+        ref = ctx.ref(name, ds)
+        refs[name] = NOT_APPLICABLE if ref is None else ref
+    return nirspec_flat(
+        ds,
+        refs["fflat"],
+        refs["sflat"],
+        refs["dflat"],
+        inverse=bool(ctx.params.get("inverse", False)),
+    )
