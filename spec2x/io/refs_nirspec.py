@@ -1,0 +1,74 @@
+"""Readers for the NIRSpec optical-model references (ASDF): ote, fore, collimator,
+disperser, camera, fpa, msa, wavelengthrange.
+
+Each reader opens the ASDF tree (transforms are deserialised by asdf-astropy and
+the ``stdatamodels`` transform extension), checks that the entries the WCS
+needs are present, and returns a :class:`~spec2x.io.references.Reference`
+whose ``content`` is the tree as a plain ``dict`` (``"model"``, ``"nrs1_model"``,
+``"Q1"`` ... ``"Q5"``, ``"groovedensity"`` ...).  Arrays are read into memory
+so the file is closed on return.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputFileError
+from .references import Reference, register_reader
+
+__all__ = ["REQUIRED_KEYS", "read_nirspec_optics"]
+
+#: Entries each reference type must hold (a missing one is a broken file).
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "ote": ("model",),
+    "fore": ("model",),
+    "collimator": ("model",),
+    "camera": ("model",),
+    "fpa": ("nrs1_model", "nrs2_model"),
+    "msa": ("Q1", "Q2", "Q3", "Q4", "Q5"),
+    "disperser": ("theta_x", "theta_y", "theta_z", "tilt_y", "gwa_tiltx", "gwa_tilty"),
+    "wavelengthrange": ("order", "wavelengthrange", "waverange_selector"),
+}
+
+
+def _materialise(node: Any) -> Any:
+    """Copy arrays out of the (closing) ASDF file; recurse into dicts and lists."""
+    if isinstance(node, dict):
+        return {k: _materialise(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_materialise(v) for v in node]
+    if hasattr(node, "__array__") and not hasattr(node, "n_inputs"):
+        return np.array(node)
+    return node
+
+
+@register_reader(*REQUIRED_KEYS)
+def read_nirspec_optics(path: str, header: dict[str, Any]) -> Reference:
+    """Open a NIRSpec optical-model ASDF reference; ``content`` is its tree as a dict."""
+    import asdf
+
+    reftype = str(header.get("REFTYPE", "")).lower()
+    try:
+        with asdf.open(path, lazy_load=False, memmap=False) as af:
+            tree = {k: _materialise(v) for k, v in af.tree.items() if not k.startswith("asdf_")}
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"cannot read {reftype} reference {path}: {exc}") from exc
+    missing = [k for k in REQUIRED_KEYS.get(reftype, ()) if k not in tree]
+    if reftype == "disperser" and "groovedensity" not in tree and "angle" not in tree:
+        missing.append("groovedensity (grating) or angle (prism)")
+    if reftype == "msa":
+        missing += [
+            f"{q}.{part}"
+            for q in REQUIRED_KEYS["msa"]
+            if q in tree
+            for part in ("model", "data")
+            if part not in (tree[q] or {})
+        ]
+    if missing:
+        raise InputFileError(
+            f"{reftype} reference {path} lacks {', '.join(missing)}; "
+            f"is it a NIRSpec {reftype} file in the CRDS format?"
+        )
+    return Reference(reftype, path, header, tree)

@@ -1,0 +1,292 @@
+"""NIRSpec slit WCS: one gwcs per aperture (fixed slit, MSA slitlet), from the optical model.
+
+An aperture is a :class:`stdatamodels.jwst.transforms.models.Slit` (name,
+shutter id, quadrant, y extent in slit units, source id ...); its position on
+the MSA plane is a row ``(id, xcenter, ycenter, xsize, ysize)`` of the msa
+reference (quadrant 5 holds the fixed slits, rows 0..4).  For each aperture
+:func:`slit_wcs` assembles
+
+    detector -> sca -> gwa -> slit_frame -> msa_frame -> oteip -> v2v3 -> v2v3vacorr -> world
+
+with the links of :mod:`spec2x.wcs.nirspec`, numerically the same chain jwst
+builds (``nrs_wcs_set_input`` of a ``slits_wcs`` pipeline), and
+:func:`slit_bounding_box` finds where the slit falls on the detector the way
+jwst does, so cut-outs agree pixel for pixel.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gwcs
+import numpy as np
+from astropy.modeling import models as am
+from astropy.modeling.models import Identity
+from astropy.modeling.models import Mapping as AxisMapping
+from gwcs.wcstools import grid_from_bounding_box
+from stdatamodels.jwst.transforms.models import Slit
+
+from ..errors import InputFileError, MissingReferenceError
+from ..io.references import Reference
+from . import nirspec as nm
+
+__all__ = [
+    "NIRSPEC_OPTICAL_REFTYPES",
+    "NirspecOptics",
+    "build_optics",
+    "slit_bounding_box",
+    "slit_on_detector",
+    "slit_wcs",
+]
+
+#: Reference types the slit WCS needs.
+NIRSPEC_OPTICAL_REFTYPES = (
+    "disperser",
+    "wavelengthrange",
+    "fpa",
+    "camera",
+    "collimator",
+    "msa",
+    "fore",
+    "ote",
+)
+
+
+@dataclass(frozen=True)
+class NirspecOptics:
+    """The exposure-level pieces of the NIRSpec model, shared by every aperture.
+
+    Attributes
+    ----------
+    refs : the optical references by type.
+    disperser : disperser parameters after the GWA tilt correction.
+    order : spectral order; wrange : wavelength range (m) of FILTER/GRATING.
+    det2gwa, col2gwa, agreq, lgreq : the detector->GWA, MSA->GWA,
+        (lambda, incident)->outgoing and (incident, outgoing)->lambda links.
+    attrs : the exposure keywords used.
+    """
+
+    refs: Mapping[str, Reference]
+    disperser: Mapping[str, Any]
+    order: int
+    wrange: tuple[float, float]
+    dms2sca: Any
+    det2gwa: Any
+    col2gwa: Any
+    agreq: Any
+    lgreq: Any
+    attrs: Mapping[str, Any]
+
+
+def build_optics(attrs: Mapping[str, Any], refs: Mapping[str, Reference]) -> NirspecOptics:
+    """Build the aperture-independent part of the NIRSpec model for an exposure."""
+    missing = [t for t in NIRSPEC_OPTICAL_REFTYPES if refs.get(t) is None]
+    if missing:
+        raise MissingReferenceError(
+            f"the NIRSpec WCS needs {', '.join(missing)} reference(s); "
+            "give them with --ref TYPE=PATH"
+        )
+    for key in ("DETECTOR", "FILTER", "GRATING"):
+        if not attrs.get(key):
+            raise InputFileError(f"the exposure lacks keyword {key}, which the NIRSpec WCS needs")
+    grating = str(attrs["GRATING"]).upper()
+    disp = nm.corrected_disperser(refs["disperser"], attrs.get("GWA_XTIL"), attrs.get("GWA_YTIL"))
+    if grating != "PRISM" and "groovedensity" not in disp:
+        raise InputFileError(
+            f"disperser reference {refs['disperser'].name} has no groovedensity but "
+            f"GRATING={grating}; give the disperser file of {grating}"
+        )
+    order, wrange = nm.spectral_order_range(refs["wavelengthrange"], attrs["FILTER"], grating)
+    temperature = attrs.get("GWA_TILT")
+    agreq = nm.angle_from_disperser(disp, grating, order, temperature)
+    lgreq = nm.wavelength_from_disperser(disp, grating, order, temperature)
+    velosys = attrs.get("VELOSYS")
+    if velosys is not None:
+        corr = nm.velocity_correction(float(velosys))
+        lgreq = lgreq | corr
+        agreq = corr.inverse & Identity(3) | agreq
+    detector = str(attrs["DETECTOR"])
+    return NirspecOptics(
+        refs=refs,
+        disperser=disp,
+        order=order,
+        wrange=wrange,
+        dms2sca=nm.dms_to_sca(
+            detector, int(attrs.get("SUBSTRT1", 1)), int(attrs.get("SUBSTRT2", 1))
+        ),
+        det2gwa=nm.detector_to_gwa(refs["fpa"], refs["camera"], detector, disp),
+        col2gwa=nm.collimator_to_gwa(refs["collimator"], disp),
+        agreq=agreq,
+        lgreq=lgreq,
+        attrs=dict(attrs),
+    )
+
+
+def _msa_row(optics: NirspecOptics, slit: Slit) -> tuple[Any, Any]:
+    """(row of the msa table, quadrant model) of an aperture."""
+    quadrant = optics.refs["msa"].content[f"Q{slit.quadrant}"]
+    # Shutters are numbered from 1; the fixed slits (quadrant 5) from 0.
+    index = slit.shutter_id if slit.quadrant == 5 else slit.shutter_id - 1
+    data = quadrant["data"]
+    if not 0 <= index < len(data):
+        raise InputFileError(
+            f"msa reference {optics.refs['msa'].name} has no entry {index} in quadrant "
+            f"{slit.quadrant} for slit {slit.name}"
+        )
+    return data[index], copy.deepcopy(quadrant["model"])
+
+
+def slit_to_msa(optics: NirspecOptics, slit: Slit) -> Any:
+    """Relative slit position (x_slit, y_slit) -> MSA plane (m)."""
+    row, quadrant_model = _msa_row(optics, slit)
+    _, xcen, ycen, xsize, ysize = (float(v) for v in row)
+    return am.Scale(xsize) & am.Scale(ysize) | am.Shift(xcen) & am.Shift(ycen) | quadrant_model
+
+
+def _gwa_to_ymsa(msa2gwa: Any, ymin: float, ymax: float) -> Any:
+    """y_slit as a function of the incident beta at the GWA (tabulated along the slit)."""
+    dy = np.linspace(ymin, ymax, 1000)
+    beta_in = msa2gwa(np.zeros(dy.shape), dy)[1]
+    return am.Tabular1D(points=(beta_in,), lookup_table=dy, bounds_error=False, name="tabular")
+
+
+def gwa_to_slit(optics: NirspecOptics, slit: Slit) -> Any:
+    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]), and back."""
+    msa2gwa = slit_to_msa(optics, slit) | optics.col2gwa
+    gwa2ymsa = _gwa_to_ymsa(msa2gwa, slit.ymin, slit.ymax)
+    forward = (
+        AxisMapping((0, 1, 0, 1), n_inputs=3)
+        | am.Const1D(0) * Identity(1) & am.Const1D(-1) * Identity(1) & Identity(2)
+        | Identity(1) & gwa2ymsa & Identity(2)
+        | AxisMapping((0, 1, 0, 1, 2, 3))
+        | Identity(2) & msa2gwa & Identity(2)
+        | AxisMapping((0, 1, 2, 3, 5), n_inputs=7)
+        | Identity(2) & optics.lgreq
+        | nm.mask_slit(slit.ymin, slit.ymax)
+    )
+    forward.inverse = msa2gwa & Identity(1) | AxisMapping((3, 0, 1, 2)) | optics.agreq
+    forward.name = "gwa2slit"
+    return forward
+
+
+def slit_wcs(optics: NirspecOptics, slit: Slit, *, to_sky: bool = True) -> gwcs.WCS:
+    """The gwcs of one aperture (0-based subarray pixels in, (ra, dec, µm) out).
+
+    ``to_sky=False`` stops at ``msa_frame`` (lamp exposures, OPAQUE filter).
+    """
+    fr = nm.frames()
+    slit2msa = slit_to_msa(optics, slit) & Identity(1)
+    slit2msa.name = "slit2msa"
+    steps: list[tuple[Any, Any]] = [
+        (fr["detector"], copy.deepcopy(optics.dms2sca)),
+        (fr["sca"], copy.deepcopy(optics.det2gwa)),
+        (fr["gwa"], gwa_to_slit(optics, slit)),
+        (fr["slit_frame"], slit2msa),
+    ]
+    if not to_sky:
+        return gwcs.WCS([*steps, (fr["msa_frame"], None)])
+    va_corr = nm.dva_correction(optics.attrs) & Identity(1)
+    va_corr.name = "va_corr"
+    tel2sky = nm.v23_to_sky(optics.attrs) & Identity(1)
+    tel2sky.name = "v2v3_to_sky"
+    steps += [
+        (fr["msa_frame"], nm.msa_to_oteip(optics.refs["fore"])),
+        (fr["oteip"], nm.oteip_to_v23(optics.refs["ote"])),
+        (fr["v2v3"], va_corr),
+        (fr["v2v3vacorr"], tel2sky),
+        (fr["world"], None),
+    ]
+    return gwcs.WCS(steps)
+
+
+def _bbox_from_range(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, float], ...]:
+    # The model's pixel outputs are taken as 1-based here (hence the -1), as jwst
+    # does; 10 pixels of margin along x, 2 along y, clipped to the full frame.
+    return (
+        (max(0, np.nanmin(x) - 1 - 10) - 0.5, min(2047, np.nanmax(x) - 1 + 10) + 0.5),
+        (max(0, np.nanmin(y) - 1 - 2) - 0.5, min(2047, np.nanmax(y) - 1 + 2) + 0.5),
+    )
+
+
+def slit_bounding_box(
+    detector_to_slit: Any,
+    wrange: tuple[float, float],
+    ymin: float,
+    ymax: float,
+    *,
+    refine: bool = True,
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where an aperture falls on the detector: ((x0, x1), (y0, y1)) in pixel edges.
+
+    The slit edges ``y_slit = ymin, ymax`` are traced through the inverse
+    transform on a 0.1 nm wavelength grid; with ``refine`` the y range is
+    narrowed to the pixels of that box that have a wavelength.
+    """
+    if detector_to_slit.has_inverse():
+        slit_to_detector = detector_to_slit.inverse
+    else:
+        slit_to_detector, detector_to_slit = detector_to_slit, None
+    lam_min, lam_max = wrange
+    nsteps = int((lam_max - lam_min) / 1e-10)
+    lam = np.linspace(lam_min, lam_max, nsteps)
+    zeros = np.zeros(nsteps)
+    x_lo, y_lo = slit_to_detector(zeros, zeros + ymin, lam)[:2]
+    x_hi, y_hi = slit_to_detector(zeros, zeros + ymax, lam)[:2]
+    x_range = np.hstack((x_lo, x_hi))
+    bbox = _bbox_from_range(x_range, np.hstack((y_lo, y_hi)))
+    if (
+        refine
+        and detector_to_slit is not None
+        and bbox[0][0] <= bbox[0][1]
+        and bbox[1][0] <= bbox[1][1]
+    ):
+        x, y = grid_from_bounding_box(bbox)
+        wavelength = detector_to_slit(x, y)[2]
+        valid = np.isfinite(wavelength)
+        if valid.any():
+            bbox = _bbox_from_range(x_range, y[valid])
+    return bbox
+
+
+def slit_on_detector(optics: NirspecOptics, slit: Slit) -> bool:
+    """Whether any of the aperture's spectrum falls on the detector (jwst's validity test)."""
+    msa2gwa = slit_to_msa(optics, slit) | optics.col2gwa
+    slit2det = (
+        msa2gwa & Identity(1)
+        | AxisMapping((3, 0, 1, 2))
+        | optics.agreq
+        | copy.deepcopy(optics.det2gwa).inverse
+        | copy.deepcopy(optics.dms2sca).inverse
+    )
+    (xlow, xhigh), (ylow, yhigh) = slit_bounding_box(
+        _NoInverse(slit2det), optics.wrange, slit.ymin, slit.ymax
+    )
+    return not (
+        xlow >= 2048
+        or ylow >= 2048
+        or xhigh <= 0
+        or yhigh <= 0
+        or xhigh - xlow < 2
+        or yhigh - ylow < 1
+    )
+
+
+class _NoInverse:
+    """Wrap a slit->detector model so :func:`slit_bounding_box` uses it forwards."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def has_inverse(self) -> bool:
+        return False
+
+    def __call__(self, *args: Any) -> Any:
+        return self.model(*args)
+
+
+def frame_names(wcs: gwcs.WCS) -> Sequence[str]:
+    """Names of a WCS's frames (for checks and messages)."""
+    return list(wcs.available_frames)

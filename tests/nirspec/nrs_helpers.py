@@ -1,0 +1,87 @@
+"""Shared helpers of the NIRSpec WCS / extract_2d tests (references, jwst models)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+REALDATA = Path("/work/shared/realdata/nirspec")
+
+#: Pointing and instrument keywords of a test exposure.
+BASE_ATTRS: dict[str, Any] = {
+    "INSTRUME": "NIRSPEC",
+    "DETECTOR": "NRS1",
+    "FILTER": "CLEAR",
+    "GRATING": "PRISM",
+    "EXP_TYPE": "NRS_FIXEDSLIT",
+    "SUBARRAY": "FULL",
+    "FXD_SLIT": "S200A1",
+    "GWA_XTIL": 0.3467,
+    "GWA_YTIL": 0.1334,
+    "GWA_TILT": 37.0,
+    "SUBSTRT1": 1,
+    "SUBSTRT2": 1,
+    "SUBSIZE1": 2048,
+    "SUBSIZE2": 2048,
+    "V2_REF": 321.87,
+    "V3_REF": -477.94,
+    "ROLL_REF": 45.0,
+    "RA_REF": 53.1,
+    "DEC_REF": -27.8,
+    "V3I_YANG": 138.5,
+    "VPARITY": -1,
+}
+
+
+def real_prism_paths(msa_path: Path) -> dict[str, str]:
+    """The CV3 PRISM/CLEAR optical references (real files) plus a synthetic msa."""
+    return {
+        "disperser": str(REALDATA / "jwst_nirspec_disperser_0034.asdf"),
+        "wavelengthrange": str(REALDATA / "jwst_nirspec_wavelengthrange_0004.asdf"),
+        "fpa": str(REALDATA / "jwst_nirspec_fpa_0005.asdf"),
+        "camera": str(REALDATA / "jwst_nirspec_camera_0004.asdf"),
+        "collimator": str(REALDATA / "jwst_nirspec_collimator_0004.asdf"),
+        "msa": str(msa_path),
+        "fore": str(REALDATA / "jwst_nirspec_fore_0028.asdf"),
+        "ote": str(REALDATA / "jwst_nirspec_ote_0005.asdf"),
+    }
+
+
+def jwst_image_model(attrs: dict[str, Any], shape: tuple[int, int] | None = None) -> Any:
+    """A jwst ImageModel carrying the keywords of ``attrs`` (zeros as data)."""
+    import numpy as np
+    from stdatamodels.jwst import datamodels
+
+    ny = shape[0] if shape else attrs["SUBSIZE2"]
+    nx = shape[1] if shape else attrs["SUBSIZE1"]
+    m = datamodels.ImageModel(np.zeros((ny, nx), np.float32))
+    ins, wi = m.meta.instrument, m.meta.wcsinfo
+    ins.name = "NIRSPEC"
+    ins.detector = attrs["DETECTOR"]
+    ins.filter = attrs["FILTER"]
+    ins.grating = attrs["GRATING"]
+    ins.fixed_slit = attrs.get("FXD_SLIT")
+    ins.gwa_xtilt = attrs.get("GWA_XTIL")
+    ins.gwa_ytilt = attrs.get("GWA_YTIL")
+    ins.gwa_tilt = attrs.get("GWA_TILT")
+    m.meta.exposure.type = attrs["EXP_TYPE"]
+    sub = m.meta.subarray
+    sub.name = attrs["SUBARRAY"]
+    sub.xstart, sub.ystart = attrs["SUBSTRT1"], attrs["SUBSTRT2"]
+    sub.xsize, sub.ysize = nx, ny
+    wi.v2_ref, wi.v3_ref, wi.roll_ref = attrs["V2_REF"], attrs["V3_REF"], attrs["ROLL_REF"]
+    wi.ra_ref, wi.dec_ref = attrs["RA_REF"], attrs["DEC_REF"]
+    wi.v3yangle, wi.vparity = attrs["V3I_YANG"], attrs["VPARITY"]
+    if attrs.get("XOFFSET") is not None:
+        m.meta.dither.x_offset = attrs["XOFFSET"]
+        m.meta.dither.y_offset = attrs["YOFFSET"]
+    return m
+
+
+def jwst_assign_wcs(model: Any, paths: dict[str, str], tmp_path: Path) -> Any:
+    """jwst's assign_wcs core (load_wcs) run offline on ``model``."""
+    from jwst.assign_wcs.assign_wcs import load_wcs
+    from jwst_offline import jwst_offline_env
+
+    with jwst_offline_env(tmp_path):
+        return load_wcs(model, dict(paths), nrs_slit_y_range=(-0.55, 0.55))
