@@ -101,8 +101,8 @@ def primary_hdu(
     duplicates: Mapping[str, Any] | None = None,
 ) -> fits.PrimaryHDU:
     """Primary HDU: DATAMODL, FILENAME, then every keyword jwst reads from the primary header."""
-    items = {"DATAMODL": model, "FILENAME": filename}
-    items.update({k: v for k, v in header_kw.items() if k not in items})
+    items = {"DATAMODL": model, "FILENAME": filename, "TELESCOP": "JWST"}
+    items.update({k: v for k, v in header_kw.items() if k not in items or k == "TELESCOP"})
     for key, value in (duplicates or {}).items():
         if L.fits_able(key, value):
             items[key] = L.plain_value(value)
@@ -243,6 +243,9 @@ class Spec2xNode:
         self.coords: dict[str, Any] = {}
         self.data_vars: dict[str, Any] = {}
         self.int_times_filled: list[str] = []
+        self.extra: dict[str, Any] = {}
+        if "TELESCOP" not in ds.attrs:
+            self.extra["added_keywords"] = ["TELESCOP"]
 
     def var_meta(self, name: str, da: xr.DataArray) -> None:
         self.var_attrs[name] = dict(da.attrs)
@@ -256,20 +259,20 @@ class Spec2xNode:
     def check_index_coords(
         self, ds: xr.Dataset, rebuilt: Mapping[str, np.ndarray] | None = None
     ) -> None:
-        """Keep index coords that the reader would not rebuild identically from the headers."""
+        """Keep dim coords that the reader would not rebuild identically from the headers."""
         expected = dict(rebuilt) if rebuilt is not None else default_coords(ds.attrs, ds.sizes)
-        for name in ("y", "x", "integration"):
+        for name in ds.dims:
             if name not in ds.coords:
                 continue
             values = ds.coords[name].values
-            want = expected.get(name)
+            want = expected.get(str(name))
             if (
                 want is None
                 or want.dtype != values.dtype
                 or not np.array_equal(want, values)
                 or ds.coords[name].attrs
             ):
-                self.keep_coord(name, ds.coords[name])
+                self.keep_coord(str(name), ds.coords[name])
         for name in ds.coords:
             if str(name).startswith("int_times_"):
                 self.var_meta(str(name), ds.coords[name])
@@ -283,6 +286,7 @@ class Spec2xNode:
             "coords": self.coords,
             "data_vars": self.data_vars,
             "int_times_filled": self.int_times_filled,
+            **self.extra,
         }
         tree: dict[str, Any] = {SPEC2X_NODE: node}
         if isinstance(wcs, str):
@@ -311,7 +315,7 @@ def default_coords(attrs: Mapping[str, Any], sizes: Mapping[Any, int]) -> dict[s
             out[dim] = np.arange(start, start + sizes[dim], dtype=np.int32)
     if "integration" in sizes:
         out["integration"] = np.arange(1, sizes["integration"] + 1, dtype=np.int32)
-    return out
+    return out  # a cube's wavelength axis is not rebuilt: the spec2x node keeps it
 
 
 # --------------------------------------------------------------------------- read
@@ -354,15 +358,22 @@ def open_exposure(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dat
     return open_product(path, chunks)
 
 
-def read_exposure(path: Path, hdul: fits.HDUList, model: str, chunks: Chunks) -> xr.Dataset:
-    """An ImageModel/CubeModel/IFUImageModel file as an exposure Dataset."""
+def read_exposure(
+    path: Path,
+    hdul: fits.HDUList,
+    model: str,
+    chunks: Chunks,
+    dims: tuple[str, ...] | None = None,
+) -> xr.Dataset:
+    """An ImageModel/CubeModel/IFUImageModel (or IFUCubeModel, given ``dims``) file as a Dataset."""
     sci = hdul["SCI"]
     ndim = sci.header.get("NAXIS", 0)
-    if ndim not in (2, 3):
+    if ndim not in (2, 3) or dims is not None and len(dims) != ndim:
         raise InputFileError(
             f"{path}: SCI has {ndim} dimensions; an exposure needs 2 (rate) or 3 (rateints)"
         )
-    dims = ("y", "x") if ndim == 2 else ("integration", "y", "x")
+    if dims is None:
+        dims = ("y", "x") if ndim == 2 else ("integration", "y", "x")
     shape = _shape(sci.header)
     attrs = merged_attrs(hdul[0].header, sci.header)
     attrs["FILENAME"] = path.name
@@ -387,7 +398,7 @@ def read_exposure(path: Path, hdul: fits.HDUList, model: str, chunks: Chunks) ->
     sizes = dict(zip(dims, shape, strict=True))
     for name, values in default_coords(attrs, sizes).items():
         coords[name] = (name, values)
-    if "INT_TIMES" in hdul and ndim == 3:
+    if "INT_TIMES" in hdul and dims[0] == "integration":
         coords.update(int_times_coords(hdul["INT_TIMES"], shape[0]))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     return apply_node(ds, hdul)
@@ -492,6 +503,8 @@ def apply_node(ds: xr.Dataset, hdul: fits.HDUList, slits: list[str] | None = Non
     with L.read_asdf_tree(hdul) as tree:
         node = tree.get(SPEC2X_NODE) or {}
         attrs = dict(ds.attrs)
+        for key in node.get("added_keywords") or []:
+            attrs.pop(key, None)
         attrs.update({k: _plain(v) for k, v in (node.get("attrs") or {}).items()})
         wcs = node.get("wcs_text")
         if wcs is None:

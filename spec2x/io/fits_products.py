@@ -1,23 +1,66 @@
-"""FITS layouts of slits, s2d, x1d and cube products (see :mod:`spec2x.io.fits`)."""
+"""Dispatch of the non-exposure product kinds (slits, spectra, cubes) to their FITS layouts."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from ..errors import UnsupportedModeError
+import xarray as xr
+from astropy.io import fits
+
+from . import fits as F
+from . import fits_layout as L
+from .fits_slits import read_slits, slits_hdus
+from .fits_spectra import read_spectra, spectra_hdus
+
+__all__ = ["datamodel_name", "is_multi", "product_hdus", "read_product"]
+
+_MODELS = {
+    "slits": ("MultiSlitModel", "SlitModel"),
+    "spectra": ("MultiSpecModel", "TSOMultiSpecModel"),
+    "cube": ("IFUCubeModel",),
+}
 
 
-def datamodel_name(ds: Any, found: str, given: Any) -> str:
-    raise UnsupportedModeError(f"writing {found} products to FITS is not implemented yet")
+def datamodel_name(ds: xr.Dataset, found: str, given: Any) -> str:
+    """The jwst model of a slits/spectra/cube Dataset (attrs["DATAMODL"] when it fits)."""
+    allowed = _MODELS[found]
+    if given in allowed:
+        if given == "SlitModel" and ds.sizes["slit"] != 1:
+            return "MultiSlitModel"
+        return str(given)
+    if found == "spectra":
+        return "TSOMultiSpecModel" if "integration" in ds["flux"].dims else "MultiSpecModel"
+    return allowed[0]
 
 
-def product_hdus(ds: Any, model: str, filename: str) -> list[Any]:
-    raise UnsupportedModeError(f"writing {model} to FITS is not implemented yet")
+def product_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
+    """The HDUs of ``ds`` written as ``model``."""
+    if model in _MODELS["slits"]:
+        return slits_hdus(ds, model, filename)
+    if model in _MODELS["spectra"]:
+        return spectra_hdus(ds, model, filename)
+    hdus = F.exposure_hdus(ds, model, filename)
+    for hdu in hdus:
+        if hdu.name == "ERR":
+            hdu.header["ERRTYPE"] = "ERR"
+    return hdus
 
 
-def is_multi(hdul: Any, model: str) -> bool:
-    return model in ("MultiSlitModel", "SlitModel")
+def is_multi(hdul: fits.HDUList, model: str) -> bool:
+    """True for a slits file (MultiSlitModel/SlitModel, or several SCI extensions)."""
+    if model in _MODELS["slits"]:
+        return True
+    return sum(1 for hdu in hdul if hdu.name == "SCI") > 1
 
 
-def read_product(path: Any, hdul: Any, model: str, chunks: Any) -> Any:
-    raise UnsupportedModeError(f"{path}: reading {model} is not implemented yet")
+def read_product(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset:
+    """Read a slits, spectra or cube file."""
+    names = {hdu.name for hdu in hdul}
+    if "EXTRACT1D" in names:
+        return read_spectra(path, hdul, model, chunks)
+    if model == "IFUCubeModel":
+        ds = F.read_exposure(path, hdul, model, chunks, dims=("wavelength", "y", "x"))
+        ds.attrs.pop("ERRTYPE", None)
+        return ds
+    return read_slits(path, hdul, model, chunks)

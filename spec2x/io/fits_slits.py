@@ -1,0 +1,255 @@
+"""Slits products (``slit, [integration,] y, x``) as jwst MultiSlitModel / SlitModel files.
+
+Each slit is written as its own set of extensions (``SCI``, ``ERR``, ``DQ``,
+``VAR_*``, ``WAVELENGTH``, ``WHT``, ``CON`` ... with ``EXTVER`` = slit number),
+cut back from the padded Dataset array to the slit's own ``ysize x xsize``.
+Per-slit coords become the slit keywords jwst reads from each SCI header
+(``SLTNAME``, ``SOURCEID``, ``SLTSTRT1`` ...).  Reading pads the cut-outs
+again: NaN in float arrays, ``DO_NOT_USE | NON_SCIENCE`` in ``dq``, 0 in other
+integer arrays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from astropy.io import fits
+
+from ..datamodel import PADDING_DQ
+from ..wcs.store import wcs_from_text
+from . import fits as F
+from . import fits_layout as L
+from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, in_sci_header
+
+__all__ = ["read_slits", "slits_hdus"]
+
+#: coord name -> slit keyword (contract names and jwst attribute names).
+_KEYWORD_FOR = {name: kw for kw, name in SLIT_COORDS.items()}
+_KEYWORD_FOR.update({"source_type": "SRCTYPE", "name": "SLTNAME"})
+#: Per-slit WCS/photometry keywords a per-slit coord may carry (``s_region`` -> S_REGION).
+_PER_SLIT_META = {kw.lower(): kw for kw in EXPOSURE_SCI}
+
+
+def slit_keyword(name: str) -> str | None:
+    """The SCI keyword a per-slit coord is written as (None: it rides in the spec2x node)."""
+    return _KEYWORD_FOR.get(name) or _PER_SLIT_META.get(name)
+
+
+def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
+    """HDUs of a MultiSlitModel (or one-slit SlitModel) file."""
+    header_kw, rest = L.split_attrs(ds.attrs)
+    rest.pop(F.PRIMARY_DUPLICATES, None)
+    primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
+    sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
+    node = F.Spec2xNode(ds, rest)
+    hdus: list[Any] = [
+        F.primary_hdu(primary_kw, model, filename, ds.attrs.get(F.PRIMARY_DUPLICATES))
+    ]
+    image_dims = ds["sci"].dims
+    per_slit: dict[str, str] = {}
+    for name, coord in ds.coords.items():
+        name = str(name)
+        if coord.dims == ("slit",) and (kw := slit_keyword(name)) is not None:
+            values = coord.values
+            if all(L.fits_able(kw, v) for v in values):
+                per_slit[name] = kw
+                node.dtypes[name] = values.dtype.str
+                continue
+        if name in ("slit", "y", "x", "integration") or name.startswith("int_times_"):
+            continue
+        if not _is_slit_image(coord, image_dims):
+            node.keep_coord(name, coord)
+    node.check_index_coords(ds, rebuilt=_default_index(ds.sizes))
+    node.extra["slit_coords"] = per_slit
+    ny, nx = ds.sizes["y"], ds.sizes["x"]
+    names = [n for n in F._FIRST_VARS if n in ds] + [
+        n for n in ds.data_vars if n not in F._FIRST_VARS
+    ]
+    images = [(n, ds[n], False) for n in names if _is_slit_image(ds[n], image_dims)]
+    images += [
+        (str(n), c, True)
+        for n, c in ds.coords.items()
+        if str(n) not in per_slit and _is_slit_image(c, image_dims)
+    ]
+    for n, da, _ in images:
+        node.var_meta(n, da)
+    for n in names:
+        if not _is_slit_image(ds[n], image_dims):
+            node.keep_coord(n, ds[n], variable=True)
+    for i in range(ds.sizes["slit"]):
+        ysize = _size(ds, "ysize", i, ny)
+        xsize = _size(ds, "xsize", i, nx)
+        keywords = dict(sci_kw)
+        keywords.update({kw: L.plain_value(ds.coords[n].values[i]) for n, kw in per_slit.items()})
+        for name, da, is_coord in images:
+            one = da.isel(slit=i).transpose(
+                *[d for d in image_dims if d in da.dims and d != "slit"]
+            )
+            data = np.asarray(one.data)[..., :ysize, :xsize]
+            hdus.append(
+                F.image_hdu(
+                    data,
+                    F._extname(name),
+                    extver=i + 1,
+                    units=da.attrs.get("units") if name in ("sci", "err") else None,
+                    keywords=keywords if name == "sci" else None,
+                    coord=is_coord and name != "wavelength",
+                )
+            )
+    table, node.int_times_filled = F.int_times_hdu(ds)
+    if table is not None:
+        hdus.append(table)
+    hdus.append(L.asdf_hdu(_tree(node, ds, model)))
+    return hdus
+
+
+def _tree(node: F.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
+    tree = node.tree()
+    wcs = ds.attrs.get("wcs")
+    if wcs is None:
+        return tree
+    tree[F.SPEC2X_NODE]["wcs_text"] = wcs
+    names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else []
+    if isinstance(wcs, str):
+        texts = [wcs] * ds.sizes["slit"]
+    else:
+        texts = [wcs.get(n) for n in names] if names else [None] * ds.sizes["slit"]
+    if model == "SlitModel":
+        if texts and texts[0] is not None:
+            tree["meta"] = {"wcs": wcs_from_text(texts[0])}
+    else:
+        tree["slits"] = [{"meta": {"wcs": wcs_from_text(t)}} if t else {} for t in texts]
+    return tree
+
+
+def _is_slit_image(da: xr.DataArray, image_dims: tuple[Any, ...]) -> bool:
+    return {"slit", "y", "x"} <= set(da.dims) and set(da.dims) <= set(image_dims)
+
+
+def _size(ds: xr.Dataset, name: str, i: int, full: int) -> int:
+    if name not in ds.coords:
+        return full
+    value = int(ds.coords[name].values[i])
+    return full if value <= 0 else min(value, full)
+
+
+def _default_index(sizes: Any) -> dict[str, np.ndarray]:
+    out = {d: np.arange(sizes[d], dtype=np.int32) for d in ("y", "x") if d in sizes}
+    if "integration" in sizes:
+        out["integration"] = np.arange(1, sizes["integration"] + 1, dtype=np.int32)
+    return out
+
+
+# --------------------------------------------------------------------------- read
+
+
+def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset:
+    """A MultiSlitModel/SlitModel file as a slits Dataset (cut-outs padded to one shape)."""
+    sci_hdus = [hdu for hdu in hdul if hdu.name == "SCI"]
+    if not sci_hdus:
+        raise F.InputFileError(f"{path}: no SCI extension; pass a jwst slits (cal/s2d) product")
+    ndim = sci_hdus[0].header.get("NAXIS", 0)
+    if ndim not in (2, 3):
+        raise F.InputFileError(
+            f"{path}: SCI has {ndim} dimensions; a slit cut-out needs 2 or 3 (with integrations)"
+        )
+    core = ("y", "x") if ndim == 2 else ("integration", "y", "x")
+    shapes = [F._shape(h.header) for h in sci_hdus]
+    full = tuple(max(s[k] for s in shapes) for k in range(ndim))
+    vers = [h.ver for h in sci_hdus]
+    with L.read_asdf_tree(hdul) as tree:
+        node = dict(tree.get(F.SPEC2X_NODE) or {})
+        slit_coords = dict(node.get("slit_coords") or {})
+    headers = [h.header for h in sci_hdus]
+    attrs = F.merged_attrs(hdul[0].header, headers[0])
+    coords: dict[str, Any] = {}
+    if slit_coords:
+        wanted = {name: kw for name, kw in slit_coords.items()}
+    else:
+        wanted = {name: kw for kw, name in SLIT_COORDS.items() if any(kw in h for h in headers)}
+        for kw in EXPOSURE_SCI:
+            values = [h.get(kw) for h in headers]
+            if any(v != values[0] for v in values):
+                wanted[kw.lower()] = kw
+    for name, kw in wanted.items():
+        attrs.pop(kw, None)
+        coords[name] = ("slit", np.array([_fill(h.get(kw), kw) for h in headers]))
+    attrs["FILENAME"] = path.name
+    attrs.setdefault("DATAMODL", model or "MultiSlitModel")
+    dims = ("slit", *core)
+    data_vars: dict[str, Any] = {}
+    extnames = [h.name for h in hdul if isinstance(h, fits.ImageHDU) and h.ver in vers]
+    for ext in dict.fromkeys(extnames):
+        by_ver = {h.ver: h for h in hdul if h.name == ext and isinstance(h, fits.ImageHDU)}
+        if not all(v in by_ver for v in vers):
+            continue
+        first = by_ver[vers[0]]
+        if first.header.get("NAXIS", 0) != ndim:
+            continue
+        name = L.VARNAMES.get(ext, ext.lower())
+        pieces = [_slit_array(path, by_ver[v], core, full, chunks) for v in vers]
+        arr = _stack(pieces)
+        units = first.header.get("BUNIT")
+        var_attrs = {"units": units} if units is not None else {}
+        is_coord = ext == "WAVELENGTH" or bool(first.header.get(F.COORD_FLAG, False))
+        (coords if is_coord else data_vars)[name] = (dims, arr, var_attrs)
+    F._default_units(data_vars, attrs)
+    for d, values in _default_index(dict(zip(core, full, strict=True))).items():
+        coords[d] = (d, values)
+    if "INT_TIMES" in hdul and ndim == 3:
+        coords.update(F.int_times_coords(hdul["INT_TIMES"], full[0]))
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else None
+    if names is None:
+        names = [str(i + 1) for i in range(len(vers))]
+    out = F.apply_node(ds, hdul, slits=names if model != "SlitModel" else None)
+    if model == "SlitModel" and isinstance(out.attrs.get("wcs"), str) and names:
+        if "wcs_text" not in node:
+            out.attrs["wcs"] = {names[0]: out.attrs["wcs"]}
+    return out
+
+
+def _fill(value: Any, keyword: str) -> Any:
+    if value is not None:
+        return value
+    return "" if keyword in ("SLTNAME", "SRCNAME", "SRCALIAS", "SRCTYPE", "SHUTSTA") else np.nan
+
+
+def _pad_value(dtype: np.dtype, name: str) -> Any:
+    if name == "DQ":
+        return PADDING_DQ
+    return np.nan if dtype.kind in "fc" else 0
+
+
+def _slit_array(
+    path: Path, hdu: Any, core: tuple[str, ...], full: tuple[int, ...], chunks: Any
+) -> Any:
+    shape = F._shape(hdu.header)
+    pad = [(0, f - s) for s, f in zip(shape, full, strict=True)]
+    if chunks is None:
+        data = L.native(hdu.data)
+        value = _pad_value(data.dtype, hdu.name)
+        return np.pad(data, pad, constant_values=value) if any(p[1] for p in pad) else data
+    import dask.array as dsa
+
+    block = F.block_chunks(core, shape, hdu, _slit_chunks(chunks, core))
+    arr = F.read_image(path, hdu, core, block)
+    value = _pad_value(arr.dtype, hdu.name)
+    return dsa.pad(arr, pad, constant_values=value) if any(p[1] for p in pad) else arr
+
+
+def _slit_chunks(chunks: Any, core: tuple[str, ...]) -> dict[str, Any]:
+    if chunks == "auto":
+        return {"integration": "auto"} if "integration" in core else {}
+    return {d: v for d, v in dict(chunks).items() if d in core}
+
+
+def _stack(pieces: list[Any]) -> Any:
+    if isinstance(pieces[0], np.ndarray):
+        return np.stack(pieces)
+    import dask.array as dsa
+
+    return dsa.stack(pieces)

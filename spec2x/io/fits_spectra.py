@@ -1,0 +1,316 @@
+"""1-D spectra as jwst x1d (MultiSpecModel) and x1dints (TSOMultiSpecModel) files.
+
+One ``EXTRACT1D`` table per spectrum (per slit or order).  In an x1d table
+each row is one wavelength; in an x1dints table each row is one integration
+and the spectral columns are vectors (jwst 3.0 layout, ``N_ALONGDISP`` giving
+the used length).  Column names are jwst's (``FLUX``, ``SB_ERROR``,
+``BKGD_ERROR`` ...); Dataset variables are their lowercase names, with
+``bkg_`` for jwst's ``BKGD_``.  Spectra shorter than the Dataset's
+``spectral`` length end in NaN wavelengths, which are not written; the reader
+pads them back with the values recorded at write time (NaN for spectra jwst
+wrote).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from astropy.io import fits
+
+from . import fits as F
+from . import fits_layout as L
+from .fits_keywords import SPEC_COORDS, in_sci_header
+
+__all__ = ["read_spectra", "spectra_hdus"]
+
+#: x1d columns in jwst's order (Dataset names).
+COLUMNS = (
+    "flux",
+    "flux_error",
+    "flux_var_poisson",
+    "flux_var_rnoise",
+    "flux_var_flat",
+    "surf_bright",
+    "sb_error",
+    "sb_var_poisson",
+    "sb_var_rnoise",
+    "sb_var_flat",
+    "dq",
+    "background",
+    "bkg_error",
+    "bkg_var_poisson",
+    "bkg_var_rnoise",
+    "bkg_var_flat",
+    "npixels",
+)
+#: Per-integration columns of an x1dints table (column -> coord name).
+TSO_META = {
+    "INT_NUM": "int_num",
+    "N_ALONGDISP": "n_alongdisp",
+    "SEGMENT": "segment",
+    "MJD-BEG": "mjd_beg",
+    "MJD-AVG": "mjd_avg",
+    "MJD-END": "mjd_end",
+    "TDB-BEG": "tdb_beg",
+    "TDB-MID": "tdb_mid",
+    "TDB-END": "tdb_end",
+}
+_TSO_DTYPES = {"INT_NUM": np.int32, "N_ALONGDISP": np.uint32, "SEGMENT": np.int32}
+#: Per-spectrum keyword -> coord name (jwst attribute names; SLTNAME -> slit_name).
+_COORD_FOR = {
+    kw: ("source_type" if name == "srctype" else name) for kw, name in SPEC_COORDS.items()
+}
+_KEYWORD_FOR = {name: kw for kw, name in _COORD_FOR.items()}
+_KEYWORD_FOR["srctype"] = "SRCTYPE"
+
+
+def column_name(var: str) -> str:
+    """Dataset variable -> jwst x1d column (``bkg_error`` -> ``BKGD_ERROR``)."""
+    upper = var.upper()
+    return "BKGD_" + upper[4:] if upper.startswith("BKG_") else upper
+
+
+def var_name(column: str) -> str:
+    """jwst x1d column -> Dataset variable (``BKGD_ERROR`` -> ``bkg_error``)."""
+    lower = column.lower()
+    return "bkg_" + lower[5:] if lower.startswith("bkgd_") else lower
+
+
+def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
+    """HDUs of an x1d (MultiSpecModel) or x1dints (TSOMultiSpecModel) file."""
+    flux_dims = ds["flux"].dims
+    lead = [d for d in flux_dims if d not in ("integration", "spectral")]
+    lead_dim = lead[0] if lead else None
+    tso = "integration" in flux_dims
+    header_kw, rest = L.split_attrs(ds.attrs)
+    rest.pop(F.PRIMARY_DUPLICATES, None)
+    node = F.Spec2xNode(ds, rest)
+    primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
+    sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
+    hdus: list[Any] = [
+        F.primary_hdu(primary_kw, model, filename, ds.attrs.get(F.PRIMARY_DUPLICATES))
+    ]
+    if sci_kw:
+        hdus.append(fits.ImageHDU(header=L.make_header(sci_kw), name="SCI"))
+    order = ([lead_dim] if lead_dim else []) + (["integration"] if tso else []) + ["spectral"]
+    variables = [v for v in COLUMNS if v in ds.data_vars]
+    variables += [
+        str(v) for v in ds.data_vars if v not in COLUMNS and set(ds[v].dims) == set(order)
+    ]
+    for name in ds.data_vars:
+        if str(name) not in variables:
+            node.keep_coord(str(name), ds[name], variable=True)
+    per_spec, tso_cols = _coords(ds, node, lead_dim, tso, order)
+    filled = [c for c in COLUMNS if c not in ds.data_vars]
+    node.extra.update(
+        {
+            "lead_dim": lead_dim,
+            "spectrum_coords": per_spec,
+            "tso_columns": tso_cols,
+            "filled_columns": filled,
+            "pad_fill": {},
+        }
+    )
+    arrays = {v: ds[v].transpose(*order).values for v in variables}
+    for v in variables:
+        node.var_meta(v, ds[v])
+    wl = ds["wavelength"].broadcast_like(ds["flux"]).transpose(*order).values
+    node.var_meta("wavelength", ds["wavelength"])
+    nspec = ds.sizes[lead_dim] if lead_dim else 1
+    for i in range(nspec):
+        pick = (i,) if lead_dim else ()
+        wl_i = wl[pick]
+        good = np.isfinite(wl_i) if not tso else np.isfinite(wl_i).any(axis=0)
+        n = int(np.nonzero(good)[0][-1]) + 1 if good.any() else 0
+        if n < wl_i.shape[-1]:
+            for v in ("wavelength", *variables):
+                source = wl_i if v == "wavelength" else arrays[v][pick]
+                node.extra["pad_fill"].setdefault(v, L.plain_value(source[..., n:].flat[0]))
+        cols = {"WAVELENGTH": (wl_i[..., :n], ds["wavelength"].attrs.get("units"))}
+        for v in COLUMNS:
+            if v in arrays:
+                cols[column_name(v)] = (arrays[v][pick][..., :n], ds[v].attrs.get("units"))
+            else:
+                cols[column_name(v)] = (_default_column(v, wl_i[..., :n]), None)
+        for v in variables:
+            if v not in COLUMNS:
+                cols[column_name(v)] = (arrays[v][pick][..., :n], ds[v].attrs.get("units"))
+        header = {
+            kw: L.plain_value(_spec_value(ds, name, lead_dim, i)) for name, kw in per_spec.items()
+        }
+        if tso:
+            cols = _tso_columns(ds, cols, tso_cols, n, lead_dim, i)
+        hdus.append(_table_hdu(cols, header, tso, i + 1))
+    tree = node.tree()
+    if ds.attrs.get("wcs") is not None:
+        tree[F.SPEC2X_NODE]["wcs_text"] = ds.attrs["wcs"]
+    hdus.append(L.asdf_hdu(tree))
+    return hdus
+
+
+def _default_column(var: str, wl: np.ndarray) -> np.ndarray:
+    if var == "dq":
+        return np.zeros(wl.shape, np.uint32)
+    return np.full(wl.shape, np.nan if var != "npixels" else 0.0)
+
+
+def _coords(
+    ds: xr.Dataset, node: F.Spec2xNode, lead_dim: str | None, tso: bool, order: list[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Sort coords into per-spectrum keywords, x1dints columns and the spec2x node."""
+    per_spec: dict[str, str] = {}
+    tso_cols: dict[str, str] = {}
+    tso_names = {name: col for col, name in TSO_META.items()}
+    for name, coord in ds.coords.items():
+        name = str(name)
+        if name == "wavelength" or name in ds.dims:
+            continue
+        kw = _KEYWORD_FOR.get(name)
+        spec_dims = (lead_dim,) if lead_dim else ()
+        if kw and coord.dims == spec_dims and all(L.fits_able(kw, v) for v in coord.values.ravel()):
+            per_spec[name] = kw
+            node.dtypes[name] = coord.dtype.str
+        elif tso and name in tso_names and coord.dims == ("integration",):
+            tso_cols[name] = tso_names[name]
+            node.dtypes[name] = coord.dtype.str
+        elif not name.startswith("int_times_"):
+            node.keep_coord(name, coord)
+    rebuilt = {"integration": np.arange(1, ds.sizes.get("integration", 0) + 1, dtype=np.int32)}
+    node.check_index_coords(ds, rebuilt=rebuilt if tso else {})
+    return per_spec, tso_cols
+
+
+def _spec_value(ds: xr.Dataset, name: str, lead_dim: str | None, i: int) -> Any:
+    values = ds.coords[name].values
+    return values[i] if lead_dim else values[()]
+
+
+def _tso_columns(
+    ds: xr.Dataset, cols: dict[str, Any], tso_cols: dict[str, str], n: int, lead_dim: Any, i: int
+) -> dict[str, Any]:
+    nint = ds.sizes["integration"]
+    given = {col: name for name, col in tso_cols.items()}
+    out: dict[str, Any] = {}
+    for col in ("INT_NUM", *cols, *[c for c in TSO_META if c != "INT_NUM"]):
+        if col in cols:
+            out[col] = cols[col]
+        elif col in given:
+            values = np.asarray(ds.coords[given[col]].values)
+            out[col] = (values, "d" if col.startswith(("MJD", "TDB")) else None)
+        elif col == "INT_NUM":
+            out[col] = (np.arange(1, nint + 1, dtype=np.int32), None)
+        elif col == "N_ALONGDISP":
+            out[col] = (np.full(nint, n, np.uint32), None)
+        elif col == "SEGMENT":
+            out[col] = (np.full(nint, int(ds.attrs.get("EXSEGNUM", 1) or 1), np.int32), None)
+        else:
+            out[col] = (np.full(nint, np.nan), "d")
+    return out
+
+
+def _table_hdu(
+    cols: dict[str, Any], header: dict[str, Any], tso: bool, extver: int
+) -> fits.BinTableHDU:
+    fits_cols = []
+    for name, (values, units) in cols.items():
+        values = np.asarray(values)
+        if name in _TSO_DTYPES:
+            values = values.astype(_TSO_DTYPES[name])
+        fmt = _format(values, tso)
+        fits_cols.append(fits.Column(name=name, format=fmt, array=values, unit=units or None))
+    hdu = fits.BinTableHDU.from_columns(fits_cols, header=L.make_header(header), name="EXTRACT1D")
+    hdu.ver = extver
+    return hdu
+
+
+def _format(values: np.ndarray, tso: bool) -> str:
+    code = {"f8": "D", "f4": "E", "u4": "J", "i4": "J", "i8": "K", "u8": "K", "i2": "I", "u1": "B"}
+    base = code.get(values.dtype.str[1:], "D")
+    if tso and values.ndim == 2:
+        return f"{values.shape[1]}{base}"
+    return base
+
+
+# --------------------------------------------------------------------------- read
+
+
+def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset:
+    """An x1d/x1dints file as a spectra Dataset (NumPy; chunks along the leading dim if asked)."""
+    tables = [h for h in hdul if h.name == "EXTRACT1D"]
+    attrs = L.header_attrs(hdul[0].header)
+    if "SCI" in hdul:
+        attrs = F.merged_attrs(hdul[0].header, hdul["SCI"].header)
+    attrs["FILENAME"] = path.name
+    with L.read_asdf_tree(hdul) as tree:
+        node = F._plain(dict(tree.get(F.SPEC2X_NODE) or {}))
+    tso = bool(tables) and np.asarray(tables[0].data["WAVELENGTH"]).ndim == 2
+    attrs.setdefault("DATAMODL", model or ("TSOMultiSpecModel" if tso else "MultiSpecModel"))
+    lead_dim = (
+        node.get("lead_dim", "slit" if len(tables) > 1 else None)
+        if node
+        else ("slit" if len(tables) > 1 else None)
+    )
+    per_spec = node.get("spectrum_coords") if node else None
+    if per_spec is None:
+        per_spec = {
+            name: kw for kw, name in _COORD_FOR.items() if any(kw in t.header for t in tables)
+        }
+    pad_fill = node.get("pad_fill") or {}
+    filled = set(node.get("filled_columns") or [])
+    length = max((_length(t) for t in tables), default=0)
+    columns: dict[str, list[np.ndarray]] = {}
+    units: dict[str, Any] = {}
+    meta_cols: dict[str, np.ndarray] = {}
+    for t in tables:
+        for col in t.columns:
+            values = L.native(np.asarray(t.data[col.name]))
+            if tso and col.name in TSO_META:
+                meta_cols.setdefault(col.name, values)
+                continue
+            name = "wavelength" if col.name == "WAVELENGTH" else var_name(col.name)
+            if name in filled:
+                continue
+            fill = pad_fill.get(name, _reader_fill(values.dtype, name))
+            pad = [(0, 0)] * (values.ndim - 1) + [(0, length - values.shape[-1])]
+            columns.setdefault(name, []).append(np.pad(values, pad, constant_values=fill))
+            units.setdefault(name, col.unit)
+    dims = ([lead_dim] if lead_dim else []) + (["integration"] if tso else []) + ["spectral"]
+    data_vars: dict[str, Any] = {}
+    coords: dict[str, Any] = {}
+    for name, parts in columns.items():
+        arr = np.stack(parts) if lead_dim else parts[0]
+        var_attrs = {"units": units[name]} if units[name] else {}
+        (coords if name == "wavelength" else data_vars)[name] = (dims, arr, var_attrs)
+    for name, kw in per_spec.items():
+        values = [t.header.get(kw) for t in tables]
+        coords[name] = ((lead_dim,), np.array(values)) if lead_dim else ((), np.array(values[0]))
+        attrs.pop(kw, None)
+    if tso:
+        nint = len(tables[0].data) if tables else 0
+        coords["integration"] = ("integration", np.arange(1, nint + 1, dtype=np.int32))
+        tso_cols = node.get("tso_columns") if node else None
+        if tso_cols is None:
+            tso_cols = {name: col for col, name in TSO_META.items() if col in meta_cols}
+        for name, col in tso_cols.items():
+            coords[name] = ("integration", meta_cols[col])
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    out = F.apply_node(ds, hdul)
+    if chunks is not None and lead_dim:
+        out = out.chunk({lead_dim: 1} if chunks == "auto" else dict(chunks))
+    elif chunks is not None:
+        out = out.chunk(dict(chunks) if chunks != "auto" else "auto")
+    return out
+
+
+def _length(table: Any) -> int:
+    wl = np.asarray(table.data["WAVELENGTH"])
+    return int(wl.shape[-1]) if wl.ndim == 2 else len(wl)
+
+
+def _reader_fill(dtype: np.dtype, name: str) -> Any:
+    if dtype.kind in "fc":
+        return np.nan
+    return 0
