@@ -1,0 +1,387 @@
+"""photom: convert count rates to surface brightness (MJy/sr) or flux density (MJy).
+
+Every table-based mode works the same way; a mode only says which PHOTOM
+table row applies to the exposure (or to each slit) through
+:data:`ROW_SELECTORS`.  Adding a mode is one entry::
+
+    ROW_SELECTORS["NRS_MSASPEC"] = lambda attrs, slit: [
+        {"filter": attrs["FILTER"], "grating": attrs["GRATING"]}
+    ]
+
+Each candidate mapping is tried in turn (jwst falls back, e.g. MIRI
+``subarray=GENERIC``).  The scalar column is ``photmjsr`` ((MJy/sr) per DN/s)
+or ``photmj`` (MJy per DN/s, NIRSpec: divided by the pixel solid angle unless
+the source is a point source).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from astropy import units as u
+
+from .._kernels import photom as kernel
+from ..errors import MissingReferenceError, UnsupportedModeError
+from ..io.references import Reference
+from . import StepContext
+from ._common import match_nans_and_flags, record_step, require
+
+__all__ = ["A2_TO_SR", "MJSR_TO_UJA2", "ROW_SELECTORS", "from_chain", "photom"]
+
+log = logging.getLogger(__name__)
+
+#: Square arcseconds to steradians.
+A2_TO_SR = (np.pi / (180.0 * 3600.0)) ** 2
+#: MJy/sr to µJy/arcsec^2 (PHOTUJA2 = PHOTMJSR * this).
+MJSR_TO_UJA2 = float((u.MJy / u.sr).to(u.uJy / u.arcsec**2))
+
+Selector = Callable[[Mapping[str, Any], "str | None"], list[dict[str, Any]]]
+
+
+def _miri_imager(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
+    filt, sub = attrs.get("FILTER"), attrs.get("SUBARRAY")
+    return [{"filter": filt, "subarray": sub}, {"filter": filt, "subarray": "GENERIC"}]
+
+
+def _nirspec_fs(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
+    return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING"), "slit": slit}]
+
+
+def _nirspec_bots(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
+    return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING"), "slit": "S1600A1"}]
+
+
+#: EXP_TYPE -> candidate row matches (in order) for the exposure or one slit.
+ROW_SELECTORS: dict[str, Selector] = {
+    "MIR_LRS-FIXEDSLIT": _miri_imager,
+    "MIR_LRS-SLITLESS": _miri_imager,
+    "NRS_FIXEDSLIT": _nirspec_fs,
+    "NRS_BRIGHTOBJ": _nirspec_bots,
+}
+#: Modes whose per-slit ``srctype`` coord decides point vs extended (else SRCTYPE).
+_PER_SLIT_SRCTYPE = ("NRS_FIXEDSLIT", "NRS_MSASPEC")
+
+
+def photom(
+    ds: xr.Dataset,
+    response: Reference,
+    *,
+    area: Reference | None = None,
+    inverse: bool = False,
+    source_type: str | None = None,
+    apply_time_correction: bool = True,
+) -> xr.Dataset:
+    """Convert count rates to surface brightness or flux density.
+
+    Parameters
+    ----------
+    ds : exposure or slits in DN/s with a ``wavelength`` coordinate (µm).
+    response : the ``photom`` reference (relative response and scalar conversion).
+    area : the ``area`` reference: required for NIRSpec (pixel solid angle
+        per slit); for other instruments its image becomes the ``area``
+        variable and its PIXAR_SR/PIXAR_A2 the nominal pixel area.
+    inverse : divide instead of multiply (undo photom).
+    source_type : ``"POINT"`` or ``"EXTENDED"`` to override SRCTYPE / srctype.
+    apply_time_correction : apply the TIMECOEFF_* throughput-loss tables at EXPMID.
+
+    Returns
+    -------
+    Dataset in MJy/sr (MJy for NIRSpec point sources); variances scaled by
+    the factor squared; ``DO_NOT_USE`` (and NaN) where the wavelength lies
+    outside the response; PHOTMJSR, PHOTUJA2, PIXAR_SR, PIXAR_A2 as attrs
+    (exposure) or per-slit coords ``photmjsr photuja2 pixar_sr pixar_a2
+    bunit_data`` (slits).
+
+    Notes
+    -----
+    .. math:: S(\\lambda) = C \\, R(\\lambda) \\, \\frac{\\text{DN}}{s},
+        \\qquad V' = V \\, (C R)^2
+
+    :math:`C` is ``photmjsr``, or ``photmj / PIXAR_SR`` for a NIRSpec
+    extended source, over the time correction; :math:`R` is the relative
+    response interpolated linearly at each pixel's wavelength.
+
+    Raises
+    ------
+    MissingReferenceError
+        No PHOTOM row for the filter/grating/slit/subarray, or no area file for NIRSpec.
+    UnsupportedModeError
+        EXP_TYPE has no row selector (see :data:`ROW_SELECTORS`).
+    """
+    require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
+    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
+    if exp_type not in ROW_SELECTORS:
+        raise UnsupportedModeError(
+            f"photom has no table row selector for EXP_TYPE={exp_type!r}; supported: "
+            f"{', '.join(ROW_SELECTORS)} (add one to spec2x.steps.photom.ROW_SELECTORS)"
+        )
+    response.check_matches(ds.attrs, ("INSTRUME",))
+    table = response.content
+    if table.image is not None or not table.columns:
+        raise UnsupportedModeError(
+            f"photom reference {response.name} is image-based; {exp_type} needs a PHOTOM table"
+        )
+    slits = "slit" in ds.dims
+    names: list[str | None] = (
+        [str(n) for n in ds["slit_name"].values] if slits else [ds.attrs.get("SLTNAME")]
+    )
+    pixar_sr, pixar_a2 = _pixel_areas(ds, instrument, response, area, names)
+    srctypes = _source_types(ds, exp_type, source_type, len(names))
+    scalars, units, curves = [], [], []
+    for i, name in enumerate(names):
+        row = _find_row(response, ROW_SELECTORS[exp_type](ds.attrs, name), name)
+        value, unit = _scalar(table, row, srctypes[i], pixar_sr[i])
+        if apply_time_correction and table.timecoeff:
+            value = value / _time_correction(ds, table, row)
+        scalars.append(value)
+        units.append(unit)
+        nelem = int(table.columns["nelem"][row]) if "nelem" in table.columns else None
+        curves.append(
+            kernel.response_curve(
+                table.columns["wavelength"][row], table.columns["relresponse"][row], nelem
+            )
+        )
+    factor, no_cal = _factor(ds, scalars, curves)
+    out = _apply(ds, factor, no_cal, inverse)
+    out = _label(out, scalars, units, pixar_sr, pixar_a2, inverse)
+    if (
+        area is not None
+        and area.content.image is not None
+        and instrument != "NIRSPEC"
+        and not slits
+    ):
+        out = out.assign(area=_area_image(ds, area))
+    log.info(
+        "photom: %s with %s, PHOTMJSR %s -> %s",
+        exp_type,
+        response.name,
+        ", ".join(f"{s:.6g}" for s in scalars),
+        "DN/s" if inverse else "/".join(sorted(set(units))),
+    )
+    return record_step(out, "photom", response, area)
+
+
+def _find_row(
+    response: Reference, candidates: Sequence[Mapping[str, Any]], slit: str | None
+) -> int:
+    table = response.content
+    for match in candidates:
+        rows = table.find_rows(**{k: ("" if v is None else v) for k, v in match.items()})
+        if len(rows) > 1:
+            raise MissingReferenceError(
+                f"photom reference {response.name} has {len(rows)} rows for "
+                f"{_describe(match)}; it must have exactly one"
+            )
+        if len(rows) == 1:
+            return int(rows[0])
+    keys = list(candidates[0])
+    have = sorted({"/".join(str(table.columns[k][r]) for k in keys) for r in range(table.nrows)})
+    raise MissingReferenceError(
+        f"photom reference {response.name} has no row for {_describe(candidates[0])}"
+        + (f" (slit {slit})" if slit else "")
+        + f"; its rows cover {'/'.join(keys)} = {', '.join(have)}; give the photom file for this mode"
+    )
+
+
+def _describe(match: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k.upper()}={v!r}" for k, v in match.items())
+
+
+def _pixel_areas(
+    ds: xr.Dataset,
+    instrument: str,
+    response: Reference,
+    area: Reference | None,
+    names: Sequence[str | None],
+) -> tuple[list[float | None], list[float | None]]:
+    """Nominal pixel area (sr, arcsec^2) of the exposure or of each slit."""
+    n = len(names)
+    if instrument == "NIRSPEC":
+        if area is None or area.content.table is None:
+            raise MissingReferenceError(
+                f"photom for NIRSpec needs the area reference (a table of pixel areas per slit); "
+                f"{'got an image-based file ' + area.name if area is not None else 'none was given'}"
+            )
+        ids = [str(s).upper() for s in area.content.table["slit_id"]]
+        a2: list[float | None] = []
+        for name in names:
+            key = str(name).upper()
+            if key in ids:
+                a2.append(float(area.content.table["pixarea"][ids.index(key)]))
+            else:
+                log.warning("photom: slit %s not in area table %s; pixel area 1.0", name, area.name)
+                a2.append(None)
+        sr = [A2_TO_SR * v if v is not None else 1.0 for v in a2]
+        return list(sr), [v if v is not None else 1.0 for v in a2]
+    source = area.content if area is not None else response.content
+    return [source.pixar_sr] * n, [source.pixar_a2] * n
+
+
+def _source_types(ds: xr.Dataset, exp_type: str, source_type: str | None, n: int) -> list[str]:
+    if source_type is not None:
+        return [source_type.upper()] * n
+    if "slit" in ds.dims and "srctype" in ds.coords and exp_type in _PER_SLIT_SRCTYPE:
+        return [str(s).upper() for s in ds["srctype"].values]
+    return [str(ds.attrs.get("SRCTYPE", "")).upper()] * n
+
+
+def _scalar(table: Any, row: int, srctype: str, pixar_sr: float | None) -> tuple[float, str]:
+    """Scalar conversion of one row and the output unit."""
+    if "photmjsr" in table.columns:
+        return table.columns["photmjsr"][row], "MJy/sr"
+    value = table.columns["photmj"][row]
+    if srctype == "POINT":
+        return value, "MJy"
+    if pixar_sr is None:
+        log.warning("photom: pixel area unknown, cannot convert to surface brightness")
+        return value, "MJy/sr"
+    return value / pixar_sr, "MJy/sr"
+
+
+def _time_correction(ds: xr.Dataset, table: Any, row: int) -> np.float64:
+    mid = ds.attrs.get("EXPMID")
+    if mid is None:
+        log.warning("photom: EXPMID missing; time-dependence correction not applied")
+        return np.float64(1.0)
+    corr = kernel.time_correction(float(mid), table.timecoeff, row)
+    if corr != 1.0:
+        log.info("photom: time-dependence correction %.6g", corr)
+    return np.float64(corr)
+
+
+def _factor(
+    ds: xr.Dataset, scalars: Sequence[Any], curves: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Per-pixel conversion (dims of ``wavelength``) and the uncalibrated mask."""
+    wl = ds["wavelength"].reset_coords(drop=True)
+    slits = "slit" in ds.dims and "slit" in wl.dims
+    if slits:
+        width = max(len(w) for w, _ in curves)
+        waves = np.full((len(curves), width), np.nan)
+        resps = np.full((len(curves), width), np.nan)
+        for i, (w, r) in enumerate(curves):
+            waves[i, : len(w)], resps[i, : len(r)] = w, r
+        args = [
+            xr.DataArray(waves, dims=("slit", "resp")),
+            xr.DataArray(resps, dims=("slit", "resp")),
+            xr.DataArray(np.array(scalars), dims=("slit",)),
+        ]
+    else:
+        w, r = curves[0]
+        args = [xr.DataArray(w, dims="resp"), xr.DataArray(r, dims="resp"), scalars[0]]
+    factor, no_cal = xr.apply_ufunc(
+        kernel.conversion,
+        wl,
+        *args,
+        input_core_dims=[["y", "x"], ["resp"], ["resp"], []],
+        output_core_dims=[["y", "x"], ["y", "x"]],
+        dask="parallelized",
+        output_dtypes=[np.float64, bool],
+    )
+    return factor, no_cal
+
+
+def _apply(ds: xr.Dataset, factor: xr.DataArray, no_cal: xr.DataArray, inverse: bool) -> xr.Dataset:
+    names = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
+    inputs = [ds[n] if n in ds else xr.zeros_like(ds["sci"]) for n in names]
+    results = xr.apply_ufunc(
+        kernel.apply_conversion,
+        *inputs,
+        factor,
+        no_cal,
+        kwargs={"inverse": inverse},
+        output_core_dims=[[]] * 6,
+        dask="parallelized",
+        output_dtypes=[np.float32, np.float32, np.uint32, np.float32, np.float32, np.float32],
+    )
+    dims = ds["sci"].dims
+    updates = {
+        n: r.transpose(*dims).assign_attrs(ds[n].attrs)
+        for n, r in zip(names, results, strict=True)
+        if n in ds
+    }
+    return match_nans_and_flags(ds.assign(updates))
+
+
+def _label(
+    ds: xr.Dataset,
+    scalars: Sequence[Any],
+    units: Sequence[str],
+    pixar_sr: Sequence[float | None],
+    pixar_a2: Sequence[float | None],
+    inverse: bool,
+) -> xr.Dataset:
+    """Units on the variables; PHOTMJSR/PHOTUJA2/PIXAR_* as attrs or per-slit coords."""
+    unit = (
+        "DN/s"
+        if inverse
+        else (units[0] if len(set(units)) == 1 else "MJy/sr or MJy (see bunit_data)")
+    )
+    out = ds.copy(deep=False)
+    for name in ("sci", "err"):
+        if name in out:
+            out[name].attrs = {**out[name].attrs, "units": unit}
+    for name in ("var_poisson", "var_rnoise", "var_flat"):
+        if name in out:
+            out[name].attrs = {**out[name].attrs, "units": f"({unit})^2"}
+    conv = [float(s) for s in scalars]
+
+    def num(v: float | None) -> float:
+        return np.nan if v is None else float(v)
+
+    attrs = dict(out.attrs)
+    if "slit" in out.dims:
+        out = out.assign_coords(
+            photmjsr=("slit", np.array(conv)),
+            photuja2=("slit", np.array(conv) * MJSR_TO_UJA2),
+            pixar_sr=("slit", np.array([num(v) for v in pixar_sr])),
+            pixar_a2=("slit", np.array([num(v) for v in pixar_a2])),
+            bunit_data=("slit", np.array(["DN/s" if inverse else v for v in units])),
+        )
+    if "slit" not in out.dims or out.sizes["slit"] == 1:
+        attrs.update(PHOTMJSR=conv[0], PHOTUJA2=conv[0] * MJSR_TO_UJA2)
+        for key, value in (("PIXAR_SR", pixar_sr[0]), ("PIXAR_A2", pixar_a2[0])):
+            if value is not None:
+                attrs[key] = float(value)
+    out.attrs = attrs
+    return out
+
+
+def _area_image(ds: xr.Dataset, area: Reference) -> xr.DataArray:
+    """The pixel-area map on the exposure's pixels (``area`` variable, relative units)."""
+    c = area.content
+    iy = np.asarray(ds["y"].values) - (c.ystart - 1)
+    ix = np.asarray(ds["x"].values) - (c.xstart - 1)
+    ny, nx = c.image.shape
+    if iy.min() < 0 or ix.min() < 0 or iy.max() >= ny or ix.max() >= nx:
+        raise MissingReferenceError(
+            f"area reference {area.name} ({ny}x{nx} from x={c.xstart}, y={c.ystart}) does not "
+            f"cover the exposure's pixels; give the area file for this detector"
+        )
+    data = c.image[np.ix_(iy, ix)]
+    return xr.DataArray(
+        data, dims=("y", "x"), coords={"y": ds["y"], "x": ds["x"]}, attrs={"units": ""}
+    )
+
+
+def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
+    """Chain adapter: fetch ``photom`` and ``area``; N/A photom skips the step."""
+    response = ctx.ref("photom", ds)
+    if response is None:
+        log.warning("photom: no photom reference (N/A); step skipped")
+        return record_step(ds, "photom", status="SKIPPED")
+    area = ctx.ref("area", ds)
+    params = ctx.params
+    return photom(
+        ds,
+        response,
+        area=area,
+        inverse=bool(params.get("inverse", False)),
+        source_type=params.get("source_type"),
+        apply_time_correction=bool(params.get("apply_time_correction", True)),
+    )
