@@ -289,6 +289,13 @@ def _load_plugins() -> None:
             importlib.import_module(f"{io_pkg.__name__}.{mod.name}")
 
 
+def _selector(header: Mapping[str, Any], key: str) -> Any:
+    """A reference's selector value; EXP_TYPE is matched on P_EXP_TY (CRDS's pattern) when given."""
+    if key == "EXP_TYPE" and header.get("P_EXP_TY"):
+        return str(header["P_EXP_TY"]).strip().strip("|")
+    return header.get(key)
+
+
 def _selector_matches(ref_value: Any, exp_value: Any) -> bool:
     if ref_value is None or str(ref_value).strip().upper() in _WILDCARDS:
         return True
@@ -343,7 +350,7 @@ class ReferenceSet:
             (path, hdr)
             for path, hdr in self._catalogue()
             if str(hdr.get("REFTYPE", "")).lower() == reftype
-            and all(_selector_matches(hdr.get(k), attrs.get(k)) for k in SELECTORS)
+            and all(_selector_matches(_selector(hdr, k), attrs.get(k)) for k in SELECTORS)
         ]
         selectors = ", ".join(f"{k}={attrs.get(k)}" for k in SELECTORS if attrs.get(k) is not None)
         if not matches:
