@@ -94,3 +94,54 @@ def spec2x_exposure(arrays: dict[str, np.ndarray], wcs: Any, attrs: dict[str, An
     wl = np.asarray(wcs(xx, yy)[2], dtype=np.float64)
     ds = ds.assign_coords(wavelength=(("y", "x"), wl))
     return set_wcs(ds, wcs)
+
+
+def spec2x_slits(slits: list[dict[str, Any]], attrs: dict[str, Any]) -> Any:
+    """A slits Dataset (slit, y, x) padded to a common shape, from per-slit arrays and WCS."""
+    import xarray as xr
+
+    from spec2x.datamodel import PADDING_DQ
+
+    ny = max(s["sci"].shape[0] for s in slits)
+    nx = max(s["sci"].shape[1] for s in slits)
+    n = len(slits)
+    names = ("sci", "var_poisson", "var_rnoise", "var_flat")
+    out = {k: np.full((n, ny, nx), np.nan, np.float32) for k in names}
+    dq = np.full((n, ny, nx), PADDING_DQ, np.uint32)
+    wl = np.full((n, ny, nx), np.nan)
+    for i, s in enumerate(slits):
+        h, w = s["sci"].shape
+        for k in names:
+            out[k][i, :h, :w] = s[k]
+        dq[i, :h, :w] = s["dq"]
+        yy, xx = np.mgrid[:h, :w].astype(float)
+        wl[i, :h, :w] = s["wcs"](xx, yy)[2]
+    err = np.sqrt(out["var_poisson"] + out["var_rnoise"] + out["var_flat"])
+    dims = ("slit", "y", "x")
+    ds = xr.Dataset(
+        {
+            "sci": (dims, out["sci"], {"units": attrs.get("BUNIT", "MJy")}),
+            "err": (dims, err, {"units": attrs.get("BUNIT", "MJy")}),
+            "dq": (dims, dq, {"units": ""}),
+            **{k: (dims, out[k], {"units": "MJy^2"}) for k in names[1:]},
+        },
+        coords={
+            "y": np.arange(ny),
+            "x": np.arange(nx),
+            "wavelength": (dims, wl),
+            "slit_name": ("slit", [s["name"] for s in slits]),
+            "source_id": ("slit", np.arange(1, n + 1)),
+            "xstart": ("slit", np.ones(n, int)),
+            "ystart": ("slit", np.ones(n, int)),
+            "xsize": ("slit", [s["sci"].shape[1] for s in slits]),
+            "ysize": ("slit", [s["sci"].shape[0] for s in slits]),
+            "srctype": ("slit", [s["srctype"] for s in slits]),
+            "source_xpos": ("slit", [s.get("source_xpos", 0.0) for s in slits]),
+            "source_ypos": ("slit", [s.get("source_ypos", 0.0) for s in slits]),
+            "pixar_sr": ("slit", [s.get("pixar_sr", 1.0) for s in slits]),
+        },
+        attrs=dict(attrs),
+    )
+    for s in slits:
+        ds = set_wcs(ds, s["wcs"], slit=s["name"])
+    return ds

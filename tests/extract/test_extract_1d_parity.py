@@ -253,3 +253,101 @@ def test_horizontal_slit_parity(tmp_path):
     spec = _run_jwst(arrays, wcs, meta, ref_path)
     ours = extract_1d(spec2x_exposure(arrays, wcs, meta), open_reference(ref_path))
     _compare(ours, spec)
+
+
+def test_nirspec_fixed_slits_parity(tmp_path):
+    """NIRSpec FS slits product (3 slits of different sizes): one spectrum per slit, MJy point
+    sources recentred from source_ypos, pixel-phase aperture correction; an extended slit too."""
+    from jwst.extract_1d.extract import run_extract1d
+    from stdatamodels.jwst import datamodels as dm
+
+    from spec2x.synthetic.extract_refs import write_apcorr_nirspec_fs
+    from extract_helpers import spec2x_slits
+
+    specs = [
+        ("S200A1", (22, 50), "POINT", 10.4, 1.0),
+        ("S200A2", (20, 44), "POINT", 8.7, 1.2),
+        ("S1600A1", (26, 56), "EXTENDED", 0.0, 1.4),
+    ]
+    slits = []
+    for i, (name, shape, srctype, ypos, wl0) in enumerate(specs):
+        arrays = image_arrays(shape[::-1], seed=20 + i)
+        arrays = {k: np.ascontiguousarray(v.T) for k, v in arrays.items()}
+        slits.append(
+            {
+                "name": name,
+                "wcs": horizontal_wcs(shape, wl0=wl0, dwl=0.02),
+                "srctype": srctype,
+                "source_xpos": ypos,
+                "source_ypos": ypos,
+                "pixar_sr": 1e-13 * (i + 1),
+                **arrays,
+            }
+        )
+    attrs = {
+        "INSTRUME": "NIRSPEC",
+        "EXP_TYPE": "NRS_FIXEDSLIT",
+        "DETECTOR": "NRS1",
+        "FILTER": "CLEAR",
+        "GRATING": "PRISM",
+        "DISPAXIS": 1,
+        "S_PHOTOM": "COMPLETE",
+    }
+    # One aperture per slit: jwst shifts the coefficient lists of a recentred aperture in place,
+    # so an "ANY" aperture shared by several slits would carry one slit's shift to the next.
+    apertures = [
+        {"id": s[0], "dispaxis": 1, "extract_width": 5, "bkg_coeff": [[1.5], [4.5], [16.5], [19.5]]}
+        for s in specs
+    ]
+    ref_path = write_extract1d(
+        tmp_path / "x1d.json", apertures, instrument="NIRSPEC", exp_type="NRS_FIXEDSLIT"
+    )
+    ap_path = write_apcorr_nirspec_fs(
+        tmp_path / "apcorr.fits",
+        rows=[
+            ("CLEAR", "PRISM", "S200A1"),
+            ("CLEAR", "PRISM", "S200A2"),
+            ("CLEAR", "PRISM", "S1600A1"),
+        ],
+    )
+
+    model = dm.MultiSlitModel()
+    model.meta.instrument.name = "NIRSPEC"
+    model.meta.instrument.detector = "NRS1"
+    model.meta.instrument.filter = "CLEAR"
+    model.meta.instrument.grating = "PRISM"
+    model.meta.exposure.type = "NRS_FIXEDSLIT"
+    model.meta.exposure.nints = 1
+    model.meta.observation.date = "2023-07-22"
+    model.meta.observation.time = "06:24:45.569"
+    model.meta.cal_step.photom = "COMPLETE"
+    for i, s in enumerate(slits):
+        slit = dm.SlitModel()
+        slit.name = s["name"]
+        slit.meta.instrument.name = "NIRSPEC"
+        slit.source_id = i + 1
+        slit.data = s["sci"].copy()
+        slit.dq = s["dq"].copy()
+        slit.var_poisson, slit.var_rnoise, slit.var_flat = (
+            s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat")
+        )
+        slit.err = np.sqrt(slit.var_poisson + slit.var_rnoise + slit.var_flat)
+        slit.source_type = s["srctype"]
+        slit.source_xpos, slit.source_ypos = s["source_xpos"], s["source_ypos"]
+        slit.meta.wcsinfo.dispersion_direction = 1
+        slit.meta.photometry.pixelarea_steradians = s["pixar_sr"]
+        slit.meta.wcs = s["wcs"]
+        model.slits.append(slit)
+    out, *_ = run_extract1d(model, extract_ref_name=str(ref_path), apcorr_ref_name=str(ap_path))
+
+    ours = extract_1d(
+        spec2x_slits(slits, attrs), open_reference(ref_path), apcorr=open_reference(ap_path)
+    )
+    assert ours["flux"].dims == ("slit", "spectral")
+    assert list(ours["slit_name"].values) == [s[0] for s in specs]
+    for i, spec in enumerate(out.spec):
+        n = len(spec.spec_table)
+        one = ours.isel(slit=i, spectral=slice(0, n))
+        assert np.all(np.isnan(ours["wavelength"].isel(slit=i, spectral=slice(n, None))))
+        _compare(one, spec)
+        assert float(one["extraction_ystart"]) == pytest.approx(spec.extraction_ystart)
