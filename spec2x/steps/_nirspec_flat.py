@@ -48,19 +48,14 @@ FlatArg = Reference | str | None
 
 
 def _component(reftype: str, ref: FlatArg) -> tuple[kern.FlatComponent | None, Reference | None]:
-    if ref is None:
-        raise MissingReferenceError(
-            f"the NIRSpec flat needs a {reftype} reference and got None; open one with "
-            f"spec2x.open_reference, or pass {NOT_APPLICABLE!r} to treat the {reftype} as "
-            "unity (what jwst does when the reference is N/A)"
-        )
-    if isinstance(ref, str):
-        if ref.upper() != NOT_APPLICABLE:
-            raise MissingReferenceError(
-                f"{reftype} must be an opened reference or {NOT_APPLICABLE!r}, got the string "
-                f"{ref!r}; open the file with spec2x.open_reference"
-            )
+    if ref is None or (isinstance(ref, str) and ref.upper() == NOT_APPLICABLE):
+        log.info("flat_field: no %s reference (N/A): that component is unity", reftype)
         return None, None
+    if isinstance(ref, str):
+        raise MissingReferenceError(
+            f"{reftype} must be an opened reference, None or {NOT_APPLICABLE!r}, got the string "
+            f"{ref!r}; open the file with spec2x.open_reference"
+        )
     content = ref.content
     if not isinstance(content, NirspecFlat):
         raise ReferenceMismatchError(
@@ -142,6 +137,7 @@ def nirspec_flat(
     dflat: FlatArg,
     *,
     inverse: bool = False,
+    user_supplied_flat: Any = None,
 ) -> xr.Dataset:
     """Flat-field NIRSpec slits with the flat built from the f-, s- and d-flats.
 
@@ -151,9 +147,10 @@ def nirspec_flat(
         ``wavelength (slit, y, x)`` (µm) and per-slit ``slit_name``, ``xstart``,
         ``ystart`` (1-based in the exposure), ``xsize``, ``ysize``, ``srctype``;
         attrs ``EXP_TYPE``, ``SUBSTRT1``, ``SUBSTRT2``, ``DISPAXIS``.
-    fflat, sflat, dflat : opened references (:func:`spec2x.open_reference`),
-        or ``"N/A"`` for a component to be taken as unity.
+    fflat, sflat, dflat : opened references (:func:`spec2x.open_reference`);
+        None or ``"N/A"`` make that component unity (jwst's N/A), but not all three.
     inverse : multiply by the flat instead of dividing (jwst ``inverse``).
+    user_supplied_flat : not supported for NIRSpec slits yet (must be None).
 
     Returns
     -------
@@ -167,7 +164,10 @@ def nirspec_flat(
     Raises
     ------
     MissingReferenceError
-        A component is None, or all three are N/A.
+        All three components are N/A (in a chain, a component with no file at
+        all raises it from the reference lookup, naming the type).
+    UnsupportedModeError
+        ``user_supplied_flat`` (a pre-computed NIRSpec flat) is given.
     ReferenceMismatchError
         A slit has no fast-variation row, or lies outside a flat image.
 
@@ -197,6 +197,11 @@ def nirspec_flat(
         )
     if "slit" not in ds["wavelength"].dims:
         raise StepOrderError("flat_field: NIRSpec slit data need extract_2d first (no 'slit' dim)")
+    if user_supplied_flat is not None:
+        raise UnsupportedModeError(
+            "a pre-computed (user-supplied) NIRSpec flat is not supported; give fflat, sflat "
+            "and dflat instead"
+        )
     refs = {"fflat": fflat, "sflat": sflat, "dflat": dflat}
     opened = {name: _component(name, ref) for name, ref in refs.items()}
     components = [opened[name][0] for name in refs]
@@ -270,11 +275,8 @@ def nirspec_flat(
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
-    """Chain adapter: fetch fflat/sflat/dflat (N/A -> unity) and call :func:`nirspec_flat`."""
-    refs = {}
-    for name in ("fflat", "sflat", "dflat"):
-        ref = ctx.ref(name, ds)
-        refs[name] = NOT_APPLICABLE if ref is None else ref
+    """Chain adapter: fetch fflat/sflat/dflat (N/A -> unity; no file -> MissingReferenceError) and call :func:`nirspec_flat`."""
+    refs = {name: ctx.ref(name, ds) for name in ("fflat", "sflat", "dflat")}
     return nirspec_flat(
         ds,
         refs["fflat"],

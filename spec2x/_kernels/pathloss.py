@@ -1,0 +1,173 @@
+"""NumPy kernels of the NIRSpec fixed-slit pathloss correction.
+
+Per slit, a pathloss curve versus wavelength is taken from the reference:
+for a point source, bilinear interpolation of the (wavelength, y, x) cube at
+the source position; for a uniform source, the 1-D vector.  The curve is then
+interpolated linearly at each pixel's wavelength (NaN outside the curve).
+As jwst 3.0.0 ``jwst.pathloss.pathloss`` (``calculate_pathloss_vector``,
+``interpolate_onto_grid``), with its float32 vectors.  No xarray here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .nirspec_flat import match_nans_and_flags
+
+__all__ = [
+    "apply_pathloss",
+    "interpolate_onto_grid",
+    "point_vector",
+    "slit_pathloss",
+    "uniform_vector",
+]
+
+#: Per slit: (wavelength µm, pathloss) for point source, then for uniform source.
+Vectors = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+POINT, UNIFORM = 1, 2
+
+
+def _axis(wcs: Mapping[str, float], axis: int, n: int) -> np.ndarray:
+    i = np.arange(1, n + 1, dtype=np.float64)
+    crval, crpix, cdelt = wcs[f"crval{axis}"], wcs[f"crpix{axis}"], wcs[f"cdelt{axis}"]
+    return (crval + (i - crpix) * cdelt).astype(np.float32)
+
+
+def point_vector(
+    cube: np.ndarray, wcs: Mapping[str, float], xcenter: float, ycenter: float
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Point-source pathloss versus wavelength at one source position.
+
+    Parameters
+    ----------
+    cube : (nwave, ny, nx) pathloss over source position and wavelength.
+    wcs : ``crpix/crval/cdelt 1..3`` (axes x position, y position, wavelength m).
+    xcenter, ycenter : source position in the aperture (-0.5..0.5).
+
+    Returns
+    -------
+    wavelength (µm, float32), pathloss (float32), and whether the position
+    lies inside the grid (if not, the pathloss is zeros and must not be used).
+    """
+    nwave, nrows, ncols = cube.shape
+    wavelength = _axis(wcs, 3, nwave)
+    col = wcs["crpix1"] + (xcenter - wcs["crval1"]) / wcs["cdelt1"] - 1
+    row = wcs["crpix2"] + (ycenter - wcs["crval2"]) / wcs["cdelt2"] - 1
+    if not (0 <= col < ncols - 1 and 0 <= row < nrows - 1):
+        return wavelength * np.float32(1e6), np.zeros(nwave, np.float32), False
+    dx1 = col - int(col)
+    dx2 = 1.0 - dx1
+    dy1 = row - int(row)
+    dy2 = 1.0 - dy1
+    j, i = int(col), int(row)
+    vec = (
+        (dx2 * dy2) * cube[:, i, j]
+        + (dx2 * dy1) * cube[:, i + 1, j]
+        + (dx1 * dy2) * cube[:, i, j + 1]
+        + (dx1 * dy1) * cube[:, i + 1, j + 1]
+    )
+    wavelength *= 1.0e6
+    return wavelength, vec, True
+
+
+def uniform_vector(data: np.ndarray, wcs: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform-source pathloss versus wavelength (µm, float32)."""
+    wavelength = _axis(wcs, 1, data.shape[0])
+    wavelength *= 1.0e6
+    return wavelength, data
+
+
+def interpolate_onto_grid(
+    wavelength: np.ndarray, vector_wl: np.ndarray, vector: np.ndarray
+) -> np.ndarray:
+    """Linear interpolation of ``vector`` at each wavelength; NaN outside ``vector_wl``.
+
+    jwst's ``interpolate_onto_grid``: a wavelength equal to the first entry
+    is outside too (NaN), one equal to the last is inside.
+    """
+    ext_pl = np.zeros(len(vector) + 2)
+    ext_pl[1:-1] = vector
+    ext_pl[0] = ext_pl[-1] = np.nan
+    ext_wl = np.zeros(len(vector_wl) + 2)
+    ext_wl[1:-1] = vector_wl
+    ext_wl[0] = vector_wl[0] - 0.1
+    ext_wl[-1] = vector_wl[-1] + 0.1
+    lower = np.searchsorted(vector_wl, wavelength)
+    upper = lower + 1
+    with np.errstate(invalid="ignore"):
+        fraction = (wavelength - ext_wl[lower]) / (ext_wl[upper] - ext_wl[lower])
+        return ext_pl[lower] + fraction * (ext_pl[upper] - ext_pl[lower])
+
+
+def slit_pathloss(
+    wavelength: np.ndarray,
+    wavelength_uncorrected: np.ndarray,
+    vector_index: np.ndarray,
+    mode: np.ndarray,
+    *,
+    vectors: Sequence[Vectors],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pathloss of every pixel of every slit.
+
+    Parameters
+    ----------
+    wavelength : (slit, y, x) wavelengths (µm; corrected by wavecorr for point sources).
+    wavelength_uncorrected : (slit, y, x) wavelengths before wavecorr.
+    vector_index : (slit,) index into ``vectors``.
+    mode : (slit,) 1 = point source, 2 = uniform, 0 = no correction.
+    vectors : per entry (point wl, point pathloss, uniform wl, uniform pathloss).
+
+    Returns
+    -------
+    applied, point, uniform pathloss (float32, NaN where not defined or not corrected).
+    """
+    shape = wavelength.shape
+    applied = np.full(shape, np.nan, np.float32)
+    point = np.full(shape, np.nan, np.float32)
+    uniform = np.full(shape, np.nan, np.float32)
+    for s in range(shape[0]):
+        if mode[s] == 0:
+            continue
+        wl_ps, pl_ps, wl_un, pl_un = vectors[vector_index[s]]
+        un_wl = wavelength_uncorrected[s] if mode[s] == POINT else wavelength[s]
+        point[s] = interpolate_onto_grid(wavelength[s], wl_ps, pl_ps)
+        uniform[s] = interpolate_onto_grid(un_wl, wl_un, pl_un)
+        applied[s] = point[s] if mode[s] == POINT else uniform[s]
+    return applied, point, uniform
+
+
+def apply_pathloss(
+    sci: np.ndarray,
+    err: np.ndarray,
+    dq: np.ndarray,
+    var_poisson: np.ndarray,
+    var_rnoise: np.ndarray,
+    var_flat: np.ndarray,
+    correction: np.ndarray,
+    active: np.ndarray,
+    *,
+    inverse: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """Divide (multiply if ``inverse``) by the pathloss where ``active``; variances by its square.
+
+    Where not ``active`` (slits left uncorrected) the input passes unchanged;
+    elsewhere NaNs and ``DO_NOT_USE`` are made consistent.
+    """
+    c = np.where(active, correction, np.float32(1.0)).astype(np.float32)
+    c2 = c**2
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if not inverse:
+            new = (sci / c, err / c, var_poisson / c2, var_rnoise / c2, var_flat / c2)
+        else:
+            new = (sci * c, err * c, var_poisson * c2, var_rnoise * c2, var_flat * c2)
+    s, e, d, vp, vr, vf = match_nans_and_flags(new[0], new[1], dq, *new[2:])
+    keep = ~np.asarray(active, bool)
+    return tuple(
+        np.where(keep, old, out).astype(old.dtype, copy=False)
+        for old, out in zip(
+            (sci, err, dq, var_poisson, var_rnoise, var_flat), (s, e, d, vp, vr, vf), strict=True
+        )
+    )

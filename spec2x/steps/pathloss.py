@@ -1,0 +1,183 @@
+"""pathloss: correct NIRSpec fixed-slit spectra for the light lost at the slit.
+
+Each slit is divided by the pathloss at each pixel's wavelength: for a point
+source (``srctype == "POINT"``) the reference's point-source cube interpolated
+at the source position (``source_xpos``, ``source_ypos``, fractions of the
+slit width and length) on the wavelengths corrected by wavecorr; otherwise the
+uniform-source vector.  Both arrays are kept, as jwst keeps them for master
+background: ``pathloss_point`` (on corrected wavelengths) and
+``pathloss_uniform`` (on ``wavelength_uncorrected`` when wavecorr ran).
+
+A slit whose aperture is not in the reference, or whose source lies outside
+the position grid of the reference (outside the slit), is left uncorrected,
+as in jwst: its pathloss arrays are NaN, its per-slit
+``pathloss_correction_type`` is ``"NONE"`` and a :class:`~spec2x.errors.Spec2xWarning`
+names it.  Pixels whose wavelength lies outside the reference curve get a
+NaN pathloss, hence NaN data and ``DO_NOT_USE``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .._kernels import pathloss as kern
+from ..errors import ReferenceMismatchError, Spec2xWarning, UnsupportedModeError
+from ..io.references import Reference
+from ..io.refs_nirspec_cal import Pathloss
+from . import StepContext
+from ._common import record_step, require
+
+__all__ = ["PATHLOSS_SLIT_EXP_TYPES", "from_chain", "pathloss"]
+
+log = logging.getLogger(__name__)
+
+PATHLOSS_SLIT_EXP_TYPES = ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
+_PIXEL_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
+_TYPE_NAMES = {0: "NONE", kern.POINT: "POINT", kern.UNIFORM: "UNIFORM"}
+
+
+def _position(ds: xr.Dataset, name: str, i: int) -> float:
+    if name not in ds.coords:
+        return 0.0
+    value = float(ds[name].values[i])
+    return 0.0 if not np.isfinite(value) else value
+
+
+def pathloss(
+    ds: xr.Dataset,
+    reference: Reference,
+    *,
+    inverse: bool = False,
+    source_type: str | None = None,
+) -> xr.Dataset:
+    """Divide NIRSpec fixed-slit data by the slit pathloss.
+
+    Parameters
+    ----------
+    ds : slits product ``(slit, [integration,] y, x)`` with coords ``wavelength``
+        (µm) and per-slit ``slit_name``, ``srctype``, ``source_xpos``,
+        ``source_ypos``; optional ``wavelength_uncorrected`` (from wavecorr).
+    reference : opened ``pathloss`` reference.
+    inverse : multiply instead of divide.
+    source_type : ``"POINT"`` or ``"EXTENDED"`` to force the correction type
+        for every slit (jwst ``source_type``); None uses ``srctype``.
+
+    Returns
+    -------
+    Dataset with ``sci``, ``err`` divided by the pathloss and the variances by
+    its square; new variables ``pathloss_point``, ``pathloss_uniform``
+    (slit, y, x) and per-slit coord ``pathloss_correction_type``; ``S_PTHLOS``.
+
+    Notes
+    -----
+    Point source at :math:`(x_s, y_s)`: :math:`P(\\lambda) =` bilinear
+    interpolation of the cube at :math:`(x_s, y_s)`, then linear in
+    :math:`\\lambda`; corrected :math:`S/P`, :math:`\\sigma^2/P^2`.
+    """
+    require(ds, *_PIXEL_VARS, coords=("wavelength", "slit_name"), step="pathloss")
+    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    if exp_type not in PATHLOSS_SLIT_EXP_TYPES:
+        raise UnsupportedModeError(
+            f"spec2x's pathloss handles {', '.join(PATHLOSS_SLIT_EXP_TYPES)}, not EXP_TYPE={exp_type!r}"
+        )
+    content = reference.content
+    if not isinstance(content, Pathloss):
+        raise ReferenceMismatchError(f"{reference.name} is not a NIRSpec pathloss reference")
+    names = np.asarray(ds["slit_name"].values).astype(str)
+    srctype = (
+        np.asarray(ds["srctype"].values).astype(str)
+        if "srctype" in ds.coords
+        else np.full(len(names), "")
+    )
+    vectors: list[kern.Vectors] = []
+    index = np.zeros(len(names), np.intp)
+    mode = np.zeros(len(names), np.intp)
+    for i, name in enumerate(names):
+        ap = content.aperture(name)
+        if ap is None:
+            warnings.warn(
+                f"pathloss: no aperture {name} in {reference.name}; slit {name} not corrected",
+                Spec2xWarning,
+                stacklevel=2,
+            )
+            continue
+        xc, yc = _position(ds, "source_xpos", i), _position(ds, "source_ypos", i)
+        wl_ps, pl_ps, inside = kern.point_vector(ap.point, ap.point_wcs, xc, yc)
+        if not inside:
+            warnings.warn(
+                f"pathloss: slit {name} source position ({xc:.3f}, {yc:.3f}) lies outside the "
+                "slit; slit not corrected (pathloss_correction_type NONE), as jwst does",
+                Spec2xWarning,
+                stacklevel=2,
+            )
+            continue
+        wl_un, pl_un = kern.uniform_vector(ap.uniform, ap.uniform_wcs)
+        index[i] = len(vectors)
+        vectors.append((wl_ps, pl_ps, wl_un, pl_un))
+        kind = (source_type or srctype[i]).strip().upper()
+        mode[i] = kern.POINT if kind == "POINT" else kern.UNIFORM
+
+    wl = ds["wavelength"].variable
+    wl_un = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
+    applied, point, uniform = xr.apply_ufunc(
+        kern.slit_pathloss,
+        wl,
+        wl_un,
+        xr.Variable("slit", index),
+        xr.Variable("slit", mode),
+        kwargs={"vectors": vectors},
+        input_core_dims=[["y", "x"], ["y", "x"], [], []],
+        output_core_dims=[["y", "x"]] * 3,
+        dask="parallelized",
+        output_dtypes=[np.float32] * 3,
+    )
+    active = xr.Variable("slit", mode > 0)
+    results = xr.apply_ufunc(
+        kern.apply_pathloss,
+        *(ds[v].variable for v in _PIXEL_VARS),
+        applied,
+        active,
+        kwargs={"inverse": inverse},
+        output_core_dims=[[]] * 6,
+        dask="parallelized",
+        output_dtypes=[ds[v].dtype for v in _PIXEL_VARS],
+    )
+    new: dict[str, Any] = {}
+    for name, var in zip(_PIXEL_VARS, results, strict=True):
+        var = var.transpose(*ds[name].dims)
+        var.attrs = dict(ds[name].attrs)
+        new[name] = var
+    for key, var in (("pathloss_point", point), ("pathloss_uniform", uniform)):
+        var.attrs = {"units": ""}
+        new[key] = var
+    out = ds.assign(new).assign_coords(
+        pathloss_correction_type=("slit", np.array([_TYPE_NAMES[int(m)] for m in mode]))
+    )
+    status = "COMPLETE" if (mode > 0).any() else "SKIPPED"
+    log.info(
+        "pathloss: %d point, %d uniform, %d uncorrected slits (%s)",
+        int((mode == kern.POINT).sum()),
+        int((mode == kern.UNIFORM).sum()),
+        int((mode == 0).sum()),
+        reference.name,
+    )
+    return record_step(out, "pathloss", reference, status=status)
+
+
+def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
+    """Chain adapter: the ``pathloss`` reference (N/A -> skipped) and ``inverse``/``source_type``."""
+    ref = ctx.ref("pathloss", ds)
+    if ref is None:
+        log.info("pathloss: no pathloss reference (N/A); step skipped")
+        return record_step(ds, "pathloss", status="SKIPPED")
+    return pathloss(
+        ds,
+        ref,
+        inverse=bool(ctx.params.get("inverse", False)),
+        source_type=ctx.params.get("source_type"),
+    )
