@@ -71,4 +71,5 @@ def test_lrs_and_phase_parity(tmp_path):
     )
     ours = ap.phase_correction(row)(wave, npix)
     np.testing.assert_allclose(ours, theirs.tabulated_correction, rtol=1e-12)
-    assert ours[-1] == 1.0 and ours[-2] == 1.0
+    assert ours[-1] == 1.0
+    assert ours[-2] == 1.0

@@ -39,7 +39,8 @@ def test_partial_pixel_weights_by_hand():
     """Width 3.4 centred at x = 4: limits 2.8 .. 5.2 give weights 0.2, 1, 1, 1, 0.2 on x = 2..6."""
     params = {"dispaxis": 2, "xstart": 3, "xstop": 5, "extract_width": 3.4}
     profile, lo, hi = k.box_profile((4, 9), params, np.ones((4, 9)))
-    assert lo == pytest.approx(2.8) and hi == pytest.approx(5.2)
+    assert lo == pytest.approx(2.8)
+    assert hi == pytest.approx(5.2)
     np.testing.assert_allclose(profile[0], [0, 0, 0.2, 1, 1, 1, 0.2, 0, 0])
     params = {"dispaxis": 1, "ystart": 1.3, "ystop": 3.6}
     profile, _, _ = k.box_profile((6, 3), params, np.ones((6, 3)))
@@ -89,7 +90,8 @@ def test_input_unchanged_and_attrs():
         ds, _ref(dispaxis=2, xstart=7, xstop=13, bkg_coeff=[[0.5], [4.5], [15.5], [19.5]])
     )
     xr.testing.assert_identical(ds, before)
-    assert out.attrs["S_EXTR1D"] == "COMPLETE" and out.attrs["DATAMODL"] == "MultiSpecModel"
+    assert out.attrs["S_EXTR1D"] == "COMPLETE"
+    assert out.attrs["DATAMODL"] == "MultiSpecModel"
     assert "wcs" not in out.attrs
 
 

@@ -258,11 +258,11 @@ def test_horizontal_slit_parity(tmp_path):
 def test_nirspec_fixed_slits_parity(tmp_path):
     """NIRSpec FS slits product (3 slits of different sizes): one spectrum per slit, MJy point
     sources recentred from source_ypos, pixel-phase aperture correction; an extended slit too."""
+    from extract_helpers import spec2x_slits
     from jwst.extract_1d.extract import run_extract1d
     from stdatamodels.jwst import datamodels as dm
 
     from spec2x.synthetic.extract_refs import write_apcorr_nirspec_fs
-    from extract_helpers import spec2x_slits
 
     specs = [
         ("S200A1", (22, 50), "POINT", 10.4, 1.0),
