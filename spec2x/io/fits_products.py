@@ -9,7 +9,6 @@ import xarray as xr
 from astropy.io import fits
 
 from . import fits as F
-from . import fits_layout as L
 from .fits_slits import read_slits, slits_hdus
 from .fits_spectra import read_spectra, spectra_hdus
 

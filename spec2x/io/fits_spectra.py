@@ -227,6 +227,8 @@ def _table_hdu(
 
 
 def _format(values: np.ndarray, tso: bool) -> str:
+    if values.dtype.kind == "U":
+        return f"{max(1, values.dtype.itemsize // 4)}A"
     code = {"f8": "D", "f4": "E", "u4": "J", "i4": "J", "i8": "K", "u8": "K", "i2": "I", "u1": "B"}
     base = code.get(values.dtype.str[1:], "D")
     if tso and values.ndim == 2:
