@@ -65,11 +65,27 @@ FIXED_SLIT_GEOMETRY = {
     "S200B1": (4, 0.0254, 0.0045, 7.9e-5, 0.0012712),
 }
 
-#: Grating parameters: wavelength range (m) of FILTER_GRATING, order, and the
-#: nominal dispersion (m per pixel at the band centre).
+#: Grating parameters: wavelength range (m) of FILTER_GRATING, order, the
+#: nominal dispersion (m per pixel), and the design found by
+#: :func:`spec2x.synthetic._nirspec_grating.solve_grating` (groove density 1/m,
+#: tilt_y deg: the band centre through S200A1 lands mid-NRS1).
 GRATINGS = {
-    "G140M": {"filter": "F100LP", "range": (0.97e-6, 1.89e-6), "order": -1, "dispersion": 6.36e-10},
-    "G395M": {"filter": "F290LP", "range": (2.87e-6, 5.27e-6), "order": -1, "dispersion": 1.79e-9},
+    "G140M": {
+        "filter": "F100LP",
+        "range": (0.97e-6, 1.89e-6),
+        "order": -1,
+        "dispersion": 6.36e-10,
+        "groovedensity": 95473.62173565458,
+        "tilt_y": -4.596819367775547,
+    },
+    "G395M": {
+        "filter": "F290LP",
+        "range": (2.87e-6, 5.27e-6),
+        "order": -1,
+        "dispersion": 1.79e-9,
+        "groovedensity": 33922.47118652308,
+        "tilt_y": -4.642962374553327,
+    },
 }
 
 #: Shutter pitch and open area (m) of the MSA quadrants, and the grid size.

@@ -1,0 +1,206 @@
+"""extract_2d: cut each slit's spectrum out of a NIRSpec exposure into a slits product.
+
+Each open slit's bounding box (from assign_wcs) is rounded to whole pixels as
+jwst does (``floor(edge + 0.5)``), the rectangle is cut out of every pixel
+array, and the cut-outs are stacked along a new ``slit`` dim, padded to a
+common shape (NaN, ``dq = DO_NOT_USE | NON_SCIENCE``).  Each slit keeps its
+WCS, shifted to cut-out pixels, and gets a ``wavelength`` plane from it.
+Written for any slit-based NIRSpec mode; today assign_wcs provides the fixed
+slits (NRS_FIXEDSLIT, NRS_BRIGHTOBJ).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from astropy.modeling.models import Shift
+from gwcs.wcstools import grid_from_bounding_box
+from stdatamodels.jwst.transforms.models import IdealToV2V3, Slit
+
+from .._kernels import extract_2d as kern
+from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
+from ..errors import InputFileError, StepOrderError
+from ..wcs.nirspec_fs import SLITS_ATTR, slits_from_attrs
+from ..wcs.store import WCS_ATTR, get_wcs, wcs_to_text
+from ._common import record_step, require
+
+__all__ = ["extract_2d", "from_chain", "select_slits", "source_position_in_slit"]
+
+log = logging.getLogger(__name__)
+
+
+def select_slits(
+    slits: Sequence[Slit],
+    slit_names: Sequence[str | int] | None = None,
+    source_ids: Sequence[str | int] | None = None,
+) -> list[Slit]:
+    """The slits chosen by name and/or source id (all when both are None), in open order."""
+    if slit_names is None and source_ids is None:
+        return list(slits)
+    names = {str(n) for n in slit_names or ()}
+    ids = {str(i) for i in source_ids or ()}
+    chosen = [s for s in slits if str(s.name) in names or str(s.source_id) in ids]
+    if not chosen:
+        raise InputFileError(
+            f"extract_2d: none of slit_names={list(slit_names or [])} / source_ids="
+            f"{list(source_ids or [])} is open; open slits: {[str(s.name) for s in slits]}"
+        )
+    return chosen
+
+
+def _to_index(edge: float) -> int:
+    return int(np.floor(edge + 0.5))
+
+
+def _shifted_wcs(wcs: Any, xlo: int, ylo: int, shape: tuple[int, int]) -> Any:
+    """The slit WCS taking cut-out pixels (jwst's offset_wcs + bounding box of the cut-out)."""
+    out = copy.deepcopy(wcs)
+    tr = Shift(xlo) & Shift(ylo) | out.get_transform("detector", "sca")
+    out.set_transform("detector", "sca", tr.rename("dms2sca"))
+    out.bounding_box = ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5))
+    return out
+
+
+def source_position_in_slit(attrs: dict[str, Any], wcs: Any) -> tuple[float, float]:
+    """Position of the target in the slit (slit units) from the dither offsets XOFFSET/YOFFSET.
+
+    Returns (0, 0) when the offsets are missing, as jwst does.
+    """
+    xoff, yoff = attrs.get("XOFFSET"), attrs.get("YOFFSET")
+    if xoff is None or yoff is None:
+        log.warning("extract_2d: XOFFSET/YOFFSET missing; source position in slit set to 0, 0")
+        return 0.0, 0.0
+    idl2v23 = IdealToV2V3(attrs["V3I_YANG"], attrs["V2_REF"], attrs["V3_REF"], attrs["VPARITY"])
+    v2, v3 = idl2v23(xoff, yoff)
+    xpos, ypos, _ = wcs.get_transform("v2v3", "slit_frame")(v2, v3, 2.0)
+    return float(xpos), float(ypos)
+
+
+def extract_2d(
+    ds: xr.Dataset,
+    *,
+    slit_names: Sequence[str | int] | None = None,
+    source_ids: Sequence[str | int] | None = None,
+) -> xr.Dataset:
+    """Cut the open slits out of a NIRSpec exposure.
+
+    Parameters
+    ----------
+    ds : exposure after assign_wcs (``y, x`` or ``integration, y, x``), with
+        one WCS per slit and ``NRS_SLITS``.
+    slit_names, source_ids : extract only these slits (jwst's step parameters).
+
+    Returns
+    -------
+    Slits product ``(slit, [integration,] y, x)``: the pixel arrays of each
+    cut-out (padding NaN, dq ``DO_NOT_USE | NON_SCIENCE``), ``wavelength``
+    (µm, NaN off the slit), per-slit coords ``slit_name source_id xstart ystart
+    xsize ysize`` (1-based starts like jwst) ``shutter_id slit_ymin slit_ymax
+    quadrant source_xpos source_ypos``, and ``attrs["wcs"]`` per slit in
+    cut-out pixels.
+    """
+    require(ds, "sci", "dq", step="extract_2d")
+    if not isinstance(ds.attrs.get(WCS_ATTR), dict) or SLITS_ATTR not in ds.attrs:
+        raise StepOrderError(
+            "extract_2d needs the per-slit WCS of a NIRSpec slit exposure: run assign_wcs first"
+        )
+    slits = select_slits(slits_from_attrs(ds.attrs), slit_names, source_ids)
+    ny_img, nx_img = ds.sizes["y"], ds.sizes["x"]
+    boxes, wcs_text, lams, positions = [], {}, [], []
+    primary = str(ds.attrs.get("FXD_SLIT", "")).upper()
+    bots = str(ds.attrs.get("EXP_TYPE", "")).upper() == "NRS_BRIGHTOBJ"
+    for slit in slits:
+        wcs = get_wcs(ds, slit=slit.name)
+        (x0, x1), (y0, y1) = wcs.bounding_box.bounding_box()
+        xlo, xhi, ylo, yhi = _to_index(x0), _to_index(x1), _to_index(y0), _to_index(y1)
+        cut = (max(0, min(yhi, ny_img) - max(ylo, 0)), max(0, min(xhi, nx_img) - max(xlo, 0)))
+        if cut[0] == 0 or cut[1] == 0 or ylo < 0 or xlo < 0:
+            raise InputFileError(
+                f"extract_2d: slit {slit.name} (rows {ylo}-{yhi}, columns {xlo}-{xhi}) is not on the "
+                f"{ny_img} x {nx_img} {ds.attrs.get('SUBARRAY', '')} data; the subarray does not "
+                "cover it (select other slits with slit_names=)"
+            )
+        shifted = _shifted_wcs(wcs, xlo, ylo, cut)
+        x, y = grid_from_bounding_box(shifted.bounding_box)
+        lams.append(np.asarray(shifted(x, y)[2], dtype=np.float64))
+        wcs_text[str(slit.name)] = wcs_to_text(shifted)
+        boxes.append((ylo, xlo, yhi - ylo, xhi - xlo, cut))
+        if bots or slit.name == primary:
+            positions.append(source_position_in_slit(ds.attrs, shifted))
+        else:
+            positions.append((0.0, 0.0))
+    shape = (max(b[4][0] for b in boxes), max(b[4][1] for b in boxes))
+    out = _stack(ds, boxes, shape)
+    wavelength = np.full((len(slits), *shape), np.nan)
+    for k, lam in enumerate(lams):
+        wavelength[k, : lam.shape[0], : lam.shape[1]] = lam
+    coords = {
+        "slit_name": ("slit", np.array([str(s.name) for s in slits])),
+        "source_id": ("slit", np.array([int(s.source_id) for s in slits], np.int32)),
+        "xstart": ("slit", np.array([b[1] + 1 for b in boxes], np.int32)),
+        "ystart": ("slit", np.array([b[0] + 1 for b in boxes], np.int32)),
+        "xsize": ("slit", np.array([b[3] for b in boxes], np.int32)),
+        "ysize": ("slit", np.array([b[2] for b in boxes], np.int32)),
+        "shutter_id": ("slit", np.array([int(s.shutter_id) for s in slits], np.int32)),
+        "quadrant": ("slit", np.array([int(s.quadrant) for s in slits], np.int32)),
+        "slit_ymin": ("slit", np.array([float(s.ymin) for s in slits])),
+        "slit_ymax": ("slit", np.array([float(s.ymax) for s in slits])),
+        "source_xpos": ("slit", np.array([p[0] for p in positions])),
+        "source_ypos": ("slit", np.array([p[1] for p in positions])),
+        "wavelength": (("slit", "y", "x"), wavelength, {"units": "um"}),
+    }
+    out = out.assign_coords(coords)
+    attrs = {k: v for k, v in ds.attrs.items()}
+    attrs[WCS_ATTR] = wcs_text
+    attrs["DATAMODL"] = "SlitModel" if bots else "MultiSlitModel"
+    out.attrs = attrs
+    log.info(
+        "extract_2d: %d slit(s) %s, cut-outs padded to %d x %d",
+        len(slits),
+        ", ".join(str(s.name) for s in slits),
+        *shape,
+    )
+    return record_step(out, "extract_2d")
+
+
+def _stack(ds: xr.Dataset, boxes: list[tuple[Any, ...]], shape: tuple[int, int]) -> xr.Dataset:
+    """Cut every (y, x) pixel variable into (slit, [integration,] y, x)."""
+    y0 = np.array([b[0] for b in boxes])
+    x0 = np.array([b[1] for b in boxes])
+    ny = np.array([b[4][0] for b in boxes])
+    nx = np.array([b[4][1] for b in boxes])
+    variables = {}
+    for name in [v for v in PIXEL_VARIABLES if v in ds.data_vars]:
+        da = ds[name]
+        if da.chunks is not None:  # the cut needs whole images: (y, x) in one chunk
+            da = da.chunk({"y": -1, "x": -1})
+        fill = PADDING_DQ if name == "dq" else np.nan
+        cut = xr.apply_ufunc(
+            kern.cutouts,
+            da.rename(y="_y", x="_x"),
+            input_core_dims=[["_y", "_x"]],
+            output_core_dims=[["slit", "y", "x"]],
+            kwargs={"y0": y0, "x0": x0, "ny": ny, "nx": nx, "shape": shape, "fill": fill},
+            dask="parallelized",
+            output_dtypes=[da.dtype],
+            dask_gufunc_kwargs={"output_sizes": {"slit": len(boxes), "y": shape[0], "x": shape[1]}},
+            keep_attrs=True,
+        )
+        order = ("slit", *[d for d in da.dims if d not in ("y", "x")], "y", "x")
+        variables[name] = cut.transpose(*order)
+    out = xr.Dataset(variables)
+    return out.assign_coords(
+        y=("y", np.arange(shape[0], dtype=np.int32)), x=("x", np.arange(shape[1], dtype=np.int32))
+    )
+
+
+def from_chain(ds: xr.Dataset, ctx: Any) -> xr.Dataset:
+    """Chain adapter: jwst's ``slit_names`` / ``source_ids`` parameters."""
+    return extract_2d(
+        ds, slit_names=ctx.params.get("slit_names"), source_ids=ctx.params.get("source_ids")
+    )

@@ -1,0 +1,158 @@
+"""extract_2d on NIRSpec fixed slits: parity with jwst, padding, subsets, Dask, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from nrs_helpers import BASE_ATTRS, REALDATA, jwst_assign_wcs, jwst_image_model, real_prism_paths
+
+from spec2x.datamodel import PADDING_DQ, make_exposure
+from spec2x.errors import InputFileError, StepOrderError
+from spec2x.io.references import open_reference
+from spec2x.steps.extract_2d import extract_2d
+from spec2x.synthetic.nirspec_refs import write_msa
+from spec2x.wcs.nirspec_fs import assign_fixed_slits
+from spec2x.wcs.store import get_wcs
+
+pytestmark = pytest.mark.skipif(not REALDATA.is_dir(), reason="needs the real NIRSpec references")
+
+SUB_ATTRS = dict(
+    BASE_ATTRS,
+    SUBARRAY="SUBS200A1",
+    SUBSTRT1=1,
+    SUBSTRT2=1041,
+    SUBSIZE1=2048,
+    SUBSIZE2=64,
+    XOFFSET=0.05,
+    YOFFSET=0.3,
+)
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nrs_refs_x2d")
+    return real_prism_paths(write_msa(folder / "msa.asdf", grid=(4, 3)))
+
+
+@pytest.fixture(scope="module")
+def refs(paths):
+    return {k: open_reference(v, k) for k, v in paths.items()}
+
+
+def _image(shape, seed=1):
+    r = np.random.default_rng(seed)
+    return r.normal(size=shape).astype(np.float32), r.integers(0, 4, size=shape).astype(np.uint32)
+
+
+@pytest.fixture(scope="module")
+def full(refs):
+    sci, dq = _image((2048, 2048))
+    ds = make_exposure(
+        sci, dq=dq, var_poisson=np.abs(sci), attrs=dict(BASE_ATTRS, XOFFSET=0.05, YOFFSET=0.3)
+    )
+    return assign_fixed_slits(ds, refs)
+
+
+@pytest.fixture(scope="module")
+def full_slits(full):
+    return extract_2d(full)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("which", ["full", "subarray"])
+def test_cutouts_match_jwst(which, full, full_slits, refs, paths, tmp_path):
+    pytest.importorskip("jwst")
+    from jwst.extract_2d.nirspec import nrs_extract2d
+
+    if which == "full":
+        attrs, ours = dict(full.attrs), full_slits
+        sci = full["sci"].values
+    else:
+        attrs = SUB_ATTRS
+        sci, dq = _image((64, 2048), seed=3)
+        ds = make_exposure(sci, dq=dq, attrs=dict(attrs), ystart=1041)
+        ours = extract_2d(assign_fixed_slits(ds, refs))
+    model = jwst_image_model(attrs, shape=sci.shape)
+    model.data = sci
+    for name in ("err", "var_rnoise", "var_poisson"):
+        setattr(model, name, np.zeros_like(sci))
+    model.dq = np.zeros(sci.shape, np.uint32)
+    model = jwst_assign_wcs(model, paths, tmp_path)
+    model.meta.cal_step.assign_wcs = "COMPLETE"
+    result = nrs_extract2d(model)
+    assert list(ours["slit_name"].values) == [s.name for s in result.slits]
+    for k, slit in enumerate(result.slits):
+        mine = ours.isel(slit=k)
+        for key in ("xstart", "ystart", "xsize", "ysize", "source_id"):
+            assert int(mine[key]) == getattr(slit, key), key
+        ny, nx = slit.data.shape
+        np.testing.assert_array_equal(mine["sci"].values[:ny, :nx], slit.data)
+        lam = mine["wavelength"].values[:ny, :nx]
+        assert np.array_equal(np.isnan(lam), np.isnan(slit.wavelength))
+        ok = np.isfinite(lam)
+        np.testing.assert_allclose(lam[ok], slit.wavelength[ok], rtol=1e-6)
+        assert float(mine["source_xpos"]) == pytest.approx(slit.source_xpos, abs=1e-9)
+        assert float(mine["source_ypos"]) == pytest.approx(slit.source_ypos, abs=1e-9)
+        # the stored cut-out WCS is jwst's
+        x, y = np.meshgrid(np.arange(nx), np.arange(ny))
+        theirs = slit.meta.wcs(x, y)
+        np.testing.assert_allclose(
+            get_wcs(ours, slit=slit.name)(x, y)[0][ok], theirs[0][ok], rtol=0, atol=1e-10
+        )
+
+
+def test_padding_and_product_layout(full, full_slits):
+    s = full_slits
+    assert s["sci"].dims == ("slit", "y", "x")
+    assert s.attrs["S_EXTR2D"] == "COMPLETE"
+    assert s.attrs["DATAMODL"] == "MultiSlitModel"
+    assert set(s.attrs["wcs"]) == set(s["slit_name"].values)
+    for k in range(s.sizes["slit"]):
+        ny, nx = int(s["ysize"][k]), int(s["xsize"][k])
+        y0, x0 = int(s["ystart"][k]) - 1, int(s["xstart"][k]) - 1
+        np.testing.assert_array_equal(
+            s["dq"].values[k, :ny, :nx], full["dq"].values[y0 : y0 + ny, x0 : x0 + nx]
+        )
+        pad = np.ones(s["sci"].shape[1:], bool)
+        pad[:ny, :nx] = False
+        assert np.all(np.isnan(s["sci"].values[k][pad]))
+        assert np.all(s["dq"].values[k][pad] == PADDING_DQ)
+        assert np.all(np.isnan(s["wavelength"].values[k][pad]))
+    assert full["sci"].dims == ("y", "x")  # input unchanged
+
+
+def test_selection_does_not_change_a_slit(full, full_slits):
+    one = extract_2d(full, slit_names=["S400A1"])
+    k = list(full_slits["slit_name"].values).index("S400A1")
+    ny, nx = int(one["ysize"][0]), int(one["xsize"][0])
+    np.testing.assert_array_equal(
+        one["sci"].values[0, :ny, :nx], full_slits["sci"].values[k, :ny, :nx]
+    )
+    np.testing.assert_array_equal(
+        one["wavelength"].values[0, :ny, :nx], full_slits["wavelength"].values[k, :ny, :nx]
+    )
+    by_id = extract_2d(full, source_ids=[14])  # S1600A1 when S200A1 is primary
+    assert list(by_id["slit_name"].values) == ["S1600A1"]
+    with pytest.raises(InputFileError, match="open slits"):
+        extract_2d(full, slit_names=["NOPE"])
+
+
+def test_dask_gives_the_same_cutouts(full, full_slits):
+    lazy = extract_2d(full.chunk({"y": 512}))
+    assert lazy["sci"].chunks is not None
+    np.testing.assert_array_equal(lazy["sci"].values, full_slits["sci"].values)
+    np.testing.assert_array_equal(lazy["dq"].values, full_slits["dq"].values)
+
+
+def test_subarray_without_the_slit_is_a_clear_error(refs):
+    attrs = dict(SUB_ATTRS, SUBSTRT2=1)
+    sci, dq = _image((64, 2048))
+    ds = assign_fixed_slits(make_exposure(sci, dq=dq, attrs=attrs), refs)
+    with pytest.raises(InputFileError, match="S200A1.*does not cover"):
+        extract_2d(ds)
+
+
+def test_needs_assign_wcs():
+    ds = make_exposure(np.zeros((4, 4), np.float32), attrs=dict(BASE_ATTRS))
+    with pytest.raises(StepOrderError, match="assign_wcs"):
+        extract_2d(ds)
