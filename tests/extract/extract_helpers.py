@@ -11,6 +11,19 @@ from spec2x.dq import DQ
 from spec2x.wcs.store import set_wcs
 
 
+def _world_frame() -> Any:
+    """Celestial + spectral output frame, as jwst's assign_wcs builds it."""
+    import astropy.units as u
+    from astropy import coordinates as coord
+    from gwcs import coordinate_frames as cf
+
+    sky = cf.CelestialFrame(name="sky", axes_order=(0, 1), reference_frame=coord.ICRS())
+    spec = cf.SpectralFrame(
+        name="spectral", axes_order=(2,), unit=(u.micron,), axes_names=("wavelength",)
+    )
+    return cf.CompositeFrame([sky, spec], name="world")
+
+
 def vertical_wcs(shape: tuple[int, int], wl0: float = 7.5, dwl: float = -0.01) -> Any:
     """A gwcs with the dispersion along y (like MIRI LRS): RA/Dec from x, wavelength from y."""
     import gwcs
@@ -22,10 +35,7 @@ def vertical_wcs(shape: tuple[int, int], wl0: float = 7.5, dwl: float = -0.01) -
     wave = Scale(dwl) | Shift(wl0)
     transform = Mapping((0, 0, 1), n_inputs=2) | ra & dec & wave
     frame_in = gwcs.Frame2D(name="detector")
-    frame_out = gwcs.CoordinateFrame(
-        name="world", naxes=3, axes_order=(0, 1, 2), axes_type=["SPATIAL", "SPATIAL", "SPECTRAL"]
-    )
-    w = gwcs.WCS(transform, input_frame=frame_in, output_frame=frame_out)
+    w = gwcs.WCS(transform, input_frame=frame_in, output_frame=_world_frame())
     w.bounding_box = ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5))
     return w
 
@@ -48,10 +58,7 @@ def horizontal_wcs(shape: tuple[int, int], wl0: float = 1.0, dwl: float = 0.01) 
         axes_order=(0, 1, 2),
         axes_type=["SPATIAL", "SPATIAL", "SPECTRAL"],
     )
-    frame_out = gwcs.CoordinateFrame(
-        name="world", naxes=3, axes_order=(0, 1, 2), axes_type=["SPATIAL", "SPATIAL", "SPECTRAL"]
-    )
-    w = gwcs.WCS([(frame_in, det2slit), (slit_frame, slit2world), (frame_out, None)])
+    w = gwcs.WCS([(frame_in, det2slit), (slit_frame, slit2world), (_world_frame(), None)])
     w.bounding_box = ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5))
     return w
 

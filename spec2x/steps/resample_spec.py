@@ -1,0 +1,255 @@
+"""resample_spec: rectify a slit spectrum onto a regular (spatial, wavelength) grid (``_s2d``).
+
+Modes: MIRI LRS fixed slit (the exposure's slit region) and NIRSpec fixed
+slits (each slit of a slits product).  Output WCS and drizzle follow jwst
+3.0.0 ``ResampleSpecStep`` for one exposure (Stage 2): pixfrac 1, square
+kernel, inverse read-noise weights, output spatial scale equal to the input.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+
+from .._kernels import resample_spec as _k
+from ..datamodel import PADDING_DQ
+from ..dq import DQ, DQ_DTYPE
+from ..errors import ParameterError, StepOrderError, UnsupportedModeError
+from ..wcs.store import get_wcs, set_wcs
+from . import StepContext
+from ._common import record_step, require
+
+__all__ = ["from_chain", "resample_spec"]
+
+log = logging.getLogger(__name__)
+
+_BAD = int(DQ.DO_NOT_USE | DQ.NON_SCIENCE)  # jwst good_bits "~DO_NOT_USE+NON_SCIENCE"
+_OUT_VARS = ("sci", "err", "dq", "wht", "con", "var_poisson", "var_rnoise", "var_flat")
+_SLIT_COORDS = (
+    "slit_name",
+    "source_id",
+    "srctype",
+    "source_xpos",
+    "source_ypos",
+    "source_ra",
+    "source_dec",
+)
+
+
+def resample_spec(
+    ds: xr.Dataset,
+    *,
+    pixfrac: float = 1.0,
+    kernel: Literal["square", "point"] = "square",
+    fillval: str = "NAN",
+    weight_type: Literal["ivm"] | None = "ivm",
+    pixel_scale_ratio: float = 1.0,
+    pixel_scale: float | None = None,
+    output_shape: tuple[int, int] | None = None,
+) -> xr.Dataset:
+    """Resample slit spectra to a rectified grid.
+
+    Parameters
+    ----------
+    ds : calibrated exposure ``(y, x)`` (MIRI LRS fixed slit) or slits
+        ``(slit, y, x)`` (NIRSpec FS) with a WCS (``attrs["wcs"]``).
+    pixfrac, kernel, weight_type : drizzle options (jwst defaults).
+    fillval : value of output pixels no input reached (``"NAN"`` only).
+    pixel_scale_ratio, pixel_scale, output_shape : only the defaults (1.0,
+        None, None) are supported.
+
+    Returns
+    -------
+    s2d Dataset ``(slit, y, x)`` (padded to a common shape when several):
+    ``sci err dq wht con var_poisson var_rnoise var_flat`` in the input units,
+    a ``wavelength`` coord from each output WCS (stored per slit), attrs
+    DATAMODL ``SlitModel`` (one slit) or ``MultiSlitModel``.
+
+    Notes
+    -----
+    The input is read whole (a slit's output grid depends on its data for
+    NIRSpec); Dask-backed input is computed slit by slit.  ``dq`` is
+    DO_NOT_USE where no input pixel landed (jwst writes zeros there).
+    """
+    if pixel_scale_ratio != 1.0 or pixel_scale is not None or output_shape is not None:
+        raise ParameterError(
+            "resample_spec: only pixel_scale_ratio=1.0, pixel_scale=None and output_shape=None "
+            "are supported (the jwst defaults)"
+        )
+    if str(fillval).upper() != "NAN":
+        raise ParameterError("resample_spec: only fillval='NAN' is supported")
+    require(ds, "sci", "dq", "var_poisson", "var_rnoise", "var_flat", step="resample_spec")
+    if ds.attrs.get("wcs") is None:
+        raise StepOrderError(
+            f"resample_spec: {ds.attrs.get('FILENAME', 'input')} has no WCS; run assign_wcs"
+        )
+    if "integration" in ds.dims:
+        raise UnsupportedModeError(
+            "resample_spec: multi-integration data are not resampled (as jwst)"
+        )
+    exp_type = str(ds.attrs.get("EXP_TYPE", ""))
+    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
+    slits = "slit" in ds.dims
+    products = []
+    names = []
+    if slits:
+        for i in range(ds.sizes["slit"]):
+            one = ds.isel(slit=i)
+            name = str(one["slit_name"].values) if "slit_name" in ds.coords else str(i)
+            ny = int(one["ysize"].values) if "ysize" in ds.coords else ds.sizes["y"]
+            nx = int(one["xsize"].values) if "xsize" in ds.coords else ds.sizes["x"]
+            wcs = get_wcs(ds, slit=name)
+            dispaxis = (
+                int(one["dispaxis"].values)
+                if "dispaxis" in ds.coords
+                else int(ds.attrs.get("DISPAXIS", 1))
+            )
+            products.append(
+                _one(
+                    one.isel(y=slice(0, ny), x=slice(0, nx)),
+                    wcs,
+                    instrument,
+                    exp_type,
+                    dispaxis,
+                    pixfrac,
+                    kernel,
+                    weight_type,
+                )
+            )
+            names.append(name)
+    else:
+        wcs = get_wcs(ds)
+        dispaxis = int(ds.attrs.get("DISPAXIS", 2 if instrument == "MIRI" else 1))
+        products.append(_one(ds, wcs, instrument, exp_type, dispaxis, pixfrac, kernel, weight_type))
+        names.append(str(ds.attrs.get("SLTNAME") or exp_type))
+    out = _assemble(ds, products, names, slits)
+    log.info(
+        "resample_spec: %d slit(s) rectified to %s", len(products), tuple(out["sci"].shape[1:])
+    )
+    return record_step(out, "resample_spec")
+
+
+def _one(
+    ds: xr.Dataset,
+    wcs: Any,
+    instrument: str,
+    exp_type: str,
+    dispaxis: int,
+    pixfrac: float,
+    kernel: str,
+    weight_type: str | None,
+) -> dict[str, Any]:
+    """Drizzle one 2-D slit image; returns arrays, output WCS and wavelengths."""
+    sci = np.asarray(ds["sci"].values, dtype=np.float32)
+    dq = np.asarray(ds["dq"].values)
+    variances = {
+        k: np.asarray(ds[k].values, dtype=np.float32)
+        for k in ("var_poisson", "var_rnoise", "var_flat")
+    }
+    err = np.asarray(ds["err"].values) if "err" in ds else np.zeros_like(sci)
+    bad = np.isnan(sci) | np.isnan(err) | ((dq & DQ.DO_NOT_USE) != 0)
+    for v in variances.values():
+        bad |= np.isnan(v)
+    sci = np.where(bad, np.nan, sci)
+    variances = {k: np.where(bad, np.nan, v) for k, v in variances.items()}
+    dq = np.where(bad, dq | DQ.DO_NOT_USE, dq)
+    good = (dq & _BAD) == 0
+    if instrument == "NIRSPEC":
+        out_wcs = _k.nirspec_output_wcs(wcs, sci, good)
+    else:
+        out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, exp_type)
+    arrays = _k.drizzle_slit(
+        sci, good, variances, wcs, out_wcs, pixfrac=pixfrac, kernel=kernel, weight_type=weight_type
+    )
+    shape = tuple(int(n) for n in out_wcs.array_shape)
+    yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
+    wavelength = np.asarray(out_wcs(xx, yy)[2], dtype=np.float64)
+    return {
+        "arrays": arrays,
+        "wcs": out_wcs,
+        "wavelength": wavelength,
+        "shape": shape,
+        "source": ds,
+    }
+
+
+def _assemble(
+    ds: xr.Dataset, products: list[dict[str, Any]], names: list[str], slits: bool
+) -> xr.Dataset:
+    ny = max(p["shape"][0] for p in products)
+    nx = max(p["shape"][1] for p in products)
+    n = len(products)
+    dims = ("slit", "y", "x")
+    data: dict[str, np.ndarray] = {}
+    for name in _OUT_VARS:
+        if name == "dq":
+            data[name] = np.full((n, ny, nx), PADDING_DQ, DQ_DTYPE)
+        elif name == "con":
+            data[name] = np.zeros((n, ny, nx), np.int32)
+        elif name == "wht":
+            data[name] = np.zeros((n, ny, nx), np.float32)
+        else:
+            data[name] = np.full((n, ny, nx), np.nan, np.float32)
+    wl = np.full((n, ny, nx), np.nan)
+    for i, p in enumerate(products):
+        h, w = p["shape"]
+        a = p["arrays"]
+        for name in ("sci", "err", "wht", "con", "var_poisson", "var_rnoise", "var_flat"):
+            data[name][i, :h, :w] = a[name]
+        data["dq"][i, :h, :w] = np.where(np.isnan(a["sci"]), DQ_DTYPE(DQ.DO_NOT_USE), DQ_DTYPE(0))
+        wl[i, :h, :w] = p["wavelength"]
+    units = ds["sci"].attrs.get("units", "")
+    var_units = ds["var_poisson"].attrs.get("units", "")
+    unit_of = {
+        "sci": units,
+        "err": units,
+        "dq": "",
+        "wht": "",
+        "con": "",
+        "var_poisson": var_units,
+        "var_rnoise": var_units,
+        "var_flat": var_units,
+    }
+    out = xr.Dataset(
+        {k: (dims, v, {"units": unit_of[k]}) for k, v in data.items()},
+        coords={"y": np.arange(ny), "x": np.arange(nx), "wavelength": (dims, wl, {"units": "um"})},
+    )
+    coords: dict[str, Any] = {
+        "slit_name": ("slit", np.asarray(names)),
+        "xstart": ("slit", np.ones(n, np.int32)),
+        "ystart": ("slit", np.ones(n, np.int32)),
+        "xsize": ("slit", np.array([p["shape"][1] for p in products], np.int32)),
+        "ysize": ("slit", np.array([p["shape"][0] for p in products], np.int32)),
+    }
+    for c in _SLIT_COORDS[1:]:
+        if slits and c in ds.coords and ds[c].dims == ("slit",):
+            coords[c] = ("slit", ds[c].values)
+        elif not slits and c == "srctype" and ds.attrs.get("SRCTYPE") is not None:
+            coords[c] = ("slit", np.asarray([ds.attrs["SRCTYPE"]]))
+    if slits and "pixar_sr" in ds.coords:
+        coords["pixar_sr"] = ("slit", ds["pixar_sr"].values)
+    out = out.assign_coords(coords)
+    attrs = {k: v for k, v in ds.attrs.items() if k != "wcs"}
+    attrs["DATAMODL"] = "MultiSlitModel" if slits else "SlitModel"
+    out.attrs = attrs
+    for name, p in zip(names, products, strict=True):
+        out = set_wcs(out, p["wcs"], slit=name)
+    return out
+
+
+def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
+    """Chain adapter: drizzle parameters from the context (no reference files)."""
+    names = (
+        "pixfrac",
+        "kernel",
+        "fillval",
+        "weight_type",
+        "pixel_scale_ratio",
+        "pixel_scale",
+        "output_shape",
+    )
+    kwargs = {k: ctx.params[k] for k in names if k in ctx.params}
+    return resample_spec(ds, **kwargs)
