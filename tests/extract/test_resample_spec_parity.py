@@ -111,3 +111,59 @@ def test_miri_lrs_fixed_slit_parity():
     ours_world = np.array(get_wcs(ours, slit=str(ours["slit_name"].values[0]))(xx, yy))
     theirs_world = np.array(theirs.meta.wcs(xx, yy))
     np.testing.assert_allclose(ours_world, theirs_world, rtol=1e-10, equal_nan=True)
+
+
+def test_nirspec_fixed_slits_parity():
+    """Two NIRSpec slits of different sizes: each rectified on its own grid, as jwst does."""
+    from jwst.resample import ResampleSpecStep
+    from stdatamodels.jwst import datamodels as dm
+
+    from extract_helpers import horizontal_wcs, spec2x_slits
+    from jwst_offline import jwst_offline_env
+
+    specs = [("S200A1", (22, 50), 1.0), ("S1600A1", (26, 44), 1.3)]
+    slits = []
+    for i, (name, shape, wl0) in enumerate(specs):
+        arrays = image_arrays(shape[::-1], seed=30 + i)
+        arrays = {k: np.ascontiguousarray(v.T) for k, v in arrays.items()}
+        slits.append({"name": name, "wcs": horizontal_wcs(shape, wl0=wl0, dwl=0.02), "srctype": "EXTENDED", **arrays})
+    attrs = {"INSTRUME": "NIRSPEC", "EXP_TYPE": "NRS_FIXEDSLIT", "DETECTOR": "NRS1", "DISPAXIS": 1}
+
+    model = dm.MultiSlitModel()
+    model.meta.instrument.name = "NIRSPEC"
+    model.meta.instrument.detector = "NRS1"
+    model.meta.instrument.filter = "CLEAR"
+    model.meta.instrument.grating = "PRISM"
+    model.meta.exposure.type = "NRS_FIXEDSLIT"
+    model.meta.observation.date = "2023-07-22"
+    model.meta.observation.time = "06:24:45.569"
+    model.meta.exposure.start_time = 60000.0
+    model.meta.exposure.end_time = 60000.01
+    model.meta.exposure.exposure_time = 100.0
+    model.meta.exposure.measurement_time = 100.0
+    for i, s in enumerate(slits):
+        slit = dm.SlitModel()
+        slit.name = s["name"]
+        slit.source_id = i + 1
+        slit.data = s["sci"].copy()
+        slit.dq = s["dq"].copy()
+        slit.var_poisson, slit.var_rnoise, slit.var_flat = (s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat"))
+        slit.err = np.sqrt(slit.var_poisson + slit.var_rnoise + slit.var_flat)
+        slit.meta.wcsinfo.dispersion_direction = 1
+        slit.meta.photometry.pixelarea_steradians = 1e-13
+        slit.meta.wcs = s["wcs"]
+        model.slits.append(slit)
+    with jwst_offline_env():
+        theirs = ResampleSpecStep().run(model)
+
+    ours = resample_spec(spec2x_slits(slits, attrs))
+    assert ours.attrs["DATAMODL"] == "MultiSlitModel"
+    assert list(ours["slit_name"].values) == [s[0] for s in specs]
+    for i, slit in enumerate(theirs.slits):
+        h, w = slit.data.shape
+        one = ours.isel(slit=i, y=slice(0, h), x=slice(0, w))
+        assert (int(one["ysize"]), int(one["xsize"])) == (h, w)
+        for name, ref in (("sci", slit.data), ("wht", slit.wht), ("var_rnoise", slit.var_rnoise),
+                          ("var_poisson", slit.var_poisson), ("var_flat", slit.var_flat), ("err", slit.err)):
+            np.testing.assert_allclose(one[name].values, ref, rtol=1e-5, atol=1e-7, equal_nan=True, err_msg=name)
+        np.testing.assert_allclose(one["wavelength"].values, slit.wavelength, rtol=1e-7, equal_nan=True)
