@@ -75,7 +75,7 @@ def test_fs_wcs_matches_jwst_on_every_pixel(assigned, paths, tmp_path):
 def test_detector_world_detector_round_trip(assigned):
     """Pixel -> sky -> pixel.  The prism wavelength is tabulated every 5 nm in the
     forward direction (as in jwst) but analytic backwards: that costs <0.02 px in x
-    and (with the tabulated y_slit(beta)) <0.01 px in y; the gratings round-trip to 1e-3."""
+    and (with the tabulated y_slit(beta)) <0.01 px in y."""
     for name in FS:
         wcs = get_wcs(assigned, slit=name)
         x, y = grid_from_bounding_box(wcs.bounding_box)
