@@ -146,9 +146,18 @@ def photom(
                 table.columns["wavelength"][row], table.columns["relresponse"][row], nelem
             )
         )
-    factor, no_cal = _factor(ds, scalars, curves)
+    factor, no_cal = _factor(ds, ds["wavelength"], scalars, curves)
     out = _apply(ds, factor, no_cal, inverse)
     out = _label(out, scalars, units, pixar_sr, pixar_a2, inverse)
+    if (
+        exp_type == "NRS_FIXEDSLIT"
+        and slits
+        and "srctype" in ds.coords
+        and "photmj" in table.columns
+    ):
+        out = _point_and_uniform(
+            out, ds, factor, curves, pixar_sr, table, names, exp_type, response
+        )
     if (
         area is not None
         and area.content.image is not None
@@ -255,12 +264,16 @@ def _time_correction(ds: xr.Dataset, table: Any, row: int) -> np.float64:
 
 
 def _factor(
-    ds: xr.Dataset, scalars: Sequence[Any], curves: Sequence[tuple[np.ndarray, np.ndarray]]
+    ds: xr.Dataset,
+    wavelength: xr.DataArray,
+    scalars: Sequence[Any],
+    curves: Sequence[tuple[np.ndarray, np.ndarray]],
 ) -> tuple[xr.DataArray, xr.DataArray]:
-    """Per-pixel conversion (dims of ``wavelength``) and the uncalibrated mask."""
-    wl = ds["wavelength"].reset_coords(drop=True)
-    slits = "slit" in ds.dims and "slit" in wl.dims
-    if slits:
+    """Per-pixel conversion (dims of ``wavelength``, plus ``slit``) and the uncalibrated mask."""
+    wl = wavelength.reset_coords(drop=True)
+    if "slit" in ds.dims and "slit" not in wl.dims:
+        wl = wl.expand_dims(slit=ds.sizes["slit"])
+    if "slit" in ds.dims:
         width = max(len(w) for w, _ in curves)
         waves = np.full((len(curves), width), np.nan)
         resps = np.full((len(curves), width), np.nan)
@@ -284,6 +297,41 @@ def _factor(
         output_dtypes=[np.float64, bool],
     )
     return factor, no_cal
+
+
+def _point_and_uniform(
+    out: xr.Dataset,
+    ds: xr.Dataset,
+    factor: xr.DataArray,
+    curves: Sequence[tuple[np.ndarray, np.ndarray]],
+    pixar_sr: Sequence[float | None],
+    table: Any,
+    names: Sequence[str | None],
+    exp_type: str,
+    response: Reference,
+) -> xr.Dataset:
+    """``photom_point``/``photom_uniform`` of fixed-slit point sources (for master background).
+
+    As jwst: on slits whose own ``srctype`` is POINT, ``photom_point`` is the
+    conversion applied and ``photom_uniform`` the extended-source conversion
+    (``photmj / PIXAR_SR``, without time correction) on the wavelengths before
+    wavecorr (``wavelength_uncorrected`` when present); NaN on the other slits.
+    """
+    point = np.array([str(s).upper() == "POINT" for s in ds["srctype"].values])
+    if not point.any():
+        return out
+    uniform = []
+    for i, name in enumerate(names):
+        row = _find_row(response, ROW_SELECTORS[exp_type](ds.attrs, name), name)
+        area = pixar_sr[i] if pixar_sr[i] is not None else 1.0
+        uniform.append(table.columns["photmj"][row] / area)
+    wl = ds["wavelength_uncorrected"] if "wavelength_uncorrected" in ds.coords else ds["wavelength"]
+    ufactor, _ = _factor(ds, wl, uniform, curves)
+    mask = xr.DataArray(point, dims="slit")
+    return out.assign(
+        photom_point=factor.where(mask).astype(np.float32).assign_attrs(units=""),
+        photom_uniform=ufactor.where(mask).astype(np.float32).assign_attrs(units=""),
+    )
 
 
 def _apply(ds: xr.Dataset, factor: xr.DataArray, no_cal: xr.DataArray, inverse: bool) -> xr.Dataset:

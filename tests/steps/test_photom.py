@@ -237,6 +237,28 @@ def test_nirspec_fs_point_and_extended(refs):
     np.testing.assert_allclose(ext["sci"].values[1], out["sci"].values[1], rtol=1e-6)
 
 
+def test_point_source_slits_keep_point_and_uniform_conversions(refs):
+    ds = _fs()
+    shifted = ds["wavelength"].values + 0.01
+    ds = ds.assign_coords(wavelength_uncorrected=(ds["wavelength"].dims, shifted))
+    out = photom(ds, refs["nrs"], area=refs["area"])
+    ratio = out["sci"].values[0] / ds["sci"].values[0]
+    np.testing.assert_allclose(out["photom_point"].values[0], ratio, rtol=1e-5)
+    sr0 = AREAS["S200A1"] * A2_TO_SR
+    rel = 0.9 + 0.2 * (shifted[0] - 0.6) / 4.7
+    np.testing.assert_allclose(out["photom_uniform"].values[0], 0.002 / sr0 * rel, rtol=1e-5)
+    assert np.isnan(out["photom_point"].values[1]).all()
+    assert np.isnan(out["photom_uniform"].values[1]).all()
+
+
+def test_slits_sharing_one_wavelength_image(refs):
+    ds = _fs()
+    one = ds.assign_coords(wavelength=(("y", "x"), ds["wavelength"].values[0]))
+    a = photom(ds, refs["nrs"], area=refs["area"])
+    b = photom(one, refs["nrs"], area=refs["area"])
+    np.testing.assert_array_equal(a["sci"].values, b["sci"].values)
+
+
 def test_no_row_for_the_configuration_names_it(refs):
     ds = _fs().assign_attrs(GRATING="G395H", FILTER="F290LP")
     with pytest.raises(

@@ -211,6 +211,11 @@ def test_nirspec_fs_photom_matches_jwst(tmp_path, source_type):
             slit.meta.photometry.pixelarea_arcsecsq, rel=1e-6
         )
         assert ours["bunit_data"].values[i] == slit.meta.bunit_data
+        for name in ("photom_point", "photom_uniform"):
+            if srctypes[i] == "POINT":
+                np.testing.assert_allclose(ours[name].values[i], getattr(slit, name), rtol=1e-6)
+            else:
+                assert np.isnan(ours[name].values[i]).all()
 
 
 def test_nirspec_bots_photom_matches_jwst(tmp_path):
