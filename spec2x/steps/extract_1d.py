@@ -148,6 +148,8 @@ def extract_1d(
         out = _apply_apcorr(
             out, ds, use_apcorr, [setups[i] for i in keep], [items[i] for i in keep]
         )
+    if slits and ds.attrs.get("DATAMODL") == "SlitModel" and out.sizes["slit"] == 1:
+        out = out.isel(slit=0)  # one slit (a MIRI LRS s2d): one spectrum, as jwst writes it
     log.info(
         "extract_1d: %d spectrum(s) of %d elements%s",
         len(keep) * (ds.sizes.get("integration", 1)),

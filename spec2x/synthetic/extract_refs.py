@@ -26,17 +26,18 @@ __all__ = [
     "write_extract1d",
 ]
 
-#: Apertures like the CRDS MIRI LRS file: 0-based inclusive pixel limits on
-#: the full frame (fixed slit) and the SLITLESSPRISM subarray.
+#: Apertures like the CRDS MIRI LRS file, in 0-based inclusive pixels of the
+#: image jwst extracts from: the rectified s2d for the fixed slit (spatial axis
+#: x, about 45 pixels wide, the slit centre near x = 22) and the SLITLESSPRISM
+#: calints for slitless (trace near x = 36).  Point sources in the fixed slit
+#: are recentred on the target from the WCS (jwst's default).
 MIRI_LRS_APERTURES: list[dict[str, Any]] = [
     {
         "id": "MIR_LRS-FIXEDSLIT",
         "region_type": "target",
         "dispaxis": 2,
-        "xstart": 317,
-        "xstop": 339,
-        "ystart": 6,
-        "ystop": 396,
+        "xstart": 18,
+        "xstop": 26,
         "extract_width": 8,
     },
     {
@@ -48,6 +49,7 @@ MIRI_LRS_APERTURES: list[dict[str, Any]] = [
         "ystart": 6,
         "ystop": 396,
         "extract_width": 8,
+        "bkg_coeff": [[4.5], [14.5], [56.5], [66.5]],
         "use_source_posn": False,
     },
 ]

@@ -115,18 +115,24 @@ def test_miri_lrs_fixed_slit_parity():
 
 def test_nirspec_fixed_slits_parity():
     """Two NIRSpec slits of different sizes: each rectified on its own grid, as jwst does."""
-    from jwst.resample import ResampleSpecStep
-    from stdatamodels.jwst import datamodels as dm
-
     from extract_helpers import horizontal_wcs, spec2x_slits
+    from jwst.resample import ResampleSpecStep
     from jwst_offline import jwst_offline_env
+    from stdatamodels.jwst import datamodels as dm
 
     specs = [("S200A1", (22, 50), 1.0), ("S1600A1", (26, 44), 1.3)]
     slits = []
     for i, (name, shape, wl0) in enumerate(specs):
         arrays = image_arrays(shape[::-1], seed=30 + i)
         arrays = {k: np.ascontiguousarray(v.T) for k, v in arrays.items()}
-        slits.append({"name": name, "wcs": horizontal_wcs(shape, wl0=wl0, dwl=0.02), "srctype": "EXTENDED", **arrays})
+        slits.append(
+            {
+                "name": name,
+                "wcs": horizontal_wcs(shape, wl0=wl0, dwl=0.02),
+                "srctype": "EXTENDED",
+                **arrays,
+            }
+        )
     attrs = {"INSTRUME": "NIRSPEC", "EXP_TYPE": "NRS_FIXEDSLIT", "DETECTOR": "NRS1", "DISPAXIS": 1}
 
     model = dm.MultiSlitModel()
@@ -147,7 +153,9 @@ def test_nirspec_fixed_slits_parity():
         slit.source_id = i + 1
         slit.data = s["sci"].copy()
         slit.dq = s["dq"].copy()
-        slit.var_poisson, slit.var_rnoise, slit.var_flat = (s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat"))
+        slit.var_poisson, slit.var_rnoise, slit.var_flat = (
+            s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat")
+        )
         slit.err = np.sqrt(slit.var_poisson + slit.var_rnoise + slit.var_flat)
         slit.meta.wcsinfo.dispersion_direction = 1
         slit.meta.photometry.pixelarea_steradians = 1e-13
@@ -163,7 +171,17 @@ def test_nirspec_fixed_slits_parity():
         h, w = slit.data.shape
         one = ours.isel(slit=i, y=slice(0, h), x=slice(0, w))
         assert (int(one["ysize"]), int(one["xsize"])) == (h, w)
-        for name, ref in (("sci", slit.data), ("wht", slit.wht), ("var_rnoise", slit.var_rnoise),
-                          ("var_poisson", slit.var_poisson), ("var_flat", slit.var_flat), ("err", slit.err)):
-            np.testing.assert_allclose(one[name].values, ref, rtol=1e-5, atol=1e-7, equal_nan=True, err_msg=name)
-        np.testing.assert_allclose(one["wavelength"].values, slit.wavelength, rtol=1e-7, equal_nan=True)
+        for name, ref in (
+            ("sci", slit.data),
+            ("wht", slit.wht),
+            ("var_rnoise", slit.var_rnoise),
+            ("var_poisson", slit.var_poisson),
+            ("var_flat", slit.var_flat),
+            ("err", slit.err),
+        ):
+            np.testing.assert_allclose(
+                one[name].values, ref, rtol=1e-5, atol=1e-7, equal_nan=True, err_msg=name
+            )
+        np.testing.assert_allclose(
+            one["wavelength"].values, slit.wavelength, rtol=1e-7, equal_nan=True
+        )
