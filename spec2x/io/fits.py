@@ -460,7 +460,7 @@ def read_image(path: Path, hdu: Any, dims: tuple[str, ...], block: Mapping[str, 
 
     shape = _shape(hdu.header)
     dtype = _image_dtype(hdu.header)
-    slab = L.HDUSlab(path, hdu.name, hdu.ver, shape, dtype)
+    slab = L.HDUSlab(path, hdu, dtype)
     chunks = tuple(block[d] for d in dims)
     stat = path.stat()
     name = f"fits-{hdu.name.lower()}-" + tokenize(

@@ -190,8 +190,11 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
         if first.header.get("NAXIS", 0) != ndim:
             continue
         name = L.VARNAMES.get(ext, ext.lower())
-        pieces = [_slit_array(path, by_ver[v], core, full, chunks) for v in vers]
-        arr = _stack(pieces)
+        hdus = [by_ver[v] for v in vers]
+        if chunks is None:
+            arr = np.stack([_padded(h, full) for h in hdus])
+        else:
+            arr = _lazy_stack(path, hdus, core, full, chunks)
         units = first.header.get("BUNIT")
         var_attrs = {"units": units} if units is not None else {}
         is_coord = ext == "WAVELENGTH" or bool(first.header.get(F.COORD_FLAG, False))
@@ -224,32 +227,32 @@ def _pad_value(dtype: np.dtype, name: str) -> Any:
     return np.nan if dtype.kind in "fc" else 0
 
 
-def _slit_array(
-    path: Path, hdu: Any, core: tuple[str, ...], full: tuple[int, ...], chunks: Any
+def _padded(hdu: Any, full: tuple[int, ...]) -> np.ndarray:
+    data = L.native(hdu.data)
+    pad = [(0, f - n) for n, f in zip(data.shape, full, strict=True)]
+    if not any(p[1] for p in pad):
+        return data
+    return np.pad(data, pad, constant_values=_pad_value(data.dtype, hdu.name))
+
+
+def _lazy_stack(
+    path: Path, hdus: list[Any], core: tuple[str, ...], full: tuple[int, ...], chunks: Any
 ) -> Any:
-    shape = F._shape(hdu.header)
-    pad = [(0, f - s) for s, f in zip(shape, full, strict=True)]
-    if chunks is None:
-        data = L.native(hdu.data)
-        value = _pad_value(data.dtype, hdu.name)
-        return np.pad(data, pad, constant_values=value) if any(p[1] for p in pad) else data
+    """One Dask array over every slit's extension: one chunk per slit (and per integration block)."""
     import dask.array as dsa
+    from dask.base import tokenize
 
-    block = F.block_chunks(core, shape, hdu, _slit_chunks(chunks, core))
-    arr = F.read_image(path, hdu, core, block)
-    value = _pad_value(arr.dtype, hdu.name)
-    return dsa.pad(arr, pad, constant_values=value) if any(p[1] for p in pad) else arr
-
-
-def _slit_chunks(chunks: Any, core: tuple[str, ...]) -> dict[str, Any]:
-    if chunks == "auto":
-        return {"integration": "auto"} if "integration" in core else {}
-    return {d: v for d, v in dict(chunks).items() if d in core}
-
-
-def _stack(pieces: list[Any]) -> Any:
-    if isinstance(pieces[0], np.ndarray):
-        return np.stack(pieces)
-    import dask.array as dsa
-
-    return dsa.stack(pieces)
+    dtype = F._image_dtype(hdus[0].header)
+    slabs = [L.HDUSlab(path, h, dtype) for h in hdus]
+    stack = L.PaddedStack(slabs, (len(hdus), *full), _pad_value(dtype, hdus[0].name))
+    want = {"slit": 1}
+    if chunks != "auto":
+        want.update(dict(chunks))
+    spec = tuple(-1 if want.get(d) is None else want[d] for d in ("slit", *core))
+    stat = path.stat()
+    name = "fits-slits-" + tokenize(
+        str(path.resolve()), stat.st_mtime_ns, hdus[0].name, [h.ver for h in hdus], spec
+    )
+    return dsa.from_array(
+        stack, chunks=spec, name=name, meta=np.empty((0,) * stack.ndim, dtype), asarray=False
+    )

@@ -104,7 +104,17 @@ def _prepared(ds: xr.Dataset, chunks: Mapping[str, Any] | None) -> xr.Dataset:
     out.attrs = _encode_attrs(ds.attrs)
     target = default_chunks(ds) if chunks is None else {**default_chunks(ds), **dict(chunks)}
     target = {d: c for d, c in target.items() if d in ds.dims}
-    return out.chunk(target)
+    for name, var in out.variables.items():
+        if var.ndim == 0:
+            continue
+        sizes = tuple(
+            var.sizes[d] if target.get(d, -1) in (-1, None) else target[d] for d in var.dims
+        )
+        sizes = tuple(max(1, min(c, n)) for c, n in zip(sizes, var.shape, strict=True))
+        if var.chunks is not None:  # Dask: uniform chunks that match the store's
+            out[name] = var.chunk(dict(zip(var.dims, sizes, strict=True)))
+        out[name].encoding = {"chunks": sizes}
+    return out
 
 
 def _is_local(store: Any) -> bool:
