@@ -15,13 +15,16 @@ import xarray as xr
 
 from .._kernels import bkg_subtract as kernel
 from ..dq import DQ_DTYPE
-from ..errors import InputFileError
+from ..errors import InputFileError, UnsupportedModeError
 from . import StepContext
 from ._common import record_step, require
 
 __all__ = ["average_background", "bkg_subtract", "from_chain"]
 
 log = logging.getLogger(__name__)
+
+#: Modes jwst subtracts a scaled reference background from instead (not implemented here).
+_REFERENCE_BACKGROUND_MODES = ("NIS_WFSS", "NRC_WFSS", "MIR_WFSS", "NIS_SOSS")
 
 #: GWA tilt tolerance for NIRSpec background exposures (jwst: 1e-8, absolute).
 _TILT_TOLERANCE = 1.0e-8
@@ -114,12 +117,24 @@ def bkg_subtract(
     -----
     .. math:: s' = s - \\langle b_k \\rangle_{\\text{clipped}}
 
+    A background pixel that is NaN in every integration (or in every
+    background) contributes 0, as in jwst: the science pixel is left as it
+    was rather than turned to NaN.
+
     Raises
     ------
     InputFileError
         A background does not cover the science pixels (the message gives both shapes).
+    UnsupportedModeError
+        WFSS and SOSS exposures (jwst scales a reference background for those).
     """
     require(ds, "sci", "dq", step="bkg_subtract")
+    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    if exp_type in _REFERENCE_BACKGROUND_MODES:
+        raise UnsupportedModeError(
+            f"bkg_subtract for {exp_type} scales the 'bkg' reference background (jwst's WFSS/SOSS "
+            "branch), which spec2x does not implement yet; skip the step for this exposure"
+        )
     if not backgrounds:
         log.warning("bkg_subtract: no background exposures; step skipped")
         return record_step(ds, "bkg_subtract", status="SKIPPED")

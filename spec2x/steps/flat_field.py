@@ -98,6 +98,10 @@ def flat_field(
         V_{p,r}' = V_{p,r} / f^2, \\quad
         \\sigma = \\sqrt{V_p' + V_r' + V_{flat}}
 
+    An all-NaN integration (or pixel) comes out NaN with ``DO_NOT_USE``;
+    nothing fails.  Where jwst would skip the step because the flat is
+    smaller than the data, spec2x raises instead.
+
     Raises
     ------
     ReferenceMismatchError

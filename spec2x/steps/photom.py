@@ -103,7 +103,9 @@ def photom(
 
     :math:`C` is ``photmjsr``, or ``photmj / PIXAR_SR`` for a NIRSpec
     extended source, over the time correction; :math:`R` is the relative
-    response interpolated linearly at each pixel's wavelength.
+    response interpolated linearly at each pixel's wavelength.  An all-NaN
+    integration comes out NaN with ``DO_NOT_USE``; nothing fails.  Where jwst
+    leaves a slit with no PHOTOM row uncalibrated, spec2x raises.
 
     Raises
     ------

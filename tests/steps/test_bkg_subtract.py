@@ -18,7 +18,7 @@ from spec2x._kernels.bkg_subtract import (
     sigma_clip_mask,
 )
 from spec2x.dq import DQ
-from spec2x.errors import InputFileError
+from spec2x.errors import InputFileError, UnsupportedModeError
 from spec2x.io.references import ReferenceSet
 from spec2x.steps import StepContext
 from spec2x.steps.bkg_subtract import average_background, bkg_subtract, from_chain
@@ -148,6 +148,12 @@ def test_skips():
     assert bkg_subtract(_exp(np.zeros((2, 2)), attrs=nrs), [tilted]).attrs["S_BKDSUB"] == "SKIPPED"
     same = _exp(np.ones((2, 2)), attrs=nrs)
     assert bkg_subtract(_exp(np.zeros((2, 2)), attrs=nrs), [same]).attrs["S_BKDSUB"] == "COMPLETE"
+
+
+def test_wfss_and_soss_are_not_image_subtraction():
+    sci = _exp(np.zeros((2, 2)), attrs={"EXP_TYPE": "NIS_SOSS"})
+    with pytest.raises(UnsupportedModeError, match="NIS_SOSS"):
+        bkg_subtract(sci, [_exp(np.zeros((2, 2)))])
 
 
 def test_from_chain():
