@@ -167,13 +167,17 @@ def open_hdulist(path: Path) -> Iterator[fits.HDUList]:
     if not path.is_file():
         raise InputFileError(f"{path}: no such file; check the path")
     try:
-        hdul = fits.open(path, mode="readonly", memmap=False, lazy_load_hdus=False)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="File may have been truncated")
+            hdul = fits.open(path, mode="readonly", memmap=False, lazy_load_hdus=False)
     except Exception as exc:  # astropy raises OSError, ValueError, TypeError ...
         raise InputFileError(
             f"{path}: not a readable FITS file ({exc}); pass a jwst _rate/_rateints/_cal product"
         ) from None
     try:
-        _check_complete(path, hdul)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="File may have been truncated")
+            _check_complete(path, hdul)
         yield hdul
     finally:
         hdul.close()
