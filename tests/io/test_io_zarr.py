@@ -61,3 +61,30 @@ def test_wcs_attr_survives(tmp_path):
     from spec2x.wcs.store import get_wcs
 
     np.testing.assert_allclose(get_wcs(back, slit="SLIT1")(2, 3), get_wcs(ds, slit="SLIT1")(2, 3))
+
+
+def test_info_describes_fits_and_zarr(tmp_path):
+    from spec2x.io.info import describe, format_description
+
+    ds = products.slits().assign_attrs(R_FLAT="crds://jwst_nirspec_fflat_0001.fits")
+    path = write_fits(ds, tmp_path / "x_cal.fits")
+    info = describe(path)
+    assert info["datamodel"] == "MultiSlitModel"
+    assert info["kind"] == "slits"
+    assert info["mode"]["EXP_TYPE"] == "NRS_FIXEDSLIT"
+    assert info["arrays"]["sci"] == {
+        "dims": ["slit", "y", "x"],
+        "shape": [3, 12, 40],
+        "dtype": "float32",
+        "units": "MJy",
+    }
+    assert info["steps"] == {"extract_2d": "COMPLETE"}
+    assert info["references"] == {"R_FLAT": "crds://jwst_nirspec_fflat_0001.fits"}
+    assert info["slits"] == ["S200A1", "S200A2", "S400A1"]
+    text = format_description(info)
+    assert "extract_2d=COMPLETE" in text
+    assert "EXP_TYPE=NRS_FIXEDSLIT" in text
+    to_zarr(ds, tmp_path / "x_cal.zarr")
+    zinfo = describe(tmp_path / "x_cal.zarr")
+    assert zinfo["format"] == "zarr"
+    assert zinfo["arrays"] == info["arrays"]

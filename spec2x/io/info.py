@@ -1,0 +1,114 @@
+"""What a product file holds: mode, arrays, steps done, references (``spec2x info FILE``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from ..datamodel import kind
+from ..steps._common import STATUS_KEYWORDS
+from .fits import open_product
+from .zarr_store import open_zarr
+
+__all__ = ["describe", "describe_dataset", "format_description"]
+
+_MODE_KEYWORDS = (
+    "INSTRUME",
+    "DETECTOR",
+    "EXP_TYPE",
+    "FILTER",
+    "GRATING",
+    "PUPIL",
+    "SUBARRAY",
+    "CHANNEL",
+    "BAND",
+    "TSOVISIT",
+)
+
+
+def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Describe a FITS product or Zarr store without reading its pixel data.
+
+    Returns
+    -------
+    dict with ``file``, ``format`` (fits/zarr), ``datamodel``, ``kind``,
+    ``mode`` (INSTRUME, EXP_TYPE, ...), ``dims``, ``arrays`` (name -> dims,
+    shape, dtype, units), ``coords``, ``steps`` (step -> S_* status),
+    ``references`` (R_* keyword -> file), ``wcs`` (none / one / per slit),
+    ``slits`` (names, for slits products).
+    """
+    text = str(path)
+    if text.endswith(".zarr") or text.endswith(".zarr/") or "://" in text:
+        ds = open_zarr(path)
+        fmt = "zarr"
+    else:
+        ds = open_product(path, chunks="auto")
+        fmt = "fits"
+    out = describe_dataset(ds)
+    out["file"] = Path(text).name if "://" not in text else text
+    out["format"] = fmt
+    return out
+
+
+def describe_dataset(ds: xr.Dataset) -> dict[str, Any]:
+    """The same summary for a Dataset in memory."""
+    attrs = ds.attrs
+    arrays = {
+        str(name): {
+            "dims": list(var.dims),
+            "shape": list(var.shape),
+            "dtype": str(var.dtype),
+            "units": var.attrs.get("units"),
+        }
+        for name, var in ds.data_vars.items()
+    }
+    steps = {
+        step: attrs[key]
+        for step, key in STATUS_KEYWORDS.items()
+        if key in attrs and attrs[key] not in (None, "")
+    }
+    references = {k: v for k, v in attrs.items() if k.startswith("R_") and isinstance(v, str) and v}
+    wcs = attrs.get("wcs")
+    summary: dict[str, Any] = {
+        "datamodel": attrs.get("DATAMODL"),
+        "kind": kind(ds),
+        "mode": {k: attrs[k] for k in _MODE_KEYWORDS if k in attrs},
+        "dims": {str(d): int(n) for d, n in ds.sizes.items()},
+        "arrays": arrays,
+        "coords": sorted(str(c) for c in ds.coords),
+        "steps": steps,
+        "references": references,
+        "wcs": "none" if wcs is None else ("per slit" if isinstance(wcs, dict) else "one"),
+    }
+    if "slit_name" in ds.coords and ds["slit_name"].ndim == 1:
+        summary["slits"] = [str(s) for s in ds["slit_name"].values]
+    return summary
+
+
+def format_description(info: dict[str, Any]) -> str:
+    """A readable multi-line text of :func:`describe`'s result."""
+    mode = ", ".join(f"{k}={v}" for k, v in info["mode"].items()) or "unknown"
+    dims = ", ".join(f"{d}={n}" for d, n in info["dims"].items())
+    lines = [
+        f"{info.get('file', 'dataset')}  ({info.get('format', 'memory')}, "
+        f"{info['datamodel'] or '?'}, {info['kind']})",
+        f"  mode:   {mode}",
+        f"  dims:   {dims}",
+        "  arrays:",
+    ]
+    for name, a in info["arrays"].items():
+        units = f" [{a['units']}]" if a["units"] else ""
+        shape = "x".join(str(n) for n in a["shape"])
+        lines.append(f"    {name:<18} {a['dtype']:<8} ({', '.join(a['dims'])}) {shape}{units}")
+    lines.append(f"  coords: {', '.join(info['coords'])}")
+    if "slits" in info:
+        lines.append(f"  slits:  {', '.join(info['slits'])}")
+    lines.append(f"  wcs:    {info['wcs']}")
+    done = ", ".join(f"{s}={v}" for s, v in info["steps"].items()) or "none"
+    lines.append(f"  steps:  {done}")
+    for key, value in info["references"].items():
+        lines.append(f"    {key} = {value}")
+    return "\n".join(lines)
