@@ -33,7 +33,7 @@ from scipy.special import erf
 from ..datamodel import make_exposure
 from ..dq import DQ
 from ..io.fits import write_fits
-from ..wcs.miri_lrs import lrs_wcs, pixel_wavelength, v2v3_to_sky
+from ..wcs.miri_lrs import lrs_wcs, pixel_wavelength, v2v3_to_sky, velocity_aberration
 from .base import rng
 from .miri_lrs_refs import (
     FULL_SHAPE,
@@ -101,10 +101,10 @@ class LrsObservation:
 
 
 def _pointing(attrs: dict[str, Any], v2: float, v3: float, target: tuple[float, float]) -> None:
-    """Set RA_REF/DEC_REF so that (v2, v3) arcsec looks at ``target`` (ROLL_REF fixed)."""
+    """Set RA_REF/DEC_REF so that (v2, v3) arcsec looks at ``target`` (ROLL_REF fixed, DVA included)."""
     attrs["RA_REF"], attrs["DEC_REF"] = target
     for _ in range(50):
-        ra, dec = v2v3_to_sky(attrs)(v2, v3)
+        ra, dec = (velocity_aberration(attrs) | v2v3_to_sky(attrs))(v2, v3)
         dra = (target[0] - ra + 180.0) % 360.0 - 180.0
         ddec = target[1] - dec
         attrs["RA_REF"] = float(attrs["RA_REF"] + dra)

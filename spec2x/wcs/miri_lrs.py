@@ -51,6 +51,7 @@ __all__ = [
     "pixel_wavelength",
     "slit_footprint",
     "v2v3_to_sky",
+    "velocity_aberration",
 ]
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,7 @@ def v2v3_to_sky(
     return model
 
 
-def _velocity_aberration(attrs: Mapping[str, Any]) -> models.Model:
+def velocity_aberration(attrs: Mapping[str, Any]) -> models.Model:
     """Differential velocity aberration: scale V2, V3 about the reference point by VA_SCALE."""
     scale = attrs.get("VA_SCALE")
     if scale is None or scale == 1:
@@ -340,7 +341,7 @@ def lrs_wcs(attrs: Mapping[str, Any], distortion_ref: Any, specwcs_ref: Any) -> 
     transforms = [
         _detector_to_abl(spec, exp_type, attrs, zero, pscale),
         _abl_to_v2v3(pixel_to_v2v3, zero, pscale),
-        _velocity_aberration(attrs) & models.Identity(1),
+        velocity_aberration(attrs) & models.Identity(1),
         v2v3_to_sky(attrs) & models.Identity(1),
         None,
     ]
