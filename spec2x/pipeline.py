@@ -1,0 +1,385 @@
+"""The calwebb_spec2 chain: which steps run for an exposure, and running them.
+
+:func:`chain_for` answers "which steps does jwst 3.0.0's ``Spec2Pipeline``
+run on this exposure, in which order" from ``EXP_TYPE``, whether the
+exposure has integrations (``rateints``), the association members and the
+step parameters (``skip``).  :func:`spec2` runs that chain with the spec2x
+steps and returns the products by their jwst suffix (``cal``/``calints``,
+``s2d``, ``s3d``, ``x1d``/``x1dints``).
+
+The order follows ``Spec2Pipeline.process_exposure_product``: first the
+steps every mode shares (assign_wcs, badpix_selfcal, msa_flagging,
+clean_flicker_noise, imprint_subtract, bkg_subtract), then a mode branch
+(slitless grism modes flat-field before extract_2d; NIRSpec slit modes run
+srctype and wavecorr before flat_field; NIRISS SOSS leaves photom for the
+spectra), then adaptive_trace_model and pixel_replace on a copy of the
+calibrated data, resample_spec (slit modes, not multi-integration) or
+cube_build (IFU), and extract_1d.  A step jwst skips for the exposure type
+(``_step_verification``) is not in the chain; a step jwst skips by default
+(badpix_selfcal, clean_flicker_noise, targ_centroid, residual_fringe,
+wfss_contam, adaptive_trace_model, pixel_replace) is in it only when its
+``skip`` parameter is False.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import xarray as xr
+
+from .errors import UnsupportedModeError
+from .io.references import ReferenceSet
+from .params import Params, resolve
+from .registry import STEPS, get_step
+from .steps import StepContext
+
+__all__ = [
+    "SPECTROSCOPIC_EXP_TYPES",
+    "chain_for",
+    "is_multi_int",
+    "product_suffixes",
+    "run_step",
+    "spec2",
+]
+
+log = logging.getLogger(__name__)
+
+NRS_SLIT_TYPES = ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ", "NRS_MSASPEC")
+GRISM_TYPES = ("NRC_TSGRISM", "NIS_WFSS", "NRC_GRISM", "NRC_WFSS")
+WFSS_TYPES = ("NIS_WFSS", "NRC_GRISM", "NRC_WFSS", "MIR_WFSS")
+REFBKG_TYPES = ("NIS_WFSS", "NRC_GRISM", "NRC_WFSS", "NIS_SOSS", "MIR_WFSS")
+TA_TYPES = ("MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS")
+RESAMPLE_TYPES = ("NRS_FIXEDSLIT", "NRS_MSASPEC", "MIR_LRS-FIXEDSLIT")
+IFU_TYPES = ("MIR_MRS", "NRS_IFU")
+
+#: Exposure types spec2x calibrates (jwst's Spec2Pipeline takes others too).
+SPECTROSCOPIC_EXP_TYPES = (
+    "NRS_FIXEDSLIT",
+    "NRS_BRIGHTOBJ",
+    "NRS_MSASPEC",
+    "NRS_IFU",
+    "MIR_LRS-FIXEDSLIT",
+    "MIR_LRS-SLITLESS",
+    "MIR_MRS",
+    "MIR_WFSS",
+    "NIS_SOSS",
+    "NIS_WFSS",
+    "NRC_WFSS",
+    "NRC_GRISM",
+    "NRC_TSGRISM",
+)
+
+_PREFIX = (
+    "assign_wcs",
+    "badpix_selfcal",
+    "msa_flagging",
+    "clean_flicker_noise",
+    "imprint_subtract",
+    "bkg_subtract",
+)
+_GRISM = ("flat_field", "extract_2d", "srctype", "straylight", "fringe", "pathloss", "barshadow",
+          "wfss_contam", "photom")  # fmt: skip
+_MIRI_WFSS = ("flat_field", "extract_2d", "srctype", "pathloss", "photom")
+_NRS_SLITS = ("extract_2d", "srctype", "master_background_mos", "wavecorr", "flat_field",
+              "pathloss", "barshadow", "photom")  # fmt: skip
+_SOSS = ("srctype", "flat_field", "straylight", "fringe", "pathloss", "barshadow")
+_COMMON = ("srctype", "targ_centroid", "straylight", "flat_field", "fringe", "pathloss",
+           "barshadow", "photom", "residual_fringe")  # fmt: skip
+#: Steps that work on a copy of the calibrated data, after ``cal`` is final.
+_PRODUCT_STEPS = ("adaptive_trace_model", "pixel_replace", "resample_spec", "cube_build",
+                  "extract_1d")  # fmt: skip
+
+#: Parameters Spec2Pipeline itself sets on its steps.
+CHAIN_SETTINGS: dict[str, dict[str, Any]] = {"cube_build": {"skip_dqflagging": True}}
+
+#: Steps jwst also applies to association members (after the science), by role.
+MEMBER_STEPS: dict[str, tuple[str, ...]] = {
+    "clean_flicker_noise": ("imprint", "background"),
+    "imprint_subtract": ("background",),
+}
+
+#: Association member roles opened as exposures (the others are passed on as paths).
+EXPOSURE_ROLES = ("background", "imprint", "selfcal")
+
+
+def is_multi_int(exposure: xr.Dataset | Mapping[str, Any]) -> bool:
+    """Whether the exposure is multi-integration (``rateints``; jwst's CubeModel)."""
+    if isinstance(exposure, xr.Dataset):
+        return "integration" in exposure.dims
+    return str(exposure.get("DATAMODL", "")) == "CubeModel"
+
+
+def _allowed(step: str, exp_type: str, members: Mapping[str, Sequence[Any]]) -> bool:
+    """jwst's ``_step_verification``: may ``step`` run on this exposure type at all?"""
+    if step == "msa_flagging":
+        return exp_type in ("NRS_MSASPEC", "NRS_IFU")
+    if step == "clean_flicker_noise":
+        return exp_type in ("NRS_MSASPEC", "NRS_IFU", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
+    if step == "bkg_subtract":
+        return exp_type in REFBKG_TYPES or len(members.get("background", ())) > 0
+    if step == "imprint_subtract":
+        return len(members.get("imprint", ())) > 0 and exp_type in ("NRS_MSASPEC", "NRS_IFU")
+    if step in ("straylight", "residual_fringe", "fringe"):
+        return exp_type == "MIR_MRS"
+    if step == "targ_centroid":
+        return exp_type in TA_TYPES
+    if step == "pathloss":
+        return exp_type in ("MIR_LRS-FIXEDSLIT", "NRS_FIXEDSLIT", "NRS_MSASPEC", "NRS_IFU",
+                            "NIS_SOSS")  # fmt: skip
+    if step in ("barshadow", "master_background_mos"):
+        return exp_type == "NRS_MSASPEC"
+    if step == "wfss_contam":
+        return exp_type in WFSS_TYPES
+    return True
+
+
+def _exp_type(exposure: xr.Dataset | Mapping[str, Any]) -> str:
+    attrs = exposure.attrs if isinstance(exposure, xr.Dataset) else exposure
+    exp_type = str(attrs.get("EXP_TYPE", "")).strip().upper()
+    if exp_type not in SPECTROSCOPIC_EXP_TYPES:
+        name = attrs.get("FILENAME", "the exposure")
+        raise UnsupportedModeError(
+            f"{name} has EXP_TYPE={exp_type or 'missing'!r}; spec2x calibrates "
+            f"{', '.join(SPECTROSCOPIC_EXP_TYPES)}"
+        )
+    return exp_type
+
+
+def chain_for(
+    exposure: xr.Dataset | Mapping[str, Any],
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    members: Mapping[str, Sequence[Any]] | None = None,
+    multi_int: bool | None = None,
+) -> list[str]:
+    """The steps jwst 3.0.0's Spec2Pipeline runs on ``exposure``, in order.
+
+    Parameters
+    ----------
+    exposure : the exposure, or its attrs (``EXP_TYPE``; ``DATAMODL`` says
+        CubeModel for multi-integration data).
+    params : step parameters; only ``skip`` matters here (defaults: jwst's).
+    members : association members by role; ``background`` and ``imprint``
+        members turn on bkg_subtract / imprint_subtract where jwst allows them.
+    multi_int : override the multi-integration test.
+
+    Raises
+    ------
+    UnsupportedModeError
+        For an exposure type spec2x does not calibrate.
+    """
+    exp_type = _exp_type(exposure)
+    members = members or {}
+    multi = is_multi_int(exposure) if multi_int is None else multi_int
+    if exp_type in GRISM_TYPES:
+        branch = _GRISM
+    elif exp_type == "MIR_WFSS":
+        branch = _MIRI_WFSS
+    elif exp_type in NRS_SLIT_TYPES:
+        branch = _NRS_SLITS
+    elif exp_type == "NIS_SOSS":
+        branch = _SOSS
+    else:
+        branch = _COMMON
+    tail = ["adaptive_trace_model", "pixel_replace"]
+    if exp_type in RESAMPLE_TYPES and not multi:
+        tail.append("resample_spec")
+    elif exp_type in IFU_TYPES:
+        tail.append("cube_build")
+    tail.append("extract_1d")
+    if exp_type == "NIS_SOSS":
+        tail.append("photom")  # SOSS: photom converts the extracted spectra
+
+    def skipped(step: str) -> bool:
+        value = (params or {}).get(step, {}).get("skip")
+        return bool(get_step(step).param("skip").default if value is None else value)
+
+    chain = [
+        s for s in (*_PREFIX, *branch, *tail) if not skipped(s) and _allowed(s, exp_type, members)
+    ]
+    if exp_type in IFU_TYPES and "cube_build" not in chain and "extract_1d" in chain:
+        chain.remove("extract_1d")  # jwst: no cube, no 1-D extraction for IFU data
+    return chain
+
+
+def product_suffixes(exposure: xr.Dataset | Mapping[str, Any]) -> dict[str, str]:
+    """jwst's suffix for each product kind of this exposure (``cal`` -> ``calints`` ...)."""
+    multi = is_multi_int(exposure)
+    return {
+        "cal": "calints" if multi else "cal",
+        "s2d": "s2d",
+        "s3d": "s3d",
+        "x1d": "x1dints" if multi else "x1d",
+    }
+
+
+# -- running ------------------------------------------------------------------
+
+RefsLike = ReferenceSet | Mapping[str, Any] | str | os.PathLike[str] | None
+MembersLike = Mapping[str, Sequence[Any]] | None
+
+
+def _refset(refs: RefsLike) -> ReferenceSet:
+    if isinstance(refs, ReferenceSet):
+        return refs
+    if refs is None:
+        return ReferenceSet()
+    if isinstance(refs, str | os.PathLike):
+        return ReferenceSet(directory=refs)
+    return ReferenceSet(explicit=dict(refs))
+
+
+def _open(exposure: xr.Dataset | str | os.PathLike[str]) -> xr.Dataset:
+    if isinstance(exposure, xr.Dataset):
+        return exposure
+    from .io.fits import open_exposure
+
+    return open_exposure(exposure)
+
+
+def _prepare_members(
+    members: MembersLike,
+) -> tuple[dict[str, list[xr.Dataset]], dict[str, Any]]:
+    opened: dict[str, list[xr.Dataset]] = {}
+    extra: dict[str, Any] = {}
+    for role, items in (members or {}).items():
+        role = role.lower()
+        if role in EXPOSURE_ROLES:
+            opened[role] = [_open(m) for m in items]
+        elif role != "science":
+            paths = [os.fspath(m) for m in items]
+            extra[role] = paths[0] if len(paths) == 1 else paths
+    return opened, extra
+
+
+def _resolve_input(
+    exposure: xr.Dataset | str | os.PathLike[str], members: MembersLike
+) -> tuple[xr.Dataset | str | os.PathLike[str], MembersLike]:
+    if isinstance(exposure, str | os.PathLike) and str(exposure).endswith(".json"):
+        from .io.association import read_association
+
+        asn = read_association(exposure)
+        merged = {role: list(paths) for role, paths in asn.members.items()}
+        for role, items in (members or {}).items():
+            merged.setdefault(role, []).extend(items)
+        return asn.science, merged
+    return exposure, members
+
+
+def _step_params(name: str, params: Params, extra: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(params.get(name, STEPS[name].defaults()))
+    values.update(CHAIN_SETTINGS.get(name, {}))
+    if name == "targ_centroid" and values.get("ta_file") is None and "target_acquisition" in extra:
+        values["ta_file"] = extra["target_acquisition"]
+    return values
+
+
+def spec2(
+    exposure: xr.Dataset | str | os.PathLike[str],
+    refs: RefsLike = None,
+    params: Mapping[str, Mapping[str, Any]] | str | os.PathLike[str] | None = None,
+    *,
+    members: MembersLike = None,
+    skip: Sequence[str] = (),
+    on_step: Callable[[str, xr.Dataset], None] | None = None,
+) -> dict[str, xr.Dataset]:
+    """Calibrate one exposure through the calwebb_spec2 chain.
+
+    Parameters
+    ----------
+    exposure : a rate/rateints Dataset, a FITS path, or a level-2
+        association (``*_asn.json``; its science member is calibrated and the
+        other members are passed on by role).
+    refs : reference files: a :class:`ReferenceSet`, a mapping reftype ->
+        path/Reference/"N/A", or a folder of CRDS-format files.
+    params : step parameters (mapping or ASDF/YAML file); defaults are jwst's.
+    members : association members by role (``background``, ``imprint``,
+        ``selfcal`` as Datasets or paths; ``sourcecat``, ``segmap``,
+        ``target_acquisition`` ... as paths).
+    skip : steps to leave out.
+    on_step : called as ``on_step(name, ds)`` after each step (``--save-steps``).
+
+    Returns
+    -------
+    Products by jwst suffix: ``cal`` or ``calints`` always; ``s2d`` (slit
+    modes), ``s3d`` (IFU), ``x1d`` or ``x1dints`` where made.  Empty when
+    assign_wcs is skipped (jwst then writes nothing either).
+
+    Raises
+    ------
+    UnsupportedModeError
+        For an exposure type spec2x does not calibrate, or a step of the chain
+        spec2x does not implement yet (before anything runs).
+    """
+    exposure, members = _resolve_input(exposure, members)
+    ds = _open(exposure)
+    resolved = resolve(params, skip=skip)
+    opened, extra = _prepare_members(members)
+    chain = chain_for(ds, resolved, members=opened)
+    exp_type = _exp_type(ds)
+    if "assign_wcs" not in chain:
+        log.warning("assign_wcs is skipped: no products are made (as in jwst)")
+        return {}
+    functions = {name: get_step(name).load(exp_type) for name in chain}
+    refset = _refset(refs)
+    suffix = product_suffixes(ds)
+    products: dict[str, xr.Dataset] = {}
+    name = ds.attrs.get("FILENAME", "exposure")
+    log.info("spec2 %s (%s): %s", name, exp_type, ", ".join(chain))
+    start = time.perf_counter()
+    current = ds
+    for step in chain:
+        if step in _PRODUCT_STEPS and suffix["cal"] not in products:
+            products[suffix["cal"]] = current
+        ctx = StepContext(
+            step=step,
+            refs=refset,
+            params=_step_params(step, resolved, extra),
+            members=opened,
+            extra=extra,
+        )
+        t0 = time.perf_counter()
+        current = functions[step](current, ctx)
+        for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
+            opened[role] = [functions[step](m, ctx) for m in opened.get(role, [])]
+        log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
+        if on_step is not None:
+            on_step(step, current)
+        if step == "resample_spec":
+            products["s2d"] = current
+        elif step == "cube_build":
+            products["s3d"] = current
+        elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
+            products[suffix["x1d"]] = current  # SOSS: photom converts the spectra
+    products.setdefault(suffix["cal"], current)
+    log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
+    return products
+
+
+def run_step(
+    ds: xr.Dataset,
+    name: str,
+    refs: RefsLike = None,
+    *,
+    members: MembersLike = None,
+    **params: Any,
+) -> xr.Dataset:
+    """Run one step by name, as the chain would (references looked up in ``refs``).
+
+    Parameters are checked and converted like ``--steps`` overrides.  With
+    :meth:`xarray.Dataset.pipe`:
+    ``ds.pipe(run_step, "flat_field", refs).pipe(run_step, "photom", refs)``.
+    """
+    from .params import coerce
+
+    spec = get_step(name)
+    values = spec.defaults()
+    values.update({k: coerce(name, k, v) for k, v in params.items()})
+    values.update(CHAIN_SETTINGS.get(name, {}))
+    opened, extra = _prepare_members(members)
+    ctx = StepContext(step=name, refs=_refset(refs), params=values, members=opened, extra=extra)
+    return spec.load(str(ds.attrs.get("EXP_TYPE", "")))(ds, ctx)
