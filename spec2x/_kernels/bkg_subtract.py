@@ -36,34 +36,43 @@ def sigma_clip_mask(
     bool array of ``data.shape``, True where rejected.
     """
     values = np.asarray(data, np.float64)
-    valid = np.isfinite(values)
     flat = values.reshape(values.shape[0], -1)
-    kept = valid.reshape(values.shape[0], -1).copy()
+    good = np.isfinite(flat)
     npix = flat.shape[1]
+    # Each pixel's values sorted (invalid last), one row per pixel: the kept
+    # set is always an interval of them, so the median is two look-ups.
+    ordered = np.sort(np.where(good, flat, np.inf).T, axis=1)
+    kept = good.copy()
+    start = np.zeros(npix, np.intp)  # kept interval begins at ordered[:, start]
     lower = np.full(npix, np.nan)
     upper = np.full(npix, np.nan)
     active = np.flatnonzero(kept.any(axis=0))
     limit = np.inf if maxiters is None else maxiters
     rounds = 0
     while active.size:
-        vals = flat[:, active]
-        keep = kept[:, active]
+        every = active.size == npix
+        vals = flat if every else flat[:, active]
+        keep = kept if every else kept[:, active]
+        first = start if every else start[active]
+        srt = ordered if every else ordered[active]
         count = keep.sum(axis=0)
-        masked = np.where(keep, vals, np.nan)
-        median = np.nanmedian(masked, axis=0)
+        rows = np.arange(active.size)
+        median = 0.5 * (srt[rows, first + (count - 1) // 2] + srt[rows, first + count // 2])
         mean = np.where(keep, vals, 0.0).sum(axis=0) / count
         std = np.sqrt(np.where(keep, (vals - mean) ** 2, 0.0).sum(axis=0) / count)
         lo, hi = median - sigma * std, median + sigma * std
-        new_keep = keep & (vals >= lo) & (vals <= hi)
+        below, above = vals < lo, vals > hi
+        new_keep = keep & ~below & ~above
         new_count = new_keep.sum(axis=0)
         lower[active], upper[active] = lo, hi
+        start[active] = first + (keep & below).sum(axis=0)
         kept[:, active] = new_keep
         rounds += 1
         if rounds >= limit:
             break
         active = active[(new_count != count) & (new_count != 0)]
     with np.errstate(invalid="ignore"):
-        rejected = ~valid.reshape(flat.shape) | (flat < lower) | (flat > upper)
+        rejected = ~good | (flat < lower) | (flat > upper)
     return rejected.reshape(values.shape)
 
 

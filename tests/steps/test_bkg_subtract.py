@@ -39,6 +39,32 @@ def test_sigma_clip_hand_computed():
     np.testing.assert_array_equal(sigma_clip_mask(with_nan)[:, 0], [0, 1, 0])
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 15),
+    seed=st.integers(0, 2**31 - 1),
+    sigma=st.sampled_from([1.0, 2.0, 3.0]),
+    maxiters=st.sampled_from([None, 1, 3]),
+)
+def test_sigma_clip_is_astropys(n, seed, sigma, maxiters):
+    """Same mask and clipped mean as astropy.stats.sigma_clip (what jwst calls)."""
+    import warnings
+
+    from astropy.stats import sigma_clip
+
+    gen = np.random.default_rng(seed)
+    data = gen.normal(0.0, 1.0, (n, 7, 9)).astype(np.float32)
+    data[gen.random(data.shape) < 0.1] *= 40.0
+    data[gen.random(data.shape) < 0.05] = np.nan
+    data[:, 0, 0] = 2.0  # constant pixel: std 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = sigma_clip(data, sigma=sigma, maxiters=maxiters, axis=0)
+    mask = sigma_clip_mask(data, sigma, maxiters)
+    np.testing.assert_array_equal(mask, ref.mask)
+    np.testing.assert_array_equal(masked_mean(data, mask), ref.mean(axis=0).data)
+
+
 def test_maxiters_limits_the_rounds():
     data = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 3.0, 10.0, 30.0])[:, None]
     one = sigma_clip_mask(data, 1.0, maxiters=1)
