@@ -210,8 +210,20 @@ def _collapse(bkg: xr.Dataset, sigma: float, maxiters: int | None) -> xr.Dataset
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
-    """Chain adapter: the association's ``background`` members and ``sigma``/``maxiters``."""
+    """Chain adapter: the association's ``background`` members (else ``bkg_list`` files).
+
+    Parameters used: ``sigma``, ``maxiters`` and, when the association names
+    no background, ``bkg_list`` (paths, or one comma-separated string), as jwst.
+    """
     backgrounds = list(ctx.members.get("background", ()))
+    if not backgrounds:
+        paths = ctx.params.get("bkg_list")
+        if isinstance(paths, str):
+            paths = paths.split(",")
+        if paths:
+            from ..io.fits import open_exposure
+
+            backgrounds = [open_exposure(p.strip()) for p in paths if str(p).strip()]
     maxiters = ctx.params.get("maxiters")
     return bkg_subtract(
         ds,

@@ -251,3 +251,15 @@ def test_properties(case, scale):
         lazy = bkg_subtract(_chunk(sci), [_chunk(b) for b in bkgs])
     assert lazy["sci"].chunks is not None
     xr.testing.assert_identical(lazy.compute(), out)
+
+
+def test_from_chain_reads_bkg_list_files(tmp_path):
+    from spec2x.io.fits import write_fits
+
+    paths = []
+    for i, level in enumerate((1.0, 2.0)):
+        bkg = _exp(np.full((2, 3), level)).assign_attrs(DATAMODL="ImageModel")
+        paths.append(str(write_fits(bkg, tmp_path / f"bkg{i}_rate.fits")))
+    ctx = StepContext("bkg_subtract", ReferenceSet(), params={"bkg_list": ",".join(paths) + ","})
+    out = from_chain(_exp(np.full((2, 3), 5.0)), ctx)
+    np.testing.assert_allclose(out["sci"].values, 3.5)
