@@ -453,14 +453,14 @@ def block_chunks(
 
 def read_image(path: Path, hdu: Any, dims: tuple[str, ...], block: Mapping[str, Any] | None) -> Any:
     """The data of an image extension, NumPy now or Dask later (block = chunks per dim)."""
+    dtype = _image_dtype(hdu.header)
+    slab = L.HDUSlab(path, hdu, dtype)
     if block is None:
-        return L.native(hdu.data)
+        return slab[...]
     import dask.array as dsa
     from dask.base import tokenize
 
     shape = _shape(hdu.header)
-    dtype = _image_dtype(hdu.header)
-    slab = L.HDUSlab(path, hdu, dtype)
     chunks = tuple(block[d] for d in dims)
     stat = path.stat()
     name = f"fits-{hdu.name.lower()}-" + tokenize(

@@ -255,21 +255,27 @@ class HDUSlab:
             rest = (0, *key[1:])
         else:  # anything fancier: read the whole axis, index in memory
             start, stop, rest = 0, self.shape[0], key
-        row = self.stored.itemsize * int(np.prod(self.shape[1:], dtype=np.int64))
         count = max(stop - start, 0)
+        per_row = int(np.prod(self.shape[1:], dtype=np.int64))
         with open(self.path, "rb") as f:
-            f.seek(self.offset + start * row)
-            raw = np.frombuffer(f.read(count * row), dtype=self.stored)
-        return self._scaled(raw.reshape((count, *self.shape[1:]))[rest])
+            f.seek(self.offset + start * per_row * self.stored.itemsize)
+            raw = np.fromfile(f, dtype=self.stored, count=count * per_row)
+        if raw.size != count * per_row:
+            raise InputFileError(f"{self.path}: truncated file; copy or download it again")
+        return self._native(raw.reshape((count, *self.shape[1:])))[rest]
 
-    def _scaled(self, data: np.ndarray) -> np.ndarray:
+    def _native(self, raw: np.ndarray) -> np.ndarray:
+        """Scale (BZERO/BSCALE) and byte-swap a freshly read big-endian block, in place."""
         half = 2 ** (8 * self.stored.itemsize - 1)
         if self.dtype.kind == "u" and self.bscale == 1 and self.bzero == half:
-            unsigned = data.view(self.stored.newbyteorder(">").str.replace("i", "u"))
-            return (unsigned ^ np.array(half, dtype=self.dtype)).astype(self.dtype)
-        if self.bscale != 1 or self.bzero != 0:
-            return (data * self.bscale + self.bzero).astype(self.dtype)
-        return data.astype(self.dtype)
+            out = raw.view(self.stored.str.replace("i", "u"))
+            out ^= np.array(half, dtype=out.dtype)  # signed + 2**(n-1) == flip the top bit
+        elif self.bscale != 1 or self.bzero != 0:
+            return (raw * self.bscale + self.bzero).astype(self.dtype)
+        else:
+            out = raw
+        out = out.byteswap(inplace=True).view(out.dtype.newbyteorder("="))
+        return out if out.dtype == self.dtype else out.astype(self.dtype)
 
 
 class PaddedStack:

@@ -192,7 +192,7 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
         name = L.VARNAMES.get(ext, ext.lower())
         hdus = [by_ver[v] for v in vers]
         if chunks is None:
-            arr = np.stack([_padded(h, full) for h in hdus])
+            arr = np.stack([_padded(path, h, full) for h in hdus])
         else:
             arr = _lazy_stack(path, hdus, core, full, chunks)
         units = first.header.get("BUNIT")
@@ -227,8 +227,8 @@ def _pad_value(dtype: np.dtype, name: str) -> Any:
     return np.nan if dtype.kind in "fc" else 0
 
 
-def _padded(hdu: Any, full: tuple[int, ...]) -> np.ndarray:
-    data = L.native(hdu.data)
+def _padded(path: Path, hdu: Any, full: tuple[int, ...]) -> np.ndarray:
+    data = L.HDUSlab(path, hdu, F._image_dtype(hdu.header))[...]
     pad = [(0, f - n) for n, f in zip(data.shape, full, strict=True)]
     if not any(p[1] for p in pad):
         return data

@@ -163,9 +163,7 @@ def _json_header(path: str) -> dict[str, Any]:
 
     with open(path, encoding="utf-8") as f:
         tree = json.load(f)
-    header = {
-        k.upper(): v for k, v in tree.items() if isinstance(v, str | int | float | bool)
-    }
+    header = {k.upper(): v for k, v in tree.items() if isinstance(v, str | int | float | bool)}
     meta = tree.get("meta") if isinstance(tree.get("meta"), dict) else {}
     if meta:
         instrument = meta.get("instrument", {}) or {}
