@@ -171,7 +171,6 @@ def write_fflat(
         P_EXP_TY=_P_EXPTYPE,
         FILTER=filter_name,
         GRATING="N/A",
-        SUBARRAY="GENERIC",
     )
     return write_reference_fits(path, hdr, [_fast_table(rows)], datamodel="NirspecFlatModel")
 
@@ -243,7 +242,6 @@ def write_sflat(
         P_EXP_TY=_P_EXPTYPE,
         FILTER=filter_name,
         GRATING=grating,
-        SUBARRAY="GENERIC",
     )
     return write_reference_fits(path, hdr, hdus, datamodel="NirspecFlatModel")
 
@@ -297,7 +295,6 @@ def write_dflat(
         DETECTOR=detector,
         EXP_TYPE=exp_type,
         P_EXP_TY=_P_EXPTYPE,
-        SUBARRAY="GENERIC",
     )
     return write_reference_fits(path, hdr, hdus, datamodel="NirspecFlatModel")
 
