@@ -3,9 +3,10 @@
 Every reference type jwst 3.0.0's ``calwebb_spec2`` asks for in
 MIR_LRS-FIXEDSLIT and MIR_LRS-SLITLESS: ``distortion`` (ASDF, imager
 distortion), ``specwcs`` (FITS wavelength table), ``flat``, ``photom``,
-``area``, ``pathloss`` (fixed slit), ``extract1d`` (JSON) and ``apcorr``.
-The other types (``filteroffset`` of the skipped targ_centroid, ``psf`` of
-optimal extraction, ``bkg``, ``wavelengthrange``) are N/A for LRS.
+``area``, ``pathloss`` (fixed slit), ``extract1d`` (JSON), ``apcorr`` and
+``psf`` (used by extract_1d only for optimal extraction).  The other types
+(``filteroffset`` of the skipped targ_centroid, ``bkg``, ``wavelengthrange``)
+are N/A for LRS.
 
 The model (:class:`LrsOptics`) is chosen to look like the real instrument:
 the trace and dispersion follow the in-flight specwcs tables (knots of
@@ -398,6 +399,27 @@ def apcorr_table(optics: LrsOptics = LRS_OPTICS) -> tuple[np.ndarray, np.ndarray
     return wl, size, (1.0 / enclosed).astype(np.float32)
 
 
+def write_lrs_psf(
+    path: str | os.PathLike[str], exp_type: str, optics: LrsOptics = LRS_OPTICS, *, subpix: int = 5
+) -> Path:
+    """LRS spectral ``psf`` (SpecPsfModel) for optimal extraction: the injected profile, oversampled.
+
+    One aperture (``ANY``: jwst names LRS slits NONE): PSF (wavelength, column) sampled every
+    ``1/subpix`` pixel across ±30 pixels (pixel-integrated Gaussian of
+    :meth:`LrsOptics.psf_sigma`), and WAVE, its wavelengths (µm).
+    """
+    wave = np.round(np.arange(3.8, 14.81, 0.1), 2)
+    half = 30 * subpix
+    offset = (np.arange(2 * half + 1) - half) / subpix
+    s = np.sqrt(2.0) * optics.psf_sigma(wave)[:, None]
+    data = 0.5 * (erf((offset + 0.5) / s) - erf((offset - 0.5) / s))
+    psf = fits.ImageHDU(data.astype(np.float64), name="PSF", ver=1)
+    psf.header.update(APERTURE="ANY", SUBPIX=float(subpix), CENTCOL=float(half), CENTROW=0.0)
+    hdr = reference_header("psf", "MIRI", DETECTOR="MIRIMAGE", FILTER="P750L", EXP_TYPE=exp_type)
+    hdus = [psf, fits.ImageHDU(wave, name="WAVE", ver=1)]
+    return write_reference_fits(path, hdr, hdus, datamodel="SpecPsfModel")
+
+
 def extract_apertures(optics: LrsOptics = LRS_OPTICS, *, width: int = 8) -> list[dict[str, Any]]:
     """extract1d apertures (0-based pixels of the data array) centred on the reference points.
 
@@ -444,8 +466,8 @@ def write_lrs_references(
 
     Returns
     -------
-    reftype -> path (``distortion specwcs flat photom area extract1d apcorr``,
-    plus ``pathloss`` for the fixed slit).
+    reftype -> path (``distortion specwcs flat photom area extract1d apcorr
+    psf``, plus ``pathloss`` for the fixed slit).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -482,6 +504,7 @@ def write_lrs_references(
             apcorr=apcorr_table(optics)[2],
         ),
     }
+    refs["psf"] = write_lrs_psf(folder / f"spec2x_miri_lrs_{tag}_psf.fits", exp_type, optics)
     if exp_type == "MIR_LRS-FIXEDSLIT":
         refs["pathloss"] = write_pathloss(folder / "spec2x_miri_lrs_pathloss.fits", optics)
     return refs

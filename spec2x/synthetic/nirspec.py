@@ -10,10 +10,12 @@ is where the slit point ``(source_xpos, source_ypos)`` lands at each
 wavelength, with a Gaussian cross-dispersion profile; a uniform sky fills the
 slit, plus read and photon noise and a few flagged bad pixels.
 
-Flux scale: the source is injected in DN/s as ``flux [MJy] / PHOTMJ`` per
-resolution step, ``DN/s(pixel) = F_nu(lambda) / PHOTMJ * profile``, where the
-profile sums to 1 over a column; i.e. the flat, pathloss and the photom
-relative response are taken as 1 (see :data:`PHOTMJ`).
+Flux scale: the source is drawn as the calibrated (``cal``) image would show
+it, ``F_nu(lambda) * profile`` MJy per pixel with the profile summing to 1
+over a column, then converted to DN/s through the inverse of photom, pathloss
+and the NIRSpec flat with the synthetic references written beside the optical
+ones (:mod:`._nirspec_fs_inverse`); calibrating with them gives the spectrum
+back.  ``calibration=False`` uses ``DN/s = MJy / PHOTMJ`` instead.
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ def _slit_centre_v2v3(optics: ns.NirspecOptics) -> tuple[float, float]:
 def _inject(
     optics: ns.NirspecOptics, shape: tuple[int, int], xpos: float, ypos: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(source DN/s, in-slit mask) images for a point source at slit position (xpos, ypos)."""
+    """(source MJy per pixel, in-slit mask) images for a point source at slit position (xpos, ypos)."""
     slit = [s for s in open_fixed_slits(dict(optics.attrs)) if s.name == "S200A1"][0]
     wcs = ns.slit_wcs(optics, slit, to_sky=False)
     lam = np.linspace(*optics.wrange, 20000)
@@ -160,7 +162,7 @@ def _inject(
     on = (cols >= xt[0]) & (cols <= xt[-1])
     lam_c = np.interp(cols, xt, lam)  # m, wavelength at the trace in each column
     y_c = np.interp(cols, xt, yt)
-    per_col = np.where(on, source_spectrum(lam_c * 1e6) / PHOTMJ, 0.0)
+    per_col = np.where(on, source_spectrum(lam_c * 1e6), 0.0)
     rows = np.arange(ny)[:, None]
     edges = (
         (rows + 0.5 - y_c) / (np.sqrt(2) * _PSF_SIGMA),
@@ -184,6 +186,8 @@ def make_nirspec_fs(
     xoffset: float = 0.03,
     nod_offsets: tuple[float, float] = (-0.6, 0.6),
     noise: bool = True,
+    sky: float = _SKY,
+    calibration: bool = True,
 ) -> NirspecFSTruth:
     """Write the references and a nodded pair of NIRSpec FS rate files into ``folder``.
 
@@ -196,6 +200,10 @@ def make_nirspec_fs(
     xoffset : dither offset across the slit (arcsec, ideal x) -> ``source_xpos``.
     nod_offsets : along-slit offsets (arcsec, ideal y) of the two exposures.
     noise : add read and photon noise (False gives the noiseless truth image).
+    sky : uniform sky in the slit (DN/s per pixel).
+    calibration : write fflat/sflat/dflat/wavecorr/pathloss/photom/area
+        references too and convert the source to DN/s through their inverse
+        (so calibrating returns ``flux``); False: ``DN/s = MJy / PHOTMJ``.
     """
     from ..io.fits import write_fits
 
@@ -218,6 +226,15 @@ def make_nirspec_fs(
     paths, xposs, yposs, all_attrs = [], [], [], []
     from ..steps.extract_2d import source_position_in_slit
 
+    cal_paths: dict[str, Path] = {}
+    if calibration:
+        from ._nirspec_fs_inverse import write_fs_calibration_refs
+
+        flat_shape = (base["SUBSTRT2"] - 1 + shape[0], 2048)
+        seed_int = int(gen.integers(0, 2**31))
+        cal_paths = write_fs_calibration_refs(
+            refs_dir, grating, filter, detector, flat_shape, PHOTMJ, seed_int
+        )
     for k, yoff in enumerate(nod_offsets):
         attrs = dict(
             base,
@@ -230,7 +247,13 @@ def make_nirspec_fs(
         slit = open_fixed_slits(attrs)[0]
         xpos, ypos = source_position_in_slit(attrs, ns.slit_wcs(optics, slit))
         source, inslit = _inject(optics, shape, xpos, ypos)
-        signal = source + np.where(inslit, _SKY, 0.0)
+        if calibration:
+            from ._nirspec_fs_inverse import uncalibrate
+
+            source = uncalibrate(source, attrs, opened, cal_paths)
+        else:
+            source = source / PHOTMJ
+        signal = source + np.where(inslit, sky, 0.0)
         var_poisson = np.maximum(signal, 0) / attrs["EFFEXPTM"]
         var_rnoise = np.full(shape, _READ_NOISE**2)
         sci = signal.copy()
@@ -251,6 +274,7 @@ def make_nirspec_fs(
         xposs.append(xpos)
         yposs.append(ypos)
         all_attrs.append(attrs)
+    refs.update(cal_paths)
     wave = np.linspace(*optics.wrange, 2000) * 1e6
     return NirspecFSTruth(
         paths, refs_dir, refs, wave, source_spectrum(wave), xposs, yposs, PHOTMJ, all_attrs

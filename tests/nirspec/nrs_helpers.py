@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +87,63 @@ def jwst_assign_wcs(model: Any, paths: dict[str, str], tmp_path: Path) -> Any:
 
     with jwst_offline_env(tmp_path):
         return load_wcs(model, dict(paths), nrs_slit_y_range=(-0.55, 0.55))
+
+
+# --- shared, built once per test session (they are the slow part) -----------------
+
+
+@lru_cache(maxsize=1)
+def shared_paths() -> dict[str, str]:
+    """Real CV3 PRISM references + a small synthetic msa, written once."""
+    from spec2x.synthetic.nirspec_refs import write_msa
+
+    folder = Path(tempfile.mkdtemp(prefix="spec2x_nrs_"))
+    return real_prism_paths(write_msa(folder / "msa.asdf", grid=(4, 3)))
+
+
+@lru_cache(maxsize=1)
+def shared_refs() -> dict[str, Any]:
+    from spec2x.io.references import open_reference
+
+    return {k: open_reference(v, k) for k, v in shared_paths().items()}
+
+
+def full_frame_image(seed: int = 1) -> tuple[Any, Any]:
+    import numpy as np
+
+    r = np.random.default_rng(seed)
+    shape = (2048, 2048)
+    return r.normal(size=shape).astype(np.float32), r.integers(0, 4, size=shape).astype(np.uint32)
+
+
+FULL_ATTRS = dict(BASE_ATTRS, XOFFSET=0.05, YOFFSET=0.3)
+
+
+@lru_cache(maxsize=1)
+def shared_full_assigned() -> Any:
+    """Our assign_wcs of a full-frame PRISM FS exposure (random data, seed 1)."""
+    import numpy as np
+
+    from spec2x.datamodel import make_exposure
+    from spec2x.wcs.nirspec_fs import assign_fixed_slits
+
+    sci, dq = full_frame_image()
+    ds = make_exposure(sci, dq=dq, var_poisson=np.abs(sci), attrs=dict(FULL_ATTRS))
+    return assign_fixed_slits(ds, shared_refs())
+
+
+@lru_cache(maxsize=1)
+def shared_full_jwst() -> Any:
+    """jwst's assign_wcs of the same exposure (a jwst ImageModel)."""
+    import numpy as np
+
+    sci, dq = full_frame_image()
+    model = jwst_image_model(FULL_ATTRS, shape=sci.shape)
+    model.data = sci
+    model.dq = dq
+    model.var_poisson = np.abs(sci)
+    for name in ("err", "var_rnoise"):
+        setattr(model, name, np.zeros_like(sci))
+    model = jwst_assign_wcs(model, shared_paths(), Path(tempfile.mkdtemp(prefix="spec2x_crds_")))
+    model.meta.cal_step.assign_wcs = "COMPLETE"
+    return model

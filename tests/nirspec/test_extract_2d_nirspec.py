@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from nrs_helpers import BASE_ATTRS, REALDATA, jwst_assign_wcs, jwst_image_model, real_prism_paths
+from nrs_helpers import (
+    BASE_ATTRS,
+    REALDATA,
+    jwst_assign_wcs,
+    jwst_image_model,
+    shared_full_assigned,
+    shared_full_jwst,
+    shared_paths,
+    shared_refs,
+)
 
 from spec2x.datamodel import PADDING_DQ, make_exposure
 from spec2x.errors import InputFileError, StepOrderError
-from spec2x.io.references import open_reference
 from spec2x.steps.extract_2d import extract_2d
-from spec2x.synthetic.nirspec_refs import write_msa
 from spec2x.wcs.nirspec_fs import assign_fixed_slits
 from spec2x.wcs.store import get_wcs
 
@@ -29,14 +36,13 @@ SUB_ATTRS = dict(
 
 
 @pytest.fixture(scope="module")
-def paths(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("nrs_refs_x2d")
-    return real_prism_paths(write_msa(folder / "msa.asdf", grid=(4, 3)))
+def paths():
+    return shared_paths()
 
 
 @pytest.fixture(scope="module")
-def refs(paths):
-    return {k: open_reference(v, k) for k, v in paths.items()}
+def refs():
+    return shared_refs()
 
 
 def _image(shape, seed=1):
@@ -45,12 +51,8 @@ def _image(shape, seed=1):
 
 
 @pytest.fixture(scope="module")
-def full(refs):
-    sci, dq = _image((2048, 2048))
-    ds = make_exposure(
-        sci, dq=dq, var_poisson=np.abs(sci), attrs=dict(BASE_ATTRS, XOFFSET=0.05, YOFFSET=0.3)
-    )
-    return assign_fixed_slits(ds, refs)
+def full():
+    return shared_full_assigned()
 
 
 @pytest.fixture(scope="module")
@@ -60,25 +62,23 @@ def full_slits(full):
 
 @pytest.mark.parity
 @pytest.mark.parametrize("which", ["full", "subarray"])
-def test_cutouts_match_jwst(which, full, full_slits, refs, paths, tmp_path):
+def test_cutouts_match_jwst(which, full_slits, refs, paths, tmp_path):
     pytest.importorskip("jwst")
     from jwst.extract_2d.nirspec import nrs_extract2d
 
     if which == "full":
-        attrs, ours = dict(full.attrs), full_slits
-        sci = full["sci"].values
+        ours, model = full_slits, shared_full_jwst()
     else:
-        attrs = SUB_ATTRS
         sci, dq = _image((64, 2048), seed=3)
-        ds = make_exposure(sci, dq=dq, attrs=dict(attrs), ystart=1041)
+        ds = make_exposure(sci, dq=dq, attrs=dict(SUB_ATTRS), ystart=1041)
         ours = extract_2d(assign_fixed_slits(ds, refs))
-    model = jwst_image_model(attrs, shape=sci.shape)
-    model.data = sci
-    for name in ("err", "var_rnoise", "var_poisson"):
-        setattr(model, name, np.zeros_like(sci))
-    model.dq = np.zeros(sci.shape, np.uint32)
-    model = jwst_assign_wcs(model, paths, tmp_path)
-    model.meta.cal_step.assign_wcs = "COMPLETE"
+        model = jwst_image_model(SUB_ATTRS, shape=sci.shape)
+        model.data = sci
+        for name in ("err", "var_rnoise", "var_poisson"):
+            setattr(model, name, np.zeros_like(sci))
+        model.dq = np.zeros(sci.shape, np.uint32)
+        model = jwst_assign_wcs(model, paths, tmp_path)
+        model.meta.cal_step.assign_wcs = "COMPLETE"
     result = nrs_extract2d(model)
     assert list(ours["slit_name"].values) == [s.name for s in result.slits]
     for k, slit in enumerate(result.slits):

@@ -5,12 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gwcs.wcstools import grid_from_bounding_box
-from nrs_helpers import BASE_ATTRS, REALDATA, jwst_assign_wcs, jwst_image_model, real_prism_paths
+from nrs_helpers import (
+    BASE_ATTRS,
+    REALDATA,
+    shared_full_assigned,
+    shared_full_jwst,
+    shared_paths,
+    shared_refs,
+)
 
 from spec2x.datamodel import make_exposure
 from spec2x.errors import InputFileError, ReferenceMismatchError
-from spec2x.io.references import open_reference
-from spec2x.synthetic.nirspec_refs import write_msa
 from spec2x.wcs import nirspec_slits as ns
 from spec2x.wcs.nirspec_fs import assign_fixed_slits, open_fixed_slits, slits_from_attrs
 from spec2x.wcs.store import get_wcs
@@ -21,20 +26,18 @@ FS = ("S200A1", "S200A2", "S400A1", "S1600A1", "S200B1")
 
 
 @pytest.fixture(scope="module")
-def paths(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("nrs_refs")
-    return real_prism_paths(write_msa(folder / "msa.asdf", grid=(4, 3)))
+def paths():
+    return shared_paths()
 
 
 @pytest.fixture(scope="module")
-def refs(paths):
-    return {k: open_reference(v, k) for k, v in paths.items()}
+def refs():
+    return shared_refs()
 
 
 @pytest.fixture(scope="module")
-def assigned(refs):
-    ds = make_exposure(np.zeros((2048, 2048), np.float32), attrs=dict(BASE_ATTRS))
-    return assign_fixed_slits(ds, refs)
+def assigned():
+    return shared_full_assigned()
 
 
 def _close(a, b, rtol=1e-6, atol=0.0):
@@ -45,11 +48,11 @@ def _close(a, b, rtol=1e-6, atol=0.0):
 
 
 @pytest.mark.parity
-def test_fs_wcs_matches_jwst_on_every_pixel(assigned, paths, tmp_path):
+def test_fs_wcs_matches_jwst_on_every_pixel(assigned):
     pytest.importorskip("jwst")
     from jwst.assign_wcs import nirspec
 
-    model = jwst_assign_wcs(jwst_image_model(BASE_ATTRS), paths, tmp_path)
+    model = shared_full_jwst()
     jwst_slits = [s.name for s in model.meta.wcs.get_transform("gwa", "slit_frame").slits]
     ours = [s.name for s in slits_from_attrs(assigned.attrs)]
     assert ours == jwst_slits == list(FS)
@@ -166,3 +169,18 @@ def test_grating_independent_links_match_esa_functional_model(refs):
         # ESA's i, j are 1-based SCA pixels (not flipped for NRS2)
         np.testing.assert_allclose(i + 1, t["i"][sel], atol=0.05)
         np.testing.assert_allclose(j + 1, t["j"][sel], atol=0.05)
+
+
+def test_assign_wcs_dispatcher_runs_fixed_slits(paths):
+    from spec2x.steps.assign_wcs import assign_wcs
+
+    attrs = dict(BASE_ATTRS, SUBARRAY="SUBS200A1", SUBSTRT2=1041, SUBSIZE2=64)
+    ds = make_exposure(np.zeros((64, 2048), np.float32), attrs=attrs, ystart=1041)
+    out = assign_wcs(ds, paths)
+    assert out.attrs["S_WCS"] == "COMPLETE"
+    assert out.attrs["R_DISPER"] == "jwst_nirspec_disperser_0034.asdf"
+    assert out.attrs["R_MSA"] == "msa.asdf"
+    assert out.attrs["DISPAXIS"] == 1
+    assert list(out.attrs["wcs"]) == ["S200A1"]
+    assert np.isfinite(out["wavelength"].values).sum() > 10000
+    assert "wcs" not in ds.attrs  # input unchanged
