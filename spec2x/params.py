@@ -109,10 +109,13 @@ def _scalar(text: str, kind: str) -> Any:
         if low in _FALSE:
             return False
         raise ValueError("not a boolean (true/false)")
-    if kind == "int":
-        return int(text)
-    if kind == "float":
-        return float(text)
+    try:
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+    except ValueError:
+        raise ValueError("not an integer" if kind == "int" else "not a number") from None
     return text
 
 
