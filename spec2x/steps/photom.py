@@ -129,6 +129,8 @@ def photom(
             f"photom reference {response.name} is image-based; {exp_type} needs a PHOTOM table"
         )
     slits = "slit" in ds.dims
+    if slits:
+        require(ds, coords=("slit_name",), step="photom")
     names: list[str | None] = (
         [str(n) for n in ds["slit_name"].values] if slits else [ds.attrs.get("SLTNAME")]
     )

@@ -275,11 +275,34 @@ def test_nirspec_needs_an_area_file(refs):
         photom(_fs(), refs["nrs"])
 
 
+def test_slit_missing_from_the_area_table_gets_unit_area(refs, caplog):
+    ds = _fs().assign_coords(slit_name=("slit", ["S200A1", "S200A2", "S200B1"]))
+    rows = [
+        {
+            "filter": "CLEAR",
+            "grating": "PRISM",
+            "slit": "S200B1",
+            "photmj": 0.5,
+            "wavelength": [0.5, 6.0],
+            "relresponse": [1.0, 1.0],
+        }
+    ]
+    extra = open_reference(
+        write_nirspec_fs_photom(refs["nrs"].path.replace("nrs_photom", "b1"), rows=rows)
+    )
+    out = photom(ds.isel(slit=[2]), extra, area=refs["area"])
+    assert "S200B1 not in area table" in caplog.text
+    assert out["pixar_sr"].values[0] == 1.0
+    assert out["photmjsr"].values[0] == pytest.approx(0.5)
+
+
 def test_bad_mode_and_order(refs):
     with pytest.raises(UnsupportedModeError, match="NRS_IFU"):
         photom(_fs().assign_attrs(EXP_TYPE="NRS_IFU"), refs["nrs"], area=refs["area"])
     with pytest.raises(StepOrderError, match="assign_wcs"):
         photom(_miri().drop_vars("wavelength"), refs["miri"])
+    with pytest.raises(StepOrderError, match="slit_name"):
+        photom(_fs().drop_vars("slit_name"), refs["nrs"], area=refs["area"])
 
 
 def test_all_nan_integration_is_flagged_not_fatal(refs):
