@@ -266,3 +266,29 @@ PRODUCTS = {
     "x1dints": x1dints,
     "cube": cube,
 }
+
+
+def calints_slit() -> xr.Dataset:
+    """A NIRSpec BOTS calints: one slit with integrations (slit, integration, y, x) -> SlitModel."""
+    r = rateints(nint=3, ny=10, nx=20)
+    s = r.expand_dims(slit=1).transpose("slit", "integration", "y", "x")
+    s = s.assign_coords(
+        slit_name=("slit", np.array(["S1600A1"])),
+        xstart=("slit", [1]),
+        ystart=("slit", [529]),
+        xsize=("slit", [20]),
+        ysize=("slit", [10]),
+        y=np.arange(10, dtype=np.int32),
+        x=np.arange(20, dtype=np.int32),
+    )
+    return s.assign_attrs(DATAMODL="SlitModel")
+
+
+def ifu_cal() -> xr.Dataset:
+    """A 2-D IFU cal exposure written as IFUImageModel."""
+    e = rateints(nint=1, ny=10, nx=20).isel(integration=0, drop=True)
+    e = e.drop_vars([c for c in e.coords if str(c).startswith("int_times")])
+    return e.assign_attrs(DATAMODL="IFUImageModel")
+
+
+PRODUCTS.update(calints_slit=calints_slit, ifu_cal=ifu_cal)

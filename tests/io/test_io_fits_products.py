@@ -25,6 +25,8 @@ MODELS = {
     "x1d": "MultiSpecModel",
     "x1dints": "TSOMultiSpecModel",
     "cube": "IFUCubeModel",
+    "calints_slit": "SlitModel",
+    "ifu_cal": "IFUImageModel",
 }
 
 
