@@ -25,8 +25,9 @@ import xarray as xr
 from astropy import units as u
 
 from .._kernels import photom as kernel
-from ..errors import MissingReferenceError, UnsupportedModeError
+from ..errors import MissingReferenceError, ReferenceMismatchError, UnsupportedModeError
 from ..io.references import Reference
+from ..io.refs_pixel import PhotomTable
 from . import StepContext
 from ._common import match_nans_and_flags, record_step, require
 
@@ -124,6 +125,10 @@ def photom(
         )
     response.check_matches(ds.attrs, ("INSTRUME",))
     table = response.content
+    if not isinstance(table, PhotomTable):
+        raise ReferenceMismatchError(
+            f"{response.name} is a {response.reftype} reference, not a photom one"
+        )
     if table.image is not None or not table.columns:
         raise UnsupportedModeError(
             f"photom reference {response.name} is image-based; {exp_type} needs a PHOTOM table"
@@ -136,9 +141,10 @@ def photom(
     )
     pixar_sr, pixar_a2 = _pixel_areas(ds, instrument, response, area, names)
     srctypes = _source_types(ds, exp_type, source_type, len(names))
-    scalars, units, curves = [], [], []
+    scalars, units, curves, rows = [], [], [], []
     for i, name in enumerate(names):
         row = _find_row(response, ROW_SELECTORS[exp_type](ds.attrs, name), name)
+        rows.append(row)
         value, unit = _scalar(table, row, srctypes[i], pixar_sr[i])
         if apply_time_correction and table.timecoeff:
             value = value / _time_correction(ds, table, row)
@@ -159,9 +165,11 @@ def photom(
         and "srctype" in ds.coords
         and "photmj" in table.columns
     ):
-        out = _point_and_uniform(
-            out, ds, factor, curves, pixar_sr, table, names, exp_type, response
-        )
+        uniform = [
+            table.columns["photmj"][row] / (1.0 if sr is None else sr)
+            for row, sr in zip(rows, pixar_sr, strict=True)
+        ]
+        out = _point_and_uniform(out, ds, factor, uniform, curves)
     if (
         area is not None
         and area.content.image is not None
@@ -307,28 +315,20 @@ def _point_and_uniform(
     out: xr.Dataset,
     ds: xr.Dataset,
     factor: xr.DataArray,
+    uniform: Sequence[Any],
     curves: Sequence[tuple[np.ndarray, np.ndarray]],
-    pixar_sr: Sequence[float | None],
-    table: Any,
-    names: Sequence[str | None],
-    exp_type: str,
-    response: Reference,
 ) -> xr.Dataset:
     """``photom_point``/``photom_uniform`` of fixed-slit point sources (for master background).
 
     As jwst: on slits whose own ``srctype`` is POINT, ``photom_point`` is the
     conversion applied and ``photom_uniform`` the extended-source conversion
-    (``photmj / PIXAR_SR``, without time correction) on the wavelengths before
-    wavecorr (``wavelength_uncorrected`` when present); NaN on the other slits.
+    ``uniform`` (``photmj / PIXAR_SR``, without time correction) on the
+    wavelengths before wavecorr (``wavelength_uncorrected`` when present);
+    NaN on the other slits.
     """
     point = np.array([str(s).upper() == "POINT" for s in ds["srctype"].values])
     if not point.any():
         return out
-    uniform = []
-    for i, name in enumerate(names):
-        row = _find_row(response, ROW_SELECTORS[exp_type](ds.attrs, name), name)
-        area = pixar_sr[i] if pixar_sr[i] is not None else 1.0
-        uniform.append(table.columns["photmj"][row] / area)
     wl = ds["wavelength_uncorrected"] if "wavelength_uncorrected" in ds.coords else ds["wavelength"]
     ufactor, _ = _factor(ds, wl, uniform, curves)
     mask = xr.DataArray(point, dims="slit")
