@@ -156,3 +156,76 @@ def test_needs_assign_wcs():
     ds = make_exposure(np.zeros((4, 4), np.float32), attrs=dict(BASE_ATTRS))
     with pytest.raises(StepOrderError, match="assign_wcs"):
         extract_2d(ds)
+
+
+BOTS_ATTRS = dict(
+    BASE_ATTRS,
+    EXP_TYPE="NRS_BRIGHTOBJ",
+    FXD_SLIT="S1600A1",
+    SUBARRAY="SUB2048",
+    SUBSTRT2=920,
+    SUBSIZE2=32,
+    XOFFSET=0.1,
+    YOFFSET=-0.05,
+)
+
+
+@pytest.fixture(scope="module")
+def bots(refs):
+    r = np.random.default_rng(5)
+    sci = r.normal(size=(3, 32, 2048)).astype(np.float32)
+    mjd = {"int_mid_MJD_UTC": 60000.0 + np.arange(3) / 1440}
+    ds = make_exposure(sci, attrs=dict(BOTS_ATTRS), ystart=920, int_times=mjd)
+    return ds, extract_2d(assign_fixed_slits(ds, refs))
+
+
+def test_bots_rateints_keep_integrations(bots):
+    ds, out = bots
+    assert out["sci"].dims == ("slit", "integration", "y", "x")
+    assert out.attrs["DATAMODL"] == "SlitModel"
+    assert list(out["slit_name"].values) == ["S1600A1"]
+    ny, nx = int(out["ysize"][0]), int(out["xsize"][0])
+    y0, x0 = int(out["ystart"][0]) - 1, int(out["xstart"][0]) - 1
+    np.testing.assert_array_equal(
+        out["sci"].values[0, :, :ny, :nx], ds["sci"].values[:, y0 : y0 + ny, x0 : x0 + nx]
+    )
+    assert out["wavelength"].dims == ("slit", "y", "x")
+    np.testing.assert_array_equal(
+        out["int_times_int_mid_MJD_UTC"].values, 60000.0 + np.arange(3) / 1440
+    )
+    assert float(out["source_xpos"][0]) != 0.0
+    lazy = extract_2d(assign_fixed_slits(ds.chunk({"integration": 1}), shared_refs()))
+    assert lazy["sci"].chunks is not None
+    np.testing.assert_array_equal(lazy["sci"].values, out["sci"].values)
+
+
+@pytest.mark.parity
+def test_bots_matches_jwst(bots, paths, tmp_path):
+    pytest.importorskip("jwst")
+    from jwst.extract_2d.nirspec import nrs_extract2d
+    from stdatamodels.jwst import datamodels as dm
+
+    ds, ours = bots
+    image = jwst_image_model(BOTS_ATTRS, shape=(32, 2048))
+    model = dm.CubeModel(ds["sci"].values)
+    model.update(image)
+    for name in ("err", "var_rnoise", "var_poisson"):
+        setattr(model, name, np.zeros_like(ds["sci"].values))
+    model.dq = np.zeros(ds["sci"].shape, np.uint32)
+    cols = ["int_start_MJD_UTC", "int_mid_MJD_UTC", "int_end_MJD_UTC"]
+    cols += [c.replace("MJD_UTC", "BJD_TDB") for c in cols]
+    table = np.zeros(3, dtype=[("integration_number", ">i4")] + [(c, ">f8") for c in cols])
+    table["integration_number"] = [1, 2, 3]
+    model.int_times = table
+    model = jwst_assign_wcs(model, paths, tmp_path)
+    model.meta.cal_step.assign_wcs = "COMPLETE"
+    theirs = nrs_extract2d(model)
+    for key in ("xstart", "ystart", "xsize", "ysize", "source_id"):
+        assert int(ours[key][0]) == getattr(theirs, key), key
+    assert float(ours["source_xpos"][0]) == pytest.approx(theirs.source_xpos, abs=1e-9)
+    assert float(ours["source_ypos"][0]) == pytest.approx(theirs.source_ypos, abs=1e-9)
+    ny, nx = theirs.data.shape[-2:]
+    np.testing.assert_array_equal(ours["sci"].values[0, :, :ny, :nx], theirs.data)
+    lam = ours["wavelength"].values[0, :ny, :nx]
+    ok = np.isfinite(lam)
+    np.testing.assert_allclose(lam[ok], theirs.wavelength[ok], rtol=1e-6)
