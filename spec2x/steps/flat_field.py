@@ -18,6 +18,7 @@ from .._kernels import flat_field as kernel
 from ..datamodel import PIXEL_VARIABLES
 from ..errors import ReferenceMismatchError
 from ..io.references import Reference, open_reference
+from ..io.refs_pixel import FlatImage
 from . import StepContext
 from ._common import match_nans_and_flags, record_step, require
 
@@ -131,6 +132,8 @@ def flat_field(
     if flat is None:
         log.warning("flat_field: no flat given; step skipped")
         return record_step(ds, "flat_field", status="SKIPPED")
+    if not isinstance(flat.content, FlatImage):
+        raise ReferenceMismatchError(f"{flat.name} is a {flat.reftype} reference, not a flat")
     flat.check_matches(ds.attrs, ("INSTRUME", "DETECTOR"))
     fsci, ferr, fdq = _flat_on_pixels(ds, flat)
     prepared, pdq = kernel.prepare_flat(fsci, fdq)
