@@ -214,7 +214,13 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
 
     Parameters used: ``sigma``, ``maxiters`` and, when the association names
     no background, ``bkg_list`` (paths, or one comma-separated string), as jwst.
+    WFSS and SOSS exposures with the ``bkg`` reference N/A are SKIPPED, as in
+    jwst; with a ``bkg`` reference they raise :class:`UnsupportedModeError`.
     """
+    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    if exp_type in _REFERENCE_BACKGROUND_MODES and ctx.ref("bkg", ds) is None:
+        log.warning("bkg_subtract: no bkg reference for %s (N/A); step skipped", exp_type)
+        return record_step(ds, "bkg_subtract", status="SKIPPED")
     backgrounds = list(ctx.members.get("background", ()))
     if not backgrounds:
         paths = ctx.params.get("bkg_list")

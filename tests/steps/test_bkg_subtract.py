@@ -180,6 +180,8 @@ def test_wfss_and_soss_are_not_image_subtraction():
     sci = _exp(np.zeros((2, 2)), attrs={"EXP_TYPE": "NIS_SOSS"})
     with pytest.raises(UnsupportedModeError, match="NIS_SOSS"):
         bkg_subtract(sci, [_exp(np.zeros((2, 2)))])
+    ctx = StepContext("bkg_subtract", ReferenceSet({"bkg": "N/A"}))
+    assert from_chain(sci, ctx).attrs["S_BKDSUB"] == "SKIPPED"
 
 
 def test_from_chain():
