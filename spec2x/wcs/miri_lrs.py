@@ -374,6 +374,14 @@ def slit_footprint(wcs: gwcs_wcs.WCS, specwcs_ref: Any) -> np.ndarray | None:
     return np.column_stack([ra, dec])
 
 
+def _bbox_footprint(wcs: gwcs_wcs.WCS) -> np.ndarray:
+    """Sky corners (4, 2) of the bounding box (pixel edges), RA in [0, 360) (slitless S_REGION)."""
+    corners = wcs.footprint(wcs.bounding_box, center=False, axis_type="spatial")
+    corners = np.array(corners[:, :2], dtype=np.float64)
+    corners[:, 0] = np.mod(corners[:, 0], 360)
+    return corners
+
+
 def dithered_position(wcs: gwcs_wcs.WCS, attrs: Mapping[str, Any]) -> tuple[float, float] | None:
     """(RA, Dec) deg of the dithered pointing: the ideal offset (XOFFSET, YOFFSET arcsec) on the sky.
 
@@ -412,10 +420,10 @@ def assign_lrs(ds: xr.Dataset, distortion_ref: Any, specwcs_ref: Any) -> xr.Data
     )
     attrs = dict(out.attrs)
     exp_type = str(attrs.get("EXP_TYPE", "")).upper()
+    corners = slit_footprint(wcs, spec) if exp_type == "MIR_LRS-FIXEDSLIT" else _bbox_footprint(wcs)
+    if corners is not None and np.isfinite(corners).all():
+        attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners.ravel())
     if exp_type == "MIR_LRS-FIXEDSLIT":
-        corners = slit_footprint(wcs, spec)
-        if corners is not None and np.isfinite(corners).all():
-            attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners.ravel())
         dithered = dithered_position(wcs, attrs)
         if dithered is not None:
             attrs["DITH_RA"], attrs["DITH_DEC"] = dithered

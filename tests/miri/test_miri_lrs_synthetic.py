@@ -146,6 +146,12 @@ def test_source_lands_where_jwst_wcs_says(lrs_fixedslit, tmp_path):
         # (jwst keeps the wavelength image in float32: 1e-4 px in y)
         np.testing.assert_allclose(ys, rows, atol=1e-4)
         np.testing.assert_allclose(xs, source_x[rows], atol=1e-4)
+        ours = assign_wcs(open_exposure(path), lrs_fixedslit.references)
+        assert ours.attrs["S_REGION"] == result.meta.wcsinfo.s_region
+        assert ours.attrs["DITH_RA"] == pytest.approx(result.meta.dither.dithered_ra, abs=1e-12)
+        np.testing.assert_allclose(
+            ours["wavelength"].values, result.wavelength, atol=1e-5, equal_nan=True
+        )
         # jwst's dithered pointing (its extraction centre) is the target
         assert result.meta.dither.dithered_ra == pytest.approx(result.meta.target.ra, abs=1e-9)
         assert result.meta.dither.dithered_dec == pytest.approx(result.meta.target.dec, abs=1e-9)

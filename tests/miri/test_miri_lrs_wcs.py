@@ -148,6 +148,7 @@ def test_assign_wcs_step_matches_jwst_step(exp_type, tmp_path):
     np.testing.assert_array_equal(np.isnan(out["wavelength"].values), np.isnan(result.wavelength))
     assert out.attrs["DISPAXIS"] == result.meta.wcsinfo.dispersion_direction == 2
     assert out.attrs["SPECSYS"] == result.meta.wcsinfo.specsys
+    assert out.attrs.get("S_REGION") == result.meta.wcsinfo.s_region
     if exp_type == "MIR_LRS-FIXEDSLIT":
         assert out.attrs["DITH_RA"] == pytest.approx(result.meta.dither.dithered_ra, abs=1e-10)
         assert out.attrs["DITH_DEC"] == pytest.approx(result.meta.dither.dithered_dec, abs=1e-10)
