@@ -229,3 +229,29 @@ def test_bots_matches_jwst(bots, paths, tmp_path):
     lam = ours["wavelength"].values[0, :ny, :nx]
     ok = np.isfinite(lam)
     np.testing.assert_allclose(lam[ok], theirs.wavelength[ok], rtol=1e-6)
+
+
+@pytest.mark.parity
+def test_slits_file_opens_in_jwst_with_our_wcs(refs, tmp_path):
+    pytest.importorskip("jwst")
+    from stdatamodels.jwst import datamodels as dm
+
+    from spec2x.io.fits import write_fits
+
+    sci, dq = _image((64, 2048), seed=4)
+    ds = make_exposure(sci, dq=dq, attrs=dict(SUB_ATTRS), ystart=1041)
+    slits = extract_2d(assign_fixed_slits(ds, refs))
+    path = write_fits(slits, tmp_path / "nrs_fs_extract_2d.fits")
+    with dm.open(path) as model:
+        assert isinstance(model, dm.MultiSlitModel)
+        slit = model.slits[0]
+        assert (slit.name, slit.xstart, slit.ystart) == (
+            "S200A1",
+            int(slits["xstart"][0]),
+            int(slits["ystart"][0]),
+        )
+        x, y = np.meshgrid(np.arange(0, 400, 37), np.arange(0, 39, 5))
+        theirs = slit.meta.wcs(x, y)
+        mine = get_wcs(slits, slit="S200A1")(x, y)
+        for a, b in zip(mine, theirs, strict=True):
+            np.testing.assert_array_equal(a, b)
