@@ -4,65 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
-import types
 
 import numpy as np
 import pytest
 import xarray as xr
+from pipeline_fakes import exposure
 
 from spec2x import registry
-from spec2x.datamodel import make_exposure
 from spec2x.errors import UnsupportedModeError
-from spec2x.io.references import ReferenceSet
 from spec2x.pipeline import run_step, spec2
-from spec2x.steps._common import record_step
 
-FACTORS = {"flat_field": 0.5, "photom": 3.0}
-
-
-@pytest.fixture
-def fake_steps(monkeypatch):
-    """Replace every step by a stand-in that records its call; returns the call log."""
-    calls: list[tuple[str, dict, xr.Dataset]] = []
-
-    def make(name):
-        def from_chain(ds, ctx):
-            calls.append((name, dict(ctx.params), ds))
-            assert isinstance(ctx.refs, ReferenceSet)
-            if name == "resample_spec":
-                out = ds.assign(sci=ds["sci"] + 100.0)
-                out.attrs = {**ds.attrs, "DATAMODL": "SlitModel"}
-            elif name == "cube_build":
-                out = ds.assign(sci=ds["sci"] + 1000.0)
-                out.attrs = {**ds.attrs, "DATAMODL": "IFUCubeModel"}
-            elif name == "extract_1d":
-                flux = ds["sci"].sum("y").rename(x="spectral")
-                out = xr.Dataset({"flux": flux}, attrs={**ds.attrs, "DATAMODL": "MultiSpecModel"})
-            elif name == "imprint_subtract":
-                out = ds.assign(sci=ds["sci"] - len(ctx.members.get("imprint", ())))
-            else:
-                var = "sci" if "sci" in ds else "flux"
-                out = ds.assign({var: ds[var] * FACTORS.get(name, 1.0)})
-            return record_step(out, name)
-
-        return from_chain
-
-    for name, spec in registry.STEPS.items():
-        modname = f"fake_spec2x_steps.{name}"
-        module = types.ModuleType(modname)
-        module.from_chain = make(name)
-        monkeypatch.setitem(sys.modules, modname, module)
-        monkeypatch.setitem(registry.STEPS, name, dataclasses.replace(spec, module=modname))
-    return calls
-
-
-def _exposure(exp_type="MIR_LRS-FIXEDSLIT", nint=0, value=2.0):
-    shape = (nint, 4, 6) if nint else (4, 6)
-    return make_exposure(
-        np.full(shape, value, np.float32),
-        attrs={"EXP_TYPE": exp_type, "INSTRUME": "MIRI", "FILENAME": "jw_test_rate.fits"},
-    )
+_exposure = exposure
 
 
 def _names(calls):

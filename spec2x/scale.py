@@ -1,0 +1,315 @@
+"""Many exposures: each through :func:`spec2x.spec2` and written out, on dask.distributed.
+
+An input is a rate/rateints file or a level-2 association (one job per
+product).  :func:`run_many` runs the jobs one after the other in this
+process, or on a ``LocalCluster`` of ``workers`` processes, or on an existing
+cluster (``scheduler`` address).  Every job ends as a :class:`JobResult`:
+a failure is recorded with its message and traceback and the other jobs go
+on; nothing is lost.
+
+Products are first written into a hidden staging folder inside the output
+folder and moved into place only when all of an exposure's products are
+written, so a failed exposure leaves no partial files behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import xarray as xr
+
+from .errors import InputFileError, OutputError, Spec2xError
+
+__all__ = [
+    "Job",
+    "JobResult",
+    "ensure_output_dir",
+    "jobs_from_inputs",
+    "output_base",
+    "process_job",
+    "run_many",
+]
+
+log = logging.getLogger(__name__)
+
+Format = Literal["fits", "zarr"]
+
+_LEVEL2_SUFFIX = re.compile(r"_(rate|rateints|cal|calints|bsub|bsubints)$")
+
+
+def output_base(path: str | os.PathLike[str]) -> str:
+    """The jwst output base of an input file: its name without folder, extension and ``_rate``."""
+    stem = Path(os.fspath(path)).name.split(".")[0]
+    return _LEVEL2_SUFFIX.sub("", stem)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One exposure to calibrate.
+
+    Attributes
+    ----------
+    science : the science exposure file.
+    base : output base name (``<base>_cal.fits`` ...).
+    members : other association members by role (file paths).
+    source : the input as given (the exposure or the association).
+    """
+
+    science: str
+    base: str
+    members: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    source: str = ""
+
+
+def jobs_from_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Job]:
+    """One :class:`Job` per exposure file, and per product of each association (``.json``)."""
+    from .io.association import read_association
+
+    jobs = []
+    for item in inputs:
+        text = os.fspath(item)
+        if text.endswith(".json"):
+            asn = read_association(text)
+            for product in asn.products:
+                members = {role: [str(p) for p in paths] for role, paths in product.members.items()}
+                jobs.append(Job(str(product.science), product.name, members, text))
+        else:
+            if not Path(text).is_file():
+                raise InputFileError(f"input {text} does not exist")
+            jobs.append(Job(text, output_base(text), {}, text))
+    return jobs
+
+
+def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
+    """Create the output folder if needed and check it can be written.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be created or written.
+    """
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".spec2x-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError(
+            f"cannot write to output folder {folder}: {reason}; choose another with --output-dir"
+        ) from None
+    return folder
+
+
+def _writer(fmt: Format) -> Callable[[xr.Dataset, Path], Any]:
+    if fmt == "fits":
+        from .io.fits import write_fits
+
+        return lambda ds, path: write_fits(ds, path)
+    if fmt == "zarr":
+        from .io.zarr_store import to_zarr
+
+        return lambda ds, path: to_zarr(ds, path, overwrite=True)
+    raise OutputError(f"unknown output format {fmt!r}; use fits or zarr")
+
+
+def _move_into_place(staged: Path, final: Path) -> None:
+    if final.is_dir() and not final.is_symlink():
+        shutil.rmtree(final)
+    os.replace(staged, final)
+
+
+def process_job(
+    job: Job,
+    *,
+    refs: Mapping[str, str] | None = None,
+    refs_dir: str | os.PathLike[str] | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    output_dir: str | os.PathLike[str] = ".",
+    fmt: Format = "fits",
+    save_steps: bool = False,
+) -> dict[str, str]:
+    """Calibrate one exposure and write its products; return suffix -> path written.
+
+    Parameters
+    ----------
+    job : the exposure.
+    refs : explicit references, reftype -> path (or "N/A").
+    refs_dir : a folder of CRDS-format reference files.
+    params : step parameters (already resolved, or partial).
+    output_dir : where products go (created if missing).
+    fmt : ``fits`` (jwst-compatible) or ``zarr``.
+    save_steps : also write each step's output as ``<base>_<step>``.
+    """
+    from .io.references import ReferenceSet
+    from .pipeline import spec2
+
+    folder = ensure_output_dir(output_dir)
+    write = _writer(fmt)
+    ext = ".fits" if fmt == "fits" else ".zarr"
+    staging = folder / f".spec2x-{job.base}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        on_step = None
+        if save_steps:
+
+            def on_step(step: str, ds: xr.Dataset) -> None:
+                write(ds, staging / f"{job.base}_{step}{ext}")
+
+        refset = ReferenceSet(explicit=refs, directory=refs_dir)
+        products = spec2(job.science, refset, params, members=job.members, on_step=on_step)
+        for suffix, ds in products.items():
+            write(ds, staging / f"{job.base}_{suffix}{ext}")
+        written = {}
+        for item in sorted(staging.iterdir()):
+            final = folder / item.name
+            _move_into_place(item, final)
+            written[item.name[len(job.base) + 1 :].split(".")[0]] = str(final)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@dataclass
+class JobResult:
+    """How one job ended.
+
+    Attributes
+    ----------
+    source, science, base : which job.
+    ok : whether all its products were written.
+    outputs : product suffix -> path.
+    error : the error message, on one line, when it failed.
+    error_type : the exception class name.
+    user_error : the failure is a spec2x error (bad input, missing reference ...)
+        rather than a crash.
+    traceback : the full traceback text of a failure.
+    seconds : wall time.
+    """
+
+    source: str
+    science: str
+    base: str
+    ok: bool
+    outputs: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    error_type: str = ""
+    user_error: bool = False
+    traceback: str = ""
+    seconds: float = 0.0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _run_one(job: Job, kwargs: Mapping[str, Any]) -> JobResult:
+    start = time.perf_counter()
+    try:
+        outputs = process_job(job, **kwargs)
+    except Exception as exc:  # recorded, never lost: the caller reports it
+        return JobResult(
+            job.source,
+            job.science,
+            job.base,
+            False,
+            error=_one_line(exc),
+            error_type=type(exc).__name__,
+            user_error=isinstance(exc, Spec2xError),
+            traceback=traceback.format_exc(),
+            seconds=time.perf_counter() - start,
+        )
+    return JobResult(
+        job.source, job.science, job.base, True, outputs, seconds=time.perf_counter() - start
+    )
+
+
+def run_many(
+    jobs: Sequence[Job],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    processes: bool = True,
+    **kwargs: Any,
+) -> list[JobResult]:
+    """Run the jobs; return one :class:`JobResult` per job, in order.
+
+    Parameters
+    ----------
+    jobs : the exposures (see :func:`jobs_from_inputs`).
+    workers : run on a new ``LocalCluster`` with this many workers
+        (one thread each); None and no ``scheduler``: run here, one by one.
+    scheduler : address of an existing dask scheduler (``tcp://host:8786``).
+    processes : LocalCluster workers are processes (True) or threads.
+    **kwargs : passed to :func:`process_job` (refs, refs_dir, params,
+        output_dir, fmt, save_steps).
+    """
+    if workers is not None and scheduler is not None:
+        raise OutputError("give either workers or scheduler, not both")
+    if "output_dir" in kwargs:
+        ensure_output_dir(kwargs["output_dir"])  # fail before any work
+    if workers is None and scheduler is None:
+        results = []
+        for job in jobs:
+            results.append(_run_one(job, kwargs))
+            _log_result(results[-1])
+        return results
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    if scheduler is not None:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        if workers is not None and workers < 1:
+            raise OutputError(f"--workers must be at least 1, not {workers}")
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        futures = {
+            client.submit(_run_one, job, kwargs, pure=False, key=f"spec2x-{i}-{job.base}"): i
+            for i, job in enumerate(jobs)
+        }
+        results: list[JobResult | None] = [None] * len(jobs)
+        for future in as_completed(futures):
+            i = futures[future]
+            job = jobs[i]
+            try:
+                results[i] = future.result()
+            except Exception as exc:  # a worker died or the job could not be sent
+                results[i] = JobResult(
+                    job.source,
+                    job.science,
+                    job.base,
+                    False,
+                    error=_one_line(exc),
+                    error_type=type(exc).__name__,
+                    traceback=traceback.format_exc(),
+                )
+            _log_result(results[i])
+        return [r for r in results if r is not None]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _log_result(result: JobResult | None) -> None:
+    if result is None:
+        return
+    if result.ok:
+        log.info("%s: %s (%.1f s)", result.base, ", ".join(result.outputs), result.seconds)
+    else:
+        log.error("%s: failed: %s", result.base, result.error)
