@@ -8,6 +8,8 @@ from gwcs.wcstools import grid_from_bounding_box
 from nrs_helpers import (
     BASE_ATTRS,
     REALDATA,
+    jwst_assign_wcs,
+    jwst_image_model,
     shared_full_assigned,
     shared_full_jwst,
     shared_paths,
@@ -184,3 +186,45 @@ def test_assign_wcs_dispatcher_runs_fixed_slits(paths):
     assert list(out.attrs["wcs"]) == ["S200A1"]
     assert np.isfinite(out["wavelength"].values).sum() > 10000
     assert "wcs" not in ds.attrs  # input unchanged
+
+
+@pytest.mark.parity
+def test_nrs2_detector_links_match_jwst(refs):
+    pytest.importorskip("jwst")
+    from jwst.assign_wcs import nirspec as jn
+
+    from spec2x.wcs import nirspec as nm
+
+    attrs = dict(BASE_ATTRS, DETECTOR="NRS2", SUBSTRT1=5, SUBSTRT2=9)
+    model = jwst_image_model(attrs, shape=(32, 32))
+    disp = nm.corrected_disperser(refs["disperser"], attrs["GWA_XTIL"], attrs["GWA_YTIL"])
+    theirs = jn.dms_to_sca(model) | jn.detector_to_gwa(
+        {k: refs[k].path for k in ("fpa", "camera")}, "NRS2", disp
+    )
+    mine = nm.dms_to_sca("NRS2", 5, 9) | nm.detector_to_gwa(
+        refs["fpa"], refs["camera"], "NRS2", disp
+    )
+    x, y = np.meshgrid(np.linspace(0, 2000, 9), np.linspace(0, 2000, 7))
+    out_theirs = theirs(x, y, -101)  # slit id passes through
+    out_mine = mine(x, y)
+    for a, b in zip(out_mine, out_theirs[1:], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parity
+def test_barycentric_velocity_matches_jwst(refs, paths, tmp_path):
+    pytest.importorskip("jwst")
+    from jwst.assign_wcs import nirspec as jn
+
+    attrs = dict(BASE_ATTRS, SUBARRAY="SUBS200A1", SUBSTRT2=1041, SUBSIZE2=64, VELOSYS=-25000.0)
+    model = jwst_image_model(attrs, shape=(64, 2048))
+    model.meta.wcsinfo.velosys = attrs["VELOSYS"]
+    theirs = jn.nrs_wcs_set_input(jwst_assign_wcs(model, paths, tmp_path), "S200A1")
+    ds = make_exposure(np.zeros((64, 2048), np.float32), attrs=attrs, ystart=1041)
+    mine = get_wcs(assign_fixed_slits(ds, refs), slit="S200A1")
+    x, y = grid_from_bounding_box(theirs.bounding_box)
+    lam_mine, lam_theirs = mine(x, y)[2], theirs(x, y)[2]
+    _close(lam_mine, lam_theirs)
+    plain = get_wcs(assign_fixed_slits(ds.assign_attrs(VELOSYS=None), refs), slit="S200A1")(x, y)[2]
+    ok = np.isfinite(plain)
+    np.testing.assert_allclose(lam_mine[ok] / plain[ok], 1 / (1 - 25000.0 / 299792458.0), rtol=1e-9)
