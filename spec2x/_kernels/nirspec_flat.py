@@ -31,6 +31,7 @@ __all__ = [
     "apply_flat",
     "clean_wavelength",
     "combine_fast_slow",
+    "gauss_nodes",
     "interpolate_cube",
     "match_nans_and_flags",
     "slit_flat",
@@ -106,6 +107,11 @@ def clean_wavelength(wl: np.ndarray, xsize: np.ndarray) -> tuple[np.ndarray, np.
     return wl_c, dwl
 
 
+def gauss_nodes(wl_c: np.ndarray, dwl: np.ndarray) -> list[np.ndarray]:
+    """Wavelengths of the three Gauss-Legendre nodes across each pixel."""
+    return [wl_c + dwl * offset for offset in _GAUSS_OFFSETS]
+
+
 def _interp_rows(
     x: np.ndarray,
     rows: np.ndarray,
@@ -113,8 +119,12 @@ def _interp_rows(
     column: int,
 ) -> np.ndarray:
     """``np.interp`` of each slit's pixels in its own table row (NaN outside)."""
+    distinct = np.unique(rows)
+    if distinct.size == 1:  # one row for every slit: no gathering
+        tw, tv = tables[distinct[0]][0], tables[distinct[0]][column]
+        return np.interp(x, tw, tv, left=np.nan, right=np.nan)
     out = np.empty(x.shape, np.float64)
-    for r in np.unique(rows):
+    for r in distinct:
         sel = rows == r
         tw, tv = tables[r][0], tables[r][column]
         out[sel] = np.interp(x[sel], tw, tv, left=np.nan, right=np.nan)
@@ -130,6 +140,7 @@ def combine_fast_slow(
     flat_err: np.ndarray | None,
     rows: np.ndarray,
     tables: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    nodes: Sequence[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Multiply the image part by the fast-variation curve averaged over each pixel.
 
@@ -137,13 +148,17 @@ def combine_fast_slow(
     weights; pixels with no wavelength (``wl <= 0``) get 1; pixels whose
     wavelength lies outside the table get 1 and ``NO_FLAT_FIELD | DO_NOT_USE``.
     Errors: the table error interpolated linearly, added in quadrature with
-    the image error (NaN counted as 0).
+    the image error (NaN counted as 0).  ``nodes`` are the three Gauss nodes
+    ``wl_c + dwl * u`` when already computed (they are the same for every
+    component).
     """
     dq = np.zeros(wl.shape, np.uint32) if flat_dq is None else flat_dq.copy()
     err_in = np.zeros(wl.shape, np.float64) if flat_err is None else flat_err
+    if nodes is None:
+        nodes = gauss_nodes(wl_c, dwl)
     values = np.zeros_like(wl_c)
-    for offset, weight in zip(_GAUSS_OFFSETS, _GAUSS_WEIGHTS, strict=True):
-        values += weight * _interp_rows(wl_c + dwl * offset, rows, tables, 1)
+    for node, weight in zip(nodes, _GAUSS_WEIGHTS, strict=True):
+        values += weight * _interp_rows(node, rows, tables, 1)
     error_value = _interp_rows(wl_c, rows, tables, 2)
     bad = wl <= 0
     values[bad] = 1.0
@@ -217,11 +232,12 @@ def _component(
     dwl: np.ndarray,
     yy: np.ndarray,
     xx: np.ndarray,
+    nodes: Sequence[np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One component's flat, DQ and error at every pixel."""
     bad_flag = NFF | DNU
     if comp.kind == "fore" or comp.image is None:
-        flat, dq, err = combine_fast_slow(wl, wl_c, dwl, 1.0, None, None, rows, comp.tables)
+        flat, dq, err = combine_fast_slow(wl, wl_c, dwl, 1.0, None, None, rows, comp.tables, nodes)
         dq[np.isnan(flat) | (flat == 0.0)] |= bad_flag
         flat[(dq & DNU) != 0] = np.nan  # no safe default for the fore optics
         return flat, dq, err
@@ -236,7 +252,7 @@ def _component(
         flat_2d, dq, err = comp.image[yy, xx], comp.image_dq[yy, xx], comp.image_err[yy, xx]
     dq = dq | np.where(np.isnan(flat_2d) | (flat_2d == 0.0), bad_flag, np.uint32(0))
     flat_2d = np.where((dq & DNU) != 0, flat_2d.dtype.type(1.0), flat_2d)
-    return combine_fast_slow(wl, wl_c, dwl, flat_2d, dq, err, rows, comp.tables)
+    return combine_fast_slow(wl, wl_c, dwl, flat_2d, dq, err, rows, comp.tables, nodes)
 
 
 def slit_flat(
@@ -281,12 +297,13 @@ def slit_flat(
     else:
         wl_c, dwl = clean_wavelength(wl, xsize)
 
+    nodes = gauss_nodes(wl_c, dwl)
     parts = []
     for comp, row in zip(components, rows, strict=True):
         if comp is None:
             parts.append((np.ones(wl.shape, np.float32), None, None))
         else:
-            parts.append(_component(comp, np.asarray(row), wl, wl_c, dwl, yy, xx))
+            parts.append(_component(comp, np.asarray(row), wl, wl_c, dwl, yy, xx, nodes))
     flat = parts[0][0] * parts[1][0] * parts[2][0]
 
     dqs = [p[1] for p in parts if p[1] is not None]

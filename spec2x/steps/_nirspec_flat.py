@@ -251,12 +251,20 @@ def nirspec_flat(
     if exp_type == "NRS_FIXEDSLIT" and srctype is not None:
         point = np.char.upper(np.char.strip(srctype)) == "POINT"
         if point.any():
+            idx = np.flatnonzero(point)
             is_point = xr.Variable("slit", point)
             uniform_wl = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
-            uni, _, _ = _flat(uniform_wl, per_slit, components, dispaxis)
+            sub = [a[idx] for a in per_slit]
+            uni, _, _ = _flat(uniform_wl[idx], sub, components, dispaxis)
+            # back onto every slit (NaN for the others), lazily if Dask
+            uni = (
+                xr.DataArray(uni, coords={"slit": idx})
+                .reindex(slit=np.arange(len(names)))
+                .variable.astype(np.float32)
+            )
             nan = np.float32(np.nan)
             new["flatfield_point"] = flat.where(is_point, nan).transpose("slit", "y", "x")
-            new["flatfield_uniform"] = uni.where(is_point, nan).transpose("slit", "y", "x")
+            new["flatfield_uniform"] = uni.transpose("slit", "y", "x")
             for key in ("flatfield_point", "flatfield_uniform"):
                 new[key].attrs = {"units": ""}
 
