@@ -137,3 +137,23 @@ def test_calibrating_returns_the_injected_spectrum(tmp_path):
         assert np.nansum(column) == pytest.approx(source_spectrum(wl[peak, col]), rel=0.01)
         checked += 1
     assert checked > 20
+
+
+@pytest.mark.parity
+def test_jwst_steps_run_on_the_synthetic_rate_file(obs, tmp_path):
+    """jwst's AssignWcsStep + Extract2dStep read our headers and find our source position."""
+    pytest.importorskip("jwst")
+    from jwst.assign_wcs import AssignWcsStep
+    from jwst.extract_2d import Extract2dStep
+    from jwst_offline import run_jwst_step
+
+    optical = ("disperser", "wavelengthrange", "fpa", "camera", "collimator", "msa", "fore", "ote")
+    paths = {k: str(obs.refs[k]) for k in optical}
+    model = run_jwst_step(
+        AssignWcsStep, str(obs.rate_paths[0]), paths, rest="N/A", tmp_path=tmp_path
+    )
+    assert model.meta.cal_step.assign_wcs == "COMPLETE"
+    slit = run_jwst_step(Extract2dStep, model, {}, rest="N/A", tmp_path=tmp_path).slits[0]
+    assert slit.name == "S200A1"
+    assert slit.source_xpos == pytest.approx(obs.source_xpos[0], abs=1e-9)
+    assert slit.source_ypos == pytest.approx(obs.source_ypos[0], abs=1e-9)
