@@ -66,9 +66,9 @@ class LrsObservation:
     exposures : rate/rateints files (nod A then B for the fixed slit).
     references : reftype -> reference file.
     wavelength : truth grid, µm; ``flux`` the source there, MJy.
-    source_x : per exposure, 0-based data-array column of the trace at each row
-        of ``rows`` (NaN off the trace).
-    rows : 0-based data-array rows of the trace.
+    source_x : per exposure, 0-based data-array column of the source trace
+        at each row of ``rows`` (NaN where the row has no wavelength).
+    rows : 0-based data-array rows; ``source_x`` gives the trace column on each.
     association : per exposure, a level-2 association (nod pair: the other
         exposure is its background).
     times, light_curve, depth : TSO only: integration mid times (MJD UTC),
@@ -464,6 +464,7 @@ def make_lrs_slitless_tso(
     attrs.update(
         V2_REF=v2_ref, V3_REF=v3_ref, EXPOSURE="00001", XOFFSET=0.0, YOFFSET=0.0, PATTTYPE="NONE"
     )
+    attrs.update(INTSTART=1, INTEND=nints)
     _pointing(attrs, v2_ref, v3_ref, TARGET)
     attrs = _header_exact(attrs)
     scene = _render(attrs, refs, optics, flux_10um)
