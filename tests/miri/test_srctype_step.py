@@ -7,6 +7,8 @@ import itertools
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spec2x import make_exposure
 from spec2x.errors import InputFileError, ParameterError
@@ -233,13 +235,43 @@ def test_parity_with_jwst_slits():
     model = datamodels.MultiSlitModel()
     model.meta.exposure.type = "NRS_MSASPEC"
     stellarity = [-1.0, 0.2, 0.75, 0.9]
-    for i, st in enumerate(stellarity):
+    for i, value in enumerate(stellarity):
         slit = datamodels.SlitModel(np.zeros((3, 4), np.float32))
         slit.name = str(i)
-        slit.stellarity = st
+        slit.stellarity = value
         model.slits.append(slit)
     expected = [s.source_type for s in set_source_type(model).slits]
     ds = _slits(["0", "1", "2", "3"], EXP_TYPE="NRS_MSASPEC").assign_coords(
         stellarity=("slit", stellarity)
     )
     assert list(srctype(ds)["srctype"].values) == expected
+
+
+# --------------------------------------------------------------- properties
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    exp_type=st.sampled_from(_PARITY_EXP + ["NRS_FIXEDSLIT", "NIS_SOSS", "NRC_TSGRISM"]),
+    apt=st.sampled_from([None, "POINT", "EXTENDED", "UNKNOWN"]),
+    bkg=st.sampled_from([None, True, False, "T", "F"]),
+    patt=st.sampled_from([None, "ALONG-SLIT-NOD", "2-POINT-NOD", "NONE"]),
+    nints=st.integers(1, 4),
+)
+def test_srctype_properties(exp_type, apt, bkg, patt, nints):
+    attrs = {"EXP_TYPE": exp_type, "NINTS": nints}
+    for key, value in (("SRCTYAPT", apt), ("BKGDTARG", bkg), ("PATTTYPE", patt)):
+        if value is not None:
+            attrs[key] = value
+    ds = _exposure(nints, **attrs)
+    out = srctype(ds)
+    assert out.attrs["SRCTYPE"] in ("POINT", "EXTENDED", "UNKNOWN")
+    assert ds.attrs == attrs | {"SUBSTRT1": 1, "SUBSTRT2": 1, "SUBSIZE1": 5, "SUBSIZE2": 4}
+    for name in ds.data_vars:
+        assert out[name] is not None
+        np.testing.assert_array_equal(out[name].values, ds[name].values)
+    if bkg in (True, "T") and exp_type not in ("MIR_IMAGE", "NRC_TSIMAGE"):
+        assert out.attrs["SRCTYPE"] == "EXTENDED"  # a background target is extended
+    # a user choice always wins where it is allowed
+    if exp_type not in ("NIS_SOSS", "MIR_IMAGE", "NRC_TSIMAGE"):
+        assert srctype(ds, source_type="EXTENDED").attrs["SRCTYPE"] == "EXTENDED"
