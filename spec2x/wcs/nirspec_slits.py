@@ -17,7 +17,7 @@ jwst does, so cut-outs agree pixel for pixel.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -285,8 +285,3 @@ class _NoInverse:
 
     def __call__(self, *args: Any) -> Any:
         return self.model(*args)
-
-
-def frame_names(wcs: gwcs.WCS) -> Sequence[str]:
-    """Names of a WCS's frames (for checks and messages)."""
-    return list(wcs.available_frames)
