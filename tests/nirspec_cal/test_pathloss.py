@@ -159,3 +159,16 @@ def test_matches_jwst(cal_refs, source_type):
             assert np.array_equal(np.isnan(mine), np.isnan(theirs)), (sl.name, key)
             ok = ~np.isnan(theirs)
             np.testing.assert_allclose(mine[ok], theirs[ok], rtol=1e-5, err_msg=f"{sl.name} {key}")
+
+
+def test_brightobj_integrations_share_the_correction(opened):
+    ds = make_slits(["S1600A1"], exp_type="NRS_BRIGHTOBJ", nint=2, srctype=["POINT"])
+    ds = ds.assign_coords(wavelength=ds["wavelength"] + 0.5)  # inside the 0.6-5.3 um curve
+    out = pathloss(ds, opened["pathloss"])
+    assert out["sci"].dims == ("slit", "integration", "y", "x")
+    assert out["pathloss_point"].dims == ("slit", "y", "x")
+    ratio = (ds["sci"] / out["sci"]).values
+    ok = np.isfinite(ratio).all(axis=1)
+    assert ok.sum() > 1000
+    np.testing.assert_allclose(ratio[:, 1][ok], ratio[:, 0][ok], rtol=1e-6)
+    np.testing.assert_allclose(ratio[:, 0][ok], out["pathloss_point"].values[ok], rtol=1e-6)

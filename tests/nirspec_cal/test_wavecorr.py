@@ -127,3 +127,14 @@ def test_from_chain_not_applicable(cal_refs):
     assert out.attrs["S_WAVCOR"] == "SKIPPED"
     out = from_chain(ds, StepContext("wavecorr", ReferenceSet({"wavecorr": cal_refs["wavecorr"]})))
     assert out.attrs["S_WAVCOR"] == "COMPLETE"
+
+
+def test_brightobj_single_slit(opened):
+    ds = make_slits(["S1600A1"], exp_type="NRS_BRIGHTOBJ", nint=2, srctype=["POINT"])
+    ds = ds.assign_coords(source_xpos=("slit", [0.25]))
+    out = wavecorr(ds, opened["wavecorr"])
+    assert out["wavelength_corrected"].values.tolist() == [True]
+    shift = np.nanmedian(out["wavelength"].values - ds["wavelength"].values)
+    disp = np.nanmedian(kern.dispersion_from_wavelength(ds["wavelength"].values))
+    # S1600A1 is 16 pixels wide: offset -0.25 * 16 * (1 - 0.15 lambda / 5.3 um)
+    assert shift / disp == pytest.approx(-4.0 * (1 - 0.15 * 1.43 / 5.3), rel=0.02)
