@@ -255,7 +255,8 @@ def test_horizontal_slit_parity(tmp_path):
     _compare(ours, spec)
 
 
-def test_nirspec_fixed_slits_parity(tmp_path):
+@pytest.mark.parametrize("sizeunit", ["pixels", "arcsec"])
+def test_nirspec_fixed_slits_parity(tmp_path, sizeunit):
     """NIRSpec FS slits product (3 slits of different sizes): one spectrum per slit, MJy point
     sources recentred from source_ypos, pixel-phase aperture correction; an extended slit too."""
     from extract_helpers import spec2x_slits
@@ -309,6 +310,8 @@ def test_nirspec_fixed_slits_parity(tmp_path):
             ("CLEAR", "PRISM", "S200A2"),
             ("CLEAR", "PRISM", "S1600A1"),
         ],
+        size=(0.2, 0.6, 1.2) if sizeunit == "arcsec" else (2.0, 6.0, 12.0),  # 0.1"/pixel
+        sizeunit=sizeunit,
     )
 
     model = dm.MultiSlitModel()
