@@ -381,15 +381,16 @@ def read_exposure(
     block = block_chunks(dims, shape, sci, chunks)
     data_vars: dict[str, Any] = {}
     coords: dict[str, Any] = {}
+    images = []
     for hdu in hdul:
         if not isinstance(hdu, fits.ImageHDU) or hdu.header.get("NAXIS", 0) < 2:
             continue
         hshape = _shape(hdu.header)
-        if hshape != shape[-len(hshape) :]:
-            continue
-        hdims = dims[-len(hshape) :]
+        if hshape == shape[-len(hshape) :]:
+            images.append((hdu, dims[-len(hshape) :]))
+    arrays = _read_all(path, images, block)
+    for (hdu, hdims), arr in zip(images, arrays, strict=True):
         name = L.VARNAMES.get(hdu.name, hdu.name.lower())
-        arr = read_image(path, hdu, hdims, block)
         units = hdu.header.get("BUNIT")
         var_attrs = {"units": units} if units is not None else {}
         is_coord = hdu.name == "WAVELENGTH" or bool(hdu.header.get(COORD_FLAG, False))
@@ -449,6 +450,17 @@ def block_chunks(
     dtype = np.dtype(np.float32) if sci.header.get("BITPIX") == -32 else np.dtype(np.float64)
     resolved = dsa.core.normalize_chunks(want, shape, dtype=dtype)
     return dict(zip(dims, resolved, strict=True))
+
+
+def _read_all(path: Path, images: list[Any], block: Mapping[str, Any] | None) -> list[Any]:
+    """Read several extensions; eager reads run in a few threads (NumPy I/O drops the GIL)."""
+    if block is not None or len(images) < 2:
+        return [read_image(path, hdu, hdims, block) for hdu, hdims in images]
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = min(len(images), max(1, min(4, os.cpu_count() or 1)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda item: read_image(path, item[0], item[1], None), images))
 
 
 def read_image(path: Path, hdu: Any, dims: tuple[str, ...], block: Mapping[str, Any] | None) -> Any:
