@@ -56,12 +56,17 @@ def _nirspec_bots(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, 
     return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING"), "slit": "S1600A1"}]
 
 
+def _nirspec_grating(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
+    return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING")}]
+
+
 #: EXP_TYPE -> candidate row matches (in order) for the exposure or one slit.
 ROW_SELECTORS: dict[str, Selector] = {
     "MIR_LRS-FIXEDSLIT": _miri_imager,
     "MIR_LRS-SLITLESS": _miri_imager,
     "NRS_FIXEDSLIT": _nirspec_fs,
     "NRS_BRIGHTOBJ": _nirspec_bots,
+    "NRS_MSASPEC": _nirspec_grating,
 }
 #: Modes whose per-slit ``srctype`` coord decides point vs extended (else SRCTYPE).
 _PER_SLIT_SRCTYPE = ("NRS_FIXEDSLIT", "NRS_MSASPEC")
@@ -228,19 +233,49 @@ def _pixel_areas(
                 f"photom for NIRSpec needs the area reference (a table of pixel areas per slit); "
                 f"{'got an image-based file ' + area.name if area is not None else 'none was given'}"
             )
-        ids = [str(s).upper() for s in area.content.table["slit_id"]]
-        a2: list[float | None] = []
-        for name in names:
-            key = str(name).upper()
-            if key in ids:
-                a2.append(float(area.content.table["pixarea"][ids.index(key)]))
-            else:
-                log.warning("photom: slit %s not in area table %s; pixel area 1.0", name, area.name)
-                a2.append(None)
+        a2 = _nirspec_slit_areas(ds, area, names)
         sr = [A2_TO_SR * v if v is not None else 1.0 for v in a2]
         return list(sr), [v if v is not None else 1.0 for v in a2]
     source = area.content if area is not None else response.content
     return [source.pixar_sr] * n, [source.pixar_a2] * n
+
+
+def _nirspec_slit_areas(
+    ds: xr.Dataset, area: Reference, names: Sequence[str | None]
+) -> list[float | None]:
+    """Pixel area (arcsec^2) of each slit from the NIRSpec AREA table; None if not found.
+
+    Fixed slits match ``slit_id`` to the slit name; MOS slitlets match
+    ``quadrant``, ``shutter_x``, ``shutter_y`` to the per-slit coords
+    ``quadrant``, ``xcen``, ``ycen``.
+    """
+    table = area.content.table
+    if "quadrant" in table:
+        require(ds, coords=("quadrant", "xcen", "ycen"), step="photom")
+        keys = zip(ds["quadrant"].values, ds["xcen"].values, ds["ycen"].values, strict=True)
+        found = []
+        for q, x, y in keys:
+            hit = (table["quadrant"] == q) & (table["shutter_x"] == x) & (table["shutter_y"] == y)
+            found.append(float(table["pixarea"][hit][0]) if hit.sum() == 1 else None)
+        missing = sum(v is None for v in found)
+        if missing:
+            log.warning(
+                "photom: %d of %d slitlets not in area table %s; pixel area 1.0",
+                missing,
+                len(found),
+                area.name,
+            )
+        return found
+    ids = [str(s).upper() for s in table["slit_id"]]
+    out: list[float | None] = []
+    for name in names:
+        key = str(name).upper()
+        if key in ids:
+            out.append(float(table["pixarea"][ids.index(key)]))
+        else:
+            log.warning("photom: slit %s not in area table %s; pixel area 1.0", name, area.name)
+            out.append(None)
+    return out
 
 
 def _source_types(ds: xr.Dataset, exp_type: str, source_type: str | None, n: int) -> list[str]:

@@ -25,6 +25,8 @@ __all__ = [
     "write_miri_photom",
     "write_nirspec_fs_area",
     "write_nirspec_fs_photom",
+    "write_nirspec_mos_area",
+    "write_nirspec_mos_photom",
     "write_pixel_area",
 ]
 
@@ -235,6 +237,55 @@ def write_nirspec_fs_photom(
     if timecoeff_linear is not None:
         hdus.append(_timecoeff_hdu(rows, keys, timecoeff_linear))
     return write_reference_fits(path, hdr, hdus, datamodel="NrsFsPhotomModel")
+
+
+def write_nirspec_mos_photom(
+    path: str | os.PathLike[str],
+    *,
+    rows: Sequence[Mapping[str, Any]],
+    detector: str = "N/A",
+) -> Path:
+    """Write a NIRSpec MOS ``photom`` reference (NrsMosPhotomModel).
+
+    Parameters
+    ----------
+    rows : one mapping per row with ``filter``, ``grating``, ``photmj``,
+        ``wavelength`` (µm) and ``relresponse`` (optional ``uncertainty``,
+        ``reluncertainty``).
+    """
+    keys = (("filter", "12A"), ("grating", "15A"))
+    hdr = reference_header(
+        "photom", "NIRSPEC", DETECTOR=detector, EXP_TYPE="NRS_MSASPEC", P_EXP_TY="NRS_MSASPEC|"
+    )
+    hdus = [fits.BinTableHDU.from_columns(_phot_columns(rows, keys), name="PHOTOM")]
+    return write_reference_fits(path, hdr, hdus, datamodel="NrsMosPhotomModel")
+
+
+def write_nirspec_mos_area(
+    path: str | os.PathLike[str],
+    *,
+    shutters: Sequence[tuple[int, int, int, float]],
+    filter: str = "N/A",
+    grating: str = "N/A",
+) -> Path:
+    """Write a NIRSpec MOS ``area`` reference (NirspecMosAreaModel).
+
+    Parameters
+    ----------
+    shutters : ``(quadrant, shutter_x, shutter_y, pixarea arcsec^2)`` per shutter.
+    """
+    q, x, y, a = (list(c) for c in zip(*shutters, strict=True))
+    cols = [
+        fits.Column("QUADRANT", "I", array=q),
+        fits.Column("SHUTTER_X", "I", array=x),
+        fits.Column("SHUTTER_Y", "I", array=y),
+        fits.Column("PIXAREA", "E", unit="arcsec^2", array=[float(v) for v in a]),
+    ]
+    hdr = reference_header(
+        "area", "NIRSPEC", DETECTOR="N/A", FILTER=filter, GRATING=grating, EXP_TYPE="NRS_MSASPEC"
+    )
+    hdus = [fits.BinTableHDU.from_columns(cols, name="AREA")]
+    return write_reference_fits(path, hdr, hdus, datamodel="NirspecMosAreaModel")
 
 
 def write_nirspec_fs_area(

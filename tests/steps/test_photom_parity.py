@@ -278,3 +278,93 @@ def test_nirspec_bots_photom_matches_jwst(tmp_path):
     assert ours.attrs["PHOTMJSR"] == pytest.approx(
         result.meta.photometry.conversion_megajanskys, rel=1e-6
     )
+
+
+@pytest.mark.parametrize("source_type", [None, "EXTENDED"])
+def test_nirspec_mos_photom_matches_jwst(tmp_path, source_type):
+    pytest.importorskip("jwst")
+    from jwst.photom.photom import DataSet
+    from stdatamodels.jwst import datamodels as dm
+
+    from spec2x.synthetic.pixel_refs import write_nirspec_mos_area, write_nirspec_mos_photom
+
+    waves = np.linspace(0.6, 5.3, 80)
+    rows = [
+        {
+            "filter": "CLEAR",
+            "grating": "PRISM",
+            "photmj": 3.0e-3,
+            "wavelength": waves,
+            "relresponse": 1.0 + 0.1 * np.sin(waves),
+        },
+        {
+            "filter": "F170LP",
+            "grating": "G235M",
+            "photmj": 1.0,
+            "wavelength": waves,
+            "relresponse": np.ones(80),
+        },
+    ]
+    phot = write_nirspec_mos_photom(tmp_path / "mos_photom.fits", rows=rows)
+    area = write_nirspec_mos_area(
+        tmp_path / "mos_area.fits",
+        shutters=[(1, 10, 20, 0.0210), (3, 100, 5, 0.0222), (4, 7, 7, 0.0199)],
+    )
+    quads, xcen, ycen = [1, 3, 2], [10, 100, 8], [20, 5, 8]  # the third is not in the table
+    srctypes = ["POINT", "EXTENDED", "POINT"]
+    ny, nx = 4, 16
+    arrays = _arrays((3, ny, nx), 11)
+    wl = np.broadcast_to(np.linspace(0.5, 5.4, nx), (3, ny, nx)).copy()
+    attrs = {
+        "INSTRUME": "NIRSPEC",
+        "DETECTOR": "NRS1",
+        "EXP_TYPE": "NRS_MSASPEC",
+        "FILTER": "CLEAR",
+        "GRATING": "PRISM",
+    }
+    ds = make_exposure(
+        arrays["sci"], **{k: v for k, v in arrays.items() if k != "sci"}, attrs=attrs
+    )
+    ds = (
+        ds.rename({"integration": "slit"})
+        .drop_vars("slit")
+        .assign_coords(
+            slit_name=("slit", ["1", "2", "3"]),
+            srctype=("slit", srctypes),
+            quadrant=("slit", quads),
+            xcen=("slit", xcen),
+            ycen=("slit", ycen),
+            wavelength=(("slit", "y", "x"), wl),
+        )
+    )
+    ours = photom(ds, open_reference(phot), area=open_reference(area), source_type=source_type)
+
+    model = dm.MultiSlitModel()
+    model.meta.instrument.name = "NIRSPEC"
+    model.meta.instrument.detector = "NRS1"
+    model.meta.instrument.filter = "CLEAR"
+    model.meta.instrument.grating = "PRISM"
+    model.meta.exposure.type = "NRS_MSASPEC"
+    for i in range(3):
+        slit = dm.SlitModel(
+            data=arrays["sci"][i].copy(),
+            err=ds["err"].values[i].copy(),
+            dq=arrays["dq"][i].copy(),
+            var_poisson=arrays["var_poisson"][i].copy(),
+            var_rnoise=arrays["var_rnoise"][i].copy(),
+            var_flat=arrays["var_flat"][i].copy(),
+        )
+        slit.name, slit.source_type, slit.wavelength = str(i + 1), srctypes[i], wl[i].copy()
+        slit.quadrant, slit.xcen, slit.ycen = quads[i], xcen[i], ycen[i]
+        model.slits.append(slit)
+    result = DataSet(model, source_type=source_type).apply_photom(str(phot), str(area))
+    for i, slit in enumerate(result.slits):
+        _assert_same(ours.isel(slit=i), slit)
+        assert ours["pixar_sr"].values[i] == pytest.approx(
+            slit.meta.photometry.pixelarea_steradians
+        )
+        assert ours["photmjsr"].values[i] == pytest.approx(
+            slit.meta.photometry.conversion_megajanskys, rel=1e-6
+        )
+        assert ours["bunit_data"].values[i] == slit.meta.bunit_data
+    assert "photom_point" not in ours

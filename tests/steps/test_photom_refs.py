@@ -149,3 +149,26 @@ def test_real_nirspec_fs_refs_match_jwst():
             )
         np.testing.assert_array_equal(ours["dq"].values[i], slit.dq)
         assert ours["bunit_data"].values[i] == slit.meta.bunit_data
+
+
+def test_synthetic_mos_files_validate(tmp_path):
+    from stdatamodels.jwst import datamodels as dm
+
+    from spec2x.synthetic.pixel_refs import write_nirspec_mos_area, write_nirspec_mos_photom
+
+    rows = [
+        {
+            "filter": "CLEAR",
+            "grating": "PRISM",
+            "photmj": 1e-3,
+            "wavelength": np.linspace(0.6, 5.3, 9),
+            "relresponse": np.ones(9),
+        }
+    ]
+    phot = write_nirspec_mos_photom(tmp_path / "mp.fits", rows=rows)
+    assert _strict(dm.NrsMosPhotomModel, phot).phot_table["nelem"][0] == 9
+    area = write_nirspec_mos_area(tmp_path / "ma.fits", shutters=[(1, 2, 3, 0.02), (4, 5, 6, 0.03)])
+    model = _strict(dm.NirspecMosAreaModel, area)
+    table = open_reference(area).content.table
+    np.testing.assert_array_equal(table["shutter_y"], model.area_table["shutter_y"])
+    np.testing.assert_array_equal(table["pixarea"], model.area_table["pixarea"])
