@@ -25,7 +25,7 @@ from stdatamodels.jwst.transforms.models import IdealToV2V3, Slit
 from .._kernels import extract_2d as kern
 from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
-from ..wcs.nirspec_fs import SLITS_ATTR, slits_from_attrs
+from ..wcs.nirspec_fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
 from ..wcs.store import WCS_ATTR, get_wcs, wcs_to_text
 from ._common import record_step, require
 
@@ -157,6 +157,7 @@ def extract_2d(
     out = out.assign_coords(coords)
     attrs = {k: v for k, v in ds.attrs.items()}
     attrs[WCS_ATTR] = wcs_text
+    attrs[SLITS_ATTR] = slits_to_attr(slits)
     attrs["DATAMODL"] = "SlitModel" if bots else "MultiSlitModel"
     out.attrs = attrs
     log.info(

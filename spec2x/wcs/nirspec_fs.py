@@ -34,6 +34,7 @@ __all__ = [
     "fixed_slit_id",
     "open_fixed_slits",
     "slits_from_attrs",
+    "slits_to_attr",
 ]
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,11 @@ def open_fixed_slits(
 
 def _slit_record(slit: Slit) -> dict[str, Any]:
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in slit._asdict().items()}
+
+
+def slits_to_attr(slits: list[Slit]) -> str:
+    """The ``NRS_SLITS`` text (JSON list of the slit descriptions)."""
+    return json.dumps([_slit_record(s) for s in slits])
 
 
 def slits_from_attrs(attrs: Mapping[str, Any]) -> list[Slit]:
@@ -153,7 +159,7 @@ def assign_fixed_slits(
         _paint_wavelength(wcs, bbox, wavelength, hits)
     wavelength[hits > 1] = np.nan
     attrs = dict(out.attrs)
-    attrs[SLITS_ATTR] = json.dumps([_slit_record(s) for s in slits])
+    attrs[SLITS_ATTR] = slits_to_attr(slits)
     attrs.update(SPORDER=optics.order, WAVSTART=optics.wrange[0], WAVEEND=optics.wrange[1])
     out = out.copy(deep=False)
     out.attrs = attrs

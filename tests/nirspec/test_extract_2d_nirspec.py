@@ -255,3 +255,11 @@ def test_slits_file_opens_in_jwst_with_our_wcs(refs, tmp_path):
         mine = get_wcs(slits, slit="S200A1")(x, y)
         for a, b in zip(mine, theirs, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_slit_descriptions_follow_the_selection(full):
+    from spec2x.wcs.nirspec_fs import slits_from_attrs
+
+    one = extract_2d(full, slit_names=["S200A2"])
+    assert [s.name for s in slits_from_attrs(one.attrs)] == ["S200A2"]
+    assert len(slits_from_attrs(full.attrs)) == 5
