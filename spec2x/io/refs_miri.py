@@ -3,10 +3,13 @@
 ``distortion`` (ASDF, the imager distortion: full-frame pixels -> V2, V3 in
 arcsec) and ``specwcs`` (FITS, a ``WAVETABLE`` of trace centre, wavelength
 and element corners plus the slit and slitless reference points ``IMX``,
-``IMY``, ``IMXSLTL``, ``IMYSLTL``).  Both types are shared with other
-instruments, so nothing is registered for them here: the generic reader of
-:func:`spec2x.io.references.open_reference` opens the file, and the functions
-below check that it is the MIRI LRS kind and hand back its content, typed.
+``IMY``, ``IMXSLTL``, ``IMYSLTL``), and the fixed-slit ``pathloss`` (FITS
+table ``PATHLOSS``: correction vs wavelength and source offset).  These types
+are shared with other instruments, so nothing is registered for them here:
+the generic reader of :func:`spec2x.io.references.open_reference` (or the
+type's registered reader, which can hand MIRI files to
+:func:`read_lrs_pathloss`) opens the file, and the functions below check that
+it is the MIRI LRS kind and hand back its content, typed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,15 @@ import numpy as np
 from ..errors import ReferenceMismatchError
 from .references import Reference, open_reference
 
-__all__ = ["LRS_EXP_TYPES", "LrsSpecwcs", "imager_distortion", "lrs_specwcs"]
+__all__ = [
+    "LRS_EXP_TYPES",
+    "LrsPathloss",
+    "LrsSpecwcs",
+    "imager_distortion",
+    "lrs_pathloss",
+    "lrs_specwcs",
+    "read_lrs_pathloss",
+]
 
 #: Exposure types of the MIRI low-resolution spectrometer.
 LRS_EXP_TYPES = ("MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS")
@@ -174,3 +185,84 @@ def imager_distortion(
             "the MIRI imager distortion (ASDF) that LRS uses"
         )
     return model
+
+
+@dataclass(frozen=True)
+class LrsPathloss:
+    """Content of a MIRI LRS fixed-slit ``pathloss`` reference (MirLrsPathlossModel).
+
+    Attributes
+    ----------
+    wavelength : µm, in file order (descending in the CRDS files).
+    correction : (wavelength, row, column) multiplicative point-source correction.
+    error : same shape, its uncertainty.
+    grid : CRPIX1/2, CRVAL1/2, CDELT1/2 of the (column, row) grid: source
+        offsets in pixels from the aperture reference point (x along, y across the slit).
+    """
+
+    wavelength: np.ndarray
+    correction: np.ndarray
+    error: np.ndarray
+    grid: Mapping[str, float]
+
+    def vector(self, xcenter: float, ycenter: float) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Correction vs wavelength for a source at (xcenter, ycenter) pixels from the reference point.
+
+        Bilinear in the grid, as jwst's ``calculate_pathloss_vector``.  Returns
+        (wavelength ascending, correction, inside); outside the grid the
+        correction is all zero and ``inside`` False (jwst then uses the centre).
+        """
+        g = self.grid
+        col = g["crpix1"] + (xcenter - g["crval1"]) / g["cdelt1"] - 1
+        row = g["crpix2"] + (ycenter - g["crval2"]) / g["cdelt2"] - 1
+        _, nrows, ncols = self.correction.shape
+        order = np.argsort(self.wavelength)
+        if not (0 <= col < ncols - 1 and 0 <= row < nrows - 1):
+            return self.wavelength[order], np.zeros(len(order), np.float32), False
+        j, i = int(col), int(row)
+        dx, dy = col - j, row - i
+        c = self.correction
+        vec = (
+            (1 - dx) * (1 - dy) * c[:, i, j]
+            + (1 - dx) * dy * c[:, i + 1, j]
+            + dx * (1 - dy) * c[:, i, j + 1]
+            + dx * dy * c[:, i + 1, j + 1]
+        )
+        return self.wavelength[order], vec[order], True
+
+
+def read_lrs_pathloss(path: str, header: dict[str, Any]) -> Reference:
+    """Open a MIRI LRS ``pathloss`` FITS file; ``content`` is an :class:`LrsPathloss`."""
+    from astropy.io import fits
+
+    with fits.open(path, memmap=False) as hdul:
+        if "PATHLOSS" not in hdul:
+            raise ReferenceMismatchError(
+                f"{path} has no PATHLOSS table: it is not a MIRI LRS pathloss file"
+            )
+        hdu = hdul["PATHLOSS"]
+        keys = ("CRPIX1", "CRVAL1", "CDELT1", "CRPIX2", "CRVAL2", "CDELT2")
+        missing = [k for k in keys if k not in hdu.header]
+        if missing:
+            raise ReferenceMismatchError(f"{path}: PATHLOSS lacks the grid keywords {missing}")
+        content = LrsPathloss(
+            wavelength=np.asarray(hdu.data["WAVELENGTH"], np.float64),
+            correction=np.asarray(hdu.data["PATHLOSS"], np.float64),
+            error=np.asarray(hdu.data["PATHLOSS_ERR"], np.float64),
+            grid={k.lower(): float(hdu.header[k]) for k in keys},
+        )
+    return Reference("pathloss", path, header, content)
+
+
+def lrs_pathloss(
+    ref: Reference | str | os.PathLike[str], attrs: Mapping[str, Any] | None = None
+) -> LrsPathloss:
+    """The MIRI LRS pathloss of an opened reference or a path (INSTRUME/DETECTOR checked against ``attrs``)."""
+    if not isinstance(ref, Reference):
+        from .references import read_header
+
+        ref = read_lrs_pathloss(os.fspath(ref), read_header(ref))
+    elif not isinstance(ref.content, LrsPathloss):
+        ref = read_lrs_pathloss(ref.path, ref.header)
+    _check_selectors(ref, attrs, ("INSTRUME", "DETECTOR"))
+    return ref.content

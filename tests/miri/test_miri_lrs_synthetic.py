@@ -288,3 +288,25 @@ def test_inverting_the_references_recovers_the_truth(lrs_fixedslit):
     good = (wl > 5) & (wl < 12)
     assert np.nanmedian(ratio[good]) == pytest.approx(1.0, abs=0.005)
     assert np.nanstd(ratio[good]) < 0.02
+
+
+@pytest.mark.parity
+def test_lrs_pathloss_reader_matches_jwst(lrs_fixedslit):
+    pytest.importorskip("jwst")
+    from jwst.pathloss.pathloss import calculate_pathloss_vector
+    from stdatamodels.jwst import datamodels
+
+    from spec2x.io.refs_miri import lrs_pathloss
+
+    path = lrs_fixedslit.references["pathloss"]
+    ours = lrs_pathloss(path)
+    model = datamodels.MirLrsPathlossModel(str(path))
+    for xc, yc in [(0.0, 0.0), (11.8, 0.3), (-7.3, -1.7), (25.0, 0.0)]:
+        _, ref, inside = calculate_pathloss_vector(
+            model.pathloss_table["pathloss"], model.meta.wcsinfo, xc, yc, calc_wave=False
+        )
+        wl, vec, ok = ours.vector(xc, yc)
+        assert ok == inside
+        if inside:
+            np.testing.assert_allclose(vec, ref[::-1], rtol=1e-6)
+            np.testing.assert_allclose(wl, model.pathloss_table["wavelength"][::-1], rtol=1e-7)
