@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -233,12 +234,12 @@ def run_jwst_spec2(
     kwargs: dict[str, Any] = dict(pipeline_params)
     if output_dir is not None:
         kwargs.update(save_results=True, output_dir=os.fspath(output_dir))
-    before = set(Path(output_dir).iterdir()) if output_dir is not None else set()
+    start = time.time()
     with jwst_offline_env():
         models = Spec2Pipeline.call(os.fspath(input_path), steps=steps, **kwargs)
     files: dict[str, Path] = {}
     if output_dir is not None:
-        for path in sorted(set(Path(output_dir).iterdir()) - before):
-            if path.suffix == ".fits":
+        for path in sorted(Path(output_dir).iterdir()):
+            if path.suffix == ".fits" and path.stat().st_mtime >= start - 1.0:
                 files[path.stem.rsplit("_", 1)[-1]] = path
     return Spec2Run(list(models or []), files)

@@ -1,0 +1,74 @@
+"""Whole chain against jwst: spec2x.spec2 and Spec2Pipeline (offline) on the synthetic MIRI LRS TSO.
+
+Also runs the ``spec2x run`` command on the same files, with the references
+found in a folder (``--refs``), and checks it writes what spec2() makes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from spec2x.cli import main
+from spec2x.io.fits import open_product
+from spec2x.pipeline import spec2
+from spec2x.synthetic.miri_lrs import make_lrs_slitless_tso
+
+
+@pytest.fixture(scope="module")
+def tso(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lrs_tso_chain")
+    obs = make_lrs_slitless_tso(folder, seed=5, nints=2)
+    refs = {k: str(v) for k, v in obs.references.items()}
+    return obs, refs, spec2(obs.exposures[0], refs), folder
+
+
+def _maxrel(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    both = np.isfinite(a) & np.isfinite(b) & (b != 0)
+    return float(np.max(np.abs(a[both] - b[both]) / np.abs(b[both])))
+
+
+@pytest.mark.parity
+@pytest.mark.slow
+def test_whole_chain_matches_jwst(tso, tmp_path):
+    pytest.importorskip("jwst")
+    from jwst_offline import run_jwst_spec2
+    from stdatamodels.jwst import datamodels
+
+    logging.getLogger("stpipe").setLevel(logging.WARNING)
+    obs, refs, ours, _ = tso
+    run = run_jwst_spec2(obs.exposures[0], refs, output_dir=tmp_path)
+    assert sorted(run.files) == ["calints", "x1dints"]
+    assert sorted(ours) == ["calints", "x1dints"]
+    with datamodels.open(run.files["calints"]) as cal:
+        mine = ours["calints"]
+        for var, theirs in (("sci", cal.data), ("err", cal.err), ("var_poisson", cal.var_poisson),
+                            ("var_rnoise", cal.var_rnoise), ("var_flat", cal.var_flat)):  # fmt: skip
+            np.testing.assert_array_equal(np.isnan(mine[var].values), np.isnan(theirs), var)
+            assert _maxrel(mine[var].values, theirs) < 1e-5, var  # measured 3e-7
+        np.testing.assert_array_equal(mine["dq"].values, cal.dq)
+        for step in ("S_WCS", "S_SRCTYP", "S_FLAT", "S_PHOTOM"):
+            assert mine.attrs[step] == "COMPLETE"
+    with datamodels.open(run.files["x1dints"]) as x1d:
+        table = x1d.spec[0].spec_table
+        mine = ours["x1dints"]
+        assert mine["flux"].shape == table["FLUX"].shape
+        np.testing.assert_allclose(mine["wavelength"].values, table["WAVELENGTH"], atol=1e-5)
+        assert _maxrel(mine["flux"].values, table["FLUX"]) < 1e-5  # measured 2e-7
+        assert _maxrel(mine["flux_error"].values, table["FLUX_ERROR"]) < 1e-5
+
+
+def test_command_line_on_the_same_files(tso, tmp_path, capsys):
+    obs, refs, ours, folder = tso
+    code = main(["run", str(obs.exposures[0]), "--refs", str(folder),
+                 "--ref", f"extract1d={refs['extract1d']}", "--output-dir", str(tmp_path)])  # fmt: skip
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    base = obs.exposures[0].name.removesuffix("_rateints.fits")
+    cal = open_product(tmp_path / f"{base}_calints.fits")
+    np.testing.assert_array_equal(cal["sci"].values, ours["calints"]["sci"].values)
+    x1d = open_product(tmp_path / f"{base}_x1dints.fits")
+    np.testing.assert_array_equal(x1d["flux"].values, ours["x1dints"]["flux"].values)
