@@ -143,7 +143,8 @@ def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     image_dims = ds["sci"].dims
     node = Spec2xNode(ds, rest)
     hdus: list[Any] = [primary_hdu(primary_kw, model, filename, ds.attrs.get(PRIMARY_DUPLICATES))]
-    names = [n for n in _FIRST_VARS if n in ds] + [n for n in ds.data_vars if n not in _FIRST_VARS]
+    names = [n for n in _FIRST_VARS if n in ds]
+    names += [str(n) for n in ds.data_vars if n not in _FIRST_VARS]
     for name in names:
         da = ds[name]
         if not _is_image(da, image_dims):
@@ -158,8 +159,8 @@ def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             )
         )
         node.var_meta(name, da)
-    for name, da in ds.coords.items():
-        name = str(name)
+    for key, da in ds.coords.items():
+        name = str(key)
         if name in ("y", "x", "integration") or name.startswith("int_times_"):
             continue
         if _is_image(da, image_dims):
@@ -229,7 +230,7 @@ def int_times_hdu(ds: xr.Dataset) -> tuple[fits.BinTableHDU | None, list[str]]:
         if col not in names:
             names.append(col)
             arrays.append(np.asarray(ds.coords[coord].values))
-    table = np.rec.fromarrays(arrays, names=names)
+    table = np.rec.fromarrays(arrays, names=",".join(names))  # type: ignore[call-overload]
     return fits.BinTableHDU(data=table, name="INT_TIMES"), filled
 
 

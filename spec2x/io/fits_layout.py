@@ -295,7 +295,8 @@ class PaddedStack:
         out = np.full((len(picks), *self.shape[1:]), self.fill, dtype=self.dtype)
         for j, i in enumerate(picks):
             slab = self.slabs[i]
-            out[(j, *(slice(0, n) for n in slab.shape))] = slab[(slice(None),) * slab.ndim]
+            region = (j, *(slice(0, n) for n in slab.shape))
+            out[region] = slab[(slice(None),) * slab.ndim]  # type: ignore[index]
         rest = key[1:]
         return out[(slice(None), *rest)] if not isinstance(key[0], int) else out[(0, *rest)]
 

@@ -75,10 +75,10 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         if str(n) not in per_slit and _is_slit_image(c, image_dims)
     ]
     for n, da, _ in images:
-        node.var_meta(n, da)
+        node.var_meta(str(n), da)
     for n in names:
         if not _is_slit_image(ds[n], image_dims):
-            node.keep_coord(n, ds[n], variable=True)
+            node.keep_coord(str(n), ds[n], variable=True)
     for i in range(ds.sizes["slit"]):
         ysize = _size(ds, "ysize", i, ny)
         xsize = _size(ds, "xsize", i, nx)
@@ -92,7 +92,7 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             hdus.append(
                 F.image_hdu(
                     data,
-                    F._extname(name),
+                    F._extname(str(name)),
                     extver=i + 1,
                     units=da.attrs.get("units") if name in ("sci", "err") else None,
                     keywords=keywords if name == "sci" else None,
@@ -113,6 +113,7 @@ def _tree(node: F.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
         return tree
     tree[F.SPEC2X_NODE]["wcs_text"] = wcs
     names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else []
+    texts: list[str | None]
     if isinstance(wcs, str):
         texts = [wcs] * ds.sizes["slit"]
     else:
@@ -192,7 +193,7 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
         name = L.VARNAMES.get(ext, ext.lower())
         hdus = [by_ver[v] for v in vers]
         if chunks is None:
-            arr = np.stack([_padded(path, h, full) for h in hdus])
+            arr: Any = np.stack([_padded(path, h, full) for h in hdus])
         else:
             arr = _lazy_stack(path, hdus, core, full, chunks)
         units = first.header.get("BUNIT")
@@ -200,8 +201,8 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
         is_coord = ext == "WAVELENGTH" or bool(first.header.get(F.COORD_FLAG, False))
         (coords if is_coord else data_vars)[name] = (dims, arr, var_attrs)
     F._default_units(data_vars, attrs)
-    for d, values in _default_index(dict(zip(core, full, strict=True))).items():
-        coords[d] = (d, values)
+    for d, index in _default_index(dict(zip(core, full, strict=True))).items():
+        coords[d] = (d, index)
     if "INT_TIMES" in hdul and ndim == 3:
         coords.update(F.int_times_coords(hdul["INT_TIMES"], full[0]))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)

@@ -83,7 +83,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     """HDUs of an x1d (MultiSpecModel) or x1dints (TSOMultiSpecModel) file."""
     flux_dims = ds["flux"].dims
     lead = [d for d in flux_dims if d not in ("integration", "spectral")]
-    lead_dim = lead[0] if lead else None
+    lead_dim = str(lead[0]) if lead else None
     tso = "integration" in flux_dims
     header_kw, rest = L.split_attrs(ds.attrs)
     rest.pop(F.PRIMARY_DUPLICATES, None)
@@ -95,7 +95,8 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     ]
     if sci_kw:
         hdus.append(fits.ImageHDU(header=L.make_header(sci_kw), name="SCI"))
-    order = ([lead_dim] if lead_dim else []) + (["integration"] if tso else []) + ["spectral"]
+    order: list[str] = [lead_dim] if lead_dim else []
+    order += (["integration"] if tso else []) + ["spectral"]
     variables = [v for v in COLUMNS if v in ds.data_vars]
     variables += [
         str(v) for v in ds.data_vars if v not in COLUMNS and set(ds[v].dims) == set(order)
@@ -283,12 +284,12 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
     data_vars: dict[str, Any] = {}
     coords: dict[str, Any] = {}
     for name, parts in columns.items():
-        arr = np.stack(parts) if lead_dim else parts[0]
+        stacked: np.ndarray = np.stack(parts) if lead_dim else parts[0]
         var_attrs = {"units": units[name]} if units[name] else {}
-        (coords if name == "wavelength" else data_vars)[name] = (dims, arr, var_attrs)
+        (coords if name == "wavelength" else data_vars)[name] = (dims, stacked, var_attrs)
     for name, kw in per_spec.items():
-        values = [t.header.get(kw) for t in tables]
-        coords[name] = ((lead_dim,), np.array(values)) if lead_dim else ((), np.array(values[0]))
+        found = [t.header.get(kw) for t in tables]
+        coords[name] = ((lead_dim,), np.array(found)) if lead_dim else ((), np.array(found[0]))
         attrs.pop(kw, None)
     if tso:
         nint = len(tables[0].data) if tables else 0

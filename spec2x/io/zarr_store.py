@@ -102,8 +102,8 @@ def _prepared(ds: xr.Dataset, chunks: Mapping[str, Any] | None) -> xr.Dataset:
         out[name].attrs = _encode_attrs(var.attrs)
         out[name].encoding = {}
     out.attrs = _encode_attrs(ds.attrs)
-    target = default_chunks(ds) if chunks is None else {**default_chunks(ds), **dict(chunks)}
-    target = {d: c for d, c in target.items() if d in ds.dims}
+    base = default_chunks(ds) if chunks is None else {**default_chunks(ds), **dict(chunks)}
+    target: dict[Any, Any] = {d: c for d, c in base.items() if d in ds.dims}
     for name, var in out.variables.items():
         if var.ndim == 0:
             continue
