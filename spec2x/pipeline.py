@@ -31,7 +31,7 @@ from typing import Any
 
 import xarray as xr
 
-from .errors import UnsupportedModeError
+from .errors import InputFileError, UnsupportedModeError
 from .io.references import ReferenceSet
 from .params import Params, resolve
 from .registry import STEPS, get_step
@@ -270,6 +270,28 @@ def _resolve_input(
     return exposure, members
 
 
+#: Keywords jwst sets from WFSS association members (basename of the member file).
+WFSS_MEMBER_KEYWORDS = {"sourcecat": "SCATFILE", "segmap": "SEGMFILE", "direct_image": "DIRIMAGE"}
+
+
+def _wfss_inputs(ds: xr.Dataset, extra: Mapping[str, Any]) -> xr.Dataset:
+    """Record the WFSS catalogue, segmentation map and direct image as jwst does; check a
+    source catalogue is known (jwst stops without one)."""
+    attrs = dict(ds.attrs)
+    for role, keyword in WFSS_MEMBER_KEYWORDS.items():
+        if role in extra:
+            value = extra[role]
+            attrs[keyword] = os.path.basename(value if isinstance(value, str) else value[0])
+    if not attrs.get("SCATFILE") or str(attrs["SCATFILE"]).upper() in ("N/A", "NONE"):
+        raise InputFileError(
+            f"{attrs.get('FILENAME', 'the exposure')} is {attrs.get('EXP_TYPE')} but no source "
+            "catalogue is given: add a 'sourcecat' member to its association (or set SCATFILE)"
+        )
+    out = ds.copy(deep=False)
+    out.attrs = attrs
+    return out
+
+
 def _step_params(name: str, params: Params, extra: Mapping[str, Any]) -> dict[str, Any]:
     values = dict(params.get(name, STEPS[name].defaults()))
     values.update(CHAIN_SETTINGS.get(name, {}))
@@ -321,6 +343,8 @@ def spec2(
     opened, extra = _prepare_members(members)
     chain = chain_for(ds, resolved, members=opened)
     exp_type = _exp_type(ds)
+    if exp_type in WFSS_TYPES:
+        ds = _wfss_inputs(ds, extra)
     if "assign_wcs" not in chain:
         log.warning("assign_wcs is skipped: no products are made (as in jwst)")
         return {}

@@ -154,3 +154,21 @@ def test_run_step_pipes(fake_steps):
     out = ds.pipe(run_step, "flat_field", {}, inverse=True).pipe(run_step, "photom")
     np.testing.assert_allclose(out["sci"], 2.0 * 0.5 * 3.0)
     assert fake_steps[0][1]["inverse"] is True
+
+
+def test_wfss_needs_a_source_catalogue(fake_steps, tmp_path):
+    from spec2x.errors import InputFileError
+
+    with pytest.raises(InputFileError, match="sourcecat"):
+        spec2(_exposure("NIS_WFSS"), {})
+    cat = tmp_path / "jw_cat.ecsv"
+    seg = tmp_path / "jw_segm.fits"
+    products = spec2(_exposure("NIS_WFSS"), {}, members={"sourcecat": [cat], "segmap": [seg]})
+    first = fake_steps[0][2]
+    assert first.attrs["SCATFILE"] == "jw_cat.ecsv"
+    assert first.attrs["SEGMFILE"] == "jw_segm.fits"
+    assert set(products) == {"cal", "x1d"}
+    assert _names(fake_steps)[:4] == ["assign_wcs", "bkg_subtract", "flat_field", "extract_2d"]
+    ds = _exposure("NRC_WFSS")
+    ds.attrs["SCATFILE"] = "given_cat.ecsv"
+    assert "cal" in spec2(ds, {})
