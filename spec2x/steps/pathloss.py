@@ -50,7 +50,7 @@ def _position(ds: xr.Dataset, name: str, i: int) -> float:
 
 def pathloss(
     ds: xr.Dataset,
-    reference: Reference,
+    reference: Reference | None,
     *,
     inverse: bool = False,
     source_type: str | None = None,
@@ -62,7 +62,7 @@ def pathloss(
     ds : slits product ``(slit, [integration,] y, x)`` with coords ``wavelength``
         (µm) and per-slit ``slit_name``, ``srctype``, ``source_xpos``,
         ``source_ypos``; optional ``wavelength_uncorrected`` (from wavecorr).
-    reference : opened ``pathloss`` reference.
+    reference : opened ``pathloss`` reference; None (N/A) skips the step, as jwst.
     inverse : multiply instead of divide.
     source_type : ``"POINT"`` or ``"EXTENDED"`` to force the correction type
         for every slit (jwst ``source_type``); None uses ``srctype``.
@@ -85,6 +85,9 @@ def pathloss(
         raise UnsupportedModeError(
             f"spec2x's pathloss handles {', '.join(PATHLOSS_SLIT_EXP_TYPES)}, not EXP_TYPE={exp_type!r}"
         )
+    if reference is None:
+        log.info("pathloss: no pathloss reference (N/A); step skipped")
+        return record_step(ds, "pathloss", status="SKIPPED")
     content = reference.content
     if not isinstance(content, Pathloss):
         raise ReferenceMismatchError(f"{reference.name} is not a NIRSpec pathloss reference")
@@ -171,13 +174,9 @@ def pathloss(
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     """Chain adapter: the ``pathloss`` reference (N/A -> skipped) and ``inverse``/``source_type``."""
-    ref = ctx.ref("pathloss", ds)
-    if ref is None:
-        log.info("pathloss: no pathloss reference (N/A); step skipped")
-        return record_step(ds, "pathloss", status="SKIPPED")
     return pathloss(
         ds,
-        ref,
+        ctx.ref("pathloss", ds),
         inverse=bool(ctx.params.get("inverse", False)),
         source_type=ctx.params.get("source_type"),
     )

@@ -131,7 +131,7 @@ def _update_wcs(
 
 
 def wavecorr(
-    ds: xr.Dataset, reference: Reference, *, dispersion: xr.DataArray | None = None
+    ds: xr.Dataset, reference: Reference | None, *, dispersion: xr.DataArray | None = None
 ) -> xr.Dataset:
     """Correct the wavelengths of off-centre point sources in NIRSpec slits.
 
@@ -140,7 +140,7 @@ def wavecorr(
     ds : slits product with coords ``wavelength (slit, y, x)`` (µm) and per-slit
         ``slit_name``, ``srctype``, ``source_xpos`` (fraction of the slit width,
         0 = centre, ±0.5 = edges); attrs ``EXP_TYPE``.
-    reference : opened ``wavecorr`` reference.
+    reference : opened ``wavecorr`` reference; None (N/A) skips the step, as jwst.
     dispersion : wavelength step per pixel along x (µm), dims (slit, y, x);
         default: finite differences of ``wavelength``.
 
@@ -162,6 +162,9 @@ def wavecorr(
     exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
     if exp_type not in WAVECORR_EXP_TYPES or "slit" not in ds["wavelength"].dims:
         log.info("wavecorr: skipped for EXP_TYPE=%s", exp_type)
+        return record_step(ds, "wavecorr", status="SKIPPED")
+    if reference is None:
+        log.info("wavecorr: no wavecorr reference (N/A); step skipped")
         return record_step(ds, "wavecorr", status="SKIPPED")
     content = reference.content
     if not isinstance(content, WaveCorr):
@@ -243,8 +246,7 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     """Chain adapter: the ``wavecorr`` reference (N/A -> skipped); the WCS dispersion when stored."""
     ref = ctx.ref("wavecorr", ds)
     if ref is None:
-        log.info("wavecorr: no wavecorr reference (N/A); step skipped")
-        return record_step(ds, "wavecorr", status="SKIPPED")
+        return wavecorr(ds, None)
     dispersion = None
     stored = ds.attrs.get("wcs")
     if isinstance(stored, dict) and "slit" in ds.dims:
