@@ -244,30 +244,34 @@ def _poly_background(
 ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """Least-squares polynomial in the cross-dispersion coordinate, column by column.
 
-    All columns and leading axes are solved together (stacked normal equations).
+    All columns and leading axes are solved together (stacked normal
+    equations).  With the 0/1 weights jwst uses (finite data and variance,
+    inside a background region), the design matrix is ``basis * mask``, so
+    every product reduces to a matrix product with the small basis.
     """
     ny = image.shape[-2]
+    npar = order + 1
     yfit = np.linspace(-1, 1, ny)
-    basis = yfit[:, None] ** np.arange(order + 1)[None, :]  # (ny, npar)
+    basis = yfit[:, None] ** np.arange(npar)[None, :]  # (ny, npar)
     total = variances[0] + variances[1] + variances[2]
-    weights = (np.isfinite(total) & np.isfinite(image)).astype(np.float64)
+    weights = np.isfinite(total) & np.isfinite(image)
     used = (bg_profile != 0) & np.isfinite(background_image)
-    # (..., nx, ny, npar): design matrix with excluded pixels zeroed, weighted.
-    a = basis[None, :, :] * (used * weights).swapaxes(-1, -2)[..., None]
-    target = np.where(used, background_image, 0.0) * weights
-    matrix = np.einsum("...lji,...ljk->...lik", a, a)
-    vec = np.einsum("...lji,...jl->...li", a, target)
+    mask = (used & weights).swapaxes(-1, -2).astype(np.float64)  # (..., nx, ny)
+    target = np.where(used & weights, background_image, 0.0).swapaxes(-1, -2)
+    pairs = (basis[:, :, None] * basis[:, None, :]).reshape(ny, npar * npar)
+    matrix = (mask @ pairs).reshape(mask.shape[:-1] + (npar, npar))
+    vec = target @ basis  # (..., nx, npar)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         ok = np.linalg.cond(matrix) < 1e10
     cov = np.zeros_like(matrix)
     cov[ok] = np.linalg.inv(matrix[ok])
-    pixwgt = weights.swapaxes(-1, -2)[..., None] * np.einsum("...ijk,...ilj->...ilk", cov, a)
-    bkg_mat = np.einsum("yk,...yx->...xk", basis, np.broadcast_to(profile, image.shape))
-    pixwgt_tot = np.sum(bkg_mat[..., :, None, :] * pixwgt, axis=-1)  # (..., nx, ny)
+    bkg_mat = np.swapaxes(np.broadcast_to(profile, image.shape), -1, -2) @ basis  # (..., nx, npar)
+    c = np.einsum("...k,...kj->...j", bkg_mat, cov)  # (..., nx, npar)
+    pixwgt_tot = mask * (c @ basis.T)  # (..., nx, ny)
     bvars = tuple(np.nansum(v.swapaxes(-1, -2) * pixwgt_tot**2, axis=-1) for v in variances)
-    coefs = np.einsum("...ijk,...ij->...ik", cov, vec)  # (..., nx, npar)
-    bkg_2d = np.einsum("...xk,yk->...yx", coefs, basis)
+    coefs = np.einsum("...ij,...j->...i", cov, vec)  # (..., nx, npar)
+    bkg_2d = (coefs @ basis.T).swapaxes(-1, -2)  # (..., ny, nx)
     return bkg_2d, bvars
 
 
