@@ -237,7 +237,7 @@ def test_missing_reference_is_named():
     [
         (REAL + "jwst_miri_specwcs_0018.asdf", "MIRIFULONG"),  # an MRS specwcs
         (REAL_SPECWCS["MIR_LRS-SLITLESS"], "EXP_TYPE"),  # slitless table for the slit
-        ("/work/shared/realdata/nirspec/jwst_nirspec_area_0020.fits", "REFTYPE"),
+        (REAL + "../nirspec/jwst_nirspec_area_0020.fits", "REFTYPE"),
     ],
 )
 def test_wrong_specwcs_is_a_mismatch(specwcs, match):
