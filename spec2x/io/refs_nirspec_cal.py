@@ -317,13 +317,19 @@ def _keywords(hdr: fits.Header, keys: tuple[str, ...], path: str, ext: str) -> d
 
 @register_reader("pathloss")
 def read_pathloss(path: str, header: dict[str, Any]) -> Reference:
-    """Open a NIRSpec ``pathloss`` FITS file (jwst ``PathlossModel``)."""
+    """Open a ``pathloss`` FITS file: NIRSpec (jwst ``PathlossModel``, PS/UNI extensions)
+    here; a MIRI LRS file (``PATHLOSS`` table) is handed to
+    :func:`spec2x.io.refs_miri.read_lrs_pathloss`."""
     apertures = []
     with fits.open(path, memmap=False) as hdul:
+        if "PS" not in hdul and "PATHLOSS" in hdul:
+            from .refs_miri import read_lrs_pathloss
+
+            return read_lrs_pathloss(path, header)
         if "PS" not in hdul:
             raise ReferenceMismatchError(
-                f"{path} has no PS extension; is it a NIRSpec PathlossModel file "
-                "(MIRI LRS pathloss has another layout)?"
+                f"{path} has no PS extension (nor a MIRI LRS PATHLOSS table): it is not a "
+                "pathloss reference spec2x can read"
             )
         ver = 1
         while ("PS", ver) in hdul:

@@ -172,3 +172,14 @@ def test_brightobj_integrations_share_the_correction(opened):
     assert ok.sum() > 1000
     np.testing.assert_allclose(ratio[:, 1][ok], ratio[:, 0][ok], rtol=1e-6)
     np.testing.assert_allclose(ratio[:, 0][ok], out["pathloss_point"].values[ok], rtol=1e-6)
+
+
+def test_miri_lrs_pathloss_file_opens_with_the_miri_reader(tmp_path):
+    from spec2x.io.refs_miri import LrsPathloss
+    from spec2x.synthetic.miri_lrs_refs import write_pathloss as write_lrs_pathloss
+
+    ref = open_reference(write_lrs_pathloss(tmp_path / "lrs_pathloss.fits"))
+    assert ref.reftype == "pathloss"
+    assert isinstance(ref.content, LrsPathloss)
+    with pytest.raises(UnsupportedModeError, match="MIR_LRS-FIXEDSLIT"):
+        pathloss(make_slits().assign_attrs(EXP_TYPE="MIR_LRS-FIXEDSLIT"), ref)
