@@ -167,7 +167,9 @@ def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
     failed = [r for r in results if not r.ok]
     for r in failed:
         where = r.base if len(results) > 1 else r.science
-        print(f"spec2x: error: {where}: {r.error}", file=sys.stderr)
+        what = "error" if r.user_error else f"internal error: {r.error_type}"
+        hint = "" if r.user_error or args.debug else " (run with --debug for the traceback)"
+        print(f"spec2x: {what}: {where}: {r.error}{hint}", file=sys.stderr)
         if args.debug and r.traceback:
             print(r.traceback, file=sys.stderr)
     done = len(results) - len(failed)

@@ -91,6 +91,11 @@ def jobs_from_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Job]:
     return jobs
 
 
+def is_remote(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an fsspec URL (``s3://…``, ``memory://…``) rather than a local folder."""
+    return "://" in os.fspath(path)
+
+
 def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
     """Create the output folder if needed and check it can be written.
 
@@ -99,6 +104,8 @@ def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
     OutputError
         The folder cannot be created or written.
     """
+    if is_remote(path):
+        return Path(os.fspath(path))  # checked by the Zarr writer
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -155,9 +162,16 @@ def process_job(
     from .io.references import ReferenceSet
     from .pipeline import spec2
 
-    folder = ensure_output_dir(output_dir)
     write = _writer(fmt)
     ext = ".fits" if fmt == "fits" else ".zarr"
+    refset = ReferenceSet(explicit=refs, directory=refs_dir)
+    if is_remote(output_dir):
+        if fmt != "zarr":
+            raise OutputError(
+                f"{output_dir}: only Zarr products go to object storage; add --format zarr"
+            )
+        return _process_remote(job, refset, params, os.fspath(output_dir).rstrip("/"), save_steps)
+    folder = ensure_output_dir(output_dir)
     staging = folder / f".spec2x-{job.base}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
@@ -167,7 +181,6 @@ def process_job(
             def on_step(step: str, ds: xr.Dataset) -> None:
                 write(ds, staging / f"{job.base}_{step}{ext}")
 
-        refset = ReferenceSet(explicit=refs, directory=refs_dir)
         products = spec2(job.science, refset, params, members=job.members, on_step=on_step)
         for suffix, ds in products.items():
             write(ds, staging / f"{job.base}_{suffix}{ext}")
@@ -179,6 +192,29 @@ def process_job(
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _process_remote(
+    job: Job,
+    refset: Any,
+    params: Mapping[str, Mapping[str, Any]] | None,
+    url: str,
+    save_steps: bool,
+) -> dict[str, str]:
+    """Zarr stores straight to object storage (no staging: each store is written whole)."""
+    from .io.zarr_store import to_zarr
+    from .pipeline import spec2
+
+    written: dict[str, str] = {}
+
+    def put(name: str, ds: xr.Dataset) -> None:
+        written[name] = to_zarr(ds, f"{url}/{job.base}_{name}.zarr", overwrite=True)
+
+    on_step = put if save_steps else None
+    products = spec2(job.science, refset, params, members=job.members, on_step=on_step)
+    for suffix, ds in products.items():
+        put(suffix, ds)
+    return written
 
 
 @dataclass

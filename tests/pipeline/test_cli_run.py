@@ -178,3 +178,13 @@ def test_module_entry_point(tmp_path):
         "spec2x: error: unknown parameter 'kernal' of step resample_spec; did you mean 'kernel'?"
     )
     assert not (tmp_path / "p.yaml").exists()
+
+
+def test_crash_in_a_step_is_an_internal_error(fake_steps, rate, tmp_path, capsys):
+    fake_steps.failures["srctype"] = ValueError("boom")
+    code, _, err = _run(capsys, "run", rate, "--output-dir", tmp_path)
+    assert code == 1
+    line = _one_line(err)
+    assert "internal error: ValueError" in line
+    assert "boom" in line
+    assert "--debug" in line

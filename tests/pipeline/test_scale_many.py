@@ -112,3 +112,17 @@ def test_worker_processes_report_failures(tmp_path):
     assert [r.base for r in results] == ["jw10", "jw11"]
     assert "jw11_rate.fits" in results[1].error
     assert os.listdir(tmp_path / "out") == []
+
+
+def test_zarr_to_object_storage(fake_steps, inputs):
+    from spec2x.io.zarr_store import open_zarr
+
+    url = "memory://spec2x-scale-test/out"
+    results = run_many(jobs_from_inputs(inputs[:1]), output_dir=url, fmt="zarr")
+    assert results[0].ok, results[0].error
+    assert set(results[0].outputs) == {"cal", "x1d"}
+    cal = open_zarr(results[0].outputs["cal"])
+    np.testing.assert_allclose(cal["sci"], 1.5)
+    fits_remote = run_many(jobs_from_inputs(inputs[:1]), output_dir=url, fmt="fits")
+    assert not fits_remote[0].ok
+    assert "--format zarr" in fits_remote[0].error
