@@ -14,14 +14,14 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from .._kernels import apcorr as _apcorr
 from .._kernels import extract_1d as _k
 from .._kernels.extract_location import location_from_wcs
 from ..dq import DQ, DQ_DTYPE
-from ..errors import ParameterError, ReferenceMismatchError, UnsupportedModeError
+from ..errors import ParameterError, UnsupportedModeError
 from ..io.references import Reference
 from . import StepContext
 from ._common import record_step, require
+from ._extract_apcorr import apply_apcorr as _apply_apcorr
 from ._extract_params import extract_parameters, source_info, spectrum_info
 
 __all__ = ["extract_1d", "from_chain"]
@@ -495,109 +495,6 @@ def _time_coords(ds: xr.Dataset) -> dict[str, Any]:
     for name, col in table.items():
         out[_TIME_COLUMNS[name]] = ("integration", np.asarray(col)[offset : offset + nint])
     return out
-
-
-def _apply_apcorr(
-    out: xr.Dataset,
-    ds: xr.Dataset,
-    ref: Reference,
-    setups: list[dict[str, Any]],
-    items: list[dict[str, Any]],
-) -> xr.Dataset:
-    """Multiply flux, surf_bright (and errors; variances by the square) by the aperture correction."""
-    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    slits = "slit" in out.dims
-    rows = ref.content["rows"]
-    sizeunit = str(ref.content.get("sizeunit", "pixels"))
-    corrections = []
-    any_point = False
-    for i, (st, it) in enumerate(zip(setups, items, strict=True)):
-        sel = out.isel(slit=i) if slits else out
-        if str(it["source_type"]).upper() != "POINT":
-            corrections.append(xr.ones_like(sel["npixels"]))
-            continue
-        any_point = True
-        valid_wl = st["wavelength"][st["valid"]]
-        wl0 = float(np.median(valid_wl)) if instrument == "NIRSPEC" else float(valid_wl.min())
-        scale = 1.0
-        if sizeunit.lower().startswith("arcsec"):
-            scale = _pixel_scale_arcsec(
-                it["wcs"], (st["ra"], st["dec"], wl0), st["params"]["dispaxis"]
-            )
-        try:
-            if instrument == "MIRI":
-                row = _apcorr.select_row(rows, {"subarray": str(ds.attrs.get("SUBARRAY", ""))})
-                func = _apcorr.lrs_correction(row, scale)
-                corr = xr.apply_ufunc(
-                    func,
-                    sel["npixels"],
-                    sel["wavelength"],
-                    dask="parallelized",
-                    output_dtypes=[float],
-                )
-            elif instrument == "NIRSPEC" and exp_type in ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ"):
-                match = {
-                    "filter": str(ds.attrs.get("FILTER", "")),
-                    "grating": str(ds.attrs.get("GRATING", "")),
-                    "slit": str(it["slit_name"]),
-                }
-                func = _apcorr.phase_correction(_apcorr.select_row(rows, match), scale)
-                first = sel.isel(integration=0) if "integration" in sel.dims else sel
-                corr = xr.apply_ufunc(
-                    func,
-                    first["wavelength"],
-                    first["npixels"],
-                    input_core_dims=[["spectral"], ["spectral"]],
-                    output_core_dims=[["spectral"]],
-                    dask="parallelized",
-                    output_dtypes=[float],
-                )
-                corr = corr.broadcast_like(sel["npixels"])
-            else:
-                raise UnsupportedModeError(
-                    f"aperture correction for {instrument} {exp_type} is not supported"
-                )
-        except LookupError as exc:
-            raise ReferenceMismatchError(
-                f"apcorr reference {ref.name} has no single row for this exposure ({exc}); "
-                "give an APCORR file made for this mode or apply_apcorr=False"
-            ) from exc
-        corrections.append(corr.drop_vars(list(corr.coords), errors="ignore"))
-    if not any_point:
-        return out
-    c = xr.concat(corrections, dim="slit") if slits else corrections[0]
-    c = c.transpose(*out["flux"].dims)
-    new = {}
-    for name in ("flux", "flux_error", "surf_bright", "sb_error"):
-        new[name] = (out[name] * c.data).assign_attrs(out[name].attrs)
-    for name in (
-        "flux_var_poisson",
-        "flux_var_rnoise",
-        "flux_var_flat",
-        "sb_var_poisson",
-        "sb_var_rnoise",
-        "sb_var_flat",
-    ):
-        new[name] = (out[name] * c.data**2).assign_attrs(out[name].attrs)
-    return out.assign(new)
-
-
-def _pixel_scale_arcsec(wcs: Any, location: tuple[float, float, float], dispaxis: int) -> float:
-    """Cross-dispersion pixel scale (arcsec) at ``location`` (stcal ``compute_scale``)."""
-    from astropy.coordinates import SkyCoord
-
-    if wcs is None:
-        raise ParameterError(
-            "APCORR sizes in arcsec need a WCS to convert to pixels; run assign_wcs"
-        )
-    crpix = np.array(wcs.invert(*location, with_bounding_box=False))
-    points = np.vstack((crpix, crpix + [1, 0], crpix + [0, 1])).T
-    world = wcs(*points, with_bounding_box=False)
-    c = SkyCoord(ra=world[0], dec=world[1], unit="deg")
-    xscale = abs(c[0].separation(c[1]).value)
-    yscale = abs(c[0].separation(c[2]).value)
-    return float(yscale if dispaxis == 1 else xscale) * 3600.0
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
