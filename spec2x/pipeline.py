@@ -175,6 +175,7 @@ def chain_for(
     exp_type = _exp_type(exposure)
     members = members or {}
     multi = is_multi_int(exposure) if multi_int is None else multi_int
+    branch: tuple[str, ...]
     if exp_type in GRISM_TYPES:
         branch = _GRISM
     elif exp_type == "MIR_WFSS":

@@ -296,11 +296,11 @@ def run_many(
     if "output_dir" in kwargs:
         ensure_output_dir(kwargs["output_dir"])  # fail before any work
     if workers is None and scheduler is None:
-        results = []
+        done = []
         for job in jobs:
-            results.append(_run_one(job, kwargs))
-            _log_result(results[-1])
-        return results
+            done.append(_run_one(job, kwargs))
+            _log_result(done[-1])
+        return done
     from dask.distributed import Client, LocalCluster, as_completed
 
     if scheduler is not None:
