@@ -140,34 +140,30 @@ def slit_pathloss(
 
 
 def apply_pathloss(
+    correction: np.ndarray,
+    active: np.ndarray,
     sci: np.ndarray,
     err: np.ndarray,
     dq: np.ndarray,
-    var_poisson: np.ndarray,
-    var_rnoise: np.ndarray,
-    var_flat: np.ndarray,
-    correction: np.ndarray,
-    active: np.ndarray,
-    *,
+    *variances: np.ndarray,
     inverse: bool = False,
 ) -> tuple[np.ndarray, ...]:
     """Divide (multiply if ``inverse``) by the pathloss where ``active``; variances by its square.
 
-    Where not ``active`` (slits left uncorrected) the input passes unchanged;
-    elsewhere NaNs and ``DO_NOT_USE`` are made consistent.
+    Returns ``(sci, err, dq, *variances)``.  Where not ``active`` (slits left
+    uncorrected) the input passes unchanged; elsewhere NaNs and
+    ``DO_NOT_USE`` are made consistent.
     """
     c = np.where(active, correction, np.float32(1.0)).astype(np.float32)
     c2 = c**2
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if not inverse:
-            new = (sci / c, err / c, var_poisson / c2, var_rnoise / c2, var_flat / c2)
+            new = (sci / c, err / c, *(v / c2 for v in variances))
         else:
-            new = (sci * c, err * c, var_poisson * c2, var_rnoise * c2, var_flat * c2)
-    s, e, d, vp, vr, vf = match_nans_and_flags(new[0], new[1], dq, *new[2:])
+            new = (sci * c, err * c, *(v * c2 for v in variances))
+    out = match_nans_and_flags(new[0], new[1], dq, *new[2:])
     keep = ~np.asarray(active, bool)
     return tuple(
-        np.where(keep, old, out).astype(old.dtype, copy=False)
-        for old, out in zip(
-            (sci, err, dq, var_poisson, var_rnoise, var_flat), (s, e, d, vp, vr, vf), strict=True
-        )
+        np.where(keep, old, res).astype(old.dtype, copy=False)
+        for old, res in zip((sci, err, dq, *variances), out, strict=True)
     )

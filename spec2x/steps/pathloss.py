@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 PATHLOSS_SLIT_EXP_TYPES = ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
 _PIXEL_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
+_REQUIRED = _PIXEL_VARS[:5]  # var_flat is optional (absent before flat_field)
 _TYPE_NAMES = {0: "NONE", kern.POINT: "POINT", kern.UNIFORM: "UNIFORM"}
 
 
@@ -54,8 +55,9 @@ def pathloss(
     *,
     inverse: bool = False,
     source_type: str | None = None,
+    user_slit_loc: float | None = None,
 ) -> xr.Dataset:
-    """Divide NIRSpec fixed-slit data by the slit pathloss.
+    """Divide NIRSpec fixed-slit data by the slit pathloss (MIRI LRS: multiply by its correction).
 
     Parameters
     ----------
@@ -66,6 +68,8 @@ def pathloss(
     inverse : multiply instead of divide.
     source_type : ``"POINT"`` or ``"EXTENDED"`` to force the correction type
         for every slit (jwst ``source_type``); None uses ``srctype``.
+    user_slit_loc : MIRI LRS only: target offset across the slit (arcsec);
+        see :func:`spec2x.steps._pathloss_lrs.lrs_pathloss`.
 
     Returns
     -------
@@ -79,15 +83,20 @@ def pathloss(
     interpolation of the cube at :math:`(x_s, y_s)`, then linear in
     :math:`\\lambda`; corrected :math:`S/P`, :math:`\\sigma^2/P^2`.
     """
-    require(ds, *_PIXEL_VARS, coords=("wavelength", "slit_name"), step="pathloss")
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type not in PATHLOSS_SLIT_EXP_TYPES:
-        raise UnsupportedModeError(
-            f"spec2x's pathloss handles {', '.join(PATHLOSS_SLIT_EXP_TYPES)}, not EXP_TYPE={exp_type!r}"
-        )
     if reference is None:
         log.info("pathloss: no pathloss reference (N/A); step skipped")
         return record_step(ds, "pathloss", status="SKIPPED")
+    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    if exp_type == "MIR_LRS-FIXEDSLIT":
+        from ._pathloss_lrs import lrs_pathloss
+
+        return lrs_pathloss(ds, reference, user_slit_loc=user_slit_loc)
+    if exp_type not in PATHLOSS_SLIT_EXP_TYPES:
+        raise UnsupportedModeError(
+            f"spec2x's pathloss handles {', '.join(PATHLOSS_SLIT_EXP_TYPES)} and "
+            f"MIR_LRS-FIXEDSLIT, not EXP_TYPE={exp_type!r}"
+        )
+    require(ds, *_REQUIRED, coords=("wavelength", "slit_name"), step="pathloss")
     content = reference.content
     if not isinstance(content, Pathloss):
         raise ReferenceMismatchError(f"{reference.name} is not a NIRSpec pathloss reference")
@@ -140,18 +149,19 @@ def pathloss(
         output_dtypes=[np.float32] * 3,
     )
     active = xr.Variable("slit", mode > 0)
+    names = [v for v in _PIXEL_VARS if v in ds.data_vars]
     results = xr.apply_ufunc(
         kern.apply_pathloss,
-        *(ds[v].variable for v in _PIXEL_VARS),
         applied,
         active,
+        *(ds[v].variable for v in names),
         kwargs={"inverse": inverse},
-        output_core_dims=[[]] * 6,
+        output_core_dims=[[]] * len(names),
         dask="parallelized",
-        output_dtypes=[ds[v].dtype for v in _PIXEL_VARS],
+        output_dtypes=[ds[v].dtype for v in names],
     )
     new: dict[str, Any] = {}
-    for name, var in zip(_PIXEL_VARS, results, strict=True):
+    for name, var in zip(names, results, strict=True):
         var = var.transpose(*ds[name].dims)
         var.attrs = dict(ds[name].attrs)
         new[name] = var
@@ -173,10 +183,11 @@ def pathloss(
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
-    """Chain adapter: the ``pathloss`` reference (N/A -> skipped) and ``inverse``/``source_type``."""
+    """Chain adapter: the ``pathloss`` reference (N/A -> skipped) and the jwst parameters."""
     return pathloss(
         ds,
         ctx.ref("pathloss", ds),
         inverse=bool(ctx.params.get("inverse", False)),
         source_type=ctx.params.get("source_type"),
+        user_slit_loc=ctx.params.get("user_slit_loc"),
     )

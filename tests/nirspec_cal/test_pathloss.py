@@ -181,5 +181,5 @@ def test_miri_lrs_pathloss_file_opens_with_the_miri_reader(tmp_path):
     ref = open_reference(write_lrs_pathloss(tmp_path / "lrs_pathloss.fits"))
     assert ref.reftype == "pathloss"
     assert isinstance(ref.content, LrsPathloss)
-    with pytest.raises(UnsupportedModeError, match="MIR_LRS-FIXEDSLIT"):
-        pathloss(make_slits().assign_attrs(EXP_TYPE="MIR_LRS-FIXEDSLIT"), ref)
+    with pytest.raises(UnsupportedModeError, match="MIR_LRS-SLITLESS"):
+        pathloss(make_slits().assign_attrs(EXP_TYPE="MIR_LRS-SLITLESS"), ref)
