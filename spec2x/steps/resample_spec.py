@@ -242,6 +242,11 @@ def _assemble(
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     """Chain adapter: drizzle parameters from the context (no reference files)."""
+    if ctx.params.get("output_wcs") not in (None, "") or ctx.params.get("single"):
+        raise ParameterError(
+            "resample_spec: output_wcs and single=True are not supported by spec2x; "
+            "leave them at their defaults ('' and False)"
+        )
     names = (
         "pixfrac",
         "kernel",

@@ -108,3 +108,15 @@ def test_extract_slits_on_dask_equals_numpy():
     xr.testing.assert_allclose(lazy.compute(), eager, rtol=1e-12)
     assert eager["flux"].dims == ("slit", "spectral")
     assert np.isnan(eager["wavelength"].values[1, 34:]).all()
+
+
+def test_run_step_chain_adapters():
+    from spec2x.pipeline import run_step
+
+    s2d = run_step(_lrs(), "resample_spec")
+    assert s2d.sizes["slit"] == 1
+    with pytest.raises(ParameterError, match="single"):
+        run_step(_lrs(), "resample_spec", single=True)
+    x1d = run_step(s2d, "extract_1d", {"extract1d": "N/A", "apcorr": "N/A"})
+    assert x1d["flux"].dims == ("spectral",)
+    assert x1d.attrs["S_EXTR1D"] == "COMPLETE"
