@@ -188,3 +188,19 @@ def test_crash_in_a_step_is_an_internal_error(fake_steps, rate, tmp_path, capsys
     assert "internal error: ValueError" in line
     assert "boom" in line
     assert "--debug" in line
+
+
+def test_info_and_plot(rate, tmp_path, capsys):
+    code, out, err = _run(capsys, "info", rate)
+    assert code == 0, err
+    assert "MIR_LRS-SLITLESS" in out
+    code, out, err = _run(capsys, "info", rate, "--json")
+    assert code == 0, err
+    assert json.loads(out)["mode"]["EXP_TYPE"] == "MIR_LRS-SLITLESS"
+    png = tmp_path / "q.png"
+    code, _, err = _run(capsys, "plot", rate, "-o", png)
+    assert code == 0, err
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    code, _, err = _run(capsys, "info", tmp_path / "missing_cal.fits")
+    assert code == 2
+    assert "missing_cal.fits" in _one_line(err)
