@@ -94,7 +94,8 @@ def test_cutouts_match_jwst(which, full_slits, refs, paths, tmp_path):
         assert float(mine["source_xpos"]) == pytest.approx(slit.source_xpos, abs=1e-9)
         assert float(mine["source_ypos"]) == pytest.approx(slit.source_ypos, abs=1e-9)
         # the stored cut-out WCS is jwst's
-        x, y = np.meshgrid(np.arange(nx), np.arange(ny))
+        x, y = np.meshgrid(np.arange(0, nx, 3), np.arange(0, ny, 2))
+        ok = np.isfinite(lam[::2, ::3])
         theirs = slit.meta.wcs(x, y)
         np.testing.assert_allclose(
             get_wcs(ours, slit=slit.name)(x, y)[0][ok], theirs[0][ok], rtol=0, atol=1e-10
@@ -138,10 +139,14 @@ def test_selection_does_not_change_a_slit(full, full_slits):
 
 
 def test_dask_gives_the_same_cutouts(full, full_slits):
-    lazy = extract_2d(full.chunk({"y": 512}))
+    lazy = extract_2d(full.chunk({"y": 512}), slit_names=["S200A2", "S1600A1"])
     assert lazy["sci"].chunks is not None
-    np.testing.assert_array_equal(lazy["sci"].values, full_slits["sci"].values)
-    np.testing.assert_array_equal(lazy["dq"].values, full_slits["dq"].values)
+    eager = full_slits.isel(slit=[1, 3])
+    ny, nx = lazy.sizes["y"], lazy.sizes["x"]
+    for name in ("sci", "dq", "var_poisson"):
+        got, want = lazy[name].values, eager[name].values
+        np.testing.assert_array_equal(got, want[:, :ny, :nx])
+        assert want.shape[1] >= ny
 
 
 def test_subarray_without_the_slit_is_a_clear_error(refs):
