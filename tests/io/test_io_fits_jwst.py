@@ -233,3 +233,34 @@ def test_jwst_assign_wcs_accepts_spec2x_rate_and_spec2x_reads_the_wcs(tmp_path):
         open_exposure(tmp_path / "sx_assign_wcs.fits"),
         back.assign_attrs(FILENAME="sx_assign_wcs.fits"),
     )
+
+
+def test_jwst_rate_and_image_cal_open_in_spec2x(tmp_path):
+    rng = np.random.default_rng(13)
+    shape = (416, 72)
+    model = dm.ImageModel(shape)
+    _fill(model, rng, shape)
+    _meta(model, exp_type="MIR_LRS-FIXEDSLIT")
+    model.wavelength = rng.uniform(5, 12, shape).astype(np.float32)
+    model.meta.photometry.conversion_megajanskys = 12.5
+    path = tmp_path / "jw_cal.fits"
+    model.save(path)
+    ds = open_exposure(path)
+    assert ds["sci"].dims == ("y", "x")
+    np.testing.assert_array_equal(ds["sci"].values, model.data)
+    np.testing.assert_array_equal(ds["var_poisson"].values, model.var_poisson)
+    np.testing.assert_array_equal(ds["wavelength"].values, model.wavelength)
+    assert "wavelength" in ds.coords
+    assert ds.attrs["PHOTMJSR"] == 12.5
+    assert ds.attrs["EXP_TYPE"] == "MIR_LRS-FIXEDSLIT"
+    np.testing.assert_array_equal(ds["y"].values, np.arange(528, 944))
+    lazy = open_exposure(path, chunks={"y": 100})
+    xr.testing.assert_identical(lazy.compute(), ds)
+    again = dm.open(write_fits(ds, tmp_path / "sx_cal.fits"))
+    assert type(again) is dm.ImageModel
+    np.testing.assert_array_equal(again.wavelength, model.wavelength)
+    assert again.meta.photometry.conversion_megajanskys == 12.5
+    ours, theirs = again.to_flat_dict(), model.to_flat_dict()
+    wcsinfo = {k: v for k, v in theirs.items() if k.startswith("meta.wcsinfo.")}
+    assert wcsinfo
+    assert {k: v for k, v in ours.items() if k.startswith("meta.wcsinfo.")} == wcsinfo
