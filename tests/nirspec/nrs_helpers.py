@@ -36,16 +36,28 @@ BASE_ATTRS: dict[str, Any] = {
 
 
 def real_prism_paths(msa_path: Path) -> dict[str, str]:
-    """The CV3 PRISM/CLEAR optical references (real files) plus a synthetic msa."""
+    """The CV3 PRISM/CLEAR optical references (real files) plus a synthetic msa.
+
+    The real files come from the shared realdata folder, or (where it is
+    absent, as in CI) from the copies packaged with spec2x.synthetic, with the
+    synthetic wavelengthrange (same CLEAR_PRISM range) in place of the real one.
+    """
+    if REALDATA.is_dir():
+        folder, wavelengthrange = REALDATA, REALDATA / "jwst_nirspec_wavelengthrange_0004.asdf"
+    else:
+        from spec2x.synthetic.nirspec_refs import TEMPLATE_DIR, write_wavelengthrange
+
+        folder = TEMPLATE_DIR
+        wavelengthrange = write_wavelengthrange(Path(msa_path).with_name("wavelengthrange.asdf"))
     return {
-        "disperser": str(REALDATA / "jwst_nirspec_disperser_0034.asdf"),
-        "wavelengthrange": str(REALDATA / "jwst_nirspec_wavelengthrange_0004.asdf"),
-        "fpa": str(REALDATA / "jwst_nirspec_fpa_0005.asdf"),
-        "camera": str(REALDATA / "jwst_nirspec_camera_0004.asdf"),
-        "collimator": str(REALDATA / "jwst_nirspec_collimator_0004.asdf"),
+        "disperser": str(folder / "jwst_nirspec_disperser_0034.asdf"),
+        "wavelengthrange": str(wavelengthrange),
+        "fpa": str(folder / "jwst_nirspec_fpa_0005.asdf"),
+        "camera": str(folder / "jwst_nirspec_camera_0004.asdf"),
+        "collimator": str(folder / "jwst_nirspec_collimator_0004.asdf"),
         "msa": str(msa_path),
-        "fore": str(REALDATA / "jwst_nirspec_fore_0028.asdf"),
-        "ote": str(REALDATA / "jwst_nirspec_ote_0005.asdf"),
+        "fore": str(folder / "jwst_nirspec_fore_0028.asdf"),
+        "ote": str(folder / "jwst_nirspec_ote_0005.asdf"),
     }
 
 

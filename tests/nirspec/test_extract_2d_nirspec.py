@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from nrs_helpers import (
     BASE_ATTRS,
-    REALDATA,
     jwst_assign_wcs,
     jwst_image_model,
     shared_full_assigned,
@@ -20,8 +19,6 @@ from spec2x.errors import InputFileError, StepOrderError
 from spec2x.steps.extract_2d import extract_2d
 from spec2x.wcs.nirspec_fs import assign_fixed_slits
 from spec2x.wcs.store import get_wcs
-
-pytestmark = pytest.mark.skipif(not REALDATA.is_dir(), reason="needs the real NIRSpec references")
 
 SUB_ATTRS = dict(
     BASE_ATTRS,
