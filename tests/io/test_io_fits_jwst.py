@@ -264,3 +264,30 @@ def test_jwst_rate_and_image_cal_open_in_spec2x(tmp_path):
     wcsinfo = {k: v for k, v in theirs.items() if k.startswith("meta.wcsinfo.")}
     assert wcsinfo
     assert {k: v for k, v in ours.items() if k.startswith("meta.wcsinfo.")} == wcsinfo
+
+
+@pytest.mark.parity
+def test_jwst_x1dints_opens_in_spec2x(tmp_path):
+    pytest.importorskip("jwst")
+    from jwst.datamodels.utils.tso_multispec import make_tso_specmodel
+
+    specs = []
+    for i in range(3):
+        table = np.zeros(20, dtype=dm.SpecModel().get_dtype("spec_table"))
+        table["WAVELENGTH"] = np.linspace(5, 12, 20)
+        table["FLUX"] = i + np.arange(20)
+        spec = dm.SpecModel(spec_table=table)
+        spec.spec_table.columns["flux"].unit = "Jy"
+        spec.source_type = "POINT"
+        spec.spectral_order = 1
+        specs.append(spec)
+    model = dm.TSOMultiSpecModel()
+    model.spec.append(make_tso_specmodel(specs))
+    model.save(tmp_path / "jw_x1dints.fits")
+    ds = open_product(tmp_path / "jw_x1dints.fits")
+    assert ds["flux"].dims == ("integration", "spectral")
+    np.testing.assert_array_equal(ds["flux"].values, [i + np.arange(20) for i in range(3)])
+    np.testing.assert_array_equal(ds["int_num"].values, [1, 2, 3])
+    assert ds["flux"].attrs["units"] == "Jy"
+    assert ds["spectral_order"].item() == 1
+    assert ds.attrs["DATAMODL"] == "TSOMultiSpecModel"
