@@ -224,6 +224,8 @@ def _setup_logging(debug: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     root.propagate = False
+    # dask's own chatter (workers stopping ...) would muddle the one-line errors on stderr
+    logging.getLogger("distributed").setLevel(logging.DEBUG if debug else logging.ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
