@@ -93,8 +93,9 @@ def clean_wavelength(wl: np.ndarray, xsize: np.ndarray) -> tuple[np.ndarray, np.
     wl_c = np.where(finite, wl_c, mean[:, None, :])
     nx = wl.shape[-1]
     cols = np.arange(nx)
-    first = np.where(has.any(axis=1), np.argmax(has, axis=1), 0)
-    last = np.where(has.any(axis=1), nx - 1 - np.argmax(has[:, ::-1], axis=1), nx - 1)
+    anywhere = np.any(has, axis=1)
+    first = np.where(anywhere, np.argmax(has, axis=1), 0)
+    last = np.where(anywhere, nx - 1 - np.argmax(np.flip(has, axis=1), axis=1), nx - 1)
     idx = np.clip(cols[None, :], first[:, None], last[:, None])  # (slit, x)
     wl_c = np.take_along_axis(wl_c, np.broadcast_to(idx[:, None, :], wl_c.shape), axis=2)
     dwl = np.zeros_like(wl_c)
@@ -298,7 +299,7 @@ def slit_flat(
         wl_c, dwl = clean_wavelength(wl, xsize)
 
     nodes = gauss_nodes(wl_c, dwl)
-    parts = []
+    parts: list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = []
     for comp, row in zip(components, rows, strict=True):
         if comp is None:
             parts.append((np.ones(wl.shape, np.float32), None, None))
@@ -306,7 +307,7 @@ def slit_flat(
             parts.append(_component(comp, np.asarray(row), wl, wl_c, dwl, yy, xx, nodes))
     flat = parts[0][0] * parts[1][0] * parts[2][0]
 
-    dqs = [p[1] for p in parts if p[1] is not None]
+    dqs: list[np.ndarray] = [p[1] for p in parts if p[1] is not None]
     dq = np.zeros(wl.shape, np.uint32)
     if not dqs:
         dq |= BADFLAT

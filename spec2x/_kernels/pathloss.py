@@ -156,11 +156,12 @@ def apply_pathloss(
     """
     c = np.where(active, correction, np.float32(1.0)).astype(np.float32)
     c2 = c**2
+    new: list[np.ndarray]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if not inverse:
-            new = (sci / c, err / c, *(v / c2 for v in variances))
+            new = [sci / c, err / c, *(v / c2 for v in variances)]
         else:
-            new = (sci * c, err * c, *(v * c2 for v in variances))
+            new = [sci * c, err * c, *(v * c2 for v in variances)]
     out = match_nans_and_flags(new[0], new[1], dq, *new[2:])
     keep = ~np.asarray(active, bool)
     return tuple(

@@ -112,11 +112,11 @@ def _check_footprint(
 
 
 def _flat(
-    wavelength: xr.DataArray,
+    wavelength: xr.Variable,
     per_slit: list[xr.DataArray],
     components: list[kern.FlatComponent | None],
     dispaxis: int,
-) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+) -> Any:
     nrows = len(per_slit) - 4
     return xr.apply_ufunc(
         kern.slit_flat,
@@ -255,10 +255,10 @@ def nirspec_flat(
             is_point = xr.Variable("slit", point)
             uniform_wl = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
             sub = [a[idx] for a in per_slit]
-            uni, _, _ = _flat(uniform_wl[idx], sub, components, dispaxis)
+            uni_sub, _, _ = _flat(uniform_wl[idx], sub, components, dispaxis)
             # back onto every slit (NaN for the others), lazily if Dask
             uni = (
-                xr.DataArray(uni, coords={"slit": idx})
+                xr.DataArray(uni_sub, coords={"slit": idx})
                 .reindex(slit=np.arange(len(names)))
                 .variable.astype(np.float32)
             )

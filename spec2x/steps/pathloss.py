@@ -149,19 +149,19 @@ def pathloss(
         output_dtypes=[np.float32] * 3,
     )
     active = xr.Variable("slit", mode > 0)
-    names = [v for v in _PIXEL_VARS if v in ds.data_vars]
+    present = [v for v in _PIXEL_VARS if v in ds.data_vars]
     results = xr.apply_ufunc(
         kern.apply_pathloss,
         applied,
         active,
-        *(ds[v].variable for v in names),
+        *(ds[v].variable for v in present),
         kwargs={"inverse": inverse},
-        output_core_dims=[[]] * len(names),
+        output_core_dims=[[]] * len(present),
         dask="parallelized",
-        output_dtypes=[ds[v].dtype for v in names],
+        output_dtypes=[ds[v].dtype for v in present],
     )
     new: dict[str, Any] = {}
-    for name, var in zip(names, results, strict=True):
+    for name, var in zip(present, results, strict=True):
         var = var.transpose(*ds[name].dims)
         var.attrs = dict(ds[name].attrs)
         new[name] = var
