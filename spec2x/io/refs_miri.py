@@ -71,10 +71,25 @@ class LrsSpecwcs:
         return self.x_ref, self.y_ref
 
 
-def _as_reference(ref: Reference | str | os.PathLike[str], reftype: str) -> Reference:
-    if isinstance(ref, Reference):
-        return ref
-    return open_reference(ref, reftype)
+def _as_reference(ref: Reference | str | os.PathLike[str], reftype: str, what: str) -> Reference:
+    """The opened reference; a path is checked on its header (MIRI, MIRIMAGE) before it is read."""
+    if not isinstance(ref, Reference):
+        from .references import read_header
+
+        _check_imager(read_header(ref), os.path.basename(os.fspath(ref)), reftype, what)
+        ref = open_reference(ref, reftype)
+    _check_imager(ref.header, ref.name, reftype, what)
+    return ref
+
+
+def _check_imager(header: Mapping[str, Any], name: str, reftype: str, what: str) -> None:
+    instrument = str(header.get("INSTRUME", "")).strip().upper()
+    detector = str(header.get("DETECTOR", "")).strip().upper()
+    if instrument != "MIRI" or detector not in ("MIRIMAGE", "ANY", "N/A", ""):
+        raise ReferenceMismatchError(
+            f"{reftype} reference {name} is for INSTRUME={instrument!r} DETECTOR={detector!r}; "
+            f"MIRI LRS needs {what}"
+        )
 
 
 def _check_selectors(
@@ -107,15 +122,8 @@ def lrs_specwcs(
         instrument or detector (an MRS or NIRSpec file), another exposure
         type, or no WAVETABLE / reference-point keywords.
     """
-    ref = _as_reference(ref, "specwcs")
+    ref = _as_reference(ref, "specwcs", "the MIRIMAGE (P750L) specwcs FITS table")
     hdr = ref.header
-    instrument = str(hdr.get("INSTRUME", "")).strip().upper()
-    detector = str(hdr.get("DETECTOR", "")).strip().upper()
-    if instrument != "MIRI" or detector not in ("MIRIMAGE", ""):
-        raise ReferenceMismatchError(
-            f"specwcs reference {ref.name} is for INSTRUME={instrument!r} DETECTOR={detector!r}; "
-            "MIRI LRS needs the MIRIMAGE (P750L) specwcs FITS table"
-        )
     _check_selectors(ref, attrs, ("INSTRUME", "DETECTOR", "EXP_TYPE"))
     content = ref.content if isinstance(ref.content, Mapping) else {}
     table = content.get("WAVETABLE")
@@ -167,15 +175,7 @@ def imager_distortion(
         Not an ASDF file with a single ``model`` for the MIRI imager (an MRS
         distortion holds several models and is refused).
     """
-    ref = _as_reference(ref, "distortion")
-    hdr = ref.header
-    if str(hdr.get("INSTRUME", "")).strip().upper() != "MIRI" or str(
-        hdr.get("DETECTOR", "MIRIMAGE")
-    ).strip().upper() not in ("MIRIMAGE", "ANY", "N/A", ""):
-        raise ReferenceMismatchError(
-            f"distortion reference {ref.name} is for INSTRUME={hdr.get('INSTRUME')!r} "
-            f"DETECTOR={hdr.get('DETECTOR')!r}; MIRI LRS needs the MIRIMAGE imager distortion"
-        )
+    ref = _as_reference(ref, "distortion", "the MIRIMAGE imager distortion")
     _check_selectors(ref, attrs, ("INSTRUME", "DETECTOR"))
     content = ref.content if isinstance(ref.content, Mapping) else {}
     model = content.get("model")
