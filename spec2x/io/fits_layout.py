@@ -259,23 +259,35 @@ class HDUSlab:
         per_row = int(np.prod(self.shape[1:], dtype=np.int64))
         with open(self.path, "rb") as f:
             f.seek(self.offset + start * per_row * self.stored.itemsize)
-            raw = np.fromfile(f, dtype=self.stored, count=count * per_row)
-        if raw.size != count * per_row:
-            raise InputFileError(f"{self.path}: truncated file; copy or download it again")
-        return self._native(raw.reshape((count, *self.shape[1:])))[rest]
+            data = self._read_native(f, count * per_row)
+        return data.reshape((count, *self.shape[1:]))[rest]
 
-    def _native(self, raw: np.ndarray) -> np.ndarray:
-        """Scale (BZERO/BSCALE) and byte-swap a freshly read big-endian block, in place."""
-        half = 2 ** (8 * self.stored.itemsize - 1)
-        if self.dtype.kind == "u" and self.bscale == 1 and self.bzero == half:
-            out = raw.view(self.stored.str.replace("i", "u"))
-            out ^= np.array(half, dtype=out.dtype)  # signed + 2**(n-1) == flip the top bit
-        elif self.bscale != 1 or self.bzero != 0:
-            return (raw * self.bscale + self.bzero).astype(self.dtype)
-        else:
-            out = raw
-        out = out.byteswap(inplace=True).view(out.dtype.newbyteorder("="))
-        return out if out.dtype == self.dtype else out.astype(self.dtype)
+    def _read_native(self, f: Any, n: int) -> np.ndarray:
+        """Read ``n`` values in blocks, un-offsetting and byte-swapping each while in cache."""
+        buf = np.empty(n, dtype=self.stored)
+        unsigned = (
+            self.dtype.kind == "u"
+            and self.bscale == 1
+            and self.bzero == 2 ** (8 * self.stored.itemsize - 1)
+        )
+        flip = buf.view(self.stored.str.replace("i", "u")) if unsigned else None
+        top = np.array(self.bzero, dtype=flip.dtype) if flip is not None else None
+        step = max(1, _BLOCK_BYTES // self.stored.itemsize)
+        for a in range(0, n, step):
+            part = buf[a : a + step]
+            if f.readinto(memoryview(part).cast("B")) != part.nbytes:
+                raise InputFileError(f"{self.path}: truncated file; copy or download it again")
+            if flip is not None:
+                flip[a : a + step] ^= top  # signed + 2**(n-1) == flip the top bit
+            part.byteswap(inplace=True)
+        native = (flip if flip is not None else buf).view(self.stored.newbyteorder("="))
+        if not unsigned and (self.bscale != 1 or self.bzero != 0):
+            return (native * self.bscale + self.bzero).astype(self.dtype)
+        return native if native.dtype == self.dtype else native.astype(self.dtype)
+
+
+#: Bytes read (and byte-swapped while in cache) at a time.
+_BLOCK_BYTES = 4 * 2**20
 
 
 class PaddedStack:
