@@ -1,0 +1,60 @@
+"""``spec2x demo MODE --output-dir DIR`` for each mode: what it writes, and that it opens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spec2x.cli import main
+from spec2x.io.fits import open_product
+
+EXPECTED = {
+    "mir_lrs_fs": {"cal", "s2d", "x1d"},
+    "mir_lrs_slitless": {"calints", "x1dints"},
+    "nrs_fs": {"cal", "s2d", "x1d"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", sorted(EXPECTED))
+def test_demo_writes_products_that_open(demo_runs, mode):
+    manifest = demo_runs(mode)
+    products = manifest["products"]
+    assert EXPECTED[mode] | {"quicklook"} <= set(products)
+    folder = Path(products["quicklook"]).parent
+    assert (folder / "inputs").is_dir()
+    assert (folder / "refs").is_dir()
+    for ref in manifest["refs"].values():
+        assert ref == "N/A" or Path(ref).parent == folder / "refs", ref
+    png = Path(products["quicklook"]).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(png) > 10_000
+    for suffix in EXPECTED[mode]:
+        ds = open_product(products[suffix])
+        assert ds.attrs["DATAMODL"], suffix
+    x1d = open_product(products["x1dints" if "x1dints" in products else "x1d"])
+    assert np.isfinite(x1d["flux"].values).mean() > 0.8
+    assert x1d.attrs["S_EXTR1D"] == "COMPLETE"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", sorted(EXPECTED))
+def test_demo_prints_where_and_the_flux_ratio(demo_runs, mode):
+    manifest = demo_runs(mode)
+    out = manifest["stdout"]
+    for path in manifest["products"].values():
+        assert path in out
+    line = next(ln for ln in out.splitlines() if "recovered / injected flux" in ln)
+    assert abs(float(line.rsplit(":", 1)[1]) - 1.0) < 0.02
+    if mode == "mir_lrs_slitless":
+        assert "transit depth: recovered" in out
+
+
+def test_demo_unknown_mode_is_a_clear_error(tmp_path, capsys):
+    code = main(["demo", "mir_mrs", "--output-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "mir_mrs" in err
+    assert "mir_lrs_fs" in err
