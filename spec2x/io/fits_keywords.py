@@ -29,6 +29,7 @@ EXPOSURE_SCI = frozenset(
     ).split()
 )
 
+#: Keywords of MultiSlitModel/MultiSpecModel read from the first SCI header.
 MULTI_SCI = frozenset(
     (
         "SRCTYPE MJD-BEG MJD-AVG MJD-END TDB-BEG TDB-MID TDB-END XPOSURE TELAPSE REFFRAME "
@@ -37,6 +38,9 @@ MULTI_SCI = frozenset(
     ).split()
 )
 
+#: Per-slit SCI keywords of a MultiSlitModel -> Dataset per-slit coord names
+#: (``SLTNAME`` -> ``slit_name``, ``SRCTYPE`` -> ``srctype`` as in the data contract,
+#: otherwise jwst's attribute names).
 SLIT_COORDS = {
     "SLTNAME": "slit_name",
     "SLTSTRT1": "xstart",
@@ -65,6 +69,7 @@ SLIT_COORDS = {
     "BARSHDW": "barshadow_corrected",
 }
 
+#: Per-spectrum keywords of an x1d EXTRACT1D header -> coord names (same naming rule).
 SPEC_COORDS = {
     "SLTNAME": "slit_name",
     "SLITID": "slitlet_id",
@@ -111,9 +116,6 @@ SPEC_COORDS = {
 }
 
 _SIP = re.compile(r"^(A|B|AP|BP)_(\d_\d|ORDER)$")
-
-#: Per-spectrum keywords of an x1d EXTRACT1D header -> Dataset coordinate names.
-#: (``SLTNAME`` -> ``slit_name``, ``SRCTYPE`` -> ``srctype`` as in the data contract.)
 
 
 def in_sci_header(keyword: str) -> bool:
