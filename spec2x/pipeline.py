@@ -204,6 +204,8 @@ def chain_for(
     ]
     if exp_type in IFU_TYPES and "cube_build" not in chain and "extract_1d" in chain:
         chain.remove("extract_1d")  # jwst: no cube, no 1-D extraction for IFU data
+    if exp_type == "NIS_SOSS" and "extract_1d" not in chain and "photom" in chain:
+        chain.remove("photom")  # jwst: no spectra, no photom for SOSS
     return chain
 
 

@@ -163,6 +163,8 @@ CASES += [
     ("MIR_MRS", False, {"cube_build": True, "photom": True}, ()),
     ("NIS_SOSS", False, {"photom": True, "flat_field": True}, ("background",)),
     ("NRS_MSASPEC", False, {"master_background_mos": True, "wavecorr": True}, ()),
+    ("NIS_SOSS", True, {"extract_1d": True}, ()),
+    ("NRS_FIXEDSLIT", False, {"resample_spec": True, "extract_2d": True}, ()),
 ]
 
 
