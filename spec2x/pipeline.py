@@ -19,6 +19,12 @@ cube_build (IFU), and extract_1d.  A step jwst skips for the exposure type
 (badpix_selfcal, clean_flicker_noise, targ_centroid, residual_fringe,
 wfss_contam, adaptive_trace_model, pixel_replace) is in it only when its
 ``skip`` parameter is False.
+
+A step's ``from_chain(ds, ctx)`` returns the new Dataset, or
+``(Dataset, {role: [Dataset, ...]})`` when it also changes association
+members (badpix_selfcal flags the background exposures too); the runner
+applies clean_flicker_noise and imprint_subtract to the imprint/background
+members itself, as jwst does (:data:`MEMBER_STEPS`).
 """
 
 from __future__ import annotations
@@ -371,6 +377,9 @@ def spec2(
         )
         t0 = time.perf_counter()
         current = functions[step](current, ctx)
+        if isinstance(current, tuple):  # (result, {role: [members]}): e.g. badpix_selfcal
+            current, updated = current
+            opened.update({role: list(items) for role, items in updated.items()})
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
             opened[role] = [functions[step](m, ctx) for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)

@@ -172,3 +172,24 @@ def test_wfss_needs_a_source_catalogue(fake_steps, tmp_path):
     ds = _exposure("NRC_WFSS")
     ds.attrs["SCATFILE"] = "given_cat.ecsv"
     assert "cal" in spec2(ds, {})
+
+
+def test_a_step_may_update_members(fake_steps, monkeypatch):
+    import sys
+
+    module = sys.modules[registry.STEPS["badpix_selfcal"].module]
+    seen = {}
+
+    def selfcal(ds, ctx):
+        flagged = [b.assign(dq=b["dq"] | 1) for b in ctx.members["background"]]
+        return ds, {"background": flagged}
+
+    def bkg(ds, ctx):
+        seen["dq"] = int(ctx.members["background"][0]["dq"].max())
+        return ds
+
+    monkeypatch.setattr(module, "from_chain", selfcal)
+    monkeypatch.setattr(sys.modules[registry.STEPS["bkg_subtract"].module], "from_chain", bkg)
+    spec2(_exposure(), {}, {"badpix_selfcal": {"skip": False}},
+          members={"background": [_exposure(value=0.5)]})  # fmt: skip
+    assert seen["dq"] == 1
