@@ -40,7 +40,7 @@ import xarray as xr
 from .errors import InputFileError, UnsupportedModeError
 from .io.references import ReferenceSet
 from .params import Params, resolve
-from .registry import STEPS, get_step
+from .registry import STEPS, ChainResult, get_step
 from .steps import StepContext
 
 __all__ = [
@@ -376,12 +376,11 @@ def spec2(
             extra=extra,
         )
         t0 = time.perf_counter()
-        current = functions[step](current, ctx)
-        if isinstance(current, tuple):  # (result, {role: [members]}): e.g. badpix_selfcal
-            current, updated = current
-            opened.update({role: list(items) for role, items in updated.items()})
+        result = functions[step](current, ctx)
+        current, updated = _unpack(result)
+        opened.update(updated)
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
-            opened[role] = [functions[step](m, ctx) for m in opened.get(role, [])]
+            opened[role] = [_unpack(functions[step](m, ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
         if on_step is not None:
             on_step(step, current)
@@ -418,4 +417,12 @@ def run_step(
     values.update(CHAIN_SETTINGS.get(name, {}))
     opened, extra = _prepare_members(members)
     ctx = StepContext(step=name, refs=_refset(refs), params=values, members=opened, extra=extra)
-    return spec.load(str(ds.attrs.get("EXP_TYPE", "")))(ds, ctx)
+    return _unpack(spec.load(str(ds.attrs.get("EXP_TYPE", "")))(ds, ctx))[0]
+
+
+def _unpack(result: ChainResult) -> tuple[xr.Dataset, dict[str, list[xr.Dataset]]]:
+    """A step's result and the association members it updated (by role)."""
+    if isinstance(result, tuple):
+        ds, members = result
+        return ds, {role: list(items) for role, items in members.items()}
+    return result, {}

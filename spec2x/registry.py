@@ -11,7 +11,7 @@ lists them.  Parameter defaults and help come from each jwst step's ``spec``
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -51,7 +51,9 @@ class Param:
 
 P = Param
 
-ChainFunction = Callable[[xr.Dataset, StepContext], xr.Dataset]
+#: ``from_chain(ds, ctx)``: the new Dataset, or it and updated association members by role.
+ChainResult = xr.Dataset | tuple[xr.Dataset, Mapping[str, Sequence[xr.Dataset]]]
+ChainFunction = Callable[[xr.Dataset, StepContext], ChainResult]
 
 
 @dataclass(frozen=True)
