@@ -46,7 +46,7 @@ SELECTORS = (
     "LAMP",
     "OPMODE",
 )
-_WILDCARDS = {"ANY", "N/A", "NONE", ""}
+_WILDCARDS = {"ANY", "N/A", "NONE", "GENERIC", ""}
 
 #: ``R_*`` keyword of each reference type (jwst ``ref_file`` names).
 _REF_KEYWORDS = {

@@ -1,14 +1,18 @@
 """Keep a gwcs.WCS with a Dataset as ASDF text.
 
 A WCS in ``attrs`` must survive a write to FITS or Zarr, so it is stored as
-the YAML text of an ASDF file (arrays inline).  Decoding is cached by text, so
-steps that ask for the same WCS many times pay once.
+the YAML text of an ASDF file (arrays inline).  Encoding a NIRSpec slit WCS
+costs about a second (asdf validates the tree on write), decoding more, so
+every text this process made or read is remembered with its object: a step
+that reads back the WCS an earlier step stored pays nothing, and decoding
+skips schema validation (the text was validated when it was written).
 """
 
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from collections import OrderedDict
+from threading import Lock
 from typing import Any
 
 import asdf
@@ -16,9 +20,21 @@ import xarray as xr
 
 from ..errors import StepOrderError
 
-__all__ = ["get_wcs", "set_wcs", "wcs_from_text", "wcs_to_text"]
+__all__ = ["clear_cache", "get_wcs", "set_wcs", "wcs_from_text", "wcs_to_text"]
 
 WCS_ATTR = "wcs"
+
+_CACHE_SIZE = 256
+_cache: OrderedDict[str, Any] = OrderedDict()
+_lock = Lock()
+
+
+def _remember(text: str, wcs: Any) -> None:
+    with _lock:
+        _cache[text] = wcs
+        _cache.move_to_end(text)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 def wcs_to_text(wcs: Any) -> str:
@@ -26,14 +42,29 @@ def wcs_to_text(wcs: Any) -> str:
     buf = io.BytesIO()
     af = asdf.AsdfFile({"wcs": wcs})
     af.write_to(buf, all_array_storage="inline")
-    return buf.getvalue().decode("utf-8")
+    text = buf.getvalue().decode("utf-8")
+    _remember(text, wcs)
+    return text
 
 
-@lru_cache(maxsize=64)
 def wcs_from_text(text: str) -> Any:
-    """Inverse of :func:`wcs_to_text` (cached)."""
-    with asdf.open(io.BytesIO(text.encode("utf-8")), lazy_load=False, memmap=False) as af:
-        return af.tree["wcs"]
+    """Inverse of :func:`wcs_to_text` (remembered: the same text decodes once)."""
+    with _lock:
+        if text in _cache:
+            _cache.move_to_end(text)
+            return _cache[text]
+    with asdf.config_context() as config:
+        config.validate_on_read = False
+        with asdf.open(io.BytesIO(text.encode("utf-8")), lazy_load=False, memmap=False) as af:
+            wcs = af.tree["wcs"]
+    _remember(text, wcs)
+    return wcs
+
+
+def clear_cache() -> None:
+    """Forget every remembered WCS (tests use it to time or check decoding)."""
+    with _lock:
+        _cache.clear()
 
 
 def set_wcs(ds: xr.Dataset, wcs: Any, slit: str | None = None) -> xr.Dataset:

@@ -7,7 +7,9 @@ from spec2x.errors import InputFileError
 
 
 def test_make_exposure_places_subarray_on_full_frame():
-    ds = make_exposure(np.ones((3, 4)), xstart=5, ystart=10, attrs={"EXP_TYPE": "MIR_LRS-FIXEDSLIT"})
+    ds = make_exposure(
+        np.ones((3, 4)), xstart=5, ystart=10, attrs={"EXP_TYPE": "MIR_LRS-FIXEDSLIT"}
+    )
     assert ds["x"].values.tolist() == [4, 5, 6, 7]
     assert ds["y"].values.tolist() == [9, 10, 11]
     assert ds.attrs["SUBSTRT1"] == 5
@@ -18,7 +20,9 @@ def test_make_exposure_places_subarray_on_full_frame():
 
 
 def test_err_defaults_to_root_sum_of_variances():
-    ds = make_exposure(np.ones((2, 2)), var_poisson=np.full((2, 2), 3.0), var_rnoise=np.ones((2, 2)))
+    ds = make_exposure(
+        np.ones((2, 2)), var_poisson=np.full((2, 2), 3.0), var_rnoise=np.ones((2, 2))
+    )
     np.testing.assert_allclose(ds["err"], 2.0)
 
 

@@ -13,7 +13,11 @@ REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 
 def _write(folder, name, reftype, **selectors):
     hdu = fits.ImageHDU(np.ones((4, 4), np.float32), name="SCI")
-    return write_reference_fits(folder / name, reference_header(reftype, selectors.pop("INSTRUME", "MIRI"), **selectors), [hdu])
+    return write_reference_fits(
+        folder / name,
+        reference_header(reftype, selectors.pop("INSTRUME", "MIRI"), **selectors),
+        [hdu],
+    )
 
 
 def test_open_reference_reads_type_and_content(tmp_path):
@@ -40,11 +44,29 @@ def test_not_a_reference_file(tmp_path):
 
 
 def test_directory_matching_with_wildcards_and_specificity(tmp_path):
-    _write(tmp_path, "generic.fits", "flat", DETECTOR="ANY", EXP_TYPE="MIR_LRS-FIXEDSLIT|MIR_LRS-SLITLESS")
-    _write(tmp_path, "specific.fits", "flat", DETECTOR="MIRIMAGE", EXP_TYPE="MIR_LRS-FIXEDSLIT", SUBARRAY="FULL")
+    _write(
+        tmp_path,
+        "generic.fits",
+        "flat",
+        DETECTOR="ANY",
+        EXP_TYPE="MIR_LRS-FIXEDSLIT|MIR_LRS-SLITLESS",
+    )
+    _write(
+        tmp_path,
+        "specific.fits",
+        "flat",
+        DETECTOR="MIRIMAGE",
+        EXP_TYPE="MIR_LRS-FIXEDSLIT",
+        SUBARRAY="FULL",
+    )
     _write(tmp_path, "nirspec.fits", "flat", INSTRUME="NIRSPEC", DETECTOR="NRS1")
     refs = ReferenceSet(directory=tmp_path)
-    attrs = {"INSTRUME": "MIRI", "DETECTOR": "MIRIMAGE", "EXP_TYPE": "MIR_LRS-FIXEDSLIT", "SUBARRAY": "FULL"}
+    attrs = {
+        "INSTRUME": "MIRI",
+        "DETECTOR": "MIRIMAGE",
+        "EXP_TYPE": "MIR_LRS-FIXEDSLIT",
+        "SUBARRAY": "FULL",
+    }
     assert Path(refs.find("flat", attrs)).name == "specific.fits"
     attrs_slitless = dict(attrs, EXP_TYPE="MIR_LRS-SLITLESS", SUBARRAY="SLITLESSPRISM")
     assert Path(refs.find("flat", attrs_slitless)).name == "generic.fits"
@@ -96,3 +118,9 @@ def test_real_reference_headers(name):
     hdr = read_header(REALDATA / name)
     assert hdr["REFTYPE"]
     assert hdr["INSTRUME"] in {"MIRI", "NIRSPEC", "NIRISS", "NIRCAM"}
+
+
+def test_generic_subarray_matches_any_subarray(tmp_path):
+    _write(tmp_path, "fflat.fits", "fflat", INSTRUME="NIRSPEC", DETECTOR="ANY", SUBARRAY="GENERIC")
+    attrs = {"INSTRUME": "NIRSPEC", "DETECTOR": "NRS1", "SUBARRAY": "SUBS200A1"}
+    assert Path(ReferenceSet(directory=tmp_path).find("fflat", attrs)).name == "fflat.fits"

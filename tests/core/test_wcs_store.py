@@ -27,7 +27,9 @@ def test_wcs_round_trip_through_attrs():
 
 
 def test_per_slit_wcs():
-    ds = set_wcs(set_wcs(make_exposure(np.zeros((2, 2))), _wcs(), slit="S200A1"), _wcs(), slit="S400A1")
+    ds = set_wcs(
+        set_wcs(make_exposure(np.zeros((2, 2))), _wcs(), slit="S200A1"), _wcs(), slit="S400A1"
+    )
     assert sorted(ds.attrs["wcs"]) == ["S200A1", "S400A1"]
     with pytest.raises(StepOrderError, match="pass slit=NAME"):
         get_wcs(ds)
@@ -38,3 +40,15 @@ def test_per_slit_wcs():
 def test_missing_wcs_says_run_assign_wcs():
     with pytest.raises(StepOrderError, match="assign_wcs"):
         get_wcs(make_exposure(np.zeros((2, 2))))
+
+
+def test_wcs_cache_is_primed_by_set_wcs():
+    from spec2x.wcs import store
+
+    wcs = _wcs()
+    text = store.wcs_to_text(wcs)
+    assert store.wcs_from_text(text) is wcs
+    store.clear_cache()
+    again = store.wcs_from_text(text)
+    assert again is not wcs
+    np.testing.assert_allclose(again(1.0, 2.0), wcs(1.0, 2.0))
