@@ -29,13 +29,27 @@ Usage (``tests/`` is on ``sys.path`` through ``tests/conftest.py``)::
 - ``jwst_offline_env(tmp_path)`` is the context manager both use; use it
   directly to call other jwst code that might consult CRDS.  Nesting is fine.
 
-What jwst 3.0.0 does offline (measured): a step that is skipped (by its
-``skip`` parameter or by Spec2Pipeline's exposure-type logic decided before
-the run) asks nothing; ``Spec2Pipeline`` prefetches the reference types of all
-steps not skipped *by parameter* before it runs, so every such type needs an
-override; step parameter files (``pars-*``) are not looked up because
-``STPIPE_DISABLE_CRDS_STEPPARS=True``.  The CRDS context recorded in products
-is ``jwst_0000.pmap`` (:data:`OFFLINE_CONTEXT`).
+What jwst 3.0.0 does offline (measured):
+
+- ``Spec2Pipeline.run`` first prefetches every reference type of every step
+  not skipped *by parameter* (Pipeline._precache_references), before its own
+  exposure-type logic (``_step_verification``) skips steps: so MIRI LRS data
+  still ask for barshadow, fringe, msaoper, cubepar ...  Each of those needs
+  an override ("N/A" does), which ``run_jwst_spec2`` gives.  A step skipped
+  by its ``skip`` parameter asks nothing, then or later.
+- A step asks for all its types whatever the mode (FlatFieldStep: flat,
+  fflat, sflat and dflat), hence ``rest="N/A"``.
+- In a pipeline one override serves each reference type (the first
+  unskipped step that overrides it wins).
+- Every step records the CRDS context in its result (``finalize_result``):
+  that needs the stand-in server configuration, and gives ``jwst_0000.pmap``
+  (:data:`OFFLINE_CONTEXT`).  ``pars-*`` step parameter files are not looked
+  up (``STPIPE_DISABLE_CRDS_STEPPARS=True``).
+- A lookup left over fails in well under a second (connection refused,
+  then ``CrdsDownloadError``); nothing hangs.
+- stpipe calls ``gc.collect()`` after every step run: in a test process
+  that has imported jwst that costs ~0.5 s a call (patch ``gc.collect`` when
+  calling many steps, as tests/pipeline/test_pipeline_chain.py does).
 """
 
 from __future__ import annotations
