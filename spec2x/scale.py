@@ -185,6 +185,16 @@ def process_job(
         for suffix, ds in products.items():
             write(ds, staging / f"{job.base}_{suffix}{ext}")
         written = {}
+        inputs = {Path(job.science).resolve()}
+        inputs |= {Path(p).resolve() for paths in job.members.values() for p in paths}
+        clash = [
+            item.name for item in staging.iterdir() if (folder / item.name).resolve() in inputs
+        ]
+        if clash:
+            raise OutputError(
+                f"{folder / clash[0]} is an input of this run and would be overwritten; "
+                "choose another --output-dir"
+            )
         for item in sorted(staging.iterdir()):
             final = folder / item.name
             _move_into_place(item, final)

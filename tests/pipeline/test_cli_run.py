@@ -204,3 +204,13 @@ def test_info_and_plot(rate, tmp_path, capsys):
     code, _, err = _run(capsys, "info", tmp_path / "missing_cal.fits")
     assert code == 2
     assert "missing_cal.fits" in _one_line(err)
+
+
+def test_an_input_is_never_overwritten(fake_steps, tmp_path, capsys):
+    cal_in = write_fits(exposure("MIR_LRS-SLITLESS"), tmp_path / "jw05_cal.fits")
+    before = cal_in.read_bytes()
+    code, _, err = _run(capsys, "run", cal_in, "--output-dir", tmp_path)
+    assert code == 2
+    assert "would be overwritten" in _one_line(err)
+    assert cal_in.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["jw05_cal.fits"]
