@@ -242,12 +242,12 @@ def _refset(refs: RefsLike) -> ReferenceSet:
     return ReferenceSet(explicit=dict(refs))
 
 
-def _open(exposure: xr.Dataset | str | os.PathLike[str]) -> xr.Dataset:
+def _open(exposure: xr.Dataset | str | os.PathLike[str], chunks: Any = None) -> xr.Dataset:
     if isinstance(exposure, xr.Dataset):
         return exposure
     from .io.fits import open_exposure
 
-    return open_exposure(exposure)
+    return open_exposure(exposure, chunks=chunks)
 
 
 def _prepare_members(
@@ -317,6 +317,7 @@ def spec2(
     members: MembersLike = None,
     skip: Sequence[str] = (),
     on_step: Callable[[str, xr.Dataset], None] | None = None,
+    chunks: Mapping[str, int | str | None] | str | None = None,
 ) -> dict[str, xr.Dataset]:
     """Calibrate one exposure through the calwebb_spec2 chain.
 
@@ -333,6 +334,9 @@ def spec2(
         ``target_acquisition`` ... as paths).
     skip : steps to leave out.
     on_step : called as ``on_step(name, ds)`` after each step (``--save-steps``).
+    chunks : when ``exposure`` is a file, open it Dask-backed with these
+        chunks (``{"integration": 8}``, ``"auto"``); None reads NumPy arrays.
+        The products are then lazy until written or computed.
 
     Returns
     -------
@@ -347,7 +351,7 @@ def spec2(
         spec2x does not implement yet (before anything runs).
     """
     exposure, members = _resolve_input(exposure, members)
-    ds = _open(exposure)
+    ds = _open(exposure, chunks)
     resolved = resolve(params, skip=skip)
     opened, extra = _prepare_members(members)
     chain = chain_for(ds, resolved, members=opened)

@@ -135,7 +135,7 @@ def test_association_input(fake_steps, tmp_path, monkeypatch):
         return _exposure("NRS_IFU", value=0.5 if "bkg" in str(path) else 2.0)
 
     monkeypatch.setattr(
-        pipeline, "_open", lambda x: x if isinstance(x, xr.Dataset) else fake_open(x)
+        pipeline, "_open", lambda x, chunks=None: x if isinstance(x, xr.Dataset) else fake_open(x)
     )
     for name in ("sci_rate.fits", "bkg_rate.fits"):
         (tmp_path / name).write_bytes(b"")
@@ -193,3 +193,14 @@ def test_a_step_may_update_members(fake_steps, monkeypatch):
     spec2(_exposure(), {}, {"badpix_selfcal": {"skip": False}},
           members={"background": [_exposure(value=0.5)]})  # fmt: skip
     assert seen["dq"] == 1
+
+
+def test_chunked_input_stays_lazy(fake_steps, tmp_path):
+    from spec2x.io.fits import write_fits
+
+    path = write_fits(_exposure("NRS_BRIGHTOBJ", nint=4), tmp_path / "jw_rateints.fits")
+    products = spec2(path, {}, chunks={"integration": 2})
+    assert fake_steps[0][2]["sci"].chunks[0] == (2, 2)
+    cal = products["calints"]
+    assert cal["sci"].chunks is not None
+    np.testing.assert_allclose(cal["sci"].values, 2.0 * 0.5 * 3.0)
