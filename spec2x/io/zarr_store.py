@@ -1,7 +1,7 @@
 """Products as chunked Zarr (v3) stores, on local disk or any fsspec URL.
 
 One store per product, chunked along ``integration`` or ``slit`` (or the
-leading spectrum dim) by default.  Attrs are written as JSON: NumPy scalars
+leading spectrum dim) by default, numeric arrays compressed with Blosc-LZ4.  Attrs are written as JSON: NumPy scalars
 become plain numbers and booleans, tuples lists; the WCS (ASDF text, or a
 dict of texts per slit) is JSON already.  Fixed-width string arrays (slit
 names) keep their NumPy dtype (zarr-python's fixed-length UTF-32), so
@@ -113,8 +113,18 @@ def _prepared(ds: xr.Dataset, chunks: Mapping[str, Any] | None) -> xr.Dataset:
         sizes = tuple(max(1, min(c, n)) for c, n in zip(sizes, var.shape, strict=True))
         if var.chunks is not None:  # Dask: uniform chunks that match the store's
             out[name] = var.chunk(dict(zip(var.dims, sizes, strict=True)))
-        out[name].encoding = {"chunks": sizes}
+        encoding: dict[str, Any] = {"chunks": sizes}
+        if var.dtype.kind in "fiub":
+            encoding["compressors"] = (_compressor(),)
+        out[name].encoding = encoding
     return out
+
+
+def _compressor() -> Any:
+    """Blosc-LZ4 with byte shuffle: as small as zarr's default Zstd on pixel data, ~2x faster."""
+    from zarr.codecs import BloscCodec
+
+    return BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")
 
 
 def _is_local(store: Any) -> bool:
