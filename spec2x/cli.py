@@ -182,7 +182,10 @@ def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     demo = _optional("spec2x.demo", "spec2x demo")
     result = demo.run_demo(args.mode, args.output_dir)
-    if result is not None:
+    if isinstance(result, dict):
+        for name, path in result.items():
+            print(f"  {name:<12} {path}")
+    elif result is not None:
         print(result)
     return EXIT_OK
 
