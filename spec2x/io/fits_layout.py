@@ -152,6 +152,7 @@ def read_asdf_tree(hdul: fits.HDUList) -> Iterator[dict[str, Any]]:
         yield {}
         return
     raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
+    _ = asdf.get_config().extensions  # load the extension list once; the copy below shares it
     with warnings.catch_warnings(), asdf.config_context() as config:
         warnings.simplefilter("ignore")
         config.validate_on_read = False  # jwst validated it; spares ~50 ms per open
