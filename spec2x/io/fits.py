@@ -27,9 +27,9 @@ from astropy.io import fits
 
 from ..datamodel import kind
 from ..errors import InputFileError
-from ..wcs.store import wcs_from_text, wcs_to_text
 from . import fits_layout as L
 from .fits_keywords import in_sci_header
+from .fits_node import Spec2xNode, apply_node
 
 __all__ = ["open_exposure", "open_product", "write_fits"]
 
@@ -39,7 +39,6 @@ _FIRST_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
 _EXPOSURE_MODELS = {2: ("ImageModel", "IFUImageModel"), 3: ("CubeModel",)}
 #: Marks an image extension that holds a coordinate (besides WAVELENGTH).
 COORD_FLAG = "S2XCOORD"
-SPEC2X_NODE = "spec2x"
 #: attrs key holding primary-header values hidden by a same-named SCI keyword
 #: (jwst keeps the guide-star V2_REF etc. in the primary header, the aperture's in SCI).
 PRIMARY_DUPLICATES = "PRIMARY_DUPLICATES"
@@ -232,79 +231,6 @@ def int_times_hdu(ds: xr.Dataset) -> tuple[fits.BinTableHDU | None, list[str]]:
             arrays.append(np.asarray(ds.coords[coord].values))
     table = np.rec.fromarrays(arrays, names=",".join(names))  # type: ignore[call-overload]
     return fits.BinTableHDU(data=table, name="INT_TIMES"), filled
-
-
-class Spec2xNode:
-    """Collects what FITS headers cannot hold exactly, for the ``spec2x`` ASDF node."""
-
-    def __init__(self, ds: xr.Dataset, rest: Mapping[str, Any]) -> None:
-        self.attrs = dict(rest)
-        self.var_attrs: dict[str, Any] = {}
-        self.dtypes: dict[str, str] = {}
-        self.coords: dict[str, Any] = {}
-        self.data_vars: dict[str, Any] = {}
-        self.int_times_filled: list[str] = []
-        self.extra: dict[str, Any] = {}
-        if "TELESCOP" not in ds.attrs:
-            self.extra["added_keywords"] = ["TELESCOP"]
-
-    def var_meta(self, name: str, da: xr.DataArray) -> None:
-        self.var_attrs[name] = dict(da.attrs)
-        self.dtypes[name] = da.dtype.str
-
-    def keep_coord(self, name: str, da: xr.DataArray, variable: bool = False) -> None:
-        entry = {"dims": [str(d) for d in da.dims], "data": _asdf_array(da.values)}
-        entry["attrs"] = dict(da.attrs)
-        (self.data_vars if variable else self.coords)[name] = entry
-
-    def check_index_coords(
-        self, ds: xr.Dataset, rebuilt: Mapping[str, np.ndarray] | None = None
-    ) -> None:
-        """Keep dim coords that the reader would not rebuild identically from the headers."""
-        expected = dict(rebuilt) if rebuilt is not None else default_coords(ds.attrs, ds.sizes)
-        for name in ds.dims:
-            if name not in ds.coords:
-                continue
-            values = ds.coords[name].values
-            want = expected.get(str(name))
-            if (
-                want is None
-                or want.dtype != values.dtype
-                or not np.array_equal(want, values)
-                or ds.coords[name].attrs
-            ):
-                self.keep_coord(str(name), ds.coords[name])
-        for name in ds.coords:
-            if str(name).startswith("int_times_"):
-                self.var_meta(str(name), ds.coords[name])
-
-    def tree(self, wcs: Any = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        node = {
-            "version": 1,
-            "attrs": self.attrs,
-            "var_attrs": self.var_attrs,
-            "dtypes": self.dtypes,
-            "coords": self.coords,
-            "data_vars": self.data_vars,
-            "int_times_filled": self.int_times_filled,
-            **self.extra,
-        }
-        tree: dict[str, Any] = {SPEC2X_NODE: node}
-        if isinstance(wcs, str):
-            node["wcs_text"] = wcs
-            tree["meta"] = {"wcs": wcs_from_text(wcs)}
-        elif wcs is not None:
-            node["wcs_text"] = wcs
-        tree.update(extra or {})
-        return tree
-
-
-def _asdf_array(values: np.ndarray) -> Any:
-    if values.dtype.kind in "US":
-        return [str(v) for v in values.ravel()] if values.ndim <= 1 else values.tolist()
-    if values.dtype.kind == "O":
-        return values.tolist()
-    return np.ascontiguousarray(values)
 
 
 def default_coords(attrs: Mapping[str, Any], sizes: Mapping[Any, int]) -> dict[str, np.ndarray]:
@@ -509,76 +435,3 @@ def int_times_coords(hdu: Any, nint: int) -> dict[str, Any]:
     if data is None or len(data) != nint:
         return {}
     return {f"int_times_{c}": ("integration", L.native(np.asarray(data[c]))) for c in data.names}
-
-
-def apply_node(ds: xr.Dataset, hdul: fits.HDUList, slits: list[str] | None = None) -> xr.Dataset:
-    """Apply the ``spec2x`` ASDF node (exact attrs, dtypes, extra coords) and the WCS."""
-    with L.read_asdf_tree(hdul) as tree:
-        node = tree.get(SPEC2X_NODE) or {}
-        attrs = dict(ds.attrs)
-        for key in node.get("added_keywords") or []:
-            attrs.pop(key, None)
-        attrs.update({k: _plain(v) for k, v in (node.get("attrs") or {}).items()})
-        wcs = node.get("wcs_text")
-        if wcs is None:
-            wcs = _tree_wcs(tree, slits)
-        if wcs is not None:
-            attrs["wcs"] = _plain(wcs)
-        coords = {
-            name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
-            for name, e in (node.get("coords") or {}).items()
-        }
-        data_vars = {
-            name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
-            for name, e in (node.get("data_vars") or {}).items()
-        }
-        var_attrs = _plain(node.get("var_attrs") or {})
-        dtypes = dict(node.get("dtypes") or {})
-        filled = [f"int_times_{c}" for c in node.get("int_times_filled") or []]
-    ds = ds.drop_vars([c for c in filled if c in ds.coords])
-    out = ds.assign_coords(coords).assign(data_vars) if coords or data_vars else ds
-    for name, va in var_attrs.items():
-        if name in out.variables:
-            out[name].attrs = dict(va)
-    for name, dt in dtypes.items():
-        if name in out.variables and out[name].dtype != np.dtype(dt):
-            cast = out[name].astype(np.dtype(dt))
-            out = (
-                out.assign_coords({name: cast}) if name in out.coords else out.assign({name: cast})
-            )
-    out.attrs = attrs
-    return out
-
-
-def _tree_wcs(tree: Mapping[str, Any], slits: list[str] | None) -> Any:
-    """The gwcs of a jwst file as ASDF text (a dict per slit for multi-slit products)."""
-    if slits is None:
-        wcs = (tree.get("meta") or {}).get("wcs")
-        return None if wcs is None else wcs_to_text(wcs)
-    out = {}
-    for name, item in zip(slits, tree.get("slits") or [], strict=False):
-        wcs = ((item or {}).get("meta") or {}).get("wcs")
-        if wcs is not None:
-            out[name] = wcs_to_text(wcs)
-    return out or None
-
-
-def _values(data: Any) -> np.ndarray:
-    if isinstance(data, list):
-        return np.asarray(data)
-    return L.native(np.array(data))
-
-
-def _plain(value: Any) -> Any:
-    """Convert ASDF's lazy containers back to dict/list/ndarray."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return (
-            type(value)(_plain(v) for v in value)
-            if isinstance(value, tuple)
-            else [_plain(v) for v in value]
-        )
-    if hasattr(value, "__array__") and not isinstance(value, np.generic | str):
-        return np.array(value)
-    return value

@@ -22,6 +22,7 @@ from ..datamodel import PADDING_DQ
 from ..wcs.store import wcs_from_text
 from . import fits as F
 from . import fits_layout as L
+from . import fits_node as N
 from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, in_sci_header
 
 __all__ = ["read_slits", "slits_hdus"]
@@ -44,7 +45,7 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     rest.pop(F.PRIMARY_DUPLICATES, None)
     primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
     sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
-    node = F.Spec2xNode(ds, rest)
+    node = N.Spec2xNode(ds, rest)
     hdus: list[Any] = [
         F.primary_hdu(primary_kw, model, filename, ds.attrs.get(F.PRIMARY_DUPLICATES))
     ]
@@ -106,12 +107,12 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     return hdus
 
 
-def _tree(node: F.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
+def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
     tree = node.tree()
     wcs = ds.attrs.get("wcs")
     if wcs is None:
         return tree
-    tree[F.SPEC2X_NODE]["wcs_text"] = wcs
+    tree[N.SPEC2X_NODE]["wcs_text"] = wcs
     names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else []
     texts: list[str | None]
     if isinstance(wcs, str):
@@ -162,7 +163,7 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     full = tuple(max(s[k] for s in shapes) for k in range(ndim))
     vers = [h.ver for h in sci_hdus]
     with L.read_asdf_tree(hdul) as tree:
-        node = dict(tree.get(F.SPEC2X_NODE) or {})
+        node = dict(tree.get(N.SPEC2X_NODE) or {})
         slit_coords = dict(node.get("slit_coords") or {})
     headers = [h.header for h in sci_hdus]
     attrs = F.merged_attrs(hdul[0].header, headers[0])
@@ -209,7 +210,7 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else None
     if names is None:
         names = [str(i + 1) for i in range(len(vers))]
-    out = F.apply_node(ds, hdul, slits=names if model != "SlitModel" else None)
+    out = N.apply_node(ds, hdul, slits=names if model != "SlitModel" else None)
     if model == "SlitModel" and isinstance(out.attrs.get("wcs"), str) and names:
         if "wcs_text" not in node:
             out.attrs["wcs"] = {names[0]: out.attrs["wcs"]}

@@ -22,6 +22,7 @@ from astropy.io import fits
 
 from . import fits as F
 from . import fits_layout as L
+from . import fits_node as N
 from .fits_keywords import SPEC_COORDS, in_sci_header
 
 __all__ = ["read_spectra", "spectra_hdus"]
@@ -87,7 +88,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     tso = "integration" in flux_dims
     header_kw, rest = L.split_attrs(ds.attrs)
     rest.pop(F.PRIMARY_DUPLICATES, None)
-    node = F.Spec2xNode(ds, rest)
+    node = N.Spec2xNode(ds, rest)
     primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
     sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
     hdus: list[Any] = [
@@ -147,7 +148,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         hdus.append(_table_hdu(cols, header, tso, i + 1))
     tree = node.tree()
     if ds.attrs.get("wcs") is not None:
-        tree[F.SPEC2X_NODE]["wcs_text"] = ds.attrs["wcs"]
+        tree[N.SPEC2X_NODE]["wcs_text"] = ds.attrs["wcs"]
     hdus.append(L.asdf_hdu(tree))
     return hdus
 
@@ -159,7 +160,7 @@ def _default_column(var: str, wl: np.ndarray) -> np.ndarray:
 
 
 def _coords(
-    ds: xr.Dataset, node: F.Spec2xNode, lead_dim: str | None, tso: bool, order: list[str]
+    ds: xr.Dataset, node: N.Spec2xNode, lead_dim: str | None, tso: bool, order: list[str]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Sort coords into per-spectrum keywords, x1dints columns and the spec2x node."""
     per_spec: dict[str, str] = {}
@@ -248,7 +249,7 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
         attrs = F.merged_attrs(hdul[0].header, hdul["SCI"].header)
     attrs["FILENAME"] = path.name
     with L.read_asdf_tree(hdul) as tree:
-        node = F._plain(dict(tree.get(F.SPEC2X_NODE) or {}))
+        node = N._plain(dict(tree.get(N.SPEC2X_NODE) or {}))
     tso = bool(tables) and np.asarray(tables[0].data["WAVELENGTH"]).ndim == 2
     attrs.setdefault("DATAMODL", model or ("TSOMultiSpecModel" if tso else "MultiSpecModel"))
     lead_dim = (
@@ -300,7 +301,7 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
         for name, col in tso_cols.items():
             coords[name] = ("integration", meta_cols[col])
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
-    out = F.apply_node(ds, hdul)
+    out = N.apply_node(ds, hdul)
     if chunks is not None and lead_dim:
         out = out.chunk({lead_dim: 1} if chunks == "auto" else dict(chunks))
     elif chunks is not None:
