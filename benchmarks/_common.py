@@ -17,8 +17,9 @@ Per-step times: jwst's from its own log records (``Step NAME running ...``
 to ``Step NAME done``, so a step's time includes saving its output when it
 saves one); spec2x's from the line :func:`spec2x.pipeline.spec2` logs after
 each step.  ``chain`` is the wall time of the whole call (opening the input,
-all steps, writing the products); ``process`` adds interpreter start and
-imports.  Wall times depend on what else the machine runs; CPU times (user +
+all steps, writing the products); ``process`` adds interpreter start,
+imports and asdf's one-time loading of its extensions (both sides pay it once
+per process, a few seconds; a run of many exposures pays it once).  Wall times depend on what else the machine runs; CPU times (user +
 system, ``time.process_time`` in the child) much less, so both are reported.
 """
 
@@ -182,6 +183,11 @@ def child_main(job_path: str) -> None:
         import spec2x.pipeline  # noqa: F401
 
         run = _run_spec2x
+    import asdf
+
+    # asdf finds and loads its extensions (entry points, schemas) once per process, on the
+    # first ASDF read or write (a few seconds); both sides pay it: count it with the imports
+    _ = asdf.get_config().extensions, asdf.get_config().resource_manager
     Path(job["output_dir"]).mkdir(parents=True, exist_ok=True)
     t0, c0 = time.perf_counter(), time.process_time()
     run(job)
