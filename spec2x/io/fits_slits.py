@@ -108,23 +108,45 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
 
 
 def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
+    """The ASDF tree: the spec2x node, and per slit the meta jwst keeps there.
+
+    jwst saves each slit of a MultiSlitModel with its own ``meta.model_type``
+    (``SlitModel``; ``exp_to_source`` in ResampleSpecStep/Extract1dStep reads
+    it), ``meta.date`` and ``meta.wcs``; its other meta come from the slit's
+    SCI header.
+    """
     tree = node.tree()
     wcs = ds.attrs.get("wcs")
-    if wcs is None:
-        return tree
-    tree[N.SPEC2X_NODE]["wcs_text"] = wcs
-    names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else []
-    texts: list[str | None]
-    if isinstance(wcs, str):
-        texts = [wcs] * ds.sizes["slit"]
-    else:
-        texts = [wcs.get(n) for n in names] if names else [None] * ds.sizes["slit"]
+    nslit = ds.sizes["slit"]
+    texts: list[str | None] = [None] * nslit
+    if wcs is not None:
+        tree[N.SPEC2X_NODE]["wcs_text"] = wcs
+        names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else []
+        if isinstance(wcs, str):
+            texts = [wcs] * nslit
+        elif names:
+            texts = [wcs.get(n) for n in names]
     if model == "SlitModel":
-        if texts and texts[0] is not None:
+        if texts[0] is not None:
             tree["meta"] = {"wcs": wcs_from_text(texts[0])}
-    else:
-        tree["slits"] = [{"meta": {"wcs": wcs_from_text(t)}} if t else {} for t in texts]
+        return tree
+    date = ds.attrs.get("DATE")
+    date = date if isinstance(date, str) else _now()
+    metas: list[dict[str, Any]] = []
+    for text in texts:
+        meta: dict[str, Any] = {"date": date, "model_type": "SlitModel"}
+        if text is not None:
+            meta["wcs"] = wcs_from_text(text)
+        metas.append(meta)
+    tree["slits"] = [{"meta": meta} for meta in metas]
     return tree
+
+
+def _now() -> str:
+    """The current UTC time as jwst writes ``meta.date`` (ISO, milliseconds)."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "")
 
 
 def _is_slit_image(da: xr.DataArray, image_dims: tuple[Any, ...]) -> bool:
