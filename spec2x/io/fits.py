@@ -103,9 +103,30 @@ def primary_hdu(
     items = {"DATAMODL": model, "FILENAME": filename, "TELESCOP": "JWST"}
     items.update({k: v for k, v in header_kw.items() if k not in items or k == "TELESCOP"})
     for key, value in (duplicates or {}).items():
-        if L.fits_able(key, value):
+        if L.header_writable(key, value):
             items[key] = L.plain_value(value)
     return fits.PrimaryHDU(header=L.make_header(items))
+
+
+def split_keywords(
+    ds: xr.Dataset, model: str, filename: str
+) -> tuple[fits.PrimaryHDU, dict[str, Any], Spec2xNode]:
+    """The primary HDU, the keywords of the (first) SCI header, and the spec2x node.
+
+    Every keyword goes to the header jwst reads it from, rounded where a
+    header must round it; the node keeps the exact value of whatever the
+    header cannot hold exactly.
+    """
+    header_kw, rest = L.split_attrs(ds.attrs)
+    hidden = ds.attrs.get(PRIMARY_DUPLICATES)
+    if not isinstance(hidden, Mapping) or all(L.fits_able(k, v) for k, v in hidden.items()):
+        rest.pop(PRIMARY_DUPLICATES, None)
+    primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
+    sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
+    primary = primary_hdu(
+        primary_kw, model, filename, hidden if isinstance(hidden, Mapping) else None
+    )
+    return primary, sci_kw, Spec2xNode(ds, rest)
 
 
 def image_hdu(
@@ -135,13 +156,9 @@ def _extname(name: str) -> str:
 
 def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     """HDUs of an ImageModel/CubeModel file for an exposure Dataset."""
-    header_kw, rest = L.split_attrs(ds.attrs)
-    rest.pop(PRIMARY_DUPLICATES, None)
-    primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
-    sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
+    primary, sci_kw, node = split_keywords(ds, model, filename)
     image_dims = ds["sci"].dims
-    node = Spec2xNode(ds, rest)
-    hdus: list[Any] = [primary_hdu(primary_kw, model, filename, ds.attrs.get(PRIMARY_DUPLICATES))]
+    hdus: list[Any] = [primary]
     names = [n for n in _FIRST_VARS if n in ds]
     names += [str(n) for n in ds.data_vars if n not in _FIRST_VARS]
     for name in names:
@@ -334,7 +351,7 @@ def read_exposure(
 
 def merged_attrs(primary: fits.Header, sci: fits.Header) -> dict[str, Any]:
     """Primary + SCI keywords (SCI wins); primary values it hides kept under PRIMARY_DUPLICATES."""
-    first = L.header_attrs(primary)
+    first = L.header_attrs(primary, primary=True)
     second = L.header_attrs(sci)
     hidden = {k: first[k] for k in second if k in first and first[k] != second[k]}
     attrs = {**first, **second}

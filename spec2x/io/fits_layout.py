@@ -27,7 +27,9 @@ from ..errors import InputFileError, OutputError
 __all__ = [
     "EXTNAMES",
     "atomic_write",
+    "fits_able",
     "header_attrs",
+    "header_writable",
     "open_hdulist",
     "read_asdf_tree",
     "split_attrs",
@@ -62,7 +64,7 @@ VARNAMES = {ext: name for name, ext in EXTNAMES.items()}
 #: Header keywords that describe the FITS structure, not the exposure.
 _STRUCTURAL = re.compile(
     r"^(SIMPLE|BITPIX|NAXIS\d*|EXTEND|XTENSION|PCOUNT|GCOUNT|EXTNAME|EXTVER|EXTLEVEL|"
-    r"BSCALE|BZERO|BLANK|BUNIT|TFIELDS|THEAP|CHECKSUM|DATASUM|COMMENT|HISTORY|END|CONTINUE|"
+    r"BSCALE|BZERO|BLANK|TFIELDS|THEAP|CHECKSUM|DATASUM|COMMENT|HISTORY|END|CONTINUE|"
     r"T(TYPE|FORM|UNIT|DIM|NULL|SCAL|ZERO|DISP)\d+|)$"
 )
 _PLAIN_KEY = re.compile(r"^[A-Z0-9_-]{1,8}$")
@@ -75,12 +77,18 @@ def is_structural(keyword: str) -> bool:
     return bool(_STRUCTURAL.match(keyword))
 
 
-def header_attrs(header: fits.Header) -> dict[str, Any]:
-    """The exposure keywords of one header, in order, minus the structural ones."""
+def header_attrs(header: fits.Header, *, primary: bool = False) -> dict[str, Any]:
+    """The exposure keywords of one header, in order, minus the structural ones.
+
+    ``BUNIT`` of an extension is the units of its array (a variable attr, not
+    an exposure keyword); in the primary header it is an ordinary keyword.
+    """
     out: dict[str, Any] = {}
     for card in header.cards:
         key = card.keyword
         if is_structural(key) or isinstance(card.value, fits.card.Undefined):
+            continue
+        if key == "BUNIT" and not primary:
             continue
         out[key] = card.value
     return out
@@ -93,8 +101,14 @@ def plain_value(value: Any) -> Any:
     return value
 
 
-def fits_able(key: str, value: Any) -> bool:
-    """True when ``key = value`` survives a FITS header unchanged."""
+def header_writable(key: str, value: Any) -> bool:
+    """True when ``key = value`` can go into a FITS header, maybe rounded.
+
+    Floats whose shortest repr needs more than 20 characters are rounded by the
+    header (astropy writes 16-17 significant digits), strings lose trailing
+    blanks; both are still written, so jwst sees the keyword.  NaN/inf,
+    non-ASCII text, nested values and names that are not FITS keywords are not.
+    """
     if not _PLAIN_KEY.match(key) or is_structural(key):
         return False
     value = plain_value(value)
@@ -103,25 +117,41 @@ def fits_able(key: str, value: Any) -> bool:
     if isinstance(value, int):
         return -(2**63) <= value < 2**63
     if isinstance(value, float):
-        return bool(np.isfinite(value)) and float(repr(value)) == value and len(repr(value)) <= 20
+        return bool(np.isfinite(value))
     if isinstance(value, str):
-        return bool(_PRINTABLE.match(value)) and value == value.rstrip()
+        return bool(_PRINTABLE.match(value))
     return False
 
 
-def split_attrs(attrs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split attrs into (header keywords, the rest); the rest travels in the ASDF extension.
+def fits_able(key: str, value: Any) -> bool:
+    """True when ``key = value`` survives a FITS header unchanged (type and value)."""
+    if not header_writable(key, value):
+        return False
+    value = plain_value(value)
+    if isinstance(value, float):
+        return float(repr(value)) == value and len(repr(value)) <= 20
+    if isinstance(value, str):
+        return value == value.rstrip()
+    return True
 
-    ``wcs`` is left out of both: the writer places it where jwst expects it.
+
+def split_attrs(attrs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split attrs into (header keywords, exact values for the spec2x node).
+
+    Every keyword a header can hold goes to the first mapping, rounded where
+    it must be (jwst reads it there); whatever the header cannot hold exactly
+    also goes to the second, which travels in the ASDF extension and wins on
+    reading.  ``wcs`` is left out of both: the writer places it where jwst
+    expects it.
     """
     header: dict[str, Any] = {}
     rest: dict[str, Any] = {}
     for key, value in attrs.items():
         if key == "wcs":
             continue
-        if fits_able(key, value):
+        if header_writable(key, value):
             header[key] = plain_value(value)
-        else:
+        if not fits_able(key, value):
             rest[key] = value
     return header, rest
 

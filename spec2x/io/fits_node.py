@@ -8,7 +8,7 @@ such node and are read with defaults.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ class Spec2xNode:
 
     def __init__(self, ds: xr.Dataset, rest: Mapping[str, Any]) -> None:
         self.attrs = dict(rest)
+        self.source_attrs = ds.attrs
         self.var_attrs: dict[str, Any] = {}
         self.dtypes: dict[str, str] = {}
         self.coords: dict[str, Any] = {}
@@ -40,6 +41,12 @@ class Spec2xNode:
     def var_meta(self, name: str, da: xr.DataArray) -> None:
         self.var_attrs[name] = dict(da.attrs)
         self.dtypes[name] = da.dtype.str
+
+    def keep_shadowed(self, keywords: Iterable[str]) -> None:
+        """Keep exposure attrs named like a per-slit/per-spectrum keyword (the header holds those)."""
+        for key in keywords:
+            if key in self.source_attrs:
+                self.attrs[key] = self.source_attrs[key]
 
     def keep_coord(self, name: str, da: xr.DataArray, variable: bool = False) -> None:
         entry = {"dims": [str(d) for d in da.dims], "data": _asdf_array(da.values)}

@@ -23,7 +23,7 @@ from ..wcs.store import wcs_from_text
 from . import fits as F
 from . import fits_layout as L
 from . import fits_node as N
-from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, in_sci_header
+from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS
 
 __all__ = ["read_slits", "slits_hdus"]
 
@@ -41,23 +41,19 @@ def slit_keyword(name: str) -> str | None:
 
 def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     """HDUs of a MultiSlitModel (or one-slit SlitModel) file."""
-    header_kw, rest = L.split_attrs(ds.attrs)
-    rest.pop(F.PRIMARY_DUPLICATES, None)
-    primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
-    sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
-    node = N.Spec2xNode(ds, rest)
-    hdus: list[Any] = [
-        F.primary_hdu(primary_kw, model, filename, ds.attrs.get(F.PRIMARY_DUPLICATES))
-    ]
+    primary, sci_kw, node = F.split_keywords(ds, model, filename)
+    hdus: list[Any] = [primary]
     image_dims = ds["sci"].dims
     per_slit: dict[str, str] = {}
     for name, coord in ds.coords.items():
         name = str(name)
         if coord.dims == ("slit",) and (kw := slit_keyword(name)) is not None:
             values = coord.values
-            if all(L.fits_able(kw, v) for v in values):
+            if any(L.header_writable(kw, v) for v in values):
                 per_slit[name] = kw
                 node.dtypes[name] = values.dtype.str
+                if not all(L.fits_able(kw, v) for v in values):
+                    node.keep_coord(name, coord)  # the exact values win on reading
                 continue
         if name in ("slit", "y", "x", "integration") or name.startswith("int_times_"):
             continue
@@ -65,6 +61,7 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             node.keep_coord(name, coord)
     node.check_index_coords(ds, rebuilt=_default_index(ds.sizes))
     node.extra["slit_coords"] = per_slit
+    node.keep_shadowed(per_slit.values())
     ny, nx = ds.sizes["y"], ds.sizes["x"]
     names = [n for n in F._FIRST_VARS if n in ds] + [
         n for n in ds.data_vars if n not in F._FIRST_VARS
@@ -84,7 +81,10 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         ysize = _size(ds, "ysize", i, ny)
         xsize = _size(ds, "xsize", i, nx)
         keywords = dict(sci_kw)
-        keywords.update({kw: L.plain_value(ds.coords[n].values[i]) for n, kw in per_slit.items()})
+        for n, kw in per_slit.items():
+            value = ds.coords[n].values[i]
+            if L.header_writable(kw, value):
+                keywords[kw] = L.plain_value(value)
         for name, da, is_coord in images:
             one = da.isel(slit=i).transpose(
                 *[d for d in image_dims if d in da.dims and d != "slit"]

@@ -23,7 +23,7 @@ from astropy.io import fits
 from . import fits as F
 from . import fits_layout as L
 from . import fits_node as N
-from .fits_keywords import SPEC_COORDS, in_sci_header
+from .fits_keywords import SPEC_COORDS
 
 __all__ = ["read_spectra", "spectra_hdus"]
 
@@ -86,14 +86,8 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     lead = [d for d in flux_dims if d not in ("integration", "spectral")]
     lead_dim = str(lead[0]) if lead else None
     tso = "integration" in flux_dims
-    header_kw, rest = L.split_attrs(ds.attrs)
-    rest.pop(F.PRIMARY_DUPLICATES, None)
-    node = N.Spec2xNode(ds, rest)
-    primary_kw = {k: v for k, v in header_kw.items() if not in_sci_header(k)}
-    sci_kw = {k: v for k, v in header_kw.items() if in_sci_header(k)}
-    hdus: list[Any] = [
-        F.primary_hdu(primary_kw, model, filename, ds.attrs.get(F.PRIMARY_DUPLICATES))
-    ]
+    primary, sci_kw, node = F.split_keywords(ds, model, filename)
+    hdus: list[Any] = [primary]
     if sci_kw:
         hdus.append(fits.ImageHDU(header=L.make_header(sci_kw), name="SCI"))
     order: list[str] = [lead_dim] if lead_dim else []
@@ -106,6 +100,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         if str(name) not in variables:
             node.keep_coord(str(name), ds[name], variable=True)
     per_spec, tso_cols = _coords(ds, node, lead_dim, tso, order)
+    node.keep_shadowed(per_spec.values())
     filled = [c for c in COLUMNS if c not in ds.data_vars]
     node.extra.update(
         {
@@ -140,9 +135,11 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         for v in variables:
             if v not in COLUMNS:
                 cols[column_name(v)] = (arrays[v][pick][..., :n], ds[v].attrs.get("units"))
-        header = {
-            kw: L.plain_value(_spec_value(ds, name, lead_dim, i)) for name, kw in per_spec.items()
-        }
+        header = {}
+        for name, kw in per_spec.items():
+            value = _spec_value(ds, name, lead_dim, i)
+            if L.header_writable(kw, value):
+                header[kw] = L.plain_value(value)
         if tso:
             cols = _tso_columns(ds, cols, tso_cols, n, lead_dim, i)
         hdus.append(_table_hdu(cols, header, tso, i + 1))
@@ -172,9 +169,12 @@ def _coords(
             continue
         kw = _KEYWORD_FOR.get(name)
         spec_dims = (lead_dim,) if lead_dim else ()
-        if kw and coord.dims == spec_dims and all(L.fits_able(kw, v) for v in coord.values.ravel()):
+        values = coord.values.ravel()
+        if kw and coord.dims == spec_dims and any(L.header_writable(kw, v) for v in values):
             per_spec[name] = kw
             node.dtypes[name] = coord.dtype.str
+            if not all(L.fits_able(kw, v) for v in values):
+                node.keep_coord(name, coord)  # the exact values win on reading
         elif tso and name in tso_names and coord.dims == ("integration",):
             tso_cols[name] = tso_names[name]
             node.dtypes[name] = coord.dtype.str
@@ -244,7 +244,7 @@ def _format(values: np.ndarray, tso: bool) -> str:
 def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset:
     """An x1d/x1dints file as a spectra Dataset (NumPy; chunks along the leading dim if asked)."""
     tables = [h for h in hdul if h.name == "EXTRACT1D"]
-    attrs = L.header_attrs(hdul[0].header)
+    attrs = L.header_attrs(hdul[0].header, primary=True)
     if "SCI" in hdul:
         attrs = F.merged_attrs(hdul[0].header, hdul["SCI"].header)
     attrs["FILENAME"] = path.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from astropy.io import fits
 
 from spec2x.datamodel import make_exposure
 from spec2x.io import open_exposure, open_product, write_fits
@@ -291,3 +292,40 @@ def test_jwst_x1dints_opens_in_spec2x(tmp_path):
     assert ds["flux"].attrs["units"] == "Jy"
     assert ds["spectral_order"].item() == 1
     assert ds.attrs["DATAMODL"] == "TSOMultiSpecModel"
+
+
+def test_keywords_a_header_rounds_are_still_written(tmp_path):
+    """A float needing more than 20 characters, or BUNIT in attrs, reaches jwst; spec2x stays exact."""
+    attrs = {
+        "INSTRUME": "NIRSPEC",
+        "DETECTOR": "NRS1",
+        "EXP_TYPE": "NRS_FIXEDSLIT",
+        "XOFFSET": 0.05,
+        "YOFFSET": -0.0036489096916468983,  # repr needs 22 characters
+        "V2_REF": 321.87000000000000455,
+        "RA_REF": 53.123456789012345678,  # SCI header
+        "BUNIT": "DN/s",
+        "TITLE": "a long title " * 12 + "end",  # CONTINUE cards
+        "TRAILING": "spaces  ",  # a FITS header strips them
+    }
+    ds = make_exposure(np.ones((8, 10), np.float32), attrs=attrs)
+    path = write_fits(ds, tmp_path / "sx_rate.fits")
+    with fits.open(path) as hdul:
+        primary, sci = hdul[0].header, hdul["SCI"].header
+        assert primary["YOFFSET"] == pytest.approx(attrs["YOFFSET"], rel=1e-14, abs=0)
+        assert primary["BUNIT"] == "DN/s"
+        assert primary["TITLE"] == attrs["TITLE"]
+        assert primary["TRAILING"] == "spaces"
+        assert sci["RA_REF"] == pytest.approx(attrs["RA_REF"], rel=1e-14)
+        assert sci["BUNIT"] == "DN/s"
+    with dm.open(path) as model:
+        assert model.meta.dither.y_offset == pytest.approx(attrs["YOFFSET"], rel=1e-14, abs=0)
+        assert model.meta.dither.x_offset == 0.05
+        assert model.meta.wcsinfo.ra_ref == pytest.approx(attrs["RA_REF"], rel=1e-14)
+        assert model.meta.bunit_data == "DN/s"
+    back = open_exposure(path)
+    xr.testing.assert_identical(
+        back, ds.assign_attrs(FILENAME="sx_rate.fits", DATAMODL="ImageModel")
+    )
+    assert back.attrs["YOFFSET"] == attrs["YOFFSET"]
+    assert back.attrs["TRAILING"] == "spaces  "

@@ -9,9 +9,10 @@ from pathlib import Path
 import asdf
 import numpy as np
 import pytest
+import xarray as xr
 from astropy.io import fits
 
-from spec2x.io import write_fits
+from spec2x.io import open_product, write_fits
 
 sys.path.insert(0, str(Path(__file__).parent))
 from nrs_cal_product import nirspec_cal  # noqa: E402
@@ -98,3 +99,13 @@ def test_jwst_resample_spec_and_extract_1d_run_on_our_cal(cal, cal_path):
     assert good.sum() > 0.5 * len(table)
     # a point source in MJy: FLUX (Jy) is the sum over the 6-pixel aperture of sci ~ 5 MJy
     assert 20e6 < np.nanmedian(table["FLUX"][good]) < 40e6
+
+
+def test_rounded_keywords_reach_jwst_and_the_round_trip_stays_exact(cal, cal_path):
+    """YOFFSET needs 22 characters: the header holds it rounded, the spec2x node exactly."""
+    with fits.open(cal_path) as hdul:
+        assert hdul[0].header["YOFFSET"] == pytest.approx(cal.attrs["YOFFSET"], rel=1e-14, abs=0)
+    with dm.open(cal_path) as model:
+        assert model.meta.dither.y_offset == pytest.approx(cal.attrs["YOFFSET"], rel=1e-14, abs=0)
+    back = open_product(cal_path)
+    xr.testing.assert_identical(back, cal.assign_attrs(FILENAME=Path(cal_path).name))
