@@ -3,12 +3,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
+from helpers import REALDATA
 
 from spec2x.errors import InputFileError, MissingReferenceError, ReferenceMismatchError
 from spec2x.io.references import ReferenceSet, open_reference, read_header, reference_keyword
 from spec2x.synthetic.base import reference_header, write_reference_fits
-
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 
 
 def _write(folder, name, reftype, **selectors):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from helpers import REALDATA
 
 #: shared/realdata beside the repository (the work tree and CI's clone alike).
-_REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "miri"
+_REALDATA = REALDATA / "miri"
 if not _REALDATA.is_dir():  # pragma: no cover - a checkout without shared/
     pytest.skip(f"real MIRI reference files not found in {_REALDATA}", allow_module_level=True)
 REAL = f"{_REALDATA}/"

@@ -7,7 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-REALDATA = Path("/work/shared/realdata/nirspec")
+from helpers import REALDATA as SHARED_REALDATA
+
+REALDATA = SHARED_REALDATA / "nirspec"
 
 #: Pointing and instrument keywords of a test exposure.
 BASE_ATTRS: dict[str, Any] = {

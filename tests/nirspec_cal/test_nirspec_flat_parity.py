@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import REALDATA
 from nrs_cal_helpers import make_slits, to_multislit
 
 from spec2x.io.references import open_reference
 from spec2x.steps._nirspec_flat import nirspec_flat
 
 pytestmark = pytest.mark.parity
-REAL_FFLAT = "/work/shared/realdata/nirspec/jwst_nirspec_fflat_0017.fits"
+REAL_FFLAT = str(REALDATA / "nirspec" / "jwst_nirspec_fflat_0017.fits")
 RTOL = 1e-5
 
 

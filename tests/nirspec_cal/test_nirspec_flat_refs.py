@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import REALDATA
 
 from spec2x.dq import DQ
 from spec2x.errors import InputFileError
 from spec2x.io.references import ReferenceSet, open_reference
 from spec2x.synthetic import nirspec_cal_refs as ncr
 
-REAL = "/work/shared/realdata/nirspec"
+REAL = str(REALDATA / "nirspec")
 
 
 @pytest.mark.parametrize(("grating", "filter_name"), sorted(ncr.MODES))

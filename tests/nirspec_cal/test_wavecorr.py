@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from helpers import REALDATA
 from nrs_cal_helpers import FS, make_slits
 
 from spec2x._kernels import wavecorr as kern
@@ -13,7 +14,7 @@ from spec2x.io.references import ReferenceSet, open_reference
 from spec2x.steps import StepContext
 from spec2x.steps.wavecorr import from_chain, wavecorr
 
-REAL = "/work/shared/realdata/nirspec/jwst_nirspec_wavecorr_0001.asdf"
+REAL = str(REALDATA / "nirspec" / "jwst_nirspec_wavecorr_0001.asdf")
 
 
 def test_constant_offset_shifts_by_offset_times_dispersion():

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from helpers import REALDATA
 
 from spec2x import make_exposure, open_reference
 from spec2x.dq import DQ
@@ -14,7 +13,6 @@ from spec2x.synthetic.pixel_refs import write_flat
 
 pytestmark = pytest.mark.parity
 
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 VARS = [
     ("sci", "data"),
     ("err", "err"),

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 from astropy.io import fits
+from helpers import REALDATA
 
 from spec2x import open_reference
 from spec2x.dq import DQ
 from spec2x.io.refs_pixel import FlatImage, map_dq_def
 from spec2x.synthetic.base import reference_header, write_reference_fits
 from spec2x.synthetic.pixel_refs import write_flat
-
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 
 
 def test_synthetic_flat_validates_and_reads_like_stdatamodels(tmp_path):

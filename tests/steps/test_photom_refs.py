@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import REALDATA
 
 from spec2x import make_exposure, open_reference
 from spec2x.io.refs_pixel import PhotomTable, PixelArea
@@ -18,7 +18,6 @@ from spec2x.synthetic.pixel_refs import (
     write_pixel_area,
 )
 
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 NRS_PHOTOM = REALDATA / "nirspec" / "jwst_nirspec_photom_0014.fits"
 NRS_AREA = REALDATA / "nirspec" / "jwst_nirspec_area_0020.fits"
 
