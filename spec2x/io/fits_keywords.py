@@ -12,7 +12,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["EXPOSURE_SCI", "MULTI_SCI", "SLIT_COORDS", "SPEC_COORDS", "in_sci_header"]
+__all__ = [
+    "ENUMS",
+    "EXPOSURE_SCI",
+    "MULTI_SCI",
+    "SLIT_COORDS",
+    "SLIT_TREE",
+    "SPEC_COORDS",
+    "in_sci_header",
+    "jwst_accepts",
+]
 
 #: Keywords of an ImageModel/CubeModel/SlitModel/IFUCubeModel kept in the SCI header
 #: (besides the SIP coefficients matched by ``_SIP``).
@@ -69,6 +78,23 @@ SLIT_COORDS = {
     "BARSHDW": "barshadow_corrected",
 }
 
+#: Per-slit attributes of jwst's SlitModel with no FITS keyword: they live in the
+#: ASDF tree (``slits[i].<name>``); coord name -> attribute name.
+SLIT_TREE = {
+    "slit_ymin": "slit_ymin",
+    "slit_ymax": "slit_ymax",
+    "xcen": "xcen",
+    "ycen": "ycen",
+    "is_extended": "is_extended",
+}
+
+#: Keywords whose value jwst's schemas restrict (slitmeta/specmeta enums): other
+#: values are not written (stdatamodels would warn) and ride in the spec2x node.
+ENUMS = {
+    "PTHLOSS": frozenset(("POINT", "UNIFORM")),
+    "SRCTYPE": frozenset(("EXTENDED", "POINT", "UNKNOWN")),
+}
+
 #: Per-spectrum keywords of an x1d EXTRACT1D header -> coord names (same naming rule).
 SPEC_COORDS = {
     "SLTNAME": "slit_name",
@@ -121,3 +147,9 @@ _SIP = re.compile(r"^(A|B|AP|BP)_(\d_\d|ORDER)$")
 def in_sci_header(keyword: str) -> bool:
     """True when jwst reads ``keyword`` from the SCI extension of an image-like product."""
     return keyword in EXPOSURE_SCI or bool(_SIP.match(keyword))
+
+
+def jwst_accepts(keyword: str, value: object) -> bool:
+    """False when jwst's schema restricts ``keyword`` to values ``value`` is not one of."""
+    allowed = ENUMS.get(keyword)
+    return allowed is None or str(value) in allowed

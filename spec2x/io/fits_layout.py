@@ -23,6 +23,7 @@ from astropy.io import fits
 from astropy.io.fits.verify import VerifyWarning
 
 from ..errors import InputFileError, OutputError
+from .fits_keywords import jwst_accepts
 
 __all__ = [
     "EXTNAMES",
@@ -107,9 +108,10 @@ def header_writable(key: str, value: Any) -> bool:
     Floats whose shortest repr needs more than 20 characters are rounded by the
     header (astropy writes 16-17 significant digits), strings lose trailing
     blanks; both are still written, so jwst sees the keyword.  NaN/inf,
-    non-ASCII text, nested values and names that are not FITS keywords are not.
+    non-ASCII text, nested values, names that are not FITS keywords and values
+    jwst's schema refuses (``PTHLOSS = 'NONE'``) are not.
     """
-    if not _PLAIN_KEY.match(key) or is_structural(key):
+    if not _PLAIN_KEY.match(key) or is_structural(key) or not jwst_accepts(key, value):
         return False
     value = plain_value(value)
     if isinstance(value, bool):

@@ -23,13 +23,13 @@ from ..wcs.store import wcs_from_text
 from . import fits as F
 from . import fits_layout as L
 from . import fits_node as N
-from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS
+from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE
 
 __all__ = ["read_slits", "slits_hdus"]
 
 #: coord name -> slit keyword (contract names and jwst attribute names).
 _KEYWORD_FOR = {name: kw for kw, name in SLIT_COORDS.items()}
-_KEYWORD_FOR.update({"source_type": "SRCTYPE", "name": "SLTNAME"})
+_KEYWORD_FOR.update({"source_type": "SRCTYPE", "name": "SLTNAME", "bunit_data": "BUNIT"})
 #: Per-slit WCS/photometry keywords a per-slit coord may carry (``s_region`` -> S_REGION).
 _PER_SLIT_META = {kw.lower(): kw for kw in EXPOSURE_SCI}
 
@@ -85,6 +85,7 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             value = ds.coords[n].values[i]
             if L.header_writable(kw, value):
                 keywords[kw] = L.plain_value(value)
+        units = _slit_units(ds, i, keywords.pop("BUNIT", None))
         for name, da, is_coord in images:
             one = da.isel(slit=i).transpose(
                 *[d for d in image_dims if d in da.dims and d != "slit"]
@@ -95,7 +96,7 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
                     data,
                     F._extname(str(name)),
                     extver=i + 1,
-                    units=da.attrs.get("units") if name in ("sci", "err") else None,
+                    units=units.get(str(name)),
                     keywords=keywords if name == "sci" else None,
                     coord=is_coord and name != "wavelength",
                 )
@@ -105,6 +106,22 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         hdus.append(table)
     hdus.append(L.asdf_hdu(_tree(node, ds, model)))
     return hdus
+
+
+def _slit_units(ds: xr.Dataset, i: int, bunit_data: Any) -> dict[str, Any]:
+    """BUNIT of slit ``i``'s SCI and ERR: per-slit ``bunit_data``/``bunit_err``, else the units attrs.
+
+    jwst's photom gives each NIRSpec fixed slit its own units (MJy for a
+    point source, MJy/sr otherwise) and reads them back from these headers.
+    """
+    sci = bunit_data if bunit_data is not None else ds["sci"].attrs.get("units")
+    err = bunit_data if bunit_data is not None else None
+    if "bunit_err" in ds.coords and ds["bunit_err"].dims == ("slit",):
+        value = ds["bunit_err"].values[i]
+        err = L.plain_value(value) if L.header_writable("BUNIT", value) else err
+    if err is None and "err" in ds:
+        err = ds["err"].attrs.get("units")
+    return {"sci": sci, "err": err}
 
 
 def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
@@ -126,7 +143,9 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
             texts = [wcs] * nslit
         elif names:
             texts = [wcs.get(n) for n in names]
+    attrs = [_tree_attrs(ds, i) for i in range(nslit)]
     if model == "SlitModel":
+        tree.update(attrs[0])
         if texts[0] is not None:
             tree["meta"] = {"wcs": wcs_from_text(texts[0])}
         return tree
@@ -138,8 +157,23 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
         if text is not None:
             meta["wcs"] = wcs_from_text(text)
         metas.append(meta)
-    tree["slits"] = [{"meta": meta} for meta in metas]
+    tree["slits"] = [{**a, "meta": meta} for a, meta in zip(attrs, metas, strict=True)]
     return tree
+
+
+def _tree_attrs(ds: xr.Dataset, i: int) -> dict[str, Any]:
+    """Slit ``i``'s attributes jwst keeps in the ASDF tree only (``slit_ymin`` ...)."""
+    out: dict[str, Any] = {}
+    for name, attr in SLIT_TREE.items():
+        if name in ds.coords and ds[name].dims == ("slit",):
+            value = L.plain_value(ds[name].values[i])
+            if (
+                isinstance(value, bool | int | str)
+                or isinstance(value, float)
+                and np.isfinite(value)
+            ):
+                out[attr] = value
+    return out
 
 
 def _now() -> str:
@@ -198,6 +232,8 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
             values = [h.get(kw) for h in headers]
             if any(v != values[0] for v in values):
                 wanted[kw.lower()] = kw
+        if len({h.get("BUNIT") for h in headers}) > 1:  # photom: MJy or MJy/sr per slit
+            wanted["bunit_data"] = "BUNIT"
     for name, kw in wanted.items():
         attrs.pop(kw, None)
         coords[name] = ("slit", np.array([_fill(h.get(kw), kw) for h in headers]))
@@ -239,10 +275,16 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     return out
 
 
+#: Per-slit keywords holding text (a slit without one reads as "").
+_TEXT_KEYWORDS = frozenset(
+    ("SLTNAME", "SRCNAME", "SRCALIAS", "SRCTYPE", "SHUTSTA", "PTHLOSS", "BUNIT")
+)
+
+
 def _fill(value: Any, keyword: str) -> Any:
     if value is not None:
         return value
-    return "" if keyword in ("SLTNAME", "SRCNAME", "SRCALIAS", "SRCTYPE", "SHUTSTA") else np.nan
+    return "" if keyword in _TEXT_KEYWORDS else np.nan
 
 
 def _pad_value(dtype: np.dtype, name: str) -> Any:

@@ -15,7 +15,7 @@ from astropy.io import fits
 from spec2x.io import open_product, write_fits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from nrs_cal_product import nirspec_cal  # noqa: E402
+from nrs_cal_product import CAL_ARRAYS, nirspec_cal  # noqa: E402
 
 dm = pytest.importorskip("stdatamodels.jwst.datamodels")
 
@@ -109,3 +109,63 @@ def test_rounded_keywords_reach_jwst_and_the_round_trip_stays_exact(cal, cal_pat
         assert model.meta.dither.y_offset == pytest.approx(cal.attrs["YOFFSET"], rel=1e-14, abs=0)
     back = open_product(cal_path)
     xr.testing.assert_identical(back, cal.assign_attrs(FILENAME=Path(cal_path).name))
+
+
+def test_calibration_arrays_and_slit_keywords_reach_stdatamodels(cal, cal_path):
+    """flat/pathloss/photom arrays and per-slit keywords land where jwst's SlitModel has them."""
+    with dm.open(cal_path) as model:
+        slit = model.slits[0]
+        ny, nx = slit.data.shape
+        assert (ny, nx) == (int(cal["ysize"][0]), int(cal["xsize"][0]))
+        for name in CAL_ARRAYS:
+            np.testing.assert_array_equal(getattr(slit, name), cal[name].values[0, :ny, :nx])
+        np.testing.assert_array_equal(
+            slit.wavelength, cal["wavelength"].values[0, :ny, :nx].astype(np.float32)
+        )
+        assert slit.source_type == "POINT"
+        assert slit.pathloss_correction_type == "POINT"
+        assert slit.wavelength_corrected is True
+        assert slit.slit_ymin == float(cal["slit_ymin"][0])
+        assert slit.slit_ymax == float(cal["slit_ymax"][0])
+        assert slit.meta.bunit_data == slit.meta.bunit_err == "MJy"
+        photometry = slit.meta.photometry
+        assert photometry.conversion_megajanskys == float(cal["photmjsr"][0])
+        assert photometry.conversion_microjanskys == float(cal["photuja2"][0])
+        for attr, coord in (
+            ("pixelarea_steradians", "pixar_sr"),
+            ("pixelarea_arcsecsq", "pixar_a2"),
+        ):
+            assert getattr(photometry, attr) == pytest.approx(float(cal[coord][0]), rel=1e-14)
+
+
+def test_mixed_slit_units_and_values_jwst_refuses(tmp_path):
+    """Per-slit BUNIT (MJy/MJy/sr); PTHLOSS NONE and SRCTYPE '' stay out of the headers, exactly kept."""
+    import warnings
+
+    import products
+    from stdatamodels.validate import ValidationWarning
+
+    ds = products.slits()
+    for name in ("sci", "err"):
+        ds[name].attrs["units"] = "MJy/sr or MJy (see bunit_data)"
+    ds = ds.assign_coords(
+        bunit_data=("slit", np.array(["MJy", "MJy/sr", "MJy"])),
+        pathloss_correction_type=("slit", np.array(["POINT", "UNIFORM", "NONE"])),
+        srctype=("slit", np.array(["POINT", "EXTENDED", ""], dtype="U8")),
+        pixar_sr=("slit", np.array([2.345678901234567e-13, np.nan, 1e-13])),
+    )
+    path = write_fits(ds, tmp_path / "mixed_cal.fits")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ValidationWarning)
+        with dm.open(path) as model:
+            slits = model.slits
+            assert [s.meta.bunit_data for s in slits] == ["MJy", "MJy/sr", "MJy"]
+            assert [s.meta.bunit_err for s in slits] == ["MJy", "MJy/sr", "MJy"]
+            assert [s.pathloss_correction_type for s in slits] == ["POINT", "UNIFORM", None]
+            assert [s.source_type for s in slits] == ["POINT", "EXTENDED", None]
+            areas = [s.meta.photometry.pixelarea_steradians for s in slits]
+    assert areas[0] == pytest.approx(2.345678901234567e-13, rel=1e-14)
+    assert areas[1] is None
+    assert areas[2] == 1e-13
+    back = open_product(path)
+    xr.testing.assert_identical(back, ds.assign_attrs(FILENAME="mixed_cal.fits"))
