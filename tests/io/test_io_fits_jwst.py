@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from astropy.io import fits
+from helpers import REALDATA
 
 from spec2x.datamodel import make_exposure
 from spec2x.io import open_exposure, open_product, write_fits
@@ -195,7 +196,7 @@ def test_jwst_assign_wcs_accepts_spec2x_rate_and_spec2x_reads_the_wcs(tmp_path):
     from jwst.assign_wcs import AssignWcsStep
     from jwst_offline import run_jwst_step
 
-    real = "/work/shared/realdata/miri/"
+    real = str(REALDATA / "miri") + "/"
     attrs = {
         "INSTRUME": "MIRI",
         "DETECTOR": "MIRIMAGE",
