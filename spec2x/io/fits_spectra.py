@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 from astropy.io import fits
 
+from ..datamodel import SPECTRUM_VARIABLES
 from . import fits as F
 from . import fits_layout as L
 from . import fits_node as N
@@ -28,25 +29,7 @@ from .fits_keywords import SPEC_COORDS
 __all__ = ["read_spectra", "spectra_hdus"]
 
 #: x1d columns in jwst's order (Dataset names).
-COLUMNS = (
-    "flux",
-    "flux_error",
-    "flux_var_poisson",
-    "flux_var_rnoise",
-    "flux_var_flat",
-    "surf_bright",
-    "sb_error",
-    "sb_var_poisson",
-    "sb_var_rnoise",
-    "sb_var_flat",
-    "dq",
-    "background",
-    "bkg_error",
-    "bkg_var_poisson",
-    "bkg_var_rnoise",
-    "bkg_var_flat",
-    "npixels",
-)
+COLUMNS = SPECTRUM_VARIABLES
 #: Per-integration columns of an x1dints table (column -> coord name).
 TSO_META = {
     "INT_NUM": "int_num",
