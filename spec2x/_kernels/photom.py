@@ -104,21 +104,21 @@ def apply_conversion(
     """
     factor = np.asarray(factor, np.float64)
     factor2 = factor * factor
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if not inverse:
-            scaled = [np.asarray(a, np.float64) * factor for a in (sci, err)]
-            scaled += [
-                np.asarray(v, np.float64) * factor2 for v in (var_poisson, var_rnoise, var_flat)
-            ]
-        else:
-            scaled = [np.asarray(a, np.float64) / factor for a in (sci, err)]
-            scaled += [
-                np.asarray(v, np.float64) / factor2 for v in (var_poisson, var_rnoise, var_flat)
-            ]
     flags = np.where(no_cal, DQ_DTYPE(DQ.DO_NOT_USE), DQ_DTYPE(0))
     out_dq = np.bitwise_or(np.asarray(dq, DQ_DTYPE), flags)
     shape = out_dq.shape
-    s, e, vp, vr, vf = (np.broadcast_to(a, shape).astype(np.float32) for a in scaled)
+    op = np.divide if inverse else np.multiply
+    # One float32 output per array; NumPy does the float64 product in small
+    # buffers, so no full-size float64 temporaries are made.
+    scaled = []
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for a, f in ((sci, factor), (err, factor)) + tuple(
+            (v, factor2) for v in (var_poisson, var_rnoise, var_flat)
+        ):
+            out = np.empty(shape, np.float32)
+            op(np.asarray(a), f, out=out, casting="unsafe", dtype=np.float64)
+            scaled.append(out)
+    s, e, vp, vr, vf = scaled
     return s, e, out_dq, vp, vr, vf
 
 
