@@ -369,6 +369,7 @@ def spec2(
     log.info("spec2 %s (%s): %s", name, exp_type, ", ".join(chain))
     start = time.perf_counter()
     current = ds
+    del ds  # only `current` keeps the input, so its arrays go once a step replaces them
     for step in chain:
         if step in _PRODUCT_STEPS and suffix["cal"] not in products:
             products[suffix["cal"]] = current
