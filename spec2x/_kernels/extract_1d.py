@@ -2,7 +2,8 @@
 
 Plain arrays in, plain arrays out (no xarray).  The extraction functions work
 on stacks ``(..., ny, nx)``: every leading axis (integration, slit) is done in
-one call, with the weights computed once.  The algorithms follow jwst 3.0.0
+one call, with the weights computed once (in blocks of ``_BLOCK`` along the
+longest leading axis, so only a block is ever in float64).  The algorithms follow jwst 3.0.0
 (``jwst.extract_1d.extract`` and ``extract1d``): the same partial-pixel weights,
 the same column-by-column polynomial or median background, the same variance
 propagation.
@@ -28,6 +29,9 @@ __all__ = [
 
 HORIZONTAL = 1
 VERTICAL = 2
+
+#: Leading-axis block (integrations) box_extract works on at a time.
+_BLOCK = 32
 
 
 def _weights_from_limits(
@@ -318,6 +322,60 @@ def box_extract(
 
     with pixels where :math:`D` is not finite left out.
     """
+    lead = np.broadcast_shapes(
+        *(np.shape(a)[:-2] for a in (sci, var_poisson, var_rnoise, var_flat, profile)),
+        () if bg_profile is None else np.shape(bg_profile)[:-2],
+    )
+    kwargs = {
+        "dispaxis": dispaxis,
+        "smoothing_length": smoothing_length,
+        "bkg_fit": bkg_fit,
+        "bkg_order": bkg_order,
+    }
+    arrays = (sci, var_poisson, var_rnoise, var_flat, profile, bg_profile)
+    if not lead or max(lead) <= _BLOCK:
+        return _box_extract_block(*arrays, **kwargs)
+    # Work on blocks of the longest leading axis (integrations), so only a
+    # block of each array is in float64 at a time; every spectrum is computed
+    # on its own, so the numbers do not depend on the blocking.
+    axis = int(np.argmax(lead))
+    parts = [
+        _box_extract_block(*(_block(a, len(lead), axis, start) for a in arrays), **kwargs)
+        for start in range(0, lead[axis], _BLOCK)
+    ]
+    return tuple(np.concatenate(out, axis=axis) for out in zip(*parts, strict=True))
+
+
+def _block(a: np.ndarray | None, nlead: int, axis: int, start: int) -> np.ndarray | None:
+    """Integrations ``start:start + _BLOCK`` of leading axis ``axis`` of ``a`` (a view).
+
+    ``a`` broadcasts against the leading shape: an array without that axis,
+    or of length 1 along it, is passed whole.
+    """
+    if a is None:
+        return None
+    a = np.asarray(a)
+    pos = axis - (nlead - (a.ndim - 2))
+    if pos < 0 or a.shape[pos] == 1:
+        return a
+    index = (slice(None),) * pos + (slice(start, start + _BLOCK),)
+    return a[index]
+
+
+def _box_extract_block(
+    sci: np.ndarray,
+    var_poisson: np.ndarray,
+    var_rnoise: np.ndarray,
+    var_flat: np.ndarray,
+    profile: np.ndarray,
+    bg_profile: np.ndarray | None,
+    *,
+    dispaxis: int,
+    smoothing_length: int,
+    bkg_fit: str | None,
+    bkg_order: int,
+) -> tuple[np.ndarray, ...]:
+    """:func:`box_extract` on arrays small enough to convert to float64 whole."""
     arrays = [np.asarray(a, dtype=np.float64) for a in (sci, var_poisson, var_rnoise, var_flat)]
     profile = np.asarray(profile, dtype=np.float64)
     if bg_profile is not None:
