@@ -97,7 +97,10 @@ def match_nans_and_flags(ds: xr.Dataset) -> xr.Dataset:
     invalid = (ds["dq"] & DQ_DTYPE(DQ.DO_NOT_USE)) != 0
     for name in names:
         invalid = invalid | np.isnan(ds[name])
-    updates = {name: ds[name].where(~invalid).astype(ds[name].dtype) for name in names}
-    flags = invalid.astype(DQ_DTYPE) * DQ_DTYPE(DQ.DO_NOT_USE)
-    updates["dq"] = (ds["dq"] | flags).astype(DQ_DTYPE).transpose(*ds["dq"].dims)
+    valid = ~invalid
+    # One new array per variable: ``where`` keeps a float dtype, so the
+    # ``astype`` is a no-op then (copy=False).
+    updates = {name: ds[name].where(valid).astype(ds[name].dtype, copy=False) for name in names}
+    flags = invalid * DQ_DTYPE(DQ.DO_NOT_USE)
+    updates["dq"] = (ds["dq"] | flags).astype(DQ_DTYPE, copy=False).transpose(*ds["dq"].dims)
     return ds.assign({k: v.assign_attrs(ds[k].attrs) for k, v in updates.items()})
