@@ -67,26 +67,32 @@ def apply_flat(
     flat_err = np.asarray(flat_err, np.float32)
     flat2 = flat * flat
     sci = np.asarray(sci, np.float32)
+    var_poisson = np.asarray(var_poisson, np.float32)
+    var_rnoise = np.asarray(var_rnoise, np.float32)
+    out_dq = np.bitwise_or(np.asarray(dq, DQ_DTYPE), np.asarray(flat_dq, DQ_DTYPE))
+    shape = np.broadcast_shapes(
+        out_dq.shape, sci.shape, var_poisson.shape, var_rnoise.shape, flat.shape, flat_err.shape
+    )
+    # Each result is written once into its own full-size float32 array (the
+    # same float32 operations, without temporaries or final copies).
+    out, err, vp, vr, var_flat = (np.empty(shape, np.float32) for _ in range(5))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if not inverse:
-            out = sci / flat
-            var_flat = out**2 / flat2 * flat_err**2
-            vp = np.asarray(var_poisson, np.float32) / flat2
-            vr = np.asarray(var_rnoise, np.float32) / flat2
-            err = np.sqrt(vp + vr + var_flat)
+            np.divide(sci, flat, out=out)
+            np.square(out, out=var_flat)
+            np.divide(var_flat, flat2, out=var_flat)
+            np.multiply(var_flat, flat_err * flat_err, out=var_flat)
+            np.divide(var_poisson, flat2, out=vp)
+            np.divide(var_rnoise, flat2, out=vr)
+            np.add(vp, vr, out=err)
+            np.add(err, var_flat, out=err)
         else:
-            out = sci * flat
-            var_flat = np.zeros(np.broadcast_shapes(out.shape, flat.shape), np.float32)
-            vp = np.asarray(var_poisson, np.float32) * flat2
-            vr = np.asarray(var_rnoise, np.float32) * flat2
-            err = np.sqrt(vp + vr)
-    out_dq = np.bitwise_or(np.asarray(dq, DQ_DTYPE), np.asarray(flat_dq, DQ_DTYPE))
-    shape = out_dq.shape
-    return (
-        np.broadcast_to(out, shape).astype(np.float32),
-        np.broadcast_to(err, shape).astype(np.float32),
-        out_dq,
-        np.broadcast_to(vp, shape).astype(np.float32),
-        np.broadcast_to(vr, shape).astype(np.float32),
-        np.broadcast_to(var_flat, shape).astype(np.float32),
-    )
+            np.multiply(sci, flat, out=out)
+            var_flat[...] = 0.0
+            np.multiply(var_poisson, flat2, out=vp)
+            np.multiply(var_rnoise, flat2, out=vr)
+            np.add(vp, vr, out=err)
+        np.sqrt(err, out=err)
+    if out_dq.shape != shape:
+        out_dq = np.broadcast_to(out_dq, shape).copy()
+    return out, err, out_dq, vp, vr, var_flat
