@@ -1,0 +1,38 @@
+"""A rate file of another mode given to the MIRI LRS chain: one clear line, exit 2, nothing written."""
+
+import hashlib
+from pathlib import Path
+
+from spec2x.cli import main
+from spec2x.io import open_exposure, write_fits
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_other_mode_rate_with_lrs_references(demo_runs, tmp_path, capsys):
+    manifest = demo_runs("mir_lrs_fs")
+    refs_dir = Path(manifest["refs"]["specwcs"]).parent
+    lrs_rate = next(Path(manifest["input"]).parent.glob("*_rate.fits"))
+    nirspec = open_exposure(lrs_rate)
+    nirspec.attrs.update(
+        INSTRUME="NIRSPEC",
+        DETECTOR="NRS1",
+        EXP_TYPE="NRS_FIXEDSLIT",
+        FILTER="F100LP",
+        GRATING="G140M",
+    )
+    rate = write_fits(nirspec, tmp_path / "jw01_nrs1_rate.fits")
+    before = _digest(rate)
+    out = tmp_path / "out"
+    capsys.readouterr()
+    status = main(["run", str(rate), "--refs", str(refs_dir), "--output-dir", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert len(err) == 1
+    assert "NRS_FIXEDSLIT" in err[0] or "NIRSPEC" in err[0]
+    assert "reference" in err[0]
+    assert "Traceback" not in err[0]
+    assert _digest(rate) == before
+    assert not out.exists() or not list(out.glob("*.fits"))
