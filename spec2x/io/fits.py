@@ -2,7 +2,7 @@
 
 The files follow jwst's layout (primary header, ``SCI``/``ERR``/``DQ``/``VAR_*``
 image extensions, ``INT_TIMES`` table, ``ASDF`` extension holding the WCS), so
-``stdatamodels.jwst.datamodels.open`` opens what :func:`write_fits` writes as
+jwst's datamodels ``open`` reads what :func:`write_fits` writes as
 the model named by ``DATAMODL``, and :func:`open_product` reads files that jwst
 wrote.  Keywords go to the header jwst reads them from
 (:mod:`spec2x.io.fits_keywords`).  What a FITS header cannot hold exactly
