@@ -23,6 +23,7 @@ from astropy.io import fits
 from astropy.io.fits.verify import VerifyWarning
 
 from ..errors import InputFileError, OutputError
+from .asdf_write import asdf_bytes
 from .fits_keywords import jwst_accepts
 
 __all__ = [
@@ -170,9 +171,7 @@ def make_header(items: Mapping[str, Any]) -> fits.Header:
 
 def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
     """jwst's ASDF extension: the ASDF file bytes in one ``ASDF_METADATA`` cell."""
-    buf = io.BytesIO()
-    asdf.AsdfFile(dict(tree)).write_to(buf)
-    data = np.frombuffer(buf.getvalue(), dtype=np.uint8)[None, :]
+    data = np.frombuffer(asdf_bytes(tree), dtype=np.uint8)[None, :]
     column = fits.Column(name="ASDF_METADATA", format=f"{data.shape[1]}B", array=data)
     return fits.BinTableHDU.from_columns([column], name=ASDF_EXTNAME)
 

@@ -2,10 +2,11 @@
 
 A WCS in ``attrs`` must survive a write to FITS or Zarr, so it is stored as
 the YAML text of an ASDF file (arrays inline).  Encoding a NIRSpec slit WCS
-costs about a second (asdf validates the tree on write), decoding more, so
-every text this process made or read is remembered with its object: a step
-that reads back the WCS an earlier step stored pays nothing, and decoding
-skips schema validation (the text was validated when it was written).
+costs a tenth of a second or more and decoding more, so every text this
+process made or read is remembered with its object: a step that reads back
+the WCS an earlier step stored pays nothing.  Neither direction runs asdf's
+schema validation (see :mod:`spec2x.io.asdf_write`); the tests validate what
+is written.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asdf
 import xarray as xr
 
 from ..errors import StepOrderError
+from ..io.asdf_write import asdf_bytes
 
 __all__ = ["clear_cache", "get_wcs", "set_wcs", "wcs_from_text", "wcs_to_text"]
 
@@ -39,10 +41,7 @@ def _remember(text: str, wcs: Any) -> None:
 
 def wcs_to_text(wcs: Any) -> str:
     """Serialise a gwcs object (or any ASDF-serialisable tree node) to ASDF text."""
-    buf = io.BytesIO()
-    af = asdf.AsdfFile({"wcs": wcs})
-    af.write_to(buf, all_array_storage="inline")
-    text = buf.getvalue().decode("utf-8")
+    text = asdf_bytes({"wcs": wcs}, inline_arrays=True).decode("utf-8")
     _remember(text, wcs)
     return text
 

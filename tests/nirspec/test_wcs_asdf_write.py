@@ -1,0 +1,76 @@
+"""spec2x writes ASDF without asdf's schema validation: what it writes must still be valid,
+and the skip must not leak to anyone else's writes."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import asdf
+import numpy as np
+import pytest
+from asdf.exceptions import ValidationError
+from asdf.tags.core import Software
+from nrs_helpers import shared_full_assigned
+
+from spec2x.io.asdf_write import asdf_bytes
+from spec2x.io.fits_layout import asdf_hdu
+from spec2x.wcs.store import get_wcs, wcs_to_text
+
+
+def _open_validated(raw: bytes) -> dict:
+    with asdf.config_context() as config:
+        config.validate_on_read = True
+        with asdf.open(io.BytesIO(raw), lazy_load=False, memmap=False) as af:
+            af.validate()
+            return dict(af.tree)
+
+
+def _invalid_tree() -> dict:
+    return {"thing": Software({"name": "x"})}  # core/software needs a version
+
+
+@pytest.fixture(scope="module")
+def slit_wcs():
+    return get_wcs(shared_full_assigned(), slit="S200A1")
+
+
+def test_wcs_text_is_schema_valid_and_decodes_to_the_same_transform(slit_wcs):
+    text = wcs_to_text(slit_wcs)
+    back = _open_validated(text.encode("utf-8"))["wcs"]
+    assert back.available_frames == slit_wcs.available_frames
+    x, y = np.meshgrid(np.arange(700, 900, 37.0), np.arange(1010, 1040, 7.0))
+    np.testing.assert_array_equal(back(x, y)[2], slit_wcs(x, y)[2])
+
+
+def test_fits_asdf_extension_is_schema_valid(slit_wcs):
+    hdu = asdf_hdu({"meta": {"wcs": slit_wcs}, "spec2x": {"version": 1}})
+    raw = hdu.data["ASDF_METADATA"][0].tobytes()
+    tree = _open_validated(raw)
+    assert tree["meta"]["wcs"].available_frames == slit_wcs.available_frames
+
+
+def test_validation_is_skipped_only_inside_asdf_bytes():
+    raw = asdf_bytes(_invalid_tree())  # spec2x's own writes are not validated ...
+    assert raw.startswith(b"#ASDF")
+    with pytest.raises(ValidationError):  # ... anybody else's still are, before and after
+        asdf.AsdfFile(_invalid_tree()).write_to(io.BytesIO())
+
+
+def test_other_threads_are_still_validated_while_spec2x_writes():
+    errors: list[BaseException] = []
+
+    def other_writer() -> None:
+        try:
+            asdf.AsdfFile(_invalid_tree()).write_to(io.BytesIO())
+        except ValidationError as exc:
+            errors.append(exc)
+
+    from spec2x.io import asdf_write
+
+    with asdf_write._unvalidated():
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        thread.join()
+        asdf.AsdfFile(_invalid_tree()).write_to(io.BytesIO())  # this thread: skipped
+    assert len(errors) == 1
