@@ -11,7 +11,6 @@ slits (NRS_FIXEDSLIT, NRS_BRIGHTOBJ).
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -26,7 +25,7 @@ from .._kernels import extract_2d as kern
 from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
 from ..wcs.nirspec_fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
-from ..wcs.store import WCS_ATTR, get_wcs, wcs_to_text
+from ..wcs.store import WCS_ATTR, copy_pipeline, get_wcs, wcs_to_text
 from ._common import record_step, require
 
 __all__ = ["extract_2d", "from_chain", "select_slits", "source_position_in_slit"]
@@ -59,9 +58,10 @@ def _to_index(edge: float) -> int:
 
 def _shifted_wcs(wcs: Any, xlo: int, ylo: int, shape: tuple[int, int]) -> Any:
     """The slit WCS taking cut-out pixels (jwst's offset_wcs + bounding box of the cut-out)."""
-    out = copy.deepcopy(wcs)
+    out = copy_pipeline(wcs)
     tr = Shift(xlo) & Shift(ylo) | out.get_transform("detector", "sca")
-    out.set_transform("detector", "sca", tr.rename("dms2sca"))
+    tr.name = "dms2sca"
+    out.set_transform("detector", "sca", tr)
     out.bounding_box = ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5))
     return out
 

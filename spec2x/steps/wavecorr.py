@@ -109,9 +109,7 @@ def _update_wcs(
     done: np.ndarray,
 ) -> dict[str, Any]:
     """Per-slit WCS texts with the wavecorr frame inserted (eager; only with a stored WCS)."""
-    import copy
-
-    from ..wcs.store import get_wcs, wcs_to_text
+    from ..wcs.store import copy_pipeline, get_wcs, wcs_to_text
 
     stored = dict(ds.attrs.get("wcs") or {})
     names = np.asarray(ds["slit_name"].values).astype(str)
@@ -121,7 +119,7 @@ def _update_wcs(
     for i, name in enumerate(names):
         if not done[i] or name not in stored:
             continue
-        w = copy.deepcopy(get_wcs(ds, name))
+        w = copy_pipeline(get_wcs(ds, name))
         if "slit_frame" not in w.available_frames or "wavecorr_frame" in w.available_frames:
             continue
         curve = kern.correction_curve(wl[i] * 1e-6, disp[i] * 1e-6, xpos[i], tables[apertures[i]])

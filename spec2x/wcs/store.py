@@ -22,7 +22,7 @@ import xarray as xr
 from ..errors import StepOrderError
 from ..io.asdf_write import asdf_bytes
 
-__all__ = ["clear_cache", "get_wcs", "set_wcs", "wcs_from_text", "wcs_to_text"]
+__all__ = ["clear_cache", "copy_pipeline", "get_wcs", "set_wcs", "wcs_from_text", "wcs_to_text"]
 
 WCS_ATTR = "wcs"
 
@@ -83,6 +83,20 @@ def _with_attrs(ds: xr.Dataset, attrs: dict[str, Any]) -> xr.Dataset:
     out = ds.copy(deep=False)
     out.attrs = attrs
     return out
+
+
+def copy_pipeline(wcs: Any) -> Any:
+    """A new gwcs.WCS with the frames and transforms of ``wcs`` (shared, not copied).
+
+    A WCS from :func:`get_wcs` is shared by every reader of the same text, so
+    a step that changes it works on a copy.  Replacing or inserting steps
+    (``set_transform``, ``insert_frame``) or setting the bounding box of a new
+    first transform touches only the copy; a deep copy of a NIRSpec slit WCS
+    costs a tenth of a second.  Never mutate a transform taken from it.
+    """
+    import gwcs
+
+    return gwcs.WCS([(step.frame, step.transform) for step in wcs.pipeline], name=wcs.name)
 
 
 def get_wcs(ds: xr.Dataset, slit: str | None = None) -> Any:

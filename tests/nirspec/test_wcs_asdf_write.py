@@ -74,3 +74,29 @@ def test_other_threads_are_still_validated_while_spec2x_writes():
         thread.join()
         asdf.AsdfFile(_invalid_tree()).write_to(io.BytesIO())  # this thread: skipped
     assert len(errors) == 1
+
+
+def test_copy_pipeline_changes_leave_the_shared_wcs_alone(slit_wcs):
+    import copy
+
+    from astropy.modeling.models import Identity, Shift
+
+    from spec2x.wcs.store import copy_pipeline
+
+    before = wcs_to_text(slit_wcs)
+
+    def change(w):
+        tr = Shift(3) & Shift(4) | w.get_transform("detector", "sca")
+        tr.name = "dms2sca"
+        w.set_transform("detector", "sca", tr)
+        w.bounding_box = ((-0.5, 99.5), (-0.5, 9.5))
+        frame = copy.deepcopy(w.slit_frame)
+        frame.name = "extra_frame"
+        w.insert_frame("slit_frame", Identity(3), frame)
+        return w
+
+    cheap = change(copy_pipeline(slit_wcs))
+    deep = change(copy.deepcopy(slit_wcs))
+    assert wcs_to_text(slit_wcs) == before
+    assert wcs_to_text(cheap) == wcs_to_text(deep)
+    assert cheap.available_frames == deep.available_frames != slit_wcs.available_frames
