@@ -198,15 +198,19 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         ) from exc
 
 
-def _asdf_header(path: str) -> dict[str, Any]:
+def open_asdf_reference(path: str, **options: Any) -> Any:
+    """``asdf.open`` of a reference file without schema validation (a few tenths of a
+    second per NIRSpec optical model); the readers check the keys they use instead."""
     import asdf
 
-    # Only ``meta`` is needed: a lazy, unvalidated tree reads it without
-    # converting every transform (several times faster on large models).
     with asdf.config_context() as config:
         config.validate_on_read = False
-        af = asdf.open(path, lazy_load=True, memmap=False, lazy_tree=True)
-    with af:
+        return asdf.open(path, memmap=False, **options)
+
+
+def _asdf_header(path: str) -> dict[str, Any]:
+    # Only ``meta`` is needed: a lazy tree reads it without converting every transform.
+    with open_asdf_reference(path, lazy_load=True, lazy_tree=True) as af:
         meta = af.tree.get("meta", {}) or {}
         instrument = meta.get("instrument", {}) or {}
         exposure = meta.get("exposure", {}) or {}
@@ -258,9 +262,7 @@ def open_reference(path: str | os.PathLike[str], reftype: str | None = None) -> 
 
 def _generic_reader(path: str, header: dict[str, Any]) -> Reference:
     if _is_asdf(path):
-        import asdf
-
-        with asdf.open(path, lazy_load=False, memmap=False) as af:
+        with open_asdf_reference(path, lazy_load=False) as af:
             tree = {k: v for k, v in af.tree.items() if not k.startswith("asdf_")}
         return Reference(str(header.get("REFTYPE", "")).lower(), path, header, tree)
     from astropy.io import fits

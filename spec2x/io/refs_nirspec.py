@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputFileError
-from .references import Reference, register_reader
+from .references import Reference, open_asdf_reference, register_reader
 
 __all__ = ["REQUIRED_KEYS", "read_nirspec_optics"]
 
@@ -47,11 +47,10 @@ def _materialise(node: Any) -> Any:
 @register_reader(*REQUIRED_KEYS)
 def read_nirspec_optics(path: str, header: dict[str, Any]) -> Reference:
     """Open a NIRSpec optical-model ASDF reference; ``content`` is its tree as a dict."""
-    import asdf
 
     reftype = str(header.get("REFTYPE", "")).lower()
     try:
-        with asdf.open(path, lazy_load=False, memmap=False) as af:
+        with open_asdf_reference(path, lazy_load=False) as af:
             tree = {k: _materialise(v) for k, v in af.tree.items() if not k.startswith("asdf_")}
     except (OSError, ValueError) as exc:
         raise InputFileError(f"cannot read {reftype} reference {path}: {exc}") from exc

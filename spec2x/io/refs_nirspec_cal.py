@@ -32,7 +32,7 @@ from astropy.io import fits
 
 from ..dq import DQ_DTYPE
 from ..errors import InputFileError, ReferenceMismatchError
-from .references import Reference, register_reader
+from .references import Reference, open_asdf_reference, register_reader
 
 __all__ = [
     "FastVariation",
@@ -274,10 +274,9 @@ def read_nirspec_flat(path: str, header: dict[str, Any]) -> Reference:
 @register_reader("wavecorr")
 def read_wavecorr(path: str, header: dict[str, Any]) -> Reference:
     """Open a NIRSpec ``wavecorr`` ASDF file (jwst ``WaveCorrModel``)."""
-    import asdf
 
     apertures: dict[str, WaveCorrAperture] = {}
-    with asdf.open(path, lazy_load=False, memmap=False) as af:
+    with open_asdf_reference(path, lazy_load=False) as af:
         for ap in af.tree.get("apertures", []) or []:
             model = ap["zero_point_offset"]
             points = getattr(model, "points", None)
