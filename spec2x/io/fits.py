@@ -30,6 +30,7 @@ from ..errors import InputFileError
 from . import fits_layout as L
 from .fits_keywords import in_sci_header
 from .fits_node import Spec2xNode, apply_node
+from .fits_scan import ScanFile, is_image_extension, scan_fits
 
 __all__ = ["open_exposure", "open_product", "write_fits"]
 
@@ -283,6 +284,9 @@ def open_product(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Data
     from . import fits_products
 
     path = Path(path)
+    scanned = plain_exposure_scan(path)
+    if scanned is not None:
+        return read_exposure(path, scanned, str(scanned[0].header.get("DATAMODL", "")), chunks)
     with L.open_hdulist(path) as hdul:
         names = {hdu.name for hdu in hdul}
         model = str(hdul[0].header.get("DATAMODL", ""))
@@ -297,6 +301,31 @@ def open_product(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Data
         return read_exposure(path, hdul, model, chunks)
 
 
+def plain_exposure_scan(path: Path) -> ScanFile | None:
+    """The scanned layout of a rate/rateints/cal/calints file, None for anything else.
+
+    An exposure file (one SCI of 2 or 3 dimensions, not a slits, spectra or
+    cube product) that :func:`~spec2x.io.fits_scan.scan_fits` reads exactly
+    as astropy does is read from the scan, eagerly or lazily, without
+    ``astropy.io.fits.open``; every other file (and every bad one, for its
+    error message) goes through astropy.
+    """
+    from . import fits_products
+
+    scanned = scan_fits(path)
+    if scanned is None:
+        return None
+    names = [hdu.name for hdu in scanned]
+    model = str(scanned[0].header.get("DATAMODL", ""))
+    if "EXTRACT1D" in names or "SCI" not in names or model == "IFUCubeModel":
+        return None
+    if fits_products.is_multi(scanned, model):
+        return None
+    if scanned["SCI"].header.get("NAXIS", 0) not in (2, 3):
+        return None
+    return scanned
+
+
 def open_exposure(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dataset:
     """Read a jwst ``_rate``/``_rateints``/``_cal``/``_calints`` file (see :func:`open_product`)."""
     return open_product(path, chunks)
@@ -304,7 +333,7 @@ def open_exposure(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dat
 
 def read_exposure(
     path: Path,
-    hdul: fits.HDUList,
+    hdul: fits.HDUList | ScanFile,
     model: str,
     chunks: Chunks,
     dims: tuple[str, ...] | None = None,
@@ -327,7 +356,7 @@ def read_exposure(
     coords: dict[str, Any] = {}
     images = []
     for hdu in hdul:
-        if not isinstance(hdu, fits.ImageHDU) or hdu.header.get("NAXIS", 0) < 2:
+        if not is_image_extension(hdu) or hdu.header.get("NAXIS", 0) < 2:
             continue
         hshape = _shape(hdu.header)
         if hshape == shape[-len(hshape) :]:
@@ -399,7 +428,8 @@ def block_chunks(
 def _read_all(path: Path, images: list[Any], block: Mapping[str, Any] | None) -> list[Any]:
     """Read several extensions; eager reads run in a few threads (NumPy I/O drops the GIL)."""
     if block is not None or len(images) < 2:
-        return [read_image(path, hdu, hdims, block) for hdu, hdims in images]
+        token = file_token(path, block) if block is not None else None
+        return [read_image(path, hdu, hdims, block, token=token) for hdu, hdims in images]
     from concurrent.futures import ThreadPoolExecutor
 
     workers = min(len(images), max(1, min(4, os.cpu_count() or 1)))
@@ -407,23 +437,39 @@ def _read_all(path: Path, images: list[Any], block: Mapping[str, Any] | None) ->
         return list(pool.map(lambda item: read_image(path, item[0], item[1], None), images))
 
 
-def read_image(path: Path, hdu: Any, dims: tuple[str, ...], block: Mapping[str, Any] | None) -> Any:
-    """The data of an image extension, NumPy now or Dask later (block = chunks per dim)."""
+def file_token(path: Path, block: Mapping[str, Any] | None) -> str:
+    """A token naming this version of the file (path, mtime, size) read with these chunks."""
+    from dask.base import tokenize
+
+    stat = path.stat()
+    return tokenize(str(path.resolve()), stat.st_mtime_ns, stat.st_size, block)
+
+
+def read_image(
+    path: Path,
+    hdu: Any,
+    dims: tuple[str, ...],
+    block: Mapping[str, Any] | None,
+    *,
+    token: str | None = None,
+) -> Any:
+    """The data of an image extension, NumPy now or Dask later (block = chunks per dim).
+
+    The Dask array is named from the extension and ``token`` (:func:`file_token`,
+    computed here when not given), so opening the same file twice gives the
+    same graph.
+    """
     dtype = _image_dtype(hdu.header)
     slab = L.HDUSlab(path, hdu, dtype)
     if block is None:
         return slab[...]
     import dask.array as dsa
-    from dask.base import tokenize
 
-    shape = _shape(hdu.header)
     chunks = tuple(block[d] for d in dims)
-    stat = path.stat()
-    name = f"fits-{hdu.name.lower()}-" + tokenize(
-        str(path.resolve()), stat.st_mtime_ns, stat.st_size, hdu.name, hdu.ver, chunks
-    )
+    token = file_token(path, block) if token is None else token
+    name = f"fits-{hdu.name.lower()}-{hdu.ver}-{len(dims)}d-{token}"
     return dsa.from_array(
-        slab, chunks=chunks, name=name, meta=np.empty((0,) * len(shape), dtype), asarray=False
+        slab, chunks=chunks, name=name, meta=np.empty((0,) * len(dims), dtype), asarray=False
     )
 
 
@@ -451,4 +497,6 @@ def int_times_coords(hdu: Any, nint: int) -> dict[str, Any]:
     data = hdu.data
     if data is None or len(data) != nint:
         return {}
-    return {f"int_times_{c}": ("integration", L.native(np.asarray(data[c]))) for c in data.names}
+    return {
+        f"int_times_{c}": ("integration", L.native(np.asarray(data[c]))) for c in data.dtype.names
+    }

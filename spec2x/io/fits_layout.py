@@ -19,12 +19,14 @@ from typing import Any
 
 import asdf
 import numpy as np
+import yaml
 from astropy.io import fits
 from astropy.io.fits.verify import VerifyWarning
 
 from ..errors import InputFileError, OutputError
 from .asdf_write import asdf_bytes
 from .fits_keywords import jwst_accepts
+from .fits_scan import ScanHeader
 
 __all__ = [
     "EXTNAMES",
@@ -79,21 +81,26 @@ def is_structural(keyword: str) -> bool:
     return bool(_STRUCTURAL.match(keyword))
 
 
-def header_attrs(header: fits.Header, *, primary: bool = False) -> dict[str, Any]:
+def header_attrs(header: fits.Header | ScanHeader, *, primary: bool = False) -> dict[str, Any]:
     """The exposure keywords of one header, in order, minus the structural ones.
 
     ``BUNIT`` of an extension is the units of its array (a variable attr, not
     an exposure keyword); in the primary header it is an ordinary keyword.
     """
+    pairs = header.pairs if isinstance(header, ScanHeader) else _pairs(header)
     out: dict[str, Any] = {}
-    for card in header.cards:
-        key = card.keyword
-        if is_structural(key) or isinstance(card.value, fits.card.Undefined):
+    for key, value in pairs:
+        if is_structural(key) or isinstance(value, fits.card.Undefined):
             continue
         if key == "BUNIT" and not primary:
             continue
-        out[key] = card.value
+        out[key] = value
     return out
+
+
+def _pairs(header: fits.Header) -> Iterator[tuple[str, Any]]:
+    for card in header.cards:
+        yield card.keyword, card.value
 
 
 def plain_value(value: Any) -> Any:
@@ -177,12 +184,22 @@ def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
 
 
 @contextmanager
-def read_asdf_tree(hdul: fits.HDUList) -> Iterator[dict[str, Any]]:
-    """The tree of the ASDF extension (empty when there is none); valid inside the block."""
+def read_asdf_tree(hdul: Any) -> Iterator[dict[str, Any]]:
+    """The tree of the ASDF extension (empty when there is none); valid inside the block.
+
+    ``hdul`` is an astropy ``HDUList`` or a :class:`~spec2x.io.fits_scan.ScanFile`.
+    A tree of plain YAML (the only tags the core asdf/software/extension
+    metadata ones, no binary blocks) is read with a YAML safe loader; any
+    other goes through ``asdf.open``.
+    """
     if ASDF_EXTNAME not in hdul:
         yield {}
         return
     raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
+    plain = plain_asdf_tree(raw)
+    if plain is not None:
+        yield plain
+        return
     _ = asdf.get_config().extensions  # load the extension list once; the copy below shares it
     with warnings.catch_warnings(), asdf.config_context() as config:
         warnings.simplefilter("ignore")
@@ -191,6 +208,54 @@ def read_asdf_tree(hdul: fits.HDUList) -> Iterator[dict[str, Any]]:
             io.BytesIO(raw), lazy_load=True, memmap=False, ignore_unrecognized_tag=True
         ) as af:
             yield af.tree
+
+
+class _CoreTagsLoader(yaml.CSafeLoader):
+    """A YAML safe loader that also reads the core asdf/software/extension_metadata tags."""
+
+
+def _core_mapping(
+    loader: _CoreTagsLoader, suffix: str, node: yaml.Node
+) -> Iterator[dict[Any, Any]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"not a mapping: {node.tag}", node.start_mark
+        )
+    data: dict[Any, Any] = {}
+    yield data
+    data.update(loader.construct_mapping(node))
+
+
+def _refuse(loader: _CoreTagsLoader, node: yaml.Node) -> None:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"left to asdf: {node.tag}", node.start_mark
+    )
+
+
+for _tag in ("asdf", "software", "extension_metadata"):
+    _CoreTagsLoader.add_multi_constructor(f"tag:stsci.edu:asdf/core/{_tag}-", _core_mapping)
+_CoreTagsLoader.add_constructor("tag:yaml.org,2002:omap", _refuse)  # asdf makes an OrderedDict
+_YAML_END = re.compile(rb"\r?\n\.\.\.((\r?\n)|$)")  # asdf's end-of-tree marker
+
+
+def plain_asdf_tree(raw: bytes) -> dict[str, Any] | None:
+    """The tree of an ASDF file that holds plain YAML only, else None (use ``asdf.open``).
+
+    Plain means: no binary blocks, and no tags but YAML's own and the core
+    ``asdf``, ``software`` and ``extension_metadata`` ones (read as dicts, as
+    nothing in spec2x looks into them).  Every other value is what
+    ``asdf.open`` gives, since asdf's loader is the same YAML safe loader.
+    """
+    if not raw.startswith(b"#ASDF "):
+        return None
+    end = _YAML_END.search(raw)
+    if end is None or raw[end.end() :].strip():
+        return None
+    try:
+        tree = yaml.load(raw[: end.end()], Loader=_CoreTagsLoader)  # noqa: S506 (a safe loader)
+    except Exception:  # an unknown tag, an odd document: asdf decides
+        return None
+    return tree if isinstance(tree, dict) else None
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from astropy.io import fits
 
 from ..wcs.store import wcs_from_text, wcs_to_text
 from . import fits_layout as L
@@ -105,8 +104,11 @@ def _asdf_array(values: np.ndarray) -> Any:
     return np.ascontiguousarray(values)
 
 
-def apply_node(ds: xr.Dataset, hdul: fits.HDUList, slits: list[str] | None = None) -> xr.Dataset:
-    """Apply the ``spec2x`` ASDF node (exact attrs, dtypes, extra coords) and the WCS."""
+def apply_node(ds: xr.Dataset, hdul: Any, slits: list[str] | None = None) -> xr.Dataset:
+    """Apply the ``spec2x`` ASDF node (exact attrs, dtypes, extra coords) and the WCS.
+
+    ``hdul`` is an astropy ``HDUList`` or a :class:`~spec2x.io.fits_scan.ScanFile`.
+    """
     with L.read_asdf_tree(hdul) as tree:
         node = tree.get(SPEC2X_NODE) or {}
         attrs = dict(ds.attrs)
@@ -129,13 +131,16 @@ def apply_node(ds: xr.Dataset, hdul: fits.HDUList, slits: list[str] | None = Non
         var_attrs = _plain(node.get("var_attrs") or {})
         dtypes = dict(node.get("dtypes") or {})
         filled = [f"int_times_{c}" for c in node.get("int_times_filled") or []]
-    ds = ds.drop_vars([c for c in filled if c in ds.coords])
+    dropped = [c for c in filled if c in ds.coords]
+    if dropped:
+        ds = ds.drop_vars(dropped)
     out = ds.assign_coords(coords).assign(data_vars) if coords or data_vars else ds
+    variables = out.variables
     for name, va in var_attrs.items():
-        if name in out.variables:
-            out[name].attrs = dict(va)
+        if name in variables:
+            variables[name].attrs = dict(va)  # the Dataset's own variable, as out[name].attrs = ...
     for name, dt in dtypes.items():
-        if name in out.variables and out[name].dtype != np.dtype(dt):
+        if name in out.variables and out.variables[name].dtype != np.dtype(dt):
             cast = out[name].astype(np.dtype(dt))
             out = (
                 out.assign_coords({name: cast}) if name in out.coords else out.assign({name: cast})
