@@ -36,3 +36,27 @@ def test_other_mode_rate_with_lrs_references(demo_runs, tmp_path, capsys):
     assert "Traceback" not in err[0]
     assert _digest(rate) == before
     assert not out.exists() or not list(out.glob("*.fits"))
+
+
+def test_nirspec_run_without_a_disperser_reference(demo_runs, tmp_path, capsys):
+    import shutil
+
+    manifest = demo_runs("nrs_fs")
+    refs = {k: Path(v) for k, v in manifest["refs"].items() if v not in (None, "N/A")}
+    partial = tmp_path / "refs"
+    partial.mkdir()
+    for reftype, path in refs.items():
+        if reftype != "disperser" and path.is_file():
+            shutil.copy(path, partial / path.name)
+    rate = next(Path(manifest["input"]).parent.glob("*nod1*_rate.fits"))
+    before = _digest(rate)
+    out = tmp_path / "out"
+    capsys.readouterr()
+    status = main(["run", str(rate), "--refs", str(partial), "--output-dir", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert len(err) == 1
+    assert "disperser" in err[0]
+    assert "Traceback" not in err[0]
+    assert _digest(rate) == before
+    assert not out.exists() or not list(out.glob("*.fits"))
