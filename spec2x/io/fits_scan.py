@@ -39,7 +39,7 @@ _END_RE = re.compile(rb"(?:(?P<valid>END {77}) *)|(?P<invalid>END$|END {0,76}[^A
 #: ``KEYWORD = value / comment`` in printable ASCII, with a string with no quote in it
 #: (followed by blanks or a comment) or one token (no blank, quote or slash) or nothing.
 _PLAIN_CARD = re.compile(
-    r"[A-Z0-9_-]{1,8} *= *(?:'(?P<str>[ -&(-~]*)'(?P<after> *(?:/[ -~]*)?)"
+    r"(?P<key>[A-Z0-9_-]{1,8} *)= *(?:'(?P<str>[ -&(-~]*)'(?P<after> *(?:/[ -~]*)?)"
     r"|(?P<tok>[!-&(-.0-~]+)? *(?:/[ -~]*)?)\Z"
 )
 _INTEGER = re.compile(r"[+-]?\d+\Z")
@@ -49,7 +49,7 @@ _COMMENTARY = frozenset(("", "COMMENT", "HISTORY"))
 _RVKC = fits.Card._rvkc_keyword_val_comm_RE  # record-valued keyword cards: astropy decides
 _TFORM = re.compile(r"(\d*)([BIJKED])\Z")
 _TABLE_DTYPES = {"B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
-#: Column keywords whose presence changes what astropy returns (scaling, shape, nulls of floats).
+#: Column keywords whose presence changes what astropy returns (scaling, shape).
 _COLUMN_EXTRAS = ("TSCAL", "TZERO", "TDIM")
 
 
@@ -89,8 +89,8 @@ def _fast_card(image: str) -> tuple[str, Any] | None:
     if image[8:10] != "= ":
         return None
     match = _PLAIN_CARD.match(image)
-    if match is None or key == "HIERARCH":
-        return None
+    if match is None or match.end("key") != 8 or key == "HIERARCH":
+        return None  # (the keyword must fill columns 1-8: the first "= " is at column 9)
     text, token = match.group("str", "tok")
     if text is not None:
         if not text and "'" in match.group("after"):
