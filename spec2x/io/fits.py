@@ -16,6 +16,7 @@ Product kinds other than exposures (slits, s2d, x1d, cubes) are handled in
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -468,9 +469,31 @@ def read_image(
     chunks = tuple(block[d] for d in dims)
     token = file_token(path, block) if token is None else token
     name = f"fits-{hdu.name.lower()}-{hdu.ver}-{len(dims)}d-{token}"
-    return dsa.from_array(
-        slab, chunks=chunks, name=name, meta=np.empty((0,) * len(dims), dtype), asarray=False
+    return dsa.Array(
+        _block_graph(slab, name, chunks), name, chunks, meta=np.empty((0,) * len(dims), dtype)
     )
+
+
+def _block_graph(slab: Any, name: str, chunks: tuple[tuple[int, ...], ...]) -> dict[Any, Any]:
+    """A Dask graph reading each block of ``slab``: ``(name, i, j, ...) -> slab[region]``.
+
+    Built directly (``from_array`` spends ~0.2 ms per array on signature
+    inspection and layers); the tasks hold the small ``slab``, no open file.
+    """
+    slices = [
+        [slice(a, b) for a, b in itertools.pairwise(itertools.accumulate(c, initial=0))]
+        for c in chunks
+    ]
+    indices = itertools.product(*(range(len(c)) for c in chunks))
+    regions = itertools.product(*slices)
+    return {
+        (name, *index): (_read_block, slab, region)
+        for index, region in zip(indices, regions, strict=True)
+    }
+
+
+def _read_block(slab: Any, region: tuple[slice, ...]) -> np.ndarray:
+    return slab[region]
 
 
 def _image_dtype(header: fits.Header) -> np.dtype:
