@@ -175,9 +175,9 @@ def main() -> None:
     width = max(len(r[0]) for r in rows)
     print(f"{'case':<{width}}  {'time [s]':>9}  {'ref [s]':>9}  {'ratio':>7}")
     for label, t, ref in rows:
-        ref_text = f"{ref:9.3f}" if ref is not None else " " * 9
+        ref_text = f"{ref:9.4f}" if ref is not None else " " * 9
         ratio = f"{t / ref:7.3f}" if ref else " " * 7
-        print(f"{label:<{width}}  {t:9.3f}  {ref_text}  {ratio}")
+        print(f"{label:<{width}}  {t:9.4f}  {ref_text}  {ratio}")
 
 
 if __name__ == "__main__":
