@@ -46,7 +46,9 @@ _INTEGER = re.compile(r"[+-]?\d+\Z")
 _NUMBER = re.compile(r"[+-]?(?:\.\d+|\d+(?:\.\d*)?)(?:[DEde][+-]?\d+)?\Z")
 _EXPONENT = str.maketrans("Dd", "Ee")
 _COMMENTARY = frozenset(("", "COMMENT", "HISTORY"))
-_RVKC = fits.Card._rvkc_keyword_val_comm_RE  # record-valued keyword cards: astropy decides
+#: astropy's record-valued keyword card pattern ('AXIS.1: 1'); without it every "field: ..."
+#: string goes to astropy.
+_RVKC = getattr(fits.Card, "_rvkc_keyword_val_comm_RE", re.compile(""))
 _TFORM = re.compile(r"(\d*)([BIJKED])\Z")
 _TABLE_DTYPES = {"B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
 #: Column keywords whose presence changes what astropy returns (scaling, shape).
