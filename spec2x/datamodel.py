@@ -16,8 +16,9 @@ slits     ``(slit, y, x)``: cut-outs padded to a common shape; per-slit coords
 spectra   ``([slit|order], [integration], spectral)`` with ``wavelength``.
 cube      ``(wavelength, y, x)``.
 
-The WCS of an exposure travels as ASDF text (``attrs["wcs"]``; for slits a
-mapping ``slit_name -> text``) so that every attr can be written out; see
+The WCS of an exposure travels in ``attrs["wcs"]`` (for slits a mapping
+``slit_name -> WCS``) as a :class:`spec2x.wcs.store.StoredWcs` (the gwcs,
+written out as ASDF text or an ASDF object) or as that ASDF text; see
 :mod:`spec2x.wcs.store`.
 """
 

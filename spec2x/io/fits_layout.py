@@ -204,14 +204,15 @@ def read_asdf_tree(hdul: Any) -> Iterator[dict[str, Any]]:
     with warnings.catch_warnings(), asdf.config_context() as config:
         warnings.simplefilter("ignore")
         config.validate_on_read = False  # jwst validated it; spares ~50 ms per open
-        with asdf.open(
-            io.BytesIO(raw), lazy_load=True, memmap=False, ignore_unrecognized_tag=True
-        ) as af:
-            yield af.tree
+        # Not closed: the gwcs objects of the tree outlive the block and load their
+        # arrays from these bytes (in memory) on first use.  Arrays jwst keeps in
+        # the FITS extensions ("fits:SCI,1" sources) are never touched.
+        af = asdf.open(io.BytesIO(raw), lazy_load=True, memmap=False, ignore_unrecognized_tag=True)
+        yield af.tree
 
 
 class _CoreTagsLoader(yaml.CSafeLoader):
-    """A YAML safe loader that also reads the core asdf/software/extension_metadata tags."""
+    """A YAML safe loader that also reads a few core ASDF tags (as dicts); any other tag fails."""
 
 
 def _core_mapping(

@@ -1,7 +1,8 @@
 """The ``spec2x`` node of the ASDF extension: what FITS headers cannot hold exactly.
 
 Non-header attrs (NaN, unicode, nested values), variable attrs, dtypes of
-coords, coords with no FITS home, and the WCS text ride here, so a
+coords, coords with no FITS home, and the WCS (as ASDF objects; ``meta.wcs`` for
+jwst is the same object, written once) ride here, so a
 spec2x -> FITS -> spec2x round trip is exact.  Files written by jwst have no
 such node and are read with defaults.
 """
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..wcs.store import wcs_from_text, wcs_to_text
+from ..wcs.store import StoredWcs, wcs_object
 from . import fits_layout as L
 
 __all__ = ["SPEC2X_NODE", "Spec2xNode", "apply_node"]
@@ -87,13 +88,26 @@ class Spec2xNode:
             **self.extra,
         }
         tree: dict[str, Any] = {SPEC2X_NODE: node}
-        if isinstance(wcs, str):
-            node["wcs_text"] = wcs
-            tree["meta"] = {"wcs": wcs_from_text(wcs)}
-        elif wcs is not None:
-            node["wcs_text"] = wcs
+        if wcs is not None:
+            node["wcs"] = wcs_objects(wcs)
+            if not isinstance(wcs, Mapping):
+                tree["meta"] = {"wcs": node["wcs"]}
         tree.update(extra or {})
         return tree
+
+
+def wcs_objects(value: Any) -> Any:
+    """``attrs["wcs"]`` as gwcs objects for the ASDF tree (a dict per slit stays a dict)."""
+    if isinstance(value, Mapping):
+        return {str(k): wcs_object(v) for k, v in value.items()}
+    return wcs_object(value)
+
+
+def _stored(value: Any) -> Any:
+    """gwcs objects read from the tree as ``attrs["wcs"]`` values."""
+    if isinstance(value, Mapping):
+        return {str(k): StoredWcs(wcs=v) for k, v in value.items()}
+    return StoredWcs(wcs=value)
 
 
 def _asdf_array(values: np.ndarray) -> Any:
@@ -115,11 +129,14 @@ def apply_node(ds: xr.Dataset, hdul: Any, slits: list[str] | None = None) -> xr.
         for key in node.get("added_keywords") or []:
             attrs.pop(key, None)
         attrs.update({k: _plain(v) for k, v in (node.get("attrs") or {}).items()})
-        wcs = node.get("wcs_text")
-        if wcs is None:
+        if node.get("wcs") is not None:
+            attrs["wcs"] = _stored(node["wcs"])
+        elif node.get("wcs_text") is not None:  # written by spec2x before 2026-11-27
+            attrs["wcs"] = _plain(node["wcs_text"])
+        else:
             wcs = _tree_wcs(tree, slits)
-        if wcs is not None:
-            attrs["wcs"] = _plain(wcs)
+            if wcs is not None:
+                attrs["wcs"] = wcs
         coords = {
             name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
             for name, e in (node.get("coords") or {}).items()
@@ -150,15 +167,15 @@ def apply_node(ds: xr.Dataset, hdul: Any, slits: list[str] | None = None) -> xr.
 
 
 def _tree_wcs(tree: Mapping[str, Any], slits: list[str] | None) -> Any:
-    """The gwcs of a jwst file as ASDF text (a dict per slit for multi-slit products)."""
+    """The gwcs of a jwst file (a dict per slit for multi-slit products)."""
     if slits is None:
         wcs = (tree.get("meta") or {}).get("wcs")
-        return None if wcs is None else wcs_to_text(wcs)
+        return None if wcs is None else StoredWcs(wcs=wcs)
     out = {}
     for name, item in zip(slits, tree.get("slits") or [], strict=False):
         wcs = ((item or {}).get("meta") or {}).get("wcs")
         if wcs is not None:
-            out[name] = wcs_to_text(wcs)
+            out[name] = StoredWcs(wcs=wcs)
     return out or None
 
 

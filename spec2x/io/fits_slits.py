@@ -19,7 +19,6 @@ import xarray as xr
 from astropy.io import fits
 
 from ..datamodel import PADDING_DQ
-from ..wcs.store import wcs_from_text
 from . import fits as F
 from . import fits_layout as L
 from . import fits_node as N
@@ -135,27 +134,27 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
     tree = node.tree()
     wcs = ds.attrs.get("wcs")
     nslit = ds.sizes["slit"]
-    texts: list[str | None] = [None] * nslit
+    objects: list[Any] = [None] * nslit
     if wcs is not None:
-        tree[N.SPEC2X_NODE]["wcs_text"] = wcs
+        stored = tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(wcs)  # meta below: same objects
         names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else []
-        if isinstance(wcs, str):
-            texts = [wcs] * nslit
+        if not isinstance(stored, dict):
+            objects = [stored] * nslit
         elif names:
-            texts = [wcs.get(n) for n in names]
+            objects = [stored.get(n) for n in names]
     attrs = [_tree_attrs(ds, i) for i in range(nslit)]
     if model == "SlitModel":
         tree.update(attrs[0])
-        if texts[0] is not None:
-            tree["meta"] = {"wcs": wcs_from_text(texts[0])}
+        if objects[0] is not None:
+            tree["meta"] = {"wcs": objects[0]}
         return tree
     date = ds.attrs.get("DATE")
     date = date if isinstance(date, str) else _now()
     metas: list[dict[str, Any]] = []
-    for text in texts:
+    for obj in objects:
         meta: dict[str, Any] = {"date": date, "model_type": "SlitModel"}
-        if text is not None:
-            meta["wcs"] = wcs_from_text(text)
+        if obj is not None:
+            meta["wcs"] = obj
         metas.append(meta)
     tree["slits"] = [{**a, "meta": meta} for a, meta in zip(attrs, metas, strict=True)]
     return tree
@@ -269,8 +268,9 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     if names is None:
         names = [str(i + 1) for i in range(len(vers))]
     out = N.apply_node(ds, hdul, slits=names if model != "SlitModel" else None)
-    if model == "SlitModel" and isinstance(out.attrs.get("wcs"), str) and names:
-        if "wcs_text" not in node:
+    wcs = out.attrs.get("wcs")
+    if model == "SlitModel" and wcs is not None and not isinstance(wcs, dict) and names:
+        if "wcs_text" not in node and "wcs" not in node:
             out.attrs["wcs"] = {names[0]: out.attrs["wcs"]}
     return out
 

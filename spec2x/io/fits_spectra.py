@@ -128,7 +128,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         hdus.append(_table_hdu(cols, header, tso, i + 1))
     tree = node.tree()
     if ds.attrs.get("wcs") is not None:
-        tree[N.SPEC2X_NODE]["wcs_text"] = ds.attrs["wcs"]
+        tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(ds.attrs["wcs"])
     hdus.append(L.asdf_hdu(tree))
     return hdus
 

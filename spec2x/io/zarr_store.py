@@ -29,6 +29,7 @@ import xarray as xr
 
 from ..datamodel import kind
 from ..errors import InputFileError, OutputError
+from ..wcs.store import StoredWcs
 
 __all__ = ["open_zarr", "to_zarr"]
 
@@ -62,6 +63,8 @@ def default_chunks(ds: xr.Dataset) -> dict[str, int]:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, StoredWcs):
+        return value.text
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):

@@ -202,7 +202,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             "pixar_sr": _pixar(ds.attrs.get("PIXAR_SR")),
             "shape": (ds.sizes["y"], ds.sizes["x"]),
             "wavelength": ds["wavelength"].values,
-            "wcs": get_wcs(ds) if has_wcs and isinstance(ds.attrs.get("wcs"), str) else None,
+            "wcs": get_wcs(ds) if has_wcs and not isinstance(ds.attrs["wcs"], dict) else None,
         }
     )
     return items

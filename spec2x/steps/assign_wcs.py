@@ -122,7 +122,7 @@ def assign_wcs(
 
     Returns
     -------
-    Dataset with ``attrs["wcs"]`` (ASDF text of a gwcs: 0-based data-array
+    Dataset with ``attrs["wcs"]`` (a stored gwcs, see :mod:`spec2x.wcs.store`: 0-based data-array
     pixels -> RA, Dec deg, wavelength µm), coordinate ``wavelength`` (µm,
     NaN where a pixel has none), and ``S_WCS``, ``R_*``, ``SPECSYS``,
     ``DISPAXIS`` keywords.

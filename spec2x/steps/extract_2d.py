@@ -25,7 +25,7 @@ from .._kernels import extract_2d as kern
 from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
 from ..wcs.nirspec_fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
-from ..wcs.store import WCS_ATTR, copy_pipeline, get_wcs, wcs_to_text
+from ..wcs.store import WCS_ATTR, copy_pipeline, get_wcs, stored_wcs
 from ._common import record_step, require
 
 __all__ = ["extract_2d", "from_chain", "select_slits", "source_position_in_slit"]
@@ -111,7 +111,7 @@ def extract_2d(
         )
     slits = select_slits(slits_from_attrs(ds.attrs), slit_names, source_ids)
     ny_img, nx_img = ds.sizes["y"], ds.sizes["x"]
-    boxes, wcs_text, lams, positions = [], {}, [], []
+    boxes, slit_wcs, lams, positions = [], {}, [], []
     primary = str(ds.attrs.get("FXD_SLIT", "")).upper()
     bots = str(ds.attrs.get("EXP_TYPE", "")).upper() == "NRS_BRIGHTOBJ"
     for slit in slits:
@@ -128,7 +128,7 @@ def extract_2d(
         shifted = _shifted_wcs(wcs, xlo, ylo, cut)
         x, y = grid_from_bounding_box(shifted.bounding_box)
         lams.append(np.asarray(shifted(x, y)[2], dtype=np.float64))
-        wcs_text[str(slit.name)] = wcs_to_text(shifted)
+        slit_wcs[str(slit.name)] = stored_wcs(shifted)
         boxes.append((ylo, xlo, yhi - ylo, xhi - xlo, cut))
         if bots or slit.name == primary:
             positions.append(source_position_in_slit(ds.attrs, shifted))
@@ -156,7 +156,7 @@ def extract_2d(
     }
     out = out.assign_coords(coords)
     attrs = {k: v for k, v in ds.attrs.items()}
-    attrs[WCS_ATTR] = wcs_text
+    attrs[WCS_ATTR] = slit_wcs
     attrs[SLITS_ATTR] = slits_to_attr(slits)
     attrs["DATAMODL"] = "SlitModel" if bots else "MultiSlitModel"
     out.attrs = attrs

@@ -59,7 +59,7 @@ def _is_point(ds: xr.Dataset) -> np.ndarray:
 def dispersion_from_wcs(ds: xr.Dataset) -> xr.DataArray:
     """Dispersion (µm/pixel) of each slit from its WCS at ``x ± 0.5``, as jwst computes it.
 
-    Needs a per-slit WCS (``attrs["wcs"]`` a mapping slit_name -> ASDF text)
+    Needs a per-slit WCS (``attrs["wcs"]`` a mapping slit_name -> stored WCS)
     whose input is the 0-based pixel of the cut-out.
     """
     from ..wcs.store import get_wcs
@@ -108,8 +108,8 @@ def _update_wcs(
     tables: list[kern.OffsetTable],
     done: np.ndarray,
 ) -> dict[str, Any]:
-    """Per-slit WCS texts with the wavecorr frame inserted (eager; only with a stored WCS)."""
-    from ..wcs.store import copy_pipeline, get_wcs, wcs_to_text
+    """Per-slit WCS with the wavecorr frame inserted (eager; only with a stored WCS)."""
+    from ..wcs.store import copy_pipeline, get_wcs, stored_wcs
 
     stored = dict(ds.attrs.get("wcs") or {})
     names = np.asarray(ds["slit_name"].values).astype(str)
@@ -124,7 +124,7 @@ def _update_wcs(
             continue
         curve = kern.correction_curve(wl[i] * 1e-6, disp[i] * 1e-6, xpos[i], tables[apertures[i]])
         if curve is not None:
-            stored[name] = wcs_to_text(_insert_frame(w, *curve))
+            stored[name] = stored_wcs(_insert_frame(w, *curve))
     return stored
 
 

@@ -127,7 +127,7 @@ def assign_fixed_slits(
 
     Returns
     -------
-    Dataset with ``attrs["wcs"]`` = {slit name: gwcs text}, ``NRS_SLITS``,
+    Dataset with ``attrs["wcs"]`` = {slit name: stored gwcs}, ``NRS_SLITS``,
     ``SPORDER``, ``WAVSTART``/``WAVEEND`` (m) and ``wavelength`` (y, x) in µm
     where exactly one slit covers a pixel (NaN elsewhere).
     """

@@ -1,12 +1,16 @@
-"""Keep a gwcs.WCS with a Dataset as ASDF text.
+"""Keep a gwcs.WCS with a Dataset: ``attrs["wcs"]``.
 
-A WCS in ``attrs`` must survive a write to FITS or Zarr, so it is stored as
-the YAML text of an ASDF file (arrays inline).  Encoding a NIRSpec slit WCS
-costs a tenth of a second or more and decoding more, so every text this
-process made or read is remembered with its object: a step that reads back
-the WCS an earlier step stored pays nothing.  Neither direction runs asdf's
-schema validation (see :mod:`spec2x.io.asdf_write`); the tests validate what
-is written.
+``attrs["wcs"]`` holds a :class:`StoredWcs` (or, for slit products, a dict
+slit name -> :class:`StoredWcs`); plain ASDF text (``str``) is accepted
+everywhere too, and is what Zarr stores.  A :class:`StoredWcs` carries the
+gwcs object, its ASDF text (YAML, arrays inline), or both, and makes the other
+only when asked: steps pass objects along and never pay for text; writers ask
+for the text (Zarr) or the object (FITS); two values are equal when their
+texts are, so Datasets compare as before.  Encoding a NIRSpec slit WCS costs
+a tenth of a second or more and decoding more, so every text this process
+made or read is also remembered with its object.  Neither direction runs
+asdf's schema validation (see :mod:`spec2x.io.asdf_write`); the tests
+validate what is written.
 """
 
 from __future__ import annotations
@@ -18,11 +22,23 @@ from typing import Any
 
 import asdf
 import xarray as xr
+import yaml
 
 from ..errors import StepOrderError
 from ..io.asdf_write import asdf_bytes
 
-__all__ = ["clear_cache", "copy_pipeline", "get_wcs", "set_wcs", "wcs_from_text", "wcs_to_text"]
+__all__ = [
+    "StoredWcs",
+    "clear_cache",
+    "copy_pipeline",
+    "get_wcs",
+    "set_wcs",
+    "stored_wcs",
+    "wcs_as_text",
+    "wcs_from_text",
+    "wcs_object",
+    "wcs_to_text",
+]
 
 WCS_ATTR = "wcs"
 
@@ -66,15 +82,121 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+class StoredWcs:
+    """A gwcs as ``attrs["wcs"]`` keeps it: the object, its ASDF text, or both.
+
+    Treat it as immutable: :attr:`wcs` is shared by every reader of the value
+    (change a copy, see :func:`copy_pipeline`).  Pickles as its text.
+    """
+
+    __slots__ = ("_text", "_wcs")
+
+    def __init__(self, wcs: Any = None, text: str | None = None) -> None:
+        if wcs is None and text is None:
+            raise ValueError("StoredWcs needs a gwcs object or its ASDF text")
+        self._wcs = wcs
+        self._text = text
+
+    @property
+    def wcs(self) -> Any:
+        """The gwcs object (decoded from the text on first use)."""
+        if self._wcs is None:
+            self._wcs = wcs_from_text(self._text)  # type: ignore[arg-type]
+        return self._wcs
+
+    @property
+    def text(self) -> str:
+        """The ASDF text (encoded from the object on first use)."""
+        if self._text is None:
+            self._text = wcs_to_text(self._wcs)
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoredWcs):
+            if self is other or (self._wcs is not None and self._wcs is other._wcs):
+                return True
+            return same_asdf_text(self.text, other.text)
+        if isinstance(other, str):
+            return same_asdf_text(self.text, other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __copy__(self) -> StoredWcs:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StoredWcs:
+        return self
+
+    def __getstate__(self) -> dict[str, str]:
+        return {"text": self.text}
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        self._wcs = None
+        self._text = state["text"]
+
+    def __repr__(self) -> str:
+        frames = getattr(self._wcs, "available_frames", None)
+        return f"StoredWcs({' -> '.join(frames)})" if frames else "StoredWcs(<ASDF text>)"
+
+
+class _AnyTagLoader(yaml.CSafeLoader):
+    """Reads any ASDF tag as (tag, plain value): YAML as data, anchors resolved."""
+
+
+def _tagged(loader: yaml.Loader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        value: Any = loader.construct_mapping(node, deep=True)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_scalar(node)
+    return {"__tag__": suffix, "value": value}
+
+
+_AnyTagLoader.add_multi_constructor("", _tagged)
+
+
+def same_asdf_text(a: str, b: str) -> bool:
+    """True when two ASDF texts hold the same tree (YAML anchors and layout aside).
+
+    A WCS read back from a file shares fewer Python objects than the one
+    written, so asdf writes it with fewer ``&id``/``*id`` anchors; the trees
+    are the same.
+    """
+    if a == b:
+        return True
+    return yaml.load(a, Loader=_AnyTagLoader) == yaml.load(b, Loader=_AnyTagLoader)
+
+
+def stored_wcs(wcs: Any) -> StoredWcs:
+    """A gwcs object (or its ASDF text) for ``attrs["wcs"]``; text is made only when asked."""
+    if isinstance(wcs, StoredWcs):
+        return wcs
+    return StoredWcs(text=wcs) if isinstance(wcs, str) else StoredWcs(wcs=wcs)
+
+
+def wcs_object(value: StoredWcs | str) -> Any:
+    """The gwcs object of one stored value (text decoded once per process)."""
+    return value.wcs if isinstance(value, StoredWcs) else wcs_from_text(value)
+
+
+def wcs_as_text(value: Any) -> Any:
+    """``attrs["wcs"]`` with every WCS as ASDF text (a str, or a dict of them)."""
+    if isinstance(value, dict):
+        return {k: wcs_as_text(v) for k, v in value.items()}
+    return value.text if isinstance(value, StoredWcs) else value
+
+
 def set_wcs(ds: xr.Dataset, wcs: Any, slit: str | None = None) -> xr.Dataset:
     """Return a copy of ``ds`` carrying ``wcs`` (for one ``slit`` when given)."""
-    text = wcs_to_text(wcs)
+    value = stored_wcs(wcs)
     attrs = dict(ds.attrs)
     if slit is None:
-        attrs[WCS_ATTR] = text
+        attrs[WCS_ATTR] = value
     else:
         per_slit = dict(attrs.get(WCS_ATTR) or {})
-        per_slit[slit] = text
+        per_slit[slit] = value
         attrs[WCS_ATTR] = per_slit
     return _with_attrs(ds, attrs)
 
@@ -111,5 +233,5 @@ def get_wcs(ds: xr.Dataset, slit: str | None = None) -> Any:
             raise StepOrderError("this product holds one WCS per slit: pass slit=NAME")
         if slit not in stored:
             raise StepOrderError(f"no WCS for slit {slit!r}; slits with a WCS: {sorted(stored)}")
-        return wcs_from_text(stored[slit])
-    return wcs_from_text(stored)
+        return wcs_object(stored[slit])
+    return wcs_object(stored)

@@ -1,3 +1,6 @@
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from astropy import coordinates as coord
@@ -8,7 +11,7 @@ from gwcs import coordinate_frames as cf
 
 from spec2x.datamodel import make_exposure
 from spec2x.errors import StepOrderError
-from spec2x.wcs.store import get_wcs, set_wcs
+from spec2x.wcs.store import StoredWcs, get_wcs, set_wcs
 
 
 def _wcs():
@@ -22,8 +25,14 @@ def test_wcs_round_trip_through_attrs():
     ds = make_exposure(np.zeros((2, 2)))
     out = set_wcs(ds, _wcs())
     assert "wcs" not in ds.attrs  # input untouched
-    assert isinstance(out.attrs["wcs"], str)
+    stored = out.attrs["wcs"]
+    assert isinstance(stored, StoredWcs)
     np.testing.assert_allclose(get_wcs(out)(1.0, 2.0), (2.5, 4.0))
+    assert stored == stored.text == StoredWcs(text=stored.text)  # equal by text
+    assert stored.text.startswith("#ASDF")
+    assert pickle.loads(pickle.dumps(stored)) == stored
+    assert copy.deepcopy(stored) is stored
+    np.testing.assert_allclose(get_wcs(set_wcs(ds, stored.text))(1.0, 2.0), (2.5, 4.0))
 
 
 def test_per_slit_wcs():
@@ -52,3 +61,17 @@ def test_wcs_cache_is_primed_by_set_wcs():
     again = store.wcs_from_text(text)
     assert again is not wcs
     np.testing.assert_allclose(again(1.0, 2.0), wcs(1.0, 2.0))
+
+
+def test_stored_wcs_equality_is_by_tree():
+    from spec2x.wcs.store import same_asdf_text
+
+    one, other = StoredWcs(wcs=_wcs()), StoredWcs(wcs=_wcs())
+    assert one == other
+    assert one is not other
+    shifted = _wcs()
+    shifted.set_transform("detector", "world", models.Shift(1.0) & models.Scale(2.0))
+    assert StoredWcs(wcs=shifted) != one
+    anchored = "a: &id001 [1, 2]\nb: *id001\n"
+    assert same_asdf_text(anchored, "a: [1, 2]\nb: [1, 2]\n")
+    assert not same_asdf_text(anchored, "a: [1, 2]\nb: [1, 3]\n")

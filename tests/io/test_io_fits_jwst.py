@@ -10,7 +10,7 @@ from helpers import REALDATA
 
 from spec2x.datamodel import make_exposure
 from spec2x.io import open_exposure, open_product, write_fits
-from spec2x.wcs.store import wcs_from_text
+from spec2x.wcs.store import wcs_object
 
 dm = pytest.importorskip("stdatamodels.jwst.datamodels")
 
@@ -225,7 +225,7 @@ def test_jwst_assign_wcs_accepts_spec2x_rate_and_spec2x_reads_the_wcs(tmp_path):
     saved = tmp_path / "jw_assign_wcs.fits"
     result.save(saved)
     back = open_exposure(saved)
-    ours = wcs_from_text(back.attrs["wcs"])
+    ours = wcs_object(back.attrs["wcs"])
     x, y = np.array([36.0, 38.0]), np.array([300.0, 350.0])
     np.testing.assert_allclose(ours(x, y), result.meta.wcs(x, y), rtol=1e-12, equal_nan=True)
     # and our file with that WCS goes back into jwst with it
