@@ -227,14 +227,30 @@ def _core_mapping(
     data.update(loader.construct_mapping(node))
 
 
+def _fits_array_reference(
+    loader: _CoreTagsLoader, suffix: str, node: yaml.Node
+) -> Iterator[dict[Any, Any]]:
+    """An ndarray that only points at a FITS extension (``source: fits:SCI,1``), as jwst writes."""
+    keys = {k.value: v for k, v in node.value} if isinstance(node, yaml.MappingNode) else {}
+    source = keys.get("source")
+    if (
+        "data" in keys
+        or not isinstance(source, yaml.ScalarNode)
+        or not source.value.startswith("fits:")
+    ):
+        _refuse(loader, node)
+    yield from _core_mapping(loader, suffix, node)
+
+
 def _refuse(loader: _CoreTagsLoader, node: yaml.Node) -> None:
     raise yaml.constructor.ConstructorError(
         None, None, f"left to asdf: {node.tag}", node.start_mark
     )
 
 
-for _tag in ("asdf", "software", "extension_metadata"):
+for _tag in ("asdf", "software", "extension_metadata", "history_entry"):
     _CoreTagsLoader.add_multi_constructor(f"tag:stsci.edu:asdf/core/{_tag}-", _core_mapping)
+_CoreTagsLoader.add_multi_constructor("tag:stsci.edu:asdf/core/ndarray-", _fits_array_reference)
 _CoreTagsLoader.add_constructor("tag:yaml.org,2002:omap", _refuse)  # asdf makes an OrderedDict
 _YAML_END = re.compile(rb"\r?\n\.\.\.((\r?\n)|$)")  # asdf's end-of-tree marker
 
@@ -242,10 +258,12 @@ _YAML_END = re.compile(rb"\r?\n\.\.\.((\r?\n)|$)")  # asdf's end-of-tree marker
 def plain_asdf_tree(raw: bytes) -> dict[str, Any] | None:
     """The tree of an ASDF file that holds plain YAML only, else None (use ``asdf.open``).
 
-    Plain means: no binary blocks, and no tags but YAML's own and the core
-    ``asdf``, ``software`` and ``extension_metadata`` ones (read as dicts, as
-    nothing in spec2x looks into them).  Every other value is what
-    ``asdf.open`` gives, since asdf's loader is the same YAML safe loader.
+    Plain means: no binary blocks, and no tags but YAML's own, the core
+    ``asdf``, ``software``, ``extension_metadata`` and ``history_entry`` ones,
+    and ``ndarray`` entries that only point at a FITS extension (jwst's
+    ``data: {source: fits:SCI,1}``); those are read as dicts, as nothing in
+    spec2x looks into them.  Every other value is what ``asdf.open`` gives,
+    since asdf's loader is the same YAML safe loader.
     """
     if not raw.startswith(b"#ASDF "):
         return None

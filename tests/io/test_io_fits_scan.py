@@ -322,6 +322,47 @@ def test_plain_asdf_tree_equals_asdfs(tmp_path):
         assert tree["spec2x"]["attrs"]["NESTED"] == {"a": [1, 2.5, None], "b": "2024-01-01"}
 
 
+_ASDF_HEAD = b"#ASDF 1.0.0\n#ASDF_STANDARD 1.6.0\n%YAML 1.1\n%TAG ! tag:stsci.edu:asdf/\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"x: !core/ndarray-1.1.0 {data: [1, 2], datatype: int64, shape: [2]}",
+        b"x: !core/ndarray-1.1.0 {source: 0, datatype: int64, shape: [2]}",
+        b"x: !core/ndarray-1.1.0 {source: 'fits:SCI,1', data: [1], shape: [1]}",
+        b"x: !core/complex-1.0.0 1+2j",
+        b"x: !wcs/wcs-1.2.0 {name: w}",
+        b"x: !!omap [{a: 1}]",
+    ],
+)
+def test_trees_with_other_tags_are_left_to_asdf(body):
+    raw = _ASDF_HEAD + b"--- !core/asdf-1.1.0\n" + body + b"\n...\n"
+    assert plain_asdf_tree(raw) is None
+    assert plain_asdf_tree(raw.replace(body, b"x: 1")) == {"x": 1}
+
+
+def test_jwst_tree_with_fits_array_references_is_plain(tmp_path):
+    import asdf
+
+    dm = pytest.importorskip("stdatamodels.jwst.datamodels")
+    model = dm.ImageModel((5, 6))
+    model.meta.instrument.name = "MIRI"
+    model.add_history_entry("a step ran")
+    path = tmp_path / "jw_rate.fits"
+    model.save(path)
+    raw = scan_fits(path)["ASDF"].data["ASDF_METADATA"][0].tobytes()
+    plain = plain_asdf_tree(raw)
+    assert plain is not None
+    assert plain["data"]["source"] == "fits:SCI,1"
+    assert plain["history"]["entries"][0]["description"] == "a step ran"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with asdf.open(io.BytesIO(raw), memmap=False, lazy_load=True) as af:
+            assert plain["meta"] == af.tree["meta"]
+            assert plain["_fits_hash"] == af.tree["_fits_hash"]
+
+
 # ------------------------------------------------------------------ declines
 
 
