@@ -36,6 +36,8 @@ def sigma_clip_mask(
     bool array of ``data.shape``, True where rejected.
     """
     values = np.asarray(data, np.float64)
+    if values.shape[0] == 1:  # one value: it is its own median and std is 0, so it stays
+        return ~np.isfinite(values)
     flat = values.reshape(values.shape[0], -1)
     good = np.isfinite(flat)
     npix = flat.shape[1]

@@ -65,6 +65,13 @@ def test_sigma_clip_is_astropys(n, seed, sigma, maxiters):
     np.testing.assert_array_equal(masked_mean(data, mask), ref.mean(axis=0).data)
 
 
+def test_sigma_clip_of_one_background_keeps_every_finite_value():
+    data = np.array([[[1.0, np.nan], [np.inf, -3.0]]])
+    expected = np.array([[[False, True], [True, False]]])
+    np.testing.assert_array_equal(sigma_clip_mask(data), expected)
+    test_sigma_clip_is_astropys.hypothesis.inner_test(n=1, seed=5, sigma=3.0, maxiters=None)
+
+
 def test_maxiters_limits_the_rounds():
     data = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 3.0, 10.0, 30.0])[:, None]
     one = sigma_clip_mask(data, 1.0, maxiters=1)
