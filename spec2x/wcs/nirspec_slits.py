@@ -66,7 +66,11 @@ class NirspecOptics:
     order : spectral order; wrange : wavelength range (m) of FILTER/GRATING.
     det2gwa, col2gwa, agreq, lgreq : the detector->GWA, MSA->GWA,
         (lambda, incident)->outgoing and (incident, outgoing)->lambda links.
+    msa2oteip, oteip2v23 : the fore and OTE links.
     attrs : the exposure keywords used.
+
+    The apertures' WCS share these transforms (never change one in place);
+    only ``dms2sca`` is copied per aperture, as its bounding box is the slit's.
     """
 
     refs: Mapping[str, Reference]
@@ -78,6 +82,8 @@ class NirspecOptics:
     col2gwa: Any
     agreq: Any
     lgreq: Any
+    msa2oteip: Any
+    oteip2v23: Any
     attrs: Mapping[str, Any]
 
 
@@ -121,6 +127,8 @@ def build_optics(attrs: Mapping[str, Any], refs: Mapping[str, Reference]) -> Nir
         col2gwa=nm.collimator_to_gwa(refs["collimator"], disp),
         agreq=agreq,
         lgreq=lgreq,
+        msa2oteip=nm.msa_to_oteip(refs["fore"]),
+        oteip2v23=nm.oteip_to_v23(refs["ote"]),
         attrs=dict(attrs),
     )
 
@@ -182,7 +190,7 @@ def slit_wcs(optics: NirspecOptics, slit: Slit, *, to_sky: bool = True) -> gwcs.
     slit2msa.name = "slit2msa"
     steps: list[tuple[Any, Any]] = [
         (fr["detector"], copy.deepcopy(optics.dms2sca)),
-        (fr["sca"], copy.deepcopy(optics.det2gwa)),
+        (fr["sca"], optics.det2gwa),
         (fr["gwa"], gwa_to_slit(optics, slit)),
         (fr["slit_frame"], slit2msa),
     ]
@@ -193,8 +201,8 @@ def slit_wcs(optics: NirspecOptics, slit: Slit, *, to_sky: bool = True) -> gwcs.
     tel2sky = nm.v23_to_sky(optics.attrs) & Identity(1)
     tel2sky.name = "v2v3_to_sky"
     steps += [
-        (fr["msa_frame"], nm.msa_to_oteip(optics.refs["fore"])),
-        (fr["oteip"], nm.oteip_to_v23(optics.refs["ote"])),
+        (fr["msa_frame"], optics.msa2oteip),
+        (fr["oteip"], optics.oteip2v23),
         (fr["v2v3"], va_corr),
         (fr["v2v3vacorr"], tel2sky),
         (fr["world"], None),
@@ -258,8 +266,8 @@ def slit_on_detector(optics: NirspecOptics, slit: Slit) -> bool:
         msa2gwa & Identity(1)
         | AxisMapping((3, 0, 1, 2))
         | optics.agreq
-        | copy.deepcopy(optics.det2gwa).inverse
-        | copy.deepcopy(optics.dms2sca).inverse
+        | optics.det2gwa.inverse
+        | optics.dms2sca.inverse
     )
     (xlow, xhigh), (ylow, yhigh) = slit_bounding_box(
         _NoInverse(slit2det), optics.wrange, slit.ymin, slit.ymax
