@@ -7,11 +7,11 @@ the other.  The parent writes a small JSON job file and runs
 (products written to disk, as ``calwebb_spec2`` does) and writes its timings
 back into a JSON file.
 
-Peak memory: the maximum resident set size of the child process, read by the
-parent from the child's resource usage when it reaps it (``os.wait4``, the
-same number ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` reports for a
-single child; kilobytes on Linux).  It includes the interpreter and the
-imported libraries.
+Peak memory: the child's own high-water resident set size (``VmHWM`` of
+``/proc/self/status``, read by the child when it is done), which includes
+the interpreter and the imported libraries.  Not ``ru_maxrss``: Linux
+carries the parent's high-water mark across fork and exec into the child's
+``ru_maxrss``, so both sides used to report the parent's size.
 
 Per-step times: jwst's from its own log records (``Step NAME running ...``
 to ``Step NAME done``, so a step's time includes saving its output when it
@@ -83,8 +83,21 @@ def measure(
     result = json.loads(result_path.read_text())
     result["process_s"] = elapsed
     result["process_cpu_s"] = usage.ru_utime + usage.ru_stime
-    result["maxrss_mb"] = usage.ru_maxrss / 1024.0  # kB on Linux
+    if result.get("peak_rss_mb") is None:  # no /proc: fall back (may include the parent's)
+        result["peak_rss_mb"] = usage.ru_maxrss / 1024.0  # kB on Linux
+    result["maxrss_mb"] = result["peak_rss_mb"]
     return result
+
+
+def peak_rss_mb() -> float | None:
+    """This process's high-water resident set size (MB), from ``/proc/self/status``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return None
 
 
 def report_rows(case: str, jwst: Mapping[str, Any], ours: Mapping[str, Any]) -> list[list[str]]:
@@ -194,7 +207,15 @@ def child_main(job_path: str) -> None:
     chain, cpu = time.perf_counter() - t0, time.process_time() - c0
     steps = {k: v for k, v in handler.steps.items() if k != "Spec2Pipeline"}
     Path(job["result"]).write_text(
-        json.dumps({"side": job["side"], "chain_s": chain, "chain_cpu_s": cpu, "steps": steps})
+        json.dumps(
+            {
+                "side": job["side"],
+                "chain_s": chain,
+                "chain_cpu_s": cpu,
+                "steps": steps,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
     )
 
 
