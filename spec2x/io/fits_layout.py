@@ -8,6 +8,7 @@ here knows about product kinds; :mod:`spec2x.io.fits` does.
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import re
 import uuid
@@ -341,10 +342,10 @@ class HDUSlab:
     """Array-like view of one image extension that reads only the requested slice.
 
     Knows where the extension's data start in the file, so ``__getitem__``
-    opens the file, reads the bytes of the rows asked for along the first
-    axis (no memmap, no header parsing), applies BZERO/BSCALE like astropy
-    and closes it.  A Dask graph built on it holds no open file and pickles
-    to workers.
+    opens the file, maps the bytes of the rows asked for along the first axis
+    (no header parsing), converts them to native order in one pass applying
+    BZERO/BSCALE like astropy, and closes it.  A Dask graph built on it holds
+    no open file and pickles to workers.
     """
 
     def __init__(self, path: Path, hdu: Any, dtype: Any) -> None:
@@ -373,37 +374,49 @@ class HDUSlab:
             start, stop, rest = 0, self.shape[0], key
         count = max(stop - start, 0)
         per_row = int(np.prod(self.shape[1:], dtype=np.int64))
-        with open(self.path, "rb") as f:
-            f.seek(self.offset + start * per_row * self.stored.itemsize)
-            data = self._read_native(f, count * per_row)
+        data = self._read_native(start * per_row, count * per_row)
         return data.reshape((count, *self.shape[1:]))[rest]
 
-    def _read_native(self, f: Any, n: int) -> np.ndarray:
-        """Read ``n`` values in blocks, un-offsetting and byte-swapping each while in cache."""
-        buf = np.empty(n, dtype=self.stored)
+    def _read_native(self, first: int, n: int) -> np.ndarray:
+        """Values ``first .. first + n`` of the data, in native byte order and ``self.dtype``.
+
+        The bytes are mapped read-only (no copy into an intermediate buffer)
+        and converted in one pass into a new array; the map is closed before
+        returning.  The file size is checked first, so a short file is an
+        InputFileError, never a fault.
+        """
+        itemsize = self.stored.itemsize
+        begin = self.offset + first * itemsize
+        with open(self.path, "rb") as f:
+            if begin + n * itemsize > os.fstat(f.fileno()).st_size:
+                raise InputFileError(f"{self.path}: truncated file; copy or download it again")
+            if n == 0:
+                return np.empty(0, dtype=self.dtype)
+            aligned = begin - begin % mmap.ALLOCATIONGRANULARITY
+            length = begin - aligned + n * itemsize
+            with mmap.mmap(f.fileno(), length, offset=aligned, access=mmap.ACCESS_READ) as m:
+                raw = np.frombuffer(m, dtype=self.stored, count=n, offset=begin - aligned)
+                try:
+                    return self._convert(raw)
+                finally:
+                    del raw  # no view may outlive the map
+
+    def _convert(self, raw: np.ndarray) -> np.ndarray:
+        """A new native array of ``self.dtype`` from the big-endian stored values (astropy's scaling)."""
         unsigned = (
             self.dtype.kind == "u"
             and self.bscale == 1
-            and self.bzero == 2 ** (8 * self.stored.itemsize - 1)
+            and self.bzero == 2 ** (8 * raw.dtype.itemsize - 1)
         )
-        flip = buf.view(self.stored.str.replace("i", "u")) if unsigned else None
-        top = np.array(self.bzero, dtype=flip.dtype) if flip is not None else None
-        step = max(1, _BLOCK_BYTES // self.stored.itemsize)
-        for a in range(0, n, step):
-            part = buf[a : a + step]
-            if f.readinto(memoryview(part).cast("B")) != part.nbytes:
-                raise InputFileError(f"{self.path}: truncated file; copy or download it again")
-            if flip is not None:
-                flip[a : a + step] ^= top  # signed + 2**(n-1) == flip the top bit
-            part.byteswap(inplace=True)
-        native = (flip if flip is not None else buf).view(self.stored.newbyteorder("="))
-        if not unsigned and (self.bscale != 1 or self.bzero != 0):
+        if unsigned:  # signed + 2**(n-1) == the stored bits with the top bit flipped
+            bits = raw.view(raw.dtype.str.replace("i", "u"))
+            out = np.empty(raw.shape, dtype=self.dtype)
+            np.bitwise_xor(bits, np.array(self.bzero, dtype=bits.dtype), out=out)
+            return out
+        if self.bscale != 1 or self.bzero != 0:
+            native = raw.astype(raw.dtype.newbyteorder("="))
             return (native * self.bscale + self.bzero).astype(self.dtype)
-        return native if native.dtype == self.dtype else native.astype(self.dtype)
-
-
-#: Bytes read (and byte-swapped while in cache) at a time.
-_BLOCK_BYTES = 4 * 2**20
+        return raw.astype(self.dtype)
 
 
 class PaddedStack:

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spec2x.io import fits as F
+from spec2x.io import fits_layout as L
 from spec2x.io import open_exposure, write_fits
 from spec2x.io.fits_layout import plain_asdf_tree, read_asdf_tree
 from spec2x.io.fits_scan import card_value, is_image_extension, scan_fits
@@ -361,6 +362,55 @@ def test_jwst_tree_with_fits_array_references_is_plain(tmp_path):
         with asdf.open(io.BytesIO(raw), memmap=False, lazy_load=True) as af:
             assert plain["meta"] == af.tree["meta"]
             assert plain["_fits_hash"] == af.tree["_fits_hash"]
+
+
+# ------------------------------------------------------------------ data by offset
+
+
+def _scaled_hdus(rng):
+    shape = (5, 3, 4)
+    hdus = [fits.ImageHDU(rng.integers(0, 200, shape).astype(np.uint8), name="U1")]
+    for kind in ("i2", "i4", "i8", "u2", "u4", "u8"):
+        info = np.iinfo(kind)
+        data = rng.integers(info.min, info.max, shape, dtype=kind, endpoint=True)
+        hdus.append(fits.ImageHDU(data, name=kind.upper()))
+    for kind in ("f4", "f8"):
+        data = rng.normal(size=shape).astype(kind)
+        data.flat[::7] = np.nan
+        hdus.append(fits.ImageHDU(data, name=kind.upper()))
+    scaled = fits.ImageHDU(rng.uniform(-50, 50, shape).astype(np.float32), name="SCALED")
+    scaled.scale("int16", bscale=0.25, bzero=10.0)
+    hdus.append(scaled)
+    return hdus
+
+
+def test_slabs_read_what_astropy_reads(tmp_path):
+    rng = np.random.default_rng(3)
+    path = tmp_path / "kinds.fits"
+    fits.HDUList([fits.PrimaryHDU(), *_scaled_hdus(rng)]).writeto(path)
+    scanned = scan_fits(path)
+    with fits.open(path) as hdul:
+        for hdu in scanned:
+            if hdu.kind != "image":
+                continue
+            want = hdul[hdu.name].data
+            slab = L.HDUSlab(path, hdu, F._image_dtype(hdu.header))
+            for key in (Ellipsis, slice(1, 4), 2, (slice(0, 5, 2), 1), slice(3, 3)):
+                got = slab[key]
+                np.testing.assert_array_equal(got, want[key], err_msg=f"{hdu.name} {key}")
+                assert got.dtype == want.dtype.newbyteorder("="), hdu.name
+                assert got.dtype.isnative
+    lazy = F.read_image(
+        path,
+        scanned["U4"],
+        ("integration", "y", "x"),
+        {"integration": (2, 3), "y": (3,), "x": (1, 3)},
+    )
+    np.testing.assert_array_equal(lazy.compute(), fits.getdata(path, "U4"))
+    with open(path, "r+b") as f:
+        f.truncate(scanned["SCALED"].data_offset + 10)
+    with pytest.raises(F.InputFileError, match="truncated"):
+        L.HDUSlab(path, scanned["SCALED"], np.float32)[...]
 
 
 # ------------------------------------------------------------------ declines
