@@ -69,11 +69,25 @@ def dispersion_from_wcs(ds: xr.Dataset) -> xr.DataArray:
     out = np.full((ds.sizes["slit"], ny, nx), np.nan)
     for i, name in enumerate(np.asarray(ds["slit_name"].values).astype(str)):
         w = get_wcs(ds, name)
-        right = w(xx + 0.5, yy)[2]
-        left = w(xx - 0.5, yy)[2]
-        out[i] = np.asarray(right) - np.asarray(left)
+        out[i] = world_wavelength(w, xx + 0.5, yy) - world_wavelength(w, xx - 0.5, yy)
     out = np.where(np.isnan(ds["wavelength"].values), np.nan, out)
     return xr.DataArray(out, dims=("slit", "y", "x"), attrs={"units": "um"})
+
+
+def world_wavelength(wcs: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``wcs(x, y)[2]`` (µm) of a NIRSpec slit WCS, without computing RA and Dec.
+
+    The wavelength leaves the slit frame in metres and the OTE link only
+    scales it to µm, so the slit-frame value times 1e6, NaN outside the
+    bounding box as gwcs makes it, is the same number; a WCS without a
+    ``slit_frame`` is evaluated whole.
+    """
+    frames = wcs.available_frames
+    if "slit_frame" not in frames or "wavecorr_frame" in frames or wcs.bounding_box is None:
+        return np.asarray(wcs(x, y)[2], float)
+    lam = np.asarray(wcs.get_transform(frames[0], "slit_frame")(x, y)[2], float) * 1e6
+    (x0, x1), (y0, y1) = wcs.bounding_box.bounding_box(order="F")
+    return np.where((x < x0) | (x > x1) | (y < y0) | (y > y1), np.nan, lam)
 
 
 def _insert_frame(wcs: Any, lam_mean: np.ndarray, lam_corr: np.ndarray) -> Any:

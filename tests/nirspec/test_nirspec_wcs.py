@@ -227,3 +227,17 @@ def test_barycentric_velocity_matches_jwst(refs, paths, tmp_path):
     plain = get_wcs(assign_fixed_slits(ds.assign_attrs(VELOSYS=None), refs), slit="S200A1")(x, y)[2]
     ok = np.isfinite(plain)
     np.testing.assert_allclose(lam_mine[ok] / plain[ok], 1 / (1 - 25000.0 / 299792458.0), rtol=1e-9)
+
+
+def test_world_wavelength_is_the_wcs_wavelength_bit_for_bit(assigned):
+    """wavecorr's dispersion skips RA/Dec; the wavelength must be gwcs's own, NaN included."""
+    from spec2x.steps.wavecorr import world_wavelength
+
+    for name in FS:
+        wcs = get_wcs(assigned, slit=name)
+        (x0, x1), (y0, y1) = wcs.bounding_box.bounding_box()
+        y, x = np.mgrid[int(y0) - 2 : int(y1) + 3, int(x0) - 2 : int(x1) + 3 : 5].astype(float)
+        for dx in (-0.5, 0.0, 0.5):
+            want = np.asarray(wcs(x + dx, y)[2])
+            assert np.isfinite(want).sum() > 100
+            np.testing.assert_array_equal(world_wavelength(wcs, x + dx, y), want)
