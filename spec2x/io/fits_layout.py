@@ -283,6 +283,13 @@ def open_hdulist(path: Path) -> Iterator[fits.HDUList]:
     """Open a FITS file read-only, turning astropy's failures into one clear InputFileError."""
     if not path.is_file():
         raise InputFileError(f"{path}: no such file; check the path")
+    with open(path, "rb") as f:
+        magic = f.read(3)
+    if magic[:2] == b"\x1f\x8b" or magic == b"BZh":
+        raise InputFileError(
+            f"{path}: a compressed file (gzip/bzip2); decompress it first "
+            f"(gunzip / bunzip2) and pass the .fits file"
+        )
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="File may have been truncated")

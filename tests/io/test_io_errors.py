@@ -47,6 +47,18 @@ def test_truncated_file(tmp_path, keep):
     assert _digest(path) == before
 
 
+def test_gzipped_file_says_decompress(tmp_path):
+    import gzip
+
+    plain = write_fits(products.rateints(nint=2, ny=16, nx=32), tmp_path / "g_rateints.fits")
+    path = tmp_path / "g_rateints.fits.gz"
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+    before = _digest(path)
+    with pytest.raises(InputFileError, match=r"g_rateints\.fits\.gz: a compressed file.*gunzip"):
+        open_exposure(path)
+    assert _digest(path) == before
+
+
 def test_no_sci_extension(tmp_path):
     path = tmp_path / "nosci.fits"
     fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(np.zeros((2, 2)), name="ERR")]).writeto(path)
