@@ -91,7 +91,7 @@ def interpret(names: str | Iterable[str] | int) -> int:
 
 def combine(*arrays: np.ndarray | int) -> np.ndarray:
     """Bitwise OR of DQ arrays (or scalars), as ``uint32``."""
-    out = np.uint32(0)
+    out: np.uint32 | np.ndarray = np.uint32(0)
     for a in arrays:
         out = np.bitwise_or(out, np.asarray(a, dtype=DQ_DTYPE))
     return np.asarray(out, dtype=DQ_DTYPE)

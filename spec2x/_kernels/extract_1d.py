@@ -12,7 +12,7 @@ propagation.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, TypedDict, overload
 
 import numpy as np
 
@@ -32,6 +32,15 @@ VERTICAL = 2
 
 #: Leading-axis block (integrations) box_extract works on at a time.
 _BLOCK = 32
+
+
+class _BoxOptions(TypedDict):
+    """Keyword options :func:`box_extract` passes on to each block."""
+
+    dispaxis: int
+    smoothing_length: int
+    bkg_fit: str | None
+    bkg_order: int
 
 
 def _weights_from_limits(
@@ -326,26 +335,31 @@ def box_extract(
         *(np.shape(a)[:-2] for a in (sci, var_poisson, var_rnoise, var_flat, profile)),
         () if bg_profile is None else np.shape(bg_profile)[:-2],
     )
-    kwargs = {
+    kwargs: _BoxOptions = {
         "dispaxis": dispaxis,
         "smoothing_length": smoothing_length,
         "bkg_fit": bkg_fit,
         "bkg_order": bkg_order,
     }
-    arrays = (sci, var_poisson, var_rnoise, var_flat, profile, bg_profile)
+    images = (sci, var_poisson, var_rnoise, var_flat, profile)
     if not lead or max(lead) <= _BLOCK:
-        return _box_extract_block(*arrays, **kwargs)
+        return _box_extract_block(*images, bg_profile, **kwargs)
     # Work on blocks of the longest leading axis (integrations), so only a
     # block of each array is in float64 at a time; every spectrum is computed
     # on its own, so the numbers do not depend on the blocking.
     axis = int(np.argmax(lead))
-    parts = [
-        _box_extract_block(*(_block(a, len(lead), axis, start) for a in arrays), **kwargs)
-        for start in range(0, lead[axis], _BLOCK)
-    ]
+    parts = []
+    for start in range(0, lead[axis], _BLOCK):
+        s, vp, vr, vf, p = (_block(a, len(lead), axis, start) for a in images)
+        bg = _block(bg_profile, len(lead), axis, start)
+        parts.append(_box_extract_block(s, vp, vr, vf, p, bg, **kwargs))
     return tuple(np.concatenate(out, axis=axis) for out in zip(*parts, strict=True))
 
 
+@overload
+def _block(a: np.ndarray, nlead: int, axis: int, start: int) -> np.ndarray: ...
+@overload
+def _block(a: None, nlead: int, axis: int, start: int) -> None: ...
 def _block(a: np.ndarray | None, nlead: int, axis: int, start: int) -> np.ndarray | None:
     """Integrations ``start:start + _BLOCK`` of leading axis ``axis`` of ``a`` (a view).
 

@@ -251,7 +251,7 @@ def nirspec_output_wcs(wcs: Any, data: np.ndarray, good: np.ndarray) -> Any:
     pix_to_ytan.intercept = zero_y - sign_y * offset_y
     pix_to_xtan.intercept = zero_x - sign_x * offset_x
 
-    pixel = list(range(n_lam))
+    pixel: list[float] = list(range(n_lam))
     if n_lam > 1:
         slope = (ref_lam[1] - ref_lam[0]) / pixel[1]
         ref_lam.insert(0, -0.5 * slope + ref_lam[0])

@@ -163,7 +163,9 @@ def _json_header(path: str) -> dict[str, Any]:
 
     with open(path, encoding="utf-8") as f:
         tree = json.load(f)
-    header = {k.upper(): v for k, v in tree.items() if isinstance(v, str | int | float | bool)}
+    header: dict[str, str | int | float | None] = {
+        k.upper(): v for k, v in tree.items() if isinstance(v, str | int | float | bool)
+    }
     meta = tree.get("meta") if isinstance(tree.get("meta"), dict) else {}
     if meta:
         instrument = meta.get("instrument", {}) or {}

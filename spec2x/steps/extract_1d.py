@@ -9,7 +9,7 @@ product, one spectrum per slit).  The algorithm and defaults are jwst 3.0.0's
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import xarray as xr
@@ -133,21 +133,20 @@ def extract_1d(
     items = spectrum_info(ds)
     setups = [_setup(ds, item, ref_tree, user, exp_type) for item in items]
     keep = [i for i, s in enumerate(setups) if s is not None]
+    kept = [s for s in setups if s is not None]  # setups[i] for i in keep
     if not keep:
         raise ParameterError(
             f"extract_1d: no spectrum could be extracted from {ds.attrs.get('FILENAME', 'input')}"
             " (no valid wavelengths in the aperture)"
         )
     if slits:
-        spectra = _extract_slits(ds, [setups[i] for i in keep], keep)
+        spectra = _extract_slits(ds, kept, keep)
     else:
-        spectra = _extract_image(ds, setups[0])
-    out = _finish(ds, spectra, [setups[i] for i in keep], [items[i] for i in keep], slits)
+        spectra = _extract_image(ds, kept[0])  # one spectrum (spectrum_info): setups[0]
+    out = _finish(ds, spectra, kept, [items[i] for i in keep], slits)
     use_apcorr = apcorr if apply_apcorr else None
     if use_apcorr is not None:
-        out = _apply_apcorr(
-            out, ds, use_apcorr, [setups[i] for i in keep], [items[i] for i in keep]
-        )
+        out = _apply_apcorr(out, ds, use_apcorr, kept, [items[i] for i in keep])
     if slits and ds.attrs.get("DATAMODL") == "SlitModel" and out.sizes["slit"] == 1:
         out = out.isel(slit=0)  # one slit (a MIRI LRS s2d): one spectrum, as jwst writes it
     log.info(
@@ -362,6 +361,13 @@ def _extract_slits(
     return spectra
 
 
+def _root_sum(variances: dict[str, xr.DataArray]) -> xr.DataArray:
+    """Square root of the sum of ``variances``: the error they make up."""
+    # numpy's stubs type a ufunc of a DataArray as an ndarray; xarray's
+    # __array_ufunc__ makes it a DataArray.
+    return cast(xr.DataArray, np.sqrt(sum(variances.values())))
+
+
 def _finish(
     ds: xr.Dataset,
     s: dict[str, xr.DataArray],
@@ -403,14 +409,14 @@ def _finish(
     dq = xr.where(np.isnan(flux), DQ_DTYPE(DQ.DO_NOT_USE), DQ_DTYPE(0)).astype(DQ_DTYPE)
     data: dict[str, tuple[xr.DataArray, str]] = {
         "flux": (flux, fu),
-        "flux_error": (np.sqrt(sum(f_vars.values())), fu),
+        "flux_error": (_root_sum(f_vars), fu),
         **{f"flux_{k}": (v, fvu) for k, v in f_vars.items()},
         "surf_bright": (sb, su),
-        "sb_error": (np.sqrt(sum(sb_vars.values())), su),
+        "sb_error": (_root_sum(sb_vars), su),
         **{f"sb_{k}": (v, svu) for k, v in sb_vars.items()},
         "dq": (dq, ""),
         "background": (background, su),
-        "bkg_error": (np.sqrt(sum(b_vars.values())), su),
+        "bkg_error": (_root_sum(b_vars), su),
         **{f"bkg_{k}": (v, svu) for k, v in b_vars.items()},
         "npixels": (npix, ""),
     }

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import asdf
 import numpy as np
@@ -65,11 +65,23 @@ FIXED_SLIT_GEOMETRY = {
     "S200B1": (4, 0.0254, 0.0045, 7.9e-5, 0.0012712),
 }
 
+
+class GratingDesign(TypedDict):
+    """One synthetic grating: FILTER, range (m), order, dispersion (m/pixel), design."""
+
+    filter: str
+    range: tuple[float, float]
+    order: int
+    dispersion: float
+    groovedensity: float
+    tilt_y: float
+
+
 #: Grating parameters: wavelength range (m) of FILTER_GRATING, order, the
 #: nominal dispersion (m per pixel), and the design found by
 #: :func:`spec2x.synthetic._nirspec_grating.solve_grating` (groove density 1/m,
 #: tilt_y deg: the band centre through S200A1 lands mid-NRS1).
-GRATINGS = {
+GRATINGS: dict[str, GratingDesign] = {
     "G140M": {
         "filter": "F100LP",
         "range": (0.97e-6, 1.89e-6),
@@ -180,8 +192,10 @@ def write_disperser(path: str | os.PathLike[str], grating: str) -> Path:
     with asdf.open(TEMPLATE_DIR / _PRISM_DISPERSER, lazy_load=False, memmap=False) as af:
         tiltx = dict(af.tree["gwa_tiltx"])
         tilty = dict(af.tree["gwa_tilty"])
+    meta = _meta("disperser", "DisperserModel", grating=grating)
+    meta["groove_density_units"] = "1/m"
     tree = {
-        "meta": _meta("disperser", "DisperserModel", grating=grating),
+        "meta": meta,
         "groovedensity": params["groovedensity"],
         "theta_x": params["theta_x"],
         "theta_y": params["theta_y"],
@@ -191,7 +205,6 @@ def write_disperser(path: str | os.PathLike[str], grating: str) -> Path:
         "gwa_tiltx": tiltx,
         "gwa_tilty": tilty,
     }
-    tree["meta"]["groove_density_units"] = "1/m"
     return _write_asdf(path, tree)
 
 

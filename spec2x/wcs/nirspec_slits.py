@@ -210,7 +210,9 @@ def slit_wcs(optics: NirspecOptics, slit: Slit, *, to_sky: bool = True) -> gwcs.
     return gwcs.WCS(steps)
 
 
-def _bbox_from_range(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, float], ...]:
+def _bbox_from_range(
+    x: np.ndarray, y: np.ndarray
+) -> tuple[tuple[float, float], tuple[float, float]]:
     # The model's pixel outputs are taken as 1-based here (hence the -1), as jwst
     # does; 10 pixels of margin along x, 2 along y, clipped to the full frame.
     return (
