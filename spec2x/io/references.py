@@ -352,7 +352,9 @@ class ReferenceSet:
             value = self.explicit[reftype]
             if isinstance(value, Reference):
                 return value.path
-            return None if str(value).upper() == NOT_APPLICABLE else os.fspath(value)
+            if value is None or str(value).upper() == NOT_APPLICABLE:
+                return None  # None in a mapping means N/A, as in jwst's override_<type>
+            return os.fspath(value)
         matches = [
             (path, hdr)
             for path, hdr in self._catalogue()

@@ -352,7 +352,8 @@ def _extract_slits(
     spectra = {}
     for name, arr in zip(_OUT, full, strict=True):
         picked = arr.drop_vars([c for c in arr.coords if "slit" in arr[c].dims], errors="ignore")
-        picked = picked.isel(slit=rows, spectral=cols)
+        # pointwise (slit, spectral) picks put their dims first: integrations stay in between
+        picked = picked.isel(slit=rows, spectral=cols).transpose("slit", ..., "spectral")
         fill = (
             0.0 if name == "npixels" or name.startswith("bkg") or name == "background" else np.nan
         )

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-__all__ = ["asdf_meta", "reference_header", "rng", "write_reference_fits"]
+__all__ = ["asdf_meta", "reference_header", "rng", "transit_light_curve", "write_reference_fits"]
 
 #: Keywords every CRDS reference file carries.
 _CRDS_DEFAULTS = {
@@ -89,3 +89,12 @@ def asdf_meta(
         else:
             meta[key] = value
     return meta
+
+
+def transit_light_curve(
+    phase: np.ndarray, depth: float, duration: float = 0.4, ingress: float = 0.06
+) -> np.ndarray:
+    """Trapezoid transit: 1 out of transit, ``1 - depth`` at the bottom; ``phase`` in [0, 1]."""
+    d = np.abs(np.asarray(phase) - 0.5)
+    edge = np.clip((duration / 2 - d) / ingress, 0.0, 1.0)
+    return 1.0 - depth * edge

@@ -34,7 +34,7 @@ from ..datamodel import make_exposure
 from ..dq import DQ
 from ..io.fits import write_fits
 from ..wcs.miri_lrs import lrs_wcs, pixel_wavelength, v2v3_to_sky, velocity_aberration
-from .base import rng
+from .base import rng, transit_light_curve
 from .miri_lrs_refs import (
     FULL_SHAPE,
     LRS_OPTICS,
@@ -418,15 +418,6 @@ def _ideal_offset(attrs: dict[str, Any], v2: float, v3: float) -> tuple[float, f
     to_ideal = V2V3ToIdeal(attrs["V3I_YANG"], attrs["V2_REF"], attrs["V3_REF"], attrs["VPARITY"])
     x, y = to_ideal(v2, v3)
     return float(x), float(y)
-
-
-def transit_light_curve(
-    phase: np.ndarray, depth: float, duration: float = 0.4, ingress: float = 0.06
-) -> np.ndarray:
-    """Trapezoid transit: 1 out of transit, ``1 - depth`` at the bottom; ``phase`` in [0, 1]."""
-    d = np.abs(np.asarray(phase) - 0.5)
-    edge = np.clip((duration / 2 - d) / ingress, 0.0, 1.0)
-    return 1.0 - depth * edge
 
 
 def make_lrs_slitless_tso(

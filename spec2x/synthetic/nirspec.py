@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy.special import erf
@@ -40,7 +40,7 @@ __all__ = ["PHOTMJ", "NirspecFSTruth", "make_nirspec_fs", "source_spectrum"]
 
 #: MJy per DN/s used to inject the source (flat = pathloss = relresponse = 1).
 PHOTMJ = 1.0e-4
-_SUBARRAY_SIZE = {"FULL": (2048, 2048), "SUBS200A1": (64, 2048)}
+_SUBARRAY_SIZE = {"FULL": (2048, 2048), "SUBS200A1": (64, 2048), "SUB2048": (32, 2048)}
 _READ_NOISE = 0.01  # DN/s per pixel (1 sigma) in a rate image
 _SKY = 0.05  # DN/s per pixel inside the slit
 _PSF_SIGMA = 0.9  # pixels, cross-dispersion
@@ -123,31 +123,51 @@ def _attrs(
     }
 
 
-def _subarray_start(optics: ns.NirspecOptics, subarray: str) -> int:
-    """SUBSTRT2 that centres the 64-row SUBS200A1 on the S200A1 trace (1 for FULL)."""
+def _fixed_slit(slit_name: str) -> Any:
+    return [s for s in open_fixed_slits({"SUBARRAY": "FULL", "FXD_SLIT": slit_name})
+            if s.name == slit_name][0]  # fmt: skip
+
+
+def _subarray_start(optics: ns.NirspecOptics, subarray: str, slit_name: str = "S200A1") -> int:
+    """SUBSTRT2 that centres the subarray's rows on the slit's trace (1 for FULL)."""
     if subarray == "FULL":
         return 1
-    slit = open_fixed_slits({"SUBARRAY": "FULL", "FXD_SLIT": "S200A1"})[0]
+    slit = _fixed_slit(slit_name)
     wcs = ns.slit_wcs(optics, slit, to_sky=False)
     (_, _), (y0, y1) = ns.slit_bounding_box(
         wcs.get_transform("detector", "slit_frame"), optics.wrange, slit.ymin, slit.ymax
     )
-    return int(round(0.5 * (y0 + y1))) - 31
+    return int(round(0.5 * (y0 + y1))) - (_SUBARRAY_SIZE[subarray][0] // 2 - 1)
 
 
-def _slit_centre_v2v3(optics: ns.NirspecOptics) -> tuple[float, float]:
-    """V2, V3 (arcsec) of the S200A1 centre: the aperture reference point of the pointing."""
-    slit = open_fixed_slits({"SUBARRAY": "FULL", "FXD_SLIT": "S200A1"})[0]
-    wcs = ns.slit_wcs(optics, slit)
+def _slit_centre_v2v3(optics: ns.NirspecOptics, slit_name: str = "S200A1") -> tuple[float, float]:
+    """V2, V3 (arcsec) of the slit centre: the aperture reference point of the pointing."""
+    wcs = ns.slit_wcs(optics, _fixed_slit(slit_name))
     v2, v3, _ = wcs.get_transform("slit_frame", "v2v3")(0.0, 0.0, 2.0e-6)
     return float(v2), float(v3)
 
 
+def optical_refs(
+    folder: Path, grating: str, filter_name: str
+) -> tuple[dict[str, Path], dict[str, Any]]:
+    """Write the optical references of ``grating``/``filter_name``: (reftype -> path, opened)."""
+    written = write_nirspec_optical_refs(folder, gratings=(grating,))
+    refs = {k: v for k, v in written.items() if not isinstance(v, dict)}
+    refs["disperser"] = cast(dict[str, Path], written["disperser"])[grating]
+    fore = filter_name if grating in GRATINGS or filter_name == "CLEAR" else "CLEAR"
+    refs["fore"] = cast(dict[str, Path], written["fore"])[fore]
+    return refs, {k: open_reference(v, k) for k, v in refs.items()}
+
+
 def _inject(
-    optics: ns.NirspecOptics, shape: tuple[int, int], xpos: float, ypos: float
+    optics: ns.NirspecOptics,
+    shape: tuple[int, int],
+    xpos: float,
+    ypos: float,
+    slit_name: str = "S200A1",
 ) -> tuple[np.ndarray, np.ndarray]:
     """(source MJy per pixel, in-slit mask) images for a point source at slit position (xpos, ypos)."""
-    slit = [s for s in open_fixed_slits(dict(optics.attrs)) if s.name == "S200A1"][0]
+    slit = [s for s in open_fixed_slits(dict(optics.attrs)) if s.name == slit_name][0]
     wcs = ns.slit_wcs(optics, slit, to_sky=False)
     lam = np.linspace(*optics.wrange, 20000)
     xt, yt = wcs.get_transform("slit_frame", "detector")(
@@ -213,11 +233,7 @@ def make_nirspec_fs(
     gen = rng(seed)
     folder = Path(folder)
     refs_dir = folder / "refs"
-    written = write_nirspec_optical_refs(refs_dir, gratings=(grating,))
-    refs = {k: v for k, v in written.items() if not isinstance(v, dict)}
-    refs["disperser"] = written["disperser"][grating]
-    refs["fore"] = written["fore"][filter if grating in GRATINGS or filter == "CLEAR" else "CLEAR"]
-    opened = {k: open_reference(v, k) for k, v in refs.items()}
+    refs, opened = optical_refs(refs_dir, grating, filter)
     shape = _SUBARRAY_SIZE[subarray]
     base = _attrs(grating, filter, detector, subarray, 1)
     optics = ns.build_optics(base, opened)
