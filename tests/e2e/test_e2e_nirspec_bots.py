@@ -95,3 +95,24 @@ def test_whole_chain_matches_jwst(bots, tmp_path):
         assert flux.shape == table["FLUX"].shape
         np.testing.assert_allclose(wave, table["WAVELENGTH"], atol=1e-5)
         assert max_rel(flux, table["FLUX"]) < 1e-4
+
+
+@pytest.mark.slow
+def test_chunked_rateints_give_the_numpy_products(bots):
+    import dask
+
+    from spec2x.io.fits import open_exposure
+
+    truth, refs, ours = bots
+    lazy = open_exposure(truth.rateints_path, chunks={"integration": 3})
+    assert len(lazy["sci"].chunks[0]) > 1
+    with dask.config.set(scheduler="threads"):
+        products = spec2(lazy, refs)
+        cal = products["calints"].compute()
+        x1d = products["x1dints"].compute()
+    for var in ("sci", "err", "var_poisson", "var_rnoise", "var_flat", "dq"):
+        np.testing.assert_array_equal(cal[var].values, ours["calints"][var].values, var)
+    for var in ("flux", "flux_error", "surf_bright", "npixels", "wavelength"):
+        np.testing.assert_allclose(
+            x1d[var].values, ours["x1dints"][var].values, rtol=1e-12, err_msg=var
+        )
