@@ -10,6 +10,9 @@ overridden) and with spec2x, each side in its own process (see
 ``benchmarks/_common.py``), and prints a table.  The NIRSpec flat field alone
 (five full-length slits, the flat built from fflat/sflat/dflat on the fly) is
 timed with ``tests/nirspec_cal/nrs_cal_bench.py`` in this process.
+``--bots N`` also runs a bright-object time series (``NRS_BRIGHTOBJ``,
+S1600A1, SUB2048, N integrations with a transit,
+:func:`spec2x.synthetic.nirspec_bots.make_nirspec_bots`) through both chains.
 Targets: >= 3x end to end, >= 5x for the flat.
 """
 
@@ -27,6 +30,7 @@ from _common import format_table, measure, report_rows, workdir_or_temp  # noqa:
 from spec2x.demo import write_nod_association  # noqa: E402
 from spec2x.synthetic.extract_refs import NIRSPEC_FS_APERTURES, write_extract1d  # noqa: E402
 from spec2x.synthetic.nirspec import make_nirspec_fs  # noqa: E402
+from spec2x.synthetic.nirspec_bots import make_nirspec_bots  # noqa: E402
 
 
 def write_inputs(folder: Path, subarray: str, seed: int = 1) -> tuple[Path, dict[str, str]]:
@@ -47,11 +51,28 @@ def write_inputs(folder: Path, subarray: str, seed: int = 1) -> tuple[Path, dict
     return asn, refs
 
 
+def write_bots(folder: Path, nints: int, seed: int = 1) -> tuple[Path, dict[str, str]]:
+    """The BOTS rateints and reftype -> path of its references."""
+    truth = make_nirspec_bots(seed, nints=nints, folder=folder)
+    refs = {k: str(v) for k, v in truth.refs.items()}
+    refs["extract1d"] = str(
+        write_extract1d(
+            folder / "refs" / "spec2x_nirspec_bots_extract1d.json",
+            NIRSPEC_FS_APERTURES,
+            instrument="NIRSPEC",
+            exp_type="NRS_BRIGHTOBJ",
+        )
+    )
+    refs["apcorr"] = "N/A"
+    return truth.rateints_path, refs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subarray", default="SUBS200A1", choices=("SUBS200A1", "FULL"))
     parser.add_argument("--no-flat", action="store_true", help="leave out the flat-field timing")
     parser.add_argument("--no-chain", action="store_true", help="leave out the whole chain")
+    parser.add_argument("--bots", type=int, metavar="NINTS", help="also a BOTS time series")
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir)
@@ -67,6 +88,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {side}: {results[side]['chain_s']:.2f} s, "
                   f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
         rows += report_rows(f"NIRSpec FS {args.subarray}", results["jwst"], results["spec2x"])
+    if args.bots:
+        folder = root / f"bots_{args.bots}"
+        print(f"writing the NIRSpec BOTS rateints ({args.bots} ints) into {folder}", flush=True)
+        rateints, refs = write_bots(folder, args.bots)
+        results = {}
+        for side in ("jwst", "spec2x"):
+            job = {"input": str(rateints), "refs": refs, "output_dir": str(folder / side)}
+            results[side] = measure(side, job, workdir=folder)
+            print(f"  {side}: {results[side]['chain_s']:.2f} s, "
+                  f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
+        rows += report_rows(f"NIRSpec BOTS {args.bots} ints", results["jwst"], results["spec2x"])
     if not args.no_flat:
         sys.path.insert(0, str(HERE.parent / "tests" / "nirspec_cal"))
         from nrs_cal_bench import bench_nirspec_flat
