@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 from _common import format_table, measure, report_rows, workdir_or_temp  # noqa: E402
 
 from spec2x.demo import write_nod_association  # noqa: E402
-from spec2x.synthetic.extract_refs import NIRSPEC_FS_APERTURES, write_extract1d  # noqa: E402
+from spec2x.synthetic.extract_refs import write_nirspec_fs_extract1d  # noqa: E402
 from spec2x.synthetic.nirspec import make_nirspec_fs  # noqa: E402
 from spec2x.synthetic.nirspec_bots import make_nirspec_bots  # noqa: E402
 
@@ -37,14 +37,7 @@ def write_inputs(folder: Path, subarray: str, seed: int = 1) -> tuple[Path, dict
     """The association (nod 1, nod 2 as background) and reftype -> path of its references."""
     truth = make_nirspec_fs(seed, subarray=subarray, folder=folder)
     refs = {k: str(v) for k, v in truth.refs.items()}
-    refs["extract1d"] = str(
-        write_extract1d(
-            truth.refs_dir / "spec2x_nirspec_fs_extract1d.json",
-            NIRSPEC_FS_APERTURES,
-            instrument="NIRSPEC",
-            exp_type="NRS_FIXEDSLIT",
-        )
-    )
+    refs["extract1d"] = str(write_nirspec_fs_extract1d(truth.refs_dir, "NRS_FIXEDSLIT"))
     refs["apcorr"] = "N/A"  # as jwst gets it: the 6-pixel box holds the whole profile
     asn = write_nod_association(folder / "nrs_fs_nod1_asn.json", truth.rate_paths[0],
                                 truth.rate_paths[1:])  # fmt: skip
@@ -55,14 +48,7 @@ def write_bots(folder: Path, nints: int, seed: int = 1) -> tuple[Path, dict[str,
     """The BOTS rateints and reftype -> path of its references."""
     truth = make_nirspec_bots(seed, nints=nints, folder=folder)
     refs = {k: str(v) for k, v in truth.refs.items()}
-    refs["extract1d"] = str(
-        write_extract1d(
-            folder / "refs" / "spec2x_nirspec_bots_extract1d.json",
-            NIRSPEC_FS_APERTURES,
-            instrument="NIRSPEC",
-            exp_type="NRS_BRIGHTOBJ",
-        )
-    )
+    refs["extract1d"] = str(write_nirspec_fs_extract1d(folder / "refs", "NRS_BRIGHTOBJ"))
     refs["apcorr"] = "N/A"
     return truth.rateints_path, refs
 

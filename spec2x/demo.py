@@ -8,8 +8,9 @@ jwst's FITS layout and a quick-look PNG, and prints how the extracted
 spectrum compares with the one injected.
 
 Modes: ``mir_lrs_fs`` (MIRI LRS fixed slit, nodded), ``mir_lrs_slitless``
-(MIRI LRS slitless time series with a transit) and ``nrs_fs`` (NIRSpec
-fixed slit S200A1, G140M/F100LP, nodded).
+(MIRI LRS slitless time series with a transit), ``nrs_fs`` (NIRSpec fixed
+slit S200A1, G140M/F100LP, nodded) and ``nrs_bots`` (NIRSpec bright-object
+time series in S1600A1 with a transit).
 """
 
 from __future__ import annotations
@@ -38,10 +39,17 @@ MODES = {
     "mir_lrs_fs": "MIRI LRS fixed slit, nodded pair (nod B is the background of nod A)",
     "mir_lrs_slitless": "MIRI LRS slitless time series (60 integrations, 1 % transit)",
     "nrs_fs": "NIRSpec fixed slit S200A1, G140M/F100LP, nodded pair",
+    "nrs_bots": "NIRSpec bright-object time series, S1600A1, G140M/F100LP (60 integrations, "
+    "1 % transit)",
 }
 
 #: Well-exposed wavelength range of each mode (µm): the flux ratio is taken there.
-WELL_EXPOSED = {"mir_lrs_fs": (5.0, 10.0), "mir_lrs_slitless": (5.0, 10.0), "nrs_fs": (1.0, 1.85)}
+WELL_EXPOSED = {
+    "mir_lrs_fs": (5.0, 10.0),
+    "mir_lrs_slitless": (5.0, 10.0),
+    "nrs_fs": (1.0, 1.85),
+    "nrs_bots": (1.0, 1.85),
+}
 
 TSO_NINTS = 60
 
@@ -134,28 +142,32 @@ def _miri_lrs(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObserva
     return DemoObservation(science, refs, obs.wavelength, obs.flux_jy, obs.light_curve, obs.depth)
 
 
-def _nirspec_fs(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
-    from .synthetic.extract_refs import NIRSPEC_FS_APERTURES, write_extract1d
+def _nirspec(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
+    from .synthetic.extract_refs import write_nirspec_fs_extract1d
     from .synthetic.nirspec import make_nirspec_fs
+    from .synthetic.nirspec_bots import make_nirspec_bots
 
-    obs = make_nirspec_fs(seed, subarray="SUBS200A1", folder=inputs)
     if refs_dir.exists():
         shutil.rmtree(refs_dir)
-    shutil.move(os.fspath(obs.refs_dir), refs_dir)
-    refs = {k: str(refs_dir / Path(v).name) for k, v in obs.refs.items()}
-    refs["extract1d"] = str(
-        write_extract1d(
-            refs_dir / "spec2x_nirspec_fs_extract1d.json",
-            NIRSPEC_FS_APERTURES,
-            instrument="NIRSPEC",
-            exp_type="NRS_FIXEDSLIT",
+    if mode == "nrs_fs":
+        obs = make_nirspec_fs(seed, subarray="SUBS200A1", folder=inputs)
+        shutil.move(os.fspath(obs.refs_dir), refs_dir)
+        science = write_nod_association(
+            inputs / "nrs_fs_nod1_asn.json", obs.rate_paths[0], obs.rate_paths[1:]
         )
-    )
-    refs["apcorr"] = "N/A"  # the 6-pixel box holds > 99.9 % of the synthetic profile
-    science = write_nod_association(
-        inputs / "nrs_fs_nod1_asn.json", obs.rate_paths[0], obs.rate_paths[1:]
-    )
-    return DemoObservation(science, refs, obs.wavelength, obs.flux * 1e6)
+        truth = DemoObservation(science, {}, obs.wavelength, obs.flux * 1e6)
+        paths, exp_type = obs.refs, "NRS_FIXEDSLIT"
+    else:
+        bots = make_nirspec_bots(seed, nints=TSO_NINTS, folder=inputs)
+        shutil.move(os.fspath(inputs / "refs"), refs_dir)
+        truth = DemoObservation(
+            bots.rateints_path, {}, bots.wavelength, bots.flux * 1e6, bots.light_curve, bots.depth
+        )
+        paths, exp_type = bots.refs, "NRS_BRIGHTOBJ"
+    truth.refs = {k: str(refs_dir / Path(v).name) for k, v in paths.items()}
+    truth.refs["extract1d"] = str(write_nirspec_fs_extract1d(refs_dir, exp_type))
+    truth.refs["apcorr"] = "N/A"  # the 6-pixel box holds > 99.9 % of the synthetic profile
+    return truth
 
 
 def white_light(
@@ -229,8 +241,8 @@ def run_demo(
     inputs.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     print(f"spec2x demo {mode}: {MODES[mode]}")
-    if mode == "nrs_fs":
-        obs = _nirspec_fs(inputs, refs_dir, seed)
+    if mode.startswith("nrs_"):
+        obs = _nirspec(mode, inputs, refs_dir, seed)
     else:
         obs = _miri_lrs(mode, inputs, refs_dir, seed)
     print(f"  synthetic inputs in {inputs}, references in {refs_dir} "

@@ -24,6 +24,7 @@ __all__ = [
     "write_apcorr_miri_lrs",
     "write_apcorr_nirspec_fs",
     "write_extract1d",
+    "write_nirspec_fs_extract1d",
 ]
 
 #: Apertures like the CRDS MIRI LRS file, in 0-based inclusive pixels of the
@@ -87,6 +88,18 @@ def write_extract1d(
     tmp.write_text(json.dumps(tree, indent=2))
     os.replace(tmp, path)
     return path
+
+
+def write_nirspec_fs_extract1d(folder: str | os.PathLike[str], exp_type: str) -> Path:
+    """The NIRSpec fixed-slit EXTRACT1D reference (:data:`NIRSPEC_FS_APERTURES`) for
+    ``exp_type`` (``NRS_FIXEDSLIT`` or ``NRS_BRIGHTOBJ``), written into ``folder``."""
+    kind = "bots" if exp_type.upper() == "NRS_BRIGHTOBJ" else "fs"
+    return write_extract1d(
+        Path(folder) / f"spec2x_nirspec_{kind}_extract1d.json",
+        NIRSPEC_FS_APERTURES,
+        instrument="NIRSPEC",
+        exp_type=exp_type.upper(),
+    )
 
 
 def _table_hdu(columns: list[fits.Column], sizeunit: str) -> fits.BinTableHDU:

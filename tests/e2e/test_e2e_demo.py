@@ -14,6 +14,7 @@ EXPECTED = {
     "mir_lrs_fs": {"cal", "s2d", "x1d"},
     "mir_lrs_slitless": {"calints", "x1dints"},
     "nrs_fs": {"cal", "s2d", "x1d"},
+    "nrs_bots": {"calints", "x1dints"},
 }
 
 
@@ -48,8 +49,10 @@ def test_demo_prints_where_and_the_flux_ratio(demo_runs, mode):
         assert path in out
     line = next(ln for ln in out.splitlines() if "recovered / injected flux" in ln)
     assert abs(float(line.rsplit(":", 1)[1]) - 1.0) < 0.02
-    if mode == "mir_lrs_slitless":
-        assert "transit depth: recovered" in out
+    if mode in ("mir_lrs_slitless", "nrs_bots"):
+        line = next(ln for ln in out.splitlines() if "transit depth: recovered" in ln)
+        recovered = float(line.split("recovered", 1)[1].split(",")[0])
+        assert abs(recovered - 0.01) < 0.002
 
 
 def test_demo_unknown_mode_is_a_clear_error(tmp_path, capsys):

@@ -15,7 +15,7 @@ import pytest
 from e2e_helpers import max_rel
 
 from spec2x.pipeline import spec2
-from spec2x.synthetic.extract_refs import NIRSPEC_FS_APERTURES, write_extract1d
+from spec2x.synthetic.extract_refs import write_nirspec_fs_extract1d
 from spec2x.synthetic.nirspec_bots import make_nirspec_bots
 
 NINTS = 10
@@ -26,14 +26,7 @@ def bots(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nrs_bots")
     truth = make_nirspec_bots(11, nints=NINTS, depth=0.01, folder=folder)
     refs = {k: str(v) for k, v in truth.refs.items()}
-    refs["extract1d"] = str(
-        write_extract1d(
-            folder / "refs" / "spec2x_nirspec_bots_extract1d.json",
-            NIRSPEC_FS_APERTURES,
-            instrument="NIRSPEC",
-            exp_type="NRS_BRIGHTOBJ",
-        )
-    )
+    refs["extract1d"] = str(write_nirspec_fs_extract1d(folder / "refs", "NRS_BRIGHTOBJ"))
     refs["apcorr"] = "N/A"
     return truth, refs, spec2(truth.rateints_path, refs)
 
