@@ -38,7 +38,7 @@ from typing import Any
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 
-__all__ = ["format_table", "measure", "report_rows"]
+__all__ = ["bench_case", "format_table", "measure", "report_rows"]
 
 
 # ------------------------------------------------------------------ parent side
@@ -98,6 +98,19 @@ def peak_rss_mb() -> float | None:
     except OSError:
         pass
     return None
+
+
+def bench_case(
+    name: str, input_path: str | os.PathLike[str], refs: Mapping[str, str], workdir: Path
+) -> list[list[str]]:
+    """Run both sides on one input (each in its own process); return the table rows."""
+    results = {}
+    for side in ("jwst", "spec2x"):
+        job = {"input": str(input_path), "refs": dict(refs), "output_dir": str(workdir / side)}
+        results[side] = measure(side, job, workdir=workdir)
+        print(f"  {name} {side}: {results[side]['chain_s']:.2f} s, "
+              f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
+    return report_rows(name, results["jwst"], results["spec2x"])
 
 
 def report_rows(case: str, jwst: Mapping[str, Any], ours: Mapping[str, Any]) -> list[list[str]]:

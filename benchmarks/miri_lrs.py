@@ -24,20 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table, measure, report_rows, workdir_or_temp  # noqa: E402
+from _common import bench_case, format_table, workdir_or_temp  # noqa: E402
 
 from spec2x.synthetic.miri_lrs import make_lrs_fixedslit, make_lrs_slitless_tso  # noqa: E402
-
-
-def bench_case(name: str, input_path: Path, refs: dict[str, str], workdir: Path) -> list[list[str]]:
-    """Run both sides on one input; return the table rows."""
-    results = {}
-    for side in ("jwst", "spec2x"):
-        job = {"input": str(input_path), "refs": refs, "output_dir": str(workdir / side)}
-        results[side] = measure(side, job, workdir=workdir)
-        print(f"  {name} {side}: {results[side]['chain_s']:.2f} s, "
-              f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
-    return report_rows(name, results["jwst"], results["spec2x"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import format_table, measure, report_rows, workdir_or_temp  # noqa: E402
+from _common import bench_case, format_table, workdir_or_temp  # noqa: E402
 
 from spec2x.demo import write_nod_association  # noqa: E402
 from spec2x.synthetic.extract_refs import write_nirspec_fs_extract1d  # noqa: E402
@@ -67,24 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         folder = root / f"fs_{args.subarray.lower()}"
         print(f"writing the NIRSpec FS nod pair ({args.subarray}) into {folder}", flush=True)
         asn, refs = write_inputs(folder, args.subarray)
-        results = {}
-        for side in ("jwst", "spec2x"):
-            job = {"input": str(asn), "refs": refs, "output_dir": str(folder / side)}
-            results[side] = measure(side, job, workdir=folder)
-            print(f"  {side}: {results[side]['chain_s']:.2f} s, "
-                  f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
-        rows += report_rows(f"NIRSpec FS {args.subarray}", results["jwst"], results["spec2x"])
+        rows += bench_case(f"NIRSpec FS {args.subarray}", asn, refs, folder)
     if args.bots:
         folder = root / f"bots_{args.bots}"
         print(f"writing the NIRSpec BOTS rateints ({args.bots} ints) into {folder}", flush=True)
         rateints, refs = write_bots(folder, args.bots)
-        results = {}
-        for side in ("jwst", "spec2x"):
-            job = {"input": str(rateints), "refs": refs, "output_dir": str(folder / side)}
-            results[side] = measure(side, job, workdir=folder)
-            print(f"  {side}: {results[side]['chain_s']:.2f} s, "
-                  f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
-        rows += report_rows(f"NIRSpec BOTS {args.bots} ints", results["jwst"], results["spec2x"])
+        rows += bench_case(f"NIRSpec BOTS {args.bots} ints", rateints, refs, folder)
     if not args.no_flat:
         sys.path.insert(0, str(HERE.parent / "tests" / "nirspec_cal"))
         from nrs_cal_bench import bench_nirspec_flat
