@@ -184,32 +184,29 @@ def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
     return fits.BinTableHDU.from_columns([column], name=ASDF_EXTNAME)
 
 
-@contextmanager
-def read_asdf_tree(hdul: Any) -> Iterator[dict[str, Any]]:
-    """The tree of the ASDF extension (empty when there is none); valid inside the block.
+def read_asdf_tree(hdul: Any) -> dict[str, Any]:
+    """The tree of the ASDF extension (empty when there is none).
 
     ``hdul`` is an astropy ``HDUList`` or a :class:`~spec2x.io.fits_scan.ScanFile`.
     A tree of plain YAML (the only tags the core asdf/software/extension
     metadata ones, no binary blocks) is read with a YAML safe loader; any
-    other goes through ``asdf.open``.
+    other goes through ``asdf.open``.  The tree's gwcs objects load their
+    arrays from the extension's bytes (kept in memory) on first use, so the
+    ASDF file is not closed; arrays jwst keeps in the FITS extensions
+    (``fits:SCI,1`` sources) are never touched.
     """
     if ASDF_EXTNAME not in hdul:
-        yield {}
-        return
+        return {}
     raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
     plain = plain_asdf_tree(raw)
     if plain is not None:
-        yield plain
-        return
+        return plain
     _ = asdf.get_config().extensions  # load the extension list once; the copy below shares it
     with warnings.catch_warnings(), asdf.config_context() as config:
         warnings.simplefilter("ignore")
         config.validate_on_read = False  # jwst validated it; spares ~50 ms per open
-        # Not closed: the gwcs objects of the tree outlive the block and load their
-        # arrays from these bytes (in memory) on first use.  Arrays jwst keeps in
-        # the FITS extensions ("fits:SCI,1" sources) are never touched.
         af = asdf.open(io.BytesIO(raw), lazy_load=True, memmap=False, ignore_unrecognized_tag=True)
-        yield af.tree
+    return af.tree
 
 
 class _CoreTagsLoader(yaml.CSafeLoader):

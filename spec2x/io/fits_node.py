@@ -118,36 +118,43 @@ def _asdf_array(values: np.ndarray) -> Any:
     return np.ascontiguousarray(values)
 
 
-def apply_node(ds: xr.Dataset, hdul: Any, slits: list[str] | None = None) -> xr.Dataset:
+def apply_node(
+    ds: xr.Dataset,
+    hdul: Any,
+    slits: list[str] | None = None,
+    tree: Mapping[str, Any] | None = None,
+) -> xr.Dataset:
     """Apply the ``spec2x`` ASDF node (exact attrs, dtypes, extra coords) and the WCS.
 
-    ``hdul`` is an astropy ``HDUList`` or a :class:`~spec2x.io.fits_scan.ScanFile`.
+    ``hdul`` is an astropy ``HDUList`` or a :class:`~spec2x.io.fits_scan.ScanFile`;
+    ``tree`` its ASDF tree when the caller has read it already.
     """
-    with L.read_asdf_tree(hdul) as tree:
-        node = tree.get(SPEC2X_NODE) or {}
-        attrs = dict(ds.attrs)
-        for key in node.get("added_keywords") or []:
-            attrs.pop(key, None)
-        attrs.update({k: _plain(v) for k, v in (node.get("attrs") or {}).items()})
-        if node.get("wcs") is not None:
-            attrs["wcs"] = _stored(node["wcs"])
-        elif node.get("wcs_text") is not None:  # written by spec2x before 2026-11-27
-            attrs["wcs"] = _plain(node["wcs_text"])
-        else:
-            wcs = _tree_wcs(tree, slits)
-            if wcs is not None:
-                attrs["wcs"] = wcs
-        coords = {
-            name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
-            for name, e in (node.get("coords") or {}).items()
-        }
-        data_vars = {
-            name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
-            for name, e in (node.get("data_vars") or {}).items()
-        }
-        var_attrs = _plain(node.get("var_attrs") or {})
-        dtypes = dict(node.get("dtypes") or {})
-        filled = [f"int_times_{c}" for c in node.get("int_times_filled") or []]
+    if tree is None:
+        tree = L.read_asdf_tree(hdul)
+    node = tree.get(SPEC2X_NODE) or {}
+    attrs = dict(ds.attrs)
+    for key in node.get("added_keywords") or []:
+        attrs.pop(key, None)
+    attrs.update({k: _plain(v) for k, v in (node.get("attrs") or {}).items()})
+    if node.get("wcs") is not None:
+        attrs["wcs"] = _stored(node["wcs"])
+    elif node.get("wcs_text") is not None:  # written by spec2x before 2026-11-27
+        attrs["wcs"] = _plain(node["wcs_text"])
+    else:
+        wcs = _tree_wcs(tree, slits)
+        if wcs is not None:
+            attrs["wcs"] = wcs
+    coords = {
+        name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
+        for name, e in (node.get("coords") or {}).items()
+    }
+    data_vars = {
+        name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
+        for name, e in (node.get("data_vars") or {}).items()
+    }
+    var_attrs = _plain(node.get("var_attrs") or {})
+    dtypes = dict(node.get("dtypes") or {})
+    filled = [f"int_times_{c}" for c in node.get("int_times_filled") or []]
     dropped = [c for c in filled if c in ds.coords]
     if dropped:
         ds = ds.drop_vars(dropped)

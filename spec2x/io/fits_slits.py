@@ -217,9 +217,9 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     shapes = [F._shape(h.header) for h in sci_hdus]
     full = tuple(max(s[k] for s in shapes) for k in range(ndim))
     vers = [h.ver for h in sci_hdus]
-    with L.read_asdf_tree(hdul) as tree:
-        node = dict(tree.get(N.SPEC2X_NODE) or {})
-        slit_coords = dict(node.get("slit_coords") or {})
+    tree = L.read_asdf_tree(hdul)
+    node = dict(tree.get(N.SPEC2X_NODE) or {})
+    slit_coords = dict(node.get("slit_coords") or {})
     headers = [h.header for h in sci_hdus]
     attrs = F.merged_attrs(hdul[0].header, headers[0])
     coords: dict[str, Any] = {}
@@ -267,7 +267,7 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else None
     if names is None:
         names = [str(i + 1) for i in range(len(vers))]
-    out = N.apply_node(ds, hdul, slits=names if model != "SlitModel" else None)
+    out = N.apply_node(ds, hdul, slits=names if model != "SlitModel" else None, tree=tree)
     wcs = out.attrs.get("wcs")
     if model == "SlitModel" and wcs is not None and not isinstance(wcs, dict) and names:
         if "wcs_text" not in node and "wcs" not in node:

@@ -231,8 +231,8 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
     if "SCI" in hdul:
         attrs = F.merged_attrs(hdul[0].header, hdul["SCI"].header)
     attrs["FILENAME"] = path.name
-    with L.read_asdf_tree(hdul) as tree:
-        node = N._plain(dict(tree.get(N.SPEC2X_NODE) or {}))
+    tree = L.read_asdf_tree(hdul)
+    node = N._plain(dict(tree.get(N.SPEC2X_NODE) or {}))
     tso = bool(tables) and np.asarray(tables[0].data["WAVELENGTH"]).ndim == 2
     attrs.setdefault("DATAMODL", model or ("TSOMultiSpecModel" if tso else "MultiSpecModel"))
     lead_dim = (
@@ -284,7 +284,7 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
         for name, col in tso_cols.items():
             coords[name] = ("integration", meta_cols[col])
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
-    out = N.apply_node(ds, hdul)
+    out = N.apply_node(ds, hdul, tree=tree)
     if chunks is not None and lead_dim:
         out = out.chunk({lead_dim: 1} if chunks == "auto" else dict(chunks))
     elif chunks is not None:

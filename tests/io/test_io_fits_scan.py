@@ -319,8 +319,8 @@ def test_plain_asdf_tree_equals_asdfs(tmp_path):
     with asdf.open(io.BytesIO(raw), memmap=False) as af:
         node = af.tree["spec2x"]
         assert repr(plain["spec2x"]) == repr(node)
-    with read_asdf_tree(scanned) as tree:
-        assert tree["spec2x"]["attrs"]["NESTED"] == {"a": [1, 2.5, None], "b": "2024-01-01"}
+    tree = read_asdf_tree(scanned)
+    assert tree["spec2x"]["attrs"]["NESTED"] == {"a": [1, 2.5, None], "b": "2024-01-01"}
 
 
 _ASDF_HEAD = b"#ASDF 1.0.0\n#ASDF_STANDARD 1.6.0\n%YAML 1.1\n%TAG ! tag:stsci.edu:asdf/\n"
