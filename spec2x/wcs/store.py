@@ -34,7 +34,6 @@ __all__ = [
     "get_wcs",
     "set_wcs",
     "stored_wcs",
-    "wcs_as_text",
     "wcs_from_text",
     "wcs_object",
     "wcs_to_text",
@@ -179,13 +178,6 @@ def stored_wcs(wcs: Any) -> StoredWcs:
 def wcs_object(value: StoredWcs | str) -> Any:
     """The gwcs object of one stored value (text decoded once per process)."""
     return value.wcs if isinstance(value, StoredWcs) else wcs_from_text(value)
-
-
-def wcs_as_text(value: Any) -> Any:
-    """``attrs["wcs"]`` with every WCS as ASDF text (a str, or a dict of them)."""
-    if isinstance(value, dict):
-        return {k: wcs_as_text(v) for k, v in value.items()}
-    return value.text if isinstance(value, StoredWcs) else value
 
 
 def set_wcs(ds: xr.Dataset, wcs: Any, slit: str | None = None) -> xr.Dataset:
