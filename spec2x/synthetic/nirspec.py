@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+import xarray as xr
 from scipy.special import erf
 
 from ..datamodel import make_exposure
@@ -195,6 +196,40 @@ def _inject(
     return source, inslit
 
 
+def observe(
+    signal: np.ndarray,
+    attrs: dict[str, Any],
+    gen: np.random.Generator,
+    *,
+    noise: bool = True,
+    int_times: dict[str, np.ndarray] | None = None,
+) -> xr.Dataset:
+    """The exposure of a noiseless ``signal`` (DN/s; ``(y, x)`` or ``(integration, y, x)``).
+
+    Photon noise over ``EFFEXPTM`` and read noise (when ``noise``), their
+    variances, and a few bad pixels (``DO_NOT_USE | HOT``, the same pixels in
+    every integration).
+    """
+    var_poisson = np.maximum(signal, 0) / attrs["EFFEXPTM"]
+    var_rnoise = np.full(signal.shape, _READ_NOISE**2)
+    sci = signal.copy()
+    if noise:
+        sci = sci + gen.normal(size=signal.shape) * np.sqrt(var_poisson + var_rnoise)
+    npix = signal.shape[-1] * signal.shape[-2]
+    dq = np.zeros(signal.shape, np.uint32)
+    bad = gen.choice(npix, size=max(1, npix // 5000), replace=False)
+    dq.reshape(-1, npix)[:, bad] = DQ.DO_NOT_USE | DQ.HOT
+    return make_exposure(
+        sci.astype(np.float32),
+        var_poisson=var_poisson.astype(np.float32),
+        var_rnoise=var_rnoise.astype(np.float32),
+        dq=dq,
+        attrs=attrs,
+        ystart=attrs["SUBSTRT2"],
+        int_times=int_times,
+    )
+
+
 def make_nirspec_fs(
     seed: int | np.random.Generator | None,
     *,
@@ -269,23 +304,7 @@ def make_nirspec_fs(
             source = uncalibrate(source, attrs, opened, cal_paths)
         else:
             source = source / PHOTMJ
-        signal = source + np.where(inslit, sky, 0.0)
-        var_poisson = np.maximum(signal, 0) / attrs["EFFEXPTM"]
-        var_rnoise = np.full(shape, _READ_NOISE**2)
-        sci = signal.copy()
-        if noise:
-            sci = sci + gen.normal(size=shape) * np.sqrt(var_poisson + var_rnoise)
-        dq = np.zeros(shape, np.uint32)
-        bad = gen.choice(sci.size, size=max(1, sci.size // 5000), replace=False)
-        dq.flat[bad] = DQ.DO_NOT_USE | DQ.HOT
-        ds = make_exposure(
-            sci.astype(np.float32),
-            var_poisson=var_poisson.astype(np.float32),
-            var_rnoise=var_rnoise.astype(np.float32),
-            dq=dq,
-            attrs=attrs,
-            ystart=attrs["SUBSTRT2"],
-        )
+        ds = observe(source + np.where(inslit, sky, 0.0), attrs, gen, noise=noise)
         paths.append(write_fits(ds, folder / attrs["FILENAME"]))
         xposs.append(xpos)
         yposs.append(ypos)

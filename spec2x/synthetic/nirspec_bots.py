@@ -20,8 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datamodel import make_exposure
-from ..dq import DQ
 from ..wcs import nirspec_slits as ns
 from ..wcs.nirspec_fs import open_fixed_slits
 from . import nirspec as fs
@@ -118,23 +116,13 @@ def make_nirspec_bots(
     rate = uncalibrate(source, dict(attrs, DATAMODL="ImageModel"), opened, cal_paths)
     curve = transit_light_curve((np.arange(nints) + 0.5) / nints, depth)
     signal = curve[:, None, None] * rate[None] + np.where(inslit, fs._SKY, 0.0)[None]
-    var_poisson = np.maximum(signal, 0) / attrs["EFFEXPTM"]
-    var_rnoise = np.full(signal.shape, fs._READ_NOISE**2)
-    sci = signal.copy()
-    if noise:
-        sci = sci + gen.normal(size=sci.shape) * np.sqrt(var_poisson + var_rnoise)
-    dq = np.zeros(signal.shape, np.uint32)
-    bad = gen.choice(ny * nx, size=max(1, ny * nx // 5000), replace=False)
-    dq.reshape(nints, -1)[:, bad] = DQ.DO_NOT_USE | DQ.HOT
     t_int = attrs["EFFEXPTM"] / 86400.0
     start = 60000.0 + np.arange(nints) * t_int
-    ds = make_exposure(
-        sci.astype(np.float32),
-        var_poisson=var_poisson.astype(np.float32),
-        var_rnoise=var_rnoise.astype(np.float32),
-        dq=dq,
-        attrs=attrs,
-        ystart=attrs["SUBSTRT2"],
+    ds = fs.observe(
+        signal,
+        attrs,
+        gen,
+        noise=noise,
         int_times={
             "integration_number": np.arange(1, nints + 1, dtype=np.int32),
             "int_start_MJD_UTC": start,
