@@ -37,8 +37,9 @@ from typing import Any
 
 import xarray as xr
 
-from .errors import InputFileError, UnsupportedModeError
+from .errors import InputFileError
 from .io.references import ReferenceSet
+from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
 from .params import Params, resolve
 from .registry import STEPS, ChainResult, get_step
 from .steps import StepContext
@@ -54,31 +55,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-NRS_SLIT_TYPES = ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ", "NRS_MSASPEC")
-GRISM_TYPES = ("NRC_TSGRISM", "NIS_WFSS", "NRC_GRISM", "NRC_WFSS")
-WFSS_TYPES = ("NIS_WFSS", "NRC_GRISM", "NRC_WFSS", "MIR_WFSS")
-REFBKG_TYPES = ("NIS_WFSS", "NRC_GRISM", "NRC_WFSS", "NIS_SOSS", "MIR_WFSS")
-TA_TYPES = ("MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS")
-RESAMPLE_TYPES = ("NRS_FIXEDSLIT", "NRS_MSASPEC", "MIR_LRS-FIXEDSLIT")
-IFU_TYPES = ("MIR_MRS", "NRS_IFU")
-
-#: Exposure types spec2x calibrates (jwst's Spec2Pipeline takes others too).
-SPECTROSCOPIC_EXP_TYPES = (
-    "NRS_FIXEDSLIT",
-    "NRS_BRIGHTOBJ",
-    "NRS_MSASPEC",
-    "NRS_IFU",
-    "MIR_LRS-FIXEDSLIT",
-    "MIR_LRS-SLITLESS",
-    "MIR_MRS",
-    "MIR_WFSS",
-    "NIS_SOSS",
-    "NIS_WFSS",
-    "NRC_WFSS",
-    "NRC_GRISM",
-    "NRC_TSGRISM",
-)
-
 _PREFIX = (
     "assign_wcs",
     "badpix_selfcal",
@@ -87,14 +63,6 @@ _PREFIX = (
     "imprint_subtract",
     "bkg_subtract",
 )
-_GRISM = ("flat_field", "extract_2d", "srctype", "straylight", "fringe", "pathloss", "barshadow",
-          "wfss_contam", "photom")  # fmt: skip
-_MIRI_WFSS = ("flat_field", "extract_2d", "srctype", "pathloss", "photom")
-_NRS_SLITS = ("extract_2d", "srctype", "master_background_mos", "wavecorr", "flat_field",
-              "pathloss", "barshadow", "photom")  # fmt: skip
-_SOSS = ("srctype", "flat_field", "straylight", "fringe", "pathloss", "barshadow")
-_COMMON = ("srctype", "targ_centroid", "straylight", "flat_field", "fringe", "pathloss",
-           "barshadow", "photom", "residual_fringe")  # fmt: skip
 #: Steps that work on a copy of the calibrated data, after ``cal`` is final.
 _PRODUCT_STEPS = ("adaptive_trace_model", "pixel_replace", "resample_spec", "cube_build",
                   "extract_1d")  # fmt: skip
@@ -119,40 +87,13 @@ def is_multi_int(exposure: xr.Dataset | Mapping[str, Any]) -> bool:
     return str(exposure.get("DATAMODL", "")) == "CubeModel"
 
 
-def _allowed(step: str, exp_type: str, members: Mapping[str, Sequence[Any]]) -> bool:
-    """jwst's ``_step_verification``: may ``step`` run on this exposure type at all?"""
-    if step == "msa_flagging":
-        return exp_type in ("NRS_MSASPEC", "NRS_IFU")
-    if step == "clean_flicker_noise":
-        return exp_type in ("NRS_MSASPEC", "NRS_IFU", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
+def _allowed(step: str, mode: Mode, members: Mapping[str, Sequence[Any]]) -> bool:
+    """jwst's ``_step_verification``: may ``step`` run on this exposure at all?"""
     if step == "bkg_subtract":
-        return exp_type in REFBKG_TYPES or len(members.get("background", ())) > 0
-    if step == "imprint_subtract":
-        return len(members.get("imprint", ())) > 0 and exp_type in ("NRS_MSASPEC", "NRS_IFU")
-    if step in ("straylight", "residual_fringe", "fringe"):
-        return exp_type == "MIR_MRS"
-    if step == "targ_centroid":
-        return exp_type in TA_TYPES
-    if step == "pathloss":
-        return exp_type in ("MIR_LRS-FIXEDSLIT", "NRS_FIXEDSLIT", "NRS_MSASPEC", "NRS_IFU",
-                            "NIS_SOSS")  # fmt: skip
-    if step in ("barshadow", "master_background_mos"):
-        return exp_type == "NRS_MSASPEC"
-    if step == "wfss_contam":
-        return exp_type in WFSS_TYPES
-    return True
-
-
-def _exp_type(exposure: xr.Dataset | Mapping[str, Any]) -> str:
-    attrs = exposure.attrs if isinstance(exposure, xr.Dataset) else exposure
-    exp_type = str(attrs.get("EXP_TYPE", "")).strip().upper()
-    if exp_type not in SPECTROSCOPIC_EXP_TYPES:
-        name = attrs.get("FILENAME", "the exposure")
-        raise UnsupportedModeError(
-            f"{name} has EXP_TYPE={exp_type or 'missing'!r}; spec2x calibrates "
-            f"{', '.join(SPECTROSCOPIC_EXP_TYPES)}"
-        )
-    return exp_type
+        return mode.reference_background or len(members.get("background", ())) > 0
+    if step == "imprint_subtract" and not members.get("imprint"):
+        return False
+    return mode.allows(step)
 
 
 def chain_for(
@@ -178,27 +119,14 @@ def chain_for(
     UnsupportedModeError
         For an exposure type spec2x does not calibrate.
     """
-    exp_type = _exp_type(exposure)
+    mode = mode_of(exposure, spec2=True)
     members = members or {}
     multi = is_multi_int(exposure) if multi_int is None else multi_int
-    branch: tuple[str, ...]
-    if exp_type in GRISM_TYPES:
-        branch = _GRISM
-    elif exp_type == "MIR_WFSS":
-        branch = _MIRI_WFSS
-    elif exp_type in NRS_SLIT_TYPES:
-        branch = _NRS_SLITS
-    elif exp_type == "NIS_SOSS":
-        branch = _SOSS
-    else:
-        branch = _COMMON
     tail = ["adaptive_trace_model", "pixel_replace"]
-    if exp_type in RESAMPLE_TYPES and not multi:
-        tail.append("resample_spec")
-    elif exp_type in IFU_TYPES:
-        tail.append("cube_build")
+    if mode.product_step == "cube_build" or (mode.product_step == "resample_spec" and not multi):
+        tail.append(mode.product_step)
     tail.append("extract_1d")
-    if exp_type == "NIS_SOSS":
+    if mode.photom_on_spectra:
         tail.append("photom")  # SOSS: photom converts the extracted spectra
 
     def skipped(step: str) -> bool:
@@ -206,11 +134,11 @@ def chain_for(
         return bool(get_step(step).param("skip").default if value is None else value)
 
     chain = [
-        s for s in (*_PREFIX, *branch, *tail) if not skipped(s) and _allowed(s, exp_type, members)
+        s for s in (*_PREFIX, *mode.branch, *tail) if not skipped(s) and _allowed(s, mode, members)
     ]
-    if exp_type in IFU_TYPES and "cube_build" not in chain and "extract_1d" in chain:
+    if mode.product_step == "cube_build" and "cube_build" not in chain and "extract_1d" in chain:
         chain.remove("extract_1d")  # jwst: no cube, no 1-D extraction for IFU data
-    if exp_type == "NIS_SOSS" and "extract_1d" not in chain and "photom" in chain:
+    if mode.photom_on_spectra and "extract_1d" not in chain and "photom" in chain:
         chain.remove("photom")  # jwst: no spectra, no photom for SOSS
     return chain
 
@@ -355,8 +283,9 @@ def spec2(
     resolved = resolve(params, skip=skip)
     opened, extra = _prepare_members(members)
     chain = chain_for(ds, resolved, members=opened)
-    exp_type = _exp_type(ds)
-    if exp_type in WFSS_TYPES:
+    mode = mode_of(ds)
+    exp_type = mode.exp_type
+    if mode.wfss:
         ds = _wfss_inputs(ds, extra)
     if "assign_wcs" not in chain:
         log.warning("assign_wcs is skipped: no products are made (as in jwst)")

@@ -1,23 +1,16 @@
 """assign_wcs: attach the instrument model (a gwcs) and the pixel wavelengths.
 
-One dispatcher for every mode: :data:`MODES` maps an ``EXP_TYPE`` to a
-:class:`WcsMode` that names the reference types the mode needs and the
-function that builds it.  Adding a mode is one entry::
-
-    MODES["NRS_FIXEDSLIT"] = WcsMode(
-        reftypes=("camera", "collimator", "disperser", "fore", "fpa", "ote", "wavelengthrange"),
-        optional=("msa",),
-        build="spec2x.wcs.nirspec_slits:assign_fixed_slits",
-        dispaxis=1,
-    )
-
-``build`` is a callable (or ``"module:function"``, imported when first
-used) ``build(ds, refs, **params) -> Dataset`` where ``refs`` maps each
-reftype to an opened :class:`~spec2x.io.references.Reference` (None where it
-is N/A) and ``params`` are this step's keyword parameters.  It returns ``ds``
-with ``attrs["wcs"]`` (:func:`spec2x.wcs.store.set_wcs`) and the
-``wavelength`` coordinate; the dispatcher records ``S_WCS``, the ``R_*``
-keywords, ``SPECSYS`` and ``DISPAXIS``.
+One dispatcher for every mode: the modes table (:mod:`spec2x.modes`) names,
+for each exposure type, the reference types its WCS needs
+(``Mode.wcs_reftypes``), the function that builds it (``Mode.wcs_build``) and
+the dispersion axis.  ``build`` is a callable (or ``"module:function"``,
+imported when first used) ``build(ds, refs, **params) -> Dataset`` where
+``refs`` maps each reftype to an opened
+:class:`~spec2x.io.references.Reference` and ``params`` are this step's
+keyword parameters.  It returns ``ds`` with ``attrs["wcs"]``
+(:func:`spec2x.wcs.store.set_wcs`) and the ``wavelength`` coordinate; the
+dispatcher records ``S_WCS``, the ``R_*`` keywords, ``SPECSYS`` and
+``DISPAXIS``.
 """
 
 from __future__ import annotations
@@ -25,7 +18,6 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,65 +25,35 @@ import xarray as xr
 
 from ..errors import MissingReferenceError, UnsupportedModeError
 from ..io.references import NOT_APPLICABLE, Reference, open_reference
+from ..modes import MODES, Mode, mode_of
 from ._common import record_step
 
-__all__ = ["MODES", "WcsMode", "assign_wcs", "from_chain"]
+__all__ = ["assign_wcs", "builder", "from_chain"]
 
 log = logging.getLogger(__name__)
 
 Builder = Callable[..., xr.Dataset]
 
 
-@dataclass(frozen=True)
-class WcsMode:
-    """How assign_wcs handles one exposure type.
+def builder(mode: Mode) -> Builder:
+    """The WCS build function of ``mode`` (imported when given as ``"module:function"``).
 
-    Attributes
-    ----------
-    reftypes : reference types the mode needs (an N/A one is an error).
-    build : ``build(ds, refs, **params) -> Dataset``, or ``"module:function"``.
-    optional : reference types used when given, N/A allowed.
-    dispaxis : dispersion axis written as DISPAXIS (1 along x, 2 along y).
+    Raises
+    ------
+    UnsupportedModeError
+        spec2x has no WCS for this exposure type yet.
     """
-
-    reftypes: tuple[str, ...]
-    build: Builder | str
-    optional: tuple[str, ...] = ()
-    dispaxis: int = 1
-
-    def builder(self) -> Builder:
-        """The build function (importing it when given as text)."""
-        if callable(self.build):
-            return self.build
-        module, _, name = self.build.partition(":")
-        return getattr(importlib.import_module(module), name)
-
-
-def _miri_lrs(ds: xr.Dataset, refs: Mapping[str, Reference | None], **_: Any) -> xr.Dataset:
-    from ..wcs.miri_lrs import assign_lrs
-
-    return assign_lrs(ds, refs["distortion"], refs["specwcs"])
-
-
-_NRS_OPTICS = ("disperser", "wavelengthrange", "fpa", "camera", "collimator", "msa", "fore", "ote")
-
-#: EXP_TYPE -> how to build its WCS.
-MODES: dict[str, WcsMode] = {
-    "MIR_LRS-FIXEDSLIT": WcsMode(("distortion", "specwcs"), _miri_lrs, dispaxis=2),
-    "MIR_LRS-SLITLESS": WcsMode(("distortion", "specwcs"), _miri_lrs, dispaxis=2),
-    "NRS_FIXEDSLIT": WcsMode(_NRS_OPTICS, "spec2x.wcs.nirspec_fs:assign_fixed_slits"),
-    "NRS_BRIGHTOBJ": WcsMode(_NRS_OPTICS, "spec2x.wcs.nirspec_fs:assign_fixed_slits"),
-}
-
-
-def _mode(ds: xr.Dataset) -> tuple[str, WcsMode]:
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).strip().upper()
-    if exp_type not in MODES:
+    build = mode.wcs_build
+    if build is None:
+        known = ", ".join(sorted(k for k, m in MODES.items() if m.wcs_build is not None))
         raise UnsupportedModeError(
-            f"assign_wcs: {ds.attrs.get('FILENAME', 'the exposure')} has EXP_TYPE={exp_type!r}, "
-            f"which spec2x does not handle; supported: {', '.join(sorted(MODES))}"
+            f"assign_wcs: spec2x cannot build the WCS of EXP_TYPE={mode.exp_type} yet; "
+            f"supported: {known}"
         )
-    return exp_type, MODES[exp_type]
+    if callable(build):
+        return build
+    module, _, name = build.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _open(reftype: str, value: Any) -> Reference | None:
@@ -134,17 +96,19 @@ def assign_wcs(
     MissingReferenceError
         A reference type the mode needs is missing or N/A.
     """
-    exp_type, mode = _mode(ds)
+    mode = mode_of(ds, step="assign_wcs")
+    exp_type = mode.exp_type
+    build = builder(mode)
     opened: dict[str, Reference | None] = {}
-    for reftype in mode.reftypes + mode.optional:
+    for reftype in mode.wcs_reftypes:
         ref = _open(reftype, refs.get(reftype))
-        if ref is None and reftype in mode.reftypes:
+        if ref is None:
             raise MissingReferenceError(
                 f"assign_wcs for {exp_type} needs a {reftype} reference; give one "
                 f"(--ref {reftype}=PATH)"
             )
         opened[reftype] = ref
-    out = mode.builder()(
+    out = build(
         ds,
         opened,
         slit_y_low=slit_y_low,
@@ -167,15 +131,9 @@ def assign_wcs(
 
 def from_chain(ds: xr.Dataset, ctx: Any) -> xr.Dataset:
     """Chain adapter: fetch the mode's references from ``ctx`` and run :func:`assign_wcs`."""
-    _, mode = _mode(ds)
-    refs: dict[str, Reference | None] = {}
-    for reftype in mode.reftypes:
-        refs[reftype] = ctx.require_ref(reftype, ds)
-    for reftype in mode.optional:
-        try:
-            refs[reftype] = ctx.ref(reftype, ds)
-        except MissingReferenceError:
-            refs[reftype] = None
+    mode = mode_of(ds, step="assign_wcs")
+    builder(mode)  # an unsupported mode says so before any reference is looked up
+    refs: dict[str, Reference | None] = {t: ctx.require_ref(t, ds) for t in mode.wcs_reftypes}
     params = {
         k: ctx.params[k]
         for k in ("slit_y_low", "slit_y_high", "nrs_ifu_slice_wcs")

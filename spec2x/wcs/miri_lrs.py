@@ -403,6 +403,12 @@ def dithered_position(wcs: gwcs_wcs.WCS, attrs: Mapping[str, Any]) -> tuple[floa
     return float(ra), float(dec)
 
 
+def assign_from_refs(ds: xr.Dataset, refs: Mapping[str, Any], **_: Any) -> xr.Dataset:
+    """assign_wcs's builder for MIRI LRS: :func:`assign_lrs` with the ``distortion`` and
+    ``specwcs`` of ``refs``."""
+    return assign_lrs(ds, refs["distortion"], refs["specwcs"])
+
+
 def assign_lrs(ds: xr.Dataset, distortion_ref: Any, specwcs_ref: Any) -> xr.Dataset:
     """Return ``ds`` with the LRS WCS, the ``wavelength(y, x)`` coordinate (µm) and pointing keywords.
 
