@@ -80,11 +80,15 @@ class Mode:
     dither_keyword : the keyword whose value says "nodded".
     per_slit_srctype : the source type is decided per slit (FS: primary slit
         only; MOS: from stellarity).
+    primary_slit_keyword : the keyword naming the slit the source is in (the
+        others are background slits; NIRSpec FS ``FXD_SLIT``).
     wfss : a wide-field slitless mode (needs a source catalogue).
     srctype_from_catalog : each source's type comes from its ``is_extended`` flag.
     flat : flat-fielded from one ``flat`` image, from the NIRSpec fflat, sflat
         and dflat, or not at all (None: flat_field skips it, as jwst does).
     fixed_slit_flat : the NIRSpec flat's fast-variation row is chosen by slit name.
+    point_and_uniform : point-source slits also get the flat and photom of a
+        uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
     pathloss : spec2x's pathloss implementation (``lrs``, ``nirspec_slit``), or None.
     wavecorr : wavecorr applies.
@@ -116,10 +120,12 @@ class Mode:
     extended_by_default: bool = False
     dither_keyword: str = "PATTTYPE"
     per_slit_srctype: bool = False
+    primary_slit_keyword: str | None = None
     wfss: bool = False
     srctype_from_catalog: bool = False
     flat: Literal["image", "nirspec"] | None = "image"
     fixed_slit_flat: bool = False
+    point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
     pathloss: Literal["lrs", "nirspec_slit"] | None = None
     wavecorr: bool = False
@@ -163,11 +169,11 @@ _NRS_SLIT = dict(
     branch=BRANCH_NRS_SLITS,
     extract_2d_before_flat=True,
     wavecorr=True,
-    source_position=True,
-    trace="nirspec",
+    extract_1d=True,
 )
+_NRS_SCIENCE_SLIT = dict(_NRS_SLIT, source_position=True, trace="nirspec")
 _NRS_FS_LIKE = dict(
-    _NRS_SLIT,
+    _NRS_SCIENCE_SLIT,
     wcs_reftypes=_NRS_OPTICS,
     wcs_build="spec2x.wcs.nirspec_fs:assign_fixed_slits",
     single_source=True,
@@ -233,6 +239,8 @@ MODES: dict[str, Mode] = _modes(
         product_step="resample_spec",
         allowed=frozenset({"clean_flicker_noise", "pathloss"}),
         per_slit_srctype=True,
+        primary_slit_keyword="FXD_SLIT",
+        point_and_uniform=True,
         photom_rows="nirspec_fs",
         apcorr="nirspec_fs",
     ),
@@ -244,7 +252,7 @@ MODES: dict[str, Mode] = _modes(
         apcorr="nirspec_fs",
     ),
     NRS_MSASPEC=dict(
-        _NRS_SLIT,
+        _NRS_SCIENCE_SLIT,
         product_step="resample_spec",
         allowed=frozenset(
             {
@@ -283,7 +291,12 @@ MODES: dict[str, Mode] = _modes(
     NRC_WFSS=dict(_WFSS, instrument="NIRCAM"),
     NRC_GRISM=dict(_WFSS, instrument="NIRCAM", srctype_from_catalog=False),  # jwst's legacy name
     NRC_TSGRISM=dict(
-        _GRISM, instrument="NIRCAM", tso=True, single_source=True, srctype_overridable=True
+        _GRISM,
+        instrument="NIRCAM",
+        tso=True,
+        single_source=True,
+        srctype_overridable=True,
+        extract_1d=True,
     ),  # fmt: skip
     NRC_TSIMAGE=dict(instrument="NIRCAM", spec2=False, tso=True),
     **{

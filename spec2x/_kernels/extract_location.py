@@ -94,7 +94,7 @@ def location_from_wcs(
     wcs: Any,
     shape: tuple[int, int],
     dispaxis: int,
-    exp_type: str,
+    trace_kind: str | None,
     source: tuple[float | None, float | None],
 ) -> tuple[int | None, float | None, float | None, np.ndarray | None]:
     """Source position across the dispersion, from the WCS.
@@ -104,7 +104,8 @@ def location_from_wcs(
     wcs : gwcs of the image (pixel indices of ``shape`` in).
     shape : (ny, nx) of the image.
     dispaxis : 1 (along x) or 2 (along y).
-    exp_type : EXP_TYPE; MIR_LRS-FIXEDSLIT and NRS_* are supported.
+    trace_kind : how the WCS maps the source to the detector: ``"nirspec"``
+        (slit frame) or ``"miri_lrs"`` (sky); None finds no position.
     source : (DITH_RA, DITH_DEC) in degrees for MIRI, (source_xpos, source_ypos)
         in slit units for NIRSpec.
 
@@ -123,21 +124,21 @@ def location_from_wcs(
     middle = int(np.round(middle_f))
     a, b = source
     if a is None or b is None:
-        log.warning("source position unknown for %s: not recentring", exp_type)
+        log.warning("source position unknown: not recentring")
         return none
     trace = None
-    if exp_type in ("NRS_FIXEDSLIT", "NRS_MSASPEC", "NRS_BRIGHTOBJ"):
+    if trace_kind == "nirspec":
         slit2det = wcs.get_transform("slit_frame", "detector")
         scale = 1e-6 if "gwa" in wcs.available_frames else 1.0
         _, location = slit2det(a, b, middle_wl * scale)
         if np.isfinite(location):
             trace = _nirspec_trace(shape, bb, wcs, a, b)
-    elif exp_type == "MIR_LRS-FIXEDSLIT":
+    elif trace_kind == "miri_lrs":
         location, _ = wcs.backward_transform(a, b, middle_wl)
         if np.isfinite(location):
             trace = _miri_trace(shape, bb, wcs, a, b)
     else:
-        log.warning("source position cannot be found for EXP_TYPE %s", exp_type)
+        log.warning("source position cannot be found for this mode (no trace model)")
         return none
     location = float(location)
     if not np.isfinite(location) or location < lower or location > upper:

@@ -78,14 +78,15 @@ def _frames(with_slit: bool) -> dict[str, Any]:
     return frames
 
 
-def interpolated_output_wcs(wcs: Any, dispaxis: int, exp_type: str) -> Any:
+def interpolated_output_wcs(wcs: Any, dispaxis: int, decreasing: bool) -> Any:
     """Output WCS for a non-NIRSpec slit (MIRI LRS), jwst ``build_interpolated_output_wcs``.
 
     Parameters
     ----------
     wcs : input gwcs (pixel -> RA, Dec, wavelength) with a bounding box.
     dispaxis : 1 (dispersion along x) or 2 (along y).
-    exp_type : EXP_TYPE; MIR_LRS-FIXEDSLIT keeps the detector's wavelength direction.
+    decreasing : the output grid runs from long to short wavelengths (MIRI LRS:
+        the detector's direction).
 
     Returns
     -------
@@ -121,7 +122,7 @@ def interpolated_output_wcs(wcs: Any, dispaxis: int, exp_type: str) -> Any:
     pix_to_ytan = _linear_fit(yt[~np.isnan(yt)])
 
     wavelength = np.unique(np.sort(wavelength[~np.isnan(wavelength)]))
-    if exp_type == "MIR_LRS-FIXEDSLIT":
+    if decreasing:
         wavelength = np.flip(wavelength)
     points = np.arange(0, wavelength.shape[0], 1)
     pix2wave = Tabular1D(

@@ -16,6 +16,7 @@ import xarray as xr
 from .._kernels import apcorr as _apcorr
 from ..errors import ParameterError, ReferenceMismatchError, UnsupportedModeError
 from ..io.references import Reference
+from ..modes import exp_type_of, lookup
 
 __all__ = ["apply_apcorr"]
 
@@ -29,7 +30,9 @@ def apply_apcorr(
 ) -> xr.Dataset:
     """Multiply flux, surf_bright (and errors; variances by the square) by the aperture correction."""
     instrument = str(ds.attrs.get("INSTRUME", "")).upper()
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    exp_type = exp_type_of(ds)
+    mode = lookup(exp_type)
+    layout = None if mode is None else mode.apcorr
     slits = "slit" in out.dims
     rows = ref.content["rows"]
     sizeunit = str(ref.content.get("sizeunit", "pixels"))
@@ -49,7 +52,7 @@ def apply_apcorr(
                 it["wcs"], (st["ra"], st["dec"], wl0), st["params"]["dispaxis"]
             )
         try:
-            if instrument == "MIRI":
+            if layout == "miri_lrs":
                 row = _apcorr.select_row(rows, {"subarray": str(ds.attrs.get("SUBARRAY", ""))})
                 func = _apcorr.lrs_correction(row, scale)
                 corr = xr.apply_ufunc(
@@ -59,7 +62,7 @@ def apply_apcorr(
                     dask="parallelized",
                     output_dtypes=[float],
                 )
-            elif instrument == "NIRSPEC" and exp_type in ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ"):
+            elif layout == "nirspec_fs":
                 match = {
                     "filter": str(ds.attrs.get("FILTER", "")),
                     "grating": str(ds.attrs.get("GRATING", "")),

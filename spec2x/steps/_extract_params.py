@@ -15,14 +15,13 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ReferenceMismatchError
+from ..modes import exp_type_of, lookup
 from ..wcs.store import get_wcs
 
 __all__ = ["extract_parameters", "source_info", "spectrum_info"]
 
 log = logging.getLogger(__name__)
 
-#: Exposure types where the aperture follows the source by default (jwst SRCPOS_EXPTYPES).
-SRCPOS_EXPTYPES = ("MIR_LRS-FIXEDSLIT", "NRS_FIXEDSLIT", "NRS_MSASPEC", "NRS_BRIGHTOBJ")
 ANY = "ANY"
 
 
@@ -113,7 +112,8 @@ def extract_parameters(
         if use is None:
             use = aper.get("use_source_posn")
             if use is None:
-                use = exp_type in SRCPOS_EXPTYPES
+                mode = lookup(exp_type)
+                use = mode is not None and mode.source_position
         p["use_source_posn"] = bool(use)
         p["position_offset"] = float(position_offset)
         p["trace"] = None
@@ -160,9 +160,9 @@ def _slit_value(
 
 def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
     """What extract_1d needs to know about each spectrum (one per slit, or one)."""
-    exp_type = str(ds.attrs.get("EXP_TYPE", ""))
-    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
-    default_disp = 2 if instrument == "MIRI" else 1
+    exp_type = exp_type_of(ds)
+    mode = lookup(exp_type)
+    default_disp = 1 if mode is None else mode.dispaxis
     has_wcs = ds.attrs.get("wcs") is not None
     items = []
     if "slit" in ds.dims:
@@ -189,8 +189,8 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             )
         return items
     name = ds.attrs.get("SLTNAME") or exp_type
-    if exp_type == "NRS_FIXEDSLIT" and not ds.attrs.get("SLTNAME"):
-        name = ds.attrs.get("FXD_SLIT") or exp_type
+    if mode is not None and mode.primary_slit_keyword and not ds.attrs.get("SLTNAME"):
+        name = ds.attrs.get(mode.primary_slit_keyword) or exp_type
     items.append(
         {
             "index": None,

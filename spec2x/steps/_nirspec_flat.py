@@ -31,15 +31,14 @@ from ..errors import (
 )
 from ..io.references import NOT_APPLICABLE, Reference, reference_keyword
 from ..io.refs_nirspec_cal import NirspecFlat
+from ..modes import MODES, exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
 
-__all__ = ["NIRSPEC_SLIT_EXP_TYPES", "from_chain", "nirspec_flat"]
+__all__ = ["from_chain", "nirspec_flat"]
 
 log = logging.getLogger(__name__)
 
-#: Exposure types handled here (slit products after extract_2d).
-NIRSPEC_SLIT_EXP_TYPES = ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ", "NRS_LAMP", "NRS_AUTOWAVE")
 
 _KINDS = {"fflat": "fore", "sflat": "spectrograph", "dflat": "detector"}
 _PIXEL_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
@@ -189,10 +188,12 @@ def nirspec_flat(
         coords=("wavelength", "slit_name", "xstart", "ystart", "xsize", "ysize"),
         step="flat_field",
     )
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type not in NIRSPEC_SLIT_EXP_TYPES:
+    exp_type = exp_type_of(ds)
+    mode = lookup(exp_type)
+    if mode is None or not mode.fixed_slit_flat:
+        supported = ", ".join(k for k, m in MODES.items() if m.fixed_slit_flat)
         raise UnsupportedModeError(
-            f"the NIRSpec slit flat handles {', '.join(NIRSPEC_SLIT_EXP_TYPES)}, not "
+            f"the NIRSpec slit flat handles {supported}, not "
             f"EXP_TYPE={exp_type!r} (MOS and IFU flats are not implemented)"
         )
     if "slit" not in ds["wavelength"].dims:
@@ -248,7 +249,7 @@ def nirspec_flat(
         new[name] = var
 
     srctype = np.asarray(ds["srctype"].values).astype(str) if "srctype" in ds.coords else None
-    if exp_type == "NRS_FIXEDSLIT" and srctype is not None:
+    if mode.point_and_uniform and srctype is not None:
         point = np.char.upper(np.char.strip(srctype)) == "POINT"
         if point.any():
             idx = np.flatnonzero(point)

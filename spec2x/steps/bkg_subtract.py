@@ -16,6 +16,7 @@ import xarray as xr
 from .._kernels import bkg_subtract as kernel
 from ..dq import DQ_DTYPE
 from ..errors import InputFileError, UnsupportedModeError
+from ..modes import exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
 
@@ -23,11 +24,15 @@ __all__ = ["average_background", "bkg_subtract", "from_chain"]
 
 log = logging.getLogger(__name__)
 
-#: Modes jwst subtracts a scaled reference background from instead (not implemented here).
-_REFERENCE_BACKGROUND_MODES = ("NIS_WFSS", "NRC_WFSS", "MIR_WFSS", "NIS_SOSS")
 
 #: GWA tilt tolerance for NIRSpec background exposures (jwst: 1e-8, absolute).
 _TILT_TOLERANCE = 1.0e-8
+
+
+def _reference_background(exp_type: str) -> bool:
+    """jwst scales a reference background for this mode (WFSS, SOSS)."""
+    mode = lookup(exp_type)
+    return mode is not None and mode.reference_background
 
 
 def average_background(
@@ -129,8 +134,8 @@ def bkg_subtract(
         WFSS and SOSS exposures (jwst scales a reference background for those).
     """
     require(ds, "sci", "dq", step="bkg_subtract")
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type in _REFERENCE_BACKGROUND_MODES:
+    exp_type = exp_type_of(ds)
+    if _reference_background(exp_type):
         raise UnsupportedModeError(
             f"bkg_subtract for {exp_type} scales the 'bkg' reference background (jwst's WFSS/SOSS "
             "branch), which spec2x does not implement yet; skip the step for this exposure"
@@ -217,8 +222,8 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     WFSS and SOSS exposures with the ``bkg`` reference N/A are SKIPPED, as in
     jwst; with a ``bkg`` reference they raise :class:`UnsupportedModeError`.
     """
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type in _REFERENCE_BACKGROUND_MODES and ctx.ref("bkg", ds) is None:
+    exp_type = exp_type_of(ds)
+    if _reference_background(exp_type) and ctx.ref("bkg", ds) is None:
         log.warning("bkg_subtract: no bkg reference for %s (N/A); step skipped", exp_type)
         return record_step(ds, "bkg_subtract", status="SKIPPED")
     backgrounds = list(ctx.members.get("background", ()))

@@ -19,6 +19,7 @@ from .._kernels.extract_location import location_from_wcs
 from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, UnsupportedModeError
 from ..io.references import Reference
+from ..modes import exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
 from ._extract_apcorr import apply_apcorr as _apply_apcorr
@@ -115,8 +116,9 @@ def extract_1d(
     )
     if extraction_type not in ("box", None):
         log.warning("optimal extraction needs a PSF reference; using box extraction")
-    exp_type = str(ds.attrs.get("EXP_TYPE", ""))
-    if exp_type in ("NIS_SOSS", "MIR_MRS", "NRS_IFU") or "WFSS" in exp_type:
+    exp_type = exp_type_of(ds)
+    mode = lookup(exp_type)
+    if mode is not None and not mode.extract_1d:
         raise UnsupportedModeError(
             f"extract_1d: EXP_TYPE {exp_type} is not supported by spec2x yet"
         )
@@ -158,6 +160,11 @@ def extract_1d(
     return record_step(out, "extract_1d", extract1d_ref, use_apcorr)
 
 
+def _trace_kind(exp_type: str) -> str | None:
+    mode = lookup(exp_type)
+    return None if mode is None else mode.trace
+
+
 def _setup(
     ds: xr.Dataset, item: dict[str, Any], ref_tree: Any, user: dict[str, Any], exp_type: str
 ) -> dict[str, Any] | None:
@@ -182,7 +189,7 @@ def _setup(
             )
         else:
             middle, _, location, trace = location_from_wcs(
-                wcs, (ny, nx), params["dispaxis"], exp_type, source_info(ds, item)
+                wcs, (ny, nx), params["dispaxis"], _trace_kind(exp_type), source_info(ds, item)
             )
             if location is not None:
                 nominal = _k.box_profile((ny, nx), params, wl)[0]

@@ -24,6 +24,7 @@ from stdatamodels.jwst.transforms.models import IdealToV2V3, Slit
 from .._kernels import extract_2d as kern
 from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
+from ..modes import exp_type_of, lookup
 from ..wcs.nirspec_fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
 from ..wcs.store import WCS_ATTR, copy_pipeline, get_wcs, stored_wcs
 from ._common import record_step, require
@@ -113,7 +114,8 @@ def extract_2d(
     ny_img, nx_img = ds.sizes["y"], ds.sizes["x"]
     boxes, slit_wcs, lams, positions = [], {}, [], []
     primary = str(ds.attrs.get("FXD_SLIT", "")).upper()
-    bots = str(ds.attrs.get("EXP_TYPE", "")).upper() == "NRS_BRIGHTOBJ"
+    mode = lookup(exp_type_of(ds))
+    bots = mode is not None and mode.tso  # one slit, a SlitModel
     for slit in slits:
         wcs = get_wcs(ds, slit=slit.name)
         (x0, x1), (y0, y1) = wcs.bounding_box.bounding_box()

@@ -19,43 +19,13 @@ from ..datamodel import PIXEL_VARIABLES
 from ..errors import ReferenceMismatchError
 from ..io.references import Reference, open_reference
 from ..io.refs_pixel import FlatImage
+from ..modes import exp_type_of, lookup
 from . import StepContext
 from ._common import match_nans_and_flags, record_step, require
 
-__all__ = ["NIRSPEC_SPECTRAL_EXPOSURES", "flat_field", "from_chain"]
+__all__ = ["flat_field", "from_chain"]
 
 log = logging.getLogger(__name__)
-
-#: NIRSpec exposure types flat-fielded from fflat/sflat/dflat.
-NIRSPEC_SPECTRAL_EXPOSURES = (
-    "NRS_AUTOWAVE",
-    "NRS_BRIGHTOBJ",
-    "NRS_FIXEDSLIT",
-    "NRS_IFU",
-    "NRS_LAMP",
-    "NRS_MSASPEC",
-)
-#: NIRSpec imaging types (flat-fielded with a single ``flat``).
-NIRSPEC_IMAGING = (
-    "NRS_CONFIRM",
-    "NRS_FOCUS",
-    "NRS_IMAGE",
-    "NRS_MIMF",
-    "NRS_MSATA",
-    "NRS_TACONFIRM",
-    "NRS_TACQ",
-    "NRS_TASLIT",
-    "NRS_WATA",
-)
-#: Exposure types for which extract_2d may run before flat_field.
-EXTRACT_2D_IS_OK = (
-    "NRS_BRIGHTOBJ",
-    "NRS_FIXEDSLIT",
-    "NRS_LAMP",
-    "NRS_MSASPEC",
-    "NRS_AUTOWAVE",
-    "NRS_AUTOFLAT",
-)
 
 
 def flat_field(
@@ -110,20 +80,17 @@ def flat_field(
         exposure's subarray.
     """
     require(ds, *PIXEL_VARIABLES[:5], step="flat_field")
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
-    if instrument == "NIRSPEC" and exp_type not in NIRSPEC_SPECTRAL_EXPOSURES + NIRSPEC_IMAGING:
+    exp_type = exp_type_of(ds)
+    mode = lookup(exp_type)
+    if mode is not None and mode.flat is None:
         log.warning("flat_field: EXP_TYPE=%s is not supported; step skipped", exp_type)
         return record_step(ds, "flat_field", status="SKIPPED")
-    if ds.attrs.get("S_EXTR2D") == "COMPLETE" and exp_type not in EXTRACT_2D_IS_OK:
+    if ds.attrs.get("S_EXTR2D") == "COMPLETE" and not (mode and mode.extract_2d_before_flat):
         log.warning(
             "flat_field: extract_2d should not run before flat_field for %s; skipped", exp_type
         )
         return record_step(ds, "flat_field", status="SKIPPED")
-    if (
-        exp_type in NIRSPEC_SPECTRAL_EXPOSURES
-        and str(ds.attrs.get("LAMPMODE", "")).upper() != "IMAGE"
-    ):
+    if _uses_nirspec_flats(ds):
         return _nirspec(
             ds, fflat, sflat, dflat, inverse=inverse, user_supplied_flat=user_supplied_flat
         )
@@ -178,6 +145,13 @@ def _nirspec(ds: xr.Dataset, fflat: Any, sflat: Any, dflat: Any, **kwargs: Any) 
     return out
 
 
+def _uses_nirspec_flats(ds: xr.Dataset) -> bool:
+    """NIRSpec spectroscopy (not a lamp in imaging mode) takes fflat, sflat and dflat."""
+    mode = lookup(exp_type_of(ds))
+    lamp_image = str(ds.attrs.get("LAMPMODE", "")).upper() == "IMAGE"
+    return mode is not None and mode.flat == "nirspec" and not lamp_image
+
+
 def _flat_on_pixels(ds: xr.Dataset, flat: Reference) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The flat's SCI, ERR and DQ on the pixels of ``ds`` ((y, x) or (slit, y, x))."""
     content = flat.content
@@ -229,12 +203,8 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     params = ctx.params
     user = params.get("user_supplied_flat")
     user_ref = open_reference(user, "flat") if user is not None else None
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
     inverse = bool(params.get("inverse", False))
-    if (
-        exp_type in NIRSPEC_SPECTRAL_EXPOSURES
-        and str(ds.attrs.get("LAMPMODE", "")).upper() != "IMAGE"
-    ):
+    if _uses_nirspec_flats(ds):
         refs = {t: ctx.ref(t, ds) for t in ("fflat", "sflat", "dflat")}
         return flat_field(ds, **refs, inverse=inverse, user_supplied_flat=user_ref)
     flat = None if user_ref is not None else ctx.ref("flat", ds)

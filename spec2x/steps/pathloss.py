@@ -29,14 +29,14 @@ from .._kernels import pathloss as kern
 from ..errors import ReferenceMismatchError, Spec2xWarning, UnsupportedModeError
 from ..io.references import Reference
 from ..io.refs_nirspec_cal import Pathloss
+from ..modes import MODES, exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
 
-__all__ = ["PATHLOSS_SLIT_EXP_TYPES", "from_chain", "pathloss"]
+__all__ = ["from_chain", "pathloss"]
 
 log = logging.getLogger(__name__)
 
-PATHLOSS_SLIT_EXP_TYPES = ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
 _PIXEL_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
 _REQUIRED = _PIXEL_VARS[:5]  # var_flat is optional (absent before flat_field)
 _TYPE_NAMES = {0: "NONE", kern.POINT: "POINT", kern.UNIFORM: "UNIFORM"}
@@ -86,15 +86,17 @@ def pathloss(
     if reference is None:
         log.info("pathloss: no pathloss reference (N/A); step skipped")
         return record_step(ds, "pathloss", status="SKIPPED")
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type == "MIR_LRS-FIXEDSLIT":
+    exp_type = exp_type_of(ds)
+    found = lookup(exp_type)
+    implementation = None if found is None else found.pathloss
+    if implementation == "lrs":
         from ._pathloss_lrs import lrs_pathloss
 
         return lrs_pathloss(ds, reference, user_slit_loc=user_slit_loc)
-    if exp_type not in PATHLOSS_SLIT_EXP_TYPES:
+    if implementation != "nirspec_slit":
+        supported = ", ".join(k for k, m in MODES.items() if m.pathloss is not None)
         raise UnsupportedModeError(
-            f"spec2x's pathloss handles {', '.join(PATHLOSS_SLIT_EXP_TYPES)} and "
-            f"MIR_LRS-FIXEDSLIT, not EXP_TYPE={exp_type!r}"
+            f"spec2x's pathloss handles {supported}, not EXP_TYPE={exp_type!r}"
         )
     require(ds, *_REQUIRED, coords=("wavelength", "slit_name"), step="pathloss")
     content = reference.content

@@ -1,10 +1,11 @@
 """photom: convert count rates to surface brightness (MJy/sr) or flux density (MJy).
 
 Every table-based mode works the same way; a mode only says which PHOTOM
-table row applies to the exposure (or to each slit) through
-:data:`ROW_SELECTORS`.  Adding a mode is one entry::
+table row applies to the exposure (or to each slit): its ``photom_rows`` in
+the modes table names one of :data:`ROW_SELECTORS`.  A new kind of row choice
+is one entry::
 
-    ROW_SELECTORS["NRS_MSASPEC"] = lambda attrs, slit: [
+    ROW_SELECTORS["nirspec_grating"] = lambda attrs, slit: [
         {"filter": attrs["FILTER"], "grating": attrs["GRATING"]}
     ]
 
@@ -28,6 +29,7 @@ from .._kernels import photom as kernel
 from ..errors import MissingReferenceError, ReferenceMismatchError, UnsupportedModeError
 from ..io.references import Reference
 from ..io.refs_pixel import PhotomTable
+from ..modes import MODES, exp_type_of, lookup
 from . import StepContext
 from ._common import match_nans_and_flags, record_step, require
 
@@ -60,16 +62,13 @@ def _nirspec_grating(attrs: Mapping[str, Any], slit: str | None) -> list[dict[st
     return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING")}]
 
 
-#: EXP_TYPE -> candidate row matches (in order) for the exposure or one slit.
+#: ``Mode.photom_rows`` -> candidate row matches (in order) for the exposure or one slit.
 ROW_SELECTORS: dict[str, Selector] = {
-    "MIR_LRS-FIXEDSLIT": _miri_imager,
-    "MIR_LRS-SLITLESS": _miri_imager,
-    "NRS_FIXEDSLIT": _nirspec_fs,
-    "NRS_BRIGHTOBJ": _nirspec_bots,
-    "NRS_MSASPEC": _nirspec_grating,
+    "miri_imager": _miri_imager,
+    "nirspec_fs": _nirspec_fs,
+    "nirspec_bots": _nirspec_bots,
+    "nirspec_grating": _nirspec_grating,
 }
-#: Modes whose per-slit ``srctype`` coord decides point vs extended (else SRCTYPE).
-_PER_SLIT_SRCTYPE = ("NRS_FIXEDSLIT", "NRS_MSASPEC")
 
 
 def photom(
@@ -121,13 +120,16 @@ def photom(
         EXP_TYPE has no row selector (see :data:`ROW_SELECTORS`).
     """
     require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
+    exp_type = exp_type_of(ds)
     instrument = str(ds.attrs.get("INSTRUME", "")).upper()
-    if exp_type not in ROW_SELECTORS:
+    mode = lookup(exp_type)
+    if mode is None or mode.photom_rows is None:
+        supported = ", ".join(k for k, m in MODES.items() if m.photom_rows is not None)
         raise UnsupportedModeError(
             f"photom has no table row selector for EXP_TYPE={exp_type!r}; supported: "
-            f"{', '.join(ROW_SELECTORS)} (add one to spec2x.steps.photom.ROW_SELECTORS)"
+            f"{supported} (set photom_rows in spec2x.modes)"
         )
+    select_rows = ROW_SELECTORS[mode.photom_rows]
     response.check_matches(ds.attrs, ("INSTRUME",))
     table = response.content
     if not isinstance(table, PhotomTable):
@@ -145,10 +147,10 @@ def photom(
         [str(n) for n in ds["slit_name"].values] if slits else [ds.attrs.get("SLTNAME")]
     )
     pixar_sr, pixar_a2 = _pixel_areas(ds, instrument, response, area, names)
-    srctypes = _source_types(ds, exp_type, source_type, len(names))
+    srctypes = _source_types(ds, mode.per_slit_srctype, source_type, len(names))
     scalars, units, curves, rows = [], [], [], []
     for i, name in enumerate(names):
-        row = _find_row(response, ROW_SELECTORS[exp_type](ds.attrs, name), name)
+        row = _find_row(response, select_rows(ds.attrs, name), name)
         rows.append(row)
         value, unit = _scalar(table, row, srctypes[i], pixar_sr[i])
         if apply_time_correction and table.timecoeff:
@@ -164,12 +166,7 @@ def photom(
     factor, no_cal = _factor(ds, ds["wavelength"], scalars, curves)
     out = _apply(ds, factor, no_cal, inverse)
     out = _label(out, scalars, units, pixar_sr, pixar_a2, inverse)
-    if (
-        exp_type == "NRS_FIXEDSLIT"
-        and slits
-        and "srctype" in ds.coords
-        and "photmj" in table.columns
-    ):
+    if mode.point_and_uniform and slits and "srctype" in ds.coords and "photmj" in table.columns:
         uniform = [
             table.columns["photmj"][row] / (1.0 if sr is None else sr)
             for row, sr in zip(rows, pixar_sr, strict=True)
@@ -278,10 +275,10 @@ def _nirspec_slit_areas(
     return out
 
 
-def _source_types(ds: xr.Dataset, exp_type: str, source_type: str | None, n: int) -> list[str]:
+def _source_types(ds: xr.Dataset, per_slit: bool, source_type: str | None, n: int) -> list[str]:
     if source_type is not None:
         return [source_type.upper()] * n
-    if "slit" in ds.dims and "srctype" in ds.coords and exp_type in _PER_SLIT_SRCTYPE:
+    if "slit" in ds.dims and "srctype" in ds.coords and per_slit:
         return [str(s).upper() for s in ds["srctype"].values]
     return [str(ds.attrs.get("SRCTYPE", "")).upper()] * n
 

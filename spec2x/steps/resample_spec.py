@@ -18,6 +18,7 @@ from .._kernels import resample_spec as _k
 from ..datamodel import PADDING_DQ
 from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
+from ..modes import lookup
 from ..wcs.store import get_wcs, set_wcs
 from . import StepContext
 from ._common import record_step, require
@@ -160,7 +161,9 @@ def _one(
     if instrument == "NIRSPEC":
         out_wcs = _k.nirspec_output_wcs(wcs, sci, good)
     else:
-        out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, exp_type)
+        mode = lookup(exp_type)
+        decreasing = mode is not None and mode.wavelength_decreasing
+        out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, decreasing)
     arrays = _k.drizzle_slit(
         sci, good, variances, wcs, out_wcs, pixfrac=pixfrac, kernel=kernel, weight_type=weight_type
     )

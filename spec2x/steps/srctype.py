@@ -34,30 +34,15 @@ import numpy as np
 import xarray as xr
 
 from ..errors import InputFileError, ParameterError
+from ..modes import exp_type_of, lookup
 from ._common import record_step
 
-__all__ = ["SINGLE_SOURCE_TYPES", "decide_source_type", "from_chain", "is_tso", "srctype"]
+__all__ = ["decide_source_type", "from_chain", "is_tso", "srctype"]
 
 log = logging.getLogger(__name__)
 
 SourceType = Literal["POINT", "EXTENDED"]
 
-#: Exposure types with one target, whose type is decided for the exposure.
-SINGLE_SOURCE_TYPES = (
-    "MIR_LRS-FIXEDSLIT",
-    "MIR_LRS-SLITLESS",
-    "MIR_MRS",
-    "NRC_TSGRISM",
-    "NIS_SOSS",
-    "NRS_FIXEDSLIT",
-    "NRS_BRIGHTOBJ",
-    "NRS_IFU",
-)
-#: Of those, the ones where the ``source_type`` parameter applies.
-_OVERRIDABLE = tuple(t for t in SINGLE_SOURCE_TYPES if t != "NIS_SOSS")
-_TSO_EXP_TYPES = ("NRC_TSIMAGE", "NRC_TSGRISM", "NRS_BRIGHTOBJ")
-_WFSS_TYPES = ("NIS_WFSS", "NRC_WFSS", "MIR_WFSS")
-_EXTENDED_BY_DEFAULT = ("MIR_MRS", "NRS_IFU")
 #: Stellarity above which (or below zero) a MOS source is a point source.
 STELLARITY_THRESHOLD = 0.75
 
@@ -74,7 +59,8 @@ def is_tso(attrs: Mapping[str, Any]) -> bool:
 
     TSOVISIT set, or a TSO exposure type, unless NINTS says one integration.
     """
-    tso = _flag(attrs.get("TSOVISIT")) or str(attrs.get("EXP_TYPE", "")).upper() in _TSO_EXP_TYPES
+    mode = lookup(exp_type_of(attrs))
+    tso = _flag(attrs.get("TSOVISIT")) or (mode is not None and mode.tso)
     nints = attrs.get("NINTS")
     if nints is not None and int(nints) < 2:
         tso = False
@@ -90,9 +76,10 @@ def decide_source_type(attrs: Mapping[str, Any], source_type: str | None = None)
         NINTS, PATTTYPE/DITHOPFR).
     source_type : the user's choice, ``"POINT"`` or ``"EXTENDED"``, or None.
     """
-    exp_type = str(attrs.get("EXP_TYPE", "")).upper()
+    exp_type = exp_type_of(attrs)
+    mode = lookup(exp_type)
     if source_type is not None:
-        if exp_type not in _OVERRIDABLE:
+        if mode is None or not mode.srctype_overridable:
             raise ParameterError(
                 f"srctype: source_type cannot be set for EXP_TYPE={exp_type}; leave it None"
             )
@@ -106,10 +93,10 @@ def decide_source_type(attrs: Mapping[str, Any], source_type: str | None = None)
         user = attrs.get("SRCTYPE")
     if user in ("POINT", "EXTENDED"):
         return str(user), "from SRCTYAPT"
-    pattern = attrs.get("DITHOPFR" if exp_type == "MIR_MRS" else "PATTTYPE")
+    pattern = attrs.get(mode.dither_keyword if mode is not None else "PATTTYPE")
     if pattern is not None and ("NOD" in str(pattern) or "POINT-SOURCE" in str(pattern)):
         return "POINT", f"nodded ({pattern})"
-    default = "EXTENDED" if exp_type in _EXTENDED_BY_DEFAULT else "POINT"
+    default = "EXTENDED" if mode is not None and mode.extended_by_default else "POINT"
     return default, "the default for this mode"
 
 
@@ -151,12 +138,13 @@ def srctype(ds: xr.Dataset, *, source_type: SourceType | None = None) -> xr.Data
         raise InputFileError(
             f"srctype: {ds.attrs.get('FILENAME', 'the input')} has no EXP_TYPE keyword"
         )
-    exp_type = str(exp_type).upper()
+    exp_type = exp_type_of(ds)
+    mode = lookup(exp_type)
     attrs = dict(ds.attrs)
     has_slits = "slit" in ds.dims
     out = ds.copy(deep=False)
 
-    if exp_type in SINGLE_SOURCE_TYPES:
+    if mode is not None and mode.single_source:
         if attrs.get("SRCTYAPT") is None and attrs.get("SRCTYPE") is not None:
             attrs["SRCTYAPT"] = attrs["SRCTYPE"]  # old files: SRCTYPE held the APT choice
         decided, why = decide_source_type(attrs, source_type)
@@ -164,8 +152,8 @@ def srctype(ds: xr.Dataset, *, source_type: SourceType | None = None) -> xr.Data
         log.info("srctype: %s, SRCTYPE = %s (%s)", exp_type, decided, why)
         if has_slits:
             names = _slit_coord(ds, "slit_name")
-            if exp_type == "NRS_FIXEDSLIT" and names is not None:
-                primary = np.asarray(names) == str(attrs.get("FXD_SLIT", ""))
+            if mode.primary_slit_keyword and names is not None:  # the source is in one slit
+                primary = np.asarray(names) == str(attrs.get(mode.primary_slit_keyword, ""))
                 out = _per_slit(out, np.where(primary, decided, "EXTENDED"))
                 if decided == "EXTENDED":
                     for pos in ("source_xpos", "source_ypos"):
@@ -174,11 +162,11 @@ def srctype(ds: xr.Dataset, *, source_type: SourceType | None = None) -> xr.Data
                             out = out.assign_coords({pos: ("slit", values.astype(ds[pos].dtype))})
             else:
                 out = _per_slit(out, [decided] * ds.sizes["slit"])
-    elif exp_type == "NRS_MSASPEC":
+    elif mode is not None and mode.per_slit_srctype:  # MOS: from each source's stellarity
         stellarity = _slit_coord(ds, "stellarity")
         if not has_slits or stellarity is None:
             raise InputFileError(
-                "srctype: NRS_MSASPEC needs a slits product with a per-slit 'stellarity' "
+                f"srctype: {exp_type} needs a slits product with a per-slit 'stellarity' "
                 "coordinate (run extract_2d first)"
             )
         stellarity = np.asarray(stellarity, dtype=np.float64)
@@ -186,12 +174,12 @@ def srctype(ds: xr.Dataset, *, source_type: SourceType | None = None) -> xr.Data
         out = _per_slit(out, np.where(point, "POINT", "EXTENDED"))
         attrs.pop("SRCTYPE", None)  # MOS uses the per-slit values only
         log.info(
-            "srctype: NRS_MSASPEC, %d point and %d extended slits", point.sum(), (~point).sum()
+            "srctype: %s, %d point and %d extended slits", exp_type, point.sum(), (~point).sum()
         )
     elif is_tso(attrs):
         attrs["SRCTYPE"] = "POINT"
         log.info("srctype: TSO exposure, SRCTYPE = POINT")
-    elif exp_type in _WFSS_TYPES:
+    elif mode is not None and mode.srctype_from_catalog:
         extended = _slit_coord(ds, "is_extended")
         if has_slits:
             flags = (

@@ -37,14 +37,13 @@ from .._kernels import wavecorr as kern
 from ..errors import ReferenceMismatchError, Spec2xWarning
 from ..io.references import Reference
 from ..io.refs_nirspec_cal import WaveCorr
+from ..modes import exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
 
-__all__ = ["WAVECORR_EXP_TYPES", "dispersion_from_wcs", "from_chain", "wavecorr"]
+__all__ = ["dispersion_from_wcs", "from_chain", "wavecorr"]
 
 log = logging.getLogger(__name__)
-
-WAVECORR_EXP_TYPES = ("NRS_FIXEDSLIT", "NRS_MSASPEC", "NRS_BRIGHTOBJ", "NRS_AUTOFLAT")
 
 
 def _is_point(ds: xr.Dataset) -> np.ndarray:
@@ -171,8 +170,9 @@ def wavecorr(
     curve :math:`\\bar\\lambda_j \\mapsto \\bar\\lambda_j + o(\\bar\\lambda_j, x_s)\\,\\bar d_j`.
     """
     require(ds, coords=("wavelength", "slit_name", "source_xpos"), step="wavecorr")
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type not in WAVECORR_EXP_TYPES or "slit" not in ds["wavelength"].dims:
+    exp_type = exp_type_of(ds)
+    mode = lookup(exp_type)
+    if mode is None or not mode.wavecorr or "slit" not in ds["wavelength"].dims:
         log.info("wavecorr: skipped for EXP_TYPE=%s", exp_type)
         return record_step(ds, "wavecorr", status="SKIPPED")
     if reference is None:
@@ -190,7 +190,7 @@ def wavecorr(
     for i, name in enumerate(names):
         if not point[i]:
             continue
-        ap_name = name if exp_type in ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ") else "MOS"
+        ap_name = name if mode.wavecorr_by_slit_name else "MOS"
         ap = content.apertures.get(ap_name)
         if ap is None:
             log.warning(
