@@ -154,7 +154,7 @@ _LRS = dict(
     instrument="MIRI",
     dispaxis=2,
     wcs_reftypes=("distortion", "specwcs"),
-    wcs_build="spec2x.wcs.miri_lrs:assign_from_refs",
+    wcs_build="spec2x.instruments.miri.lrs_wcs:assign_from_refs",
     single_source=True,
     srctype_overridable=True,
     allowed=frozenset({"targ_centroid"}),
@@ -175,7 +175,7 @@ _NRS_SCIENCE_SLIT = dict(_NRS_SLIT, source_position=True, trace="nirspec")
 _NRS_FS_LIKE = dict(
     _NRS_SCIENCE_SLIT,
     wcs_reftypes=_NRS_OPTICS,
-    wcs_build="spec2x.wcs.nirspec_fs:assign_fixed_slits",
+    wcs_build="spec2x.instruments.nirspec.fs:assign_fixed_slits",
     single_source=True,
     srctype_overridable=True,
     fixed_slit_flat=True,

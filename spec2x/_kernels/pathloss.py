@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .nirspec_flat import match_nans_and_flags
+from ..instruments.nirspec.flat_kernel import match_nans_and_flags
 
 __all__ = [
     "apply_pathloss",

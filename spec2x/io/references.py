@@ -280,6 +280,16 @@ def _generic_reader(path: str, header: dict[str, Any]) -> Reference:
 _PLUGINS_LOADED = False
 
 
+#: The modules that register readers (imported on first use, to keep import cheap).
+READER_MODULES = (
+    "spec2x.io.refs_pixel",
+    "spec2x.io.refs_extract",
+    "spec2x.instruments.miri.refs",
+    "spec2x.instruments.nirspec.refs_optics",
+    "spec2x.instruments.nirspec.refs_cal",
+)
+
+
 def _load_plugins() -> None:
     """Import the modules that register readers (kept lazy to keep import cheap)."""
     global _PLUGINS_LOADED
@@ -287,13 +297,9 @@ def _load_plugins() -> None:
         return
     _PLUGINS_LOADED = True
     import importlib
-    import pkgutil
 
-    from .. import io as io_pkg
-
-    for mod in pkgutil.iter_modules(io_pkg.__path__):
-        if mod.name.startswith("refs_"):
-            importlib.import_module(f"{io_pkg.__name__}.{mod.name}")
+    for name in READER_MODULES:
+        importlib.import_module(name)
 
 
 def _selector(header: Mapping[str, Any], key: str) -> Any:

@@ -24,8 +24,8 @@ from stdatamodels.jwst.transforms.models import IdealToV2V3, Slit
 from .._kernels import extract_2d as kern
 from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
+from ..instruments.nirspec.fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
 from ..modes import exp_type_of, lookup
-from ..wcs.nirspec_fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
 from ..wcs.store import WCS_ATTR, copy_pipeline, get_wcs, stored_wcs
 from ._common import record_step, require
 

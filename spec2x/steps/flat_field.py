@@ -2,7 +2,7 @@
 
 One flat image (reftype ``flat``) serves every mode but NIRSpec spectroscopy,
 whose flat is built per pixel from the ``fflat``, ``sflat`` and ``dflat``
-references by :mod:`spec2x.steps._nirspec_flat` (imported when needed).
+references by :mod:`spec2x.instruments.nirspec.flat` (imported when needed).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def flat_field(
 
 def _nirspec(ds: xr.Dataset, fflat: Any, sflat: Any, dflat: Any, **kwargs: Any) -> xr.Dataset:
     """Hand NIRSpec spectroscopic data to the NIRSpec flat (fflat x sflat x dflat)."""
-    module = importlib.import_module("spec2x.steps._nirspec_flat")
+    module = importlib.import_module("spec2x.instruments.nirspec.flat")
     if kwargs.get("user_supplied_flat") is None:
         kwargs.pop("user_supplied_flat", None)
     out = module.nirspec_flat(ds, fflat, sflat, dflat, **kwargs)

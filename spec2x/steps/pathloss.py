@@ -27,8 +27,8 @@ import xarray as xr
 
 from .._kernels import pathloss as kern
 from ..errors import ReferenceMismatchError, Spec2xWarning, UnsupportedModeError
+from ..instruments.nirspec.refs_cal import Pathloss
 from ..io.references import Reference
-from ..io.refs_nirspec_cal import Pathloss
 from ..modes import MODES, exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
@@ -69,7 +69,7 @@ def pathloss(
     source_type : ``"POINT"`` or ``"EXTENDED"`` to force the correction type
         for every slit (jwst ``source_type``); None uses ``srctype``.
     user_slit_loc : MIRI LRS only: target offset across the slit (arcsec);
-        see :func:`spec2x.steps._pathloss_lrs.lrs_pathloss`.
+        see :func:`spec2x.instruments.miri.lrs_pathloss.lrs_pathloss`.
 
     Returns
     -------
@@ -90,7 +90,7 @@ def pathloss(
     found = lookup(exp_type)
     implementation = None if found is None else found.pathloss
     if implementation == "lrs":
-        from ._pathloss_lrs import lrs_pathloss
+        from ..instruments.miri.lrs_pathloss import lrs_pathloss
 
         return lrs_pathloss(ds, reference, user_slit_loc=user_slit_loc)
     if implementation != "nirspec_slit":

@@ -35,8 +35,8 @@ import xarray as xr
 
 from .._kernels import wavecorr as kern
 from ..errors import ReferenceMismatchError, Spec2xWarning
+from ..instruments.nirspec.refs_cal import WaveCorr
 from ..io.references import Reference
-from ..io.refs_nirspec_cal import WaveCorr
 from ..modes import exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require

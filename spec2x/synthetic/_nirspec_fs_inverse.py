@@ -82,13 +82,13 @@ def uncalibrate(
     Only the primary slit's cut-out is converted; pixels without a calibration
     (off the slit, bad flat) get 0.
     """
+    from ..instruments.nirspec.fs import assign_fixed_slits
     from ..steps.extract_2d import extract_2d
     from ..steps.flat_field import flat_field
     from ..steps.pathloss import pathloss
     from ..steps.photom import photom
     from ..steps.srctype import srctype
     from ..steps.wavecorr import wavecorr
-    from ..wcs.nirspec_fs import assign_fixed_slits
 
     cal = {k: open_reference(v, k) for k, v in cal_paths.items()}
     ds = make_exposure(truth.astype(np.float32), attrs=attrs, ystart=attrs["SUBSTRT2"], units="MJy")

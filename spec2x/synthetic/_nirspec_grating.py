@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import brentq
 
+from ..instruments.nirspec import wcs as nm
 from ..io.references import open_reference
-from ..wcs import nirspec as nm
 
 __all__ = ["grating_parameters", "solve_grating"]
 

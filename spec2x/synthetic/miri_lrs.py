@@ -32,8 +32,8 @@ from scipy.special import erf
 
 from ..datamodel import make_exposure
 from ..dq import DQ
+from ..instruments.miri.lrs_wcs import lrs_wcs, pixel_wavelength, v2v3_to_sky, velocity_aberration
 from ..io.fits import write_fits
-from ..wcs.miri_lrs import lrs_wcs, pixel_wavelength, v2v3_to_sky, velocity_aberration
 from .base import rng, transit_light_curve
 from .miri_lrs_refs import (
     FULL_SHAPE,

@@ -31,9 +31,9 @@ from scipy.special import erf
 
 from ..datamodel import make_exposure
 from ..dq import DQ
+from ..instruments.nirspec import slits as ns
+from ..instruments.nirspec.fs import open_fixed_slits
 from ..io.references import open_reference
-from ..wcs import nirspec_slits as ns
-from ..wcs.nirspec_fs import open_fixed_slits
 from .base import rng
 from .nirspec_refs import GRATINGS, write_nirspec_optical_refs
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..wcs import nirspec_slits as ns
-from ..wcs.nirspec_fs import open_fixed_slits
+from ..instruments.nirspec import slits as ns
+from ..instruments.nirspec.fs import open_fixed_slits
 from . import nirspec as fs
 from .base import rng, transit_light_curve
 

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "nirspec"))
 from nrs_helpers import BASE_ATTRS, shared_refs  # noqa: E402
 
 from spec2x.datamodel import make_exposure  # noqa: E402
+from spec2x.instruments.nirspec.fs import assign_fixed_slits  # noqa: E402
 from spec2x.steps.extract_2d import extract_2d  # noqa: E402
-from spec2x.wcs.nirspec_fs import assign_fixed_slits  # noqa: E402
 
 #: The SUBS200A1 exposure; YOFFSET needs more than 20 characters (a FITS header rounds it).
 SUB_ATTRS = dict(

@@ -9,13 +9,13 @@ from miri_lrs_helpers import REAL_DISTORTION, REAL_SPECWCS, lrs_attrs
 
 from spec2x import make_exposure
 from spec2x.errors import MissingReferenceError, UnsupportedModeError
+from spec2x.instruments.miri import lrs_wcs as miri_lrs
 from spec2x.io.references import ReferenceSet, open_reference
 from spec2x.modes import MODES, Mode
 from spec2x.steps import StepContext
 from spec2x.steps import assign_wcs as assign_wcs_module
 from spec2x.steps import srctype as srctype_module
 from spec2x.steps.assign_wcs import assign_wcs, builder
-from spec2x.wcs import miri_lrs
 
 
 def _slitless(chunked: bool = False):
@@ -73,7 +73,9 @@ def test_registry_takes_a_new_mode_in_one_entry(monkeypatch):
     assert seen["params"]["slit_y_low"] == -0.6
     assert out.attrs["DISPAXIS"] == 1
     assert out.attrs["R_DISTOR"] == "jwst_miri_imager_distortion_flt9.asdf"
-    text_mode = Mode("NRS_TEST", "NIRSPEC", wcs_build="spec2x.wcs.miri_lrs:assign_from_refs")
+    text_mode = Mode(
+        "NRS_TEST", "NIRSPEC", wcs_build="spec2x.instruments.miri.lrs_wcs:assign_from_refs"
+    )
     assert builder(text_mode) is miri_lrs.assign_from_refs
     with pytest.raises(UnsupportedModeError, match="MIR_MRS"):
         assign_wcs(make_exposure(np.zeros((3, 4)), attrs={"EXP_TYPE": "MIR_MRS"}), {})

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from spec2x.instruments.miri.lrs_wcs import lrs_wcs, pixel_wavelength
 from spec2x.io.fits import open_exposure
 from spec2x.io.references import ReferenceSet
 from spec2x.steps.assign_wcs import assign_wcs
 from spec2x.synthetic.miri_lrs import make_lrs_slitless_tso, source_spectrum, transit_light_curve
 from spec2x.synthetic.miri_lrs_refs import LRS_OPTICS
-from spec2x.wcs.miri_lrs import lrs_wcs, pixel_wavelength
 from spec2x.wcs.store import get_wcs
 
 MODELS = {
@@ -296,7 +296,7 @@ def test_lrs_pathloss_reader_matches_jwst(lrs_fixedslit):
     from jwst.pathloss.pathloss import calculate_pathloss_vector
     from stdatamodels.jwst import datamodels
 
-    from spec2x.io.refs_miri import lrs_pathloss
+    from spec2x.instruments.miri.refs import lrs_pathloss
 
     path = lrs_fixedslit.references["pathloss"]
     ours = lrs_pathloss(path)

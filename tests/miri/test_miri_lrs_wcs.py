@@ -22,9 +22,9 @@ from spec2x.errors import (
     ReferenceMismatchError,
     UnsupportedModeError,
 )
+from spec2x.instruments.miri.lrs_wcs import lrs_wcs, pixel_wavelength
 from spec2x.modes import MODES
 from spec2x.steps.assign_wcs import assign_wcs
-from spec2x.wcs.miri_lrs import lrs_wcs, pixel_wavelength
 from spec2x.wcs.store import get_wcs
 
 LRS = ["MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS"]

@@ -139,7 +139,7 @@ def shared_full_assigned() -> Any:
     import numpy as np
 
     from spec2x.datamodel import make_exposure
-    from spec2x.wcs.nirspec_fs import assign_fixed_slits
+    from spec2x.instruments.nirspec.fs import assign_fixed_slits
 
     sci, dq = full_frame_image()
     ds = make_exposure(sci, dq=dq, var_poisson=np.abs(sci), attrs=dict(FULL_ATTRS))

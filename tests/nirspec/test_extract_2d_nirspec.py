@@ -16,8 +16,8 @@ from nrs_helpers import (
 
 from spec2x.datamodel import PADDING_DQ, make_exposure
 from spec2x.errors import InputFileError, StepOrderError
+from spec2x.instruments.nirspec.fs import assign_fixed_slits
 from spec2x.steps.extract_2d import extract_2d
-from spec2x.wcs.nirspec_fs import assign_fixed_slits
 from spec2x.wcs.store import get_wcs
 
 SUB_ATTRS = dict(
@@ -260,7 +260,7 @@ def test_slits_file_opens_in_jwst_with_our_wcs(refs, tmp_path):
 
 
 def test_slit_descriptions_follow_the_selection(full):
-    from spec2x.wcs.nirspec_fs import slits_from_attrs
+    from spec2x.instruments.nirspec.fs import slits_from_attrs
 
     one = extract_2d(full, slit_names=["S200A2"])
     assert [s.name for s in slits_from_attrs(one.attrs)] == ["S200A2"]

@@ -20,10 +20,10 @@ import pytest
 from gwcs.wcstools import grid_from_bounding_box
 from nrs_helpers import shared_full_assigned, shared_full_jwst
 
+from spec2x.instruments.nirspec.fs import assign_fixed_slits, slits_from_attrs
 from spec2x.io.fits import open_exposure
 from spec2x.io.references import open_reference
 from spec2x.synthetic.nirspec import make_nirspec_fs
-from spec2x.wcs.nirspec_fs import assign_fixed_slits, slits_from_attrs
 from spec2x.wcs.store import get_wcs
 
 

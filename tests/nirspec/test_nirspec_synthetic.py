@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from nrs_helpers import jwst_assign_wcs
 
+from spec2x.instruments.nirspec.fs import assign_fixed_slits
 from spec2x.io.fits import open_exposure as read_exposure
 from spec2x.io.references import open_reference
 from spec2x.steps.extract_2d import extract_2d
 from spec2x.synthetic.nirspec import PHOTMJ, make_nirspec_fs, source_spectrum
 from spec2x.synthetic.nirspec_refs import GRATINGS, write_nirspec_optical_refs
-from spec2x.wcs.nirspec_fs import assign_fixed_slits
 from spec2x.wcs.store import get_wcs
 
 

@@ -18,8 +18,8 @@ from nrs_helpers import (
 
 from spec2x.datamodel import make_exposure
 from spec2x.errors import InputFileError, ReferenceMismatchError
-from spec2x.wcs import nirspec_slits as ns
-from spec2x.wcs.nirspec_fs import assign_fixed_slits, open_fixed_slits, slits_from_attrs
+from spec2x.instruments.nirspec import slits as ns
+from spec2x.instruments.nirspec.fs import assign_fixed_slits, open_fixed_slits, slits_from_attrs
 from spec2x.wcs.store import get_wcs
 
 FS = ("S200A1", "S200A2", "S400A1", "S1600A1", "S200B1")
@@ -156,7 +156,7 @@ def _esa_table():
 @pytest.mark.skipif(not REALDATA.is_dir(), reason="needs the ESA functional tables")
 def test_grating_independent_links_match_esa_functional_model(refs):
     """MSA -> OTEIP -> V2V3 and FPA -> pixels of the CV3 model against ESA's tables."""
-    from spec2x.wcs import nirspec as nm
+    from spec2x.instruments.nirspec import wcs as nm
 
     t = _esa_table()
     msa2v23 = nm.msa_to_oteip(refs["fore"]) | nm.oteip_to_v23(refs["ote"])
@@ -192,7 +192,7 @@ def test_nrs2_detector_links_match_jwst(refs):
     pytest.importorskip("jwst")
     from jwst.assign_wcs import nirspec as jn
 
-    from spec2x.wcs import nirspec as nm
+    from spec2x.instruments.nirspec import wcs as nm
 
     attrs = dict(BASE_ATTRS, DETECTOR="NRS2", SUBSTRT1=5, SUBSTRT2=9)
     model = jwst_image_model(attrs, shape=(32, 32))

@@ -22,8 +22,8 @@ from typing import Any
 
 from nrs_cal_helpers import make_slits, to_multislit
 
+from spec2x.instruments.nirspec.flat import nirspec_flat
 from spec2x.io.references import open_reference
-from spec2x.steps._nirspec_flat import nirspec_flat
 from spec2x.synthetic import nirspec_cal_refs as ncr
 
 

@@ -7,12 +7,12 @@ import pytest
 import xarray as xr
 from nrs_cal_helpers import REF_SHAPE, make_slits
 
-from spec2x._kernels import nirspec_flat as kern
 from spec2x.dq import DQ
 from spec2x.errors import MissingReferenceError, ReferenceMismatchError, UnsupportedModeError
+from spec2x.instruments.nirspec import flat_kernel as kern
+from spec2x.instruments.nirspec.flat import from_chain, nirspec_flat
 from spec2x.io.references import ReferenceSet, open_reference
 from spec2x.steps import StepContext
-from spec2x.steps._nirspec_flat import from_chain, nirspec_flat
 from spec2x.synthetic import nirspec_cal_refs as ncr
 
 BADFLAT = int(DQ.NO_FLAT_FIELD | DQ.DO_NOT_USE | DQ.UNRELIABLE_FLAT)

@@ -7,8 +7,8 @@ import pytest
 from helpers import REALDATA
 from nrs_cal_helpers import make_slits, to_multislit
 
+from spec2x.instruments.nirspec.flat import nirspec_flat
 from spec2x.io.references import open_reference
-from spec2x.steps._nirspec_flat import nirspec_flat
 
 pytestmark = pytest.mark.parity
 REAL_FFLAT = str(REALDATA / "nirspec" / "jwst_nirspec_fflat_0017.fits")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nrs_cal_helpers import FS, make_slits
 
-from spec2x.steps._nirspec_flat import nirspec_flat
+from spec2x.instruments.nirspec.flat import nirspec_flat
 from spec2x.steps.pathloss import pathloss
 from spec2x.steps.wavecorr import wavecorr
 

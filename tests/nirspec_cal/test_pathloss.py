@@ -175,7 +175,7 @@ def test_brightobj_integrations_share_the_correction(opened):
 
 
 def test_miri_lrs_pathloss_file_opens_with_the_miri_reader(tmp_path):
-    from spec2x.io.refs_miri import LrsPathloss
+    from spec2x.instruments.miri.refs import LrsPathloss
     from spec2x.synthetic.miri_lrs_refs import write_pathloss as write_lrs_pathloss
 
     ref = open_reference(write_lrs_pathloss(tmp_path / "lrs_pathloss.fits"))

@@ -6,15 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from spec2x.instruments.nirspec.flat import nirspec_flat
+from spec2x.instruments.nirspec.fs import assign_fixed_slits
 from spec2x.io.fits import open_exposure
 from spec2x.io.references import open_reference
-from spec2x.steps._nirspec_flat import nirspec_flat
 from spec2x.steps.extract_2d import extract_2d
 from spec2x.steps.pathloss import pathloss
 from spec2x.steps.wavecorr import dispersion_from_wcs, wavecorr
 from spec2x.synthetic import nirspec_cal_refs as ncr
 from spec2x.synthetic.nirspec import make_nirspec_fs
-from spec2x.wcs.nirspec_fs import assign_fixed_slits
 from spec2x.wcs.store import get_wcs
 
 pytestmark = pytest.mark.parity

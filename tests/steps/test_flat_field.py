@@ -192,7 +192,7 @@ def test_nirspec_spectra_go_to_the_nirspec_flat(monkeypatch):
         return ds.assign(sci=ds["sci"] * 2)
 
     monkeypatch.setitem(
-        sys.modules, "spec2x.steps._nirspec_flat", types.SimpleNamespace(nirspec_flat=fake)
+        sys.modules, "spec2x.instruments.nirspec.flat", types.SimpleNamespace(nirspec_flat=fake)
     )
     ds = _exposure(attrs={"INSTRUME": "NIRSPEC", "DETECTOR": "NRS1", "EXP_TYPE": "NRS_FIXEDSLIT"})
     fflat, sflat = Reference("fflat", "/refs/f.fits"), Reference("sflat", "/refs/s.fits")

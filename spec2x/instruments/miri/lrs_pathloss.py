@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .._kernels import pathloss as kern
-from ..errors import ReferenceMismatchError, StepOrderError
-from ..io.references import Reference
-from ..wcs.store import get_wcs
-from ._common import record_step, require
+from ..._kernels import pathloss as kern
+from ...errors import ReferenceMismatchError, StepOrderError
+from ...io.references import Reference
+from ...steps._common import record_step, require
+from ...wcs.store import get_wcs
 
 __all__ = ["lrs_pathloss", "target_offset"]
 
@@ -78,7 +78,7 @@ def lrs_pathloss(
     Dataset multiplied by the correction (variances by its square), with
     ``pathloss_point (y, x)``; SKIPPED (unchanged) for a non-point source.
     """
-    from ..io.refs_miri import LrsPathloss
+    from .refs import LrsPathloss
 
     require(ds, *_REQUIRED, coords=("wavelength",), step="pathloss")
     content = reference.content

@@ -8,7 +8,7 @@ reference (quadrant 5 holds the fixed slits, rows 0..4).  For each aperture
 
     detector -> sca -> gwa -> slit_frame -> msa_frame -> oteip -> v2v3 -> v2v3vacorr -> world
 
-with the links of :mod:`spec2x.wcs.nirspec`, numerically the same chain jwst
+with the links of :mod:`spec2x.instruments.nirspec.wcs`, numerically the same chain jwst
 builds (``nrs_wcs_set_input`` of a ``slits_wcs`` pipeline), and
 :func:`slit_bounding_box` finds where the slit falls on the detector the way
 jwst does, so cut-outs agree pixel for pixel.
@@ -29,9 +29,9 @@ from astropy.modeling.models import Mapping as AxisMapping
 from gwcs.wcstools import grid_from_bounding_box
 from stdatamodels.jwst.transforms.models import Slit
 
-from ..errors import InputFileError, MissingReferenceError
-from ..io.references import Reference
-from . import nirspec as nm
+from ...errors import InputFileError, MissingReferenceError
+from ...io.references import Reference
+from . import wcs as nm
 
 __all__ = [
     "NIRSPEC_OPTICAL_REFTYPES",

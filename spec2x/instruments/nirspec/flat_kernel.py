@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dq import DQ
+from ...dq import DQ
 
 __all__ = [
     "BADFLAT",

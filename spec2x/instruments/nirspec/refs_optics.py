@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputFileError
-from .references import Reference, open_asdf_reference, register_reader
+from ...errors import InputFileError
+from ...io.references import Reference, open_asdf_reference, register_reader
 
 __all__ = ["REQUIRED_KEYS", "read_nirspec_optics"]
 

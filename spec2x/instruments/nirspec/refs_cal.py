@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from ..dq import DQ_DTYPE
-from ..errors import InputFileError, ReferenceMismatchError
-from .references import Reference, open_asdf_reference, register_reader
+from ...dq import DQ_DTYPE
+from ...errors import InputFileError, ReferenceMismatchError
+from ...io.references import Reference, open_asdf_reference, register_reader
 
 __all__ = [
     "FastVariation",
@@ -318,11 +318,11 @@ def _keywords(hdr: fits.Header, keys: tuple[str, ...], path: str, ext: str) -> d
 def read_pathloss(path: str, header: dict[str, Any]) -> Reference:
     """Open a ``pathloss`` FITS file: NIRSpec (jwst ``PathlossModel``, PS/UNI extensions)
     here; a MIRI LRS file (``PATHLOSS`` table) is handed to
-    :func:`spec2x.io.refs_miri.read_lrs_pathloss`."""
+    :func:`spec2x.instruments.miri.refs.read_lrs_pathloss`."""
     apertures = []
     with fits.open(path, memmap=False) as hdul:
         if "PS" not in hdul and "PATHLOSS" in hdul:
-            from .refs_miri import read_lrs_pathloss
+            from ..miri.refs import read_lrs_pathloss
 
             return read_lrs_pathloss(path, header)
         if "PS" not in hdul:

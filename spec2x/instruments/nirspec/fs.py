@@ -22,10 +22,10 @@ import numpy as np
 import xarray as xr
 from stdatamodels.jwst.transforms.models import Slit
 
-from ..errors import InputFileError, UnsupportedModeError
-from ..io.references import Reference
-from . import nirspec_slits as ns
-from .store import set_wcs
+from ...errors import InputFileError, UnsupportedModeError
+from ...io.references import Reference
+from ...wcs.store import set_wcs
+from . import slits as ns
 
 __all__ = [
     "FIXED_SLIT_NUMS",

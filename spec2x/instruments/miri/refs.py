@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ReferenceMismatchError
-from .references import Reference, open_reference
+from ...errors import ReferenceMismatchError
+from ...io.references import Reference, open_reference
 
 __all__ = [
     "LRS_EXP_TYPES",
@@ -74,7 +74,7 @@ class LrsSpecwcs:
 def _as_reference(ref: Reference | str | os.PathLike[str], reftype: str, what: str) -> Reference:
     """The opened reference; a path is checked on its header (MIRI, MIRIMAGE) before it is read."""
     if not isinstance(ref, Reference):
-        from .references import read_header
+        from ...io.references import read_header
 
         _check_imager(read_header(ref), os.path.basename(os.fspath(ref)), reftype, what)
         ref = open_reference(ref, reftype)
@@ -259,7 +259,7 @@ def lrs_pathloss(
 ) -> LrsPathloss:
     """The MIRI LRS pathloss of an opened reference or a path (INSTRUME/DETECTOR checked against ``attrs``)."""
     if not isinstance(ref, Reference):
-        from .references import read_header
+        from ...io.references import read_header
 
         ref = read_lrs_pathloss(os.fspath(ref), read_header(ref))
     elif not isinstance(ref.content, LrsPathloss):

@@ -5,9 +5,9 @@ The light path, sky to detector: OTE (v2v3 <-> oteip) -> fore optics
 incidence) -> disperser (grating equation, or Snell refraction for the prism)
 -> camera -> focal plane (FPA) -> detector pixels.  Each function here builds
 one link from the optical reference files (contents as opened by
-:mod:`spec2x.io.refs_nirspec`) with the transform classes of ``astropy``,
+:mod:`spec2x.instruments.nirspec.refs_optics`) with the transform classes of ``astropy``,
 ``gwcs`` and ``stdatamodels.jwst.transforms``.  The per-aperture assembly
-(slits, shutters, slices) lives in :mod:`spec2x.wcs.nirspec_slits`.
+(slits, shutters, slices) lives in :mod:`spec2x.instruments.nirspec.slits`.
 
 Conventions (those of the NIRSpec model and of jwst): pixel inputs are
 0-based subarray pixels; the wavelength is in metres up to the ``oteip``
@@ -36,8 +36,8 @@ from stdatamodels.jwst.transforms.models import (
     Unitless2DirCos,
 )
 
-from ..errors import InputFileError, ReferenceMismatchError
-from ..io.references import Reference
+from ...errors import InputFileError, ReferenceMismatchError
+from ...io.references import Reference
 
 __all__ = [
     "angle_from_disperser",
@@ -330,7 +330,7 @@ def frames() -> dict[str, Any]:
 
 
 def assign_nirspec_fs(ds: Any, refs_by_type: Mapping[str, Reference], **params: Any) -> Any:
-    """Fixed-slit WCS of an exposure; see :func:`spec2x.wcs.nirspec_fs.assign_fixed_slits`."""
-    from .nirspec_fs import assign_fixed_slits
+    """Fixed-slit WCS of an exposure; see :func:`spec2x.instruments.nirspec.fs.assign_fixed_slits`."""
+    from .fs import assign_fixed_slits
 
     return assign_fixed_slits(ds, refs_by_type, **params)

@@ -40,9 +40,9 @@ from gwcs import wcs as gwcs_wcs
 from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
 from scipy.interpolate import UnivariateSpline
 
-from ..errors import InputFileError, UnsupportedModeError
-from ..io.refs_miri import LRS_EXP_TYPES, LrsSpecwcs, imager_distortion, lrs_specwcs
-from .store import set_wcs
+from ...errors import InputFileError, UnsupportedModeError
+from ...wcs.store import set_wcs
+from .refs import LRS_EXP_TYPES, LrsSpecwcs, imager_distortion, lrs_specwcs
 
 __all__ = [
     "assign_lrs",

@@ -22,18 +22,18 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .._kernels import nirspec_flat as kern
-from ..errors import (
+from ...errors import (
     MissingReferenceError,
     ReferenceMismatchError,
     StepOrderError,
     UnsupportedModeError,
 )
-from ..io.references import NOT_APPLICABLE, Reference, reference_keyword
-from ..io.refs_nirspec_cal import NirspecFlat
-from ..modes import MODES, exp_type_of, lookup
-from . import StepContext
-from ._common import record_step, require
+from ...io.references import NOT_APPLICABLE, Reference, reference_keyword
+from ...modes import MODES, exp_type_of, lookup
+from ...steps import StepContext
+from ...steps._common import record_step, require
+from . import flat_kernel as kern
+from .refs_cal import NirspecFlat
 
 __all__ = ["from_chain", "nirspec_flat"]
 
