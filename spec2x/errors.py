@@ -6,6 +6,9 @@ and what the user can do about it.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "InputFileError",
     "MissingReferenceError",
@@ -44,6 +47,14 @@ class StepOrderError(Spec2xError):
 
 class ParameterError(Spec2xError):
     """An unknown step or parameter, or a value of the wrong type."""
+
+    @classmethod
+    def unknown(cls, kind: str, name: str, known: Iterable[str], where: str = "") -> ParameterError:
+        """The error for an unknown step or parameter ``name``, naming the closest known one."""
+        known = list(known)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
+        return cls(f"unknown {kind} {name!r}{where}{hint}")
 
 
 class OutputError(Spec2xError):

@@ -23,7 +23,6 @@ I/O parameters are passed over).  A single-step file (a CRDS ``pars-*`` file:
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -43,7 +42,6 @@ __all__ = [
     "merge",
     "parse_override",
     "resolve",
-    "unknown_name_error",
 ]
 
 PIPELINE_CLASS = "jwst.pipeline.calwebb_spec2.Spec2Pipeline"
@@ -71,22 +69,12 @@ PIPELINE_PARAMS = frozenset({"fail_on_exception", "save_bsub", "save_wfss_esec",
 Params = dict[str, dict[str, Any]]
 
 
-def unknown_name_error(
-    kind: str, name: str, known: Iterable[str], where: str = ""
-) -> ParameterError:
-    """A :class:`ParameterError` for an unknown step or parameter, naming the closest one."""
-    known = list(known)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
-    return ParameterError(f"unknown {kind} {name!r}{where}{hint}")
-
-
 def _param(step: str, name: str) -> Param:
     spec = get_step(step)
     try:
         return spec.param(name)
     except KeyError:
-        raise unknown_name_error(
+        raise ParameterError.unknown(
             "parameter", name, [p.name for p in spec.params], f" of step {step}"
         ) from None
 
@@ -344,7 +332,7 @@ def load_params(path: str | os.PathLike[str]) -> Params:
         cls = str(tree.get("class", ""))
         step = _step_by_class(cls) or str(tree.get("name", ""))
         if step not in STEPS:
-            raise unknown_name_error("step", step or cls, STEPS, f" in {path}")
+            raise ParameterError.unknown("step", step or cls, STEPS, f" in {path}")
         out[step] = _step_values(path, step, tree.get("parameters"))
         return out
     if isinstance(steps, Mapping):  # a "steps: {name: {...}}" mapping (cfg style)
@@ -354,7 +342,7 @@ def load_params(path: str | os.PathLike[str]) -> Params:
             raise InputFileError(f"{path}: each entry of 'steps' needs a 'name'")
         step = str(entry["name"])
         if step not in STEPS:
-            raise unknown_name_error("step", step, STEPS, f" in {path}")
+            raise ParameterError.unknown("step", step, STEPS, f" in {path}")
         out[step] = _step_values(path, step, entry.get("parameters"))
     extra = set(tree.get("parameters") or {}) - PIPELINE_PARAMS - GENERIC_PARAMS
     if extra:

@@ -18,7 +18,7 @@ from typing import Any
 
 import xarray as xr
 
-from .errors import UnsupportedModeError
+from .errors import ParameterError, UnsupportedModeError
 from .steps import StepContext
 from .steps._common import STATUS_KEYWORDS
 
@@ -440,6 +440,4 @@ def get_step(name: str) -> StepSpec:
     try:
         return STEPS[name]
     except KeyError:
-        from .params import unknown_name_error
-
-        raise unknown_name_error("step", name, STEPS) from None
+        raise ParameterError.unknown("step", name, STEPS) from None

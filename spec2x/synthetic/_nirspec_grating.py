@@ -18,24 +18,19 @@ from scipy.optimize import brentq
 
 from ..instruments.nirspec import wcs as nm
 from ..io.references import open_reference
+from .nirspec_refs import _TEMPLATES, FIXED_SLIT_GEOMETRY, GRATINGS, TEMPLATE_DIR, THETA
 
-__all__ = ["grating_parameters", "solve_grating"]
+__all__ = ["solve_grating"]
 
-#: Alignment angles (deg) of the synthetic gratings (the CV3 prism's, rounded).
-_THETA = {"theta_x": 0.0333, "theta_y": -0.2755, "theta_z": -0.142}
 _TARGET_X = 1023.5  # SCA pixel (0-based) of the band centre on NRS1
 
 
 def _optics() -> dict[str, Any]:
-    from .nirspec_refs import _TEMPLATES, TEMPLATE_DIR
-
     return {k: open_reference(TEMPLATE_DIR / v, k) for k, v in _TEMPLATES.items()}
 
 
 def _centre_pixel(refs: dict[str, Any], disp: dict[str, Any], order: int, lam: float) -> float:
     """SCA x of the S200A1 centre at wavelength ``lam`` (m) for a grating ``disp``."""
-    from .nirspec_refs import FIXED_SLIT_GEOMETRY
-
     _, xc, yc, _, _ = FIXED_SLIT_GEOMETRY["S200A1"]
     col2gwa = nm.collimator_to_gwa(refs["collimator"], disp)
     alpha, beta, gamma = col2gwa(xc, yc)
@@ -48,13 +43,11 @@ def _centre_pixel(refs: dict[str, Any], disp: dict[str, Any], order: int, lam: f
 @lru_cache(maxsize=4)
 def solve_grating(grating: str) -> dict[str, float]:
     """Groove density (1/m), tilt_y (deg) and alignment angles of a synthetic grating."""
-    from .nirspec_refs import GRATINGS
-
     spec = GRATINGS[grating.upper()]
     refs = _optics()
     order = int(spec["order"])
     lam_c = 0.5 * (spec["range"][0] + spec["range"][1])
-    base = {**_THETA, "tilt_y": 0.0}
+    base = {**THETA, "tilt_y": 0.0}
     # one pixel of the camera in outgoing direction cosine (independent of the tilt)
     det2gwa = nm.detector_to_gwa(refs["fpa"], refs["camera"], "NRS1", base)
     a0 = det2gwa(1023.0, 1023.0)[0]
@@ -77,12 +70,4 @@ def solve_grating(grating: str) -> dict[str, float]:
         raise RuntimeError(f"no grating tilt puts {grating} on NRS1")
     i = sign_change[np.argmin(np.abs(tilts[sign_change]))]
     tilt = brentq(offset, tilts[i], tilts[i + 1], xtol=1e-12)
-    return {"groovedensity": groovedensity, "tilt_y": float(tilt), **_THETA}
-
-
-def grating_parameters(grating: str) -> dict[str, float]:
-    """The stored design of a synthetic grating (what :func:`solve_grating` finds)."""
-    from .nirspec_refs import GRATINGS
-
-    spec = GRATINGS[grating.upper()]
-    return {"groovedensity": spec["groovedensity"], "tilt_y": spec["tilt_y"], **_THETA}
+    return {"groovedensity": groovedensity, "tilt_y": float(tilt), **THETA}

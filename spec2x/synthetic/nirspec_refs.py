@@ -77,6 +77,8 @@ class GratingDesign(TypedDict):
     tilt_y: float
 
 
+#: Alignment angles (deg) of the synthetic gratings (the CV3 prism's, rounded).
+THETA = {"theta_x": 0.0333, "theta_y": -0.2755, "theta_z": -0.142}
 #: Grating parameters: wavelength range (m) of FILTER_GRATING, order, the
 #: nominal dispersion (m per pixel), and the design found by
 #: :func:`spec2x.synthetic._nirspec_grating.solve_grating` (groove density 1/m,
@@ -180,14 +182,19 @@ def write_wavelengthrange(path: str | os.PathLike[str]) -> Path:
     return _write_asdf(path, tree)
 
 
+def grating_parameters(grating: str) -> dict[str, float]:
+    """The stored design of a synthetic grating (what
+    :func:`spec2x.synthetic._nirspec_grating.solve_grating` finds)."""
+    spec = GRATINGS[grating.upper()]
+    return {"groovedensity": spec["groovedensity"], "tilt_y": spec["tilt_y"], **THETA}
+
+
 def write_disperser(path: str | os.PathLike[str], grating: str) -> Path:
     """Disperser reference for ``grating`` (PRISM: the CV3 file; G140M/G395M: synthetic)."""
     grating = grating.upper()
     if grating == "PRISM":
         shutil.copyfile(TEMPLATE_DIR / _PRISM_DISPERSER, path)
         return Path(path)
-    from ._nirspec_grating import grating_parameters
-
     params = grating_parameters(grating)
     with asdf.open(TEMPLATE_DIR / _PRISM_DISPERSER, lazy_load=False, memmap=False) as af:
         tiltx = dict(af.tree["gwa_tiltx"])

@@ -157,3 +157,14 @@ def test_jwst_steps_run_on_the_synthetic_rate_file(obs, tmp_path):
     assert slit.name == "S200A1"
     assert slit.source_xpos == pytest.approx(obs.source_xpos[0], abs=1e-9)
     assert slit.source_ypos == pytest.approx(obs.source_ypos[0], abs=1e-9)
+
+
+@pytest.mark.parametrize("grating", ["G140M", "G395M"])
+def test_stored_grating_design_is_what_the_solver_finds(grating):
+    """The synthetic gratings' groove density and tilt come from solve_grating on the CV3 optics."""
+    from spec2x.synthetic._nirspec_grating import solve_grating
+    from spec2x.synthetic.nirspec_refs import grating_parameters
+
+    solved, stored = solve_grating(grating), grating_parameters(grating)
+    assert solved["groovedensity"] == pytest.approx(stored["groovedensity"], rel=1e-9)
+    assert solved["tilt_y"] == pytest.approx(stored["tilt_y"], abs=1e-9)

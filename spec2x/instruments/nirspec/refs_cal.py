@@ -33,6 +33,7 @@ from astropy.io import fits
 from ...dq import DQ_DTYPE
 from ...errors import InputFileError, ReferenceMismatchError
 from ...io.references import Reference, open_asdf_reference, register_reader
+from ...modes import lookup
 
 __all__ = [
     "FastVariation",
@@ -47,9 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Exposure types whose fast-variation row is chosen by slit name (jwst FIXED_SLIT_TYPES).
-FIXED_SLIT_TYPES = ("NRS_LAMP", "NRS_AUTOWAVE", "NRS_BRIGHTOBJ", "NRS_FIXEDSLIT")
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,9 @@ class FastVariation:
         other modes, or a table without a ``slit_name`` column, take row 0.
         None means no row fits the slit.
         """
-        if exp_type.upper() in FIXED_SLIT_TYPES and self.slit_names and slit_name is not None:
+        mode = lookup(exp_type)
+        by_name = mode is not None and mode.fixed_slit_flat  # jwst's FIXED_SLIT_TYPES
+        if by_name and self.slit_names and slit_name is not None:
             wanted = slit_name.lower()
             for i, name in enumerate(self.slit_names):
                 if name in ("any", wanted):

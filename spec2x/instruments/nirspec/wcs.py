@@ -41,7 +41,6 @@ from ...io.references import Reference
 
 __all__ = [
     "angle_from_disperser",
-    "assign_nirspec_fs",
     "collimator_to_gwa",
     "corrected_disperser",
     "detector_to_gwa",
@@ -327,10 +326,3 @@ def frames() -> dict[str, Any]:
         ),
         "world": cf.CompositeFrame([sky, spec], name="world"),
     }
-
-
-def assign_nirspec_fs(ds: Any, refs_by_type: Mapping[str, Reference], **params: Any) -> Any:
-    """Fixed-slit WCS of an exposure; see :func:`spec2x.instruments.nirspec.fs.assign_fixed_slits`."""
-    from .fs import assign_fixed_slits
-
-    return assign_fixed_slits(ds, refs_by_type, **params)
