@@ -33,6 +33,7 @@ from ..io.references import NOT_APPLICABLE, Reference, reference_keyword
 from ..io.refs_nirspec_cal import NirspecFlat
 from . import StepContext
 from ._common import record_step, require
+from ._scale import scale_by
 
 __all__ = ["NIRSPEC_SLIT_EXP_TYPES", "from_chain", "nirspec_flat"]
 
@@ -229,23 +230,14 @@ def nirspec_flat(
     dispaxis = int(ds.attrs.get("DISPAXIS", 1) or 1)
 
     flat, fdq, ferr = _flat(ds["wavelength"].variable, per_slit, components, dispaxis)
-    sci, err, dq, vp, vr, vf = xr.apply_ufunc(
-        kern.apply_flat,
-        *(ds[v].variable for v in ("sci", "dq", "var_poisson", "var_rnoise", "var_flat")),
+    out = scale_by(
+        ds,
         flat,
-        fdq,
-        ferr,
-        kwargs={"inverse": inverse},
-        output_core_dims=[[]] * 6,
-        dask="parallelized",
-        output_dtypes=[ds["sci"].dtype, ds["err"].dtype, ds["dq"].dtype]
-        + [ds[v].dtype for v in ("var_poisson", "var_rnoise", "var_flat")],
+        operation="multiply" if inverse else "divide",
+        factor_err=ferr,
+        factor_dq=fdq,
     )
     new: dict[str, Any] = {}
-    for name, var in zip(_PIXEL_VARS, (sci, err, dq, vp, vr, vf), strict=True):
-        var = var.transpose(*ds[name].dims)
-        var.attrs = dict(ds[name].attrs)
-        new[name] = var
 
     srctype = np.asarray(ds["srctype"].values).astype(str) if "srctype" in ds.coords else None
     if exp_type == "NRS_FIXEDSLIT" and srctype is not None:
@@ -268,7 +260,7 @@ def nirspec_flat(
             for key in ("flatfield_point", "flatfield_uniform"):
                 new[key].attrs = {"units": ""}
 
-    out = ds.assign(new)
+    out = out.assign(new)
     extra = {reference_keyword(name): NOT_APPLICABLE for name in refs if opened[name][1] is None}
     used = [opened[name][1] for name in refs]
     log.info(
