@@ -9,6 +9,15 @@ Two table layouts are supported:
   and ``size[size, wavelength]``; the table is first interpolated to pixel
   phase 0.5, the sizes to the element's wavelength, then bilinearly in
   (wavelength, size).  Wavelengths outside the table get 1.
+
+jwst 3.0.0 interpolates the pixel phase along the *last* axis of ``apcorr``
+and the sizes along the last axis of ``size``, and leaves every element
+uncorrected (factor 1) when that fails with a ``ValueError``, as it does for
+the layout of the NIRSpec APCORR files delivered so far (wavelength last:
+``apcorr[size, phase, wavelength]``, FITS ``TDIM = (nwave, nphase, nsize)``)
+and for the (pixphase, wavelength, size) order of the reference-file
+specification.  :func:`phase_layout` tells these tables apart, so that the
+step can say so and do the same.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["lrs_correction", "phase_correction", "select_row"]
+__all__ = ["lrs_correction", "phase_correction", "phase_layout", "select_row"]
 
 
 def select_row(rows: Sequence[Mapping[str, Any]], match: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,11 +82,63 @@ def lrs_correction(row: Mapping[str, Any], size_scale: float = 1.0) -> Callable[
     return correction
 
 
+def phase_layout(row: Mapping[str, Any], pixphase: float = 0.5) -> str | None:
+    """Why jwst 3.0.0 cannot use this NIRSpec row (and applies no correction), or None.
+
+    Parameters
+    ----------
+    row : table row with ``wavelength (nwave,)``, ``size (nsize, nwave)``,
+        ``pixphase (nphase,)``, ``apcorr (nsize, nwave, nphase)``.
+    pixphase : the pixel phase to interpolate to.
+
+    Returns
+    -------
+    None when the row can be interpolated; otherwise a sentence naming the
+    column whose layout jwst's ``ApCorrPhase`` cannot interpolate (it then
+    leaves every element uncorrected).
+
+    Raises
+    ------
+    ValueError
+        A layout on which jwst fails outright (its message names the column).
+    """
+    table = np.shape(row["apcorr"])
+    size = np.shape(row["size"])
+    phases = np.asarray(row["pixphase"], dtype=np.float64)
+    nwave = np.shape(row["wavelength"])[-1]
+    if table[-1] != phases.size:
+        return (
+            f"column APCORR has shape {table}: its last axis ({table[-1]}) is not the pixel "
+            f"phase (PIXPHASE has {phases.size}); jwst expects (size, wavelength, pixphase)"
+        )
+    if size[-1] != nwave:
+        return (
+            f"column SIZE has shape {size}: its last axis ({size[-1]}) is not the wavelength "
+            f"(WAVELENGTH has {nwave}); jwst expects (size, wavelength)"
+        )
+    if phases.size < 2 or not phases.min() <= pixphase <= phases.max():
+        return f"column PIXPHASE {phases.tolist()} does not bracket the pixel phase {pixphase}"
+    if table[1] < nwave:
+        raise ValueError(
+            f"column APCORR has shape {table}: its middle axis ({table[1]}) is shorter than "
+            f"WAVELENGTH ({nwave}); the layout is (size, wavelength, pixphase)"
+        )
+    if table[0] != size[0]:
+        return f"columns APCORR {table} and SIZE {size} disagree on the number of sizes"
+    return None
+
+
 def phase_correction(
     row: Mapping[str, Any], size_scale: float = 1.0, pixphase: float = 0.5
 ) -> Callable[..., np.ndarray]:
-    """Correction function ``f(wavelength, npixels)`` (1-D arrays) for a NIRSpec FS row."""
+    """Correction function ``f(wavelength, npixels)`` (1-D arrays) for a NIRSpec FS row.
+
+    Where :func:`phase_layout` gives a reason, the function returns ones (as jwst).
+    """
     from scipy.interpolate import RectBivariateSpline, interp1d
+
+    if phase_layout(row, pixphase) is not None:
+        return lambda wl, npixels: np.ones(np.asarray(wl).size)
 
     ref_wl = np.asarray(row["wavelength"], dtype=np.float64)
     ref_size = np.asarray(row["size"], dtype=np.float64) / size_scale

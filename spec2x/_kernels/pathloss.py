@@ -14,10 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..instruments.nirspec.flat_kernel import match_nans_and_flags
-
 __all__ = [
-    "apply_pathloss",
     "interpolate_onto_grid",
     "point_vector",
     "slit_pathloss",
@@ -137,34 +134,3 @@ def slit_pathloss(
         uniform[s] = interpolate_onto_grid(un_wl, wl_un, pl_un)
         applied[s] = point[s] if mode[s] == POINT else uniform[s]
     return applied, point, uniform
-
-
-def apply_pathloss(
-    correction: np.ndarray,
-    active: np.ndarray,
-    sci: np.ndarray,
-    err: np.ndarray,
-    dq: np.ndarray,
-    *variances: np.ndarray,
-    inverse: bool = False,
-) -> tuple[np.ndarray, ...]:
-    """Divide (multiply if ``inverse``) by the pathloss where ``active``; variances by its square.
-
-    Returns ``(sci, err, dq, *variances)``.  Where not ``active`` (slits left
-    uncorrected) the input passes unchanged; elsewhere NaNs and
-    ``DO_NOT_USE`` are made consistent.
-    """
-    c = np.where(active, correction, np.float32(1.0)).astype(np.float32)
-    c2 = c**2
-    new: list[np.ndarray]
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if not inverse:
-            new = [sci / c, err / c, *(v / c2 for v in variances)]
-        else:
-            new = [sci * c, err * c, *(v * c2 for v in variances)]
-    out = match_nans_and_flags(new[0], new[1], dq, *new[2:])
-    keep = ~np.asarray(active, bool)
-    return tuple(
-        np.where(keep, old, res).astype(old.dtype, copy=False)
-        for old, res in zip((sci, err, dq, *variances), out, strict=True)
-    )

@@ -4,17 +4,15 @@ As in jwst 3.0.0 (``DataSet.photom_io`` / ``create_2d_conversion``): the
 relative response is interpolated linearly at each pixel's wavelength
 (NaN wavelengths count as -1 µm), the scalar conversion multiplies it, and
 pixels whose wavelength lies outside the tabulated range get a factor of 0 and
-``DO_NOT_USE``.  Data and error scale by the factor, variances by its square,
-all in float64 and stored as float32.
+``DO_NOT_USE``.  Scaling the data by the factor is
+:func:`spec2x._kernels.scale.scale` (float64 factor: computed in float64).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..dq import DQ, DQ_DTYPE
-
-__all__ = ["apply_conversion", "conversion", "response_curve", "time_correction"]
+__all__ = ["conversion", "response_curve", "time_correction"]
 
 #: Wavelengths below this are taken to be in metres (jwst's "100 microns").
 _MICRONS_100 = 1.0e-4
@@ -79,47 +77,6 @@ def conversion(
     no_cal = np.isnan(rel)
     factor[no_cal] = 0.0
     return factor, no_cal
-
-
-def apply_conversion(
-    sci: np.ndarray,
-    err: np.ndarray,
-    dq: np.ndarray,
-    var_poisson: np.ndarray,
-    var_rnoise: np.ndarray,
-    var_flat: np.ndarray,
-    factor: np.ndarray,
-    no_cal: np.ndarray,
-    *,
-    inverse: bool = False,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Multiply (or divide) data and error by ``factor``, variances by ``factor**2``.
-
-    ``factor`` and ``no_cal`` broadcast against the science arrays; where
-    ``no_cal`` is set, ``DO_NOT_USE`` is OR-ed into the DQ.
-
-    Returns
-    -------
-    sci, err, dq, var_poisson, var_rnoise, var_flat.
-    """
-    factor = np.asarray(factor, np.float64)
-    factor2 = factor * factor
-    flags = np.where(no_cal, DQ_DTYPE(DQ.DO_NOT_USE), DQ_DTYPE(0))
-    out_dq = np.bitwise_or(np.asarray(dq, DQ_DTYPE), flags)
-    shape = out_dq.shape
-    op = np.divide if inverse else np.multiply
-    # One float32 output per array; NumPy does the float64 product in small
-    # buffers, so no full-size float64 temporaries are made.
-    scaled = []
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for a, f in ((sci, factor), (err, factor)) + tuple(
-            (v, factor2) for v in (var_poisson, var_rnoise, var_flat)
-        ):
-            out = np.empty(shape, np.float32)
-            op(np.asarray(a), f, out=out, casting="unsafe", dtype=np.float64)
-            scaled.append(out)
-    s, e, vp, vr, vf = scaled
-    return s, e, out_dq, vp, vr, vf
 
 
 def time_correction(

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputFileError
-from .references import Reference, register_reader
+from ..errors import InputFileError, ReferenceMismatchError
+from .references import Reference, _is_asdf, register_reader
 
 __all__ = ["read_apcorr", "read_extract1d"]
 
@@ -39,15 +39,45 @@ def read_extract1d(path: str, header: dict[str, Any]) -> Reference:
     return Reference("extract1d", path, header, tree)
 
 
+#: Columns and their dimensions per row, as the stdatamodels schemas lay them out:
+#: ``mirlrs_apcorr`` (also NIRCam/NIRISS WFSS) and ``nrsfs_apcorr``/``nrsmos_apcorr``.
+_LAYOUTS = {
+    "size and wavelength (MirLrsApcorrModel)": {"wavelength": 1, "size": 1, "apcorr": 2},
+    "size, wavelength and pixel phase (NrsFsApcorrModel, NrsMosApcorrModel)": {
+        "wavelength": 1,
+        "size": 2,
+        "pixphase": 1,
+        "apcorr": 3,
+    },
+}
+
+
 @register_reader("apcorr")
 def read_apcorr(path: str, header: dict[str, Any]) -> Reference:
     """Open an APCORR FITS reference.
 
     ``content`` is ``{"sizeunit": str, "rows": [dict, ...]}``: one mapping per
-    table row, lowercase column names, strings stripped, arrays as NumPy.
+    table row, lowercase column names, strings stripped, arrays as NumPy with
+    the shapes of the file (as stdatamodels reads them).
+
+    Raises
+    ------
+    InputFileError
+        No ``APCORR`` table extension.
+    ReferenceMismatchError
+        An ASDF APCORR file (NIRSpec IFU, MIRI MRS), a missing column, a
+        column with other dimensions than its stdatamodels schema, or
+        ``nelem_wl``/``nelem_size`` beyond the arrays (the message names the
+        file and the column).
     """
     from astropy.io import fits
 
+    if _is_asdf(path):
+        raise ReferenceMismatchError(
+            f"apcorr reference {path} is ASDF (the NIRSpec IFU and MIRI MRS radius tables); "
+            "spec2x reads the FITS APCORR tables of MIRI LRS and NIRSpec FS/BOTS/MOS only; "
+            "set apply_apcorr=False"
+        )
     try:
         with fits.open(path, memmap=False) as hdul:
             hdu = hdul["APCORR"]
@@ -66,4 +96,37 @@ def read_apcorr(path: str, header: dict[str, Any]) -> Reference:
                 rows.append(row)
     except KeyError as exc:
         raise InputFileError(f"apcorr reference {path} has no APCORR table extension") from exc
+    for i, row in enumerate(rows):
+        _check_layout(path, i, row)
     return Reference("apcorr", path, header, {"sizeunit": sizeunit, "rows": rows})
+
+
+def _check_layout(path: str, index: int, row: dict[str, Any]) -> None:
+    """Raise unless the row's columns have the dimensions of their stdatamodels schema."""
+    kind = list(_LAYOUTS)[1 if "pixphase" in row else 0]
+    where = f"apcorr reference {path}, APCORR table row {index + 1}"
+    for column, ndim in _LAYOUTS[kind].items():
+        if column not in row:
+            raise ReferenceMismatchError(
+                f"{where}: no column {column.upper()}; a table by {kind} needs "
+                f"{', '.join(c.upper() for c in _LAYOUTS[kind])}"
+            )
+        if np.ndim(row[column]) != ndim:
+            raise ReferenceMismatchError(
+                f"{where}: column {column.upper()} has shape {np.shape(row[column])}, a "
+                f"{ndim}-D array per row was expected (a table by {kind}); give an APCORR "
+                "file written with the stdatamodels layout, or set apply_apcorr=False"
+            )
+    if kind == list(_LAYOUTS)[0]:
+        # jwst ApCorr uses wavelength[:nelem_wl], size[:nelem_size], apcorr[:nelem_wl, :nelem_size]
+        nwl = int(row.get("nelem_wl", row["wavelength"].size))
+        nsize = int(row.get("nelem_size", row["size"].size))
+        needed = {"wavelength": (nwl,), "size": (nsize,), "apcorr": (nwl, nsize)}
+        for column, shape in needed.items():
+            have = np.shape(row[column])
+            if any(h < n for h, n in zip(have, shape, strict=True)) or min(shape) < 2:
+                raise ReferenceMismatchError(
+                    f"{where}: column {column.upper()} has shape {have}, but NELEM_WL={nwl} and "
+                    f"NELEM_SIZE={nsize} need at least {shape} (and at least 2 of each); "
+                    "APCORR is (wavelength, size) per row"
+                )

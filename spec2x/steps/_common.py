@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
-from ..dq import DQ, DQ_DTYPE
 from ..errors import StepOrderError
 
-__all__ = ["STATUS_KEYWORDS", "match_nans_and_flags", "record_step", "require"]
+__all__ = ["STATUS_KEYWORDS", "record_step", "require"]
 
 #: jwst's ``S_*`` status keyword for each step (``cal_step`` in the datamodels).
 STATUS_KEYWORDS = {
@@ -78,29 +76,3 @@ def record_step(
     out = ds.copy(deep=False)
     out.attrs = attrs
     return out
-
-
-#: Float pixel arrays kept consistent with DO_NOT_USE (jwst ``match_nans_and_flags``).
-_NAN_VARIABLES = ("sci", "err", "var_poisson", "var_rnoise", "var_flat")
-
-
-def match_nans_and_flags(ds: xr.Dataset) -> xr.Dataset:
-    """Make NaN and ``DO_NOT_USE`` agree, as jwst's ``match_nans_and_flags`` does.
-
-    A pixel that is NaN in any of ``sci err var_poisson var_rnoise var_flat``
-    or flagged ``DO_NOT_USE`` becomes NaN in all of them and gains
-    ``DO_NOT_USE``.  Lazy on Dask; returns a new Dataset.
-    """
-    names = [n for n in _NAN_VARIABLES if n in ds.data_vars]
-    if not names or "dq" not in ds.data_vars:
-        return ds
-    invalid = (ds["dq"] & DQ_DTYPE(DQ.DO_NOT_USE)) != 0
-    for name in names:
-        invalid = invalid | np.isnan(ds[name])
-    valid = ~invalid
-    # One new array per variable: ``where`` keeps a float dtype, so the
-    # ``astype`` is a no-op then (copy=False).
-    updates = {name: ds[name].where(valid).astype(ds[name].dtype, copy=False) for name in names}
-    flags = invalid * DQ_DTYPE(DQ.DO_NOT_USE)
-    updates["dq"] = (ds["dq"] | flags).astype(DQ_DTYPE, copy=False).transpose(*ds["dq"].dims)
-    return ds.assign({k: v.assign_attrs(ds[k].attrs) for k, v in updates.items()})

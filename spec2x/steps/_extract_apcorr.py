@@ -8,13 +8,14 @@ pixels with the cross-dispersion pixel scale of the WCS at the aperture centre
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from .._kernels import apcorr as _apcorr
-from ..errors import ParameterError, ReferenceMismatchError, UnsupportedModeError
+from ..errors import ParameterError, ReferenceMismatchError, Spec2xWarning, UnsupportedModeError
 from ..io.references import Reference
 from ..modes import exp_type_of, lookup
 
@@ -68,7 +69,7 @@ def apply_apcorr(
                     "grating": str(ds.attrs.get("GRATING", "")),
                     "slit": str(it["slit_name"]),
                 }
-                func = _apcorr.phase_correction(_apcorr.select_row(rows, match), scale)
+                func = _apcorr.phase_correction(_phase_row(ref, rows, match), scale)
                 first = sel.isel(integration=0) if "integration" in sel.dims else sel
                 corr = xr.apply_ufunc(
                     func,
@@ -107,6 +108,28 @@ def apply_apcorr(
     ):
         new[name] = (out[name] * c.data**2).assign_attrs(out[name].attrs)
     return out.assign(new)
+
+
+def _phase_row(ref: Reference, rows: list[dict[str, Any]], match: dict[str, str]) -> Any:
+    """The NIRSpec row for ``match``; warn when jwst (hence spec2x) cannot interpolate it."""
+    row = _apcorr.select_row(rows, match)
+    try:
+        reason = _apcorr.phase_layout(row)
+    except ValueError as exc:
+        raise ReferenceMismatchError(
+            f"apcorr reference {ref.name} ({', '.join(match.values())}): {exc}; give an APCORR "
+            "file with that layout or set apply_apcorr=False"
+        ) from None
+    if reason is not None:
+        warnings.warn(
+            f"apcorr reference {ref.name} ({', '.join(match.values())}): {reason}. jwst 3.0.0 "
+            "applies no aperture correction with this table, and neither does spec2x; to have "
+            "it applied, write APCORR as (size, wavelength, pixphase) and SIZE as "
+            "(size, wavelength) per row",
+            Spec2xWarning,
+            stacklevel=4,
+        )
+    return row
 
 
 def _pixel_scale_arcsec(wcs: Any, location: tuple[float, float, float], dispaxis: int) -> float:

@@ -21,7 +21,8 @@ from ..io.references import Reference, open_reference
 from ..io.refs_pixel import FlatImage
 from ..modes import exp_type_of, lookup
 from . import StepContext
-from ._common import match_nans_and_flags, record_step, require
+from ._common import record_step, require
+from ._scale import scale_by
 
 __all__ = ["flat_field", "from_chain"]
 
@@ -104,27 +105,15 @@ def flat_field(
     flat.check_matches(ds.attrs, ("INSTRUME", "DETECTOR"))
     fsci, ferr, fdq = _flat_on_pixels(ds, flat)
     prepared, pdq = kernel.prepare_flat(fsci, fdq)
+    ferr = np.asarray(ferr, np.float32)
     dims = ("slit", "y", "x") if "slit" in ds.dims else ("y", "x")
-    coords = {d: ds[d] for d in dims if d in ds.coords}
-    fl = [xr.DataArray(a, dims=dims, coords=coords) for a in (prepared, ferr, pdq)]
-    names = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
-    results = xr.apply_ufunc(
-        kernel.apply_flat,
-        ds["sci"],
-        ds["var_poisson"],
-        ds["var_rnoise"],
-        ds["dq"],
-        *fl,
-        kwargs={"inverse": inverse},
-        output_core_dims=[[]] * 6,
-        dask="parallelized",
-        output_dtypes=[np.float32, np.float32, np.uint32, np.float32, np.float32, np.float32],
+    out = scale_by(
+        ds,
+        xr.Variable(dims, prepared),
+        operation="multiply" if inverse else "divide",
+        factor_var=xr.Variable(dims, ferr * ferr),
+        factor_dq=xr.Variable(dims, pdq),
     )
-    updates = {}
-    for name, arr in zip(names, results, strict=True):
-        attrs = dict(ds[name].attrs) if name in ds else dict(ds["var_poisson"].attrs)
-        updates[name] = arr.transpose(*ds["sci"].dims).assign_attrs(attrs)
-    out = match_nans_and_flags(ds.assign(updates))
     log.info(
         "flat_field: %s with %s%s",
         exp_type or "exposure",

@@ -32,6 +32,7 @@ from ..io.references import Reference
 from ..modes import MODES, exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
+from ._scale import scale_by
 
 __all__ = ["from_chain", "pathloss"]
 
@@ -150,27 +151,17 @@ def pathloss(
         dask="parallelized",
         output_dtypes=[np.float32] * 3,
     )
-    active = xr.Variable("slit", mode > 0)
-    present = [v for v in _PIXEL_VARS if v in ds.data_vars]
-    results = xr.apply_ufunc(
-        kern.apply_pathloss,
+    out = scale_by(
+        ds,
         applied,
-        active,
-        *(ds[v].variable for v in present),
-        kwargs={"inverse": inverse},
-        output_core_dims=[[]] * len(present),
-        dask="parallelized",
-        output_dtypes=[ds[v].dtype for v in present],
+        operation="multiply" if inverse else "divide",
+        where=xr.Variable("slit", mode > 0),
     )
     new: dict[str, Any] = {}
-    for name, var in zip(present, results, strict=True):
-        var = var.transpose(*ds[name].dims)
-        var.attrs = dict(ds[name].attrs)
-        new[name] = var
     for key, var in (("pathloss_point", point), ("pathloss_uniform", uniform)):
         var.attrs = {"units": ""}
         new[key] = var
-    out = ds.assign(new).assign_coords(
+    out = out.assign(new).assign_coords(
         pathloss_correction_type=("slit", np.array([_TYPE_NAMES[int(m)] for m in mode]))
     )
     status = "COMPLETE" if (mode > 0).any() else "SKIPPED"

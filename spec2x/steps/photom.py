@@ -26,12 +26,14 @@ import xarray as xr
 from astropy import units as u
 
 from .._kernels import photom as kernel
+from ..dq import DQ, DQ_DTYPE
 from ..errors import MissingReferenceError, ReferenceMismatchError, UnsupportedModeError
 from ..io.references import Reference
 from ..io.refs_pixel import PhotomTable
 from ..modes import MODES, exp_type_of, lookup
 from . import StepContext
-from ._common import match_nans_and_flags, record_step, require
+from ._common import record_step, require
+from ._scale import scale_by
 
 __all__ = ["A2_TO_SR", "MJSR_TO_UJA2", "ROW_SELECTORS", "from_chain", "photom"]
 
@@ -371,25 +373,12 @@ def _point_and_uniform(
 
 
 def _apply(ds: xr.Dataset, factor: xr.DataArray, no_cal: xr.DataArray, inverse: bool) -> xr.Dataset:
-    names = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
-    inputs = [ds[n] if n in ds else xr.zeros_like(ds["sci"]) for n in names]
-    results = xr.apply_ufunc(
-        kernel.apply_conversion,
-        *inputs,
+    return scale_by(
+        ds,
         factor,
-        no_cal,
-        kwargs={"inverse": inverse},
-        output_core_dims=[[]] * 6,
-        dask="parallelized",
-        output_dtypes=[np.float32, np.float32, np.uint32, np.float32, np.float32, np.float32],
+        operation="divide" if inverse else "multiply",
+        factor_dq=no_cal * DQ_DTYPE(DQ.DO_NOT_USE),
     )
-    dims = ds["sci"].dims
-    updates = {
-        n: r.transpose(*dims).assign_attrs(ds[n].attrs)
-        for n, r in zip(names, results, strict=True)
-        if n in ds
-    }
-    return match_nans_and_flags(ds.assign(updates))
 
 
 def _label(

@@ -152,3 +152,71 @@ def spec2x_slits(slits: list[dict[str, Any]], attrs: dict[str, Any]) -> Any:
     for s in slits:
         ds = set_wcs(ds, s["wcs"], slit=s["name"])
     return ds
+
+
+#: NIRSpec FS slits of the parity tests: name, (ny, nx), srctype, source position, first µm.
+NIRSPEC_FS_SLITS = (
+    ("S200A1", (22, 50), "POINT", 10.4, 1.0),
+    ("S200A2", (20, 44), "POINT", 8.7, 1.2),
+    ("S1600A1", (26, 56), "EXTENDED", 0.0, 1.4),
+)
+
+NIRSPEC_FS_ATTRS = {
+    "INSTRUME": "NIRSPEC",
+    "EXP_TYPE": "NRS_FIXEDSLIT",
+    "DETECTOR": "NRS1",
+    "FILTER": "CLEAR",
+    "GRATING": "PRISM",
+    "DISPAXIS": 1,
+    "S_PHOTOM": "COMPLETE",
+}
+
+
+def nirspec_fs_slits(specs: Any = NIRSPEC_FS_SLITS) -> tuple[list[dict[str, Any]], Any]:
+    """Per-slit arrays and WCS (for :func:`spec2x_slits`) and the same slits as a jwst
+    ``MultiSlitModel`` (MJy, dispersion along x, recentred point sources)."""
+    from stdatamodels.jwst import datamodels as dm
+
+    slits = []
+    for i, (name, shape, srctype, ypos, wl0) in enumerate(specs):
+        arrays = image_arrays(shape[::-1], seed=20 + i)
+        arrays = {k: np.ascontiguousarray(v.T) for k, v in arrays.items()}
+        slits.append(
+            {
+                "name": name,
+                "wcs": horizontal_wcs(shape, wl0=wl0, dwl=0.02),
+                "srctype": srctype,
+                "source_xpos": ypos,
+                "source_ypos": ypos,
+                "pixar_sr": 1e-13 * (i + 1),
+                **arrays,
+            }
+        )
+    model = dm.MultiSlitModel()
+    model.meta.instrument.name = "NIRSPEC"
+    model.meta.instrument.detector = "NRS1"
+    model.meta.instrument.filter = "CLEAR"
+    model.meta.instrument.grating = "PRISM"
+    model.meta.exposure.type = "NRS_FIXEDSLIT"
+    model.meta.exposure.nints = 1
+    model.meta.observation.date = "2023-07-22"
+    model.meta.observation.time = "06:24:45.569"
+    model.meta.cal_step.photom = "COMPLETE"
+    for i, s in enumerate(slits):
+        slit = dm.SlitModel()
+        slit.name = s["name"]
+        slit.meta.instrument.name = "NIRSPEC"
+        slit.source_id = i + 1
+        slit.data = s["sci"].copy()
+        slit.dq = s["dq"].copy()
+        slit.var_poisson, slit.var_rnoise, slit.var_flat = (
+            s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat")
+        )
+        slit.err = np.sqrt(slit.var_poisson + slit.var_rnoise + slit.var_flat)
+        slit.source_type = s["srctype"]
+        slit.source_xpos, slit.source_ypos = s["source_xpos"], s["source_ypos"]
+        slit.meta.wcsinfo.dispersion_direction = 1
+        slit.meta.photometry.pixelarea_steradians = s["pixar_sr"]
+        slit.meta.wcs = s["wcs"]
+        model.slits.append(slit)
+    return slits, model

@@ -259,41 +259,14 @@ def test_horizontal_slit_parity(tmp_path):
 def test_nirspec_fixed_slits_parity(tmp_path, sizeunit):
     """NIRSpec FS slits product (3 slits of different sizes): one spectrum per slit, MJy point
     sources recentred from source_ypos, pixel-phase aperture correction; an extended slit too."""
-    from extract_helpers import spec2x_slits
+    from extract_helpers import NIRSPEC_FS_ATTRS as attrs
+    from extract_helpers import NIRSPEC_FS_SLITS as specs
+    from extract_helpers import nirspec_fs_slits, spec2x_slits
     from jwst.extract_1d.extract import run_extract1d
-    from stdatamodels.jwst import datamodels as dm
 
     from spec2x.synthetic.extract_refs import write_apcorr_nirspec_fs
 
-    specs = [
-        ("S200A1", (22, 50), "POINT", 10.4, 1.0),
-        ("S200A2", (20, 44), "POINT", 8.7, 1.2),
-        ("S1600A1", (26, 56), "EXTENDED", 0.0, 1.4),
-    ]
-    slits = []
-    for i, (name, shape, srctype, ypos, wl0) in enumerate(specs):
-        arrays = image_arrays(shape[::-1], seed=20 + i)
-        arrays = {k: np.ascontiguousarray(v.T) for k, v in arrays.items()}
-        slits.append(
-            {
-                "name": name,
-                "wcs": horizontal_wcs(shape, wl0=wl0, dwl=0.02),
-                "srctype": srctype,
-                "source_xpos": ypos,
-                "source_ypos": ypos,
-                "pixar_sr": 1e-13 * (i + 1),
-                **arrays,
-            }
-        )
-    attrs = {
-        "INSTRUME": "NIRSPEC",
-        "EXP_TYPE": "NRS_FIXEDSLIT",
-        "DETECTOR": "NRS1",
-        "FILTER": "CLEAR",
-        "GRATING": "PRISM",
-        "DISPAXIS": 1,
-        "S_PHOTOM": "COMPLETE",
-    }
+    slits, model = nirspec_fs_slits()
     # One aperture per slit: jwst shifts the coefficient lists of a recentred aperture in place,
     # so an "ANY" aperture shared by several slits would carry one slit's shift to the next.
     apertures = [
@@ -314,33 +287,6 @@ def test_nirspec_fixed_slits_parity(tmp_path, sizeunit):
         sizeunit=sizeunit,
     )
 
-    model = dm.MultiSlitModel()
-    model.meta.instrument.name = "NIRSPEC"
-    model.meta.instrument.detector = "NRS1"
-    model.meta.instrument.filter = "CLEAR"
-    model.meta.instrument.grating = "PRISM"
-    model.meta.exposure.type = "NRS_FIXEDSLIT"
-    model.meta.exposure.nints = 1
-    model.meta.observation.date = "2023-07-22"
-    model.meta.observation.time = "06:24:45.569"
-    model.meta.cal_step.photom = "COMPLETE"
-    for i, s in enumerate(slits):
-        slit = dm.SlitModel()
-        slit.name = s["name"]
-        slit.meta.instrument.name = "NIRSPEC"
-        slit.source_id = i + 1
-        slit.data = s["sci"].copy()
-        slit.dq = s["dq"].copy()
-        slit.var_poisson, slit.var_rnoise, slit.var_flat = (
-            s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat")
-        )
-        slit.err = np.sqrt(slit.var_poisson + slit.var_rnoise + slit.var_flat)
-        slit.source_type = s["srctype"]
-        slit.source_xpos, slit.source_ypos = s["source_xpos"], s["source_ypos"]
-        slit.meta.wcsinfo.dispersion_direction = 1
-        slit.meta.photometry.pixelarea_steradians = s["pixar_sr"]
-        slit.meta.wcs = s["wcs"]
-        model.slits.append(slit)
     out, *_ = run_extract1d(model, extract_ref_name=str(ref_path), apcorr_ref_name=str(ap_path))
 
     ours = extract_1d(

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from strategies import exposures
 
 from spec2x import make_exposure, open_reference
-from spec2x._kernels.flat_field import apply_flat, prepare_flat
+from spec2x._kernels.flat_field import prepare_flat
 from spec2x.dq import DQ
 from spec2x.errors import ReferenceMismatchError
 from spec2x.io.references import Reference, ReferenceSet
@@ -56,35 +56,6 @@ def test_prepare_flat_flags_and_neutralises_bad_pixels():
     )
     np.testing.assert_array_equal(f, [[2.0, 1.0, 1.0, 1.0]])
     np.testing.assert_array_equal(dq, [[0, BAD, BAD, BAD]])
-
-
-def test_apply_flat_hand_computed():
-    sci = np.array([[4.0, 6.0]], np.float32)
-    flat = np.array([[2.0, 1.0]], np.float32)
-    ferr = np.array([[0.1, 0.1]], np.float32)
-    out, err, dq, vp, vr, vf = apply_flat(
-        sci,
-        np.ones_like(sci),
-        np.full_like(sci, 0.5),
-        np.array([[1, 0]], np.uint32),
-        flat,
-        ferr,
-        np.array([[0, 4]], np.uint32),
-    )
-    np.testing.assert_allclose(out, [[2.0, 6.0]])
-    # var_flat = (s/f)^2 / f^2 * ferr^2 : 2^2/4*0.01 = 0.01 ; 36/1*0.01 = 0.36
-    np.testing.assert_allclose(vf, [[0.01, 0.36]], rtol=1e-6)
-    np.testing.assert_allclose(vp, [[0.25, 1.0]])
-    np.testing.assert_allclose(vr, [[0.125, 0.5]])
-    np.testing.assert_allclose(err, np.sqrt([[0.385, 1.86]]), rtol=1e-6)
-    np.testing.assert_array_equal(dq, [[1, 4]])
-    back, berr, _, bvp, bvr, bvf = apply_flat(
-        out, vp, vr, dq, flat, ferr, np.zeros((1, 2), np.uint32), inverse=True
-    )
-    np.testing.assert_allclose(back, sci)
-    np.testing.assert_allclose(bvp, 1.0)
-    np.testing.assert_array_equal(bvf, 0.0)
-    np.testing.assert_allclose(berr, np.sqrt(1.5), rtol=1e-6)
 
 
 def _exposure(shape=(8, 6), *, xstart=3, ystart=5, seed=1, attrs=None):

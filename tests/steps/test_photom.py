@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from strategies import exposures, slits
 
 from spec2x import make_exposure, open_reference
-from spec2x._kernels.photom import apply_conversion, conversion, response_curve, time_correction
+from spec2x._kernels.photom import conversion, response_curve, time_correction
 from spec2x.dq import DQ
 from spec2x.errors import MissingReferenceError, StepOrderError, UnsupportedModeError
 from spec2x.io.references import ReferenceSet
@@ -89,27 +89,6 @@ def test_conversion_hand_computed():
     resps = np.array([[1.0, 1.0, np.nan], [2.0, 2.0, 2.0]])
     factor, no_cal = conversion(np.array([wl, wl]), waves, resps, np.array([1.0, 10.0]))
     np.testing.assert_allclose(factor[:, 0], [[1.0, 0, 0, 0], [20.0, 20.0, 0, 0]])
-
-
-def test_apply_conversion_scales_variances_by_the_square():
-    one = np.ones((1, 2), np.float32)
-    out = apply_conversion(
-        2 * one,
-        one,
-        np.zeros((1, 2), np.uint32),
-        one,
-        2 * one,
-        3 * one,
-        np.array([[3.0, 0.0]]),
-        np.array([[False, True]]),
-    )
-    sci, err, dq, vp, vr, vf = out
-    np.testing.assert_allclose(sci, [[6.0, 0.0]])
-    np.testing.assert_allclose(err, [[3.0, 0.0]])
-    np.testing.assert_allclose(vp, [[9.0, 0.0]])
-    np.testing.assert_allclose(vr, [[18.0, 0.0]])
-    np.testing.assert_allclose(vf, [[27.0, 0.0]])
-    np.testing.assert_array_equal(dq, [[0, DQ.DO_NOT_USE]])
 
 
 def test_time_correction_forms():

@@ -13,7 +13,6 @@ wavelength, and *multiplies* the data (it is a correction, not a loss).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -22,6 +21,7 @@ from ..._kernels import pathloss as kern
 from ...errors import ReferenceMismatchError, StepOrderError
 from ...io.references import Reference
 from ...steps._common import record_step, require
+from ...steps._scale import scale_by
 from ...wcs.store import get_wcs
 
 __all__ = ["lrs_pathloss", "target_offset"]
@@ -101,28 +101,13 @@ def lrs_pathloss(
         dask="parallelized",
         output_dtypes=[np.float64],
     ).astype(np.float32)
-    names = [v for v in _PIXEL_VARS if v in ds.data_vars]
-    results = xr.apply_ufunc(
-        kern.apply_pathloss,
-        correction,
-        True,
-        *(ds[v].variable for v in names),
-        kwargs={"inverse": True},
-        output_core_dims=[[]] * len(names),
-        dask="parallelized",
-        output_dtypes=[ds[v].dtype for v in names],
-    )
-    new: dict[str, Any] = {}
-    for name, var in zip(names, results, strict=True):
-        var = var.transpose(*ds[name].dims)
-        var.attrs = dict(ds[name].attrs)
-        new[name] = var
+    out = scale_by(ds, correction, operation="multiply")
     correction.attrs = {"units": ""}
-    new["pathloss_point"] = correction
+    out = out.assign(pathloss_point=correction)
     log.info(
         "pathloss: LRS point source at (%.3f, %.3f) pixels from the reference point (%s)",
         xcenter,
         ycenter,
         reference.name,
     )
-    return record_step(ds.assign(new), "pathloss", reference)
+    return record_step(out, "pathloss", reference)

@@ -32,6 +32,7 @@ from ...io.references import NOT_APPLICABLE, Reference, reference_keyword
 from ...modes import MODES, exp_type_of, lookup
 from ...steps import StepContext
 from ...steps._common import record_step, require
+from ...steps._scale import scale_by
 from . import flat_kernel as kern
 from .refs_cal import NirspecFlat
 
@@ -230,23 +231,14 @@ def nirspec_flat(
     dispaxis = int(ds.attrs.get("DISPAXIS", 1) or 1)
 
     flat, fdq, ferr = _flat(ds["wavelength"].variable, per_slit, components, dispaxis)
-    sci, err, dq, vp, vr, vf = xr.apply_ufunc(
-        kern.apply_flat,
-        *(ds[v].variable for v in ("sci", "dq", "var_poisson", "var_rnoise", "var_flat")),
+    out = scale_by(
+        ds,
         flat,
-        fdq,
-        ferr,
-        kwargs={"inverse": inverse},
-        output_core_dims=[[]] * 6,
-        dask="parallelized",
-        output_dtypes=[ds["sci"].dtype, ds["err"].dtype, ds["dq"].dtype]
-        + [ds[v].dtype for v in ("var_poisson", "var_rnoise", "var_flat")],
+        operation="multiply" if inverse else "divide",
+        factor_err=ferr,
+        factor_dq=fdq,
     )
     new: dict[str, Any] = {}
-    for name, var in zip(_PIXEL_VARS, (sci, err, dq, vp, vr, vf), strict=True):
-        var = var.transpose(*ds[name].dims)
-        var.attrs = dict(ds[name].attrs)
-        new[name] = var
 
     srctype = np.asarray(ds["srctype"].values).astype(str) if "srctype" in ds.coords else None
     if mode.point_and_uniform and srctype is not None:
@@ -269,7 +261,7 @@ def nirspec_flat(
             for key in ("flatfield_point", "flatfield_uniform"):
                 new[key].attrs = {"units": ""}
 
-    out = ds.assign(new)
+    out = out.assign(new)
     extra = {reference_keyword(name): NOT_APPLICABLE for name in refs if opened[name][1] is None}
     used = [opened[name][1] for name in refs]
     log.info(

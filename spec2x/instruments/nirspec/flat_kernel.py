@@ -28,12 +28,10 @@ from ...dq import DQ
 __all__ = [
     "BADFLAT",
     "FlatComponent",
-    "apply_flat",
     "clean_wavelength",
     "combine_fast_slow",
     "gauss_nodes",
     "interpolate_cube",
-    "match_nans_and_flags",
     "slit_flat",
 ]
 
@@ -333,58 +331,3 @@ def slit_flat(
     )
     flat[pad], dq[pad], err[pad] = 1.0, 0, 0.0
     return flat.astype(np.float32), dq, err.astype(np.float32)
-
-
-def apply_flat(
-    sci: np.ndarray,
-    dq: np.ndarray,
-    var_poisson: np.ndarray,
-    var_rnoise: np.ndarray,
-    var_flat: np.ndarray,
-    flat: np.ndarray,
-    flat_dq: np.ndarray,
-    flat_err: np.ndarray,
-    *,
-    inverse: bool = False,
-) -> tuple[np.ndarray, ...]:
-    """Divide (multiply if ``inverse``) by the flat; propagate variances; OR the DQ.
-
-    Returns sci, err, dq, var_poisson, var_rnoise, var_flat (jwst's NIRSpec
-    formulas: ``var_flat = (sci_corrected / flat * flat_err)**2``), with NaNs
-    and ``DO_NOT_USE`` made consistent.
-    """
-    f2 = flat * flat
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if not inverse:
-            sci = sci / flat
-            vp = var_poisson / f2
-            vr = var_rnoise / f2
-            vf = (sci / flat * flat_err) ** 2
-            err = np.sqrt(vp + vr + vf)
-        else:
-            sci = sci * flat
-            vp = var_poisson * f2
-            vr = var_rnoise * f2
-            vf = np.zeros_like(sci)
-            err = np.sqrt(vp + vr)
-    return match_nans_and_flags(sci, err, dq | flat_dq, vp, vr, vf.astype(sci.dtype))
-
-
-def match_nans_and_flags(
-    sci: np.ndarray,
-    err: np.ndarray,
-    dq: np.ndarray,
-    *variances: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    """NaN everywhere a pixel is NaN anywhere or flagged ``DO_NOT_USE``; flag it too.
-
-    Returns ``(sci, err, dq, *variances)`` as new arrays (jwst ``match_nans_and_flags``).
-    """
-    invalid = np.isnan(sci) | np.isnan(err) | ((dq & DNU) != 0)
-    for v in variances:
-        invalid |= np.isnan(v)
-    dq = np.where(invalid, dq | DNU, dq)
-    nan = np.float32(np.nan)
-    out = [np.where(invalid, nan, a).astype(a.dtype, copy=False) for a in (sci, err)]
-    outv = [np.where(invalid, nan, v).astype(v.dtype, copy=False) for v in variances]
-    return (out[0], out[1], dq, *outv)

@@ -1,0 +1,216 @@
+"""Scale pixel data by a correction and propagate the variances (NumPy only).
+
+Every step that multiplies or divides the science data by a reference-derived
+correction goes through :func:`scale`, which follows jwst 3.0.0's rules:
+
+================  =========  ========  ====================================  ===========
+jwst step         operation  compute   err, var_flat                         NaN / DQ
+================  =========  ========  ====================================  ===========
+flat_field        divide     float32   ``var_flat`` from the flat error;     match
+(one flat:                             ``err`` recomputed; inverse:
+``factor_var``;                        ``var_flat = 0``
+NIRSpec f*s*d:
+``factor_err``)
+photom            multiply   float64   scaled: ``err*f``, ``var*f**2``       match
+pathloss          divide     float32   scaled                                match
+(MIRI LRS:
+multiply)
+barshadow         divide     float32   scaled                                none
+fringe            divide     float32   scaled                                none
+================  =========  ========  ====================================  ===========
+
+The compute precision is that of NumPy's in-place ``data /= factor`` in jwst:
+float64 when ``factor`` is float64 (photom), float32 when it is float32; the
+outputs keep the dtype of each input array.  Preparing the factor stays with
+the step: the flat resets unusable pixels to 1 and flags them
+(``factor_dq``); photom sets 0 and ``DO_NOT_USE`` where the wavelength lies
+outside the response; pathloss and barshadow leave NaN, which NaN-matching
+then flags (barshadow does not match NaNs in jwst: ``match_nans=False``);
+fringe replaces NaN by 1 and ORs no DQ.  jwst's fringe step multiplies the
+variances by the float32 reciprocal ``1/f**2`` where this kernel divides by
+``f**2`` (at most one float32 ulp apart).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from ..dq import DQ, DQ_DTYPE
+
+__all__ = ["match_nans_and_flags", "scale"]
+
+_DNU = DQ_DTYPE(DQ.DO_NOT_USE)
+
+Operation = Literal["multiply", "divide"]
+
+
+def scale(
+    sci: np.ndarray,
+    err: np.ndarray,
+    dq: np.ndarray,
+    var_poisson: np.ndarray,
+    var_rnoise: np.ndarray,
+    var_flat: np.ndarray | None,
+    factor: np.ndarray,
+    *,
+    operation: Operation = "multiply",
+    factor_var: np.ndarray | None = None,
+    factor_err: np.ndarray | None = None,
+    factor_dq: np.ndarray | None = None,
+    where: np.ndarray | None = None,
+    match_nans: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Multiply or divide the pixel arrays by ``factor``; propagate the variances.
+
+    Parameters
+    ----------
+    sci, err : data and its error (any unit), shape (..., ny, nx).
+    dq : data quality (uint32).
+    var_poisson, var_rnoise : variances (unit squared).
+    var_flat : flat-field variance, or None when the data have none.
+    factor : the correction (dimensionless), broadcastable to ``sci``.
+    operation : ``"multiply"`` or ``"divide"``.
+    factor_var : variance of ``factor``.  When given (a flat field), ``var_flat``
+        is set from it and ``err`` is recomputed as the root of the summed
+        variances; when dividing ``var_flat = (sci' / f)**2 * factor_var``
+        (``sci'`` the corrected data), when multiplying (undoing the flat)
+        ``var_flat = 0``.  When None, ``err`` and ``var_flat`` are scaled like
+        the other variances.
+    factor_err : the factor's error instead of its variance, for jwst's NIRSpec
+        flat, which computes ``var_flat = (sci' / f * factor_err)**2`` (the
+        same value, rounded differently in float32; give one or the other).
+    factor_dq : DQ bits OR-ed into ``dq`` (broadcastable).
+    where : bool, broadcastable; where False the inputs pass unchanged (no
+        correction, no NaN matching).
+    match_nans : make NaN and ``DO_NOT_USE`` agree afterwards
+        (:func:`match_nans_and_flags`).
+
+    Returns
+    -------
+    sci, err, dq, var_poisson, var_rnoise, var_flat: new arrays of the input
+    dtypes (``var_flat`` None if it was None and no factor error is given).
+
+    Notes
+    -----
+    With :math:`\\circ` the operation and :math:`f` the factor:
+
+    .. math::
+
+        s' = s \\circ f, \\quad V' = V \\circ f^2, \\quad
+        \\sigma' = \\sigma \\circ f \\;\\text{or}\\;
+        \\sqrt{V_p' + V_r' + V_{flat}'},\\quad
+        V_{flat}' = \\frac{s'^2}{f^2}\\,\\sigma_f^2 \\;(\\text{divide, with } \\sigma_f^2)
+    """
+    op = _operation(operation)
+    if factor_var is not None and factor_err is not None:
+        raise ValueError("give factor_var or factor_err, not both")
+    factor = np.asarray(factor)
+    ctype = np.result_type(factor.dtype, np.float32)
+    sci = np.asarray(sci)
+    out_dq = np.asarray(dq, DQ_DTYPE)
+    if factor_dq is not None:
+        out_dq = out_dq | np.asarray(factor_dq, DQ_DTYPE)
+    arrays = [sci, err, var_poisson, var_rnoise] + ([] if var_flat is None else [var_flat])
+    shape = np.broadcast_shapes(out_dq.shape, factor.shape, *(np.shape(a) for a in arrays))
+    factor2 = factor * factor
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        new_sci = _apply(op, sci, factor, shape, ctype)
+        vp = _apply(op, var_poisson, factor2, shape, ctype)
+        vr = _apply(op, var_rnoise, factor2, shape, ctype)
+        if factor_var is None and factor_err is None:
+            new_err = _apply(op, err, factor, shape, ctype)
+            vf = None if var_flat is None else _apply(op, var_flat, factor2, shape, ctype)
+        else:
+            vf_dtype = sci.dtype if var_flat is None else np.asarray(var_flat).dtype
+            vf = (np.empty if operation == "divide" else np.zeros)(shape, vf_dtype)
+            if operation == "divide":
+                _flat_variance(vf, new_sci, factor, factor2, factor_var, factor_err, ctype)
+            new_err = np.empty(shape, np.asarray(err).dtype)
+            np.add(vp, vr, out=new_err, casting="unsafe")
+            if operation == "divide":
+                np.add(new_err, vf, out=new_err, casting="unsafe")
+            np.sqrt(new_err, out=new_err)
+    out_dq = np.array(np.broadcast_to(out_dq, shape))
+    variances = [vp, vr] + ([] if vf is None else [vf])
+    if match_nans:
+        _match_in_place(new_sci, new_err, out_dq, *variances)
+    if where is not None:
+        keep = ~np.broadcast_to(np.asarray(where, bool), shape)
+        olds = [sci, err, dq, var_poisson, var_rnoise] + ([] if vf is None else [var_flat])
+        for old, new in zip(olds, [new_sci, new_err, out_dq, *variances], strict=True):
+            if old is not None:
+                np.copyto(new, np.broadcast_to(old, shape), where=keep, casting="unsafe")
+    return new_sci, new_err, out_dq, vp, vr, vf
+
+
+def _operation(operation: str) -> np.ufunc:
+    if operation == "multiply":
+        return np.multiply
+    if operation == "divide":
+        return np.divide
+    raise ValueError(f"operation must be 'multiply' or 'divide', not {operation!r}")
+
+
+def _apply(
+    op: np.ufunc, a: np.ndarray, f: np.ndarray, shape: tuple[int, ...], ctype: np.dtype
+) -> np.ndarray:
+    """``a op f`` computed in ``ctype`` into one new array of ``a``'s dtype (no temporaries)."""
+    a = np.asarray(a)
+    out = np.empty(shape, a.dtype)
+    op(a, f, out=out, dtype=ctype, casting="unsafe")
+    return out
+
+
+def _flat_variance(
+    vf: np.ndarray,
+    new_sci: np.ndarray,
+    factor: np.ndarray,
+    factor2: np.ndarray,
+    factor_var: np.ndarray | None,
+    factor_err: np.ndarray | None,
+    ctype: np.dtype,
+) -> None:
+    """Fill ``vf`` with jwst's ``sci'**2 / f**2 * var_f``, or ``(sci' / f * err_f)**2``."""
+    kw: dict[str, Any] = {"out": vf, "dtype": ctype, "casting": "unsafe"}
+    if factor_var is not None:
+        np.square(new_sci, **kw)
+        np.divide(vf, factor2, **kw)
+        np.multiply(vf, factor_var, **kw)
+    elif factor_err is not None:
+        np.divide(new_sci, factor, **kw)
+        np.multiply(vf, factor_err, **kw)
+        np.square(vf, **kw)
+
+
+def _match_in_place(
+    sci: np.ndarray, err: np.ndarray, dq: np.ndarray, *variances: np.ndarray
+) -> None:
+    invalid = np.isnan(sci)
+    invalid |= np.isnan(err)
+    invalid |= (dq & _DNU) != 0
+    for v in variances:
+        invalid |= np.isnan(v)
+    dq[invalid] |= _DNU
+    for a in (sci, err, *variances):
+        a[invalid] = np.nan
+
+
+def match_nans_and_flags(
+    sci: np.ndarray, err: np.ndarray, dq: np.ndarray, *variances: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Make NaN and ``DO_NOT_USE`` agree, as jwst's ``match_nans_and_flags`` does.
+
+    A pixel that is NaN in ``sci``, ``err`` or any variance, or flagged
+    ``DO_NOT_USE`` in ``dq``, becomes NaN in all of them and gains
+    ``DO_NOT_USE``.  Arrays must share one shape.
+
+    Returns
+    -------
+    ``(sci, err, dq, *variances)`` as new arrays of the input dtypes.
+    """
+    out = [np.array(a) for a in (sci, err, dq, *variances)]
+    out[2] = out[2].astype(DQ_DTYPE, copy=False)
+    _match_in_place(out[0], out[1], out[2], *out[3:])
+    return tuple(out)

@@ -1,0 +1,115 @@
+"""``scale_by``: the labelled wrapper of :func:`spec2x._kernels.scale.scale`.
+
+Every step that multiplies or divides by a correction (flat_field, the
+NIRSpec flat, photom, pathloss; later barshadow and fringe) calls this one
+function, so NumPy- and Dask-backed exposures get the same numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .._kernels import scale as kernel
+from .._kernels.scale import Operation
+
+__all__ = ["scale_by"]
+
+_NAMES = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
+_OPTIONAL = ("factor_var", "factor_err", "factor_dq", "where")
+
+Factor = xr.DataArray | xr.Variable
+
+
+def _call(*arrays: np.ndarray, given: tuple[str, ...], **options: Any) -> tuple[np.ndarray, ...]:
+    """Positional arrays from ``apply_ufunc`` -> the kernel's arguments -> its non-None results."""
+    named = dict(zip(given, arrays, strict=True))
+    results = kernel.scale(
+        named["sci"],
+        named["err"],
+        named["dq"],
+        named["var_poisson"],
+        named["var_rnoise"],
+        named.get("var_flat"),
+        named["factor"],
+        factor_var=named.get("factor_var"),
+        factor_err=named.get("factor_err"),
+        factor_dq=named.get("factor_dq"),
+        where=named.get("where"),
+        **options,
+    )
+    return tuple(r for r in results if r is not None)
+
+
+def scale_by(
+    ds: xr.Dataset,
+    factor: Factor,
+    *,
+    operation: Operation = "multiply",
+    factor_var: Factor | None = None,
+    factor_err: Factor | None = None,
+    factor_dq: Factor | None = None,
+    where: Factor | None = None,
+    match_nans: bool = True,
+) -> xr.Dataset:
+    """Multiply or divide ``sci``, ``err`` and the variances of ``ds`` by ``factor``.
+
+    Parameters
+    ----------
+    ds : Dataset with ``sci err dq var_poisson var_rnoise`` and optionally
+        ``var_flat``, any dims.
+    factor : dimensionless correction whose dims are a subset of ``ds``'s
+        (e.g. ``(slit, y, x)`` against ``(slit, integration, y, x)``).
+    operation : ``"multiply"`` or ``"divide"``.
+    factor_var, factor_err : variance or error of the factor (a flat field;
+        one or neither): sets ``var_flat`` and recomputes ``err``; see
+        :func:`spec2x._kernels.scale.scale`.
+    factor_dq : DQ bits OR-ed into ``dq``.
+    where : bool; where False the data pass unchanged.
+    match_nans : make NaN and ``DO_NOT_USE`` agree afterwards (jwst does for
+        every step here but barshadow and fringe).
+
+    Returns
+    -------
+    A new Dataset: the pixel variables replaced (same dims, dtypes, attrs;
+    ``var_flat`` created with ``var_poisson``'s attrs when a factor error
+    is given and the input had none), everything else shared.  Lazy on Dask;
+    no dimension needs to be unchunked.
+    """
+    names = [n for n in _NAMES if n in ds.data_vars]
+    extras = {
+        "factor_var": factor_var,
+        "factor_err": factor_err,
+        "factor_dq": factor_dq,
+        "where": where,
+    }
+    given = (*names, "factor", *(k for k in _OPTIONAL if extras[k] is not None))
+    inputs = [ds[n].variable for n in names] + [_variable(factor)]
+    inputs += [_variable(a) for a in extras.values() if a is not None]
+    outputs = list(names)
+    if "var_flat" not in names and (factor_var is not None or factor_err is not None):
+        outputs.append("var_flat")
+    dtypes = [ds[n].dtype if n in ds else ds["sci"].dtype for n in outputs]
+    results = xr.apply_ufunc(
+        functools.partial(_call, given=given, operation=operation, match_nans=match_nans),
+        *inputs,
+        output_core_dims=[[]] * len(outputs),
+        dask="parallelized",
+        output_dtypes=dtypes,
+    )
+    dims = ds["sci"].dims
+    new = {}
+    for name, var in zip(outputs, results, strict=True):
+        attrs = ds[name].attrs if name in ds else ds["var_poisson"].attrs
+        var = var.transpose(*(ds[name].dims if name in ds else dims))
+        var.attrs = dict(attrs)
+        new[name] = var
+    return ds.assign(new)
+
+
+def _variable(a: Any) -> Any:
+    """The bare Variable (no coords to align) of a DataArray; Variables and scalars as they are."""
+    return a.variable if isinstance(a, xr.DataArray) else a
