@@ -109,40 +109,45 @@ def scale(
     factor = np.asarray(factor)
     ctype = np.result_type(factor.dtype, np.float32)
     sci = np.asarray(sci)
-    out_dq = np.asarray(dq, DQ_DTYPE)
+    arrays = [sci, err, dq, var_poisson, var_rnoise] + ([] if var_flat is None else [var_flat])
+    shape = np.broadcast_shapes(factor.shape, *(np.shape(a) for a in arrays))
     if factor_dq is not None:
-        out_dq = out_dq | np.asarray(factor_dq, DQ_DTYPE)
-    arrays = [sci, err, var_poisson, var_rnoise] + ([] if var_flat is None else [var_flat])
-    shape = np.broadcast_shapes(out_dq.shape, factor.shape, *(np.shape(a) for a in arrays))
+        shape = np.broadcast_shapes(shape, np.shape(factor_dq))
+    out_dq = _empty(sci, shape, np.dtype(DQ_DTYPE))
+    np.bitwise_or(dq, 0 if factor_dq is None else factor_dq, out=out_dq, casting="unsafe")
     factor2 = factor * factor
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        new_sci = _apply(op, sci, factor, shape, ctype)
-        vp = _apply(op, var_poisson, factor2, shape, ctype)
-        vr = _apply(op, var_rnoise, factor2, shape, ctype)
+        new_sci = _apply(op, sci, factor, sci, shape, ctype)
+        vp = _apply(op, var_poisson, factor2, sci, shape, ctype)
+        vr = _apply(op, var_rnoise, factor2, sci, shape, ctype)
         if factor_var is None and factor_err is None:
-            new_err = _apply(op, err, factor, shape, ctype)
-            vf = None if var_flat is None else _apply(op, var_flat, factor2, shape, ctype)
+            new_err = _apply(op, err, factor, sci, shape, ctype)
+            vf = None if var_flat is None else _apply(op, var_flat, factor2, sci, shape, ctype)
         else:
             vf_dtype = sci.dtype if var_flat is None else np.asarray(var_flat).dtype
-            vf = (np.empty if operation == "divide" else np.zeros)(shape, vf_dtype)
+            vf = _empty(sci, shape, vf_dtype)
             if operation == "divide":
                 _flat_variance(vf, new_sci, factor, factor2, factor_var, factor_err, ctype)
-            new_err = np.empty(shape, np.asarray(err).dtype)
+            else:
+                vf[...] = 0.0  # undoing a flat removes its variance (jwst)
+            new_err = _empty(sci, shape, np.asarray(err).dtype)
             np.add(vp, vr, out=new_err, casting="unsafe")
-            if operation == "divide":
-                np.add(new_err, vf, out=new_err, casting="unsafe")
+            np.add(new_err, vf, out=new_err, casting="unsafe")  # + 0 when undoing: exact
             np.sqrt(new_err, out=new_err)
-    out_dq = np.array(np.broadcast_to(out_dq, shape))
     variances = [vp, vr] + ([] if vf is None else [vf])
     if match_nans:
         _match_in_place(new_sci, new_err, out_dq, *variances)
     if where is not None:
-        keep = ~np.broadcast_to(np.asarray(where, bool), shape)
         olds = [sci, err, dq, var_poisson, var_rnoise] + ([] if vf is None else [var_flat])
-        for old, new in zip(olds, [new_sci, new_err, out_dq, *variances], strict=True):
-            if old is not None:
-                np.copyto(new, np.broadcast_to(old, shape), where=keep, casting="unsafe")
+        _restore(np.logical_not(where), olds, [new_sci, new_err, out_dq, *variances])
     return new_sci, new_err, out_dq, vp, vr, vf
+
+
+def _restore(keep: np.ndarray, olds: list[np.ndarray | None], news: list[np.ndarray]) -> None:
+    """Put the old values back where ``keep`` (no correction there)."""
+    for old, new in zip(olds, news, strict=True):
+        if old is not None:
+            np.copyto(new, old, where=keep, casting="unsafe")
 
 
 def _operation(operation: str) -> np.ufunc:
@@ -153,12 +158,28 @@ def _operation(operation: str) -> np.ufunc:
     raise ValueError(f"operation must be 'multiply' or 'divide', not {operation!r}")
 
 
+def _empty(like: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A new array of ``shape``, laid out in memory as ``like`` when it has that shape.
+
+    Slits products often have integration as the fastest axis; outputs in the
+    same order keep every ufunc pass contiguous.
+    """
+    if like.shape == shape:
+        return np.empty_like(like, dtype=dtype)
+    return np.empty(shape, dtype)
+
+
 def _apply(
-    op: np.ufunc, a: np.ndarray, f: np.ndarray, shape: tuple[int, ...], ctype: np.dtype
+    op: np.ufunc,
+    a: np.ndarray,
+    f: np.ndarray,
+    like: np.ndarray,
+    shape: tuple[int, ...],
+    ctype: np.dtype,
 ) -> np.ndarray:
     """``a op f`` computed in ``ctype`` into one new array of ``a``'s dtype (no temporaries)."""
     a = np.asarray(a)
-    out = np.empty(shape, a.dtype)
+    out = _empty(like, shape, a.dtype)
     op(a, f, out=out, dtype=ctype, casting="unsafe")
     return out
 
@@ -192,9 +213,10 @@ def _match_in_place(
     invalid |= (dq & _DNU) != 0
     for v in variances:
         invalid |= np.isnan(v)
-    dq[invalid] |= _DNU
+    # ufuncs with ``where=`` walk memory in order (boolean indexing would not)
+    np.bitwise_or(dq, _DNU, out=dq, where=invalid)
     for a in (sci, err, *variances):
-        a[invalid] = np.nan
+        np.copyto(a, a.dtype.type(np.nan), where=invalid)
 
 
 def match_nans_and_flags(

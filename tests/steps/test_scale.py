@@ -273,3 +273,18 @@ def test_nirspec_flat_rule_takes_the_flat_error():
         np.testing.assert_allclose(a, b, rtol=3e-7)
     with pytest.raises(ValueError, match="not both"):
         scale(sci, err, dq, vp, vr, vf, f, factor_var=ferr, factor_err=ferr)
+
+
+def test_outputs_follow_the_memory_order_of_the_input():
+    """Slits with integration fastest in memory: same numbers, outputs in the same order."""
+    gen = np.random.default_rng(4)
+    shape = (2, 5, 3, 4)  # (slit, integration, y, x)
+    arrays = [gen.uniform(1, 2, shape).astype(F32) for _ in range(5)]
+    dq = np.zeros(shape, np.uint32)
+    factor = gen.uniform(0.5, 2, (2, 1, 3, 4)).astype(F32)
+    fortran = [np.asfortranarray(a) for a in arrays]
+    c_out = scale(*arrays[:2], dq, *arrays[2:], factor, operation="divide")
+    f_out = scale(*fortran[:2], np.asfortranarray(dq), *fortran[2:], factor, operation="divide")
+    for a, b in zip(c_out, f_out, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert b.flags.f_contiguous
