@@ -3,8 +3,9 @@
 NumPy, gwcs and drizzle only (no xarray).  The output WCS follows jwst 3.0.0
 ``ResampleSpec`` for one input image (Stage 2): ``interpolated_output_wcs``
 (MIRI LRS: a linear fit of the tangent-plane position along the slit and a
-wavelength look-up table) and ``nirspec_output_wcs`` (NIRSpec slits: the same,
-plus a ``slit_frame``).  ``drizzle_slit`` resamples science, variances and
+wavelength look-up table); NIRSpec's, which adds a ``slit_frame``, is
+:func:`spec2x.instruments.nirspec.resample.nirspec_output_wcs` and shares the
+grid, fit and frame helpers here.  ``drizzle_slit`` resamples science, variances and
 weights with ``drizzle.resample.Drizzle`` (square kernel, inverse read-noise
 variance weights) as stcal's ``Resample`` does.
 """
@@ -16,15 +17,25 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["drizzle_slit", "interpolated_output_wcs", "nirspec_output_wcs"]
+__all__ = [
+    "bounding_box",
+    "drizzle_slit",
+    "interpolated_output_wcs",
+    "linear_fit",
+    "output_frames",
+    "pixel_grid",
+    "tangent_extent",
+]
 
 
-def _bbox(wcs: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+def bounding_box(wcs: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The gwcs bounding box as ((x0, x1), (y0, y1)) floats (pixels)."""
     bb = wcs.bounding_box
     return ((float(bb[0][0]), float(bb[0][1])), (float(bb[1][0]), float(bb[1][1])))
 
 
-def _grid(bb: tuple) -> tuple[np.ndarray, np.ndarray]:
+def pixel_grid(bb: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """x and y pixel coordinates of every pixel inside ``bb`` (gwcs ``grid_from_bounding_box``)."""
     from gwcs.wcstools import grid_from_bounding_box
 
     return grid_from_bounding_box(bb)
@@ -41,15 +52,17 @@ def _wrap_ra(ra: np.ndarray) -> np.ndarray:
     return ra
 
 
-def _spatial_extent(wcs: Any, transform: Any) -> tuple[float, float, float, float]:
-    x, y = _grid(_bbox(wcs))
+def tangent_extent(wcs: Any, transform: Any) -> tuple[float, float, float, float]:
+    """min x, max x, min y, max y of the slit's sky positions under ``transform`` (sky -> tangent)."""
+    x, y = pixel_grid(bounding_box(wcs))
     ra, dec, _ = wcs(x, y)
     good = np.isfinite(ra) & np.isfinite(dec)
     xt, yt = transform(ra[good], dec[good])
     return float(np.min(xt)), float(np.max(xt)), float(np.min(yt)), float(np.max(yt))
 
 
-def _linear_fit(values: np.ndarray) -> Any:
+def linear_fit(values: np.ndarray) -> Any:
+    """Least-squares ``Linear1D`` of ``values`` against their index (0, 1, ...)."""
     from astropy.modeling.fitting import LinearLSQFitter
     from astropy.modeling.models import Linear1D
 
@@ -57,7 +70,8 @@ def _linear_fit(values: np.ndarray) -> Any:
     return LinearLSQFitter()(Linear1D(), idx, values)
 
 
-def _frames(with_slit: bool) -> dict[str, Any]:
+def output_frames(with_slit: bool) -> dict[str, Any]:
+    """gwcs frames ``det``, ``world`` (ICRS + wavelength in µm) and, if asked, ``slit``."""
     import astropy.units as u
     from astropy import coordinates as coord
     from gwcs import coordinate_frames as cf
@@ -95,8 +109,8 @@ def interpolated_output_wcs(wcs: Any, dispaxis: int, decreasing: bool) -> Any:
     from astropy.modeling.models import Mapping, Pix2Sky_TAN, RotateNative2Celestial, Tabular1D
     from gwcs import WCS
 
-    bb = _bbox(wcs)
-    ra, dec, lam = np.array(wcs(*_grid(bb)))
+    bb = bounding_box(wcs)
+    ra, dec, lam = np.array(wcs(*pixel_grid(bb)))
     spectral_axis = dispaxis - 1
     spatial_axis = spectral_axis ^ 1
     with warnings.catch_warnings():
@@ -118,8 +132,8 @@ def interpolated_output_wcs(wcs: Any, dispaxis: int, decreasing: bool) -> Any:
         xt, yt = x_tan.T[centre], y_tan.T[centre]
     else:
         xt, yt = x_tan[centre], y_tan[centre]
-    pix_to_xtan = _linear_fit(xt[~np.isnan(xt)])
-    pix_to_ytan = _linear_fit(yt[~np.isnan(yt)])
+    pix_to_xtan = linear_fit(xt[~np.isnan(xt)])
+    pix_to_ytan = linear_fit(yt[~np.isnan(yt)])
 
     wavelength = np.unique(np.sort(wavelength[~np.isnan(wavelength)]))
     if decreasing:
@@ -147,7 +161,7 @@ def interpolated_output_wcs(wcs: Any, dispaxis: int, decreasing: bool) -> Any:
     if swap_xy:
         mapping.inverse = Mapping((2, 1) if spatial_axis else (1, 2))
 
-    min_x, max_x, min_y, max_y = _spatial_extent(wcs, undist2sky.inverse)
+    min_x, max_x, min_y, max_y = tangent_extent(wcs, undist2sky.inverse)
     diff_y, diff_x = abs(max_y - min_y), abs(max_x - min_x)
     slope_y, sign_y = abs(pix_to_ytan.slope), np.sign(pix_to_ytan.slope)
     slope_x, sign_x = abs(pix_to_xtan.slope), np.sign(pix_to_xtan.slope)
@@ -156,7 +170,7 @@ def interpolated_output_wcs(wcs: Any, dispaxis: int, decreasing: bool) -> Any:
     pix_to_xtan.intercept = -sign_x * 0.5 * (ny - 1) * slope_x
 
     transform = mapping | (pix_to_xtan & pix_to_ytan | undist2sky) & pix2wave
-    f = _frames(False)
+    f = output_frames(False)
     out = WCS([(f["det"], transform), (f["world"], None)])
     size = [0, 0]
     size[spectral_axis] = int(np.ceil(len(wavelength)))
@@ -164,124 +178,6 @@ def interpolated_output_wcs(wcs: Any, dispaxis: int, decreasing: bool) -> Any:
     out.array_shape = size[::-1]
     out.pixel_shape = size
     out.bounding_box = ((-0.5, size[0] - 0.5), (-0.5, size[1] - 0.5))
-    return out
-
-
-def _sampling_wavelengths(wcs: Any) -> list[float]:
-    x, y = _grid(_bbox(wcs))
-    _, _, lam = wcs(x, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ref = sorted(np.nanmedian(lam[:, np.any(np.isfinite(lam), axis=0)], axis=0))
-    if not ref:
-        return []
-    min_delta = np.fabs(np.ediff1d(ref).min()) if len(ref) > 1 else 0.0
-    ediff = np.fabs(np.ediff1d(ref))
-    for i in np.flatnonzero(ediff < max(0.1 * min_delta, 1e2 * np.finfo(1.0).eps))[::-1]:
-        del ref[i]
-    return [float(v) for v in ref]
-
-
-def nirspec_output_wcs(wcs: Any, data: np.ndarray, good: np.ndarray) -> Any:
-    """Output WCS of one NIRSpec slit, jwst ``build_nirspec_output_wcs`` for a single input.
-
-    Parameters
-    ----------
-    wcs : the slit's gwcs with ``slit_frame`` and ``world`` frames.
-    data : the slit's science image (the fiducial is its flux-weighted slit position).
-    good : pixels not flagged DO_NOT_USE / NON_SCIENCE.
-    """
-    from astropy.modeling.models import (
-        Const1D,
-        Mapping,
-        Pix2Sky_TAN,
-        RotateNative2Celestial,
-        Tabular1D,
-    )
-    from astropy.stats import sigma_clip
-    from gwcs import WCS
-
-    if np.sum(np.isfinite(data) & (data != 0) & good) <= 100:
-        pass  # jwst falls back to this (first) model anyway
-    ref_data = np.array(data, dtype=data.dtype, copy=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ref_data -= np.nanmin(ref_data)
-    frame0 = wcs.available_frames[0]
-    s2d = wcs.get_transform("slit_frame", frame0)
-    d2s = wcs.get_transform(frame0, "slit_frame")
-    sky_frame = "moving_target" if "moving_target" in wcs.available_frames else "world"
-    s2w = wcs.get_transform("slit_frame", sky_frame)
-    w2s = wcs.get_transform(sky_frame, "slit_frame")
-    bb = _bbox(wcs)
-    grid = _grid(bb)
-    _, s, lam = np.array(d2s(*grid))
-    ok = np.isfinite(s) & np.isfinite(lam) & np.isfinite(ref_data)
-    ref_data[~ok] = np.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        weights = np.ma.filled(sigma_clip(ref_data, masked=True, sigma=100.0), fill_value=0.0)
-    if not np.all(weights == 0.0):
-        wmean_s = np.average(s[ok], weights=weights[ok])
-    else:
-        wmean_s = np.nanmean(s)
-    wmean_l = np.nanmean(lam)
-    targ_ra, targ_dec, _ = s2w(0, wmean_s, wmean_l)
-    s2d(0, wmean_s, wmean_l)
-    centre = int(np.mean(bb, axis=1)[0])
-    ra_ref, dec_ref, _ = np.array(wcs(grid[0][:, centre], grid[1][:, centre]))
-    undist2sky = Pix2Sky_TAN() | RotateNative2Celestial(targ_ra, targ_dec, 180)
-    x_tan, y_tan = undist2sky.inverse(ra_ref, dec_ref)
-    nan = np.isnan(x_tan) | np.isnan(y_tan)
-    pix_to_xtan = _linear_fit(x_tan[~nan])
-    pix_to_ytan = _linear_fit(y_tan[~nan])
-    swap_xy = abs(pix_to_xtan.slope) < abs(pix_to_ytan.slope)
-    ref_lam = _sampling_wavelengths(wcs)
-    n_lam = len(ref_lam)
-    if not n_lam:
-        raise ValueError("not enough valid wavelengths to build the output WCS")
-    min_x, max_x, min_y, max_y = _spatial_extent(wcs, undist2sky.inverse)
-    diff_y, diff_x = abs(max_y - min_y), abs(max_x - min_x)
-    slope_y, sign_y = abs(pix_to_ytan.slope), np.sign(pix_to_ytan.slope)
-    slope_x, sign_x = abs(pix_to_xtan.slope), np.sign(pix_to_xtan.slope)
-    ny = (int(np.ceil(diff_y / slope_y)) if swap_xy else int(np.ceil(diff_x / slope_x))) + 1
-    offset_y = ny / 2 * slope_y - diff_y / 2
-    offset_x = ny / 2 * slope_x - diff_x / 2
-    zero_y = min_y if sign_y > 0 else max_y
-    zero_x = min_x if sign_x > 0 else max_x
-    pix_to_ytan.intercept = zero_y - sign_y * offset_y
-    pix_to_xtan.intercept = zero_x - sign_x * offset_x
-
-    pixel: list[float] = list(range(n_lam))
-    if n_lam > 1:
-        slope = (ref_lam[1] - ref_lam[0]) / pixel[1]
-        ref_lam.insert(0, -0.5 * slope + ref_lam[0])
-        pixel.insert(0, -0.5)
-        slope = (ref_lam[-1] - ref_lam[-2]) / (pixel[-1] - pixel[-2])
-        ref_lam.append(slope * (pixel[-1] + 0.5) + ref_lam[-2])
-        pixel.append(pixel[-1] + 0.5)
-    else:
-        ref_lam, pixel = 3 * ref_lam, [-0.5, 0, 0.5]
-    wave = Tabular1D(points=pixel, lookup_table=ref_lam, bounds_error=False, fill_value=np.nan)
-    mapping = Mapping((1, 1, 0))
-    mapping.inverse = Mapping((2, 1)) if swap_xy else Mapping((2, 0))
-    pix2world = mapping | (pix_to_xtan & pix_to_ytan | undist2sky) & wave
-    slit_centre = w2s(*pix2world(np.full(ny, n_lam // 2), np.arange(ny)))[1]
-    slit_tab = Tabular1D(
-        points=np.arange(ny), lookup_table=slit_centre, bounds_error=False, fill_value=None
-    )
-    m = Mapping((0, 1, 0))
-    inv = Mapping((2, 1), n_inputs=3)
-    inv.inverse = m
-    m.inverse = inv
-    zero = Const1D(0)
-    zero.inverse = zero
-    det2slit = m | zero & slit_tab & wave
-    slit2world = det2slit.inverse | pix2world
-    f = _frames(True)
-    out = WCS([(f["det"], det2slit), (f["slit"], slit2world), (f["world"], None)])
-    out.bounding_box = ((-0.5, n_lam - 0.5), (-0.5, ny - 0.5))
-    out.array_shape = (ny, n_lam)
     return out
 
 
@@ -339,7 +235,7 @@ def drizzle_slit(
         weight = mask
     else:
         raise ValueError(f"weight_type {weight_type!r} is not supported (use 'ivm' or None)")
-    xmin, xmax, ymin, ymax = _resample_range(sci.shape, _bbox(in_wcs))
+    xmin, xmax, ymin, ymax = _resample_range(sci.shape, bounding_box(in_wcs))
     kwargs = {
         "exptime": 1.0,
         "pixmap": pixmap,

@@ -103,26 +103,14 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     for i in range(nspec):
         pick = (i,) if lead_dim else ()
         wl_i = wl[pick]
-        good = np.isfinite(wl_i) if not tso else np.isfinite(wl_i).any(axis=0)
-        n = int(np.nonzero(good)[0][-1]) + 1 if good.any() else 0
+        n = _written_length(wl_i, tso)
         if n < wl_i.shape[-1]:
             for v in ("wavelength", *variables):
                 source = wl_i if v == "wavelength" else arrays[v][pick]
                 node.extra["pad_fill"].setdefault(v, L.plain_value(source[..., n:].flat[0]))
-        cols = {"WAVELENGTH": (wl_i[..., :n], ds["wavelength"].attrs.get("units"))}
-        for v in COLUMNS:
-            if v in arrays:
-                cols[column_name(v)] = (arrays[v][pick][..., :n], ds[v].attrs.get("units"))
-            else:
-                cols[column_name(v)] = (_default_column(v, wl_i[..., :n]), None)
-        for v in variables:
-            if v not in COLUMNS:
-                cols[column_name(v)] = (arrays[v][pick][..., :n], ds[v].attrs.get("units"))
-        header = {}
-        for name, kw in per_spec.items():
-            value = _spec_value(ds, name, lead_dim, i)
-            if L.header_writable(kw, value):
-                header[kw] = L.plain_value(value)
+        picked = {v: a[pick][..., :n] for v, a in arrays.items()}
+        cols = _spectrum_columns(ds, picked, variables, wl_i[..., :n])
+        header = _spectrum_header(ds, per_spec, lead_dim, i)
         if tso:
             cols = _tso_columns(ds, cols, tso_cols, n, lead_dim, i)
         hdus.append(_table_hdu(cols, header, tso, i + 1))
@@ -131,6 +119,40 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(ds.attrs["wcs"])
     hdus.append(L.asdf_hdu(tree))
     return hdus
+
+
+def _written_length(wl: np.ndarray, tso: bool) -> int:
+    """Length up to the last finite wavelength (of any integration): what is written."""
+    good = np.isfinite(wl) if not tso else np.isfinite(wl).any(axis=0)
+    return int(np.nonzero(good)[0][-1]) + 1 if good.any() else 0
+
+
+def _spectrum_columns(
+    ds: xr.Dataset, arrays: dict[str, np.ndarray], variables: list[str], wl: np.ndarray
+) -> dict[str, tuple[np.ndarray, Any]]:
+    """Column -> (values, units) of one spectrum: WAVELENGTH, jwst's columns, then the extras."""
+    cols = {"WAVELENGTH": (wl, ds["wavelength"].attrs.get("units"))}
+    for v in COLUMNS:
+        if v in arrays:
+            cols[column_name(v)] = (arrays[v], ds[v].attrs.get("units"))
+        else:
+            cols[column_name(v)] = (_default_column(v, wl), None)
+    for v in variables:
+        if v not in COLUMNS:
+            cols[column_name(v)] = (arrays[v], ds[v].attrs.get("units"))
+    return cols
+
+
+def _spectrum_header(
+    ds: xr.Dataset, per_spec: dict[str, str], lead_dim: str | None, i: int
+) -> dict[str, Any]:
+    """The per-spectrum keywords of spectrum ``i`` that a FITS header can hold."""
+    header = {}
+    for name, kw in per_spec.items():
+        value = _spec_value(ds, name, lead_dim, i)
+        if L.header_writable(kw, value):
+            header[kw] = L.plain_value(value)
+    return header
 
 
 def _default_column(var: str, wl: np.ndarray) -> np.ndarray:
@@ -248,6 +270,33 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
     pad_fill = node.get("pad_fill") or {}
     filled = set(node.get("filled_columns") or [])
     length = max((_length(t) for t in tables), default=0)
+    columns, units, meta_cols = _gather_columns(tables, tso, filled, pad_fill, length)
+    dims = ([lead_dim] if lead_dim else []) + (["integration"] if tso else []) + ["spectral"]
+    data_vars: dict[str, Any] = {}
+    coords: dict[str, Any] = {}
+    for name, parts in columns.items():
+        stacked: np.ndarray = np.stack(parts) if lead_dim else parts[0]
+        var_attrs = {"units": units[name]} if units[name] else {}
+        (coords if name == "wavelength" else data_vars)[name] = (dims, stacked, var_attrs)
+    for name, kw in per_spec.items():
+        found = [t.header.get(kw) for t in tables]
+        coords[name] = ((lead_dim,), np.array(found)) if lead_dim else ((), np.array(found[0]))
+        attrs.pop(kw, None)
+    if tso:
+        coords.update(_integration_coords(tables, node, meta_cols))
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    out = N.apply_node(ds, hdul, tree=tree)
+    if chunks is not None and lead_dim:
+        out = out.chunk({lead_dim: 1} if chunks == "auto" else dict(chunks))
+    elif chunks is not None:
+        out = out.chunk(dict(chunks) if chunks != "auto" else "auto")
+    return out
+
+
+def _gather_columns(
+    tables: list[Any], tso: bool, filled: set[str], pad_fill: dict[str, Any], length: int
+) -> tuple[dict[str, list[np.ndarray]], dict[str, Any], dict[str, np.ndarray]]:
+    """Each table's columns padded to ``length``: name -> per-table arrays, units, x1dints meta."""
     columns: dict[str, list[np.ndarray]] = {}
     units: dict[str, Any] = {}
     meta_cols: dict[str, np.ndarray] = {}
@@ -264,32 +313,23 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
             pad = [(0, 0)] * (values.ndim - 1) + [(0, length - values.shape[-1])]
             columns.setdefault(name, []).append(np.pad(values, pad, constant_values=fill))
             units.setdefault(name, col.unit)
-    dims = ([lead_dim] if lead_dim else []) + (["integration"] if tso else []) + ["spectral"]
-    data_vars: dict[str, Any] = {}
-    coords: dict[str, Any] = {}
-    for name, parts in columns.items():
-        stacked: np.ndarray = np.stack(parts) if lead_dim else parts[0]
-        var_attrs = {"units": units[name]} if units[name] else {}
-        (coords if name == "wavelength" else data_vars)[name] = (dims, stacked, var_attrs)
-    for name, kw in per_spec.items():
-        found = [t.header.get(kw) for t in tables]
-        coords[name] = ((lead_dim,), np.array(found)) if lead_dim else ((), np.array(found[0]))
-        attrs.pop(kw, None)
-    if tso:
-        nint = len(tables[0].data) if tables else 0
-        coords["integration"] = ("integration", np.arange(1, nint + 1, dtype=np.int32))
-        tso_cols = node.get("tso_columns") if node else None
-        if tso_cols is None:
-            tso_cols = {name: col for col, name in TSO_META.items() if col in meta_cols}
-        for name, col in tso_cols.items():
-            coords[name] = ("integration", meta_cols[col])
-    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
-    out = N.apply_node(ds, hdul, tree=tree)
-    if chunks is not None and lead_dim:
-        out = out.chunk({lead_dim: 1} if chunks == "auto" else dict(chunks))
-    elif chunks is not None:
-        out = out.chunk(dict(chunks) if chunks != "auto" else "auto")
-    return out
+    return columns, units, meta_cols
+
+
+def _integration_coords(
+    tables: list[Any], node: dict[str, Any], meta_cols: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """``integration`` (1, 2, ...) and the x1dints per-integration columns as coords."""
+    nint = len(tables[0].data) if tables else 0
+    coords: dict[str, Any] = {
+        "integration": ("integration", np.arange(1, nint + 1, dtype=np.int32))
+    }
+    tso_cols = node.get("tso_columns") if node else None
+    if tso_cols is None:
+        tso_cols = {name: col for col, name in TSO_META.items() if col in meta_cols}
+    for name, col in tso_cols.items():
+        coords[name] = ("integration", meta_cols[col])
+    return coords
 
 
 def _length(table: Any) -> int:

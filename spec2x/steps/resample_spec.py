@@ -18,6 +18,7 @@ from .._kernels import resample_spec as _k
 from ..datamodel import PADDING_DQ
 from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
+from ..instruments.nirspec.resample import nirspec_output_wcs
 from ..modes import lookup
 from ..wcs.store import get_wcs, set_wcs
 from . import StepContext
@@ -159,7 +160,7 @@ def _one(
     dq = np.where(bad, dq | DQ.DO_NOT_USE, dq)
     good = (dq & _BAD) == 0
     if instrument == "NIRSPEC":
-        out_wcs = _k.nirspec_output_wcs(wcs, sci, good)
+        out_wcs = nirspec_output_wcs(wcs, sci, good)
     else:
         mode = lookup(exp_type)
         decreasing = mode is not None and mode.wavelength_decreasing
