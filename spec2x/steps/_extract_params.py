@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ReferenceMismatchError
-from ..wcs.store import get_wcs
+from ..wcs.store import get_wcs, has_wcs, slit_wcs
 
 __all__ = ["extract_parameters", "source_info", "spectrum_info"]
 
@@ -163,7 +163,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
     exp_type = str(ds.attrs.get("EXP_TYPE", ""))
     instrument = str(ds.attrs.get("INSTRUME", "")).upper()
     default_disp = 2 if instrument == "MIRI" else 1
-    has_wcs = ds.attrs.get("wcs") is not None
+    per_slit = slit_wcs(ds)
     items = []
     if "slit" in ds.dims:
         for i in range(ds.sizes["slit"]):
@@ -171,8 +171,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             ny = int(_slit_value(ds, "ysize", i, None, ds.sizes["y"]) or ds.sizes["y"])
             nx = int(_slit_value(ds, "xsize", i, None, ds.sizes["x"]) or ds.sizes["x"])
             wl = ds["wavelength"].isel(slit=i).values
-            stored = ds.attrs.get("wcs")
-            wcs = get_wcs(ds, slit=name) if isinstance(stored, dict) and name in stored else None
+            wcs = get_wcs(ds, slit=name) if per_slit and name in per_slit else None
             items.append(
                 {
                     "index": i,
@@ -202,7 +201,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             "pixar_sr": _pixar(ds.attrs.get("PIXAR_SR")),
             "shape": (ds.sizes["y"], ds.sizes["x"]),
             "wavelength": ds["wavelength"].values,
-            "wcs": get_wcs(ds) if has_wcs and not isinstance(ds.attrs["wcs"], dict) else None,
+            "wcs": get_wcs(ds) if per_slit is None and has_wcs(ds) else None,
         }
     )
     return items
