@@ -25,7 +25,7 @@ from stdatamodels.jwst.transforms.models import IdealToV2V3, Slit
 from .._kernels import extract_2d as kern
 from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
-from ..slits import Slits, plan_groups, to_tree
+from ..slits import MIN_PIXELS, Slits, plan_groups, to_tree
 from ..wcs.nirspec_fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
 from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
 from ._common import record_step, require
@@ -89,6 +89,7 @@ def extract_2d(
     slit_names: Sequence[str | int] | None = None,
     source_ids: Sequence[str | int] | None = None,
     max_padding: float = 1.25,
+    min_pixels: int = MIN_PIXELS,
 ) -> Slits:
     """Cut the open slits out of a NIRSpec exposure.
 
@@ -97,10 +98,10 @@ def extract_2d(
     ds : exposure after assign_wcs (``y, x`` or ``integration, y, x``), with
         one WCS per slit and ``NRS_SLITS``.
     slit_names, source_ids : extract only these slits (jwst's step parameters).
-    max_padding : when one padded stack would hold more than this many times
-        the cut-out pixels (and more than :data:`spec2x.slits.MIN_PIXELS`),
-        the slits are held in padded groups of similar shape (see
-        :mod:`spec2x.slits`).
+    max_padding, min_pixels : when one padded stack would hold more than
+        ``max_padding`` times the cut-out pixels and more than ``min_pixels``
+        pixels, the slits are held in padded groups of similar shape (see
+        :func:`spec2x.slits.plan_groups`).
 
     Returns
     -------
@@ -159,7 +160,7 @@ def extract_2d(
         "source_xpos": np.array([p[0] for p in positions]),
         "source_ypos": np.array([p[1] for p in positions]),
     }
-    plan = plan_groups([b[4][0] for b in boxes], [b[4][1] for b in boxes], max_padding)
+    plan = plan_groups([b[4][0] for b in boxes], [b[4][1] for b in boxes], max_padding, min_pixels)
     parts = []
     for members in plan:
         part = _group(ds, [boxes[k] for k in members], [lams[k] for k in members])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xarray as xr
 from nrs_helpers import (
     BASE_ATTRS,
     jwst_assign_wcs,
@@ -266,3 +267,18 @@ def test_slit_descriptions_follow_the_selection(full):
     one = extract_2d(full, slit_names=["S200A2"])
     assert [s.name for s in slits_from_attrs(one.attrs)] == ["S200A2"]
     assert len(slits_from_attrs(full.attrs)) == 5
+
+
+def test_slits_of_too_different_shapes_go_to_padded_groups(full, full_slits):
+    from spec2x.slits import groups, held_pixels, iter_slits
+
+    tree = extract_2d(full, max_padding=1.0, min_pixels=0)  # force one group per shape
+    parts = groups(tree)
+    assert len(parts) > 1
+    ys, xs = full_slits["ysize"].values, full_slits["xsize"].values
+    assert sum(p["sci"].size for p in parts) == held_pixels(ys, xs, [[i] for i in range(len(ys))])
+    assert tree.attrs["S_EXTR2D"] == "COMPLETE"
+    single = {str(s["slit_name"].values[0]): s for s in iter_slits(full_slits)}
+    for one in iter_slits(tree):
+        name = str(one["slit_name"].values[0])
+        xr.testing.assert_identical(one, single[name])  # same pixels, coords and WCS
