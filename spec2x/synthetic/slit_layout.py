@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..datamodel import PADDING_DQ
+from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..slits import MIN_PIXELS, Slits, plan_groups, to_tree
 from ..wcs.store import wcs_coord
 
@@ -70,6 +70,8 @@ def slit_layout(
     min_pixels: int = MIN_PIXELS,
     with_wcs: bool = True,
     orders: int = 1,
+    variables: tuple[str, ...] = PIXEL_VARIABLES,
+    wavelength: bool = True,
 ) -> Slits:
     """A slits product of cut-outs of the given sizes, in padded groups (:mod:`spec2x.slits`).
 
@@ -81,13 +83,18 @@ def slit_layout(
     with_wcs : give every slit its own gwcs (the ``wcs`` coord).
     orders : spectral orders per source (WFSS: slits ``k`` and ``k + 1`` of the
         same source differ by order); slit names are ``"<source>_<order>"``.
+    variables, wavelength : the pixel arrays to make (fewer for big layouts),
+        and whether to add the ``wavelength`` coord.
     """
     ys = np.asarray(ysize, np.int64)
     xs = np.asarray(xsize, np.int64)
     gen = np.random.default_rng(seed)
     plan = plan_groups(ys, xs, max_padding, min_pixels)
     parts = [_group(ys, xs, members, gen, with_wcs, orders) for members in plan]
-    return to_tree(parts)
+    drop = [v for v in PIXEL_VARIABLES if v not in variables] + (
+        [] if wavelength else ["wavelength"]
+    )
+    return to_tree([p.drop_vars(drop) for p in parts])
 
 
 def _group(
