@@ -28,6 +28,7 @@ import numpy as np
 import xarray as xr
 
 from .datamodel import PADDING_DQ
+from .dq import DQ
 from .errors import InputFileError
 from .wcs.store import WCS_ATTR, WCS_COORD, with_wcs_coord
 
@@ -40,6 +41,7 @@ __all__ = [
     "iter_slits",
     "map_groups",
     "merge",
+    "merge_spectra",
     "plan_groups",
     "select",
     "split",
@@ -171,19 +173,22 @@ def iter_slits(slits: Slits) -> Iterator[xr.Dataset]:
             yield ds.isel(slit=slice(i, i + 1), y=slice(0, int(ys[i])), x=slice(0, int(xs[i])))
 
 
-def _pad(ds: xr.Dataset, ny: int, nx: int) -> xr.Dataset:
-    """``ds`` padded at the end of ``y``/``x`` to ``ny x nx`` (NaN, padding DQ, 0; index coords)."""
-    grow = {"y": ny - ds.sizes["y"], "x": nx - ds.sizes["x"]}
-    if not any(grow.values()):
+def _pad(ds: xr.Dataset, sizes: dict[str, int]) -> xr.Dataset:
+    """``ds`` padded at the end of each dim of ``sizes`` to that size.
+
+    Fill as the product's maker pads: see :func:`_fill`; an index coord
+    (``y``, ``x``) goes on counting from 0.
+    """
+    grow = {d: n - ds.sizes[d] for d, n in sizes.items() if n > ds.sizes[d]}
+    if not grow:
         return ds
     new: dict[Any, xr.Variable] = {}
     for name, var in ds.variables.items():
         if name in grow:
-            new[name] = xr.Variable(name, np.arange(ny if name == "y" else nx, dtype=var.dtype))
+            new[name] = xr.Variable(name, np.arange(sizes[str(name)], dtype=var.dtype))
         elif set(grow) & set(var.dims):
-            fill: Any = np.nan if var.dtype.kind in "fc" else 0
-            fill = PADDING_DQ if name == "dq" else fill
-            widths = {d: (0, grow[d]) for d in var.dims if d in grow}
+            fill = _fill(str(name), var)
+            widths = {d: (0, grow[str(d)]) for d in var.dims if d in grow}
             new[name] = var.pad(widths, constant_values=fill).astype(var.dtype)
         else:
             new[name] = var
@@ -192,6 +197,18 @@ def _pad(ds: xr.Dataset, ny: int, nx: int) -> xr.Dataset:
         coords={n: new[n] for n in ds.coords},
         attrs=ds.attrs,
     )
+
+
+def _fill(name: str, var: xr.Variable) -> Any:
+    """Padding value: pixels as extract_2d pads them, spectra as extract_1d pads them."""
+    if "spectral" in var.dims:
+        if name == "dq":
+            return int(DQ.DO_NOT_USE)
+        if name in ("npixels", "background") or name.startswith("bkg"):
+            return 0
+    elif name == "dq":
+        return PADDING_DQ
+    return np.nan if var.dtype.kind in "fc" else 0
 
 
 def merge(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
@@ -209,11 +226,34 @@ def merge(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
         items = [with_wcs_coord(p, always=True) for p in items]
     ny = max(p.sizes["y"] for p in items)
     nx = max(p.sizes["x"] for p in items)
-    padded = [_pad(p, ny, nx) for p in items]
+    padded = [_pad(p, {"y": ny, "x": nx}) for p in items]
     if len(padded) == 1:
         return padded[0]
     out = xr.concat(
         padded, dim="slit", data_vars="all", coords="different", compat="equals", join="exact"
+    )
+    out.attrs = dict(items[0].attrs)
+    return out
+
+
+def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
+    """One x1d product from the spectra of every group (``map_groups(extract_1d, slits)``).
+
+    Spectra are padded at the end of ``spectral`` to the longest as
+    extract_1d pads (NaN; 0 in ``npixels`` and the background columns,
+    ``DO_NOT_USE`` in ``dq``) and concatenated
+    along their leading dim; ``source_id``/``spectral_order`` coords follow.
+    """
+    items = groups(parts) if isinstance(parts, xr.Dataset | xr.DataTree) else list(parts)
+    if not items:
+        raise InputFileError("merge_spectra: no spectra given")
+    if len(items) == 1:
+        return items[0]
+    lead = next(d for d in items[0]["flux"].dims if d not in ("integration", "spectral"))
+    n = max(p.sizes["spectral"] for p in items)
+    padded = [_pad(p, {"spectral": n}) for p in items]
+    out = xr.concat(
+        padded, dim=lead, data_vars="all", coords="different", compat="equals", join="exact"
     )
     out.attrs = dict(items[0].attrs)
     return out

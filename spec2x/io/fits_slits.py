@@ -30,6 +30,9 @@ __all__ = ["read_slits", "slits_hdus"]
 #: coord name -> slit keyword (contract names and jwst attribute names).
 _KEYWORD_FOR = {name: kw for kw, name in SLIT_COORDS.items()}
 _KEYWORD_FOR.update({"source_type": "SRCTYPE", "name": "SLTNAME", "bunit_data": "BUNIT"})
+#: The spectral order of each slit (WFSS: a source per order) is SPORDER in its SCI header,
+#: named as on spectra (x1d ``spectral_order``), not ``sporder``.
+_KEYWORD_FOR["spectral_order"] = "SPORDER"
 #: Per-slit WCS/photometry keywords a per-slit coord may carry (``s_region`` -> S_REGION).
 _PER_SLIT_META = {kw.lower(): kw for kw in EXPOSURE_SCI}
 
@@ -291,7 +294,7 @@ def _read_stack(
         for kw in EXPOSURE_SCI:
             values = [h.get(kw) for h in headers]
             if any(v != values[0] for v in values):
-                wanted[kw.lower()] = kw
+                wanted["spectral_order" if kw == "SPORDER" else kw.lower()] = kw
         if len({h.get("BUNIT") for h in headers}) > 1:  # photom: MJy or MJy/sr per slit
             wanted["bunit_data"] = "BUNIT"
     for name, kw in wanted.items():

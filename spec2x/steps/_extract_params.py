@@ -158,6 +158,12 @@ def _slit_value(
     return default
 
 
+def _order(ds: xr.Dataset, i: int) -> Any:
+    """Slit ``i``'s spectral order: ``spectral_order`` coord (``sporder`` in older products)."""
+    name = "spectral_order" if "spectral_order" in ds.coords else "sporder"
+    return _slit_value(ds, name, i, "SPORDER", 1)
+
+
 def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
     """What extract_1d needs to know about each spectrum (one per slit, or one)."""
     exp_type = str(ds.attrs.get("EXP_TYPE", ""))
@@ -178,7 +184,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
                     "slit_name": name,
                     "source_id": int(_slit_value(ds, "source_id", i, None, 0) or 0),
                     "source_type": _srctype(_slit_value(ds, "srctype", i, "SRCTYPE", None)),
-                    "spectral_order": int(_slit_value(ds, "sporder", i, "SPORDER", 1) or 1),
+                    "spectral_order": int(_order(ds, i) or 1),
                     "dispaxis": int(_slit_value(ds, "dispaxis", i, "DISPAXIS", default_disp)),
                     "pixar_sr": _pixar(_slit_value(ds, "pixar_sr", i, "PIXAR_SR", None)),
                     "shape": (min(ny, ds.sizes["y"]), min(nx, ds.sizes["x"])),

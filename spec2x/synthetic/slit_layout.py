@@ -90,11 +90,10 @@ def slit_layout(
     xs = np.asarray(xsize, np.int64)
     gen = np.random.default_rng(seed)
     plan = plan_groups(ys, xs, max_padding, min_pixels)
-    parts = [_group(ys, xs, members, gen, with_wcs, orders) for members in plan]
-    drop = [v for v in PIXEL_VARIABLES if v not in variables] + (
-        [] if wavelength else ["wavelength"]
-    )
-    return to_tree([p.drop_vars(drop) for p in parts])
+    parts = [
+        _group(ys, xs, members, gen, orders, variables, with_wcs, wavelength) for members in plan
+    ]
+    return to_tree(parts)
 
 
 def _group(
@@ -102,20 +101,25 @@ def _group(
     xs: np.ndarray,
     members: np.ndarray,
     gen: np.random.Generator,
-    with_wcs: bool,
     orders: int,
+    variables: tuple[str, ...],
+    with_wcs: bool,
+    wavelength: bool,
 ) -> xr.Dataset:
     n, ny, nx = len(members), int(ys[members].max()), int(xs[members].max())
-    sci = np.full((n, ny, nx), np.nan, np.float32)
-    dq = np.full((n, ny, nx), PADDING_DQ, np.uint32)
-    wl = np.full((n, ny, nx), np.nan)
+    inside = np.zeros((n, ny, nx), bool)
     for j, k in enumerate(members):
-        h, w = int(ys[k]), int(xs[k])
-        sci[j, :h, :w] = gen.normal(1.0, 0.1, (h, w))
-        dq[j, :h, :w] = 0
-        wl[j, :h, :w] = 1.0 + 5e-4 * np.arange(w)
-    var = np.where(np.isnan(sci), np.nan, np.float32(0.01)).astype(np.float32)
+        inside[j, : ys[k], : xs[k]] = True
     dims = ("slit", "y", "x")
+    data: dict[str, Any] = {}
+    for name in variables:
+        if name == "dq":
+            data[name] = (dims, np.where(inside, 0, PADDING_DQ).astype(np.uint32), {"units": ""})
+            continue
+        value = gen.normal(1.0, 0.1, inside.shape) if name == "sci" else 0.01
+        units = "DN/s" if name in ("sci", "err") else "(DN/s)^2"
+        arr = np.where(inside, value, np.nan).astype(np.float32)
+        data[name] = (dims, arr, {"units": units})
     source = members // orders + 1
     order = members % orders + 1
     coords: dict[str, Any] = {
@@ -128,22 +132,12 @@ def _group(
         "ystart": ("slit", (members % 11 * 150 + 1).astype(np.int32)),
         "xsize": ("slit", xs[members].astype(np.int32)),
         "ysize": ("slit", ys[members].astype(np.int32)),
-        "wavelength": (dims, wl, {"units": "um"}),
     }
+    if wavelength:
+        lam = np.where(inside, 1.0 + 5e-4 * np.arange(nx), np.nan)
+        coords["wavelength"] = (dims, lam, {"units": "um"})
     if with_wcs:
         coords["wcs"] = wcs_coord(
             [slit_wcs(int(xs[k]), int(ys[k]), offset=float(k)) for k in members]
         )
-    data = {
-        "sci": (dims, sci, {"units": "DN/s"}),
-        "err": (dims, np.sqrt(var), {"units": "DN/s"}),
-        "dq": (dims, dq, {"units": ""}),
-        "var_poisson": (dims, var, {"units": "(DN/s)^2"}),
-        "var_rnoise": (dims, var, {"units": "(DN/s)^2"}),
-        "var_flat": (
-            dims,
-            np.where(np.isnan(var), np.nan, 0).astype(np.float32),
-            {"units": "(DN/s)^2"},
-        ),
-    }
     return xr.Dataset(data, coords=coords, attrs=dict(_ATTRS))

@@ -71,6 +71,7 @@ def test_grouped_product_is_one_multislit_file_jwst_reads(tmp_path):
             np.testing.assert_array_equal(slit.data, one["sci"].values[0])
             assert slit.data.shape == (one.sizes["y"], one.sizes["x"])  # its own size
             assert (slit.source_id, slit.xsize) == (one["source_id"].values[0], one["xsize"][0])
+            assert slit.meta.wcsinfo.spectral_order == one["spectral_order"].values[0]
             np.testing.assert_allclose(
                 slit.meta.wcs(3.0, 1.0), get_wcs(one, slit=slit.name)(3.0, 1.0)
             )
@@ -92,3 +93,28 @@ def test_open_exposure_refuses_a_grouped_product(tmp_path):
     path = write_fits(slit_layout(YS, XS, min_pixels=0), tmp_path / "g_cal.fits")
     with pytest.raises(InputFileError, match="open_product"):
         open_exposure(path)
+
+
+def test_spectra_of_every_group_make_one_x1d_with_source_and_order(tmp_path):
+    import products
+
+    from spec2x.slits import merge_spectra
+
+    def part(seed, nspec, source, order):  # one spectrum, full length
+        ds = products.x1d(seed=seed, nspec=nspec).isel(slit=[0])
+        return ds.assign_coords(source_id=("slit", [source]), spectral_order=("slit", [order]))
+
+    parts = [part(2, 50, 7, 1), part(3, 30, 7, 2), part(4, 40, 9, 1)]
+    x1d = merge_spectra(parts)
+    assert x1d.sizes["spectral"] == 50
+    np.testing.assert_array_equal(x1d["flux"].values[1, :30], parts[1]["flux"].values[0])
+    assert np.isnan(x1d["wavelength"].values[1, 30:]).all()
+    assert x1d["npixels"].values[1, 30:].sum() == 0
+    assert (x1d["dq"].values[1, 30:] == 1).all()  # DO_NOT_USE, as extract_1d pads
+    back = open_product(write_fits(x1d, tmp_path / "m_x1d.fits"))
+    xr.testing.assert_identical(back, x1d.assign_attrs(back.attrs))
+    from stdatamodels.jwst import datamodels as dm
+
+    with dm.open(tmp_path / "m_x1d.fits") as model:
+        got = [(s.source_id, s.spectral_order, len(s.spec_table)) for s in model.spec]
+    assert got == [(7, 1, 50), (7, 2, 30), (9, 1, 40)]
