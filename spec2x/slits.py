@@ -121,7 +121,8 @@ def held_pixels(ysize: Any, xsize: Any, plan: Sequence[np.ndarray]) -> int:
 
 def group_names(n: int) -> list[str]:
     """The node names of ``n`` groups (``group_000`` ...)."""
-    return [f"{GROUP_PREFIX}{i:03d}" for i in range(n)]
+    width = max(3, len(str(n - 1)))
+    return [f"{GROUP_PREFIX}{i:0{width}d}" for i in range(n)]
 
 
 def groups(slits: Slits) -> list[xr.Dataset]:
@@ -131,7 +132,7 @@ def groups(slits: Slits) -> list[xr.Dataset]:
     children = slits.children
     return [
         children[name].to_dataset(inherit=False)
-        for name in sorted(children)
+        for name in sorted(children, key=lambda k: (len(k), k))
         if name.startswith(GROUP_PREFIX)
     ]
 

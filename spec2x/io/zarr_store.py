@@ -242,7 +242,8 @@ def _slit_groups(store: str | os.PathLike[str]) -> list[str]:
 
     try:
         group = zarr.open_group(str(store), mode="r", zarr_format=3)
-        return sorted(k for k in group.group_keys() if k.startswith(GROUP_PREFIX))
+        names = [k for k in group.group_keys() if k.startswith(GROUP_PREFIX)]
+        return sorted(names, key=lambda k: (len(k), k))
     except (FileNotFoundError, KeyError, ValueError, OSError):
         return []
 
