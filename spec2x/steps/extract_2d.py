@@ -146,20 +146,7 @@ def extract_2d(
     attrs = {k: v for k, v in ds.attrs.items() if k != WCS_ATTR}
     attrs[SLITS_ATTR] = slits_to_attr(slits)
     attrs["DATAMODL"] = "SlitModel" if bots else "MultiSlitModel"
-    per_slit = {
-        "slit_name": np.array([str(s.name) for s in slits]),
-        "source_id": np.array([int(s.source_id) for s in slits], np.int32),
-        "xstart": np.array([b[1] + 1 for b in boxes], np.int32),
-        "ystart": np.array([b[0] + 1 for b in boxes], np.int32),
-        "xsize": np.array([b[3] for b in boxes], np.int32),
-        "ysize": np.array([b[2] for b in boxes], np.int32),
-        "shutter_id": np.array([int(s.shutter_id) for s in slits], np.int32),
-        "quadrant": np.array([int(s.quadrant) for s in slits], np.int32),
-        "slit_ymin": np.array([float(s.ymin) for s in slits]),
-        "slit_ymax": np.array([float(s.ymax) for s in slits]),
-        "source_xpos": np.array([p[0] for p in positions]),
-        "source_ypos": np.array([p[1] for p in positions]),
-    }
+    per_slit = _slit_coords(slits, boxes, positions)
     plan = plan_groups([b[4][0] for b in boxes], [b[4][1] for b in boxes], max_padding, min_pixels)
     parts = []
     for members in plan:
@@ -177,6 +164,26 @@ def extract_2d(
         *max((p.sizes["y"], p.sizes["x"]) for p in parts),
     )
     return to_tree(parts)
+
+
+def _slit_coords(
+    slits: Sequence[Slit], boxes: list[tuple[Any, ...]], positions: list[tuple[float, float]]
+) -> dict[str, np.ndarray]:
+    """The per-slit coords of every slit, in open order (starts 1-based like jwst)."""
+    return {
+        "slit_name": np.array([str(s.name) for s in slits]),
+        "source_id": np.array([int(s.source_id) for s in slits], np.int32),
+        "xstart": np.array([b[1] + 1 for b in boxes], np.int32),
+        "ystart": np.array([b[0] + 1 for b in boxes], np.int32),
+        "xsize": np.array([b[3] for b in boxes], np.int32),
+        "ysize": np.array([b[2] for b in boxes], np.int32),
+        "shutter_id": np.array([int(s.shutter_id) for s in slits], np.int32),
+        "quadrant": np.array([int(s.quadrant) for s in slits], np.int32),
+        "slit_ymin": np.array([float(s.ymin) for s in slits]),
+        "slit_ymax": np.array([float(s.ymax) for s in slits]),
+        "source_xpos": np.array([p[0] for p in positions]),
+        "source_ypos": np.array([p[1] for p in positions]),
+    }
 
 
 def _group(ds: xr.Dataset, boxes: list[tuple[Any, ...]], lams: list[np.ndarray]) -> xr.Dataset:
