@@ -10,15 +10,18 @@ Products
 exposure  ``(y, x)`` or ``(integration, y, x)``; coords ``y``, ``x`` are 0-based
           full-frame detector pixels (a subarray starts at ``SUBSTRT - 1``).
 slits     ``(slit, y, x)``: cut-outs padded to a common shape; per-slit coords
-          on ``slit`` (``slit_name``, ``xstart`` ... 1-based like jwst).  ``y``
-          and ``x`` are 0-based pixels within the cut-out; padding is NaN and
-          ``DO_NOT_USE | NON_SCIENCE`` in ``dq``.
+          on ``slit`` (``slit_name``, ``xstart`` ... 1-based like jwst, and
+          ``wcs``, each slit's stored gwcs).  ``y`` and ``x`` are 0-based
+          pixels within the cut-out; padding is NaN and
+          ``DO_NOT_USE | NON_SCIENCE`` in ``dq``.  Slits of very different
+          shapes are held as a DataTree of such Datasets (:mod:`spec2x.slits`).
 spectra   ``([slit|order], [integration], spectral)`` with ``wavelength``.
 cube      ``(wavelength, y, x)``.
 
-The WCS of an exposure travels in ``attrs["wcs"]`` (for slits a mapping
-``slit_name -> WCS``) as a :class:`spec2x.wcs.store.StoredWcs` (the gwcs,
-written out as ASDF text or an ASDF object) or as that ASDF text; see
+The WCS of an exposure travels in ``attrs["wcs"]`` (for a NIRSpec exposure
+before extract_2d a mapping ``slit_name -> WCS``), that of a slits product in
+its per-slit ``wcs`` coord, as :class:`spec2x.wcs.store.StoredWcs` values (the
+gwcs, written out as ASDF text or an ASDF object) or as that ASDF text; see
 :mod:`spec2x.wcs.store`.
 """
 

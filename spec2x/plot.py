@@ -154,7 +154,10 @@ def _open(path: str | os.PathLike[str]) -> xr.Dataset:
 
     if not os.path.exists(path) and "://" not in str(path):
         raise InputFileError(f"{path} does not exist")
-    return open_product(path)
+    from .slits import merge
+
+    product = open_product(path)
+    return merge(product) if isinstance(product, xr.DataTree) else product
 
 
 def _save(fig: Any, out: str | os.PathLike[str]) -> Path:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from spec2x.datamodel import make_exposure
 from spec2x.dq import DQ
 
-__all__ = ["exposures", "slits"]
+__all__ = ["exposures", "slit_shapes", "slits"]
 
 _DQ_BITS = [
     int(DQ.DO_NOT_USE),
@@ -109,4 +109,16 @@ def slits(draw: Any, *, attrs: dict[str, Any] | None = None, max_side: int = 6) 
         ysize=("slit", np.full(nslit, ny)),
         srctype=("slit", np.array([draw(st.sampled_from(["POINT", "EXTENDED"])) for _ in names])),
         wavelength=(("slit", "y", "x"), wl),
+    )
+
+
+@st.composite
+def slit_shapes(
+    draw: Any, *, max_slits: int = 6, max_side: int = 40
+) -> tuple[list[int], list[int]]:
+    """Heights and lengths of 1..max_slits cut-outs of random, often very different, sizes."""
+    n = draw(st.integers(1, max_slits))
+    side = st.integers(1, max_side)
+    return draw(st.lists(side, min_size=n, max_size=n)), draw(
+        st.lists(side, min_size=n, max_size=n)
     )

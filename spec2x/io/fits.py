@@ -62,14 +62,17 @@ def datamodel_name(ds: xr.Dataset) -> str:
     return fits_products.datamodel_name(ds, found, given)
 
 
-def write_fits(ds: xr.Dataset, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+def write_fits(
+    ds: xr.Dataset | xr.DataTree, path: str | os.PathLike[str], *, overwrite: bool = True
+) -> Path:
     """Write a product as the jwst FITS file stdatamodels opens as the matching model.
 
     Parameters
     ----------
     ds : exposure ``(y, x)``/``(integration, y, x)`` -> ImageModel/CubeModel;
         slits ``(slit, y, x)`` -> MultiSlitModel (SlitModel when DATAMODL says so);
-        spectra -> MultiSpecModel/TSOMultiSpecModel; cube -> IFUCubeModel.
+        spectra -> MultiSpecModel/TSOMultiSpecModel; cube -> IFUCubeModel;
+        a DataTree of slit groups (:mod:`spec2x.slits`) -> one MultiSlitModel.
     path : output file; written under a temporary name in the same folder and
         renamed, so no partial file is ever left.
     overwrite : replace an existing file.
@@ -87,6 +90,11 @@ def write_fits(ds: xr.Dataset, path: str | os.PathLike[str], *, overwrite: bool 
     from . import fits_products
 
     path = Path(path)
+    if isinstance(ds, xr.DataTree):
+        from .fits_slits import grouped_slits_hdus
+
+        hdus = grouped_slits_hdus(ds, "MultiSlitModel", path.name)
+        return L.atomic_write(fits.HDUList(hdus), path, overwrite=overwrite)
     model = datamodel_name(ds)
     if kind(ds) == "exposure":
         hdus = exposure_hdus(ds, model, path.name)
@@ -267,8 +275,11 @@ def default_coords(attrs: Mapping[str, Any], sizes: Mapping[Any, int]) -> dict[s
 # --------------------------------------------------------------------------- read
 
 
-def open_product(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dataset:
+def open_product(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dataset | xr.DataTree:
     """Read a jwst product (rate, rateints, cal, calints, s2d, x1d, x1dints, s3d).
+
+    A slits product written from padded groups (:mod:`spec2x.slits`) reads back
+    as the same DataTree of groups; everything else as a Dataset.
 
     Parameters
     ----------
@@ -329,7 +340,12 @@ def plain_exposure_scan(path: Path) -> ScanFile | None:
 
 def open_exposure(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dataset:
     """Read a jwst ``_rate``/``_rateints``/``_cal``/``_calints`` file (see :func:`open_product`)."""
-    return open_product(path, chunks)
+    out = open_product(path, chunks)
+    if isinstance(out, xr.DataTree):
+        raise InputFileError(
+            f"{path} holds slits in padded groups (a DataTree); open it with open_product"
+        )
+    return out
 
 
 def read_exposure(

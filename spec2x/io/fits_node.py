@@ -97,16 +97,20 @@ class Spec2xNode:
 
 
 def wcs_objects(value: Any) -> Any:
-    """``attrs["wcs"]`` as gwcs objects for the ASDF tree (a dict per slit stays a dict)."""
+    """A stored WCS as gwcs objects for the ASDF tree (a dict per slit stays a dict, a list a list)."""
     if isinstance(value, Mapping):
         return {str(k): wcs_object(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [None if v is None else wcs_object(v) for v in value]
     return wcs_object(value)
 
 
 def _stored(value: Any) -> Any:
-    """gwcs objects read from the tree as ``attrs["wcs"]`` values."""
+    """gwcs objects read from the tree as stored WCS values (a list: one per slit, in order)."""
     if isinstance(value, Mapping):
         return {str(k): StoredWcs(wcs=v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [None if v is None else StoredWcs(wcs=v) for v in value]
     return StoredWcs(wcs=value)
 
 
@@ -174,16 +178,14 @@ def apply_node(
 
 
 def _tree_wcs(tree: Mapping[str, Any], slits: list[str] | None) -> Any:
-    """The gwcs of a jwst file (a dict per slit for multi-slit products)."""
+    """The gwcs of a jwst file (a list, one per slit in order, for multi-slit products)."""
     if slits is None:
         wcs = (tree.get("meta") or {}).get("wcs")
         return None if wcs is None else StoredWcs(wcs=wcs)
-    out = {}
-    for name, item in zip(slits, tree.get("slits") or [], strict=False):
-        wcs = ((item or {}).get("meta") or {}).get("wcs")
-        if wcs is not None:
-            out[name] = StoredWcs(wcs=wcs)
-    return out or None
+    items = list(tree.get("slits") or [])[: len(slits)]
+    out = [((item or {}).get("meta") or {}).get("wcs") for item in items]
+    out += [None] * (len(slits) - len(out))
+    return _stored(out) if any(w is not None for w in out) else None
 
 
 def _values(data: Any) -> np.ndarray:

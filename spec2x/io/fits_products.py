@@ -53,7 +53,9 @@ def is_multi(hdul: fits.HDUList, model: str) -> bool:
     return sum(1 for hdu in hdul if hdu.name == "SCI") > 1
 
 
-def read_product(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset:
+def read_product(
+    path: Path, hdul: fits.HDUList, model: str, chunks: Any
+) -> xr.Dataset | xr.DataTree:
     """Read a slits, spectra or cube file."""
     names = {hdu.name for hdu in hdul}
     if "EXTRACT1D" in names:

@@ -19,6 +19,7 @@ import xarray as xr
 from astropy.io import fits
 
 from ..datamodel import PADDING_DQ
+from ..wcs.store import WCS_ATTR, WCS_COORD, wcs_coord, with_wcs_coord
 from . import fits as F
 from . import fits_layout as L
 from . import fits_node as N
@@ -29,6 +30,9 @@ __all__ = ["read_slits", "slits_hdus"]
 #: coord name -> slit keyword (contract names and jwst attribute names).
 _KEYWORD_FOR = {name: kw for kw, name in SLIT_COORDS.items()}
 _KEYWORD_FOR.update({"source_type": "SRCTYPE", "name": "SLTNAME", "bunit_data": "BUNIT"})
+#: The spectral order of each slit (WFSS: a source per order) is SPORDER in its SCI header,
+#: named as on spectra (x1d ``spectral_order``), not ``sporder``.
+_KEYWORD_FOR["spectral_order"] = "SPORDER"
 #: Per-slit WCS/photometry keywords a per-slit coord may carry (``s_region`` -> S_REGION).
 _PER_SLIT_META = {kw.lower(): kw for kw in EXPOSURE_SCI}
 
@@ -38,14 +42,24 @@ def slit_keyword(name: str) -> str | None:
     return _KEYWORD_FOR.get(name) or _PER_SLIT_META.get(name)
 
 
-def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
-    """HDUs of a MultiSlitModel (or one-slit SlitModel) file."""
+def slits_hdus(
+    ds: xr.Dataset, model: str, filename: str, parts: list[xr.Dataset] | None = None
+) -> list[Any]:
+    """HDUs of a MultiSlitModel (or one-slit SlitModel) file.
+
+    ``parts`` are the padded groups of a grouped product (:mod:`spec2x.slits`)
+    and ``ds`` then a Dataset of every slit's per-slit coords (images cut to
+    one pixel); each slit is written from its own group, at its own size.
+    """
+    parts = [ds] if parts is None else parts
     primary, sci_kw, node = F.split_keywords(ds, model, filename)
     hdus: list[Any] = [primary]
     image_dims = ds["sci"].dims
     per_slit: dict[str, str] = {}
     for name, coord in ds.coords.items():
         name = str(name)
+        if name == WCS_COORD:
+            continue  # written as ASDF objects in the tree, see _tree
         if coord.dims == ("slit",) and (kw := slit_keyword(name)) is not None:
             values = coord.values
             if any(L.header_writable(kw, v) for v in values):
@@ -58,53 +72,81 @@ def slits_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             continue
         if not _is_slit_image(coord, image_dims):
             node.keep_coord(name, coord)
-    node.check_index_coords(ds, rebuilt=_default_index(ds.sizes))
+    for part in parts:
+        node.check_index_coords(part, rebuilt=_default_index(part.sizes))
     node.extra["slit_coords"] = per_slit
+    if len(parts) > 1:
+        node.extra["slit_groups"] = [[p.sizes["slit"], p.sizes["y"], p.sizes["x"]] for p in parts]
     node.keep_shadowed(per_slit.values())
-    ny, nx = ds.sizes["y"], ds.sizes["x"]
     names = [n for n in F._FIRST_VARS if n in ds] + [
         n for n in ds.data_vars if n not in F._FIRST_VARS
     ]
-    images = [(n, ds[n], False) for n in names if _is_slit_image(ds[n], image_dims)]
+    images = [(str(n), False) for n in names if _is_slit_image(ds[n], image_dims)]
     images += [
-        (str(n), c, True)
+        (str(n), True)
         for n, c in ds.coords.items()
         if str(n) not in per_slit and _is_slit_image(c, image_dims)
     ]
-    for n, da, _ in images:
-        node.var_meta(str(n), da)
+    for image, _ in images:
+        node.var_meta(image, ds[image])
     for n in names:
         if not _is_slit_image(ds[n], image_dims):
             node.keep_coord(str(n), ds[n], variable=True)
-    for i in range(ds.sizes["slit"]):
-        ysize = _size(ds, "ysize", i, ny)
-        xsize = _size(ds, "xsize", i, nx)
-        keywords = dict(sci_kw)
-        for n, kw in per_slit.items():
-            value = ds.coords[n].values[i]
-            if L.header_writable(kw, value):
-                keywords[kw] = L.plain_value(value)
-        units = _slit_units(ds, i, keywords.pop("BUNIT", None))
-        for name, da, is_coord in images:
-            one = da.isel(slit=i).transpose(
-                *[d for d in image_dims if d in da.dims and d != "slit"]
-            )
-            data = np.asarray(one.data)[..., :ysize, :xsize]
-            hdus.append(
-                F.image_hdu(
-                    data,
-                    F._extname(str(name)),
-                    extver=i + 1,
-                    units=units.get(str(name)),
-                    keywords=keywords if name == "sci" else None,
-                    coord=is_coord and name != "wavelength",
-                )
-            )
+    first = 0
+    for part in parts:
+        for i in range(part.sizes["slit"]):
+            keywords = dict(sci_kw)
+            for n, kw in per_slit.items():
+                value = ds.coords[n].values[first + i]
+                if L.header_writable(kw, value):
+                    keywords[kw] = L.plain_value(value)
+            units = _slit_units(ds, first + i, keywords.pop("BUNIT", None))
+            hdus += _slit_images(part, i, first + i, images, keywords, units)
+        first += part.sizes["slit"]
     table, node.int_times_filled = F.int_times_hdu(ds)
     if table is not None:
         hdus.append(table)
     hdus.append(L.asdf_hdu(_tree(node, ds, model)))
     return hdus
+
+
+def _slit_images(
+    part: xr.Dataset,
+    i: int,
+    k: int,
+    images: list[tuple[str, bool]],
+    keywords: dict[str, Any],
+    units: dict[str, Any],
+) -> list[Any]:
+    """The image HDUs of slit ``i`` of ``part`` (``k`` in the file), cut to its own size."""
+    image_dims = part["sci"].dims
+    ysize = _size(part, "ysize", i, part.sizes["y"])
+    xsize = _size(part, "xsize", i, part.sizes["x"])
+    out = []
+    for name, is_coord in images:
+        da = part[name]
+        one = da.isel(slit=i).transpose(*[d for d in image_dims if d in da.dims and d != "slit"])
+        out.append(
+            F.image_hdu(
+                np.asarray(one.data)[..., :ysize, :xsize],
+                F._extname(name),
+                extver=k + 1,
+                units=units.get(name),
+                keywords=keywords if name == "sci" else None,
+                coord=is_coord and name != "wavelength",
+            )
+        )
+    return out
+
+
+def grouped_slits_hdus(tree: xr.DataTree, model: str, filename: str) -> list[Any]:
+    """HDUs of a grouped slits product: one MultiSlitModel, every slit at its own size."""
+    from ..slits import groups, merge
+
+    parts = groups(tree)
+    thin = merge([p.isel(y=slice(0, 1), x=slice(0, 1)) for p in parts])
+    thin.attrs = {**parts[0].attrs, **{str(k): v for k, v in tree.attrs.items()}}
+    return slits_hdus(thin, model, filename, parts)
 
 
 def _slit_units(ds: xr.Dataset, i: int, bunit_data: Any) -> dict[str, Any]:
@@ -132,16 +174,15 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
     SCI header.
     """
     tree = node.tree()
-    wcs = ds.attrs.get("wcs")
     nslit = ds.sizes["slit"]
     objects: list[Any] = [None] * nslit
-    if wcs is not None:
-        stored = tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(wcs)  # meta below: same objects
-        names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else []
-        if not isinstance(stored, dict):
-            objects = [stored] * nslit
-        elif names:
-            objects = [stored.get(n) for n in names]
+    if WCS_COORD in ds.coords or isinstance(ds.attrs.get(WCS_ATTR), dict):
+        per_slit = list(with_wcs_coord(ds, always=True)[WCS_COORD].values)
+        if any(w is not None for w in per_slit):  # meta below: the same objects
+            objects = tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(per_slit)
+    elif ds.attrs.get(WCS_ATTR) is not None:
+        tree[N.SPEC2X_NODE]["wcs"] = one = N.wcs_objects(ds.attrs[WCS_ATTR])
+        objects = [one] * nslit
     attrs = [_tree_attrs(ds, i) for i in range(nslit)]
     if model == "SlitModel":
         tree.update(attrs[0])
@@ -203,8 +244,32 @@ def _default_index(sizes: Any) -> dict[str, np.ndarray]:
 # --------------------------------------------------------------------------- read
 
 
-def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset:
-    """A MultiSlitModel/SlitModel file as a slits Dataset (cut-outs padded to one shape)."""
+def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset | xr.DataTree:
+    """A MultiSlitModel/SlitModel file as a slits Dataset (cut-outs padded to one shape).
+
+    A file written from padded groups (:mod:`spec2x.slits`) reads back as the
+    same DataTree of groups; each group's arrays are read into its own padded
+    stack (eagerly when ``chunks`` is None), never into one stack of all.
+    """
+    tree = L.read_asdf_tree(hdul)
+    plan = (tree.get(N.SPEC2X_NODE) or {}).get("slit_groups")
+    if not plan:
+        return _read_stack(path, hdul, model, chunks, tree)
+    from ..slits import to_tree
+
+    lazy = _read_stack(path, hdul, model, "auto" if chunks is None else chunks, tree)
+    parts, first = [], 0
+    for n, ny, nx in plan:
+        part = lazy.isel(slit=slice(first, first + n), y=slice(0, ny), x=slice(0, nx))
+        parts.append(part.load() if chunks is None else part)
+        first += n
+    return to_tree(parts)
+
+
+def _read_stack(
+    path: Path, hdul: fits.HDUList, model: str, chunks: Any, tree: dict[str, Any]
+) -> xr.Dataset:
+    """Every slit of the file in one stack padded to the largest (lazy unless ``chunks`` is None)."""
     sci_hdus = [hdu for hdu in hdul if hdu.name == "SCI"]
     if not sci_hdus:
         raise F.InputFileError(f"{path}: no SCI extension; pass a jwst slits (cal/s2d) product")
@@ -217,7 +282,6 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     shapes = [F._shape(h.header) for h in sci_hdus]
     full = tuple(max(s[k] for s in shapes) for k in range(ndim))
     vers = [h.ver for h in sci_hdus]
-    tree = L.read_asdf_tree(hdul)
     node = dict(tree.get(N.SPEC2X_NODE) or {})
     slit_coords = dict(node.get("slit_coords") or {})
     headers = [h.header for h in sci_hdus]
@@ -230,7 +294,7 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
         for kw in EXPOSURE_SCI:
             values = [h.get(kw) for h in headers]
             if any(v != values[0] for v in values):
-                wanted[kw.lower()] = kw
+                wanted["spectral_order" if kw == "SPORDER" else kw.lower()] = kw
         if len({h.get("BUNIT") for h in headers}) > 1:  # photom: MJy or MJy/sr per slit
             wanted["bunit_data"] = "BUNIT"
     for name, kw in wanted.items():
@@ -268,10 +332,25 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     if names is None:
         names = [str(i + 1) for i in range(len(vers))]
     out = N.apply_node(ds, hdul, slits=names if model != "SlitModel" else None, tree=tree)
-    wcs = out.attrs.get("wcs")
-    if model == "SlitModel" and wcs is not None and not isinstance(wcs, dict) and names:
-        if "wcs_text" not in node and "wcs" not in node:
-            out.attrs["wcs"] = {names[0]: out.attrs["wcs"]}
+    return _wcs_per_slit(out, one_slit=model == "SlitModel" and "wcs" not in node)
+
+
+def _wcs_per_slit(ds: xr.Dataset, one_slit: bool) -> xr.Dataset:
+    """Move the WCS read from the tree into the per-slit ``wcs`` coord.
+
+    A list (spec2x since 2026-12, jwst files) is one WCS per slit in order; a
+    dict (older spec2x files) is keyed by slit name; a single WCS is the slit's
+    own in a jwst ``SlitModel`` (``one_slit``) and the whole product's otherwise.
+    """
+    wcs = ds.attrs.get(WCS_ATTR)
+    if wcs is None or not (isinstance(wcs, list | dict) or one_slit):
+        return ds
+    attrs = {k: v for k, v in ds.attrs.items() if k != WCS_ATTR}
+    if isinstance(wcs, dict):
+        return with_wcs_coord(ds)
+    values = wcs if isinstance(wcs, list) else [wcs]
+    out = ds.assign_coords({WCS_COORD: wcs_coord(values)})
+    out.attrs = attrs
     return out
 
 

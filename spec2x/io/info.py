@@ -10,6 +10,7 @@ import xarray as xr
 
 from ..datamodel import kind
 from ..steps._common import STATUS_KEYWORDS
+from ..wcs.store import has_wcs, slit_wcs
 from .fits import open_product
 from .zarr_store import open_zarr
 
@@ -47,7 +48,15 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     else:
         ds = open_product(path, chunks="auto")
         fmt = "fits"
-    out = describe_dataset(ds)
+    if isinstance(ds, xr.DataTree):
+        from ..slits import groups
+
+        parts = groups(ds)
+        out = describe_dataset(parts[0])
+        out["groups"] = [{str(d): int(n) for d, n in g.sizes.items()} for g in parts]
+        out["slits"] = [str(s) for g in parts for s in g["slit_name"].values]
+    else:
+        out = describe_dataset(ds)
     out["file"] = Path(text).name if "://" not in text else text
     out["format"] = fmt
     return out
@@ -71,7 +80,7 @@ def describe_dataset(ds: xr.Dataset) -> dict[str, Any]:
         if key in attrs and attrs[key] not in (None, "")
     }
     references = {k: v for k, v in attrs.items() if k.startswith("R_") and isinstance(v, str) and v}
-    wcs = attrs.get("wcs")
+    wcs = "none" if not has_wcs(ds) else "per slit" if slit_wcs(ds) is not None else "one"
     summary: dict[str, Any] = {
         "datamodel": attrs.get("DATAMODL"),
         "kind": kind(ds),
@@ -81,7 +90,7 @@ def describe_dataset(ds: xr.Dataset) -> dict[str, Any]:
         "coords": sorted(str(c) for c in ds.coords),
         "steps": steps,
         "references": references,
-        "wcs": "none" if wcs is None else ("per slit" if isinstance(wcs, dict) else "one"),
+        "wcs": wcs,
     }
     if "slit_name" in ds.coords and ds["slit_name"].ndim == 1:
         summary["slits"] = [str(s) for s in ds["slit_name"].values]
@@ -104,6 +113,8 @@ def format_description(info: dict[str, Any]) -> str:
         shape = "x".join(str(n) for n in a["shape"])
         lines.append(f"    {name:<18} {a['dtype']:<8} ({', '.join(a['dims'])}) {shape}{units}")
     lines.append(f"  coords: {', '.join(info['coords'])}")
+    if "groups" in info:
+        lines.append(f"  groups: {len(info['groups'])} padded slit groups (spec2x.slits)")
     if "slits" in info:
         lines.append(f"  slits:  {', '.join(info['slits'])}")
     lines.append(f"  wcs:    {info['wcs']}")

@@ -29,12 +29,14 @@ import xarray as xr
 
 from ..datamodel import kind
 from ..errors import InputFileError, OutputError
-from ..wcs.store import StoredWcs
+from ..wcs.store import WCS_COORD, StoredWcs, wcs_coord
 
 __all__ = ["open_zarr", "to_zarr"]
 
 #: attr listing attrs that were tuples (JSON has only lists).
 _TUPLES = "_spec2x_tuples"
+#: attr marking the per-slit ``wcs`` coord, stored as ASDF texts ("" for a slit without one).
+_WCS_TEXTS = "_spec2x_wcs_texts"
 #: Target size of one chunk when choosing chunks along integration.
 _CHUNK_BYTES = 32 * 2**20
 
@@ -101,7 +103,11 @@ def _decode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
 def _prepared(ds: xr.Dataset, chunks: Mapping[str, Any] | None) -> xr.Dataset:
     """A copy ready for ``to_zarr``: JSON attrs, strings as objects, uniform chunks."""
     out = ds.copy(deep=False)
-    for name, var in ds.variables.items():
+    if WCS_COORD in ds.coords and ds[WCS_COORD].dtype.kind == "O":
+        texts = [_json_value(v) if v is not None else "" for v in ds[WCS_COORD].values]
+        out = out.assign_coords({WCS_COORD: ("slit", np.array(texts, dtype=object))})
+        out[WCS_COORD].attrs = {**ds[WCS_COORD].attrs, _WCS_TEXTS: True}
+    for name, var in out.variables.items():
         out[name].attrs = _encode_attrs(var.attrs)
         out[name].encoding = {}
     out.attrs = _encode_attrs(ds.attrs)
@@ -135,7 +141,7 @@ def _is_local(store: Any) -> bool:
 
 
 def to_zarr(
-    ds: xr.Dataset,
+    ds: xr.Dataset | xr.DataTree,
     store: str | os.PathLike[str],
     *,
     chunks: Mapping[str, int] | None = None,
@@ -146,7 +152,8 @@ def to_zarr(
     Parameters
     ----------
     ds : any spec2x product (NumPy- or Dask-backed; Dask data are written
-        chunk by chunk without loading everything).
+        chunk by chunk without loading everything); a DataTree of slit
+        groups (:mod:`spec2x.slits`) is written as one Zarr group per node.
     store : local folder (``out/x_cal.zarr``) or URL (``memory://…``, ``s3://…``).
     chunks : chunk size per dim; default one slit per chunk, ~32 MB along
         ``integration``, other dims whole.
@@ -162,7 +169,12 @@ def to_zarr(
         The store exists (and ``overwrite`` is False), the folder is missing
         or not writable, or an attr is not JSON-able.
     """
-    prepared = _prepared(ds, chunks)
+    if isinstance(ds, xr.DataTree):
+        prepared: Any = xr.DataTree.from_dict(
+            {node.path: _prepared(node.to_dataset(inherit=False), chunks) for node in ds.subtree}
+        )
+    else:
+        prepared = _prepared(ds, chunks)
     if not _is_local(store):
         mode = "w" if overwrite else "w-"
         try:
@@ -196,25 +208,51 @@ def to_zarr(
     return str(path)
 
 
-def _write(ds: xr.Dataset, store: str, mode: str) -> None:
+def _write(ds: xr.Dataset | xr.DataTree, store: str, mode: str) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
         warnings.filterwarnings("ignore", message=".*consolidated metadata.*")
         ds.to_zarr(store, mode=mode, zarr_format=3, consolidated=False)  # type: ignore[call-overload]
 
 
-def open_zarr(store: str | os.PathLike[str]) -> xr.Dataset:
+def open_zarr(store: str | os.PathLike[str]) -> xr.Dataset | xr.DataTree:
     """Open a store written by :func:`to_zarr` as a lazy (Dask-backed) Dataset.
+
+    A store of slit groups opens as a DataTree of lazy groups.
 
     Raises
     ------
     InputFileError
         The store does not exist or is not a Zarr store.
     """
+    root = _open_group(store, None)
+    names = _slit_groups(store)
+    if not names:
+        return root
+    from ..slits import to_tree
+
+    return to_tree([_open_group(store, n) for n in names], attrs=dict(root.attrs))
+
+
+def _slit_groups(store: str | os.PathLike[str]) -> list[str]:
+    """Names of the slit groups in ``store`` (none for a one-Dataset store)."""
+    import zarr
+
+    from ..slits import GROUP_PREFIX
+
+    try:
+        group = zarr.open_group(str(store), mode="r", zarr_format=3)
+        names = [k for k in group.group_keys() if k.startswith(GROUP_PREFIX)]
+        return sorted(names, key=lambda k: (len(k), k))
+    except (FileNotFoundError, KeyError, ValueError, OSError):
+        return []
+
+
+def _open_group(store: str | os.PathLike[str], group: str | None) -> xr.Dataset:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
-            ds = xr.open_zarr(str(store), consolidated=False, zarr_format=3)
+            ds = xr.open_zarr(str(store), group=group, consolidated=False, zarr_format=3)
     except (FileNotFoundError, KeyError, ValueError, OSError) as exc:
         raise InputFileError(
             f"{store}: not a readable Zarr store ({exc}); pass a store written by spec2x.to_zarr"
@@ -224,4 +262,12 @@ def open_zarr(store: str | os.PathLike[str]) -> xr.Dataset:
         out[name].attrs = _decode_attrs(var.attrs)
         out[name].encoding = {}
     out.attrs = _decode_attrs(ds.attrs)
+    if WCS_COORD in out.coords and out[WCS_COORD].attrs.pop(_WCS_TEXTS, False):
+        import zarr
+
+        # read the texts with zarr itself: opening never computes Dask arrays
+        path = f"{group}/{WCS_COORD}" if group else WCS_COORD
+        texts = np.asarray(zarr.open_array(str(store), mode="r", zarr_format=3, path=path)[:])
+        values = wcs_coord([str(t) if t else None for t in texts])[1]
+        out = out.assign_coords({WCS_COORD: ("slit", values, out[WCS_COORD].attrs)})
     return out

@@ -16,7 +16,7 @@ import xarray as xr
 
 from ..errors import ReferenceMismatchError
 from ..modes import exp_type_of, lookup
-from ..wcs.store import get_wcs
+from ..wcs.store import get_wcs, has_wcs, slit_wcs
 
 __all__ = ["extract_parameters", "source_info", "spectrum_info"]
 
@@ -158,12 +158,18 @@ def _slit_value(
     return default
 
 
+def _order(ds: xr.Dataset, i: int) -> Any:
+    """Slit ``i``'s spectral order: ``spectral_order`` coord (``sporder`` in older products)."""
+    name = "spectral_order" if "spectral_order" in ds.coords else "sporder"
+    return _slit_value(ds, name, i, "SPORDER", 1)
+
+
 def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
     """What extract_1d needs to know about each spectrum (one per slit, or one)."""
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
     default_disp = 1 if mode is None else mode.dispaxis
-    has_wcs = ds.attrs.get("wcs") is not None
+    per_slit = slit_wcs(ds)
     items = []
     if "slit" in ds.dims:
         for i in range(ds.sizes["slit"]):
@@ -171,15 +177,14 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             ny = int(_slit_value(ds, "ysize", i, None, ds.sizes["y"]) or ds.sizes["y"])
             nx = int(_slit_value(ds, "xsize", i, None, ds.sizes["x"]) or ds.sizes["x"])
             wl = ds["wavelength"].isel(slit=i).values
-            stored = ds.attrs.get("wcs")
-            wcs = get_wcs(ds, slit=name) if isinstance(stored, dict) and name in stored else None
+            wcs = get_wcs(ds, slit=name) if per_slit and name in per_slit else None
             items.append(
                 {
                     "index": i,
                     "slit_name": name,
                     "source_id": int(_slit_value(ds, "source_id", i, None, 0) or 0),
                     "source_type": _srctype(_slit_value(ds, "srctype", i, "SRCTYPE", None)),
-                    "spectral_order": int(_slit_value(ds, "sporder", i, "SPORDER", 1) or 1),
+                    "spectral_order": int(_order(ds, i) or 1),
                     "dispaxis": int(_slit_value(ds, "dispaxis", i, "DISPAXIS", default_disp)),
                     "pixar_sr": _pixar(_slit_value(ds, "pixar_sr", i, "PIXAR_SR", None)),
                     "shape": (min(ny, ds.sizes["y"]), min(nx, ds.sizes["x"])),
@@ -202,7 +207,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             "pixar_sr": _pixar(ds.attrs.get("PIXAR_SR")),
             "shape": (ds.sizes["y"], ds.sizes["x"]),
             "wavelength": ds["wavelength"].values,
-            "wcs": get_wcs(ds) if has_wcs and not isinstance(ds.attrs["wcs"], dict) else None,
+            "wcs": get_wcs(ds) if per_slit is None and has_wcs(ds) else None,
         }
     )
     return items

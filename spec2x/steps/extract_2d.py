@@ -3,7 +3,8 @@
 Each open slit's bounding box (from assign_wcs) is rounded to whole pixels as
 jwst does (``floor(edge + 0.5)``), the rectangle is cut out of every pixel
 array, and the cut-outs are stacked along a new ``slit`` dim, padded to a
-common shape (NaN, ``dq = DO_NOT_USE | NON_SCIENCE``).  Each slit keeps its
+common shape (NaN, ``dq = DO_NOT_USE | NON_SCIENCE``); slits of too different
+shapes go to padded groups of a DataTree (:mod:`spec2x.slits`).  Each slit keeps its
 WCS, shifted to cut-out pixels, and gets a ``wavelength`` plane from it.
 Written for any slit-based NIRSpec mode; today assign_wcs provides the fixed
 slits (NRS_FIXEDSLIT, NRS_BRIGHTOBJ).
@@ -26,7 +27,8 @@ from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
 from ..instruments.nirspec.fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
 from ..modes import exp_type_of, lookup
-from ..wcs.store import WCS_ATTR, copy_pipeline, get_wcs, stored_wcs
+from ..slits import MIN_PIXELS, Slits, plan_groups, to_tree
+from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
 from ._common import record_step, require
 
 __all__ = ["extract_2d", "from_chain", "select_slits", "source_position_in_slit"]
@@ -87,7 +89,9 @@ def extract_2d(
     *,
     slit_names: Sequence[str | int] | None = None,
     source_ids: Sequence[str | int] | None = None,
-) -> xr.Dataset:
+    max_padding: float = 1.25,
+    min_pixels: int = MIN_PIXELS,
+) -> Slits:
     """Cut the open slits out of a NIRSpec exposure.
 
     Parameters
@@ -95,15 +99,20 @@ def extract_2d(
     ds : exposure after assign_wcs (``y, x`` or ``integration, y, x``), with
         one WCS per slit and ``NRS_SLITS``.
     slit_names, source_ids : extract only these slits (jwst's step parameters).
+    max_padding, min_pixels : when one padded stack would hold more than
+        ``max_padding`` times the cut-out pixels and more than ``min_pixels``
+        pixels, the slits are held in padded groups of similar shape (see
+        :func:`spec2x.slits.plan_groups`).
 
     Returns
     -------
-    Slits product ``(slit, [integration,] y, x)``: the pixel arrays of each
+    Slits product ``(slit, [integration,] y, x)`` (a DataTree of such groups
+    when the shapes differ too much): the pixel arrays of each
     cut-out (padding NaN, dq ``DO_NOT_USE | NON_SCIENCE``), ``wavelength``
     (µm, NaN off the slit), per-slit coords ``slit_name source_id xstart ystart
     xsize ysize`` (1-based starts like jwst) ``shutter_id slit_ymin slit_ymax
-    quadrant source_xpos source_ypos``, and ``attrs["wcs"]`` per slit in
-    cut-out pixels.
+    quadrant source_xpos source_ypos``, and ``wcs`` (each slit's WCS in
+    cut-out pixels).
     """
     require(ds, "sci", "dq", step="extract_2d")
     if not isinstance(ds.attrs.get(WCS_ATTR), dict) or SLITS_ATTR not in ds.attrs:
@@ -112,7 +121,7 @@ def extract_2d(
         )
     slits = select_slits(slits_from_attrs(ds.attrs), slit_names, source_ids)
     ny_img, nx_img = ds.sizes["y"], ds.sizes["x"]
-    boxes, slit_wcs, lams, positions = [], {}, [], []
+    boxes, slit_wcs, lams, positions = [], [], [], []
     primary = str(ds.attrs.get("FXD_SLIT", "")).upper()
     mode = lookup(exp_type_of(ds))
     bots = mode is not None and mode.tso  # one slit, a SlitModel
@@ -130,45 +139,63 @@ def extract_2d(
         shifted = _shifted_wcs(wcs, xlo, ylo, cut)
         x, y = grid_from_bounding_box(shifted.bounding_box)
         lams.append(np.asarray(shifted(x, y)[2], dtype=np.float64))
-        slit_wcs[str(slit.name)] = stored_wcs(shifted)
+        slit_wcs.append(stored_wcs(shifted))
         boxes.append((ylo, xlo, yhi - ylo, xhi - xlo, cut))
         if bots or slit.name == primary:
             positions.append(source_position_in_slit(ds.attrs, shifted))
         else:
             positions.append((0.0, 0.0))
-    shape = (max(b[4][0] for b in boxes), max(b[4][1] for b in boxes))
-    out = _stack(ds, boxes, shape)
-    wavelength = np.full((len(slits), *shape), np.nan)
-    for k, lam in enumerate(lams):
-        wavelength[k, : lam.shape[0], : lam.shape[1]] = lam
-    coords = {
-        "slit_name": ("slit", np.array([str(s.name) for s in slits])),
-        "source_id": ("slit", np.array([int(s.source_id) for s in slits], np.int32)),
-        "xstart": ("slit", np.array([b[1] + 1 for b in boxes], np.int32)),
-        "ystart": ("slit", np.array([b[0] + 1 for b in boxes], np.int32)),
-        "xsize": ("slit", np.array([b[3] for b in boxes], np.int32)),
-        "ysize": ("slit", np.array([b[2] for b in boxes], np.int32)),
-        "shutter_id": ("slit", np.array([int(s.shutter_id) for s in slits], np.int32)),
-        "quadrant": ("slit", np.array([int(s.quadrant) for s in slits], np.int32)),
-        "slit_ymin": ("slit", np.array([float(s.ymin) for s in slits])),
-        "slit_ymax": ("slit", np.array([float(s.ymax) for s in slits])),
-        "source_xpos": ("slit", np.array([p[0] for p in positions])),
-        "source_ypos": ("slit", np.array([p[1] for p in positions])),
-        "wavelength": (("slit", "y", "x"), wavelength, {"units": "um"}),
-    }
-    out = out.assign_coords(coords)
-    attrs = {k: v for k, v in ds.attrs.items()}
-    attrs[WCS_ATTR] = slit_wcs
+    attrs = {k: v for k, v in ds.attrs.items() if k != WCS_ATTR}
     attrs[SLITS_ATTR] = slits_to_attr(slits)
     attrs["DATAMODL"] = "SlitModel" if bots else "MultiSlitModel"
-    out.attrs = attrs
+    per_slit = _slit_coords(slits, boxes, positions)
+    plan = plan_groups([b[4][0] for b in boxes], [b[4][1] for b in boxes], max_padding, min_pixels)
+    parts = []
+    for members in plan:
+        part = _group(ds, [boxes[k] for k in members], [lams[k] for k in members])
+        coords: dict[str, Any] = {k: ("slit", v[members]) for k, v in per_slit.items()}
+        coords[WCS_COORD] = wcs_coord([slit_wcs[k] for k in members])
+        part = part.assign_coords(coords)
+        part.attrs = dict(attrs)
+        parts.append(record_step(part, "extract_2d"))
     log.info(
-        "extract_2d: %d slit(s) %s, cut-outs padded to %d x %d",
+        "extract_2d: %d slit(s) %s in %d padded group(s), largest %d x %d",
         len(slits),
-        ", ".join(str(s.name) for s in slits),
-        *shape,
+        ", ".join(str(s.name) for s in slits[:10]) + (" ..." if len(slits) > 10 else ""),
+        len(parts),
+        *max((p.sizes["y"], p.sizes["x"]) for p in parts),
     )
-    return record_step(out, "extract_2d")
+    return to_tree(parts)
+
+
+def _slit_coords(
+    slits: Sequence[Slit], boxes: list[tuple[Any, ...]], positions: list[tuple[float, float]]
+) -> dict[str, np.ndarray]:
+    """The per-slit coords of every slit, in open order (starts 1-based like jwst)."""
+    return {
+        "slit_name": np.array([str(s.name) for s in slits]),
+        "source_id": np.array([int(s.source_id) for s in slits], np.int32),
+        "xstart": np.array([b[1] + 1 for b in boxes], np.int32),
+        "ystart": np.array([b[0] + 1 for b in boxes], np.int32),
+        "xsize": np.array([b[3] for b in boxes], np.int32),
+        "ysize": np.array([b[2] for b in boxes], np.int32),
+        "shutter_id": np.array([int(s.shutter_id) for s in slits], np.int32),
+        "quadrant": np.array([int(s.quadrant) for s in slits], np.int32),
+        "slit_ymin": np.array([float(s.ymin) for s in slits]),
+        "slit_ymax": np.array([float(s.ymax) for s in slits]),
+        "source_xpos": np.array([p[0] for p in positions]),
+        "source_ypos": np.array([p[1] for p in positions]),
+    }
+
+
+def _group(ds: xr.Dataset, boxes: list[tuple[Any, ...]], lams: list[np.ndarray]) -> xr.Dataset:
+    """The cut-outs of one group of slits, padded to the group's largest, with ``wavelength``."""
+    shape = (max(b[4][0] for b in boxes), max(b[4][1] for b in boxes))
+    out = _stack(ds, boxes, shape)
+    wavelength = np.full((len(boxes), *shape), np.nan)
+    for k, lam in enumerate(lams):
+        wavelength[k, : lam.shape[0], : lam.shape[1]] = lam
+    return out.assign_coords(wavelength=(("slit", "y", "x"), wavelength, {"units": "um"}))
 
 
 def _stack(ds: xr.Dataset, boxes: list[tuple[Any, ...]], shape: tuple[int, int]) -> xr.Dataset:
@@ -202,7 +229,7 @@ def _stack(ds: xr.Dataset, boxes: list[tuple[Any, ...]], shape: tuple[int, int])
     )
 
 
-def from_chain(ds: xr.Dataset, ctx: Any) -> xr.Dataset:
+def from_chain(ds: xr.Dataset, ctx: Any) -> Slits:
     """Chain adapter: jwst's ``slit_names`` / ``source_ids`` parameters."""
     return extract_2d(
         ds, slit_names=ctx.params.get("slit_names"), source_ids=ctx.params.get("source_ids")

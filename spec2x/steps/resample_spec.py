@@ -20,7 +20,7 @@ from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
 from ..instruments.nirspec.resample import nirspec_output_wcs
 from ..modes import lookup
-from ..wcs.store import get_wcs, set_wcs
+from ..wcs.store import get_wcs, has_wcs, set_wcs
 from . import StepContext
 from ._common import record_step, require
 
@@ -84,7 +84,7 @@ def resample_spec(
     if str(fillval).upper() != "NAN":
         raise ParameterError("resample_spec: only fillval='NAN' is supported")
     require(ds, "sci", "dq", "var_poisson", "var_rnoise", "var_flat", step="resample_spec")
-    if ds.attrs.get("wcs") is None:
+    if not has_wcs(ds):
         raise StepOrderError(
             f"resample_spec: {ds.attrs.get('FILENAME', 'input')} has no WCS; run assign_wcs"
         )

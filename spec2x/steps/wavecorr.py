@@ -38,6 +38,7 @@ from ..errors import ReferenceMismatchError, Spec2xWarning
 from ..instruments.nirspec.refs_cal import WaveCorr
 from ..io.references import Reference
 from ..modes import exp_type_of, lookup
+from ..wcs.store import slit_wcs, wcs_coord, with_wcs_coord
 from . import StepContext
 from ._common import record_step, require
 
@@ -124,7 +125,7 @@ def _update_wcs(
     """Per-slit WCS with the wavecorr frame inserted (eager; only with a stored WCS)."""
     from ..wcs.store import copy_pipeline, get_wcs, stored_wcs
 
-    stored = dict(ds.attrs.get("wcs") or {})
+    stored = slit_wcs(ds) or {}
     names = np.asarray(ds["slit_name"].values).astype(str)
     wl = np.asarray(ds["wavelength"].values)
     disp = np.asarray(dispersion.values)
@@ -243,8 +244,12 @@ def wavecorr(
     out["wavelength"].attrs = wl_attrs
     out["wavelength_uncorrected"].attrs = wl_attrs
     status = "COMPLETE" if (apertures >= 0).any() else "SKIPPED"
-    if isinstance(ds.attrs.get("wcs"), dict) and status == "COMPLETE":
-        out.attrs["wcs"] = _update_wcs(ds, xr.DataArray(disp), apertures, tables, np.asarray(done))
+    if slit_wcs(ds) and status == "COMPLETE":
+        updated = _update_wcs(ds, xr.DataArray(disp), apertures, tables, np.asarray(done))
+        names = np.asarray(ds["slit_name"].values).astype(str)
+        out = with_wcs_coord(out, always=True).assign_coords(
+            wcs=wcs_coord([updated.get(n) for n in names])
+        )
     log.info(
         "wavecorr: %d of %d slits are point sources with a zero-point table (%s)",
         int((apertures >= 0).sum()),
@@ -260,8 +265,8 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     if ref is None:
         return wavecorr(ds, None)
     dispersion = None
-    stored = ds.attrs.get("wcs")
-    if isinstance(stored, dict) and "slit" in ds.dims:
+    stored = slit_wcs(ds)
+    if stored and "slit" in ds.dims:
         names = np.asarray(ds["slit_name"].values).astype(str)
         if all(n in stored for n in names):
             dispersion = dispersion_from_wcs(ds)

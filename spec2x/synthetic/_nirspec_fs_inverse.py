@@ -83,6 +83,7 @@ def uncalibrate(
     (off the slit, bad flat) get 0.
     """
     from ..instruments.nirspec.fs import assign_fixed_slits
+    from ..slits import merge
     from ..steps.extract_2d import extract_2d
     from ..steps.flat_field import flat_field
     from ..steps.pathloss import pathloss
@@ -92,7 +93,7 @@ def uncalibrate(
 
     cal = {k: open_reference(v, k) for k, v in cal_paths.items()}
     ds = make_exposure(truth.astype(np.float32), attrs=attrs, ystart=attrs["SUBSTRT2"], units="MJy")
-    slits = extract_2d(assign_fixed_slits(ds, optical), slit_names=[attrs["FXD_SLIT"]])
+    slits = merge(extract_2d(assign_fixed_slits(ds, optical), slit_names=[attrs["FXD_SLIT"]]))
     slits = wavecorr(srctype(slits), cal["wavecorr"])
     slits = photom(slits, cal["photom"], area=cal["area"], inverse=True)
     slits = pathloss(slits, cal["pathloss"], inverse=True)

@@ -1,8 +1,12 @@
-"""Keep a gwcs.WCS with a Dataset: ``attrs["wcs"]``.
+"""Keep a gwcs.WCS with a Dataset: ``attrs["wcs"]``, or a ``wcs`` coord per slit.
 
-``attrs["wcs"]`` holds a :class:`StoredWcs` (or, for slit products, a dict
-slit name -> :class:`StoredWcs`); plain ASDF text (``str``) is accepted
-everywhere too, and is what Zarr stores.  A :class:`StoredWcs` carries the
+An exposure keeps its WCS in ``attrs["wcs"]``: a :class:`StoredWcs`, or (a
+NIRSpec exposure after assign_wcs, which has no ``slit`` dim yet) a dict slit
+name -> :class:`StoredWcs`.  A slits product keeps one WCS per slit in the
+object coord ``wcs`` on the ``slit`` dim, so ``isel``/``sel``/``concat`` carry
+it like any other per-slit value; a slits product still holding the older
+attrs dict (files written before 2026-12) is read as well.  Plain ASDF text
+(``str``) is accepted everywhere too, and is what Zarr stores.  A :class:`StoredWcs` carries the
 gwcs object, its ASDF text (YAML, arrays inline), or both, and makes the other
 only when asked: steps pass objects along and never pay for text; writers ask
 for the text (Zarr) or the object (FITS); two values are equal when their
@@ -21,6 +25,7 @@ from threading import Lock
 from typing import Any
 
 import asdf
+import numpy as np
 import xarray as xr
 import yaml
 
@@ -32,14 +37,20 @@ __all__ = [
     "clear_cache",
     "copy_pipeline",
     "get_wcs",
+    "has_wcs",
     "set_wcs",
+    "slit_wcs",
     "stored_wcs",
+    "wcs_coord",
     "wcs_from_text",
     "wcs_object",
     "wcs_to_text",
+    "with_wcs_coord",
 ]
 
 WCS_ATTR = "wcs"
+#: The per-slit WCS coord of a slits product (object dtype, one StoredWcs per slit).
+WCS_COORD = "wcs"
 
 _CACHE_SIZE = 256
 _cache: OrderedDict[str, Any] = OrderedDict()
@@ -181,8 +192,20 @@ def wcs_object(value: StoredWcs | str) -> Any:
 
 
 def set_wcs(ds: xr.Dataset, wcs: Any, slit: str | None = None) -> xr.Dataset:
-    """Return a copy of ``ds`` carrying ``wcs`` (for one ``slit`` when given)."""
+    """Return a copy of ``ds`` carrying ``wcs`` (for one ``slit`` when given).
+
+    On a slits product the WCS of ``slit`` goes into the ``wcs`` coord (the
+    slit found by ``slit_name``); on an exposure into ``attrs["wcs"]``.
+    """
     value = stored_wcs(wcs)
+    if slit is not None and "slit" in ds.dims and "slit_name" in ds.coords:
+        names = np.asarray(ds["slit_name"].values).astype(str)
+        where = np.flatnonzero(names == str(slit))
+        if where.size:
+            out = with_wcs_coord(ds, always=True)
+            values = np.array(out[WCS_COORD].values, dtype=object)
+            values[where] = value
+            return out.assign_coords({WCS_COORD: ("slit", values)})
     attrs = dict(ds.attrs)
     if slit is None:
         attrs[WCS_ATTR] = value
@@ -191,6 +214,59 @@ def set_wcs(ds: xr.Dataset, wcs: Any, slit: str | None = None) -> xr.Dataset:
         per_slit[slit] = value
         attrs[WCS_ATTR] = per_slit
     return _with_attrs(ds, attrs)
+
+
+def wcs_coord(values: Any) -> tuple[str, np.ndarray]:
+    """``(dim, values)`` for :meth:`xarray.Dataset.assign_coords`: one stored WCS (or None) per slit."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = None if v is None else stored_wcs(v)
+    return ("slit", out)
+
+
+def with_wcs_coord(ds: xr.Dataset, always: bool = False) -> xr.Dataset:
+    """``ds`` with its per-slit WCS in the ``wcs`` coord (moved there from an attrs dict).
+
+    A slits product without any WCS is returned as it is, or with a coord of
+    ``None`` when ``always``; so is an exposure (no ``slit`` dim).
+    """
+    if "slit" not in ds.dims or WCS_COORD in ds.coords:
+        return ds
+    stored = ds.attrs.get(WCS_ATTR)
+    if stored is None and not always:
+        return ds
+    names = (
+        np.asarray(ds["slit_name"].values).astype(str)
+        if "slit_name" in ds.coords
+        else np.array([], str)
+    )
+    if isinstance(stored, dict):
+        values = [stored.get(n) for n in names]
+    elif stored is not None and ds.sizes["slit"] == 1:
+        values = [stored]
+    else:
+        values = [None] * ds.sizes["slit"]
+    out = ds.assign_coords({WCS_COORD: wcs_coord(values)})
+    if stored is not None:
+        out.attrs = {k: v for k, v in ds.attrs.items() if k != WCS_ATTR}
+    return out
+
+
+def has_wcs(ds: xr.Dataset) -> bool:
+    """True when ``ds`` carries a WCS (in attrs, or for at least one slit in the coord)."""
+    if ds.attrs.get(WCS_ATTR) is not None:
+        return True
+    return WCS_COORD in ds.coords and any(v is not None for v in ds[WCS_COORD].values.ravel())
+
+
+def slit_wcs(ds: xr.Dataset) -> dict[str, StoredWcs | str] | None:
+    """The per-slit WCS by slit name (coord or older attrs dict); None for one WCS or none."""
+    if WCS_COORD in ds.coords and "slit_name" in ds.coords:
+        names = np.asarray(ds["slit_name"].values).astype(str).ravel()
+        values = ds[WCS_COORD].values.ravel()
+        return {n: v for n, v in zip(names, values, strict=True) if v is not None}
+    stored = ds.attrs.get(WCS_ATTR)
+    return dict(stored) if isinstance(stored, dict) else None
 
 
 def _with_attrs(ds: xr.Dataset, attrs: dict[str, Any]) -> xr.Dataset:
@@ -215,15 +291,18 @@ def copy_pipeline(wcs: Any) -> Any:
 
 def get_wcs(ds: xr.Dataset, slit: str | None = None) -> Any:
     """The gwcs of ``ds`` (of one ``slit``); a clear error when assign_wcs has not run."""
-    stored = ds.attrs.get(WCS_ATTR)
-    if stored is None:
-        raise StepOrderError(
-            f"{ds.attrs.get('FILENAME', 'this exposure')} has no WCS: run assign_wcs first"
-        )
-    if isinstance(stored, dict):
-        if slit is None:
-            raise StepOrderError("this product holds one WCS per slit: pass slit=NAME")
-        if slit not in stored:
-            raise StepOrderError(f"no WCS for slit {slit!r}; slits with a WCS: {sorted(stored)}")
-        return wcs_object(stored[slit])
-    return wcs_object(stored)
+    per_slit = slit_wcs(ds)
+    if per_slit is None:
+        stored = ds.attrs.get(WCS_ATTR)
+        if stored is None and WCS_COORD in ds.coords and ds[WCS_COORD].size == 1:
+            stored = ds[WCS_COORD].values.ravel()[0]  # one slit selected with isel(slit=i)
+        if stored is None:
+            raise StepOrderError(
+                f"{ds.attrs.get('FILENAME', 'this exposure')} has no WCS: run assign_wcs first"
+            )
+        return wcs_object(stored)
+    if slit is None:
+        raise StepOrderError("this product holds one WCS per slit: pass slit=NAME")
+    if slit not in per_slit:
+        raise StepOrderError(f"no WCS for slit {slit!r}; slits with a WCS: {sorted(per_slit)}")
+    return wcs_object(per_slit[slit])

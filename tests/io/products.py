@@ -11,7 +11,7 @@ from gwcs import WCS
 from gwcs import coordinate_frames as cf
 
 from spec2x.datamodel import PADDING_DQ, make_exposure
-from spec2x.wcs.store import wcs_to_text
+from spec2x.wcs.store import wcs_coord, wcs_to_text
 
 SLIT_SIZES = [(12, 40), (8, 30), (10, 35)]
 
@@ -135,6 +135,7 @@ def s2d(nslit: int = 1, seed: int = 1) -> xr.Dataset:
             "ystart": ("slit", np.ones(nslit, int)),
             "xsize": ("slit", np.full(nslit, nx)),
             "ysize": ("slit", np.full(nslit, ny)),
+            "wcs": wcs_coord([wcs_to_text(slit_wcs(nx, ny, i)) for i in range(nslit)]),
         },
         attrs={
             "INSTRUME": "MIRI",
@@ -142,7 +143,6 @@ def s2d(nslit: int = 1, seed: int = 1) -> xr.Dataset:
             "DATAMODL": "SlitModel" if nslit == 1 else "MultiSlitModel",
             "DISPAXIS": 1,
             "SRCTYPE": "POINT",
-            "wcs": {n: wcs_to_text(slit_wcs(nx, ny, i)) for i, n in enumerate(names)},
         },
     )
 

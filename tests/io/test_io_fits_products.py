@@ -64,7 +64,7 @@ def test_slits_in_stdatamodels(tmp_path):
 
 def test_s2d_wcs_in_stdatamodels_and_specutils(tmp_path):
     specutils = pytest.importorskip("specutils")
-    from spec2x.wcs.store import wcs_object
+    from spec2x.wcs.store import get_wcs
 
     for nslit, fmt in ((1, "JWST s2d"), (2, "JWST s2d multi")):
         ds = products.s2d(nslit=nslit)
@@ -72,7 +72,7 @@ def test_s2d_wcs_in_stdatamodels_and_specutils(tmp_path):
         with dm.open(path) as model:
             slits = [model] if nslit == 1 else list(model.slits)
             for slit, name in zip(slits, ds["slit_name"].values, strict=True):
-                ours = wcs_object(ds.attrs["wcs"][str(name)])
+                ours = get_wcs(ds, slit=str(name))
                 np.testing.assert_allclose(slit.meta.wcs(3.0, 4.0), ours(3.0, 4.0))
                 np.testing.assert_array_equal(slit.con, 1)
         with warnings.catch_warnings():

@@ -1,0 +1,317 @@
+"""Slits of any shape: padded ``(slit, y, x)`` groups of similar size in one DataTree.
+
+A slits product is either one :class:`xarray.Dataset` ``(slit, [integration,]
+y, x)`` whose cut-outs are padded to the largest one (a few fixed slits), or,
+when padding everything to one shape would hold too many pixels (hundreds of
+MOS slitlets, thousands of WFSS cut-outs), an :class:`xarray.DataTree`:
+
+.. code-block:: text
+
+    /              attrs: the exposure's keywords; no data
+    /group_000     Dataset (slit, [integration,] y, x): slits of similar shape
+    /group_001     ...
+
+Every group follows the slits contract of :mod:`spec2x.datamodel` (its own
+padding, per-slit coords, the per-slit ``wcs`` coord, the exposure attrs), so
+any Dataset step runs on a group unchanged (:func:`map_groups`).  Groups are
+chosen by :func:`plan_groups` so that the pixels held stay within
+``max_padding`` times the pixels of the cut-outs.  Slits keep their order
+within a group; a merged product lists the groups' slits group after group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .datamodel import PADDING_DQ
+from .dq import DQ
+from .errors import InputFileError
+from .wcs.store import WCS_ATTR, WCS_COORD, with_wcs_coord
+
+__all__ = [
+    "GROUP_PREFIX",
+    "Slits",
+    "group_names",
+    "groups",
+    "held_pixels",
+    "iter_slits",
+    "map_groups",
+    "merge",
+    "merge_spectra",
+    "plan_groups",
+    "select",
+    "split",
+    "to_tree",
+]
+
+#: A slits product: one padded Dataset, or a DataTree of padded groups.
+Slits = xr.Dataset | xr.DataTree
+
+GROUP_PREFIX = "group_"
+#: Below this many pixels in one padded stack, slits stay in one group whatever the padding.
+MIN_PIXELS = 4_000_000
+
+
+def plan_groups(
+    ysize: Sequence[int] | np.ndarray,
+    xsize: Sequence[int] | np.ndarray,
+    max_padding: float = 1.25,
+    min_pixels: int = MIN_PIXELS,
+) -> list[np.ndarray]:
+    """Which slits go together: a list of index arrays (ascending), one per group.
+
+    Parameters
+    ----------
+    ysize, xsize : cut-out sizes (pixels), one per slit.
+    max_padding : bound on (pixels held by a group's padded stack) / (pixels of
+        its cut-outs), so the whole product holds at most this ratio too.
+    min_pixels : one group whenever the single padded stack holds at most this
+        many pixels (a few fixed slits: vectorised over slits, memory no issue).
+
+    Notes
+    -----
+    Slits are taken tallest first (then longest); each goes to the open group
+    where it adds the fewest padded pixels without breaking ``max_padding``, or
+    opens a new group.  Every group's height is its first slit's.
+    """
+    ny = np.asarray(ysize, np.int64)
+    nx = np.asarray(xsize, np.int64)
+    n = ny.size
+    if n == 0:
+        return []
+    single = n * int(ny.max()) * int(nx.max())
+    if single <= min_pixels or single <= max_padding * int((ny * nx).sum()):
+        return [np.arange(n)]
+    order = np.lexsort((-nx, -ny))
+    height = np.zeros(n, np.int64)  # per group, at most n groups
+    width = np.zeros(n, np.int64)
+    count = np.zeros(n, np.int64)
+    area = np.zeros(n, np.int64)
+    member = np.empty(n, np.int64)
+    ngroups = 0
+    for k in order:
+        h, w = ny[k], nx[k]
+        g = slice(0, ngroups)
+        new_width = np.maximum(width[g], w)
+        held = (count[g] + 1) * height[g] * new_width
+        fits = held <= max_padding * (area[g] + h * w)
+        if fits.any():
+            added = np.where(fits, held - count[g] * height[g] * width[g], np.iinfo(np.int64).max)
+            best = int(np.argmin(added))
+        else:
+            best = ngroups
+            ngroups += 1
+            height[best] = h
+        width[best] = max(width[best], w)
+        count[best] += 1
+        area[best] += h * w
+        member[k] = best
+    return [np.flatnonzero(member == g) for g in range(ngroups)]
+
+
+def held_pixels(ysize: Any, xsize: Any, plan: Sequence[np.ndarray]) -> int:
+    """Pixels (per image plane) held by the padded groups of ``plan``."""
+    ny, nx = np.asarray(ysize), np.asarray(xsize)
+    return int(sum(len(g) * int(ny[g].max()) * int(nx[g].max()) for g in plan if len(g)))
+
+
+def group_names(n: int) -> list[str]:
+    """The node names of ``n`` groups (``group_000`` ...)."""
+    width = max(3, len(str(n - 1)))
+    return [f"{GROUP_PREFIX}{i:0{width}d}" for i in range(n)]
+
+
+def groups(slits: Slits) -> list[xr.Dataset]:
+    """The padded groups of a slits product, in order (one Dataset: itself)."""
+    if isinstance(slits, xr.Dataset):
+        return [slits]
+    children = slits.children
+    return [
+        children[name].to_dataset(inherit=False)
+        for name in sorted(children, key=lambda k: (len(k), k))
+        if name.startswith(GROUP_PREFIX)
+    ]
+
+
+def to_tree(parts: Sequence[xr.Dataset], attrs: dict[str, Any] | None = None) -> Slits:
+    """Slits groups as one product: the Dataset itself when there is one, else a DataTree.
+
+    The root holds ``attrs`` (default: the first group's, without the WCS).
+    """
+    parts = [with_wcs_coord(p) for p in parts if p.sizes.get("slit", 0)]
+    if any(WCS_COORD in p.coords for p in parts):
+        parts = [with_wcs_coord(p, always=True) for p in parts]
+    if not parts:
+        raise InputFileError("a slits product needs at least one slit")
+    if len(parts) == 1:
+        return parts[0]
+    root = dict(parts[0].attrs if attrs is None else attrs)
+    root.pop(WCS_ATTR, None)
+    tree = {"/": xr.Dataset(attrs=root)}
+    tree.update(dict(zip(group_names(len(parts)), parts, strict=True)))
+    return xr.DataTree.from_dict(tree)
+
+
+def _sizes(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Each slit's own cut-out size (``ysize``/``xsize`` coords, capped by the array)."""
+    n, ny, nx = ds.sizes["slit"], ds.sizes["y"], ds.sizes["x"]
+    ys = np.asarray(ds["ysize"].values, np.int64) if "ysize" in ds.coords else np.full(n, ny)
+    xs = np.asarray(ds["xsize"].values, np.int64) if "xsize" in ds.coords else np.full(n, nx)
+    ys = np.where(ys <= 0, ny, np.minimum(ys, ny))
+    xs = np.where(xs <= 0, nx, np.minimum(xs, nx))
+    return ys, xs
+
+
+def iter_slits(slits: Slits) -> Iterator[xr.Dataset]:
+    """Every slit as a one-slit Dataset ``(slit=1, ..., y, x)`` cut to its own size."""
+    for ds in groups(slits):
+        ys, xs = _sizes(ds)
+        for i in range(ds.sizes["slit"]):
+            yield ds.isel(slit=slice(i, i + 1), y=slice(0, int(ys[i])), x=slice(0, int(xs[i])))
+
+
+def _pad(ds: xr.Dataset, sizes: dict[str, int]) -> xr.Dataset:
+    """``ds`` padded at the end of each dim of ``sizes`` to that size.
+
+    Fill as the product's maker pads: see :func:`_fill`; an index coord
+    (``y``, ``x``) goes on counting from 0.
+    """
+    grow = {d: n - ds.sizes[d] for d, n in sizes.items() if n > ds.sizes[d]}
+    if not grow:
+        return ds
+    new: dict[Any, xr.Variable] = {}
+    for name, var in ds.variables.items():
+        if name in grow:
+            new[name] = xr.Variable(name, np.arange(sizes[str(name)], dtype=var.dtype))
+        elif set(grow) & set(var.dims):
+            fill = _fill(str(name), var)
+            widths = {d: (0, grow[str(d)]) for d in var.dims if d in grow}
+            new[name] = var.pad(widths, constant_values=fill).astype(var.dtype)
+        else:
+            new[name] = var
+    return xr.Dataset(
+        {n: new[n] for n in ds.data_vars},
+        coords={n: new[n] for n in ds.coords},
+        attrs=ds.attrs,
+    )
+
+
+def _fill(name: str, var: xr.Variable) -> Any:
+    """Padding value: pixels as extract_2d pads them, spectra as extract_1d pads them."""
+    if "spectral" in var.dims:
+        if name == "dq":
+            return int(DQ.DO_NOT_USE)
+        if name in ("npixels", "background") or name.startswith("bkg"):
+            return 0
+    elif name == "dq":
+        return PADDING_DQ
+    return np.nan if var.dtype.kind in "fc" else 0
+
+
+def merge(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
+    """One padded Dataset of every slit of ``parts`` (groups, products or single slits).
+
+    Each part is padded to the largest ``y x x`` and they are concatenated along
+    ``slit``; per-slit coords (the ``wcs`` coord too) follow.  The exposure
+    attrs are the first part's.
+    """
+    items = groups(parts) if isinstance(parts, xr.Dataset | xr.DataTree) else list(parts)
+    if not items:
+        raise InputFileError("merge: no slits given")
+    items = [with_wcs_coord(p) for p in items]
+    if any(WCS_COORD in p.coords for p in items):
+        items = [with_wcs_coord(p, always=True) for p in items]
+    ny = max(p.sizes["y"] for p in items)
+    nx = max(p.sizes["x"] for p in items)
+    padded = [_pad(p, {"y": ny, "x": nx}) for p in items]
+    if len(padded) == 1:
+        return padded[0]
+    out = xr.concat(
+        padded, dim="slit", data_vars="all", coords="different", compat="equals", join="exact"
+    )
+    out.attrs = dict(items[0].attrs)
+    return out
+
+
+def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
+    """One x1d product from the spectra of every group (``map_groups(extract_1d, slits)``).
+
+    Spectra are padded at the end of ``spectral`` to the longest as
+    extract_1d pads (NaN; 0 in ``npixels`` and the background columns,
+    ``DO_NOT_USE`` in ``dq``) and concatenated
+    along their leading dim; ``source_id``/``spectral_order`` coords follow.
+    """
+    items = groups(parts) if isinstance(parts, xr.Dataset | xr.DataTree) else list(parts)
+    if not items:
+        raise InputFileError("merge_spectra: no spectra given")
+    if len(items) == 1:
+        return items[0]
+    lead = next(d for d in items[0]["flux"].dims if d not in ("integration", "spectral"))
+    n = max(p.sizes["spectral"] for p in items)
+    padded = [_pad(p, {"spectral": n}) for p in items]
+    out = xr.concat(
+        padded, dim=lead, data_vars="all", coords="different", compat="equals", join="exact"
+    )
+    out.attrs = dict(items[0].attrs)
+    return out
+
+
+def split(slits: Slits, max_padding: float = 1.25, min_pixels: int = MIN_PIXELS) -> Slits:
+    """Regroup a slits product so its padded groups hold <= ``max_padding`` x the cut-out pixels.
+
+    Returns one Dataset when one group is enough (see :func:`plan_groups`),
+    else a DataTree of groups.
+    """
+    one = iter_slits(slits)
+    items = list(one)
+    ys = np.array([s.sizes["y"] for s in items])
+    xs = np.array([s.sizes["x"] for s in items])
+    plan = plan_groups(ys, xs, max_padding, min_pixels)
+    attrs = dict(groups(slits)[0].attrs)
+    parts = [merge([items[i] for i in g]) for g in plan]
+    for p in parts:
+        p.attrs = dict(attrs)
+    return to_tree(parts)
+
+
+def select(
+    slits: Slits,
+    names: Sequence[str] | None = None,
+    where: Callable[[xr.Dataset], Any] | None = None,
+) -> Slits:
+    """The slits named in ``names`` and/or for which ``where(group)`` is True (per slit).
+
+    ``where`` takes a group and returns a boolean per slit, e.g.
+    ``lambda g: g.source_id == 42`` or ``lambda g: g.spectral_order == 1``.
+    Groups left empty are dropped; one group left gives a Dataset.
+    """
+    kept = []
+    for ds in groups(slits):
+        mask = np.ones(ds.sizes["slit"], bool)
+        if names is not None:
+            mask &= np.isin(np.asarray(ds["slit_name"].values).astype(str), [str(n) for n in names])
+        if where is not None:
+            mask &= np.asarray(where(ds), bool).ravel()
+        if mask.any():
+            kept.append(ds.isel(slit=np.flatnonzero(mask)))
+    if not kept:
+        raise InputFileError(f"select: no slit matches names={names} and the condition given")
+    if isinstance(slits, xr.Dataset):
+        return kept[0]
+    return to_tree(kept, attrs={str(k): v for k, v in slits.attrs.items()})
+
+
+def map_groups(func: Callable[..., xr.Dataset], slits: Slits, *args: Any, **kwargs: Any) -> Slits:
+    """Apply a Dataset step to every group: ``func(group, *args, **kwargs)``.
+
+    A Dataset is passed straight to ``func``.  For a DataTree the root attrs
+    become the first result's (step status keywords), without the WCS.
+    """
+    if isinstance(slits, xr.Dataset):
+        return func(slits, *args, **kwargs)
+    results = [func(ds, *args, **kwargs) for ds in groups(slits)]
+    return to_tree(results)
