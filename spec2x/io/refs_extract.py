@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputFileError
-from .references import Reference, register_reader
+from .references import Reference
 
 __all__ = ["read_apcorr", "read_extract1d"]
 
 
-@register_reader("extract1d")
 def read_extract1d(path: str, header: dict[str, Any]) -> Reference:
     """Open a JSON extract1d reference; ``content`` is the parsed JSON object."""
     try:
@@ -39,7 +38,6 @@ def read_extract1d(path: str, header: dict[str, Any]) -> Reference:
     return Reference("extract1d", path, header, tree)
 
 
-@register_reader("apcorr")
 def read_apcorr(path: str, header: dict[str, Any]) -> Reference:
     """Open an APCORR FITS reference.
 
