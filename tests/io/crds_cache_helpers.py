@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
+from astropy.io import fits
+
 from spec2x.synthetic.base import reference_header, write_reference_fits
 
 DATE = ("META.OBSERVATION.DATE", "META.OBSERVATION.TIME")
@@ -222,7 +225,8 @@ def write_cache(root: Path, *, flat_layout: bool = False) -> Path:
     for name, (inst, reftype) in _reference_names().items():
         folder = root / "references" / "jwst" / ("" if flat_layout else inst.lower())
         folder.mkdir(parents=True, exist_ok=True)
-        write_reference_fits(folder / name, reference_header(reftype, inst))
+        sci = fits.ImageHDU(np.ones((2, 2), np.float32), name="SCI")
+        write_reference_fits(folder / name, reference_header(reftype, inst), [sci])
     write_server_config(root)
     return root
 
