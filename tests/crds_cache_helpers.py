@@ -250,3 +250,40 @@ def write_server_config(root: Path, context: str = "jwst_0042.pmap") -> None:
     folder = root / "config" / "jwst"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "server_config").write_text(repr(info))
+
+
+def cache_from_folder(
+    root: Path, folder: Path, exp_type: str, not_applicable: tuple[str, ...] = ()
+) -> Path:
+    """A CRDS cache whose rules select every file of ``folder`` for ``exp_type`` (one rmap per
+    type, ``Match`` on the exposure type, a 2000-01-01 UseAfter) and answer N/A for the
+    ``not_applicable`` types; the files are copied under ``references/jwst/<instrument>``."""
+    import shutil
+
+    from spec2x.io.references import read_header
+
+    maps = root / "mappings" / "jwst"
+    maps.mkdir(parents=True)
+    imaps: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.iterdir()):
+        hdr = read_header(path)
+        inst, reftype = str(hdr["INSTRUME"]).upper(), str(hdr["REFTYPE"]).lower()
+        rmap = f"jwst_{inst.lower()}_{reftype}_0001.rmap"
+        selector = f"Match({{\n    ({exp_type!r},) : UseAfter({{\n        '2000-01-01 00:00:00' : {path.name!r},\n    }}),\n}})"
+        header = {"mapping": "REFERENCE", "name": rmap, "instrument": inst,
+                  "filekind": reftype.upper(), "parkey": (("META.EXPOSURE.TYPE",), DATE)}  # fmt: skip
+        _write_rules(maps / rmap, header, selector)
+        imaps.setdefault(inst, {t: "N/A" for t in not_applicable})[reftype] = rmap
+        target = root / "references" / "jwst" / inst.lower()
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / path.name)
+    pmap = {}
+    for inst, table in imaps.items():
+        name = f"jwst_{inst.lower()}_0001.imap"
+        header = {"mapping": "INSTRUMENT", "name": name, "instrument": inst, "parkey": ("REFTYPE",)}
+        _write_rules(maps / name, header, _selector_text(table))
+        pmap[inst] = name
+    header = {"mapping": "PIPELINE", "name": "jwst_0001.pmap", "parkey": ("META.INSTRUMENT.NAME",)}
+    _write_rules(maps / "jwst_0001.pmap", header, _selector_text(pmap))
+    write_server_config(root, "jwst_0001.pmap")
+    return root
