@@ -16,11 +16,14 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFileError, MissingReferenceError, ReferenceMismatchError
 from .ref_headers import _is_asdf, open_asdf_reference, read_header
 from .ref_rules import is_optional
+
+if TYPE_CHECKING:
+    from .crds_cache import CrdsCache
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -280,7 +283,7 @@ class ReferenceSet:
         explicit: Mapping[str, str | os.PathLike[str] | Reference] | None = None,
         directory: str | os.PathLike[str] | None = None,
         *,
-        crds_cache: Any = None,
+        crds_cache: CrdsCache | None = None,
         strict: bool = False,
     ) -> None:
         self.explicit = {k.lower(): v for k, v in (explicit or {}).items()}
@@ -366,24 +369,26 @@ class ReferenceSet:
         if path is not None:
             return path
         if self.crds_cache is not None:
-            return self.crds_cache.select(reftype, attrs)  # type: ignore[no-any-return]
+            path = self.crds_cache.select(reftype, attrs)
+            if path is None:
+                self._say(reftype, f"{step or reftype}: CRDS ({self.crds_cache.context}) says "
+                          f"{reftype} is N/A for this exposure")  # fmt: skip
+            return path
         where = f" in {self.directory}" if self.directory else ""
         if not self.strict and is_optional(step, reftype):
-            if reftype not in self._said:
-                self._said.add(reftype)
-                log.info(
-                    "%s: no %s reference%s fits %s; N/A, as CRDS answers where a mode has "
-                    "none (--strict-refs refuses)",
-                    step,
-                    reftype,
-                    where,
-                    _describe(attrs),
-                )
+            self._say(reftype, f"{step}: no {reftype} reference{where} fits {_describe(attrs)}; "
+                      "N/A, as CRDS answers where a mode has none (--strict-refs refuses)")  # fmt: skip
             return None
         raise MissingReferenceError(
             f"no {reftype} reference for {_describe(attrs)}{where}; give one with "
             f"--ref {reftype}=PATH (or --ref {reftype}=N/A if it does not apply)"
         )
+
+    def _say(self, reftype: str, message: str) -> None:
+        """Log why ``reftype`` is N/A, once per run (members and integrations ask again)."""
+        if reftype not in self._said:
+            self._said.add(reftype)
+            log.info("%s", message)
 
     def get(
         self, reftype: str, attrs: Mapping[str, Any], step: str | None = None

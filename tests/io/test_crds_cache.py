@@ -168,9 +168,14 @@ def test_selected_file_missing_from_cache(cache):
         CrdsCache(cache).select("flat", LRS_FS)
 
 
-def test_reference_set_from_crds(cache, tmp_path):
+def test_reference_set_from_crds(cache, tmp_path, caplog):
     refs = ReferenceSet.from_crds()
-    assert refs.get("area", LRS_FS, "photom") is None  # N/A from CRDS
+    with caplog.at_level("INFO", logger="spec2x.io.references"):
+        assert refs.get("area", LRS_FS, "photom") is None  # N/A from CRDS
+        assert refs.get("area", LRS_FS, "photom") is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "photom: CRDS (jwst_0042.pmap) says area is N/A for this exposure"
+    ]
     assert refs.get("photom", LRS_FS, "photom").name == "jwst_miri_photom_0201.fits"
     assert Path(refs.find("flat", LRS_FS)).parent == cache / "references" / "jwst" / "miri"
     own = tmp_path / "my_photom.fits"
