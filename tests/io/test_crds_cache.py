@@ -192,3 +192,12 @@ def test_own_reader_names_what_it_cannot_read(cache):
     rmap.write_text(text.replace("header = {", "header = {\n    'rmap_relevance' : 'True',"))
     with pytest.raises(UnsupportedModeError, match="rmap_relevance"):
         CrdsCache(cache, use_crds=False).choose("pathloss", LRS_FS)
+
+
+def test_keyword_translation_is_the_data_models(cache):
+    # crds translates data-model names to FITS keywords from the jwst schemas
+    from crds.jwst.schema import dm_to_fits
+
+    from spec2x.io.crds_cache import PARKEYS
+
+    assert {k: dm_to_fits(k) for k in PARKEYS} == PARKEYS
