@@ -248,14 +248,17 @@ def _fits(hdr: Mapping[str, Any], attrs: Mapping[str, Any]) -> bool:
     return True
 
 
-def _rank(hdr: Mapping[str, Any], attrs: Mapping[str, Any]) -> tuple[bool, int]:
-    """Higher is a better fit: the exposure's own subarray first, then fewest wildcards."""
-    own = str(hdr.get("SUBARRAY", "")).strip().upper() == str(attrs.get("SUBARRAY", "")).upper()
+def _rank(hdr: Mapping[str, Any], attrs: Mapping[str, Any]) -> tuple[bool, bool, int]:
+    """Higher is a better fit: the exposure's own subarray; any file but a full-frame one
+    standing in for a subarray; then the fewest wildcards."""
+    theirs = str(hdr.get("SUBARRAY", "")).strip().upper()
+    ours = str(attrs.get("SUBARRAY", "")).strip().upper()
+    stand_in = theirs == "FULL" and ours not in ("FULL", "")
     specific = sum(
         str(hdr.get(k, "")).upper() not in _WILDCARDS and "|" not in str(hdr.get(k, ""))
         for k in SELECTORS
     )
-    return own, specific
+    return theirs == ours, not stand_in, specific
 
 
 class ReferenceSet:

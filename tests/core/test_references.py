@@ -232,6 +232,9 @@ def test_full_frame_file_serves_a_subarray_without_its_own(tmp_path):
     refs = ReferenceSet(directory=tmp_path)
     slitless = dict(LRS, EXP_TYPE="MIR_LRS-SLITLESS", SUBARRAY="SLITLESSPRISM")
     assert Path(refs.find("flat", slitless)).name == "full.fits"
+    _write(tmp_path, "any.fits", "flat", DETECTOR="ANY", SUBARRAY="GENERIC")
+    assert Path(ReferenceSet(directory=tmp_path).find("flat", slitless)).name == "any.fits"
+    assert Path(ReferenceSet(directory=tmp_path).find("flat", LRS)).name == "full.fits"
     _write(tmp_path, "sub.fits", "flat", DETECTOR="MIRIMAGE", SUBARRAY="SLITLESSPRISM")
     assert Path(ReferenceSet(directory=tmp_path).find("flat", slitless)).name == "sub.fits"
     _write(tmp_path, "other.fits", "photom", DETECTOR="MIRIMAGE", SUBARRAY="MASK1550")
