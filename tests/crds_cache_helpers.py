@@ -2,7 +2,7 @@
 
 Context ``jwst_0042.pmap`` (newest) and ``jwst_0041.pmap`` (older MIRI photom
 rules).  The rules use what JWST's spectroscopic rmaps use: ``Match`` on
-data-model keys with ``|`` alternatives, ``*`` and ``N/A``, nested
+data-model keys with ``|`` alternatives, ``*``, ``ANY``, ``N/A`` and a ``GENERIC`` subarray, nested
 ``UseAfter`` dates, N/A entries, an imap N/A type and an rmap whose type is
 not required.
 """
@@ -84,7 +84,7 @@ RMAPS = {
     ('MIRIMAGE', 'P750L', 'MIR_LRS-SLITLESS', 'SLITLESSPRISM') : UseAfter({{
         '{U22}' : 'jwst_miri_flat_0103.fits',
     }}),
-    ('MIRIMAGE', 'P750L', 'MIR_LRS-SLITLESS', 'N/A') : UseAfter({{
+    ('MIRIMAGE', 'P750L', 'MIR_LRS-SLITLESS', 'GENERIC') : UseAfter({{
         '{U22}' : 'jwst_miri_flat_0104.fits',
     }}),
 }})""",
@@ -109,7 +109,7 @@ RMAPS = {
     ('MIRIMAGE', 'MIR_LRS-FIXEDSLIT|MIR_LRS-SLITLESS') : UseAfter({{
         '{U22}' : 'jwst_miri_photom_0201.fits',
     }}),
-    ('MIRIMAGE', '*') : UseAfter({{
+    ('MIRIMAGE', 'ANY') : UseAfter({{
         '{U22}' : 'jwst_miri_photom_0200.fits',
     }}),
 }})""",

@@ -6,7 +6,9 @@ Match({...})`` (an ``.rmap``) or a plain dict (``.pmap``: instrument ->
 selection follows ``crds.core.selectors``:
 
 - ``Match`` binds each parkey of the rmap to the dataset's (conditioned)
-  value.  Per key, a pattern ``N/A`` is "don't care" (weight 0); a literal,
+  value.  Patterns are conditioned too (``ANY`` is ``*``, a ``GENERIC``
+  subarray is ``N/A``, numbers compare as floats).  Per key, a pattern
+  ``N/A`` is "don't care" (weight 0); a literal,
   ``|`` alternatives or a ``*`` glob that fits is a match (weight 1); a
   dataset value ``*`` matches anything and ``N/A`` is "don't care".
   Candidates are tried from the heaviest down; a candidate whose nested
@@ -100,21 +102,30 @@ def read_rules(path: str | Path) -> RulesFile:
     return RulesFile(path, values["header"], values["selector"])
 
 
-def _match(pattern: Any, value: str) -> int:
+def _pattern(pattern: Any, key: str) -> str:
+    """An rmap match value as crds conditions it (``ANY`` -> ``*``, numbers as floats,
+    ``GENERIC`` subarray -> ``N/A``)."""
+    if isinstance(pattern, tuple | list):
+        return "|".join(condition_value(v) for v in pattern)
+    text = str(pattern).strip()
+    if text.startswith(("(", "#", "{")) or text.upper().startswith(("BETWEEN ", "NOT ")):
+        raise UnsupportedModeError(
+            f"CRDS pattern {pattern!r} needs the crds package: pip install 'spec2x[crds]'"
+        )
+    if key in ("META.SUBARRAY.NAME", "SUBARRAY") and text.upper() == "GENERIC":
+        return "N/A"
+    return "|".join(condition_value(a) for a in text.split("|"))
+
+
+def _match(pattern: str, value: str) -> int:
     """1 match, 0 don't care, -1 no match (crds ``Matcher.match``)."""
-    text = str(pattern).strip().upper()
-    if text == "N/A":
+    if pattern == "N/A":
         return 0
     if value == "*":
         return 1
     if value == "N/A":
         return 0
-    if text.startswith(("(", "#", "{", "BETWEEN ", "NOT ")):
-        raise UnsupportedModeError(
-            f"CRDS pattern {pattern!r} needs the crds package: pip install 'spec2x[crds]'"
-        )
-    alternatives = [a for a in text.split("|")]
-    return 1 if any(fnmatch.fnmatchcase(value, a) for a in alternatives) else -1
+    return 1 if any(fnmatch.fnmatchcase(value, a) for a in pattern.split("|")) else -1
 
 
 def _observed(header: Mapping[str, str]) -> datetime:
@@ -164,7 +175,10 @@ def _choose(selector: Any, parkeys: tuple[tuple[str, ...], ...], header: Mapping
     weighted: dict[int, list[Any]] = {}
     for pattern, choice in table.items():
         patterns = pattern if isinstance(pattern, tuple) else (pattern,)
-        marks = [_match(p, header.get(k, "UNDEFINED")) for p, k in zip(patterns, keys, strict=True)]
+        marks = [
+            _match(_pattern(p, k), header.get(k, "UNDEFINED"))
+            for p, k in zip(patterns, keys, strict=True)
+        ]
         if min(marks, default=0) >= 0:
             weighted.setdefault(sum(marks), []).append(choice)
     for weight in sorted(weighted, reverse=True):
