@@ -136,9 +136,10 @@ def _observed(header: Mapping[str, str]) -> datetime:
             f"{date}T{time if time not in ('UNDEFINED', 'N/A') else '00:00:00'}"
         )
     except ValueError:
-        raise MissingReferenceError(
+        # a LookupError, as a failed match: an rmap whose type is not required then says N/A
+        raise LookupError(
             f"the exposure's DATE-OBS/TIME-OBS ({date!r} {time!r}) cannot be read, and CRDS "
-            "selects references by date; set DATE-OBS (YYYY-MM-DD) and TIME-OBS"
+            "selects by date: set DATE-OBS (YYYY-MM-DD) and TIME-OBS"
         ) from None
 
 

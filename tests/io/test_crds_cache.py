@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,43 @@ def test_keyword_translation_is_the_data_models(cache):
     from spec2x.io.crds_cache import PARKEYS
 
     assert {k: dm_to_fits(k) for k in PARKEYS} == PARKEYS
+
+
+_POOLS = {
+    "INSTRUME": ["MIRI", "NIRSPEC"],
+    "DETECTOR": ["MIRIMAGE", "MIRIFULONG", "NRS1", "NRS2"],
+    "FILTER": ["P750L", "F560W", "F770W", "F100LP", "ANY", "N/A"],
+    "GRATING": ["G140M", "G395H", "PRISM"],
+    "EXP_TYPE": [
+        "MIR_LRS-FIXEDSLIT",
+        "MIR_LRS-SLITLESS",
+        "MIR_IMAGE",
+        "NRS_FIXEDSLIT",
+        "NRS_BRIGHTOBJ",
+        "NRS_MSASPEC",
+    ],  # fmt: skip
+    "SUBARRAY": ["FULL", "SLITLESSPRISM", "SUB64", "GENERIC", "SUBS200A1"],
+    "DATE-OBS": ["2021-12-31", "2022-01-01", "2023-06-01", "2024-02-29"],
+    "TIME-OBS": ["00:00:00", "23:59:59.9"],
+}
+
+
+def test_selection_equals_crds_on_any_header(cache):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    own = CrdsCache(cache, "jwst_0042.pmap", use_crds=False)
+    headers = st.fixed_dictionaries(
+        {k: st.sampled_from(v) for k, v in _POOLS.items() if k != "DATE-OBS"},
+        optional={"DATE-OBS": st.sampled_from(_POOLS["DATE-OBS"])},
+    )
+
+    @settings(max_examples=int(os.environ.get("CRDS_EXAMPLES", "25")))
+    @given(attrs=headers)
+    def check(attrs):
+        reftypes = REFTYPES[attrs["INSTRUME"]]
+        answers = _crds_answer(attrs, reftypes, "jwst_0042.pmap")
+        for reftype in reftypes:
+            assert _ours(own, reftype, attrs) == _expected(answers[reftype]), (reftype, attrs)
+
+    check()
