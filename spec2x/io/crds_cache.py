@@ -131,7 +131,7 @@ class CrdsCache:
                 "no CRDS cache: set CRDS_PATH (and CRDS_CONTEXT) or give reference files "
                 "with --refs DIR / --ref TYPE=PATH"
             )
-        self.root = Path(path)
+        self.root = Path(path).expanduser()
         self.mappings = self.root / "mappings" / "jwst"
         pmaps = sorted(self.mappings.glob("jwst_*.pmap")) if self.mappings.is_dir() else []
         if not pmaps:

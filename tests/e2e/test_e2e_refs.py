@@ -86,8 +86,13 @@ def test_lrs_folder_without_area_and_pathloss(demo_runs, tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("use_crds", [True, False], ids=["crds_package", "own_reader"])
 @pytest.mark.parametrize("mode", sorted(EXP_TYPE))
-def test_crds_cache_alone_gives_the_demo_products(demo_runs, mode, tmp_path, capsys, monkeypatch):
+def test_crds_cache_alone_gives_the_demo_products(
+    demo_runs, mode, use_crds, tmp_path, capsys, monkeypatch
+):
+    if not use_crds:
+        monkeypatch.setattr("spec2x.io.crds_cache._crds_available", lambda: False)
     manifest = demo_runs(mode)
     not_applicable = ("apcorr",) if mode == "nrs_fs" else ()
     cache = cache_from_folder(
@@ -96,6 +101,8 @@ def test_crds_cache_alone_gives_the_demo_products(demo_runs, mode, tmp_path, cap
     monkeypatch.setenv("CRDS_PATH", str(cache))
     monkeypatch.setenv("CRDS_SERVER_URL", "https://localhost:9")
     monkeypatch.delenv("CRDS_CONTEXT", raising=False)
-    code, _, err = _run(capsys, "run", manifest["input"], "--output-dir", tmp_path / "o")
+    code, out, err = _run(capsys, "run", manifest["input"], "--output-dir", tmp_path / "o")
     assert code == 0, err
     _assert_same_products(manifest, tmp_path / "o")
+    if mode == "nrs_fs":
+        assert out.count("extract_1d: CRDS (jwst_0001.pmap) says apcorr is N/A") == 1
