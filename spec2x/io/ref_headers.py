@@ -11,10 +11,11 @@ from typing import Any
 
 from ..errors import InputFileError
 
-__all__ = ["open_asdf_reference", "read_header"]
+__all__ = ["is_asdf", "open_asdf_reference", "read_header"]
 
 
-def _is_asdf(path: str) -> bool:
+def is_asdf(path: str) -> bool:
+    """Whether ``path`` is an ASDF file (its magic bytes)."""
     with open(path, "rb") as f:
         return f.read(5) == b"#ASDF"
 
@@ -51,7 +52,7 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         if _is_json(path):
             return _json_header(path)
-        if _is_asdf(path):
+        if is_asdf(path):
             return _asdf_header(path)
         from astropy.io import fits
 

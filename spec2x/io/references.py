@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFileError, MissingReferenceError, ReferenceMismatchError
-from .ref_headers import _is_asdf, open_asdf_reference, read_header
+from .ref_headers import is_asdf, open_asdf_reference, read_header
 from .ref_rules import is_optional
 
 if TYPE_CHECKING:
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NOT_APPLICABLE",
-    "open_asdf_reference",
     "Reference",
     "ReferenceSet",
+    "open_asdf_reference",
     "open_reference",
     "read_header",
     "reference_keyword",
@@ -204,7 +204,7 @@ def open_reference(path: str | os.PathLike[str], reftype: str | None = None) -> 
 
 
 def _generic_reader(path: str, header: dict[str, Any]) -> Reference:
-    if _is_asdf(path):
+    if is_asdf(path):
         with open_asdf_reference(path, lazy_load=False) as af:
             tree = {k: v for k, v in af.tree.items() if not k.startswith("asdf_")}
         return Reference(str(header.get("REFTYPE", "")).lower(), path, header, tree)
