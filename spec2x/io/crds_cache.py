@@ -69,6 +69,9 @@ PARKEYS: dict[str, str] = {
 }
 
 
+_GIVE = "give the file with --ref {0}=PATH (or --ref {0}=N/A)"
+
+
 def crds_parameters(attrs: Mapping[str, Any]) -> dict[str, str]:
     """The exposure's keywords under CRDS's matching names, conditioned as CRDS conditions them."""
     return {
@@ -168,6 +171,12 @@ class CrdsCache:
         return self._rules[name]
 
     def _own_choice(self, reftype: str, header: Mapping[str, str]) -> str | None:
+        try:
+            return self._own_rules(reftype, header)
+        except MissingReferenceError as exc:
+            raise MissingReferenceError(f"{exc}; {_GIVE.format(reftype)}") from None
+
+    def _own_rules(self, reftype: str, header: Mapping[str, str]) -> str | None:
         pmap = self._read(self.context)
         instrument = header.get("META.INSTRUMENT.NAME", "UNDEFINED").upper()
         table = pmap.selector if isinstance(pmap.selector, dict) else {}
@@ -185,15 +194,16 @@ class CrdsCache:
 
     def _crds_choice(self, reftype: str, header: Mapping[str, str]) -> str | None:
         from crds.core import rmap
+        from crds.core.exceptions import CrdsError
 
         with _crds_env(self.root):
             if self._crds_pmap is None:
                 self._crds_pmap = rmap.load_mapping(str(self.mappings / self.context))
             try:
                 found = self._crds_pmap.get_best_references(dict(header), include=[reftype])
-            except Exception as exc:  # crds' own errors: unknown type, instrument, ambiguity
+            except CrdsError as exc:  # unknown instrument, ambiguous rules ...
                 raise MissingReferenceError(
-                    f"CRDS ({self.context}) finds no {reftype}: {exc}"
+                    f"CRDS ({self.context}) finds no {reftype}: {exc}; {_GIVE.format(reftype)}"
                 ) from None
         value = str(found.get(reftype, "NOT FOUND n/a"))
         if value.upper() in ("N/A", "NOT FOUND N/A"):
@@ -201,7 +211,7 @@ class CrdsCache:
         if value.upper().startswith("NOT FOUND"):
             raise MissingReferenceError(
                 f"CRDS ({self.context}) has no {reftype} reference for this exposure: "
-                f"{value[len('NOT FOUND') :].strip()}"
+                f"{value[len('NOT FOUND') :].strip()}; {_GIVE.format(reftype)}"
             )
         return value
 
