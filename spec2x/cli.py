@@ -2,7 +2,7 @@
 
 ::
 
-    spec2x run INPUT... [--refs DIR] [--ref TYPE=PATH]... [--output-dir DIR]
+    spec2x run INPUT... [--refs DIR] [--ref TYPE=PATH]... [--strict-refs] [--output-dir DIR]
                         [--format fits|zarr] [--params FILE] [--steps.NAME.PARAM=V]...
                         [--skip NAME]... [--save-steps] [--workers N | --scheduler ADDR]
     spec2x demo [MODE] [--output-dir DIR]
@@ -22,6 +22,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -55,13 +56,22 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Step parameters: --steps.NAME.PARAM=VALUE (e.g. --steps.flat_field.inverse=true).",
     )
     run.add_argument("inputs", nargs="+", metavar="INPUT", help="*_rate(ints).fits or *_asn.json")
-    run.add_argument("--refs", metavar="DIR", help="folder of CRDS-format reference files")
+    run.add_argument(
+        "--refs",
+        metavar="DIR",
+        help="folder of CRDS-format reference files (default: the CRDS cache at $CRDS_PATH)",
+    )
     run.add_argument(
         "--ref",
         action="append",
         default=[],
         metavar="TYPE=PATH",
         help="reference file of one type (PATH may be N/A); repeatable",
+    )
+    run.add_argument(
+        "--strict-refs",
+        action="store_true",
+        help="a reference type missing from --refs is an error even where jwst can do without it",
     )
     run.add_argument("--output-dir", default=".", metavar="DIR", help="where products go")
     run.add_argument("--format", choices=("fits", "zarr"), default="fits", help="product format")
@@ -159,6 +169,8 @@ def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
         scheduler=args.scheduler,
         refs=refs,
         refs_dir=args.refs,
+        crds_path=None if args.refs else os.environ.get("CRDS_PATH") or None,
+        strict_refs=args.strict_refs,
         params=params,
         output_dir=args.output_dir,
         fmt=args.format,

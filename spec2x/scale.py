@@ -146,6 +146,8 @@ def process_job(
     output_dir: str | os.PathLike[str] = ".",
     fmt: Format = "fits",
     save_steps: bool = False,
+    crds_path: str | os.PathLike[str] | None = None,
+    strict_refs: bool = False,
 ) -> dict[str, str]:
     """Calibrate one exposure and write its products; return suffix -> path written.
 
@@ -158,13 +160,19 @@ def process_job(
     output_dir : where products go (created if missing).
     fmt : ``fits`` (jwst-compatible) or ``zarr``.
     save_steps : also write each step's output as ``<base>_<step>``.
+    crds_path : a CRDS cache to select the references not given otherwise
+        (its context: ``CRDS_CONTEXT``, else the cache's own).
+    strict_refs : a type missing from ``refs_dir`` is an error even where
+        jwst could do without it (see ``docs/references.md``).
     """
+    from .io.crds_cache import CrdsCache
     from .io.references import ReferenceSet
     from .pipeline import spec2
 
     write = _writer(fmt)
     ext = ".fits" if fmt == "fits" else ".zarr"
-    refset = ReferenceSet(explicit=refs, directory=refs_dir)
+    cache = CrdsCache(crds_path) if crds_path else None
+    refset = ReferenceSet(refs, refs_dir, crds_cache=cache, strict=strict_refs)
     if is_remote(output_dir):
         if fmt != "zarr":
             raise OutputError(

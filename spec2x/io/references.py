@@ -1,27 +1,35 @@
 """Reference files: open CRDS-format FITS/ASDF files, and pick the right one.
 
-``open_reference(path)`` reads the REFTYPE keyword and hands the file to the
-reader registered for that type (:func:`register_reader`); a type with no
-registered reader opens as a plain :class:`Reference` holding its header and
-HDUs or ASDF tree.  A :class:`ReferenceSet` answers "which file of type T fits
-this exposure" from an explicit mapping (``--ref TYPE=PATH``) and/or a
-directory of files (``--refs DIR``), matched on the header selectors.
+``open_reference(path)`` reads the REFTYPE and INSTRUME keywords and hands
+the file to the reader of that pair (:mod:`spec2x.io.ref_readers`, or one
+added with :func:`register_reader`); a type with no reader opens as a plain
+:class:`Reference` holding its header and HDUs or ASDF tree.  A
+:class:`ReferenceSet` answers "which file of type T fits this exposure" from
+an explicit mapping (``--ref TYPE=PATH``), a directory of files (``--refs
+DIR``, matched on the header selectors) and/or a CRDS cache (``CRDS_PATH``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFileError, MissingReferenceError, ReferenceMismatchError
+from .ref_headers import is_asdf, open_asdf_reference, read_header
+from .ref_rules import is_optional
+
+if TYPE_CHECKING:
+    from .crds_cache import CrdsCache
 
 __all__ = [
     "NOT_APPLICABLE",
     "Reference",
     "ReferenceSet",
+    "open_asdf_reference",
     "open_reference",
     "read_header",
     "reference_keyword",
@@ -30,6 +38,8 @@ __all__ = [
 
 #: Said for a reference type that does not apply (jwst's ``override_x="N/A"``).
 NOT_APPLICABLE = "N/A"
+
+log = logging.getLogger(__name__)
 
 #: Keywords a reference file may be selected on; ``ANY`` / ``N/A`` in the
 #: reference match everything; ``|``-separated lists match any member.
@@ -133,111 +143,44 @@ class Reference:
 
 
 Reader = Callable[[str, dict[str, Any]], Reference]
-_READERS: dict[str, Reader] = {}
+#: Readers registered at run time (:func:`register_reader`); they win over the
+#: built-in table of :mod:`spec2x.io.ref_readers`.
+_READERS: dict[tuple[str, str | None], Reader] = {}
 
 
-def register_reader(*reftypes: str) -> Callable[[Reader], Reader]:
-    """Decorator: ``reader(path, header) -> Reference`` opens files of these types."""
+def register_reader(*reftypes: str, instrument: str | None = None) -> Callable[[Reader], Reader]:
+    """Decorator: ``reader(path, header) -> Reference`` opens files of these types.
+
+    Parameters
+    ----------
+    reftypes : CRDS reference types (``pathloss``).
+    instrument : ``INSTRUME`` the reader is for; None serves every instrument
+        without a reader of its own.
+    """
+    inst = instrument.strip().upper() if instrument else None
 
     def deco(func: Reader) -> Reader:
         for t in reftypes:
-            _READERS[t.lower()] = func
+            _READERS[(t.lower(), inst)] = func
         return func
 
     return deco
 
 
-def _is_asdf(path: str) -> bool:
-    with open(path, "rb") as f:
-        return f.read(5) == b"#ASDF"
+def _reader_for(reftype: str, instrument: Any) -> Reader:
+    """The reader of ``(reftype, instrument)``: registered, then built in, then generic."""
+    from .ref_readers import load_reader, reader_name
 
-
-def _is_json(path: str) -> bool:
-    with open(path, "rb") as f:
-        return f.read(64).lstrip()[:1] == b"{"
-
-
-def _json_header(path: str) -> dict[str, Any]:
-    """Top-level scalar keywords of a JSON reference file (jwst's extract1d format), uppercase."""
-    import json
-
-    with open(path, encoding="utf-8") as f:
-        tree = json.load(f)
-    header: dict[str, str | int | float | None] = {
-        k.upper(): v for k, v in tree.items() if isinstance(v, str | int | float | bool)
-    }
-    meta = tree.get("meta") if isinstance(tree.get("meta"), dict) else {}
-    if meta:
-        instrument = meta.get("instrument", {}) or {}
-        header.setdefault("REFTYPE", meta.get("reftype"))
-        header.setdefault("INSTRUME", instrument.get("name"))
-        header.setdefault("DETECTOR", instrument.get("detector"))
-        header.setdefault("EXP_TYPE", (meta.get("exposure", {}) or {}).get("type"))
-    return {k: v for k, v in header.items() if v is not None}
-
-
-def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Primary header keywords (FITS) or ``meta`` selectors (ASDF, JSON), uppercase, of a reference file."""
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise InputFileError(f"reference file {path} does not exist")
-    try:
-        if _is_json(path):
-            return _json_header(path)
-        if _is_asdf(path):
-            return _asdf_header(path)
-        from astropy.io import fits
-
-        with fits.open(path, memmap=False) as hdul:
-            return {
-                k.upper(): v
-                for k, v in hdul[0].header.items()
-                if k and k not in ("COMMENT", "HISTORY")
-            }
-    except (OSError, ValueError) as exc:
-        raise InputFileError(
-            f"cannot read reference file {path}: {exc}; is it a CRDS FITS or ASDF file?"
-        ) from exc
-
-
-def open_asdf_reference(path: str, **options: Any) -> Any:
-    """``asdf.open`` of a reference file without schema validation (a few tenths of a
-    second per NIRSpec optical model); the readers check the keys they use instead."""
-    import asdf
-
-    with asdf.config_context() as config:
-        config.validate_on_read = False
-        return asdf.open(path, memmap=False, **options)
-
-
-def _asdf_header(path: str) -> dict[str, Any]:
-    # Only ``meta`` is needed: a lazy tree reads it without converting every transform.
-    with open_asdf_reference(path, lazy_load=True, lazy_tree=True) as af:
-        meta = af.tree.get("meta", {}) or {}
-        instrument = meta.get("instrument", {}) or {}
-        exposure = meta.get("exposure", {}) or {}
-        subarray = meta.get("subarray", {}) or {}
-        header = {
-            "REFTYPE": meta.get("reftype"),
-            "INSTRUME": instrument.get("name"),
-            "DETECTOR": instrument.get("detector"),
-            "FILTER": instrument.get("filter"),
-            "GRATING": instrument.get("grating"),
-            "PUPIL": instrument.get("pupil"),
-            "BAND": instrument.get("band"),
-            "CHANNEL": instrument.get("channel"),
-            "EXP_TYPE": exposure.get("type") or meta.get("exp_type"),
-            "P_EXP_TY": exposure.get("p_exptype"),
-            "SUBARRAY": subarray.get("name"),
-            "PEDIGREE": meta.get("pedigree"),
-            "USEAFTER": meta.get("useafter"),
-            "DESCRIP": meta.get("description"),
-        }
-        return {k: v for k, v in header.items() if v is not None}
+    inst = str(instrument or "").strip().upper() or None
+    for key in ((reftype, inst), (reftype, None)):
+        if key in _READERS:
+            return _READERS[key]
+    name = reader_name(reftype, inst)
+    return _generic_reader if name is None else load_reader(name)  # type: ignore[no-any-return]
 
 
 def open_reference(path: str | os.PathLike[str], reftype: str | None = None) -> Reference:
-    """Open a CRDS-format reference file with the reader registered for its type.
+    """Open a CRDS-format reference file with the reader of its REFTYPE and INSTRUME.
 
     Parameters
     ----------
@@ -255,15 +198,13 @@ def open_reference(path: str | os.PathLike[str], reftype: str | None = None) -> 
         found = reftype.lower()
     if not found:
         raise InputFileError(f"{path} has no REFTYPE keyword; say its type with --ref TYPE=PATH")
-    _load_plugins()
-    reader = _READERS.get(found, _generic_reader)
-    ref = reader(path, header)
+    ref = _reader_for(found, header.get("INSTRUME"))(path, header)
     ref.reftype = found
     return ref
 
 
 def _generic_reader(path: str, header: dict[str, Any]) -> Reference:
-    if _is_asdf(path):
+    if is_asdf(path):
         with open_asdf_reference(path, lazy_load=False) as af:
             tree = {k: v for k, v in af.tree.items() if not k.startswith("asdf_")}
         return Reference(str(header.get("REFTYPE", "")).lower(), path, header, tree)
@@ -275,31 +216,6 @@ def _generic_reader(path: str, header: dict[str, Any]) -> Reference:
             key = (hdu.name, hdu.ver) if hdu.ver > 1 else hdu.name
             content[key] = hdu.data.copy() if hdu.data is not None else None
     return Reference(str(header.get("REFTYPE", "")).lower(), path, header, content)
-
-
-_PLUGINS_LOADED = False
-
-
-#: The modules that register readers (imported on first use, to keep import cheap).
-READER_MODULES = (
-    "spec2x.io.refs_pixel",
-    "spec2x.io.refs_extract",
-    "spec2x.instruments.miri.refs",
-    "spec2x.instruments.nirspec.refs_optics",
-    "spec2x.instruments.nirspec.refs_cal",
-)
-
-
-def _load_plugins() -> None:
-    """Import the modules that register readers (kept lazy to keep import cheap)."""
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    _PLUGINS_LOADED = True
-    import importlib
-
-    for name in READER_MODULES:
-        importlib.import_module(name)
 
 
 def _selector(header: Mapping[str, Any], key: str) -> Any:
@@ -318,26 +234,93 @@ def _selector_matches(ref_value: Any, exp_value: Any) -> bool:
     return str(exp_value).strip().upper() in choices or bool(choices & _WILDCARDS)
 
 
+def _fits(hdr: Mapping[str, Any], attrs: Mapping[str, Any]) -> bool:
+    """Whether a reference with header ``hdr`` may serve an exposure with ``attrs``.
+
+    A full-frame file (``SUBARRAY=FULL``) serves every subarray: the steps cut it.
+    """
+    for key in SELECTORS:
+        value = _selector(hdr, key)
+        if key == "SUBARRAY" and str(value or "").strip().upper() == "FULL":
+            continue
+        if not _selector_matches(value, attrs.get(key)):
+            return False
+    return True
+
+
+def _rank(hdr: Mapping[str, Any], attrs: Mapping[str, Any]) -> tuple[bool, bool, int]:
+    """Higher is a better fit: the exposure's own subarray; any file but a full-frame one
+    standing in for a subarray; then the fewest wildcards."""
+    theirs = str(hdr.get("SUBARRAY", "")).strip().upper()
+    ours = str(attrs.get("SUBARRAY", "")).strip().upper()
+    stand_in = theirs == "FULL" and ours not in ("FULL", "")
+    specific = sum(
+        str(hdr.get(k, "")).upper() not in _WILDCARDS and "|" not in str(hdr.get(k, ""))
+        for k in SELECTORS
+    )
+    return theirs == ours, not stand_in, specific
+
+
 class ReferenceSet:
-    """Reference files for one run: explicit paths by type, then a folder searched by selectors.
+    """Reference files for one run: explicit paths by type, a folder, a CRDS cache.
+
+    A type is looked up in that order.  In a folder, the file whose REFTYPE
+    and selectors fit the exposure is taken (the most specific when several
+    do; a full-frame file serves a subarray that has no file of its own).  A
+    type with no file in the folder that the asking step can do without
+    (:mod:`spec2x.io.ref_rules`) is N/A, said once in the log; any other
+    missing type is a :class:`MissingReferenceError`.  See ``docs/references.md``.
 
     Parameters
     ----------
     explicit : reftype -> path, opened reference, or ``"N/A"``.
     directory : a folder of CRDS-format files, matched by REFTYPE and selectors.
+    crds_cache : a :class:`spec2x.io.crds_cache.CrdsCache`: CRDS's own
+        selection from a local cache (:meth:`from_crds`).
+    strict : refuse (MissingReferenceError) instead of reading a missing
+        optional type as N/A.
     """
 
     def __init__(
         self,
         explicit: Mapping[str, str | os.PathLike[str] | Reference] | None = None,
         directory: str | os.PathLike[str] | None = None,
+        *,
+        crds_cache: CrdsCache | None = None,
+        strict: bool = False,
     ) -> None:
         self.explicit = {k.lower(): v for k, v in (explicit or {}).items()}
         self.directory = Path(directory) if directory is not None else None
         if self.directory is not None and not self.directory.is_dir():
             raise InputFileError(f"reference folder {self.directory} does not exist")
+        self.crds_cache = crds_cache
+        self.strict = strict
         self._index: list[tuple[str, dict[str, Any]]] | None = None
         self._opened: dict[str, Reference] = {}
+        self._said: set[str] = set()
+
+    @classmethod
+    def from_crds(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        context: str | None = None,
+        *,
+        explicit: Mapping[str, str | os.PathLike[str] | Reference] | None = None,
+        strict: bool = False,
+    ) -> ReferenceSet:
+        """References as CRDS selects them from a local cache, with no server.
+
+        Parameters
+        ----------
+        path : the cache folder (``CRDS_PATH`` when None).
+        context : the ``.pmap`` to select with (``CRDS_CONTEXT``, else the
+            cache's newest ``jwst_*.pmap``).
+        explicit : reftype -> path or ``"N/A"``, taken before the cache.
+        strict : see :class:`ReferenceSet`.
+        """
+        from .crds_cache import CrdsCache
+
+        return cls(explicit, crds_cache=CrdsCache(path, context), strict=strict)
 
     def _catalogue(self) -> list[tuple[str, dict[str, Any]]]:
         if self._index is None:
@@ -351,8 +334,32 @@ class ReferenceSet:
                             continue
         return self._index
 
-    def find(self, reftype: str, attrs: Mapping[str, Any]) -> str | None:
-        """Path of the one file of ``reftype`` that fits ``attrs``; None if it is N/A."""
+    def _in_folder(self, reftype: str, attrs: Mapping[str, Any]) -> str | None:
+        """The best-fitting file of ``reftype`` in the folder; None when none fits."""
+        matches = [
+            (path, hdr)
+            for path, hdr in self._catalogue()
+            if str(hdr.get("REFTYPE", "")).lower() == reftype and _fits(hdr, attrs)
+        ]
+        if len(matches) > 1:
+            matches.sort(key=lambda m: _rank(m[1], attrs), reverse=True)
+            if _rank(matches[0][1], attrs) == _rank(matches[1][1], attrs):
+                names = ", ".join(os.path.basename(m[0]) for m in matches)
+                raise MissingReferenceError(
+                    f"{len(matches)} {reftype} references fit {_describe(attrs)}: {names}; "
+                    f"choose one with --ref {reftype}=PATH"
+                )
+        return matches[0][0] if matches else None
+
+    def find(self, reftype: str, attrs: Mapping[str, Any], step: str | None = None) -> str | None:
+        """Path of the one file of ``reftype`` that fits ``attrs``; None if it is N/A.
+
+        Parameters
+        ----------
+        reftype : CRDS reference type.
+        attrs : the exposure's keywords.
+        step : the step asking; a type it can do without is N/A when missing.
+        """
         reftype = reftype.lower()
         if reftype in self.explicit:
             value = self.explicit[reftype]
@@ -361,42 +368,39 @@ class ReferenceSet:
             if value is None or str(value).upper() == NOT_APPLICABLE:
                 return None  # None in a mapping means N/A, as in jwst's override_<type>
             return os.fspath(value)
-        matches = [
-            (path, hdr)
-            for path, hdr in self._catalogue()
-            if str(hdr.get("REFTYPE", "")).lower() == reftype
-            and all(_selector_matches(_selector(hdr, k), attrs.get(k)) for k in SELECTORS)
-        ]
-        selectors = ", ".join(f"{k}={attrs.get(k)}" for k in SELECTORS if attrs.get(k) is not None)
-        if not matches:
-            raise MissingReferenceError(
-                f"no {reftype} reference for {selectors}"
-                + (f" in {self.directory}" if self.directory else "")
-                + f"; give one with --ref {reftype}=PATH (or --ref {reftype}=N/A if it does not apply)"
-            )
-        if len(matches) > 1:
-            # The most specific file (fewest wildcards) wins; a tie is ambiguous.
-            def specificity(hdr: dict[str, Any]) -> int:
-                return sum(
-                    str(hdr.get(k, "")).upper() not in _WILDCARDS and "|" not in str(hdr.get(k, ""))
-                    for k in SELECTORS
-                )
+        path = self._in_folder(reftype, attrs) if self.directory is not None else None
+        if path is not None:
+            return path
+        if self.crds_cache is not None:
+            path = self.crds_cache.select(reftype, attrs)
+            if path is None:
+                self._say(reftype, f"{step or reftype}: CRDS ({self.crds_cache.context}) says "
+                          f"{reftype} is N/A for this exposure")  # fmt: skip
+            return path
+        where = f" in {self.directory}" if self.directory else ""
+        if not self.strict and is_optional(step, reftype):
+            self._say(reftype, f"{step}: no {reftype} reference{where} fits {_describe(attrs)}; "
+                      "N/A, as CRDS answers where a mode has none (--strict-refs refuses)")  # fmt: skip
+            return None
+        raise MissingReferenceError(
+            f"no {reftype} reference for {_describe(attrs)}{where}; give one with "
+            f"--ref {reftype}=PATH (or --ref {reftype}=N/A if it does not apply)"
+        )
 
-            matches.sort(key=lambda m: specificity(m[1]), reverse=True)
-            if specificity(matches[0][1]) == specificity(matches[1][1]):
-                names = ", ".join(os.path.basename(m[0]) for m in matches)
-                raise MissingReferenceError(
-                    f"{len(matches)} {reftype} references fit {selectors}: {names}; "
-                    f"choose one with --ref {reftype}=PATH"
-                )
-        return matches[0][0]
+    def _say(self, reftype: str, message: str) -> None:
+        """Log why ``reftype`` is N/A, once per run (members and integrations ask again)."""
+        if reftype not in self._said:
+            self._said.add(reftype)
+            log.info("%s", message)
 
-    def get(self, reftype: str, attrs: Mapping[str, Any]) -> Reference | None:
+    def get(
+        self, reftype: str, attrs: Mapping[str, Any], step: str | None = None
+    ) -> Reference | None:
         """The opened reference of ``reftype`` for an exposure with ``attrs`` (None if N/A)."""
         value = self.explicit.get(reftype.lower())
         if isinstance(value, Reference):
             return value
-        path = self.find(reftype, attrs)
+        path = self.find(reftype, attrs, step)
         if path is None:
             return None
         if path not in self._opened:
@@ -411,3 +415,7 @@ class ReferenceSet:
                 f"{step} needs a {reftype} reference, but it was given as N/A"
             )
         return ref
+
+
+def _describe(attrs: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={attrs.get(k)}" for k in SELECTORS if attrs.get(k) is not None)

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputFileError, ReferenceMismatchError
-from .references import Reference, _is_asdf, register_reader
+from .ref_headers import is_asdf
+from .references import Reference
 
 __all__ = ["read_apcorr", "read_extract1d"]
 
 
-@register_reader("extract1d")
 def read_extract1d(path: str, header: dict[str, Any]) -> Reference:
     """Open a JSON extract1d reference; ``content`` is the parsed JSON object."""
     try:
@@ -52,7 +52,6 @@ _LAYOUTS = {
 }
 
 
-@register_reader("apcorr")
 def read_apcorr(path: str, header: dict[str, Any]) -> Reference:
     """Open an APCORR FITS reference.
 
@@ -72,7 +71,7 @@ def read_apcorr(path: str, header: dict[str, Any]) -> Reference:
     """
     from astropy.io import fits
 
-    if _is_asdf(path):
+    if is_asdf(path):
         raise ReferenceMismatchError(
             f"apcorr reference {path} is ASDF (the NIRSpec IFU and MIRI MRS radius tables); "
             "spec2x reads the FITS APCORR tables of MIRI LRS and NIRSpec FS/BOTS/MOS only; "

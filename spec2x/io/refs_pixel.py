@@ -28,7 +28,7 @@ from astropy.io import fits
 
 from ..dq import DQ, DQ_DTYPE
 from ..errors import InputFileError, MissingReferenceError
-from .references import Reference, register_reader
+from .references import Reference
 
 __all__ = [
     "TIMECOEFF_KINDS",
@@ -174,7 +174,6 @@ def _table(data: Any) -> dict[str, np.ndarray]:
     return out
 
 
-@register_reader("flat")
 def read_flat(path: str, header: dict[str, Any]) -> Reference:
     """Open a FITS ``flat`` reference (SCI, ERR, DQ, DQ_DEF)."""
     with fits.open(path, memmap=False) as hdul:
@@ -209,7 +208,6 @@ def read_flat(path: str, header: dict[str, Any]) -> Reference:
     return Reference("flat", path, header, content)
 
 
-@register_reader("photom")
 def read_photom(path: str, header: dict[str, Any]) -> Reference:
     """Open a FITS ``photom`` reference (PHOTOM table, TIMECOEFF_* tables, or an image)."""
     with fits.open(path, memmap=False) as hdul:
@@ -240,7 +238,6 @@ def read_photom(path: str, header: dict[str, Any]) -> Reference:
     return Reference("photom", path, header, content)
 
 
-@register_reader("area")
 def read_area(path: str, header: dict[str, Any]) -> Reference:
     """Open a FITS ``area`` reference (pixel-area image, or the NIRSpec AREA table)."""
     with fits.open(path, memmap=False) as hdul:

@@ -123,3 +123,120 @@ def test_generic_subarray_matches_any_subarray(tmp_path):
     _write(tmp_path, "fflat.fits", "fflat", INSTRUME="NIRSPEC", DETECTOR="ANY", SUBARRAY="GENERIC")
     attrs = {"INSTRUME": "NIRSPEC", "DETECTOR": "NRS1", "SUBARRAY": "SUBS200A1"}
     assert Path(ReferenceSet(directory=tmp_path).find("fflat", attrs)).name == "fflat.fits"
+
+
+# -- readers by (reftype, instrument) ----------------------------------------------------------
+
+
+def test_pathloss_files_go_to_their_instrument_reader(tmp_path):
+    from spec2x.instruments.miri.refs import LrsPathloss
+    from spec2x.instruments.nirspec.refs_cal import Pathloss
+    from spec2x.synthetic.miri_lrs_refs import write_pathloss as write_miri
+    from spec2x.synthetic.nirspec_cal_refs import write_pathloss as write_nirspec
+
+    miri = open_reference(write_miri(tmp_path / "miri_pathloss.fits"))
+    nirspec = open_reference(write_nirspec(tmp_path / "nrs_pathloss.fits", nwave=4, npos=3))
+    assert isinstance(miri.content, LrsPathloss)
+    assert isinstance(nirspec.content, Pathloss)
+
+
+def test_a_file_is_not_handed_to_another_instruments_reader(tmp_path):
+    # A NIRSpec pathloss file in the MIRI format: its INSTRUME picks the NIRSpec reader, which
+    # says what is wrong instead of passing the file on.
+    from spec2x.synthetic.miri_lrs_refs import write_pathloss
+
+    path = write_pathloss(tmp_path / "pathloss.fits")
+    with fits.open(path, mode="update") as hdul:
+        hdul[0].header["INSTRUME"] = "NIRSPEC"
+    with pytest.raises(ReferenceMismatchError, match="not a NIRSpec pathloss.*INSTRUME"):
+        open_reference(path)
+
+
+def test_reader_table_has_a_generic_fallback_and_instrument_rows():
+    from spec2x.io.ref_readers import READERS, load_reader, reader_name
+
+    assert reader_name("pathloss", "MIRI") != reader_name("pathloss", "NIRSPEC")
+    assert reader_name("photom", "NIRISS") == reader_name("photom", None)
+    assert reader_name("specwcs", "MIRI") is None  # generic Reference
+    assert reader_name("wavelengthrange", "MIRI") is None  # not the NIRSpec optical-model reader
+    for name in set(READERS.values()):
+        assert callable(load_reader(name)), name
+
+
+def test_registered_reader_wins_for_its_instrument(tmp_path):
+    from spec2x.io import references
+
+    path = _write(tmp_path, "x_flat.fits", "flat", INSTRUME="NIRISS", DETECTOR="NIS")
+    calls = []
+
+    def reader(p, header):
+        calls.append(p)
+        return references.Reference("flat", p, header, "mine")
+
+    references.register_reader("flat", instrument="NIRISS")(reader)
+    try:
+        assert open_reference(path).content == "mine"
+        miri = _write(tmp_path, "y_flat.fits", "flat", DETECTOR="MIRIMAGE")
+        assert open_reference(miri).content != "mine"
+    finally:
+        references._READERS.pop(("flat", "NIRISS"))
+    assert calls == [str(path)]
+
+
+# -- the folder rule ---------------------------------------------------------------------------
+
+LRS = {"INSTRUME": "MIRI", "DETECTOR": "MIRIMAGE", "EXP_TYPE": "MIR_LRS-FIXEDSLIT"}
+
+
+def test_missing_optional_type_is_na_with_one_log_line(tmp_path, caplog):
+    _write(tmp_path, "photom.fits", "photom", DETECTOR="MIRIMAGE")
+    refs = ReferenceSet(directory=tmp_path)
+    with caplog.at_level("INFO", logger="spec2x.io.references"):
+        assert refs.get("area", LRS, "photom") is None
+        assert refs.get("area", LRS, "photom") is None  # asked again (a background member)
+        assert refs.get("photom", LRS, "photom").name == "photom.fits"
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1
+    assert lines[0].startswith("photom: no area reference in ")
+    assert "--strict-refs" in lines[0]
+
+
+def test_missing_type_a_step_needs_is_still_an_error(tmp_path):
+    _write(tmp_path, "area.fits", "area", DETECTOR="MIRIMAGE")
+    refs = ReferenceSet(directory=tmp_path)
+    with pytest.raises(MissingReferenceError, match=r"no photom reference .*--ref photom=PATH"):
+        refs.get("photom", LRS, "photom")
+    with pytest.raises(MissingReferenceError, match="no psf reference"):
+        refs.get("psf", LRS)  # no step said it can do without
+
+
+def test_strict_refuses_a_missing_optional_type(tmp_path):
+    refs = ReferenceSet(directory=tmp_path, strict=True)
+    with pytest.raises(MissingReferenceError, match="no pathloss reference"):
+        refs.get("pathloss", LRS, "pathloss")
+
+
+def test_optional_types_are_those_jwst_steps_do_without():
+    from spec2x.io.ref_rules import OPTIONAL_REFTYPES, is_optional
+    from spec2x.registry import STEPS
+
+    for step, reftypes in OPTIONAL_REFTYPES.items():
+        assert set(reftypes) <= set(STEPS[step].reftypes), step
+    assert is_optional("photom", "area")
+    assert not is_optional("photom", "photom")
+    assert not is_optional(None, "area")
+
+
+def test_full_frame_file_serves_a_subarray_without_its_own(tmp_path):
+    _write(tmp_path, "full.fits", "flat", DETECTOR="MIRIMAGE", SUBARRAY="FULL")
+    refs = ReferenceSet(directory=tmp_path)
+    slitless = dict(LRS, EXP_TYPE="MIR_LRS-SLITLESS", SUBARRAY="SLITLESSPRISM")
+    assert Path(refs.find("flat", slitless)).name == "full.fits"
+    _write(tmp_path, "any.fits", "flat", DETECTOR="ANY", SUBARRAY="GENERIC")
+    assert Path(ReferenceSet(directory=tmp_path).find("flat", slitless)).name == "any.fits"
+    assert Path(ReferenceSet(directory=tmp_path).find("flat", LRS)).name == "full.fits"
+    _write(tmp_path, "sub.fits", "flat", DETECTOR="MIRIMAGE", SUBARRAY="SLITLESSPRISM")
+    assert Path(ReferenceSet(directory=tmp_path).find("flat", slitless)).name == "sub.fits"
+    _write(tmp_path, "other.fits", "photom", DETECTOR="MIRIMAGE", SUBARRAY="MASK1550")
+    with pytest.raises(MissingReferenceError, match="no photom"):
+        ReferenceSet(directory=tmp_path).find("photom", slitless)

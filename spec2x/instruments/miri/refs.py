@@ -5,11 +5,11 @@ arcsec) and ``specwcs`` (FITS, a ``WAVETABLE`` of trace centre, wavelength
 and element corners plus the slit and slitless reference points ``IMX``,
 ``IMY``, ``IMXSLTL``, ``IMYSLTL``), and the fixed-slit ``pathloss`` (FITS
 table ``PATHLOSS``: correction vs wavelength and source offset).  These types
-are shared with other instruments, so nothing is registered for them here:
-the generic reader of :func:`spec2x.io.references.open_reference` (or the
-type's registered reader, which can hand MIRI files to
-:func:`read_lrs_pathloss`) opens the file, and the functions below check that
-it is the MIRI LRS kind and hand back its content, typed.
+are shared with other instruments: :func:`spec2x.io.references.open_reference`
+opens a MIRI ``pathloss`` file with :func:`read_lrs_pathloss` (the
+:mod:`spec2x.io.ref_readers` table) and ``distortion``/``specwcs`` with the
+generic reader; the functions below check that a file is the MIRI LRS kind
+and hand back its content, typed.
 """
 
 from __future__ import annotations

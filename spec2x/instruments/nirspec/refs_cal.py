@@ -32,7 +32,7 @@ from astropy.io import fits
 
 from ...dq import DQ_DTYPE
 from ...errors import InputFileError, ReferenceMismatchError
-from ...io.references import Reference, open_asdf_reference, register_reader
+from ...io.references import Reference, open_asdf_reference
 from ...modes import lookup
 
 __all__ = [
@@ -239,7 +239,6 @@ def _image_wavelength(hdul: fits.HDUList) -> np.ndarray | None:
     return wl[wl > 0.0]
 
 
-@register_reader("fflat", "sflat", "dflat")
 def read_nirspec_flat(path: str, header: dict[str, Any]) -> Reference:
     """Open a NIRSpec ``fflat``/``sflat``/``dflat`` (jwst ``NirspecFlatModel``) file."""
     reftype = str(header.get("REFTYPE", "")).lower()
@@ -271,7 +270,6 @@ def read_nirspec_flat(path: str, header: dict[str, Any]) -> Reference:
 # -------------------------------------------------------------------------- wavecorr
 
 
-@register_reader("wavecorr")
 def read_wavecorr(path: str, header: dict[str, Any]) -> Reference:
     """Open a NIRSpec ``wavecorr`` ASDF file (jwst ``WaveCorrModel``)."""
 
@@ -314,21 +312,14 @@ def _keywords(hdr: fits.Header, keys: tuple[str, ...], path: str, ext: str) -> d
     return {k: float(hdr[k.upper()]) for k in keys}
 
 
-@register_reader("pathloss")
 def read_pathloss(path: str, header: dict[str, Any]) -> Reference:
-    """Open a ``pathloss`` FITS file: NIRSpec (jwst ``PathlossModel``, PS/UNI extensions)
-    here; a MIRI LRS file (``PATHLOSS`` table) is handed to
-    :func:`spec2x.instruments.miri.refs.read_lrs_pathloss`."""
+    """Open a NIRSpec ``pathloss`` FITS file (jwst ``PathlossModel``, PS/UNI extensions)."""
     apertures = []
     with fits.open(path, memmap=False) as hdul:
-        if "PS" not in hdul and "PATHLOSS" in hdul:
-            from ..miri.refs import read_lrs_pathloss
-
-            return read_lrs_pathloss(path, header)
         if "PS" not in hdul:
             raise ReferenceMismatchError(
-                f"{path} has no PS extension (nor a MIRI LRS PATHLOSS table): it is not a "
-                "pathloss reference spec2x can read"
+                f"{path} has no PS extension: it is not a NIRSpec pathloss reference; "
+                "check its INSTRUME keyword"
             )
         ver = 1
         while ("PS", ver) in hdul:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputFileError
-from ...io.references import Reference, open_asdf_reference, register_reader
+from ...io.references import Reference, open_asdf_reference
 
 __all__ = ["REQUIRED_KEYS", "read_nirspec_optics"]
 
@@ -44,7 +44,6 @@ def _materialise(node: Any) -> Any:
     return node
 
 
-@register_reader(*REQUIRED_KEYS)
 def read_nirspec_optics(path: str, header: dict[str, Any]) -> Reference:
     """Open a NIRSpec optical-model ASDF reference; ``content`` is its tree as a dict."""
 

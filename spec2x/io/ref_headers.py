@@ -1,0 +1,104 @@
+"""The selector keywords of a reference file: FITS primary header, ASDF ``meta``, JSON top level.
+
+Split from :mod:`spec2x.io.references` (which re-exports :func:`read_header`
+and :func:`open_asdf_reference`); nothing here opens a file's data.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import InputFileError
+
+__all__ = ["is_asdf", "open_asdf_reference", "read_header"]
+
+
+def is_asdf(path: str) -> bool:
+    """Whether ``path`` is an ASDF file (its magic bytes)."""
+    with open(path, "rb") as f:
+        return f.read(5) == b"#ASDF"
+
+
+def _is_json(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(64).lstrip()[:1] == b"{"
+
+
+def _json_header(path: str) -> dict[str, Any]:
+    """Top-level scalar keywords of a JSON reference file (jwst's extract1d format), uppercase."""
+    import json
+
+    with open(path, encoding="utf-8") as f:
+        tree = json.load(f)
+    header: dict[str, str | int | float | None] = {
+        k.upper(): v for k, v in tree.items() if isinstance(v, str | int | float | bool)
+    }
+    meta = tree.get("meta") if isinstance(tree.get("meta"), dict) else {}
+    if meta:
+        instrument = meta.get("instrument", {}) or {}
+        header.setdefault("REFTYPE", meta.get("reftype"))
+        header.setdefault("INSTRUME", instrument.get("name"))
+        header.setdefault("DETECTOR", instrument.get("detector"))
+        header.setdefault("EXP_TYPE", (meta.get("exposure", {}) or {}).get("type"))
+    return {k: v for k, v in header.items() if v is not None}
+
+
+def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Primary header keywords (FITS) or ``meta`` selectors (ASDF, JSON), uppercase, of a reference file."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise InputFileError(f"reference file {path} does not exist")
+    try:
+        if _is_json(path):
+            return _json_header(path)
+        if is_asdf(path):
+            return _asdf_header(path)
+        from astropy.io import fits
+
+        with fits.open(path, memmap=False) as hdul:
+            return {
+                k.upper(): v
+                for k, v in hdul[0].header.items()
+                if k and k not in ("COMMENT", "HISTORY")
+            }
+    except (OSError, ValueError) as exc:
+        raise InputFileError(
+            f"cannot read reference file {path}: {exc}; is it a CRDS FITS or ASDF file?"
+        ) from exc
+
+
+def open_asdf_reference(path: str, **options: Any) -> Any:
+    """``asdf.open`` of a reference file without schema validation (a few tenths of a
+    second per NIRSpec optical model); the readers check the keys they use instead."""
+    import asdf
+
+    with asdf.config_context() as config:
+        config.validate_on_read = False
+        return asdf.open(path, memmap=False, **options)
+
+
+def _asdf_header(path: str) -> dict[str, Any]:
+    # Only ``meta`` is needed: a lazy tree reads it without converting every transform.
+    with open_asdf_reference(path, lazy_load=True, lazy_tree=True) as af:
+        meta = af.tree.get("meta", {}) or {}
+        instrument = meta.get("instrument", {}) or {}
+        exposure = meta.get("exposure", {}) or {}
+        subarray = meta.get("subarray", {}) or {}
+        header = {
+            "REFTYPE": meta.get("reftype"),
+            "INSTRUME": instrument.get("name"),
+            "DETECTOR": instrument.get("detector"),
+            "FILTER": instrument.get("filter"),
+            "GRATING": instrument.get("grating"),
+            "PUPIL": instrument.get("pupil"),
+            "BAND": instrument.get("band"),
+            "CHANNEL": instrument.get("channel"),
+            "EXP_TYPE": exposure.get("type") or meta.get("exp_type"),
+            "P_EXP_TY": exposure.get("p_exptype"),
+            "SUBARRAY": subarray.get("name"),
+            "PEDIGREE": meta.get("pedigree"),
+            "USEAFTER": meta.get("useafter"),
+            "DESCRIP": meta.get("description"),
+        }
+        return {k: v for k, v in header.items() if v is not None}

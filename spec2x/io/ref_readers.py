@@ -1,0 +1,57 @@
+"""Which reader opens a reference file: one table keyed by (reference type, instrument).
+
+A reference type is shared by several instruments in different formats
+(``pathloss`` is a ``PATHLOSS`` table for MIRI LRS and ``PS``/``UNI`` images
+for NIRSpec; ``wavelengthrange`` is a NIRSpec optical-model tree and a MIRI
+MRS table), so the file's ``REFTYPE`` and ``INSTRUME`` keywords choose its
+reader here; nothing is found by file or module name and no reader looks
+inside a file to hand it on.  ``(reftype, None)`` is the reader for every
+instrument without its own entry; a type in no row opens as a plain
+:class:`~spec2x.io.references.Reference` (header plus HDUs or ASDF tree).
+
+Readers are named ``"module:function"`` and imported on first use, which
+keeps ``import spec2x`` cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["READERS", "load_reader", "reader_name"]
+
+_NRS_OPTICS = "spec2x.instruments.nirspec.refs_optics:read_nirspec_optics"
+_NRS_FLAT = "spec2x.instruments.nirspec.refs_cal:read_nirspec_flat"
+
+#: (reftype, INSTRUME or None for any instrument) -> "module:function".
+READERS: dict[tuple[str, str | None], str] = {
+    ("flat", None): "spec2x.io.refs_pixel:read_flat",
+    ("photom", None): "spec2x.io.refs_pixel:read_photom",
+    ("area", None): "spec2x.io.refs_pixel:read_area",
+    ("extract1d", None): "spec2x.io.refs_extract:read_extract1d",
+    ("apcorr", None): "spec2x.io.refs_extract:read_apcorr",
+    ("pathloss", "MIRI"): "spec2x.instruments.miri.refs:read_lrs_pathloss",
+    ("pathloss", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_pathloss",
+    ("fflat", "NIRSPEC"): _NRS_FLAT,
+    ("sflat", "NIRSPEC"): _NRS_FLAT,
+    ("dflat", "NIRSPEC"): _NRS_FLAT,
+    ("wavecorr", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_wavecorr",
+    **{
+        (t, "NIRSPEC"): _NRS_OPTICS
+        for t in ("ote", "fore", "collimator", "camera", "fpa", "msa", "disperser")
+    },
+    ("wavelengthrange", "NIRSPEC"): _NRS_OPTICS,
+}
+
+
+def reader_name(reftype: str, instrument: Any) -> str | None:
+    """The ``"module:function"`` that opens a ``reftype`` file of ``instrument`` (None: generic)."""
+    key = reftype.lower()
+    inst = str(instrument or "").strip().upper() or None
+    return READERS.get((key, inst)) or READERS.get((key, None))
+
+
+def load_reader(name: str) -> Any:
+    """Import ``"module:function"`` and return the function."""
+    module, _, func = name.partition(":")
+    return getattr(importlib.import_module(module), func)
