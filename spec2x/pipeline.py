@@ -42,6 +42,7 @@ from .io.references import ReferenceSet
 from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
 from .params import Params, resolve
 from .registry import STEPS, ChainResult, get_step
+from .slits import Slits, map_groups, merge_spectra
 from .steps import StepContext
 
 __all__ = [
@@ -163,8 +164,8 @@ MembersLike = Mapping[str, Sequence[Any]] | None
 def _refset(refs: RefsLike) -> ReferenceSet:
     if isinstance(refs, ReferenceSet):
         return refs
-    if refs is None:
-        return ReferenceSet()
+    if refs is None:  # as jwst: the user's CRDS cache when there is one
+        return ReferenceSet.from_crds() if os.environ.get("CRDS_PATH") else ReferenceSet()
     if isinstance(refs, str | os.PathLike):
         return ReferenceSet(directory=refs)
     return ReferenceSet(explicit=dict(refs))
@@ -310,7 +311,7 @@ def spec2(
             extra=extra,
         )
         t0 = time.perf_counter()
-        result = functions[step](current, ctx)
+        result = _run(functions[step], current, ctx)
         current, updated = _unpack(result)
         opened.update(updated)
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
@@ -352,6 +353,14 @@ def run_step(
     opened, extra = _prepare_members(members)
     ctx = StepContext(step=name, refs=_refset(refs), params=values, members=opened, extra=extra)
     return _unpack(spec.load(str(ds.attrs.get("EXP_TYPE", "")))(ds, ctx))[0]
+
+
+def _run(function: Any, current: Slits, ctx: StepContext) -> Any:
+    """A step on an exposure, or on every group of slits of a grouped product."""
+    if not isinstance(current, xr.DataTree):
+        return function(current, ctx)
+    result = map_groups(function, current, ctx)
+    return merge_spectra(result) if ctx.step == "extract_1d" else result
 
 
 def _unpack(result: ChainResult) -> tuple[xr.Dataset, dict[str, list[xr.Dataset]]]:
