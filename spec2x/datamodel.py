@@ -175,7 +175,7 @@ def _as_array(a: Any, dtype: Any) -> Any:
     return np.asarray(a, dtype=dtype)
 
 
-def validate(ds: xr.Dataset, expected: ProductKind | None = None) -> xr.Dataset:
+def validate(ds: xr.Dataset, expected: ProductKind | None = None) -> xr.Dataset:  # noqa: C901
     """Check ``ds`` against the contract; return it unchanged or raise saying what is wrong.
 
     Raises

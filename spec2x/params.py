@@ -24,7 +24,7 @@ I/O parameters are passed over).  A single-step file (a CRDS ``pars-*`` file:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +144,20 @@ def coerce(step: str, name: str, value: Any) -> Any:
     return value
 
 
+#: Scalar parameter types: (accepts the value, converts it, what it must be).
+_SCALARS: dict[str, tuple[Callable[[Any], bool], Callable[[Any], Any], str]] = {
+    "bool": (lambda v: isinstance(v, bool), lambda v: v, "true or false"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), int, "an integer"),
+    "float": (
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        float,
+        "a number",
+    ),
+    "str": (lambda v: isinstance(v, str), lambda v: v, "text"),
+}
+_LIST_ITEMS: dict[str, tuple[str, Any]] = {"int_list": ("int", 0), "float_list": ("float", 0.0)}
+
+
 def _check(p: Param, value: Any) -> Any:
     if value is None:
         if p.default is None or None in (p.choices or ()):
@@ -153,30 +167,18 @@ def _check(p: Param, value: Any) -> Any:
         if value not in (p.choices or ()):
             raise ValueError(f"must be one of {[c for c in p.choices or () if c is not None]}")
         return value
-    if p.type == "bool":
-        if not isinstance(value, bool):
-            raise TypeError("must be true or false")
-        return value
-    if p.type == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError("must be an integer")
-        return int(value)
-    if p.type == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError("must be a number")
-        return float(value)
-    if p.type == "str":
-        if not isinstance(value, str):
-            raise TypeError("must be text")
-        return value
+    if p.type in _SCALARS:
+        accepts, convert, what = _SCALARS[p.type]
+        if not accepts(value):
+            raise TypeError(f"must be {what}")
+        return convert(value)
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError("must be a list")
     items = list(value)
-    if p.type == "int_list":
-        return [_check(Param(p.name, 0, "int", ""), v) for v in items]
-    if p.type == "float_list":
-        return [_check(Param(p.name, 0.0, "float", ""), v) for v in items]
-    return items
+    if p.type not in _LIST_ITEMS:
+        return items
+    kind, default = _LIST_ITEMS[p.type]
+    return [_check(Param(p.name, default, kind, ""), v) for v in items]
 
 
 def parse_override(text: str) -> tuple[str, str, Any]:

@@ -42,7 +42,7 @@ def slit_keyword(name: str) -> str | None:
     return _KEYWORD_FOR.get(name) or _PER_SLIT_META.get(name)
 
 
-def slits_hdus(
+def slits_hdus(  # noqa: C901
     ds: xr.Dataset, model: str, filename: str, parts: list[xr.Dataset] | None = None
 ) -> list[Any]:
     """HDUs of a MultiSlitModel (or one-slit SlitModel) file.

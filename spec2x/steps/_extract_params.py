@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 ANY = "ANY"
 
 
-def extract_parameters(
+def extract_parameters(  # noqa: C901
     ref: dict[str, Any] | None,
     shape: tuple[int, int],
     slit_name: str,
