@@ -233,7 +233,7 @@ MODES: dict[str, Mode] = _modes(
         srctype_from_catalog=True,
         reference_background=True,
         allowed=frozenset({"wfss_contam"}),
-    ),  # fmt: skip
+    ),
     NRS_FIXEDSLIT=dict(
         _NRS_FS_LIKE,
         product_step="resample_spec",
@@ -263,7 +263,7 @@ MODES: dict[str, Mode] = _modes(
                 "barshadow",
                 "master_background_mos",
             }
-        ),  # fmt: skip
+        ),
         per_slit_srctype=True,
         photom_rows="nirspec_grating",
     ),
@@ -297,7 +297,7 @@ MODES: dict[str, Mode] = _modes(
         single_source=True,
         srctype_overridable=True,
         extract_1d=True,
-    ),  # fmt: skip
+    ),
     NRC_TSIMAGE=dict(instrument="NIRCAM", spec2=False, tso=True),
     **{
         name: dict(_NRS_IMAGING)
@@ -312,7 +312,7 @@ MODES: dict[str, Mode] = _modes(
             "NRS_TASLIT",
             "NRS_WATA",
         )
-    },  # fmt: skip
+    },
 )
 
 #: Exposure types calwebb_spec2 handles (spec2x's steps for some are still missing:
