@@ -46,3 +46,37 @@ def _find_realdata() -> Path:
 
 #: The real CRDS reference files shipped beside the repository (read-only).
 REALDATA = _find_realdata()
+
+
+def nirspec_multislit(
+    *,
+    exp_type: str = "NRS_FIXEDSLIT",
+    filter: str = "CLEAR",
+    grating: str = "PRISM",
+    dated: bool = False,
+    **meta: Any,
+) -> Any:
+    """An empty jwst ``MultiSlitModel`` of a NIRSpec NRS1 slit exposure.
+
+    ``dated`` sets the observation date and time the photom time correction reads;
+    ``meta`` sets further ``model.meta`` attributes by dotted path
+    (``{"exposure.nints": 1}``).
+    """
+    from stdatamodels.jwst import datamodels as dm
+
+    model = dm.MultiSlitModel()
+    model.meta.instrument.name = "NIRSPEC"
+    model.meta.instrument.detector = "NRS1"
+    model.meta.instrument.filter = filter
+    model.meta.instrument.grating = grating
+    model.meta.exposure.type = exp_type
+    if dated:
+        model.meta.observation.date = "2023-07-22"
+        model.meta.observation.time = "06:24:45.569"
+    for path, value in meta.items():
+        *parents, leaf = path.split(".")
+        node = model.meta
+        for name in parents:
+            node = getattr(node, name)
+        setattr(node, leaf, value)
+    return model

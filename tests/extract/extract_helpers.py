@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from helpers import nirspec_multislit
 
 from spec2x.datamodel import make_exposure
 from spec2x.dq import DQ
@@ -175,7 +176,6 @@ NIRSPEC_FS_ATTRS = {
 def nirspec_fs_slits(specs: Any = NIRSPEC_FS_SLITS) -> tuple[list[dict[str, Any]], Any]:
     """Per-slit arrays and WCS (for :func:`spec2x_slits`) and the same slits as a jwst
     ``MultiSlitModel`` (MJy, dispersion along x, recentred point sources)."""
-    from stdatamodels.jwst import datamodels as dm
 
     slits = []
     for i, (name, shape, srctype, ypos, wl0) in enumerate(specs):
@@ -192,31 +192,30 @@ def nirspec_fs_slits(specs: Any = NIRSPEC_FS_SLITS) -> tuple[list[dict[str, Any]
                 **arrays,
             }
         )
-    model = dm.MultiSlitModel()
-    model.meta.instrument.name = "NIRSPEC"
-    model.meta.instrument.detector = "NRS1"
-    model.meta.instrument.filter = "CLEAR"
-    model.meta.instrument.grating = "PRISM"
-    model.meta.exposure.type = "NRS_FIXEDSLIT"
-    model.meta.exposure.nints = 1
-    model.meta.observation.date = "2023-07-22"
-    model.meta.observation.time = "06:24:45.569"
-    model.meta.cal_step.photom = "COMPLETE"
+    model = nirspec_multislit(dated=True, **{"exposure.nints": 1, "cal_step.photom": "COMPLETE"})
     for i, s in enumerate(slits):
-        slit = dm.SlitModel()
-        slit.name = s["name"]
+        slit = jwst_slit(s, i + 1, s["pixar_sr"])
         slit.meta.instrument.name = "NIRSPEC"
-        slit.source_id = i + 1
-        slit.data = s["sci"].copy()
-        slit.dq = s["dq"].copy()
-        slit.var_poisson, slit.var_rnoise, slit.var_flat = (
-            s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat")
-        )
-        slit.err = np.sqrt(slit.var_poisson + slit.var_rnoise + slit.var_flat)
         slit.source_type = s["srctype"]
         slit.source_xpos, slit.source_ypos = s["source_xpos"], s["source_ypos"]
-        slit.meta.wcsinfo.dispersion_direction = 1
-        slit.meta.photometry.pixelarea_steradians = s["pixar_sr"]
-        slit.meta.wcs = s["wcs"]
         model.slits.append(slit)
     return slits, model
+
+
+def jwst_slit(s: dict[str, Any], source_id: int, pixar_sr: float) -> Any:
+    """A jwst ``SlitModel`` of one horizontally dispersed slit dict (arrays, name, wcs)."""
+    from stdatamodels.jwst import datamodels as dm
+
+    slit = dm.SlitModel()
+    slit.name = s["name"]
+    slit.source_id = source_id
+    slit.data = s["sci"].copy()
+    slit.dq = s["dq"].copy()
+    slit.var_poisson, slit.var_rnoise, slit.var_flat = (
+        s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat")
+    )
+    slit.err = np.sqrt(slit.var_poisson + slit.var_rnoise + slit.var_flat)
+    slit.meta.wcsinfo.dispersion_direction = 1
+    slit.meta.photometry.pixelarea_steradians = pixar_sr
+    slit.meta.wcs = s["wcs"]
+    return slit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import nirspec_multislit
 
 from spec2x._kernels import apcorr as ap
 from spec2x.io.references import open_reference
@@ -53,11 +54,7 @@ def test_lrs_and_phase_parity(tmp_path):
     np.testing.assert_allclose(ap.lrs_correction(row)(npix, wave), expected, rtol=1e-12)
 
     path = write_apcorr_nirspec_fs(tmp_path / "fs.fits", rows=[("CLEAR", "PRISM", "S200A1")])
-    model = dm.MultiSlitModel()
-    model.meta.instrument.name = "NIRSPEC"
-    model.meta.instrument.filter = "CLEAR"
-    model.meta.instrument.grating = "PRISM"
-    model.meta.exposure.type = "NRS_FIXEDSLIT"
+    model = nirspec_multislit()
     refmodel = dm.NrsFsApcorrModel(str(path))
     theirs = ApCorrPhase(model, refmodel.apcorr_table, refmodel.sizeunit, slit="S200A1")
     wave = np.concatenate([rng.uniform(0.6, 5.3, 40), [0.3, 6.0]])  # two outside the table

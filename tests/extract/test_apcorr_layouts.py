@@ -17,6 +17,7 @@ import itertools
 import numpy as np
 import pytest
 from extract_helpers import NIRSPEC_FS_ATTRS, nirspec_fs_slits, spec2x_slits
+from helpers import nirspec_multislit
 
 from spec2x._kernels import apcorr as ap
 from spec2x.errors import ReferenceMismatchError, Spec2xWarning
@@ -104,11 +105,7 @@ def test_every_layout_matches_jwst_or_is_refused(tmp_path, size_t, axes):
     from stdatamodels.jwst import datamodels as dm
 
     path = write_nrs_fs_apcorr(tmp_path / "ap.fits", axes, size_t)
-    model = dm.MultiSlitModel()
-    model.meta.instrument.name = "NIRSPEC"
-    model.meta.instrument.filter = "CLEAR"
-    model.meta.instrument.grating = "PRISM"
-    model.meta.exposure.type = "NRS_FIXEDSLIT"
+    model = nirspec_multislit()
     refmodel = dm.NrsFsApcorrModel(str(path))
     theirs = jwst_apcorr.ApCorrPhase(model, refmodel.apcorr_table, refmodel.sizeunit, slit="S200A1")
     rng = np.random.default_rng(5)

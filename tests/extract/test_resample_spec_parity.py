@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from extract_helpers import image_arrays, spec2x_exposure, vertical_wcs
+from helpers import nirspec_multislit
 
 from spec2x.steps.resample_spec import resample_spec
 from spec2x.wcs.store import get_wcs
@@ -115,10 +116,9 @@ def test_miri_lrs_fixed_slit_parity():
 
 def test_nirspec_fixed_slits_parity():
     """Two NIRSpec slits of different sizes: each rectified on its own grid, as jwst does."""
-    from extract_helpers import horizontal_wcs, spec2x_slits
+    from extract_helpers import horizontal_wcs, jwst_slit, spec2x_slits
     from jwst.resample import ResampleSpecStep
     from jwst_offline import jwst_offline_env
-    from stdatamodels.jwst import datamodels as dm
 
     specs = [("S200A1", (22, 50), 1.0), ("S1600A1", (26, 44), 1.3)]
     slits = []
@@ -135,32 +135,13 @@ def test_nirspec_fixed_slits_parity():
         )
     attrs = {"INSTRUME": "NIRSPEC", "EXP_TYPE": "NRS_FIXEDSLIT", "DETECTOR": "NRS1", "DISPAXIS": 1}
 
-    model = dm.MultiSlitModel()
-    model.meta.instrument.name = "NIRSPEC"
-    model.meta.instrument.detector = "NRS1"
-    model.meta.instrument.filter = "CLEAR"
-    model.meta.instrument.grating = "PRISM"
-    model.meta.exposure.type = "NRS_FIXEDSLIT"
-    model.meta.observation.date = "2023-07-22"
-    model.meta.observation.time = "06:24:45.569"
+    model = nirspec_multislit(dated=True)
     model.meta.exposure.start_time = 60000.0
     model.meta.exposure.end_time = 60000.01
     model.meta.exposure.exposure_time = 100.0
     model.meta.exposure.measurement_time = 100.0
     for i, s in enumerate(slits):
-        slit = dm.SlitModel()
-        slit.name = s["name"]
-        slit.source_id = i + 1
-        slit.data = s["sci"].copy()
-        slit.dq = s["dq"].copy()
-        slit.var_poisson, slit.var_rnoise, slit.var_flat = (
-            s[k].copy() for k in ("var_poisson", "var_rnoise", "var_flat")
-        )
-        slit.err = np.sqrt(slit.var_poisson + slit.var_rnoise + slit.var_flat)
-        slit.meta.wcsinfo.dispersion_direction = 1
-        slit.meta.photometry.pixelarea_steradians = 1e-13
-        slit.meta.wcs = s["wcs"]
-        model.slits.append(slit)
+        model.slits.append(jwst_slit(s, i + 1, 1e-13))
     with jwst_offline_env():
         theirs = ResampleSpecStep().run(model)
 

@@ -21,6 +21,8 @@ def _obs(date, time="10:00:00"):
 
 LRS_FS = dict(INSTRUME="MIRI", DETECTOR="MIRIMAGE", FILTER="P750L", EXP_TYPE="MIR_LRS-FIXEDSLIT",
               SUBARRAY="FULL", **_obs("2023-01-02", "10:00:00.5"))  # fmt: skip
+NRS_FS = dict(INSTRUME="NIRSPEC", DETECTOR="NRS1", FILTER="F100LP", GRATING="G140M",
+              EXP_TYPE="NRS_FIXEDSLIT", SUBARRAY="SUBS200A1", **_obs("2023-01-02"))  # fmt: skip
 HEADERS = {
     "miri_lrs_fs": LRS_FS,
     "miri_lrs_fs_later": dict(LRS_FS, **_obs("2024-01-02")),  # the second UseAfter
@@ -31,33 +33,11 @@ HEADERS = {
         LRS_FS, EXP_TYPE="MIR_LRS-SLITLESS", SUBARRAY="SUB64"
     ),  # fmt: skip
     "miri_before_any_useafter": dict(LRS_FS, **_obs("2021-06-01")),
-    "nirspec_fs": dict(
-        INSTRUME="NIRSPEC",
-        DETECTOR="NRS1",
-        FILTER="F100LP",
-        GRATING="G140M",
-        EXP_TYPE="NRS_FIXEDSLIT",
-        SUBARRAY="SUBS200A1",
-        **_obs("2023-01-02"),
-    ),  # fmt: skip
+    "nirspec_fs": NRS_FS,
     "nirspec_fs_g395h": dict(
-        INSTRUME="NIRSPEC",
-        DETECTOR="NRS2",
-        FILTER="F290LP",
-        GRATING="G395H",
-        EXP_TYPE="NRS_FIXEDSLIT",
-        SUBARRAY="FULL",
-        **_obs("2023-01-02"),
+        NRS_FS, DETECTOR="NRS2", FILTER="F290LP", GRATING="G395H", SUBARRAY="FULL"
     ),  # fmt: skip
-    "nirspec_bots": dict(
-        INSTRUME="NIRSPEC",
-        DETECTOR="NRS1",
-        FILTER="F100LP",
-        GRATING="G140M",
-        EXP_TYPE="NRS_BRIGHTOBJ",
-        SUBARRAY="SUB2048",
-        **_obs("2023-01-02"),
-    ),  # fmt: skip
+    "nirspec_bots": dict(NRS_FS, EXP_TYPE="NRS_BRIGHTOBJ", SUBARRAY="SUB2048"),
 }
 REFTYPES = {
     "MIRI": ("area", "flat", "pathloss", "photom", "bkg"),

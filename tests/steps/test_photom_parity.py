@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import nirspec_multislit
 
 from spec2x import make_exposure, open_reference
 from spec2x.dq import DQ
@@ -179,12 +180,7 @@ def test_nirspec_fs_photom_matches_jwst(tmp_path, source_type):
     )
     ours = photom(ds, open_reference(phot), area=open_reference(area), source_type=source_type)
 
-    model = dm.MultiSlitModel()
-    model.meta.instrument.name = "NIRSPEC"
-    model.meta.instrument.detector = "NRS1"
-    model.meta.instrument.filter = "CLEAR"
-    model.meta.instrument.grating = "PRISM"
-    model.meta.exposure.type = "NRS_FIXEDSLIT"
+    model = nirspec_multislit()
     for i, name in enumerate(names):
         slit = dm.SlitModel(
             data=arrays["sci"][i].copy(),
@@ -339,12 +335,7 @@ def test_nirspec_mos_photom_matches_jwst(tmp_path, source_type):
     )
     ours = photom(ds, open_reference(phot), area=open_reference(area), source_type=source_type)
 
-    model = dm.MultiSlitModel()
-    model.meta.instrument.name = "NIRSPEC"
-    model.meta.instrument.detector = "NRS1"
-    model.meta.instrument.filter = "CLEAR"
-    model.meta.instrument.grating = "PRISM"
-    model.meta.exposure.type = "NRS_MSASPEC"
+    model = nirspec_multislit(exp_type="NRS_MSASPEC")
     for i in range(3):
         slit = dm.SlitModel(
             data=arrays["sci"][i].copy(),

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import REALDATA
+from helpers import REALDATA, nirspec_multislit
 
 from spec2x import make_exposure, open_reference
 from spec2x.io.refs_pixel import PhotomTable, PixelArea
@@ -123,12 +123,7 @@ def test_real_nirspec_fs_refs_match_jwst():
     )
     ours = photom(ds, open_reference(NRS_PHOTOM), area=open_reference(NRS_AREA))
 
-    model = dm.MultiSlitModel()
-    model.meta.instrument.name = "NIRSPEC"
-    model.meta.instrument.detector = "NRS1"
-    model.meta.instrument.filter = "F170LP"
-    model.meta.instrument.grating = "G235M"
-    model.meta.exposure.type = "NRS_FIXEDSLIT"
+    model = nirspec_multislit(filter="F170LP", grating="G235M")
     for i, name in enumerate(names):
         slit = dm.SlitModel(
             data=sci[i].copy(),

@@ -31,14 +31,9 @@ def _arrays(sci, err, vp, vr, vf, dq=0):
 
 def test_flat_rule_divides_and_sets_var_flat_from_the_flat_error():
     # jwst flat_field: s' = s/f; V' = V/f^2; var_flat = s'^2/f^2 * ferr^2; err = sqrt(sum)
-    sci, err, dq, vp, vr, vf = _arrays([4.0, 6.0], [9.0, 9.0], [1.0, 1.0], [0.5, 0.5], None)
+    arrays = _arrays([4.0, 6.0], [9.0, 9.0], [1.0, 1.0], [0.5, 0.5], None)
     out = scale(
-        sci,
-        err,
-        dq,
-        vp,
-        vr,
-        vf,
+        *arrays,
         np.array([2.0, 1.0], F32),
         operation="divide",
         factor_var=np.array([0.01, 0.01], F32),
@@ -113,14 +108,9 @@ def test_pathloss_rule_divides_and_where_leaves_slits_alone():
 
 def test_barshadow_rule_divides_without_matching_nans():
     # jwst barshadow: s/B, err/B, V/B^2, no match_nans_and_flags (a NaN B is not flagged)
-    sci, err, dq, vp, vr, vf = _arrays([3.0, 3.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [2.0, 2.0])
+    arrays = _arrays([3.0, 3.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [2.0, 2.0])
     s, e, d, p, _, f = scale(
-        sci,
-        err,
-        dq,
-        vp,
-        vr,
-        vf,
+        *arrays,
         np.array([0.5, np.nan], F32),
         operation="divide",
         match_nans=False,
