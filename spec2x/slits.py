@@ -35,6 +35,7 @@ from .wcs.store import WCS_ATTR, WCS_COORD, with_wcs_coord
 __all__ = [
     "GROUP_PREFIX",
     "Slits",
+    "combined_attrs",
     "group_names",
     "groups",
     "held_pixels",
@@ -140,7 +141,8 @@ def groups(slits: Slits) -> list[xr.Dataset]:
 def to_tree(parts: Sequence[xr.Dataset], attrs: dict[str, Any] | None = None) -> Slits:
     """Slits groups as one product: the Dataset itself when there is one, else a DataTree.
 
-    The root holds ``attrs`` (default: the first group's, without the WCS).
+    The root holds ``attrs`` (default: the groups' attrs combined by
+    :func:`combined_attrs`, without the WCS).
     """
     parts = [with_wcs_coord(p) for p in parts if p.sizes.get("slit", 0)]
     if any(WCS_COORD in p.coords for p in parts):
@@ -149,11 +151,28 @@ def to_tree(parts: Sequence[xr.Dataset], attrs: dict[str, Any] | None = None) ->
         raise InputFileError("a slits product needs at least one slit")
     if len(parts) == 1:
         return parts[0]
-    root = dict(parts[0].attrs if attrs is None else attrs)
+    root = combined_attrs(parts) if attrs is None else dict(attrs)
     root.pop(WCS_ATTR, None)
     tree = {"/": xr.Dataset(attrs=root)}
     tree.update(dict(zip(group_names(len(parts)), parts, strict=True)))
     return xr.DataTree.from_dict(tree)
+
+
+def combined_attrs(parts: Sequence[xr.Dataset]) -> dict[str, Any]:
+    """The attrs of a product made of several groups: the first group's, with a step's
+    status (``S_*``) ``COMPLETE`` when the step completed on any group.
+
+    A step can leave a group alone (wavecorr corrects only the slit holding the
+    point source) and still have run on the product, as jwst records it.
+    """
+    out = dict(parts[0].attrs)
+    for part in parts[1:]:
+        for key, value in part.attrs.items():
+            if str(key).startswith("S_") and value == "COMPLETE":
+                out[key] = value
+            else:
+                out.setdefault(key, value)
+    return out
 
 
 def _sizes(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -216,8 +235,8 @@ def merge(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
     """One padded Dataset of every slit of ``parts`` (groups, products or single slits).
 
     Each part is padded to the largest ``y x x`` and they are concatenated along
-    ``slit``; per-slit coords (the ``wcs`` coord too) follow.  The exposure
-    attrs are the first part's.
+    ``slit``; per-slit coords (the ``wcs`` coord too) follow.  The attrs
+    are the parts' combined (:func:`combined_attrs`).
     """
     items = groups(parts) if isinstance(parts, xr.Dataset | xr.DataTree) else list(parts)
     if not items:
@@ -233,7 +252,7 @@ def merge(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
     out = xr.concat(
         padded, dim="slit", data_vars="all", coords="different", compat="equals", join="exact"
     )
-    out.attrs = dict(items[0].attrs)
+    out.attrs = combined_attrs(items)
     return out
 
 
@@ -256,7 +275,7 @@ def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
     out = xr.concat(
         padded, dim=lead, data_vars="all", coords="different", compat="equals", join="exact"
     )
-    out.attrs = dict(items[0].attrs)
+    out.attrs = combined_attrs(items)
     return out
 
 

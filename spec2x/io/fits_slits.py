@@ -73,7 +73,7 @@ def slits_hdus(  # noqa: C901
         if not _is_slit_image(coord, image_dims):
             node.keep_coord(name, coord)
     for part in parts:
-        node.check_index_coords(part, rebuilt=_default_index(part.sizes))
+        _index_coords(node, part, grouped=len(parts) > 1)
     node.extra["slit_coords"] = per_slit
     if len(parts) > 1:
         node.extra["slit_groups"] = [[p.sizes["slit"], p.sizes["y"], p.sizes["x"]] for p in parts]
@@ -110,6 +110,22 @@ def slits_hdus(  # noqa: C901
     return hdus
 
 
+def _index_coords(node: N.Spec2xNode, part: xr.Dataset, grouped: bool) -> None:
+    """Keep the dim coords of ``part`` the reader would not rebuild.
+
+    Groups share one node, so a group's plain ``0..n-1`` index of another integer
+    type is kept as its dtype only (a kept coord would carry one group's size).
+    """
+    rebuilt = _default_index(part.sizes)
+    if grouped:
+        for dim, want in rebuilt.items():
+            index = part.coords.get(dim)
+            if index is not None and not index.attrs and np.array_equal(index.values, want):
+                node.dtypes[dim] = index.dtype.str
+                rebuilt[dim] = index.values
+    node.check_index_coords(part, rebuilt=rebuilt)
+
+
 def _slit_images(
     part: xr.Dataset,
     i: int,
@@ -124,6 +140,8 @@ def _slit_images(
     xsize = _size(part, "xsize", i, part.sizes["x"])
     out = []
     for name, is_coord in images:
+        if name not in part.variables:
+            continue  # a group without it (jwst writes an extension only where a slit has one)
         da = part[name]
         one = da.isel(slit=i).transpose(*[d for d in image_dims if d in da.dims and d != "slit"])
         out.append(
