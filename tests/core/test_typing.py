@@ -22,3 +22,13 @@ def test_mypy_spec2x_is_clean():
         check=False,
     )
     assert proc.returncode == 0, f"mypy spec2x failed:\n{proc.stdout}{proc.stderr}"
+
+
+def test_import_spec2x_is_light():
+    """``import spec2x`` (and so ``spec2x --help``) loads neither xarray nor astropy up front."""
+    import subprocess
+    import sys
+
+    code = "import sys, spec2x; print(sorted(m for m in ('xarray', 'astropy', 'asdf', 'dask') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
