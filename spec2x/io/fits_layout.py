@@ -24,8 +24,9 @@ import yaml
 from astropy.io import fits
 from astropy.io.fits.verify import VerifyWarning
 
+from .._asdf import spec2x_asdf
+from .._asdf_write import asdf_bytes
 from ..errors import InputFileError, OutputError
-from .asdf_write import asdf_bytes
 from .fits_keywords import jwst_accepts
 from .fits_scan import ScanHeader
 
@@ -201,10 +202,8 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
     plain = plain_asdf_tree(raw)
     if plain is not None:
         return plain
-    _ = asdf.get_config().extensions  # load the extension list once; the copy below shares it
-    with warnings.catch_warnings(), asdf.config_context() as config:
+    with warnings.catch_warnings(), spec2x_asdf():  # jwst validated it: no validation on read
         warnings.simplefilter("ignore")
-        config.validate_on_read = False  # jwst validated it; spares ~50 ms per open
         af = asdf.open(io.BytesIO(raw), lazy_load=True, memmap=False, ignore_unrecognized_tag=True)
     return af.tree
 

@@ -73,8 +73,9 @@ def open_asdf_reference(path: str, **options: Any) -> Any:
     second per NIRSpec optical model); the readers check the keys they use instead."""
     import asdf
 
-    with asdf.config_context() as config:
-        config.validate_on_read = False
+    from .._asdf import spec2x_asdf
+
+    with spec2x_asdf():
         return asdf.open(path, memmap=False, **options)
 
 

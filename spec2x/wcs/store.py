@@ -13,7 +13,7 @@ for the text (Zarr) or the object (FITS); two values are equal when their
 texts are, so Datasets compare as before.  Encoding a NIRSpec slit WCS costs
 a tenth of a second or more and decoding more, so every text this process
 made or read is also remembered with its object.  Neither direction runs
-asdf's schema validation (see :mod:`spec2x.io.asdf_write`); the tests
+asdf's schema validation (see :mod:`spec2x._asdf_write`); the tests
 validate what is written.
 """
 
@@ -29,8 +29,8 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from .._asdf_write import asdf_bytes
 from ..errors import StepOrderError
-from ..io.asdf_write import asdf_bytes
 
 __all__ = [
     "StoredWcs",
@@ -78,8 +78,9 @@ def wcs_from_text(text: str) -> Any:
         if text in _cache:
             _cache.move_to_end(text)
             return _cache[text]
-    with asdf.config_context() as config:
-        config.validate_on_read = False
+    from .._asdf import spec2x_asdf
+
+    with spec2x_asdf():
         with asdf.open(io.BytesIO(text.encode("utf-8")), lazy_load=False, memmap=False) as af:
             wcs = af.tree["wcs"]
     _remember(text, wcs)

@@ -13,7 +13,7 @@ from asdf.exceptions import ValidationError
 from asdf.tags.core import Software
 from nrs_helpers import shared_full_assigned
 
-from spec2x.io.asdf_write import asdf_bytes
+from spec2x._asdf_write import asdf_bytes
 from spec2x.io.fits_layout import asdf_hdu
 from spec2x.wcs.store import get_wcs, wcs_to_text
 
@@ -66,7 +66,7 @@ def test_other_threads_are_still_validated_while_spec2x_writes():
         except ValidationError as exc:
             errors.append(exc)
 
-    from spec2x.io import asdf_write
+    from spec2x import _asdf_write as asdf_write
 
     with asdf_write._unvalidated():
         thread = threading.Thread(target=other_writer)

@@ -26,6 +26,8 @@ from typing import Any
 import asdf
 import asdf.yamlutil
 
+from ._asdf import spec2x_asdf
+
 __all__ = ["asdf_bytes"]
 
 _local = threading.local()
@@ -82,8 +84,8 @@ def asdf_bytes(tree: Mapping[str, Any], *, inline_arrays: bool = False) -> bytes
         A complete ASDF file, as ``asdf.AsdfFile(tree).write_to`` writes it.
     """
     buf = io.BytesIO()
-    af = asdf.AsdfFile(dict(tree))
-    with _unvalidated():
+    with spec2x_asdf(), _unvalidated():
+        af = asdf.AsdfFile(dict(tree))
         if inline_arrays:
             af.write_to(buf, all_array_storage="inline")
         else:
