@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from spec2x import registry
+from spec2x import preflight, registry
 from spec2x.datamodel import make_exposure
+from spec2x.modes import MODES
 from spec2x.steps._common import record_step
 
 #: What the stand-in steps multiply the data by (others: 1).
@@ -60,6 +61,9 @@ def fake_steps(monkeypatch):
 
     calls = Log()
     calls.failures = {}
+    # the stand-ins calibrate every mode and need no reference files
+    monkeypatch.setattr(preflight, "calibrated_exp_types", lambda: tuple(MODES))
+    monkeypatch.setattr(preflight, "STEP_REFERENCES", {})
     for name, spec in registry.STEPS.items():
         modname = f"fake_spec2x_steps.{name}"
         module = types.ModuleType(modname)
