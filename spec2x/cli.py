@@ -33,7 +33,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ParameterError, Spec2xError
+from .errors import ParameterError, Spec2xError, Spec2xWarning
 
 __all__ = ["main"]
 
@@ -344,8 +344,6 @@ def _setup_logging(debug: bool, quiet: bool, log_file: str | None) -> None:
     root.handlers[:] = handlers
     root.setLevel(logging.DEBUG)
     root.propagate = False
-    logging.captureWarnings(False)
-    warnings.showwarning = _show_warning
     # dask's own chatter (workers stopping ...) would muddle the one-line errors on stderr
     logging.getLogger("distributed").setLevel(logging.DEBUG if debug else logging.ERROR)
 
@@ -382,14 +380,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``spec2x`` command; return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     logger = logging.getLogger("spec2x")
-    saved = (logger.handlers[:], logger.level, logger.propagate, warnings.showwarning)
+    saved = (logger.handlers[:], logger.level, logger.propagate)
     try:
-        return _main(argv)
+        with warnings.catch_warnings():  # spec2x's warnings: one line each on stderr
+            warnings.simplefilter("always", Spec2xWarning)
+            warnings.showwarning = _show_warning
+            return _main(argv)
     finally:  # leave logging as it was (main may be called from Python, or many times)
         for handler in logger.handlers:
             if handler not in saved[0]:
                 handler.close()
-        logger.handlers[:], logger.level, logger.propagate, warnings.showwarning = saved
+        logger.handlers[:], logger.level, logger.propagate = saved
 
 
 def _main(argv: list[str]) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .errors import MissingReferenceError, UnsupportedModeError
-from .io.references import ReferenceSet
+from .io.references import SELECTORS, ReferenceSet
 from .modes import Mode, calibrated_exp_types
 
 __all__ = ["STEP_REFERENCES", "check_mode", "check_references", "needed_references"]
@@ -110,7 +110,9 @@ def check_references(
     name = os.path.basename(str(attrs.get("FILENAME") or "the exposure"))
     listed = "; ".join(f"{t} ({why})" for t, why in problems.items())
     where = f" in {refs.directory}" if refs.directory is not None else ""
+    selectors = ", ".join(f"{k}={attrs[k]}" for k in SELECTORS if attrs.get(k) is not None)
     raise MissingReferenceError(
-        f"{name} needs {len(problems)} reference(s) not found{where}: {listed}; give each with "
-        "--ref TYPE=PATH (or put them in the --refs folder); nothing was run"
+        f"{name} needs {len(problems)} reference(s) not found{where} for {selectors}: {listed}; "
+        "give each with --ref TYPE=PATH (TYPE=N/A where it does not apply) or add it to the "
+        "--refs folder; nothing was run"
     )
