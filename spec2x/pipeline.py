@@ -329,6 +329,7 @@ def spec2(
             current = _with_default_variances(current)
         ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra)
         t0 = time.perf_counter()
+        before = current
         current, updated = _unpack(_run(functions[step], current, ctx))
         opened.update(updated)
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
@@ -342,6 +343,7 @@ def spec2(
         elif step == "cube_build":
             products["s3d"] = current
         elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
+            current = _with_int_times(current, before)
             products[suffix["x1d"]] = current  # SOSS: photom converts the spectra
     products.setdefault(suffix["cal"], current)
     log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
@@ -375,6 +377,16 @@ def _with_default_variances(current: xr.Dataset) -> xr.Dataset:
         return ds.assign(var_flat=zeros.assign_attrs(ds["var_poisson"].attrs))
 
     return cast(xr.Dataset, map_groups(fill, current))  # or a DataTree of slit groups
+
+
+def _with_int_times(spectra: xr.Dataset, exposure: xr.Dataset) -> xr.Dataset:
+    """The x1dints with the exposure's integration times (``INT_TIMES``), as jwst carries them."""
+    times = {k: v for k, v in exposure.coords.items() if str(k).startswith("int_times_")}
+    if not times or not isinstance(spectra, xr.Dataset) or "integration" not in spectra.dims:
+        return spectra
+    if spectra.sizes["integration"] != exposure.sizes["integration"]:
+        return spectra
+    return spectra.assign_coords({k: ("integration", v.values) for k, v in times.items()})
 
 
 def _warn_if_empty(ds: xr.Dataset, name: str) -> None:

@@ -115,6 +115,25 @@ def test_products_say_spec2x_made_them(tso, tmp_path):
     assert back.attrs["S_BPSELF"] == "SKIPPED"
 
 
+def test_integration_times_reach_the_x1dints(tso, tmp_path):
+    from astropy.io import fits
+
+    rate, refs = tso
+    products = spec2(rate, refs)
+    times = sorted(k for k in products["calints"].coords if k.startswith("int_times_"))
+    assert "int_times_int_mid_MJD_UTC" in times
+    x1d = products["x1dints"]
+    for name in times:
+        np.testing.assert_array_equal(x1d[name].values, products["calints"][name].values)
+    path = spec2x.write_fits(x1d, tmp_path / "x_x1dints.fits")
+    with fits.open(path) as hdul:
+        assert len(hdul["INT_TIMES"].data) == 2
+        assert "int_mid_MJD_UTC" in hdul["INT_TIMES"].columns.names
+    back = open_product(path)
+    for name in times:
+        np.testing.assert_array_equal(back[name].values, x1d[name].values)
+
+
 def test_an_all_nan_exposure_is_said(tso):
     rate, refs = tso
     ds = open_exposure(rate)
