@@ -80,3 +80,21 @@ def exposure(exp_type="MIR_LRS-FIXEDSLIT", nint=0, value=2.0, name="jw_test_rate
         np.full(shape, value, np.float32),
         attrs={"EXP_TYPE": exp_type, "INSTRUME": "MIRI", "DETECTOR": "MIRIMAGE", "FILENAME": name},
     )
+
+
+def slitless_rate(folder):
+    """``folder/jw01_rate.fits``: a small MIR_LRS-SLITLESS exposure for the command's tests."""
+    from spec2x.io.fits import write_fits
+
+    return write_fits(
+        exposure("MIR_LRS-SLITLESS", name="jw01_rate.fits"), folder / "jw01_rate.fits"
+    )
+
+
+def run_cli(capsys, *args):
+    """``spec2x ARGS...``: exit status, stdout and stderr."""
+    from spec2x.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from crds_cache_helpers import write_cache
-from pipeline_fakes import exposure
+from pipeline_fakes import exposure, slitless_rate
+from pipeline_fakes import run_cli as _run
 
 import spec2x
 from spec2x.cli import main
@@ -17,15 +18,7 @@ from spec2x.io.fits import write_fits
 
 @pytest.fixture
 def rate(tmp_path):
-    return write_fits(
-        exposure("MIR_LRS-SLITLESS", name="jw01_rate.fits"), tmp_path / "jw01_rate.fits"
-    )
-
-
-def _run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return slitless_rate(tmp_path)
 
 
 def test_unknown_reference_type_is_refused(fake_steps, rate, tmp_path, capsys):
