@@ -400,7 +400,9 @@ def _main(argv: list[str]) -> int:
         args = _parser().parse_args(rest)
         debug = debug or bool(_flag(args, "debug"))
         _setup_logging(debug, bool(_flag(args, "quiet")), _flag(args, "log_file"))
-        return _dispatch(args, overrides)
+        code = _dispatch(args, overrides)
+        sys.stdout.flush()  # a reader gone away shows here, not at the interpreter's exit
+        return code
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except BrokenPipeError:

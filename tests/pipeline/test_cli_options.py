@@ -153,3 +153,18 @@ def test_refs_pointing_at_a_crds_cache_use_it(rate, tmp_path, capsys, monkeypatc
     refs = spec2x.pipeline._refset(Path(cache))
     assert refs.crds_cache is not None
     assert refs.directory is None
+
+
+def test_a_reader_that_goes_away_in_a_real_pipe(rate):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spec2x.cli", "info", str(rate), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # `spec2x info FILE | head` with head already gone
+    assert proc.wait(timeout=120) == 141
+    assert proc.stderr.read() == b""
+    proc.stderr.close()
