@@ -78,17 +78,8 @@ def _demo_modes() -> dict[str, str]:
     return dict(MODES)
 
 
-def _parser() -> argparse.ArgumentParser:
-    from . import __version__
-
-    parser = _Parser(prog="spec2x", description="JWST Stage 2 spectroscopy with xarray.")
-    parser.add_argument("--version", action="version", version=f"spec2x {__version__}")
-    _global_options(parser, None)
-    common = _Parser(add_help=False)
-    _global_options(common, argparse.SUPPRESS)  # after the command: the same, not reset
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
+def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The ``run`` command's options."""
     run = sub.add_parser(
         "run",
         parents=[common],
@@ -129,6 +120,20 @@ def _parser() -> argparse.ArgumentParser:
     group = run.add_mutually_exclusive_group()
     group.add_argument("--workers", type=int, metavar="N", help="run on a LocalCluster of N")
     group.add_argument("--scheduler", metavar="ADDR", help="run on an existing dask cluster")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(prog="spec2x", description="JWST Stage 2 spectroscopy with xarray.")
+    parser.add_argument("--version", action="version", version=f"spec2x {__version__}")
+    _global_options(parser, None)
+    common = _Parser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)  # after the command: the same, not reset
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    _add_run(sub, common)
 
     demo = sub.add_parser(
         "demo",
