@@ -2,6 +2,7 @@
 
 ::
 
+    spec2x [--version] [--debug] [-q | --quiet] [--log-file FILE] COMMAND ...
     spec2x run INPUT... [--refs DIR] [--ref TYPE=PATH]... [--strict-refs] [--output-dir DIR]
                         [--format fits|zarr] [--params FILE] [--steps.NAME.PARAM=V]...
                         [--skip NAME]... [--save-steps] [--workers N | --scheduler ADDR]
@@ -11,9 +12,12 @@
     spec2x plot PRODUCT -o FILE.png
 
 Exit status: 0 on success; 2 for a spec2x error (bad input, missing
-reference, unknown parameter, unwritable output ...), reported as one line on
-stderr (``--debug`` adds the traceback); 1 for anything unexpected.
-Progress goes to stdout.
+reference, unknown parameter, unwritable output ...), reported once, as one
+line on stderr (``--debug`` adds the traceback); 1 for anything unexpected;
+141 when the reader of stdout went away (``spec2x info FILE | head``).
+Progress goes to stdout, warnings and errors to stderr; ``--quiet`` keeps
+only those, ``--log-file`` also writes everything (each step's parameters
+included) with times to a file.  The options before COMMAND may also follow it.
 """
 
 from __future__ import annotations
@@ -25,16 +29,17 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ParameterError, Spec2xError
+from .errors import ParameterError, Spec2xError, Spec2xWarning
 
 __all__ = ["main"]
 
 log = logging.getLogger("spec2x")
 
-EXIT_OK, EXIT_INTERNAL, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_ERROR, EXIT_PIPE = 0, 1, 2, 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,14 +49,40 @@ class _Parser(argparse.ArgumentParser):
         raise ParameterError(f"{message} (see {self.prog} --help)")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="spec2x", description="JWST Stage 2 spectroscopy with xarray.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
+def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """The options every command takes, before or after its name."""
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks and debug logs"
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="print only warnings and errors",
+    )
+    parser.add_argument(
+        "--log-file",
+        metavar="FILE",
+        default=default,
+        help="also write the whole log (times, each step's parameters) to FILE",
+    )
 
+
+def _demo_modes() -> dict[str, str]:
+    """The demo modes and what each shows ({} in a spec2x without the demo)."""
+    try:
+        from .demo import MODES
+    except ImportError:
+        return {}
+    return dict(MODES)
+
+
+def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The ``run`` command's options."""
     run = sub.add_parser(
         "run",
+        parents=[common],
         help="calibrate exposures (rate/rateints files or level-2 associations)",
         epilog="Step parameters: --steps.NAME.PARAM=VALUE (e.g. --steps.flat_field.inverse=true).",
     )
@@ -59,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--refs",
         metavar="DIR",
-        help="folder of CRDS-format reference files (default: the CRDS cache at $CRDS_PATH)",
+        help="folder of CRDS-format reference files, or a CRDS cache "
+        "(default: the CRDS cache at $CRDS_PATH)",
     )
     run.add_argument(
         "--ref",
@@ -80,36 +112,58 @@ def _parser() -> argparse.ArgumentParser:
         "--skip", action="append", default=[], metavar="NAME", help="skip a step; repeatable"
     )
     run.add_argument(
-        "--save-steps", action="store_true", help="also write each step's output <base>_<step>"
+        "--save-steps",
+        action="store_true",
+        help="also write each intermediate step's output <base>_<step> (the final products "
+        "are not written twice)",
     )
     group = run.add_mutually_exclusive_group()
     group.add_argument("--workers", type=int, metavar="N", help="run on a LocalCluster of N")
     group.add_argument("--scheduler", metavar="ADDR", help="run on an existing dask cluster")
-    run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    demo = sub.add_parser("demo", help="synthetic observation through the whole chain")
-    demo.add_argument("mode", nargs="?", default=None, metavar="MODE", help="observing mode")
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(prog="spec2x", description="JWST Stage 2 spectroscopy with xarray.")
+    parser.add_argument("--version", action="version", version=f"spec2x {__version__}")
+    _global_options(parser, None)
+    common = _Parser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)  # after the command: the same, not reset
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    _add_run(sub, common)
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="synthetic observation through the whole chain",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="modes:\n" + "\n".join(f"  {m:<18}{t}" for m, t in _demo_modes().items()),
+    )
+    demo.add_argument(
+        "mode", nargs="?", default=None, metavar="MODE", help="observing mode (default mir_lrs_fs)"
+    )
     demo.add_argument("--output-dir", default="spec2x-demo", metavar="DIR")
-    demo.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    params = sub.add_parser("params", help="step parameters")
+    params = sub.add_parser("params", parents=[common], help="step parameters")
     psub = params.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     psub.required = True
-    export = psub.add_parser("export", help="write all steps' parameters (jwst-shaped ASDF/YAML)")
+    export = psub.add_parser(
+        "export", parents=[common], help="write all steps' parameters (jwst-shaped ASDF/YAML)"
+    )
     export.add_argument("file", metavar="FILE", help=".asdf (loads in jwst too) or .yaml")
     export.add_argument("--params", metavar="FILE", help="start from this parameter file")
     export.add_argument("--skip", action="append", default=[], metavar="NAME")
-    export.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    info = sub.add_parser("info", help="what a product file holds")
+    info = sub.add_parser("info", parents=[common], help="what a product file holds")
     info.add_argument("file", metavar="FILE")
     info.add_argument("--json", action="store_true", help="print JSON")
-    info.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    plot = sub.add_parser("plot", help="quick-look figure of a product")
+    plot = sub.add_parser("plot", parents=[common], help="quick-look figure of a product")
     plot.add_argument("product", metavar="PRODUCT")
     plot.add_argument("-o", "--output", required=True, metavar="FILE.png")
-    plot.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -147,45 +201,72 @@ def _optional(module: str, what: str) -> Any:
 
 
 def _refs(pairs: Sequence[str]) -> dict[str, str]:
+    """``--ref TYPE=PATH`` pairs by reference type; an unknown type is an error."""
+    from .registry import STEPS
+
+    known = sorted({t for spec in STEPS.values() for t in spec.reftypes})
     out = {}
     for pair in pairs:
         reftype, sep, path = pair.partition("=")
+        reftype, path = reftype.strip().lower(), path.strip()
         if not sep or not reftype or not path:
             raise ParameterError(f"--ref {pair!r}: write it as --ref TYPE=PATH (or TYPE=N/A)")
-        out[reftype.strip().lower()] = path.strip()
+        if reftype not in known:
+            raise ParameterError.unknown("reference type", reftype, known, " in --ref")
+        out[reftype] = path
     return out
+
+
+def _absolute(path: str | None) -> str | None:
+    """A local path made absolute (workers may run in another folder); URLs and N/A as given."""
+    if path is None or "://" in path or path.upper() == "N/A":
+        return path
+    return os.path.abspath(path)
+
+
+def _report(results: Sequence[Any], debug: bool) -> list[Any]:
+    """Print each failed job once, on stderr; return the failed ones."""
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        name = r.base if len(results) > 1 else os.path.basename(r.science)
+        where = "" if name and name in r.error else f"{name}: "
+        what = "error" if r.user_error else f"internal error: {r.error_type}"
+        hint = "" if r.user_error or debug else " (run with --debug for the traceback)"
+        print(f"spec2x: {what}: {where}{r.error}{hint}", file=sys.stderr)
+        if debug and r.traceback:
+            print(r.traceback, file=sys.stderr)
+    return failed
 
 
 def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
     from .params import resolve
+    from .pipeline import is_crds_cache
     from .scale import jobs_from_inputs, run_many
 
-    params = resolve(args.params, overrides=overrides, skip=args.skip)
-    refs = _refs(args.ref)
-    jobs = jobs_from_inputs(args.inputs)
+    params = resolve(_absolute(args.params), overrides=overrides, skip=args.skip)
+    refs = {t: _absolute(p) or p for t, p in _refs(args.ref).items()}
+    jobs = jobs_from_inputs([_absolute(i) or i for i in args.inputs])
+    refs_dir, crds_path = _absolute(args.refs), None
+    if refs_dir is None:
+        crds_path = _absolute(os.environ.get("CRDS_PATH") or None)
+    elif is_crds_cache(refs_dir):  # --refs given a CRDS cache: select as CRDS does
+        refs_dir, crds_path = None, refs_dir
     results = run_many(
         jobs,
         workers=args.workers,
         scheduler=args.scheduler,
         refs=refs,
-        refs_dir=args.refs,
-        crds_path=None if args.refs else os.environ.get("CRDS_PATH") or None,
+        refs_dir=refs_dir,
+        crds_path=crds_path,
         strict_refs=args.strict_refs,
         params=params,
-        output_dir=args.output_dir,
+        output_dir=_absolute(args.output_dir),
         fmt=args.format,
         save_steps=args.save_steps,
     )
-    failed = [r for r in results if not r.ok]
-    for r in failed:
-        where = r.base if len(results) > 1 else r.science
-        what = "error" if r.user_error else f"internal error: {r.error_type}"
-        hint = "" if r.user_error or args.debug else " (run with --debug for the traceback)"
-        print(f"spec2x: {what}: {where}: {r.error}{hint}", file=sys.stderr)
-        if args.debug and r.traceback:
-            print(r.traceback, file=sys.stderr)
+    failed = _report(results, _flag(args, "debug"))
     done = len(results) - len(failed)
-    print(f"spec2x: {done} of {len(results)} exposure(s) calibrated into {args.output_dir}")
+    log.info("spec2x: %d of %d exposure(s) calibrated into %s", done, len(results), args.output_dir)
     if not failed:
         return EXIT_OK
     return EXIT_ERROR if all(r.user_error for r in failed) else EXIT_INTERNAL
@@ -193,12 +274,7 @@ def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     demo = _optional("spec2x.demo", "spec2x demo")
-    result = demo.run_demo(args.mode, args.output_dir)
-    if isinstance(result, dict):
-        for name, path in result.items():
-            print(f"  {name:<12} {path}")
-    elif result is not None:
-        print(result)
+    demo.run_demo(args.mode, args.output_dir)  # it prints what it wrote
     return EXIT_OK
 
 
@@ -232,33 +308,110 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _setup_logging(debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+class _Console(logging.Filter):
+    """Which records go to one console stream: progress (stdout) or warnings (stderr).
+
+    Failed jobs are left out: :func:`_report` prints each once, on stderr.
+    """
+
+    def __init__(self, *, warnings: bool) -> None:
+        super().__init__()
+        self.warnings = warnings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.name == "spec2x.scale":
+            return False
+        return (record.levelno >= logging.WARNING) == self.warnings
+
+
+class _StderrFormat(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"spec2x: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging(debug: bool, quiet: bool, log_file: str | None) -> None:
+    out = logging.StreamHandler(sys.stdout)
+    out.setFormatter(logging.Formatter("%(message)s"))
+    out.addFilter(_Console(warnings=False))
+    out.setLevel(logging.WARNING if quiet else logging.DEBUG if debug else logging.INFO)
+    err = logging.StreamHandler(sys.stderr)
+    err.setFormatter(_StderrFormat())
+    err.addFilter(_Console(warnings=True))
+    handlers: list[logging.Handler] = [out, err]
+    if log_file is not None:
+        try:
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise ParameterError(f"--log-file {log_file}: {exc.strerror or exc}") from None
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handlers.append(to_file)
     root = logging.getLogger("spec2x")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    root.handlers[:] = handlers
+    root.setLevel(logging.DEBUG)
     root.propagate = False
     # dask's own chatter (workers stopping ...) would muddle the one-line errors on stderr
     logging.getLogger("distributed").setLevel(logging.DEBUG if debug else logging.ERROR)
 
 
+def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    """Python warnings (Spec2xWarning ...) as one log line: ``spec2x: WARNING: ...``."""
+    log.warning("%s", " ".join(str(message).split()))
+
+
+def _flag(args: argparse.Namespace, name: str) -> Any:
+    return getattr(args, name, None)
+
+
+def _quiet_pipe() -> int:
+    """The reader of stdout went away (``| head``): stop without a word."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_PIPE
+
+
+def _dispatch(args: argparse.Namespace, overrides: list[str]) -> int:
+    if overrides and args.command not in ("run", "params"):
+        raise ParameterError(f"{overrides[0]}: step parameters go with 'run' or 'params'")
+    if args.command == "run":
+        return _cmd_run(args, overrides)
+    if args.command == "params":
+        return _cmd_params(args, overrides)
+    return {"demo": _cmd_demo, "info": _cmd_info, "plot": _cmd_plot}[args.command](args)  # type: ignore[no-any-return]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``spec2x`` command; return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    logger = logging.getLogger("spec2x")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    try:
+        with warnings.catch_warnings():  # spec2x's warnings: one line each on stderr
+            warnings.simplefilter("always", Spec2xWarning)
+            warnings.showwarning = _show_warning
+            return _main(argv)
+    finally:  # leave logging as it was (main may be called from Python, or many times)
+        for handler in logger.handlers:
+            if handler not in saved[0]:
+                handler.close()
+        logger.handlers[:], logger.level, logger.propagate = saved
+
+
+def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
     try:
         rest, overrides = _split_step_overrides(argv)
         args = _parser().parse_args(rest)
-        debug = debug or bool(getattr(args, "debug", False))
-        _setup_logging(debug)
-        if overrides and args.command not in ("run", "params"):
-            raise ParameterError(f"{overrides[0]}: step parameters go with 'run' or 'params'")
-        if args.command == "run":
-            return _cmd_run(args, overrides)
-        if args.command == "params":
-            return _cmd_params(args, overrides)
-        return {"demo": _cmd_demo, "info": _cmd_info, "plot": _cmd_plot}[args.command](args)
+        debug = debug or bool(_flag(args, "debug"))
+        _setup_logging(debug, bool(_flag(args, "quiet")), _flag(args, "log_file"))
+        code = _dispatch(args, overrides)
+        sys.stdout.flush()  # a reader gone away shows here, not at the interpreter's exit
+        return code
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except BrokenPipeError:
+        return _quiet_pipe()
     except Spec2xError as exc:
         if debug:
             traceback.print_exc()

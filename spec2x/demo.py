@@ -3,7 +3,9 @@
 :func:`run_demo` writes a synthetic exposure and its CRDS-format references
 (:mod:`spec2x.synthetic`), calibrates it with :func:`spec2x.pipeline.spec2`
 (the nod partner as the background member of a level-2 association where the
-mode is nodded, as jwst's association rules make it), writes the products in
+mode is nodded, as jwst's association rules make it) from that reference
+folder alone, as ``spec2x run INPUT --refs DIR --strict-refs`` does (every
+demo's folder is complete), writes the products in
 jwst's FITS layout and a quick-look PNG, and prints how the extracted
 spectrum compares with the one injected.
 
@@ -23,12 +25,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from .errors import ParameterError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["MODES", "DemoObservation", "run_demo", "white_light", "write_nod_association"]
 
@@ -143,7 +147,7 @@ def _miri_lrs(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObserva
 
 
 def _nirspec(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
-    from .synthetic.extract_refs import write_nirspec_fs_extract1d
+    from .synthetic.extract_refs import write_apcorr_nirspec_fs, write_nirspec_fs_extract1d
     from .synthetic.nirspec import make_nirspec_fs
     from .synthetic.nirspec_bots import make_nirspec_bots
 
@@ -166,7 +170,10 @@ def _nirspec(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObservat
         paths, exp_type = bots.refs, "NRS_BRIGHTOBJ"
     truth.refs = {k: str(refs_dir / Path(v).name) for k, v in paths.items()}
     truth.refs["extract1d"] = str(write_nirspec_fs_extract1d(refs_dir, exp_type))
-    truth.refs["apcorr"] = "N/A"  # the 6-pixel box holds > 99.9 % of the synthetic profile
+    # the 6-pixel box holds > 99.9 % of the synthetic profile: an aperture correction of 1
+    rows = [("F100LP", "G140M", slit) for slit in ("S200A1", "S1600A1")]
+    apcorr = refs_dir / "spec2x_nirspec_fs_apcorr.fits"
+    truth.refs["apcorr"] = str(write_apcorr_nirspec_fs(apcorr, rows=rows, constant=1.0))
     return truth
 
 
@@ -229,6 +236,7 @@ def run_demo(
     from tqdm.auto import tqdm
 
     from .io.fits import write_fits
+    from .io.references import ReferenceSet
     from .pipeline import chain_for, spec2
     from .plot import summary_figure
     from .scale import output_base
@@ -247,6 +255,7 @@ def run_demo(
         obs = _miri_lrs(mode, inputs, refs_dir, seed)
     print(f"  synthetic inputs in {inputs}, references in {refs_dir} "
           f"({time.perf_counter() - start:.1f} s)")  # fmt: skip
+    print(f"  the same run by hand: spec2x run {obs.science} --refs {refs_dir} --strict-refs")
 
     from .io.association import read_association
     from .io.fits import open_exposure
@@ -264,7 +273,9 @@ def run_demo(
             bar.set_postfix_str(name)
             bar.update()
 
-        products = spec2(exposure, obs.refs, members=members, on_step=on_step)
+        # the folder, as `spec2x run INPUT --refs DIR --strict-refs` reads it: it is complete
+        refs = ReferenceSet(directory=refs_dir, strict=True)
+        products = spec2(exposure, refs, members=members, on_step=on_step)
     print(f"  calibrated through {len(steps)} steps in {time.perf_counter() - t0:.1f} s: "
           f"{', '.join(steps)}")  # fmt: skip
 

@@ -24,6 +24,7 @@ __all__ = [
     "MODES",
     "SPECTROSCOPIC_EXP_TYPES",
     "Mode",
+    "calibrated_exp_types",
     "exp_type_of",
     "lookup",
     "mode_of",
@@ -320,6 +321,22 @@ MODES: dict[str, Mode] = _modes(
 SPECTROSCOPIC_EXP_TYPES = tuple(name for name, mode in MODES.items() if mode.spec2)
 
 
+def calibrated_exp_types() -> tuple[str, ...]:
+    """The exposure types this spec2x calibrates end to end: the WCS is built and every
+    step the mode's chain runs by default is implemented (the others are refused at once)."""
+    from .registry import STEPS  # the steps are loaded only when this is asked
+
+    def whole(mode: Mode) -> bool:
+        steps = {s for s in (*mode.branch, *mode.allowed, "extract_1d") if mode.allows(s)}
+        if mode.product_step is not None:
+            steps.add(mode.product_step)
+        return all(STEPS[s].implemented for s in steps if not STEPS[s].skipped_by_default)
+
+    return tuple(
+        name for name, mode in MODES.items() if mode.spec2 and mode.wcs_build and whole(mode)
+    )
+
+
 def exp_type_of(obj: Any) -> str:
     """``EXP_TYPE`` of a Dataset or attrs mapping, upper-case and stripped ('' if missing)."""
     attrs = getattr(obj, "attrs", obj)
@@ -353,6 +370,6 @@ def mode_of(obj: Any, *, step: str = "", spec2: bool = False) -> Mode:
         where = f"{step}: " if step else ""
         raise UnsupportedModeError(
             f"{where}{attrs.get('FILENAME', 'the exposure')} has EXP_TYPE="
-            f"{exp_type or 'missing'!r}; spec2x calibrates {', '.join(SPECTROSCOPIC_EXP_TYPES)}"
+            f"{exp_type or 'missing'!r}; spec2x calibrates {', '.join(calibrated_exp_types())}"
         )
     return mode

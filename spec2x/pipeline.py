@@ -32,15 +32,19 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 import xarray as xr
 
-from .errors import InputFileError
+from . import preflight
+from .errors import InputFileError, Spec2xWarning
 from .io.references import ReferenceSet
 from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
 from .params import Params, resolve
+from .provenance import product_keywords, stamp
 from .registry import STEPS, ChainResult, get_step
 from .slits import Slits, map_groups, merge_spectra
 from .steps import StepContext
@@ -48,6 +52,7 @@ from .steps import StepContext
 __all__ = [
     "SPECTROSCOPIC_EXP_TYPES",
     "chain_for",
+    "is_crds_cache",
     "is_multi_int",
     "product_suffixes",
     "run_step",
@@ -97,6 +102,18 @@ def _allowed(step: str, mode: Mode, members: Mapping[str, Sequence[Any]]) -> boo
     return mode.allows(step)
 
 
+def jwst_calls(mode: Mode, multi: bool) -> tuple[str, ...]:
+    """Every step Spec2Pipeline calls for the mode, in order, before any is skipped (the
+    ones that do not run are recorded ``SKIPPED``, as jwst records them)."""
+    tail = ["adaptive_trace_model", "pixel_replace"]
+    if mode.product_step == "cube_build" or (mode.product_step == "resample_spec" and not multi):
+        tail.append(mode.product_step)
+    tail.append("extract_1d")
+    if mode.photom_on_spectra:
+        tail.append("photom")  # SOSS: photom converts the extracted spectra
+    return (*_PREFIX, *mode.branch, *tail)
+
+
 def chain_for(
     exposure: xr.Dataset | Mapping[str, Any],
     params: Mapping[str, Mapping[str, Any]] | None = None,
@@ -123,20 +140,12 @@ def chain_for(
     mode = mode_of(exposure, spec2=True)
     members = members or {}
     multi = is_multi_int(exposure) if multi_int is None else multi_int
-    tail = ["adaptive_trace_model", "pixel_replace"]
-    if mode.product_step == "cube_build" or (mode.product_step == "resample_spec" and not multi):
-        tail.append(mode.product_step)
-    tail.append("extract_1d")
-    if mode.photom_on_spectra:
-        tail.append("photom")  # SOSS: photom converts the extracted spectra
 
     def skipped(step: str) -> bool:
         value = (params or {}).get(step, {}).get("skip")
         return bool(get_step(step).param("skip").default if value is None else value)
 
-    chain = [
-        s for s in (*_PREFIX, *mode.branch, *tail) if not skipped(s) and _allowed(s, mode, members)
-    ]
+    chain = [s for s in jwst_calls(mode, multi) if not skipped(s) and _allowed(s, mode, members)]
     if mode.product_step == "cube_build" and "cube_build" not in chain and "extract_1d" in chain:
         chain.remove("extract_1d")  # jwst: no cube, no 1-D extraction for IFU data
     if mode.photom_on_spectra and "extract_1d" not in chain and "photom" in chain:
@@ -161,13 +170,19 @@ RefsLike = ReferenceSet | Mapping[str, Any] | str | os.PathLike[str] | None
 MembersLike = Mapping[str, Sequence[Any]] | None
 
 
+def is_crds_cache(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` is laid out as a CRDS cache (``CRDS_PATH``: ``mappings/jwst``,
+    ``references/jwst/<instrument>``) rather than a flat folder of reference files."""
+    return os.path.isdir(os.path.join(folder, "mappings", "jwst"))
+
+
 def _refset(refs: RefsLike) -> ReferenceSet:
     if isinstance(refs, ReferenceSet):
         return refs
     if refs is None:  # as jwst: the user's CRDS cache when there is one
         return ReferenceSet.from_crds() if os.environ.get("CRDS_PATH") else ReferenceSet()
     if isinstance(refs, str | os.PathLike):
-        return ReferenceSet(directory=refs)
+        return ReferenceSet.from_crds(refs) if is_crds_cache(refs) else ReferenceSet(directory=refs)
     return ReferenceSet(explicit=dict(refs))
 
 
@@ -247,6 +262,7 @@ def spec2(
     skip: Sequence[str] = (),
     on_step: Callable[[str, xr.Dataset], None] | None = None,
     chunks: Mapping[str, int | str | None] | str | None = None,
+    intermediate_only: bool = False,
 ) -> dict[str, xr.Dataset]:
     """Calibrate one exposure through the calwebb_spec2 chain.
 
@@ -263,6 +279,8 @@ def spec2(
         ``target_acquisition`` ... as paths).
     skip : steps to leave out.
     on_step : called as ``on_step(name, ds)`` after each step (``--save-steps``).
+    intermediate_only : call ``on_step`` only for the steps whose output is not
+        also a product (``--save-steps`` does not write ``_photom`` equal to ``_cal``).
     chunks : when ``exposure`` is a file, open it Dask-backed with these
         chunks (``{"integration": 8}``, ``"auto"``); None reads NumPy arrays.
         The products are then lazy until written or computed.
@@ -285,49 +303,114 @@ def spec2(
     opened, extra = _prepare_members(members)
     chain = chain_for(ds, resolved, members=opened)
     mode = mode_of(ds)
-    exp_type = mode.exp_type
-    if mode.wfss:
-        ds = _wfss_inputs(ds, extra)
+    name = str(ds.attrs.get("FILENAME", "exposure"))
     if "assign_wcs" not in chain:
         log.warning("assign_wcs is skipped: no products are made (as in jwst)")
         return {}
-    functions = {name: get_step(name).load(exp_type) for name in chain}
+    preflight.check_mode(mode, name)
+    if mode.wfss:
+        ds = _wfss_inputs(ds, extra)
+    functions = {step: get_step(step).load(mode.exp_type) for step in chain}
     refset = _refset(refs)
+    preflight.check_references(ds.attrs, mode, chain, refset, resolved)
+    _warn_if_empty(ds, name)
     suffix = product_suffixes(ds)
+    skipped = [s for s in jwst_calls(mode, is_multi_int(ds)) if s not in chain]
+    keywords = product_keywords(crds_context=_context(refset))
     products: dict[str, xr.Dataset] = {}
-    name = ds.attrs.get("FILENAME", "exposure")
-    log.info("spec2 %s (%s): %s", name, exp_type, ", ".join(chain))
+    log.info("spec2 %s (%s): %s", name, mode.exp_type, ", ".join(chain))
     start = time.perf_counter()
     current = ds
     del ds  # only `current` keeps the input, so its arrays go once a step replaces them
+    finals = _final_steps(chain) if intermediate_only else set()
     for step in chain:
         if step in _PRODUCT_STEPS and suffix["cal"] not in products:
             products[suffix["cal"]] = current
-        ctx = StepContext(
-            step=step,
-            refs=refset,
-            params=_step_params(step, resolved, extra),
-            members=opened,
-            extra=extra,
-        )
+            current = _with_default_variances(current)
+        ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra)
         t0 = time.perf_counter()
-        result = _run(functions[step], current, ctx)
-        current, updated = _unpack(result)
+        before = current
+        current, updated = _unpack(_run(functions[step], current, ctx))
         opened.update(updated)
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
             opened[role] = [_unpack(functions[step](m, ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
-        if on_step is not None:
-            on_step(step, current)
+        log.debug("  %s ran with %s", step, _describe(ctx.params))
+        if on_step is not None and step not in finals:
+            on_step(step, stamp(current, keywords, skipped))
         if step == "resample_spec":
             products["s2d"] = current
         elif step == "cube_build":
             products["s3d"] = current
         elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
+            current = _with_int_times(current, before)
             products[suffix["x1d"]] = current  # SOSS: photom converts the spectra
     products.setdefault(suffix["cal"], current)
     log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
-    return products
+    cal_skipped = [s for s in skipped if s not in _PRODUCT_STEPS]
+    return {
+        kind: stamp(p, keywords, cal_skipped if kind == suffix["cal"] else skipped)
+        for kind, p in products.items()
+    }
+
+
+def _final_steps(chain: Sequence[str]) -> set[str]:
+    """The steps whose output is a product (not written again by ``--save-steps``): the last
+    one before the product steps (``cal``), resample_spec, cube_build, and the last of the
+    spectral steps (``x1d``)."""
+    first = next((i for i, s in enumerate(chain) if s in _PRODUCT_STEPS), len(chain))
+    finals = {chain[first - 1]} if first > 0 else set()
+    finals |= {s for s in chain[first:] if s in ("resample_spec", "cube_build")}
+    if "extract_1d" in chain:
+        finals.add(chain[-1] if chain[-1] == "photom" else "extract_1d")
+    return finals
+
+
+def _with_default_variances(current: xr.Dataset) -> xr.Dataset:
+    """``var_flat`` as zeros where no flat was applied (skipped, or N/A), as jwst's datamodels
+    default it, so resample_spec and extract_1d accept the product of a chain without a flat."""
+
+    def fill(ds: xr.Dataset) -> xr.Dataset:
+        if "var_flat" in ds.data_vars or "var_poisson" not in ds.data_vars:
+            return ds
+        zeros = xr.zeros_like(ds["var_poisson"]).where(ds["var_poisson"].notnull())
+        return ds.assign(var_flat=zeros.assign_attrs(ds["var_poisson"].attrs))
+
+    return cast(xr.Dataset, map_groups(fill, current))  # or a DataTree of slit groups
+
+
+def _with_int_times(spectra: xr.Dataset, exposure: xr.Dataset) -> xr.Dataset:
+    """The x1dints with the exposure's integration times (``INT_TIMES``), as jwst carries them."""
+    times = {k: v for k, v in exposure.coords.items() if str(k).startswith("int_times_")}
+    if not times or not isinstance(spectra, xr.Dataset) or "integration" not in spectra.dims:
+        return spectra
+    if spectra.sizes["integration"] != exposure.sizes["integration"]:
+        return spectra
+    return spectra.assign_coords({k: ("integration", v.values) for k, v in times.items()})
+
+
+def _warn_if_empty(ds: xr.Dataset, name: str) -> None:
+    """Warn when the science array holds no finite value (NumPy-backed input only: a Dask
+    array is not computed for this)."""
+    sci = ds.get("sci")
+    if sci is None or sci.chunks is not None or sci.size == 0:
+        return
+    if not np.isfinite(sci.values).any():
+        warnings.warn(
+            f"{name}: the science array holds no finite value (all NaN or infinite); every "
+            "product will be NaN. Check the input file",
+            Spec2xWarning,
+            stacklevel=3,
+        )
+
+
+def _context(refs: ReferenceSet) -> str | None:
+    """The CRDS context the references are selected with (None: a folder or explicit files)."""
+    return None if refs.crds_cache is None else str(refs.crds_cache.context)
+
+
+def _describe(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "no parameters"
 
 
 def run_step(

@@ -189,7 +189,14 @@ def process_job(
             def on_step(step: str, ds: xr.Dataset) -> None:
                 write(ds, staging / f"{job.base}_{step}{ext}")
 
-        products = spec2(job.science, refset, params, members=job.members, on_step=on_step)
+        products = spec2(
+            job.science,
+            refset,
+            params,
+            members=job.members,
+            on_step=on_step,
+            intermediate_only=True,
+        )
         for suffix, ds in products.items():
             write(ds, staging / f"{job.base}_{suffix}{ext}")
         written = {}
@@ -229,7 +236,9 @@ def _process_remote(
         written[name] = to_zarr(ds, f"{url}/{job.base}_{name}.zarr", overwrite=True)
 
     on_step = put if save_steps else None
-    products = spec2(job.science, refset, params, members=job.members, on_step=on_step)
+    products = spec2(
+        job.science, refset, params, members=job.members, on_step=on_step, intermediate_only=True
+    )
     for suffix, ds in products.items():
         put(suffix, ds)
     return written

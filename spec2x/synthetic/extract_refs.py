@@ -159,11 +159,13 @@ def write_apcorr_nirspec_fs(
     size: Sequence[float] = (2.0, 6.0, 12.0),
     pixphase: Sequence[float] = (0.0, 0.25, 0.5),
     sizeunit: str = "pixels",
+    constant: float | None = None,
 ) -> Path:
     """Write a NIRSpec FS/BOTS APCORR file, one row per (filter, grating, slit).
 
     ``apcorr`` per row is (n_size, n_wavelength, n_phase), the layout jwst's
-    ``ApCorrPhase`` interpolates (phase last); values fall with size.
+    ``ApCorrPhase`` interpolates (phase last); values fall with size, or are
+    ``constant`` everywhere when given (1.0: an aperture that holds all the light).
     """
     wl = np.linspace(0.6, 5.3, 25) if wavelength is None else np.asarray(wavelength, float)
     sz = np.asarray(size, float)
@@ -172,6 +174,8 @@ def write_apcorr_nirspec_fs(
     table = 1.0 + 0.4 / sz[:, None, None] * (1 + 0.05 * wl[None, :, None]) * (
         1 + 0.1 * ph[None, None, :]
     )
+    if constant is not None:
+        table = np.full_like(table, constant)
     n = len(rows)
     cols = [
         fits.Column("filter", "12A", array=np.array([r[0] for r in rows])),

@@ -55,3 +55,41 @@ def test_nirspec_run_without_a_disperser_reference(demo_runs, tmp_path, capsys):
             shutil.copy(path, partial / path.name)
     rate = next(Path(manifest["input"]).parent.glob("*nod1*_rate.fits"))
     assert "disperser" in _run_refused(rate, partial, tmp_path / "out", capsys)
+
+
+def test_nirspec_run_missing_several_references_says_all_at_once(demo_runs, tmp_path, capsys):
+    import shutil
+
+    manifest = demo_runs("nrs_fs")
+    partial = tmp_path / "refs"
+    shutil.copytree(Path(manifest["products"]["quicklook"]).parent / "refs", partial)
+    for pattern in ("*disperser*", "*sflat*", "*photom*"):
+        for path in partial.glob(pattern):
+            path.unlink()
+    rate = next(Path(manifest["input"]).parent.glob("*nod1*_rate.fits"))
+    line = _run_refused(rate, partial, tmp_path / "out", capsys)
+    for part in (
+        "3 reference(s)",
+        "disperser (assign_wcs)",
+        "sflat (flat_field)",
+        "photom (photom)",
+    ):
+        assert part in line
+
+
+def test_an_all_nan_exposure_is_calibrated_with_a_warning(demo_runs, tmp_path, capsys):
+    manifest = demo_runs("mir_lrs_slitless")
+    refs_dir = Path(manifest["products"]["quicklook"]).parent / "refs"
+    ds = open_exposure(manifest["input"])
+    rate = write_fits(ds.assign(sci=ds["sci"] * float("nan")), tmp_path / "jw_nan_rateints.fits")
+    capsys.readouterr()
+    code = main(["run", str(rate), "--refs", str(refs_dir), "--output-dir", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 0, err  # jwst calibrates it too; spec2x says what it sees
+    assert err.startswith(
+        "spec2x: warning: jw_nan_rateints.fits: the science array holds no finite"
+    )
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "jw_nan_calints.fits",
+        "jw_nan_x1dints.fits",
+    ]

@@ -55,6 +55,21 @@ def test_demo_prints_where_and_the_flux_ratio(demo_runs, mode):
         assert abs(recovered - 0.01) < 0.002
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", sorted(EXPECTED))
+def test_run_on_the_demo_inputs_and_folder_gives_the_demo_products(demo_runs, mode, tmp_path):
+    # every demo's reference folder is complete: `spec2x run` needs nothing behind the scenes
+    manifest = demo_runs(mode)
+    refs = Path(manifest["products"]["quicklook"]).parent / "refs"
+    args = ["run", manifest["input"], "--refs", str(refs), "--strict-refs", "--output-dir"]
+    assert main([*args, str(tmp_path)]) == 0
+    for suffix in EXPECTED[mode]:
+        demo = open_product(manifest["products"][suffix])
+        ours = open_product(tmp_path / Path(manifest["products"][suffix]).name)
+        for name in demo.data_vars:
+            np.testing.assert_array_equal(ours[name].values, demo[name].values, err_msg=name)
+
+
 def test_demo_unknown_mode_is_a_clear_error(tmp_path, capsys):
     code = main(["demo", "mir_mrs", "--output-dir", str(tmp_path)])
     err = capsys.readouterr().err

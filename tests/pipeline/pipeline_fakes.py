@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from spec2x import registry
+from spec2x import preflight, registry
 from spec2x.datamodel import make_exposure
+from spec2x.modes import MODES
 from spec2x.steps._common import record_step
 
 #: What the stand-in steps multiply the data by (others: 1).
@@ -60,6 +61,9 @@ def fake_steps(monkeypatch):
 
     calls = Log()
     calls.failures = {}
+    # the stand-ins calibrate every mode and need no reference files
+    monkeypatch.setattr(preflight, "calibrated_exp_types", lambda: tuple(MODES))
+    monkeypatch.setattr(preflight, "STEP_REFERENCES", {})
     for name, spec in registry.STEPS.items():
         modname = f"fake_spec2x_steps.{name}"
         module = types.ModuleType(modname)
@@ -76,3 +80,21 @@ def exposure(exp_type="MIR_LRS-FIXEDSLIT", nint=0, value=2.0, name="jw_test_rate
         np.full(shape, value, np.float32),
         attrs={"EXP_TYPE": exp_type, "INSTRUME": "MIRI", "DETECTOR": "MIRIMAGE", "FILENAME": name},
     )
+
+
+def slitless_rate(folder):
+    """``folder/jw01_rate.fits``: a small MIR_LRS-SLITLESS exposure for the command's tests."""
+    from spec2x.io.fits import write_fits
+
+    return write_fits(
+        exposure("MIR_LRS-SLITLESS", name="jw01_rate.fits"), folder / "jw01_rate.fits"
+    )
+
+
+def run_cli(capsys, *args):
+    """``spec2x ARGS...``: exit status, stdout and stderr."""
+    from spec2x.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -9,9 +9,9 @@ import sys
 
 import numpy as np
 import pytest
-from pipeline_fakes import exposure
+from pipeline_fakes import exposure, slitless_rate
+from pipeline_fakes import run_cli as _run
 
-from spec2x.cli import main
 from spec2x.errors import MissingReferenceError
 from spec2x.io.fits import open_product, write_fits
 from spec2x.params import load_params
@@ -19,15 +19,7 @@ from spec2x.params import load_params
 
 @pytest.fixture
 def rate(tmp_path):
-    return write_fits(
-        exposure("MIR_LRS-SLITLESS", name="jw01_rate.fits"), tmp_path / "jw01_rate.fits"
-    )
-
-
-def _run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return slitless_rate(tmp_path)
 
 
 def test_run_writes_jwst_named_products(fake_steps, rate, tmp_path, capsys):
