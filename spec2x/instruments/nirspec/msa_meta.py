@@ -41,6 +41,7 @@ from stdatamodels.jwst.transforms.models import Slit
 from ...errors import InputFileError
 
 __all__ = [
+    "MSA_NX",
     "MSA_SLIT_SCALES",
     "SHUTTER_COLUMNS",
     "SOURCE_COLUMNS",
