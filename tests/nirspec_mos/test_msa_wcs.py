@@ -152,3 +152,29 @@ def test_small_msa_reference_is_refused(tmp_path):
     small = open_reference(write_msa(tmp_path / "msa.asdf", grid=(4, 3)), "msa")
     with pytest.raises(InputFileError, match="quadrant 1 has 12 shutters.*full shutter grid"):
         msa_slit_scales(small)
+
+
+def test_assign_wcs_step_builds_the_mos_wcs():
+    """The assign_wcs dispatcher runs the MOS builder (modes table) and records the step."""
+    from spec2x.steps.assign_wcs import assign_wcs
+
+    ds = mos_exposure()
+    out = assign_wcs(ds, mos_refs())
+    assert out.attrs["S_WCS"] == "COMPLETE"
+    assert out.attrs["NRS_SLITS"] == assigned().attrs["NRS_SLITS"]
+    assert "wcs" not in ds.attrs  # input unchanged
+
+
+def test_relative_metadata_file_is_found_beside_the_exposure(monkeypatch, tmp_path):
+    """MSAMETFL is a bare file name; jwst looks for it in the exposure's folder."""
+    from mos_helpers import metadata_file
+
+    monkeypatch.chdir(tmp_path)
+    ds = mos_exposure(MSAMETFL=metadata_file().name)
+    with pytest.raises(InputFileError, match="does not exist"):
+        assign_msa_slits(ds, mos_refs())
+    ds.encoding["source"] = str(
+        metadata_file().with_name("jw01234001001_01101_00001_nrs1_rate.fits")
+    )
+    out = assign_msa_slits(ds, mos_refs())
+    assert out.attrs["NRS_SLITS"] == assigned().attrs["NRS_SLITS"]
