@@ -12,7 +12,8 @@ from astropy.table import Table
 from helpers import REALDATA
 
 from spec2x.errors import InputFileError
-from spec2x.instruments.nirspec.msa_meta import read_msa_metadata, slitlets_to_slits
+from spec2x.instruments.nirspec.msa_meta import read_msa_metadata
+from spec2x.instruments.nirspec.msa_wcs import slitlets_to_slits
 
 REAL_MSA = REALDATA / "nirspec" / "msa_configuration.fits"
 

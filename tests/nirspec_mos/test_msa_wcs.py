@@ -109,7 +109,9 @@ def test_off_detector_slitlets_dropped_with_one_log_line(caplog):
     with caplog.at_level(logging.INFO, logger="spec2x.instruments.nirspec.msa_wcs"):
         assign_msa_slits(mos_exposure(), mos_refs())
     lines = [r.getMessage() for r in caplog.records if "fall off" in r.getMessage()]
-    assert lines == ["2 slitlet(s) fall off detector NRS1 and are dropped: 129, 130"]
+    assert lines == [
+        "2 slitlet(s) fall off detector NRS1 with GRATING=PRISM and are dropped: 129, 130"
+    ]
 
 
 def test_slit_scales_from_the_msa_reference():

@@ -139,16 +139,14 @@ def assign_fixed_slits(
         )
     optics = ns.build_optics(ds.attrs, {k: v for k, v in refs.items() if v is not None})
     candidates = open_fixed_slits(ds.attrs, (slit_y_low, slit_y_high))
-    boxes = ns.traced_boxes(optics, candidates)
-    on_detector = np.array([ns.box_on_detector(b) for b in boxes], bool)
-    slits = [s for s, ok in zip(candidates, on_detector, strict=True) if ok]
+    slits, boxes, _off = ns.select_on_detector(optics, candidates)
     if not slits:
         raise InputFileError(
             f"no open fixed slit ({', '.join(s.name for s in candidates)}) falls on detector "
             f"{ds.attrs.get('DETECTOR')} with SUBARRAY={ds.attrs.get('SUBARRAY')}, "
             f"GRATING={ds.attrs.get('GRATING')}; nothing to calibrate"
         )
-    return attach_slits(ds, optics, slits, boxes[on_detector])
+    return attach_slits(ds, optics, slits, boxes)
 
 
 def attach_slits(

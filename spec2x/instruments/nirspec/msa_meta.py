@@ -36,7 +36,6 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from astropy.io import fits
-from stdatamodels.jwst.transforms.models import Slit
 
 from ...errors import InputFileError
 
@@ -46,7 +45,6 @@ __all__ = [
     "SHUTTER_COLUMNS",
     "SOURCE_COLUMNS",
     "read_msa_metadata",
-    "slitlets_to_slits",
 ]
 
 log = logging.getLogger(__name__)
@@ -450,21 +448,3 @@ def _dataset(
         out.sizes["shutter"],
     )
     return out
-
-
-#: Slitlet variables in the order of the fields of :class:`Slit` (after ``name``).
-_SLIT_FIELDS = (
-    "shutter_id", "dither_position", "xcen", "ycen", "ymin", "ymax", "quadrant", "source_id",
-    "shutter_state", "source_name", "source_alias", "stellarity", "source_xpos", "source_ypos",
-    "source_ra", "source_dec", "slit_xscale", "slit_yscale", "slit_id",
-)  # fmt: skip
-
-
-def slitlets_to_slits(slitlets: xr.Dataset) -> list[Slit]:
-    """The slitlets as :class:`stdatamodels.jwst.transforms.models.Slit` tuples (for the WCS)."""
-    columns = [slitlets["name"].values.astype(str)]
-    columns += [slitlets[f].values for f in _SLIT_FIELDS]
-    return [
-        Slit(*(v.item() if isinstance(v, np.generic) else v for v in rec))
-        for rec in zip(*columns, strict=True)
-    ]

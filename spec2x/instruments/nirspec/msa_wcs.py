@@ -26,14 +26,21 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from stdatamodels.jwst.transforms.models import Slit
 
 from ...errors import InputFileError, UnsupportedModeError
 from ...io.references import Reference
 from . import slits as ns
 from .fs import attach_slits
-from .msa_meta import MSA_NX, read_msa_metadata, slitlets_to_slits
+from .msa_meta import MSA_NX, read_msa_metadata
 
-__all__ = ["assign_msa_slits", "msa_metadata_path", "msa_slit_scales", "msa_slitlets"]
+__all__ = [
+    "assign_msa_slits",
+    "msa_metadata_path",
+    "msa_slit_scales",
+    "msa_slitlets",
+    "slitlets_to_slits",
+]
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +125,24 @@ def msa_slitlets(
     )
 
 
+#: Slitlet variables in the order of the fields of :class:`Slit` (after ``name``).
+_SLIT_FIELDS = (
+    "shutter_id", "dither_position", "xcen", "ycen", "ymin", "ymax", "quadrant", "source_id",
+    "shutter_state", "source_name", "source_alias", "stellarity", "source_xpos", "source_ypos",
+    "source_ra", "source_dec", "slit_xscale", "slit_yscale", "slit_id",
+)  # fmt: skip
+
+
+def slitlets_to_slits(slitlets: xr.Dataset) -> list[Slit]:
+    """The slitlets as :class:`stdatamodels.jwst.transforms.models.Slit` tuples (for the WCS)."""
+    columns = [slitlets["name"].values.astype(str)]
+    columns += [slitlets[f].values for f in _SLIT_FIELDS]
+    return [
+        Slit(*(v.item() if isinstance(v, np.generic) else v for v in rec))
+        for rec in zip(*columns, strict=True)
+    ]
+
+
 def assign_msa_slits(
     ds: xr.Dataset,
     refs: Mapping[str, Reference | None],
@@ -155,21 +180,15 @@ def assign_msa_slits(
     )
     # jwst lists the slitlets quadrant by quadrant (the fixed slits, quadrant 5, last)
     candidates = sorted(slitlets_to_slits(table), key=lambda s: s.quadrant)
-    boxes = ns.traced_boxes(optics, candidates)
-    on_detector = np.array([ns.box_on_detector(b) for b in boxes], bool)
-    slits = [s for s, ok in zip(candidates, on_detector, strict=True) if ok]
-    dropped = [str(s.name) for s, ok in zip(candidates, on_detector, strict=True) if not ok]
-    if dropped:
-        log.info(
-            "%d slitlet(s) fall off detector %s and are dropped: %s",
-            len(dropped),
-            ds.attrs.get("DETECTOR"),
-            ", ".join(dropped),
-        )
+    slits, boxes, dropped = ns.select_on_detector(optics, candidates)
+    where = f"detector {ds.attrs.get('DETECTOR')} with GRATING={ds.attrs.get('GRATING')}"
     if not slits:
+        name = Path(msa_metadata).name
         raise InputFileError(
-            f"none of the {len(candidates)} open slitlets of MSA metadata file "
-            f"{Path(msa_metadata).name} falls on detector {ds.attrs.get('DETECTOR')} "
-            f"with GRATING={ds.attrs.get('GRATING')}; nothing to calibrate"
+            f"none of the {len(candidates)} open slitlets of MSA metadata file {name} falls "
+            f"on {where}; nothing to calibrate"
         )
-    return attach_slits(ds, optics, slits, boxes[on_detector])
+    if dropped:
+        names = ", ".join(str(s.name) for s in dropped)
+        log.info("%d slitlet(s) fall off %s and are dropped: %s", len(dropped), where, names)
+    return attach_slits(ds, optics, slits, boxes)

@@ -39,7 +39,6 @@ __all__ = [
     "build_optics",
     "box_on_detector",
     "slit_bounding_box",
-    "slit_on_detector",
     "traced_boxes",
     "slit_wcs",
 ]
@@ -356,6 +355,11 @@ def box_on_detector(box: Any) -> bool:
     )
 
 
-def slit_on_detector(optics: NirspecOptics, slit: Slit) -> bool:
-    """Whether any of the aperture's spectrum falls on the detector (jwst's validity test)."""
-    return box_on_detector(traced_boxes(optics, [slit])[0])
+def select_on_detector(
+    optics: NirspecOptics, candidates: list[Slit]
+) -> tuple[list[Slit], np.ndarray, list[Slit]]:
+    """(apertures whose spectrum falls on the detector, their traced boxes, the others)."""
+    boxes = traced_boxes(optics, candidates)
+    on = np.array([box_on_detector(b) for b in boxes], bool)
+    kept = [s for s, ok in zip(candidates, on, strict=True) if ok]
+    return kept, boxes[on], [s for s, ok in zip(candidates, on, strict=True) if not ok]
