@@ -180,3 +180,24 @@ def test_relative_metadata_file_is_found_beside_the_exposure(monkeypatch, tmp_pa
     )
     out = assign_msa_slits(ds, mos_refs())
     assert out.attrs["NRS_SLITS"] == assigned().attrs["NRS_SLITS"]
+
+
+def test_traced_boxes_equal_the_per_slit_trace():
+    """All apertures traced at once (coarse grid, fine near the extremes) give exactly the
+    boxes of the per-slit trace over the full 0.1 nm grid."""
+    from spec2x.instruments.nirspec import slits as ns
+    from spec2x.instruments.nirspec.msa_wcs import msa_slitlets, slitlets_to_slits
+
+    ds = mos_exposure()
+    optics = ns.build_optics(ds.attrs, mos_refs())
+    slits = slitlets_to_slits(msa_slitlets(ds.attrs, mos_refs()["msa"]))[::4]
+    boxes = ns.traced_boxes(optics, slits)
+    for slit, box in zip(slits, boxes, strict=True):
+        full = ns.slit_bounding_box(
+            ns.slit_wcs(optics, slit).get_transform("detector", "slit_frame"),
+            optics.wrange,
+            slit.ymin,
+            slit.ymax,
+            refine=False,
+        )
+        assert np.array_equal(np.asarray(full), box), slit.name
