@@ -34,6 +34,7 @@ from ...io.references import Reference
 from . import wcs as nm
 
 __all__ = [
+    "Box",
     "NIRSPEC_OPTICAL_REFTYPES",
     "NirspecOptics",
     "build_optics",
@@ -42,6 +43,9 @@ __all__ = [
     "traced_boxes",
     "slit_wcs",
 ]
+
+#: A bounding box in pixel edges, ((x0, x1), (y0, y1)).
+Box = tuple[tuple[float, float], tuple[float, float]]
 
 #: Reference types the slit WCS needs.
 NIRSPEC_OPTICAL_REFTYPES = (
@@ -234,8 +238,8 @@ def slit_bounding_box(
     ymax: float,
     *,
     refine: bool = True,
-    initial: tuple[tuple[float, float], tuple[float, float]] | None = None,
-) -> tuple[tuple[float, float], tuple[float, float]]:
+    initial: Box | None = None,
+) -> Box:
     """Where an aperture falls on the detector: ((x0, x1), (y0, y1)) in pixel edges.
 
     The slit edges ``y_slit = ymin, ymax`` are traced through the inverse
