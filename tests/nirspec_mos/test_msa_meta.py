@@ -186,3 +186,20 @@ def test_not_fits(tmp_path):
     path.write_text("not a FITS file\n")
     with pytest.raises(InputFileError, match=r"text_msa\.fits"):
         read_msa_metadata(path, 1, 1)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("dither_point", [1, 2, 3])
+def test_synthetic_metadata_file_reads_as_in_jwst(tmp_path, dither_point):
+    """The synthetic planning file (3-shutter nod, background slitlets, a fixed slit)."""
+    pytest.importorskip("jwst")
+    from jwst.assign_wcs import nirspec
+
+    from spec2x.synthetic.nirspec_msa import mos_layout, write_msa_metadata
+
+    path = write_msa_metadata(tmp_path / "syn_msa.fits", mos_layout(12, seed=4))
+    theirs = nirspec.get_open_msa_slits("1234", str(path), 1, dither_point, (-0.55, 0.55))
+    mine = slitlets_to_slits(read_msa_metadata(path, 1, dither_point, program="1234"))
+    assert len(mine) == len(theirs) == 13
+    for a, b in zip(mine, theirs, strict=True):
+        _assert_same_slit(a, b)
