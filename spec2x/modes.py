@@ -254,6 +254,8 @@ MODES: dict[str, Mode] = _modes(
     ),
     NRS_MSASPEC=dict(
         _NRS_SCIENCE_SLIT,
+        wcs_reftypes=_NRS_OPTICS,
+        wcs_build="spec2x.instruments.nirspec.msa_wcs:assign_msa_slits",
         product_step="resample_spec",
         allowed=frozenset(
             {

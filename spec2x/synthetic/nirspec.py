@@ -37,7 +37,13 @@ from ..io.references import open_reference
 from .base import rng
 from .nirspec_refs import GRATINGS, write_nirspec_optical_refs
 
-__all__ = ["PHOTMJ", "NirspecFSTruth", "make_nirspec_fs", "source_spectrum"]
+__all__ = [
+    "PHOTMJ",
+    "NirspecFSTruth",
+    "inject_point_source",
+    "make_nirspec_fs",
+    "source_spectrum",
+]
 
 #: MJy per DN/s used to inject the source (flat = pathloss = relresponse = 1).
 PHOTMJ = 1.0e-4
@@ -169,6 +175,26 @@ def _inject(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(source MJy per pixel, in-slit mask) images for a point source at slit position (xpos, ypos)."""
     slit = [s for s in open_fixed_slits(dict(optics.attrs)) if s.name == slit_name][0]
+    return inject_point_source(optics, slit, shape, xpos, ypos)
+
+
+def inject_point_source(
+    optics: ns.NirspecOptics,
+    slit: Any,
+    shape: tuple[int, int],
+    xpos: float,
+    ypos: float,
+    *,
+    spectrum: Any = source_spectrum,
+    box: ns.Box | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(source MJy per pixel, in-slit mask) of a point source at (xpos, ypos) of ``slit``.
+
+    The trace is where the slit point lands at each wavelength (spec2x's WCS,
+    equal to jwst's), with a Gaussian cross-dispersion profile summing to 1
+    over a column times ``spectrum(lambda [µm])`` (MJy).  With ``box`` (pixel
+    edges ((x0, x1), (y0, y1))) only the pixels in it are computed.
+    """
     wcs = ns.slit_wcs(optics, slit, to_sky=False)
     lam = np.linspace(*optics.wrange, 20000)
     xt, yt = wcs.get_transform("slit_frame", "detector")(
@@ -179,20 +205,22 @@ def _inject(
     order = np.argsort(xt)
     xt, yt, lam = xt[order], yt[order], lam[order]
     ny, nx = shape
-    cols = np.arange(nx)
+    (x0, x1), (y0, y1) = box if box is not None else ((-0.5, nx - 0.5), (-0.5, ny - 0.5))
+    cols = np.arange(max(0, int(np.ceil(x0))), min(nx, int(np.floor(x1)) + 1))
+    rows = np.arange(max(0, int(np.ceil(y0))), min(ny, int(np.floor(y1)) + 1))[:, None]
     on = (cols >= xt[0]) & (cols <= xt[-1])
     lam_c = np.interp(cols, xt, lam)  # m, wavelength at the trace in each column
     y_c = np.interp(cols, xt, yt)
-    per_col = np.where(on, source_spectrum(lam_c * 1e6), 0.0)
-    rows = np.arange(ny)[:, None]
+    per_col = np.where(on, spectrum(lam_c * 1e6), 0.0)
     edges = (
         (rows + 0.5 - y_c) / (np.sqrt(2) * _PSF_SIGMA),
         (rows - 0.5 - y_c) / (np.sqrt(2) * _PSF_SIGMA),
     )
-    profile = 0.5 * (erf(edges[0]) - erf(edges[1]))
-    source = profile * per_col
-    yy, xx = np.mgrid[0:ny, 0:nx]
-    inslit = np.isfinite(wcs.get_transform("detector", "slit_frame")(xx, yy)[2])
+    source, inslit = np.zeros(shape), np.zeros(shape, bool)
+    block = (slice(rows[0, 0], rows[-1, 0] + 1), slice(cols[0], cols[-1] + 1))
+    source[block] = 0.5 * (erf(edges[0]) - erf(edges[1])) * per_col
+    yy, xx = np.broadcast_arrays(rows, cols[None, :])
+    inslit[block] = np.isfinite(wcs.get_transform("detector", "slit_frame")(xx, yy)[2])
     return source, inslit
 
 

@@ -130,31 +130,46 @@ def _meta(reftype: str, model_type: str, **selectors: Any) -> dict[str, Any]:
     return meta
 
 
+def _msa_table(rows: Any) -> np.ndarray:
+    """Rows ``(id, xcenter, ycenter, xsize, ysize)`` as the msa reference's table."""
+    table = np.zeros(len(rows), dtype=[(n, "f8") for n in ("NO", "XC", "YC", "SIZEX", "SIZEY")])
+    for name, column in zip(table.dtype.names or (), np.asarray(rows, float).T, strict=True):
+        table[name] = column
+    return table
+
+
 def write_msa(path: str | os.PathLike[str], *, grid: tuple[int, int] = _GRID) -> Path:
     """MSA reference: quadrants 1-4 as shutter grids, quadrant 5 the fixed slits.
 
-    Each row of ``Qn.data`` is ``(id, xcenter, ycenter, xsize, ysize)`` in the
-    quadrant's frame; ``Qn.model`` maps that frame onto the MSA plane (m).
-    ``grid`` = (shutters along x, along y); a small grid keeps test files small.
+    Each row of ``Qn.data`` (columns ``NO, XC, YC, SIZEX, SIZEY``) gives a
+    shutter's number and its centre and open size in the quadrant's frame, where
+    shutter 1 sits at (0, 0); ``Qn.model`` maps that frame onto the MSA plane (m).
+    Shutter ``row + (column - 1) * 365`` is at row ``row`` (along x, the
+    dispersion) and column ``column`` (along the slit).  ``grid`` = (shutters along
+    x, along y): the full 365 x 171 for MOS, a small one keeps fixed-slit test
+    files small (the MOS shutter numbering needs the full 365 along x).
     """
     tree: dict[str, Any] = {"meta": _meta("msa", "MSAModel")}
     tree["meta"]["output_units"] = "m"
     tree["meta"]["input_units"] = "m"
     nx, ny = grid
     ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="xy")
-    shutters = np.column_stack(
-        [
-            (iy * nx + ix).ravel() + 1.0,
-            (ix.ravel() + 0.5) * _PITCH[0],
-            (iy.ravel() + 0.5) * _PITCH[1],
-            np.full(nx * ny, _OPEN[0]),
-            np.full(nx * ny, _OPEN[1]),
-        ]
+    shutters = _msa_table(
+        np.column_stack(
+            [
+                (iy * nx + ix).ravel() + 1.0,
+                ix.ravel() * _PITCH[0],
+                iy.ravel() * _PITCH[1],
+                np.full(nx * ny, _OPEN[0]),
+                np.full(nx * ny, _OPEN[1]),
+            ]
+        )
     )
     for q, (x0, y0) in _QUADRANT_ORIGIN.items():
-        tree[f"Q{q}"] = {"data": shutters.copy(), "model": am.Shift(x0) & am.Shift(y0)}
+        model = am.Shift(x0 + 0.5 * _PITCH[0]) & am.Shift(y0 + 0.5 * _PITCH[1])
+        tree[f"Q{q}"] = {"data": shutters.copy(), "model": model}
     rows = sorted(FIXED_SLIT_GEOMETRY.values())
-    tree["Q5"] = {"data": np.array(rows, dtype=float), "model": am.Shift(0.0) & am.Shift(0.0)}
+    tree["Q5"] = {"data": _msa_table(rows), "model": am.Shift(0.0) & am.Shift(0.0)}
     return _write_asdf(path, tree)
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "FIXED_SLIT_NUMS",
     "SLITS_ATTR",
     "assign_fixed_slits",
+    "attach_slits",
     "fixed_slit_id",
     "open_fixed_slits",
     "slits_from_attrs",
@@ -138,24 +139,43 @@ def assign_fixed_slits(
         )
     optics = ns.build_optics(ds.attrs, {k: v for k, v in refs.items() if v is not None})
     candidates = open_fixed_slits(ds.attrs, (slit_y_low, slit_y_high))
-    slits = [s for s in candidates if ns.slit_on_detector(optics, s)]
+    slits, boxes, _off = ns.select_on_detector(optics, candidates)
     if not slits:
         raise InputFileError(
             f"no open fixed slit ({', '.join(s.name for s in candidates)}) falls on detector "
             f"{ds.attrs.get('DETECTOR')} with SUBARRAY={ds.attrs.get('SUBARRAY')}, "
             f"GRATING={ds.attrs.get('GRATING')}; nothing to calibrate"
         )
+    return attach_slits(ds, optics, slits, boxes)
+
+
+def attach_slits(
+    ds: xr.Dataset, optics: ns.NirspecOptics, slits: list[Slit], boxes: np.ndarray | None = None
+) -> xr.Dataset:
+    """Attach the gwcs of each aperture (fixed slit or MSA slitlet) and the ``wavelength``.
+
+    Each WCS is stored under the slit name with its bounding box (refined from
+    ``boxes``, the traced boxes of :func:`.slits.traced_boxes`, computed when
+    None); ``NRS_SLITS`` records the apertures; ``wavelength`` (y, x) in µm is
+    set where exactly one aperture covers a pixel (NaN elsewhere).
+    """
     ny, nx = ds.sizes["y"], ds.sizes["x"]
     wavelength = np.full((ny, nx), np.nan)
     hits = np.zeros((ny, nx), np.int16)
     out = ds
-    for slit in slits:
+    if boxes is None:
+        boxes = ns.traced_boxes(optics, slits)
+    for slit, initial in zip(slits, boxes, strict=True):
         wcs = ns.slit_wcs(optics, slit)
         bbox = ns.slit_bounding_box(
-            wcs.get_transform("detector", "slit_frame"), optics.wrange, slit.ymin, slit.ymax
+            wcs.get_transform("detector", "slit_frame"),
+            optics.wrange,
+            slit.ymin,
+            slit.ymax,
+            initial=(tuple(initial[0]), tuple(initial[1])),
         )
         wcs.bounding_box = bbox
-        out = set_wcs(out, wcs, slit=slit.name)
+        out = set_wcs(out, wcs, slit=str(slit.name))
         _paint_wavelength(wcs, bbox, wavelength, hits)
     wavelength[hits > 1] = np.nan
     attrs = dict(out.attrs)
@@ -163,7 +183,7 @@ def assign_fixed_slits(
     attrs.update(SPORDER=optics.order, WAVSTART=optics.wrange[0], WAVEEND=optics.wrange[1])
     out = out.copy(deep=False)
     out.attrs = attrs
-    log.info("NIRSpec FS WCS for slits %s", ", ".join(s.name for s in slits))
+    log.info("NIRSpec WCS for %d apertures: %s", len(slits), ", ".join(str(s.name) for s in slits))
     return out.assign_coords(
         wavelength=(("y", "x"), wavelength, {"units": "um", "long_name": "wavelength"})
     )

@@ -34,13 +34,18 @@ from ...io.references import Reference
 from . import wcs as nm
 
 __all__ = [
+    "Box",
     "NIRSPEC_OPTICAL_REFTYPES",
     "NirspecOptics",
     "build_optics",
+    "box_on_detector",
     "slit_bounding_box",
-    "slit_on_detector",
+    "traced_boxes",
     "slit_wcs",
 ]
+
+#: A bounding box in pixel edges, ((x0, x1), (y0, y1)).
+Box = tuple[tuple[float, float], tuple[float, float]]
 
 #: Reference types the slit WCS needs.
 NIRSPEC_OPTICAL_REFTYPES = (
@@ -221,6 +226,11 @@ def _bbox_from_range(
     )
 
 
+def _wavelength_grid(wrange: tuple[float, float]) -> np.ndarray:
+    lam_min, lam_max = wrange
+    return np.linspace(lam_min, lam_max, int((lam_max - lam_min) / 1e-10))
+
+
 def slit_bounding_box(
     detector_to_slit: Any,
     wrange: tuple[float, float],
@@ -228,25 +238,26 @@ def slit_bounding_box(
     ymax: float,
     *,
     refine: bool = True,
-) -> tuple[tuple[float, float], tuple[float, float]]:
+    initial: Box | None = None,
+) -> Box:
     """Where an aperture falls on the detector: ((x0, x1), (y0, y1)) in pixel edges.
 
     The slit edges ``y_slit = ymin, ymax`` are traced through the inverse
-    transform on a 0.1 nm wavelength grid; with ``refine`` the y range is
-    narrowed to the pixels of that box that have a wavelength.
+    transform on a 0.1 nm wavelength grid (or ``initial`` is that box, from
+    :func:`traced_boxes`); with ``refine`` the y range is narrowed to the
+    pixels of that box that have a wavelength.
     """
     if detector_to_slit.has_inverse():
         slit_to_detector = detector_to_slit.inverse
     else:
         slit_to_detector, detector_to_slit = detector_to_slit, None
-    lam_min, lam_max = wrange
-    nsteps = int((lam_max - lam_min) / 1e-10)
-    lam = np.linspace(lam_min, lam_max, nsteps)
-    zeros = np.zeros(nsteps)
-    x_lo, y_lo = slit_to_detector(zeros, zeros + ymin, lam)[:2]
-    x_hi, y_hi = slit_to_detector(zeros, zeros + ymax, lam)[:2]
-    x_range = np.hstack((x_lo, x_hi))
-    bbox = _bbox_from_range(x_range, np.hstack((y_lo, y_hi)))
+    if initial is None:
+        lam = _wavelength_grid(wrange)
+        zeros = np.zeros(lam.size)
+        x_lo, y_lo = slit_to_detector(zeros, zeros + ymin, lam)[:2]
+        x_hi, y_hi = slit_to_detector(zeros, zeros + ymax, lam)[:2]
+        initial = _bbox_from_range(np.hstack((x_lo, x_hi)), np.hstack((y_lo, y_hi)))
+    bbox = initial
     if (
         refine
         and detector_to_slit is not None
@@ -257,23 +268,87 @@ def slit_bounding_box(
         wavelength = detector_to_slit(x, y)[2]
         valid = np.isfinite(wavelength)
         if valid.any():
-            bbox = _bbox_from_range(x_range, y[valid])
+            # the x range is the traced one: only y is narrowed
+            bbox = (initial[0], _bbox_from_range(np.zeros(1), y[valid])[1])
     return bbox
 
 
-def slit_on_detector(optics: NirspecOptics, slit: Slit) -> bool:
-    """Whether any of the aperture's spectrum falls on the detector (jwst's validity test)."""
-    msa2gwa = slit_to_msa(optics, slit) | optics.col2gwa
-    slit2det = (
-        msa2gwa & Identity(1)
-        | AxisMapping((3, 0, 1, 2))
-        | optics.agreq
-        | optics.det2gwa.inverse
-        | optics.dms2sca.inverse
+def _extremes(trace: Any, lam: np.ndarray, step: int = 64) -> tuple[np.ndarray, ...]:
+    """Min and max of the traced x and y over the fine grid ``lam``, per row.
+
+    The trace is smooth: it is evaluated every ``step`` points, then on the fine
+    grid within one coarse step of each coarse extreme (and at the ends), so the
+    extremes are those of the full grid (same points, same numbers) at a
+    fraction of the cost.  Returns (x min, x max, y min, y max) candidates, each
+    (rows, k): reduce them with ``fmin``/``fmax``.
+    """
+    coarse = np.unique(np.r_[np.arange(0, lam.size, step), lam.size - 1])
+    xc, yc = trace(lam[coarse])
+    window = np.arange(-step, step + 1)
+    picks = []
+    for values, lowest in ((xc, True), (xc, False), (yc, True), (yc, False)):
+        filled = np.where(np.isnan(values), np.inf if lowest else -np.inf, values)
+        k = np.argmin(filled, axis=1) if lowest else np.argmax(filled, axis=1)
+        picks.append(np.clip(coarse[k][:, None] + window, 0, lam.size - 1))
+    index = np.concatenate(picks, axis=1)
+    xf, yf = trace(lam[index])
+    w = window.size
+    return (
+        np.hstack([xc, xf[:, :w]]),
+        np.hstack([xc, xf[:, w : 2 * w]]),
+        np.hstack([yc, yf[:, 2 * w : 3 * w]]),
+        np.hstack([yc, yf[:, 3 * w :]]),
     )
-    (xlow, xhigh), (ylow, yhigh) = slit_bounding_box(
-        _NoInverse(slit2det), optics.wrange, slit.ymin, slit.ymax
+
+
+def traced_boxes(optics: NirspecOptics, slits: list[Slit]) -> np.ndarray:
+    """The unrefined bounding boxes of many apertures at once, shape (n, 2, 2).
+
+    Each slit's edges (``x_slit = 0``, ``y_slit = ymin, ymax``) are placed on the
+    MSA, sent to the GWA once (that does not depend on wavelength), then traced
+    to the detector over the wavelength grid of :func:`slit_bounding_box` in one
+    evaluation for all apertures; the numbers are those of the per-slit trace.
+    """
+    n = len(slits)
+    x_msa, y_msa = np.empty((n, 2)), np.empty((n, 2))
+    for q in sorted({s.quadrant for s in slits}):
+        rows = [i for i, s in enumerate(slits) if s.quadrant == q]
+        geo = np.array([[float(v) for v in _msa_row(optics, slits[i])[0]] for i in rows])
+        edges = np.array([[slits[i].ymin, slits[i].ymax] for i in rows])
+        xq = 0.0 * geo[:, 3:4] + geo[:, 1:2] + np.zeros((1, 2))
+        yq = edges * geo[:, 4:5] + geo[:, 2:3]
+        x_msa[rows], y_msa[rows] = _msa_row(optics, slits[rows[0]])[1](xq, yq)
+    cosines = optics.col2gwa(x_msa.ravel(), y_msa.ravel())
+    gwa2det = optics.det2gwa.inverse | optics.dms2sca.inverse
+
+    def trace(lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Detector (x, y) of each slit edge at wavelengths ``lam`` (one row per edge)."""
+        shape = (2 * n, lam.shape[-1])
+        args = (np.broadcast_to(c[:, None], shape) for c in cosines)
+        x, y = gwa2det(*optics.agreq(np.broadcast_to(lam, shape), *args))
+        return x, y
+
+    x_lo, x_hi, y_lo, y_hi = (
+        v.reshape(n, -1) for v in _extremes(trace, _wavelength_grid(optics.wrange))
     )
+
+    def pad(lo: np.ndarray, hi: np.ndarray, margin: int) -> np.ndarray:
+        # Python's max(0, v) / min(2047, v) (a NaN gives the bound), as in _bbox_from_range
+        lo, hi = lo - 1 - margin, hi - 1 + margin
+        return np.stack([np.where(lo > 0, lo, 0) - 0.5, np.where(hi < 2047, hi, 2047) + 0.5], -1)
+
+    return np.stack(
+        [
+            pad(np.fmin.reduce(x_lo, axis=1), np.fmax.reduce(x_hi, axis=1), 10),
+            pad(np.fmin.reduce(y_lo, axis=1), np.fmax.reduce(y_hi, axis=1), 2),
+        ],
+        axis=1,
+    )
+
+
+def box_on_detector(box: Any) -> bool:
+    """jwst's validity test of an (unrefined) bounding box: does any of it fall on the detector."""
+    (xlow, xhigh), (ylow, yhigh) = box
     return not (
         xlow >= 2048
         or ylow >= 2048
@@ -284,14 +359,11 @@ def slit_on_detector(optics: NirspecOptics, slit: Slit) -> bool:
     )
 
 
-class _NoInverse:
-    """Wrap a slit->detector model so :func:`slit_bounding_box` uses it forwards."""
-
-    def __init__(self, model: Any) -> None:
-        self.model = model
-
-    def has_inverse(self) -> bool:
-        return False
-
-    def __call__(self, *args: Any) -> Any:
-        return self.model(*args)
+def select_on_detector(
+    optics: NirspecOptics, candidates: list[Slit]
+) -> tuple[list[Slit], np.ndarray, list[Slit]]:
+    """(apertures whose spectrum falls on the detector, their traced boxes, the others)."""
+    boxes = traced_boxes(optics, candidates)
+    on = np.array([box_on_detector(b) for b in boxes], bool)
+    kept = [s for s, ok in zip(candidates, on, strict=True) if ok]
+    return kept, boxes[on], [s for s, ok in zip(candidates, on, strict=True) if not ok]

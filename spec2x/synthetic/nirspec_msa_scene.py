@@ -1,0 +1,155 @@
+"""Synthetic NIRSpec MOS exposure: a few dozen slitlets with injected spectra.
+
+:func:`make_nirspec_mos` writes the optical references (PRISM/CLEAR: the real
+CV3 model, with the full-grid synthetic ``msa``), an MSA metadata file
+(:mod:`.nirspec_msa`: three-shutter slitlets, some background only, two off
+NRS1, the S200A1 fixed slit with a source of its own) and one ``_rate.fits``
+per dither point of the 3-shutter nod.  Each source is a point source with a
+spectrum of its own (the fixed-slit spectrum of :func:`.nirspec.source_spectrum`
+times a per-source amplitude) placed with spec2x's WCS (equal to jwst's) at
+its position in the shutter, ``(source_xpos, source_ypos)`` in the slitlet's
+slit frame; a uniform sky fills every open aperture.  Fluxes go to DN/s as
+``MJy / PHOTMJ`` (no flat, pathloss or photom inverse yet: the MOS
+calibration references are still to come).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..instruments.nirspec import slits as ns
+from ..instruments.nirspec.msa_wcs import msa_slitlets, slitlets_to_slits
+from ..io.references import open_reference
+from .base import rng
+from .nirspec import PHOTMJ, _attrs, inject_point_source, observe, source_spectrum
+from .nirspec_msa import mos_layout, write_msa_metadata
+from .nirspec_refs import TEMPLATE_DIR, write_wavelengthrange
+
+__all__ = ["MOS_ATTRS", "NirspecMosTruth", "make_nirspec_mos", "mos_optical_refs"]
+
+#: Keywords of the synthetic MOS exposures (the pointing of the fixed-slit ones, PRISM/CLEAR).
+MOS_ATTRS: dict[str, Any] = {
+    **{
+        k: v
+        for k, v in _attrs("PRISM", "CLEAR", "NRS1", "FULL", 1).items()
+        if k not in ("SRCTYAPT", "PATTTYPE", "MSAMETFL")
+    },
+    "EXP_TYPE": "NRS_MSASPEC",
+    "FXD_SLIT": "NONE",
+    "PROGRAM": "01234",
+    "MSAMETID": 1,
+    "NOD_TYPE": "3-SHUTTER-SLITLET",
+    "NUMDTHPT": 3,
+}
+_SKY = 0.05  # DN/s per pixel inside an open aperture
+_OPTICS = {
+    "camera": "jwst_nirspec_camera_0004.asdf",
+    "collimator": "jwst_nirspec_collimator_0004.asdf",
+    "fpa": "jwst_nirspec_fpa_0005.asdf",
+    "ote": "jwst_nirspec_ote_0005.asdf",
+    "fore": "jwst_nirspec_fore_0028.asdf",
+    "disperser": "jwst_nirspec_disperser_0034.asdf",
+}
+
+
+@dataclass
+class NirspecMosTruth:
+    """What a synthetic MOS observation holds.
+
+    Attributes
+    ----------
+    rate_paths : one ``_rate.fits`` per dither point; msa_metadata : the MSAMETFL file.
+    refs : reftype -> path of the optical references.
+    amplitude : source id -> factor on :func:`.nirspec.source_spectrum` (MJy).
+    photmj : MJy per DN/s used for the injection.
+    """
+
+    rate_paths: list[Path]
+    msa_metadata: Path
+    refs: dict[str, Path]
+    amplitude: dict[int, float] = field(default_factory=dict)
+    photmj: float = PHOTMJ
+
+    def spectrum(self, source_id: int, wavelength_um: Any) -> np.ndarray:
+        """The injected spectrum (MJy) of a source."""
+        return self.amplitude[int(source_id)] * source_spectrum(wavelength_um)
+
+
+def mos_optical_refs(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """The PRISM/CLEAR optical references with the full-grid msa, written into ``folder``."""
+    from .nirspec_refs import write_msa
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    refs = {k: TEMPLATE_DIR / name for k, name in _OPTICS.items()}
+    refs["msa"] = write_msa(folder / "spec2x_nirspec_msa.asdf")
+    refs["wavelengthrange"] = write_wavelengthrange(folder / "spec2x_nirspec_wavelengthrange.asdf")
+    return refs
+
+
+def _scene(optics: ns.NirspecOptics, slits: list[Any], amplitude: dict[int, float]) -> Any:
+    """Noiseless DN/s image: each source on its trace, sky in every open aperture."""
+    signal = np.zeros((2048, 2048))
+    boxes = ns.traced_boxes(optics, slits)
+    for slit, box in zip(slits, boxes, strict=True):
+        scale = amplitude.get(int(slit.source_id), 0.0)
+
+        def spectrum(w: np.ndarray, scale: float = scale) -> np.ndarray:
+            return scale * source_spectrum(w)
+
+        source, inslit = inject_point_source(
+            optics, slit, signal.shape, slit.source_xpos, slit.source_ypos,
+            spectrum=spectrum, box=(tuple(box[0]), tuple(box[1])),
+        )  # fmt: skip
+        signal += source / PHOTMJ + np.where(inslit, _SKY, 0.0)
+    return signal
+
+
+def make_nirspec_mos(
+    seed: int | np.random.Generator | None,
+    *,
+    folder: str | os.PathLike[str] = ".",
+    n_slitlets: int = 30,
+    dither_points: tuple[int, ...] = (1,),
+    noise: bool = True,
+) -> NirspecMosTruth:
+    """Write the references, the MSA metadata file and MOS rate files into ``folder``.
+
+    Parameters
+    ----------
+    seed : random seed (layout, amplitudes, noise, bad pixels).
+    n_slitlets : slitlets in the MSA configuration (4 background only, 2 off NRS1).
+    dither_points : the nod positions (1..3) to write an exposure for.
+    noise : add read and photon noise.
+    """
+    from ..io.fits import write_fits
+
+    gen = rng(seed)
+    folder = Path(folder)
+    refs = mos_optical_refs(folder / "refs")
+    opened = {k: open_reference(v, k) for k, v in refs.items()}
+    layout = mos_layout(n_slitlets, seed=int(gen.integers(0, 2**31)))
+    meta = write_msa_metadata(folder / "jw01234001001_01_msa.fits", layout)
+    ids = np.r_[layout.source_id[layout.source_id > 0], layout.source_id.max() + 1]
+    amplitude = {
+        int(i): float(a) for i, a in zip(ids, gen.uniform(0.5, 3.0, ids.size), strict=True)
+    }
+    paths = []
+    for point in dither_points:
+        attrs = dict(
+            MOS_ATTRS,
+            MSAMETFL=meta.name,
+            PATT_NUM=point,
+            FILENAME=f"jw01234001001_01101_0000{point}_nrs1_rate.fits",
+        )
+        optics = ns.build_optics(attrs, opened)
+        table = msa_slitlets(attrs, opened["msa"], path=meta)
+        slits, _, _ = ns.select_on_detector(optics, slitlets_to_slits(table))
+        ds = observe(_scene(optics, slits, amplitude), attrs, gen, noise=noise)
+        paths.append(write_fits(ds, folder / attrs["FILENAME"]))
+    return NirspecMosTruth(paths, meta, refs, amplitude)

@@ -1,0 +1,83 @@
+"""Shared pieces of the NIRSpec MOS tests: full-grid msa reference, metadata file, exposures.
+
+Built once per test session (the full 4 x 365 x 171 msa reference takes a few
+seconds to write; the WCS of a few dozen slitlets a few more).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "nirspec"))
+from nrs_helpers import BASE_ATTRS, jwst_image_model, real_prism_paths  # noqa: E402
+
+#: Keywords of the synthetic MOS exposure (PRISM/CLEAR on NRS1, full frame).
+MOS_ATTRS: dict[str, Any] = dict(
+    BASE_ATTRS, EXP_TYPE="NRS_MSASPEC", MSAMETID=1, PATT_NUM=1, PROGRAM="01234", FXD_SLIT="NONE"
+)
+N_SLITLETS = 30
+
+
+@lru_cache(maxsize=1)
+def folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="spec2x_mos_"))
+
+
+@lru_cache(maxsize=1)
+def mos_paths() -> dict[str, str]:
+    """Real CV3 PRISM references + the full-grid synthetic msa reference."""
+    from spec2x.synthetic.nirspec_refs import write_msa
+
+    return real_prism_paths(write_msa(folder() / "msa.asdf"))
+
+
+@lru_cache(maxsize=1)
+def mos_refs() -> dict[str, Any]:
+    from spec2x.io.references import open_reference
+
+    return {k: open_reference(v, k) for k, v in mos_paths().items()}
+
+
+@lru_cache(maxsize=1)
+def metadata_file() -> Path:
+    """A metadata file of 30 slitlets (4 background only, 2 off NRS1) and the S200A1 slit."""
+    from spec2x.synthetic.nirspec_msa import mos_layout, write_msa_metadata
+
+    return write_msa_metadata(folder() / "jw01234001001_01_msa.fits", mos_layout(N_SLITLETS))
+
+
+def mos_exposure(**attrs: Any) -> Any:
+    from spec2x.datamodel import make_exposure
+
+    keywords = {**MOS_ATTRS, "MSAMETFL": str(metadata_file()), **attrs}
+    return make_exposure(np.zeros((2048, 2048), np.float32), attrs=keywords)
+
+
+@lru_cache(maxsize=3)
+def assigned(patt_num: int = 1) -> Any:
+    """spec2x's MOS WCS of the synthetic exposure at dither point ``patt_num``."""
+    from spec2x.instruments.nirspec.msa_wcs import assign_msa_slits
+
+    return assign_msa_slits(mos_exposure(PATT_NUM=patt_num), mos_refs())
+
+
+@lru_cache(maxsize=1)
+def jwst_assigned() -> Any:
+    """jwst's assign_wcs (load_wcs, offline) of the same exposure."""
+    from jwst.assign_wcs.assign_wcs import load_wcs
+    from jwst_offline import jwst_offline_env
+
+    model = jwst_image_model(MOS_ATTRS, shape=(2048, 2048))
+    model.meta.instrument.msa_metadata_file = str(metadata_file())
+    model.meta.instrument.msa_metadata_id = MOS_ATTRS["MSAMETID"]
+    model.meta.dither.position_number = MOS_ATTRS["PATT_NUM"]
+    model.meta.observation.program_number = MOS_ATTRS["PROGRAM"]
+    paths = dict(mos_paths(), msametafile=str(metadata_file()))
+    with jwst_offline_env(folder()):
+        return load_wcs(model, paths, nrs_slit_y_range=(-0.55, 0.55))
