@@ -100,6 +100,16 @@ class Mode:
     apcorr : the aperture-correction table layout (``miri_lrs``, ``nirspec_fs``).
     extract_1d : spec2x's extract_1d handles it (box extraction of slits/images).
     wavelength_decreasing : the rectified grid runs from long to short wavelengths.
+    pixel_area : where photom finds the pixel solid angle: the ``area``
+        reference's table, per slit (required), or its image and
+        PIXAR_SR/PIXAR_A2 keywords (optional; the image becomes ``area``).
+    point_flux_density : photom leaves point sources in MJy per pixel (not
+        MJy/sr), which extract_1d sums as a flux density.
+    resample_grid : resample_spec's output grid: from the slit's own pixels
+        and wavelengths (``nirspec``) or interpolated along the trace.
+    background_tilt : bkg_subtract skips when a background's grating-wheel
+        tilt (GWA_XTIL, GWA_YTIL) differs from the science exposure's.
+    slitless : no slit in the beam (slitless prism or grism).
     """
 
     exp_type: str
@@ -136,6 +146,11 @@ class Mode:
     apcorr: Literal["miri_lrs", "nirspec_fs"] | None = None
     extract_1d: bool = False
     wavelength_decreasing: bool = False
+    pixel_area: Literal["table", "image"] = "image"
+    point_flux_density: bool = False
+    resample_grid: Literal["nirspec", "interpolated"] = "interpolated"
+    background_tilt: bool = False
+    slitless: bool = False
 
     def allows(self, step: str) -> bool:
         """Whether jwst's ``_step_verification`` lets ``step`` run on this type at all."""
@@ -162,7 +177,14 @@ _LRS = dict(
     apcorr="miri_lrs",
     extract_1d=True,
 )
-_NRS = dict(instrument="NIRSPEC", flat="nirspec")
+_NRS = dict(
+    instrument="NIRSPEC",
+    flat="nirspec",
+    pixel_area="table",
+    point_flux_density=True,
+    resample_grid="nirspec",
+    background_tilt=True,
+)
 _NRS_SLIT = dict(
     _NRS,
     layout="slits",
@@ -185,7 +207,7 @@ _NRS_FS_LIKE = dict(
 )
 _NRS_LAMP = dict(_NRS_SLIT, fixed_slit_flat=True, wavecorr=False,
                  allowed=frozenset({"msa_flagging"}))  # fmt: skip
-_GRISM = dict(layout="slits", branch=BRANCH_GRISM)
+_GRISM = dict(layout="slits", branch=BRANCH_GRISM, slitless=True)
 _WFSS = dict(
     _GRISM,
     wfss=True,
@@ -193,7 +215,7 @@ _WFSS = dict(
     reference_background=True,
     allowed=frozenset({"wfss_contam"}),
 )
-_NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False)
+_NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False, background_tilt=True)
 
 
 def _modes(**entries: dict[str, Any]) -> dict[str, Mode]:
@@ -213,7 +235,7 @@ MODES: dict[str, Mode] = _modes(
         trace="miri_lrs",
         wavelength_decreasing=True,
     ),
-    MIR_LRS__SLITLESS=dict(_LRS),
+    MIR_LRS__SLITLESS=dict(_LRS, slitless=True),
     MIR_MRS=dict(
         instrument="MIRI",
         layout="ifu",
@@ -229,6 +251,7 @@ MODES: dict[str, Mode] = _modes(
         instrument="MIRI",
         layout="slits",
         branch=BRANCH_MIRI_WFSS,
+        slitless=True,
         wfss=True,
         srctype_from_catalog=True,
         reference_background=True,
@@ -282,6 +305,7 @@ MODES: dict[str, Mode] = _modes(
     NIS_SOSS=dict(
         instrument="NIRISS",
         branch=BRANCH_SOSS,
+        slitless=True,
         allowed=frozenset({"pathloss"}),
         reference_background=True,
         photom_on_spectra=True,
