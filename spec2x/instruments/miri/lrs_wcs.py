@@ -41,12 +41,15 @@ from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
 from scipy.interpolate import UnivariateSpline
 
 from ...errors import InputFileError, UnsupportedModeError
+from ...modes import MODES, Mode, exp_type_of, lookup
 from ...wcs.store import set_wcs
-from .refs import LRS_EXP_TYPES, LrsSpecwcs, imager_distortion, lrs_specwcs
+from .refs import LrsSpecwcs, imager_distortion, lrs_specwcs
 
 __all__ = [
+    "BUILDER",
     "assign_lrs",
     "dithered_position",
+    "lrs_mode",
     "lrs_wcs",
     "pixel_wavelength",
     "slit_footprint",
@@ -86,13 +89,34 @@ def _subarray_to_full(attrs: Mapping[str, Any]) -> models.Model | None:
     return mx & my
 
 
+#: The WCS builder of the LRS modes in the modes table (``Mode.wcs_build``).
+BUILDER = f"{__name__}:assign_from_refs"
+
+
+def lrs_mode(attrs: Mapping[str, Any]) -> Mode:
+    """The mode of an LRS exposure: one whose WCS this module builds (fixed slit or slitless).
+
+    Raises
+    ------
+    UnsupportedModeError
+        EXP_TYPE is not an LRS mode; the message lists them.
+    """
+    mode = lookup(exp_type_of(attrs))
+    if mode is None or mode.wcs_build != BUILDER:
+        known = ", ".join(k for k, m in MODES.items() if m.wcs_build == BUILDER)
+        raise UnsupportedModeError(
+            f"lrs_wcs builds MIRI LRS WCSs ({known}); EXP_TYPE={exp_type_of(attrs)!r}"
+        )
+    return mode
+
+
 def _reference_point(
-    spec: LrsSpecwcs, exp_type: str, sub2full: models.Model | None
+    spec: LrsSpecwcs, slitless: bool, sub2full: models.Model | None
 ) -> tuple[float, float]:
     """0-based reference pixel in the data array's frame."""
-    xr, yr = spec.reference_point(exp_type)
+    xr, yr = spec.reference_point(slitless)
     zero = (xr - 1, yr - 1)
-    if exp_type == "MIR_LRS-SLITLESS" and sub2full is not None:
+    if slitless and sub2full is not None:
         # jwst moves only the slitless point into the subarray (the slit is read full frame).
         zx, zy = sub2full.inverse(*zero)
         zero = (float(zx), float(zy))
@@ -128,12 +152,12 @@ def _velocity_correction(velosys: float) -> models.Model:
 
 
 def _bounding_box(
-    spec: LrsSpecwcs, exp_type: str, attrs: Mapping[str, Any], zero: tuple[float, float]
+    spec: LrsSpecwcs, slitless: bool, attrs: Mapping[str, Any], zero: tuple[float, float]
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """((x_low, x_high), (y_low, y_high)) in data-array pixels."""
     t = spec.table
     rows = t["y_center"] + zero[1]
-    if exp_type == "MIR_LRS-FIXEDSLIT":
+    if not slitless:
         bx = (
             float(np.floor(t["x0"].min() + zero[0]) - 0.5),
             float(np.ceil(t["x1"].max() + zero[0]) + 0.5),
@@ -151,7 +175,7 @@ def _bounding_box(
 
 def _detector_to_abl(
     spec: LrsSpecwcs,
-    exp_type: str,
+    slitless: bool,
     attrs: Mapping[str, Any],
     zero: tuple[float, float],
     pscale: float,
@@ -190,7 +214,7 @@ def _detector_to_abl(
     to_y = models.Mapping([2], n_inputs=3) | row_of_wave
     forward.inverse = models.Mapping((0, 1, 2, 0, 1, 2)) | to_x & to_y
 
-    bind_bounding_box(forward, _bounding_box(spec, exp_type, attrs, zero), order="F")
+    bind_bounding_box(forward, _bounding_box(spec, slitless, attrs, zero), order="F")
     return forward
 
 
@@ -306,7 +330,7 @@ def lrs_wcs(attrs: Mapping[str, Any], distortion_ref: Any, specwcs_ref: Any) -> 
 
     Parameters
     ----------
-    attrs : exposure keywords: EXP_TYPE (MIR_LRS-FIXEDSLIT or MIR_LRS-SLITLESS),
+    attrs : exposure keywords: EXP_TYPE (an LRS mode: see :func:`lrs_mode`),
         SUBSTRT1/2, SUBSIZE1/2, V2_REF, V3_REF, ROLL_REF, RA_REF, DEC_REF, and
         optionally VA_SCALE and VELOSYS (m/s).
     distortion_ref : the MIRI imager ``distortion`` reference (opened or a path).
@@ -325,21 +349,17 @@ def lrs_wcs(attrs: Mapping[str, Any], distortion_ref: Any, specwcs_ref: Any) -> 
     ReferenceMismatchError
         A reference is not the MIRI imager/LRS kind or does not fit the exposure.
     """
-    exp_type = str(attrs.get("EXP_TYPE", "")).strip().upper()
-    if exp_type not in LRS_EXP_TYPES:
-        raise UnsupportedModeError(
-            f"lrs_wcs builds MIRI LRS WCSs ({', '.join(LRS_EXP_TYPES)}); EXP_TYPE={exp_type!r}"
-        )
+    slitless = lrs_mode(attrs).slitless
     spec = lrs_specwcs(specwcs_ref, attrs)
     distortion = imager_distortion(distortion_ref, attrs)
     sub2full = _subarray_to_full(attrs)
-    if exp_type == "MIR_LRS-SLITLESS" and sub2full is None:
+    if slitless and sub2full is None:
         sub2full = models.Identity(1) & models.Identity(1)
     pixel_to_v2v3 = distortion if sub2full is None else sub2full | distortion
-    zero = _reference_point(spec, exp_type, sub2full)
+    zero = _reference_point(spec, slitless, sub2full)
     pscale = _plate_scale(pixel_to_v2v3, zero)
     transforms = [
-        _detector_to_abl(spec, exp_type, attrs, zero, pscale),
+        _detector_to_abl(spec, slitless, attrs, zero, pscale),
         _abl_to_v2v3(pixel_to_v2v3, zero, pscale),
         velocity_aberration(attrs) & models.Identity(1),
         v2v3_to_sky(attrs) & models.Identity(1),
@@ -425,11 +445,11 @@ def assign_lrs(ds: xr.Dataset, distortion_ref: Any, specwcs_ref: Any) -> xr.Data
         wavelength=(("y", "x"), wavelength, {"units": "um", "long_name": "wavelength"})
     )
     attrs = dict(out.attrs)
-    exp_type = str(attrs.get("EXP_TYPE", "")).upper()
-    corners = slit_footprint(wcs, spec) if exp_type == "MIR_LRS-FIXEDSLIT" else _bbox_footprint(wcs)
+    slitless = lrs_mode(attrs).slitless
+    corners = _bbox_footprint(wcs) if slitless else slit_footprint(wcs, spec)
     if corners is not None and np.isfinite(corners).all():
         attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners.ravel())
-    if exp_type == "MIR_LRS-FIXEDSLIT":
+    if not slitless:
         dithered = dithered_position(wcs, attrs)
         if dithered is not None:
             attrs["DITH_RA"], attrs["DITH_DEC"] = dithered

@@ -24,6 +24,7 @@ from stdatamodels.jwst.transforms.models import Slit
 
 from ...errors import InputFileError, UnsupportedModeError
 from ...io.references import Reference
+from ...modes import MODES, Mode, exp_type_of, lookup
 from ...wcs.store import set_wcs
 from . import slits as ns
 
@@ -57,6 +58,18 @@ def fixed_slit_id(name: str) -> int:
     return -100 - FIXED_SLIT_NUMS.get(name, 0)
 
 
+def _fixed_slit_mode(attrs: Mapping[str, Any]) -> Mode:
+    """The mode of a fixed-slit exposure: one whose WCS :func:`assign_fixed_slits` builds."""
+    builder = f"{__name__}:assign_fixed_slits"
+    mode = lookup(exp_type_of(attrs))
+    if mode is None or mode.wcs_build != builder:
+        known = "/".join(k for k, m in MODES.items() if m.wcs_build == builder)
+        raise UnsupportedModeError(
+            f"assign_fixed_slits handles {known}, not {exp_type_of(attrs) or 'a missing EXP_TYPE'}"
+        )
+    return mode
+
+
 def _slit(name: str, source_id: int, ymin: float, ymax: float) -> Slit:
     number = FIXED_SLIT_NUMS[name]
     return Slit(name, number - 1, 0, 0, 0, ymin, ymax, 5, source_id, slit_id=fixed_slit_id(name))
@@ -66,9 +79,9 @@ def open_fixed_slits(
     attrs: Mapping[str, Any], slit_y_range: tuple[float, float] = (-0.55, 0.55)
 ) -> list[Slit]:
     """The fixed slits an exposure holds, before the on-detector check."""
-    exp_type = str(attrs.get("EXP_TYPE", "")).upper()
     ymin, ymax = slit_y_range
-    if exp_type == "NRS_BRIGHTOBJ":
+    mode = lookup(exp_type_of(attrs))
+    if mode is not None and mode.tso:  # bright-object time series: S1600A1 only
         return [_slit("S1600A1", 1, ymin, ymax)]
     if attrs.get("SUBARRAY") is None:
         raise InputFileError("the exposure lacks keyword SUBARRAY, which selects the fixed slits")
@@ -131,11 +144,7 @@ def assign_fixed_slits(
     ``SPORDER``, ``WAVSTART``/``WAVEEND`` (m) and ``wavelength`` (y, x) in µm
     where exactly one slit covers a pixel (NaN elsewhere).
     """
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type not in ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ"):
-        raise UnsupportedModeError(
-            f"assign_fixed_slits handles NRS_FIXEDSLIT/NRS_BRIGHTOBJ, not {exp_type}"
-        )
+    _fixed_slit_mode(ds.attrs)
     optics = ns.build_optics(ds.attrs, {k: v for k, v in refs.items() if v is not None})
     candidates = open_fixed_slits(ds.attrs, (slit_y_low, slit_y_high))
     slits = [s for s in candidates if ns.slit_on_detector(optics, s)]
