@@ -110,6 +110,8 @@ class Mode:
     background_tilt : bkg_subtract skips when a background's grating-wheel
         tilt (GWA_XTIL, GWA_YTIL) differs from the science exposure's.
     slitless : no slit in the beam (slitless prism or grism).
+    dithered_source : extract_1d reports the source at the dithered pointing
+        (DITH_RA, DITH_DEC), not at its position in the slit.
     """
 
     exp_type: str
@@ -151,6 +153,7 @@ class Mode:
     resample_grid: Literal["nirspec", "interpolated"] = "interpolated"
     background_tilt: bool = False
     slitless: bool = False
+    dithered_source: bool = False
 
     def allows(self, step: str) -> bool:
         """Whether jwst's ``_step_verification`` lets ``step`` run on this type at all."""
@@ -165,8 +168,9 @@ _RESTRICTED = frozenset({
 })  # fmt: skip
 
 _NRS_OPTICS = ("disperser", "wavelengthrange", "fpa", "camera", "collimator", "msa", "fore", "ote")
+_MIRI = dict(instrument="MIRI", dithered_source=True)
 _LRS = dict(
-    instrument="MIRI",
+    _MIRI,
     dispaxis=2,
     wcs_reftypes=("distortion", "specwcs"),
     wcs_build="spec2x.instruments.miri.lrs_wcs:assign_from_refs",
@@ -237,7 +241,7 @@ MODES: dict[str, Mode] = _modes(
     ),
     MIR_LRS__SLITLESS=dict(_LRS, slitless=True),
     MIR_MRS=dict(
-        instrument="MIRI",
+        _MIRI,
         layout="ifu",
         product_step="cube_build",
         allowed=frozenset({"straylight", "fringe", "residual_fringe"}),
@@ -248,7 +252,7 @@ MODES: dict[str, Mode] = _modes(
         dither_keyword="DITHOPFR",
     ),
     MIR_WFSS=dict(
-        instrument="MIRI",
+        _MIRI,
         layout="slits",
         branch=BRANCH_MIRI_WFSS,
         slitless=True,

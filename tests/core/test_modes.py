@@ -36,7 +36,9 @@ def test_no_exposure_type_literal_in_steps_or_instruments(folder):
 
 
 #: An instrument name as a string literal, or a comparison with ``INSTRUME``.
-INSTRUMENT_LITERAL = re.compile(r"[\"'](NIRSPEC|MIRI|NIRISS|NIRCAM)[\"']")
+INSTRUMENT_LITERAL = re.compile(
+    r"[\"'](NIRSPEC|MIRI|NIRISS|NIRCAM)[\"']|startswith\([\"'](MIR|NRS|NIS|NRC)"
+)
 INSTRUME_COMPARISON = re.compile(r"INSTRUME.*(==|!=|\bin\b)|(==|!=)\s*.*INSTRUME")
 
 
@@ -92,6 +94,8 @@ def test_traits_jwst_decides_by_instrument():
     """Where jwst's step code asks ``instrument == "NIRSPEC"``, spec2x's trait says the same."""
     nirspec = {k for k, m in MODES.items() if m.instrument == "NIRSPEC"}
     assert {k for k, m in MODES.items() if m.background_tilt} == nirspec  # bkg_subtract
+    miri = {k for k, m in MODES.items() if m.instrument == "MIRI"}
+    assert {k for k, m in MODES.items() if m.dithered_source} == miri  # extract_1d
     spec2_nirspec = {k for k in nirspec if MODES[k].spec2}
     spec2 = {k for k, m in MODES.items() if m.spec2}
     for trait, value in (
