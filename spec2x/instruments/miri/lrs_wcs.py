@@ -43,16 +43,15 @@ from scipy.interpolate import UnivariateSpline
 from ...errors import InputFileError, UnsupportedModeError
 from ...modes import MODES, Mode, exp_type_of, lookup
 from ...wcs.store import set_wcs
+from .lrs_pointing import pointing_keywords
 from .refs import LrsSpecwcs, imager_distortion, lrs_specwcs
 
 __all__ = [
     "BUILDER",
     "assign_lrs",
-    "dithered_position",
     "lrs_mode",
     "lrs_wcs",
     "pixel_wavelength",
-    "slit_footprint",
     "v2v3_to_sky",
     "velocity_aberration",
 ]
@@ -385,44 +384,6 @@ def pixel_wavelength(wcs: gwcs_wcs.WCS, y: Any, x: Any) -> np.ndarray:
     return out
 
 
-def slit_footprint(wcs: gwcs_wcs.WCS, specwcs_ref: Any) -> np.ndarray | None:
-    """Slit corners (4, 2) in (RA, Dec) deg from the V2VERT/V3VERT keywords; None without them."""
-    spec = specwcs_ref if isinstance(specwcs_ref, LrsSpecwcs) else lrs_specwcs(specwcs_ref)
-    if spec.v2_vert is None or spec.v3_vert is None:
-        return None
-    ra, dec, _ = wcs.transform("v2v3", "world", list(spec.v2_vert), list(spec.v3_vert), 7.0)
-    return np.column_stack([ra, dec])
-
-
-def _bbox_footprint(wcs: gwcs_wcs.WCS) -> np.ndarray:
-    """Sky corners (4, 2) of the bounding box (pixel edges), RA in [0, 360) (slitless S_REGION)."""
-    corners = wcs.footprint(wcs.bounding_box, center=False, axis_type="spatial")
-    corners = np.array(corners[:, :2], dtype=np.float64)
-    corners[:, 0] = np.mod(corners[:, 0], 360)
-    return corners
-
-
-def dithered_position(wcs: gwcs_wcs.WCS, attrs: Mapping[str, Any]) -> tuple[float, float] | None:
-    """(RA, Dec) deg of the dithered pointing: the ideal offset (XOFFSET, YOFFSET arcsec) on the sky.
-
-    Returns None when the exposure lacks XOFFSET/YOFFSET or V3I_YANG/VPARITY.
-    """
-    from stdatamodels.jwst.transforms.models import IdealToV2V3
-
-    needed = ("XOFFSET", "YOFFSET", "V3I_YANG", "VPARITY", "V2_REF", "V3_REF")
-    if any(attrs.get(k) is None for k in needed):
-        return None
-    ideal_to_v2v3 = IdealToV2V3(
-        float(attrs["V3I_YANG"]),
-        float(attrs["V2_REF"]),
-        float(attrs["V3_REF"]),
-        int(attrs["VPARITY"]),
-    )
-    v2, v3 = ideal_to_v2v3(float(attrs["XOFFSET"]), float(attrs["YOFFSET"]))
-    ra, dec, _ = wcs.get_transform("v2v3", "world")(v2, v3, 0.0)
-    return float(ra), float(dec)
-
-
 def assign_from_refs(ds: xr.Dataset, refs: Mapping[str, Any], **_: Any) -> xr.Dataset:
     """assign_wcs's builder for MIRI LRS: :func:`assign_lrs` with the ``distortion`` and
     ``specwcs`` of ``refs``."""
@@ -444,14 +405,8 @@ def assign_lrs(ds: xr.Dataset, distortion_ref: Any, specwcs_ref: Any) -> xr.Data
     out = set_wcs(ds, wcs).assign_coords(
         wavelength=(("y", "x"), wavelength, {"units": "um", "long_name": "wavelength"})
     )
-    attrs = dict(out.attrs)
-    slitless = lrs_mode(attrs).slitless
-    corners = _bbox_footprint(wcs) if slitless else slit_footprint(wcs, spec)
-    if corners is not None and np.isfinite(corners).all():
-        attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners.ravel())
-    if not slitless:
-        dithered = dithered_position(wcs, attrs)
-        if dithered is not None:
-            attrs["DITH_RA"], attrs["DITH_DEC"] = dithered
-    out.attrs = attrs
+    out.attrs = {
+        **out.attrs,
+        **pointing_keywords(wcs, spec, out.attrs, lrs_mode(ds.attrs).slitless),
+    }
     return out
