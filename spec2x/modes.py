@@ -112,6 +112,11 @@ class Mode:
     slitless : no slit in the beam (slitless prism or grism).
     dithered_source : extract_1d reports the source at the dithered pointing
         (DITH_RA, DITH_DEC), not at its position in the slit.
+    crds_na : reference types CRDS answers N/A for this mode although the
+        traits say a step of its chain reads one (MIRI LRS fixed slit:
+        ``pathloss``, whose loss its photom already holds); with
+        :mod:`spec2x.io.ref_rules` they decide which types a folder of
+        references may lack.
     """
 
     exp_type: str
@@ -154,6 +159,7 @@ class Mode:
     background_tilt: bool = False
     slitless: bool = False
     dithered_source: bool = False
+    crds_na: frozenset[str] = frozenset()
 
     def allows(self, step: str) -> bool:
         """Whether jwst's ``_step_verification`` lets ``step`` run on this type at all."""
@@ -235,6 +241,7 @@ MODES: dict[str, Mode] = _modes(
         allowed=frozenset({"targ_centroid", "pathloss"}),
         product_step="resample_spec",
         pathloss="lrs",
+        crds_na=frozenset({"pathloss"}),
         source_position=True,
         trace="miri_lrs",
         wavelength_decreasing=True,
