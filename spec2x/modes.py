@@ -26,6 +26,7 @@ __all__ = [
     "Mode",
     "exp_type_of",
     "lookup",
+    "mode_built_by",
     "mode_of",
 ]
 
@@ -389,5 +390,28 @@ def mode_of(obj: Any, *, step: str = "", spec2: bool = False) -> Mode:
         raise UnsupportedModeError(
             f"{where}{attrs.get('FILENAME', 'the exposure')} has EXP_TYPE="
             f"{exp_type or 'missing'!r}; spec2x calibrates {', '.join(SPECTROSCOPIC_EXP_TYPES)}"
+        )
+    return mode
+
+
+def mode_built_by(obj: Any, builder: str, *, what: str) -> Mode:
+    """The mode of ``obj`` when its WCS is built by ``builder`` (``Mode.wcs_build``).
+
+    Parameters
+    ----------
+    obj : a Dataset or its attrs.
+    builder : ``"module:function"`` of a WCS builder.
+    what : the builder as the message names it.
+
+    Raises
+    ------
+    UnsupportedModeError
+        The exposure's type is not one of the builder's; the message lists them.
+    """
+    mode = lookup(exp_type_of(obj))
+    if mode is None or mode.wcs_build != builder:
+        known = ", ".join(k for k, m in MODES.items() if m.wcs_build == builder)
+        raise UnsupportedModeError(
+            f"{what} handles {known}, not EXP_TYPE={exp_type_of(obj) or 'missing'!r}"
         )
     return mode

@@ -247,5 +247,7 @@ def test_fixed_slit_modes_come_from_the_modes_table():
     from spec2x.errors import UnsupportedModeError
 
     ds = make_exposure(np.zeros((2, 2)), attrs=dict(BASE_ATTRS, EXP_TYPE="NRS_MSASPEC"))
-    with pytest.raises(UnsupportedModeError, match="NRS_FIXEDSLIT/NRS_BRIGHTOBJ, not NRS_MSASPEC"):
+    with pytest.raises(
+        UnsupportedModeError, match="NRS_FIXEDSLIT, NRS_BRIGHTOBJ, not EXP_TYPE=.NRS_MSASPEC."
+    ):
         assign_fixed_slits(ds, {})

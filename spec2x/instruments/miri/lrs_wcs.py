@@ -40,14 +40,13 @@ from gwcs import wcs as gwcs_wcs
 from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
 from scipy.interpolate import UnivariateSpline
 
-from ...errors import InputFileError, UnsupportedModeError
-from ...modes import MODES, Mode, exp_type_of, lookup
+from ...errors import InputFileError
+from ...modes import Mode, mode_built_by
 from ...wcs.store import set_wcs
 from .lrs_pointing import pointing_keywords
 from .refs import LrsSpecwcs, imager_distortion, lrs_specwcs
 
 __all__ = [
-    "BUILDER",
     "assign_lrs",
     "lrs_mode",
     "lrs_wcs",
@@ -88,25 +87,9 @@ def _subarray_to_full(attrs: Mapping[str, Any]) -> models.Model | None:
     return mx & my
 
 
-#: The WCS builder of the LRS modes in the modes table (``Mode.wcs_build``).
-BUILDER = f"{__name__}:assign_from_refs"
-
-
 def lrs_mode(attrs: Mapping[str, Any]) -> Mode:
-    """The mode of an LRS exposure: one whose WCS this module builds (fixed slit or slitless).
-
-    Raises
-    ------
-    UnsupportedModeError
-        EXP_TYPE is not an LRS mode; the message lists them.
-    """
-    mode = lookup(exp_type_of(attrs))
-    if mode is None or mode.wcs_build != BUILDER:
-        known = ", ".join(k for k, m in MODES.items() if m.wcs_build == BUILDER)
-        raise UnsupportedModeError(
-            f"lrs_wcs builds MIRI LRS WCSs ({known}); EXP_TYPE={exp_type_of(attrs)!r}"
-        )
-    return mode
+    """The mode of an LRS exposure (fixed slit or slitless): one whose WCS this module builds."""
+    return mode_built_by(attrs, f"{__name__}:assign_from_refs", what="lrs_wcs")
 
 
 def _reference_point(

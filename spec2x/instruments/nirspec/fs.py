@@ -22,9 +22,9 @@ import numpy as np
 import xarray as xr
 from stdatamodels.jwst.transforms.models import Slit
 
-from ...errors import InputFileError, UnsupportedModeError
+from ...errors import InputFileError
 from ...io.references import Reference
-from ...modes import MODES, Mode, exp_type_of, lookup
+from ...modes import exp_type_of, lookup, mode_built_by
 from ...wcs.store import set_wcs
 from . import slits as ns
 
@@ -56,18 +56,6 @@ _SUBARRAY_SLITS = {
 def fixed_slit_id(name: str) -> int:
     """jwst's numeric id of a fixed slit (-101 for S200A1 ... -105 for S200B1)."""
     return -100 - FIXED_SLIT_NUMS.get(name, 0)
-
-
-def _fixed_slit_mode(attrs: Mapping[str, Any]) -> Mode:
-    """The mode of a fixed-slit exposure: one whose WCS :func:`assign_fixed_slits` builds."""
-    builder = f"{__name__}:assign_fixed_slits"
-    mode = lookup(exp_type_of(attrs))
-    if mode is None or mode.wcs_build != builder:
-        known = "/".join(k for k, m in MODES.items() if m.wcs_build == builder)
-        raise UnsupportedModeError(
-            f"assign_fixed_slits handles {known}, not {exp_type_of(attrs) or 'a missing EXP_TYPE'}"
-        )
-    return mode
 
 
 def _slit(name: str, source_id: int, ymin: float, ymax: float) -> Slit:
@@ -144,7 +132,7 @@ def assign_fixed_slits(
     ``SPORDER``, ``WAVSTART``/``WAVEEND`` (m) and ``wavelength`` (y, x) in µm
     where exactly one slit covers a pixel (NaN elsewhere).
     """
-    _fixed_slit_mode(ds.attrs)
+    mode_built_by(ds, f"{__name__}:assign_fixed_slits", what="assign_fixed_slits")
     optics = ns.build_optics(ds.attrs, {k: v for k, v in refs.items() if v is not None})
     candidates = open_fixed_slits(ds.attrs, (slit_y_low, slit_y_high))
     slits = [s for s in candidates if ns.slit_on_detector(optics, s)]
