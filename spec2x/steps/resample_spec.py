@@ -74,7 +74,13 @@ def resample_spec(
     -----
     The input is read whole (a slit's output grid depends on its data for
     NIRSpec); Dask-backed input is computed slit by slit.  ``dq`` is
-    DO_NOT_USE where no input pixel landed (jwst writes zeros there).
+    DO_NOT_USE where no input pixel landed (jwst writes zeros there).  The
+    output grid is the mode's ``resample_grid`` (:mod:`spec2x.modes`).
+
+    Raises
+    ------
+    UnsupportedModeError
+        Multi-integration data, or an EXP_TYPE not in the modes table.
     """
     if pixel_scale_ratio != 1.0 or pixel_scale is not None or output_shape is not None:
         raise ParameterError(
