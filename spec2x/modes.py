@@ -115,7 +115,7 @@ class Mode:
         (DITH_RA, DITH_DEC), not at its position in the slit.
     crds_na : reference types CRDS answers N/A for this mode although the
         traits say a step of its chain reads one (MIRI LRS fixed slit:
-        ``pathloss``, whose loss its photom already holds); with
+        ``pathloss``, as the runs jwst made for the project found); with
         :mod:`spec2x.io.ref_rules` they decide which types a folder of
         references may lack.
     """
