@@ -44,6 +44,7 @@ __all__ = [
     "ProductKind",
     "kind",
     "make_exposure",
+    "required_variables",
     "validate",
 ]
 
@@ -175,8 +176,49 @@ def _as_array(a: Any, dtype: Any) -> Any:
     return np.asarray(a, dtype=dtype)
 
 
-def validate(ds: xr.Dataset, expected: ProductKind | None = None) -> xr.Dataset:  # noqa: C901
+def required_variables(ds: xr.Dataset) -> tuple[str, ...]:
+    """The variables the contract asks of ``ds``, by product kind.
+
+    A count-rate exposure (``_rate``/``_rateints``) or slits cut from one
+    has no ``var_flat`` until flat_field has run (``S_FLAT = 'COMPLETE'``);
+    spectra need ``flux`` and ``wavelength``; cubes :data:`CUBE_VARIABLES`.
+    """
+    found = kind(ds)
+    if found == "spectra":
+        return ("flux", "wavelength")
+    if found == "cube":
+        return CUBE_VARIABLES
+    if str(ds.attrs.get("S_FLAT", "")).strip().upper() == "COMPLETE":
+        return PIXEL_VARIABLES
+    return tuple(v for v in PIXEL_VARIABLES if v != "var_flat")
+
+
+def _pixel_problems(ds: xr.Dataset, found: ProductKind) -> list[str]:
+    """Dims and dtype of the pixel variables, the ``y``/``x`` coords, the per-slit coords."""
+    problems = []
+    core = ("y", "x") if found == "exposure" else ("slit", "y", "x")
+    for name in PIXEL_VARIABLES:
+        dims = ds[name].dims if name in ds else None
+        if dims is not None and (
+            dims[-2:] != ("y", "x") or (found == "slits" and dims[0] != "slit")
+        ):
+            problems.append(f"{name!r} has dims {dims}, expected (..., {', '.join(core)})")
+    if "dq" in ds and ds["dq"].dtype != DQ_DTYPE:
+        problems.append(f"'dq' has dtype {ds['dq'].dtype}, expected uint32")
+    coords = [("coordinate", n) for n in ("y", "x")]
+    if found == "slits":
+        coords += [
+            ("per-slit coordinate", n) for n in ("slit_name", "xstart", "ystart", "xsize", "ysize")
+        ]
+    problems += [f"{what} {name!r} is missing" for what, name in coords if name not in ds.coords]
+    return problems
+
+
+def validate(ds: xr.Dataset, expected: ProductKind | None = None) -> xr.Dataset:
     """Check ``ds`` against the contract; return it unchanged or raise saying what is wrong.
+
+    The variables required depend on the product (:func:`required_variables`):
+    a ``_rateints`` has no ``var_flat``, a ``_cal`` does.
 
     Raises
     ------
@@ -188,35 +230,16 @@ def validate(ds: xr.Dataset, expected: ProductKind | None = None) -> xr.Dataset:
     problems: list[str] = []
     if expected is not None and found != expected:
         problems.append(f"expected a {expected} product, got a {found} (dims {tuple(ds.dims)})")
+    problems += [
+        f"{name!r} is missing" for name in required_variables(ds) if name not in ds.variables
+    ]
     if found in ("exposure", "slits"):
-        core = ("y", "x") if found == "exposure" else ("slit", "y", "x")
-        for name in PIXEL_VARIABLES:
-            if name not in ds:
-                problems.append(f"variable {name!r} is missing")
-                continue
-            dims = ds[name].dims
-            if dims[-2:] != ("y", "x") or (found == "slits" and dims[0] != "slit"):
-                problems.append(f"{name!r} has dims {dims}, expected (..., {', '.join(core)})")
-        if "dq" in ds and ds["dq"].dtype != DQ_DTYPE:
-            problems.append(f"'dq' has dtype {ds['dq'].dtype}, expected uint32")
-        for name in ("y", "x"):
-            if name not in ds.coords:
-                problems.append(f"coordinate {name!r} is missing")
-        if found == "slits":
-            for name in ("slit_name", "xstart", "ystart", "xsize", "ysize"):
-                if name not in ds.coords:
-                    problems.append(f"per-slit coordinate {name!r} is missing")
-    elif found == "spectra":
-        for name in ("flux", "wavelength"):
-            if name not in ds.variables:
-                problems.append(f"{name!r} is missing")
-    elif found == "cube":
-        for name in CUBE_VARIABLES:
-            if name not in ds:
-                problems.append(f"variable {name!r} is missing")
-    for name in ("sci", "err", "flux"):
-        if name in ds and "units" not in ds[name].attrs:
-            problems.append(f"{name!r} has no 'units' attribute")
+        problems += _pixel_problems(ds, found)
+    problems += [
+        f"{name!r} has no 'units' attribute"
+        for name in ("sci", "err", "flux")
+        if name in ds and "units" not in ds[name].attrs
+    ]
     if problems:
         label = ds.attrs.get("FILENAME", "dataset")
         raise InputFileError(

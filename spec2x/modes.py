@@ -27,6 +27,7 @@ __all__ = [
     "calibrated_exp_types",
     "exp_type_of",
     "lookup",
+    "mode_built_by",
     "mode_of",
 ]
 
@@ -101,6 +102,23 @@ class Mode:
     apcorr : the aperture-correction table layout (``miri_lrs``, ``nirspec_fs``).
     extract_1d : spec2x's extract_1d handles it (box extraction of slits/images).
     wavelength_decreasing : the rectified grid runs from long to short wavelengths.
+    pixel_area : where photom finds the pixel solid angle: the ``area``
+        reference's table, per slit (required), or its image and
+        PIXAR_SR/PIXAR_A2 keywords (optional; the image becomes ``area``).
+    point_flux_density : photom leaves point sources in MJy per pixel (not
+        MJy/sr), which extract_1d sums as a flux density.
+    resample_grid : resample_spec's output grid: from the slit's own pixels
+        and wavelengths (``nirspec``) or interpolated along the trace.
+    background_tilt : bkg_subtract skips when a background's grating-wheel
+        tilt (GWA_XTIL, GWA_YTIL) differs from the science exposure's.
+    slitless : no slit in the beam (slitless prism or grism).
+    dithered_source : extract_1d reports the source at the dithered pointing
+        (DITH_RA, DITH_DEC), not at its position in the slit.
+    crds_na : reference types CRDS answers N/A for this mode although the
+        traits say a step of its chain reads one (MIRI LRS fixed slit:
+        ``pathloss``, as the runs jwst made for the project found); with
+        :mod:`spec2x.io.ref_rules` they decide which types a folder of
+        references may lack.
     """
 
     exp_type: str
@@ -137,6 +155,13 @@ class Mode:
     apcorr: Literal["miri_lrs", "nirspec_fs"] | None = None
     extract_1d: bool = False
     wavelength_decreasing: bool = False
+    pixel_area: Literal["table", "image"] = "image"
+    point_flux_density: bool = False
+    resample_grid: Literal["nirspec", "interpolated"] = "interpolated"
+    background_tilt: bool = False
+    slitless: bool = False
+    dithered_source: bool = False
+    crds_na: frozenset[str] = frozenset()
 
     def allows(self, step: str) -> bool:
         """Whether jwst's ``_step_verification`` lets ``step`` run on this type at all."""
@@ -151,8 +176,9 @@ _RESTRICTED = frozenset({
 })  # fmt: skip
 
 _NRS_OPTICS = ("disperser", "wavelengthrange", "fpa", "camera", "collimator", "msa", "fore", "ote")
+_MIRI = dict(instrument="MIRI", dithered_source=True)
 _LRS = dict(
-    instrument="MIRI",
+    _MIRI,
     dispaxis=2,
     wcs_reftypes=("distortion", "specwcs"),
     wcs_build="spec2x.instruments.miri.lrs_wcs:assign_from_refs",
@@ -163,7 +189,14 @@ _LRS = dict(
     apcorr="miri_lrs",
     extract_1d=True,
 )
-_NRS = dict(instrument="NIRSPEC", flat="nirspec")
+_NRS = dict(
+    instrument="NIRSPEC",
+    flat="nirspec",
+    pixel_area="table",
+    point_flux_density=True,
+    resample_grid="nirspec",
+    background_tilt=True,
+)
 _NRS_SLIT = dict(
     _NRS,
     layout="slits",
@@ -186,7 +219,7 @@ _NRS_FS_LIKE = dict(
 )
 _NRS_LAMP = dict(_NRS_SLIT, fixed_slit_flat=True, wavecorr=False,
                  allowed=frozenset({"msa_flagging"}))  # fmt: skip
-_GRISM = dict(layout="slits", branch=BRANCH_GRISM)
+_GRISM = dict(layout="slits", branch=BRANCH_GRISM, slitless=True)
 _WFSS = dict(
     _GRISM,
     wfss=True,
@@ -194,7 +227,7 @@ _WFSS = dict(
     reference_background=True,
     allowed=frozenset({"wfss_contam"}),
 )
-_NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False)
+_NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False, background_tilt=True)
 
 
 def _modes(**entries: dict[str, Any]) -> dict[str, Mode]:
@@ -210,13 +243,14 @@ MODES: dict[str, Mode] = _modes(
         allowed=frozenset({"targ_centroid", "pathloss"}),
         product_step="resample_spec",
         pathloss="lrs",
+        crds_na=frozenset({"pathloss"}),
         source_position=True,
         trace="miri_lrs",
         wavelength_decreasing=True,
     ),
-    MIR_LRS__SLITLESS=dict(_LRS),
+    MIR_LRS__SLITLESS=dict(_LRS, slitless=True),
     MIR_MRS=dict(
-        instrument="MIRI",
+        _MIRI,
         layout="ifu",
         product_step="cube_build",
         allowed=frozenset({"straylight", "fringe", "residual_fringe"}),
@@ -227,9 +261,10 @@ MODES: dict[str, Mode] = _modes(
         dither_keyword="DITHOPFR",
     ),
     MIR_WFSS=dict(
-        instrument="MIRI",
+        _MIRI,
         layout="slits",
         branch=BRANCH_MIRI_WFSS,
+        slitless=True,
         wfss=True,
         srctype_from_catalog=True,
         reference_background=True,
@@ -285,6 +320,7 @@ MODES: dict[str, Mode] = _modes(
     NIS_SOSS=dict(
         instrument="NIRISS",
         branch=BRANCH_SOSS,
+        slitless=True,
         allowed=frozenset({"pathloss"}),
         reference_background=True,
         photom_on_spectra=True,
@@ -373,5 +409,28 @@ def mode_of(obj: Any, *, step: str = "", spec2: bool = False) -> Mode:
         raise UnsupportedModeError(
             f"{where}{attrs.get('FILENAME', 'the exposure')} has EXP_TYPE="
             f"{exp_type or 'missing'!r}; spec2x calibrates {', '.join(calibrated_exp_types())}"
+        )
+    return mode
+
+
+def mode_built_by(obj: Any, builder: str, *, what: str) -> Mode:
+    """The mode of ``obj`` when its WCS is built by ``builder`` (``Mode.wcs_build``).
+
+    Parameters
+    ----------
+    obj : a Dataset or its attrs.
+    builder : ``"module:function"`` of a WCS builder.
+    what : the builder as the message names it.
+
+    Raises
+    ------
+    UnsupportedModeError
+        The exposure's type is not one of the builder's; the message lists them.
+    """
+    mode = lookup(exp_type_of(obj))
+    if mode is None or mode.wcs_build != builder:
+        known = ", ".join(k for k, m in MODES.items() if m.wcs_build == builder)
+        raise UnsupportedModeError(
+            f"{what} handles {known}, not EXP_TYPE={exp_type_of(obj) or 'missing'!r}"
         )
     return mode

@@ -267,8 +267,8 @@ class ReferenceSet:
     A type is looked up in that order.  In a folder, the file whose REFTYPE
     and selectors fit the exposure is taken (the most specific when several
     do; a full-frame file serves a subarray that has no file of its own).  A
-    type with no file in the folder that the asking step can do without
-    (:mod:`spec2x.io.ref_rules`) is N/A, said once in the log; any other
+    type with no file in the folder that the asking step can do without for
+    the exposure's mode (:mod:`spec2x.io.ref_rules`) is N/A, said once in the log; any other
     missing type is a :class:`MissingReferenceError`.  See ``docs/references.md``.
 
     Parameters
@@ -358,7 +358,7 @@ class ReferenceSet:
         ----------
         reftype : CRDS reference type.
         attrs : the exposure's keywords.
-        step : the step asking; a type it can do without is N/A when missing.
+        step : the step asking; a type it can do without for this mode is N/A when missing.
         """
         reftype = reftype.lower()
         if reftype in self.explicit:
@@ -378,7 +378,7 @@ class ReferenceSet:
                           f"{reftype} is N/A for this exposure")  # fmt: skip
             return path
         where = f" in {self.directory}" if self.directory else ""
-        if not self.strict and is_optional(step, reftype):
+        if not self.strict and is_optional(step, reftype, attrs):
             self._say(reftype, f"{step}: no {reftype} reference{where} fits {_describe(attrs)}; "
                       "N/A, as CRDS answers where a mode has none (--strict-refs refuses)")  # fmt: skip
             return None

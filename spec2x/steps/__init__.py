@@ -41,7 +41,7 @@ class StepContext:
 
     def ref(self, reftype: str, ds: xr.Dataset) -> Reference | None:
         """The reference of ``reftype`` for ``ds``, or None where it is N/A (given as N/A,
-        answered N/A by CRDS, or a type this step can do without and the folder lacks)."""
+        answered N/A by CRDS, or a type this mode can do without and the folder lacks)."""
         return self.refs.get(reftype, ds.attrs, self.step)
 
     def require_ref(self, reftype: str, ds: xr.Dataset) -> Reference:

@@ -9,6 +9,7 @@ pixels with the cross-dispersion pixel scale of the WCS at the aperture centre
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,70 +30,36 @@ def apply_apcorr(
     setups: list[dict[str, Any]],
     items: list[dict[str, Any]],
 ) -> xr.Dataset:
-    """Multiply flux, surf_bright (and errors; variances by the square) by the aperture correction."""
-    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
+    """Multiply flux, surf_bright (and errors; variances by the square) by the aperture correction.
+
+    The mode's ``apcorr`` layout (:data:`spec2x.modes.Mode.apcorr`) says how
+    the table is matched and at which wavelength the arcsec sizes are turned
+    into pixels (as jwst: the median of the valid wavelengths for NIRSpec
+    tables, their minimum for MIRI LRS).
+    """
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
     layout = None if mode is None else mode.apcorr
+    points = [str(it["source_type"]).upper() == "POINT" for it in items]
+    if not any(points):
+        return out
+    if layout is None:
+        raise UnsupportedModeError(f"aperture correction for {exp_type} is not supported")
     slits = "slit" in out.dims
-    rows = ref.content["rows"]
-    sizeunit = str(ref.content.get("sizeunit", "pixels"))
     corrections = []
-    any_point = False
     for i, (st, it) in enumerate(zip(setups, items, strict=True)):
         sel = out.isel(slit=i) if slits else out
-        if str(it["source_type"]).upper() != "POINT":
+        if not points[i]:
             corrections.append(xr.ones_like(sel["npixels"]))
             continue
-        any_point = True
-        valid_wl = st["wavelength"][st["valid"]]
-        wl0 = float(np.median(valid_wl)) if instrument == "NIRSPEC" else float(valid_wl.min())
-        scale = 1.0
-        if sizeunit.lower().startswith("arcsec"):
-            scale = _pixel_scale_arcsec(
-                it["wcs"], (st["ra"], st["dec"], wl0), st["params"]["dispaxis"]
-            )
         try:
-            if layout == "miri_lrs":
-                row = _apcorr.select_row(rows, {"subarray": str(ds.attrs.get("SUBARRAY", ""))})
-                func = _apcorr.lrs_correction(row, scale)
-                corr = xr.apply_ufunc(
-                    func,
-                    sel["npixels"],
-                    sel["wavelength"],
-                    dask="parallelized",
-                    output_dtypes=[float],
-                )
-            elif layout == "nirspec_fs":
-                match = {
-                    "filter": str(ds.attrs.get("FILTER", "")),
-                    "grating": str(ds.attrs.get("GRATING", "")),
-                    "slit": str(it["slit_name"]),
-                }
-                func = _apcorr.phase_correction(_phase_row(ref, rows, match), scale)
-                first = sel.isel(integration=0) if "integration" in sel.dims else sel
-                corr = xr.apply_ufunc(
-                    func,
-                    first["wavelength"],
-                    first["npixels"],
-                    input_core_dims=[["spectral"], ["spectral"]],
-                    output_core_dims=[["spectral"]],
-                    dask="parallelized",
-                    output_dtypes=[float],
-                )
-                corr = corr.broadcast_like(sel["npixels"])
-            else:
-                raise UnsupportedModeError(
-                    f"aperture correction for {instrument} {exp_type} is not supported"
-                )
+            corr = _CORRECTIONS[layout](sel, ds, ref, it, _arcsec_scale(ref, layout, st, it))
         except LookupError as exc:
             raise ReferenceMismatchError(
                 f"apcorr reference {ref.name} has no single row for this exposure ({exc}); "
                 "give an APCORR file made for this mode or apply_apcorr=False"
             ) from exc
         corrections.append(corr.drop_vars(list(corr.coords), errors="ignore"))
-    if not any_point:
-        return out
     c = xr.concat(corrections, dim="slit") if slits else corrections[0]
     c = c.transpose(*out["flux"].dims)
     new = {}
@@ -108,6 +75,64 @@ def apply_apcorr(
     ):
         new[name] = (out[name] * c.data**2).assign_attrs(out[name].attrs)
     return out.assign(new)
+
+
+def _arcsec_scale(
+    ref: Reference, layout: str, setup: dict[str, Any], item: dict[str, Any]
+) -> float:
+    """Pixels per table size unit: 1 for sizes in pixels, else the cross-dispersion scale."""
+    if not str(ref.content.get("sizeunit", "pixels")).lower().startswith("arcsec"):
+        return 1.0
+    valid_wl = setup["wavelength"][setup["valid"]]
+    wl0 = float(_REFERENCE_WAVELENGTH[layout](valid_wl))
+    location = (setup["ra"], setup["dec"], wl0)
+    return _pixel_scale_arcsec(item["wcs"], location, setup["params"]["dispaxis"])
+
+
+def _lrs_correction(
+    sel: xr.Dataset, ds: xr.Dataset, ref: Reference, item: dict[str, Any], scale: float
+) -> xr.DataArray:
+    """MIRI LRS: the row of the exposure's SUBARRAY, on each pixel's npixels and wavelength."""
+    row = _apcorr.select_row(ref.content["rows"], {"subarray": str(ds.attrs.get("SUBARRAY", ""))})
+    func = _apcorr.lrs_correction(row, scale)
+    return xr.apply_ufunc(
+        func, sel["npixels"], sel["wavelength"], dask="parallelized", output_dtypes=[float]
+    )
+
+
+def _phase_correction(
+    sel: xr.Dataset, ds: xr.Dataset, ref: Reference, item: dict[str, Any], scale: float
+) -> xr.DataArray:
+    """NIRSpec FS/BOTS: the FILTER/GRATING/slit row, from the first integration."""
+    match = {
+        "filter": str(ds.attrs.get("FILTER", "")),
+        "grating": str(ds.attrs.get("GRATING", "")),
+        "slit": str(item["slit_name"]),
+    }
+    func = _apcorr.phase_correction(_phase_row(ref, ref.content["rows"], match), scale)
+    first = sel.isel(integration=0) if "integration" in sel.dims else sel
+    corr = xr.apply_ufunc(
+        func,
+        first["wavelength"],
+        first["npixels"],
+        input_core_dims=[["spectral"], ["spectral"]],
+        output_core_dims=[["spectral"]],
+        dask="parallelized",
+        output_dtypes=[float],
+    )
+    return corr.broadcast_like(sel["npixels"])
+
+
+#: ``Mode.apcorr`` -> the correction of one point-source spectrum.
+_CORRECTIONS: dict[str, Callable[..., xr.DataArray]] = {
+    "miri_lrs": _lrs_correction,
+    "nirspec_fs": _phase_correction,
+}
+#: ``Mode.apcorr`` -> the wavelength (µm) at which arcsec sizes become pixels.
+_REFERENCE_WAVELENGTH: dict[str, Callable[[np.ndarray], Any]] = {
+    "miri_lrs": np.min,
+    "nirspec_fs": np.median,
+}
 
 
 def _phase_row(ref: Reference, rows: list[dict[str, Any]], match: dict[str, str]) -> Any:

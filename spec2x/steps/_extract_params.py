@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 ANY = "ANY"
 
 
-def extract_parameters(  # noqa: C901
+def extract_parameters(
     ref: dict[str, Any] | None,
     shape: tuple[int, int],
     slit_name: str,
@@ -48,98 +48,125 @@ def extract_parameters(  # noqa: C901
     """
     ny, nx = shape
     if ref is None:
-        return {
-            "spectral_order": spectral_order,
-            "xstart": 0,
-            "xstop": nx - 1,
-            "ystart": 0,
-            "ystop": ny - 1,
-            "extract_width": None,
-            "src_coeff": None,
-            "bkg_coeff": None,
-            "smoothing_length": 0,
-            "bkg_fit": None,
-            "bkg_order": 0,
-            "subtract_background": False,
-            "use_source_posn": False,
-            "position_offset": 0.0,
-            "independent_var": "pixel",
-            "trace": None,
-        }
-    partial = False
+        return _whole_image(shape, spectral_order)
+    aper, described = _find_aperture(ref, slit_name, spectral_order)
+    if aper is None:
+        if described:
+            log.info(
+                "spectral order %s of %s not in the extract1d reference; skipped",
+                spectral_order,
+                slit_name,
+            )
+            return None
+        raise ReferenceMismatchError(
+            f"the extract1d reference has no aperture for {slit_name!r} (EXP_TYPE {exp_type}); "
+            "give an extract1d file for this mode, or extract1d_ref=None to extract the whole image"
+        )
+    p: dict[str, Any] = {
+        "spectral_order": spectral_order,
+        "xstart": aper.get("xstart", 0),
+        "xstop": aper.get("xstop", nx - 1),
+        "ystart": aper.get("ystart", 0),
+        "ystop": aper.get("ystop", ny - 1),
+        "src_coeff": _copy_coeffs(aper.get("src_coeff")),
+        "bkg_coeff": _copy_coeffs(aper.get("bkg_coeff")),
+    }
+    p.update(_background(aper, p["bkg_coeff"] is not None, subtract_background, bkg_fit, bkg_order))
+    p["independent_var"] = str(aper.get("independent_var", "pixel")).lower()
+    use = use_source_posn
+    if use is None:
+        use = aper.get("use_source_posn")
+    if use is None:
+        mode = lookup(exp_type)
+        use = mode is not None and mode.source_position
+    p["use_source_posn"] = bool(use)
+    p["position_offset"] = float(position_offset)
+    p["trace"] = None
+    p["extract_width"] = aper.get("extract_width")
+    sm = smoothing_length if smoothing_length is not None else aper.get("smoothing_length", 0)
+    p["smoothing_length"] = _smoothing(sm)
+    return p
+
+
+def _whole_image(shape: tuple[int, int], spectral_order: int) -> dict[str, Any]:
+    """The parameters with no extract1d reference: the whole image, no background."""
+    ny, nx = shape
+    return {
+        "spectral_order": spectral_order,
+        "xstart": 0,
+        "xstop": nx - 1,
+        "ystart": 0,
+        "ystop": ny - 1,
+        "extract_width": None,
+        "src_coeff": None,
+        "bkg_coeff": None,
+        "smoothing_length": 0,
+        "bkg_fit": None,
+        "bkg_order": 0,
+        "subtract_background": False,
+        "use_source_posn": False,
+        "position_offset": 0.0,
+        "independent_var": "pixel",
+        "trace": None,
+    }
+
+
+def _find_aperture(
+    ref: dict[str, Any], slit_name: str, spectral_order: int
+) -> tuple[dict[str, Any] | None, bool]:
+    """The first target aperture for the slit and order; and whether the slit is described at all."""
+    described = False
     for aper in ref.get("apertures", []):
         aid = aper.get("id")
-        if (
-            aid is None
-            or aid == "dummy"
-            or not (aid == slit_name or aid == ANY or slit_name == ANY)
-        ):
+        if aid is None or aid == "dummy" or not (aid == slit_name or ANY in (aid, slit_name)):
             continue
         if aper.get("region_type", "target") != "target":
             continue
-        partial = True
-        order = aper.get("spectral_order", spectral_order)
-        if not (order == spectral_order or order == ANY):
-            continue
-        p: dict[str, Any] = {
-            "spectral_order": spectral_order,
-            "xstart": aper.get("xstart", 0),
-            "xstop": aper.get("xstop", nx - 1),
-            "ystart": aper.get("ystart", 0),
-            "ystop": aper.get("ystop", ny - 1),
-            "src_coeff": _copy_coeffs(aper.get("src_coeff")),
-            "bkg_coeff": _copy_coeffs(aper.get("bkg_coeff")),
-        }
-        subtract = subtract_background
-        if p["bkg_coeff"] is not None and subtract is None:
-            subtract = True
-        order_bkg = bkg_order
-        if subtract:
-            p["subtract_background"] = True
-            if bkg_fit is not None:
-                fit = bkg_fit
-                if fit == "mean":
-                    fit, order_bkg = "poly", 0
-                p["bkg_fit"] = fit
-            else:
-                p["bkg_fit"] = aper.get("bkg_fit", "poly")
-        else:
-            p["subtract_background"] = False
-            p["bkg_fit"] = None
-        p["independent_var"] = str(aper.get("independent_var", "pixel")).lower()
-        p["bkg_order"] = aper.get("bkg_order", 0) if order_bkg is None else order_bkg
-        use = use_source_posn
-        if use is None:
-            use = aper.get("use_source_posn")
-            if use is None:
-                mode = lookup(exp_type)
-                use = mode is not None and mode.source_position
-        p["use_source_posn"] = bool(use)
-        p["position_offset"] = float(position_offset)
-        p["trace"] = None
-        p["extract_width"] = aper.get("extract_width")
-        sm = smoothing_length if smoothing_length is not None else aper.get("smoothing_length", 0)
-        sm = int(np.round(sm))
-        if sm != 0:
-            if sm < 3:
-                log.warning("smoothing length %d is not allowed; using 0", sm)
-                sm = 0
-            elif sm % 2 == 0:
-                sm -= 1
-                log.warning("even smoothing lengths are not supported; using %d", sm)
-        p["smoothing_length"] = sm
-        return p
-    if partial:
-        log.info(
-            "spectral order %s of %s not in the extract1d reference; skipped",
-            spectral_order,
-            slit_name,
-        )
-        return None
-    raise ReferenceMismatchError(
-        f"the extract1d reference has no aperture for {slit_name!r} (EXP_TYPE {exp_type}); "
-        "give an extract1d file for this mode, or extract1d_ref=None to extract the whole image"
-    )
+        described = True
+        if aper.get("spectral_order", spectral_order) in (spectral_order, ANY):
+            return aper, True
+    return None, described
+
+
+def _background(
+    aper: dict[str, Any],
+    has_bkg_coeff: bool,
+    subtract_background: bool | None,
+    bkg_fit: str | None,
+    bkg_order: int | None,
+) -> dict[str, Any]:
+    """subtract_background, bkg_fit, bkg_order: the user's, else the aperture's (jwst rules).
+
+    Background regions in the reference switch subtraction on unless the user
+    says otherwise; ``bkg_fit="mean"`` is a polynomial of order 0.
+    """
+    subtract = subtract_background
+    if has_bkg_coeff and subtract is None:
+        subtract = True
+    order = bkg_order
+    fit = None
+    if subtract:
+        fit = aper.get("bkg_fit", "poly") if bkg_fit is None else bkg_fit
+        if bkg_fit == "mean":
+            fit, order = "poly", 0
+    return {
+        "subtract_background": bool(subtract),
+        "bkg_fit": fit,
+        "bkg_order": aper.get("bkg_order", 0) if order is None else order,
+    }
+
+
+def _smoothing(value: Any) -> int:
+    """The smoothing length jwst uses: 0, or an odd number of at least 3 (warned when changed)."""
+    sm = int(np.round(value))
+    if sm != 0:
+        if sm < 3:
+            log.warning("smoothing length %d is not allowed; using 0", sm)
+            sm = 0
+        elif sm % 2 == 0:
+            sm -= 1
+            log.warning("even smoothing lengths are not supported; using %d", sm)
+    return sm
 
 
 def _copy_coeffs(coeffs: Any) -> list[list[float]] | None:
@@ -224,9 +251,10 @@ def _pixar(value: Any) -> float:
 
 
 def source_info(ds: xr.Dataset, item: dict[str, Any]) -> tuple[float | None, float | None]:
-    """The source position the WCS projects: dithered RA/Dec (MIRI) or slit position (NIRSpec)."""
-    exp_type = str(ds.attrs.get("EXP_TYPE", ""))
-    if exp_type.startswith("MIR"):
+    """The source position the WCS projects: dithered RA/Dec (``Mode.dithered_source``, MIRI)
+    or the position in the slit (NIRSpec)."""
+    mode = lookup(exp_type_of(ds))
+    if mode is not None and mode.dithered_source:
         ra, dec = ds.attrs.get("DITH_RA"), ds.attrs.get("DITH_DEC")
         return (None if ra is None else float(ra), None if dec is None else float(dec))
     i = item["index"]

@@ -19,6 +19,7 @@ import xarray as xr
 
 from .._kernels import extract_1d as _k
 from ..dq import DQ, DQ_DTYPE
+from ..modes import exp_type_of, lookup
 
 __all__ = ["finish_spectra"]
 
@@ -65,14 +66,13 @@ def finish_spectra(
     variances, dq, background, npixels; ``wavelength`` and the labels as coords.
     """
     photom = str(ds.attrs.get("S_PHOTOM", "")).upper() == "COMPLETE"
-    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
+    mode = lookup(exp_type_of(ds))
+    in_mjy = mode is not None and mode.point_flux_density
 
     def per_spec(values: list[Any]) -> xr.DataArray | Any:
         return xr.DataArray(np.asarray(values), dims=("slit",)) if slits else values[0]
 
-    point_mjy = per_spec(
-        [photom and it["source_type"] == "POINT" and instrument == "NIRSPEC" for it in items]
-    )
+    point_mjy = per_spec([photom and it["source_type"] == "POINT" and in_mjy for it in items])
     pixar = per_spec([it["pixar_sr"] for it in items])
     npix = s["npixels"]
     npix_t = xr.where(npix > 0, npix, 1.0)

@@ -35,6 +35,12 @@ def _reference_background(exp_type: str) -> bool:
     return mode is not None and mode.reference_background
 
 
+def _checks_tilt(exp_type: str) -> bool:
+    """Backgrounds must share the science exposure's grating-wheel tilt (NIRSpec)."""
+    mode = lookup(exp_type)
+    return mode is not None and mode.background_tilt
+
+
 def average_background(
     ds: xr.Dataset,
     backgrounds: Sequence[xr.Dataset],
@@ -143,7 +149,7 @@ def bkg_subtract(
     if not backgrounds:
         log.warning("bkg_subtract: no background exposures; step skipped")
         return record_step(ds, "bkg_subtract", status="SKIPPED")
-    if str(ds.attrs.get("INSTRUME", "")).upper() == "NIRSPEC" and not _same_tilt(ds, backgrounds):
+    if _checks_tilt(exp_type) and not _same_tilt(ds, backgrounds):
         log.warning(
             "bkg_subtract: GWA_XTIL/GWA_YTIL of a background differ from the science; skipped"
         )

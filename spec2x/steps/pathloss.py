@@ -1,53 +1,39 @@
-"""pathloss: correct NIRSpec fixed-slit spectra for the light lost at the slit.
+"""pathloss: correct slit spectra for the light lost outside the slit.
 
-Each slit is divided by the pathloss at each pixel's wavelength: for a point
-source (``srctype == "POINT"``) the reference's point-source cube interpolated
-at the source position (``source_xpos``, ``source_ypos``, fractions of the
-slit width and length) on the wavelengths corrected by wavecorr; otherwise the
-uniform-source vector.  Both arrays are kept, as jwst keeps them for master
-background: ``pathloss_point`` (on corrected wavelengths) and
-``pathloss_uniform`` (on ``wavelength_uncorrected`` when wavecorr ran).
+A generic step: it checks the reference, asks the modes table which
+implementation serves the exposure (``Mode.pathloss``) and calls it in its
+instrument package:
 
-A slit whose aperture is not in the reference, or whose source lies outside
-the position grid of the reference (outside the slit), is left uncorrected,
-as in jwst: its pathloss arrays are NaN, its per-slit
-``pathloss_correction_type`` is ``"NONE"`` and a :class:`~spec2x.errors.Spec2xWarning`
-names it.  Pixels whose wavelength lies outside the reference curve get a
-NaN pathloss, hence NaN data and ``DO_NOT_USE``.
+- ``nirspec_slit``: NIRSpec fixed slits, :func:`spec2x.instruments.nirspec.pathloss.slit_pathloss`
+  (divide by the point-source or uniform-source pathloss of each slit);
+- ``lrs``: MIRI LRS fixed slit, :func:`spec2x.instruments.miri.lrs_pathloss.lrs_pathloss`
+  (multiply by the point-source correction).
+
+An N/A reference skips the step, as in jwst.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
-import warnings
-from typing import Any
 
-import numpy as np
 import xarray as xr
 
-from .._kernels import pathloss as kern
-from ..errors import ReferenceMismatchError, Spec2xWarning, UnsupportedModeError
-from ..instruments.nirspec.refs_cal import Pathloss
+from ..errors import UnsupportedModeError
 from ..io.references import Reference
 from ..modes import MODES, exp_type_of, lookup
 from . import StepContext
-from ._common import record_step, require
-from ._scale import scale_by
+from ._common import record_step
 
-__all__ = ["from_chain", "pathloss"]
+__all__ = ["IMPLEMENTATIONS", "from_chain", "pathloss"]
 
 log = logging.getLogger(__name__)
 
-_PIXEL_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
-_REQUIRED = _PIXEL_VARS[:5]  # var_flat is optional (absent before flat_field)
-_TYPE_NAMES = {0: "NONE", kern.POINT: "POINT", kern.UNIFORM: "UNIFORM"}
-
-
-def _position(ds: xr.Dataset, name: str, i: int) -> float:
-    if name not in ds.coords:
-        return 0.0
-    value = float(ds[name].values[i])
-    return 0.0 if not np.isfinite(value) else value
+#: ``Mode.pathloss`` -> ``"module:function"`` of its implementation (imported when used).
+IMPLEMENTATIONS = {
+    "lrs": "spec2x.instruments.miri.lrs_pathloss:lrs_pathloss",
+    "nirspec_slit": "spec2x.instruments.nirspec.pathloss:slit_pathloss",
+}
 
 
 def pathloss(
@@ -58,121 +44,43 @@ def pathloss(
     source_type: str | None = None,
     user_slit_loc: float | None = None,
 ) -> xr.Dataset:
-    """Divide NIRSpec fixed-slit data by the slit pathloss (MIRI LRS: multiply by its correction).
+    """Correct NIRSpec fixed-slit or MIRI LRS fixed-slit data for the slit pathloss.
 
     Parameters
     ----------
-    ds : slits product ``(slit, [integration,] y, x)`` with coords ``wavelength``
-        (µm) and per-slit ``slit_name``, ``srctype``, ``source_xpos``,
-        ``source_ypos``; optional ``wavelength_uncorrected`` (from wavecorr).
+    ds : NIRSpec: slits product ``(slit, [integration,] y, x)`` with coords
+        ``wavelength`` (µm) and per-slit ``slit_name``, ``srctype``,
+        ``source_xpos``, ``source_ypos``; MIRI LRS: the exposure with its WCS.
     reference : opened ``pathloss`` reference; None (N/A) skips the step, as jwst.
-    inverse : multiply instead of divide.
+    inverse : multiply instead of divide (NIRSpec; ignored for MIRI LRS, as jwst).
     source_type : ``"POINT"`` or ``"EXTENDED"`` to force the correction type
         for every slit (jwst ``source_type``); None uses ``srctype``.
-    user_slit_loc : MIRI LRS only: target offset across the slit (arcsec);
-        see :func:`spec2x.instruments.miri.lrs_pathloss.lrs_pathloss`.
+    user_slit_loc : MIRI LRS only: target offset across the slit (arcsec).
 
     Returns
     -------
-    Dataset with ``sci``, ``err`` divided by the pathloss and the variances by
-    its square; new variables ``pathloss_point``, ``pathloss_uniform``
-    (slit, y, x) and per-slit coord ``pathloss_correction_type``; ``S_PTHLOS``.
+    The corrected Dataset (see the implementation for the mode), ``S_PTHLOS``.
 
-    Notes
-    -----
-    Point source at :math:`(x_s, y_s)`: :math:`P(\\lambda) =` bilinear
-    interpolation of the cube at :math:`(x_s, y_s)`, then linear in
-    :math:`\\lambda`; corrected :math:`S/P`, :math:`\\sigma^2/P^2`.
+    Raises
+    ------
+    UnsupportedModeError
+        The exposure type has no pathloss implementation in spec2x.
     """
     if reference is None:
         log.info("pathloss: no pathloss reference (N/A); step skipped")
         return record_step(ds, "pathloss", status="SKIPPED")
     exp_type = exp_type_of(ds)
-    found = lookup(exp_type)
-    implementation = None if found is None else found.pathloss
-    if implementation == "lrs":
-        from ..instruments.miri.lrs_pathloss import lrs_pathloss
-
-        return lrs_pathloss(ds, reference, user_slit_loc=user_slit_loc)
-    if implementation != "nirspec_slit":
+    mode = lookup(exp_type)
+    if mode is None or mode.pathloss is None:
         supported = ", ".join(k for k, m in MODES.items() if m.pathloss is not None)
         raise UnsupportedModeError(
             f"spec2x's pathloss handles {supported}, not EXP_TYPE={exp_type!r}"
         )
-    require(ds, *_REQUIRED, coords=("wavelength", "slit_name"), step="pathloss")
-    content = reference.content
-    if not isinstance(content, Pathloss):
-        raise ReferenceMismatchError(f"{reference.name} is not a NIRSpec pathloss reference")
-    names = np.asarray(ds["slit_name"].values).astype(str)
-    srctype = (
-        np.asarray(ds["srctype"].values).astype(str)
-        if "srctype" in ds.coords
-        else np.full(len(names), "")
-    )
-    vectors: list[kern.Vectors] = []
-    index = np.zeros(len(names), np.intp)
-    mode = np.zeros(len(names), np.intp)
-    for i, name in enumerate(names):
-        ap = content.aperture(name)
-        if ap is None:
-            warnings.warn(
-                f"pathloss: no aperture {name} in {reference.name}; slit {name} not corrected",
-                Spec2xWarning,
-                stacklevel=2,
-            )
-            continue
-        xc, yc = _position(ds, "source_xpos", i), _position(ds, "source_ypos", i)
-        wl_ps, pl_ps, inside = kern.point_vector(ap.point, ap.point_wcs, xc, yc)
-        if not inside:
-            warnings.warn(
-                f"pathloss: slit {name} source position ({xc:.3f}, {yc:.3f}) lies outside the "
-                "slit; slit not corrected (pathloss_correction_type NONE), as jwst does",
-                Spec2xWarning,
-                stacklevel=2,
-            )
-            continue
-        wl_un, pl_un = kern.uniform_vector(ap.uniform, ap.uniform_wcs)
-        index[i] = len(vectors)
-        vectors.append((wl_ps, pl_ps, wl_un, pl_un))
-        kind = (source_type or srctype[i]).strip().upper()
-        mode[i] = kern.POINT if kind == "POINT" else kern.UNIFORM
-
-    wl = ds["wavelength"].variable
-    wl_un = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
-    applied, point, uniform = xr.apply_ufunc(
-        kern.slit_pathloss,
-        wl,
-        wl_un,
-        xr.Variable("slit", index),
-        xr.Variable("slit", mode),
-        kwargs={"vectors": vectors},
-        input_core_dims=[["y", "x"], ["y", "x"], [], []],
-        output_core_dims=[["y", "x"]] * 3,
-        dask="parallelized",
-        output_dtypes=[np.float32] * 3,
-    )
-    out = scale_by(
-        ds,
-        applied,
-        operation="multiply" if inverse else "divide",
-        where=xr.Variable("slit", mode > 0),
-    )
-    new: dict[str, Any] = {}
-    for key, var in (("pathloss_point", point), ("pathloss_uniform", uniform)):
-        var.attrs = {"units": ""}
-        new[key] = var
-    out = out.assign(new).assign_coords(
-        pathloss_correction_type=("slit", np.array([_TYPE_NAMES[int(m)] for m in mode]))
-    )
-    status = "COMPLETE" if (mode > 0).any() else "SKIPPED"
-    log.info(
-        "pathloss: %d point, %d uniform, %d uncorrected slits (%s)",
-        int((mode == kern.POINT).sum()),
-        int((mode == kern.UNIFORM).sum()),
-        int((mode == 0).sum()),
-        reference.name,
-    )
-    return record_step(out, "pathloss", reference, status=status)
+    module, name = IMPLEMENTATIONS[mode.pathloss].split(":")
+    implementation = getattr(importlib.import_module(module), name)
+    if mode.pathloss == "lrs":
+        return implementation(ds, reference, user_slit_loc=user_slit_loc)
+    return implementation(ds, reference, inverse=inverse, source_type=source_type)
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:

@@ -28,6 +28,7 @@ from astropy import units as u
 from .._kernels import photom as kernel
 from ..dq import DQ, DQ_DTYPE
 from ..errors import MissingReferenceError, ReferenceMismatchError, UnsupportedModeError
+from ..instruments.nirspec.area import A2_TO_SR, slit_pixel_areas
 from ..io.references import Reference
 from ..io.refs_pixel import PhotomTable
 from ..modes import MODES, exp_type_of, lookup
@@ -39,8 +40,6 @@ __all__ = ["A2_TO_SR", "MJSR_TO_UJA2", "ROW_SELECTORS", "from_chain", "photom"]
 
 log = logging.getLogger(__name__)
 
-#: Square arcseconds to steradians.
-A2_TO_SR = (np.pi / (180.0 * 3600.0)) ** 2
 #: MJy/sr to µJy/arcsec^2 (PHOTUJA2 = PHOTMJSR * this).
 MJSR_TO_UJA2 = float((u.MJy / u.sr).to(u.uJy / u.arcsec**2))
 
@@ -123,7 +122,6 @@ def photom(
     """
     require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
     exp_type = exp_type_of(ds)
-    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
     mode = lookup(exp_type)
     if mode is None or mode.photom_rows is None:
         supported = ", ".join(k for k, m in MODES.items() if m.photom_rows is not None)
@@ -148,7 +146,7 @@ def photom(
     names: list[str | None] = (
         [str(n) for n in ds["slit_name"].values] if slits else [ds.attrs.get("SLTNAME")]
     )
-    pixar_sr, pixar_a2 = _pixel_areas(ds, instrument, response, area, names)
+    pixar_sr, pixar_a2 = _pixel_areas(ds, mode.pixel_area, response, area, names)
     srctypes = _source_types(ds, mode.per_slit_srctype, source_type, len(names))
     scalars, units, curves, rows = [], [], [], []
     for i, name in enumerate(names):
@@ -175,10 +173,10 @@ def photom(
         ]
         out = _point_and_uniform(out, ds, factor, uniform, curves)
     if (
-        area is not None
-        and area.content.image is not None
-        and instrument != "NIRSPEC"
+        mode.pixel_area == "image"
         and not slits
+        and area is not None
+        and area.content.image is not None
     ):
         out = out.assign(area=_area_image(ds, area))
     log.info(
@@ -219,62 +217,16 @@ def _describe(match: Mapping[str, Any]) -> str:
 
 def _pixel_areas(
     ds: xr.Dataset,
-    instrument: str,
+    where: str,
     response: Reference,
     area: Reference | None,
     names: Sequence[str | None],
 ) -> tuple[list[float | None], list[float | None]]:
-    """Nominal pixel area (sr, arcsec^2) of the exposure or of each slit."""
-    n = len(names)
-    if instrument == "NIRSPEC":
-        if area is None or area.content.table is None:
-            raise MissingReferenceError(
-                f"photom for NIRSpec needs the area reference (a table of pixel areas per slit); "
-                f"{'got an image-based file ' + area.name if area is not None else 'none was given'}"
-            )
-        a2 = _nirspec_slit_areas(ds, area, names)
-        sr = [A2_TO_SR * v if v is not None else 1.0 for v in a2]
-        return list(sr), [v if v is not None else 1.0 for v in a2]
+    """Nominal pixel area (sr, arcsec^2) of the exposure or of each slit (``Mode.pixel_area``)."""
+    if where == "table":
+        return slit_pixel_areas(ds, area, names)
     source = area.content if area is not None else response.content
-    return [source.pixar_sr] * n, [source.pixar_a2] * n
-
-
-def _nirspec_slit_areas(
-    ds: xr.Dataset, area: Reference, names: Sequence[str | None]
-) -> list[float | None]:
-    """Pixel area (arcsec^2) of each slit from the NIRSpec AREA table; None if not found.
-
-    Fixed slits match ``slit_id`` to the slit name; MOS slitlets match
-    ``quadrant``, ``shutter_x``, ``shutter_y`` to the per-slit coords
-    ``quadrant``, ``xcen``, ``ycen``.
-    """
-    table = area.content.table
-    if "quadrant" in table:
-        require(ds, coords=("quadrant", "xcen", "ycen"), step="photom")
-        keys = zip(ds["quadrant"].values, ds["xcen"].values, ds["ycen"].values, strict=True)
-        found = []
-        for q, x, y in keys:
-            hit = (table["quadrant"] == q) & (table["shutter_x"] == x) & (table["shutter_y"] == y)
-            found.append(float(table["pixarea"][hit][0]) if hit.sum() == 1 else None)
-        missing = sum(v is None for v in found)
-        if missing:
-            log.warning(
-                "photom: %d of %d slitlets not in area table %s; pixel area 1.0",
-                missing,
-                len(found),
-                area.name,
-            )
-        return found
-    ids = [str(s).upper() for s in table["slit_id"]]
-    out: list[float | None] = []
-    for name in names:
-        key = str(name).upper()
-        if key in ids:
-            out.append(float(table["pixarea"][ids.index(key)]))
-        else:
-            log.warning("photom: slit %s not in area table %s; pixel area 1.0", name, area.name)
-            out.append(None)
-    return out
+    return [source.pixar_sr] * len(names), [source.pixar_a2] * len(names)
 
 
 def _source_types(ds: xr.Dataset, per_slit: bool, source_type: str | None, n: int) -> list[str]:

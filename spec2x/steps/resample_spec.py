@@ -19,7 +19,7 @@ from ..datamodel import PADDING_DQ
 from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
 from ..instruments.nirspec.resample import nirspec_output_wcs
-from ..modes import lookup
+from ..modes import Mode, exp_type_of, mode_of
 from ..wcs.store import get_wcs, has_wcs, set_wcs
 from . import StepContext
 from ._common import record_step, require
@@ -74,7 +74,13 @@ def resample_spec(
     -----
     The input is read whole (a slit's output grid depends on its data for
     NIRSpec); Dask-backed input is computed slit by slit.  ``dq`` is
-    DO_NOT_USE where no input pixel landed (jwst writes zeros there).
+    DO_NOT_USE where no input pixel landed (jwst writes zeros there).  The
+    output grid is the mode's ``resample_grid`` (:mod:`spec2x.modes`).
+
+    Raises
+    ------
+    UnsupportedModeError
+        Multi-integration data, or an EXP_TYPE not in the modes table.
     """
     if pixel_scale_ratio != 1.0 or pixel_scale is not None or output_shape is not None:
         raise ParameterError(
@@ -92,8 +98,8 @@ def resample_spec(
         raise UnsupportedModeError(
             "resample_spec: multi-integration data are not resampled (as jwst)"
         )
-    exp_type = str(ds.attrs.get("EXP_TYPE", ""))
-    instrument = str(ds.attrs.get("INSTRUME", "")).upper()
+    exp_type = exp_type_of(ds)
+    mode = mode_of(ds, step="resample_spec")
     slits = "slit" in ds.dims
     products = []
     names = []
@@ -113,8 +119,7 @@ def resample_spec(
                 _one(
                     one.isel(y=slice(0, ny), x=slice(0, nx)),
                     wcs,
-                    instrument,
-                    exp_type,
+                    mode,
                     dispaxis,
                     pixfrac,
                     kernel,
@@ -124,8 +129,8 @@ def resample_spec(
             names.append(name)
     else:
         wcs = get_wcs(ds)
-        dispaxis = int(ds.attrs.get("DISPAXIS", 2 if instrument == "MIRI" else 1))
-        products.append(_one(ds, wcs, instrument, exp_type, dispaxis, pixfrac, kernel, weight_type))
+        dispaxis = int(ds.attrs.get("DISPAXIS", mode.dispaxis))
+        products.append(_one(ds, wcs, mode, dispaxis, pixfrac, kernel, weight_type))
         names.append(str(ds.attrs.get("SLTNAME") or exp_type))
     out = _assemble(ds, products, names, slits)
     log.info(
@@ -137,8 +142,7 @@ def resample_spec(
 def _one(
     ds: xr.Dataset,
     wcs: Any,
-    instrument: str,
-    exp_type: str,
+    mode: Mode,
     dispaxis: int,
     pixfrac: float,
     kernel: str,
@@ -159,12 +163,10 @@ def _one(
     variances = {k: np.where(bad, np.nan, v) for k, v in variances.items()}
     dq = np.where(bad, dq | DQ.DO_NOT_USE, dq)
     good = (dq & _BAD) == 0
-    if instrument == "NIRSPEC":
+    if mode.resample_grid == "nirspec":
         out_wcs = nirspec_output_wcs(wcs, sci, good)
     else:
-        mode = lookup(exp_type)
-        decreasing = mode is not None and mode.wavelength_decreasing
-        out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, decreasing)
+        out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, mode.wavelength_decreasing)
     arrays = _k.drizzle_slit(
         sci, good, variances, wcs, out_wcs, pixfrac=pixfrac, kernel=kernel, weight_type=weight_type
     )

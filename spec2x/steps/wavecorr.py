@@ -142,6 +142,47 @@ def _update_wcs(
     return stored
 
 
+def _offset_tables(
+    ds: xr.Dataset, reference: Reference, names: np.ndarray, xpos: np.ndarray, *, by_slit_name: bool
+) -> tuple[list[kern.OffsetTable], np.ndarray]:
+    """The zero-point tables used and, per slit, the index of its table (-1: not corrected).
+
+    Only point-source slits with a finite ``source_xpos`` and an aperture in
+    the reference (the slit name, or ``MOS``) are corrected; a source
+    outside the slit is warned about and corrected by extrapolation, as jwst.
+    """
+    content = reference.content
+    point = _is_point(ds)
+    tables: list[kern.OffsetTable] = []
+    index: dict[str, int] = {}
+    apertures = np.full(len(names), -1, np.intp)
+    for i, name in enumerate(names):
+        if not point[i]:
+            continue
+        ap_name = name if by_slit_name else "MOS"
+        ap = content.apertures.get(ap_name)
+        if ap is None:
+            log.warning(
+                "wavecorr: no zero-point correction for aperture %s in %s", ap_name, reference.name
+            )
+            continue
+        if not np.isfinite(xpos[i]):
+            log.warning("wavecorr: slit %s has no source_xpos; not corrected", name)
+            continue
+        if abs(xpos[i]) > 0.5:
+            warnings.warn(
+                f"wavecorr: slit {name} source_xpos={xpos[i]:.3f} lies outside the slit "
+                "(|x| > 0.5); the zero-point table is extrapolated, as jwst does",
+                Spec2xWarning,
+                stacklevel=3,
+            )
+        if ap_name not in index:
+            index[ap_name] = len(tables)
+            tables.append((ap.wavelength, ap.position, ap.offset))
+        apertures[i] = index[ap_name]
+    return tables, apertures
+
+
 def wavecorr(
     ds: xr.Dataset, reference: Reference | None, *, dispersion: xr.DataArray | None = None
 ) -> xr.Dataset:
@@ -179,40 +220,13 @@ def wavecorr(
     if reference is None:
         log.info("wavecorr: no wavecorr reference (N/A); step skipped")
         return record_step(ds, "wavecorr", status="SKIPPED")
-    content = reference.content
-    if not isinstance(content, WaveCorr):
+    if not isinstance(reference.content, WaveCorr):
         raise ReferenceMismatchError(f"{reference.name} is not a wavecorr reference")
     names = np.asarray(ds["slit_name"].values).astype(str)
-    point = _is_point(ds)
     xpos = np.asarray(ds["source_xpos"].values, float)
-    tables: list[kern.OffsetTable] = []
-    index: dict[str, int] = {}
-    apertures = np.full(len(names), -1, np.intp)
-    for i, name in enumerate(names):
-        if not point[i]:
-            continue
-        ap_name = name if mode.wavecorr_by_slit_name else "MOS"
-        ap = content.apertures.get(ap_name)
-        if ap is None:
-            log.warning(
-                "wavecorr: no zero-point correction for aperture %s in %s", ap_name, reference.name
-            )
-            continue
-        if not np.isfinite(xpos[i]):
-            log.warning("wavecorr: slit %s has no source_xpos; not corrected", name)
-            continue
-        if abs(xpos[i]) > 0.5:
-            warnings.warn(
-                f"wavecorr: slit {name} source_xpos={xpos[i]:.3f} lies outside the slit "
-                "(|x| > 0.5); the zero-point table is extrapolated, as jwst does",
-                Spec2xWarning,
-                stacklevel=2,
-            )
-        if ap_name not in index:
-            index[ap_name] = len(tables)
-            tables.append((ap.wavelength, ap.position, ap.offset))
-        apertures[i] = index[ap_name]
-
+    tables, apertures = _offset_tables(
+        ds, reference, names, xpos, by_slit_name=mode.wavecorr_by_slit_name
+    )
     if dispersion is None:
         dispersion = xr.apply_ufunc(
             kern.dispersion_from_wavelength,

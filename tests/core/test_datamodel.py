@@ -1,6 +1,7 @@
 import dask.array as da
 import numpy as np
 import pytest
+import xarray as xr
 
 from spec2x.datamodel import kind, make_exposure, validate
 from spec2x.errors import InputFileError
@@ -39,7 +40,7 @@ def test_dask_input_stays_lazy():
 
 
 def test_validate_lists_every_problem():
-    ds = make_exposure(np.ones((2, 2))).drop_vars(["var_flat"])
+    ds = make_exposure(np.ones((2, 2)), attrs={"S_FLAT": "COMPLETE"}).drop_vars(["var_flat"])
     ds["sci"].attrs.pop("units")
     with pytest.raises(InputFileError, match="var_flat.*missing.*units"):
         validate(ds)
@@ -48,3 +49,28 @@ def test_validate_lists_every_problem():
 def test_validate_rejects_wrong_kind():
     with pytest.raises(InputFileError, match="expected a slits product"):
         validate(make_exposure(np.ones((2, 2))), "slits")
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (3, 2, 2)])
+def test_a_rate_or_rateints_has_no_var_flat(shape):
+    """A count-rate product (before flat_field) is whole without ``var_flat``; a _cal is not."""
+    rate = make_exposure(np.ones(shape)).drop_vars(["var_flat"])
+    assert validate(rate, "exposure") is rate
+    cal = rate.assign_attrs(S_FLAT="COMPLETE")
+    with pytest.raises(InputFileError, match="'var_flat' is missing"):
+        validate(cal)
+    with pytest.raises(InputFileError, match="'var_rnoise' is missing"):
+        validate(rate.drop_vars(["var_rnoise"]))
+
+
+def test_validate_spectra_and_cubes():
+    spectra = xr.Dataset(
+        {"flux": ("spectral", np.ones(3), {"units": "Jy"})},
+        coords={"wavelength": ("spectral", np.arange(3.0))},
+    )
+    assert validate(spectra, "spectra") is spectra
+    with pytest.raises(InputFileError, match="'wavelength' is missing"):
+        validate(spectra.drop_vars("wavelength"))
+    cube = xr.Dataset({"sci": (("wavelength", "y", "x"), np.ones((2, 2, 2)), {"units": "MJy/sr"})})
+    with pytest.raises(InputFileError, match="'err' is missing.*'weightmap' is missing"):
+        validate(cube)

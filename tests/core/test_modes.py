@@ -16,13 +16,43 @@ PACKAGE = Path(spec2x.__file__).parent
 EXP_TYPE_LITERAL = re.compile(r"[\"'](NRS|MIR|NIS|NRC)_[A-Z0-9-]+[\"']")
 
 
-def test_no_exposure_type_literal_in_steps():
-    """Generic steps ask the modes table; they never compare EXP_TYPE with a literal."""
+#: Literals that look like exposure types but are not, with the reason they stay.
+NOT_EXPOSURE_TYPES = {
+    '"NRS_SLITS"': "the attrs key of NIRSpec slit descriptions (instruments.nirspec.fs.SLITS_ATTR)",
+}
+
+
+@pytest.mark.parametrize("folder", ["steps", "instruments", "_kernels"])
+def test_no_exposure_type_literal_in_steps_or_instruments(folder):
+    """Steps and instrument packages ask the modes table; they never compare EXP_TYPE with a literal."""
     found = [
-        f"{path.name}:{n}"
+        f"{path.relative_to(PACKAGE)}:{n}: {line.strip()}"
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        for literal in EXP_TYPE_LITERAL.finditer(line)
+        if literal.group(0) not in NOT_EXPOSURE_TYPES
+    ]
+    assert found == []
+
+
+#: An instrument name as a string literal, or a comparison with ``INSTRUME``.
+INSTRUMENT_LITERAL = re.compile(
+    r"[\"'](NIRSPEC|MIRI|NIRISS|NIRCAM)[\"']|startswith\([\"'](MIR|NRS|NIS|NRC)"
+)
+INSTRUME_COMPARISON = re.compile(r"INSTRUME.*(==|!=|\bin\b)|(==|!=)\s*.*INSTRUME")
+
+
+def test_no_instrument_branching_in_steps():
+    """Generic steps read Mode traits; they never branch on INSTRUME.
+
+    Reading INSTRUME to match a reference (``check_matches(attrs, ("INSTRUME", ...))``)
+    is not branching and is allowed.
+    """
+    found = [
+        f"{path.name}:{n}: {line.strip()}"
         for path in sorted((PACKAGE / "steps").glob("*.py"))
         for n, line in enumerate(path.read_text().splitlines(), 1)
-        if EXP_TYPE_LITERAL.search(line)
+        if INSTRUMENT_LITERAL.search(line) or INSTRUME_COMPARISON.search(line)
     ]
     assert found == []
 
@@ -58,6 +88,26 @@ def test_traits_agree_with_jwst_lists():
     }  # fmt: skip
     assert having("wavecorr") == {"NRS_FIXEDSLIT", "NRS_MSASPEC", "NRS_BRIGHTOBJ", "NRS_AUTOFLAT"}
     assert having("tso") == {"NRC_TSIMAGE", "NRC_TSGRISM", "NRS_BRIGHTOBJ"}
+
+
+def test_traits_jwst_decides_by_instrument():
+    """Where jwst's step code asks ``instrument == "NIRSPEC"``, spec2x's trait says the same."""
+    nirspec = {k for k, m in MODES.items() if m.instrument == "NIRSPEC"}
+    assert {k for k, m in MODES.items() if m.background_tilt} == nirspec  # bkg_subtract
+    miri = {k for k, m in MODES.items() if m.instrument == "MIRI"}
+    assert {k for k, m in MODES.items() if m.dithered_source} == miri  # extract_1d
+    spec2_nirspec = {k for k in nirspec if MODES[k].spec2}
+    spec2 = {k for k, m in MODES.items() if m.spec2}
+    for trait, value in (
+        ("pixel_area", "table"),  # photom
+        ("point_flux_density", True),  # extract_1d
+        ("resample_grid", "nirspec"),  # resample_spec
+    ):
+        assert {k for k in spec2 if getattr(MODES[k], trait) == value} == spec2_nirspec, trait
+    assert {k for k, m in MODES.items() if m.apcorr == "nirspec_fs"} <= nirspec
+    slitless = {k for k, m in MODES.items() if m.slitless}
+    assert slitless >= {"MIR_LRS-SLITLESS", "NIS_SOSS", "NRC_TSGRISM", "MIR_WFSS", "NIS_WFSS"}
+    assert not slitless & {"MIR_LRS-FIXEDSLIT", "NRS_FIXEDSLIT", "NRS_MSASPEC", "MIR_MRS"}
 
 
 @pytest.mark.parametrize("exp_type", SPECTROSCOPIC_EXP_TYPES)

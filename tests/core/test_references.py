@@ -227,6 +227,45 @@ def test_optional_types_are_those_jwst_steps_do_without():
     assert not is_optional(None, "area")
 
 
+NRS_FS = {"INSTRUME": "NIRSPEC", "DETECTOR": "NRS1", "EXP_TYPE": "NRS_FIXEDSLIT"}
+
+
+@pytest.mark.parametrize(
+    ("step", "reftype", "attrs", "optional"),
+    [
+        # CRDS has a pathloss, area, wavecorr and apcorr for NIRSpec FS: a folder must hold them
+        ("pathloss", "pathloss", NRS_FS, False),
+        ("photom", "area", NRS_FS, False),
+        ("wavecorr", "wavecorr", NRS_FS, False),
+        ("extract_1d", "apcorr", NRS_FS, False),
+        ("barshadow", "barshadow", NRS_FS, True),  # MOS only
+        # ... and none of pathloss (BOTS does not allow it) for NIRSpec BOTS
+        ("pathloss", "pathloss", dict(NRS_FS, EXP_TYPE="NRS_BRIGHTOBJ"), True),
+        ("pathloss", "pathloss", dict(NRS_FS, EXP_TYPE="NRS_MSASPEC"), False),
+        ("barshadow", "barshadow", dict(NRS_FS, EXP_TYPE="NRS_MSASPEC"), False),
+        # MIRI LRS: no area table, and CRDS says N/A for its pathloss (Mode.crds_na)
+        ("photom", "area", LRS, True),
+        ("pathloss", "pathloss", LRS, True),
+        ("extract_1d", "apcorr", LRS, False),
+        ("wavecorr", "wavecorr", LRS, True),
+        # an exposure type spec2x does not know: the step's list, as before
+        ("pathloss", "pathloss", {"EXP_TYPE": "XYZ"}, True),
+    ],
+)
+def test_optional_is_decided_per_mode(step, reftype, attrs, optional):
+    from spec2x.io.ref_rules import is_optional
+
+    assert is_optional(step, reftype, attrs) is optional
+
+
+def test_nirspec_fs_folder_without_pathloss_is_an_error(tmp_path):
+    refs = ReferenceSet(directory=tmp_path)
+    with pytest.raises(MissingReferenceError, match="no pathloss reference .*--ref pathloss=N/A"):
+        refs.get("pathloss", NRS_FS, "pathloss")
+    bots = dict(NRS_FS, EXP_TYPE="NRS_BRIGHTOBJ")
+    assert ReferenceSet(directory=tmp_path).get("pathloss", bots, "pathloss") is None
+
+
 def test_full_frame_file_serves_a_subarray_without_its_own(tmp_path):
     _write(tmp_path, "full.fits", "flat", DETECTOR="MIRIMAGE", SUBARRAY="FULL")
     refs = ReferenceSet(directory=tmp_path)

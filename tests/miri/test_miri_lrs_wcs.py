@@ -266,3 +266,13 @@ def test_missing_pointing_keyword_is_named():
         assign_wcs(
             ds, {"distortion": REAL_DISTORTION, "specwcs": REAL_SPECWCS["MIR_LRS-FIXEDSLIT"]}
         )
+
+
+def test_lrs_modes_come_from_the_modes_table():
+    """lrs_wcs knows the LRS modes as those whose WCS it builds; slitless is a Mode trait."""
+    from spec2x.instruments.miri.lrs_wcs import lrs_mode
+
+    assert not lrs_mode({"EXP_TYPE": "MIR_LRS-FIXEDSLIT"}).slitless
+    assert lrs_mode({"EXP_TYPE": " mir_lrs-slitless"}).slitless
+    with pytest.raises(UnsupportedModeError, match=r"MIR_LRS-FIXEDSLIT, MIR_LRS-SLITLESS.*MIR_MRS"):
+        lrs_mode({"EXP_TYPE": "MIR_MRS"})

@@ -241,3 +241,13 @@ def test_world_wavelength_is_the_wcs_wavelength_bit_for_bit(assigned):
             want = np.asarray(wcs(x + dx, y)[2])
             assert np.isfinite(want).sum() > 100
             np.testing.assert_array_equal(world_wavelength(wcs, x + dx, y), want)
+
+
+def test_fixed_slit_modes_come_from_the_modes_table():
+    from spec2x.errors import UnsupportedModeError
+
+    ds = make_exposure(np.zeros((2, 2)), attrs=dict(BASE_ATTRS, EXP_TYPE="NRS_MSASPEC"))
+    with pytest.raises(
+        UnsupportedModeError, match="NRS_FIXEDSLIT, NRS_BRIGHTOBJ, not EXP_TYPE=.NRS_MSASPEC."
+    ):
+        assign_fixed_slits(ds, {})

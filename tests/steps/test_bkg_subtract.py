@@ -176,9 +176,14 @@ def test_all_nan_background_pixel_and_integration():
 def test_skips():
     sci = _exp(np.zeros((2, 2)))
     assert bkg_subtract(sci, []).attrs["S_BKDSUB"] == "SKIPPED"
-    nrs = {"INSTRUME": "NIRSPEC", "GWA_XTIL": 0.1, "GWA_YTIL": 0.2}
+    nrs = {"INSTRUME": "NIRSPEC", "EXP_TYPE": "NRS_FIXEDSLIT", "GWA_XTIL": 0.1, "GWA_YTIL": 0.2}
     tilted = _exp(np.zeros((2, 2)), attrs={**nrs, "GWA_XTIL": 0.1001})
     assert bkg_subtract(_exp(np.zeros((2, 2)), attrs=nrs), [tilted]).attrs["S_BKDSUB"] == "SKIPPED"
+    # the tilt is a trait of the mode (Mode.background_tilt): MIRI LRS does not check it
+    lrs = {**nrs, "INSTRUME": "MIRI", "EXP_TYPE": "MIR_LRS-FIXEDSLIT"}
+    lrs_tilted = _exp(np.zeros((2, 2)), attrs={**lrs, "GWA_XTIL": 0.1001})
+    out = bkg_subtract(_exp(np.zeros((2, 2)), attrs=lrs), [lrs_tilted])
+    assert out.attrs["S_BKDSUB"] == "COMPLETE"
     same = _exp(np.ones((2, 2)), attrs=nrs)
     assert bkg_subtract(_exp(np.zeros((2, 2)), attrs=nrs), [same]).attrs["S_BKDSUB"] == "COMPLETE"
 

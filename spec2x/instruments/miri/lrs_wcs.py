@@ -40,16 +40,17 @@ from gwcs import wcs as gwcs_wcs
 from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
 from scipy.interpolate import UnivariateSpline
 
-from ...errors import InputFileError, UnsupportedModeError
+from ...errors import InputFileError
+from ...modes import Mode, mode_built_by
 from ...wcs.store import set_wcs
-from .refs import LRS_EXP_TYPES, LrsSpecwcs, imager_distortion, lrs_specwcs
+from .lrs_pointing import pointing_keywords
+from .refs import LrsSpecwcs, imager_distortion, lrs_specwcs
 
 __all__ = [
     "assign_lrs",
-    "dithered_position",
+    "lrs_mode",
     "lrs_wcs",
     "pixel_wavelength",
-    "slit_footprint",
     "v2v3_to_sky",
     "velocity_aberration",
 ]
@@ -86,13 +87,18 @@ def _subarray_to_full(attrs: Mapping[str, Any]) -> models.Model | None:
     return mx & my
 
 
+def lrs_mode(attrs: Mapping[str, Any]) -> Mode:
+    """The mode of an LRS exposure (fixed slit or slitless): one whose WCS this module builds."""
+    return mode_built_by(attrs, f"{__name__}:assign_from_refs", what="lrs_wcs")
+
+
 def _reference_point(
-    spec: LrsSpecwcs, exp_type: str, sub2full: models.Model | None
+    spec: LrsSpecwcs, slitless: bool, sub2full: models.Model | None
 ) -> tuple[float, float]:
     """0-based reference pixel in the data array's frame."""
-    xr, yr = spec.reference_point(exp_type)
+    xr, yr = spec.reference_point(slitless)
     zero = (xr - 1, yr - 1)
-    if exp_type == "MIR_LRS-SLITLESS" and sub2full is not None:
+    if slitless and sub2full is not None:
         # jwst moves only the slitless point into the subarray (the slit is read full frame).
         zx, zy = sub2full.inverse(*zero)
         zero = (float(zx), float(zy))
@@ -128,12 +134,12 @@ def _velocity_correction(velosys: float) -> models.Model:
 
 
 def _bounding_box(
-    spec: LrsSpecwcs, exp_type: str, attrs: Mapping[str, Any], zero: tuple[float, float]
+    spec: LrsSpecwcs, slitless: bool, attrs: Mapping[str, Any], zero: tuple[float, float]
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """((x_low, x_high), (y_low, y_high)) in data-array pixels."""
     t = spec.table
     rows = t["y_center"] + zero[1]
-    if exp_type == "MIR_LRS-FIXEDSLIT":
+    if not slitless:
         bx = (
             float(np.floor(t["x0"].min() + zero[0]) - 0.5),
             float(np.ceil(t["x1"].max() + zero[0]) + 0.5),
@@ -151,7 +157,7 @@ def _bounding_box(
 
 def _detector_to_abl(
     spec: LrsSpecwcs,
-    exp_type: str,
+    slitless: bool,
     attrs: Mapping[str, Any],
     zero: tuple[float, float],
     pscale: float,
@@ -190,7 +196,7 @@ def _detector_to_abl(
     to_y = models.Mapping([2], n_inputs=3) | row_of_wave
     forward.inverse = models.Mapping((0, 1, 2, 0, 1, 2)) | to_x & to_y
 
-    bind_bounding_box(forward, _bounding_box(spec, exp_type, attrs, zero), order="F")
+    bind_bounding_box(forward, _bounding_box(spec, slitless, attrs, zero), order="F")
     return forward
 
 
@@ -306,7 +312,7 @@ def lrs_wcs(attrs: Mapping[str, Any], distortion_ref: Any, specwcs_ref: Any) -> 
 
     Parameters
     ----------
-    attrs : exposure keywords: EXP_TYPE (MIR_LRS-FIXEDSLIT or MIR_LRS-SLITLESS),
+    attrs : exposure keywords: EXP_TYPE (an LRS mode: see :func:`lrs_mode`),
         SUBSTRT1/2, SUBSIZE1/2, V2_REF, V3_REF, ROLL_REF, RA_REF, DEC_REF, and
         optionally VA_SCALE and VELOSYS (m/s).
     distortion_ref : the MIRI imager ``distortion`` reference (opened or a path).
@@ -325,21 +331,17 @@ def lrs_wcs(attrs: Mapping[str, Any], distortion_ref: Any, specwcs_ref: Any) -> 
     ReferenceMismatchError
         A reference is not the MIRI imager/LRS kind or does not fit the exposure.
     """
-    exp_type = str(attrs.get("EXP_TYPE", "")).strip().upper()
-    if exp_type not in LRS_EXP_TYPES:
-        raise UnsupportedModeError(
-            f"lrs_wcs builds MIRI LRS WCSs ({', '.join(LRS_EXP_TYPES)}); EXP_TYPE={exp_type!r}"
-        )
+    slitless = lrs_mode(attrs).slitless
     spec = lrs_specwcs(specwcs_ref, attrs)
     distortion = imager_distortion(distortion_ref, attrs)
     sub2full = _subarray_to_full(attrs)
-    if exp_type == "MIR_LRS-SLITLESS" and sub2full is None:
+    if slitless and sub2full is None:
         sub2full = models.Identity(1) & models.Identity(1)
     pixel_to_v2v3 = distortion if sub2full is None else sub2full | distortion
-    zero = _reference_point(spec, exp_type, sub2full)
+    zero = _reference_point(spec, slitless, sub2full)
     pscale = _plate_scale(pixel_to_v2v3, zero)
     transforms = [
-        _detector_to_abl(spec, exp_type, attrs, zero, pscale),
+        _detector_to_abl(spec, slitless, attrs, zero, pscale),
         _abl_to_v2v3(pixel_to_v2v3, zero, pscale),
         velocity_aberration(attrs) & models.Identity(1),
         v2v3_to_sky(attrs) & models.Identity(1),
@@ -365,44 +367,6 @@ def pixel_wavelength(wcs: gwcs_wcs.WCS, y: Any, x: Any) -> np.ndarray:
     return out
 
 
-def slit_footprint(wcs: gwcs_wcs.WCS, specwcs_ref: Any) -> np.ndarray | None:
-    """Slit corners (4, 2) in (RA, Dec) deg from the V2VERT/V3VERT keywords; None without them."""
-    spec = specwcs_ref if isinstance(specwcs_ref, LrsSpecwcs) else lrs_specwcs(specwcs_ref)
-    if spec.v2_vert is None or spec.v3_vert is None:
-        return None
-    ra, dec, _ = wcs.transform("v2v3", "world", list(spec.v2_vert), list(spec.v3_vert), 7.0)
-    return np.column_stack([ra, dec])
-
-
-def _bbox_footprint(wcs: gwcs_wcs.WCS) -> np.ndarray:
-    """Sky corners (4, 2) of the bounding box (pixel edges), RA in [0, 360) (slitless S_REGION)."""
-    corners = wcs.footprint(wcs.bounding_box, center=False, axis_type="spatial")
-    corners = np.array(corners[:, :2], dtype=np.float64)
-    corners[:, 0] = np.mod(corners[:, 0], 360)
-    return corners
-
-
-def dithered_position(wcs: gwcs_wcs.WCS, attrs: Mapping[str, Any]) -> tuple[float, float] | None:
-    """(RA, Dec) deg of the dithered pointing: the ideal offset (XOFFSET, YOFFSET arcsec) on the sky.
-
-    Returns None when the exposure lacks XOFFSET/YOFFSET or V3I_YANG/VPARITY.
-    """
-    from stdatamodels.jwst.transforms.models import IdealToV2V3
-
-    needed = ("XOFFSET", "YOFFSET", "V3I_YANG", "VPARITY", "V2_REF", "V3_REF")
-    if any(attrs.get(k) is None for k in needed):
-        return None
-    ideal_to_v2v3 = IdealToV2V3(
-        float(attrs["V3I_YANG"]),
-        float(attrs["V2_REF"]),
-        float(attrs["V3_REF"]),
-        int(attrs["VPARITY"]),
-    )
-    v2, v3 = ideal_to_v2v3(float(attrs["XOFFSET"]), float(attrs["YOFFSET"]))
-    ra, dec, _ = wcs.get_transform("v2v3", "world")(v2, v3, 0.0)
-    return float(ra), float(dec)
-
-
 def assign_from_refs(ds: xr.Dataset, refs: Mapping[str, Any], **_: Any) -> xr.Dataset:
     """assign_wcs's builder for MIRI LRS: :func:`assign_lrs` with the ``distortion`` and
     ``specwcs`` of ``refs``."""
@@ -424,14 +388,8 @@ def assign_lrs(ds: xr.Dataset, distortion_ref: Any, specwcs_ref: Any) -> xr.Data
     out = set_wcs(ds, wcs).assign_coords(
         wavelength=(("y", "x"), wavelength, {"units": "um", "long_name": "wavelength"})
     )
-    attrs = dict(out.attrs)
-    exp_type = str(attrs.get("EXP_TYPE", "")).upper()
-    corners = slit_footprint(wcs, spec) if exp_type == "MIR_LRS-FIXEDSLIT" else _bbox_footprint(wcs)
-    if corners is not None and np.isfinite(corners).all():
-        attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners.ravel())
-    if exp_type == "MIR_LRS-FIXEDSLIT":
-        dithered = dithered_position(wcs, attrs)
-        if dithered is not None:
-            attrs["DITH_RA"], attrs["DITH_DEC"] = dithered
-    out.attrs = attrs
+    out.attrs = {
+        **out.attrs,
+        **pointing_keywords(wcs, spec, out.attrs, lrs_mode(ds.attrs).slitless),
+    }
     return out

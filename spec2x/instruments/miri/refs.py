@@ -25,7 +25,6 @@ from ...errors import ReferenceMismatchError
 from ...io.references import Reference, open_reference
 
 __all__ = [
-    "LRS_EXP_TYPES",
     "LrsPathloss",
     "LrsSpecwcs",
     "imager_distortion",
@@ -33,9 +32,6 @@ __all__ = [
     "lrs_specwcs",
     "read_lrs_pathloss",
 ]
-
-#: Exposure types of the MIRI low-resolution spectrometer.
-LRS_EXP_TYPES = ("MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS")
 
 _WAVETABLE_COLUMNS = ("x_center", "y_center", "wavelength", "x0", "y0", "x1", "y1", "x2", "y2")
 
@@ -64,9 +60,9 @@ class LrsSpecwcs:
     v2_vert: tuple[float, float, float, float] | None
     v3_vert: tuple[float, float, float, float] | None
 
-    def reference_point(self, exp_type: str) -> tuple[float, float]:
-        """1-based full-frame reference pixel (x, y) for this exposure type."""
-        if exp_type.upper() == "MIR_LRS-SLITLESS":
+    def reference_point(self, slitless: bool) -> tuple[float, float]:
+        """1-based full-frame reference pixel (x, y) of the slit or the slitless aperture."""
+        if slitless:
             return self.x_ref_slitless, self.y_ref_slitless
         return self.x_ref, self.y_ref
 

@@ -29,7 +29,7 @@ from ...errors import (
     UnsupportedModeError,
 )
 from ...io.references import NOT_APPLICABLE, Reference, reference_keyword
-from ...modes import MODES, exp_type_of, lookup
+from ...modes import MODES, Mode, exp_type_of, lookup
 from ...steps import StepContext
 from ...steps._common import record_step, require
 from ...steps._scale import scale_by
@@ -183,6 +183,45 @@ def nirspec_flat(
     :math:`F = F_f F_s F_d`, :math:`\\sigma_F = F\\sqrt{\\sum_c(\\sigma_c/F_c)^2}`.
     Corrected: :math:`S/F`, ``var_flat`` :math:`= (S/F^2\\,\\sigma_F)^2`.
     """
+    mode = _check_input(ds, user_supplied_flat)
+    exp_type = mode.exp_type
+    refs = {"fflat": fflat, "sflat": sflat, "dflat": dflat}
+    opened = {name: _component(name, ref) for name, ref in refs.items()}
+    components = [opened[name][0] for name in refs]
+    if all(c is None for c in components):
+        raise MissingReferenceError(
+            "fflat, sflat and dflat are all N/A: there is no NIRSpec flat to apply; "
+            "give at least one, or skip flat_field"
+        )
+    names = [str(n) for n in np.asarray(ds["slit_name"].values)]
+    per_slit = _per_slit(ds, [opened[name] for name in refs], names, exp_type)
+    dispaxis = int(ds.attrs.get("DISPAXIS", 1) or 1)
+
+    flat, fdq, ferr = _flat(ds["wavelength"].variable, per_slit, components, dispaxis)
+    out = scale_by(
+        ds,
+        flat,
+        operation="multiply" if inverse else "divide",
+        factor_err=ferr,
+        factor_dq=fdq,
+    )
+    if mode.point_and_uniform and "srctype" in ds.coords:
+        out = out.assign(_point_and_uniform(ds, flat, per_slit, components, dispaxis))
+    extra = {reference_keyword(name): NOT_APPLICABLE for name in refs if opened[name][1] is None}
+    used = [opened[name][1] for name in refs]
+    log.info(
+        "flat_field: NIRSpec %s flat for %d slits (%s)",
+        exp_type,
+        len(names),
+        ", ".join(
+            f"{n}={r.name if r is not None else 'N/A'}" for n, r in zip(refs, used, strict=True)
+        ),
+    )
+    return record_step(out, "flat_field", *used, extra=extra)
+
+
+def _check_input(ds: xr.Dataset, user_supplied_flat: Any) -> Mode:
+    """The exposure's mode, once the input is known to be NIRSpec slits this flat serves."""
     require(
         ds,
         *_PIXEL_VARS,
@@ -204,15 +243,16 @@ def nirspec_flat(
             "a pre-computed (user-supplied) NIRSpec flat is not supported; give fflat, sflat "
             "and dflat instead"
         )
-    refs = {"fflat": fflat, "sflat": sflat, "dflat": dflat}
-    opened = {name: _component(name, ref) for name, ref in refs.items()}
-    components = [opened[name][0] for name in refs]
-    if all(c is None for c in components):
-        raise MissingReferenceError(
-            "fflat, sflat and dflat are all N/A: there is no NIRSpec flat to apply; "
-            "give at least one, or skip flat_field"
-        )
-    names = [str(n) for n in np.asarray(ds["slit_name"].values)]
+    return mode
+
+
+def _per_slit(
+    ds: xr.Dataset, opened: list[tuple[Any, Any]], names: list[str], exp_type: str
+) -> list[xr.DataArray]:
+    """Per-slit x0, y0 (0-based full frame), xsize, ysize and each component's fast row.
+
+    Every component's image must cover each slit (else ReferenceMismatchError).
+    """
     xstart = np.asarray(ds["xstart"].values, int)
     ystart = np.asarray(ds["ystart"].values, int)
     xsize = np.asarray(ds["xsize"].values, int)
@@ -220,59 +260,46 @@ def nirspec_flat(
     x0 = xstart - 1 + int(ds.attrs.get("SUBSTRT1", 1)) - 1
     y0 = ystart - 1 + int(ds.attrs.get("SUBSTRT2", 1)) - 1
     rows = []
-    for name in refs:
-        comp, ref = opened[name]
+    for comp, ref in opened:
         if comp is None or ref is None:
             rows.append(np.zeros(len(names), np.intp))
             continue
         rows.append(_rows(ref, names, exp_type))
         _check_footprint(ref, comp, names, x0, y0, xsize, ysize)
-    per_slit = [xr.DataArray(a, dims="slit") for a in (x0, y0, xsize, ysize, *rows)]
-    dispaxis = int(ds.attrs.get("DISPAXIS", 1) or 1)
+    return [xr.DataArray(a, dims="slit") for a in (x0, y0, xsize, ysize, *rows)]
 
-    flat, fdq, ferr = _flat(ds["wavelength"].variable, per_slit, components, dispaxis)
-    out = scale_by(
-        ds,
-        flat,
-        operation="multiply" if inverse else "divide",
-        factor_err=ferr,
-        factor_dq=fdq,
+
+def _point_and_uniform(
+    ds: xr.Dataset,
+    flat: xr.DataArray,
+    per_slit: list[xr.DataArray],
+    components: list[Any],
+    dispaxis: int,
+) -> dict[str, Any]:
+    """``flatfield_point``/``flatfield_uniform`` of point-source slits (jwst keeps them for
+    pathloss's uniform case): the flat applied, and the flat on the wavelengths before
+    wavecorr; NaN on the other slits.  Empty when no slit holds a point source."""
+    srctype = np.asarray(ds["srctype"].values).astype(str)
+    point = np.char.upper(np.char.strip(srctype)) == "POINT"
+    if not point.any():
+        return {}
+    idx = np.flatnonzero(point)
+    uniform_wl = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
+    uni_sub, _, _ = _flat(uniform_wl[idx], [a[idx] for a in per_slit], components, dispaxis)
+    # back onto every slit (NaN for the others), lazily if Dask
+    uni = (
+        xr.DataArray(uni_sub, coords={"slit": idx})
+        .reindex(slit=np.arange(len(point)))
+        .variable.astype(np.float32)
     )
-    new: dict[str, Any] = {}
-
-    srctype = np.asarray(ds["srctype"].values).astype(str) if "srctype" in ds.coords else None
-    if mode.point_and_uniform and srctype is not None:
-        point = np.char.upper(np.char.strip(srctype)) == "POINT"
-        if point.any():
-            idx = np.flatnonzero(point)
-            is_point = xr.Variable("slit", point)
-            uniform_wl = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
-            sub = [a[idx] for a in per_slit]
-            uni_sub, _, _ = _flat(uniform_wl[idx], sub, components, dispaxis)
-            # back onto every slit (NaN for the others), lazily if Dask
-            uni = (
-                xr.DataArray(uni_sub, coords={"slit": idx})
-                .reindex(slit=np.arange(len(names)))
-                .variable.astype(np.float32)
-            )
-            nan = np.float32(np.nan)
-            new["flatfield_point"] = flat.where(is_point, nan).transpose("slit", "y", "x")
-            new["flatfield_uniform"] = uni.transpose("slit", "y", "x")
-            for key in ("flatfield_point", "flatfield_uniform"):
-                new[key].attrs = {"units": ""}
-
-    out = out.assign(new)
-    extra = {reference_keyword(name): NOT_APPLICABLE for name in refs if opened[name][1] is None}
-    used = [opened[name][1] for name in refs]
-    log.info(
-        "flat_field: NIRSpec %s flat for %d slits (%s)",
-        exp_type,
-        len(names),
-        ", ".join(
-            f"{n}={r.name if r is not None else 'N/A'}" for n, r in zip(refs, used, strict=True)
-        ),
-    )
-    return record_step(out, "flat_field", *used, extra=extra)
+    new: dict[str, Any] = {
+        "flatfield_point": flat.where(xr.Variable("slit", point), np.float32(np.nan)),
+        "flatfield_uniform": uni,
+    }
+    for key in new:
+        new[key] = new[key].transpose("slit", "y", "x")
+        new[key].attrs = {"units": ""}
+    return new
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:

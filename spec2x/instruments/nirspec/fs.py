@@ -22,8 +22,9 @@ import numpy as np
 import xarray as xr
 from stdatamodels.jwst.transforms.models import Slit
 
-from ...errors import InputFileError, UnsupportedModeError
+from ...errors import InputFileError
 from ...io.references import Reference
+from ...modes import exp_type_of, lookup, mode_built_by
 from ...wcs.store import set_wcs
 from . import slits as ns
 
@@ -67,9 +68,9 @@ def open_fixed_slits(
     attrs: Mapping[str, Any], slit_y_range: tuple[float, float] = (-0.55, 0.55)
 ) -> list[Slit]:
     """The fixed slits an exposure holds, before the on-detector check."""
-    exp_type = str(attrs.get("EXP_TYPE", "")).upper()
     ymin, ymax = slit_y_range
-    if exp_type == "NRS_BRIGHTOBJ":
+    mode = lookup(exp_type_of(attrs))
+    if mode is not None and mode.tso:  # bright-object time series: S1600A1 only
         return [_slit("S1600A1", 1, ymin, ymax)]
     if attrs.get("SUBARRAY") is None:
         raise InputFileError("the exposure lacks keyword SUBARRAY, which selects the fixed slits")
@@ -132,11 +133,7 @@ def assign_fixed_slits(
     ``SPORDER``, ``WAVSTART``/``WAVEEND`` (m) and ``wavelength`` (y, x) in µm
     where exactly one slit covers a pixel (NaN elsewhere).
     """
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type not in ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ"):
-        raise UnsupportedModeError(
-            f"assign_fixed_slits handles NRS_FIXEDSLIT/NRS_BRIGHTOBJ, not {exp_type}"
-        )
+    mode_built_by(ds, f"{__name__}:assign_fixed_slits", what="assign_fixed_slits")
     optics = ns.build_optics(ds.attrs, {k: v for k, v in refs.items() if v is not None})
     candidates = open_fixed_slits(ds.attrs, (slit_y_low, slit_y_high))
     slits, boxes, _off = ns.select_on_detector(optics, candidates)
