@@ -1,14 +1,13 @@
 """Low-level pieces shared by the FITS reader and writer.
 
-Header keyword <-> attr conversion, extension names, the ASDF extension, the
-atomic write, and the lazy per-chunk reader of an image extension.  Nothing
-here knows about product kinds; :mod:`spec2x.io.fits` does.
+Header keyword <-> attr conversion, extension names, the ASDF extension and
+the atomic write.  Nothing here knows about product kinds; the layouts above
+it (:mod:`spec2x.io.fits_exposure`, ``fits_slits``, ``fits_spectra``) do.
 """
 
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import re
 import uuid
@@ -339,113 +338,6 @@ def atomic_write(hdul: fits.HDUList, path: str | os.PathLike[str], *, overwrite:
         if tmp.exists():
             tmp.unlink()
     return path
-
-
-class HDUSlab:
-    """Array-like view of one image extension that reads only the requested slice.
-
-    Knows where the extension's data start in the file, so ``__getitem__``
-    opens the file, maps the bytes of the rows asked for along the first axis
-    (no header parsing), converts them to native order in one pass applying
-    BZERO/BSCALE like astropy, and closes it.  A Dask graph built on it holds
-    no open file and pickles to workers.
-    """
-
-    def __init__(self, path: Path, hdu: Any, dtype: Any) -> None:
-        header = hdu.header
-        naxis = int(header["NAXIS"])
-        self.path = path
-        self.shape = tuple(int(header[f"NAXIS{i}"]) for i in range(naxis, 0, -1))
-        self.offset = int(hdu.fileinfo()["datLoc"])
-        self.stored = np.dtype(_BITPIX[int(header["BITPIX"])]).newbyteorder(">")
-        self.bscale = header.get("BSCALE", 1)
-        self.bzero = header.get("BZERO", 0)
-        self.dtype = np.dtype(dtype)
-        self.ndim = naxis
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        key = key if isinstance(key, tuple) else (key,)
-        first = key[0] if key else slice(None)
-        if isinstance(first, slice) and first.step in (None, 1):
-            start, stop, _ = first.indices(self.shape[0])
-            rest: tuple[Any, ...] = (slice(None), *key[1:])
-        elif isinstance(first, int | np.integer):
-            start = int(first) % self.shape[0]
-            stop = start + 1
-            rest = (0, *key[1:])
-        else:  # anything fancier: read the whole axis, index in memory
-            start, stop, rest = 0, self.shape[0], key
-        count = max(stop - start, 0)
-        per_row = int(np.prod(self.shape[1:], dtype=np.int64))
-        data = self._read_native(start * per_row, count * per_row)
-        return data.reshape((count, *self.shape[1:]))[rest]
-
-    def _read_native(self, first: int, n: int) -> np.ndarray:
-        """Values ``first .. first + n`` of the data, in native byte order and ``self.dtype``.
-
-        The bytes are mapped read-only (no copy into an intermediate buffer)
-        and converted in one pass into a new array; the map is closed before
-        returning.  The file size is checked first, so a short file is an
-        InputFileError, never a fault.
-        """
-        itemsize = self.stored.itemsize
-        begin = self.offset + first * itemsize
-        with open(self.path, "rb") as f:
-            if begin + n * itemsize > os.fstat(f.fileno()).st_size:
-                raise InputFileError(f"{self.path}: truncated file; copy or download it again")
-            if n == 0:
-                return np.empty(0, dtype=self.dtype)
-            aligned = begin - begin % mmap.ALLOCATIONGRANULARITY
-            length = begin - aligned + n * itemsize
-            with mmap.mmap(f.fileno(), length, offset=aligned, access=mmap.ACCESS_READ) as m:
-                raw = np.frombuffer(m, dtype=self.stored, count=n, offset=begin - aligned)
-                try:
-                    return self._convert(raw)
-                finally:
-                    del raw  # no view may outlive the map
-
-    def _convert(self, raw: np.ndarray) -> np.ndarray:
-        """A new native array of ``self.dtype`` from the big-endian stored values (astropy's scaling)."""
-        unsigned = (
-            self.dtype.kind == "u"
-            and self.bscale == 1
-            and self.bzero == 2 ** (8 * raw.dtype.itemsize - 1)
-        )
-        if unsigned:  # signed + 2**(n-1) == the stored bits with the top bit flipped
-            bits = raw.view(raw.dtype.str.replace("i", "u"))
-            out = np.empty(raw.shape, dtype=self.dtype)
-            np.bitwise_xor(bits, np.array(self.bzero, dtype=bits.dtype), out=out)
-            return out
-        if self.bscale != 1 or self.bzero != 0:
-            native = raw.astype(raw.dtype.newbyteorder("="))
-            return (native * self.bscale + self.bzero).astype(self.dtype)
-        return raw.astype(self.dtype)
-
-
-class PaddedStack:
-    """Array-like stack of several extensions (one per slit), each padded to ``shape[1:]``."""
-
-    def __init__(self, slabs: list[HDUSlab], shape: tuple[int, ...], fill: Any) -> None:
-        self.slabs = slabs
-        self.shape = shape
-        self.dtype = slabs[0].dtype
-        self.ndim = len(shape)
-        self.fill = fill
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        key = key if isinstance(key, tuple) else (key,)
-        key = key + (slice(None),) * (self.ndim - len(key))
-        picks = range(self.shape[0])[key[0]]
-        out = np.full((len(picks), *self.shape[1:]), self.fill, dtype=self.dtype)
-        for j, i in enumerate(picks):
-            slab = self.slabs[i]
-            region = (j, *(slice(0, n) for n in slab.shape))
-            out[region] = slab[(slice(None),) * slab.ndim]  # type: ignore[index]
-        rest = key[1:]
-        return out[(slice(None), *rest)] if not isinstance(key[0], int) else out[(0, *rest)]
-
-
-_BITPIX = {8: "u1", 16: "i2", 32: "i4", 64: "i8", -32: "f4", -64: "f8"}
 
 
 def native(a: np.ndarray) -> np.ndarray:

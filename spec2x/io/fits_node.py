@@ -18,9 +18,21 @@ import xarray as xr
 from ..wcs.store import StoredWcs, wcs_object
 from . import fits_layout as L
 
-__all__ = ["SPEC2X_NODE", "Spec2xNode", "apply_node"]
+__all__ = ["SPEC2X_NODE", "Spec2xNode", "apply_node", "default_coords", "plain"]
 
 SPEC2X_NODE = "spec2x"
+
+
+def default_coords(attrs: Mapping[str, Any], sizes: Mapping[Any, int]) -> dict[str, np.ndarray]:
+    """y, x (0-based full-frame pixels from SUBSTRT1/2) and integration (1..n) as the reader makes them."""
+    out: dict[str, np.ndarray] = {}
+    for dim, key in (("y", "SUBSTRT2"), ("x", "SUBSTRT1")):
+        if dim in sizes:
+            start = int(attrs.get(key, 1)) - 1
+            out[dim] = np.arange(start, start + sizes[dim], dtype=np.int32)
+    if "integration" in sizes:
+        out["integration"] = np.arange(1, sizes["integration"] + 1, dtype=np.int32)
+    return out  # a cube's wavelength axis is not rebuilt: the spec2x node keeps it
 
 
 class Spec2xNode:
@@ -57,8 +69,6 @@ class Spec2xNode:
         self, ds: xr.Dataset, rebuilt: Mapping[str, np.ndarray] | None = None
     ) -> None:
         """Keep dim coords that the reader would not rebuild identically from the headers."""
-        from .fits import default_coords
-
         expected = dict(rebuilt) if rebuilt is not None else default_coords(ds.attrs, ds.sizes)
         for name in ds.dims:
             if name not in ds.coords:
@@ -139,24 +149,24 @@ def apply_node(
     attrs = dict(ds.attrs)
     for key in node.get("added_keywords") or []:
         attrs.pop(key, None)
-    attrs.update({k: _plain(v) for k, v in (node.get("attrs") or {}).items()})
+    attrs.update({k: plain(v) for k, v in (node.get("attrs") or {}).items()})
     if node.get("wcs") is not None:
         attrs["wcs"] = _stored(node["wcs"])
     elif node.get("wcs_text") is not None:  # written by spec2x before 2026-11-27
-        attrs["wcs"] = _plain(node["wcs_text"])
+        attrs["wcs"] = plain(node["wcs_text"])
     else:
         wcs = _tree_wcs(tree, slits)
         if wcs is not None:
             attrs["wcs"] = wcs
     coords = {
-        name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
+        name: (tuple(e["dims"]), _values(e["data"]), plain(e.get("attrs") or {}))
         for name, e in (node.get("coords") or {}).items()
     }
     data_vars = {
-        name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
+        name: (tuple(e["dims"]), _values(e["data"]), plain(e.get("attrs") or {}))
         for name, e in (node.get("data_vars") or {}).items()
     }
-    var_attrs = _plain(node.get("var_attrs") or {})
+    var_attrs = plain(node.get("var_attrs") or {})
     dtypes = dict(node.get("dtypes") or {})
     filled = [f"int_times_{c}" for c in node.get("int_times_filled") or []]
     dropped = [c for c in filled if c in ds.coords]
@@ -194,15 +204,15 @@ def _values(data: Any) -> np.ndarray:
     return L.native(np.array(data))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Convert ASDF's lazy containers back to dict/list/ndarray."""
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return (
-            type(value)(_plain(v) for v in value)
+            type(value)(plain(v) for v in value)
             if isinstance(value, tuple)
-            else [_plain(v) for v in value]
+            else [plain(v) for v in value]
         )
     if hasattr(value, "__array__") and not isinstance(value, np.generic | str):
         return np.array(value)

@@ -19,8 +19,10 @@ import xarray as xr
 from astropy.io import fits
 
 from ..datamodel import PADDING_DQ
+from ..errors import InputFileError
 from ..wcs.store import WCS_ATTR, WCS_COORD, wcs_coord, with_wcs_coord
-from . import fits as F
+from . import fits_exposure as E
+from . import fits_images as I
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE
@@ -42,7 +44,7 @@ def slit_keyword(name: str) -> str | None:
     return _KEYWORD_FOR.get(name) or _PER_SLIT_META.get(name)
 
 
-def slits_hdus(  # noqa: C901
+def slits_hdus(
     ds: xr.Dataset, model: str, filename: str, parts: list[xr.Dataset] | None = None
 ) -> list[Any]:
     """HDUs of a MultiSlitModel (or one-slit SlitModel) file.
@@ -52,34 +54,18 @@ def slits_hdus(  # noqa: C901
     one pixel); each slit is written from its own group, at its own size.
     """
     parts = [ds] if parts is None else parts
-    primary, sci_kw, node = F.split_keywords(ds, model, filename)
+    primary, sci_kw, node = E.split_keywords(ds, model, filename)
     hdus: list[Any] = [primary]
     image_dims = ds["sci"].dims
-    per_slit: dict[str, str] = {}
-    for name, coord in ds.coords.items():
-        name = str(name)
-        if name == WCS_COORD:
-            continue  # written as ASDF objects in the tree, see _tree
-        if coord.dims == ("slit",) and (kw := slit_keyword(name)) is not None:
-            values = coord.values
-            if any(L.header_writable(kw, v) for v in values):
-                per_slit[name] = kw
-                node.dtypes[name] = values.dtype.str
-                if not all(L.fits_able(kw, v) for v in values):
-                    node.keep_coord(name, coord)  # the exact values win on reading
-                continue
-        if name in ("slit", "y", "x", "integration") or name.startswith("int_times_"):
-            continue
-        if not _is_slit_image(coord, image_dims):
-            node.keep_coord(name, coord)
+    per_slit = _per_slit_keywords(ds, node)
     for part in parts:
         _index_coords(node, part, grouped=len(parts) > 1)
     node.extra["slit_coords"] = per_slit
     if len(parts) > 1:
         node.extra["slit_groups"] = [[p.sizes["slit"], p.sizes["y"], p.sizes["x"]] for p in parts]
     node.keep_shadowed(per_slit.values())
-    names = [n for n in F._FIRST_VARS if n in ds] + [
-        n for n in ds.data_vars if n not in F._FIRST_VARS
+    names = [n for n in E.FIRST_VARS if n in ds] + [
+        n for n in ds.data_vars if n not in E.FIRST_VARS
     ]
     images = [(str(n), False) for n in names if _is_slit_image(ds[n], image_dims)]
     images += [
@@ -103,7 +89,7 @@ def slits_hdus(  # noqa: C901
             units = _slit_units(ds, first + i, keywords.pop("BUNIT", None))
             hdus += _slit_images(part, i, first + i, images, keywords, units)
         first += part.sizes["slit"]
-    table, node.int_times_filled = F.int_times_hdu(ds)
+    table, node.int_times_filled = E.int_times_hdu(ds)
     if table is not None:
         hdus.append(table)
     hdus.append(L.asdf_hdu(_tree(node, ds, model)))
@@ -126,6 +112,29 @@ def _index_coords(node: N.Spec2xNode, part: xr.Dataset, grouped: bool) -> None:
     node.check_index_coords(part, rebuilt=rebuilt)
 
 
+def _per_slit_keywords(ds: xr.Dataset, node: N.Spec2xNode) -> dict[str, str]:
+    """Per-slit coord -> the SCI keyword it is written as; the node keeps what headers cannot."""
+    image_dims = ds["sci"].dims
+    per_slit: dict[str, str] = {}
+    for key, coord in ds.coords.items():
+        name = str(key)
+        if name == WCS_COORD:
+            continue  # written as ASDF objects in the tree, see _tree
+        if coord.dims == ("slit",) and (kw := slit_keyword(name)) is not None:
+            values = coord.values
+            if any(L.header_writable(kw, v) for v in values):
+                per_slit[name] = kw
+                node.dtypes[name] = values.dtype.str
+                if not all(L.fits_able(kw, v) for v in values):
+                    node.keep_coord(name, coord)  # the exact values win on reading
+                continue
+        if name in ("slit", "y", "x", "integration") or name.startswith("int_times_"):
+            continue
+        if not _is_slit_image(coord, image_dims):
+            node.keep_coord(name, coord)
+    return per_slit
+
+
 def _slit_images(
     part: xr.Dataset,
     i: int,
@@ -145,9 +154,9 @@ def _slit_images(
         da = part[name]
         one = da.isel(slit=i).transpose(*[d for d in image_dims if d in da.dims and d != "slit"])
         out.append(
-            F.image_hdu(
+            E.image_hdu(
                 np.asarray(one.data)[..., :ysize, :xsize],
-                F._extname(name),
+                E.extname(name),
                 extver=k + 1,
                 units=units.get(name),
                 keywords=keywords if name == "sci" else None,
@@ -290,20 +299,20 @@ def _read_stack(
     """Every slit of the file in one stack padded to the largest (lazy unless ``chunks`` is None)."""
     sci_hdus = [hdu for hdu in hdul if hdu.name == "SCI"]
     if not sci_hdus:
-        raise F.InputFileError(f"{path}: no SCI extension; pass a jwst slits (cal/s2d) product")
+        raise InputFileError(f"{path}: no SCI extension; pass a jwst slits (cal/s2d) product")
     ndim = sci_hdus[0].header.get("NAXIS", 0)
     if ndim not in (2, 3):
-        raise F.InputFileError(
+        raise InputFileError(
             f"{path}: SCI has {ndim} dimensions; a slit cut-out needs 2 or 3 (with integrations)"
         )
     core = ("y", "x") if ndim == 2 else ("integration", "y", "x")
-    shapes = [F._shape(h.header) for h in sci_hdus]
+    shapes = [I.image_shape(h.header) for h in sci_hdus]
     full = tuple(max(s[k] for s in shapes) for k in range(ndim))
     vers = [h.ver for h in sci_hdus]
     node = dict(tree.get(N.SPEC2X_NODE) or {})
     slit_coords = dict(node.get("slit_coords") or {})
     headers = [h.header for h in sci_hdus]
-    attrs = F.merged_attrs(hdul[0].header, headers[0])
+    attrs = E.merged_attrs(hdul[0].header, headers[0])
     coords: dict[str, Any] = {}
     if slit_coords:
         wanted = {name: kw for name, kw in slit_coords.items()}
@@ -338,13 +347,13 @@ def _read_stack(
             arr = _lazy_stack(path, hdus, core, full, chunks)
         units = first.header.get("BUNIT")
         var_attrs = {"units": units} if units is not None else {}
-        is_coord = ext == "WAVELENGTH" or bool(first.header.get(F.COORD_FLAG, False))
+        is_coord = ext == "WAVELENGTH" or bool(first.header.get(E.COORD_FLAG, False))
         (coords if is_coord else data_vars)[name] = (dims, arr, var_attrs)
-    F._default_units(data_vars, attrs)
+    E.default_units(data_vars, attrs)
     for d, index in _default_index(dict(zip(core, full, strict=True))).items():
         coords[d] = (d, index)
     if "INT_TIMES" in hdul and ndim == 3:
-        coords.update(F.int_times_coords(hdul["INT_TIMES"], full[0]))
+        coords.update(E.int_times_coords(hdul["INT_TIMES"], full[0]))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else None
     if names is None:
@@ -391,7 +400,7 @@ def _pad_value(dtype: np.dtype, name: str) -> Any:
 
 
 def _padded(path: Path, hdu: Any, full: tuple[int, ...]) -> np.ndarray:
-    data = L.HDUSlab(path, hdu, F._image_dtype(hdu.header))[...]
+    data = I.HDUSlab(path, hdu, I.image_dtype(hdu.header))[...]
     pad = [(0, f - n) for n, f in zip(data.shape, full, strict=True)]
     if not any(p[1] for p in pad):
         return data
@@ -405,9 +414,9 @@ def _lazy_stack(
     import dask.array as dsa
     from dask.base import tokenize
 
-    dtype = F._image_dtype(hdus[0].header)
-    slabs = [L.HDUSlab(path, h, dtype) for h in hdus]
-    stack = L.PaddedStack(slabs, (len(hdus), *full), _pad_value(dtype, hdus[0].name))
+    dtype = I.image_dtype(hdus[0].header)
+    slabs = [I.HDUSlab(path, h, dtype) for h in hdus]
+    stack = I.PaddedStack(slabs, (len(hdus), *full), _pad_value(dtype, hdus[0].name))
     want = {"slit": 1}
     if chunks != "auto":
         want.update(dict(chunks))

@@ -21,7 +21,7 @@ import xarray as xr
 from astropy.io import fits
 
 from ..datamodel import SPECTRUM_VARIABLES
-from . import fits as F
+from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_keywords import SPEC_COORDS
@@ -69,7 +69,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     lead = [d for d in flux_dims if d not in ("integration", "spectral")]
     lead_dim = str(lead[0]) if lead else None
     tso = "integration" in flux_dims
-    primary, sci_kw, node = F.split_keywords(ds, model, filename)
+    primary, sci_kw, node = E.split_keywords(ds, model, filename)
     hdus: list[Any] = [primary]
     if sci_kw:
         hdus.append(fits.ImageHDU(header=L.make_header(sci_kw), name="SCI"))
@@ -253,10 +253,10 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
     tables = [h for h in hdul if h.name == "EXTRACT1D"]
     attrs = L.header_attrs(hdul[0].header, primary=True)
     if "SCI" in hdul:
-        attrs = F.merged_attrs(hdul[0].header, hdul["SCI"].header)
+        attrs = E.merged_attrs(hdul[0].header, hdul["SCI"].header)
     attrs["FILENAME"] = path.name
     tree = L.read_asdf_tree(hdul)
-    node = N._plain(dict(tree.get(N.SPEC2X_NODE) or {}))
+    node = N.plain(dict(tree.get(N.SPEC2X_NODE) or {}))
     tso = bool(tables) and np.asarray(tables[0].data["WAVELENGTH"]).ndim == 2
     attrs.setdefault("DATAMODL", model or ("TSOMultiSpecModel" if tso else "MultiSpecModel"))
     lead_dim = (
