@@ -21,7 +21,6 @@ import os
 from pathlib import Path
 
 import xarray as xr
-from astropy.io import fits
 
 from ..errors import InputFileError
 from . import fits_layout as L
@@ -58,7 +57,7 @@ def write_fits(
         ``overwrite`` is False.
     """
     path = Path(path)
-    return L.atomic_write(fits.HDUList(P.product_hdus(ds, path.name)), path, overwrite=overwrite)
+    return L.atomic_write(P.product_hdus(ds, path.name), path, overwrite=overwrite)
 
 
 # --------------------------------------------------------------------------- read

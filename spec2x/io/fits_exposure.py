@@ -23,6 +23,7 @@ from . import fits_layout as L
 from .fits_images import Chunks, block_chunks, image_shape, read_all
 from .fits_keywords import in_sci_header
 from .fits_node import Spec2xNode, apply_node, default_coords
+from .fits_raw import RawImageHDU, make_header
 from .fits_scan import ScanFile, is_image_extension
 
 __all__ = [
@@ -61,7 +62,7 @@ def primary_hdu(
     for key, value in (duplicates or {}).items():
         if L.header_writable(key, value):
             items[key] = L.plain_value(value)
-    return fits.PrimaryHDU(header=L.make_header(items))
+    return fits.PrimaryHDU(header=make_header(items))
 
 
 def split_keywords(
@@ -93,14 +94,24 @@ def image_hdu(
     extver: int | None = None,
     keywords: Mapping[str, Any] | None = None,
     coord: bool = False,
-) -> fits.ImageHDU:
-    """One image extension (data computed if Dask-backed; DQ uint32 stored jwst's way)."""
+    shared: str = "",
+) -> RawImageHDU | fits.ImageHDU:
+    """One image extension (data computed if Dask-backed; DQ uint32 stored jwst's way).
+
+    ``shared`` is card text (:func:`~spec2x.io.fits_raw.card_images`) of
+    keywords many extensions carry, formatted once.
+    """
     items: dict[str, Any] = dict(keywords or {})
     if isinstance(units, str) and L.fits_able("UNITS", units):
         items["BUNIT"] = units
     if coord:
         items[COORD_FLAG] = True
-    hdu = fits.ImageHDU(data=np.asarray(data), header=L.make_header(items), name=extname)
+    array = np.asarray(data)
+    if RawImageHDU.writable(array):
+        return RawImageHDU(array, extname, extver, items, shared)
+    if shared:
+        items.update(fits.Header.fromstring(shared))
+    hdu = fits.ImageHDU(data=array, header=make_header(items), name=extname)
     if extver is not None:
         hdu.ver = extver
     return hdu

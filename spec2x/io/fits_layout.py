@@ -21,12 +21,12 @@ import asdf
 import numpy as np
 import yaml
 from astropy.io import fits
-from astropy.io.fits.verify import VerifyWarning
 
 from .._asdf import spec2x_asdf
 from .._asdf_write import asdf_bytes
 from ..errors import InputFileError, OutputError
 from .fits_keywords import jwst_accepts
+from .fits_raw import write_hdus
 from .fits_scan import ScanHeader
 
 __all__ = [
@@ -165,16 +165,6 @@ def split_attrs(attrs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
         if not fits_able(key, value):
             rest[key] = value
     return header, rest
-
-
-def make_header(items: Mapping[str, Any]) -> fits.Header:
-    """A header from plain keyword/value pairs (long strings become CONTINUE cards)."""
-    header = fits.Header()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", VerifyWarning)
-        for key, value in items.items():
-            header[key] = value
-    return header
 
 
 def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
@@ -316,8 +306,8 @@ def _check_complete(path: Path, hdul: fits.HDUList) -> None:
             )
 
 
-def atomic_write(hdul: fits.HDUList, path: str | os.PathLike[str], *, overwrite: bool) -> Path:
-    """Write ``hdul`` to a temporary name in the same folder, then rename it into place."""
+def atomic_write(hdus: list[Any], path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Write ``hdus`` (:func:`~spec2x.io.fits_raw.write_hdus`) to a temporary name, then rename it into place."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -328,9 +318,8 @@ def atomic_write(hdul: fits.HDUList, path: str | os.PathLike[str], *, overwrite:
         raise OutputError(f"{path} exists; pass overwrite=True or choose another name")
     tmp = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", VerifyWarning)
-            hdul.writeto(tmp, output_verify="silentfix")
+        with open(tmp, "xb") as f:
+            write_hdus(hdus, f)
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path} in folder {folder}: {exc}") from None

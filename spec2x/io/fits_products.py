@@ -10,6 +10,7 @@ from astropy.io import fits
 
 from ..datamodel import kind
 from .fits_exposure import exposure_hdus, read_exposure
+from .fits_raw import RawImageHDU
 from .fits_slits import grouped_slits_hdus, read_slits, slits_hdus
 from .fits_spectra import read_spectra, spectra_hdus
 
@@ -54,7 +55,7 @@ def product_hdus(ds: xr.Dataset | xr.DataTree, filename: str) -> list[Any]:
     hdus = exposure_hdus(ds, model, filename)
     for hdu in hdus:
         if hdu.name == "ERR":
-            hdu.header["ERRTYPE"] = "ERR"
+            (hdu.keywords if isinstance(hdu, RawImageHDU) else hdu.header)["ERRTYPE"] = "ERR"
     return hdus
 
 

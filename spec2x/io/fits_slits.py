@@ -26,6 +26,7 @@ from . import fits_images as I
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE
+from .fits_raw import card_images
 
 __all__ = ["read_slits", "slits_hdus"]
 
@@ -78,16 +79,22 @@ def slits_hdus(
     for n in names:
         if not _is_slit_image(ds[n], image_dims):
             node.keep_coord(str(n), ds[n], variable=True)
+    shared = card_images({k: v for k, v in sci_kw.items() if k not in per_slit.values()})
     first = 0
     for part in parts:
-        for i in range(part.sizes["slit"]):
-            keywords = dict(sci_kw)
+        arrays = _part_arrays(part, images)
+        sizes = zip(_sizes(part, "ysize", "y"), _sizes(part, "xsize", "x"), strict=True)
+        for i, (ysize, xsize) in enumerate(sizes):
+            keywords = {}
             for n, kw in per_slit.items():
                 value = ds.coords[n].values[first + i]
                 if L.header_writable(kw, value):
                     keywords[kw] = L.plain_value(value)
+                elif kw in sci_kw:
+                    keywords[kw] = sci_kw[kw]
             units = _slit_units(ds, first + i, keywords.pop("BUNIT", None))
-            hdus += _slit_images(part, i, first + i, images, keywords, units)
+            cut = {n: a[i, ..., :ysize, :xsize] for n, a in arrays.items()}
+            hdus += _slit_images(cut, first + i, images, keywords, units, shared)
         first += part.sizes["slit"]
     table, node.int_times_filled = E.int_times_hdu(ds)
     if table is not None:
@@ -136,33 +143,43 @@ def _per_slit_keywords(ds: xr.Dataset, node: N.Spec2xNode) -> dict[str, str]:
 
 
 def _slit_images(
-    part: xr.Dataset,
-    i: int,
+    arrays: dict[str, np.ndarray],
     k: int,
     images: list[tuple[str, bool]],
     keywords: dict[str, Any],
     units: dict[str, Any],
+    shared: str,
 ) -> list[Any]:
-    """The image HDUs of slit ``i`` of ``part`` (``k`` in the file), cut to its own size."""
-    image_dims = part["sci"].dims
-    ysize = _size(part, "ysize", i, part.sizes["y"])
-    xsize = _size(part, "xsize", i, part.sizes["x"])
-    out = []
-    for name, is_coord in images:
-        if name not in part.variables:
-            continue  # a group without it (jwst writes an extension only where a slit has one)
-        da = part[name]
-        one = da.isel(slit=i).transpose(*[d for d in image_dims if d in da.dims and d != "slit"])
-        out.append(
-            E.image_hdu(
-                np.asarray(one.data)[..., :ysize, :xsize],
-                E.extname(name),
-                extver=k + 1,
-                units=units.get(name),
-                keywords=keywords if name == "sci" else None,
-                coord=is_coord and name != "wavelength",
-            )
+    """The image HDUs of slit ``k`` of the file, from its cut-out of each of ``arrays``.
+
+    ``arrays`` are the slit's images cut to its own size (from its group's
+    :func:`_part_arrays`); ``shared`` is the card text of the SCI keywords
+    every slit carries.
+    """
+    return [
+        E.image_hdu(
+            arrays[name],
+            E.extname(name),
+            extver=k + 1,
+            units=units.get(name),
+            keywords=keywords if name == "sci" else None,
+            coord=is_coord and name != "wavelength",
+            shared=shared if name == "sci" else "",
         )
+        for name, is_coord in images
+        if name in arrays  # a group without it: jwst writes an extension only where a slit has one
+    ]
+
+
+def _part_arrays(part: xr.Dataset, images: list[tuple[str, bool]]) -> dict[str, np.ndarray]:
+    """Every image of a group as one NumPy array, ``slit`` first, then the order of ``sci``."""
+    order = [d for d in part["sci"].dims if d != "slit"]
+    out = {}
+    for name, _ in images:
+        if name not in part.variables:
+            continue
+        da = part[name]
+        out[name] = np.asarray(da.transpose("slit", *[d for d in order if d in da.dims]).data)
     return out
 
 
@@ -254,11 +271,12 @@ def _is_slit_image(da: xr.DataArray, image_dims: tuple[Any, ...]) -> bool:
     return {"slit", "y", "x"} <= set(da.dims) and set(da.dims) <= set(image_dims)
 
 
-def _size(ds: xr.Dataset, name: str, i: int, full: int) -> int:
+def _sizes(ds: xr.Dataset, name: str, dim: str) -> list[int]:
+    """Each slit's own size along ``dim`` (``ysize``/``xsize``; 0 or absent: the padded size)."""
+    full = ds.sizes[dim]
     if name not in ds.coords:
-        return full
-    value = int(ds.coords[name].values[i])
-    return full if value <= 0 else min(value, full)
+        return [full] * ds.sizes["slit"]
+    return [full if v <= 0 else min(int(v), full) for v in ds.coords[name].values]
 
 
 def _default_index(sizes: Any) -> dict[str, np.ndarray]:

@@ -25,6 +25,7 @@ from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_keywords import SPEC_COORDS
+from .fits_raw import make_header
 
 __all__ = ["read_spectra", "spectra_hdus"]
 
@@ -72,7 +73,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     primary, sci_kw, node = E.split_keywords(ds, model, filename)
     hdus: list[Any] = [primary]
     if sci_kw:
-        hdus.append(fits.ImageHDU(header=L.make_header(sci_kw), name="SCI"))
+        hdus.append(fits.ImageHDU(header=make_header(sci_kw), name="SCI"))
     order: list[str] = [lead_dim] if lead_dim else []
     order += (["integration"] if tso else []) + ["spectral"]
     variables = [v for v in COLUMNS if v in ds.data_vars]
@@ -230,7 +231,7 @@ def _table_hdu(
             values = values.astype(_TSO_DTYPES[name])
         fmt = _format(values, tso)
         fits_cols.append(fits.Column(name=name, format=fmt, array=values, unit=units or None))
-    hdu = fits.BinTableHDU.from_columns(fits_cols, header=L.make_header(header), name="EXTRACT1D")
+    hdu = fits.BinTableHDU.from_columns(fits_cols, header=make_header(header), name="EXTRACT1D")
     hdu.ver = extver
     return hdu
 
