@@ -180,10 +180,11 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
     ``hdul`` is an astropy ``HDUList`` or a :class:`~spec2x.io.fits_scan.ScanFile`.
     A tree of plain YAML (the only tags the core asdf/software/extension
     metadata ones, no binary blocks) is read with a YAML safe loader; any
-    other goes through ``asdf.open``.  The tree's gwcs objects load their
-    arrays from the extension's bytes (kept in memory) on first use, so the
-    ASDF file is not closed; arrays jwst keeps in the FITS extensions
-    (``fits:SCI,1`` sources) are never touched.
+    other goes through ``asdf.open``, every binary block read at once: the
+    tree outlives the ``AsdfFile``, and an array left to load lazily fails
+    once asdf has closed it (``Attempt to read block data from missing
+    block``).  Arrays jwst keeps in the FITS extensions (``fits:SCI,1``
+    sources) are never touched.
     """
     if ASDF_EXTNAME not in hdul:
         return {}
@@ -193,8 +194,10 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
         return plain
     with warnings.catch_warnings(), spec2x_asdf():  # jwst validated it: no validation on read
         warnings.simplefilter("ignore")
-        af = asdf.open(io.BytesIO(raw), lazy_load=True, memmap=False, ignore_unrecognized_tag=True)
-    return af.tree
+        with asdf.open(
+            io.BytesIO(raw), lazy_load=False, memmap=False, ignore_unrecognized_tag=True
+        ) as af:
+            return af.tree
 
 
 class _CoreTagsLoader(yaml.CSafeLoader):
