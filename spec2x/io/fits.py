@@ -82,9 +82,13 @@ def open_product(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Data
         Not a FITS file, truncated, no SCI extension, SCI of the wrong shape.
     """
     path = Path(path)
-    scanned = plain_exposure_scan(path)
+    scanned = scan_fits(path)
     if scanned is not None:
-        return read_exposure(path, scanned, str(scanned[0].header.get("DATAMODL", "")), chunks)
+        model = str(scanned[0].header.get("DATAMODL", ""))
+        if _plain_exposure(scanned, model):
+            return read_exposure(path, scanned, model, chunks)
+        if _plain_slits(scanned, model):
+            return P.read_product(path, scanned, model, chunks)
     with L.open_hdulist(path) as hdul:
         names = {hdu.name for hdu in hdul}
         model = str(hdul[0].header.get("DATAMODL", ""))
@@ -111,15 +115,23 @@ def plain_exposure_scan(path: Path) -> ScanFile | None:
     scanned = scan_fits(path)
     if scanned is None:
         return None
-    names = [hdu.name for hdu in scanned]
     model = str(scanned[0].header.get("DATAMODL", ""))
+    return scanned if _plain_exposure(scanned, model) else None
+
+
+def _plain_exposure(scanned: ScanFile, model: str) -> bool:
+    names = [hdu.name for hdu in scanned]
     if "EXTRACT1D" in names or "SCI" not in names or model == "IFUCubeModel":
-        return None
+        return False
     if P.is_multi(scanned, model):
-        return None
-    if scanned["SCI"].header.get("NAXIS", 0) not in (2, 3):
-        return None
-    return scanned
+        return False
+    return scanned["SCI"].header.get("NAXIS", 0) in (2, 3)
+
+
+def _plain_slits(scanned: ScanFile, model: str) -> bool:
+    """A slits file the scan reads (thousands of extensions: astropy's open costs seconds)."""
+    names = [hdu.name for hdu in scanned]
+    return "EXTRACT1D" not in names and "SCI" in names and P.is_multi(scanned, model)
 
 
 def open_exposure(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dataset:

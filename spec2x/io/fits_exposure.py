@@ -20,6 +20,7 @@ from astropy.io import fits
 
 from ..errors import InputFileError
 from . import fits_layout as L
+from .fits_asdf import asdf_hdu
 from .fits_images import Chunks, block_chunks, image_shape, read_all
 from .fits_keywords import in_sci_header
 from .fits_node import Spec2xNode, apply_node, default_coords
@@ -162,7 +163,7 @@ def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     table, node.int_times_filled = int_times_hdu(ds)
     if table is not None:
         hdus.append(table)
-    hdus.append(L.asdf_hdu(node.tree(wcs=ds.attrs.get("wcs"))))
+    hdus.append(asdf_hdu(node.tree(wcs=ds.attrs.get("wcs"))))
     return hdus
 
 

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 import numpy as np
 from astropy.io import fits
+from xarray.backends import BackendArray
+from xarray.core import indexing
 
 from ..errors import InputFileError
 
@@ -29,6 +31,7 @@ __all__ = [
     "file_token",
     "image_dtype",
     "image_shape",
+    "lazily_indexed",
     "read_all",
     "read_image",
 ]
@@ -242,16 +245,46 @@ class PaddedStack:
         self.fill = fill
 
     def __getitem__(self, key: Any) -> np.ndarray:
+        """Basic indexing; only the region asked for is allocated and read (slices step 1)."""
         key = key if isinstance(key, tuple) else (key,)
         key = key + (slice(None),) * (self.ndim - len(key))
-        picks = range(self.shape[0])[key[0]]
-        out = np.full((len(picks), *self.shape[1:]), self.fill, dtype=self.dtype)
-        for j, i in enumerate(picks):
+        if not all(isinstance(k, slice) and k.step in (None, 1) for k in key):
+            whole = self[(slice(None),) * self.ndim]
+            return whole[key]
+        ranges = [range(n)[k] for n, k in zip(self.shape, key, strict=True)]
+        out = np.full(tuple(len(r) for r in ranges), self.fill, dtype=self.dtype)
+        for j, i in enumerate(ranges[0]):
             slab = self.slabs[i]
-            region = (j, *(slice(0, n) for n in slab.shape))
-            out[region] = slab[(slice(None),) * slab.ndim]  # type: ignore[index]
-        rest = key[1:]
-        return out[(slice(None), *rest)] if not isinstance(key[0], int) else out[(0, *rest)]
+            # the part of the request inside this slit's own cut-out
+            inner = [
+                range(r.start, min(r.stop, n)) for r, n in zip(ranges[1:], slab.shape, strict=True)
+            ]
+            if any(len(r) == 0 for r in inner):
+                continue
+            rows = slab[slice(inner[0].start, inner[0].stop)]
+            rest = tuple(slice(r.start, r.stop) for r in inner[1:])
+            region: tuple[Any, ...] = (j, *(slice(0, len(r)) for r in inner))
+            out[region] = rows[(slice(None), *rest)]
+        return out
 
 
 _BITPIX = {8: "u1", 16: "i2", 32: "i4", 64: "i8", -32: "f4", -64: "f8"}
+
+
+class _StackBackend(BackendArray):
+    """A :class:`PaddedStack` as an xarray backend array: ``isel`` stays lazy, ``load`` reads."""
+
+    def __init__(self, stack: PaddedStack) -> None:
+        self.stack = stack
+        self.shape = stack.shape
+        self.dtype = stack.dtype
+
+    def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
+        return indexing.explicit_indexing_adapter(  # type: ignore[no-any-return]
+            key, self.shape, indexing.IndexingSupport.BASIC, self.stack.__getitem__
+        )
+
+
+def lazily_indexed(stack: PaddedStack) -> Any:
+    """``stack`` as data of an xarray variable that reads only the region finally selected."""
+    return indexing.LazilyIndexedArray(_StackBackend(stack))

@@ -7,7 +7,6 @@ it (:mod:`spec2x.io.fits_exposure`, ``fits_slits``, ``fits_spectra``) do.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import uuid
@@ -17,13 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import asdf
 import numpy as np
-import yaml
 from astropy.io import fits
 
-from .._asdf import spec2x_asdf
-from .._asdf_write import asdf_bytes
 from ..errors import InputFileError, OutputError
 from .fits_keywords import jwst_accepts
 from .fits_raw import write_hdus
@@ -36,7 +31,6 @@ __all__ = [
     "header_attrs",
     "header_writable",
     "open_hdulist",
-    "read_asdf_tree",
     "split_attrs",
 ]
 
@@ -74,7 +68,6 @@ _STRUCTURAL = re.compile(
 )
 _PLAIN_KEY = re.compile(r"^[A-Z0-9_-]{1,8}$")
 _PRINTABLE = re.compile(r"^[ -~]*$")
-ASDF_EXTNAME = "ASDF"
 
 
 def is_structural(keyword: str) -> bool:
@@ -165,105 +158,6 @@ def split_attrs(attrs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
         if not fits_able(key, value):
             rest[key] = value
     return header, rest
-
-
-def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
-    """jwst's ASDF extension: the ASDF file bytes in one ``ASDF_METADATA`` cell."""
-    data = np.frombuffer(asdf_bytes(tree), dtype=np.uint8)[None, :]
-    column = fits.Column(name="ASDF_METADATA", format=f"{data.shape[1]}B", array=data)
-    return fits.BinTableHDU.from_columns([column], name=ASDF_EXTNAME)
-
-
-def read_asdf_tree(hdul: Any) -> dict[str, Any]:
-    """The tree of the ASDF extension (empty when there is none).
-
-    ``hdul`` is an astropy ``HDUList`` or a :class:`~spec2x.io.fits_scan.ScanFile`.
-    A tree of plain YAML (the only tags the core asdf/software/extension
-    metadata ones, no binary blocks) is read with a YAML safe loader; any
-    other goes through ``asdf.open``, every binary block read at once: the
-    tree outlives the ``AsdfFile``, and an array left to load lazily fails
-    once asdf has closed it (``Attempt to read block data from missing
-    block``).  Arrays jwst keeps in the FITS extensions (``fits:SCI,1``
-    sources) are never touched.
-    """
-    if ASDF_EXTNAME not in hdul:
-        return {}
-    raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
-    plain = plain_asdf_tree(raw)
-    if plain is not None:
-        return plain
-    with warnings.catch_warnings(), spec2x_asdf():  # jwst validated it: no validation on read
-        warnings.simplefilter("ignore")
-        with asdf.open(
-            io.BytesIO(raw), lazy_load=False, memmap=False, ignore_unrecognized_tag=True
-        ) as af:
-            return af.tree
-
-
-class _CoreTagsLoader(yaml.CSafeLoader):
-    """A YAML safe loader that also reads a few core ASDF tags (as dicts); any other tag fails."""
-
-
-def _core_mapping(
-    loader: _CoreTagsLoader, suffix: str, node: yaml.Node
-) -> Iterator[dict[Any, Any]]:
-    if not isinstance(node, yaml.MappingNode):
-        raise yaml.constructor.ConstructorError(
-            None, None, f"not a mapping: {node.tag}", node.start_mark
-        )
-    data: dict[Any, Any] = {}
-    yield data
-    data.update(loader.construct_mapping(node))
-
-
-def _fits_array_reference(
-    loader: _CoreTagsLoader, suffix: str, node: yaml.Node
-) -> Iterator[dict[Any, Any]]:
-    """An ndarray that only points at a FITS extension (``source: fits:SCI,1``), as jwst writes."""
-    keys = {k.value: v for k, v in node.value} if isinstance(node, yaml.MappingNode) else {}
-    source = keys.get("source")
-    if (
-        "data" in keys
-        or not isinstance(source, yaml.ScalarNode)
-        or not source.value.startswith("fits:")
-    ):
-        _refuse(loader, node)
-    yield from _core_mapping(loader, suffix, node)
-
-
-def _refuse(loader: _CoreTagsLoader, node: yaml.Node) -> None:
-    raise yaml.constructor.ConstructorError(
-        None, None, f"left to asdf: {node.tag}", node.start_mark
-    )
-
-
-for _tag in ("asdf", "software", "extension_metadata", "history_entry"):
-    _CoreTagsLoader.add_multi_constructor(f"tag:stsci.edu:asdf/core/{_tag}-", _core_mapping)
-_CoreTagsLoader.add_multi_constructor("tag:stsci.edu:asdf/core/ndarray-", _fits_array_reference)
-_CoreTagsLoader.add_constructor("tag:yaml.org,2002:omap", _refuse)  # asdf makes an OrderedDict
-_YAML_END = re.compile(rb"\r?\n\.\.\.((\r?\n)|$)")  # asdf's end-of-tree marker
-
-
-def plain_asdf_tree(raw: bytes) -> dict[str, Any] | None:
-    """The tree of an ASDF file that holds plain YAML only, else None (use ``asdf.open``).
-
-    Plain means: no binary blocks, and no tags but YAML's own, the core
-    ``asdf``, ``software``, ``extension_metadata`` and ``history_entry`` ones,
-    and ``ndarray`` entries that only point at a FITS extension (jwst's
-    ``data: {source: fits:SCI,1}``); those are read as dicts, as nothing in
-    spec2x looks into them.  Every other value is what ``asdf.open`` gives,
-    since asdf's loader is the same YAML safe loader.
-    """
-    if not raw.startswith(b"#ASDF "):
-        return None
-    end = _YAML_END.search(raw)
-    if end is None or raw[end.end() :].strip():
-        return None
-    try:
-        tree = yaml.load(raw[: end.end()], Loader=_CoreTagsLoader)  # noqa: S506 (a safe loader)
-    except Exception:  # an unknown tag, an odd document: asdf decides
-        return None
-    return tree if isinstance(tree, dict) else None
 
 
 @contextmanager

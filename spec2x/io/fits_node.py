@@ -17,6 +17,7 @@ import xarray as xr
 
 from ..wcs.store import StoredWcs, wcs_object
 from . import fits_layout as L
+from .fits_asdf import read_asdf_tree
 
 __all__ = ["SPEC2X_NODE", "Spec2xNode", "apply_node", "default_coords", "plain"]
 
@@ -118,10 +119,15 @@ def wcs_objects(value: Any) -> Any:
 def _stored(value: Any) -> Any:
     """gwcs objects read from the tree as stored WCS values (a list: one per slit, in order)."""
     if isinstance(value, Mapping):
-        return {str(k): StoredWcs(wcs=v) for k, v in value.items()}
+        return {str(k): stored_wcs_object(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [None if v is None else StoredWcs(wcs=v) for v in value]
-    return StoredWcs(wcs=value)
+        return [None if v is None else stored_wcs_object(v) for v in value]
+    return stored_wcs_object(value)
+
+
+def stored_wcs_object(value: Any) -> StoredWcs:
+    """A gwcs object read from a tree as a StoredWcs (one already, from :func:`read_asdf_tree`: as is)."""
+    return value if isinstance(value, StoredWcs) else StoredWcs(wcs=value)
 
 
 def _asdf_array(values: np.ndarray) -> Any:
@@ -144,7 +150,7 @@ def apply_node(
     ``tree`` its ASDF tree when the caller has read it already.
     """
     if tree is None:
-        tree = L.read_asdf_tree(hdul)
+        tree = read_asdf_tree(hdul)
     node = tree.get(SPEC2X_NODE) or {}
     attrs = dict(ds.attrs)
     for key in node.get("added_keywords") or []:
@@ -191,7 +197,7 @@ def _tree_wcs(tree: Mapping[str, Any], slits: list[str] | None) -> Any:
     """The gwcs of a jwst file (a list, one per slit in order, for multi-slit products)."""
     if slits is None:
         wcs = (tree.get("meta") or {}).get("wcs")
-        return None if wcs is None else StoredWcs(wcs=wcs)
+        return None if wcs is None else stored_wcs_object(wcs)
     items = list(tree.get("slits") or [])[: len(slits)]
     out = [((item or {}).get("meta") or {}).get("wcs") for item in items]
     out += [None] * (len(slits) - len(out))

@@ -25,8 +25,10 @@ from . import fits_exposure as E
 from . import fits_images as I
 from . import fits_layout as L
 from . import fits_node as N
+from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE
 from .fits_raw import card_images
+from .fits_scan import is_image_extension
 
 __all__ = ["read_slits", "slits_hdus"]
 
@@ -99,7 +101,7 @@ def slits_hdus(
     table, node.int_times_filled = E.int_times_hdu(ds)
     if table is not None:
         hdus.append(table)
-    hdus.append(L.asdf_hdu(_tree(node, ds, model)))
+    hdus.append(asdf_hdu(_tree(node, ds, model)))
     return hdus
 
 
@@ -222,8 +224,10 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
     objects: list[Any] = [None] * nslit
     if WCS_COORD in ds.coords or isinstance(ds.attrs.get(WCS_ATTR), dict):
         per_slit = list(with_wcs_coord(ds, always=True)[WCS_COORD].values)
-        if any(w is not None for w in per_slit):  # meta below: the same objects
-            objects = tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(per_slit)
+        if any(w is not None for w in per_slit):  # in each slit's meta only (read lazily)
+            objects = N.wcs_objects(per_slit)
+            if model == "SlitModel":
+                tree[N.SPEC2X_NODE]["wcs"] = objects
     elif ds.attrs.get(WCS_ATTR) is not None:
         tree[N.SPEC2X_NODE]["wcs"] = one = N.wcs_objects(ds.attrs[WCS_ATTR])
         objects = [one] * nslit
@@ -289,6 +293,10 @@ def _default_index(sizes: Any) -> dict[str, np.ndarray]:
 # --------------------------------------------------------------------------- read
 
 
+#: ``chunks`` of :func:`_read_stack` for arrays read on ``.load()`` of a selection, no Dask.
+_INDEXED = "indexed"
+
+
 def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset | xr.DataTree:
     """A MultiSlitModel/SlitModel file as a slits Dataset (cut-outs padded to one shape).
 
@@ -296,13 +304,13 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     same DataTree of groups; each group's arrays are read into its own padded
     stack (eagerly when ``chunks`` is None), never into one stack of all.
     """
-    tree = L.read_asdf_tree(hdul)
+    tree = read_asdf_tree(hdul)
     plan = (tree.get(N.SPEC2X_NODE) or {}).get("slit_groups")
     if not plan:
         return _read_stack(path, hdul, model, chunks, tree)
     from ..slits import to_tree
 
-    lazy = _read_stack(path, hdul, model, "auto" if chunks is None else chunks, tree)
+    lazy = _read_stack(path, hdul, model, _INDEXED if chunks is None else chunks, tree)
     parts, first = [], 0
     for n, ny, nx in plan:
         part = lazy.isel(slit=slice(first, first + n), y=slice(0, ny), x=slice(0, nx))
@@ -349,9 +357,9 @@ def _read_stack(
     attrs.setdefault("DATAMODL", model or "MultiSlitModel")
     dims = ("slit", *core)
     data_vars: dict[str, Any] = {}
-    extnames = [h.name for h in hdul if isinstance(h, fits.ImageHDU) and h.ver in vers]
+    extnames = [h.name for h in hdul if is_image_extension(h) and h.ver in vers]
     for ext in dict.fromkeys(extnames):
-        by_ver = {h.ver: h for h in hdul if h.name == ext and isinstance(h, fits.ImageHDU)}
+        by_ver = {h.ver: h for h in hdul if h.name == ext and is_image_extension(h)}
         if not all(v in by_ver for v in vers):
             continue
         first = by_ver[vers[0]]
@@ -359,10 +367,7 @@ def _read_stack(
             continue
         name = L.VARNAMES.get(ext, ext.lower())
         hdus = [by_ver[v] for v in vers]
-        if chunks is None:
-            arr: Any = np.stack([_padded(path, h, full) for h in hdus])
-        else:
-            arr = _lazy_stack(path, hdus, core, full, chunks)
+        arr = _stacked(path, hdus, core, full, chunks)
         units = first.header.get("BUNIT")
         var_attrs = {"units": units} if units is not None else {}
         is_coord = ext == "WAVELENGTH" or bool(first.header.get(E.COORD_FLAG, False))
@@ -423,6 +428,20 @@ def _padded(path: Path, hdu: Any, full: tuple[int, ...]) -> np.ndarray:
     if not any(p[1] for p in pad):
         return data
     return np.pad(data, pad, constant_values=_pad_value(data.dtype, hdu.name))
+
+
+def _stacked(
+    path: Path, hdus: list[Any], core: tuple[str, ...], full: tuple[int, ...], chunks: Any
+) -> Any:
+    """One extension of every slit, padded to ``full``: NumPy, lazily indexed, or Dask."""
+    if chunks is None:
+        return np.stack([_padded(path, h, full) for h in hdus])
+    if chunks is _INDEXED:  # each group reads its own region (no Dask, no padding to all)
+        dtype = I.image_dtype(hdus[0].header)
+        slabs = [I.HDUSlab(path, h, dtype) for h in hdus]
+        fill = _pad_value(dtype, hdus[0].name)
+        return I.lazily_indexed(I.PaddedStack(slabs, (len(hdus), *full), fill))
+    return _lazy_stack(path, hdus, core, full, chunks)
 
 
 def _lazy_stack(

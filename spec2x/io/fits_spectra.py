@@ -24,6 +24,7 @@ from ..datamodel import SPECTRUM_VARIABLES
 from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
+from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import SPEC_COORDS
 from .fits_raw import make_header
 
@@ -120,7 +121,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     tree = node.tree()
     if ds.attrs.get("wcs") is not None:
         tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(ds.attrs["wcs"])
-    hdus.append(L.asdf_hdu(tree))
+    hdus.append(asdf_hdu(tree))
     return hdus
 
 
@@ -256,7 +257,7 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
     if "SCI" in hdul:
         attrs = E.merged_attrs(hdul[0].header, hdul["SCI"].header)
     attrs["FILENAME"] = path.name
-    tree = L.read_asdf_tree(hdul)
+    tree = read_asdf_tree(hdul)
     node = N.plain(dict(tree.get(N.SPEC2X_NODE) or {}))
     tso = bool(tables) and np.asarray(tables[0].data["WAVELENGTH"]).ndim == 2
     attrs.setdefault("DATAMODL", model or ("TSOMultiSpecModel" if tso else "MultiSpecModel"))

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from spec2x.io import fits as F
 from spec2x.io import fits_images as I
 from spec2x.io import open_exposure, write_fits
-from spec2x.io.fits_layout import plain_asdf_tree, read_asdf_tree
+from spec2x.io.fits_asdf import plain_asdf_tree, read_asdf_tree
 from spec2x.io.fits_scan import card_value, is_image_extension, scan_fits
 
 sys.path.insert(0, str(Path(__file__).parent))
