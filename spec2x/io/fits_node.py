@@ -71,6 +71,10 @@ class Spec2xNode:
     ) -> None:
         """Keep dim coords that the reader would not rebuild identically from the headers."""
         expected = dict(rebuilt) if rebuilt is not None else default_coords(ds.attrs, ds.sizes)
+        absent = [d for d in expected if d in ds.dims and d not in ds.coords]
+        if absent:  # the reader would add them: say they were not there
+            known = self.extra.setdefault("absent_coords", [])
+            known += [d for d in absent if d not in known]
         for name in ds.dims:
             if name not in ds.coords:
                 continue
@@ -175,6 +179,7 @@ def apply_node(
     var_attrs = plain(node.get("var_attrs") or {})
     dtypes = dict(node.get("dtypes") or {})
     filled = [f"int_times_{c}" for c in node.get("int_times_filled") or []]
+    filled += [str(c) for c in node.get("absent_coords") or []]
     dropped = [c for c in filled if c in ds.coords]
     if dropped:
         ds = ds.drop_vars(dropped)

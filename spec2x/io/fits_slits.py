@@ -133,7 +133,7 @@ def _per_slit_keywords(ds: xr.Dataset, node: N.Spec2xNode) -> dict[str, str]:
             values = coord.values
             if any(L.header_writable(kw, v) for v in values):
                 per_slit[name] = kw
-                node.dtypes[name] = values.dtype.str
+                node.var_meta(name, coord)  # dtype and attrs (units ...)
                 if not all(L.fits_able(kw, v) for v in values):
                     node.keep_coord(name, coord)  # the exact values win on reading
                 continue
@@ -355,7 +355,6 @@ def _read_stack(
         coords[name] = ("slit", np.array([_fill(h.get(kw), kw) for h in headers]))
     attrs["FILENAME"] = path.name
     attrs.setdefault("DATAMODL", model or "MultiSlitModel")
-    dims = ("slit", *core)
     data_vars: dict[str, Any] = {}
     extnames = [h.name for h in hdul if is_image_extension(h) and h.ver in vers]
     for ext in dict.fromkeys(extnames):
@@ -363,15 +362,18 @@ def _read_stack(
         if not all(v in by_ver for v in vers):
             continue
         first = by_ver[vers[0]]
-        if first.header.get("NAXIS", 0) != ndim:
+        # an image of every integration, or one (y, x) image for all (a TSO's WAVELENGTH)
+        naxis = first.header.get("NAXIS", 0)
+        if naxis not in (ndim, ndim - 1) or naxis < 2:
             continue
-        name = L.VARNAMES.get(ext, ext.lower())
+        own = core[ndim - naxis :]
         hdus = [by_ver[v] for v in vers]
-        arr = _stacked(path, hdus, core, full, chunks)
+        arr = _stacked(path, hdus, own, full[ndim - naxis :], chunks)
         units = first.header.get("BUNIT")
         var_attrs = {"units": units} if units is not None else {}
         is_coord = ext == "WAVELENGTH" or bool(first.header.get(E.COORD_FLAG, False))
-        (coords if is_coord else data_vars)[name] = (dims, arr, var_attrs)
+        name = L.VARNAMES.get(ext, ext.lower())
+        (coords if is_coord else data_vars)[name] = (("slit", *own), arr, var_attrs)
     E.default_units(data_vars, attrs)
     for d, index in _default_index(dict(zip(core, full, strict=True))).items():
         coords[d] = (d, index)

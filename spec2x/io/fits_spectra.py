@@ -181,7 +181,7 @@ def _coords(
         values = coord.values.ravel()
         if kw and coord.dims == spec_dims and any(L.header_writable(kw, v) for v in values):
             per_spec[name] = kw
-            node.dtypes[name] = coord.dtype.str
+            node.var_meta(name, coord)  # dtype and attrs (units ...)
             if not all(L.fits_able(kw, v) for v in values):
                 node.keep_coord(name, coord)  # the exact values win on reading
         elif tso and name in tso_names and coord.dims == ("integration",):
