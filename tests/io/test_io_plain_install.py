@@ -47,39 +47,27 @@ def plain_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
-def test_every_product_kind_reads_back_in_a_plain_install(plain_python, tmp_path):
+def _run(python: Path | str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python args`` outside this tree's PYTHONPATH (the installed package is imported)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    done = subprocess.run(
-        [str(plain_python), str(CHECK), str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,  # not the source tree: the installed package is the one imported
-        timeout=1800,
-        check=False,
+    return subprocess.run(
+        [str(python), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=1800
     )
+
+
+def test_every_product_kind_reads_back_in_a_plain_install(plain_python, tmp_path):
+    done = _run(plain_python, str(CHECK), str(tmp_path / "out"), cwd=tmp_path)
     report = done.stdout[-6000:] + done.stderr[-3000:]
     assert done.returncode == 0, report
     assert "0 failed" in done.stdout, report
-    where = subprocess.run(
-        [str(plain_python), "-c", "import spec2x; print(spec2x.__file__)"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=True,
-    )
-    assert "site-packages" in where.stdout, where.stdout  # the install, not this tree
+    where = _run(plain_python, "-c", "import spec2x; print(spec2x.__file__)", cwd=tmp_path)
+    assert "site-packages" in where.stdout, (
+        where.stdout + where.stderr
+    )  # the install, not this tree
 
 
 def test_the_check_refuses_an_environment_with_test_extras(tmp_path):
     pytest.importorskip("specutils")
-    done = subprocess.run(
-        [sys.executable, str(CHECK), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _run(sys.executable, str(CHECK), str(tmp_path))
     assert done.returncode == 2, done.stdout + done.stderr
     assert "not a plain install" in done.stdout
