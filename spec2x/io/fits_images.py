@@ -21,6 +21,7 @@ from astropy.io import fits
 from xarray.backends import BackendArray
 from xarray.core import indexing
 
+from ..datamodel import PADDING_DQ
 from ..errors import InputFileError
 
 __all__ = [
@@ -31,7 +32,9 @@ __all__ = [
     "file_token",
     "image_dtype",
     "image_shape",
+    "INDEXED",
     "lazily_indexed",
+    "padded_stack",
     "read_all",
     "read_image",
 ]
@@ -288,3 +291,64 @@ class _StackBackend(BackendArray):
 def lazily_indexed(stack: PaddedStack) -> Any:
     """``stack`` as data of an xarray variable that reads only the region finally selected."""
     return indexing.LazilyIndexedArray(_StackBackend(stack))
+
+
+#: ``chunks`` of :func:`padded_stack` for arrays read on ``.load()`` of a selection, no Dask.
+INDEXED = "indexed"
+
+
+def _pad_value(dtype: np.dtype, name: str) -> Any:
+    if name == "DQ":
+        return PADDING_DQ
+    return np.nan if dtype.kind in "fc" else 0
+
+
+def _padded(path: Path, hdu: Any, full: tuple[int, ...]) -> np.ndarray:
+    data = HDUSlab(path, hdu, image_dtype(hdu.header))[...]
+    pad = [(0, f - n) for n, f in zip(data.shape, full, strict=True)]
+    if not any(p[1] for p in pad):
+        return data
+    return np.pad(data, pad, constant_values=_pad_value(data.dtype, hdu.name))
+
+
+def padded_stack(
+    path: Path, hdus: list[Any], core: tuple[str, ...], full: tuple[int, ...], chunks: Any
+) -> Any:
+    """One extension of every slit (``hdus``), padded to ``full``.
+
+    ``chunks`` None: one NumPy array now; :data:`INDEXED`: lazily indexed (a
+    selection reads only its region on ``load``); else Dask, one chunk per slit
+    (and per ``chunks`` block).  Padding: NaN, ``DO_NOT_USE | NON_SCIENCE`` in
+    DQ, 0 in other integer arrays.
+    """
+    if chunks is None:
+        return np.stack([_padded(path, h, full) for h in hdus])
+    if chunks is INDEXED:  # each group reads its own region (no Dask, no padding to all)
+        dtype = image_dtype(hdus[0].header)
+        slabs = [HDUSlab(path, h, dtype) for h in hdus]
+        fill = _pad_value(dtype, hdus[0].name)
+        return lazily_indexed(PaddedStack(slabs, (len(hdus), *full), fill))
+    return _lazy_stack(path, hdus, core, full, chunks)
+
+
+def _lazy_stack(
+    path: Path, hdus: list[Any], core: tuple[str, ...], full: tuple[int, ...], chunks: Any
+) -> Any:
+    """One Dask array over every slit's extension: one chunk per slit (and per integration block)."""
+    import dask.array as dsa
+    from dask.base import tokenize
+
+    dtype = image_dtype(hdus[0].header)
+    slabs = [HDUSlab(path, h, dtype) for h in hdus]
+    stack = PaddedStack(slabs, (len(hdus), *full), _pad_value(dtype, hdus[0].name))
+    want = {"slit": 1}
+    if chunks != "auto":
+        want.update(dict(chunks))
+    spec = tuple(-1 if want.get(d) is None else want[d] for d in ("slit", *core))
+    stat = path.stat()
+    name = "fits-slits-" + tokenize(
+        str(path.resolve()), stat.st_mtime_ns, hdus[0].name, [h.ver for h in hdus], spec
+    )
+    return dsa.from_array(
+        stack, chunks=spec, name=name, meta=np.empty((0,) * stack.ndim, dtype), asarray=False
+    )

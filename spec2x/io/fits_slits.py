@@ -18,7 +18,6 @@ import numpy as np
 import xarray as xr
 from astropy.io import fits
 
-from ..datamodel import PADDING_DQ
 from ..errors import InputFileError
 from ..wcs.store import WCS_ATTR, WCS_COORD, wcs_coord, with_wcs_coord
 from . import fits_exposure as E
@@ -293,10 +292,6 @@ def _default_index(sizes: Any) -> dict[str, np.ndarray]:
 # --------------------------------------------------------------------------- read
 
 
-#: ``chunks`` of :func:`_read_stack` for arrays read on ``.load()`` of a selection, no Dask.
-_INDEXED = "indexed"
-
-
 def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset | xr.DataTree:
     """A MultiSlitModel/SlitModel file as a slits Dataset (cut-outs padded to one shape).
 
@@ -310,7 +305,7 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
         return _read_stack(path, hdul, model, chunks, tree)
     from ..slits import to_tree
 
-    lazy = _read_stack(path, hdul, model, _INDEXED if chunks is None else chunks, tree)
+    lazy = _read_stack(path, hdul, model, I.INDEXED if chunks is None else chunks, tree)
     parts, first = [], 0
     for n, ny, nx in plan:
         part = lazy.isel(slit=slice(first, first + n), y=slice(0, ny), x=slice(0, nx))
@@ -368,7 +363,7 @@ def _read_stack(
             continue
         own = core[ndim - naxis :]
         hdus = [by_ver[v] for v in vers]
-        arr = _stacked(path, hdus, own, full[ndim - naxis :], chunks)
+        arr = I.padded_stack(path, hdus, own, full[ndim - naxis :], chunks)
         units = first.header.get("BUNIT")
         var_attrs = {"units": units} if units is not None else {}
         is_coord = ext == "WAVELENGTH" or bool(first.header.get(E.COORD_FLAG, False))
@@ -416,54 +411,3 @@ def _fill(value: Any, keyword: str) -> Any:
     if value is not None:
         return value
     return "" if keyword in _TEXT_KEYWORDS else np.nan
-
-
-def _pad_value(dtype: np.dtype, name: str) -> Any:
-    if name == "DQ":
-        return PADDING_DQ
-    return np.nan if dtype.kind in "fc" else 0
-
-
-def _padded(path: Path, hdu: Any, full: tuple[int, ...]) -> np.ndarray:
-    data = I.HDUSlab(path, hdu, I.image_dtype(hdu.header))[...]
-    pad = [(0, f - n) for n, f in zip(data.shape, full, strict=True)]
-    if not any(p[1] for p in pad):
-        return data
-    return np.pad(data, pad, constant_values=_pad_value(data.dtype, hdu.name))
-
-
-def _stacked(
-    path: Path, hdus: list[Any], core: tuple[str, ...], full: tuple[int, ...], chunks: Any
-) -> Any:
-    """One extension of every slit, padded to ``full``: NumPy, lazily indexed, or Dask."""
-    if chunks is None:
-        return np.stack([_padded(path, h, full) for h in hdus])
-    if chunks is _INDEXED:  # each group reads its own region (no Dask, no padding to all)
-        dtype = I.image_dtype(hdus[0].header)
-        slabs = [I.HDUSlab(path, h, dtype) for h in hdus]
-        fill = _pad_value(dtype, hdus[0].name)
-        return I.lazily_indexed(I.PaddedStack(slabs, (len(hdus), *full), fill))
-    return _lazy_stack(path, hdus, core, full, chunks)
-
-
-def _lazy_stack(
-    path: Path, hdus: list[Any], core: tuple[str, ...], full: tuple[int, ...], chunks: Any
-) -> Any:
-    """One Dask array over every slit's extension: one chunk per slit (and per integration block)."""
-    import dask.array as dsa
-    from dask.base import tokenize
-
-    dtype = I.image_dtype(hdus[0].header)
-    slabs = [I.HDUSlab(path, h, dtype) for h in hdus]
-    stack = I.PaddedStack(slabs, (len(hdus), *full), _pad_value(dtype, hdus[0].name))
-    want = {"slit": 1}
-    if chunks != "auto":
-        want.update(dict(chunks))
-    spec = tuple(-1 if want.get(d) is None else want[d] for d in ("slit", *core))
-    stat = path.stat()
-    name = "fits-slits-" + tokenize(
-        str(path.resolve()), stat.st_mtime_ns, hdus[0].name, [h.ver for h in hdus], spec
-    )
-    return dsa.from_array(
-        stack, chunks=spec, name=name, meta=np.empty((0,) * stack.ndim, dtype), asarray=False
-    )
