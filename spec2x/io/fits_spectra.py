@@ -116,7 +116,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         if tso:
             cols = _tso_columns(ds, cols, tso_cols, n, lead_dim, i)
         hdus.append(_table_hdu(cols, header, tso, i + 1))
-    table, node.int_times_filled = F.int_times_hdu(ds)  # x1dints: INT_TIMES, as jwst writes it
+    table, node.int_times_filled = E.int_times_hdu(ds)  # x1dints: INT_TIMES, as jwst writes it
     hdus += [table] if table is not None else []
     tree = node.tree()
     if ds.attrs.get("wcs") is not None:
@@ -290,7 +290,7 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
         coords.update(_integration_coords(tables, node, meta_cols))
     if tso and "INT_TIMES" in hdul:
         nint = np.asarray(tables[0].data["WAVELENGTH"]).shape[0]
-        coords.update(F.int_times_coords(hdul["INT_TIMES"], nint))
+        coords.update(E.int_times_coords(hdul["INT_TIMES"], nint))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     out = N.apply_node(ds, hdul, tree=tree)
     if chunks is not None and lead_dim:
