@@ -69,7 +69,9 @@ def _unvalidated() -> Iterator[None]:
         _local.skip = before
 
 
-def asdf_bytes(tree: Mapping[str, Any], *, inline_arrays: bool = False) -> bytes:
+def asdf_bytes(
+    tree: Mapping[str, Any], *, inline_arrays: bool = False, inline_below: int | None = None
+) -> bytes:
     """The bytes of an ASDF file holding ``tree``, written without schema validation.
 
     Parameters
@@ -77,6 +79,8 @@ def asdf_bytes(tree: Mapping[str, Any], *, inline_arrays: bool = False) -> bytes
     tree : the top-level mapping (gwcs objects, astropy models, arrays, plain values).
     inline_arrays : write arrays as YAML lists (a pure-text file) rather than
         binary blocks after the YAML.
+    inline_below : write arrays of fewer elements than this as YAML lists,
+        larger ones as blocks.
 
     Returns
     -------
@@ -84,7 +88,9 @@ def asdf_bytes(tree: Mapping[str, Any], *, inline_arrays: bool = False) -> bytes
         A complete ASDF file, as ``asdf.AsdfFile(tree).write_to`` writes it.
     """
     buf = io.BytesIO()
-    with spec2x_asdf(), _unvalidated():
+    with spec2x_asdf() as config, _unvalidated():
+        if inline_below is not None:
+            config.array_inline_threshold = inline_below
         af = asdf.AsdfFile(dict(tree))
         if inline_arrays:
             af.write_to(buf, all_array_storage="inline")

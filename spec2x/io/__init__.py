@@ -2,6 +2,7 @@
 
 from .fits import open_exposure, open_product, write_fits
 from .info import describe, format_description
+from .specutils_bridge import to_specutils
 from .zarr_store import open_zarr, to_zarr
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "open_exposure",
     "open_product",
     "open_zarr",
+    "to_specutils",
     "to_zarr",
     "write_fits",
 ]

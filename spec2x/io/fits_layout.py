@@ -1,14 +1,12 @@
 """Low-level pieces shared by the FITS reader and writer.
 
-Header keyword <-> attr conversion, extension names, the ASDF extension, the
-atomic write, and the lazy per-chunk reader of an image extension.  Nothing
-here knows about product kinds; :mod:`spec2x.io.fits` does.
+Header keyword <-> attr conversion, extension names, the ASDF extension and
+the atomic write.  Nothing here knows about product kinds; the layouts above
+it (:mod:`spec2x.io.fits_exposure`, ``fits_slits``, ``fits_spectra``) do.
 """
 
 from __future__ import annotations
 
-import io
-import mmap
 import os
 import re
 import uuid
@@ -18,16 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import asdf
 import numpy as np
-import yaml
 from astropy.io import fits
-from astropy.io.fits.verify import VerifyWarning
 
-from .._asdf import spec2x_asdf
-from .._asdf_write import asdf_bytes
 from ..errors import InputFileError, OutputError
 from .fits_keywords import jwst_accepts
+from .fits_raw import write_hdus
 from .fits_scan import ScanHeader
 
 __all__ = [
@@ -37,7 +31,6 @@ __all__ = [
     "header_attrs",
     "header_writable",
     "open_hdulist",
-    "read_asdf_tree",
     "split_attrs",
 ]
 
@@ -75,7 +68,6 @@ _STRUCTURAL = re.compile(
 )
 _PLAIN_KEY = re.compile(r"^[A-Z0-9_-]{1,8}$")
 _PRINTABLE = re.compile(r"^[ -~]*$")
-ASDF_EXTNAME = "ASDF"
 
 
 def is_structural(keyword: str) -> bool:
@@ -168,112 +160,6 @@ def split_attrs(attrs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     return header, rest
 
 
-def make_header(items: Mapping[str, Any]) -> fits.Header:
-    """A header from plain keyword/value pairs (long strings become CONTINUE cards)."""
-    header = fits.Header()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", VerifyWarning)
-        for key, value in items.items():
-            header[key] = value
-    return header
-
-
-def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
-    """jwst's ASDF extension: the ASDF file bytes in one ``ASDF_METADATA`` cell."""
-    data = np.frombuffer(asdf_bytes(tree), dtype=np.uint8)[None, :]
-    column = fits.Column(name="ASDF_METADATA", format=f"{data.shape[1]}B", array=data)
-    return fits.BinTableHDU.from_columns([column], name=ASDF_EXTNAME)
-
-
-def read_asdf_tree(hdul: Any) -> dict[str, Any]:
-    """The tree of the ASDF extension (empty when there is none).
-
-    ``hdul`` is an astropy ``HDUList`` or a :class:`~spec2x.io.fits_scan.ScanFile`.
-    A tree of plain YAML (the only tags the core asdf/software/extension
-    metadata ones, no binary blocks) is read with a YAML safe loader; any
-    other goes through ``asdf.open``.  The tree's gwcs objects load their
-    arrays from the extension's bytes (kept in memory) on first use, so the
-    ASDF file is not closed; arrays jwst keeps in the FITS extensions
-    (``fits:SCI,1`` sources) are never touched.
-    """
-    if ASDF_EXTNAME not in hdul:
-        return {}
-    raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
-    plain = plain_asdf_tree(raw)
-    if plain is not None:
-        return plain
-    with warnings.catch_warnings(), spec2x_asdf():  # jwst validated it: no validation on read
-        warnings.simplefilter("ignore")
-        af = asdf.open(io.BytesIO(raw), lazy_load=True, memmap=False, ignore_unrecognized_tag=True)
-    return af.tree
-
-
-class _CoreTagsLoader(yaml.CSafeLoader):
-    """A YAML safe loader that also reads a few core ASDF tags (as dicts); any other tag fails."""
-
-
-def _core_mapping(
-    loader: _CoreTagsLoader, suffix: str, node: yaml.Node
-) -> Iterator[dict[Any, Any]]:
-    if not isinstance(node, yaml.MappingNode):
-        raise yaml.constructor.ConstructorError(
-            None, None, f"not a mapping: {node.tag}", node.start_mark
-        )
-    data: dict[Any, Any] = {}
-    yield data
-    data.update(loader.construct_mapping(node))
-
-
-def _fits_array_reference(
-    loader: _CoreTagsLoader, suffix: str, node: yaml.Node
-) -> Iterator[dict[Any, Any]]:
-    """An ndarray that only points at a FITS extension (``source: fits:SCI,1``), as jwst writes."""
-    keys = {k.value: v for k, v in node.value} if isinstance(node, yaml.MappingNode) else {}
-    source = keys.get("source")
-    if (
-        "data" in keys
-        or not isinstance(source, yaml.ScalarNode)
-        or not source.value.startswith("fits:")
-    ):
-        _refuse(loader, node)
-    yield from _core_mapping(loader, suffix, node)
-
-
-def _refuse(loader: _CoreTagsLoader, node: yaml.Node) -> None:
-    raise yaml.constructor.ConstructorError(
-        None, None, f"left to asdf: {node.tag}", node.start_mark
-    )
-
-
-for _tag in ("asdf", "software", "extension_metadata", "history_entry"):
-    _CoreTagsLoader.add_multi_constructor(f"tag:stsci.edu:asdf/core/{_tag}-", _core_mapping)
-_CoreTagsLoader.add_multi_constructor("tag:stsci.edu:asdf/core/ndarray-", _fits_array_reference)
-_CoreTagsLoader.add_constructor("tag:yaml.org,2002:omap", _refuse)  # asdf makes an OrderedDict
-_YAML_END = re.compile(rb"\r?\n\.\.\.((\r?\n)|$)")  # asdf's end-of-tree marker
-
-
-def plain_asdf_tree(raw: bytes) -> dict[str, Any] | None:
-    """The tree of an ASDF file that holds plain YAML only, else None (use ``asdf.open``).
-
-    Plain means: no binary blocks, and no tags but YAML's own, the core
-    ``asdf``, ``software``, ``extension_metadata`` and ``history_entry`` ones,
-    and ``ndarray`` entries that only point at a FITS extension (jwst's
-    ``data: {source: fits:SCI,1}``); those are read as dicts, as nothing in
-    spec2x looks into them.  Every other value is what ``asdf.open`` gives,
-    since asdf's loader is the same YAML safe loader.
-    """
-    if not raw.startswith(b"#ASDF "):
-        return None
-    end = _YAML_END.search(raw)
-    if end is None or raw[end.end() :].strip():
-        return None
-    try:
-        tree = yaml.load(raw[: end.end()], Loader=_CoreTagsLoader)  # noqa: S506 (a safe loader)
-    except Exception:  # an unknown tag, an odd document: asdf decides
-        return None
-    return tree if isinstance(tree, dict) else None
-
-
 @contextmanager
 def open_hdulist(path: Path) -> Iterator[fits.HDUList]:
     """Open a FITS file read-only, turning astropy's failures into one clear InputFileError."""
@@ -317,8 +203,8 @@ def _check_complete(path: Path, hdul: fits.HDUList) -> None:
             )
 
 
-def atomic_write(hdul: fits.HDUList, path: str | os.PathLike[str], *, overwrite: bool) -> Path:
-    """Write ``hdul`` to a temporary name in the same folder, then rename it into place."""
+def atomic_write(hdus: list[Any], path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Write ``hdus`` (:func:`~spec2x.io.fits_raw.write_hdus`) to a temporary name, then rename it into place."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -329,9 +215,8 @@ def atomic_write(hdul: fits.HDUList, path: str | os.PathLike[str], *, overwrite:
         raise OutputError(f"{path} exists; pass overwrite=True or choose another name")
     tmp = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", VerifyWarning)
-            hdul.writeto(tmp, output_verify="silentfix")
+        with open(tmp, "xb") as f:
+            write_hdus(hdus, f)
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path} in folder {folder}: {exc}") from None
@@ -339,113 +224,6 @@ def atomic_write(hdul: fits.HDUList, path: str | os.PathLike[str], *, overwrite:
         if tmp.exists():
             tmp.unlink()
     return path
-
-
-class HDUSlab:
-    """Array-like view of one image extension that reads only the requested slice.
-
-    Knows where the extension's data start in the file, so ``__getitem__``
-    opens the file, maps the bytes of the rows asked for along the first axis
-    (no header parsing), converts them to native order in one pass applying
-    BZERO/BSCALE like astropy, and closes it.  A Dask graph built on it holds
-    no open file and pickles to workers.
-    """
-
-    def __init__(self, path: Path, hdu: Any, dtype: Any) -> None:
-        header = hdu.header
-        naxis = int(header["NAXIS"])
-        self.path = path
-        self.shape = tuple(int(header[f"NAXIS{i}"]) for i in range(naxis, 0, -1))
-        self.offset = int(hdu.fileinfo()["datLoc"])
-        self.stored = np.dtype(_BITPIX[int(header["BITPIX"])]).newbyteorder(">")
-        self.bscale = header.get("BSCALE", 1)
-        self.bzero = header.get("BZERO", 0)
-        self.dtype = np.dtype(dtype)
-        self.ndim = naxis
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        key = key if isinstance(key, tuple) else (key,)
-        first = key[0] if key else slice(None)
-        if isinstance(first, slice) and first.step in (None, 1):
-            start, stop, _ = first.indices(self.shape[0])
-            rest: tuple[Any, ...] = (slice(None), *key[1:])
-        elif isinstance(first, int | np.integer):
-            start = int(first) % self.shape[0]
-            stop = start + 1
-            rest = (0, *key[1:])
-        else:  # anything fancier: read the whole axis, index in memory
-            start, stop, rest = 0, self.shape[0], key
-        count = max(stop - start, 0)
-        per_row = int(np.prod(self.shape[1:], dtype=np.int64))
-        data = self._read_native(start * per_row, count * per_row)
-        return data.reshape((count, *self.shape[1:]))[rest]
-
-    def _read_native(self, first: int, n: int) -> np.ndarray:
-        """Values ``first .. first + n`` of the data, in native byte order and ``self.dtype``.
-
-        The bytes are mapped read-only (no copy into an intermediate buffer)
-        and converted in one pass into a new array; the map is closed before
-        returning.  The file size is checked first, so a short file is an
-        InputFileError, never a fault.
-        """
-        itemsize = self.stored.itemsize
-        begin = self.offset + first * itemsize
-        with open(self.path, "rb") as f:
-            if begin + n * itemsize > os.fstat(f.fileno()).st_size:
-                raise InputFileError(f"{self.path}: truncated file; copy or download it again")
-            if n == 0:
-                return np.empty(0, dtype=self.dtype)
-            aligned = begin - begin % mmap.ALLOCATIONGRANULARITY
-            length = begin - aligned + n * itemsize
-            with mmap.mmap(f.fileno(), length, offset=aligned, access=mmap.ACCESS_READ) as m:
-                raw = np.frombuffer(m, dtype=self.stored, count=n, offset=begin - aligned)
-                try:
-                    return self._convert(raw)
-                finally:
-                    del raw  # no view may outlive the map
-
-    def _convert(self, raw: np.ndarray) -> np.ndarray:
-        """A new native array of ``self.dtype`` from the big-endian stored values (astropy's scaling)."""
-        unsigned = (
-            self.dtype.kind == "u"
-            and self.bscale == 1
-            and self.bzero == 2 ** (8 * raw.dtype.itemsize - 1)
-        )
-        if unsigned:  # signed + 2**(n-1) == the stored bits with the top bit flipped
-            bits = raw.view(raw.dtype.str.replace("i", "u"))
-            out = np.empty(raw.shape, dtype=self.dtype)
-            np.bitwise_xor(bits, np.array(self.bzero, dtype=bits.dtype), out=out)
-            return out
-        if self.bscale != 1 or self.bzero != 0:
-            native = raw.astype(raw.dtype.newbyteorder("="))
-            return (native * self.bscale + self.bzero).astype(self.dtype)
-        return raw.astype(self.dtype)
-
-
-class PaddedStack:
-    """Array-like stack of several extensions (one per slit), each padded to ``shape[1:]``."""
-
-    def __init__(self, slabs: list[HDUSlab], shape: tuple[int, ...], fill: Any) -> None:
-        self.slabs = slabs
-        self.shape = shape
-        self.dtype = slabs[0].dtype
-        self.ndim = len(shape)
-        self.fill = fill
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        key = key if isinstance(key, tuple) else (key,)
-        key = key + (slice(None),) * (self.ndim - len(key))
-        picks = range(self.shape[0])[key[0]]
-        out = np.full((len(picks), *self.shape[1:]), self.fill, dtype=self.dtype)
-        for j, i in enumerate(picks):
-            slab = self.slabs[i]
-            region = (j, *(slice(0, n) for n in slab.shape))
-            out[region] = slab[(slice(None),) * slab.ndim]  # type: ignore[index]
-        rest = key[1:]
-        return out[(slice(None), *rest)] if not isinstance(key[0], int) else out[(0, *rest)]
-
-
-_BITPIX = {8: "u1", 16: "i2", 32: "i4", 64: "i8", -32: "f4", -64: "f8"}
 
 
 def native(a: np.ndarray) -> np.ndarray:

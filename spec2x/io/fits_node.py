@@ -17,10 +17,23 @@ import xarray as xr
 
 from ..wcs.store import StoredWcs, wcs_object
 from . import fits_layout as L
+from .fits_asdf import read_asdf_tree
 
-__all__ = ["SPEC2X_NODE", "Spec2xNode", "apply_node"]
+__all__ = ["SPEC2X_NODE", "Spec2xNode", "apply_node", "default_coords", "plain"]
 
 SPEC2X_NODE = "spec2x"
+
+
+def default_coords(attrs: Mapping[str, Any], sizes: Mapping[Any, int]) -> dict[str, np.ndarray]:
+    """y, x (0-based full-frame pixels from SUBSTRT1/2) and integration (1..n) as the reader makes them."""
+    out: dict[str, np.ndarray] = {}
+    for dim, key in (("y", "SUBSTRT2"), ("x", "SUBSTRT1")):
+        if dim in sizes:
+            start = int(attrs.get(key, 1)) - 1
+            out[dim] = np.arange(start, start + sizes[dim], dtype=np.int32)
+    if "integration" in sizes:
+        out["integration"] = np.arange(1, sizes["integration"] + 1, dtype=np.int32)
+    return out  # a cube's wavelength axis is not rebuilt: the spec2x node keeps it
 
 
 class Spec2xNode:
@@ -57,9 +70,11 @@ class Spec2xNode:
         self, ds: xr.Dataset, rebuilt: Mapping[str, np.ndarray] | None = None
     ) -> None:
         """Keep dim coords that the reader would not rebuild identically from the headers."""
-        from .fits import default_coords
-
         expected = dict(rebuilt) if rebuilt is not None else default_coords(ds.attrs, ds.sizes)
+        absent = [d for d in expected if d in ds.dims and d not in ds.coords]
+        if absent:  # the reader would add them: say they were not there
+            known = self.extra.setdefault("absent_coords", [])
+            known += [d for d in absent if d not in known]
         for name in ds.dims:
             if name not in ds.coords:
                 continue
@@ -108,10 +123,15 @@ def wcs_objects(value: Any) -> Any:
 def _stored(value: Any) -> Any:
     """gwcs objects read from the tree as stored WCS values (a list: one per slit, in order)."""
     if isinstance(value, Mapping):
-        return {str(k): StoredWcs(wcs=v) for k, v in value.items()}
+        return {str(k): stored_wcs_object(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [None if v is None else StoredWcs(wcs=v) for v in value]
-    return StoredWcs(wcs=value)
+        return [None if v is None else stored_wcs_object(v) for v in value]
+    return stored_wcs_object(value)
+
+
+def stored_wcs_object(value: Any) -> StoredWcs:
+    """A gwcs object read from a tree as a StoredWcs (one already, from :func:`read_asdf_tree`: as is)."""
+    return value if isinstance(value, StoredWcs) else StoredWcs(wcs=value)
 
 
 def _asdf_array(values: np.ndarray) -> Any:
@@ -134,31 +154,32 @@ def apply_node(
     ``tree`` its ASDF tree when the caller has read it already.
     """
     if tree is None:
-        tree = L.read_asdf_tree(hdul)
+        tree = read_asdf_tree(hdul)
     node = tree.get(SPEC2X_NODE) or {}
     attrs = dict(ds.attrs)
     for key in node.get("added_keywords") or []:
         attrs.pop(key, None)
-    attrs.update({k: _plain(v) for k, v in (node.get("attrs") or {}).items()})
+    attrs.update({k: plain(v) for k, v in (node.get("attrs") or {}).items()})
     if node.get("wcs") is not None:
         attrs["wcs"] = _stored(node["wcs"])
     elif node.get("wcs_text") is not None:  # written by spec2x before 2026-11-27
-        attrs["wcs"] = _plain(node["wcs_text"])
+        attrs["wcs"] = plain(node["wcs_text"])
     else:
         wcs = _tree_wcs(tree, slits)
         if wcs is not None:
             attrs["wcs"] = wcs
     coords = {
-        name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
+        name: (tuple(e["dims"]), _values(e["data"]), plain(e.get("attrs") or {}))
         for name, e in (node.get("coords") or {}).items()
     }
     data_vars = {
-        name: (tuple(e["dims"]), _values(e["data"]), _plain(e.get("attrs") or {}))
+        name: (tuple(e["dims"]), _values(e["data"]), plain(e.get("attrs") or {}))
         for name, e in (node.get("data_vars") or {}).items()
     }
-    var_attrs = _plain(node.get("var_attrs") or {})
+    var_attrs = plain(node.get("var_attrs") or {})
     dtypes = dict(node.get("dtypes") or {})
     filled = [f"int_times_{c}" for c in node.get("int_times_filled") or []]
+    filled += [str(c) for c in node.get("absent_coords") or []]
     dropped = [c for c in filled if c in ds.coords]
     if dropped:
         ds = ds.drop_vars(dropped)
@@ -181,7 +202,7 @@ def _tree_wcs(tree: Mapping[str, Any], slits: list[str] | None) -> Any:
     """The gwcs of a jwst file (a list, one per slit in order, for multi-slit products)."""
     if slits is None:
         wcs = (tree.get("meta") or {}).get("wcs")
-        return None if wcs is None else StoredWcs(wcs=wcs)
+        return None if wcs is None else stored_wcs_object(wcs)
     items = list(tree.get("slits") or [])[: len(slits)]
     out = [((item or {}).get("meta") or {}).get("wcs") for item in items]
     out += [None] * (len(slits) - len(out))
@@ -194,15 +215,15 @@ def _values(data: Any) -> np.ndarray:
     return L.native(np.array(data))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Convert ASDF's lazy containers back to dict/list/ndarray."""
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return (
-            type(value)(_plain(v) for v in value)
+            type(value)(plain(v) for v in value)
             if isinstance(value, tuple)
-            else [_plain(v) for v in value]
+            else [plain(v) for v in value]
         )
     if hasattr(value, "__array__") and not isinstance(value, np.generic | str):
         return np.array(value)

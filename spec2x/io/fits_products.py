@@ -1,4 +1,4 @@
-"""Dispatch of the non-exposure product kinds (slits, spectra, cubes) to their FITS layouts."""
+"""Dispatch of every product kind (exposure, slits, spectra, cube) to its FITS layout."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from typing import Any
 import xarray as xr
 from astropy.io import fits
 
-from . import fits as F
-from .fits_slits import read_slits, slits_hdus
+from ..datamodel import kind
+from .fits_exposure import exposure_hdus, read_exposure
+from .fits_raw import RawImageHDU
+from .fits_slits import grouped_slits_hdus, read_slits, slits_hdus
 from .fits_spectra import read_spectra, spectra_hdus
 
 __all__ = ["datamodel_name", "is_multi", "product_hdus", "read_product"]
 
+_EXPOSURE_MODELS = {2: ("ImageModel", "IFUImageModel"), 3: ("CubeModel",)}
 _MODELS = {
     "slits": ("MultiSlitModel", "SlitModel"),
     "spectra": ("MultiSpecModel", "TSOMultiSpecModel"),
@@ -21,8 +24,13 @@ _MODELS = {
 }
 
 
-def datamodel_name(ds: xr.Dataset, found: str, given: Any) -> str:
-    """The jwst model of a slits/spectra/cube Dataset (attrs["DATAMODL"] when it fits)."""
+def datamodel_name(ds: xr.Dataset) -> str:
+    """The jwst model class ``ds`` is written as (from attrs["DATAMODL"] and its dims)."""
+    found = kind(ds)
+    given = ds.attrs.get("DATAMODL")
+    if found == "exposure":
+        allowed = _EXPOSURE_MODELS.get(ds["sci"].ndim, ())
+        return given if given in allowed else allowed[0] if allowed else "ImageModel"
     allowed = _MODELS[found]
     if given in allowed:
         if given == "SlitModel" and ds.sizes["slit"] != 1:
@@ -33,16 +41,21 @@ def datamodel_name(ds: xr.Dataset, found: str, given: Any) -> str:
     return allowed[0]
 
 
-def product_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
-    """The HDUs of ``ds`` written as ``model``."""
+def product_hdus(ds: xr.Dataset | xr.DataTree, filename: str) -> list[Any]:
+    """The HDUs of ``ds`` (a DataTree of slit groups: one MultiSlitModel) as jwst lays them out."""
+    if isinstance(ds, xr.DataTree):
+        return grouped_slits_hdus(ds, "MultiSlitModel", filename)
+    model = datamodel_name(ds)
+    if kind(ds) == "exposure":
+        return exposure_hdus(ds, model, filename)
     if model in _MODELS["slits"]:
         return slits_hdus(ds, model, filename)
     if model in _MODELS["spectra"]:
         return spectra_hdus(ds, model, filename)
-    hdus = F.exposure_hdus(ds, model, filename)
+    hdus = exposure_hdus(ds, model, filename)
     for hdu in hdus:
         if hdu.name == "ERR":
-            hdu.header["ERRTYPE"] = "ERR"
+            (hdu.keywords if isinstance(hdu, RawImageHDU) else hdu.header)["ERRTYPE"] = "ERR"
     return hdus
 
 
@@ -61,7 +74,7 @@ def read_product(
     if "EXTRACT1D" in names:
         return read_spectra(path, hdul, model, chunks)
     if model == "IFUCubeModel":
-        ds = F.read_exposure(path, hdul, model, chunks, dims=("wavelength", "y", "x"))
+        ds = read_exposure(path, hdul, model, chunks, dims=("wavelength", "y", "x"))
         ds.attrs.pop("ERRTYPE", None)
         return ds
     return read_slits(path, hdul, model, chunks)

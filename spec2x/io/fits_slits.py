@@ -18,12 +18,16 @@ import numpy as np
 import xarray as xr
 from astropy.io import fits
 
-from ..datamodel import PADDING_DQ
+from ..errors import InputFileError
 from ..wcs.store import WCS_ATTR, WCS_COORD, wcs_coord, with_wcs_coord
-from . import fits as F
+from . import fits_exposure as E
+from . import fits_images as I
 from . import fits_layout as L
 from . import fits_node as N
+from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE
+from .fits_raw import card_images
+from .fits_scan import is_image_extension
 
 __all__ = ["read_slits", "slits_hdus"]
 
@@ -42,7 +46,7 @@ def slit_keyword(name: str) -> str | None:
     return _KEYWORD_FOR.get(name) or _PER_SLIT_META.get(name)
 
 
-def slits_hdus(  # noqa: C901
+def slits_hdus(
     ds: xr.Dataset, model: str, filename: str, parts: list[xr.Dataset] | None = None
 ) -> list[Any]:
     """HDUs of a MultiSlitModel (or one-slit SlitModel) file.
@@ -52,34 +56,18 @@ def slits_hdus(  # noqa: C901
     one pixel); each slit is written from its own group, at its own size.
     """
     parts = [ds] if parts is None else parts
-    primary, sci_kw, node = F.split_keywords(ds, model, filename)
+    primary, sci_kw, node = E.split_keywords(ds, model, filename)
     hdus: list[Any] = [primary]
     image_dims = ds["sci"].dims
-    per_slit: dict[str, str] = {}
-    for name, coord in ds.coords.items():
-        name = str(name)
-        if name == WCS_COORD:
-            continue  # written as ASDF objects in the tree, see _tree
-        if coord.dims == ("slit",) and (kw := slit_keyword(name)) is not None:
-            values = coord.values
-            if any(L.header_writable(kw, v) for v in values):
-                per_slit[name] = kw
-                node.dtypes[name] = values.dtype.str
-                if not all(L.fits_able(kw, v) for v in values):
-                    node.keep_coord(name, coord)  # the exact values win on reading
-                continue
-        if name in ("slit", "y", "x", "integration") or name.startswith("int_times_"):
-            continue
-        if not _is_slit_image(coord, image_dims):
-            node.keep_coord(name, coord)
+    per_slit = _per_slit_keywords(ds, node)
     for part in parts:
         _index_coords(node, part, grouped=len(parts) > 1)
     node.extra["slit_coords"] = per_slit
     if len(parts) > 1:
         node.extra["slit_groups"] = [[p.sizes["slit"], p.sizes["y"], p.sizes["x"]] for p in parts]
     node.keep_shadowed(per_slit.values())
-    names = [n for n in F._FIRST_VARS if n in ds] + [
-        n for n in ds.data_vars if n not in F._FIRST_VARS
+    names = [n for n in E.FIRST_VARS if n in ds] + [
+        n for n in ds.data_vars if n not in E.FIRST_VARS
     ]
     images = [(str(n), False) for n in names if _is_slit_image(ds[n], image_dims)]
     images += [
@@ -92,21 +80,27 @@ def slits_hdus(  # noqa: C901
     for n in names:
         if not _is_slit_image(ds[n], image_dims):
             node.keep_coord(str(n), ds[n], variable=True)
+    shared = card_images({k: v for k, v in sci_kw.items() if k not in per_slit.values()})
     first = 0
     for part in parts:
-        for i in range(part.sizes["slit"]):
-            keywords = dict(sci_kw)
+        arrays = _part_arrays(part, images)
+        sizes = zip(_sizes(part, "ysize", "y"), _sizes(part, "xsize", "x"), strict=True)
+        for i, (ysize, xsize) in enumerate(sizes):
+            keywords = {}
             for n, kw in per_slit.items():
                 value = ds.coords[n].values[first + i]
                 if L.header_writable(kw, value):
                     keywords[kw] = L.plain_value(value)
+                elif kw in sci_kw:
+                    keywords[kw] = sci_kw[kw]
             units = _slit_units(ds, first + i, keywords.pop("BUNIT", None))
-            hdus += _slit_images(part, i, first + i, images, keywords, units)
+            cut = {n: a[i, ..., :ysize, :xsize] for n, a in arrays.items()}
+            hdus += _slit_images(cut, first + i, images, keywords, units, shared)
         first += part.sizes["slit"]
-    table, node.int_times_filled = F.int_times_hdu(ds)
+    table, node.int_times_filled = E.int_times_hdu(ds)
     if table is not None:
         hdus.append(table)
-    hdus.append(L.asdf_hdu(_tree(node, ds, model)))
+    hdus.append(asdf_hdu(_tree(node, ds, model)))
     return hdus
 
 
@@ -126,34 +120,67 @@ def _index_coords(node: N.Spec2xNode, part: xr.Dataset, grouped: bool) -> None:
     node.check_index_coords(part, rebuilt=rebuilt)
 
 
+def _per_slit_keywords(ds: xr.Dataset, node: N.Spec2xNode) -> dict[str, str]:
+    """Per-slit coord -> the SCI keyword it is written as; the node keeps what headers cannot."""
+    image_dims = ds["sci"].dims
+    per_slit: dict[str, str] = {}
+    for key, coord in ds.coords.items():
+        name = str(key)
+        if name == WCS_COORD:
+            continue  # written as ASDF objects in the tree, see _tree
+        if coord.dims == ("slit",) and (kw := slit_keyword(name)) is not None:
+            values = coord.values
+            if any(L.header_writable(kw, v) for v in values):
+                per_slit[name] = kw
+                node.var_meta(name, coord)  # dtype and attrs (units ...)
+                if not all(L.fits_able(kw, v) for v in values):
+                    node.keep_coord(name, coord)  # the exact values win on reading
+                continue
+        if name in ("slit", "y", "x", "integration") or name.startswith("int_times_"):
+            continue
+        if not _is_slit_image(coord, image_dims):
+            node.keep_coord(name, coord)
+    return per_slit
+
+
 def _slit_images(
-    part: xr.Dataset,
-    i: int,
+    arrays: dict[str, np.ndarray],
     k: int,
     images: list[tuple[str, bool]],
     keywords: dict[str, Any],
     units: dict[str, Any],
+    shared: str,
 ) -> list[Any]:
-    """The image HDUs of slit ``i`` of ``part`` (``k`` in the file), cut to its own size."""
-    image_dims = part["sci"].dims
-    ysize = _size(part, "ysize", i, part.sizes["y"])
-    xsize = _size(part, "xsize", i, part.sizes["x"])
-    out = []
-    for name, is_coord in images:
-        if name not in part.variables:
-            continue  # a group without it (jwst writes an extension only where a slit has one)
-        da = part[name]
-        one = da.isel(slit=i).transpose(*[d for d in image_dims if d in da.dims and d != "slit"])
-        out.append(
-            F.image_hdu(
-                np.asarray(one.data)[..., :ysize, :xsize],
-                F._extname(name),
-                extver=k + 1,
-                units=units.get(name),
-                keywords=keywords if name == "sci" else None,
-                coord=is_coord and name != "wavelength",
-            )
+    """The image HDUs of slit ``k`` of the file, from its cut-out of each of ``arrays``.
+
+    ``arrays`` are the slit's images cut to its own size (from its group's
+    :func:`_part_arrays`); ``shared`` is the card text of the SCI keywords
+    every slit carries.
+    """
+    return [
+        E.image_hdu(
+            arrays[name],
+            E.extname(name),
+            extver=k + 1,
+            units=units.get(name),
+            keywords=keywords if name == "sci" else None,
+            coord=is_coord and name != "wavelength",
+            shared=shared if name == "sci" else "",
         )
+        for name, is_coord in images
+        if name in arrays  # a group without it: jwst writes an extension only where a slit has one
+    ]
+
+
+def _part_arrays(part: xr.Dataset, images: list[tuple[str, bool]]) -> dict[str, np.ndarray]:
+    """Every image of a group as one NumPy array, ``slit`` first, then the order of ``sci``."""
+    order = [d for d in part["sci"].dims if d != "slit"]
+    out = {}
+    for name, _ in images:
+        if name not in part.variables:
+            continue
+        da = part[name]
+        out[name] = np.asarray(da.transpose("slit", *[d for d in order if d in da.dims]).data)
     return out
 
 
@@ -196,8 +223,10 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
     objects: list[Any] = [None] * nslit
     if WCS_COORD in ds.coords or isinstance(ds.attrs.get(WCS_ATTR), dict):
         per_slit = list(with_wcs_coord(ds, always=True)[WCS_COORD].values)
-        if any(w is not None for w in per_slit):  # meta below: the same objects
-            objects = tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(per_slit)
+        if any(w is not None for w in per_slit):  # in each slit's meta only (read lazily)
+            objects = N.wcs_objects(per_slit)
+            if model == "SlitModel":
+                tree[N.SPEC2X_NODE]["wcs"] = objects
     elif ds.attrs.get(WCS_ATTR) is not None:
         tree[N.SPEC2X_NODE]["wcs"] = one = N.wcs_objects(ds.attrs[WCS_ATTR])
         objects = [one] * nslit
@@ -245,11 +274,12 @@ def _is_slit_image(da: xr.DataArray, image_dims: tuple[Any, ...]) -> bool:
     return {"slit", "y", "x"} <= set(da.dims) and set(da.dims) <= set(image_dims)
 
 
-def _size(ds: xr.Dataset, name: str, i: int, full: int) -> int:
+def _sizes(ds: xr.Dataset, name: str, dim: str) -> list[int]:
+    """Each slit's own size along ``dim`` (``ysize``/``xsize``; 0 or absent: the padded size)."""
+    full = ds.sizes[dim]
     if name not in ds.coords:
-        return full
-    value = int(ds.coords[name].values[i])
-    return full if value <= 0 else min(value, full)
+        return [full] * ds.sizes["slit"]
+    return [full if v <= 0 else min(int(v), full) for v in ds.coords[name].values]
 
 
 def _default_index(sizes: Any) -> dict[str, np.ndarray]:
@@ -269,13 +299,13 @@ def read_slits(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Da
     same DataTree of groups; each group's arrays are read into its own padded
     stack (eagerly when ``chunks`` is None), never into one stack of all.
     """
-    tree = L.read_asdf_tree(hdul)
+    tree = read_asdf_tree(hdul)
     plan = (tree.get(N.SPEC2X_NODE) or {}).get("slit_groups")
     if not plan:
         return _read_stack(path, hdul, model, chunks, tree)
     from ..slits import to_tree
 
-    lazy = _read_stack(path, hdul, model, "auto" if chunks is None else chunks, tree)
+    lazy = _read_stack(path, hdul, model, I.INDEXED if chunks is None else chunks, tree)
     parts, first = [], 0
     for n, ny, nx in plan:
         part = lazy.isel(slit=slice(first, first + n), y=slice(0, ny), x=slice(0, nx))
@@ -290,20 +320,20 @@ def _read_stack(
     """Every slit of the file in one stack padded to the largest (lazy unless ``chunks`` is None)."""
     sci_hdus = [hdu for hdu in hdul if hdu.name == "SCI"]
     if not sci_hdus:
-        raise F.InputFileError(f"{path}: no SCI extension; pass a jwst slits (cal/s2d) product")
+        raise InputFileError(f"{path}: no SCI extension; pass a jwst slits (cal/s2d) product")
     ndim = sci_hdus[0].header.get("NAXIS", 0)
     if ndim not in (2, 3):
-        raise F.InputFileError(
+        raise InputFileError(
             f"{path}: SCI has {ndim} dimensions; a slit cut-out needs 2 or 3 (with integrations)"
         )
     core = ("y", "x") if ndim == 2 else ("integration", "y", "x")
-    shapes = [F._shape(h.header) for h in sci_hdus]
+    shapes = [I.image_shape(h.header) for h in sci_hdus]
     full = tuple(max(s[k] for s in shapes) for k in range(ndim))
     vers = [h.ver for h in sci_hdus]
     node = dict(tree.get(N.SPEC2X_NODE) or {})
     slit_coords = dict(node.get("slit_coords") or {})
     headers = [h.header for h in sci_hdus]
-    attrs = F.merged_attrs(hdul[0].header, headers[0])
+    attrs = E.merged_attrs(hdul[0].header, headers[0])
     coords: dict[str, Any] = {}
     if slit_coords:
         wanted = {name: kw for name, kw in slit_coords.items()}
@@ -320,31 +350,30 @@ def _read_stack(
         coords[name] = ("slit", np.array([_fill(h.get(kw), kw) for h in headers]))
     attrs["FILENAME"] = path.name
     attrs.setdefault("DATAMODL", model or "MultiSlitModel")
-    dims = ("slit", *core)
     data_vars: dict[str, Any] = {}
-    extnames = [h.name for h in hdul if isinstance(h, fits.ImageHDU) and h.ver in vers]
+    extnames = [h.name for h in hdul if is_image_extension(h) and h.ver in vers]
     for ext in dict.fromkeys(extnames):
-        by_ver = {h.ver: h for h in hdul if h.name == ext and isinstance(h, fits.ImageHDU)}
+        by_ver = {h.ver: h for h in hdul if h.name == ext and is_image_extension(h)}
         if not all(v in by_ver for v in vers):
             continue
         first = by_ver[vers[0]]
-        if first.header.get("NAXIS", 0) != ndim:
+        # an image of every integration, or one (y, x) image for all (a TSO's WAVELENGTH)
+        naxis = first.header.get("NAXIS", 0)
+        if naxis not in (ndim, ndim - 1) or naxis < 2:
             continue
-        name = L.VARNAMES.get(ext, ext.lower())
+        own = core[ndim - naxis :]
         hdus = [by_ver[v] for v in vers]
-        if chunks is None:
-            arr: Any = np.stack([_padded(path, h, full) for h in hdus])
-        else:
-            arr = _lazy_stack(path, hdus, core, full, chunks)
+        arr = I.padded_stack(path, hdus, own, full[ndim - naxis :], chunks)
         units = first.header.get("BUNIT")
         var_attrs = {"units": units} if units is not None else {}
-        is_coord = ext == "WAVELENGTH" or bool(first.header.get(F.COORD_FLAG, False))
-        (coords if is_coord else data_vars)[name] = (dims, arr, var_attrs)
-    F._default_units(data_vars, attrs)
+        is_coord = ext == "WAVELENGTH" or bool(first.header.get(E.COORD_FLAG, False))
+        name = L.VARNAMES.get(ext, ext.lower())
+        (coords if is_coord else data_vars)[name] = (("slit", *own), arr, var_attrs)
+    E.default_units(data_vars, attrs)
     for d, index in _default_index(dict(zip(core, full, strict=True))).items():
         coords[d] = (d, index)
     if "INT_TIMES" in hdul and ndim == 3:
-        coords.update(F.int_times_coords(hdul["INT_TIMES"], full[0]))
+        coords.update(E.int_times_coords(hdul["INT_TIMES"], full[0]))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     names = [str(v) for v in ds.coords["slit_name"].values] if "slit_name" in ds.coords else None
     if names is None:
@@ -382,40 +411,3 @@ def _fill(value: Any, keyword: str) -> Any:
     if value is not None:
         return value
     return "" if keyword in _TEXT_KEYWORDS else np.nan
-
-
-def _pad_value(dtype: np.dtype, name: str) -> Any:
-    if name == "DQ":
-        return PADDING_DQ
-    return np.nan if dtype.kind in "fc" else 0
-
-
-def _padded(path: Path, hdu: Any, full: tuple[int, ...]) -> np.ndarray:
-    data = L.HDUSlab(path, hdu, F._image_dtype(hdu.header))[...]
-    pad = [(0, f - n) for n, f in zip(data.shape, full, strict=True)]
-    if not any(p[1] for p in pad):
-        return data
-    return np.pad(data, pad, constant_values=_pad_value(data.dtype, hdu.name))
-
-
-def _lazy_stack(
-    path: Path, hdus: list[Any], core: tuple[str, ...], full: tuple[int, ...], chunks: Any
-) -> Any:
-    """One Dask array over every slit's extension: one chunk per slit (and per integration block)."""
-    import dask.array as dsa
-    from dask.base import tokenize
-
-    dtype = F._image_dtype(hdus[0].header)
-    slabs = [L.HDUSlab(path, h, dtype) for h in hdus]
-    stack = L.PaddedStack(slabs, (len(hdus), *full), _pad_value(dtype, hdus[0].name))
-    want = {"slit": 1}
-    if chunks != "auto":
-        want.update(dict(chunks))
-    spec = tuple(-1 if want.get(d) is None else want[d] for d in ("slit", *core))
-    stat = path.stat()
-    name = "fits-slits-" + tokenize(
-        str(path.resolve()), stat.st_mtime_ns, hdus[0].name, [h.ver for h in hdus], spec
-    )
-    return dsa.from_array(
-        stack, chunks=spec, name=name, meta=np.empty((0,) * stack.ndim, dtype), asarray=False
-    )

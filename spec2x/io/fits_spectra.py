@@ -21,10 +21,12 @@ import xarray as xr
 from astropy.io import fits
 
 from ..datamodel import SPECTRUM_VARIABLES
-from . import fits as F
+from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
+from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import SPEC_COORDS
+from .fits_raw import make_header
 
 __all__ = ["read_spectra", "spectra_hdus"]
 
@@ -69,10 +71,10 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     lead = [d for d in flux_dims if d not in ("integration", "spectral")]
     lead_dim = str(lead[0]) if lead else None
     tso = "integration" in flux_dims
-    primary, sci_kw, node = F.split_keywords(ds, model, filename)
+    primary, sci_kw, node = E.split_keywords(ds, model, filename)
     hdus: list[Any] = [primary]
     if sci_kw:
-        hdus.append(fits.ImageHDU(header=L.make_header(sci_kw), name="SCI"))
+        hdus.append(fits.ImageHDU(header=make_header(sci_kw), name="SCI"))
     order: list[str] = [lead_dim] if lead_dim else []
     order += (["integration"] if tso else []) + ["spectral"]
     variables = [v for v in COLUMNS if v in ds.data_vars]
@@ -114,12 +116,12 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         if tso:
             cols = _tso_columns(ds, cols, tso_cols, n, lead_dim, i)
         hdus.append(_table_hdu(cols, header, tso, i + 1))
-    table, node.int_times_filled = F.int_times_hdu(ds)  # x1dints: INT_TIMES, as jwst writes it
+    table, node.int_times_filled = E.int_times_hdu(ds)  # x1dints: INT_TIMES, as jwst writes it
     hdus += [table] if table is not None else []
     tree = node.tree()
     if ds.attrs.get("wcs") is not None:
         tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(ds.attrs["wcs"])
-    hdus.append(L.asdf_hdu(tree))
+    hdus.append(asdf_hdu(tree))
     return hdus
 
 
@@ -179,7 +181,7 @@ def _coords(
         values = coord.values.ravel()
         if kw and coord.dims == spec_dims and any(L.header_writable(kw, v) for v in values):
             per_spec[name] = kw
-            node.dtypes[name] = coord.dtype.str
+            node.var_meta(name, coord)  # dtype and attrs (units ...)
             if not all(L.fits_able(kw, v) for v in values):
                 node.keep_coord(name, coord)  # the exact values win on reading
         elif tso and name in tso_names and coord.dims == ("integration",):
@@ -230,7 +232,7 @@ def _table_hdu(
             values = values.astype(_TSO_DTYPES[name])
         fmt = _format(values, tso)
         fits_cols.append(fits.Column(name=name, format=fmt, array=values, unit=units or None))
-    hdu = fits.BinTableHDU.from_columns(fits_cols, header=L.make_header(header), name="EXTRACT1D")
+    hdu = fits.BinTableHDU.from_columns(fits_cols, header=make_header(header), name="EXTRACT1D")
     hdu.ver = extver
     return hdu
 
@@ -253,10 +255,10 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
     tables = [h for h in hdul if h.name == "EXTRACT1D"]
     attrs = L.header_attrs(hdul[0].header, primary=True)
     if "SCI" in hdul:
-        attrs = F.merged_attrs(hdul[0].header, hdul["SCI"].header)
+        attrs = E.merged_attrs(hdul[0].header, hdul["SCI"].header)
     attrs["FILENAME"] = path.name
-    tree = L.read_asdf_tree(hdul)
-    node = N._plain(dict(tree.get(N.SPEC2X_NODE) or {}))
+    tree = read_asdf_tree(hdul)
+    node = N.plain(dict(tree.get(N.SPEC2X_NODE) or {}))
     tso = bool(tables) and np.asarray(tables[0].data["WAVELENGTH"]).ndim == 2
     attrs.setdefault("DATAMODL", model or ("TSOMultiSpecModel" if tso else "MultiSpecModel"))
     lead_dim = (
@@ -288,7 +290,7 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
         coords.update(_integration_coords(tables, node, meta_cols))
     if tso and "INT_TIMES" in hdul:
         nint = np.asarray(tables[0].data["WAVELENGTH"]).shape[0]
-        coords.update(F.int_times_coords(hdul["INT_TIMES"], nint))
+        coords.update(E.int_times_coords(hdul["INT_TIMES"], nint))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     out = N.apply_node(ds, hdul, tree=tree)
     if chunks is not None and lead_dim:

@@ -125,11 +125,11 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     path = write_fits(ds, tmp_path / "x_rateints.fits")
     before = _digest(path)
 
-    def broken(self, name, *args, **kwargs):
-        Path(name).write_bytes(b"SIMPLE  =  T" + b" " * 100)
+    def broken(hdus, out):
+        out.write(b"SIMPLE  =  T" + b" " * 100)
         raise OSError("disk full")
 
-    monkeypatch.setattr(fits.HDUList, "writeto", broken)
+    monkeypatch.setattr("spec2x.io.fits_layout.write_hdus", broken)
     with pytest.raises(OutputError, match="disk full"):
         write_fits(ds, path)
     assert _digest(path) == before  # the old file is intact

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spec2x.io import fits as F
-from spec2x.io import fits_layout as L
+from spec2x.io import fits_images as I
 from spec2x.io import open_exposure, write_fits
-from spec2x.io.fits_layout import plain_asdf_tree, read_asdf_tree
+from spec2x.io.fits_asdf import plain_asdf_tree, read_asdf_tree
 from spec2x.io.fits_scan import card_value, is_image_extension, scan_fits
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -394,13 +394,13 @@ def test_slabs_read_what_astropy_reads(tmp_path):
             if hdu.kind != "image":
                 continue
             want = hdul[hdu.name].data
-            slab = L.HDUSlab(path, hdu, F._image_dtype(hdu.header))
+            slab = I.HDUSlab(path, hdu, I.image_dtype(hdu.header))
             for key in (Ellipsis, slice(1, 4), 2, (slice(0, 5, 2), 1), slice(3, 3)):
                 got = slab[key]
                 np.testing.assert_array_equal(got, want[key], err_msg=f"{hdu.name} {key}")
                 assert got.dtype == want.dtype.newbyteorder("="), hdu.name
                 assert got.dtype.isnative
-    lazy = F.read_image(
+    lazy = I.read_image(
         path,
         scanned["U4"],
         ("integration", "y", "x"),
@@ -410,7 +410,7 @@ def test_slabs_read_what_astropy_reads(tmp_path):
     with open(path, "r+b") as f:
         f.truncate(scanned["SCALED"].data_offset + 10)
     with pytest.raises(F.InputFileError, match="truncated"):
-        L.HDUSlab(path, scanned["SCALED"], np.float32)[...]
+        I.HDUSlab(path, scanned["SCALED"], np.float32)[...]
 
 
 # ------------------------------------------------------------------ declines

@@ -14,7 +14,7 @@ from asdf.tags.core import Software
 from nrs_helpers import shared_full_assigned
 
 from spec2x._asdf_write import asdf_bytes
-from spec2x.io.fits_layout import asdf_hdu
+from spec2x.io.fits_asdf import asdf_hdu
 from spec2x.wcs.store import get_wcs, wcs_to_text
 
 

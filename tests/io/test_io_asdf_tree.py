@@ -1,0 +1,60 @@
+"""The ASDF extension's tree: arrays outlive the file, per-slit WCS cut out as text."""
+
+from __future__ import annotations
+
+import numpy as np
+import products  # noqa: E402  (tests/io on sys.path through conftest)
+import xarray as xr
+
+from spec2x.io import open_product, write_fits
+from spec2x.io.fits_asdf import read_asdf_tree, split_slit_wcs
+from spec2x.io.fits_scan import scan_fits
+from spec2x.wcs.store import StoredWcs, wcs_coord, wcs_object
+
+
+def test_block_arrays_are_read_before_the_asdf_file_closes(tmp_path):
+    # a coord with no FITS home and more elements than are written inline: a binary block
+    ds = products.x1dints(nint=4, nspec=30)
+    big = np.linspace(0.0, 360.0, 5000)
+    ds = ds.assign_coords(trace=("trace", big), slit_ra=("integration", [0.0, 360.0, -0.0, 1e-9]))
+    path = write_fits(ds, tmp_path / "t_x1dints.fits")
+    tree = read_asdf_tree(scan_fits(path))
+    data = tree["spec2x"]["coords"]["trace"]["data"]
+    assert type(data) is np.ndarray  # not asdf's lazy NDArrayType: the file is closed
+    back = open_product(path)
+    np.testing.assert_array_equal(back["trace"].values, big)
+    np.testing.assert_array_equal(back["slit_ra"].values, [0.0, 360.0, -0.0, 1e-9])
+
+
+def test_slit_wcs_is_kept_as_text_until_asked(tmp_path):
+    ds = products.slits()
+    wcs = [
+        products.slit_wcs(int(nx), int(ny), offset=i)
+        for i, (ny, nx) in enumerate(products.SLIT_SIZES)
+    ]
+    ds = ds.assign_coords(wcs=wcs_coord(wcs))
+    path = write_fits(ds, tmp_path / "s_cal.fits")
+    tree = read_asdf_tree(scan_fits(path))
+    stored = [s["meta"]["wcs"] for s in tree["slits"]]
+    assert all(isinstance(w, StoredWcs) and w._wcs is None for w in stored)  # not decoded
+    back = open_product(path)
+    xr.testing.assert_identical(
+        back, ds.assign_attrs(FILENAME=path.name, DATAMODL="MultiSlitModel")
+    )
+    x, y = np.array([3.0, 5.0]), np.array([2.0, 4.0])
+    for i in range(ds.sizes["slit"]):
+        ours = wcs_object(back["wcs"].values[i])
+        np.testing.assert_allclose(ours(x, y), wcs_object(ds["wcs"].values[i])(x, y))
+
+
+def test_a_wcs_shared_through_anchors_goes_through_asdf():
+    text = (
+        "#ASDF 1.0.0\n%YAML 1.1\n%TAG ! tag:stsci.edu:asdf/\n--- !core/asdf-1.1.0\n"
+        "slits:\n- meta:\n    wcs: &id001 !<tag:stsci.edu:gwcs/wcs-1.2.0>\n      name: a\n"
+        "- meta:\n    wcs: *id001\n"
+    )
+    assert split_slit_wcs(text) is None
+    one = text.replace("- meta:\n    wcs: *id001\n", "").replace("&id001 ", "")
+    rest, texts = split_slit_wcs(one)
+    assert "gwcs" not in rest
+    assert texts[0].endswith("wcs: !<tag:stsci.edu:gwcs/wcs-1.2.0>\n  name: a\n...\n")

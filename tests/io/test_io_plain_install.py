@@ -1,0 +1,73 @@
+"""Products read back equal in a plain install of spec2x (``pip install <repo>``, no extras).
+
+The test environment has specutils, ndcube and jwst, which hid a product that
+would not reopen in a plain install (asdf's lazily loaded arrays: "Attempt to
+read block data from missing block").  This builds, once per session, a
+virtual environment with only ``pip install <repo>`` (pip uses the configured
+index and its wheel cache) and runs ``plain_install_check.py`` in it: every
+product kind, from the builders and from the chain on synthetic exposures,
+with adversarial metadata, through FITS and Zarr.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+import spec2x
+
+REPO = Path(spec2x.__file__).resolve().parents[1]
+CHECK = Path(__file__).with_name("plain_install_check.py")
+
+
+@pytest.fixture(scope="session")
+def plain_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Python of a fresh virtual environment holding ``pip install <repo>`` only."""
+    if not (REPO / "pyproject.toml").is_file():
+        pytest.fail(f"spec2x is not imported from a source tree ({REPO}); cannot install it")
+    folder = tmp_path_factory.mktemp("plain-venv")
+    venv.create(folder, with_pip=True, clear=True)
+    python = folder / ("Scripts" if os.name == "nt" else "bin") / "python"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(REPO)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"pip install {REPO} failed:\n{done.stderr[-3000:]}")
+    return python
+
+
+def _run(python: Path | str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python args`` outside this tree's PYTHONPATH (the installed package is imported)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    return subprocess.run(
+        [str(python), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=1800
+    )
+
+
+def test_every_product_kind_reads_back_in_a_plain_install(plain_python, tmp_path):
+    done = _run(plain_python, str(CHECK), str(tmp_path / "out"), cwd=tmp_path)
+    report = done.stdout[-6000:] + done.stderr[-3000:]
+    assert done.returncode == 0, report
+    assert "0 failed" in done.stdout, report
+    where = _run(plain_python, "-c", "import spec2x; print(spec2x.__file__)", cwd=tmp_path)
+    assert "site-packages" in where.stdout, (
+        where.stdout + where.stderr
+    )  # the install, not this tree
+
+
+def test_the_check_refuses_an_environment_with_test_extras(tmp_path):
+    pytest.importorskip("specutils")
+    done = _run(sys.executable, str(CHECK), str(tmp_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "not a plain install" in done.stdout
