@@ -28,11 +28,14 @@ import numpy as np
 import xarray as xr
 from stdatamodels.jwst.transforms.models import Slit
 
-from ...errors import InputFileError, UnsupportedModeError
+from ...errors import InputFileError
 from ...io.references import Reference
+from ...modes import mode_built_by
 from . import slits as ns
 from .fs import attach_slits
 from .msa_meta import MSA_NX, read_msa_metadata
+
+_BUILDER = "spec2x.instruments.nirspec.msa_wcs:assign_msa_slits"
 
 __all__ = [
     "assign_msa_slits",
@@ -168,9 +171,7 @@ def assign_msa_slits(
     Dataset with ``attrs["wcs"]`` = {slitlet name: stored gwcs}, ``NRS_SLITS``,
     ``SPORDER``, ``WAVSTART``/``WAVEEND`` (m) and ``wavelength`` (y, x) in µm.
     """
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    if exp_type != "NRS_MSASPEC":
-        raise UnsupportedModeError(f"assign_msa_slits handles NRS_MSASPEC, not {exp_type}")
+    mode_built_by(ds, _BUILDER, what="assign_msa_slits")
     optics = ns.build_optics(ds.attrs, {k: v for k, v in refs.items() if v is not None})
     if msa_metadata is None:
         source = ds.encoding.get("source")
