@@ -55,6 +55,7 @@ __all__ = [
     "is_crds_cache",
     "is_multi_int",
     "product_suffixes",
+    "resume",
     "run_step",
     "spec2",
 ]
@@ -112,6 +113,29 @@ def jwst_calls(mode: Mode, multi: bool) -> tuple[str, ...]:
     if mode.photom_on_spectra:
         tail.append("photom")  # SOSS: photom converts the extracted spectra
     return (*_PREFIX, *mode.branch, *tail)
+
+
+def resume(chain: Sequence[str], attrs: Mapping[str, Any], name: str = "the input") -> list[str]:
+    """The steps of ``chain`` after the last one the input records as done.
+
+    A calibrated product (jwst's or spec2x's ``_cal``, a ``--save-steps``
+    output) carries ``S_* = 'COMPLETE'`` for the steps that made it; the chain
+    continues after the last of them, so a user can go on from a product as
+    from an intermediate file.  A rate file (no spec2 step done) runs all.
+    """
+    done = [
+        i for i, step in enumerate(chain) if attrs.get(get_step(step).status_keyword) == "COMPLETE"
+    ]
+    if not done:
+        return list(chain)
+    rest = list(chain[done[-1] + 1 :])
+    log.info(
+        "%s has %s done: continuing with %s",
+        name,
+        chain[done[-1]],
+        ", ".join(rest) if rest else "nothing (every step is done)",
+    )
+    return rest
 
 
 def chain_for(
@@ -308,6 +332,7 @@ def spec2(
         log.warning("assign_wcs is skipped: no products are made (as in jwst)")
         return {}
     preflight.check_mode(mode, name)
+    chain = resume(chain, ds.attrs, name)
     if mode.wfss:
         ds = _wfss_inputs(ds, extra)
     functions = {step: get_step(step).load(mode.exp_type) for step in chain}
