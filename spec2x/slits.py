@@ -36,6 +36,7 @@ __all__ = [
     "GROUP_PREFIX",
     "Slits",
     "combined_attrs",
+    "detector_pixels",
     "group_names",
     "groups",
     "held_pixels",
@@ -183,6 +184,43 @@ def _sizes(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
     ys = np.where(ys <= 0, ny, np.minimum(ys, ny))
     xs = np.where(xs <= 0, nx, np.minimum(xs, nx))
     return ys, xs
+
+
+def detector_pixels(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
+    """Where each pixel of ``ds`` sits on the detector: 0-based full-frame row and column.
+
+    ``y`` and ``x`` are always the rows and columns of the product's own image:
+    an exposure's (whose coords are the full-frame pixels, from
+    ``SUBSTRT1/2``), or each slit's cut-out (``xstart``/``ystart`` place it on
+    the exposure it was cut from).  This gives one answer for both:
+    ``detector_y`` on ``(y,)`` for an exposure, ``(slit, y)`` for cut-outs (NaN
+    in a slit's padding), and ``detector_x`` likewise.
+
+    Raises
+    ------
+    InputFileError
+        For a resampled (``_s2d``) product, whose pixels have no place on the
+        detector.
+    """
+    if ds.attrs.get("S_REGRID") == "COMPLETE" or "slit" not in ds.dims:
+        if "slit" in ds.dims:
+            raise InputFileError(
+                "detector_pixels: a resampled (s2d) product's pixels have no detector position"
+            )
+        return ds["y"].rename("detector_y"), ds["x"].rename("detector_x")
+    if "ystart" not in ds.coords or "xstart" not in ds.coords:
+        raise InputFileError("detector_pixels: the slits carry no xstart/ystart coords")
+    ys, xs = _sizes(ds)
+    out = []
+    for axis, start, sizes, key in (
+        ("y", "ystart", ys, "SUBSTRT2"),
+        ("x", "xstart", xs, "SUBSTRT1"),
+    ):
+        offset = int(ds.attrs.get(key, 1)) - 1 + np.asarray(ds[start].values, np.int64) - 1
+        index = np.arange(ds.sizes[axis])
+        values = np.where(index < sizes[:, None], offset[:, None] + index, np.nan)
+        out.append(xr.DataArray(values, dims=("slit", axis), name=f"detector_{axis}"))
+    return out[0], out[1]
 
 
 def iter_slits(slits: Slits) -> Iterator[xr.Dataset]:

@@ -282,3 +282,35 @@ def test_slits_of_too_different_shapes_go_to_padded_groups(full, full_slits):
     for one in iter_slits(tree):
         name = str(one["slit_name"].values[0])
         xr.testing.assert_identical(one, single[name])  # same pixels, coords and WCS
+
+
+@pytest.mark.parametrize("which", ["full", "subarray"])
+def test_detector_pixels_place_every_cutout_pixel_on_the_exposure(which, full, full_slits, refs):
+    """y, x are each image's own rows and columns; detector_pixels gives the full-frame place."""
+    from spec2x.slits import detector_pixels
+
+    if which == "full":
+        exposure, slits = full, full_slits
+    else:
+        sci, dq = _image((64, 2048), seed=3)
+        exposure = make_exposure(sci, dq=dq, attrs=dict(SUB_ATTRS), ystart=1041)
+        slits = extract_2d(assign_fixed_slits(exposure, refs))
+    dy, dx = detector_pixels(slits)
+    ey, ex = detector_pixels(exposure)
+    np.testing.assert_array_equal(ey.values, exposure["y"].values)  # an exposure's are its coords
+    assert dy.dims == ("slit", "y")
+    assert dx.dims == ("slit", "x")
+    for k in range(slits.sizes["slit"]):
+        ny, nx = int(slits["ysize"][k]), int(slits["xsize"][k])
+        rows, cols = dy.values[k, :ny].astype(int), dx.values[k, :nx].astype(int)
+        assert np.isnan(dy.values[k, ny:]).all()
+        on_exposure = exposure["sci"].sel(y=rows, x=cols).values
+        np.testing.assert_array_equal(slits["sci"].values[k, :ny, :nx], on_exposure)
+
+
+def test_detector_pixels_refuse_a_resampled_product(full_slits):
+    from spec2x.slits import detector_pixels
+
+    s2d = full_slits.assign_attrs(S_REGRID="COMPLETE")
+    with pytest.raises(InputFileError, match="no detector position"):
+        detector_pixels(s2d)
