@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +29,7 @@ import xarray as xr
 from ..datamodel import kind
 from ..errors import InputFileError, OutputError
 from ..wcs.store import WCS_COORD, StoredWcs, wcs_coord
+from . import atomic
 
 __all__ = ["open_zarr", "to_zarr"]
 
@@ -192,19 +192,15 @@ def to_zarr(
         raise OutputError(f"output folder {folder} is not writable; choose another --output-dir")
     if path.exists() and not overwrite:
         raise OutputError(f"{path} exists; pass overwrite=True or choose another name")
-    tmp = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-    old = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.old"
+    tmp = atomic.temp_path(path)
     try:
         _write(prepared, str(tmp), "w-")
-        if path.exists():
-            os.replace(path, old)
-        os.replace(tmp, path)
+        atomic.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path} in folder {folder}: {exc}") from None
     finally:
-        for leftover in (tmp, old):
-            if leftover.exists():
-                shutil.rmtree(leftover, ignore_errors=True)
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return str(path)
 
 
