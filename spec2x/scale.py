@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -108,11 +107,14 @@ def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
     """
     if is_remote(path):
         return Path(os.fspath(path))  # checked by the Zarr writer
+    from .io.atomic import temp_path
+
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".spec2x-check-"):
-            pass
+        probe = temp_path(folder / "spec2x-check")  # owned: a killed run's is cleaned
+        probe.touch(exist_ok=False)
+        probe.unlink()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OutputError(
