@@ -89,6 +89,7 @@ class Killer:
 
 def _child(case: dict, at: int, count_file: str | None) -> None:
     """In the forked child: run the job with the killer armed, then leave at once."""
+    signal.alarm(60)  # a child that hangs ends by SIGALRM, not SIGKILL: counted as not killed
     killer = Killer(at, case["run_dir"])
     killer.install()
     results = run_many(
