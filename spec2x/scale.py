@@ -9,7 +9,10 @@ on; nothing is lost.
 
 Products are first written into a hidden staging folder inside the output
 folder and moved into place only when all of an exposure's products are
-written, so a failed exposure leaves no partial files behind.
+written, so a failed exposure leaves no partial files behind; a product
+replaces an older one without ever leaving neither whole
+(:func:`spec2x.io.atomic.replace`).  A run first cleans the output folder of
+what killed runs left there (:func:`spec2x.io.atomic.recover`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,8 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,11 +107,14 @@ def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
     """
     if is_remote(path):
         return Path(os.fspath(path))  # checked by the Zarr writer
+    from .io.atomic import temp_path
+
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".spec2x-check-"):
-            pass
+        probe = temp_path(folder / "spec2x-check")  # owned: a killed run's is cleaned
+        probe.touch(exist_ok=False)
+        probe.unlink()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OutputError(
@@ -129,12 +133,6 @@ def _writer(fmt: Format) -> Callable[[xr.Dataset, Path], Any]:
 
         return lambda ds, path: to_zarr(ds, path, overwrite=True)
     raise OutputError(f"unknown output format {fmt!r}; use fits or zarr")
-
-
-def _move_into_place(staged: Path, final: Path) -> None:
-    if final.is_dir() and not final.is_symlink():
-        shutil.rmtree(final)
-    os.replace(staged, final)
 
 
 def process_job(
@@ -165,6 +163,7 @@ def process_job(
     strict_refs : a type missing from ``refs_dir`` is an error even where
         jwst could do without it (see ``docs/references.md``).
     """
+    from .io import atomic
     from .io.crds_cache import CrdsCache
     from .io.references import ReferenceSet
     from .pipeline import spec2
@@ -180,8 +179,7 @@ def process_job(
             )
         return _process_remote(job, refset, params, os.fspath(output_dir).rstrip("/"), save_steps)
     folder = ensure_output_dir(output_dir)
-    staging = folder / f".spec2x-{job.base}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    staging = atomic.staging_dir(folder, job.base)
     try:
         on_step = None
         if save_steps:
@@ -212,7 +210,7 @@ def process_job(
             )
         for item in sorted(staging.iterdir()):
             final = folder / item.name
-            _move_into_place(item, final)
+            atomic.replace(item, final)
             written[item.name[len(job.base) + 1 :].split(".")[0]] = str(final)
         return written
     finally:
@@ -320,8 +318,10 @@ def run_many(
     """
     if workers is not None and scheduler is not None:
         raise OutputError("give either workers or scheduler, not both")
+    started = time.time()
     if "output_dir" in kwargs:
         ensure_output_dir(kwargs["output_dir"])  # fail before any work
+        _recover(kwargs["output_dir"], started)
     if workers is None and scheduler is None:
         done = []
         for job in jobs:
@@ -367,6 +367,14 @@ def run_many(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _recover(output_dir: str | os.PathLike[str], started: float) -> None:
+    """Clean a local output folder of what killed runs left there (one log line if any)."""
+    if not is_remote(output_dir):
+        from .io.atomic import recover
+
+        recover(output_dir, before=started)
 
 
 def _log_result(result: JobResult | None) -> None:

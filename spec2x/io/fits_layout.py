@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ import numpy as np
 from astropy.io import fits
 
 from ..errors import InputFileError, OutputError
+from . import atomic
 from .fits_keywords import jwst_accepts
 from .fits_raw import write_hdus
 from .fits_scan import ScanHeader
@@ -213,7 +213,7 @@ def atomic_write(hdus: list[Any], path: str | os.PathLike[str], *, overwrite: bo
         raise OutputError(f"output folder {folder} is not writable; choose another --output-dir")
     if path.exists() and not overwrite:
         raise OutputError(f"{path} exists; pass overwrite=True or choose another name")
-    tmp = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp = atomic.temp_path(path)
     try:
         with open(tmp, "xb") as f:
             write_hdus(hdus, f)

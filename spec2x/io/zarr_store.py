@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,8 +27,9 @@ import numpy as np
 import xarray as xr
 
 from ..datamodel import kind
-from ..errors import InputFileError, OutputError
+from ..errors import InputFileError, OutputError, Spec2xWarning
 from ..wcs.store import WCS_COORD, StoredWcs, wcs_coord
+from . import atomic
 
 __all__ = ["open_zarr", "to_zarr"]
 
@@ -37,6 +37,9 @@ __all__ = ["open_zarr", "to_zarr"]
 _TUPLES = "_spec2x_tuples"
 #: attr marking the per-slit ``wcs`` coord, stored as ASDF texts ("" for a slit without one).
 _WCS_TEXTS = "_spec2x_wcs_texts"
+#: root attr: "writing" while a store is written, then {array path: chunks stored}, set last.
+_WHOLE = "_spec2x_whole"
+_WRITING = "writing"
 #: Target size of one chunk when choosing chunks along integration.
 _CHUNK_BYTES = 32 * 2**20
 
@@ -95,6 +98,7 @@ def _encode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
 
 def _decode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(attrs)
+    out.pop(_WHOLE, None)
     for key in out.pop(_TUPLES, []):
         out[key] = tuple(out[key])
     return out
@@ -175,6 +179,7 @@ def to_zarr(
         )
     else:
         prepared = _prepared(ds, chunks)
+    prepared.attrs[_WHOLE] = _WRITING
     if not _is_local(store):
         mode = "w" if overwrite else "w-"
         try:
@@ -192,19 +197,15 @@ def to_zarr(
         raise OutputError(f"output folder {folder} is not writable; choose another --output-dir")
     if path.exists() and not overwrite:
         raise OutputError(f"{path} exists; pass overwrite=True or choose another name")
-    tmp = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-    old = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.old"
+    tmp = atomic.temp_path(path)
     try:
         _write(prepared, str(tmp), "w-")
-        if path.exists():
-            os.replace(path, old)
-        os.replace(tmp, path)
+        atomic.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path} in folder {folder}: {exc}") from None
     finally:
-        for leftover in (tmp, old):
-            if leftover.exists():
-                shutil.rmtree(leftover, ignore_errors=True)
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return str(path)
 
 
@@ -213,6 +214,73 @@ def _write(ds: xr.Dataset | xr.DataTree, store: str, mode: str) -> None:
         warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
         warnings.filterwarnings("ignore", message=".*consolidated metadata.*")
         ds.to_zarr(store, mode=mode, zarr_format=3, consolidated=False)  # type: ignore[call-overload]
+        _seal(store)
+
+
+def _stored_chunks(group: Any) -> dict[str, int]:
+    """Array path -> number of chunks stored, for every array of a Zarr group and its subgroups."""
+    import zarr
+
+    return {
+        path: int(node.nchunks_initialized)
+        for path, node in group.members(max_depth=None)
+        if isinstance(node, zarr.Array)
+    }
+
+
+def _seal(store: str) -> None:
+    """Record every array and its stored chunks in the root attrs, then consolidate the metadata.
+
+    Written last: a store without the record was not finished.
+    """
+    import zarr
+
+    group = zarr.open_group(store, mode="r+", zarr_format=3, use_consolidated=False)
+    group.attrs.update({_WHOLE: _stored_chunks(group)})
+    zarr.consolidate_metadata(store, zarr_format=3)
+
+
+def check_whole(store: str | os.PathLike[str]) -> None:
+    """Refuse a store that :func:`to_zarr` did not finish, or that lost an array or a chunk since.
+
+    A store without the record (written by a spec2x older than the record, or by another
+    tool) is read with a :class:`~spec2x.errors.Spec2xWarning`: it cannot be checked.
+
+    Raises
+    ------
+    InputFileError
+        The write did not finish, or an array or chunks are missing (named).
+    """
+    import zarr
+
+    try:
+        group = zarr.open_group(str(store), mode="r", zarr_format=3, use_consolidated=False)
+    except (KeyError, ValueError, OSError) as exc:  # zarr errors are ValueErrors
+        raise InputFileError(
+            f"{store}: not a readable Zarr store ({exc}); pass a store written by spec2x.to_zarr"
+        ) from None
+    record = group.attrs.get(_WHOLE)
+    if record is None:
+        warnings.warn(
+            f"{store} has no completeness record (written by an older spec2x or another tool): "
+            "read as it is, not checked to be whole",
+            Spec2xWarning,
+            stacklevel=3,
+        )
+        return
+    if not isinstance(record, dict):
+        raise InputFileError(f"{store}: its write did not finish; write the product again")
+    stored = _stored_chunks(group)
+    missing = [f"array {p!r}" for p in sorted(record) if p not in stored]
+    missing += [
+        f"{n - stored[p]} of {n} chunks of {p!r}"
+        for p, n in sorted(record.items())
+        if p in stored and stored[p] < n
+    ]
+    if missing:
+        raise InputFileError(
+            f"{store} is not whole: missing {', '.join(missing)}; write the product again"
+        )
 
 
 def open_zarr(store: str | os.PathLike[str]) -> xr.Dataset | xr.DataTree:
@@ -223,8 +291,10 @@ def open_zarr(store: str | os.PathLike[str]) -> xr.Dataset | xr.DataTree:
     Raises
     ------
     InputFileError
-        The store does not exist or is not a Zarr store.
+        The store does not exist, is not a Zarr store, or is not whole
+        (:func:`check_whole`).
     """
+    check_whole(store)
     root = _open_group(store, None)
     names = _slit_groups(store)
     if not names:

@@ -55,6 +55,11 @@ def fake_steps(monkeypatch):
     Returns the call log, a list of (step, params, input Dataset); set
     ``fake_steps.failures[name] = exc`` to make a step raise.
     """
+    return install_fake_steps(monkeypatch)
+
+
+def install_fake_steps(monkeypatch):
+    """What the fixture ``fake_steps`` does, with any ``pytest.MonkeyPatch`` (outside pytest too)."""
 
     class Log(list):
         failures: dict = {}
