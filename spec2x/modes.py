@@ -24,7 +24,6 @@ __all__ = [
     "MODES",
     "SPECTROSCOPIC_EXP_TYPES",
     "Mode",
-    "calibrated_exp_types",
     "exp_type_of",
     "lookup",
     "mode_built_by",
@@ -359,22 +358,6 @@ MODES: dict[str, Mode] = _modes(
 SPECTROSCOPIC_EXP_TYPES = tuple(name for name, mode in MODES.items() if mode.spec2)
 
 
-def calibrated_exp_types() -> tuple[str, ...]:
-    """The exposure types this spec2x calibrates end to end: the WCS is built and every
-    step the mode's chain runs by default is implemented (the others are refused at once)."""
-    from .registry import STEPS  # the steps are loaded only when this is asked
-
-    def whole(mode: Mode) -> bool:
-        steps = {s for s in (*mode.branch, *mode.allowed, "extract_1d") if mode.allows(s)}
-        if mode.product_step is not None:
-            steps.add(mode.product_step)
-        return all(STEPS[s].implemented for s in steps if not STEPS[s].skipped_by_default)
-
-    return tuple(
-        name for name, mode in MODES.items() if mode.spec2 and mode.wcs_build and whole(mode)
-    )
-
-
 def exp_type_of(obj: Any) -> str:
     """``EXP_TYPE`` of a Dataset or attrs mapping, upper-case and stripped ('' if missing)."""
     attrs = getattr(obj, "attrs", obj)
@@ -399,7 +382,7 @@ def mode_of(obj: Any, *, step: str = "", spec2: bool = False) -> Mode:
     ------
     UnsupportedModeError
         ``EXP_TYPE`` is missing or not in the table (or not a spec2 type);
-        the message names the file and the types spec2x calibrates.
+        the message names the file (``chain_for`` adds the types spec2x calibrates).
     """
     exp_type = exp_type_of(obj)
     mode = MODES.get(exp_type)
@@ -408,7 +391,7 @@ def mode_of(obj: Any, *, step: str = "", spec2: bool = False) -> Mode:
         where = f"{step}: " if step else ""
         raise UnsupportedModeError(
             f"{where}{attrs.get('FILENAME', 'the exposure')} has EXP_TYPE="
-            f"{exp_type or 'missing'!r}; spec2x calibrates {', '.join(calibrated_exp_types())}"
+            f"{exp_type or 'missing'!r}, not a spectroscopic exposure type spec2x knows"
         )
     return mode
 

@@ -40,12 +40,12 @@ import numpy as np
 import xarray as xr
 
 from . import preflight
-from .errors import InputFileError, Spec2xWarning
+from .errors import InputFileError, Spec2xWarning, UnsupportedModeError
 from .io.references import ReferenceSet
 from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
 from .params import Params, resolve
 from .provenance import product_keywords, stamp
-from .registry import STEPS, ChainResult, get_step
+from .registry import STEPS, ChainResult, calibrated_exp_types, get_step
 from .slits import Slits, map_groups, merge_spectra
 from .steps import StepContext
 
@@ -161,7 +161,12 @@ def chain_for(
     UnsupportedModeError
         For an exposure type spec2x does not calibrate.
     """
-    mode = mode_of(exposure, spec2=True)
+    try:
+        mode = mode_of(exposure, spec2=True)
+    except UnsupportedModeError as exc:
+        raise UnsupportedModeError(
+            f"{exc}; spec2x calibrates {', '.join(calibrated_exp_types())}"
+        ) from None
     members = members or {}
     multi = is_multi_int(exposure) if multi_int is None else multi_int
 

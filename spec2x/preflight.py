@@ -17,7 +17,8 @@ from typing import Any
 
 from .errors import MissingReferenceError, UnsupportedModeError
 from .io.references import SELECTORS, ReferenceSet
-from .modes import Mode, calibrated_exp_types
+from .modes import Mode
+from .registry import calibrated_exp_types
 
 __all__ = ["STEP_REFERENCES", "check_mode", "check_references", "needed_references"]
 

@@ -19,10 +19,11 @@ from typing import Any
 import xarray as xr
 
 from .errors import ParameterError, UnsupportedModeError
+from .modes import MODES, Mode
 from .steps import StepContext
 from .steps._common import STATUS_KEYWORDS
 
-__all__ = ["STEPS", "Param", "StepSpec", "get_step", "step_names"]
+__all__ = ["STEPS", "Param", "StepSpec", "calibrated_exp_types", "get_step", "step_names"]
 
 #: Kinds of parameter value (from the jwst spec types).
 ParamType = str  # "bool" "int" "float" "str" "option" "int_list" "float_list" "list"
@@ -441,3 +442,18 @@ def get_step(name: str) -> StepSpec:
         return STEPS[name]
     except KeyError:
         raise ParameterError.unknown("step", name, STEPS) from None
+
+
+def calibrated_exp_types() -> tuple[str, ...]:
+    """The exposure types this spec2x calibrates end to end: the WCS is built and every
+    step the mode's chain runs by default is implemented (the others are refused at once)."""
+
+    def whole(mode: Mode) -> bool:
+        steps = {s for s in (*mode.branch, *mode.allowed, "extract_1d") if mode.allows(s)}
+        if mode.product_step is not None:
+            steps.add(mode.product_step)
+        return all(STEPS[s].implemented for s in steps if not STEPS[s].skipped_by_default)
+
+    return tuple(
+        name for name, mode in MODES.items() if mode.spec2 and mode.wcs_build and whole(mode)
+    )

@@ -17,8 +17,8 @@ from spec2x.cli import main
 from spec2x.datamodel import make_exposure
 from spec2x.errors import MissingReferenceError, Spec2xWarning, UnsupportedModeError
 from spec2x.io.fits import open_exposure, open_product
-from spec2x.modes import calibrated_exp_types, mode_of
-from spec2x.pipeline import spec2
+from spec2x.pipeline import chain_for, spec2
+from spec2x.registry import calibrated_exp_types
 from spec2x.synthetic.miri_lrs import make_lrs_slitless_tso
 
 CALIBRATED = ("MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
@@ -57,7 +57,7 @@ def test_a_mode_spec2x_does_not_calibrate_is_refused_at_once(exp_type, tmp_path,
 
 def test_an_unknown_type_lists_only_the_calibrated_modes():
     with pytest.raises(UnsupportedModeError) as info:
-        mode_of({"EXP_TYPE": "MIR_IMAGE", "FILENAME": "x.fits"}, spec2=True)
+        chain_for({"EXP_TYPE": "MIR_IMAGE", "FILENAME": "x.fits"})
     assert str(info.value).endswith(f"spec2x calibrates {', '.join(CALIBRATED)}")
 
 
