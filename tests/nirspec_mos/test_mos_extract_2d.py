@@ -82,3 +82,19 @@ def test_mos_slitlets_carry_their_msa_metadata(by_name):
     for name, s in by_name.items():
         if name != "S200A1":
             assert int(s["slitlet_id"]) == int(name)
+
+
+def test_mos_slits_open_in_stdatamodels_with_their_metadata(ours, by_name, tmp_path):
+    from stdatamodels.jwst import datamodels
+
+    from spec2x.io.fits import write_fits
+
+    path = tmp_path / "jw01234001001_01101_00001_nrs1_cal.fits"
+    write_fits(srctype(ours), path)
+    with datamodels.open(str(path)) as model:
+        assert isinstance(model, datamodels.MultiSlitModel)
+        for slit in model.slits:
+            mine = by_name[slit.name]
+            for key in ("slitlet_id", "source_name", "shutter_state", "xcen", "slit_ymin"):
+                assert getattr(slit, key) == mine[key].values.item(), (slit.name, key)
+            assert slit.source_type in ("POINT", "EXTENDED")
