@@ -131,14 +131,7 @@ def _shutter_mask(
 ) -> tuple[int, int, np.ndarray]:
     """(first row, first column, mask) of one shutter's bounding box: True where its WCS
     gives a sky position (an empty mask when the box misses the data)."""
-    wcs = ns.slit_wcs(optics, slit)
-    box = ns.slit_bounding_box(
-        wcs.get_transform("detector", "slit_frame"),
-        optics.wrange,
-        slit.ymin,
-        slit.ymax,
-        initial=(tuple(traced[0]), tuple(traced[1])),
-    )
+    wcs, box = ns.slit_wcs_and_box(optics, slit, traced)
     x0, x1, y0, y1 = _to_indices(box, shape)
     if x1 <= x0 or y1 <= y0:
         return 0, 0, np.zeros((0, 0), bool)
