@@ -81,6 +81,9 @@ class Mode:
     dither_keyword : the keyword whose value says "nodded".
     per_slit_srctype : the source type is decided per slit (FS: primary slit
         only; MOS: from stellarity).
+    msa_slit_metadata : each slit carries its MSA metadata (slitlet id, source
+        name, stellarity, shutter state, position in the shutter ...; jwst's
+        extract_2d for NRS_MSASPEC and NRS_AUTOFLAT).
     primary_slit_keyword : the keyword naming the slit the source is in (the
         others are background slits; NIRSpec FS ``FXD_SLIT``).
     wfss : a wide-field slitless mode (needs a source catalogue).
@@ -138,6 +141,7 @@ class Mode:
     extended_by_default: bool = False
     dither_keyword: str = "PATTTYPE"
     per_slit_srctype: bool = False
+    msa_slit_metadata: bool = False
     primary_slit_keyword: str | None = None
     wfss: bool = False
     srctype_from_catalog: bool = False
@@ -302,6 +306,7 @@ MODES: dict[str, Mode] = _modes(
             }
         ),
         per_slit_srctype=True,
+        msa_slit_metadata=True,
         photom_rows="nirspec_grating",
     ),
     NRS_IFU=dict(
@@ -315,7 +320,9 @@ MODES: dict[str, Mode] = _modes(
     ),
     NRS_LAMP=dict(_NRS_LAMP),
     NRS_AUTOWAVE=dict(_NRS_LAMP),
-    NRS_AUTOFLAT=dict(_NRS_LAMP, flat=None, fixed_slit_flat=False, wavecorr=True),
+    NRS_AUTOFLAT=dict(
+        _NRS_LAMP, flat=None, fixed_slit_flat=False, wavecorr=True, msa_slit_metadata=True
+    ),
     NIS_SOSS=dict(
         instrument="NIRISS",
         branch=BRANCH_SOSS,

@@ -41,6 +41,7 @@ READERS: dict[tuple[str, str | None], str] = {
         for t in ("ote", "fore", "collimator", "camera", "fpa", "msa", "disperser")
     },
     ("wavelengthrange", "NIRSPEC"): _NRS_OPTICS,
+    ("msaoper", None): "spec2x.instruments.nirspec.msa_flagging:read_msaoper",
 }
 
 

@@ -79,7 +79,7 @@ _REF_KEYWORDS = {
     "ifupost": "R_IFUPOS",
     "ifuslicer": "R_IFUSLI",
     "msa": "R_MSA",
-    "msaoper": "R_MSAOPER",
+    "msaoper": "R_MSAOPE",  # 8 characters, as jwst's schema (badshutter)
     "ote": "R_OTE",
     "pathloss": "R_PTHLOS",
     "photom": "R_PHOTOM",

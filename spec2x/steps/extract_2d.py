@@ -6,8 +6,9 @@ array, and the cut-outs are stacked along a new ``slit`` dim, padded to a
 common shape (NaN, ``dq = DO_NOT_USE | NON_SCIENCE``); slits of too different
 shapes go to padded groups of a DataTree (:mod:`spec2x.slits`).  Each slit keeps its
 WCS, shifted to cut-out pixels, and gets a ``wavelength`` plane from it.
-Written for any slit-based NIRSpec mode; today assign_wcs provides the fixed
-slits (NRS_FIXEDSLIT, NRS_BRIGHTOBJ).
+Written for any slit-based NIRSpec mode: fixed slits (NRS_FIXEDSLIT,
+NRS_BRIGHTOBJ) and MSA slitlets (NRS_MSASPEC, which also carry each
+slitlet's MSA metadata, as jwst writes it on each SlitModel).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .._kernels import extract_2d as kern
 from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
 from ..instruments.nirspec.fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
+from ..instruments.nirspec.msa_wcs import msa_slit_coords
 from ..modes import exp_type_of, lookup
 from ..slits import MIN_PIXELS, Slits, plan_groups, to_tree
 from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
@@ -111,8 +113,12 @@ def extract_2d(
     cut-out (padding NaN, dq ``DO_NOT_USE | NON_SCIENCE``), ``wavelength``
     (µm, NaN off the slit), per-slit coords ``slit_name source_id xstart ystart
     xsize ysize`` (1-based starts like jwst) ``shutter_id slit_ymin slit_ymax
-    quadrant source_xpos source_ypos``, and ``wcs`` (each slit's WCS in
-    cut-out pixels).
+    quadrant source_xpos source_ypos`` (MOS: the MSA metadata's position in
+    the shutter; fixed slits: from the dither offsets for the primary slit, 0
+    elsewhere), for MOS also those of
+    :func:`spec2x.instruments.nirspec.msa_wcs.msa_slit_coords` (``slitlet_id
+    source_name source_alias stellarity shutter_state`` ...), and ``wcs``
+    (each slit's WCS in cut-out pixels).
     """
     require(ds, "sci", "dq", step="extract_2d")
     if not isinstance(ds.attrs.get(WCS_ATTR), dict) or SLITS_ATTR not in ds.attrs:
@@ -125,6 +131,7 @@ def extract_2d(
     primary = str(ds.attrs.get("FXD_SLIT", "")).upper()
     mode = lookup(exp_type_of(ds))
     bots = mode is not None and mode.tso  # one slit, a SlitModel
+    msa = mode is not None and mode.msa_slit_metadata
     for slit in slits:
         wcs = get_wcs(ds, slit=slit.name)
         (x0, x1), (y0, y1) = wcs.bounding_box.bounding_box()
@@ -141,7 +148,9 @@ def extract_2d(
         lams.append(np.asarray(shifted(x, y)[2], dtype=np.float64))
         slit_wcs.append(stored_wcs(shifted))
         boxes.append((ylo, xlo, yhi - ylo, xhi - xlo, cut))
-        if bots or slit.name == primary:
+        if msa:  # the source's position in its shutter, from the MSA metadata
+            positions.append((float(slit.source_xpos), float(slit.source_ypos)))
+        elif bots or slit.name == primary:
             positions.append(source_position_in_slit(ds.attrs, shifted))
         else:
             positions.append((0.0, 0.0))
@@ -149,6 +158,8 @@ def extract_2d(
     attrs[SLITS_ATTR] = slits_to_attr(slits)
     attrs["DATAMODL"] = "SlitModel" if bots else "MultiSlitModel"
     per_slit = _slit_coords(slits, boxes, positions)
+    if msa:
+        per_slit.update(msa_slit_coords(slits))
     plan = plan_groups([b[4][0] for b in boxes], [b[4][1] for b in boxes], max_padding, min_pixels)
     parts = []
     for members in plan:

@@ -10,10 +10,13 @@ format of the planning tools, the one jwst reads: ``SHUTTER_INFO`` with a row
 per open shutter and dither point (a 3-point nod: the source sits in the
 centre, upper and lower shutter at points 1, 2, 3), ``SOURCE_INFO``, and
 optionally a fixed slit holding a source of its own (``fixed_slit`` column).
+:func:`write_msaoper` writes an ``msaoper`` reference (the JSON jwst's
+msaflagopen reads) with failed-open shutters between the slitlets.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +24,14 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-__all__ = ["NOD_OFFSETS", "MosLayout", "mos_layout", "write_msa_metadata"]
+__all__ = [
+    "FAILED_OPEN",
+    "NOD_OFFSETS",
+    "MosLayout",
+    "mos_layout",
+    "write_msa_metadata",
+    "write_msaoper",
+]
 
 #: Column offset of the source's shutter from the slitlet centre at dither points 1, 2, 3.
 NOD_OFFSETS = (0, 1, -1)
@@ -180,4 +190,48 @@ def write_msa_metadata(
     primary.header.update(TELESCOP="JWST", INSTRUME="NIRSPEC", PROGRAM=f"{program:05d}")
     path = Path(path)
     fits.HDUList([primary, shutter, source]).writeto(path, overwrite=True)
+    return path
+
+
+#: (quadrant, x = row along the dispersion, y = column along the slit) of the failed-open
+#: shutters of :func:`write_msaoper`: two whose PRISM spectra land on NRS1 between
+#: slitlets (columns 5, 6 mod 5 are never in a :func:`mos_layout` slitlet), one on NRS2.
+FAILED_OPEN = ((3, 200, 6), (4, 120, 61), (1, 30, 86))
+
+
+def write_msaoper(
+    path: str | os.PathLike[str],
+    failed_open: tuple[tuple[int, int, int], ...] = FAILED_OPEN,
+) -> Path:
+    """Write an ``msaoper`` reference: ``failed_open`` shutters plus some other bad ones.
+
+    Each failed-open shutter is open in one of the states jwst checks
+    (``state``, ``Internal state``, ``TA state``, in turn); a failed-closed
+    and a vignetted shutter are listed too (not flagged).
+    """
+    states = ("state", "Internal state", "TA state")
+    entries = []
+    for k, (q, x, y) in enumerate(failed_open):
+        entry = {"Q": q, "x": x, "y": y, "state": "closed", "Internal state": "normal",
+                 "TA state": "closed", "Vignetted": "no"}  # fmt: skip
+        entry[states[k % 3]] = "open"
+        entries.append(entry)
+    entries.append({"Q": 3, "x": 100, "y": 16, "state": "closed", "Internal state": "closed",
+                    "TA state": "closed", "Vignetted": "no"})  # fmt: skip
+    entries.append({"Q": 4, "x": 300, "y": 1, "state": "closed", "Internal state": "normal",
+                    "TA state": "closed", "Vignetted": "yes"})  # fmt: skip
+    tree = {
+        "title": "Synthetic NIRSpec MSA shutter operability (spec2x)",
+        "reftype": "MSAOPER",
+        "pedigree": "DUMMY",
+        "author": "spec2x.synthetic",
+        "instrument": "NIRSPEC",
+        "telescope": "JWST",
+        "exp_type": "NRS_MSASPEC|NRS_IFU|NRS_AUTOFLAT|NRS_AUTOWAVE|NRS_LAMP",
+        "useafter": "2015-11-01T00:00:00",
+        "description": "failed-open shutters for the spec2x tests",
+        "msaoper": entries,
+    }
+    path = Path(path)
+    path.write_text(json.dumps(tree, indent=1))
     return path

@@ -81,3 +81,38 @@ def jwst_assigned() -> Any:
     paths = dict(mos_paths(), msametafile=str(metadata_file()))
     with jwst_offline_env(folder()):
         return load_wcs(model, paths, nrs_slit_y_range=(-0.55, 0.55))
+
+
+def random_planes(seed: int = 5) -> dict[str, Any]:
+    """Seeded full-frame sci/dq/var_poisson planes for the cut-out parity tests."""
+    r = np.random.default_rng(seed)
+    sci = r.normal(size=(2048, 2048)).astype(np.float32)
+    return {
+        "sci": sci,
+        "dq": r.integers(0, 4, size=sci.shape).astype(np.uint32),
+        "var_poisson": np.abs(sci),
+    }
+
+
+@lru_cache(maxsize=1)
+def assigned_with_data() -> Any:
+    """spec2x's MOS WCS of the synthetic exposure holding :func:`random_planes`."""
+    ds = assigned().copy()
+    for name, values in random_planes().items():
+        ds[name] = (("y", "x"), values)
+    return ds
+
+
+@lru_cache(maxsize=1)
+def jwst_extracted() -> Any:
+    """jwst's extract_2d (nrs_extract2d) of the same exposure holding :func:`random_planes`
+    (the planes are set on the cached :func:`jwst_assigned` model)."""
+    from jwst.extract_2d.nirspec import nrs_extract2d
+
+    model = jwst_assigned()
+    planes = random_planes()
+    model.data, model.dq, model.var_poisson = planes["sci"], planes["dq"], planes["var_poisson"]
+    model.err = np.zeros_like(planes["sci"])
+    model.var_rnoise = np.zeros_like(planes["sci"])
+    model.meta.cal_step.assign_wcs = "COMPLETE"
+    return nrs_extract2d(model)

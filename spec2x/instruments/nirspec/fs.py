@@ -163,14 +163,7 @@ def attach_slits(
     if boxes is None:
         boxes = ns.traced_boxes(optics, slits)
     for slit, initial in zip(slits, boxes, strict=True):
-        wcs = ns.slit_wcs(optics, slit)
-        bbox = ns.slit_bounding_box(
-            wcs.get_transform("detector", "slit_frame"),
-            optics.wrange,
-            slit.ymin,
-            slit.ymax,
-            initial=(tuple(initial[0]), tuple(initial[1])),
-        )
+        wcs, bbox = ns.slit_wcs_and_box(optics, slit, initial)
         wcs.bounding_box = bbox
         out = set_wcs(out, wcs, slit=str(slit.name))
         _paint_wavelength(wcs, bbox, wavelength, hits)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ _BUILDER = "spec2x.instruments.nirspec.msa_wcs:assign_msa_slits"
 __all__ = [
     "assign_msa_slits",
     "msa_metadata_path",
+    "msa_slit_coords",
     "msa_slit_scales",
     "msa_slitlets",
     "slitlets_to_slits",
@@ -144,6 +145,38 @@ def slitlets_to_slits(slitlets: xr.Dataset) -> list[Slit]:
         Slit(*(v.item() if isinstance(v, np.generic) else v for v in rec))
         for rec in zip(*columns, strict=True)
     ]
+
+
+def msa_slit_coords(slits: Sequence[Slit]) -> dict[str, np.ndarray]:
+    """The per-slit MOS metadata jwst's extract_2d writes on each SlitModel, as slit coords.
+
+    ``slitlet_id`` is the slitlet number (a fixed slit's name is not a number:
+    its shutter id, as jwst), then the source's ``source_name``,
+    ``source_alias``, ``stellarity``, ``source_ra``/``source_dec`` (deg), the
+    ``shutter_state`` (``1x1`` ...), the centre shutter ``xcen``/``ycen`` and the
+    shutter pitch over open size ``slit_xscale``/``slit_yscale``.
+    """
+
+    def slitlet_id(slit: Slit) -> int:
+        name = str(slit.name)
+        return int(name) if name.lstrip("-").isdigit() else int(slit.shutter_id)
+
+    def column(field: str, kind: type) -> np.ndarray:
+        return np.array([kind(getattr(s, field)) for s in slits])
+
+    return {
+        "slitlet_id": np.array([slitlet_id(s) for s in slits], np.int32),
+        "source_name": column("source_name", str),
+        "source_alias": column("source_alias", str),
+        "stellarity": column("stellarity", float),
+        "source_ra": column("source_ra", float),
+        "source_dec": column("source_dec", float),
+        "shutter_state": column("shutter_state", str),
+        "xcen": column("xcen", int).astype(np.int32),
+        "ycen": column("ycen", int).astype(np.int32),
+        "slit_xscale": column("slit_xscale", float),
+        "slit_yscale": column("slit_yscale", float),
+    }
 
 
 def assign_msa_slits(

@@ -42,6 +42,7 @@ __all__ = [
     "slit_bounding_box",
     "traced_boxes",
     "slit_wcs",
+    "slit_wcs_and_box",
 ]
 
 #: A bounding box in pixel edges, ((x0, x1), (y0, y1)).
@@ -271,6 +272,20 @@ def slit_bounding_box(
             # the x range is the traced one: only y is narrowed
             bbox = (initial[0], _bbox_from_range(np.zeros(1), y[valid])[1])
     return bbox
+
+
+def slit_wcs_and_box(optics: NirspecOptics, slit: Slit, traced: Any) -> tuple[gwcs.WCS, Box]:
+    """An aperture's gwcs and its refined bounding box, from its traced box
+    (a row of :func:`traced_boxes`); the box is not set on the WCS."""
+    wcs = slit_wcs(optics, slit)
+    box = slit_bounding_box(
+        wcs.get_transform("detector", "slit_frame"),
+        optics.wrange,
+        slit.ymin,
+        slit.ymax,
+        initial=(tuple(traced[0]), tuple(traced[1])),
+    )
+    return wcs, box
 
 
 def _extremes(trace: Any, lam: np.ndarray, step: int = 64) -> tuple[np.ndarray, ...]:
