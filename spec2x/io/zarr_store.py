@@ -28,7 +28,7 @@ import numpy as np
 import xarray as xr
 
 from ..datamodel import kind
-from ..errors import InputFileError, OutputError
+from ..errors import InputFileError, OutputError, malformed_input
 from ..wcs.store import WCS_COORD, StoredWcs, wcs_coord
 
 __all__ = ["open_zarr", "to_zarr"]
@@ -225,13 +225,14 @@ def open_zarr(store: str | os.PathLike[str]) -> xr.Dataset | xr.DataTree:
     InputFileError
         The store does not exist or is not a Zarr store.
     """
-    root = _open_group(store, None)
-    names = _slit_groups(store)
-    if not names:
-        return root
-    from ..slits import to_tree
+    with malformed_input(store, "Zarr store", "pass a store written by spec2x.to_zarr"):
+        root = _open_group(store, None)
+        names = _slit_groups(store)
+        if not names:
+            return root
+        from ..slits import to_tree
 
-    return to_tree([_open_group(store, n) for n in names], attrs=dict(root.attrs))
+        return to_tree([_open_group(store, n) for n in names], attrs=dict(root.attrs))
 
 
 def _slit_groups(store: str | os.PathLike[str]) -> list[str]:
