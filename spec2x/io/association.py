@@ -131,6 +131,10 @@ def _product(path: Path, index: int, entry: Any) -> AsnProduct:
     for j, member in enumerate(entry["members"]):
         if not isinstance(member, Mapping) or "expname" not in member:
             raise InputFileError(f"{where}, member {j} has no 'expname'")
+        if not isinstance(member["expname"], str) or not member["expname"].strip():
+            raise InputFileError(
+                f"{where}, member {j}: 'expname' is {member['expname']!r}; it must be a file name"
+            )
         role = str(member.get("exptype", "science")).strip().lower()
         file = Path(os.fspath(member["expname"]))
         file = file if file.is_absolute() else path.parent / file
