@@ -292,7 +292,7 @@ def _read_tree(path: Path) -> Mapping[str, Any]:
         tree = yaml.safe_load(path.read_text())
     except Exception as exc:  # asdf and yaml raise many kinds
         raise InputFileError(
-            f"cannot read parameter file {path}: {exc}; is it ASDF or YAML?"
+            f"cannot read parameter file {path}: {' '.join(str(exc).split())}; is it ASDF or YAML?"
         ) from None
     if not isinstance(tree, Mapping):
         raise InputFileError(f"parameter file {path} does not hold a mapping")

@@ -50,7 +50,7 @@ WRONG_VALUES = st.one_of(
     st.text(_ASCII, max_size=60),
     st.sampled_from(["", "N/A", "NONE", "ANY", "nan", "-1", "0", "1.5", "x" * 68]),
 )
-_DTYPES = ["float32", "float64", "int16", "int32", "uint8", "int64", "bool", "complex64"]
+_DTYPES = ["float32", "float64", "int16", "int32", "uint8", "int64"]
 #: Structural cards, changed in the file's bytes (astropy would rewrite them).
 _RAW_KEYS = ("NAXIS", "NAXIS1", "NAXIS2", "NAXIS3", "BITPIX", "PCOUNT", "TFIELDS", "XTENSION")
 

@@ -448,3 +448,9 @@ def test_found_by_fuzzing_association(tmp_path):
     path = tmp_path / "l2_asn.json"
     path.write_text(json.dumps(tree))
     assert "'expname' is True" in fz.read_safely(_read_asn, path)
+
+
+def test_found_by_fuzzing_parameter_file_yaml_error_is_one_line(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(": : :\n")
+    assert "is it ASDF or YAML" in fz.read_safely(load_params, path)
