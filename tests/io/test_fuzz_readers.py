@@ -72,6 +72,7 @@ def seeds(tmp_path_factory):
         attrs={"INSTRUME": "MIRI", "DETECTOR": "MIRIMAGE", "EXP_TYPE": "MIR_LRS-FIXEDSLIT"},
     )
     wave, size, apcorr = apcorr_table()
+    miri = {"instrument": "MIRI", "detector": "MIRIMAGE", "shape": (16, 24)}
     out = {
         "rate": write_fits(rate, d / "s_rate.fits"),
         "rateints": write_fits(products.rateints(nint=2, ny=16, nx=24), d / "s_rateints.fits"),
@@ -82,19 +83,10 @@ def seeds(tmp_path_factory):
         "s3d": write_fits(products.cube(), d / "s_s3d.fits"),
         "flat": write_flat(
             d / "r_flat.fits",
-            instrument="MIRI",
-            detector="MIRIMAGE",
             exp_type="MIR_LRS-FIXEDSLIT",
-            shape=(16, 24),
+            **miri,
         ),
-        "area": write_pixel_area(
-            d / "r_area.fits",
-            instrument="MIRI",
-            detector="MIRIMAGE",
-            shape=(16, 24),
-            pixar_sr=2.8e-13,
-            pixar_a2=0.0121,
-        ),
+        "area": write_pixel_area(d / "r_area.fits", pixar_sr=2.8e-13, pixar_a2=0.0121, **miri),
         "photom": write_lrs_photom(d / "r_photom.fits"),
         "specwcs": write_specwcs(d / "r_specwcs.fits", "MIR_LRS-FIXEDSLIT"),
         "pathloss": write_pathloss(d / "r_pathloss.fits"),
@@ -126,16 +118,8 @@ def _fresh(tmp_path_factory):
 
 _EXPOSURES = ["rate", "rateints"]
 _PRODUCTS = ["cal", "s2d", "x1d", "x1dints", "s3d"]
-_FITS_REFS = {
-    "flat": "flat",
-    "area": "area",
-    "photom": "photom",
-    "specwcs": "specwcs",
-    "pathloss": "pathloss",
-    "apcorr": "apcorr",
-    "fflat": "fflat",
-    "nrs_pathloss": "pathloss",
-}
+_FITS_REFS = {n: n for n in ("flat", "area", "photom", "specwcs", "pathloss", "apcorr", "fflat")}
+_FITS_REFS["nrs_pathloss"] = "pathloss"
 
 
 def _fuzz_fits(seed, read, data, tmp_path_factory):
