@@ -194,7 +194,7 @@ def test_product_spec2x_node(seeds, tmp_path_factory, name, data):
     """The ASDF extension of a product (its spec2x node) mutated."""
     from astropy.io import fits
 
-    from spec2x.io.fits_layout import asdf_hdu
+    from spec2x.io.fits_asdf import asdf_hdu
 
     seed = seeds[name]
     with fits.open(seed, memmap=False) as hdul:
@@ -348,7 +348,7 @@ def _node_case(name, ops):
     def make(seeds, folder):
         from astropy.io import fits
 
-        from spec2x.io.fits_layout import asdf_hdu
+        from spec2x.io.fits_asdf import asdf_hdu
 
         path = folder / seeds[name].name
         with fits.open(seeds[name], memmap=False) as hdul:
