@@ -9,7 +9,7 @@
     spec2x demo [MODE] [--output-dir DIR]
     spec2x params export FILE [--params FILE] [--steps.NAME.PARAM=V]...
     spec2x info FILE
-    spec2x plot PRODUCT -o FILE.png
+    spec2x plot PRODUCT -o FILE.png [--integration N]
 
 Exit status: 0 on success; 2 for a spec2x error (bad input, missing
 reference, unknown parameter, unwritable output ...), reported once, as one
@@ -164,6 +164,12 @@ def _parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", parents=[common], help="quick-look figure of a product")
     plot.add_argument("product", metavar="PRODUCT")
     plot.add_argument("-o", "--output", required=True, metavar="FILE.png")
+    plot.add_argument(
+        "--integration",
+        type=int,
+        metavar="N",
+        help="time series: show integration N (1-based; default: the median of all)",
+    )
     return parser
 
 
@@ -303,7 +309,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     quicklook = getattr(plot, "quicklook", None)
     if quicklook is None:
         raise Spec2xError("spec2x plot is not available in this spec2x (no spec2x.plot.quicklook)")
-    out = quicklook(args.product, args.output)
+    out = quicklook(args.product, args.output, integration=args.integration)
     print(f"spec2x: wrote {out if out is not None else args.output}")
     return EXIT_OK
 

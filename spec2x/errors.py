@@ -7,7 +7,8 @@ and what the user can do about it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 __all__ = [
     "InputFileError",
@@ -66,3 +67,54 @@ class Spec2xWarning(UserWarning):
 
 
 __all__ += ["OutputError"]
+
+
+#: Top-level packages whose exceptions mean "this file's content could not be decoded".
+_DECODERS = frozenset(
+    {"astropy", "asdf", "asdf_astropy", "gwcs", "yaml", "zarr", "numcodecs", "struct"}
+)
+#: Built-in exceptions that decoding a malformed file raises (a missing key, a wrong type ...).
+_DECODE_ERRORS = (
+    ArithmeticError,
+    AttributeError,
+    EOFError,
+    LookupError,
+    OSError,
+    TypeError,
+    ValueError,
+)
+
+
+def is_decode_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is what reading a malformed file raises (not a spec2x error)."""
+    if isinstance(exc, Spec2xError):
+        return False
+    if isinstance(exc, _DECODE_ERRORS):
+        return True
+    return type(exc).__module__.split(".")[0] in _DECODERS
+
+
+@contextmanager
+def malformed_input(path: object, what: str, remedy: str) -> Iterator[None]:
+    """Turn the failures of decoding a malformed file into one :class:`InputFileError`.
+
+    Used once at each reader's entry point, around the whole decoding, after
+    the checks that give a more precise message; the original exception
+    stays chained (``--debug`` shows where it came from).
+
+    Parameters
+    ----------
+    path : the file, named in the message.
+    what : what it should have been (``"flat reference"``, ``"Zarr store"``).
+    remedy : what the user can do.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if not is_decode_error(exc):
+            raise
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise InputFileError(f"{path}: not a readable {what} ({reason}); {remedy}") from exc
+
+
+__all__ += ["is_decode_error", "malformed_input"]

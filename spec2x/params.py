@@ -292,7 +292,7 @@ def _read_tree(path: Path) -> Mapping[str, Any]:
         tree = yaml.safe_load(path.read_text())
     except Exception as exc:  # asdf and yaml raise many kinds
         raise InputFileError(
-            f"cannot read parameter file {path}: {exc}; is it ASDF or YAML?"
+            f"cannot read parameter file {path}: {' '.join(str(exc).split())}; is it ASDF or YAML?"
         ) from None
     if not isinstance(tree, Mapping):
         raise InputFileError(f"parameter file {path} does not hold a mapping")
@@ -313,11 +313,26 @@ def _step_values(path: Path, step: str, values: Any) -> dict[str, Any]:
     if not isinstance(values, Mapping):
         raise InputFileError(f"{path}: parameters of step {step} are not a mapping")
     known = {p.name for p in get_step(step).params}
-    return {
-        k: coerce(step, k, v)
-        for k, v in values.items()
-        if k in known or (k not in GENERIC_PARAMS and not k.startswith("override_"))
-    }
+    try:
+        return {
+            str(k): coerce(step, str(k), v)
+            for k, v in values.items()
+            if k in known or (k not in GENERIC_PARAMS and not str(k).startswith("override_"))
+        }
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
+
+
+def _steps_list(path: Path, steps: Any) -> list[Any]:
+    """The ``steps`` of a parameter file as a list of ``{name, parameters}`` entries."""
+    if isinstance(steps, Mapping):  # a "steps: {name: {...}}" mapping (cfg style)
+        return [{"name": k, "parameters": v} for k, v in steps.items()]
+    if not isinstance(steps, list):
+        raise InputFileError(
+            f"{path}: 'steps' is a {type(steps).__name__}; it must be a list of "
+            "{name, parameters} entries or a mapping of step names"
+        )
+    return steps
 
 
 def load_params(path: str | os.PathLike[str]) -> Params:
@@ -337,16 +352,17 @@ def load_params(path: str | os.PathLike[str]) -> Params:
             raise ParameterError.unknown("step", step or cls, STEPS, f" in {path}")
         out[step] = _step_values(path, step, tree.get("parameters"))
         return out
-    if isinstance(steps, Mapping):  # a "steps: {name: {...}}" mapping (cfg style)
-        steps = [{"name": k, "parameters": v} for k, v in steps.items()]
-    for entry in steps:
+    for entry in _steps_list(path, steps):
         if not isinstance(entry, Mapping) or "name" not in entry:
             raise InputFileError(f"{path}: each entry of 'steps' needs a 'name'")
         step = str(entry["name"])
         if step not in STEPS:
             raise ParameterError.unknown("step", step, STEPS, f" in {path}")
         out[step] = _step_values(path, step, entry.get("parameters"))
-    extra = set(tree.get("parameters") or {}) - PIPELINE_PARAMS - GENERIC_PARAMS
+    pipeline = tree.get("parameters") or {}
+    if not isinstance(pipeline, Mapping):
+        raise InputFileError(f"{path}: 'parameters' must be a mapping of pipeline parameters")
+    extra = set(map(str, pipeline)) - PIPELINE_PARAMS - GENERIC_PARAMS
     if extra:
         raise ParameterError(
             f"{path}: unknown pipeline parameter(s) {sorted(extra)}; step parameters go "

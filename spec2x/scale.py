@@ -164,10 +164,12 @@ def process_job(
         jwst could do without it (see ``docs/references.md``).
     """
     from .io import atomic
+    from .io.association import check_product_name
     from .io.crds_cache import CrdsCache
     from .io.references import ReferenceSet
     from .pipeline import spec2
 
+    check_product_name(job.base, job.source or job.science)  # never write outside output_dir
     write = _writer(fmt)
     ext = ".fits" if fmt == "fits" else ".zarr"
     cache = CrdsCache(crds_path) if crds_path else None

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import InputFileError
 
-__all__ = ["AsnProduct", "Association", "read_association"]
+__all__ = ["AsnProduct", "Association", "check_product_name", "read_association"]
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +97,44 @@ def _load_json(path: Path) -> Mapping[str, Any]:
     return tree
 
 
+def check_product_name(name: str, where: str) -> str:
+    """``name`` if it is a plain file stem (no folder, not ``.``/``..``); else an error.
+
+    Product names become output file names (``<name>_cal.fits``) inside the
+    output folder, so they may never lead out of it.
+
+    Raises
+    ------
+    InputFileError
+        The name carries a folder (``/``, ``\\``), is absolute, is ``.`` or
+        ``..``, or holds a control character; ``where`` says whose name it is.
+    """
+    plain = (
+        name not in ("", ".", "..")
+        and not any(sep in name for sep in ("/", "\\"))
+        and name.isprintable()
+    )
+    if not plain:
+        raise InputFileError(
+            f"{where}: product name {name!r} is not a plain file name; product names are "
+            "output file stems (e.g. jw01234001001_01101_00001_nrs1) without a folder"
+        )
+    return name
+
+
 def _product(path: Path, index: int, entry: Any) -> AsnProduct:
     where = f"association {path}, product {index}"
     if not isinstance(entry, Mapping) or not isinstance(entry.get("members"), list):
         raise InputFileError(f"{where} has no 'members' list")
-    name = str(entry.get("name") or f"product{index}")
+    name = check_product_name(str(entry.get("name") or f"product{index}"), where)
     by_role: dict[str, list[Path]] = {}
     for j, member in enumerate(entry["members"]):
         if not isinstance(member, Mapping) or "expname" not in member:
             raise InputFileError(f"{where}, member {j} has no 'expname'")
+        if not isinstance(member["expname"], str) or not member["expname"].strip():
+            raise InputFileError(
+                f"{where}, member {j}: 'expname' is {member['expname']!r}; it must be a file name"
+            )
         role = str(member.get("exptype", "science")).strip().lower()
         file = Path(os.fspath(member["expname"]))
         file = file if file.is_absolute() else path.parent / file

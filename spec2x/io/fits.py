@@ -22,7 +22,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from ..errors import InputFileError
+from ..errors import InputFileError, malformed_input
 from . import fits_layout as L
 from . import fits_products as P
 from .fits_exposure import Chunks, read_exposure
@@ -82,25 +82,26 @@ def open_product(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Data
         Not a FITS file, truncated, no SCI extension, SCI of the wrong shape.
     """
     path = Path(path)
-    scanned = scan_fits(path)
-    if scanned is not None:
-        model = str(scanned[0].header.get("DATAMODL", ""))
-        if _plain_exposure(scanned, model):
-            return read_exposure(path, scanned, model, chunks)
-        if _plain_slits(scanned, model):
-            return P.read_product(path, scanned, model, chunks)
-    with L.open_hdulist(path) as hdul:
-        names = {hdu.name for hdu in hdul}
-        model = str(hdul[0].header.get("DATAMODL", ""))
-        if "EXTRACT1D" in names or "SCI" in names and P.is_multi(hdul, model):
-            return P.read_product(path, hdul, model, chunks)
-        if "SCI" not in names:
-            raise InputFileError(
-                f"{path}: no SCI extension; pass a jwst _rate, _rateints, _cal or _calints file"
-            )
-        if model == "IFUCubeModel":
-            return P.read_product(path, hdul, model, chunks)
-        return read_exposure(path, hdul, model, chunks)
+    with malformed_input(path, "jwst product", "pass a jwst or spec2x FITS product, unaltered"):
+        scanned = scan_fits(path)
+        if scanned is not None:
+            model = str(scanned[0].header.get("DATAMODL", ""))
+            if _plain_exposure(scanned, model):
+                return read_exposure(path, scanned, model, chunks)
+            if _plain_slits(scanned, model):
+                return P.read_product(path, scanned, model, chunks)
+        with L.open_hdulist(path) as hdul:
+            names = {hdu.name for hdu in hdul}
+            model = str(hdul[0].header.get("DATAMODL", ""))
+            if "EXTRACT1D" in names or "SCI" in names and P.is_multi(hdul, model):
+                return P.read_product(path, hdul, model, chunks)
+            if "SCI" not in names:
+                raise InputFileError(
+                    f"{path}: no SCI extension; pass a jwst _rate, _rateints, _cal or _calints file"
+                )
+            if model == "IFUCubeModel":
+                return P.read_product(path, hdul, model, chunks)
+            return read_exposure(path, hdul, model, chunks)
 
 
 def plain_exposure_scan(path: Path) -> ScanFile | None:

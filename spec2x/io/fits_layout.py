@@ -191,7 +191,10 @@ def open_hdulist(path: Path) -> Iterator[fits.HDUList]:
 
 def _check_complete(path: Path, hdul: fits.HDUList) -> None:
     size = path.stat().st_size
-    for hdu in hdul:
+    for i, hdu in enumerate(hdul):
+        if not isinstance(hdu, fits.PrimaryHDU | fits.ImageHDU | fits.BinTableHDU | fits.TableHDU):
+            msg = f"extension {i} ({hdu.name}) is corrupted (neither image nor table)"
+            raise InputFileError(f"{path}: {msg}; copy or download the file again")
         info = hdu.fileinfo()
         if info is None:
             continue

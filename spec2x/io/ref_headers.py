@@ -7,9 +7,10 @@ and :func:`open_asdf_reference`); nothing here opens a file's data.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InputFileError
+from ..errors import InputFileError, malformed_input
 
 __all__ = ["is_asdf", "open_asdf_reference", "read_header"]
 
@@ -49,7 +50,7 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise InputFileError(f"reference file {path} does not exist")
-    try:
+    with malformed_input(path, "reference file", "is it a CRDS FITS, ASDF or JSON file?"):
         if _is_json(path):
             return _json_header(path)
         if is_asdf(path):
@@ -62,10 +63,6 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
                 for k, v in hdul[0].header.items()
                 if k and k not in ("COMMENT", "HISTORY")
             }
-    except (OSError, ValueError) as exc:
-        raise InputFileError(
-            f"cannot read reference file {path}: {exc}; is it a CRDS FITS or ASDF file?"
-        ) from exc
 
 
 def open_asdf_reference(path: str, **options: Any) -> Any:
@@ -79,13 +76,26 @@ def open_asdf_reference(path: str, **options: Any) -> Any:
         return asdf.open(path, memmap=False, **options)
 
 
+def _section(path: str, node: Any, key: str) -> Mapping[str, Any]:
+    """``node[key]`` of an ASDF tree, a mapping (empty if absent); else an error naming the file."""
+    value = node.get(key) if isinstance(node, Mapping) else None
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputFileError(
+            f"{path}: its ASDF {key!r} is a {type(value).__name__}, not a mapping of keywords; "
+            "give a CRDS-format reference file"
+        )
+    return value
+
+
 def _asdf_header(path: str) -> dict[str, Any]:
     # Only ``meta`` is needed: a lazy tree reads it without converting every transform.
     with open_asdf_reference(path, lazy_load=True, lazy_tree=True) as af:
-        meta = af.tree.get("meta", {}) or {}
-        instrument = meta.get("instrument", {}) or {}
-        exposure = meta.get("exposure", {}) or {}
-        subarray = meta.get("subarray", {}) or {}
+        meta = _section(path, af.tree, "meta")
+        instrument = _section(path, meta, "instrument")
+        exposure = _section(path, meta, "exposure")
+        subarray = _section(path, meta, "subarray")
         header = {
             "REFTYPE": meta.get("reftype"),
             "INSTRUME": instrument.get("name"),

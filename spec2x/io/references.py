@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputFileError, MissingReferenceError, ReferenceMismatchError
+from ..errors import (
+    InputFileError,
+    MissingReferenceError,
+    ReferenceMismatchError,
+    malformed_input,
+)
 from .ref_headers import is_asdf, open_asdf_reference, read_header
 from .ref_rules import is_optional
 
@@ -198,7 +203,9 @@ def open_reference(path: str | os.PathLike[str], reftype: str | None = None) -> 
         found = reftype.lower()
     if not found:
         raise InputFileError(f"{path} has no REFTYPE keyword; say its type with --ref TYPE=PATH")
-    ref = _reader_for(found, header.get("INSTRUME"))(path, header)
+    reader = _reader_for(found, header.get("INSTRUME"))
+    with malformed_input(path, f"{found} reference", "give a CRDS-format file of that type"):
+        ref = reader(path, header)
     ref.reftype = found
     return ref
 

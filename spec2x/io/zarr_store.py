@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from ..datamodel import kind
-from ..errors import InputFileError, OutputError, Spec2xWarning
+from ..errors import InputFileError, OutputError, Spec2xWarning, malformed_input
 from ..wcs.store import WCS_COORD, StoredWcs, wcs_coord
 from . import atomic
 
@@ -294,14 +294,15 @@ def open_zarr(store: str | os.PathLike[str]) -> xr.Dataset | xr.DataTree:
         The store does not exist, is not a Zarr store, or is not whole
         (:func:`check_whole`).
     """
-    check_whole(store)
-    root = _open_group(store, None)
-    names = _slit_groups(store)
-    if not names:
-        return root
-    from ..slits import to_tree
+    with malformed_input(store, "Zarr store", "pass a store written by spec2x.to_zarr"):
+        check_whole(store)
+        root = _open_group(store, None)
+        names = _slit_groups(store)
+        if not names:
+            return root
+        from ..slits import to_tree
 
-    return to_tree([_open_group(store, n) for n in names], attrs=dict(root.attrs))
+        return to_tree([_open_group(store, n) for n in names], attrs=dict(root.attrs))
 
 
 def _slit_groups(store: str | os.PathLike[str]) -> list[str]:

@@ -90,3 +90,14 @@ def test_paths_are_relative_to_the_association(tmp_path, monkeypatch):
     path = _asn(sub, [{"members": [{"expname": "sci_rate.fits", "exptype": "science"}]}])
     monkeypatch.chdir(tmp_path)
     assert read_association(path).science == sub / "sci_rate.fits"
+
+
+@pytest.mark.parametrize("name", ["../x/name", "/abs/name", "sub/name", "..", "a\\b", "a\x00b"])
+def test_product_name_with_a_folder_is_refused(tmp_path, name):
+    _touch(tmp_path, "sci_rate.fits")
+    members = [{"expname": "sci_rate.fits", "exptype": "science"}]
+    path = _asn(tmp_path, [{"name": name, "members": members}], name="bad_asn.json")
+    with pytest.raises(InputFileError, match="not a plain file name") as info:
+        read_association(path)
+    assert "bad_asn.json" in str(info.value)
+    assert repr(name) in str(info.value)
