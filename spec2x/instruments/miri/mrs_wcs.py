@@ -12,7 +12,9 @@ SHORT/MEDIUM/LONG is sub-band A/B/C).  The model, as jwst 3.0.0 builds it
    arcsec) and its ``specwcs`` polynomial the wavelength (µm), scaled to the
    barycentre when ``VELOSYS`` is given.  Back: the wavelength picks the
    channel (``wavelengthrange``), beta the slice (``bzero``, ``bdel``), and
-   the slice's ``x_model``/``y_model`` the pixel.
+   the slice's ``x_model``/``y_model`` the pixel (from the observed
+   wavelength: unlike jwst, the barycentric scaling is undone first, so the
+   round trip closes when ``VELOSYS`` is set).
 2. *alpha_beta -> v2v3*: the channel's ``abv2v3_model`` (the wavelength
    picks the channel).
 3. *v2v3 -> v2v3vacorr -> world*: velocity aberration and the telescope
@@ -95,12 +97,18 @@ def _detector_to_abl(
     from stdatamodels.jwst.transforms.models import MIRI_AB2Slice
 
     lam_of = dict(zip(wave.slices, wave.wavelength, strict=True))
+    to_observed = models.Identity(3)
+    if velosys is not None:
+        correction = velocity_correction(velosys)
+        to_observed = models.Identity(2) & correction.inverse
     per_slice = {}
     for i, label in enumerate(dist.slices):
-        lam = lam_of[label] if velosys is None else lam_of[label] | velocity_correction(velosys)
+        lam = lam_of[label] if velosys is None else lam_of[label] | correction
         # The slice models take (y, x); beta takes x only (a constant).
         forward = models.Mapping((1, 0, 0, 1, 0)) | dist.alpha[i] & dist.beta[i] & lam
-        forward.inverse = models.Mapping((2, 0, 2, 0)) | dist.x[i] & dist.y[i]
+        # x/y models take the observed wavelength: undo the barycentric scaling first
+        # (jwst 3.0.0 does not, so its inverse is off by VELOSYS / c in wavelength).
+        forward.inverse = to_observed | models.Mapping((2, 0, 2, 0)) | dist.x[i] & dist.y[i]
         per_slice[label] = forward
     by_wave = {}
     for cb in chbands:
