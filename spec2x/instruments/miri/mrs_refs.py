@@ -144,14 +144,17 @@ def read_miri_distortion(path: str, header: dict[str, Any]) -> Reference:
     keys = ("slices", "alpha_model", "beta_model", "x_model", "y_model", "bzero", "bdel")
     _need(tree, path, (*keys, "abv2v3_model"), "distortion")
     slices = tuple(int(s) for s in tree["slices"])
-    models = [tuple(tree[k]) for k in keys[1:5]]
-    if any(len(m) != len(slices) for m in models):
+    alpha, beta, x, y = (tuple(tree[k]) for k in keys[1:5])
+    if any(len(m) != len(slices) for m in (alpha, beta, x, y)):
         raise ReferenceMismatchError(
             f"{path}: the slice models do not match the {len(slices)} slices"
         )
     content = MrsDistortion(
         slices,
-        *models,
+        alpha,
+        beta,
+        x,
+        y,
         beta_zero={k: float(v) for k, v in _by_channel(tree["bzero"], "beta_zero").items()},
         beta_delta={k: float(v) for k, v in _by_channel(tree["bdel"], "delta_beta").items()},
         v2v3=_by_channel(tree["abv2v3_model"], "model"),
