@@ -62,8 +62,22 @@ def test_written_wcs_reads_in_jwst(tmp_path, mrs_regions):
     refs = real_refs("12A", mrs_regions["12A"])
     ds = make_exposure(np.ones((1024, 1032), np.float32), attrs=mrs_attrs("12A", VELOSYS=-2e3))
     out = assign_wcs(ds, refs)
+    _s_region_as_jwst(out)
     path = write_fits(out, tmp_path / "mrs_assign_wcs.fits")
     x, y = np.array([100.0, 600.0, 300.0, 5.0]), np.array([500.0, 20.0, 900.0, 5.0])
     with datamodels.IFUImageModel(str(path)) as model:
         np.testing.assert_array_equal(model.meta.wcs(x, y), get_wcs(out)(x, y))
         assert model.meta.wcs.output_frame.name == "world"
+
+
+def _s_region_as_jwst(out):
+    """S_REGION is jwst's ``update_s_region_mrs`` of the same WCS."""
+    from jwst.assign_wcs.util import compute_footprint_spectral
+    from stcal.alignment.util import compute_s_region_keyword
+
+    class Model:  # what compute_footprint_spectral reads
+        class meta:  # noqa: N801
+            wcs = get_wcs(out)
+
+    footprint, _ = compute_footprint_spectral(Model)
+    assert out.attrs["S_REGION"] == compute_s_region_keyword(footprint)

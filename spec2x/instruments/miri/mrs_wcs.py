@@ -35,6 +35,7 @@ from astropy.modeling import bind_bounding_box, models
 from gwcs import selector
 from gwcs import wcs as gwcs_wcs
 
+from ..._kernels.resample_spec import _wrap_ra
 from ...errors import InputFileError
 from ...wcs.store import set_wcs
 from .lrs_wcs import miri_frames, v2v3_to_sky, velocity_aberration, velocity_correction
@@ -228,16 +229,35 @@ def assign_mrs(
     regions_ref: Any,
     wavelengthrange_ref: Any,
 ) -> xr.Dataset:
-    """Return ``ds`` with the MRS WCS and the ``wavelength(y, x)`` coordinate (µm, NaN between slices).
+    """Return ``ds`` with the MRS WCS, the ``wavelength(y, x)`` coordinate (µm, NaN between
+    slices) and ``S_REGION``.
 
-    The input is not modified.
+    ``S_REGION`` is the RA/Dec box of every pixel's sky position, as jwst's
+    ``update_s_region_mrs`` writes it.  The input is not modified.
     """
     shape = (ds.sizes["y"], ds.sizes["x"])
     wcs = mrs_wcs(
         ds.attrs, distortion_ref, specwcs_ref, regions_ref, wavelengthrange_ref, shape=shape
     )
     y, x = np.indices(shape, dtype=np.float64)
-    wavelength = wcs.get_transform("detector", "alpha_beta")(x, y)[2]
-    return set_wcs(ds, wcs).assign_coords(
+    ra, dec, wavelength = wcs(x, y)
+    out = set_wcs(ds, wcs).assign_coords(
         wavelength=(("y", "x"), wavelength, {"units": "um", "long_name": "wavelength"})
     )
+    corners = _sky_box(ra, dec)
+    if corners is not None:
+        out.attrs = dict(
+            out.attrs, S_REGION="POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners)
+        )
+    return out
+
+
+def _sky_box(ra: np.ndarray, dec: np.ndarray) -> list[float] | None:
+    """RA/Dec corners (min/max box, RA in [0, 360)) of the finite positions; None if none."""
+    good = np.isfinite(ra) & np.isfinite(dec)
+    if not good.any():
+        return None
+    ra = _wrap_ra(ra[good])
+    low, high = float(ra.min()) % 360, float(ra.max()) % 360
+    south, north = float(dec[good].min()), float(dec[good].max())
+    return [low, south, high, south, high, north, low, north]
