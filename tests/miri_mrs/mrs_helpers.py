@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import REALDATA
+from helpers import REALDATA, set_jwst_pointing
 
 _REALDATA = REALDATA / "miri"
 if not _REALDATA.is_dir():  # pragma: no cover - a checkout without shared/
@@ -30,7 +30,7 @@ def real_refs(tag: str, regions: Any) -> dict[str, Any]:
 
 
 def mrs_attrs(tag: str, **extra: Any) -> dict[str, Any]:
-    """Keywords of a full-frame MRS exposure of the detector and band of ``tag``."""
+    """Keywords of an MRS exposure (full frame) of the detector and band of ``tag``."""
     detector, channel, band = SETTINGS[tag]
     attrs = dict(
         INSTRUME="MIRI",
@@ -38,11 +38,6 @@ def mrs_attrs(tag: str, **extra: Any) -> dict[str, Any]:
         CHANNEL=channel,
         BAND=band,
         EXP_TYPE="MIR_MRS",
-        SUBARRAY="FULL",
-        SUBSTRT1=1,
-        SUBSTRT2=1,
-        SUBSIZE1=1032,
-        SUBSIZE2=1024,
         V2_REF=-503.654,
         V3_REF=-318.742,
         ROLL_REF=254.3,
@@ -60,22 +55,8 @@ def jwst_ifu_wcs(attrs: dict[str, Any], refs: dict[str, Any]) -> Any:
     from stdatamodels.jwst.datamodels import IFUImageModel
 
     model = IFUImageModel(np.zeros((1024, 1032), np.float32))
-    meta = model.meta
-    meta.instrument.name = "MIRI"
-    meta.instrument.detector = attrs["DETECTOR"]
-    meta.instrument.channel = attrs["CHANNEL"]
-    meta.instrument.band = attrs["BAND"]
-    meta.exposure.type = attrs["EXP_TYPE"]
-    for key, name in [
-        ("V2_REF", "v2_ref"),
-        ("V3_REF", "v3_ref"),
-        ("ROLL_REF", "roll_ref"),
-        ("RA_REF", "ra_ref"),
-        ("DEC_REF", "dec_ref"),
-        ("VELOSYS", "velosys"),
-    ]:
-        if key in attrs:
-            setattr(meta.wcsinfo, name, attrs[key])
-    if "VA_SCALE" in attrs:
-        meta.velocity_aberration.scale_factor = attrs["VA_SCALE"]
+    model.meta.exposure.type = attrs["EXP_TYPE"]
+    for key in ("INSTRUME", "DETECTOR", "CHANNEL", "BAND"):
+        setattr(model.meta.instrument, "name" if key == "INSTRUME" else key.lower(), attrs[key])
+    set_jwst_pointing(model, attrs)
     return gwcs_wcs.WCS(miri.ifu(model, {k: str(v) for k, v in refs.items()}))
