@@ -81,3 +81,26 @@ def _s_region_as_jwst(out):
 
     footprint, _ = compute_footprint_spectral(Model)
     assert out.attrs["S_REGION"] == compute_s_region_keyword(footprint)
+
+
+@pytest.mark.parity
+def test_assign_wcs_step_on_a_synthetic_rate_file_as_jwst(tmp_path, mrs_regions):
+    """jwst's AssignWcsStep on the synthetic MIRIFUSHORT SHORT rate file: same wavelengths, S_REGION."""
+    pytest.importorskip("jwst")
+    from jwst.assign_wcs import AssignWcsStep
+    from jwst_offline import run_jwst_step
+
+    from spec2x.io.fits import open_exposure
+    from spec2x.synthetic.miri_mrs import make_mrs_rate
+
+    rate = make_mrs_rate(tmp_path / "mrs_rate.fits", seed=5)
+    refs = real_refs("12A", mrs_regions["12A"])
+    result = run_jwst_step(
+        AssignWcsStep, str(rate), {k: str(v) for k, v in refs.items()}, rest="N/A"
+    )
+    out = assign_wcs(open_exposure(rate), refs)
+    y, x = np.indices((1024, 1032), dtype=np.float64)
+    jwst_world = result.meta.wcs(x, y)
+    np.testing.assert_array_equal(out["wavelength"].values, jwst_world[2])
+    np.testing.assert_array_equal(get_wcs(out)(x, y)[0], jwst_world[0])
+    assert out.attrs["S_REGION"] == result.meta.wcsinfo.s_region
