@@ -25,6 +25,13 @@ __all__ = ["MRS_POINTING", "make_mrs_rate"]
 #: Channel 1A reference point of the MRS (V2, V3 arcsec) and a sky position (deg).
 MRS_POINTING = {"V2_REF": -503.654, "V3_REF": -318.742, "RA_REF": 80.4875, "DEC_REF": -69.4989}
 _CHANNELS = {"MIRIFUSHORT": "12", "MIRIFULONG": "34"}
+#: Keywords of every synthetic MRS exposure (observation date, attitude, velocities).
+_FIXED: dict[str, Any] = {
+    "TELESCOP": "JWST", "INSTRUME": "MIRI", "SUBARRAY": "FULL", "READPATT": "FASTR1",
+    "DITHOPFR": "POINT-SOURCE", "DATE-OBS": "2023-06-01", "TIME-OBS": "12:00:00",
+    "EXPSTART": 60096.5, "ROLL_REF": 254.3, "PA_V3": 254.3, "V3I_YANG": -4.45, "VPARITY": -1,
+    "VA_SCALE": 1.0000123, "VELOSYS": -12345.6,
+}  # fmt: skip
 
 
 def make_mrs_rate(
@@ -49,26 +56,14 @@ def make_mrs_rate(
     """
     shape = (1024, 1032)
     noise = rng(seed).normal(0.0, 0.05, shape)
-    attrs = dict(
-        TELESCOP="JWST",
-        INSTRUME="MIRI",
-        DETECTOR=detector,
-        CHANNEL=_CHANNELS[detector],
-        BAND=band,
-        EXP_TYPE=MODES["MIR_MRS"].exp_type,
-        SUBARRAY="FULL",
-        READPATT="FASTR1",
-        DITHOPFR="POINT-SOURCE",
-        **{"DATE-OBS": "2023-06-01", "TIME-OBS": "12:00:00"},
-        EXPSTART=60096.5,
-        ROLL_REF=254.3,
-        PA_V3=254.3,
-        V3I_YANG=-4.45,
-        VPARITY=-1,
-        VA_SCALE=1.0000123,
-        VELOSYS=-12345.6,
+    attrs = {
+        **_FIXED,
         **MRS_POINTING,
-    )
+        "DETECTOR": detector,
+        "CHANNEL": _CHANNELS[detector],
+        "BAND": band,
+        "EXP_TYPE": MODES["MIR_MRS"].exp_type,
+    }
     attrs.update(keywords)
     sci = (sky + noise).astype(np.float32)
     variance = np.full(shape, 0.05**2, np.float32)
