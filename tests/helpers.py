@@ -80,3 +80,25 @@ def nirspec_multislit(
             node = getattr(node, name)
         setattr(node, leaf, value)
     return model
+
+
+#: Exposure keyword -> ``meta.wcsinfo`` attribute of a jwst datamodel (pointing, velocity).
+JWST_WCSINFO = {
+    "V2_REF": "v2_ref",
+    "V3_REF": "v3_ref",
+    "ROLL_REF": "roll_ref",
+    "RA_REF": "ra_ref",
+    "DEC_REF": "dec_ref",
+    "V3I_YANG": "v3yangle",
+    "VPARITY": "vparity",
+    "VELOSYS": "velosys",
+}
+
+
+def set_jwst_pointing(model: Any, attrs: dict[str, Any]) -> None:
+    """Copy the pointing keywords of ``attrs`` (and VA_SCALE) into a jwst datamodel's meta."""
+    for key, name in JWST_WCSINFO.items():
+        if key in attrs:
+            setattr(model.meta.wcsinfo, name, attrs[key])
+    if "VA_SCALE" in attrs:
+        model.meta.velocity_aberration.scale_factor = attrs["VA_SCALE"]

@@ -22,6 +22,7 @@ __all__ = ["READERS", "load_reader", "reader_name"]
 
 _NRS_OPTICS = "spec2x.instruments.nirspec.refs_optics:read_nirspec_optics"
 _NRS_FLAT = "spec2x.instruments.nirspec.refs_cal:read_nirspec_flat"
+_MIRI = "spec2x.instruments.miri.mrs_refs:"
 
 #: (reftype, INSTRUME or None for any instrument) -> "module:function".
 READERS: dict[tuple[str, str | None], str] = {
@@ -31,6 +32,11 @@ READERS: dict[tuple[str, str | None], str] = {
     ("extract1d", None): "spec2x.io.refs_extract:read_extract1d",
     ("apcorr", None): "spec2x.io.refs_extract:read_apcorr",
     ("pathloss", "MIRI"): "spec2x.instruments.miri.refs:read_lrs_pathloss",
+    # MRS files of an MRS detector; the imager/LRS files of these types open generically.
+    ("distortion", "MIRI"): _MIRI + "read_miri_distortion",
+    ("specwcs", "MIRI"): _MIRI + "read_miri_specwcs",
+    ("wavelengthrange", "MIRI"): _MIRI + "read_mrs_wavelengthrange",
+    ("regions", "MIRI"): _MIRI + "read_mrs_regions",
     ("pathloss", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_pathloss",
     ("fflat", "NIRSPEC"): _NRS_FLAT,
     ("sflat", "NIRSPEC"): _NRS_FLAT,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import REALDATA
+from helpers import REALDATA, set_jwst_pointing
 
 #: shared/realdata beside the repository (the work tree and CI's clone alike).
 _REALDATA = REALDATA / "miri"
@@ -59,20 +59,7 @@ def jwst_model(attrs: dict[str, Any]) -> Any:
     meta.subarray.ystart = attrs["SUBSTRT2"]
     meta.subarray.xsize = attrs["SUBSIZE1"]
     meta.subarray.ysize = attrs["SUBSIZE2"]
-    for key, name in [
-        ("V2_REF", "v2_ref"),
-        ("V3_REF", "v3_ref"),
-        ("ROLL_REF", "roll_ref"),
-        ("RA_REF", "ra_ref"),
-        ("DEC_REF", "dec_ref"),
-        ("V3I_YANG", "v3yangle"),
-        ("VPARITY", "vparity"),
-        ("VELOSYS", "velosys"),
-    ]:
-        if key in attrs:
-            setattr(meta.wcsinfo, name, attrs[key])
-    if "VA_SCALE" in attrs:
-        meta.velocity_aberration.scale_factor = attrs["VA_SCALE"]
+    set_jwst_pointing(model, attrs)
     for key, name in [("XOFFSET", "x_offset"), ("YOFFSET", "y_offset")]:
         if key in attrs:
             setattr(meta.dither, name, attrs[key])

@@ -77,7 +77,7 @@ def test_registry_takes_a_new_mode_in_one_entry(monkeypatch):
         "NRS_TEST", "NIRSPEC", wcs_build="spec2x.instruments.miri.lrs_wcs:assign_from_refs"
     )
     assert builder(text_mode) is miri_lrs.assign_from_refs
-    with pytest.raises(UnsupportedModeError, match="MIR_MRS"):
-        assign_wcs(make_exposure(np.zeros((3, 4)), attrs={"EXP_TYPE": "MIR_MRS"}), {})
+    with pytest.raises(UnsupportedModeError, match="MIR_WFSS"):
+        assign_wcs(make_exposure(np.zeros((3, 4)), attrs={"EXP_TYPE": "MIR_WFSS"}), {})
     with pytest.raises(UnsupportedModeError, match="NRS_NOPE"):
         assign_wcs(make_exposure(np.zeros((3, 4)), attrs={"EXP_TYPE": "NRS_NOPE"}), {})

@@ -50,9 +50,11 @@ __all__ = [
     "assign_lrs",
     "lrs_mode",
     "lrs_wcs",
+    "miri_frames",
     "pixel_wavelength",
     "v2v3_to_sky",
     "velocity_aberration",
+    "velocity_correction",
 ]
 
 log = logging.getLogger(__name__)
@@ -125,7 +127,7 @@ def _smoothed_lookup(rows: np.ndarray, values: np.ndarray, name: str) -> models.
     )
 
 
-def _velocity_correction(velosys: float) -> models.Model:
+def velocity_correction(velosys: float) -> models.Model:
     """Scale observed wavelengths to the barycentric frame (``VELOSYS`` in m/s)."""
     factor = 1 / (1 + velosys / _SPEED_OF_LIGHT)
     model = models.Identity(1) * models.Const1D(factor, name="velocity_correction")
@@ -170,7 +172,7 @@ def _detector_to_abl(
     wave = _smoothed_lookup(rows, t["wavelength"], "waveref")
     velosys = attrs.get("VELOSYS")
     if velosys is not None:
-        wave = wave | _velocity_correction(float(velosys))
+        wave = wave | velocity_correction(float(velosys))
         log.info("MIRI LRS: barycentric velocity correction for VELOSYS=%s m/s", velosys)
 
     # Forward: (x, y) -> (x - dx(y), y) -> alpha, beta = 0; wavelength from y.
@@ -262,7 +264,9 @@ def velocity_aberration(attrs: Mapping[str, Any]) -> models.Model:
     return model
 
 
-def _frames() -> list[cf.CoordinateFrame]:
+def miri_frames() -> list[cf.CoordinateFrame]:
+    """The frames of a MIRI spectroscopic WCS (LRS and MRS): detector, alpha_beta,
+    v2v3, v2v3vacorr, world (RA, Dec deg and wavelength µm)."""
     detector = cf.Frame2D(name="detector", axes_order=(0, 1), unit=(u.pix, u.pix))
     alpha_beta = cf.CompositeFrame(
         [
@@ -347,7 +351,7 @@ def lrs_wcs(attrs: Mapping[str, Any], distortion_ref: Any, specwcs_ref: Any) -> 
         v2v3_to_sky(attrs) & models.Identity(1),
         None,
     ]
-    return gwcs_wcs.WCS(list(zip(_frames(), transforms, strict=True)))
+    return gwcs_wcs.WCS(list(zip(miri_frames(), transforms, strict=True)))
 
 
 def pixel_wavelength(wcs: gwcs_wcs.WCS, y: Any, x: Any) -> np.ndarray:
