@@ -218,9 +218,23 @@ def _refset(refs: RefsLike) -> ReferenceSet:
 def _open(exposure: xr.Dataset | str | os.PathLike[str], chunks: Any = None) -> xr.Dataset:
     if isinstance(exposure, xr.Dataset):
         return exposure
+    if is_zarr(exposure):
+        from .io.zarr_store import open_zarr
+
+        ds = open_zarr(exposure)
+        if isinstance(ds, xr.DataTree):
+            raise InputFileError(
+                f"{os.fspath(exposure)}: a store of slit groups is a product, not an exposure; pass a rate or rateints store"
+            )
+        return ds.chunk(chunks) if isinstance(chunks, Mapping) else ds
     from .io.fits import open_exposure
 
     return open_exposure(exposure, chunks=chunks)
+
+
+def is_zarr(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a Zarr store (``….zarr``, local or an fsspec URL)."""
+    return os.fspath(path).rstrip("/").endswith(".zarr")
 
 
 def _prepare_members(

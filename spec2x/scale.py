@@ -86,10 +86,22 @@ def jobs_from_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Job]:
                 members = {role: [str(p) for p in paths] for role, paths in product.members.items()}
                 jobs.append(Job(str(product.science), product.name, members, text))
         else:
-            if not Path(text).is_file():
+            if not _input_exists(text):
                 raise InputFileError(f"input {text} does not exist")
             jobs.append(Job(text, output_base(text), {}, text))
     return jobs
+
+
+def _input_exists(text: str) -> bool:
+    """An exposure file, or a Zarr store (a folder locally, a prefix on object storage)."""
+    from .pipeline import is_zarr
+
+    if is_remote(text):
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(text)
+        return bool(fs.exists(path))
+    return Path(text).is_dir() if is_zarr(text) else Path(text).is_file()
 
 
 def is_remote(path: str | os.PathLike[str]) -> bool:
