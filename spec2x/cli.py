@@ -4,7 +4,7 @@
 
     spec2x [--version] [--debug] [-q | --quiet] [--log-file FILE] COMMAND ...
     spec2x run INPUT... [--refs DIR] [--ref TYPE=PATH]... [--strict-refs] [--output-dir DIR]
-                        [--format fits|zarr] [--params FILE] [--steps.NAME.PARAM=V]...
+                        [--format fits|zarr] [--chunks N|auto] [--params FILE] [--steps.NAME.PARAM=V]...
                         [--skip NAME]... [--save-steps] [--workers N | --scheduler ADDR]
     spec2x demo [MODE] [--output-dir DIR]
     spec2x params export FILE [--params FILE] [--steps.NAME.PARAM=V]...
@@ -107,6 +107,14 @@ def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--output-dir", default=".", metavar="DIR", help="where products go")
     run.add_argument("--format", choices=("fits", "zarr"), default="fits", help="product format")
+    run.add_argument(
+        "--chunks",
+        type=_chunks,
+        default="auto",
+        metavar="N|auto",
+        help="read the input N integrations at a time and stream the products to disk "
+        "(auto: files over 512 MB; 0: read whole)",
+    )
     run.add_argument("--params", metavar="FILE", help="parameter file (ASDF like jwst, or YAML)")
     run.add_argument(
         "--skip", action="append", default=[], metavar="NAME", help="skip a step; repeatable"
@@ -120,6 +128,14 @@ def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
     group = run.add_mutually_exclusive_group()
     group.add_argument("--workers", type=int, metavar="N", help="run on a LocalCluster of N")
     group.add_argument("--scheduler", metavar="ADDR", help="run on an existing dask cluster")
+
+
+def _chunks(text: str) -> int | str:
+    if text == "auto":
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of integrations, auto or 0")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -269,6 +285,7 @@ def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
         output_dir=_absolute(args.output_dir),
         fmt=args.format,
         save_steps=args.save_steps,
+        chunks=args.chunks or None,
     )
     failed = _report(results, _flag(args, "debug"))
     done = len(results) - len(failed)

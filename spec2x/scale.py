@@ -23,7 +23,7 @@ import re
 import shutil
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -135,18 +135,6 @@ def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def _writer(fmt: Format) -> Callable[[xr.Dataset, Path], Any]:
-    if fmt == "fits":
-        from .io.fits import write_fits
-
-        return lambda ds, path: write_fits(ds, path)
-    if fmt == "zarr":
-        from .io.zarr_store import to_zarr
-
-        return lambda ds, path: to_zarr(ds, path, overwrite=True)
-    raise OutputError(f"unknown output format {fmt!r}; use fits or zarr")
-
-
 def process_job(
     job: Job,
     *,
@@ -158,6 +146,7 @@ def process_job(
     save_steps: bool = False,
     crds_path: str | os.PathLike[str] | None = None,
     strict_refs: bool = False,
+    chunks: int | Literal["auto"] | None = None,
 ) -> dict[str, str]:
     """Calibrate one exposure and write its products; return suffix -> path written.
 
@@ -174,16 +163,20 @@ def process_job(
         (its context: ``CRDS_CONTEXT``, else the cache's own).
     strict_refs : a type missing from ``refs_dir`` is an error even where
         jwst could do without it (see ``docs/references.md``).
+    chunks : integrations per chunk to read the input in (its products then
+        stream to disk, :mod:`spec2x.io.streaming`); ``"auto"`` for files
+        over 512 MB; None reads it whole (a Zarr input keeps its chunks).
     """
+    import dask
+
     from .io import atomic
     from .io.association import check_product_name
     from .io.crds_cache import CrdsCache
     from .io.references import ReferenceSet
+    from .io.streaming import input_chunks, write_products
     from .pipeline import spec2
 
     check_product_name(job.base, job.source or job.science)  # never write outside output_dir
-    write = _writer(fmt)
-    ext = ".fits" if fmt == "fits" else ".zarr"
     cache = CrdsCache(crds_path) if crds_path else None
     refset = ReferenceSet(refs, refs_dir, crds_cache=cache, strict=strict_refs)
     if is_remote(output_dir):
@@ -191,7 +184,9 @@ def process_job(
             raise OutputError(
                 f"{output_dir}: only Zarr products go to object storage; add --format zarr"
             )
-        return _process_remote(job, refset, params, os.fspath(output_dir).rstrip("/"), save_steps)
+        url = os.fspath(output_dir).rstrip("/")
+        return _process_remote(job, refset, params, url, save_steps)
+    opened = input_chunks(job.science, chunks)
     folder = ensure_output_dir(output_dir)
     staging = atomic.staging_dir(folder, job.base)
     try:
@@ -199,18 +194,19 @@ def process_job(
         if save_steps:
 
             def on_step(step: str, ds: xr.Dataset) -> None:
-                write(ds, staging / f"{job.base}_{step}{ext}")
+                write_products({step: ds}, staging, job.base, fmt)
 
-        products = spec2(
-            job.science,
-            refset,
-            params,
-            members=job.members,
-            on_step=on_step,
-            intermediate_only=True,
-        )
-        for suffix, ds in products.items():
-            write(ds, staging / f"{job.base}_{suffix}{ext}")
+        with dask.config.set(scheduler="threads"):  # also inside a distributed worker
+            products = spec2(
+                job.science,
+                refset,
+                params,
+                members=job.members,
+                on_step=on_step,
+                intermediate_only=True,
+                chunks=opened,
+            )
+            write_products(products, staging, job.base, fmt)
         written = {}
         inputs = {Path(job.science).resolve()}
         inputs |= {Path(p).resolve() for paths in job.members.values() for p in paths}
@@ -239,20 +235,19 @@ def _process_remote(
     save_steps: bool,
 ) -> dict[str, str]:
     """Zarr stores straight to object storage (no staging: each store is written whole)."""
-    from .io.zarr_store import to_zarr
+    from .io.streaming import store_all
     from .pipeline import spec2
 
     written: dict[str, str] = {}
 
     def put(name: str, ds: xr.Dataset) -> None:
-        written[name] = to_zarr(ds, f"{url}/{job.base}_{name}.zarr", overwrite=True)
+        written.update(store_all({name: ds}, url, job.base))
 
     on_step = put if save_steps else None
     products = spec2(
         job.science, refset, params, members=job.members, on_step=on_step, intermediate_only=True
     )
-    for suffix, ds in products.items():
-        put(suffix, ds)
+    written.update(store_all(products, url, job.base))
     return written
 
 

@@ -97,7 +97,8 @@ def image_hdu(
     coord: bool = False,
     shared: str = "",
 ) -> RawImageHDU | fits.ImageHDU:
-    """One image extension (data computed if Dask-backed; DQ uint32 stored jwst's way).
+    """One image extension (numbers written slab by slab, Dask data computed so; DQ uint32
+    stored jwst's way).
 
     ``shared`` is card text (:func:`~spec2x.io.fits_raw.card_images`) of
     keywords many extensions carry, formatted once.
@@ -107,9 +108,9 @@ def image_hdu(
         items["BUNIT"] = units
     if coord:
         items[COORD_FLAG] = True
+    if RawImageHDU.writable(data):  # Dask data stay lazy: written slab by slab
+        return RawImageHDU(data, extname, extver, items, shared)
     array = np.asarray(data)
-    if RawImageHDU.writable(array):
-        return RawImageHDU(array, extname, extver, items, shared)
     if shared:
         items.update(fits.Header.fromstring(shared))
     hdu = fits.ImageHDU(data=array, header=make_header(items), name=extname)

@@ -23,6 +23,8 @@ from astropy.io.fits.verify import VerifyWarning
 __all__ = ["RawImageHDU", "card_images", "make_header", "write_hdus"]
 
 BLOCK = 2880
+#: Bytes of a NumPy array converted and written at a time.
+_SLAB_BYTES = 64 * 2**20
 #: dtype kind+size -> (BITPIX, BZERO) for the arrays written directly.
 _BITPIX = {
     "f4": (-32, 0),
@@ -105,17 +107,44 @@ class RawImageHDU:
         text += "END".ljust(80)
         return _padded(text.encode("ascii"), b" ")
 
-    def data_bytes(self) -> bytes:
-        """The data, big-endian (unsigned and int8 shifted by BZERO as FITS stores them), padded."""
-        data = np.ascontiguousarray(self.data)
-        kind = data.dtype.str[1:]
-        _, bzero = _BITPIX[kind]
-        if bzero:  # x - bzero: flip the top bit and read as the signed (int8: unsigned) type
-            size = data.dtype.itemsize
-            top = np.array(1 << (8 * size - 1), dtype=f"u{size}")
-            bits = data.view(f"u{size}") ^ top
-            data = bits.view(f"i{size}" if kind[0] == "u" else "u1")
-        return _padded(data.astype(data.dtype.newbyteorder(">"), copy=False).tobytes(), b"\0")
+    def write_data(self, out: BinaryIO) -> None:
+        """Write the data, big-endian (unsigned and int8 shifted by BZERO as FITS stores them),
+        padded to a block.
+
+        Written in slabs along the first axis (a Dask array's own chunks, ~64 MB of a
+        NumPy one), so neither a big-endian copy of a large array nor a lazy array
+        whole is ever held in memory.
+        """
+        data = self.data
+        step = _slab_rows(data)
+        size = 0
+        for start in range(0, data.shape[0], step):
+            raw = _big_endian(np.ascontiguousarray(data[start : start + step]))
+            out.write(raw.tobytes() if not raw.flags.c_contiguous else raw.data.cast("B"))
+            size += raw.nbytes
+        rest = -size % BLOCK
+        if rest:
+            out.write(b"\0" * rest)
+
+
+def _slab_rows(data: Any) -> int:
+    """Rows of the first axis written at a time."""
+    chunks = getattr(data, "chunks", None)
+    if chunks and isinstance(chunks, tuple):  # Dask: its chunks along axis 0
+        return max(int(chunks[0][0]), 1)
+    row = data.dtype.itemsize * int(np.prod(data.shape[1:]))
+    return max(1, _SLAB_BYTES // max(row, 1))
+
+
+def _big_endian(data: np.ndarray) -> np.ndarray:
+    kind = data.dtype.str[1:]
+    _, bzero = _BITPIX[kind]
+    if bzero:  # x - bzero: flip the top bit and read as the signed (int8: unsigned) type
+        size = data.dtype.itemsize
+        top = np.array(1 << (8 * size - 1), dtype=f"u{size}")
+        bits = data.view(f"u{size}") ^ top
+        data = bits.view(f"i{size}" if kind[0] == "u" else "u1")
+    return data.astype(data.dtype.newbyteorder(">"), copy=False)
 
 
 def _padded(raw: bytes, fill: bytes) -> bytes:
@@ -152,7 +181,7 @@ def write_hdus(hdus: Iterable[Any], out: BinaryIO) -> None:
             flush(first)
             first = False
             out.write(hdu.header_bytes())
-            out.write(hdu.data_bytes())
+            hdu.write_data(out)
         else:
             pending.append(hdu)
     flush(first)

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..errors import InputFileError, OutputError, Spec2xWarning, malformed_input
 from ..wcs.store import WCS_COORD, StoredWcs, wcs_coord
 from . import atomic
 
-__all__ = ["open_zarr", "to_zarr"]
+__all__ = ["open_zarr", "to_zarr", "to_zarr_many"]
 
 #: attr listing attrs that were tuples (JSON has only lists).
 _TUPLES = "_spec2x_tuples"
@@ -173,6 +173,67 @@ def to_zarr(
         The store exists (and ``overwrite`` is False), the folder is missing
         or not writable, or an attr is not JSON-able.
     """
+    return to_zarr_many([(ds, store)], chunks=chunks, overwrite=overwrite)[0]
+
+
+def to_zarr_many(
+    items: Sequence[tuple[xr.Dataset | xr.DataTree, str | os.PathLike[str]]],
+    *,
+    chunks: Mapping[str, int] | None = None,
+    overwrite: bool = False,
+) -> list[str]:
+    """Write several products (as :func:`to_zarr`), their Dask data computed in one pass.
+
+    The products of one run (``_calints`` and ``_x1dints``) come from one
+    chain: written one after the other, each would run it again. Here every
+    chunk of the shared graph is computed once and stored as soon as it is
+    ready, so memory stays that of a few chunks whatever the number of
+    integrations.
+
+    Returns
+    -------
+    The stores written, in the order given.
+    """
+    targets = [_target(store, overwrite) for _, store in items]
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
+            warnings.filterwarnings("ignore", message=".*consolidated metadata.*")
+            _write_all([ds for ds, _ in items], targets, chunks, overwrite)
+    except (FileExistsError, ValueError) as exc:
+        if "exist" not in str(exc).lower():
+            raise
+        stores = ", ".join(final for final, _ in targets)
+        raise OutputError(
+            f"{stores}: a store exists; pass overwrite=True or choose another name"
+        ) from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {targets[0][0]}: {exc}") from None
+    finally:
+        for final, where in targets:
+            if where != final and Path(where).exists():
+                shutil.rmtree(where, ignore_errors=True)
+    return [final for final, _ in targets]
+
+
+def _write_all(
+    products: list[Any], targets: list[tuple[str, str]], chunks: Any, overwrite: bool
+) -> None:
+    """Metadata and NumPy data of every store, then all Dask data at once; seal; rename."""
+    import dask
+
+    pending = [
+        _write(_prepared_product(ds, chunks), where, "w" if overwrite else "w-")
+        for ds, (_, where) in zip(products, targets, strict=True)
+    ]
+    dask.compute(*pending)
+    for final, where in targets:
+        _seal(where)
+        if where != final:
+            atomic.replace(Path(where), Path(final))
+
+
+def _prepared_product(ds: xr.Dataset | xr.DataTree, chunks: Any) -> xr.Dataset | xr.DataTree:
     if isinstance(ds, xr.DataTree):
         prepared: Any = xr.DataTree.from_dict(
             {node.path: _prepared(node.to_dataset(inherit=False), chunks) for node in ds.subtree}
@@ -180,15 +241,13 @@ def to_zarr(
     else:
         prepared = _prepared(ds, chunks)
     prepared.attrs[_WHOLE] = _WRITING
+    return prepared
+
+
+def _target(store: str | os.PathLike[str], overwrite: bool) -> tuple[str, str]:
+    """(the store to make, where to write it): a temporary name beside a local store."""
     if not _is_local(store):
-        mode = "w" if overwrite else "w-"
-        try:
-            _write(prepared, str(store), mode)
-        except (FileExistsError, ValueError) as exc:
-            if "exist" in str(exc).lower():
-                raise OutputError(f"{store} exists; pass overwrite=True") from None
-            raise
-        return str(store)
+        return str(store), str(store)
     path = Path(store)
     folder = path.parent
     if not folder.is_dir():
@@ -197,24 +256,12 @@ def to_zarr(
         raise OutputError(f"output folder {folder} is not writable; choose another --output-dir")
     if path.exists() and not overwrite:
         raise OutputError(f"{path} exists; pass overwrite=True or choose another name")
-    tmp = atomic.temp_path(path)
-    try:
-        _write(prepared, str(tmp), "w-")
-        atomic.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path} in folder {folder}: {exc}") from None
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return str(path)
+    return str(path), str(atomic.temp_path(path))
 
 
-def _write(ds: xr.Dataset | xr.DataTree, store: str, mode: str) -> None:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
-        warnings.filterwarnings("ignore", message=".*consolidated metadata.*")
-        ds.to_zarr(store, mode=mode, zarr_format=3, consolidated=False)  # type: ignore[call-overload]
-        _seal(store)
+def _write(ds: xr.Dataset | xr.DataTree, store: str, mode: str) -> Any:
+    """Write the metadata and NumPy data; return what is left to compute (a Delayed)."""
+    return ds.to_zarr(store, mode=mode, zarr_format=3, consolidated=False, compute=False)  # type: ignore[call-overload]
 
 
 def _stored_chunks(group: Any) -> dict[str, int]:
