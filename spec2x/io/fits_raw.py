@@ -20,7 +20,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.io.fits.verify import VerifyWarning
 
-__all__ = ["RawImageHDU", "card_images", "make_header", "write_hdus"]
+__all__ = ["RawImageHDU", "RawTableHDU", "card_images", "make_header", "write_hdus"]
 
 BLOCK = 2880
 #: Bytes of a NumPy array converted and written at a time.
@@ -127,6 +127,52 @@ class RawImageHDU:
             out.write(b"\0" * rest)
 
 
+class RawTableHDU:
+    """A binary table of fixed-width columns (x1dints: a row per integration), its rows
+    written slab by slab from NumPy or Dask columns.
+
+    The header is astropy's for a one-row table of the same columns, with NAXIS2 set to
+    the number of rows; each slab of rows is packed as FITS stores it (big-endian, the
+    fields of a row one after the other).
+    """
+
+    def __init__(self, template: fits.BinTableHDU, columns: list[Any], nrows: int) -> None:
+        self.header = template.header.copy()
+        self.header["NAXIS2"] = nrows
+        self.columns = columns
+        self.nrows = nrows
+        stored = template.columns.dtype
+        self.dtype = np.dtype(
+            [(n, stored[n].base.newbyteorder(">"), stored[n].shape) for n in stored.names]
+        )
+
+    @staticmethod
+    def writable(template: fits.BinTableHDU) -> bool:
+        """True when every column is numeric with no TZERO/TSCAL (astropy writes the rest)."""
+        return all(
+            c.bzero in (None, 0) and c.bscale in (None, 1) and c.dtype.kind in "fiu"
+            for c in template.columns
+        )
+
+    def header_bytes(self) -> bytes:
+        """The header (END and padding included)."""
+        return self.header.tostring().encode("ascii")
+
+    def write_data(self, out: BinaryIO) -> None:
+        """Write the rows in slabs, then pad to a block."""
+        step = max(1, _SLAB_BYTES // max(self.dtype.itemsize, 1))
+        chunks = [getattr(c, "chunks", None) for c in self.columns]
+        step = next((int(c[0][0]) for c in chunks if c), step)
+        for start in range(0, self.nrows, step):
+            rows = np.empty(min(step, self.nrows - start), self.dtype)
+            for name, column in zip(self.dtype.names or (), self.columns, strict=True):
+                rows[name] = np.asarray(column[start : start + len(rows)])
+            out.write(rows.tobytes())
+        rest = -(self.nrows * self.dtype.itemsize) % BLOCK
+        if rest:
+            out.write(b"\0" * rest)
+
+
 def _slab_rows(data: Any) -> int:
     """Rows of the first axis written at a time."""
     chunks = getattr(data, "chunks", None)
@@ -177,7 +223,7 @@ def write_hdus(hdus: Iterable[Any], out: BinaryIO) -> None:
 
     first = True
     for hdu in hdus:
-        if isinstance(hdu, RawImageHDU):
+        if isinstance(hdu, RawImageHDU | RawTableHDU):
             flush(first)
             first = False
             out.write(hdu.header_bytes())

@@ -26,7 +26,7 @@ from . import fits_layout as L
 from . import fits_node as N
 from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import SPEC_COORDS
-from .fits_raw import make_header
+from .fits_raw import RawTableHDU, make_header
 
 __all__ = ["read_spectra", "spectra_hdus"]
 
@@ -96,7 +96,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             "pad_fill": {},
         }
     )
-    arrays = {v: ds[v].transpose(*order).values for v in variables}
+    arrays = {v: ds[v].transpose(*order).data for v in variables}  # Dask stays lazy
     for v in variables:
         node.var_meta(v, ds[v])
     wl = ds["wavelength"].broadcast_like(ds["flux"]).transpose(*order).values
@@ -109,7 +109,8 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         if n < wl_i.shape[-1]:
             for v in ("wavelength", *variables):
                 source = wl_i if v == "wavelength" else arrays[v][pick]
-                node.extra["pad_fill"].setdefault(v, L.plain_value(source[..., n:].flat[0]))
+                first = np.asarray(source[(0,) * (source.ndim - 1) + (n,)])
+                node.extra["pad_fill"].setdefault(v, L.plain_value(first[()]))
         picked = {v: a[pick][..., :n] for v, a in arrays.items()}
         cols = _spectrum_columns(ds, picked, variables, wl_i[..., :n])
         header = _spectrum_header(ds, per_spec, lead_dim, i)
@@ -224,10 +225,28 @@ def _tso_columns(
 
 def _table_hdu(
     cols: dict[str, Any], header: dict[str, Any], tso: bool, extver: int
+) -> fits.BinTableHDU | RawTableHDU:
+    """The EXTRACT1D table; an x1dints one (a row per integration) written slab by slab."""
+    rows = len(next(iter(cols.values()))[0]) if tso else 0
+    picked = {
+        name: (np.asarray(values[:1]) if tso else np.asarray(values), units)
+        for name, (values, units) in cols.items()
+    }
+    hdu = _astropy_table(picked, header, tso, extver)
+    if tso and RawTableHDU.writable(hdu):
+        return RawTableHDU(hdu, [values for values, _ in cols.values()], rows)
+    if tso:
+        hdu = _astropy_table(
+            {k: (np.asarray(v), u) for k, (v, u) in cols.items()}, header, tso, extver
+        )
+    return hdu
+
+
+def _astropy_table(
+    cols: dict[str, Any], header: dict[str, Any], tso: bool, extver: int
 ) -> fits.BinTableHDU:
     fits_cols = []
     for name, (values, units) in cols.items():
-        values = np.asarray(values)
         if name in _TSO_DTYPES:
             values = values.astype(_TSO_DTYPES[name])
         fmt = _format(values, tso)

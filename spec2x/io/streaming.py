@@ -18,11 +18,14 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import xarray as xr
+from dask.callbacks import Callback
 
 from ..errors import OutputError, ParameterError
 
@@ -33,7 +36,7 @@ log = logging.getLogger(__name__)
 #: An input file larger than this is opened in chunks when ``chunks="auto"``.
 AUTO_CHUNK_FILE_BYTES = 512 * 2**20
 #: Bytes of input file per chunk when chunking by itself.
-_CHUNK_FILE_BYTES = 64 * 2**20
+_CHUNK_FILE_BYTES = 16 * 2**20
 
 Product = xr.Dataset | xr.DataTree
 
@@ -45,7 +48,7 @@ def input_chunks(path: str, chunks: int | Literal["auto"] | None) -> dict[str, i
     ----------
     path : the exposure (FITS; a Zarr store is opened with its own chunks).
     chunks : integrations per chunk; ``"auto"`` chunks a file larger than
-        512 MB into ~64 MB of input each; None or 0 reads it whole.
+        512 MB into ~16 MB of input each; None or 0 reads it whole.
 
     Raises
     ------
@@ -109,10 +112,14 @@ def write_products(
     if not lazy:
         return
     if fmt == "zarr":
-        to_zarr_many([(ds, folder / f"{base}_{s}.zarr") for s, ds in lazy.items()], overwrite=True)
+        with progress(base):
+            to_zarr_many(
+                [(ds, folder / f"{base}_{s}.zarr") for s, ds in lazy.items()], overwrite=True
+            )
         return
     passes = [(ds, folder / f".{base}_{s}.pass.zarr") for s, ds in lazy.items()]
-    stores = to_zarr_many(passes, overwrite=True)
+    with progress(base):
+        stores = to_zarr_many(passes, overwrite=True)
     try:
         for suffix, store in zip(lazy, stores, strict=True):
             write_fits(open_zarr(store), folder / f"{base}_{suffix}.fits")
@@ -128,3 +135,43 @@ def store_all(products: Mapping[str, Any], url: str, base: str) -> dict[str, str
     names = list(products)
     stores = to_zarr_many([(products[s], f"{url}/{base}_{s}.zarr") for s in names], overwrite=True)
     return dict(zip(names, stores, strict=True))
+
+
+#: Seconds between two progress lines in a log (not a terminal).
+PROGRESS_EVERY = 10.0
+
+
+def progress(label: str) -> Any:
+    """How far a streamed pass is: Dask's bar on a terminal, else a log line every 10 s.
+
+    Nothing when INFO records are not shown (``--quiet``).
+    """
+    import contextlib
+
+    if not log.isEnabledFor(logging.INFO):
+        return contextlib.nullcontext()
+    if sys.stdout.isatty():
+        from dask.diagnostics import ProgressBar
+
+        return ProgressBar(minimum=2.0, out=sys.stdout)
+    return _LogProgress(label)
+
+
+class _LogProgress(Callback):
+    """Log the share of the pass's tasks done, at most every :data:`PROGRESS_EVERY` s."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def _start_state(self, dsk: Any, state: Any) -> None:
+        self._total = max(len(dsk), 1)
+        self._done = 0
+        self._last = time.monotonic()
+
+    def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+        self._done += 1
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_EVERY:
+            self._last = now
+            log.info("%s: %d%% streamed", self.label, 100 * self._done // self._total)

@@ -120,7 +120,7 @@ def _prepared(ds: xr.Dataset, chunks: Mapping[str, Any] | None) -> xr.Dataset:
     for name, var in out.variables.items():
         if var.ndim == 0:
             continue
-        sizes = tuple(
+        sizes = (None if chunks else _regular_chunks(var)) or tuple(
             var.sizes[d] if target.get(d, -1) in (-1, None) else target[d] for d in var.dims
         )
         sizes = tuple(max(1, min(c, n)) for c, n in zip(sizes, var.shape, strict=True))
@@ -131,6 +131,18 @@ def _prepared(ds: xr.Dataset, chunks: Mapping[str, Any] | None) -> xr.Dataset:
             encoding["compressors"] = (_compressor(),)
         out[name].encoding = encoding
     return out
+
+
+def _regular_chunks(var: xr.Variable) -> tuple[int, ...] | None:
+    """A Dask variable's own chunks when a store can hold them as they are (all equal but a
+    smaller last one): storing them needs no rechunking, so each chunk is written as soon
+    as it is computed (:func:`to_zarr_many`) and memory stays that of a few chunks."""
+    if var.chunks is None:
+        return None
+    for per_dim in var.chunks:
+        if any(c != per_dim[0] for c in per_dim[:-1]) or per_dim[-1] > per_dim[0]:
+            return None
+    return tuple(int(per_dim[0]) for per_dim in var.chunks)
 
 
 def _compressor() -> Any:

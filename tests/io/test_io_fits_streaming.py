@@ -3,10 +3,12 @@ slab) gives the file a NumPy product gives, byte for byte but for the DATE card.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from spec2x.io import fits_raw, open_exposure, write_fits
 
@@ -36,3 +38,21 @@ def test_dask_and_slabbed_writes_equal_the_whole_write(tmp_path, monkeypatch):
     back = open_exposure(lazy)
     for var in ("sci", "err", "dq", "var_poisson"):
         np.testing.assert_array_equal(back[var].values, ds[var].values, err_msg=var)
+
+
+@pytest.mark.parametrize("fmt", ["fits", "zarr"])
+def test_streamed_products_log_their_progress(tmp_path, monkeypatch, caplog, fmt):
+    from spec2x.io import streaming
+
+    lazy = products.rateints(nint=6, ny=8, nx=6).chunk({"integration": 2})
+    monkeypatch.setattr(streaming, "PROGRESS_EVERY", 0.0)
+    with caplog.at_level(logging.INFO, logger="spec2x.io.streaming"):
+        streaming.write_products({"calints": lazy}, tmp_path, "jw01", fmt)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines and all(line.startswith("jw01: ") for line in lines)
+    assert lines[-1] == "jw01: 100% streamed"
+    assert [p.name for p in tmp_path.iterdir()] == [f"jw01_calints.{fmt}"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spec2x.io.streaming"):  # --quiet
+        streaming.write_products({"calints": lazy}, tmp_path, "jw02", fmt)
+    assert caplog.records == []
