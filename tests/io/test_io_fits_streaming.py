@@ -49,7 +49,8 @@ def test_streamed_products_log_their_progress(tmp_path, monkeypatch, caplog, fmt
     with caplog.at_level(logging.INFO, logger="spec2x.io.streaming"):
         streaming.write_products({"calints": lazy}, tmp_path, "jw01", fmt)
     lines = [r.getMessage() for r in caplog.records]
-    assert lines and all(line.startswith("jw01: ") for line in lines)
+    assert lines
+    assert all(line.startswith("jw01: ") for line in lines)
     assert lines[-1] == "jw01: 100% streamed"
     assert [p.name for p in tmp_path.iterdir()] == [f"jw01_calints.{fmt}"]
     caplog.clear()
