@@ -119,7 +119,7 @@ def write_products(
         return
     passes = [(ds, folder / f".{base}_{s}.pass.zarr") for s, ds in lazy.items()]
     with progress(base):
-        stores = to_zarr_many(passes, overwrite=True)
+        stores = to_zarr_many(passes, overwrite=True, compress=False)
     try:
         for suffix, store in zip(lazy, stores, strict=True):
             write_fits(open_zarr(store), folder / f"{base}_{suffix}.fits")

@@ -104,7 +104,9 @@ def _decode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _prepared(ds: xr.Dataset, chunks: Mapping[str, Any] | None) -> xr.Dataset:
+def _prepared(
+    ds: xr.Dataset, chunks: Mapping[str, Any] | None, compress: bool = True
+) -> xr.Dataset:
     """A copy ready for ``to_zarr``: JSON attrs, strings as objects, uniform chunks."""
     out = ds.copy(deep=False)
     if WCS_COORD in ds.coords and ds[WCS_COORD].dtype.kind == "O":
@@ -128,7 +130,7 @@ def _prepared(ds: xr.Dataset, chunks: Mapping[str, Any] | None) -> xr.Dataset:
             out[name] = var.chunk(dict(zip(var.dims, sizes, strict=True)))
         encoding: dict[str, Any] = {"chunks": sizes}
         if var.dtype.kind in "fiub":
-            encoding["compressors"] = (_compressor(),)
+            encoding["compressors"] = (_compressor(),) if compress else None
         out[name].encoding = encoding
     return out
 
@@ -193,6 +195,7 @@ def to_zarr_many(
     *,
     chunks: Mapping[str, int] | None = None,
     overwrite: bool = False,
+    compress: bool = True,
 ) -> list[str]:
     """Write several products (as :func:`to_zarr`), their Dask data computed in one pass.
 
@@ -200,7 +203,8 @@ def to_zarr_many(
     chain: written one after the other, each would run it again. Here every
     chunk of the shared graph is computed once and stored as soon as it is
     ready, so memory stays that of a few chunks whatever the number of
-    integrations.
+    integrations. ``compress=False`` stores the arrays as they are (for stores
+    read once soon after, as the FITS pass of :mod:`spec2x.io.streaming`).
 
     Returns
     -------
@@ -211,7 +215,8 @@ def to_zarr_many(
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
             warnings.filterwarnings("ignore", message=".*consolidated metadata.*")
-            _write_all([ds for ds, _ in items], targets, chunks, overwrite)
+            products = [_prepared_product(ds, chunks, compress) for ds, _ in items]
+            _write_all(products, targets, overwrite)
     except (FileExistsError, ValueError) as exc:
         if "exist" not in str(exc).lower():
             raise
@@ -228,30 +233,90 @@ def to_zarr_many(
     return [final for final, _ in targets]
 
 
-def _write_all(
-    products: list[Any], targets: list[tuple[str, str]], chunks: Any, overwrite: bool
-) -> None:
+def _write_all(products: list[Any], targets: list[tuple[str, str]], overwrite: bool) -> None:
     """Metadata and NumPy data of every store, then all Dask data at once; seal; rename."""
     import dask
 
     pending = [
-        _write(_prepared_product(ds, chunks), where, "w" if overwrite else "w-")
+        _write(ds, where, "w" if overwrite else "w-")
         for ds, (_, where) in zip(products, targets, strict=True)
     ]
-    dask.compute(*pending)
+    window = _integration_window(products)
+    if window is None:
+        dask.compute(*pending)
+    else:
+        _write_windows(products, [where for _, where in targets], window)
     for final, where in targets:
         _seal(where)
         if where != final:
             atomic.replace(Path(where), Path(final))
 
 
-def _prepared_product(ds: xr.Dataset | xr.DataTree, chunks: Any) -> xr.Dataset | xr.DataTree:
+#: Chunks along ``integration`` computed together when streaming a time series.
+_WINDOW_CHUNKS = 4
+
+
+def _integration_window(products: list[Any]) -> int | None:
+    """Integrations per window when every Dask array of the products is chunked alike along
+    ``integration`` (and whole along other dims); None otherwise."""
+    sizes = set()
+    for ds in products:
+        if isinstance(ds, xr.DataTree):
+            return None
+        for var in ds.variables.values():
+            if var.chunks is None:
+                continue
+            if "integration" not in var.dims:
+                return None
+            sizes.add(var.chunks[var.dims.index("integration")][0])
+    return _WINDOW_CHUNKS * sizes.pop() if len(sizes) == 1 else None
+
+
+def _write_windows(products: list[xr.Dataset], stores: list[str], window: int) -> None:
+    """The Dask data of every product, a window of integrations at a time.
+
+    One ``dask.compute`` over the whole series would let Dask run ahead and keep
+    the shared intermediates of every chunk until all products had stored them;
+    a window at a time bounds memory to the window whatever the series' length.
+    """
+    import dask
+
+    lazy = [
+        ds[[str(n) for n, v in ds.variables.items() if v.chunks is not None]].drop_indexes(
+            list(ds.indexes), errors="ignore"
+        )
+        for ds in products
+    ]
+    nints = max(ds.sizes.get("integration", 0) for ds in lazy)
+    for start in range(0, nints, window):
+        region = {"integration": slice(start, min(start + window, nints))}
+        writes = []
+        for ds, store in zip(lazy, stores, strict=True):
+            if "integration" not in ds.dims:
+                continue
+            part = ds.isel(region).drop_vars(
+                [n for n, v in ds.variables.items() if "integration" not in v.dims]
+            )
+            for var in part.variables.values():
+                var.encoding = {}
+            writes.append(
+                part.to_zarr(store, region=region, zarr_format=3, consolidated=False, compute=False)
+            )
+        dask.compute(*writes)
+
+
+def _prepared_product(
+    ds: xr.Dataset | xr.DataTree, chunks: Any, compress: bool
+) -> xr.Dataset | xr.DataTree:
     if isinstance(ds, xr.DataTree):
         prepared: Any = xr.DataTree.from_dict(
-            {node.path: _prepared(node.to_dataset(inherit=False), chunks) for node in ds.subtree}
+            {
+                node.path: _prepared(node.to_dataset(inherit=False), chunks, compress)
+                for node in ds.subtree
+            }
         )
     else:
-        prepared = _prepared(ds, chunks)
+        prepared = _prepared(ds, chunks, compress)
     prepared.attrs[_WHOLE] = _WRITING
     return prepared
 
