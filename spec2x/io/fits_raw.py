@@ -150,7 +150,7 @@ class RawTableHDU:
     def writable(template: fits.BinTableHDU) -> bool:
         """True when every column is numeric with no TZERO/TSCAL (astropy writes the rest)."""
         return all(
-            c.bzero in (None, 0) and c.bscale in (None, 1) and c.dtype.kind in "fiu"
+            c.bzero in (None, 0) and c.bscale in (None, 1) and c.dtype.base.kind in "fiu"
             for c in template.columns
         )
 
