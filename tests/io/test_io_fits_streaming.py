@@ -57,3 +57,22 @@ def test_streamed_products_log_their_progress(tmp_path, monkeypatch, caplog, fmt
     with caplog.at_level(logging.WARNING, logger="spec2x.io.streaming"):  # --quiet
         streaming.write_products({"calints": lazy}, tmp_path, "jw02", fmt)
     assert caplog.records == []
+
+
+def test_x1dints_rows_written_slab_by_slab_equal_astropys_table(tmp_path, monkeypatch):
+    from astropy.io import fits
+
+    from spec2x.io import fits_spectra
+
+    ds = products.x1dints(nint=7)
+    ds["dq"] = ds["dq"] | np.uint32(2**31)  # unsigned bits kept as astropy keeps them
+    hdus = fits_spectra.spectra_hdus(ds.chunk({"integration": 3}), "TSOMultiSpecModel", "x.fits")
+    assert any(isinstance(h, fits_raw.RawTableHDU) for h in hdus)
+    monkeypatch.setattr(fits_raw, "_SLAB_BYTES", 1)  # a row at a time
+    path = write_fits(ds.chunk({"integration": 3}), tmp_path / "x_x1dints.fits")
+    monkeypatch.setattr(fits_raw.RawTableHDU, "writable", staticmethod(lambda t: False))
+    (tmp_path / "astropy").mkdir()
+    by_astropy = write_fits(ds, tmp_path / "astropy" / "x_x1dints.fits")
+    with fits.open(path) as ours, fits.open(by_astropy) as theirs:
+        assert ours["EXTRACT1D"].header == theirs["EXTRACT1D"].header
+        assert ours["EXTRACT1D"].data.tobytes() == theirs["EXTRACT1D"].data.tobytes()
