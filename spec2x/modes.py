@@ -91,6 +91,8 @@ class Mode:
     flat : flat-fielded from one ``flat`` image, from the NIRSpec fflat, sflat
         and dflat, or not at all (None: flat_field skips it, as jwst does).
     fixed_slit_flat : the NIRSpec flat's fast-variation row is chosen by slit name.
+    quadrant_fflat : the NIRSpec fflat is the MSA quadrant flat, a curve per
+        shutter (``NirspecQuadFlatModel``; MOS).
     point_and_uniform : point-source slits also get the flat and photom of a
         uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
@@ -147,6 +149,7 @@ class Mode:
     srctype_from_catalog: bool = False
     flat: Literal["image", "nirspec"] | None = "image"
     fixed_slit_flat: bool = False
+    quadrant_fflat: bool = False
     point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
     pathloss: Literal["lrs", "nirspec_slit"] | None = None
@@ -309,6 +312,7 @@ MODES: dict[str, Mode] = _modes(
         ),
         per_slit_srctype=True,
         msa_slit_metadata=True,
+        quadrant_fflat=True,
         photom_rows="nirspec_grating",
     ),
     NRS_IFU=dict(

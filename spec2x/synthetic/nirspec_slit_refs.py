@@ -51,7 +51,10 @@ _WIDTH_M = {
     "S400A1": 1.5924e-4,
     "S1600A1": 6.3134e-4,
     "S200B1": 7.926e-05,
+    "MOS": 7.8e-05,
 }
+#: Width (arcsec) of the MSA shutter opening: the ``MOS`` aperture of wavecorr and pathloss.
+MOS_SHUTTER_ARCSEC = (0.2, 0.46)
 _PIXEL_SCALE = 0.1  # arcsec per detector pixel
 #: P_EXP_TYPE of every synthetic fixed-slit reference.
 FS_P_EXPTYPE = "NRS_FIXEDSLIT|NRS_BRIGHTOBJ|"
@@ -59,7 +62,7 @@ FS_P_EXPTYPE = "NRS_FIXEDSLIT|NRS_BRIGHTOBJ|"
 
 def _zero_point(slit: str, wl_m: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Offset (pixels) of an off-centre point source: shape (len(wl_m), len(pos))."""
-    width_pix = SLIT_SIZE_ARCSEC[slit][0] / _PIXEL_SCALE
+    width_pix = SLIT_SIZE_ARCSEC.get(slit, MOS_SHUTTER_ARCSEC)[0] / _PIXEL_SCALE
     soften = 1.0 - 0.15 * (wl_m[:, None] / 5.3e-6)
     return -pos[None, :] * width_pix * soften
 
@@ -72,6 +75,8 @@ def write_wavecorr(
     npoints: int = 21,
 ) -> Path:
     """Wavelength zero-point reference (ASDF): a Tabular2D offset model per aperture.
+
+    ``slits`` may include ``"MOS"`` (the MSA shutters, 0.2" wide).
 
     The offset (pixels) on a grid of wavelength 0.6-5.3 µm (stored in m) and
     source position -0.5..0.5 (fraction of the slit width) is the shift of the
