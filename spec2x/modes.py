@@ -93,6 +93,7 @@ class Mode:
     fixed_slit_flat : the NIRSpec flat's fast-variation row is chosen by slit name.
     quadrant_fflat : the NIRSpec fflat is the MSA quadrant flat, a curve per
         shutter (``NirspecQuadFlatModel``; MOS).
+    barshadow : jwst's barshadow corrects this type (MSA slitlets; others skip it).
     point_and_uniform : point-source slits also get the flat and photom of a
         uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
@@ -150,6 +151,7 @@ class Mode:
     flat: Literal["image", "nirspec"] | None = "image"
     fixed_slit_flat: bool = False
     quadrant_fflat: bool = False
+    barshadow: bool = False
     point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
     pathloss: Literal["lrs", "nirspec_slit"] | None = None
@@ -313,6 +315,7 @@ MODES: dict[str, Mode] = _modes(
         per_slit_srctype=True,
         msa_slit_metadata=True,
         quadrant_fflat=True,
+        barshadow=True,
         photom_rows="nirspec_grating",
     ),
     NRS_IFU=dict(

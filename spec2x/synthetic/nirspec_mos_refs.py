@@ -7,6 +7,12 @@
   wavelength -- its error, the planes' wavelengths and a fast-variation row
   ``ANY`` with a quadrant-dependent level and ripple.
 
+- ``barshadow`` (FITS, jwst ``BarshadowModel``): the throughput along the
+  slit of one open shutter (``DATA1X1``, two shutter heights centred on it)
+  and of open shutters in a row (``DATA1X3``), 101 wavelengths 0.6-5.3 µm
+  (CRVAL1/CDELT1 in m), 500 rows per shutter height (CDELT2 = 0.002): each
+  bar casts a dip whose width grows with wavelength (:func:`bar_profile`).
+
 The s- and d-flats of MOS have the fixed-slit layout
 (:func:`spec2x.synthetic.nirspec_cal_refs.write_sflat`, ``write_dflat`` with
 ``exp_type="NRS_MSASPEC"``); the wavecorr ``MOS`` aperture comes from
@@ -26,7 +32,7 @@ from astropy.io import fits
 from .base import reference_header, rng, write_reference_fits
 from .nirspec_cal_refs import MODES
 
-__all__ = ["MOS_P_EXPTYPE", "MSA_SHAPE", "write_mos_fflat"]
+__all__ = ["MOS_P_EXPTYPE", "MSA_SHAPE", "bar_profile", "write_barshadow", "write_mos_fflat"]
 
 #: Shutter rows x columns of one MSA quadrant.
 MSA_SHAPE = (171, 365)
@@ -107,3 +113,41 @@ def write_mos_fflat(
         GRATING=grating,
     )
     return write_reference_fits(path, hdr, hdus, datamodel="NirspecQuadFlatModel")
+
+
+def bar_profile(y: np.ndarray, wavelength_um: np.ndarray, bars: tuple[float, ...]) -> np.ndarray:
+    """Throughput at slit positions ``y`` (shutter heights) with bars at ``bars``.
+
+    Each bar removes a Gaussian dip of depth 0.35 and width 0.06 + 0.02 λ/µm
+    shutter heights; returns shape ``y.shape + wavelength_um.shape`` (> 0).
+    """
+    width = 0.06 + 0.02 * np.asarray(wavelength_um)[None, :]
+    out = np.ones((np.size(y), np.size(wavelength_um)))
+    for bar in bars:
+        out -= 0.35 * np.exp(-0.5 * ((np.asarray(y)[:, None] - bar) / width) ** 2)
+    return out
+
+
+def write_barshadow(path: str | os.PathLike[str], *, grating: str = "PRISM") -> Path:
+    """Bar shadow reference: ``DATA1X1``, ``DATA1X3`` and their variances (see the module doc)."""
+    wl_um = np.linspace(0.6, 5.3, 101)
+    y = np.arange(1001) * 0.002
+    one = bar_profile(y - 1.0, wl_um, (-0.5, 0.5))
+    one[np.abs(y - 1.0) > 0.5] *= 0.05  # the closed neighbours pass little light
+    three = bar_profile(y, wl_um, (0.5, 1.5))
+    hdus: list[Any] = []
+    for name, data in (("DATA1X1", one), ("DATA1X3", three)):
+        hdu = fits.ImageHDU(data.astype(np.float32), name=name)
+        for key, value in (("CRVAL1", 0.6e-6), ("CDELT1", 0.047e-6), ("CRVAL2", -1.0),
+                           ("CDELT2", 0.002)):  # fmt: skip
+            hdu.header[key] = value
+        hdus += [hdu, fits.ImageHDU(np.full(data.shape, 1e-6, np.float32), name=f"VAR{name[4:]}")]
+    hdr = reference_header(
+        "barshadow",
+        "NIRSPEC",
+        description="synthetic MOS bar shadow",
+        EXP_TYPE="NRS_MSASPEC",
+        P_EXP_TY=MOS_P_EXPTYPE,
+        GRATING=grating,
+    )
+    return write_reference_fits(path, hdr, hdus, datamodel="BarshadowModel")

@@ -20,7 +20,7 @@ from mos_helpers import assigned_with_data, folder, jwst_extracted
 def cal_paths() -> dict[str, str]:
     """Synthetic MOS calibration references (PRISM/CLEAR, full frame)."""
     from spec2x.synthetic import nirspec_cal_refs as ncr
-    from spec2x.synthetic.nirspec_mos_refs import write_mos_fflat
+    from spec2x.synthetic.nirspec_mos_refs import write_barshadow, write_mos_fflat
     from spec2x.synthetic.nirspec_slit_refs import write_wavecorr
 
     d = folder() / "cal"
@@ -40,6 +40,7 @@ def cal_paths() -> dict[str, str]:
             )
         ),  # fmt: skip
         "dflat": str(ncr.write_dflat(d / "dflat.fits", exp_type=mos, wavelengths=(0.6, 2.0, 5.3))),
+        "barshadow": str(write_barshadow(d / "barshadow.fits")),
     }
 
 
@@ -54,6 +55,7 @@ def cal_refs() -> dict[str, Any]:
 def ours() -> dict[str, Any]:
     """spec2x's products after each step (a Dataset each: 30 slits fit one group)."""
     from spec2x.instruments.nirspec.flat import nirspec_flat
+    from spec2x.steps.barshadow import barshadow
     from spec2x.steps.extract_2d import extract_2d
     from spec2x.steps.srctype import srctype
     from spec2x.steps.wavecorr import dispersion_from_wcs, wavecorr
@@ -63,6 +65,7 @@ def ours() -> dict[str, Any]:
     ds = out["srctype"]
     out["wavecorr"] = wavecorr(ds, refs["wavecorr"], dispersion=dispersion_from_wcs(ds))
     out["flat_field"] = nirspec_flat(out["wavecorr"], refs["fflat"], refs["sflat"], refs["dflat"])
+    out["barshadow"] = barshadow(out["flat_field"], refs["barshadow"])
     return out
 
 
@@ -76,6 +79,7 @@ def _snapshot(model: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
 @lru_cache(maxsize=1)
 def theirs() -> dict[str, Any]:
     """jwst's slits after each step: per slit a dict of copied arrays."""
+    from jwst.barshadow.bar_shadow import do_correction as barshadow_correction
     from jwst.flatfield.flat_field import do_nirspec_flat_field
     from jwst.srctype.srctype import set_source_type
     from jwst.wavecorr.wavecorr import do_correction as wavecorr_correction
@@ -93,6 +97,11 @@ def theirs() -> dict[str, Any]:
     )
     do_nirspec_flat_field(model, *flats)
     out["flat_field"] = _snapshot(model, ("data", "err", "dq", "var_poisson", "var_flat"))
+    with dm.BarshadowModel(paths["barshadow"]) as bar:
+        model = barshadow_correction(model, bar, return_corrections=False)
+    out["barshadow"] = _snapshot(
+        model, ("data", "err", "dq", "var_poisson", "var_flat", "barshadow", "barshadow_corrected")
+    )
     out["model"] = model
     return out
 

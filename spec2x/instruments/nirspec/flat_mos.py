@@ -28,9 +28,9 @@ from astropy.io import fits
 from ...errors import InputFileError, ReferenceMismatchError
 from ...io.references import Reference
 from .flat_kernel import FlatComponent, interp_curves
-from .refs_cal import FastVariation, fast_variation, image_wavelength
+from .refs_cal import FastVariation, fast_variation, image_wavelength, read_nirspec_flat
 
-__all__ = ["QuadFlat", "fore_component", "is_quad_flat", "read_quad_flat"]
+__all__ = ["QuadFlat", "fore_component", "is_quad_flat", "read_fflat", "read_quad_flat"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,14 @@ class QuadFlat:
 def is_quad_flat(hdul: fits.HDUList) -> bool:
     """Whether an open flat file holds MSA quadrants (several ``SCI`` extensions)."""
     return sum(h.name == "SCI" for h in hdul) > 1
+
+
+def read_fflat(path: str, header: dict[str, Any]) -> Reference:
+    """Open a NIRSpec ``fflat``: the MOS quadrant flat, or the single flat of the other modes."""
+    with fits.open(path, memmap=False) as hdul:
+        if is_quad_flat(hdul):
+            return read_quad_flat(path, header, hdul)
+    return read_nirspec_flat(path, header)
 
 
 def read_quad_flat(path: str, header: dict[str, Any], hdul: fits.HDUList) -> Reference:
@@ -110,8 +118,9 @@ def fore_component(
             "for this MOS mode"
         )
     iy, ix = np.asarray(ycen, int) - 1, np.asarray(xcen, int) - 1
-    tables: list[tuple[np.ndarray, ...]] = [()] * quad.size
-    errors: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0), np.zeros(0))] * quad.size
+    empty = np.zeros(0)
+    tables: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(empty, empty, empty)] * quad.size
+    errors: list[tuple[np.ndarray, np.ndarray]] = [(empty, empty)] * quad.size
     for q in np.unique(quad):
         sel = np.flatnonzero(quad == q)
         table = content.tables[q]  # row 0: MOS rows are not chosen by slit name
@@ -121,7 +130,7 @@ def fore_component(
         shutter_err = content.err[q][:, iy[sel], ix[sel]].T
         scale = interp_curves(np.broadcast_to(tw, (sel.size, tw.size)), image_wl, shutter_flat, 1.0)
         scaled = (tf.astype(np.float64) * scale).astype(np.float32)  # jwst: float32 *= float64
-        for k, i in enumerate(sel):
-            tables[i] = (tw, scaled[k], te)
-            errors[i] = (image_wl, shutter_err[k])
+        for k, slit in enumerate(sel):
+            tables[slit] = (tw, scaled[k], te)
+            errors[slit] = (image_wl, shutter_err[k])
     return FlatComponent(kind="fore", tables=tables, curve_errors=errors)

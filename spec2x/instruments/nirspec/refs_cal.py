@@ -245,14 +245,15 @@ def read_nirspec_flat(path: str, header: dict[str, Any]) -> Reference:
     """Open a NIRSpec ``fflat``/``sflat``/``dflat`` (jwst ``NirspecFlatModel``) file.
 
     A MOS quadrant f-flat (``NirspecQuadFlatModel``) is read by
-    :func:`spec2x.instruments.nirspec.flat_mos.read_quad_flat`.
+    :func:`spec2x.instruments.nirspec.flat_mos.read_fflat`.
     """
-    from .flat_mos import is_quad_flat, read_quad_flat
-
     reftype = str(header.get("REFTYPE", "")).lower()
     with fits.open(path, memmap=False) as hdul:
-        if is_quad_flat(hdul):
-            return read_quad_flat(path, header, hdul)
+        if sum(h.name == "SCI" for h in hdul) > 1:
+            raise InputFileError(
+                f"{path} holds MSA quadrants (a MOS fflat); open it with "
+                "spec2x.open_reference, which reads it as one"
+            )
         sci = hdul["SCI"].data if "SCI" in hdul else None
         data = None if sci is None else np.asarray(sci, dtype=np.float32)
         dq = err = None
