@@ -97,7 +97,8 @@ class Mode:
     point_and_uniform : point-source slits also get the flat and photom of a
         uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
-    pathloss : spec2x's pathloss implementation (``lrs``, ``nirspec_slit``), or None.
+    pathloss : spec2x's pathloss implementation (``lrs``, ``nirspec_slit``,
+        ``nirspec_mos``), or None.
     wavecorr : wavecorr applies.
     wavecorr_by_slit_name : wavecorr's aperture is the slit name (else ``MOS``).
     photom_rows : how photom picks the response row, None where spec2x has not got it.
@@ -154,7 +155,7 @@ class Mode:
     barshadow: bool = False
     point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
-    pathloss: Literal["lrs", "nirspec_slit"] | None = None
+    pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos"] | None = None
     wavecorr: bool = False
     wavecorr_by_slit_name: bool = False
     photom_rows: PhotomRows | None = None
@@ -316,6 +317,7 @@ MODES: dict[str, Mode] = _modes(
         msa_slit_metadata=True,
         quadrant_fflat=True,
         barshadow=True,
+        pathloss="nirspec_mos",
         photom_rows="nirspec_grating",
     ),
     NRS_IFU=dict(

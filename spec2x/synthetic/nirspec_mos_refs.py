@@ -13,6 +13,12 @@
   (CRVAL1/CDELT1 in m), 500 rows per shutter height (CDELT2 = 0.002): each
   bar casts a dip whose width grows with wavelength (:func:`bar_profile`).
 
+- ``pathloss`` for MOS (FITS, jwst ``PathlossModel``): apertures ``MOS1X1``
+  (``SHUTTERS = 1``, source positions -0.5..0.5 shutter) and ``MOS1X3``
+  (``SHUTTERS = 3``, -1.5..1.5 shutters along the slit): the fraction of a
+  Gaussian PSF passing the open shutters, and a uniform-source loss slightly
+  larger for the lone shutter.
+
 The s- and d-flats of MOS have the fixed-slit layout
 (:func:`spec2x.synthetic.nirspec_cal_refs.write_sflat`, ``write_dflat`` with
 ``exp_type="NRS_MSASPEC"``); the wavecorr ``MOS`` aperture comes from
@@ -31,8 +37,16 @@ from astropy.io import fits
 
 from .base import reference_header, rng, write_reference_fits
 from .nirspec_cal_refs import MODES
+from .nirspec_slit_refs import MOS_SHUTTER_ARCSEC, aperture_throughput
 
-__all__ = ["MOS_P_EXPTYPE", "MSA_SHAPE", "bar_profile", "write_barshadow", "write_mos_fflat"]
+__all__ = [
+    "MOS_P_EXPTYPE",
+    "MSA_SHAPE",
+    "bar_profile",
+    "write_barshadow",
+    "write_mos_fflat",
+    "write_mos_pathloss",
+]
 
 #: Shutter rows x columns of one MSA quadrant.
 MSA_SHAPE = (171, 365)
@@ -151,3 +165,44 @@ def write_barshadow(path: str | os.PathLike[str], *, grating: str = "PRISM") -> 
         GRATING=grating,
     )
     return write_reference_fits(path, hdr, hdus, datamodel="BarshadowModel")
+
+
+def write_mos_pathloss(path: str | os.PathLike[str], *, nwave: int = 48, npos: int = 21) -> Path:
+    """MOS pathloss reference: PS/PSVAR/UNI/UNIVAR for ``MOS1X1`` and ``MOS1X3`` (see the module doc).
+
+    Both apertures share the wavelength grid (0.6-5.3 µm, m in the file), as
+    jwst's two-shutter uniform case needs.
+    """
+    wl_um = np.linspace(0.6, 5.3, nwave)
+    dwl = float(wl_um[1] - wl_um[0]) * 1e-6
+    width, height = MOS_SHUTTER_ARCSEC
+    hdus: list[Any] = []
+    for ver, shutters in enumerate((1, 3), start=1):
+        xpos = np.linspace(-0.5, 0.5, npos)
+        ypos = np.linspace(-0.5 * shutters, 0.5 * shutters, (npos - 1) * shutters + 1)
+        yy, xx = np.meshgrid(ypos / shutters, xpos, indexing="ij")
+        cube = aperture_throughput(width, height * shutters, wl_um, xx, yy).astype(np.float32)
+        uniform = (1.0 - (0.05 / shutters) * (wl_um / 5.3)).astype(np.float32)
+        ps = fits.ImageHDU(cube, name="PS", ver=ver)
+        ps.header["APERTURE"], ps.header["SHUTTERS"] = f"MOS1X{shutters}", shutters
+        axes = ((xpos[0], xpos[1] - xpos[0]), (ypos[0], ypos[1] - ypos[0]), (0.6e-6, dwl))
+        for axis, (crval, cdelt) in enumerate(axes, start=1):
+            ps.header[f"CRPIX{axis}"] = 1.0
+            ps.header[f"CRVAL{axis}"] = float(crval)
+            ps.header[f"CDELT{axis}"] = float(cdelt)
+        uni = fits.ImageHDU(uniform, name="UNI", ver=ver)
+        uni.header["CRPIX1"], uni.header["CRVAL1"], uni.header["CDELT1"] = 1.0, 0.6e-6, dwl
+        hdus += [
+            ps,
+            fits.ImageHDU(np.full(cube.shape, 1e-4, np.float32), name="PSVAR", ver=ver),
+            uni,
+            fits.ImageHDU(np.full(uniform.shape, 1e-4, np.float32), name="UNIVAR", ver=ver),
+        ]
+    hdr = reference_header(
+        "pathloss",
+        "NIRSPEC",
+        description="synthetic MOS pathloss",
+        EXP_TYPE="NRS_MSASPEC",
+        P_EXP_TY=MOS_P_EXPTYPE,
+    )
+    return write_reference_fits(path, hdr, hdus, datamodel="PathlossModel")

@@ -29,6 +29,7 @@ __all__ = [
     "FS_P_EXPTYPE",
     "FS_SLITS",
     "SLIT_SIZE_ARCSEC",
+    "aperture_throughput",
     "pathloss_model",
     "write_pathloss",
     "write_wavecorr",
@@ -120,7 +121,13 @@ def pathloss_model(
     (1.03 λ/D) added in quadrature to 0.08" of instrument blur.
     Returns an array of shape ``wavelength_um.shape + x.shape``.
     """
-    width, length = SLIT_SIZE_ARCSEC[slit]
+    return aperture_throughput(*SLIT_SIZE_ARCSEC[slit], wavelength_um, x, y)
+
+
+def aperture_throughput(
+    width: float, length: float, wavelength_um: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """:func:`pathloss_model` for an aperture of ``width`` x ``length`` arcsec."""
     fwhm = np.hypot(1.03 * wavelength_um * 1e-6 / 6.5 * 206265.0, 0.08)
     sigma = (fwhm / 2.3548)[(...,) + (None,) * np.ndim(x)]
     s2 = np.sqrt(2.0) * sigma

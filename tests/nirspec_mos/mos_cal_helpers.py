@@ -20,7 +20,11 @@ from mos_helpers import assigned_with_data, folder, jwst_extracted
 def cal_paths() -> dict[str, str]:
     """Synthetic MOS calibration references (PRISM/CLEAR, full frame)."""
     from spec2x.synthetic import nirspec_cal_refs as ncr
-    from spec2x.synthetic.nirspec_mos_refs import write_barshadow, write_mos_fflat
+    from spec2x.synthetic.nirspec_mos_refs import (
+        write_barshadow,
+        write_mos_fflat,
+        write_mos_pathloss,
+    )
     from spec2x.synthetic.nirspec_slit_refs import write_wavecorr
 
     d = folder() / "cal"
@@ -41,6 +45,7 @@ def cal_paths() -> dict[str, str]:
         ),  # fmt: skip
         "dflat": str(ncr.write_dflat(d / "dflat.fits", exp_type=mos, wavelengths=(0.6, 2.0, 5.3))),
         "barshadow": str(write_barshadow(d / "barshadow.fits")),
+        "pathloss": str(write_mos_pathloss(d / "pathloss.fits")),
     }
 
 
@@ -57,6 +62,7 @@ def ours() -> dict[str, Any]:
     from spec2x.instruments.nirspec.flat import nirspec_flat
     from spec2x.steps.barshadow import barshadow
     from spec2x.steps.extract_2d import extract_2d
+    from spec2x.steps.pathloss import pathloss
     from spec2x.steps.srctype import srctype
     from spec2x.steps.wavecorr import dispersion_from_wcs, wavecorr
 
@@ -65,7 +71,8 @@ def ours() -> dict[str, Any]:
     ds = out["srctype"]
     out["wavecorr"] = wavecorr(ds, refs["wavecorr"], dispersion=dispersion_from_wcs(ds))
     out["flat_field"] = nirspec_flat(out["wavecorr"], refs["fflat"], refs["sflat"], refs["dflat"])
-    out["barshadow"] = barshadow(out["flat_field"], refs["barshadow"])
+    out["pathloss"] = pathloss(out["flat_field"], refs["pathloss"])
+    out["barshadow"] = barshadow(out["pathloss"], refs["barshadow"])
     return out
 
 
@@ -81,6 +88,7 @@ def theirs() -> dict[str, Any]:
     """jwst's slits after each step: per slit a dict of copied arrays."""
     from jwst.barshadow.bar_shadow import do_correction as barshadow_correction
     from jwst.flatfield.flat_field import do_nirspec_flat_field
+    from jwst.pathloss.pathloss import do_correction_mos
     from jwst.srctype.srctype import set_source_type
     from jwst.wavecorr.wavecorr import do_correction as wavecorr_correction
     from stdatamodels.jwst import datamodels as dm
@@ -97,6 +105,12 @@ def theirs() -> dict[str, Any]:
     )
     do_nirspec_flat_field(model, *flats)
     out["flat_field"] = _snapshot(model, ("data", "err", "dq", "var_poisson", "var_flat"))
+    with dm.PathlossModel(paths["pathloss"]) as loss:
+        do_correction_mos(model, loss)
+    out["pathloss"] = _snapshot(
+        model, ("data", "err", "dq", "var_poisson", "pathloss_point", "pathloss_uniform",
+                "pathloss_correction_type"),
+    )  # fmt: skip
     with dm.BarshadowModel(paths["barshadow"]) as bar:
         model = barshadow_correction(model, bar, return_corrections=False)
     out["barshadow"] = _snapshot(

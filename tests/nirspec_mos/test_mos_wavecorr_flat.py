@@ -73,3 +73,54 @@ def test_barshadow_of_other_shutter_states_matches_jwst():
             finally:
                 slit.shutter_state = kept
             assert_close(cut(out, i, "barshadow"), expected, 1e-6, f"{slit.name} {states[i]}")
+
+
+def test_pathloss_matches_jwst():
+    pytest.importorskip("jwst")
+    out = ours()["pathloss"]
+    jw = theirs()["pathloss"]
+    kinds = [str(k) for k in out["pathloss_correction_type"].values]
+    assert kinds == [str(s["pathloss_correction_type"]) for s in jw]
+    assert set(kinds) == {"POINT", "UNIFORM"}
+    for i, s in enumerate(jw):
+        np.testing.assert_array_equal(cut(out, i, "dq"), s["dq"], err_msg=s["name"])
+        for key, jw_key in (("sci", "data"), ("err", "err"), ("var_poisson", "var_poisson"),
+                            ("pathloss_point", "pathloss_point"),
+                            ("pathloss_uniform", "pathloss_uniform")):  # fmt: skip
+            assert_close(cut(out, i, key), s[jw_key], 1e-5, f"{s['name']} {key}")
+
+
+@pytest.mark.parametrize("forced", [None, "POINT"])
+def test_pathloss_of_other_shutter_states_matches_jwst(forced):
+    """jwst's correction of one slitlet (``_corrections_for_mos``) for states the exposure
+    lacks: lone shutter (1x1 aperture), source at an end (shifted row), two shutters."""
+    pytest.importorskip("jwst")
+    from jwst.pathloss.pathloss import _corrections_for_mos
+    from stdatamodels.jwst import datamodels as dm
+
+    from spec2x.io.references import open_reference
+    from spec2x.steps.pathloss import pathloss
+
+    ds = ours()["flat_field"]
+    states = [STATES[i % len(STATES)] for i in range(ds.sizes["slit"])]
+    out = pathloss(
+        ds.assign_coords(shutter_state=("slit", states)),
+        open_reference(cal_paths()["pathloss"]),
+        source_type=forced,
+    )
+    model = theirs()["model"]
+    with dm.PathlossModel(cal_paths()["pathloss"]) as loss:
+        for i, slit in enumerate(model.slits[: len(STATES) + 2]):
+            kept, wl = slit.shutter_state, slit.wavelength
+            slit.shutter_state = states[i]
+            slit.wavelength = cut(ds, i, "wavelength")  # jwst's slit now holds later steps' state
+            try:
+                expected = _corrections_for_mos(slit, loss, "NRS_MSASPEC", forced)
+            finally:
+                slit.shutter_state, slit.wavelength = kept, wl
+            label = f"{slit.name} {states[i]}"
+            assert str(out["pathloss_correction_type"].values[i]) == (
+                expected.pathloss_correction_type
+            ), label
+            for key in ("pathloss_point", "pathloss_uniform"):
+                assert_close(cut(out, i, key), getattr(expected, key), 1e-6, f"{label} {key}")
