@@ -26,6 +26,7 @@ def cal_paths() -> dict[str, str]:
         write_mos_pathloss,
     )
     from spec2x.synthetic.nirspec_slit_refs import write_wavecorr
+    from spec2x.synthetic.pixel_refs import write_nirspec_mos_area, write_nirspec_mos_photom
 
     d = folder() / "cal"
     d.mkdir(exist_ok=True)
@@ -46,7 +47,40 @@ def cal_paths() -> dict[str, str]:
         "dflat": str(ncr.write_dflat(d / "dflat.fits", exp_type=mos, wavelengths=(0.6, 2.0, 5.3))),
         "barshadow": str(write_barshadow(d / "barshadow.fits")),
         "pathloss": str(write_mos_pathloss(d / "pathloss.fits")),
+        "photom": str(write_nirspec_mos_photom(d / "photom.fits", rows=[_PHOTOM_ROW])),
+        "area": str(write_nirspec_mos_area(d / "area.fits", shutters=_area_rows())),
     }
+
+
+_WAVES = np.linspace(0.55, 5.4, 120)
+#: The PRISM/CLEAR row of the synthetic MOS photom reference.
+_PHOTOM_ROW = {
+    "filter": "CLEAR",
+    "grating": "PRISM",
+    "photmj": 2.5e-3,
+    "wavelength": _WAVES,
+    "relresponse": 1.0 + 0.2 * np.sin(_WAVES),
+}
+
+
+def _area_rows() -> list[tuple[int, int, int, float]]:
+    """Every slitlet's source shutter with its own pixel area (the fixed slit left out)."""
+    ds = _typed()
+    rows = []
+    for k, (q, x, y) in enumerate(
+        zip(ds["quadrant"].values, ds["xcen"].values, ds["ycen"].values, strict=True)
+    ):
+        if int(q) < 5:
+            rows.append((int(q), int(x), int(y), 0.02 + 1e-4 * k))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _typed() -> Any:
+    from spec2x.steps.extract_2d import extract_2d
+    from spec2x.steps.srctype import srctype
+
+    return srctype(extract_2d(assigned_with_data()))
 
 
 @lru_cache(maxsize=1)
@@ -61,18 +95,18 @@ def ours() -> dict[str, Any]:
     """spec2x's products after each step (a Dataset each: 30 slits fit one group)."""
     from spec2x.instruments.nirspec.flat import nirspec_flat
     from spec2x.steps.barshadow import barshadow
-    from spec2x.steps.extract_2d import extract_2d
     from spec2x.steps.pathloss import pathloss
-    from spec2x.steps.srctype import srctype
+    from spec2x.steps.photom import photom
     from spec2x.steps.wavecorr import dispersion_from_wcs, wavecorr
 
     refs = cal_refs()
-    out = {"srctype": srctype(extract_2d(assigned_with_data()))}
+    out = {"srctype": _typed()}
     ds = out["srctype"]
     out["wavecorr"] = wavecorr(ds, refs["wavecorr"], dispersion=dispersion_from_wcs(ds))
     out["flat_field"] = nirspec_flat(out["wavecorr"], refs["fflat"], refs["sflat"], refs["dflat"])
     out["pathloss"] = pathloss(out["flat_field"], refs["pathloss"])
     out["barshadow"] = barshadow(out["pathloss"], refs["barshadow"])
+    out["photom"] = photom(out["barshadow"], refs["photom"], area=refs["area"])
     return out
 
 
@@ -89,6 +123,7 @@ def theirs() -> dict[str, Any]:
     from jwst.barshadow.bar_shadow import do_correction as barshadow_correction
     from jwst.flatfield.flat_field import do_nirspec_flat_field
     from jwst.pathloss.pathloss import do_correction_mos
+    from jwst.photom.photom import DataSet
     from jwst.srctype.srctype import set_source_type
     from jwst.wavecorr.wavecorr import do_correction as wavecorr_correction
     from stdatamodels.jwst import datamodels as dm
@@ -116,6 +151,8 @@ def theirs() -> dict[str, Any]:
     out["barshadow"] = _snapshot(
         model, ("data", "err", "dq", "var_poisson", "var_flat", "barshadow", "barshadow_corrected")
     )
+    result = DataSet(model).apply_photom(paths["photom"], paths["area"])
+    out["photom"] = _snapshot(result, ("data", "err", "dq", "var_poisson", "var_flat"))
     out["model"] = model
     return out
 

@@ -1,4 +1,4 @@
-"""wavecorr and flat_field on NIRSpec MOS slitlets: parity with jwst 3.0.0 on the same files."""
+"""wavecorr, flat_field, pathloss, barshadow, photom on NIRSpec MOS slitlets: parity with jwst 3.0.0."""
 
 from __future__ import annotations
 
@@ -124,3 +124,16 @@ def test_pathloss_of_other_shutter_states_matches_jwst(forced):
             ), label
             for key in ("pathloss_point", "pathloss_uniform"):
                 assert_close(cut(out, i, key), getattr(expected, key), 1e-6, f"{label} {key}")
+
+
+def test_photom_matches_jwst():
+    """Per-slitlet source type and pixel area (the fixed slit is not in the area table)."""
+    pytest.importorskip("jwst")
+    out = ours()["photom"]
+    for i, s in enumerate(theirs()["photom"]):
+        np.testing.assert_array_equal(cut(out, i, "dq"), s["dq"], err_msg=s["name"])
+        for key, jw_key in (("sci", "data"), ("err", "err"), ("var_poisson", "var_poisson"),
+                            ("var_flat", "var_flat")):  # fmt: skip
+            assert_close(cut(out, i, key), s[jw_key], 1e-5, f"{s['name']} {key}")
+    units = {str(u) for u in out["bunit_data"].values}
+    assert units == {"MJy", "MJy/sr"}
