@@ -1,11 +1,12 @@
-"""NumPy kernels of the NIRSpec fixed-slit pathloss correction.
+"""NumPy kernels of the NIRSpec slit pathloss correction (fixed slits and MOS slitlets).
 
 Per slit, a pathloss curve versus wavelength is taken from the reference:
 for a point source, bilinear interpolation of the (wavelength, y, x) cube at
 the source position; for a uniform source, the 1-D vector.  The curve is then
 interpolated linearly at each pixel's wavelength (NaN outside the curve).
 As jwst 3.0.0 ``jwst.pathloss.pathloss`` (``calculate_pathloss_vector``,
-``interpolate_onto_grid``), with its float32 vectors.  No xarray here.
+``interpolate_onto_grid``), with its float32 vectors; the slits whose curves
+share a wavelength grid are interpolated in one pass.  No xarray here.
 """
 
 from __future__ import annotations

@@ -57,11 +57,10 @@ def barshadow(
     """
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
-    if mode is None or not mode.barshadow:
-        log.info("barshadow: skipped for EXP_TYPE=%s", exp_type)
-        return record_step(ds, "barshadow", status="SKIPPED")
-    if reference is None:
-        log.warning("barshadow: no barshadow reference (N/A); step skipped")
+    applies = mode is not None and mode.barshadow
+    if not applies or reference is None:
+        why = "no barshadow reference (N/A)" if applies else f"not for EXP_TYPE={exp_type}"
+        log.info("barshadow: %s; step skipped", why)
         return record_step(ds, "barshadow", status="SKIPPED")
     if not isinstance(reference.content, Barshadow):
         raise ReferenceMismatchError(

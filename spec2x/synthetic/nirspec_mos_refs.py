@@ -37,7 +37,7 @@ from astropy.io import fits
 
 from .base import reference_header, rng, write_reference_fits
 from .nirspec_cal_refs import MODES
-from .nirspec_slit_refs import MOS_SHUTTER_ARCSEC, aperture_throughput
+from .nirspec_slit_refs import MOS_SHUTTER_ARCSEC, aperture_throughput, pathloss_hdus
 
 __all__ = [
     "MOS_P_EXPTYPE",
@@ -71,24 +71,24 @@ def _fast_row(wl: np.ndarray, level: float, phase: float) -> fits.BinTableHDU:
 def write_mos_fflat(
     path: str | os.PathLike[str],
     *,
-    grating: str = "PRISM",
-    filter_name: str = "CLEAR",
     nplanes: int = 4,
     nelem: int = 600,
     quadrants: int = 5,
     seed: int | np.random.Generator | None = 0,
+    grating: str = "PRISM",
+    filter_name: str = "CLEAR",
 ) -> Path:
     """MOS fore-optics flat: per quadrant a shutter throughput cube and a fast-variation row.
 
     Parameters
     ----------
     path : output FITS file.
-    grating, filter_name : the mode; wavelengths span its range plus 4 %.
     nplanes : planes of each quadrant's cube (>= 2).
     nelem : points of each fast-variation row.
     quadrants : quadrants written (jwst indexes them by the slit's quadrant;
         5 covers the fixed slits of a MOS exposure).
     seed : random seed of the shutter-to-shutter scatter.
+    grating, filter_name : the mode; wavelengths span its range plus 4 %.
     """
     g = rng(seed)
     lo, hi = MODES[(grating.upper(), filter_name.upper())]
@@ -183,21 +183,9 @@ def write_mos_pathloss(path: str | os.PathLike[str], *, nwave: int = 48, npos: i
         yy, xx = np.meshgrid(ypos / shutters, xpos, indexing="ij")
         cube = aperture_throughput(width, height * shutters, wl_um, xx, yy).astype(np.float32)
         uniform = (1.0 - (0.05 / shutters) * (wl_um / 5.3)).astype(np.float32)
-        ps = fits.ImageHDU(cube, name="PS", ver=ver)
-        ps.header["APERTURE"], ps.header["SHUTTERS"] = f"MOS1X{shutters}", shutters
         axes = ((xpos[0], xpos[1] - xpos[0]), (ypos[0], ypos[1] - ypos[0]), (0.6e-6, dwl))
-        for axis, (crval, cdelt) in enumerate(axes, start=1):
-            ps.header[f"CRPIX{axis}"] = 1.0
-            ps.header[f"CRVAL{axis}"] = float(crval)
-            ps.header[f"CDELT{axis}"] = float(cdelt)
-        uni = fits.ImageHDU(uniform, name="UNI", ver=ver)
-        uni.header["CRPIX1"], uni.header["CRVAL1"], uni.header["CDELT1"] = 1.0, 0.6e-6, dwl
-        hdus += [
-            ps,
-            fits.ImageHDU(np.full(cube.shape, 1e-4, np.float32), name="PSVAR", ver=ver),
-            uni,
-            fits.ImageHDU(np.full(uniform.shape, 1e-4, np.float32), name="UNIVAR", ver=ver),
-        ]
+        keywords = {"APERTURE": f"MOS1X{shutters}", "SHUTTERS": shutters}
+        hdus += pathloss_hdus(ver, keywords, cube, axes, uniform)
     hdr = reference_header(
         "pathloss",
         "NIRSPEC",

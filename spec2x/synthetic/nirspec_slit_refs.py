@@ -30,6 +30,7 @@ __all__ = [
     "FS_SLITS",
     "SLIT_SIZE_ARCSEC",
     "aperture_throughput",
+    "pathloss_hdus",
     "pathloss_model",
     "write_pathloss",
     "write_wavecorr",
@@ -138,6 +139,34 @@ def aperture_throughput(
     return through(np.asarray(x), width) * through(np.asarray(y), length)
 
 
+def pathloss_hdus(
+    ver: int,
+    keywords: dict[str, Any],
+    cube: np.ndarray,
+    axes: tuple[tuple[float, float], ...],
+    uniform: np.ndarray,
+) -> list[Any]:
+    """PS, PSVAR, UNI, UNIVAR extensions (EXTVER ``ver``) of one pathloss aperture.
+
+    ``axes`` are (CRVAL, CDELT) of the cube's x position, y position and
+    wavelength (m; the uniform vector shares the wavelength axis); CRPIX = 1.
+    """
+    ps = fits.ImageHDU(cube, name="PS", ver=ver)
+    ps.header.update(keywords)
+    for axis, (crval, cdelt) in enumerate(axes, start=1):
+        ps.header[f"CRPIX{axis}"] = 1.0
+        ps.header[f"CRVAL{axis}"] = float(crval)
+        ps.header[f"CDELT{axis}"] = float(cdelt)
+    uni = fits.ImageHDU(uniform, name="UNI", ver=ver)
+    uni.header["CRPIX1"], uni.header["CRVAL1"], uni.header["CDELT1"] = 1.0, *axes[2]
+    return [
+        ps,
+        fits.ImageHDU(np.full(cube.shape, 1e-4, np.float32), name="PSVAR", ver=ver),
+        uni,
+        fits.ImageHDU(np.full(uniform.shape, 1e-4, np.float32), name="UNIVAR", ver=ver),
+    ]
+
+
 def write_pathloss(
     path: str | os.PathLike[str],
     *,
@@ -163,20 +192,8 @@ def write_pathloss(
         cube = pathloss_model(slit, wl_um, xx, yy).astype(np.float32)
         width = SLIT_SIZE_ARCSEC[slit][0]
         uniform = (1.0 - (0.02 / width) * 0.2 * (wl_um / 5.3)).astype(np.float32)
-        ps = fits.ImageHDU(cube, name="PS", ver=ver)
-        ps.header["APERTURE"] = slit
-        for axis, (crval, cdelt) in enumerate(((-0.5, step), (-0.5, step), (0.6e-6, dwl)), start=1):
-            ps.header[f"CRPIX{axis}"] = 1.0
-            ps.header[f"CRVAL{axis}"] = crval
-            ps.header[f"CDELT{axis}"] = cdelt
-        uni = fits.ImageHDU(uniform, name="UNI", ver=ver)
-        uni.header["CRPIX1"], uni.header["CRVAL1"], uni.header["CDELT1"] = 1.0, 0.6e-6, dwl
-        hdus += [
-            ps,
-            fits.ImageHDU(np.full(cube.shape, 1e-4, np.float32), name="PSVAR", ver=ver),
-            uni,
-            fits.ImageHDU(np.full(uniform.shape, 1e-4, np.float32), name="UNIVAR", ver=ver),
-        ]
+        axes = ((-0.5, step), (-0.5, step), (0.6e-6, dwl))
+        hdus += pathloss_hdus(ver, {"APERTURE": slit}, cube, axes, uniform)
     hdr = reference_header(
         "pathloss",
         "NIRSPEC",

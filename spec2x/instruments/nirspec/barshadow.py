@@ -99,7 +99,7 @@ def _uniform(ds: xr.Dataset, source_type: str | None) -> np.ndarray:
 
 def bar_shadow(
     ds: xr.Dataset,
-    reference: Reference,
+    shadows: Reference,
     *,
     inverse: bool = False,
     source_type: str | None = None,
@@ -110,7 +110,7 @@ def bar_shadow(
     ----------
     ds : MOS slits product with per-slit ``slit_name``, ``shutter_state``,
         ``slit_yscale``, ``srctype`` and a stored per-slit WCS.
-    reference : opened ``barshadow`` reference (:class:`Barshadow` content).
+    shadows : opened ``barshadow`` reference (:class:`Barshadow` content).
     inverse : multiply instead of divide.
     source_type : force every slit to this type (jwst ``source_type``).
 
@@ -119,7 +119,7 @@ def bar_shadow(
     The corrected Dataset with variable ``barshadow`` (slit, y, x) (1 on
     slitlets not corrected and on padding) and per-slit ``barshadow_corrected``.
     """
-    content: Barshadow = reference.content
+    content: Barshadow = shadows.content
     y_slit, lam = slit_frame_coordinates(ds)
     states = np.asarray(ds["shutter_state"].values).astype(str)
     yscale = np.asarray(ds["slit_yscale"].values, np.float64)

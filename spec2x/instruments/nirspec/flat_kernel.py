@@ -1,12 +1,13 @@
-"""NumPy kernels of the NIRSpec slit flat field (fixed slits, BOTS).
+"""NumPy kernels of the NIRSpec slit flat field (fixed slits, BOTS, MOS slitlets).
 
 The flat is built per pixel from three components -- fore optics (f),
 spectrograph (s), detector (d) -- each the product of an optional image part
 (2-D, or a cube interpolated linearly in wavelength) and a fast-variation
 curve (a table row per slit) averaged over the pixel's wavelength extent with
 a 3-point Gauss-Legendre rule.  All slits are done in one pass: arrays are
-``(slit, y, x)``; only the table interpolation loops, over the distinct table
-rows (at most one per slit), never over pixels.
+``(slit, y, x)``; only the table interpolation loops, over the distinct
+wavelength grids of the rows used (one per fixed slit; one per MSA quadrant
+for the MOS shutters' rows), never over slits or pixels.
 
 The arithmetic follows jwst 3.0.0 ``jwst.flatfield.flat_field``
 (``create_flat_field``, ``combine_fast_slow``, ``clean_wl``,

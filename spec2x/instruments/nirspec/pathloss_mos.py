@@ -107,8 +107,8 @@ def mos_pathloss(
     ds: xr.Dataset,
     reference: Reference,
     *,
-    inverse: bool = False,
     source_type: str | None = None,
+    inverse: bool = False,
 ) -> xr.Dataset:
     """Divide NIRSpec MOS slitlets by their pathloss.
 
