@@ -1,4 +1,4 @@
-"""The MOS calibration steps on a DataTree of slit groups and on Dask chunks: the same numbers."""
+"""The MOS calibration steps on slit groups, on Dask chunks, and their properties."""
 
 from __future__ import annotations
 
@@ -50,3 +50,17 @@ def test_dask_chunks_along_slits_give_the_same_numbers():
     assert lazy["sci"].chunks is not None
     for key in KEYS:
         np.testing.assert_array_equal(lazy[key].values, eager[key].values, err_msg=key)
+
+
+def test_input_unchanged_dq_only_grows_and_inverse_undoes():
+    before = ours()["wavecorr"].copy(deep=True)
+    out = _chain(ours()["wavecorr"])
+    xr.testing.assert_identical(ours()["wavecorr"], before)
+    assert ((out["dq"].values & before["dq"].values) == before["dq"].values).all()
+    refs = cal_refs()
+    shadowed = ours()["barshadow"]
+    back = barshadow(shadowed, refs["barshadow"], inverse=True)
+    ok = np.isfinite(back["sci"].values)
+    np.testing.assert_allclose(
+        back["sci"].values[ok], ours()["pathloss"]["sci"].values[ok], rtol=1e-6
+    )
