@@ -91,10 +91,14 @@ class Mode:
     flat : flat-fielded from one ``flat`` image, from the NIRSpec fflat, sflat
         and dflat, or not at all (None: flat_field skips it, as jwst does).
     fixed_slit_flat : the NIRSpec flat's fast-variation row is chosen by slit name.
+    quadrant_fflat : the NIRSpec fflat is the MSA quadrant flat, a curve per
+        shutter (``NirspecQuadFlatModel``; MOS).
+    barshadow : jwst's barshadow corrects this type (MSA slitlets; others skip it).
     point_and_uniform : point-source slits also get the flat and photom of a
         uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
-    pathloss : spec2x's pathloss implementation (``lrs``, ``nirspec_slit``), or None.
+    pathloss : spec2x's pathloss implementation (``lrs``, ``nirspec_slit``,
+        ``nirspec_mos``), or None.
     wavecorr : wavecorr applies.
     wavecorr_by_slit_name : wavecorr's aperture is the slit name (else ``MOS``).
     photom_rows : how photom picks the response row, None where spec2x has not got it.
@@ -147,9 +151,11 @@ class Mode:
     srctype_from_catalog: bool = False
     flat: Literal["image", "nirspec"] | None = "image"
     fixed_slit_flat: bool = False
+    quadrant_fflat: bool = False
+    barshadow: bool = False
     point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
-    pathloss: Literal["lrs", "nirspec_slit"] | None = None
+    pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos"] | None = None
     wavecorr: bool = False
     wavecorr_by_slit_name: bool = False
     photom_rows: PhotomRows | None = None
@@ -309,6 +315,9 @@ MODES: dict[str, Mode] = _modes(
         ),
         per_slit_srctype=True,
         msa_slit_metadata=True,
+        quadrant_fflat=True,
+        barshadow=True,
+        pathloss="nirspec_mos",
         photom_rows="nirspec_grating",
     ),
     NRS_IFU=dict(

@@ -1,11 +1,12 @@
-"""NumPy kernels of the NIRSpec fixed-slit pathloss correction.
+"""NumPy kernels of the NIRSpec slit pathloss correction (fixed slits and MOS slitlets).
 
 Per slit, a pathloss curve versus wavelength is taken from the reference:
 for a point source, bilinear interpolation of the (wavelength, y, x) cube at
 the source position; for a uniform source, the 1-D vector.  The curve is then
 interpolated linearly at each pixel's wavelength (NaN outside the curve).
 As jwst 3.0.0 ``jwst.pathloss.pathloss`` (``calculate_pathloss_vector``,
-``interpolate_onto_grid``), with its float32 vectors.  No xarray here.
+``interpolate_onto_grid``), with its float32 vectors; the slits whose curves
+share a wavelength grid are interpolated in one pass.  No xarray here.
 """
 
 from __future__ import annotations
@@ -83,20 +84,41 @@ def interpolate_onto_grid(
     """Linear interpolation of ``vector`` at each wavelength; NaN outside ``vector_wl``.
 
     jwst's ``interpolate_onto_grid``: a wavelength equal to the first entry
-    is outside too (NaN), one equal to the last is inside.
+    is outside too (NaN), one equal to the last is inside.  ``vector`` may be
+    one curve (m,) or one curve per leading entry of ``wavelength`` (n, m),
+    all on the grid ``vector_wl``.
     """
-    ext_pl = np.zeros(len(vector) + 2)
-    ext_pl[1:-1] = vector
-    ext_pl[0] = ext_pl[-1] = np.nan
+    rows = np.atleast_2d(vector)
+    ext_pl = np.full((rows.shape[0], rows.shape[1] + 2), np.nan)
+    ext_pl[:, 1:-1] = rows
     ext_wl = np.zeros(len(vector_wl) + 2)
     ext_wl[1:-1] = vector_wl
     ext_wl[0] = vector_wl[0] - 0.1
     ext_wl[-1] = vector_wl[-1] + 0.1
     lower = np.searchsorted(vector_wl, wavelength)
     upper = lower + 1
+    s: int | np.ndarray = 0
+    if np.ndim(vector) == 2:
+        s = np.arange(rows.shape[0]).reshape((-1,) + (1,) * (np.ndim(wavelength) - 1))
     with np.errstate(invalid="ignore"):
         fraction = (wavelength - ext_wl[lower]) / (ext_wl[upper] - ext_wl[lower])
-        return ext_pl[lower] + fraction * (ext_pl[upper] - ext_pl[lower])
+        return ext_pl[s, lower] + fraction * (ext_pl[s, upper] - ext_pl[s, lower])
+
+
+def _by_grid(
+    vectors: Sequence[Vectors], index: np.ndarray, slits: np.ndarray, column: int
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The ``slits`` grouped by the wavelength grid of their curve ``column`` (0 point,
+    2 uniform): per group (slits, grid, stacked curves (n, m))."""
+    groups: dict[bytes, list[int]] = {}
+    for s in slits:
+        groups.setdefault(np.asarray(vectors[index[s]][column]).tobytes(), []).append(int(s))
+    out = []
+    for members in groups.values():
+        rows = np.asarray(members, np.intp)
+        grid = vectors[index[rows[0]]][column]
+        out.append((rows, grid, np.stack([vectors[index[r]][column + 1] for r in rows])))
+    return out
 
 
 def slit_pathloss(
@@ -112,7 +134,8 @@ def slit_pathloss(
     Parameters
     ----------
     wavelength : (slit, y, x) wavelengths (µm; corrected by wavecorr for point sources).
-    wavelength_uncorrected : (slit, y, x) wavelengths before wavecorr.
+    wavelength_uncorrected : (slit, y, x) wavelengths for the uniform-source
+        curve of point-source slits (before wavecorr for fixed slits).
     vector_index : (slit,) index into ``vectors``.
     mode : (slit,) 1 = point source, 2 = uniform, 0 = no correction.
     vectors : per entry (point wl, point pathloss, uniform wl, uniform pathloss).
@@ -120,17 +143,23 @@ def slit_pathloss(
     Returns
     -------
     applied, point, uniform pathloss (float32, NaN where not defined or not corrected).
+
+    Notes
+    -----
+    Slits whose curves share a wavelength grid (one aperture) are interpolated
+    together; only the distinct grids loop.
     """
     shape = wavelength.shape
-    applied = np.full(shape, np.nan, np.float32)
     point = np.full(shape, np.nan, np.float32)
     uniform = np.full(shape, np.nan, np.float32)
-    for s in range(shape[0]):
-        if mode[s] == 0:
-            continue
-        wl_ps, pl_ps, wl_un, pl_un = vectors[vector_index[s]]
-        un_wl = wavelength_uncorrected[s] if mode[s] == POINT else wavelength[s]
-        point[s] = interpolate_onto_grid(wavelength[s], wl_ps, pl_ps)
-        uniform[s] = interpolate_onto_grid(un_wl, wl_un, pl_un)
-        applied[s] = point[s] if mode[s] == POINT else uniform[s]
+    mode = np.asarray(mode)
+    done = np.flatnonzero(mode > 0)
+    is_point = (mode == POINT).reshape((-1,) + (1,) * (wavelength.ndim - 1))
+    un_wl = np.where(is_point, wavelength_uncorrected, wavelength)
+    for rows, grid, curves in _by_grid(vectors, vector_index, done, 0):
+        point[rows] = interpolate_onto_grid(wavelength[rows], grid, curves)
+    for rows, grid, curves in _by_grid(vectors, vector_index, done, 2):
+        uniform[rows] = interpolate_onto_grid(un_wl[rows], grid, curves)
+    applied = np.where(is_point, point, uniform)
+    applied[mode == 0] = np.nan
     return applied, point, uniform

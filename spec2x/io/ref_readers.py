@@ -38,10 +38,11 @@ READERS: dict[tuple[str, str | None], str] = {
     ("wavelengthrange", "MIRI"): _MIRI + "read_mrs_wavelengthrange",
     ("regions", "MIRI"): _MIRI + "read_mrs_regions",
     ("pathloss", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_pathloss",
-    ("fflat", "NIRSPEC"): _NRS_FLAT,
+    ("fflat", "NIRSPEC"): "spec2x.instruments.nirspec.flat_mos:read_fflat",
     ("sflat", "NIRSPEC"): _NRS_FLAT,
     ("dflat", "NIRSPEC"): _NRS_FLAT,
     ("wavecorr", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_wavecorr",
+    ("barshadow", "NIRSPEC"): "spec2x.instruments.nirspec.barshadow:read_barshadow",
     **{
         (t, "NIRSPEC"): _NRS_OPTICS
         for t in ("ote", "fore", "collimator", "camera", "fpa", "msa", "disperser")

@@ -6,6 +6,8 @@ instrument package:
 
 - ``nirspec_slit``: NIRSpec fixed slits, :func:`spec2x.instruments.nirspec.pathloss.slit_pathloss`
   (divide by the point-source or uniform-source pathloss of each slit);
+- ``nirspec_mos``: NIRSpec MOS slitlets, :func:`spec2x.instruments.nirspec.pathloss_mos.mos_pathloss`
+  (the 1x1 or 1x3 shutter aperture by shutter state);
 - ``lrs``: MIRI LRS fixed slit, :func:`spec2x.instruments.miri.lrs_pathloss.lrs_pathloss`
   (multiply by the point-source correction).
 
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 IMPLEMENTATIONS = {
     "lrs": "spec2x.instruments.miri.lrs_pathloss:lrs_pathloss",
     "nirspec_slit": "spec2x.instruments.nirspec.pathloss:slit_pathloss",
+    "nirspec_mos": "spec2x.instruments.nirspec.pathloss_mos:mos_pathloss",
 }
 
 

@@ -29,6 +29,8 @@ __all__ = [
     "FS_P_EXPTYPE",
     "FS_SLITS",
     "SLIT_SIZE_ARCSEC",
+    "aperture_throughput",
+    "pathloss_hdus",
     "pathloss_model",
     "write_pathloss",
     "write_wavecorr",
@@ -51,7 +53,10 @@ _WIDTH_M = {
     "S400A1": 1.5924e-4,
     "S1600A1": 6.3134e-4,
     "S200B1": 7.926e-05,
+    "MOS": 7.8e-05,
 }
+#: Width (arcsec) of the MSA shutter opening: the ``MOS`` aperture of wavecorr and pathloss.
+MOS_SHUTTER_ARCSEC = (0.2, 0.46)
 _PIXEL_SCALE = 0.1  # arcsec per detector pixel
 #: P_EXP_TYPE of every synthetic fixed-slit reference.
 FS_P_EXPTYPE = "NRS_FIXEDSLIT|NRS_BRIGHTOBJ|"
@@ -59,7 +64,7 @@ FS_P_EXPTYPE = "NRS_FIXEDSLIT|NRS_BRIGHTOBJ|"
 
 def _zero_point(slit: str, wl_m: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Offset (pixels) of an off-centre point source: shape (len(wl_m), len(pos))."""
-    width_pix = SLIT_SIZE_ARCSEC[slit][0] / _PIXEL_SCALE
+    width_pix = SLIT_SIZE_ARCSEC.get(slit, MOS_SHUTTER_ARCSEC)[0] / _PIXEL_SCALE
     soften = 1.0 - 0.15 * (wl_m[:, None] / 5.3e-6)
     return -pos[None, :] * width_pix * soften
 
@@ -72,6 +77,8 @@ def write_wavecorr(
     npoints: int = 21,
 ) -> Path:
     """Wavelength zero-point reference (ASDF): a Tabular2D offset model per aperture.
+
+    ``slits`` may include ``"MOS"`` (the MSA shutters, 0.2" wide).
 
     The offset (pixels) on a grid of wavelength 0.6-5.3 µm (stored in m) and
     source position -0.5..0.5 (fraction of the slit width) is the shift of the
@@ -115,7 +122,13 @@ def pathloss_model(
     (1.03 λ/D) added in quadrature to 0.08" of instrument blur.
     Returns an array of shape ``wavelength_um.shape + x.shape``.
     """
-    width, length = SLIT_SIZE_ARCSEC[slit]
+    return aperture_throughput(*SLIT_SIZE_ARCSEC[slit], wavelength_um, x, y)
+
+
+def aperture_throughput(
+    width: float, length: float, wavelength_um: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """:func:`pathloss_model` for an aperture of ``width`` x ``length`` arcsec."""
     fwhm = np.hypot(1.03 * wavelength_um * 1e-6 / 6.5 * 206265.0, 0.08)
     sigma = (fwhm / 2.3548)[(...,) + (None,) * np.ndim(x)]
     s2 = np.sqrt(2.0) * sigma
@@ -124,6 +137,34 @@ def pathloss_model(
         return 0.5 * (erf((size / 2 - offset * size) / s2) + erf((size / 2 + offset * size) / s2))
 
     return through(np.asarray(x), width) * through(np.asarray(y), length)
+
+
+def pathloss_hdus(
+    ver: int,
+    keywords: dict[str, Any],
+    cube: np.ndarray,
+    axes: tuple[tuple[float, float], ...],
+    uniform: np.ndarray,
+) -> list[Any]:
+    """PS, PSVAR, UNI, UNIVAR extensions (EXTVER ``ver``) of one pathloss aperture.
+
+    ``axes`` are (CRVAL, CDELT) of the cube's x position, y position and
+    wavelength (m; the uniform vector shares the wavelength axis); CRPIX = 1.
+    """
+    ps = fits.ImageHDU(cube, name="PS", ver=ver)
+    ps.header.update(keywords)
+    for axis, (crval, cdelt) in enumerate(axes, start=1):
+        ps.header[f"CRPIX{axis}"] = 1.0
+        ps.header[f"CRVAL{axis}"] = float(crval)
+        ps.header[f"CDELT{axis}"] = float(cdelt)
+    uni = fits.ImageHDU(uniform, name="UNI", ver=ver)
+    uni.header["CRPIX1"], uni.header["CRVAL1"], uni.header["CDELT1"] = 1.0, *axes[2]
+    return [
+        ps,
+        fits.ImageHDU(np.full(cube.shape, 1e-4, np.float32), name="PSVAR", ver=ver),
+        uni,
+        fits.ImageHDU(np.full(uniform.shape, 1e-4, np.float32), name="UNIVAR", ver=ver),
+    ]
 
 
 def write_pathloss(
@@ -151,20 +192,8 @@ def write_pathloss(
         cube = pathloss_model(slit, wl_um, xx, yy).astype(np.float32)
         width = SLIT_SIZE_ARCSEC[slit][0]
         uniform = (1.0 - (0.02 / width) * 0.2 * (wl_um / 5.3)).astype(np.float32)
-        ps = fits.ImageHDU(cube, name="PS", ver=ver)
-        ps.header["APERTURE"] = slit
-        for axis, (crval, cdelt) in enumerate(((-0.5, step), (-0.5, step), (0.6e-6, dwl)), start=1):
-            ps.header[f"CRPIX{axis}"] = 1.0
-            ps.header[f"CRVAL{axis}"] = crval
-            ps.header[f"CDELT{axis}"] = cdelt
-        uni = fits.ImageHDU(uniform, name="UNI", ver=ver)
-        uni.header["CRPIX1"], uni.header["CRVAL1"], uni.header["CDELT1"] = 1.0, 0.6e-6, dwl
-        hdus += [
-            ps,
-            fits.ImageHDU(np.full(cube.shape, 1e-4, np.float32), name="PSVAR", ver=ver),
-            uni,
-            fits.ImageHDU(np.full(uniform.shape, 1e-4, np.float32), name="UNIVAR", ver=ver),
-        ]
+        axes = ((-0.5, step), (-0.5, step), (0.6e-6, dwl))
+        hdus += pathloss_hdus(ver, {"APERTURE": slit}, cube, axes, uniform)
     hdr = reference_header(
         "pathloss",
         "NIRSPEC",

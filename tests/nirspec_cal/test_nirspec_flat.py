@@ -253,7 +253,9 @@ def test_user_supplied_flat_and_other_modes_refused(opened):
     ds = make_slits()
     with pytest.raises(UnsupportedModeError):
         nirspec_flat(ds, *_refs(opened), user_supplied_flat=opened["sflat"])
-    with pytest.raises(UnsupportedModeError, match="NRS_MSASPEC"):
+    with pytest.raises(UnsupportedModeError, match="NRS_IFU"):
+        nirspec_flat(ds.assign_attrs(EXP_TYPE="NRS_IFU"), *_refs(opened))
+    with pytest.raises(ReferenceMismatchError, match="needs a MOS quadrant fflat"):
         nirspec_flat(ds.assign_attrs(EXP_TYPE="NRS_MSASPEC"), *_refs(opened))
 
 

@@ -1,7 +1,9 @@
 """The NIRSpec slit flat field, built on the fly from the f-, s- and d-flats.
 
 Called by :func:`spec2x.steps.flat_field.flat_field` for NIRSpec slit
-products (``NRS_FIXEDSLIT``, ``NRS_BRIGHTOBJ``); usable on its own::
+products (``NRS_FIXEDSLIT``, ``NRS_BRIGHTOBJ``, ``NRS_MSASPEC``: the MOS
+fflat gives each slitlet its shutter's curve, :mod:`.flat_mos`); usable on
+its own::
 
     cal = slits.pipe(nirspec_flat, fflat, sflat, dflat)
 
@@ -34,6 +36,7 @@ from ...steps import StepContext
 from ...steps._common import record_step, require
 from ...steps._scale import scale_by
 from . import flat_kernel as kern
+from .flat_mos import QuadFlat, fore_component
 from .refs_cal import NirspecFlat
 
 __all__ = ["from_chain", "nirspec_flat"]
@@ -47,7 +50,9 @@ _PIXEL_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
 FlatArg = Reference | str | None
 
 
-def _component(reftype: str, ref: FlatArg) -> tuple[kern.FlatComponent | None, Reference | None]:
+def _component(
+    reftype: str, ref: FlatArg, ds: xr.Dataset, mode: Mode
+) -> tuple[kern.FlatComponent | None, Reference | None]:
     if ref is None or (isinstance(ref, str) and ref.upper() == NOT_APPLICABLE):
         log.info("flat_field: no %s reference (N/A): that component is unity", reftype)
         return None, None
@@ -57,6 +62,8 @@ def _component(reftype: str, ref: FlatArg) -> tuple[kern.FlatComponent | None, R
             f"{ref!r}; open the file with spec2x.open_reference"
         )
     content = ref.content
+    if reftype == "fflat" and (mode.quadrant_fflat or isinstance(content, QuadFlat)):
+        return _quadrant_fore(ref, ds, mode), ref
     if not isinstance(content, NirspecFlat):
         raise ReferenceMismatchError(
             f"{ref.name} is not a NIRSpec flat (REFTYPE {ref.reftype!r}); give the {reftype} file"
@@ -75,7 +82,27 @@ def _component(reftype: str, ref: FlatArg) -> tuple[kern.FlatComponent | None, R
     return comp, ref
 
 
+def _quadrant_fore(ref: Reference, ds: xr.Dataset, mode: Mode) -> kern.FlatComponent:
+    """The MOS fore-optics component, one table row per slitlet (its shutter's curve)."""
+    if not (mode.quadrant_fflat and isinstance(ref.content, QuadFlat)):
+        wanted = "a MOS quadrant" if mode.quadrant_fflat else "a single (non-quadrant)"
+        raise ReferenceMismatchError(
+            f"{ref.name}: EXP_TYPE={mode.exp_type} needs {wanted} fflat; give the fflat made "
+            "for this mode"
+        )
+    require(ds, coords=("quadrant", "xcen", "ycen"), step="flat_field")
+    return fore_component(
+        ref,
+        np.asarray(ds["quadrant"].values),
+        np.asarray(ds["xcen"].values),
+        np.asarray(ds["ycen"].values),
+        [str(n) for n in np.asarray(ds["slit_name"].values)],
+    )
+
+
 def _rows(ref: Reference, names: list[str], exp_type: str) -> np.ndarray:
+    if isinstance(ref.content, QuadFlat):  # one row per slit, in slit order
+        return np.arange(len(names), dtype=np.intp)
     rows = []
     for name in names:
         row = ref.content.table.row(name, exp_type)
@@ -186,7 +213,7 @@ def nirspec_flat(
     mode = _check_input(ds, user_supplied_flat)
     exp_type = mode.exp_type
     refs = {"fflat": fflat, "sflat": sflat, "dflat": dflat}
-    opened = {name: _component(name, ref) for name, ref in refs.items()}
+    opened = {name: _component(name, ref, ds, mode) for name, ref in refs.items()}
     components = [opened[name][0] for name in refs]
     if all(c is None for c in components):
         raise MissingReferenceError(
@@ -230,11 +257,11 @@ def _check_input(ds: xr.Dataset, user_supplied_flat: Any) -> Mode:
     )
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
-    if mode is None or not mode.fixed_slit_flat:
-        supported = ", ".join(k for k, m in MODES.items() if m.fixed_slit_flat)
+    if mode is None or not _slit_flat(mode):
+        supported = ", ".join(k for k, m in MODES.items() if _slit_flat(m))
         raise UnsupportedModeError(
             f"the NIRSpec slit flat handles {supported}, not "
-            f"EXP_TYPE={exp_type!r} (MOS and IFU flats are not implemented)"
+            f"EXP_TYPE={exp_type!r} (the IFU flat is not implemented)"
         )
     if "slit" not in ds["wavelength"].dims:
         raise StepOrderError("flat_field: NIRSpec slit data need extract_2d first (no 'slit' dim)")
@@ -244,6 +271,10 @@ def _check_input(ds: xr.Dataset, user_supplied_flat: Any) -> Mode:
             "and dflat instead"
         )
     return mode
+
+
+def _slit_flat(mode: Mode) -> bool:
+    return mode.flat == "nirspec" and mode.layout == "slits"
 
 
 def _per_slit(

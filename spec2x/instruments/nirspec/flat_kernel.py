@@ -1,12 +1,13 @@
-"""NumPy kernels of the NIRSpec slit flat field (fixed slits, BOTS).
+"""NumPy kernels of the NIRSpec slit flat field (fixed slits, BOTS, MOS slitlets).
 
 The flat is built per pixel from three components -- fore optics (f),
 spectrograph (s), detector (d) -- each the product of an optional image part
 (2-D, or a cube interpolated linearly in wavelength) and a fast-variation
 curve (a table row per slit) averaged over the pixel's wavelength extent with
 a 3-point Gauss-Legendre rule.  All slits are done in one pass: arrays are
-``(slit, y, x)``; only the table interpolation loops, over the distinct table
-rows (at most one per slit), never over pixels.
+``(slit, y, x)``; only the table interpolation loops, over the distinct
+wavelength grids of the rows used (one per fixed slit; one per MSA quadrant
+for the MOS shutters' rows), never over slits or pixels.
 
 The arithmetic follows jwst 3.0.0 ``jwst.flatfield.flat_field``
 (``create_flat_field``, ``combine_fast_slow``, ``clean_wl``,
@@ -31,6 +32,7 @@ __all__ = [
     "clean_wavelength",
     "combine_fast_slow",
     "gauss_nodes",
+    "interp_curves",
     "interpolate_cube",
     "slit_flat",
 ]
@@ -55,6 +57,9 @@ class FlatComponent:
     image, image_dq, image_err : full-frame image part (2-D or 3-D) or None
         (the fore-optics image is never used for slits, as in jwst).
     image_wavelength : wavelength (µm) of each plane of a 3-D image.
+    curve_errors : per table row, (wavelength µm, error) of an error curve
+        interpolated at each pixel's wavelength (0 outside): the MOS fore
+        optics' per-shutter error; None for none.
     """
 
     kind: str
@@ -63,6 +68,7 @@ class FlatComponent:
     image_dq: np.ndarray | None = None
     image_err: np.ndarray | None = None
     image_wavelength: np.ndarray | None = None
+    curve_errors: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
 
 
 def clean_wavelength(wl: np.ndarray, xsize: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,22 +117,66 @@ def gauss_nodes(wl_c: np.ndarray, dwl: np.ndarray) -> list[np.ndarray]:
     return [wl_c + dwl * offset for offset in _GAUSS_OFFSETS]
 
 
+def interp_curves(
+    x: np.ndarray, xp: np.ndarray, fp: np.ndarray, fill: float = np.nan
+) -> np.ndarray:
+    """``np.interp`` of many curves sampled on one grid: ``out[i] = interp(x[i], xp, fp[i])``.
+
+    Parameters
+    ----------
+    x : (n, ...) points, one block per curve.
+    xp : (m,) increasing abscissae shared by the curves (m >= 2).
+    fp : (n, m) ordinates, one curve per row.
+    fill : value outside ``[xp[0], xp[-1]]`` (``left = right``).
+
+    Notes
+    -----
+    NumPy's formula, :math:`f_j + (x - x_j)(f_{j+1} - f_j)/(x_{j+1} - x_j)`
+    with :math:`x_j \\le x < x_{j+1}`, and ``fp[-1]`` at ``xp[-1]``, so the
+    values agree with ``np.interp`` to the last bit or two.
+    """
+    xp = np.asarray(xp, np.float64)
+    fp = np.asarray(fp, np.float64)
+    x = np.asarray(x, np.float64)
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, xp.size - 2)
+    s = np.arange(fp.shape[0]).reshape((-1,) + (1,) * (x.ndim - 1))
+    f0, f1 = fp[s, j], fp[s, j + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (f1 - f0) / (xp[j + 1] - xp[j]) * (x - xp[j]) + f0
+    out = np.where(x == xp[-1], fp[s, -1], out)
+    return np.where((x < xp[0]) | (x > xp[-1]), fill, out)
+
+
+def _same_grid(rows: np.ndarray, tables: Sequence[tuple[np.ndarray, ...]]) -> list[np.ndarray]:
+    """The distinct ``rows`` grouped by identical wavelength grids (ascending in each group)."""
+    grids: dict[bytes, list[int]] = {}
+    for r in np.unique(rows):
+        grids.setdefault(np.asarray(tables[r][0]).tobytes(), []).append(int(r))
+    return [np.asarray(members, np.intp) for members in grids.values()]
+
+
 def _interp_rows(
     x: np.ndarray,
     rows: np.ndarray,
-    tables: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    tables: Sequence[tuple[np.ndarray, ...]],
     column: int,
+    fill: float = np.nan,
 ) -> np.ndarray:
-    """``np.interp`` of each slit's pixels in its own table row (NaN outside)."""
-    distinct = np.unique(rows)
-    if distinct.size == 1:  # one row for every slit: no gathering
-        tw, tv = tables[distinct[0]][0], tables[distinct[0]][column]
-        return np.interp(x, tw, tv, left=np.nan, right=np.nan)
+    """``np.interp`` of each slit's pixels in its own table row (``fill`` outside).
+
+    Rows sharing a wavelength grid (the MOS shutters of one quadrant) are
+    interpolated together (:func:`interp_curves`); only distinct grids loop.
+    """
     out = np.empty(x.shape, np.float64)
-    for r in distinct:
-        sel = rows == r
-        tw, tv = tables[r][0], tables[r][column]
-        out[sel] = np.interp(x[sel], tw, tv, left=np.nan, right=np.nan)
+    for members in _same_grid(rows, tables):
+        tw = tables[members[0]][0]
+        sel = np.isin(rows, members)
+        if members.size == 1 or tw.size < 2:
+            tv = tables[members[0]][column]
+            out[sel] = np.interp(x[sel], tw, tv, left=fill, right=fill)
+            continue
+        stack = np.stack([tables[r][column] for r in members])
+        out[sel] = interp_curves(x[sel], tw, stack[np.searchsorted(members, rows[sel])], fill)
     return out
 
 
@@ -138,7 +188,7 @@ def combine_fast_slow(
     flat_dq: np.ndarray | None,
     flat_err: np.ndarray | None,
     rows: np.ndarray,
-    tables: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    tables: Sequence[tuple[np.ndarray, ...]],
     nodes: Sequence[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Multiply the image part by the fast-variation curve averaged over each pixel.
@@ -236,7 +286,12 @@ def _component(
     """One component's flat, DQ and error at every pixel."""
     bad_flag = NFF | DNU
     if comp.kind == "fore" or comp.image is None:
-        flat, dq, err = combine_fast_slow(wl, wl_c, dwl, 1.0, None, None, rows, comp.tables, nodes)
+        err_in = None
+        if comp.curve_errors is not None:
+            err_in = _interp_rows(wl, rows, comp.curve_errors, 1, fill=0.0)
+        flat, dq, err = combine_fast_slow(
+            wl, wl_c, dwl, 1.0, None, err_in, rows, comp.tables, nodes
+        )
         dq[np.isnan(flat) | (flat == 0.0)] |= bad_flag
         flat[(dq & DNU) != 0] = np.nan  # no safe default for the fore optics
         return flat, dq, err

@@ -32,7 +32,13 @@ from ...steps._common import record_step, require
 from ...steps._scale import scale_by
 from .refs_cal import Pathloss
 
-__all__ = ["slit_pathloss"]
+__all__ = [
+    "apply_pathloss",
+    "correction_kind",
+    "slit_pathloss",
+    "source_position",
+    "warn_outside",
+]
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +81,32 @@ def slit_pathloss(
     if not isinstance(reference.content, Pathloss):
         raise ReferenceMismatchError(f"{reference.name} is not a NIRSpec pathloss reference")
     vectors, index, kind = _slit_vectors(ds, reference, source_type)
-    wl = ds["wavelength"].variable
     wl_un = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
+    return apply_pathloss(ds, reference, vectors, index, kind, wl_un, inverse=inverse)
+
+
+def apply_pathloss(
+    ds: xr.Dataset,
+    reference: Reference,
+    vectors: list[kern.Vectors],
+    index: np.ndarray,
+    kind: np.ndarray,
+    uniform_wavelength: xr.Variable,
+    *,
+    inverse: bool,
+) -> xr.Dataset:
+    """Divide (``inverse``: multiply) each slit by its pathloss curves at its wavelengths.
+
+    ``vectors[index[i]]`` are slit ``i``'s curves, ``kind[i]`` its correction
+    (``kern.POINT``, ``kern.UNIFORM``, 0: none); the uniform curve of
+    point-source slits is read at ``uniform_wavelength`` (slit, y, x).
+    Adds ``pathloss_point``, ``pathloss_uniform`` and per-slit
+    ``pathloss_correction_type``; records ``S_PTHLOS``.
+    """
     applied, point, uniform = xr.apply_ufunc(
         kern.slit_pathloss,
-        wl,
-        wl_un,
+        ds["wavelength"].variable,
+        uniform_wavelength,
         xr.Variable("slit", index),
         xr.Variable("slit", kind),
         kwargs={"vectors": vectors},
@@ -113,7 +139,8 @@ def slit_pathloss(
     return record_step(out, "pathloss", reference, status=status)
 
 
-def _position(ds: xr.Dataset, name: str, i: int) -> float:
+def source_position(ds: xr.Dataset, name: str, i: int) -> float:
+    """Slit ``i``'s ``source_xpos``/``source_ypos`` (0 when absent or NaN)."""
     if name not in ds.coords:
         return 0.0
     value = float(ds[name].values[i])
@@ -147,19 +174,28 @@ def _slit_vectors(
                 stacklevel=4,
             )
             continue
-        xc, yc = _position(ds, "source_xpos", i), _position(ds, "source_ypos", i)
+        xc, yc = source_position(ds, "source_xpos", i), source_position(ds, "source_ypos", i)
         wl_ps, pl_ps, inside = kern.point_vector(ap.point, ap.point_wcs, xc, yc)
         if not inside:
-            warnings.warn(
-                f"pathloss: slit {name} source position ({xc:.3f}, {yc:.3f}) lies outside the "
-                "slit; slit not corrected (pathloss_correction_type NONE), as jwst does",
-                Spec2xWarning,
-                stacklevel=4,
-            )
+            warn_outside(name, xc, yc)
             continue
         wl_un, pl_un = kern.uniform_vector(ap.uniform, ap.uniform_wcs)
         index[i] = len(vectors)
         vectors.append((wl_ps, pl_ps, wl_un, pl_un))
-        which = (source_type or srctype[i]).strip().upper()
-        kind[i] = kern.POINT if which == "POINT" else kern.UNIFORM
+        kind[i] = correction_kind(source_type or srctype[i])
     return vectors, index, kind
+
+
+def correction_kind(source_type: str) -> int:
+    """``kern.POINT`` for a point source, else ``kern.UNIFORM``."""
+    return kern.POINT if source_type.strip().upper() == "POINT" else kern.UNIFORM
+
+
+def warn_outside(name: str, xc: float, yc: float) -> None:
+    """Warn that slit ``name``'s source lies outside it, so it is not corrected."""
+    warnings.warn(
+        f"pathloss: slit {name} source position ({xc:.3f}, {yc:.3f}) lies outside the "
+        "slit; slit not corrected (pathloss_correction_type NONE), as jwst does",
+        Spec2xWarning,
+        stacklevel=5,
+    )

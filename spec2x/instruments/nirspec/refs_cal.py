@@ -16,8 +16,8 @@ Each reader returns a :class:`~spec2x.io.references.Reference` whose
         (wavelength, y, x) and the uniform-source vector, with their linear
         grid keywords (CRPIX/CRVAL/CDELT; wavelengths in m).
 
-The MOS quadrant f-flat (``NirspecQuadFlatModel``) is not read here: MOS is
-not handled by the slit steps yet.
+The MOS quadrant f-flat (``NirspecQuadFlatModel``) is read by
+:mod:`.flat_mos` (its content is a ``QuadFlat``).
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ __all__ = [
     "PathlossAperture",
     "WaveCorr",
     "WaveCorrAperture",
+    "fast_variation",
+    "image_wavelength",
     "read_nirspec_flat",
     "read_pathloss",
     "read_wavecorr",
@@ -192,7 +194,8 @@ def _clean_row(
     return wl, flat, err
 
 
-def _fast_variation(hdu: Any, path: str) -> FastVariation:
+def fast_variation(hdu: Any, path: str) -> FastVariation:
+    """Read a ``FAST_VARIATION`` table HDU (None: InputFileError naming ``path``)."""
     if hdu is None:
         raise InputFileError(f"{path} has no FAST_VARIATION table; is it a NIRSpec flat?")
     data = hdu.data
@@ -230,23 +233,26 @@ def _fast_variation(hdu: Any, path: str) -> FastVariation:
     return FastVariation(slit_names, tuple(rows_wl), tuple(rows_flat), tuple(rows_err))
 
 
-def _image_wavelength(hdul: fits.HDUList) -> np.ndarray | None:
-    if "WAVELENGTH" not in hdul:
-        return None
-    wl = np.asarray(hdul["WAVELENGTH"].data["wavelength"], dtype=np.float32)
+def image_wavelength(hdu: Any) -> np.ndarray:
+    """The wavelengths (µm) of a flat's image planes from its ``WAVELENGTH`` table HDU."""
+    wl = np.asarray(hdu.data["wavelength"], dtype=np.float32)
     wl = wl.reshape(-1) if wl.ndim > 1 else wl
     wl = wl[~np.isnan(wl)]
     return wl[wl > 0.0]
 
 
 def read_nirspec_flat(path: str, header: dict[str, Any]) -> Reference:
-    """Open a NIRSpec ``fflat``/``sflat``/``dflat`` (jwst ``NirspecFlatModel``) file."""
+    """Open a NIRSpec ``fflat``/``sflat``/``dflat`` (jwst ``NirspecFlatModel``) file.
+
+    A MOS quadrant f-flat (``NirspecQuadFlatModel``) is read by
+    :func:`spec2x.instruments.nirspec.flat_mos.read_fflat`.
+    """
     reftype = str(header.get("REFTYPE", "")).lower()
     with fits.open(path, memmap=False) as hdul:
-        if "FAST_VARIATION" not in hdul and any(h.name.startswith("QUAD") for h in hdul):
+        if sum(h.name == "SCI" for h in hdul) > 1:
             raise InputFileError(
-                f"{path} is a MOS quadrant flat (NirspecQuadFlatModel); spec2x reads the "
-                "fixed-slit / BOTS flats only so far"
+                f"{path} holds MSA quadrants (a MOS fflat); open it with "
+                "spec2x.open_reference, which reads it as one"
             )
         sci = hdul["SCI"].data if "SCI" in hdul else None
         data = None if sci is None else np.asarray(sci, dtype=np.float32)
@@ -260,8 +266,9 @@ def read_nirspec_flat(path: str, header: dict[str, Any]) -> Reference:
                 if err_hdu is None
                 else np.asarray(err_hdu, dtype=np.float32)
             )
-        table = _fast_variation(hdul["FAST_VARIATION"] if "FAST_VARIATION" in hdul else None, path)
-        content = NirspecFlat(data, dq, err, _image_wavelength(hdul), table)
+        table = fast_variation(hdul["FAST_VARIATION"] if "FAST_VARIATION" in hdul else None, path)
+        planes = image_wavelength(hdul["WAVELENGTH"]) if "WAVELENGTH" in hdul else None
+        content = NirspecFlat(data, dq, err, planes, table)
     if data is not None and data.ndim == 3 and content.image_wavelength is None:
         raise InputFileError(f"{path}: a 3-D SCI needs a WAVELENGTH table of its planes")
     return Reference(reftype, path, header, content)

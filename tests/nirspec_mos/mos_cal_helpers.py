@@ -1,0 +1,173 @@
+"""The NIRSpec MOS calibration chain after srctype, by spec2x and by jwst, on the same files.
+
+The synthetic MOS exposure of :mod:`mos_helpers` (29 slitlets and the S200A1
+slit, seeded random planes) goes through extract_2d and srctype, then
+wavecorr, flat_field, pathloss, barshadow and photom with synthetic MOS
+references; jwst 3.0.0 runs its own functions on its own extract_2d of the
+same exposure.  Each step's output is kept, built once per session.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from mos_helpers import assigned_with_data, folder, jwst_extracted
+
+
+@lru_cache(maxsize=1)
+def cal_paths() -> dict[str, str]:
+    """Synthetic MOS calibration references (PRISM/CLEAR, full frame)."""
+    from spec2x.synthetic import nirspec_cal_refs as ncr
+    from spec2x.synthetic.nirspec_mos_refs import (
+        write_barshadow,
+        write_mos_fflat,
+        write_mos_pathloss,
+    )
+    from spec2x.synthetic.nirspec_slit_refs import write_wavecorr
+    from spec2x.synthetic.pixel_refs import write_nirspec_mos_area, write_nirspec_mos_photom
+
+    d = folder() / "cal"
+    d.mkdir(exist_ok=True)
+    mos = "NRS_MSASPEC"
+    return {
+        "wavecorr": str(write_wavecorr(d / "wavecorr.asdf", exp_type=mos, slits=("MOS",))),
+        "fflat": str(write_mos_fflat(d / "fflat.fits")),
+        "sflat": str(
+            ncr.write_sflat(
+                d / "sflat.fits",
+                grating="PRISM",
+                filter_name="CLEAR",
+                exp_type=mos,
+                slits=("ANY",),
+                nplanes=2,
+            )
+        ),  # fmt: skip
+        "dflat": str(ncr.write_dflat(d / "dflat.fits", exp_type=mos, wavelengths=(0.6, 2.0, 5.3))),
+        "barshadow": str(write_barshadow(d / "barshadow.fits")),
+        "pathloss": str(write_mos_pathloss(d / "pathloss.fits")),
+        "photom": str(write_nirspec_mos_photom(d / "photom.fits", rows=[_PHOTOM_ROW])),
+        "area": str(write_nirspec_mos_area(d / "area.fits", shutters=_area_rows())),
+    }
+
+
+_WAVES = np.linspace(0.55, 5.4, 120)
+#: The PRISM/CLEAR row of the synthetic MOS photom reference.
+_PHOTOM_ROW = {
+    "filter": "CLEAR",
+    "grating": "PRISM",
+    "photmj": 2.5e-3,
+    "wavelength": _WAVES,
+    "relresponse": 1.0 + 0.2 * np.sin(_WAVES),
+}
+
+
+def _area_rows() -> list[tuple[int, int, int, float]]:
+    """Every slitlet's source shutter with its own pixel area (the fixed slit left out)."""
+    ds = _typed()
+    rows = []
+    for k, (q, x, y) in enumerate(
+        zip(ds["quadrant"].values, ds["xcen"].values, ds["ycen"].values, strict=True)
+    ):
+        if int(q) < 5:
+            rows.append((int(q), int(x), int(y), 0.02 + 1e-4 * k))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _typed() -> Any:
+    from spec2x.steps.extract_2d import extract_2d
+    from spec2x.steps.srctype import srctype
+
+    return srctype(extract_2d(assigned_with_data()))
+
+
+@lru_cache(maxsize=1)
+def cal_refs() -> dict[str, Any]:
+    from spec2x.io.references import open_reference
+
+    return {k: open_reference(v, k) for k, v in cal_paths().items()}
+
+
+@lru_cache(maxsize=1)
+def ours() -> dict[str, Any]:
+    """spec2x's products after each step (a Dataset each: 30 slits fit one group)."""
+    from spec2x.instruments.nirspec.flat import nirspec_flat
+    from spec2x.steps.barshadow import barshadow
+    from spec2x.steps.pathloss import pathloss
+    from spec2x.steps.photom import photom
+    from spec2x.steps.wavecorr import dispersion_from_wcs, wavecorr
+
+    refs = cal_refs()
+    out = {"srctype": _typed()}
+    ds = out["srctype"]
+    out["wavecorr"] = wavecorr(ds, refs["wavecorr"], dispersion=dispersion_from_wcs(ds))
+    out["flat_field"] = nirspec_flat(out["wavecorr"], refs["fflat"], refs["sflat"], refs["dflat"])
+    out["pathloss"] = pathloss(out["flat_field"], refs["pathloss"])
+    out["barshadow"] = barshadow(out["pathloss"], refs["barshadow"])
+    out["photom"] = photom(out["barshadow"], refs["photom"], area=refs["area"])
+    return out
+
+
+def _snapshot(model: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {"name": str(s.name), **{k: np.array(getattr(s, k), copy=True) for k in keys}}
+        for s in model.slits
+    ]
+
+
+@lru_cache(maxsize=1)
+def theirs() -> dict[str, Any]:
+    """jwst's slits after each step: per slit a dict of copied arrays."""
+    from jwst.barshadow.bar_shadow import do_correction as barshadow_correction
+    from jwst.flatfield.flat_field import do_nirspec_flat_field
+    from jwst.pathloss.pathloss import do_correction_mos
+    from jwst.photom.photom import DataSet
+    from jwst.srctype.srctype import set_source_type
+    from jwst.wavecorr.wavecorr import do_correction as wavecorr_correction
+    from stdatamodels.jwst import datamodels as dm
+
+    paths = cal_paths()
+    model = set_source_type(jwst_extracted().copy())
+    out: dict[str, Any] = {}
+    model = wavecorr_correction(model, paths["wavecorr"])
+    out["wavecorr"] = _snapshot(model, ("wavelength", "wavelength_corrected"))
+    flats = (
+        dm.NirspecQuadFlatModel(paths["fflat"]),
+        dm.NirspecFlatModel(paths["sflat"]),
+        dm.NirspecFlatModel(paths["dflat"]),
+    )
+    do_nirspec_flat_field(model, *flats)
+    out["flat_field"] = _snapshot(model, ("data", "err", "dq", "var_poisson", "var_flat"))
+    with dm.PathlossModel(paths["pathloss"]) as loss:
+        do_correction_mos(model, loss)
+    out["pathloss"] = _snapshot(
+        model, ("data", "err", "dq", "var_poisson", "pathloss_point", "pathloss_uniform",
+                "pathloss_correction_type"),
+    )  # fmt: skip
+    with dm.BarshadowModel(paths["barshadow"]) as bar:
+        model = barshadow_correction(model, bar, return_corrections=False)
+    out["barshadow"] = _snapshot(
+        model, ("data", "err", "dq", "var_poisson", "var_flat", "barshadow", "barshadow_corrected")
+    )
+    result = DataSet(model).apply_photom(paths["photom"], paths["area"])
+    out["photom"] = _snapshot(result, ("data", "err", "dq", "var_poisson", "var_flat"))
+    out["model"] = model
+    return out
+
+
+def cut(ds: Any, i: int, name: str) -> np.ndarray:
+    """Slit ``i``'s real cut-out (padding dropped) of variable or coord ``name``."""
+    ys, xs = int(ds["ysize"][i]), int(ds["xsize"][i])
+    return np.asarray(ds[name][i])[..., :ys, :xs]
+
+
+def assert_close(mine: np.ndarray, theirs: np.ndarray, rtol: float, label: str) -> float:
+    """Same NaNs, values within ``rtol``; returns the largest relative difference."""
+    assert mine.shape == theirs.shape, label
+    assert np.array_equal(np.isnan(mine), np.isnan(theirs)), label
+    ok = ~np.isnan(theirs)
+    np.testing.assert_allclose(mine[ok], theirs[ok], rtol=rtol, err_msg=label)
+    rel = np.abs(mine[ok] - theirs[ok]) / np.maximum(np.abs(theirs[ok]), 1e-30)
+    return float(rel.max(initial=0.0))
