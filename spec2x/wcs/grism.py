@@ -1,0 +1,151 @@
+"""The WCS of a slitless grism exposure (NIRCam and NIRISS WFSS), as jwst 3.0.0 builds it.
+
+A dispersed exposure has no wavelength per pixel: the wavelength of a
+pixel depends on which source dispersed light onto it.  jwst's grism WCS
+therefore takes the source's position in the *direct image* as input:
+
+``grism_detector`` (x, y, x0, y0, order) -> ``detector`` (x0, y0, wavelength,
+order) -> ``v2v3`` -> ``v2v3vacorr`` -> ``world`` (RA, Dec deg, wavelength
+µm, order).
+
+The first step is the instrument's dispersion model (one of
+``stdatamodels.jwst.transforms``' grism dispersion classes, built from the
+``specwcs`` polynomials: :mod:`spec2x.instruments.nircam.wfss_wcs`,
+:mod:`spec2x.instruments.niriss.wfss_wcs`), scaled to the barycentre by
+``VELOSYS``; the rest is the imaging WCS (the ``distortion`` model after the
+``filteroffset`` shift, velocity aberration, the pointing) with the
+wavelength and order passed through.  The backward direction (RA, Dec,
+wavelength, order) -> (x, y, x0, y0, order) places a source's spectrum on
+the dispersed image; it takes arrays of many sources in one call
+(:mod:`spec2x.wcs.grism_boxes`).  The frames and transforms are jwst's, so
+the gwcs reads back in jwst.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from astropy import coordinates as coord
+from astropy import units as u
+from astropy.modeling import bind_bounding_box, models
+from gwcs import coordinate_frames as cf
+from gwcs import wcs as gwcs_wcs
+
+from ..errors import InputFileError
+from ..instruments.miri.lrs_wcs import v2v3_to_sky, velocity_aberration, velocity_correction
+from ..io.refs_grism import FilterOffset, ImagingDistortion
+
+__all__ = ["grism_frames", "grism_wcs", "imaging_distortion", "with_velocity"]
+
+
+def imaging_distortion(
+    attrs: Mapping[str, Any],
+    distortion: ImagingDistortion,
+    offsets: FilterOffset | None,
+    shape: tuple[int, int],
+) -> models.Model:
+    """Direct-image pixel (x, y) -> V2, V3 arcsec: the filter offset, then the distortion.
+
+    Parameters
+    ----------
+    attrs : exposure keywords (FILTER, PUPIL select the ``filteroffset`` row;
+        SUBSTRT1/SUBSTRT2 must be 1: grism WCS polynomials are full-frame).
+    distortion : the imaging distortion.
+    offsets : the filter offsets, or None (no shift).
+    shape : (ny, nx) of the data array, the bounding box when the file has none.
+
+    Raises
+    ------
+    InputFileError
+        The exposure is a subarray.
+    """
+    for key in ("SUBSTRT1", "SUBSTRT2"):
+        if int(attrs.get(key) or 1) != 1:
+            raise InputFileError(
+                f"{attrs.get('FILENAME', 'the exposure')} has {key}={attrs[key]}: the grism "
+                "WCS of a WFSS exposure needs full-frame data (SUBSTRT1 = SUBSTRT2 = 1)"
+            )
+    transform = distortion.model
+    if offsets is not None:
+        shift = offsets.offset(str(attrs.get("FILTER", "")), str(attrs.get("PUPIL", "")))
+        if shift is not None:
+            transform = models.Shift(shift[0]) & models.Shift(shift[1]) | transform
+    bbox = distortion.bounding_box
+    if bbox is None:
+        bbox = ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5))
+    bind_bounding_box(transform, bbox, order="F")
+    return transform
+
+
+def with_velocity(det2det: models.Model, velosys: float | None) -> models.Model:
+    """Scale the dispersion model's wavelength to the barycentre (``VELOSYS`` m/s; None: as is)."""
+    if velosys is None:
+        return det2det
+    return (
+        det2det
+        | models.Mapping((0, 1, 2, 3))
+        | models.Identity(2) & velocity_correction(float(velosys)) & models.Identity(1)
+    )
+
+
+def grism_frames() -> list[cf.CoordinateFrame]:
+    """jwst's grism frames: grism_detector, detector, v2v3, v2v3vacorr, world
+    (each after the first a composite of its spatial frame and the wavelength)."""
+    spec = cf.SpectralFrame(
+        name="spectral", axes_order=(2,), unit=(u.micron,), axes_names=("wavelength",)
+    )
+    grism = cf.Frame2D(
+        name="grism_detector",
+        axes_order=(0, 1),
+        axes_names=("x_grism", "y_grism"),
+        unit=(u.pix, u.pix),
+    )
+    spatial = [
+        cf.Frame2D(name="detectorspatial", axes_order=(0, 1), unit=(u.pix, u.pix)),
+        cf.Frame2D(
+            name="v2v3spatial",
+            axes_order=(0, 1),
+            axes_names=("v2", "v3"),
+            unit=(u.arcsec, u.arcsec),
+        ),
+        cf.Frame2D(
+            name="v2v3vacorrspatial",
+            axes_order=(0, 1),
+            axes_names=("v2", "v3"),
+            unit=(u.arcsec, u.arcsec),
+        ),
+    ]
+    names = ("detector", "v2v3", "v2v3vacorr")
+    frames: list[cf.CoordinateFrame] = [grism]
+    frames += [cf.CompositeFrame([s, spec], name=n) for s, n in zip(spatial, names, strict=True)]
+    sky = cf.CelestialFrame(reference_frame=coord.ICRS(), name="sky")
+    frames.append(cf.CompositeFrame([sky, spec], name="world"))
+    return frames
+
+
+def grism_wcs(
+    attrs: Mapping[str, Any], det2det: models.Model, distortion: models.Model
+) -> gwcs_wcs.WCS:
+    """Assemble the grism gwcs from the dispersion model and the imaging distortion.
+
+    Parameters
+    ----------
+    attrs : exposure keywords: V2_REF, V3_REF (arcsec), ROLL_REF, RA_REF,
+        DEC_REF (deg), optionally VA_SCALE.
+    det2det : (x, y, x0, y0, order) -> (x0, y0, wavelength µm, order), with its inverse.
+    distortion : direct-image pixel -> V2, V3 arcsec (:func:`imaging_distortion`).
+
+    Returns
+    -------
+    gwcs.WCS ``grism_detector -> detector -> v2v3 -> v2v3vacorr -> world``.
+    """
+    passthrough = models.Identity(2)
+    transforms = [
+        det2det,
+        distortion & passthrough,
+        velocity_aberration(attrs) & passthrough,
+        v2v3_to_sky(attrs) & passthrough,
+        None,
+    ]
+    return gwcs_wcs.WCS(list(zip(grism_frames(), transforms, strict=True)))
