@@ -70,7 +70,8 @@ class Mode:
     reference_background : bkg_subtract scales a reference background
         (WFSS, SOSS) instead of subtracting background members.
     photom_on_spectra : photom runs after extract_1d, on the spectra (SOSS).
-    dispaxis : the dispersion axis (1 along x, 2 along y).
+    dispaxis : the dispersion axis (1 along x, 2 along y; 0: it depends on
+        the disperser and the WCS builder sets ``DISPAXIS``, as for WFSS).
     wcs_reftypes : references assign_wcs needs (an N/A one is an error).
     wcs_build : ``build(ds, refs, **params) -> Dataset`` building the WCS, or
         its ``"module:function"``; None where spec2x does not have it yet.
@@ -230,6 +231,13 @@ _WFSS = dict(
     reference_background=True,
     allowed=frozenset({"wfss_contam"}),
 )
+_NRC_WFSS = dict(
+    _WFSS,
+    instrument="NIRCAM",
+    dispaxis=0,
+    wcs_reftypes=("distortion", "filteroffset", "specwcs"),
+    wcs_build="spec2x.instruments.nircam.wfss_wcs:assign_from_refs",
+)
 _NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False, background_tilt=True)
 
 
@@ -335,7 +343,7 @@ MODES: dict[str, Mode] = _modes(
         single_source=True,
     ),
     NIS_WFSS=dict(_WFSS, instrument="NIRISS"),
-    NRC_WFSS=dict(_WFSS, instrument="NIRCAM"),
+    NRC_WFSS=dict(_NRC_WFSS),
     NRC_GRISM=dict(_WFSS, instrument="NIRCAM", srctype_from_catalog=False),  # jwst's legacy name
     NRC_TSGRISM=dict(
         _GRISM,

@@ -186,16 +186,23 @@ def read_grism_specwcs(path: str, header: dict[str, Any]) -> Reference:
     orders = tuple(int(o) for o in tree["orders"])
     lists = [_instances(tree[k]) for k in _DISPERSION_KEYS]
     inverse = [_instances(tree[k]) if tree.get(k) is not None else None for k in _INVERSE_KEYS]
-    bad = [k for k, m in zip(_DISPERSION_KEYS, lists, strict=True) if len(m) != len(orders)]
-    if bad:
-        raise ReferenceMismatchError(f"{path}: {bad} do not have one entry per order {orders}")
+    stripes = tuple(int(s) for s in tree.get("stripes") or ())
+    # A DHS file has one list per stripe, each with one entry per order.
+    per_order = [m for models in lists for m in (models if stripes else [models])]
+    if (stripes and any(len(m) != len(stripes) for m in lists)) or any(
+        len(m) != len(orders) for m in per_order
+    ):
+        raise ReferenceMismatchError(
+            f"{path}: displ, dispx, dispy do not have one entry per order {orders}"
+            + (f" of each of the {len(stripes)} stripes" if stripes else "")
+        )
     fwcpos = tree.get("fwcpos_ref")
     content = GrismSpecwcs(
         orders,
         *lists,
         *inverse,
         fwcpos_ref=None if fwcpos is None else float(fwcpos),
-        stripes=tuple(int(s) for s in tree.get("stripes") or ()),
+        stripes=stripes,
     )
     return Reference("specwcs", path, header, content)
 

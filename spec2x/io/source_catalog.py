@@ -182,4 +182,3 @@ def check_segmentation(catalog: SourceCatalog, segmap: np.ndarray, where: str = 
             f"{where}source catalogue {catalog.name} has {absent.size} source(s) ({shown}) "
             "not in the segmentation map: give the catalogue and map of the same direct image"
         )
-

@@ -163,9 +163,9 @@ def write_wfss_exposure(
         catalog, format="ascii.ecsv", overwrite=True
     )
     segmentation = folder / attrs["SEGMFILE"]
-    fits.HDUList(
-        [fits.PrimaryHDU(), fits.ImageHDU(_segmentation(scene), name="SCI")]
-    ).writeto(segmentation, overwrite=True)
+    fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(_segmentation(scene), name="SCI")]).writeto(
+        segmentation, overwrite=True
+    )
     noise = rng(seed + 1).normal(0.0, 0.02, _SHAPE).astype(np.float32)
     variance = np.full(_SHAPE, 0.02**2, np.float32)
     ds = make_exposure(

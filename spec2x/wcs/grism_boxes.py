@@ -51,7 +51,11 @@ def select_sources(
 
 
 def _order_positions(
-    sky_to_grism: Any, catalog: SourceCatalog, index: np.ndarray, order: int, lam: tuple[float, float]
+    sky_to_grism: Any,
+    catalog: SourceCatalog,
+    index: np.ndarray,
+    order: int,
+    lam: tuple[float, float],
 ) -> tuple[np.ndarray, np.ndarray]:
     """(source, 8) dispersed x, y of the sky-box corners at both ends of the order's range."""
     ra = catalog.corner_ra[index].ravel()
@@ -125,9 +129,7 @@ def grism_boxes(
         cross = None
         if half_height is not None:
             cross = _cross_centre(sky_to_grism, catalog, index, order, ranges[order], dispaxis)
-        per_order.append(
-            order_boxes(x, y, shape, dispaxis, cross=cross, half_height=half_height)
-        )
+        per_order.append(order_boxes(x, y, shape, dispaxis, cross=cross, half_height=half_height))
     boxes = {k: np.stack([b[k] for b in per_order], axis=1) for k in per_order[0]} if orders else {}
     any_order = boxes["keep"].any(axis=1) if orders else np.zeros(index.size, bool)
     kept = index[any_order]

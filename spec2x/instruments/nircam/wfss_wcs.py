@@ -116,10 +116,12 @@ def assign_from_refs(ds: xr.Dataset, refs: Mapping[str, Any], **_: Any) -> xr.Da
     """assign_wcs's builder for NRC_WFSS: ``ds`` with the grism WCS (the input is not modified).
 
     A dispersed image has no wavelength per pixel (it depends on the source),
-    so no ``wavelength`` coordinate is added; extract_2d gives each cut-out its own.
+    so no ``wavelength`` coordinate is added; extract_2d gives each cut-out its
+    own.  ``DISPAXIS`` is the grism's: 1 for GRISMR, 2 for GRISMC.
     """
     shape = (ds.sizes["y"], ds.sizes["x"])
     wcs = nircam_wfss_wcs(
         ds.attrs, refs["distortion"], refs.get("filteroffset"), refs["specwcs"], shape=shape
     )
-    return set_wcs(ds, wcs)
+    pupil = str(ds.attrs["PUPIL"]).strip().upper()
+    return set_wcs(ds, wcs).assign_attrs(DISPAXIS=1 if GRISMS[pupil] == "row" else 2)
