@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import xarray as xr
 from astropy import coordinates as coord
 from astropy import units as u
 from astropy.modeling import bind_bounding_box, models
@@ -34,9 +35,17 @@ from gwcs import wcs as gwcs_wcs
 
 from ..errors import InputFileError
 from ..instruments.miri.lrs_wcs import v2v3_to_sky, velocity_aberration, velocity_correction
-from ..io.refs_grism import FilterOffset, ImagingDistortion
+from ..io.refs_grism import FilterOffset, ImagingDistortion, grism_reference
+from .store import set_wcs
 
-__all__ = ["grism_frames", "grism_wcs", "imaging_distortion", "with_velocity"]
+__all__ = [
+    "assign_grism",
+    "grism_frames",
+    "grism_wcs",
+    "grism_wcs_from_refs",
+    "imaging_distortion",
+    "with_velocity",
+]
 
 
 def imaging_distortion(
@@ -149,3 +158,43 @@ def grism_wcs(
         None,
     ]
     return gwcs_wcs.WCS(list(zip(grism_frames(), transforms, strict=True)))
+
+
+def grism_wcs_from_refs(
+    attrs: Mapping[str, Any],
+    det2det: models.Model,
+    distortion_ref: Any,
+    filteroffset_ref: Any,
+    shape: tuple[int, int],
+) -> gwcs_wcs.WCS:
+    """:func:`grism_wcs` from the dispersion model and the imaging references.
+
+    Parameters
+    ----------
+    attrs : exposure keywords (the pointing, FILTER, PUPIL, VELOSYS).
+    det2det : the instrument's dispersion model, before the barycentric scaling.
+    distortion_ref, filteroffset_ref : references (opened or paths); the
+        filter offset may be None.
+    shape : (ny, nx) of the data array.
+
+    Raises
+    ------
+    ReferenceMismatchError
+        A reference is of another layout or instrument.
+    """
+    dist = grism_reference(distortion_ref, "distortion", ImagingDistortion, attrs)
+    offsets = None
+    if filteroffset_ref is not None:
+        offsets = grism_reference(filteroffset_ref, "filteroffset", FilterOffset, attrs)
+    det2det = with_velocity(det2det, attrs.get("VELOSYS"))
+    return grism_wcs(attrs, det2det, imaging_distortion(attrs, dist, offsets, shape))
+
+
+def assign_grism(ds: xr.Dataset, wcs: gwcs_wcs.WCS, *, rows: bool) -> xr.Dataset:
+    """``ds`` with the grism WCS and ``DISPAXIS`` (1 when the grism disperses along rows, else 2).
+
+    A dispersed image has no wavelength per pixel (it depends on the source),
+    so no ``wavelength`` coordinate is added: extract_2d gives each cut-out its
+    own.  The input is not modified.
+    """
+    return set_wcs(ds, wcs).assign_attrs(DISPAXIS=1 if rows else 2)

@@ -23,15 +23,8 @@ from astropy.modeling import models
 from gwcs import wcs as gwcs_wcs
 
 from ...errors import InputFileError
-from ...io.refs_grism import (
-    FilterOffset,
-    GrismSpecwcs,
-    ImagingDistortion,
-    grism_reference,
-    keyword,
-)
-from ...wcs.grism import grism_wcs, imaging_distortion, with_velocity
-from ...wcs.store import set_wcs
+from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
+from ...wcs.grism import assign_grism, grism_wcs_from_refs
 
 __all__ = ["GRISMS", "assign_from_refs", "nircam_det2det", "nircam_wfss_wcs"]
 
@@ -104,24 +97,15 @@ def nircam_wfss_wcs(
     """
     pupil = str(keyword(attrs, "PUPIL", "the NIRCam grism WCS")).strip().upper()
     spec = grism_reference(specwcs_ref, "specwcs", GrismSpecwcs, attrs, ("INSTRUME", "PUPIL"))
-    dist = grism_reference(distortion_ref, "distortion", ImagingDistortion, attrs)
-    offsets = None
-    if filteroffset_ref is not None:
-        offsets = grism_reference(filteroffset_ref, "filteroffset", FilterOffset, attrs)
-    det2det = with_velocity(nircam_det2det(spec, pupil), attrs.get("VELOSYS"))
-    return grism_wcs(attrs, det2det, imaging_distortion(attrs, dist, offsets, shape))
+    det2det = nircam_det2det(spec, pupil)
+    return grism_wcs_from_refs(attrs, det2det, distortion_ref, filteroffset_ref, shape)
 
 
 def assign_from_refs(ds: xr.Dataset, refs: Mapping[str, Any], **_: Any) -> xr.Dataset:
-    """assign_wcs's builder for NRC_WFSS: ``ds`` with the grism WCS (the input is not modified).
-
-    A dispersed image has no wavelength per pixel (it depends on the source),
-    so no ``wavelength`` coordinate is added; extract_2d gives each cut-out its
-    own.  ``DISPAXIS`` is the grism's: 1 for GRISMR, 2 for GRISMC.
-    """
+    """assign_wcs's builder for NRC_WFSS: ``ds`` with the grism WCS and the grism's ``DISPAXIS``."""
     shape = (ds.sizes["y"], ds.sizes["x"])
     wcs = nircam_wfss_wcs(
         ds.attrs, refs["distortion"], refs.get("filteroffset"), refs["specwcs"], shape=shape
     )
     pupil = str(ds.attrs["PUPIL"]).strip().upper()
-    return set_wcs(ds, wcs).assign_attrs(DISPAXIS=1 if GRISMS[pupil] == "row" else 2)
+    return assign_grism(ds, wcs, rows=GRISMS[pupil] == "row")
