@@ -231,12 +231,16 @@ _WFSS = dict(
     reference_background=True,
     allowed=frozenset({"wfss_contam"}),
 )
+_WFSS_WCS = dict(_WFSS, dispaxis=0, wcs_reftypes=("distortion", "filteroffset", "specwcs"))
 _NRC_WFSS = dict(
-    _WFSS,
+    _WFSS_WCS,
     instrument="NIRCAM",
-    dispaxis=0,
-    wcs_reftypes=("distortion", "filteroffset", "specwcs"),
     wcs_build="spec2x.instruments.nircam.wfss_wcs:assign_from_refs",
+)
+_NIS_WFSS = dict(
+    _WFSS_WCS,
+    instrument="NIRISS",
+    wcs_build="spec2x.instruments.niriss.wfss_wcs:assign_from_refs",
 )
 _NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False, background_tilt=True)
 
@@ -342,7 +346,7 @@ MODES: dict[str, Mode] = _modes(
         photom_on_spectra=True,
         single_source=True,
     ),
-    NIS_WFSS=dict(_WFSS, instrument="NIRISS"),
+    NIS_WFSS=dict(_NIS_WFSS),
     NRC_WFSS=dict(_NRC_WFSS),
     NRC_GRISM=dict(_WFSS, instrument="NIRCAM", srctype_from_catalog=False),  # jwst's legacy name
     NRC_TSGRISM=dict(

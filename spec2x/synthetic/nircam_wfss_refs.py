@@ -29,6 +29,7 @@ __all__ = [
     "NRCA5_REFERENCE",
     "ROTATION_DEG",
     "WAVELENGTH_RANGES",
+    "affine_distortion",
     "write_nircam_wfss_references",
 ]
 
@@ -58,11 +59,15 @@ _ALONG = ((-1530.876494, 2589.64143426), (859.56175297, 5179.28286853))
 _ACROSS = ((0.0, 0.0), (0.0, 0.0))
 
 
-def _distortion() -> models.Model:
+def affine_distortion(
+    reference: tuple[float, float] = NRCA5_REFERENCE, scale: float = _SCALE
+) -> models.Model:
+    """Pixel -> V2, V3 arcsec: ``scale`` arcsec per pixel rotated by :data:`ROTATION_DEG` about
+    the detector centre onto ``reference``, with its exact inverse."""
     theta = np.deg2rad(ROTATION_DEG)
-    matrix = _SCALE * np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    matrix = scale * np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
     to_centre = models.Shift(-_CENTRE) & models.Shift(-_CENTRE)
-    affine = models.AffineTransformation2D(matrix=matrix, translation=NRCA5_REFERENCE)
+    affine = models.AffineTransformation2D(matrix=matrix, translation=reference)
     model = to_centre | affine
     model.inverse = affine.inverse | (models.Shift(_CENTRE) & models.Shift(_CENTRE))
     return model
@@ -111,7 +116,7 @@ def write_distortion(path: str | os.PathLike[str]) -> Path:
     meta["input_units"] = u.pix
     meta["output_units"] = u.arcsec
     meta["model_type"] = "DistortionModel"
-    return _write_asdf(path, {"meta": meta, "model": _distortion()})
+    return _write_asdf(path, {"meta": meta, "model": affine_distortion()})
 
 
 def write_filteroffset(path: str | os.PathLike[str]) -> Path:

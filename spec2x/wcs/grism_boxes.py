@@ -25,11 +25,28 @@ import numpy as np
 import xarray as xr
 
 from .._kernels.grism_boxes import clip_to_detector, order_boxes
+from ..io.refs_grism import WfssWavelengthRange
 from ..io.source_catalog import SourceCatalog
 
-__all__ = ["grism_boxes", "select_sources"]
+__all__ = ["grism_boxes", "order_ranges", "select_sources"]
 
 log = logging.getLogger(__name__)
+
+
+def order_ranges(
+    ranges: WfssWavelengthRange, element: str, orders: Sequence[int] | None = None
+) -> dict[int, tuple[float, float]]:
+    """order -> (low, high) µm of ``element`` (NIRCam: FILTER, NIRISS: PUPIL) for ``orders``
+    (None: the file's ``extract_orders`` of the element), as jwst's ``create_grism_bbox``.
+
+    Raises
+    ------
+    ReferenceMismatchError
+        The file has no row for the element or an order.
+    """
+    element = str(element).strip().upper()
+    chosen = ranges.orders_for(element) if orders is None else tuple(int(o) for o in orders)
+    return ranges.for_orders(element, chosen)
 
 
 def select_sources(

@@ -6,10 +6,11 @@ import asdf
 import numpy as np
 import pytest
 from helpers import REALDATA
-from wfss_helpers import jwst_nircam_wfss, nrc_attrs
+from wfss_helpers import jwst_wfss, nis_attrs, nrc_attrs
 
 from spec2x.errors import InputFileError, ReferenceMismatchError
 from spec2x.instruments.nircam.wfss_wcs import nircam_wfss_wcs
+from spec2x.instruments.niriss.wfss_wcs import niriss_wfss_wcs
 from spec2x.io.references import open_reference
 from spec2x.io.refs_grism import GrismSpecwcs, ImagingDistortion
 from spec2x.synthetic.base import asdf_meta
@@ -42,7 +43,7 @@ def test_same_wcs_as_jwst(nrc_wfss, pupil, real):
     refs = _refs(nrc_wfss, pupil, real)
     attrs = nrc_attrs(pupil)
     ours = nircam_wfss_wcs(attrs, refs["distortion"], refs["filteroffset"], refs["specwcs"])
-    theirs = jwst_nircam_wfss(attrs, refs)
+    theirs = jwst_wfss(attrs, refs)
     assert ours.available_frames == theirs.available_frames
     along = np.linspace(-1200, 900, 60)
     for x0, y0 in SOURCES:
@@ -73,6 +74,37 @@ def test_wcs_travels_as_asdf_text(nrc_wfss):
     args = (np.array([500.0, 900.0]), np.array([1000.0, 1001.0]), 1000.0, 1000.0, 1)
     for a, b in zip(wcs(*args), back(*args), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("real", [False, True], ids=["synthetic", "real_distortion"])
+@pytest.mark.parametrize("grism", ["GR150R", "GR150C"])
+def test_same_niriss_wcs_as_jwst(nis_wfss, grism, real):
+    """NIRISS: forward and backward agree with jwst (filter-wheel rotation, spatial traces)."""
+    pytest.importorskip("jwst")
+    refs = {k: v for k, v in nis_wfss(grism)["refs"].items() if k != "wavelengthrange"}
+    if real:
+        refs["distortion"] = REALDATA / "niriss" / "niriss_ref_distortion.asdf"
+        if not refs["distortion"].is_file():  # pragma: no cover - a checkout without shared/
+            pytest.skip("real NIRISS distortion not found")
+    attrs = nis_attrs(grism)
+    ours = niriss_wfss_wcs(attrs, refs["distortion"], refs["filteroffset"], refs["specwcs"])
+    theirs = jwst_wfss(attrs, refs)
+    along = np.linspace(-300, 300, 41)
+    for x0, y0 in SOURCES:
+        x, y = (np.full_like(along, x0), y0 + along) if grism == "GR150R" else (
+            x0 + along, np.full_like(along, y0))  # fmt: skip
+        sx, sy = np.full_like(x, x0), np.full_like(y, y0)
+        for order in (-1, 0, 1, 2, 3):
+            mine = ours(x, y, sx, sy, order)
+            for a, b in zip(mine, theirs(x, y, sx, sy, order), strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+            ra, dec, lam, _ = mine
+            ok = np.isfinite(lam) & (lam > 0)
+            back = ours.backward_transform(ra[ok], dec[ok], lam[ok], order)
+            jback = theirs.backward_transform(ra[ok], dec[ok], lam[ok], order)
+            for a, b in zip(back, jback, strict=True):
+                np.testing.assert_allclose(a, b, rtol=0, atol=1e-7)
 
 
 def test_real_files_open():

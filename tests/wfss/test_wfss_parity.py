@@ -20,7 +20,7 @@ from spec2x.io.fits import open_product
 from spec2x.io.references import open_reference
 from spec2x.io.source_catalog import read_source_catalog
 from spec2x.steps.assign_wcs import assign_wcs
-from spec2x.wcs.grism_boxes import grism_boxes
+from spec2x.wcs.grism_boxes import grism_boxes, order_ranges
 from spec2x.wcs.store import get_wcs
 
 pytestmark = pytest.mark.parity
@@ -28,16 +28,16 @@ _WCS_TYPES = ("distortion", "filteroffset", "specwcs")
 
 
 @pytest.fixture(scope="module")
-def both(nrc_wfss, tmp_path_factory):
-    """pupil -> (files, spec2x's exposure after assign_wcs, jwst's model after AssignWcsStep)."""
+def both(nrc_wfss, nis_wfss, tmp_path_factory):
+    """grism -> (files, spec2x's exposure after assign_wcs, jwst's model after AssignWcsStep)."""
     pytest.importorskip("jwst")
     from jwst.assign_wcs import AssignWcsStep
 
     done = {}
 
-    def make(pupil):
-        if pupil not in done:
-            files = nrc_wfss(pupil)
+    def make(grism):
+        if grism not in done:
+            files = nrc_wfss(grism) if grism.startswith("GRISM") else nis_wfss(grism)
             refs = {k: str(files["refs"][k]) for k in _WCS_TYPES}
             jwst = run_jwst_step(
                 AssignWcsStep,
@@ -48,16 +48,15 @@ def both(nrc_wfss, tmp_path_factory):
                 sip_approx=False,  # its imaging-WCS fit would ask CRDS again
             )
             ours = assign_wcs(open_product(files["rate"]), refs)
-            done[pupil] = (files, ours, jwst)
-        return done[pupil]
+            done[grism] = (files, ours, jwst)
+        return done[grism]
 
     return make
 
 
-def _ours(files, ours, **params):
+def _ours(files, ours, element="FILTER", **params):
     ranges_ref = open_reference(files["refs"]["wavelengthrange"]).content
-    filter_name = ours.attrs["FILTER"]
-    ranges = ranges_ref.for_orders(filter_name, ranges_ref.orders_for(filter_name))
+    ranges = order_ranges(ranges_ref, ours.attrs[element])
     return grism_boxes(
         get_wcs(ours),
         read_source_catalog(files["catalog"]),
@@ -68,9 +67,11 @@ def _ours(files, ours, **params):
     )
 
 
-@pytest.mark.parametrize(("pupil", "dispaxis"), [("GRISMR", 1), ("GRISMC", 2)])
-def test_assign_wcs_matches_jwst(both, pupil, dispaxis):
-    _, ours, jwst = both(pupil)
+@pytest.mark.parametrize(
+    ("grism", "dispaxis"), [("GRISMR", 1), ("GRISMC", 2), ("GR150R", 2), ("GR150C", 1)]
+)
+def test_assign_wcs_matches_jwst(both, grism, dispaxis):
+    _, ours, jwst = both(grism)
     assert ours.attrs["DISPAXIS"] == dispaxis == jwst.meta.wcsinfo.dispersion_direction
     assert ours.attrs["S_WCS"] == "COMPLETE"
     wcs, jwcs = get_wcs(ours), jwst.meta.wcs
@@ -81,12 +82,12 @@ def test_assign_wcs_matches_jwst(both, pupil, dispaxis):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-10)
 
 
-@pytest.mark.parametrize("pupil", ["GRISMR", "GRISMC"])
-def test_boxes_identical_to_create_grism_bbox(both, pupil):
+@pytest.mark.parametrize("grism", ["GRISMR", "GRISMC", "GR150R", "GR150C"])
+def test_boxes_identical_to_create_grism_bbox(both, grism):
     from jwst.assign_wcs.util import create_grism_bbox
 
-    files, ours, jwst = both(pupil)
-    table = _ours(files, ours)
+    files, ours, jwst = both(grism)
+    table = _ours(files, ours, "FILTER" if grism.startswith("GRISM") else "PUPIL")
     with jwst_offline_env(), contextlib.chdir(files["rate"].parent):
         objects = create_grism_bbox(
             jwst, {"wavelengthrange": str(files["refs"]["wavelengthrange"])}

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 from helpers import set_jwst_pointing
 
-from spec2x.synthetic.nircam_wfss import WFSS_POINTING
+from spec2x.synthetic.niriss_wfss_refs import NIS_REFERENCE
+from spec2x.synthetic.wfss import WFSS_POINTING
 
 
 def nrc_attrs(pupil: str = "GRISMR", **extra: Any) -> dict[str, Any]:
@@ -26,16 +27,35 @@ def nrc_attrs(pupil: str = "GRISMR", **extra: Any) -> dict[str, Any]:
     return attrs
 
 
-def jwst_nircam_wfss(attrs: dict[str, Any], refs: dict[str, Any]) -> Any:
-    """jwst 3.0.0's NIRCam WFSS gwcs (``jwst.assign_wcs.nircam.wfss``) for the same keywords."""
+def nis_attrs(grism: str = "GR150R", **extra: Any) -> dict[str, Any]:
+    """Keywords of a full-frame NIRISS WFSS exposure."""
+    attrs = dict(
+        INSTRUME="NIRISS",
+        DETECTOR="NIS",
+        FILTER=grism,
+        PUPIL="F200W",
+        FWCPOS=354.5,
+        EXP_TYPE="NIS_WFSS",
+        **{**WFSS_POINTING, "V2_REF": NIS_REFERENCE[0], "V3_REF": NIS_REFERENCE[1]},
+    )
+    attrs.update(extra)
+    return attrs
+
+
+def jwst_wfss(attrs: dict[str, Any], refs: dict[str, Any]) -> Any:
+    """jwst 3.0.0's WFSS gwcs (``jwst.assign_wcs.nircam.wfss`` or ``niriss.wfss``)."""
     from gwcs import wcs as gwcs_wcs
-    from jwst.assign_wcs import nircam
+    from jwst.assign_wcs import nircam, niriss
     from stdatamodels.jwst.datamodels import ImageModel
 
     model = ImageModel(np.zeros((2048, 2048), np.float32))
     model.meta.exposure.type = attrs["EXP_TYPE"]
     for key in ("DETECTOR", "MODULE", "CHANNEL", "FILTER", "PUPIL"):
-        setattr(model.meta.instrument, key.lower(), attrs[key])
+        if key in attrs:
+            setattr(model.meta.instrument, key.lower(), attrs[key])
     model.meta.instrument.name = attrs["INSTRUME"]
+    if "FWCPOS" in attrs:
+        model.meta.instrument.filter_position = attrs["FWCPOS"]
     set_jwst_pointing(model, attrs)
-    return gwcs_wcs.WCS(nircam.wfss(model, {k: str(v) for k, v in refs.items()}))
+    build = nircam.wfss if attrs["INSTRUME"] == "NIRCAM" else niriss.wfss
+    return gwcs_wcs.WCS(build(model, {k: str(v) for k, v in refs.items()}))

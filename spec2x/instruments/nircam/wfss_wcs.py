@@ -26,10 +26,12 @@ from ...errors import InputFileError
 from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
 from ...wcs.grism import assign_grism, grism_wcs_from_refs
 
-__all__ = ["GRISMS", "assign_from_refs", "nircam_det2det", "nircam_wfss_wcs"]
+__all__ = ["GRISMS", "RANGE_KEYWORD", "assign_from_refs", "nircam_det2det", "nircam_wfss_wcs"]
 
 #: NIRCam WFSS grisms (``PUPIL``) and the axis each disperses along.
 GRISMS = {"GRISMR": "row", "GRISMC": "column"}
+#: The keyword whose value selects the ``wavelengthrange`` rows: the filter.
+RANGE_KEYWORD = "FILTER"
 
 
 def nircam_det2det(spec: GrismSpecwcs, pupil: str) -> models.Model:

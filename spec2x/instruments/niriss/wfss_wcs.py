@@ -26,10 +26,12 @@ from ...errors import InputFileError, ReferenceMismatchError
 from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
 from ...wcs.grism import assign_grism, grism_wcs_from_refs
 
-__all__ = ["GRISMS", "assign_from_refs", "niriss_det2det", "niriss_wfss_wcs"]
+__all__ = ["GRISMS", "RANGE_KEYWORD", "assign_from_refs", "niriss_det2det", "niriss_wfss_wcs"]
 
 #: NIRISS WFSS grisms (``FILTER``) and the axis each disperses along.
 GRISMS = {"GR150C": "row", "GR150R": "column"}
+#: The keyword selecting the ``wavelengthrange`` rows: the blocking filter (pupil wheel).
+RANGE_KEYWORD = "PUPIL"
 
 
 def niriss_det2det(spec: GrismSpecwcs, grism: str, fwcpos: float) -> models.Model:
@@ -105,7 +107,9 @@ def niriss_wfss_wcs(
     """
     grism = str(keyword(attrs, "FILTER", "the NIRISS grism WCS")).strip().upper()
     fwcpos = float(keyword(attrs, "FWCPOS", "the NIRISS grism WCS"))
-    spec = grism_reference(specwcs_ref, "specwcs", GrismSpecwcs, attrs, ("INSTRUME", "FILTER"))
+    spec = grism_reference(
+        specwcs_ref, "specwcs", GrismSpecwcs, attrs, ("INSTRUME", "FILTER", "PUPIL")
+    )
     det2det = niriss_det2det(spec, grism, fwcpos)
     return grism_wcs_from_refs(attrs, det2det, distortion_ref, filteroffset_ref, shape)
 

@@ -1,4 +1,4 @@
-"""A synthetic NIRCam WFSS exposure: direct-image catalogue, segmentation map and ``_rate`` file.
+"""A synthetic WFSS exposure (NIRCam or NIRISS): direct-image catalogue, segmentation map and ``_rate`` file.
 
 The direct image is a mosaic larger than one detector (as a resampled
 direct image is): its pixel ``(x, y)`` is detector pixel ``(x - MARGIN,
@@ -10,8 +10,8 @@ the catalogue (ECSV, the columns and SkyCoord serialisation of jwst's
 segment's box, an AB magnitude and ``is_extended``.  Sky positions come
 from the imaging part of the grism WCS of the exposure's own pointing.
 The ``_rate`` file is seeded noise (no spectra yet) with the keywords
-jwst's assign_wcs and extract_2d read (FILTER, PUPIL, DISPAXIS, the
-pointing, SCATFILE, SEGMFILE).
+jwst's assign_wcs and extract_2d read (FILTER, PUPIL, FWCPOS for NIRISS,
+DISPAXIS, the pointing, SCATFILE, SEGMFILE).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ..io.fits import write_fits
 from ..modes import MODES
 from .base import rng
 from .nircam_wfss_refs import NRCA5_REFERENCE
+from .niriss_wfss_refs import NIS_REFERENCE
 
 __all__ = ["MARGIN", "WFSS_POINTING", "WfssScene", "make_wfss_scene", "write_wfss_exposure"]
 
@@ -41,9 +42,16 @@ WFSS_POINTING: dict[str, Any] = {
     "VA_SCALE": 1.0000087, "VELOSYS": -21345.6,
 }  # fmt: skip
 _FIXED: dict[str, Any] = {
-    "TELESCOP": "JWST", "INSTRUME": "NIRCAM", "DETECTOR": "NRCALONG", "MODULE": "A",
-    "CHANNEL": "LONG", "SUBARRAY": "FULL", "READPATT": "DEEP8", "DATE-OBS": "2023-10-01",
-    "TIME-OBS": "06:00:00", "EXPSTART": 60218.25,
+    "TELESCOP": "JWST", "SUBARRAY": "FULL", "DATE-OBS": "2023-10-01", "TIME-OBS": "06:00:00",
+    "EXPSTART": 60218.25,
+}  # fmt: skip
+#: Per instrument: detector keywords, default FILTER and PUPIL, and the exposure type.
+_INSTRUMENT: dict[str, dict[str, Any]] = {
+    "NIRCAM": {"INSTRUME": "NIRCAM", "DETECTOR": "NRCALONG", "MODULE": "A", "CHANNEL": "LONG",
+               "READPATT": "DEEP8", "FILTER": "F356W", "PUPIL": "GRISMR", "EXP_TYPE": MODES["NRC_WFSS"].exp_type},
+    "NIRISS": {"INSTRUME": "NIRISS", "DETECTOR": "NIS", "READPATT": "NIS", "FILTER": "GR150R",
+               "PUPIL": "F200W", "FWCPOS": 354.5, "EXP_TYPE": MODES["NIS_WFSS"].exp_type,
+               "V2_REF": NIS_REFERENCE[0], "V3_REF": NIS_REFERENCE[1]},
 }  # fmt: skip
 
 
@@ -126,22 +134,24 @@ def write_wfss_exposure(
     folder: str | os.PathLike[str],
     refs: dict[str, Path],
     *,
+    instrument: str = "NIRCAM",
     n_sources: int = 100,
     seed: int = 0,
-    filter_name: str = "F356W",
-    pupil: str = "GRISMR",
     **keywords: Any,
 ) -> dict[str, Any]:
-    """Write the catalogue, segmentation map and ``_rate`` file of a NIRCam WFSS exposure.
+    """Write the catalogue, segmentation map and ``_rate`` file of a WFSS exposure.
 
     Parameters
     ----------
     folder : where the three files go.
-    refs : the synthetic references (:func:`~.nircam_wfss_refs.write_nircam_wfss_references`).
+    refs : the synthetic references of the instrument
+        (:func:`~.nircam_wfss_refs.write_nircam_wfss_references`,
+        :func:`~.niriss_wfss_refs.write_niriss_wfss_references`).
+    instrument : NIRCAM (FILTER F356W, PUPIL GRISMR by default) or NIRISS
+        (FILTER GR150R, PUPIL F200W).
     n_sources : number of catalogue sources.
     seed : of the scene and the noise.
-    filter_name, pupil : FILTER and PUPIL (GRISMR or GRISMC).
-    keywords : more or other header keywords.
+    keywords : more or other header keywords (FILTER, PUPIL ...).
 
     Returns
     -------
@@ -149,14 +159,18 @@ def write_wfss_exposure(
     """
     from astropy.io import fits
 
-    from ..instruments.nircam.wfss_wcs import nircam_wfss_wcs
+    from ..instruments.nircam import wfss_wcs as nircam
+    from ..instruments.niriss import wfss_wcs as niriss
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    attrs = {**_FIXED, **WFSS_POINTING, "FILTER": filter_name, "PUPIL": pupil}
-    attrs.update(EXP_TYPE=MODES["NRC_WFSS"].exp_type, DISPAXIS=1 if pupil == "GRISMR" else 2)
-    attrs.update(SCATFILE="wfss_direct_cat.ecsv", SEGMFILE="wfss_direct_segm.fits", **keywords)
-    wcs = nircam_wfss_wcs(attrs, refs["distortion"], refs["filteroffset"], refs["specwcs"])
+    attrs = {**_FIXED, **WFSS_POINTING, **_INSTRUMENT[instrument], **keywords}
+    rows = instrument == "NIRCAM" and attrs["PUPIL"] == "GRISMR" or attrs["FILTER"] == "GR150C"
+    attrs.setdefault("DISPAXIS", 1 if rows else 2)
+    attrs.setdefault("SCATFILE", "wfss_direct_cat.ecsv")
+    attrs.setdefault("SEGMFILE", "wfss_direct_segm.fits")
+    build = nircam.nircam_wfss_wcs if instrument == "NIRCAM" else niriss.niriss_wfss_wcs
+    wcs = build(attrs, refs["distortion"], refs["filteroffset"], refs["specwcs"])
     scene = make_wfss_scene(n_sources, seed)
     catalog = folder / attrs["SCATFILE"]
     _catalog_table(scene, wcs.get_transform("detector", "world")).write(
@@ -175,5 +189,5 @@ def write_wfss_exposure(
         var_rnoise=variance,
         attrs=attrs,
     )
-    rate = write_fits(ds.drop_vars("var_flat"), folder / "nrc_wfss_rate.fits")
+    rate = write_fits(ds.drop_vars("var_flat"), folder / f"{attrs['EXP_TYPE'].lower()}_rate.fits")
     return {"rate": rate, "catalog": catalog, "segmentation": segmentation, "scene": scene}
