@@ -199,8 +199,12 @@ def read_grism_specwcs(path: str, header: dict[str, Any]) -> Reference:
     fwcpos = tree.get("fwcpos_ref")
     content = GrismSpecwcs(
         orders,
-        *lists,
-        *inverse,
+        displ=lists[0],
+        dispx=lists[1],
+        dispy=lists[2],
+        invdispl=inverse[0],
+        invdispx=inverse[1],
+        invdispy=inverse[2],
         fwcpos_ref=None if fwcpos is None else float(fwcpos),
         stripes=stripes,
     )

@@ -109,7 +109,7 @@ def _catalog_table(scene: WfssScene, to_sky: Any) -> Any:
     from astropy.coordinates import SkyCoord
     from astropy.table import QTable
 
-    def sky(dx: np.ndarray, dy: np.ndarray) -> SkyCoord:
+    def sky(dx: np.ndarray | float, dy: np.ndarray | float) -> SkyCoord:
         ra, dec, *_ = to_sky(scene.x + dx - MARGIN, scene.y + dy - MARGIN, 1.0, 1)
         return SkyCoord(ra * u.deg, dec * u.deg, frame="icrs")
 
