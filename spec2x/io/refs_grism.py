@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputFileError, ReferenceMismatchError
-from .references import Reference, open_asdf_reference, open_reference
+from .references import Reference, reference_content, reference_tree, require_keys
 
 __all__ = [
     "FilterOffset",
@@ -156,17 +156,6 @@ class WfssWavelengthRange:
         return {o: self.ranges[(o, filter_name)] for o in orders}
 
 
-def _tree(path: str) -> dict[str, Any]:
-    with open_asdf_reference(path, lazy_load=False) as af:
-        return {k: v for k, v in af.tree.items() if not k.startswith("asdf_")}
-
-
-def _need(tree: Mapping[str, Any], path: str, keys: tuple[str, ...], what: str) -> None:
-    missing = [k for k in keys if k not in tree]
-    if missing:
-        raise ReferenceMismatchError(f"{path} lacks {missing}: it is not a {what} (jwst's layout)")
-
-
 def _instances(models: Any) -> list[Any]:
     """The file's model lists as plain lists (asdf ListNodes and nested lists)."""
     if isinstance(models, list | tuple):
@@ -179,10 +168,10 @@ def read_grism_specwcs(path: str, header: dict[str, Any]) -> Reference:
 
     A ``specwcs`` of another layout (the NIRISS SOSS traces) opens as its tree.
     """
-    tree = _tree(path)
+    tree = reference_tree(path)
     if "displ" not in tree:
         return Reference("specwcs", path, header, tree)
-    _need(tree, path, ("orders", *_DISPERSION_KEYS), "grism specwcs")
+    require_keys(tree, path, ("orders", *_DISPERSION_KEYS), "grism specwcs")
     orders = tuple(int(o) for o in tree["orders"])
     lists = [_instances(tree[k]) for k in _DISPERSION_KEYS]
     inverse = [_instances(tree[k]) if tree.get(k) is not None else None for k in _INVERSE_KEYS]
@@ -213,8 +202,8 @@ def read_grism_specwcs(path: str, header: dict[str, Any]) -> Reference:
 
 def read_imaging_distortion(path: str, header: dict[str, Any]) -> Reference:
     """Open an imaging ``distortion`` (NIRCam, NIRISS) as :class:`ImagingDistortion`."""
-    tree = _tree(path)
-    _need(tree, path, ("model",), "distortion reference")
+    tree = reference_tree(path)
+    require_keys(tree, path, ("model",), "distortion reference")
     model = tree["model"]
     try:
         box = model.bounding_box.bounding_box(order="F")
@@ -226,18 +215,18 @@ def read_imaging_distortion(path: str, header: dict[str, Any]) -> Reference:
 
 def read_filteroffset(path: str, header: dict[str, Any]) -> Reference:
     """Open a ``filteroffset`` as :class:`FilterOffset`."""
-    tree = _tree(path)
-    _need(tree, path, ("filters",), "filteroffset reference")
+    tree = reference_tree(path)
+    require_keys(tree, path, ("filters",), "filteroffset reference")
     rows = tuple(dict(r) for r in tree["filters"])
     return Reference("filteroffset", path, header, FilterOffset(rows))
 
 
 def read_wfss_wavelengthrange(path: str, header: dict[str, Any]) -> Reference:
     """Open a WFSS ``wavelengthrange`` as :class:`WfssWavelengthRange` (another layout: its tree)."""
-    tree = _tree(path)
+    tree = reference_tree(path)
     if "extract_orders" not in tree:
         return Reference("wavelengthrange", path, header, tree)
-    _need(tree, path, ("wavelengthrange",), "WFSS wavelengthrange")
+    require_keys(tree, path, ("wavelengthrange",), "WFSS wavelengthrange")
     try:
         ranges = {
             (int(row[0]), str(row[1])): (float(row[2]), float(row[3]))
@@ -259,31 +248,9 @@ def grism_reference(
     attrs: Mapping[str, Any] | None = None,
     keys: tuple[str, ...] = ("INSTRUME",),
 ) -> Any:
-    """The content of a grism-WCS reference (opened or a path), checked against the exposure.
-
-    Parameters
-    ----------
-    ref : an opened reference or a path.
-    reftype : ``specwcs``, ``distortion``, ``filteroffset`` or ``wavelengthrange``.
-    kind : the content type expected (:class:`GrismSpecwcs` ...).
-    attrs : exposure keywords the file's selectors ``keys`` must fit (``N/A`` fits any).
-    keys : the selectors checked.
-
-    Raises
-    ------
-    ReferenceMismatchError
-        The file is not of the grism kind, or is for another instrument/element.
-    """
-    if not isinstance(ref, Reference):
-        ref = open_reference(ref, reftype)
-    if not isinstance(ref.content, kind):
-        raise ReferenceMismatchError(
-            f"{reftype} reference {ref.name} (INSTRUME={ref.header.get('INSTRUME')!r}) is not "
-            f"the {kind.__name__} layout a grism WCS needs"
-        )
-    if attrs is not None:
-        ref.check_matches(attrs, keys)
-    return ref.content
+    """The content of a grism-WCS reference of layout ``kind`` (:class:`GrismSpecwcs` ...),
+    its selectors ``keys`` fitting ``attrs``; see :func:`~spec2x.io.references.reference_content`."""
+    return reference_content(ref, reftype, kind, f"grism {reftype} ({kind.__name__})", attrs, keys)
 
 
 def keyword(attrs: Mapping[str, Any], key: str, what: str) -> Any:

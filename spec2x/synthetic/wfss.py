@@ -170,7 +170,7 @@ def write_wfss_exposure(
     attrs.setdefault("SCATFILE", "wfss_direct_cat.ecsv")
     attrs.setdefault("SEGMFILE", "wfss_direct_segm.fits")
     build = nircam.nircam_wfss_wcs if instrument == "NIRCAM" else niriss.niriss_wfss_wcs
-    wcs = build(attrs, refs["distortion"], refs["filteroffset"], refs["specwcs"])
+    wcs = build(attrs, refs)
     scene = make_wfss_scene(n_sources, seed)
     catalog = folder / attrs["SCATFILE"]
     _catalog_table(scene, wcs.get_transform("detector", "world")).write(

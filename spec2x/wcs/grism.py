@@ -23,13 +23,13 @@ the gwcs reads back in jwst.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import xarray as xr
 from astropy import coordinates as coord
 from astropy import units as u
-from astropy.modeling import bind_bounding_box, models
+from astropy.modeling import Model, bind_bounding_box, models
 from gwcs import coordinate_frames as cf
 from gwcs import wcs as gwcs_wcs
 
@@ -39,11 +39,12 @@ from ..io.refs_grism import FilterOffset, ImagingDistortion, grism_reference
 from .store import set_wcs
 
 __all__ = [
-    "assign_grism",
+    "Dispersion",
+    "assign_wfss",
     "grism_frames",
     "grism_wcs",
-    "grism_wcs_from_refs",
     "imaging_distortion",
+    "wfss_wcs",
     "with_velocity",
 ]
 
@@ -160,41 +161,60 @@ def grism_wcs(
     return gwcs_wcs.WCS(list(zip(grism_frames(), transforms, strict=True)))
 
 
-def grism_wcs_from_refs(
+#: ``dispersion(attrs, specwcs_ref) -> (det2det, rows)``: an instrument's dispersion model
+#: (before the barycentric scaling) and whether its grism disperses along rows.
+Dispersion = Callable[[Mapping[str, Any], Any], tuple[Model, bool]]
+
+
+def wfss_wcs(
     attrs: Mapping[str, Any],
-    det2det: models.Model,
-    distortion_ref: Any,
-    filteroffset_ref: Any,
-    shape: tuple[int, int],
+    refs: Mapping[str, Any],
+    dispersion: Dispersion,
+    *,
+    shape: tuple[int, int] = (2048, 2048),
 ) -> gwcs_wcs.WCS:
-    """:func:`grism_wcs` from the dispersion model and the imaging references.
+    """Build the grism gwcs of a WFSS exposure.
 
     Parameters
     ----------
-    attrs : exposure keywords (the pointing, FILTER, PUPIL, VELOSYS).
-    det2det : the instrument's dispersion model, before the barycentric scaling.
-    distortion_ref, filteroffset_ref : references (opened or paths); the
-        filter offset may be None.
+    attrs : exposure keywords: the pointing (V2_REF, V3_REF arcsec,
+        ROLL_REF, RA_REF, DEC_REF deg), FILTER and PUPIL (the filter
+        offset), those the instrument's ``dispersion`` reads, optionally
+        VA_SCALE and VELOSYS (m/s).
+    refs : ``distortion``, ``specwcs`` and optionally ``filteroffset``
+        (opened references or paths; a missing or None filter offset is no shift).
+    dispersion : the instrument's dispersion model
+        (:func:`spec2x.instruments.nircam.wfss_wcs.nircam_dispersion` ...).
     shape : (ny, nx) of the data array.
+
+    Returns
+    -------
+    gwcs.WCS ``grism_detector -> detector -> v2v3 -> v2v3vacorr -> world``:
+    (x, y, x0, y0, order) -> (RA, Dec deg, wavelength µm, order).
 
     Raises
     ------
+    InputFileError
+        A keyword is missing or not a grism setting; the exposure is a subarray.
     ReferenceMismatchError
-        A reference is of another layout or instrument.
+        A reference is of another layout, instrument or grism.
     """
-    dist = grism_reference(distortion_ref, "distortion", ImagingDistortion, attrs)
+    det2det, _ = dispersion(attrs, refs["specwcs"])
+    dist = grism_reference(refs["distortion"], "distortion", ImagingDistortion, attrs)
     offsets = None
-    if filteroffset_ref is not None:
-        offsets = grism_reference(filteroffset_ref, "filteroffset", FilterOffset, attrs)
+    if refs.get("filteroffset") is not None:
+        offsets = grism_reference(refs["filteroffset"], "filteroffset", FilterOffset, attrs)
     det2det = with_velocity(det2det, attrs.get("VELOSYS"))
     return grism_wcs(attrs, det2det, imaging_distortion(attrs, dist, offsets, shape))
 
 
-def assign_grism(ds: xr.Dataset, wcs: gwcs_wcs.WCS, *, rows: bool) -> xr.Dataset:
-    """``ds`` with the grism WCS and ``DISPAXIS`` (1 when the grism disperses along rows, else 2).
+def assign_wfss(ds: xr.Dataset, refs: Mapping[str, Any], dispersion: Dispersion) -> xr.Dataset:
+    """``ds`` with the grism WCS (:func:`wfss_wcs`) and ``DISPAXIS`` (1: along rows, 2: columns).
 
     A dispersed image has no wavelength per pixel (it depends on the source),
     so no ``wavelength`` coordinate is added: extract_2d gives each cut-out its
     own.  The input is not modified.
     """
+    wcs = wfss_wcs(ds.attrs, refs, dispersion, shape=(ds.sizes["y"], ds.sizes["x"]))
+    _, rows = dispersion(ds.attrs, refs["specwcs"])
     return set_wcs(ds, wcs).assign_attrs(DISPAXIS=1 if rows else 2)

@@ -8,32 +8,26 @@ from spec2x.synthetic.nircam_wfss_refs import write_nircam_wfss_references
 from spec2x.synthetic.niriss_wfss_refs import write_niriss_wfss_references
 from spec2x.synthetic.wfss import write_wfss_exposure
 
-
-@pytest.fixture(scope="session")
-def nrc_wfss(tmp_path_factory):
-    """pupil (GRISMR, GRISMC) -> {refs, rate, catalog, segmentation, scene}; 100 sources."""
-    made = {}
-
-    def make(pupil: str = "GRISMR"):
-        if pupil not in made:
-            folder = tmp_path_factory.mktemp(f"nrc_wfss_{pupil.lower()}")
-            refs = write_nircam_wfss_references(folder, pupil)
-            made[pupil] = {"refs": refs, **write_wfss_exposure(folder, refs, PUPIL=pupil)}
-        return made[pupil]
-
-    return make
+#: grism -> (instrument, the keyword holding the grism, the reference writer).
+_GRISMS = {
+    "GRISMR": ("NIRCAM", "PUPIL", write_nircam_wfss_references),
+    "GRISMC": ("NIRCAM", "PUPIL", write_nircam_wfss_references),
+    "GR150R": ("NIRISS", "FILTER", write_niriss_wfss_references),
+    "GR150C": ("NIRISS", "FILTER", write_niriss_wfss_references),
+}
 
 
 @pytest.fixture(scope="session")
-def nis_wfss(tmp_path_factory):
-    """grism (GR150R, GR150C) -> {refs, rate, catalog, segmentation, scene}; 100 sources."""
+def wfss(tmp_path_factory):
+    """grism -> {refs, rate, catalog, segmentation, scene}: 100 sources, the grism's references."""
     made = {}
 
-    def make(grism: str = "GR150R"):
+    def make(grism: str = "GRISMR"):
         if grism not in made:
-            folder = tmp_path_factory.mktemp(f"nis_wfss_{grism.lower()}")
-            refs = write_niriss_wfss_references(folder, grism)
-            files = write_wfss_exposure(folder, refs, instrument="NIRISS", FILTER=grism)
+            instrument, key, write_refs = _GRISMS[grism]
+            folder = tmp_path_factory.mktemp(f"wfss_{grism.lower()}")
+            refs = write_refs(folder, grism)
+            files = write_wfss_exposure(folder, refs, instrument=instrument, **{key: grism})
             made[grism] = {"refs": refs, **files}
         return made[grism]
 

@@ -56,8 +56,8 @@ def test_a_catalogue_without_a_column_is_one_clear_error(tmp_path):
         read_source_catalog(tmp_path / "missing.ecsv")
 
 
-def test_segmentation_map_must_hold_every_source(nrc_wfss, tmp_path):
-    files = nrc_wfss("GRISMR")
+def test_segmentation_map_must_hold_every_source(wfss, tmp_path):
+    files = wfss("GRISMR")
     cat = read_source_catalog(files["catalog"])
     segmap = read_segmentation_map(files["segmentation"])
     check_segmentation(cat, segmap)  # the synthetic pair matches
@@ -120,8 +120,8 @@ def test_cutout_is_clamped_like_extract_2d():
     np.testing.assert_array_equal(ok, [True, True, True, False])
 
 
-def test_selection_by_magnitude_ids_and_nan(nrc_wfss):
-    cat = read_source_catalog(nrc_wfss("GRISMR")["catalog"])
+def test_selection_by_magnitude_ids_and_nan(wfss):
+    cat = read_source_catalog(wfss("GRISMR")["catalog"])
     np.testing.assert_array_equal(select_sources(cat), np.arange(len(cat)))
     bright = select_sources(cat, mmag_extract=22.0)
     np.testing.assert_array_equal(bright, np.flatnonzero(cat.abmag < 22.0))
@@ -147,11 +147,11 @@ class _Counting:
         return self.wcs.get_transform(*frames)
 
 
-def test_boxes_take_one_wcs_call_per_order_and_wavelength(nrc_wfss):
+def test_boxes_take_one_wcs_call_per_order_and_wavelength(wfss):
     """Vectorised: the number of WCS evaluations does not grow with the number of sources."""
-    files = nrc_wfss("GRISMR")
+    files = wfss("GRISMR")
     refs = files["refs"]
-    wcs = nircam_wfss_wcs(nrc_attrs(), refs["distortion"], refs["filteroffset"], refs["specwcs"])
+    wcs = nircam_wfss_wcs(nrc_attrs(), refs)
     cat = read_source_catalog(files["catalog"])
     ranges = open_reference(refs["wavelengthrange"]).content.for_orders("F356W", (1, 2))
     counting = _Counting(wcs)

@@ -28,7 +28,7 @@ _WCS_TYPES = ("distortion", "filteroffset", "specwcs")
 
 
 @pytest.fixture(scope="module")
-def both(nrc_wfss, nis_wfss, tmp_path_factory):
+def both(wfss, tmp_path_factory):
     """grism -> (files, spec2x's exposure after assign_wcs, jwst's model after AssignWcsStep)."""
     pytest.importorskip("jwst")
     from jwst.assign_wcs import AssignWcsStep
@@ -37,7 +37,7 @@ def both(nrc_wfss, nis_wfss, tmp_path_factory):
 
     def make(grism):
         if grism not in done:
-            files = nrc_wfss(grism) if grism.startswith("GRISM") else nis_wfss(grism)
+            files = wfss(grism)
             refs = {k: str(files["refs"][k]) for k in _WCS_TYPES}
             jwst = run_jwst_step(
                 AssignWcsStep,

@@ -24,9 +24,16 @@ from gwcs import wcs as gwcs_wcs
 
 from ...errors import InputFileError
 from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
-from ...wcs.grism import assign_grism, grism_wcs_from_refs
+from ...wcs.grism import assign_wfss, wfss_wcs
 
-__all__ = ["GRISMS", "RANGE_KEYWORD", "assign_from_refs", "nircam_det2det", "nircam_wfss_wcs"]
+__all__ = [
+    "GRISMS",
+    "RANGE_KEYWORD",
+    "assign_from_refs",
+    "nircam_det2det",
+    "nircam_dispersion",
+    "nircam_wfss_wcs",
+]
 
 #: NIRCam WFSS grisms (``PUPIL``) and the axis each disperses along.
 GRISMS = {"GRISMR": "row", "GRISMC": "column"}
@@ -66,48 +73,28 @@ def nircam_det2det(spec: GrismSpecwcs, pupil: str) -> models.Model:
     return det2det
 
 
-def nircam_wfss_wcs(
-    attrs: Mapping[str, Any],
-    distortion_ref: Any,
-    filteroffset_ref: Any,
-    specwcs_ref: Any,
-    *,
-    shape: tuple[int, int] = (2048, 2048),
-) -> gwcs_wcs.WCS:
-    """Build the gwcs of a NIRCam WFSS exposure.
-
-    Parameters
-    ----------
-    attrs : exposure keywords: PUPIL (GRISMR/GRISMC), FILTER, the pointing
-        (V2_REF, V3_REF arcsec, ROLL_REF, RA_REF, DEC_REF deg), optionally
-        VA_SCALE and VELOSYS (m/s).
-    distortion_ref, filteroffset_ref, specwcs_ref : the references (opened
-        or paths); ``filteroffset_ref`` may be None.
-    shape : (ny, nx) of the data array.
-
-    Returns
-    -------
-    gwcs.WCS ``grism_detector -> detector -> v2v3 -> v2v3vacorr -> world``:
-    (x, y, x0, y0, order) -> (RA, Dec deg, wavelength µm, order).
+def nircam_dispersion(attrs: Mapping[str, Any], specwcs_ref: Any) -> tuple[models.Model, bool]:
+    """The dispersion model of the exposure's grism (``PUPIL``) and whether it disperses along rows.
 
     Raises
     ------
     InputFileError
-        PUPIL is missing or not a grism; the exposure is a subarray.
+        PUPIL is missing or not a NIRCam grism.
     ReferenceMismatchError
-        A reference is of another layout, instrument or grism.
+        The specwcs is not a grism one or is for the other grism.
     """
     pupil = str(keyword(attrs, "PUPIL", "the NIRCam grism WCS")).strip().upper()
     spec = grism_reference(specwcs_ref, "specwcs", GrismSpecwcs, attrs, ("INSTRUME", "PUPIL"))
-    det2det = nircam_det2det(spec, pupil)
-    return grism_wcs_from_refs(attrs, det2det, distortion_ref, filteroffset_ref, shape)
+    return nircam_det2det(spec, pupil), GRISMS[pupil] == "row"
+
+
+def nircam_wfss_wcs(
+    attrs: Mapping[str, Any], refs: Mapping[str, Any], *, shape: tuple[int, int] = (2048, 2048)
+) -> gwcs_wcs.WCS:
+    """The gwcs of a NIRCam WFSS exposure (:func:`spec2x.wcs.grism.wfss_wcs`; PUPIL is the grism)."""
+    return wfss_wcs(attrs, refs, nircam_dispersion, shape=shape)
 
 
 def assign_from_refs(ds: xr.Dataset, refs: Mapping[str, Any], **_: Any) -> xr.Dataset:
     """assign_wcs's builder for NRC_WFSS: ``ds`` with the grism WCS and the grism's ``DISPAXIS``."""
-    shape = (ds.sizes["y"], ds.sizes["x"])
-    wcs = nircam_wfss_wcs(
-        ds.attrs, refs["distortion"], refs.get("filteroffset"), refs["specwcs"], shape=shape
-    )
-    pupil = str(ds.attrs["PUPIL"]).strip().upper()
-    return assign_grism(ds, wcs, rows=GRISMS[pupil] == "row")
+    return assign_wfss(ds, refs, nircam_dispersion)

@@ -24,9 +24,16 @@ from gwcs import wcs as gwcs_wcs
 
 from ...errors import InputFileError, ReferenceMismatchError
 from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
-from ...wcs.grism import assign_grism, grism_wcs_from_refs
+from ...wcs.grism import assign_wfss, wfss_wcs
 
-__all__ = ["GRISMS", "RANGE_KEYWORD", "assign_from_refs", "niriss_det2det", "niriss_wfss_wcs"]
+__all__ = [
+    "GRISMS",
+    "RANGE_KEYWORD",
+    "assign_from_refs",
+    "niriss_det2det",
+    "niriss_dispersion",
+    "niriss_wfss_wcs",
+]
 
 #: NIRISS WFSS grisms (``FILTER``) and the axis each disperses along.
 GRISMS = {"GR150C": "row", "GR150R": "column"}
@@ -74,51 +81,32 @@ def niriss_det2det(spec: GrismSpecwcs, grism: str, fwcpos: float) -> models.Mode
     return det2det
 
 
-def niriss_wfss_wcs(
-    attrs: Mapping[str, Any],
-    distortion_ref: Any,
-    filteroffset_ref: Any,
-    specwcs_ref: Any,
-    *,
-    shape: tuple[int, int] = (2048, 2048),
-) -> gwcs_wcs.WCS:
-    """Build the gwcs of a NIRISS WFSS exposure.
-
-    Parameters
-    ----------
-    attrs : exposure keywords: FILTER (GR150R/GR150C), PUPIL (the blocking
-        filter), FWCPOS (deg), the pointing (V2_REF, V3_REF arcsec, ROLL_REF,
-        RA_REF, DEC_REF deg), optionally VA_SCALE and VELOSYS (m/s).
-    distortion_ref, filteroffset_ref, specwcs_ref : the references (opened
-        or paths); ``filteroffset_ref`` may be None.
-    shape : (ny, nx) of the data array.
-
-    Returns
-    -------
-    gwcs.WCS ``grism_detector -> detector -> v2v3 -> v2v3vacorr -> world``:
-    (x, y, x0, y0, order) -> (RA, Dec deg, wavelength µm, order).
+def niriss_dispersion(attrs: Mapping[str, Any], specwcs_ref: Any) -> tuple[models.Model, bool]:
+    """The dispersion model of the exposure's grism (``FILTER``, rotated by ``FWCPOS``) and
+    whether it disperses along rows.
 
     Raises
     ------
     InputFileError
-        FILTER or FWCPOS is missing, FILTER is not a grism, or the exposure is a subarray.
+        FILTER or FWCPOS is missing, or FILTER is not a NIRISS grism.
     ReferenceMismatchError
-        A reference is of another layout, instrument or grism.
+        The specwcs is not a NIRISS grism one or is for another grism or blocking filter.
     """
     grism = str(keyword(attrs, "FILTER", "the NIRISS grism WCS")).strip().upper()
     fwcpos = float(keyword(attrs, "FWCPOS", "the NIRISS grism WCS"))
-    spec = grism_reference(
-        specwcs_ref, "specwcs", GrismSpecwcs, attrs, ("INSTRUME", "FILTER", "PUPIL")
-    )
-    det2det = niriss_det2det(spec, grism, fwcpos)
-    return grism_wcs_from_refs(attrs, det2det, distortion_ref, filteroffset_ref, shape)
+    keys = ("INSTRUME", "FILTER", "PUPIL")
+    spec = grism_reference(specwcs_ref, "specwcs", GrismSpecwcs, attrs, keys)
+    return niriss_det2det(spec, grism, fwcpos), GRISMS[grism] == "row"
+
+
+def niriss_wfss_wcs(
+    attrs: Mapping[str, Any], refs: Mapping[str, Any], *, shape: tuple[int, int] = (2048, 2048)
+) -> gwcs_wcs.WCS:
+    """The gwcs of a NIRISS WFSS exposure (:func:`spec2x.wcs.grism.wfss_wcs`; FILTER is the
+    grism, PUPIL the blocking filter, FWCPOS the filter-wheel position in deg)."""
+    return wfss_wcs(attrs, refs, niriss_dispersion, shape=shape)
 
 
 def assign_from_refs(ds: xr.Dataset, refs: Mapping[str, Any], **_: Any) -> xr.Dataset:
     """assign_wcs's builder for NIS_WFSS: ``ds`` with the grism WCS and the grism's ``DISPAXIS``."""
-    shape = (ds.sizes["y"], ds.sizes["x"])
-    wcs = niriss_wfss_wcs(
-        ds.attrs, refs["distortion"], refs.get("filteroffset"), refs["specwcs"], shape=shape
-    )
-    grism = str(ds.attrs["FILTER"]).strip().upper()
-    return assign_grism(ds, wcs, rows=GRISMS[grism] == "row")
+    return assign_wfss(ds, refs, niriss_dispersion)
