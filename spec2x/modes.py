@@ -352,6 +352,8 @@ MODES: dict[str, Mode] = _modes(
     NRC_TSGRISM=dict(
         _GRISM,
         instrument="NIRCAM",
+        wcs_reftypes=("distortion", "filteroffset", "specwcs"),
+        wcs_build="spec2x.instruments.nircam.tsgrism_wcs:assign_from_refs",
         tso=True,
         single_source=True,
         srctype_overridable=True,

@@ -44,6 +44,7 @@ __all__ = [
     "grism_frames",
     "grism_wcs",
     "imaging_distortion",
+    "imaging_from_refs",
     "wfss_wcs",
     "with_velocity",
 ]
@@ -59,23 +60,11 @@ def imaging_distortion(
 
     Parameters
     ----------
-    attrs : exposure keywords (FILTER, PUPIL select the ``filteroffset`` row;
-        SUBSTRT1/SUBSTRT2 must be 1: grism WCS polynomials are full-frame).
+    attrs : exposure keywords (FILTER, PUPIL select the ``filteroffset`` row).
     distortion : the imaging distortion.
     offsets : the filter offsets, or None (no shift).
     shape : (ny, nx) of the data array, the bounding box when the file has none.
-
-    Raises
-    ------
-    InputFileError
-        The exposure is a subarray.
     """
-    for key in ("SUBSTRT1", "SUBSTRT2"):
-        if int(attrs.get(key) or 1) != 1:
-            raise InputFileError(
-                f"{attrs.get('FILENAME', 'the exposure')} has {key}={attrs[key]}: the grism "
-                "WCS of a WFSS exposure needs full-frame data (SUBSTRT1 = SUBSTRT2 = 1)"
-            )
     transform = distortion.model
     if offsets is not None:
         shift = offsets.offset(str(attrs.get("FILTER", "")), str(attrs.get("PUPIL", "")))
@@ -135,7 +124,10 @@ def grism_frames() -> list[cf.CoordinateFrame]:
 
 
 def grism_wcs(
-    attrs: Mapping[str, Any], det2det: models.Model, distortion: models.Model
+    attrs: Mapping[str, Any],
+    det2det: models.Model,
+    distortion: models.Model,
+    frames: list[cf.CoordinateFrame] | None = None,
 ) -> gwcs_wcs.WCS:
     """Assemble the grism gwcs from the dispersion model and the imaging distortion.
 
@@ -143,12 +135,15 @@ def grism_wcs(
     ----------
     attrs : exposure keywords: V2_REF, V3_REF (arcsec), ROLL_REF, RA_REF,
         DEC_REF (deg), optionally VA_SCALE.
-    det2det : (x, y, x0, y0, order) -> (x0, y0, wavelength µm, order), with its inverse.
+    det2det : grism pixel (and source position) -> (x0, y0, wavelength µm,
+        order), with its inverse.
     distortion : direct-image pixel -> V2, V3 arcsec (:func:`imaging_distortion`).
+    frames : the five frames (default :func:`grism_frames`, WFSS).
 
     Returns
     -------
-    gwcs.WCS ``grism_detector -> detector -> v2v3 -> v2v3vacorr -> world``.
+    gwcs.WCS ``grism_detector -> detector -> v2v3 -> v2v3vacorr -> world``
+    (or the names of ``frames``).
     """
     passthrough = models.Identity(2)
     transforms = [
@@ -158,7 +153,8 @@ def grism_wcs(
         v2v3_to_sky(attrs) & passthrough,
         None,
     ]
-    return gwcs_wcs.WCS(list(zip(grism_frames(), transforms, strict=True)))
+    frames = grism_frames() if frames is None else frames
+    return gwcs_wcs.WCS(list(zip(frames, transforms, strict=True)))
 
 
 #: ``dispersion(attrs, specwcs_ref) -> (det2det, rows)``: an instrument's dispersion model
@@ -199,13 +195,32 @@ def wfss_wcs(
     ReferenceMismatchError
         A reference is of another layout, instrument or grism.
     """
+    for key in ("SUBSTRT1", "SUBSTRT2"):
+        if int(attrs.get(key) or 1) != 1:
+            raise InputFileError(
+                f"{attrs.get('FILENAME', 'the exposure')} has {key}={attrs[key]}: the grism "
+                "WCS of a WFSS exposure needs full-frame data (SUBSTRT1 = SUBSTRT2 = 1)"
+            )
     det2det, _ = dispersion(attrs, refs["specwcs"])
+    det2det = with_velocity(det2det, attrs.get("VELOSYS"))
+    return grism_wcs(attrs, det2det, imaging_from_refs(attrs, refs, shape))
+
+
+def imaging_from_refs(
+    attrs: Mapping[str, Any], refs: Mapping[str, Any], shape: tuple[int, int]
+) -> models.Model:
+    """:func:`imaging_distortion` from the ``distortion`` and optional ``filteroffset`` of ``refs``.
+
+    Raises
+    ------
+    ReferenceMismatchError
+        A reference is of another layout or instrument.
+    """
     dist = grism_reference(refs["distortion"], "distortion", ImagingDistortion, attrs)
     offsets = None
     if refs.get("filteroffset") is not None:
         offsets = grism_reference(refs["filteroffset"], "filteroffset", FilterOffset, attrs)
-    det2det = with_velocity(det2det, attrs.get("VELOSYS"))
-    return grism_wcs(attrs, det2det, imaging_distortion(attrs, dist, offsets, shape))
+    return imaging_distortion(attrs, dist, offsets, shape)
 
 
 def assign_wfss(ds: xr.Dataset, refs: Mapping[str, Any], dispersion: Dispersion) -> xr.Dataset:

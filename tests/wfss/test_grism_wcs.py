@@ -6,7 +6,7 @@ import asdf
 import numpy as np
 import pytest
 from helpers import REALDATA
-from wfss_helpers import jwst_wfss, nis_attrs, nrc_attrs
+from wfss_helpers import REAL_SPECWCS, jwst_wfss, nis_attrs, nrc_attrs
 
 from spec2x.errors import InputFileError, ReferenceMismatchError
 from spec2x.instruments.nircam.wfss_wcs import nircam_wfss_wcs
@@ -17,10 +17,6 @@ from spec2x.synthetic.base import asdf_meta
 from spec2x.wcs.store import wcs_from_text, wcs_to_text
 
 NIRCAM = REALDATA / "nircam"
-REAL_SPECWCS = {
-    "GRISMR": NIRCAM / "jwst_nircam_specwcs_0010.asdf",
-    "GRISMC": NIRCAM / "jwst_nircam_specwcs_0011.asdf",
-}
 #: A few sources (direct-image x0, y0) and the dispersed pixels around their traces.
 SOURCES = np.array([[1023.5, 1023.5], [150.2, 1900.7], [1880.0, 95.3]])
 

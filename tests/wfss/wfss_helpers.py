@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from helpers import set_jwst_pointing
+from helpers import REALDATA, set_jwst_pointing
 
 from spec2x.synthetic.niriss_wfss_refs import NIS_REFERENCE
 from spec2x.synthetic.wfss import WFSS_POINTING
+
+#: The real NIRCam grism dispersion files (module A, ground).
+REAL_SPECWCS = {
+    "GRISMR": REALDATA / "nircam" / "jwst_nircam_specwcs_0010.asdf",
+    "GRISMC": REALDATA / "nircam" / "jwst_nircam_specwcs_0011.asdf",
+}
 
 
 def nrc_attrs(pupil: str = "GRISMR", **extra: Any) -> dict[str, Any]:
