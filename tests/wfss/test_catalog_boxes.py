@@ -6,6 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from wfss_helpers import nrc_attrs
 
 from spec2x._kernels.grism_boxes import clip_to_detector, order_boxes, to_index
@@ -162,3 +165,37 @@ def test_boxes_take_one_wcs_call_per_order_and_wavelength(wfss):
     assert np.all(np.diff(mags) >= 0)  # brightest first
     few = grism_boxes(wcs, cat, ranges, shape=(2048, 2048), dispaxis=1, nbright=10)
     np.testing.assert_array_equal(few["source_id"], table["source_id"][:10])
+
+
+def _jwst_rules(xs, ys, dispaxis):
+    """jwst 3.0.0's per-source rules (``_create_grism_bbox``), line for line."""
+    from gwcs.utils import to_index as gwcs_index
+
+    xmin, xmax = gwcs_index(np.nanmin(xs)), gwcs_index(np.nanmax(xs))
+    ymin, ymax = gwcs_index(np.nanmin(ys)), gwcs_index(np.nanmax(ys))
+    pts = np.array([[ymin, xmin], [ymax, xmax]])
+    extent = np.array([[0, 0], [SHAPE[0] - 1, SHAPE[1] - 1]])
+    disp, xdisp = (1, 0) if dispaxis == 1 else (0, 1)
+    along = (pts[1, disp] - extent[0, disp] > 0) and (extent[1, disp] - pts[0, disp] > 0)
+    across = (pts[1, xdisp] - extent[0, xdisp] >= 0) and (extent[1, xdisp] - pts[0, xdisp] >= 0)
+    inside = np.all(np.logical_and(extent[0] <= pts, pts <= extent[1]), axis=1)
+    keep = along and across
+    return dict(xmin=xmin, xmax=xmax, ymin=ymin, ymax=ymax, keep=keep,
+                partial=keep and bool(len(pts[~inside])))  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    points=arrays(
+        np.float64, st.tuples(st.integers(1, 12), st.just(8)), elements=st.floats(-80, 300)
+    ),
+    dispaxis=st.sampled_from([1, 2]),
+)
+def test_all_sources_at_once_follow_jwsts_rules_one_by_one(points, dispaxis):
+    """The array rules on a stack of sources give what jwst's code gives each source."""
+    x, y = points, points[:, ::-1] * 0.4
+    together = order_boxes(x, y, SHAPE, dispaxis)
+    for i in range(points.shape[0]):
+        want = _jwst_rules(x[i], y[i], dispaxis)
+        for key, value in want.items():
+            assert together[key][i] == value, key
