@@ -1,4 +1,4 @@
-"""A synthetic WFSS exposure (NIRCam or NIRISS): direct-image catalogue, segmentation map and ``_rate`` file.
+"""A synthetic WFSS exposure (NIRCam, NIRISS): catalogue, segmentation map and ``_rate`` file.
 
 The direct image is a mosaic larger than one detector (as a resampled
 direct image is): its pixel ``(x, y)`` is detector pixel ``(x - MARGIN,
