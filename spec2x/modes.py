@@ -70,7 +70,8 @@ class Mode:
     reference_background : bkg_subtract scales a reference background
         (WFSS, SOSS) instead of subtracting background members.
     photom_on_spectra : photom runs after extract_1d, on the spectra (SOSS).
-    dispaxis : the dispersion axis (1 along x, 2 along y).
+    dispaxis : the dispersion axis (1 along x, 2 along y; 0: it depends on
+        the disperser and the WCS builder sets ``DISPAXIS``, as for WFSS).
     wcs_reftypes : references assign_wcs needs (an N/A one is an error).
     wcs_build : ``build(ds, refs, **params) -> Dataset`` building the WCS, or
         its ``"module:function"``; None where spec2x does not have it yet.
@@ -236,6 +237,17 @@ _WFSS = dict(
     reference_background=True,
     allowed=frozenset({"wfss_contam"}),
 )
+_WFSS_WCS = dict(_WFSS, dispaxis=0, wcs_reftypes=("distortion", "filteroffset", "specwcs"))
+_NRC_WFSS = dict(
+    _WFSS_WCS,
+    instrument="NIRCAM",
+    wcs_build="spec2x.instruments.nircam.wfss_wcs:assign_from_refs",
+)
+_NIS_WFSS = dict(
+    _WFSS_WCS,
+    instrument="NIRISS",
+    wcs_build="spec2x.instruments.niriss.wfss_wcs:assign_from_refs",
+)
 _NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False, background_tilt=True)
 
 
@@ -343,12 +355,14 @@ MODES: dict[str, Mode] = _modes(
         photom_on_spectra=True,
         single_source=True,
     ),
-    NIS_WFSS=dict(_WFSS, instrument="NIRISS"),
-    NRC_WFSS=dict(_WFSS, instrument="NIRCAM"),
+    NIS_WFSS=dict(_NIS_WFSS),
+    NRC_WFSS=dict(_NRC_WFSS),
     NRC_GRISM=dict(_WFSS, instrument="NIRCAM", srctype_from_catalog=False),  # jwst's legacy name
     NRC_TSGRISM=dict(
         _GRISM,
         instrument="NIRCAM",
+        wcs_reftypes=("distortion", "filteroffset", "specwcs"),
+        wcs_build="spec2x.instruments.nircam.tsgrism_wcs:assign_from_refs",
         tso=True,
         single_source=True,
         srctype_overridable=True,

@@ -452,6 +452,8 @@ def calibrated_exp_types() -> tuple[str, ...]:
         steps = {s for s in (*mode.branch, *mode.allowed, "extract_1d") if mode.allows(s)}
         if mode.product_step is not None:
             steps.add(mode.product_step)
+        if "photom" in steps and mode.photom_rows is None:
+            return False  # photom has no response rows for this mode yet (WFSS)
         return all(STEPS[s].implemented for s in steps if not STEPS[s].skipped_by_default)
 
     return tuple(

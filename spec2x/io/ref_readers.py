@@ -23,6 +23,7 @@ __all__ = ["READERS", "load_reader", "reader_name"]
 _NRS_OPTICS = "spec2x.instruments.nirspec.refs_optics:read_nirspec_optics"
 _NRS_FLAT = "spec2x.instruments.nirspec.refs_cal:read_nirspec_flat"
 _MIRI = "spec2x.instruments.miri.mrs_refs:"
+_GRISM = "spec2x.io.refs_grism:"
 
 #: (reftype, INSTRUME or None for any instrument) -> "module:function".
 READERS: dict[tuple[str, str | None], str] = {
@@ -49,6 +50,18 @@ READERS: dict[tuple[str, str | None], str] = {
     },
     ("wavelengthrange", "NIRSPEC"): _NRS_OPTICS,
     ("msaoper", None): "spec2x.instruments.nirspec.msa_flagging:read_msaoper",
+    # NIRCam and NIRISS grism WCS (WFSS); a NIRISS specwcs of another layout (SOSS) opens
+    # as its tree.
+    **{
+        (t, inst): _GRISM + name
+        for inst in ("NIRCAM", "NIRISS")
+        for t, name in (
+            ("specwcs", "read_grism_specwcs"),
+            ("distortion", "read_imaging_distortion"),
+            ("filteroffset", "read_filteroffset"),
+            ("wavelengthrange", "read_wfss_wavelengthrange"),
+        )
+    },
 }
 
 

@@ -37,8 +37,11 @@ __all__ = [
     "open_asdf_reference",
     "open_reference",
     "read_header",
+    "reference_content",
     "reference_keyword",
+    "reference_tree",
     "register_reader",
+    "require_keys",
 ]
 
 #: Said for a reference type that does not apply (jwst's ``override_x="N/A"``).
@@ -210,10 +213,61 @@ def open_reference(path: str | os.PathLike[str], reftype: str | None = None) -> 
     return ref
 
 
+def reference_tree(path: str) -> dict[str, Any]:
+    """The tree of an ASDF reference, every node read (without asdf's own ``asdf_*`` keys)."""
+    with open_asdf_reference(path, lazy_load=False) as af:
+        return {k: v for k, v in af.tree.items() if not k.startswith("asdf_")}
+
+
+def require_keys(tree: Mapping[str, Any], path: str, keys: tuple[str, ...], what: str) -> None:
+    """Raise :class:`ReferenceMismatchError` naming the keys of ``keys`` the tree lacks.
+
+    ``what`` is the kind of file it should be (``"MIRI MRS regions reference"``).
+    """
+    missing = [k for k in keys if k not in tree]
+    if missing:
+        raise ReferenceMismatchError(f"{path} lacks {missing}: it is not a {what} (jwst's layout)")
+
+
+def reference_content(
+    ref: Reference | str | os.PathLike[str],
+    reftype: str,
+    kind: type,
+    what: str,
+    attrs: Mapping[str, Any] | None = None,
+    keys: Iterable[str] = ("INSTRUME",),
+) -> Any:
+    """The content of a reference (opened or a path), of the layout ``kind``, fitting the exposure.
+
+    Parameters
+    ----------
+    ref : an opened reference or a path.
+    reftype : its reference type.
+    kind : the content type its reader gives for the layout wanted.
+    what : the layout, as the message names it (``"MIRI MRS distortion"``).
+    attrs : exposure keywords the file's selectors ``keys`` must fit (``N/A`` fits any).
+    keys : the selectors checked.
+
+    Raises
+    ------
+    ReferenceMismatchError
+        The file is of another layout, or its selectors contradict the exposure.
+    """
+    if not isinstance(ref, Reference):
+        ref = open_reference(ref, reftype)
+    if not isinstance(ref.content, kind):
+        raise ReferenceMismatchError(
+            f"{reftype} reference {ref.name} (INSTRUME={ref.header.get('INSTRUME')!r}, "
+            f"DETECTOR={ref.header.get('DETECTOR')!r}) is not a {what} file"
+        )
+    if attrs is not None:
+        ref.check_matches(attrs, keys)
+    return ref.content
+
+
 def _generic_reader(path: str, header: dict[str, Any]) -> Reference:
     if is_asdf(path):
-        with open_asdf_reference(path, lazy_load=False) as af:
-            tree = {k: v for k, v in af.tree.items() if not k.startswith("asdf_")}
+        tree = reference_tree(path)
         return Reference(str(header.get("REFTYPE", "")).lower(), path, header, tree)
     from astropy.io import fits
 

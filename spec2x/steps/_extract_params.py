@@ -195,7 +195,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
     """What extract_1d needs to know about each spectrum (one per slit, or one)."""
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
-    default_disp = 1 if mode is None else mode.dispaxis
+    default_disp = 1 if mode is None else (mode.dispaxis or 1)
     per_slit = slit_wcs(ds)
     items = []
     if "slit" in ds.dims:

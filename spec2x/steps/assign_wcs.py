@@ -119,7 +119,7 @@ def assign_wcs(
         out,
         "assign_wcs",
         *opened.values(),
-        extra={"SPECSYS": "BARYCENT", "DISPAXIS": mode.dispaxis},
+        extra={"SPECSYS": "BARYCENT", "DISPAXIS": mode.dispaxis or int(out.attrs["DISPAXIS"])},
     )
     if "wavelength" in out.coords:
         wl = out["wavelength"].values

@@ -157,7 +157,8 @@ def test_reader_table_has_a_generic_fallback_and_instrument_rows():
 
     assert reader_name("pathloss", "MIRI") != reader_name("pathloss", "NIRSPEC")
     assert reader_name("photom", "NIRISS") == reader_name("photom", None)
-    assert reader_name("specwcs", "NIRCAM") is None  # generic Reference
+    assert reader_name("specwcs", "NIRSPEC") is None  # generic Reference
+    assert reader_name("specwcs", "NIRCAM") == reader_name("specwcs", "NIRISS")  # grism
     # MIRI's MRS table, not the NIRSpec optical-model reader
     assert reader_name("wavelengthrange", "MIRI") != reader_name("wavelengthrange", "NIRSPEC")
     for name in set(READERS.values()):

@@ -59,6 +59,7 @@ def seeds(tmp_path_factory):
         write_pathloss,
         write_specwcs,
     )
+    from spec2x.synthetic.nircam_wfss_refs import write_nircam_wfss_references
     from spec2x.synthetic.nirspec_cal_refs import write_fflat
     from spec2x.synthetic.nirspec_refs import write_disperser, write_wavelengthrange
     from spec2x.synthetic.nirspec_slit_refs import write_pathloss as write_nrs_pathloss
@@ -106,6 +107,7 @@ def seeds(tmp_path_factory):
         "wavecorr": write_wavecorr(d / "r_wavecorr.asdf", npoints=5),
         "disperser": write_disperser(d / "r_disperser.asdf", "G140M"),
         "wavelengthrange": write_wavelengthrange(d / "r_wavelengthrange.asdf"),
+        **{f"grism_{k}": v for k, v in write_nircam_wfss_references(d / "grism").items()},
     }
     return out
 
@@ -168,7 +170,11 @@ def _write_asdf(tree, path):
     return path
 
 
-@pytest.mark.parametrize("name", ["distortion", "wavecorr", "disperser", "wavelengthrange"])
+_ASDF_REFS = ["distortion", "wavecorr", "disperser", "wavelengthrange"]
+_GRISM_REFS = ["grism_specwcs", "grism_distortion", "grism_filteroffset", "grism_wavelengthrange"]
+
+
+@pytest.mark.parametrize("name", _ASDF_REFS + _GRISM_REFS)
 @fuzz
 @given(data=st.data())
 def test_asdf_reference(seeds, tmp_path_factory, name, data):

@@ -52,6 +52,7 @@ __all__ = [
     "lrs_wcs",
     "miri_frames",
     "pixel_wavelength",
+    "subarray_to_full",
     "v2v3_to_sky",
     "velocity_aberration",
     "velocity_correction",
@@ -78,7 +79,7 @@ def _keyword(
     return value
 
 
-def _subarray_to_full(attrs: Mapping[str, Any]) -> models.Model | None:
+def subarray_to_full(attrs: Mapping[str, Any]) -> models.Model | None:
     """Shift subarray pixels to full-frame pixels (None for a full frame)."""
     xstart = int(attrs.get("SUBSTRT1") or 1)
     ystart = int(attrs.get("SUBSTRT2") or 1)
@@ -338,7 +339,7 @@ def lrs_wcs(attrs: Mapping[str, Any], distortion_ref: Any, specwcs_ref: Any) -> 
     slitless = lrs_mode(attrs).slitless
     spec = lrs_specwcs(specwcs_ref, attrs)
     distortion = imager_distortion(distortion_ref, attrs)
-    sub2full = _subarray_to_full(attrs)
+    sub2full = subarray_to_full(attrs)
     if slitless and sub2full is None:
         sub2full = models.Identity(1) & models.Identity(1)
     pixel_to_v2v3 = distortion if sub2full is None else sub2full | distortion

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ReferenceMismatchError
-from ...io.references import Reference, open_reference
+from ...io.references import Reference, reference_content, reference_tree, require_keys
 
 __all__ = [
     "MRS_DETECTORS",
@@ -107,19 +107,8 @@ class MrsRegions:
         return self.planes[int(np.argmin(np.abs(np.asarray(REGIONS_THROUGHPUTS) - throughput)))]
 
 
-def _tree(path: str) -> dict[str, Any]:
-    from ...io.references import open_asdf_reference
-
-    with open_asdf_reference(path, lazy_load=False) as af:
-        return {k: v for k, v in af.tree.items() if not k.startswith("asdf_")}
-
-
 def _need(tree: Mapping[str, Any], path: str, keys: tuple[str, ...], what: str) -> None:
-    missing = [k for k in keys if k not in tree]
-    if missing:
-        raise ReferenceMismatchError(
-            f"{path} lacks {missing}: it is not a MIRI MRS {what} reference (jwst's layout)"
-        )
+    require_keys(tree, path, keys, f"MIRI MRS {what} reference")
 
 
 def _by_channel(node: Mapping[str, Any], values: str) -> dict[str, Any]:
@@ -140,7 +129,7 @@ def read_miri_distortion(path: str, header: dict[str, Any]) -> Reference:
     """Open a MIRI ``distortion``: an MRS one as :class:`MrsDistortion`, the imager's as its tree."""
     if not _mrs(header):
         return _generic(path, header)
-    tree = _tree(path)
+    tree = reference_tree(path)
     keys = ("slices", "alpha_model", "beta_model", "x_model", "y_model", "bzero", "bdel")
     _need(tree, path, (*keys, "abv2v3_model"), "distortion")
     slices = tuple(int(s) for s in tree["slices"])
@@ -166,7 +155,7 @@ def read_miri_specwcs(path: str, header: dict[str, Any]) -> Reference:
     """Open a MIRI ``specwcs``: an MRS one as :class:`MrsSpecwcs`, the LRS table as its HDUs."""
     if not _mrs(header):
         return _generic(path, header)
-    tree = _tree(path)
+    tree = reference_tree(path)
     _need(tree, path, ("slices", "model"), "specwcs")
     slices = tuple(int(s) for s in tree["slices"])
     if len(tree["model"]) != len(slices):
@@ -178,7 +167,7 @@ def read_miri_specwcs(path: str, header: dict[str, Any]) -> Reference:
 
 def read_mrs_wavelengthrange(path: str, header: dict[str, Any]) -> Reference:
     """Open the MIRI MRS ``wavelengthrange``: ``content`` maps ``<channel><band>`` to (low, high) µm."""
-    tree = _tree(path)
+    tree = reference_tree(path)
     _need(tree, path, ("wavelengthrange", "waverange_selector"), "wavelengthrange")
     ranges = {
         str(k): (float(v[0]), float(v[1]))
@@ -189,7 +178,7 @@ def read_mrs_wavelengthrange(path: str, header: dict[str, Any]) -> Reference:
 
 def read_mrs_regions(path: str, header: dict[str, Any]) -> Reference:
     """Open a MIRI MRS ``regions`` file of either format as :class:`MrsRegions`."""
-    tree = _tree(path)
+    tree = reference_tree(path)
     _need(tree, path, ("regions",), "regions")
     planes = np.asarray(tree["regions"])
     if planes.ndim == 2:
@@ -222,13 +211,5 @@ def mrs_reference(
     ReferenceMismatchError
         The file is not the MRS kind, or is for another detector, channel or band.
     """
-    if not isinstance(ref, Reference):
-        ref = open_reference(ref, reftype)
-    if not isinstance(ref.content, kind):
-        raise ReferenceMismatchError(
-            f"{reftype} reference {ref.name} (INSTRUME={ref.header.get('INSTRUME')!r}, "
-            f"DETECTOR={ref.header.get('DETECTOR')!r}) is not a MIRI MRS {reftype} file"
-        )
-    if attrs is not None:
-        ref.check_matches(attrs, ("INSTRUME", "DETECTOR", "CHANNEL", "BAND"))
-    return ref.content
+    keys = ("INSTRUME", "DETECTOR", "CHANNEL", "BAND")
+    return reference_content(ref, reftype, kind, f"MIRI MRS {reftype}", attrs, keys)

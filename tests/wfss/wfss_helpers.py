@@ -1,0 +1,67 @@
+"""Helpers shared by the WFSS tests: exposure keywords and jwst's grism WCS for the same files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from helpers import REALDATA, set_jwst_pointing
+
+from spec2x.synthetic.niriss_wfss_refs import NIS_REFERENCE
+from spec2x.synthetic.wfss import WFSS_POINTING
+
+#: The real NIRCam grism dispersion files (module A, ground).
+REAL_SPECWCS = {
+    "GRISMR": REALDATA / "nircam" / "jwst_nircam_specwcs_0010.asdf",
+    "GRISMC": REALDATA / "nircam" / "jwst_nircam_specwcs_0011.asdf",
+}
+
+
+def nrc_attrs(pupil: str = "GRISMR", **extra: Any) -> dict[str, Any]:
+    """Keywords of a full-frame NIRCam WFSS exposure (module A long wave)."""
+    attrs = dict(
+        INSTRUME="NIRCAM",
+        DETECTOR="NRCALONG",
+        MODULE="A",
+        CHANNEL="LONG",
+        FILTER="F356W",
+        PUPIL=pupil,
+        EXP_TYPE="NRC_WFSS",
+        **WFSS_POINTING,
+    )
+    attrs.update(extra)
+    return attrs
+
+
+def nis_attrs(grism: str = "GR150R", **extra: Any) -> dict[str, Any]:
+    """Keywords of a full-frame NIRISS WFSS exposure."""
+    attrs = dict(
+        INSTRUME="NIRISS",
+        DETECTOR="NIS",
+        FILTER=grism,
+        PUPIL="F200W",
+        FWCPOS=354.5,
+        EXP_TYPE="NIS_WFSS",
+        **{**WFSS_POINTING, "V2_REF": NIS_REFERENCE[0], "V3_REF": NIS_REFERENCE[1]},
+    )
+    attrs.update(extra)
+    return attrs
+
+
+def jwst_wfss(attrs: dict[str, Any], refs: dict[str, Any]) -> Any:
+    """jwst 3.0.0's WFSS gwcs (``jwst.assign_wcs.nircam.wfss`` or ``niriss.wfss``)."""
+    from gwcs import wcs as gwcs_wcs
+    from jwst.assign_wcs import nircam, niriss
+    from stdatamodels.jwst.datamodels import ImageModel
+
+    model = ImageModel(np.zeros((2048, 2048), np.float32))
+    model.meta.exposure.type = attrs["EXP_TYPE"]
+    for key in ("DETECTOR", "MODULE", "CHANNEL", "FILTER", "PUPIL"):
+        if key in attrs:
+            setattr(model.meta.instrument, key.lower(), attrs[key])
+    model.meta.instrument.name = attrs["INSTRUME"]
+    if "FWCPOS" in attrs:
+        model.meta.instrument.filter_position = attrs["FWCPOS"]
+    set_jwst_pointing(model, attrs)
+    build = nircam.wfss if attrs["INSTRUME"] == "NIRCAM" else niriss.wfss
+    return gwcs_wcs.WCS(build(model, {k: str(v) for k, v in refs.items()}))
