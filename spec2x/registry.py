@@ -452,6 +452,8 @@ def calibrated_exp_types() -> tuple[str, ...]:
         steps = {s for s in (*mode.branch, *mode.allowed, "extract_1d") if mode.allows(s)}
         if mode.product_step is not None:
             steps.add(mode.product_step)
+        if "extract_1d" in steps and not mode.extract_1d:
+            return False  # the step exists, but not for this mode's data (e.g. NIS_SOSS)
         return all(STEPS[s].implemented for s in steps if not STEPS[s].skipped_by_default)
 
     return tuple(

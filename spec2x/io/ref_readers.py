@@ -23,6 +23,7 @@ __all__ = ["READERS", "load_reader", "reader_name"]
 _NRS_OPTICS = "spec2x.instruments.nirspec.refs_optics:read_nirspec_optics"
 _NRS_FLAT = "spec2x.instruments.nirspec.refs_cal:read_nirspec_flat"
 _MIRI = "spec2x.instruments.miri.mrs_refs:"
+_SOSS = "spec2x.instruments.niriss.soss_refs:"
 
 #: (reftype, INSTRUME or None for any instrument) -> "module:function".
 READERS: dict[tuple[str, str | None], str] = {
@@ -48,6 +49,11 @@ READERS: dict[tuple[str, str | None], str] = {
     },
     ("wavelengthrange", "NIRSPEC"): _NRS_OPTICS,
     ("msaoper", None): "spec2x.instruments.nirspec.msa_flagging:read_msaoper",
+    # NIRISS SOSS (the WFSS specwcs, a dispersion table, opens as its tree).
+    ("pastasoss", "NIRISS"): _SOSS + "read_pastasoss",
+    ("specprofile", "NIRISS"): _SOSS + "read_specprofile",
+    ("speckernel", "NIRISS"): _SOSS + "read_speckernel",
+    ("specwcs", "NIRISS"): _SOSS + "read_soss_specwcs",
 }
 
 

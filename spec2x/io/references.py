@@ -86,6 +86,7 @@ _REF_KEYWORDS = {
     "msa": "R_MSA",
     "msaoper": "R_MSAOPE",  # 8 characters, as jwst's schema (badshutter)
     "ote": "R_OTE",
+    "pastasoss": "R_PSTSOS",
     "pathloss": "R_PTHLOS",
     "photom": "R_PHOTOM",
     "regions": "R_REGION",

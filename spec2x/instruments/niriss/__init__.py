@@ -1,0 +1,1 @@
+"""NIRISS: the SOSS references, traces, wavelength maps and WCS."""
