@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ReferenceMismatchError
-from ...io.references import Reference, open_reference
+from ...io.references import Reference, open_reference, typed_content
 
 __all__ = [
     "MRS_DETECTORS",
@@ -224,11 +224,7 @@ def mrs_reference(
     """
     if not isinstance(ref, Reference):
         ref = open_reference(ref, reftype)
-    if not isinstance(ref.content, kind):
-        raise ReferenceMismatchError(
-            f"{reftype} reference {ref.name} (INSTRUME={ref.header.get('INSTRUME')!r}, "
-            f"DETECTOR={ref.header.get('DETECTOR')!r}) is not a MIRI MRS {reftype} file"
-        )
+    content = typed_content(ref, reftype, kind, what="MIRI MRS")
     if attrs is not None:
         ref.check_matches(attrs, ("INSTRUME", "DETECTOR", "CHANNEL", "BAND"))
-    return ref.content
+    return content

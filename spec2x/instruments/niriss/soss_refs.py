@@ -247,13 +247,6 @@ def soss_content(ref: Any, reftype: str, kind: type) -> Any:
     ReferenceMismatchError
         The file is not the SOSS kind of ``reftype``.
     """
-    from ...io.references import open_reference
+    from ...io.references import typed_content
 
-    if not isinstance(ref, Reference):
-        ref = open_reference(ref, reftype)
-    if not isinstance(ref.content, kind):
-        raise ReferenceMismatchError(
-            f"{reftype} reference {ref.name} (INSTRUME={ref.header.get('INSTRUME')!r}, "
-            f"EXP_TYPE={ref.header.get('EXP_TYPE')!r}) is not a NIRISS SOSS {reftype} file"
-        )
-    return ref.content
+    return typed_content(ref, reftype, kind, what="NIRISS SOSS", shown=("INSTRUME", "EXP_TYPE"))
