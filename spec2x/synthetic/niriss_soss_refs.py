@@ -242,11 +242,11 @@ def write_specprofile(path: str | os.PathLike[str], subarray: str = "SUBSTRIP256
 
 
 def write_speckernel(path: str | os.PathLike[str]) -> Path:
-    """Write a ``speckernel``: Gaussian kernels (σ = 1 pixel) every 0.05 µm, 0.5-5.5 µm."""
+    """Write a ``speckernel``: Gaussian kernels (σ = 1 pixel) every 0.05 µm, 0.4-5.6 µm."""
     n_os, half = _KERNEL_OVERSAMPLING, _KERNEL_HALFWIDTH
     n_pix = 2 * half + 1
     pixels = np.linspace(-half, half, n_os * n_pix - (n_os - 1))
-    centres = np.round(np.arange(0.5, 5.5001, 0.05), 6)
+    centres = np.round(np.arange(0.4, 5.6001, 0.05), 6)
     kernel = np.exp(-0.5 * (pixels / _KERNEL_SIGMA) ** 2)
     kernels = np.repeat((kernel / kernel.sum())[:, None], centres.size, axis=1)
     waves = np.repeat(centres[None, :], pixels.size, axis=0)

@@ -32,8 +32,9 @@ def test_bad_coefficient_count_is_one_clear_error():
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("subarray", ["SUBSTRIP256", "SUBSTRIP96", "FULL"])
-@pytest.mark.parametrize("pwcpos", [245.55, PWCPOS_CMD, 245.97])
+@pytest.mark.parametrize(
+    ("subarray", "pwcpos"), [("SUBSTRIP256", 245.55), ("SUBSTRIP96", PWCPOS_CMD), ("FULL", 245.97)]
+)
 def test_wavemaps_and_traces_as_jwst(soss_refs, subarray, pwcpos):
     pytest.importorskip("jwst")
     from jwst.extract_1d.soss_extract.pastasoss import get_soss_traces, get_soss_wavemaps
