@@ -240,7 +240,7 @@ def read_soss_specwcs(path: str, header: dict[str, Any]) -> Reference:
 
 
 def soss_content(ref: Any, reftype: str, kind: type) -> Any:
-    """The content of a SOSS reference (opened or a path), checked to be of ``kind``.
+    """The content of a SOSS reference (opened, a path, or the content itself), checked to be ``kind``.
 
     Raises
     ------
@@ -249,4 +249,6 @@ def soss_content(ref: Any, reftype: str, kind: type) -> Any:
     """
     from ...io.references import typed_content
 
+    if isinstance(ref, kind):
+        return ref
     return typed_content(ref, reftype, kind, what="NIRISS SOSS", shown=("INSTRUME", "EXP_TYPE"))

@@ -26,12 +26,15 @@ All coordinates are 0-based pixels; wavelengths are µm.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ...errors import InputFileError, ReferenceMismatchError
 from .soss_refs import Pastasoss, SossOrderModel
 
 __all__ = [
+    "SOSS_EXTRACTED",
     "SOSS_SUBARRAYS",
     "check_pwcpos",
     "soss_trace",
@@ -39,23 +42,24 @@ __all__ = [
     "wavecal_polynomial",
 ]
 
-#: Subarrays jwst extracts SOSS from (``NIS_SOSS_SUPPORTED_SUBARRAYS``), and FULL.
-SOSS_SUBARRAYS = (
+#: Subarrays jwst extracts SOSS from (``NIS_SOSS_SUPPORTED_SUBARRAYS``).
+SOSS_EXTRACTED = (
     "SUBSTRIP256",
     "SUB17STRIPE_SOSS",
     "SUB60STRIPE_SOSS",
     "SUB204STRIPE_SOSS",
     "SUB680STRIPE_SOSS",
     "SUBSTRIP96",
-    "FULL",
 )
+#: Subarrays with SOSS traces and maps: those, and FULL.
+SOSS_SUBARRAYS = (*SOSS_EXTRACTED, "FULL")
 #: The trace rows are of SUBSTRIP256; SUBSTRIP96 starts this many rows higher.
 _SUBSTRIP96_OFFSET = 10.0
 #: Trace points above this row are dropped (the top of SUBSTRIP256).
 _TOP_ROW = 255.0
 
 
-def check_pwcpos(pwcpos: float, ref: Pastasoss, *, name: str = "the exposure") -> float:
+def check_pwcpos(pwcpos: Any, ref: Pastasoss, *, name: str = "the exposure") -> float:
     """``pwcpos`` as a float, checked against the reference's ``pwcpos_bounds``.
 
     Raises
