@@ -99,3 +99,19 @@ def test_wavelengths_as_jwst_assign_wcs(tmp_path, soss_refs, subarray):
     lam_j = niriss_soss_set_input(result, 1)(5000.0, 10.0)[2]
     assert np.isnan(lam_j)
     assert np.isnan(order_wcs(get_wcs(ours), 1)(5000.0, 10.0)[2])
+
+
+def test_full_frame_has_no_subarray_shift(soss_refs, assigned):
+    """FULL: full-frame pixels go straight to the specwcs, unbounded (jwst binds no box)."""
+    from spec2x.instruments.niriss.soss_wcs import soss_wcs
+
+    full = soss_wcs(
+        {**SOSS_TARGET, "SUBSTRT1": 1, "SUBSTRT2": 1, "VELOSYS": assigned.attrs["VELOSYS"]},
+        soss_refs["specwcs"],
+        shape=(2048, 2048),
+    )
+    strip = get_wcs(assigned)  # SUBSTRIP256 starts at full-frame row 1793 (1-based)
+    for order in (1, 2, 3):
+        lam_full = order_wcs(full, order)(np.array([100.0, 1500.0]), np.array([1900.0, 1850.0]))[2]
+        lam_strip = order_wcs(strip, order)(np.array([100.0, 1500.0]), np.array([108.0, 58.0]))[2]
+        np.testing.assert_array_equal(lam_full, lam_strip)
