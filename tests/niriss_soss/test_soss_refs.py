@@ -85,3 +85,12 @@ def test_a_pastasoss_without_traces_is_one_clear_error(tmp_path):
     path = _write_asdf(tmp_path / "bad.asdf", {"meta": asdf_meta("pastasoss", "NIRISS")})
     with pytest.raises((ReferenceMismatchError, InputFileError), match="lacks traces"):
         open_reference(path)
+
+
+def test_a_folder_serves_a_soss_exposure(soss_refs, soss_rateints):
+    """The selectors of the synthetic files pick them for a SUBSTRIP256 SOSS exposure."""
+    from spec2x.io.references import ReferenceSet
+
+    folder = ReferenceSet(directory=soss_refs["pastasoss"].parent)
+    for reftype, path in soss_refs.items():
+        assert folder.find(reftype, soss_rateints.attrs) == str(path)
