@@ -454,6 +454,8 @@ def calibrated_exp_types() -> tuple[str, ...]:
             steps.add(mode.product_step)
         if "photom" in steps and mode.photom_rows is None:
             return False  # photom has no response rows for this mode yet (WFSS)
+        if "extract_1d" in steps and not mode.extract_1d:
+            return False  # the step exists, but not for this mode's data (e.g. NIS_SOSS)
         return all(STEPS[s].implemented for s in steps if not STEPS[s].skipped_by_default)
 
     return tuple(

@@ -24,6 +24,7 @@ _NRS_OPTICS = "spec2x.instruments.nirspec.refs_optics:read_nirspec_optics"
 _NRS_FLAT = "spec2x.instruments.nirspec.refs_cal:read_nirspec_flat"
 _MIRI = "spec2x.instruments.miri.mrs_refs:"
 _GRISM = "spec2x.io.refs_grism:"
+_SOSS = "spec2x.instruments.niriss.soss_refs:"
 
 #: (reftype, INSTRUME or None for any instrument) -> "module:function".
 READERS: dict[tuple[str, str | None], str] = {
@@ -50,8 +51,8 @@ READERS: dict[tuple[str, str | None], str] = {
     },
     ("wavelengthrange", "NIRSPEC"): _NRS_OPTICS,
     ("msaoper", None): "spec2x.instruments.nirspec.msa_flagging:read_msaoper",
-    # NIRCam and NIRISS grism WCS (WFSS); a NIRISS specwcs of another layout (SOSS) opens
-    # as its tree.
+    # NIRCam and NIRISS grism WCS (WFSS); the NIRISS specwcs is read by the SOSS reader,
+    # which hands a grism one to read_grism_specwcs.
     **{
         (t, inst): _GRISM + name
         for inst in ("NIRCAM", "NIRISS")
@@ -62,6 +63,11 @@ READERS: dict[tuple[str, str | None], str] = {
             ("wavelengthrange", "read_wfss_wavelengthrange"),
         )
     },
+    # NIRISS SOSS.
+    ("pastasoss", "NIRISS"): _SOSS + "read_pastasoss",
+    ("specprofile", "NIRISS"): _SOSS + "read_specprofile",
+    ("speckernel", "NIRISS"): _SOSS + "read_speckernel",
+    ("specwcs", "NIRISS"): _SOSS + "read_soss_specwcs",
 }
 
 

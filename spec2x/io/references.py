@@ -42,6 +42,7 @@ __all__ = [
     "reference_tree",
     "register_reader",
     "require_keys",
+    "typed_content",
 ]
 
 #: Said for a reference type that does not apply (jwst's ``override_x="N/A"``).
@@ -89,6 +90,7 @@ _REF_KEYWORDS = {
     "msa": "R_MSA",
     "msaoper": "R_MSAOPE",  # 8 characters, as jwst's schema (badshutter)
     "ote": "R_OTE",
+    "pastasoss": "R_PSTSOS",
     "pathloss": "R_PTHLOS",
     "photom": "R_PHOTOM",
     "regions": "R_REGION",
@@ -148,6 +150,33 @@ class Reference:
                     f"but the exposure has {key}={exposure_attrs.get(key)!r}; give a {self.reftype} "
                     f"file made for {key}={exposure_attrs.get(key)!r}"
                 )
+
+
+def typed_content(
+    ref: Reference | str | os.PathLike[str],
+    reftype: str,
+    kind: type,
+    *,
+    what: str,
+    shown: tuple[str, ...] = ("INSTRUME", "DETECTOR"),
+) -> Any:
+    """The content of a reference (opened, or a path to open as ``reftype``), checked to be ``kind``.
+
+    Raises
+    ------
+    ReferenceMismatchError
+        The file's reader gave another kind (a ``reftype`` file of another
+        mode); the message names the file, the ``shown`` keywords and ``what``
+        it should have been (``MIRI MRS``).
+    """
+    if not isinstance(ref, Reference):
+        ref = open_reference(ref, reftype)
+    if not isinstance(ref.content, kind):
+        keys = ", ".join(f"{k}={ref.header.get(k)!r}" for k in shown)
+        raise ReferenceMismatchError(
+            f"{reftype} reference {ref.name} ({keys}) is not a {what} {reftype} file"
+        )
+    return ref.content
 
 
 Reader = Callable[[str, dict[str, Any]], Reference]

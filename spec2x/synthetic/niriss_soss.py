@@ -1,0 +1,128 @@
+"""A synthetic NIRISS SOSS time series: ``_rateints`` with orders 1 and 2 overlapping.
+
+Each order's spectrum (DN/s per column, ``spectrum(wavelength) x
+throughput``) is spread across the trace with the Gaussian profile of the
+synthetic ``specprofile`` (σ = 6 pixels), the trace and the column
+wavelengths taken from the synthetic ``pastasoss`` at the exposure's
+pupil-wheel position (:mod:`spec2x.synthetic.niriss_soss_refs`).  Orders 1
+and 2 overlap at the red end of order 2; order 3 is left out.  A flat
+background and seeded Gaussian noise are added; the keywords are those
+jwst's ``assign_wcs`` and ``extract_1d`` read for ``NIS_SOSS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..datamodel import make_exposure
+from ..instruments.niriss.soss_traces import soss_trace
+from ..modes import MODES
+from .base import rng
+from .niriss_soss_refs import PWCPOS_CMD, SUBARRAY_ROWS, pastasoss_content
+
+__all__ = ["SOSS_TARGET", "default_spectrum", "make_soss_rateints", "soss_scene"]
+
+#: Target position (deg) of the synthetic exposure.
+SOSS_TARGET = {"TARG_RA": 261.21, "TARG_DEC": 65.95}
+_FIRST_ROW = {"SUBSTRIP256": 1793, "SUBSTRIP96": 1803, "FULL": 1}
+_FIXED: dict[str, Any] = {
+    "TELESCOP": "JWST", "INSTRUME": "NIRISS", "DETECTOR": "NIS", "FILTER": "CLEAR",
+    "PUPIL": "GR700XD", "READPATT": "NISRAPID", "DATE-OBS": "2023-07-22",
+    "TIME-OBS": "06:24:45.569", "EXPSTART": 60147.267, "TSOVISIT": True,
+    "VELOSYS": -23456.7, "SRCTYAPT": "POINT",
+}  # fmt: skip
+
+
+def default_spectrum(wavelength: np.ndarray) -> np.ndarray:
+    """The injected spectrum (DN/s per column before the throughput): smooth with lines."""
+    lines = 0.15 * np.cos(2 * np.pi * wavelength / 0.07)
+    return 400.0 * (1.0 + lines) * np.exp(-0.3 * (wavelength - 1.0))
+
+
+def _order_flux(
+    order: int, pwcpos: float, subarray: str, spectrum: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns, rows of the trace and the flux per column (DN/s) of ``order``."""
+    content = pastasoss_content()
+    x, y, wavelength = soss_trace(content, order, pwcpos, subarray)
+    model = content.orders[order]
+    thru = np.interp(wavelength, model.throughput_wavelength, model.throughput)
+    return x, y, spectrum(wavelength) * thru
+
+
+def soss_scene(
+    *,
+    subarray: str = "SUBSTRIP256",
+    pwcpos: float = PWCPOS_CMD,
+    spectrum: Callable[[np.ndarray], np.ndarray] = default_spectrum,
+    orders: tuple[int, ...] = (1, 2),
+) -> np.ndarray:
+    """The noiseless (y, x) image (DN/s) of the orders' traces, background excluded."""
+    rows = SUBARRAY_ROWS[subarray]
+    yy = np.arange(rows, dtype=np.float64)[:, None]
+    image = np.zeros((rows, 2048))
+    for order in orders:
+        x, y, flux = _order_flux(order, pwcpos, subarray, spectrum)
+        if subarray == "FULL":
+            y = y + 1792.0
+        cols = x.astype(int)
+        profile = np.exp(-0.5 * ((yy - y[None, :]) / 6.0) ** 2) / (6.0 * np.sqrt(2 * np.pi))
+        image[:, cols] += profile * flux[None, :]
+    return image
+
+
+def make_soss_rateints(
+    *,
+    nints: int = 3,
+    subarray: str = "SUBSTRIP256",
+    pwcpos: float = PWCPOS_CMD + 0.03,
+    spectrum: Callable[[np.ndarray], np.ndarray] = default_spectrum,
+    background: float = 1.5,
+    noise: float = 0.05,
+    seed: int = 0,
+    **keywords: Any,
+) -> xr.Dataset:
+    """A SOSS ``_rateints`` exposure (DN/s, integration x y x 2048).
+
+    Parameters
+    ----------
+    nints : number of integrations (the same scene, fresh noise in each).
+    subarray : SUBSTRIP256, SUBSTRIP96 or FULL.
+    pwcpos : pupil-wheel position (degrees, ``PWCPOS``).
+    spectrum : DN/s per column of each order before its throughput, of µm.
+    background : flat level added (DN/s).
+    noise : standard deviation of the Gaussian noise (DN/s).
+    seed : of the noise.
+    keywords : more or other header keywords.
+    """
+    image = soss_scene(subarray=subarray, pwcpos=pwcpos, spectrum=spectrum) + background
+    shape = (nints, *image.shape)
+    sci = (image[None] + rng(seed).normal(0.0, noise, shape)).astype(np.float32)
+    variance = np.full(shape, noise**2 / 2, np.float32)
+    attrs = {
+        **_FIXED,
+        **SOSS_TARGET,
+        "EXP_TYPE": MODES["NIS_SOSS"].exp_type,
+        "SUBARRAY": subarray,
+        "PWCPOS": pwcpos,
+        "NINTS": nints,
+    }
+    attrs.update(keywords)
+    mid = 60147.267 + np.arange(nints) * 0.001
+    return make_exposure(
+        sci,
+        var_poisson=variance,
+        var_rnoise=variance,
+        attrs=attrs,
+        ystart=_FIRST_ROW[subarray],
+        int_times={
+            "integration_number": np.arange(1, nints + 1),
+            "int_mid_MJD_UTC": mid,
+            "int_start_MJD_UTC": mid - 0.0004,
+            "int_end_MJD_UTC": mid + 0.0004,
+        },
+    )
