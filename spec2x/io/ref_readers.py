@@ -23,12 +23,14 @@ __all__ = ["READERS", "load_reader", "reader_name"]
 _NRS_OPTICS = "spec2x.instruments.nirspec.refs_optics:read_nirspec_optics"
 _NRS_FLAT = "spec2x.instruments.nirspec.refs_cal:read_nirspec_flat"
 _MIRI = "spec2x.instruments.miri.mrs_refs:"
+_MIRI_CAL = "spec2x.instruments.miri.mrs_cal_refs:"
 
 #: (reftype, INSTRUME or None for any instrument) -> "module:function".
 READERS: dict[tuple[str, str | None], str] = {
     ("flat", None): "spec2x.io.refs_pixel:read_flat",
     ("photom", None): "spec2x.io.refs_pixel:read_photom",
     ("area", None): "spec2x.io.refs_pixel:read_area",
+    ("fringe", None): "spec2x.io.refs_pixel:read_fringe",
     ("extract1d", None): "spec2x.io.refs_extract:read_extract1d",
     ("apcorr", None): "spec2x.io.refs_extract:read_apcorr",
     ("pathloss", "MIRI"): "spec2x.instruments.miri.refs:read_lrs_pathloss",
@@ -37,6 +39,9 @@ READERS: dict[tuple[str, str | None], str] = {
     ("specwcs", "MIRI"): _MIRI + "read_miri_specwcs",
     ("wavelengthrange", "MIRI"): _MIRI + "read_mrs_wavelengthrange",
     ("regions", "MIRI"): _MIRI + "read_mrs_regions",
+    # the MRS photom image of an MRS detector; the imager/LRS PHOTOM tables as for any instrument.
+    ("photom", "MIRI"): _MIRI_CAL + "read_miri_photom",
+    ("mrsxartcorr", "MIRI"): _MIRI_CAL + "read_mrsxartcorr",
     ("pathloss", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_pathloss",
     ("fflat", "NIRSPEC"): _NRS_FLAT,
     ("sflat", "NIRSPEC"): _NRS_FLAT,

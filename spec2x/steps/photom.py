@@ -17,6 +17,7 @@ the source is a point source).
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -36,7 +37,14 @@ from . import StepContext
 from ._common import record_step, require
 from ._scale import scale_by
 
-__all__ = ["A2_TO_SR", "MJSR_TO_UJA2", "ROW_SELECTORS", "from_chain", "photom"]
+__all__ = [
+    "A2_TO_SR",
+    "IMAGE_IMPLEMENTATIONS",
+    "MJSR_TO_UJA2",
+    "ROW_SELECTORS",
+    "from_chain",
+    "photom",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +70,10 @@ def _nirspec_bots(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, 
 def _nirspec_grating(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
     return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING")}]
 
+
+#: ``Mode.photom_image`` -> ``"module:function"`` giving the conversion image, its DQ, the
+#: time correction and PHOTMJSR (imported when used).
+IMAGE_IMPLEMENTATIONS = {"mrs": "spec2x.instruments.miri.mrs_photom:mrs_conversion"}
 
 #: ``Mode.photom_rows`` -> candidate row matches (in order) for the exposure or one slit.
 ROW_SELECTORS: dict[str, Selector] = {
@@ -123,8 +135,12 @@ def photom(
     require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
+    if mode is not None and mode.photom_image is not None:
+        return _photom_image(ds, mode.photom_image, response, area, inverse, apply_time_correction)
     if mode is None or mode.photom_rows is None:
-        supported = ", ".join(k for k, m in MODES.items() if m.photom_rows is not None)
+        supported = ", ".join(
+            k for k, m in MODES.items() if m.photom_rows is not None or m.photom_image
+        )
         raise UnsupportedModeError(
             f"photom has no table row selector for EXP_TYPE={exp_type!r}; supported: "
             f"{supported} (set photom_rows in spec2x.modes)"
@@ -186,6 +202,40 @@ def photom(
         ", ".join(f"{s:.6g}" for s in scalars),
         "DN/s" if inverse else "/".join(sorted(set(units))),
     )
+    return record_step(out, "photom", response, area)
+
+
+def _photom_image(
+    ds: xr.Dataset,
+    kind: str,
+    response: Reference,
+    area: Reference | None,
+    inverse: bool,
+    apply_time_correction: bool,
+) -> xr.Dataset:
+    """photom from a per-pixel conversion image (``Mode.photom_image``; MIRI MRS).
+
+    As jwst: multiply by the image (divide when ``inverse``), then divide by
+    the time correction when there is one (also when ``inverse``).
+    """
+    module, name = IMAGE_IMPLEMENTATIONS[kind].split(":")
+    conversion = getattr(importlib.import_module(module), name)
+    sens, dq, correction, photmjsr = conversion(
+        ds, response, apply_time_correction=apply_time_correction
+    )
+    if correction is None:
+        factor = sens
+    else:
+        factor = sens.astype(np.float64) * correction if inverse else sens / correction
+    out = scale_by(ds, factor, operation="divide" if inverse else "multiply", factor_dq=dq)
+    pixar_sr, pixar_a2 = _pixel_areas(ds, "image", response, area, [None])
+    out = _label(out, [np.nan if photmjsr is None else photmjsr], ["MJy/sr"], pixar_sr,
+                 pixar_a2, inverse)  # fmt: skip
+    if photmjsr is None:
+        out.attrs = {k: v for k, v in out.attrs.items() if k not in ("PHOTMJSR", "PHOTUJA2")}
+    if area is not None and area.content.image is not None:
+        out = out.assign(area=_area_image(ds, area))
+    log.info("photom: %s with %s (per-pixel image)", exp_type_of(ds), response.name)
     return record_step(out, "photom", response, area)
 
 
