@@ -136,16 +136,15 @@ def write_mrs_fringe(
     *,
     detector: str = "MIRIFUSHORT",
     band: str = "SHORT",
-    seed: int | np.random.Generator | None = 0,
     amplitude: float = 0.1,
 ) -> Path:
-    """Write an MRS ``fringe`` flat (FringeModel): fringes along the dispersion (rows), a few NaN."""
-    gen = rng(seed)
+    """Write an MRS ``fringe`` flat (FringeModel): fringes along the dispersion (rows) of
+    relative ``amplitude``, NaN on every 997th pixel."""
     y = np.arange(MRS_SHAPE[0])[:, None]
     x = np.arange(MRS_SHAPE[1])[None, :]
     period = 20.0 + 10.0 * (x >= MRS_SHAPE[1] // 2)
     sci = 1.0 + amplitude * np.sin(2 * np.pi * y / period) * np.ones(MRS_SHAPE)
-    sci[gen.random(MRS_SHAPE) < 0.001] = np.nan
+    sci.ravel()[::997] = np.nan
     dq = np.where(np.isnan(sci), np.uint32(DQ.DO_NOT_USE), np.uint32(0))
     hdr = reference_header("fringe", "MIRI", EXP_TYPE=_EXP_TYPE, **_selectors(detector, band))
     hdus = _image_hdus(sci, np.full(MRS_SHAPE, 0.01), dq)

@@ -18,13 +18,8 @@ from spec2x.steps.straylight import straylight
 
 pytestmark = pytest.mark.parity
 
-VARS = [
-    ("sci", "data"),
-    ("err", "err"),
-    ("var_poisson", "var_poisson"),
-    ("var_rnoise", "var_rnoise"),
-    ("var_flat", "var_flat"),
-]
+#: spec2x variable -> jwst IFUImageModel attribute.
+VARS = [("sci", "data")] + [(n, n) for n in ("err", "var_poisson", "var_rnoise", "var_flat")]
 
 
 @pytest.fixture(scope="module")

@@ -27,13 +27,7 @@ from ...io.references import Reference
 from ...io.refs_pixel import map_dq_def, read_photom
 from .mrs_refs import MRS_DETECTORS
 
-__all__ = [
-    "XART_COLUMNS",
-    "MrsPhotom",
-    "MrsXartCorr",
-    "read_miri_photom",
-    "read_mrsxartcorr",
-]
+__all__ = ["XART_COLUMNS", "MrsPhotom", "MrsXartCorr", "read_miri_photom", "read_mrsxartcorr"]
 
 #: Columns of each ``mrsxartcorr`` table, one value per detector row.
 XART_COLUMNS = ("lor_fwhm", "lor_scale", "gau_fwhm", "gau_xoff", "gau_scale1", "gau_scale2")
