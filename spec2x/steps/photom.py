@@ -13,6 +13,11 @@ Each candidate mapping is tried in turn (jwst falls back, e.g. MIRI
 ``subarray=GENERIC``).  The scalar column is ``photmjsr`` ((MJy/sr) per DN/s)
 or ``photmj`` (MJy per DN/s, NIRSpec: divided by the pixel solid angle unless
 the source is a point source).
+
+A mode whose ``photom_image`` is set multiplies by a per-pixel conversion
+image instead, made by its entry of :data:`IMAGE_IMPLEMENTATIONS` (MIRI MRS:
+:func:`spec2x.instruments.miri.mrs_photom.mrs_conversion`, with the time- and
+wavelength-dependent throughput loss).
 """
 
 from __future__ import annotations
@@ -96,13 +101,15 @@ def photom(
     Parameters
     ----------
     ds : exposure or slits in DN/s with a ``wavelength`` coordinate (µm).
-    response : the ``photom`` reference (relative response and scalar conversion).
+    response : the ``photom`` reference (relative response and scalar conversion;
+        for MIRI MRS the per-pixel conversion image).
     area : the ``area`` reference: required for NIRSpec (pixel solid angle
         per slit); for other instruments its image becomes the ``area``
         variable and its PIXAR_SR/PIXAR_A2 the nominal pixel area.
     inverse : divide instead of multiply (undo photom).
     source_type : ``"POINT"`` or ``"EXTENDED"`` to override SRCTYPE / srctype.
-    apply_time_correction : apply the TIMECOEFF_* throughput-loss tables at EXPMID.
+    apply_time_correction : apply the TIMECOEFF_* throughput-loss tables at EXPMID
+        (MIRI MRS: per wavelength, from the pixels' ``wavelength``).
 
     Returns
     -------
