@@ -103,6 +103,10 @@ class Mode:
     wavecorr : wavecorr applies.
     wavecorr_by_slit_name : wavecorr's aperture is the slit name (else ``MOS``).
     photom_rows : how photom picks the response row, None where spec2x has not got it.
+    photom_image : photom multiplies by a per-pixel conversion image instead
+        (``mrs``: MIRI MRS, with its time- and wavelength-dependent throughput loss).
+    straylight : spec2x's straylight implementation (``mrs``: the MIRI MRS
+        cross-artifact and cosmic-ray showers), or None.
     source_position : extract_1d centres the aperture on the source by default
         (jwst SRCPOS_EXPTYPES).
     trace : how extract_1d finds the trace from the WCS (``nirspec``, ``miri_lrs``).
@@ -160,6 +164,8 @@ class Mode:
     wavecorr: bool = False
     wavecorr_by_slit_name: bool = False
     photom_rows: PhotomRows | None = None
+    photom_image: Literal["mrs"] | None = None
+    straylight: Literal["mrs"] | None = None
     source_position: bool = False
     trace: Literal["nirspec", "miri_lrs"] | None = None
     apcorr: Literal["miri_lrs", "nirspec_fs"] | None = None
@@ -282,6 +288,8 @@ MODES: dict[str, Mode] = _modes(
         srctype_overridable=True,
         extended_by_default=True,
         dither_keyword="DITHOPFR",
+        photom_image="mrs",
+        straylight="mrs",
     ),
     MIR_WFSS=dict(
         _MIRI,

@@ -25,12 +25,14 @@ _NRS_FLAT = "spec2x.instruments.nirspec.refs_cal:read_nirspec_flat"
 _MIRI = "spec2x.instruments.miri.mrs_refs:"
 _GRISM = "spec2x.io.refs_grism:"
 _SOSS = "spec2x.instruments.niriss.soss_refs:"
+_MIRI_CAL = "spec2x.instruments.miri.mrs_cal_refs:"
 
 #: (reftype, INSTRUME or None for any instrument) -> "module:function".
 READERS: dict[tuple[str, str | None], str] = {
     ("flat", None): "spec2x.io.refs_pixel:read_flat",
     ("photom", None): "spec2x.io.refs_pixel:read_photom",
     ("area", None): "spec2x.io.refs_pixel:read_area",
+    ("fringe", None): "spec2x.io.refs_pixel:read_fringe",
     ("extract1d", None): "spec2x.io.refs_extract:read_extract1d",
     ("apcorr", None): "spec2x.io.refs_extract:read_apcorr",
     ("pathloss", "MIRI"): "spec2x.instruments.miri.refs:read_lrs_pathloss",
@@ -39,6 +41,9 @@ READERS: dict[tuple[str, str | None], str] = {
     ("specwcs", "MIRI"): _MIRI + "read_miri_specwcs",
     ("wavelengthrange", "MIRI"): _MIRI + "read_mrs_wavelengthrange",
     ("regions", "MIRI"): _MIRI + "read_mrs_regions",
+    # the MRS photom image of an MRS detector; the imager/LRS PHOTOM tables as for any instrument.
+    ("photom", "MIRI"): _MIRI_CAL + "read_miri_photom",
+    ("mrsxartcorr", "MIRI"): _MIRI_CAL + "read_mrsxartcorr",
     ("pathloss", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_pathloss",
     ("fflat", "NIRSPEC"): "spec2x.instruments.nirspec.flat_mos:read_fflat",
     ("sflat", "NIRSPEC"): _NRS_FLAT,

@@ -13,6 +13,7 @@ Each reader returns a :class:`~spec2x.io.references.Reference` whose
             differs in the columns it matches rows on (see
             :mod:`spec2x.steps.photom`).  Image-based files (MIRI MRS) keep
             their SCI/ERR/DQ arrays in ``image``.
+``fringe``  :class:`FlatImage` too (the MIRI MRS fringe flat).
 ``area``    :class:`PixelArea` -- either a pixel-area image (SCI) or the
             NIRSpec AREA table, plus PIXAR_SR / PIXAR_A2.
 """
@@ -38,6 +39,7 @@ __all__ = [
     "map_dq_def",
     "read_area",
     "read_flat",
+    "read_fringe",
     "read_photom",
 ]
 
@@ -176,10 +178,20 @@ def _table(data: Any) -> dict[str, np.ndarray]:
 
 def read_flat(path: str, header: dict[str, Any]) -> Reference:
     """Open a FITS ``flat`` reference (SCI, ERR, DQ, DQ_DEF)."""
+    return _read_image(path, header, "flat")
+
+
+def read_fringe(path: str, header: dict[str, Any]) -> Reference:
+    """Open a FITS ``fringe`` reference (MIRI MRS fringe flat: SCI, ERR, DQ, DQ_DEF)."""
+    return _read_image(path, header, "fringe")
+
+
+def _read_image(path: str, header: dict[str, Any], reftype: str) -> Reference:
+    """A SCI/ERR/DQ image reference as :class:`FlatImage` (ERR 0 and DQ 0 where absent)."""
     with fits.open(path, memmap=False) as hdul:
         sci_hdu = _hdu(hdul, "SCI")
         if sci_hdu is None or sci_hdu.data is None:
-            raise InputFileError(f"flat reference {path} has no SCI image")
+            raise InputFileError(f"{reftype} reference {path} has no SCI image")
         sci = np.asarray(sci_hdu.data, np.float32).copy()
         err_hdu, dq_hdu, dqdef_hdu = _hdu(hdul, "ERR"), _hdu(hdul, "DQ"), _hdu(hdul, "DQ_DEF")
         err = (
@@ -195,7 +207,7 @@ def read_flat(path: str, header: dict[str, Any]) -> Reference:
         dq = map_dq_def(raw_dq, None if dqdef_hdu is None else dqdef_hdu.data)
     if sci.ndim != 2 or err.shape != sci.shape or dq.shape != sci.shape:
         raise InputFileError(
-            f"flat reference {path}: SCI {sci.shape}, ERR {err.shape} and DQ {dq.shape} "
+            f"{reftype} reference {path}: SCI {sci.shape}, ERR {err.shape} and DQ {dq.shape} "
             "must be 2-D images of one shape"
         )
     content = FlatImage(
@@ -205,7 +217,7 @@ def read_flat(path: str, header: dict[str, Any]) -> Reference:
         xstart=_int(header, "SUBSTRT1", 1),
         ystart=_int(header, "SUBSTRT2", 1),
     )
-    return Reference("flat", path, header, content)
+    return Reference(reftype, path, header, content)
 
 
 def read_photom(path: str, header: dict[str, Any]) -> Reference:

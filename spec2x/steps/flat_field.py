@@ -77,8 +77,8 @@ def flat_field(
     Raises
     ------
     ReferenceMismatchError
-        The flat is for another instrument or detector, or does not cover the
-        exposure's subarray.
+        The flat is for another instrument, detector, channel or band (MIRI
+        MRS), or does not cover the exposure's subarray.
     """
     require(ds, *PIXEL_VARIABLES[:5], step="flat_field")
     exp_type = exp_type_of(ds)
@@ -102,7 +102,7 @@ def flat_field(
         return record_step(ds, "flat_field", status="SKIPPED")
     if not isinstance(flat.content, FlatImage):
         raise ReferenceMismatchError(f"{flat.name} is a {flat.reftype} reference, not a flat")
-    flat.check_matches(ds.attrs, ("INSTRUME", "DETECTOR"))
+    flat.check_matches(ds.attrs, ("INSTRUME", "DETECTOR", "CHANNEL", "BAND"))
     fsci, ferr, fdq = _flat_on_pixels(ds, flat)
     prepared, pdq = kernel.prepare_flat(fsci, fdq)
     ferr = np.asarray(ferr, np.float32)

@@ -13,17 +13,22 @@ Each candidate mapping is tried in turn (jwst falls back, e.g. MIRI
 ``subarray=GENERIC``).  The scalar column is ``photmjsr`` ((MJy/sr) per DN/s)
 or ``photmj`` (MJy per DN/s, NIRSpec: divided by the pixel solid angle unless
 the source is a point source).
+
+A mode whose ``photom_image`` is set multiplies by a per-pixel conversion
+image instead, made by its entry of :data:`IMAGE_IMPLEMENTATIONS` (MIRI MRS:
+:func:`spec2x.instruments.miri.mrs_photom.mrs_conversion`, with the time- and
+wavelength-dependent throughput loss).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import xarray as xr
-from astropy import units as u
 
 from .._kernels import photom as kernel
 from ..dq import DQ, DQ_DTYPE
@@ -34,14 +39,20 @@ from ..io.refs_pixel import PhotomTable
 from ..modes import MODES, exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
+from ._photom_labels import MJSR_TO_UJA2, area_image, label
 from ._scale import scale_by
 
-__all__ = ["A2_TO_SR", "MJSR_TO_UJA2", "ROW_SELECTORS", "from_chain", "photom"]
+__all__ = [
+    "A2_TO_SR",
+    "IMAGE_IMPLEMENTATIONS",
+    "MJSR_TO_UJA2",
+    "ROW_SELECTORS",
+    "from_chain",
+    "photom",
+]
 
 log = logging.getLogger(__name__)
 
-#: MJy/sr to µJy/arcsec^2 (PHOTUJA2 = PHOTMJSR * this).
-MJSR_TO_UJA2 = float((u.MJy / u.sr).to(u.uJy / u.arcsec**2))
 
 Selector = Callable[[Mapping[str, Any], "str | None"], list[dict[str, Any]]]
 
@@ -62,6 +73,10 @@ def _nirspec_bots(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, 
 def _nirspec_grating(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
     return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING")}]
 
+
+#: ``Mode.photom_image`` -> ``"module:function"`` giving the conversion image, its DQ, the
+#: time correction and PHOTMJSR (imported when used).
+IMAGE_IMPLEMENTATIONS = {"mrs": "spec2x.instruments.miri.mrs_photom:mrs_conversion"}
 
 #: ``Mode.photom_rows`` -> candidate row matches (in order) for the exposure or one slit.
 ROW_SELECTORS: dict[str, Selector] = {
@@ -86,13 +101,15 @@ def photom(
     Parameters
     ----------
     ds : exposure or slits in DN/s with a ``wavelength`` coordinate (µm).
-    response : the ``photom`` reference (relative response and scalar conversion).
+    response : the ``photom`` reference (relative response and scalar conversion;
+        for MIRI MRS the per-pixel conversion image).
     area : the ``area`` reference: required for NIRSpec (pixel solid angle
         per slit); for other instruments its image becomes the ``area``
         variable and its PIXAR_SR/PIXAR_A2 the nominal pixel area.
     inverse : divide instead of multiply (undo photom).
     source_type : ``"POINT"`` or ``"EXTENDED"`` to override SRCTYPE / srctype.
-    apply_time_correction : apply the TIMECOEFF_* throughput-loss tables at EXPMID.
+    apply_time_correction : apply the TIMECOEFF_* throughput-loss tables at EXPMID
+        (MIRI MRS: per wavelength, from the pixels' ``wavelength``).
 
     Returns
     -------
@@ -123,8 +140,12 @@ def photom(
     require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
+    if mode is not None and mode.photom_image is not None:
+        return _photom_image(ds, mode.photom_image, response, area, inverse, apply_time_correction)
     if mode is None or mode.photom_rows is None:
-        supported = ", ".join(k for k, m in MODES.items() if m.photom_rows is not None)
+        supported = ", ".join(
+            k for k, m in MODES.items() if m.photom_rows is not None or m.photom_image
+        )
         raise UnsupportedModeError(
             f"photom has no table row selector for EXP_TYPE={exp_type!r}; supported: "
             f"{supported} (set photom_rows in spec2x.modes)"
@@ -165,7 +186,7 @@ def photom(
         )
     factor, no_cal = _factor(ds, ds["wavelength"], scalars, curves)
     out = _apply(ds, factor, no_cal, inverse)
-    out = _label(out, scalars, units, pixar_sr, pixar_a2, inverse)
+    out = label(out, scalars, units, pixar_sr, pixar_a2, inverse)
     if mode.point_and_uniform and slits and "srctype" in ds.coords and "photmj" in table.columns:
         uniform = [
             table.columns["photmj"][row] / (1.0 if sr is None else sr)
@@ -178,7 +199,7 @@ def photom(
         and area is not None
         and area.content.image is not None
     ):
-        out = out.assign(area=_area_image(ds, area))
+        out = out.assign(area=area_image(ds, area))
     log.info(
         "photom: %s with %s, PHOTMJSR %s -> %s",
         exp_type,
@@ -186,6 +207,40 @@ def photom(
         ", ".join(f"{s:.6g}" for s in scalars),
         "DN/s" if inverse else "/".join(sorted(set(units))),
     )
+    return record_step(out, "photom", response, area)
+
+
+def _photom_image(
+    ds: xr.Dataset,
+    kind: str,
+    response: Reference,
+    area: Reference | None,
+    inverse: bool,
+    apply_time_correction: bool,
+) -> xr.Dataset:
+    """photom from a per-pixel conversion image (``Mode.photom_image``; MIRI MRS).
+
+    As jwst: multiply by the image (divide when ``inverse``), then divide by
+    the time correction when there is one (also when ``inverse``).
+    """
+    module, name = IMAGE_IMPLEMENTATIONS[kind].split(":")
+    conversion = getattr(importlib.import_module(module), name)
+    sens, dq, correction, photmjsr = conversion(
+        ds, response, apply_time_correction=apply_time_correction
+    )
+    if correction is None:
+        factor = sens
+    else:
+        factor = sens.astype(np.float64) * correction if inverse else sens / correction
+    out = scale_by(ds, factor, operation="divide" if inverse else "multiply", factor_dq=dq)
+    pixar_sr, pixar_a2 = _pixel_areas(ds, "image", response, area, [None])
+    out = label(out, [np.nan if photmjsr is None else photmjsr], ["MJy/sr"], pixar_sr,
+                 pixar_a2, inverse)  # fmt: skip
+    if photmjsr is None:
+        out.attrs = {k: v for k, v in out.attrs.items() if k not in ("PHOTMJSR", "PHOTUJA2")}
+    if area is not None and area.content.image is not None:
+        out = out.assign(area=area_image(ds, area))
+    log.info("photom: %s with %s (per-pixel image)", exp_type_of(ds), response.name)
     return record_step(out, "photom", response, area)
 
 
@@ -330,67 +385,6 @@ def _apply(ds: xr.Dataset, factor: xr.DataArray, no_cal: xr.DataArray, inverse: 
         factor,
         operation="divide" if inverse else "multiply",
         factor_dq=no_cal * DQ_DTYPE(DQ.DO_NOT_USE),
-    )
-
-
-def _label(
-    ds: xr.Dataset,
-    scalars: Sequence[Any],
-    units: Sequence[str],
-    pixar_sr: Sequence[float | None],
-    pixar_a2: Sequence[float | None],
-    inverse: bool,
-) -> xr.Dataset:
-    """Units on the variables; PHOTMJSR/PHOTUJA2/PIXAR_* as attrs or per-slit coords."""
-    unit = (
-        "DN/s"
-        if inverse
-        else (units[0] if len(set(units)) == 1 else "MJy/sr or MJy (see bunit_data)")
-    )
-    out = ds.copy(deep=False)
-    for name in ("sci", "err"):
-        if name in out:
-            out[name].attrs = {**out[name].attrs, "units": unit}
-    for name in ("var_poisson", "var_rnoise", "var_flat"):
-        if name in out:
-            out[name].attrs = {**out[name].attrs, "units": f"({unit})^2"}
-    conv = [float(s) for s in scalars]
-
-    def num(v: float | None) -> float:
-        return np.nan if v is None else float(v)
-
-    attrs = dict(out.attrs)
-    if "slit" in out.dims:
-        out = out.assign_coords(
-            photmjsr=("slit", np.array(conv)),
-            photuja2=("slit", np.array(conv) * MJSR_TO_UJA2),
-            pixar_sr=("slit", np.array([num(v) for v in pixar_sr])),
-            pixar_a2=("slit", np.array([num(v) for v in pixar_a2])),
-            bunit_data=("slit", np.array(["DN/s" if inverse else v for v in units])),
-        )
-    if "slit" not in out.dims or out.sizes["slit"] == 1:
-        attrs.update(PHOTMJSR=conv[0], PHOTUJA2=conv[0] * MJSR_TO_UJA2)
-        for key, value in (("PIXAR_SR", pixar_sr[0]), ("PIXAR_A2", pixar_a2[0])):
-            if value is not None:
-                attrs[key] = float(value)
-    out.attrs = attrs
-    return out
-
-
-def _area_image(ds: xr.Dataset, area: Reference) -> xr.DataArray:
-    """The pixel-area map on the exposure's pixels (``area`` variable, relative units)."""
-    c = area.content
-    iy = np.asarray(ds["y"].values) - (c.ystart - 1)
-    ix = np.asarray(ds["x"].values) - (c.xstart - 1)
-    ny, nx = c.image.shape
-    if iy.min() < 0 or ix.min() < 0 or iy.max() >= ny or ix.max() >= nx:
-        raise MissingReferenceError(
-            f"area reference {area.name} ({ny}x{nx} from x={c.xstart}, y={c.ystart}) does not "
-            f"cover the exposure's pixels; give the area file for this detector"
-        )
-    data = c.image[np.ix_(iy, ix)]
-    return xr.DataArray(
-        data, dims=("y", "x"), coords={"y": ds["y"], "x": ds["x"]}, attrs={"units": ""}
     )
 
 

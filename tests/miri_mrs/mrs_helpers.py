@@ -60,3 +60,39 @@ def jwst_ifu_wcs(attrs: dict[str, Any], refs: dict[str, Any]) -> Any:
         setattr(model.meta.instrument, "name" if key == "INSTRUME" else key.lower(), attrs[key])
     set_jwst_pointing(model, attrs)
     return gwcs_wcs.WCS(miri.ifu(model, {k: str(v) for k, v in refs.items()}))
+
+
+#: Mid time (MJD) of the calibration test exposure: a year after the photom tables' t0.
+EXPMID = 60096.51
+
+
+def make_mrs_cal(folder: Any, regions: Any) -> Any:
+    """A full-frame channel 1A/2A exposure after spec2x's assign_wcs, written to FITS, with
+    synthetic ``flat``, ``photom``, ``fringe``, ``mrsxartcorr`` (and the ``regions``) beside it.
+
+    Returns a namespace: ``ds`` (the exposure as read back), ``path``, ``refs`` (type -> path).
+    """
+    from types import SimpleNamespace
+
+    from spec2x.io.fits import open_exposure, write_fits
+    from spec2x.io.references import open_reference
+    from spec2x.steps.assign_wcs import assign_wcs
+    from spec2x.synthetic import miri_mrs_refs as syn
+    from spec2x.synthetic.miri_mrs import make_mrs_rate
+
+    rate = make_mrs_rate(folder / "mrs_rate.fits", seed=3, EXPMID=EXPMID)
+    ds = assign_wcs(open_exposure(rate), real_refs("12A", regions))
+    labels = open_reference(regions, "regions").content.label_map(0.8)
+    gen = np.random.default_rng(7)
+    trend = 5.0 + 3.0 * np.sin(np.arange(labels.shape[0]) / 50.0)[:, None]
+    sci = np.where(labels > 0, trend, 0.2) + gen.normal(0.0, 0.05, labels.shape)
+    path = write_fits(ds.assign(sci=ds["sci"].copy(data=sci.astype(np.float32))),
+                      folder / "mrs_assign_wcs.fits")  # fmt: skip
+    refs = {
+        "flat": syn.write_mrs_flat(folder / "mrs_flat.fits"),
+        "photom": syn.write_mrs_photom(folder / "mrs_photom.fits"),
+        "fringe": syn.write_mrs_fringe(folder / "mrs_fringe.fits"),
+        "mrsxartcorr": syn.write_mrsxartcorr(folder / "mrs_xartcorr.fits"),
+        "regions": regions,
+    }
+    return SimpleNamespace(ds=open_exposure(path), path=path, refs=refs)
