@@ -48,6 +48,7 @@ READERS: dict[tuple[str, str | None], str] = {
     },
     ("wavelengthrange", "NIRSPEC"): _NRS_OPTICS,
     ("msaoper", None): "spec2x.instruments.nirspec.msa_flagging:read_msaoper",
+    ("cubepar", None): "spec2x.cube.cubepar:read_cubepar",
 }
 
 
