@@ -11,7 +11,7 @@ from typing import Any
 
 from astropy import coordinates
 from astropy import units as u
-from astropy.modeling import models
+from astropy.modeling import bind_bounding_box, models
 from gwcs import coordinate_frames as cf
 from gwcs import wcs as gwcs_wcs
 
@@ -72,5 +72,5 @@ def cube_gwcs(grid: CubeGrid) -> gwcs_wcs.WCS:
     )
     world = cf.CompositeFrame([sky, spec], name="world")
     nz, ny, nx = grid.shape
-    transform.bounding_box = ((0, nx - 1), (0, ny - 1), (0, nz - 1))
+    bind_bounding_box(transform, ((0, nx - 1), (0, ny - 1), (0, nz - 1)), order="F")
     return gwcs_wcs.WCS([(detector, transform), (world, None)])
