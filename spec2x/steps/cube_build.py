@@ -4,7 +4,8 @@ jwst 3.0.0's ``CubeBuildStep`` with the settings calwebb_spec2 runs it
 with: one cube per band (``output_type='band'``), ``coord_system='skyalign'``,
 a linear wavelength axis, the sampling of the ``cubepar`` reference, and
 ``skip_dqflagging`` (the DQ plane says only where data arrived).  Weighting
-``drizzle`` (jwst's default): each pixel's 3-D overlap with each spaxel.
+``drizzle`` (jwst's default): each pixel's 3-D overlap with each spaxel;
+``emsm``/``msm``: jwst's point-cloud weights of distance.
 The exposure's mode supplies the point cloud (``Mode.cube_source``); the
 grid and the weighting are shared (:mod:`spec2x.cube`).
 """
@@ -49,7 +50,11 @@ def _cubepar(cubepar: Reference | Any) -> tuple[Reference, CubePars]:
 
 
 def cube_build_bands(
-    ds: xr.Dataset, cubepar: Reference | Any, *, weighting: Weighting = "drizzle"
+    ds: xr.Dataset,
+    cubepar: Reference | Any,
+    *,
+    weighting: Weighting = "drizzle",
+    weight_power: float = 2.0,
 ) -> dict[str, xr.Dataset]:
     """Every band's cube of an IFU exposure, by band name (``ch1-short``), as calwebb_spec2 makes them.
 
@@ -57,7 +62,9 @@ def cube_build_bands(
     """
     source = _source(ds)
     return {
-        source.name(key): cube_build(ds, cubepar, band=key, weighting=weighting)
+        source.name(key): cube_build(
+            ds, cubepar, band=key, weighting=weighting, weight_power=weight_power
+        )
         for key in source.bands(ds)
     }
 
@@ -68,6 +75,7 @@ def cube_build(
     *,
     band: tuple[str, str] | None = None,
     weighting: Weighting = "drizzle",
+    weight_power: float = 2.0,
 ) -> xr.Dataset:
     """Build the spectral cube of one band of a calibrated IFU exposure.
 
@@ -77,7 +85,10 @@ def cube_build(
     cubepar : the ``cubepar`` reference (opened or a path).
     band : the cubepar key of the band (MIRI ``("1", "short")``); None: the
         exposure's first band.
-    weighting : ``drizzle`` (jwst's default).
+    weighting : ``drizzle`` (jwst's default: each pixel's 3-D overlap with each
+        spaxel), ``emsm`` or ``msm`` (modified Shepard weights of distance, the
+        regions of interest from cubepar).
+    weight_power : the distance power of ``msm``.
 
     Returns
     -------
@@ -105,25 +116,30 @@ def cube_build(
             f"cube_build: band {key} is not in {ds.attrs.get('FILENAME', 'the exposure')}; "
             f"it holds {bands}"
         )
-    if weighting != "drizzle":
-        raise ParameterError(f"cube_build: weighting={weighting!r}; spec2x has 'drizzle'")
+    if weighting not in ("drizzle", "emsm", "msm"):
+        raise ParameterError(
+            f"cube_build: weighting={weighting!r}; choose 'drizzle', 'emsm' or 'msm'"
+        )
     cloud = source.cloud(ds, key, get_wcs(ds))
     where = str(ds.attrs.get("FILENAME", "the exposure"))
     cube = build_band(
-        cloud, pars.band(key), weighting=weighting, tear_cut=source.tear_cut, where=where
-    )
-    out = _cube_dataset(ds, cube, key)
+        cloud, pars.band(key), weighting=weighting, weight_power=weight_power,
+        tear_cut=source.tear_cut, where=where,
+    )  # fmt: skip
+    out = _cube_dataset(ds, cube, key, weighting, weight_power)
     return record_step(set_wcs(out, cube_gwcs(cube.grid)), "cube_build", ref)
 
 
-def _cube_dataset(ds: xr.Dataset, cube: BandCube, key: tuple[str, str]) -> xr.Dataset:
+def _cube_dataset(
+    ds: xr.Dataset, cube: BandCube, key: tuple[str, str], weighting: str, power: float
+) -> xr.Dataset:
     units = ds["sci"].attrs.get("units")
     dims = ("wavelength", "y", "x")
     ra, dec = cube.grid.sky()
     attrs = {k: v for k, v in ds.attrs.items() if k not in _DROPPED and k != WCS_ATTR}
     attrs.update(cube_keywords(cube.grid))
-    attrs.update(CHANNEL=key[0], BAND=key[1].upper(), DATAMODL="IFUCubeModel",
-                 WTYPE="drizzle", ROIS=0.0, ROIW=0.0, WPOWER=0.0)  # fmt: skip
+    attrs.update(CHANNEL=key[0], BAND=key[1].upper(), DATAMODL="IFUCubeModel", WTYPE=weighting,
+                 ROIS=cube.rois, ROIW=cube.roiw, WPOWER=0.0 if weighting == "drizzle" else power)  # fmt: skip
     return xr.Dataset(
         {
             "sci": (dims, cube.sci, {"units": units} if units else {}),

@@ -130,3 +130,24 @@ def test_synthetic_cubepar_valid_for_stdatamodels(tmp_path):
         model.validate()
         assert len(model.ifucubepars_table) == 12
         assert len(model.ifucubepars_multichannel_driz_wavetable) > 0
+
+
+def test_shepard_sums_by_hand():
+    """One point between two spaxels and two planes: exp(-d^2 / (scalerad / cdelt1)), 1 / d^p."""
+    from spec2x._kernels.cube_shepard import shepard_sums
+
+    grid = dict(xcoord=np.array([0.0, 1.0, 2.0]), ycoord=np.array([0.0]),
+                zcoord=np.array([1.0, 2.0, 3.0]), widths=np.ones(3), cdelt1=1.0, cdelt2=1.0)  # fmt: skip
+    point = (np.array([0.25]), np.array([0.0]), np.array([1.5]), np.array([4.0]), np.array([1.0]))
+    flux, weight, var, count = shepard_sums(*point, **grid, rois=0.8, roiw=0.6, scalerad=2.0)
+    # reached: x = 0 (d 0.25) and 1 (d 0.75), planes 1 and 2 (d 0.5 each); not x = 2, plane 3
+    d2 = np.array([0.25**2 + 0.25, 0.75**2 + 0.25])
+    expected = np.zeros(9)
+    expected[[0, 1]] = expected[[3, 4]] = np.exp(-d2 / 2.0)
+    np.testing.assert_allclose(weight, expected)
+    np.testing.assert_allclose(flux, 4.0 * expected)
+    np.testing.assert_allclose(var, expected**2)
+    np.testing.assert_array_equal(count, expected > 0)
+    _, weight, _, _ = shepard_sums(*point, **grid, rois=0.8, roiw=0.6, kind="msm", softrad=0.01)
+    expected[[0, 1]] = expected[[3, 4]] = 1 / d2
+    np.testing.assert_allclose(weight, expected)

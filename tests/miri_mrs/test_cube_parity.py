@@ -28,11 +28,11 @@ def pair(tmp_path_factory, mrs_regions):
     (theirs,) = jwst_cubes(cal, cubepar, channel="1")
     ds = assign_wcs(open_exposure(cal), refs)
     ds["sci"].attrs["units"] = ds["err"].attrs["units"] = "MJy/sr"
-    return cube_build(ds, cubepar, band=("1", "short")), theirs, folder
+    return cube_build(ds, cubepar, band=("1", "short")), theirs, folder, ds, cal, cubepar
 
 
 def test_same_grid_and_wcs(pair):
-    ours, theirs, _ = pair
+    ours, theirs = pair[:2]
     assert ours["sci"].shape == theirs.data.shape
     info = theirs.meta.wcsinfo
     for key in ("CRPIX1", "CRPIX2", "CRPIX3", "CDELT1", "CDELT2", "CDELT3", "CRVAL3"):
@@ -52,7 +52,7 @@ def test_same_grid_and_wcs(pair):
 
 
 def test_same_values(pair):
-    ours, theirs, _ = pair
+    ours, theirs = pair[:2]
     dq = ours["dq"].values
     assert (dq != theirs.dq).mean() < 1e-5
     both = (dq == 0) & (theirs.dq == 0)
@@ -67,7 +67,7 @@ def test_same_values(pair):
 
 def test_s3d_opens_as_jwst_ifucubemodel(pair):
     datamodels = pytest.importorskip("stdatamodels.jwst.datamodels")
-    ours, theirs, folder = pair
+    ours, theirs, folder = pair[:3]
     path = write_fits(ours, folder / "mrs_ch1-short_s3d.fits")
     with datamodels.IFUCubeModel(str(path)) as model:
         model.validate()
@@ -81,3 +81,19 @@ def test_s3d_opens_as_jwst_ifucubemodel(pair):
         for key in ("ctype1", "ctype2", "ctype3", "cunit3"):
             assert getattr(model.meta.wcsinfo, key) == getattr(theirs.meta.wcsinfo, key)
         np.testing.assert_allclose(model.meta.wcs(3.0, 4.0, 5.0), theirs.meta.wcs(3.0, 4.0, 5.0))
+
+
+@pytest.mark.parametrize("weighting", ["emsm", "msm"])
+def test_shepard_weightings_as_jwst(pair, weighting):
+    """The point-cloud weightings: the same regions of interest, the same cube."""
+    *_, ds, cal, cubepar = pair
+    (theirs,) = jwst_cubes(cal, cubepar, channel="1", weighting=weighting)
+    ours = cube_build(ds, cubepar, band=("1", "short"), weighting=weighting)
+    assert ours.attrs["ROIS"] == pytest.approx(theirs.meta.ifu.roi_spatial)
+    assert ours.attrs["ROIW"] == pytest.approx(theirs.meta.ifu.roi_wave)
+    assert ours.attrs["WTYPE"] == theirs.meta.ifu.weighting == weighting
+    assert (ours["dq"].values != theirs.dq).mean() < 1e-5
+    both = np.isfinite(ours["sci"].values) & np.isfinite(theirs.data)
+    assert both.mean() > 0.5
+    for name, jwst in (("sci", theirs.data), ("err", theirs.err)):
+        np.testing.assert_allclose(ours[name].values[both], jwst[both], rtol=1e-2, atol=1e-6)
