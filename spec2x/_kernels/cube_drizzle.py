@@ -14,9 +14,31 @@ at a few arrays of (chunk x neighbours).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-__all__ = ["clipped_area", "drizzle_sums"]
+__all__ = ["CubeAxes", "clipped_area", "drizzle_sums"]
+
+
+class CubeAxes(NamedTuple):
+    """A cube's sampling as the kernels take it.
+
+    Attributes
+    ----------
+    xcoord, ycoord : spaxel centres on the tangent plane (arcsec), evenly spaced.
+    zcoord : wavelength plane centres (µm).
+    widths : width of each wavelength plane (µm).
+    cdelt1, cdelt2 : spaxel size (arcsec).
+    """
+
+    xcoord: np.ndarray
+    ycoord: np.ndarray
+    zcoord: np.ndarray
+    widths: np.ndarray
+    cdelt1: float
+    cdelt2: float
+
 
 #: Pixels per chunk: bounds the (pixels x neighbouring spaxels) arrays.
 _CHUNK = 20000
@@ -130,13 +152,8 @@ def drizzle_sums(
     dwave: np.ndarray,
     flux: np.ndarray,
     err: np.ndarray,
+    axes: CubeAxes,
     *,
-    xcoord: np.ndarray,
-    ycoord: np.ndarray,
-    zcoord: np.ndarray,
-    widths: np.ndarray,
-    cdelt1: float,
-    cdelt2: float,
     chunk: int = _CHUNK,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Sums over pixels of ``flux w``, ``w``, ``(err w)^2`` and the count of ``w > 0`` per spaxel.
@@ -146,22 +163,22 @@ def drizzle_sums(
     xi, eta : (npix, 4) pixel corners on the tangent plane (arcsec), in order round the pixel.
     wave, dwave : (npix,) pixel wavelength and its extent (µm).
     flux, err : (npix,) values (any unit).
-    xcoord, ycoord, zcoord : spaxel centres (arcsec, arcsec, µm).
-    widths : width of each wavelength plane (µm).
-    cdelt1, cdelt2 : spaxel size (arcsec).
+    axes : the cube's sampling.
     chunk : pixels handled at once.
 
     Returns
     -------
     Four flat arrays of ``zcoord.size * ycoord.size * xcoord.size`` (plane, y, x order).
     """
-    nxy = xcoord.size * ycoord.size
-    size = nxy * zcoord.size
+    nxy = axes.xcoord.size * axes.ycoord.size
+    size = nxy * axes.zcoord.size
     sums = [np.zeros(size) for _ in range(4)]
     for start in range(0, len(wave), chunk):
         part = slice(start, start + chunk)
-        spaxel, area = _spatial(xi[part], eta[part], xcoord, ycoord, cdelt1, cdelt2)
-        plane, overlap = _spectral(wave[part], dwave[part], zcoord, widths)
+        spaxel, area = _spatial(
+            xi[part], eta[part], axes.xcoord, axes.ycoord, axes.cdelt1, axes.cdelt2
+        )
+        plane, overlap = _spectral(wave[part], dwave[part], axes.zcoord, axes.widths)
         weight = area[:, :, None] * overlap[:, None, :]
         rows, s, w = np.nonzero(weight > 0)
         weight = weight[rows, s, w]

@@ -18,6 +18,8 @@ from typing import Literal
 
 import numpy as np
 
+from .cube_drizzle import CubeAxes
+
 __all__ = ["shepard_sums"]
 
 _CHUNK = 20000
@@ -41,13 +43,8 @@ def shepard_sums(
     wave: np.ndarray,
     flux: np.ndarray,
     err: np.ndarray,
+    axes: CubeAxes,
     *,
-    xcoord: np.ndarray,
-    ycoord: np.ndarray,
-    zcoord: np.ndarray,
-    widths: np.ndarray,
-    cdelt1: float,
-    cdelt2: float,
     rois: float,
     roiw: float,
     kind: Literal["emsm", "msm"] = "emsm",
@@ -63,9 +60,7 @@ def shepard_sums(
     xi, eta : (npix,) pixel centres on the tangent plane (arcsec).
     wave : (npix,) pixel wavelengths (µm).
     flux, err : (npix,) values (any unit).
-    xcoord, ycoord, zcoord : spaxel centres (arcsec, arcsec, µm; regular spatially).
-    widths : width of each wavelength plane (µm).
-    cdelt1, cdelt2 : spaxel size (arcsec).
+    axes : the cube's sampling.
     rois, roiw : spatial (arcsec) and spectral (µm) region of interest.
     kind : ``emsm`` (exponential, ``scalerad`` arcsec) or ``msm`` (``power``, ``softrad``).
     chunk : pixels handled at once.
@@ -74,6 +69,7 @@ def shepard_sums(
     -------
     Four flat arrays of ``zcoord.size * ycoord.size * xcoord.size`` (plane, y, x order).
     """
+    xcoord, ycoord, zcoord, widths, cdelt1, cdelt2 = axes
     nx, nxy = xcoord.size, xcoord.size * ycoord.size
     size = nxy * zcoord.size
     sums = [np.zeros(size) for _ in range(4)]

@@ -88,17 +88,11 @@ def build_band(
         )
     if row is None:
         xi, eta = to_tangent(grid.crval1, grid.crval2, used.corner_ra, used.corner_dec)
-        sums = drizzle_sums(
-            xi, eta, used.wave, used.dwave, used.flux, used.err,
-            xcoord=grid.xcoord, ycoord=grid.ycoord, zcoord=grid.zcoord,
-            widths=grid.plane_widths, cdelt1=grid.cdelt1, cdelt2=grid.cdelt2,
-        )  # fmt: skip
+        sums = drizzle_sums(xi, eta, used.wave, used.dwave, used.flux, used.err, grid.axes)
     else:
         xi, eta = to_tangent(grid.crval1, grid.crval2, used.ra, used.dec)
         sums = shepard_sums(
-            xi, eta, used.wave, used.flux, used.err,
-            xcoord=grid.xcoord, ycoord=grid.ycoord, zcoord=grid.zcoord,
-            widths=grid.plane_widths, cdelt1=grid.cdelt1, cdelt2=grid.cdelt2,
+            xi, eta, used.wave, used.flux, used.err, grid.axes,
             rois=rois, roiw=roiw, kind="emsm" if weighting == "emsm" else "msm",
             scalerad=row[2] if weighting == "emsm" else 0.0, power=weight_power,
             softrad=row[3] if weighting == "msm" else 0.0,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.cube_drizzle import CubeAxes
 from .._kernels.resample_spec import _wrap_ra
 
 __all__ = ["CubeGrid", "footprint_corners", "sky_grid", "tangent_to_sky", "to_tangent"]
@@ -88,6 +89,13 @@ class CubeGrid:
         """Width of each wavelength plane (µm): the step to the next centre, the last repeated."""
         widths = np.diff(self.zcoord)
         return np.append(widths, widths[-1]) if widths.size else np.array([self.cdelt3])
+
+    @property
+    def axes(self) -> CubeAxes:
+        """The sampling as the weighting kernels take it."""
+        return CubeAxes(
+            self.xcoord, self.ycoord, self.zcoord, self.plane_widths, self.cdelt1, self.cdelt2
+        )
 
     def sky(self) -> tuple[np.ndarray, np.ndarray]:
         """RA, Dec (deg) of every spaxel centre, each (naxis2, naxis1)."""

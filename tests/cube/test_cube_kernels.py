@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from spec2x._kernels.cube_drizzle import clipped_area, drizzle_sums
+from spec2x._kernels.cube_drizzle import CubeAxes, clipped_area, drizzle_sums
 from spec2x.cube.assemble import finish_cube
 from spec2x.cube.grid import footprint_corners, sky_grid, tangent_to_sky, to_tangent
 from spec2x.errors import InputFileError, ReferenceMismatchError
@@ -46,7 +46,7 @@ def test_drizzle_sums_by_hand():
     eta = np.array([[-0.5, -0.5, 0.5, 0.5]])
     flux, weight, var, count = drizzle_sums(
         xi, eta, np.array([1.25]), np.array([1.0]), np.array([3.0]), np.array([0.5]),
-        xcoord=xc, ycoord=yc, zcoord=zc, widths=np.ones(2), cdelt1=1.0, cdelt2=1.0,
+        CubeAxes(xc, yc, zc, np.ones(2), 1.0, 1.0),
     )  # fmt: skip
     # planes [0.5, 1.5] and [1.5, 2.5]; the pixel spans [0.75, 1.75]
     np.testing.assert_allclose(weight, [0.375, 0.375, 0.125, 0.125])
@@ -63,10 +63,10 @@ def test_drizzle_sums_conserve_weight_in_chunks():
     angle = rng.uniform(0, np.pi, n)[:, None] + np.arange(4) * np.pi / 2
     xi, eta = cx[:, None] + 0.3 * np.cos(angle), cy[:, None] + 0.3 * np.sin(angle)  # squares
     wave, dwave = rng.uniform(1.2, 1.8, n), np.full(n, 0.05)
-    grid = dict(xcoord=np.arange(-3, 3.01, 0.25), ycoord=np.arange(-3, 3.01, 0.25),
-                zcoord=np.arange(1.0, 2.001, 0.02), widths=np.full(51, 0.02), cdelt1=0.25, cdelt2=0.25)  # fmt: skip
-    whole = drizzle_sums(xi, eta, wave, dwave, np.ones(n), np.ones(n), **grid)
-    parts = drizzle_sums(xi, eta, wave, dwave, np.ones(n), np.ones(n), chunk=37, **grid)
+    spatial = np.arange(-3, 3.01, 0.25)
+    grid = CubeAxes(spatial, spatial, np.arange(1.0, 2.001, 0.02), np.full(51, 0.02), 0.25, 0.25)
+    whole = drizzle_sums(xi, eta, wave, dwave, np.ones(n), np.ones(n), grid)
+    parts = drizzle_sums(xi, eta, wave, dwave, np.ones(n), np.ones(n), grid, chunk=37)
     np.testing.assert_allclose(whole[1].sum(), n * (2 * 0.3**2) * 0.05, rtol=1e-10)
     for a, b in zip(whole, parts, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
@@ -136,10 +136,10 @@ def test_shepard_sums_by_hand():
     """One point between two spaxels and two planes: exp(-d^2 / (scalerad / cdelt1)), 1 / d^p."""
     from spec2x._kernels.cube_shepard import shepard_sums
 
-    grid = dict(xcoord=np.array([0.0, 1.0, 2.0]), ycoord=np.array([0.0]),
-                zcoord=np.array([1.0, 2.0, 3.0]), widths=np.ones(3), cdelt1=1.0, cdelt2=1.0)  # fmt: skip
+    grid = CubeAxes(np.array([0.0, 1.0, 2.0]), np.array([0.0]), np.array([1.0, 2.0, 3.0]),
+                    np.ones(3), 1.0, 1.0)  # fmt: skip
     point = (np.array([0.25]), np.array([0.0]), np.array([1.5]), np.array([4.0]), np.array([1.0]))
-    flux, weight, var, count = shepard_sums(*point, **grid, rois=0.8, roiw=0.6, scalerad=2.0)
+    flux, weight, var, count = shepard_sums(*point, grid, rois=0.8, roiw=0.6, scalerad=2.0)
     # reached: x = 0 (d 0.25) and 1 (d 0.75), planes 1 and 2 (d 0.5 each); not x = 2, plane 3
     d2 = np.array([0.25**2 + 0.25, 0.75**2 + 0.25])
     expected = np.zeros(9)
@@ -148,6 +148,6 @@ def test_shepard_sums_by_hand():
     np.testing.assert_allclose(flux, 4.0 * expected)
     np.testing.assert_allclose(var, expected**2)
     np.testing.assert_array_equal(count, expected > 0)
-    _, weight, _, _ = shepard_sums(*point, **grid, rois=0.8, roiw=0.6, kind="msm", softrad=0.01)
+    _, weight, _, _ = shepard_sums(*point, grid, rois=0.8, roiw=0.6, kind="msm", softrad=0.01)
     expected[[0, 1]] = expected[[3, 4]] = 1 / d2
     np.testing.assert_allclose(weight, expected)

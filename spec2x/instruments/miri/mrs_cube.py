@@ -59,18 +59,10 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
     x, y, ra, dec, wave = x[good], y[good], ra[good], dec[good], wave[good]
     corner_ra, corner_dec = _corners(wcs, x, y, wave)
     dwave = np.abs(wcs(x, y - _HALF)[2] - wcs(x, y + _HALF)[2])
-    iy, ix = y.astype(int), x.astype(int)
-    return PointCloud(
-        ra=ra,
-        dec=dec,
-        wave=wave,
-        dwave=dwave,
-        corner_ra=corner_ra,
-        corner_dec=corner_dec,
-        flux=np.asarray(ds["sci"].values, np.float64)[iy, ix],
-        err=np.asarray(ds["err"].values, np.float64)[iy, ix],
-        dq=np.asarray(ds["dq"].values)[iy, ix].astype(np.int64),
-    )
+    at = (y.astype(int), x.astype(int))
+    sci, err = (np.asarray(ds[name].values, np.float64)[at] for name in ("sci", "err"))
+    dq = np.asarray(ds["dq"].values)[at].astype(np.int64)
+    return PointCloud(ra, dec, wave, dwave, corner_ra, corner_dec, sci, err, dq)
 
 
 def _corners(
