@@ -119,3 +119,24 @@ def test_bad_band_weighting_or_mode(exposure, cubepar):
     lrs = ds.assign_attrs(EXP_TYPE="MIR_LRS-FIXEDSLIT")
     with pytest.raises(UnsupportedModeError, match="builds no cube for EXP_TYPE=MIR_LRS-FIXEDSLIT"):
         cube_build(lrs, cubepar)
+
+
+def test_s3d_round_trip_and_readers(cube, tmp_path):
+    """The _s3d file reads back identical, and as jwst's IFUCubeModel and a specutils Spectrum."""
+    from spec2x.io.fits import open_product, write_fits
+
+    path = write_fits(cube, tmp_path / "mrs_ch1-short_s3d.fits")
+    back = open_product(path)
+    for name in ("sci", "err", "dq", "weightmap", "ra", "dec", "wavelength"):
+        xr.testing.assert_identical(back[name], cube[name])
+    datamodels = pytest.importorskip("stdatamodels.jwst.datamodels")
+    with datamodels.IFUCubeModel(str(path)) as model:
+        model.validate()
+        np.testing.assert_array_equal(
+            model.wavetable["wavelength"].ravel(), cube["wavelength"].values.astype(np.float32)
+        )
+        np.testing.assert_allclose(model.meta.wcs(2.0, 3.0, 4.0), get_wcs(cube)(2.0, 3.0, 4.0))
+    specutils = pytest.importorskip("specutils")
+    spectrum = specutils.Spectrum.read(path, format="JWST s3d")
+    assert spectrum.shape == cube["sci"].shape
+    np.testing.assert_allclose(spectrum.spectral_axis.value, cube["wavelength"].values)
