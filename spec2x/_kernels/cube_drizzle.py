@@ -46,6 +46,26 @@ _CHUNK = 20000
 _NOISE = 1e-10
 
 
+def _unclamped(a: np.ndarray, d: np.ndarray, low: np.ndarray, high: np.ndarray):
+    """The interval of t in [0, 1] where ``low <= a + t d <= high`` (empty: lo == hi)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (low - a) / d, (high - a) / d
+    lo = np.clip(np.nan_to_num(np.fmin(t1, t2)), 0.0, 1.0)
+    hi = np.clip(np.nan_to_num(np.fmax(t1, t2)), lo, 1.0)
+    return lo, hi
+
+
+def _clamped_integral(a, d, lo, hi, low, high):
+    """Exact integral over [lo, hi] of ``clamp(a + t d, low, high)`` dt: linear between its kinks."""
+    k_lo, k_hi = _unclamped(a, d, low, high)
+    k_lo = np.clip(k_lo, lo, hi)
+    k_hi = np.clip(k_hi, k_lo, hi)
+    total = np.zeros_like(a)
+    for s0, s1 in ((lo, k_lo), (k_lo, k_hi), (k_hi, hi)):
+        total += (s1 - s0) * np.clip(a + 0.5 * (s0 + s1) * d, low, high)
+    return total
+
+
 def clipped_area(
     qx: np.ndarray,
     qy: np.ndarray,
@@ -58,36 +78,26 @@ def clipped_area(
 
     Notes
     -----
-    Each edge is cut where it crosses the box's four lines, every point is
-    clamped into the box, and the shoelace formula is taken over the clamped
-    outline.  Clamping is a retraction onto the box that moves no point across
-    the box's inside, so the clamped outline winds once round exactly the
-    points of the box inside the quadrilateral: its area is the overlap, as
-    the Sutherland-Hodgman clipping of jwst's C code finds it.
+    Every point of the outline is clamped into the box; the clamped outline's
+    area, :math:`\\tfrac12 \\oint (X\\,dY - Y\\,dX)`, is the overlap: clamping
+    is a retraction onto the box that moves no point across the box's inside,
+    so the clamped outline winds once round exactly the points of the box
+    inside the quadrilateral.  Along an edge ``(a + t d)``, ``dY = d_y dt``
+    where y is not clamped and 0 elsewhere, and X is linear between the
+    clamp's kinks, so each edge's integral is a sum of exact pieces.  The
+    Sutherland-Hodgman clipping of jwst's C code finds the same area.
     """
     cx = (np.asarray(left) + np.asarray(right))[:, None] / 2
     cy = (np.asarray(bottom) + np.asarray(top))[:, None] / 2
+    left, right = np.asarray(left)[:, None] - cx, np.asarray(right)[:, None] - cx
+    bottom, top = np.asarray(bottom)[:, None] - cy, np.asarray(top)[:, None] - cy
     ax, ay = np.asarray(qx, np.float64) - cx, np.asarray(qy, np.float64) - cy
-    lines_x = np.stack([np.asarray(left), np.asarray(right)], 1) - cx  # (m, 2)
-    lines_y = np.stack([np.asarray(bottom), np.asarray(top)], 1) - cy
     dx, dy = np.roll(ax, -1, axis=1) - ax, np.roll(ay, -1, axis=1) - ay
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cuts = np.concatenate(
-            [
-                (lines_x[:, None, :] - ax[:, :, None]) / dx[:, :, None],
-                (lines_y[:, None, :] - ay[:, :, None]) / dy[:, :, None],
-            ],
-            axis=2,
-        )
-    cuts = np.clip(np.nan_to_num(cuts, nan=0.0, posinf=0.0, neginf=0.0), 0.0, 1.0)
-    t = np.sort(
-        np.concatenate([np.zeros_like(cuts[..., :1]), cuts, np.ones_like(cuts[..., :1])], 2), 2
-    )
-    px = np.clip(ax[..., None] + t * dx[..., None], lines_x[:, None, :1], lines_x[:, None, 1:])
-    py = np.clip(ay[..., None] + t * dy[..., None], lines_y[:, None, :1], lines_y[:, None, 1:])
-    twice = np.abs((px[..., :-1] * py[..., 1:] - px[..., 1:] * py[..., :-1]).sum(axis=(1, 2)))
+    x_dy = dy * _clamped_integral(ax, dx, *_unclamped(ay, dy, bottom, top), left, right)
+    y_dx = dx * _clamped_integral(ay, dy, *_unclamped(ax, dx, left, right), bottom, top)
+    twice = np.abs((x_dy - y_dx).sum(axis=1))
     # an outline squashed onto the box's edge sums to rounding noise, not to 0
-    box = (lines_x[:, 1] - lines_x[:, 0]) * (lines_y[:, 1] - lines_y[:, 0])
+    box = ((right - left) * (top - bottom))[:, 0]
     return np.where(twice > _NOISE * box, 0.5 * twice, 0.0)
 
 
@@ -99,7 +109,7 @@ def _candidates(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _spatial(xq, yq, xc, yc, cdelt1, cdelt2):
-    """(spaxel index y * nx + x, overlap area) of each pixel with its neighbouring spaxels."""
+    """(pixel row, spaxel index y * nx + x, overlap area) of every overlapping pair."""
     nx, ny = xc.size, yc.size
     xmin, xmax = xq.min(axis=1), xq.max(axis=1)
     ymin, ymax = yq.min(axis=1), yq.max(axis=1)
@@ -121,11 +131,12 @@ def _spatial(xq, yq, xc, yc, cdelt1, cdelt2):
     ok &= (left < xmax[:, None]) & (right > xmin[:, None])
     ok &= (bottom < ymax[:, None]) & (top > ymin[:, None])
     rows, cols = np.nonzero(ok)
-    area = np.zeros(ok.shape)
-    area[rows, cols] = clipped_area(
+    area = clipped_area(
         xq[rows], yq[rows], left[rows, cols], right[rows, cols], bottom[rows, cols], top[rows, cols]
     )
-    return iyc * nx + ixc, area
+    keep = area > 0
+    rows, cols = rows[keep], cols[keep]
+    return rows, iyc[rows, cols] * nx + ixc[rows, cols], area[keep]
 
 
 def _spectral(wave, dwave, zc, widths):
@@ -175,14 +186,15 @@ def drizzle_sums(
     sums = [np.zeros(size) for _ in range(4)]
     for start in range(0, len(wave), chunk):
         part = slice(start, start + chunk)
-        spaxel, area = _spatial(
+        pairs, spaxel, area = _spatial(
             xi[part], eta[part], axes.xcoord, axes.ycoord, axes.cdelt1, axes.cdelt2
         )
         plane, overlap = _spectral(wave[part], dwave[part], axes.zcoord, axes.widths)
-        weight = area[:, :, None] * overlap[:, None, :]
-        rows, s, w = np.nonzero(weight > 0)
-        weight = weight[rows, s, w]
-        index = plane[rows, w] * nxy + spaxel[rows, s]
+        weight = area[:, None] * overlap[pairs]
+        pair, w = np.nonzero(weight > 0)
+        weight = weight[pair, w]
+        rows = pairs[pair]
+        index = plane[rows, w] * nxy + spaxel[pair]
         values = (
             flux[part][rows] * weight,
             weight,
