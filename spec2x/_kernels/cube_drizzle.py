@@ -46,7 +46,9 @@ _CHUNK = 20000
 _NOISE = 1e-10
 
 
-def _unclamped(a: np.ndarray, d: np.ndarray, low: np.ndarray, high: np.ndarray):
+def _unclamped(
+    a: np.ndarray, d: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The interval of t in [0, 1] where ``low <= a + t d <= high`` (empty: lo == hi)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         t1, t2 = (low - a) / d, (high - a) / d
@@ -55,7 +57,9 @@ def _unclamped(a: np.ndarray, d: np.ndarray, low: np.ndarray, high: np.ndarray):
     return lo, hi
 
 
-def _clamped_integral(a, d, lo, hi, low, high):
+def _clamped_integral(
+    a: np.ndarray, d: np.ndarray, lo: np.ndarray, hi: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
     """Exact integral over [lo, hi] of ``clamp(a + t d, low, high)`` dt: linear between its kinks."""
     k_lo, k_hi = _unclamped(a, d, low, high)
     k_lo = np.clip(k_lo, lo, hi)
