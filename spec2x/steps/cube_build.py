@@ -127,7 +127,10 @@ def cube_build(
         tear_cut=source.tear_cut, where=where,
     )  # fmt: skip
     out = _cube_dataset(ds, cube, key, weighting, weight_power)
-    return record_step(set_wcs(out, cube_gwcs(cube.grid)), "cube_build", ref)
+    wcs = cube_gwcs(cube.grid)
+    corners = wcs.footprint(axis_type="spatial").ravel()
+    out.attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners)
+    return record_step(set_wcs(out, wcs), "cube_build", ref)
 
 
 def _cube_dataset(

@@ -39,6 +39,7 @@ def test_same_grid_and_wcs(pair):
         assert ours.attrs[key] == pytest.approx(getattr(info, key.lower()), rel=1e-12), key
     assert ours.attrs["CRVAL1"] == pytest.approx(info.crval1, abs=1e-9)
     assert ours.attrs["CRVAL2"] == pytest.approx(info.crval2, abs=1e-9)
+    assert ours.attrs["S_REGION"] == info.s_region
     z, y, x = (np.arange(n, dtype=np.float64) for n in ours["sci"].shape)
     grid = np.meshgrid(x, y, z, indexing="ij")
     # the transforms themselves, on every spaxel
