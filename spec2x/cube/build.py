@@ -15,7 +15,7 @@ from .._kernels.cube_shepard import shepard_sums
 from ..errors import InputFileError
 from .assemble import finish_cube
 from .cubepar import BandPars
-from .grid import CubeGrid, footprint_corners, sky_grid, to_tangent
+from .grid import CubeGrid, footprint_corners, sky_grid
 from .pointcloud import PointCloud
 
 __all__ = ["BandCube", "Weighting", "build_band"]
@@ -45,6 +45,7 @@ def build_band(
     *,
     weighting: Weighting = "drizzle",
     weight_power: float = 2.0,
+    rotation: float | None = None,
     nexposures: int = 1,
     tear_cut: bool = False,
     where: str = "the exposure",
@@ -59,6 +60,7 @@ def build_band(
         regions of interest from cubepar; msm's spatial one 1.5 times larger
         with fewer than 4 exposures, as jwst has it).
     weight_power : the msm distance power.
+    rotation : the grid's angle from north-east (deg, ``ifualign``); None: sky-aligned.
     nexposures : exposures going into the cube.
     tear_cut : empty planes torn at the band's ends (MIRI).
     where : the exposure's name for error messages.
@@ -72,7 +74,7 @@ def build_band(
     corner_ra, corner_dec = footprint_corners(cloud.ra, cloud.dec)
     grid = sky_grid(
         corner_ra, corner_dec, spaxel=pars.spaxel, step=pars.step,
-        wavemin=pars.wavemin, wavemax=pars.wavemax,
+        wavemin=pars.wavemin, wavemax=pars.wavemax, rotation=rotation,
     )  # fmt: skip
     row = _weights_row(pars, weighting, where)
     if row is None:
@@ -87,10 +89,10 @@ def build_band(
             f"{pars.wavemax:g} um (all flagged DO_NOT_USE/NON_SCIENCE or NaN); nothing to build"
         )
     if row is None:
-        xi, eta = to_tangent(grid.crval1, grid.crval2, used.corner_ra, used.corner_dec)
+        xi, eta = grid.tangent(used.corner_ra, used.corner_dec)
         sums = drizzle_sums(xi, eta, used.wave, used.dwave, used.flux, used.err, grid.axes)
     else:
-        xi, eta = to_tangent(grid.crval1, grid.crval2, used.ra, used.dec)
+        xi, eta = grid.tangent(used.ra, used.dec)
         sums = shepard_sums(
             xi, eta, used.wave, used.flux, used.err, grid.axes,
             rois=rois, roiw=roiw, kind="emsm" if weighting == "emsm" else "msm",

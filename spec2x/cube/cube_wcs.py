@@ -1,14 +1,17 @@
 """A cube's WCS: the FITS keywords and the gwcs jwst gives an ``IFUCubeModel``.
 
-Spatial axes: RA---TAN / DEC--TAN at the grid's tangent point, ``PC1_1 =
--1`` (RA grows to the left), ``CDELT`` in degrees; spectral axis ``WAVE``,
+Spatial axes: RA---TAN / DEC--TAN at the grid's tangent point, the PC
+matrix of the grid's rotation with RA growing to the left (``PC1_1 =
+-1`` sky-aligned), ``CDELT`` in degrees; spectral axis ``WAVE``,
 linear, in µm, ``CRVAL3`` the first plane's centre.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 from astropy import coordinates
 from astropy import units as u
 from astropy.modeling import bind_bounding_box, models
@@ -23,9 +26,16 @@ __all__ = ["cube_gwcs", "cube_keywords"]
 _ARCSEC2_SR = 2.3504e-11
 
 
+def _pc(grid: CubeGrid) -> tuple[float, float, float, float]:
+    """PC1_1, PC1_2, PC2_1, PC2_2 of the grid's rotation (RA to the left)."""
+    angle = math.radians(grid.rotation or 0.0)
+    return -math.cos(angle), math.sin(angle), math.sin(angle), math.cos(angle)
+
+
 def cube_keywords(grid: CubeGrid) -> dict[str, Any]:
     """The WCS and pixel-area keywords of the cube's SCI header."""
     crpix1, crpix2, crpix3 = grid.crpix
+    pc11, pc12, pc21, pc22 = _pc(grid)
     keys: dict[str, Any] = {
         "WCSAXES": 3,
         "CRPIX1": crpix1, "CRPIX2": crpix2, "CRPIX3": crpix3,
@@ -33,7 +43,7 @@ def cube_keywords(grid: CubeGrid) -> dict[str, Any]:
         "CTYPE1": "RA---TAN", "CTYPE2": "DEC--TAN", "CTYPE3": "WAVE",
         "CUNIT1": "deg", "CUNIT2": "deg", "CUNIT3": "um",
         "CDELT1": grid.cdelt1 / 3600.0, "CDELT2": grid.cdelt2 / 3600.0, "CDELT3": grid.cdelt3,
-        "PC1_1": -1.0, "PC1_2": 0.0, "PC1_3": 0, "PC2_1": 0.0, "PC2_2": 1.0, "PC2_3": 0,
+        "PC1_1": pc11, "PC1_2": pc12, "PC1_3": 0, "PC2_1": pc21, "PC2_2": pc22, "PC2_3": 0,
         "PC3_1": 0, "PC3_2": 0, "PC3_3": 1,
         "PIXAR_A2": grid.cdelt1 * grid.cdelt2,
         "PIXAR_SR": grid.cdelt1 * grid.cdelt2 * _ARCSEC2_SR,
@@ -46,7 +56,7 @@ def cube_gwcs(grid: CubeGrid) -> gwcs_wcs.WCS:
     crpix1, crpix2, crpix3 = grid.crpix
     spatial = (
         models.Shift(-(crpix1 - 1), name="crpix1") & models.Shift(-(crpix2 - 1), name="crpix2")
-        | models.AffineTransformation2D(matrix=[[-1.0, 0.0], [0.0, 1.0]], name="pc_matrix")
+        | models.AffineTransformation2D(matrix=np.reshape(_pc(grid), (2, 2)), name="pc_matrix")
         | models.Scale(grid.cdelt1 / 3600.0, name="cdelt1")
         & models.Scale(grid.cdelt2 / 3600.0, name="cdelt2")
         | models.Pix2Sky_TAN()

@@ -73,6 +73,11 @@ class CubeGrid:
     xcoord: np.ndarray
     ycoord: np.ndarray
     zcoord: np.ndarray
+    rotation: float | None = None
+
+    def tangent(self, ra: np.ndarray, dec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The grid's (xi, eta) arcsec of RA/Dec (deg): tangent plane, turned by ``rotation``."""
+        return _turn(*to_tangent(self.crval1, self.crval2, ra, dec), self.rotation)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -100,7 +105,17 @@ class CubeGrid:
     def sky(self) -> tuple[np.ndarray, np.ndarray]:
         """RA, Dec (deg) of every spaxel centre, each (naxis2, naxis1)."""
         xi, eta = np.meshgrid(self.xcoord, self.ycoord)
+        if self.rotation is not None:
+            xi, eta = _turn(xi, eta, -self.rotation)
         return tangent_to_sky(self.crval1, self.crval2, xi, eta)
+
+
+def _turn(xi: np.ndarray, eta: np.ndarray, angle: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(xi, eta) turned by ``-angle`` degrees, as jwst's ``radec2std`` (None: unchanged)."""
+    if angle is None:
+        return xi, eta
+    c, s = math.cos(-angle * _DEG), math.sin(-angle * _DEG)
+    return xi * c - eta * s, xi * s + eta * c
 
 
 def footprint_corners(ra: np.ndarray, dec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,6 +151,7 @@ def sky_grid(
     step: float,
     wavemin: float,
     wavemax: float,
+    rotation: float | None = None,
 ) -> CubeGrid:
     """The sky-aligned grid covering the footprint corners (deg) from ``wavemin`` to ``wavemax`` (µm).
 
@@ -145,9 +161,12 @@ def sky_grid(
     spaxel : spaxel size (arcsec).
     step : wavelength step (µm).
     wavemin, wavemax : wavelength range (µm).
+    rotation : angle (deg) of the grid's axes from north-east (``ifualign``);
+        None: sky-aligned.
     """
     crval1, crval2 = _centre(corner_ra, corner_dec)
-    xi, eta = to_tangent(crval1, crval2, np.asarray(corner_ra), np.asarray(corner_dec))
+    corners = to_tangent(crval1, crval2, np.asarray(corner_ra), np.asarray(corner_dec))
+    xi, eta = _turn(*corners, rotation)
     nplanes = int(math.ceil((wavemax - wavemin) / step))
     zcoord = np.arange(wavemin + step / 2.0, wavemin + nplanes * step, step)[:nplanes]
     return CubeGrid(
@@ -159,4 +178,5 @@ def sky_grid(
         xcoord=_axis(float(np.abs(xi).max()), spaxel),
         ycoord=_axis(float(np.abs(eta).max()), spaxel),
         zcoord=zcoord,
+        rotation=rotation,
     )

@@ -61,10 +61,13 @@ class CubeSource:
         an exposure holds (MIRI ``("1", "short")``), one cube each.
     cloud : ``cloud(ds, (par1, par2), wcs) -> PointCloud``: the band's pixels.
     name : ``name((par1, par2)) -> str``: the band's part of the product name (``ch1-short``).
+    rotation : ``rotation(ds, (par1, par2), wcs) -> float``: the angle (deg) of
+        the IFU's local axes on the sky, for ``ifualign`` cubes.
     tear_cut : empty the planes torn at a band's ends (jwst does it for MIRI).
     """
 
     bands: Any
     cloud: Any
     name: Any
+    rotation: Any
     tear_cut: bool = False

@@ -13,7 +13,7 @@ grid and the weighting are shared (:mod:`spec2x.cube`).
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Literal
 
 import xarray as xr
 
@@ -55,6 +55,7 @@ def cube_build_bands(
     *,
     weighting: Weighting = "drizzle",
     weight_power: float = 2.0,
+    coord_system: Literal["skyalign", "ifualign"] = "skyalign",
 ) -> dict[str, xr.Dataset]:
     """Every band's cube of an IFU exposure, by band name (``ch1-short``), as calwebb_spec2 makes them.
 
@@ -63,8 +64,13 @@ def cube_build_bands(
     source = _source(ds)
     return {
         source.name(key): cube_build(
-            ds, cubepar, band=key, weighting=weighting, weight_power=weight_power
-        )
+            ds,
+            cubepar,
+            band=key,
+            weighting=weighting,
+            weight_power=weight_power,
+            coord_system=coord_system,
+        )  # fmt: skip
         for key in source.bands(ds)
     }
 
@@ -76,6 +82,7 @@ def cube_build(
     band: tuple[str, str] | None = None,
     weighting: Weighting = "drizzle",
     weight_power: float = 2.0,
+    coord_system: Literal["skyalign", "ifualign"] = "skyalign",
 ) -> xr.Dataset:
     """Build the spectral cube of one band of a calibrated IFU exposure.
 
@@ -89,6 +96,8 @@ def cube_build(
         spaxel), ``emsm`` or ``msm`` (modified Shepard weights of distance, the
         regions of interest from cubepar).
     weight_power : the distance power of ``msm``.
+    coord_system : ``skyalign`` (north up, east left) or ``ifualign`` (the
+        IFU's along-slice axis along x).
 
     Returns
     -------
@@ -120,17 +129,22 @@ def cube_build(
         raise ParameterError(
             f"cube_build: weighting={weighting!r}; choose 'drizzle', 'emsm' or 'msm'"
         )
-    cloud = source.cloud(ds, key, get_wcs(ds))
+    if coord_system not in ("skyalign", "ifualign"):
+        raise ParameterError(
+            f"cube_build: coord_system={coord_system!r}; choose 'skyalign' or 'ifualign'"
+        )
+    wcs = get_wcs(ds)
+    rotation = source.rotation(ds, key, wcs) if coord_system == "ifualign" else None
     where = str(ds.attrs.get("FILENAME", "the exposure"))
     cube = build_band(
-        cloud, pars.band(key), weighting=weighting, weight_power=weight_power,
-        tear_cut=source.tear_cut, where=where,
+        source.cloud(ds, key, wcs), pars.band(key), weighting=weighting,
+        weight_power=weight_power, rotation=rotation, tear_cut=source.tear_cut, where=where,
     )  # fmt: skip
     out = _cube_dataset(ds, cube, key, weighting, weight_power)
-    wcs = cube_gwcs(cube.grid)
-    corners = wcs.footprint(axis_type="spatial").ravel()
+    cube_wcs = cube_gwcs(cube.grid)
+    corners = cube_wcs.footprint(axis_type="spatial").ravel()
     out.attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners)
-    return record_step(set_wcs(out, wcs), "cube_build", ref)
+    return record_step(set_wcs(out, cube_wcs), "cube_build", ref)
 
 
 def _cube_dataset(

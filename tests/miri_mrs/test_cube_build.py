@@ -116,6 +116,8 @@ def test_bad_band_weighting_or_mode(exposure, cubepar):
         cube_build(ds, cubepar, band=("3", "short"))
     with pytest.raises(ParameterError, match="weighting='shepard'"):
         cube_build(ds, cubepar, weighting="shepard")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="coord_system='world'"):
+        cube_build(ds, cubepar, coord_system="world")  # type: ignore[arg-type]
     lrs = ds.assign_attrs(EXP_TYPE="MIR_LRS-FIXEDSLIT")
     with pytest.raises(UnsupportedModeError, match="builds no cube for EXP_TYPE=MIR_LRS-FIXEDSLIT"):
         cube_build(lrs, cubepar)

@@ -98,3 +98,25 @@ def test_shepard_weightings_as_jwst(pair, weighting):
     assert both.mean() > 0.5
     for name, jwst in (("sci", theirs.data), ("err", theirs.err)):
         np.testing.assert_allclose(ours[name].values[both], jwst[both], rtol=1e-2, atol=1e-6)
+
+
+def test_ifu_aligned_as_jwst(pair):
+    """coord_system='ifualign': the grid turned to the slices' direction, as jwst turns it."""
+    *_, ds, cal, cubepar = pair
+    (theirs,) = jwst_cubes(cal, cubepar, channel="1", coord_system="ifualign")
+    ours = cube_build(ds, cubepar, band=("1", "short"), coord_system="ifualign")
+    assert ours["sci"].shape == theirs.data.shape
+    info = theirs.meta.wcsinfo
+    for key in ("CRPIX1", "CRPIX2", "PC1_1", "PC1_2", "PC2_1", "PC2_2"):
+        assert ours.attrs[key] == pytest.approx(getattr(info, key.lower()), rel=1e-12, abs=1e-15)
+    assert abs(ours.attrs["PC1_2"]) > 0.1  # really turned
+    assert ours.attrs["S_REGION"] == info.s_region
+    np.testing.assert_allclose(get_wcs(ours)(3.0, 5.0, 7.0), theirs.meta.wcs(3.0, 5.0, 7.0))
+    both = (ours["dq"].values == 0) & (theirs.dq == 0)
+    assert both.mean() > 0.5
+    np.testing.assert_allclose(ours["sci"].values[both], theirs.data[both], rtol=1e-2, atol=1e-6)
+    # the spaxel centres' coordinates are the turned grid's
+    ny, nx = ours["ra"].shape
+    ra, dec, _ = get_wcs(ours)(np.arange(nx)[None, :], np.arange(ny)[:, None], 0)
+    np.testing.assert_allclose(ours["ra"], ra, atol=1e-10)
+    np.testing.assert_allclose(ours["dec"], dec, atol=1e-10)

@@ -94,9 +94,28 @@ def _cloud(ds: xr.Dataset, key: tuple[str, str], wcs: Any) -> PointCloud:
     return mrs_point_cloud(ds, key[0], wcs)
 
 
+def _rotation(ds: xr.Dataset, key: tuple[str, str], wcs: Any) -> float:
+    """Angle (deg) of the channel's alpha axis on the sky, as jwst's ``ifualign`` cubes take it.
+
+    The sky positions of alpha = 0 and 2 arcsec (beta 0) at the median
+    wavelength of the channel's pixels give the direction of alpha.
+    """
+    start, end = MRS_CHANNEL_COLUMNS[key[0]]
+    y, x = np.mgrid[: ds.sizes["y"], start:end]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
+        _, _, lam = wcs.get_transform(wcs.available_frames[0], "alpha_beta")(x, y)
+    to_sky = wcs.get_transform("alpha_beta", wcs.output_frame.name)
+    median = np.nanmedian(lam)
+    ra1, dec1, _ = to_sky(0, 0, median)
+    ra2, dec2, _ = to_sky(2, 0, median)
+    dra, ddec = (ra2 - ra1) * np.cos(dec1 * np.pi / 180.0), dec2 - dec1
+    return float(90 + np.arctan2(dra, ddec) * 180.0 / np.pi)
+
+
 def _name(key: tuple[str, str]) -> str:
     return f"ch{key[0]}-{key[1]}"
 
 
 #: The MRS as a cube source (``Mode.cube_source`` of MIR_MRS).
-MRS_CUBE = CubeSource(bands=mrs_bands, cloud=_cloud, name=_name, tear_cut=True)
+MRS_CUBE = CubeSource(bands=mrs_bands, cloud=_cloud, name=_name, rotation=_rotation, tear_cut=True)
