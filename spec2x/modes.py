@@ -130,6 +130,8 @@ class Mode:
         ``pathloss``, as the runs jwst made for the project found); with
         :mod:`spec2x.io.ref_rules` they decide which types a folder of
         references may lack.
+    cube_source : ``"module:NAME"`` of the :class:`spec2x.cube.pointcloud.CubeSource`
+        that cube_build reads an IFU exposure through; None: spec2x builds no cube.
     """
 
     exp_type: str
@@ -178,6 +180,7 @@ class Mode:
     slitless: bool = False
     dithered_source: bool = False
     crds_na: frozenset[str] = frozenset()
+    cube_source: str | None = None
 
     def allows(self, step: str) -> bool:
         """Whether jwst's ``_step_verification`` lets ``step`` run on this type at all."""
@@ -284,6 +287,7 @@ MODES: dict[str, Mode] = _modes(
         dispaxis=2,
         wcs_reftypes=("distortion", "specwcs", "regions", "wavelengthrange"),
         wcs_build="spec2x.instruments.miri.mrs_wcs:assign_from_refs",
+        cube_source="spec2x.instruments.miri.mrs_cube:MRS_CUBE",
         single_source=True,
         srctype_overridable=True,
         extended_by_default=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 from astropy.io import fits
 
@@ -56,7 +57,15 @@ def product_hdus(ds: xr.Dataset | xr.DataTree, filename: str) -> list[Any]:
     for hdu in hdus:
         if hdu.name == "ERR":
             (hdu.keywords if isinstance(hdu, RawImageHDU) else hdu.header)["ERRTYPE"] = "ERR"
-    return hdus
+    return [*hdus[:-1], _wavetable_hdu(ds), hdus[-1]]
+
+
+def _wavetable_hdu(ds: xr.Dataset) -> fits.BinTableHDU:
+    """jwst's ``WCS-TABLE`` of a cube: its plane wavelengths (µm, float32) in one (1, n) cell."""
+    wave = np.asarray(ds["wavelength"].values, np.float32)
+    column = fits.Column(name="wavelength", format=f"{wave.size}E", dim=f"(1,{wave.size})",
+                         unit="um", array=wave[None, :, None])  # fmt: skip
+    return fits.BinTableHDU.from_columns([column], name="WCS-TABLE")
 
 
 def is_multi(hdul: fits.HDUList, model: str) -> bool:

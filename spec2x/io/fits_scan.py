@@ -21,6 +21,7 @@ exposure reader uses (iteration, ``[index or name]``, ``in``, ``.name``,
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ _RVKC = getattr(fits.Card, "_rvkc_keyword_val_comm_RE", re.compile(""))
 _TFORM = re.compile(r"(\d*)([BIJKED])\Z")
 _TABLE_DTYPES = {"B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
 #: Column keywords whose presence changes what astropy returns (scaling, shape).
-_COLUMN_EXTRAS = ("TSCAL", "TZERO", "TDIM")
+_COLUMN_EXTRAS = ("TSCAL", "TZERO")
 
 
 class Card(NamedTuple):
@@ -339,6 +340,17 @@ def _data_size(header: ScanHeader) -> int:
     return abs(bitpix) * gcount * (pcount + n) // 8
 
 
+def _cell_shape(tdim: Any, repeat: int) -> tuple[int, ...] | None:
+    """A cell's shape as astropy gives it (``TDIM`` reversed, or ``(repeat,)``); None if unreadable."""
+    if tdim is None:
+        return () if repeat == 1 else (repeat,)
+    try:
+        dims = tuple(int(v) for v in str(tdim).strip().strip("()").split(","))
+    except ValueError:
+        return None
+    return dims[::-1] if dims and math.prod(dims) == repeat else None
+
+
 def _table_dtype(header: ScanHeader) -> np.dtype | None:
     """The row dtype of a plain binary table (numeric columns, no scaling), else None."""
     try:
@@ -369,7 +381,10 @@ def _table_dtype(header: ScanHeader) -> np.dtype | None:
         if repeat < 1:
             return None
         base = _TABLE_DTYPES[match.group(2)]
+        shape = _cell_shape(header.get(f"TDIM{i}"), repeat)
+        if shape is None:
+            return None
         names.append(name)
-        formats.append(base if repeat == 1 else (base, (repeat,)))
+        formats.append(base if shape == () else (base, shape))
     dtype = np.dtype({"names": names, "formats": formats})
     return dtype if dtype.itemsize == header.get("NAXIS1") else None

@@ -73,6 +73,7 @@ READERS: dict[tuple[str, str | None], str] = {
     ("specprofile", "NIRISS"): _SOSS + "read_specprofile",
     ("speckernel", "NIRISS"): _SOSS + "read_speckernel",
     ("specwcs", "NIRISS"): _SOSS + "read_soss_specwcs",
+    ("cubepar", None): "spec2x.cube.cubepar:read_cubepar",
 }
 
 

@@ -1,0 +1,210 @@
+"""3-D drizzle of detector pixels onto a cube grid (jwst ``cube_build``, ``weighting='drizzle'``).
+
+A detector pixel is a quadrilateral on the cube's tangent plane (its four
+corners) times a wavelength interval (its centre +- half its extent); a
+spaxel is a ``cdelt1 x cdelt2`` box times its wavelength plane.  The weight
+of a pixel in a spaxel is the area of their spatial overlap (the pixel
+clipped to the box, Sutherland-Hodgman) times the length of their spectral
+overlap; a spaxel's value is the weight-averaged flux, its variance the sum
+of ``(err w)^2`` over the squared sum of ``w``.  jwst does this in C, a
+pixel at a time; here the overlaps of a chunk of pixels with every spaxel
+near them are computed at once and summed with ``bincount``, so memory stays
+at a few arrays of (chunk x neighbours).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["CubeAxes", "clipped_area", "drizzle_sums"]
+
+
+class CubeAxes(NamedTuple):
+    """A cube's sampling as the kernels take it.
+
+    Attributes
+    ----------
+    xcoord, ycoord : spaxel centres on the tangent plane (arcsec), evenly spaced.
+    zcoord : wavelength plane centres (µm).
+    widths : width of each wavelength plane (µm).
+    cdelt1, cdelt2 : spaxel size (arcsec).
+    """
+
+    xcoord: np.ndarray
+    ycoord: np.ndarray
+    zcoord: np.ndarray
+    widths: np.ndarray
+    cdelt1: float
+    cdelt2: float
+
+
+#: Pixels per chunk: bounds the (pixels x neighbouring spaxels) arrays.
+_CHUNK = 20000
+#: Relative to the box, twice an area below this is rounding noise.
+_NOISE = 1e-10
+
+
+def _unclamped(
+    a: np.ndarray, d: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of t in [0, 1] where ``low <= a + t d <= high`` (empty: lo == hi)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (low - a) / d, (high - a) / d
+    lo = np.clip(np.nan_to_num(np.fmin(t1, t2)), 0.0, 1.0)
+    hi = np.clip(np.nan_to_num(np.fmax(t1, t2)), lo, 1.0)
+    return lo, hi
+
+
+def _clamped_integral(
+    a: np.ndarray, d: np.ndarray, lo: np.ndarray, hi: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """Exact integral over [lo, hi] of ``clamp(a + t d, low, high)`` dt: linear between its kinks."""
+    k_lo, k_hi = _unclamped(a, d, low, high)
+    k_lo = np.clip(k_lo, lo, hi)
+    k_hi = np.clip(k_hi, k_lo, hi)
+    total = np.zeros_like(a)
+    for s0, s1 in ((lo, k_lo), (k_lo, k_hi), (k_hi, hi)):
+        total += (s1 - s0) * np.clip(a + 0.5 * (s0 + s1) * d, low, high)
+    return total
+
+
+def clipped_area(
+    qx: np.ndarray,
+    qy: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    bottom: np.ndarray,
+    top: np.ndarray,
+) -> np.ndarray:
+    """Area of each quadrilateral (rows of ``qx``, ``qy``: 4 corners in order) inside its box.
+
+    Notes
+    -----
+    Every point of the outline is clamped into the box; the clamped outline's
+    area, :math:`\\tfrac12 \\oint (X\\,dY - Y\\,dX)`, is the overlap: clamping
+    is a retraction onto the box that moves no point across the box's inside,
+    so the clamped outline winds once round exactly the points of the box
+    inside the quadrilateral.  Along an edge ``(a + t d)``, ``dY = d_y dt``
+    where y is not clamped and 0 elsewhere, and X is linear between the
+    clamp's kinks, so each edge's integral is a sum of exact pieces.  The
+    Sutherland-Hodgman clipping of jwst's C code finds the same area.
+    """
+    cx = (np.asarray(left) + np.asarray(right))[:, None] / 2
+    cy = (np.asarray(bottom) + np.asarray(top))[:, None] / 2
+    left, right = np.asarray(left)[:, None] - cx, np.asarray(right)[:, None] - cx
+    bottom, top = np.asarray(bottom)[:, None] - cy, np.asarray(top)[:, None] - cy
+    ax, ay = np.asarray(qx, np.float64) - cx, np.asarray(qy, np.float64) - cy
+    dx, dy = np.roll(ax, -1, axis=1) - ax, np.roll(ay, -1, axis=1) - ay
+    x_dy = dy * _clamped_integral(ax, dx, *_unclamped(ay, dy, bottom, top), left, right)
+    y_dx = dx * _clamped_integral(ay, dy, *_unclamped(ax, dx, left, right), bottom, top)
+    twice = np.abs((x_dy - y_dx).sum(axis=1))
+    # an outline squashed onto the box's edge sums to rounding noise, not to 0
+    box = ((right - left) * (top - bottom))[:, 0]
+    return np.where(twice > _NOISE * box, 0.5 * twice, 0.0)
+
+
+def _candidates(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index, valid) arrays (rows x widest range) of the integer ranges [lo, hi) of each row."""
+    width = max(int((hi - lo).max()) if lo.size else 0, 0)
+    index = lo[:, None] + np.arange(width)[None, :]
+    return index, index < hi[:, None]
+
+
+def _spatial(xq, yq, xc, yc, cdelt1, cdelt2):
+    """(pixel row, spaxel index y * nx + x, overlap area) of every overlapping pair."""
+    nx, ny = xc.size, yc.size
+    xmin, xmax = xq.min(axis=1), xq.max(axis=1)
+    ymin, ymax = yq.min(axis=1), yq.max(axis=1)
+    # the spaxels whose box meets the pixel's bounding box (and one more each side, for rounding)
+    ix, okx = _candidates(
+        np.clip(np.floor((xmin - xc[0]) / cdelt1 + 0.5).astype(int) - 1, 0, nx),
+        np.clip(np.floor((xmax - xc[0]) / cdelt1 + 0.5).astype(int) + 2, 0, nx),
+    )
+    iy, oky = _candidates(
+        np.clip(np.floor((ymin - yc[0]) / cdelt2 + 0.5).astype(int) - 1, 0, ny),
+        np.clip(np.floor((ymax - yc[0]) / cdelt2 + 0.5).astype(int) + 2, 0, ny),
+    )
+    ix = np.broadcast_to(ix[:, :, None], (len(xq), ix.shape[1], iy.shape[1])).reshape(len(xq), -1)
+    iy = np.broadcast_to(iy[:, None, :], (len(xq), okx.shape[1], iy.shape[1])).reshape(len(xq), -1)
+    ok = (okx[:, :, None] & oky[:, None, :]).reshape(len(xq), -1)
+    ixc, iyc = np.clip(ix, 0, nx - 1), np.clip(iy, 0, ny - 1)
+    left, right = xc[ixc] - cdelt1 * 0.5, xc[ixc] + cdelt1 * 0.5
+    bottom, top = yc[iyc] - cdelt2 * 0.5, yc[iyc] + cdelt2 * 0.5
+    ok &= (left < xmax[:, None]) & (right > xmin[:, None])
+    ok &= (bottom < ymax[:, None]) & (top > ymin[:, None])
+    rows, cols = np.nonzero(ok)
+    area = clipped_area(
+        xq[rows], yq[rows], left[rows, cols], right[rows, cols], bottom[rows, cols], top[rows, cols]
+    )
+    keep = area > 0
+    rows, cols = rows[keep], cols[keep]
+    return rows, iyc[rows, cols] * nx + ixc[rows, cols], area[keep]
+
+
+def _spectral(wave, dwave, zc, widths):
+    """(plane index, wavelength overlap µm) of each pixel with the planes near it."""
+    reach = dwave + widths.max()
+    iw, ok = _candidates(
+        np.searchsorted(zc, wave - reach), np.searchsorted(zc, wave + reach, "right")
+    )
+    iwc = np.clip(iw, 0, zc.size - 1)
+    width = widths[iwc]
+    ok &= np.fabs(zc[iwc] - wave[:, None]) < np.fabs(dwave[:, None] + width)
+    lo, hi = wave - dwave / 2, wave + dwave / 2
+    spx_lo, spx_hi = zc[iwc] - width / 2, zc[iwc] + width / 2
+    z1 = np.maximum(spx_hi - lo[:, None], 0)
+    z2 = np.maximum(spx_hi - hi[:, None], 0)
+    z3 = np.maximum(spx_lo - lo[:, None], 0)
+    return iwc, np.where(ok, np.maximum(z1 - z2 - z3, 0), 0.0)
+
+
+def drizzle_sums(
+    xi: np.ndarray,
+    eta: np.ndarray,
+    wave: np.ndarray,
+    dwave: np.ndarray,
+    flux: np.ndarray,
+    err: np.ndarray,
+    axes: CubeAxes,
+    *,
+    chunk: int = _CHUNK,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sums over pixels of ``flux w``, ``w``, ``(err w)^2`` and the count of ``w > 0`` per spaxel.
+
+    Parameters
+    ----------
+    xi, eta : (npix, 4) pixel corners on the tangent plane (arcsec), in order round the pixel.
+    wave, dwave : (npix,) pixel wavelength and its extent (µm).
+    flux, err : (npix,) values (any unit).
+    axes : the cube's sampling.
+    chunk : pixels handled at once.
+
+    Returns
+    -------
+    Four flat arrays of ``zcoord.size * ycoord.size * xcoord.size`` (plane, y, x order).
+    """
+    nxy = axes.xcoord.size * axes.ycoord.size
+    size = nxy * axes.zcoord.size
+    sums = [np.zeros(size) for _ in range(4)]
+    for start in range(0, len(wave), chunk):
+        part = slice(start, start + chunk)
+        pairs, spaxel, area = _spatial(
+            xi[part], eta[part], axes.xcoord, axes.ycoord, axes.cdelt1, axes.cdelt2
+        )
+        plane, overlap = _spectral(wave[part], dwave[part], axes.zcoord, axes.widths)
+        weight = area[:, None] * overlap[pairs]
+        pair, w = np.nonzero(weight > 0)
+        weight = weight[pair, w]
+        rows = pairs[pair]
+        index = plane[rows, w] * nxy + spaxel[pair]
+        values = (
+            flux[part][rows] * weight,
+            weight,
+            (err[part][rows] * weight) ** 2,
+            np.ones_like(weight),
+        )
+        for total, value in zip(sums, values, strict=True):
+            total += np.bincount(index, value, minlength=size)
+    return sums[0], sums[1], sums[2], sums[3]

@@ -1,0 +1,73 @@
+"""The point cloud: every detector pixel that goes into a cube, with where it falls.
+
+An instrument package builds it (the MRS: :func:`spec2x.instruments.miri.mrs_cube.mrs_point_cloud`);
+the weightings read it.  Sky positions are degrees, wavelengths µm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..dq import DQ
+
+__all__ = ["CubeSource", "PointCloud"]
+
+
+@dataclass(frozen=True)
+class PointCloud:
+    """Pixels mapped to the sky.
+
+    Attributes
+    ----------
+    ra, dec : (npix,) pixel centre (deg).
+    wave : (npix,) wavelength of the centre (µm).
+    dwave : (npix,) wavelength extent of the pixel (µm).
+    corner_ra, corner_dec : (npix, 4) pixel corners (deg), in order round the pixel.
+    flux, err : (npix,) values and errors.
+    dq : (npix,) data-quality flags.
+    """
+
+    ra: np.ndarray
+    dec: np.ndarray
+    wave: np.ndarray
+    dwave: np.ndarray
+    corner_ra: np.ndarray
+    corner_dec: np.ndarray
+    flux: np.ndarray
+    err: np.ndarray
+    dq: np.ndarray
+
+    def select(self, keep: np.ndarray) -> PointCloud:
+        """The pixels where ``keep`` is true."""
+        return PointCloud(*(np.asarray(getattr(self, f))[keep] for f in self.__dataclass_fields__))
+
+    def usable(self, low: float, high: float) -> PointCloud:
+        """Pixels with finite flux and error, no DO_NOT_USE/NON_SCIENCE flag, ``low <= wave <= high``."""
+        bad = (self.dq & int(DQ.DO_NOT_USE | DQ.NON_SCIENCE)) != 0
+        keep = np.isfinite(self.flux) & np.isfinite(self.err) & ~bad
+        return self.select(keep & (self.wave >= low) & (self.wave <= high))
+
+
+@dataclass(frozen=True)
+class CubeSource:
+    """How an IFU mode feeds the cube builder (``Mode.cube_source`` names one).
+
+    Attributes
+    ----------
+    bands : ``bands(ds) -> [(par1, par2), ...]``: the cubepar keys of the bands
+        an exposure holds (MIRI ``("1", "short")``), one cube each.
+    cloud : ``cloud(ds, (par1, par2), wcs) -> PointCloud``: the band's pixels.
+    name : ``name((par1, par2)) -> str``: the band's part of the product name (``ch1-short``).
+    rotation : ``rotation(ds, (par1, par2), wcs) -> float``: the angle (deg) of
+        the IFU's local axes on the sky, for ``ifualign`` cubes.
+    tear_cut : empty the planes torn at a band's ends (jwst does it for MIRI).
+    """
+
+    bands: Any
+    cloud: Any
+    name: Any
+    rotation: Any
+    tear_cut: bool = False

@@ -1,0 +1,121 @@
+"""The MIRI MRS point cloud for cube building: each channel's pixels, centres and corners on the sky.
+
+As jwst 3.0.0's ``cube_build`` maps an MRS exposure (``map_miri_pixel_to_sky``):
+
+- a channel's pixels are the detector columns of its half (channel 1 and 4:
+  x < 512; channels 2 and 3: 513 <= x < 1031) with a sky position;
+- a pixel's wavelength extent is the wavelength difference between y -
+  0.4999 and y + 0.4999;
+- its corners are at alpha of x -+ 0.4999 and beta -+ half the slice width
+  (the step between the two lowest betas of the channel), taken to the sky
+  at the pixel's wavelength.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ...cube.pointcloud import CubeSource, PointCloud
+from ...errors import InputFileError
+from .mrs_wcs import channel_bands
+
+__all__ = ["MRS_CHANNEL_COLUMNS", "MRS_CUBE", "mrs_bands", "mrs_point_cloud"]
+
+#: Detector columns [start, end) of each channel.
+MRS_CHANNEL_COLUMNS = {"1": (0, 512), "2": (513, 1031), "3": (513, 1031), "4": (0, 512)}
+_HALF = 0.4999
+
+
+def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
+    """Every pixel of ``channel`` with a sky position, as a :class:`PointCloud`.
+
+    Parameters
+    ----------
+    ds : MRS exposure with ``sci``, ``err``, ``dq`` (y, x).
+    channel : ``"1"`` ... ``"4"``.
+    wcs : the exposure's gwcs (``detector -> alpha_beta -> ... -> world``).
+
+    Raises
+    ------
+    InputFileError
+        No pixel of the channel has a sky position.
+    """
+    start, end = MRS_CHANNEL_COLUMNS[channel]
+    y, x = np.mgrid[: ds.sizes["y"], start:end]
+    x, y = x.ravel().astype(np.float64), y.ravel().astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
+        ra, dec, wave = wcs(x, y)
+    good = ~np.isnan(ra)
+    if not good.any():
+        raise InputFileError(
+            f"{ds.attrs.get('FILENAME', 'the exposure')}: no pixel of channel {channel} maps to "
+            "the sky; check the exposure's WCS (assign_wcs) and CHANNEL"
+        )
+    x, y, ra, dec, wave = x[good], y[good], ra[good], dec[good], wave[good]
+    corner_ra, corner_dec = _corners(wcs, x, y, wave)
+    dwave = np.abs(wcs(x, y - _HALF)[2] - wcs(x, y + _HALF)[2])
+    at = (y.astype(int), x.astype(int))
+    sci, err = (np.asarray(ds[name].values, np.float64)[at] for name in ("sci", "err"))
+    dq = np.asarray(ds["dq"].values)[at].astype(np.int64)
+    return PointCloud(ra, dec, wave, dwave, corner_ra, corner_dec, sci, err, dq)
+
+
+def _corners(
+    wcs: Any, x: np.ndarray, y: np.ndarray, wave: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(npix, 4) RA and Dec of the pixel corners (alpha -/+, beta -/+ half a slice)."""
+    to_ab = wcs.get_transform(wcs.available_frames[0], "alpha_beta")
+    to_sky = wcs.get_transform("alpha_beta", wcs.output_frame.name)
+    alpha1, beta, _ = to_ab(x - _HALF, y)
+    alpha2, _, _ = to_ab(x + _HALF, y)
+    betas = np.unique(beta)
+    half = np.abs(betas[1] - betas[0]) / 2.0
+    corners = [
+        (alpha1, beta - half),
+        (alpha1, beta + half),
+        (alpha2, beta + half),
+        (alpha2, beta - half),
+    ]
+    sky = [to_sky(a, b, wave)[:2] for a, b in corners]
+    return np.stack([s[0] for s in sky], axis=1), np.stack([s[1] for s in sky], axis=1)
+
+
+def mrs_bands(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """The (channel, band) of the two channels an MRS exposure holds (``[("1", "short"), ...]``)."""
+    return [(cb[0], cb[1:].lower()) for cb in channel_bands(ds.attrs)]
+
+
+def _cloud(ds: xr.Dataset, key: tuple[str, str], wcs: Any) -> PointCloud:
+    return mrs_point_cloud(ds, key[0], wcs)
+
+
+def _rotation(ds: xr.Dataset, key: tuple[str, str], wcs: Any) -> float:
+    """Angle (deg) of the channel's alpha axis on the sky, as jwst's ``ifualign`` cubes take it.
+
+    The sky positions of alpha = 0 and 2 arcsec (beta 0) at the median
+    wavelength of the channel's pixels give the direction of alpha.
+    """
+    start, end = MRS_CHANNEL_COLUMNS[key[0]]
+    y, x = np.mgrid[: ds.sizes["y"], start:end]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
+        _, _, lam = wcs.get_transform(wcs.available_frames[0], "alpha_beta")(x, y)
+    to_sky = wcs.get_transform("alpha_beta", wcs.output_frame.name)
+    median = np.nanmedian(lam)
+    ra1, dec1, _ = to_sky(0, 0, median)
+    ra2, dec2, _ = to_sky(2, 0, median)
+    dra, ddec = (ra2 - ra1) * np.cos(dec1 * np.pi / 180.0), dec2 - dec1
+    return float(90 + np.arctan2(dra, ddec) * 180.0 / np.pi)
+
+
+def _name(key: tuple[str, str]) -> str:
+    return f"ch{key[0]}-{key[1]}"
+
+
+#: The MRS as a cube source (``Mode.cube_source`` of MIR_MRS).
+MRS_CUBE = CubeSource(bands=mrs_bands, cloud=_cloud, name=_name, rotation=_rotation, tear_cut=True)

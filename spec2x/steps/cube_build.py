@@ -1,0 +1,173 @@
+"""cube_build: IFU exposure -> spectral cubes ``(wavelength, y, x)``, one per band (``_s3d``).
+
+jwst 3.0.0's ``CubeBuildStep`` with the settings calwebb_spec2 runs it
+with: one cube per band (``output_type='band'``), ``coord_system='skyalign'``,
+a linear wavelength axis, the sampling of the ``cubepar`` reference, and
+``skip_dqflagging`` (the DQ plane says only where data arrived).  Weighting
+``drizzle`` (jwst's default): each pixel's 3-D overlap with each spaxel;
+``emsm``/``msm``: jwst's point-cloud weights of distance.
+The exposure's mode supplies the point cloud (``Mode.cube_source``); the
+grid and the weighting are shared (:mod:`spec2x.cube`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Literal
+
+import xarray as xr
+
+from ..cube.build import BandCube, Weighting, build_band
+from ..cube.cube_wcs import cube_gwcs, cube_keywords
+from ..cube.cubepar import CubePars
+from ..cube.pointcloud import CubeSource
+from ..errors import ParameterError, UnsupportedModeError
+from ..io.references import Reference, open_reference
+from ..modes import MODES, mode_of
+from ..wcs.store import WCS_ATTR, get_wcs, set_wcs
+from ._common import record_step, require
+
+__all__ = ["cube_build", "cube_build_bands"]
+
+#: Exposure keywords a cube does not keep (jwst drops the pointing of the detector).
+_DROPPED = ("V2_REF", "V3_REF", "RA_REF", "DEC_REF", "ROLL_REF", "V3I_YANG", "VPARITY", "S_REGION")
+
+
+def _source(ds: xr.Dataset) -> CubeSource:
+    mode = mode_of(ds, step="cube_build")
+    if mode.cube_source is None:
+        known = ", ".join(sorted(k for k, m in MODES.items() if m.cube_source is not None))
+        raise UnsupportedModeError(
+            f"cube_build: spec2x builds no cube for EXP_TYPE={mode.exp_type}; IFU types: {known}"
+        )
+    module, _, name = mode.cube_source.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _cubepar(cubepar: Reference | Any) -> tuple[Reference, CubePars]:
+    ref = cubepar if isinstance(cubepar, Reference) else open_reference(cubepar, "cubepar")
+    return ref, ref.content
+
+
+def cube_build_bands(
+    ds: xr.Dataset,
+    cubepar: Reference | Any,
+    *,
+    weighting: Weighting = "drizzle",
+    weight_power: float = 2.0,
+    coord_system: Literal["skyalign", "ifualign"] = "skyalign",
+) -> dict[str, xr.Dataset]:
+    """Every band's cube of an IFU exposure, by band name (``ch1-short``), as calwebb_spec2 makes them.
+
+    See :func:`cube_build` for the parameters.
+    """
+    source = _source(ds)
+    return {
+        source.name(key): cube_build(
+            ds,
+            cubepar,
+            band=key,
+            weighting=weighting,
+            weight_power=weight_power,
+            coord_system=coord_system,
+        )  # fmt: skip
+        for key in source.bands(ds)
+    }
+
+
+def cube_build(
+    ds: xr.Dataset,
+    cubepar: Reference | Any,
+    *,
+    band: tuple[str, str] | None = None,
+    weighting: Weighting = "drizzle",
+    weight_power: float = 2.0,
+    coord_system: Literal["skyalign", "ifualign"] = "skyalign",
+) -> xr.Dataset:
+    """Build the spectral cube of one band of a calibrated IFU exposure.
+
+    Parameters
+    ----------
+    ds : calibrated IFU exposure ``(y, x)`` (MJy/sr) with its WCS (assign_wcs).
+    cubepar : the ``cubepar`` reference (opened or a path).
+    band : the cubepar key of the band (MIRI ``("1", "short")``); None: the
+        exposure's first band.
+    weighting : ``drizzle`` (jwst's default: each pixel's 3-D overlap with each
+        spaxel), ``emsm`` or ``msm`` (modified Shepard weights of distance, the
+        regions of interest from cubepar).
+    weight_power : the distance power of ``msm``.
+    coord_system : ``skyalign`` (north up, east left) or ``ifualign`` (the
+        IFU's along-slice axis along x).
+
+    Returns
+    -------
+    Cube Dataset ``(wavelength, y, x)``: ``sci``, ``err`` (the input's units),
+    ``dq``, ``weightmap`` (pixels per spaxel); coords ``wavelength`` (µm, plane
+    centres), ``ra``, ``dec`` (deg, spaxel centres); the cube WCS keywords
+    and gwcs; ``S_IFUCUB`` and ``R_CUBPAR``.
+
+    Raises
+    ------
+    UnsupportedModeError
+        The exposure type is not an IFU type spec2x builds cubes of.
+    ParameterError
+        ``band`` is not a band of the exposure, or ``weighting`` unknown.
+    InputFileError
+        No pixel of the band is usable.
+    """
+    require(ds, "sci", "err", "dq", coords=("wavelength",), step="cube_build")
+    source = _source(ds)
+    ref, pars = _cubepar(cubepar)
+    bands = source.bands(ds)
+    key = bands[0] if band is None else (str(band[0]).lower(), str(band[1]).lower())
+    if key not in bands:
+        raise ParameterError(
+            f"cube_build: band {key} is not in {ds.attrs.get('FILENAME', 'the exposure')}; "
+            f"it holds {bands}"
+        )
+    if weighting not in ("drizzle", "emsm", "msm"):
+        raise ParameterError(
+            f"cube_build: weighting={weighting!r}; choose 'drizzle', 'emsm' or 'msm'"
+        )
+    if coord_system not in ("skyalign", "ifualign"):
+        raise ParameterError(
+            f"cube_build: coord_system={coord_system!r}; choose 'skyalign' or 'ifualign'"
+        )
+    wcs = get_wcs(ds)
+    rotation = source.rotation(ds, key, wcs) if coord_system == "ifualign" else None
+    where = str(ds.attrs.get("FILENAME", "the exposure"))
+    cube = build_band(
+        source.cloud(ds, key, wcs), pars.band(key), weighting=weighting,
+        weight_power=weight_power, rotation=rotation, tear_cut=source.tear_cut, where=where,
+    )  # fmt: skip
+    out = _cube_dataset(ds, cube, key, weighting, weight_power)
+    cube_wcs = cube_gwcs(cube.grid)
+    corners = cube_wcs.footprint(axis_type="spatial").ravel()
+    out.attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners)
+    return record_step(set_wcs(out, cube_wcs), "cube_build", ref)
+
+
+def _cube_dataset(
+    ds: xr.Dataset, cube: BandCube, key: tuple[str, str], weighting: str, power: float
+) -> xr.Dataset:
+    units = ds["sci"].attrs.get("units")
+    dims = ("wavelength", "y", "x")
+    ra, dec = cube.grid.sky()
+    attrs = {k: v for k, v in ds.attrs.items() if k not in _DROPPED and k != WCS_ATTR}
+    attrs.update(cube_keywords(cube.grid))
+    attrs.update(CHANNEL=key[0], BAND=key[1].upper(), DATAMODL="IFUCubeModel", WTYPE=weighting,
+                 ROIS=cube.rois, ROIW=cube.roiw, WPOWER=0.0 if weighting == "drizzle" else power)  # fmt: skip
+    return xr.Dataset(
+        {
+            "sci": (dims, cube.sci, {"units": units} if units else {}),
+            "err": (dims, cube.err, {"units": units} if units else {}),
+            "dq": (dims, cube.dq),
+            "weightmap": (dims, cube.weightmap),
+        },
+        coords={
+            "wavelength": ("wavelength", cube.grid.zcoord, {"units": "um"}),
+            "ra": (("y", "x"), ra, {"units": "deg"}),
+            "dec": (("y", "x"), dec, {"units": "deg"}),
+        },
+        attrs=attrs,
+    )

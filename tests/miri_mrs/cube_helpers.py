@@ -1,0 +1,75 @@
+"""Helpers of the MRS cube tests: a calibrated-like exposure with a known point source, jwst's cubes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: The injected source: Gaussian FWHM (arcsec), surface brightness scale (MJy/sr) and slope.
+FWHM = 0.5
+PEAK = 50.0
+SLOPE = 0.2  # per µm, about the band centre
+
+
+def source_spectrum(wave: np.ndarray, centre: float) -> np.ndarray:
+    """Peak surface brightness of the source (MJy/sr) at ``wave`` (µm)."""
+    return PEAK * (1.0 + SLOPE * (wave - centre))
+
+
+def inject_point_source(
+    sci: np.ndarray,
+    world: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ra0: float,
+    dec0: float,
+    centre: float,
+) -> np.ndarray:
+    """``sci`` plus a Gaussian source at (ra0, dec0) deg, from each pixel's RA, Dec, wavelength."""
+    ra, dec, wave = world
+    dx = (ra - ra0) * np.cos(np.deg2rad(dec0)) * 3600.0
+    dy = (dec - dec0) * 3600.0
+    sigma = FWHM / 2.3548
+    profile = np.exp(-(dx**2 + dy**2) / (2 * sigma**2))
+    added = np.where(np.isfinite(wave), profile * source_spectrum(wave, centre), 0.0)
+    return (sci + added).astype(np.float32)
+
+
+def source_position(world: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float, float]:
+    """RA, Dec (deg) near the middle of channel 1's field (median of its pixels' positions)."""
+    ra, dec, _ = world
+    left = np.isfinite(ra[:, :512])
+    return float(np.median(ra[:, :512][left])), float(np.median(dec[:, :512][left]))
+
+
+def jwst_cal_model(rate: Path, refs: dict[str, Any], out: Path) -> Path:
+    """jwst's AssignWcsStep on ``rate`` with a point source injected, units MJy/sr, saved to ``out``."""
+    from jwst.assign_wcs import AssignWcsStep
+    from jwst_offline import run_jwst_step
+
+    model = run_jwst_step(
+        AssignWcsStep, str(rate), {k: str(v) for k, v in refs.items()}, rest="N/A"
+    )
+    y, x = np.indices(model.data.shape, dtype=np.float64)
+    world = model.meta.wcs(x, y)
+    ra0, dec0 = source_position(world)
+    model.data = inject_point_source(model.data, world, ra0, dec0, centre=5.3)
+    model.meta.bunit_data = "MJy/sr"
+    model.meta.bunit_err = "MJy/sr"
+    model.meta.target.ra = ra0
+    model.meta.target.dec = dec0
+    model.save(str(out))
+    return out
+
+
+def jwst_cubes(cal: Path, cubepar: Path, **params: Any) -> list[Any]:
+    """jwst 3.0.0's CubeBuildStep (spec2's settings: skip_dqflagging) on ``cal``: one cube per band."""
+    from jwst.cube_build import CubeBuildStep
+    from jwst_offline import run_jwst_step
+    from stdatamodels.jwst.datamodels import IFUImageModel
+
+    with IFUImageModel(str(cal)) as model:
+        result = run_jwst_step(
+            CubeBuildStep, model, {"cubepar": str(cubepar)}, skip_dqflagging=True, **params
+        )
+    return list(result)
