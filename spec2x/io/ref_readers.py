@@ -44,7 +44,10 @@ READERS: dict[tuple[str, str | None], str] = {
     ("wavecorr", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_wavecorr",
     **{
         (t, "NIRSPEC"): _NRS_OPTICS
-        for t in ("ote", "fore", "collimator", "camera", "fpa", "msa", "disperser")
+        for t in (
+            *("ote", "fore", "collimator", "camera", "fpa", "msa", "disperser"),
+            *("ifufore", "ifuslicer", "ifupost", "chromcorr"),
+        )
     },
     ("wavelengthrange", "NIRSPEC"): _NRS_OPTICS,
     ("msaoper", None): "spec2x.instruments.nirspec.msa_flagging:read_msaoper",

@@ -1,0 +1,207 @@
+"""NIRSpec IFU instrument model: one gwcs per slice, as jwst 3.0.0 builds it.
+
+The IFU adds three planes between the sky and the spectrograph: the IFU fore
+optics image the 3" x 3" field on the slicer, whose 30 slices are re-imaged
+by the IFU post optics onto 30 "virtual slits" on the MSA plane.  Sky to
+detector: OTE -> fore optics -> ``ifufore`` (MSA entrance -> slicer) ->
+``ifuslicer`` (slice geometry) -> ``ifupost`` (slicer -> MSA exit, per slice,
+wavelength dependent) -> collimator -> disperser -> camera -> FPA -> detector.
+jwst 3.0.0 (``jwst.assign_wcs.nirspec.ifu``) also corrects the OTEIP position
+for the chromaticity of the fore optics (``chromcorr``).  Each slice's gwcs
+(frames as jwst's slice-based WCS, ``nrs_wcs_set_input`` of slice ``s``)::
+
+    detector -> sca -> gwa -> slit_frame -> slicer -> msa_frame -> oteip
+             -> oteip_chromcorr -> v2v3 -> v2v3vacorr -> world
+
+The detector -> slit path inverts the dispersion as for a slit (the slit y
+tabulated against the incident angle at the GWA, with ``ifupost`` evaluated at
+the band centre); the way back (slit -> detector) uses the actual wavelength.
+The exposure-level pieces come from :func:`.slits.build_optics`; the slice
+pieces from the references opened by :mod:`.refs_optics`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import gwcs
+import numpy as np
+from astropy.modeling import models as am
+from astropy.modeling.models import Identity
+from astropy.modeling.models import Mapping as AxisMapping
+
+from ...errors import InputFileError
+from ...io.references import Reference
+from . import slits as ns
+from . import wcs as nm
+
+__all__ = [
+    "IFU_REFTYPES",
+    "N_SLICES",
+    "IfuOptics",
+    "build_ifu_optics",
+    "ifupost_transform",
+    "slice_wcs",
+]
+
+#: Slices of the IFU (jwst's slice ids 0..29).
+N_SLICES = 30
+#: References the IFU WCS needs (no msa: the IFU slits are virtual).
+IFU_REFTYPES = (
+    "disperser",
+    "wavelengthrange",
+    "fpa",
+    "camera",
+    "collimator",
+    "fore",
+    "ote",
+    "ifufore",
+    "ifuslicer",
+    "ifupost",
+    "chromcorr",
+)
+
+
+def ifupost_transform(part: Mapping[str, Any]) -> Any:
+    """One slice of ``ifupost``: (x_slicer, y_slicer, lambda [m]) -> MSA exit (x, y) in m.
+
+    ``linear`` (an affine map with its inverse) then, per axis,
+    ``poly(x, y) + poly_distortion(x, y) * lambda``.
+    """
+
+    def axis(poly: Any, distortion: Any) -> Any:
+        xy = AxisMapping((0, 1), n_inputs=3)
+        return (xy | copy.deepcopy(poly)) + (
+            (xy | copy.deepcopy(distortion)) * (AxisMapping((2,)) | Identity(1))
+        )
+
+    out_map = Identity(2, name="ifupost_outmap")
+    out_map.inverse = AxisMapping([0, 1, 2, 0, 1, 2])
+    in_map = AxisMapping([0, 1, 2, 0, 1, 2], name="ifupost_inmap")
+    in_map.inverse = Identity(2)
+    poly = (
+        in_map
+        | axis(part["xpoly"], part["xpoly_distortion"])
+        & axis(part["ypoly"], part["ypoly_distortion"])
+        | out_map
+    )
+    return copy.deepcopy(part["linear"]) & Identity(1) | poly
+
+
+@dataclass(frozen=True)
+class IfuOptics:
+    """The NIRSpec model of an IFU exposure.
+
+    Attributes
+    ----------
+    optics : the exposure-level NIRSpec pieces (detector, disperser, fore, OTE).
+    slices : (30, 5) rows ``(slice, xcenter, ycenter, xsize, ysize)`` on the slicer (m).
+    slicer : the slicer model (slice frame -> slicer plane).
+    ifupost : per slice, (x_slicer, y_slicer, lambda) -> MSA exit.
+    ifufore : (x_slicer, y_slicer, lambda) -> MSA entrance.
+    chromcorr : (x_oteip, y_oteip, lambda) -> corrected OTEIP, with its inverse.
+    lam_cen : the band centre (m), where the detector -> slit tabulation is made.
+    """
+
+    optics: ns.NirspecOptics
+    slices: np.ndarray
+    slicer: Any
+    ifupost: tuple[Any, ...]
+    ifufore: Any
+    chromcorr: Any
+    lam_cen: float
+
+
+def build_ifu_optics(attrs: Mapping[str, Any], refs: Mapping[str, Reference]) -> IfuOptics:
+    """The IFU model of an exposure from its optical references (``IFU_REFTYPES``)."""
+    optics = ns.build_optics(attrs, refs, IFU_REFTYPES)
+    grating = str(attrs["GRATING"]).upper()
+    if str(attrs["DETECTOR"]).upper() == "NRS2" and (
+        grating.endswith("M") or (grating == "G140H" and str(attrs["FILTER"]).upper() == "F070LP")
+    ):
+        raise InputFileError(
+            f"no IFU slice falls on NRS2 with GRATING={grating}, FILTER={attrs['FILTER']}; "
+            "only NRS1 holds data for this setting"
+        )
+    post = refs["ifupost"].content
+    chromcorr = copy.deepcopy(refs["chromcorr"].content["model"])
+    # jwst takes the stored inverse as (x, y) -> (x, y) and passes the wavelength by
+    chromcorr.inverse = chromcorr.inverse & Identity(1)
+    lo, hi = optics.wrange
+    return IfuOptics(
+        optics=optics,
+        slices=np.asarray(refs["ifuslicer"].content["data"], dtype=float),
+        slicer=refs["ifuslicer"].content["model"],
+        ifupost=tuple(ifupost_transform(post[f"slice_{s}"]) for s in range(N_SLICES)),
+        ifufore=refs["ifufore"].content["model"],
+        chromcorr=chromcorr,
+        lam_cen=0.5 * (hi - lo) + lo,
+    )
+
+
+def slice_to_slicer(ifu: IfuOptics, s: int) -> Any:
+    """Relative slice position (x_slit, y_slit) -> slicer plane (m)."""
+    _, xcen, ycen, xsize, ysize = (float(v) for v in ifu.slices[s])
+    return (
+        am.Scale(xsize) & am.Scale(ysize)
+        | am.Shift(xcen) & am.Shift(ycen)
+        | copy.deepcopy(ifu.slicer)
+    )
+
+
+def gwa_to_slice(ifu: IfuOptics, s: int, slit_y_range: tuple[float, float]) -> Any:
+    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]) of slice ``s``, and back."""
+    optics = ifu.optics
+    to_slicer = slice_to_slicer(ifu, s)
+    ymin, ymax = slit_y_range
+    at_centre = to_slicer & am.Const1D(ifu.lam_cen) | ifu.ifupost[s] | optics.col2gwa
+    gwa2ymsa = ns.gwa_to_ymsa(at_centre, ymin, ymax, ifu.lam_cen)
+    forward = ns.gwa_to_slit_model(at_centre, gwa2ymsa, optics.lgreq, ymin, ymax, lam_input=True)
+    actual = to_slicer & Identity(1) | ifu.ifupost[s] | optics.col2gwa
+    forward.inverse = (
+        AxisMapping((0, 1, 2, 2)) | actual & Identity(1) | AxisMapping((3, 0, 1, 2)) | optics.agreq
+    )
+    forward.name = "gwa2slit"
+    return forward
+
+
+def _slicer_to_msa(ifu: IfuOptics) -> Any:
+    fore = AxisMapping((0, 1, 2, 2)) | copy.deepcopy(ifu.ifufore) & Identity(1)
+    fore.name = "slicer2msa"
+    return fore
+
+
+def slice_wcs(
+    ifu: IfuOptics, s: int, slit_y_range: tuple[float, float] = (-0.55, 0.55)
+) -> gwcs.WCS:
+    """The gwcs of slice ``s`` (0-based subarray pixels in, (ra, dec, µm) out)."""
+    optics = ifu.optics
+    fr = nm.frames()
+    slit2slicer = slice_to_slicer(ifu, s) & Identity(1)
+    slit2slicer.name = "slit2slicer"
+    chromcorr = copy.deepcopy(ifu.chromcorr)
+    chromcorr.name = "chrom_corr"
+    return gwcs.WCS(
+        [
+            (fr["detector"], copy.deepcopy(optics.dms2sca)),
+            (fr["sca"], optics.det2gwa),
+            (fr["gwa"], gwa_to_slice(ifu, s, slit_y_range)),
+            (fr["slit_frame"], slit2slicer),
+            (fr["slicer"], _slicer_to_msa(ifu)),
+            (fr["msa_frame"], optics.msa2oteip),
+            (fr["oteip"], chromcorr),
+            (fr["oteip_chromcorr"], optics.oteip2v23),
+            *ns.telescope_steps(optics),
+        ]
+    )
+
+
+def slice_edges_on_slicer(ifu: IfuOptics, ymin: float, ymax: float) -> np.ndarray:
+    """Slicer (x, y) of each slice's edges ``(x_slit = 0, y_slit = ymin, ymax)``: (30, 2, 2)."""
+    out = np.empty((N_SLICES, 2, 2))
+    for s in range(N_SLICES):
+        out[s] = np.transpose(slice_to_slicer(ifu, s)(np.zeros(2), np.array([ymin, ymax])))
+    return out
