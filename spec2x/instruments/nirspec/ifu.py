@@ -38,7 +38,14 @@ from ...wcs.store import get_wcs, set_wcs
 from . import ifu_wcs as iw
 from . import slits as ns
 
-__all__ = ["IfuLayout", "assign_ifu", "ifu_coordinates", "ifu_layout", "traced_slice_boxes"]
+__all__ = [
+    "IfuLayout",
+    "assign_ifu",
+    "ifu_coordinates",
+    "ifu_layout",
+    "through",
+    "traced_slice_boxes",
+]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,21 @@ def traced_slice_boxes(ifu: iw.IfuOptics, ymin: float = -0.55, ymax: float = 0.5
         return x, y
 
     return ns.boxes_from_trace(trace, iw.N_SLICES, optics.wrange)
+
+
+def through(wcs: Any, start: str, end: str, *values: Any) -> tuple[Any, ...]:
+    """Values in frame ``start`` of a gwcs taken to frame ``end``, link by link.
+
+    The numbers of ``wcs.get_transform(start, end)(*values)`` (the same
+    operations in the same order) without building that compound model, which
+    costs more than evaluating it.  No bounding box is applied.
+    """
+    frames = wcs.available_frames
+    out = values
+    for step in wcs.pipeline[frames.index(start) : frames.index(end)]:
+        out = step.transform(*out)
+        out = out if isinstance(out, tuple) else (out,)
+    return out
 
 
 def _pixel_range(lo: float, hi: float) -> tuple[int, int]:
@@ -100,8 +122,8 @@ class IfuLayout:
         for s, (x, y) in enumerate(grids):
             part = slice(start, start + sizes[s])
             start += sizes[s]
-            to_slit = wcs_list[s].get_transform("gwa", "slit_frame")
-            slit = np.array(to_slit(alpha[part], beta[part], gamma[part])).reshape(3, *x.shape)
+            slit = through(wcs_list[s], "gwa", "slit_frame", alpha[part], beta[part], gamma[part])
+            slit = np.array(slit).reshape(3, *x.shape)
             self._place(s, x, y, slit)
 
     @staticmethod
@@ -170,7 +192,7 @@ def assign_ifu(
     out = ds
     for s, wcs in enumerate(wcs_list):
         yi, xi, slit = layout.pixels[s]
-        ra, dec, lam = wcs.get_transform("slit_frame", "world")(*slit)
+        ra, dec, lam = through(wcs, "slit_frame", "world", *slit)
         ra_all.append(ra)
         dec_all.append(dec)
         wavelength[yi, xi] = lam
@@ -208,8 +230,8 @@ def ifu_coordinates(ds: xr.Dataset) -> xr.Dataset:
         if yi.size == 0:
             continue
         wcs = get_wcs(ds, slit=str(s))
-        x_slit, y_slit, lam = wcs.get_transform("detector", "slit_frame")(xi, yi)
-        ra, dec, lam_um = wcs.get_transform("slit_frame", "world")(x_slit, y_slit, lam)
+        x_slit, y_slit, lam = through(wcs, "detector", "slit_frame", xi, yi)
+        ra, dec, lam_um = through(wcs, "slit_frame", "world", x_slit, y_slit, lam)
         for n, v in zip(names, (x_slit, y_slit, lam_um, ra, dec), strict=True):
             values[n][yi, xi] = v
     units = {"x_slit": "", "y_slit": "", "wavelength": "um", "ra": "deg", "dec": "deg"}

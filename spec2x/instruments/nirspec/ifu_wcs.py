@@ -69,14 +69,13 @@ def ifupost_transform(part: Mapping[str, Any]) -> Any:
     """One slice of ``ifupost``: (x_slicer, y_slicer, lambda [m]) -> MSA exit (x, y) in m.
 
     ``linear`` (an affine map with its inverse) then, per axis,
-    ``poly(x, y) + poly_distortion(x, y) * lambda``.
+    ``poly(x, y) + poly_distortion(x, y) * lambda``.  The reference's models
+    are shared, not copied (nothing here changes them).
     """
 
     def axis(poly: Any, distortion: Any) -> Any:
         xy = AxisMapping((0, 1), n_inputs=3)
-        return (xy | copy.deepcopy(poly)) + (
-            (xy | copy.deepcopy(distortion)) * (AxisMapping((2,)) | Identity(1))
-        )
+        return (xy | poly) + ((xy | distortion) * (AxisMapping((2,)) | Identity(1)))
 
     out_map = Identity(2, name="ifupost_outmap")
     out_map.inverse = AxisMapping([0, 1, 2, 0, 1, 2])
@@ -88,7 +87,7 @@ def ifupost_transform(part: Mapping[str, Any]) -> Any:
         & axis(part["ypoly"], part["ypoly_distortion"])
         | out_map
     )
-    return copy.deepcopy(part["linear"]) & Identity(1) | poly
+    return part["linear"] & Identity(1) | poly
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ class IfuOptics:
     slices : (30, 5) rows ``(slice, xcenter, ycenter, xsize, ysize)`` on the slicer (m).
     slicer : the slicer model (slice frame -> slicer plane).
     ifupost : per slice, (x_slicer, y_slicer, lambda) -> MSA exit.
-    ifufore : (x_slicer, y_slicer, lambda) -> MSA entrance.
+    slicer2msa : (x_slicer, y_slicer, lambda) -> MSA entrance (ifufore), lambda.
     chromcorr : (x_oteip, y_oteip, lambda) -> corrected OTEIP, with its inverse.
     lam_cen : the band centre (m), where the detector -> slit tabulation is made.
     """
@@ -110,7 +109,7 @@ class IfuOptics:
     slices: np.ndarray
     slicer: Any
     ifupost: tuple[Any, ...]
-    ifufore: Any
+    slicer2msa: Any
     chromcorr: Any
     lam_cen: float
 
@@ -130,13 +129,16 @@ def build_ifu_optics(attrs: Mapping[str, Any], refs: Mapping[str, Reference]) ->
     chromcorr = copy.deepcopy(refs["chromcorr"].content["model"])
     # jwst takes the stored inverse as (x, y) -> (x, y) and passes the wavelength by
     chromcorr.inverse = chromcorr.inverse & Identity(1)
+    chromcorr.name = "chrom_corr"
+    slicer2msa = AxisMapping((0, 1, 2, 2)) | refs["ifufore"].content["model"] & Identity(1)
+    slicer2msa.name = "slicer2msa"
     lo, hi = optics.wrange
     return IfuOptics(
         optics=optics,
         slices=np.asarray(refs["ifuslicer"].content["data"], dtype=float),
         slicer=refs["ifuslicer"].content["model"],
         ifupost=tuple(ifupost_transform(post[f"slice_{s}"]) for s in range(N_SLICES)),
-        ifufore=refs["ifufore"].content["model"],
+        slicer2msa=slicer2msa,
         chromcorr=chromcorr,
         lam_cen=0.5 * (hi - lo) + lo,
     )
@@ -145,11 +147,7 @@ def build_ifu_optics(attrs: Mapping[str, Any], refs: Mapping[str, Reference]) ->
 def slice_to_slicer(ifu: IfuOptics, s: int) -> Any:
     """Relative slice position (x_slit, y_slit) -> slicer plane (m)."""
     _, xcen, ycen, xsize, ysize = (float(v) for v in ifu.slices[s])
-    return (
-        am.Scale(xsize) & am.Scale(ysize)
-        | am.Shift(xcen) & am.Shift(ycen)
-        | copy.deepcopy(ifu.slicer)
-    )
+    return am.Scale(xsize) & am.Scale(ysize) | am.Shift(xcen) & am.Shift(ycen) | ifu.slicer
 
 
 def gwa_to_slice(ifu: IfuOptics, s: int, slit_y_range: tuple[float, float]) -> Any:
@@ -168,31 +166,27 @@ def gwa_to_slice(ifu: IfuOptics, s: int, slit_y_range: tuple[float, float]) -> A
     return forward
 
 
-def _slicer_to_msa(ifu: IfuOptics) -> Any:
-    fore = AxisMapping((0, 1, 2, 2)) | copy.deepcopy(ifu.ifufore) & Identity(1)
-    fore.name = "slicer2msa"
-    return fore
-
-
 def slice_wcs(
     ifu: IfuOptics, s: int, slit_y_range: tuple[float, float] = (-0.55, 0.55)
 ) -> gwcs.WCS:
-    """The gwcs of slice ``s`` (0-based subarray pixels in, (ra, dec, µm) out)."""
+    """The gwcs of slice ``s`` (0-based subarray pixels in, (ra, dec, µm) out).
+
+    The slices share every transform but their first (``dms2sca``, copied: a
+    slice's bounding box is set on it) and their slit links.
+    """
     optics = ifu.optics
     fr = nm.frames()
     slit2slicer = slice_to_slicer(ifu, s) & Identity(1)
     slit2slicer.name = "slit2slicer"
-    chromcorr = copy.deepcopy(ifu.chromcorr)
-    chromcorr.name = "chrom_corr"
     return gwcs.WCS(
         [
             (fr["detector"], copy.deepcopy(optics.dms2sca)),
             (fr["sca"], optics.det2gwa),
             (fr["gwa"], gwa_to_slice(ifu, s, slit_y_range)),
             (fr["slit_frame"], slit2slicer),
-            (fr["slicer"], _slicer_to_msa(ifu)),
+            (fr["slicer"], ifu.slicer2msa),
             (fr["msa_frame"], optics.msa2oteip),
-            (fr["oteip"], chromcorr),
+            (fr["oteip"], ifu.chromcorr),
             (fr["oteip_chromcorr"], optics.oteip2v23),
             *ns.telescope_steps(optics),
         ]
