@@ -47,12 +47,12 @@ def nirspec_ifu_paths(folder: str | os.PathLike[str], grating: str = "PRISM") ->
     filter_name = GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR"
     optics = write_nirspec_optical_refs(folder, gratings=(grating,), msa_grid=(2, 2))
     ifu = write_nirspec_ifu_refs(folder, filters=(filter_name,))
-    paths = {k: v for k, v in {**optics, **ifu}.items() if isinstance(v, Path)}
-    paths["disperser"] = optics["disperser"][grating]
-    paths["fore"] = optics["fore"][filter_name]
-    paths["chromcorr"] = ifu["chromcorr"][filter_name]
-    del paths["msa"]
-    return paths
+    chosen = {"disperser": grating, "fore": filter_name, "chromcorr": filter_name}
+    return {
+        k: v[chosen[k]] if isinstance(v, dict) else v
+        for k, v in {**optics, **ifu}.items()
+        if k != "msa"
+    }
 
 
 def make_nirspec_ifu_rate(

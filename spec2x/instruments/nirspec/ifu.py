@@ -123,8 +123,7 @@ class IfuLayout:
             part = slice(start, start + sizes[s])
             start += sizes[s]
             slit = through(wcs_list[s], "gwa", "slit_frame", alpha[part], beta[part], gamma[part])
-            slit = np.array(slit).reshape(3, *x.shape)
-            self._place(s, x, y, slit)
+            self._place(s, x, y, np.array(slit).reshape(3, *x.shape))
 
     @staticmethod
     def _grid(box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -116,15 +116,16 @@ class IfuOptics:
 
 def build_ifu_optics(attrs: Mapping[str, Any], refs: Mapping[str, Reference]) -> IfuOptics:
     """The IFU model of an exposure from its optical references (``IFU_REFTYPES``)."""
-    optics = ns.build_optics(attrs, refs, IFU_REFTYPES)
-    grating = str(attrs["GRATING"]).upper()
-    if str(attrs["DETECTOR"]).upper() == "NRS2" and (
-        grating.endswith("M") or (grating == "G140H" and str(attrs["FILTER"]).upper() == "F070LP")
+    grating = str(attrs.get("GRATING", "")).upper()
+    filter_name = str(attrs.get("FILTER", "")).upper()
+    if str(attrs.get("DETECTOR", "")).upper() == "NRS2" and (
+        grating.endswith("M") or (grating == "G140H" and filter_name == "F070LP")
     ):
         raise InputFileError(
-            f"no IFU slice falls on NRS2 with GRATING={grating}, FILTER={attrs['FILTER']}; "
+            f"no IFU slice falls on NRS2 with GRATING={grating}, FILTER={filter_name}; "
             "only NRS1 holds data for this setting"
         )
+    optics = ns.build_optics(attrs, refs, IFU_REFTYPES)
     post = refs["ifupost"].content
     chromcorr = copy.deepcopy(refs["chromcorr"].content["model"])
     # jwst takes the stored inverse as (x, y) -> (x, y) and passes the wavelength by
