@@ -17,12 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..datamodel import make_exposure
-from ..io.fits import write_fits
 from ..modes import MODES
-from .base import rng
+from .base import flat_rate
 from .nirspec_ifu_refs import write_nirspec_ifu_refs
 from .nirspec_refs import GRATINGS, write_nirspec_optical_refs
 
@@ -56,40 +52,23 @@ def nirspec_ifu_paths(folder: str | os.PathLike[str], grating: str = "PRISM") ->
 
 
 def make_nirspec_ifu_rate(
-    path: str | os.PathLike[str],
-    *,
-    grating: str = "PRISM",
-    detector: str = "NRS1",
-    seed: int = 0,
-    level: float = 1.0,
-    **keywords: Any,
+    path: str | os.PathLike[str], grating: str = "PRISM", *, seed: int = 0, **keywords: Any
 ) -> Path:
-    """Write a full-frame NIRSpec IFU ``_rate`` file (DN/s) and return its path.
+    """Write a full-frame NIRSpec IFU ``_rate`` file (1 DN/s and noise) and return its path.
 
-    Parameters
-    ----------
-    path : the FITS file to write.
-    grating : PRISM (FILTER=CLEAR) or a synthetic grating (G140M, G395M).
-    detector : NRS1 or NRS2.
-    seed : of the noise.
-    level : the flat level (DN/s).
-    keywords : more or other header keywords.
+    ``grating`` is PRISM (FILTER=CLEAR) or a synthetic grating (G140M, G395M,
+    with its filter); ``seed`` seeds the noise; ``keywords`` add to or replace
+    the header keywords (``DETECTOR="NRS2"``, another pointing ...).
     """
     grating = grating.upper()
-    shape = (2048, 2048)
     attrs = {
         **_FIXED,
         **IFU_POINTING,
-        "DETECTOR": detector,
+        "DETECTOR": "NRS1",
         "GRATING": grating,
         "FILTER": GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR",
         "EXP_TYPE": MODES["NRS_IFU"].exp_type,
         "DATAMODL": "IFUImageModel",
+        **keywords,
     }
-    attrs.update(keywords)
-    sci = (level + rng(seed).normal(0.0, 0.05, shape)).astype(np.float32)
-    variance = np.full(shape, 0.05**2, np.float32)
-    ds = make_exposure(
-        sci, err=np.sqrt(2 * variance), var_poisson=variance, var_rnoise=variance, attrs=attrs
-    )
-    return write_fits(ds.drop_vars("var_flat"), Path(path))
+    return flat_rate(path, (2048, 2048), attrs, seed=seed, level=1.0)

@@ -5,14 +5,34 @@ Each is built once per test session (jwst's IFU WCS takes seconds).
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from helpers import REALDATA as SHARED_REALDATA
+sys.path.insert(0, str(Path(__file__).parents[1] / "nirspec"))
+from nrs_helpers import BASE_ATTRS, REALDATA  # noqa: E402
 
-REALDATA = SHARED_REALDATA / "nirspec"
+__all__ = [
+    "ESA_TABLES",
+    "IFU_ATTRS",
+    "REALDATA",
+    "folder",
+    "jwst_slice_based",
+    "jwst_step",
+    "opened_refs",
+    "ours",
+    "prism_paths",
+    "prism_rate",
+]
+
+#: Keywords of a PRISM IFU exposure on NRS1 (the synthetic IFU pointing).
+IFU_ATTRS: dict[str, Any] = {
+    k: v
+    for k, v in dict(BASE_ATTRS, EXP_TYPE="NRS_IFU", V2_REF=300.14, V3_REF=-498.2).items()
+    if k not in ("FXD_SLIT", "V3I_YANG", "VPARITY")
+}
 ESA_TABLES = {
     "prism": "ifu_prism_functional_ESA_v1_20180619.txt",
     "grating": "ifu_grating_functional_ESA_v1_20180619.txt",

@@ -16,11 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from astropy.table import Table
-from ifu_helpers import ESA_TABLES, REALDATA, opened_refs
+from ifu_helpers import ESA_TABLES, IFU_ATTRS, REALDATA, opened_refs
 
 from spec2x.instruments.nirspec import ifu_wcs as iw
 from spec2x.instruments.nirspec.ifu import through
-from spec2x.synthetic.nirspec_ifu import IFU_POINTING
 
 SLIT_X = np.zeros(5)
 SLIT_Y = np.array([-0.5, -0.25, 0, 0.25, 0.5])
@@ -33,19 +32,10 @@ def _esa(kind: str) -> Table:
     return Table.read(path, format="ascii")
 
 
-def _slice0(**attrs):
-    base = {
-        "DETECTOR": "NRS1",
-        "FILTER": "CLEAR",
-        "GRATING": "PRISM",
-        "EXP_TYPE": "NRS_IFU",
-        "GWA_XTIL": 0.35986012,
-        "GWA_YTIL": 0.13448857,
-        "GWA_TILT": 37.1,
-        "ROLL_REF": 0.0,
-        **IFU_POINTING,
-    }
-    ifu = iw.build_ifu_optics({**base, **attrs}, opened_refs())
+def _slice0():
+    # the GWA readings and temperature of the ESA model run (as in jwst's test)
+    attrs = dict(IFU_ATTRS, GWA_XTIL=0.35986012, GWA_YTIL=0.13448857, GWA_TILT=37.1)
+    ifu = iw.build_ifu_optics(attrs, opened_refs())
     return ifu, iw.slice_wcs(ifu, 0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asdf
 import numpy as np
 import pytest
-from ifu_helpers import REALDATA, opened_refs, prism_paths
+from ifu_helpers import IFU_ATTRS, REALDATA, opened_refs, prism_paths
 
 from spec2x import make_exposure
 from spec2x.errors import InputFileError, MissingReferenceError
@@ -15,7 +15,6 @@ from spec2x.io.ref_readers import reader_name
 from spec2x.io.references import open_reference
 from spec2x.modes import MODES
 from spec2x.registry import calibrated_exp_types
-from spec2x.synthetic.nirspec_ifu import IFU_POINTING
 from spec2x.synthetic.nirspec_ifu_refs import IFUPOST_FILE, slicer_table
 from spec2x.synthetic.nirspec_refs import TEMPLATE_DIR
 
@@ -86,19 +85,7 @@ def test_ifuslicer_of_29_slices_is_refused(tmp_path):
 
 
 def _exposure(**attrs):
-    base = {
-        "INSTRUME": "NIRSPEC",
-        "EXP_TYPE": "NRS_IFU",
-        "DETECTOR": "NRS1",
-        "FILTER": "CLEAR",
-        "GRATING": "PRISM",
-        "GWA_XTIL": 0.3467,
-        "GWA_YTIL": 0.1334,
-        "GWA_TILT": 37.0,
-        "ROLL_REF": 45.0,
-        **IFU_POINTING,
-    }
-    return make_exposure(np.zeros((2048, 2048), np.float32), attrs={**base, **attrs})
+    return make_exposure(np.zeros((2048, 2048), np.float32), attrs={**IFU_ATTRS, **attrs})
 
 
 def test_missing_chromcorr_is_named():
