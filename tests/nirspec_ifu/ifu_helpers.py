@@ -19,12 +19,11 @@ __all__ = [
     "IFU_ATTRS",
     "REALDATA",
     "folder",
-    "jwst_slice_based",
+    "ifu_paths",
+    "ifu_rate",
     "jwst_step",
     "opened_refs",
     "ours",
-    "prism_paths",
-    "prism_rate",
 ]
 
 #: Keywords of a PRISM IFU exposure on NRS1 (the synthetic IFU pointing).
@@ -44,59 +43,49 @@ def folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="spec2x_ifu_"))
 
 
-@lru_cache(maxsize=1)
-def prism_paths() -> dict[str, str]:
-    """The synthetic IFU PRISM references (CV3 optics, synthetic slicer/fore/chromcorr)."""
+@lru_cache(maxsize=2)
+def ifu_paths(grating: str = "PRISM") -> dict[str, str]:
+    """The synthetic IFU references of ``grating`` (CV3 optics, synthetic slicer/fore/chromcorr)."""
     from spec2x.synthetic.nirspec_ifu import nirspec_ifu_paths
 
-    return {k: str(v) for k, v in nirspec_ifu_paths(folder() / "refs").items()}
+    return {k: str(v) for k, v in nirspec_ifu_paths(folder() / grating, grating).items()}
 
 
-@lru_cache(maxsize=1)
-def prism_rate() -> Path:
+@lru_cache(maxsize=2)
+def ifu_rate(grating: str = "PRISM") -> Path:
     from spec2x.synthetic.nirspec_ifu import make_nirspec_ifu_rate
 
-    return make_nirspec_ifu_rate(folder() / "ifu_prism_rate.fits", seed=3)
+    return make_nirspec_ifu_rate(folder() / f"ifu_{grating.lower()}_rate.fits", grating, seed=3)
 
 
-@lru_cache(maxsize=1)
-def opened_refs() -> dict[str, Any]:
+@lru_cache(maxsize=2)
+def opened_refs(grating: str = "PRISM") -> dict[str, Any]:
     from spec2x.io.references import open_reference
 
-    return {k: open_reference(v, k) for k, v in prism_paths().items()}
+    return {k: open_reference(v, k) for k, v in ifu_paths(grating).items()}
 
 
-@lru_cache(maxsize=1)
-def ours() -> Any:
-    """spec2x's assign_wcs of the synthetic PRISM exposure."""
+@lru_cache(maxsize=2)
+def ours(grating: str = "PRISM") -> Any:
+    """spec2x's assign_wcs of the synthetic exposure of ``grating``."""
     from spec2x.io.fits import open_product
     from spec2x.steps.assign_wcs import assign_wcs
 
-    return assign_wcs(open_product(prism_rate()), opened_refs())
+    return assign_wcs(open_product(ifu_rate(grating)), opened_refs(grating))
 
 
-@lru_cache(maxsize=1)
-def jwst_step() -> Any:
-    """jwst's AssignWcsStep (default: coordinate-based WCS with the slice map)."""
-    from jwst.assign_wcs import AssignWcsStep
-    from jwst_offline import run_jwst_step
-
-    return run_jwst_step(
-        AssignWcsStep, str(prism_rate()), prism_paths(), rest="N/A", tmp_path=folder() / "crds"
-    )
-
-
-@lru_cache(maxsize=1)
-def jwst_slice_based() -> Any:
-    """jwst's assign_wcs with ``nrs_ifu_slice_wcs=True`` (the slice-based WCS, slit frame)."""
+@lru_cache(maxsize=3)
+def jwst_step(grating: str = "PRISM", slice_wcs: bool = False) -> Any:
+    """jwst's AssignWcsStep on the same exposure: by default the coordinate-based WCS with
+    the slice map; ``slice_wcs``: the slice-based WCS (``nrs_ifu_slice_wcs``, slit frame)."""
     from jwst.assign_wcs import AssignWcsStep
     from jwst_offline import run_jwst_step
 
     return run_jwst_step(
         AssignWcsStep,
-        str(prism_rate()),
-        prism_paths(),
+        str(ifu_rate(grating)),
+        ifu_paths(grating),
         rest="N/A",
         tmp_path=folder() / "crds",
-        nrs_ifu_slice_wcs=True,
+        nrs_ifu_slice_wcs=slice_wcs,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asdf
 import numpy as np
 import pytest
-from ifu_helpers import IFU_ATTRS, REALDATA, opened_refs, prism_paths
+from ifu_helpers import IFU_ATTRS, REALDATA, ifu_paths, opened_refs
 
 from spec2x import make_exposure
 from spec2x.errors import InputFileError, MissingReferenceError
@@ -55,7 +55,7 @@ def test_synthetic_slicer_follows_the_real_ifupost():
 
 def test_synthetic_references_open_in_stdatamodels():
     datamodels = pytest.importorskip("stdatamodels.jwst.datamodels")
-    paths = prism_paths()
+    paths = ifu_paths()
     for reftype, cls in (
         ("ifuslicer", datamodels.IFUSlicerModel),
         ("ifufore", datamodels.IFUFOREModel),
@@ -76,7 +76,7 @@ def test_ifupost_without_a_part_is_refused(tmp_path):
 
 
 def test_ifuslicer_of_29_slices_is_refused(tmp_path):
-    with asdf.open(prism_paths()["ifuslicer"], lazy_load=False, memmap=False) as af:
+    with asdf.open(ifu_paths()["ifuslicer"], lazy_load=False, memmap=False) as af:
         tree = {k: v for k, v in af.tree.items() if not k.startswith("asdf")}
         tree["data"] = np.asarray(tree["data"])[:29]
         asdf.AsdfFile(tree).write_to(tmp_path / "bad.asdf")
