@@ -102,6 +102,12 @@ def test_medium_grating_on_nrs2_is_refused():
         )
 
 
+def test_subarray_is_refused():
+    ds = _exposure(SUBARRAY="SUB512").isel(y=slice(0, 512))
+    with pytest.raises(InputFileError, match="full frame"):
+        assign_ifu(ds, opened_refs())
+
+
 def test_coordinates_need_the_slice_map():
     with pytest.raises(InputFileError, match="assign_wcs"):
         ifu_coordinates(_exposure())

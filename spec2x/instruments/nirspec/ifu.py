@@ -155,12 +155,10 @@ class IfuLayout:
         self.pixels.append((yi, xi, slit[:, keep]))
 
 
-def ifu_layout(
-    ifu: iw.IfuOptics, shape: tuple[int, int] = (2048, 2048)
-) -> tuple[list[Any], IfuLayout]:
-    """The 30 slice gwcs (no bounding box set) and their layout on a ``shape`` detector."""
+def ifu_layout(ifu: iw.IfuOptics) -> tuple[list[Any], IfuLayout]:
+    """The 30 slice gwcs (no bounding box set) and their layout on the full frame."""
     wcs_list = [iw.slice_wcs(ifu, s) for s in range(iw.N_SLICES)]
-    return wcs_list, IfuLayout(ifu, wcs_list, shape)
+    return wcs_list, IfuLayout(ifu, wcs_list, (2048, 2048))
 
 
 def assign_ifu(
@@ -184,8 +182,13 @@ def assign_ifu(
     ``WAVSTART``/``WAVEEND`` (m) and ``S_REGION``.
     """
     mode_built_by(ds, f"{__name__}:assign_ifu", what="assign_ifu")
+    if (ds.sizes["y"], ds.sizes["x"]) != (2048, 2048):
+        raise InputFileError(
+            f"the IFU exposure is {ds.sizes['y']} x {ds.sizes['x']} pixels "
+            f"(SUBARRAY={ds.attrs.get('SUBARRAY')}); NIRSpec IFU data are full frame (2048 x 2048)"
+        )
     ifu = iw.build_ifu_optics(ds.attrs, {k: v for k, v in refs.items() if v is not None})
-    wcs_list, layout = ifu_layout(ifu, (ds.sizes["y"], ds.sizes["x"]))
+    wcs_list, layout = ifu_layout(ifu)
     wavelength = np.full(layout.regions.shape, np.nan)
     ra_all, dec_all = [], []
     out = ds
