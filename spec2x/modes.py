@@ -195,6 +195,7 @@ _RESTRICTED = frozenset({
 })  # fmt: skip
 
 _NRS_OPTICS = ("disperser", "wavelengthrange", "fpa", "camera", "collimator", "msa", "fore", "ote")
+_NRS_OPTICS_IFU = tuple(t for t in _NRS_OPTICS if t != "msa")
 _MIRI = dict(instrument="MIRI", dithered_source=True)
 _LRS = dict(
     _MIRI,
@@ -347,6 +348,8 @@ MODES: dict[str, Mode] = _modes(
     NRS_IFU=dict(
         _NRS,
         layout="ifu",
+        wcs_reftypes=(*_NRS_OPTICS_IFU, "ifufore", "ifuslicer", "ifupost", "chromcorr"),
+        wcs_build="spec2x.instruments.nirspec.ifu:assign_ifu",
         product_step="cube_build",
         allowed=frozenset({"msa_flagging", "clean_flicker_noise", "imprint_subtract", "pathloss"}),
         single_source=True,

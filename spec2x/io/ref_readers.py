@@ -52,7 +52,10 @@ READERS: dict[tuple[str, str | None], str] = {
     ("barshadow", "NIRSPEC"): "spec2x.instruments.nirspec.barshadow:read_barshadow",
     **{
         (t, "NIRSPEC"): _NRS_OPTICS
-        for t in ("ote", "fore", "collimator", "camera", "fpa", "msa", "disperser")
+        for t in (
+            *("ote", "fore", "collimator", "camera", "fpa", "msa", "disperser"),
+            *("ifufore", "ifuslicer", "ifupost", "chromcorr"),
+        )
     },
     ("wavelengthrange", "NIRSPEC"): _NRS_OPTICS,
     ("msaoper", None): "spec2x.instruments.nirspec.msa_flagging:read_msaoper",

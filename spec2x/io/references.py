@@ -73,6 +73,7 @@ _REF_KEYWORDS = {
     "area": "R_AREA",
     "barshadow": "R_BARSHA",
     "camera": "R_CAMERA",
+    "chromcorr": "R_CHRCOR",
     "collimator": "R_COLLIM",
     "dflat": "R_DFLAT",
     "disperser": "R_DISPER",

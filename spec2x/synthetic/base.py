@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-__all__ = ["asdf_meta", "reference_header", "rng", "transit_light_curve", "write_reference_fits"]
+__all__ = [
+    "asdf_meta",
+    "flat_rate",
+    "reference_header",
+    "rng",
+    "transit_light_curve",
+    "write_reference_fits",
+]
 
 #: Keywords every CRDS reference file carries.
 _CRDS_DEFAULTS = {
@@ -27,6 +34,34 @@ def rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(0 if seed is None else seed)
+
+
+def flat_rate(
+    path: str | os.PathLike[str],
+    shape: tuple[int, int],
+    attrs: Mapping[str, Any],
+    *,
+    seed: int,
+    level: float,
+    noise: float = 0.05,
+) -> Path:
+    """Write a ``_rate`` file (DN/s): ``level`` plus seeded Gaussian ``noise``, keywords ``attrs``.
+
+    ``err`` and the variances are those of the noise (read and Poisson halves).
+    """
+    from ..datamodel import make_exposure
+    from ..io.fits import write_fits
+
+    sci = (level + rng(seed).normal(0.0, noise, shape)).astype(np.float32)
+    variance = np.full(shape, noise**2, np.float32)
+    ds = make_exposure(
+        sci,
+        err=np.sqrt(2 * variance),
+        var_poisson=variance,
+        var_rnoise=variance,
+        attrs=dict(attrs),
+    )
+    return write_fits(ds.drop_vars("var_flat"), Path(path))
 
 
 def reference_header(

@@ -13,12 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..datamodel import make_exposure
-from ..io.fits import write_fits
 from ..modes import MODES
-from .base import rng
+from .base import flat_rate
 
 __all__ = ["MRS_POINTING", "make_mrs_rate"]
 
@@ -54,8 +50,6 @@ def make_mrs_rate(
     sky : the flat level (DN/s).
     keywords : more or other header keywords.
     """
-    shape = (1024, 1032)
-    noise = rng(seed).normal(0.0, 0.05, shape)
     attrs = {
         **_FIXED,
         **MRS_POINTING,
@@ -63,15 +57,6 @@ def make_mrs_rate(
         "CHANNEL": _CHANNELS[detector],
         "BAND": band,
         "EXP_TYPE": MODES["MIR_MRS"].exp_type,
+        **keywords,
     }
-    attrs.update(keywords)
-    sci = (sky + noise).astype(np.float32)
-    variance = np.full(shape, 0.05**2, np.float32)
-    ds = make_exposure(
-        sci,
-        err=np.sqrt(2 * variance),
-        var_poisson=variance,
-        var_rnoise=variance,
-        attrs=attrs,
-    )
-    return write_fits(ds.drop_vars("var_flat"), Path(path))
+    return flat_rate(path, (1024, 1032), attrs, seed=seed, level=sky)

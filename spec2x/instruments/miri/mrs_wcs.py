@@ -35,8 +35,8 @@ from astropy.modeling import bind_bounding_box, models
 from gwcs import selector
 from gwcs import wcs as gwcs_wcs
 
-from ..._kernels.resample_spec import _wrap_ra
 from ...errors import InputFileError
+from ...wcs.footprint import with_s_region
 from ...wcs.store import set_wcs
 from .lrs_wcs import miri_frames, v2v3_to_sky, velocity_aberration, velocity_correction
 from .mrs_refs import MRS_DETECTORS, MrsDistortion, MrsRegions, MrsSpecwcs, mrs_reference
@@ -244,20 +244,4 @@ def assign_mrs(
     out = set_wcs(ds, wcs).assign_coords(
         wavelength=(("y", "x"), wavelength, {"units": "um", "long_name": "wavelength"})
     )
-    corners = _sky_box(ra, dec)
-    if corners is not None:
-        out.attrs = dict(
-            out.attrs, S_REGION="POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners)
-        )
-    return out
-
-
-def _sky_box(ra: np.ndarray, dec: np.ndarray) -> list[float] | None:
-    """RA/Dec corners (min/max box, RA in [0, 360)) of the finite positions; None if none."""
-    good = np.isfinite(ra) & np.isfinite(dec)
-    if not good.any():
-        return None
-    ra = _wrap_ra(ra[good])
-    low, high = float(ra.min()) % 360, float(ra.max()) % 360
-    south, north = float(dec[good].min()), float(dec[good].max())
-    return [low, south, high, south, high, north, low, north]
+    return with_s_region(out, ra, dec)

@@ -1,5 +1,6 @@
 """Readers for the NIRSpec optical-model references (ASDF): ote, fore, collimator,
-disperser, camera, fpa, msa, wavelengthrange.
+disperser, camera, fpa, msa, wavelengthrange, and the IFU's ifufore, ifuslicer,
+ifupost and chromcorr.
 
 Each reader opens the ASDF tree (transforms are deserialised by asdf-astropy and
 the ``stdatamodels`` transform extension), checks that the entries the WCS
@@ -18,7 +19,7 @@ import numpy as np
 from ...errors import InputFileError
 from ...io.references import Reference, open_asdf_reference
 
-__all__ = ["REQUIRED_KEYS", "read_nirspec_optics"]
+__all__ = ["IFUPOST_PARTS", "REQUIRED_KEYS", "read_nirspec_optics"]
 
 #: Entries each reference type must hold (a missing one is a broken file).
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
@@ -30,7 +31,14 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "msa": ("Q1", "Q2", "Q3", "Q4", "Q5"),
     "disperser": ("theta_x", "theta_y", "theta_z", "tilt_y", "gwa_tiltx", "gwa_tilty"),
     "wavelengthrange": ("order", "wavelengthrange", "waverange_selector"),
+    "ifufore": ("model",),
+    "ifuslicer": ("model", "data"),
+    "ifupost": tuple(f"slice_{i}" for i in range(30)),
+    "chromcorr": ("model",),
 }
+
+#: The transforms of each slice of an ifupost reference.
+IFUPOST_PARTS = ("linear", "xpoly", "xpoly_distortion", "ypoly", "ypoly_distortion")
 
 
 def _materialise(node: Any) -> Any:
@@ -64,6 +72,16 @@ def read_nirspec_optics(path: str, header: dict[str, Any]) -> Reference:
             for part in ("model", "data")
             if part not in (tree[q] or {})
         ]
+    if reftype == "ifupost":
+        missing += [
+            f"{s}.{part}"
+            for s in REQUIRED_KEYS["ifupost"]
+            if s in tree
+            for part in IFUPOST_PARTS
+            if part not in (tree[s] or {})
+        ]
+    if reftype == "ifuslicer" and "data" in tree and np.shape(tree["data"])[:1] != (30,):
+        missing.append(f"data of 30 slices (it has shape {np.shape(tree['data'])})")
     if missing:
         raise InputFileError(
             f"{reftype} reference {path} lacks {', '.join(missing)}; "

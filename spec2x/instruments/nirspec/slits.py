@@ -39,7 +39,11 @@ __all__ = [
     "NirspecOptics",
     "build_optics",
     "box_on_detector",
+    "boxes_from_trace",
+    "gwa_to_slit_model",
+    "gwa_to_ymsa",
     "slit_bounding_box",
+    "telescope_steps",
     "traced_boxes",
     "slit_wcs",
     "slit_wcs_and_box",
@@ -93,9 +97,14 @@ class NirspecOptics:
     attrs: Mapping[str, Any]
 
 
-def build_optics(attrs: Mapping[str, Any], refs: Mapping[str, Reference]) -> NirspecOptics:
-    """Build the aperture-independent part of the NIRSpec model for an exposure."""
-    missing = [t for t in NIRSPEC_OPTICAL_REFTYPES if refs.get(t) is None]
+def build_optics(
+    attrs: Mapping[str, Any],
+    refs: Mapping[str, Reference],
+    reftypes: tuple[str, ...] = NIRSPEC_OPTICAL_REFTYPES,
+) -> NirspecOptics:
+    """Build the aperture-independent part of the NIRSpec model for an exposure
+    (``reftypes``: the references the mode needs, all of them checked here)."""
+    missing = [t for t in reftypes if refs.get(t) is None]
     if missing:
         raise MissingReferenceError(
             f"the NIRSpec WCS needs {', '.join(missing)} reference(s); "
@@ -160,27 +169,41 @@ def slit_to_msa(optics: NirspecOptics, slit: Slit) -> Any:
     return am.Scale(xsize) & am.Scale(ysize) | am.Shift(xcen) & am.Shift(ycen) | quadrant_model
 
 
-def _gwa_to_ymsa(msa2gwa: Any, ymin: float, ymax: float) -> Any:
-    """y_slit as a function of the incident beta at the GWA (tabulated along the slit)."""
+def gwa_to_ymsa(msa2gwa: Any, ymin: float, ymax: float, lam: float | None = None) -> Any:
+    """y_slit as a function of the incident beta at the GWA (tabulated along the slit).
+
+    ``lam`` (m): the wavelength at which a wavelength-dependent ``msa2gwa`` (the
+    IFU's, through ifupost) is evaluated.
+    """
     dy = np.linspace(ymin, ymax, 1000)
-    beta_in = msa2gwa(np.zeros(dy.shape), dy)[1]
+    args = (np.zeros(dy.shape), dy) + (() if lam is None else ([lam] * dy.size,))
+    beta_in = msa2gwa(*args)[1]
     return am.Tabular1D(points=(beta_in,), lookup_table=dy, bounds_error=False, name="tabular")
+
+
+def gwa_to_slit_model(
+    msa2gwa: Any, gwa2ymsa: Any, lgreq: Any, ymin: float, ymax: float, *, lam_input: bool = False
+) -> Any:
+    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]) for a slit whose
+    ``msa2gwa`` takes (x_slit, y_slit) or, with ``lam_input``, (x_slit, y_slit, ignored)."""
+    split = AxisMapping((0, 1, 0, 1, 1, 2, 3) if lam_input else (0, 1, 0, 1, 2, 3))
+    return (
+        AxisMapping((0, 1, 0, 1), n_inputs=3)
+        | am.Const1D(0) * Identity(1) & am.Const1D(-1) * Identity(1) & Identity(2)
+        | Identity(1) & gwa2ymsa & Identity(2)
+        | split
+        | Identity(2) & msa2gwa & Identity(2)
+        | AxisMapping((0, 1, 2, 3, 5), n_inputs=7)
+        | Identity(2) & lgreq
+        | nm.mask_slit(ymin, ymax)
+    )
 
 
 def gwa_to_slit(optics: NirspecOptics, slit: Slit) -> Any:
     """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]), and back."""
     msa2gwa = slit_to_msa(optics, slit) | optics.col2gwa
-    gwa2ymsa = _gwa_to_ymsa(msa2gwa, slit.ymin, slit.ymax)
-    forward = (
-        AxisMapping((0, 1, 0, 1), n_inputs=3)
-        | am.Const1D(0) * Identity(1) & am.Const1D(-1) * Identity(1) & Identity(2)
-        | Identity(1) & gwa2ymsa & Identity(2)
-        | AxisMapping((0, 1, 0, 1, 2, 3))
-        | Identity(2) & msa2gwa & Identity(2)
-        | AxisMapping((0, 1, 2, 3, 5), n_inputs=7)
-        | Identity(2) & optics.lgreq
-        | nm.mask_slit(slit.ymin, slit.ymax)
-    )
+    gwa2ymsa = gwa_to_ymsa(msa2gwa, slit.ymin, slit.ymax)
+    forward = gwa_to_slit_model(msa2gwa, gwa2ymsa, optics.lgreq, slit.ymin, slit.ymax)
     forward.inverse = msa2gwa & Identity(1) | AxisMapping((3, 0, 1, 2)) | optics.agreq
     forward.name = "gwa2slit"
     return forward
@@ -202,18 +225,22 @@ def slit_wcs(optics: NirspecOptics, slit: Slit, *, to_sky: bool = True) -> gwcs.
     ]
     if not to_sky:
         return gwcs.WCS([*steps, (fr["msa_frame"], None)])
+    steps += [
+        (fr["msa_frame"], optics.msa2oteip),
+        (fr["oteip"], optics.oteip2v23),
+        *telescope_steps(optics),
+    ]
+    return gwcs.WCS(steps)
+
+
+def telescope_steps(optics: NirspecOptics) -> list[tuple[Any, Any]]:
+    """The last WCS steps, shared by every NIRSpec mode: v2v3 -> v2v3vacorr -> world."""
+    fr = nm.frames()
     va_corr = nm.dva_correction(optics.attrs) & Identity(1)
     va_corr.name = "va_corr"
     tel2sky = nm.v23_to_sky(optics.attrs) & Identity(1)
     tel2sky.name = "v2v3_to_sky"
-    steps += [
-        (fr["msa_frame"], optics.msa2oteip),
-        (fr["oteip"], optics.oteip2v23),
-        (fr["v2v3"], va_corr),
-        (fr["v2v3vacorr"], tel2sky),
-        (fr["world"], None),
-    ]
-    return gwcs.WCS(steps)
+    return [(fr["v2v3"], va_corr), (fr["v2v3vacorr"], tel2sky), (fr["world"], None)]
 
 
 def _bbox_from_range(
@@ -343,9 +370,18 @@ def traced_boxes(optics: NirspecOptics, slits: list[Slit]) -> np.ndarray:
         x, y = gwa2det(*optics.agreq(np.broadcast_to(lam, shape), *args))
         return x, y
 
-    x_lo, x_hi, y_lo, y_hi = (
-        v.reshape(n, -1) for v in _extremes(trace, _wavelength_grid(optics.wrange))
-    )
+    return boxes_from_trace(trace, n, optics.wrange)
+
+
+def boxes_from_trace(trace: Any, n: int, wrange: tuple[float, float]) -> np.ndarray:
+    """The unrefined bounding boxes (n, 2, 2) of ``n`` apertures from ``trace``.
+
+    ``trace(lam)`` gives the detector (x, y) of the two edges of every aperture
+    (rows ``2 i``, ``2 i + 1`` for aperture ``i``) at wavelengths ``lam`` (m):
+    1-D, or one row of wavelengths per edge.  The boxes are those of jwst's
+    ``compute_bounding_box`` on the 0.1 nm grid of ``wrange``.
+    """
+    x_lo, x_hi, y_lo, y_hi = (v.reshape(n, -1) for v in _extremes(trace, _wavelength_grid(wrange)))
 
     def pad(lo: np.ndarray, hi: np.ndarray, margin: int) -> np.ndarray:
         # Python's max(0, v) / min(2047, v) (a NaN gives the bound), as in _bbox_from_range

@@ -311,11 +311,18 @@ def frames() -> dict[str, Any]:
         "slit_frame": cf.CompositeFrame(
             [spatial("slit_spatial", ("", ""), ("x_slit", "y_slit")), spec], name="slit_frame"
         ),
+        "slicer": cf.CompositeFrame(
+            [spatial("slicer_spatial", ("", ""), ("x_slicer", "y_slicer")), spec], name="slicer"
+        ),
         "msa_frame": cf.CompositeFrame(
             [spatial("msa_spatial", (u.m, u.m), ("x_msa", "y_msa")), spec], name="msa_frame"
         ),
         "oteip": cf.CompositeFrame(
             [spatial("oteip", (u.deg, u.deg), ("X_OTEIP", "Y_OTEIP")), spec], name="oteip"
+        ),
+        "oteip_chromcorr": cf.CompositeFrame(
+            [spatial("oteip", (u.deg, u.deg), ("X_OTEIP", "Y_OTEIP")), spec],
+            name="oteip_chromcorr",
         ),
         "v2v3": cf.CompositeFrame(
             [spatial("v2v3_spatial", (u.arcsec, u.arcsec), ("v2", "v3")), spec], name="v2v3"

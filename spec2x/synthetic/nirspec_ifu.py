@@ -1,0 +1,74 @@
+"""A synthetic NIRSpec IFU exposure: a ``_rate`` file and its optical references.
+
+:func:`write_nirspec_ifu_refs_set` writes everything the IFU WCS needs: the
+CV3 optics of :mod:`.nirspec_refs` (camera, collimator, FPA, OTE, fore,
+PRISM disperser, synthetic gratings, wavelengthrange) and the IFU optics of
+:mod:`.nirspec_ifu_refs` (ifuslicer, ifufore, the CV3 ifupost, chromcorr).
+:func:`make_nirspec_ifu_rate` writes a full-frame ``NRS_IFU`` rate file
+(flat level with seeded noise) with the keywords jwst's ``assign_wcs`` needs:
+DETECTOR, FILTER, GRATING, the GWA tilt sensors and temperature, the
+pointing (V2_REF/V3_REF at the IFU field centre of this model), VA_SCALE,
+VELOSYS and the dates.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..modes import MODES
+from .base import flat_rate
+from .nirspec_ifu_refs import write_nirspec_ifu_refs
+from .nirspec_refs import GRATINGS, write_nirspec_optical_refs
+
+__all__ = ["IFU_POINTING", "make_nirspec_ifu_rate", "nirspec_ifu_paths"]
+
+#: The IFU field centre of the synthetic model (V2, V3 arcsec) and a sky position (deg).
+IFU_POINTING = {"V2_REF": 300.14, "V3_REF": -498.2, "RA_REF": 53.1, "DEC_REF": -27.8}
+#: Keywords of every synthetic IFU exposure.
+_FIXED: dict[str, Any] = {
+    "TELESCOP": "JWST", "INSTRUME": "NIRSPEC", "SUBARRAY": "FULL", "READPATT": "NRSIRS2RAPID",
+    "SUBSTRT1": 1, "SUBSTRT2": 1, "SUBSIZE1": 2048, "SUBSIZE2": 2048,
+    "DATE-OBS": "2026-01-01", "TIME-OBS": "12:00:00", "EXPSTART": 61041.5,
+    "GWA_XTIL": 0.3467, "GWA_YTIL": 0.1334, "GWA_TILT": 37.0,
+    "ROLL_REF": 45.0, "PA_V3": 45.0, "V3I_YANG": 138.5, "VPARITY": -1,
+    "VA_SCALE": 1.0000087, "VELOSYS": 8765.4, "PATTTYPE": "NONE",
+}  # fmt: skip
+
+
+def nirspec_ifu_paths(folder: str | os.PathLike[str], grating: str = "PRISM") -> dict[str, Path]:
+    """Write the IFU WCS references of ``grating`` into ``folder``; reftype -> path."""
+    grating = grating.upper()
+    filter_name = GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR"
+    optics = write_nirspec_optical_refs(folder, gratings=(grating,), msa_grid=(2, 2))
+    ifu = write_nirspec_ifu_refs(folder, filters=(filter_name,))
+    chosen = {"disperser": grating, "fore": filter_name, "chromcorr": filter_name}
+    return {
+        k: v[chosen[k]] if isinstance(v, dict) else v
+        for k, v in {**optics, **ifu}.items()
+        if k != "msa"
+    }
+
+
+def make_nirspec_ifu_rate(
+    path: str | os.PathLike[str], grating: str = "PRISM", *, seed: int = 0, **keywords: Any
+) -> Path:
+    """Write a full-frame NIRSpec IFU ``_rate`` file (1 DN/s and noise) and return its path.
+
+    ``grating`` is PRISM (FILTER=CLEAR) or a synthetic grating (G140M, G395M,
+    with its filter); ``seed`` seeds the noise; ``keywords`` add to or replace
+    the header keywords (``DETECTOR="NRS2"``, another pointing ...).
+    """
+    grating = grating.upper()
+    attrs = {
+        **_FIXED,
+        **IFU_POINTING,
+        "DETECTOR": "NRS1",
+        "GRATING": grating,
+        "FILTER": GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR",
+        "EXP_TYPE": MODES["NRS_IFU"].exp_type,
+        "DATAMODL": "IFUImageModel",
+        **keywords,
+    }
+    return flat_rate(path, (2048, 2048), attrs, seed=seed, level=1.0)

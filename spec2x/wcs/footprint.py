@@ -1,0 +1,32 @@
+"""The sky footprint of an exposure: ``S_REGION`` from the sky positions of its pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .._kernels.resample_spec import _wrap_ra
+
+__all__ = ["sky_box", "with_s_region"]
+
+
+def sky_box(ra: np.ndarray, dec: np.ndarray) -> list[float] | None:
+    """RA/Dec corners (min/max box, RA in [0, 360)) of the finite positions; None if none."""
+    good = np.isfinite(ra) & np.isfinite(dec)
+    if not good.any():
+        return None
+    ra = _wrap_ra(ra[good])
+    low, high = float(ra.min()) % 360, float(ra.max()) % 360
+    south, north = float(dec[good].min()), float(dec[good].max())
+    return [low, south, high, south, high, north, low, north]
+
+
+def with_s_region(ds: xr.Dataset, ra: np.ndarray, dec: np.ndarray) -> xr.Dataset:
+    """``ds`` with ``S_REGION`` the RA/Dec box of the finite ``ra``, ``dec`` (deg), as jwst's
+    ``update_s_region_mrs`` and ``update_s_region_nrs_ifu`` write it (unchanged if none)."""
+    corners = sky_box(ra, dec)
+    if corners is None:
+        return ds
+    out = ds.copy(deep=False)
+    out.attrs = dict(ds.attrs, S_REGION="POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners))
+    return out
