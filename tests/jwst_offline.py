@@ -257,3 +257,22 @@ def run_jwst_spec2(
             if path.suffix == ".fits" and path.stat().st_mtime >= start - 1.0:
                 files[path.stem.rsplit("_", 1)[-1]] = path
     return Spec2Run(list(models or []), files)
+
+
+def jwst_lrs_flat_fielded(obs: Any, tmp_path: Path, name: str) -> tuple[Any, Path]:
+    """jwst's assign_wcs and flat_field on a synthetic MIRI LRS observation's first exposure
+    (its own references, the rest N/A); return the model and the file it is saved to."""
+    from jwst.assign_wcs import AssignWcsStep
+    from jwst.flatfield import FlatFieldStep
+
+    refs = {k: str(v) for k, v in obs.references.items()}
+    wcs_refs = {k: refs[k] for k in ("distortion", "specwcs")}
+    model = run_jwst_step(
+        AssignWcsStep, str(obs.exposures[0]), wcs_refs, rest="N/A", tmp_path=tmp_path
+    )
+    model = run_jwst_step(
+        FlatFieldStep, model, {"flat": refs["flat"]}, rest="N/A", tmp_path=tmp_path
+    )
+    path = Path(tmp_path) / name
+    model.save(path)
+    return model, path

@@ -52,23 +52,12 @@ def test_jwst_nirspec_bots_calints_opens_with_its_wavelength_and_slit(tmp_path):
 
 def test_jwst_miri_lrs_slitless_calints_opens_at_full_frame_rows(tmp_path):
     pytest.importorskip("jwst")
-    from jwst.assign_wcs import AssignWcsStep
-    from jwst.flatfield import FlatFieldStep
-    from jwst_offline import run_jwst_step
+    from jwst_offline import jwst_lrs_flat_fielded
 
     from spec2x.synthetic.miri_lrs import make_lrs_slitless_tso
 
     obs = make_lrs_slitless_tso(tmp_path / "tso", seed=1, nints=2)
-    refs = {k: str(v) for k, v in obs.references.items()}
-    wcs_refs = {k: refs[k] for k in ("distortion", "specwcs")}
-    model = run_jwst_step(
-        AssignWcsStep, str(obs.exposures[0]), wcs_refs, rest="N/A", tmp_path=tmp_path
-    )
-    model = run_jwst_step(
-        FlatFieldStep, model, {"flat": refs["flat"]}, rest="N/A", tmp_path=tmp_path
-    )
-    path = tmp_path / "jw_calints.fits"
-    model.save(path)
+    model, path = jwst_lrs_flat_fielded(obs, tmp_path, "jw_calints.fits")
 
     ds = open_product(path)
     validate(ds)

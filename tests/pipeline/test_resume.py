@@ -36,20 +36,10 @@ def test_spec2x_calints_goes_on_to_the_same_spectra(lrs_tso, tmp_path):
 @pytest.mark.parity
 def test_jwst_flat_fielded_calints_goes_on_with_photom_and_extract_1d(lrs_tso, tmp_path, caplog):
     pytest.importorskip("jwst")
-    from jwst.assign_wcs import AssignWcsStep
-    from jwst.flatfield import FlatFieldStep
-    from jwst_offline import run_jwst_step
+    from jwst_offline import jwst_lrs_flat_fielded
 
     refs = {k: str(v) for k, v in lrs_tso.references.items()}
-    wcs_refs = {k: refs[k] for k in ("distortion", "specwcs")}
-    model = run_jwst_step(
-        AssignWcsStep, str(lrs_tso.exposures[0]), wcs_refs, rest="N/A", tmp_path=tmp_path
-    )
-    model = run_jwst_step(
-        FlatFieldStep, model, {"flat": refs["flat"]}, rest="N/A", tmp_path=tmp_path
-    )
-    path = tmp_path / "jw_flat_calints.fits"
-    model.save(path)
+    _, path = jwst_lrs_flat_fielded(lrs_tso, tmp_path, "jw_flat_calints.fits")
 
     with caplog.at_level("INFO", logger="spec2x"):
         ours = spec2(path, refs)
