@@ -179,14 +179,14 @@ def process_job(
     check_product_name(job.base, job.source or job.science)  # never write outside output_dir
     cache = CrdsCache(crds_path) if crds_path else None
     refset = ReferenceSet(refs, refs_dir, crds_cache=cache, strict=strict_refs)
+    opened = input_chunks(job.science, chunks)
     if is_remote(output_dir):
         if fmt != "zarr":
             raise OutputError(
                 f"{output_dir}: only Zarr products go to object storage; add --format zarr"
             )
         url = os.fspath(output_dir).rstrip("/")
-        return _process_remote(job, refset, params, url, save_steps)
-    opened = input_chunks(job.science, chunks)
+        return _process_remote(job, refset, params, url, save_steps, opened)
     folder = ensure_output_dir(output_dir)
     staging = atomic.staging_dir(folder, job.base)
     try:
@@ -233,6 +233,7 @@ def _process_remote(
     params: Mapping[str, Mapping[str, Any]] | None,
     url: str,
     save_steps: bool,
+    chunks: Mapping[str, int] | None,
 ) -> dict[str, str]:
     """Zarr stores straight to object storage (no staging: each store is written whole)."""
     from .io.streaming import store_all
@@ -245,7 +246,13 @@ def _process_remote(
 
     on_step = put if save_steps else None
     products = spec2(
-        job.science, refset, params, members=job.members, on_step=on_step, intermediate_only=True
+        job.science,
+        refset,
+        params,
+        members=job.members,
+        on_step=on_step,
+        intermediate_only=True,
+        chunks=chunks,
     )
     written.update(store_all(products, url, job.base))
     return written
