@@ -12,8 +12,10 @@ out NaN.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -77,6 +79,14 @@ def _checked(
     return fringefreq.content, regions.content
 
 
+def _correct(
+    sci: np.ndarray, err: np.ndarray, dq: np.ndarray, wave: np.ndarray, **kwargs: Any
+) -> np.ndarray:
+    out, done = correct_image(sci, err, dq, np.asarray(wave, np.float64), **kwargs)
+    log.info("residual_fringe: %d columns corrected", done)
+    return out.astype(sci.dtype)
+
+
 def residual_fringe(
     ds: xr.Dataset,
     fringefreq: Reference | None,
@@ -99,7 +109,7 @@ def residual_fringe(
     Returns
     -------
     Dataset with ``sci`` corrected, ``S_RESFRI`` ``COMPLETE``.  ``y`` and
-    ``x`` are read whole (the fits run column by column on NumPy arrays).
+    ``x`` must not be chunked (the fits run column by column on NumPy arrays).
 
     Raises
     ------
@@ -123,19 +133,26 @@ def residual_fringe(
     band = str(ds.attrs.get("BAND", "")).strip().upper()
     rows = table.bands.get(band, table.bands["LONG"])  # jwst: any other band reads LONG
     detector = str(ds.attrs.get("DETECTOR", "")).strip().upper()
-    sci, done = correct_image(
-        np.asarray(ds["sci"].values),
-        np.asarray(ds["err"].values),
-        np.asarray(ds["dq"].values),
-        np.asarray(ds["wavelength"].values, np.float64),
-        plane.label_map(0.8),
-        rows,
-        table.max_amp,
+    kernel = functools.partial(
+        _correct,
+        labels=plane.label_map(0.8),
+        table=rows,
+        max_amp=table.max_amp,
         channels=_CHANNELS.get(detector, ()),
         ignore_regions=[(float(lo), float(hi)) for lo, hi in zip(lows, highs, strict=True)],
     )
-    log.info("residual_fringe: %d columns corrected", done)
-    out = ds.assign(sci=ds["sci"].copy(data=sci.astype(ds["sci"].dtype)))
+    sci = xr.apply_ufunc(
+        kernel,
+        ds["sci"],
+        ds["err"],
+        ds["dq"],
+        ds["wavelength"],
+        input_core_dims=[["y", "x"]] * 4,
+        output_core_dims=[["y", "x"]],
+        dask="parallelized",
+        output_dtypes=[ds["sci"].dtype],
+    )
+    out = ds.assign(sci=sci.transpose(*ds["sci"].dims).assign_attrs(ds["sci"].attrs))
     return record_step(out, "residual_fringe", fringefreq, regions)
 
 

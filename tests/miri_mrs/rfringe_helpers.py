@@ -27,9 +27,9 @@ def fringed_exposure(ds, seed=5, amplitude=0.04):
     ).assign_attrs(attrs)
 
 
-def limited_fringefreq(path, fitted):
+def limited_fringefreq(path, fitted, detector="MIRIFUSHORT"):
     """The synthetic fringefreq with min_snr out of reach except for the ``fitted`` slices."""
-    write_mrs_fringefreq(path)
+    write_mrs_fringefreq(path, detector=detector)
     with fits.open(path, mode="update") as hdul:
         for band in ("SHORT", "MEDIUM", "LONG"):
             table = hdul[f"RFC_FREQ_{band}"].data

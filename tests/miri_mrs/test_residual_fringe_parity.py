@@ -52,6 +52,37 @@ def test_residual_fringe_step_as_jwst(fringed, mrs_cal):
     assert ours.attrs["R_FRIFRQ"] == freq.name
 
 
+def test_residual_fringe_step_long_wavelength_as_jwst(mrs_regions, tmp_path):
+    """Channel 3 (MIRIFULONG): the dichroic fringe too (plain Levenberg-Marquardt), the
+    smoothed feature search, wavenumbers increasing down the columns."""
+    pytest.importorskip("jwst")
+    from jwst.residual_fringe import ResidualFringeStep
+    from jwst_offline import run_jwst_step
+    from mrs_helpers import real_refs
+    from stdatamodels.jwst import datamodels
+
+    from spec2x.io.fits import open_exposure
+    from spec2x.steps.assign_wcs import assign_wcs
+    from spec2x.synthetic.miri_mrs import make_mrs_rate
+
+    rate = make_mrs_rate(tmp_path / "rate.fits", detector="MIRIFULONG", seed=2)
+    ds = fringed_exposure(assign_wcs(open_exposure(rate), real_refs("34A", mrs_regions["34A"])))
+    wave = ds["wavelength"].values
+    on = np.isfinite(wave) & (wave > 0)
+    dichroic = 1 + 0.01 * np.sin(
+        2 * np.pi * np.where(on, 1e4 / np.where(on, wave, 1.0), 0.0) / 0.41
+    )
+    ds = ds.assign(sci=ds["sci"].copy(data=(ds["sci"].values * dichroic).astype(np.float32)))
+    path = write_fits(ds, tmp_path / "mrs_fringe.fits")
+    freq = limited_fringefreq(tmp_path / "fringefreq.fits", (305,), "MIRIFULONG")
+    model = datamodels.IFUImageModel(str(path))
+    refs = {"fringefreq": str(freq), "regions": str(mrs_regions["34A"])}
+    result = run_jwst_step(ResidualFringeStep, model, refs, skip=False)
+    ours = residual_fringe(ds, open_reference(freq), open_reference(mrs_regions["34A"]))
+    np.testing.assert_array_equal(np.isnan(ours["sci"].values), np.isnan(result.data))
+    np.testing.assert_allclose(ours["sci"].values, result.data, rtol=1e-4, equal_nan=True)
+
+
 def spectrum(seed, wave_range, *, amplitude=0.03, n=1200):
     """A power-law continuum with two fringe beats near 2.9 cm-1 and 0.2 % noise."""
     gen = np.random.default_rng(seed)

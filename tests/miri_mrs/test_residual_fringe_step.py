@@ -84,3 +84,12 @@ def test_fringefreq_reader(tmp_path):
         hdul.writeto(tmp_path / "bad.fits")
     with pytest.raises(InputFileError, match="lacks the tables"):
         open_reference(tmp_path / "bad.fits")
+
+
+def test_dask_gives_the_same_without_computing(setup, corrected):
+    from helpers import raise_if_dask_computes
+
+    (_, ds), freq, regions = setup
+    with raise_if_dask_computes():
+        lazy = residual_fringe(ds.chunk(), freq, regions)
+    np.testing.assert_array_equal(lazy["sci"].values, corrected["sci"].values)

@@ -77,13 +77,12 @@ def _feature_weights(
 ) -> Array:
     """The column's weights with spectral features (lines above the fringe amplitude) at 0."""
     lower, _ = envelopes(data)
-    factors = find_lines((np.abs(data / lower) - 1) * snr_mask, max_amp)
-    feat = weight * factors
-    if channel in (3, 4):
-        cumsum = np.cumsum(np.insert(data, 0, 0))
-        smooth = (cumsum[7:] - cumsum[:-7]) / 7.0
-        lower, _ = envelopes(smooth, npix=data.size)
-        feat *= find_lines(np.abs(data / lower) - 1, max_amp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        feat = weight * find_lines((np.abs(data / lower) - 1) * snr_mask, max_amp)
+        if channel in (3, 4):
+            cumsum = np.cumsum(np.insert(data, 0, 0))
+            lower, _ = envelopes((cumsum[7:] - cumsum[:-7]) / 7.0, npix=data.size)
+            feat *= find_lines(np.abs(data / lower) - 1, max_amp)
     nonzero = np.flatnonzero(feat != 0.0)
     if nonzero.size < 2:
         raise FitFailed("fewer than 2 weighted pixels")
