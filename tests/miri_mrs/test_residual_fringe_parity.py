@@ -32,6 +32,7 @@ def fringed(mrs_cal, tmp_path_factory):
     return ds, path, limited_fringefreq(folder / "fringefreq.fits", FITTED)
 
 
+@pytest.mark.slow  # jwst fits ~25 columns at ~0.3 s CPU each
 def test_residual_fringe_step_as_jwst(fringed, mrs_cal):
     pytest.importorskip("jwst")
     from jwst.residual_fringe import ResidualFringeStep
@@ -52,6 +53,7 @@ def test_residual_fringe_step_as_jwst(fringed, mrs_cal):
     assert ours.attrs["R_FRIFRQ"] == freq.name
 
 
+@pytest.mark.slow
 def test_residual_fringe_step_long_wavelength_as_jwst(mrs_regions, tmp_path):
     """Channel 3 (MIRIFULONG): the dichroic fringe too (plain Levenberg-Marquardt), the
     smoothed feature search, wavenumbers increasing down the columns."""
