@@ -44,6 +44,7 @@ READERS: dict[tuple[str, str | None], str] = {
     # the MRS photom image of an MRS detector; the imager/LRS PHOTOM tables as for any instrument.
     ("photom", "MIRI"): _MIRI_CAL + "read_miri_photom",
     ("mrsxartcorr", "MIRI"): _MIRI_CAL + "read_mrsxartcorr",
+    ("fringefreq", "MIRI"): "spec2x.instruments.miri.residual_fringe_refs:read_fringefreq",
     ("pathloss", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_pathloss",
     ("fflat", "NIRSPEC"): "spec2x.instruments.nirspec.flat_mos:read_fflat",
     ("sflat", "NIRSPEC"): _NRS_FLAT,

@@ -85,6 +85,7 @@ _REF_KEYWORDS = {
     "fore": "R_FORE",
     "fpa": "R_FPA",
     "fringe": "R_FRINGE",
+    "fringefreq": "R_FRIFRQ",
     "ifufore": "R_IFUFOR",
     "ifupost": "R_IFUPOS",
     "ifuslicer": "R_IFUSLI",
