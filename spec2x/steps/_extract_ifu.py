@@ -80,7 +80,8 @@ def extract_ifu(
         ``ifu_rfcorr`` is asked for and this spec2x lacks the correction.
     """
     mode = mode_of(cube, step="extract_1d")
-    miri = mode.instrument == "MIRI"
+    # the MRS (the one IFU mode with residual_fringe): rf_* columns, ifu_rscale, MRSMultiSpecModel
+    miri = mode.allows("residual_fringe")
     point = _source_type(cube, source_type) == "POINT"
     meta, table = extract1d.content["meta"], extract1d.content["data"]
     subtract = bool(meta.get("subtract_background", False))

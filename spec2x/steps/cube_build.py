@@ -129,9 +129,9 @@ def build_cube(
     cubepar: Reference | Any,
     *,
     band: tuple[str, str] | None = None,
+    coord_system: Literal["skyalign", "ifualign"] = "skyalign",
     weighting: Weighting = "drizzle",
     weight_power: float = 2.0,
-    coord_system: Literal["skyalign", "ifualign"] = "skyalign",
 ) -> xr.Dataset:
     """One band's cube from several calibrated exposures (a dither pattern), as jwst's
     CubeBuildStep combines the exposures of an association into one cube.

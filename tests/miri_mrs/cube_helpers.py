@@ -82,3 +82,32 @@ def jwst_cubes(cal: Path | list[Path], cubepar: Path, **params: Any) -> list[Any
             CubeBuildStep, models, {"cubepar": str(cubepar)}, skip_dqflagging=True, **params
         )
     return list(result)
+
+
+def cal_and_exposure(folder: Path, regions: Any, seed: int) -> tuple[Path, Any, dict[str, Any]]:
+    """A 1A/2A exposure with a point source: jwst's file (``cal.fits``), the same after
+    spec2x's assign_wcs in MJy/sr, and the WCS references."""
+    from mrs_helpers import real_refs
+
+    from spec2x.io.fits import open_exposure
+    from spec2x.steps.assign_wcs import assign_wcs
+    from spec2x.synthetic.miri_mrs import make_mrs_rate
+
+    refs = real_refs("12A", regions)
+    cal = jwst_cal_model(
+        make_mrs_rate(folder / "mrs_rate.fits", seed=seed), refs, folder / "cal.fits"
+    )
+    ds = assign_wcs(open_exposure(cal), refs)
+    ds["sci"].attrs["units"] = ds["err"].attrs["units"] = "MJy/sr"
+    return cal, ds, refs
+
+
+def assert_cube_as_jwst(ours: Any, theirs: Any, dq_differ: float) -> None:
+    """Values and errors to 1e-2 where both cubes have data; DQ and weight maps (nearly) equal."""
+    dq = ours["dq"].values
+    assert (dq != theirs.dq).mean() < dq_differ
+    both = (dq == 0) & (theirs.dq == 0)
+    assert both.mean() > 0.5
+    for name, jwst in (("sci", theirs.data), ("err", theirs.err)):
+        np.testing.assert_allclose(ours[name].values[both], jwst[both], rtol=1e-2, atol=1e-6)
+    assert (ours["weightmap"].values != theirs.weightmap).mean() < 1e-4

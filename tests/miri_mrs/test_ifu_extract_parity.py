@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cube_helpers import jwst_cal_model
-from mrs_helpers import real_refs
+from cube_helpers import cal_and_exposure
 
-from spec2x.io.fits import open_exposure, write_fits
+from spec2x.io.fits import write_fits
 from spec2x.io.references import open_reference
 from spec2x.steps._extract_ifu import extract_ifu
-from spec2x.steps.assign_wcs import assign_wcs
 from spec2x.steps.cube_build import cube_build
 from spec2x.synthetic.cubepar import write_mrs_cubepar
 from spec2x.synthetic.ifu_extract_refs import write_ifu_extract1d
-from spec2x.synthetic.miri_mrs import make_mrs_rate
 
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
 COLUMNS = ("flux", "flux_error", "surf_bright", "sb_error", "background", "npixels")
@@ -26,10 +23,7 @@ def s3d(tmp_path_factory, mrs_regions):
     """Our channel 1A cube of a point source on sky 2 MJy/sr, as a file, and the extract1d file."""
     pytest.importorskip("jwst")
     folder = tmp_path_factory.mktemp("mrs_x1d")
-    refs = real_refs("12A", mrs_regions["12A"])
-    cal = jwst_cal_model(make_mrs_rate(folder / "mrs_rate.fits", seed=5), refs, folder / "cal.fits")
-    ds = assign_wcs(open_exposure(cal), refs)
-    ds["sci"].attrs["units"] = ds["err"].attrs["units"] = "MJy/sr"
+    _, ds, _ = cal_and_exposure(folder, mrs_regions["12A"], seed=5)
     cube = cube_build(ds, write_mrs_cubepar(folder / "cubepar.fits"), band=("1", "short"))
     return cube, folder, write_ifu_extract1d(folder / "extract1d.asdf")
 
