@@ -17,13 +17,20 @@ import numpy as np
 
 from ..errors import InputFileError, ReferenceMismatchError
 from .ref_headers import is_asdf
-from .references import Reference
+from .references import Reference, reference_tree, require_keys
 
 __all__ = ["read_apcorr", "read_extract1d"]
 
 
 def read_extract1d(path: str, header: dict[str, Any]) -> Reference:
-    """Open a JSON extract1d reference; ``content`` is the parsed JSON object."""
+    """Open an extract1d reference: JSON (slit modes; ``content`` is the parsed object) or
+    ASDF (IFU cubes, ``Extract1dIFUModel``; ``content`` is the tree with ``meta`` and ``data``)."""
+    if is_asdf(path):
+        tree = reference_tree(path)
+        require_keys(tree, path, ("meta", "data"), "IFU extract1d reference")
+        require_keys(tree["data"], path, ("wavelength", "radius", "inner_bkg", "outer_bkg"),
+                     "IFU extract1d reference")  # fmt: skip
+        return Reference("extract1d", path, header, tree)
     try:
         with open(path, encoding="utf-8") as f:
             tree = json.load(f)

@@ -13,21 +13,24 @@ grid and the weighting are shared (:mod:`spec2x.cube`).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import Any, Literal
 
+import numpy as np
 import xarray as xr
 
 from ..cube.build import BandCube, Weighting, build_band
 from ..cube.cube_wcs import cube_gwcs, cube_keywords
 from ..cube.cubepar import CubePars
-from ..cube.pointcloud import CubeSource
+from ..cube.pointcloud import CubeSource, PointCloud
 from ..errors import ParameterError, UnsupportedModeError
 from ..io.references import Reference, open_reference
 from ..modes import MODES, mode_of
 from ..wcs.store import WCS_ATTR, get_wcs, set_wcs
+from . import StepContext
 from ._common import record_step, require
 
-__all__ = ["cube_build", "cube_build_bands"]
+__all__ = ["build_cube", "cube_build", "cube_build_bands", "from_chain"]
 
 #: Exposure keywords a cube does not keep (jwst drops the pointing of the detector).
 _DROPPED = ("V2_REF", "V3_REF", "RA_REF", "DEC_REF", "ROLL_REF", "V3I_YANG", "VPARITY", "S_REGION")
@@ -115,16 +118,40 @@ def cube_build(
     InputFileError
         No pixel of the band is usable.
     """
-    require(ds, "sci", "err", "dq", coords=("wavelength",), step="cube_build")
-    source = _source(ds)
+    return build_cube(
+        [ds], cubepar, band=band, weighting=weighting, weight_power=weight_power,
+        coord_system=coord_system,
+    )  # fmt: skip
+
+
+def build_cube(
+    exposures: Sequence[xr.Dataset],
+    cubepar: Reference | Any,
+    *,
+    band: tuple[str, str] | None = None,
+    coord_system: Literal["skyalign", "ifualign"] = "skyalign",
+    weighting: Weighting = "drizzle",
+    weight_power: float = 2.0,
+) -> xr.Dataset:
+    """One band's cube from several calibrated exposures (a dither pattern), as jwst's
+    CubeBuildStep combines the exposures of an association into one cube.
+
+    Every exposure's pixels go onto one grid that covers all their
+    footprints; ``msm``'s spatial region of interest is 1.5 times cubepar's
+    with fewer than 4 exposures, as jwst has it.  The cube keeps the first
+    exposure's keywords.  Parameters, result and errors as :func:`cube_build`
+    (``band`` None: the first exposure's first band; every exposure must hold it).
+    """
+    if not exposures:
+        raise ParameterError("cube_build: no exposure given; pass one or more calibrated exposures")
+    for ds in exposures:
+        require(ds, "sci", "err", "dq", coords=("wavelength",), step="cube_build")
+    first = exposures[0]
+    source = _source(first)
     ref, pars = _cubepar(cubepar)
-    bands = source.bands(ds)
-    key = bands[0] if band is None else (str(band[0]).lower(), str(band[1]).lower())
-    if key not in bands:
-        raise ParameterError(
-            f"cube_build: band {key} is not in {ds.attrs.get('FILENAME', 'the exposure')}; "
-            f"it holds {bands}"
-        )
+    key = source.bands(first)[0] if band is None else (str(band[0]).lower(), str(band[1]).lower())
+    for ds in exposures:
+        _check_band(ds, source, key)
     if weighting not in ("drizzle", "emsm", "msm"):
         raise ParameterError(
             f"cube_build: weighting={weighting!r}; choose 'drizzle', 'emsm' or 'msm'"
@@ -133,18 +160,80 @@ def cube_build(
         raise ParameterError(
             f"cube_build: coord_system={coord_system!r}; choose 'skyalign' or 'ifualign'"
         )
-    wcs = get_wcs(ds)
-    rotation = source.rotation(ds, key, wcs) if coord_system == "ifualign" else None
-    where = str(ds.attrs.get("FILENAME", "the exposure"))
+    wcs = get_wcs(first)
+    rotation = source.rotation(first, key, wcs) if coord_system == "ifualign" else None
+    where = str(first.attrs.get("FILENAME", "the exposure"))
+    clouds = [source.cloud(ds, key, get_wcs(ds)) for ds in exposures]
     cube = build_band(
-        source.cloud(ds, key, wcs), pars.band(key), weighting=weighting,
-        weight_power=weight_power, rotation=rotation, tear_cut=source.tear_cut, where=where,
+        _pooled(clouds), pars.band(key), weighting=weighting, weight_power=weight_power,
+        rotation=rotation, nexposures=len(exposures), tear_cut=source.tear_cut, where=where,
     )  # fmt: skip
-    out = _cube_dataset(ds, cube, key, weighting, weight_power)
+    out = _cube_dataset(first, cube, key, weighting, weight_power)
     cube_wcs = cube_gwcs(cube.grid)
     corners = cube_wcs.footprint(axis_type="spatial").ravel()
     out.attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners)
     return record_step(set_wcs(out, cube_wcs), "cube_build", ref)
+
+
+def _check_band(ds: xr.Dataset, source: CubeSource, key: tuple[str, str]) -> None:
+    bands = source.bands(ds)
+    if key not in bands:
+        raise ParameterError(
+            f"cube_build: band {key} is not in {ds.attrs.get('FILENAME', 'the exposure')}; "
+            f"it holds {bands}"
+        )
+
+
+def _pooled(clouds: Sequence[PointCloud]) -> PointCloud:
+    """The pixels of several exposures as one point cloud."""
+    if len(clouds) == 1:
+        return clouds[0]
+    fields = PointCloud.__dataclass_fields__
+    return PointCloud(*(np.concatenate([getattr(c, f) for c in clouds]) for f in fields))
+
+
+def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
+    """Chain adapter: the cube of the exposure's first band, the one calwebb_spec2 saves
+    as ``_s3d`` (jwst 3.0.0 builds one cube per band and saves the first).
+
+    The other bands' cubes are :func:`cube_build_bands`.  Parameters jwst's
+    step has and spec2x does not (``channel``, ``band``, ``grating``,
+    ``filter``, ``output_type`` other than ``band``, user-set scales, wavelength
+    limits and ROIs) are refused when set.
+    """
+    params = ctx.params
+    _refuse_unsupported(params)
+    system = params.get("coord_system")
+    coord_system: Any = _SKYALIGN_ALIASES.get(system, system)
+    return cube_build(
+        ds,
+        ctx.require_ref("cubepar", ds),
+        weighting=params.get("weighting", "drizzle"),
+        weight_power=float(params.get("weight_power", 2.0)),
+        coord_system=coord_system,
+    )
+
+
+#: jwst's synonyms of ``skyalign``.
+_SKYALIGN_ALIASES = {"world": "skyalign", None: "skyalign"}
+
+#: cube_build parameters and the values under which spec2x builds the cube.
+_DEFAULTS: dict[str, tuple[Any, ...]] = {
+    "channel": ("all",), "band": ("all",), "grating": ("all",), "filter": ("all",),
+    "output_type": ("band",), "scalexy": (0.0,), "scalew": (0.0,), "rois": (0.0,),
+    "roiw": (0.0,), "wavemin": (None,), "wavemax": (None,), "nspax_x": (None,),
+    "nspax_y": (None,), "ra_center": (None,), "dec_center": (None,), "cube_pa": (None,),
+    "offset_file": (None,), "linear_wave": (True,),
+}  # fmt: skip
+
+
+def _refuse_unsupported(params: Any) -> None:
+    for name, allowed in _DEFAULTS.items():
+        if name in params and params[name] not in allowed:
+            raise ParameterError(
+                f"cube_build: {name}={params[name]!r} is not supported by spec2x yet; "
+                f"leave it at jwst's default ({allowed[0]!r})"
+            )
 
 
 def _cube_dataset(

@@ -22,6 +22,7 @@ from ..modes import exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
 from ._extract_apcorr import apply_apcorr as _apply_apcorr
+from ._extract_ifu import ifu_from_chain, is_cube
 from ._extract_params import extract_parameters, source_info, spectrum_info
 from ._extract_spectra import finish_spectra
 
@@ -361,7 +362,10 @@ def _extract_slits(
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
-    """Chain adapter: EXTRACT1D and APCORR references from the context."""
+    """Chain adapter: EXTRACT1D and APCORR references from the context (an IFU cube:
+    :func:`spec2x.steps._extract_ifu.extract_ifu`)."""
+    if is_cube(ds):
+        return ifu_from_chain(ds, ctx)
     params = dict(ctx.params)
     apply = bool(params.pop("apply_apcorr", True))
     ref = ctx.ref("extract1d", ds)

@@ -42,8 +42,11 @@ def source_position(world: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[f
     return float(np.median(ra[:, :512][left])), float(np.median(dec[:, :512][left]))
 
 
-def jwst_cal_model(rate: Path, refs: dict[str, Any], out: Path) -> Path:
-    """jwst's AssignWcsStep on ``rate`` with a point source injected, units MJy/sr, saved to ``out``."""
+def jwst_cal_model(
+    rate: Path, refs: dict[str, Any], out: Path, position: tuple[float, float] | None = None
+) -> Path:
+    """jwst's AssignWcsStep on ``rate`` with a point source injected at ``position`` (RA, Dec
+    deg; None: the middle of channel 1), units MJy/sr, saved to ``out``."""
     from jwst.assign_wcs import AssignWcsStep
     from jwst_offline import run_jwst_step
 
@@ -52,7 +55,7 @@ def jwst_cal_model(rate: Path, refs: dict[str, Any], out: Path) -> Path:
     )
     y, x = np.indices(model.data.shape, dtype=np.float64)
     world = model.meta.wcs(x, y)
-    ra0, dec0 = source_position(world)
+    ra0, dec0 = source_position(world) if position is None else position
     model.data = inject_point_source(model.data, world, ra0, dec0, centre=5.3)
     model.meta.bunit_data = "MJy/sr"
     model.meta.bunit_err = "MJy/sr"
@@ -62,14 +65,49 @@ def jwst_cal_model(rate: Path, refs: dict[str, Any], out: Path) -> Path:
     return out
 
 
-def jwst_cubes(cal: Path, cubepar: Path, **params: Any) -> list[Any]:
-    """jwst 3.0.0's CubeBuildStep (spec2's settings: skip_dqflagging) on ``cal``: one cube per band."""
+def jwst_cubes(cal: Path | list[Path], cubepar: Path, **params: Any) -> list[Any]:
+    """jwst 3.0.0's CubeBuildStep (spec2's settings: skip_dqflagging) on ``cal`` (one file, or
+    several combined into one cube per band as an association's members): one cube per band."""
     from jwst.cube_build import CubeBuildStep
+    from jwst.datamodels import ModelContainer
     from jwst_offline import run_jwst_step
     from stdatamodels.jwst.datamodels import IFUImageModel
 
-    with IFUImageModel(str(cal)) as model:
+    if isinstance(cal, list):
+        models: Any = ModelContainer([IFUImageModel(str(p)) for p in cal])
+    else:
+        models = IFUImageModel(str(cal))
+    with models:
         result = run_jwst_step(
-            CubeBuildStep, model, {"cubepar": str(cubepar)}, skip_dqflagging=True, **params
+            CubeBuildStep, models, {"cubepar": str(cubepar)}, skip_dqflagging=True, **params
         )
     return list(result)
+
+
+def cal_and_exposure(folder: Path, regions: Any, seed: int) -> tuple[Path, Any, dict[str, Any]]:
+    """A 1A/2A exposure with a point source: jwst's file (``cal.fits``), the same after
+    spec2x's assign_wcs in MJy/sr, and the WCS references."""
+    from mrs_helpers import real_refs
+
+    from spec2x.io.fits import open_exposure
+    from spec2x.steps.assign_wcs import assign_wcs
+    from spec2x.synthetic.miri_mrs import make_mrs_rate
+
+    refs = real_refs("12A", regions)
+    cal = jwst_cal_model(
+        make_mrs_rate(folder / "mrs_rate.fits", seed=seed), refs, folder / "cal.fits"
+    )
+    ds = assign_wcs(open_exposure(cal), refs)
+    ds["sci"].attrs["units"] = ds["err"].attrs["units"] = "MJy/sr"
+    return cal, ds, refs
+
+
+def assert_cube_as_jwst(ours: Any, theirs: Any, dq_differ: float) -> None:
+    """Values and errors to 1e-2 where both cubes have data; DQ and weight maps (nearly) equal."""
+    dq = ours["dq"].values
+    assert (dq != theirs.dq).mean() < dq_differ
+    both = (dq == 0) & (theirs.dq == 0)
+    assert both.mean() > 0.5
+    for name, jwst in (("sci", theirs.data), ("err", theirs.err)):
+        np.testing.assert_allclose(ours[name].values[both], jwst[both], rtol=1e-2, atol=1e-6)
+    assert (ours["weightmap"].values != theirs.weightmap).mean() < 1e-4

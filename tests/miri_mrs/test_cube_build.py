@@ -142,3 +142,17 @@ def test_s3d_round_trip_and_readers(cube, tmp_path):
     spectrum = specutils.Spectrum.read(path, format="JWST s3d")
     assert spectrum.shape == cube["sci"].shape
     np.testing.assert_allclose(spectrum.spectral_axis.value, cube["wavelength"].values)
+
+
+def test_chain_step_builds_the_first_band(exposure, cubepar, cube):
+    """In the chain (run_step): the first band's cube, the one calwebb_spec2 saves as ``_s3d``;
+    jwst's ``world`` is ``skyalign``; parameters spec2x lacks are refused in one line."""
+    from spec2x.pipeline import run_step
+
+    ds, _ = exposure
+    chained = run_step(ds, "cube_build", {"cubepar": cubepar}, coord_system="world")
+    xr.testing.assert_identical(chained.drop_attrs(), cube.drop_attrs())
+    assert chained.attrs["CHANNEL"] == "1"
+    assert chained.attrs["S_IFUCUB"] == "COMPLETE"
+    with pytest.raises(ParameterError, match="output_type='multi' is not supported"):
+        run_step(ds, "cube_build", {"cubepar": cubepar}, output_type="multi")

@@ -1,0 +1,62 @@
+"""extract_1d on an MRS cube (``_s3d``) against jwst 3.0.0's Extract1dStep on the same file
+(point source with its annulus, extended source; ifu_rfcorr and apcorr off on both sides)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from cube_helpers import cal_and_exposure
+
+from spec2x.io.fits import write_fits
+from spec2x.io.references import open_reference
+from spec2x.steps._extract_ifu import extract_ifu
+from spec2x.steps.cube_build import cube_build
+from spec2x.synthetic.cubepar import write_mrs_cubepar
+from spec2x.synthetic.ifu_extract_refs import write_ifu_extract1d
+
+pytestmark = [pytest.mark.parity, pytest.mark.slow]
+COLUMNS = ("flux", "flux_error", "surf_bright", "sb_error", "background", "npixels")
+
+
+@pytest.fixture(scope="module")
+def s3d(tmp_path_factory, mrs_regions):
+    """Our channel 1A cube of a point source on sky 2 MJy/sr, as a file, and the extract1d file."""
+    pytest.importorskip("jwst")
+    folder = tmp_path_factory.mktemp("mrs_x1d")
+    _, ds, _ = cal_and_exposure(folder, mrs_regions["12A"], seed=5)
+    cube = cube_build(ds, write_mrs_cubepar(folder / "cubepar.fits"), band=("1", "short"))
+    return cube, folder, write_ifu_extract1d(folder / "extract1d.asdf")
+
+
+def _jwst_x1d(path, extract1d):
+    from jwst.extract_1d import Extract1dStep
+    from jwst_offline import run_jwst_step
+
+    model = run_jwst_step(
+        Extract1dStep, str(path), {"extract1d": str(extract1d), "apcorr": "N/A"}, rest="N/A",
+        ifu_rfcorr=False,
+    )  # fmt: skip
+    return model.spec[0]
+
+
+@pytest.mark.parametrize("srctype", ["POINT", "EXTENDED"])
+def test_x1d_as_jwst(s3d, srctype):
+    cube, folder, extract1d = s3d
+    cube = cube.assign_attrs(SRCTYPE=srctype)
+    path = write_fits(cube, folder / f"{srctype}_s3d.fits")
+    theirs = _jwst_x1d(path, extract1d)
+    ours = extract_ifu(cube, open_reference(str(extract1d), "extract1d"), ifu_rfcorr=False)
+    table = theirs.spec_table
+    np.testing.assert_allclose(ours["wavelength"], table["wavelength"], rtol=1e-10)
+    assert (ours["extraction_x"], ours["extraction_y"]) == (
+        theirs.extraction_x,
+        theirs.extraction_y,
+    )
+    for name in COLUMNS:
+        np.testing.assert_allclose(ours[name], table[name], rtol=1e-7, atol=1e-12, err_msg=name)
+    np.testing.assert_array_equal(ours["dq"], table["dq"])
+    assert np.isnan(ours["rf_flux"]).all()
+    assert np.isnan(table["rf_flux"]).all()
+    worst = np.nanmax(np.abs(ours["flux"].values / table["flux"] - 1))
+    print(f"{srctype}: largest relative flux difference from jwst {worst:.2e}")
+    assert np.nanmedian(ours["flux"]) > 0
