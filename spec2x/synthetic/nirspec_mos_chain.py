@@ -54,22 +54,24 @@ class NirspecMosChain:
     refs: dict[str, Path]
 
 
-def _area_rows(truth: NirspecMosTruth) -> list[tuple[int, int, int, float]]:
+def _area_rows(msa_metadata: Path) -> list[tuple[int, int, int, float]]:
     """(quadrant, shutter x, shutter y, pixel area arcsec^2) of each slitlet's centre shutter."""
-    table = read_msa_metadata(truth.msa_metadata, 1, 1)
-    rows = []
-    for k, (q, x, y) in enumerate(
-        zip(table["quadrant"].values, table["xcen"].values, table["ycen"].values, strict=True)
-    ):
-        if int(q) < 5:
-            rows.append((int(q), int(x), int(y), 0.02 + 1e-5 * k))
-    return rows
+    table = read_msa_metadata(msa_metadata, 1, 1)
+    q, x, y = (table[c].values.astype(int) for c in ("quadrant", "xcen", "ycen"))
+    area = 0.02 + 1e-5 * np.arange(q.size)
+    msa = q < 5  # fixed slits (quadrant 5) take their area from the FS table
+    columns = (q[msa].tolist(), x[msa].tolist(), y[msa].tolist(), area[msa].tolist())
+    return list(zip(*columns, strict=True))
 
 
 def mos_cal_refs(
-    folder: str | os.PathLike[str], truth: NirspecMosTruth, *, neutral: bool = False
+    folder: str | os.PathLike[str],
+    msa_metadata: str | os.PathLike[str],
+    *,
+    neutral: bool = False,
 ) -> dict[str, Path]:
-    """Write the MOS calibration, extraction and msaoper references into ``folder``."""
+    """Write the MOS calibration, extraction and msaoper references into ``folder``
+    (the area table has a row for each slitlet of ``msa_metadata``, MSAMETID 1)."""
     d = Path(folder)
     d.mkdir(parents=True, exist_ok=True)
     waves = np.linspace(0.55, 5.4, 120)
@@ -97,7 +99,7 @@ def mos_cal_refs(
         "barshadow": write_barshadow(d / "barshadow.fits"),
         "pathloss": write_mos_pathloss(d / "pathloss.fits"),
         "photom": write_nirspec_mos_photom(d / "photom.fits", rows=[photom_row]),
-        "area": write_nirspec_mos_area(d / "area.fits", shutters=_area_rows(truth)),
+        "area": write_nirspec_mos_area(d / "area.fits", shutters=_area_rows(Path(msa_metadata))),
         "extract1d": write_extract1d(
             d / "extract1d.json",
             [dict(aperture, extract_width=MOS_EXTRACT_WIDTH)],
@@ -133,5 +135,5 @@ def make_nirspec_mos_chain(
         n_background=n_background, fixed_slit=None,
     )  # fmt: skip
     refs = dict(truth.refs)
-    refs.update(mos_cal_refs(Path(folder) / "refs", truth, neutral=neutral))
+    refs.update(mos_cal_refs(Path(folder) / "refs", truth.msa_metadata, neutral=neutral))
     return NirspecMosChain(truth, refs)
