@@ -230,7 +230,7 @@ def _assemble(
         "xsize": ("slit", np.array([p["shape"][1] for p in products], np.int32)),
         "ysize": ("slit", np.array([p["shape"][0] for p in products], np.int32)),
     }
-    for c in (*_SLIT_COORDS[1:], *MSA_SLIT_LABELS):
+    for c in (*_SLIT_COORDS[1:], *MSA_SLIT_LABELS, "shutter_id"):
         if slits and c in ds.coords and ds[c].dims == ("slit",):
             coords[c] = ("slit", ds[c].values)
         elif not slits and c == "srctype" and ds.attrs.get("SRCTYPE") is not None:
