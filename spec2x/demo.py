@@ -11,8 +11,10 @@ spectrum compares with the one injected.
 
 Modes: ``mir_lrs_fs`` (MIRI LRS fixed slit, nodded), ``mir_lrs_slitless``
 (MIRI LRS slitless time series with a transit), ``nrs_fs`` (NIRSpec fixed
-slit S200A1, G140M/F100LP, nodded) and ``nrs_bots`` (NIRSpec bright-object
-time series in S1600A1 with a transit).
+slit S200A1, G140M/F100LP, nodded), ``nrs_bots`` (NIRSpec bright-object
+time series in S1600A1 with a transit) and ``nrs_mos`` (NIRSpec MOS, 20 MSA
+slitlets of point and extended sources, PRISM/CLEAR; the figure and the flux
+ratio are the brightest point source's).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ MODES = {
     "nrs_fs": "NIRSpec fixed slit S200A1, G140M/F100LP, nodded pair",
     "nrs_bots": "NIRSpec bright-object time series, S1600A1, G140M/F100LP (60 integrations, "
     "1 % transit)",
+    "nrs_mos": "NIRSpec MOS, 20 MSA slitlets (1x3 shutters), PRISM/CLEAR",
 }
 
 #: Well-exposed wavelength range of each mode (µm): the flux ratio is taken there.
@@ -53,7 +56,13 @@ WELL_EXPOSED = {
     "mir_lrs_slitless": (5.0, 10.0),
     "nrs_fs": (1.0, 1.85),
     "nrs_bots": (1.0, 1.85),
+    "nrs_mos": (1.0, 4.5),
 }
+#: Slitlets of the MOS demo (two of them fall on NRS2).
+MOS_SLITLETS = 20
+#: Steps the MOS demo leaves out: its scene is injected without the flat, the slit
+#: losses and the bar shadows (the references are not neutral for them).
+MOS_SKIP = ("wavecorr", "flat_field", "pathloss", "barshadow")
 
 TSO_NINTS = 60
 
@@ -68,6 +77,11 @@ class DemoObservation:
     refs : reftype -> reference path (or "N/A").
     wavelength, flux : the injected spectrum, µm and Jy (the unit of the x1d ``flux``).
     light_curve, depth : TSO only: injected relative flux per integration, transit depth.
+    slit : several slits (MOS): the one the figure and the flux ratio are about.
+    skip : steps the demo leaves out.
+    amplitude : MOS: source id -> factor on the injected spectrum shape
+        (:func:`spec2x.synthetic.nirspec.source_spectrum`, MJy).
+    sky_jy : MOS: the sky in each slitlet pixel, Jy once calibrated as a point source.
     """
 
     science: Path
@@ -76,6 +90,10 @@ class DemoObservation:
     flux: np.ndarray
     light_curve: np.ndarray | None = None
     depth: float | None = None
+    slit: str | None = None
+    skip: tuple[str, ...] = ()
+    amplitude: dict[int, float] | None = None
+    sky_jy: float = 0.0
 
     def truth(self, wavelength: Any) -> np.ndarray:
         """Injected F_nu (Jy) at ``wavelength`` (µm); NaN outside the grid."""
@@ -94,6 +112,9 @@ class DemoObservation:
         if self.light_curve is not None:
             out["truth"]["light_curve"] = np.asarray(self.light_curve).tolist()
             out["truth"]["depth"] = self.depth
+        if self.amplitude is not None:
+            out["truth"]["amplitude_by_source_id"] = {str(k): v for k, v in self.amplitude.items()}
+            out["truth"]["sky_jy_per_pixel"] = self.sky_jy
         return out
 
 
@@ -121,13 +142,16 @@ def write_nod_association(
     return path
 
 
-def _move_refs(paths: dict[str, Path], refs_dir: Path) -> dict[str, str]:
-    """Move reference files into ``refs_dir``; return reftype -> new path."""
+def _move_refs(paths: dict[str, Path], refs_dir: Path, keep: Path | None = None) -> dict[str, str]:
+    """Move reference files into ``refs_dir`` (copy those outside ``keep``: the
+    package's own files); return reftype -> new path."""
     refs_dir.mkdir(parents=True, exist_ok=True)
     moved: dict[str, str] = {}
     for reftype, path in paths.items():
         target = refs_dir / Path(path).name
-        if Path(path).resolve() != target.resolve():
+        if keep is not None and not Path(path).resolve().is_relative_to(keep.resolve()):
+            shutil.copyfile(path, target)
+        elif Path(path).resolve() != target.resolve():
             shutil.move(os.fspath(path), target)
         moved[reftype] = str(target)
     return moved
@@ -177,6 +201,32 @@ def _nirspec(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObservat
     return truth
 
 
+def _nirspec_mos(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
+    from .instruments.nirspec.msa_meta import read_msa_metadata
+    from .synthetic.extract_refs import write_apcorr_nirspec_fs
+    from .synthetic.nirspec_mos_chain import make_nirspec_mos_chain
+
+    if refs_dir.exists():
+        shutil.rmtree(refs_dir)
+    chain = make_nirspec_mos_chain(
+        seed, folder=inputs, n_slitlets=MOS_SLITLETS, n_background=0, neutral=True
+    )
+    # the box holds the whole synthetic profile: an aperture correction of 1
+    write_apcorr_nirspec_fs(chain.refs["apcorr"], mos=True, constant=1.0)
+    refs = _move_refs(chain.refs, refs_dir, keep=inputs)
+    truth = chain.truth
+    table = read_msa_metadata(truth.msa_metadata, 1, 1)
+    point = (table["stellarity"].values > 0.75) & (table["quadrant"].values > 2)
+    ids = table["source_id"].values[point]
+    best = int(np.argmax([truth.amplitude[int(i)] for i in ids]))
+    wave = np.linspace(0.6, 5.3, 2000)
+    return DemoObservation(
+        truth.rate_paths[0], refs, wave, truth.spectrum(int(ids[best]), wave) * 1e6,
+        slit=str(table["name"].values[point][best]), skip=MOS_SKIP, amplitude=truth.amplitude,
+        sky_jy=truth.sky * truth.photmj * 1e6,
+    )  # fmt: skip
+
+
 def white_light(
     x1dints: xr.Dataset, wavelength_range: tuple[float, float]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +253,11 @@ def _flux_ratio(x1d: xr.Dataset, obs: DemoObservation, mode: str) -> float:
         truth = truth * obs.light_curve[:, None]
     use = (wave >= lo) & (wave <= hi) & np.isfinite(flux) & np.isfinite(truth) & (truth != 0)
     return float(np.median(flux[use] / truth[use]))
+
+
+def _one_slit(ds: xr.Dataset, name: str) -> xr.Dataset:
+    names = [str(n) for n in ds["slit_name"].values]
+    return ds.isel(slit=names.index(name))
 
 
 def run_demo(
@@ -249,13 +304,18 @@ def run_demo(
     inputs.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     print(f"spec2x demo {mode}: {MODES[mode]}")
-    if mode.startswith("nrs_"):
+    if mode == "nrs_mos":
+        obs = _nirspec_mos(inputs, refs_dir, seed)
+    elif mode.startswith("nrs_"):
         obs = _nirspec(mode, inputs, refs_dir, seed)
     else:
         obs = _miri_lrs(mode, inputs, refs_dir, seed)
     print(f"  synthetic inputs in {inputs}, references in {refs_dir} "
           f"({time.perf_counter() - start:.1f} s)")  # fmt: skip
-    print(f"  the same run by hand: spec2x run {obs.science} --refs {refs_dir} --strict-refs")
+    skips = "".join(f" --skip {step}" for step in obs.skip)
+    print(
+        f"  the same run by hand: spec2x run {obs.science} --refs {refs_dir} --strict-refs{skips}"
+    )
 
     from .io.association import read_association
     from .io.fits import open_exposure
@@ -265,7 +325,7 @@ def run_demo(
         asn = read_association(science)
         science, members = asn.science, {r: list(p) for r, p in asn.members.items()}
     exposure = open_exposure(science)
-    steps = chain_for(exposure, members=members)
+    steps = [s for s in chain_for(exposure, members=members) if s not in obs.skip]
     t0 = time.perf_counter()
     with tqdm(total=len(steps), desc="spec2", unit="step", disable=None, leave=False) as bar:
 
@@ -275,7 +335,7 @@ def run_demo(
 
         # the folder, as `spec2x run INPUT --refs DIR --strict-refs` reads it: it is complete
         refs = ReferenceSet(directory=refs_dir, strict=True)
-        products = spec2(exposure, refs, members=members, on_step=on_step)
+        products = spec2(exposure, refs, members=members, on_step=on_step, skip=obs.skip)
     print(f"  calibrated through {len(steps)} steps in {time.perf_counter() - t0:.1f} s: "
           f"{', '.join(steps)}")  # fmt: skip
 
@@ -285,11 +345,15 @@ def run_demo(
         written[suffix] = write_fits(ds, out / f"{base}_{suffix}.fits")
     x1d_key = "x1dints" if "x1dints" in products else "x1d"
     x1d = products[x1d_key]
+    figure_products = {"x1d": x1d, **({"s2d": products["s2d"]} if "s2d" in products else {})}
+    if obs.slit is not None:
+        figure_products = {k: _one_slit(v, obs.slit) for k, v in figure_products.items()}
+        x1d = figure_products["x1d"]
+        print(f"  slitlet {obs.slit} (brightest point source) of {products['x1d'].sizes['slit']}")
     ratio = _flux_ratio(x1d, obs, mode)
     lo, hi = WELL_EXPOSED[mode]
     wave = np.asarray(x1d["wavelength"], np.float64)
     grid = np.linspace(np.nanmin(wave), np.nanmax(wave), 600)
-    figure_products = {"x1d": x1d, **({"s2d": products["s2d"]} if "s2d" in products else {})}
     written["quicklook"] = summary_figure(
         figure_products,
         out / f"{base}_quicklook.png",

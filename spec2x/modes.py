@@ -110,7 +110,8 @@ class Mode:
     source_position : extract_1d centres the aperture on the source by default
         (jwst SRCPOS_EXPTYPES).
     trace : how extract_1d finds the trace from the WCS (``nirspec``, ``miri_lrs``).
-    apcorr : the aperture-correction table layout (``miri_lrs``, ``nirspec_fs``).
+    apcorr : the aperture-correction table layout (``miri_lrs``, ``nirspec_fs``,
+        ``nirspec_mos``: no slit column).
     extract_1d : spec2x's extract_1d handles it (box extraction of slits/images).
     wavelength_decreasing : the rectified grid runs from long to short wavelengths.
     pixel_area : where photom finds the pixel solid angle: the ``area``
@@ -170,7 +171,7 @@ class Mode:
     straylight: Literal["mrs"] | None = None
     source_position: bool = False
     trace: Literal["nirspec", "miri_lrs"] | None = None
-    apcorr: Literal["miri_lrs", "nirspec_fs"] | None = None
+    apcorr: Literal["miri_lrs", "nirspec_fs", "nirspec_mos"] | None = None
     extract_1d: bool = False
     wavelength_decreasing: bool = False
     pixel_area: Literal["table", "image"] = "image"
@@ -344,6 +345,7 @@ MODES: dict[str, Mode] = _modes(
         barshadow=True,
         pathloss="nirspec_mos",
         photom_rows="nirspec_grating",
+        apcorr="nirspec_mos",
     ),
     NRS_IFU=dict(
         _NRS,

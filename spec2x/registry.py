@@ -444,12 +444,19 @@ def get_step(name: str) -> StepSpec:
         raise ParameterError.unknown("step", name, STEPS) from None
 
 
+#: Steps that run only when the exposure brings what they work on: imprint members
+#: (imprint_subtract), background slitlets (master_background_mos).  A mode is
+#: calibrated without them; an exposure that needs one spec2x lacks is refused then.
+CONDITIONAL_STEPS = frozenset({"imprint_subtract", "master_background_mos"})
+
+
 def calibrated_exp_types() -> tuple[str, ...]:
     """The exposure types this spec2x calibrates end to end: the WCS is built and every
     step the mode's chain runs by default is implemented (the others are refused at once)."""
 
     def whole(mode: Mode) -> bool:
         steps = {s for s in (*mode.branch, *mode.allowed, "extract_1d") if mode.allows(s)}
+        steps -= CONDITIONAL_STEPS
         if mode.product_step is not None:
             steps.add(mode.product_step)
         if "photom" in steps and mode.photom_rows is None:

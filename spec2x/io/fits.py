@@ -142,4 +142,5 @@ def open_exposure(path: str | os.PathLike[str], chunks: Chunks = None) -> xr.Dat
         raise InputFileError(
             f"{path} holds slits in padded groups (a DataTree); open it with open_product"
         )
+    out.encoding["source"] = os.fspath(path)  # as xarray's readers: files it names sit beside it
     return out

@@ -9,7 +9,14 @@ import xarray as xr
 
 from ..errors import StepOrderError
 
-__all__ = ["STATUS_KEYWORDS", "record_step", "require"]
+__all__ = ["MSA_SLIT_LABELS", "STATUS_KEYWORDS", "record_step", "require"]
+
+#: Per-slit MSA labels (extract_2d of MOS) that jwst copies from each ``cal`` slit to
+#: its ``s2d`` slit (with ``shutter_id``) and ``x1d`` spectrum.
+MSA_SLIT_LABELS = (
+    "slitlet_id", "source_name", "source_alias", "stellarity", "shutter_state", "quadrant",
+    "slit_xscale", "slit_yscale",
+)  # fmt: skip
 
 #: jwst's ``S_*`` status keyword for each step (``cal_step`` in the datamodels).
 STATUS_KEYWORDS = {

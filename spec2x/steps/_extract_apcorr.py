@@ -1,7 +1,7 @@
 """extract_1d helper: aperture corrections of the extracted spectra (jwst ``apply_apcorr``).
 
 Point sources only; MIRI LRS tables are matched on SUBARRAY, NIRSpec FS/BOTS
-tables on FILTER, GRATING and the slit name.  Sizes in arcsec are turned into
+tables on FILTER, GRATING and the slit name, NIRSpec MOS tables on FILTER and GRATING.  Sizes in arcsec are turned into
 pixels with the cross-dispersion pixel scale of the WCS at the aperture centre
 (stcal ``compute_scale``).
 """
@@ -50,7 +50,7 @@ def apply_apcorr(
     for i, (st, it) in enumerate(zip(setups, items, strict=True)):
         sel = out.isel(slit=i) if slits else out
         if not points[i]:
-            corrections.append(xr.ones_like(sel["npixels"]))
+            corrections.append(_bare(xr.ones_like(sel["npixels"])))
             continue
         try:
             corr = _CORRECTIONS[layout](sel, ds, ref, it, _arcsec_scale(ref, layout, st, it))
@@ -59,7 +59,7 @@ def apply_apcorr(
                 f"apcorr reference {ref.name} has no single row for this exposure ({exc}); "
                 "give an APCORR file made for this mode or apply_apcorr=False"
             ) from exc
-        corrections.append(corr.drop_vars(list(corr.coords), errors="ignore"))
+        corrections.append(_bare(corr))
     c = xr.concat(corrections, dim="slit") if slits else corrections[0]
     c = c.transpose(*out["flux"].dims)
     new = {}
@@ -75,6 +75,10 @@ def apply_apcorr(
     ):
         new[name] = (out[name] * c.data**2).assign_attrs(out[name].attrs)
     return out.assign(new)
+
+
+def _bare(da: xr.DataArray) -> xr.DataArray:
+    return da.drop_vars(list(da.coords), errors="ignore")
 
 
 def _arcsec_scale(
@@ -103,12 +107,11 @@ def _lrs_correction(
 def _phase_correction(
     sel: xr.Dataset, ds: xr.Dataset, ref: Reference, item: dict[str, Any], scale: float
 ) -> xr.DataArray:
-    """NIRSpec FS/BOTS: the FILTER/GRATING/slit row, from the first integration."""
-    match = {
-        "filter": str(ds.attrs.get("FILTER", "")),
-        "grating": str(ds.attrs.get("GRATING", "")),
-        "slit": str(item["slit_name"]),
-    }
+    """NIRSpec: the FILTER/GRATING row (FS/BOTS: and the slit's), from the first integration."""
+    match = {"filter": str(ds.attrs.get("FILTER", "")), "grating": str(ds.attrs.get("GRATING", ""))}
+    mode = lookup(exp_type_of(ds))
+    if mode is not None and mode.apcorr == "nirspec_fs":
+        match["slit"] = str(item["slit_name"])
     func = _apcorr.phase_correction(_phase_row(ref, ref.content["rows"], match), scale)
     first = sel.isel(integration=0) if "integration" in sel.dims else sel
     corr = xr.apply_ufunc(
@@ -127,11 +130,13 @@ def _phase_correction(
 _CORRECTIONS: dict[str, Callable[..., xr.DataArray]] = {
     "miri_lrs": _lrs_correction,
     "nirspec_fs": _phase_correction,
+    "nirspec_mos": _phase_correction,
 }
 #: ``Mode.apcorr`` -> the wavelength (µm) at which arcsec sizes become pixels.
 _REFERENCE_WAVELENGTH: dict[str, Callable[[np.ndarray], Any]] = {
     "miri_lrs": np.min,
     "nirspec_fs": np.median,
+    "nirspec_mos": np.median,
 }
 
 

@@ -20,6 +20,7 @@ import xarray as xr
 from .._kernels import extract_1d as _k
 from ..dq import DQ, DQ_DTYPE
 from ..modes import exp_type_of, lookup
+from ._common import MSA_SLIT_LABELS
 
 __all__ = ["finish_spectra"]
 
@@ -164,8 +165,24 @@ def _spectrum_coords(
         cols["extraction_ystart"].append(lo if horizontal else le)
         cols["extraction_ystop"].append(hi if horizontal else ri)
     if slits:
-        return {k: ("slit", np.asarray(v)) for k, v in cols.items()}
+        out = {k: ("slit", np.asarray(v)) for k, v in cols.items()}
+        return {**out, **_msa_labels(ds, cols["slit_name"])}
     return {k: v[0] for k, v in cols.items()}
+
+
+def _msa_labels(ds: xr.Dataset, names: list[str]) -> dict[str, Any]:
+    """The MSA labels of the slits the spectra come from (jwst copies them to the x1d)."""
+    mode = lookup(exp_type_of(ds))
+    if mode is None or not mode.msa_slit_metadata or "slit_name" not in ds.coords:
+        return {}
+    where = {str(n): i for i, n in enumerate(ds["slit_name"].values)}
+    index = [where[n] for n in names]
+    labels = (*MSA_SLIT_LABELS, "source_xpos", "source_ypos", "source_ra", "source_dec")
+    return {
+        c: ("slit", ds[c].values[index])
+        for c in labels
+        if c in ds.coords and ds[c].dims == ("slit",)
+    }
 
 
 def _time_coords(ds: xr.Dataset) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from ..instruments.nirspec.resample import nirspec_output_wcs
 from ..modes import Mode, exp_type_of, mode_of
 from ..wcs.store import get_wcs, has_wcs, set_wcs
 from . import StepContext
-from ._common import record_step, require
+from ._common import MSA_SLIT_LABELS, record_step, require
 
 __all__ = ["from_chain", "resample_spec"]
 
@@ -230,7 +230,7 @@ def _assemble(
         "xsize": ("slit", np.array([p["shape"][1] for p in products], np.int32)),
         "ysize": ("slit", np.array([p["shape"][0] for p in products], np.int32)),
     }
-    for c in _SLIT_COORDS[1:]:
+    for c in (*_SLIT_COORDS[1:], *MSA_SLIT_LABELS, "shutter_id"):
         if slits and c in ds.coords and ds[c].dims == ("slit",):
             coords[c] = ("slit", ds[c].values)
         elif not slits and c == "srctype" and ds.attrs.get("SRCTYPE") is not None:

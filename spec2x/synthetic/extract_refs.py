@@ -160,8 +160,10 @@ def write_apcorr_nirspec_fs(
     pixphase: Sequence[float] = (0.0, 0.25, 0.5),
     sizeunit: str = "pixels",
     constant: float | None = None,
+    mos: bool = False,
 ) -> Path:
-    """Write a NIRSpec FS/BOTS APCORR file, one row per (filter, grating, slit).
+    """Write a NIRSpec FS/BOTS APCORR file, one row per (filter, grating, slit); with
+    ``mos`` the MOS file (NrsMosApcorrModel: no slit column, rows by filter and grating).
 
     ``apcorr`` per row is (n_size, n_wavelength, n_phase), the layout jwst's
     ``ApCorrPhase`` interpolates (phase last); values fall with size, or are
@@ -204,8 +206,9 @@ def write_apcorr_nirspec_fs(
             array=np.full((n, nsz, nwl, nph), 0.01),
         ),
     ]
+    if mos:
+        del cols[2]
     hdr = reference_header("apcorr", "NIRSPEC", DETECTOR="N/A", EXP_TYPE="N/A")
-    hdr["P_EXP_TY"] = "NRS_FIXEDSLIT|NRS_BRIGHTOBJ|"
-    return write_reference_fits(
-        path, hdr, [_table_hdu(cols, sizeunit)], datamodel="NrsFsApcorrModel"
-    )
+    hdr["P_EXP_TY"] = "NRS_MSASPEC|" if mos else "NRS_FIXEDSLIT|NRS_BRIGHTOBJ|"
+    model = "NrsMosApcorrModel" if mos else "NrsFsApcorrModel"
+    return write_reference_fits(path, hdr, [_table_hdu(cols, sizeunit)], datamodel=model)

@@ -68,19 +68,30 @@ def mos_layout(
     n_slitlets: int = 30, *, n_background: int = 4, n_off_detector: int = 2, seed: int = 1
 ) -> MosLayout:
     """Draw ``n_slitlets`` slitlets: ``n_background`` without a source, ``n_off_detector``
-    in quadrant 1 (on NRS2 with the PRISM), the rest in quadrants 3 and 4 (NRS1)."""
+    in quadrant 1 (on NRS2 with the PRISM), the rest in quadrants 3 and 4 (NRS1).
+
+    Up to 34 slitlets per quadrant take distinct columns (their spectra do not
+    overlap); more fill the columns again in further bands of rows, each band
+    shifting the spectra along the dispersion (hundreds of slitlets: spectra
+    of different bands may overlap).
+    """
     rng = np.random.default_rng(seed)
     n_nrs1 = n_slitlets - n_off_detector
     columns = np.arange(3, 170, 5)
-    if not 0 <= n_off_detector <= n_slitlets or n_nrs1 > 2 * columns.size:
+    if not 0 <= n_off_detector <= n_slitlets or not 0 <= n_background <= n_nrs1:
         raise ValueError(f"cannot lay out {n_slitlets} slitlets with {n_off_detector} off NRS1")
     quadrant = np.r_[np.where(np.arange(n_nrs1) % 2 == 0, 3, 4), np.full(n_off_detector, 1)]
+    n_pass = max(1, -(-max(np.bincount(quadrant, minlength=5)) // columns.size))
     column = np.zeros(n_slitlets, np.int64)
+    band = np.zeros(n_slitlets, np.int64)
     for q in (3, 4, 1):
-        in_q = quadrant == q
-        column[in_q] = rng.permutation(columns)[: in_q.sum()]
-    # rows: NRS1 slitlets anywhere in their quadrant, quadrant 1 ones near its start (NRS2)
+        idx = np.flatnonzero(quadrant == q)
+        column[idx] = np.concatenate([rng.permutation(columns) for _ in range(n_pass)])[: idx.size]
+        band[idx] = np.arange(idx.size) // columns.size
+    # rows: NRS1 slitlets in their band of the quadrant, quadrant 1 ones near its start (NRS2)
+    width = 326 // n_pass
     row = np.r_[rng.integers(20, 346, n_nrs1), rng.integers(10, 60, n_off_detector)]
+    row[:n_nrs1] = 20 + band[:n_nrs1] * width + (row[:n_nrs1] - 20) % width
     is_source = np.ones(n_slitlets, bool)
     is_source[rng.choice(n_nrs1, n_background, replace=False)] = False
     source_id = np.where(is_source, np.cumsum(is_source), 0)

@@ -67,6 +67,7 @@ class NirspecMosTruth:
     refs : reftype -> path of the optical references.
     amplitude : source id -> factor on :func:`.nirspec.source_spectrum` (MJy).
     photmj : MJy per DN/s used for the injection.
+    sky : DN/s per pixel added in every open aperture.
     """
 
     rate_paths: list[Path]
@@ -74,6 +75,7 @@ class NirspecMosTruth:
     refs: dict[str, Path]
     amplitude: dict[int, float] = field(default_factory=dict)
     photmj: float = PHOTMJ
+    sky: float = _SKY
 
     def spectrum(self, source_id: int, wavelength_um: Any) -> np.ndarray:
         """The injected spectrum (MJy) of a source."""
@@ -117,6 +119,8 @@ def make_nirspec_mos(
     n_slitlets: int = 30,
     dither_points: tuple[int, ...] = (1,),
     noise: bool = True,
+    n_background: int = 4,
+    fixed_slit: str | None = "S200A1",
 ) -> NirspecMosTruth:
     """Write the references, the MSA metadata file and MOS rate files into ``folder``.
 
@@ -126,6 +130,8 @@ def make_nirspec_mos(
     n_slitlets : slitlets in the MSA configuration (4 background only, 2 off NRS1).
     dither_points : the nod positions (1..3) to write an exposure for.
     noise : add read and photon noise.
+    n_background : background-only slitlets (jwst's master_background_mos uses them).
+    fixed_slit : the fixed slit the configuration also opens (None: MSA slitlets only).
     """
     from ..io.fits import write_fits
 
@@ -133,8 +139,8 @@ def make_nirspec_mos(
     folder = Path(folder)
     refs = mos_optical_refs(folder / "refs")
     opened = {k: open_reference(v, k) for k, v in refs.items()}
-    layout = mos_layout(n_slitlets, seed=int(gen.integers(0, 2**31)))
-    meta = write_msa_metadata(folder / "jw01234001001_01_msa.fits", layout)
+    layout = mos_layout(n_slitlets, n_background=n_background, seed=int(gen.integers(0, 2**31)))
+    meta = write_msa_metadata(folder / "jw01234001001_01_msa.fits", layout, fixed_slit=fixed_slit)
     ids = np.r_[layout.source_id[layout.source_id > 0], layout.source_id.max() + 1]
     amplitude = {
         int(i): float(a) for i, a in zip(ids, gen.uniform(0.5, 3.0, ids.size), strict=True)

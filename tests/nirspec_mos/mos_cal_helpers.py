@@ -19,60 +19,11 @@ from mos_helpers import assigned_with_data, folder, jwst_extracted
 @lru_cache(maxsize=1)
 def cal_paths() -> dict[str, str]:
     """Synthetic MOS calibration references (PRISM/CLEAR, full frame)."""
-    from spec2x.synthetic import nirspec_cal_refs as ncr
-    from spec2x.synthetic.nirspec_mos_refs import (
-        write_barshadow,
-        write_mos_fflat,
-        write_mos_pathloss,
-    )
-    from spec2x.synthetic.nirspec_slit_refs import write_wavecorr
-    from spec2x.synthetic.pixel_refs import write_nirspec_mos_area, write_nirspec_mos_photom
+    from mos_helpers import metadata_file
 
-    d = folder() / "cal"
-    d.mkdir(exist_ok=True)
-    mos = "NRS_MSASPEC"
-    return {
-        "wavecorr": str(write_wavecorr(d / "wavecorr.asdf", exp_type=mos, slits=("MOS",))),
-        "fflat": str(write_mos_fflat(d / "fflat.fits")),
-        "sflat": str(
-            ncr.write_sflat(
-                d / "sflat.fits",
-                grating="PRISM",
-                filter_name="CLEAR",
-                exp_type=mos,
-                slits=("ANY",),
-                nplanes=2,
-            )
-        ),  # fmt: skip
-        "dflat": str(ncr.write_dflat(d / "dflat.fits", exp_type=mos, wavelengths=(0.6, 2.0, 5.3))),
-        "barshadow": str(write_barshadow(d / "barshadow.fits")),
-        "pathloss": str(write_mos_pathloss(d / "pathloss.fits")),
-        "photom": str(write_nirspec_mos_photom(d / "photom.fits", rows=[_PHOTOM_ROW])),
-        "area": str(write_nirspec_mos_area(d / "area.fits", shutters=_area_rows())),
-    }
+    from spec2x.synthetic.nirspec_mos_chain import mos_cal_refs
 
-
-_WAVES = np.linspace(0.55, 5.4, 120)
-#: The PRISM/CLEAR row of the synthetic MOS photom reference.
-_PHOTOM_ROW = {
-    "filter": "CLEAR",
-    "grating": "PRISM",
-    "photmj": 2.5e-3,
-    "wavelength": _WAVES,
-    "relresponse": 1.0 + 0.2 * np.sin(_WAVES),
-}
-
-
-def _area_rows() -> list[tuple[int, int, int, float]]:
-    """Every slitlet's source shutter with its own pixel area (the fixed slit left out)."""
-    ds = _typed()
-    rows = []
-    for k, (q, x, y) in enumerate(
-        zip(ds["quadrant"].values, ds["xcen"].values, ds["ycen"].values, strict=True)
-    ):
-        if int(q) < 5:
-            rows.append((int(q), int(x), int(y), 0.02 + 1e-4 * k))
-    return rows
+    return {k: str(v) for k, v in mos_cal_refs(folder() / "cal", metadata_file()).items()}
 
 
 @lru_cache(maxsize=1)
