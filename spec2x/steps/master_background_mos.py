@@ -18,7 +18,8 @@ and before wavecorr on the MSA slitlets (not the fixed slits):
 Not built yet: the master background from the background slitlets themselves
 (jwst resamples and extracts them, then combines the spectra with
 ``combine_1d``); until it is, that path raises and a ``user_background`` is
-needed.
+needed. On a DataTree of slit groups the chain runs the step group by group:
+the background/source slitlet counts behind ``FAILED`` are then per group.
 """
 
 from __future__ import annotations
