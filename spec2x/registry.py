@@ -111,6 +111,15 @@ class StepSpec:
         mod = self._module()
         return mod is not None and callable(getattr(mod, "from_chain", None))
 
+    @property
+    def unfinished(self) -> str:
+        """What of the step is not built yet (its module's ``UNFINISHED``); '' when whole.
+
+        A mode whose chain runs an unfinished step by default is not calibrated end to end.
+        """
+        mod = self._module()
+        return str(getattr(mod, "UNFINISHED", "")) if mod is not None else ""
+
     def load(self, exp_type: str | None = None) -> ChainFunction:
         """The step's ``from_chain(ds, ctx)``.
 
@@ -456,7 +465,8 @@ def calibrated_exp_types() -> tuple[str, ...]:
             return False  # photom has no response rows for this mode yet (WFSS)
         if "extract_1d" in steps and not mode.extract_1d:
             return False  # the step exists, but not for this mode's data (e.g. NIS_SOSS)
-        return all(STEPS[s].implemented for s in steps if not STEPS[s].skipped_by_default)
+        needed = [STEPS[s] for s in steps if not STEPS[s].skipped_by_default]
+        return all(step.implemented and not step.unfinished for step in needed)
 
     return tuple(
         name for name, mode in MODES.items() if mode.spec2 and mode.wcs_build and whole(mode)

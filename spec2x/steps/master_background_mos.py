@@ -50,6 +50,9 @@ __all__ = [
     "read_background_spectrum",
 ]
 
+#: What is not built yet: a MOS chain that runs this step by default is refused until it is.
+UNFINISHED = "the master background from the background slitlets (resample, extract, combine_1d)"
+
 log = logging.getLogger(__name__)
 
 #: The quadrant number of the fixed slits in the MSA metadata.
@@ -198,9 +201,8 @@ def master_background_mos(
             log.warning("master_background_mos: no %s slitlets; step FAILED", which)
             return record_step(ds, "master_background_mos", status="FAILED")
         raise UnsupportedModeError(
-            f"master_background_mos: the master background from the {nbkg} background "
-            "slitlets (resample, extract, combine_1d) is not built yet; give a 1-D spectrum "
-            "with user_background or skip the step"
+            f"master_background_mos: {UNFINISHED} is not built yet ({nbkg} background "
+            "slitlets); give a 1-D spectrum with user_background or skip the step"
         )
     msa = np.flatnonzero(msa)
     background = _decalibrated_background(ds.isel(slit=msa), refs, user_background)

@@ -53,3 +53,13 @@ def test_registry_matches_jwst():
         jwst_spec = cls.load_spec_file()
         for p in spec.params:
             assert p.name in jwst_spec, (name, p.name)
+
+
+def test_a_mode_whose_default_chain_runs_an_unfinished_step_is_not_calibrated():
+    """master_background_mos exists (user background) but not its default path: MOS waits."""
+    from spec2x.registry import STEPS, calibrated_exp_types
+
+    assert STEPS["master_background_mos"].implemented
+    assert "background slitlets" in STEPS["master_background_mos"].unfinished
+    assert STEPS["imprint_subtract"].unfinished == ""
+    assert "NRS_MSASPEC" not in calibrated_exp_types()
