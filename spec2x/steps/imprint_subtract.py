@@ -14,7 +14,9 @@ on the detector are removed by subtracting the matching one, as jwst 3.0.0's
 The chain applies the step to the science exposure and to each background
 member (:data:`spec2x.pipeline.MEMBER_STEPS`); for modes whose association
 holds one imprint for all (``Mode.one_imprint``, MOS) only the first of
-several is used, with a warning, as jwst's pipeline does.
+several is used, with a warning, as jwst's pipeline means to (jwst 3.0.0's
+Spec2Pipeline passes that one file where ImprintStep expects a list and
+stops with ``Input file path does not have an extension``).
 """
 
 from __future__ import annotations
