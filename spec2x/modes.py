@@ -121,6 +121,9 @@ class Mode:
         MJy/sr), which extract_1d sums as a flux density.
     resample_grid : resample_spec's output grid: from the slit's own pixels
         and wavelengths (``nirspec``) or interpolated along the trace.
+    one_imprint : the association holds one imprint exposure for every
+        science and background exposure; imprint_subtract uses the first of
+        several (jwst's Spec2Pipeline for NRS_MSASPEC).
     background_tilt : bkg_subtract skips when a background's grating-wheel
         tilt (GWA_XTIL, GWA_YTIL) differs from the science exposure's.
     slitless : no slit in the beam (slitless prism or grism).
@@ -178,6 +181,7 @@ class Mode:
     point_flux_density: bool = False
     resample_grid: Literal["nirspec", "interpolated"] = "interpolated"
     background_tilt: bool = False
+    one_imprint: bool = False
     slitless: bool = False
     dithered_source: bool = False
     crds_na: frozenset[str] = frozenset()
@@ -340,6 +344,7 @@ MODES: dict[str, Mode] = _modes(
             }
         ),
         per_slit_srctype=True,
+        one_imprint=True,
         msa_slit_metadata=True,
         quadrant_fflat=True,
         barshadow=True,

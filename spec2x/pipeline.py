@@ -150,9 +150,7 @@ def chain_for(
     Parameters
     ----------
     exposure : the exposure, or its attrs (``EXP_TYPE``; ``DATAMODL`` says
-        CubeModel for multi-integration data).  Given the exposure, a MOS
-        chain leaves out master_background_mos, which spec2x lacks, when the
-        MSA configuration has no background slitlet (jwst's does nothing then).
+        CubeModel for multi-integration data).
     params : step parameters; only ``skip`` matters here (defaults: jwst's).
     members : association members by role; ``background`` and ``imprint``
         members turn on bkg_subtract / imprint_subtract where jwst allows them.
@@ -177,8 +175,6 @@ def chain_for(
         return bool(get_step(step).param("skip").default if value is None else value)
 
     chain = [s for s in jwst_calls(mode, multi) if not skipped(s) and _allowed(s, mode, members)]
-    if isinstance(exposure, xr.Dataset):
-        chain = _without_idle_master_background(chain, exposure, mode)
     if mode.product_step == "cube_build" and "cube_build" not in chain and "extract_1d" in chain:
         chain.remove("extract_1d")  # jwst: no cube, no 1-D extraction for IFU data
     if mode.photom_on_spectra and "extract_1d" not in chain and "photom" in chain:
@@ -400,21 +396,6 @@ def spec2(
         kind: stamp(p, keywords, cal_skipped if kind == suffix["cal"] else skipped)
         for kind, p in products.items()
     }
-
-
-def _without_idle_master_background(chain: list[str], ds: xr.Dataset, mode: Mode) -> list[str]:
-    """Leave out master_background_mos, which spec2x does not have yet, where jwst's does
-    nothing: the MSA configuration has no background slitlet.  With background slitlets
-    it stays, and loading it names it as missing."""
-    step = "master_background_mos"
-    if step not in chain or not mode.msa_slit_metadata or get_step(step).implemented:
-        return chain
-    from .instruments.nirspec.msa_wcs import background_slitlet_names
-
-    if background_slitlet_names(ds):
-        return chain
-    log.info("%s: no background slitlet in the MSA configuration; as in jwst, not applied", step)
-    return [s for s in chain if s != step]
 
 
 def _final_steps(chain: Sequence[str]) -> set[str]:

@@ -463,7 +463,8 @@ def calibrated_exp_types() -> tuple[str, ...]:
             return False  # photom has no response rows for this mode yet (WFSS)
         if "extract_1d" in steps and not mode.extract_1d:
             return False  # the step exists, but not for this mode's data (e.g. NIS_SOSS)
-        return all(STEPS[s].implemented for s in steps if not STEPS[s].skipped_by_default)
+        needed = [STEPS[s] for s in steps if not STEPS[s].skipped_by_default]
+        return all(step.implemented for step in needed)
 
     return tuple(
         name for name, mode in MODES.items() if mode.spec2 and mode.wcs_build and whole(mode)

@@ -30,7 +30,13 @@ from .nirspec import PHOTMJ, _attrs, inject_point_source, observe, source_spectr
 from .nirspec_msa import mos_layout, write_msa_metadata
 from .nirspec_refs import TEMPLATE_DIR, write_wavelengthrange
 
-__all__ = ["MOS_ATTRS", "NirspecMosTruth", "make_nirspec_mos", "mos_optical_refs"]
+__all__ = [
+    "MOS_ATTRS",
+    "NirspecMosTruth",
+    "imprint_exposure",
+    "make_nirspec_mos",
+    "mos_optical_refs",
+]
 
 #: Keywords of the synthetic MOS exposures (the pointing of the fixed-slit ones, PRISM/CLEAR).
 MOS_ATTRS: dict[str, Any] = {
@@ -159,3 +165,36 @@ def make_nirspec_mos(
         ds = observe(_scene(optics, slits, amplitude), attrs, gen, noise=noise)
         paths.append(write_fits(ds, folder / attrs["FILENAME"]))
     return NirspecMosTruth(paths, meta, refs, amplitude)
+
+
+def imprint_exposure(
+    like: Any,
+    seed: int | np.random.Generator | None,
+    *,
+    level: float = 0.05,
+    **attrs: Any,
+) -> Any:
+    """An imprint (leakcal) rate exposure on the pixels of ``like``: MSA closed.
+
+    The light leaking through the closed MSA, a faint grid of the shutter
+    pattern (period 23 x 47 pixels) at ``level`` DN/s, plus read noise and a
+    few flagged pixels.
+
+    Parameters
+    ----------
+    like : the science exposure whose keywords and pixel grid the imprint takes.
+    seed : random seed.
+    level : peak of the imprint pattern, DN/s.
+    attrs : keywords to change (``PATT_NUM``, ``BKGDTARG``, ``FILENAME`` ...).
+    """
+    from ..datamodel import make_exposure
+    from ..dq import DQ
+
+    gen = rng(seed)
+    ny, nx = like.sizes["y"], like.sizes["x"]
+    yy, xx = np.mgrid[0:ny, 0:nx]
+    grid = (np.cos(2 * np.pi * yy / 23.0) * np.cos(2 * np.pi * xx / 47.0)) ** 2
+    sci = (level * grid + gen.normal(0.0, 0.01, (ny, nx))).astype(np.float32)
+    dq = np.where(gen.random((ny, nx)) < 0.001, np.uint32(DQ.HOT), np.uint32(0))
+    keywords = {**like.attrs, "FILENAME": "imprint_rate.fits", **attrs}
+    return make_exposure(sci, dq=dq.astype(np.uint32), attrs=keywords)

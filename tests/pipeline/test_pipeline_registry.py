@@ -53,3 +53,13 @@ def test_registry_matches_jwst():
         jwst_spec = cls.load_spec_file()
         for p in spec.params:
             assert p.name in jwst_spec, (name, p.name)
+
+
+def test_a_conditional_step_does_not_hold_a_mode_back():
+    """master_background_mos lacks its default path (background slitlets) but runs only on
+    exposures that have them (and stops there with one error): MOS is calibrated."""
+    from spec2x.registry import CONDITIONAL_STEPS, STEPS, calibrated_exp_types
+
+    assert STEPS["master_background_mos"].implemented
+    assert "master_background_mos" in CONDITIONAL_STEPS
+    assert "NRS_MSASPEC" in calibrated_exp_types()

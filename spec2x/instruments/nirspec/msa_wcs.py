@@ -38,7 +38,6 @@ from .msa_meta import MSA_NX, read_msa_metadata
 _BUILDER = "spec2x.instruments.nirspec.msa_wcs:assign_msa_slits"
 
 __all__ = [
-    "background_slitlet_names",
     "assign_msa_slits",
     "msa_metadata_path",
     "msa_slit_coords",
@@ -99,28 +98,6 @@ def _exposure_msa_file(ds: xr.Dataset) -> Path:
     """``MSAMETFL`` of ``ds``, looked for beside the file ``ds`` was read from first."""
     source = ds.encoding.get("source")
     return msa_metadata_path(ds.attrs, (Path(source).parent,) if source else ())
-
-
-def background_slitlet_names(ds: xr.Dataset) -> list[str]:
-    """The background-only slitlets of the exposure's MSA configuration (jwst's
-    master_background_mos combines them: source names ``<program>_BKG<slitlet>``).
-
-    Raises
-    ------
-    InputFileError
-        ``MSAMETFL``, ``MSAMETID`` or ``PATT_NUM`` is missing, or the file is
-        missing, unreadable or holds no shutter for the exposure.
-    """
-    attrs = ds.attrs
-    table = read_msa_metadata(
-        _exposure_msa_file(ds),
-        _keyword(attrs, "MSAMETID", "the MSA metadata id"),
-        _keyword(attrs, "PATT_NUM", "the dither point"),
-        program=str(attrs.get("PROGRAM") or "").lstrip("0"),
-    )
-    names = np.char.upper(table["source_name"].values.astype(str))
-    background = (np.char.find(names, "BKG") >= 0) | (np.char.find(names, "BACKGROUND") >= 0)
-    return list(table["name"].values[background].astype(str))
 
 
 def _keyword(attrs: Mapping[str, Any], key: str, meaning: str) -> int:
