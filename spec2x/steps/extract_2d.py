@@ -8,7 +8,9 @@ shapes go to padded groups of a DataTree (:mod:`spec2x.slits`).  Each slit keeps
 WCS, shifted to cut-out pixels, and gets a ``wavelength`` plane from it.
 Written for any slit-based NIRSpec mode: fixed slits (NRS_FIXEDSLIT,
 NRS_BRIGHTOBJ) and MSA slitlets (NRS_MSASPEC, which also carry each
-slitlet's MSA metadata, as jwst writes it on each SlitModel).
+slitlet's MSA metadata, as jwst writes it on each SlitModel).  Wide-field
+slitless exposures (one cut-out per catalogue source and order) go to
+:mod:`spec2x.steps._extract_2d_grism`.
 """
 
 from __future__ import annotations
@@ -241,7 +243,12 @@ def _stack(ds: xr.Dataset, boxes: list[tuple[Any, ...]], shape: tuple[int, int])
 
 
 def from_chain(ds: xr.Dataset, ctx: Any) -> Slits:
-    """Chain adapter: jwst's ``slit_names`` / ``source_ids`` parameters."""
+    """Chain adapter: jwst's ``slit_names`` / ``source_ids`` parameters (WFSS: the catalogue)."""
+    mode = lookup(exp_type_of(ds))
+    if mode is not None and mode.wfss:
+        from ._extract_2d_grism import grism_from_chain
+
+        return grism_from_chain(ds, ctx)
     return extract_2d(
         ds, slit_names=ctx.params.get("slit_names"), source_ids=ctx.params.get("source_ids")
     )
