@@ -8,7 +8,7 @@ different shapes go to padded groups (:mod:`spec2x.slits`).  Each cut-out's
 WCS is the exposure's grism WCS after a ``grism_slit`` frame that shifts to
 the cut-out's corner and fixes the source position and order (jwst's
 ``Mapping((0, 1, 0, 0, 0)) | Shift & Shift & Const1D & Const1D & Const1D``);
-its ``wavelength`` plane comes from the dispersion model evaluated for every
+its ``wavelength`` plane (float32, as jwst's) comes from the dispersion model evaluated for every
 cut-out of a group in one call.
 """
 
@@ -68,7 +68,11 @@ def cutout_wcs(wcs: Any, row: xr.Dataset) -> Any:
 
 
 def _wavelengths(det2det: Any, table: xr.Dataset, shape: tuple[int, int]) -> np.ndarray:
-    """(cut-out, y, x) wavelength µm of every cut-out of a group (NaN in the padding)."""
+    """(cut-out, y, x) wavelength µm of every cut-out of a group (NaN in the padding).
+
+    float32 as jwst keeps it: photom's dispersion (µm per pixel) is the
+    gradient of these values, and matches jwst's only from the same rounding.
+    """
     yy, xx = np.indices(shape, dtype=np.float64)
 
     def col(name: str) -> np.ndarray:
@@ -80,7 +84,7 @@ def _wavelengths(det2det: Any, table: xr.Dataset, shape: tuple[int, int]) -> np.
     order = np.broadcast_to(col("order"), x.shape)
     lam = np.asarray(det2det(x, y, x0, y0, order)[2], dtype=np.float64)
     inside = (yy < col("ysize")) & (xx < col("xsize"))
-    return np.where(inside, lam, np.nan)
+    return np.where(inside, lam, np.nan).astype(np.float32)
 
 
 def extract_grism(
@@ -131,9 +135,7 @@ def extract_grism(
         raise StepOrderError("extract_2d needs the grism WCS of a WFSS exposure: run assign_wcs")
     wcs = get_wcs(ds)
     mode = lookup(str(ds.attrs.get("EXP_TYPE", "")))
-    element = ds.attrs.get(
-        "PUPIL" if mode is not None and mode.instrument == "NIRISS" else "FILTER"
-    )
+    element = ds.attrs.get("FILTER" if mode is None else mode.filter_keyword)
     shape = (ds.sizes["y"], ds.sizes["x"])
     table = grism_boxes(
         wcs,
