@@ -242,7 +242,7 @@ _NRS_FS_LIKE = dict(
 )
 _NRS_LAMP = dict(_NRS_SLIT, fixed_slit_flat=True, wavecorr=False,
                  allowed=frozenset({"msa_flagging"}))  # fmt: skip
-_GRISM = dict(layout="slits", branch=BRANCH_GRISM, slitless=True, photom_rows="grism")
+_GRISM = dict(layout="slits", branch=BRANCH_GRISM, slitless=True, photom_rows="grism", extract_1d=True)
 _WFSS = dict(
     _GRISM,
     wfss=True,
