@@ -242,13 +242,15 @@ _NRS_FS_LIKE = dict(
 )
 _NRS_LAMP = dict(_NRS_SLIT, fixed_slit_flat=True, wavecorr=False,
                  allowed=frozenset({"msa_flagging"}))  # fmt: skip
-_GRISM = dict(layout="slits", branch=BRANCH_GRISM, slitless=True, photom_rows="grism", extract_1d=True)
+_GRISM = dict(layout="slits", branch=BRANCH_GRISM, slitless=True)
 _WFSS = dict(
     _GRISM,
     wfss=True,
     srctype_from_catalog=True,
     reference_background=True,
     allowed=frozenset({"wfss_contam"}),
+    photom_rows="grism",
+    extract_1d=True,
 )
 _WFSS_WCS = dict(_WFSS, dispaxis=0, wcs_reftypes=("distortion", "filteroffset", "specwcs"))
 _NRC_WFSS = dict(

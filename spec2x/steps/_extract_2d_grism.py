@@ -32,7 +32,7 @@ from ..slits import MIN_PIXELS, Slits, plan_groups, to_tree
 from ..wcs.grism_boxes import grism_boxes, order_ranges
 from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
 from ._common import record_step
-from .extract_2d import _stack
+from ._cutouts import stack_cutouts
 
 __all__ = ["extract_grism", "grism_from_chain"]
 
@@ -175,7 +175,7 @@ def _cutouts(
     for members in plan_groups(list(ysize), list(xsize), max_padding, min_pixels):
         rows = table.isel(box=members)
         shape = (int(ysize[members].max()), int(xsize[members].max()))
-        part = _stack(ds, [boxes[k] for k in members], shape)
+        part = stack_cutouts(ds, [boxes[k] for k in members], shape)
         lam = _wavelengths(det2det, rows, shape)
         coords: dict[str, Any] = {"wavelength": (("slit", "y", "x"), lam, {"units": "um"})}
         part = part.assign_coords({**coords, **_slit_coords(rows)})

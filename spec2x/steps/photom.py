@@ -213,7 +213,7 @@ def photom(
         "photom: %s with %s, PHOTMJSR %s -> %s",
         exp_type,
         response.name,
-        ", ".join(f"{s:.6g}" for s in scalars),
+        ", ".join(f"{s:.6g}" for s in sorted(set(scalars))) + f" ({len(scalars)} row(s))",
         "DN/s" if inverse else "/".join(sorted(set(units))),
     )
     return record_step(out, "photom", response, area)

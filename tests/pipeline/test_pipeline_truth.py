@@ -21,7 +21,14 @@ from spec2x.pipeline import chain_for, spec2
 from spec2x.registry import calibrated_exp_types
 from spec2x.synthetic.miri_lrs import make_lrs_slitless_tso
 
-CALIBRATED = ("MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
+CALIBRATED = (
+    "MIR_LRS-FIXEDSLIT",
+    "MIR_LRS-SLITLESS",
+    "NRS_FIXEDSLIT",
+    "NRS_BRIGHTOBJ",
+    "NIS_WFSS",
+    "NRC_WFSS",
+)
 
 
 @pytest.fixture(scope="module")
