@@ -35,7 +35,7 @@ Instrument = Literal["MIRI", "NIRSPEC", "NIRISS", "NIRCAM"]
 Layout = Literal["image", "slits", "ifu"]
 #: How photom picks the response row: MIRI imager-like, NIRSpec FS (per slit),
 #: NIRSpec BOTS, NIRSpec grating/filter (MOS/IFU).
-PhotomRows = Literal["miri_imager", "nirspec_fs", "nirspec_bots", "nirspec_grating"]
+PhotomRows = Literal["miri_imager", "nirspec_fs", "nirspec_bots", "nirspec_grating", "grism"]
 
 #: jwst's calwebb_spec2 branches (the step order of each ``_process_*``).
 BRANCH_COMMON = ("srctype", "targ_centroid", "straylight", "flat_field", "fringe", "pathloss",
@@ -89,6 +89,8 @@ class Mode:
         others are background slits; NIRSpec FS ``FXD_SLIT``).
     wfss : a wide-field slitless mode (needs a source catalogue).
     srctype_from_catalog : each source's type comes from its ``is_extended`` flag.
+    filter_keyword : the keyword naming the blocking filter of a grism exposure
+        (the ``wavelengthrange`` row; NIRISS: ``PUPIL``).
     flat : flat-fielded from one ``flat`` image, from the NIRSpec fflat, sflat
         and dflat, or not at all (None: flat_field skips it, as jwst does).
     fixed_slit_flat : the NIRSpec flat's fast-variation row is chosen by slit name.
@@ -160,6 +162,7 @@ class Mode:
     primary_slit_keyword: str | None = None
     wfss: bool = False
     srctype_from_catalog: bool = False
+    filter_keyword: str = "FILTER"
     flat: Literal["image", "nirspec"] | None = "image"
     fixed_slit_flat: bool = False
     quadrant_fflat: bool = False
@@ -251,6 +254,8 @@ _WFSS = dict(
     srctype_from_catalog=True,
     reference_background=True,
     allowed=frozenset({"wfss_contam"}),
+    photom_rows="grism",
+    extract_1d=True,
 )
 _WFSS_WCS = dict(_WFSS, dispaxis=0, wcs_reftypes=("distortion", "filteroffset", "specwcs"))
 _NRC_WFSS = dict(
@@ -262,6 +267,7 @@ _NIS_WFSS = dict(
     _WFSS_WCS,
     instrument="NIRISS",
     wcs_build="spec2x.instruments.niriss.wfss_wcs:assign_from_refs",
+    filter_keyword="PUPIL",
 )
 _NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False, background_tilt=True)
 

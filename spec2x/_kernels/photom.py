@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["conversion", "response_curve", "time_correction"]
+__all__ = ["conversion", "dispersion", "response_curve", "time_correction"]
 
 #: Wavelengths below this are taken to be in metres (jwst's "100 microns").
 _MICRONS_100 = 1.0e-4
@@ -102,3 +102,34 @@ def time_correction(
         norm = ((365.0 + c["tsoft"][row]) ** c["alpha"][row]) / c["year1value"][row]
         corr *= ((mid_time - c["t0"][row] + c["tsoft"][row]) ** c["alpha"][row]) / norm
     return float(corr)
+
+
+def dispersion(
+    wavelength: np.ndarray, ysize: np.ndarray, xsize: np.ndarray, dispaxis: int
+) -> np.ndarray:
+    """|dλ/dpixel| (µm per pixel) along the dispersion axis of each cut-out, as jwst's photom.
+
+    Parameters
+    ----------
+    wavelength : (..., ny, nx) µm, NaN where a pixel has none (counted as -1
+        µm, as jwst does), each cut-out in the corner of a padded plane.
+    ysize, xsize : (...) each cut-out's own size (the gradient's edges are its edges).
+    dispaxis : 1 (along x) or 2 (along y).
+
+    Returns
+    -------
+    (..., ny, nx) of the dtype of ``wavelength`` (jwst takes the gradient of
+    its float32 wavelengths); NaN in the padding.
+    """
+    wl = np.where(np.isnan(wavelength), np.asarray(-1.0, wavelength.dtype), wavelength)
+    out = np.full(wl.shape, np.nan, wl.dtype)
+    lead = wl.shape[:-2]
+    ys = np.broadcast_to(ysize, lead)
+    xs = np.broadcast_to(xsize, lead)
+    axis = 1 if dispaxis == 1 else 0
+    for idx in np.ndindex(*lead):
+        ny, nx = int(ys[idx]), int(xs[idx])
+        plane = wl[idx][:ny, :nx]
+        if plane.shape[axis] > 1:
+            out[idx][:ny, :nx] = np.abs(np.gradient(plane, axis=axis))
+    return out

@@ -8,7 +8,9 @@ shapes go to padded groups of a DataTree (:mod:`spec2x.slits`).  Each slit keeps
 WCS, shifted to cut-out pixels, and gets a ``wavelength`` plane from it.
 Written for any slit-based NIRSpec mode: fixed slits (NRS_FIXEDSLIT,
 NRS_BRIGHTOBJ) and MSA slitlets (NRS_MSASPEC, which also carry each
-slitlet's MSA metadata, as jwst writes it on each SlitModel).
+slitlet's MSA metadata, as jwst writes it on each SlitModel).  Wide-field
+slitless exposures (one cut-out per catalogue source and order) go to
+:mod:`spec2x.steps._extract_2d_grism`.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from astropy.modeling.models import Shift
 from gwcs.wcstools import grid_from_bounding_box
 from stdatamodels.jwst.transforms.models import IdealToV2V3, Slit
 
-from .._kernels import extract_2d as kern
-from ..datamodel import PADDING_DQ, PIXEL_VARIABLES
 from ..errors import InputFileError, StepOrderError
 from ..instruments.nirspec.fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
 from ..instruments.nirspec.msa_wcs import msa_slit_coords
@@ -32,6 +32,7 @@ from ..modes import exp_type_of, lookup
 from ..slits import MIN_PIXELS, Slits, plan_groups, to_tree
 from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
 from ._common import record_step, require
+from ._cutouts import stack_cutouts
 
 __all__ = ["extract_2d", "from_chain", "select_slits", "source_position_in_slit"]
 
@@ -202,46 +203,20 @@ def _slit_coords(
 def _group(ds: xr.Dataset, boxes: list[tuple[Any, ...]], lams: list[np.ndarray]) -> xr.Dataset:
     """The cut-outs of one group of slits, padded to the group's largest, with ``wavelength``."""
     shape = (max(b[4][0] for b in boxes), max(b[4][1] for b in boxes))
-    out = _stack(ds, boxes, shape)
+    out = stack_cutouts(ds, boxes, shape)
     wavelength = np.full((len(boxes), *shape), np.nan)
     for k, lam in enumerate(lams):
         wavelength[k, : lam.shape[0], : lam.shape[1]] = lam
     return out.assign_coords(wavelength=(("slit", "y", "x"), wavelength, {"units": "um"}))
 
 
-def _stack(ds: xr.Dataset, boxes: list[tuple[Any, ...]], shape: tuple[int, int]) -> xr.Dataset:
-    """Cut every (y, x) pixel variable into (slit, [integration,] y, x)."""
-    y0 = np.array([b[0] for b in boxes])
-    x0 = np.array([b[1] for b in boxes])
-    ny = np.array([b[4][0] for b in boxes])
-    nx = np.array([b[4][1] for b in boxes])
-    variables = {}
-    for name in [v for v in PIXEL_VARIABLES if v in ds.data_vars]:
-        da = ds[name]
-        if da.chunks is not None:  # the cut needs whole images: (y, x) in one chunk
-            da = da.chunk({"y": -1, "x": -1})
-        fill = PADDING_DQ if name == "dq" else np.nan
-        cut = xr.apply_ufunc(
-            kern.cutouts,
-            da.rename(y="_y", x="_x"),
-            input_core_dims=[["_y", "_x"]],
-            output_core_dims=[["slit", "y", "x"]],
-            kwargs={"y0": y0, "x0": x0, "ny": ny, "nx": nx, "shape": shape, "fill": fill},
-            dask="parallelized",
-            output_dtypes=[da.dtype],
-            dask_gufunc_kwargs={"output_sizes": {"slit": len(boxes), "y": shape[0], "x": shape[1]}},
-            keep_attrs=True,
-        )
-        order = ("slit", *[d for d in da.dims if d not in ("y", "x")], "y", "x")
-        variables[name] = cut.transpose(*order)
-    out = xr.Dataset(variables)
-    return out.assign_coords(
-        y=("y", np.arange(shape[0], dtype=np.int32)), x=("x", np.arange(shape[1], dtype=np.int32))
-    )
-
-
 def from_chain(ds: xr.Dataset, ctx: Any) -> Slits:
-    """Chain adapter: jwst's ``slit_names`` / ``source_ids`` parameters."""
+    """Chain adapter: jwst's ``slit_names`` / ``source_ids`` parameters (WFSS: the catalogue)."""
+    mode = lookup(exp_type_of(ds))
+    if mode is not None and mode.wfss:
+        from ._extract_2d_grism import grism_from_chain
+
+        return grism_from_chain(ds, ctx)
     return extract_2d(
         ds, slit_names=ctx.params.get("slit_names"), source_ids=ctx.params.get("source_ids")
     )

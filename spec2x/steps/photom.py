@@ -74,6 +74,10 @@ def _nirspec_grating(attrs: Mapping[str, Any], slit: str | None) -> list[dict[st
     return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING")}]
 
 
+def _grism(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
+    return [{"filter": attrs.get("FILTER"), "pupil": attrs.get("PUPIL")}]
+
+
 #: ``Mode.photom_image`` -> ``"module:function"`` giving the conversion image, its DQ, the
 #: time correction and PHOTMJSR (imported when used).
 IMAGE_IMPLEMENTATIONS = {"mrs": "spec2x.instruments.miri.mrs_photom:mrs_conversion"}
@@ -84,6 +88,7 @@ ROW_SELECTORS: dict[str, Selector] = {
     "nirspec_fs": _nirspec_fs,
     "nirspec_bots": _nirspec_bots,
     "nirspec_grating": _nirspec_grating,
+    "grism": _grism,  # and the slit's spectral order; the factor is per µm (see _per_micron)
 }
 
 
@@ -170,8 +175,10 @@ def photom(
     pixar_sr, pixar_a2 = _pixel_areas(ds, mode.pixel_area, response, area, names)
     srctypes = _source_types(ds, mode.per_slit_srctype, source_type, len(names))
     scalars, units, curves, rows = [], [], [], []
+    orders = _spectral_orders(ds, table, len(names))
     for i, name in enumerate(names):
-        row = _find_row(response, select_rows(ds.attrs, name), name)
+        candidates = [{**c, **orders[i]} for c in select_rows(ds.attrs, name)]
+        row = _find_row(response, candidates, name)
         rows.append(row)
         value, unit = _scalar(table, row, srctypes[i], pixar_sr[i])
         if apply_time_correction and table.timecoeff:
@@ -185,6 +192,8 @@ def photom(
             )
         )
     factor, no_cal = _factor(ds, ds["wavelength"], scalars, curves)
+    if mode.photom_rows == "grism":
+        factor, no_cal = _per_micron(ds, factor, no_cal)
     out = _apply(ds, factor, no_cal, inverse)
     out = label(out, scalars, units, pixar_sr, pixar_a2, inverse)
     if mode.point_and_uniform and slits and "srctype" in ds.coords and "photmj" in table.columns:
@@ -204,7 +213,7 @@ def photom(
         "photom: %s with %s, PHOTMJSR %s -> %s",
         exp_type,
         response.name,
-        ", ".join(f"{s:.6g}" for s in scalars),
+        ", ".join(f"{s:.6g}" for s in sorted(set(scalars))) + f" ({len(scalars)} row(s))",
         "DN/s" if inverse else "/".join(sorted(set(units))),
     )
     return record_step(out, "photom", response, area)
@@ -290,6 +299,41 @@ def _source_types(ds: xr.Dataset, per_slit: bool, source_type: str | None, n: in
     if "slit" in ds.dims and "srctype" in ds.coords and per_slit:
         return [str(s).upper() for s in ds["srctype"].values]
     return [str(ds.attrs.get("SRCTYPE", "")).upper()] * n
+
+
+def _spectral_orders(ds: xr.Dataset, table: Any, n: int) -> list[dict[str, int]]:
+    """Each slit's ``order`` row match (grism cut-outs), or nothing to add."""
+    if "order" not in table.columns:
+        return [{}] * n
+    if "spectral_order" in ds.coords:
+        return [{"order": int(o)} for o in np.atleast_1d(ds["spectral_order"].values)]
+    return [{"order": int(ds.attrs.get("SPORDER", 1))}] * n
+
+
+def _per_micron(
+    ds: xr.Dataset, factor: xr.DataArray, no_cal: xr.DataArray
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """A grism's conversion divided by the dispersion (µm per pixel) of each pixel, as jwst's
+    ``include_dispersion``: the response is per µm, a pixel spans |dλ/dx| µm."""
+    wl = ds["wavelength"].reset_coords(drop=True)
+    sizes = [
+        ds[k].reset_coords(drop=True) if k in ds.coords else ds.sizes[d]
+        for k, d in (("ysize", "y"), ("xsize", "x"))
+    ]
+    disp = xr.apply_ufunc(
+        kernel.dispersion,
+        wl,
+        *sizes,
+        input_core_dims=[["y", "x"], [], []],
+        output_core_dims=[["y", "x"]],
+        kwargs={"dispaxis": int(ds.attrs.get("DISPAXIS", 1))},
+        dask="parallelized",
+        output_dtypes=[wl.dtype],
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_um = (factor / disp).where(~no_cal, np.nan)
+    bad = per_um.isnull()
+    return per_um.where(~bad, 0.0), no_cal | bad
 
 
 def _scalar(table: Any, row: int, srctype: str, pixar_sr: float | None) -> tuple[float, str]:

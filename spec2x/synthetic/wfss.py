@@ -43,7 +43,8 @@ WFSS_POINTING: dict[str, Any] = {
 }  # fmt: skip
 _FIXED: dict[str, Any] = {
     "TELESCOP": "JWST", "SUBARRAY": "FULL", "DATE-OBS": "2023-10-01", "TIME-OBS": "06:00:00",
-    "EXPSTART": 60218.25,
+    "EXPSTART": 60218.25, "PROGRAM": "01234", "OBSERVTN": "001", "VISIT": "001",
+    "VISITGRP": "02", "SEQ_ID": "1", "ACT_ID": "01", "EXPOSURE": "1",
 }  # fmt: skip
 #: Per instrument: detector keywords, default FILTER and PUPIL, and the exposure type.
 _INSTRUMENT: dict[str, dict[str, Any]] = {

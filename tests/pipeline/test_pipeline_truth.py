@@ -23,6 +23,7 @@ from spec2x.synthetic.miri_lrs import make_lrs_slitless_tso
 
 CALIBRATED = (
     "MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ", "NRS_MSASPEC",
+    "NIS_WFSS", "NRC_WFSS",
 )  # fmt: skip
 
 

@@ -32,3 +32,55 @@ def wfss(tmp_path_factory):
         return made[grism]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def grismr_cutouts(wfss, tmp_path_factory):
+    """The GRISMR exposure after spec2x's assign_wcs and extract_2d (every fourth source), and
+    a synthetic ``photom``: {files, wcs_refs, ids, exposure, cutouts, photom}."""
+    from spec2x.io.fits import open_product
+    from spec2x.io.references import open_reference
+    from spec2x.io.source_catalog import read_source_catalog
+    from spec2x.steps._extract_2d_grism import extract_grism
+    from spec2x.steps.assign_wcs import assign_wcs
+    from spec2x.synthetic.nircam_wfss_cal_refs import write_nircam_wfss_photom
+
+    files = wfss("GRISMR")
+    refs = {k: str(files["refs"][k]) for k in ("distortion", "filteroffset", "specwcs")}
+    exposure = assign_wcs(open_product(files["rate"]), refs)
+    ids = [int(i) for i in files["scene"].label[::4]]
+    ranges = open_reference(files["refs"]["wavelengthrange"]).content
+    tree = extract_grism(exposure, read_source_catalog(files["catalog"]), ranges, source_ids=ids)
+    photom = write_nircam_wfss_photom(tmp_path_factory.mktemp("phot") / "photom.fits")
+    return dict(files=files, wcs_refs=refs, ids=ids, exposure=exposure, cutouts=tree, photom=photom)
+
+
+@pytest.fixture(scope="session")
+def jwst_grismr(grismr_cutouts, tmp_path_factory):
+    """jwst 3.0.0 on the same exposure and sources: AssignWcs, Extract2d, Photom, Extract1d
+    (every reference overridden): {extract_2d, photom, extract_1d} results."""
+    pytest.importorskip("jwst")
+    import contextlib
+
+    from jwst.assign_wcs import AssignWcsStep
+    from jwst.extract_1d import Extract1dStep
+    from jwst.extract_2d import Extract2dStep
+    from jwst.photom import PhotomStep
+    from jwst_offline import run_jwst_step
+
+    c = grismr_cutouts
+    files, tmp = c["files"], tmp_path_factory.mktemp("crds")
+    out = {}
+    with contextlib.chdir(files["rate"].parent):
+        model = run_jwst_step(
+            AssignWcsStep, str(files["rate"]), c["wcs_refs"], rest="N/A", tmp_path=tmp,
+            sip_approx=False,
+        )  # fmt: skip
+        wavelengthrange = {"wavelengthrange": str(files["refs"]["wavelengthrange"])}
+        out["extract_2d"] = run_jwst_step(
+            Extract2dStep, model, wavelengthrange, tmp_path=tmp, source_ids=c["ids"]
+        )
+    photom = {"photom": str(c["photom"])}
+    out["photom"] = run_jwst_step(PhotomStep, out["extract_2d"], photom, rest="N/A", tmp_path=tmp)
+    out["extract_1d"] = run_jwst_step(Extract1dStep, out["photom"], {}, rest="N/A", tmp_path=tmp)
+    return out
