@@ -112,6 +112,8 @@ class Mode:
     trace : how extract_1d finds the trace from the WCS (``nirspec``, ``miri_lrs``).
     apcorr : the aperture-correction table layout (``miri_lrs``, ``nirspec_fs``).
     extract_1d : spec2x's extract_1d handles it (box extraction of slits/images).
+    extract_1d_impl : ``"module:function"`` extracting this mode's spectra
+        instead of the generic box (``fn(ds, refs, **params)``; NIRISS SOSS).
     wavelength_decreasing : the rectified grid runs from long to short wavelengths.
     pixel_area : where photom finds the pixel solid angle: the ``area``
         reference's table, per slit (required), or its image and
@@ -172,6 +174,7 @@ class Mode:
     trace: Literal["nirspec", "miri_lrs"] | None = None
     apcorr: Literal["miri_lrs", "nirspec_fs"] | None = None
     extract_1d: bool = False
+    extract_1d_impl: str | None = None
     wavelength_decreasing: bool = False
     pixel_area: Literal["table", "image"] = "image"
     point_flux_density: bool = False
@@ -371,6 +374,8 @@ MODES: dict[str, Mode] = _modes(
         reference_background=True,
         photom_on_spectra=True,
         single_source=True,
+        extract_1d=True,
+        extract_1d_impl="spec2x.instruments.niriss.soss_extract:soss_extract_1d",
     ),
     NIS_WFSS=dict(_NIS_WFSS),
     NRC_WFSS=dict(_NRC_WFSS),

@@ -74,52 +74,106 @@ def box_weights(centroid: np.ndarray, width: float, rows: int, cols: np.ndarray)
     return out
 
 
-def _infill(
-    data: np.ndarray, err: np.ndarray, refmask: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Data with non-finite pixels filled from the other integrations, and the median error."""
+def _xp(array: Any) -> Any:
+    """The array module of ``array``: dask.array for Dask arrays, else NumPy."""
+    if type(array).__module__.startswith("dask"):
+        import dask.array as da
+
+        return da
+    return np
+
+
+def _time_median(cube: np.ndarray) -> np.ndarray:
+    """Running median of up to 9 integrations (jwst's infill of non-finite pixels)."""
     from scipy import ndimage
 
-    allbad = np.sum(np.isfinite(err) & np.isfinite(data), axis=0) == 0
+    return np.asarray(ndimage.median_filter(cube, min(cube.shape[0], _TIME_WINDOW), axes=(0,)))
+
+
+def _infill(data: Any, err: Any, refmask: Any) -> tuple[Any, Any]:
+    """Data with non-finite pixels filled from the other integrations, and the median error.
+
+    NumPy or Dask arrays (integration, y, x); a Dask cube stays lazy (its
+    running median reads 4 integrations across chunk edges).
+    """
+    xp = _xp(data)
+    allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
-        mederr = np.nanmedian(err, axis=0)
-        meddata = np.nanmedian(data, axis=0)
-    mederr[allbad | refmask] = np.inf
-    meddata[allbad] = 0
-    bad = ~np.isfinite(data)
-    if not bad.any():
-        return data, mederr
-    infilled = np.where(bad, meddata[None], data)
-    window = min(data.shape[0], _TIME_WINDOW)
-    medfilt = ndimage.median_filter(infilled, window, axes=(0,))
-    return np.where(bad, medfilt, data), mederr
+        mederr = xp.where(allbad | refmask, np.inf, xp.nanmedian(err, axis=0))
+        meddata = xp.where(allbad, 0.0, xp.nanmedian(data, axis=0))
+    bad = ~xp.isfinite(data)
+    if xp is np:
+        if not bad.any():
+            return data, mederr
+        return np.where(bad, _time_median(np.where(bad, meddata[None], data)), data), mederr
+    infilled = xp.where(bad, meddata[None], data)
+    if data.shape[0] <= _TIME_WINDOW:
+        medfilt = infilled.rechunk({0: -1}).map_blocks(_time_median, dtype=infilled.dtype)
+    else:
+        depth = {0: _TIME_WINDOW // 2, 1: 0, 2: 0}
+        medfilt = infilled.map_overlap(
+            _time_median, depth=depth, boundary="none", dtype=infilled.dtype
+        )
+        medfilt = _edges_as_numpy(infilled, medfilt)
+    return xp.where(bad, medfilt, data), mederr
 
 
-def _masks(data: np.ndarray, err: np.ndarray, dq: np.ndarray, mederr: np.ndarray) -> np.ndarray:
+def _edges_as_numpy(infilled: Any, medfilt: Any) -> Any:
+    """The running median's first and last integrations as scipy reflects them at the ends."""
+    import dask.array as da
+
+    half = _TIME_WINDOW // 2
+    n = infilled.shape[0]
+    head = (
+        infilled[:_TIME_WINDOW]
+        .rechunk({0: -1})
+        .map_blocks(
+            lambda b: _time_median(b)[:half],
+            chunks=(half, *infilled.chunks[1:]),
+            dtype=infilled.dtype,
+        )
+    )
+    tail = (
+        infilled[n - _TIME_WINDOW :]
+        .rechunk({0: -1})
+        .map_blocks(
+            lambda b: _time_median(b)[-half:],
+            chunks=(half, *infilled.chunks[1:]),
+            dtype=infilled.dtype,
+        )
+    )
+    return da.concatenate([head, medfilt[half : n - half], tail], axis=0)
+
+
+def _masks(data: Any, err: Any, dq: Any, mederr: Any) -> Any:
     """(integration, y, x) pixels jwst leaves out of each integration's box."""
-    mask = np.all(dq & DQ.DO_NOT_USE != 0, axis=0)
-    mask |= ~(np.isfinite(data.mean(axis=0)) & np.isfinite(mederr))
-    not_finite = ~(np.isfinite(data) & np.isfinite(err))
-    grown = mask[None] | np.logical_or.accumulate(not_finite, axis=0)
+    xp = _xp(data)
+    mask = xp.all(dq & DQ.DO_NOT_USE != 0, axis=0)
+    mask |= ~(xp.isfinite(data.mean(axis=0)) & xp.isfinite(mederr))
+    not_finite = ~(xp.isfinite(data) & xp.isfinite(err))
+    grown = mask[None] | (xp.cumsum(not_finite, axis=0) > 0)
     return grown | ~(err > 0)
 
 
-def _box_sums(
-    data: np.ndarray, err: np.ndarray, mask: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _box_sums(data: Any, err: Any, mask: Any, weights: np.ndarray) -> tuple[Any, Any, Any]:
     """Per integration and column: flux, error and summed weight (jwst's ``box_extract``)."""
+    xp = _xp(data)
+    rows = np.flatnonzero((weights > 0).any(axis=1))
+    lo, hi = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 0)
+    weights = weights[lo:hi]
     region = weights > 0
-    data = np.where(region, data, np.nan)
-    err = np.where(region, err, np.nan)
-    w = np.where(mask, 0.0, weights[None])
+    data, err, mask = data[:, lo:hi], err[:, lo:hi], mask[:, lo:hi]
+    d = xp.where(region, data, np.nan)
+    e = xp.where(region, err, np.nan)
+    w = xp.where(mask, 0.0, weights[None])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "invalid value encountered in multiply", RuntimeWarning)
-        flux = np.nansum(w * data, axis=1)
-        npix = np.nansum(w, axis=1)
-        flux_err = np.sqrt(np.nansum(w * err**2, axis=1))
+        flux = xp.nansum(w * d, axis=1)
+        npix = xp.nansum(w, axis=1)
+        flux_err = xp.sqrt(xp.nansum(w * e**2, axis=1))
     empty = npix <= 0
-    return np.where(empty, np.nan, flux), np.where(empty, np.nan, flux_err), npix
+    return xp.where(empty, np.nan, flux), xp.where(empty, np.nan, flux_err), npix
 
 
 def _subarray(attrs: Any) -> str:
@@ -166,36 +220,40 @@ def soss_box_extract(
     )
     geometry = "SUBSTRIP96" if subarray == "SUBSTRIP96" else "SUBSTRIP256"
     traces = order_traces(ref, pwcpos, geometry, orders)
-    sci = np.asarray(ds["sci"].values)
-    cube = sci[None] if sci.ndim == 2 else sci
-    err = np.asarray(ds["err"].values).reshape(cube.shape).astype(np.float64)
-    dq = np.asarray(ds["dq"].values).reshape(cube.shape)
-    data, mederr = _infill(cube, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
-    bad = ~np.isfinite(cube) | ~np.isfinite(err)
-    err = np.where(bad, mederr[None] * 10, err)
+    sci, err, dq = (ds[name].data for name in ("sci", "err", "dq"))
+    if sci.ndim == 2:
+        sci, err, dq = sci[None], err[None], dq[None]
+    xp = _xp(sci)
+    err = err.astype(np.float64)
+    data, mederr = _infill(sci, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
+    err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
     mask = _masks(data, err, dq, mederr)
-    shape = (len(orders), cube.shape[0], 2048)
-    flux, flux_err, npix = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape)
+    nints = sci.shape[0]
+    flux, flux_err, npix = [], [], []
     wavelength = np.full((len(orders), 2048), np.nan)
     for i, order in enumerate(orders):
         cols, rows, wave = traces[order]
-        weights = box_weights(rows, width, cube.shape[1], cols)
+        weights = box_weights(rows, width, sci.shape[1], cols)
         if subarray == "SUBSTRIP96" and order == 2:
             weights = np.ones_like(weights)
+        weights[:, cols.size :] = 0.0
         f, e, n = _box_sums(data, err, mask, weights)
-        flux[i, :, : cols.size], flux_err[i, :, : cols.size] = f[:, : cols.size], e[:, : cols.size]
-        npix[i, :, : cols.size] = n[:, : cols.size]
+        beyond = np.arange(2048) >= cols.size
+        flux.append(xp.where(beyond, np.nan, f))
+        flux_err.append(xp.where(beyond, np.nan, e))
+        npix.append(xp.where(beyond, 0.0, n))
         wavelength[i, : cols.size] = wave
     units = ds["sci"].attrs.get("units", "DN/s")
+    dims = ("order", "integration", "column")
     return xr.Dataset(
         {
-            "flux": (("order", "integration", "column"), flux, {"units": units}),
-            "flux_error": (("order", "integration", "column"), flux_err, {"units": units}),
-            "npixels": (("order", "integration", "column"), npix),
+            "flux": (dims, xp.stack(flux), {"units": units}),
+            "flux_error": (dims, xp.stack(flux_err), {"units": units}),
+            "npixels": (dims, xp.stack(npix)),
         },
         coords={
             "order": list(orders),
-            "integration": np.arange(1, cube.shape[0] + 1),
+            "integration": np.arange(1, nints + 1),
             "column": np.arange(2048),
             "wavelength": (("order", "column"), wavelength, {"units": "um"}),
         },
