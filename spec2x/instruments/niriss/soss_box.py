@@ -90,6 +90,33 @@ def _time_median(cube: np.ndarray) -> np.ndarray:
     return np.asarray(ndimage.median_filter(cube, min(cube.shape[0], _TIME_WINDOW), axes=(0,)))
 
 
+def _fill(infilled: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """``infilled`` with its ``bad`` pixels replaced by the running median over integrations."""
+    if not bad.any():
+        return infilled
+    return np.where(bad, _time_median(infilled), infilled)
+
+
+def _nanmedian0(a: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(a, axis=0)`` (NaN where all are NaN, quietly), fast for a short axis 0."""
+    nan = np.isnan(a)
+    if not nan.any():
+        return np.asarray(np.median(a, axis=0))
+    ordered = np.sort(a, axis=0)  # NaN last
+    n = (~nan).sum(axis=0)
+    lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[None], 0)[0]
+    hi = np.take_along_axis(ordered, np.maximum(n // 2, 0)[None], 0)[0]
+    return np.where(n == 0, np.nan, (lo + hi) / 2)
+
+
+def _over_integrations(fn: Any, cube: Any) -> Any:
+    """``fn`` reducing axis 0 of a NumPy cube, or of a Dask one block of rows at a time."""
+    if _xp(cube) is np:
+        return fn(cube)
+    whole = cube.rechunk({0: -1, 1: "auto", 2: -1})
+    return whole.map_blocks(fn, drop_axis=0, dtype=np.float64)
+
+
 def _infill(data: Any, err: Any, refmask: Any) -> tuple[Any, Any]:
     """Data with non-finite pixels filled from the other integrations, and the median error.
 
@@ -98,52 +125,36 @@ def _infill(data: Any, err: Any, refmask: Any) -> tuple[Any, Any]:
     """
     xp = _xp(data)
     allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
-        mederr = xp.where(allbad | refmask, np.inf, xp.nanmedian(err, axis=0))
-        meddata = xp.where(allbad, 0.0, xp.nanmedian(data, axis=0))
+    mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
+    meddata = xp.where(allbad, 0.0, _over_integrations(_nanmedian0, data))
     bad = ~xp.isfinite(data)
+    infilled = xp.where(bad, meddata[None], data).astype(data.dtype)
     if xp is np:
-        if not bad.any():
-            return data, mederr
-        return np.where(bad, _time_median(np.where(bad, meddata[None], data)), data), mederr
-    infilled = xp.where(bad, meddata[None], data)
+        return _fill(infilled, bad), mederr
     if data.shape[0] <= _TIME_WINDOW:
-        medfilt = infilled.rechunk({0: -1}).map_blocks(_time_median, dtype=infilled.dtype)
-    else:
-        depth = {0: _TIME_WINDOW // 2, 1: 0, 2: 0}
-        medfilt = infilled.map_overlap(
-            _time_median, depth=depth, boundary="none", dtype=infilled.dtype
-        )
-        medfilt = _edges_as_numpy(infilled, medfilt)
-    return xp.where(bad, medfilt, data), mederr
+        whole = {0: -1}
+        return xp.map_blocks(_fill, infilled.rechunk(whole), bad.rechunk(whole)), mederr
+    depth = {0: _TIME_WINDOW // 2, 1: 0, 2: 0}
+    filled = xp.map_overlap(_fill, infilled, bad, depth=depth, boundary="none", dtype=data.dtype)
+    return _edges_as_numpy(infilled, bad, filled), mederr
 
 
-def _edges_as_numpy(infilled: Any, medfilt: Any) -> Any:
-    """The running median's first and last integrations as scipy reflects them at the ends."""
+def _edges_as_numpy(infilled: Any, bad: Any, filled: Any) -> Any:
+    """The first and last integrations filled as scipy's median filter reflects at the ends."""
     import dask.array as da
 
-    half = _TIME_WINDOW // 2
-    n = infilled.shape[0]
-    head = (
-        infilled[:_TIME_WINDOW]
-        .rechunk({0: -1})
-        .map_blocks(
-            lambda b: _time_median(b)[:half],
-            chunks=(half, *infilled.chunks[1:]),
-            dtype=infilled.dtype,
+    half, n = _TIME_WINDOW // 2, infilled.shape[0]
+    chunks = (half, *infilled.chunks[1:])
+
+    def edge(part: slice, keep: slice) -> Any:
+        pieces = (infilled[part].rechunk({0: -1}), bad[part].rechunk({0: -1}))
+        return da.map_blocks(
+            lambda i, b: _fill(i, b)[keep], *pieces, chunks=chunks, dtype=infilled.dtype
         )
-    )
-    tail = (
-        infilled[n - _TIME_WINDOW :]
-        .rechunk({0: -1})
-        .map_blocks(
-            lambda b: _time_median(b)[-half:],
-            chunks=(half, *infilled.chunks[1:]),
-            dtype=infilled.dtype,
-        )
-    )
-    return da.concatenate([head, medfilt[half : n - half], tail], axis=0)
+
+    head = edge(slice(0, _TIME_WINDOW), slice(0, half))
+    tail = edge(slice(n - _TIME_WINDOW, n), slice(_TIME_WINDOW - half, _TIME_WINDOW))
+    return da.concatenate([head, filled[half : n - half], tail], axis=0)
 
 
 def _masks(data: Any, err: Any, dq: Any, mederr: Any) -> Any:
@@ -156,24 +167,54 @@ def _masks(data: Any, err: Any, dq: Any, mederr: Any) -> Any:
     return grown | ~(err > 0)
 
 
-def _box_sums(data: Any, err: Any, mask: Any, weights: np.ndarray) -> tuple[Any, Any, Any]:
-    """Per integration and column: flux, error and summed weight (jwst's ``box_extract``)."""
-    xp = _xp(data)
-    rows = np.flatnonzero((weights > 0).any(axis=1))
-    lo, hi = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 0)
-    weights = weights[lo:hi]
-    region = weights > 0
-    data, err, mask = data[:, lo:hi], err[:, lo:hi], mask[:, lo:hi]
-    d = xp.where(region, data, np.nan)
-    e = xp.where(region, err, np.nan)
-    w = xp.where(mask, 0.0, weights[None])
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "invalid value encountered in multiply", RuntimeWarning)
-        flux = xp.nansum(w * d, axis=1)
-        npix = xp.nansum(w, axis=1)
-        flux_err = xp.sqrt(xp.nansum(w * e**2, axis=1))
+def _band(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (band, x) covering each column's box (contiguous), and their weights."""
+    inside = weights > 0
+    height = max(int(inside.sum(axis=0).max()), 1)
+    rows = np.argmax(inside, axis=0)[None] + np.arange(height)[:, None]
+    valid = rows < weights.shape[0]
+    rows = np.minimum(rows, weights.shape[0] - 1)
+    return rows, np.where(valid, np.take_along_axis(weights, rows, 0), 0.0)
+
+
+def _band_sums(
+    data: np.ndarray, err: np.ndarray, mask: np.ndarray, rows: np.ndarray, wband: np.ndarray
+) -> np.ndarray:
+    """(integration, 3, x): flux, error and summed weight of each column's box (jwst's
+    ``box_extract``: masked pixels weigh 0; NaN where nothing weighs)."""
+    cols = np.arange(data.shape[2])[None]
+    region = wband > 0
+    d = np.where(region, data[:, rows, cols], np.nan)
+    e = np.where(region, err[:, rows, cols], np.nan)
+    w = np.where(mask[:, rows, cols], 0.0, wband[None])
+    with np.errstate(invalid="ignore"):
+        flux = np.nansum(w * d, axis=1)
+        npix = np.nansum(w, axis=1)
+        flux_err = np.sqrt(np.nansum(w * e**2, axis=1))
     empty = npix <= 0
-    return xp.where(empty, np.nan, flux), xp.where(empty, np.nan, flux_err), npix
+    return np.stack(
+        [np.where(empty, np.nan, flux), np.where(empty, np.nan, flux_err), npix], axis=1
+    )
+
+
+def _box_sums(data: Any, err: Any, mask: Any, weights: np.ndarray) -> tuple[Any, Any, Any]:
+    """Per integration and column: flux, error and summed weight (lazy for Dask input)."""
+    rows, wband = _band(weights)
+    if _xp(data) is np:
+        sums = _band_sums(data, err, mask, rows, wband)
+    else:
+        import dask.array as da
+
+        whole = {0: data.chunks[0], 1: -1, 2: -1}
+        sums = da.map_blocks(
+            _band_sums,
+            *(a.rechunk(whole) for a in (data, err, mask)),
+            rows=rows,
+            wband=wband,
+            chunks=(data.chunks[0], (3,), (data.shape[2],)),
+            dtype=np.float64,
+        )
+    return sums[:, 0], sums[:, 1], sums[:, 2]
 
 
 def _subarray(attrs: Any) -> str:
