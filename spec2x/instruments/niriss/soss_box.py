@@ -25,7 +25,6 @@ Flux is in the exposure's units (DN/s); wavelengths in µm.  Orders 1, 2 and
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
