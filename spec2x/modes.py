@@ -99,7 +99,7 @@ class Mode:
         uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
     pathloss : spec2x's pathloss implementation (``lrs``, ``nirspec_slit``,
-        ``nirspec_mos``), or None.
+        ``nirspec_mos``, ``soss``), or None.
     wavecorr : wavecorr applies.
     wavecorr_by_slit_name : wavecorr's aperture is the slit name (else ``MOS``).
     photom_rows : how photom picks the response row, None where spec2x has not got it.
@@ -164,7 +164,7 @@ class Mode:
     barshadow: bool = False
     point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
-    pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos"] | None = None
+    pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos", "soss"] | None = None
     wavecorr: bool = False
     wavecorr_by_slit_name: bool = False
     photom_rows: PhotomRows | None = None
@@ -376,6 +376,7 @@ MODES: dict[str, Mode] = _modes(
         single_source=True,
         extract_1d=True,
         extract_1d_impl="spec2x.instruments.niriss.soss_extract:soss_extract_1d",
+        pathloss="soss",
     ),
     NIS_WFSS=dict(_NIS_WFSS),
     NRC_WFSS=dict(_NRC_WFSS),

@@ -23,7 +23,12 @@ from astropy.io import fits
 from .base import reference_header, write_reference_fits
 from .pixel_refs import _phot_columns, write_flat
 
-__all__ = ["PHOTMJ", "soss_background_template", "write_soss_cal_references"]
+__all__ = [
+    "PHOTMJ",
+    "relative_response",
+    "soss_background_template",
+    "write_soss_cal_references",
+]
 
 #: MJy per DN/s of each order in the synthetic photom file.
 PHOTMJ = {1: 2.5e-11, 2: 4.0e-11, 3: 9.0e-11}
@@ -48,6 +53,11 @@ def write_soss_bkg(path: str | os.PathLike[str]) -> Path:
     return write_reference_fits(path, header, hdus, datamodel="SossBkgModel")
 
 
+def relative_response(wavelength: np.ndarray, order: int) -> np.ndarray:
+    """The synthetic photom file's relative response of ``order`` at ``wavelength`` (µm)."""
+    return 1.0 + 0.1 * np.sin(np.asarray(wavelength) * (2 + order))
+
+
 def write_soss_photom(path: str | os.PathLike[str]) -> Path:
     """Write the ``photom`` reference: a PHOTOM row per order, responses over 0.6-2.9 µm."""
     wave = np.linspace(0.6, 2.9, 231)
@@ -58,7 +68,7 @@ def write_soss_photom(path: str | os.PathLike[str]) -> Path:
             "order": order,
             "photmj": PHOTMJ[order],
             "wavelength": wave,
-            "relresponse": 1.0 + 0.1 * np.sin(wave * (2 + order)),
+            "relresponse": relative_response(wave, order),
         }
         for order in (1, 2, 3)
     ]
