@@ -105,9 +105,11 @@ def make_soss_rateints(
     scene = soss_scene(subarray=subarray, pwcpos=pwcpos, spectrum=spectrum)
     shape = (nints, *scene.shape)
     relative = np.ones(nints) if light_curve is None else np.asarray(light_curve, np.float64)
-    sci = rng(seed).normal(0.0, noise, shape).astype(np.float32)
+    gen = rng(seed)
+    sci = np.empty(shape, np.float32)
     for i, level in enumerate(relative):  # one integration at a time: float64 only per image
-        sci[i] += (scene * level + background).astype(np.float32)
+        noisy = gen.normal(0.0, noise, scene.shape).astype(np.float32)
+        sci[i] = noisy + (scene * level + background).astype(np.float32)
     variance = np.full(shape, noise**2 / 2, np.float32)
     attrs = {
         **_FIXED,
