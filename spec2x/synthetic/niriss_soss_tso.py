@@ -11,12 +11,11 @@ times the order's throughput, ``photmj`` and relative response (MJy).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .base import transit_light_curve
+from .base import TransitTruth, transit_light_curve
 from .niriss_soss import default_spectrum, make_soss_rateints
 from .niriss_soss_cal_refs import (
     PHOTMJ,
@@ -29,16 +28,8 @@ from .niriss_soss_refs import pastasoss_content, write_soss_references
 __all__ = ["SossTransit", "make_soss_transit"]
 
 
-@dataclass
-class SossTransit:
-    """The files and truth of :func:`make_soss_transit` (wavelength µm, order-1 flux MJy)."""
-
-    rateints_path: Path
-    refs: dict[str, Path]
-    wavelength: np.ndarray
-    flux: np.ndarray
-    light_curve: np.ndarray
-    depth: float
+class SossTransit(TransitTruth):
+    """The files and truth of :func:`make_soss_transit` (flux: order 1's, MJy)."""
 
 
 def make_soss_transit(
