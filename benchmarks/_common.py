@@ -101,12 +101,19 @@ def peak_rss_mb() -> float | None:
 
 
 def bench_case(
-    name: str, input_path: str | os.PathLike[str], refs: Mapping[str, str], workdir: Path
+    name: str,
+    input_path: str | os.PathLike[str],
+    refs: Mapping[str, str],
+    workdir: Path,
+    steps_params: Mapping[str, Any] | None = None,
 ) -> list[list[str]]:
-    """Run both sides on one input (each in its own process); return the table rows."""
+    """Run both sides on one input (each in its own process, with the same step
+    parameters); return the table rows."""
     results = {}
     for side in ("jwst", "spec2x"):
         job = {"input": str(input_path), "refs": dict(refs), "output_dir": str(workdir / side)}
+        if steps_params:
+            job["steps_params"] = dict(steps_params)
         results[side] = measure(side, job, workdir=workdir)
         print(f"  {name} {side}: {results[side]['chain_s']:.2f} s, "
               f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip

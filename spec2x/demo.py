@@ -12,9 +12,11 @@ spectrum compares with the one injected.
 Modes: ``mir_lrs_fs`` (MIRI LRS fixed slit, nodded), ``mir_lrs_slitless``
 (MIRI LRS slitless time series with a transit), ``nrs_fs`` (NIRSpec fixed
 slit S200A1, G140M/F100LP, nodded), ``nrs_bots`` (NIRSpec bright-object
-time series in S1600A1 with a transit) and ``nrs_mos`` (NIRSpec MOS, 20 MSA
+time series in S1600A1 with a transit), ``nrs_mos`` (NIRSpec MOS, 20 MSA
 slitlets of point and extended sources, PRISM/CLEAR; the figure and the flux
-ratio are the brightest point source's).
+ratio are the brightest point source's) and ``nis_soss`` (NIRISS SOSS time
+series with a transit, box-extracted: ``soss_atoca=False``, and pathloss
+N/A, which jwst skips for time series).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ MODES = {
     "nrs_bots": "NIRSpec bright-object time series, S1600A1, G140M/F100LP (60 integrations, "
     "1 % transit)",
     "nrs_mos": "NIRSpec MOS, 20 MSA slitlets (1x3 shutters), PRISM/CLEAR",
+    "nis_soss": "NIRISS SOSS time series, SUBSTRIP256, orders 1-3 box-extracted "
+    "(60 integrations, 1 % transit)",
 }
 
 #: Well-exposed wavelength range of each mode (µm): the flux ratio is taken there.
@@ -57,6 +61,12 @@ WELL_EXPOSED = {
     "nrs_fs": (1.0, 1.85),
     "nrs_bots": (1.0, 1.85),
     "nrs_mos": (1.0, 4.5),
+    "nis_soss": (1.0, 2.6),
+}
+
+#: Step parameters and explicit references a demo mode runs with (besides its folder).
+DEMO_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
+    "nis_soss": {"extract_1d": {"soss_atoca": False}},
 }
 #: Slitlets of the MOS demo (two of them fall on NRS2).
 MOS_SLITLETS = 20
@@ -94,6 +104,7 @@ class DemoObservation:
     skip: tuple[str, ...] = ()
     amplitude: dict[int, float] | None = None
     sky_jy: float = 0.0
+    explicit: dict[str, str] | None = None
 
     def truth(self, wavelength: Any) -> np.ndarray:
         """Injected F_nu (Jy) at ``wavelength`` (µm); NaN outside the grid."""
@@ -227,6 +238,25 @@ def _nirspec_mos(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     )  # fmt: skip
 
 
+def _niriss_soss(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
+    from .synthetic.niriss_soss_tso import make_soss_transit
+
+    if refs_dir.exists():
+        shutil.rmtree(refs_dir)
+    tso = make_soss_transit(inputs, nints=TSO_NINTS, seed=seed)
+    shutil.move(os.fspath(inputs / "refs"), refs_dir)
+    refs = {k: str(refs_dir / Path(v).name) for k, v in tso.refs.items()}
+    return DemoObservation(
+        tso.rateints_path, refs, tso.wavelength, tso.flux, tso.light_curve, tso.depth,
+        explicit=dict.fromkeys(("pathloss", "extract1d", "apcorr", "area"), "N/A"),
+    )  # fmt: skip
+
+
+def _first_order(x1d: xr.Dataset) -> xr.Dataset:
+    """Order 1 of spectra with several orders (NIRISS SOSS), else the spectra."""
+    return x1d.isel(order=0) if "order" in x1d.dims else x1d
+
+
 def white_light(
     x1dints: xr.Dataset, wavelength_range: tuple[float, float]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -308,14 +338,20 @@ def run_demo(
         obs = _nirspec_mos(inputs, refs_dir, seed)
     elif mode.startswith("nrs_"):
         obs = _nirspec(mode, inputs, refs_dir, seed)
+    elif mode == "nis_soss":
+        obs = _niriss_soss(inputs, refs_dir, seed)
     else:
         obs = _miri_lrs(mode, inputs, refs_dir, seed)
     print(f"  synthetic inputs in {inputs}, references in {refs_dir} "
           f"({time.perf_counter() - start:.1f} s)")  # fmt: skip
-    skips = "".join(f" --skip {step}" for step in obs.skip)
-    print(
-        f"  the same run by hand: spec2x run {obs.science} --refs {refs_dir} --strict-refs{skips}"
-    )
+    by_hand = (
+        [f"--ref {k}={v}" for k, v in (obs.explicit or {}).items()]
+        + [f"--steps.{step}.{k}={v}" for step, kv in DEMO_PARAMS.get(mode, {}).items()
+           for k, v in kv.items()]
+        + [f"--skip {step}" for step in obs.skip]
+    )  # fmt: skip
+    print(f"  the same run by hand: spec2x run {obs.science} --refs {refs_dir} --strict-refs"
+          + "".join(f" {a}" for a in by_hand))  # fmt: skip
 
     from .io.association import read_association
     from .io.fits import open_exposure
@@ -334,8 +370,9 @@ def run_demo(
             bar.update()
 
         # the folder, as `spec2x run INPUT --refs DIR --strict-refs` reads it: it is complete
-        refs = ReferenceSet(directory=refs_dir, strict=True)
-        products = spec2(exposure, refs, members=members, on_step=on_step, skip=obs.skip)
+        refs = ReferenceSet(obs.explicit, directory=refs_dir, strict=True)
+        params = DEMO_PARAMS.get(mode)
+        products = spec2(exposure, refs, params, members=members, on_step=on_step, skip=obs.skip)
     print(f"  calibrated through {len(steps)} steps in {time.perf_counter() - t0:.1f} s: "
           f"{', '.join(steps)}")  # fmt: skip
 
@@ -350,7 +387,7 @@ def run_demo(
         figure_products = {k: _one_slit(v, obs.slit) for k, v in figure_products.items()}
         x1d = figure_products["x1d"]
         print(f"  slitlet {obs.slit} (brightest point source) of {products['x1d'].sizes['slit']}")
-    ratio = _flux_ratio(x1d, obs, mode)
+    ratio = _flux_ratio(_first_order(x1d), obs, mode)
     lo, hi = WELL_EXPOSED[mode]
     wave = np.asarray(x1d["wavelength"], np.float64)
     grid = np.linspace(np.nanmin(wave), np.nanmax(wave), 600)
@@ -367,7 +404,7 @@ def run_demo(
         print(f"  {suffix:>9}: {path}")
     print(f"  recovered / injected flux, median over {lo:g}-{hi:g} um: {ratio:.4f}")
     if obs.depth is not None:
-        curve, _ = white_light(x1d, (lo, hi))
+        curve, _ = white_light(_first_order(x1d), (lo, hi))
         lc = np.asarray(obs.light_curve)
         depth = 1.0 - np.median(curve[lc == lc.min()]) / np.median(curve[lc == 1.0])
         print(f"  transit depth: recovered {depth:.4f}, injected {obs.depth:.4f}")

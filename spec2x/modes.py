@@ -101,7 +101,7 @@ class Mode:
         uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
     pathloss : spec2x's pathloss implementation (``lrs``, ``nirspec_slit``,
-        ``nirspec_mos``), or None.
+        ``nirspec_mos``, ``soss``), or None.
     wavecorr : wavecorr applies.
     wavecorr_by_slit_name : wavecorr's aperture is the slit name (else ``MOS``).
     photom_rows : how photom picks the response row, None where spec2x has not got it.
@@ -115,6 +115,8 @@ class Mode:
     apcorr : the aperture-correction table layout (``miri_lrs``, ``nirspec_fs``,
         ``nirspec_mos``: no slit column).
     extract_1d : spec2x's extract_1d handles it (box extraction of slits/images).
+    extract_1d_impl : ``"module:function"`` extracting this mode's spectra
+        instead of the generic box (``fn(ds, refs, **params)``; NIRISS SOSS).
     wavelength_decreasing : the rectified grid runs from long to short wavelengths.
     pixel_area : where photom finds the pixel solid angle: the ``area``
         reference's table, per slit (required), or its image and
@@ -169,7 +171,7 @@ class Mode:
     barshadow: bool = False
     point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
-    pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos"] | None = None
+    pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos", "soss"] | None = None
     wavecorr: bool = False
     wavecorr_by_slit_name: bool = False
     photom_rows: PhotomRows | None = None
@@ -179,6 +181,7 @@ class Mode:
     trace: Literal["nirspec", "miri_lrs"] | None = None
     apcorr: Literal["miri_lrs", "nirspec_fs", "nirspec_mos"] | None = None
     extract_1d: bool = False
+    extract_1d_impl: str | None = None
     wavelength_decreasing: bool = False
     pixel_area: Literal["table", "image"] = "image"
     point_flux_density: bool = False
@@ -384,6 +387,9 @@ MODES: dict[str, Mode] = _modes(
         reference_background=True,
         photom_on_spectra=True,
         single_source=True,
+        extract_1d=True,
+        extract_1d_impl="spec2x.instruments.niriss.soss_extract:soss_extract_1d",
+        pathloss="soss",
     ),
     NIS_WFSS=dict(_NIS_WFSS),
     NRC_WFSS=dict(_NRC_WFSS),

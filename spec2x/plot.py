@@ -220,7 +220,8 @@ def plot_image(
 
 
 def plot_white_light(x1dints: xr.Dataset, ax: Any = None) -> Any:
-    """The white-light curve of a TSO: summed flux per integration, normalised to its median."""
+    """The white-light curve of a TSO: summed flux per integration, normalised to its median
+    (one curve per order or slit where there are several, as for NIRISS SOSS)."""
     plt = _pyplot()
     ax = ax if ax is not None else plt.figure(figsize=(7, 3)).add_subplot()
     white = x1dints["flux"].sum("spectral", skipna=True)
@@ -228,8 +229,12 @@ def plot_white_light(x1dints: xr.Dataset, ax: Any = None) -> Any:
         (c for c in x1dints.coords if str(c).lower().endswith("int_mid_mjd_utc")), None
     )
     t = x1dints[time_name] if time_name else x1dints["integration"]
-    curve = np.asarray(white / white.median())
-    ax.plot(np.asarray(t), curve, ".", ms=3)
+    lead = [d for d in white.dims if d != "integration"]
+    curves = white.transpose(*lead, "integration") / white.median("integration")
+    for i, curve in enumerate(np.atleast_2d(np.asarray(curves))):
+        ax.plot(np.asarray(t), curve, ".", ms=3, label=f"{lead[0]} {i + 1}" if lead else None)
+    if lead:
+        ax.legend(fontsize="small")
     ax.set_xlabel("MJD (UTC)" if time_name else "integration")
     ax.set_ylabel("relative white-light flux")
     ax.set_title(f"white light, all {x1dints.sizes['integration']} integrations", fontsize="small")

@@ -77,6 +77,7 @@ READERS: dict[tuple[str, str | None], str] = {
     ("specprofile", "NIRISS"): _SOSS + "read_specprofile",
     ("speckernel", "NIRISS"): _SOSS + "read_speckernel",
     ("specwcs", "NIRISS"): _SOSS + "read_soss_specwcs",
+    ("bkg", "NIRISS"): "spec2x.instruments.niriss.soss_background:read_soss_bkg",
     ("cubepar", None): "spec2x.cube.cubepar:read_cubepar",
 }
 

@@ -49,13 +49,15 @@ NEEDED: dict[str, dict[str, Callable[[Mode], bool]]] = {
     # the per-slit area table of NIRSpec is needed; MIRI's area image is optional.
     "photom": {"area": lambda m: m.pixel_area == "table"},
     "extract_1d": {
+        # a mode with its own extraction (NIRISS SOSS) has no EXTRACT1D file.
+        "extract1d": lambda m: m.extract_1d_impl is None,
         "apcorr": lambda m: m.apcorr is not None,
-        # optimal extraction (not the default) and NIRISS SOSS's ATOCA,
-        # neither in spec2x yet.
+        # optimal extraction (not the default) and NIRISS SOSS's ATOCA; the
+        # SOSS box extraction reads the traces of the pastasoss file.
         "psf": _never,
         "specprofile": _never,
         "speckernel": _never,
-        "pastasoss": _never,
+        "pastasoss": lambda m: m.extract_1d_impl is not None,
     },
 }
 

@@ -2,13 +2,15 @@
 
 Image-from-image background subtraction as jwst 3.0.0 does it for slit,
 slitless and IFU modes with dedicated background exposures (WFSS and SOSS
-scale a reference background instead; not here).
+scale a reference background instead: SOSS's is
+:mod:`spec2x.instruments.niriss.soss_background`, reached from the chain).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -220,18 +222,39 @@ def _collapse(bkg: xr.Dataset, sigma: float, maxiters: int | None) -> xr.Dataset
     return xr.Dataset({"sci": sci, "var": var, "dq": dq})
 
 
+def _soss(ds: xr.Dataset, bkg: Any, params: Mapping[str, Any]) -> xr.Dataset:
+    """NIRISS SOSS: the scaled ``bkg`` template (jwst's ``soss_*`` parameters)."""
+    from ..instruments.niriss.soss_background import subtract_soss_background
+
+    percentiles = params.get("soss_bkg_percentile") or (25.0, 50.0)
+    out, done = subtract_soss_background(
+        ds,
+        bkg,
+        source_percentile=float(params.get("soss_source_percentile", 35.0)),
+        bkg_percentile=(float(percentiles[0]), float(percentiles[1])),
+    )
+    if not done:
+        return record_step(ds, "bkg_subtract", status="SKIPPED")
+    return record_step(out, "bkg_subtract", bkg)
+
+
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     """Chain adapter: the association's ``background`` members (else ``bkg_list`` files).
 
     Parameters used: ``sigma``, ``maxiters`` and, when the association names
     no background, ``bkg_list`` (paths, or one comma-separated string), as jwst.
     WFSS and SOSS exposures with the ``bkg`` reference N/A are SKIPPED, as in
-    jwst; with a ``bkg`` reference they raise :class:`UnsupportedModeError`.
+    jwst; SOSS subtracts the scaled ``bkg`` template
+    (:mod:`spec2x.instruments.niriss.soss_background`); WFSS with a ``bkg``
+    reference raises :class:`UnsupportedModeError`.
     """
     exp_type = exp_type_of(ds)
-    if _reference_background(exp_type) and ctx.ref("bkg", ds) is None:
+    if _reference_background(exp_type) and (bkg := ctx.ref("bkg", ds)) is None:
         log.warning("bkg_subtract: no bkg reference for %s (N/A); step skipped", exp_type)
         return record_step(ds, "bkg_subtract", status="SKIPPED")
+    mode = lookup(exp_type)
+    if mode is not None and mode.reference_background and not mode.wfss:
+        return _soss(ds, bkg, ctx.params)
     backgrounds = list(ctx.members.get("background", ()))
     if not backgrounds:
         paths = ctx.params.get("bkg_list")

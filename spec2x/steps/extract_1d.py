@@ -8,6 +8,7 @@ product, one spectrum per slit).  The algorithm and defaults are jwst 3.0.0's
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any, Literal
 
@@ -113,6 +114,11 @@ def extract_1d(
     if mode is not None and not mode.extract_1d:
         raise UnsupportedModeError(
             f"extract_1d: EXP_TYPE {exp_type} is not supported by spec2x yet"
+        )
+    if mode is not None and mode.extract_1d_impl is not None:
+        raise UnsupportedModeError(
+            f"extract_1d: {exp_type} spectra come from {mode.extract_1d_impl.replace(':', '.')} "
+            "(call it with the mode's references, or run the chain)"
         )
     ref_tree = extract1d_ref.content if extract1d_ref is not None else None
     user = {
@@ -361,11 +367,28 @@ def _extract_slits(
     return spectra
 
 
+#: References a mode's own extraction reads (the ones the chain finds N/A are left out).
+_MODE_REFTYPES = ("pastasoss", "specprofile", "speckernel")
+
+
+def _mode_extract(ds: xr.Dataset, ctx: StepContext, impl: str) -> xr.Dataset:
+    """The mode's own extraction (NIRISS SOSS), its ``soss_*`` parameters from the chain."""
+    module, name = impl.split(":")
+    refs = {t: r for t in _MODE_REFTYPES if (r := ctx.ref(t, ds)) is not None}
+    params = {k: v for k, v in ctx.params.items() if k.startswith("soss_")}
+    out = getattr(importlib.import_module(module), name)(ds, refs, **params)
+    return record_step(out, "extract_1d", *refs.values())
+
+
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     """Chain adapter: EXTRACT1D and APCORR references from the context (an IFU cube:
-    :func:`spec2x.steps._extract_ifu.extract_ifu`)."""
+    :func:`spec2x.steps._extract_ifu.extract_ifu`; a mode with its own extraction, NIRISS
+    SOSS, gets its references and ``soss_*`` parameters)."""
     if is_cube(ds):
         return ifu_from_chain(ds, ctx)
+    mode = lookup(exp_type_of(ds))
+    if mode is not None and mode.extract_1d_impl is not None:
+        return _mode_extract(ds, ctx, mode.extract_1d_impl)
     params = dict(ctx.params)
     apply = bool(params.pop("apply_apcorr", True))
     ref = ctx.ref("extract1d", ds)

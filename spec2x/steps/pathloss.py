@@ -9,7 +9,9 @@ instrument package:
 - ``nirspec_mos``: NIRSpec MOS slitlets, :func:`spec2x.instruments.nirspec.pathloss_mos.mos_pathloss`
   (the 1x1 or 1x3 shutter aperture by shutter state);
 - ``lrs``: MIRI LRS fixed slit, :func:`spec2x.instruments.miri.lrs_pathloss.lrs_pathloss`
-  (multiply by the point-source correction).
+  (multiply by the point-source correction);
+- ``soss``: NIRISS SOSS, :func:`spec2x.instruments.niriss.soss_pathloss.soss_pathloss`
+  (skipped for time series, as jwst does).
 
 An N/A reference skips the step, as in jwst.
 """
@@ -36,6 +38,7 @@ IMPLEMENTATIONS = {
     "lrs": "spec2x.instruments.miri.lrs_pathloss:lrs_pathloss",
     "nirspec_slit": "spec2x.instruments.nirspec.pathloss:slit_pathloss",
     "nirspec_mos": "spec2x.instruments.nirspec.pathloss_mos:mos_pathloss",
+    "soss": "spec2x.instruments.niriss.soss_pathloss:soss_pathloss",
 }
 
 

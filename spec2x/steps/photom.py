@@ -142,9 +142,17 @@ def photom(
     UnsupportedModeError
         EXP_TYPE has no row selector (see :data:`ROW_SELECTORS`).
     """
-    require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
+    if mode is not None and mode.photom_on_spectra:
+        from ..instruments.niriss.soss_photom import photom_spectra
+
+        if inverse:
+            log.warning("photom: jwst does not invert SOSS spectra; converting them")
+        timed = _time_correction if apply_time_correction else None
+        out = photom_spectra(ds, response, _find_row, time_correction=timed)
+        return record_step(out, "photom", response)
+    require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
     if mode is not None and mode.photom_image is not None:
         return _photom_image(ds, mode.photom_image, response, area, inverse, apply_time_correction)
     if mode is None or mode.photom_rows is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import numpy as np
 from astropy.io import fits
 
 __all__ = [
+    "TransitTruth",
     "asdf_meta",
     "flat_rate",
     "reference_header",
@@ -133,3 +135,23 @@ def transit_light_curve(
     d = np.abs(np.asarray(phase) - 0.5)
     edge = np.clip((duration / 2 - d) / ingress, 0.0, 1.0)
     return 1.0 - depth * edge
+
+
+@dataclass
+class TransitTruth:
+    """What a synthetic time series with a transit holds.
+
+    Attributes
+    ----------
+    rateints_path : the ``_rateints.fits`` file.
+    refs : reftype -> path of every reference the chain needs.
+    wavelength : µm; flux : MJy, the out-of-transit source spectrum.
+    light_curve : relative flux of each integration; depth : transit depth.
+    """
+
+    rateints_path: Path
+    refs: dict[str, Path]
+    wavelength: np.ndarray
+    flux: np.ndarray
+    light_curve: np.ndarray
+    depth: float

@@ -81,9 +81,10 @@ def make_soss_rateints(
     subarray: str = "SUBSTRIP256",
     pwcpos: float = PWCPOS_CMD + 0.03,
     spectrum: Callable[[np.ndarray], np.ndarray] = default_spectrum,
-    background: float = 1.5,
+    background: float | np.ndarray = 1.5,
     noise: float = 0.05,
     seed: int = 0,
+    light_curve: np.ndarray | None = None,
     **keywords: Any,
 ) -> xr.Dataset:
     """A SOSS ``_rateints`` exposure (DN/s, integration x y x 2048).
@@ -94,14 +95,21 @@ def make_soss_rateints(
     subarray : SUBSTRIP256, SUBSTRIP96 or FULL.
     pwcpos : pupil-wheel position (degrees, ``PWCPOS``).
     spectrum : DN/s per column of each order before its throughput, of µm.
-    background : flat level added (DN/s).
+    background : level (or (y, x) image) added (DN/s).
     noise : standard deviation of the Gaussian noise (DN/s).
     seed : of the noise.
+    light_curve : relative flux of the source in each integration (a transit:
+        :func:`spec2x.synthetic.base.transit_light_curve`); None: constant.
     keywords : more or other header keywords.
     """
-    image = soss_scene(subarray=subarray, pwcpos=pwcpos, spectrum=spectrum) + background
-    shape = (nints, *image.shape)
-    sci = (image[None] + rng(seed).normal(0.0, noise, shape)).astype(np.float32)
+    scene = soss_scene(subarray=subarray, pwcpos=pwcpos, spectrum=spectrum)
+    shape = (nints, *scene.shape)
+    relative = np.ones(nints) if light_curve is None else np.asarray(light_curve, np.float64)
+    gen = rng(seed)
+    sci = np.empty(shape, np.float32)
+    for i, level in enumerate(relative):  # one integration at a time: float64 only per image
+        noisy = gen.normal(0.0, noise, scene.shape).astype(np.float32)
+        sci[i] = noisy + (scene * level + background).astype(np.float32)
     variance = np.full(shape, noise**2 / 2, np.float32)
     attrs = {
         **_FIXED,

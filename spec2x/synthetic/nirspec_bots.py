@@ -23,7 +23,7 @@ import numpy as np
 from ..instruments.nirspec import slits as ns
 from ..instruments.nirspec.fs import open_fixed_slits
 from . import nirspec as fs
-from .base import rng, transit_light_curve
+from .base import TransitTruth, rng, transit_light_curve
 
 __all__ = ["NirspecBotsTruth", "make_nirspec_bots"]
 
@@ -32,24 +32,10 @@ _SUBARRAY = "SUB2048"
 
 
 @dataclass
-class NirspecBotsTruth:
-    """What a synthetic NIRSpec BOTS observation holds.
+class NirspecBotsTruth(TransitTruth):
+    """What a synthetic NIRSpec BOTS observation holds: :class:`TransitTruth` (flux in MJy)
+    and the source position in the S1600A1 slit frame (``source_xpos``, ``source_ypos``)."""
 
-    Attributes
-    ----------
-    rateints_path : the ``_rateints.fits`` file.
-    refs : reftype -> path of every reference the chain needs.
-    wavelength : µm; flux : MJy, the out-of-transit source spectrum.
-    light_curve : relative flux of each integration; depth : transit depth.
-    source_xpos, source_ypos : source position in the S1600A1 slit frame.
-    """
-
-    rateints_path: Path
-    refs: dict[str, Path]
-    wavelength: np.ndarray
-    flux: np.ndarray
-    light_curve: np.ndarray
-    depth: float
     source_xpos: float
     source_ypos: float
 

@@ -64,9 +64,9 @@ def test_order_must_exist(assigned):
         order_wcs(get_wcs(assigned), 4)
 
 
-def test_soss_is_not_calibrated_end_to_end():
-    """The WCS exists, but not SOSS extract_1d: spec2 still refuses NIS_SOSS at once."""
-    assert "NIS_SOSS" not in calibrated_exp_types()
+def test_soss_is_calibrated_end_to_end():
+    """WCS, background, flat, extract_1d (box) and photom on spectra: the chain runs."""
+    assert "NIS_SOSS" in calibrated_exp_types()
 
 
 @pytest.mark.parity

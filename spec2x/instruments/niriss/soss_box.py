@@ -25,7 +25,6 @@ Flux is in the exposure's units (DN/s); wavelengths in µm.  Orders 1, 2 and
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -74,52 +73,147 @@ def box_weights(centroid: np.ndarray, width: float, rows: int, cols: np.ndarray)
     return out
 
 
-def _infill(
-    data: np.ndarray, err: np.ndarray, refmask: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Data with non-finite pixels filled from the other integrations, and the median error."""
+def _xp(array: Any) -> Any:
+    """The array module of ``array``: dask.array for Dask arrays, else NumPy."""
+    if type(array).__module__.startswith("dask"):
+        import dask.array as da
+
+        return da
+    return np
+
+
+def _time_median(cube: np.ndarray) -> np.ndarray:
+    """Running median of up to 9 integrations (jwst's infill of non-finite pixels)."""
     from scipy import ndimage
 
-    allbad = np.sum(np.isfinite(err) & np.isfinite(data), axis=0) == 0
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
-        mederr = np.nanmedian(err, axis=0)
-        meddata = np.nanmedian(data, axis=0)
-    mederr[allbad | refmask] = np.inf
-    meddata[allbad] = 0
-    bad = ~np.isfinite(data)
+    return np.asarray(ndimage.median_filter(cube, min(cube.shape[0], _TIME_WINDOW), axes=(0,)))
+
+
+def _fill(infilled: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """``infilled`` with its ``bad`` pixels replaced by the running median over integrations."""
     if not bad.any():
-        return data, mederr
-    infilled = np.where(bad, meddata[None], data)
-    window = min(data.shape[0], _TIME_WINDOW)
-    medfilt = ndimage.median_filter(infilled, window, axes=(0,))
-    return np.where(bad, medfilt, data), mederr
+        return infilled
+    return np.where(bad, _time_median(infilled), infilled)
 
 
-def _masks(data: np.ndarray, err: np.ndarray, dq: np.ndarray, mederr: np.ndarray) -> np.ndarray:
+def _nanmedian0(a: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(a, axis=0)`` (NaN where all are NaN, quietly), fast for a short axis 0."""
+    nan = np.isnan(a)
+    if not nan.any():
+        return np.asarray(np.median(a, axis=0))
+    ordered = np.sort(a, axis=0)  # NaN last
+    n = (~nan).sum(axis=0)
+    lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[None], 0)[0]
+    hi = np.take_along_axis(ordered, np.maximum(n // 2, 0)[None], 0)[0]
+    return np.where(n == 0, np.nan, (lo + hi) / 2)
+
+
+def _over_integrations(fn: Any, cube: Any) -> Any:
+    """``fn`` reducing axis 0 of a NumPy cube, or of a Dask one block of rows at a time."""
+    if _xp(cube) is np:
+        return fn(cube)
+    whole = cube.rechunk({0: -1, 1: "auto", 2: -1})
+    return whole.map_blocks(fn, drop_axis=0, dtype=np.float64)
+
+
+def _infill(data: Any, err: Any, refmask: Any) -> tuple[Any, Any]:
+    """Data with non-finite pixels filled from the other integrations, and the median error.
+
+    NumPy or Dask arrays (integration, y, x); a Dask cube stays lazy (its
+    running median reads 4 integrations across chunk edges).
+    """
+    xp = _xp(data)
+    allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
+    mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
+    meddata = xp.where(allbad, 0.0, _over_integrations(_nanmedian0, data))
+    bad = ~xp.isfinite(data)
+    infilled = xp.where(bad, meddata[None], data).astype(data.dtype)
+    if xp is np:
+        return _fill(infilled, bad), mederr
+    if data.shape[0] <= _TIME_WINDOW:
+        whole = {0: -1}
+        return xp.map_blocks(_fill, infilled.rechunk(whole), bad.rechunk(whole)), mederr
+    depth = {0: _TIME_WINDOW // 2, 1: 0, 2: 0}
+    filled = xp.map_overlap(_fill, infilled, bad, depth=depth, boundary="none", dtype=data.dtype)
+    return _edges_as_numpy(infilled, bad, filled), mederr
+
+
+def _edges_as_numpy(infilled: Any, bad: Any, filled: Any) -> Any:
+    """The first and last integrations filled as scipy's median filter reflects at the ends."""
+    import dask.array as da
+
+    half, n = _TIME_WINDOW // 2, infilled.shape[0]
+    chunks = (half, *infilled.chunks[1:])
+
+    def edge(part: slice, keep: slice) -> Any:
+        pieces = (infilled[part].rechunk({0: -1}), bad[part].rechunk({0: -1}))
+        return da.map_blocks(
+            lambda i, b: _fill(i, b)[keep], *pieces, chunks=chunks, dtype=infilled.dtype
+        )
+
+    head = edge(slice(0, _TIME_WINDOW), slice(0, half))
+    tail = edge(slice(n - _TIME_WINDOW, n), slice(_TIME_WINDOW - half, _TIME_WINDOW))
+    return da.concatenate([head, filled[half : n - half], tail], axis=0)
+
+
+def _masks(data: Any, err: Any, dq: Any, mederr: Any) -> Any:
     """(integration, y, x) pixels jwst leaves out of each integration's box."""
-    mask = np.all(dq & DQ.DO_NOT_USE != 0, axis=0)
-    mask |= ~(np.isfinite(data.mean(axis=0)) & np.isfinite(mederr))
-    not_finite = ~(np.isfinite(data) & np.isfinite(err))
-    grown = mask[None] | np.logical_or.accumulate(not_finite, axis=0)
+    xp = _xp(data)
+    mask = xp.all(dq & DQ.DO_NOT_USE != 0, axis=0)
+    mask |= ~(xp.isfinite(data.mean(axis=0)) & xp.isfinite(mederr))
+    not_finite = ~(xp.isfinite(data) & xp.isfinite(err))
+    grown = mask[None] | (xp.cumsum(not_finite, axis=0) > 0)
     return grown | ~(err > 0)
 
 
-def _box_sums(
-    data: np.ndarray, err: np.ndarray, mask: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per integration and column: flux, error and summed weight (jwst's ``box_extract``)."""
-    region = weights > 0
-    data = np.where(region, data, np.nan)
-    err = np.where(region, err, np.nan)
-    w = np.where(mask, 0.0, weights[None])
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "invalid value encountered in multiply", RuntimeWarning)
-        flux = np.nansum(w * data, axis=1)
+def _band(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (band, x) covering each column's box (contiguous), and their weights."""
+    inside = weights > 0
+    height = max(int(inside.sum(axis=0).max()), 1)
+    rows = np.argmax(inside, axis=0)[None] + np.arange(height)[:, None]
+    valid = rows < weights.shape[0]
+    rows = np.minimum(rows, weights.shape[0] - 1)
+    return rows, np.where(valid, np.take_along_axis(weights, rows, 0), 0.0)
+
+
+def _band_sums(
+    data: np.ndarray, err: np.ndarray, mask: np.ndarray, rows: np.ndarray, wband: np.ndarray
+) -> np.ndarray:
+    """(integration, 3, x): flux, error and summed weight of each column's box (jwst's
+    ``box_extract``: masked pixels weigh 0; NaN where nothing weighs)."""
+    cols = np.arange(data.shape[2])[None]
+    region = wband > 0
+    d = np.where(region, data[:, rows, cols], np.nan)
+    e = np.where(region, err[:, rows, cols], np.nan)
+    w = np.where(mask[:, rows, cols], 0.0, wband[None])
+    with np.errstate(invalid="ignore"):
+        flux = np.nansum(w * d, axis=1)
         npix = np.nansum(w, axis=1)
-        flux_err = np.sqrt(np.nansum(w * err**2, axis=1))
+        flux_err = np.sqrt(np.nansum(w * e**2, axis=1))
     empty = npix <= 0
-    return np.where(empty, np.nan, flux), np.where(empty, np.nan, flux_err), npix
+    return np.stack(
+        [np.where(empty, np.nan, flux), np.where(empty, np.nan, flux_err), npix], axis=1
+    )
+
+
+def _box_sums(data: Any, err: Any, mask: Any, weights: np.ndarray) -> tuple[Any, Any, Any]:
+    """Per integration and column: flux, error and summed weight (lazy for Dask input)."""
+    rows, wband = _band(weights)
+    if _xp(data) is np:
+        sums = _band_sums(data, err, mask, rows, wband)
+    else:
+        import dask.array as da
+
+        whole = {0: data.chunks[0], 1: -1, 2: -1}
+        sums = da.map_blocks(
+            _band_sums,
+            *(a.rechunk(whole) for a in (data, err, mask)),
+            rows=rows,
+            wband=wband,
+            chunks=(data.chunks[0], (3,), (data.shape[2],)),
+            dtype=np.float64,
+        )
+    return sums[:, 0], sums[:, 1], sums[:, 2]
 
 
 def _subarray(attrs: Any) -> str:
@@ -166,36 +260,40 @@ def soss_box_extract(
     )
     geometry = "SUBSTRIP96" if subarray == "SUBSTRIP96" else "SUBSTRIP256"
     traces = order_traces(ref, pwcpos, geometry, orders)
-    sci = np.asarray(ds["sci"].values)
-    cube = sci[None] if sci.ndim == 2 else sci
-    err = np.asarray(ds["err"].values).reshape(cube.shape).astype(np.float64)
-    dq = np.asarray(ds["dq"].values).reshape(cube.shape)
-    data, mederr = _infill(cube, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
-    bad = ~np.isfinite(cube) | ~np.isfinite(err)
-    err = np.where(bad, mederr[None] * 10, err)
+    sci, err, dq = (ds[name].data for name in ("sci", "err", "dq"))
+    if sci.ndim == 2:
+        sci, err, dq = sci[None], err[None], dq[None]
+    xp = _xp(sci)
+    err = err.astype(np.float64)
+    data, mederr = _infill(sci, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
+    err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
     mask = _masks(data, err, dq, mederr)
-    shape = (len(orders), cube.shape[0], 2048)
-    flux, flux_err, npix = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape)
+    nints = sci.shape[0]
+    flux, flux_err, npix = [], [], []
     wavelength = np.full((len(orders), 2048), np.nan)
     for i, order in enumerate(orders):
         cols, rows, wave = traces[order]
-        weights = box_weights(rows, width, cube.shape[1], cols)
+        weights = box_weights(rows, width, sci.shape[1], cols)
         if subarray == "SUBSTRIP96" and order == 2:
             weights = np.ones_like(weights)
+        weights[:, cols.size :] = 0.0
         f, e, n = _box_sums(data, err, mask, weights)
-        flux[i, :, : cols.size], flux_err[i, :, : cols.size] = f[:, : cols.size], e[:, : cols.size]
-        npix[i, :, : cols.size] = n[:, : cols.size]
+        beyond = np.arange(2048) >= cols.size
+        flux.append(xp.where(beyond, np.nan, f))
+        flux_err.append(xp.where(beyond, np.nan, e))
+        npix.append(xp.where(beyond, 0.0, n))
         wavelength[i, : cols.size] = wave
     units = ds["sci"].attrs.get("units", "DN/s")
+    dims = ("order", "integration", "column")
     return xr.Dataset(
         {
-            "flux": (("order", "integration", "column"), flux, {"units": units}),
-            "flux_error": (("order", "integration", "column"), flux_err, {"units": units}),
-            "npixels": (("order", "integration", "column"), npix),
+            "flux": (dims, xp.stack(flux), {"units": units}),
+            "flux_error": (dims, xp.stack(flux_err), {"units": units}),
+            "npixels": (dims, xp.stack(npix)),
         },
         coords={
             "order": list(orders),
-            "integration": np.arange(1, cube.shape[0] + 1),
+            "integration": np.arange(1, nints + 1),
             "column": np.arange(2048),
             "wavelength": (("order", "column"), wavelength, {"units": "um"}),
         },

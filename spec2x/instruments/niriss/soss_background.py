@@ -1,0 +1,193 @@
+"""NIRISS SOSS background: the best ``bkg`` template, scaled either side of its step.
+
+jwst 3.0.0's ``BackgroundStep`` on ``NIS_SOSS`` (``background_sub_soss``):
+
+1. pixels DO_NOT_USE or REFERENCE_PIXEL, and pixels at or above the
+   ``source_percentile`` percentile of the good data (all integrations
+   together), are left out of the fit;
+2. each template of the ``bkg`` reference (``SossBkgModel``: templates x
+   256 x 2048; rows 10-105 for SUBSTRIP96) has a step near columns
+   685-725: the row-wise maximum gradient of the template smoothed by a
+   Gaussian of σ = 3 pixels splits it into a left and a right part (the
+   right part fitted only up to column 950);
+3. in each part the data/template ratios between the ``bkg_percentile``
+   percentiles give the scale (their median) and the residual RMS;
+4. the template with the smallest summed RMS, scaled by its two scales
+   over the whole left and right parts, is subtracted from every integration.
+
+A reference of another height than the subarray leaves the data unchanged
+(``SKIPPED``), as jwst does.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ...dq import DQ
+from ...errors import ReferenceMismatchError
+from ...io.references import Reference
+
+__all__ = ["SossBackground", "read_soss_bkg", "soss_background_fit", "subtract_soss_background"]
+
+log = logging.getLogger(__name__)
+
+_STEP_COLUMNS = (685, 725)
+_FIT_CUTOFF = 950
+_SUBSTRIP96_FIRST_ROW = 10
+
+
+@dataclass(frozen=True)
+class SossBackground:
+    """The ``bkg`` reference of NIRISS SOSS: ``templates`` (n, 256, 2048) in DN/s."""
+
+    templates: np.ndarray
+
+
+def read_soss_bkg(path: str, header: dict[str, Any]) -> Reference:
+    """Open a NIRISS ``bkg`` reference (SCI: one or more SUBSTRIP256 templates)."""
+    from astropy.io import fits
+
+    with fits.open(path, memmap=False) as hdul:
+        if "SCI" not in hdul or hdul["SCI"].data is None:
+            raise ReferenceMismatchError(f"bkg reference {path} has no SCI templates")
+        data = np.asarray(hdul["SCI"].data, np.float32)
+    templates = data[None] if data.ndim == 2 else data
+    return Reference("bkg", path, header, SossBackground(templates.copy()))
+
+
+def _step_masks(template: np.ndarray, *, for_fitting: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(y, x) left and right parts of ``template`` around its step (jwst's masks)."""
+    from scipy import ndimage
+
+    gradient = np.gradient(ndimage.gaussian_filter(template, 3), axis=1)
+    lo, hi = _STEP_COLUMNS
+    step = np.argmax(gradient[:, lo:hi], axis=1) + lo
+    xx = np.arange(template.shape[1])[None, :]
+    right = xx >= step[:, None]
+    left = ~right
+    if for_fitting:
+        right = right & (xx <= _FIT_CUTOFF)
+    return left, right
+
+
+def _rms(residuals: np.ndarray) -> float:
+    return float(np.sqrt(np.square(residuals).mean()))
+
+
+def _fit_part(
+    data: np.ndarray, template: np.ndarray, mask: np.ndarray, percentiles: tuple[float, float]
+) -> tuple[float, float]:
+    """Scale and residual RMS of ``template`` against ``data`` on ``mask`` (NaN, inf if none)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ratio = data[mask] / np.broadcast_to(template, data.shape)[mask]
+    finite = np.isfinite(ratio)
+    if not finite.any():
+        return np.nan, np.inf
+    q1, q2 = np.nanpercentile(ratio[finite], list(percentiles))
+    valid = finite & (ratio > q1) & (ratio < q2)
+    if not valid.any():
+        return np.nan, np.inf
+    scale = np.float64(np.nanmedian(ratio[valid]))
+    tmpl = np.broadcast_to(template, data.shape)[mask][finite]
+    return float(scale), _rms(data[mask][finite] - tmpl * scale)
+
+
+def soss_background_fit(
+    sci: np.ndarray,
+    dq: np.ndarray,
+    templates: np.ndarray,
+    *,
+    source_percentile: float = 35.0,
+    bkg_percentile: tuple[float, float] = (25.0, 50.0),
+) -> tuple[int, np.ndarray]:
+    """The best template's index and its (left, right) scales; index -1 if none fits.
+
+    ``sci``/``dq`` are (integration, y, x) NumPy arrays (DN/s), ``templates``
+    (n, y, x) already cut to the subarray's rows.
+    """
+    flagged = (dq & (DQ.DO_NOT_USE | DQ.REFERENCE_PIXEL)) > 0
+    good = np.isfinite(sci) & ~flagged
+    threshold = np.nanpercentile(sci[good], source_percentile)
+    excluded = good & (sci >= threshold) | flagged
+    best, best_rms, best_scales = -1, np.inf, np.array([np.nan, np.nan])
+    for index, template in enumerate(templates):
+        fits = [
+            _fit_part(sci, template, part[None] & ~excluded, bkg_percentile)
+            for part in _step_masks(template, for_fitting=True)
+        ]
+        total = sum(rms for _, rms in fits)
+        if total < best_rms:
+            best, best_rms, best_scales = index, total, np.array([s for s, _ in fits])
+    return best, best_scales
+
+
+def subtract_soss_background(
+    ds: xr.Dataset,
+    bkg: Reference,
+    *,
+    source_percentile: float = 35.0,
+    bkg_percentile: tuple[float, float] = (25.0, 50.0),
+) -> tuple[xr.Dataset, bool]:
+    """``ds`` minus the best scaled ``bkg`` template, and whether it was subtracted.
+
+    Parameters
+    ----------
+    ds : SOSS ``rateints`` (or ``rate``) in DN/s.
+    bkg : the ``bkg`` reference (:func:`read_soss_bkg`).
+    source_percentile : pixels at or above this percentile are source (jwst 35).
+    bkg_percentile : the ratio percentiles whose median scales the template
+        (jwst 25, 50).
+
+    Returns
+    -------
+    (Dataset, True) with ``sci`` reduced by the scaled template (err, DQ
+    and variances unchanged, as in jwst), or (``ds``, False) when the
+    reference does not fit the subarray or no template could be fitted.
+
+    Notes
+    -----
+    The fit reads every integration (jwst's percentiles are over the whole
+    exposure), so a Dask-backed exposure is computed for it; the
+    subtraction itself stays lazy.
+    """
+    content = bkg.content
+    if not isinstance(content, SossBackground):
+        raise ReferenceMismatchError(f"{bkg.name} is not a NIRISS SOSS bkg reference")
+    rows = ds.sizes["y"]
+    templates = content.templates
+    if templates.shape[-2] == 256 and rows == 96:
+        templates = templates[:, _SUBSTRIP96_FIRST_ROW : _SUBSTRIP96_FIRST_ROW + 96]
+    elif templates.shape[-2] != rows or templates.shape[-1] != ds.sizes["x"]:
+        log.warning(
+            "bkg_subtract: %s (%s) does not fit the %d-row subarray; step skipped",
+            bkg.name,
+            "x".join(map(str, templates.shape[-2:])),
+            rows,
+        )
+        return ds, False
+    sci = np.asarray(ds["sci"].values)
+    dq = np.asarray(ds["dq"].values)
+    cube, dq = (sci[None], dq[None]) if sci.ndim == 2 else (sci, dq)
+    best, scales = soss_background_fit(
+        cube,
+        dq,
+        templates,
+        source_percentile=source_percentile,
+        bkg_percentile=bkg_percentile,
+    )
+    if best < 0:
+        log.warning("bkg_subtract: no bkg template could be fitted; step skipped")
+        return ds, False
+    left, right = _step_masks(templates[best], for_fitting=False)
+    model = templates[best] * left * scales[0] + templates[best] * right * scales[1]
+    log.info("bkg_subtract: template %d, scales %.6g (left) %.6g (right)", best, *scales)
+    background = xr.DataArray(model, dims=("y", "x"))
+    sci_out = (ds["sci"].astype(np.float64) - background).astype(np.float32)
+    return ds.assign(sci=sci_out.transpose(*ds["sci"].dims).assign_attrs(ds["sci"].attrs)), True

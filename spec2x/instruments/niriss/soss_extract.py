@@ -1,0 +1,131 @@
+"""extract_1d for NIRISS SOSS: per-order spectra of every integration, as jwst 3.0.0 writes them.
+
+jwst's ``Extract1dStep`` on ``NIS_SOSS`` data runs ``soss_extract``: ATOCA
+(``soss_atoca=True``, jwst's default) models the overlapping orders and
+re-extracts each order from the decontaminated image; with
+``soss_atoca=False`` each order is box-extracted from the data as they are
+(:mod:`spec2x.instruments.niriss.soss_box`).  The product is a
+``TSOMultiSpecModel``: one ``EXTRACT1D`` table per order (1, 2, and 3 where
+extracted), one row per integration, holding WAVELENGTH, FLUX, FLUX_ERROR,
+BACKGROUND (0: no background is fitted by default) and NPIXELS; every other
+column is zero-filled, DQ included.  Units stay DN/s (photom converts the
+spectra afterwards).
+
+ATOCA lives in ``spec2x.instruments.niriss.soss_atoca``; this module calls
+its ``extract_atoca(ds, refs, **params)``, which returns spectra laid out
+as :func:`~spec2x.instruments.niriss.soss_box.soss_box_extract`'s (dims
+``order, integration, column``: ``flux``, ``flux_error``, ``npixels`` and
+the ``wavelength`` coordinate).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ...datamodel import SPECTRUM_VARIABLES
+from ...dq import DQ_DTYPE
+from ...errors import ParameterError
+from .soss_box import soss_box_extract
+
+__all__ = ["ATOCA_MODULE", "soss_extract_1d"]
+
+#: Where the ATOCA engine lives (``extract_atoca(ds, refs, **params) -> spectra``).
+ATOCA_MODULE = "spec2x.instruments.niriss.soss_atoca"
+
+#: Columns jwst fills for SOSS; the others are written as zeros.
+_FILLED = ("flux", "flux_error", "npixels")
+
+
+def _atoca(ds: xr.Dataset, refs: Mapping[str, Any], params: Mapping[str, Any]) -> xr.Dataset:
+    """The ATOCA spectra, or one clear error while the engine is not there."""
+    try:
+        module = importlib.import_module(ATOCA_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != ATOCA_MODULE:
+            raise
+        raise ParameterError(
+            "extract_1d: ATOCA extraction of NIS_SOSS (soss_atoca=True, jwst's default) is not "
+            "in this spec2x yet; pass soss_atoca=False (--steps.extract_1d.soss_atoca=False) "
+            "for jwst's box extraction"
+        ) from None
+    return module.extract_atoca(ds, refs, **params)  # type: ignore[no-any-return]
+
+
+def soss_extract_1d(
+    ds: xr.Dataset,
+    refs: Mapping[str, Any],
+    *,
+    soss_atoca: bool = True,
+    soss_width: float = 40.0,
+    soss_order_3: bool = True,
+    **atoca_params: Any,
+) -> xr.Dataset:
+    """Extract every order of every integration of a SOSS exposure (jwst's layout).
+
+    Parameters
+    ----------
+    ds : ``rateints``/``calints`` (or ``rate``/``cal``) in DN/s.
+    refs : reftype -> opened reference: ``pastasoss`` (box and ATOCA), and
+        ``specprofile``, ``speckernel`` for ATOCA.
+    soss_atoca : model the orders with ATOCA (jwst's default) instead of
+        box-extracting them as they are.
+    soss_width : box height in rows (jwst default 40).
+    soss_order_3 : extract order 3 too (never on SUBSTRIP96).
+    atoca_params : jwst's other ``soss_*`` parameters, handed to ATOCA.
+
+    Returns
+    -------
+    Spectra with dims ``(order, integration, spectral)`` (``integration``
+    only for multi-integration input): jwst's x1d columns, ``wavelength``
+    (µm, decreasing along ``spectral`` for order 1) and ``spectral_order``
+    as coordinates.  Lazy for Dask input.
+
+    Raises
+    ------
+    ParameterError
+        ``soss_atoca=True`` while the ATOCA engine is not installed.
+    """
+    if soss_atoca:
+        params = {"soss_width": soss_width, "soss_order_3": soss_order_3, **atoca_params}
+        spectra = _atoca(ds, refs, params)
+    else:
+        spectra = soss_box_extract(ds, refs["pastasoss"], width=soss_width, order_3=soss_order_3)
+    return _as_jwst_spectra(spectra, ds, multi="integration" in ds.dims)
+
+
+def _as_jwst_spectra(spectra: xr.Dataset, ds: xr.Dataset, *, multi: bool) -> xr.Dataset:
+    """Box/ATOCA sums -> every x1d column jwst writes for SOSS (zeros where it fills none)."""
+    spectra = spectra.rename({"column": "spectral"})
+    if not multi:
+        spectra = spectra.isel(integration=0, drop=True)
+    like = spectra["flux"]
+    units = {"flux": "DN/s", "flux_error": "DN/s", "npixels": "", "dq": ""}
+    out: dict[str, xr.DataArray] = {}
+    for name in SPECTRUM_VARIABLES:
+        if name in _FILLED:
+            out[name] = spectra[name].astype(np.float64)
+        elif name == "dq":
+            out[name] = xr.zeros_like(like, dtype=DQ_DTYPE)
+        else:
+            out[name] = xr.zeros_like(like, dtype=np.float64)
+        out[name].attrs = {"units": units.get(name, _unit_of(name))}
+    wavelength = spectra["wavelength"].assign_attrs(units="um")
+    attrs = {k: v for k, v in ds.attrs.items() if k != "wcs"}
+    return xr.Dataset(
+        out,
+        coords={
+            "wavelength": wavelength,
+            "spectral_order": ("order", spectra["order"].values.astype(np.int32)),
+        },
+        attrs=attrs,
+    ).drop_vars(["order", *(["integration"] if multi else [])], errors="ignore")
+
+
+def _unit_of(name: str) -> str:
+    """DN/s for the flux-like columns, DN²/s² for the variances (jwst's units before photom)."""
+    return "DN^2 / s^2" if "var" in name else "DN/s"

@@ -1,0 +1,101 @@
+"""Synthetic NIRISS SOSS calibration references: ``bkg``, ``flat`` and ``photom``.
+
+Valid for jwst's datamodels (``SossBkgModel``, ``FlatModel``,
+``NisSossPhotomModel``), selected by ``EXP_TYPE = NIS_SOSS``:
+
+- ``bkg``: SUBSTRIP256 templates (DN/s), each a gentle slope across the
+  detector with the zodiacal step near column 700 (its column drifts by a
+  few pixels from row to row), of a different height in each template;
+- ``flat``: the SUBSTRIP256 rows of a flat near 1 (``write_flat``);
+- ``photom``: one row per order (FILTER CLEAR, PUPIL GR700XD) with a smooth
+  relative response over the order's wavelengths and ``photmj`` in
+  MJy / (DN/s).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from .base import reference_header, write_reference_fits
+from .pixel_refs import _phot_columns, write_flat
+
+__all__ = [
+    "PHOTMJ",
+    "relative_response",
+    "soss_background_template",
+    "write_soss_cal_references",
+]
+
+#: MJy per DN/s of each order in the synthetic photom file.
+PHOTMJ = {1: 2.5e-11, 2: 4.0e-11, 3: 9.0e-11}
+_STEPS = (0.6, 1.1)  # height of the step (right/left - 1) in each template
+_SOSS = {"EXP_TYPE": "NIS_SOSS", "FILTER": "CLEAR", "PUPIL": "GR700XD"}
+
+
+def soss_background_template(step: float = _STEPS[0], rows: int = 256) -> np.ndarray:
+    """A (rows, 2048) background template (DN/s, about 1 left of the step, 1 + step right)."""
+    yy, xx = np.mgrid[0:rows, 0:2048].astype(np.float64)
+    edge = 700.0 + 6.0 * np.sin(yy / 40.0)
+    level = 1.0 + 0.0002 * (xx - 1024.0) + 0.0005 * (yy - rows / 2)
+    right = 0.5 * (1.0 + np.tanh((xx - edge) / 1.5))
+    return (level * (1.0 + step * right)).astype(np.float32)
+
+
+def write_soss_bkg(path: str | os.PathLike[str]) -> Path:
+    """Write the ``bkg`` reference: one template per entry of the step heights."""
+    data = np.stack([soss_background_template(s) for s in _STEPS])
+    header = reference_header("bkg", "NIRISS", DETECTOR="NIS", SUBARRAY="SUBSTRIP256", **_SOSS)
+    hdus = [fits.ImageHDU(data, name="SCI")]
+    return write_reference_fits(path, header, hdus, datamodel="SossBkgModel")
+
+
+def relative_response(wavelength: np.ndarray, order: int) -> np.ndarray:
+    """The synthetic photom file's relative response of ``order`` at ``wavelength`` (µm)."""
+    return 1.0 + 0.1 * np.sin(np.asarray(wavelength) * (2 + order))
+
+
+def write_soss_photom(path: str | os.PathLike[str]) -> Path:
+    """Write the ``photom`` reference: a PHOTOM row per order, responses over 0.6-2.9 µm."""
+    wave = np.linspace(0.6, 2.9, 231)
+    rows = [
+        {
+            "filter": "CLEAR",
+            "pupil": "GR700XD",
+            "order": order,
+            "photmj": PHOTMJ[order],
+            "wavelength": wave,
+            "relresponse": relative_response(wave, order),
+        }
+        for order in (1, 2, 3)
+    ]
+    cols = _phot_columns(rows, (("filter", "12A"), ("pupil", "15A")))
+    cols.insert(2, fits.Column("order", "I", array=[r["order"] for r in rows]))
+    header = reference_header("photom", "NIRISS", DETECTOR="NIS", **_SOSS)
+    table = fits.BinTableHDU.from_columns(cols, name="PHOTOM")
+    return write_reference_fits(path, header, [table], datamodel="NisSossPhotomModel")
+
+
+def write_soss_cal_references(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write the SOSS ``bkg``, ``flat`` and ``photom`` references into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    flat = write_flat(
+        folder / "spec2x_niriss_soss_flat.fits",
+        instrument="NIRISS",
+        detector="NIS",
+        exp_type="NIS_SOSS",
+        shape=(256, 2048),
+        ystart=1793,
+        subarray="SUBSTRIP256",
+        FILTER="CLEAR",
+        PUPIL="GR700XD",
+    )
+    return {
+        "bkg": write_soss_bkg(folder / "spec2x_niriss_soss_bkg.fits"),
+        "flat": flat,
+        "photom": write_soss_photom(folder / "spec2x_niriss_soss_photom.fits"),
+    }
