@@ -26,6 +26,8 @@ Flux is in the exposure's units (DN/s); wavelengths in µm.  Orders 1, 2 and
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +38,14 @@ from ...errors import InputFileError
 from .soss_refs import Pastasoss, soss_content
 from .soss_traces import SOSS_EXTRACTED, check_pwcpos, soss_wavemaps
 
-__all__ = ["box_weights", "order_traces", "soss_box_extract"]
+__all__ = [
+    "BoxInputs",
+    "box_dataset",
+    "box_inputs",
+    "box_weights",
+    "order_traces",
+    "soss_box_extract",
+]
 
 _TIME_WINDOW = 9
 
@@ -132,6 +141,94 @@ def _subarray(attrs: Any) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class BoxInputs:
+    """A SOSS exposure made ready for extraction (jwst's infilling and masks).
+
+    Attributes
+    ----------
+    subarray, orders, pwcpos : the exposure's subarray, the orders extracted, PWCPOS (deg).
+    traces : order -> (columns, trace row, wavelength µm), see :func:`order_traces`.
+    data, err : (integration, y, x) infilled data and errors (bad pixels 10x the median error).
+    mask : (integration, y, x) pixels left out of each integration's box.
+    mederr : (y, x) median error of the integrations (inf on reference and all-bad pixels).
+    dq : (integration, y, x) data quality.
+    """
+
+    subarray: str
+    orders: tuple[int, ...]
+    pwcpos: float
+    traces: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    data: np.ndarray
+    err: np.ndarray
+    mask: np.ndarray
+    mederr: np.ndarray
+    dq: np.ndarray
+
+    def weights(self, order: int, width: float) -> np.ndarray:
+        """(y, 2048) box weights of ``order`` (every row for order 2 on SUBSTRIP96)."""
+        cols, rows, _ = self.traces[order]
+        weights = box_weights(rows, width, self.data.shape[1], cols)
+        if self.subarray == "SUBSTRIP96" and order == 2:
+            weights = np.ones_like(weights)
+        return weights
+
+
+def box_inputs(ds: xr.Dataset, ref: Pastasoss, *, order_3: bool = True) -> BoxInputs:
+    """Infill, mask and trace a SOSS exposure as jwst's extract_1d does (see the module notes)."""
+    subarray = _subarray(ds.attrs)
+    orders = (1, 2, 3) if order_3 and subarray != "SUBSTRIP96" else (1, 2)
+    pwcpos = check_pwcpos(
+        ds.attrs.get("PWCPOS"), ref, name=ds.attrs.get("FILENAME", "the exposure")
+    )
+    geometry = "SUBSTRIP96" if subarray == "SUBSTRIP96" else "SUBSTRIP256"
+    traces = order_traces(ref, pwcpos, geometry, orders)
+    sci = np.asarray(ds["sci"].values)
+    cube = sci[None] if sci.ndim == 2 else sci
+    err = np.asarray(ds["err"].values).reshape(cube.shape).astype(np.float64)
+    dq = np.asarray(ds["dq"].values).reshape(cube.shape)
+    data, mederr = _infill(cube, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
+    bad = ~np.isfinite(cube) | ~np.isfinite(err)
+    err = np.where(bad, mederr[None] * 10, err)
+    mask = _masks(data, err, dq, mederr)
+    return BoxInputs(subarray, orders, pwcpos, traces, data, err, mask, mederr, dq)
+
+
+def box_dataset(
+    ds: xr.Dataset,
+    inputs: BoxInputs,
+    width: float,
+    images: Callable[[int], np.ndarray] | None = None,
+) -> xr.Dataset:
+    """Box-extract each order of ``inputs`` (from ``images(order)``, the data by default)."""
+    orders, nints = inputs.orders, inputs.data.shape[0]
+    shape = (len(orders), nints, 2048)
+    flux, flux_err, npix = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape)
+    wavelength = np.full((len(orders), 2048), np.nan)
+    for i, order in enumerate(orders):
+        cols, _, wave = inputs.traces[order]
+        data = inputs.data if images is None else images(order)
+        f, e, n = _box_sums(data, inputs.err, inputs.mask, inputs.weights(order, width))
+        flux[i, :, : cols.size], flux_err[i, :, : cols.size] = f[:, : cols.size], e[:, : cols.size]
+        npix[i, :, : cols.size] = n[:, : cols.size]
+        wavelength[i, : cols.size] = wave
+    units = ds["sci"].attrs.get("units", "DN/s")
+    return xr.Dataset(
+        {
+            "flux": (("order", "integration", "column"), flux, {"units": units}),
+            "flux_error": (("order", "integration", "column"), flux_err, {"units": units}),
+            "npixels": (("order", "integration", "column"), npix),
+        },
+        coords={
+            "order": list(orders),
+            "integration": np.arange(1, nints + 1),
+            "column": np.arange(2048),
+            "wavelength": (("order", "column"), wavelength, {"units": "um"}),
+        },
+        attrs={"SOSS_WIDTH": width, "EXP_TYPE": ds.attrs.get("EXP_TYPE")},
+    )
+
+
 def soss_box_extract(
     ds: xr.Dataset, pastasoss_ref: Any, *, width: float = 40.0, order_3: bool = True
 ) -> xr.Dataset:
@@ -159,45 +256,4 @@ def soss_box_extract(
         ``pastasoss_ref`` is not a SOSS pastasoss file, or PWCPOS is outside it.
     """
     ref = soss_content(pastasoss_ref, "pastasoss", Pastasoss)
-    subarray = _subarray(ds.attrs)
-    orders = (1, 2, 3) if order_3 and subarray != "SUBSTRIP96" else (1, 2)
-    pwcpos = check_pwcpos(
-        ds.attrs.get("PWCPOS"), ref, name=ds.attrs.get("FILENAME", "the exposure")
-    )
-    geometry = "SUBSTRIP96" if subarray == "SUBSTRIP96" else "SUBSTRIP256"
-    traces = order_traces(ref, pwcpos, geometry, orders)
-    sci = np.asarray(ds["sci"].values)
-    cube = sci[None] if sci.ndim == 2 else sci
-    err = np.asarray(ds["err"].values).reshape(cube.shape).astype(np.float64)
-    dq = np.asarray(ds["dq"].values).reshape(cube.shape)
-    data, mederr = _infill(cube, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
-    bad = ~np.isfinite(cube) | ~np.isfinite(err)
-    err = np.where(bad, mederr[None] * 10, err)
-    mask = _masks(data, err, dq, mederr)
-    shape = (len(orders), cube.shape[0], 2048)
-    flux, flux_err, npix = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape)
-    wavelength = np.full((len(orders), 2048), np.nan)
-    for i, order in enumerate(orders):
-        cols, rows, wave = traces[order]
-        weights = box_weights(rows, width, cube.shape[1], cols)
-        if subarray == "SUBSTRIP96" and order == 2:
-            weights = np.ones_like(weights)
-        f, e, n = _box_sums(data, err, mask, weights)
-        flux[i, :, : cols.size], flux_err[i, :, : cols.size] = f[:, : cols.size], e[:, : cols.size]
-        npix[i, :, : cols.size] = n[:, : cols.size]
-        wavelength[i, : cols.size] = wave
-    units = ds["sci"].attrs.get("units", "DN/s")
-    return xr.Dataset(
-        {
-            "flux": (("order", "integration", "column"), flux, {"units": units}),
-            "flux_error": (("order", "integration", "column"), flux_err, {"units": units}),
-            "npixels": (("order", "integration", "column"), npix),
-        },
-        coords={
-            "order": list(orders),
-            "integration": np.arange(1, cube.shape[0] + 1),
-            "column": np.arange(2048),
-            "wavelength": (("order", "column"), wavelength, {"units": "um"}),
-        },
-        attrs={"SOSS_WIDTH": width, "EXP_TYPE": ds.attrs.get("EXP_TYPE")},
-    )
+    return box_dataset(ds, box_inputs(ds, ref, order_3=order_3), width)
