@@ -66,6 +66,7 @@ _DEFAULTS: dict[str, Any] = {
     "soss_width": 40.0,
     "soss_bad_pix": "masking",
     "soss_order_3": True,
+    "soss_modelname": None,
 }
 
 
@@ -82,7 +83,8 @@ def extract_atoca(ds: xr.Dataset, refs: Mapping[str, Any], **params: Any) -> xr.
         ``soss_threshold`` (1e-2), ``soss_n_os`` (2), ``soss_tikfac`` (None:
         searched), ``soss_rtol`` (1e-4), ``soss_max_grid_size`` (20000),
         ``soss_width`` (40, rows), ``soss_bad_pix`` ("masking"),
-        ``soss_order_3`` (True); ``soss_wave_grid_in``, ``soss_estimate``
+        ``soss_order_3`` (True), ``soss_modelname`` (None: no trace
+        models returned); ``soss_wave_grid_in``, ``soss_estimate``
         must be None.  Other keys are ignored.
 
     Returns
@@ -91,7 +93,8 @@ def extract_atoca(ds: xr.Dataset, refs: Mapping[str, Any], **params: Any) -> xr.
     (``flux``, ``flux_error``, ``npixels`` by order, integration, column;
     ``wavelength`` by order, column), with attributes ``SOSS_TIKFAC`` (order
     1's Tikhonov factor), ``SOSS_NGRID`` (nodes of the joint grid) and the
-    trace models ``model`` (order, integration, y, x; DN/s, 0 where none).
+    trace models ``model`` (order, integration, y, x; DN/s, 0 where none)
+    when ``soss_modelname`` is given (jwst's switch for writing them).
 
     Raises
     ------
@@ -113,11 +116,12 @@ def extract_atoca(ds: xr.Dataset, refs: Mapping[str, Any], **params: Any) -> xr.
         )
         images[order] = setup.inputs.data - others
     out = box_dataset(ds, setup.inputs, float(opts["soss_width"]), images.__getitem__)
-    stacked = np.stack([np.nan_to_num(models[o]) for o in setup.inputs.orders])
-    out["model"] = (
-        ("order", "integration", "y", "x"),
-        stacked,
-        {"units": out["flux"].attrs["units"]},
-    )
+    if opts["soss_modelname"]:
+        stacked = np.stack([np.nan_to_num(models[o]) for o in setup.inputs.orders])
+        out["model"] = (
+            ("order", "integration", "y", "x"),
+            stacked,
+            {"units": out["flux"].attrs["units"]},
+        )
     out.attrs.update(SOSS_TIKFAC=joint.tikfac, SOSS_NGRID=int(joint.grid.size), SOSS_ATOCA=True)
     return out
