@@ -52,11 +52,12 @@ NEEDED: dict[str, dict[str, Callable[[Mode], bool]]] = {
         # a mode with its own extraction (NIRISS SOSS) has no EXTRACT1D file.
         "extract1d": lambda m: m.extract_1d_impl is None,
         "apcorr": lambda m: m.apcorr is not None,
-        # optimal extraction (not the default) and NIRISS SOSS's ATOCA; the
-        # SOSS box extraction reads the traces of the pastasoss file.
+        # optimal extraction (not the default); NIRISS SOSS's ATOCA (jwst's
+        # default) models the orders with specprofile and speckernel, and both
+        # of its extractions read the traces of the pastasoss file.
         "psf": _never,
-        "specprofile": _never,
-        "speckernel": _never,
+        "specprofile": lambda m: m.extract_1d_impl is not None,
+        "speckernel": lambda m: m.extract_1d_impl is not None,
         "pastasoss": lambda m: m.extract_1d_impl is not None,
     },
 }

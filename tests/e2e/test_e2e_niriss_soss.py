@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from e2e_helpers import max_rel
 
-from spec2x.errors import ParameterError
 from spec2x.io.fits import write_fits
 from spec2x.pipeline import spec2
 from spec2x.synthetic.base import transit_light_curve
@@ -76,11 +75,14 @@ def test_x1dints_opens_in_jwst(soss, tmp_path):
         assert model.spec[0].spec_table["FLUX"].shape[0] == NINTS
 
 
-def test_default_atoca_is_one_clear_error(soss):
-    """jwst's default soss_atoca=True: until spec2x has ATOCA, one line saying what to pass."""
+def test_default_is_atoca_with_a_warning(soss, caplog):
+    """jwst's default soss_atoca=True runs spec2x's ATOCA, which says where it is not jwst's."""
     path, refs, _, _ = soss
-    with pytest.raises(ParameterError, match="soss_atoca=False"):
-        spec2(path, refs)
+    with caplog.at_level(logging.WARNING):
+        x1d = spec2(path, refs)["x1dints"]
+    assert "soss_atoca=False" in caplog.text
+    assert list(x1d["spectral_order"].values) == [1, 2, 3]
+    assert np.isfinite(x1d["flux"].values).any()
 
 
 @pytest.mark.parity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spec2x.errors import ParameterError, ReferenceMismatchError, UnsupportedModeError
+from spec2x.errors import ReferenceMismatchError, UnsupportedModeError
 from spec2x.instruments.niriss.soss_background import read_soss_bkg, subtract_soss_background
 from spec2x.instruments.niriss.soss_extract import soss_extract_1d
 from spec2x.instruments.niriss.soss_pathloss import soss_pathloss
@@ -91,8 +91,6 @@ def test_extract_layout_and_default_atoca_error(soss_refs):
     rate = soss_extract_1d(ds.isel(integration=0), {"pastasoss": soss_refs["pastasoss"]},
                            soss_atoca=False)  # fmt: skip
     assert rate["flux"].dims == ("order", "spectral")
-    with pytest.raises(ParameterError, match="soss_atoca=False"):
-        soss_extract_1d(ds, {"pastasoss": soss_refs["pastasoss"]})
 
 
 def test_pathloss_skipped_for_time_series_only():

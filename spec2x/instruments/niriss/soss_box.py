@@ -25,6 +25,8 @@ Flux is in the exposure's units (DN/s); wavelengths in µm.  Orders 1, 2 and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -226,6 +228,100 @@ def _subarray(attrs: Any) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class BoxInputs:
+    """A SOSS exposure made ready for extraction (jwst's infilling and masks).
+
+    Attributes
+    ----------
+    subarray, orders, pwcpos : the exposure's subarray, the orders extracted, PWCPOS (deg).
+    traces : order -> (columns, trace row, wavelength µm), see :func:`order_traces`.
+    data, err : (integration, y, x) NumPy or Dask infilled data and errors (bad pixels 10x the median error).
+    mask : (integration, y, x) pixels left out of each integration's box.
+    mederr : (y, x) median error of the integrations (inf on reference and all-bad pixels).
+    dq : (integration, y, x) data quality.
+    """
+
+    subarray: str
+    orders: tuple[int, ...]
+    pwcpos: float
+    traces: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    data: Any
+    err: Any
+    mask: Any
+    mederr: Any
+    dq: Any
+
+    def weights(self, order: int, width: float) -> np.ndarray:
+        """(y, 2048) box weights of ``order`` (every row for order 2 on SUBSTRIP96)."""
+        cols, rows, _ = self.traces[order]
+        weights = box_weights(rows, width, self.data.shape[1], cols)
+        if self.subarray == "SUBSTRIP96" and order == 2:
+            weights = np.ones_like(weights)
+        return weights
+
+
+def box_inputs(ds: xr.Dataset, ref: Pastasoss, *, order_3: bool = True) -> BoxInputs:
+    """Infill, mask and trace a SOSS exposure as jwst's extract_1d does (see the module
+    notes); NumPy or Dask arrays (a Dask exposure stays lazy)."""
+    subarray = _subarray(ds.attrs)
+    orders = (1, 2, 3) if order_3 and subarray != "SUBSTRIP96" else (1, 2)
+    pwcpos = check_pwcpos(
+        ds.attrs.get("PWCPOS"), ref, name=ds.attrs.get("FILENAME", "the exposure")
+    )
+    geometry = "SUBSTRIP96" if subarray == "SUBSTRIP96" else "SUBSTRIP256"
+    traces = order_traces(ref, pwcpos, geometry, orders)
+    sci, err, dq = (ds[name].data for name in ("sci", "err", "dq"))
+    if sci.ndim == 2:
+        sci, err, dq = sci[None], err[None], dq[None]
+    xp = _xp(sci)
+    err = err.astype(np.float64)
+    data, mederr = _infill(sci, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
+    err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
+    mask = _masks(data, err, dq, mederr)
+    return BoxInputs(subarray, orders, pwcpos, traces, data, err, mask, mederr, dq)
+
+
+def box_dataset(
+    ds: xr.Dataset,
+    inputs: BoxInputs,
+    width: float,
+    images: Callable[[int], Any] | None = None,
+) -> xr.Dataset:
+    """Box-extract each order of ``inputs`` (from ``images(order)``, the data by default)."""
+    orders, nints = inputs.orders, inputs.data.shape[0]
+    xp = _xp(inputs.data)
+    flux, flux_err, npix = [], [], []
+    wavelength = np.full((len(orders), 2048), np.nan)
+    for i, order in enumerate(orders):
+        cols, _, wave = inputs.traces[order]
+        weights = inputs.weights(order, width)
+        weights[:, cols.size :] = 0.0
+        data = inputs.data if images is None else images(order)
+        f, e, n = _box_sums(data, inputs.err, inputs.mask, weights)
+        beyond = np.arange(2048) >= cols.size
+        flux.append(xp.where(beyond, np.nan, f))
+        flux_err.append(xp.where(beyond, np.nan, e))
+        npix.append(xp.where(beyond, 0.0, n))
+        wavelength[i, : cols.size] = wave
+    units = ds["sci"].attrs.get("units", "DN/s")
+    dims = ("order", "integration", "column")
+    return xr.Dataset(
+        {
+            "flux": (dims, xp.stack(flux), {"units": units}),
+            "flux_error": (dims, xp.stack(flux_err), {"units": units}),
+            "npixels": (dims, xp.stack(npix)),
+        },
+        coords={
+            "order": list(orders),
+            "integration": np.arange(1, nints + 1),
+            "column": np.arange(2048),
+            "wavelength": (("order", "column"), wavelength, {"units": "um"}),
+        },
+        attrs={"SOSS_WIDTH": width, "EXP_TYPE": ds.attrs.get("EXP_TYPE")},
+    )
+
+
 def soss_box_extract(
     ds: xr.Dataset, pastasoss_ref: Any, *, width: float = 40.0, order_3: bool = True
 ) -> xr.Dataset:
@@ -253,49 +349,4 @@ def soss_box_extract(
         ``pastasoss_ref`` is not a SOSS pastasoss file, or PWCPOS is outside it.
     """
     ref = soss_content(pastasoss_ref, "pastasoss", Pastasoss)
-    subarray = _subarray(ds.attrs)
-    orders = (1, 2, 3) if order_3 and subarray != "SUBSTRIP96" else (1, 2)
-    pwcpos = check_pwcpos(
-        ds.attrs.get("PWCPOS"), ref, name=ds.attrs.get("FILENAME", "the exposure")
-    )
-    geometry = "SUBSTRIP96" if subarray == "SUBSTRIP96" else "SUBSTRIP256"
-    traces = order_traces(ref, pwcpos, geometry, orders)
-    sci, err, dq = (ds[name].data for name in ("sci", "err", "dq"))
-    if sci.ndim == 2:
-        sci, err, dq = sci[None], err[None], dq[None]
-    xp = _xp(sci)
-    err = err.astype(np.float64)
-    data, mederr = _infill(sci, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
-    err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
-    mask = _masks(data, err, dq, mederr)
-    nints = sci.shape[0]
-    flux, flux_err, npix = [], [], []
-    wavelength = np.full((len(orders), 2048), np.nan)
-    for i, order in enumerate(orders):
-        cols, rows, wave = traces[order]
-        weights = box_weights(rows, width, sci.shape[1], cols)
-        if subarray == "SUBSTRIP96" and order == 2:
-            weights = np.ones_like(weights)
-        weights[:, cols.size :] = 0.0
-        f, e, n = _box_sums(data, err, mask, weights)
-        beyond = np.arange(2048) >= cols.size
-        flux.append(xp.where(beyond, np.nan, f))
-        flux_err.append(xp.where(beyond, np.nan, e))
-        npix.append(xp.where(beyond, 0.0, n))
-        wavelength[i, : cols.size] = wave
-    units = ds["sci"].attrs.get("units", "DN/s")
-    dims = ("order", "integration", "column")
-    return xr.Dataset(
-        {
-            "flux": (dims, xp.stack(flux), {"units": units}),
-            "flux_error": (dims, xp.stack(flux_err), {"units": units}),
-            "npixels": (dims, xp.stack(npix)),
-        },
-        coords={
-            "order": list(orders),
-            "integration": np.arange(1, nints + 1),
-            "column": np.arange(2048),
-            "wavelength": (("order", "column"), wavelength, {"units": "um"}),
-        },
-        attrs={"SOSS_WIDTH": width, "EXP_TYPE": ds.attrs.get("EXP_TYPE")},
-    )
+    return box_dataset(ds, box_inputs(ds, ref, order_3=order_3), width)

@@ -20,7 +20,7 @@ the ``wavelength`` coordinate).
 
 from __future__ import annotations
 
-import importlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,31 +29,25 @@ import xarray as xr
 
 from ...datamodel import SPECTRUM_VARIABLES
 from ...dq import DQ_DTYPE
-from ...errors import ParameterError
 from .soss_box import soss_box_extract
 
-__all__ = ["ATOCA_MODULE", "soss_extract_1d"]
+__all__ = ["soss_extract_1d"]
 
-#: Where the ATOCA engine lives (``extract_atoca(ds, refs, **params) -> spectra``).
-ATOCA_MODULE = "spec2x.instruments.niriss.soss_atoca"
+log = logging.getLogger(__name__)
 
 #: Columns jwst fills for SOSS; the others are written as zeros.
 _FILLED = ("flux", "flux_error", "npixels")
 
 
 def _atoca(ds: xr.Dataset, refs: Mapping[str, Any], params: Mapping[str, Any]) -> xr.Dataset:
-    """The ATOCA spectra, or one clear error while the engine is not there."""
-    try:
-        module = importlib.import_module(ATOCA_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != ATOCA_MODULE:
-            raise
-        raise ParameterError(
-            "extract_1d: ATOCA extraction of NIS_SOSS (soss_atoca=True, jwst's default) is not "
-            "in this spec2x yet; pass soss_atoca=False (--steps.extract_1d.soss_atoca=False) "
-            "for jwst's box extraction"
-        ) from None
-    return module.extract_atoca(ds, refs, **params)  # type: ignore[no-any-return]
+    """The ATOCA spectra, with a warning that they are not yet jwst's on every column."""
+    from .soss_atoca import extract_atoca
+
+    log.warning(
+        "extract_1d: spec2x's ATOCA differs from jwst's on orders 1 and 3 where order 2 "
+        "decontaminates them (docs/status.md); soss_atoca=False gives jwst's box extraction"
+    )
+    return extract_atoca(ds, refs, **params)
 
 
 def soss_extract_1d(
@@ -85,10 +79,6 @@ def soss_extract_1d(
     (µm, decreasing along ``spectral`` for order 1) and ``spectral_order``
     as coordinates.  Lazy for Dask input.
 
-    Raises
-    ------
-    ParameterError
-        ``soss_atoca=True`` while the ATOCA engine is not installed.
     """
     if soss_atoca:
         params = {"soss_width": soss_width, "soss_order_3": soss_order_3, **atoca_params}

@@ -1,0 +1,127 @@
+"""SOSS ATOCA extraction: orders 1 and 2 modelled together, then decontaminated boxes.
+
+As jwst 3.0.0's extract_1d with ``soss_atoca=True`` (``soss_extract``):
+
+1. the exposure is infilled and masked as for the box extraction
+   (:func:`~spec2x.instruments.niriss.soss_box.box_inputs`);
+2. a typical integration: the mean of the integrations plus Gaussian noise of
+   ``mederr * sqrt((n - 1) / n)`` (seed 42, as jwst);
+3. from it, once per exposure: a flux estimate (order 1 alone, pixels where
+   order 2's profile is below 1e-4), the wavelength grid of the joint model
+   (:mod:`.soss_atoca_grid`), the joint linear model of orders 1 and 2
+   (:mod:`.soss_atoca_model`, kernels of :mod:`.soss_atoca_kernel`), the
+   Tikhonov factor (:mod:`.soss_atoca_tikho`, or ``soss_tikfac``) and the
+   factorised regularised normal matrix, with the median error as weights;
+4. every integration's spectrum solves that one system (many right-hand
+   sides at once); each order's trace model is its spectrum convolved and
+   projected back on the pixels;
+5. the blue part of order 2 (short of ``order2_separation_cutoff[1]``) and
+   order 3 are fitted alone (no kernel, unit throughput, the columns'
+   wavelengths oversampled 3x), their factor chosen on the typical
+   integration about order 1's, then solved per integration with its errors
+   (not on SUBSTRIP96);
+6. each order's box extraction (as the box extraction's, ``soss_width``)
+   runs on the data minus the other orders' trace models.
+
+The spectra written are those decontaminated box extractions, as jwst's
+x1d.  Flux in the exposure's units (DN/s); wavelengths µm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ...errors import InputFileError
+from .soss_atoca_fits import joint_fit, single_order_models
+from .soss_atoca_setup import exposure_setup
+from .soss_box import box_dataset
+
+__all__ = ["extract_atoca"]
+
+
+def _check(params: Mapping[str, Any]) -> None:
+    if params["soss_bad_pix"] != "masking":
+        raise InputFileError(
+            f"soss_bad_pix={params['soss_bad_pix']!r}: spec2x's ATOCA does 'masking' only "
+            "(jwst's default); use soss_bad_pix='masking'"
+        )
+    if params["soss_wave_grid_in"] is not None or params["soss_estimate"] is not None:
+        raise InputFileError(
+            "soss_wave_grid_in / soss_estimate are not supported by spec2x's ATOCA; leave them None"
+        )
+
+
+_DEFAULTS: dict[str, Any] = {
+    "soss_threshold": 1e-2,
+    "soss_n_os": 2,
+    "soss_tikfac": None,
+    "soss_wave_grid_in": None,
+    "soss_estimate": None,
+    "soss_rtol": 1e-4,
+    "soss_max_grid_size": 20000,
+    "soss_width": 40.0,
+    "soss_bad_pix": "masking",
+    "soss_order_3": True,
+    "soss_modelname": None,
+}
+
+
+def extract_atoca(ds: xr.Dataset, refs: Mapping[str, Any], **params: Any) -> xr.Dataset:
+    """ATOCA-decontaminated box extraction of every integration and order.
+
+    Parameters
+    ----------
+    ds : ``rateints`` (or ``rate``) SOSS exposure (``sci``, ``err``, ``dq``;
+        ``PWCPOS``, ``SUBARRAY``), in DN/s.
+    refs : ``pastasoss``, ``specprofile`` and ``speckernel`` references
+        (opened, paths or contents).
+    params : jwst's Extract1dStep SOSS parameters and defaults:
+        ``soss_threshold`` (1e-2), ``soss_n_os`` (2), ``soss_tikfac`` (None:
+        searched), ``soss_rtol`` (1e-4), ``soss_max_grid_size`` (20000),
+        ``soss_width`` (40, rows), ``soss_bad_pix`` ("masking"),
+        ``soss_order_3`` (True), ``soss_modelname`` (None: no trace
+        models returned); ``soss_wave_grid_in``, ``soss_estimate``
+        must be None.  Other keys are ignored.
+
+    Returns
+    -------
+    The layout of :func:`~spec2x.instruments.niriss.soss_box.soss_box_extract`
+    (``flux``, ``flux_error``, ``npixels`` by order, integration, column;
+    ``wavelength`` by order, column), with attributes ``SOSS_TIKFAC`` (order
+    1's Tikhonov factor), ``SOSS_NGRID`` (nodes of the joint grid) and the
+    trace models ``model`` (order, integration, y, x; DN/s, 0 where none)
+    when ``soss_modelname`` is given (jwst's switch for writing them).
+
+    Raises
+    ------
+    InputFileError
+        Unsupported parameters, subarray or PWCPOS.
+    ReferenceMismatchError
+        A reference is not the SOSS kind asked for.
+    """
+    opts = {**_DEFAULTS, **{k: v for k, v in params.items() if k in _DEFAULTS}}
+    _check(opts)
+    setup = exposure_setup(ds, refs, opts)
+    joint = joint_fit(setup, opts)
+    models = single_order_models(setup, joint)
+    images = {}
+    for order in setup.inputs.orders:
+        others = sum(
+            (np.nan_to_num(m) for o, m in models.items() if o != order),
+            start=np.zeros_like(setup.inputs.data),
+        )
+        images[order] = setup.inputs.data - others
+    out = box_dataset(ds, setup.inputs, float(opts["soss_width"]), images.__getitem__)
+    if opts["soss_modelname"]:
+        stacked = np.stack([np.nan_to_num(models[o]) for o in setup.inputs.orders])
+        out["model"] = (
+            ("order", "integration", "y", "x"),
+            stacked,
+            {"units": out["flux"].attrs["units"]},
+        )
+    out.attrs.update(SOSS_TIKFAC=joint.tikfac, SOSS_NGRID=int(joint.grid.size), SOSS_ATOCA=True)
+    return out

@@ -1,0 +1,138 @@
+"""The spectral convolution of the SOSS ATOCA model, from the ``speckernel`` reference.
+
+As jwst 3.0.0 (``atoca_utils.WebbKernel`` and ``get_c_matrix``): the
+kernels are tabulated against pixel offsets (oversampled) at a set of
+wavelengths; near each tabulated wavelength the order's column wavelengths
+are fitted by a line of the pixel offset, which turns a wavelength offset
+into a pixel offset; the kernel at any (wavelength, centre) is a bicubic
+spline of the table, clipped below at its smallest positive value and zero
+beyond the half-width.  On a wavelength grid the kernel of each centre is
+tabulated outwards until both wings fall below that smallest value, weighted
+for the trapezoid rule and normalised to unit sum: a sparse matrix ``C``
+(grid of the order x grid) with the convolved spectrum ``C f``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from .soss_refs import SossKernels
+
+__all__ = ["SossKernel", "convolution_matrix", "identity_matrix"]
+
+
+class SossKernel:
+    """The kernel of one order: ``kernel(wave, centre)`` (both µm, same shape).
+
+    Parameters
+    ----------
+    ref : the ``speckernel`` content.
+    column_wave : (2048,) wavelength of each column's trace (µm), 0 where none.
+    """
+
+    def __init__(self, ref: SossKernels, column_wave: np.ndarray) -> None:
+        from numpy.polynomial import Polynomial
+        from scipy.interpolate import RectBivariateSpline
+
+        n_pix = 2 * ref.halfwidth + 1
+        self.half = n_pix // 2
+        trace = np.where(column_wave == 0, np.nan, column_wave.astype(np.float64))
+        valid = trace[np.isfinite(trace)]
+        if np.diff(valid).mean() < 0:
+            trace = trace[::-1]
+        waves, kernels = ref.wavelengths.astype(np.float64), ref.kernels.astype(np.float64)
+        pixels = np.linspace(-self.half, self.half, waves.shape[0])
+        centres = waves[0]
+        i_min = int(np.searchsorted(centres, valid.min()))
+        i_max = int(np.searchsorted(centres, valid.max())) - 1
+        bbox = [None, None, centres[max(i_min - 1, 0)], centres[min(i_max + 1, centres.size - 1)]]
+        kernels = kernels[:, i_min : i_max + 1]
+        centres = centres[i_min : i_max + 1].copy()
+        self.min_value = float(kernels[kernels > 0].min())
+        offsets = np.arange(-self.half, self.half + 1)
+        poly = []
+        for i, centre in enumerate(centres):
+            col = int(np.nanargmin(np.abs(trace - centre)))
+            centres[i] = trace[col]
+            index = col + offsets
+            good = (index >= 0) & (index < trace.size)
+            wv = np.full(offsets.shape, np.nan)
+            wv[good] = trace[index[good]]
+            ok = np.isfinite(wv)
+            poly.append(Polynomial.fit(offsets[ok], wv[ok], 1).convert().coef[::-1])
+        self.centres = centres
+        self.poly = np.array(poly)
+        self.spline = RectBivariateSpline(pixels, centres, kernels, bbox=bbox)
+
+    def __call__(self, wave: np.ndarray, centre: np.ndarray) -> np.ndarray:
+        """Kernel value at ``wave`` for the kernel centred on ``centre`` (arrays, µm)."""
+        cen, poly = self.centres, self.poly
+        i = np.clip(np.searchsorted(cen, centre) - 1, 0, cen.size - 2)
+        step = cen[i + 1] - cen[i]
+        a, b = (cen[i + 1] - centre) / step, (centre - cen[i]) / step
+        slope = a * poly[i, 0] + b * poly[i + 1, 0]
+        pix = (wave - (a * poly[i, 1] + b * poly[i + 1, 1])) / slope
+        out = np.clip(self.spline(pix, centre, grid=False), self.min_value, None)
+        out[(pix > self.half) | (pix < -self.half)] = 0
+        return out
+
+
+def _wings(kernel: SossKernel, grid: np.ndarray, h: int, a: int, b: int) -> np.ndarray:
+    """(2, b - a): kernel ``h`` grid points left and right of each centre ``a ... b-1``."""
+    out = np.zeros((2, b - a))
+    lo = max(0, a - h)
+    left = grid[lo : b - h]
+    if left.size:
+        out[0, -left.size :] = kernel(left, grid[b - left.size : b])
+    right = grid[a + h : min(grid.size, b + h)]
+    if right.size:
+        out[1, : right.size] = kernel(right, grid[a : a + right.size])
+    return out
+
+
+def _trapezoid(grid: np.ndarray, half: int, a: int, b: int) -> np.ndarray:
+    """(2 half + 1, b - a) trapezoid weights of the kernel rows on ``grid``."""
+    d = np.diff(grid)
+    rows = 2 * half + 1
+    idx = np.arange(a, b)[None, :] + (np.arange(rows - 1) - half)[:, None]
+    bad = (idx < 0) | (idx >= grid.size - 1)
+    weight = np.where(bad, 0.0, 0.5 * d[np.where(bad, 0, idx)])
+    out = np.zeros((rows, b - a))
+    out[:-1] += weight
+    out[1:] += weight
+    return out
+
+
+def convolution_matrix(
+    kernel: SossKernel, grid: np.ndarray, bounds: tuple[int, int]
+) -> sparse.csr_matrix:
+    """The (b - a, grid.size) convolution matrix of ``kernel`` for the centres ``grid[a:b]``."""
+    a, b = bounds
+    rows = [kernel(grid, grid)[a:b][None]]
+    half = 0
+    while True:
+        half += 1
+        wings = _wings(kernel, grid, half, a, b)
+        if (wings < kernel.min_value).all():
+            break
+        wings[wings < kernel.min_value] = 0.0
+        rows = [wings[:1], *rows, wings[1:]]
+    table = np.vstack(rows) * _trapezoid(grid, half - 1, a, b)
+    table = table / np.nansum(table, axis=0)
+    return _banded(table, grid.size, a)
+
+
+def identity_matrix(size: int, bounds: tuple[int, int]) -> sparse.csr_matrix:
+    """The convolution matrix of no kernel: the centres ``a ... b-1`` of a ``size`` grid."""
+    a, b = bounds
+    return _banded(np.ones((1, b - a)), size, a)
+
+
+def _banded(table: np.ndarray, size: int, a: int) -> sparse.csr_matrix:
+    half = (table.shape[0] - 1) // 2
+    n_c = table.shape[1]
+    row = np.broadcast_to(np.arange(n_c)[None, :], table.shape)
+    col = row + a + (np.arange(table.shape[0]) - half)[:, None]
+    keep = (col >= 0) & (col < size) & (table != 0)
+    return sparse.csr_matrix((table[keep], (row[keep], col[keep])), shape=(n_c, size))

@@ -1,0 +1,129 @@
+"""Tikhonov regularisation of SOSS ATOCA and jwst 3.0.0's choice of its factor.
+
+The fit minimises ``|B f - d/σ|² + t² |D f|²`` with ``D`` the first
+derivative on the wavelength grid (``(f[k+1] - f[k]) / (λ[k+1] - λ[k])``),
+solved on the grid nodes some fitted pixel sees.  jwst chooses ``t``
+(``soss_tikfac`` None) by:
+
+1. a first guess ``sqrt(n pixels / |D e|²)`` with ``e`` a flux estimate;
+2. ten factors log-spaced over ``[-4, 4]`` decades about it (``[-2, 8]``
+   about the order 1 factor for the separate order 2 blue and order 3 fits);
+3. for each, the Cauchy loss ``mean(log(1 + r²))`` of the residuals ``r``;
+4. a modified-Akima spline of that loss against ``log10 t``, sampled at
+   10000 points: the smallest ``t`` where its derivative exceeds 1e-3
+   (the largest ``t`` tried if none does);
+5. three times: two more factors around the nearest one tried (halfway in
+   log, or beyond the end), then step 4 again.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["Tikhonov", "best_factor", "first_difference", "search_factor", "solve_sparse"]
+
+_THRESHOLD = 1e-3
+_SAMPLES = 10000
+
+
+def first_difference(grid: np.ndarray) -> sparse.csr_matrix:
+    """(K - 1, K) first derivative on ``grid`` (jwst's ``finite_first_d``)."""
+    n = grid.size
+    diff = sparse.diags([-1.0], shape=(n - 1, n)) + sparse.diags([1.0], 1, shape=(n - 1, n))
+    return (sparse.diags(1.0 / np.diff(grid)) @ diff).tocsr()
+
+
+def solve_sparse(matrix: sparse.spmatrix, rhs: np.ndarray) -> np.ndarray:
+    """``matrix⁻¹ rhs`` by a sparse LU; least squares (LSQR) if singular, as jwst."""
+    from scipy.sparse.linalg import MatrixRankWarning, lsqr, spsolve
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MatrixRankWarning)
+        try:
+            return np.asarray(spsolve(sparse.csc_matrix(matrix), rhs))
+        except MatrixRankWarning:
+            return np.asarray(lsqr(matrix, rhs)[0])
+
+
+class Tikhonov:
+    """A regularised least-squares problem ``B f ≈ b`` with the derivative penalty.
+
+    Parameters
+    ----------
+    design : (pixels, K) ``B``.
+    data : (pixels,) ``b``.
+    grid : (K,) wavelength nodes (µm).
+    """
+
+    def __init__(self, design: sparse.csr_matrix, data: np.ndarray, grid: np.ndarray) -> None:
+        self.design, self.data = design, data
+        self.penalty = first_difference(grid)
+        self.normal = (design.T @ design).tocsc()
+        self.penalty2 = (self.penalty.T @ self.penalty).tocsc()
+        self.rhs = design.T @ data
+        self.valid = self.rhs != 0
+
+    def solve(self, factor: float) -> np.ndarray:
+        """The solution for ``factor`` (NaN on nodes no fitted pixel sees)."""
+        idx = self.valid
+        matrix = (self.normal + factor**2 * self.penalty2)[idx][:, idx]
+        out = np.full(self.rhs.size, np.nan)
+        out[idx] = solve_sparse(matrix, self.rhs[idx])
+        return out
+
+    def loss(self, factors: np.ndarray) -> np.ndarray:
+        """Cauchy loss ``mean(log(1 + r²))`` of the residuals for each factor."""
+        out = []
+        for factor in factors:
+            resid = self.design @ np.nan_to_num(self.solve(factor)) - self.data
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out.append(np.nanmean(np.log1p(resid**2)))
+        return np.array(out)
+
+
+def best_factor(factors: np.ndarray, loss: np.ndarray) -> float:
+    """The smallest factor where d loss / d log10(factor) exceeds 1e-3 (jwst's ``d_chi2``)."""
+    from scipy.interpolate import Akima1DInterpolator, UnivariateSpline
+
+    ok = np.isfinite(loss)
+    order = np.argsort(factors[ok])
+    logx, y = np.log10(factors[ok][order]), loss[ok][order]
+    degree = min(3, int(ok.sum()) - 1)
+    if degree >= 3:
+        spline = Akima1DInterpolator(logx, y, method="makima")
+    else:
+        spline = UnivariateSpline(logx, y, k=degree, s=0)
+    fine = np.linspace(logx[0], logx[-1], _SAMPLES)
+    slope = spline.derivative()(fine)
+    if np.any(slope > _THRESHOLD):
+        return float(10 ** fine[slope > _THRESHOLD].min())
+    return float(10 ** logx[-1])
+
+
+def _two_more(factors: np.ndarray, best: float) -> np.ndarray:
+    f = np.sort(factors)
+    j = int(np.argmin(np.abs(np.log(f) - np.log(best))))
+    if j == 0:
+        return np.array([f[0] ** 2 / f[1], np.sqrt(f[0] * f[1])])
+    if j == f.size - 1:
+        return np.array([np.sqrt(f[-1] * f[-2]), f[-1] ** 2 / f[-2]])
+    return np.array([np.sqrt(f[j] * f[j - 1]), np.sqrt(f[j] * f[j + 1])])
+
+
+def search_factor(
+    problem: Tikhonov, guess: float, log_range: tuple[float, float], refine: int = 3
+) -> float:
+    """jwst's choice of the factor: the coarse grid about ``guess``, then ``refine`` refinements."""
+    factors = np.logspace(np.log10(guess) + log_range[0], np.log10(guess) + log_range[1], 10)
+    loss = problem.loss(factors)
+    best = best_factor(factors, loss)
+    for _ in range(refine):
+        more = _two_more(factors, best)
+        factors = np.concatenate([factors, more])
+        loss = np.concatenate([loss, problem.loss(more)])
+        best = best_factor(factors, loss)
+    return best
