@@ -19,10 +19,11 @@ from typing import Any
 
 from ..modes import MODES
 from .base import flat_rate
+from .nirspec_cal_refs import write_dflat, write_fflat, write_sflat
 from .nirspec_ifu_refs import write_nirspec_ifu_refs
 from .nirspec_refs import GRATINGS, write_nirspec_optical_refs
 
-__all__ = ["IFU_POINTING", "make_nirspec_ifu_rate", "nirspec_ifu_paths"]
+__all__ = ["IFU_POINTING", "make_nirspec_ifu_rate", "nirspec_ifu_flat_paths", "nirspec_ifu_paths"]
 
 #: The IFU field centre of the synthetic model (V2, V3 arcsec) and a sky position (deg).
 IFU_POINTING = {"V2_REF": 300.14, "V3_REF": -498.2, "RA_REF": 53.1, "DEC_REF": -27.8}
@@ -48,6 +49,28 @@ def nirspec_ifu_paths(folder: str | os.PathLike[str], grating: str = "PRISM") ->
         k: v[chosen[k]] if isinstance(v, dict) else v
         for k, v in {**optics, **ifu}.items()
         if k != "msa"
+    }
+
+
+def nirspec_ifu_flat_paths(
+    folder: str | os.PathLike[str], grating: str = "PRISM", *, seed: int = 0
+) -> dict[str, Path]:
+    """Write IFU fflat, sflat (a 3-D cube) and dflat of ``grating`` on NRS1; reftype -> path.
+
+    The flats of :mod:`.nirspec_cal_refs` with ``EXP_TYPE=NRS_IFU`` and one
+    ``ANY`` fast-variation row (jwst reads row 0 for the IFU).
+    """
+    grating = grating.upper()
+    filter_name = GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR"
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    mode: dict[str, Any] = {"exp_type": MODES["NRS_IFU"].exp_type, "seed": seed}
+    tag = f"{grating}_{filter_name}".lower()
+    common = {"grating": grating, "filter_name": filter_name, "slits": ("ANY",), **mode}
+    return {
+        "fflat": write_fflat(d / f"spec2x_ifu_fflat_{tag}.fits", **common),
+        "sflat": write_sflat(d / f"spec2x_ifu_sflat_{tag}.fits", nplanes=5, **common),
+        "dflat": write_dflat(d / "spec2x_ifu_dflat_nrs1.fits", **mode),
     }
 
 
