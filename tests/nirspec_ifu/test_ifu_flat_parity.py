@@ -1,31 +1,25 @@
 """NIRSpec IFU flat field: parity with jwst 3.0.0's FlatFieldStep on the synthetic IFU exposures.
 
 The synthetic IFU fflat, sflat (a 3-D cube) and dflat of
-:func:`spec2x.synthetic.nirspec_ifu.nirspec_ifu_flat_paths`; the same exposure
+:func:`spec2x.synthetic.nirspec_ifu.cal_paths`; the same exposure
 after each pipeline's assign_wcs.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pytest
-from ifu_helpers import folder, jwst_step, ours
+from ifu_helpers import cal_paths, folder, jwst_step, ours
 
 from spec2x.errors import MissingReferenceError, UnsupportedModeError
 from spec2x.io.references import open_reference
 from spec2x.steps.flat_field import flat_field
-from spec2x.synthetic.nirspec_ifu import nirspec_ifu_flat_paths
 
 RTOL = 1e-5
 
 
-@lru_cache(maxsize=2)
 def flat_paths(grating: str) -> dict[str, str]:
-    return {
-        k: str(v) for k, v in nirspec_ifu_flat_paths(folder() / f"flat_{grating}", grating).items()
-    }
+    return {k: v for k, v in cal_paths(grating).items() if k.endswith("flat")}
 
 
 def _ours(grating: str, **kwargs):

@@ -261,7 +261,7 @@ def _check_input(ds: xr.Dataset, user_supplied_flat: Any) -> Mode:
         supported = ", ".join(k for k, m in MODES.items() if _slit_flat(m))
         raise UnsupportedModeError(
             f"the NIRSpec slit flat handles {supported}, not "
-            f"EXP_TYPE={exp_type!r} (the IFU flat is not implemented)"
+            f"EXP_TYPE={exp_type!r} (IFU exposures take spec2x.instruments.nirspec.flat_ifu)"
         )
     if "slit" not in ds["wavelength"].dims:
         raise StepOrderError("flat_field: NIRSpec slit data need extract_2d first (no 'slit' dim)")
