@@ -22,13 +22,13 @@ import numpy as np
 import xarray as xr
 
 from ...dq import DQ
-from ...errors import MissingReferenceError, UnsupportedModeError
+from ...errors import UnsupportedModeError
 from ...io.references import NOT_APPLICABLE, reference_keyword
 from ...modes import exp_type_of, lookup
 from ...steps._common import record_step, require
 from ...steps._scale import scale_by
 from . import flat_kernel as kern
-from .flat import FlatArg, _component
+from .flat import FlatArg, open_components
 from .ifu_boxes import SliceBoxes, slice_boxes
 
 __all__ = ["ifu_flat", "ifu_flat_arrays"]
@@ -128,13 +128,8 @@ def ifu_flat(
             "and dflat instead"
         )
     refs = {"fflat": fflat, "sflat": sflat, "dflat": dflat}
-    opened = {name: _component(name, ref, ds, mode) for name, ref in refs.items()}
+    opened = open_components(ds, mode, refs)
     components = [opened[name][0] for name in refs]
-    if all(c is None for c in components):
-        raise MissingReferenceError(
-            "fflat, sflat and dflat are all N/A: there is no NIRSpec flat to apply; "
-            "give at least one, or skip flat_field"
-        )
     shape = (ds.sizes["y"], ds.sizes["x"])
     flat, fdq, ferr = ifu_flat_arrays(slice_boxes(ds), components, shape)
     dims = ("y", "x")
