@@ -101,12 +101,14 @@ class Mode:
         uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
     pathloss : spec2x's pathloss implementation (``lrs``, ``nirspec_slit``,
-        ``nirspec_mos``, ``soss``), or None.
+        ``nirspec_mos``, ``nirspec_ifu``, ``soss``), or None.
     wavecorr : wavecorr applies.
     wavecorr_by_slit_name : wavecorr's aperture is the slit name (else ``MOS``).
     photom_rows : how photom picks the response row, None where spec2x has not got it.
     photom_image : photom multiplies by a per-pixel conversion image instead
-        (``mrs``: MIRI MRS, with its time- and wavelength-dependent throughput loss).
+        (``mrs``: MIRI MRS, with its time- and wavelength-dependent throughput loss;
+        ``nrs_ifu``: NIRSpec IFU, the response at each pixel's wavelength over its
+        slice's pixel area).
     straylight : spec2x's straylight implementation (``mrs``: the MIRI MRS
         cross-artifact and cosmic-ray showers), or None.
     source_position : extract_1d centres the aperture on the source by default
@@ -171,11 +173,11 @@ class Mode:
     barshadow: bool = False
     point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
-    pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos", "soss"] | None = None
+    pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos", "nirspec_ifu", "soss"] | None = None
     wavecorr: bool = False
     wavecorr_by_slit_name: bool = False
     photom_rows: PhotomRows | None = None
-    photom_image: Literal["mrs"] | None = None
+    photom_image: Literal["mrs", "nrs_ifu"] | None = None
     straylight: Literal["mrs"] | None = None
     source_position: bool = False
     trace: Literal["nirspec", "miri_lrs"] | None = None
@@ -367,6 +369,8 @@ MODES: dict[str, Mode] = _modes(
         wcs_reftypes=(*_NRS_OPTICS_IFU, "ifufore", "ifuslicer", "ifupost", "chromcorr"),
         wcs_build="spec2x.instruments.nirspec.ifu:assign_ifu",
         product_step="cube_build",
+        photom_image="nrs_ifu",
+        pathloss="nirspec_ifu",
         allowed=frozenset({"msa_flagging", "clean_flicker_noise", "imprint_subtract", "pathloss"}),
         single_source=True,
         srctype_overridable=True,

@@ -124,11 +124,17 @@ def flat_field(
 
 
 def _nirspec(ds: xr.Dataset, fflat: Any, sflat: Any, dflat: Any, **kwargs: Any) -> xr.Dataset:
-    """Hand NIRSpec spectroscopic data to the NIRSpec flat (fflat x sflat x dflat)."""
-    module = importlib.import_module("spec2x.instruments.nirspec.flat")
+    """Hand NIRSpec spectroscopic data to the NIRSpec flat (fflat x sflat x dflat): the
+    slits' (:mod:`~spec2x.instruments.nirspec.flat`) or the IFU's (``flat_ifu``)."""
+    mode = lookup(exp_type_of(ds))
+    ifu = mode is not None and mode.layout == "ifu"
+    module = importlib.import_module(
+        "spec2x.instruments.nirspec." + ("flat_ifu" if ifu else "flat")
+    )
     if kwargs.get("user_supplied_flat") is None:
         kwargs.pop("user_supplied_flat", None)
-    out = module.nirspec_flat(ds, fflat, sflat, dflat, **kwargs)
+    apply = module.ifu_flat if ifu else module.nirspec_flat
+    out = apply(ds, fflat, sflat, dflat, **kwargs)
     if out.attrs.get("S_FLAT") == ds.attrs.get("S_FLAT"):
         out = record_step(out, "flat_field", fflat, sflat, dflat)
     return out

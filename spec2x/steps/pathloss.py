@@ -8,6 +8,8 @@ instrument package:
   (divide by the point-source or uniform-source pathloss of each slit);
 - ``nirspec_mos``: NIRSpec MOS slitlets, :func:`spec2x.instruments.nirspec.pathloss_mos.mos_pathloss`
   (the 1x1 or 1x3 shutter aperture by shutter state);
+- ``nirspec_ifu``: NIRSpec IFU, :func:`spec2x.instruments.nirspec.pathloss_ifu.ifu_pathloss`
+  (a centred source: the point-source or uniform-source curve at each pixel);
 - ``lrs``: MIRI LRS fixed slit, :func:`spec2x.instruments.miri.lrs_pathloss.lrs_pathloss`
   (multiply by the point-source correction);
 - ``soss``: NIRISS SOSS, :func:`spec2x.instruments.niriss.soss_pathloss.soss_pathloss`
@@ -39,6 +41,7 @@ IMPLEMENTATIONS = {
     "nirspec_slit": "spec2x.instruments.nirspec.pathloss:slit_pathloss",
     "nirspec_mos": "spec2x.instruments.nirspec.pathloss_mos:mos_pathloss",
     "soss": "spec2x.instruments.niriss.soss_pathloss:soss_pathloss",
+    "nirspec_ifu": "spec2x.instruments.nirspec.pathloss_ifu:ifu_pathloss",
 }
 
 

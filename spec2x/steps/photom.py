@@ -36,7 +36,7 @@ from ..errors import MissingReferenceError, ReferenceMismatchError, UnsupportedM
 from ..instruments.nirspec.area import A2_TO_SR, slit_pixel_areas
 from ..io.references import Reference
 from ..io.refs_pixel import PhotomTable
-from ..modes import MODES, exp_type_of, lookup
+from ..modes import MODES, Mode, exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
 from ._photom_labels import MJSR_TO_UJA2, area_image, label
@@ -80,7 +80,10 @@ def _grism(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
 
 #: ``Mode.photom_image`` -> ``"module:function"`` giving the conversion image, its DQ, the
 #: time correction and PHOTMJSR (imported when used).
-IMAGE_IMPLEMENTATIONS = {"mrs": "spec2x.instruments.miri.mrs_photom:mrs_conversion"}
+IMAGE_IMPLEMENTATIONS = {
+    "mrs": "spec2x.instruments.miri.mrs_photom:mrs_conversion",
+    "nrs_ifu": "spec2x.instruments.nirspec.photom_ifu:ifu_conversion",
+}
 
 #: ``Mode.photom_rows`` -> candidate row matches (in order) for the exposure or one slit.
 ROW_SELECTORS: dict[str, Selector] = {
@@ -154,7 +157,7 @@ def photom(
         return record_step(out, "photom", response)
     require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
     if mode is not None and mode.photom_image is not None:
-        return _photom_image(ds, mode.photom_image, response, area, inverse, apply_time_correction)
+        return _photom_image(ds, mode, response, area, inverse, apply_time_correction)
     if mode is None or mode.photom_rows is None:
         supported = ", ".join(
             k for k, m in MODES.items() if m.photom_rows is not None or m.photom_image
@@ -229,28 +232,29 @@ def photom(
 
 def _photom_image(
     ds: xr.Dataset,
-    kind: str,
+    mode: Mode,
     response: Reference,
     area: Reference | None,
     inverse: bool,
     apply_time_correction: bool,
 ) -> xr.Dataset:
-    """photom from a per-pixel conversion image (``Mode.photom_image``; MIRI MRS).
+    """photom from a per-pixel conversion image (``Mode.photom_image``; MIRI MRS, NIRSpec IFU).
 
     As jwst: multiply by the image (divide when ``inverse``), then divide by
     the time correction when there is one (also when ``inverse``).
     """
-    module, name = IMAGE_IMPLEMENTATIONS[kind].split(":")
+    assert mode.photom_image is not None
+    module, name = IMAGE_IMPLEMENTATIONS[mode.photom_image].split(":")
     conversion = getattr(importlib.import_module(module), name)
     sens, dq, correction, photmjsr = conversion(
-        ds, response, apply_time_correction=apply_time_correction
+        ds, response, area=area, apply_time_correction=apply_time_correction
     )
     if correction is None:
         factor = sens
     else:
         factor = sens.astype(np.float64) * correction if inverse else sens / correction
     out = scale_by(ds, factor, operation="divide" if inverse else "multiply", factor_dq=dq)
-    pixar_sr, pixar_a2 = _pixel_areas(ds, "image", response, area, [None])
+    pixar_sr, pixar_a2 = _pixel_areas(ds, mode.pixel_area, response, area, [None])
     out = label(out, [np.nan if photmjsr is None else photmjsr], ["MJy/sr"], pixar_sr,
                  pixar_a2, inverse)  # fmt: skip
     if photmjsr is None:

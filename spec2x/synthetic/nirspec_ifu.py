@@ -17,15 +17,29 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..modes import MODES
 from .base import flat_rate
+from .nirspec_cal_refs import MODES as WAVELENGTH_RANGES
+from .nirspec_cal_refs import write_dflat, write_fflat, write_sflat
 from .nirspec_ifu_refs import write_nirspec_ifu_refs
 from .nirspec_refs import GRATINGS, write_nirspec_optical_refs
+from .nirspec_slit_refs import write_pathloss
+from .pixel_refs import write_nirspec_ifu_area, write_nirspec_mos_photom
 
-__all__ = ["IFU_POINTING", "make_nirspec_ifu_rate", "nirspec_ifu_paths"]
+__all__ = [
+    "IFU_POINTING",
+    "IFU_SLICE_ARCSEC",
+    "make_nirspec_ifu_rate",
+    "nirspec_ifu_cal_paths",
+    "nirspec_ifu_paths",
+]
 
 #: The IFU field centre of the synthetic model (V2, V3 arcsec) and a sky position (deg).
 IFU_POINTING = {"V2_REF": 300.14, "V3_REF": -498.2, "RA_REF": 53.1, "DEC_REF": -27.8}
+#: Width and length (arcsec) of one IFU slice: the aperture of the synthetic IFU pathloss.
+IFU_SLICE_ARCSEC = (0.105, 3.15)
 #: Keywords of every synthetic IFU exposure.
 _FIXED: dict[str, Any] = {
     "TELESCOP": "JWST", "INSTRUME": "NIRSPEC", "SUBARRAY": "FULL", "READPATT": "NRSIRS2RAPID",
@@ -48,6 +62,59 @@ def nirspec_ifu_paths(folder: str | os.PathLike[str], grating: str = "PRISM") ->
         k: v[chosen[k]] if isinstance(v, dict) else v
         for k, v in {**optics, **ifu}.items()
         if k != "msa"
+    }
+
+
+def nirspec_ifu_cal_paths(
+    folder: str | os.PathLike[str], grating: str = "PRISM", *, seed: int = 0
+) -> dict[str, Path]:
+    """Write the IFU calibration references of ``grating`` on NRS1; reftype -> path.
+
+    fflat, sflat (a 3-D cube) and dflat: the flats of :mod:`.nirspec_cal_refs`
+    with ``EXP_TYPE=NRS_IFU`` and one ``ANY`` fast-variation row (jwst reads
+    row 0 for the IFU); photom: one row for the filter/grating, a smooth
+    response over the band; area: a pixel area per slice (arcsec^2, a few per
+    cent apart); pathloss: one aperture of the size of a slice.
+    """
+    grating = grating.upper()
+    filter_name = GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR"
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    mode: dict[str, Any] = {"exp_type": MODES["NRS_IFU"].exp_type, "seed": seed}
+    tag = f"{grating}_{filter_name}".lower()
+    common = {"grating": grating, "filter_name": filter_name, "slits": ("ANY",), **mode}
+    return {
+        "fflat": write_fflat(d / f"spec2x_ifu_fflat_{tag}.fits", **common),
+        "sflat": write_sflat(d / f"spec2x_ifu_sflat_{tag}.fits", nplanes=5, **common),
+        "dflat": write_dflat(d / "spec2x_ifu_dflat_nrs1.fits", **mode),
+        "photom": write_nirspec_mos_photom(
+            d / f"spec2x_ifu_photom_{tag}.fits",
+            rows=[_photom_row(grating, filter_name)],
+            exp_type=mode["exp_type"],
+        ),
+        "pathloss": write_pathloss(
+            d / "spec2x_ifu_pathloss.fits",
+            exp_type=mode["exp_type"],
+            slits=("IFU",),
+            sizes={"IFU": IFU_SLICE_ARCSEC},
+        ),
+        "area": write_nirspec_ifu_area(
+            d / "spec2x_ifu_area.fits",
+            pixarea=list(0.01 * (1.0 + 0.02 * np.cos(np.arange(30) / 5.0))),
+        ),
+    }
+
+
+def _photom_row(grating: str, filter_name: str) -> dict[str, Any]:
+    lo, hi = WAVELENGTH_RANGES[(grating, filter_name)]
+    wl = np.linspace(lo, hi, 300)
+    x = (wl - lo) / (hi - lo)
+    return {
+        "filter": filter_name,
+        "grating": grating,
+        "photmj": 3.1e-7,
+        "wavelength": wl,
+        "relresponse": 1.0 + 0.3 * x - 0.5 * (x - 0.4) ** 2,
     }
 
 

@@ -15,7 +15,7 @@ like a calibration's:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -174,13 +174,16 @@ def write_pathloss(
     slits: Iterable[str] = FS_SLITS,
     nwave: int = 48,
     npos: int = 21,
+    sizes: Mapping[str, tuple[float, float]] | None = None,
 ) -> Path:
     """Pathloss reference (FITS, PathlossModel): PS/PSVAR/UNI/UNIVAR per aperture.
 
-    Point-source cube (wavelength, y, x) from :func:`pathloss_model` on a
+    Point-source cube (wavelength, y, x) from :func:`aperture_throughput` on a
     ``npos`` x ``npos`` grid of positions -0.5..0.5 and ``nwave`` wavelengths
     0.6-5.3 µm (m in the file); uniform loss ``1 - a (λ / 5.3 µm)`` with ``a``
-    larger for narrow slits (diffraction out of the grating pupil).
+    larger for narrow slits (diffraction out of the grating pupil).  ``sizes``
+    gives (width, length) in arcsec of apertures that are not fixed slits
+    (an IFU slice).
     """
     wl_um = np.linspace(0.6, 5.3, nwave)
     pos = np.linspace(-0.5, 0.5, npos)
@@ -189,8 +192,9 @@ def write_pathloss(
     hdus: list[Any] = []
     for ver, slit in enumerate(slits, start=1):
         yy, xx = np.meshgrid(pos, pos, indexing="ij")
-        cube = pathloss_model(slit, wl_um, xx, yy).astype(np.float32)
-        width = SLIT_SIZE_ARCSEC[slit][0]
+        size = (sizes or SLIT_SIZE_ARCSEC)[slit]
+        cube = aperture_throughput(*size, wl_um, xx, yy).astype(np.float32)
+        width = size[0]
         uniform = (1.0 - (0.02 / width) * 0.2 * (wl_um / 5.3)).astype(np.float32)
         axes = ((-0.5, step), (-0.5, step), (0.6e-6, dwl))
         hdus += pathloss_hdus(ver, {"APERTURE": slit}, cube, axes, uniform)

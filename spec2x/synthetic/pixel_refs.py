@@ -244,18 +244,20 @@ def write_nirspec_mos_photom(
     *,
     rows: Sequence[Mapping[str, Any]],
     detector: str = "N/A",
+    exp_type: str = "NRS_MSASPEC",
 ) -> Path:
-    """Write a NIRSpec MOS ``photom`` reference (NrsMosPhotomModel).
+    """Write a NIRSpec MOS or IFU ``photom`` reference (NrsMosPhotomModel).
 
     Parameters
     ----------
     rows : one mapping per row with ``filter``, ``grating``, ``photmj``,
         ``wavelength`` (µm) and ``relresponse`` (optional ``uncertainty``,
         ``reluncertainty``).
+    exp_type : ``NRS_MSASPEC`` or ``NRS_IFU`` (the same format).
     """
     keys = (("filter", "12A"), ("grating", "15A"))
     hdr = reference_header(
-        "photom", "NIRSPEC", DETECTOR=detector, EXP_TYPE="NRS_MSASPEC", P_EXP_TY="NRS_MSASPEC|"
+        "photom", "NIRSPEC", DETECTOR=detector, EXP_TYPE=exp_type, P_EXP_TY=f"{exp_type}|"
     )
     hdus = [fits.BinTableHDU.from_columns(_phot_columns(rows, keys), name="PHOTOM")]
     return write_reference_fits(path, hdr, hdus, datamodel="NrsMosPhotomModel")
@@ -286,6 +288,30 @@ def write_nirspec_mos_area(
     )
     hdus = [fits.BinTableHDU.from_columns(cols, name="AREA")]
     return write_reference_fits(path, hdr, hdus, datamodel="NirspecMosAreaModel")
+
+
+def write_nirspec_ifu_area(
+    path: str | os.PathLike[str],
+    *,
+    pixarea: Sequence[float],
+    filter: str = "N/A",
+    grating: str = "N/A",
+) -> Path:
+    """Write a NIRSpec IFU ``area`` reference (NirspecIfuAreaModel).
+
+    Parameters
+    ----------
+    pixarea : pixel area (arcsec^2) of slices 0, 1, ... (``SLICE_ID``).
+    """
+    cols = [
+        fits.Column("SLICE_ID", "I", array=np.arange(len(pixarea))),
+        fits.Column("PIXAREA", "E", unit="arcsec^2", array=[float(v) for v in pixarea]),
+    ]
+    hdr = reference_header(
+        "area", "NIRSPEC", DETECTOR="N/A", FILTER=filter, GRATING=grating, EXP_TYPE="NRS_IFU"
+    )
+    hdus = [fits.BinTableHDU.from_columns(cols, name="AREA")]
+    return write_reference_fits(path, hdr, hdus, datamodel="NirspecIfuAreaModel")
 
 
 def write_nirspec_fs_area(

@@ -116,7 +116,7 @@ def test_missing_aperture_and_unsupported_mode(tmp_path, opened):
         out = pathloss(ds, ref)
     assert out["pathloss_correction_type"].values.tolist()[:2] == ["POINT", "NONE"]
     with pytest.raises(UnsupportedModeError):
-        pathloss(ds.assign_attrs(EXP_TYPE="NRS_IFU"), ref)
+        pathloss(ds.assign_attrs(EXP_TYPE="NRS_LAMP"), ref)
 
 
 def test_inverse_and_chain(cal_refs, opened):

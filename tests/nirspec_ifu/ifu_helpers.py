@@ -18,6 +18,7 @@ __all__ = [
     "ESA_TABLES",
     "IFU_ATTRS",
     "REALDATA",
+    "cal_paths",
     "folder",
     "ifu_paths",
     "ifu_rate",
@@ -49,6 +50,15 @@ def ifu_paths(grating: str = "PRISM") -> dict[str, str]:
     from spec2x.synthetic.nirspec_ifu import nirspec_ifu_paths
 
     return {k: str(v) for k, v in nirspec_ifu_paths(folder() / grating, grating).items()}
+
+
+@lru_cache(maxsize=2)
+def cal_paths(grating: str = "PRISM") -> dict[str, str]:
+    """The synthetic IFU flats, photom and area of ``grating``."""
+    from spec2x.synthetic.nirspec_ifu import nirspec_ifu_cal_paths
+
+    made = nirspec_ifu_cal_paths(folder() / f"cal_{grating}", grating)
+    return {k: str(v) for k, v in made.items()}
 
 
 @lru_cache(maxsize=2)

@@ -276,8 +276,8 @@ def test_slit_missing_from_the_area_table_gets_unit_area(refs, caplog):
 
 
 def test_bad_mode_and_order(refs):
-    with pytest.raises(UnsupportedModeError, match="NRS_IFU"):
-        photom(_fs().assign_attrs(EXP_TYPE="NRS_IFU"), refs["nrs"], area=refs["area"])
+    with pytest.raises(UnsupportedModeError, match="NRS_LAMP"):
+        photom(_fs().assign_attrs(EXP_TYPE="NRS_LAMP"), refs["nrs"], area=refs["area"])
     with pytest.raises(StepOrderError, match="assign_wcs"):
         photom(_miri().drop_vars("wavelength"), refs["miri"])
     with pytest.raises(StepOrderError, match="slit_name"):

@@ -98,7 +98,11 @@ def mrs_time_correction(
 
 
 def mrs_conversion(
-    ds: xr.Dataset, response: Reference, *, apply_time_correction: bool = True
+    ds: xr.Dataset,
+    response: Reference,
+    *,
+    area: Reference | None = None,
+    apply_time_correction: bool = True,
 ) -> tuple[xr.Variable, xr.Variable, xr.Variable | None, float | None]:
     """The MRS photom factor, its DQ and the time correction on the pixels of ``ds``.
 
@@ -107,6 +111,8 @@ def mrs_conversion(
     ds : MRS exposure ``(y, x)`` in DN/s, with ``wavelength`` when the
         correction applies.
     response : the MRS ``photom`` reference (:class:`MrsPhotom`).
+    area : not read: the MRS conversion image already holds each pixel's area
+        (photom's image-conversion interface passes it).
     apply_time_correction : divide by the throughput loss when the file has its tables.
 
     Returns

@@ -57,9 +57,12 @@ def _slit_areas(ds: xr.Dataset, area: Reference, names: Sequence[str | None]) ->
 
     Fixed slits match ``slit_id`` to the slit name; MOS slitlets match
     ``quadrant``, ``shutter_x``, ``shutter_y`` to the per-slit coords
-    ``quadrant``, ``xcen``, ``ycen``.
+    ``quadrant``, ``xcen``, ``ycen``; an IFU table (``slice_id``) gives the
+    mean over its slices.
     """
     table = area.content.table
+    if "slice_id" in table:  # IFU: jwst takes the mean over the slices
+        return [float(np.nanmean(table["pixarea"]))] * len(names)
     if "quadrant" in table:
         require(ds, coords=("quadrant", "xcen", "ycen"), step="photom")
         keys = zip(ds["quadrant"].values, ds["xcen"].values, ds["ycen"].values, strict=True)

@@ -39,7 +39,7 @@ from . import flat_kernel as kern
 from .flat_mos import QuadFlat, fore_component
 from .refs_cal import NirspecFlat
 
-__all__ = ["from_chain", "nirspec_flat"]
+__all__ = ["from_chain", "nirspec_flat", "open_components"]
 
 log = logging.getLogger(__name__)
 
@@ -213,13 +213,8 @@ def nirspec_flat(
     mode = _check_input(ds, user_supplied_flat)
     exp_type = mode.exp_type
     refs = {"fflat": fflat, "sflat": sflat, "dflat": dflat}
-    opened = {name: _component(name, ref, ds, mode) for name, ref in refs.items()}
+    opened = open_components(ds, mode, refs)
     components = [opened[name][0] for name in refs]
-    if all(c is None for c in components):
-        raise MissingReferenceError(
-            "fflat, sflat and dflat are all N/A: there is no NIRSpec flat to apply; "
-            "give at least one, or skip flat_field"
-        )
     names = [str(n) for n in np.asarray(ds["slit_name"].values)]
     per_slit = _per_slit(ds, [opened[name] for name in refs], names, exp_type)
     dispaxis = int(ds.attrs.get("DISPAXIS", 1) or 1)
@@ -247,6 +242,22 @@ def nirspec_flat(
     return record_step(out, "flat_field", *used, extra=extra)
 
 
+def open_components(
+    ds: xr.Dataset, mode: Mode, refs: dict[str, FlatArg]
+) -> dict[str, tuple[kern.FlatComponent | None, Reference | None]]:
+    """Each of fflat, sflat, dflat as a kernel component and its reference (None: N/A).
+
+    Raises MissingReferenceError when all three are N/A.
+    """
+    opened = {name: _component(name, ref, ds, mode) for name, ref in refs.items()}
+    if all(c is None for c, _ in opened.values()):
+        raise MissingReferenceError(
+            "fflat, sflat and dflat are all N/A: there is no NIRSpec flat to apply; "
+            "give at least one, or skip flat_field"
+        )
+    return opened
+
+
 def _check_input(ds: xr.Dataset, user_supplied_flat: Any) -> Mode:
     """The exposure's mode, once the input is known to be NIRSpec slits this flat serves."""
     require(
@@ -261,7 +272,7 @@ def _check_input(ds: xr.Dataset, user_supplied_flat: Any) -> Mode:
         supported = ", ".join(k for k, m in MODES.items() if _slit_flat(m))
         raise UnsupportedModeError(
             f"the NIRSpec slit flat handles {supported}, not "
-            f"EXP_TYPE={exp_type!r} (the IFU flat is not implemented)"
+            f"EXP_TYPE={exp_type!r} (IFU exposures take spec2x.instruments.nirspec.flat_ifu)"
         )
     if "slit" not in ds["wavelength"].dims:
         raise StepOrderError("flat_field: NIRSpec slit data need extract_2d first (no 'slit' dim)")

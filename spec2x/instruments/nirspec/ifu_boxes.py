@@ -1,0 +1,92 @@
+"""Each IFU slice's box on the detector and the wavelengths its WCS gives there.
+
+The per-pixel IFU steps of jwst 3.0.0 (the flat, pathloss) loop over the 30
+slices (``nrs_ifu_wcs``): each slice's WCS is evaluated on every pixel of its
+bounding box, pixels of a neighbouring slice included (the slice's own
+transform gives them a wavelength or NaN).  Here all 30 boxes are stacked
+into one padded ``(slice, y, x)`` block: the detector -> GWA link, the same
+for every slice, is evaluated once for all of them; only GWA -> slit frame
+runs per slice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ...wcs.store import get_wcs
+from . import ifu_wcs as iw
+from .ifu import through
+
+__all__ = ["SliceBoxes", "slice_boxes"]
+
+
+@dataclass(frozen=True)
+class SliceBoxes:
+    """The 30 slice boxes stacked and padded.
+
+    Attributes
+    ----------
+    x0, y0 : (30,) first full-frame column and row of each box (0-based).
+    xsize, ysize : (30,) size of each box; beyond it the block is padding.
+    x_slit, y_slit : (30, ny, nx) slit-frame coordinates of each box pixel.
+    wavelength : (30, ny, nx) wavelength (µm); NaN where the slice has none
+        and in the padding.
+    """
+
+    x0: np.ndarray
+    y0: np.ndarray
+    xsize: np.ndarray
+    ysize: np.ndarray
+    x_slit: np.ndarray
+    y_slit: np.ndarray
+    wavelength: np.ndarray
+
+    def full_frame(self, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slice ``s``'s pixels with a wavelength: (mask in the block, full-frame y, x)."""
+        good = np.isfinite(self.wavelength[s])
+        yy, xx = np.nonzero(good)
+        return good, yy + self.y0[s], xx + self.x0[s]
+
+
+def _box(wcs: Any) -> tuple[int, int, int, int]:
+    """(x0, x1, y0, y1) python-slice limits of a slice's bounding box, as jwst truncates it."""
+    (xlo, xhi), (ylo, yhi) = wcs.bounding_box.bounding_box(order="F")
+    xlo, ylo = (0.0 if v < -0.5 else v for v in (xlo, ylo))
+    xhi, yhi = (2047.0 if v > 2047.5 else v for v in (xhi, yhi))
+    return (
+        math.ceil(xlo),
+        math.floor(xhi) + 1,
+        math.ceil(ylo),
+        math.floor(yhi) + 1,
+    )
+
+
+def slice_boxes(ds: xr.Dataset) -> SliceBoxes:
+    """Every slice's box and its slit-frame coordinates and wavelengths (jwst ``ifu_wcs(x, y)``).
+
+    Parameters
+    ----------
+    ds : NIRSpec IFU exposure after assign_wcs (one gwcs per slice).
+    """
+    wcs = [get_wcs(ds, slit=str(s)) for s in range(iw.N_SLICES)]
+    boxes = np.array([_box(w) for w in wcs])
+    x0, y0 = boxes[:, 0], boxes[:, 2]
+    xsize, ysize = boxes[:, 1] - x0, boxes[:, 3] - y0
+    ny, nx = int(ysize.max()), int(xsize.max())
+    yy, xx = np.mgrid[0:ny, 0:nx]
+    inside = (yy[None] < ysize[:, None, None]) & (xx[None] < xsize[:, None, None])
+    s_idx, yi, xi = np.nonzero(inside)
+    det_x, det_y = (xi + x0[s_idx]).astype(float), (yi + y0[s_idx]).astype(float)
+    gwa = through(wcs[0], "detector", "gwa", det_x, det_y)
+    out = np.full((3, iw.N_SLICES, ny, nx), np.nan)
+    bounds = np.searchsorted(s_idx, np.arange(iw.N_SLICES + 1))
+    for s in range(iw.N_SLICES):
+        part = slice(bounds[s], bounds[s + 1])
+        slit = through(wcs[s], "gwa", "slit_frame", *(g[part] for g in gwa))
+        out[:, s, yi[part], xi[part]] = np.array(slit)
+    return SliceBoxes(x0, y0, xsize, ysize, out[0], out[1], out[2] * 1e6)
