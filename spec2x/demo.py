@@ -72,7 +72,7 @@ DEMO_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
 MOS_SLITLETS = 20
 #: Steps the MOS demo leaves out: its scene is injected without the flat, the slit
 #: losses and the bar shadows (the references are not neutral for them).
-MOS_SKIP = ("wavecorr", "flat_field", "pathloss", "barshadow")
+MOS_SKIP = ("master_background_mos", "wavecorr", "flat_field", "pathloss", "barshadow")
 
 TSO_NINTS = 60
 
