@@ -23,7 +23,7 @@ import re
 import shutil
 import time
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -174,7 +174,6 @@ def process_job(
     from .io.crds_cache import CrdsCache
     from .io.references import ReferenceSet
     from .io.streaming import input_chunks, write_products
-    from .pipeline import spec2
 
     check_product_name(job.base, job.source or job.science)  # never write outside output_dir
     cache = CrdsCache(crds_path) if crds_path else None
@@ -196,16 +195,8 @@ def process_job(
             def on_step(step: str, ds: xr.Dataset) -> None:
                 write_products({step: ds}, staging, job.base, fmt)
 
-        with dask.config.set(scheduler="threads"):  # also inside a distributed worker
-            products = spec2(
-                job.science,
-                refset,
-                params,
-                members=job.members,
-                on_step=on_step,
-                intermediate_only=True,
-                chunks=opened,
-            )
+        products = _calibrate(job, refset, params, on_step, opened)
+        with dask.config.set(scheduler="threads"):
             write_products(products, staging, job.base, fmt)
         written = {}
         inputs = {Path(job.science).resolve()}
@@ -236,26 +227,45 @@ def _process_remote(
     chunks: Mapping[str, int] | None,
 ) -> dict[str, str]:
     """Zarr stores straight to object storage (no staging: each store is written whole)."""
+    import dask
+
     from .io.streaming import store_all
-    from .pipeline import spec2
 
     written: dict[str, str] = {}
 
     def put(name: str, ds: xr.Dataset) -> None:
         written.update(store_all({name: ds}, url, job.base))
 
-    on_step = put if save_steps else None
-    products = spec2(
-        job.science,
-        refset,
-        params,
-        members=job.members,
-        on_step=on_step,
-        intermediate_only=True,
-        chunks=chunks,
-    )
-    written.update(store_all(products, url, job.base))
+    products = _calibrate(job, refset, params, put if save_steps else None, chunks)
+    with dask.config.set(scheduler="threads"):
+        written.update(store_all(products, url, job.base))
     return written
+
+
+def _calibrate(
+    job: Job,
+    refset: Any,
+    params: Mapping[str, Mapping[str, Any]] | None,
+    on_step: Callable[[str, xr.Dataset], None] | None,
+    chunks: Any,
+) -> dict[str, xr.Dataset]:
+    """``spec2`` on the job's exposure, products left for the caller to write (lazy where
+    ``chunks`` makes the input lazy); Dask's threads scheduler, also inside a distributed
+    worker."""
+    import dask
+
+    from .pipeline import spec2
+
+    with dask.config.set(scheduler="threads"):
+        return spec2(
+            job.science,
+            refset,
+            params,
+            members=job.members,
+            on_step=on_step,
+            intermediate_only=True,
+            chunks=chunks,
+        )
 
 
 @dataclass
