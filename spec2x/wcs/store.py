@@ -198,7 +198,9 @@ def _same_node(a: yaml.Node, b: yaml.Node, seen: set[tuple[int, int]]) -> bool:
         )
     left = {_key(k): v for k, v in a.value}
     right = {_key(k): v for k, v in b.value}
-    return left.keys() == right.keys() and all(_same_node(v, right[k], seen) for k, v in left.items())
+    return left.keys() == right.keys() and all(
+        _same_node(v, right[k], seen) for k, v in left.items()
+    )
 
 
 def _key(node: yaml.Node) -> Any:

@@ -102,19 +102,13 @@ RUNS: dict[str, Callable[[Path], Run]] = {
 }
 
 
-def run_modes(
-    folder: Path, on_step: Callable[[str, str, xr.Dataset], None] | None = None
-) -> Iterator[tuple[str, Any]]:
-    """``(mode_suffix, product)`` of spec2 on each mode of :data:`RUNS`;
-    ``on_step(mode, step, ds)`` gets every step's output."""
+def run_modes(folder: Path) -> Iterator[tuple[str, Any]]:
+    """``(mode_suffix, product)`` of spec2 on each mode of :data:`RUNS`."""
     from spec2x.pipeline import spec2
 
     for mode, make in RUNS.items():
         run = make(folder / mode)
-        hook = None if on_step is None else (lambda step, ds, mode=mode: on_step(mode, step, ds))
-        result = spec2(
-            run.science, run.refs, run.params, members=run.members, skip=run.skip, on_step=hook
-        )
+        result = spec2(run.science, run.refs, run.params, members=run.members, skip=run.skip)
         for suffix, ds in result.items():
             yield f"{mode}_{suffix}", ds
 

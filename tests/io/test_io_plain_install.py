@@ -62,6 +62,7 @@ def _run(python: Path | str, *args: str, cwd: Path | None = None) -> subprocess.
     )
 
 
+@pytest.mark.slow
 def test_every_product_kind_reads_back_in_a_plain_install(plain_python, tmp_path):
     mrs = (REALDATA / "miri").is_dir()  # the MRS cube needs the real FLT9 files
     realdata = ["--realdata", str(REALDATA)] if mrs else []

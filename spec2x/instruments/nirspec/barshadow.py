@@ -154,6 +154,4 @@ def bar_shadow(
     corrected = uniform & (np.char.str_len(states) > 0)
     # padding NaN, as in every float array of padded slits (a file has no padding to hold 1)
     stored = shadow.where(inside).astype(np.float32).assign_attrs(units="")
-    return out.assign(barshadow=stored).assign_coords(
-        barshadow_corrected=("slit", corrected)
-    )
+    return out.assign(barshadow=stored).assign_coords(barshadow_corrected=("slit", corrected))
