@@ -17,6 +17,7 @@ what killed runs left there (:func:`spec2x.io.atomic.recover`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -31,6 +32,7 @@ from typing import Any, Literal
 import xarray as xr
 
 from .errors import InputFileError, OutputError, Spec2xError
+from .worker_log import PROCESS, Message, captured, replay
 
 __all__ = [
     "Job",
@@ -283,6 +285,8 @@ class JobResult:
         rather than a crash.
     traceback : the full traceback text of a failure.
     seconds : wall time.
+    messages : warnings the job raised in a worker process (logger, level, text),
+        logged again by the caller (:mod:`spec2x.worker_log`).
     """
 
     source: str
@@ -295,16 +299,22 @@ class JobResult:
     user_error: bool = False
     traceback: str = ""
     seconds: float = 0.0
+    messages: list[Message] = field(default_factory=list)
 
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _run_one(job: Job, kwargs: Mapping[str, Any]) -> JobResult:
+def _run_one(job: Job, kwargs: Mapping[str, Any], caller: str = PROCESS) -> JobResult:
+    """Run ``job``; in a process other than the ``caller``'s, its warnings come back in
+    :attr:`JobResult.messages`."""
     start = time.perf_counter()
+    messages: list[Message] = []
+    relay = captured(messages) if caller != PROCESS else contextlib.nullcontext()
     try:
-        outputs = process_job(job, **kwargs)
+        with relay:
+            outputs = process_job(job, **kwargs)
     except Exception as exc:  # recorded, never lost: the caller reports it
         return JobResult(
             job.source,
@@ -316,10 +326,12 @@ def _run_one(job: Job, kwargs: Mapping[str, Any]) -> JobResult:
             user_error=isinstance(exc, Spec2xError),
             traceback=traceback.format_exc(),
             seconds=time.perf_counter() - start,
+            messages=messages,
         )
     return JobResult(
-        job.source, job.science, job.base, True, outputs, seconds=time.perf_counter() - start
-    )
+        job.source, job.science, job.base, True, outputs, seconds=time.perf_counter() - start,
+        messages=messages,
+    )  # fmt: skip
 
 
 def run_many(
@@ -368,7 +380,9 @@ def run_many(
         client = Client(cluster)
     try:
         futures = {
-            client.submit(_run_one, job, kwargs, pure=False, key=f"spec2x-{i}-{job.base}"): i
+            client.submit(
+                _run_one, job, kwargs, PROCESS, pure=False, key=f"spec2x-{i}-{job.base}"
+            ): i
             for i, job in enumerate(jobs)
         }
         results: list[JobResult | None] = [None] * len(jobs)
@@ -406,6 +420,7 @@ def _recover(output_dir: str | os.PathLike[str], started: float) -> None:
 def _log_result(result: JobResult | None) -> None:
     if result is None:
         return
+    replay(result.messages, result.base)  # what a worker process logged or warned
     if result.ok:
         log.info("%s: %s (%.1f s)", result.base, ", ".join(result.outputs), result.seconds)
     else:

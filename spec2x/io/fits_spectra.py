@@ -101,6 +101,8 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         node.var_meta(v, ds[v])
     wl = ds["wavelength"].broadcast_like(ds["flux"]).transpose(*order).values
     node.var_meta("wavelength", ds["wavelength"])
+    if set(ds["wavelength"].dims) != set(order):  # shared (SOSS: by order, not integration)
+        node.extra["wavelength_dims"] = [str(d) for d in ds["wavelength"].dims]
     nspec = ds.sizes[lead_dim] if lead_dim else 1
     for i in range(nspec):
         pick = (i,) if lead_dim else ()
@@ -124,6 +126,12 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(ds.attrs["wcs"])
     hdus.append(asdf_hdu(tree))
     return hdus
+
+
+def _unbroadcast(wavelength: xr.DataArray, dims: list[str]) -> xr.DataArray:
+    """The wavelength on the ``dims`` it had when written (it is written on every row)."""
+    extra = {d: 0 for d in wavelength.dims if d not in dims}
+    return wavelength.isel(extra, drop=True).transpose(*dims)
 
 
 def _written_length(wl: np.ndarray, tso: bool) -> int:
@@ -311,6 +319,8 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
         nint = np.asarray(tables[0].data["WAVELENGTH"]).shape[0]
         coords.update(E.int_times_coords(hdul["INT_TIMES"], nint))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    if node and node.get("wavelength_dims") is not None:
+        ds = ds.assign_coords(wavelength=_unbroadcast(ds["wavelength"], node["wavelength_dims"]))
     out = N.apply_node(ds, hdul, tree=tree)
     if chunks is not None and lead_dim:
         out = out.chunk({lead_dim: 1} if chunks == "auto" else dict(chunks))

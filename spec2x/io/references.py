@@ -119,6 +119,27 @@ def reference_keyword(reftype: str) -> str:
     return _REF_KEYWORDS.get(reftype.lower(), "R_" + reftype.upper()[:6])
 
 
+_REFTYPE_OF_KEYWORD = {keyword: reftype for reftype, keyword in _REF_KEYWORDS.items()}
+#: Prefix jwst writes before the file name in ``R_*`` (``crds://jwst_miri_flat_0001.fits``).
+CRDS_PREFIX = "crds://"
+
+
+def _reftype(key: str) -> str:
+    """``key`` as a reference type: ``flat``, or an ``R_*`` keyword (``R_FLAT``) as a product
+    header records it."""
+    return _REFTYPE_OF_KEYWORD.get(key.upper(), key.lower())
+
+
+def _crds_name(value: str) -> str | None:
+    """The CRDS file name ``value`` gives (``crds://NAME`` or a bare ``NAME`` with no folder
+    that is not a file here), as ``R_*`` keywords record it; None for a path."""
+    if value.lower().startswith(CRDS_PREFIX):
+        return value[len(CRDS_PREFIX) :]
+    if os.sep in value or "/" in value or os.path.exists(value):
+        return None
+    return value
+
+
 @dataclass
 class Reference:
     """An opened reference file.
@@ -365,7 +386,10 @@ class ReferenceSet:
 
     Parameters
     ----------
-    explicit : reftype -> path, opened reference, or ``"N/A"``.
+    explicit : reftype (or its ``R_*`` keyword, ``R_FLAT``) -> path, opened
+        reference, ``"N/A"``, or a CRDS file name as ``R_*`` records it
+        (``crds://jwst_miri_flat_0001.fits`` or ``jwst_miri_flat_0001.fits``,
+        with no folder): taken from the CRDS cache, else the folder.
     directory : a folder of CRDS-format files, matched by REFTYPE and selectors.
     crds_cache : a :class:`spec2x.io.crds_cache.CrdsCache`: CRDS's own
         selection from a local cache (:meth:`from_crds`).
@@ -381,7 +405,7 @@ class ReferenceSet:
         crds_cache: CrdsCache | None = None,
         strict: bool = False,
     ) -> None:
-        self.explicit = {k.lower(): v for k, v in (explicit or {}).items()}
+        self.explicit = {_reftype(k): v for k, v in (explicit or {}).items()}
         self.directory = Path(directory) if directory is not None else None
         if self.directory is not None and not self.directory.is_dir():
             raise InputFileError(f"reference folder {self.directory} does not exist")
@@ -407,7 +431,7 @@ class ReferenceSet:
         path : the cache folder (``CRDS_PATH`` when None).
         context : the ``.pmap`` to select with (``CRDS_CONTEXT``, else the
             cache's newest ``jwst_*.pmap``).
-        explicit : reftype -> path or ``"N/A"``, taken before the cache.
+        explicit : reftype -> path, CRDS file name or ``"N/A"``, taken before the cache.
         strict : see :class:`ReferenceSet`.
         """
         from .crds_cache import CrdsCache
@@ -459,7 +483,8 @@ class ReferenceSet:
                 return value.path
             if value is None or str(value).upper() == NOT_APPLICABLE:
                 return None  # None in a mapping means N/A, as in jwst's override_<type>
-            return os.fspath(value)
+            name = _crds_name(os.fspath(value))
+            return os.fspath(value) if name is None else self._named(reftype, name, attrs)
         path = self._in_folder(reftype, attrs) if self.directory is not None else None
         if path is not None:
             return path
@@ -477,6 +502,19 @@ class ReferenceSet:
         raise MissingReferenceError(
             f"no {reftype} reference for {_describe(attrs)}{where}; give one with "
             f"--ref {reftype}=PATH (or --ref {reftype}=N/A if it does not apply)"
+        )
+
+    def _named(self, reftype: str, name: str, attrs: Mapping[str, Any]) -> str:
+        """The file called ``name`` (given as ``crds://NAME`` or ``NAME``, as in ``R_*``): from
+        the CRDS cache, else the folder."""
+        if self.crds_cache is not None:
+            return str(self.crds_cache.locate(name, attrs.get("INSTRUME")))
+        if self.directory is not None and (self.directory / name).is_file():
+            return str(self.directory / name)
+        where = f"is not in {self.directory}" if self.directory else "is not a file here"
+        raise MissingReferenceError(
+            f"{reftype} reference {name} {where} and no CRDS cache is given: set CRDS_PATH "
+            f"to the cache that holds it, or give its path with --ref {reftype}=PATH"
         )
 
     def _say(self, reftype: str, message: str) -> None:

@@ -195,9 +195,7 @@ def _assemble(
             data[name] = np.full((n, ny, nx), PADDING_DQ, DQ_DTYPE)
         elif name == "con":
             data[name] = np.zeros((n, ny, nx), np.int32)
-        elif name == "wht":
-            data[name] = np.zeros((n, ny, nx), np.float32)
-        else:
+        else:  # wht too: padding is NaN in every float array (spec2x.slits), as read back
             data[name] = np.full((n, ny, nx), np.nan, np.float32)
     wl = np.full((n, ny, nx), np.nan)
     for i, p in enumerate(products):

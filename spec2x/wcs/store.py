@@ -151,43 +151,60 @@ class StoredWcs:
         return f"StoredWcs({' -> '.join(frames)})" if frames else "StoredWcs(<ASDF text>)"
 
 
-class _AnyTagLoader(yaml.CSafeLoader):
-    """Reads any ASDF tag as (tag, plain value): YAML as data, anchors resolved."""
-
-
-def _tagged(loader: yaml.Loader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        value: Any = loader.construct_mapping(node, deep=True)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_scalar(node)
-    return {"__tag__": suffix, "value": value}
-
-
-_AnyTagLoader.add_multi_constructor("", _tagged)
-
-
 def same_asdf_text(a: str, b: str) -> bool:
     """True when two ASDF texts hold the same tree (YAML anchors and layout aside).
 
     A WCS read back from a file shares fewer Python objects than the one
     written, so asdf writes it with fewer ``&id``/``*id`` anchors; the trees
-    are the same.  The file's own metadata (``asdf_library``, ``history``:
-    which asdf wrote it) is not part of the tree compared: a WCS cut out of a
-    product file (:func:`spec2x.io.fits_asdf.split_slit_wcs`) has none.
+    are the same.  An anchor may also point back to an enclosing node (a
+    ``Mapping`` whose inverse's inverse is itself), so the YAML node graphs
+    are compared, cycles included, rather than built into Python objects.
+    The file's own metadata (``asdf_library``, ``history``: which asdf wrote
+    it) is not part of the tree compared: a WCS cut out of a product file
+    (:func:`spec2x.io.fits_asdf.split_slit_wcs`) has none.
     """
     if a == b:
         return True
-    return _content(a) == _content(b)
+    return _same_node(_root(a), _root(b), set())
 
 
-def _content(text: str) -> Any:
-    tree = yaml.load(text, Loader=_AnyTagLoader)  # noqa: S506 (a safe loader)
-    value = tree.get("value") if isinstance(tree, dict) and "__tag__" in tree else tree
-    if isinstance(value, dict):
-        return {k: v for k, v in value.items() if k not in ("asdf_library", "history")}
-    return value
+_FILE_KEYS = ("asdf_library", "history")
+_CORE_SCALARS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+
+
+def _root(text: str) -> yaml.Node:
+    """The YAML node graph of ``text`` (aliases are the same node objects), file keys dropped."""
+    node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    if isinstance(node, yaml.MappingNode):
+        kept = [(k, v) for k, v in node.value if k.value not in _FILE_KEYS]
+        node = yaml.MappingNode(node.tag, kept)
+    return node
+
+
+def _same_node(a: yaml.Node, b: yaml.Node, seen: set[tuple[int, int]]) -> bool:
+    """Equality of two node graphs; a pair met again on a cycle is taken as equal."""
+    if a is b or (id(a), id(b)) in seen:
+        return True
+    if type(a) is not type(b) or a.tag != b.tag:
+        return False
+    if isinstance(a, yaml.ScalarNode):
+        if a.value == b.value:
+            return True
+        return a.tag in _CORE_SCALARS and yaml.safe_load(a.value) == yaml.safe_load(b.value)
+    seen.add((id(a), id(b)))
+    if isinstance(a, yaml.SequenceNode):
+        return len(a.value) == len(b.value) and all(
+            _same_node(x, y, seen) for x, y in zip(a.value, b.value, strict=True)
+        )
+    left = {_key(k): v for k, v in a.value}
+    right = {_key(k): v for k, v in b.value}
+    return left.keys() == right.keys() and all(
+        _same_node(v, right[k], seen) for k, v in left.items()
+    )
+
+
+def _key(node: yaml.Node) -> Any:
+    return node.value if isinstance(node, yaml.ScalarNode) else id(node)
 
 
 def stored_wcs(wcs: Any) -> StoredWcs:

@@ -5,15 +5,20 @@ environment holding only ``pip install <repo>``: no pytest, specutils, ndcube
 or jwst, which once hid a product that would not reopen (asdf's lazy arrays,
 ``Attempt to read block data from missing block``).  Usage::
 
-    python plain_install_check.py OUTPUT_FOLDER [--all-modes]
+    python plain_install_check.py OUTPUT_FOLDER [--all-modes] [--realdata DIR]
 
 Products: the I/O builders of ``products.py`` (exposure, slits, s2d, x1d,
 x1dints, cube, one-slit calints, IFU cal), and the chain's own products and
 step outputs on synthetic MIRI LRS fixed slit, MIRI LRS slitless and NIRSpec
 BOTS exposures (``--all-modes`` adds NIRSpec fixed slit), each also with
 adversarial metadata (targets at RA/Dec 0 and 360, NaN keywords, long and
-non-ASCII strings).  Each is written as FITS and Zarr and read back; any
-difference is printed and the exit status is 1.
+non-ASCII strings), and the products of NIRISS SOSS (``_calints``,
+``_x1dints``), NIRCam and NIRISS WFSS (``_cal``, ``_x1d``) and NIRSpec MOS
+(``_cal``, ``_s2d``, ``_x1d``), and the MIRI MRS
+``_s3d`` of cube_build (``mode_products.py``; the cube only with
+``--realdata DIR``, the ``shared/realdata`` folder holding the FLT9 MRS
+files).  Each is written as FITS and Zarr and read back; any difference is
+printed and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import xarray as xr
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import mode_products  # noqa: E402
 import products  # noqa: E402
 
 from spec2x.io import open_product, open_zarr, to_zarr, write_fits  # noqa: E402
@@ -73,7 +79,7 @@ def built() -> Iterator[tuple[str, xr.Dataset]]:
     yield "ifu_cal", products.ifu_cal()
 
 
-def chain(folder: Path, all_modes: bool) -> Iterator[tuple[str, Any]]:
+def chain(folder: Path, all_modes: bool, realdata: Path | None) -> Iterator[tuple[str, Any]]:
     """Products and step outputs of spec2 on synthetic exposures of each mode."""
     from spec2x.synthetic.miri_lrs import make_lrs_fixedslit, make_lrs_slitless_tso
     from spec2x.synthetic.nirspec_bots import make_nirspec_bots
@@ -111,6 +117,9 @@ def chain(folder: Path, all_modes: bool) -> Iterator[tuple[str, Any]]:
             yield f"{mode}_{name}", ds
         for suffix, ds in result.items():
             yield f"{mode}_{suffix}", ds
+    yield from mode_products.run_modes(folder)  # the products only: the check stays short
+    if realdata is not None:
+        yield "mir_mrs_s3d", mode_products.mrs_cube(folder / "mir_mrs", realdata)
 
 
 def check_fits(label: str, ds: Any, folder: Path) -> None:
@@ -163,13 +172,16 @@ def _spelled(value: Any) -> Any:
 def main() -> int:
     out = Path(sys.argv[1])
     all_modes = "--all-modes" in sys.argv
+    realdata = (
+        Path(sys.argv[sys.argv.index("--realdata") + 1]) if "--realdata" in sys.argv else None
+    )
     present = [name for name in ABSENT if importlib.util.find_spec(name) is not None]
     if present:
         print(f"not a plain install: {', '.join(present)} importable")
         return 2
     out.mkdir(parents=True, exist_ok=True)
     failures, checked, start = [], 0, time.perf_counter()
-    items = [*built(), *chain(out / "inputs", all_modes)]
+    items = [*built(), *chain(out / "inputs", all_modes, realdata)]
     for label, ds in items:
         for tag, value in ((label, ds), (label + "_adversarial", adversarial_any(ds))):
             for check in (check_fits, check_zarr):
@@ -180,6 +192,7 @@ def main() -> int:
                     failures.append(f"{tag} {check.__name__}:\n{traceback.format_exc(limit=4)}")
     for failure in failures:
         print(failure)
+    print("products:", " ".join(label for label, _ in items))
     print(f"{checked} round trips of {len(items)} products, {len(failures)} failed, "
           f"{time.perf_counter() - start:.0f} s")  # fmt: skip
     return 1 if failures else 0

@@ -5,8 +5,9 @@ would not reopen in a plain install (asdf's lazily loaded arrays: "Attempt to
 read block data from missing block").  This builds, once per session, a
 virtual environment with only ``pip install <repo>`` (pip uses the configured
 index and its wheel cache) and runs ``plain_install_check.py`` in it: every
-product kind, from the builders and from the chain on synthetic exposures,
-with adversarial metadata, through FITS and Zarr.
+product kind, from the builders and from the chain on synthetic exposures
+(SOSS, WFSS, MOS and the MRS cube included), with adversarial metadata,
+through FITS and Zarr.
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ import pytest
 
 import spec2x
 
+sys.path.insert(0, str(Path(__file__).parent))
+from helpers import REALDATA  # noqa: E402
+from mode_products import MODELS  # noqa: E402
+
 REPO = Path(spec2x.__file__).resolve().parents[1]
 CHECK = Path(__file__).with_name("plain_install_check.py")
+#: Products of the modes added to the check with ``mode_products.py`` (the MRS cube aside).
+NEW_PRODUCTS = [name for name in MODELS if name != "mir_mrs_s3d"]
 
 
 @pytest.fixture(scope="session")
@@ -55,11 +62,17 @@ def _run(python: Path | str, *args: str, cwd: Path | None = None) -> subprocess.
     )
 
 
+@pytest.mark.slow
 def test_every_product_kind_reads_back_in_a_plain_install(plain_python, tmp_path):
-    done = _run(plain_python, str(CHECK), str(tmp_path / "out"), cwd=tmp_path)
+    mrs = (REALDATA / "miri").is_dir()  # the MRS cube needs the real FLT9 files
+    realdata = ["--realdata", str(REALDATA)] if mrs else []
+    done = _run(plain_python, str(CHECK), str(tmp_path / "out"), *realdata, cwd=tmp_path)
     report = done.stdout[-6000:] + done.stderr[-3000:]
     assert done.returncode == 0, report
     assert "0 failed" in done.stdout, report
+    checked = done.stdout.split("products:")[-1].split()
+    for label in [*NEW_PRODUCTS, *(["mir_mrs_s3d"] if mrs else [])]:
+        assert label in checked, report
     where = _run(plain_python, "-c", "import spec2x; print(spec2x.__file__)", cwd=tmp_path)
     assert "site-packages" in where.stdout, (
         where.stdout + where.stderr

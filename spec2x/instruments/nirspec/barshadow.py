@@ -117,7 +117,7 @@ def bar_shadow(
     Returns
     -------
     The corrected Dataset with variable ``barshadow`` (slit, y, x) (1 on
-    slitlets not corrected and on padding) and per-slit ``barshadow_corrected``.
+    slitlets not corrected, NaN on padding) and per-slit ``barshadow_corrected``.
     """
     content: Barshadow = shadows.content
     y_slit, lam = slit_frame_coordinates(ds)
@@ -146,9 +146,12 @@ def bar_shadow(
     pad = (np.arange(ds.sizes["y"])[None, :, None] >= ysize) | (
         np.arange(ds.sizes["x"])[None, None, :] >= xsize
     )
-    shadow = shadow.where(xr.DataArray(~pad, dims=("slit", "y", "x")), 1.0)
-    out = scale_by(ds, shadow, operation="multiply" if inverse else "divide", match_nans=False)
+    inside = xr.DataArray(~pad, dims=("slit", "y", "x"))
+    out = scale_by(
+        ds, shadow.where(inside, 1.0), operation="multiply" if inverse else "divide",
+        match_nans=False,
+    )  # fmt: skip
     corrected = uniform & (np.char.str_len(states) > 0)
-    return out.assign(barshadow=shadow.astype(np.float32).assign_attrs(units="")).assign_coords(
-        barshadow_corrected=("slit", corrected)
-    )
+    # padding NaN, as in every float array of padded slits (a file has no padding to hold 1)
+    stored = shadow.where(inside).astype(np.float32).assign_attrs(units="")
+    return out.assign(barshadow=stored).assign_coords(barshadow_corrected=("slit", corrected))
