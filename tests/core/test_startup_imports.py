@@ -131,3 +131,28 @@ print(json.dumps({{"error": error, "steps": loaded({steps!r}),
     assert found["steps"] == []
     assert found["plugins"] == 0
     assert found["heavy"] == []
+
+
+def test_the_program_ends_at_once_with_its_files_and_status(lrs_fs, tmp_path):
+    """``entry_point`` skips the interpreter's teardown, not the exit handlers: the log file
+    is complete, the products written, the exit status kept (0, and 2 for a spec2x error)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for path in lrs_fs.references.values():
+        shutil.copy(path, refs)
+    log, out = tmp_path / "run.log", tmp_path / "out"
+    base = [sys.executable, "-m", "spec2x.cli", "-q", "--log-file", str(log)]
+    run = [*base, "run", str(lrs_fs.exposures[0]), "--refs", str(refs), "--output-dir", str(out)]
+    done = subprocess.run(run, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert {p.name.rsplit("_", 1)[1] for p in out.iterdir()} == {"cal.fits", "s2d.fits", "x1d.fits"}
+    assert log.read_text().rstrip().endswith(f"1 of 1 exposure(s) calibrated into {out}")
+    bad = subprocess.run(
+        [*base, "info", str(tmp_path / "absent.fits")], env=env, capture_output=True
+    )
+    assert bad.returncode == 2
+    assert b"absent.fits" in bad.stderr
