@@ -20,6 +20,10 @@ files).  Every figure is one new Python process, timed from the parent
   ``Spec2Pipeline`` on the same input with the same references and step
   parameters, in a process of its own with its imports
   (``benchmarks/_common.py``, as the other benchmarks run it).
+- ``--floor``: each step of the MIRI LRS fixed-slit chain in this process,
+  warm (the second of two runs: imports and asdf plugins already loaded),
+  against a floor: one pass over the step's input arrays (every variable
+  read and written once, ``np.multiply(a, 1)``), the least a pixel step does.
 """
 
 from __future__ import annotations
@@ -164,6 +168,59 @@ def versus_jwst(root: Path, modes: Sequence[str], with_jwst: bool) -> list[list[
     return rows
 
 
+def floor_table(root: Path) -> list[list[str]]:
+    """Rows: per step of the LRS FS chain, its warm time, the one-pass floor, the ratio."""
+    import logging
+
+    import numpy as np
+    from _common import _StepLog
+
+    from spec2x.io.association import read_association
+    from spec2x.io.fits import open_exposure
+    from spec2x.pipeline import spec2
+
+    run_args = demo_inputs("mir_lrs_fs", root)
+    science, refs = run_args[1], run_args[run_args.index("--refs") + 1]
+    inputs: dict[str, Any] = {}
+    previous: list[Any] = [open_exposure(read_association(science).science)]
+
+    def on_step(name: str, ds: Any) -> None:
+        inputs[name] = previous[0]
+        previous[0] = ds
+
+    handler = _StepLog()
+    logger = logging.getLogger("spec2x")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    spec2(science, refs)  # imports, asdf plugins
+    spec2(science, refs, on_step=on_step)
+    logger.removeHandler(handler)
+    rows = []
+    for step, seconds in handler.steps.items():
+        ds = inputs.get(step)
+        if ds is None or not hasattr(ds, "data_vars"):
+            rows.append([step, f"{seconds:.3f}", "-", "-", "-"])
+            continue
+        arrays = [np.asarray(v.values) for v in ds.data_vars.values()]
+        passes = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for a in arrays:
+                np.multiply(a, 1, out=np.empty_like(a))
+            passes.append(time.perf_counter() - t0)
+        floor, mb = min(passes), sum(a.nbytes for a in arrays) / 1e6
+        rows.append(
+            [
+                step,
+                f"{seconds:.3f}",
+                f"{floor:.3f}",
+                f"{mb:.0f}",
+                f"{seconds / floor:.{0 if seconds >= 10 * floor else 1}f}x",
+            ]
+        )
+    return rows
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -176,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="startup runs (median shown)")
     parser.add_argument("--no-jwst", action="store_true", help="leave jwst out")
     parser.add_argument("--no-startup", action="store_true", help="only the runs against jwst")
+    parser.add_argument("--floor", action="store_true", help="only the per-step floor table")
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir)
@@ -184,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_startup:
         rows = startup(root, args.repeat)
         print(table(["command", "wall (s)", "CPU (s)", "outside the steps (s)"], rows))
+    if args.floor:
+        rows = floor_table(root)
+        print(table(["step (MIRI LRS FS)", "warm (s)", "floor: one pass (s)", "input (MB)",
+                     "step / floor"], rows))  # fmt: skip
+        return 0
     rows = versus_jwst(root, args.modes, not args.no_jwst)
     print(table(["demo mode", "jwst process (s)", "spec2x process (s)", "jwst / spec2x",
                  "jwst CPU (s)", "spec2x CPU (s)", "CPU jwst / spec2x"], rows))  # fmt: skip
