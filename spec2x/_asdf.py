@@ -10,6 +10,11 @@ spec2x node in its products, jwst's products) need only the plugins of the
 packages listed in :data:`PLUGIN_PACKAGES`; :func:`spec2x_asdf` opens and
 writes with those alone, leaving the user's global asdf configuration as it
 is.
+
+Loading those plugins parses some fifty extension manifests (YAML) with
+PyYAML's pure-Python safe loader, as asdf does; :func:`_fast_manifests` has
+asdf parse them with libyaml's safe loader instead (the same documents, a
+few times faster), when PyYAML has libyaml.
 """
 
 from __future__ import annotations
@@ -46,6 +51,34 @@ def _wanted(dist: str, name: str) -> bool:
     return names is None or name in names
 
 
+@contextmanager
+def _fast_manifests() -> Iterator[None]:
+    """asdf's manifest reader (``asdf.extension._manifest``) parsing with libyaml's safe
+    loader while the plugins load; left as asdf has it where either is missing."""
+    import yaml
+
+    try:
+        from asdf.extension import _manifest
+    except ImportError:  # another asdf layout: its own parser
+        yield
+        return
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None or getattr(_manifest, "yaml", None) is not yaml:
+        yield
+        return
+
+    class _YAML:
+        @staticmethod
+        def safe_load(stream: Any) -> Any:
+            return yaml.load(stream, Loader=loader)  # noqa: S506  (a safe loader)
+
+    _manifest.yaml = _YAML  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        _manifest.yaml = yaml
+
+
 @functools.cache
 def _plugins(group: str) -> tuple[Any, ...]:
     """The proxies of the wanted plugins of one entry-point group, in asdf's order."""
@@ -53,19 +86,24 @@ def _plugins(group: str) -> tuple[Any, ...]:
     from asdf.resource import ResourceMappingProxy
 
     proxy = ExtensionProxy if group == "asdf.extensions" else ResourceMappingProxy
-    seen: dict[tuple[str, str], Any] = {}
+    seen: dict[tuple[str, str], tuple[str, str, Any]] = {}
     for point in entry_points(group=group):
-        dist = point.dist
-        if dist is None or not _wanted(dist.name, point.name):
+        # the packages' import names are their distribution names: others are passed over
+        # without reading their metadata (each ``dist.name`` parses the METADATA file)
+        if point.module.partition(".")[0] not in PLUGIN_PACKAGES or point.dist is None:
             continue
-        seen.setdefault((dist.name, point.name), (dist, point))
+        meta = point.dist.metadata
+        name, version = meta["Name"], meta["Version"]
+        if _wanted(name, point.name):
+            seen.setdefault((name, point.name), (name, version, point))
     # asdf's own plugins last, the others by package name (as asdf orders them)
-    ordered = sorted(seen.values(), key=lambda dp: (dp[0].name == "asdf", dp[0].name))
+    ordered = sorted(seen.values(), key=lambda nvp: (nvp[0] == "asdf", nvp[0]))
     out = []
-    for dist, point in ordered:
-        elements = point.load()()
-        for element in elements if isinstance(elements, list) else [elements]:
-            out.append(proxy(element, package_name=dist.name, package_version=dist.version))
+    with _fast_manifests():
+        for name, version, point in ordered:
+            elements = point.load()()
+            for element in elements if isinstance(elements, list) else [elements]:
+                out.append(proxy(element, package_name=name, package_version=version))
     return tuple(out)
 
 

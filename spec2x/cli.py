@@ -23,19 +23,21 @@ included) with times to a file.  The options before COMMAND may also follow it.
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import json
 import logging
 import os
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import ParameterError, Spec2xError, Spec2xWarning
 
-__all__ = ["main"]
+__all__ = ["entry_point", "main"]
 
 log = logging.getLogger("spec2x")
 
@@ -454,5 +456,26 @@ def _main(argv: list[str]) -> int:
         return EXIT_INTERNAL
 
 
+def entry_point() -> NoReturn:
+    """The ``spec2x`` program (console script, ``python -m spec2x.cli``): :func:`main`, then
+    the process ends at once.
+
+    Its exit handlers run and its streams are flushed, but the interpreter does
+    not tear down every module it imported (astropy, gwcs, xarray ...), which
+    takes longer than some whole runs of a small exposure.  Where threads are
+    still running, Python's own exit waits for them as usual.
+    """
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the reader went away, or the stream is closed
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry_point()

@@ -354,7 +354,8 @@ def spec2(
     chain = resume(chain, ds.attrs, name)
     if mode.wfss:
         ds = _wfss_inputs(ds, extra)
-    functions = {step: get_step(step).load(mode.exp_type) for step in chain}
+    for step in chain:  # refused before anything runs; each module is imported as it runs
+        get_step(step).require(mode.exp_type)
     refset = _refset(refs)
     preflight.check_references(ds.attrs, mode, chain, refset, resolved)
     _warn_if_empty(ds, name)
@@ -373,11 +374,12 @@ def spec2(
             current = _with_default_variances(current)
         ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra)
         t0 = time.perf_counter()
+        function = get_step(step).load(mode.exp_type)
         before = current
-        current, updated = _unpack(_run(functions[step], current, ctx))
+        current, updated = _unpack(_run(function, current, ctx))
         opened.update(updated)
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
-            opened[role] = [_unpack(functions[step](m, ctx))[0] for m in opened.get(role, [])]
+            opened[role] = [_unpack(function(m, ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
         log.debug("  %s ran with %s", step, _describe(ctx.params))
         if on_step is not None and step not in finals:

@@ -4,24 +4,28 @@ One :class:`StepSpec` per step, in the order ``Spec2Pipeline.step_defs``
 lists them.  Parameter defaults and help come from each jwst step's ``spec``
 (the generic stpipe I/O parameters are left out; ``skip`` is kept).  The
 ``module`` is the spec2x module that implements the step; it must define
-``from_chain(ds, ctx)``.  A step whose module cannot be imported, or has no
-``from_chain``, is not implemented yet: :meth:`StepSpec.load` says so.
+``from_chain(ds, ctx)``.  A step whose module does not exist is not
+implemented yet: :meth:`StepSpec.load` says so.  Nothing here imports a step
+module (nor xarray): asking which steps and modes spec2x has costs no import,
+and a step's module is imported when the step is loaded to run.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
-
-import xarray as xr
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .errors import ParameterError, UnsupportedModeError
 from .modes import MODES, Mode
-from .steps import StepContext
-from .steps._common import STATUS_KEYWORDS
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from .steps import StepContext
 
 __all__ = ["STEPS", "Param", "StepSpec", "calibrated_exp_types", "get_step", "step_names"]
 
@@ -53,8 +57,8 @@ class Param:
 P = Param
 
 #: ``from_chain(ds, ctx)``: the new Dataset, or it and updated association members by role.
-ChainResult = xr.Dataset | tuple[xr.Dataset, Mapping[str, Sequence[xr.Dataset]]]
-ChainFunction = Callable[[xr.Dataset, StepContext], ChainResult]
+ChainResult: TypeAlias = "xr.Dataset | tuple[xr.Dataset, Mapping[str, Sequence[xr.Dataset]]]"
+ChainFunction: TypeAlias = Callable[["xr.Dataset", "StepContext"], ChainResult]
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class StepSpec:
     @property
     def status_keyword(self) -> str:
         """The ``S_*`` keyword the step records (``S_FLAT``)."""
+        from .steps._common import STATUS_KEYWORDS
+
         return STATUS_KEYWORDS[self.name]
 
     @property
@@ -97,36 +103,36 @@ class StepSpec:
                 return p
         raise KeyError(name)
 
-    def _module(self) -> ModuleType | None:
-        try:
-            return importlib.import_module(self.module)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and self.module.startswith(exc.name):
-                return None  # the module itself is missing, not something it imports
-            raise
-
     @property
     def implemented(self) -> bool:
-        """Whether spec2x has this step (its module defines ``from_chain``)."""
-        mod = self._module()
-        return mod is not None and callable(getattr(mod, "from_chain", None))
+        """Whether spec2x has this step: its module exists (found, not imported)."""
+        if self.module in sys.modules:
+            return True
+        try:
+            return importlib.util.find_spec(self.module) is not None
+        except ModuleNotFoundError:  # a package on the way is missing
+            return False
+
+    def require(self, exp_type: str | None = None) -> None:
+        """Raise :class:`UnsupportedModeError` unless the step is :attr:`implemented`
+        (before a chain runs: its modules are imported one by one as the steps run)."""
+        if not self.implemented:
+            where = f" (needed for EXP_TYPE={exp_type})" if exp_type else ""
+            raise UnsupportedModeError(
+                f"step {self.name} is not implemented in spec2x yet{where}; "
+                f"skip it with --skip {self.name} to continue without it"
+            )
 
     def load(self, exp_type: str | None = None) -> ChainFunction:
-        """The step's ``from_chain(ds, ctx)``.
+        """The step's ``from_chain(ds, ctx)``, its module imported now.
 
         Raises
         ------
         UnsupportedModeError
             When spec2x does not implement the step yet.
         """
-        mod = self._module()
-        func = getattr(mod, "from_chain", None) if mod is not None else None
-        if not callable(func):
-            where = f" (needed for EXP_TYPE={exp_type})" if exp_type else ""
-            raise UnsupportedModeError(
-                f"step {self.name} is not implemented in spec2x yet{where}; "
-                f"skip it with --skip {self.name} to continue without it"
-            )
+        self.require(exp_type)
+        func: ChainFunction = importlib.import_module(self.module).from_chain
         return func
 
 

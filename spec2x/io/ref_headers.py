@@ -90,26 +90,29 @@ def _section(path: str, node: Any, key: str) -> Mapping[str, Any]:
 
 
 def _asdf_header(path: str) -> dict[str, Any]:
-    # Only ``meta`` is needed: a lazy tree reads it without converting every transform.
-    with open_asdf_reference(path, lazy_load=True, lazy_tree=True) as af:
-        meta = _section(path, af.tree, "meta")
-        instrument = _section(path, meta, "instrument")
-        exposure = _section(path, meta, "exposure")
-        subarray = _section(path, meta, "subarray")
-        header = {
-            "REFTYPE": meta.get("reftype"),
-            "INSTRUME": instrument.get("name"),
-            "DETECTOR": instrument.get("detector"),
-            "FILTER": instrument.get("filter"),
-            "GRATING": instrument.get("grating"),
-            "PUPIL": instrument.get("pupil"),
-            "BAND": instrument.get("band"),
-            "CHANNEL": instrument.get("channel"),
-            "EXP_TYPE": exposure.get("type") or meta.get("exp_type"),
-            "P_EXP_TY": exposure.get("p_exptype"),
-            "SUBARRAY": subarray.get("name"),
-            "PEDIGREE": meta.get("pedigree"),
-            "USEAFTER": meta.get("useafter"),
-            "DESCRIP": meta.get("description"),
-        }
-        return {k: v for k, v in header.items() if v is not None}
+    # Only ``meta`` is needed: the YAML tree read as plain data, its tags ignored, so no asdf
+    # extension is loaded (nor the packages they import) to select references.
+    from asdf.util import load_yaml
+
+    tree = load_yaml(path, tagged=False)
+    meta = _section(path, tree, "meta")
+    instrument = _section(path, meta, "instrument")
+    exposure = _section(path, meta, "exposure")
+    subarray = _section(path, meta, "subarray")
+    header = {
+        "REFTYPE": meta.get("reftype"),
+        "INSTRUME": instrument.get("name"),
+        "DETECTOR": instrument.get("detector"),
+        "FILTER": instrument.get("filter"),
+        "GRATING": instrument.get("grating"),
+        "PUPIL": instrument.get("pupil"),
+        "BAND": instrument.get("band"),
+        "CHANNEL": instrument.get("channel"),
+        "EXP_TYPE": exposure.get("type") or meta.get("exp_type"),
+        "P_EXP_TY": exposure.get("p_exptype"),
+        "SUBARRAY": subarray.get("name"),
+        "PEDIGREE": meta.get("pedigree"),
+        "USEAFTER": meta.get("useafter"),
+        "DESCRIP": meta.get("description"),
+    }
+    return {k: v for k, v in header.items() if v is not None}

@@ -16,13 +16,11 @@ import importlib
 import logging
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
-from scipy.interpolate import interp1d
 
-from ..cube.extract import IfuExtractPars, PlaneSums, extract_planes
 from ..dq import DQ_DTYPE
 from ..errors import UnsupportedModeError
 from ..io.references import Reference
@@ -30,6 +28,9 @@ from ..modes import mode_of
 from ..wcs.store import get_wcs
 from . import StepContext
 from ._common import record_step
+
+if TYPE_CHECKING:
+    from ..cube.extract import PlaneSums
 
 __all__ = ["RF_CORRECTION", "extract_ifu", "ifu_from_chain", "is_cube"]
 
@@ -101,6 +102,8 @@ def extract_ifu(
             _interp(table["wavelength"], np.asarray(table[k], np.float64) * f, wave) / scale
             for k, f in (("radius", rscale), ("inner_bkg", 1.0), ("outer_bkg", 1.0))
         ]
+    from ..cube.extract import IfuExtractPars, extract_planes  # photutils: for cubes only
+
     pars = IfuExtractPars(
         radii[0], radii[1], radii[2], subtract_background=subtract, bkg_sigma_clip=bkg_sigma_clip,
         method=str(meta.get("method", "exact")), subpixels=int(meta.get("subpixels", 10)),
@@ -215,6 +218,8 @@ def _scale_arcsec(cube: xr.Dataset, wcs: Any, radec: tuple[float, float], wave0:
 
 def _interp(x: Any, y: Any, at: np.ndarray) -> np.ndarray:
     """Linear interpolation extrapolated beyond the table (scipy's interp1d, as jwst)."""
+    from scipy.interpolate import interp1d
+
     f = interp1d(np.asarray(x, np.float64).ravel(), np.asarray(y, np.float64).ravel(),
                  bounds_error=False, fill_value="extrapolate")  # fmt: skip
     return np.asarray(f(at), np.float64)

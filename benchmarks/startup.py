@@ -1,0 +1,258 @@
+"""Benchmark: spec2x as whole processes — startup of its commands, and runs against jwst.
+
+Run ``python benchmarks/startup.py`` (``--modes mir_lrs_fs nrs_fs ...`` picks
+demo modes, default all; ``--repeat N`` repeats the startup figures, the
+median is shown; ``--no-jwst`` leaves jwst out; ``--workdir DIR`` keeps the
+files).  Every figure is one new Python process, timed from the parent
+(wall, and CPU = user + system of the child from ``os.wait4``):
+
+- startup: ``spec2x --help``; ``spec2x info`` on the MIRI LRS fixed-slit
+  ``_x1d`` product; ``spec2x run`` on the MIRI LRS fixed-slit nod pair
+  (``mir_lrs_fs`` demo input: nod A with nod B as its background), and of
+  that run the part outside the steps: the process's wall time minus the
+  step times ``spec2x run`` logs (interpreter start, imports, opening the
+  input, preflight, writing the products).  A step's time includes importing
+  its module and what it needs (gwcs for assign_wcs ...), as a step's module
+  is imported when it runs.
+- whole process against jwst, per demo mode: ``spec2x demo MODE`` writes the
+  synthetic input and its reference folder and prints the equivalent
+  ``spec2x run`` command; that command is timed, and jwst's
+  ``Spec2Pipeline`` on the same input with the same references and step
+  parameters, in a process of its own with its imports
+  (``benchmarks/_common.py``, as the other benchmarks run it).
+- ``--floor``: each step of the MIRI LRS fixed-slit chain in this process,
+  warm (the second of two runs: imports and asdf plugins already loaded),
+  against a floor: one pass over the step's input arrays (every variable
+  read and written once, ``np.multiply(a, 1)``), the least a pixel step does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from _common import measure, workdir_or_temp  # noqa: E402
+
+#: Every demo mode (``spec2x demo --help`` lists them).
+MODES = ("mir_lrs_fs", "mir_lrs_slitless", "nrs_fs", "nrs_bots", "nrs_mos", "nis_soss")
+_STEP_LINE = re.compile(r"^  (\w+)\s+([0-9.]+) s$", re.MULTILINE)
+_BY_HAND = "the same run by hand: spec2x "
+
+
+def spec2x_process(args: Sequence[str], *, log: Path | None = None) -> dict[str, Any]:
+    """Run ``spec2x ARGS`` (this tree's spec2x) in a new process: wall, CPU, step times."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spec2x.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    out = proc.stdout.read() if proc.stdout is not None else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if log is not None:
+        log.write_text(out)
+    if code != 0:
+        raise RuntimeError(f"spec2x {' '.join(args)} failed (exit {code}):\n{out[-3000:]}")
+    steps = {name: float(t) for name, t in _STEP_LINE.findall(out)}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "steps": steps, "out": out}
+
+
+def demo_inputs(mode: str, root: Path) -> list[str]:
+    """The demo's ``spec2x run`` arguments for ``mode``; its input and references are written
+    into ``root/mode`` by running the demo once (kept: a second call reuses them)."""
+    folder, log = root / mode, root / f"{mode}.log"
+    if not log.exists():
+        spec2x_process(["demo", mode, "--output-dir", str(folder)], log=log)
+    line = next(x for x in log.read_text().splitlines() if _BY_HAND in x)
+    return shlex.split(line.split(_BY_HAND, 1)[1])
+
+
+def jwst_job(mode: str, root: Path, run_args: Sequence[str]) -> dict[str, Any]:
+    """The jwst side of a demo's ``spec2x run``: the same input, references (the demo's
+    manifest, and ``--ref``), skipped steps and step parameters."""
+    from spec2x.params import coerce
+
+    manifest = json.loads((root / mode / "demo.json").read_text())
+    refs = dict(manifest["refs"])
+    params: dict[str, dict[str, Any]] = {}
+    for flag, value in zip(run_args, run_args[1:], strict=False):
+        if flag == "--ref":
+            reftype, _, path = value.partition("=")
+            refs[reftype] = path
+        elif flag == "--skip":
+            params.setdefault(value, {})["skip"] = True
+    for arg in run_args:
+        if arg.startswith("--steps."):
+            key, _, value = arg.removeprefix("--steps.").partition("=")
+            step, _, name = key.partition(".")
+            params.setdefault(step, {})[name] = coerce(step, name, value)
+    output_dir = str(root / f"{mode}_jwst")
+    return {
+        "input": manifest["input"],
+        "refs": refs,
+        "steps_params": params,
+        "output_dir": output_dir,
+    }
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def startup(root: Path, repeat: int) -> list[list[str]]:
+    """Rows: ``--help``, ``info``, ``run`` (and its part outside the steps) on MIRI LRS FS."""
+    run_args = demo_inputs("mir_lrs_fs", root)
+    x1d = next((root / "mir_lrs_fs").glob("*_x1d.fits"))
+    rows = []
+    helps = [spec2x_process(["--help"]) for _ in range(repeat)]
+    rows.append(
+        ["spec2x --help", f"{_median(helps, 'wall'):.2f}", f"{_median(helps, 'cpu'):.2f}", "-"]
+    )
+    infos = [spec2x_process(["info", str(x1d)]) for _ in range(repeat)]
+    rows.append(
+        ["spec2x info X1D", f"{_median(infos, 'wall'):.2f}", f"{_median(infos, 'cpu'):.2f}", "-"]
+    )
+    runs = []
+    for i in range(repeat):
+        one = spec2x_process([*run_args, "--output-dir", str(root / f"run{i}")])
+        one["outside"] = one["wall"] - sum(one["steps"].values())
+        runs.append(one)
+    rows.append(["spec2x run (MIRI LRS FS nod pair)", f"{_median(runs, 'wall'):.2f}",
+                 f"{_median(runs, 'cpu'):.2f}", f"{_median(runs, 'outside'):.2f}"])  # fmt: skip
+    steps = {s: statistics.median(r["steps"][s] for r in runs) for s in runs[0]["steps"]}
+    print("  steps of the run (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+    return rows
+
+
+def versus_jwst(root: Path, modes: Sequence[str], with_jwst: bool) -> list[list[str]]:
+    """Rows: per mode, whole-process wall and CPU of spec2x run and jwst, and their ratios."""
+    rows = []
+    for mode in modes:
+        run_args = demo_inputs(mode, root)
+        ours = spec2x_process([*run_args, "--output-dir", str(root / f"{mode}_spec2x")])
+        print(f"  {mode} spec2x: {ours['wall']:.2f} s (CPU {ours['cpu']:.2f} s)", flush=True)
+        theirs: dict[str, Any] | None = None
+        if with_jwst:
+            try:
+                job = jwst_job(mode, root, run_args)
+                theirs = measure("jwst", job, workdir=root / f"{mode}_jwst_job")
+                print(f"  {mode} jwst: {theirs['process_s']:.2f} s", flush=True)
+            except RuntimeError as exc:
+                print(f"  {mode} jwst failed: {str(exc).splitlines()[0]}", flush=True)
+        jw = (theirs["process_s"], theirs["process_cpu_s"]) if theirs else (float("nan"),) * 2
+        rows.append([mode, f"{jw[0]:.2f}", f"{ours['wall']:.2f}", f"{jw[0] / ours['wall']:.1f}x",
+                     f"{jw[1]:.2f}", f"{ours['cpu']:.2f}", f"{jw[1] / ours['cpu']:.1f}x"])  # fmt: skip
+    return rows
+
+
+def floor_table(root: Path) -> list[list[str]]:
+    """Rows: per step of the LRS FS chain, its warm time, the one-pass floor, the ratio."""
+    import logging
+
+    import numpy as np
+    from _common import _StepLog
+
+    from spec2x.io.association import read_association
+    from spec2x.io.fits import open_exposure
+    from spec2x.pipeline import spec2
+
+    run_args = demo_inputs("mir_lrs_fs", root)
+    science, refs = run_args[1], run_args[run_args.index("--refs") + 1]
+    inputs: dict[str, Any] = {}
+    previous: list[Any] = [open_exposure(read_association(science).science)]
+
+    def on_step(name: str, ds: Any) -> None:
+        inputs[name] = previous[0]
+        previous[0] = ds
+
+    handler = _StepLog()
+    logger = logging.getLogger("spec2x")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    spec2(science, refs)  # imports, asdf plugins
+    spec2(science, refs, on_step=on_step)
+    logger.removeHandler(handler)
+    rows = []
+    for step, seconds in handler.steps.items():
+        ds = inputs.get(step)
+        if ds is None or not hasattr(ds, "data_vars"):
+            rows.append([step, f"{seconds:.3f}", "-", "-", "-"])
+            continue
+        arrays = [np.asarray(v.values) for v in ds.data_vars.values()]
+        passes = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for a in arrays:
+                np.multiply(a, 1, out=np.empty_like(a))
+            passes.append(time.perf_counter() - t0)
+        floor, mb = min(passes), sum(a.nbytes for a in arrays) / 1e6
+        rows.append(
+            [
+                step,
+                f"{seconds:.3f}",
+                f"{floor:.3f}",
+                f"{mb:.0f}",
+                f"{seconds / floor:.{0 if seconds >= 10 * floor else 1}f}x",
+            ]
+        )
+    return rows
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--repeat", type=int, default=3, help="startup runs (median shown)")
+    parser.add_argument("--no-jwst", action="store_true", help="leave jwst out")
+    parser.add_argument("--no-startup", action="store_true", help="only the runs against jwst")
+    parser.add_argument("--floor", action="store_true", help="only the per-step floor table")
+    parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
+    args = parser.parse_args(argv)
+    root = workdir_or_temp(args.workdir)
+    root.mkdir(parents=True, exist_ok=True)
+    print(f"files in {root}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    if not args.no_startup:
+        rows = startup(root, args.repeat)
+        print(table(["command", "wall (s)", "CPU (s)", "outside the steps (s)"], rows))
+    if args.floor:
+        rows = floor_table(root)
+        print(table(["step (MIRI LRS FS)", "warm (s)", "floor: one pass (s)", "input (MB)",
+                     "step / floor"], rows))  # fmt: skip
+        return 0
+    rows = versus_jwst(root, args.modes, not args.no_jwst)
+    print(table(["demo mode", "jwst process (s)", "spec2x process (s)", "jwst / spec2x",
+                 "jwst CPU (s)", "spec2x CPU (s)", "CPU jwst / spec2x"], rows))  # fmt: skip
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
