@@ -52,10 +52,11 @@ def _wrap_ra(ra: np.ndarray) -> np.ndarray:
     return ra
 
 
-def tangent_extent(wcs: Any, transform: Any) -> tuple[float, float, float, float]:
-    """min x, max x, min y, max y of the slit's sky positions under ``transform`` (sky -> tangent)."""
-    x, y = pixel_grid(bounding_box(wcs))
-    ra, dec, _ = wcs(x, y)
+def tangent_extent(
+    ra: np.ndarray, dec: np.ndarray, transform: Any
+) -> tuple[float, float, float, float]:
+    """min x, max x, min y, max y under ``transform`` (sky -> tangent) of the slit's sky
+    positions ``ra``, ``dec`` (deg; the WCS on the bounding-box grid, NaN outside the slit)."""
     good = np.isfinite(ra) & np.isfinite(dec)
     xt, yt = transform(ra[good], dec[good])
     return float(np.min(xt)), float(np.max(xt)), float(np.min(yt)), float(np.max(yt))
@@ -161,7 +162,7 @@ def interpolated_output_wcs(wcs: Any, dispaxis: int, decreasing: bool) -> Any:
     if swap_xy:
         mapping.inverse = Mapping((2, 1) if spatial_axis else (1, 2))
 
-    min_x, max_x, min_y, max_y = tangent_extent(wcs, undist2sky.inverse)
+    min_x, max_x, min_y, max_y = tangent_extent(ra, dec, undist2sky.inverse)
     diff_y, diff_x = abs(max_y - min_y), abs(max_x - min_x)
     slope_y, sign_y = abs(pix_to_ytan.slope), np.sign(pix_to_ytan.slope)
     slope_x, sign_x = abs(pix_to_xtan.slope), np.sign(pix_to_xtan.slope)
