@@ -118,14 +118,15 @@ def _max_rel(mine: np.ndarray, theirs: np.ndarray, floor: bool = False) -> float
     assert mine.shape == theirs.shape
     np.testing.assert_array_equal(np.isnan(mine), np.isnan(theirs))
     ok = np.isfinite(theirs)
-    low = float(np.median(np.abs(theirs[ok]))) if floor and ok.any() else 1e-30
+    low = max(float(np.median(np.abs(theirs[ok]))), 1e-30) if floor and ok.any() else 1e-30
     scale = np.maximum(np.abs(theirs[ok]), low)
     return float((np.abs(mine[ok] - theirs[ok]) / scale).max(initial=0.0))
 
 
 def _assert_same_background(ours: dict[str, Path], theirs: dict[str, Path]) -> None:
     """The background master_background_mos subtracted (srctype - its output), per slitlet,
-    within 1e-4 of the background's peak; DQ equal; it is not zero."""
+    within 1e-4 of the background's peak beyond two float32 steps of the data (both
+    products are float32: a difference of them carries that rounding); DQ equal; not zero."""
     from stdatamodels.jwst import datamodels
 
     paths = (ours["srctype"], ours["master_background_mos"], theirs["srctype"], theirs["mos"])
@@ -136,12 +137,14 @@ def _assert_same_background(ours: dict[str, Path], theirs: dict[str, Path]) -> N
         assert [s.name for s in after] == [s.name for s in jw_after]
         for a0, a1, b0, b1 in zip(before, after, jw_before, jw_after, strict=True):
             np.testing.assert_array_equal(a1.dq, b1.dq, err_msg=a1.name)
-            mine, jw = a0.data - a1.data, b0.data - b1.data
+            mine, jw = a0.data - a1.data.astype(float), b0.data - b1.data.astype(float)
             assert np.array_equal(np.isnan(mine), np.isnan(jw)), a1.name
             ok = np.isfinite(jw)
             peak = np.abs(jw[ok]).max()
             assert peak > 0.01, a1.name  # a background was subtracted
-            worst = max(worst, float(np.abs(mine[ok] - jw[ok]).max() / peak))
+            rounding = 2.0 * np.spacing(np.abs(b0.data[ok]).astype(np.float32))
+            beyond = np.maximum(np.abs(mine[ok] - jw[ok]) - rounding, 0.0)
+            worst = max(worst, float(beyond.max() / peak))
     finally:
         for m in models:
             m.close()
