@@ -18,6 +18,7 @@ import numpy as np
 from ..._kernels.resample_spec import (
     bounding_box,
     linear_fit,
+    on_grid,
     output_frames,
     pixel_grid,
     tangent_extent,
@@ -112,7 +113,9 @@ def _wavelength_table(ref_lam: list[float]) -> Any:
     return Tabular1D(points=pixel, lookup_table=ref_lam, bounds_error=False, fill_value=np.nan)
 
 
-def nirspec_output_wcs(wcs: Any, data: np.ndarray, good: np.ndarray) -> Any:
+def nirspec_output_wcs(
+    wcs: Any, data: np.ndarray, good: np.ndarray, world: tuple[np.ndarray, ...] | None = None
+) -> Any:
     """Output WCS of one NIRSpec slit, jwst ``build_nirspec_output_wcs`` for a single input.
 
     Parameters
@@ -121,6 +124,8 @@ def nirspec_output_wcs(wcs: Any, data: np.ndarray, good: np.ndarray) -> Any:
     data : the slit's science image (the fiducial is its flux-weighted slit position).
     good : pixels not flagged DO_NOT_USE / NON_SCIENCE (jwst uses the first
         model whatever their number, so they do not change the result).
+    world : ``wcs`` on every pixel of ``data``, if already evaluated
+        (:func:`spec2x._kernels.resample_spec.pixel_world`).
 
     Returns
     -------
@@ -138,7 +143,7 @@ def nirspec_output_wcs(wcs: Any, data: np.ndarray, good: np.ndarray) -> Any:
     targ_ra, targ_dec = _fiducial(wcs, data)
     undist2sky = Pix2Sky_TAN() | RotateNative2Celestial(targ_ra, targ_dec, 180)
     bb = bounding_box(wcs)
-    ra, dec, lam = wcs(*pixel_grid(bb))  # once: the fits, the extent and the sampling share it
+    ra, dec, lam = on_grid(wcs, bb, world)  # once: the fits, the extent and the sampling
     pix_to_xtan, pix_to_ytan, ny, swap_xy = _spatial_fits(bb, ra, dec, undist2sky)
     ref_lam = _sampling_wavelengths(lam)
     n_lam = len(ref_lam)
