@@ -5,8 +5,8 @@ Run ``python benchmarks/nirspec_mos.py`` (``--slitlets 100 500`` by default;
 full-frame PRISM/CLEAR exposure on NRS1 with that many MSA slitlets (two of
 them fall on NRS2 and are dropped by both pipelines) and every reference of
 the chain (:func:`spec2x.synthetic.nirspec_mos_chain.make_nirspec_mos_chain`;
-no background-only slitlet, so jwst's master_background_mos has nothing to
-do and spec2x leaves it out), then calibrates it to ``_cal``, ``_s2d`` and
+no background-only slitlet, so both pipelines' master_background_mos record
+FAILED and change nothing), then calibrates it to ``_cal``, ``_s2d`` and
 ``_x1d`` with jwst's ``Spec2Pipeline`` (offline, every reference overridden)
 and with spec2x, each side in its own process (see ``benchmarks/_common.py``),
 and prints a table: whole process, chain, peak memory and each step, with the

@@ -293,6 +293,10 @@ def _step_params(name: str, params: Params, extra: Mapping[str, Any]) -> dict[st
     values.update(CHAIN_SETTINGS.get(name, {}))
     if name == "targ_centroid" and values.get("ta_file") is None and "target_acquisition" in extra:
         values["ta_file"] = extra["target_acquisition"]
+    if name == "master_background_mos":  # its sub-steps take the chain's skip, as in jwst
+        from .steps.master_background_mos import CALIBRATIONS
+
+        values["skip_calibrations"] = [s for s in CALIBRATIONS if params.get(s, {}).get("skip")]
     return values
 
 
@@ -485,8 +489,9 @@ def run_step(
 
 
 def _run(function: Any, current: Slits, ctx: StepContext) -> Any:
-    """A step on an exposure, or on every group of slits of a grouped product."""
-    if not isinstance(current, xr.DataTree):
+    """A step on an exposure, or on every group of slits of a grouped product (a step whose
+    adapter says ``whole_product`` takes the whole DataTree: master_background_mos)."""
+    if not isinstance(current, xr.DataTree) or getattr(function, "whole_product", False):
         return function(current, ctx)
     result = map_groups(function, current, ctx)
     return merge_spectra(result) if ctx.step == "extract_1d" else result

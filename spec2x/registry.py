@@ -451,9 +451,9 @@ def get_step(name: str) -> StepSpec:
 
 
 #: Steps that run only when the exposure brings what they work on: imprint members
-#: (imprint_subtract), background slitlets (master_background_mos).  A mode is
-#: calibrated without them; an exposure that needs one spec2x lacks is refused then.
-CONDITIONAL_STEPS = frozenset({"imprint_subtract", "master_background_mos"})
+#: (imprint_subtract).  A mode is calibrated without them; an exposure that needs one
+#: spec2x lacks is refused then.
+CONDITIONAL_STEPS = frozenset({"imprint_subtract"})
 
 
 def calibrated_exp_types() -> tuple[str, ...]:

@@ -22,8 +22,10 @@ __all__ = [
     "drizzle_slit",
     "interpolated_output_wcs",
     "linear_fit",
+    "on_grid",
     "output_frames",
     "pixel_grid",
+    "pixel_world",
     "tangent_extent",
 ]
 
@@ -52,10 +54,11 @@ def _wrap_ra(ra: np.ndarray) -> np.ndarray:
     return ra
 
 
-def tangent_extent(wcs: Any, transform: Any) -> tuple[float, float, float, float]:
-    """min x, max x, min y, max y of the slit's sky positions under ``transform`` (sky -> tangent)."""
-    x, y = pixel_grid(bounding_box(wcs))
-    ra, dec, _ = wcs(x, y)
+def tangent_extent(
+    ra: np.ndarray, dec: np.ndarray, transform: Any
+) -> tuple[float, float, float, float]:
+    """min x, max x, min y, max y under ``transform`` (sky -> tangent) of the slit's sky
+    positions ``ra``, ``dec`` (deg; the WCS on the bounding-box grid, NaN outside the slit)."""
     good = np.isfinite(ra) & np.isfinite(dec)
     xt, yt = transform(ra[good], dec[good])
     return float(np.min(xt)), float(np.max(xt)), float(np.min(yt)), float(np.max(yt))
@@ -161,7 +164,7 @@ def interpolated_output_wcs(wcs: Any, dispaxis: int, decreasing: bool) -> Any:
     if swap_xy:
         mapping.inverse = Mapping((2, 1) if spatial_axis else (1, 2))
 
-    min_x, max_x, min_y, max_y = tangent_extent(wcs, undist2sky.inverse)
+    min_x, max_x, min_y, max_y = tangent_extent(ra, dec, undist2sky.inverse)
     diff_y, diff_x = abs(max_y - min_y), abs(max_x - min_x)
     slope_y, sign_y = abs(pix_to_ytan.slope), np.sign(pix_to_ytan.slope)
     slope_x, sign_x = abs(pix_to_xtan.slope), np.sign(pix_to_xtan.slope)
@@ -194,6 +197,41 @@ def _resample_range(shape: tuple[int, int], bb: tuple | None) -> tuple[int, int,
     )
 
 
+def pixel_world(wcs: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """The WCS on every pixel of an image of ``shape`` (NaN outside its bounding box), as
+    drizzle's ``calc_pixmap`` evaluates it."""
+    y, x = np.indices(shape, dtype=np.float64)
+    return tuple(np.asarray(w) for w in wcs(x, y))
+
+
+def on_grid(wcs: Any, bb: tuple, world: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, ...]:
+    """The WCS on the pixel grid of the bounding box ``bb``: cut from ``world`` (the WCS on
+    the whole image, :func:`pixel_world`) when the grid lies inside it, else evaluated."""
+    x, y = pixel_grid(bb)
+    if world is not None:
+        xs, ys = x[0], y[:, 0]
+        ny, nx = world[0].shape
+        inside = xs.size and ys.size and xs[0] >= 0 and ys[0] >= 0
+        if inside and xs[-1] < nx and ys[-1] < ny:
+            rows, cols = np.ix_(ys.astype(np.intp), xs.astype(np.intp))
+            return tuple(w[rows, cols] for w in world)
+    return tuple(np.asarray(w) for w in wcs(x, y))
+
+
+def _pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:
+    """drizzle's ``calc_pixmap`` from the input WCS already evaluated (``world``): the output
+    pixel of each input pixel, the output bounding box left out as calc_pixmap does."""
+    bbox = getattr(out_wcs, "bounding_box", None)
+    box = None if bbox is None else bbox.bounding_box(order="F")
+    out_wcs.bounding_box = None
+    try:
+        x, y = out_wcs.world_to_pixel_values(*world)
+    finally:
+        if box is not None:
+            out_wcs.bounding_box = box
+    return np.dstack([x, y])
+
+
 def drizzle_slit(
     sci: np.ndarray,
     good: np.ndarray,
@@ -204,6 +242,7 @@ def drizzle_slit(
     pixfrac: float = 1.0,
     kernel: str = "square",
     weight_type: str | None = "ivm",
+    world: tuple[np.ndarray, ...] | None = None,
 ) -> dict[str, np.ndarray]:
     """Drizzle one slit image (and its variances) onto ``out_wcs``.
 
@@ -214,6 +253,8 @@ def drizzle_slit(
     variances : ``var_poisson``, ``var_rnoise``, ``var_flat`` images.
     in_wcs, out_wcs : gwcs of the input and the rectified output.
     pixfrac, kernel, weight_type : drizzle options (jwst defaults 1.0, square, ivm).
+    world : ``in_wcs`` on every pixel of ``sci`` (:func:`pixel_world`), if already
+        evaluated.
 
     Returns
     -------
@@ -221,10 +262,9 @@ def drizzle_slit(
     (NaN where nothing landed).
     """
     from drizzle.resample import Drizzle
-    from drizzle.utils import calc_pixmap
 
     shape = tuple(int(n) for n in out_wcs.array_shape)
-    pixmap = calc_pixmap(in_wcs, out_wcs, sci.shape)
+    pixmap = _pixmap(pixel_world(in_wcs, sci.shape) if world is None else world, out_wcs)
     mask = good.astype(np.float32)
     if weight_type == "ivm":
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -6,8 +6,9 @@ and before wavecorr on the MSA slitlets (not the fixed slits):
 1. calibrate a copy of the slitlets (flat_field, pathloss, barshadow and
    photom, every slitlet treated as EXTENDED);
 2. the 1-D master background: the user's spectrum (``user_background``), or
-   the combination of the 1-D spectra of the background slitlets (those
-   whose source name holds ``BKG`` or ``BACKGROUND``);
+   the background slitlets (those whose source name holds ``BKG`` or
+   ``BACKGROUND``) resampled, extracted and combined with ``combine_1d``
+   (:mod:`._master_background_slitlets`);
 3. expand it to 2-D: each pixel of each slitlet gets the master background
    at its wavelength (linear interpolation; 0 and ``DO_NOT_USE`` outside
    the spectrum's range or where the wavelength is NaN);
@@ -15,34 +16,38 @@ and before wavecorr on the MSA slitlets (not the fixed slits):
    inverted, still as EXTENDED) and subtract it from the uncalibrated
    slitlets, its DQ OR-ed in.
 
-Not built yet: the master background from the background slitlets themselves
-(jwst resamples and extracts them, then combines the spectra with
-``combine_1d``); until it is, that path raises and a ``user_background`` is
-needed. On a DataTree of slit groups the chain runs the step group by group:
-the background/source slitlet counts behind ``FAILED`` are then per group.
+The step takes a whole slits product: on a DataTree of slit groups the
+master background comes from the background slitlets of every group and is
+subtracted group by group.  One difference from jwst: when no background
+spectrum has a finite flux, jwst's combine_1d hands back the input spectra
+and the step goes on with them; spec2x records ``FAILED`` and leaves the
+data unchanged.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ..dq import DQ, DQ_DTYPE
-from ..errors import InputFileError, UnsupportedModeError
+from ..errors import InputFileError
 from ..io.references import Reference
+from ..slits import Slits, groups, merge, to_tree
 from . import StepContext
 from ._common import record_step, require
+from ._master_background_slitlets import background_from_slitlets
 from .barshadow import barshadow
 from .flat_field import flat_field
 from .pathloss import pathloss
 from .photom import photom
 
 __all__ = [
+    "CALIBRATIONS",
     "expand_to_slits",
     "from_chain",
     "is_background_slitlet",
@@ -50,14 +55,16 @@ __all__ = [
     "read_background_spectrum",
 ]
 
-#: What is not built yet: a MOS chain that runs this step by default is refused until it is.
-UNFINISHED = "the master background from the background slitlets (resample, extract, combine_1d)"
-
 log = logging.getLogger(__name__)
+
+#: The chain's steps this one runs forwards and then inverts, in jwst's order.
+CALIBRATIONS = ("flat_field", "pathloss", "barshadow", "photom")
 
 #: The quadrant number of the fixed slits in the MSA metadata.
 _FS_QUADRANT = 5
-_CALIBRATIONS = ("fflat", "sflat", "dflat", "pathloss", "barshadow", "photom", "area")
+_REFTYPES = (
+    "fflat", "sflat", "dflat", "pathloss", "barshadow", "photom", "area", "extract1d", "apcorr",
+)  # fmt: skip
 
 
 def is_background_slitlet(source_name: Any) -> np.ndarray:
@@ -118,8 +125,14 @@ def expand_to_slits(
     -------
     (background on the pixels of ``ds``, bool mask of the pixels outside the
     spectrum's range or without a wavelength, which jwst flags ``DO_NOT_USE``).
+
+    Notes
+    -----
+    The wavelengths are taken at float32, as jwst stores a slit's
+    ``wavelength``: a noisy master spectrum interpolated at float64
+    wavelengths would differ from jwst's by a few 1e-6.
     """
-    wl = ds["wavelength"]
+    wl = ds["wavelength"].astype(np.float32).astype(np.float64)
     outside = ~((wl >= wavelength.min()) & (wl <= wavelength.max()))
     values = xr.apply_ufunc(
         lambda w: np.interp(np.where(np.isfinite(w), w, -1.0), wavelength, surf_bright, 0.0, 0.0),
@@ -130,17 +143,28 @@ def expand_to_slits(
     return values, outside
 
 
-def _calibrate(ds: xr.Dataset, refs: Mapping[str, Reference | None], inverse: bool) -> xr.Dataset:
-    """flat_field, pathloss, barshadow, photom as EXTENDED (in reverse order when inverting)."""
+def _calibrate(
+    ds: xr.Dataset,
+    refs: Mapping[str, Reference | None],
+    inverse: bool,
+    skip: Collection[str] = (),
+) -> xr.Dataset:
+    """flat_field, pathloss, barshadow, photom as EXTENDED (in reverse order when inverting),
+    leaving out those named in ``skip``."""
     flats = {k: refs.get(k) for k in ("fflat", "sflat", "dflat")}
-    steps = [
-        lambda d: flat_field(d, **flats, inverse=inverse),
-        lambda d: pathloss(d, refs.get("pathloss"), inverse=inverse, source_type="EXTENDED"),
-        lambda d: barshadow(d, refs.get("barshadow"), inverse=inverse, source_type="EXTENDED"),
-        lambda d: _photom(d, refs, inverse),
-    ]
-    for step in reversed(steps) if inverse else steps:
-        ds = step(ds)
+    steps = {
+        "flat_field": lambda d: flat_field(d, **flats, inverse=inverse),
+        "pathloss": lambda d: pathloss(
+            d, refs.get("pathloss"), inverse=inverse, source_type="EXTENDED"
+        ),
+        "barshadow": lambda d: barshadow(
+            d, refs.get("barshadow"), inverse=inverse, source_type="EXTENDED"
+        ),
+        "photom": lambda d: _photom(d, refs, inverse),
+    }
+    order = [name for name in CALIBRATIONS if name not in skip]
+    for name in reversed(order) if inverse else order:
+        ds = steps[name](ds)
     return ds
 
 
@@ -153,70 +177,120 @@ def _photom(ds: xr.Dataset, refs: Mapping[str, Reference | None], inverse: bool)
 
 
 def master_background_mos(
-    ds: xr.Dataset,
+    slits: Slits,
     refs: Mapping[str, Reference | None],
     *,
     user_background: tuple[np.ndarray, np.ndarray] | None = None,
+    sigma_clip: float | None = 3.0,
+    median_kernel: int = 1,
     force_subtract: bool = False,
     inverse: bool = False,
-) -> xr.Dataset:
+    skip: Collection[str] = (),
+) -> Slits:
     """Subtract the master background from the MSA slitlets (jwst ``MasterBackgroundMosStep``).
 
     Parameters
     ----------
-    ds : MSA slitlets after srctype, ``(slit, y, x)`` in DN/s, with ``wavelength``.
+    slits : MSA slitlets after srctype, ``(slit, y, x)`` in DN/s, with
+        ``wavelength``: one Dataset or a DataTree of slit groups (the master
+        background is made from the background slitlets of every group).
     refs : ``fflat``, ``sflat``, ``dflat``, ``pathloss``, ``barshadow``,
-        ``photom`` and ``area`` references (those the chain's steps use).
+        ``photom`` and ``area`` references (those the chain's steps use), and
+        ``extract1d`` and ``apcorr`` for the background spectra.
     user_background : (wavelength [µm], surface brightness [MJy/sr]) of the
         master background; None: made from the background slitlets.
+    sigma_clip : outlier clipping factor when combining the background
+        spectra (None: no clipping).
+    median_kernel : moving-median width applied to the combined background.
     force_subtract : subtract even when ``bkg_subtract`` or this step already ran.
     inverse : add the background instead of subtracting it.
+    skip : calibrations of :data:`CALIBRATIONS` to leave out, forwards and
+        backwards (the chain passes the steps it skips, as jwst's sub-steps
+        take their parent's ``skip``).
 
     Returns
     -------
-    Dataset with ``sci - background`` and the background's DQ OR-ed in; err
-    and variances unchanged, as in jwst. ``S_MSBSUB`` is ``COMPLETE``;
+    Slits of the same layout with ``sci - background`` on the MSA slitlets
+    (background slitlets included, as jwst) and the background's DQ OR-ed in;
+    err and variances unchanged, as in jwst. ``S_MSBSUB`` is ``COMPLETE``;
     ``SKIPPED`` after a background subtraction; ``FAILED`` (data unchanged)
-    without background slitlets or without source slitlets.
+    without background or source slitlets, or when no background spectrum
+    has a finite flux.
 
-    Raises
-    ------
-    UnsupportedModeError
-        ``user_background`` is None and there are background slitlets: the
-        master background from the slitlets is not built yet.
+    Notes
+    -----
+    Dask-backed slitlets stay lazy except the background slitlets, which
+    are computed once to make the master spectrum (resample_spec reads them
+    whole); with ``user_background`` nothing is computed.
     """
-    require(ds, "sci", "dq", coords=("source_name",), step="master_background_mos")
-    done = [ds.attrs.get(k) for k in ("S_BKDSUB", "S_MSBSUB")]
+    parts = groups(slits)
+    for part in parts:
+        require(part, "sci", "dq", coords=("source_name",), step="master_background_mos")
+    attrs = parts[0].attrs if isinstance(slits, xr.DataTree) else slits.attrs
+    done = [attrs.get(k) for k in ("S_BKDSUB", "S_MSBSUB")]
     if not force_subtract and "COMPLETE" in done:
         log.info("master_background_mos: background subtraction has already occurred; skipped")
-        return record_step(ds, "master_background_mos", status="SKIPPED")
-    msa = _msa_slitlets(ds)
-    if not msa.any():
+        return _status(slits, "SKIPPED")
+    msa = [np.flatnonzero(_msa_slitlets(p)) for p in parts]
+    if not any(m.size for m in msa):
         log.info("master_background_mos: no MSA slitlets (fixed slits only); skipped")
-        return record_step(ds, "master_background_mos", status="SKIPPED")
-    if user_background is None:
-        nbkg = int(is_background_slitlet(ds["source_name"].values[msa]).sum())
-        if nbkg == 0 or nbkg == msa.sum():
+        return _status(slits, "SKIPPED")
+    bkg = [
+        is_background_slitlet(p["source_name"].values[m]) for p, m in zip(parts, msa, strict=True)
+    ]
+    pre = [
+        _calibrate(p.isel(slit=m), refs, inverse=False, skip=skip) if m.size else None
+        for p, m in zip(parts, msa, strict=True)
+    ]
+    spectrum = user_background
+    if spectrum is None:
+        nbkg = sum(int(b.sum()) for b in bkg)
+        if nbkg == 0 or nbkg == sum(m.size for m in msa):
             which = "background" if nbkg == 0 else "source"
             log.warning("master_background_mos: no %s slitlets; step FAILED", which)
-            return record_step(ds, "master_background_mos", status="FAILED")
-        raise UnsupportedModeError(
-            f"master_background_mos: {UNFINISHED} is not built yet ({nbkg} background "
-            "slitlets); give a 1-D spectrum with user_background, or skip the step "
-            "(--skip master_background_mos)"
+            return _status(slits, "FAILED")
+        background = merge(
+            [c.isel(slit=np.flatnonzero(b)) for c, b in zip(pre, bkg, strict=True) if b.any()]
         )
-    msa = np.flatnonzero(msa)
-    background = _decalibrated_background(ds.isel(slit=msa), refs, user_background)
+        spectrum = background_from_slitlets(
+            background, refs.get("extract1d"), refs.get("apcorr"),
+            sigma_clip=sigma_clip, median_kernel=median_kernel,
+        )  # fmt: skip
+        if spectrum is None:
+            log.warning("master_background_mos: no master background could be made; step FAILED")
+            return _status(slits, "FAILED")
     sign = -1.0 if inverse else 1.0
-    sci, dq = ds["sci"].values.copy(), ds["dq"].values.copy()
-    sci[msa] = sci[msa] - sign * background["sci"].values
-    dq[msa] |= background["dq"].values.astype(DQ_DTYPE)
-    out = ds.assign(
-        sci=(ds["sci"].dims, sci, ds["sci"].attrs), dq=(ds["dq"].dims, dq, ds["dq"].attrs)
-    )
+    out = [
+        _subtract(p, m, _decalibrated_background(c, refs, spectrum, skip), sign) if m.size else p
+        for p, m, c in zip(parts, msa, pre, strict=True)
+    ]
     log.info("master_background_mos: subtracted the master background from %d MSA slitlets",
-             msa.size)  # fmt: skip
-    return record_step(out, "master_background_mos")
+             sum(m.size for m in msa))  # fmt: skip
+    return _status(to_tree(out) if isinstance(slits, xr.DataTree) else out[0], "COMPLETE")
+
+
+def _status(slits: Slits, status: str) -> Slits:
+    """``S_MSBSUB`` on every group (and the root of a DataTree)."""
+    if isinstance(slits, xr.Dataset):
+        return record_step(slits, "master_background_mos", status=status)
+    return to_tree([record_step(p, "master_background_mos", status=status) for p in groups(slits)])
+
+
+def _subtract(ds: xr.Dataset, msa: np.ndarray, background: xr.Dataset, sign: float) -> xr.Dataset:
+    """``ds`` with ``background`` (on its slits ``msa``) subtracted and its DQ OR-ed in; lazy
+    on Dask (the background is placed on every slit by one take along ``slit``)."""
+    sci, dq = ds["sci"], ds["dq"]
+    place = np.zeros(ds.sizes["slit"], np.intp)
+    place[msa] = np.arange(msa.size)
+    on = np.zeros(ds.sizes["slit"], bool)
+    on[msa] = True
+    mask = xr.DataArray(on, dims="slit")
+    values = background["sci"].transpose(*sci.dims).data[place]
+    flags = background["dq"].transpose(*dq.dims).data[place]
+    level = xr.DataArray(values, dims=sci.dims)
+    bits = xr.DataArray(flags, dims=dq.dims).where(mask, 0).astype(DQ_DTYPE)
+    new_sci = xr.where(mask, sci - sign * level, sci).astype(sci.dtype)
+    return ds.assign(sci=new_sci.assign_attrs(sci.attrs), dq=(dq | bits).assign_attrs(dq.attrs))
 
 
 def _msa_slitlets(ds: xr.Dataset) -> np.ndarray:
@@ -228,19 +302,20 @@ def _msa_slitlets(ds: xr.Dataset) -> np.ndarray:
 
 
 def _decalibrated_background(
-    ds: xr.Dataset,
+    pre: xr.Dataset,
     refs: Mapping[str, Reference | None],
     spectrum: tuple[np.ndarray, np.ndarray],
+    skip: Collection[str],
 ) -> xr.Dataset:
-    """The master background on the slitlets' pixels, in their uncalibrated units (DN/s)."""
-    pre = _calibrate(ds, refs, inverse=False)
+    """The master background on the pixels of ``pre`` (slitlets calibrated as EXTENDED),
+    taken back to their uncalibrated units (DN/s)."""
     values, outside = expand_to_slits(pre, *spectrum)
     flag = outside & _real_pixels(pre)
     background = pre.assign(
         sci=values.astype(np.float32).transpose(*pre["sci"].dims).assign_attrs(pre["sci"].attrs),
         dq=(pre["dq"] | xr.where(flag, DQ.DO_NOT_USE, 0)).astype(DQ_DTYPE),
     )
-    return _calibrate(background, refs, inverse=True)
+    return _calibrate(background, refs, inverse=True, skip=skip)
 
 
 def _real_pixels(ds: xr.Dataset) -> xr.DataArray:
@@ -250,15 +325,27 @@ def _real_pixels(ds: xr.Dataset) -> xr.DataArray:
     return (ny < ds["ysize"]) & (nx < ds["xsize"])
 
 
-def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
-    """Chain adapter: the calibration references and the step's parameters."""
+def from_chain(slits: Slits, ctx: StepContext) -> Slits:
+    """Chain adapter: the calibration and extraction references and the step's parameters.
+
+    Takes the whole product (every slit group): the master background is made
+    from the background slitlets of all groups."""
     params = ctx.params
     path = params.get("user_background")
-    refs = {t: ctx.ref(t, ds) for t in _CALIBRATIONS}
+    first = groups(slits)[0]
+    refs = {t: ctx.ref(t, first) for t in _REFTYPES}
+    clip = params.get("sigma_clip", 3.0)
     return master_background_mos(
-        ds,
+        slits,
         refs,
         user_background=None if path is None else read_background_spectrum(path),
+        sigma_clip=None if clip is None else float(clip),
+        median_kernel=int(params.get("median_kernel", 1)),
         force_subtract=bool(params.get("force_subtract", False)),
         inverse=bool(params.get("inverse", False)),
+        skip=tuple(params.get("skip_calibrations", ())),
     )
+
+
+#: The chain runner passes the whole slits product (all groups) to this step.
+from_chain.whole_product = True  # type: ignore[attr-defined]

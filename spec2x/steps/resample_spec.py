@@ -163,13 +163,15 @@ def _one(
     variances = {k: np.where(bad, np.nan, v) for k, v in variances.items()}
     dq = np.where(bad, dq | DQ.DO_NOT_USE, dq)
     good = (dq & _BAD) == 0
+    world = _k.pixel_world(wcs, sci.shape)  # once per slit: the output WCS and the pixmap
     if mode.resample_grid == "nirspec":
-        out_wcs = nirspec_output_wcs(wcs, sci, good)
+        out_wcs = nirspec_output_wcs(wcs, sci, good, world=world)
     else:
         out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, mode.wavelength_decreasing)
     arrays = _k.drizzle_slit(
-        sci, good, variances, wcs, out_wcs, pixfrac=pixfrac, kernel=kernel, weight_type=weight_type
-    )
+        sci, good, variances, wcs, out_wcs, pixfrac=pixfrac, kernel=kernel,
+        weight_type=weight_type, world=world,
+    )  # fmt: skip
     shape = tuple(int(n) for n in out_wcs.array_shape)
     yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
     wavelength = np.asarray(out_wcs(xx, yy)[2], dtype=np.float64)

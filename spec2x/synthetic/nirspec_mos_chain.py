@@ -11,8 +11,9 @@ quadrant ``fflat``, ``sflat``, ``dflat``, ``pathloss``, ``barshadow``,
 ``Spec2Pipeline`` runs on it offline with these files as overrides.
 
 ``neutral=True`` writes the flux calibration the scene was injected with
-(``photmj`` = :data:`.nirspec.PHOTMJ`, flat relative response) so that the
-``x1d`` of a point source gives its injected spectrum back.
+(``photmj`` = :data:`.nirspec.PHOTMJ`, flat relative response, one pixel
+area for every slitlet) so that the ``x1d`` of a point source gives its
+injected spectrum back and the sky, flat in DN/s, is flat in MJy/sr.
 """
 
 from __future__ import annotations
@@ -54,11 +55,12 @@ class NirspecMosChain:
     refs: dict[str, Path]
 
 
-def _area_rows(msa_metadata: Path) -> list[tuple[int, int, int, float]]:
-    """(quadrant, shutter x, shutter y, pixel area arcsec^2) of each slitlet's centre shutter."""
+def _area_rows(msa_metadata: Path, constant: bool) -> list[tuple[int, int, int, float]]:
+    """(quadrant, shutter x, shutter y, pixel area arcsec^2) of each slitlet's centre shutter
+    (``constant``: one area for all, so the scene's flat sky is flat in MJy/sr too)."""
     table = read_msa_metadata(msa_metadata, 1, 1)
     q, x, y = (table[c].values.astype(int) for c in ("quadrant", "xcen", "ycen"))
-    area = 0.02 + 1e-5 * np.arange(q.size)
+    area = 0.02 + (0.0 if constant else 1e-5) * np.arange(q.size)
     msa = q < 5  # fixed slits (quadrant 5) take their area from the FS table
     columns = (q[msa].tolist(), x[msa].tolist(), y[msa].tolist(), area[msa].tolist())
     return list(zip(*columns, strict=True))
@@ -99,7 +101,9 @@ def mos_cal_refs(
         "barshadow": write_barshadow(d / "barshadow.fits"),
         "pathloss": write_mos_pathloss(d / "pathloss.fits"),
         "photom": write_nirspec_mos_photom(d / "photom.fits", rows=[photom_row]),
-        "area": write_nirspec_mos_area(d / "area.fits", shutters=_area_rows(Path(msa_metadata))),
+        "area": write_nirspec_mos_area(
+            d / "area.fits", shutters=_area_rows(Path(msa_metadata), constant=neutral)
+        ),
         "extract1d": write_extract1d(
             d / "extract1d.json",
             [dict(aperture, extract_width=MOS_EXTRACT_WIDTH)],

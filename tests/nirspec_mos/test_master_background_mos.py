@@ -1,5 +1,7 @@
 """master_background_mos: jwst 3.0.0's MasterBackgroundMosStep with a user master background,
-its slitlet selection and the expansion of the 1-D spectrum to the slitlets."""
+its slitlet selection and the expansion of the 1-D spectrum to the slitlets (the master
+background from the background slitlets: test_master_background_slitlets.py, and against
+jwst in test_mos_chain.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from mos_cal_helpers import _typed, cal_paths, cal_refs, cut
 from mos_helpers import folder, jwst_extracted
 
-from spec2x.errors import InputFileError, UnsupportedModeError
+from spec2x.errors import InputFileError
 from spec2x.steps.master_background_mos import (
     expand_to_slits,
     is_background_slitlet,
@@ -68,13 +70,13 @@ def test_expansion_interpolates_and_flags_outside_the_spectrum():
     assert outside.values[0, 0].tolist() == [True, False, False, True, True]
 
 
-def test_without_background_slitlets_the_step_fails_as_jwst():
+def test_without_background_or_source_slitlets_the_step_fails_as_jwst():
     ds, _ = _slits()
-    sources = ds.isel(slit=np.flatnonzero(~is_background_slitlet(ds["source_name"].values)))
-    out = master_background_mos(sources, cal_refs())
-    assert out.attrs["S_MSBSUB"] == "FAILED"
-    with pytest.raises(UnsupportedModeError, match="user_background"):
-        master_background_mos(ds, cal_refs())  # from the slitlets: not built yet
+    background = is_background_slitlet(ds["source_name"].values)
+    for only in (~background, background | (ds["quadrant"].values == 5)):
+        out = master_background_mos(ds.isel(slit=np.flatnonzero(only)), cal_refs())
+        assert out.attrs["S_MSBSUB"] == "FAILED"
+        np.testing.assert_array_equal(out["sci"].values, ds["sci"].values[only])
     done = ds.assign_attrs(S_BKDSUB="COMPLETE")
     assert master_background_mos(done, cal_refs()).attrs["S_MSBSUB"] == "SKIPPED"
 

@@ -56,10 +56,10 @@ def test_registry_matches_jwst():
 
 
 def test_a_conditional_step_does_not_hold_a_mode_back():
-    """master_background_mos lacks its default path (background slitlets) but runs only on
-    exposures that have them (and stops there with one error): MOS is calibrated."""
+    """master_background_mos is whole (user background and background slitlets): MOS is
+    calibrated without any conditional step."""
     from spec2x.registry import CONDITIONAL_STEPS, STEPS, calibrated_exp_types
 
     assert STEPS["master_background_mos"].implemented
-    assert "master_background_mos" in CONDITIONAL_STEPS
+    assert "master_background_mos" not in CONDITIONAL_STEPS
     assert "NRS_MSASPEC" in calibrated_exp_types()

@@ -18,6 +18,7 @@ import numpy as np
 from ..._kernels.resample_spec import (
     bounding_box,
     linear_fit,
+    on_grid,
     output_frames,
     pixel_grid,
     tangent_extent,
@@ -26,10 +27,9 @@ from ..._kernels.resample_spec import (
 __all__ = ["nirspec_output_wcs"]
 
 
-def _sampling_wavelengths(wcs: Any) -> list[float]:
-    """Sorted median wavelength of each detector column, near-duplicates dropped (µm)."""
-    x, y = pixel_grid(bounding_box(wcs))
-    _, _, lam = wcs(x, y)
+def _sampling_wavelengths(lam: np.ndarray) -> list[float]:
+    """Sorted median wavelength of each detector column of ``lam`` (the WCS's wavelengths on
+    the bounding-box grid), near-duplicates dropped (µm)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         ref = sorted(np.nanmedian(lam[:, np.any(np.isfinite(lam), axis=0)], axis=0))
@@ -71,18 +71,18 @@ def _sky_frame(wcs: Any) -> str:
     return "moving_target" if "moving_target" in wcs.available_frames else "world"
 
 
-def _spatial_fits(wcs: Any, undist2sky: Any) -> tuple[Any, Any, int, bool]:
-    """Pixel -> tangent-plane x and y fits along the slit, the output height, x/y swapped."""
-    bb = bounding_box(wcs)
-    grid = pixel_grid(bb)
+def _spatial_fits(
+    bb: tuple, ra: np.ndarray, dec: np.ndarray, undist2sky: Any
+) -> tuple[Any, Any, int, bool]:
+    """Pixel -> tangent-plane x and y fits along the slit, the output height, x/y swapped
+    (``ra``, ``dec``: the WCS on the grid of the bounding box ``bb``)."""
     centre = int(np.mean(bb, axis=1)[0])
-    ra_ref, dec_ref, _ = np.array(wcs(grid[0][:, centre], grid[1][:, centre]))
-    x_tan, y_tan = undist2sky.inverse(ra_ref, dec_ref)
+    x_tan, y_tan = undist2sky.inverse(ra[:, centre], dec[:, centre])
     nan = np.isnan(x_tan) | np.isnan(y_tan)
     pix_to_xtan = linear_fit(x_tan[~nan])
     pix_to_ytan = linear_fit(y_tan[~nan])
     swap_xy = abs(pix_to_xtan.slope) < abs(pix_to_ytan.slope)
-    min_x, max_x, min_y, max_y = tangent_extent(wcs, undist2sky.inverse)
+    min_x, max_x, min_y, max_y = tangent_extent(ra, dec, undist2sky.inverse)
     diff_y, diff_x = abs(max_y - min_y), abs(max_x - min_x)
     slope_y, sign_y = abs(pix_to_ytan.slope), np.sign(pix_to_ytan.slope)
     slope_x, sign_x = abs(pix_to_xtan.slope), np.sign(pix_to_xtan.slope)
@@ -113,7 +113,9 @@ def _wavelength_table(ref_lam: list[float]) -> Any:
     return Tabular1D(points=pixel, lookup_table=ref_lam, bounds_error=False, fill_value=np.nan)
 
 
-def nirspec_output_wcs(wcs: Any, data: np.ndarray, good: np.ndarray) -> Any:
+def nirspec_output_wcs(
+    wcs: Any, data: np.ndarray, good: np.ndarray, world: tuple[np.ndarray, ...] | None = None
+) -> Any:
     """Output WCS of one NIRSpec slit, jwst ``build_nirspec_output_wcs`` for a single input.
 
     Parameters
@@ -122,6 +124,8 @@ def nirspec_output_wcs(wcs: Any, data: np.ndarray, good: np.ndarray) -> Any:
     data : the slit's science image (the fiducial is its flux-weighted slit position).
     good : pixels not flagged DO_NOT_USE / NON_SCIENCE (jwst uses the first
         model whatever their number, so they do not change the result).
+    world : ``wcs`` on every pixel of ``data``, if already evaluated
+        (:func:`spec2x._kernels.resample_spec.pixel_world`).
 
     Returns
     -------
@@ -138,8 +142,10 @@ def nirspec_output_wcs(wcs: Any, data: np.ndarray, good: np.ndarray) -> Any:
 
     targ_ra, targ_dec = _fiducial(wcs, data)
     undist2sky = Pix2Sky_TAN() | RotateNative2Celestial(targ_ra, targ_dec, 180)
-    pix_to_xtan, pix_to_ytan, ny, swap_xy = _spatial_fits(wcs, undist2sky)
-    ref_lam = _sampling_wavelengths(wcs)
+    bb = bounding_box(wcs)
+    ra, dec, lam = on_grid(wcs, bb, world)  # once: the fits, the extent and the sampling
+    pix_to_xtan, pix_to_ytan, ny, swap_xy = _spatial_fits(bb, ra, dec, undist2sky)
+    ref_lam = _sampling_wavelengths(lam)
     n_lam = len(ref_lam)
     if not n_lam:
         raise ValueError("not enough valid wavelengths to build the output WCS")
