@@ -54,39 +54,48 @@ def test_atoca_bad_parameters(soss_refs):
 
 @pytest.mark.parity
 def test_atoca_spectra_as_jwst(tmp_path, soss_refs):
-    """jwst's Extract1dStep (soss_atoca=True), SUBSTRIP256, 2 integrations.
+    """jwst's Extract1dStep (soss_atoca=True), SUBSTRIP256, 2 integrations, one joint grid.
 
-    Measured: order 2 to 4e-9 everywhere; orders 1 and 3 median 2.5e-8 but
-    up to 30x off on columns 3-950 (order 1) and 12-409 (order 3), where
-    order 2's model decontaminates them: the joint grid differs (jwst 2518
-    nodes, ours 2735, both 0.846-1.409 µm) and with it the Tikhonov factor
-    (jwst 3.08e-15, ours 1.68e-15).  The grid follows the order 1 flux
-    estimate, an unregularised fit (condition ~1e22) that turns the 1e-12
-    differences of the wavelength maps into 1e-3.  Asserted: order 2 to
-    1e-7, the medians of orders 1 and 3 to 1e-6.
+    Both sides with ``soss_tikfac=1e-11`` and jwst's joint grid (its
+    ``soss_wave_grid_out``, 2.6-2.7e3 nodes): measured 1.1e-5 at worst
+    (orders 1 and 3), order 2 2e-9.  At the factor jwst's search picks on
+    this exposure (~2e-15) its normal matrix has a condition number ~1e19
+    and jwst inverts it explicitly (``np.linalg.inv``): its joint solution
+    leaves a normal-equation residual of 40 (relative; LU: 3e-11) and trace
+    models 1e2-1e9 x the data, so no other implementation can reproduce
+    those numbers (docs/parity.md).  The factor here gives condition ~3e11.
     """
     pytest.importorskip("jwst")
     from jwst.extract_1d import Extract1dStep
     from jwst_offline import run_jwst_step
+    from stdatamodels.jwst.datamodels import SossWaveGridModel
 
     from spec2x.io.fits import write_fits
 
     ds = make_soss_rateints(nints=2)
     path = write_fits(ds, tmp_path / "soss_rateints.fits")
     refs = {k: soss_refs[k] for k in ("pastasoss", "specprofile", "speckernel")}
+    grid_path = tmp_path / "grid.fits"
     result = run_jwst_step(
-        Extract1dStep, str(path), refs, rest="N/A", tmp_path=tmp_path, soss_atoca=True
-    )
-    ours = extract_atoca(ds, soss_refs)
+        Extract1dStep, str(path), refs, rest="N/A", tmp_path=tmp_path, soss_atoca=True,
+        soss_tikfac=1e-11, soss_wave_grid_out=str(grid_path),
+    )  # fmt: skip
+    with SossWaveGridModel(str(grid_path)) as model:
+        grid = np.array(model.wavegrid, dtype=np.float64)
+    ours = extract_atoca(ds, soss_refs, soss_tikfac=1e-11, soss_wave_grid_in=grid)
+    assert ours.attrs["SOSS_NGRID"] == grid.size
     for spec in result.spec:
         flux = spec.spec_table["FLUX"]
         mine = ours["flux"].sel(order=spec.spectral_order).values[:, : flux.shape[1]]
         np.testing.assert_array_equal(np.isfinite(mine), np.isfinite(flux))
-        ok = np.isfinite(flux) & (flux != 0)
-        rel = np.abs(mine[ok] - flux[ok]) / np.abs(flux[ok])
-        assert np.median(rel) < 1e-6, (spec.spectral_order, np.median(rel))
-        if spec.spectral_order == 2:
-            np.testing.assert_allclose(mine[ok], flux[ok], rtol=1e-7)
+        ok = np.isfinite(flux)
+        np.testing.assert_allclose(mine[ok], flux[ok], rtol=1e-4, atol=1e-6)
+
+
+def test_atoca_wave_grid_in_refused_when_not_a_grid(soss_refs):
+    ds = make_soss_rateints(nints=1)
+    with pytest.raises(InputFileError, match="soss_wave_grid_in"):
+        extract_atoca(ds, soss_refs, soss_wave_grid_in=np.array([1.0, 0.9]))
 
 
 def test_pixel_weights_follow_jwst_node_assignment():

@@ -49,9 +49,15 @@ def _check(params: Mapping[str, Any]) -> None:
             f"soss_bad_pix={params['soss_bad_pix']!r}: spec2x's ATOCA does 'masking' only "
             "(jwst's default); use soss_bad_pix='masking'"
         )
-    if params["soss_wave_grid_in"] is not None or params["soss_estimate"] is not None:
+    if params["soss_estimate"] is not None:
+        raise InputFileError("soss_estimate is not supported by spec2x's ATOCA; leave it None")
+    grid = params["soss_wave_grid_in"]
+    if grid is not None and not (
+        isinstance(grid, np.ndarray) and grid.ndim == 1 and np.all(np.diff(grid) > 0)
+    ):
         raise InputFileError(
-            "soss_wave_grid_in / soss_estimate are not supported by spec2x's ATOCA; leave them None"
+            "soss_wave_grid_in: give the joint grid as an increasing 1-D array of µm "
+            "(e.g. the WAVEGRID of jwst's soss_wave_grid_out file), or None"
         )
 
 
@@ -84,8 +90,9 @@ def extract_atoca(ds: xr.Dataset, refs: Mapping[str, Any], **params: Any) -> xr.
         searched), ``soss_rtol`` (1e-4), ``soss_max_grid_size`` (20000),
         ``soss_width`` (40, rows), ``soss_bad_pix`` ("masking"),
         ``soss_order_3`` (True), ``soss_modelname`` (None: no trace
-        models returned); ``soss_wave_grid_in``, ``soss_estimate``
-        must be None.  Other keys are ignored.
+        models returned), ``soss_wave_grid_in`` (None: built from the
+        flux estimate; else the joint grid, an increasing array of µm);
+        ``soss_estimate`` must be None.  Other keys are ignored.
 
     Returns
     -------

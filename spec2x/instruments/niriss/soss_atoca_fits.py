@@ -95,16 +95,20 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
     """Fit orders 1 and 2 together on every integration (one factorisation)."""
     from scipy.linalg import lu_factor, lu_solve
 
-    estimate = _estimate(setup)
-    grid = decontamination_grid(
-        setup.trace_wave[1][1],
-        setup.trace_wave[2][1],
-        estimate,
-        blue_cut=setup.separation[0],
-        n_os=int(opts["soss_n_os"]),
-        rtol=float(opts["soss_rtol"]),
-        max_grid_size=int(opts["soss_max_grid_size"]),
-    )
+    tikfac = opts["soss_tikfac"]
+    grid = opts["soss_wave_grid_in"]
+    estimate = _estimate(setup) if grid is None or tikfac is None else None
+    if grid is None:
+        grid = decontamination_grid(
+            setup.trace_wave[1][1],
+            setup.trace_wave[2][1],
+            estimate,
+            blue_cut=setup.separation[0],
+            n_os=int(opts["soss_n_os"]),
+            rtol=float(opts["soss_rtol"]),
+            max_grid_size=int(opts["soss_max_grid_size"]),
+        )
+    grid = np.asarray(grid, dtype=np.float64)
     o1, o2 = setup.orders[1], setup.orders[2]
     model = linear_model(
         [o1, o2], grid, [setup.box_masks[1], setup.box_masks[2]],
@@ -114,7 +118,6 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
     mederr = setup.inputs.mederr
     design = model.design(mederr)
     penalty = first_difference(grid)
-    tikfac = opts["soss_tikfac"]
     if tikfac is None:
         reg = penalty @ estimate(grid)
         guess = float(np.sqrt(good.sum() / np.nansum(reg**2)))

@@ -40,13 +40,9 @@ _FILLED = ("flux", "flux_error", "npixels")
 
 
 def _atoca(ds: xr.Dataset, refs: Mapping[str, Any], params: Mapping[str, Any]) -> xr.Dataset:
-    """The ATOCA spectra, with a warning that they are not yet jwst's on every column."""
+    """The ATOCA spectra (:func:`~spec2x.instruments.niriss.soss_atoca.extract_atoca`)."""
     from .soss_atoca import extract_atoca
 
-    log.warning(
-        "extract_1d: spec2x's ATOCA differs from jwst's on orders 1 and 3 where order 2 "
-        "decontaminates them (docs/status.md); soss_atoca=False gives jwst's box extraction"
-    )
     return extract_atoca(ds, refs, **params)
 
 
