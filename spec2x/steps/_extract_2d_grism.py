@@ -34,7 +34,7 @@ from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs,
 from ._common import record_step
 from ._cutouts import stack_cutouts
 
-__all__ = ["extract_grism", "grism_from_chain"]
+__all__ = ["catalog_path", "extract_grism", "grism_from_chain"]
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ def _slit_coords(rows: xr.Dataset) -> dict[str, tuple[str, np.ndarray]]:
     }
 
 
-def _catalog_path(ds: xr.Dataset, ctx: Any) -> str:
+def catalog_path(ds: xr.Dataset, ctx: Any) -> str:
     """The source catalogue: the association's ``sourcecat`` member, else ``SCATFILE``."""
     given = ctx.extra.get("sourcecat")
     if given:
@@ -234,7 +234,7 @@ def grism_from_chain(ds: xr.Dataset, ctx: Any) -> Slits:
     orders = p.get("extract_orders")
     return extract_grism(
         ds,
-        read_source_catalog(_catalog_path(ds, ctx)),
+        read_source_catalog(catalog_path(ds, ctx)),
         ranges,
         extract_orders=None if orders is None else [int(o) for o in np.atleast_1d(orders)],
         source_ids=p.get("source_ids"),
