@@ -81,8 +81,12 @@ def _wavelengths(det2det: Any, table: xr.Dataset, shape: tuple[int, int]) -> np.
     x = xx + col("xstart")
     y = yy + col("ystart")
     x0, y0 = np.broadcast_arrays(col("xcentroid"), col("ycentroid"), x)[:2]
-    order = np.broadcast_to(col("order"), x.shape)
-    lam = np.asarray(det2det(x, y, x0, y0, order)[2], dtype=np.float64)
+    orders = table["order"].values
+    lam = np.empty(x.shape, dtype=np.float64)
+    # the dispersion models take the order of their first input for all: one call per order
+    for order in np.unique(orders):
+        k = orders == order
+        lam[k] = det2det(x[k], y[k], x0[k], y0[k], np.full(x[k].shape, order))[2]
     inside = (yy < col("ysize")) & (xx < col("xsize"))
     return np.where(inside, lam, np.nan).astype(np.float32)
 
