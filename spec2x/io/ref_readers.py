@@ -77,7 +77,9 @@ READERS: dict[tuple[str, str | None], str] = {
     ("specprofile", "NIRISS"): _SOSS + "read_specprofile",
     ("speckernel", "NIRISS"): _SOSS + "read_speckernel",
     ("specwcs", "NIRISS"): _SOSS + "read_soss_specwcs",
+    # NIRISS: the SOSS templates; the reader hands a WFSS one to read_wfss_bkg.
     ("bkg", "NIRISS"): "spec2x.instruments.niriss.soss_background:read_soss_bkg",
+    ("bkg", "NIRCAM"): "spec2x.io.refs_pixel:read_wfss_bkg",
     ("cubepar", None): "spec2x.cube.cubepar:read_cubepar",
 }
 

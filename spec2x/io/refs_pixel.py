@@ -14,6 +14,7 @@ Each reader returns a :class:`~spec2x.io.references.Reference` whose
             :mod:`spec2x.steps.photom`).  Image-based files (MIRI MRS) keep
             their SCI/ERR/DQ arrays in ``image``.
 ``fringe``  :class:`FlatImage` too (the MIRI MRS fringe flat).
+``bkg``     :class:`FlatImage` too for WFSS (the ``WfssBkgModel`` template).
 ``area``    :class:`PixelArea` -- either a pixel-area image (SCI) or the
             NIRSpec AREA table, plus PIXAR_SR / PIXAR_A2.
 """
@@ -41,6 +42,7 @@ __all__ = [
     "read_flat",
     "read_fringe",
     "read_photom",
+    "read_wfss_bkg",
 ]
 
 #: Time-dependence tables a photom file may carry (FITS extension suffixes).
@@ -184,6 +186,11 @@ def read_flat(path: str, header: dict[str, Any]) -> Reference:
 def read_fringe(path: str, header: dict[str, Any]) -> Reference:
     """Open a FITS ``fringe`` reference (MIRI MRS fringe flat: SCI, ERR, DQ, DQ_DEF)."""
     return _read_image(path, header, "fringe")
+
+
+def read_wfss_bkg(path: str, header: dict[str, Any]) -> Reference:
+    """Open a WFSS ``bkg`` reference (``WfssBkgModel``: SCI template, ERR, DQ, DQ_DEF)."""
+    return _read_image(path, header, "bkg")
 
 
 def _read_image(path: str, header: dict[str, Any], reftype: str) -> Reference:

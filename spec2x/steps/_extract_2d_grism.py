@@ -34,7 +34,7 @@ from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs,
 from ._common import record_step
 from ._cutouts import stack_cutouts
 
-__all__ = ["extract_grism", "grism_from_chain"]
+__all__ = ["catalog_path", "extract_grism", "grism_from_chain"]
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,12 @@ def _wavelengths(det2det: Any, table: xr.Dataset, shape: tuple[int, int]) -> np.
     x = xx + col("xstart")
     y = yy + col("ystart")
     x0, y0 = np.broadcast_arrays(col("xcentroid"), col("ycentroid"), x)[:2]
-    order = np.broadcast_to(col("order"), x.shape)
-    lam = np.asarray(det2det(x, y, x0, y0, order)[2], dtype=np.float64)
+    orders = table["order"].values
+    lam = np.empty(x.shape, dtype=np.float64)
+    # the dispersion models take the order of their first input for all: one call per order
+    for order in np.unique(orders):
+        k = orders == order
+        lam[k] = det2det(x[k], y[k], x0[k], y0[k], np.full(x[k].shape, order))[2]
     inside = (yy < col("ysize")) & (xx < col("xsize"))
     return np.where(inside, lam, np.nan).astype(np.float32)
 
@@ -211,7 +215,7 @@ def _slit_coords(rows: xr.Dataset) -> dict[str, tuple[str, np.ndarray]]:
     }
 
 
-def _catalog_path(ds: xr.Dataset, ctx: Any) -> str:
+def catalog_path(ds: xr.Dataset, ctx: Any) -> str:
     """The source catalogue: the association's ``sourcecat`` member, else ``SCATFILE``."""
     given = ctx.extra.get("sourcecat")
     if given:
@@ -234,7 +238,7 @@ def grism_from_chain(ds: xr.Dataset, ctx: Any) -> Slits:
     orders = p.get("extract_orders")
     return extract_grism(
         ds,
-        read_source_catalog(_catalog_path(ds, ctx)),
+        read_source_catalog(catalog_path(ds, ctx)),
         ranges,
         extract_orders=None if orders is None else [int(o) for o in np.atleast_1d(orders)],
         source_ids=p.get("source_ids"),

@@ -191,6 +191,14 @@ def _order(ds: xr.Dataset, i: int) -> Any:
     return _slit_value(ds, name, i, "SPORDER", 1)
 
 
+def _spectral_order(value: Any, mode: Any) -> int:
+    """A slit's order; a missing one (or 0 outside grism modes, as spec2x had it) is 1.
+    A grism's order 0 stays 0 (extract_1d passes it over, as jwst does)."""
+    if value is None or (not int(value) and not (mode is not None and mode.wfss)):
+        return 1
+    return int(value)
+
+
 def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
     """What extract_1d needs to know about each spectrum (one per slit, or one)."""
     exp_type = exp_type_of(ds)
@@ -211,7 +219,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
                     "slit_name": name,
                     "source_id": int(_slit_value(ds, "source_id", i, None, 0) or 0),
                     "source_type": _srctype(_slit_value(ds, "srctype", i, "SRCTYPE", None)),
-                    "spectral_order": int(_order(ds, i) or 1),
+                    "spectral_order": _spectral_order(_order(ds, i), mode),
                     "dispaxis": int(_slit_value(ds, "dispaxis", i, "DISPAXIS", default_disp)),
                     "pixar_sr": _pixar(_slit_value(ds, "pixar_sr", i, "PIXAR_SR", None)),
                     "shape": (min(ny, ds.sizes["y"]), min(nx, ds.sizes["x"])),

@@ -3,7 +3,8 @@
 Image-from-image background subtraction as jwst 3.0.0 does it for slit,
 slitless and IFU modes with dedicated background exposures (WFSS and SOSS
 scale a reference background instead: SOSS's is
-:mod:`spec2x.instruments.niriss.soss_background`, reached from the chain).
+:mod:`spec2x.instruments.niriss.soss_background`, WFSS's
+:mod:`spec2x.steps._bkg_wfss`, both reached from the chain).
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ def bkg_subtract(
     if _reference_background(exp_type):
         raise UnsupportedModeError(
             f"bkg_subtract for {exp_type} scales the 'bkg' reference background (jwst's WFSS/SOSS "
-            "branch), which spec2x does not implement yet; skip the step for this exposure"
+            "branch): call subtract_wfss_background (spec2x.steps._bkg_wfss) or "
+            "subtract_soss_background (spec2x.instruments.niriss.soss_background)"
         )
     if not backgrounds:
         log.warning("bkg_subtract: no background exposures; step skipped")
@@ -245,15 +247,20 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     no background, ``bkg_list`` (paths, or one comma-separated string), as jwst.
     WFSS and SOSS exposures with the ``bkg`` reference N/A are SKIPPED, as in
     jwst; SOSS subtracts the scaled ``bkg`` template
-    (:mod:`spec2x.instruments.niriss.soss_background`); WFSS with a ``bkg``
-    reference raises :class:`UnsupportedModeError`.
+    (:mod:`spec2x.instruments.niriss.soss_background`), WFSS the template
+    scaled off the catalogue's sources (:mod:`spec2x.steps._bkg_wfss`, jwst's
+    ``wfss_*`` parameters).
     """
     exp_type = exp_type_of(ds)
     if _reference_background(exp_type) and (bkg := ctx.ref("bkg", ds)) is None:
         log.warning("bkg_subtract: no bkg reference for %s (N/A); step skipped", exp_type)
         return record_step(ds, "bkg_subtract", status="SKIPPED")
     mode = lookup(exp_type)
-    if mode is not None and mode.reference_background and not mode.wfss:
+    if mode is not None and mode.reference_background and mode.wfss:
+        from ._bkg_wfss import wfss_from_chain
+
+        return wfss_from_chain(ds, bkg, ctx)
+    if mode is not None and mode.reference_background:
         return _soss(ds, bkg, ctx.params)
     backgrounds = list(ctx.members.get("background", ()))
     if not backgrounds:

@@ -131,6 +131,9 @@ def extract_1d(
     }
     slits = "slit" in ds.dims
     items = spectrum_info(ds)
+    if slits and any(it["spectral_order"] == 0 for it in items):
+        log.info("extract_1d: spectral order 0 is a direct image; those cut-outs are passed over")
+        items = [it for it in items if it["spectral_order"] != 0]
     setups = [_setup(ds, item, ref_tree, user, exp_type) for item in items]
     keep = [i for i, s in enumerate(setups) if s is not None]
     kept = [s for s in setups if s is not None]  # setups[i] for i in keep
@@ -140,7 +143,7 @@ def extract_1d(
             " (no valid wavelengths in the aperture)"
         )
     if slits:
-        spectra = _extract_slits(ds, kept, keep)
+        spectra = _extract_slits(ds, kept, [items[i]["index"] for i in keep])
     else:
         spectra = _extract_image(ds, kept[0])  # one spectrum (spectrum_info): setups[0]
     out = finish_spectra(ds, spectra, kept, [items[i] for i in keep], slits)

@@ -138,6 +138,7 @@ def write_wfss_exposure(
     instrument: str = "NIRCAM",
     n_sources: int = 100,
     seed: int = 0,
+    background: np.ndarray | None = None,
     **keywords: Any,
 ) -> dict[str, Any]:
     """Write the catalogue, segmentation map and ``_rate`` file of a WFSS exposure.
@@ -152,6 +153,7 @@ def write_wfss_exposure(
         (FILTER GR150R, PUPIL F200W).
     n_sources : number of catalogue sources.
     seed : of the scene and the noise.
+    background : (2048, 2048) DN/s sky on which the noise lies (None: a 0.3 DN/s pedestal).
     keywords : more or other header keywords (FILTER, PUPIL ...).
 
     Returns
@@ -183,8 +185,9 @@ def write_wfss_exposure(
     )
     noise = rng(seed + 1).normal(0.0, 0.02, _SHAPE).astype(np.float32)
     variance = np.full(_SHAPE, 0.02**2, np.float32)
+    sky = np.float32(0.3) if background is None else np.asarray(background, np.float32)
     ds = make_exposure(
-        noise + np.float32(0.3),
+        noise + sky,
         err=np.sqrt(2 * variance),
         var_poisson=variance,
         var_rnoise=variance,

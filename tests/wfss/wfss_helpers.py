@@ -67,9 +67,12 @@ def jwst_wfss(attrs: dict[str, Any], refs: dict[str, Any]) -> Any:
     return gwcs_wcs.WCS(build(model, {k: str(v) for k, v in refs.items()}))
 
 
-def compare_wfss_x1d(ours: Any, tables: Any, columns: dict[str, str], rtol: float) -> int:
+def compare_wfss_x1d(
+    ours: Any, tables: Any, columns: dict[str, str], rtol: float, atol: float = 0.0
+) -> int:
     """Compare spec2x's spectra ``(slit, spectral)`` with jwst's WFSSMultiSpecModel tables (one
-    per order, a row per source) column by column; return how many spectra were compared."""
+    per order, a row per source) column by column (``atol`` in the column's unit, for values
+    near zero); return how many spectra were compared."""
     compared = 0
     for table in tables:
         t = table.spec_table
@@ -81,7 +84,7 @@ def compare_wfss_x1d(ours: Any, tables: Any, columns: dict[str, str], rtol: floa
             n = int(t["N_ALONGDISP"][i])
             for name, column in columns.items():
                 np.testing.assert_allclose(
-                    one[name].values[:n], t[column][i][:n], rtol=rtol, equal_nan=True,
+                    one[name].values[:n], t[column][i][:n], rtol=rtol, atol=atol, equal_nan=True,
                     err_msg=f"source {sid} order {table.spectral_order}: {name}",
                 )  # fmt: skip
             compared += 1

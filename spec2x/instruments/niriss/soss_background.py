@@ -50,7 +50,18 @@ class SossBackground:
 
 
 def read_soss_bkg(path: str, header: dict[str, Any]) -> Reference:
-    """Open a NIRISS ``bkg`` reference (SCI: one or more SUBSTRIP256 templates)."""
+    """Open a NIRISS ``bkg`` reference (SCI: one or more SUBSTRIP256 templates).
+
+    The NIRISS WFSS ``bkg`` (``EXP_TYPE`` NIS_WFSS, a ``WfssBkgModel``) goes to
+    :func:`~spec2x.io.refs_pixel.read_wfss_bkg`.
+    """
+    if (
+        "WFSS" in str(header.get("EXP_TYPE", "")).upper()
+        or header.get("DATAMODL") == "WfssBkgModel"
+    ):
+        from ...io.refs_pixel import read_wfss_bkg
+
+        return read_wfss_bkg(path, header)
     from astropy.io import fits
 
     with fits.open(path, memmap=False) as hdul:

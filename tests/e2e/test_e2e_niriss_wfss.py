@@ -1,0 +1,106 @@
+"""NIRISS WFSS (NIS_WFSS), whole chain with the background template: spec2x against jwst.
+
+The synthetic GR150R / F200W exposure (60 catalogue sources, point-source
+spectra dispersed in orders 0 and 1 on a sky of 1.7 x the ``bkg``
+template; :func:`spec2x.synthetic.wfss_bkg_refs.write_wfss_bkg_exposure`)
+with its synthetic references (grism WCS, wavelengthrange, ``bkg``, a
+full-frame flat, an NisWfssPhotomModel) runs through spec2x and jwst's
+Spec2Pipeline offline: bkg_subtract (its scale), every cut-out of the
+``_cal`` and every spectrum of the ``_x1d`` must agree.
+
+Measured: the scale is equal; the cut-outs equal except at the first and
+last pixels along the dispersion, 1.5e-4: the wavelengths (float32, as
+jwst keeps them) differ there by one float32 step in a few pixels (the
+NIRISS grism WCS agrees with jwst's to 1e-9, not bit for bit), and
+photom's dispersion is the gradient of those wavelengths.  Hence 5e-4
+(and 1e-9 Jy, 1e-3 MJy/sr absolute for the spectra's near-zero bins).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+from e2e_helpers import max_rel
+
+from spec2x.pipeline import spec2
+from spec2x.registry import calibrated_exp_types
+from spec2x.slits import iter_slits
+from spec2x.synthetic.niriss_wfss_cal_refs import write_niriss_wfss_flat, write_niriss_wfss_photom
+from spec2x.synthetic.niriss_wfss_refs import write_niriss_wfss_references
+from spec2x.synthetic.wfss_bkg_refs import write_wfss_bkg_exposure
+
+_NA = ("extract1d", "apcorr", "area")
+_SCALE = 1.7
+
+
+@pytest.fixture(scope="module")
+def nis_wfss(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nis_wfss")
+    refs = write_niriss_wfss_references(folder)
+    files = write_wfss_bkg_exposure(folder, refs, instrument="NIRISS", scale=_SCALE, seed=4)
+    refs["bkg"] = files["bkg"]
+    refs["photom"] = write_niriss_wfss_photom(folder / "photom.fits")
+    refs["flat"] = write_niriss_wfss_flat(folder / "flat.fits")
+    given = {**{k: str(v) for k, v in refs.items()}, **dict.fromkeys(_NA, "N/A")}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)  # SCATFILE names the catalogue beside the exposure
+        products = spec2(str(files["rate"]), given)
+    return files, given, products
+
+
+def test_background_scaled_and_one_spectrum_per_cutout(nis_wfss):
+    _, _, ours = nis_wfss
+    assert "NIS_WFSS" in calibrated_exp_types()
+    assert sorted(ours) == ["cal", "x1d"]
+    cutouts = list(iter_slits(ours["cal"]))
+    attrs = cutouts[0].attrs
+    assert attrs["S_BKDSUB"] == "COMPLETE"
+    assert attrs["BKGD_SCL"] == pytest.approx(_SCALE, rel=5e-3)
+    # order 0 is a direct image: cut out, not extracted (as jwst)
+    dispersed = [c for c in cutouts if int(c["spectral_order"].values[0]) != 0]
+    assert len(dispersed) == ours["x1d"].sizes["slit"] > 20
+    assert len(dispersed) < len(cutouts)
+    assert set(np.unique(ours["x1d"]["spectral_order"].values)) == {1}
+
+
+@pytest.mark.parity
+@pytest.mark.slow
+def test_whole_chain_matches_jwst(nis_wfss, tmp_path, monkeypatch):
+    pytest.importorskip("jwst")
+    from jwst_offline import run_jwst_spec2
+    from stdatamodels.jwst import datamodels
+    from wfss.wfss_helpers import compare_wfss_x1d
+
+    logging.getLogger("stpipe").setLevel(logging.WARNING)
+    files, refs, ours = nis_wfss
+    monkeypatch.chdir(files["rate"].parent)
+    steps = {"assign_wcs": {"sip_approx": False}}  # its fit would ask CRDS again
+    run = run_jwst_spec2(files["rate"], refs, steps, output_dir=tmp_path)
+    assert sorted(run.files) == ["cal", "x1d"]
+    mine = [s.isel(slit=0) for s in iter_slits(ours["cal"])]
+    with datamodels.open(run.files["cal"]) as model:
+        assert model.meta.cal_step.bkg_subtract == "COMPLETE"
+        assert mine[0].attrs["BKGD_SCL"] == pytest.approx(
+            model.meta.background.scaling_factor, rel=1e-10
+        )
+        assert len(model.slits) == len(mine)
+        for s, j in zip(mine, model.slits, strict=True):
+            order = j.meta.wcsinfo.spectral_order
+            assert (int(s["source_id"]), int(s["spectral_order"])) == (j.source_id, order)
+            for var, arr in (("sci", j.data), ("err", j.err), ("var_poisson", j.var_poisson),
+                             ("var_rnoise", j.var_rnoise), ("var_flat", j.var_flat)):  # fmt: skip
+                np.testing.assert_array_equal(np.isnan(s[var].values), np.isnan(arr), var)
+                assert max_rel(s[var].values, arr) < 5e-4, var
+            np.testing.assert_array_equal(s["dq"].values, j.dq)
+            np.testing.assert_allclose(s["wavelength"].values, j.wavelength, atol=1e-6)
+    x1d = ours["x1d"]
+    with datamodels.open(run.files["x1d"]) as model:
+        # atol for the near-zero bins: 1e-9 Jy, 1e-3 MJy/sr
+        for columns, atol in (
+            ({"wavelength": "WAVELENGTH", "flux": "FLUX"}, 1e-9),
+            ({"surf_bright": "SURF_BRIGHT"}, 1e-3),
+        ):
+            compared = compare_wfss_x1d(x1d, model.spec, columns, rtol=5e-4, atol=atol)
+            assert compared == x1d.sizes["slit"]
