@@ -400,7 +400,8 @@ def run_demo(
         written[suffix] = write_fits(ds, out / f"{base}_{suffix}.fits")
     x1d_key = "x1dints" if "x1dints" in products else "x1d"
     x1d = products[x1d_key]
-    figure_products = {"x1d": x1d, **{k: products[k] for k in ("s2d", "s3d") if k in products}}
+    figure_products: dict[str, xr.Dataset] = {"x1d": x1d}
+    figure_products.update({k: products[k] for k in ("s2d", "s3d") if k in products})
     if obs.slit is not None:
         figure_products = {k: _one_slit(v, obs.slit) for k, v in figure_products.items()}
         x1d = figure_products["x1d"]

@@ -160,7 +160,8 @@ def make_mrs_scene(
     gain = np.asarray(unit["sci"].values, np.float64)  # (MJy/sr) per (DN/s)
     onsky = np.isfinite(wave) & np.isfinite(gain) & (gain != 0)
     target = np.where(onsky, calibrated / np.where(onsky, gain, 1.0), 0.0)
-    sci = _add_cross_artifact(target, ds, refs["mrsxartcorr"])
+    channel, band = str(ds.attrs["CHANNEL"]), str(ds.attrs["BAND"])
+    sci = _add_cross_artifact(target, refs["mrsxartcorr"], channel, band)
     sci = sci + rng(seed).normal(0.0, NOISE, sci.shape)
     _rewrite_rate(rate, sci, TARG_RA=ra0, TARG_DEC=dec0)
     return MrsScene(rate, refs, folder / "refs", ra0, dec0, scale)
@@ -179,17 +180,16 @@ def _scene_image(
         return SKY + peak * np.exp(-(dx**2 + dy**2) / (2.0 * sigma**2))
 
 
-def _add_cross_artifact(target: np.ndarray, ds: object, xartcorr: str) -> np.ndarray:
+def _add_cross_artifact(target: np.ndarray, xartcorr: str, channel: str, band: str) -> np.ndarray:
     """The rate whose straylight correction is ``target``: R = T + (R - correct(R)), iterated."""
     from ..instruments.miri.mrs_straylight import correct_xartifact
     from ..io.references import open_reference
 
-    attrs = ds.attrs  # type: ignore[attr-defined]
     tables = open_reference(xartcorr, "mrsxartcorr").content.tables
     dq = np.zeros(target.shape, np.uint32)
     rate = target.astype(np.float32)
     for _ in range(_STRAY_ITERATIONS):
-        corrected = correct_xartifact(rate, dq, tables, str(attrs["CHANNEL"]), str(attrs["BAND"]))
+        corrected = correct_xartifact(rate, dq, tables, channel, band)
         rate = (target + (rate - corrected)).astype(np.float32)
     return rate.astype(np.float64)
 
