@@ -1,11 +1,16 @@
-"""Benchmark: MIRI MRS cube building and cube extraction, jwst 3.0.0 against spec2x, step by step.
+"""Benchmark: MIRI MRS, jwst 3.0.0 against spec2x: the whole chain, and cubes step by step.
 
-Run ``python benchmarks/miri_mrs.py`` (``--workdir DIR`` keeps the files).
-MIR_MRS is not yet a calibrated mode of spec2x's chain (the 1-D residual
-fringe correction and the MRS aperture correction are missing), so this
-times the two product steps in one process, side by side, on the same
-calibrated-like exposures (a 1A/2A exposure with a point source, WCS from
-the real FLT9 files, as the parity tests make them):
+``python benchmarks/miri_mrs.py --chain`` (``--workdir DIR`` keeps the files)
+calibrates the synthetic MRS scene (one MIRIFUSHORT exposure, bands 1A and
+2A, a point source: :mod:`spec2x.synthetic.miri_mrs_scene`) from ``_rate`` to
+``_cal``, ``_s3d`` and ``_x1d`` with jwst's ``Spec2Pipeline`` (offline, every
+reference overridden) and with spec2x, each side in its own process
+(``benchmarks/_common.py``): whole chain (wall and CPU), process, peak
+memory and each step.
+
+Without ``--chain`` it times the two product steps in one process, side by
+side, on the same calibrated-like exposures (a 1A/2A exposure with a point
+source, WCS from the real FLT9 files, as the parity tests make them):
 
 - cube_build, spec2's settings (``skip_dqflagging``): one band (ch1-short),
   both bands of the exposure, and a 4-point dither into one ch1-short cube;
@@ -29,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests"), str(HERE.parent / "tests" / "miri_mrs")]
 
 import numpy as np  # noqa: E402
-from _common import format_table, workdir_or_temp  # noqa: E402
+from _common import bench_case, format_table, workdir_or_temp  # noqa: E402
 
 
 def _best(func: Callable[[], Any], repeat: int) -> float:
@@ -114,11 +119,25 @@ def _cases(inp: dict[str, Any]) -> list[tuple[str, Callable[[], Any], Callable[[
     ]  # fmt: skip
 
 
+def chain(root: Path) -> list[list[str]]:
+    """The whole chain on the synthetic scene, each side in its own process: table rows."""
+    from spec2x.synthetic.miri_mrs_scene import make_mrs_scene
+
+    print(f"writing the MRS scene (1A+2A, a point source) into {root}", flush=True)
+    scene = make_mrs_scene(root / "scene", seed=1)
+    refs = {**scene.refs, "area": "N/A"}
+    return bench_case("MIRI MRS 1A+2A", scene.rate, refs, root / "scene")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--chain", action="store_true", help="the whole chain, one process a side")
     args = parser.parse_args(argv)
+    if args.chain:
+        print(format_table(chain(workdir_or_temp(args.workdir))))
+        return 0
     import logging
 
     logging.disable(logging.INFO)

@@ -16,7 +16,9 @@ time series in S1600A1 with a transit), ``nrs_mos`` (NIRSpec MOS, 20 MSA
 slitlets of point and extended sources, PRISM/CLEAR; the figure and the flux
 ratio are the brightest point source's) and ``nis_soss`` (NIRISS SOSS time
 series with a transit, box-extracted: ``soss_atoca=False``, and pathloss
-N/A, which jwst skips for time series).
+N/A, which jwst skips for time series) and ``mir_mrs`` (MIRI MRS, one
+MIRIFUSHORT exposure of channels 1A and 2A with a point source; the figure
+shows the channel 1A cube, the ``_s3d``, and its spectrum).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ MODES = {
     "nrs_mos": "NIRSpec MOS, 20 MSA slitlets (1x3 shutters), PRISM/CLEAR",
     "nis_soss": "NIRISS SOSS time series, SUBSTRIP256, orders 1-3 box-extracted "
     "(60 integrations, 1 % transit)",
+    "mir_mrs": "MIRI MRS, MIRIFUSHORT channels 1A and 2A, a point source (channel 1A cube)",
 }
 
 #: Well-exposed wavelength range of each mode (µm): the flux ratio is taken there.
@@ -62,6 +65,7 @@ WELL_EXPOSED = {
     "nrs_bots": (1.0, 1.85),
     "nrs_mos": (1.0, 4.5),
     "nis_soss": (1.0, 2.6),
+    "mir_mrs": (4.95, 5.7),
 }
 
 #: Step parameters and explicit references a demo mode runs with (besides its folder).
@@ -252,6 +256,18 @@ def _niriss_soss(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     )  # fmt: skip
 
 
+def _miri_mrs(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
+    from .synthetic.miri_mrs_scene import make_mrs_scene
+
+    if refs_dir.exists():
+        shutil.rmtree(refs_dir)
+    scene = make_mrs_scene(inputs, seed=seed)
+    shutil.move(os.fspath(scene.refs_dir), refs_dir)
+    refs = {k: str(refs_dir / Path(v).name) for k, v in scene.refs.items()}
+    # CRDS has no area file for the MRS: photom reads its own file's pixel sizes
+    return DemoObservation(scene.rate, refs, scene.wavelength, scene.flux, explicit={"area": "N/A"})
+
+
 def _first_order(x1d: xr.Dataset) -> xr.Dataset:
     """Order 1 of spectra with several orders (NIRISS SOSS), else the spectra."""
     return x1d.isel(order=0) if "order" in x1d.dims else x1d
@@ -340,6 +356,8 @@ def run_demo(
         obs = _nirspec(mode, inputs, refs_dir, seed)
     elif mode == "nis_soss":
         obs = _niriss_soss(inputs, refs_dir, seed)
+    elif mode == "mir_mrs":
+        obs = _miri_mrs(inputs, refs_dir, seed)
     else:
         obs = _miri_lrs(mode, inputs, refs_dir, seed)
     print(f"  synthetic inputs in {inputs}, references in {refs_dir} "
@@ -382,7 +400,8 @@ def run_demo(
         written[suffix] = write_fits(ds, out / f"{base}_{suffix}.fits")
     x1d_key = "x1dints" if "x1dints" in products else "x1d"
     x1d = products[x1d_key]
-    figure_products = {"x1d": x1d, **({"s2d": products["s2d"]} if "s2d" in products else {})}
+    figure_products: dict[str, xr.Dataset] = {"x1d": x1d}
+    figure_products.update({k: products[k] for k in ("s2d", "s3d") if k in products})
     if obs.slit is not None:
         figure_products = {k: _one_slit(v, obs.slit) for k, v in figure_products.items()}
         x1d = figure_products["x1d"]

@@ -115,7 +115,8 @@ class Mode:
         (jwst SRCPOS_EXPTYPES).
     trace : how extract_1d finds the trace from the WCS (``nirspec``, ``miri_lrs``).
     apcorr : the aperture-correction table layout (``miri_lrs``, ``nirspec_fs``,
-        ``nirspec_mos``: no slit column).
+        ``nirspec_mos``: no slit column; ``ifu_radial``: the ASDF radius table of
+        the IFU cubes, :mod:`spec2x.cube.apcorr`).
     extract_1d : spec2x's extract_1d handles it (box extraction of slits/images).
     extract_1d_impl : ``"module:function"`` extracting this mode's spectra
         instead of the generic box (``fn(ds, refs, **params)``; NIRISS SOSS).
@@ -181,7 +182,7 @@ class Mode:
     straylight: Literal["mrs"] | None = None
     source_position: bool = False
     trace: Literal["nirspec", "miri_lrs"] | None = None
-    apcorr: Literal["miri_lrs", "nirspec_fs", "nirspec_mos"] | None = None
+    apcorr: Literal["miri_lrs", "nirspec_fs", "nirspec_mos", "ifu_radial"] | None = None
     extract_1d: bool = False
     extract_1d_impl: str | None = None
     wavelength_decreasing: bool = False
@@ -311,6 +312,7 @@ MODES: dict[str, Mode] = _modes(
         dither_keyword="DITHOPFR",
         photom_image="mrs",
         straylight="mrs",
+        apcorr="ifu_radial",
     ),
     MIR_WFSS=dict(
         _MIRI,

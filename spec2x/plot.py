@@ -253,7 +253,8 @@ def summary_figure(
     title: str = "",
     integration: int | None = None,
 ) -> Path:
-    """One PNG with the rectified image, the spectrum and, for a TSO, the white-light curve.
+    """One PNG with the rectified image (a cube: its median over wavelength), the spectrum and,
+    for a TSO, the white-light curve.
 
     A tall image (MIRI LRS) goes on the left of the other panels, a wide one
     (NIRSpec) above them. ``integration`` as in :func:`plot_image`.
@@ -262,6 +263,8 @@ def summary_figure(
     image = (
         "s2d"
         if "s2d" in products
+        else "s3d"
+        if "s3d" in products
         else "cal"
         if "cal" in products and "x1d" not in products
         else None

@@ -40,6 +40,8 @@ STEP_REFERENCES: dict[str, Needs] = {
     "bkg_subtract": lambda mode, _: [("bkg", False)] if mode.reference_background else [],
     "wavecorr": lambda mode, _: [("wavecorr", False)] if mode.wavecorr else [],
     "flat_field": _flat,
+    "straylight": lambda mode, _: [("mrsxartcorr", False)],
+    "fringe": lambda mode, _: [("fringe", False)],
     "pathloss": lambda mode, _: [("pathloss", False)],
     "barshadow": lambda mode, _: [("barshadow", False)],
     "photom": lambda mode, _: [("photom", False), ("area", False)],

@@ -465,9 +465,11 @@ def calibrated_exp_types() -> tuple[str, ...]:
         steps -= CONDITIONAL_STEPS
         if mode.product_step is not None:
             steps.add(mode.product_step)
-        if "photom" in steps and mode.photom_rows is None:
+        if "photom" in steps and mode.photom_rows is None and mode.photom_image is None:
             return False  # photom has no response rows for this mode yet (WFSS)
-        if "extract_1d" in steps and not mode.extract_1d:
+        if mode.product_step == "cube_build" and mode.cube_source is None:
+            return False  # no cube (NIRSpec IFU): no _s3d, nothing to extract from
+        if "extract_1d" in steps and not (mode.extract_1d or mode.cube_source is not None):
             return False  # the step exists, but not for this mode's data (e.g. NIS_SOSS)
         needed = [STEPS[s] for s in steps if not STEPS[s].skipped_by_default]
         return all(step.implemented for step in needed)

@@ -20,7 +20,7 @@ __all__ = ["datamodel_name", "is_multi", "product_hdus", "read_product"]
 _EXPOSURE_MODELS = {2: ("ImageModel", "IFUImageModel"), 3: ("CubeModel",)}
 _MODELS = {
     "slits": ("MultiSlitModel", "SlitModel"),
-    "spectra": ("MultiSpecModel", "TSOMultiSpecModel"),
+    "spectra": ("MultiSpecModel", "TSOMultiSpecModel", "MRSMultiSpecModel"),
     "cube": ("IFUCubeModel",),
 }
 

@@ -1,4 +1,4 @@
-"""Readers for the extraction references: EXTRACT1D (JSON) and APCORR (FITS table).
+"""Readers for the extraction references: EXTRACT1D (JSON, IFU ASDF) and APCORR (FITS, IFU ASDF).
 
 jwst 3.0.0 accepts only JSON for the extract1d reference of slit and slitless
 modes (``read_extract1d_ref``): a top-level object with CRDS keywords and a
@@ -60,18 +60,21 @@ _LAYOUTS = {
 
 
 def read_apcorr(path: str, header: dict[str, Any]) -> Reference:
-    """Open an APCORR FITS reference.
+    """Open an APCORR reference.
 
-    ``content`` is ``{"sizeunit": str, "rows": [dict, ...]}``: one mapping per
-    table row, lowercase column names, strings stripped, arrays as NumPy with
-    the shapes of the file (as stdatamodels reads them).
+    FITS (slit modes): ``content`` is ``{"sizeunit": str, "rows": [dict, ...]}``:
+    one mapping per table row, lowercase column names, strings stripped,
+    arrays as NumPy with the shapes of the file (as stdatamodels reads them).
+    ASDF (IFU cubes: ``MirMrsApcorrModel``, ``NrsIfuApcorrModel``): ``content``
+    is ``{"sizeunit": str, "radial": {"wavelength", "radius", "apcorr"}}``,
+    ``radius`` and ``apcorr`` ``(n_radius, n_wavelength)``.
 
     Raises
     ------
     InputFileError
         No ``APCORR`` table extension.
     ReferenceMismatchError
-        An ASDF APCORR file (NIRSpec IFU, MIRI MRS), a missing column, a
+        A missing column, a
         column with other dimensions than its stdatamodels schema, or
         ``nelem_wl``/``nelem_size`` beyond the arrays (the message names the
         file and the column).
@@ -79,11 +82,7 @@ def read_apcorr(path: str, header: dict[str, Any]) -> Reference:
     from astropy.io import fits
 
     if is_asdf(path):
-        raise ReferenceMismatchError(
-            f"apcorr reference {path} is ASDF (the NIRSpec IFU and MIRI MRS radius tables); "
-            "spec2x reads the FITS APCORR tables of MIRI LRS and NIRSpec FS/BOTS/MOS only; "
-            "set apply_apcorr=False"
-        )
+        return _read_radial(path, header)
     try:
         with fits.open(path, memmap=False) as hdul:
             hdu = hdul["APCORR"]
@@ -105,6 +104,32 @@ def read_apcorr(path: str, header: dict[str, Any]) -> Reference:
     for i, row in enumerate(rows):
         _check_layout(path, i, row)
     return Reference("apcorr", path, header, {"sizeunit": sizeunit, "rows": rows})
+
+
+def _read_radial(path: str, header: dict[str, Any]) -> Reference:
+    """The IFU radial table (ASDF ``apcorr_table``), its shapes checked."""
+    tree = reference_tree(path)
+    require_keys(tree, path, ("apcorr_table",), "IFU apcorr reference")
+    table = tree["apcorr_table"]
+    require_keys(table, path, ("wavelength", "radius", "apcorr"), "IFU apcorr reference")
+    wave = np.asarray(table["wavelength"]).ravel()
+    radius, apcorr = np.asarray(table["radius"]), np.asarray(table["apcorr"])
+    if radius.ndim != 2 or radius.shape != apcorr.shape or radius.shape[1] != wave.size:
+        raise ReferenceMismatchError(
+            f"apcorr reference {path}: radius {radius.shape} and apcorr {apcorr.shape} must both "
+            f"be (n_radius, n_wavelength) with n_wavelength = {wave.size} (the wavelength "
+            "column); give an IFU APCORR file in the stdatamodels layout or apply_apcorr=False"
+        )
+    if radius.shape[0] < 2 or wave.size < 2:
+        raise ReferenceMismatchError(
+            f"apcorr reference {path}: {radius.shape[0]} radii and {wave.size} wavelengths; the "
+            "radial correction interpolates and needs at least 2 of each"
+        )
+    content = {
+        "sizeunit": str(table.get("radius_units", "arcsec")),
+        "radial": {"wavelength": wave, "radius": radius, "apcorr": apcorr},
+    }
+    return Reference("apcorr", path, header, content)
 
 
 def _check_layout(path: str, index: int, row: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from ..dq import DQ_DTYPE
-from ..errors import UnsupportedModeError
+from ..errors import ReferenceMismatchError, UnsupportedModeError
 from ..io.references import Reference
 from ..modes import mode_of
 from ..wcs.store import get_wcs
@@ -52,6 +52,7 @@ def extract_ifu(
     ifu_rfcorr: bool = True,
     ifu_rscale: float | None = None,
     ifu_covar_scale: float = 1.0,
+    apcorr: Reference | None = None,
 ) -> xr.Dataset:
     """The 1-D spectrum of an IFU cube, as jwst's Extract1dStep extracts an ``_s3d``.
 
@@ -68,6 +69,9 @@ def extract_ifu(
         correction (MIRI MRS single-band cubes only; jwst's default).
     ifu_rscale : MIRI: the radius in PSF FWHMs (the reference's is 2).
     ifu_covar_scale : factor on the errors for the spaxels' covariance.
+    apcorr : the IFU APCORR reference (radial table); applied to point sources
+        (flux, surface brightness, their errors and the ``rf_*`` sums; the
+        variances by its square), as jwst's ``ApCorrRadial``.
 
     Returns
     -------
@@ -119,13 +123,17 @@ def extract_ifu(
         _rf_columns(cube, sums, wave, ifu_rfcorr and mode.allows("residual_fringe")) if miri else {}
     )
     out = _spectrum(cube, sums, wave, rf, ifu_covar_scale, "var_poisson" in cube)
+    if point and apcorr is not None:
+        centre_sky = (float(ra[nwave // 2]), float(dec[nwave // 2]))
+        wl0 = float(np.min(wave) if miri else np.median(wave))
+        out = _apply_radial_apcorr(out, apcorr, wave, radii[0], cube, wcs, centre_sky, wl0)
     out = out.assign_coords(
         slit_ra=float(ra[nwave // 2]), slit_dec=float(dec[nwave // 2]),
         source_type="POINT" if point else "EXTENDED",
         extraction_x=float(centre[0]), extraction_y=float(centre[1]),
     )  # fmt: skip
     out.attrs["DATAMODL"] = "MRSMultiSpecModel" if miri else "MultiSpecModel"
-    return record_step(out, "extract_1d", extract1d)
+    return record_step(out, "extract_1d", extract1d, apcorr if point else None)
 
 
 def is_cube(ds: xr.Dataset) -> bool:
@@ -137,8 +145,8 @@ def ifu_from_chain(cube: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     """Chain adapter for a cube: the extract1d reference, jwst's IFU parameters.
 
     ``ifu_set_srctype`` applies to MIRI MRS only (the mode that has residual_fringe), as
-    in jwst; ``ifu_autocen`` is refused (not in spec2x yet); an APCORR reference is
-    refused for point sources until the radial correction is in (``apply_apcorr=False``).
+    in jwst; ``ifu_autocen`` is refused (not in spec2x yet); the APCORR reference is
+    read for point sources when ``apply_apcorr`` (jwst's default).
     """
     params = ctx.params
     mode = mode_of(cube, step="extract_1d")
@@ -148,11 +156,7 @@ def ifu_from_chain(cube: xr.Dataset, ctx: StepContext) -> xr.Dataset:
         )
     given = params.get("ifu_set_srctype") if mode.allows("residual_fringe") else None
     point = _source_type(cube, given) == "POINT"
-    if point and params.get("apply_apcorr", True) and ctx.ref("apcorr", cube) is not None:
-        raise UnsupportedModeError(
-            "extract_1d: the IFU aperture correction (apcorr) is not in spec2x yet; "
-            "pass apply_apcorr=False (--steps extract_1d.apply_apcorr=false)"
-        )
+    apcorr = ctx.ref("apcorr", cube) if point and params.get("apply_apcorr", True) else None
     return extract_ifu(
         cube,
         ctx.require_ref("extract1d", cube),
@@ -163,7 +167,44 @@ def ifu_from_chain(cube: xr.Dataset, ctx: StepContext) -> xr.Dataset:
         ifu_rfcorr=bool(params.get("ifu_rfcorr", True)),
         ifu_rscale=params.get("ifu_rscale"),
         ifu_covar_scale=float(params.get("ifu_covar_scale", 1.0)),
+        apcorr=apcorr,
     )
+
+
+#: Columns the aperture correction scales (MIRI: and the residual-fringe-corrected sums).
+_APCORR_COLUMNS = ("flux", "flux_error", "surf_bright", "sb_error", "rf_flux", "rf_surf_bright")
+_APCORR_VARIANCES = tuple(f"{p}_{v}" for p in ("flux", "sb") for v in _VARS)
+
+
+def _apply_radial_apcorr(
+    out: xr.Dataset,
+    apcorr: Reference,
+    wave: np.ndarray,
+    radius: np.ndarray,
+    cube: xr.Dataset,
+    wcs: Any,
+    centre_sky: tuple[float, float],
+    wl0: float,
+) -> xr.Dataset:
+    """The spectrum times jwst's radial aperture correction at each plane's radius (spaxels);
+    table radii in arcsec become spaxels with the scale at the cube centre and ``wl0``."""
+    content = apcorr.content
+    if "radial" not in content:
+        raise ReferenceMismatchError(
+            f"apcorr reference {apcorr.name} is a slit table, not the IFU radial one (ASDF "
+            "apcorr_table); give the IFU APCORR file or apply_apcorr=False"
+        )
+    table = content["radial"]
+    arcsec = str(content["sizeunit"]).lower().startswith("arcsec")
+    scale = _scale_arcsec(cube, wcs, centre_sky, wl0) if arcsec else 1.0
+    from ..cube.apcorr import radial_correction  # scipy: for cubes only
+
+    factor = radial_correction(
+        table["wavelength"], table["radius"], table["apcorr"], wave, radius, scale=scale
+    )
+    scaled = {k: out[k] * factor for k in _APCORR_COLUMNS if k in out}
+    scaled |= {k: out[k] * factor**2 for k in _APCORR_VARIANCES if k in out}
+    return out.assign({k: v.assign_attrs(out[k].attrs) for k, v in scaled.items()})
 
 
 def _source_type(cube: xr.Dataset, given: str | None) -> str:

@@ -23,7 +23,8 @@ MRS_POINTING = {"V2_REF": -503.654, "V3_REF": -318.742, "RA_REF": 80.4875, "DEC_
 _CHANNELS = {"MIRIFUSHORT": "12", "MIRIFULONG": "34"}
 #: Keywords of every synthetic MRS exposure (observation date, attitude, velocities).
 _FIXED: dict[str, Any] = {
-    "TELESCOP": "JWST", "INSTRUME": "MIRI", "SUBARRAY": "FULL", "READPATT": "FASTR1",
+    "DATAMODL": "IFUImageModel", "TELESCOP": "JWST", "INSTRUME": "MIRI", "SUBARRAY": "FULL",
+    "READPATT": "FASTR1",
     "DITHOPFR": "POINT-SOURCE", "DATE-OBS": "2023-06-01", "TIME-OBS": "12:00:00",
     "EXPSTART": 60096.5, "ROLL_REF": 254.3, "PA_V3": 254.3, "V3I_YANG": -4.45, "VPARITY": -1,
     "VA_SCALE": 1.0000123, "VELOSYS": -12345.6,

@@ -16,6 +16,7 @@ EXPECTED = {
     "nrs_fs": {"cal", "s2d", "x1d"},
     "nrs_bots": {"calints", "x1dints"},
     "nis_soss": {"calints", "x1dints"},
+    "mir_mrs": {"cal", "s3d", "x1d"},
 }
 #: What the demo prints as "the same run by hand" beyond --refs DIR --strict-refs.
 BY_HAND = {
@@ -23,6 +24,7 @@ BY_HAND = {
         *(f"--ref={t}=N/A" for t in ("pathloss", "extract1d", "apcorr", "area")),
         "--steps.extract_1d.soss_atoca=False",
     ],
+    "mir_mrs": ["--ref=area=N/A"],
 }
 
 
@@ -80,8 +82,8 @@ def test_run_on_the_demo_inputs_and_folder_gives_the_demo_products(demo_runs, mo
 
 
 def test_demo_unknown_mode_is_a_clear_error(tmp_path, capsys):
-    code = main(["demo", "mir_mrs", "--output-dir", str(tmp_path)])
+    code = main(["demo", "mir_image", "--output-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2
-    assert "mir_mrs" in err
+    assert "mir_image" in err
     assert "mir_lrs_fs" in err

@@ -199,14 +199,23 @@ def test_reader_refuses_lrs_nelem_beyond_the_arrays(tmp_path):
         open_reference(path)
 
 
-def test_reader_refuses_asdf_apcorr(tmp_path):
+def test_reader_checks_the_ifu_radial_table(tmp_path):
+    """An ASDF APCORR (IFU radial table) without radii, or with radii of another shape than the
+    corrections, is refused naming the file (spec2x.cube.apcorr applies the good ones)."""
     import asdf
 
     path = tmp_path / "ifu_apcorr.asdf"
-    tree = {
-        "meta": {"reftype": "APCORR", "instrument": {"name": "NIRSPEC"}},
-        "apcorr_table": {"wavelength": np.linspace(1, 5, 10), "apcorr": np.ones((3, 10))},
-    }
+    table = {"wavelength": np.linspace(1, 5, 10), "apcorr": np.ones((3, 10))}
+    tree = {"meta": {"reftype": "APCORR", "instrument": {"name": "NIRSPEC"}}, "apcorr_table": table}
     asdf.AsdfFile(tree).write_to(path)
-    with pytest.raises(ReferenceMismatchError, match=r"ifu_apcorr\.asdf is ASDF"):
+    with pytest.raises(ReferenceMismatchError, match=r"ifu_apcorr\.asdf lacks \['radius'\]"):
         open_reference(path)
+    table["radius"] = np.ones((3, 9))
+    asdf.AsdfFile(tree).write_to(path)
+    with pytest.raises(ReferenceMismatchError, match=r"ifu_apcorr\.asdf: radius \(3, 9\)"):
+        open_reference(path)
+    table["radius"] = np.ones((3, 10))
+    path = tmp_path / "good_ifu_apcorr.asdf"  # a new name: opened references are cached
+    asdf.AsdfFile(tree).write_to(path)
+    content = open_reference(path).content
+    assert content["radial"]["radius"].shape == (3, 10)

@@ -1,5 +1,6 @@
 """extract_1d on an MRS cube (``_s3d``) against jwst 3.0.0's Extract1dStep on the same file
-(point source with its annulus, extended source; ifu_rfcorr and apcorr off on both sides)."""
+(point source with its annulus, extended source; ifu_rfcorr and apcorr off on both sides; then
+the point source with the radial aperture correction of a synthetic MRS APCORR file)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from spec2x.io.references import open_reference
 from spec2x.steps._extract_ifu import extract_ifu
 from spec2x.steps.cube_build import cube_build
 from spec2x.synthetic.cubepar import write_mrs_cubepar
-from spec2x.synthetic.ifu_extract_refs import write_ifu_extract1d
+from spec2x.synthetic.ifu_extract_refs import write_ifu_extract1d, write_mrs_apcorr
 
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
 COLUMNS = ("flux", "flux_error", "surf_bright", "sb_error", "background", "npixels")
@@ -28,13 +29,13 @@ def s3d(tmp_path_factory, mrs_regions):
     return cube, folder, write_ifu_extract1d(folder / "extract1d.asdf")
 
 
-def _jwst_x1d(path, extract1d):
+def _jwst_x1d(path, extract1d, apcorr="N/A", **params):
     from jwst.extract_1d import Extract1dStep
     from jwst_offline import run_jwst_step
 
     model = run_jwst_step(
-        Extract1dStep, str(path), {"extract1d": str(extract1d), "apcorr": "N/A"}, rest="N/A",
-        ifu_rfcorr=False,
+        Extract1dStep, str(path), {"extract1d": str(extract1d), "apcorr": str(apcorr)},
+        rest="N/A", **{"ifu_rfcorr": False, **params},
     )  # fmt: skip
     return model.spec[0]
 
@@ -60,3 +61,29 @@ def test_x1d_as_jwst(s3d, srctype):
     worst = np.nanmax(np.abs(ours["flux"].values / table["flux"] - 1))
     print(f"{srctype}: largest relative flux difference from jwst {worst:.2e}")
     assert np.nanmedian(ours["flux"]) > 0
+
+
+@pytest.mark.parametrize("rscale", [None, 1.0])
+def test_apcorr_as_jwst(s3d, rscale):
+    """The radial correction at the reference's 2 FWHM radius (~1) and, with ifu_rscale=1,
+    at 1 FWHM (~1.067): flux, surface brightness, errors and variances as jwst's."""
+    cube, folder, extract1d = s3d
+    cube = cube.assign_attrs(SRCTYPE="POINT")
+    path = write_fits(cube, folder / "apcorr_s3d.fits")
+    apcorr = write_mrs_apcorr(folder / "apcorr.asdf")
+    theirs = _jwst_x1d(path, extract1d, apcorr, ifu_rscale=rscale).spec_table
+    ours = extract_ifu(
+        cube, open_reference(str(extract1d), "extract1d"), ifu_rfcorr=False, ifu_rscale=rscale,
+        apcorr=open_reference(str(apcorr), "apcorr"),
+    )  # fmt: skip
+    plain = extract_ifu(
+        cube, open_reference(str(extract1d), "extract1d"), ifu_rfcorr=False, ifu_rscale=rscale
+    )
+    ratio = np.nanmedian(ours["flux"].values / plain["flux"].values)
+    assert ratio == pytest.approx(1.0667 if rscale == 1.0 else 1.0, abs=2e-3)
+    assert ours.attrs["R_APCORR"] == "apcorr.asdf"
+    columns = (*COLUMNS, "flux_var_poisson", "sb_var_rnoise", "flux_var_flat")
+    for name in columns:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-7, atol=1e-12, err_msg=name)
+    worst = np.nanmax(np.abs(ours["flux"].values / theirs["flux"] - 1))
+    print(f"apcorr (ifu_rscale={rscale}): largest relative flux difference from jwst {worst:.2e}")
