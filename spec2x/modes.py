@@ -369,6 +369,7 @@ MODES: dict[str, Mode] = _modes(
         wcs_reftypes=(*_NRS_OPTICS_IFU, "ifufore", "ifuslicer", "ifupost", "chromcorr"),
         wcs_build="spec2x.instruments.nirspec.ifu:assign_ifu",
         product_step="cube_build",
+        cube_source="spec2x.instruments.nirspec.ifu_cube:NRS_IFU_CUBE",
         photom_image="nrs_ifu",
         pathloss="nirspec_ifu",
         allowed=frozenset({"msa_flagging", "clean_flicker_noise", "imprint_subtract", "pathloss"}),
