@@ -370,6 +370,7 @@ MODES: dict[str, Mode] = _modes(
         wcs_build="spec2x.instruments.nirspec.ifu:assign_ifu",
         product_step="cube_build",
         cube_source="spec2x.instruments.nirspec.ifu_cube:NRS_IFU_CUBE",
+        extract_1d=True,
         photom_image="nrs_ifu",
         pathloss="nirspec_ifu",
         allowed=frozenset({"msa_flagging", "clean_flicker_noise", "imprint_subtract", "pathloss"}),

@@ -459,7 +459,7 @@ def calibrated_exp_types() -> tuple[str, ...]:
         steps -= CONDITIONAL_STEPS
         if mode.product_step is not None:
             steps.add(mode.product_step)
-        if "photom" in steps and mode.photom_rows is None:
+        if "photom" in steps and mode.photom_rows is None and mode.photom_image is None:
             return False  # photom has no response rows for this mode yet (WFSS)
         if "extract_1d" in steps and not mode.extract_1d:
             return False  # the step exists, but not for this mode's data (e.g. NIS_SOSS)
