@@ -16,7 +16,9 @@ time series in S1600A1 with a transit), ``nrs_mos`` (NIRSpec MOS, 20 MSA
 slitlets of point and extended sources, PRISM/CLEAR; the figure and the flux
 ratio are the brightest point source's) and ``nis_soss`` (NIRISS SOSS time
 series with a transit, box-extracted: ``soss_atoca=False``, and pathloss
-N/A, which jwst skips for time series).
+N/A, which jwst skips for time series) and ``nrs_ifu`` (NIRSpec IFU,
+PRISM/CLEAR, a point source on a flat sky: ``_cal``, the ``_s3d`` cube, whose
+wavelength-median plane the figure shows, and the source's ``_x1d``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ MODES = {
     "nrs_mos": "NIRSpec MOS, 20 MSA slitlets (1x3 shutters), PRISM/CLEAR",
     "nis_soss": "NIRISS SOSS time series, SUBSTRIP256, orders 1-3 box-extracted "
     "(60 integrations, 1 % transit)",
+    "nrs_ifu": "NIRSpec IFU, PRISM/CLEAR, a point source on a flat sky: cube and spectrum",
 }
 
 #: Well-exposed wavelength range of each mode (µm): the flux ratio is taken there.
@@ -62,6 +65,7 @@ WELL_EXPOSED = {
     "nrs_bots": (1.0, 1.85),
     "nrs_mos": (1.0, 4.5),
     "nis_soss": (1.0, 2.6),
+    "nrs_ifu": (1.2, 5.2),
 }
 
 #: Step parameters and explicit references a demo mode runs with (besides its folder).
@@ -252,6 +256,18 @@ def _niriss_soss(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     )  # fmt: skip
 
 
+def _nirspec_ifu(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
+    from .synthetic.nirspec_ifu_scene import make_nirspec_ifu_scene
+
+    if refs_dir.exists():
+        shutil.rmtree(refs_dir)
+    scene = make_nirspec_ifu_scene(inputs, seed=seed)
+    refs = _move_refs(scene.refs, refs_dir, keep=inputs)
+    wave = np.linspace(0.6, 5.3, 2000)
+    # no IFU aperture correction in spec2x yet (the aperture holds the source from 1.2 µm on)
+    return DemoObservation(scene.rate, refs, wave, scene.flux_jy(wave), explicit={"apcorr": "N/A"})
+
+
 def _first_order(x1d: xr.Dataset) -> xr.Dataset:
     """Order 1 of spectra with several orders (NIRISS SOSS), else the spectra."""
     return x1d.isel(order=0) if "order" in x1d.dims else x1d
@@ -336,6 +352,8 @@ def run_demo(
     print(f"spec2x demo {mode}: {MODES[mode]}")
     if mode == "nrs_mos":
         obs = _nirspec_mos(inputs, refs_dir, seed)
+    elif mode == "nrs_ifu":
+        obs = _nirspec_ifu(inputs, refs_dir, seed)
     elif mode.startswith("nrs_"):
         obs = _nirspec(mode, inputs, refs_dir, seed)
     elif mode == "nis_soss":
@@ -382,7 +400,7 @@ def run_demo(
         written[suffix] = write_fits(ds, out / f"{base}_{suffix}.fits")
     x1d_key = "x1dints" if "x1dints" in products else "x1d"
     x1d = products[x1d_key]
-    figure_products = {"x1d": x1d, **({"s2d": products["s2d"]} if "s2d" in products else {})}
+    figure_products = {"x1d": x1d, **{k: products[k] for k in ("s2d", "s3d") if k in products}}
     if obs.slit is not None:
         figure_products = {k: _one_slit(v, obs.slit) for k, v in figure_products.items()}
         x1d = figure_products["x1d"]

@@ -253,15 +253,16 @@ def summary_figure(
     title: str = "",
     integration: int | None = None,
 ) -> Path:
-    """One PNG with the rectified image, the spectrum and, for a TSO, the white-light curve.
+    """One PNG with the rectified image (a cube: its wavelength-median plane), the spectrum and,
+    for a TSO, the white-light curve.
 
     A tall image (MIRI LRS) goes on the left of the other panels, a wide one
     (NIRSpec) above them. ``integration`` as in :func:`plot_image`.
     """
     plt = _pyplot()
     image = (
-        "s2d"
-        if "s2d" in products
+        next(k for k in ("s2d", "s3d") if k in products)
+        if "s2d" in products or "s3d" in products
         else "cal"
         if "cal" in products and "x1d" not in products
         else None
