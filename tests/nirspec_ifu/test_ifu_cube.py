@@ -12,6 +12,8 @@ from spec2x.instruments.nirspec.ifu_cube import nrs_ifu_point_cloud, s_region_co
 from spec2x.steps.cube_build import cube_build
 from spec2x.synthetic.nirspec_cubepar import write_nirspec_cubepar
 
+pytestmark = pytest.mark.slow  # the full-frame IFU WCS and three cubes: about a minute
+
 
 @pytest.fixture(scope="module")
 def exposure():
