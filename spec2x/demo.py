@@ -14,11 +14,13 @@ Modes: ``mir_lrs_fs`` (MIRI LRS fixed slit, nodded), ``mir_lrs_slitless``
 slit S200A1, G140M/F100LP, nodded), ``nrs_bots`` (NIRSpec bright-object
 time series in S1600A1 with a transit), ``nrs_mos`` (NIRSpec MOS, 20 MSA
 slitlets of point and extended sources, PRISM/CLEAR; the figure and the flux
-ratio are the brightest point source's) and ``nis_soss`` (NIRISS SOSS time
+ratio are the brightest point source's), ``nis_soss`` (NIRISS SOSS time
 series with a transit, box-extracted: ``soss_atoca=False``, and pathloss
-N/A, which jwst skips for time series) and ``mir_mrs`` (MIRI MRS, one
+N/A, which jwst skips for time series), ``mir_mrs`` (MIRI MRS, one
 MIRIFUSHORT exposure of channels 1A and 2A with a point source; the figure
-shows the channel 1A cube, the ``_s3d``, and its spectrum).
+shows the channel 1A cube, the ``_s3d``, and its spectrum) and ``nrs_ifu``
+(NIRSpec IFU, PRISM/CLEAR, a point source on a flat sky: ``_cal``, the ``_s3d`` cube, whose
+wavelength-median plane the figure shows, and the source's ``_x1d``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ MODES = {
     "nis_soss": "NIRISS SOSS time series, SUBSTRIP256, orders 1-3 box-extracted "
     "(60 integrations, 1 % transit)",
     "mir_mrs": "MIRI MRS, MIRIFUSHORT channels 1A and 2A, a point source (channel 1A cube)",
+    "nrs_ifu": "NIRSpec IFU, PRISM/CLEAR, a point source on a flat sky: cube and spectrum",
 }
 
 #: Well-exposed wavelength range of each mode (µm): the flux ratio is taken there.
@@ -66,6 +69,7 @@ WELL_EXPOSED = {
     "nrs_mos": (1.0, 4.5),
     "nis_soss": (1.0, 2.6),
     "mir_mrs": (4.95, 5.7),
+    "nrs_ifu": (1.2, 5.2),
 }
 
 #: Step parameters and explicit references a demo mode runs with (besides its folder).
@@ -268,6 +272,18 @@ def _miri_mrs(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     return DemoObservation(scene.rate, refs, scene.wavelength, scene.flux, explicit={"area": "N/A"})
 
 
+def _nirspec_ifu(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
+    from .synthetic.nirspec_ifu_scene import make_nirspec_ifu_scene
+
+    if refs_dir.exists():
+        shutil.rmtree(refs_dir)
+    scene = make_nirspec_ifu_scene(inputs, seed=seed)
+    refs = _move_refs(scene.refs, refs_dir, keep=inputs)
+    wave = np.linspace(0.6, 5.3, 2000)
+    # no IFU aperture correction in spec2x yet (the aperture holds the source from 1.2 µm on)
+    return DemoObservation(scene.rate, refs, wave, scene.flux_jy(wave), explicit={"apcorr": "N/A"})
+
+
 def _first_order(x1d: xr.Dataset) -> xr.Dataset:
     """Order 1 of spectra with several orders (NIRISS SOSS), else the spectra."""
     return x1d.isel(order=0) if "order" in x1d.dims else x1d
@@ -352,6 +368,8 @@ def run_demo(
     print(f"spec2x demo {mode}: {MODES[mode]}")
     if mode == "nrs_mos":
         obs = _nirspec_mos(inputs, refs_dir, seed)
+    elif mode == "nrs_ifu":
+        obs = _nirspec_ifu(inputs, refs_dir, seed)
     elif mode.startswith("nrs_"):
         obs = _nirspec(mode, inputs, refs_dir, seed)
     elif mode == "nis_soss":

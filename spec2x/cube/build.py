@@ -49,6 +49,7 @@ def build_band(
     nexposures: int = 1,
     tear_cut: bool = False,
     where: str = "the exposure",
+    corners: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> BandCube:
     """Build the cube of one band from its pixels.
 
@@ -64,6 +65,8 @@ def build_band(
     nexposures : exposures going into the cube.
     tear_cut : empty planes torn at the band's ends (MIRI).
     where : the exposure's name for error messages.
+    corners : RA, Dec (deg) of the footprint the grid covers; None: the
+        extreme points of ``cloud``.
 
     Raises
     ------
@@ -71,13 +74,17 @@ def build_band(
         No pixel of the band is usable (all flagged, NaN or outside the range),
         or the cubepar file lacks the weighting's parameters.
     """
-    corner_ra, corner_dec = footprint_corners(cloud.ra, cloud.dec)
+    corner_ra, corner_dec = footprint_corners(cloud.ra, cloud.dec) if corners is None else corners
     grid = sky_grid(
         corner_ra, corner_dec, spaxel=pars.spaxel, step=pars.step,
         wavemin=pars.wavemin, wavemax=pars.wavemax, rotation=rotation,
     )  # fmt: skip
     row = _weights_row(pars, weighting, where)
     if row is None:
+        # a pixel with a corner off the sky (NIRSpec slice ends) is not drizzled, as in jwst
+        cloud = cloud.select(
+            np.isfinite(cloud.corner_ra).all(1) & np.isfinite(cloud.corner_dec).all(1)
+        )
         reach, rois, roiw = grid.cdelt3 + float(np.nanmax(cloud.dwave)), 0.0, 0.0
     else:
         rois = row[0] * 1.5 if weighting == "msm" and nexposures < 4 else row[0]

@@ -64,6 +64,10 @@ class CubeSource:
     rotation : ``rotation(ds, (par1, par2), wcs) -> float``: the angle (deg) of
         the IFU's local axes on the sky, for ``ifualign`` cubes.
     tear_cut : empty the planes torn at a band's ends (jwst does it for MIRI).
+    footprint : ``footprint(ds) -> (corner_ra, corner_dec) | None``: the
+        exposure's sky footprint for sky-aligned cubes (NIRSpec: ``S_REGION``,
+        as jwst reads it); None, or when it gives None: the extreme points of
+        the point cloud.
     """
 
     bands: Any
@@ -71,3 +75,4 @@ class CubeSource:
     name: Any
     rotation: Any
     tear_cut: bool = False
+    footprint: Any = None

@@ -26,7 +26,7 @@ from ..cube.pointcloud import CubeSource, PointCloud
 from ..errors import ParameterError, UnsupportedModeError
 from ..io.references import Reference, open_reference
 from ..modes import MODES, mode_of
-from ..wcs.store import WCS_ATTR, get_wcs, set_wcs
+from ..wcs.store import WCS_ATTR, get_wcs, set_wcs, slit_wcs
 from . import StepContext
 from ._common import record_step, require
 
@@ -160,13 +160,13 @@ def build_cube(
         raise ParameterError(
             f"cube_build: coord_system={coord_system!r}; choose 'skyalign' or 'ifualign'"
         )
-    wcs = get_wcs(first)
-    rotation = source.rotation(first, key, wcs) if coord_system == "ifualign" else None
+    rotation = source.rotation(first, key, _wcs(first)) if coord_system == "ifualign" else None
     where = str(first.attrs.get("FILENAME", "the exposure"))
-    clouds = [source.cloud(ds, key, get_wcs(ds)) for ds in exposures]
+    clouds = [source.cloud(ds, key, _wcs(ds)) for ds in exposures]
     cube = build_band(
         _pooled(clouds), pars.band(key), weighting=weighting, weight_power=weight_power,
         rotation=rotation, nexposures=len(exposures), tear_cut=source.tear_cut, where=where,
+        corners=_footprint(exposures, source) if coord_system == "skyalign" else None,
     )  # fmt: skip
     out = _cube_dataset(first, cube, key, weighting, weight_power)
     cube_wcs = cube_gwcs(cube.grid)
@@ -182,6 +182,23 @@ def _check_band(ds: xr.Dataset, source: CubeSource, key: tuple[str, str]) -> Non
             f"cube_build: band {key} is not in {ds.attrs.get('FILENAME', 'the exposure')}; "
             f"it holds {bands}"
         )
+
+
+def _wcs(ds: xr.Dataset) -> Any:
+    """The exposure's gwcs; None when it holds one per slice (NIRSpec IFU: the source reads them)."""
+    return None if slit_wcs(ds) is not None else get_wcs(ds)
+
+
+def _footprint(
+    exposures: Sequence[xr.Dataset], source: CubeSource
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The corners of every exposure's footprint, where the mode gives one (None: from the pixels)."""
+    if source.footprint is None:
+        return None
+    found = [source.footprint(ds) for ds in exposures]
+    if any(f is None for f in found):
+        return None
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
 def _pooled(clouds: Sequence[PointCloud]) -> PointCloud:
@@ -244,8 +261,10 @@ def _cube_dataset(
     ra, dec = cube.grid.sky()
     attrs = {k: v for k, v in ds.attrs.items() if k not in _DROPPED and k != WCS_ATTR}
     attrs.update(cube_keywords(cube.grid))
-    attrs.update(CHANNEL=key[0], BAND=key[1].upper(), DATAMODL="IFUCubeModel", WTYPE=weighting,
-                 ROIS=cube.rois, ROIW=cube.roiw, WPOWER=0.0 if weighting == "drizzle" else power)  # fmt: skip
+    if str(ds.attrs.get("INSTRUME", "")).upper() == "MIRI":
+        attrs.update(CHANNEL=key[0], BAND=key[1].upper())
+    attrs.update(DATAMODL="IFUCubeModel", WTYPE=weighting, ROIS=cube.rois, ROIW=cube.roiw,
+                 WPOWER=0.0 if weighting == "drizzle" else power)  # fmt: skip
     return xr.Dataset(
         {
             "sci": (dims, cube.sci, {"units": units} if units else {}),

@@ -15,7 +15,7 @@ from astropy.io import fits
 
 from .base import reference_header, write_reference_fits
 
-__all__ = ["MRS_CUBEPARS", "write_mrs_cubepar"]
+__all__ = ["MRS_CUBEPARS", "cubepar_table", "write_mrs_cubepar"]
 
 _BANDS = ("SHORT", "MEDIUM", "LONG")
 #: channel -> spaxel (arcsec), spectral step (µm), and each band's (wavemin, wavemax) µm.
@@ -27,7 +27,8 @@ MRS_CUBEPARS = {
 }
 
 
-def _table(name: str, columns: dict[str, np.ndarray]) -> fits.BinTableHDU:
+def cubepar_table(name: str, columns: dict[str, np.ndarray]) -> fits.BinTableHDU:
+    """A binary table extension ``name``: text columns 12A, numbers float32 (E)."""
     cols = []
     for key, values in columns.items():
         fmt = "12A" if values.dtype.kind == "U" else "E"
@@ -47,22 +48,22 @@ def write_mrs_cubepar(path: str | os.PathLike[str]) -> Path:
     wave_spaxel = np.interp(wave, [4.9, 8.0, 12.0, 18.0, 27.9], [0.13, 0.17, 0.2, 0.35, 0.35])
     wave_step = wave / 3500.0
     hdus = [
-        _table("CUBEPAR", {"CHANNEL": channel, "BAND": band, "SPAXELSIZE": spaxel,
+        cubepar_table("CUBEPAR", {"CHANNEL": channel, "BAND": band, "SPAXELSIZE": spaxel,
                            "SPECTRALSTEP": step, "WAVEMIN": np.array([r[4] for r in rows], np.float32),
                            "WAVEMAX": np.array([r[5] for r in rows], np.float32)}),
-        _table("CUBEPAR_MSM", {"CHANNEL": channel, "BAND": band, "ROISPATIAL": spaxel,
+        cubepar_table("CUBEPAR_MSM", {"CHANNEL": channel, "BAND": band, "ROISPATIAL": spaxel,
                                "ROISPECTRAL": 2 * step, "POWER": np.full(len(rows), 2, np.float32),
                                "SOFTRAD": np.full(len(rows), 0.01, np.float32)}),
-        _table("MULTICHANNEL_MSM", {"WAVELENGTH": wave, "ROISPATIAL": wave_spaxel.astype(np.float32),
+        cubepar_table("MULTICHANNEL_MSM", {"WAVELENGTH": wave, "ROISPATIAL": wave_spaxel.astype(np.float32),
                                     "ROISPECTRAL": (2 * wave_step).astype(np.float32),
                                     "POWER": np.full(wave.size, 2, np.float32),
                                     "SOFTRAD": np.full(wave.size, 0.01, np.float32)}),
-        _table("CUBEPAR_EMSM", {"CHANNEL": channel, "BAND": band, "ROISPATIAL": spaxel,
+        cubepar_table("CUBEPAR_EMSM", {"CHANNEL": channel, "BAND": band, "ROISPATIAL": spaxel,
                                 "ROISPECTRAL": 2 * step, "SCALERAD": spaxel}),
-        _table("MULTICHANNEL_EMSM", {"WAVELENGTH": wave, "ROISPATIAL": wave_spaxel.astype(np.float32),
+        cubepar_table("MULTICHANNEL_EMSM", {"WAVELENGTH": wave, "ROISPATIAL": wave_spaxel.astype(np.float32),
                                      "ROISPECTRAL": (2 * wave_step).astype(np.float32),
                                      "SCALERAD": wave_spaxel.astype(np.float32)}),
-        _table("MULTICHANNEL_DRIZ", {"WAVELENGTH": wave}),
+        cubepar_table("MULTICHANNEL_DRIZ", {"WAVELENGTH": wave}),
     ]  # fmt: skip
     header = reference_header(
         "cubepar", "MIRI", description="synthetic MIRI MRS cube parameters",

@@ -33,9 +33,9 @@ from astropy.io import fits
 from ..dq import DQ
 from .base import reference_header, rng, write_reference_fits
 from .nirspec_slit_refs import (
-    FS_P_EXPTYPE,
     FS_SLITS,
     SLIT_SIZE_ARCSEC,
+    p_exptype,
     pathloss_model,
     write_pathloss,
     write_wavecorr,
@@ -151,7 +151,7 @@ def write_fflat(
         "NIRSPEC",
         description=f"synthetic fixed-slit F-flat for {filter_name}",
         EXP_TYPE=exp_type,
-        P_EXP_TY=FS_P_EXPTYPE,
+        P_EXP_TY=p_exptype(exp_type),
         FILTER=filter_name,
         GRATING="N/A",
     )
@@ -222,7 +222,7 @@ def write_sflat(
         description=f"synthetic fixed-slit S-flat for {grating}/{filter_name} {detector}",
         DETECTOR=detector,
         EXP_TYPE=exp_type,
-        P_EXP_TY=FS_P_EXPTYPE,
+        P_EXP_TY=p_exptype(exp_type),
         FILTER=filter_name,
         GRATING=grating,
     )
@@ -277,7 +277,7 @@ def write_dflat(
         description=f"synthetic D-flat for {detector}",
         DETECTOR=detector,
         EXP_TYPE=exp_type,
-        P_EXP_TY=FS_P_EXPTYPE,
+        P_EXP_TY=p_exptype(exp_type),
     )
     return write_reference_fits(path, hdr, hdus, datamodel="NirspecFlatModel")
 

@@ -30,6 +30,7 @@ __all__ = [
     "FS_SLITS",
     "SLIT_SIZE_ARCSEC",
     "aperture_throughput",
+    "p_exptype",
     "pathloss_hdus",
     "pathloss_model",
     "write_pathloss",
@@ -60,6 +61,11 @@ MOS_SHUTTER_ARCSEC = (0.2, 0.46)
 _PIXEL_SCALE = 0.1  # arcsec per detector pixel
 #: P_EXP_TYPE of every synthetic fixed-slit reference.
 FS_P_EXPTYPE = "NRS_FIXEDSLIT|NRS_BRIGHTOBJ|"
+
+
+def p_exptype(exp_type: str) -> str:
+    """P_EXP_TYPE of a synthetic NIRSpec reference for ``exp_type`` (FS and BOTS share theirs)."""
+    return FS_P_EXPTYPE if exp_type in ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ") else f"{exp_type}|"
 
 
 def _zero_point(slit: str, wl_m: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -203,6 +209,6 @@ def write_pathloss(
         "NIRSPEC",
         description="synthetic fixed-slit pathloss",
         EXP_TYPE=exp_type,
-        P_EXP_TY=FS_P_EXPTYPE,
+        P_EXP_TY=p_exptype(exp_type),
     )
     return write_reference_fits(path, hdr, hdus, datamodel="PathlossModel")

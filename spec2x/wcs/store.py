@@ -238,7 +238,9 @@ def set_wcs(ds: xr.Dataset, wcs: Any, slit: str | None = None) -> xr.Dataset:
     if slit is None:
         attrs[WCS_ATTR] = value
     else:
-        per_slit = dict(attrs.get(WCS_ATTR) or {})
+        existing = attrs.get(WCS_ATTR)
+        # a single WCS already there (an exposure whose WCS is being rebuilt per slit) goes
+        per_slit = dict(existing) if isinstance(existing, dict) else {}
         per_slit[slit] = value
         attrs[WCS_ATTR] = per_slit
     return _with_attrs(ds, attrs)

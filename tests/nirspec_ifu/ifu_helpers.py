@@ -5,6 +5,8 @@ Each is built once per test session (jwst's IFU WCS takes seconds).
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 from functools import lru_cache
@@ -41,7 +43,10 @@ ESA_TABLES = {
 
 @lru_cache(maxsize=1)
 def folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="spec2x_ifu_"))
+    """A session folder for the IFU files (a full-frame cal is 200 MB), removed at exit."""
+    path = Path(tempfile.mkdtemp(prefix="spec2x_ifu_"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 @lru_cache(maxsize=2)

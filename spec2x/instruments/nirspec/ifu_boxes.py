@@ -22,7 +22,7 @@ from ...wcs.store import get_wcs
 from . import ifu_wcs as iw
 from .ifu import through
 
-__all__ = ["SliceBoxes", "slice_boxes"]
+__all__ = ["SliceBoxes", "box_limits", "slice_boxes"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class SliceBoxes:
         return good, yy + self.y0[s], xx + self.x0[s]
 
 
-def _box(wcs: Any) -> tuple[int, int, int, int]:
+def box_limits(wcs: Any) -> tuple[int, int, int, int]:
     """(x0, x1, y0, y1) python-slice limits of a slice's bounding box, as jwst truncates it."""
     (xlo, xhi), (ylo, yhi) = wcs.bounding_box.bounding_box(order="F")
     xlo, ylo = (0.0 if v < -0.5 else v for v in (xlo, ylo))
@@ -74,7 +74,7 @@ def slice_boxes(ds: xr.Dataset) -> SliceBoxes:
     ds : NIRSpec IFU exposure after assign_wcs (one gwcs per slice).
     """
     wcs = [get_wcs(ds, slit=str(s)) for s in range(iw.N_SLICES)]
-    boxes = np.array([_box(w) for w in wcs])
+    boxes = np.array([box_limits(w) for w in wcs])
     x0, y0 = boxes[:, 0], boxes[:, 2]
     xsize, ysize = boxes[:, 1] - x0, boxes[:, 3] - y0
     ny, nx = int(ysize.max()), int(xsize.max())
