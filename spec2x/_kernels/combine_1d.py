@@ -23,7 +23,7 @@ positions at once (NumPy's own ``std`` over each window, as jwst's slices).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -117,7 +117,7 @@ def output_wavelengths(wl: np.ndarray, n_input: np.ndarray) -> np.ndarray:
 
 def combine_spectra(
     wavelength: Sequence[np.ndarray],
-    columns: dict[str, Sequence[np.ndarray]],
+    columns: Mapping[str, Sequence[np.ndarray]],
     dq: Sequence[np.ndarray],
     weight: Sequence[float],
     *,

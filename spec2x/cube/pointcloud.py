@@ -68,6 +68,8 @@ class CubeSource:
         exposure's sky footprint for sky-aligned cubes (NIRSpec: ``S_REGION``,
         as jwst reads it); None, or when it gives None: the extreme points of
         the point cloud.
+    band_keywords : ``band_keywords((par1, par2)) -> dict``: header keywords a
+        band's cube carries (MIRI: ``CHANNEL`` and ``BAND``); None: none.
     """
 
     bands: Any
@@ -76,3 +78,4 @@ class CubeSource:
     rotation: Any
     tear_cut: bool = False
     footprint: Any = None
+    band_keywords: Any = None

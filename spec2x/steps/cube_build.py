@@ -168,7 +168,7 @@ def build_cube(
         rotation=rotation, nexposures=len(exposures), tear_cut=source.tear_cut, where=where,
         corners=_footprint(exposures, source) if coord_system == "skyalign" else None,
     )  # fmt: skip
-    out = _cube_dataset(first, cube, key, weighting, weight_power)
+    out = _cube_dataset(first, source, cube, key, weighting, weight_power)
     cube_wcs = cube_gwcs(cube.grid)
     corners = cube_wcs.footprint(axis_type="spatial").ravel()
     out.attrs["S_REGION"] = "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners)
@@ -254,15 +254,20 @@ def _refuse_unsupported(params: Any) -> None:
 
 
 def _cube_dataset(
-    ds: xr.Dataset, cube: BandCube, key: tuple[str, str], weighting: str, power: float
+    ds: xr.Dataset,
+    source: CubeSource,
+    cube: BandCube,
+    key: tuple[str, str],
+    weighting: str,
+    power: float,
 ) -> xr.Dataset:
     units = ds["sci"].attrs.get("units")
     dims = ("wavelength", "y", "x")
     ra, dec = cube.grid.sky()
     attrs = {k: v for k, v in ds.attrs.items() if k not in _DROPPED and k != WCS_ATTR}
     attrs.update(cube_keywords(cube.grid))
-    if str(ds.attrs.get("INSTRUME", "")).upper() == "MIRI":
-        attrs.update(CHANNEL=key[0], BAND=key[1].upper())
+    if source.band_keywords is not None:
+        attrs.update(source.band_keywords(key))
     attrs.update(DATAMODL="IFUCubeModel", WTYPE=weighting, ROIS=cube.rois, ROIW=cube.roiw,
                  WPOWER=0.0 if weighting == "drizzle" else power)  # fmt: skip
     return xr.Dataset(

@@ -250,7 +250,11 @@ def master_background_mos(
             log.warning("master_background_mos: no %s slitlets; step FAILED", which)
             return _status(slits, "FAILED")
         background = merge(
-            [c.isel(slit=np.flatnonzero(b)) for c, b in zip(pre, bkg, strict=True) if b.any()]
+            [
+                c.isel(slit=np.flatnonzero(b))
+                for c, b in zip(pre, bkg, strict=True)
+                if b.any() and c is not None
+            ]
         )
         spectrum = background_from_slitlets(
             background, refs.get("extract1d"), refs.get("apcorr"),
@@ -261,7 +265,9 @@ def master_background_mos(
             return _status(slits, "FAILED")
     sign = -1.0 if inverse else 1.0
     out = [
-        _subtract(p, m, _decalibrated_background(c, refs, spectrum, skip), sign) if m.size else p
+        _subtract(p, m, _decalibrated_background(c, refs, spectrum, skip), sign)
+        if m.size and c is not None
+        else p
         for p, m, c in zip(parts, msa, pre, strict=True)
     ]
     log.info("master_background_mos: subtracted the master background from %d MSA slitlets",

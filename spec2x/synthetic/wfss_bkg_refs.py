@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 from astropy.io import fits
 
 from ..dq import DQ
@@ -127,6 +128,7 @@ def write_wfss_bkg_exposure(
         background=scale * template, **keywords,
     )  # fmt: skip
     rate = open_product(files["rate"])
+    assert isinstance(rate, xr.Dataset)
     element = rate.attrs["FILTER" if instrument.upper() == "NIRCAM" else "PUPIL"]
     wcs_refs = {k: str(refs[k]) for k in ("distortion", "filteroffset", "specwcs")}
     wcs = get_wcs(assign_wcs(rate, wcs_refs))

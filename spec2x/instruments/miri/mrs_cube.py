@@ -118,4 +118,15 @@ def _name(key: tuple[str, str]) -> str:
 
 
 #: The MRS as a cube source (``Mode.cube_source`` of MIR_MRS).
-MRS_CUBE = CubeSource(bands=mrs_bands, cloud=_cloud, name=_name, rotation=_rotation, tear_cut=True)
+def _band_keywords(key: tuple[str, str]) -> dict[str, str]:
+    return {"CHANNEL": key[0], "BAND": key[1].upper()}
+
+
+MRS_CUBE = CubeSource(
+    bands=mrs_bands,
+    cloud=_cloud,
+    name=_name,
+    rotation=_rotation,
+    tear_cut=True,
+    band_keywords=_band_keywords,
+)

@@ -99,6 +99,7 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
     grid = opts["soss_wave_grid_in"]
     estimate = _estimate(setup) if grid is None or tikfac is None else None
     if grid is None:
+        assert estimate is not None
         grid = decontamination_grid(
             setup.trace_wave[1][1],
             setup.trace_wave[2][1],
@@ -119,6 +120,7 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
     design = model.design(mederr)
     penalty = first_difference(grid)
     if tikfac is None:
+        assert estimate is not None
         reg = penalty @ estimate(grid)
         guess = float(np.sqrt(good.sum() / np.nansum(reg**2)))
         problem = Tikhonov(design, setup.typical[good] / mederr[good], grid)
