@@ -3,8 +3,8 @@
 Run ``python benchmarks/nirspec_ifu.py`` (``--workdir DIR`` keeps the files).
 It writes the synthetic full-frame PRISM/CLEAR IFU exposure on NRS1 with a
 point source and every reference of the chain
-(:func:`spec2x.synthetic.nirspec_ifu_scene.make_nirspec_ifu_scene`; apcorr
-N/A on both sides), calibrates it to ``_cal``, ``_s3d`` and ``_x1d`` with
+(:func:`spec2x.synthetic.nirspec_ifu_scene.make_nirspec_ifu_scene`, its
+IFU apcorr applied on both sides), calibrates it to ``_cal``, ``_s3d`` and ``_x1d`` with
 jwst's ``Spec2Pipeline`` (offline, every reference overridden) and with
 spec2x, each side in its own process (see ``benchmarks/_common.py``), and
 prints a table: whole process, chain, peak memory and each step, with the

@@ -69,7 +69,7 @@ WELL_EXPOSED = {
     "nrs_mos": (1.0, 4.5),
     "nis_soss": (1.0, 2.6),
     "mir_mrs": (4.95, 5.7),
-    "nrs_ifu": (1.2, 5.2),
+    "nrs_ifu": (0.7, 5.2),
 }
 
 #: Step parameters and explicit references a demo mode runs with (besides its folder).
@@ -280,8 +280,7 @@ def _nirspec_ifu(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     scene = make_nirspec_ifu_scene(inputs, seed=seed)
     refs = _move_refs(scene.refs, refs_dir, keep=inputs)
     wave = np.linspace(0.6, 5.3, 2000)
-    # no IFU aperture correction in spec2x yet (the aperture holds the source from 1.2 µm on)
-    return DemoObservation(scene.rate, refs, wave, scene.flux_jy(wave), explicit={"apcorr": "N/A"})
+    return DemoObservation(scene.rate, refs, wave, scene.flux_jy(wave))
 
 
 def _first_order(x1d: xr.Dataset) -> xr.Dataset:

@@ -379,6 +379,7 @@ MODES: dict[str, Mode] = _modes(
         single_source=True,
         srctype_overridable=True,
         extended_by_default=True,
+        apcorr="ifu_radial",
     ),
     NRS_LAMP=dict(_NRS_LAMP),
     NRS_AUTOWAVE=dict(_NRS_LAMP),

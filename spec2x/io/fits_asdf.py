@@ -25,6 +25,7 @@ from astropy.io import fits
 from .._asdf import spec2x_asdf
 from .._asdf_write import asdf_bytes
 from ..wcs.store import StoredWcs
+from .fits_wcs_group import split_node_wcs
 
 __all__ = ["ASDF_EXTNAME", "asdf_hdu", "plain_asdf_tree", "read_asdf_tree", "split_slit_wcs"]
 
@@ -53,13 +54,21 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
     missing block``).  Arrays jwst keeps in the FITS extensions (``fits:SCI,1``
     sources) are never touched.  A slits tree's per-slit WCS are cut out
     first (:func:`split_slit_wcs`) and put back as
-    :class:`~spec2x.wcs.store.StoredWcs` texts, decoded on first use.
+    :class:`~spec2x.wcs.store.StoredWcs` texts, decoded on first use; so is
+    an exposure's mapping of WCS (the NIRSpec IFU slices,
+    :func:`~spec2x.io.fits_wcs_group.split_node_wcs`), decoded as a whole.
     """
     if ASDF_EXTNAME not in hdul:
         return {}
     raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
     end = _YAML_END.search(raw)
-    split = split_slit_wcs(raw[: end.start() + 1].decode("utf-8", "replace")) if end else None
+    text = raw[: end.start() + 1].decode("utf-8", "replace") if end else ""
+    split = split_slit_wcs(text) if end else None
+    if end is not None and split is None and (group := split_node_wcs(text)) is not None:
+        tree = _parse(group[0].encode("utf-8") + raw[end.start() + 1 :])
+        if isinstance(tree.get("spec2x"), dict):
+            tree["spec2x"]["wcs"] = group[1]
+            return tree
     if end is not None and split is not None:
         tree = _parse(split[0].encode("utf-8") + raw[end.start() + 1 :])
         slits = tree.get("slits")

@@ -187,13 +187,15 @@ def _apply_radial_apcorr(
     wl0: float,
 ) -> xr.Dataset:
     """The spectrum times jwst's radial aperture correction at each plane's radius (spaxels);
-    table radii in arcsec become spaxels with the scale at the cube centre and ``wl0``."""
+    table radii in arcsec become spaxels with the scale at the cube centre and ``wl0``.
+    A file whose selectors (instrument, filter, grating) contradict the cube's is refused."""
     content = apcorr.content
     if "radial" not in content:
         raise ReferenceMismatchError(
             f"apcorr reference {apcorr.name} is a slit table, not the IFU radial one (ASDF "
             "apcorr_table); give the IFU APCORR file or apply_apcorr=False"
         )
+    apcorr.check_matches(cube.attrs, ("INSTRUME", "EXP_TYPE", "FILTER", "GRATING"))
     table = content["radial"]
     arcsec = str(content["sizeunit"]).lower().startswith("arcsec")
     scale = _scale_arcsec(cube, wcs, centre_sky, wl0) if arcsec else 1.0

@@ -22,6 +22,7 @@ import xarray as xr
 from ..cube.build import BandCube, Weighting, build_band
 from ..cube.cube_wcs import cube_gwcs, cube_keywords
 from ..cube.cubepar import CubePars
+from ..cube.overlap import check_overlap
 from ..cube.pointcloud import CubeSource, PointCloud
 from ..errors import ParameterError, UnsupportedModeError
 from ..io.references import Reference, open_reference
@@ -140,7 +141,9 @@ def build_cube(
     footprints; ``msm``'s spatial region of interest is 1.5 times cubepar's
     with fewer than 4 exposures, as jwst has it.  The cube keeps the first
     exposure's keywords.  Parameters, result and errors as :func:`cube_build`
-    (``band`` None: the first exposure's first band; every exposure must hold it).
+    (``band`` None: the first exposure's first band; every exposure must hold it);
+    exposures with no sky in common (two fields, not a dither) are an
+    :class:`~spec2x.errors.InputFileError` (:mod:`spec2x.cube.overlap`).
     """
     if not exposures:
         raise ParameterError("cube_build: no exposure given; pass one or more calibrated exposures")
@@ -163,6 +166,8 @@ def build_cube(
     rotation = source.rotation(first, key, _wcs(first)) if coord_system == "ifualign" else None
     where = str(first.attrs.get("FILENAME", "the exposure"))
     clouds = [source.cloud(ds, key, _wcs(ds)) for ds in exposures]
+    check_overlap(clouds, [str(ds.attrs.get("FILENAME", f"exposure {i + 1}"))
+                           for i, ds in enumerate(exposures)])  # fmt: skip
     cube = build_band(
         _pooled(clouds), pars.band(key), weighting=weighting, weight_power=weight_power,
         rotation=rotation, nexposures=len(exposures), tear_cut=source.tear_cut, where=where,

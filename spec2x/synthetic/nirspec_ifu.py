@@ -31,6 +31,7 @@ from .pixel_refs import write_nirspec_ifu_area, write_nirspec_mos_photom
 __all__ = [
     "IFU_POINTING",
     "IFU_SLICE_ARCSEC",
+    "ifu_filter",
     "make_nirspec_ifu_rate",
     "nirspec_ifu_cal_paths",
     "nirspec_ifu_paths",
@@ -51,10 +52,16 @@ _FIXED: dict[str, Any] = {
 }  # fmt: skip
 
 
+def ifu_filter(grating: str) -> str:
+    """The filter the synthetic instrument pairs with ``grating`` (PRISM: CLEAR)."""
+    grating = grating.upper()
+    return GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR"
+
+
 def nirspec_ifu_paths(folder: str | os.PathLike[str], grating: str = "PRISM") -> dict[str, Path]:
     """Write the IFU WCS references of ``grating`` into ``folder``; reftype -> path."""
     grating = grating.upper()
-    filter_name = GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR"
+    filter_name = ifu_filter(grating)
     optics = write_nirspec_optical_refs(folder, gratings=(grating,), msa_grid=(2, 2))
     ifu = write_nirspec_ifu_refs(folder, filters=(filter_name,))
     chosen = {"disperser": grating, "fore": filter_name, "chromcorr": filter_name}
@@ -77,7 +84,7 @@ def nirspec_ifu_cal_paths(
     cent apart); pathloss: one aperture of the size of a slice.
     """
     grating = grating.upper()
-    filter_name = GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR"
+    filter_name = ifu_filter(grating)
     d = Path(folder)
     d.mkdir(parents=True, exist_ok=True)
     mode: dict[str, Any] = {"exp_type": MODES["NRS_IFU"].exp_type, "seed": seed}
@@ -133,7 +140,7 @@ def make_nirspec_ifu_rate(
         **IFU_POINTING,
         "DETECTOR": "NRS1",
         "GRATING": grating,
-        "FILTER": GRATINGS[grating]["filter"] if grating in GRATINGS else "CLEAR",
+        "FILTER": ifu_filter(grating),
         "EXP_TYPE": MODES["NRS_IFU"].exp_type,
         "DATAMODL": "IFUImageModel",
         **keywords,

@@ -3,7 +3,8 @@ reference its calwebb_spec2 chain reads.
 
 :func:`make_nirspec_ifu_scene` writes the IFU optics and calibration
 references (:mod:`.nirspec_ifu`), a ``cubepar`` (:mod:`.nirspec_cubepar`),
-an IFU ``extract1d``, ``msaoper`` with the full MSA, and a full-frame rate
+an IFU ``extract1d``, the IFU ``apcorr`` of the source's Gaussian PSF as the
+cube sees it, ``msaoper`` with the full MSA, and a full-frame rate
 file: the flat 1 DN/s sky of :func:`.nirspec_ifu.make_nirspec_ifu_rate` plus
 a Gaussian point source (``SRCTYAPT = POINT``, at TARG_RA/TARG_DEC) near the
 middle of the field.
@@ -25,9 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from ..instruments.nirspec.ifu import ifu_coordinates
-from .ifu_extract_refs import write_ifu_extract1d
+from .ifu_extract_refs import write_ifu_extract1d, write_nrs_ifu_apcorr
 from .nirspec_cubepar import write_nirspec_cubepar
-from .nirspec_ifu import make_nirspec_ifu_rate, nirspec_ifu_cal_paths, nirspec_ifu_paths
+from .nirspec_ifu import (
+    ifu_filter,
+    make_nirspec_ifu_rate,
+    nirspec_ifu_cal_paths,
+    nirspec_ifu_paths,
+)
 from .nirspec_msa import write_msaoper
 from .nirspec_refs import write_msa
 
@@ -35,6 +41,8 @@ __all__ = ["NirspecIfuScene", "make_nirspec_ifu_scene", "nirspec_ifu_chain_refs"
 
 #: Offset (arcsec) of the source from the median sky position of the IFU pixels (RA, Dec).
 _OFFSET = (0.12, -0.07)
+#: Size (arcsec) of the detector pixels (across a slice) and of the cube's spaxels.
+_SAMPLING = 0.1
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,19 @@ class NirspecIfuScene:
 
 
 def nirspec_ifu_chain_refs(
-    folder: str | os.PathLike[str], grating: str = "PRISM"
+    folder: str | os.PathLike[str], grating: str = "PRISM", *, fwhm: float = 0.2
 ) -> dict[str, Path]:
-    """Every reference of the IFU chain of ``grating`` (NRS1), written into ``folder``."""
+    """Every reference of the IFU chain of ``grating`` (NRS1), written into ``folder``.
+
+    The ``apcorr`` is that of a Gaussian point source of ``fwhm`` (arcsec)
+    sampled by the pixels and drizzled onto the spaxels (both 0.1"): each box
+    adds ``0.1**2 / 12`` to the Gaussian's variance.
+    """
     d = Path(folder)
     d.mkdir(parents=True, exist_ok=True)
+    grating = grating.upper()
+    to_sigma = 2.0 * math.sqrt(2.0 * math.log(2.0))
+    cube_fwhm = to_sigma * math.sqrt((fwhm / to_sigma) ** 2 + 2.0 * _SAMPLING**2 / 12.0)
     return {
         **nirspec_ifu_paths(d, grating),
         **nirspec_ifu_cal_paths(d, grating),
@@ -82,6 +98,12 @@ def nirspec_ifu_chain_refs(
             instrument="NIRSPEC",
             exp_type="NRS_IFU",
             wavelength=(0.5, 5.5),
+        ),
+        "apcorr": write_nrs_ifu_apcorr(
+            d / f"spec2x_nrs_ifu_apcorr_{grating.lower()}.asdf",
+            grating=grating,
+            filter_name=ifu_filter(grating),
+            fwhm=(0.0, cube_fwhm),
         ),
         "msaoper": write_msaoper(d / "spec2x_nirspec_msaoper.json"),
         "msa": write_msa(d / "spec2x_nirspec_msa_full.asdf"),
@@ -110,7 +132,7 @@ def make_nirspec_ifu_scene(
     from ..pipeline import spec2
 
     d = Path(folder)
-    refs = nirspec_ifu_chain_refs(d, grating)
+    refs = nirspec_ifu_chain_refs(d, grating, fwhm=fwhm)
     sky = make_nirspec_ifu_rate(d / "sky_rate.fits", grating, seed=seed, SRCTYAPT="POINT")
     cal = spec2(sky, refs, skip=("cube_build", "extract_1d"))["cal"]
     coords = ifu_coordinates(cal)

@@ -42,18 +42,17 @@ def test_point_source_recovers_its_injected_spectrum(scene):
     x1d = out["x1d"]
     wave, flux = x1d["wavelength"].values, x1d["flux"].values
     expected = made.flux_jy(wave)
-    # the aperture (2 x (0.033 lambda + 0.106)", no aperture correction) holds 97 % of the
-    # source at 0.8 um and all of it from 1.2 um on; the cube itself holds all of it
-    ratios = binned_ratio(wave, flux, expected, 1.2, 5.3)
+    # the aperture (2 x (0.033 lambda + 0.106)") holds 97 % of the source at 0.8 um and all
+    # of it from 1.2 um on; the scene's apcorr (its Gaussian as the cube sees it) restores it
+    assert out["x1d"].attrs["R_APCORR"].startswith("spec2x_nrs_ifu_apcorr")
+    ratios = binned_ratio(wave, flux, expected, 0.6, 5.3)
     assert np.all(np.abs(ratios - 1) < 0.02), ratios
     assert abs(np.nanmedian(flux / expected) - 1) < 0.01
 
 
 def test_spec2x_run_writes_the_three_products(scene, tmp_path):
     made, out = scene
-    # no IFU aperture correction in spec2x yet: apcorr N/A (jwst skips it too when N/A)
-    args = ["run", str(made.rate), "--output-dir", str(tmp_path), "--strict-refs", "-q",
-            "--ref", "apcorr=N/A"]  # fmt: skip
+    args = ["run", str(made.rate), "--output-dir", str(tmp_path), "--strict-refs", "-q"]
     for reftype, path in made.refs.items():
         args += ["--ref", f"{reftype}={path}"]
     assert main(args) == 0

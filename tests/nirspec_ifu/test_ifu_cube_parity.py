@@ -70,3 +70,22 @@ def test_shepard_weighting_as_jwst(pair, weighting):
     assert (dq != theirs.dq).mean() < 1e-4
     both = (dq == 0) & (theirs.dq == 0)
     np.testing.assert_allclose(ours["sci"].values[both], theirs.data[both], rtol=1e-5, atol=1e-9)
+
+
+def test_ifualign_as_jwst():
+    """``coord_system='ifualign'``: the slices' length along x; grid, rotation and values
+    as jwst's."""
+    theirs = jwst_cube("PRISM", coord_system="ifualign")
+    ours = cube_build(our_cal("PRISM"), cubepar(), coord_system="ifualign")
+    assert ours["sci"].shape == theirs.data.shape
+    info = theirs.meta.wcsinfo
+    for key in ("CRPIX1", "CRPIX2", "CDELT1", "CDELT2", "CDELT3", "CRVAL3"):
+        assert ours.attrs[key] == pytest.approx(getattr(info, key.lower()), rel=1e-10), key
+    for key in ("PC1_1", "PC1_2", "PC2_1", "PC2_2"):
+        assert ours.attrs[key] == pytest.approx(getattr(info, key.lower()), abs=1e-10), key
+    assert ours.attrs["S_REGION"] == info.s_region
+    dq = ours["dq"].values
+    assert (dq != theirs.dq).mean() < 1e-4
+    both = (dq == 0) & (theirs.dq == 0)
+    assert both.mean() > 0.3
+    np.testing.assert_allclose(ours["sci"].values[both], theirs.data[both], rtol=1e-5, atol=1e-9)

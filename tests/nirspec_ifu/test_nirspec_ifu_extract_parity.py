@@ -1,5 +1,7 @@
 """extract_1d on a NIRSpec IFU cube (``_s3d``) against jwst 3.0.0's Extract1dStep on the same
-file (point source with its annulus, extended source; apcorr off on both sides)."""
+file (point source with its annulus, extended source; apcorr off on both sides; then the point
+source with the radial aperture correction of a synthetic ``NrsIfuApcorrModel``, and an apcorr
+file of another grating refused)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import pytest
 from ifu_cube_helpers import cubepar, our_cal
 from ifu_helpers import folder
 
+from spec2x.errors import ReferenceMismatchError
 from spec2x.io.fits import write_fits
 from spec2x.io.references import open_reference
 from spec2x.steps._extract_ifu import extract_ifu
 from spec2x.steps.cube_build import cube_build
-from spec2x.synthetic.ifu_extract_refs import write_ifu_extract1d
+from spec2x.synthetic.ifu_extract_refs import write_ifu_extract1d, write_nrs_ifu_apcorr
 
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
 COLUMNS = ("flux", "flux_error", "surf_bright", "sb_error", "background", "npixels")
@@ -56,3 +59,44 @@ def test_x1d_as_jwst(s3d, srctype):
     worst = np.nanmax(np.abs(ours["flux"].values / table["flux"] - 1))
     print(f"{srctype}: largest relative flux difference from jwst {worst:.2e}")
     assert np.nanmedian(ours["flux"]) > 0
+
+
+def test_apcorr_as_jwst(s3d):
+    """jwst's ApCorrRadial for NIRSpec: the table at the cube's median wavelength scale, each
+    plane's radius; flux, surface brightness, errors and variances as jwst's."""
+    from jwst.extract_1d import Extract1dStep
+    from jwst_offline import run_jwst_step
+
+    cube, extract1d = s3d
+    cube = cube.assign_attrs(SRCTYPE="POINT")
+    path = write_fits(cube, folder() / "nrs_apcorr_s3d.fits")
+    # a broad PSF (0.3" + 0.05" per um) so that the correction is well above 1 in the blue
+    apcorr = write_nrs_ifu_apcorr(folder() / "nrs_ifu_apcorr.asdf", fwhm=(0.05, 0.3))
+    theirs = run_jwst_step(
+        Extract1dStep, str(path), {"extract1d": str(extract1d), "apcorr": str(apcorr)},
+        rest="N/A", tmp_path=folder() / "crds",
+    ).spec[0].spec_table  # fmt: skip
+    ref = open_reference(str(extract1d), "extract1d")
+    ours = extract_ifu(cube, ref, apcorr=open_reference(str(apcorr), "apcorr"))
+    plain = extract_ifu(cube, ref)
+    ratio = ours["flux"].values / plain["flux"].values
+    assert np.nanmax(ratio) > 1.05
+    assert np.nanmin(ratio) >= 1.0
+    assert ours.attrs["R_APCORR"] == "nrs_ifu_apcorr.asdf"
+    columns = (*COLUMNS, "flux_var_poisson", "flux_var_rnoise", "sb_var_flat")
+    for name in columns:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-7, atol=1e-12, err_msg=name)
+    worst = np.nanmax(np.abs(ours["flux"].values / theirs["flux"] - 1))
+    print(f"NIRSpec IFU apcorr: largest relative flux difference from jwst {worst:.2e}")
+
+
+def test_apcorr_of_another_grating_is_refused(s3d):
+    cube, extract1d = s3d
+    other = write_nrs_ifu_apcorr(
+        folder() / "nrs_ifu_apcorr_g395m.asdf", grating="G395M", filter_name="F290LP"
+    )
+    with pytest.raises(ReferenceMismatchError, match="nrs_ifu_apcorr_g395m.asdf has FILTER="):
+        extract_ifu(
+            cube.assign_attrs(SRCTYPE="POINT"), open_reference(str(extract1d), "extract1d"),
+            apcorr=open_reference(str(other), "apcorr"),
+        )  # fmt: skip

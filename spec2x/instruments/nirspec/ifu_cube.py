@@ -30,7 +30,7 @@ import xarray as xr
 
 from ...cube.pointcloud import CubeSource, PointCloud
 from ...errors import InputFileError
-from ...wcs.store import get_wcs
+from ...wcs.store import get_wcs, slit_wcs
 from .ifu import through
 from .ifu_boxes import box_limits
 from .ifu_wcs import N_SLICES
@@ -43,6 +43,16 @@ _HALF_Y = 0.49
 
 
 def _slice_wcs(ds: xr.Dataset) -> list[Any]:
+    """The gwcs of each of the 30 slices, or a clear error when the exposure lacks them."""
+    per_slice = slit_wcs(ds)
+    missing = [str(s) for s in range(N_SLICES) if per_slice is None or str(s) not in per_slice]
+    if missing:
+        raise InputFileError(
+            f"{ds.attrs.get('FILENAME', 'the exposure')} has no NIRSpec IFU slice WCS "
+            f"(slices {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''} missing): "
+            "cube_build maps each of the 30 slices through its own WCS; run spec2x's "
+            "assign_wcs on the exposure (its _rate, or the _cal spec2x wrote)"
+        )
     return [get_wcs(ds, slit=str(s)) for s in range(N_SLICES)]
 
 

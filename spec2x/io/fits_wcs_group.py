@@ -1,0 +1,99 @@
+"""A group of WCS in the spec2x ASDF node (NIRSpec IFU: one gwcs per slice), read lazily.
+
+An IFU exposure keeps its 30 slice WCS as one mapping ``spec2x.wcs`` of the
+ASDF tree.  The slices share transforms (YAML anchors across slices), so
+they cannot be cut into one text each as a slits product's are
+(:func:`spec2x.io.fits_asdf.split_slit_wcs`); decoding all of them takes
+seconds.  :func:`split_node_wcs` cuts the whole mapping out of the YAML
+text unparsed and gives one :class:`~spec2x.wcs.store.StoredWcs` per slice that
+decodes the mapping (once, for all of them) on the first use of any.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from ..wcs.store import StoredWcs, wcs_from_text, wcs_to_text
+
+__all__ = ["split_node_wcs"]
+
+_ALIAS = re.compile(r"\*(id\d+)\b")
+_ANCHOR = re.compile(r"&(id\d+)\b")
+_BLOCK_SOURCE = re.compile(r"^\s*source: \d+\s*$", re.MULTILINE)
+_MEMBER = re.compile(r"^    '?([^':\s]+)'?: ")
+
+
+def split_node_wcs(yaml_text: str) -> tuple[str, dict[str, StoredWcs]] | None:
+    """The YAML without the spec2x node's WCS mapping, and that mapping's members (name ->
+    stored WCS, all decoded together on the first use of any).
+
+    None when the text has no such mapping (a single WCS, no spec2x node), or
+    when it cannot stand alone (YAML anchors shared with the rest of the
+    tree, arrays in binary blocks): then the whole tree goes through asdf.
+    """
+    lines = yaml_text.splitlines(keepends=True)
+    try:
+        node = lines.index("spec2x:\n")
+        header_end = next(i for i, line in enumerate(lines) if line.startswith("--- "))
+        start = next(i for i in range(node + 1, len(lines)) if lines[i] == "  wcs:\n"
+                     or not lines[i].startswith("  "))  # fmt: skip
+    except (ValueError, StopIteration):
+        return None
+    if lines[start] != "  wcs:\n" or start + 1 >= len(lines) or not _MEMBER.match(lines[start + 1]):
+        return None
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("    "):
+        end += 1
+    block = "".join(ln[2:] for ln in lines[start + 1 : end])
+    rest = "".join(lines[:start] + lines[end:])
+    if _BLOCK_SOURCE.search(block) or set(_ALIAS.findall(block)) - set(_ANCHOR.findall(block)):
+        return None
+    if set(_ALIAS.findall(rest)) - set(_ANCHOR.findall(rest)):
+        return None
+    group = _Group(f"{''.join(lines[: header_end + 1])}wcs:\n{block}...\n")
+    names = [m.group(1) for line in lines[start + 1 : end] if (m := _MEMBER.match(line))]
+    return rest, {name: _Member(group, name) for name in names}
+
+
+class _Group:
+    """The mapping's ASDF text, decoded once (thread-safe) into name -> gwcs."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lock = threading.Lock()
+        self._decoded: dict[str, Any] | None = None
+
+    def decoded(self) -> dict[str, Any]:
+        with self._lock:
+            if self._decoded is None:
+                self._decoded = {str(k): v for k, v in wcs_from_text(self.text).items()}
+            return self._decoded
+
+
+class _Member(StoredWcs):
+    """One WCS of a :class:`_Group`: decodes the whole group on first use."""
+
+    __slots__ = ("_group", "_key")
+
+    def __init__(self, group: _Group, key: str) -> None:
+        super().__init__(text="")  # placeholder: the text is encoded from the object on demand
+        self._text = None
+        self._group = group
+        self._key = key
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return StoredWcs, (None, self.text)  # unpickled as a plain stored WCS, its own text
+
+    @property
+    def wcs(self) -> Any:
+        if self._wcs is None:
+            self._wcs = self._group.decoded()[self._key]
+        return self._wcs
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = wcs_to_text(self.wcs)
+        return self._text

@@ -1,0 +1,69 @@
+"""An exposure with one WCS per slice (NIRSpec IFU) read back from FITS: the mapping is cut out
+of the ASDF text and decoded, as a whole, only when a WCS is used."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import xarray as xr
+from astropy import coordinates as coord
+from astropy import units as u
+from astropy.modeling import models
+from gwcs import WCS
+from gwcs import coordinate_frames as cf
+
+from spec2x.io.fits import open_product, write_fits
+from spec2x.io.fits_wcs_group import split_node_wcs
+from spec2x.wcs.store import StoredWcs, get_wcs, slit_wcs
+
+
+def _slices(n: int = 3) -> dict[str, StoredWcs]:
+    """``n`` gwcs sharing one transform (YAML anchors across slices, as the IFU's)."""
+    shared = models.Shift(1.5) & models.Scale(2.0)
+    det = cf.Frame2D(name="detector")
+    sky = cf.CelestialFrame(reference_frame=coord.ICRS(), name="world", unit=(u.deg, u.deg))
+    return {
+        str(i): StoredWcs(
+            wcs=WCS([(det, shared | (models.Shift(i) & models.Identity(1))), (sky, None)])
+        )  # fmt: skip
+        for i in range(n)
+    }
+
+
+def _exposure() -> xr.Dataset:
+    zeros = np.zeros((4, 5), np.float32)
+    ds = xr.Dataset(
+        {"sci": (("y", "x"), zeros), "err": (("y", "x"), zeros),
+         "dq": (("y", "x"), np.zeros((4, 5), np.uint32))},
+        coords={"y": np.arange(4), "x": np.arange(5)},
+        attrs={"TELESCOP": "JWST", "INSTRUME": "NIRSPEC", "EXP_TYPE": "NRS_IFU",
+               "DETECTOR": "NRS1", "SUBARRAY": "FULL"},
+    )  # fmt: skip
+    ds.attrs["wcs"] = _slices()
+    return ds
+
+
+def test_slice_wcs_decode_on_use_and_equal(tmp_path):
+    ds = _exposure()
+    back = open_product(write_fits(ds, tmp_path / "ifu_slices_cal.fits"))
+    stored = slit_wcs(back)
+    assert sorted(stored) == ["0", "1", "2"]
+    assert all(v._wcs is None for v in stored.values())  # nothing decoded on open
+    for name in ("2", "0", "1"):
+        np.testing.assert_array_equal(get_wcs(back, slit=name)(1.0, 2.0),
+                                      get_wcs(ds, slit=name)(1.0, 2.0))  # fmt: skip
+    assert all(v._wcs is not None for v in stored.values())  # one decode gave them all
+    again = pickle.loads(pickle.dumps(stored["1"]))
+    assert again == ds.attrs["wcs"]["1"]
+    twice = open_product(write_fits(back, tmp_path / "ifu_slices_again_cal.fits"))
+    np.testing.assert_array_equal(
+        get_wcs(twice, slit="2")(3.0, 1.0), get_wcs(ds, slit="2")(3.0, 1.0)
+    )
+
+
+def test_not_a_mapping_is_left_to_asdf():
+    assert split_node_wcs("#ASDF 1.0.0\n--- !core/asdf-1.1.0\nspec2x:\n  wcs: !<x> {}\n") is None
+    assert split_node_wcs("#ASDF 1.0.0\n--- !core/asdf-1.1.0\nmeta: {}\n") is None
+    shared = "--- !core/asdf-1.1.0\nspec2x:\n  wcs:\n    '0': *id001\nother: &id001 1\n"
+    assert split_node_wcs(shared) is None
