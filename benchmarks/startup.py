@@ -24,6 +24,14 @@ files).  Every figure is one new Python process, timed from the parent
   warm (the second of two runs: imports and asdf plugins already loaded),
   against a floor: one pass over the step's input arrays (every variable
   read and written once, ``np.multiply(a, 1)``), the least a pixel step does.
+- ``--slits 5 100 500``: ``spec2x run`` as a whole process on a synthetic
+  NIRSpec MOS exposure (PRISM/CLEAR, NRS1) with that many MSA slitlets and
+  every reference of its chain (as ``benchmarks/nirspec_mos.py`` writes
+  them); wall, CPU, steps, and CPU per slitlet.
+- ``--workers-jobs N``: ``spec2x run`` on N copies of the MIRI LRS
+  fixed-slit exposure (no background) in one process, with ``--workers 1``
+  and with ``--workers 2``; wall, CPU of the whole process tree, and
+  exposures per minute.
 """
 
 from __future__ import annotations
@@ -221,6 +229,55 @@ def floor_table(root: Path) -> list[list[str]]:
     return rows
 
 
+def slits_table(root: Path, counts: Sequence[int]) -> list[list[str]]:
+    """Rows: per slitlet count, the whole ``spec2x run`` on a NIRSpec MOS exposure."""
+    from nirspec_mos import write_inputs
+
+    rows = []
+    for n in counts:
+        folder = root / f"mos_{n}"
+        log = folder / "inputs.json"
+        if not log.exists():
+            rate, refs = write_inputs(folder, n)
+            log.write_text(json.dumps({"rate": str(rate), "refs": refs}))
+        job = json.loads(log.read_text())
+        args = ["run", job["rate"], "--output-dir", str(folder / "out"), "--strict-refs"]
+        args += [a for t, path in job["refs"].items() for a in ("--ref", f"{t}={path}")]
+        one = spec2x_process(args)
+        steps = sum(one["steps"].values())
+        print(f"  {n} slitlets: {one['wall']:.1f} s (CPU {one['cpu']:.1f} s)", flush=True)
+        rows.append([str(n), f"{one['wall']:.1f}", f"{one['cpu']:.1f}", f"{steps:.1f}",
+                     f"{one['wall'] - steps:.1f}", f"{one['cpu'] / n:.3f}"])  # fmt: skip
+    return rows
+
+
+def workers_table(root: Path, n_jobs: int) -> list[list[str]]:
+    """Rows: ``spec2x run`` on ``n_jobs`` LRS FS exposures, in one process and on workers."""
+    import shutil
+
+    demo_inputs("mir_lrs_fs", root)
+    source = next((root / "mir_lrs_fs" / "inputs").glob("*_00001_mirimage_rate.fits"))
+    folder = root / f"workers_{n_jobs}"
+    folder.mkdir(exist_ok=True)
+    inputs = []
+    for i in range(n_jobs):
+        path = folder / source.name.replace("_00001_", f"_{i + 1:05d}_")
+        if not path.exists():
+            shutil.copy(source, path)
+        inputs.append(str(path))
+    refs = str(root / "mir_lrs_fs" / "refs")
+    rows = []
+    for label, extra in (("one process", []), ("--workers 1", ["--workers", "1"]),
+                         ("--workers 2", ["--workers", "2"])):  # fmt: skip
+        out = folder / f"out_{len(rows)}"
+        one = spec2x_process(["-q", "run", *inputs, "--refs", refs, "--output-dir", str(out),
+                              *extra])  # fmt: skip
+        print(f"  {label}: {one['wall']:.1f} s (CPU {one['cpu']:.1f} s)", flush=True)
+        rows.append([label, str(n_jobs), f"{one['wall']:.1f}", f"{one['cpu']:.1f}",
+                     f"{60 * n_jobs / one['wall']:.1f}"])  # fmt: skip
+    return rows
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -235,10 +292,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-startup", action="store_true", help="only the runs against jwst")
     parser.add_argument("--floor", action="store_true", help="only the per-step floor table")
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
+    parser.add_argument("--slits", type=int, nargs="+", help="only: NIRSpec MOS at these counts")
+    parser.add_argument("--workers-jobs", type=int, help="only: N exposures, workers 1 and 2")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
     print(f"files in {root}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    if args.slits:
+        rows = slits_table(root, args.slits)
+        print(table(["slitlets", "wall (s)", "CPU (s)", "steps (s)", "outside the steps (s)",
+                     "CPU per slitlet (s)"], rows))  # fmt: skip
+        return 0
+    if args.workers_jobs:
+        rows = workers_table(root, args.workers_jobs)
+        print(table(["how", "exposures", "wall (s)", "CPU (s)", "exposures / min"], rows))
+        return 0
     if not args.no_startup:
         rows = startup(root, args.repeat)
         print(table(["command", "wall (s)", "CPU (s)", "outside the steps (s)"], rows))

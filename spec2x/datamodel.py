@@ -33,8 +33,11 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from ._lazy_dask import defer_dask_array
 from .dq import DQ, DQ_DTYPE
 from .errors import InputFileError
+
+defer_dask_array()  # spec2x's NumPy path does not import dask.array
 
 __all__ = [
     "CUBE_VARIABLES",

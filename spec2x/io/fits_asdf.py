@@ -2,10 +2,11 @@
 
 jwst keeps the ASDF tree (the WCS, and meta with no FITS keyword) in one
 ``ASDF_METADATA`` cell of the ``ASDF`` extension.  A tree of plain YAML is read
-with a YAML safe loader; a slits product's per-slit WCS (one gwcs per slit,
-thousands for WFSS) is cut out of the YAML text unparsed and kept as each
-slit's ASDF text, decoded only when a step asks for that slit's WCS
-(:func:`split_slit_wcs`); anything else goes through ``asdf.open``.
+with a YAML safe loader; every WCS in it (the exposure's, or one gwcs per
+slit, thousands for WFSS) is cut out of the YAML text unparsed and kept as
+its ASDF text, decoded only when a step asks for it (:func:`split_wcs`: so
+``spec2x info`` and reading a product build no gwcs); anything else goes
+through ``asdf.open``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import io
 import re
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import asdf
 import numpy as np
@@ -27,11 +28,11 @@ from .._asdf_write import asdf_bytes
 from ..wcs.store import StoredWcs
 from .fits_wcs_group import split_node_wcs
 
-__all__ = ["ASDF_EXTNAME", "asdf_hdu", "plain_asdf_tree", "read_asdf_tree", "split_slit_wcs"]
+__all__ = ["ASDF_EXTNAME", "asdf_hdu", "plain_asdf_tree", "read_asdf_tree", "split_wcs"]
 
 ASDF_EXTNAME = "ASDF"
 #: Arrays of fewer elements are written in the YAML (a gwcs's coefficients), larger as blocks;
-#: a slit's WCS without blocks is read as text, lazily (:func:`split_slit_wcs`).
+#: a slit's WCS without blocks is read as text, lazily (:func:`split_wcs`).
 _INLINE_BELOW = 4096
 
 
@@ -52,32 +53,31 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
     once: the tree outlives the ``AsdfFile``, and such an array left to load
     lazily fails once asdf has closed it (``Attempt to read block data from
     missing block``).  Arrays jwst keeps in the FITS extensions (``fits:SCI,1``
-    sources) are never touched.  A slits tree's per-slit WCS are cut out
-    first (:func:`split_slit_wcs`) and put back as
-    :class:`~spec2x.wcs.store.StoredWcs` texts, decoded on first use; so is
-    an exposure's mapping of WCS (the NIRSpec IFU slices,
+    sources) are never touched.  Every WCS of the tree (the exposure's, each
+    slit's) is cut out first (:func:`split_wcs`) and put back as a
+    :class:`~spec2x.wcs.store.StoredWcs` text, decoded on first use; so is the
+    spec2x node's mapping of WCS (the NIRSpec IFU slices,
     :func:`~spec2x.io.fits_wcs_group.split_node_wcs`), decoded as a whole.
     """
     if ASDF_EXTNAME not in hdul:
         return {}
     raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
     end = _YAML_END.search(raw)
-    text = raw[: end.start() + 1].decode("utf-8", "replace") if end else ""
-    split = split_slit_wcs(text) if end else None
-    if end is not None and split is None and (group := split_node_wcs(text)) is not None:
-        tree = _parse(group[0].encode("utf-8") + raw[end.start() + 1 :])
-        if isinstance(tree.get("spec2x"), dict):
-            tree["spec2x"]["wcs"] = group[1]
-            return tree
-    if end is not None and split is not None:
-        tree = _parse(split[0].encode("utf-8") + raw[end.start() + 1 :])
-        slits = tree.get("slits")
-        if isinstance(slits, list) and len(slits) == len(split[1]):
-            for item, text in zip(slits, split[1], strict=True):
-                if text is not None and isinstance(item, dict):
-                    item.setdefault("meta", {})["wcs"] = StoredWcs(text=text)
-            return tree
-    return _parse(raw)
+    if end is None:
+        return _parse(raw)
+    text = raw[: end.start() + 1].decode("utf-8", "replace")
+    group = split_node_wcs(text)
+    split = split_wcs(group[0] if group is not None else text)
+    if group is None and split is None:
+        return _parse(raw)
+    rest, texts = split if split is not None else (group[0], {})  # type: ignore[index]
+    tree = _parse(rest.encode("utf-8") + raw[end.start() + 1 :])
+    tree = _put_back(tree, {key: StoredWcs(text=text) for key, text in texts.items()})
+    if group is not None:
+        if not isinstance(tree.get("spec2x"), dict):
+            return _parse(raw)
+        tree["spec2x"]["wcs"] = group[1]
+    return tree  # type: ignore[no-any-return]
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
@@ -124,22 +124,38 @@ def _core_mapping(
     data.update(loader.construct_mapping(node))
 
 
-def _fits_array_reference(
-    loader: _CoreTagsLoader, suffix: str, node: yaml.Node
-) -> Iterator[dict[Any, Any]]:
-    """An ndarray that only points at a FITS extension (``source: fits:SCI,1``), as jwst writes."""
+def _ndarray(loader: _CoreTagsLoader, suffix: str, node: yaml.Node) -> Any:
+    """A core ``ndarray`` that only points at a FITS extension (``source: fits:SCI,1``, as
+    jwst writes; read as a dict), or holds its numbers inline (a NumPy array, as asdf reads
+    it); any other (a binary block, strides, a mask, strings) is left to asdf."""
     keys = {k.value: v for k, v in node.value} if isinstance(node, yaml.MappingNode) else {}
-    source = keys.get("source")
+    source, data, datatype = keys.get("source"), keys.get("data"), keys.get("datatype")
+    if data is None:
+        if not isinstance(source, yaml.ScalarNode) or not source.value.startswith("fits:"):
+            _refuse(loader, node)
+        return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
     if (
-        "data" in keys
-        or not isinstance(source, yaml.ScalarNode)
-        or not source.value.startswith("fits:")
+        source is not None
+        or set(keys) - {"data", "datatype", "shape", "byteorder"}
+        or not isinstance(datatype, yaml.ScalarNode)
+        or datatype.value not in _INLINE_TYPES
     ):
         _refuse(loader, node)
-    yield from _core_mapping(loader, suffix, node)
+    values = loader.construct_sequence(data, deep=True)  # type: ignore[arg-type]
+    array = np.array(values, dtype=_INLINE_TYPES[datatype.value])
+    if "shape" in keys:
+        array = array.reshape(loader.construct_sequence(keys["shape"]))  # type: ignore[arg-type]
+    return array
 
 
-def _refuse(loader: _CoreTagsLoader, node: yaml.Node) -> None:
+#: asdf's names of the numeric types an inline ndarray is read as (asdf -> NumPy).
+_INLINE_TYPES = {
+    f"{kind}{bits}": f"{kind}{bits}" for kind, sizes in (("int", (8, 16, 32, 64)),
+    ("uint", (8, 16, 32, 64)), ("float", (32, 64)), ("complex", (64, 128))) for bits in sizes
+} | {"bool8": "bool"}  # fmt: skip
+
+
+def _refuse(loader: _CoreTagsLoader, node: yaml.Node) -> NoReturn:
     raise yaml.constructor.ConstructorError(
         None, None, f"left to asdf: {node.tag}", node.start_mark
     )
@@ -147,7 +163,7 @@ def _refuse(loader: _CoreTagsLoader, node: yaml.Node) -> None:
 
 for _tag in ("asdf", "software", "extension_metadata", "history_entry"):
     _CoreTagsLoader.add_multi_constructor(f"tag:stsci.edu:asdf/core/{_tag}-", _core_mapping)
-_CoreTagsLoader.add_multi_constructor("tag:stsci.edu:asdf/core/ndarray-", _fits_array_reference)
+_CoreTagsLoader.add_multi_constructor("tag:stsci.edu:asdf/core/ndarray-", _ndarray)
 _CoreTagsLoader.add_constructor("tag:yaml.org,2002:omap", _refuse)  # asdf makes an OrderedDict
 _YAML_END = re.compile(rb"\r?\n\.\.\.((\r?\n)|$)")  # asdf's end-of-tree marker
 
@@ -176,50 +192,63 @@ def plain_asdf_tree(raw: bytes) -> dict[str, Any] | None:
 
 _ALIAS = re.compile(r"\*(id\d+)\b")
 _ANCHOR = re.compile(r"&(id\d+)\b")
-_WCS_LINE = re.compile(r"^    wcs: (?:&id\d+ )?(![^\s&*]+)\s*$")
+#: A tagged ``wcs:`` block in the YAML of a tree: the exposure's ``meta.wcs``, a slit's, ...
+_WCS_LINE = re.compile(r"^(?P<indent> *)wcs: (?:&(?P<anchor>id\d+) )?(?P<tag>![^\s&*]+)\s*$")
 _BLOCK_SOURCE = re.compile(r"^\s*source: \d+\s*$", re.MULTILINE)
+_PLACEHOLDER = "spec2x:stored-wcs:{}"
 
 
-def split_slit_wcs(yaml_text: str) -> tuple[str, list[str | None]] | None:
-    """The YAML of a MultiSlitModel tree without its per-slit WCS, and each WCS as ASDF text.
+def split_wcs(yaml_text: str) -> tuple[str, dict[str, str]] | None:
+    """The YAML of a tree with every WCS cut out, and each WCS as an ASDF text of its own.
 
-    Every ``slits[i].meta.wcs`` block is cut out of the text (lines, by
-    indentation) and made a document of its own (``wcs: ...`` under the
-    file's own ``%TAG`` header), so opening the file never parses thousands
-    of gwcs.  None when the text is not laid out so (no ``slits``, a WCS
-    shared between slits through YAML anchors, arrays in binary blocks):
-    then the whole tree goes through asdf.
+    Every tagged ``wcs:`` block (an exposure's ``meta.wcs``, each
+    ``slits[i].meta.wcs`` of a slits product) is cut out of the text (lines,
+    by indentation) and made a document of its own (``wcs: ...`` under the
+    file's own ``%TAG`` header); in the text left, a quoted placeholder
+    string takes its place (with the block's anchor, so aliases of it, as
+    spec2x's own node has, point at the same placeholder).  Opening a file
+    then parses no gwcs (one per slit: thousands for WFSS).  Returns the text
+    left and placeholder -> WCS text; None when there is no WCS or the text is
+    not laid out so (a WCS sharing anchors with the rest of the tree, arrays
+    in binary blocks): then the whole tree goes through asdf.
     """
     lines = yaml_text.splitlines(keepends=True)
-    try:
-        start = lines.index("slits:\n")
-        header_end = next(i for i, line in enumerate(lines) if line.startswith("--- "))
-    except (ValueError, StopIteration):
+    header_end = next((i for i, line in enumerate(lines) if line.startswith("--- ")), None)
+    if header_end is None:
         return None
     header = "".join(lines[: header_end + 1])
-    kept, texts = lines[: start + 1], list[str | None]()
-    i, key = start + 1, ""
-    while i < len(lines) and lines[i][:1] in ("-", " "):
-        line = lines[i]
-        if line.startswith("- "):
-            texts.append(None)
-            key = line[2:].split(":", 1)[0]
-        elif line.startswith("  ") and line[2:3] not in (" ", "-"):
-            key = line[2:].split(":", 1)[0]
-        found = _WCS_LINE.match(line) if key == "meta" and texts else None
+    kept, texts = lines[: header_end + 1], dict[str, str]()
+    i = header_end + 1
+    while i < len(lines):
+        found = _WCS_LINE.match(lines[i])
         if found is None:
-            kept.append(line)
+            kept.append(lines[i])
             i += 1
             continue
+        indent = len(found["indent"])
         end = i + 1
-        while end < len(lines) and (lines[end].startswith("     ") or not lines[end].strip()):
+        while end < len(lines) and (lines[end][: indent + 1].isspace() or not lines[end].strip()):
             end += 1
-        block = "".join(ln[4:] for ln in lines[i + 1 : end])
+        block = "".join(ln[indent:] for ln in lines[i + 1 : end])
         if set(_ALIAS.findall(block)) - set(_ANCHOR.findall(block)) or _BLOCK_SOURCE.search(block):
             return None
-        texts[-1] = f"{header}wcs: {found.group(1)}\n{block}...\n"
+        placeholder = _PLACEHOLDER.format(len(texts))
+        texts[placeholder] = f"{header}wcs: {found['tag']}\n{block}...\n"
+        anchor = f"&{found['anchor']} " if found["anchor"] else ""
+        kept.append(f"{found['indent']}wcs: {anchor}'{placeholder}'\n")
         i = end
-    rest = "".join(kept + lines[i:])
-    if set(_ALIAS.findall(rest)) - set(_ANCHOR.findall(rest)):
+    rest = "".join(kept)
+    if not texts or set(_ALIAS.findall(rest)) - set(_ANCHOR.findall(rest)):
         return None
     return rest, texts
+
+
+def _put_back(value: Any, stored: Mapping[str, StoredWcs]) -> Any:
+    """``value`` (a tree) with each placeholder of :func:`split_wcs` replaced by its WCS."""
+    if isinstance(value, dict):
+        return {k: _put_back(v, stored) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_put_back(v, stored) for v in value]
+    if isinstance(value, str):
+        return stored.get(value, value)
+    return value

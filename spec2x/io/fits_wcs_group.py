@@ -3,7 +3,7 @@
 An IFU exposure keeps its 30 slice WCS as one mapping ``spec2x.wcs`` of the
 ASDF tree.  The slices share transforms (YAML anchors across slices), so
 they cannot be cut into one text each as a slits product's are
-(:func:`spec2x.io.fits_asdf.split_slit_wcs`); decoding all of them takes
+(:func:`spec2x.io.fits_asdf.split_wcs`); decoding all of them takes
 seconds.  :func:`split_node_wcs` cuts the whole mapping out of the YAML
 text unparsed and gives one :class:`~spec2x.wcs.store.StoredWcs` per slice that
 decodes the mapping (once, for all of them) on the first use of any.

@@ -16,6 +16,10 @@ from .zarr_store import open_zarr
 
 __all__ = ["describe", "describe_dataset", "format_description"]
 
+#: FITS files up to this size (bytes) are read whole: faster than building Dask arrays (and
+#: importing dask.array) to read none of it; larger ones are opened lazily.
+READ_WHOLE_BELOW = 64 * 2**20
+
 _MODE_KEYWORDS = (
     "INSTRUME",
     "DETECTOR",
@@ -31,7 +35,8 @@ _MODE_KEYWORDS = (
 
 
 def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Describe a FITS product or Zarr store without reading its pixel data.
+    """Describe a FITS product or Zarr store without reading its pixel data (a FITS file of
+    up to :data:`READ_WHOLE_BELOW` bytes is read whole; nothing decodes its WCS).
 
     Returns
     -------
@@ -46,7 +51,7 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
         ds = open_zarr(path)
         fmt = "zarr"
     else:
-        ds = open_product(path, chunks="auto")
+        ds = open_product(path, chunks=None if _size(path) <= READ_WHOLE_BELOW else "auto")
         fmt = "fits"
     if isinstance(ds, xr.DataTree):
         from ..slits import groups
@@ -60,6 +65,14 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     out["file"] = Path(text).name if "://" not in text else text
     out["format"] = fmt
     return out
+
+
+def _size(path: str | os.PathLike[str]) -> int:
+    """The file's size in bytes (0 when it cannot be read: :func:`open_product` says why)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def describe_dataset(ds: xr.Dataset) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from astropy import units as u
 from astropy.io import fits
 from scipy.special import erf
 
+from .._asdf import spec2x_asdf
 from .base import asdf_meta, reference_header, rng, write_reference_fits
 from .extract_refs import write_apcorr_miri_lrs, write_extract1d
 from .miri_lrs_optics import KNOT_ROW, LRS_OPTICS, LrsOptics
@@ -52,7 +53,8 @@ def write_distortion(path: str | os.PathLike[str], optics: LrsOptics = LRS_OPTIC
 def _write_asdf(path: str | os.PathLike[str], tree: dict[str, Any]) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    asdf.AsdfFile(tree).write_to(tmp)
+    with spec2x_asdf():  # asdf's own plugin list would import every installed extension
+        asdf.AsdfFile(tree).write_to(tmp)
     os.replace(tmp, path)
     return path
 

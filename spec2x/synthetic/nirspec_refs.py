@@ -27,6 +27,7 @@ import asdf
 import numpy as np
 from astropy.modeling import models as am
 
+from .._asdf import spec2x_asdf
 from .base import asdf_meta
 
 __all__ = [
@@ -117,7 +118,8 @@ _QUADRANT_ORIGIN = {
 def _write_asdf(path: str | os.PathLike[str], tree: dict[str, Any]) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    asdf.AsdfFile(tree).write_to(tmp, all_array_storage="internal")
+    with spec2x_asdf():  # asdf's own plugin list would import every installed extension
+        asdf.AsdfFile(tree).write_to(tmp, all_array_storage="internal")
     os.replace(tmp, path)
     return path
 

@@ -161,7 +161,7 @@ def same_asdf_text(a: str, b: str) -> bool:
     are compared, cycles included, rather than built into Python objects.
     The file's own metadata (``asdf_library``, ``history``: which asdf wrote
     it) is not part of the tree compared: a WCS cut out of a product file
-    (:func:`spec2x.io.fits_asdf.split_slit_wcs`) has none.
+    (:func:`spec2x.io.fits_asdf.split_wcs`) has none.
     """
     if a == b:
         return True

@@ -81,6 +81,17 @@ print(json.dumps({{"registry": registry_only, "steps": loaded({steps!r}), "types
 
 
 @pytest.fixture(scope="module")
+def lrs_products(lrs_fs, tmp_path_factory):
+    """The cal, s2d and x1d of the LRS fixed-slit exposure (FITS, written by spec2x)."""
+    from spec2x.io.fits import write_fits
+    from spec2x.pipeline import spec2
+
+    out = tmp_path_factory.mktemp("products")
+    products = spec2(lrs_fs.exposures[0], {k: str(v) for k, v in lrs_fs.references.items()})
+    return {k: write_fits(ds, out / f"lrs_{k}.fits") for k, ds in products.items()}
+
+
+@pytest.fixture(scope="module")
 def lrs_fs(tmp_path_factory):
     """A MIRI LRS fixed-slit nod and its references (the ASDF distortion among them)."""
     from spec2x.synthetic.miri_lrs import make_lrs_fixedslit
@@ -156,3 +167,91 @@ def test_the_program_ends_at_once_with_its_files_and_status(lrs_fs, tmp_path):
     )
     assert bad.returncode == 2
     assert b"absent.fits" in bad.stderr
+
+
+def test_a_numpy_run_imports_no_dask_array(lrs_fs, tmp_path):
+    """xarray imports dask.array the first time it builds a variable (``array_type("dask")``);
+    ``spec2x._lazy_dask`` answers that question without it until Dask arrays exist, so a
+    whole ``spec2x run`` on NumPy input never imports dask.array (0.3-0.5 s)."""
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for path in lrs_fs.references.values():
+        shutil.copy(path, refs)
+    run = [
+        "-q",
+        "run",
+        str(lrs_fs.exposures[0]),
+        "--refs",
+        str(refs),
+        "--output-dir",
+        str(tmp_path),
+    ]
+    found = _modules_after(
+        _LOADED
+        + f"""
+from spec2x.cli import main
+code = main({run!r})
+print(json.dumps({{"code": code, "dask": loaded(("dask.array",))}}))
+"""
+    )
+    assert found == {"code": 0, "dask": []}
+    assert {p.name.rsplit("_", 1)[1] for p in tmp_path.glob("*.fits")} >= {"cal.fits", "x1d.fits"}
+
+
+def test_dask_input_after_the_deferral_is_dask_and_gives_the_numpy_answer(lrs_fs):
+    """With the deferral in place before ``dask.array`` is imported, a chunked exposure is
+    still seen as Dask by xarray (lazy through the chain to the cal) and computes the NumPy
+    numbers; a masked Dask array is still filled as xarray does."""
+    refs = {k: str(v) for k, v in lrs_fs.references.items()}
+    found = _modules_after(
+        _LOADED
+        + f"""
+import numpy as np
+from xarray.namedarray.pycompat import array_type
+import spec2x.datamodel  # installs the deferral; dask.array not imported yet
+before = loaded(("dask.array",))
+from spec2x.io.fits import open_exposure
+from spec2x.pipeline import spec2
+refs = {refs!r}
+lazy = open_exposure({str(lrs_fs.exposures[0])!r}, chunks={{"y": 256}})
+import dask.array as da
+is_dask = [isinstance(lazy[v].data, array_type("dask")) for v in ("sci", "dq")]
+masked = da.ma.masked_invalid(da.from_array(np.array([1.0, np.nan]), chunks=1))
+import xarray as xr
+filled = xr.DataArray(masked).values.tolist()  # xarray fills a masked Dask array's mask
+skip = ["resample_spec", "extract_1d"]
+out = spec2(lazy, refs, skip=skip)["cal"]
+lazy_out = isinstance(out["sci"].data, array_type("dask"))
+eager = spec2({str(lrs_fs.exposures[0])!r}, refs, skip=skip)["cal"]
+same = bool(np.array_equal(out["sci"].values, eager["sci"].values, equal_nan=True))
+print(json.dumps({{"before": before, "is_dask": is_dask, "lazy_out": lazy_out, "same": same,
+                  "filled": str(filled)}}))
+"""
+    )
+    assert found["before"] == []
+    assert found["is_dask"] == [True, True]
+    assert found["lazy_out"] is True
+    assert found["same"] is True
+    assert found["filled"] == "[1.0, nan]"
+
+
+@pytest.mark.parametrize("suffix", ["cal", "s2d", "x1d"])
+def test_info_builds_no_gwcs_and_imports_no_dask_array(lrs_products, suffix):
+    """``spec2x info`` reads a small product whole and keeps its WCS as text: no gwcs, no
+    asdf plugin, no dask.array."""
+    path = lrs_products[suffix]
+    found = _modules_after(
+        _LOADED
+        + f"""
+import contextlib, io
+from spec2x import _asdf
+from spec2x.cli import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    code = main(["info", {str(path)!r}])
+print(json.dumps({{"code": code, "wcs": [ln for ln in out.getvalue().splitlines() if "wcs:" in ln],
+                  "plugins": _asdf._plugins.cache_info().currsize,
+                  "heavy": loaded(("gwcs", "asdf_astropy", "stdatamodels", "dask.array"))}}))
+"""
+    )
+    wcs = {"cal": "one", "s2d": "per slit", "x1d": "none"}[suffix]
+    assert found == {"code": 0, "wcs": [f"  wcs:    {wcs}"], "plugins": 0, "heavy": []}

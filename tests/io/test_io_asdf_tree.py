@@ -7,9 +7,9 @@ import products  # noqa: E402  (tests/io on sys.path through conftest)
 import xarray as xr
 
 from spec2x.io import open_product, write_fits
-from spec2x.io.fits_asdf import read_asdf_tree, split_slit_wcs
+from spec2x.io.fits_asdf import read_asdf_tree, split_wcs
 from spec2x.io.fits_scan import scan_fits
-from spec2x.wcs.store import StoredWcs, wcs_coord, wcs_object
+from spec2x.wcs.store import StoredWcs, clear_cache, get_wcs, set_wcs, wcs_coord, wcs_object
 
 
 def test_block_arrays_are_read_before_the_asdf_file_closes(tmp_path):
@@ -47,14 +47,35 @@ def test_slit_wcs_is_kept_as_text_until_asked(tmp_path):
         np.testing.assert_allclose(ours(x, y), wcs_object(ds["wcs"].values[i])(x, y))
 
 
-def test_a_wcs_shared_through_anchors_goes_through_asdf():
+def test_a_wcs_shared_by_slits_is_one_text_one_anchored_into_goes_through_asdf():
     text = (
         "#ASDF 1.0.0\n%YAML 1.1\n%TAG ! tag:stsci.edu:asdf/\n--- !core/asdf-1.1.0\n"
-        "slits:\n- meta:\n    wcs: &id001 !<tag:stsci.edu:gwcs/wcs-1.2.0>\n      name: a\n"
+        "slits:\n- meta:\n    wcs: &id001 !<tag:stsci.edu:gwcs/wcs-1.2.0>\n      name: &id002 a\n"
         "- meta:\n    wcs: *id001\n"
     )
-    assert split_slit_wcs(text) is None
-    one = text.replace("- meta:\n    wcs: *id001\n", "").replace("&id001 ", "")
-    rest, texts = split_slit_wcs(one)
+    into = text.replace("- meta:\n    wcs: *id001\n", "- meta:\n    wcs: *id001\n  name: *id002\n")
+    assert split_wcs(into) is None  # *id002 would point into a WCS cut out
+    rest, texts = split_wcs(text)  # one WCS shared by two slits
     assert "gwcs" not in rest
-    assert texts[0].endswith("wcs: !<tag:stsci.edu:gwcs/wcs-1.2.0>\n  name: a\n...\n")
+    ((key, wcs_text),) = texts.items()
+    assert rest.count(f"'{key}'") == 1
+    assert rest.count("*id001") == 1  # the alias is kept
+    assert wcs_text.endswith("wcs: !<tag:stsci.edu:gwcs/wcs-1.2.0>\n  name: &id002 a\n...\n")
+
+
+def test_exposure_wcs_is_kept_as_text_until_asked(tmp_path):
+    """An exposure's ``meta.wcs`` (and spec2x's alias of it) reads back as one undecoded text."""
+    ds = products.rateints(nint=2, ny=20, nx=30)
+    ds = set_wcs(ds, products.slit_wcs(30, 20))
+    path = write_fits(ds, tmp_path / "e_calints.fits")
+    clear_cache()
+    tree = read_asdf_tree(scan_fits(path))
+    stored = tree["meta"]["wcs"]
+    assert isinstance(stored, StoredWcs)
+    assert stored._wcs is None
+    assert tree["spec2x"]["wcs"] is stored  # the YAML alias: one value
+    back = open_product(path)
+    assert back.attrs["wcs"]._wcs is None  # reading builds no gwcs
+    xr.testing.assert_identical(back, ds.assign_attrs(FILENAME=path.name, DATAMODL="CubeModel"))
+    x, y = np.array([3.0, 5.0]), np.array([2.0, 4.0])
+    np.testing.assert_allclose(get_wcs(back)(x, y), get_wcs(ds)(x, y))

@@ -293,12 +293,13 @@ def test_jwst_written_files_fast_path_equals_astropy_path(tmp_path, monkeypatch)
         np.testing.assert_array_equal(fast["dq"].values, model.dq)
 
 
-def test_asdf_node_with_arrays_or_wcs_goes_through_asdf(tmp_path, monkeypatch):
+def test_asdf_node_with_inline_arrays_is_plain_a_wcs_goes_through_asdf(tmp_path, monkeypatch):
     ds = products.rateints(nint=2, ny=4, nx=5)
     ds = ds.assign_coords(extra=("integration", np.array([0.5, 1.5])))  # ndarray in the node
     path = write_fits(ds, tmp_path / "arr.fits")
     raw = scan_fits(path)["ASDF"].data["ASDF_METADATA"][0].tobytes()
-    assert plain_asdf_tree(raw) is None
+    extra = plain_asdf_tree(raw)["spec2x"]["coords"]["extra"]["data"]  # inline: read as NumPy
+    np.testing.assert_array_equal(extra, [0.5, 1.5])
     fast, slow = _open_both(path, monkeypatch, None)
     _assert_same(fast, slow)
     cube = write_fits(products.cube(), tmp_path / "cube.fits")  # a gwcs in the tree
@@ -329,7 +330,8 @@ _ASDF_HEAD = b"#ASDF 1.0.0\n#ASDF_STANDARD 1.6.0\n%YAML 1.1\n%TAG ! tag:stsci.ed
 @pytest.mark.parametrize(
     "body",
     [
-        b"x: !core/ndarray-1.1.0 {data: [1, 2], datatype: int64, shape: [2]}",
+        b"x: !core/ndarray-1.1.0 {data: [a, b], datatype: [ucs4, 1], shape: [2]}",
+        b"x: !core/ndarray-1.1.0 {data: [1, 2], datatype: int64, shape: [2], strides: [8]}",
         b"x: !core/ndarray-1.1.0 {source: 0, datatype: int64, shape: [2]}",
         b"x: !core/ndarray-1.1.0 {source: 'fits:SCI,1', data: [1], shape: [1]}",
         b"x: !core/complex-1.0.0 1+2j",
@@ -341,6 +343,23 @@ def test_trees_with_other_tags_are_left_to_asdf(body):
     raw = _ASDF_HEAD + b"--- !core/asdf-1.1.0\n" + body + b"\n...\n"
     assert plain_asdf_tree(raw) is None
     assert plain_asdf_tree(raw.replace(body, b"x: 1")) == {"x": 1}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [np.arange(3, dtype=">i2"), np.array([[1.5, np.nan], [-np.inf, 2.0]]), np.array([True])],
+)
+def test_inline_arrays_read_as_asdf_reads_them(values):
+    import asdf
+
+    buf = io.BytesIO()
+    asdf.AsdfFile({"x": values}).write_to(buf, all_array_storage="inline")
+    plain = plain_asdf_tree(buf.getvalue())
+    with asdf.open(io.BytesIO(buf.getvalue()), memmap=False) as af:
+        theirs = np.array(af.tree["x"])
+    assert type(plain["x"]) is np.ndarray
+    assert plain["x"].dtype == theirs.dtype.newbyteorder("=")
+    np.testing.assert_array_equal(plain["x"], theirs)
 
 
 def test_jwst_tree_with_fits_array_references_is_plain(tmp_path):
