@@ -105,3 +105,38 @@ def test_whole_chain_matches_jwst(tsgrism, tmp_path):
             values = np.asarray(x1d[name].values, float)
             assert values.shape == table[name.upper()].shape, name
             assert max_rel(values, table[name.upper()]) < 1e-6, name
+
+
+@pytest.mark.parity
+@pytest.mark.slow
+def test_real_specwcs_and_photom_match_jwst(tsgrism, tmp_path):
+    """The real GRISMR specwcs (0010, a trace with a slope across rows) and the real
+    NIRCam grism photom (0064, whose P_EXP_TY includes NRC_TSGRISM) on the same exposure."""
+    pytest.importorskip("jwst")
+    from helpers import REALDATA
+    from jwst_offline import run_jwst_spec2
+    from stdatamodels.jwst import datamodels
+
+    real = {
+        "specwcs": REALDATA / "nircam" / "jwst_nircam_specwcs_0010.asdf",
+        "photom": REALDATA / "nircam" / "jwst_nircam_photom_0064.fits",
+    }
+    if not all(p.is_file() for p in real.values()):  # pragma: no cover - no shared/
+        pytest.skip("real NIRCam references not found")
+    logging.getLogger("stpipe").setLevel(logging.WARNING)
+    truth, refs, _ = tsgrism
+    refs = {**refs, **{k: str(v) for k, v in real.items()}}
+    ours = spec2(truth.rateints_path, refs)
+    steps = {"assign_wcs": {"sip_approx": False}}
+    run = run_jwst_spec2(truth.rateints_path, refs, steps, output_dir=tmp_path)
+    mine = _cutout(ours["calints"])
+    with datamodels.open(run.files["calints"]) as theirs:
+        np.testing.assert_allclose(mine["wavelength"].values, theirs.wavelength, atol=1e-6)
+        np.testing.assert_array_equal(np.isnan(mine["sci"].values), np.isnan(theirs.data))
+        assert max_rel(mine["sci"].values, theirs.data) < 1e-6
+        np.testing.assert_array_equal(mine["dq"].values, theirs.dq)
+    with datamodels.open(run.files["x1dints"]) as model:
+        table = model.spec[0].spec_table
+        flux = np.asarray(ours["x1dints"]["flux"].values, float)
+        assert flux.shape == table["FLUX"].shape
+        assert max_rel(flux, table["FLUX"]) < 1e-6
