@@ -121,6 +121,11 @@ def _cutout_wcs(wcs: Any, ymin: int, order: int, shape: tuple[int, int]) -> Any:
     return out
 
 
+def _one(value: Any, dtype: Any) -> tuple[str, np.ndarray]:
+    """A per-slit coord of the one slit."""
+    return ("slit", np.array([value], dtype))
+
+
 def extract_tsgrism(ds: xr.Dataset, order: int, *, height: int | None = None) -> Slits:
     """Cut the time series' trace out (all columns, the bottom ``height`` rows).
 
@@ -162,18 +167,17 @@ def extract_tsgrism(ds: xr.Dataset, order: int, *, height: int | None = None) ->
     out = stack_cutouts(ds, [(0, 0, rows, nx, shape)], shape)
     attrs = {k: v for k, v in ds.attrs.items() if k not in (WCS_ATTR, SLITS_ATTR)}
     attrs.update(DATAMODL="SlitModel", SPORDER=order, XREF_SCI=source_x + 1, YREF_SCI=TRACE_ROW)
-    one = lambda v, t: ("slit", np.array([v], t))  # noqa: E731
     out = out.assign_coords(
         wavelength=(("slit", "y", "x"), lam[None], {"units": "um"}),
-        slit_name=one("1", str),
-        source_id=one(1, np.int32),
-        spectral_order=one(order, np.int32),
-        xstart=one(1, np.int32),
-        ystart=one(1, np.int32),
-        xsize=one(nx, np.int32),
-        ysize=one(rows, np.int32),
-        source_xpos=one(source_x, np.float64),
-        source_ypos=one(float(TRACE_ROW), np.float64),
+        slit_name=_one("1", str),
+        source_id=_one(1, np.int32),
+        spectral_order=_one(order, np.int32),
+        xstart=_one(1, np.int32),
+        ystart=_one(1, np.int32),
+        xsize=_one(nx, np.int32),
+        ysize=_one(rows, np.int32),
+        source_xpos=_one(source_x, np.float64),
+        source_ypos=_one(float(TRACE_ROW), np.float64),
     )
     out = out.assign_coords({WCS_COORD: wcs_coord([stored_wcs(cut_wcs)])})
     out.attrs = attrs
