@@ -140,3 +140,14 @@ def test_real_specwcs_and_photom_match_jwst(tsgrism, tmp_path):
         flux = np.asarray(ours["x1dints"]["flux"].values, float)
         assert flux.shape == table["FLUX"].shape
         assert max_rel(flux, table["FLUX"]) < 1e-6
+
+
+def test_a_missing_wavelengthrange_is_named_before_any_step(tsgrism):
+    from spec2x.errors import MissingReferenceError
+
+    truth, refs, _ = tsgrism
+    ran = []
+    partial = {k: v for k, v in refs.items() if k != "wavelengthrange"}
+    with pytest.raises(MissingReferenceError, match=r"wavelengthrange \(extract_2d\)"):
+        spec2(truth.rateints_path, partial, on_step=lambda step, ds: ran.append(step))
+    assert ran == []
