@@ -20,7 +20,9 @@ N/A, which jwst skips for time series), ``mir_mrs`` (MIRI MRS, one
 MIRIFUSHORT exposure of channels 1A and 2A with a point source; the figure
 shows the channel 1A cube, the ``_s3d``, and its spectrum) and ``nrs_ifu``
 (NIRSpec IFU, PRISM/CLEAR, a point source on a flat sky: ``_cal``, the ``_s3d`` cube, whose
-wavelength-median plane the figure shows, and the source's ``_x1d``).
+wavelength-median plane the figure shows, and the source's ``_x1d``) and ``nrc_wfss`` (NIRCam
+WFSS, F356W/GRISMR, 60 catalogue sources, the 12 brightest point sources with known spectra;
+the figure and the flux ratio are the brightest isolated one's order 1).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ MODES = {
     "(60 integrations, 1 % transit)",
     "mir_mrs": "MIRI MRS, MIRIFUSHORT channels 1A and 2A, a point source (channel 1A cube)",
     "nrs_ifu": "NIRSpec IFU, PRISM/CLEAR, a point source on a flat sky: cube and spectrum",
+    "nrc_wfss": "NIRCam WFSS, F356W/GRISMR, 60 catalogue sources, 12 with injected spectra",
 }
 
 #: Well-exposed wavelength range of each mode (µm): the flux ratio is taken there.
@@ -70,6 +73,7 @@ WELL_EXPOSED = {
     "nis_soss": (1.0, 2.6),
     "mir_mrs": (4.95, 5.7),
     "nrs_ifu": (0.7, 5.2),
+    "nrc_wfss": (3.15, 3.95),
 }
 
 #: Step parameters and explicit references a demo mode runs with (besides its folder).
@@ -283,6 +287,17 @@ def _nirspec_ifu(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     return DemoObservation(scene.rate, refs, wave, scene.flux_jy(wave))
 
 
+def _nircam_wfss(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
+    from .synthetic.nircam_wfss_demo import make_nrc_wfss_demo
+
+    if refs_dir.exists():
+        shutil.rmtree(refs_dir)
+    demo = make_nrc_wfss_demo(inputs, refs_dir, seed)
+    na = dict.fromkeys(("extract1d", "apcorr", "area"), "N/A")  # CRDS: N/A for NIRCam WFSS
+    return DemoObservation(demo.association, demo.refs, demo.wavelength, demo.flux,
+                           slit=str(demo.source_id), explicit=na)  # fmt: skip
+
+
 def _first_order(x1d: xr.Dataset) -> xr.Dataset:
     """Order 1 of spectra with several orders (NIRISS SOSS), else the spectra."""
     return x1d.isel(order=0) if "order" in x1d.dims else x1d
@@ -375,6 +390,8 @@ def run_demo(
         obs = _niriss_soss(inputs, refs_dir, seed)
     elif mode == "mir_mrs":
         obs = _miri_mrs(inputs, refs_dir, seed)
+    elif mode == "nrc_wfss":
+        obs = _nircam_wfss(inputs, refs_dir, seed)
     else:
         obs = _miri_lrs(mode, inputs, refs_dir, seed)
     print(f"  synthetic inputs in {inputs}, references in {refs_dir} "

@@ -120,6 +120,8 @@ class Mode:
     extract_1d : spec2x's extract_1d handles it (box extraction of slits/images).
     extract_1d_impl : ``"module:function"`` extracting this mode's spectra
         instead of the generic box (``fn(ds, refs, **params)``; NIRISS SOSS).
+    extract_2d_impl : ``"module:function"`` cutting this mode's slits out
+        instead of the NIRSpec slits (``fn(ds, ctx)``; NIRCam grism time series).
     wavelength_decreasing : the rectified grid runs from long to short wavelengths.
     pixel_area : where photom finds the pixel solid angle: the ``area``
         reference's table, per slit (required), or its image and
@@ -185,6 +187,7 @@ class Mode:
     apcorr: Literal["miri_lrs", "nirspec_fs", "nirspec_mos", "ifu_radial"] | None = None
     extract_1d: bool = False
     extract_1d_impl: str | None = None
+    extract_2d_impl: str | None = None
     wavelength_decreasing: bool = False
     pixel_area: Literal["table", "image"] = "image"
     point_flux_density: bool = False
@@ -408,9 +411,11 @@ MODES: dict[str, Mode] = _modes(
         instrument="NIRCAM",
         wcs_reftypes=("distortion", "filteroffset", "specwcs"),
         wcs_build="spec2x.instruments.nircam.tsgrism_wcs:assign_from_refs",
+        extract_2d_impl="spec2x.instruments.nircam.tsgrism_extract:tsgrism_from_chain",
         tso=True,
         single_source=True,
         srctype_overridable=True,
+        photom_rows="grism",
         extract_1d=True,
     ),
     NRC_TSIMAGE=dict(instrument="NIRCAM", spec2=False, tso=True),

@@ -39,6 +39,10 @@ STEP_REFERENCES: dict[str, Needs] = {
     "msa_flagging": lambda mode, _: [("msaoper", False)],
     "bkg_subtract": lambda mode, _: [("bkg", False)] if mode.reference_background else [],
     "wavecorr": lambda mode, _: [("wavecorr", False)] if mode.wavecorr else [],
+    # the grism orders cut out (WFSS: and their ranges; NRC_TSGRISM: extract_orders)
+    "extract_2d": lambda mode, _: (
+        [("wavelengthrange", True)] if mode.wfss or mode.extract_2d_impl else []
+    ),
     "flat_field": _flat,
     "straylight": lambda mode, _: [("mrsxartcorr", False)],
     "fringe": lambda mode, _: [("fringe", False)],

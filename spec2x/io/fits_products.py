@@ -14,13 +14,14 @@ from .fits_exposure import exposure_hdus, read_exposure
 from .fits_raw import RawImageHDU
 from .fits_slits import grouped_slits_hdus, read_slits, slits_hdus
 from .fits_spectra import read_spectra, spectra_hdus
+from .fits_wfss_spectra import WFSS_MODEL, read_wfss_spectra, wfss_spectra_hdus
 
 __all__ = ["datamodel_name", "is_multi", "product_hdus", "read_product"]
 
 _EXPOSURE_MODELS = {2: ("ImageModel", "IFUImageModel"), 3: ("CubeModel",)}
 _MODELS = {
     "slits": ("MultiSlitModel", "SlitModel"),
-    "spectra": ("MultiSpecModel", "TSOMultiSpecModel", "MRSMultiSpecModel"),
+    "spectra": ("MultiSpecModel", "TSOMultiSpecModel", "MRSMultiSpecModel", WFSS_MODEL),
     "cube": ("IFUCubeModel",),
 }
 
@@ -51,6 +52,8 @@ def product_hdus(ds: xr.Dataset | xr.DataTree, filename: str) -> list[Any]:
         return exposure_hdus(ds, model, filename)
     if model in _MODELS["slits"]:
         return slits_hdus(ds, model, filename)
+    if model == WFSS_MODEL:
+        return wfss_spectra_hdus(ds, filename)
     if model in _MODELS["spectra"]:
         return spectra_hdus(ds, model, filename)
     hdus = exposure_hdus(ds, model, filename)
@@ -80,6 +83,9 @@ def read_product(
 ) -> xr.Dataset | xr.DataTree:
     """Read a slits, spectra or cube file."""
     names = {hdu.name for hdu in hdul}
+    if "EXTRACT1D" in names and model == WFSS_MODEL:
+        out = read_wfss_spectra(path, hdul)
+        return out if chunks is None else out.chunk({"slit": 1} if chunks == "auto" else chunks)
     if "EXTRACT1D" in names:
         return read_spectra(path, hdul, model, chunks)
     if model == "IFUCubeModel":

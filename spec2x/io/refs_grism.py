@@ -224,7 +224,8 @@ def read_filteroffset(path: str, header: dict[str, Any]) -> Reference:
 def read_wfss_wavelengthrange(path: str, header: dict[str, Any]) -> Reference:
     """Open a WFSS ``wavelengthrange`` as :class:`WfssWavelengthRange` (another layout: its tree)."""
     tree = reference_tree(path)
-    if "extract_orders" not in tree:
+    time_series = any(len(row) == 5 for row in tree.get("wavelengthrange", ()))
+    if "extract_orders" not in tree or time_series:  # another layout (NRC_TSGRISM: 5 columns)
         return Reference("wavelengthrange", path, header, tree)
     require_keys(tree, path, ("wavelengthrange",), "WFSS wavelengthrange")
     try:

@@ -128,6 +128,12 @@ def _failed(ds: xr.Dataset, refs: tuple[Any, ...], why: str) -> xr.Dataset:
     return record_step(ds, "bkg_subtract", *refs, status="FAILED", extra={SCALE_KEYWORD: 0.0})
 
 
+def _with_mask(ds: xr.Dataset, background: np.ndarray) -> xr.Dataset:
+    """``ds`` with the background mask as jwst keeps it (``mask``, uint32, 1 = background;
+    the ``_bsub`` file's MASK extension)."""
+    return ds.assign(mask=(("y", "x"), np.asarray(background, np.uint32)))
+
+
 def subtract_wfss_background(
     ds: xr.Dataset,
     bkg: Any,
@@ -158,9 +164,10 @@ def subtract_wfss_background(
     Returns
     -------
     Dataset with ``sci - f * template`` (float32), the template's DQ OR-ed
-    in, ``BKGD_SCL`` = f and ``S_BKDSUB`` COMPLETE; or the input with
-    ``BKGD_SCL`` 0 and ``S_BKDSUB`` FAILED when too few pixels are
-    background or no finite scale exists.
+    in, ``mask`` (uint32, 1 where background: jwst's MASK), ``BKGD_SCL`` = f
+    and ``S_BKDSUB`` COMPLETE; or the input with ``BKGD_SCL`` 0 and
+    ``S_BKDSUB`` FAILED (with ``mask`` where it was made) when too few
+    pixels are background or no finite scale exists.
 
     Notes
     -----
@@ -173,7 +180,7 @@ def subtract_wfss_background(
     if mask is not None:
         background = np.asarray(mask, bool)
         if not enough_background(dq, background, np.ones(background.shape), min_fraction=0.0):
-            return _failed(ds, opened, "no background pixel in the user mask (wfss_mask)")
+            return _failed(_with_mask(ds, background), opened, "no background pixel in wfss_mask")
     elif catalog is not None:
         if ranges is None:
             raise InputFileError(
@@ -182,7 +189,7 @@ def subtract_wfss_background(
         content = grism_reference(ranges, "wavelengthrange", WfssWavelengthRange, ds.attrs)
         background = wfss_background_mask(ds, catalog, content, mmag_extract=mmag_extract)
         if not enough_background(dq, background, template.sci):
-            return _failed(ds, opened, "fewer than 5 % of the pixels are background")
+            return _failed(_with_mask(ds, background), opened, "fewer than 5 % background pixels")
     else:
         log.warning("bkg_subtract: no source catalogue; every pixel is background")
         background = np.ones(dq.shape, bool)
@@ -203,7 +210,7 @@ def subtract_wfss_background(
     model = xr.DataArray(template.sci.astype(np.float64), dims=("y", "x"))
     sci = (ds["sci"].astype(np.float64) - scale * model).astype(np.float32)
     dq_out = (ds["dq"] | xr.DataArray(template.dq, dims=("y", "x"))).astype(DQ_DTYPE)
-    out = ds.assign(
+    out = _with_mask(ds, background).assign(
         sci=sci.transpose(*ds["sci"].dims).assign_attrs(ds["sci"].attrs),
         dq=dq_out.transpose(*ds["dq"].dims).assign_attrs(ds["dq"].attrs),
     )

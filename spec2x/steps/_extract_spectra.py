@@ -125,6 +125,9 @@ def finish_spectra(
         out = out.assign_coords(_time_coords(ds))
     attrs = {k: v for k, v in ds.attrs.items() if k not in ("wcs", "SRCTYPE")}
     attrs["DATAMODL"] = "TSOMultiSpecModel" if "integration" in ds.dims else "MultiSpecModel"
+    mode = lookup(exp_type_of(ds))
+    if mode is not None and mode.wfss and slits:
+        attrs["DATAMODL"] = "WFSSMultiSpecModel"  # one table per order (jwst 3.0.0)
     out.attrs = attrs
     return out
 

@@ -15,6 +15,7 @@ slitless exposures (one cut-out per catalogue source and order) go to
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -217,6 +218,9 @@ def from_chain(ds: xr.Dataset, ctx: Any) -> Slits:
         from ._extract_2d_grism import grism_from_chain
 
         return grism_from_chain(ds, ctx)
+    if mode is not None and mode.extract_2d_impl is not None:
+        module, name = mode.extract_2d_impl.split(":")
+        return getattr(importlib.import_module(module), name)(ds, ctx)  # type: ignore[no-any-return]
     return extract_2d(
         ds, slit_names=ctx.params.get("slit_names"), source_ids=ctx.params.get("source_ids")
     )

@@ -17,15 +17,14 @@ from typing import Any
 
 import xarray as xr
 
-#: The stdatamodels class each product opens as (what jwst 3.0.0 writes, but for WFSS ``_x1d``:
-#: jwst 3.0.0 writes a WFSSMultiSpecModel, spec2x a MultiSpecModel of the same spectra).
+#: The stdatamodels class each product opens as (what jwst 3.0.0 writes).
 MODELS = {
     "nis_soss_calints": "CubeModel",
     "nis_soss_x1dints": "TSOMultiSpecModel",
     "nrc_wfss_cal": "MultiSlitModel",
-    "nrc_wfss_x1d": "MultiSpecModel",
+    "nrc_wfss_x1d": "WFSSMultiSpecModel",
     "nis_wfss_cal": "MultiSlitModel",
-    "nis_wfss_x1d": "MultiSpecModel",
+    "nis_wfss_x1d": "WFSSMultiSpecModel",
     "nrs_mos_cal": "MultiSlitModel",
     "nrs_mos_s2d": "MultiSlitModel",
     "nrs_mos_x1d": "MultiSpecModel",

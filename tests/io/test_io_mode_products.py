@@ -54,6 +54,10 @@ def test_opens_as_the_jwst_model(written, label):
             first = ds["flux"].isel(slit=0).values
             got = model.spec[0].spec_table["FLUX"]
             np.testing.assert_array_equal(got, first[: got.size])
+        elif MODELS[label] == "WFSSMultiSpecModel":  # a table per order, a row per source
+            orders = sorted({int(o) for o in ds["spectral_order"].values})
+            assert [s.spectral_order for s in model.spec] == orders
+            assert sum(len(s.spec_table) for s in model.spec) == ds.sizes["slit"]
         elif MODELS[label] == "MultiSlitModel":
             assert [s.name for s in model.slits] == [str(n) for n in ds["slit_name"].values]
             ny, nx = int(ds["ysize"].values[0]), int(ds["xsize"].values[0])

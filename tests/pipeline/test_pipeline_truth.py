@@ -23,7 +23,7 @@ from spec2x.synthetic.miri_lrs import make_lrs_slitless_tso
 
 CALIBRATED = (
     "MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS", "MIR_MRS", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ", "NRS_MSASPEC",
-    "NRS_IFU", "NIS_SOSS", "NIS_WFSS", "NRC_WFSS",
+    "NRS_IFU", "NIS_SOSS", "NIS_WFSS", "NRC_WFSS", "NRC_TSGRISM",
 )  # fmt: skip
 
 
@@ -37,7 +37,7 @@ def test_calibrated_modes_come_from_the_modes_table():
     assert calibrated_exp_types() == CALIBRATED
 
 
-@pytest.mark.parametrize("exp_type", ["NRC_TSGRISM"])
+@pytest.mark.parametrize("exp_type", ["MIR_WFSS"])
 def test_a_mode_spec2x_does_not_calibrate_is_refused_at_once(exp_type, tmp_path, capsys):
     ds = make_exposure(
         np.ones((4, 6), np.float32), attrs={"EXP_TYPE": exp_type, "FILENAME": "jw_x_rate.fits"}

@@ -127,6 +127,7 @@ def test_too_few_background_pixels_fail(scenes):
     assert out.attrs["S_BKDSUB"] == "FAILED"
     assert out.attrs["BKGD_SCL"] == 0.0
     np.testing.assert_array_equal(out["sci"].values, scene["ds"]["sci"].values)
+    assert not out["mask"].values.any()  # jwst keeps the (user) mask on a failure too
 
 
 @pytest.mark.parity
@@ -170,3 +171,10 @@ def test_matches_jwst_background_step(scenes, instrument, params, tmp_path):
     assert ours.attrs["BKGD_SCL"] == pytest.approx(scale, rel=1e-10)  # measured: equal
     np.testing.assert_allclose(ours["sci"].values, theirs.data, rtol=1e-6, atol=1e-7)  # measured: 0
     np.testing.assert_array_equal(ours["dq"].values, theirs.dq)
+    np.testing.assert_array_equal(ours["mask"].values, theirs.mask)  # the _bsub MASK
+    from stdatamodels.jwst import datamodels
+
+    from spec2x.io.fits import write_fits
+
+    with datamodels.open(write_fits(ours, tmp_path / "ours_bsub.fits")) as written:
+        np.testing.assert_array_equal(written.mask, theirs.mask)
