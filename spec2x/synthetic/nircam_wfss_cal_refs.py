@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,15 @@ __all__ = ["PHOTMJSR", "relative_response", "write_nircam_wfss_flat", "write_nir
 #: order -> PHOTMJSR of the synthetic file.
 PHOTMJSR = {1: 600.0, 2: 250.0}
 _GRID = np.linspace(2.3, 5.1, 281)
+_PHOTOM_HEADER: dict[str, Any] = dict(
+    instrument="NIRCAM",
+    datamodel="NrcWfssPhotomModel",
+    DETECTOR="NRCALONG",
+    EXP_TYPE="NRC_WFSS",
+    P_EXP_TY="NRC_WFSS|NRC_TSGRISM|",
+    PIXAR_SR=9.30711286318865e-14,
+    PIXAR_A2=0.0039597270172987,
+)
 
 
 def write_nircam_wfss_photom(
@@ -34,19 +44,7 @@ def write_nircam_wfss_photom(
         for pupil in pupils
         for order in (1, 2)
     ]
-    return write_wfss_photom(
-        path,
-        rows,
-        PHOTMJSR,
-        _GRID,
-        instrument="NIRCAM",
-        datamodel="NrcWfssPhotomModel",
-        DETECTOR="NRCALONG",
-        EXP_TYPE="NRC_WFSS",
-        P_EXP_TY="NRC_WFSS|NRC_TSGRISM|",
-        PIXAR_SR=9.30711286318865e-14,
-        PIXAR_A2=0.0039597270172987,
-    )
+    return write_wfss_photom(path, rows, PHOTMJSR, _GRID, **_PHOTOM_HEADER)
 
 
 def write_nircam_wfss_flat(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,14 @@ __all__ = ["NIS_PHOTMJSR", "write_niriss_wfss_flat", "write_niriss_wfss_photom"]
 #: order -> PHOTMJSR of the synthetic file.
 NIS_PHOTMJSR = {-1: 90.0, 0: 40.0, 1: 300.0, 2: 120.0, 3: 60.0}
 _GRID = np.linspace(1.2, 2.4, 241)
+_PHOTOM_HEADER: dict[str, Any] = dict(
+    instrument="NIRISS",
+    datamodel="NisWfssPhotomModel",
+    DETECTOR="NIS",
+    EXP_TYPE="NIS_WFSS",
+    PIXAR_SR=4.88e-14,
+    PIXAR_A2=0.00425,
+)
 
 
 def write_niriss_wfss_photom(
@@ -34,18 +43,7 @@ def write_niriss_wfss_photom(
         for grism in grisms
         for order, (low, high) in by_order.items()
     ]
-    return write_wfss_photom(
-        path,
-        rows,
-        NIS_PHOTMJSR,
-        _GRID,
-        instrument="NIRISS",
-        datamodel="NisWfssPhotomModel",
-        DETECTOR="NIS",
-        EXP_TYPE="NIS_WFSS",
-        PIXAR_SR=4.88e-14,
-        PIXAR_A2=0.00425,
-    )
+    return write_wfss_photom(path, rows, NIS_PHOTMJSR, _GRID, **_PHOTOM_HEADER)
 
 
 def write_niriss_wfss_flat(
