@@ -9,6 +9,7 @@ the ``_x1d`` (a WFSSMultiSpecModel: one table per order, one row per source).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from e2e_helpers import max_rel
 
 from spec2x.pipeline import spec2
+from spec2x.registry import calibrated_exp_types
 from spec2x.slits import iter_slits
 
 _CAL_VARS = ("sci", "err", "var_poisson", "var_rnoise", "var_flat")
@@ -24,15 +26,23 @@ _JWST_ARRAYS = {"sci": "data"}
 
 
 def run_wfss_chain(
-    rate: Path, refs: dict[str, Path], not_applicable: tuple[str, ...]
+    rate: Path,
+    refs: dict[str, Path],
+    not_applicable: tuple[str, ...],
+    cal_refs: Mapping[str, Callable[[Path], Path]],
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    """Run spec2x on ``rate`` with ``refs`` (and ``N/A`` for ``not_applicable``) from the
-    exposure's folder (SCATFILE names the catalogue beside it); return the references as
-    given and the products."""
+    """Write the calibration references (``cal_refs``: type -> writer of ``<type>.fits``)
+    beside ``rate``, run spec2x on it with ``refs`` (and ``N/A`` for ``not_applicable``)
+    from the exposure's folder (SCATFILE names the catalogue beside it), check it made a
+    ``cal`` and an ``x1d`` of a calibrated type; return the references as given and the
+    products."""
+    refs = {**refs, **{t: write(rate.parent / f"{t}.fits") for t, write in cal_refs.items()}}
     given = {**{k: str(v) for k, v in refs.items()}, **dict.fromkeys(not_applicable, "N/A")}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(rate.parent)
         products = spec2(str(rate), given)
+    assert sorted(products) == ["cal", "x1d"]
+    assert products["cal"].attrs["EXP_TYPE"] in calibrated_exp_types()
     return given, products
 
 
