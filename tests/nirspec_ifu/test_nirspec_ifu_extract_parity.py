@@ -3,10 +3,10 @@ file (point source with its annulus, extended source; apcorr off on both sides).
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from ifu_cube_helpers import cubepar, our_cal
 from ifu_helpers import folder
+from ifu_x1d_helpers import assert_x1d_as_jwst, jwst_ifu_x1d
 
 from spec2x.io.fits import write_fits
 from spec2x.io.references import open_reference
@@ -15,7 +15,6 @@ from spec2x.steps.cube_build import cube_build
 from spec2x.synthetic.ifu_extract_refs import write_ifu_extract1d
 
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
-COLUMNS = ("flux", "flux_error", "surf_bright", "sb_error", "background", "npixels")
 
 
 @pytest.fixture(scope="module")
@@ -31,28 +30,11 @@ def s3d():
 
 @pytest.mark.parametrize("srctype", ["POINT", "EXTENDED"])
 def test_x1d_as_jwst(s3d, srctype):
-    from jwst.extract_1d import Extract1dStep
-    from jwst_offline import run_jwst_step
-
     cube, extract1d = s3d
     cube = cube.assign_attrs(SRCTYPE=srctype)
     path = write_fits(cube, folder() / f"nrs_{srctype}_s3d.fits")
-    theirs = run_jwst_step(
-        Extract1dStep, str(path), {"extract1d": str(extract1d), "apcorr": "N/A"}, rest="N/A",
-        tmp_path=folder() / "crds",
-    ).spec[0]  # fmt: skip
+    theirs = jwst_ifu_x1d(path, extract1d, tmp_path=folder() / "crds")
     ours = extract_ifu(cube, open_reference(str(extract1d), "extract1d"))
     assert ours.attrs["DATAMODL"] == "MultiSpecModel"
     assert "rf_flux" not in ours
-    table = theirs.spec_table
-    np.testing.assert_allclose(ours["wavelength"], table["wavelength"], rtol=1e-10)
-    assert (ours["extraction_x"], ours["extraction_y"]) == (
-        theirs.extraction_x,
-        theirs.extraction_y,
-    )
-    for name in COLUMNS:
-        np.testing.assert_allclose(ours[name], table[name], rtol=1e-7, atol=1e-12, err_msg=name)
-    np.testing.assert_array_equal(ours["dq"], table["dq"])
-    worst = np.nanmax(np.abs(ours["flux"].values / table["flux"] - 1))
-    print(f"{srctype}: largest relative flux difference from jwst {worst:.2e}")
-    assert np.nanmedian(ours["flux"]) > 0
+    assert_x1d_as_jwst(ours, theirs, srctype)
