@@ -32,13 +32,13 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .demo_files import move_refs, write_nod_association
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -141,45 +141,6 @@ class DemoObservation:
         return out
 
 
-def write_nod_association(
-    path: str | os.PathLike[str], science: str | os.PathLike[str], backgrounds: Sequence[Any]
-) -> Path:
-    """Write a level-2 spectroscopic association: ``science`` with ``backgrounds`` as its
-    background members (file names relative to the association, as jwst writes them)."""
-    path = Path(path)
-    members = [{"expname": Path(science).name, "exptype": "science"}]
-    members += [{"expname": Path(b).name, "exptype": "background"} for b in backgrounds]
-    tree = {
-        "asn_type": "spec2",
-        "asn_rule": "Asn_Lv2SpecSpecial",
-        "asn_id": "a3001",
-        "asn_pool": "spec2x_demo",
-        "program": "09999",
-        "target": "t001",
-        "version_id": None,
-        "code_version": "spec2x",
-        "degraded_status": "No known degraded exposures in association.",
-        "products": [{"name": Path(science).name.rsplit("_", 1)[0], "members": members}],
-    }
-    path.write_text(json.dumps(tree, indent=2))
-    return path
-
-
-def _move_refs(paths: dict[str, Path], refs_dir: Path, keep: Path | None = None) -> dict[str, str]:
-    """Move reference files into ``refs_dir`` (copy those outside ``keep``: the
-    package's own files); return reftype -> new path."""
-    refs_dir.mkdir(parents=True, exist_ok=True)
-    moved: dict[str, str] = {}
-    for reftype, path in paths.items():
-        target = refs_dir / Path(path).name
-        if keep is not None and not Path(path).resolve().is_relative_to(keep.resolve()):
-            shutil.copyfile(path, target)
-        elif Path(path).resolve() != target.resolve():
-            shutil.move(os.fspath(path), target)
-        moved[reftype] = str(target)
-    return moved
-
-
 def _miri_lrs(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     from .synthetic.miri_lrs import make_lrs_fixedslit, make_lrs_slitless_tso
 
@@ -189,7 +150,7 @@ def _miri_lrs(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObserva
     else:
         obs = make_lrs_slitless_tso(inputs, seed=seed, nints=TSO_NINTS)
         science = obs.exposures[0]
-    refs = _move_refs(obs.references, refs_dir)
+    refs = move_refs(obs.references, refs_dir)
     return DemoObservation(science, refs, obs.wavelength, obs.flux_jy, obs.light_curve, obs.depth)
 
 
@@ -236,7 +197,7 @@ def _nirspec_mos(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     )
     # the box holds the whole synthetic profile: an aperture correction of 1
     write_apcorr_nirspec_fs(chain.refs["apcorr"], mos=True, constant=1.0)
-    refs = _move_refs(chain.refs, refs_dir, keep=inputs)
+    refs = move_refs(chain.refs, refs_dir, keep=inputs)
     truth = chain.truth
     table = read_msa_metadata(truth.msa_metadata, 1, 1)
     point = (table["stellarity"].values > 0.75) & (table["quadrant"].values > 2)
@@ -282,7 +243,7 @@ def _nirspec_ifu(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     if refs_dir.exists():
         shutil.rmtree(refs_dir)
     scene = make_nirspec_ifu_scene(inputs, seed=seed)
-    refs = _move_refs(scene.refs, refs_dir, keep=inputs)
+    refs = move_refs(scene.refs, refs_dir, keep=inputs)
     wave = np.linspace(0.6, 5.3, 2000)
     return DemoObservation(scene.rate, refs, wave, scene.flux_jy(wave))
 
@@ -336,6 +297,71 @@ def _one_slit(ds: xr.Dataset, name: str) -> xr.Dataset:
     return ds.isel(slit=names.index(name))
 
 
+def _observation(mode: str, inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
+    """The synthetic observation of a demo mode: its inputs in ``inputs``, references in
+    ``refs_dir``."""
+    if mode == "nrs_mos":
+        return _nirspec_mos(inputs, refs_dir, seed)
+    if mode == "nrs_ifu":
+        return _nirspec_ifu(inputs, refs_dir, seed)
+    if mode.startswith("nrs_"):
+        return _nirspec(mode, inputs, refs_dir, seed)
+    if mode == "nis_soss":
+        return _niriss_soss(inputs, refs_dir, seed)
+    if mode == "mir_mrs":
+        return _miri_mrs(inputs, refs_dir, seed)
+    if mode == "nrc_wfss":
+        return _nircam_wfss(inputs, refs_dir, seed)
+    return _miri_lrs(mode, inputs, refs_dir, seed)
+
+
+def _by_hand(obs: DemoObservation, mode: str, refs_dir: Path) -> str:
+    """The ``spec2x run`` command line that makes the same products."""
+    args = (
+        [f"--ref {k}={v}" for k, v in (obs.explicit or {}).items()]
+        + [f"--steps.{step}.{k}={v}" for step, kv in DEMO_PARAMS.get(mode, {}).items()
+           for k, v in kv.items()]
+        + [f"--skip {step}" for step in obs.skip]
+    )  # fmt: skip
+    return f"spec2x run {obs.science} --refs {refs_dir} --strict-refs" + "".join(
+        f" {a}" for a in args
+    )
+
+
+def _calibrate(
+    obs: DemoObservation, mode: str, refs_dir: Path
+) -> tuple[Path, dict[str, xr.Dataset]]:
+    """Run spec2 on the observation (a progress bar over the steps); return the science file
+    (the association's science member) and the products."""
+    from tqdm.auto import tqdm
+
+    from .io.association import read_association
+    from .io.fits import open_exposure
+    from .io.references import ReferenceSet
+    from .pipeline import chain_for, spec2
+
+    science, members = obs.science, None
+    if science.suffix == ".json":
+        asn = read_association(science)
+        science, members = asn.science, {r: list(p) for r, p in asn.members.items()}
+    exposure = open_exposure(science)
+    steps = [s for s in chain_for(exposure, members=members) if s not in obs.skip]
+    t0 = time.perf_counter()
+    with tqdm(total=len(steps), desc="spec2", unit="step", disable=None, leave=False) as bar:
+
+        def on_step(name: str, ds: xr.Dataset) -> None:
+            bar.set_postfix_str(name)
+            bar.update()
+
+        # the folder, as `spec2x run INPUT --refs DIR --strict-refs` reads it: it is complete
+        refs = ReferenceSet(obs.explicit, directory=refs_dir, strict=True)
+        params = DEMO_PARAMS.get(mode)
+        products = spec2(exposure, refs, params, members=members, on_step=on_step, skip=obs.skip)
+    print(f"  calibrated through {len(steps)} steps in {time.perf_counter() - t0:.1f} s: "
+          f"{', '.join(steps)}")  # fmt: skip
+    return science, products
+
+
 def run_demo(
     mode: str | None = "mir_lrs_fs",
     output_dir: str | os.PathLike[str] = "spec2x-demo",
@@ -364,11 +390,7 @@ def run_demo(
     ParameterError
         For an unknown mode.
     """
-    from tqdm.auto import tqdm
-
     from .io.fits import write_fits
-    from .io.references import ReferenceSet
-    from .pipeline import chain_for, spec2
     from .plot import summary_figure
     from .scale import output_base
 
@@ -380,54 +402,11 @@ def run_demo(
     inputs.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     print(f"spec2x demo {mode}: {MODES[mode]}")
-    if mode == "nrs_mos":
-        obs = _nirspec_mos(inputs, refs_dir, seed)
-    elif mode == "nrs_ifu":
-        obs = _nirspec_ifu(inputs, refs_dir, seed)
-    elif mode.startswith("nrs_"):
-        obs = _nirspec(mode, inputs, refs_dir, seed)
-    elif mode == "nis_soss":
-        obs = _niriss_soss(inputs, refs_dir, seed)
-    elif mode == "mir_mrs":
-        obs = _miri_mrs(inputs, refs_dir, seed)
-    elif mode == "nrc_wfss":
-        obs = _nircam_wfss(inputs, refs_dir, seed)
-    else:
-        obs = _miri_lrs(mode, inputs, refs_dir, seed)
+    obs = _observation(mode, inputs, refs_dir, seed)
     print(f"  synthetic inputs in {inputs}, references in {refs_dir} "
           f"({time.perf_counter() - start:.1f} s)")  # fmt: skip
-    by_hand = (
-        [f"--ref {k}={v}" for k, v in (obs.explicit or {}).items()]
-        + [f"--steps.{step}.{k}={v}" for step, kv in DEMO_PARAMS.get(mode, {}).items()
-           for k, v in kv.items()]
-        + [f"--skip {step}" for step in obs.skip]
-    )  # fmt: skip
-    print(f"  the same run by hand: spec2x run {obs.science} --refs {refs_dir} --strict-refs"
-          + "".join(f" {a}" for a in by_hand))  # fmt: skip
-
-    from .io.association import read_association
-    from .io.fits import open_exposure
-
-    science, members = obs.science, None
-    if science.suffix == ".json":
-        asn = read_association(science)
-        science, members = asn.science, {r: list(p) for r, p in asn.members.items()}
-    exposure = open_exposure(science)
-    steps = [s for s in chain_for(exposure, members=members) if s not in obs.skip]
-    t0 = time.perf_counter()
-    with tqdm(total=len(steps), desc="spec2", unit="step", disable=None, leave=False) as bar:
-
-        def on_step(name: str, ds: xr.Dataset) -> None:
-            bar.set_postfix_str(name)
-            bar.update()
-
-        # the folder, as `spec2x run INPUT --refs DIR --strict-refs` reads it: it is complete
-        refs = ReferenceSet(obs.explicit, directory=refs_dir, strict=True)
-        params = DEMO_PARAMS.get(mode)
-        products = spec2(exposure, refs, params, members=members, on_step=on_step, skip=obs.skip)
-    print(f"  calibrated through {len(steps)} steps in {time.perf_counter() - t0:.1f} s: "
-          f"{', '.join(steps)}")  # fmt: skip
-
+    print(f"  the same run by hand: {_by_hand(obs, mode, refs_dir)}")
+    science, products = _calibrate(obs, mode, refs_dir)
     base = output_base(science)
     written: dict[str, Path] = {}
     for suffix, ds in products.items():

@@ -1,11 +1,11 @@
 """The calwebb_spec2 chain: which steps run for an exposure, and running them.
 
-:func:`chain_for` answers "which steps does jwst 3.0.0's ``Spec2Pipeline``
-run on this exposure, in which order" from ``EXP_TYPE``, whether the
-exposure has integrations (``rateints``), the association members and the
-step parameters (``skip``).  :func:`spec2` runs that chain with the spec2x
-steps and returns the products by their jwst suffix (``cal``/``calints``,
-``s2d``, ``s3d``, ``x1d``/``x1dints``).
+:func:`chain_for` (:mod:`spec2x.chain`) answers "which steps does jwst
+3.0.0's ``Spec2Pipeline`` run on this exposure, in which order" from
+``EXP_TYPE``, whether the exposure has integrations (``rateints``), the
+association members and the step parameters (``skip``).  :func:`spec2`
+runs that chain with the spec2x steps and returns the products by their jwst
+suffix (``cal``/``calints``, ``s2d``, ``s3d``, ``x1d``/``x1dints``).
 
 The order follows ``Spec2Pipeline.process_exposure_product``: first the
 steps every mode shares (assign_wcs, badpix_selfcal, msa_flagging,
@@ -40,12 +40,13 @@ import numpy as np
 import xarray as xr
 
 from . import preflight
-from .errors import InputFileError, Spec2xWarning, UnsupportedModeError
+from .chain import PRODUCT_STEPS, chain_for, is_multi_int, jwst_calls, product_suffixes, resume
+from .errors import InputFileError, Spec2xWarning
 from .io.references import ReferenceSet
-from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
+from .modes import SPECTROSCOPIC_EXP_TYPES, mode_of
 from .params import Params, resolve
 from .provenance import product_keywords, stamp
-from .registry import STEPS, ChainResult, calibrated_exp_types, get_step
+from .registry import STEPS, ChainResult, get_step
 from .slits import Slits, map_groups, merge_spectra
 from .steps import StepContext
 
@@ -62,18 +63,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_PREFIX = (
-    "assign_wcs",
-    "badpix_selfcal",
-    "msa_flagging",
-    "clean_flicker_noise",
-    "imprint_subtract",
-    "bkg_subtract",
-)
-#: Steps that work on a copy of the calibrated data, after ``cal`` is final.
-_PRODUCT_STEPS = ("adaptive_trace_model", "pixel_replace", "resample_spec", "cube_build",
-                  "extract_1d")  # fmt: skip
-
 #: Parameters Spec2Pipeline itself sets on its steps.
 CHAIN_SETTINGS: dict[str, dict[str, Any]] = {"cube_build": {"skip_dqflagging": True}}
 
@@ -85,112 +74,6 @@ MEMBER_STEPS: dict[str, tuple[str, ...]] = {
 
 #: Association member roles opened as exposures (the others are passed on as paths).
 EXPOSURE_ROLES = ("background", "imprint", "selfcal")
-
-
-def is_multi_int(exposure: xr.Dataset | Mapping[str, Any]) -> bool:
-    """Whether the exposure is multi-integration (``rateints``; jwst's CubeModel)."""
-    if isinstance(exposure, xr.Dataset):
-        return "integration" in exposure.dims
-    return str(exposure.get("DATAMODL", "")) == "CubeModel"
-
-
-def _allowed(step: str, mode: Mode, members: Mapping[str, Sequence[Any]]) -> bool:
-    """jwst's ``_step_verification``: may ``step`` run on this exposure at all?"""
-    if step == "bkg_subtract":
-        return mode.reference_background or len(members.get("background", ())) > 0
-    if step == "imprint_subtract" and not members.get("imprint"):
-        return False
-    return mode.allows(step)
-
-
-def jwst_calls(mode: Mode, multi: bool) -> tuple[str, ...]:
-    """Every step Spec2Pipeline calls for the mode, in order, before any is skipped (the
-    ones that do not run are recorded ``SKIPPED``, as jwst records them)."""
-    tail = ["adaptive_trace_model", "pixel_replace"]
-    if mode.product_step == "cube_build" or (mode.product_step == "resample_spec" and not multi):
-        tail.append(mode.product_step)
-    tail.append("extract_1d")
-    if mode.photom_on_spectra:
-        tail.append("photom")  # SOSS: photom converts the extracted spectra
-    return (*_PREFIX, *mode.branch, *tail)
-
-
-def resume(chain: Sequence[str], attrs: Mapping[str, Any], name: str = "the input") -> list[str]:
-    """The steps of ``chain`` after the last one the input records as done.
-
-    A calibrated product (jwst's or spec2x's ``_cal``, a ``--save-steps``
-    output) carries ``S_* = 'COMPLETE'`` for the steps that made it; the chain
-    continues after the last of them, so a user can go on from a product as
-    from an intermediate file.  A rate file (no spec2 step done) runs all.
-    """
-    done = [
-        i for i, step in enumerate(chain) if attrs.get(get_step(step).status_keyword) == "COMPLETE"
-    ]
-    if not done:
-        return list(chain)
-    rest = list(chain[done[-1] + 1 :])
-    log.info(
-        "%s has %s done: continuing with %s",
-        name,
-        chain[done[-1]],
-        ", ".join(rest) if rest else "nothing (every step is done)",
-    )
-    return rest
-
-
-def chain_for(
-    exposure: xr.Dataset | Mapping[str, Any],
-    params: Mapping[str, Mapping[str, Any]] | None = None,
-    *,
-    members: Mapping[str, Sequence[Any]] | None = None,
-    multi_int: bool | None = None,
-) -> list[str]:
-    """The steps jwst 3.0.0's Spec2Pipeline runs on ``exposure``, in order.
-
-    Parameters
-    ----------
-    exposure : the exposure, or its attrs (``EXP_TYPE``; ``DATAMODL`` says
-        CubeModel for multi-integration data).
-    params : step parameters; only ``skip`` matters here (defaults: jwst's).
-    members : association members by role; ``background`` and ``imprint``
-        members turn on bkg_subtract / imprint_subtract where jwst allows them.
-    multi_int : override the multi-integration test.
-
-    Raises
-    ------
-    UnsupportedModeError
-        For an exposure type spec2x does not calibrate.
-    """
-    try:
-        mode = mode_of(exposure, spec2=True)
-    except UnsupportedModeError as exc:
-        raise UnsupportedModeError(
-            f"{exc}; spec2x calibrates {', '.join(calibrated_exp_types())}"
-        ) from None
-    members = members or {}
-    multi = is_multi_int(exposure) if multi_int is None else multi_int
-
-    def skipped(step: str) -> bool:
-        value = (params or {}).get(step, {}).get("skip")
-        return bool(get_step(step).param("skip").default if value is None else value)
-
-    chain = [s for s in jwst_calls(mode, multi) if not skipped(s) and _allowed(s, mode, members)]
-    if mode.product_step == "cube_build" and "cube_build" not in chain and "extract_1d" in chain:
-        chain.remove("extract_1d")  # jwst: no cube, no 1-D extraction for IFU data
-    if mode.photom_on_spectra and "extract_1d" not in chain and "photom" in chain:
-        chain.remove("photom")  # jwst: no spectra, no photom for SOSS
-    return chain
-
-
-def product_suffixes(exposure: xr.Dataset | Mapping[str, Any]) -> dict[str, str]:
-    """jwst's suffix for each product kind of this exposure (``cal`` -> ``calints`` ...)."""
-    multi = is_multi_int(exposure)
-    return {
-        "cal": "calints" if multi else "cal",
-        "s2d": "s2d",
-        "s3d": "s3d",
-        "x1d": "x1dints" if multi else "x1d",
-    }
 
 
 # -- running ------------------------------------------------------------------
@@ -373,7 +256,7 @@ def spec2(
     del ds  # only `current` keeps the input, so its arrays go once a step replaces them
     finals = _final_steps(chain) if intermediate_only else set()
     for step in chain:
-        if step in _PRODUCT_STEPS and suffix["cal"] not in products:
+        if step in PRODUCT_STEPS and suffix["cal"] not in products:
             products[suffix["cal"]] = current
             current = _with_default_variances(current)
         ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra)
@@ -397,7 +280,7 @@ def spec2(
             products[suffix["x1d"]] = current  # SOSS: photom converts the spectra
     products.setdefault(suffix["cal"], current)
     log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
-    cal_skipped = [s for s in skipped if s not in _PRODUCT_STEPS]
+    cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
     return {
         kind: stamp(p, keywords, cal_skipped if kind == suffix["cal"] else skipped)
         for kind, p in products.items()
@@ -408,7 +291,7 @@ def _final_steps(chain: Sequence[str]) -> set[str]:
     """The steps whose output is a product (not written again by ``--save-steps``): the last
     one before the product steps (``cal``), resample_spec, cube_build, and the last of the
     spectral steps (``x1d``)."""
-    first = next((i for i, s in enumerate(chain) if s in _PRODUCT_STEPS), len(chain))
+    first = next((i for i, s in enumerate(chain) if s in PRODUCT_STEPS), len(chain))
     finals = {chain[first - 1]} if first > 0 else set()
     finals |= {s for s in chain[first:] if s in ("resample_spec", "cube_build")}
     if "extract_1d" in chain:

@@ -15,7 +15,6 @@ remote stores (``s3://``, needs the ``cloud`` extra) are written in place.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import warnings
@@ -27,19 +26,14 @@ import numpy as np
 import xarray as xr
 
 from ..datamodel import kind
-from ..errors import InputFileError, OutputError, Spec2xWarning, malformed_input
-from ..wcs.store import WCS_COORD, StoredWcs, wcs_coord
+from ..errors import OutputError
+from ..wcs.store import WCS_COORD
 from . import atomic
+from .zarr_attrs import WCS_TEXTS, WHOLE, WRITING, encode_attrs, json_value, stored_chunks
+from .zarr_read import open_zarr
 
 __all__ = ["open_zarr", "to_zarr", "to_zarr_many"]
 
-#: attr listing attrs that were tuples (JSON has only lists).
-_TUPLES = "_spec2x_tuples"
-#: attr marking the per-slit ``wcs`` coord, stored as ASDF texts ("" for a slit without one).
-_WCS_TEXTS = "_spec2x_wcs_texts"
-#: root attr: "writing" while a store is written, then {array path: chunks stored}, set last.
-_WHOLE = "_spec2x_whole"
-_WRITING = "writing"
 #: Target size of one chunk when choosing chunks along integration.
 _CHUNK_BYTES = 32 * 2**20
 
@@ -67,56 +61,19 @@ def default_chunks(ds: xr.Dataset) -> dict[str, int]:
     return chunks
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, StoredWcs):
-        return value.text
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Mapping):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    return value
-
-
-def _encode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    out = {str(k): _json_value(v) for k, v in attrs.items()}
-    tuples = [str(k) for k, v in attrs.items() if isinstance(v, tuple)]
-    if tuples:
-        out[_TUPLES] = tuples
-    try:
-        json.dumps(out, allow_nan=True)
-    except TypeError as exc:
-        raise OutputError(
-            f"an attr cannot be stored as JSON in Zarr ({exc}); keep only numbers, strings, "
-            "lists and dicts in attrs"
-        ) from None
-    return out
-
-
-def _decode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(attrs)
-    out.pop(_WHOLE, None)
-    for key in out.pop(_TUPLES, []):
-        out[key] = tuple(out[key])
-    return out
-
-
 def _prepared(
     ds: xr.Dataset, chunks: Mapping[str, Any] | None, compress: bool = True
 ) -> xr.Dataset:
     """A copy ready for ``to_zarr``: JSON attrs, strings as objects, uniform chunks."""
     out = ds.copy(deep=False)
     if WCS_COORD in ds.coords and ds[WCS_COORD].dtype.kind == "O":
-        texts = [_json_value(v) if v is not None else "" for v in ds[WCS_COORD].values]
+        texts = [json_value(v) if v is not None else "" for v in ds[WCS_COORD].values]
         out = out.assign_coords({WCS_COORD: ("slit", np.array(texts, dtype=object))})
-        out[WCS_COORD].attrs = {**ds[WCS_COORD].attrs, _WCS_TEXTS: True}
+        out[WCS_COORD].attrs = {**ds[WCS_COORD].attrs, WCS_TEXTS: True}
     for name, var in out.variables.items():
-        out[name].attrs = _encode_attrs(var.attrs)
+        out[name].attrs = encode_attrs(var.attrs)
         out[name].encoding = {}
-    out.attrs = _encode_attrs(ds.attrs)
+    out.attrs = encode_attrs(ds.attrs)
     base = default_chunks(ds) if chunks is None else {**default_chunks(ds), **dict(chunks)}
     target: dict[Any, Any] = {d: c for d, c in base.items() if d in ds.dims}
     for name, var in out.variables.items():
@@ -317,7 +274,7 @@ def _prepared_product(
         )
     else:
         prepared = _prepared(ds, chunks, compress)
-    prepared.attrs[_WHOLE] = _WRITING
+    prepared.attrs[WHOLE] = WRITING
     return prepared
 
 
@@ -341,17 +298,6 @@ def _write(ds: xr.Dataset | xr.DataTree, store: str, mode: str) -> Any:
     return ds.to_zarr(store, mode=mode, zarr_format=3, consolidated=False, compute=False)  # type: ignore[call-overload]
 
 
-def _stored_chunks(group: Any) -> dict[str, int]:
-    """Array path -> number of chunks stored, for every array of a Zarr group and its subgroups."""
-    import zarr
-
-    return {
-        path: int(node.nchunks_initialized)
-        for path, node in group.members(max_depth=None)
-        if isinstance(node, zarr.Array)
-    }
-
-
 def _seal(store: str) -> None:
     """Record every array and its stored chunks in the root attrs, then consolidate the metadata.
 
@@ -360,109 +306,5 @@ def _seal(store: str) -> None:
     import zarr
 
     group = zarr.open_group(store, mode="r+", zarr_format=3, use_consolidated=False)
-    group.attrs.update({_WHOLE: _stored_chunks(group)})
+    group.attrs.update({WHOLE: stored_chunks(group)})
     zarr.consolidate_metadata(store, zarr_format=3)
-
-
-def check_whole(store: str | os.PathLike[str]) -> None:
-    """Refuse a store that :func:`to_zarr` did not finish, or that lost an array or a chunk since.
-
-    A store without the record (written by a spec2x older than the record, or by another
-    tool) is read with a :class:`~spec2x.errors.Spec2xWarning`: it cannot be checked.
-
-    Raises
-    ------
-    InputFileError
-        The write did not finish, or an array or chunks are missing (named).
-    """
-    import zarr
-
-    try:
-        group = zarr.open_group(str(store), mode="r", zarr_format=3, use_consolidated=False)
-    except (KeyError, ValueError, OSError) as exc:  # zarr errors are ValueErrors
-        raise InputFileError(
-            f"{store}: not a readable Zarr store ({exc}); pass a store written by spec2x.to_zarr"
-        ) from None
-    record = group.attrs.get(_WHOLE)
-    if record is None:
-        warnings.warn(
-            f"{store} has no completeness record (written by an older spec2x or another tool): "
-            "read as it is, not checked to be whole",
-            Spec2xWarning,
-            stacklevel=3,
-        )
-        return
-    if not isinstance(record, dict):
-        raise InputFileError(f"{store}: its write did not finish; write the product again")
-    stored = _stored_chunks(group)
-    missing = [f"array {p!r}" for p in sorted(record) if p not in stored]
-    missing += [
-        f"{n - stored[p]} of {n} chunks of {p!r}"
-        for p, n in sorted(record.items())
-        if p in stored and stored[p] < n
-    ]
-    if missing:
-        raise InputFileError(
-            f"{store} is not whole: missing {', '.join(missing)}; write the product again"
-        )
-
-
-def open_zarr(store: str | os.PathLike[str]) -> xr.Dataset | xr.DataTree:
-    """Open a store written by :func:`to_zarr` as a lazy (Dask-backed) Dataset.
-
-    A store of slit groups opens as a DataTree of lazy groups.
-
-    Raises
-    ------
-    InputFileError
-        The store does not exist, is not a Zarr store, or is not whole
-        (:func:`check_whole`).
-    """
-    with malformed_input(store, "Zarr store", "pass a store written by spec2x.to_zarr"):
-        check_whole(store)
-        root = _open_group(store, None)
-        names = _slit_groups(store)
-        if not names:
-            return root
-        from ..slits import to_tree
-
-        return to_tree([_open_group(store, n) for n in names], attrs=dict(root.attrs))
-
-
-def _slit_groups(store: str | os.PathLike[str]) -> list[str]:
-    """Names of the slit groups in ``store`` (none for a one-Dataset store)."""
-    import zarr
-
-    from ..slits import GROUP_PREFIX
-
-    try:
-        group = zarr.open_group(str(store), mode="r", zarr_format=3)
-        names = [k for k in group.group_keys() if k.startswith(GROUP_PREFIX)]
-        return sorted(names, key=lambda k: (len(k), k))
-    except (FileNotFoundError, KeyError, ValueError, OSError):
-        return []
-
-
-def _open_group(store: str | os.PathLike[str], group: str | None) -> xr.Dataset:
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
-            ds = xr.open_zarr(str(store), group=group, consolidated=False, zarr_format=3)
-    except (FileNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise InputFileError(
-            f"{store}: not a readable Zarr store ({exc}); pass a store written by spec2x.to_zarr"
-        ) from None
-    out = ds.copy(deep=False)
-    for name, var in ds.variables.items():
-        out[name].attrs = _decode_attrs(var.attrs)
-        out[name].encoding = {}
-    out.attrs = _decode_attrs(ds.attrs)
-    if WCS_COORD in out.coords and out[WCS_COORD].attrs.pop(_WCS_TEXTS, False):
-        import zarr
-
-        # read the texts with zarr itself: opening never computes Dask arrays
-        path = f"{group}/{WCS_COORD}" if group else WCS_COORD
-        texts = np.asarray(zarr.open_array(str(store), mode="r", zarr_format=3, path=path)[:])
-        values = wcs_coord([str(t) if t else None for t in texts])[1]
-        out = out.assign_coords({WCS_COORD: ("slit", values, out[WCS_COORD].attrs)})
-    return out

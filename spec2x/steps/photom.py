@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ import xarray as xr
 
 from .._kernels import photom as kernel
 from ..dq import DQ, DQ_DTYPE
-from ..errors import MissingReferenceError, ReferenceMismatchError, UnsupportedModeError
+from ..errors import ReferenceMismatchError, UnsupportedModeError
 from ..instruments.nirspec.area import A2_TO_SR, slit_pixel_areas
 from ..io.references import Reference
 from ..io.refs_pixel import PhotomTable
@@ -40,6 +40,7 @@ from ..modes import MODES, Mode, exp_type_of, lookup
 from . import StepContext
 from ._common import record_step, require
 from ._photom_labels import MJSR_TO_UJA2, area_image, label
+from ._photom_rows import ROW_SELECTORS, find_row, row_conversions, source_types, time_correction
 from ._scale import scale_by
 
 __all__ = [
@@ -54,44 +55,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-Selector = Callable[[Mapping[str, Any], "str | None"], list[dict[str, Any]]]
-
-
-def _miri_imager(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
-    filt, sub = attrs.get("FILTER"), attrs.get("SUBARRAY")
-    return [{"filter": filt, "subarray": sub}, {"filter": filt, "subarray": "GENERIC"}]
-
-
-def _nirspec_fs(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
-    return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING"), "slit": slit}]
-
-
-def _nirspec_bots(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
-    return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING"), "slit": "S1600A1"}]
-
-
-def _nirspec_grating(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
-    return [{"filter": attrs.get("FILTER"), "grating": attrs.get("GRATING")}]
-
-
-def _grism(attrs: Mapping[str, Any], slit: str | None) -> list[dict[str, Any]]:
-    return [{"filter": attrs.get("FILTER"), "pupil": attrs.get("PUPIL")}]
-
-
 #: ``Mode.photom_image`` -> ``"module:function"`` giving the conversion image, its DQ, the
 #: time correction and PHOTMJSR (imported when used).
 IMAGE_IMPLEMENTATIONS = {
     "mrs": "spec2x.instruments.miri.mrs_photom:mrs_conversion",
     "nrs_ifu": "spec2x.instruments.nirspec.photom_ifu:ifu_conversion",
-}
-
-#: ``Mode.photom_rows`` -> candidate row matches (in order) for the exposure or one slit.
-ROW_SELECTORS: dict[str, Selector] = {
-    "miri_imager": _miri_imager,
-    "nirspec_fs": _nirspec_fs,
-    "nirspec_bots": _nirspec_bots,
-    "nirspec_grating": _nirspec_grating,
-    "grism": _grism,  # and the slit's spectral order; the factor is per µm (see _per_micron)
 }
 
 
@@ -152,31 +120,15 @@ def photom(
 
         if inverse:
             log.warning("photom: jwst does not invert SOSS spectra; converting them")
-        timed = _time_correction if apply_time_correction else None
-        out = photom_spectra(ds, response, _find_row, time_correction=timed)
+        timed = time_correction if apply_time_correction else None
+        out = photom_spectra(ds, response, find_row, time_correction=timed)
         return record_step(out, "photom", response)
     require(ds, "sci", "err", "dq", coords=("wavelength",), step="photom")
     if mode is not None and mode.photom_image is not None:
         return _photom_image(ds, mode, response, area, inverse, apply_time_correction)
     if mode is None or mode.photom_rows is None:
-        supported = ", ".join(
-            k for k, m in MODES.items() if m.photom_rows is not None or m.photom_image
-        )
-        raise UnsupportedModeError(
-            f"photom has no table row selector for EXP_TYPE={exp_type!r}; supported: "
-            f"{supported} (set photom_rows in spec2x.modes)"
-        )
-    select_rows = ROW_SELECTORS[mode.photom_rows]
-    response.check_matches(ds.attrs, ("INSTRUME",))
-    table = response.content
-    if not isinstance(table, PhotomTable):
-        raise ReferenceMismatchError(
-            f"{response.name} is a {response.reftype} reference, not a photom one"
-        )
-    if table.image is not None or not table.columns:
-        raise UnsupportedModeError(
-            f"photom reference {response.name} is image-based; {exp_type} needs a PHOTOM table"
-        )
+        raise _no_row_selector(exp_type)
+    table = _photom_table(response, ds, exp_type)
     slits = "slit" in ds.dims
     if slits:
         require(ds, coords=("slit_name",), step="photom")
@@ -184,24 +136,12 @@ def photom(
         [str(n) for n in ds["slit_name"].values] if slits else [ds.attrs.get("SLTNAME")]
     )
     pixar_sr, pixar_a2 = _pixel_areas(ds, mode.pixel_area, response, area, names)
-    srctypes = _source_types(ds, mode.per_slit_srctype, source_type, len(names))
-    scalars, units, curves, rows = [], [], [], []
-    orders = _spectral_orders(ds, table, len(names))
-    for i, name in enumerate(names):
-        candidates = [{**c, **orders[i]} for c in select_rows(ds.attrs, name)]
-        row = _find_row(response, candidates, name)
-        rows.append(row)
-        value, unit = _scalar(table, row, srctypes[i], pixar_sr[i])
-        if apply_time_correction and table.timecoeff:
-            value = value / _time_correction(ds, table, row)
-        scalars.append(value)
-        units.append(unit)
-        nelem = int(table.columns["nelem"][row]) if "nelem" in table.columns else None
-        curves.append(
-            kernel.response_curve(
-                table.columns["wavelength"][row], table.columns["relresponse"][row], nelem
-            )
-        )
+    srctypes = source_types(ds, mode.per_slit_srctype, source_type, len(names))
+    conv = row_conversions(
+        ds, response, mode.photom_rows, names, srctypes, pixar_sr,
+        apply_time_correction=apply_time_correction,
+    )  # fmt: skip
+    scalars, units, curves = conv.scalars, conv.units, conv.curves
     factor, no_cal = _factor(ds, ds["wavelength"], scalars, curves)
     if mode.photom_rows == "grism":
         factor, no_cal = _per_micron(ds, factor, no_cal)
@@ -210,7 +150,7 @@ def photom(
     if mode.point_and_uniform and slits and "srctype" in ds.coords and "photmj" in table.columns:
         uniform = [
             table.columns["photmj"][row] / (1.0 if sr is None else sr)
-            for row, sr in zip(rows, pixar_sr, strict=True)
+            for row, sr in zip(conv.rows, pixar_sr, strict=True)
         ]
         out = _point_and_uniform(out, ds, factor, uniform, curves)
     if (
@@ -228,6 +168,31 @@ def photom(
         "DN/s" if inverse else "/".join(sorted(set(units))),
     )
     return record_step(out, "photom", response, area)
+
+
+def _no_row_selector(exp_type: str) -> UnsupportedModeError:
+    supported = ", ".join(
+        k for k, m in MODES.items() if m.photom_rows is not None or m.photom_image
+    )
+    return UnsupportedModeError(
+        f"photom has no table row selector for EXP_TYPE={exp_type!r}; supported: "
+        f"{supported} (set photom_rows in spec2x.modes)"
+    )
+
+
+def _photom_table(response: Reference, ds: xr.Dataset, exp_type: str) -> PhotomTable:
+    """The PHOTOM table of ``response``, checked to fit the exposure's instrument."""
+    response.check_matches(ds.attrs, ("INSTRUME",))
+    table = response.content
+    if not isinstance(table, PhotomTable):
+        raise ReferenceMismatchError(
+            f"{response.name} is a {response.reftype} reference, not a photom one"
+        )
+    if table.image is not None or not table.columns:
+        raise UnsupportedModeError(
+            f"photom reference {response.name} is image-based; {exp_type} needs a PHOTOM table"
+        )
+    return table
 
 
 def _photom_image(
@@ -265,32 +230,6 @@ def _photom_image(
     return record_step(out, "photom", response, area)
 
 
-def _find_row(
-    response: Reference, candidates: Sequence[Mapping[str, Any]], slit: str | None
-) -> int:
-    table = response.content
-    for match in candidates:
-        rows = table.find_rows(**{k: ("" if v is None else v) for k, v in match.items()})
-        if len(rows) > 1:
-            raise MissingReferenceError(
-                f"photom reference {response.name} has {len(rows)} rows for "
-                f"{_describe(match)}; it must have exactly one"
-            )
-        if len(rows) == 1:
-            return int(rows[0])
-    keys = list(candidates[0])
-    have = sorted({"/".join(str(table.columns[k][r]) for k in keys) for r in range(table.nrows)})
-    raise MissingReferenceError(
-        f"photom reference {response.name} has no row for {_describe(candidates[0])}"
-        + (f" (slit {slit})" if slit else "")
-        + f"; its rows cover {'/'.join(keys)} = {', '.join(have)}; give the photom file for this mode"
-    )
-
-
-def _describe(match: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k.upper()}={v!r}" for k, v in match.items())
-
-
 def _pixel_areas(
     ds: xr.Dataset,
     where: str,
@@ -303,23 +242,6 @@ def _pixel_areas(
         return slit_pixel_areas(ds, area, names)
     source = area.content if area is not None else response.content
     return [source.pixar_sr] * len(names), [source.pixar_a2] * len(names)
-
-
-def _source_types(ds: xr.Dataset, per_slit: bool, source_type: str | None, n: int) -> list[str]:
-    if source_type is not None:
-        return [source_type.upper()] * n
-    if "slit" in ds.dims and "srctype" in ds.coords and per_slit:
-        return [str(s).upper() for s in ds["srctype"].values]
-    return [str(ds.attrs.get("SRCTYPE", "")).upper()] * n
-
-
-def _spectral_orders(ds: xr.Dataset, table: Any, n: int) -> list[dict[str, int]]:
-    """Each slit's ``order`` row match (grism cut-outs), or nothing to add."""
-    if "order" not in table.columns:
-        return [{}] * n
-    if "spectral_order" in ds.coords:
-        return [{"order": int(o)} for o in np.atleast_1d(ds["spectral_order"].values)]
-    return [{"order": int(ds.attrs.get("SPORDER", 1))}] * n
 
 
 def _per_micron(
@@ -346,30 +268,6 @@ def _per_micron(
         per_um = (factor / disp).where(~no_cal, np.nan)
     bad = per_um.isnull()
     return per_um.where(~bad, 0.0), no_cal | bad
-
-
-def _scalar(table: Any, row: int, srctype: str, pixar_sr: float | None) -> tuple[float, str]:
-    """Scalar conversion of one row and the output unit."""
-    if "photmjsr" in table.columns:
-        return table.columns["photmjsr"][row], "MJy/sr"
-    value = table.columns["photmj"][row]
-    if srctype == "POINT":
-        return value, "MJy"
-    if pixar_sr is None:
-        log.warning("photom: pixel area unknown, cannot convert to surface brightness")
-        return value, "MJy/sr"
-    return value / pixar_sr, "MJy/sr"
-
-
-def _time_correction(ds: xr.Dataset, table: Any, row: int) -> np.float64:
-    mid = ds.attrs.get("EXPMID")
-    if mid is None:
-        log.warning("photom: EXPMID missing; time-dependence correction not applied")
-        return np.float64(1.0)
-    corr = kernel.time_correction(float(mid), table.timecoeff, row)
-    if corr != 1.0:
-        log.info("photom: time-dependence correction %.6g", corr)
-    return np.float64(corr)
 
 
 def _factor(

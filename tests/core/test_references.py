@@ -167,7 +167,7 @@ def test_reader_table_has_a_generic_fallback_and_instrument_rows():
 
 
 def test_registered_reader_wins_for_its_instrument(tmp_path):
-    from spec2x.io import references
+    from spec2x.io import ref_open, references
 
     path = _write(tmp_path, "x_flat.fits", "flat", INSTRUME="NIRISS", DETECTOR="NIS")
     calls = []
@@ -182,7 +182,7 @@ def test_registered_reader_wins_for_its_instrument(tmp_path):
         miri = _write(tmp_path, "y_flat.fits", "flat", DETECTOR="MIRIMAGE")
         assert open_reference(miri).content != "mine"
     finally:
-        references._READERS.pop(("flat", "NIRISS"))
+        ref_open._READERS.pop(("flat", "NIRISS"))
     assert calls == [str(path)]
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from ifu_cube_helpers import cubepar, our_cal
 from ifu_helpers import folder
+from ifu_x1d_helpers import COLUMNS, assert_x1d_as_jwst, jwst_ifu_x1d
 
 from spec2x.errors import ReferenceMismatchError
 from spec2x.io.fits import write_fits
@@ -18,7 +19,6 @@ from spec2x.steps.cube_build import cube_build
 from spec2x.synthetic.ifu_extract_refs import write_ifu_extract1d, write_nrs_ifu_apcorr
 
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
-COLUMNS = ("flux", "flux_error", "surf_bright", "sb_error", "background", "npixels")
 
 
 @pytest.fixture(scope="module")
@@ -34,48 +34,25 @@ def s3d():
 
 @pytest.mark.parametrize("srctype", ["POINT", "EXTENDED"])
 def test_x1d_as_jwst(s3d, srctype):
-    from jwst.extract_1d import Extract1dStep
-    from jwst_offline import run_jwst_step
-
     cube, extract1d = s3d
     cube = cube.assign_attrs(SRCTYPE=srctype)
     path = write_fits(cube, folder() / f"nrs_{srctype}_s3d.fits")
-    theirs = run_jwst_step(
-        Extract1dStep, str(path), {"extract1d": str(extract1d), "apcorr": "N/A"}, rest="N/A",
-        tmp_path=folder() / "crds",
-    ).spec[0]  # fmt: skip
+    theirs = jwst_ifu_x1d(path, extract1d, tmp_path=folder() / "crds")
     ours = extract_ifu(cube, open_reference(str(extract1d), "extract1d"))
     assert ours.attrs["DATAMODL"] == "MultiSpecModel"
     assert "rf_flux" not in ours
-    table = theirs.spec_table
-    np.testing.assert_allclose(ours["wavelength"], table["wavelength"], rtol=1e-10)
-    assert (ours["extraction_x"], ours["extraction_y"]) == (
-        theirs.extraction_x,
-        theirs.extraction_y,
-    )
-    for name in COLUMNS:
-        np.testing.assert_allclose(ours[name], table[name], rtol=1e-7, atol=1e-12, err_msg=name)
-    np.testing.assert_array_equal(ours["dq"], table["dq"])
-    worst = np.nanmax(np.abs(ours["flux"].values / table["flux"] - 1))
-    print(f"{srctype}: largest relative flux difference from jwst {worst:.2e}")
-    assert np.nanmedian(ours["flux"]) > 0
+    assert_x1d_as_jwst(ours, theirs, srctype)
 
 
 def test_apcorr_as_jwst(s3d):
     """jwst's ApCorrRadial for NIRSpec: the table at the cube's median wavelength scale, each
     plane's radius; flux, surface brightness, errors and variances as jwst's."""
-    from jwst.extract_1d import Extract1dStep
-    from jwst_offline import run_jwst_step
-
     cube, extract1d = s3d
     cube = cube.assign_attrs(SRCTYPE="POINT")
     path = write_fits(cube, folder() / "nrs_apcorr_s3d.fits")
     # a broad PSF (0.3" + 0.05" per um) so that the correction is well above 1 in the blue
     apcorr = write_nrs_ifu_apcorr(folder() / "nrs_ifu_apcorr.asdf", fwhm=(0.05, 0.3))
-    theirs = run_jwst_step(
-        Extract1dStep, str(path), {"extract1d": str(extract1d), "apcorr": str(apcorr)},
-        rest="N/A", tmp_path=folder() / "crds",
-    ).spec[0].spec_table  # fmt: skip
+    theirs = jwst_ifu_x1d(path, extract1d, apcorr, tmp_path=folder() / "crds").spec_table
     ref = open_reference(str(extract1d), "extract1d")
     ours = extract_ifu(cube, ref, apcorr=open_reference(str(apcorr), "apcorr"))
     plain = extract_ifu(cube, ref)

@@ -120,9 +120,9 @@ def _mrs(header: Mapping[str, Any]) -> bool:
 
 
 def _generic(path: str, header: dict[str, Any]) -> Reference:
-    from ...io.references import _generic_reader
+    from ...io.ref_open import generic_reader
 
-    return _generic_reader(path, header)
+    return generic_reader(path, header)
 
 
 def read_miri_distortion(path: str, header: dict[str, Any]) -> Reference:

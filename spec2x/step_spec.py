@@ -1,0 +1,128 @@
+"""What a calwebb_spec2 step is to spec2x: its :class:`StepSpec` and parameters (:class:`Param`).
+
+The table of the steps themselves is :data:`spec2x.registry.STEPS`.  A
+:class:`StepSpec` names the spec2x module implementing the step; nothing here
+imports it (nor xarray) until the step is loaded to run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from .errors import UnsupportedModeError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from .steps import StepContext
+
+__all__ = ["ChainFunction", "ChainResult", "Param", "ParamType", "StepSpec"]
+
+#: Kinds of parameter value (from the jwst spec types).
+ParamType = str  # "bool" "int" "float" "str" "option" "int_list" "float_list" "list"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One step parameter.
+
+    Attributes
+    ----------
+    name : as jwst names it.
+    default : jwst 3.0.0's default.
+    type : ``bool``, ``int``, ``float``, ``str``, ``option`` (one of
+        ``choices``), ``int_list``, ``float_list`` or ``list``.
+    help : one line.
+    choices : allowed values of an ``option`` (None may be one).
+    """
+
+    name: str
+    default: Any
+    type: ParamType
+    help: str
+    choices: tuple[Any, ...] | None = None
+
+
+#: ``from_chain(ds, ctx)``: the new Dataset, or it and updated association members by role.
+ChainResult: TypeAlias = "xr.Dataset | tuple[xr.Dataset, Mapping[str, Sequence[xr.Dataset]]]"
+ChainFunction: TypeAlias = Callable[["xr.Dataset", "StepContext"], ChainResult]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A calwebb_spec2 step.
+
+    Attributes
+    ----------
+    name : the step's name in ``Spec2Pipeline`` (``flat_field``).
+    jwst_class : the jwst class implementing it (for parameter files).
+    reftypes : CRDS reference types the jwst step may ask for.
+    params : its parameters.
+    module : the spec2x module implementing it.
+    """
+
+    name: str
+    jwst_class: str
+    reftypes: tuple[str, ...]
+    params: tuple[Param, ...]
+    module: str
+
+    @property
+    def status_keyword(self) -> str:
+        """The ``S_*`` keyword the step records (``S_FLAT``)."""
+        from .steps._common import STATUS_KEYWORDS
+
+        return STATUS_KEYWORDS[self.name]
+
+    @property
+    def skipped_by_default(self) -> bool:
+        """True for the steps jwst runs only on request (``skip = True`` default)."""
+        return bool(self.param("skip").default)
+
+    def defaults(self) -> dict[str, Any]:
+        """Parameter name -> default."""
+        return {p.name: p.default for p in self.params}
+
+    def param(self, name: str) -> Param:
+        """The parameter called ``name`` (KeyError if there is none)."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def implemented(self) -> bool:
+        """Whether spec2x has this step: its module exists (found, not imported)."""
+        if self.module in sys.modules:
+            return True
+        try:
+            return importlib.util.find_spec(self.module) is not None
+        except ModuleNotFoundError:  # a package on the way is missing
+            return False
+
+    def require(self, exp_type: str | None = None) -> None:
+        """Raise :class:`UnsupportedModeError` unless the step is :attr:`implemented`
+        (before a chain runs: its modules are imported one by one as the steps run)."""
+        if not self.implemented:
+            where = f" (needed for EXP_TYPE={exp_type})" if exp_type else ""
+            raise UnsupportedModeError(
+                f"step {self.name} is not implemented in spec2x yet{where}; "
+                f"skip it with --skip {self.name} to continue without it"
+            )
+
+    def load(self, exp_type: str | None = None) -> ChainFunction:
+        """The step's ``from_chain(ds, ctx)``, its module imported now.
+
+        Raises
+        ------
+        UnsupportedModeError
+            When spec2x does not implement the step yet.
+        """
+        self.require(exp_type)
+        func: ChainFunction = importlib.import_module(self.module).from_chain
+        return func
