@@ -40,6 +40,7 @@ def decontaminated(soss_refs):
     return ds, images, refs, ours
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", [1, 2])
 def test_atoca_removes_the_other_order(decontaminated, order):
     """Each order's decontaminated box is that of the order alone (same noise), where the other overlaps.
@@ -66,6 +67,7 @@ def test_atoca_removes_the_other_order(decontaminated, order):
     assert ours["flux"].sel(order=order).dims == box.dims
 
 
+@pytest.mark.parity
 def test_joint_grid_trimming_as_jwst():
     """jwst 3.0.0's ``_trim_grids`` on a grid sticking out of the kept ones on both sides: empty.
 
