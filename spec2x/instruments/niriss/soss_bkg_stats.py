@@ -65,7 +65,8 @@ def block_percentiles(blocks: Blocks, percentiles: Sequence[float]) -> np.ndarra
     blocks : gives the (finite) values as 1-D blocks, again at each call.
     percentiles : in [0, 100].
     """
-    count, lo, hi, kept = 0, np.inf, -np.inf, []
+    count, lo, hi = 0, np.inf, -np.inf
+    kept: list[np.ndarray] = []
     for block in blocks():
         if block.size:
             count += block.size
