@@ -32,10 +32,18 @@ def test_block_percentiles_are_numpys(monkeypatch, keep):
     values = np.concatenate([gen.normal(3, 1, 5000), np.full(700, 2.5), gen.exponential(50, 300)])
     values = values.astype(np.float32)
     gen.shuffle(values)
-    blocks = np.array_split(values, 7)
+    blocks = list(np.array_split(values, 7))
     qs = [0, 25, 35, 50, 99.9, 100]
     got = soss_bkg_stats.block_percentiles(lambda: iter(blocks), qs)
-    np.testing.assert_allclose(got, np.percentile(values.astype(np.float64), qs), rtol=0, atol=0)
+    np.testing.assert_array_equal(got, np.percentile(values, qs))  # float64 interpolation
+    for q in (35.0, 62.5):  # one scalar percentile: numpy interpolates in float32
+        one = soss_bkg_stats.block_percentiles(lambda: iter(blocks), [q], scalar=True)[0]
+        assert one == np.percentile(values, q)
+        assert one.dtype == np.float32
+    assert soss_bkg_stats.block_median(lambda: iter(blocks)) == np.median(values)
+    assert soss_bkg_stats.block_median(lambda: iter(blocks[:-1] + [blocks[-1][:-1]])) == np.median(
+        values[:-1]
+    )
     assert np.isnan(soss_bkg_stats.block_percentiles(lambda: iter([np.empty(0)]), [50])[0])
 
 

@@ -33,7 +33,7 @@ import xarray as xr
 from ...dq import DQ
 from ...errors import ReferenceMismatchError
 from ...io.references import Reference
-from .soss_bkg_stats import block_percentiles, block_sum
+from .soss_bkg_stats import block_median, block_percentiles, block_sum
 
 __all__ = ["SossBackground", "read_soss_bkg", "soss_background_fit", "subtract_soss_background"]
 
@@ -114,7 +114,7 @@ def _part_fit(
         for ratio in ratios():
             yield ratio[(ratio > q1) & (ratio < q2)]
 
-    scale = float(block_percentiles(valid, [50.0])[0])
+    scale = block_median(valid)
     if not np.isfinite(scale):
         return np.nan, np.inf
 
@@ -152,7 +152,7 @@ def soss_background_fit(
         for s, d in blocks():
             yield s[np.isfinite(s) & ((d & bad) == 0)]
 
-    threshold = block_percentiles(good_values, [source_percentile])[0]
+    threshold = block_percentiles(good_values, [source_percentile], scalar=True)[0]
     best, best_rms, best_scales = -1, np.inf, np.array([np.nan, np.nan])
     for index, template in enumerate(templates):
         fits = []

@@ -12,10 +12,11 @@ to keep, then picked exactly.  The result is ``numpy.percentile``'s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Blocks", "block_percentiles", "block_sum"]
+__all__ = ["Blocks", "block_median", "block_percentiles", "block_sum"]
 
 #: A function giving, at each call, the values again as 1-D NumPy blocks.
 Blocks = Callable[[], Iterable[np.ndarray]]
@@ -57,30 +58,67 @@ def _rank_value(blocks: Blocks, rank: int, lo: float, hi: float, below: int) -> 
             hi = float(edges[-1])
 
 
-def block_percentiles(blocks: Blocks, percentiles: Sequence[float]) -> np.ndarray:
+def _lerp(a: Any, b: Any, t: float, weak: bool) -> Any:
+    """numpy's linear interpolation of its ``percentile`` (``_lerp``), in its dtypes."""
+    t = float(t) if weak else np.float64(t)
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
+def _order_statistics(
+    blocks: Blocks, ranks: Sequence[Callable[[int], int]]
+) -> tuple[list[Any], int]:
+    """The values of the 0-based ranks ``rank(n)`` (in the values' dtype) and their number ``n``."""
+    count, lo, hi, dtype = 0, np.inf, -np.inf, np.dtype(np.float64)
+    kept: list[np.ndarray] = []
+    for block in blocks():
+        if block.size:
+            count, dtype = count + block.size, block.dtype
+            lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
+            kept = kept + [block] if count <= _KEEP else []
+    if count == 0:
+        return [], 0
+    picks = [min(max(rank(count), 0), count - 1) for rank in ranks]
+    if kept:  # few values: all kept in the first pass
+        ordered = np.sort(np.concatenate(kept))
+        return [ordered[r] for r in picks], count
+    return [dtype.type(_rank_value(blocks, r, lo, hi, 0)) for r in picks], count
+
+
+def block_percentiles(
+    blocks: Blocks, percentiles: Sequence[float], *, scalar: bool = False
+) -> np.ndarray:
     """``numpy.percentile(all values, percentiles)`` (linear), NaN if there are no values.
 
     Parameters
     ----------
     blocks : gives the (finite) values as 1-D blocks, again at each call.
     percentiles : in [0, 100].
+    scalar : interpolate as numpy does for one scalar percentile (in the
+        values' dtype) rather than a list (float64).
     """
-    count, lo, hi = 0, np.inf, -np.inf
-    kept: list[np.ndarray] = []
-    for block in blocks():
-        if block.size:
-            count += block.size
-            lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
-            kept = kept + [block] if count <= _KEEP else []
-    if count == 0:
-        return np.full(len(percentiles), np.nan)
-    if kept:  # few values: all kept in the first pass
-        return np.percentile(np.concatenate(kept).astype(np.float64), list(percentiles))
     out = []
     for p in percentiles:
-        position = p / 100.0 * (count - 1)
-        first = int(np.floor(position))
-        a = _rank_value(blocks, first, lo, hi, 0)
-        b = a if first + 1 >= count else _rank_value(blocks, first + 1, lo, hi, 0)
-        out.append(a + (b - a) * (position - first))
+
+        def first(n: int, p: float = p) -> int:
+            return int(np.floor((n - 1) * (p / 100.0)))
+
+        def second(n: int, first: Callable[[int], int] = first) -> int:
+            return first(n) + 1
+
+        values, count = _order_statistics(blocks, [first, second])
+        if count == 0:
+            return np.full(len(percentiles), np.nan)
+        a, b = values
+        position = (count - 1) * (p / 100.0)
+        out.append(_lerp(a, b, position - np.floor(position), scalar))
     return np.asarray(out)
+
+
+def block_median(blocks: Blocks) -> float:
+    """``numpy.median`` of all the values (the mean of the middle two in their dtype), NaN if none."""
+    values, count = _order_statistics(blocks, [lambda n: (n - 1) // 2, lambda n: n // 2])
+    if count == 0:
+        return np.nan
+    a, b = values
+    return float(a if count % 2 else (a + b) / a.dtype.type(2))
