@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ import xarray as xr
 from ...dq import DQ
 from ...errors import ReferenceMismatchError
 from ...io.references import Reference
+from .soss_bkg_stats import block_median, block_percentiles, block_sum
 
 __all__ = ["SossBackground", "read_soss_bkg", "soss_background_fit", "subtract_soss_background"]
 
@@ -87,52 +89,92 @@ def _step_masks(template: np.ndarray, *, for_fitting: bool) -> tuple[np.ndarray,
     return left, right
 
 
-def _rms(residuals: np.ndarray) -> float:
-    return float(np.sqrt(np.square(residuals).mean()))
+def _blocks(sci: Any, dq: Any, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(sci, dq) NumPy blocks of ``size`` integrations (a Dask array computes one block at a time)."""
+    for start in range(0, sci.shape[0], size):
+        yield np.asarray(sci[start : start + size]), np.asarray(dq[start : start + size])
 
 
-def _fit_part(
-    data: np.ndarray, template: np.ndarray, mask: np.ndarray, percentiles: tuple[float, float]
+def _part_fit(
+    blocks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]],
+    ratio_of: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    percentiles: tuple[float, float],
 ) -> tuple[float, float]:
-    """Scale and residual RMS of ``template`` against ``data`` on ``mask`` (NaN, inf if none)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ratio = data[mask] / np.broadcast_to(template, data.shape)[mask]
-    finite = np.isfinite(ratio)
-    if not finite.any():
+    """Scale and residual RMS of one template part (NaN, inf if none), as jwst's ``find_best_template``."""
+
+    def ratios() -> Iterator[np.ndarray]:
+        for sci, dq in blocks():
+            yield ratio_of(sci, dq)[0]
+
+    q1, q2 = block_percentiles(ratios, percentiles)
+    if not np.isfinite(q1):
         return np.nan, np.inf
-    q1, q2 = np.nanpercentile(ratio[finite], list(percentiles))
-    valid = finite & (ratio > q1) & (ratio < q2)
-    if not valid.any():
+
+    def valid() -> Iterator[np.ndarray]:
+        for ratio in ratios():
+            yield ratio[(ratio > q1) & (ratio < q2)]
+
+    scale = block_median(valid)
+    if not np.isfinite(scale):
         return np.nan, np.inf
-    scale = np.float64(np.nanmedian(ratio[valid]))
-    tmpl = np.broadcast_to(template, data.shape)[mask][finite]
-    return float(scale), _rms(data[mask][finite] - tmpl * scale)
+
+    def squares() -> Iterator[np.ndarray]:
+        for sci, dq in blocks():
+            _, data, tmpl = ratio_of(sci, dq)
+            yield np.square(data - tmpl * scale)
+
+    total, count = block_sum(squares)
+    return scale, float(np.sqrt(total / count))
 
 
 def soss_background_fit(
-    sci: np.ndarray,
-    dq: np.ndarray,
+    sci: Any,
+    dq: Any,
     templates: np.ndarray,
     *,
     source_percentile: float = 35.0,
     bkg_percentile: tuple[float, float] = (25.0, 50.0),
+    block: int = 16,
 ) -> tuple[int, np.ndarray]:
     """The best template's index and its (left, right) scales; index -1 if none fits.
 
-    ``sci``/``dq`` are (integration, y, x) NumPy arrays (DN/s), ``templates``
-    (n, y, x) already cut to the subarray's rows.
+    ``sci``/``dq`` are (integration, y, x) NumPy or Dask arrays (DN/s),
+    ``templates`` (n, y, x) already cut to the subarray's rows.  The
+    exposure is read ``block`` integrations at a time (a few passes); the
+    percentiles are exact, of the whole exposure (jwst's).
     """
-    flagged = (dq & (DQ.DO_NOT_USE | DQ.REFERENCE_PIXEL)) > 0
-    good = np.isfinite(sci) & ~flagged
-    threshold = np.nanpercentile(sci[good], source_percentile)
-    excluded = good & (sci >= threshold) | flagged
+    bad = DQ.DO_NOT_USE | DQ.REFERENCE_PIXEL
+
+    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        return _blocks(sci, dq, block)
+
+    def good_values() -> Iterator[np.ndarray]:
+        for s, d in blocks():
+            yield s[np.isfinite(s) & ((d & bad) == 0)]
+
+    threshold = block_percentiles(good_values, [source_percentile], scalar=True)[0]
     best, best_rms, best_scales = -1, np.inf, np.array([np.nan, np.nan])
     for index, template in enumerate(templates):
-        fits = [
-            _fit_part(sci, template, part[None] & ~excluded, bkg_percentile)
-            for part in _step_masks(template, for_fitting=True)
-        ]
+        fits = []
+        for part in _step_masks(template, for_fitting=True):
+
+            def ratio_of(
+                s: np.ndarray,
+                d: np.ndarray,
+                part: np.ndarray = part,
+                template: np.ndarray = template,
+            ) -> tuple:
+                flagged = (d & bad) > 0
+                excluded = np.isfinite(s) & ~flagged & (s >= threshold) | flagged
+                mask = part[None] & ~excluded
+                data, tmpl = s[mask], np.broadcast_to(template, s.shape)[mask]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    ratio = data / tmpl
+                finite = np.isfinite(ratio)
+                return ratio[finite], data[finite], tmpl[finite]
+
+            fits.append(_part_fit(blocks, ratio_of, bkg_percentile))
         total = sum(rms for _, rms in fits)
         if total < best_rms:
             best, best_rms, best_scales = index, total, np.array([s for s, _ in fits])
@@ -164,9 +206,10 @@ def subtract_soss_background(
 
     Notes
     -----
-    The fit reads every integration (jwst's percentiles are over the whole
-    exposure), so a Dask-backed exposure is computed for it; the
-    subtraction itself stays lazy.
+    The fit's percentiles are over the whole exposure (jwst's), computed
+    exactly while reading a block of integrations at a time (a Dask-backed
+    exposure is computed block by block, a few passes): memory is flat in
+    the number of integrations.  The subtraction itself stays lazy.
     """
     content = bkg.content
     if not isinstance(content, SossBackground):
@@ -183,8 +226,7 @@ def subtract_soss_background(
             rows,
         )
         return ds, False
-    sci = np.asarray(ds["sci"].values)
-    dq = np.asarray(ds["dq"].values)
+    sci, dq = ds["sci"].data, ds["dq"].data
     cube, dq = (sci[None], dq[None]) if sci.ndim == 2 else (sci, dq)
     best, scales = soss_background_fit(
         cube,

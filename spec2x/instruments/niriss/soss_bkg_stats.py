@@ -1,0 +1,124 @@
+"""Exact percentiles and sums over an exposure read a block of integrations at a time.
+
+The SOSS background fit (:mod:`.soss_background`) takes percentiles of the
+whole exposure, as jwst does.  Here they are computed without holding it:
+the values are given by a function returning a fresh iterable of 1-D blocks
+(one per block of integrations), the order statistics a percentile needs
+are narrowed by histograms (one pass each) until few enough values remain
+to keep, then picked exactly.  The result is ``numpy.percentile``'s
+(linear interpolation) on all the values at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Blocks", "block_median", "block_percentiles", "block_sum"]
+
+#: A function giving, at each call, the values again as 1-D NumPy blocks.
+Blocks = Callable[[], Iterable[np.ndarray]]
+
+_BINS = 4096
+_KEEP = 4_000_000  # values kept in memory (at most, per pass)
+
+
+def block_sum(blocks: Blocks) -> tuple[float, int]:
+    """Sum (float64) and number of the values."""
+    total, count = 0.0, 0
+    for block in blocks():
+        total += float(np.sum(block, dtype=np.float64))
+        count += block.size
+    return total, count
+
+
+def _rank_value(blocks: Blocks, rank: int, lo: float, hi: float, below: int) -> float:
+    """The ``rank``-th smallest value (0-based), knowing it lies in [lo, hi] with ``below`` under lo."""
+    while True:
+        if lo == hi:
+            return lo
+        counts = np.zeros(_BINS, dtype=np.int64)
+        edges = np.linspace(lo, hi, _BINS + 1)
+        inside = 0
+        for block in blocks():
+            sel = block[(block >= lo) & (block <= hi)]
+            inside += sel.size
+            if sel.size:
+                counts += np.histogram(sel, bins=edges)[0]
+        if inside <= _KEEP or not (edges[1] > lo and edges[-2] < hi):
+            kept = np.concatenate([b[(b >= lo) & (b <= hi)] for b in blocks()] or [np.empty(0)])
+            return float(np.sort(kept, kind="stable")[rank - below])
+        cumulative = below + np.cumsum(counts)
+        index = int(np.searchsorted(cumulative, rank, side="right"))
+        below = below if index == 0 else int(cumulative[index - 1])
+        lo, hi = float(edges[index]), float(np.nextafter(edges[index + 1], -np.inf))
+        if index == _BINS - 1:
+            hi = float(edges[-1])
+
+
+def _lerp(a: Any, b: Any, t: float, weak: bool) -> Any:
+    """numpy's linear interpolation of its ``percentile`` (``_lerp``), in its dtypes."""
+    t = float(t) if weak else np.float64(t)
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
+def _order_statistics(
+    blocks: Blocks, ranks: Sequence[Callable[[int], int]]
+) -> tuple[list[Any], int]:
+    """The values of the 0-based ranks ``rank(n)`` (in the values' dtype) and their number ``n``."""
+    count, lo, hi, dtype = 0, np.inf, -np.inf, np.dtype(np.float64)
+    kept: list[np.ndarray] = []
+    for block in blocks():
+        if block.size:
+            count, dtype = count + block.size, block.dtype
+            lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
+            kept = kept + [block] if count <= _KEEP else []
+    if count == 0:
+        return [], 0
+    picks = [min(max(rank(count), 0), count - 1) for rank in ranks]
+    if kept:  # few values: all kept in the first pass
+        ordered = np.sort(np.concatenate(kept))
+        return [ordered[r] for r in picks], count
+    return [dtype.type(_rank_value(blocks, r, lo, hi, 0)) for r in picks], count
+
+
+def block_percentiles(
+    blocks: Blocks, percentiles: Sequence[float], *, scalar: bool = False
+) -> np.ndarray:
+    """``numpy.percentile(all values, percentiles)`` (linear), NaN if there are no values.
+
+    Parameters
+    ----------
+    blocks : gives the (finite) values as 1-D blocks, again at each call.
+    percentiles : in [0, 100].
+    scalar : interpolate as numpy does for one scalar percentile (in the
+        values' dtype) rather than a list (float64).
+    """
+    out = []
+    for p in percentiles:
+
+        def first(n: int, p: float = p) -> int:
+            return int(np.floor((n - 1) * (p / 100.0)))
+
+        def second(n: int, first: Callable[[int], int] = first) -> int:
+            return first(n) + 1
+
+        values, count = _order_statistics(blocks, [first, second])
+        if count == 0:
+            return np.full(len(percentiles), np.nan)
+        a, b = values
+        position = (count - 1) * (p / 100.0)
+        out.append(_lerp(a, b, position - np.floor(position), scalar))
+    return np.asarray(out)
+
+
+def block_median(blocks: Blocks) -> float:
+    """``numpy.median`` of all the values (the mean of the middle two in their dtype), NaN if none."""
+    values, count = _order_statistics(blocks, [lambda n: (n - 1) // 2, lambda n: n // 2])
+    if count == 0:
+        return np.nan
+    a, b = values
+    return float(a if count % 2 else (a + b) / a.dtype.type(2))
