@@ -16,7 +16,7 @@ EXPECTED = {
     "nrs_fs": {"cal", "s2d", "x1d"},
     "nrs_bots": {"calints", "x1dints"},
     "nis_soss": {"calints", "x1dints"},
-    "mir_mrs": {"cal", "s3d", "x1d"},
+    "mir_mrs": {"cal", "s3d", "0_x1d", "1_x1d"},
 }
 #: What the demo prints as "the same run by hand" beyond --refs DIR --strict-refs.
 BY_HAND = {
