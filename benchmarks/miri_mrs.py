@@ -3,7 +3,8 @@
 ``python benchmarks/miri_mrs.py --chain`` (``--workdir DIR`` keeps the files)
 calibrates the synthetic MRS scene (one MIRIFUSHORT exposure, bands 1A and
 2A, a point source: :mod:`spec2x.synthetic.miri_mrs_scene`) from ``_rate`` to
-``_cal``, ``_s3d`` and ``_x1d`` with jwst's ``Spec2Pipeline`` (offline, every
+``_cal``, ``_s3d``, ``_0_x1d`` and ``_1_x1d`` (both sides build and extract
+both bands' cubes) with jwst's ``Spec2Pipeline`` (offline, every
 reference overridden) and with spec2x, each side in its own process
 (``benchmarks/_common.py``): whole chain (wall and CPU), process, peak
 memory and each step.

@@ -411,7 +411,8 @@ def run_demo(
     written: dict[str, Path] = {}
     for suffix, ds in products.items():
         written[suffix] = write_fits(ds, out / f"{base}_{suffix}.fits")
-    x1d_key = "x1dints" if "x1dints" in products else "x1d"
+    # mir_mrs: one spectrum per band cube (0_x1d, 1_x1d); the figure shows the first band's
+    x1d_key = next(k for k in ("x1dints", "x1d", "0_x1d") if k in products)
     x1d = products[x1d_key]
     figure_products: dict[str, xr.Dataset] = {"x1d": x1d}
     figure_products.update({k: products[k] for k in ("s2d", "s3d") if k in products})

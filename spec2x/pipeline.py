@@ -218,8 +218,10 @@ def spec2(
     Returns
     -------
     Products by jwst suffix: ``cal`` or ``calints`` always; ``s2d`` (slit
-    modes), ``s3d`` (IFU), ``x1d`` or ``x1dints`` where made.  Empty when
-    assign_wcs is skipped (jwst then writes nothing either).
+    modes), ``s3d`` (IFU: the first band's cube), ``x1d`` or ``x1dints`` where
+    made (an IFU exposure of several bands: ``0_x1d``, ``1_x1d``..., each band
+    cube's spectrum, as jwst names them).  Empty when assign_wcs is skipped
+    (jwst then writes nothing either).
 
     Raises
     ------
@@ -261,7 +263,7 @@ def spec2(
             current = _with_default_variances(current)
         ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra)
         t0 = time.perf_counter()
-        function = get_step(step).load(mode.exp_type)
+        function = _load(step, mode.exp_type)
         before = current
         current, updated = _unpack(_run(function, current, ctx))
         opened.update(updated)
@@ -269,15 +271,15 @@ def spec2(
             opened[role] = [_unpack(function(m, ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
         log.debug("  %s ran with %s", step, _describe(ctx.params))
-        if on_step is not None and step not in finals:
-            on_step(step, stamp(current, keywords, skipped))
+        if on_step is not None and step not in finals:  # band cubes: the first band's
+            on_step(step, stamp(_first(current), keywords, skipped))
         if step == "resample_spec":
             products["s2d"] = current
         elif step == "cube_build":
-            products["s3d"] = current
+            products["s3d"] = _first(current)  # jwst saves the first band's cube
         elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
             current = _with_int_times(current, before)
-            products[suffix["x1d"]] = current  # SOSS: photom converts the spectra
+            products.update(_spectra(current, suffix["x1d"]))  # SOSS: photom converts them
     products.setdefault(suffix["cal"], current)
     log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
     cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
@@ -285,6 +287,29 @@ def spec2(
         kind: stamp(p, keywords, cal_skipped if kind == suffix["cal"] else skipped)
         for kind, p in products.items()
     }
+
+
+def _load(step: str, exp_type: str) -> Any:
+    """The step's chain function: its ``from_chain``, or what that names as ``every_band``
+    (cube_build: every band's cube, as Spec2Pipeline's CubeBuildStep returns a container
+    of one cube per band; ``run_step`` gives the first band's)."""
+    function = get_step(step).load(exp_type)
+    return getattr(function, "every_band", function)
+
+
+def _first(current: Any) -> Any:
+    """The product, or the first band's of a list of band cubes (or their spectra)."""
+    return current[0] if isinstance(current, list) else current
+
+
+def _spectra(current: Any, suffix: str) -> dict[str, Any]:
+    """The spectra products by suffix: one, or one per band cube when there are several
+    (``0_x1d``, ``1_x1d``..., the names stpipe gives a container of x1d models)."""
+    if not isinstance(current, list):
+        return {suffix: current}
+    if len(current) == 1:
+        return {suffix: current[0]}
+    return {f"{i}_{suffix}": spectrum for i, spectrum in enumerate(current)}
 
 
 def _final_steps(chain: Sequence[str]) -> set[str]:
@@ -314,8 +339,10 @@ def _with_default_variances(current: xr.Dataset) -> xr.Dataset:
 
 def _with_int_times(spectra: xr.Dataset, exposure: xr.Dataset) -> xr.Dataset:
     """The x1dints with the exposure's integration times (``INT_TIMES``), as jwst carries them."""
+    if not isinstance(spectra, xr.Dataset) or "integration" not in spectra.dims:
+        return spectra
     times = {k: v for k, v in exposure.coords.items() if str(k).startswith("int_times_")}
-    if not times or not isinstance(spectra, xr.Dataset) or "integration" not in spectra.dims:
+    if not times:
         return spectra
     if spectra.sizes["integration"] != exposure.sizes["integration"]:
         return spectra
@@ -374,6 +401,8 @@ def run_step(
 def _run(function: Any, current: Slits, ctx: StepContext) -> Any:
     """A step on an exposure, or on every group of slits of a grouped product (a step whose
     adapter says ``whole_product`` takes the whole DataTree: master_background_mos)."""
+    if isinstance(current, list):  # the band cubes of an IFU exposure: each in turn
+        return [_unpack(_run(function, band, ctx))[0] for band in current]
     if not isinstance(current, xr.DataTree) or getattr(function, "whole_product", False):
         return function(current, ctx)
     result = map_groups(function, current, ctx)

@@ -49,6 +49,7 @@ def extract_ifu(
     subtract_background: bool | None = None,
     bkg_sigma_clip: float = 3.0,
     center_xy: Sequence[float] | None = None,
+    ifu_autocen: bool = False,
     ifu_rfcorr: bool = True,
     ifu_rscale: float | None = None,
     ifu_covar_scale: float = 1.0,
@@ -65,6 +66,9 @@ def extract_ifu(
     subtract_background : None: the reference's; True is ignored for extended sources.
     bkg_sigma_clip : the background's clipping sigma.
     center_xy : (x, y) aperture centre (spaxels, 0-based) instead of the target's.
+    ifu_autocen : point sources: centre on the brightest source found in the
+        cube's median image (:func:`spec2x.cube.autocentre.find_source`), the
+        target's spaxel when none is found; ``center_xy`` comes first.
     ifu_rfcorr : fill the ``rf_*`` columns with the 1-D residual fringe
         correction (MIRI MRS single-band cubes only; jwst's default).
     ifu_rscale : MIRI: the radius in PSF FWHMs (the reference's is 2).
@@ -97,6 +101,8 @@ def extract_ifu(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
         ra, dec, wave = wcs(np.full(nwave, nx / 2.0), np.full(nwave, ny / 2.0), np.arange(nwave))
+    if center_xy is None and point and ifu_autocen:
+        center_xy = _autocentre(cube, wave)
     centre, target = _centre(cube, wcs, point, center_xy)
     radii = [np.zeros(nwave)] * 3
     if point:
@@ -145,15 +151,11 @@ def ifu_from_chain(cube: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     """Chain adapter for a cube: the extract1d reference, jwst's IFU parameters.
 
     ``ifu_set_srctype`` applies to MIRI MRS only (the mode that has residual_fringe), as
-    in jwst; ``ifu_autocen`` is refused (not in spec2x yet); the APCORR reference is
-    read for point sources when ``apply_apcorr`` (jwst's default).
+    in jwst; the APCORR reference is read for point sources when ``apply_apcorr``
+    (jwst's default).
     """
     params = ctx.params
     mode = mode_of(cube, step="extract_1d")
-    if params.get("ifu_autocen"):
-        raise UnsupportedModeError(
-            "extract_1d: ifu_autocen=True is not in spec2x yet; give center_xy or leave it False"
-        )
     given = params.get("ifu_set_srctype") if mode.allows("residual_fringe") else None
     point = _source_type(cube, given) == "POINT"
     apcorr = ctx.ref("apcorr", cube) if point and params.get("apply_apcorr", True) else None
@@ -164,6 +166,7 @@ def ifu_from_chain(cube: xr.Dataset, ctx: StepContext) -> xr.Dataset:
         subtract_background=params.get("subtract_background"),
         bkg_sigma_clip=float(params.get("bkg_sigma_clip", 3.0)),
         center_xy=params.get("center_xy"),
+        ifu_autocen=bool(params.get("ifu_autocen", False)),
         ifu_rfcorr=bool(params.get("ifu_rfcorr", True)),
         ifu_rscale=params.get("ifu_rscale"),
         ifu_covar_scale=float(params.get("ifu_covar_scale", 1.0)),
@@ -215,6 +218,19 @@ def _source_type(cube: xr.Dataset, given: str | None) -> str:
         log.warning("extract_1d: source type %r; extracting as EXTENDED (as jwst)", value)
         return "EXTENDED"
     return value
+
+
+def _autocentre(cube: xr.Dataset, wave: np.ndarray) -> tuple[float, float] | None:
+    """``ifu_autocen``: the brightest source of the cube's median image (x, y), or None."""
+    from ..cube.autocentre import find_source  # photutils: for cubes only
+
+    # float32, the cube's stored precision (jwst finds the source in its IFUCubeModel)
+    found = find_source(np.asarray(cube["sci"].values, np.float32), wave)
+    if found is None:
+        log.warning("extract_1d: ifu_autocen found no source; centring on the target")
+    else:
+        log.info("extract_1d: ifu_autocen centres the aperture at x=%g, y=%g", *found)
+    return found
 
 
 def _crval(cube: xr.Dataset) -> tuple[float, float]:

@@ -31,7 +31,7 @@ from ..wcs.store import WCS_ATTR, get_wcs, set_wcs, slit_wcs
 from . import StepContext
 from ._common import record_step, require
 
-__all__ = ["build_cube", "cube_build", "cube_build_bands", "from_chain"]
+__all__ = ["build_cube", "cube_build", "cube_build_bands", "every_band", "from_chain"]
 
 #: Exposure keywords a cube does not keep (jwst drops the pointing of the detector).
 _DROPPED = ("V2_REF", "V3_REF", "RA_REF", "DEC_REF", "ROLL_REF", "V3I_YANG", "VPARITY", "S_REGION")
@@ -215,25 +215,39 @@ def _pooled(clouds: Sequence[PointCloud]) -> PointCloud:
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
-    """Chain adapter: the cube of the exposure's first band, the one calwebb_spec2 saves
-    as ``_s3d`` (jwst 3.0.0 builds one cube per band and saves the first).
+    """Chain adapter for one step (``run_step``): the cube of the exposure's first band,
+    the one calwebb_spec2 saves as ``_s3d``.
 
-    The other bands' cubes are :func:`cube_build_bands`.  Parameters jwst's
-    step has and spec2x does not (``channel``, ``band``, ``grating``,
-    ``filter``, ``output_type`` other than ``band``, user-set scales, wavelength
-    limits and ROIs) are refused when set.
+    The chain itself runs :func:`every_band`.  Parameters jwst's step has and
+    spec2x does not (``channel``, ``band``, ``grating``, ``filter``,
+    ``output_type`` other than ``band``, user-set scales, wavelength limits and
+    ROIs) are refused when set.
     """
-    params = ctx.params
+    return cube_build(ds, ctx.require_ref("cubepar", ds), **_options(ctx.params))
+
+
+def every_band(ds: xr.Dataset, ctx: StepContext) -> list[xr.Dataset]:
+    """Chain adapter as Spec2Pipeline runs cube_build: every band's cube, in jwst's order
+    (its ModelContainer; MIRI ``ch1-short`` before ``ch2-short``).  calwebb_spec2 saves the
+    first as ``_s3d`` and extract_1d extracts each (``_0_x1d``, ``_1_x1d``... when there
+    are several).  Parameters as :func:`from_chain`.
+    """
+    cubes = cube_build_bands(ds, ctx.require_ref("cubepar", ds), **_options(ctx.params))
+    return list(cubes.values())
+
+
+from_chain.every_band = every_band  # type: ignore[attr-defined]  # what the chain runs
+
+
+def _options(params: Any) -> dict[str, Any]:
+    """cube_build's keyword arguments from the step parameters (unsupported ones refused)."""
     _refuse_unsupported(params)
     system = params.get("coord_system")
-    coord_system: Any = _SKYALIGN_ALIASES.get(system, system)
-    return cube_build(
-        ds,
-        ctx.require_ref("cubepar", ds),
-        weighting=params.get("weighting", "drizzle"),
-        weight_power=float(params.get("weight_power", 2.0)),
-        coord_system=coord_system,
-    )
+    return {
+        "weighting": params.get("weighting", "drizzle"),
+        "weight_power": float(params.get("weight_power", 2.0)),
+        "coord_system": _SKYALIGN_ALIASES.get(system, system),
+    }
 
 
 #: jwst's synonyms of ``skyalign``.

@@ -65,3 +65,25 @@ def test_apcorr_as_jwst(s3d, rscale):
         np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-7, atol=1e-12, err_msg=name)
     worst = np.nanmax(np.abs(ours["flux"].values / theirs["flux"] - 1))
     print(f"apcorr (ifu_rscale={rscale}): largest relative flux difference from jwst {worst:.2e}")
+
+
+def test_ifu_autocen_as_jwst(s3d):
+    """ifu_autocen with TARG_RA/TARG_DEC 1.5" off the source: both find the source in the
+    median image at the same sub-spaxel centroid (not the target's spaxel) and extract there."""
+    cube, folder, extract1d = s3d
+    offset = 1.5 / 3600.0
+    cube = cube.assign_attrs(SRCTYPE="POINT", TARG_DEC=float(cube.attrs["TARG_DEC"]) + offset)
+    path = write_fits(cube, folder / "autocen_s3d.fits")
+    theirs = _jwst_x1d(path, extract1d, ifu_autocen=True)
+    reference = open_reference(str(extract1d), "extract1d")
+    ours = extract_ifu(cube, reference, ifu_rfcorr=False, ifu_autocen=True)
+    on_target = extract_ifu(cube, reference, ifu_rfcorr=False)
+    centre = (float(ours["extraction_x"]), float(ours["extraction_y"]))
+    assert centre == pytest.approx((theirs.extraction_x, theirs.extraction_y), abs=1e-9)
+    assert centre != (float(on_target["extraction_x"]), float(on_target["extraction_y"]))
+    assert centre[0] % 1.0 != 0.0  # a centroid, not a spaxel
+    table = theirs.spec_table
+    for name in COLUMNS:
+        np.testing.assert_allclose(ours[name], table[name], rtol=1e-7, atol=1e-12, err_msg=name)
+    print(f"ifu_autocen: centre {centre}, target spaxel "
+          f"{(float(on_target['extraction_x']), float(on_target['extraction_y']))}")  # fmt: skip

@@ -187,7 +187,9 @@ def read_mrs_regions(path: str, header: dict[str, Any]) -> Reference:
         raise ReferenceMismatchError(
             f"{path}: regions has shape {planes.shape}; expected (plane, y, x) or (y, x)"
         )
-    return Reference("regions", path, header, MrsRegions(planes.astype(np.int32)))
+    if not np.issubdtype(planes.dtype, np.integer):  # labels: the file's integers (int16, a
+        planes = planes.astype(np.int32)  # CRDS file: half the memory of int32 for the run)
+    return Reference("regions", path, header, MrsRegions(planes))
 
 
 def mrs_reference(
