@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "between",
     "bounding_box",
     "drizzle_slit",
     "interpolated_output_wcs",
@@ -237,6 +238,26 @@ def pixel_frames(
             full.append(a)
         out[name] = tuple(full)
     return out
+
+
+def between(wcs: Any, start: str, end: str) -> Any:
+    """``wcs.get_transform(start, end)`` as a function evaluating the pipeline's steps one
+    after the other (their inverses backwards): the same numbers without building the
+    compound transform."""
+    names = list(wcs.available_frames)
+    i, j = names.index(start), names.index(end)
+    if i <= j:
+        models = [step.transform for step in wcs.pipeline[i:j]]
+    else:
+        models = [step.transform.inverse for step in reversed(wcs.pipeline[j:i])]
+
+    def evaluate(*values: Any) -> tuple[Any, ...]:
+        for model in models:
+            result = model(*values)
+            values = tuple(result) if isinstance(result, tuple) else (result,)
+        return values
+
+    return evaluate
 
 
 def pixel_world(wcs: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..._kernels.resample_spec import (
+    between,
     bounding_box,
     linear_fit,
     on_grid,
@@ -78,9 +79,7 @@ def _fiducial(
         wmean_s = np.average(s[ok], weights=weights[ok])
     else:
         wmean_s = np.nanmean(s)
-    targ_ra, targ_dec, _ = wcs.get_transform("slit_frame", _sky_frame(wcs))(
-        0, wmean_s, np.nanmean(lam)
-    )
+    targ_ra, targ_dec, _ = between(wcs, "slit_frame", _sky_frame(wcs))(0, wmean_s, np.nanmean(lam))
     return targ_ra, targ_dec
 
 
@@ -174,7 +173,7 @@ def nirspec_output_wcs(
     mapping = Mapping((1, 1, 0))
     mapping.inverse = Mapping((2, 1)) if swap_xy else Mapping((2, 0))
     pix2world = mapping | (pix_to_xtan & pix_to_ytan | undist2sky) & wave
-    w2s = wcs.get_transform(_sky_frame(wcs), "slit_frame")
+    w2s = between(wcs, _sky_frame(wcs), "slit_frame")
     slit_centre = w2s(*pix2world(np.full(ny, n_lam // 2), np.arange(ny)))[1]
     slit_tab = Tabular1D(
         points=np.arange(ny), lookup_table=slit_centre, bounds_error=False, fill_value=None
