@@ -13,8 +13,9 @@ Modes: ``mir_lrs_fs`` (MIRI LRS fixed slit, nodded), ``mir_lrs_slitless``
 (MIRI LRS slitless time series with a transit), ``nrs_fs`` (NIRSpec fixed
 slit S200A1, G140M/F100LP, nodded), ``nrs_bots`` (NIRSpec bright-object
 time series in S1600A1 with a transit), ``nrs_mos`` (NIRSpec MOS, 20 MSA
-slitlets of point and extended sources, PRISM/CLEAR; the figure and the flux
-ratio are the brightest point source's), ``nis_soss`` (NIRISS SOSS time
+slitlets of point and extended sources and four background-only slitlets,
+PRISM/CLEAR, master_background_mos on; the figure and the flux ratio are the
+brightest point source's), ``nis_soss`` (NIRISS SOSS time
 series with a transit, box-extracted: ``soss_atoca=False``, and pathloss
 N/A, which jwst skips for time series), ``mir_mrs`` (MIRI MRS, one
 MIRIFUSHORT exposure of channels 1A and 2A with a point source; the figure
@@ -55,7 +56,7 @@ MODES = {
     "nrs_fs": "NIRSpec fixed slit S200A1, G140M/F100LP, nodded pair",
     "nrs_bots": "NIRSpec bright-object time series, S1600A1, G140M/F100LP (60 integrations, "
     "1 % transit)",
-    "nrs_mos": "NIRSpec MOS, 20 MSA slitlets (1x3 shutters), PRISM/CLEAR",
+    "nrs_mos": "NIRSpec MOS, 20 MSA slitlets (1x3 shutters, 4 background), PRISM/CLEAR",
     "nis_soss": "NIRISS SOSS time series, SUBSTRIP256, orders 1-3 box-extracted "
     "(60 integrations, 1 % transit)",
     "mir_mrs": "MIRI MRS, MIRIFUSHORT channels 1A and 2A, a point source (channel 1A cube)",
@@ -82,9 +83,12 @@ DEMO_PARAMS: dict[str, dict[str, dict[str, Any]]] = {
 }
 #: Slitlets of the MOS demo (two of them fall on NRS2).
 MOS_SLITLETS = 20
+#: Background-only slitlets of the MOS demo: master_background_mos combines them.
+MOS_BACKGROUND = 4
 #: Steps the MOS demo leaves out: its scene is injected without the flat, the slit
-#: losses and the bar shadows (the references are not neutral for them).
-MOS_SKIP = ("master_background_mos", "wavecorr", "flat_field", "pathloss", "barshadow")
+#: losses and the bar shadows (the references are not neutral for them);
+#: master_background_mos then leaves them out too, as jwst's sub-steps do.
+MOS_SKIP = ("wavecorr", "flat_field", "pathloss", "barshadow")
 
 TSO_NINTS = 60
 
@@ -193,7 +197,7 @@ def _nirspec_mos(inputs: Path, refs_dir: Path, seed: int) -> DemoObservation:
     if refs_dir.exists():
         shutil.rmtree(refs_dir)
     chain = make_nirspec_mos_chain(
-        seed, folder=inputs, n_slitlets=MOS_SLITLETS, n_background=0, neutral=True
+        seed, folder=inputs, n_slitlets=MOS_SLITLETS, n_background=MOS_BACKGROUND, neutral=True
     )
     # the box holds the whole synthetic profile: an aperture correction of 1
     write_apcorr_nirspec_fs(chain.refs["apcorr"], mos=True, constant=1.0)

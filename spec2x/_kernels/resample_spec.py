@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "between",
     "bounding_box",
     "drizzle_slit",
     "interpolated_output_wcs",
     "linear_fit",
     "on_grid",
     "output_frames",
+    "pixel_frames",
     "pixel_grid",
     "pixel_world",
     "tangent_extent",
@@ -197,25 +199,88 @@ def _resample_range(shape: tuple[int, int], bb: tuple | None) -> tuple[int, int,
     )
 
 
+def pixel_frames(
+    wcs: Any, shape: tuple[int, ...], keep: tuple[str, ...] = ()
+) -> dict[str, tuple[np.ndarray, ...]]:
+    """The WCS on every pixel of an image of ``shape``, NaN outside its bounding box, as
+    drizzle's ``calc_pixmap`` evaluates it: the output frame's values and those of the
+    intermediate frames named in ``keep`` (e.g. ``slit_frame``), by frame name.
+
+    The steps of the gwcs pipeline are evaluated one after the other on the pixels inside
+    the bounding box, element by element the arithmetic of ``wcs(x, y)`` (the same
+    numbers) without the overhead of the compound transform and its bounding box (a
+    third of the time).
+    """
+    y, x = np.indices(shape, dtype=np.float64)
+    inside = np.ones(shape, dtype=bool)
+    if wcs.bounding_box is not None:
+        (x0, x1), (y0, y1) = bounding_box(wcs)
+        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    values: tuple[np.ndarray, ...] = (x[inside], y[inside])
+    found: dict[str, tuple[np.ndarray, ...]] = {}
+    for step in wcs.pipeline:
+        name = getattr(step.frame, "name", str(step.frame))
+        if name in keep or step.transform is None:
+            found[name] = values
+        if step.transform is None:
+            break
+        if values[0].size:
+            result = step.transform(*values)
+            values = tuple(result) if isinstance(result, tuple) else (result,)
+        else:
+            values = (values[0],) * step.transform.n_outputs
+    out = {}
+    for name, vals in found.items():
+        full = []
+        for v in vals:
+            a = np.full(shape, np.nan)
+            a[inside] = v
+            full.append(a)
+        out[name] = tuple(full)
+    return out
+
+
+def between(wcs: Any, start: str, end: str) -> Any:
+    """``wcs.get_transform(start, end)`` as a function evaluating the pipeline's steps one
+    after the other (their inverses backwards): the same numbers without building the
+    compound transform."""
+    names = list(wcs.available_frames)
+    i, j = names.index(start), names.index(end)
+    if i <= j:
+        models = [step.transform for step in wcs.pipeline[i:j]]
+    else:
+        models = [step.transform.inverse for step in reversed(wcs.pipeline[j:i])]
+
+    def evaluate(*values: Any) -> tuple[Any, ...]:
+        for model in models:
+            result = model(*values)
+            values = tuple(result) if isinstance(result, tuple) else (result,)
+        return values
+
+    return evaluate
+
+
 def pixel_world(wcs: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
     """The WCS on every pixel of an image of ``shape`` (NaN outside its bounding box), as
-    drizzle's ``calc_pixmap`` evaluates it."""
-    y, x = np.indices(shape, dtype=np.float64)
-    return tuple(np.asarray(w) for w in wcs(x, y))
+    drizzle's ``calc_pixmap`` evaluates it (:func:`pixel_frames`)."""
+    return pixel_frames(wcs, shape)[getattr(wcs.output_frame, "name", str(wcs.output_frame))]
 
 
-def on_grid(wcs: Any, bb: tuple, world: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, ...]:
-    """The WCS on the pixel grid of the bounding box ``bb``: cut from ``world`` (the WCS on
-    the whole image, :func:`pixel_world`) when the grid lies inside it, else evaluated."""
+def on_grid(
+    transform: Any, bb: tuple, values: tuple[np.ndarray, ...] | None
+) -> tuple[np.ndarray, ...]:
+    """``transform`` on the pixel grid of the bounding box ``bb``: cut from ``values`` (its
+    values on the whole image, :func:`pixel_frames`) when the grid lies inside it, else
+    evaluated."""
     x, y = pixel_grid(bb)
-    if world is not None:
+    if values is not None:
         xs, ys = x[0], y[:, 0]
-        ny, nx = world[0].shape
+        ny, nx = values[0].shape
         inside = xs.size and ys.size and xs[0] >= 0 and ys[0] >= 0
         if inside and xs[-1] < nx and ys[-1] < ny:
             rows, cols = np.ix_(ys.astype(np.intp), xs.astype(np.intp))
-            return tuple(w[rows, cols] for w in world)
-    return tuple(np.asarray(w) for w in wcs(x, y))
+            return tuple(w[rows, cols] for w in values)
+    return tuple(np.asarray(w) for w in transform(x, y))
 
 
 def _pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:

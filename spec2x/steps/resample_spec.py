@@ -18,7 +18,7 @@ from .._kernels import resample_spec as _k
 from ..datamodel import PADDING_DQ
 from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
-from ..instruments.nirspec.resample import nirspec_output_wcs
+from ..instruments.nirspec.resample import nirspec_output_wcs, nirspec_pixel_frames
 from ..modes import Mode, exp_type_of, mode_of
 from ..wcs.store import get_wcs, has_wcs, set_wcs
 from . import StepContext
@@ -163,10 +163,13 @@ def _one(
     variances = {k: np.where(bad, np.nan, v) for k, v in variances.items()}
     dq = np.where(bad, dq | DQ.DO_NOT_USE, dq)
     good = (dq & _BAD) == 0
-    world = _k.pixel_world(wcs, sci.shape)  # once per slit: the output WCS and the pixmap
+    # the WCS once per slit: the output WCS and the pixmap
     if mode.resample_grid == "nirspec":
-        out_wcs = nirspec_output_wcs(wcs, sci, good, world=world)
+        frames = nirspec_pixel_frames(wcs, sci.shape)
+        world = frames[1]
+        out_wcs = nirspec_output_wcs(wcs, sci, good, frames)
     else:
+        world = _k.pixel_world(wcs, sci.shape)
         out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, mode.wavelength_decreasing)
     arrays = _k.drizzle_slit(
         sci, good, variances, wcs, out_wcs, pixfrac=pixfrac, kernel=kernel,

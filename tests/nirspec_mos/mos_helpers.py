@@ -6,6 +6,8 @@ seconds to write; the WCS of a few dozen slitlets a few more).
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 from functools import lru_cache
@@ -26,7 +28,10 @@ N_SLITLETS = 30
 
 @lru_cache(maxsize=1)
 def folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="spec2x_mos_"))
+    """A temporary folder for the session's files (200 MB), removed when the tests end."""
+    path = Path(tempfile.mkdtemp(prefix="spec2x_mos_"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 @lru_cache(maxsize=1)

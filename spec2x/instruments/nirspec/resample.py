@@ -16,15 +16,27 @@ from typing import Any
 import numpy as np
 
 from ..._kernels.resample_spec import (
+    between,
     bounding_box,
     linear_fit,
     on_grid,
     output_frames,
-    pixel_grid,
+    pixel_frames,
     tangent_extent,
 )
 
-__all__ = ["nirspec_output_wcs"]
+__all__ = ["nirspec_output_wcs", "nirspec_pixel_frames"]
+
+#: (x_slit, y_slit, wavelength) and (RA, Dec, wavelength) of every pixel of a slit image.
+PixelFrames = tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
+
+
+def nirspec_pixel_frames(wcs: Any, shape: tuple[int, ...]) -> PixelFrames:
+    """The slit's WCS on every pixel of its image of ``shape``, evaluated once: the slit
+    frame (x_slit, y_slit, µm) and the world (RA, Dec deg, µm); NaN outside the bounding
+    box."""
+    frames = pixel_frames(wcs, shape, keep=("slit_frame",))
+    return frames["slit_frame"], frames[wcs.output_frame.name]
 
 
 def _sampling_wavelengths(lam: np.ndarray) -> list[float]:
@@ -42,16 +54,22 @@ def _sampling_wavelengths(lam: np.ndarray) -> list[float]:
     return [float(v) for v in ref]
 
 
-def _fiducial(wcs: Any, data: np.ndarray) -> tuple[float, float]:
-    """RA, Dec (deg) of the flux-weighted slit position at the mean wavelength."""
+def _fiducial(
+    wcs: Any, data: np.ndarray, slit: tuple[np.ndarray, ...] | None
+) -> tuple[float, float]:
+    """RA, Dec (deg) of the flux-weighted slit position at the mean wavelength (``slit``:
+    the slit frame on every pixel of ``data``, if already evaluated)."""
     from astropy.stats import sigma_clip
 
     ref_data = np.array(data, dtype=data.dtype, copy=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         ref_data -= np.nanmin(ref_data)
-    d2s = wcs.get_transform(wcs.available_frames[0], "slit_frame")
-    _, s, lam = np.array(d2s(*pixel_grid(bounding_box(wcs))))
+
+    def d2s(x: np.ndarray, y: np.ndarray) -> Any:
+        return wcs.get_transform(wcs.available_frames[0], "slit_frame")(x, y)
+
+    _, s, lam = np.array(on_grid(d2s, bounding_box(wcs), slit))
     ok = np.isfinite(s) & np.isfinite(lam) & np.isfinite(ref_data)
     ref_data[~ok] = np.nan
     with warnings.catch_warnings():
@@ -61,9 +79,7 @@ def _fiducial(wcs: Any, data: np.ndarray) -> tuple[float, float]:
         wmean_s = np.average(s[ok], weights=weights[ok])
     else:
         wmean_s = np.nanmean(s)
-    targ_ra, targ_dec, _ = wcs.get_transform("slit_frame", _sky_frame(wcs))(
-        0, wmean_s, np.nanmean(lam)
-    )
+    targ_ra, targ_dec, _ = between(wcs, "slit_frame", _sky_frame(wcs))(0, wmean_s, np.nanmean(lam))
     return targ_ra, targ_dec
 
 
@@ -114,7 +130,10 @@ def _wavelength_table(ref_lam: list[float]) -> Any:
 
 
 def nirspec_output_wcs(
-    wcs: Any, data: np.ndarray, good: np.ndarray, world: tuple[np.ndarray, ...] | None = None
+    wcs: Any,
+    data: np.ndarray,
+    good: np.ndarray,
+    frames: PixelFrames | None = None,
 ) -> Any:
     """Output WCS of one NIRSpec slit, jwst ``build_nirspec_output_wcs`` for a single input.
 
@@ -124,8 +143,8 @@ def nirspec_output_wcs(
     data : the slit's science image (the fiducial is its flux-weighted slit position).
     good : pixels not flagged DO_NOT_USE / NON_SCIENCE (jwst uses the first
         model whatever their number, so they do not change the result).
-    world : ``wcs`` on every pixel of ``data``, if already evaluated
-        (:func:`spec2x._kernels.resample_spec.pixel_world`).
+    frames : ``wcs`` on every pixel of ``data`` (slit frame and world), if already
+        evaluated (:func:`nirspec_pixel_frames`).
 
     Returns
     -------
@@ -140,7 +159,8 @@ def nirspec_output_wcs(
     )
     from gwcs import WCS
 
-    targ_ra, targ_dec = _fiducial(wcs, data)
+    slit, world = (None, None) if frames is None else frames
+    targ_ra, targ_dec = _fiducial(wcs, data, slit)
     undist2sky = Pix2Sky_TAN() | RotateNative2Celestial(targ_ra, targ_dec, 180)
     bb = bounding_box(wcs)
     ra, dec, lam = on_grid(wcs, bb, world)  # once: the fits, the extent and the sampling
@@ -153,7 +173,7 @@ def nirspec_output_wcs(
     mapping = Mapping((1, 1, 0))
     mapping.inverse = Mapping((2, 1)) if swap_xy else Mapping((2, 0))
     pix2world = mapping | (pix_to_xtan & pix_to_ytan | undist2sky) & wave
-    w2s = wcs.get_transform(_sky_frame(wcs), "slit_frame")
+    w2s = between(wcs, _sky_frame(wcs), "slit_frame")
     slit_centre = w2s(*pix2world(np.full(ny, n_lam // 2), np.arange(ny)))[1]
     slit_tab = Tabular1D(
         points=np.arange(ny), lookup_table=slit_centre, bounds_error=False, fill_value=None
