@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.disable(logging.INFO)
     root = workdir_or_temp(args.workdir)
+    root.mkdir(parents=True, exist_ok=True)
     print(f"writing 4 dithered MRS exposures into {root}", flush=True)
     inp = _inputs(root)
     rows = []
