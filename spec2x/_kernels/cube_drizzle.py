@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["CubeAxes", "clipped_area", "drizzle_sums"]
+__all__ = ["CubeAxes", "add_sums", "clipped_area", "drizzle_sums"]
 
 
 class CubeAxes(NamedTuple):
@@ -42,18 +42,33 @@ class CubeAxes(NamedTuple):
 
 #: Pixels per chunk: bounds the (pixels x neighbouring spaxels) arrays.
 _CHUNK = 20000
+#: Pixels whose overlaps are computed at once (arrays of a few 100 kB, in cache).
+_BLOCK = 1024
 #: Relative to the box, twice an area below this is rounding noise.
 _NOISE = 1e-10
+#: Each corner's next one round the pixel.
+_NEXT = [1, 2, 3, 0]
 
 
 def _unclamped(
     a: np.ndarray, d: np.ndarray, low: np.ndarray, high: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The interval of t in [0, 1] where ``low <= a + t d <= high`` (empty: lo == hi)."""
+    """The interval of t in [0, 1] where ``low <= a + t d <= high`` (empty: lo == hi).
+
+    ``fmax`` takes a NaN (0/0) bound to the interval's other end and ``minimum``
+    an infinite one (d = 0) to 1.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        t1, t2 = (low - a) / d, (high - a) / d
-    lo = np.clip(np.nan_to_num(np.fmin(t1, t2)), 0.0, 1.0)
-    hi = np.clip(np.nan_to_num(np.fmax(t1, t2)), lo, 1.0)
+        t1 = np.subtract(low, a)
+        t1 /= d
+        t2 = np.subtract(high, a)
+        t2 /= d
+    lo = np.fmin(t1, t2)
+    hi = np.fmax(t1, t2, out=t2)
+    np.fmax(lo, 0.0, out=lo)
+    np.minimum(lo, 1.0, out=lo)
+    np.fmax(hi, lo, out=hi)
+    np.minimum(hi, 1.0, out=hi)
     return lo, hi
 
 
@@ -62,11 +77,18 @@ def _clamped_integral(
 ) -> np.ndarray:
     """Exact integral over [lo, hi] of ``clamp(a + t d, low, high)`` dt: linear between its kinks."""
     k_lo, k_hi = _unclamped(a, d, low, high)
-    k_lo = np.clip(k_lo, lo, hi)
-    k_hi = np.clip(k_hi, k_lo, hi)
+    np.minimum(np.maximum(k_lo, lo, out=k_lo), hi, out=k_lo)
+    np.minimum(np.maximum(k_hi, k_lo, out=k_hi), hi, out=k_hi)
     total = np.zeros_like(a)
+    middle = np.empty_like(a)
     for s0, s1 in ((lo, k_lo), (k_lo, k_hi), (k_hi, hi)):
-        total += (s1 - s0) * np.clip(a + 0.5 * (s0 + s1) * d, low, high)
+        np.add(s0, s1, out=middle)
+        middle *= 0.5
+        middle *= d
+        middle += a
+        np.minimum(np.maximum(middle, low, out=middle), high, out=middle)
+        middle *= np.subtract(s1, s0)
+        total += middle
     return total
 
 
@@ -96,7 +118,7 @@ def clipped_area(
     left, right = np.asarray(left)[:, None] - cx, np.asarray(right)[:, None] - cx
     bottom, top = np.asarray(bottom)[:, None] - cy, np.asarray(top)[:, None] - cy
     ax, ay = np.asarray(qx, np.float64) - cx, np.asarray(qy, np.float64) - cy
-    dx, dy = np.roll(ax, -1, axis=1) - ax, np.roll(ay, -1, axis=1) - ay
+    dx, dy = ax[:, _NEXT] - ax, ay[:, _NEXT] - ay
     x_dy = dy * _clamped_integral(ax, dx, *_unclamped(ay, dy, bottom, top), left, right)
     y_dx = dx * _clamped_integral(ay, dy, *_unclamped(ax, dx, left, right), bottom, top)
     twice = np.abs((x_dy - y_dx).sum(axis=1))
@@ -186,25 +208,53 @@ def drizzle_sums(
     Four flat arrays of ``zcoord.size * ycoord.size * xcoord.size`` (plane, y, x order).
     """
     nxy = axes.xcoord.size * axes.ycoord.size
-    size = nxy * axes.zcoord.size
-    sums = [np.zeros(size) for _ in range(4)]
-    for start in range(0, len(wave), chunk):
-        part = slice(start, start + chunk)
-        pairs, spaxel, area = _spatial(
-            xi[part], eta[part], axes.xcoord, axes.ycoord, axes.cdelt1, axes.cdelt2
-        )
-        plane, overlap = _spectral(wave[part], dwave[part], axes.zcoord, axes.widths)
-        weight = area[:, None] * overlap[pairs]
-        pair, w = np.nonzero(weight > 0)
-        weight = weight[pair, w]
-        rows = pairs[pair]
-        index = plane[rows, w] * nxy + spaxel[pair]
-        values = (
-            flux[part][rows] * weight,
-            weight,
-            (err[part][rows] * weight) ** 2,
-            np.ones_like(weight),
-        )
-        for total, value in zip(sums, values, strict=True):
-            total += np.bincount(index, value, minlength=size)
+    sums = [np.zeros(nxy * axes.zcoord.size) for _ in range(4)]
+    npix = len(wave)
+    for start in range(0, npix, chunk):
+        stop = min(start + chunk, npix)
+        # the pixels' overlaps a block at a time (arrays that stay in cache), summed a chunk at a time
+        found = [
+            _overlaps(xi, eta, wave, dwave, axes, slice(first, min(first + _BLOCK, stop)))
+            for first in range(start, stop, _BLOCK)
+        ]
+        rows = np.concatenate([f[0] for f in found])
+        index = np.concatenate([f[1] for f in found])
+        weight = np.concatenate([f[2] for f in found])
+        values = (flux[rows] * weight, weight, (err[rows] * weight) ** 2, np.ones_like(weight))
+        add_sums(sums, index, values)
     return sums[0], sums[1], sums[2], sums[3]
+
+
+def _overlaps(
+    xi: np.ndarray,
+    eta: np.ndarray,
+    wave: np.ndarray,
+    dwave: np.ndarray,
+    axes: CubeAxes,
+    part: slice,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pixel, flat spaxel index, weight) of each pixel of ``part`` with each spaxel it reaches."""
+    nxy = axes.xcoord.size * axes.ycoord.size
+    pairs, spaxel, area = _spatial(
+        xi[part], eta[part], axes.xcoord, axes.ycoord, axes.cdelt1, axes.cdelt2
+    )
+    plane, overlap = _spectral(wave[part], dwave[part], axes.zcoord, axes.widths)
+    weight = area[:, None] * overlap[pairs]
+    pair, w = np.nonzero(weight > 0)
+    rows = pairs[pair]
+    return rows + part.start, plane[rows, w] * nxy + spaxel[pair], weight[pair, w]
+
+
+def add_sums(sums: list[np.ndarray], index: np.ndarray, values: tuple[np.ndarray, ...]) -> None:
+    """Add each of ``values`` into its flat array of ``sums`` at ``index`` (repeats add up).
+
+    Only the span of indices a chunk reaches is counted and added: a chunk of
+    pixels meets a few wavelength planes of the cube.
+    """
+    if index.size == 0:
+        return
+    first = int(index.min())
+    index = index - first
+    span = int(index.max()) + 1
+    for total, value in zip(sums, values, strict=True):
+        total[first : first + span] += np.bincount(index, value, minlength=span)

@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from .cube_drizzle import CubeAxes
+from .cube_drizzle import CubeAxes, add_sums
 
 __all__ = ["shepard_sums"]
 
@@ -92,6 +92,5 @@ def shepard_sums(
             weight = 1.0 / np.maximum(np.sqrt(dist) ** power, softrad)
         index = iw[rows, w] * nxy + iy[rows, b] * nx + ix[rows, a]
         values = (flux[part][rows] * weight, weight, (err[part][rows] * weight) ** 2)
-        for total, value in zip(sums, (*values, np.ones_like(weight)), strict=True):
-            total += np.bincount(index, value, minlength=size)
+        add_sums(sums, index, (*values, np.ones_like(weight)))
     return sums[0], sums[1], sums[2], sums[3]

@@ -47,42 +47,47 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
     start, end = MRS_CHANNEL_COLUMNS[channel]
     y, x = np.mgrid[: ds.sizes["y"], start:end]
     x, y = x.ravel().astype(np.float64), y.ravel().astype(np.float64)
+    to_ab = wcs.get_transform(wcs.available_frames[0], "alpha_beta")
+    to_sky = wcs.get_transform("alpha_beta", wcs.output_frame.name)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
-        ra, dec, wave = wcs(x, y)
-    good = ~np.isnan(ra)
-    if not good.any():
+        alpha, beta, wave = to_ab(x, y)
+        good = np.isfinite(alpha) & np.isfinite(beta) & np.isfinite(wave)
+        ra, dec, _ = to_sky(alpha[good], beta[good], wave[good])
+    keep = ~np.isnan(ra)
+    if not keep.any():
         raise InputFileError(
             f"{ds.attrs.get('FILENAME', 'the exposure')}: no pixel of channel {channel} maps to "
             "the sky; check the exposure's WCS (assign_wcs) and CHANNEL"
         )
-    x, y, ra, dec, wave = x[good], y[good], ra[good], dec[good], wave[good]
-    corner_ra, corner_dec = _corners(wcs, x, y, wave)
-    dwave = np.abs(wcs(x, y - _HALF)[2] - wcs(x, y + _HALF)[2])
+    x, y, wave = x[good][keep], y[good][keep], wave[good][keep]
+    corner_ra, corner_dec, dwave = _corners(to_ab, to_sky, x, y, wave)
     at = (y.astype(int), x.astype(int))
     sci, err = (np.asarray(ds[name].values, np.float64)[at] for name in ("sci", "err"))
     dq = np.asarray(ds["dq"].values)[at].astype(np.int64)
-    return PointCloud(ra, dec, wave, dwave, corner_ra, corner_dec, sci, err, dq)
+    return PointCloud(ra[keep], dec[keep], wave, dwave, corner_ra, corner_dec, sci, err, dq)
 
 
 def _corners(
-    wcs: Any, x: np.ndarray, y: np.ndarray, wave: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(npix, 4) RA and Dec of the pixel corners (alpha -/+, beta -/+ half a slice)."""
-    to_ab = wcs.get_transform(wcs.available_frames[0], "alpha_beta")
-    to_sky = wcs.get_transform("alpha_beta", wcs.output_frame.name)
-    alpha1, beta, _ = to_ab(x - _HALF, y)
-    alpha2, _, _ = to_ab(x + _HALF, y)
+    to_ab: Any, to_sky: Any, x: np.ndarray, y: np.ndarray, wave: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(npix, 4) RA and Dec of the pixel corners (alpha -/+, beta -/+ half a slice) and
+    the pixels' wavelength extents, each transform run once on every position."""
+    n = x.size
+    # x -/+ 0.4999 (alpha of the corners) and y -/+ 0.4999 (wavelength extent) in one pass
+    alpha, beta, lam = to_ab(
+        np.concatenate([x - _HALF, x + _HALF, x, x]), np.concatenate([y, y, y - _HALF, y + _HALF])
+    )
+    alpha1, alpha2, beta = alpha[:n], alpha[n : 2 * n], beta[:n]
+    dwave = np.abs(lam[2 * n : 3 * n] - lam[3 * n :])
     betas = np.unique(beta)
     half = np.abs(betas[1] - betas[0]) / 2.0
-    corners = [
-        (alpha1, beta - half),
-        (alpha1, beta + half),
-        (alpha2, beta + half),
-        (alpha2, beta - half),
-    ]
-    sky = [to_sky(a, b, wave)[:2] for a, b in corners]
-    return np.stack([s[0] for s in sky], axis=1), np.stack([s[1] for s in sky], axis=1)
+    corner_ra, corner_dec, _ = to_sky(
+        np.concatenate([alpha1, alpha1, alpha2, alpha2]),
+        np.concatenate([beta - half, beta + half, beta + half, beta - half]),
+        np.concatenate([wave, wave, wave, wave]),
+    )
+    return corner_ra.reshape(4, n).T, corner_dec.reshape(4, n).T, dwave
 
 
 def mrs_bands(ds: xr.Dataset) -> list[tuple[str, str]]:
