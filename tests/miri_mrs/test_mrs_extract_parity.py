@@ -74,7 +74,7 @@ def test_ifu_autocen_as_jwst(s3d):
     offset = 1.5 / 3600.0
     cube = cube.assign_attrs(SRCTYPE="POINT", TARG_DEC=float(cube.attrs["TARG_DEC"]) + offset)
     path = write_fits(cube, folder / "autocen_s3d.fits")
-    theirs = _jwst_x1d(path, extract1d, ifu_autocen=True)
+    theirs = jwst_ifu_x1d(path, extract1d, ifu_rfcorr=False, ifu_autocen=True)
     reference = open_reference(str(extract1d), "extract1d")
     ours = extract_ifu(cube, reference, ifu_rfcorr=False, ifu_autocen=True)
     on_target = extract_ifu(cube, reference, ifu_rfcorr=False)
