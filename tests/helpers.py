@@ -102,3 +102,17 @@ def set_jwst_pointing(model: Any, attrs: dict[str, Any]) -> None:
             setattr(model.meta.wcsinfo, name, attrs[key])
     if "VA_SCALE" in attrs:
         model.meta.velocity_aberration.scale_factor = attrs["VA_SCALE"]
+
+
+def assert_cube_grid_as_jwst(ours: Any, theirs: Any, *, crval_atol: float = 1e-12) -> None:
+    """Our cube Dataset ``ours`` has the grid of jwst's IFUCubeModel ``theirs``: shape,
+    CRPIX/CDELT/CRVAL3 (1e-12 relative), CRVAL1/2 (``crval_atol`` deg) and S_REGION."""
+    import pytest
+
+    assert ours["sci"].shape == theirs.data.shape
+    info = theirs.meta.wcsinfo
+    for key in ("CRPIX1", "CRPIX2", "CRPIX3", "CDELT1", "CDELT2", "CDELT3", "CRVAL3"):
+        assert ours.attrs[key] == pytest.approx(getattr(info, key.lower()), rel=1e-12), key
+    assert ours.attrs["CRVAL1"] == pytest.approx(info.crval1, abs=crval_atol)
+    assert ours.attrs["CRVAL2"] == pytest.approx(info.crval2, abs=crval_atol)
+    assert ours.attrs["S_REGION"] == info.s_region

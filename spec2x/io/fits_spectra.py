@@ -277,14 +277,22 @@ def _format(values: np.ndarray, tso: bool) -> str:
 # --------------------------------------------------------------------------- read
 
 
-def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset:
-    """An x1d/x1dints file as a spectra Dataset (NumPy; chunks along the leading dim if asked)."""
+def spectra_tables(
+    path: Path, hdul: fits.HDUList
+) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
+    """An x1d file's EXTRACT1D tables, its header attributes (``FILENAME`` set) and its
+    ASDF tree."""
     tables = [h for h in hdul if h.name == "EXTRACT1D"]
     attrs = L.header_attrs(hdul[0].header, primary=True)
     if "SCI" in hdul:
         attrs = E.merged_attrs(hdul[0].header, hdul["SCI"].header)
     attrs["FILENAME"] = path.name
-    tree = read_asdf_tree(hdul)
+    return tables, attrs, read_asdf_tree(hdul)
+
+
+def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.Dataset:
+    """An x1d/x1dints file as a spectra Dataset (NumPy; chunks along the leading dim if asked)."""
+    tables, attrs, tree = spectra_tables(path, hdul)
     node = N.plain(dict(tree.get(N.SPEC2X_NODE) or {}))
     tso = bool(tables) and np.asarray(tables[0].data["WAVELENGTH"]).ndim == 2
     attrs.setdefault("DATAMODL", model or ("TSOMultiSpecModel" if tso else "MultiSpecModel"))

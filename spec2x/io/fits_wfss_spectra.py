@@ -23,9 +23,9 @@ from astropy.io import fits
 from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
-from .fits_asdf import asdf_hdu, read_asdf_tree
+from .fits_asdf import asdf_hdu
 from .fits_raw import make_header
-from .fits_spectra import COLUMNS, column_name, var_name
+from .fits_spectra import COLUMNS, column_name, spectra_tables, var_name
 
 __all__ = ["WFSS_MODEL", "read_wfss_spectra", "wfss_spectra_hdus"]
 
@@ -138,12 +138,7 @@ def wfss_spectra_hdus(ds: xr.Dataset, filename: str) -> list[Any]:
 
 def read_wfss_spectra(path: Path, hdul: fits.HDUList) -> xr.Dataset:
     """A WFSS x1d (jwst's or spec2x's) as a spectra Dataset ``(slit, spectral)``."""
-    tables = [h for h in hdul if h.name == "EXTRACT1D"]
-    attrs = L.header_attrs(hdul[0].header, primary=True)
-    if "SCI" in hdul:
-        attrs = E.merged_attrs(hdul[0].header, hdul["SCI"].header)
-    attrs["FILENAME"] = path.name
-    tree = read_asdf_tree(hdul)
+    tables, attrs, tree = spectra_tables(path, hdul)
     node = N.plain(dict(tree.get(N.SPEC2X_NODE) or {}))
     placement = node.get("wfss_placement") or [
         [t, r] for t, table in enumerate(tables) for r in range(len(table.data))

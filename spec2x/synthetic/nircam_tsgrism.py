@@ -19,19 +19,21 @@ import os
 from pathlib import Path
 
 import numpy as np
-from astropy import units as u
 
 from ..instruments.nircam.tsgrism_wcs import tsgrism_wcs
-from .base import TransitTruth, asdf_meta, rng, transit_light_curve
+from .base import TransitTruth, rng, transit_light_curve
 from .extract_refs import write_extract1d
-from .miri_lrs_refs import _write_asdf
 from .nircam_wfss_cal_refs import PHOTMJSR, relative_response, write_nircam_wfss_photom
-from .nircam_wfss_refs import WAVELENGTH_RANGES, write_nircam_wfss_references
+from .nircam_wfss_refs import (
+    WAVELENGTH_RANGES,
+    write_nircam_wfss_references,
+    write_wavelengthrange,
+)
 from .nirspec import observe
 from .pixel_refs import write_flat
 from .wfss import WFSS_POINTING
 
-__all__ = ["PIXAR_SR", "make_nircam_tsgrism", "source_flux", "write_tsgrism_wavelengthrange"]
+__all__ = ["PIXAR_SR", "make_nircam_tsgrism", "source_flux"]
 
 #: Pixel solid angle of the synthetic photom (sr).
 PIXAR_SR = 9.30711286318865e-14
@@ -53,28 +55,6 @@ def source_flux(wavelength: np.ndarray) -> np.ndarray:
     return 2e-3 * (3.2 / lam) ** 1.5 * (1 - 0.3 * np.exp(-0.5 * ((lam - 3.3) / 0.01) ** 2))
 
 
-def write_tsgrism_wavelengthrange(path: str | os.PathLike[str]) -> Path:
-    """The NRC_TSGRISM ``wavelengthrange``: rows ``[order, pupil, filter, low, high]`` (the
-    layout jwst 3.0.0's time-series extract_2d unpacks) and order 1 extracted by default."""
-    meta = asdf_meta("wavelengthrange", "NIRCAM", exp_type="NRC_TSGRISM")
-    meta["exposure"]["p_exptype"] = "NRC_TSGRISM|"
-    meta["model_type"] = "WavelengthrangeModel"
-    meta["wavelength_units"] = u.micron
-    rows = [
-        [order, "GRISMR", name, lo, hi]
-        for name, by_order in WAVELENGTH_RANGES.items()
-        for order, (lo, hi) in by_order.items()
-    ]
-    tree = {
-        "meta": meta,
-        "waverange_selector": list(WAVELENGTH_RANGES),
-        "order": [1, 2],
-        "wavelengthrange": rows,
-        "extract_orders": [[name, [1]] for name in WAVELENGTH_RANGES],
-    }
-    return _write_asdf(path, tree)
-
-
 def _attrs(nints: int) -> dict[str, object]:
     return {
         **WFSS_POINTING,
@@ -91,7 +71,9 @@ def _attrs(nints: int) -> dict[str, object]:
 
 def _write_refs(folder: Path, seed: int) -> dict[str, Path]:
     refs = {k: v for k, v in write_nircam_wfss_references(folder).items() if k != "wavelengthrange"}
-    refs["wavelengthrange"] = write_tsgrism_wavelengthrange(folder / "tsgrism_wavelengthrange.asdf")
+    refs["wavelengthrange"] = write_wavelengthrange(
+        folder / "tsgrism_wavelengthrange.asdf", time_series=True
+    )
     refs["photom"] = write_nircam_wfss_photom(folder / "nircam_grism_photom.fits", ("GRISMR",))
     refs["flat"] = write_flat(
         folder / "nircam_tsgrism_flat.fits",

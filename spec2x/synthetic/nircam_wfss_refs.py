@@ -132,14 +132,20 @@ def write_filteroffset(path: str | os.PathLike[str]) -> Path:
     return _write_asdf(path, {"meta": meta, "filters": rows})
 
 
-def write_wavelengthrange(path: str | os.PathLike[str]) -> Path:
-    """NIRCam WFSS ``wavelengthrange`` (WavelengthrangeModel) with :data:`WAVELENGTH_RANGES`."""
-    meta = asdf_meta("wavelengthrange", "NIRCAM", exp_type="NRC_WFSS")
-    meta["exposure"]["p_exptype"] = "NRC_WFSS|NRC_TSGRISM|"
+def write_wavelengthrange(path: str | os.PathLike[str], *, time_series: bool = False) -> Path:
+    """NIRCam WFSS ``wavelengthrange`` (WavelengthrangeModel) with :data:`WAVELENGTH_RANGES`.
+
+    ``time_series``: the NRC_TSGRISM file instead, rows ``[order, pupil, filter, low,
+    high]`` (the layout jwst 3.0.0's time-series extract_2d unpacks), order 1 extracted.
+    """
+    exp_type = "NRC_TSGRISM" if time_series else "NRC_WFSS"
+    meta = asdf_meta("wavelengthrange", "NIRCAM", exp_type=exp_type)
+    meta["exposure"]["p_exptype"] = "NRC_TSGRISM|" if time_series else "NRC_WFSS|NRC_TSGRISM|"
     meta["model_type"] = "WavelengthrangeModel"
     meta["wavelength_units"] = u.micron
+    pupil = ["GRISMR"] if time_series else []
     rows = [
-        [order, name, lo, hi]
+        [order, *pupil, name, lo, hi]
         for name, by_order in WAVELENGTH_RANGES.items()
         for order, (lo, hi) in by_order.items()
     ]
@@ -148,7 +154,7 @@ def write_wavelengthrange(path: str | os.PathLike[str]) -> Path:
         "waverange_selector": list(WAVELENGTH_RANGES),
         "order": [1, 2],
         "wavelengthrange": rows,
-        "extract_orders": [[name, [1, 2]] for name in WAVELENGTH_RANGES],
+        "extract_orders": [[name, [1] if time_series else [1, 2]] for name in WAVELENGTH_RANGES],
     }
     return _write_asdf(path, tree)
 

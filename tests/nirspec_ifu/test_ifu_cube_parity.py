@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import assert_cube_grid_as_jwst
 from ifu_cube_helpers import cubepar, jwst_cube, our_cal
 
 from spec2x.io.fits import write_fits
@@ -22,13 +23,7 @@ def pair():
 
 def test_same_grid_and_wcs(pair):
     ours, theirs = pair
-    assert ours["sci"].shape == theirs.data.shape
-    info = theirs.meta.wcsinfo
-    for key in ("CRPIX1", "CRPIX2", "CRPIX3", "CDELT1", "CDELT2", "CDELT3", "CRVAL3"):
-        assert ours.attrs[key] == pytest.approx(getattr(info, key.lower()), rel=1e-12), key
-    assert ours.attrs["CRVAL1"] == pytest.approx(info.crval1, abs=1e-12)
-    assert ours.attrs["CRVAL2"] == pytest.approx(info.crval2, abs=1e-12)
-    assert ours.attrs["S_REGION"] == info.s_region
+    assert_cube_grid_as_jwst(ours, theirs)
     z, y, x = (np.arange(n, dtype=np.float64) for n in ours["sci"].shape)
     grid = np.meshgrid(x, y, z, indexing="ij")
     for mine, jwst in zip(get_wcs(ours)(*grid), theirs.meta.wcs(*grid), strict=True):
