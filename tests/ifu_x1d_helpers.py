@@ -45,3 +45,12 @@ def assert_x1d_as_jwst(ours: Any, theirs: Any, label: str) -> None:
     worst = np.nanmax(np.abs(ours["flux"].values / table["flux"] - 1))
     print(f"{label}: largest relative flux difference from jwst {worst:.2e}")
     assert np.nanmedian(ours["flux"]) > 0
+
+
+def assert_apcorr_as_jwst(ours: Any, table: Any, variances: tuple[str, ...], label: str) -> None:
+    """Our aperture-corrected spectrum equals jwst's spec ``table`` in :data:`COLUMNS` and the
+    named variance columns (1e-7 relative); print the largest relative flux difference."""
+    for name in (*COLUMNS, *variances):
+        np.testing.assert_allclose(ours[name], table[name], rtol=1e-7, atol=1e-12, err_msg=name)
+    worst = np.nanmax(np.abs(ours["flux"].values / table["flux"] - 1))
+    print(f"{label}: largest relative flux difference from jwst {worst:.2e}")

@@ -26,6 +26,22 @@ def cal_paths() -> dict[str, str]:
     return {k: str(v) for k, v in mos_cal_refs(folder() / "cal", metadata_file()).items()}
 
 
+def master_background_substeps(extract_1d_types: tuple[str, ...] = ()) -> dict[str, Any]:
+    """jwst MasterBackgroundMosStep's ``steps``: the synthetic calibration references, and
+    ``extract_1d_types`` overridden (the cal set's file, else N/A: no CRDS here)."""
+    p = cal_paths()
+    substeps: dict[str, Any] = {
+        "flat_field": {"override_flat": "N/A", "override_fflat": p["fflat"],
+                       "override_sflat": p["sflat"], "override_dflat": p["dflat"]},
+        "pathloss": {"override_pathloss": p["pathloss"]},
+        "barshadow": {"override_barshadow": p["barshadow"]},
+        "photom": {"override_photom": p["photom"], "override_area": p["area"]},
+    }  # fmt: skip
+    if extract_1d_types:
+        substeps["extract_1d"] = {f"override_{t}": p.get(t, "N/A") for t in extract_1d_types}
+    return substeps
+
+
 @lru_cache(maxsize=1)
 def _typed() -> Any:
     from spec2x.steps.extract_2d import extract_2d

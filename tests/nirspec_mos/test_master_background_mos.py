@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
-from mos_cal_helpers import _typed, cal_paths, cal_refs, cut
+from mos_cal_helpers import _typed, cal_paths, cal_refs, cut, master_background_substeps
 from mos_helpers import folder, jwst_extracted
 
 from spec2x.errors import InputFileError
@@ -112,14 +112,7 @@ def test_user_master_background_matches_jwst():
         if slit.quadrant != 5:  # jwst runs the step on the MSA slitlets only
             mos.slits.append(slit)
     before = [np.array(s.data, copy=True) for s in mos.slits]
-    p = cal_paths()
-    substeps = {
-        "flat_field": {"override_flat": "N/A", "override_fflat": p["fflat"],
-                       "override_sflat": p["sflat"], "override_dflat": p["dflat"]},
-        "pathloss": {"override_pathloss": p["pathloss"]},
-        "barshadow": {"override_barshadow": p["barshadow"]},
-        "photom": {"override_photom": p["photom"], "override_area": p["area"]},
-    }  # fmt: skip
+    substeps = master_background_substeps()
     with jwst_offline_env(folder()):
         theirs = MasterBackgroundMosStep.call(mos, user_background=str(path), steps=substeps)
     assert theirs.meta.cal_step.master_background == "COMPLETE"

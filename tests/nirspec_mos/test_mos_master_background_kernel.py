@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
-from mos_cal_helpers import _typed, cal_paths, cal_refs, cut
+from mos_cal_helpers import _typed, cal_refs, cut, master_background_substeps
 from mos_helpers import folder, jwst_extracted
 
 from spec2x.steps.master_background_mos import is_background_slitlet, master_background_mos
@@ -62,17 +62,8 @@ def test_median_kernel_matches_jwst():
         mos.slits.append(model.slits[int(i)])
         mos.slits[-1].var_rnoise = np.ones_like(mos.slits[-1].data)
     before = [np.array(s.data, copy=True) for s in mos.slits]
-    p = cal_paths()
-    substeps = {
-        "flat_field": {"override_flat": "N/A", "override_fflat": p["fflat"],
-                       "override_sflat": p["sflat"], "override_dflat": p["dflat"]},
-        "pathloss": {"override_pathloss": p["pathloss"]},
-        "barshadow": {"override_barshadow": p["barshadow"]},
-        "photom": {"override_photom": p["photom"], "override_area": p["area"]},
-        # every other extract_1d reference (psf, specprofile ...) "N/A": no CRDS
-        "extract_1d": {f"override_{t}": p.get(t, "N/A")
-                       for t in Extract1dStep.reference_file_types},
-    }  # fmt: skip
+    # every other extract_1d reference (psf, specprofile ...) "N/A": no CRDS
+    substeps = master_background_substeps(tuple(Extract1dStep.reference_file_types))
     with jwst_offline_env(folder()):
         theirs = MasterBackgroundMosStep.call(mos, median_kernel=KERNEL, steps=substeps)
     assert theirs.meta.cal_step.master_background == "COMPLETE"
