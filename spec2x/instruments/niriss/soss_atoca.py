@@ -39,7 +39,7 @@ import xarray as xr
 
 from ...errors import InputFileError
 from .soss_atoca_fits import joint_fit, single_fits, trace_models
-from .soss_atoca_setup import Setup, block_inputs, exposure_setup, integration_blocks
+from .soss_atoca_setup import BLOCK, Setup, block_inputs, exposure_setup, integration_blocks
 from .soss_box import BoxInputs, box_dataset
 
 __all__ = ["extract_atoca"]
@@ -116,7 +116,7 @@ def _blocks(ds: xr.Dataset, setup: Setup, opts: Mapping[str, Any], block: int) -
 
 
 def extract_atoca(
-    ds: xr.Dataset, refs: Mapping[str, Any], *, block: int = 16, **params: Any
+    ds: xr.Dataset, refs: Mapping[str, Any], *, block: int = BLOCK, **params: Any
 ) -> xr.Dataset:
     """ATOCA-decontaminated box extraction of every integration and order.
 

@@ -24,9 +24,17 @@ from .soss_box import BoxInputs, box_inputs
 from .soss_refs import Pastasoss, SossKernels, SossProfiles, soss_content
 from .soss_traces import soss_wavemaps
 
-__all__ = ["Setup", "block_inputs", "exposure_setup", "integration_blocks", "throughput_curve"]
+__all__ = [
+    "BLOCK",
+    "Setup",
+    "block_inputs",
+    "exposure_setup",
+    "integration_blocks",
+    "throughput_curve",
+]
 
 _SEED = 42
+BLOCK = 16  # integrations fitted and decontaminated together by default
 _CHUNK = "16MiB"  # the medians over integrations: this much of the exposure at a time
 _DEFAULT_SEPARATION = (0.77, 0.95)
 
@@ -80,8 +88,18 @@ def _crop(profile: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def integration_blocks(nints: int, size: int) -> list[slice]:
-    """Consecutive slices of at most ``size`` integrations covering ``nints``."""
-    return [slice(i, min(i + size, nints)) for i in range(0, nints, size)]
+    """Consecutive slices of ``size`` integrations covering ``nints``, none of one alone.
+
+    A lone integration (``nints`` one more than a multiple of ``size``, or
+    ``size`` 1) joins the block before it: LAPACK solves one right-hand side
+    (``trsv``) with other roundings than several (``trsm``), and the
+    numbers must not depend on the blocks.
+    """
+    size = max(size, 2)
+    starts = list(range(0, nints, size))
+    if len(starts) > 1 and nints - starts[-1] == 1:
+        starts.pop()
+    return [slice(a, b) for a, b in zip(starts, [*starts[1:], nints], strict=True)]
 
 
 def block_inputs(inputs: BoxInputs, part: slice) -> BoxInputs:
@@ -148,7 +166,7 @@ def _lazy(ds: xr.Dataset, block: int) -> xr.Dataset:
 
 
 def exposure_setup(
-    ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int
+    ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int = BLOCK
 ) -> Setup:
     """The :class:`Setup` of an exposure with its references and ATOCA options.
 
