@@ -12,9 +12,9 @@ As jwst 3.0.0's extract_1d with ``soss_atoca=True`` (``soss_extract``):
    (:mod:`.soss_atoca_model`, kernels of :mod:`.soss_atoca_kernel`), the
    Tikhonov factor (:mod:`.soss_atoca_tikho`, or ``soss_tikfac``) and the
    factorised regularised normal matrix, with the median error as weights;
-4. every integration's spectrum solves that one system (many right-hand
-   sides at once); each order's trace model is its spectrum convolved and
-   projected back on the pixels;
+4. every integration's spectrum solves that one system (a block of
+   integrations at a time, many right-hand sides at once); each order's
+   trace model is its spectrum convolved and projected back on the pixels;
 5. the blue part of order 2 (short of ``order2_separation_cutoff[1]``) and
    order 3 are fitted alone (no kernel, unit throughput, the columns'
    wavelengths oversampled 3x), their factor chosen on the typical
@@ -24,7 +24,9 @@ As jwst 3.0.0's extract_1d with ``soss_atoca=True`` (``soss_extract``):
    runs on the data minus the other orders' trace models.
 
 The spectra written are those decontaminated box extractions, as jwst's
-x1d.  Flux in the exposure's units (DN/s); wavelengths µm.
+x1d.  Steps 4-6 run on ``block`` integrations at a time (a Dask exposure is
+computed one block at a time), so memory does not grow with the number of
+integrations but for the 1-D outputs (and the trace models if asked for).  Flux in the exposure's units (DN/s); wavelengths µm.
 """
 
 from __future__ import annotations
@@ -36,9 +38,9 @@ import numpy as np
 import xarray as xr
 
 from ...errors import InputFileError
-from .soss_atoca_fits import joint_fit, single_order_models
-from .soss_atoca_setup import exposure_setup
-from .soss_box import box_dataset
+from .soss_atoca_fits import joint_fit, single_fits, trace_models
+from .soss_atoca_setup import BLOCK, Setup, block_inputs, exposure_setup, integration_blocks
+from .soss_box import BoxInputs, box_dataset
 
 __all__ = ["extract_atoca"]
 
@@ -76,7 +78,46 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def extract_atoca(ds: xr.Dataset, refs: Mapping[str, Any], **params: Any) -> xr.Dataset:
+def _decontaminated(inputs: BoxInputs, models: Mapping[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Per order the data minus the other orders' trace models."""
+    images = {}
+    for order in inputs.orders:
+        others = sum(
+            (np.nan_to_num(m) for o, m in models.items() if o != order),
+            start=np.zeros_like(inputs.data),
+        )
+        images[order] = inputs.data - others
+    return images
+
+
+def _blocks(ds: xr.Dataset, setup: Setup, opts: Mapping[str, Any], block: int) -> xr.Dataset:
+    """The decontaminated box extractions (and trace models if asked), ``block`` integrations at a time."""
+    joint = joint_fit(setup, opts)
+    singles = single_fits(setup, joint)
+    width = float(opts["soss_width"])
+    parts, stacked = [], []
+    for part in integration_blocks(setup.inputs.data.shape[0], block):
+        inputs = block_inputs(setup.inputs, part)
+        models = trace_models(setup, joint, singles, inputs.data, inputs.err)
+        parts.append(box_dataset(ds, inputs, width, _decontaminated(inputs, models).__getitem__))
+        if opts["soss_modelname"]:
+            stacked.append(np.stack([np.nan_to_num(models[o]) for o in inputs.orders]))
+        del models
+    out = xr.concat(parts, dim="integration", coords="minimal", compat="override")
+    out = out.assign_coords(integration=np.arange(1, out.sizes["integration"] + 1))
+    if stacked:
+        out["model"] = (
+            ("order", "integration", "y", "x"),
+            np.concatenate(stacked, axis=1),
+            {"units": out["flux"].attrs["units"]},
+        )
+    out.attrs.update(SOSS_TIKFAC=joint.tikfac, SOSS_NGRID=int(joint.grid.size), SOSS_ATOCA=True)
+    return out
+
+
+def extract_atoca(
+    ds: xr.Dataset, refs: Mapping[str, Any], *, block: int = BLOCK, **params: Any
+) -> xr.Dataset:
     """ATOCA-decontaminated box extraction of every integration and order.
 
     Parameters
@@ -93,6 +134,8 @@ def extract_atoca(ds: xr.Dataset, refs: Mapping[str, Any], **params: Any) -> xr.
         models returned), ``soss_wave_grid_in`` (None: built from the
         flux estimate; else the joint grid, an increasing array of µm);
         ``soss_estimate`` must be None.  Other keys are ignored.
+    block : integrations fitted and decontaminated together (memory
+        grows with it; the results do not depend on it).
 
     Returns
     -------
@@ -112,23 +155,6 @@ def extract_atoca(ds: xr.Dataset, refs: Mapping[str, Any], **params: Any) -> xr.
     """
     opts = {**_DEFAULTS, **{k: v for k, v in params.items() if k in _DEFAULTS}}
     _check(opts)
-    setup = exposure_setup(ds, refs, opts)
-    joint = joint_fit(setup, opts)
-    models = single_order_models(setup, joint)
-    images = {}
-    for order in setup.inputs.orders:
-        others = sum(
-            (np.nan_to_num(m) for o, m in models.items() if o != order),
-            start=np.zeros_like(setup.inputs.data),
-        )
-        images[order] = setup.inputs.data - others
-    out = box_dataset(ds, setup.inputs, float(opts["soss_width"]), images.__getitem__)
-    if opts["soss_modelname"]:
-        stacked = np.stack([np.nan_to_num(models[o]) for o in setup.inputs.orders])
-        out["model"] = (
-            ("order", "integration", "y", "x"),
-            stacked,
-            {"units": out["flux"].attrs["units"]},
-        )
-    out.attrs.update(SOSS_TIKFAC=joint.tikfac, SOSS_NGRID=int(joint.grid.size), SOSS_ATOCA=True)
-    return out
+    if block < 1:
+        raise InputFileError(f"block={block!r}: give a positive number of integrations")
+    return _blocks(ds, exposure_setup(ds, refs, opts, block), opts, block)

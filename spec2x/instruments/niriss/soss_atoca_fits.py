@@ -1,9 +1,12 @@
 """The ATOCA fits of a SOSS exposure: orders 1 + 2 jointly, then order 2 blue and order 3 alone.
 
 See :mod:`spec2x.instruments.niriss.soss_atoca` for the sequence (jwst
-3.0.0's ``Integration.model_image``).  The joint system is factorised once
-and solved for every integration at once; trace models are (integration, y,
-x) DN/s, NaN where an order is not modelled.
+3.0.0's ``Integration.model_image``).  What the fits share (grid, factors,
+the joint system factorised once, the single-order models) is built once
+per exposure (:func:`joint_fit`, :func:`single_fits`); the spectra and
+trace models are then computed for a block of integrations at a time
+(:func:`trace_models`): (integration, y, x) DN/s, NaN where an order is not
+modelled.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from .soss_atoca_model import LinearModel, linear_model
 from .soss_atoca_setup import Setup
 from .soss_atoca_tikho import Tikhonov, first_difference, search_factor, solve_sparse
 
-__all__ = ["JointFit", "joint_fit", "single_order_models"]
+__all__ = ["JointFit", "SingleFit", "joint_fit", "single_fits", "trace_models"]
 
 _ESTIMATE_THRESHOLD = 1e-4
 _MIN_PIXELS = 25
@@ -27,12 +30,33 @@ _MIN_PIXELS = 25
 
 @dataclass(frozen=True)
 class JointFit:
-    """The joint order 1 + 2 fit: grid (µm), factor, spectra (grid, integration), trace models."""
+    """The joint order 1 + 2 fit of an exposure, ready to solve integrations.
+
+    Attributes
+    ----------
+    grid : (K,) wavelength nodes (µm).
+    tikfac : the Tikhonov factor.
+    model : the joint :class:`LinearModel`.
+    design : (fitted pixels, K) its design matrix on the median error.
+    factors : the LU factorisation of the regularised normal matrix.
+    rebuilds : orders 1 and 2's single-order models that project them back on the pixels.
+    """
 
     grid: np.ndarray
     tikfac: float
-    spectra: np.ndarray
-    models: dict[int, np.ndarray]
+    model: LinearModel
+    design: Any
+    factors: tuple[np.ndarray, np.ndarray]
+    rebuilds: tuple[LinearModel, LinearModel]
+
+
+@dataclass(frozen=True)
+class SingleFit:
+    """An order fitted alone (order 2 blue, order 3): its model, factor and projection."""
+
+    model: LinearModel
+    factor: float
+    rebuild: LinearModel
 
 
 def _ones(wave: np.ndarray) -> np.ndarray:
@@ -77,14 +101,18 @@ def _rebuild_mask(setup: Setup) -> np.ndarray:
     return np.all(list(setup.box_masks.values()), axis=0)
 
 
-def _trace_models(setup: Setup, model: LinearModel, spectra: np.ndarray) -> dict[int, np.ndarray]:
-    """Orders 1 and 2 projected on the detector (jwst's ``_build_tracemodel_order``)."""
+def _joint_models(setup: Setup, joint: JointFit, data: np.ndarray) -> dict[int, np.ndarray]:
+    """Orders 1 and 2 of the integrations ``data`` on the detector (``_build_tracemodel_order``)."""
+    from scipy.linalg import lu_solve
+
+    model, mederr = joint.model, setup.inputs.mederr
+    good = ~model.mask
+    scaled = data[:, good] / mederr[good]
+    spectra = lu_solve(joint.factors, np.asarray(joint.design.T @ scaled.T))
     out = {}
-    rebuild = _rebuild_mask(setup)
     for i, order in enumerate((1, 2)):
-        a, b = model.bounds[i]
         convolved = model.convolution[i] @ spectra
-        sub = linear_model([setup.orders[order]], model.grid[a:b], [rebuild], [None])
+        sub = joint.rebuilds[i]
         lines = sub.columns[0] @ convolved  # (2048, nints)
         image = sub.profiles[0][None] * lines.T[:, None, :]
         out[order] = np.where(sub.order_masks[0][None], np.nan, image)
@@ -92,8 +120,8 @@ def _trace_models(setup: Setup, model: LinearModel, spectra: np.ndarray) -> dict
 
 
 def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
-    """Fit orders 1 and 2 together on every integration (one factorisation)."""
-    from scipy.linalg import lu_factor, lu_solve
+    """The joint fit of orders 1 and 2 (grid, factor, one factorisation for every integration)."""
+    from scipy.linalg import lu_factor
 
     tikfac = opts["soss_tikfac"]
     grid = opts["soss_wave_grid_in"]
@@ -126,14 +154,17 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
         problem = Tikhonov(design, setup.typical[good] / mederr[good], grid)
         tikfac = search_factor(problem, guess, (-4.0, 4.0))
     normal = (design.T @ design + tikfac**2 * (penalty.T @ penalty)).toarray()
+    rebuild = _rebuild_mask(setup)
+    rebuilds = tuple(
+        linear_model([setup.orders[order]], grid[a:b], [rebuild], [None])
+        for order, (a, b) in zip((1, 2), model.bounds[:2], strict=True)
+    )
     factors = lu_factor(normal)
-    data = setup.inputs.data[:, good] / mederr[good]
-    spectra = lu_solve(factors, np.asarray(design.T @ data.T))
-    return JointFit(grid, float(tikfac), spectra, _trace_models(setup, model, spectra))
+    return JointFit(grid, float(tikfac), model, design, factors, rebuilds)  # type: ignore[arg-type]
 
 
-def _single(setup: Setup, order: int, tikfac: float, cut: float | None) -> np.ndarray:
-    """(integration, y, x) model of ``order`` fitted alone (NaN where none)."""
+def _single(setup: Setup, order: int, tikfac: float, cut: float | None) -> SingleFit | None:
+    """``order`` fitted alone: its model and factor (None if under 25 pixels are fitted)."""
     inputs = setup.inputs
     wave = setup.trace_wave[order][1]
     wave = np.sort(wave)
@@ -145,30 +176,52 @@ def _single(setup: Setup, order: int, tikfac: float, cut: float | None) -> np.nd
     fit_mask = setup.box_masks[order] | setup.bad
     model = linear_model([unit], grid, [fit_mask], [None])
     good = ~model.mask
-    nints = inputs.data.shape[0]
     if good.sum() < _MIN_PIXELS:
-        return np.full(inputs.data.shape, np.nan)
+        return None
     typical = Tikhonov(model.design(inputs.mederr), setup.typical[good] / inputs.mederr[good], grid)
     factor = search_factor(typical, tikfac, (-2.0, 8.0))
     rebuild = linear_model([unit], grid, [_rebuild_mask(setup)], [None])
-    out = np.empty(inputs.data.shape)
-    for t in range(nints):
-        err = inputs.err[t]
-        problem = Tikhonov(model.design(err), inputs.data[t][good] / err[good], grid)
-        out[t] = rebuild.rebuild(np.nan_to_num(problem.solve(factor)), 0)
+    return SingleFit(model, factor, rebuild)
+
+
+def single_fits(setup: Setup, joint: JointFit) -> dict[int, SingleFit | None]:
+    """Order 2 blue (short of the separation) and order 3 alone (none on SUBSTRIP96)."""
+    if setup.inputs.subarray == "SUBSTRIP96":
+        return {}
+    return {
+        order: _single(setup, order, joint.tikfac, setup.separation[1] if order == 2 else None)
+        for order in setup.inputs.orders[1:]
+    }
+
+
+def _single_models(fit: SingleFit | None, data: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """(integration, y, x) model of an order fitted alone on each integration (NaN where none)."""
+    if fit is None:
+        return np.full(data.shape, np.nan)
+    good = ~fit.model.mask
+    out = np.empty(data.shape)
+    for t in range(data.shape[0]):
+        problem = Tikhonov(fit.model.design(err[t]), data[t][good] / err[t][good], fit.model.grid)
+        out[t] = fit.rebuild.rebuild(np.nan_to_num(problem.solve(fit.factor)), 0)
     return out
 
 
-def single_order_models(setup: Setup, joint: JointFit) -> dict[int, np.ndarray]:
-    """Every order's trace model: the joint fit's, completed by the single-order fits."""
-    models = dict(joint.models)
+def trace_models(
+    setup: Setup,
+    joint: JointFit,
+    singles: Mapping[int, SingleFit | None],
+    data: np.ndarray,
+    err: np.ndarray,
+) -> dict[int, np.ndarray]:
+    """Every order's trace model of the integrations ``data`` (with errors ``err``; DN/s).
+
+    The joint fit's, completed by the single-order fits where it has none.
+    """
+    models = _joint_models(setup, joint, data)
     if 3 in setup.inputs.orders:
-        models[3] = np.full(setup.inputs.data.shape, np.nan)
-    if setup.inputs.subarray == "SUBSTRIP96":
-        return models
-    for order in setup.inputs.orders[1:]:
-        cut = setup.separation[1] if order == 2 else None
-        single = _single(setup, order, joint.tikfac, cut)
+        models[3] = np.full(data.shape, np.nan)
+    for order, fit in singles.items():
+        single = _single_models(fit, data, err)
         single = np.where(np.isfinite(models[order]), 0.0, single)
         both_nan = np.isnan(models[order]) & np.isnan(single)
         summed = np.nansum([models[order], single], axis=0)

@@ -11,7 +11,7 @@ the typical integration the factors and the grid are chosen on.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,9 +24,18 @@ from .soss_box import BoxInputs, box_inputs
 from .soss_refs import Pastasoss, SossKernels, SossProfiles, soss_content
 from .soss_traces import soss_wavemaps
 
-__all__ = ["Setup", "exposure_setup", "throughput_curve"]
+__all__ = [
+    "BLOCK",
+    "Setup",
+    "block_inputs",
+    "exposure_setup",
+    "integration_blocks",
+    "throughput_curve",
+]
 
 _SEED = 42
+BLOCK = 16  # integrations fitted and decontaminated together by default
+_CHUNK = "16MiB"  # the medians over integrations: this much of the exposure at a time
 _DEFAULT_SEPARATION = (0.77, 0.95)
 
 
@@ -78,23 +87,104 @@ def _crop(profile: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return profile
 
 
-def _typical(inputs: BoxInputs) -> np.ndarray:
+def integration_blocks(nints: int, size: int) -> list[slice]:
+    """Consecutive slices of ``size`` integrations covering ``nints``, none of one alone.
+
+    A lone integration (``nints`` one more than a multiple of ``size``, or
+    ``size`` 1) joins the block before it: LAPACK solves one right-hand side
+    (``trsv``) with other roundings than several (``trsm``), and the
+    numbers must not depend on the blocks.
+    """
+    size = max(size, 2)
+    starts = list(range(0, nints, size))
+    if len(starts) > 1 and nints - starts[-1] == 1:
+        starts.pop()
+    return [slice(a, b) for a, b in zip(starts, [*starts[1:], nints], strict=True)]
+
+
+def block_inputs(inputs: BoxInputs, part: slice) -> BoxInputs:
+    """The integrations ``part`` of ``inputs`` as NumPy arrays (a Dask exposure computed for them only)."""
+    import dask
+
+    data, err, mask, dq = dask.compute(
+        *(a[part] for a in (inputs.data, inputs.err, inputs.mask, inputs.dq))
+    )
+    return replace(
+        inputs, data=np.asarray(data), err=np.asarray(err), mask=np.asarray(mask), dq=np.asarray(dq)
+    )
+
+
+def _mean(inputs: BoxInputs, block: int) -> np.ndarray:
+    """Mean of the integrations, summed one after the other as NumPy's ``mean(axis=0)``."""
+    nints = inputs.data.shape[0]
+    if isinstance(inputs.data, np.ndarray):
+        return inputs.data.mean(axis=0)
+    total = None
+    for part in integration_blocks(nints, block):
+        for image in block_inputs(inputs, part).data:
+            total = image.copy() if total is None else total + image
+    assert total is not None
+    return np.true_divide(total, np.intp(nints), out=total, casting="unsafe")
+
+
+def _typical(inputs: BoxInputs, block: int) -> np.ndarray:
     nints = inputs.data.shape[0]
     scale = inputs.mederr * np.sqrt((nints - 1) / nints)
     with np.errstate(invalid="ignore"):
         noise = np.random.default_rng(seed=_SEED).normal(0, scale)
-    return inputs.data.mean(axis=0) + noise
+    return _mean(inputs, block) + noise
 
 
-def exposure_setup(ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any]) -> Setup:
-    """The :class:`Setup` of an exposure with its references and ATOCA options."""
+def _view(cube: np.ndarray, part: slice) -> np.ndarray:
+    return cube[part]
+
+
+def _wrapped(cube: np.ndarray, block: int) -> Any:
+    """A Dask cube of views of ``cube``, ``block`` integrations a chunk (``from_array`` copies)."""
+    import dask
+    import dask.array as da
+
+    parts = integration_blocks(cube.shape[0], block)
+    return da.concatenate(
+        [
+            da.from_delayed(
+                dask.delayed(_view)(cube, part),
+                (part.stop - part.start, *cube.shape[1:]),
+                cube.dtype,
+            )
+            for part in parts
+        ]
+    )
+
+
+def _lazy(ds: xr.Dataset, block: int) -> xr.Dataset:
+    """``ds`` with its ``sci``, ``err`` and ``dq`` cubes as Dask arrays (``block`` integrations a chunk)."""
+    names = ("sci", "err", "dq")
+    if ds["sci"].ndim != 3 or all(ds[n].chunks is not None for n in names):
+        return ds
+    return ds.assign({n: (ds[n].dims, _wrapped(np.asarray(ds[n].data), block)) for n in names})
+
+
+def exposure_setup(
+    ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int = BLOCK
+) -> Setup:
+    """The :class:`Setup` of an exposure with its references and ATOCA options.
+
+    The exposure is made lazy (Dask, ``block`` integrations a chunk) but for
+    its median error, typical integration and bad pixels, so that
+    :func:`block_inputs` computes one block at a time.
+    """
+    import dask
+
     ref = soss_content(refs["pastasoss"], "pastasoss", Pastasoss)
     profiles = soss_content(refs["specprofile"], "specprofile", SossProfiles)
     kern = soss_content(refs["speckernel"], "speckernel", SossKernels)
-    inputs = box_inputs(ds.compute(), ref, order_3=bool(opts["soss_order_3"]))
+    with dask.config.set({"array.chunk-size": _CHUNK}):
+        inputs = box_inputs(_lazy(ds, block), ref, order_3=bool(opts["soss_order_3"]), settle=True)
+    inputs = replace(inputs, mederr=np.asarray(inputs.mederr))
     maps, _ = soss_wavemaps(ref, inputs.pwcpos, inputs.subarray, inputs.orders)
-    typical = _typical(inputs)
-    bad = np.all(inputs.dq & DQ.DO_NOT_USE != 0, axis=0)
+    typical = _typical(inputs, block)
+    bad = np.asarray(np.all(inputs.dq & DQ.DO_NOT_USE != 0, axis=0))
     bad |= ~(np.isfinite(typical) & np.isfinite(inputs.mederr)) | ~(inputs.mederr > 0)
     orders, kernels, masks, trace_wave = {}, {}, {}, {}
     for i, order in enumerate(inputs.orders):

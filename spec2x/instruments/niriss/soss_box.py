@@ -118,7 +118,7 @@ def _over_integrations(fn: Any, cube: Any) -> Any:
     return whole.map_blocks(fn, drop_axis=0, dtype=np.float64)
 
 
-def _infill(data: Any, err: Any, refmask: Any) -> tuple[Any, Any]:
+def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[Any, Any]:
     """Data with non-finite pixels filled from the other integrations, and the median error.
 
     NumPy or Dask arrays (integration, y, x); a Dask cube stays lazy (its
@@ -128,6 +128,8 @@ def _infill(data: Any, err: Any, refmask: Any) -> tuple[Any, Any]:
     allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
     mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
     meddata = xp.where(allbad, 0.0, _over_integrations(_nanmedian0, data))
+    if settle and xp is not np:
+        mederr, meddata = xp.asarray(mederr.compute()), xp.asarray(meddata.compute())
     bad = ~xp.isfinite(data)
     infilled = xp.where(bad, meddata[None], data).astype(data.dtype)
     if xp is np:
@@ -261,9 +263,14 @@ class BoxInputs:
         return weights
 
 
-def box_inputs(ds: xr.Dataset, ref: Pastasoss, *, order_3: bool = True) -> BoxInputs:
+def box_inputs(
+    ds: xr.Dataset, ref: Pastasoss, *, order_3: bool = True, settle: bool = False
+) -> BoxInputs:
     """Infill, mask and trace a SOSS exposure as jwst's extract_1d does (see the module
-    notes); NumPy or Dask arrays (a Dask exposure stays lazy)."""
+    notes); NumPy or Dask arrays (a Dask exposure stays lazy; with ``settle``,
+    but for its medians over integrations and its (integration, y, x) boolean
+    mask, computed now so that each block of integrations is then computed
+    on its own)."""
     subarray = _subarray(ds.attrs)
     orders = (1, 2, 3) if order_3 and subarray != "SUBSTRIP96" else (1, 2)
     pwcpos = check_pwcpos(
@@ -276,9 +283,11 @@ def box_inputs(ds: xr.Dataset, ref: Pastasoss, *, order_3: bool = True) -> BoxIn
         sci, err, dq = sci[None], err[None], dq[None]
     xp = _xp(sci)
     err = err.astype(np.float64)
-    data, mederr = _infill(sci, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0)
+    data, mederr = _infill(sci, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0, settle)
     err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
     mask = _masks(data, err, dq, mederr)
+    if settle and xp is not np:
+        mask = mask.persist()
     return BoxInputs(subarray, orders, pwcpos, traces, data, err, mask, mederr, dq)
 
 
