@@ -84,3 +84,20 @@ def test_refusals(ts, tmp_path):
         extract_tsgrism(no_offset, 1)
     with pytest.raises(ParameterError, match="tsgrism_extract_height=0"):
         extract_tsgrism(exposure, 1, height=0)
+
+
+def test_dask_input_stays_lazy_gives_the_numpy_cutout_and_is_untouched(ts):
+    from helpers import raise_if_dask_computes
+
+    truth, refs, exposure = ts
+    order = tsgrism_order(open_reference(refs["wavelengthrange"]), exposure.attrs, None)
+    before = exposure.copy(deep=True)
+    eager = _one(extract_tsgrism(exposure, order))
+    chunked = exposure.chunk({"integration": 1})
+    with raise_if_dask_computes():
+        lazy = _one(extract_tsgrism(chunked, order))
+    assert lazy["sci"].chunks is not None
+    assert lazy.attrs["S_EXTR2D"] == "COMPLETE"
+    for name in ("sci", "err", "dq"):
+        np.testing.assert_array_equal(lazy[name].values, eager[name].values)
+    assert exposure.identical(before)

@@ -122,11 +122,11 @@ def _name(key: tuple[str, str]) -> str:
     return f"ch{key[0]}-{key[1]}"
 
 
-#: The MRS as a cube source (``Mode.cube_source`` of MIR_MRS).
 def _band_keywords(key: tuple[str, str]) -> dict[str, str]:
     return {"CHANNEL": key[0], "BAND": key[1].upper()}
 
 
+#: The MRS as a cube source (``Mode.cube_source`` of MIR_MRS).
 MRS_CUBE = CubeSource(
     bands=mrs_bands,
     cloud=_cloud,
