@@ -12,7 +12,6 @@ from ..datamodel import kind
 from ..steps._common import STATUS_KEYWORDS
 from ..wcs.store import has_wcs, slit_wcs
 from .fits import open_product
-from .zarr_store import open_zarr
 
 __all__ = ["describe", "describe_dataset", "format_description"]
 
@@ -48,6 +47,8 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     text = str(path)
     if text.endswith(".zarr") or text.endswith(".zarr/") or "://" in text:
+        from .zarr_read import open_zarr  # Zarr's modules for a Zarr input only
+
         ds = open_zarr(path)
         fmt = "zarr"
     else:
