@@ -82,8 +82,8 @@ def describe_headers(path: str | os.PathLike[str]) -> dict[str, Any] | None:
         with open(path, "rb") as f:
             hdus = _scan(f)
             return _exposure(f, hdus)
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, Decline):
-        return None
+    except (OSError, ValueError, TypeError, LookupError, AttributeError, Decline):
+        return None  # an odd header or node: the reader reads the file, or says what is wrong
 
 
 def _scan(f: Any) -> list[_Hdu]:
@@ -218,7 +218,10 @@ def _asdf_tree(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any]:
         return loader.construct_scalar(node)
 
     Untagged.add_multi_constructor("", plain)  # YAML's own tags keep their constructors
-    tree = yaml.load(raw[: end.end()], Loader=Untagged)  # noqa: S506 (a safe loader)
+    try:
+        tree = yaml.load(raw[: end.end()], Loader=Untagged)  # noqa: S506 (a safe loader)
+    except yaml.YAMLError as exc:  # the reader says what is wrong with it
+        raise Decline from exc
     if not isinstance(tree, dict):
         raise Decline
     return tree

@@ -68,3 +68,12 @@ def test_a_truncated_or_absent_file_is_left_to_the_reader(files, tmp_path):
     with open(odd, "r+b") as f:
         f.write(b"SIMPLE  =                    F")  # not a standard FITS file
     assert describe_headers(odd) is None
+
+
+def test_a_damaged_asdf_extension_is_left_to_the_reader(files, tmp_path):
+    data = files["cal"].read_bytes()
+    at = data.index(b"#ASDF ")
+    start = data.index(b"\n", data.index(b"--- ", at)) + 1
+    bad = tmp_path / "bad_yaml_cal.fits"
+    bad.write_bytes(data[:start] + b"  [: {" + data[start + 6 :])  # not YAML any more
+    assert describe_headers(bad) is None
