@@ -47,7 +47,7 @@ def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
 def _demo_modes() -> dict[str, str]:
     """The demo modes and what each shows ({} in a spec2x without the demo)."""
     try:
-        from .demo import MODES
+        from .demo_files import MODES
     except ImportError:
         return {}
     return dict(MODES)

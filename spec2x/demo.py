@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .demo_files import move_refs, write_nod_association
+from .demo_files import MODES, move_refs, write_nod_association
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -49,20 +49,6 @@ __all__ = ["MODES", "DemoObservation", "run_demo", "white_light", "write_nod_ass
 
 log = logging.getLogger(__name__)
 
-#: Demo modes and what they show.
-MODES = {
-    "mir_lrs_fs": "MIRI LRS fixed slit, nodded pair (nod B is the background of nod A)",
-    "mir_lrs_slitless": "MIRI LRS slitless time series (60 integrations, 1 % transit)",
-    "nrs_fs": "NIRSpec fixed slit S200A1, G140M/F100LP, nodded pair",
-    "nrs_bots": "NIRSpec bright-object time series, S1600A1, G140M/F100LP (60 integrations, "
-    "1 % transit)",
-    "nrs_mos": "NIRSpec MOS, 20 MSA slitlets (1x3 shutters, 4 background), PRISM/CLEAR",
-    "nis_soss": "NIRISS SOSS time series, SUBSTRIP256, orders 1-3 box-extracted "
-    "(60 integrations, 1 % transit)",
-    "mir_mrs": "MIRI MRS, MIRIFUSHORT channels 1A and 2A, a point source (channel 1A cube)",
-    "nrs_ifu": "NIRSpec IFU, PRISM/CLEAR, a point source on a flat sky: cube and spectrum",
-    "nrc_wfss": "NIRCam WFSS, F356W/GRISMR, 60 catalogue sources, 12 with injected spectra",
-}
 
 #: Well-exposed wavelength range of each mode (µm): the flux ratio is taken there.
 WELL_EXPOSED = {

@@ -1,6 +1,7 @@
-"""The files a demo writes besides the exposures: its association and its reference folder.
+"""The demo's modes, and the files a demo writes besides the exposures.
 
-:func:`write_nod_association` makes the level-2 association of a nodded
+:data:`MODES` names the demo modes (``spec2x --help`` lists them without
+importing :mod:`spec2x.demo` and NumPy); :func:`write_nod_association` makes the level-2 association of a nodded
 demo (the nod partner as the background member, as jwst's association rules
 make it); :func:`move_refs` gathers the synthetic references into the one
 folder ``spec2x run --refs DIR`` reads (:mod:`spec2x.demo`).
@@ -15,7 +16,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["move_refs", "write_nod_association"]
+__all__ = ["MODES", "move_refs", "write_nod_association"]
+
+#: Demo modes and what they show.
+MODES = {
+    "mir_lrs_fs": "MIRI LRS fixed slit, nodded pair (nod B is the background of nod A)",
+    "mir_lrs_slitless": "MIRI LRS slitless time series (60 integrations, 1 % transit)",
+    "nrs_fs": "NIRSpec fixed slit S200A1, G140M/F100LP, nodded pair",
+    "nrs_bots": "NIRSpec bright-object time series, S1600A1, G140M/F100LP (60 integrations, "
+    "1 % transit)",
+    "nrs_mos": "NIRSpec MOS, 20 MSA slitlets (1x3 shutters, 4 background), PRISM/CLEAR",
+    "nis_soss": "NIRISS SOSS time series, SUBSTRIP256, orders 1-3 box-extracted "
+    "(60 integrations, 1 % transit)",
+    "mir_mrs": "MIRI MRS, MIRIFUSHORT channels 1A and 2A, a point source (channel 1A cube)",
+    "nrs_ifu": "NIRSpec IFU, PRISM/CLEAR, a point source on a flat sky: cube and spectrum",
+    "nrc_wfss": "NIRCam WFSS, F356W/GRISMR, 60 catalogue sources, 12 with injected spectra",
+}
 
 
 def write_nod_association(

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -169,8 +170,6 @@ def process_job(
         stream to disk, :mod:`spec2x.io.streaming`); ``"auto"`` for files
         over 512 MB; None reads it whole (a Zarr input keeps its chunks).
     """
-    import dask
-
     from .io import atomic
     from .io.association import check_product_name
     from .io.crds_cache import CrdsCache
@@ -198,7 +197,7 @@ def process_job(
                 write_products({step: ds}, staging, job.base, fmt)
 
         products = _calibrate(job, refset, params, on_step, opened)
-        with dask.config.set(scheduler="threads"):
+        with threads_scheduler():
             write_products(products, staging, job.base, fmt)
         written = {}
         inputs = {Path(job.science).resolve()}
@@ -229,8 +228,6 @@ def _process_remote(
     chunks: Mapping[str, int] | None,
 ) -> dict[str, str]:
     """Zarr stores straight to object storage (no staging: each store is written whole)."""
-    import dask
-
     from .io.streaming import store_all
 
     written: dict[str, str] = {}
@@ -239,9 +236,23 @@ def _process_remote(
         written.update(store_all({name: ds}, url, job.base))
 
     products = _calibrate(job, refset, params, put if save_steps else None, chunks)
-    with dask.config.set(scheduler="threads"):
+    with threads_scheduler():
         written.update(store_all(products, url, job.base))
     return written
+
+
+def threads_scheduler() -> contextlib.AbstractContextManager[Any]:
+    """Dask's threads scheduler for what runs inside (also inside a distributed worker).
+
+    Nothing to set, and Dask not imported, while ``dask`` is not imported: no
+    distributed client exists then, and the Dask arrays made inside (a chunked
+    input) compute with threads by default.
+    """
+    if "dask" not in sys.modules:
+        return contextlib.nullcontext()
+    import dask
+
+    return dask.config.set(scheduler="threads")
 
 
 def _calibrate(
@@ -254,11 +265,9 @@ def _calibrate(
     """``spec2`` on the job's exposure, products left for the caller to write (lazy where
     ``chunks`` makes the input lazy); Dask's threads scheduler, also inside a distributed
     worker."""
-    import dask
-
     from .pipeline import spec2
 
-    with dask.config.set(scheduler="threads"):
+    with threads_scheduler():
         return spec2(
             job.science,
             refset,

@@ -21,10 +21,40 @@ if TYPE_CHECKING:
 
     from .steps import StepContext
 
-__all__ = ["ChainFunction", "ChainResult", "Param", "ParamType", "StepSpec"]
+__all__ = ["STATUS_KEYWORDS", "ChainFunction", "ChainResult", "Param", "ParamType", "StepSpec"]
 
 #: Kinds of parameter value (from the jwst spec types).
 ParamType = str  # "bool" "int" "float" "str" "option" "int_list" "float_list" "list"
+
+
+#: jwst's ``S_*`` status keyword for each step (``cal_step`` in the datamodels).
+STATUS_KEYWORDS = {
+    "assign_wcs": "S_WCS",
+    "badpix_selfcal": "S_BPSELF",
+    "msa_flagging": "S_MSAFLG",
+    "clean_flicker_noise": "S_CLNFNS",
+    "nsclean": "S_NSCLEN",
+    "bkg_subtract": "S_BKDSUB",
+    "imprint_subtract": "S_IMPRNT",
+    "extract_2d": "S_EXTR2D",
+    "master_background_mos": "S_MSBSUB",
+    "targ_centroid": "S_TACNTR",
+    "wavecorr": "S_WAVCOR",
+    "flat_field": "S_FLAT",
+    "srctype": "S_SRCTYP",
+    "straylight": "S_STRAY",
+    "fringe": "S_FRINGE",
+    "residual_fringe": "S_RESFRI",
+    "pathloss": "S_PTHLOS",
+    "barshadow": "S_BARSHA",
+    "wfss_contam": "S_WFSCON",
+    "photom": "S_PHOTOM",
+    "adaptive_trace_model": "S_TRCMDL",
+    "pixel_replace": "S_PXREPL",
+    "resample_spec": "S_REGRID",
+    "cube_build": "S_IFUCUB",
+    "extract_1d": "S_EXTR1D",
+}
 
 
 @dataclass(frozen=True)
@@ -75,8 +105,6 @@ class StepSpec:
     @property
     def status_keyword(self) -> str:
         """The ``S_*`` keyword the step records (``S_FLAT``)."""
-        from .steps._common import STATUS_KEYWORDS
-
         return STATUS_KEYWORDS[self.name]
 
     @property

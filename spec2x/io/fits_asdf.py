@@ -17,14 +17,11 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
-import asdf
 import numpy as np
 import yaml
-from asdf.tags.core import NDArrayType
 from astropy.io import fits
 
 from .._asdf import spec2x_asdf
-from .._asdf_write import asdf_bytes
 from ..wcs.store import StoredWcs
 from .fits_wcs_group import split_node_wcs
 
@@ -38,6 +35,8 @@ _INLINE_BELOW = 4096
 
 def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
     """jwst's ASDF extension: the ASDF file bytes in one ``ASDF_METADATA`` cell."""
+    from .._asdf_write import asdf_bytes  # asdf imported where an ASDF tree is written
+
     data = np.frombuffer(asdf_bytes(tree, inline_below=_INLINE_BELOW), dtype=np.uint8)[None, :]
     column = fits.Column(name="ASDF_METADATA", format=f"{data.shape[1]}B", array=data)
     return fits.BinTableHDU.from_columns([column], name=ASDF_EXTNAME)
@@ -85,6 +84,8 @@ def _parse(raw: bytes) -> dict[str, Any]:
     plain = plain_asdf_tree(raw)
     if plain is not None:
         return plain
+    import asdf  # only for a tree the YAML loader cannot read
+
     with warnings.catch_warnings(), spec2x_asdf():  # jwst validated it: no validation on read
         warnings.simplefilter("ignore")
         with asdf.open(
@@ -99,6 +100,8 @@ def _blocks_read(value: Any) -> Any:
     Arrays pointing elsewhere (jwst's ``fits:SCI,1`` sources, other files)
     stay as asdf left them: nothing in spec2x reads them.
     """
+    from asdf.tags.core import NDArrayType  # asdf is imported: it read the tree
+
     if isinstance(value, dict):
         return {k: _blocks_read(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -23,6 +23,7 @@ from . import fits_layout as L
 from .fits_asdf import asdf_hdu
 from .fits_images import Chunks, block_chunks, image_shape, read_all
 from .fits_keywords import in_sci_header
+from .fits_names import COORD_FLAG
 from .fits_node import Spec2xNode, apply_node, default_coords
 from .fits_raw import RawImageHDU, make_header
 from .fits_scan import ScanFile, is_image_extension
@@ -44,8 +45,6 @@ __all__ = [
 
 #: The variables written first, in jwst's extension order.
 FIRST_VARS = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
-#: Marks an image extension that holds a coordinate (besides WAVELENGTH).
-COORD_FLAG = "S2XCOORD"
 #: attrs key holding primary-header values hidden by a same-named SCI keyword
 #: (jwst keeps the guide-star V2_REF etc. in the primary header, the aperture's in SCI).
 PRIMARY_DUPLICATES = "PRIMARY_DUPLICATES"

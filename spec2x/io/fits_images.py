@@ -23,6 +23,7 @@ from xarray.core import indexing
 
 from ..datamodel import PADDING_DQ
 from ..errors import InputFileError
+from .fits_names import image_dtype_name
 
 __all__ = [
     "Chunks",
@@ -138,21 +139,8 @@ def _read_block(slab: Any, region: tuple[slice, ...]) -> np.ndarray:
 
 def image_dtype(header: fits.Header) -> np.dtype:
     """The NumPy dtype astropy gives an image extension (BITPIX, BZERO/BSCALE)."""
-    bitpix = header["BITPIX"]
-    bzero = header.get("BZERO", 0)
-    bscale = header.get("BSCALE", 1)
-    if bscale == 1 and bitpix == 32 and bzero == 2**31:
-        return np.dtype(np.uint32)
-    if bscale == 1 and bitpix == 16 and bzero == 2**15:
-        return np.dtype(np.uint16)
-    if bscale == 1 and bitpix == 64 and bzero == 2**63:
-        return np.dtype(np.uint64)
-    if bscale != 1 or bzero != 0:
-        return np.dtype(np.float32 if bitpix in (8, 16, -32) else np.float64)
     return np.dtype(
-        {8: np.uint8, 16: np.int16, 32: np.int32, 64: np.int64, -32: np.float32, -64: np.float64}[
-            bitpix
-        ]
+        image_dtype_name(header["BITPIX"], header.get("BZERO", 0), header.get("BSCALE", 1))
     )
 
 

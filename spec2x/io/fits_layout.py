@@ -21,11 +21,13 @@ from astropy.io import fits
 from ..errors import InputFileError, OutputError
 from . import atomic
 from .fits_keywords import jwst_accepts
+from .fits_names import EXTNAMES, VARNAMES
 from .fits_raw import write_hdus
 from .fits_scan import ScanHeader
 
 __all__ = [
     "EXTNAMES",
+    "VARNAMES",
     "atomic_write",
     "fits_able",
     "header_attrs",
@@ -34,31 +36,6 @@ __all__ = [
     "split_attrs",
 ]
 
-#: Dataset variable -> jwst extension name (others: the name in upper case).
-EXTNAMES = {
-    "sci": "SCI",
-    "err": "ERR",
-    "dq": "DQ",
-    "var_poisson": "VAR_POISSON",
-    "var_rnoise": "VAR_RNOISE",
-    "var_flat": "VAR_FLAT",
-    "wavelength": "WAVELENGTH",
-    "weightmap": "WMAP",
-    "wht": "WHT",
-    "con": "CON",
-    "area": "AREA",
-    "zeroframe": "ZEROFRAME",
-    "mask": "MASK",
-    "barshadow": "BARSHADOW",
-    "trace_model": "TRACEMODEL",
-    "pathloss_point": "PATHLOSS_PS",
-    "pathloss_uniform": "PATHLOSS_UN",
-    "flatfield_point": "FLATFIELD_PS",
-    "flatfield_uniform": "FLATFIELD_UN",
-    "photom_point": "PHOTOM_PS",
-    "photom_uniform": "PHOTOM_UN",
-}
-VARNAMES = {ext: name for name, ext in EXTNAMES.items()}
 
 #: Header keywords that describe the FITS structure, not the exposure.
 _STRUCTURAL = re.compile(

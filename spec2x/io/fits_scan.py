@@ -31,25 +31,20 @@ from typing import Any, NamedTuple
 import numpy as np
 from astropy.io import fits
 
+from .fits_cards import (
+    BLOCK,
+    CARD,
+    COMMENTARY,
+    UNDEFINED,
+    Decline,
+    card_images,
+    data_size,
+    fast_card,
+    int_value,
+)
+
 __all__ = ["ScanFile", "ScanHDU", "ScanHeader", "card_value", "is_image_extension", "scan_fits"]
 
-BLOCK = 2880
-CARD = 80
-#: astropy's END-card pattern (``astropy.io.fits.header.HEADER_END_RE``).
-_END_RE = re.compile(rb"(?:(?P<valid>END {77}) *)|(?P<invalid>END$|END {0,76}[^A-Z0-9_-])")
-#: ``KEYWORD = value / comment`` in printable ASCII, with a string with no quote in it
-#: (followed by blanks or a comment) or one token (no blank, quote or slash) or nothing.
-_PLAIN_CARD = re.compile(
-    r"(?P<key>[A-Z0-9_-]{1,8} *)= *(?:'(?P<str>[ -&(-~]*)'(?P<after> *(?:/[ -~]*)?)"
-    r"|(?P<tok>[!-&(-.0-~]+)? *(?:/[ -~]*)?)\Z"
-)
-_INTEGER = re.compile(r"[+-]?\d+\Z")
-_NUMBER = re.compile(r"[+-]?(?:\.\d+|\d+(?:\.\d*)?)(?:[DEde][+-]?\d+)?\Z")
-_EXPONENT = str.maketrans("Dd", "Ee")
-_COMMENTARY = frozenset(("", "COMMENT", "HISTORY"))
-#: astropy's record-valued keyword card pattern ('AXIS.1: 1'); without it every "field: ..."
-#: string goes to astropy.
-_RVKC = getattr(fits.Card, "_rvkc_keyword_val_comm_RE", re.compile(""))
 _TFORM = re.compile(r"(\d*)([BIJKED])\Z")
 _TABLE_DTYPES = {"B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
 #: Column keywords whose presence changes what astropy returns (scaling, shape).
@@ -63,10 +58,6 @@ class Card(NamedTuple):
     value: Any
 
 
-class _Decline(Exception):
-    """The scan cannot promise astropy's reading of this file."""
-
-
 def card_value(image: str) -> Card:
     """Keyword and value of one card image (80 characters, more with CONTINUE), equal to astropy's.
 
@@ -77,39 +68,19 @@ def card_value(image: str) -> Card:
     return Card(*(fast if fast is not None else _astropy_card(image)))
 
 
+def _fast_card(image: str) -> tuple[str, Any] | None:
+    """:func:`~spec2x.io.fits_cards.fast_card`, an undefined value as astropy's."""
+    pair = fast_card(image)
+    if pair is not None and pair[1] is UNDEFINED:
+        return pair[0], fits.card.UNDEFINED
+    return pair
+
+
 def _astropy_card(image: str) -> tuple[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # anything astropy warns about: let astropy read the file
         card = fits.Card.fromstring(image)
         return card.keyword, card.value
-
-
-def _fast_card(image: str) -> tuple[str, Any] | None:
-    """The common card forms, or None when astropy must decide."""
-    key = image[:8].rstrip()
-    if key in _COMMENTARY:
-        return key, image[8:].rstrip()
-    if image[8:10] != "= ":
-        return None
-    match = _PLAIN_CARD.match(image)
-    if match is None or match.end("key") != 8 or key == "HIERARCH":
-        return None  # (the keyword must fill columns 1-8: the first "= " is at column 9)
-    text, token = match.group("str", "tok")
-    if text is not None:
-        if not text and "'" in match.group("after"):
-            return None  # astropy's lazy string pattern may end at a later quote
-        if ": " in image and _RVKC.match(image[10:].lstrip()):
-            return None
-        return key, text.rstrip()
-    if token is None:
-        return key, fits.card.UNDEFINED
-    if token == "T" or token == "F":
-        return key, token == "T"
-    if _INTEGER.match(token):
-        return key, int(token)
-    if _NUMBER.match(token):
-        return key, float(token.translate(_EXPONENT))
-    return None
 
 
 class ScanHeader:
@@ -121,7 +92,7 @@ class ScanHeader:
         self.pairs = pairs  # (keyword, value) of every card, in order
         first: dict[str, Any] = {}
         for keyword, value in pairs:
-            if keyword not in first and keyword not in _COMMENTARY:
+            if keyword not in first and keyword not in COMMENTARY:
                 first[keyword] = value
         self._first = first
 
@@ -244,7 +215,7 @@ def scan_fits(path: str | Path, *, tables: bool = True) -> ScanFile | None:
                 if pos > size:
                     return None  # truncated: astropy's error message
                 hdus.append(hdu)
-    except (OSError, _Decline):
+    except (OSError, Decline):
         return None
     if not hdus or any(h.name != h.name.strip().upper() for h in hdus):
         return None
@@ -253,91 +224,35 @@ def scan_fits(path: str | Path, *, tables: bool = True) -> ScanFile | None:
 
 def _read_header(f: Any) -> tuple[ScanHeader, int]:
     """The header starting at the file position, and its length in bytes (whole blocks)."""
-    blocks: list[bytes] = []
-    while True:
-        block = f.read(BLOCK)
-        if len(block) != BLOCK or not block.isascii():
-            raise _Decline
-        end = _end_card(block)
-        if end is None:
-            blocks.append(block)
-            continue
-        blocks.append(block[:end])
-        break
-    text = b"".join(blocks).decode("ascii")
-    images = [text[i : i + CARD] for i in range(0, len(text), CARD)]
+    images, nbytes = card_images(f)
     pairs: list[tuple[str, Any]] = []
-    i, n = 0, len(images)
     try:
-        while i < n:
-            j = i + 1
-            while j < n and images[j].startswith("CONTINUE"):
-                j += 1  # astropy reads a card and its CONTINUE cards as one
-            pair = _fast_card(images[i]) if j == i + 1 else None
-            pairs.append(pair if pair is not None else _astropy_card("".join(images[i:j])))
-            i = j
+        for image in images:
+            pair = _fast_card(image) if len(image) == CARD else None
+            pairs.append(pair if pair is not None else _astropy_card(image))
     except Exception as exc:  # an unparsable card: astropy decides what happens
-        raise _Decline from exc
-    return ScanHeader(pairs), len(blocks) * BLOCK
-
-
-def _end_card(block: bytes) -> int | None:
-    """Offset of the END card in a header block (as astropy finds it), None if absent."""
-    # ``_END_RE.finditer(block)``, visiting only the places where "END" occurs
-    at = block.find(b"END")
-    while at >= 0:
-        match = _END_RE.match(block, at)
-        if match is None:
-            at = block.find(b"END", at + 1)
-            continue
-        if match.start() % CARD == 0:
-            if match.group("invalid"):
-                raise _Decline  # astropy repairs it with a warning
-            return match.start()
-        at = block.find(b"END", max(match.end(), at + 1))
-    return None
+        raise Decline from exc
+    return ScanHeader(pairs), nbytes
 
 
 def _make_hdu(path: Path, index: int, header: ScanHeader, offset: int, tables: bool) -> ScanHDU:
     if not header.pairs:
-        raise _Decline
+        raise Decline
     keyword, value = header.pairs[0]
     if index == 0:
         if keyword != "SIMPLE" or value is not True or "GROUPS" in header:
-            raise _Decline
+            raise Decline
         kind = "primary"
     else:
         if keyword != "XTENSION" or "ZIMAGE" in header:
-            raise _Decline
+            raise Decline
         kind = {"IMAGE": "image", "BINTABLE": "bintable"}.get(value, "")
         if not kind:
-            raise _Decline
-    hdu = ScanHDU(path, index, header, offset, _data_size(header), kind)
+            raise Decline
+    hdu = ScanHDU(path, index, header, offset, data_size(header), kind)
     if tables and kind == "bintable" and hdu.table_dtype is None:
-        raise _Decline
+        raise Decline
     return hdu
-
-
-def _int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _Decline
-    return value
-
-
-def _data_size(header: ScanHeader) -> int:
-    """Bytes of data after the header, unpadded (astropy's ``_hdr_data_size``)."""
-    naxis = _int(header.get("NAXIS", 0))
-    if naxis <= 0:
-        return 0
-    n = 1
-    for i in range(1, naxis + 1):
-        n *= _int(header.get(f"NAXIS{i}"))
-    bitpix = _int(header.get("BITPIX"))
-    gcount = _int(header.get("GCOUNT", 1))
-    pcount = _int(header.get("PCOUNT", 0))
-    if bitpix not in (8, 16, 32, 64, -32, -64) or n < 0:
-        raise _Decline
-    return abs(bitpix) * gcount * (pcount + n) // 8
 
 
 def _cell_shape(tdim: Any, repeat: int) -> tuple[int, ...] | None:
@@ -354,16 +269,16 @@ def _cell_shape(tdim: Any, repeat: int) -> tuple[int, ...] | None:
 def _table_dtype(header: ScanHeader) -> np.dtype | None:
     """The row dtype of a plain binary table (numeric columns, no scaling), else None."""
     try:
-        nfields = _int(header.get("TFIELDS"))
+        nfields = int_value(header.get("TFIELDS"))
         if (
-            _int(header.get("NAXIS")) != 2
-            or _int(header.get("BITPIX")) != 8
+            int_value(header.get("NAXIS")) != 2
+            or int_value(header.get("BITPIX")) != 8
             or header.get("PCOUNT", 0) != 0
             or header.get("GCOUNT", 1) != 1
             or "THEAP" in header
         ):
             return None
-    except _Decline:
+    except Decline:
         return None
     names: list[str] = []
     formats: list[Any] = []

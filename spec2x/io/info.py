@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xarray as xr
+from ..step_spec import STATUS_KEYWORDS
+from .info_headers import MODE_KEYWORDS, describe_headers
 
-from ..datamodel import kind
-from ..steps._common import STATUS_KEYWORDS
-from ..wcs.store import has_wcs, slit_wcs
-from .fits import open_product
-from .zarr_store import open_zarr
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["describe", "describe_dataset", "format_description"]
 
@@ -20,23 +18,11 @@ __all__ = ["describe", "describe_dataset", "format_description"]
 #: importing dask.array) to read none of it; larger ones are opened lazily.
 READ_WHOLE_BELOW = 64 * 2**20
 
-_MODE_KEYWORDS = (
-    "INSTRUME",
-    "DETECTOR",
-    "EXP_TYPE",
-    "FILTER",
-    "GRATING",
-    "PUPIL",
-    "SUBARRAY",
-    "CHANNEL",
-    "BAND",
-    "TSOVISIT",
-)
-
 
 def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Describe a FITS product or Zarr store without reading its pixel data (a FITS file of
-    up to :data:`READ_WHOLE_BELOW` bytes is read whole; nothing decodes its WCS).
+    """Describe a FITS product or Zarr store without reading its pixel data (an exposure
+    from its headers alone, :mod:`spec2x.io.info_headers`; any other FITS file of up to
+    :data:`READ_WHOLE_BELOW` bytes is read whole; nothing decodes its WCS).
 
     Returns
     -------
@@ -48,11 +34,20 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     text = str(path)
     if text.endswith(".zarr") or text.endswith(".zarr/") or "://" in text:
+        from .zarr_read import open_zarr  # Zarr's modules for a Zarr input only
+
         ds = open_zarr(path)
         fmt = "zarr"
     else:
+        fast = describe_headers(path)
+        if fast is not None:
+            return {**fast, "file": Path(text).name, "format": "fits"}
+        from .fits import open_product
+
         ds = open_product(path, chunks=None if _size(path) <= READ_WHOLE_BELOW else "auto")
         fmt = "fits"
+    import xarray as xr  # imported already by the reader
+
     if isinstance(ds, xr.DataTree):
         from ..slits import groups
 
@@ -77,6 +72,9 @@ def _size(path: str | os.PathLike[str]) -> int:
 
 def describe_dataset(ds: xr.Dataset) -> dict[str, Any]:
     """The same summary for a Dataset in memory."""
+    from ..datamodel import kind
+    from ..wcs.store import has_wcs, slit_wcs
+
     attrs = ds.attrs
     arrays = {
         str(name): {
@@ -97,7 +95,7 @@ def describe_dataset(ds: xr.Dataset) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "datamodel": attrs.get("DATAMODL"),
         "kind": kind(ds),
-        "mode": {k: attrs[k] for k in _MODE_KEYWORDS if k in attrs},
+        "mode": {k: attrs[k] for k in MODE_KEYWORDS if k in attrs},
         "dims": {str(d): int(n) for d, n in ds.sizes.items()},
         "arrays": arrays,
         "coords": sorted(str(c) for c in ds.coords),

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import xarray as xr
-from dask.callbacks import Callback
 
 from ..errors import OutputError, ParameterError
 
@@ -154,24 +153,24 @@ def progress(label: str) -> Any:
         from dask.diagnostics import ProgressBar
 
         return ProgressBar(minimum=2.0, out=sys.stdout)
-    return _LogProgress(label)
+    return _log_progress(label)
 
 
-class _LogProgress(Callback):
-    """Log the share of the pass's tasks done, at most every :data:`PROGRESS_EVERY` s."""
+def _log_progress(label: str) -> Any:
+    """Dask callbacks logging the share of the pass's tasks done, at most every
+    :data:`PROGRESS_EVERY` s (Dask imported here: a pass is a Dask computation)."""
+    from dask.callbacks import Callback
 
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.label = label
+    count = {"total": 1, "done": 0, "last": time.monotonic()}
 
-    def _start_state(self, dsk: Any, state: Any) -> None:
-        self._total = max(len(dsk), 1)
-        self._done = 0
-        self._last = time.monotonic()
+    def start_state(dsk: Any, state: Any) -> None:
+        count.update(total=max(len(dsk), 1), done=0, last=time.monotonic())
 
-    def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
-        self._done += 1
+    def posttask(key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+        count["done"] += 1
         now = time.monotonic()
-        if now - self._last >= PROGRESS_EVERY:
-            self._last = now
-            log.info("%s: %d%% streamed", self.label, 100 * self._done // self._total)
+        if now - count["last"] >= PROGRESS_EVERY:
+            count["last"] = now
+            log.info("%s: %d%% streamed", label, 100 * count["done"] // count["total"])
+
+    return Callback(start_state=start_state, posttask=posttask)

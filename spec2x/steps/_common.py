@@ -8,6 +8,7 @@ from typing import Any
 import xarray as xr
 
 from ..errors import StepOrderError
+from ..step_spec import STATUS_KEYWORDS
 
 __all__ = ["MSA_SLIT_LABELS", "STATUS_KEYWORDS", "record_step", "require"]
 
@@ -17,35 +18,6 @@ MSA_SLIT_LABELS = (
     "slitlet_id", "source_name", "source_alias", "stellarity", "shutter_state", "quadrant",
     "slit_xscale", "slit_yscale",
 )  # fmt: skip
-
-#: jwst's ``S_*`` status keyword for each step (``cal_step`` in the datamodels).
-STATUS_KEYWORDS = {
-    "assign_wcs": "S_WCS",
-    "badpix_selfcal": "S_BPSELF",
-    "msa_flagging": "S_MSAFLG",
-    "clean_flicker_noise": "S_CLNFNS",
-    "nsclean": "S_NSCLEN",
-    "bkg_subtract": "S_BKDSUB",
-    "imprint_subtract": "S_IMPRNT",
-    "extract_2d": "S_EXTR2D",
-    "master_background_mos": "S_MSBSUB",
-    "targ_centroid": "S_TACNTR",
-    "wavecorr": "S_WAVCOR",
-    "flat_field": "S_FLAT",
-    "srctype": "S_SRCTYP",
-    "straylight": "S_STRAY",
-    "fringe": "S_FRINGE",
-    "residual_fringe": "S_RESFRI",
-    "pathloss": "S_PTHLOS",
-    "barshadow": "S_BARSHA",
-    "wfss_contam": "S_WFSCON",
-    "photom": "S_PHOTOM",
-    "adaptive_trace_model": "S_TRCMDL",
-    "pixel_replace": "S_PXREPL",
-    "resample_spec": "S_REGRID",
-    "cube_build": "S_IFUCUB",
-    "extract_1d": "S_EXTR1D",
-}
 
 
 def require(ds: xr.Dataset, *variables: str, coords: Iterable[str] = (), step: str = "") -> None:

@@ -24,12 +24,10 @@ from collections import OrderedDict
 from threading import Lock
 from typing import Any
 
-import asdf
 import numpy as np
 import xarray as xr
 import yaml
 
-from .._asdf_write import asdf_bytes
 from ..errors import StepOrderError
 
 __all__ = [
@@ -67,6 +65,8 @@ def _remember(text: str, wcs: Any) -> None:
 
 def wcs_to_text(wcs: Any) -> str:
     """Serialise a gwcs object (or any ASDF-serialisable tree node) to ASDF text."""
+    from .._asdf_write import asdf_bytes  # asdf imported where a WCS is written
+
     text = asdf_bytes({"wcs": wcs}, inline_arrays=True).decode("utf-8")
     _remember(text, wcs)
     return text
@@ -78,6 +78,8 @@ def wcs_from_text(text: str) -> Any:
         if text in _cache:
             _cache.move_to_end(text)
             return _cache[text]
+    import asdf  # where a WCS is decoded, not when products are only read
+
     from .._asdf import spec2x_asdf
 
     with spec2x_asdf():

@@ -1,6 +1,9 @@
 """Startup: what a command imports before it needs it (checked in a fresh process, not timed).
 
-``spec2x --help`` imports none of the scientific stack; asking which modes
+``spec2x --help`` imports none of the scientific stack (not even NumPy);
+``spec2x info`` of an exposure reads its headers with neither NumPy, astropy
+nor xarray, and of any product imports no Dask, Zarr or asdf; a NumPy
+``spec2x run`` imports no Dask; asking which modes
 spec2x calibrates imports no step module; reading the header of an ASDF
 reference loads no asdf extension; and ``spec2`` refused at preflight (a
 missing reference) has imported no step module, gwcs nor asdf's plugins: each
@@ -54,7 +57,7 @@ import contextlib, io
 from spec2x.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(["--help"])
-print(json.dumps({{"code": code, "heavy": loaded({HEAVY!r})}}))
+print(json.dumps({{"code": code, "heavy": loaded({HEAVY!r} + ("numpy", "yaml"))}}))
 """
     )
     assert found == {"code": 0, "heavy": []}
@@ -191,7 +194,7 @@ def test_a_numpy_run_imports_no_dask_array(lrs_fs, tmp_path):
         + f"""
 from spec2x.cli import main
 code = main({run!r})
-print(json.dumps({{"code": code, "dask": loaded(("dask.array",))}}))
+print(json.dumps({{"code": code, "dask": loaded(("dask", "dask.array", "zarr"))}}))
 """
     )
     assert found == {"code": 0, "dask": []}
@@ -237,8 +240,9 @@ print(json.dumps({{"before": before, "is_dask": is_dask, "lazy_out": lazy_out, "
 
 @pytest.mark.parametrize("suffix", ["cal", "s2d", "x1d"])
 def test_info_builds_no_gwcs_and_imports_no_dask_array(lrs_products, suffix):
-    """``spec2x info`` reads a small product whole and keeps its WCS as text: no gwcs, no
-    asdf plugin, no dask.array."""
+    """``spec2x info`` describes an exposure from its headers (no NumPy, astropy or
+    xarray), reads a small slits or spectra product whole and keeps its WCS as text: no
+    gwcs, no asdf, no Dask, no Zarr."""
     path = lrs_products[suffix]
     found = _modules_after(
         _LOADED
@@ -250,8 +254,11 @@ with contextlib.redirect_stdout(io.StringIO()) as out:
     code = main(["info", {str(path)!r}])
 print(json.dumps({{"code": code, "wcs": [ln for ln in out.getvalue().splitlines() if "wcs:" in ln],
                   "plugins": _asdf._plugins.cache_info().currsize,
-                  "heavy": loaded(("gwcs", "asdf_astropy", "stdatamodels", "dask.array"))}}))
+                  "heavy": loaded(("gwcs", "asdf", "stdatamodels", "dask", "zarr")),
+                  "reader": loaded(("numpy", "astropy", "xarray"))}}))
 """
     )
     wcs = {"cal": "one", "s2d": "per slit", "x1d": "none"}[suffix]
+    assert found["reader"] == ([] if suffix == "cal" else ["astropy", "numpy", "xarray"])
+    del found["reader"]  # an exposure from its headers; slits and spectra read whole
     assert found == {"code": 0, "wcs": [f"  wcs:    {wcs}"], "plugins": 0, "heavy": []}

@@ -10,6 +10,8 @@ from helpers import REALDATA
 
 from spec2x.datamodel import make_exposure
 from spec2x.io import open_exposure, open_product, write_fits
+from spec2x.io.info import describe_dataset
+from spec2x.io.info_headers import describe_headers
 from spec2x.wcs.store import wcs_object
 
 dm = pytest.importorskip("stdatamodels.jwst.datamodels")
@@ -70,6 +72,7 @@ def test_jwst_rateints_opens_in_spec2x(tmp_path):
 
     ds = open_exposure(path)
     assert ds["sci"].dims == ("integration", "y", "x")
+    assert describe_headers(path) == describe_dataset(ds)  # spec2x info from the headers
     for name, arr in [("sci", model.data), ("dq", model.dq), ("err", model.err)]:
         np.testing.assert_array_equal(ds[name].values, arr)
         assert ds[name].dtype == arr.dtype
@@ -249,6 +252,7 @@ def test_jwst_rate_and_image_cal_open_in_spec2x(tmp_path):
     model.save(path)
     ds = open_exposure(path)
     assert ds["sci"].dims == ("y", "x")
+    assert describe_headers(path) == describe_dataset(ds)  # spec2x info from the headers
     np.testing.assert_array_equal(ds["sci"].values, model.data)
     np.testing.assert_array_equal(ds["var_poisson"].values, model.var_poisson)
     np.testing.assert_array_equal(ds["wavelength"].values, model.wavelength)

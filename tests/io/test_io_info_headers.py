@@ -1,0 +1,79 @@
+"""``spec2x info`` of an exposure from its headers: the same description as the reader's.
+
+:func:`spec2x.io.info_headers.describe_headers` must give exactly what
+:func:`spec2x.io.info.describe_dataset` gives of the Dataset
+:func:`spec2x.io.fits.open_product` reads (variables, dtypes, units,
+coords, steps, references, WCS), or decline (None) and leave the file to
+the reader.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from spec2x.io.fits import open_product, write_fits
+from spec2x.io.info import describe, describe_dataset
+from spec2x.io.info_headers import describe_headers
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """rate, cal, s2d, x1d of an LRS fixed-slit nod; rateints and calints of a 3-integration
+    LRS slitless series (its INT_TIMES table and spec2x node)."""
+    from spec2x.pipeline import spec2
+    from spec2x.synthetic.miri_lrs import make_lrs_fixedslit, make_lrs_slitless_tso
+
+    out = tmp_path_factory.mktemp("info")
+    fs = make_lrs_fixedslit(out / "fs", seed=4)
+    tso = make_lrs_slitless_tso(out / "tso", seed=4, nints=3)
+    found = {"rate": fs.exposures[0], "rateints": tso.exposures[0]}
+    for obs, skip in ((fs, []), (tso, ["extract_1d"])):
+        refs = {k: str(v) for k, v in obs.references.items()}
+        products = spec2(obs.exposures[0], refs, skip=skip)
+        for suffix, ds in products.items():
+            found[suffix] = write_fits(ds, out / f"{obs.exposures[0].stem}_{suffix}.fits")
+    return found
+
+
+@pytest.mark.parametrize("suffix", ["rate", "rateints", "cal", "calints"])
+def test_an_exposure_from_its_headers_is_described_as_the_reader_reads_it(files, suffix):
+    path = files[suffix]
+    fast = describe_headers(path)
+    assert fast is not None
+    assert fast == describe_dataset(open_product(path))
+    assert describe(path) == {**fast, "file": path.name, "format": "fits"}
+    if suffix == "calints":
+        assert fast["dims"] == {"integration": 3, "y": 416, "x": 72}
+        assert any(c.startswith("int_times_") for c in fast["coords"])
+        assert fast["wcs"] == "one"
+        assert fast["arrays"]["dq"]["dtype"] == "uint32"
+
+
+@pytest.mark.parametrize("suffix", ["s2d", "x1d"])
+def test_slits_and_spectra_are_left_to_the_reader(files, suffix):
+    assert describe_headers(files[suffix]) is None
+    assert describe(files[suffix])["kind"] in ("slits", "spectra")
+
+
+def test_a_truncated_or_absent_file_is_left_to_the_reader(files, tmp_path):
+    cut = tmp_path / "cut_cal.fits"
+    data = files["cal"].read_bytes()
+    cut.write_bytes(data[: len(data) - 2880])
+    assert describe_headers(cut) is None
+    assert describe_headers(tmp_path / "absent_cal.fits") is None
+    odd = tmp_path / "odd_cal.fits"
+    shutil.copy(files["cal"], odd)
+    with open(odd, "r+b") as f:
+        f.write(b"SIMPLE  =                    F")  # not a standard FITS file
+    assert describe_headers(odd) is None
+
+
+def test_a_damaged_asdf_extension_is_left_to_the_reader(files, tmp_path):
+    data = files["cal"].read_bytes()
+    at = data.index(b"#ASDF ")
+    start = data.index(b"\n", data.index(b"--- ", at)) + 1
+    bad = tmp_path / "bad_yaml_cal.fits"
+    bad.write_bytes(data[:start] + b"  [: {" + data[start + 6 :])  # not YAML any more
+    assert describe_headers(bad) is None
