@@ -77,6 +77,7 @@ READERS: dict[tuple[str, str | None], str] = {
     ("specprofile", "NIRISS"): _SOSS + "read_specprofile",
     ("speckernel", "NIRISS"): _SOSS + "read_speckernel",
     ("specwcs", "NIRISS"): _SOSS + "read_soss_specwcs",
+    ("pathloss", "NIRISS"): "spec2x.instruments.niriss.soss_pathloss:read_soss_pathloss",
     # NIRISS: the SOSS templates; the reader hands a WFSS one to read_wfss_bkg.
     ("bkg", "NIRISS"): "spec2x.instruments.niriss.soss_background:read_soss_bkg",
     ("bkg", "NIRCAM"): "spec2x.io.refs_pixel:read_wfss_bkg",

@@ -13,7 +13,8 @@ instrument package:
 - ``lrs``: MIRI LRS fixed slit, :func:`spec2x.instruments.miri.lrs_pathloss.lrs_pathloss`
   (multiply by the point-source correction);
 - ``soss``: NIRISS SOSS, :func:`spec2x.instruments.niriss.soss_pathloss.soss_pathloss`
-  (skipped for time series, as jwst does).
+  (a non-TSO exposure divided by the pathloss at the pupil-wheel position;
+  skipped for time series, as jwst does).
 
 An N/A reference skips the step, as in jwst.
 """

@@ -9,7 +9,10 @@ Valid for jwst's datamodels (``SossBkgModel``, ``FlatModel``,
 - ``flat``: the SUBSTRIP256 rows of a flat near 1 (``write_flat``);
 - ``photom``: one row per order (FILTER CLEAR, PUPIL GR700XD) with a smooth
   relative response over the order's wavelengths and ``photmj`` in
-  MJy / (DN/s).
+  MJy / (DN/s);
+- ``pathloss`` (``PathlossModel``): per aperture (SUBSTRIP256, SUBSTRIP96,
+  FULL) a ``PS`` image of (column, pupil position), 0.85-1, smooth in both,
+  over columns 5-2044 and pupil positions 245.26-246.26 degrees.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ __all__ = [
     "PHOTMJ",
     "relative_response",
     "soss_background_template",
+    "soss_pathloss_table",
     "write_soss_cal_references",
+    "write_soss_pathloss",
 ]
 
 #: MJy per DN/s of each order in the synthetic photom file.
@@ -79,8 +84,38 @@ def write_soss_photom(path: str | os.PathLike[str]) -> Path:
     return write_reference_fits(path, header, [table], datamodel="NisSossPhotomModel")
 
 
+#: Pupil positions (first, step, count; degrees) and first column (1-based) of the pathloss.
+PATHLOSS_PUPIL = (245.26, 0.025, 41)
+PATHLOSS_FIRST_COLUMN = 5
+_PATHLOSS_COLUMNS = 2040
+
+
+def soss_pathloss_table() -> np.ndarray:
+    """The float32 (column, pupil position) point-source pathloss of the synthetic file."""
+    first, step, count = PATHLOSS_PUPIL
+    pupil = first + step * np.arange(count)
+    column = np.arange(_PATHLOSS_COLUMNS)[:, None] / _PATHLOSS_COLUMNS
+    shift = (pupil[None] - 245.76) / 0.5
+    return (0.925 + 0.075 * np.sin(2.5 * column + shift) * np.cos(shift)).astype(np.float32)
+
+
+def write_soss_pathloss(path: str | os.PathLike[str]) -> Path:
+    """Write the ``pathloss`` reference: one ``PS`` image (and ``UNI``) per subarray."""
+    first, step, _ = PATHLOSS_PUPIL
+    hdus: list[fits.ImageHDU | fits.BinTableHDU] = []
+    for ver, aperture in enumerate(("SUBSTRIP256", "SUBSTRIP96", "FULL"), start=1):
+        ps = fits.ImageHDU(soss_pathloss_table()[None], name="PS", ver=ver)
+        ps.header.update(CRPIX1=1.0, CRVAL1=first, CDELT1=step, APERTURE=aperture)
+        ps.header.update(CRPIX2=1.0, CRVAL2=float(PATHLOSS_FIRST_COLUMN), CDELT2=1.0)
+        uni = fits.ImageHDU(np.ones(1, np.float32), name="UNI", ver=ver)
+        uni.header.update(CRPIX1=1.0, CRVAL1=1.0, CDELT1=1.0, APERTURE=aperture)
+        hdus += [ps, uni]
+    header = reference_header("pathloss", "NIRISS", DETECTOR="NIS", **_SOSS)
+    return write_reference_fits(path, header, hdus, datamodel="PathlossModel")
+
+
 def write_soss_cal_references(folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write the SOSS ``bkg``, ``flat`` and ``photom`` references into ``folder``."""
+    """Write the SOSS ``bkg``, ``flat``, ``photom`` and ``pathloss`` references into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     flat = write_flat(
@@ -98,4 +133,5 @@ def write_soss_cal_references(folder: str | os.PathLike[str]) -> dict[str, Path]
         "bkg": write_soss_bkg(folder / "spec2x_niriss_soss_bkg.fits"),
         "flat": flat,
         "photom": write_soss_photom(folder / "spec2x_niriss_soss_photom.fits"),
+        "pathloss": write_soss_pathloss(folder / "spec2x_niriss_soss_pathloss.fits"),
     }

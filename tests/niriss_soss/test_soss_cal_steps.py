@@ -1,14 +1,13 @@
-"""SOSS background, photom on the spectra, pathloss and extract_1d's layout, one by one."""
+"""SOSS background, photom on the spectra and extract_1d's layout, one by one."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from spec2x.errors import ReferenceMismatchError, UnsupportedModeError
+from spec2x.errors import ReferenceMismatchError
 from spec2x.instruments.niriss.soss_background import read_soss_bkg, subtract_soss_background
 from spec2x.instruments.niriss.soss_extract import soss_extract_1d
-from spec2x.instruments.niriss.soss_pathloss import soss_pathloss
 from spec2x.io.references import open_reference
 from spec2x.synthetic.niriss_soss import make_soss_rateints
 from spec2x.synthetic.niriss_soss_cal_refs import (
@@ -91,14 +90,6 @@ def test_extract_layout_and_default_atoca_error(soss_refs):
     rate = soss_extract_1d(ds.isel(integration=0), {"pastasoss": soss_refs["pastasoss"]},
                            soss_atoca=False)  # fmt: skip
     assert rate["flux"].dims == ("order", "spectral")
-
-
-def test_pathloss_skipped_for_time_series_only():
-    ds = make_soss_rateints(nints=1)
-    assert soss_pathloss(ds, object()).attrs["S_PTHLOS"] == "SKIPPED"
-    ds.attrs["TSOVISIT"] = False
-    with pytest.raises(UnsupportedModeError, match="pathloss=N/A"):
-        soss_pathloss(ds, object())
 
 
 def test_a_subarray_the_flat_does_not_cover_is_one_clear_error(soss_refs, cal_refs):

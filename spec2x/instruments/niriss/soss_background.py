@@ -22,6 +22,7 @@ A reference of another height than the subarray leaves the data unchanged
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -99,14 +100,28 @@ def _part_fit(
     blocks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]],
     ratio_of: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
     percentiles: tuple[float, float],
+    keep: float | None,
 ) -> tuple[float, float]:
-    """Scale and residual RMS of one template part (NaN, inf if none), as jwst's ``find_best_template``."""
+    """Scale and residual RMS of one template part (NaN, inf if none), as jwst's ``find_best_template``.
+
+    With ``keep`` infinite (an exposure in memory) the part's ratios are
+    computed once and held; otherwise again at each pass.
+    """
+    if keep is not None and math.isinf(keep):
+        held = [ratio_of(sci, dq) for sci, dq in blocks()]
+
+        def parts() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+            return iter(held)
+
+    else:
+
+        def parts() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+            return (ratio_of(sci, dq) for sci, dq in blocks())
 
     def ratios() -> Iterator[np.ndarray]:
-        for sci, dq in blocks():
-            yield ratio_of(sci, dq)[0]
+        return (ratio for ratio, _, _ in parts())
 
-    q1, q2 = block_percentiles(ratios, percentiles)
+    q1, q2 = block_percentiles(ratios, percentiles, keep=keep)
     if not np.isfinite(q1):
         return np.nan, np.inf
 
@@ -114,13 +129,12 @@ def _part_fit(
         for ratio in ratios():
             yield ratio[(ratio > q1) & (ratio < q2)]
 
-    scale = block_median(valid)
+    scale = block_median(valid, keep)
     if not np.isfinite(scale):
         return np.nan, np.inf
 
     def squares() -> Iterator[np.ndarray]:
-        for sci, dq in blocks():
-            _, data, tmpl = ratio_of(sci, dq)
+        for _, data, tmpl in parts():
             yield np.square(data - tmpl * scale)
 
     total, count = block_sum(squares)
@@ -140,10 +154,13 @@ def soss_background_fit(
 
     ``sci``/``dq`` are (integration, y, x) NumPy or Dask arrays (DN/s),
     ``templates`` (n, y, x) already cut to the subarray's rows.  The
-    exposure is read ``block`` integrations at a time (a few passes); the
-    percentiles are exact, of the whole exposure (jwst's).
+    exposure is read ``block`` integrations at a time; the percentiles are
+    exact, of the whole exposure (jwst's).  A NumPy exposure (in memory
+    anyway) has its values held: one pass per part; a Dask one is read
+    again at each pass, memory flat.
     """
     bad = DQ.DO_NOT_USE | DQ.REFERENCE_PIXEL
+    keep = math.inf if isinstance(sci, np.ndarray) else None
 
     def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         return _blocks(sci, dq, block)
@@ -152,7 +169,7 @@ def soss_background_fit(
         for s, d in blocks():
             yield s[np.isfinite(s) & ((d & bad) == 0)]
 
-    threshold = block_percentiles(good_values, [source_percentile], scalar=True)[0]
+    threshold = block_percentiles(good_values, [source_percentile], scalar=True, keep=keep)[0]
     best, best_rms, best_scales = -1, np.inf, np.array([np.nan, np.nan])
     for index, template in enumerate(templates):
         fits = []
@@ -174,7 +191,7 @@ def soss_background_fit(
                 finite = np.isfinite(ratio)
                 return ratio[finite], data[finite], tmpl[finite]
 
-            fits.append(_part_fit(blocks, ratio_of, bkg_percentile))
+            fits.append(_part_fit(blocks, ratio_of, bkg_percentile, keep))
         total = sum(rms for _, rms in fits)
         if total < best_rms:
             best, best_rms, best_scales = index, total, np.array([s for s, _ in fits])

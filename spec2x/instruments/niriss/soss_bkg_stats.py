@@ -5,7 +5,8 @@ whole exposure, as jwst does.  Here they are computed without holding it:
 the values are given by a function returning a fresh iterable of 1-D blocks
 (one per block of integrations), the order statistics a percentile needs
 are narrowed by histograms (one pass each) until few enough values remain
-to keep, then picked exactly.  The result is ``numpy.percentile``'s
+to keep, then picked exactly (values already in memory are all kept: one
+pass).  The result is ``numpy.percentile``'s
 (linear interpolation) on all the values at once.
 """
 
@@ -34,6 +35,12 @@ def block_sum(blocks: Blocks) -> tuple[float, int]:
     return total, count
 
 
+def _within(block: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The values of ``block`` in [lo, hi], compared in float64 (a Python float against
+    float32 values would be rounded to float32 first, moving the bounds)."""
+    return block[(block >= np.float64(lo)) & (block <= np.float64(hi))]
+
+
 def _rank_value(blocks: Blocks, rank: int, lo: float, hi: float, below: int) -> float:
     """The ``rank``-th smallest value (0-based), knowing it lies in [lo, hi] with ``below`` under lo."""
     while True:
@@ -43,12 +50,12 @@ def _rank_value(blocks: Blocks, rank: int, lo: float, hi: float, below: int) -> 
         edges = np.linspace(lo, hi, _BINS + 1)
         inside = 0
         for block in blocks():
-            sel = block[(block >= lo) & (block <= hi)]
+            sel = _within(block, lo, hi)
             inside += sel.size
             if sel.size:
                 counts += np.histogram(sel, bins=edges)[0]
         if inside <= _KEEP or not (edges[1] > lo and edges[-2] < hi):
-            kept = np.concatenate([b[(b >= lo) & (b <= hi)] for b in blocks()] or [np.empty(0)])
+            kept = np.concatenate([_within(b, lo, hi) for b in blocks()] or [np.empty(0)])
             return float(np.sort(kept, kind="stable")[rank - below])
         cumulative = below + np.cumsum(counts)
         index = int(np.searchsorted(cumulative, rank, side="right"))
@@ -66,27 +73,36 @@ def _lerp(a: Any, b: Any, t: float, weak: bool) -> Any:
 
 
 def _order_statistics(
-    blocks: Blocks, ranks: Sequence[Callable[[int], int]]
+    blocks: Blocks, ranks: Sequence[Callable[[int], int]], keep: float | None = None
 ) -> tuple[list[Any], int]:
-    """The values of the 0-based ranks ``rank(n)`` (in the values' dtype) and their number ``n``."""
+    """The values of the 0-based ranks ``rank(n)`` (in the values' dtype) and their number ``n``.
+
+    Up to ``keep`` (None: ``_KEEP``) values are held and the ranks picked by
+    one partition; more are narrowed by histograms first (a pass each).
+    """
+    keep = _KEEP if keep is None else keep
     count, lo, hi, dtype = 0, np.inf, -np.inf, np.dtype(np.float64)
     kept: list[np.ndarray] = []
     for block in blocks():
         if block.size:
             count, dtype = count + block.size, block.dtype
             lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
-            kept = kept + [block] if count <= _KEEP else []
+            kept = kept + [block] if count <= keep else []
     if count == 0:
         return [], 0
     picks = [min(max(rank(count), 0), count - 1) for rank in ranks]
     if kept:  # few values: all kept in the first pass
-        ordered = np.sort(np.concatenate(kept))
+        ordered = np.partition(np.concatenate(kept), sorted(set(picks)))
         return [ordered[r] for r in picks], count
     return [dtype.type(_rank_value(blocks, r, lo, hi, 0)) for r in picks], count
 
 
 def block_percentiles(
-    blocks: Blocks, percentiles: Sequence[float], *, scalar: bool = False
+    blocks: Blocks,
+    percentiles: Sequence[float],
+    *,
+    scalar: bool = False,
+    keep: float | None = None,
 ) -> np.ndarray:
     """``numpy.percentile(all values, percentiles)`` (linear), NaN if there are no values.
 
@@ -96,8 +112,10 @@ def block_percentiles(
     percentiles : in [0, 100].
     scalar : interpolate as numpy does for one scalar percentile (in the
         values' dtype) rather than a list (float64).
+    keep : hold up to this many values (one pass; None: ``_KEEP``);
+        ``math.inf`` when the values are in memory anyway.
     """
-    out = []
+    ranks: list[Callable[[int], int]] = []
     for p in percentiles:
 
         def first(n: int, p: float = p) -> int:
@@ -106,18 +124,21 @@ def block_percentiles(
         def second(n: int, first: Callable[[int], int] = first) -> int:
             return first(n) + 1
 
-        values, count = _order_statistics(blocks, [first, second])
-        if count == 0:
-            return np.full(len(percentiles), np.nan)
-        a, b = values
+        ranks += [first, second]
+    values, count = _order_statistics(blocks, ranks, keep)
+    if count == 0:
+        return np.full(len(percentiles), np.nan)
+    out = []
+    for i, p in enumerate(percentiles):
+        a, b = values[2 * i : 2 * i + 2]
         position = (count - 1) * (p / 100.0)
         out.append(_lerp(a, b, position - np.floor(position), scalar))
     return np.asarray(out)
 
 
-def block_median(blocks: Blocks) -> float:
+def block_median(blocks: Blocks, keep: float | None = None) -> float:
     """``numpy.median`` of all the values (the mean of the middle two in their dtype), NaN if none."""
-    values, count = _order_statistics(blocks, [lambda n: (n - 1) // 2, lambda n: n // 2])
+    values, count = _order_statistics(blocks, [lambda n: (n - 1) // 2, lambda n: n // 2], keep)
     if count == 0:
         return np.nan
     a, b = values

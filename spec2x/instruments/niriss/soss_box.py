@@ -84,30 +84,50 @@ def _xp(array: Any) -> Any:
     return np
 
 
-def _time_median(cube: np.ndarray) -> np.ndarray:
-    """Running median of up to 9 integrations (jwst's infill of non-finite pixels)."""
+def _fill(infilled: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """``infilled`` with its ``bad`` pixels replaced by the running median of up to 9
+    integrations (jwst's infill of non-finite pixels), computed only along the
+    pixels that are bad in some integration (the filter works pixel by pixel)."""
     from scipy import ndimage
 
-    return np.asarray(ndimage.median_filter(cube, min(cube.shape[0], _TIME_WINDOW), axes=(0,)))
-
-
-def _fill(infilled: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """``infilled`` with its ``bad`` pixels replaced by the running median over integrations."""
-    if not bad.any():
+    where = bad.any(axis=0)
+    if not where.any():
         return infilled
-    return np.where(bad, _time_median(infilled), infilled)
+    series = infilled[:, where]  # (integration, pixels bad somewhere)
+    window = min(infilled.shape[0], _TIME_WINDOW)
+    median = ndimage.median_filter(series, size=(window, 1))
+    out = infilled.copy()
+    out[:, where] = np.where(bad[:, where], median, series)
+    return out
 
 
-def _nanmedian0(a: np.ndarray) -> np.ndarray:
-    """``np.nanmedian(a, axis=0)`` (NaN where all are NaN, quietly), fast for a short axis 0."""
+def _nanmedian0(a: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """``np.nanmedian(a, axis=0)`` (NaN where all are NaN, quietly), fast for a short axis 0;
+    with ``where`` (y, x), only at those pixels (0 elsewhere)."""
     nan = np.isnan(a)
-    if not nan.any():
+    if where is None:
+        return _median0(a, nan, bool(nan.any()))
+    out = np.zeros(a.shape[1:], a.dtype)
+    if where.any():
+        out[where] = _median0(a[:, where], nan[:, where], bool(nan.any()))
+    return out
+
+
+def _median0(a: np.ndarray, nan: np.ndarray, any_nan: bool) -> np.ndarray:
+    """Median along axis 0 ignoring NaN (``nan``); ``np.median`` unless the block has NaN."""
+    if not any_nan:
         return np.asarray(np.median(a, axis=0))
     ordered = np.sort(a, axis=0)  # NaN last
     n = (~nan).sum(axis=0)
     lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[None], 0)[0]
     hi = np.take_along_axis(ordered, np.maximum(n // 2, 0)[None], 0)[0]
     return np.where(n == 0, np.nan, (lo + hi) / 2)
+
+
+def _median_where_bad(a: np.ndarray) -> np.ndarray:
+    """:func:`_nanmedian0` at the pixels non-finite in some integration, 0 elsewhere
+    (the infill reads it only there)."""
+    return _nanmedian0(a, ~np.isfinite(a).all(axis=0))
 
 
 def _over_integrations(fn: Any, cube: Any) -> Any:
@@ -127,7 +147,7 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     xp = _xp(data)
     allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
     mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
-    meddata = xp.where(allbad, 0.0, _over_integrations(_nanmedian0, data))
+    meddata = xp.where(allbad, 0.0, _over_integrations(_median_where_bad, data))
     if settle and xp is not np:
         mederr, meddata = xp.asarray(mederr.compute()), xp.asarray(meddata.compute())
     bad = ~xp.isfinite(data)
