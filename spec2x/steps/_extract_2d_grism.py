@@ -8,8 +8,8 @@ different shapes go to padded groups (:mod:`spec2x.slits`).  Each cut-out's
 WCS is the exposure's grism WCS after a ``grism_slit`` frame that shifts to
 the cut-out's corner and fixes the source position and order (jwst's
 ``Mapping((0, 1, 0, 0, 0)) | Shift & Shift & Const1D & Const1D & Const1D``);
-its ``wavelength`` plane (float32, as jwst's) comes from the dispersion model evaluated for every
-cut-out of a group in one call.
+its ``wavelength`` plane (float32, as jwst's) comes from the dispersion model, one call per
+cut-out (jwst's).
 """
 
 from __future__ import annotations
@@ -70,25 +70,24 @@ def cutout_wcs(wcs: Any, row: xr.Dataset) -> Any:
 def _wavelengths(det2det: Any, table: xr.Dataset, shape: tuple[int, int]) -> np.ndarray:
     """(cut-out, y, x) wavelength µm of every cut-out of a group (NaN in the padding).
 
-    float32 as jwst keeps it: photom's dispersion (µm per pixel) is the
-    gradient of these values, and matches jwst's only from the same rounding.
+    One dispersion-model call per cut-out, on its own pixel grid, as jwst's
+    ``compute_wfss_wavelength``: the NIRISS models take the first pixel's
+    source position and order for all their inputs.  float32 as jwst keeps
+    them: photom's dispersion (µm per pixel) is the gradient of these values,
+    and matches jwst's only from the same rounding.
     """
-    yy, xx = np.indices(shape, dtype=np.float64)
-
-    def col(name: str) -> np.ndarray:
-        return table[name].values.astype(np.float64)[:, None, None]
-
-    x = xx + col("xstart")
-    y = yy + col("ystart")
-    x0, y0 = np.broadcast_arrays(col("xcentroid"), col("ycentroid"), x)[:2]
-    orders = table["order"].values
-    lam = np.empty(x.shape, dtype=np.float64)
-    # the dispersion models take the order of their first input for all: one call per order
-    for order in np.unique(orders):
-        k = orders == order
-        lam[k] = det2det(x[k], y[k], x0[k], y0[k], np.full(x[k].shape, order))[2]
-    inside = (yy < col("ysize")) & (xx < col("xsize"))
-    return np.where(inside, lam, np.nan).astype(np.float32)
+    lam = np.full((table.sizes["box"], *shape), np.nan, dtype=np.float32)
+    for k in range(table.sizes["box"]):
+        row = table.isel(box=k)
+        ny, nx = int(row["ysize"]), int(row["xsize"])
+        yy, xx = np.indices((ny, nx), dtype=np.float64)
+        x = xx + float(row["xstart"])
+        y = yy + float(row["ystart"])
+        x0 = np.full(x.shape, float(row["xcentroid"]))
+        y0 = np.full(x.shape, float(row["ycentroid"]))
+        order = np.full(x.shape, int(row["order"]))
+        lam[k, :ny, :nx] = det2det(x, y, x0, y0, order)[2]
+    return lam
 
 
 def extract_grism(

@@ -16,7 +16,7 @@ import xarray as xr
 
 from ..errors import ReferenceMismatchError
 from ..modes import exp_type_of, lookup
-from ..wcs.store import get_wcs, has_wcs, slit_wcs
+from ..wcs.store import WCS_COORD, get_wcs, has_wcs, slit_wcs, wcs_object
 
 __all__ = ["extract_parameters", "source_info", "spectrum_info"]
 
@@ -199,6 +199,15 @@ def _spectral_order(value: Any, mode: Any) -> int:
     return int(value)
 
 
+def _wcs_of_slit(ds: xr.Dataset, i: int, name: str, per_slit: dict[str, Any] | None) -> Any:
+    """The WCS of slit ``i``: by position in the ``wcs`` coord (a WFSS source's orders share
+    its name), else by name."""
+    if WCS_COORD in ds.coords and ds[WCS_COORD].dims == ("slit",):
+        value = ds[WCS_COORD].values[i]
+        return None if value is None else wcs_object(value)
+    return get_wcs(ds, slit=name) if per_slit and name in per_slit else None
+
+
 def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
     """What extract_1d needs to know about each spectrum (one per slit, or one)."""
     exp_type = exp_type_of(ds)
@@ -212,7 +221,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             ny = int(_slit_value(ds, "ysize", i, None, ds.sizes["y"]) or ds.sizes["y"])
             nx = int(_slit_value(ds, "xsize", i, None, ds.sizes["x"]) or ds.sizes["x"])
             wl = ds["wavelength"].isel(slit=i).values
-            wcs = get_wcs(ds, slit=name) if per_slit and name in per_slit else None
+            wcs = _wcs_of_slit(ds, i, name, per_slit)
             items.append(
                 {
                     "index": i,

@@ -169,23 +169,31 @@ def _spectrum_coords(
         cols["extraction_ystop"].append(hi if horizontal else ri)
     if slits:
         out = {k: ("slit", np.asarray(v)) for k, v in cols.items()}
-        return {**out, **_msa_labels(ds, cols["slit_name"])}
+        return {**out, **_slit_labels(ds, [int(it["index"]) for it in items])}
     return {k: v[0] for k, v in cols.items()}
 
 
-def _msa_labels(ds: xr.Dataset, names: list[str]) -> dict[str, Any]:
-    """The MSA labels of the slits the spectra come from (jwst copies them to the x1d)."""
+def _slit_labels(ds: xr.Dataset, index: list[int]) -> dict[str, Any]:
+    """The labels jwst copies from each slit to its spectrum: MSA labels; WFSS source position
+    (direct-image pixel, deg) and cut-out extent (1-based start, stop = start + size).
+
+    By slit position: a WFSS source's orders share its slit name.
+    """
     mode = lookup(exp_type_of(ds))
-    if mode is None or not mode.msa_slit_metadata or "slit_name" not in ds.coords:
+    if mode is None or not (mode.msa_slit_metadata or mode.wfss):
         return {}
-    where = {str(n): i for i, n in enumerate(ds["slit_name"].values)}
-    index = [where[n] for n in names]
     labels = (*MSA_SLIT_LABELS, "source_xpos", "source_ypos", "source_ra", "source_dec")
-    return {
+    out: dict[str, Any] = {
         c: ("slit", ds[c].values[index])
         for c in labels
         if c in ds.coords and ds[c].dims == ("slit",)
     }
+    if mode.wfss and all(f"{a}{k}" in ds.coords for a in "xy" for k in ("start", "size")):
+        for a in "xy":
+            start = np.asarray(ds[f"{a}start"].values[index], dtype=np.int64)
+            out[f"extract2d_{a}start"] = ("slit", start)
+            out[f"extract2d_{a}stop"] = ("slit", start + ds[f"{a}size"].values[index])
+    return out
 
 
 def _time_coords(ds: xr.Dataset) -> dict[str, Any]:

@@ -179,10 +179,7 @@ def _table(
     keep = boxes["keep"] if orders else np.zeros((sources.size, 0), bool)
     src_i, ord_i = np.nonzero(keep)
     which = sources[src_i]
-    to_detector = wcs.get_transform("world", "detector")
-    xc, yc, *_ = to_detector(catalog.ra[sources], catalog.dec[sources], 1, 1)
-    xc = np.asarray(xc, dtype=np.float64).reshape(sources.size)
-    yc = np.asarray(yc, dtype=np.float64).reshape(sources.size)
+    xc, yc = _centroids(wcs, catalog, sources)
     lam = np.array([ranges[o] for o in orders], dtype=np.float64).reshape(len(orders), 2)
     columns: dict[str, Any] = {
         "source_id": catalog.label[which],
@@ -202,6 +199,23 @@ def _table(
     return xr.Dataset(
         {k: ("box", v, {"units": units[k]} if k in units else {}) for k, v in columns.items()}
     )
+
+
+def _centroids(
+    wcs: Any, catalog: SourceCatalog, sources: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Direct-image pixel (x, y) of each source's sky centroid, one scalar call per source.
+
+    jwst's ``create_grism_bbox`` calls the transform source by source; an
+    array call rounds differently (1e-13 pixel), enough to move a float32
+    cut-out wavelength by one step at the trace ends.
+    """
+    to_detector = wcs.get_transform("world", "detector")
+    xy = np.empty((2, sources.size), dtype=np.float64)
+    for k, i in enumerate(sources):
+        x, y, *_ = to_detector(float(catalog.ra[i]), float(catalog.dec[i]), 1, 1)
+        xy[:, k] = float(x), float(y)
+    return xy[0], xy[1]
 
 
 def _with_cutouts(table: xr.Dataset, shape: tuple[int, int]) -> xr.Dataset:

@@ -151,3 +151,21 @@ def test_a_missing_wavelengthrange_is_named_before_any_step(tsgrism):
     with pytest.raises(MissingReferenceError, match=r"wavelengthrange \(extract_2d\)"):
         spec2(truth.rateints_path, partial, on_step=lambda step, ds: ran.append(step))
     assert ran == []
+
+
+def test_a_dhs_exposure_is_refused_naming_subarray(tsgrism, tmp_path):
+    from astropy.io import fits
+
+    from spec2x.errors import UnsupportedModeError
+
+    truth, refs, _ = tsgrism
+    dhs = tmp_path / "dhs_rateints.fits"
+    with fits.open(truth.rateints_path) as hdul:
+        hdul[0].header["SUBARRAY"] = "SUB41STRIPE1_DHS"
+        hdul.writeto(dhs)
+    ran = []
+    with pytest.raises(
+        UnsupportedModeError, match=r"SUBARRAY='SUB41STRIPE1_DHS' is an NRC_TSGRISM DHS"
+    ):
+        spec2(str(dhs), refs, on_step=lambda step, ds: ran.append(step))
+    assert ran == []

@@ -8,12 +8,12 @@ full-frame flat, an NisWfssPhotomModel) runs through spec2x and jwst's
 Spec2Pipeline offline: bkg_subtract (its scale), every cut-out of the
 ``_cal`` and every spectrum of the ``_x1d`` must agree.
 
-Measured: the scale is equal; the cut-outs equal except at the first and
-last pixels along the dispersion, 1.5e-4: the wavelengths (float32, as
-jwst keeps them) differ there by one float32 step in a few pixels (the
-NIRISS grism WCS agrees with jwst's to 1e-9, not bit for bit), and
-photom's dispersion is the gradient of those wavelengths.  Hence 5e-4
-(and 1e-9 Jy, 1e-3 MJy/sr absolute for the spectra's near-zero bins).
+Measured (2026-12-06): the scale is equal, every cut-out identical to
+jwst's (pixels, variances, float32 wavelengths) and the spectra equal to
+2.3e-16: the centroids come from one scalar WCS call per source and the
+wavelengths from one dispersion-model call per cut-out, as jwst's (the
+NIRISS models take the first pixel's source position for all).  Checked to
+1e-6 (cal and x1d).
 """
 
 from __future__ import annotations
@@ -62,13 +62,9 @@ def test_whole_chain_matches_jwst(nis_wfss, tmp_path):
     from stdatamodels.jwst import datamodels
 
     files, refs, ours = nis_wfss
-    # atol for the near-zero bins: 1e-9 Jy, 1e-3 MJy/sr
-    checks = (
-        ({"wavelength": "WAVELENGTH", "flux": "FLUX"}, 5e-4, 1e-9),
-        ({"surf_bright": "SURF_BRIGHT"}, 5e-4, 1e-3),
-    )
+    checks = ({"wavelength": "WAVELENGTH", "flux": "FLUX", "surf_bright": "SURF_BRIGHT"}, 1e-6, 0.0)
     jwst_files = compare_wfss_chain_with_jwst(
-        files["rate"], refs, ours, tmp_path, cal_rtol=5e-4, x1d_checks=checks
+        files["rate"], refs, ours, tmp_path, cal_rtol=1e-6, x1d_checks=(checks,)
     )
     with datamodels.open(jwst_files["cal"]) as model:
         assert model.meta.cal_step.bkg_subtract == "COMPLETE"

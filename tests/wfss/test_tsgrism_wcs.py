@@ -84,7 +84,7 @@ def test_assign_wcs_on_a_time_series(wfss):
     [
         ({"MODULE": "B"}, InputFileError, r"only calibrated for MODULE=A"),
         ({"SUBARRAY": "SUB41S1_2-SPECTRA"}, None, None),
-        ({"SUBARRAY": "SUBGRISMDHS"}, UnsupportedModeError, r"DHS subarrays are not built yet"),
+        ({"SUBARRAY": "SUBGRISMDHS"}, UnsupportedModeError, r"SUBARRAY='SUBGRISMDHS' is an"),
         ({"PUPIL": "GRISMC"}, InputFileError, r"PUPIL='GRISMC'; NRC_TSGRISM uses GRISMR"),
         ({"XREF_SCI": None}, InputFileError, r"lacks the XREF_SCI keyword"),
     ],

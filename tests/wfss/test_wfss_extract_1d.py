@@ -9,14 +9,17 @@ and pixel counts to 1e-6 relative.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import xarray as xr
 from wfss_helpers import compare_wfss_x1d
 
 from spec2x.io.references import open_reference
-from spec2x.slits import map_groups, merge_spectra
+from spec2x.slits import map_groups, merge, merge_spectra
+from spec2x.steps._extract_params import spectrum_info
 from spec2x.steps.extract_1d import extract_1d
 from spec2x.steps.photom import photom
+from spec2x.wcs.store import wcs_object
 
 _COLUMNS = {
     "wavelength": "WAVELENGTH",
@@ -41,3 +44,28 @@ def test_spectra_equal_jwst(spectra, jwst_grismr):
     ours = spectra
     compared = compare_wfss_x1d(ours, tables, _COLUMNS, rtol=1e-6)
     assert compared == ours.sizes["slit"] > 10
+
+
+def test_orders_of_one_source_keep_their_own_cutout(grismr_cutouts):
+    """A source's orders share its slit name: each spectrum takes its own cut-out's extent,
+    source position and WCS (by slit position, not by name)."""
+    cutouts = merge(grismr_cutouts["cutouts"])
+    # source 0 in orders 1 and 2 (the second cut-out 7 pixels on, with another slit's WCS)
+    two = cutouts.isel(slit=[0, 0]).assign_coords(
+        spectral_order=("slit", [1, 2]),
+        xstart=("slit", cutouts["xstart"].values[[0, 0]] + [0, 7]),
+        wcs=("slit", cutouts["wcs"].values[[0, 1]]),
+    )
+    two = two.assign(var_flat=0 * two["var_poisson"])
+    assert len(set(two["slit_name"].values.tolist())) == 1
+    own = [wcs_object(cutouts["wcs"].values[k])(3.0, 2.0) for k in (0, 1)]
+    for item, world in zip(spectrum_info(two), own, strict=True):
+        np.testing.assert_array_equal(item["wcs"](3.0, 2.0), world)
+    spectra = extract_1d(two)
+    xstart, xsize = int(cutouts["xstart"].values[0]), int(cutouts["xsize"].values[0])
+    np.testing.assert_array_equal(spectra["extract2d_xstart"].values, [xstart, xstart + 7])
+    np.testing.assert_array_equal(
+        spectra["extract2d_xstop"].values, [xstart + xsize, xstart + 7 + xsize]
+    )
+    for c in ("source_xpos", "source_ypos", "source_ra", "source_dec"):
+        np.testing.assert_array_equal(spectra[c].values, cutouts[c].values[[0, 0]])

@@ -7,6 +7,7 @@ import logging
 
 import numpy as np
 import pytest
+from wfss_helpers import META_COLUMNS
 
 from spec2x.io.fits import open_product, write_fits
 from spec2x.pipeline import spec2
@@ -80,7 +81,7 @@ def test_tables_equal_jwsts_x1d(small, tmp_path, monkeypatch):
             a, b = mine.spec_table, table.spec_table
             assert a.dtype.names == b.dtype.names
             assert a.shape == b.shape
-            for name in ("SOURCE_ID", "N_ALONGDISP", "SOURCE_TYPE"):
+            for name in ("SOURCE_ID", "N_ALONGDISP", "SOURCE_TYPE", *META_COLUMNS):
                 np.testing.assert_array_equal(a[name], b[name], err_msg=name)
             for name in ("WAVELENGTH", "FLUX", "SURF_BRIGHT", "NPIXELS"):
                 np.testing.assert_allclose(a[name], b[name], rtol=1e-4, equal_nan=True,

@@ -67,12 +67,19 @@ def jwst_wfss(attrs: dict[str, Any], refs: dict[str, Any]) -> Any:
     return gwcs_wcs.WCS(build(model, {k: str(v) for k, v in refs.items()}))
 
 
+#: The per-source metadata columns of jwst's WFSS x1d, each equal to spec2x's coord.
+META_COLUMNS = (
+    "SOURCE_XPOS", "SOURCE_YPOS", "SOURCE_RA", "SOURCE_DEC",
+    "EXTRACT2D_XSTART", "EXTRACT2D_YSTART", "EXTRACT2D_XSTOP", "EXTRACT2D_YSTOP",
+)  # fmt: skip
+
+
 def compare_wfss_x1d(
     ours: Any, tables: Any, columns: dict[str, str], rtol: float, atol: float = 0.0
 ) -> int:
     """Compare spec2x's spectra ``(slit, spectral)`` with jwst's WFSSMultiSpecModel tables (one
     per order, a row per source) column by column (``atol`` in the column's unit, for values
-    near zero); return how many spectra were compared."""
+    near zero) and the source metadata columns exactly; return how many spectra were compared."""
     compared = 0
     for table in tables:
         t = table.spec_table
@@ -87,5 +94,7 @@ def compare_wfss_x1d(
                     one[name].values[:n], t[column][i][:n], rtol=rtol, atol=atol, equal_nan=True,
                     err_msg=f"source {sid} order {table.spectral_order}: {name}",
                 )  # fmt: skip
+            for name in META_COLUMNS:  # the cut-out's source and extent (jwst's copy)
+                assert one[name.lower()].values == t[name][i], f"source {sid}: {name}"
             compared += 1
     return compared

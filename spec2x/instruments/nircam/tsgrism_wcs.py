@@ -94,8 +94,12 @@ def tsgrism_wcs(
     name = attrs.get("FILENAME", "the exposure")
     if str(attrs.get("MODULE", "")).strip().upper() != "A":
         raise InputFileError(f"{name}: NRC_TSGRISM is only calibrated for MODULE=A")
-    if "DHS" in str(attrs.get("SUBARRAY", "")).upper():
-        raise UnsupportedModeError(f"{name}: the NRC_TSGRISM DHS subarrays are not built yet")
+    subarray = str(attrs.get("SUBARRAY", ""))
+    if "DHS" in subarray.upper():
+        raise UnsupportedModeError(
+            f"{name}: SUBARRAY={subarray!r} is an NRC_TSGRISM DHS subarray (several stripes); "
+            "spec2x does not build its WCS yet"
+        )
     pupil = str(keyword(attrs, "PUPIL", "the NIRCam time-series grism WCS")).strip().upper()
     if pupil != "GRISMR":
         raise InputFileError(f"{name} has PUPIL={pupil!r}; NRC_TSGRISM uses GRISMR")
