@@ -174,9 +174,11 @@ def _spectrum_coords(
 
 
 def _msa_labels(ds: xr.Dataset, names: list[str]) -> dict[str, Any]:
-    """The MSA labels of the slits the spectra come from (jwst copies them to the x1d)."""
+    """The MSA labels of the slits the spectra come from (jwst copies them to the x1d; the
+    fixed slits of a MOS exposure, extracted as ``NRS_FIXEDSLIT``, carry them too)."""
     mode = lookup(exp_type_of(ds))
-    if mode is None or not mode.msa_slit_metadata or "slit_name" not in ds.coords:
+    labelled = mode is not None and mode.msa_slit_metadata or "slitlet_id" in ds.coords
+    if not labelled or "slit_name" not in ds.coords:
         return {}
     where = {str(n): i for i, n in enumerate(ds["slit_name"].values)}
     index = [where[n] for n in names]
