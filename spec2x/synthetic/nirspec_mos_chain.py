@@ -31,7 +31,7 @@ from .nirspec import PHOTMJ
 from .nirspec_cal_refs import FS_SLITS, write_dflat, write_fflat, write_sflat
 from .nirspec_mos_refs import write_barshadow, write_mos_fflat, write_mos_pathloss
 from .nirspec_msa import write_msaoper
-from .nirspec_msa_scene import NirspecMosTruth, make_nirspec_mos
+from .nirspec_msa_scene import PIXEL_AREA_ARCSEC2, NirspecMosTruth, make_nirspec_mos
 from .nirspec_slit_refs import write_pathloss, write_wavecorr
 from .pixel_refs import (
     write_nirspec_fs_area,
@@ -80,7 +80,7 @@ def _area_rows(msa_metadata: Path, constant: bool) -> list[tuple[int, int, int, 
     (``constant``: one area for all, so the scene's flat sky is flat in MJy/sr too)."""
     table = read_msa_metadata(msa_metadata, 1, 1)
     q, x, y = (table[c].values.astype(int) for c in ("quadrant", "xcen", "ycen"))
-    area = 0.02 + (0.0 if constant else 1e-5) * np.arange(q.size)
+    area = PIXEL_AREA_ARCSEC2 + (0.0 if constant else 1e-5) * np.arange(q.size)
     msa = q < 5  # fixed slits (quadrant 5) take their area from the FS table
     columns = (q[msa].tolist(), x[msa].tolist(), y[msa].tolist(), area[msa].tolist())
     return list(zip(*columns, strict=True))
@@ -180,6 +180,7 @@ def make_nirspec_mos_chain(
     noise: bool = True,
     neutral: bool = False,
     fixed_slit: str | None = None,
+    extended: int = 0,
 ) -> NirspecMosChain:
     """Write a MOS exposure (dither point 1, MSA slitlets only) and its references.
 
@@ -196,7 +197,7 @@ def make_nirspec_mos_chain(
     """
     truth = make_nirspec_mos(
         seed, folder=folder, n_slitlets=n_slitlets, noise=noise,
-        n_background=n_background, fixed_slit=fixed_slit,
+        n_background=n_background, fixed_slit=fixed_slit, extended=extended,
     )  # fmt: skip
     refs_dir = Path(folder) / "refs"
     refs = dict(truth.refs)
