@@ -11,10 +11,11 @@ The order follows ``Spec2Pipeline.process_exposure_product``: first the
 steps every mode shares (assign_wcs, badpix_selfcal, msa_flagging,
 clean_flicker_noise, imprint_subtract, bkg_subtract), then a mode branch
 (slitless grism modes flat-field before extract_2d; NIRSpec slit modes run
-srctype and wavecorr before flat_field; NIRISS SOSS leaves photom for the
-spectra), then adaptive_trace_model and pixel_replace on a copy of the
-calibrated data, resample_spec (slit modes, not multi-integration) or
-cube_build (IFU), and extract_1d.  A step jwst skips for the exposure type
+srctype and wavecorr before flat_field, a MOS exposure's fixed slits as fixed
+slits after srctype; NIRISS SOSS leaves photom for the spectra), then
+adaptive_trace_model and pixel_replace on a copy of the calibrated data,
+resample_spec (slit modes, not multi-integration) or cube_build (IFU), and
+extract_1d.  A step jwst skips for the exposure type
 (``_step_verification``) is not in the chain; a step jwst skips by default
 (badpix_selfcal, clean_flicker_noise, targ_centroid, residual_fringe,
 wfss_contam, adaptive_trace_model, pixel_replace) is in it only when its
