@@ -41,6 +41,7 @@ def mos_fs(tmp_path_factory):
     return chain, {k: out / f"{base}_{k}.fits" for k in ("cal", "s2d", "x1d")}
 
 
+@pytest.mark.slow
 def test_fixed_slit_goes_last_with_its_msa_labels(mos_fs):
     _, files = mos_fs
     cal, x1d = open_product(files["cal"]), open_product(files["x1d"])
