@@ -91,6 +91,9 @@ class Mode:
     quadrant_fflat : the NIRSpec fflat is the MSA quadrant flat, a curve per
         shutter (``NirspecQuadFlatModel``; MOS).
     barshadow : jwst's barshadow corrects this type (MSA slitlets; others skip it).
+    fixed_slits_as : the exposure type the fixed slits of this type's exposures
+        are calibrated as after srctype (MOS: ``NRS_FIXEDSLIT``, their own
+        references and algorithms; :mod:`spec2x.instruments.nirspec.mos_fixed_slits`).
     point_and_uniform : point-source slits also get the flat and photom of a
         uniform source (jwst keeps them for pathloss's uniform case; NIRSpec FS).
     extract_2d_before_flat : extract_2d may run before flat_field.
@@ -168,6 +171,7 @@ class Mode:
     fixed_slit_flat: bool = False
     quadrant_fflat: bool = False
     barshadow: bool = False
+    fixed_slits_as: str | None = None
     point_and_uniform: bool = False
     extract_2d_before_flat: bool = False
     pathloss: Literal["lrs", "nirspec_slit", "nirspec_mos", "nirspec_ifu", "soss"] | None = None

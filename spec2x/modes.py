@@ -188,6 +188,7 @@ MODES: dict[str, Mode] = _modes(
         msa_slit_metadata=True,
         quadrant_fflat=True,
         barshadow=True,
+        fixed_slits_as="NRS_FIXEDSLIT",
         pathloss="nirspec_mos",
         photom_rows="nirspec_grating",
         apcorr="nirspec_mos",

@@ -11,10 +11,11 @@ The order follows ``Spec2Pipeline.process_exposure_product``: first the
 steps every mode shares (assign_wcs, badpix_selfcal, msa_flagging,
 clean_flicker_noise, imprint_subtract, bkg_subtract), then a mode branch
 (slitless grism modes flat-field before extract_2d; NIRSpec slit modes run
-srctype and wavecorr before flat_field; NIRISS SOSS leaves photom for the
-spectra), then adaptive_trace_model and pixel_replace on a copy of the
-calibrated data, resample_spec (slit modes, not multi-integration) or
-cube_build (IFU), and extract_1d.  A step jwst skips for the exposure type
+srctype and wavecorr before flat_field, a MOS exposure's fixed slits as fixed
+slits after srctype; NIRISS SOSS leaves photom for the spectra), then
+adaptive_trace_model and pixel_replace on a copy of the calibrated data,
+resample_spec (slit modes, not multi-integration) or cube_build (IFU), and
+extract_1d.  A step jwst skips for the exposure type
 (``_step_verification``) is not in the chain; a step jwst skips by default
 (badpix_selfcal, clean_flicker_noise, targ_centroid, residual_fringe,
 wfss_contam, adaptive_trace_model, pixel_replace) is in it only when its
@@ -43,7 +44,7 @@ from . import preflight
 from .chain import PRODUCT_STEPS, chain_for, is_multi_int, jwst_calls, product_suffixes, resume
 from .errors import InputFileError, Spec2xWarning
 from .io.references import ReferenceSet
-from .modes import SPECTROSCOPIC_EXP_TYPES, mode_of
+from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
 from .params import Params, resolve
 from .provenance import product_keywords, stamp
 from .registry import STEPS, ChainResult, get_step
@@ -257,6 +258,7 @@ def spec2(
     current = ds
     del ds  # only `current` keeps the input, so its arrays go once a step replaces them
     finals = _final_steps(chain) if intermediate_only else set()
+    branch_at = _fixed_slit_branch(chain, mode)
     for step in chain:
         if step in PRODUCT_STEPS and suffix["cal"] not in products:
             products[suffix["cal"]] = current
@@ -267,6 +269,8 @@ def spec2(
         before = current
         current, updated = _unpack(_run(function, current, ctx))
         opened.update(updated)
+        if step == branch_at:  # MOS: the fixed slits go on as fixed slits (jwst)
+            current = _branch_fixed_slits(current, mode)
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
             opened[role] = [_unpack(function(m, ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
@@ -284,9 +288,34 @@ def spec2(
     log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
     cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
     return {
-        kind: stamp(p, keywords, cal_skipped if kind == suffix["cal"] else skipped)
+        kind: stamp(
+            _as_exposure(p, mode), keywords, cal_skipped if kind == suffix["cal"] else skipped
+        )
         for kind, p in products.items()
     }
+
+
+def _fixed_slit_branch(chain: Sequence[str], mode: Mode) -> str | None:
+    """The step after which a MOS exposure's fixed slits go on as fixed slits (jwst: srctype,
+    else extract_2d); None for a mode without (``Mode.fixed_slits_as``)."""
+    if mode.fixed_slits_as is None:
+        return None
+    return next((s for s in ("srctype", "extract_2d") if s in chain), None)
+
+
+def _branch_fixed_slits(current: Any, mode: Mode) -> Any:
+    from .instruments.nirspec.mos_fixed_slits import branch_fixed_slits
+
+    return branch_fixed_slits(current, str(mode.fixed_slits_as))
+
+
+def _as_exposure(product: Any, mode: Mode) -> Any:
+    """A product with the exposure's ``EXP_TYPE`` again (a MOS exposure's fixed-slit group)."""
+    if mode.fixed_slits_as is None or not isinstance(product, xr.Dataset | xr.DataTree):
+        return product
+    from .instruments.nirspec.mos_fixed_slits import as_exposure_type
+
+    return as_exposure_type(product, mode.exp_type)
 
 
 def _load(step: str, exp_type: str) -> Any:

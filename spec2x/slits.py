@@ -269,6 +269,30 @@ def _fill(name: str, var: xr.Variable) -> Any:
     return np.nan if var.dtype.kind in "fc" else 0
 
 
+def _alike(items: list[xr.Dataset]) -> list[xr.Dataset]:
+    """The parts, each given the per-slit variables only others hold, filled (:func:`_fill`;
+    '' for text): the fixed slits of a MOS exposure are calibrated apart, by other steps."""
+    first: dict[Any, xr.Variable] = {}
+    for p in items:
+        for name, var in p.variables.items():
+            if "slit" in var.dims and name not in p.dims:
+                first.setdefault(name, var)
+    coord_names = {n for p in items for n in p.coords}
+    out = []
+    for p in items:
+        new = {}
+        for name, var in first.items():
+            if name not in p.variables:
+                shape = tuple(p.sizes.get(d, n) for d, n in var.sizes.items())
+                fill = "" if var.dtype.kind in "US" else _fill(str(name), var)
+                new[name] = xr.Variable(var.dims, np.full(shape, fill, var.dtype), var.attrs)
+        coords = {n: v for n, v in new.items() if n in coord_names}
+        out.append(
+            p.assign_coords(coords).assign({n: v for n, v in new.items() if n not in coords})
+        )
+    return out
+
+
 def merge(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
     """One padded Dataset of every slit of ``parts`` (groups, products or single slits).
 
@@ -284,7 +308,7 @@ def merge(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
         items = [with_wcs_coord(p, always=True) for p in items]
     ny = max(p.sizes["y"] for p in items)
     nx = max(p.sizes["x"] for p in items)
-    padded = [_pad(p, {"y": ny, "x": nx}) for p in items]
+    padded = [_pad(p, {"y": ny, "x": nx}) for p in _alike(items)]
     if len(padded) == 1:
         return padded[0]
     out = xr.concat(

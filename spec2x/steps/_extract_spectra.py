@@ -174,13 +174,16 @@ def _spectrum_coords(
 
 
 def _slit_labels(ds: xr.Dataset, index: list[int]) -> dict[str, Any]:
-    """The labels jwst copies from each slit to its spectrum: MSA labels; WFSS source position
+    """The labels jwst copies from each slit to its spectrum: MSA labels (the fixed slits of a
+    MOS exposure, extracted as ``NRS_FIXEDSLIT``, carry them too); WFSS source position
     (direct-image pixel, deg) and cut-out extent (1-based start, stop = start + size).
 
     By slit position: a WFSS source's orders share its slit name.
     """
     mode = lookup(exp_type_of(ds))
-    if mode is None or not (mode.msa_slit_metadata or mode.wfss):
+    wfss = mode is not None and mode.wfss
+    msa = mode is not None and mode.msa_slit_metadata or "slitlet_id" in ds.coords
+    if not (msa or wfss):
         return {}
     labels = (*MSA_SLIT_LABELS, "source_xpos", "source_ypos", "source_ra", "source_dec")
     out: dict[str, Any] = {
@@ -188,7 +191,7 @@ def _slit_labels(ds: xr.Dataset, index: list[int]) -> dict[str, Any]:
         for c in labels
         if c in ds.coords and ds[c].dims == ("slit",)
     }
-    if mode.wfss and all(f"{a}{k}" in ds.coords for a in "xy" for k in ("start", "size")):
+    if wfss and all(f"{a}{k}" in ds.coords for a in "xy" for k in ("start", "size")):
         for a in "xy":
             start = np.asarray(ds[f"{a}start"].values[index], dtype=np.int64)
             out[f"extract2d_{a}start"] = ("slit", start)

@@ -9,14 +9,19 @@ spectrum of its own (the fixed-slit spectrum of :func:`.nirspec.source_spectrum`
 times a per-source amplitude) placed with spec2x's WCS (equal to jwst's) at
 its position in the shutter, ``(source_xpos, source_ypos)`` in the slitlet's
 slit frame; a uniform sky fills every open aperture.  Fluxes go to DN/s as
-``MJy / PHOTMJ`` (no flat, pathloss or photom inverse yet: the MOS
-calibration references are still to come).
+``MJy / PHOTMJ`` (no flat, pathloss or photom inverse).  With ``extended=N``
+the first N source slitlets on NRS1 hold an extended source instead
+(stellarity 0, so srctype calls it EXTENDED): a uniform surface brightness
+(MJy/sr, :meth:`NirspecMosTruth.surface_brightness`) over the whole slitlet,
+at each pixel's own wavelength, taken to DN/s over a pixel of
+:data:`PIXEL_AREA_ARCSEC2` (the neutral ``area`` of
+:func:`.nirspec_mos_chain.make_nirspec_mos_chain`).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +36,9 @@ from .nirspec_msa import mos_layout, write_msa_metadata
 from .nirspec_refs import TEMPLATE_DIR, write_wavelengthrange
 
 __all__ = [
+    "EXTENDED_PIXELS",
     "MOS_ATTRS",
+    "PIXEL_AREA_ARCSEC2",
     "NirspecMosTruth",
     "imprint_exposure",
     "make_nirspec_mos",
@@ -53,6 +60,11 @@ MOS_ATTRS: dict[str, Any] = {
     "NUMDTHPT": 3,
 }
 _SKY = 0.05  # DN/s per pixel inside an open aperture
+#: Pixel solid angle (arcsec^2) an extended source's surface brightness is injected over.
+PIXEL_AREA_ARCSEC2 = 0.02
+#: An extended source's surface brightness: its spectrum spread over this many pixels.
+EXTENDED_PIXELS = 20.0
+_ARCSEC2_SR = (np.pi / 180.0 / 3600.0) ** 2
 _OPTICS = {
     "camera": "jwst_nirspec_camera_0004.asdf",
     "collimator": "jwst_nirspec_collimator_0004.asdf",
@@ -74,6 +86,7 @@ class NirspecMosTruth:
     amplitude : source id -> factor on :func:`.nirspec.source_spectrum` (MJy).
     photmj : MJy per DN/s used for the injection.
     sky : DN/s per pixel added in every open aperture.
+    extended : the ids of the extended sources.
     """
 
     rate_paths: list[Path]
@@ -82,10 +95,16 @@ class NirspecMosTruth:
     amplitude: dict[int, float] = field(default_factory=dict)
     photmj: float = PHOTMJ
     sky: float = _SKY
+    extended: tuple[int, ...] = ()
 
     def spectrum(self, source_id: int, wavelength_um: Any) -> np.ndarray:
-        """The injected spectrum (MJy) of a source."""
+        """The injected spectrum (MJy) of a point source."""
         return self.amplitude[int(source_id)] * source_spectrum(wavelength_um)
+
+    def surface_brightness(self, source_id: int, wavelength_um: Any) -> np.ndarray:
+        """The injected surface brightness (MJy/sr) of an extended source."""
+        area_sr = EXTENDED_PIXELS * PIXEL_AREA_ARCSEC2 * _ARCSEC2_SR
+        return self.spectrum(source_id, wavelength_um) / area_sr
 
 
 def mos_optical_refs(folder: str | os.PathLike[str]) -> dict[str, Path]:
@@ -100,14 +119,31 @@ def mos_optical_refs(folder: str | os.PathLike[str]) -> dict[str, Path]:
     return refs
 
 
-def _scene(optics: ns.NirspecOptics, slits: list[Any], amplitude: dict[int, float]) -> Any:
-    """Noiseless DN/s image: each source on its trace, sky in every open aperture."""
+def _extended(optics: ns.NirspecOptics, slit: Any, inslit: np.ndarray, scale: float) -> Any:
+    """DN/s of an extended source filling ``slit`` (``inslit``: its pixels), at each pixel's
+    wavelength: ``scale * source_spectrum / EXTENDED_PIXELS / PHOTMJ``."""
+    yy, xx = np.nonzero(inslit)
+    lam = ns.slit_wcs(optics, slit, to_sky=False).get_transform("detector", "slit_frame")(xx, yy)[2]
+    out = np.zeros(inslit.shape)
+    out[yy, xx] = np.nan_to_num(scale * source_spectrum(lam * 1e6)) / EXTENDED_PIXELS / PHOTMJ
+    return out
+
+
+def _scene(
+    optics: ns.NirspecOptics,
+    slits: list[Any],
+    amplitude: dict[int, float],
+    extended: tuple[int, ...] = (),
+) -> Any:
+    """Noiseless DN/s image: each source on its trace (or filling its slitlet when
+    ``extended``), sky in every open aperture."""
     signal = np.zeros((2048, 2048))
     boxes = ns.traced_boxes(optics, slits)
     for slit, box in zip(slits, boxes, strict=True):
         scale = amplitude.get(int(slit.source_id), 0.0)
+        wide = int(slit.source_id) in extended
 
-        def spectrum(w: np.ndarray, scale: float = scale) -> np.ndarray:
+        def spectrum(w: np.ndarray, scale: float = 0.0 if wide else scale) -> np.ndarray:
             return scale * source_spectrum(w)
 
         source, inslit = inject_point_source(
@@ -115,6 +151,8 @@ def _scene(optics: ns.NirspecOptics, slits: list[Any], amplitude: dict[int, floa
             spectrum=spectrum, box=(tuple(box[0]), tuple(box[1])),
         )  # fmt: skip
         signal += source / PHOTMJ + np.where(inslit, _SKY, 0.0)
+        if wide:
+            signal += _extended(optics, slit, inslit, scale)
     return signal
 
 
@@ -127,6 +165,7 @@ def make_nirspec_mos(
     noise: bool = True,
     n_background: int = 4,
     fixed_slit: str | None = "S200A1",
+    extended: int = 0,
 ) -> NirspecMosTruth:
     """Write the references, the MSA metadata file and MOS rate files into ``folder``.
 
@@ -138,6 +177,7 @@ def make_nirspec_mos(
     noise : add read and photon noise.
     n_background : background-only slitlets (jwst's master_background_mos uses them).
     fixed_slit : the fixed slit the configuration also opens (None: MSA slitlets only).
+    extended : source slitlets on NRS1 that hold an extended source (the first ones).
     """
     from ..io.fits import write_fits
 
@@ -146,6 +186,12 @@ def make_nirspec_mos(
     refs = mos_optical_refs(folder / "refs")
     opened = {k: open_reference(v, k) for k, v in refs.items()}
     layout = mos_layout(n_slitlets, n_background=n_background, seed=int(gen.integers(0, 2**31)))
+    wide = np.flatnonzero((layout.source_id > 0) & (layout.quadrant != 1))[:extended]
+    if wide.size < extended:
+        raise ValueError(f"{extended} extended sources asked, {wide.size} source slitlets on NRS1")
+    layout = replace(layout, stellarity=np.where(np.isin(np.arange(n_slitlets), wide), 0.0,
+                                                 layout.stellarity))  # fmt: skip
+    extended_ids = tuple(int(i) for i in layout.source_id[wide])
     meta = write_msa_metadata(folder / "jw01234001001_01_msa.fits", layout, fixed_slit=fixed_slit)
     ids = np.r_[layout.source_id[layout.source_id > 0], layout.source_id.max() + 1]
     amplitude = {
@@ -162,9 +208,9 @@ def make_nirspec_mos(
         optics = ns.build_optics(attrs, opened)
         table = msa_slitlets(attrs, opened["msa"], path=meta)
         slits, _, _ = ns.select_on_detector(optics, slitlets_to_slits(table))
-        ds = observe(_scene(optics, slits, amplitude), attrs, gen, noise=noise)
+        ds = observe(_scene(optics, slits, amplitude, extended_ids), attrs, gen, noise=noise)
         paths.append(write_fits(ds, folder / attrs["FILENAME"]))
-    return NirspecMosTruth(paths, meta, refs, amplitude)
+    return NirspecMosTruth(paths, meta, refs, amplitude, extended=extended_ids)
 
 
 def imprint_exposure(

@@ -109,7 +109,7 @@ def write_wavecorr(
         )
     meta = asdf_meta("wavecorr", "NIRSPEC", exp_type=exp_type)
     meta["model_type"] = "WaveCorrModel"
-    meta["exposure"]["p_exptype"] = FS_P_EXPTYPE
+    meta["exposure"]["p_exptype"] = p_exptype(exp_type)
     meta["instrument"]["p_detector"] = "NRS1|NRS2|"
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
