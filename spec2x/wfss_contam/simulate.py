@@ -1,0 +1,169 @@
+"""Disperse every source's pixels through the grism WCS: the simulated dispersed exposure.
+
+For one order, the scene's pixels (:mod:`.scene`) go through the direct
+image's WCS to the sky, then the grism WCS's ``world -> detector ->
+grism_detector`` at every wavelength of a grid (jwst's spacing: half a
+dispersed pixel, from the first pixel of each chunk), and land as unit
+squares on the dispersed image (:func:`spec2x._kernels.wfss_disperse.clipped_pixels`)
+with ``flux * area * dlam / S(λ)`` DN/s.  Pixels are taken in chunks, sorted
+by source as jwst does, so the grids are jwst's and memory stays bounded.
+
+Besides the whole frame, each cut-out of the order gets its own source's
+light inside the cut-out (the part of the frame that is *not*
+contamination), and whether the source lands near the cut-out at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._kernels.wfss_disperse import clipped_pixels, count_rates, native_wavelengths
+from .scene import Scene
+
+__all__ = ["Boxes", "OrderLight", "simulate_order"]
+
+
+@dataclass(frozen=True)
+class Boxes:
+    """Cut-outs of one order (0-based full-frame starts; one source each).
+
+    Attributes
+    ----------
+    label : the source of each cut-out.
+    xstart, ystart, xsize, ysize : the cut-out (pixels).
+    """
+
+    label: np.ndarray
+    xstart: np.ndarray
+    ystart: np.ndarray
+    xsize: np.ndarray
+    ysize: np.ndarray
+
+
+@dataclass(frozen=True)
+class OrderLight:
+    """The simulated light of one order.
+
+    Attributes
+    ----------
+    frame : (ny, nx) DN/s of every dispersed source.
+    own : per cut-out, its source's own DN/s inside it, (ysize, xsize).
+    overlaps : per cut-out, whether the source's simulated light reaches the cut-out's box.
+    """
+
+    frame: np.ndarray
+    own: list[np.ndarray]
+    overlaps: np.ndarray
+
+
+def _chunks(scene: Scene, selected: np.ndarray | None, size: int) -> list[np.ndarray]:
+    """Pixel indices of the scene in chunks of ``size``, sorted by source (jwst's order)."""
+    pick = np.arange(scene.label.size)
+    if selected is not None:
+        pick = pick[np.isin(scene.label, selected)]
+    pick = pick[np.argsort(scene.label[pick])]
+    return [pick[i : i + size] for i in range(0, pick.size, size)]
+
+
+def _grid(ra: float, dec: float, to_detector: Any, to_grism: Any, order: int,
+          lam: tuple[float, float], oversample: int) -> np.ndarray:  # fmt: skip
+    xd, yd, *_ = to_detector(ra, dec, 1, order)
+    x0, y0 = to_grism(xd, yd, lam[0], order)[:2]
+    x1, y1 = to_grism(xd, yd, lam[1], order)[:2]
+    return native_wavelengths(float(x1 - x0), float(y1 - y0), lam[0], lam[1], oversample)
+
+
+def simulate_order(
+    scene: Scene,
+    wcs: Any,
+    order: int,
+    lam: tuple[float, float],
+    sens: tuple[np.ndarray, np.ndarray],
+    shape: tuple[int, int],
+    boxes: Boxes,
+    *,
+    selected: np.ndarray | None = None,
+    oversample: int = 2,
+    chunk: int = 5000,
+) -> OrderLight:
+    """Simulate one order of the dispersed exposure.
+
+    Parameters
+    ----------
+    scene : the labelled direct-image pixels.
+    wcs : the exposure's grism gwcs (``world``, ``detector``, ``grism_detector`` frames).
+    order : spectral order.
+    lam : (wmin, wmax) µm of the order.
+    sens : (wavelength µm, S in MJy/sr µm per DN/s) of the order.
+    shape : (ny, nx) of the dispersed exposure.
+    boxes : the order's cut-outs.
+    selected : disperse only these labels (None: all).
+    oversample : wavelength samples per dispersed pixel.
+    chunk : direct-image pixels dispersed at once.
+    """
+    ny, nx = shape
+    to_detector = wcs.get_transform("world", "detector")
+    to_grism = wcs.get_transform("detector", "grism_detector")
+    frame = np.zeros(ny * nx)
+    sizes = boxes.ysize.astype(np.int64) * boxes.xsize
+    base = np.concatenate([[0], np.cumsum(sizes)])
+    own = np.zeros(int(base[-1]))
+    top = int(max(scene.labels.max(), boxes.label.max(initial=0))) + 1
+    slot = np.full(top, -1, np.int64)
+    slot[boxes.label] = np.arange(boxes.label.size)
+    lo = np.full((boxes.label.size, 2), np.iinfo(np.int64).max)
+    hi = np.full((boxes.label.size, 2), -1)
+    for pick in _chunks(scene, selected, chunk):
+        ra, dec = scene.direct_wcs(
+            scene.x[pick] + 0.5, scene.y[pick] + 0.5, with_bounding_box=False
+        )
+        ra, dec = np.asarray(ra, np.float64), np.asarray(dec, np.float64)
+        grid = _grid(ra[0], dec[0], to_detector, to_grism, order, lam, oversample)
+        xd, yd, *_ = to_detector(ra, dec, 1, order)
+        shape2 = (grid.size, pick.size)
+        xg, yg = to_grism(
+            np.broadcast_to(xd, shape2).copy(), np.broadcast_to(yd, shape2).copy(),
+            np.broadcast_to(grid[:, None], shape2).copy(), order,
+        )[:2]  # fmt: skip
+        ix, iy, area, index = clipped_pixels(np.asarray(xg), np.asarray(yg), nx, ny)
+        pix = index % pick.size
+        counts = count_rates(
+            scene.flux[pick][pix], area, grid[index // pick.size], grid[1] - grid[0], *sens
+        )
+        flat = iy * nx + ix
+        frame += np.bincount(flat, weights=counts, minlength=frame.size)
+        k = slot[scene.label[pick][pix]]
+        mine = k >= 0
+        _own_light(own, base, boxes, k[mine], ix[mine], iy[mine], counts[mine])
+        np.minimum.at(lo, k[mine], np.stack([ix[mine], iy[mine]], axis=1))
+        np.maximum.at(hi, k[mine], np.stack([ix[mine], iy[mine]], axis=1))
+    overlaps = (
+        (hi[:, 0] >= boxes.xstart) & (lo[:, 0] < boxes.xstart + boxes.xsize)
+        & (hi[:, 1] >= boxes.ystart) & (lo[:, 1] < boxes.ystart + boxes.ysize)
+    )  # fmt: skip
+    cuts = [
+        own[base[i] : base[i + 1]].reshape(int(boxes.ysize[i]), int(boxes.xsize[i]))
+        for i in range(boxes.label.size)
+    ]
+    return OrderLight(frame.reshape(ny, nx), cuts, overlaps)
+
+
+def _own_light(
+    own: np.ndarray,
+    base: np.ndarray,
+    boxes: Boxes,
+    k: np.ndarray,
+    ix: np.ndarray,
+    iy: np.ndarray,
+    counts: np.ndarray,
+) -> None:
+    """Add each overlap's DN/s to its own source's cut-out (where inside it), in place."""
+    dx = ix - boxes.xstart[k]
+    dy = iy - boxes.ystart[k]
+    inside = (dx >= 0) & (dx < boxes.xsize[k]) & (dy >= 0) & (dy < boxes.ysize[k])
+    k, dx, dy = k[inside], dx[inside], dy[inside]
+    offset = base[k] + dy * boxes.xsize[k] + dx
+    own += np.bincount(offset, weights=counts[inside], minlength=own.size)
