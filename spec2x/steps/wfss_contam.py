@@ -59,7 +59,7 @@ class Simulation:
     frame : (ny, nx) simulated DN/s of every source and order.
     contam : per group, (slit, y, x) contamination DN/s of each cut-out (0 in padding).
     keep : per group, the slits whose source is in the segmentation map.
-    orders : the orders dispersed.
+    orders : the orders dispersed (none: no valid order, or no source bright enough).
     """
 
     frame: np.ndarray
@@ -126,12 +126,17 @@ def simulate(
     shape = (int(attrs.get("SUBSIZE2") or 2048), int(attrs.get("SUBSIZE1") or 2048))
     frame = np.zeros(shape)
     own: dict[int, np.ndarray] = {}
+    dispersed = []
     for order, lam in chosen.items():
+        selected = _selected(catalog, magnitude_limit, order, photom, attrs)
+        if selected is not None and selected.size == 0:
+            continue  # no source bright enough in this order (jwst passes over it)
+        dispersed.append(order)
         rows = np.flatnonzero((meta["order"] == order) & np.isin(meta["label"], scene.labels))
         boxes = Boxes(*(meta[k][rows] for k in ("label", "xstart", "ystart", "xsize", "ysize")))
         light = simulate_order(
             scene, wcs, order, lam, sensitivity(photom, attrs, order), shape, boxes,
-            selected=_selected(catalog, magnitude_limit, order, photom, attrs),
+            selected=selected,
             oversample=oversample, chunk=chunk,
         )  # fmt: skip
         frame += light.frame
@@ -148,7 +153,7 @@ def simulate(
         contam.append(cube)
         keep.append(np.isin(meta["label"][first : first + n], scene.labels))
         first += n
-    return Simulation(frame, contam, keep, tuple(chosen))
+    return Simulation(frame, contam, keep, tuple(dispersed))
 
 
 def _slit_table(parts: list[xr.Dataset]) -> dict[str, np.ndarray]:
@@ -187,14 +192,15 @@ def wfss_contam(
     -------
     The cut-outs (``sci`` in the input's units, DN/s before photom) less their
     contamination, ``S_CONTAM`` COMPLETE; cut-outs of sources not in the
-    segmentation map dropped.  SKIPPED (input returned) when no order is valid.
+    segmentation map dropped.  SKIPPED (input returned) when no order is valid
+    or no source is brighter than ``magnitude_limit``.
     """
     sim = simulate(
         slits, scene, ranges, photom, orders=orders, magnitude_limit=magnitude_limit,
         catalog=catalog, oversample=oversample, chunk=chunk,
     )  # fmt: skip
     if not sim.orders:
-        log.error("wfss_contam: no valid spectral order; step SKIPPED")
+        log.error("wfss_contam: no valid spectral order or no source to disperse; SKIPPED")
         return _recorded(slits, "SKIPPED", photom)
     out = []
     for ds, contam in zip(groups(slits), sim.contam, strict=True):

@@ -85,7 +85,7 @@ def write_contam_scene(
     grism: str = "GRISMR",
     n_pairs: int = 4,
     offset: float = 150.0,
-    brightness: float = 3.0e4,
+    brightness: float = 3.0e6,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Write the direct image, catalogue, segmentation map and dispersed ``_rate`` file.
