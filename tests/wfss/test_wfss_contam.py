@@ -38,7 +38,9 @@ def test_clipped_pixels_by_hand():
 def test_native_wavelengths_and_count_rates():
     # jwst's rule: dlam = 0.1 µm / |0.5 - 100| px / 2 samples; ceil(0.1 / dlam) = 199 points
     grid = native_wavelengths(100.0, 0.5, 3.0, 3.1, 2)
-    assert grid.size == 199 and grid[0] == 3.0 and grid[-1] == 3.1
+    assert grid.size == 199
+    assert grid[0] == 3.0
+    assert grid[-1] == 3.1
     assert native_wavelengths(0.0, 0.1, 3.0, 3.1, 2).size == 3  # order 0: at least three
     counts = count_rates(
         np.array([2.0, 2.0, 2.0]),
@@ -125,6 +127,8 @@ def test_frame_is_the_sum_of_sources(contam_scene):
     sim = simulate(c["cutouts"], c["scene"], c["ranges"], c["photom"], orders=[1])
     assert sim.orders == (1,)
     total = c["files"]["flux"].size
-    assert sim.frame.sum() > 0 and np.isfinite(sim.frame).all()
-    assert len(sim.contam) == 1 and sim.contam[0].shape[0] == total
+    assert sim.frame.sum() > 0
+    assert np.isfinite(sim.frame).all()
+    assert len(sim.contam) == 1
+    assert sim.contam[0].shape[0] == total
     assert (sim.contam[0] >= -1e-9).all()
