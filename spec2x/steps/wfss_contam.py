@@ -206,7 +206,8 @@ def wfss_contam(
     for ds, contam in zip(groups(slits), sim.contam, strict=True):
         sci = ds["sci"] - xr.DataArray(contam.astype(ds["sci"].dtype), dims=("slit", "y", "x"))
         out.append(ds.assign(sci=sci.assign_attrs(ds["sci"].attrs)))
-    product = to_tree(out, attrs=dict(slits.attrs) or None) if len(out) > 1 else out[0]
+    root = {str(k): v for k, v in slits.attrs.items()} or None
+    product = to_tree(out, attrs=root) if len(out) > 1 else out[0]
     keep = np.concatenate(sim.keep)
     if not keep.all():
         log.warning("wfss_contam: %d cut-out(s) of sources not in the segmentation map dropped",

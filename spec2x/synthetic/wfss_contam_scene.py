@@ -125,10 +125,10 @@ def write_contam_scene(
     traces = inject_point_sources(
         np.zeros((2048, 2048)), wcs, ra, dec, flux, lambda w: 1.0 / sens(w), lam
     )
+    extra: dict[str, Any] = {key: grism, "DIRIMAGE": attrs["DIRIMAGE"]}
     files = write_wfss_exposure(
-        folder, refs, instrument=instrument, seed=seed, background=traces, scene=scene,
-        **{key: grism}, DIRIMAGE="wfss_direct_i2d.fits",
-    )  # fmt: skip
+        folder, refs, instrument=instrument, seed=seed, background=traces, scene=scene, **extra
+    )
     image = np.zeros(_segmentation(scene).shape, np.float32)
     image[np.rint(scene.y).astype(int), np.rint(scene.x).astype(int)] = flux
     direct = make_exposure(image, attrs={**attrs, "EXP_TYPE": "NRC_IMAGE"}, units="MJy/sr")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from ..errors import InputFileError, StepOrderError
 
@@ -100,7 +101,7 @@ def read_direct_image(path: str | os.PathLike[str]) -> tuple[np.ndarray, Any]:
             "'direct_image' member to the association"
         )
     ds = open_product(path)
-    if not hasattr(ds, "data_vars") or "sci" not in ds.data_vars:
+    if not isinstance(ds, xr.Dataset) or "sci" not in ds.data_vars:
         raise InputFileError(f"wfss_contam: direct image {path} has no SCI image")
     try:
         wcs = get_wcs(ds)
