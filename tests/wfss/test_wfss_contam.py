@@ -153,3 +153,15 @@ def test_from_chain_reads_the_direct_image_and_map(contam_scene, monkeypatch):
     assert out.attrs["R_PHOTOM"] == "photom.fits"
     with pytest.raises(ParameterError, match="polyfit_degree"):
         from_chain(c["cutouts"], StepContext("wfss_contam", refs, {**params, "polyfit_degree": 1}))
+
+
+def test_sources_absent_from_the_map_are_dropped(contam_scene):
+    from dataclasses import replace
+
+    c = contam_scene("GRISMR")
+    s = c["scene"]
+    keep = s.label != 1
+    scene = replace(s, x=s.x[keep], y=s.y[keep], label=s.label[keep], flux=s.flux[keep],
+                    labels=s.labels[s.labels != 1])  # fmt: skip
+    out = wfss_contam(c["cutouts"], scene, c["ranges"], c["photom"], orders=[1])
+    assert sorted(_by_source(out)) == sorted(set(_by_source(c["cutouts"])) - {1})
