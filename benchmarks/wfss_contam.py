@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,18 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "tests" / "wfss"))
 
 from _common import workdir_or_temp  # noqa: E402
+
+
+def _measure(func):
+    """``func()``, its CPU seconds (untraced run) and peak traced MB (a second, traced run)."""
+    t0 = time.process_time()
+    func()
+    cpu = time.process_time() - t0
+    tracemalloc.start()
+    out = func()
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return out, cpu, peak
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -82,22 +95,26 @@ def main(argv: list[str] | None = None) -> None:
         cut = run_jwst_step(
             Extract2dStep, model, {"wavelengthrange": wr_path}, tmp_path=folder, extract_orders=[1]
         )
-        t0 = time.process_time()
-        direct, direct_wcs = read_direct_image(files["direct"])
-        scene = make_scene(direct, read_segmentation_map(files["segmentation"]), direct_wcs)
         ph = open_reference(photom)
-        ours = wfss_contam(ours_in, scene, ranges, ph, orders=[1])
-        t_ours = time.process_time() - t0
+
+        def ours_run():
+            direct, direct_wcs = read_direct_image(files["direct"])
+            segmap = read_segmentation_map(files["segmentation"])
+            scene = make_scene(direct, segmap, direct_wcs)
+            return scene, wfss_contam(ours_in, scene, ranges, ph, orders=[1])
+
         with datamodels.WavelengthrangeModel(wr_path) as wr, datamodels.open(str(photom)) as pm:
-            t0 = time.process_time()
-            as_is = jwst_wc.contam_corr(cut.copy(), wr, pm, "1", orders=[1])
-            t_jwst = time.process_time() - t0
+            (scene, ours), t_ours, m_ours = _measure(ours_run)
+            as_is, t_jwst, m_jwst = _measure(
+                lambda: jwst_wc.contam_corr(cut.copy(), wr, pm, "1", orders=[1])
+            )
             jwst_wc.match_backplane_prefer_first = _mended_backplane
             mended = jwst_wc.contam_corr(cut.copy(), wr, pm, "1", orders=[1])
         frame = simulate(ours_in, scene, ranges, ph, orders=[1]).frame
         theirs = as_is[1].data
         print(f"{args.grism}: {2 * args.pairs} sources, {len(cut.slits)} cut-outs (order 1)")
         print(f"CPU s: spec2x {t_ours:.2f}  jwst {t_jwst:.2f}  ({t_jwst / t_ours:.1f}x)")
+        print(f"peak traced MB: spec2x {m_ours:.0f}  jwst {m_jwst:.0f}")
         print(f"simulated frame: max|diff|/max {np.abs(frame - theirs).max() / theirs.max():.2e}")
         mine = {(int(s["source_id"][0]), 1): s["sci"].values[0] for s in iter_slits(ours)}
         worst, changed = 0.0, 0

@@ -59,13 +59,15 @@ def clipped_pixels(
     x, y = x[index], y[index]
     x0, y0 = np.floor(x), np.floor(y)
     fx, fy = x - x0, y - y0
-    x0i, y0i = x0.astype(np.int64), y0.astype(np.int64)
-    ix = np.concatenate([x0i, x0i, x0i + 1, x0i + 1])
-    iy = np.concatenate([y0i, y0i + 1, y0i, y0i + 1])
-    area = np.concatenate([(1 - fx) * (1 - fy), (1 - fx) * fy, fx * (1 - fy), fx * fy])
-    index = np.tile(index, 4)
-    keep = (area > 0) & (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
-    return ix[keep], iy[keep], area[keep], index[keep]
+    x0i, y0i = x0.astype(np.int32), y0.astype(np.int32)
+    parts = []
+    for dx, dy in ((0, 0), (0, 1), (1, 0), (1, 1)):  # the (up to) four pixels a square covers
+        area = (fx if dx else 1 - fx) * (fy if dy else 1 - fy)
+        ix, iy = x0i + dx, y0i + dy
+        keep = (area > 0) & (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        parts.append((ix[keep], iy[keep], area[keep], index[keep]))
+    ix, iy, area, index = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return ix, iy, area, index
 
 
 def count_rates(

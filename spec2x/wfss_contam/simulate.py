@@ -6,7 +6,8 @@ grism_detector`` at every wavelength of a grid (jwst's spacing: half a
 dispersed pixel, from the first pixel of each chunk), and land as unit
 squares on the dispersed image (:func:`spec2x._kernels.wfss_disperse.clipped_pixels`)
 with ``flux * area * dlam / S(λ)`` DN/s.  Pixels are taken in chunks, sorted
-by source as jwst does, so the grids are jwst's and memory stays bounded.
+by source as jwst does, so the grids are jwst's; each chunk's wavelengths go
+through in blocks of :data:`BLOCK` positions, so memory stays bounded.
 
 Besides the whole frame, each cut-out of the order gets its own source's
 light inside the cut-out (the part of the frame that is *not*
@@ -23,7 +24,10 @@ import numpy as np
 from .._kernels.wfss_disperse import clipped_pixels, count_rates, native_wavelengths
 from .scene import Scene
 
-__all__ = ["Boxes", "OrderLight", "simulate_order"]
+__all__ = ["BLOCK", "Boxes", "OrderLight", "simulate_order"]
+
+#: Dispersed positions (pixels x wavelengths) evaluated at once.
+BLOCK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -107,15 +111,7 @@ def simulate_order(
     ny, nx = shape
     to_detector = wcs.get_transform("world", "detector")
     to_grism = wcs.get_transform("detector", "grism_detector")
-    frame = np.zeros(ny * nx)
-    sizes = boxes.ysize.astype(np.int64) * boxes.xsize
-    base = np.concatenate([[0], np.cumsum(sizes)])
-    own = np.zeros(int(base[-1]))
-    top = int(max(scene.labels.max(), boxes.label.max(initial=0))) + 1
-    slot = np.full(top, -1, np.int64)
-    slot[boxes.label] = np.arange(boxes.label.size)
-    lo = np.full((boxes.label.size, 2), np.iinfo(np.int64).max)
-    hi = np.full((boxes.label.size, 2), -1)
+    tally = _Tally(shape, boxes, int(max(scene.labels.max(), boxes.label.max(initial=0))))
     for pick in _chunks(scene, selected, chunk):
         ra, dec = scene.direct_wcs(
             scene.x[pick] + 0.5, scene.y[pick] + 0.5, with_bounding_box=False
@@ -123,32 +119,59 @@ def simulate_order(
         ra, dec = np.asarray(ra, np.float64), np.asarray(dec, np.float64)
         grid = _grid(ra[0], dec[0], to_detector, to_grism, order, lam, oversample)
         xd, yd, *_ = to_detector(ra, dec, 1, order)
-        shape2 = (grid.size, pick.size)
-        xg, yg = to_grism(
-            np.broadcast_to(xd, shape2).copy(), np.broadcast_to(yd, shape2).copy(),
-            np.broadcast_to(grid[:, None], shape2).copy(), order,
-        )[:2]  # fmt: skip
-        ix, iy, area, index = clipped_pixels(np.asarray(xg), np.asarray(yg), nx, ny)
-        pix = index % pick.size
-        counts = count_rates(
-            scene.flux[pick][pix], area, grid[index // pick.size], grid[1] - grid[0], *sens
-        )
-        flat = iy * nx + ix
-        frame += np.bincount(flat, weights=counts, minlength=frame.size)
-        k = slot[scene.label[pick][pix]]
+        step = max(1, BLOCK // pick.size)
+        for first in range(0, grid.size, step):  # blocks of wavelengths: bounded memory
+            block = grid[first : first + step]
+            shape2 = (block.size, pick.size)
+            xg, yg = to_grism(
+                np.broadcast_to(xd, shape2).copy(), np.broadcast_to(yd, shape2).copy(),
+                np.broadcast_to(block[:, None], shape2).copy(), order,
+            )[:2]  # fmt: skip
+            ix, iy, area, index = clipped_pixels(np.asarray(xg), np.asarray(yg), nx, ny)
+            pix = index % pick.size
+            lam_at = block[index // pick.size]
+            counts = count_rates(scene.flux[pick][pix], area, lam_at, grid[1] - grid[0], *sens)
+            tally.add(ix, iy, counts, scene.label[pick][pix])
+    return tally.result()
+
+
+class _Tally:
+    """The frame, each cut-out's own light and each source's reach, summed over blocks."""
+
+    def __init__(self, shape: tuple[int, int], boxes: Boxes, top_label: int) -> None:
+        self.shape, self.boxes = shape, boxes
+        self.frame = np.zeros(shape[0] * shape[1])
+        sizes = boxes.ysize.astype(np.int64) * boxes.xsize
+        self.base = np.concatenate([[0], np.cumsum(sizes)])
+        self.own = np.zeros(int(self.base[-1]))
+        self.slot = np.full(top_label + 1, -1, np.int64)
+        self.slot[boxes.label] = np.arange(boxes.label.size)
+        self.lo = np.full((boxes.label.size, 2), np.iinfo(np.int64).max)
+        self.hi = np.full((boxes.label.size, 2), -1, np.int64)
+
+    def add(self, ix: np.ndarray, iy: np.ndarray, counts: np.ndarray, label: np.ndarray) -> None:
+        """Add overlaps (pixel, DN/s, source label) to the frame and to the cut-outs."""
+        flat = iy.astype(np.int64) * self.shape[1] + ix
+        self.frame += np.bincount(flat, weights=counts, minlength=self.frame.size)
+        k = self.slot[label]
         mine = k >= 0
-        _own_light(own, base, boxes, k[mine], ix[mine], iy[mine], counts[mine])
-        np.minimum.at(lo, k[mine], np.stack([ix[mine], iy[mine]], axis=1))
-        np.maximum.at(hi, k[mine], np.stack([ix[mine], iy[mine]], axis=1))
-    overlaps = (
-        (hi[:, 0] >= boxes.xstart) & (lo[:, 0] < boxes.xstart + boxes.xsize)
-        & (hi[:, 1] >= boxes.ystart) & (lo[:, 1] < boxes.ystart + boxes.ysize)
-    )  # fmt: skip
-    cuts = [
-        own[base[i] : base[i + 1]].reshape(int(boxes.ysize[i]), int(boxes.xsize[i]))
-        for i in range(boxes.label.size)
-    ]
-    return OrderLight(frame.reshape(ny, nx), cuts, overlaps)
+        k, ix, iy = k[mine], ix[mine], iy[mine]
+        _own_light(self.own, self.base, self.boxes, k, ix, iy, counts[mine])
+        np.minimum.at(self.lo, k, np.stack([ix, iy], axis=1))
+        np.maximum.at(self.hi, k, np.stack([ix, iy], axis=1))
+
+    def result(self) -> OrderLight:
+        """The summed light as an :class:`OrderLight`."""
+        b, lo, hi = self.boxes, self.lo, self.hi
+        overlaps = (
+            (hi[:, 0] >= b.xstart) & (lo[:, 0] < b.xstart + b.xsize)
+            & (hi[:, 1] >= b.ystart) & (lo[:, 1] < b.ystart + b.ysize)
+        )  # fmt: skip
+        cuts = [
+            self.own[self.base[i] : self.base[i + 1]].reshape(int(b.ysize[i]), int(b.xsize[i]))
+            for i in range(b.label.size)
+        ]
+        return OrderLight(self.frame.reshape(self.shape), cuts, overlaps)
 
 
 def _own_light(
