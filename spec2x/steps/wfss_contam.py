@@ -79,8 +79,10 @@ def _selected(
     catalog: SourceCatalog | None, limit: float | None, order: int, photom: Any, attrs: Any
 ) -> np.ndarray | None:
     """The labels brighter than the order's magnitude limit (None: every source)."""
-    if limit is None or catalog is None:
+    if limit is None:
         return None
+    if catalog is None:
+        raise ParameterError("wfss_contam: magnitude_limit needs the source catalogue (catalog)")
     order_limit = magnitude_limit(
         limit, order, sensitivity(photom, attrs, order), sensitivity(photom, attrs, 1)
     )

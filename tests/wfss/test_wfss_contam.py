@@ -118,6 +118,8 @@ def test_step_keeps_input_and_records(contam_scene):
         cut, c["scene"], c["ranges"], c["photom"], magnitude_limit=5.0, catalog=c["catalog"]
     )
     assert none.attrs["S_CONTAM"] == "SKIPPED"
+    with pytest.raises(ParameterError, match="catalog"):
+        wfss_contam(cut, c["scene"], c["ranges"], c["photom"], magnitude_limit=5.0)
 
 
 def test_frame_is_the_sum_of_sources(contam_scene):
