@@ -167,3 +167,16 @@ def test_sources_absent_from_the_map_are_dropped(contam_scene):
                     labels=s.labels[s.labels != 1])  # fmt: skip
     out = wfss_contam(c["cutouts"], scene, c["ranges"], c["photom"], orders=[1])
     assert sorted(_by_source(out)) == sorted(set(_by_source(c["cutouts"])) - {1})
+
+
+def test_dask_cutouts_stay_lazy(contam_scene):
+    from helpers import raise_if_dask_computes
+
+    c = contam_scene("GRISMR")
+    eager = wfss_contam(c["cutouts"], c["scene"], c["ranges"], c["photom"], orders=[1])
+    cut = c["cutouts"]
+    chunked = cut.assign({k: v.chunk({"slit": 2}) for k, v in cut.data_vars.items()})
+    with raise_if_dask_computes():
+        lazy = wfss_contam(chunked, c["scene"], c["ranges"], c["photom"], orders=[1])
+    assert lazy["sci"].chunks is not None
+    np.testing.assert_array_equal(lazy["sci"].values, eager["sci"].values)
