@@ -47,7 +47,7 @@ STATUS_KEYWORDS = {
     "residual_fringe": "S_RESFRI",
     "pathloss": "S_PTHLOS",
     "barshadow": "S_BARSHA",
-    "wfss_contam": "S_WFSCON",
+    "wfss_contam": "S_CONTAM",
     "photom": "S_PHOTOM",
     "adaptive_trace_model": "S_TRCMDL",
     "pixel_replace": "S_PXREPL",

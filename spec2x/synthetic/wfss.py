@@ -30,7 +30,14 @@ from .base import rng
 from .nircam_wfss_refs import NRCA5_REFERENCE
 from .niriss_wfss_refs import NIS_REFERENCE
 
-__all__ = ["MARGIN", "WFSS_POINTING", "WfssScene", "make_wfss_scene", "write_wfss_exposure"]
+__all__ = [
+    "MARGIN",
+    "WFSS_POINTING",
+    "WfssScene",
+    "exposure_attrs",
+    "make_wfss_scene",
+    "write_wfss_exposure",
+]
 
 #: Direct-image pixels beyond each detector edge.
 MARGIN = 200
@@ -131,6 +138,16 @@ def _catalog_table(scene: WfssScene, to_sky: Any) -> Any:
     return table
 
 
+def exposure_attrs(instrument: str = "NIRCAM", **keywords: Any) -> dict[str, Any]:
+    """The keywords of a synthetic WFSS exposure of ``instrument`` (``keywords`` override)."""
+    attrs = {**_FIXED, **WFSS_POINTING, **_INSTRUMENT[instrument], **keywords}
+    rows = instrument == "NIRCAM" and attrs["PUPIL"] == "GRISMR" or attrs["FILTER"] == "GR150C"
+    attrs.setdefault("DISPAXIS", 1 if rows else 2)
+    attrs.setdefault("SCATFILE", "wfss_direct_cat.ecsv")
+    attrs.setdefault("SEGMFILE", "wfss_direct_segm.fits")
+    return attrs
+
+
 def write_wfss_exposure(
     folder: str | os.PathLike[str],
     refs: dict[str, Path],
@@ -139,6 +156,7 @@ def write_wfss_exposure(
     n_sources: int = 100,
     seed: int = 0,
     background: np.ndarray | None = None,
+    scene: WfssScene | None = None,
     **keywords: Any,
 ) -> dict[str, Any]:
     """Write the catalogue, segmentation map and ``_rate`` file of a WFSS exposure.
@@ -154,6 +172,7 @@ def write_wfss_exposure(
     n_sources : number of catalogue sources.
     seed : of the scene and the noise.
     background : (2048, 2048) DN/s sky on which the noise lies (None: a 0.3 DN/s pedestal).
+    scene : the sources (None: :func:`make_wfss_scene` of ``n_sources`` and ``seed``).
     keywords : more or other header keywords (FILTER, PUPIL ...).
 
     Returns
@@ -167,20 +186,18 @@ def write_wfss_exposure(
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    attrs = {**_FIXED, **WFSS_POINTING, **_INSTRUMENT[instrument], **keywords}
-    rows = instrument == "NIRCAM" and attrs["PUPIL"] == "GRISMR" or attrs["FILTER"] == "GR150C"
-    attrs.setdefault("DISPAXIS", 1 if rows else 2)
-    attrs.setdefault("SCATFILE", "wfss_direct_cat.ecsv")
-    attrs.setdefault("SEGMFILE", "wfss_direct_segm.fits")
+    attrs = exposure_attrs(instrument, **keywords)
     build = nircam.nircam_wfss_wcs if instrument == "NIRCAM" else niriss.niriss_wfss_wcs
     wcs = build(attrs, refs)
-    scene = make_wfss_scene(n_sources, seed)
+    scene = make_wfss_scene(n_sources, seed) if scene is None else scene
     catalog = folder / attrs["SCATFILE"]
     _catalog_table(scene, wcs.get_transform("detector", "world")).write(
         catalog, format="ascii.ecsv", overwrite=True
     )
     segmentation = folder / attrs["SEGMFILE"]
-    fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(_segmentation(scene), name="SCI")]).writeto(
+    primary = fits.PrimaryHDU()
+    primary.header["DATAMODL"] = "SegmentationMapModel"  # integer labels when jwst opens it
+    fits.HDUList([primary, fits.ImageHDU(_segmentation(scene), name="SCI")]).writeto(
         segmentation, overwrite=True
     )
     noise = rng(seed + 1).normal(0.0, 0.02, _SHAPE).astype(np.float32)

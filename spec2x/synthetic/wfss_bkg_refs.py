@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -96,7 +97,7 @@ def write_wfss_bkg_exposure(
     scale: float = 1.7,
     n_sources: int = 60,
     seed: int = 0,
-    **keywords: object,
+    **keywords: Any,
 ) -> dict[str, object]:
     """A WFSS exposure whose sky is ``scale`` times the template, with its point sources'
     spectra dispersed on it, and the matching ``bkg`` reference.

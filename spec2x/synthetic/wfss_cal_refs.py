@@ -70,6 +70,7 @@ def write_wfss_photom(
     columns.insert(2, fits.Column("order", "I", array=[r["order"] for r in table]))
     hdr = reference_header("photom", instrument, **keywords)
     hdus = [fits.BinTableHDU.from_columns(columns, name="PHOTOM")]
+    hdus[0].header["PHOTUNIT"] = "MJy micron s / (DN sr)"  # PHOTMJSR per µm, as photom divides
     return write_reference_fits(path, hdr, hdus, datamodel=datamodel)
 
 

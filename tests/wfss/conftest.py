@@ -84,3 +84,45 @@ def jwst_grismr(grismr_cutouts, tmp_path_factory):
     out["photom"] = run_jwst_step(PhotomStep, out["extract_2d"], photom, rest="N/A", tmp_path=tmp)
     out["extract_1d"] = run_jwst_step(Extract1dStep, out["photom"], {}, rest="N/A", tmp_path=tmp)
     return out
+
+
+@pytest.fixture(scope="session")
+def contam_scene(tmp_path_factory):
+    """grism -> the overlapping-trace scene (:mod:`spec2x.synthetic.wfss_contam_scene`) after
+    spec2x's assign_wcs and extract_2d: {folder, refs, photom, files, cutouts, scene, ranges}."""
+    from spec2x.io.fits import open_product
+    from spec2x.io.references import open_reference
+    from spec2x.io.source_catalog import read_segmentation_map, read_source_catalog
+    from spec2x.steps._extract_2d_grism import extract_grism
+    from spec2x.steps.assign_wcs import assign_wcs
+    from spec2x.synthetic.nircam_wfss_cal_refs import write_nircam_wfss_photom
+    from spec2x.synthetic.niriss_wfss_cal_refs import write_niriss_wfss_photom
+    from spec2x.synthetic.wfss_contam_scene import write_contam_scene
+    from spec2x.wfss_contam.scene import make_scene, read_direct_image
+
+    made = {}
+
+    def make(grism: str = "GRISMR"):
+        if grism not in made:
+            instrument, _, write_refs = _GRISMS[grism]
+            folder = tmp_path_factory.mktemp(f"contam_{grism.lower()}")
+            refs = write_refs(folder, grism)
+            write_photom = (
+                write_nircam_wfss_photom if instrument == "NIRCAM" else write_niriss_wfss_photom
+            )
+            photom = write_photom(folder / "photom.fits")
+            files = write_contam_scene(folder, refs, photom, grism=grism)
+            wcs_refs = {k: str(refs[k]) for k in ("distortion", "filteroffset", "specwcs")}
+            exposure = assign_wcs(open_product(files["rate"]), wcs_refs)
+            ranges = open_reference(refs["wavelengthrange"]).content
+            catalog = read_source_catalog(files["catalog"])
+            direct, direct_wcs = read_direct_image(files["direct"])
+            made[grism] = dict(
+                folder=folder, refs=refs, wcs_refs=wcs_refs, photom=open_reference(photom),
+                files=files, ranges=ranges, catalog=catalog,
+                cutouts=extract_grism(exposure, catalog, ranges, extract_orders=[1]),
+                scene=make_scene(direct, read_segmentation_map(files["segmentation"]), direct_wcs),
+            )  # fmt: skip
+        return made[grism]
+
+    return make

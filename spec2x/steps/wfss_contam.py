@@ -1,0 +1,269 @@
+"""wfss_contam: take the light of every other source out of each WFSS cut-out (jwst 3.0.0).
+
+The segmentation map and direct image are dispersed through the grism WCS
+(:mod:`spec2x.wfss_contam`), order by order, into a simulated dispersed
+exposure.  A cut-out's contamination is the simulated frame inside it less
+its own source's simulated light in that order; it is subtracted from
+``sci`` (``err`` and ``dq`` are kept, as jwst).  A cut-out whose source does
+not reach it in the simulation is left as it is, and cut-outs of sources
+absent from the segmentation map are dropped (jwst's rules).  Off by default
+in the chain, as in jwst.
+
+jwst takes each source's simulated light inside a cut-out through
+``match_backplane_prefer_first``, which leaves out the rows (columns) past
+the simulated box's own height (width) when that box starts inside the
+cut-out; spec2x keeps the source's whole light inside the cut-out
+(docs/parity.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..errors import ParameterError, StepOrderError
+from ..io.refs_grism import WfssWavelengthRange, grism_reference
+from ..io.source_catalog import SourceCatalog, read_segmentation_map, read_source_catalog
+from ..modes import lookup
+from ..slits import Slits, groups, select, to_tree
+from ..wcs.store import slit_wcs, wcs_object
+from ..wfss_contam.orders import contam_orders, magnitude_limit, sensitivity
+from ..wfss_contam.scene import Scene, make_scene, read_direct_image
+from ..wfss_contam.simulate import Boxes, simulate_order
+from ._common import record_step
+
+__all__ = ["Simulation", "from_chain", "simulate", "wfss_contam"]
+
+log = logging.getLogger(__name__)
+
+#: jwst parameters spec2x does not implement, with the value that means "not used".
+UNSUPPORTED = {
+    "polyfit_degree": None,
+    "n_iterations": 1,
+    "save_simulated_image": False,
+    "save_contam_images": False,
+}
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The forward model of a WFSS exposure.
+
+    Attributes
+    ----------
+    frame : (ny, nx) simulated DN/s of every source and order.
+    contam : per group, (slit, y, x) contamination DN/s of each cut-out (0 in padding).
+    keep : per group, the slits whose source is in the segmentation map.
+    orders : the orders dispersed (none: no valid order, or no source bright enough).
+    """
+
+    frame: np.ndarray
+    contam: list[np.ndarray]
+    keep: list[np.ndarray]
+    orders: tuple[int, ...]
+
+
+def _grism_wcs(parts: list[xr.Dataset]) -> Any:
+    stored = slit_wcs(parts[0])
+    if not stored:
+        raise StepOrderError("wfss_contam needs the cut-outs of extract_2d with their WCS")
+    return wcs_object(next(iter(stored.values())))
+
+
+def _selected(
+    catalog: SourceCatalog | None, limit: float | None, order: int, photom: Any, attrs: Any
+) -> np.ndarray | None:
+    """The labels brighter than the order's magnitude limit (None: every source)."""
+    if limit is None:
+        return None
+    if catalog is None:
+        raise ParameterError("wfss_contam: magnitude_limit needs the source catalogue (catalog)")
+    order_limit = magnitude_limit(
+        limit, order, sensitivity(photom, attrs, order), sensitivity(photom, attrs, 1)
+    )
+    with np.errstate(invalid="ignore"):
+        chosen = catalog.label[catalog.abmag < order_limit]
+    log.info("wfss_contam: order %d, AB < %.1f: %d source(s)", order, order_limit, chosen.size)
+    return chosen
+
+
+def simulate(
+    slits: Slits,
+    scene: Scene,
+    ranges: WfssWavelengthRange,
+    photom: Any,
+    *,
+    orders: Sequence[int] | None = None,
+    magnitude_limit: float | None = None,
+    catalog: SourceCatalog | None = None,
+    oversample: int = 2,
+    chunk: int = 5000,
+) -> Simulation:
+    """Disperse the scene and measure each cut-out's contamination.
+
+    Parameters
+    ----------
+    slits : the WFSS cut-outs (extract_2d), with their grism WCS.
+    scene : the labelled direct-image pixels (:func:`spec2x.wfss_contam.scene.make_scene`).
+    ranges : the ``wavelengthrange`` reference.
+    photom : the WFSS ``photom`` reference (the sensitivities).
+    orders : the orders to disperse (None: every order of ``ranges`` for the filter).
+    magnitude_limit : disperse only sources brighter (AB, order 1; scaled for higher orders).
+    catalog : the source catalogue (needed with ``magnitude_limit``).
+    oversample : wavelength samples per dispersed pixel.
+    chunk : direct-image pixels dispersed at once.
+    """
+    parts = groups(slits)
+    attrs = dict(slits.attrs) if slits.attrs else dict(parts[0].attrs)
+    wcs = _grism_wcs(parts)
+    mode = lookup(str(attrs.get("EXP_TYPE", "")))
+    element = str(attrs.get("FILTER" if mode is None else mode.filter_keyword, ""))
+    chosen = contam_orders(ranges, element, wcs, orders)
+    meta = _slit_table(parts)
+    shape = (int(attrs.get("SUBSIZE2") or 2048), int(attrs.get("SUBSIZE1") or 2048))
+    frame = np.zeros(shape)
+    own: dict[int, np.ndarray] = {}
+    dispersed = []
+    for order, lam in chosen.items():
+        selected = _selected(catalog, magnitude_limit, order, photom, attrs)
+        if selected is not None and selected.size == 0:
+            continue  # no source bright enough in this order (jwst passes over it)
+        dispersed.append(order)
+        rows = np.flatnonzero((meta["order"] == order) & np.isin(meta["label"], scene.labels))
+        boxes = Boxes(*(meta[k][rows] for k in ("label", "xstart", "ystart", "xsize", "ysize")))
+        light = simulate_order(
+            scene, wcs, order, lam, sensitivity(photom, attrs, order), shape, boxes,
+            selected=selected,
+            oversample=oversample, chunk=chunk,
+        )  # fmt: skip
+        frame += light.frame
+        own.update({int(r): light.own[i] for i, r in enumerate(rows) if light.overlaps[i]})
+    contam, keep, first = [], [], 0
+    for ds in parts:
+        n = ds.sizes["slit"]
+        cube = np.zeros((n, ds.sizes["y"], ds.sizes["x"]))
+        for j in range(n):
+            r = first + j
+            if r in own:
+                y0, x0, h, w = (int(meta[k][r]) for k in ("ystart", "xstart", "ysize", "xsize"))
+                cube[j, :h, :w] = frame[y0 : y0 + h, x0 : x0 + w] - own[r]
+        contam.append(cube)
+        keep.append(np.isin(meta["label"][first : first + n], scene.labels))
+        first += n
+    return Simulation(frame, contam, keep, tuple(dispersed))
+
+
+def _slit_table(parts: list[xr.Dataset]) -> dict[str, np.ndarray]:
+    """Every cut-out's source, order and 0-based box, group after group."""
+
+    def col(name: str) -> np.ndarray:
+        return np.concatenate([np.asarray(p[name].values, np.int64).ravel() for p in parts])
+
+    return {
+        "label": col("source_id"),
+        "order": col("spectral_order"),
+        "xstart": col("xstart") - 1,
+        "ystart": col("ystart") - 1,
+        "xsize": col("xsize"),
+        "ysize": col("ysize"),
+    }
+
+
+def wfss_contam(
+    slits: Slits,
+    scene: Scene,
+    ranges: WfssWavelengthRange,
+    photom: Any,
+    *,
+    orders: Sequence[int] | None = None,
+    magnitude_limit: float | None = None,
+    catalog: SourceCatalog | None = None,
+    oversample: int = 2,
+    chunk: int = 5000,
+) -> Slits:
+    """Subtract from each WFSS cut-out the simulated light of every other source.
+
+    Parameters are those of :func:`simulate`.
+
+    Returns
+    -------
+    The cut-outs (``sci`` in the input's units, DN/s before photom) less their
+    contamination, ``S_CONTAM`` COMPLETE; cut-outs of sources not in the
+    segmentation map dropped.  SKIPPED (input returned) when no order is valid
+    or no source is brighter than ``magnitude_limit``.
+    """
+    sim = simulate(
+        slits, scene, ranges, photom, orders=orders, magnitude_limit=magnitude_limit,
+        catalog=catalog, oversample=oversample, chunk=chunk,
+    )  # fmt: skip
+    if not sim.orders:
+        log.error("wfss_contam: no valid spectral order or no source to disperse; SKIPPED")
+        return _recorded(slits, "SKIPPED", photom)
+    out = []
+    for ds, contam in zip(groups(slits), sim.contam, strict=True):
+        sci = ds["sci"] - xr.DataArray(contam.astype(ds["sci"].dtype), dims=("slit", "y", "x"))
+        out.append(ds.assign(sci=sci.assign_attrs(ds["sci"].attrs)))
+    root = {str(k): v for k, v in slits.attrs.items()} or None
+    product = to_tree(out, attrs=root) if len(out) > 1 else out[0]
+    keep = np.concatenate(sim.keep)
+    if not keep.all():
+        log.warning("wfss_contam: %d cut-out(s) of sources not in the segmentation map dropped",
+                    int((~keep).sum()))  # fmt: skip
+        masks = iter(sim.keep)
+        product = select(product, where=lambda g: next(masks))
+    log.info("wfss_contam: orders %s, %d cut-out(s) corrected", list(sim.orders), int(keep.sum()))
+    return _recorded(product, "COMPLETE", photom)
+
+
+def _recorded(slits: Slits, status: str, photom: Any) -> Slits:
+    if isinstance(slits, xr.Dataset):
+        return record_step(slits, "wfss_contam", photom, status=status)
+    parts = [record_step(p, "wfss_contam", photom, status=status) for p in groups(slits)]
+    root = record_step(xr.Dataset(attrs=dict(slits.attrs)), "wfss_contam", photom, status=status)
+    return to_tree(parts, attrs=dict(root.attrs))
+
+
+def _check_params(params: Mapping[str, Any]) -> None:
+    for name, unused in UNSUPPORTED.items():
+        if name in params and params[name] != unused:
+            raise ParameterError(
+                f"wfss_contam: {name}={params[name]!r} is not implemented in spec2x "
+                f"(only {unused!r}); leave it at jwst's default"
+            )
+
+
+def _member(ds: Any, ctx: Any, role: str, keyword: str) -> str:
+    given = ctx.extra.get(role)
+    if given:
+        return str(given if isinstance(given, str) else given[0])
+    return str(ds.attrs.get(keyword) or "")
+
+
+def from_chain(ds: Any, ctx: Any) -> Slits:
+    """Chain adapter: the direct image (DIRIMAGE), segmentation map (SEGMFILE), catalogue
+    (SCATFILE, with ``magnitude_limit``), ``wavelengthrange`` and ``photom``."""
+    p = ctx.params
+    _check_params(p)
+    attrs = ds.attrs
+    ranges = grism_reference(
+        ctx.require_ref("wavelengthrange", ds), "wavelengthrange", WfssWavelengthRange, attrs
+    )
+    photom = ctx.require_ref("photom", ds)
+    direct, direct_wcs = read_direct_image(_member(ds, ctx, "direct_image", "DIRIMAGE"))
+    segmap = read_segmentation_map(_member(ds, ctx, "segmap", "SEGMFILE"))
+    limit = p.get("magnitude_limit")
+    catalog = None
+    if limit is not None:
+        catalog = read_source_catalog(_member(ds, ctx, "sourcecat", "SCATFILE"))
+    orders = p.get("orders")
+    return wfss_contam(
+        ds, make_scene(direct, segmap, direct_wcs), ranges, photom,
+        orders=None if orders is None else [int(o) for o in np.atleast_1d(orders)],
+        magnitude_limit=limit, catalog=catalog,
+        oversample=int(p.get("wl_oversample", 2)), chunk=int(p.get("max_pixels_per_chunk", 5000)),
+    )  # fmt: skip
