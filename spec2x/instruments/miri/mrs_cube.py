@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ...cube.fastmodel import fast_model
 from ...cube.pointcloud import CubeSource, PointCloud
 from ...errors import InputFileError
 from .mrs_wcs import channel_bands
@@ -47,8 +48,8 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
     start, end = MRS_CHANNEL_COLUMNS[channel]
     y, x = np.mgrid[: ds.sizes["y"], start:end]
     x, y = x.ravel().astype(np.float64), y.ravel().astype(np.float64)
-    to_ab = wcs.get_transform(wcs.available_frames[0], "alpha_beta")
-    to_sky = wcs.get_transform("alpha_beta", wcs.output_frame.name)
+    to_ab = fast_model(wcs.get_transform(wcs.available_frames[0], "alpha_beta"))
+    to_sky = fast_model(wcs.get_transform("alpha_beta", wcs.output_frame.name))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
         alpha, beta, wave = to_ab(x, y)
