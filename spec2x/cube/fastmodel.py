@@ -121,9 +121,7 @@ def _compound(model: CompoundModel) -> FastFunction:
         n = model.left.n_inputs
         return lambda *args: left(*args[:n]) + right(*args[n:])
     func = _ARITHMETIC[op]
-    return lambda *args: tuple(
-        func(a, b) for a, b in zip(left(*args), right(*args), strict=True)
-    )
+    return lambda *args: tuple(func(a, b) for a, b in zip(left(*args), right(*args), strict=True))
 
 
 def _polynomial2d(model: Polynomial2D) -> FastFunction:
