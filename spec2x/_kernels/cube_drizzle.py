@@ -152,7 +152,7 @@ def _spatial(xq, yq, xc, yc, cdelt1, cdelt2):
     apart (pixels x columns, pixels x rows) and only then paired, so the box
     edges are computed once per column and per row, not per pair.
     """
-    nx, ny = xc.size, yc.size
+    nx = xc.size
     ixc, left, right, okx = _near(xq, xc, cdelt1)
     iyc, bottom, top, oky = _near(yq, yc, cdelt2)
     rows, cx, cy = np.nonzero(okx[:, :, None] & oky[:, None, :])

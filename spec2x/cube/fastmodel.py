@@ -71,7 +71,8 @@ def fast_model(model: Any) -> FastFunction:
 
     Returns
     -------
-    ``f(*arrays) -> tuple of arrays``; inputs are float arrays of one shape.
+    ``f(*arrays) -> tuple of arrays``; inputs are float64 arrays of one shape (astropy
+    takes every input as float64).
     """
     if isinstance(model, CompoundModel):
         return _compound(model)
@@ -90,7 +91,7 @@ def fast_model(model: Any) -> FastFunction:
         return lambda x: (factor * x,)
     if isinstance(model, Const1D):
         amplitude = float(model.amplitude.value)
-        return lambda x: (np.full(x.shape, amplitude, dtype=x.dtype),)
+        return lambda x: (np.full(np.shape(x), amplitude, dtype=np.float64),)
     if isinstance(model, Polynomial2D):
         return _polynomial2d(model)
     return _called(model)
@@ -140,22 +141,21 @@ def _polynomial2d(model: Polynomial2D) -> FastFunction:
         r0: Any = coeffs[0] or None
         r1: Any = None
         r2: Any = None
+        # the running sums are this function's own arrays: summed and multiplied in place
+        own = x.shape == y.shape and x.ndim > 0
         zero_times = [False, False]  # a zero sum multiplied by x, by y (NaN from inf/NaN)
         for n, by_y in enumerate(steps):
-            if by_y:
-                total = _sum(r0, r1, r2)
-                if total is None:
-                    zero_times[1] = True
-                r2 = None if total is None else y * total
-                r1 = None
+            total = _sum(own, r0, r1, r2) if by_y else _sum(own, r0, r1)
+            if total is None:
+                zero_times[by_y] = True
+            elif own and isinstance(total, np.ndarray):
+                np.multiply(total, y if by_y else x, out=total)
             else:
-                total = _sum(r0, r1)
-                if total is None:
-                    zero_times[0] = True
-                r1 = None if total is None else x * total
+                total = (y if by_y else x) * total
+            r1, r2 = (None, total) if by_y else (total, r2)
             r0 = coeffs[n + 1] or None
         shape = np.broadcast_shapes(x.shape, y.shape)
-        result = _sum(r0, r1, r2)
+        result = _sum(own, r0, r1, r2)
         out = np.full(shape, 0.0 if result is None else result, dtype=np.float64)
         if isinstance(result, np.ndarray) and result.shape == shape:
             out = result
@@ -178,10 +178,22 @@ def _window(domain: Any, window: Any) -> Callable[[np.ndarray], np.ndarray]:
     return lambda x: off + scl * x
 
 
-def _sum(*terms: Any) -> Any:
-    """Left-to-right sum of the non-None terms (None when all are None)."""
-    total = None
-    for term in terms:
-        if term is not None:
-            total = term if total is None else total + term
-    return total
+def _sum(own: bool, r0: float | None, *sums: np.ndarray | None) -> Any:
+    """``r0 + r1 (+ r2)`` left to right over the non-None terms (None when all are None).
+
+    ``own``: the sums are arrays of the polynomial's own, of one shape; the first
+    takes the others in place (x + y == y + x exactly, so the order of the
+    additions is astropy's).
+    """
+    total: Any = None
+    for term in sums:
+        if term is None:
+            continue
+        if total is None:
+            total = term if not own or r0 is None else np.add(term, r0, out=term)
+            total = total if own or r0 is None else r0 + total
+        elif own:
+            total += term
+        else:
+            total = total + term
+    return r0 if total is None else total
