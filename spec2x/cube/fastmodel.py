@@ -53,7 +53,8 @@ _COMPILED: weakref.WeakKeyDictionary[Any, FastFunction] = weakref.WeakKeyDiction
 def fast_call(model: Any, *inputs: Any) -> tuple[np.ndarray, ...]:
     """``model(*inputs)`` as a tuple, by :func:`fast_model` compiled once per model.
 
-    Scalar or list inputs are taken as float arrays of their shape.
+    Scalar or list inputs are taken as float arrays of their shape.  The model's
+    parameters are read when it is first compiled (a gwcs's links do not change).
     """
     func = _COMPILED.get(model)
     if func is None:
@@ -72,13 +73,13 @@ def fast_model(model: Any) -> FastFunction:
     Returns
     -------
     ``f(*arrays) -> tuple of arrays``; inputs are float64 arrays of one shape (astropy
-    takes every input as float64).
+    takes every input as float64).  The parameters are read now, once.
     """
     if isinstance(model, CompoundModel):
         return _compound(model)
     if is_selector(model):
         return selector_function(model, fast_model)
-    if _has_units(model):
+    if _has_units(model) or len(model) != 1:  # units or a model set: astropy's own call
         return _called(model)
     if isinstance(model, Mapping):
         order = model.mapping
