@@ -32,13 +32,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 
-__all__ = ["bench_case", "format_table", "measure", "report_rows"]
+__all__ = ["bench_case", "best_cpu", "format_table", "measure", "report_rows"]
 
 
 # ------------------------------------------------------------------ parent side
@@ -150,6 +150,17 @@ def format_table(rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def best_cpu(func: Callable[[], Any], repeat: int) -> float:
+    """Best CPU time (s, user + system) of ``repeat`` calls after one warm-up (imports, caches)."""
+    func()
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        func()
+        times.append(time.process_time() - t0)
+    return min(times)
 
 
 def workdir_or_temp(path: str | None) -> Path:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,17 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests"), str(HERE.parent / "tests" / "miri_mrs")]
 
 import numpy as np  # noqa: E402
-from _common import bench_case, format_table, workdir_or_temp  # noqa: E402
-
-
-def _best(func: Callable[[], Any], repeat: int) -> float:
-    func()  # warm-up: imports, caches
-    times = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        func()
-        times.append(time.process_time() - t0)
-    return min(times)
+from _common import bench_case, best_cpu, format_table, workdir_or_temp  # noqa: E402
 
 
 def _inputs(root: Path) -> dict[str, Any]:
@@ -149,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     inp = _inputs(root)
     rows = []
     for name, theirs, mine in _cases(inp):
-        t_jwst, t_ours = _best(theirs, args.repeat), _best(mine, args.repeat)
+        t_jwst, t_ours = best_cpu(theirs, args.repeat), best_cpu(mine, args.repeat)
         step, _, what = name.partition(" ")
         rows.append([step, what, f"{t_jwst:.2f}", f"{t_ours:.2f}", f"{t_jwst / t_ours:.1f}x"])
         print(" | ".join(rows[-1]), flush=True)

@@ -73,10 +73,19 @@ def _unclamped(
 
 
 def _clamped_integral(
-    a: np.ndarray, d: np.ndarray, lo: np.ndarray, hi: np.ndarray, low: np.ndarray, high: np.ndarray
+    a: np.ndarray,
+    d: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    kinks: tuple[np.ndarray, np.ndarray],
+    low: np.ndarray,
+    high: np.ndarray,
 ) -> np.ndarray:
-    """Exact integral over [lo, hi] of ``clamp(a + t d, low, high)`` dt: linear between its kinks."""
-    k_lo, k_hi = _unclamped(a, d, low, high)
+    """Exact integral over [lo, hi] of ``clamp(a + t d, low, high)`` dt: linear between its kinks.
+
+    ``kinks``: :func:`_unclamped` of ``(a, d, low, high)``, overwritten here.
+    """
+    k_lo, k_hi = kinks
     np.minimum(np.maximum(k_lo, lo, out=k_lo), hi, out=k_lo)
     np.minimum(np.maximum(k_hi, k_lo, out=k_hi), hi, out=k_hi)
     total = np.zeros_like(a)
@@ -119,8 +128,10 @@ def clipped_area(
     bottom, top = np.asarray(bottom)[:, None] - cy, np.asarray(top)[:, None] - cy
     ax, ay = np.asarray(qx, np.float64) - cx, np.asarray(qy, np.float64) - cy
     dx, dy = ax[:, _NEXT] - ax, ay[:, _NEXT] - ay
-    x_dy = dy * _clamped_integral(ax, dx, *_unclamped(ay, dy, bottom, top), left, right)
-    y_dx = dx * _clamped_integral(ay, dy, *_unclamped(ax, dx, left, right), bottom, top)
+    # where along each edge x and y are inside the box: each integral's range and the other's kinks
+    x_in, y_in = _unclamped(ax, dx, left, right), _unclamped(ay, dy, bottom, top)
+    x_dy = dy * _clamped_integral(ax, dx, *y_in, (x_in[0].copy(), x_in[1].copy()), left, right)
+    y_dx = dx * _clamped_integral(ay, dy, *x_in, y_in, bottom, top)
     twice = np.abs((x_dy - y_dx).sum(axis=1))
     # an outline squashed onto the box's edge sums to rounding noise, not to 0
     box = ((right - left) * (top - bottom))[:, 0]
@@ -135,34 +146,37 @@ def _candidates(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _spatial(xq, yq, xc, yc, cdelt1, cdelt2):
-    """(pixel row, spaxel index y * nx + x, overlap area) of every overlapping pair."""
-    nx, ny = xc.size, yc.size
-    xmin, xmax = xq.min(axis=1), xq.max(axis=1)
-    ymin, ymax = yq.min(axis=1), yq.max(axis=1)
-    # the spaxels whose box meets the pixel's bounding box (and one more each side, for rounding)
-    ix, okx = _candidates(
-        np.clip(np.floor((xmin - xc[0]) / cdelt1 + 0.5).astype(int) - 1, 0, nx),
-        np.clip(np.floor((xmax - xc[0]) / cdelt1 + 0.5).astype(int) + 2, 0, nx),
-    )
-    iy, oky = _candidates(
-        np.clip(np.floor((ymin - yc[0]) / cdelt2 + 0.5).astype(int) - 1, 0, ny),
-        np.clip(np.floor((ymax - yc[0]) / cdelt2 + 0.5).astype(int) + 2, 0, ny),
-    )
-    ix = np.broadcast_to(ix[:, :, None], (len(xq), ix.shape[1], iy.shape[1])).reshape(len(xq), -1)
-    iy = np.broadcast_to(iy[:, None, :], (len(xq), okx.shape[1], iy.shape[1])).reshape(len(xq), -1)
-    ok = (okx[:, :, None] & oky[:, None, :]).reshape(len(xq), -1)
-    ixc, iyc = np.clip(ix, 0, nx - 1), np.clip(iy, 0, ny - 1)
-    left, right = xc[ixc] - cdelt1 * 0.5, xc[ixc] + cdelt1 * 0.5
-    bottom, top = yc[iyc] - cdelt2 * 0.5, yc[iyc] + cdelt2 * 0.5
-    ok &= (left < xmax[:, None]) & (right > xmin[:, None])
-    ok &= (bottom < ymax[:, None]) & (top > ymin[:, None])
-    rows, cols = np.nonzero(ok)
+    """(pixel row, spaxel index y * nx + x, overlap area) of every overlapping pair.
+
+    The spaxel columns and rows that meet each pixel's bounding box are found
+    apart (pixels x columns, pixels x rows) and only then paired, so the box
+    edges are computed once per column and per row, not per pair.
+    """
+    nx = xc.size
+    ixc, left, right, okx = _near(xq, xc, cdelt1)
+    iyc, bottom, top, oky = _near(yq, yc, cdelt2)
+    rows, cx, cy = np.nonzero(okx[:, :, None] & oky[:, None, :])
     area = clipped_area(
-        xq[rows], yq[rows], left[rows, cols], right[rows, cols], bottom[rows, cols], top[rows, cols]
+        xq[rows], yq[rows], left[rows, cx], right[rows, cx], bottom[rows, cy], top[rows, cy]
     )
     keep = area > 0
-    rows, cols = rows[keep], cols[keep]
-    return rows, iyc[rows, cols] * nx + ixc[rows, cols], area[keep]
+    rows, cx, cy = rows[keep], cx[keep], cy[keep]
+    return rows, iyc[rows, cy] * nx + ixc[rows, cx], area[keep]
+
+
+def _near(q, centres, cdelt):
+    """(index, low edge, high edge, valid) of the spaxel columns (or rows) that meet each
+    pixel's extent along one axis (and one more each side, for rounding), pixels x candidates."""
+    n = centres.size
+    qmin, qmax = q.min(axis=1), q.max(axis=1)
+    index, ok = _candidates(
+        np.clip(np.floor((qmin - centres[0]) / cdelt + 0.5).astype(int) - 1, 0, n),
+        np.clip(np.floor((qmax - centres[0]) / cdelt + 0.5).astype(int) + 2, 0, n),
+    )
+    index = np.clip(index, 0, n - 1)
+    low, high = centres[index] - cdelt * 0.5, centres[index] + cdelt * 0.5
+    ok &= (low < qmax[:, None]) & (high > qmin[:, None])
+    return index, low, high, ok
 
 
 def _spectral(wave, dwave, zc, widths):

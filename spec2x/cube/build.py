@@ -55,7 +55,9 @@ def build_band(
 
     Parameters
     ----------
-    cloud : every pixel of the band with a sky position (its footprint sets the grid).
+    cloud : every pixel of the band with a sky position (its footprint sets the grid);
+        released as soon as the usable pixels are taken (pass no other reference to
+        keep the memory low).
     pars : the band's cubepar row.
     weighting : ``drizzle`` (3-D overlap), ``emsm`` or ``msm`` (modified Shepard,
         regions of interest from cubepar; msm's spatial one 1.5 times larger
@@ -90,18 +92,21 @@ def build_band(
         rois = row[0] * 1.5 if weighting == "msm" and nexposures < 4 else row[0]
         reach = roiw = row[1]
     used = cloud.usable(grid.zcoord[0] - reach, grid.zcoord[-1] + reach)
+    del cloud  # the caller keeps no reference: the whole cloud goes now
     if used.wave.size == 0:
         raise InputFileError(
             f"cube_build: {where} has no usable pixel between {pars.wavemin:g} and "
             f"{pars.wavemax:g} um (all flagged DO_NOT_USE/NON_SCIENCE or NaN); nothing to build"
         )
+    xi, eta = grid.tangent(*((used.corner_ra, used.corner_dec) if row is None else
+                             (used.ra, used.dec)))  # fmt: skip
+    wave, dwave, flux, err = used.wave, used.dwave, used.flux, used.err
+    del used  # its sky positions are in xi, eta now
     if row is None:
-        xi, eta = grid.tangent(used.corner_ra, used.corner_dec)
-        sums = drizzle_sums(xi, eta, used.wave, used.dwave, used.flux, used.err, grid.axes)
+        sums = drizzle_sums(xi, eta, wave, dwave, flux, err, grid.axes)
     else:
-        xi, eta = grid.tangent(used.ra, used.dec)
         sums = shepard_sums(
-            xi, eta, used.wave, used.flux, used.err, grid.axes,
+            xi, eta, wave, flux, err, grid.axes,
             rois=rois, roiw=roiw, kind="emsm" if weighting == "emsm" else "msm",
             scalerad=row[2] if weighting == "emsm" else 0.0, power=weight_power,
             softrad=row[3] if weighting == "msm" else 0.0,

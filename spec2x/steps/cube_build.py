@@ -165,12 +165,9 @@ def build_cube(
         )
     rotation = source.rotation(first, key, _wcs(first)) if coord_system == "ifualign" else None
     where = str(first.attrs.get("FILENAME", "the exposure"))
-    clouds = [source.cloud(ds, key, _wcs(ds)) for ds in exposures]
-    check_overlap(clouds, [str(ds.attrs.get("FILENAME", f"exposure {i + 1}"))
-                           for i, ds in enumerate(exposures)])  # fmt: skip
     cube = build_band(
-        _pooled(clouds), pars.band(key), weighting=weighting, weight_power=weight_power,
-        rotation=rotation, nexposures=len(exposures), tear_cut=source.tear_cut, where=where,
+        _pooled_clouds(exposures, source, key), pars.band(key), weighting=weighting,
+        weight_power=weight_power, rotation=rotation, nexposures=len(exposures), tear_cut=source.tear_cut, where=where,
         corners=_footprint(exposures, source) if coord_system == "skyalign" else None,
     )  # fmt: skip
     out = _cube_dataset(first, source, cube, key, weighting, weight_power)
@@ -206,8 +203,17 @@ def _footprint(
     return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
-def _pooled(clouds: Sequence[PointCloud]) -> PointCloud:
-    """The pixels of several exposures as one point cloud."""
+def _pooled_clouds(
+    exposures: Sequence[xr.Dataset], source: CubeSource, key: tuple[str, str]
+) -> PointCloud:
+    """The pixels of the band in every exposure as one point cloud (their sky overlap checked).
+
+    Nothing else keeps the clouds, so :func:`~spec2x.cube.build.build_band` frees them
+    once it has taken the pixels it uses.
+    """
+    clouds = [source.cloud(ds, key, _wcs(ds)) for ds in exposures]
+    check_overlap(clouds, [str(ds.attrs.get("FILENAME", f"exposure {i + 1}"))
+                           for i, ds in enumerate(exposures)])  # fmt: skip
     if len(clouds) == 1:
         return clouds[0]
     fields = PointCloud.__dataclass_fields__

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ...cube.fastmodel import fast_model
 from ...cube.pointcloud import CubeSource, PointCloud
 from ...errors import InputFileError
 from .mrs_wcs import channel_bands
@@ -28,6 +29,8 @@ __all__ = ["MRS_CHANNEL_COLUMNS", "MRS_CUBE", "mrs_bands", "mrs_point_cloud"]
 #: Detector columns [start, end) of each channel.
 MRS_CHANNEL_COLUMNS = {"1": (0, 512), "2": (513, 1031), "3": (513, 1031), "4": (0, 512)}
 _HALF = 0.4999
+#: Pixels whose corners are mapped at once (bounds the WCS temporaries to some 10 MB).
+_BLOCK = 65536
 
 
 def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
@@ -47,8 +50,8 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
     start, end = MRS_CHANNEL_COLUMNS[channel]
     y, x = np.mgrid[: ds.sizes["y"], start:end]
     x, y = x.ravel().astype(np.float64), y.ravel().astype(np.float64)
-    to_ab = wcs.get_transform(wcs.available_frames[0], "alpha_beta")
-    to_sky = wcs.get_transform("alpha_beta", wcs.output_frame.name)
+    to_ab = fast_model(wcs.get_transform(wcs.available_frames[0], "alpha_beta"))
+    to_sky = fast_model(wcs.get_transform("alpha_beta", wcs.output_frame.name))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
         alpha, beta, wave = to_ab(x, y)
@@ -72,22 +75,35 @@ def _corners(
     to_ab: Any, to_sky: Any, x: np.ndarray, y: np.ndarray, wave: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(npix, 4) RA and Dec of the pixel corners (alpha -/+, beta -/+ half a slice) and
-    the pixels' wavelength extents, each transform run once on every position."""
+    the pixels' wavelength extents, each transform run once per block of pixels on all the
+    positions it needs (blocks of :data:`_BLOCK` bound the temporaries)."""
     n = x.size
-    # x -/+ 0.4999 (alpha of the corners) and y -/+ 0.4999 (wavelength extent) in one pass
-    alpha, beta, lam = to_ab(
-        np.concatenate([x - _HALF, x + _HALF, x, x]), np.concatenate([y, y, y - _HALF, y + _HALF])
-    )
-    alpha1, alpha2, beta = alpha[:n], alpha[n : 2 * n], beta[:n]
-    dwave = np.abs(lam[2 * n : 3 * n] - lam[3 * n :])
+    alpha1, alpha2, beta, dwave = (np.empty(n) for _ in range(4))
+    for part in _blocks(n):
+        # x -/+ 0.4999 (alpha of the corners) and y -/+ 0.4999 (wavelength extent) in one pass
+        xs, ys, m = x[part], y[part], part.stop - part.start
+        alpha, beta_, lam = to_ab(
+            np.concatenate([xs - _HALF, xs + _HALF, xs, xs]),
+            np.concatenate([ys, ys, ys - _HALF, ys + _HALF]),
+        )
+        alpha1[part], alpha2[part], beta[part] = alpha[:m], alpha[m : 2 * m], beta_[:m]
+        dwave[part] = np.abs(lam[2 * m : 3 * m] - lam[3 * m :])
     betas = np.unique(beta)
     half = np.abs(betas[1] - betas[0]) / 2.0
-    corner_ra, corner_dec, _ = to_sky(
-        np.concatenate([alpha1, alpha1, alpha2, alpha2]),
-        np.concatenate([beta - half, beta + half, beta + half, beta - half]),
-        np.concatenate([wave, wave, wave, wave]),
-    )
-    return corner_ra.reshape(4, n).T, corner_dec.reshape(4, n).T, dwave
+    corner_ra, corner_dec = np.empty((n, 4)), np.empty((n, 4))
+    for part in _blocks(n):
+        a1, a2, b, w = alpha1[part], alpha2[part], beta[part], wave[part]
+        ra, dec, _ = to_sky(
+            np.concatenate([a1, a1, a2, a2]),
+            np.concatenate([b - half, b + half, b + half, b - half]),
+            np.concatenate([w, w, w, w]),
+        )
+        corner_ra[part], corner_dec[part] = ra.reshape(4, -1).T, dec.reshape(4, -1).T
+    return corner_ra, corner_dec, dwave
+
+
+def _blocks(n: int) -> list[slice]:
+    return [slice(start, min(start + _BLOCK, n)) for start in range(0, n, _BLOCK)]
 
 
 def mrs_bands(ds: xr.Dataset) -> list[tuple[str, str]]:

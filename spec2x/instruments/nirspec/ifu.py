@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ...cube.fastmodel import fast_call
 from ...errors import InputFileError
 from ...io.references import Reference
 from ...modes import mode_built_by
@@ -79,13 +80,13 @@ def through(wcs: Any, start: str, end: str, *values: Any) -> tuple[Any, ...]:
 
     The numbers of ``wcs.get_transform(start, end)(*values)`` (the same
     operations in the same order) without building that compound model, which
-    costs more than evaluating it.  No bounding box is applied.
+    costs more than evaluating it, each link evaluated as plain NumPy
+    (:func:`spec2x.cube.fastmodel.fast_call`).  No bounding box is applied.
     """
     frames = wcs.available_frames
     out = values
     for step in wcs.pipeline[frames.index(start) : frames.index(end)]:
-        out = step.transform(*out)
-        out = out if isinstance(out, tuple) else (out,)
+        out = fast_call(step.transform, *out)
     return out
 
 

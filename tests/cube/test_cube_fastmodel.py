@@ -1,0 +1,114 @@
+"""spec2x.cube.fastmodel: a composed model evaluated as plain NumPy equals astropy's call."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from astropy.modeling import models
+from astropy.modeling.mappings import Identity, Mapping
+from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
+from gwcs.selector import LabelMapperArray, RegionsSelector
+
+from spec2x.cube.fastmodel import fast_call, fast_model
+
+
+def _poly(seed, degree=4, zeros=True, **kw):
+    rng = np.random.default_rng(seed)
+    poly = models.Polynomial2D(degree, **kw)
+    values = rng.normal(size=len(poly.parameters)) * 10.0 ** -rng.integers(
+        0, 6, poly.parameters.size
+    )
+    if zeros:  # the high orders exactly zero, as in the MRS distortion
+        values[rng.random(values.size) < 0.6] = 0.0
+    poly.parameters = values
+    return poly
+
+
+def _inputs(n=5000, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-50, 1100, n), rng.uniform(-50, 1100, n)
+
+
+def _same(model, *inputs):
+    want = model(*inputs)
+    want = want if isinstance(want, tuple) else (want,)
+    got = fast_model(model)(*inputs)
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert np.array_equal(g, w, equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("zeros", [True, False])
+def test_polynomial2d_equal(seed, zeros):
+    _same(_poly(seed, degree=seed + 1, zeros=zeros), *_inputs(seed=seed))
+
+
+def test_polynomial2d_domain_and_constant():
+    _same(_poly(1, x_domain=(0, 1032), y_domain=(0, 1024)), *_inputs())
+    _same(_poly(2, x_domain=(-1, 1), y_domain=(-1, 1)), *_inputs())
+    _same(models.Polynomial2D(0, c0_0=3.5), *_inputs())
+    _same(models.Polynomial2D(3), *_inputs())  # all zero
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_polynomial2d_non_finite_inputs_as_astropy():
+    """A zero term times inf or NaN is NaN in astropy; the skipped terms keep that."""
+    x, y = _inputs(50)
+    x[:5], y[5:10] = np.nan, np.inf
+    only_x = models.Polynomial2D(3, c1_0=2.0, c2_0=0.5, c0_0=1.0)  # y enters only as 0 * y
+    _same(only_x, x, y)
+    _same(_poly(3), x, y)
+
+
+def test_compound_operators_and_mappings():
+    poly_a, poly_b = _poly(4), _poly(5, degree=3)
+    model = (
+        Mapping((1, 0, 0, 1, 0))
+        | (Identity(1) & models.Shift(-3.25) | poly_a) & models.Const1D(-1.77) & (
+            (Identity(1) & models.Shift(-485.7) | poly_b) | Identity(1) * models.Const1D(1.00004)
+        )
+    )  # fmt: skip
+    _same(model, *_inputs())
+    arithmetic = (models.Scale(2.5) + models.Shift(1.5)) / (models.Multiply(3.0) - models.Const1D(
+        7.0)) ** models.Const1D(2.0)  # fmt: skip
+    _same(arithmetic, _inputs()[0])
+
+
+def test_fallback_parts_and_fix_inputs():
+    sky = (
+        models.Scale(1 / 3600) & models.Scale(1 / 3600)
+        | SphericalToCartesian()
+        | models.RotationSequence3D([0.1, -0.2, 254.3, -69.5, -80.5], "zyxyz")
+        | CartesianToSpherical()
+    )
+    _same(sky, *(v / 100 for v in _inputs()))
+    fixed = models.fix_inputs(_poly(6) & models.Shift(2.0), {1: 4.0})
+    x, y = _inputs()
+    _same(fixed, x, y)
+    tabular = models.Tabular1D(points=np.linspace(0, 10, 11), lookup_table=np.arange(11.0) ** 2)
+    _same(tabular, np.linspace(0.5, 9.5, 40))
+
+
+def test_regions_selector_equal_to_gwcs():
+    labels = np.zeros((40, 30), dtype=np.int16)
+    labels[5:35, 2:10], labels[5:35, 12:20], labels[5:35, 22:29] = 3, 1, 7
+    transforms = {
+        lab: Mapping((0, 1, 0, 1)) | (_poly(lab) & _poly(lab + 10)) | Mapping((0, 1, 0))
+        for lab in (1, 3)
+    }  # label 7 has no transform: NaN, as gwcs
+    transforms[7] = Mapping((0, 1, 0, 1)) | (_poly(30) & _poly(31)) | Mapping((0, 1, 1))
+    selector = RegionsSelector(("x", "y"), ("a", "b", "c"), selector=transforms,
+                               label_mapper=LabelMapperArray(labels))  # fmt: skip
+    y, x = np.mgrid[:40, :30]
+    x, y = x.ravel().astype(float), y.ravel().astype(float)
+    _same(selector, x, y)
+    _same(selector | (models.Shift(1) & models.Scale(2) & Identity(1)), x, y)
+
+
+def test_fast_call_scalars_and_cache():
+    poly = _poly(7)
+    got = fast_call(poly, 3.0, 4.0)
+    assert got[0].shape == ()
+    assert got[0] == poly(3.0, 4.0)
+    assert fast_call(poly, [1.0, 2.0], 0.5)[0].tolist() == list(poly([1.0, 2.0], [0.5, 0.5]))
