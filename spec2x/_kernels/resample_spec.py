@@ -216,6 +216,24 @@ def pixel_frames(
     return stacked_pixel_frames([wcs], [shape], keep)[0]
 
 
+#: Inverses of the transforms the slits of an exposure share, by id (the model held too, so
+#: its id stays its own); astropy builds a new compound model on every ``.inverse``.
+_INVERSES: dict[int, tuple[Any, Any]] = {}
+_INVERSES_KEPT = 32
+
+
+def _inverse(model: Any) -> Any:
+    """``model.inverse``, built once for a model met again (transforms are never changed in
+    place once in a WCS)."""
+    found = _INVERSES.pop(id(model), None)  # least recently used first: shared ones stay
+    if found is None:
+        if len(_INVERSES) >= _INVERSES_KEPT:
+            del _INVERSES[next(iter(_INVERSES))]
+        found = (model, model.inverse)
+    _INVERSES[id(model)] = found
+    return found[1]
+
+
 def between(wcs: Any, start: str, end: str) -> Any:
     """``wcs.get_transform(start, end)`` as a function evaluating the pipeline's steps one
     after the other (their inverses backwards): the same numbers without building the
@@ -225,7 +243,7 @@ def between(wcs: Any, start: str, end: str) -> Any:
     if i <= j:
         models = [step.transform for step in wcs.pipeline[i:j]]
     else:
-        models = [step.transform.inverse for step in reversed(wcs.pipeline[j:i])]
+        models = [_inverse(step.transform) for step in reversed(wcs.pipeline[j:i])]
 
     def evaluate(*values: Any) -> tuple[Any, ...]:
         for model in models:
@@ -261,15 +279,10 @@ def on_grid(
 
 def _pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:
     """drizzle's ``calc_pixmap`` from the input WCS already evaluated (``world``): the output
-    pixel of each input pixel, the output bounding box left out as calc_pixmap does."""
-    bbox = getattr(out_wcs, "bounding_box", None)
-    box = None if bbox is None else bbox.bounding_box(order="F")
-    out_wcs.bounding_box = None
-    try:
-        x, y = out_wcs.world_to_pixel_values(*world)
-    finally:
-        if box is not None:
-            out_wcs.bounding_box = box
+    pixel of each input pixel, the output bounding box left out as calc_pixmap does (the
+    output WCS's inverse steps one after the other, :func:`between`)."""
+    frames = list(out_wcs.available_frames)
+    x, y = between(out_wcs, frames[-1], frames[0])(*world)
     return np.dstack([x, y])
 
 
