@@ -10,19 +10,28 @@ FAILED and change nothing), then calibrates it to ``_cal``, ``_s2d`` and
 ``_x1d`` with jwst's ``Spec2Pipeline`` (offline, every reference overridden)
 and with spec2x, each side in its own process (see ``benchmarks/_common.py``),
 and prints a table: whole process, chain, peak memory and each step, with the
-jwst / spec2x ratios.
+jwst / spec2x ratios, and spec2x's CPU per slitlet between the counts.
+
+jwst takes ~40 min under load at 500 slitlets: ``--jwst-slitlets`` lists the
+counts jwst runs at (default 100); at the other counts its times are the
+largest measured count's scaled by the number of slitlets (linear: a lower
+bound, jwst grows faster than linearly), marked ``jwst scaled``, and its
+memory is not given.  ``--reuse`` takes a side's result from an earlier run
+in ``--workdir`` (``mos_N/measured_SIDE.json``, with its input files) instead of running it again.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import bench_case, format_table, workdir_or_temp  # noqa: E402
+from _common import format_table, measure, report_rows, workdir_or_temp  # noqa: E402
 
 from spec2x.synthetic.nirspec_mos_chain import make_nirspec_mos_chain  # noqa: E402
 
@@ -33,19 +42,61 @@ def write_inputs(folder: Path, n_slitlets: int, seed: int = 1) -> tuple[Path, di
     return chain.truth.rate_paths[0], {k: str(v) for k, v in chain.refs.items()}
 
 
+def run_side(side: str, folder: Path, rate: Path, refs: dict[str, str], reuse: bool) -> Any:
+    """One side's timings at one count (from ``folder/result_SIDE.json`` with ``reuse``)."""
+    saved = folder / f"measured_{side}.json"
+    if reuse and saved.exists():
+        print(f"  {side}: reusing {saved}", flush=True)
+        return json.loads(saved.read_text())
+    job = {"input": str(rate), "refs": refs, "output_dir": str(folder / side)}
+    result = measure(side, job, workdir=folder)
+    saved.write_text(json.dumps(result))
+    print(f"  {side}: {result['chain_s']:.1f} s, {result['chain_cpu_s']:.1f} s CPU, "
+          f"{result['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
+    return result
+
+
+def scaled(result: dict[str, Any], factor: float) -> dict[str, Any]:
+    """jwst's timings scaled by ``factor`` (more slitlets), memory not known."""
+    keys = ("chain_s", "chain_cpu_s", "process_s")
+    steps = {k: v * factor for k, v in result["steps"].items()}
+    return {**{k: result[k] * factor for k in keys}, "steps": steps, "maxrss_mb": float("nan")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slitlets", type=int, nargs="+", default=[100, 500])
+    parser.add_argument("--jwst-slitlets", type=int, nargs="*", default=[100])
+    parser.add_argument("--reuse", action="store_true", help="reuse results in --workdir")
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir)
     rows: list[list[str]] = []
-    for n in args.slitlets:
+    ours: dict[int, Any] = {}
+    jwst: dict[int, Any] = {}
+    for n in sorted(args.slitlets):
         folder = root / f"mos_{n}"
-        print(f"writing the NIRSpec MOS exposure ({n} slitlets) into {folder}", flush=True)
-        rate, refs = write_inputs(folder, n)
-        rows += bench_case(f"NIRSpec MOS {n} slitlets", rate, refs, folder)
+        print(f"NIRSpec MOS, {n} slitlets, in {folder}", flush=True)
+        if not (args.reuse and (folder / "jw01234001001_01101_00001_nrs1_rate.fits").exists()):
+            rate, refs = write_inputs(folder, n)
+        else:
+            rate = folder / "jw01234001001_01101_00001_nrs1_rate.fits"
+            job = next(folder.glob("job_*.json"))  # written by an earlier run
+            refs = json.loads(job.read_text())["refs"]
+        name = f"NIRSpec MOS {n} slitlets"
+        if n in args.jwst_slitlets or not jwst:
+            jwst[n] = run_side("jwst", folder, rate, refs, args.reuse)
+        else:
+            n0 = max(jwst)
+            jwst[n] = scaled(jwst[n0], n / n0)
+            name += f" (jwst scaled from {n0})"
+        ours[n] = run_side("spec2x", folder, rate, refs, args.reuse)
+        rows += report_rows(name, jwst[n], ours[n])
     print(format_table(rows))
+    counts = sorted(ours)
+    for a, b in zip(counts, counts[1:], strict=False):
+        slope = (ours[b]["chain_cpu_s"] - ours[a]["chain_cpu_s"]) / (b - a)
+        print(f"spec2x chain CPU per slitlet from {a} to {b} slitlets: {slope:.3f} s")
     return 0
 
 

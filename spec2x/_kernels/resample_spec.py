@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .stacked_transforms import stacked_pixel_frames
+
 __all__ = [
     "between",
     "bounding_box",
@@ -209,35 +211,27 @@ def pixel_frames(
     The steps of the gwcs pipeline are evaluated one after the other on the pixels inside
     the bounding box, element by element the arithmetic of ``wcs(x, y)`` (the same
     numbers) without the overhead of the compound transform and its bounding box (a
-    third of the time).
+    third of the time); many slits at once: :func:`.stacked_transforms.stacked_pixel_frames`.
     """
-    y, x = np.indices(shape, dtype=np.float64)
-    inside = np.ones(shape, dtype=bool)
-    if wcs.bounding_box is not None:
-        (x0, x1), (y0, y1) = bounding_box(wcs)
-        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
-    values: tuple[np.ndarray, ...] = (x[inside], y[inside])
-    found: dict[str, tuple[np.ndarray, ...]] = {}
-    for step in wcs.pipeline:
-        name = getattr(step.frame, "name", str(step.frame))
-        if name in keep or step.transform is None:
-            found[name] = values
-        if step.transform is None:
-            break
-        if values[0].size:
-            result = step.transform(*values)
-            values = tuple(result) if isinstance(result, tuple) else (result,)
-        else:
-            values = (values[0],) * step.transform.n_outputs
-    out = {}
-    for name, vals in found.items():
-        full = []
-        for v in vals:
-            a = np.full(shape, np.nan)
-            a[inside] = v
-            full.append(a)
-        out[name] = tuple(full)
-    return out
+    return stacked_pixel_frames([wcs], [shape], keep)[0]
+
+
+#: Inverses of the transforms the slits of an exposure share, by id (the model held too, so
+#: its id stays its own); astropy builds a new compound model on every ``.inverse``.
+_INVERSES: dict[int, tuple[Any, Any]] = {}
+_INVERSES_KEPT = 32
+
+
+def _inverse(model: Any) -> Any:
+    """``model.inverse``, built once for a model met again (transforms are never changed in
+    place once in a WCS)."""
+    found = _INVERSES.pop(id(model), None)  # least recently used first: shared ones stay
+    if found is None:
+        if len(_INVERSES) >= _INVERSES_KEPT:
+            del _INVERSES[next(iter(_INVERSES))]
+        found = (model, model.inverse)
+    _INVERSES[id(model)] = found
+    return found[1]
 
 
 def between(wcs: Any, start: str, end: str) -> Any:
@@ -249,7 +243,7 @@ def between(wcs: Any, start: str, end: str) -> Any:
     if i <= j:
         models = [step.transform for step in wcs.pipeline[i:j]]
     else:
-        models = [step.transform.inverse for step in reversed(wcs.pipeline[j:i])]
+        models = [_inverse(step.transform) for step in reversed(wcs.pipeline[j:i])]
 
     def evaluate(*values: Any) -> tuple[Any, ...]:
         for model in models:
@@ -285,15 +279,10 @@ def on_grid(
 
 def _pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:
     """drizzle's ``calc_pixmap`` from the input WCS already evaluated (``world``): the output
-    pixel of each input pixel, the output bounding box left out as calc_pixmap does."""
-    bbox = getattr(out_wcs, "bounding_box", None)
-    box = None if bbox is None else bbox.bounding_box(order="F")
-    out_wcs.bounding_box = None
-    try:
-        x, y = out_wcs.world_to_pixel_values(*world)
-    finally:
-        if box is not None:
-            out_wcs.bounding_box = box
+    pixel of each input pixel, the output bounding box left out as calc_pixmap does (the
+    output WCS's inverse steps one after the other, :func:`between`)."""
+    frames = list(out_wcs.available_frames)
+    x, y = between(out_wcs, frames[-1], frames[0])(*world)
     return np.dstack([x, y])
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -238,17 +238,17 @@ def master_background_mos(
     bkg = [
         is_background_slitlet(p["source_name"].values[m]) for p, m in zip(parts, msa, strict=True)
     ]
+    nbkg = sum(int(b.sum()) for b in bkg)
+    if user_background is None and (nbkg == 0 or nbkg == sum(m.size for m in msa)):
+        which = "background" if nbkg == 0 else "source"  # before any work: fail fast
+        log.warning("master_background_mos: no %s slitlets; step FAILED", which)
+        return _status(slits, "FAILED")
     pre = [
         _calibrate(p.isel(slit=m), refs, inverse=False, skip=skip) if m.size else None
         for p, m in zip(parts, msa, strict=True)
     ]
     spectrum = user_background
     if spectrum is None:
-        nbkg = sum(int(b.sum()) for b in bkg)
-        if nbkg == 0 or nbkg == sum(m.size for m in msa):
-            which = "background" if nbkg == 0 else "source"
-            log.warning("master_background_mos: no %s slitlets; step FAILED", which)
-            return _status(slits, "FAILED")
         background = merge(
             [
                 c.isel(slit=np.flatnonzero(b))
@@ -331,6 +331,27 @@ def _real_pixels(ds: xr.Dataset) -> xr.DataArray:
     return (ny < ds["ysize"]) & (nx < ds["xsize"])
 
 
+class _LazyRefs(Mapping[str, "Reference | None"]):
+    """The step's references, each opened when first used (none when the step fails early)."""
+
+    def __init__(self, ctx: StepContext, ds: xr.Dataset) -> None:
+        self._ctx, self._ds = ctx, ds
+        self._open: dict[str, Reference | None] = {}
+
+    def __getitem__(self, reftype: str) -> Reference | None:
+        if reftype not in _REFTYPES:
+            raise KeyError(reftype)
+        if reftype not in self._open:
+            self._open[reftype] = self._ctx.ref(reftype, self._ds)
+        return self._open[reftype]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_REFTYPES)
+
+    def __len__(self) -> int:
+        return len(_REFTYPES)
+
+
 def from_chain(slits: Slits, ctx: StepContext) -> Slits:
     """Chain adapter: the calibration and extraction references and the step's parameters.
 
@@ -338,8 +359,7 @@ def from_chain(slits: Slits, ctx: StepContext) -> Slits:
     from the background slitlets of all groups."""
     params = ctx.params
     path = params.get("user_background")
-    first = groups(slits)[0]
-    refs = {t: ctx.ref(t, first) for t in _REFTYPES}
+    refs = _LazyRefs(ctx, groups(slits)[0])
     clip = params.get("sigma_clip", 3.0)
     return master_background_mos(
         slits,

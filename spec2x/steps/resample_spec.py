@@ -28,6 +28,7 @@ __all__ = ["from_chain", "resample_spec"]
 
 log = logging.getLogger(__name__)
 
+_BATCH = 64  # slits whose WCS is evaluated in one stacked call (bounds the memory)
 _BAD = int(DQ.DO_NOT_USE | DQ.NON_SCIENCE)  # jwst good_bits "~DO_NOT_USE+NON_SCIENCE"
 _OUT_VARS = ("sci", "err", "dq", "wht", "con", "var_poisson", "var_rnoise", "var_flat")
 _SLIT_COORDS = (
@@ -104,39 +105,44 @@ def resample_spec(
     products = []
     names = []
     if slits:
-        for i in range(ds.sizes["slit"]):
-            one = ds.isel(slit=i)
-            name = str(one["slit_name"].values) if "slit_name" in ds.coords else str(i)
-            ny = int(one["ysize"].values) if "ysize" in ds.coords else ds.sizes["y"]
-            nx = int(one["xsize"].values) if "xsize" in ds.coords else ds.sizes["x"]
-            wcs = get_wcs(ds, slit=name)
-            dispaxis = (
-                int(one["dispaxis"].values)
-                if "dispaxis" in ds.coords
-                else int(ds.attrs.get("DISPAXIS", 1))
-            )
-            products.append(
-                _one(
-                    one.isel(y=slice(0, ny), x=slice(0, nx)),
-                    wcs,
-                    mode,
-                    dispaxis,
-                    pixfrac,
-                    kernel,
-                    weight_type,
+        for start in range(0, ds.sizes["slit"], _BATCH):
+            batch = [_slit(ds, i) for i in range(start, min(start + _BATCH, ds.sizes["slit"]))]
+            frames: list[Any] = [None] * len(batch)
+            if mode.resample_grid == "nirspec":  # all the batch's slit WCSs in one call
+                shapes = [(one.sizes["y"], one.sizes["x"]) for one, *_ in batch]
+                frames = nirspec_pixel_frames([b[2] for b in batch], shapes)
+            for (one, name, wcs, dispaxis), f in zip(batch, frames, strict=True):
+                products.append(
+                    _one(one, wcs, mode, dispaxis, pixfrac, kernel, weight_type, frames=f)
                 )
-            )
-            names.append(name)
+                names.append(name)
     else:
         wcs = get_wcs(ds)
         dispaxis = int(ds.attrs.get("DISPAXIS", mode.dispaxis))
-        products.append(_one(ds, wcs, mode, dispaxis, pixfrac, kernel, weight_type))
+        shape = (ds.sizes["y"], ds.sizes["x"])
+        nirspec = mode.resample_grid == "nirspec"
+        frames = nirspec_pixel_frames([wcs], [shape]) if nirspec else [None]
+        products.append(
+            _one(ds, wcs, mode, dispaxis, pixfrac, kernel, weight_type, frames=frames[0])
+        )
         names.append(str(ds.attrs.get("SLTNAME") or exp_type))
     out = _assemble(ds, products, names, slits)
     log.info(
         "resample_spec: %d slit(s) rectified to %s", len(products), tuple(out["sci"].shape[1:])
     )
     return record_step(out, "resample_spec")
+
+
+def _slit(ds: xr.Dataset, i: int) -> tuple[xr.Dataset, str, Any, int]:
+    """Slit ``i`` of a slits product cut to its size, its name, WCS and dispersion axis."""
+    one = ds.isel(slit=i)
+    name = str(one["slit_name"].values) if "slit_name" in ds.coords else str(i)
+    ny = int(one["ysize"].values) if "ysize" in ds.coords else ds.sizes["y"]
+    nx = int(one["xsize"].values) if "xsize" in ds.coords else ds.sizes["x"]
+    dispaxis = (
+        int(one["dispaxis"].values) if "dispaxis" in ds.coords else int(ds.attrs.get("DISPAXIS", 1))
+    )
+    return one.isel(y=slice(0, ny), x=slice(0, nx)), name, get_wcs(ds, slit=name), dispaxis
 
 
 def _one(
@@ -147,8 +153,11 @@ def _one(
     pixfrac: float,
     kernel: str,
     weight_type: str | None,
+    *,
+    frames: Any = None,
 ) -> dict[str, Any]:
-    """Drizzle one 2-D slit image; returns arrays, output WCS and wavelengths."""
+    """Drizzle one 2-D slit image; returns arrays, output WCS and wavelengths (``frames``:
+    the slit's WCS on its pixels, NIRSpec, :func:`nirspec_pixel_frames`)."""
     sci = np.asarray(ds["sci"].values, dtype=np.float32)
     dq = np.asarray(ds["dq"].values)
     variances = {
@@ -165,7 +174,6 @@ def _one(
     good = (dq & _BAD) == 0
     # the WCS once per slit: the output WCS and the pixmap
     if mode.resample_grid == "nirspec":
-        frames = nirspec_pixel_frames(wcs, sci.shape)
         world = frames[1]
         out_wcs = nirspec_output_wcs(wcs, sci, good, frames)
     else:

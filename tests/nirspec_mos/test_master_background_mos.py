@@ -81,6 +81,20 @@ def test_without_background_or_source_slitlets_the_step_fails_as_jwst():
     assert master_background_mos(done, cal_refs()).attrs["S_MSBSUB"] == "SKIPPED"
 
 
+class _Untouchable(dict):
+    def __getitem__(self, key):
+        raise AssertionError(f"reference {key} opened before the step failed")
+
+    get = __getitem__
+
+
+def test_without_background_slitlets_the_step_fails_before_any_work():
+    ds, _ = _slits()
+    sources = np.flatnonzero(~is_background_slitlet(ds["source_name"].values))
+    out = master_background_mos(ds.isel(slit=sources), _Untouchable())
+    assert out.attrs["S_MSBSUB"] == "FAILED"
+
+
 def test_bad_user_background_is_one_clear_error(tmp_path):
     with pytest.raises(InputFileError, match="does not exist"):
         read_background_spectrum(tmp_path / "none.fits")

@@ -11,6 +11,7 @@ and world.  The shared pieces (grid, linear fit, frames) are in
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,9 @@ from ..._kernels.resample_spec import (
     linear_fit,
     on_grid,
     output_frames,
-    pixel_frames,
     tangent_extent,
 )
+from ..._kernels.stacked_transforms import stacked_pixel_frames
 
 __all__ = ["nirspec_output_wcs", "nirspec_pixel_frames"]
 
@@ -31,12 +32,15 @@ __all__ = ["nirspec_output_wcs", "nirspec_pixel_frames"]
 PixelFrames = tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
 
 
-def nirspec_pixel_frames(wcs: Any, shape: tuple[int, ...]) -> PixelFrames:
-    """The slit's WCS on every pixel of its image of ``shape``, evaluated once: the slit
+def nirspec_pixel_frames(
+    wcss: Sequence[Any], shapes: Sequence[tuple[int, ...]]
+) -> list[PixelFrames]:
+    """Each slit's WCS on every pixel of its image of ``shapes[i]``, all slits evaluated
+    at once (:func:`spec2x._kernels.stacked_transforms.stacked_pixel_frames`): the slit
     frame (x_slit, y_slit, µm) and the world (RA, Dec deg, µm); NaN outside the bounding
     box."""
-    frames = pixel_frames(wcs, shape, keep=("slit_frame",))
-    return frames["slit_frame"], frames[wcs.output_frame.name]
+    frames = stacked_pixel_frames(wcss, shapes, keep=("slit_frame",))
+    return [(f["slit_frame"], f[w.output_frame.name]) for f, w in zip(frames, wcss, strict=True)]
 
 
 def _sampling_wavelengths(lam: np.ndarray) -> list[float]:
