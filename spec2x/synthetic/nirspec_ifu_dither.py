@@ -110,6 +110,7 @@ def make_nirspec_ifu_dither(
         refs, ra0, dec0, _PEAK * level, _SKY * level,
     )  # fmt: skip
     ra_ref, dec_ref = IFU_POINTING["RA_REF"], IFU_POINTING["DEC_REF"]
+    paths = {reftype: os.fspath(path) for reftype, path in refs.items()}
     for i, (east, north) in enumerate(DITHER):
         keywords = {
             "SRCTYAPT": "EXTENDED", "PATT_NUM": i + 1, "OBSERVTN": "001", "BKGDTARG": False,
@@ -117,7 +118,7 @@ def make_nirspec_ifu_dither(
             "DEC_REF": dec_ref + north / 3600.0, "TARG_RA": ra0, "TARG_DEC": dec0,
         }  # fmt: skip
         rate = open_exposure(make_nirspec_ifu_rate(rates[i], grating, seed=seed + i, **keywords))
-        at = ifu_coordinates(assign_wcs(rate, refs))
+        at = ifu_coordinates(assign_wcs(rate, paths))
         truth = scene.surface_brightness(at["ra"].values, at["dec"].values, at["wavelength"].values)
         added = truth / calibration
         noise = rate["sci"].values - 1.0
@@ -126,6 +127,6 @@ def make_nirspec_ifu_dither(
         write_fits(imprint, imprints[i])
         sci = (sci + imprint["sci"].values).astype(np.float32)
         write_fits(rate.assign(sci=(("y", "x"), sci, rate["sci"].attrs)), rates[i])
-    for rate, asn in zip(rates, scene.asns, strict=True):
-        write_nod_association(asn, rate, (), imprints=imprints)
+    for science, asn in zip(rates, scene.asns, strict=True):
+        write_nod_association(asn, science, (), imprints=imprints)
     return scene
