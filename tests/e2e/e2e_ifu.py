@@ -1,8 +1,9 @@
-"""Helpers of the IFU scene tests (NIRSpec IFU, MIRI MRS): the scene in a cube, jwst's cubes."""
+"""Helpers of the IFU scene tests (NIRSpec IFU, MIRI MRS): the scene in a cube, the whole chain
+against jwst's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +19,6 @@ def cube_ratio(cube: Any, surface_brightness: Callable[..., np.ndarray]) -> np.n
     ra, dec = (np.asarray(cube[c].values, np.float64)[None] for c in ("ra", "dec"))
     truth = np.broadcast_to(surface_brightness(ra, dec, wave), sci.shape)
     return sci[good] / truth[good]
-
-
-def jwst_cube(cals: Sequence[Path], cubepar: str | Path, **params: Any) -> Any:
-    """jwst 3.0.0's CubeBuildStep (spec2's ``skip_dqflagging``) on the ``cals`` files, one
-    association of them: the first band's cube."""
-    from jwst.cube_build import CubeBuildStep
-    from jwst.datamodels import ModelContainer
-    from jwst_offline import run_jwst_step
-    from stdatamodels.jwst.datamodels import IFUImageModel
-
-    with ModelContainer([IFUImageModel(str(p)) for p in cals]) as models:
-        result = run_jwst_step(
-            CubeBuildStep, models, {"cubepar": str(cubepar)}, skip_dqflagging=True, **params
-        )
-    return list(result)[0]
 
 
 def cube_max_rel(ours: Any, theirs: Any) -> dict[str, float]:
