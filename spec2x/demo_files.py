@@ -35,13 +35,19 @@ MODES = {
 
 
 def write_nod_association(
-    path: str | os.PathLike[str], science: str | os.PathLike[str], backgrounds: Sequence[Any]
+    path: str | os.PathLike[str],
+    science: str | os.PathLike[str],
+    backgrounds: Sequence[Any],
+    *,
+    imprints: Sequence[Any] = (),
 ) -> Path:
     """Write a level-2 spectroscopic association: ``science`` with ``backgrounds`` as its
-    background members (file names relative to the association, as jwst writes them)."""
+    background members and ``imprints`` as its imprint members (file names relative to the
+    association, as jwst writes them)."""
     path = Path(path)
     members = [{"expname": Path(science).name, "exptype": "science"}]
     members += [{"expname": Path(b).name, "exptype": "background"} for b in backgrounds]
+    members += [{"expname": Path(b).name, "exptype": "imprint"} for b in imprints]
     tree = {
         "asn_type": "spec2",
         "asn_rule": "Asn_Lv2SpecSpecial",

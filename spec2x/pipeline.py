@@ -275,8 +275,6 @@ def spec2(
             opened[role] = [_unpack(function(m, ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
         log.debug("  %s ran with %s", step, _describe(ctx.params))
-        if on_step is not None and step not in finals:  # band cubes: the first band's
-            on_step(step, stamp(_first(current), keywords, skipped))
         if step == "resample_spec":
             products["s2d"] = current
         elif step == "cube_build":
@@ -284,6 +282,9 @@ def spec2(
         elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
             current = _with_int_times(current, before)
             products.update(_spectra(current, suffix["x1d"]))  # SOSS: photom converts them
+        if on_step is not None:
+            _save_step(on_step, step, current, products if step in finals else None,
+                       lambda d: stamp(d, keywords, skipped))  # fmt: skip
     products.setdefault(suffix["cal"], current)
     log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
     cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
@@ -329,6 +330,27 @@ def _load(step: str, exp_type: str) -> Any:
 def _first(current: Any) -> Any:
     """The product, or the first band's of a list of band cubes (or their spectra)."""
     return current[0] if isinstance(current, list) else current
+
+
+def _save_step(
+    on_step: Callable[[str, xr.Dataset], None],
+    step: str,
+    current: Any,
+    products: Mapping[str, xr.Dataset] | None,
+    stamped: Callable[[xr.Dataset], xr.Dataset],
+) -> None:
+    """``--save-steps``: the step's output as ``step``, unless it is a product (``products``
+    given: the step's output is, or holds, one); the band cubes of an IFU exposure of several
+    bands (or their spectra) each as ``<i>_<step>``, stpipe's names for a container's members,
+    but for those that are products (``_s3d`` is the first band's cube)."""
+    if not isinstance(current, list) or len(current) == 1:
+        if products is None:
+            on_step(step, stamped(_first(current)))
+        return
+    kept = {id(p) for p in products.values()} if products is not None else set()
+    for i, band in enumerate(current):
+        if id(band) not in kept:
+            on_step(f"{i}_{step}", stamped(band))
 
 
 def _spectra(current: Any, suffix: str) -> dict[str, Any]:

@@ -32,13 +32,16 @@ def scene(tmp_path_factory):
     truth = make_mrs_scene(folder, seed=1)
     out = folder / "products"
     args = ["run", str(truth.rate), "--refs", str(truth.refs_dir), "--ref", "area=N/A",
-            "--strict-refs", "--output-dir", str(out), "-q"]  # fmt: skip
+            "--strict-refs", "--output-dir", str(out), "--save-steps", "-q"]  # fmt: skip
     assert main(args) == 0
     return truth, {s: out / f"{BASE}_{s}.fits" for s in PRODUCTS}
 
 
 #: What jwst 3.0.0's Spec2Pipeline writes for a MIRIFUSHORT exposure (bands 1A and 2A).
 PRODUCTS = ("cal", "s3d", "0_x1d", "1_x1d")
+#: What ``--save-steps`` adds: each 2-D step's output but photom's (``_cal``) and the 2A cube
+#: (``_s3d`` is the 1A cube), under stpipe's name for the second member of a container.
+INTERMEDIATE = ("assign_wcs", "srctype", "straylight", "flat_field", "fringe", "1_cube_build")
 
 
 def test_mrs_is_calibrated_and_spec2x_run_writes_its_products(scene):
@@ -47,7 +50,7 @@ def test_mrs_is_calibrated_and_spec2x_run_writes_its_products(scene):
     assert "MIR_MRS" in calibrated_exp_types()
     _, files = scene
     written = sorted(p.name for p in files["cal"].parent.iterdir())
-    assert written == sorted(f"{BASE}_{s}.fits" for s in PRODUCTS)
+    assert written == sorted(f"{BASE}_{s}.fits" for s in PRODUCTS + INTERMEDIATE)
     kinds = {"cal": "IFUImageModel", "s3d": "IFUCubeModel", "0_x1d": "MRSMultiSpecModel",
              "1_x1d": "MRSMultiSpecModel"}  # fmt: skip
     for suffix, model_type in kinds.items():
@@ -60,6 +63,21 @@ def test_mrs_is_calibrated_and_spec2x_run_writes_its_products(scene):
         assert (x1d.attrs["CHANNEL"], x1d.attrs["BAND"]) == (channel, "SHORT"), suffix
     cube = open_product(files["s3d"])
     assert (cube.attrs["CHANNEL"], cube.attrs["BAND"]) == ("1", "SHORT")
+
+
+def test_save_steps_writes_the_second_band_cube(scene):
+    """``--save-steps``: the 2A cube, whose spectrum is ``_1_x1d``, as ``_1_cube_build``."""
+    from stdatamodels.jwst import datamodels
+
+    _, files = scene
+    path = files["cal"].parent / f"{BASE}_1_cube_build.fits"
+    with datamodels.open(path) as model:
+        assert type(model).__name__ == "IFUCubeModel"
+        assert (model.meta.instrument.channel, model.meta.instrument.band) == ("2", "SHORT")
+    cube = open_product(path)
+    x1d = open_product(files["1_x1d"])
+    assert cube.sizes["wavelength"] == x1d.sizes[x1d["flux"].dims[0]]
+    np.testing.assert_allclose(cube["wavelength"].values, x1d["wavelength"].values, rtol=1e-6)
 
 
 @pytest.mark.parametrize(

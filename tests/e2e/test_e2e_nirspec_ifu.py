@@ -7,7 +7,8 @@ import logging
 
 import numpy as np
 import pytest
-from e2e_helpers import binned_ratio, max_rel
+from e2e_helpers import binned_ratio
+from e2e_ifu import assert_spec2_as_jwst
 
 import spec2x
 from spec2x.cli import main
@@ -68,30 +69,9 @@ def test_spec2x_run_writes_the_three_products(scene, tmp_path):
 def test_whole_chain_matches_jwst(scene, tmp_path):
     pytest.importorskip("jwst")
     from jwst_offline import run_jwst_spec2
-    from stdatamodels.jwst import datamodels
 
     logging.getLogger("stpipe").setLevel(logging.WARNING)
     made, ours = scene
     run = run_jwst_spec2(made.rate, made.refs, output_dir=tmp_path)
     assert sorted(run.files) == ["cal", "s3d", "x1d"]
-    with datamodels.open(run.files["cal"]) as theirs:
-        mine = ours["cal"]
-        np.testing.assert_array_equal(mine["dq"].values, theirs.dq)
-        for var, arr in (("sci", theirs.data), ("err", theirs.err),
-                         ("var_poisson", theirs.var_poisson), ("var_rnoise", theirs.var_rnoise),
-                         ("var_flat", theirs.var_flat)):  # fmt: skip
-            np.testing.assert_array_equal(np.isnan(mine[var].values), np.isnan(arr), var)
-            assert max_rel(mine[var].values, arr) < 1e-5, var
-    with datamodels.open(run.files["s3d"]) as theirs:
-        mine = ours["s3d"]
-        assert mine["sci"].shape == theirs.data.shape
-        np.testing.assert_array_equal(mine["dq"].values, theirs.dq)
-        both = mine["dq"].values == 0
-        for var, arr in (("sci", theirs.data), ("err", theirs.err)):
-            assert max_rel(mine[var].values[both], arr[both]) < 1e-4, var
-    with datamodels.open(run.files["x1d"]) as theirs:
-        table = theirs.spec[0].spec_table
-        mine = ours["x1d"]
-        np.testing.assert_allclose(mine["wavelength"], table["wavelength"], rtol=1e-10)
-        for name in ("flux", "flux_error", "surf_bright", "background"):
-            assert max_rel(mine[name].values, table[name]) < 1e-4, name
+    assert_spec2_as_jwst(ours, run.files, cal=1e-5, s3d=1e-4, x1d=1e-4)
