@@ -42,6 +42,7 @@ import xarray as xr
 
 from . import preflight
 from .chain import PRODUCT_STEPS, chain_for, is_multi_int, jwst_calls, product_suffixes, resume
+from .chain_products import final_steps, first, save_step, spectra, with_int_times
 from .errors import InputFileError, Spec2xWarning
 from .io.references import ReferenceSet
 from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
@@ -257,7 +258,7 @@ def spec2(
     start = time.perf_counter()
     current = ds
     del ds  # only `current` keeps the input, so its arrays go once a step replaces them
-    finals = _final_steps(chain) if intermediate_only else set()
+    finals = final_steps(chain) if intermediate_only else set()
     branch_at = _fixed_slit_branch(chain, mode)
     for step in chain:
         if step in PRODUCT_STEPS and suffix["cal"] not in products:
@@ -278,12 +279,12 @@ def spec2(
         if step == "resample_spec":
             products["s2d"] = current
         elif step == "cube_build":
-            products["s3d"] = _first(current)  # jwst saves the first band's cube
+            products["s3d"] = first(current)  # jwst saves the first band's cube
         elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
-            current = _with_int_times(current, before)
-            products.update(_spectra(current, suffix["x1d"]))  # SOSS: photom converts them
+            current = with_int_times(current, before)
+            products.update(spectra(current, suffix["x1d"]))  # SOSS: photom converts them
         if on_step is not None:
-            _save_step(on_step, step, current, products if step in finals else None,
+            save_step(on_step, step, current, products if step in finals else None,
                        lambda d: stamp(d, keywords, skipped))  # fmt: skip
     products.setdefault(suffix["cal"], current)
     log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
@@ -327,54 +328,6 @@ def _load(step: str, exp_type: str) -> Any:
     return getattr(function, "every_band", function)
 
 
-def _first(current: Any) -> Any:
-    """The product, or the first band's of a list of band cubes (or their spectra)."""
-    return current[0] if isinstance(current, list) else current
-
-
-def _save_step(
-    on_step: Callable[[str, xr.Dataset], None],
-    step: str,
-    current: Any,
-    products: Mapping[str, xr.Dataset] | None,
-    stamped: Callable[[xr.Dataset], xr.Dataset],
-) -> None:
-    """``--save-steps``: the step's output as ``step``, unless it is a product (``products``
-    given: the step's output is, or holds, one); the band cubes of an IFU exposure of several
-    bands (or their spectra) each as ``<i>_<step>``, stpipe's names for a container's members,
-    but for those that are products (``_s3d`` is the first band's cube)."""
-    if not isinstance(current, list) or len(current) == 1:
-        if products is None:
-            on_step(step, stamped(_first(current)))
-        return
-    kept = {id(p) for p in products.values()} if products is not None else set()
-    for i, band in enumerate(current):
-        if id(band) not in kept:
-            on_step(f"{i}_{step}", stamped(band))
-
-
-def _spectra(current: Any, suffix: str) -> dict[str, Any]:
-    """The spectra products by suffix: one, or one per band cube when there are several
-    (``0_x1d``, ``1_x1d``..., the names stpipe gives a container of x1d models)."""
-    if not isinstance(current, list):
-        return {suffix: current}
-    if len(current) == 1:
-        return {suffix: current[0]}
-    return {f"{i}_{suffix}": spectrum for i, spectrum in enumerate(current)}
-
-
-def _final_steps(chain: Sequence[str]) -> set[str]:
-    """The steps whose output is a product (not written again by ``--save-steps``): the last
-    one before the product steps (``cal``), resample_spec, cube_build, and the last of the
-    spectral steps (``x1d``)."""
-    first = next((i for i, s in enumerate(chain) if s in PRODUCT_STEPS), len(chain))
-    finals = {chain[first - 1]} if first > 0 else set()
-    finals |= {s for s in chain[first:] if s in ("resample_spec", "cube_build")}
-    if "extract_1d" in chain:
-        finals.add(chain[-1] if chain[-1] == "photom" else "extract_1d")
-    return finals
-
-
 def _with_default_variances(current: xr.Dataset) -> xr.Dataset:
     """``var_flat`` as zeros where no flat was applied (skipped, or N/A), as jwst's datamodels
     default it, so resample_spec and extract_1d accept the product of a chain without a flat."""
@@ -386,18 +339,6 @@ def _with_default_variances(current: xr.Dataset) -> xr.Dataset:
         return ds.assign(var_flat=zeros.assign_attrs(ds["var_poisson"].attrs))
 
     return cast(xr.Dataset, map_groups(fill, current))  # or a DataTree of slit groups
-
-
-def _with_int_times(spectra: xr.Dataset, exposure: xr.Dataset) -> xr.Dataset:
-    """The x1dints with the exposure's integration times (``INT_TIMES``), as jwst carries them."""
-    if not isinstance(spectra, xr.Dataset) or "integration" not in spectra.dims:
-        return spectra
-    times = {k: v for k, v in exposure.coords.items() if str(k).startswith("int_times_")}
-    if not times:
-        return spectra
-    if spectra.sizes["integration"] != exposure.sizes["integration"]:
-        return spectra
-    return spectra.assign_coords({k: ("integration", v.values) for k, v in times.items()})
 
 
 def _warn_if_empty(ds: xr.Dataset, name: str) -> None:
