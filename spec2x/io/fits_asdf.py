@@ -60,7 +60,10 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
     """
     if ASDF_EXTNAME not in hdul:
         return {}
-    raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
+    try:
+        raw = hdul[ASDF_EXTNAME].data["ASDF_METADATA"][0].tobytes()
+    except AssertionError as exc:  # astropy asserts on a column definition it cannot take
+        raise ValueError(f"{ASDF_EXTNAME} extension: malformed table ({exc})") from exc
     end = _YAML_END.search(raw)
     if end is None:
         return _parse(raw)

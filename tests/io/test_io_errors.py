@@ -12,7 +12,7 @@ import pytest
 from astropy.io import fits
 
 from spec2x.errors import InputFileError, OutputError
-from spec2x.io import open_exposure, open_zarr, to_zarr, write_fits
+from spec2x.io import open_exposure, open_product, open_zarr, to_zarr, write_fits
 
 sys.path.insert(0, str(Path(__file__).parent))
 import products  # noqa: E402
@@ -72,6 +72,15 @@ def test_sci_of_wrong_dimensionality(tmp_path, shape):
     fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(np.zeros(shape), name="SCI")]).writeto(path)
     with pytest.raises(InputFileError, match=rf"bad\.fits: SCI has {len(shape)} dimensions"):
         open_exposure(path)
+
+
+def test_asdf_extension_of_a_malformed_column_names_the_file(tmp_path):
+    """astropy asserts on a column name that is not a string: one InputFileError instead."""
+    path = write_fits(products.cube(), tmp_path / "bad_s3d.fits")
+    with fits.open(path, mode="update") as hdul:
+        hdul["ASDF"].header["TTYPE1"] = True
+    with pytest.raises(InputFileError, match=r"bad_s3d\.fits.*ASDF extension: malformed table"):
+        open_product(path)
 
 
 def test_missing_exp_type_is_allowed_at_open(tmp_path):
