@@ -64,10 +64,10 @@ class CubeSource:
     rotation : ``rotation(ds, (par1, par2), wcs) -> float``: the angle (deg) of
         the IFU's local axes on the sky, for ``ifualign`` cubes.
     tear_cut : empty the planes torn at a band's ends (jwst does it for MIRI).
-    footprint : ``footprint(ds) -> (corner_ra, corner_dec) | None``: the
-        exposure's sky footprint for sky-aligned cubes (NIRSpec: ``S_REGION``,
-        as jwst reads it); None, or when it gives None: the extreme points of
-        the point cloud.
+    footprint : ``footprint(ds, (par1, par2)) -> (corner_ra, corner_dec) | None``:
+        the exposure's sky footprint for a band's sky-aligned cube (``S_REGION``
+        where jwst reads it: NIRSpec, MIRI channels 2 and 4); None, or when it
+        gives None: the extreme points of the point cloud.
     band_keywords : ``band_keywords((par1, par2)) -> dict``: header keywords a
         band's cube carries (MIRI: ``CHANNEL`` and ``BAND``); None: none.
     """

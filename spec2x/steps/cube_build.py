@@ -168,7 +168,7 @@ def build_cube(
     cube = build_band(
         _pooled_clouds(exposures, source, key), pars.band(key), weighting=weighting,
         weight_power=weight_power, rotation=rotation, nexposures=len(exposures), tear_cut=source.tear_cut, where=where,
-        corners=_footprint(exposures, source) if coord_system == "skyalign" else None,
+        corners=_footprint(exposures, source, key) if coord_system == "skyalign" else None,
     )  # fmt: skip
     out = _cube_dataset(first, source, cube, key, weighting, weight_power)
     cube_wcs = cube_gwcs(cube.grid)
@@ -192,12 +192,12 @@ def _wcs(ds: xr.Dataset) -> Any:
 
 
 def _footprint(
-    exposures: Sequence[xr.Dataset], source: CubeSource
+    exposures: Sequence[xr.Dataset], source: CubeSource, key: tuple[str, str]
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The corners of every exposure's footprint, where the mode gives one (None: from the pixels)."""
     if source.footprint is None:
         return None
-    found = [source.footprint(ds) for ds in exposures]
+    found = [source.footprint(ds, key) for ds in exposures]
     if any(f is None for f in found):
         return None
     return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])

@@ -7,7 +7,7 @@ import xarray as xr
 
 from .._kernels.resample_spec import _wrap_ra
 
-__all__ = ["sky_box", "with_s_region"]
+__all__ = ["s_region_corners", "sky_box", "with_s_region"]
 
 
 def sky_box(ra: np.ndarray, dec: np.ndarray) -> list[float] | None:
@@ -30,3 +30,17 @@ def with_s_region(ds: xr.Dataset, ra: np.ndarray, dec: np.ndarray) -> xr.Dataset
     out = ds.copy(deep=False)
     out.attrs = dict(ds.attrs, S_REGION="POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners))
     return out
+
+
+def s_region_corners(ds: xr.Dataset, _key: object = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """RA, Dec (deg) of the four corners of ``S_REGION`` (jwst's sky-aligned cube footprint), or None.
+
+    jwst's ``cube_build`` reads the footprint from ``S_REGION`` (written by
+    assign_wcs with 9 decimals) unless the target moves (``TARGTYPE = MOVING``);
+    ``_key``, the band, is unused (a :class:`~spec2x.cube.pointcloud.CubeSource` footprint).
+    """
+    words = str(ds.attrs.get("S_REGION", "")).split()
+    if len(words) < 10 or str(ds.attrs.get("TARGTYPE", "")).upper() == "MOVING":
+        return None
+    values = np.array([float(v) for v in words[2:10]])
+    return values[0::2], values[1::2]

@@ -15,6 +15,7 @@ from spec2x.steps.assign_wcs import assign_wcs
 from spec2x.steps.cube_build import cube_build, cube_build_bands
 from spec2x.synthetic.cubepar import write_mrs_cubepar
 from spec2x.synthetic.miri_mrs import make_mrs_rate
+from spec2x.wcs.footprint import s_region_corners
 from spec2x.wcs.store import get_wcs
 
 SKY = 2.0
@@ -101,6 +102,17 @@ def test_one_cube_per_band(cubes):
     assert list(cubes) == ["ch1-short", "ch2-short"]
     assert cubes["ch2-short"].attrs["CDELT1"] == pytest.approx(0.17 / 3600)
     assert cubes["ch2-short"]["wavelength"].values[0] == pytest.approx(7.51 + 0.0013 / 2, rel=1e-6)
+
+
+def test_channel_2_grid_centred_on_s_region_as_jwst(cubes, exposure):
+    """jwst centres a channel 2 (or 4) band cube on the exposure's ``S_REGION`` (9 decimals:
+    1e-10 deg from the pixels' box, which moved spaxel edges and, at a slice edge, emptied a
+    spaxel jwst fills); channel 1 (or 3), the smaller field, on its pixels."""
+    ra, dec = s_region_corners(exposure[0])
+    centre = ((ra.min() + ra.max()) / 2, (dec.min() + dec.max()) / 2)
+    ch2, ch1 = cubes["ch2-short"].attrs, cubes["ch1-short"].attrs
+    assert (ch2["CRVAL1"], ch2["CRVAL2"]) == pytest.approx(centre, abs=1e-13, rel=0)
+    assert abs(ch1["CRVAL2"] - centre[1]) > 1e-6
 
 
 def test_no_usable_pixel_is_one_clear_error(exposure, cubepar):

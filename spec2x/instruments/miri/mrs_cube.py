@@ -8,7 +8,10 @@ As jwst 3.0.0's ``cube_build`` maps an MRS exposure (``map_miri_pixel_to_sky``):
   0.4999 and y + 0.4999;
 - its corners are at alpha of x -+ 0.4999 and beta -+ half the slice width
   (the step between the two lowest betas of the channel), taken to the sky
-  at the pixel's wavelength.
+  at the pixel's wavelength;
+- a sky-aligned cube of channel 2 or 4 covers the exposure's ``S_REGION``
+  (9 decimals), one of channel 1 or 3 (the smaller field of its detector)
+  the pixels' sky positions (``IFUCubeData.setup_ifucube_wcs``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import xarray as xr
 from ...cube.fastmodel import fast_model
 from ...cube.pointcloud import CubeSource, PointCloud
 from ...errors import InputFileError
+from ...wcs.footprint import s_region_corners
 from .mrs_wcs import channel_bands
 
 __all__ = ["MRS_CHANNEL_COLUMNS", "MRS_CUBE", "mrs_bands", "mrs_point_cloud"]
@@ -134,6 +138,11 @@ def _rotation(ds: xr.Dataset, key: tuple[str, str], wcs: Any) -> float:
     return float(90 + np.arctan2(dra, ddec) * 180.0 / np.pi)
 
 
+def _footprint(ds: xr.Dataset, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``S_REGION``'s corners for channels 2 and 4; None (the pixels) for channels 1 and 3."""
+    return None if key[0] in ("1", "3") else s_region_corners(ds)
+
+
 def _name(key: tuple[str, str]) -> str:
     return f"ch{key[0]}-{key[1]}"
 
@@ -149,5 +158,6 @@ MRS_CUBE = CubeSource(
     name=_name,
     rotation=_rotation,
     tear_cut=True,
+    footprint=_footprint,
     band_keywords=_band_keywords,
 )

@@ -30,6 +30,7 @@ import xarray as xr
 
 from ...cube.pointcloud import CubeSource, PointCloud
 from ...errors import InputFileError
+from ...wcs.footprint import s_region_corners
 from ...wcs.store import get_wcs, slit_wcs
 from .ifu import through
 from .ifu_boxes import box_limits
@@ -145,20 +146,6 @@ def nrs_ifu_point_cloud(
 def nrs_ifu_bands(ds: xr.Dataset) -> list[tuple[str, str]]:
     """The (grating, filter) of the exposure, lowercase: its one cube."""
     return [(str(ds.attrs.get("GRATING", "")).lower(), str(ds.attrs.get("FILTER", "")).lower())]
-
-
-def s_region_corners(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray] | None:
-    """RA, Dec (deg) of the four corners of ``S_REGION`` (jwst's sky-aligned footprint), or None.
-
-    jwst reads the footprint from ``S_REGION`` (written by assign_wcs with 9
-    decimals) unless the target moves (``TARGTYPE = MOVING``).
-    """
-    region = str(ds.attrs.get("S_REGION", ""))
-    words = region.split()
-    if len(words) < 10 or str(ds.attrs.get("TARGTYPE", "")).upper() == "MOVING":
-        return None
-    values = np.array([float(v) for v in words[2:10]])
-    return values[0::2], values[1::2]
 
 
 def _rotation(ds: xr.Dataset, key: tuple[str, str], _: Any = None) -> float:
