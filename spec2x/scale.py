@@ -411,6 +411,8 @@ def run_many(
                     traceback=traceback.format_exc(),
                 )
             _log_result(results[i])
+        if "output_dir" in kwargs:  # what workers killed mid-write left (their jobs ran again)
+            _recover(kwargs["output_dir"], started)
         return [r for r in results if r is not None]
     finally:
         client.close()
