@@ -30,7 +30,7 @@ from ..errors import ParameterError, StepOrderError
 from ..io.refs_grism import WfssWavelengthRange, grism_reference
 from ..io.source_catalog import SourceCatalog, read_segmentation_map, read_source_catalog
 from ..modes import lookup
-from ..slits import Slits, groups, select, to_tree
+from ..slits import Slits, groups, map_groups, select, to_tree
 from ..wcs.store import slit_wcs, wcs_object
 from ..wfss_contam.orders import contam_orders, magnitude_limit, sensitivity
 from ..wfss_contam.scene import Scene, make_scene, read_direct_image
@@ -221,11 +221,7 @@ def wfss_contam(
 
 
 def _recorded(slits: Slits, status: str, photom: Any) -> Slits:
-    if isinstance(slits, xr.Dataset):
-        return record_step(slits, "wfss_contam", photom, status=status)
-    parts = [record_step(p, "wfss_contam", photom, status=status) for p in groups(slits)]
-    root = record_step(xr.Dataset(attrs=dict(slits.attrs)), "wfss_contam", photom, status=status)
-    return to_tree(parts, attrs=dict(root.attrs))
+    return map_groups(record_step, slits, "wfss_contam", photom, status=status)
 
 
 def _check_params(params: Mapping[str, Any]) -> None:
