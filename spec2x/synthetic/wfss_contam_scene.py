@@ -83,6 +83,7 @@ def write_contam_scene(
     photom: str | os.PathLike[str],
     *,
     grism: str = "GRISMR",
+    blocking: str | None = None,
     n_pairs: int = 4,
     offset: float = 150.0,
     brightness: float = 3.0e6,
@@ -95,7 +96,8 @@ def write_contam_scene(
     folder : where the files go.
     refs : the grism's synthetic references (``distortion``, ``specwcs``, ``filteroffset``).
     photom : the synthetic WFSS ``photom`` (the order-1 sensitivity of the traces).
-    grism : GRISMR, GRISMC (NIRCam F356W) or GR150R, GR150C (NIRISS F200W).
+    grism : GRISMR, GRISMC (NIRCam) or GR150R, GR150C (NIRISS).
+    blocking : the blocking filter (NIRCam FILTER, NIRISS PUPIL; None: F356W, F200W).
     n_pairs : pairs of overlapping sources (labels 1..n are the first of each pair,
         n+1..2n their neighbours).
     offset : the neighbour's distance along the dispersion (pixels).
@@ -110,10 +112,14 @@ def write_contam_scene(
     """
     from ..instruments.nircam import wfss_wcs as nircam
     from ..instruments.niriss import wfss_wcs as niriss
+    from .nircam_wfss_refs import WAVELENGTH_RANGES
+    from .niriss_wfss_refs import NIS_WAVELENGTH_RANGES
 
     instrument = _GRISMS[grism]
-    key = "PUPIL" if instrument == "NIRCAM" else "FILTER"
-    attrs = exposure_attrs(instrument, **{key: grism}, DIRIMAGE="wfss_direct_i2d.fits")
+    key, other = ("PUPIL", "FILTER") if instrument == "NIRCAM" else ("FILTER", "PUPIL")
+    blocking = blocking or ("F356W" if instrument == "NIRCAM" else "F200W")
+    keys = {key: grism, other: blocking}
+    attrs = exposure_attrs(instrument, **keys, DIRIMAGE="wfss_direct_i2d.fits")
     build = nircam.nircam_wfss_wcs if instrument == "NIRCAM" else niriss.niriss_wfss_wcs
     wcs = build(attrs, refs)
     scene = _scene(n_pairs, int(attrs["DISPAXIS"]), offset, seed)
@@ -121,11 +127,11 @@ def write_contam_scene(
     sens = order_one_sensitivity(photom, attrs)
     to_sky = direct_wcs(attrs, refs, (2448, 2448))
     ra, dec = to_sky(scene.x, scene.y)
-    lam = (3.10, 4.00) if instrument == "NIRCAM" else (1.75, 2.23)
+    lam = (WAVELENGTH_RANGES if instrument == "NIRCAM" else NIS_WAVELENGTH_RANGES)[blocking][1]
     traces = inject_point_sources(
         np.zeros((2048, 2048)), wcs, ra, dec, flux, lambda w: 1.0 / sens(w), lam
     )
-    extra: dict[str, Any] = {key: grism, "DIRIMAGE": attrs["DIRIMAGE"]}
+    extra: dict[str, Any] = {**keys, "DIRIMAGE": attrs["DIRIMAGE"]}
     files = write_wfss_exposure(
         folder, refs, instrument=instrument, seed=seed, background=traces, scene=scene, **extra
     )

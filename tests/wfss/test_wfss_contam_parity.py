@@ -8,30 +8,12 @@ import contextlib
 
 import numpy as np
 import pytest
+from wfss_helpers import mended_backplane
 
 from spec2x.slits import iter_slits
 from spec2x.steps.wfss_contam import simulate, wfss_contam
 
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
-
-
-def _mended_backplane(slit0, slit1):
-    """jwst's ``match_backplane_prefer_first`` with the overlap ending at min(y1 + h1, h0)
-    (and likewise in x), where jwst's ends at min(y1 + h1, h0, h1)."""
-    from jwst.wfss_contam.wfss_contam import SlitOverlapError
-
-    h0, w0 = slit0.data.shape
-    y1, x1 = slit1.ystart - slit0.ystart, slit1.xstart - slit0.xstart
-    i0, i1 = max(y1, 0), min(y1 + slit1.data.shape[0], h0)
-    j0, j1 = max(x1, 0), min(x1 + slit1.data.shape[1], w0)
-    if i0 >= i1 or j0 >= j1:
-        raise SlitOverlapError(f"no overlap for slit {slit0.source_id}")
-    plane = np.zeros_like(slit0.data)
-    plane[i0:i1, j0:j1] = slit1.data[i0 - y1 : i1 - y1, j0 - x1 : j1 - x1]
-    slit1.data = plane
-    slit1.xstart, slit1.ystart = slit0.xstart, slit0.ystart
-    slit1.xsize, slit1.ysize = slit0.xsize, slit0.ysize
-    return slit1
 
 
 @pytest.fixture(scope="module", params=["GRISMR", "GR150C"])
@@ -60,7 +42,7 @@ def jwst_contam(request, contam_scene, tmp_path_factory):
         ):
             out["as_is"] = jwst_wc.contam_corr(cut.copy(), wr, ph, "1", orders=[1])
             with pytest.MonkeyPatch.context() as mp:
-                mp.setattr(jwst_wc, "match_backplane_prefer_first", _mended_backplane)
+                mp.setattr(jwst_wc, "match_backplane_prefer_first", mended_backplane)
                 out["mended"] = jwst_wc.contam_corr(cut.copy(), wr, ph, "1", orders=[1])
     return out
 
