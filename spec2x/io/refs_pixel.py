@@ -80,6 +80,7 @@ class PhotomTable:
         each TIMECOEFF_* table present.
     pixar_sr, pixar_a2 : nominal pixel area (PIXAR_SR, PIXAR_A2) or None.
     image : for image-based files (MIRI MRS), ``{"sci", "err", "dq"}`` arrays.
+    phot_unit : the PHOTOM extension's PHOTUNIT (unit of ``photmjsr``, grism files) or None.
     """
 
     columns: Mapping[str, np.ndarray]
@@ -87,6 +88,7 @@ class PhotomTable:
     pixar_sr: float | None = None
     pixar_a2: float | None = None
     image: Mapping[str, np.ndarray] | None = None
+    phot_unit: str | None = None
 
     @property
     def nrows(self) -> int:
@@ -231,9 +233,10 @@ def read_photom(path: str, header: dict[str, Any]) -> Reference:
     """Open a FITS ``photom`` reference (PHOTOM table, TIMECOEFF_* tables, or an image)."""
     with fits.open(path, memmap=False) as hdul:
         columns: dict[str, np.ndarray] = {}
-        image = None
+        image = phot_unit = None
         if "PHOTOM" in hdul:
             columns = _table(hdul["PHOTOM"].data)
+            phot_unit = str(hdul["PHOTOM"].header.get("PHOTUNIT", "")).strip() or None
         elif "SCI" in hdul:
             image = {
                 name.lower(): np.asarray(hdul[name].data).copy()
@@ -253,6 +256,7 @@ def read_photom(path: str, header: dict[str, Any]) -> Reference:
         pixar_sr=_float(header, "PIXAR_SR"),
         pixar_a2=_float(header, "PIXAR_A2"),
         image=image,
+        phot_unit=phot_unit,
     )
     return Reference("photom", path, header, content)
 

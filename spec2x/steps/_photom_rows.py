@@ -6,6 +6,11 @@ back, e.g. MIRI ``subarray=GENERIC``), to which a grism cut-out adds its
 spectral order.  :func:`row_conversions` gives each slit's row, scalar
 conversion, unit and relative-response curve; :mod:`spec2x.steps.photom`
 applies them.
+
+A WFSS file's ``PHOTUNIT`` (the unit of ``photmjsr``, e.g. ``MJy Angstrom s /
+(DN sr)``) is converted to :data:`GRISM_PHOT_UNIT` as jwst 3.0.0 does: for the
+EXP_TYPEs of :data:`PHOTUNIT_EXP_TYPES` only, in the factor applied to the
+data, not in the PHOTMJSR recorded.
 """
 
 from __future__ import annotations
@@ -19,19 +24,32 @@ import numpy as np
 import xarray as xr
 
 from .._kernels import photom as kernel
-from ..errors import MissingReferenceError
+from ..errors import MissingReferenceError, ReferenceMismatchError
 from ..io.references import Reference
 
 __all__ = [
+    "GRISM_PHOT_UNIT",
+    "PHOTUNIT_EXP_TYPES",
     "ROW_SELECTORS",
     "RowConversions",
     "find_row",
+    "phot_unit_factor",
     "row_conversions",
     "source_types",
     "time_correction",
 ]
 
 log = logging.getLogger(__name__)
+
+#: The unit a grism PHOTMJSR is taken in: (MJy/sr) µm per (DN/s), the response being per µm.
+GRISM_PHOT_UNIT = "MJy micron s / (DN sr)"
+
+#: EXP_TYPEs whose PHOTUNIT jwst 3.0.0 applies: ``calc_wfss`` passes the file's ``phot_unit``
+#: to ``photom_io`` (jwst/photom/photom.py l. 716-718; called for NIS_WFSS l. 379, MIR_WFSS
+#: l. 440, NRC_WFSS l. 564), which multiplies the conversion by PHOTUNIT -> GRISM_PHOT_UNIT
+#: after recording it (l. 814-829).  NRC_TSGRISM's row goes to ``photom_io`` without it
+#: (l. 565-570): jwst ignores its PHOTUNIT, and so does spec2x.
+PHOTUNIT_EXP_TYPES = frozenset({"NRC_WFSS", "NIS_WFSS", "MIR_WFSS"})
 
 
 Selector = Callable[[Mapping[str, Any], "str | None"], list[dict[str, Any]]]
@@ -144,6 +162,28 @@ def time_correction(ds: xr.Dataset, table: Any, row: int) -> np.float64:
     return np.float64(corr)
 
 
+def phot_unit_factor(response: Reference) -> float:
+    """PHOTUNIT -> :data:`GRISM_PHOT_UNIT` factor of a photom file (1 when it has no PHOTUNIT).
+
+    Raises
+    ------
+    ReferenceMismatchError
+        PHOTUNIT is not a unit, or not one of (MJy/sr) wavelength per (DN/s).
+    """
+    from astropy import units as u
+
+    unit = getattr(response.content, "phot_unit", None)
+    if not unit:
+        return 1.0
+    try:
+        return float(u.Unit(unit).to(u.Unit(GRISM_PHOT_UNIT)))
+    except ValueError as exc:  # not a unit, or not convertible (UnitConversionError)
+        raise ReferenceMismatchError(
+            f"photom {response.name}: PHOTUNIT {unit!r} cannot be converted to "
+            f"{GRISM_PHOT_UNIT!r} ({exc}); give a grism photom file"
+        ) from exc
+
+
 @dataclass
 class RowConversions:
     """What the PHOTOM table gives the exposure or each slit (one entry each).
@@ -154,12 +194,15 @@ class RowConversions:
     scalars : the scalar conversion, over the time correction when applied.
     units : ``MJy/sr`` or ``MJy`` (a NIRSpec point source).
     curves : the relative response ``(wavelength µm, response)``.
+    unit_factor : PHOTUNIT -> :data:`GRISM_PHOT_UNIT` (:data:`PHOTUNIT_EXP_TYPES`), applied
+        to the data with the scalars (not to the PHOTMJSR recorded); 1 otherwise.
     """
 
     rows: list[int]
     scalars: list[Any]
     units: list[str]
     curves: list[tuple[np.ndarray, np.ndarray]]
+    unit_factor: float = 1.0
 
 
 def row_conversions(
@@ -187,6 +230,12 @@ def row_conversions(
     select_rows = ROW_SELECTORS[photom_rows]
     orders = _spectral_orders(ds, table, len(names))
     out = RowConversions([], [], [], [])
+    exp_type = str(ds.attrs.get("EXP_TYPE", "")).strip().upper()
+    if exp_type in PHOTUNIT_EXP_TYPES:
+        out.unit_factor = phot_unit_factor(response)
+    elif getattr(table, "phot_unit", None):
+        log.info("photom: PHOTUNIT %r of %s not applied to %s (as jwst 3.0.0)",
+                 table.phot_unit, response.name, exp_type)  # fmt: skip
     for i, name in enumerate(names):
         candidates = [{**c, **orders[i]} for c in select_rows(ds.attrs, name)]
         row = find_row(response, candidates, name)

@@ -142,7 +142,8 @@ def photom(
         apply_time_correction=apply_time_correction,
     )  # fmt: skip
     scalars, units, curves = conv.scalars, conv.units, conv.curves
-    factor, no_cal = _factor(ds, ds["wavelength"], scalars, curves)
+    applied = scalars if conv.unit_factor == 1.0 else [s * conv.unit_factor for s in scalars]
+    factor, no_cal = _factor(ds, ds["wavelength"], applied, curves)
     if mode.photom_rows == "grism":
         factor, no_cal = _per_micron(ds, factor, no_cal)
     out = _apply(ds, factor, no_cal, inverse)

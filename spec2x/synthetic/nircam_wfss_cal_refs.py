@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..steps._photom_rows import GRISM_PHOT_UNIT
 from .nircam_wfss_refs import WAVELENGTH_RANGES
 from .wfss_cal_refs import relative_response, write_wfss_flat, write_wfss_photom
 
@@ -34,17 +35,20 @@ _PHOTOM_HEADER: dict[str, Any] = dict(
 
 
 def write_nircam_wfss_photom(
-    path: str | os.PathLike[str], pupils: Sequence[str] = ("GRISMR", "GRISMC")
+    path: str | os.PathLike[str],
+    pupils: Sequence[str] = ("GRISMR", "GRISMC"),
+    phot_unit: str | None = GRISM_PHOT_UNIT,
 ) -> Path:
     """Write a NIRCam WFSS ``photom``: one row per filter of the synthetic
-    ``wavelengthrange``, grism and order 1, 2."""
+    ``wavelengthrange``, grism and order 1, 2 (PHOTMJSR in ``phot_unit``, the same
+    calibration whatever the unit; None: no PHOTUNIT)."""
     rows = [
         (name, pupil, order, *by_order[order])
         for name, by_order in WAVELENGTH_RANGES.items()
         for pupil in pupils
         for order in (1, 2)
     ]
-    return write_wfss_photom(path, rows, PHOTMJSR, _GRID, **_PHOTOM_HEADER)
+    return write_wfss_photom(path, rows, PHOTMJSR, _GRID, phot_unit=phot_unit, **_PHOTOM_HEADER)
 
 
 def write_nircam_wfss_flat(

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from astropy import units as u
 from astropy.io import fits
 
+from ..steps._photom_rows import GRISM_PHOT_UNIT
 from .base import reference_header, write_reference_fits
 from .pixel_refs import _phot_columns, write_flat
 
@@ -40,6 +42,7 @@ def write_wfss_photom(
     *,
     instrument: str,
     datamodel: str,
+    phot_unit: str | None = GRISM_PHOT_UNIT,
     **keywords: Any,
 ) -> Path:
     """Write a WFSS ``photom`` table.
@@ -52,15 +55,18 @@ def write_wfss_photom(
     photmjsr : order -> PHOTMJSR ((MJy/sr) per DN/s); the uncertainty is 1 % of it.
     grid : wavelengths (µm) of every row's response.
     instrument, datamodel : INSTRUME and DATAMODL of the file.
+    phot_unit : PHOTUNIT of the PHOTOM extension; ``photmjsr`` (given per µm) is written in
+        it, so the calibration is the same (None: no PHOTUNIT, values per µm).
     **keywords : further primary-header keywords (DETECTOR, EXP_TYPE, PIXAR_SR ...).
     """
+    scale = 1.0 if phot_unit is None else u.Unit(GRISM_PHOT_UNIT).to(u.Unit(phot_unit))
     table = [
         {
             "filter": filt,
             "pupil": pupil,
             "order": order,
-            "photmjsr": photmjsr[order],
-            "uncertainty": 0.01 * photmjsr[order],
+            "photmjsr": scale * photmjsr[order],
+            "uncertainty": 0.01 * scale * photmjsr[order],
             "wavelength": grid,
             "relresponse": relative_response(grid, low, high),
         }
@@ -70,7 +76,8 @@ def write_wfss_photom(
     columns.insert(2, fits.Column("order", "I", array=[r["order"] for r in table]))
     hdr = reference_header("photom", instrument, **keywords)
     hdus = [fits.BinTableHDU.from_columns(columns, name="PHOTOM")]
-    hdus[0].header["PHOTUNIT"] = "MJy micron s / (DN sr)"  # PHOTMJSR per µm, as photom divides
+    if phot_unit is not None:
+        hdus[0].header["PHOTUNIT"] = phot_unit
     return write_reference_fits(path, hdr, hdus, datamodel=datamodel)
 
 

@@ -17,13 +17,14 @@ import numpy as np
 
 from ..errors import ReferenceMismatchError
 from ..io.refs_grism import WfssWavelengthRange
+from ..steps._photom_rows import GRISM_PHOT_UNIT, phot_unit_factor
 
 __all__ = ["SENS_UNIT", "contam_orders", "magnitude_limit", "sensitivity"]
 
 log = logging.getLogger(__name__)
 
 #: The unit of a sensitivity curve: (MJy/sr) µm per (DN/s).
-SENS_UNIT = "MJy micron s / (DN sr)"
+SENS_UNIT = GRISM_PHOT_UNIT
 
 
 def _model_orders(wcs: Any) -> set[int] | None:
@@ -81,8 +82,7 @@ def sensitivity(photom: Any, attrs: Mapping[str, Any], order: int) -> tuple[np.n
 
     Parameters
     ----------
-    photom : the opened WFSS ``photom`` reference (its PHOTOM table; ``PHOTUNIT`` of the
-        PHOTOM extension, read from the file).
+    photom : the opened WFSS ``photom`` reference (its PHOTOM table and ``PHOTUNIT``).
     attrs : exposure keywords (FILTER, PUPIL).
     order : the spectral order.
 
@@ -91,18 +91,14 @@ def sensitivity(photom: Any, attrs: Mapping[str, Any], order: int) -> tuple[np.n
     ReferenceMismatchError
         The file has no PHOTUNIT or no row for the order.
     """
-    from astropy import units as u
-    from astropy.io import fits
-
-    unit = fits.getheader(photom.path, "PHOTOM").get("PHOTUNIT")
-    if not unit:
+    if not getattr(photom.content, "phot_unit", None):
         raise ReferenceMismatchError(
             f"photom {photom.name} has no PHOTUNIT in its PHOTOM extension: wfss_contam needs "
-            f"the unit of PHOTMJSR (e.g. '{SENS_UNIT}')"
+            f"the unit of PHOTMJSR (e.g. '{SENS_UNIT}'), as jwst's"
         )
     columns = photom.content.columns
     row = _row(columns, attrs, order)
-    factor = u.Unit(unit).to(u.Unit(SENS_UNIT)) * float(columns["photmjsr"][row])
+    factor = phot_unit_factor(photom) * float(columns["photmjsr"][row])
     nelem = int(columns["nelem"][row])
     wave = np.asarray(columns["wavelength"][row][:nelem], np.float64)
     resp = factor * np.asarray(columns["relresponse"][row][:nelem], np.float64)
