@@ -50,6 +50,7 @@ from .params import Params, resolve
 from .provenance import product_keywords, stamp
 from .registry import STEPS, ChainResult, get_step
 from .slits import Slits, map_groups, merge_spectra
+from .step_spec import StepOutput
 from .steps import StepContext
 
 __all__ = [
@@ -222,8 +223,9 @@ def spec2(
     Products by jwst suffix: ``cal`` or ``calints`` always; ``s2d`` (slit
     modes), ``s3d`` (IFU: the first band's cube), ``x1d`` or ``x1dints`` where
     made (an IFU exposure of several bands: ``0_x1d``, ``1_x1d``..., each band
-    cube's spectrum, as jwst names them).  Empty when assign_wcs is skipped
-    (jwst then writes nothing either).
+    cube's spectrum, as jwst names them); what a step saves on request, by
+    jwst's suffix (wfss_contam: ``simul``, ``simul_slits``, ``contam``).  Empty
+    when assign_wcs is skipped (jwst then writes nothing either).
 
     Raises
     ------
@@ -268,8 +270,9 @@ def spec2(
         t0 = time.perf_counter()
         function = _load(step, mode.exp_type)
         before = current
-        current, updated = _unpack(_run(function, current, ctx))
+        current, updated, saved = _unpack(_run(function, current, ctx))
         opened.update(updated)
+        products.update(saved)  # files the step saves on request (wfss_contam's simul ...)
         if step == branch_at:  # MOS: the fixed slits go on as fixed slits (jwst)
             current = _branch_fixed_slits(current, mode)
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
@@ -401,9 +404,14 @@ def _run(function: Any, current: Slits, ctx: StepContext) -> Any:
     return merge_spectra(result) if ctx.step == "extract_1d" else result
 
 
-def _unpack(result: ChainResult) -> tuple[xr.Dataset, dict[str, list[xr.Dataset]]]:
-    """A step's result and the association members it updated (by role)."""
+def _unpack(
+    result: ChainResult,
+) -> tuple[xr.Dataset, dict[str, list[xr.Dataset]], dict[str, Any]]:
+    """A step's result, the association members it updated (by role) and the products it
+    saves besides (by suffix)."""
+    if isinstance(result, StepOutput):
+        return result.result, {}, dict(result.products)
     if isinstance(result, tuple):
         ds, members = result
-        return ds, {role: list(items) for role, items in members.items()}
-    return result, {}
+        return ds, {role: list(items) for role, items in members.items()}, {}
+    return result, {}, {}

@@ -21,7 +21,15 @@ if TYPE_CHECKING:
 
     from .steps import StepContext
 
-__all__ = ["STATUS_KEYWORDS", "ChainFunction", "ChainResult", "Param", "ParamType", "StepSpec"]
+__all__ = [
+    "STATUS_KEYWORDS",
+    "ChainFunction",
+    "ChainResult",
+    "Param",
+    "ParamType",
+    "StepOutput",
+    "StepSpec",
+]
 
 #: Kinds of parameter value (from the jwst spec types).
 ParamType = str  # "bool" "int" "float" "str" "option" "int_list" "float_list" "list"
@@ -78,8 +86,26 @@ class Param:
     choices: tuple[Any, ...] | None = None
 
 
-#: ``from_chain(ds, ctx)``: the new Dataset, or it and updated association members by role.
-ChainResult: TypeAlias = "xr.Dataset | tuple[xr.Dataset, Mapping[str, Sequence[xr.Dataset]]]"
+@dataclass(frozen=True)
+class StepOutput:
+    """A step's result with the files jwst's step saves beside the products on request.
+
+    Attributes
+    ----------
+    result : the step's output (what the chain goes on with).
+    products : jwst suffix -> product (e.g. wfss_contam's ``simul``, ``contam``), written
+        with the run's products as ``<base>_<suffix>``.
+    """
+
+    result: Any
+    products: Mapping[str, Any]
+
+
+#: ``from_chain(ds, ctx)``: the new Dataset, or it and updated association members by role,
+#: or a :class:`StepOutput`.
+ChainResult: TypeAlias = (
+    "xr.Dataset | tuple[xr.Dataset, Mapping[str, Sequence[xr.Dataset]]] | StepOutput"
+)
 ChainFunction: TypeAlias = Callable[["xr.Dataset", "StepContext"], ChainResult]
 
 

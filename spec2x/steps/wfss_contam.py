@@ -9,6 +9,11 @@ not reach it in the simulation is left as it is, and cut-outs of sources
 absent from the segmentation map are dropped (jwst's rules).  Off by default
 in the chain, as in jwst.
 
+On request the chain also writes jwst's side files (:func:`saved_products`):
+``save_simulated_image`` the simulated frame (``simul``, ImageModel) and each
+corrected cut-out's own simulated light (``simul_slits``, MultiSlitModel),
+``save_contam_images`` each cut-out's contamination (``contam``, MultiSlitModel).
+
 jwst takes each source's simulated light inside a cut-out through
 ``match_backplane_prefer_first``, which leaves out the rows (columns) past
 the simulated box's own height (width) when that box starts inside the
@@ -31,13 +36,14 @@ from ..io.refs_grism import WfssWavelengthRange, grism_reference
 from ..io.source_catalog import SourceCatalog, read_segmentation_map, read_source_catalog
 from ..modes import lookup
 from ..slits import Slits, groups, map_groups, select, to_tree
+from ..step_spec import StepOutput
 from ..wcs.store import slit_wcs, wcs_object
 from ..wfss_contam.orders import contam_orders, magnitude_limit, sensitivity
 from ..wfss_contam.scene import Scene, make_scene, read_direct_image
 from ..wfss_contam.simulate import Boxes, simulate_order
 from ._common import record_step
 
-__all__ = ["Simulation", "from_chain", "simulate", "wfss_contam"]
+__all__ = ["Simulation", "correct", "from_chain", "saved_products", "simulate", "wfss_contam"]
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +51,6 @@ log = logging.getLogger(__name__)
 UNSUPPORTED = {
     "polyfit_degree": None,
     "n_iterations": 1,
-    "save_simulated_image": False,
-    "save_contam_images": False,
 }
 
 
@@ -58,12 +62,16 @@ class Simulation:
     ----------
     frame : (ny, nx) simulated DN/s of every source and order.
     contam : per group, (slit, y, x) contamination DN/s of each cut-out (0 in padding).
+    own : per group, (slit, y, x) each cut-out's own source's simulated DN/s in its order.
+    matched : per group, the slits whose source reaches them in the simulation.
     keep : per group, the slits whose source is in the segmentation map.
     orders : the orders dispersed (none: no valid order, or no source bright enough).
     """
 
     frame: np.ndarray
     contam: list[np.ndarray]
+    own: list[np.ndarray]
+    matched: list[np.ndarray]
     keep: list[np.ndarray]
     orders: tuple[int, ...]
 
@@ -143,19 +151,23 @@ def simulate(
         )  # fmt: skip
         frame += light.frame
         own.update({int(r): light.own[i] for i, r in enumerate(rows) if light.overlaps[i]})
-    contam, keep, first = [], [], 0
+    contam, mine, matched, keep, first = [], [], [], [], 0
     for ds in parts:
         n = ds.sizes["slit"]
         cube = np.zeros((n, ds.sizes["y"], ds.sizes["x"]))
+        light = np.zeros_like(cube)
         for j in range(n):
             r = first + j
             if r in own:
                 y0, x0, h, w = (int(meta[k][r]) for k in ("ystart", "xstart", "ysize", "xsize"))
+                light[j, :h, :w] = own[r]
                 cube[j, :h, :w] = frame[y0 : y0 + h, x0 : x0 + w] - own[r]
         contam.append(cube)
+        mine.append(light)
+        matched.append(np.isin(np.arange(first, first + n), list(own)))
         keep.append(np.isin(meta["label"][first : first + n], scene.labels))
         first += n
-    return Simulation(frame, contam, keep, tuple(dispersed))
+    return Simulation(frame, contam, mine, matched, keep, tuple(dispersed))
 
 
 def _slit_table(parts: list[xr.Dataset]) -> dict[str, np.ndarray]:
@@ -201,6 +213,12 @@ def wfss_contam(
         slits, scene, ranges, photom, orders=orders, magnitude_limit=magnitude_limit,
         catalog=catalog, oversample=oversample, chunk=chunk,
     )  # fmt: skip
+    return correct(slits, sim, photom)
+
+
+def correct(slits: Slits, sim: Simulation, photom: Any) -> Slits:
+    """The cut-outs less the contamination of :func:`simulate`'s ``sim`` (see
+    :func:`wfss_contam`); ``photom`` is recorded as the reference used."""
     if not sim.orders:
         log.error("wfss_contam: no valid spectral order or no source to disperse; SKIPPED")
         return _recorded(slits, "SKIPPED", photom)
@@ -218,6 +236,62 @@ def wfss_contam(
         product = select(product, where=lambda g: next(masks))
     log.info("wfss_contam: orders %s, %d cut-out(s) corrected", list(sim.orders), int(keep.sum()))
     return _recorded(product, "COMPLETE", photom)
+
+
+def saved_products(
+    corrected: Slits, sim: Simulation, *, simulated_image: bool, contam_images: bool
+) -> dict[str, Any]:
+    """The files jwst's WfssContamStep saves on request, by its suffixes.
+
+    Parameters
+    ----------
+    corrected : :func:`correct`'s output (its metadata go with each slit).
+    sim : the simulation it was corrected with (nothing is saved when no order was).
+    simulated_image : ``simul``, the simulated frame (DN/s, an ImageModel), and
+        ``simul_slits``, the own source's simulated light in each cut-out it reaches.
+    contam_images : ``contam``, each corrected cut-out's contamination (DN/s).
+
+    Returns
+    -------
+    suffix -> product; only ``sci`` and the slit metadata in the slit products (jwst
+    copies the cut-out's SCI header into them).
+    """
+    if not sim.orders:
+        return {}
+    parts = groups(corrected)  # the groups left with a slit in the map, those slits only
+    left = [i for i, k in enumerate(sim.keep) if k.any()]
+
+    def kept(cubes: list[np.ndarray]) -> list[np.ndarray]:
+        return [cubes[i][sim.keep[i]] for i in left]
+
+    root = {str(k): v for k, v in corrected.attrs.items()}
+    out: dict[str, Any] = {}
+    if simulated_image:
+        frame = xr.DataArray(sim.frame, dims=("y", "x"), attrs={"units": "DN/s"})
+        out["simul"] = xr.Dataset({"sci": frame}, attrs={**root, "DATAMODL": "ImageModel"})
+        matched = kept(sim.matched)
+        if any(m.any() for m in matched):
+            masks = iter(matched)
+            own = _with_sci(parts, kept(sim.own), root)
+            out["simul_slits"] = select(own, where=lambda g: next(masks))
+        else:
+            log.warning("wfss_contam: no cut-out reached by its source; no simul_slits")
+    if contam_images:
+        out["contam"] = _with_sci(parts, kept(sim.contam), root)
+    return out
+
+
+def _with_sci(parts: list[xr.Dataset], cubes: list[np.ndarray], root: dict[str, Any]) -> Slits:
+    """The groups with ``cubes`` (DN/s, float32) as their only variable, metadata kept."""
+    out = [
+        xr.Dataset(
+            {"sci": (("slit", "y", "x"), cube.astype(np.float32), {"units": "DN/s"})},
+            coords=ds.coords,
+            attrs=ds.attrs,
+        )
+        for ds, cube in zip(parts, cubes, strict=True)
+    ]
+    return to_tree(out, attrs=root) if len(out) > 1 else out[0]
 
 
 def _recorded(slits: Slits, status: str, photom: Any) -> Slits:
@@ -240,9 +314,10 @@ def _member(ds: Any, ctx: Any, role: str, keyword: str) -> str:
     return str(ds.attrs.get(keyword) or "")
 
 
-def from_chain(ds: Any, ctx: Any) -> Slits:
+def from_chain(ds: Any, ctx: Any) -> Slits | StepOutput:
     """Chain adapter: the direct image (DIRIMAGE), segmentation map (SEGMFILE), catalogue
-    (SCATFILE, with ``magnitude_limit``), ``wavelengthrange`` and ``photom``."""
+    (SCATFILE, with ``magnitude_limit``), ``wavelengthrange`` and ``photom``; with
+    ``save_simulated_image`` / ``save_contam_images`` also :func:`saved_products`."""
     p = ctx.params
     _check_params(p)
     attrs = ds.attrs
@@ -257,9 +332,18 @@ def from_chain(ds: Any, ctx: Any) -> Slits:
     if limit is not None:
         catalog = read_source_catalog(_member(ds, ctx, "sourcecat", "SCATFILE"))
     orders = p.get("orders")
-    return wfss_contam(
+    sim = simulate(
         ds, make_scene(direct, segmap, direct_wcs), ranges, photom,
         orders=None if orders is None else [int(o) for o in np.atleast_1d(orders)],
         magnitude_limit=limit, catalog=catalog,
         oversample=int(p.get("wl_oversample", 2)), chunk=int(p.get("max_pixels_per_chunk", 5000)),
     )  # fmt: skip
+    out = correct(ds, sim, photom)
+    simulated, contam = bool(p.get("save_simulated_image")), bool(p.get("save_contam_images"))
+    if not (simulated or contam):
+        return out
+    saved = saved_products(out, sim, simulated_image=simulated, contam_images=contam)
+    return StepOutput(out, saved)
+
+
+from_chain.whole_product = True  # type: ignore[attr-defined]  # one simulation for all groups

@@ -9,6 +9,7 @@ from spec2x._kernels.wfss_disperse import clipped_pixels, count_rates, native_wa
 from spec2x.chain import chain_for
 from spec2x.errors import ParameterError
 from spec2x.slits import iter_slits
+from spec2x.step_spec import StepOutput
 from spec2x.steps.wfss_contam import _check_params, simulate, wfss_contam
 from spec2x.synthetic.wfss_inject import inject_point_sources
 
@@ -56,7 +57,8 @@ def test_native_wavelengths_and_count_rates():
 
 def test_unimplemented_parameters_are_refused():
     _check_params({"polyfit_degree": None, "n_iterations": 1, "maximum_cores": "all"})
-    for name, value in (("polyfit_degree", 2), ("n_iterations", 3), ("save_contam_images", True)):
+    _check_params({"save_contam_images": True, "save_simulated_image": True})
+    for name, value in (("polyfit_degree", 2), ("n_iterations", 3)):
         with pytest.raises(ParameterError, match=name):
             _check_params({name: value})
 
@@ -180,3 +182,51 @@ def test_dask_cutouts_stay_lazy(contam_scene):
         lazy = wfss_contam(chunked, c["scene"], c["ranges"], c["photom"], orders=[1])
     assert lazy["sci"].chunks is not None
     np.testing.assert_array_equal(lazy["sci"].values, eager["sci"].values)
+
+
+def test_saved_products_written_with_jwst_names(contam_scene, monkeypatch, tmp_path):
+    """save_simulated_image / save_contam_images: ``<base>_simul`` (ImageModel, the frame),
+    ``_simul_slits`` and ``_contam`` (MultiSlitModel), as jwst's step names them; contamination
+    plus corrected cut-out is the cut-out, contamination plus own light the frame."""
+    models = pytest.importorskip("stdatamodels.jwst.datamodels")
+    from spec2x.io.references import ReferenceSet
+    from spec2x.io.streaming import write_products
+    from spec2x.pipeline import _unpack
+    from spec2x.registry import STEPS
+    from spec2x.steps import StepContext
+    from spec2x.steps.wfss_contam import from_chain
+
+    c = contam_scene("GRISMR")
+    monkeypatch.chdir(c["folder"])
+    refs = ReferenceSet(
+        {"photom": c["photom"].path, "wavelengthrange": c["refs"]["wavelengthrange"]}
+    )
+    params = {**STEPS["wfss_contam"].defaults(), "orders": [1], "save_simulated_image": True,
+              "save_contam_images": True}  # fmt: skip
+    result = from_chain(c["cutouts"], StepContext("wfss_contam", refs, params))
+    assert isinstance(result, StepOutput)
+    out, _, saved = _unpack(result)  # what the chain adds to its products
+    assert out.attrs["S_CONTAM"] == "COMPLETE"
+    sim = simulate(c["cutouts"], c["scene"], c["ranges"], c["photom"], orders=[1])
+    np.testing.assert_array_equal(saved["simul"]["sci"].values, sim.frame)
+    before, after = _by_source(c["cutouts"]), _by_source(out)
+    contam, own = _by_source(saved["contam"]), _by_source(saved["simul_slits"])
+    assert set(contam) == set(after)
+    assert set(own) <= set(after)
+    for sid, s in after.items():
+        total = s["sci"].values[0] + contam[sid]["sci"].values[0]
+        np.testing.assert_allclose(total, before[sid]["sci"].values[0], atol=1e-5)
+        if sid in own:
+            y0, x0 = int(s["ystart"][0]) - 1, int(s["xstart"][0]) - 1
+            h, w = int(s["ysize"][0]), int(s["xsize"][0])
+            frame = own[sid]["sci"].values[0] + contam[sid]["sci"].values[0]
+            np.testing.assert_allclose(frame, sim.frame[y0 : y0 + h, x0 : x0 + w], atol=1e-5)
+    write_products(saved, tmp_path, "nrc_wfss", "fits")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["nrc_wfss_contam.fits", "nrc_wfss_simul.fits", "nrc_wfss_simul_slits.fits"]
+    with models.open(tmp_path / "nrc_wfss_simul.fits") as m:
+        assert isinstance(m, models.ImageModel)
+        np.testing.assert_allclose(m.data, sim.frame, rtol=1e-6)
+    with models.open(tmp_path / "nrc_wfss_contam.fits") as m:
+        assert isinstance(m, models.MultiSlitModel)
+        assert sorted(s.source_id for s in m.slits) == sorted(contam)

@@ -74,3 +74,28 @@ def test_corrected_cutouts(jwst_contam):
     # jwst's own backplane leaves out part of some sources' own light (subtracted as
     # contamination) or finds no overlap at all (no correction): docs/parity.md
     assert differ > 0
+
+
+def test_saved_products_equal_jwst(jwst_contam):
+    """save_simulated_image / save_contam_images: ``simul``, ``simul_slits`` and ``contam``
+    equal to the models jwst's step saves (its backplane mended, as above)."""
+    from spec2x.steps.wfss_contam import correct, saved_products
+
+    c = jwst_contam["scene"]
+    sim = simulate(c["cutouts"], c["scene"], c["ranges"], c["photom"], orders=[1])
+    saved = saved_products(
+        correct(c["cutouts"], sim, c["photom"]), sim, simulated_image=True, contam_images=True
+    )
+    _, simul, contam, simul_slits = jwst_contam["mended"]
+    peak = np.abs(simul.data).max()
+    np.testing.assert_allclose(saved["simul"]["sci"].values, simul.data, rtol=0, atol=2e-7 * peak)
+    for name, theirs in (("contam", contam), ("simul_slits", simul_slits)):
+        ours = {
+            (int(s["source_id"][0]), int(s["spectral_order"][0])): s["sci"].values[0]
+            for s in iter_slits(saved[name])
+        }
+        want = _slits(theirs)
+        assert set(ours) == set(want), name
+        for key, data in want.items():
+            assert ours[key].shape == data.shape, (name, key)
+            np.testing.assert_allclose(ours[key], data, rtol=0, atol=2e-7 * peak)
