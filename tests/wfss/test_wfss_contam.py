@@ -230,3 +230,19 @@ def test_saved_products_written_with_jwst_names(contam_scene, monkeypatch, tmp_p
     with models.open(tmp_path / "nrc_wfss_contam.fits") as m:
         assert isinstance(m, models.MultiSlitModel)
         assert sorted(s.source_id for s in m.slits) == sorted(contam)
+
+
+@pytest.mark.slow
+def test_chain_returns_the_saved_files(contam_scene, monkeypatch):
+    """spec2 with wfss_contam on and both save parameters: the side files join the products."""
+    from spec2x.pipeline import spec2
+
+    c = contam_scene("GRISMR")
+    monkeypatch.chdir(c["folder"])
+    refs = {**{k: str(v) for k, v in c["refs"].items()}, "photom": c["photom"].path}
+    refs.update(dict.fromkeys(("bkg", "flat", "extract1d", "apcorr", "area"), "N/A"))
+    step = {"skip": False, "orders": [1], "save_simulated_image": True, "save_contam_images": True}
+    products = spec2(str(c["files"]["rate"]), refs, {"wfss_contam": step})
+    assert sorted(products) == ["cal", "contam", "simul", "simul_slits", "x1d"]
+    assert products["cal"].attrs["S_CONTAM"] == "COMPLETE"
+    assert products["simul"]["sci"].shape == (2048, 2048)
