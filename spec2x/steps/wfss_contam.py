@@ -155,15 +155,15 @@ def simulate(
     for ds in parts:
         n = ds.sizes["slit"]
         cube = np.zeros((n, ds.sizes["y"], ds.sizes["x"]))
-        light = np.zeros_like(cube)
+        self_light = np.zeros_like(cube)
         for j in range(n):
             r = first + j
             if r in own:
                 y0, x0, h, w = (int(meta[k][r]) for k in ("ystart", "xstart", "ysize", "xsize"))
-                light[j, :h, :w] = own[r]
+                self_light[j, :h, :w] = own[r]
                 cube[j, :h, :w] = frame[y0 : y0 + h, x0 : x0 + w] - own[r]
         contam.append(cube)
-        mine.append(light)
+        mine.append(self_light)
         matched.append(np.isin(np.arange(first, first + n), list(own)))
         keep.append(np.isin(meta["label"][first : first + n], scene.labels))
         first += n
