@@ -47,11 +47,9 @@ __all__ = ["Simulation", "correct", "from_chain", "saved_products", "simulate", 
 
 log = logging.getLogger(__name__)
 
-#: jwst parameters spec2x does not implement, with the value that means "not used".
-UNSUPPORTED = {
-    "polyfit_degree": None,
-    "n_iterations": 1,
-}
+#: jwst parameters spec2x does not implement, with the value that means "not used"
+#: (``n_iterations``, ``l2_alpha`` and ``rejection_threshold`` act only with a polyfit).
+UNSUPPORTED = {"polyfit_degree": None}
 
 
 @dataclass(frozen=True)
@@ -305,6 +303,8 @@ def _check_params(params: Mapping[str, Any]) -> None:
                 f"wfss_contam: {name}={params[name]!r} is not implemented in spec2x "
                 f"(only {unused!r}); leave it at jwst's default"
             )
+    if int(params.get("n_iterations") or 1) > 1:  # jwst: a warning, one iteration
+        log.warning("wfss_contam: n_iterations > 1 has no effect without polyfit_degree; one")
 
 
 def _member(ds: Any, ctx: Any, role: str, keyword: str) -> str:
