@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     from jwst.wfss_contam import wfss_contam as jwst_wc
     from jwst_offline import run_jwst_step
     from stdatamodels.jwst import datamodels
-    from test_wfss_contam_parity import _mended_backplane
+    from wfss_helpers import mended_backplane
 
     from spec2x.io.fits import open_product
     from spec2x.io.references import open_reference
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
             as_is, t_jwst, m_jwst = _measure(
                 lambda: jwst_wc.contam_corr(cut.copy(), wr, pm, "1", orders=[1])
             )
-            jwst_wc.match_backplane_prefer_first = _mended_backplane
+            jwst_wc.match_backplane_prefer_first = mended_backplane
             mended = jwst_wc.contam_corr(cut.copy(), wr, pm, "1", orders=[1])
         frame = simulate(ours_in, scene, ranges, ph, orders=[1]).frame
         theirs = as_is[1].data
