@@ -102,6 +102,8 @@ class Mode:
     wavecorr : wavecorr applies.
     wavecorr_by_slit_name : wavecorr's aperture is the slit name (else ``MOS``).
     photom_rows : how photom picks the response row, None where spec2x has not got it.
+    photom_unit : photom converts the file's PHOTUNIT to (MJy/sr) µm per (DN/s) (jwst's
+        ``calc_wfss``: the WFSS modes; NRC_TSGRISM's PHOTUNIT is ignored).
     photom_image : photom multiplies by a per-pixel conversion image instead
         (``mrs``: MIRI MRS, with its time- and wavelength-dependent throughput loss;
         ``nrs_ifu``: NIRSpec IFU, the response at each pixel's wavelength over its
@@ -178,6 +180,7 @@ class Mode:
     wavecorr: bool = False
     wavecorr_by_slit_name: bool = False
     photom_rows: PhotomRows | None = None
+    photom_unit: bool = False
     photom_image: Literal["mrs", "nrs_ifu"] | None = None
     straylight: Literal["mrs"] | None = None
     source_position: bool = False

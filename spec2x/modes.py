@@ -88,6 +88,7 @@ _WFSS = dict(
     reference_background=True,
     allowed=frozenset({"wfss_contam"}),
     photom_rows="grism",
+    photom_unit=True,
     extract_1d=True,
 )
 _WFSS_WCS = dict(_WFSS, dispaxis=0, wcs_reftypes=("distortion", "filteroffset", "specwcs"))
@@ -150,6 +151,7 @@ MODES: dict[str, Mode] = _modes(
         srctype_from_catalog=True,
         reference_background=True,
         allowed=frozenset({"wfss_contam"}),
+        photom_unit=True,
     ),
     NRS_FIXEDSLIT=dict(
         _NRS_FS_LIKE,
@@ -230,7 +232,7 @@ MODES: dict[str, Mode] = _modes(
     ),
     NIS_WFSS=dict(_NIS_WFSS),
     NRC_WFSS=dict(_NRC_WFSS),
-    NRC_GRISM=dict(_WFSS, instrument="NIRCAM", srctype_from_catalog=False),  # jwst's legacy name
+    NRC_GRISM=dict(_WFSS, instrument="NIRCAM", srctype_from_catalog=False, photom_unit=False),
     NRC_TSGRISM=dict(
         _GRISM,
         instrument="NIRCAM",

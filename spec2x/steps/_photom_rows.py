@@ -8,9 +8,14 @@ conversion, unit and relative-response curve; :mod:`spec2x.steps.photom`
 applies them.
 
 A WFSS file's ``PHOTUNIT`` (the unit of ``photmjsr``, e.g. ``MJy Angstrom s /
-(DN sr)``) is converted to :data:`GRISM_PHOT_UNIT` as jwst 3.0.0 does: for the
-EXP_TYPEs of :data:`PHOTUNIT_EXP_TYPES` only, in the factor applied to the
-data, not in the PHOTMJSR recorded.
+(DN sr)``) is converted to :data:`GRISM_PHOT_UNIT` as jwst 3.0.0 does, for the
+modes whose ``photom_unit`` is set, in the factor applied to the data, not in
+the PHOTMJSR recorded: ``calc_wfss`` passes the file's ``phot_unit`` to
+``photom_io`` (jwst/photom/photom.py l. 716-718; for NIS_WFSS l. 379, MIR_WFSS
+l. 440, NRC_WFSS l. 564), which records the conversion (l. 803) and then
+multiplies it by PHOTUNIT -> GRISM_PHOT_UNIT (l. 814-829).  NRC_TSGRISM's row
+goes to ``photom_io`` without it (l. 565-570): jwst ignores its PHOTUNIT, and
+so does spec2x.
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ from ..io.references import Reference
 
 __all__ = [
     "GRISM_PHOT_UNIT",
-    "PHOTUNIT_EXP_TYPES",
     "ROW_SELECTORS",
     "RowConversions",
     "find_row",
@@ -43,14 +47,6 @@ log = logging.getLogger(__name__)
 
 #: The unit a grism PHOTMJSR is taken in: (MJy/sr) µm per (DN/s), the response being per µm.
 GRISM_PHOT_UNIT = "MJy micron s / (DN sr)"
-
-#: EXP_TYPEs whose PHOTUNIT jwst 3.0.0 applies: ``calc_wfss`` passes the file's ``phot_unit``
-#: to ``photom_io`` (jwst/photom/photom.py l. 716-718; called for NIS_WFSS l. 379, MIR_WFSS
-#: l. 440, NRC_WFSS l. 564), which multiplies the conversion by PHOTUNIT -> GRISM_PHOT_UNIT
-#: after recording it (l. 814-829).  NRC_TSGRISM's row goes to ``photom_io`` without it
-#: (l. 565-570): jwst ignores its PHOTUNIT, and so does spec2x.
-PHOTUNIT_EXP_TYPES = frozenset({"NRC_WFSS", "NIS_WFSS", "MIR_WFSS"})
-
 
 Selector = Callable[[Mapping[str, Any], "str | None"], list[dict[str, Any]]]
 
@@ -194,7 +190,7 @@ class RowConversions:
     scalars : the scalar conversion, over the time correction when applied.
     units : ``MJy/sr`` or ``MJy`` (a NIRSpec point source).
     curves : the relative response ``(wavelength µm, response)``.
-    unit_factor : PHOTUNIT -> :data:`GRISM_PHOT_UNIT` (:data:`PHOTUNIT_EXP_TYPES`), applied
+    unit_factor : PHOTUNIT -> :data:`GRISM_PHOT_UNIT` (modes with ``photom_unit``), applied
         to the data with the scalars (not to the PHOTMJSR recorded); 1 otherwise.
     """
 
@@ -214,6 +210,7 @@ def row_conversions(
     pixar_sr: Sequence[float | None],
     *,
     apply_time_correction: bool,
+    photom_unit: bool = False,
 ) -> RowConversions:
     """The PHOTOM row, scalar, unit and response curve of the exposure or of each slit.
 
@@ -225,17 +222,17 @@ def row_conversions(
     names : slit names (``[SLTNAME]`` for an exposure).
     srctypes, pixar_sr : each slit's source type and nominal pixel area (sr).
     apply_time_correction : divide the scalars by :func:`time_correction`.
+    photom_unit : convert the file's PHOTUNIT (the mode's ``photom_unit``).
     """
     table = response.content
     select_rows = ROW_SELECTORS[photom_rows]
     orders = _spectral_orders(ds, table, len(names))
     out = RowConversions([], [], [], [])
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).strip().upper()
-    if exp_type in PHOTUNIT_EXP_TYPES:
+    if photom_unit:
         out.unit_factor = phot_unit_factor(response)
     elif getattr(table, "phot_unit", None):
         log.info("photom: PHOTUNIT %r of %s not applied to %s (as jwst 3.0.0)",
-                 table.phot_unit, response.name, exp_type)  # fmt: skip
+                 table.phot_unit, response.name, ds.attrs.get("EXP_TYPE"))  # fmt: skip
     for i, name in enumerate(names):
         candidates = [{**c, **orders[i]} for c in select_rows(ds.attrs, name)]
         row = find_row(response, candidates, name)

@@ -139,7 +139,7 @@ def photom(
     srctypes = source_types(ds, mode.per_slit_srctype, source_type, len(names))
     conv = row_conversions(
         ds, response, mode.photom_rows, names, srctypes, pixar_sr,
-        apply_time_correction=apply_time_correction,
+        apply_time_correction=apply_time_correction, photom_unit=mode.photom_unit,
     )  # fmt: skip
     scalars, units, curves = conv.scalars, conv.units, conv.curves
     applied = scalars if conv.unit_factor == 1.0 else [s * conv.unit_factor for s in scalars]
