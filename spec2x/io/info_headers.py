@@ -1,4 +1,4 @@
-"""``spec2x info`` of an exposure file from its headers: no NumPy, astropy nor xarray.
+"""``spec2x info`` of an exposure or spectra file from its headers: no NumPy, astropy nor xarray.
 
 Importing xarray and astropy costs more than the 0.5 s ``spec2x info`` may
 take, and describing a file needs neither: for an exposure (``_rate``,
@@ -11,12 +11,15 @@ and the YAML of the ASDF extension (tags ignored: only the names in the
 dtypes, units and coords, in the same order.  It answers None for anything
 else (slits, spectra, cubes, a card it does not parse plainly where a value
 is needed, a truncated or odd file); the caller then reads the file.
+Spectra (``_x1d``, ``_x1dints``) are described by :mod:`spec2x.io.info_spectra`
+from the same scan.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +27,7 @@ from ..step_spec import STATUS_KEYWORDS
 from .fits_cards import BLOCK, COMMENTARY, UNDEFINED, Decline, card_images, data_size, fast_card
 from .fits_names import COORD_FLAG, VARNAMES, image_dtype_name
 
-__all__ = ["MODE_KEYWORDS", "describe_headers"]
+__all__ = ["MODE_KEYWORDS", "apply_node", "describe_headers", "header_attrs"]
 
 #: The keywords ``spec2x info`` shows as the mode.
 MODE_KEYWORDS = (
@@ -76,11 +79,17 @@ class _Hdu:
 
 
 def describe_headers(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """:func:`spec2x.io.info.describe` of an exposure file from its headers, None when the
-    file must be read (not an exposure, or not one these headers describe exactly)."""
+    """:func:`spec2x.io.info.describe` of an exposure or spectra file from its headers, None
+    when the file must be read (slits, cubes, or a file these headers do not describe
+    exactly); spectra files are described by :mod:`spec2x.io.info_spectra`."""
     try:
         with open(path, "rb") as f:
             hdus = _scan(f)
+            names = [h.name for h in hdus]
+            if "EXTRACT1D" in names:
+                from .info_spectra import describe_spectra
+
+                return describe_spectra(hdus, names, _asdf_tree(f, hdus, names))
             return _exposure(f, hdus)
     except (OSError, ValueError, TypeError, LookupError, AttributeError, Decline):
         return None  # an odd header or node: the reader reads the file, or says what is wrong
@@ -124,7 +133,7 @@ def _exposure(f: Any, hdus: list[_Hdu]) -> dict[str, Any] | None:
     if len(shape) not in (2, 3) or sci.get("XTENSION") != "IMAGE":
         return None
     dims = ("y", "x") if len(shape) == 2 else ("integration", "y", "x")
-    attrs = _attrs(hdus[0], primary=True) | _attrs(sci)
+    attrs = header_attrs(hdus[0]) | header_attrs(sci)
     attrs.setdefault("DATAMODL", model or ("ImageModel" if len(shape) == 2 else "CubeModel"))
     arrays: dict[str, dict[str, Any]] = {}
     coords = {"x", "y", "integration"} & set(dims)
@@ -146,7 +155,7 @@ def _exposure(f: Any, hdus: list[_Hdu]) -> dict[str, Any] | None:
         if table.get("NAXIS2") == shape[0]:
             columns = [table.get(f"TTYPE{i}") for i in range(1, int(table.get("TFIELDS")) + 1)]
             coords |= {f"int_times_{c}" for c in columns}
-    wcs = _apply_node(_asdf_tree(f, hdus, names), attrs, arrays, coords, dims)
+    wcs = apply_node(_asdf_tree(f, hdus, names), attrs, arrays, coords, dims)
     if wcs is None:
         return None
     return {
@@ -168,7 +177,7 @@ def _exposure(f: Any, hdus: list[_Hdu]) -> dict[str, Any] | None:
     }
 
 
-def _attrs(hdu: _Hdu, *, primary: bool = False) -> dict[str, Any]:
+def header_attrs(hdu: _Hdu) -> dict[str, Any]:
     """The keywords ``info`` shows, as the reader's attrs hold them (the last card of a
     keyword; no undefined value)."""
     out = {}
@@ -227,12 +236,12 @@ def _asdf_tree(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any]:
     return tree
 
 
-def _apply_node(
+def apply_node(
     tree: dict[str, Any],
     attrs: dict[str, Any],
     arrays: dict[str, dict[str, Any]],
     coords: set[str],
-    dims: tuple[str, ...],
+    dims: Sequence[str],
 ) -> str | None:
     """What :func:`spec2x.io.fits_node.apply_node` changes that ``info`` shows; returns
     the WCS (``one``/``none``), None where the node holds what the headers cannot say."""
