@@ -1,25 +1,26 @@
 """``spec2x info`` of a spectra file (``_x1d``, ``_x1dints``) from its headers.
 
-The same description :func:`spec2x.io.info.describe` gives of the Dataset
-:func:`spec2x.io.fits_spectra.read_spectra` reads (one variable per
-``EXTRACT1D`` column, stacked along ``slit`` when there are several tables,
-per-spectrum keywords and x1dints columns as coords, the ``spec2x`` ASDF
-node applied), from the tables' headers (``TTYPE``, ``TFORM``, ``TUNIT``,
-``TZERO``) and the YAML of the ASDF extension alone: no NumPy, astropy nor
-xarray.  It answers None for anything it does not describe exactly (a
-column of text or scaled values, tables of different columns, a WCS, a
-``SCI`` extension, variables the node adds); the caller then reads the file.
+:func:`spectra_layout` gives what :func:`spec2x.io.fits_spectra.read_spectra`
+makes of the ``EXTRACT1D`` tables (one variable per column, stacked along
+``slit`` when there are several tables and padded to the longest,
+per-spectrum keywords and x1dints columns as coords) from the tables'
+headers alone (``TTYPE``, ``TFORM``, ``TUNIT``, ``TZERO``): no NumPy,
+astropy nor xarray.  :func:`spec2x.io.info_headers.describe_headers` adds
+the keywords and the ``spec2x`` ASDF node.  A file it does not describe
+exactly (a column of text or scaled values, tables of different columns,
+WFSS spectra) raises :class:`~spec2x.io.fits_cards.Decline`: the reader
+then reads it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from ..step_spec import STATUS_KEYWORDS
 from .fits_cards import Decline
 from .fits_names import SPEC_COORD_NAMES, TSO_META, var_name
 
-__all__ = ["describe_spectra"]
+__all__ = ["SpectraLayout", "spectra_layout"]
 
 #: TFORM letter -> NumPy dtype name as astropy reads the column (TZERO 0).
 _TFORM = {"L": "bool", "B": "uint8", "I": "int16", "J": "int32", "K": "int64",
@@ -30,58 +31,42 @@ _OFFSET = {("I", 2**15): "uint16", ("J", 2**31): "uint32", ("K", 2**63): "uint64
 _WFSS_MODEL = "WFSSMultiSpecModel"  # read by spec2x.io.fits_wfss_spectra: not described here
 
 
-def describe_spectra(hdus: list[Any], names: list[str], tree: dict[str, Any]) -> dict[str, Any]:
-    """The description of a spectra file's scanned headers (``hdus``: its HDUs as
-    :mod:`spec2x.io.info_headers` scans them, ``names`` their EXTNAMEs, ``tree`` the YAML
-    of its ASDF extension); raises :class:`~spec2x.io.fits_cards.Decline` for a file
-    it does not describe exactly."""
-    from .info_headers import MODE_KEYWORDS, apply_node, header_attrs
+@dataclass
+class SpectraLayout:
+    """What the reader makes of a spectra file's tables: dims and their sizes, variables
+    (dims, shape, dtype, units), coords, the per-spectrum keywords read as coords
+    (name -> keyword), the slit names (a ``slit_name`` along a leading dim) and the
+    data model of a file that names none."""
 
-    model = str(hdus[0].get("DATAMODL", ""))
+    dims: list[str]
+    shape: list[int]
+    arrays: dict[str, dict[str, Any]]
+    coords: set[str]
+    per_spectrum: dict[str, str]
+    slits: list[str] | None
+    model: str
+
+
+def spectra_layout(hdus: list[Any], node: dict[str, Any]) -> SpectraLayout:
+    """The layout of a spectra file from its scanned headers (``hdus``, as
+    :mod:`spec2x.io.info_headers` scans them) and its ``spec2x`` ASDF node; raises
+    :class:`~spec2x.io.fits_cards.Decline` for a file it does not describe exactly."""
     tables = [h for h in hdus if h.name == "EXTRACT1D"]
-    node = tree.get("spec2x") or {}
-    if model == _WFSS_MODEL or not isinstance(node, dict):
+    if str(hdus[0].get("DATAMODL", "")) == _WFSS_MODEL:
         raise Decline
     dims, shape, arrays, coords = _layout(tables, node)
-    tso = "integration" in dims
     per_spec = node.get("spectrum_coords") if node else None
     if per_spec is None:
         per_spec = {name: kw for kw, name in SPEC_COORD_NAMES.items()
                     if any(kw in t.first for t in tables)}  # fmt: skip
-    attrs = header_attrs(hdus[0])
-    if "SCI" in names:  # spec2x's x1d keeps the exposure's keywords in an empty SCI
-        attrs |= header_attrs(hdus[names.index("SCI")])
-    attrs.setdefault("DATAMODL", model or ("TSOMultiSpecModel" if tso else "MultiSpecModel"))
-    for kw in per_spec.values():
-        attrs.pop(kw, None)
-    coords |= set(per_spec)
-    if tso:
-        coords |= _int_times(hdus, names, shape[dims.index("integration")])
-    if apply_node(tree, attrs, arrays, coords, dims) != "none" or "wcs" in coords:
-        raise Decline  # a WCS, or variables and coords the headers cannot say
-    summary: dict[str, Any] = {
-        "datamodel": attrs.get("DATAMODL"),
-        "kind": "spectra",
-        "mode": {k: attrs[k] for k in MODE_KEYWORDS if k in attrs},
-        "dims": dict(zip(dims, shape, strict=True)),
-        "arrays": arrays,
-        "coords": sorted(coords),
-        "steps": {
-            step: attrs[key]
-            for step, key in STATUS_KEYWORDS.items()
-            if key in attrs and attrs[key] not in (None, "")
-        },  # fmt: skip
-        "references": {
-            k: v for k, v in attrs.items() if k.startswith("R_") and isinstance(v, str) and v
-        },
-        "wcs": "none",
-    }
-    if dims[0] != "integration" and len(dims) > 1 and "slit_name" in per_spec:
-        found = [t.get(per_spec["slit_name"]) for t in tables]
-        if not all(isinstance(s, str) for s in found):
+    slits = None
+    if dims[0] not in ("integration", "spectral") and "slit_name" in per_spec:
+        slits = [t.get(per_spec["slit_name"]) for t in tables]
+        if not all(isinstance(s, str) for s in slits):
             raise Decline
-        summary["slits"] = found
-    return summary
+    tso = "integration" in dims
+    model = "TSOMultiSpecModel" if tso else "MultiSpecModel"
+    return SpectraLayout(dims, shape, arrays, coords | set(per_spec), per_spec, slits, model)
 
 
 def _layout(
@@ -147,13 +132,3 @@ def _columns(table: Any) -> dict[str, tuple[str, int, str | None]]:
         units = table.get(f"TUNIT{i}")
         out[str(table.get(f"TTYPE{i}"))] = (dtype, int(digits or 1), str(units) if units else None)
     return out
-
-
-def _int_times(hdus: list[Any], names: list[str], nint: int) -> set[str]:
-    """The ``int_times_*`` coords of the INT_TIMES table (when it has a row an integration)."""
-    if "INT_TIMES" not in names:
-        return set()
-    table = hdus[names.index("INT_TIMES")]
-    if table.get("NAXIS2") != nint:
-        return set()
-    return {f"int_times_{table.get(f'TTYPE{i}')}" for i in range(1, int(table.get("TFIELDS")) + 1)}
