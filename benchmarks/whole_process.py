@@ -38,6 +38,10 @@ from spec2x.demo_files import MODES  # noqa: E402
 
 #: The demo's seed (``spec2x demo --seed`` default).
 SEED = 1
+#: jwst step parameters a demo's run needs besides spec2x's: jwst's WFSS assign_wcs fits a
+#: SIP approximation of the imaging WCS (spec2x does not) from an imaging distortion it asks
+#: CRDS for, beyond the references given (as ``benchmarks/nircam_wfss.py`` runs it).
+JWST_ONLY = {"nrc_wfss": {"assign_wcs": {"sip_approx": False}}}
 
 
 def jwst_job(
@@ -69,6 +73,8 @@ def demo_job(mode: str, root: Path) -> tuple[list[str], dict[str, Any]]:
     run_args = demo_inputs(mode, root)
     manifest = json.loads((root / mode / "demo.json").read_text())
     job = jwst_job(manifest["input"], manifest["refs"], run_args, root / f"{mode}_jwst")
+    for step, params in JWST_ONLY.get(mode, {}).items():
+        job["steps_params"].setdefault(step, {}).update(params)
     return run_args, job
 
 
