@@ -20,6 +20,7 @@ demo's seed) with their references in a folder of their own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -104,7 +105,9 @@ def side_by_side(
     wall = cpu = float("nan")
     if with_jwst:
         try:
-            theirs = measure("jwst", job, workdir=out.with_name(out.name + "_jwst_job"))
+            # the input's folder: jwst finds files an exposure names (SCATFILE) from there
+            with contextlib.chdir(Path(job["input"]).parent):
+                theirs = measure("jwst", job, workdir=out.with_name(out.name + "_jwst_job"))
             wall, cpu = theirs["process_s"], theirs["process_cpu_s"]
             print(f"  {label} jwst: {wall:.2f} s (CPU {cpu:.2f} s)", flush=True)
         except RuntimeError as exc:
