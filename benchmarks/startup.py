@@ -8,7 +8,7 @@ files).  Every figure is one new Python process, timed from the parent
 
 - startup: ``spec2x --help``; ``spec2x info`` on the MIRI LRS fixed-slit
   ``_cal`` product (an exposure: described from its headers) and ``_x1d``
-  product (read whole); ``spec2x run`` on the MIRI LRS fixed-slit nod pair
+  product (from its headers too); ``spec2x run`` on the MIRI LRS fixed-slit nod pair
   (``mir_lrs_fs`` demo input: nod A with nod B as its background), and of
   that run the part outside the steps: the process's wall time minus the
   step times ``spec2x run`` logs (interpreter start, imports, opening the
@@ -111,7 +111,7 @@ def startup(root: Path, repeat: int) -> list[list[str]]:
         ["spec2x --help", f"{_median(helps, 'wall'):.2f}", f"{_median(helps, 'cpu'):.2f}", "-"]
     )
     cal = next((root / "mir_lrs_fs").glob("*_cal.fits"))
-    for label, product in (("CAL (from its headers)", cal), ("X1D (read whole)", x1d)):
+    for label, product in (("CAL (from its headers)", cal), ("X1D (from its headers)", x1d)):
         infos = [spec2x_process(["info", str(product)]) for _ in range(repeat)]
         rows.append([f"spec2x info {label}", f"{_median(infos, 'wall'):.2f}",
                      f"{_median(infos, 'cpu'):.2f}", "-"])  # fmt: skip
