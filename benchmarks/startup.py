@@ -8,7 +8,7 @@ files).  Every figure is one new Python process, timed from the parent
 
 - startup: ``spec2x --help``; ``spec2x info`` on the MIRI LRS fixed-slit
   ``_cal`` product (an exposure: described from its headers) and ``_x1d``
-  product (read whole); ``spec2x run`` on the MIRI LRS fixed-slit nod pair
+  product (from its headers too); ``spec2x run`` on the MIRI LRS fixed-slit nod pair
   (``mir_lrs_fs`` demo input: nod A with nod B as its background), and of
   that run the part outside the steps: the process's wall time minus the
   step times ``spec2x run`` logs (interpreter start, imports, opening the
@@ -54,10 +54,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _common import measure, workdir_or_temp  # noqa: E402
+from _common import workdir_or_temp  # noqa: E402
 
-#: Every demo mode (``spec2x demo --help`` lists them).
-MODES = ("mir_lrs_fs", "mir_lrs_slitless", "nrs_fs", "nrs_bots", "nrs_mos", "nis_soss")
 _STEP_LINE = re.compile(r"^  (\w+)\s+([0-9.]+) s$", re.MULTILINE)
 _BY_HAND = "the same run by hand: spec2x "
 
@@ -99,34 +97,6 @@ def demo_inputs(mode: str, root: Path) -> list[str]:
     return shlex.split(line.split(_BY_HAND, 1)[1])
 
 
-def jwst_job(mode: str, root: Path, run_args: Sequence[str]) -> dict[str, Any]:
-    """The jwst side of a demo's ``spec2x run``: the same input, references (the demo's
-    manifest, and ``--ref``), skipped steps and step parameters."""
-    from spec2x.params import coerce
-
-    manifest = json.loads((root / mode / "demo.json").read_text())
-    refs = dict(manifest["refs"])
-    params: dict[str, dict[str, Any]] = {}
-    for flag, value in zip(run_args, run_args[1:], strict=False):
-        if flag == "--ref":
-            reftype, _, path = value.partition("=")
-            refs[reftype] = path
-        elif flag == "--skip":
-            params.setdefault(value, {})["skip"] = True
-    for arg in run_args:
-        if arg.startswith("--steps."):
-            key, _, value = arg.removeprefix("--steps.").partition("=")
-            step, _, name = key.partition(".")
-            params.setdefault(step, {})[name] = coerce(step, name, value)
-    output_dir = str(root / f"{mode}_jwst")
-    return {
-        "input": manifest["input"],
-        "refs": refs,
-        "steps_params": params,
-        "output_dir": output_dir,
-    }
-
-
 def _median(runs: list[dict[str, Any]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -141,7 +111,7 @@ def startup(root: Path, repeat: int) -> list[list[str]]:
         ["spec2x --help", f"{_median(helps, 'wall'):.2f}", f"{_median(helps, 'cpu'):.2f}", "-"]
     )
     cal = next((root / "mir_lrs_fs").glob("*_cal.fits"))
-    for label, product in (("CAL (from its headers)", cal), ("X1D (read whole)", x1d)):
+    for label, product in (("CAL (from its headers)", cal), ("X1D (from its headers)", x1d)):
         infos = [spec2x_process(["info", str(product)]) for _ in range(repeat)]
         rows.append([f"spec2x info {label}", f"{_median(infos, 'wall'):.2f}",
                      f"{_median(infos, 'cpu'):.2f}", "-"])  # fmt: skip
@@ -154,27 +124,6 @@ def startup(root: Path, repeat: int) -> list[list[str]]:
                  f"{_median(runs, 'cpu'):.2f}", f"{_median(runs, 'outside'):.2f}"])  # fmt: skip
     steps = {s: statistics.median(r["steps"][s] for r in runs) for s in runs[0]["steps"]}
     print("  steps of the run (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
-    return rows
-
-
-def versus_jwst(root: Path, modes: Sequence[str], with_jwst: bool) -> list[list[str]]:
-    """Rows: per mode, whole-process wall and CPU of spec2x run and jwst, and their ratios."""
-    rows = []
-    for mode in modes:
-        run_args = demo_inputs(mode, root)
-        ours = spec2x_process([*run_args, "--output-dir", str(root / f"{mode}_spec2x")])
-        print(f"  {mode} spec2x: {ours['wall']:.2f} s (CPU {ours['cpu']:.2f} s)", flush=True)
-        theirs: dict[str, Any] | None = None
-        if with_jwst:
-            try:
-                job = jwst_job(mode, root, run_args)
-                theirs = measure("jwst", job, workdir=root / f"{mode}_jwst_job")
-                print(f"  {mode} jwst: {theirs['process_s']:.2f} s", flush=True)
-            except RuntimeError as exc:
-                print(f"  {mode} jwst failed: {str(exc).splitlines()[0]}", flush=True)
-        jw = (theirs["process_s"], theirs["process_cpu_s"]) if theirs else (float("nan"),) * 2
-        rows.append([mode, f"{jw[0]:.2f}", f"{ours['wall']:.2f}", f"{jw[0] / ours['wall']:.1f}x",
-                     f"{jw[1]:.2f}", f"{ours['cpu']:.2f}", f"{jw[1] / ours['cpu']:.1f}x"])  # fmt: skip
     return rows
 
 
@@ -288,7 +237,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--modes", nargs="+", help="demo modes against jwst (default: all)")
     parser.add_argument("--repeat", type=int, default=3, help="startup runs (median shown)")
     parser.add_argument("--no-jwst", action="store_true", help="leave jwst out")
     parser.add_argument("--no-startup", action="store_true", help="only the runs against jwst")
@@ -317,9 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         print(table(["step (MIRI LRS FS)", "warm (s)", "floor: one pass (s)", "input (MB)",
                      "step / floor"], rows))  # fmt: skip
         return 0
-    rows = versus_jwst(root, args.modes, not args.no_jwst)
-    print(table(["demo mode", "jwst process (s)", "spec2x process (s)", "jwst / spec2x",
-                 "jwst CPU (s)", "spec2x CPU (s)", "CPU jwst / spec2x"], rows))  # fmt: skip
+    from whole_process import HEADER, MODES, versus_jwst
+
+    rows = versus_jwst(root, args.modes or list(MODES), [], not args.no_jwst)
+    print(table(HEADER, rows))
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -6,7 +6,18 @@ Shared by the FITS reader and writer and by the header-only ``spec2x info``
 
 from __future__ import annotations
 
-__all__ = ["COORD_FLAG", "EXTNAMES", "VARNAMES", "image_dtype_name"]
+from .fits_keywords import SPEC_COORDS
+
+__all__ = [
+    "COORD_FLAG",
+    "EXTNAMES",
+    "SPEC_COORD_NAMES",
+    "TSO_META",
+    "VARNAMES",
+    "column_name",
+    "image_dtype_name",
+    "var_name",
+]
 
 #: Dataset variable -> jwst extension name (others: the name in upper case).
 EXTNAMES = {
@@ -35,6 +46,34 @@ EXTNAMES = {
 VARNAMES = {ext: name for name, ext in EXTNAMES.items()}
 #: Marks an image extension that holds a coordinate (besides WAVELENGTH).
 COORD_FLAG = "S2XCOORD"
+#: Per-integration columns of an x1dints table (column -> coord name).
+TSO_META = {
+    "INT_NUM": "int_num",
+    "N_ALONGDISP": "n_alongdisp",
+    "SEGMENT": "segment",
+    "MJD-BEG": "mjd_beg",
+    "MJD-AVG": "mjd_avg",
+    "MJD-END": "mjd_end",
+    "TDB-BEG": "tdb_beg",
+    "TDB-MID": "tdb_mid",
+    "TDB-END": "tdb_end",
+}
+#: Per-spectrum keyword -> coord name (jwst attribute names; SLTNAME -> slit_name).
+SPEC_COORD_NAMES = {
+    kw: ("source_type" if name == "srctype" else name) for kw, name in SPEC_COORDS.items()
+}
+
+
+def column_name(var: str) -> str:
+    """Dataset variable -> jwst x1d column (``bkg_error`` -> ``BKGD_ERROR``)."""
+    upper = var.upper()
+    return "BKGD_" + upper[4:] if upper.startswith("BKG_") else upper
+
+
+def var_name(column: str) -> str:
+    """jwst x1d column -> Dataset variable (``BKGD_ERROR`` -> ``bkg_error``)."""
+    lower = column.lower()
+    return "bkg_" + lower[5:] if lower.startswith("bkgd_") else lower
 
 
 def image_dtype_name(bitpix: int, bzero: float = 0, bscale: float = 1) -> str:

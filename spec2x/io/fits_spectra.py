@@ -25,44 +25,16 @@ from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_asdf import asdf_hdu, read_asdf_tree
-from .fits_keywords import SPEC_COORDS
+from .fits_names import SPEC_COORD_NAMES, TSO_META, column_name, var_name
 from .fits_raw import RawTableHDU, make_header
 
 __all__ = ["read_spectra", "spectra_hdus"]
 
 #: x1d columns in jwst's order (Dataset names).
 COLUMNS = SPECTRUM_VARIABLES
-#: Per-integration columns of an x1dints table (column -> coord name).
-TSO_META = {
-    "INT_NUM": "int_num",
-    "N_ALONGDISP": "n_alongdisp",
-    "SEGMENT": "segment",
-    "MJD-BEG": "mjd_beg",
-    "MJD-AVG": "mjd_avg",
-    "MJD-END": "mjd_end",
-    "TDB-BEG": "tdb_beg",
-    "TDB-MID": "tdb_mid",
-    "TDB-END": "tdb_end",
-}
 _TSO_DTYPES = {"INT_NUM": np.int32, "N_ALONGDISP": np.uint32, "SEGMENT": np.int32}
-#: Per-spectrum keyword -> coord name (jwst attribute names; SLTNAME -> slit_name).
-_COORD_FOR = {
-    kw: ("source_type" if name == "srctype" else name) for kw, name in SPEC_COORDS.items()
-}
-_KEYWORD_FOR = {name: kw for kw, name in _COORD_FOR.items()}
+_KEYWORD_FOR = {name: kw for kw, name in SPEC_COORD_NAMES.items()}
 _KEYWORD_FOR["srctype"] = "SRCTYPE"
-
-
-def column_name(var: str) -> str:
-    """Dataset variable -> jwst x1d column (``bkg_error`` -> ``BKGD_ERROR``)."""
-    upper = var.upper()
-    return "BKGD_" + upper[4:] if upper.startswith("BKG_") else upper
-
-
-def var_name(column: str) -> str:
-    """jwst x1d column -> Dataset variable (``BKGD_ERROR`` -> ``bkg_error``)."""
-    lower = column.lower()
-    return "bkg_" + lower[5:] if lower.startswith("bkgd_") else lower
 
 
 def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
@@ -304,7 +276,7 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
     per_spec = node.get("spectrum_coords") if node else None
     if per_spec is None:
         per_spec = {
-            name: kw for kw, name in _COORD_FOR.items() if any(kw in t.header for t in tables)
+            name: kw for kw, name in SPEC_COORD_NAMES.items() if any(kw in t.header for t in tables)
         }
     pad_fill = node.get("pad_fill") or {}
     filled = set(node.get("filled_columns") or [])

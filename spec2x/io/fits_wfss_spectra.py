@@ -24,8 +24,9 @@ from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_asdf import asdf_hdu
+from .fits_names import column_name, var_name
 from .fits_raw import make_header
-from .fits_spectra import COLUMNS, column_name, spectra_tables, var_name
+from .fits_spectra import COLUMNS, spectra_tables
 
 __all__ = ["WFSS_MODEL", "read_wfss_spectra", "wfss_spectra_hdus"]
 

@@ -1,4 +1,4 @@
-"""``spec2x info`` of an exposure file from its headers: no NumPy, astropy nor xarray.
+"""``spec2x info`` of an exposure or spectra file from its headers: no NumPy, astropy nor xarray.
 
 Importing xarray and astropy costs more than the 0.5 s ``spec2x info`` may
 take, and describing a file needs neither: for an exposure (``_rate``,
@@ -11,18 +11,22 @@ and the YAML of the ASDF extension (tags ignored: only the names in the
 dtypes, units and coords, in the same order.  It answers None for anything
 else (slits, spectra, cubes, a card it does not parse plainly where a value
 is needed, a truncated or odd file); the caller then reads the file.
+Spectra (``_x1d``, ``_x1dints``) are described by :mod:`spec2x.io.info_spectra`
+from the same scan.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..step_spec import STATUS_KEYWORDS
 from .fits_cards import BLOCK, COMMENTARY, UNDEFINED, Decline, card_images, data_size, fast_card
 from .fits_names import COORD_FLAG, VARNAMES, image_dtype_name
+from .info_spectra import spectra_layout
 
 __all__ = ["MODE_KEYWORDS", "describe_headers"]
 
@@ -76,11 +80,15 @@ class _Hdu:
 
 
 def describe_headers(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """:func:`spec2x.io.info.describe` of an exposure file from its headers, None when the
-    file must be read (not an exposure, or not one these headers describe exactly)."""
+    """:func:`spec2x.io.info.describe` of an exposure or spectra file from its headers, None
+    when the file must be read (slits, cubes, or a file these headers do not describe
+    exactly); spectra files are described by :mod:`spec2x.io.info_spectra`."""
     try:
         with open(path, "rb") as f:
             hdus = _scan(f)
+            names = [h.name for h in hdus]
+            if "EXTRACT1D" in names:
+                return _spectra(f, hdus, names)
             return _exposure(f, hdus)
     except (OSError, ValueError, TypeError, LookupError, AttributeError, Decline):
         return None  # an odd header or node: the reader reads the file, or says what is wrong
@@ -124,7 +132,7 @@ def _exposure(f: Any, hdus: list[_Hdu]) -> dict[str, Any] | None:
     if len(shape) not in (2, 3) or sci.get("XTENSION") != "IMAGE":
         return None
     dims = ("y", "x") if len(shape) == 2 else ("integration", "y", "x")
-    attrs = _attrs(hdus[0], primary=True) | _attrs(sci)
+    attrs = _header_attrs(hdus[0]) | _header_attrs(sci)
     attrs.setdefault("DATAMODL", model or ("ImageModel" if len(shape) == 2 else "CubeModel"))
     arrays: dict[str, dict[str, Any]] = {}
     coords = {"x", "y", "integration"} & set(dims)
@@ -141,19 +149,64 @@ def _exposure(f: Any, hdus: list[_Hdu]) -> dict[str, Any] | None:
         arrays[name] = {"dims": list(hdims), "shape": list(hshape), "dtype": dtype,
                         "units": hdu.get("BUNIT")}  # fmt: skip
     _default_units(arrays)
-    if "INT_TIMES" in names and len(dims) == 3:
-        table = hdus[names.index("INT_TIMES")]
-        if table.get("NAXIS2") == shape[0]:
-            columns = [table.get(f"TTYPE{i}") for i in range(1, int(table.get("TFIELDS")) + 1)]
-            coords |= {f"int_times_{c}" for c in columns}
+    if len(dims) == 3:
+        coords |= _int_times(hdus, names, shape[0])
     wcs = _apply_node(_asdf_tree(f, hdus, names), attrs, arrays, coords, dims)
     if wcs is None:
         return None
+    return _summary("exposure", attrs, dict(zip(dims, shape, strict=True)), arrays, coords, wcs)
+
+
+def _spectra(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any] | None:
+    """An x1d or x1dints file (:func:`spec2x.io.info_spectra.spectra_layout`)."""
+    tree = _asdf_tree(f, hdus, names)
+    node = tree.get("spec2x") or {}
+    if not isinstance(node, dict):
+        return None
+    layout = spectra_layout(hdus, node)
+    attrs = _header_attrs(hdus[0])
+    if "SCI" in names:  # spec2x's x1d keeps the exposure's keywords in an empty SCI
+        attrs |= _header_attrs(hdus[names.index("SCI")])
+    attrs.setdefault("DATAMODL", str(hdus[0].get("DATAMODL", "")) or layout.model)
+    for kw in layout.per_spectrum.values():
+        attrs.pop(kw, None)
+    dims, coords = layout.dims, layout.coords
+    if "integration" in dims:
+        coords |= _int_times(hdus, names, layout.shape[dims.index("integration")])
+    wcs = _apply_node(tree, attrs, layout.arrays, coords, dims)
+    if wcs != "none" or "wcs" in coords:
+        return None  # a WCS, or variables and coords the headers cannot say
+    sizes = dict(zip(dims, layout.shape, strict=True))
+    out = _summary("spectra", attrs, sizes, layout.arrays, coords, wcs)
+    if layout.slits is not None:
+        out["slits"] = layout.slits
+    return out
+
+
+def _int_times(hdus: list[_Hdu], names: list[str], nint: int) -> set[str]:
+    """The ``int_times_*`` coords of the INT_TIMES table (when it has a row an integration)."""
+    if "INT_TIMES" not in names:
+        return set()
+    table = hdus[names.index("INT_TIMES")]
+    if table.get("NAXIS2") != nint:
+        return set()
+    return {f"int_times_{table.get(f'TTYPE{i}')}" for i in range(1, int(table.get("TFIELDS")) + 1)}
+
+
+def _summary(
+    kind: str,
+    attrs: dict[str, Any],
+    sizes: dict[str, int],
+    arrays: dict[str, dict[str, Any]],
+    coords: set[str],
+    wcs: str,
+) -> dict[str, Any]:
+    """:func:`spec2x.io.info.describe_dataset`'s summary from what the headers give."""
     return {
         "datamodel": attrs.get("DATAMODL"),
-        "kind": "exposure",
+        "kind": kind,
         "mode": {k: attrs[k] for k in MODE_KEYWORDS if k in attrs},
-        "dims": dict(zip(dims, shape, strict=True)),
+        "dims": sizes,
         "arrays": arrays,
         "coords": sorted(coords),
         "steps": {
@@ -168,7 +221,7 @@ def _exposure(f: Any, hdus: list[_Hdu]) -> dict[str, Any] | None:
     }
 
 
-def _attrs(hdu: _Hdu, *, primary: bool = False) -> dict[str, Any]:
+def _header_attrs(hdu: _Hdu) -> dict[str, Any]:
     """The keywords ``info`` shows, as the reader's attrs hold them (the last card of a
     keyword; no undefined value)."""
     out = {}
@@ -232,7 +285,7 @@ def _apply_node(
     attrs: dict[str, Any],
     arrays: dict[str, dict[str, Any]],
     coords: set[str],
-    dims: tuple[str, ...],
+    dims: Sequence[str],
 ) -> str | None:
     """What :func:`spec2x.io.fits_node.apply_node` changes that ``info`` shows; returns
     the WCS (``one``/``none``), None where the node holds what the headers cannot say."""

@@ -95,7 +95,6 @@ def write_products(
     shared graph (see the module notes).
     """
     from .fits import write_fits
-    from .zarr_store import open_zarr, to_zarr, to_zarr_many
 
     if fmt not in ("fits", "zarr"):
         raise OutputError(f"unknown output format {fmt!r}; use fits or zarr")
@@ -107,9 +106,13 @@ def write_products(
             if fmt == "fits":
                 write_fits(ds, target)
             else:
+                from .zarr_store import to_zarr  # Zarr's modules for a Zarr output only
+
                 to_zarr(ds, target, overwrite=True)
     if not lazy:
         return
+    from .zarr_store import open_zarr, to_zarr_many
+
     if fmt == "zarr":
         with progress(base):
             to_zarr_many(

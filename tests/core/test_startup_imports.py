@@ -1,7 +1,7 @@
 """Startup: what a command imports before it needs it (checked in a fresh process, not timed).
 
 ``spec2x --help`` imports none of the scientific stack (not even NumPy);
-``spec2x info`` of an exposure reads its headers with neither NumPy, astropy
+``spec2x info`` of an exposure or spectra reads its headers with neither NumPy, astropy
 nor xarray, and of any product imports no Dask, Zarr or asdf; a NumPy
 ``spec2x run`` imports no Dask; asking which modes
 spec2x calibrates imports no step module; reading the header of an ASDF
@@ -118,6 +118,24 @@ print(json.dumps({{"reftype": header["REFTYPE"], "plugins": _asdf._plugins.cache
     assert found == {"reftype": "DISTORTION", "plugins": 0, "heavy": []}
 
 
+def test_what_a_run_imports_before_its_first_step_holds_no_wcs_asdf_scipy_or_dask():
+    """The modules ``spec2x run`` imports before the first step (the program, the chain,
+    the FITS reader and writer, references, preflight, the writing of products) bring in
+    xarray and astropy.io.fits but none of what the steps import for themselves."""
+    found = _modules_after(
+        _LOADED
+        + """
+import spec2x.cli, spec2x.io.fits, spec2x.io.references, spec2x.io.streaming
+import spec2x.pipeline, spec2x.preflight, spec2x.scale
+print(json.dumps({"heavy": loaded(("gwcs", "asdf", "astropy.modeling", "astropy.coordinates",
+                                   "astropy.wcs", "scipy", "dask", "zarr", "stdatamodels",
+                                   "photutils", "drizzle", "spec2x.io.zarr_store")),
+                  "floor": loaded(("numpy", "xarray", "astropy.io.fits"))}))
+"""
+    )
+    assert found == {"heavy": [], "floor": ["astropy.io.fits", "numpy", "xarray"]}
+
+
 def test_refused_at_preflight_before_any_step_module(lrs_fs, tmp_path):
     refs = tmp_path / "refs"
     refs.mkdir()
@@ -194,7 +212,8 @@ def test_a_numpy_run_imports_no_dask_array(lrs_fs, tmp_path):
         + f"""
 from spec2x.cli import main
 code = main({run!r})
-print(json.dumps({{"code": code, "dask": loaded(("dask", "dask.array", "zarr"))}}))
+print(json.dumps({{"code": code,
+                  "dask": loaded(("dask", "dask.array", "zarr", "spec2x.io.zarr_store"))}}))
 """
     )
     assert found == {"code": 0, "dask": []}
@@ -240,9 +259,9 @@ print(json.dumps({{"before": before, "is_dask": is_dask, "lazy_out": lazy_out, "
 
 @pytest.mark.parametrize("suffix", ["cal", "s2d", "x1d"])
 def test_info_builds_no_gwcs_and_imports_no_dask_array(lrs_products, suffix):
-    """``spec2x info`` describes an exposure from its headers (no NumPy, astropy or
-    xarray), reads a small slits or spectra product whole and keeps its WCS as text: no
-    gwcs, no asdf, no Dask, no Zarr."""
+    """``spec2x info`` describes an exposure or spectra from its headers (no NumPy, astropy
+    or xarray), reads a small slits product whole and keeps its WCS as text: no gwcs, no
+    asdf, no Dask, no Zarr."""
     path = lrs_products[suffix]
     found = _modules_after(
         _LOADED
@@ -259,6 +278,6 @@ print(json.dumps({{"code": code, "wcs": [ln for ln in out.getvalue().splitlines(
 """
     )
     wcs = {"cal": "one", "s2d": "per slit", "x1d": "none"}[suffix]
-    assert found["reader"] == ([] if suffix == "cal" else ["astropy", "numpy", "xarray"])
-    del found["reader"]  # an exposure from its headers; slits and spectra read whole
+    assert found["reader"] == ([] if suffix != "s2d" else ["astropy", "numpy", "xarray"])
+    del found["reader"]  # an exposure or spectra from its headers; slits read whole
     assert found == {"code": 0, "wcs": [f"  wcs:    {wcs}"], "plugins": 0, "heavy": []}

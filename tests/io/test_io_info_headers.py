@@ -1,4 +1,4 @@
-"""``spec2x info`` of an exposure from its headers: the same description as the reader's.
+"""``spec2x info`` of an exposure or spectra file from its headers: the reader's description.
 
 :func:`spec2x.io.info_headers.describe_headers` must give exactly what
 :func:`spec2x.io.info.describe_dataset` gives of the Dataset
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 
+import products  # noqa: E402  (tests/io on sys.path through conftest)
 import pytest
 
 from spec2x.io.fits import open_product, write_fits
@@ -20,8 +21,8 @@ from spec2x.io.info_headers import describe_headers
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    """rate, cal, s2d, x1d of an LRS fixed-slit nod; rateints and calints of a 3-integration
-    LRS slitless series (its INT_TIMES table and spec2x node)."""
+    """rate, cal, s2d, x1d of an LRS fixed-slit nod; rateints, calints and x1dints of a
+    3-integration LRS slitless series (its INT_TIMES table and spec2x node)."""
     from spec2x.pipeline import spec2
     from spec2x.synthetic.miri_lrs import make_lrs_fixedslit, make_lrs_slitless_tso
 
@@ -29,16 +30,16 @@ def files(tmp_path_factory):
     fs = make_lrs_fixedslit(out / "fs", seed=4)
     tso = make_lrs_slitless_tso(out / "tso", seed=4, nints=3)
     found = {"rate": fs.exposures[0], "rateints": tso.exposures[0]}
-    for obs, skip in ((fs, []), (tso, ["extract_1d"])):
+    for obs in (fs, tso):
         refs = {k: str(v) for k, v in obs.references.items()}
-        products = spec2(obs.exposures[0], refs, skip=skip)
+        products = spec2(obs.exposures[0], refs)
         for suffix, ds in products.items():
             found[suffix] = write_fits(ds, out / f"{obs.exposures[0].stem}_{suffix}.fits")
     return found
 
 
-@pytest.mark.parametrize("suffix", ["rate", "rateints", "cal", "calints"])
-def test_an_exposure_from_its_headers_is_described_as_the_reader_reads_it(files, suffix):
+@pytest.mark.parametrize("suffix", ["rate", "rateints", "cal", "calints", "x1d", "x1dints"])
+def test_an_exposure_or_spectra_from_headers_is_described_as_the_reader_reads_it(files, suffix):
     path = files[suffix]
     fast = describe_headers(path)
     assert fast is not None
@@ -49,12 +50,42 @@ def test_an_exposure_from_its_headers_is_described_as_the_reader_reads_it(files,
         assert any(c.startswith("int_times_") for c in fast["coords"])
         assert fast["wcs"] == "one"
         assert fast["arrays"]["dq"]["dtype"] == "uint32"
+    if suffix == "x1dints":
+        assert fast["dims"]["integration"] == 3
+        assert {"int_num", "wavelength"} <= set(fast["coords"])
+        assert fast["arrays"]["flux"]["units"] == "Jy"
 
 
-@pytest.mark.parametrize("suffix", ["s2d", "x1d"])
-def test_slits_and_spectra_are_left_to_the_reader(files, suffix):
-    assert describe_headers(files[suffix]) is None
-    assert describe(files[suffix])["kind"] in ("slits", "spectra")
+@pytest.mark.parametrize("build", [products.x1d, products.x1dints])
+def test_spectra_of_several_slits_and_integrations_from_headers(build, tmp_path):
+    """Two spectra, the second shorter (padded back by the reader); a spec2x x1dints."""
+    path = write_fits(build(), tmp_path / f"{build.__name__}.fits")
+    fast = describe_headers(path)
+    assert fast is not None
+    assert fast == describe_dataset(open_product(path))
+    if build is products.x1d:
+        assert fast["slits"] == ["S200A1", "S200A2"]
+        assert fast["dims"] == {"slit": 2, "spectral": 50}
+
+
+def test_slits_are_left_to_the_reader(files):
+    assert describe_headers(files["s2d"]) is None
+    assert describe(files["s2d"])["kind"] == "slits"
+
+
+def test_a_text_column_in_spectra_is_left_to_the_reader(files, tmp_path):
+    from astropy.io import fits
+
+    odd = tmp_path / "text_x1d.fits"
+    with fits.open(files["x1d"]) as hdul:
+        table = hdul["EXTRACT1D"]
+        names = fits.Column(name="NOTE", format="4A", array=["ab"] * len(table.data))
+        hdul["EXTRACT1D"] = fits.BinTableHDU.from_columns(
+            table.columns + names, header=table.header, name="EXTRACT1D"
+        )
+        hdul.writeto(odd)
+    assert describe_headers(odd) is None
+    assert "note" in describe(odd)["arrays"]
 
 
 def test_a_truncated_or_absent_file_is_left_to_the_reader(files, tmp_path):
