@@ -25,6 +25,7 @@ system, ``time.process_time`` in the child) much less, so both are reported.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -54,13 +55,17 @@ def measure(
     side : ``"jwst"`` or ``"spec2x"``.
     job : ``input`` (rate file or association), ``refs`` (reftype -> path),
         ``output_dir``; optional ``members`` (role -> paths, spec2x only: jwst
-        takes them from the association) and ``steps_params``.
+        takes them from the association) and ``steps_params``; optional
+        ``runner``: ``"module:function"`` of ``benchmarks/`` run instead of one
+        calibration (``function(job)`` for both sides, ``job["side"]`` says which;
+        it may return step -> (wall, CPU) seconds of what it times itself, which
+        replace the logged times of those steps).
     workdir : where the job and result files go.
 
     Returns
     -------
     ``{"side", "chain_s", "chain_cpu_s", "process_s", "process_cpu_s", "steps": {step: s},
-    "maxrss_mb"}``: wall and CPU (user + system, all threads) seconds.
+    "steps_cpu": {step: s}, "maxrss_mb"}``: wall and CPU (user + system, all threads) seconds.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -133,6 +138,8 @@ def report_rows(case: str, jwst: Mapping[str, Any], ours: Mapping[str, Any]) -> 
          ratio(jwst["chain_cpu_s"], ours["chain_cpu_s"])],
         [case, "process (with imports)", f"{jwst['process_s']:.2f}", f"{ours['process_s']:.2f}",
          ratio(jwst["process_s"], ours["process_s"])],
+        [case, "process (with imports), CPU time", f"{jwst['process_cpu_s']:.2f}",
+         f"{ours['process_cpu_s']:.2f}", ratio(jwst["process_cpu_s"], ours["process_cpu_s"])],
         [case, "peak memory (MB)", f"{jwst['maxrss_mb']:.0f}", f"{ours['maxrss_mb']:.0f}",
          f"{ours['maxrss_mb'] / jwst['maxrss_mb']:.2f} of jwst"],
     ]  # fmt: skip
@@ -141,6 +148,10 @@ def report_rows(case: str, jwst: Mapping[str, Any], ours: Mapping[str, Any]) -> 
         if t_jwst is None:
             continue
         rows.append([case, f"  {step}", f"{t_jwst:.2f}", f"{t_ours:.2f}", ratio(t_jwst, t_ours)])
+        c_jwst, c_ours = jwst.get("steps_cpu", {}).get(step), ours.get("steps_cpu", {}).get(step)
+        if c_jwst is not None and c_ours is not None:
+            rows.append([case, f"  {step}, CPU time", f"{c_jwst:.2f}", f"{c_ours:.2f}",
+                         ratio(c_jwst, c_ours)])  # fmt: skip
     return rows
 
 
@@ -172,24 +183,42 @@ def workdir_or_temp(path: str | None) -> Path:
 
 
 class _StepLog(logging.Handler):
-    """Collects per-step times from jwst's and spec2x's log records."""
+    """Collects per-step times from jwst's and spec2x's log records: wall (the records'
+    times) and CPU (this process's, all threads, read as each record arrives).
+
+    jwst logs each step's start and end; spec2x logs each step's wall time when it
+    ends, so its CPU time is the CPU since the previous record of the chain (the
+    chain's start or the previous step's end).
+    """
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.started: dict[str, float] = {}
+        self.started: dict[str, tuple[float, float]] = {}
         self.steps: dict[str, float] = {}
+        self.steps_cpu: dict[str, float] = {}
+        self.mark = time.process_time()
 
     def emit(self, record: logging.LogRecord) -> None:
         msg, args = record.msg, record.args
         if not isinstance(args, tuple) or not args:
             return
+        cpu = time.process_time()
         if msg.startswith("Step %s running"):
-            self.started[str(args[0])] = record.created
+            self.started[str(args[0])] = (record.created, cpu)
         elif msg == "Step %s done" and str(args[0]) in self.started:
             name = str(args[0])
-            self.steps[name] = record.created - self.started[name]
+            wall0, cpu0 = self.started[name]
+            self.add(name, record.created - wall0, cpu - cpu0)
+        elif msg.startswith("spec2 %s (%s)"):  # spec2x.pipeline.spec2 starts a chain
+            self.mark = cpu
         elif msg.startswith("  %-22s") and len(args) == 2:  # spec2x.pipeline.spec2
-            self.steps[str(args[0])] = float(args[1])
+            self.add(str(args[0]), float(args[1]), cpu - self.mark)
+            self.mark = cpu
+
+    def add(self, step: str, wall: float, cpu: float) -> None:
+        """A step run once per exposure of a job counts every run."""
+        self.steps[step] = self.steps.get(step, 0.0) + wall
+        self.steps_cpu[step] = self.steps_cpu.get(step, 0.0) + cpu
 
 
 def _run_jwst(job: Mapping[str, Any]) -> None:
@@ -222,11 +251,15 @@ def child_main(job_path: str) -> None:
     if job["side"] == "jwst":
         import jwst.pipeline  # noqa: F401  (imports are not part of the chain time)
 
-        run = _run_jwst
+        run: Callable[[Mapping[str, Any]], Any] = _run_jwst
     else:
         import spec2x.pipeline  # noqa: F401
 
         run = _run_spec2x
+    if job.get("runner"):  # a benchmark's own job: "module:function" of benchmarks/
+        module, _, name = job["runner"].partition(":")
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        run = getattr(importlib.import_module(module), name)
     import asdf
 
     # asdf finds and loads its extensions (entry points, schemas) once per process, on the
@@ -234,9 +267,12 @@ def child_main(job_path: str) -> None:
     _ = asdf.get_config().extensions, asdf.get_config().resource_manager
     Path(job["output_dir"]).mkdir(parents=True, exist_ok=True)
     t0, c0 = time.perf_counter(), time.process_time()
-    run(job)
+    timed = run(job) or {}  # a runner's own (wall, CPU) step times replace the logged ones
     chain, cpu = time.perf_counter() - t0, time.process_time() - c0
+    for step, (wall, step_cpu) in timed.items():
+        handler.steps[step], handler.steps_cpu[step] = wall, step_cpu
     steps = {k: v for k, v in handler.steps.items() if k != "Spec2Pipeline"}
+    steps_cpu = {k: v for k, v in handler.steps_cpu.items() if k != "Spec2Pipeline"}
     Path(job["result"]).write_text(
         json.dumps(
             {
@@ -244,6 +280,7 @@ def child_main(job_path: str) -> None:
                 "chain_s": chain,
                 "chain_cpu_s": cpu,
                 "steps": steps,
+                "steps_cpu": steps_cpu,
                 "peak_rss_mb": peak_rss_mb(),
             }
         )

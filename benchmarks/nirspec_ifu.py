@@ -8,7 +8,8 @@ IFU apcorr applied on both sides), calibrates it to ``_cal``, ``_s3d`` and ``_x1
 jwst's ``Spec2Pipeline`` (offline, every reference overridden) and with
 spec2x, each side in its own process (see ``benchmarks/_common.py``), and
 prints a table: whole process, chain, peak memory and each step, with the
-jwst / spec2x ratios.  Not yet here: the 4-exposure dither into one cube.
+jwst / spec2x ratios.  The 4-exposure dither into one cube:
+``benchmarks/nirspec_ifu_dither.py``.
 """
 
 from __future__ import annotations
