@@ -29,6 +29,7 @@ from .fits_cards import BLOCK, COMMENTARY, UNDEFINED, Decline, card_images, data
 from .fits_names import COORD_FLAG, VARNAMES, image_dtype_name
 from .info_slits import slits_layout
 from .info_spectra import spectra_layout
+from .info_yaml import read_tree
 
 __all__ = ["MODE_KEYWORDS", "describe_headers"]
 
@@ -273,7 +274,8 @@ def _default_units(arrays: dict[str, dict[str, Any]]) -> None:
 
 
 def _asdf_tree(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any]:
-    """The YAML of the ASDF extension, every tag ignored ({} when there is none)."""
+    """The YAML of the ASDF extension, every tag ignored, each slit's WCS only marked
+    (:func:`spec2x.io.info_yaml.read_tree`; {} when there is none)."""
     if "ASDF" not in names:
         return {}
     hdu = hdus[names.index("ASDF")]
@@ -286,32 +288,7 @@ def _asdf_tree(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any]:
     end = _YAML_END.search(raw)
     if not raw.startswith(b"#ASDF ") or end is None:
         raise Decline
-    import yaml
-
-    class Untagged(yaml.CSafeLoader):
-        """YAML's safe loader reading any tagged node as its plain mapping, list or text."""
-
-    def plain(loader: Untagged, suffix: str, node: Any) -> Any:
-        # a generator, as YAML's own constructors: an anchor may point back to its parent
-        if isinstance(node, yaml.MappingNode):
-            mapping: dict[Any, Any] = {}
-            yield mapping
-            mapping.update(loader.construct_mapping(node))
-        elif isinstance(node, yaml.SequenceNode):
-            sequence: list[Any] = []
-            yield sequence
-            sequence.extend(loader.construct_sequence(node))
-        else:
-            yield loader.construct_scalar(node)
-
-    Untagged.add_multi_constructor("", plain)  # YAML's own tags keep their constructors
-    try:
-        tree = yaml.load(raw[: end.end()], Loader=Untagged)  # noqa: S506 (a safe loader)
-    except yaml.YAMLError as exc:  # the reader says what is wrong with it
-        raise Decline from exc
-    if not isinstance(tree, dict):
-        raise Decline
-    return tree
+    return read_tree(raw[: end.end()])
 
 
 def _apply_node(

@@ -38,9 +38,7 @@ def files(tmp_path_factory):
     return found
 
 
-@pytest.mark.parametrize(
-    "suffix", ["rate", "rateints", "cal", "calints", "s2d", "x1d", "x1dints"]
-)
+@pytest.mark.parametrize("suffix", ["rate", "rateints", "cal", "calints", "s2d", "x1d", "x1dints"])
 def test_an_exposure_or_spectra_from_headers_is_described_as_the_reader_reads_it(files, suffix):
     path = files[suffix]
     fast = describe_headers(path)
@@ -53,8 +51,10 @@ def test_an_exposure_or_spectra_from_headers_is_described_as_the_reader_reads_it
         assert fast["wcs"] == "one"
         assert fast["arrays"]["dq"]["dtype"] == "uint32"
     if suffix == "s2d":  # a SlitModel: jwst's meta.wcs is the slit's own
-        assert fast["kind"] == "slits" and fast["wcs"] == "per slit"
-        assert fast["dims"]["slit"] == 1 and "wcs" in fast["coords"]
+        assert fast["kind"] == "slits"
+        assert fast["wcs"] == "per slit"
+        assert fast["dims"]["slit"] == 1
+        assert "wcs" in fast["coords"]
     if suffix == "x1dints":
         assert fast["dims"]["integration"] == 3
         assert {"int_num", "wavelength"} <= set(fast["coords"])
@@ -156,3 +156,23 @@ def test_a_damaged_asdf_extension_is_left_to_the_reader(files, tmp_path):
     bad = tmp_path / "bad_yaml_cal.fits"
     bad.write_bytes(data[:start] + b"  [: {" + data[start + 6 :])  # not YAML any more
     assert describe_headers(bad) is None
+
+
+def test_the_slits_wcs_are_marked_from_yaml_events_and_the_rest_read_whole():
+    from spec2x.io.info_yaml import read_tree
+
+    head = b"#ASDF 1.0.0\n%YAML 1.1\n%TAG ! tag:stsci.edu:asdf/\n--- !core/asdf-1.1.0\n"
+    slits = (
+        b"slits:\n- meta: {date: x, wcs: !<tag:stsci.edu:gwcs/wcs-1.2.0> {name: a, steps: []}}\n"
+        b"- meta: {date: x, wcs: null}\n- name: S3\n- meta:\n    wcs: &w {name: b}\n"
+        b"- meta: {wcs: *w}\n"
+    )
+    node = b"spec2x:\n  version: 1\n  attrs: {A: 1.5, B: true}\n"
+    tree = read_tree(head + slits + node + b"...\n")
+    marked = {"meta": {"wcs": True}}
+    assert tree["slits"] == [marked, {}, {}, marked, marked]
+    assert tree["spec2x"] == {"version": 1, "attrs": {"A": 1.5, "B": True}}
+    across = head + b"top: &t {name: c}\n" + slits.replace(b"*w", b"*t") + node + b"...\n"
+    whole = read_tree(across)  # an alias across the cut: the document is read whole
+    assert whole["slits"][4] == {"meta": {"wcs": {"name": "c"}}}
+    assert whole["slits"][1]["meta"]["wcs"] is None
