@@ -1,4 +1,4 @@
-"""``spec2x info`` of an exposure or spectra file from its headers: no NumPy, astropy nor xarray.
+"""``spec2x info`` of an exposure, slits or spectra file from its headers: no NumPy, astropy nor xarray.
 
 Importing xarray and astropy costs more than the 0.5 s ``spec2x info`` may
 take, and describing a file needs neither: for an exposure (``_rate``,
@@ -9,10 +9,11 @@ and the YAML of the ASDF extension (tags ignored: only the names in the
 :func:`spec2x.io.info.describe` gives from the Dataset
 :func:`~spec2x.io.fits.open_product` would read: the same variables,
 dtypes, units and coords, in the same order.  It answers None for anything
-else (slits, spectra, cubes, a card it does not parse plainly where a value
-is needed, a truncated or odd file); the caller then reads the file.
-Spectra (``_x1d``, ``_x1dints``) are described by :mod:`spec2x.io.info_spectra`
-from the same scan.
+else (cubes, a card it does not parse plainly where a value is needed, a
+truncated or odd file); the caller then reads the file.  Spectra (``_x1d``,
+``_x1dints``) are described by :mod:`spec2x.io.info_spectra` and slits
+(``_s2d``, a ``_cal`` of several slits) by :mod:`spec2x.io.info_slits` from
+the same scan.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from typing import Any
 from ..step_spec import STATUS_KEYWORDS
 from .fits_cards import BLOCK, COMMENTARY, UNDEFINED, Decline, card_images, data_size, fast_card
 from .fits_names import COORD_FLAG, VARNAMES, image_dtype_name
+from .info_slits import slits_layout
 from .info_spectra import spectra_layout
+from .info_yaml import read_tree
 
 __all__ = ["MODE_KEYWORDS", "describe_headers"]
 
@@ -45,6 +48,8 @@ MODE_KEYWORDS = (
 )
 #: Data models read as an exposure (the file's DATAMODL, or none).
 _EXPOSURE_MODELS = ("", "ImageModel", "CubeModel", "IFUImageModel")
+#: Data models read as slits (as :func:`spec2x.io.fits_products.is_multi` has them).
+_SLITS_MODELS = ("MultiSlitModel", "SlitModel")
 _STATUS = frozenset(STATUS_KEYWORDS.values())
 _ATTRS = frozenset((*MODE_KEYWORDS, "DATAMODL", "SUBSTRT1", "SUBSTRT2"))
 _EXTENSIONS = ("IMAGE", "BINTABLE")
@@ -80,15 +85,18 @@ class _Hdu:
 
 
 def describe_headers(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """:func:`spec2x.io.info.describe` of an exposure or spectra file from its headers, None
-    when the file must be read (slits, cubes, or a file these headers do not describe
-    exactly); spectra files are described by :mod:`spec2x.io.info_spectra`."""
+    """:func:`spec2x.io.info.describe` of an exposure, slits or spectra file from its headers,
+    None when the file must be read (cubes, or a file these headers do not describe
+    exactly); spectra and slits files are described by :mod:`spec2x.io.info_spectra` and
+    :mod:`spec2x.io.info_slits`."""
     try:
         with open(path, "rb") as f:
             hdus = _scan(f)
             names = [h.name for h in hdus]
             if "EXTRACT1D" in names:
                 return _spectra(f, hdus, names)
+            if names.count("SCI") > 1 or str(hdus[0].get("DATAMODL", "")) in _SLITS_MODELS:
+                return _slits(f, hdus, names)
             return _exposure(f, hdus)
     except (OSError, ValueError, TypeError, LookupError, AttributeError, Decline):
         return None  # an odd header or node: the reader reads the file, or says what is wrong
@@ -183,6 +191,27 @@ def _spectra(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any] | Non
     return out
 
 
+def _slits(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any] | None:
+    """A slits file (:func:`spec2x.io.info_slits.slits_layout`)."""
+    tree = _asdf_tree(f, hdus, names)
+    model = str(hdus[0].get("DATAMODL", ""))
+    layout = slits_layout(hdus, tree, model)
+    attrs = _header_attrs(hdus[0]) | _header_attrs(hdus[names.index("SCI")])
+    for kw in layout.keywords:
+        attrs.pop(kw, None)
+    attrs.setdefault("DATAMODL", model or "MultiSlitModel")
+    sizes, coords = layout.sizes, layout.coords
+    if "integration" in sizes:
+        coords |= _int_times(hdus, names, sizes["integration"])
+    _default_units(layout.arrays)
+    if _apply_node(tree, attrs, layout.arrays, coords, list(sizes), slits=True) is None:
+        return None
+    out = _summary("slits", attrs, sizes, layout.arrays, coords, layout.wcs)
+    if layout.slits is not None:
+        out["slits"] = layout.slits
+    return out
+
+
 def _int_times(hdus: list[_Hdu], names: list[str], nint: int) -> set[str]:
     """The ``int_times_*`` coords of the INT_TIMES table (when it has a row an integration)."""
     if "INT_TIMES" not in names:
@@ -245,7 +274,8 @@ def _default_units(arrays: dict[str, dict[str, Any]]) -> None:
 
 
 def _asdf_tree(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any]:
-    """The YAML of the ASDF extension, every tag ignored ({} when there is none)."""
+    """The YAML of the ASDF extension, every tag ignored, each slit's WCS only marked
+    (:func:`spec2x.io.info_yaml.read_tree`; {} when there is none)."""
     if "ASDF" not in names:
         return {}
     hdu = hdus[names.index("ASDF")]
@@ -258,26 +288,7 @@ def _asdf_tree(f: Any, hdus: list[_Hdu], names: list[str]) -> dict[str, Any]:
     end = _YAML_END.search(raw)
     if not raw.startswith(b"#ASDF ") or end is None:
         raise Decline
-    import yaml
-
-    class Untagged(yaml.CSafeLoader):
-        """YAML's safe loader reading any tagged node as its plain mapping, list or text."""
-
-    def plain(loader: Untagged, suffix: str, node: Any) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            return loader.construct_mapping(node, deep=True)
-        if isinstance(node, yaml.SequenceNode):
-            return loader.construct_sequence(node, deep=True)
-        return loader.construct_scalar(node)
-
-    Untagged.add_multi_constructor("", plain)  # YAML's own tags keep their constructors
-    try:
-        tree = yaml.load(raw[: end.end()], Loader=Untagged)  # noqa: S506 (a safe loader)
-    except yaml.YAMLError as exc:  # the reader says what is wrong with it
-        raise Decline from exc
-    if not isinstance(tree, dict):
-        raise Decline
-    return tree
+    return read_tree(raw[: end.end()])
 
 
 def _apply_node(
@@ -286,9 +297,11 @@ def _apply_node(
     arrays: dict[str, dict[str, Any]],
     coords: set[str],
     dims: Sequence[str],
+    slits: bool = False,
 ) -> str | None:
     """What :func:`spec2x.io.fits_node.apply_node` changes that ``info`` shows; returns
-    the WCS (``one``/``none``), None where the node holds what the headers cannot say."""
+    the WCS (``one``/``none``; a slits file's is :mod:`spec2x.io.info_slits`'), None where
+    the node holds what the headers cannot say (a kept ``slit_name`` only in a slits file)."""
     node = tree.get("spec2x") or {}
     if not isinstance(node, dict) or node.get("data_vars"):
         return None
@@ -296,7 +309,7 @@ def _apply_node(
         attrs.pop(key, None)
     attrs.update(node.get("attrs") or {})
     for name, entry in (node.get("coords") or {}).items():
-        if not set(entry.get("dims") or ()) <= set(dims) or name == "slit_name":
+        if not set(entry.get("dims") or ()) <= set(dims) or name == "slit_name" and not slits:
             return None
         coords.add(name)
     for name, var_attrs in (node.get("var_attrs") or {}).items():

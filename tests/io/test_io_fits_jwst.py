@@ -147,6 +147,7 @@ def test_jwst_cal_multislit_opens_in_spec2x(tmp_path):
     assert np.isnan(ds["sci"].values[1, 20:]).all()
     assert (ds["dq"].values[1, :, 380:] == 1 | 2**9).all()  # DO_NOT_USE | NON_SCIENCE
     np.testing.assert_array_equal(ds["wavelength"].values[0], model.slits[0].wavelength)
+    assert describe_headers(path) == describe_dataset(ds)  # spec2x info from the headers
 
     again = dm.open(write_fits(ds, tmp_path / "sx_cal.fits"))
     assert type(again) is dm.MultiSlitModel
