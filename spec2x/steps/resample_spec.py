@@ -40,6 +40,21 @@ _SLIT_COORDS = (
     "source_ra",
     "source_dec",
 )
+#: Per-slit calibration labels of the cal slit its s2d keeps (photom's conversion and pixel
+#: areas, units, the wavecorr/pathloss/barshadow flags), as jwst's resampled slit does.
+_CAL_LABELS = (
+    "photmjsr",
+    "photuja2",
+    "pixar_sr",
+    "pixar_a2",
+    "bunit_data",
+    "wavelength_corrected",
+    "pathloss_correction_type",
+    "barshadow_corrected",
+)
+#: The cut-out's corner and size, which jwst's s2d keeps in SLTSTRT1/2 and SLTSIZE1/2
+#: (the rectified image's own extent stays in ``xstart`` ... ``ysize``).
+_CUTOUT = {f"cutout_{c}": c for c in ("xstart", "ystart", "xsize", "ysize")}
 
 
 def resample_spec(
@@ -69,7 +84,10 @@ def resample_spec(
     s2d Dataset ``(slit, y, x)`` (padded to a common shape when several):
     ``sci err dq wht con var_poisson var_rnoise var_flat`` in the input units,
     a ``wavelength`` coord from each output WCS (stored per slit), attrs
-    DATAMODL ``SlitModel`` (one slit) or ``MultiSlitModel``.
+    DATAMODL ``SlitModel`` (one slit) or ``MultiSlitModel``.  Slits keep
+    their labels and calibration keywords (PHOTMJSR, BUNIT, PTHLOSS ...),
+    and their cut-out's corner and size as ``cutout_xstart`` ...
+    ``cutout_ysize`` (jwst's SLTSTRT1/2, SLTSIZE1/2 of the s2d).
 
     Notes
     -----
@@ -241,13 +259,16 @@ def _assemble(
         "xsize": ("slit", np.array([p["shape"][1] for p in products], np.int32)),
         "ysize": ("slit", np.array([p["shape"][0] for p in products], np.int32)),
     }
-    for c in (*_SLIT_COORDS[1:], *MSA_SLIT_LABELS, "shutter_id"):
+    for c in (*_SLIT_COORDS[1:], *MSA_SLIT_LABELS, "shutter_id", *_CAL_LABELS):
         if slits and c in ds.coords and ds[c].dims == ("slit",):
             coords[c] = ("slit", ds[c].values)
         elif not slits and c == "srctype" and ds.attrs.get("SRCTYPE") is not None:
             coords[c] = ("slit", np.asarray([ds.attrs["SRCTYPE"]]))
-    if slits and "pixar_sr" in ds.coords:
-        coords["pixar_sr"] = ("slit", ds["pixar_sr"].values)
+    if slits and "pixar_sr" in ds.coords:  # jwst: the nominal area, in arcsec^2 again
+        coords["pixar_a2"] = ("slit", ds["pixar_sr"].values * np.rad2deg(3600.0) ** 2)
+    for c, cut in _CUTOUT.items():
+        if slits and cut in ds.coords and ds[cut].dims == ("slit",):
+            coords[c] = ("slit", ds[cut].values)
     out = out.assign_coords(coords)
     attrs = {k: v for k, v in ds.attrs.items() if k != "wcs"}
     attrs["DATAMODL"] = "MultiSlitModel" if slits else "SlitModel"
