@@ -20,6 +20,7 @@ from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
 from ..instruments.nirspec.resample import nirspec_output_wcs, nirspec_pixel_frames
 from ..modes import Mode, exp_type_of, mode_of
+from ..wcs.footprint import s_region
 from ..wcs.store import get_wcs, has_wcs, set_wcs
 from . import StepContext
 from ._common import MSA_SLIT_LABELS, record_step, require
@@ -86,8 +87,9 @@ def resample_spec(
     a ``wavelength`` coord from each output WCS (stored per slit), attrs
     DATAMODL ``SlitModel`` (one slit) or ``MultiSlitModel``.  Slits keep
     their labels and calibration keywords (PHOTMJSR, BUNIT, PTHLOSS ...),
-    and their cut-out's corner and size as ``cutout_xstart`` ...
-    ``cutout_ysize`` (jwst's SLTSTRT1/2, SLTSIZE1/2 of the s2d).
+    their cut-out's corner and size as ``cutout_xstart`` ...
+    ``cutout_ysize`` (jwst's SLTSTRT1/2, SLTSIZE1/2 of the s2d), and an
+    ``s_region`` (S_REGION) each, the sky box of their output grid.
 
     Notes
     -----
@@ -203,11 +205,12 @@ def _one(
     )  # fmt: skip
     shape = tuple(int(n) for n in out_wcs.array_shape)
     yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
-    wavelength = np.asarray(out_wcs(xx, yy)[2], dtype=np.float64)
+    ra, dec, wavelength = (np.asarray(w, dtype=np.float64) for w in out_wcs(xx, yy))
     return {
         "arrays": arrays,
         "wcs": out_wcs,
         "wavelength": wavelength,
+        "s_region": s_region(ra, dec),  # jwst's update_s_region_spectral
         "shape": shape,
         "source": ds,
     }
@@ -266,6 +269,9 @@ def _assemble(
             coords[c] = ("slit", np.asarray([ds.attrs["SRCTYPE"]]))
     if slits and "pixar_sr" in ds.coords:  # jwst: the nominal area, in arcsec^2 again
         coords["pixar_a2"] = ("slit", ds["pixar_sr"].values * np.rad2deg(3600.0) ** 2)
+    regions = [p["s_region"] for p in products]
+    if slits and None not in regions:
+        coords["s_region"] = ("slit", np.asarray(regions))
     for c, cut in _CUTOUT.items():
         if slits and cut in ds.coords and ds[cut].dims == ("slit",):
             coords[c] = ("slit", ds[cut].values)
