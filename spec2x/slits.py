@@ -202,7 +202,7 @@ def detector_pixels(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
         For a resampled (``_s2d``) product, whose pixels have no place on the
         detector.
     """
-    if ds.attrs.get("S_REGRID") == "COMPLETE" or "slit" not in ds.dims:
+    if ds.attrs.get("S_RESAMP") == "COMPLETE" or "slit" not in ds.dims:
         if "slit" in ds.dims:
             raise InputFileError(
                 "detector_pixels: a resampled (s2d) product's pixels have no detector position"

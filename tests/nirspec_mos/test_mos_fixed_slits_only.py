@@ -62,7 +62,7 @@ def test_products_hold_the_fixed_slit_alone(fs_only):
         assert ds.attrs["EXP_TYPE"] == "NRS_MSASPEC"
         assert [str(n) for n in np.atleast_1d(ds["slit_name"].values)] == [FIXED]
     assert cal.attrs["S_MSBSUB"] == cal.attrs["S_BARSHA"] == "SKIPPED"
-    assert cal.attrs["S_FLAT"] == cal.attrs["S_PATH"] == cal.attrs["S_PHOTOM"] == "COMPLETE"
+    assert cal.attrs["S_FLAT"] == cal.attrs["S_PTHLOS"] == cal.attrs["S_PHOTOM"] == "COMPLETE"
     assert int(np.ravel(x1d["quadrant"].values)[0]) == 5
     assert str(np.ravel(x1d["source_type"].values)[0]) == "POINT"
 
