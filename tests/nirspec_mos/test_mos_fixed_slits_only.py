@@ -51,7 +51,9 @@ def fs_only(tmp_path_factory):
     chain = make_nirspec_mos_chain(5, folder=folder, n_slitlets=5, n_background=1, fixed_slit=FIXED)
     _fixed_slits_only(chain.truth.msa_metadata)
     optics = [a for k in _OPTICS for a in ("--ref", f"{k}={chain.truth.refs[k]}")]
-    files = _run(chain.truth.rate_paths[0], folder / "ours", ["--refs", str(chain.refs_dir), *optics])
+    files = _run(
+        chain.truth.rate_paths[0], folder / "ours", ["--refs", str(chain.refs_dir), *optics]
+    )
     return chain, optics, files
 
 
@@ -80,7 +82,11 @@ def test_fixed_slit_references_given_one_by_one(fs_only, tmp_path):
             if name in b:
                 np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=kind)
     header = fits.getheader(mine["cal"])
-    for reftype, keyword in (("fflat", "R_FFLAT"), ("pathloss", "R_PTHLOS"), ("photom", "R_PHOTOM")):
+    for reftype, keyword in (
+        ("fflat", "R_FFLAT"),
+        ("pathloss", "R_PTHLOS"),
+        ("photom", "R_PHOTOM"),
+    ):
         assert header[keyword] == chain.fs_refs[reftype].name
 
 
@@ -138,7 +144,9 @@ def test_matches_jwst(fs_only, tmp_path, monkeypatch):
         assert [s.name for s in ours.spec] == [s.name for s in theirs.spec] == [FIXED]
         for col in ("WAVELENGTH", "FLUX", "FLUX_ERROR", "SURF_BRIGHT", "NPIXELS"):
             worst[f"x1d {col}"] = _rel(ours.spec[0].spec_table[col], theirs.spec[0].spec_table[col])
-    print("fixed slit only, largest relative differences:", {k: f"{v:.1e}" for k, v in worst.items()})
+    print(
+        "fixed slit only, largest relative differences:", {k: f"{v:.1e}" for k, v in worst.items()}
+    )
     limits = {"cal": 1e-5, "s2d": 1e-4, "x1d": 1e-4}
     for key, value in worst.items():
         limit = 1e-6 if key.endswith("wavelength") else limits[key.split()[0]]
