@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFileError, MissingReferenceError, ParameterError
+from ..modes import MODES, exp_type_of
 from .ref_headers import open_asdf_reference, read_header
 from .ref_open import (
     NOT_APPLICABLE,
@@ -73,8 +74,6 @@ def split_ref_key(key: str) -> tuple[str | None, str]:
     ParameterError
         The EXP_TYPE is not one spec2x knows (:data:`spec2x.modes.MODES`).
     """
-    from ..modes import MODES
-
     qualifier, sep, reftype = key.strip().rpartition(":")
     if not sep:
         return None, reftype_of(reftype.strip())
@@ -238,7 +237,7 @@ class ReferenceSet:
     def _explicit(self, reftype: str, attrs: Mapping[str, Any]) -> tuple[bool, Any]:
         """Whether ``reftype`` was given explicitly for an exposure with ``attrs``, and its
         value: the ``EXP_TYPE:TYPE`` entry of the exposure's type first, then ``TYPE``."""
-        key = (str(attrs.get("EXP_TYPE", "") or "").strip().upper(), reftype)
+        key = (exp_type_of(attrs), reftype)
         if key in self.explicit_for:
             return True, self.explicit_for[key]
         if reftype in self.explicit:
