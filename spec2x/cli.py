@@ -58,19 +58,25 @@ def _optional(module: str, what: str) -> Any:
 
 
 def _refs(pairs: Sequence[str]) -> dict[str, str]:
-    """``--ref TYPE=PATH`` pairs by reference type; an unknown type is an error."""
+    """``--ref [EXP_TYPE:]TYPE=PATH`` pairs by key (``fflat``, ``NRS_FIXEDSLIT:fflat``); an
+    unknown type or exposure type is an error."""
+    from .io.references import split_ref_key
     from .registry import STEPS
 
     known = sorted({t for spec in STEPS.values() for t in spec.reftypes})
     out = {}
     for pair in pairs:
-        reftype, sep, path = pair.partition("=")
-        reftype, path = reftype.strip().lower(), path.strip()
-        if not sep or not reftype or not path:
-            raise ParameterError(f"--ref {pair!r}: write it as --ref TYPE=PATH (or TYPE=N/A)")
+        key, sep, path = pair.partition("=")
+        key, path = key.strip(), path.strip()
+        if not sep or not key.rpartition(":")[2].strip() or not path:
+            raise ParameterError(
+                f"--ref {pair!r}: write it as --ref TYPE=PATH, or EXP_TYPE:TYPE=PATH for the "
+                "slits calibrated as EXP_TYPE (TYPE=N/A: it does not apply)"
+            )
+        exp_type, reftype = split_ref_key(key)
         if reftype not in known:
             raise ParameterError.unknown("reference type", reftype, known, " in --ref")
-        out[reftype] = path
+        out[reftype if exp_type is None else f"{exp_type}:{reftype}"] = path
     return out
 
 

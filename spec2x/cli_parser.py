@@ -72,8 +72,10 @@ def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
         "--ref",
         action="append",
         default=[],
-        metavar="TYPE=PATH",
-        help="reference file of one type (PATH may be N/A); repeatable",
+        metavar="[EXP_TYPE:]TYPE=PATH",
+        help="reference file of one type (PATH may be N/A); EXP_TYPE:TYPE=PATH only for the "
+        "slits calibrated as EXP_TYPE (NRS_FIXEDSLIT:fflat=PATH: the fixed slits of a NIRSpec "
+        "MOS exposure); repeatable",
     )
     run.add_argument(
         "--strict-refs",

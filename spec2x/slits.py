@@ -202,7 +202,7 @@ def detector_pixels(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
         For a resampled (``_s2d``) product, whose pixels have no place on the
         detector.
     """
-    if ds.attrs.get("S_REGRID") == "COMPLETE" or "slit" not in ds.dims:
+    if ds.attrs.get("S_RESAMP") == "COMPLETE" or "slit" not in ds.dims:
         if "slit" in ds.dims:
             raise InputFileError(
                 "detector_pixels: a resampled (s2d) product's pixels have no detector position"
@@ -324,7 +324,8 @@ def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
     Spectra are padded at the end of ``spectral`` to the longest as
     extract_1d pads (NaN; 0 in ``npixels`` and the background columns,
     ``DO_NOT_USE`` in ``dq``) and concatenated
-    along their leading dim; ``source_id``/``spectral_order`` coords follow.
+    along their leading dim; ``source_id``/``spectral_order`` coords follow (a
+    per-spectrum coord only some groups have is filled in the others, :func:`_alike`).
     """
     items = groups(parts) if isinstance(parts, xr.Dataset | xr.DataTree) else list(parts)
     if not items:
@@ -333,7 +334,7 @@ def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
         return items[0]
     lead = next(d for d in items[0]["flux"].dims if d not in ("integration", "spectral"))
     n = max(p.sizes["spectral"] for p in items)
-    padded = [_pad(p, {"spectral": n}) for p in items]
+    padded = [_pad(p, {"spectral": n}) for p in _alike(items)]
     out = xr.concat(
         padded, dim=lead, data_vars="all", coords="different", compat="equals", join="exact"
     )

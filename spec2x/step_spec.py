@@ -38,7 +38,7 @@ ParamType = str  # "bool" "int" "float" "str" "option" "int_list" "float_list" "
 #: jwst's ``S_*`` status keyword for each step (``cal_step`` in the datamodels).
 STATUS_KEYWORDS = {
     "assign_wcs": "S_WCS",
-    "badpix_selfcal": "S_BPSELF",
+    "badpix_selfcal": "S_BPXSLF",
     "msa_flagging": "S_MSAFLG",
     "clean_flicker_noise": "S_CLNFNS",
     "nsclean": "S_NSCLEN",
@@ -57,9 +57,9 @@ STATUS_KEYWORDS = {
     "barshadow": "S_BARSHA",
     "wfss_contam": "S_CONTAM",
     "photom": "S_PHOTOM",
-    "adaptive_trace_model": "S_TRCMDL",
+    "adaptive_trace_model": "S_TRCMOD",
     "pixel_replace": "S_PXREPL",
-    "resample_spec": "S_REGRID",
+    "resample_spec": "S_RESAMP",
     "cube_build": "S_IFUCUB",
     "extract_1d": "S_EXTR1D",
 }

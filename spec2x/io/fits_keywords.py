@@ -17,6 +17,7 @@ __all__ = [
     "EXPOSURE_SCI",
     "MULTI_SCI",
     "SLIT_COORDS",
+    "CUTOUT_COORDS",
     "SLIT_TREE",
     "SPEC_COORDS",
     "in_sci_header",
@@ -76,6 +77,16 @@ SLIT_COORDS = {
     "WAVECOR": "wavelength_corrected",
     "PTHLOSS": "pathloss_correction_type",
     "BARSHDW": "barshadow_corrected",
+}
+
+#: Per-slit coords of a resampled slits product (s2d) holding the cut-out's corner and
+#: size, which jwst's resample_spec keeps in SLTSTRT1/2 and SLTSIZE1/2; the product's own
+#: ``xstart`` ... ``ysize`` (its images' extent) then ride in the spec2x node.
+CUTOUT_COORDS = {
+    "SLTSTRT1": "cutout_xstart",
+    "SLTSIZE1": "cutout_xsize",
+    "SLTSTRT2": "cutout_ystart",
+    "SLTSIZE2": "cutout_ysize",
 }
 
 #: Per-slit attributes of jwst's SlitModel with no FITS keyword: they live in the

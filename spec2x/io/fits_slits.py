@@ -25,7 +25,7 @@ from . import fits_images as I
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_asdf import asdf_hdu, read_asdf_tree
-from .fits_keywords import EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE
+from .fits_keywords import CUTOUT_COORDS, EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE
 from .fits_raw import card_images
 from .fits_scan import is_image_extension
 
@@ -34,6 +34,7 @@ __all__ = ["read_slits", "slits_hdus"]
 #: coord name -> slit keyword (contract names and jwst attribute names).
 _KEYWORD_FOR = {name: kw for kw, name in SLIT_COORDS.items()}
 _KEYWORD_FOR.update({"source_type": "SRCTYPE", "name": "SLTNAME", "bunit_data": "BUNIT"})
+_KEYWORD_FOR.update({name: kw for kw, name in CUTOUT_COORDS.items()})
 #: The spectral order of each slit (WFSS: a source per order) is SPORDER in its SCI header,
 #: named as on spectra (x1d ``spectral_order``), not ``sporder``.
 _KEYWORD_FOR["spectral_order"] = "SPORDER"
@@ -124,10 +125,14 @@ def _per_slit_keywords(ds: xr.Dataset, node: N.Spec2xNode) -> dict[str, str]:
     """Per-slit coord -> the SCI keyword it is written as; the node keeps what headers cannot."""
     image_dims = ds["sci"].dims
     per_slit: dict[str, str] = {}
+    extent = {SLIT_COORDS[kw] for kw, name in CUTOUT_COORDS.items() if name in ds.coords}
     for key, coord in ds.coords.items():
         name = str(key)
         if name == WCS_COORD:
             continue  # written as ASDF objects in the tree, see _tree
+        if name in extent:  # an s2d's image extent: its keyword holds the cut-out's
+            node.keep_coord(name, coord)
+            continue
         if coord.dims == ("slit",) and (kw := slit_keyword(name)) is not None:
             values = coord.values
             if any(L.header_writable(kw, v) for v in values):

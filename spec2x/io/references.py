@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputFileError, MissingReferenceError
+from ..errors import InputFileError, MissingReferenceError, ParameterError
+from ..modes import MODES, exp_type_of
 from .ref_headers import open_asdf_reference, read_header
 from .ref_open import (
     NOT_APPLICABLE,
@@ -59,6 +60,31 @@ log = logging.getLogger(__name__)
 CRDS_PREFIX = "crds://"
 
 
+def split_ref_key(key: str) -> tuple[str | None, str]:
+    """An explicit reference's key as (EXP_TYPE or None, reference type).
+
+    ``TYPE`` (``fflat``, or its ``R_*`` keyword) serves every exposure and
+    group of slits; ``EXP_TYPE:TYPE`` (``NRS_FIXEDSLIT:fflat``) only those
+    calibrated as that exposure type, such as the fixed slits of a NIRSpec
+    MOS exposure (calibrated as ``NRS_FIXEDSLIT``), and wins over ``TYPE``
+    there.
+
+    Raises
+    ------
+    ParameterError
+        The EXP_TYPE is not one spec2x knows (:data:`spec2x.modes.MODES`).
+    """
+    qualifier, sep, reftype = key.strip().rpartition(":")
+    if not sep:
+        return None, reftype_of(reftype.strip())
+    exp_type = qualifier.strip().upper()
+    if exp_type not in MODES:
+        raise ParameterError.unknown(
+            "exposure type", qualifier.strip(), MODES, f" in reference key {key!r}"
+        )
+    return exp_type, reftype_of(reftype.strip())
+
+
 def _crds_name(value: str) -> str | None:
     """The CRDS file name ``value`` gives (``crds://NAME`` or a bare ``NAME`` with no folder
     that is not a file here), as ``R_*`` keywords record it; None for a path."""
@@ -84,7 +110,9 @@ class ReferenceSet:
     explicit : reftype (or its ``R_*`` keyword, ``R_FLAT``) -> path, opened
         reference, ``"N/A"``, or a CRDS file name as ``R_*`` records it
         (``crds://jwst_miri_flat_0001.fits`` or ``jwst_miri_flat_0001.fits``,
-        with no folder): taken from the CRDS cache, else the folder.
+        with no folder): taken from the CRDS cache, else the folder.  A key
+        ``EXP_TYPE:TYPE`` (``NRS_FIXEDSLIT:fflat``) serves only exposures and
+        groups of slits of that type, before ``TYPE`` (:func:`split_ref_key`).
     directory : a folder of CRDS-format files, matched by REFTYPE and selectors.
     crds_cache : a :class:`spec2x.io.crds_cache.CrdsCache`: CRDS's own
         selection from a local cache (:meth:`from_crds`).
@@ -100,7 +128,14 @@ class ReferenceSet:
         crds_cache: CrdsCache | None = None,
         strict: bool = False,
     ) -> None:
-        self.explicit = {reftype_of(k): v for k, v in (explicit or {}).items()}
+        self.explicit: dict[str, Any] = {}
+        self.explicit_for: dict[tuple[str, str], Any] = {}  # (EXP_TYPE, reftype) -> value
+        for key, value in (explicit or {}).items():
+            exp_type, reftype = split_ref_key(key)
+            if exp_type is None:
+                self.explicit[reftype] = value
+            else:
+                self.explicit_for[exp_type, reftype] = value
         self.directory = Path(directory) if directory is not None else None
         if self.directory is not None and not self.directory.is_dir():
             raise InputFileError(f"reference folder {self.directory} does not exist")
@@ -172,8 +207,8 @@ class ReferenceSet:
         step : the step asking; a type it can do without for this mode is N/A when missing.
         """
         reftype = reftype.lower()
-        if reftype in self.explicit:
-            value = self.explicit[reftype]
+        found, value = self._explicit(reftype, attrs)
+        if found:
             if isinstance(value, Reference):
                 return value.path
             if value is None or str(value).upper() == NOT_APPLICABLE:
@@ -199,6 +234,16 @@ class ReferenceSet:
             f"--ref {reftype}=PATH (or --ref {reftype}=N/A if it does not apply)"
         )
 
+    def _explicit(self, reftype: str, attrs: Mapping[str, Any]) -> tuple[bool, Any]:
+        """Whether ``reftype`` was given explicitly for an exposure with ``attrs``, and its
+        value: the ``EXP_TYPE:TYPE`` entry of the exposure's type first, then ``TYPE``."""
+        key = (exp_type_of(attrs), reftype)
+        if key in self.explicit_for:
+            return True, self.explicit_for[key]
+        if reftype in self.explicit:
+            return True, self.explicit[reftype]
+        return False, None
+
     def _named(self, reftype: str, name: str, attrs: Mapping[str, Any]) -> str:
         """The file called ``name`` (given as ``crds://NAME`` or ``NAME``, as in ``R_*``): from
         the CRDS cache, else the folder."""
@@ -222,7 +267,7 @@ class ReferenceSet:
         self, reftype: str, attrs: Mapping[str, Any], step: str | None = None
     ) -> Reference | None:
         """The opened reference of ``reftype`` for an exposure with ``attrs`` (None if N/A)."""
-        value = self.explicit.get(reftype.lower())
+        value = self._explicit(reftype.lower(), attrs)[1]
         if isinstance(value, Reference):
             return value
         path = self.find(reftype, attrs, step)

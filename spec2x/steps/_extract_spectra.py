@@ -174,8 +174,9 @@ def _spectrum_coords(
 
 
 def _slit_labels(ds: xr.Dataset, index: list[int]) -> dict[str, Any]:
-    """The labels jwst copies from each slit to its spectrum: MSA labels (the fixed slits of a
-    MOS exposure, extracted as ``NRS_FIXEDSLIT``, carry them too); WFSS source position
+    """The labels jwst copies from each slit to its spectrum: MSA labels and the
+    wavecorr/pathloss/barshadow flags (the fixed slits of a MOS exposure, extracted as
+    ``NRS_FIXEDSLIT``, carry them too); WFSS source position
     (direct-image pixel, deg) and cut-out extent (1-based start, stop = start + size).
 
     By slit position: a WFSS source's orders share its slit name.
@@ -185,7 +186,8 @@ def _slit_labels(ds: xr.Dataset, index: list[int]) -> dict[str, Any]:
     msa = mode is not None and mode.msa_slit_metadata or "slitlet_id" in ds.coords
     if not (msa or wfss):
         return {}
-    labels = (*MSA_SLIT_LABELS, "source_xpos", "source_ypos", "source_ra", "source_dec")
+    labels = (*MSA_SLIT_LABELS, "source_xpos", "source_ypos", "source_ra", "source_dec",
+              "wavelength_corrected", "pathloss_correction_type", "barshadow_corrected")  # fmt: skip
     out: dict[str, Any] = {
         c: ("slit", ds[c].values[index])
         for c in labels

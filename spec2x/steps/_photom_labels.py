@@ -40,6 +40,8 @@ def label(
         if name in out:
             out[name].attrs = {**out[name].attrs, "units": f"({unit})^2"}
     conv = [float(s) for s in scalars]
+    # PHOTUJA2 in float32 arithmetic, as jwst's (its conversion is a float32 scalar)
+    uja2 = [float(np.float32(c) * np.float32(MJSR_TO_UJA2)) for c in conv]
 
     def num(v: float | None) -> float:
         return np.nan if v is None else float(v)
@@ -48,13 +50,13 @@ def label(
     if "slit" in out.dims:
         out = out.assign_coords(
             photmjsr=("slit", np.array(conv)),
-            photuja2=("slit", np.array(conv) * MJSR_TO_UJA2),
+            photuja2=("slit", np.array(uja2)),
             pixar_sr=("slit", np.array([num(v) for v in pixar_sr])),
             pixar_a2=("slit", np.array([num(v) for v in pixar_a2])),
             bunit_data=("slit", np.array(["DN/s" if inverse else v for v in units])),
         )
     if "slit" not in out.dims or out.sizes["slit"] == 1:
-        attrs.update(PHOTMJSR=conv[0], PHOTUJA2=conv[0] * MJSR_TO_UJA2)
+        attrs.update(PHOTMJSR=conv[0], PHOTUJA2=uja2[0])
         for key, value in (("PIXAR_SR", pixar_sr[0]), ("PIXAR_A2", pixar_a2[0])):
             if value is not None:
                 attrs[key] = float(value)

@@ -20,6 +20,7 @@ from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
 from ..instruments.nirspec.resample import nirspec_output_wcs, nirspec_pixel_frames
 from ..modes import Mode, exp_type_of, mode_of
+from ..wcs.footprint import s_region
 from ..wcs.store import get_wcs, has_wcs, set_wcs
 from . import StepContext
 from ._common import MSA_SLIT_LABELS, record_step, require
@@ -40,6 +41,21 @@ _SLIT_COORDS = (
     "source_ra",
     "source_dec",
 )
+#: Per-slit calibration labels of the cal slit its s2d keeps (photom's conversion and pixel
+#: areas, units, the wavecorr/pathloss/barshadow flags), as jwst's resampled slit does.
+_CAL_LABELS = (
+    "photmjsr",
+    "photuja2",
+    "pixar_sr",
+    "pixar_a2",
+    "bunit_data",
+    "wavelength_corrected",
+    "pathloss_correction_type",
+    "barshadow_corrected",
+)
+#: The cut-out's corner and size, which jwst's s2d keeps in SLTSTRT1/2 and SLTSIZE1/2
+#: (the rectified image's own extent stays in ``xstart`` ... ``ysize``).
+_CUTOUT = {f"cutout_{c}": c for c in ("xstart", "ystart", "xsize", "ysize")}
 
 
 def resample_spec(
@@ -69,7 +85,11 @@ def resample_spec(
     s2d Dataset ``(slit, y, x)`` (padded to a common shape when several):
     ``sci err dq wht con var_poisson var_rnoise var_flat`` in the input units,
     a ``wavelength`` coord from each output WCS (stored per slit), attrs
-    DATAMODL ``SlitModel`` (one slit) or ``MultiSlitModel``.
+    DATAMODL ``SlitModel`` (one slit) or ``MultiSlitModel``.  Slits keep
+    their labels and calibration keywords (PHOTMJSR, BUNIT, PTHLOSS ...),
+    their cut-out's corner and size as ``cutout_xstart`` ...
+    ``cutout_ysize`` (jwst's SLTSTRT1/2, SLTSIZE1/2 of the s2d), and an
+    ``s_region`` (S_REGION) each, the sky box of their output grid.
 
     Notes
     -----
@@ -185,11 +205,12 @@ def _one(
     )  # fmt: skip
     shape = tuple(int(n) for n in out_wcs.array_shape)
     yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
-    wavelength = np.asarray(out_wcs(xx, yy)[2], dtype=np.float64)
+    ra, dec, wavelength = (np.asarray(w, dtype=np.float64) for w in out_wcs(xx, yy))
     return {
         "arrays": arrays,
         "wcs": out_wcs,
         "wavelength": wavelength,
+        "s_region": s_region(ra, dec),  # jwst's update_s_region_spectral
         "shape": shape,
         "source": ds,
     }
@@ -241,13 +262,19 @@ def _assemble(
         "xsize": ("slit", np.array([p["shape"][1] for p in products], np.int32)),
         "ysize": ("slit", np.array([p["shape"][0] for p in products], np.int32)),
     }
-    for c in (*_SLIT_COORDS[1:], *MSA_SLIT_LABELS, "shutter_id"):
+    for c in (*_SLIT_COORDS[1:], *MSA_SLIT_LABELS, "shutter_id", *_CAL_LABELS):
         if slits and c in ds.coords and ds[c].dims == ("slit",):
             coords[c] = ("slit", ds[c].values)
         elif not slits and c == "srctype" and ds.attrs.get("SRCTYPE") is not None:
             coords[c] = ("slit", np.asarray([ds.attrs["SRCTYPE"]]))
-    if slits and "pixar_sr" in ds.coords:
-        coords["pixar_sr"] = ("slit", ds["pixar_sr"].values)
+    if slits and "pixar_sr" in ds.coords:  # jwst: the nominal area, in arcsec^2 again
+        coords["pixar_a2"] = ("slit", ds["pixar_sr"].values * np.rad2deg(3600.0) ** 2)
+    regions = [p["s_region"] for p in products]
+    if slits and None not in regions:
+        coords["s_region"] = ("slit", np.asarray(regions))
+    for c, cut in _CUTOUT.items():
+        if slits and cut in ds.coords and ds[cut].dims == ("slit",):
+            coords[c] = ("slit", ds[cut].values)
     out = out.assign_coords(coords)
     attrs = {k: v for k, v in ds.attrs.items() if k != "wcs"}
     attrs["DATAMODL"] = "MultiSlitModel" if slits else "SlitModel"

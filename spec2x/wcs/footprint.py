@@ -7,7 +7,7 @@ import xarray as xr
 
 from .._kernels.resample_spec import _wrap_ra
 
-__all__ = ["s_region_corners", "sky_box", "with_s_region"]
+__all__ = ["s_region", "s_region_corners", "sky_box", "with_s_region"]
 
 
 def sky_box(ra: np.ndarray, dec: np.ndarray) -> list[float] | None:
@@ -21,14 +21,23 @@ def sky_box(ra: np.ndarray, dec: np.ndarray) -> list[float] | None:
     return [low, south, high, south, high, north, low, north]
 
 
+def s_region(ra: np.ndarray, dec: np.ndarray) -> str | None:
+    """``S_REGION`` of the RA/Dec box of the finite ``ra``, ``dec`` (deg), with jwst's 9
+    decimals; None if none is finite."""
+    corners = sky_box(ra, dec)
+    if corners is None:
+        return None
+    return "POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners)
+
+
 def with_s_region(ds: xr.Dataset, ra: np.ndarray, dec: np.ndarray) -> xr.Dataset:
     """``ds`` with ``S_REGION`` the RA/Dec box of the finite ``ra``, ``dec`` (deg), as jwst's
     ``update_s_region_mrs`` and ``update_s_region_nrs_ifu`` write it (unchanged if none)."""
-    corners = sky_box(ra, dec)
-    if corners is None:
+    region = s_region(ra, dec)
+    if region is None:
         return ds
     out = ds.copy(deep=False)
-    out.attrs = dict(ds.attrs, S_REGION="POLYGON ICRS  " + " ".join(f"{v:.9f}" for v in corners))
+    out.attrs = dict(ds.attrs, S_REGION=region)
     return out
 
 

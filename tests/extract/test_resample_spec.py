@@ -37,7 +37,7 @@ def test_rectified_product_and_input_unchanged():
     xr.testing.assert_identical(ds, before)
     assert out["sci"].dims == ("slit", "y", "x")
     assert out.attrs["DATAMODL"] == "SlitModel"
-    assert out.attrs["S_REGRID"] == "COMPLETE"
+    assert out.attrs["S_RESAMP"] == "COMPLETE"
     assert "wcs" not in out.attrs or isinstance(out.attrs["wcs"], dict)
     one = out.isel(slit=0)
     assert np.isfinite(one["sci"].values).mean() > 0.8

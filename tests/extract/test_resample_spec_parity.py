@@ -90,7 +90,7 @@ def test_miri_lrs_fixed_slit_parity():
     theirs = _jwst_resample(arrays, wcs, attrs)
     ours = resample_spec(spec2x_exposure(arrays, wcs, attrs))
     assert ours.attrs["DATAMODL"] == "SlitModel"
-    assert ours.attrs["S_REGRID"] == "COMPLETE"
+    assert ours.attrs["S_RESAMP"] == "COMPLETE"
     one = ours.isel(slit=0)
     assert one["sci"].shape == theirs.data.shape
     for name, ref in (

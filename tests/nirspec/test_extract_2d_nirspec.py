@@ -311,6 +311,6 @@ def test_detector_pixels_place_every_cutout_pixel_on_the_exposure(which, full, f
 def test_detector_pixels_refuse_a_resampled_product(full_slits):
     from spec2x.slits import detector_pixels
 
-    s2d = full_slits.assign_attrs(S_REGRID="COMPLETE")
+    s2d = full_slits.assign_attrs(S_RESAMP="COMPLETE")
     with pytest.raises(InputFileError, match="no detector position"):
         detector_pixels(s2d)

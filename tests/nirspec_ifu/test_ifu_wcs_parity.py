@@ -85,5 +85,5 @@ def test_keywords(pair):
     mine = ds.attrs
     assert mine["SPORDER"] == theirs.meta.wcsinfo.spectral_order
     assert mine["WAVSTART"] == theirs.meta.wcsinfo.waverange_start
-    assert mine["WAVEEND"] == theirs.meta.wcsinfo.waverange_end
+    assert mine["WAVEND"] == theirs.meta.wcsinfo.waverange_end
     assert mine["S_WCS"] == "COMPLETE"

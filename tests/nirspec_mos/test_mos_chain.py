@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
+from s2d_parity import assert_s2d_keywords_and_dq
 
 from spec2x.cli import main
 from spec2x.io.fits import open_product
@@ -192,3 +193,5 @@ def test_whole_chain_matches_jwst(mos, tmp_path):
                 assert rel < 1e-4, (a.name, col)
                 worst["x1d"] = max(worst["x1d"], rel)
     print("whole chain, largest relative differences:", {k: f"{v:.1e}" for k, v in worst.items()})
+    n = assert_s2d_keywords_and_dq(files["s2d"], run.files["s2d"])
+    print(f"s2d: {n} per-slit keywords equal")

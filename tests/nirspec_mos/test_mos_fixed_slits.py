@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from s2d_parity import assert_s2d_keywords_and_dq
 
 from spec2x.cli import main
 from spec2x.io.fits import open_product
@@ -111,6 +112,8 @@ def test_fixed_slit_matches_jwst(mos_fs, tmp_path, monkeypatch):
         for col in ("WAVELENGTH", "FLUX", "FLUX_ERROR", "SURF_BRIGHT", "NPIXELS"):
             worst[f"x1d {col}"] = _rel(a.spec_table[col], b.spec_table[col])
     print("fixed slit, largest relative differences:", {k: f"{v:.1e}" for k, v in worst.items()})
+    n = assert_s2d_keywords_and_dq(files["s2d"], run.files["s2d"])
+    print(f"s2d: {n} per-slit keywords equal")
     limits = {"cal": 1e-5, "s2d": 1e-4, "x1d": 1e-4}
     for key, value in worst.items():
         limit = 1e-6 if key.endswith("wavelength") else limits[key.split()[0]]

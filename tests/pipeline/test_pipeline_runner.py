@@ -31,7 +31,7 @@ def test_products_follow_jwst(fake_steps):
     cal = products["cal"]
     np.testing.assert_allclose(cal["sci"], 2.0 * 0.5 * 3.0)
     assert cal.attrs["S_PHOTOM"] == "COMPLETE"
-    assert "S_REGRID" not in cal.attrs  # cal is the data before resampling
+    assert "S_RESAMP" not in cal.attrs  # cal is the data before resampling
     np.testing.assert_allclose(products["s2d"]["sci"], 3.0 + 100.0)
     np.testing.assert_allclose(products["x1d"]["flux"], 4 * 103.0)  # extracted from s2d
     xr.testing.assert_identical(ds, before)

@@ -107,15 +107,15 @@ def test_products_say_spec2x_made_them(tso, tmp_path):
         assert dt.datetime.fromisoformat(attrs["DATE"]) >= before
         assert attrs["R_FLAT"] == "spec2x_miri_lrs_slitless_flat.fits"
         assert attrs["S_PHOTOM"] == "COMPLETE"
-        for skipped in ("S_BPSELF", "S_TACNTR", "S_MSAFLG"):  # as jwst records them
+        for skipped in ("S_BPXSLF", "S_TACNTR", "S_MSAFLG"):  # as jwst records them
             assert attrs[skipped] == "SKIPPED", (kind, skipped)
-    for after_cal in ("S_TRCMDL", "S_PXREPL"):  # steps on a copy of the cal product
+    for after_cal in ("S_TRCMOD", "S_PXREPL"):  # steps on a copy of the cal product
         assert products["x1dints"].attrs[after_cal] == "SKIPPED"
         assert after_cal not in products["calints"].attrs
     path = spec2x.write_fits(products["calints"], tmp_path / "x_calints.fits")
     back = open_product(path)
     assert back.attrs["SPEC2XV"] == spec2x.__version__
-    assert back.attrs["S_BPSELF"] == "SKIPPED"
+    assert back.attrs["S_BPXSLF"] == "SKIPPED"
 
 
 def test_integration_times_reach_the_x1dints(tso, tmp_path):

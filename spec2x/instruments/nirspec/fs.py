@@ -130,7 +130,7 @@ def assign_fixed_slits(
     Returns
     -------
     Dataset with ``attrs["wcs"]`` = {slit name: stored gwcs}, ``NRS_SLITS``,
-    ``SPORDER``, ``WAVSTART``/``WAVEEND`` (m) and ``wavelength`` (y, x) in µm
+    ``SPORDER``, ``WAVSTART``/``WAVEND`` (m) and ``wavelength`` (y, x) in µm
     where exactly one slit covers a pixel (NaN elsewhere).
     """
     mode_built_by(ds, f"{__name__}:assign_fixed_slits", what="assign_fixed_slits")
@@ -170,7 +170,7 @@ def attach_slits(
     wavelength[hits > 1] = np.nan
     attrs = dict(out.attrs)
     attrs[SLITS_ATTR] = slits_to_attr(slits)
-    attrs.update(SPORDER=optics.order, WAVSTART=optics.wrange[0], WAVEEND=optics.wrange[1])
+    attrs.update(SPORDER=optics.order, WAVSTART=optics.wrange[0], WAVEND=optics.wrange[1])
     out = out.copy(deep=False)
     out.attrs = attrs
     log.info("NIRSpec WCS for %d apertures: %s", len(slits), ", ".join(str(s.name) for s in slits))

@@ -180,7 +180,7 @@ def assign_ifu(
     Dataset with ``attrs["wcs"]`` = {slice number: stored gwcs with its box},
     ``regions`` (y, x) the slice map (slice + 1, 0 outside), ``wavelength``
     (y, x) in µm on every pixel of a slice (NaN elsewhere), ``SPORDER``,
-    ``WAVSTART``/``WAVEEND`` (m) and ``S_REGION``.
+    ``WAVSTART``/``WAVEND`` (m) and ``S_REGION``.
     """
     mode_built_by(ds, f"{__name__}:assign_ifu", what="assign_ifu")
     if (ds.sizes["y"], ds.sizes["x"]) != (2048, 2048):
@@ -205,7 +205,7 @@ def assign_ifu(
     out = with_s_region(out, np.concatenate(ra_all), np.concatenate(dec_all))
     attrs = dict(out.attrs)
     optics = ifu.optics
-    attrs.update(SPORDER=optics.order, WAVSTART=optics.wrange[0], WAVEEND=optics.wrange[1])
+    attrs.update(SPORDER=optics.order, WAVSTART=optics.wrange[0], WAVEND=optics.wrange[1])
     out = out.copy(deep=False)
     out.attrs = attrs
     log.info("NIRSpec IFU WCS: %d slices", iw.N_SLICES)

@@ -208,7 +208,7 @@ def assign_msa_slits(
     Returns
     -------
     Dataset with ``attrs["wcs"]`` = {slitlet name: stored gwcs}, ``NRS_SLITS``,
-    ``SPORDER``, ``WAVSTART``/``WAVEEND`` (m) and ``wavelength`` (y, x) in µm.
+    ``SPORDER``, ``WAVSTART``/``WAVEND`` (m) and ``wavelength`` (y, x) in µm.
     """
     mode_built_by(ds, _BUILDER, what="assign_msa_slits")
     optics = ns.build_optics(ds.attrs, {k: v for k, v in refs.items() if v is not None})
