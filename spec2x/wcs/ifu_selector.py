@@ -107,7 +107,9 @@ def ifu_meta_wcs(ds: xr.Dataset) -> Any:
 
     ``ds`` is an NRS_IFU exposure after assign_wcs: one stored gwcs per slice
     (``attrs["wcs"]`` keyed ``"0"`` ... ``"29"``) and the slice map ``regions``
-    (y, x).  Anything else (another mode, no slice map) gives None.
+    (y, x) on the frame's pixels from 0.  Anything else (another mode, no slice
+    map, a cut-out of the frame, where the map's pixels are not the detector's)
+    gives None.
     """
     per_slice = ds.attrs.get(WCS_ATTR)
     if (
@@ -115,6 +117,7 @@ def ifu_meta_wcs(ds: xr.Dataset) -> Any:
         or not isinstance(per_slice, Mapping)
         or "regions" not in ds.coords
         or ds["regions"].dims != ("y", "x")
+        or not all(_from_zero(ds, dim) for dim in ("y", "x"))
     ):
         return None
     names = [str(s) for s in range(len(per_slice))]
@@ -127,3 +130,11 @@ def ifu_meta_wcs(ds: xr.Dataset) -> Any:
 def slice_map_array(wcs: Any) -> np.ndarray:
     """The slice map a coordinate-based IFU WCS holds (its largest array: writers compress it)."""
     return wcs.pipeline[1].transform.label_mapper.mapper  # type: ignore[no-any-return]
+
+
+def _from_zero(ds: xr.Dataset, dim: str) -> bool:
+    """True when the ``dim`` coordinate, if any, numbers the pixels 0, 1, ... (no cut-out)."""
+    if dim not in ds.coords:
+        return True
+    values = np.asarray(ds[dim].values)
+    return bool(np.array_equal(values, np.arange(values.size)))

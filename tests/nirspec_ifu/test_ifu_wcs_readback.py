@@ -123,3 +123,13 @@ def test_ifu_meta_wcs_as_jwst_reads_it(tmp_path):
             np.testing.assert_array_equal(wcs(x[rows], y[rows]), expected)
         selector = wcs.pipeline[1].transform.selector
         assert selector[2].bounding_box.bounding_box(order="F") == ((-0.5, 7.5), (2.5, 5.5))
+
+
+def test_ifu_meta_wcs_only_on_a_whole_ifu_frame(tmp_path):
+    from spec2x.wcs.ifu_selector import ifu_meta_wcs
+
+    ds, _ = _ifu_like(tmp_path)
+    assert ifu_meta_wcs(ds).available_frames == ["coordinates", "detector", "slicer", "world"]
+    assert ifu_meta_wcs(ds.isel(y=slice(1, None))) is None  # the map's pixels not the detector's
+    assert ifu_meta_wcs(ds.assign_attrs(EXP_TYPE="NRS_MSASPEC")) is None
+    assert ifu_meta_wcs(ds.drop_vars("regions")) is None
