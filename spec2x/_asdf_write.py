@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -70,7 +70,11 @@ def _unvalidated() -> Iterator[None]:
 
 
 def asdf_bytes(
-    tree: Mapping[str, Any], *, inline_arrays: bool = False, inline_below: int | None = None
+    tree: Mapping[str, Any],
+    *,
+    inline_arrays: bool = False,
+    inline_below: int | None = None,
+    compress: Sequence[Any] = (),
 ) -> bytes:
     """The bytes of an ASDF file holding ``tree``, written without schema validation.
 
@@ -81,6 +85,8 @@ def asdf_bytes(
         binary blocks after the YAML.
     inline_below : write arrays of fewer elements than this as YAML lists,
         larger ones as blocks.
+    compress : arrays of the tree whose blocks are zlib-compressed (asdf's
+        ``zlib``, which every asdf reads).
 
     Returns
     -------
@@ -92,6 +98,8 @@ def asdf_bytes(
         if inline_below is not None:
             config.array_inline_threshold = inline_below
         af = asdf.AsdfFile(dict(tree))
+        for array in compress:
+            af.set_array_compression(array, "zlib")
         if inline_arrays:
             af.write_to(buf, all_array_storage="inline")
         else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -33,11 +33,15 @@ ASDF_EXTNAME = "ASDF"
 _INLINE_BELOW = 4096
 
 
-def asdf_hdu(tree: Mapping[str, Any]) -> fits.BinTableHDU:
-    """jwst's ASDF extension: the ASDF file bytes in one ``ASDF_METADATA`` cell."""
+def asdf_hdu(tree: Mapping[str, Any], compress: Sequence[Any] = ()) -> fits.BinTableHDU:
+    """jwst's ASDF extension: the ASDF file bytes in one ``ASDF_METADATA`` cell.
+
+    ``compress``: arrays of the tree written as zlib-compressed blocks.
+    """
     from .._asdf_write import asdf_bytes  # asdf imported where an ASDF tree is written
 
-    data = np.frombuffer(asdf_bytes(tree, inline_below=_INLINE_BELOW), dtype=np.uint8)[None, :]
+    written = asdf_bytes(tree, inline_below=_INLINE_BELOW, compress=compress)
+    data = np.frombuffer(written, dtype=np.uint8)[None, :]
     column = fits.Column(name="ASDF_METADATA", format=f"{data.shape[1]}B", array=data)
     return fits.BinTableHDU.from_columns([column], name=ASDF_EXTNAME)
 
@@ -68,18 +72,26 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
     if end is None:
         return _parse(raw)
     text = raw[: end.start() + 1].decode("utf-8", "replace")
-    group = split_node_wcs(text)
+    group = split_node_wcs(text, _binary_blocks(raw[end.end() :]))
     split = split_wcs(group[0] if group is not None else text)
     if group is None and split is None:
         return _parse(raw)
     rest, texts = split if split is not None else (group[0], {})  # type: ignore[index]
-    tree = _parse(rest.encode("utf-8") + raw[end.start() + 1 :])
+    after = raw[end.start() + 1 :] if _BLOCK_SOURCE.search(rest) else b"...\n"
+    tree = _parse(rest.encode("utf-8") + after)
     tree = _put_back(tree, {key: StoredWcs(text=text) for key, text in texts.items()})
     if group is not None:
         if not isinstance(tree.get("spec2x"), dict):
             return _parse(raw)
         tree["spec2x"]["wcs"] = group[1]
     return tree  # type: ignore[no-any-return]
+
+
+def _binary_blocks(after_yaml: bytes) -> bytes:
+    """The binary blocks that follow an ASDF file's YAML, without the block index (its offsets
+    are the whole file's)."""
+    index = after_yaml.find(b"#ASDF BLOCK INDEX")
+    return after_yaml if index < 0 else after_yaml[:index]
 
 
 def _parse(raw: bytes) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import xarray as xr
 from astropy.io import fits
 
 from ..errors import InputFileError
+from ..wcs.ifu_selector import ifu_meta_wcs, slice_map_array
 from . import fits_layout as L
 from .fits_asdf import asdf_hdu
 from .fits_images import Chunks, block_chunks, image_shape, read_all
@@ -163,7 +164,9 @@ def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
     table, node.int_times_filled = int_times_hdu(ds)
     if table is not None:
         hdus.append(table)
-    hdus.append(asdf_hdu(node.tree(wcs=ds.attrs.get("wcs"))))
+    meta_wcs = ifu_meta_wcs(ds)
+    mapper = [] if meta_wcs is None else [slice_map_array(meta_wcs)]
+    hdus.append(asdf_hdu(node.tree(wcs=ds.attrs.get("wcs"), meta_wcs=meta_wcs), compress=mapper))
     return hdus
 
 

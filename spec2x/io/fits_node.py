@@ -91,7 +91,16 @@ class Spec2xNode:
             if str(name).startswith("int_times_"):
                 self.var_meta(str(name), ds.coords[name])
 
-    def tree(self, wcs: Any = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def tree(
+        self, wcs: Any = None, extra: Mapping[str, Any] | None = None, meta_wcs: Any = None
+    ) -> dict[str, Any]:
+        """The ASDF tree: this node, ``wcs`` (a stored WCS, or one per slit) and ``meta.wcs``.
+
+        ``meta.wcs`` (the WCS jwst reads) is ``wcs`` itself when that is one
+        WCS, else ``meta_wcs`` when given (a NIRSpec IFU exposure's
+        coordinate-based WCS, :mod:`spec2x.wcs.ifu_selector`); this node comes
+        first in the tree, so YAML anchors shared by the two are all defined here.
+        """
         node = {
             "version": 1,
             "attrs": self.attrs,
@@ -107,6 +116,8 @@ class Spec2xNode:
             node["wcs"] = wcs_objects(wcs)
             if not isinstance(wcs, Mapping):
                 tree["meta"] = {"wcs": node["wcs"]}
+            elif meta_wcs is not None:
+                tree["meta"] = {"wcs": meta_wcs}
         tree.update(extra or {})
         return tree
 

@@ -72,8 +72,12 @@ def wcs_to_text(wcs: Any) -> str:
     return text
 
 
-def wcs_from_text(text: str) -> Any:
-    """Inverse of :func:`wcs_to_text` (remembered: the same text decodes once)."""
+def wcs_from_text(text: str, blocks: bytes = b"") -> Any:
+    """Inverse of :func:`wcs_to_text` (remembered: the same text decodes once).
+
+    ``blocks``: the binary blocks that follow the YAML (``...``) when the text
+    points at some (``source: N``; a NIRSpec IFU slice map).
+    """
     with _lock:
         if text in _cache:
             _cache.move_to_end(text)
@@ -83,7 +87,8 @@ def wcs_from_text(text: str) -> Any:
     from .._asdf import spec2x_asdf
 
     with spec2x_asdf():
-        with asdf.open(io.BytesIO(text.encode("utf-8")), lazy_load=False, memmap=False) as af:
+        raw = io.BytesIO(text.encode("utf-8") + blocks)
+        with asdf.open(raw, lazy_load=False, memmap=False) as af:
             wcs = af.tree["wcs"]
     _remember(text, wcs)
     return wcs

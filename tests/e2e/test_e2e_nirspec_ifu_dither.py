@@ -16,14 +16,15 @@ import logging
 
 import numpy as np
 import pytest
-from e2e_ifu import assert_spec2_as_jwst, cube_ratio
+from e2e_ifu import assert_spec2_as_jwst, cube_ratio, cube_rel
 
-from spec2x.io.fits import open_exposure
+from spec2x.io.fits import open_exposure, write_fits
 from spec2x.pipeline import spec2
 from spec2x.steps.cube_build import build_cube
 from spec2x.synthetic.nirspec_ifu_dither import DITHER, make_nirspec_ifu_dither
 
 pytestmark = pytest.mark.slow
+log = logging.getLogger(__name__)
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +76,42 @@ def test_first_exposure_matches_jwst(dither, tmp_path):
     run = run_jwst_spec2(scene.asns[0], scene.refs, output_dir=tmp_path)
     assert sorted(run.files) == ["cal", "s3d", "x1d"]
     assert_spec2_as_jwst(ours, run.files, cal=1e-5, s3d=1e-4, x1d=1e-4)
+
+
+@pytest.mark.parity
+def test_dithered_cube_of_the_written_cal_as_jwst(dither, tmp_path):
+    """jwst's CubeBuildStep (spec2's ``skip_dqflagging``) on the four ``_cal`` spec2x writes:
+    its cube is spec2x's cube of the four exposures (same grid, sci to 1e-4, err to 1e-4 on
+    99.9 % of the spaxels)."""
+    pytest.importorskip("jwst")
+    from jwst.cube_build import CubeBuildStep
+    from jwst.datamodels import ModelContainer
+    from jwst_offline import run_jwst_step
+    from stdatamodels.jwst.datamodels import IFUImageModel
+
+    logging.getLogger("stpipe").setLevel(logging.WARNING)
+    scene, _, cals, ours = dither
+    paths = [write_fits(c, tmp_path / f"jw01234001001_0310{i + 1}_00001_nrs1_cal.fits")
+             for i, c in enumerate(cals)]  # fmt: skip
+    with ModelContainer([IFUImageModel(str(p)) for p in paths]) as models:
+        (theirs,) = run_jwst_step(
+            CubeBuildStep, models, {"cubepar": scene.refs["cubepar"]}, skip_dqflagging=True
+        )
+    info = theirs.meta.wcsinfo
+    for key in ("CRPIX1", "CRPIX2", "CRPIX3", "CDELT1", "CDELT2", "CDELT3", "CRVAL3"):
+        assert ours.attrs[key] == pytest.approx(getattr(info, key.lower()), rel=1e-12), key
+    for key in ("CRVAL1", "CRVAL2"):  # 7.8e-11 deg measured (3e-6 of a spaxel)
+        assert ours.attrs[key] == pytest.approx(getattr(info, key.lower()), abs=1e-9), key
+    weight = np.asarray(ours["weightmap"].values)
+    weight_differ = float(np.mean(weight != theirs.weightmap))
+    rel = cube_rel(ours, theirs)
+    err = rel["err"]
+    log.info("dithered cube vs CubeBuildStep: sci %.2g, err %.2g (99.9 %%: %.2g, over 1e-4: "
+             "%.2g); weight map differs in %.2g", rel["sci"].max(), err.max(),
+             np.percentile(err, 99.9), np.mean(err > 1e-4), weight_differ)  # fmt: skip
+    assert rel["sci"].max() < 1e-4
+    # err: 1.1e-4 of the spaxels differ by more than 1e-4 (up to 5.1e-3), all near the cube's
+    # edges with 2-4 pixels each and the same weight (not yet explained; the WCS is jwst's)
+    assert np.percentile(err, 99.9) < 1e-4
+    assert np.mean(err > 1e-4) < 5e-4
+    assert weight_differ < 1e-4
