@@ -184,8 +184,13 @@ def _one(
         weight_type=weight_type, world=world,
     )  # fmt: skip
     shape = tuple(int(n) for n in out_wcs.array_shape)
-    yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
-    wavelength = np.asarray(out_wcs(xx, yy)[2], dtype=np.float64)
+    if mode.resample_grid == "nirspec":  # the wavelength is the column's: one row, repeated
+        row = np.arange(shape[1], dtype=np.float64)
+        lam = np.asarray(out_wcs(row, np.zeros_like(row))[2], dtype=np.float64)
+        wavelength = np.broadcast_to(lam, shape)
+    else:
+        yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
+        wavelength = np.asarray(out_wcs(xx, yy)[2], dtype=np.float64)
     return {
         "arrays": arrays,
         "wcs": out_wcs,
