@@ -18,12 +18,16 @@ largest measured count's scaled by the number of slitlets (linear: a lower
 bound, jwst grows faster than linearly), marked ``jwst scaled``, and its
 memory is not given.  ``--reuse`` takes a side's result from an earlier run
 in ``--workdir`` (``mos_N/measured_SIDE.json``, with its input files) instead of running it again.
+``--before DIR`` also runs the spec2x side from the source tree ``DIR`` of an
+earlier spec2x (``git archive COMMIT | tar -x -C DIR``), reported as
+``spec2x before`` rows next to the current code's (side ``spec2x_before``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,14 +46,26 @@ def write_inputs(folder: Path, n_slitlets: int, seed: int = 1) -> tuple[Path, di
     return chain.truth.rate_paths[0], {k: str(v) for k, v in chain.refs.items()}
 
 
-def run_side(side: str, folder: Path, rate: Path, refs: dict[str, str], reuse: bool) -> Any:
-    """One side's timings at one count (from ``folder/result_SIDE.json`` with ``reuse``)."""
+def run_side(
+    side: str, folder: Path, rate: Path, refs: dict[str, str], reuse: bool, source: str = ""
+) -> Any:
+    """One side's timings at one count (from ``folder/measured_SIDE.json`` with ``reuse``;
+    ``source``: the spec2x source tree the side imports, when not this one)."""
     saved = folder / f"measured_{side}.json"
     if reuse and saved.exists():
         print(f"  {side}: reusing {saved}", flush=True)
         return json.loads(saved.read_text())
     job = {"input": str(rate), "refs": refs, "output_dir": str(folder / side)}
-    result = measure(side, job, workdir=folder)
+    before = os.environ.get("PYTHONPATH")
+    if source:
+        os.environ["PYTHONPATH"] = str(Path(source).resolve())
+    try:
+        result = measure(side, job, workdir=folder)
+    finally:
+        if source:
+            os.environ.pop("PYTHONPATH")
+            if before is not None:
+                os.environ["PYTHONPATH"] = before
     saved.write_text(json.dumps(result))
     print(f"  {side}: {result['chain_s']:.1f} s, {result['chain_cpu_s']:.1f} s CPU, "
           f"{result['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
@@ -69,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jwst-slitlets", type=int, nargs="*", default=[100])
     parser.add_argument("--reuse", action="store_true", help="reuse results in --workdir")
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
+    parser.add_argument("--before", default="", help="source tree of an earlier spec2x to run too")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir)
     rows: list[list[str]] = []
@@ -92,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
             name += f" (jwst scaled from {n0})"
         ours[n] = run_side("spec2x", folder, rate, refs, args.reuse)
         rows += report_rows(name, jwst[n], ours[n])
+        if args.before:
+            old = run_side("spec2x_before", folder, rate, refs, args.reuse, args.before)
+            rows += report_rows(f"{name}, spec2x before", jwst[n], old)
+            print(f"spec2x chain CPU at {n} slitlets: before {old['chain_cpu_s']:.1f} s, "
+                  f"now {ours[n]['chain_cpu_s']:.1f} s", flush=True)  # fmt: skip
     print(format_table(rows))
     counts = sorted(ours)
     for a, b in zip(counts, counts[1:], strict=False):

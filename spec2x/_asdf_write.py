@@ -13,18 +13,33 @@ thin stand-in for that module there once, which skips ``validate`` only inside
 asdf.  Other code (and other threads) writing ASDF at the same time is still
 validated.  Should a later asdf stop looking ``validate`` up there, writes are
 simply validated again (slower, same bytes).
+
+Arrays written inline (in the YAML) are the other cost: asdf turns each into
+a list and walks and represents every number as a YAML node, a thousand per
+NIRSpec slit WCS (its ``Tabular1D`` along the slit), most of the time of
+writing a MOS product.  Inside :func:`asdf_bytes` asdf's
+``numpy_array_to_list`` (imported by its ndarray converter at each call;
+spec2x wraps it once, unchanged outside :func:`asdf_bytes`) gives, for a numeric array of :data:`_FLOW_MIN` numbers or more, a token
+instead; the numbers are formatted as a YAML flow sequence by NumPy's
+``tolist`` and PyYAML's float rules (:func:`_flow_text`: the same values
+asdf would write, on one line) and put in place of the token once the YAML
+is written.  A file with binary blocks then loses its optional block index
+(the blocks moved; asdf reads them in order without it).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import asdf
+import asdf.tags.core.ndarray
 import asdf.yamlutil
+import numpy as np
 
 from ._asdf import spec2x_asdf
 
@@ -49,24 +64,104 @@ class _SchemaModule:
         return self._real.validate(*args, **kwargs)
 
 
+#: Inline arrays of at least this many numbers are written by :func:`_flow_text`.
+_FLOW_MIN = 16
+_TOKEN = "spec2x-inline-{}-{}"
+_TOKEN_RE = re.compile(rb"spec2x-inline-(\d+)-(\d+)")
+_BLOCK_INDEX = b"#ASDF BLOCK INDEX"
+
+
+class _Flow:
+    """An inline array's YAML text, written as a token and replaced after the dump."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def _represent_flow(dumper: Any, data: _Flow) -> Any:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data.token)
+
+
+def _number(value: Any) -> str:
+    """One number as PyYAML's safe dumper writes it (``.nan``, ``1.0e-05``, ``true``)."""
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (np.inf, -np.inf):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value).lower()
+        return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flow_text(values: Any) -> str:
+    """A nested list of numbers as one YAML flow sequence."""
+    if isinstance(values, list):
+        return "[" + ", ".join(_flow_text(v) for v in values) + "]"
+    return _number(values)
+
+
+def _array_to_list(real: Any) -> Any:
+    """asdf's ``numpy_array_to_list``, giving a token for a numeric array inside :func:`asdf_bytes`."""
+
+    def numpy_array_to_list(array: Any) -> Any:
+        texts = getattr(_local, "flow", None)
+        if texts is None or array.dtype.kind not in "biuf" or array.size < _FLOW_MIN:
+            return real(array)
+        texts.append(_flow_text(array.tolist()))  # numbers: what ``real`` lists, element by element
+        return _Flow(_TOKEN.format(_local.flow_id, len(texts) - 1))
+
+    numpy_array_to_list.spec2x_wrapped = real  # type: ignore[attr-defined]
+    return numpy_array_to_list
+
+
 def _install() -> None:
     with _install_lock:
         current = getattr(asdf.yamlutil, "schema", None)
-        if current is None or isinstance(current, _SchemaModule):
-            return
-        if callable(getattr(current, "validate", None)):
-            asdf.yamlutil.schema = _SchemaModule(current)  # type: ignore[attr-defined]
+        if current is not None and not isinstance(current, _SchemaModule):
+            if callable(getattr(current, "validate", None)):
+                asdf.yamlutil.schema = _SchemaModule(current)  # type: ignore[attr-defined]
+        module = asdf.tags.core.ndarray
+        real = getattr(module, "numpy_array_to_list", None)
+        if callable(real) and not hasattr(real, "spec2x_wrapped"):
+            asdf.yamlutil.AsdfDumper.add_representer(_Flow, _represent_flow)
+            module.numpy_array_to_list = _array_to_list(real)
 
 
 @contextmanager
-def _unvalidated() -> Iterator[None]:
+def _unvalidated() -> Iterator[list[str]]:
+    """Schema validation off and inline arrays as tokens; yields the tokens' texts."""
     _install()
-    before = getattr(_local, "skip", False)
-    _local.skip = True
+    before = getattr(_local, "skip", False), getattr(_local, "flow", None)
+    _local.skip, _local.flow = True, []
+    _local.flow_id = getattr(_local, "flow_id", 0) + 1
     try:
-        yield
+        yield _local.flow
     finally:
-        _local.skip = before
+        _local.skip, _local.flow = before
+
+
+def _put_arrays(raw: bytes, texts: list[str]) -> bytes:
+    """The file bytes with each array token replaced by its flow sequence."""
+    if not texts:
+        return raw
+    end = raw.find(b"\n...\n")
+    end = len(raw) if end < 0 else end
+    flow_id = str(_local.flow_id).encode("ascii")
+
+    def text(m: re.Match[bytes]) -> bytes:
+        return texts[int(m[2])].encode("ascii") if m[1] == flow_id else m[0]
+
+    yaml_part = _TOKEN_RE.sub(text, raw[:end])
+    rest = raw[end:]
+    index = rest.find(_BLOCK_INDEX)
+    if index >= 0:
+        rest = rest[:index]
+    return yaml_part + rest
 
 
 def asdf_bytes(
@@ -94,7 +189,7 @@ def asdf_bytes(
         A complete ASDF file, as ``asdf.AsdfFile(tree).write_to`` writes it.
     """
     buf = io.BytesIO()
-    with spec2x_asdf() as config, _unvalidated():
+    with spec2x_asdf() as config, _unvalidated() as texts:
         if inline_below is not None:
             config.array_inline_threshold = inline_below
         af = asdf.AsdfFile(dict(tree))
@@ -104,4 +199,4 @@ def asdf_bytes(
             af.write_to(buf, all_array_storage="inline")
         else:
             af.write_to(buf)
-    return buf.getvalue()
+        return _put_arrays(buf.getvalue(), texts)

@@ -100,3 +100,46 @@ def test_copy_pipeline_changes_leave_the_shared_wcs_alone(slit_wcs):
     assert wcs_to_text(slit_wcs) == before
     assert wcs_to_text(cheap) == wcs_to_text(deep)
     assert cheap.available_frames == deep.available_frames != slit_wcs.available_frames
+
+
+def _arrays() -> dict:
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=40) * 10.0 ** rng.integers(-30, 30, 40)
+    values[:6] = [np.nan, np.inf, -np.inf, 1e-5, -0.0, 1e20]
+    return {
+        "f8": values,
+        "f4": values.astype(np.float32),
+        "i4": np.arange(-20, 20, dtype=np.int32).reshape(5, 8),
+        "u1": np.arange(32, dtype=np.uint8),
+        "b": np.arange(20) % 3 == 0,
+        "short": np.array([0.1, 0.2]),
+    }
+
+
+def test_inline_arrays_as_flow_text_read_back_exactly_and_equal_asdfs_own_tree():
+    from spec2x.wcs.store import same_asdf_text
+
+    arrays = _arrays()
+    raw = asdf_bytes(arrays, inline_arrays=True)
+    assert b"spec2x-inline" not in raw
+    back = _open_validated(raw)
+    for name, value in arrays.items():
+        np.testing.assert_array_equal(np.asarray(back[name]), value)
+        assert np.asarray(back[name]).dtype == value.dtype
+    own = io.BytesIO()
+    asdf.AsdfFile(dict(arrays)).write_to(own, all_array_storage="inline")
+    assert same_asdf_text(raw.decode(), own.getvalue().decode())
+
+
+def test_inline_and_block_arrays_together_read_back():
+    arrays = {**_arrays(), "big": np.linspace(0.0, 1.0, 5000)}
+    back = _open_validated(asdf_bytes(arrays, inline_below=100))
+    for name, value in arrays.items():
+        np.testing.assert_array_equal(np.asarray(back[name]), value)
+
+
+def test_array_lists_are_asdfs_own_outside_spec2x_writes():
+    from asdf.tags.core import ndarray
+
+    asdf_bytes({"x": np.arange(30.0)}, inline_arrays=True)  # the wrapper is installed
+    assert ndarray.numpy_array_to_list(np.arange(30.0)) == list(np.arange(30.0))

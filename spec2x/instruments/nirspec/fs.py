@@ -162,11 +162,13 @@ def attach_slits(
     out = ds
     if boxes is None:
         boxes = ns.traced_boxes(optics, slits)
+    telescope = ns.telescope_steps(optics)  # one for all apertures, as the optics
     for slit, initial in zip(slits, boxes, strict=True):
-        wcs, bbox = ns.slit_wcs_and_box(optics, slit, initial)
+        wcs, bbox, evaluated = ns.slit_wcs_and_box(optics, slit, initial, telescope)
         wcs.bounding_box = bbox
         out = set_wcs(out, wcs, slit=str(slit.name))
-        _paint_wavelength(wcs, bbox, wavelength, hits)
+        if evaluated is not None:
+            _paint_wavelength(evaluated, bbox, wavelength, hits)
     wavelength[hits > 1] = np.nan
     attrs = dict(out.attrs)
     attrs[SLITS_ATTR] = slits_to_attr(slits)
@@ -179,16 +181,20 @@ def attach_slits(
     )
 
 
-def _paint_wavelength(wcs: Any, bbox: Any, wavelength: np.ndarray, hits: np.ndarray) -> None:
-    """Write the slit's wavelengths (µm) into the pixels of its bounding box that have one."""
+def _paint_wavelength(
+    evaluated: ns.Wavelengths, bbox: Any, wavelength: np.ndarray, hits: np.ndarray
+) -> None:
+    """Write the slit's wavelengths (µm) into the pixels of its bounding box that have one
+    (``evaluated``: the wavelengths (m) :func:`.slits.refined_box` evaluated around it)."""
     ny, nx = wavelength.shape
     (x0, x1), (y0, y1) = bbox
     xs = np.arange(max(0, int(np.floor(x0 + 0.5))), min(nx, int(np.floor(x1 + 0.5)) + 1))
     ys = np.arange(max(0, int(np.floor(y0 + 0.5))), min(ny, int(np.floor(y1 + 0.5)) + 1))
     if xs.size == 0 or ys.size == 0:
         return
-    x, y = np.meshgrid(xs, ys)
-    lam = wcs.get_transform("detector", "slit_frame")(x, y)[2] * 1e6
+    grid_x, grid_y, lam_m = evaluated
+    i0, j0 = int(ys[0] - grid_y[0]), int(xs[0] - grid_x[0])
+    lam = lam_m[i0 : i0 + ys.size, j0 : j0 + xs.size] * 1e6
     good = np.isfinite(lam)
     block = (slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
     wavelength[block] = np.where(good, lam, wavelength[block])

@@ -131,7 +131,7 @@ def _shutter_mask(
 ) -> tuple[int, int, np.ndarray]:
     """(first row, first column, mask) of one shutter's bounding box: True where its WCS
     gives a sky position (an empty mask when the box misses the data)."""
-    wcs, box = ns.slit_wcs_and_box(optics, slit, traced)
+    wcs, box, _ = ns.slit_wcs_and_box(optics, slit, traced)
     x0, x1, y0, y1 = _to_indices(box, shape)
     if x1 <= x0 or y1 <= y0:
         return 0, 0, np.zeros((0, 0), bool)

@@ -26,7 +26,6 @@ import numpy as np
 from astropy.modeling import models as am
 from astropy.modeling.models import Identity
 from astropy.modeling.models import Mapping as AxisMapping
-from gwcs.wcstools import grid_from_bounding_box
 from stdatamodels.jwst.transforms.models import Slit
 
 from ...errors import InputFileError, MissingReferenceError
@@ -42,6 +41,8 @@ __all__ = [
     "boxes_from_trace",
     "gwa_to_slit_model",
     "gwa_to_ymsa",
+    "Wavelengths",
+    "refined_box",
     "slit_bounding_box",
     "telescope_steps",
     "traced_boxes",
@@ -199,9 +200,10 @@ def gwa_to_slit_model(
     )
 
 
-def gwa_to_slit(optics: NirspecOptics, slit: Slit) -> Any:
-    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]), and back."""
-    msa2gwa = slit_to_msa(optics, slit) | optics.col2gwa
+def gwa_to_slit(optics: NirspecOptics, slit: Slit, to_msa: Any = None) -> Any:
+    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]), and back
+    (``to_msa``: the slit's :func:`slit_to_msa`, built here when None)."""
+    msa2gwa = (slit_to_msa(optics, slit) if to_msa is None else to_msa) | optics.col2gwa
     gwa2ymsa = gwa_to_ymsa(msa2gwa, slit.ymin, slit.ymax)
     forward = gwa_to_slit_model(msa2gwa, gwa2ymsa, optics.lgreq, slit.ymin, slit.ymax)
     forward.inverse = msa2gwa & Identity(1) | AxisMapping((3, 0, 1, 2)) | optics.agreq
@@ -209,18 +211,29 @@ def gwa_to_slit(optics: NirspecOptics, slit: Slit) -> Any:
     return forward
 
 
-def slit_wcs(optics: NirspecOptics, slit: Slit, *, to_sky: bool = True) -> gwcs.WCS:
+def slit_wcs(
+    optics: NirspecOptics,
+    slit: Slit,
+    *,
+    to_sky: bool = True,
+    telescope: list[tuple[Any, Any]] | None = None,
+) -> gwcs.WCS:
     """The gwcs of one aperture (0-based subarray pixels in, (ra, dec, µm) out).
 
-    ``to_sky=False`` stops at ``msa_frame`` (lamp exposures, OPAQUE filter).
+    ``to_sky=False`` stops at ``msa_frame`` (lamp exposures, OPAQUE filter);
+    ``telescope``: the :func:`telescope_steps` of ``optics``, built once for
+    many apertures (they share them, as they share the optics), else here.
+    The slit -> MSA model is built once and serves both ``gwa2slit`` and
+    ``slit2msa``.
     """
     fr = nm.frames()
-    slit2msa = slit_to_msa(optics, slit) & Identity(1)
+    to_msa = slit_to_msa(optics, slit)
+    slit2msa = to_msa & Identity(1)
     slit2msa.name = "slit2msa"
     steps: list[tuple[Any, Any]] = [
         (fr["detector"], copy.deepcopy(optics.dms2sca)),
         (fr["sca"], optics.det2gwa),
-        (fr["gwa"], gwa_to_slit(optics, slit)),
+        (fr["gwa"], gwa_to_slit(optics, slit, to_msa)),
         (fr["slit_frame"], slit2msa),
     ]
     if not to_sky:
@@ -228,7 +241,7 @@ def slit_wcs(optics: NirspecOptics, slit: Slit, *, to_sky: bool = True) -> gwcs.
     steps += [
         (fr["msa_frame"], optics.msa2oteip),
         (fr["oteip"], optics.oteip2v23),
-        *telescope_steps(optics),
+        *(telescope_steps(optics) if telescope is None else telescope),
     ]
     return gwcs.WCS(steps)
 
@@ -285,34 +298,51 @@ def slit_bounding_box(
         x_lo, y_lo = slit_to_detector(zeros, zeros + ymin, lam)[:2]
         x_hi, y_hi = slit_to_detector(zeros, zeros + ymax, lam)[:2]
         initial = _bbox_from_range(np.hstack((x_lo, x_hi)), np.hstack((y_lo, y_hi)))
-    bbox = initial
-    if (
-        refine
-        and detector_to_slit is not None
-        and bbox[0][0] <= bbox[0][1]
-        and bbox[1][0] <= bbox[1][1]
-    ):
-        x, y = grid_from_bounding_box(bbox)
-        wavelength = detector_to_slit(x, y)[2]
-        valid = np.isfinite(wavelength)
-        if valid.any():
-            # the x range is the traced one: only y is narrowed
-            bbox = (initial[0], _bbox_from_range(np.zeros(1), y[valid])[1])
-    return bbox
+    if refine and detector_to_slit is not None:
+        return refined_box(detector_to_slit, initial)[0]
+    return initial
 
 
-def slit_wcs_and_box(optics: NirspecOptics, slit: Slit, traced: Any) -> tuple[gwcs.WCS, Box]:
-    """An aperture's gwcs and its refined bounding box, from its traced box
-    (a row of :func:`traced_boxes`); the box is not set on the WCS."""
-    wcs = slit_wcs(optics, slit)
-    box = slit_bounding_box(
-        wcs.get_transform("detector", "slit_frame"),
-        optics.wrange,
-        slit.ymin,
-        slit.ymax,
-        initial=(tuple(traced[0]), tuple(traced[1])),
+#: A wavelength image (m) and the pixel columns and rows it covers.
+Wavelengths = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def refined_box(detector_to_slit: Any, initial: Box) -> tuple[Box, Wavelengths | None]:
+    """``initial`` with its y range narrowed to the pixels that have a wavelength, and the
+    wavelengths (m) evaluated for it on a grid reaching 3 pixels beyond the box in y and 1
+    in x, which holds every pixel :func:`spec2x.instruments.nirspec.fs.attach_slits`
+    paints from the refined box (None for an empty box)."""
+    if not (initial[0][0] <= initial[0][1] and initial[1][0] <= initial[1][1]):
+        return initial, None
+    (x0, x1), (y0, y1) = (
+        (np.floor(lo + 0.5), np.ceil(hi - 0.5)) for lo, hi in initial
+    )  # the pixels of gwcs's grid_from_bounding_box
+    xs, ys = np.arange(x0, x1 + 2), np.arange(y0 - 3, y1 + 4)
+    x, y = np.meshgrid(xs, ys)
+    wavelength = detector_to_slit(x, y)[2]
+    inner = (slice(3, 3 + int(y1 - y0) + 1), slice(0, int(x1 - x0) + 1))
+    valid = np.isfinite(wavelength[inner])
+    box = initial
+    if valid.any():
+        # the x range is the traced one: only y is narrowed
+        box = (initial[0], _bbox_from_range(np.zeros(1), y[inner][valid])[1])
+    return box, (xs, ys, wavelength)
+
+
+def slit_wcs_and_box(
+    optics: NirspecOptics,
+    slit: Slit,
+    traced: Any,
+    telescope: list[tuple[Any, Any]] | None = None,
+) -> tuple[gwcs.WCS, Box, Wavelengths | None]:
+    """An aperture's gwcs, its refined bounding box, from its traced box (a row of
+    :func:`traced_boxes`), and the wavelengths of :func:`refined_box`; the box is not set
+    on the WCS (``telescope``: see :func:`slit_wcs`)."""
+    wcs = slit_wcs(optics, slit, telescope=telescope)
+    box, wavelengths = refined_box(
+        wcs.get_transform("detector", "slit_frame"), (tuple(traced[0]), tuple(traced[1]))
     )
-    return wcs, box
+    return wcs, box, wavelengths
 
 
 def _extremes(trace: Any, lam: np.ndarray, step: int = 64) -> tuple[np.ndarray, ...]:
