@@ -32,15 +32,16 @@ integrations but for the 1-D outputs (and the trace models if asked for).  Flux 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ...errors import InputFileError
-from .soss_atoca_fits import joint_fit, single_fits, trace_models
+from .soss_atoca_fits import TraceModel, joint_fit, single_fits, trace_models
 from .soss_atoca_setup import BLOCK, Setup, block_inputs, exposure_setup, integration_blocks
-from .soss_box import BoxInputs, box_dataset
+from .soss_box import BandValues, BoxInputs, box_dataset
 
 __all__ = ["extract_atoca"]
 
@@ -78,16 +79,17 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def _decontaminated(inputs: BoxInputs, models: Mapping[int, np.ndarray]) -> dict[int, np.ndarray]:
-    """Per order the data minus the other orders' trace models."""
-    images = {}
-    for order in inputs.orders:
-        others = sum(
-            (np.nan_to_num(m) for o, m in models.items() if o != order),
-            start=np.zeros_like(inputs.data),
-        )
-        images[order] = inputs.data - others
-    return images
+def _decontaminated(models: Mapping[int, TraceModel], inputs: BoxInputs, order: int) -> BandValues:
+    """``order``'s image: the data minus the other orders' trace models (at the pixels asked)."""
+
+    def values(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        others = np.zeros((inputs.data.shape[0], *rows.shape))
+        for o, model in models.items():
+            if o != order:
+                others = others + model.values(rows, cols)
+        return inputs.data[:, rows, cols] - others
+
+    return values
 
 
 def _blocks(ds: xr.Dataset, setup: Setup, opts: Mapping[str, Any], block: int) -> xr.Dataset:
@@ -99,9 +101,10 @@ def _blocks(ds: xr.Dataset, setup: Setup, opts: Mapping[str, Any], block: int) -
     for part in integration_blocks(setup.inputs.data.shape[0], block):
         inputs = block_inputs(setup.inputs, part)
         models = trace_models(setup, joint, singles, inputs.data, inputs.err)
-        parts.append(box_dataset(ds, inputs, width, _decontaminated(inputs, models).__getitem__))
+        parts.append(box_dataset(ds, inputs, width, partial(_decontaminated, models, inputs)))
         if opts["soss_modelname"]:
-            stacked.append(np.stack([np.nan_to_num(models[o]) for o in inputs.orders]))
+            shape = inputs.data.shape[1:]
+            stacked.append(np.stack([models[o].image(shape) for o in inputs.orders]))
         del models
     out = xr.concat(parts, dim="integration", coords="minimal", compat="override")
     out = out.assign_coords(integration=np.arange(1, out.sizes["integration"] + 1))

@@ -37,9 +37,12 @@ from ...errors import InputFileError
 from .soss_refs import Pastasoss, soss_content
 from .soss_traces import SOSS_EXTRACTED, check_pwcpos, soss_wavemaps
 
-__all__ = ["box_weights", "order_traces", "soss_box_extract"]
+__all__ = ["BandValues", "box_weights", "order_traces", "soss_box_extract"]
 
 _TIME_WINDOW = 9
+
+#: ``values(rows, cols)``: an image's (integration, *rows.shape) values at pixels (rows, cols).
+BandValues = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def order_traces(
@@ -205,9 +208,16 @@ def _band_sums(
 ) -> np.ndarray:
     """(integration, 3, x): flux, error and summed weight of each column's box (jwst's
     ``box_extract``: masked pixels weigh 0; NaN where nothing weighs)."""
-    cols = np.arange(data.shape[2])[None]
+    return _sums_of(data[:, rows, np.arange(data.shape[2])[None]], err, mask, rows, wband)
+
+
+def _sums_of(
+    band: np.ndarray, err: np.ndarray, mask: np.ndarray, rows: np.ndarray, wband: np.ndarray
+) -> np.ndarray:
+    """:func:`_band_sums` of the image values ``band`` (integration, band, x) at ``rows``."""
+    cols = np.arange(err.shape[2])[None]
     region = wband > 0
-    d = np.where(region, data[:, rows, cols], np.nan)
+    d = np.where(region, band, np.nan)
     e = np.where(region, err[:, rows, cols], np.nan)
     w = np.where(mask[:, rows, cols], 0.0, wband[None])
     with np.errstate(invalid="ignore"):
@@ -220,10 +230,16 @@ def _band_sums(
     )
 
 
-def _box_sums(data: Any, err: Any, mask: Any, weights: np.ndarray) -> tuple[Any, Any, Any]:
-    """Per integration and column: flux, error and summed weight (lazy for Dask input)."""
+def _box_sums(
+    data: Any, err: Any, mask: Any, weights: np.ndarray, values: BandValues | None
+) -> tuple[Any, Any, Any]:
+    """Per integration and column: flux, error and summed weight (lazy for Dask input);
+    the image is ``values(rows, cols)`` where given (NumPy), else ``data``."""
     rows, wband = _band(weights)
-    if _xp(data) is np:
+    if values is not None:
+        cols = np.broadcast_to(np.arange(err.shape[2])[None], rows.shape)
+        sums = _sums_of(values(rows, cols), err, mask, rows, wband)
+    elif _xp(data) is np:
         sums = _band_sums(data, err, mask, rows, wband)
     else:
         import dask.array as da
@@ -315,9 +331,11 @@ def box_dataset(
     ds: xr.Dataset,
     inputs: BoxInputs,
     width: float,
-    images: Callable[[int], Any] | None = None,
+    images: Callable[[int], BandValues] | None = None,
 ) -> xr.Dataset:
-    """Box-extract each order of ``inputs`` (from ``images(order)``, the data by default)."""
+    """Box-extract each order of ``inputs`` (the data, or ``images(order)(rows, cols)``:
+    the (integration, band, x) values of the image that order is extracted from at
+    the pixels of its box, NumPy)."""
     orders, nints = inputs.orders, inputs.data.shape[0]
     xp = _xp(inputs.data)
     flux, flux_err, npix = [], [], []
@@ -326,8 +344,8 @@ def box_dataset(
         cols, _, wave = inputs.traces[order]
         weights = inputs.weights(order, width)
         weights[:, cols.size :] = 0.0
-        data = inputs.data if images is None else images(order)
-        f, e, n = _box_sums(data, inputs.err, inputs.mask, weights)
+        values = None if images is None else images(order)
+        f, e, n = _box_sums(inputs.data, inputs.err, inputs.mask, weights, values)
         beyond = np.arange(2048) >= cols.size
         flux.append(xp.where(beyond, np.nan, f))
         flux_err.append(xp.where(beyond, np.nan, e))
