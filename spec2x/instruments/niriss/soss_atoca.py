@@ -39,9 +39,10 @@ import numpy as np
 import xarray as xr
 
 from ...errors import InputFileError
-from .soss_atoca_fits import TraceModel, joint_fit, single_fits, trace_models
-from .soss_atoca_setup import BLOCK, Setup, block_inputs, exposure_setup, integration_blocks
-from .soss_box import BandValues, BoxInputs, box_dataset
+from .soss_atoca_fits import Fitted, TraceModel, joint_fit, single_fits, trace_models
+from .soss_atoca_setup import BLOCK, block_inputs, exposure_setup, integration_blocks
+from .soss_box import BandValues, BoxInputs, box_dataset, exposure_orders, spectra_dataset
+from .soss_refs import Pastasoss, soss_content
 
 __all__ = ["extract_atoca"]
 
@@ -92,16 +93,28 @@ def _decontaminated(models: Mapping[int, TraceModel], inputs: BoxInputs, order: 
     return values
 
 
-def _blocks(ds: xr.Dataset, setup: Setup, opts: Mapping[str, Any], block: int) -> xr.Dataset:
-    """The decontaminated box extractions (and trace models if asked), ``block`` integrations at a time."""
+def _fitted(ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int) -> Fitted:
+    setup = exposure_setup(ds, refs, opts, block)
     joint = joint_fit(setup, opts)
-    singles = single_fits(setup, joint)
-    width = float(opts["soss_width"])
+    return Fitted(setup, joint, single_fits(setup, joint))
+
+
+def _block(
+    fitted: Fitted, ds: xr.Dataset, opts: Mapping[str, Any], part: slice
+) -> tuple[xr.Dataset, dict[int, TraceModel], BoxInputs]:
+    """The decontaminated box extractions of the integrations ``part`` and their trace models."""
+    inputs = block_inputs(fitted.setup.inputs, part)
+    models = trace_models(*fitted, inputs.data, inputs.err)
+    images = partial(_decontaminated, models, inputs)
+    return box_dataset(ds, inputs, float(opts["soss_width"]), images), models, inputs
+
+
+def _blocks(ds: xr.Dataset, fitted: Fitted, opts: Mapping[str, Any], block: int) -> xr.Dataset:
+    """The decontaminated box extractions (and trace models if asked), ``block`` integrations at a time."""
     parts, stacked = [], []
-    for part in integration_blocks(setup.inputs.data.shape[0], block):
-        inputs = block_inputs(setup.inputs, part)
-        models = trace_models(setup, joint, singles, inputs.data, inputs.err)
-        parts.append(box_dataset(ds, inputs, width, partial(_decontaminated, models, inputs)))
+    for part in integration_blocks(fitted.setup.inputs.data.shape[0], block):
+        spectra, models, inputs = _block(fitted, ds, opts, part)
+        parts.append(spectra)
         if opts["soss_modelname"]:
             shape = inputs.data.shape[1:]
             stacked.append(np.stack([models[o].image(shape) for o in inputs.orders]))
@@ -114,12 +127,59 @@ def _blocks(ds: xr.Dataset, setup: Setup, opts: Mapping[str, Any], block: int) -
             np.concatenate(stacked, axis=1),
             {"units": out["flux"].attrs["units"]},
         )
+    joint = fitted.joint
     out.attrs.update(SOSS_TIKFAC=joint.tikfac, SOSS_NGRID=int(joint.grid.size), SOSS_ATOCA=True)
     return out
 
 
+class _Exposure:
+    """The per-exposure fits of a Dask exposure, made when called (in a Dask task: the
+    exposure held here is not a dependency Dask would compute whole beforehand)."""
+
+    def __init__(self, ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int):
+        self.args = (ds, refs, opts, block)
+
+    def __call__(self) -> Fitted:
+        return _fitted(*self.args)
+
+
+def _block_sums(fitted: Fitted, exposure: _Exposure, part: slice) -> np.ndarray:
+    """(3, order, integration, column): flux, error and npixels of the integrations ``part``."""
+    ds, _, opts, _ = exposure.args
+    spectra = _block(fitted, ds, opts, part)[0]
+    return np.stack([spectra[name].values for name in ("flux", "flux_error", "npixels")])
+
+
+def _lazy_spectra(ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int) -> xr.Dataset:
+    """:func:`_blocks`'s spectra as Dask arrays: nothing computed until they are (the
+    exposure's fits once, then each block of integrations)."""
+    import dask
+    import dask.array as da
+
+    ref = soss_content(refs["pastasoss"], "pastasoss", Pastasoss)
+    traces = exposure_orders(ds, ref, bool(opts["soss_order_3"]))[3]
+    exposure = _Exposure(ds, refs, opts, block)
+    fitted = dask.delayed(exposure, pure=False)()
+    nints = ds["sci"].shape[0] if ds["sci"].ndim == 3 else 1
+    parts = [
+        da.from_delayed(
+            dask.delayed(_block_sums, pure=False)(fitted, exposure, part),
+            (3, len(traces), part.stop - part.start, 2048),
+            np.float64,
+        )
+        for part in integration_blocks(nints, block)
+    ]
+    sums = da.concatenate(parts, axis=2)
+    return spectra_dataset(ds, traces, float(opts["soss_width"]), (sums[0], sums[1], sums[2]))
+
+
 def extract_atoca(
-    ds: xr.Dataset, refs: Mapping[str, Any], *, block: int = BLOCK, **params: Any
+    ds: xr.Dataset,
+    refs: Mapping[str, Any],
+    *,
+    block: int = BLOCK,
+    lazy: bool = False,
+    **params: Any,
 ) -> xr.Dataset:
     """ATOCA-decontaminated box extraction of every integration and order.
 
@@ -139,6 +199,9 @@ def extract_atoca(
         ``soss_estimate`` must be None.  Other keys are ignored.
     block : integrations fitted and decontaminated together (memory
         grows with it; the results do not depend on it).
+    lazy : return Dask spectra, computed (the exposure's fits, then block
+        after block) only when they are: the same numbers, without the
+        ``SOSS_*`` attributes (known only once computed) nor trace models.
 
     Returns
     -------
@@ -160,4 +223,6 @@ def extract_atoca(
     _check(opts)
     if block < 1:
         raise InputFileError(f"block={block!r}: give a positive number of integrations")
-    return _blocks(ds, exposure_setup(ds, refs, opts, block), opts, block)
+    if lazy:
+        return _lazy_spectra(ds, refs, opts, block)
+    return _blocks(ds, _fitted(ds, refs, opts, block), opts, block)

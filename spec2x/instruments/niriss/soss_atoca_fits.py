@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from .soss_atoca_model import LinearModel, linear_model
 from .soss_atoca_setup import Setup
 from .soss_atoca_tikho import Tikhonov, first_difference, search_factor, solve_sparse
 
-__all__ = ["JointFit", "SingleFit", "TraceModel", "joint_fit", "single_fits", "trace_models"]
+__all__ = ["Fitted", "JointFit", "SingleFit", "TraceModel", "joint_fit", "single_fits", "trace_models"]
 
 _ESTIMATE_THRESHOLD = 1e-4
 _MIN_PIXELS = 25
@@ -58,6 +58,14 @@ class SingleFit:
     model: LinearModel
     factor: float
     rebuild: LinearModel
+
+
+class Fitted(NamedTuple):
+    """What every block of integrations of an exposure is solved with."""
+
+    setup: Setup
+    joint: JointFit
+    singles: dict[int, SingleFit | None]
 
 
 def _ones(wave: np.ndarray) -> np.ndarray:
