@@ -100,7 +100,9 @@ def memory_rows(args: argparse.Namespace, root: Path) -> list[list[str]]:
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         got = json.loads(out.strip().splitlines()[-1])
         print(f"  {nints} ints: {got}", flush=True)
-        rows.append([f"{nints}", f"{got['peak_mb']:.0f}", f"{got['cpu_s']:.1f}", f"{got['wall_s']:.1f}"])
+        rows.append(
+            [f"{nints}", f"{got['peak_mb']:.0f}", f"{got['cpu_s']:.1f}", f"{got['wall_s']:.1f}"]
+        )
     return rows
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from helpers import raise_if_dask_computes
+
 from spec2x.pipeline import spec2
 from spec2x.synthetic.niriss_soss_tso import soss_transit_rateints, soss_transit_refs
 

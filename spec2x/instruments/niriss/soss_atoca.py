@@ -26,7 +26,12 @@ As jwst 3.0.0's extract_1d with ``soss_atoca=True`` (``soss_extract``):
 The spectra written are those decontaminated box extractions, as jwst's
 x1d.  Steps 4-6 run on ``block`` integrations at a time (a Dask exposure is
 computed one block at a time), so memory does not grow with the number of
-integrations but for the 1-D outputs (and the trace models if asked for).  Flux in the exposure's units (DN/s); wavelengths µm.
+integrations but for the 1-D outputs (and the trace models if asked for);
+the trace models are evaluated only inside the boxes they are subtracted
+from.  With ``lazy`` (the chain, for a Dask exposure) the spectra are Dask
+arrays: steps 1-5's per-exposure part and then each block run only when
+they are computed (when the products are written).  Flux in the exposure's
+units (DN/s); wavelengths µm.
 """
 
 from __future__ import annotations
@@ -136,7 +141,9 @@ class _Exposure:
     """The per-exposure fits of a Dask exposure, made when called (in a Dask task: the
     exposure held here is not a dependency Dask would compute whole beforehand)."""
 
-    def __init__(self, ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int):
+    def __init__(
+        self, ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int
+    ):
         self.args = (ds, refs, opts, block)
 
     def __call__(self) -> Fitted:
@@ -150,7 +157,9 @@ def _block_sums(fitted: Fitted, exposure: _Exposure, part: slice) -> np.ndarray:
     return np.stack([spectra[name].values for name in ("flux", "flux_error", "npixels")])
 
 
-def _lazy_spectra(ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int) -> xr.Dataset:
+def _lazy_spectra(
+    ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int
+) -> xr.Dataset:
     """:func:`_blocks`'s spectra as Dask arrays: nothing computed until they are (the
     exposure's fits once, then each block of integrations)."""
     import dask

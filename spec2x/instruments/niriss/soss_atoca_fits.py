@@ -21,9 +21,23 @@ import numpy as np
 from .soss_atoca_grid import decontamination_grid, oversample_grid
 from .soss_atoca_model import LinearModel, linear_model
 from .soss_atoca_setup import Setup
-from .soss_atoca_tikho import Tikhonov, first_difference, search_factor, solve_sparse
+from .soss_atoca_tikho import (
+    Tikhonov,
+    first_difference,
+    penalty_matrix,
+    search_factor,
+    solve_sparse,
+)
 
-__all__ = ["Fitted", "JointFit", "SingleFit", "TraceModel", "joint_fit", "single_fits", "trace_models"]
+__all__ = [
+    "Fitted",
+    "JointFit",
+    "SingleFit",
+    "TraceModel",
+    "joint_fit",
+    "single_fits",
+    "trace_models",
+]
 
 _ESTIMATE_THRESHOLD = 1e-4
 _MIN_PIXELS = 25
@@ -202,10 +216,11 @@ def single_fits(setup: Setup, joint: JointFit) -> dict[int, SingleFit | None]:
 
 def _single_lines(fit: SingleFit, data: np.ndarray, err: np.ndarray) -> np.ndarray:
     """(integration, 2048) column lines of an order fitted alone on each integration."""
-    good = ~fit.model.mask
+    good, grid = ~fit.model.mask, fit.model.grid
     lines = np.empty((data.shape[0], 2048))
+    penalty2 = penalty_matrix(grid)
     for t in range(data.shape[0]):
-        problem = Tikhonov(fit.model.design(err[t]), data[t][good] / err[t][good], fit.model.grid)
+        problem = Tikhonov(fit.model.design(err[t]), data[t][good] / err[t][good], grid, penalty2)
         lines[t] = fit.rebuild.columns[0] @ np.nan_to_num(problem.solve(fit.factor))
     return lines
 
