@@ -143,7 +143,7 @@ class _Exposure:
 
     def __init__(
         self, ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int
-    ):
+    ) -> None:
         self.args = (ds, refs, opts, block)
 
     def __call__(self) -> Fitted:
