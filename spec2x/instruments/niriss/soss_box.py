@@ -160,10 +160,8 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
     mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
     meddata = xp.where(allbad, 0.0, _over_integrations(_median_where_bad, data))
-    if settle and xp is not np:
-        import dask
-
-        mederr, meddata = (xp.asarray(a) for a in dask.compute(mederr, meddata))
+    if settle and xp is not np:  # one after the other: each holds its cube over integrations
+        mederr, meddata = xp.asarray(mederr.compute()), xp.asarray(meddata.compute())
     bad = ~xp.isfinite(data)
     infilled = xp.where(bad, meddata[None], data).astype(data.dtype)
     if xp is np:
