@@ -28,10 +28,7 @@ x1d.  Steps 4-6 run on ``block`` integrations at a time (a Dask exposure is
 computed one block at a time), so memory does not grow with the number of
 integrations but for the 1-D outputs (and the trace models if asked for);
 the trace models are evaluated only inside the boxes they are subtracted
-from.  With ``lazy`` (the chain, for a Dask exposure) the spectra are Dask
-arrays: steps 1-5's per-exposure part and then each block run only when
-they are computed (when the products are written).  Flux in the exposure's
-units (DN/s); wavelengths µm.
+from.  Flux in the exposure's units (DN/s); wavelengths µm.
 """
 
 from __future__ import annotations
@@ -46,8 +43,7 @@ import xarray as xr
 from ...errors import InputFileError
 from .soss_atoca_fits import Fitted, TraceModel, joint_fit, single_fits, trace_models
 from .soss_atoca_setup import BLOCK, block_inputs, exposure_setup, integration_blocks
-from .soss_box import BandValues, BoxInputs, box_dataset, exposure_orders, spectra_dataset
-from .soss_refs import Pastasoss, soss_content
+from .soss_box import BandValues, BoxInputs, box_dataset
 
 __all__ = ["extract_atoca"]
 
@@ -137,57 +133,11 @@ def _blocks(ds: xr.Dataset, fitted: Fitted, opts: Mapping[str, Any], block: int)
     return out
 
 
-class _Exposure:
-    """The per-exposure fits of a Dask exposure, made when called (in a Dask task: the
-    exposure held here is not a dependency Dask would compute whole beforehand)."""
-
-    def __init__(
-        self, ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int
-    ) -> None:
-        self.args = (ds, refs, opts, block)
-
-    def __call__(self) -> Fitted:
-        return _fitted(*self.args)
-
-
-def _block_sums(fitted: Fitted, exposure: _Exposure, part: slice) -> np.ndarray:
-    """(3, order, integration, column): flux, error and npixels of the integrations ``part``."""
-    ds, _, opts, _ = exposure.args
-    spectra = _block(fitted, ds, opts, part)[0]
-    return np.stack([spectra[name].values for name in ("flux", "flux_error", "npixels")])
-
-
-def _lazy_spectra(
-    ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int
-) -> xr.Dataset:
-    """:func:`_blocks`'s spectra as Dask arrays: nothing computed until they are (the
-    exposure's fits once, then each block of integrations)."""
-    import dask
-    import dask.array as da
-
-    ref = soss_content(refs["pastasoss"], "pastasoss", Pastasoss)
-    traces = exposure_orders(ds, ref, bool(opts["soss_order_3"]))[3]
-    exposure = _Exposure(ds, refs, opts, block)
-    fitted = dask.delayed(exposure, pure=False)()
-    nints = ds["sci"].shape[0] if ds["sci"].ndim == 3 else 1
-    parts = [
-        da.from_delayed(
-            dask.delayed(_block_sums, pure=False)(fitted, exposure, part),
-            (3, len(traces), part.stop - part.start, 2048),
-            np.float64,
-        )
-        for part in integration_blocks(nints, block)
-    ]
-    sums = da.concatenate(parts, axis=2)
-    return spectra_dataset(ds, traces, float(opts["soss_width"]), (sums[0], sums[1], sums[2]))
-
-
 def extract_atoca(
     ds: xr.Dataset,
     refs: Mapping[str, Any],
     *,
     block: int = BLOCK,
-    lazy: bool = False,
     **params: Any,
 ) -> xr.Dataset:
     """ATOCA-decontaminated box extraction of every integration and order.
@@ -208,9 +158,6 @@ def extract_atoca(
         ``soss_estimate`` must be None.  Other keys are ignored.
     block : integrations fitted and decontaminated together (memory
         grows with it; the results do not depend on it).
-    lazy : return Dask spectra, computed (the exposure's fits, then block
-        after block) only when they are: the same numbers, without the
-        ``SOSS_*`` attributes (known only once computed) nor trace models.
 
     Returns
     -------
@@ -232,6 +179,4 @@ def extract_atoca(
     _check(opts)
     if block < 1:
         raise InputFileError(f"block={block!r}: give a positive number of integrations")
-    if lazy:
-        return _lazy_spectra(ds, refs, opts, block)
     return _blocks(ds, _fitted(ds, refs, opts, block), opts, block)

@@ -41,10 +41,10 @@ _FILLED = ("flux", "flux_error", "npixels")
 
 def _atoca(ds: xr.Dataset, refs: Mapping[str, Any], params: Mapping[str, Any]) -> xr.Dataset:
     """The ATOCA spectra (:func:`~spec2x.instruments.niriss.soss_atoca.extract_atoca`),
-    lazy for a Dask exposure."""
+    computed when the step runs, block by block, also for a Dask exposure."""
     from .soss_atoca import extract_atoca
 
-    return extract_atoca(ds, refs, lazy=ds["sci"].chunks is not None, **params)
+    return extract_atoca(ds, refs, **params)
 
 
 def soss_extract_1d(
