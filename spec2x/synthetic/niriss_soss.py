@@ -13,12 +13,14 @@ jwst's ``assign_wcs`` and ``extract_1d`` read for ``NIS_SOSS``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ..datamodel import make_exposure
+from ..dq import DQ_DTYPE
 from ..instruments.niriss.soss_traces import soss_trace
 from ..modes import MODES
 from .base import rng
@@ -85,6 +87,7 @@ def make_soss_rateints(
     noise: float = 0.05,
     seed: int = 0,
     light_curve: np.ndarray | None = None,
+    chunks: int | None = None,
     **keywords: Any,
 ) -> xr.Dataset:
     """A SOSS ``_rateints`` exposure (DN/s, integration x y x 2048).
@@ -100,17 +103,21 @@ def make_soss_rateints(
     seed : of the noise.
     light_curve : relative flux of the source in each integration (a transit:
         :func:`spec2x.synthetic.base.transit_light_curve`); None: constant.
+    chunks : None: NumPy arrays; else Dask arrays of ``chunks`` integrations,
+        each chunk made when computed, with noise seeded by ``(seed, chunk
+        index)`` (other draws than NumPy's): an exposure larger than memory.
     keywords : more or other header keywords.
     """
     scene = soss_scene(subarray=subarray, pwcpos=pwcpos, spectrum=spectrum)
     shape = (nints, *scene.shape)
     relative = np.ones(nints) if light_curve is None else np.asarray(light_curve, np.float64)
-    gen = rng(seed)
-    sci = np.empty(shape, np.float32)
-    for i, level in enumerate(relative):  # one integration at a time: float64 only per image
-        noisy = gen.normal(0.0, noise, scene.shape).astype(np.float32)
-        sci[i] = noisy + (scene * level + background).astype(np.float32)
-    variance = np.full(shape, noise**2 / 2, np.float32)
+    image = partial(_integrations, scene, background, noise)
+    if chunks is None:
+        sci = image(relative, rng(seed))
+        variance = np.full(shape, noise**2 / 2, np.float32)
+        cubes: dict[str, Any] = {"var_poisson": variance, "var_rnoise": variance}
+    else:
+        sci, cubes = _lazy_cubes(image, scene.shape, relative, (seed, chunks), noise)
     attrs = {
         **_FIXED,
         **SOSS_TARGET,
@@ -123,8 +130,7 @@ def make_soss_rateints(
     mid = 60147.267 + np.arange(nints) * 0.001
     return make_exposure(
         sci,
-        var_poisson=variance,
-        var_rnoise=variance,
+        **cubes,
         attrs=attrs,
         ystart=_FIRST_ROW[subarray],
         int_times={
@@ -134,3 +140,47 @@ def make_soss_rateints(
             "int_end_MJD_UTC": mid + 0.0004,
         },
     )
+
+
+def _integrations(
+    scene: np.ndarray,
+    background: float | np.ndarray,
+    noise: float,
+    relative: np.ndarray,
+    gen: np.random.Generator,
+) -> np.ndarray:
+    """(len(relative), y, x) float32 integrations: the scene at each level, background, noise."""
+    sci = np.empty((relative.size, *scene.shape), np.float32)
+    for i, level in enumerate(relative):  # one integration at a time: float64 only per image
+        noisy = gen.normal(0.0, noise, scene.shape).astype(np.float32)
+        sci[i] = noisy + (scene * level + background).astype(np.float32)
+    return sci
+
+
+def _seeded(image: Callable, levels: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
+    """``image`` with a generator made here: the same numbers however often it is computed."""
+    return image(levels, np.random.default_rng(seed))
+
+
+def _lazy_cubes(
+    image: Callable[[np.ndarray, np.random.Generator], np.ndarray],
+    shape: tuple[int, ...],
+    relative: np.ndarray,
+    seed_chunks: tuple[int, int],
+    noise: float,
+) -> tuple[Any, dict[str, Any]]:
+    """Dask ``sci`` (one task per ``chunks`` integrations) and the other cubes, lazy."""
+    import dask
+    import dask.array as da
+
+    seed, chunks = seed_chunks
+    parts = []
+    for k, start in enumerate(range(0, relative.size, chunks)):
+        levels = relative[start : start + chunks]
+        task = dask.delayed(_seeded, pure=True)(image, levels, (seed, k))
+        parts.append(da.from_delayed(task, (levels.size, *shape), np.float32))
+    sci = da.concatenate(parts)
+    variance = da.full(sci.shape, noise**2 / 2, np.float32, chunks=sci.chunks)
+    zeros = da.zeros(sci.shape, np.float32, chunks=sci.chunks)
+    dq = da.zeros(sci.shape, DQ_DTYPE, chunks=sci.chunks)
+    return sci, {"var_poisson": variance, "var_rnoise": variance, "var_flat": zeros, "dq": dq}

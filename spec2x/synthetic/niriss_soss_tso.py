@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 
 from .base import TransitTruth, transit_light_curve
 from .niriss_soss import default_spectrum, make_soss_rateints
@@ -25,7 +26,7 @@ from .niriss_soss_cal_refs import (
 )
 from .niriss_soss_refs import pastasoss_content, write_soss_references
 
-__all__ = ["SossTransit", "make_soss_transit"]
+__all__ = ["SossTransit", "make_soss_transit", "soss_transit_rateints", "soss_transit_refs"]
 
 
 class SossTransit(TransitTruth):
@@ -39,15 +40,32 @@ def make_soss_transit(
     from ..io.fits import write_fits
 
     folder = Path(folder)
-    refs_dir = folder / "refs"
-    refs = {**write_soss_references(refs_dir), **write_soss_cal_references(refs_dir)}
+    refs = soss_transit_refs(folder / "refs")
     curve = transit_light_curve(np.linspace(0.0, 1.0, nints), depth)
-    ds = make_soss_rateints(
-        nints=nints, background=2.0 * soss_background_template(), light_curve=curve, seed=seed
-    )
+    ds = soss_transit_rateints(nints, depth=depth, seed=seed)
     path = write_fits(ds, folder / "jw_soss_transit_rateints.fits")
     model = pastasoss_content().orders[1]
     wave = np.linspace(0.9, 2.8, 400)
     thru = np.interp(wave, model.throughput_wavelength, model.throughput)
     flux = default_spectrum(wave) * thru * PHOTMJ[1] * relative_response(wave, 1)
     return SossTransit(path, refs, wave, flux, curve, depth)
+
+
+def soss_transit_refs(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write every reference the chain reads into ``folder``; reftype -> path."""
+    return {**write_soss_references(folder), **write_soss_cal_references(folder)}
+
+
+def soss_transit_rateints(
+    nints: int, *, depth: float = 0.01, seed: int = 1, chunks: int | None = None
+) -> xr.Dataset:
+    """The transit ``_rateints`` of :func:`make_soss_transit` (Dask, made chunk by chunk, with
+    ``chunks``: see :func:`~spec2x.synthetic.niriss_soss.make_soss_rateints`)."""
+    curve = transit_light_curve(np.linspace(0.0, 1.0, nints), depth)
+    return make_soss_rateints(
+        nints=nints,
+        background=2.0 * soss_background_template(),
+        light_curve=curve,
+        seed=seed,
+        chunks=chunks,
+    )

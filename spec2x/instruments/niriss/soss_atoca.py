@@ -26,21 +26,24 @@ As jwst 3.0.0's extract_1d with ``soss_atoca=True`` (``soss_extract``):
 The spectra written are those decontaminated box extractions, as jwst's
 x1d.  Steps 4-6 run on ``block`` integrations at a time (a Dask exposure is
 computed one block at a time), so memory does not grow with the number of
-integrations but for the 1-D outputs (and the trace models if asked for).  Flux in the exposure's units (DN/s); wavelengths µm.
+integrations but for the 1-D outputs (and the trace models if asked for);
+the trace models are evaluated only inside the boxes they are subtracted
+from.  Flux in the exposure's units (DN/s); wavelengths µm.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ...errors import InputFileError
-from .soss_atoca_fits import joint_fit, single_fits, trace_models
-from .soss_atoca_setup import BLOCK, Setup, block_inputs, exposure_setup, integration_blocks
-from .soss_box import BoxInputs, box_dataset
+from .soss_atoca_fits import Fitted, TraceModel, joint_fit, single_fits, trace_models
+from .soss_atoca_setup import BLOCK, block_inputs, exposure_setup, integration_blocks
+from .soss_box import BandValues, BoxInputs, box_dataset
 
 __all__ = ["extract_atoca"]
 
@@ -78,30 +81,44 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def _decontaminated(inputs: BoxInputs, models: Mapping[int, np.ndarray]) -> dict[int, np.ndarray]:
-    """Per order the data minus the other orders' trace models."""
-    images = {}
-    for order in inputs.orders:
-        others = sum(
-            (np.nan_to_num(m) for o, m in models.items() if o != order),
-            start=np.zeros_like(inputs.data),
-        )
-        images[order] = inputs.data - others
-    return images
+def _decontaminated(models: Mapping[int, TraceModel], inputs: BoxInputs, order: int) -> BandValues:
+    """``order``'s image: the data minus the other orders' trace models (at the pixels asked)."""
+
+    def values(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        others = np.zeros((inputs.data.shape[0], *rows.shape))
+        for o, model in models.items():
+            if o != order:
+                others = others + model.values(rows, cols)
+        return inputs.data[:, rows, cols] - others
+
+    return values
 
 
-def _blocks(ds: xr.Dataset, setup: Setup, opts: Mapping[str, Any], block: int) -> xr.Dataset:
-    """The decontaminated box extractions (and trace models if asked), ``block`` integrations at a time."""
+def _fitted(ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int) -> Fitted:
+    setup = exposure_setup(ds, refs, opts, block)
     joint = joint_fit(setup, opts)
-    singles = single_fits(setup, joint)
-    width = float(opts["soss_width"])
+    return Fitted(setup, joint, single_fits(setup, joint))
+
+
+def _block(
+    fitted: Fitted, ds: xr.Dataset, opts: Mapping[str, Any], part: slice
+) -> tuple[xr.Dataset, dict[int, TraceModel], BoxInputs]:
+    """The decontaminated box extractions of the integrations ``part`` and their trace models."""
+    inputs = block_inputs(fitted.setup.inputs, part)
+    models = trace_models(*fitted, inputs.data, inputs.err)
+    images = partial(_decontaminated, models, inputs)
+    return box_dataset(ds, inputs, float(opts["soss_width"]), images), models, inputs
+
+
+def _blocks(ds: xr.Dataset, fitted: Fitted, opts: Mapping[str, Any], block: int) -> xr.Dataset:
+    """The decontaminated box extractions (and trace models if asked), ``block`` integrations at a time."""
     parts, stacked = [], []
-    for part in integration_blocks(setup.inputs.data.shape[0], block):
-        inputs = block_inputs(setup.inputs, part)
-        models = trace_models(setup, joint, singles, inputs.data, inputs.err)
-        parts.append(box_dataset(ds, inputs, width, _decontaminated(inputs, models).__getitem__))
+    for part in integration_blocks(fitted.setup.inputs.data.shape[0], block):
+        spectra, models, inputs = _block(fitted, ds, opts, part)
+        parts.append(spectra)
         if opts["soss_modelname"]:
-            stacked.append(np.stack([np.nan_to_num(models[o]) for o in inputs.orders]))
+            shape = inputs.data.shape[1:]
+            stacked.append(np.stack([models[o].image(shape) for o in inputs.orders]))
         del models
     out = xr.concat(parts, dim="integration", coords="minimal", compat="override")
     out = out.assign_coords(integration=np.arange(1, out.sizes["integration"] + 1))
@@ -111,12 +128,17 @@ def _blocks(ds: xr.Dataset, setup: Setup, opts: Mapping[str, Any], block: int) -
             np.concatenate(stacked, axis=1),
             {"units": out["flux"].attrs["units"]},
         )
+    joint = fitted.joint
     out.attrs.update(SOSS_TIKFAC=joint.tikfac, SOSS_NGRID=int(joint.grid.size), SOSS_ATOCA=True)
     return out
 
 
 def extract_atoca(
-    ds: xr.Dataset, refs: Mapping[str, Any], *, block: int = BLOCK, **params: Any
+    ds: xr.Dataset,
+    refs: Mapping[str, Any],
+    *,
+    block: int = BLOCK,
+    **params: Any,
 ) -> xr.Dataset:
     """ATOCA-decontaminated box extraction of every integration and order.
 
@@ -157,4 +179,4 @@ def extract_atoca(
     _check(opts)
     if block < 1:
         raise InputFileError(f"block={block!r}: give a positive number of integrations")
-    return _blocks(ds, exposure_setup(ds, refs, opts, block), opts, block)
+    return _blocks(ds, _fitted(ds, refs, opts, block), opts, block)

@@ -5,24 +5,39 @@ See :mod:`spec2x.instruments.niriss.soss_atoca` for the sequence (jwst
 the joint system factorised once, the single-order models) is built once
 per exposure (:func:`joint_fit`, :func:`single_fits`); the spectra and
 trace models are then computed for a block of integrations at a time
-(:func:`trace_models`): (integration, y, x) DN/s, NaN where an order is not
-modelled.
+(:func:`trace_models`): per order its column lines and profiles
+(:class:`TraceModel`), evaluated only at the pixels asked for (DN/s, 0 where
+no fit models the order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .soss_atoca_grid import decontamination_grid, oversample_grid
 from .soss_atoca_model import LinearModel, linear_model
 from .soss_atoca_setup import Setup
-from .soss_atoca_tikho import Tikhonov, first_difference, search_factor, solve_sparse
+from .soss_atoca_tikho import (
+    Tikhonov,
+    first_difference,
+    penalty_matrix,
+    search_factor,
+    solve_sparse,
+)
 
-__all__ = ["JointFit", "SingleFit", "joint_fit", "single_fits", "trace_models"]
+__all__ = [
+    "Fitted",
+    "JointFit",
+    "SingleFit",
+    "TraceModel",
+    "joint_fit",
+    "single_fits",
+    "trace_models",
+]
 
 _ESTIMATE_THRESHOLD = 1e-4
 _MIN_PIXELS = 25
@@ -57,6 +72,14 @@ class SingleFit:
     model: LinearModel
     factor: float
     rebuild: LinearModel
+
+
+class Fitted(NamedTuple):
+    """What every block of integrations of an exposure is solved with."""
+
+    setup: Setup
+    joint: JointFit
+    singles: dict[int, SingleFit | None]
 
 
 def _ones(wave: np.ndarray) -> np.ndarray:
@@ -101,22 +124,19 @@ def _rebuild_mask(setup: Setup) -> np.ndarray:
     return np.all(list(setup.box_masks.values()), axis=0)
 
 
-def _joint_models(setup: Setup, joint: JointFit, data: np.ndarray) -> dict[int, np.ndarray]:
-    """Orders 1 and 2 of the integrations ``data`` on the detector (``_build_tracemodel_order``)."""
+def _joint_lines(setup: Setup, joint: JointFit, data: np.ndarray) -> list[np.ndarray]:
+    """Orders 1 and 2's (integration, 2048) column lines of the integrations ``data``
+    (``_build_tracemodel_order``: the spectra of one solve, convolved, integrated per column)."""
     from scipy.linalg import lu_solve
 
     model, mederr = joint.model, setup.inputs.mederr
     good = ~model.mask
     scaled = data[:, good] / mederr[good]
     spectra = lu_solve(joint.factors, np.asarray(joint.design.T @ scaled.T))
-    out = {}
-    for i, order in enumerate((1, 2)):
-        convolved = model.convolution[i] @ spectra
-        sub = joint.rebuilds[i]
-        lines = sub.columns[0] @ convolved  # (2048, nints)
-        image = sub.profiles[0][None] * lines.T[:, None, :]
-        out[order] = np.where(sub.order_masks[0][None], np.nan, image)
-    return out
+    return [
+        np.asarray(joint.rebuilds[i].columns[0] @ (model.convolution[i] @ spectra)).T
+        for i in range(2)
+    ]
 
 
 def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
@@ -194,16 +214,48 @@ def single_fits(setup: Setup, joint: JointFit) -> dict[int, SingleFit | None]:
     }
 
 
-def _single_models(fit: SingleFit | None, data: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """(integration, y, x) model of an order fitted alone on each integration (NaN where none)."""
-    if fit is None:
-        return np.full(data.shape, np.nan)
-    good = ~fit.model.mask
-    out = np.empty(data.shape)
+def _single_lines(fit: SingleFit, data: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """(integration, 2048) column lines of an order fitted alone on each integration."""
+    good, grid = ~fit.model.mask, fit.model.grid
+    lines = np.empty((data.shape[0], 2048))
+    penalty2 = penalty_matrix(grid)
     for t in range(data.shape[0]):
-        problem = Tikhonov(fit.model.design(err[t]), data[t][good] / err[t][good], fit.model.grid)
-        out[t] = fit.rebuild.rebuild(np.nan_to_num(problem.solve(fit.factor)), 0)
-    return out
+        problem = Tikhonov(fit.model.design(err[t]), data[t][good] / err[t][good], grid, penalty2)
+        lines[t] = fit.rebuild.columns[0] @ np.nan_to_num(problem.solve(fit.factor))
+    return lines
+
+
+@dataclass(frozen=True)
+class TraceModel:
+    """An order's trace model on the detector, for a block of integrations.
+
+    Attributes
+    ----------
+    nints : integrations of the block.
+    parts : (profile, lines) of each fit modelling the order, the joint fit first:
+        the (y, x) profile, NaN where that fit does not model the order, and the
+        (integration, 2048) column lines; a pixel takes the first fit that models it.
+    """
+
+    nints: int
+    parts: list[tuple[np.ndarray, np.ndarray]]
+
+    def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """(integration, *rows.shape) model at pixels (rows, cols) in DN/s, 0 where none."""
+        out = np.full((self.nints, *rows.shape), np.nan)
+        for i, (profile, lines) in enumerate(self.parts):
+            value = profile[rows, cols][None] * lines[:, cols]
+            out = value if i == 0 else np.where(np.isfinite(out), out, value)
+        return np.nan_to_num(out, copy=False)
+
+    def image(self, shape: tuple[int, int]) -> np.ndarray:
+        """(integration, y, x) model in DN/s, 0 where none."""
+        rows, cols = np.indices(shape)
+        return self.values(rows, cols)
+
+
+def _part(sub: LinearModel, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.where(sub.order_masks[0], np.nan, sub.profiles[0]), lines
 
 
 def trace_models(
@@ -212,18 +264,16 @@ def trace_models(
     singles: Mapping[int, SingleFit | None],
     data: np.ndarray,
     err: np.ndarray,
-) -> dict[int, np.ndarray]:
-    """Every order's trace model of the integrations ``data`` (with errors ``err``; DN/s).
+) -> dict[int, TraceModel]:
+    """Every order's trace model of the integrations ``data`` (with errors ``err``).
 
     The joint fit's, completed by the single-order fits where it has none.
     """
-    models = _joint_models(setup, joint, data)
+    lines = _joint_lines(setup, joint, data)
+    parts: dict[int, list] = {o: [_part(joint.rebuilds[i], lines[i])] for i, o in enumerate((1, 2))}
     if 3 in setup.inputs.orders:
-        models[3] = np.full(data.shape, np.nan)
+        parts[3] = []
     for order, fit in singles.items():
-        single = _single_models(fit, data, err)
-        single = np.where(np.isfinite(models[order]), 0.0, single)
-        both_nan = np.isnan(models[order]) & np.isnan(single)
-        summed = np.nansum([models[order], single], axis=0)
-        models[order] = np.where(both_nan, np.nan, summed)
-    return models
+        if fit is not None:
+            parts[order].append(_part(fit.rebuild, _single_lines(fit, data, err)))
+    return {order: TraceModel(data.shape[0], p) for order, p in parts.items()}

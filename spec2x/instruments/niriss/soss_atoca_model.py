@@ -20,6 +20,7 @@ contributes nothing to a pixel beyond its part of the grid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -151,14 +152,20 @@ class LinearModel:
     profiles: list[np.ndarray]
     order_masks: list[np.ndarray]
 
-    def design(self, error: np.ndarray) -> sparse.csr_matrix:
-        """(n good pixels, K): the model of each fitted pixel divided by ``error``."""
+    @cached_property
+    def _fitted_rows(self) -> tuple[np.ndarray, list[np.ndarray], list[sparse.csr_matrix]]:
+        """The fitted pixels, each order's profile there and its rows of ``R_n``."""
         good = ~self.mask
         cols = np.nonzero(good)[1]
+        return good, [p[good] for p in self.profiles], [r_n[cols] for r_n in self.columns]
+
+    def design(self, error: np.ndarray) -> sparse.csr_matrix:
+        """(n good pixels, K): the model of each fitted pixel divided by ``error``."""
+        good, profiles, rows = self._fitted_rows
         out = None
-        for prof, r_n in zip(self.profiles, self.columns, strict=True):
-            scale = sparse.diags(prof[good] / error[good])
-            part = scale @ r_n[cols]
+        for prof, r_n in zip(profiles, rows, strict=True):
+            scale = sparse.diags(prof / error[good])
+            part = scale @ r_n
             out = part if out is None else out + part
         assert out is not None
         return out.tocsr()

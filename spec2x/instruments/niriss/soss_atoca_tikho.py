@@ -23,7 +23,14 @@ import warnings
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Tikhonov", "best_factor", "first_difference", "search_factor", "solve_sparse"]
+__all__ = [
+    "Tikhonov",
+    "best_factor",
+    "first_difference",
+    "penalty_matrix",
+    "search_factor",
+    "solve_sparse",
+]
 
 _THRESHOLD = 1e-3
 _SAMPLES = 10000
@@ -34,6 +41,12 @@ def first_difference(grid: np.ndarray) -> sparse.csr_matrix:
     n = grid.size
     diff = sparse.diags([-1.0], shape=(n - 1, n)) + sparse.diags([1.0], 1, shape=(n - 1, n))
     return (sparse.diags(1.0 / np.diff(grid)) @ diff).tocsr()
+
+
+def penalty_matrix(grid: np.ndarray) -> sparse.csc_matrix:
+    """``DᵀD`` of the first derivative ``D`` on ``grid`` (the Tikhonov term's matrix)."""
+    penalty = first_difference(grid)
+    return (penalty.T @ penalty).tocsc()
 
 
 def solve_sparse(matrix: sparse.spmatrix, rhs: np.ndarray) -> np.ndarray:
@@ -56,13 +69,19 @@ class Tikhonov:
     design : (pixels, K) ``B``.
     data : (pixels,) ``b``.
     grid : (K,) wavelength nodes (µm).
+    penalty2 : ``DᵀD`` on ``grid`` if already made (:func:`penalty_matrix`).
     """
 
-    def __init__(self, design: sparse.csr_matrix, data: np.ndarray, grid: np.ndarray) -> None:
+    def __init__(
+        self,
+        design: sparse.csr_matrix,
+        data: np.ndarray,
+        grid: np.ndarray,
+        penalty2: sparse.csc_matrix | None = None,
+    ) -> None:
         self.design, self.data = design, data
-        self.penalty = first_difference(grid)
         self.normal = (design.T @ design).tocsc()
-        self.penalty2 = (self.penalty.T @ self.penalty).tocsc()
+        self.penalty2 = penalty_matrix(grid) if penalty2 is None else penalty2
         self.rhs = design.T @ data
         self.valid = self.rhs != 0
 

@@ -37,9 +37,21 @@ from ...errors import InputFileError
 from .soss_refs import Pastasoss, soss_content
 from .soss_traces import SOSS_EXTRACTED, check_pwcpos, soss_wavemaps
 
-__all__ = ["box_weights", "order_traces", "soss_box_extract"]
+__all__ = [
+    "BandValues",
+    "box_dataset",
+    "box_inputs",
+    "box_weights",
+    "exposure_orders",
+    "order_traces",
+    "soss_box_extract",
+    "spectra_dataset",
+]
 
 _TIME_WINDOW = 9
+
+#: ``values(rows, cols)``: an image's (integration, *rows.shape) values at pixels (rows, cols).
+BandValues = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def order_traces(
@@ -148,7 +160,7 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
     mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
     meddata = xp.where(allbad, 0.0, _over_integrations(_median_where_bad, data))
-    if settle and xp is not np:
+    if settle and xp is not np:  # one after the other: each holds its cube over integrations
         mederr, meddata = xp.asarray(mederr.compute()), xp.asarray(meddata.compute())
     bad = ~xp.isfinite(data)
     infilled = xp.where(bad, meddata[None], data).astype(data.dtype)
@@ -180,14 +192,28 @@ def _edges_as_numpy(infilled: Any, bad: Any, filled: Any) -> Any:
     return da.concatenate([head, filled[half : n - half], tail], axis=0)
 
 
-def _masks(data: Any, err: Any, dq: Any, mederr: Any) -> Any:
-    """(integration, y, x) pixels jwst leaves out of each integration's box."""
+def _masks(data: Any, err: Any, dq: Any, mederr: Any, settle: bool = False) -> Any:
+    """(integration, y, x) pixels jwst leaves out of each integration's box.
+
+    A pixel is out from the first integration where it is not finite on;
+    that integration (y, x) is computed now for a Dask cube with ``settle``
+    (with the other whole-exposure masks, in one pass), so that each block
+    of integrations is then computed on its own.
+    """
     xp = _xp(data)
     mask = xp.all(dq & DQ.DO_NOT_USE != 0, axis=0)
     mask |= ~(xp.isfinite(data.mean(axis=0)) & xp.isfinite(mederr))
     not_finite = ~(xp.isfinite(data) & xp.isfinite(err))
-    grown = mask[None] | (xp.cumsum(not_finite, axis=0) > 0)
-    return grown | ~(err > 0)
+    nints = data.shape[0]
+    index = xp.arange(nints)[:, None, None]
+    if xp is not np:
+        index = xp.arange(nints, chunks=data.chunks[0])[:, None, None]
+    first = xp.where(not_finite, index, nints).min(axis=0)
+    if settle and xp is not np:
+        import dask
+
+        mask, first = dask.compute(mask, first)
+    return mask[None] | (index >= first[None]) | ~(err > 0)
 
 
 def _band(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,9 +231,16 @@ def _band_sums(
 ) -> np.ndarray:
     """(integration, 3, x): flux, error and summed weight of each column's box (jwst's
     ``box_extract``: masked pixels weigh 0; NaN where nothing weighs)."""
-    cols = np.arange(data.shape[2])[None]
+    return _sums_of(data[:, rows, np.arange(data.shape[2])[None]], err, mask, rows, wband)
+
+
+def _sums_of(
+    band: np.ndarray, err: np.ndarray, mask: np.ndarray, rows: np.ndarray, wband: np.ndarray
+) -> np.ndarray:
+    """:func:`_band_sums` of the image values ``band`` (integration, band, x) at ``rows``."""
+    cols = np.arange(err.shape[2])[None]
     region = wband > 0
-    d = np.where(region, data[:, rows, cols], np.nan)
+    d = np.where(region, band, np.nan)
     e = np.where(region, err[:, rows, cols], np.nan)
     w = np.where(mask[:, rows, cols], 0.0, wband[None])
     with np.errstate(invalid="ignore"):
@@ -220,10 +253,16 @@ def _band_sums(
     )
 
 
-def _box_sums(data: Any, err: Any, mask: Any, weights: np.ndarray) -> tuple[Any, Any, Any]:
-    """Per integration and column: flux, error and summed weight (lazy for Dask input)."""
+def _box_sums(
+    data: Any, err: Any, mask: Any, weights: np.ndarray, values: BandValues | None
+) -> tuple[Any, Any, Any]:
+    """Per integration and column: flux, error and summed weight (lazy for Dask input);
+    the image is ``values(rows, cols)`` where given (NumPy), else ``data``."""
     rows, wband = _band(weights)
-    if _xp(data) is np:
+    if values is not None:
+        cols = np.broadcast_to(np.arange(err.shape[2])[None], rows.shape)
+        sums = _sums_of(values(rows, cols), err, mask, rows, wband)
+    elif _xp(data) is np:
         sums = _band_sums(data, err, mask, rows, wband)
     else:
         import dask.array as da
@@ -283,21 +322,27 @@ class BoxInputs:
         return weights
 
 
-def box_inputs(
-    ds: xr.Dataset, ref: Pastasoss, *, order_3: bool = True, settle: bool = False
-) -> BoxInputs:
-    """Infill, mask and trace a SOSS exposure as jwst's extract_1d does (see the module
-    notes); NumPy or Dask arrays (a Dask exposure stays lazy; with ``settle``,
-    but for its medians over integrations and its (integration, y, x) boolean
-    mask, computed now so that each block of integrations is then computed
-    on its own)."""
+def exposure_orders(
+    ds: xr.Dataset, ref: Pastasoss, order_3: bool
+) -> tuple[str, tuple[int, ...], float, dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """The subarray, orders extracted, PWCPOS (deg) and traces (:func:`order_traces`) of ``ds``."""
     subarray = _subarray(ds.attrs)
     orders = (1, 2, 3) if order_3 and subarray != "SUBSTRIP96" else (1, 2)
     pwcpos = check_pwcpos(
         ds.attrs.get("PWCPOS"), ref, name=ds.attrs.get("FILENAME", "the exposure")
     )
     geometry = "SUBSTRIP96" if subarray == "SUBSTRIP96" else "SUBSTRIP256"
-    traces = order_traces(ref, pwcpos, geometry, orders)
+    return subarray, orders, pwcpos, order_traces(ref, pwcpos, geometry, orders)
+
+
+def box_inputs(
+    ds: xr.Dataset, ref: Pastasoss, *, order_3: bool = True, settle: bool = False
+) -> BoxInputs:
+    """Infill, mask and trace a SOSS exposure as jwst's extract_1d does (see the module
+    notes); NumPy or Dask arrays (a Dask exposure stays lazy; with ``settle``,
+    but for its medians over integrations and its (y, x) masks, computed now
+    so that each block of integrations is then computed on its own)."""
+    subarray, orders, pwcpos, traces = exposure_orders(ds, ref, order_3)
     sci, err, dq = (ds[name].data for name in ("sci", "err", "dq"))
     if sci.ndim == 2:
         sci, err, dq = sci[None], err[None], dq[None]
@@ -305,9 +350,7 @@ def box_inputs(
     err = err.astype(np.float64)
     data, mederr = _infill(sci, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0, settle)
     err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
-    mask = _masks(data, err, dq, mederr)
-    if settle and xp is not np:
-        mask = mask.persist()
+    mask = _masks(data, err, dq, mederr, settle)
     return BoxInputs(subarray, orders, pwcpos, traces, data, err, mask, mederr, dq)
 
 
@@ -315,35 +358,50 @@ def box_dataset(
     ds: xr.Dataset,
     inputs: BoxInputs,
     width: float,
-    images: Callable[[int], Any] | None = None,
+    images: Callable[[int], BandValues] | None = None,
 ) -> xr.Dataset:
-    """Box-extract each order of ``inputs`` (from ``images(order)``, the data by default)."""
-    orders, nints = inputs.orders, inputs.data.shape[0]
+    """Box-extract each order of ``inputs`` (the data, or ``images(order)(rows, cols)``:
+    the (integration, band, x) values of the image that order is extracted from at
+    the pixels of its box, NumPy)."""
+    orders = inputs.orders
     xp = _xp(inputs.data)
     flux, flux_err, npix = [], [], []
-    wavelength = np.full((len(orders), 2048), np.nan)
-    for i, order in enumerate(orders):
-        cols, _, wave = inputs.traces[order]
+    for order in orders:
+        cols = inputs.traces[order][0]
         weights = inputs.weights(order, width)
         weights[:, cols.size :] = 0.0
-        data = inputs.data if images is None else images(order)
-        f, e, n = _box_sums(data, inputs.err, inputs.mask, weights)
+        values = None if images is None else images(order)
+        f, e, n = _box_sums(inputs.data, inputs.err, inputs.mask, weights, values)
         beyond = np.arange(2048) >= cols.size
         flux.append(xp.where(beyond, np.nan, f))
         flux_err.append(xp.where(beyond, np.nan, e))
         npix.append(xp.where(beyond, 0.0, n))
+    sums = (xp.stack(flux), xp.stack(flux_err), xp.stack(npix))
+    return spectra_dataset(ds, inputs.traces, width, sums)
+
+
+def spectra_dataset(
+    ds: xr.Dataset,
+    traces: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    width: float,
+    sums: tuple[Any, Any, Any],
+) -> xr.Dataset:
+    """The box extraction's layout of ``sums``: (order, integration, column) flux, error
+    (units of ``ds``'s ``sci``) and npixels of the orders of ``traces``."""
+    wavelength = np.full((len(traces), 2048), np.nan)
+    for i, (cols, _, wave) in enumerate(traces.values()):
         wavelength[i, : cols.size] = wave
     units = ds["sci"].attrs.get("units", "DN/s")
     dims = ("order", "integration", "column")
     return xr.Dataset(
         {
-            "flux": (dims, xp.stack(flux), {"units": units}),
-            "flux_error": (dims, xp.stack(flux_err), {"units": units}),
-            "npixels": (dims, xp.stack(npix)),
+            "flux": (dims, sums[0], {"units": units}),
+            "flux_error": (dims, sums[1], {"units": units}),
+            "npixels": (dims, sums[2]),
         },
         coords={
-            "order": list(orders),
-            "integration": np.arange(1, nints + 1),
+            "order": list(traces),
+            "integration": np.arange(1, sums[0].shape[1] + 1),
             "column": np.arange(2048),
             "wavelength": (("order", "column"), wavelength, {"units": "um"}),
         },

@@ -40,7 +40,8 @@ _FILLED = ("flux", "flux_error", "npixels")
 
 
 def _atoca(ds: xr.Dataset, refs: Mapping[str, Any], params: Mapping[str, Any]) -> xr.Dataset:
-    """The ATOCA spectra (:func:`~spec2x.instruments.niriss.soss_atoca.extract_atoca`)."""
+    """The ATOCA spectra (:func:`~spec2x.instruments.niriss.soss_atoca.extract_atoca`),
+    computed when the step runs, block by block, also for a Dask exposure."""
     from .soss_atoca import extract_atoca
 
     return extract_atoca(ds, refs, **params)
