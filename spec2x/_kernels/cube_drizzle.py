@@ -287,7 +287,7 @@ def drizzle_sums(
         rows = np.concatenate([f[0] for f in found]) + start
         index = np.concatenate([f[1] for f in found])
         weight = np.concatenate([f[2] for f in found])
-        values = (flux[rows] * weight, weight, (err[rows] * weight) ** 2, np.ones_like(weight))
+        values = (flux[rows] * weight, weight, (err[rows] * weight) ** 2, None)
         add_sums(sums, index, values)
     return sums[0], sums[1], sums[2], sums[3]
 
@@ -317,8 +317,11 @@ def _overlaps(
     return rows + first, planes * nxy + spaxel.take(pair), weight.take(cand * pairs.size + pair)
 
 
-def add_sums(sums: list[np.ndarray], index: np.ndarray, values: tuple[np.ndarray, ...]) -> None:
-    """Add each of ``values`` into its flat array of ``sums`` at ``index`` (repeats add up).
+def add_sums(
+    sums: list[np.ndarray], index: np.ndarray, values: tuple[np.ndarray | None, ...]
+) -> None:
+    """Add each of ``values`` into its flat array of ``sums`` at ``index`` (repeats add up;
+    None: add 1 for each index, a count).
 
     Only the span of indices a chunk reaches is counted and added: a chunk of
     pixels meets a few wavelength planes of the cube.
