@@ -91,22 +91,24 @@ def _clamped_integrals(
     np.minimum(np.maximum(k_lo, lo, out=k_lo), hi, out=k_lo)
     np.minimum(np.maximum(k_hi, k_lo, out=k_hi), hi, out=k_hi)
     half = 0.5 * d
-    from_low = from_high = None
-    for s0, s1, clamp in ((lo, k_lo, True), (k_lo, k_hi, False), (k_hi, hi, True)):
+
+    def piece(s0: np.ndarray, s1: np.ndarray, clamp: bool) -> tuple[np.ndarray, np.ndarray]:
         middle = np.add(s0, s1)
         middle *= half
         middle += a
         if clamp:
             np.minimum(np.maximum(middle, 0.0, out=middle), width, out=middle)
         length = np.subtract(s1, s0)
-        piece = middle * length
+        low = middle * length
         middle -= width
         middle *= length
-        if from_low is None or from_high is None:
-            from_low, from_high = piece, middle
-        else:
-            from_low += piece
-            from_high += middle
+        return low, middle
+
+    from_low, from_high = piece(lo, k_lo, True)
+    for s0, s1, clamp in ((k_lo, k_hi, False), (k_hi, hi, True)):
+        low, high = piece(s0, s1, clamp)
+        from_low += low
+        from_high += high
     return from_low, from_high
 
 
