@@ -5,8 +5,9 @@ corners) times a wavelength interval (its centre +- half its extent); a
 spaxel is a ``cdelt1 x cdelt2`` box times its wavelength plane.  The weight
 of a pixel in a spaxel is the area of their spatial overlap (exact, and
 exactly 0 for a pixel that only touches the box, as jwst's Sutherland-Hodgman
-clipping gives) times the length of their spectral overlap; a spaxel's value is the weight-averaged flux, its variance the sum
-of ``(err w)^2`` over the squared sum of ``w``.  jwst does this in C, a
+clipping gives) times the length of their spectral overlap; a spaxel's value
+is the weight-averaged flux, its variance the sum of ``(err w)^2`` over the
+squared sum of ``w``.  jwst does this in C, a
 pixel at a time; here the overlaps of a chunk of pixels with every spaxel
 near them are computed at once and summed with ``bincount``, so memory stays
 at a few arrays of (chunk x neighbours).
