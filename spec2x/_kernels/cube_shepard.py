@@ -92,5 +92,5 @@ def shepard_sums(
             weight = 1.0 / np.maximum(np.sqrt(dist) ** power, softrad)
         index = iw[rows, w] * nxy + iy[rows, b] * nx + ix[rows, a]
         values = (flux[part][rows] * weight, weight, (err[part][rows] * weight) ** 2)
-        add_sums(sums, index, (*values, np.ones_like(weight)))
+        add_sums(sums, index, (*values, None))
     return sums[0], sums[1], sums[2], sums[3]

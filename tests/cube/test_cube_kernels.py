@@ -40,6 +40,43 @@ def test_clipped_area_by_hand(qx, qy, area):
     assert back[0] == pytest.approx(area, abs=1e-14)
 
 
+def _corner_square(c):
+    """A unit square (rotated 45 deg) whose edge lies on x + y = c, beyond the unit box's
+    corner (0, 0) for c < 0, reaching into it (a triangle of area c^2 / 2) for c > 0."""
+    qx = np.array([[c + 0.5, -0.5, -1.5 + c / 2, c / 2 - 0.5]])
+    qy = np.array([[-0.5, c + 0.5, c / 2 - 0.5, -1.5 + c / 2]])
+    return qx, qy
+
+
+def _four_corners(qx, qy):
+    """The quadrilateral turned round the unit box's centre to each corner, and reversed."""
+    for x, y in ((qx, qy), (1.0 - qy, qx), (1.0 - qx, 1.0 - qy), (qy, 1.0 - qx)):
+        yield x, y
+        yield x[:, ::-1], y[:, ::-1]
+
+
+@pytest.mark.parametrize("c", [-0.3, -1e-7, -1e-12, 0.0])
+def test_clipped_area_exactly_zero_beyond_a_corner(c):
+    """A pixel whose bounding box meets the box but which does not enter it: exactly 0 (jwst's
+    clipping finds no polygon), not rounding noise, whichever way round and wherever the box."""
+    qx, qy = _corner_square(c)
+    for shift in (0.0, 3.7, -123.4):
+        for x, y in _four_corners(qx, qy):
+            box = (np.array([shift]), np.array([shift + 1.0]), np.zeros(1), np.ones(1))
+            got = clipped_area(x + shift, y, *box)
+            assert got[0] == 0.0
+
+
+@pytest.mark.parametrize("c", [1e-7, 1e-5, 0.01])
+def test_clipped_area_of_a_thin_dip(c):
+    """A corner dipping ``c`` into the box: the triangle's area however small (1e-7 deep:
+    5e-15 of the box), as jwst counts it."""
+    qx, qy = _corner_square(c)
+    for x, y in _four_corners(qx, qy):
+        got = clipped_area(x, y, *_box(1))
+        assert got[0] == pytest.approx(c * c / 2, rel=1e-6, abs=0.0)
+
+
 def test_drizzle_sums_by_hand():
     """One pixel on two spaxels (half each) and two planes (a quarter and three quarters)."""
     xc, yc, zc = np.array([0.0, 1.0]), np.array([0.0]), np.array([1.0, 2.0])
