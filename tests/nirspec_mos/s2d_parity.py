@@ -1,4 +1,6 @@
-"""The per-slit keywords and DQ of a MOS ``_s2d`` against jwst 3.0.0's (parity tests).
+"""MOS fixed-slit parity helpers: the per-slit keywords and DQ of a ``_s2d`` against jwst
+3.0.0's, the peak-relative difference of two arrays, and jwst's FS references for its
+fixed slits.
 
 jwst's ``ResampleSpecStep`` keeps on each resampled slit the cut-out's
 SLTSTRT1/2 and SLTSIZE1/2, the slit's labels and its calibration keywords
@@ -44,3 +46,28 @@ def assert_s2d_keywords_and_dq(ours: Path, theirs: Path) -> int:
             dq = mine["DQ", hdu.ver].data
             np.testing.assert_array_equal(dq, np.isnan(jw["SCI", hdu.ver].data).astype(dq.dtype))
     return compared
+
+
+def peak_rel(mine: np.ndarray, theirs: np.ndarray) -> float:
+    """Largest |mine - theirs| / max(|theirs|) over the finite values (NaN where jwst's are)."""
+    mine, theirs = np.asarray(mine, float), np.asarray(theirs, float)
+    assert mine.shape == theirs.shape
+    np.testing.assert_array_equal(np.isnan(mine), np.isnan(theirs))
+    ok = np.isfinite(theirs)
+    scale = max(float(np.abs(theirs[ok]).max(initial=0.0)), 1e-30)  # SURF_BRIGHT of a point: 0
+    return float(np.abs(mine[ok] - theirs[ok]).max(initial=0.0) / scale)
+
+
+def fs_references(monkeypatch, fs_refs: dict[str, Path]) -> None:
+    """jwst's steps get the fixed-slit files when they ask with an NRS_FIXEDSLIT model."""
+    from stpipe.step import Step
+
+    original = Step.get_reference_file
+
+    def get_reference_file(self, input_file, reference_file_type):
+        exp_type = getattr(getattr(getattr(input_file, "meta", None), "exposure", None), "type", "")
+        if exp_type == "NRS_FIXEDSLIT" and reference_file_type in fs_refs:
+            return str(fs_refs[reference_file_type])
+        return original(self, input_file, reference_file_type)
+
+    monkeypatch.setattr(Step, "get_reference_file", get_reference_file)

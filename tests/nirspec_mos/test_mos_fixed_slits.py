@@ -13,11 +13,10 @@ model of ``EXP_TYPE=NRS_FIXEDSLIT`` (as CRDS would select them).
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import pytest
-from s2d_parity import assert_s2d_keywords_and_dq
+from s2d_parity import assert_s2d_keywords_and_dq, fs_references, peak_rel
 
 from spec2x.cli import main
 from spec2x.io.fits import open_product
@@ -55,31 +54,6 @@ def test_fixed_slit_goes_last_with_its_msa_labels(mos_fs):
     assert int(fs["quadrant"].values) == 5
 
 
-def _fs_references(monkeypatch, fs_refs: dict[str, Path]) -> None:
-    """jwst's steps get the fixed-slit files when they ask with an NRS_FIXEDSLIT model."""
-    from stpipe.step import Step
-
-    original = Step.get_reference_file
-
-    def get_reference_file(self, input_file, reference_file_type):
-        exp_type = getattr(getattr(getattr(input_file, "meta", None), "exposure", None), "type", "")
-        if exp_type == "NRS_FIXEDSLIT" and reference_file_type in fs_refs:
-            return str(fs_refs[reference_file_type])
-        return original(self, input_file, reference_file_type)
-
-    monkeypatch.setattr(Step, "get_reference_file", get_reference_file)
-
-
-def _rel(mine: np.ndarray, theirs: np.ndarray) -> float:
-    """Largest |mine - theirs| / max(|theirs|) over the finite values (NaN where jwst's are)."""
-    mine, theirs = np.asarray(mine, float), np.asarray(theirs, float)
-    assert mine.shape == theirs.shape
-    np.testing.assert_array_equal(np.isnan(mine), np.isnan(theirs))
-    ok = np.isfinite(theirs)
-    scale = max(float(np.abs(theirs[ok]).max(initial=0.0)), 1e-30)  # SURF_BRIGHT of a point: 0
-    return float(np.abs(mine[ok] - theirs[ok]).max(initial=0.0) / scale)
-
-
 @pytest.mark.parity
 @pytest.mark.slow
 def test_fixed_slit_matches_jwst(mos_fs, tmp_path, monkeypatch):
@@ -89,7 +63,7 @@ def test_fixed_slit_matches_jwst(mos_fs, tmp_path, monkeypatch):
 
     logging.getLogger("stpipe").setLevel(logging.WARNING)
     chain, files = mos_fs
-    _fs_references(monkeypatch, chain.fs_refs)
+    fs_references(monkeypatch, chain.fs_refs)
     skip = {"master_background_mos": {"skip": True}}
     run = run_jwst_spec2(chain.truth.rate_paths[0], chain.refs, skip, output_dir=tmp_path)
     worst = {}
@@ -99,7 +73,7 @@ def test_fixed_slit_matches_jwst(mos_fs, tmp_path, monkeypatch):
             a, b = ours.slits[-1], theirs.slits[-1]
             assert a.name == FIXED
             for var in ("data", "err", "wavelength"):
-                worst[f"{kind} {var}"] = _rel(getattr(a, var), getattr(b, var))
+                worst[f"{kind} {var}"] = peak_rel(getattr(a, var), getattr(b, var))
             if kind == "cal":
                 np.testing.assert_array_equal(a.dq, b.dq)
                 for corner in ("xstart", "ystart", "xsize", "ysize"):
@@ -110,7 +84,7 @@ def test_fixed_slit_matches_jwst(mos_fs, tmp_path, monkeypatch):
         a, b = ours.spec[-1], theirs.spec[-1]
         assert a.name == b.name == FIXED
         for col in ("WAVELENGTH", "FLUX", "FLUX_ERROR", "SURF_BRIGHT", "NPIXELS"):
-            worst[f"x1d {col}"] = _rel(a.spec_table[col], b.spec_table[col])
+            worst[f"x1d {col}"] = peak_rel(a.spec_table[col], b.spec_table[col])
     print("fixed slit, largest relative differences:", {k: f"{v:.1e}" for k, v in worst.items()})
     n = assert_s2d_keywords_and_dq(files["s2d"], run.files["s2d"])
     print(f"s2d: {n} per-slit keywords equal")

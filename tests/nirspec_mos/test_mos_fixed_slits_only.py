@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-from s2d_parity import assert_s2d_keywords_and_dq
+from s2d_parity import assert_s2d_keywords_and_dq, fs_references, peak_rel
 
 from spec2x.cli import main
 from spec2x.io.fits import open_product
@@ -90,30 +90,6 @@ def test_fixed_slit_references_given_one_by_one(fs_only, tmp_path):
         assert header[keyword] == chain.fs_refs[reftype].name
 
 
-def _fs_references(monkeypatch, fs_refs: dict[str, Path]) -> None:
-    """jwst's steps get the fixed-slit files when they ask with an NRS_FIXEDSLIT model."""
-    from stpipe.step import Step
-
-    original = Step.get_reference_file
-
-    def get_reference_file(self, input_file, reference_file_type):
-        exp_type = getattr(getattr(getattr(input_file, "meta", None), "exposure", None), "type", "")
-        if exp_type == "NRS_FIXEDSLIT" and reference_file_type in fs_refs:
-            return str(fs_refs[reference_file_type])
-        return original(self, input_file, reference_file_type)
-
-    monkeypatch.setattr(Step, "get_reference_file", get_reference_file)
-
-
-def _rel(mine: np.ndarray, theirs: np.ndarray) -> float:
-    """Largest |mine - theirs| / max(|theirs|) over the finite values (NaN where jwst's are)."""
-    mine, theirs = np.asarray(mine, float), np.asarray(theirs, float)
-    np.testing.assert_array_equal(np.isnan(mine), np.isnan(theirs))
-    ok = np.isfinite(theirs)
-    scale = max(float(np.abs(theirs[ok]).max(initial=0.0)), 1e-30)
-    return float(np.abs(mine[ok] - theirs[ok]).max(initial=0.0) / scale)
-
-
 @pytest.mark.parity
 def test_matches_jwst(fs_only, tmp_path, monkeypatch):
     pytest.importorskip("jwst")
@@ -122,7 +98,7 @@ def test_matches_jwst(fs_only, tmp_path, monkeypatch):
 
     logging.getLogger("stpipe").setLevel(logging.WARNING)
     chain, _, files = fs_only
-    _fs_references(monkeypatch, chain.fs_refs)
+    fs_references(monkeypatch, chain.fs_refs)
     run = run_jwst_spec2(chain.truth.rate_paths[0], chain.refs, output_dir=tmp_path)
     worst = {}
     for kind in ("cal", "s2d"):
@@ -131,7 +107,7 @@ def test_matches_jwst(fs_only, tmp_path, monkeypatch):
             assert [s.name for s in ours.slits] == [s.name for s in theirs.slits] == [FIXED]
             a, b = ours.slits[0], theirs.slits[0]
             for var in ("data", "err", "wavelength"):
-                worst[f"{kind} {var}"] = _rel(getattr(a, var), getattr(b, var))
+                worst[f"{kind} {var}"] = peak_rel(getattr(a, var), getattr(b, var))
             if kind == "cal":
                 np.testing.assert_array_equal(a.dq, b.dq)
             for label in ("xstart", "ystart", "xsize", "ysize", "source_id", "source_name",
@@ -143,7 +119,9 @@ def test_matches_jwst(fs_only, tmp_path, monkeypatch):
     with datamodels.open(files["x1d"]) as ours, datamodels.open(run.files["x1d"]) as theirs:
         assert [s.name for s in ours.spec] == [s.name for s in theirs.spec] == [FIXED]
         for col in ("WAVELENGTH", "FLUX", "FLUX_ERROR", "SURF_BRIGHT", "NPIXELS"):
-            worst[f"x1d {col}"] = _rel(ours.spec[0].spec_table[col], theirs.spec[0].spec_table[col])
+            worst[f"x1d {col}"] = peak_rel(
+                ours.spec[0].spec_table[col], theirs.spec[0].spec_table[col]
+            )
     print(
         "fixed slit only, largest relative differences:", {k: f"{v:.1e}" for k, v in worst.items()}
     )
