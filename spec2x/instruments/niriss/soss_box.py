@@ -128,12 +128,26 @@ def _nanmedian0(a: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
 def _median0(a: np.ndarray, nan: np.ndarray, any_nan: bool) -> np.ndarray:
     """Median along axis 0 ignoring NaN (``nan``); ``np.median`` unless the block has NaN."""
     if not any_nan:
-        return np.asarray(np.median(a, axis=0))
+        return _median_finite(a)
     ordered = np.sort(a, axis=0)  # NaN last
     n = (~nan).sum(axis=0)
     lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[None], 0)[0]
     hi = np.take_along_axis(ordered, np.maximum(n // 2, 0)[None], 0)[0]
     return np.where(n == 0, np.nan, (lo + hi) / 2)
+
+
+def _median_finite(a: np.ndarray) -> np.ndarray:
+    """``np.median(a, axis=0)`` of values without NaN: a partition of each pixel's
+    contiguous series (the upper middle value of an even count is the minimum above)."""
+    n = a.shape[0]
+    series = np.ascontiguousarray(a.reshape(n, -1).T)
+    half = n // 2
+    series.partition(half if n % 2 else half - 1, axis=1)
+    if n % 2:
+        middle = series[:, half]
+    else:
+        middle = (series[:, half - 1] + series[:, half:].min(axis=1)) / 2
+    return middle.reshape(a.shape[1:])
 
 
 def _median_where_bad(a: np.ndarray) -> np.ndarray:
@@ -208,7 +222,7 @@ def _masks(data: Any, err: Any, dq: Any, mederr: Any, settle: bool = False) -> A
     index = xp.arange(nints)[:, None, None]
     if xp is not np:
         index = xp.arange(nints, chunks=data.chunks[0])[:, None, None]
-    first = xp.where(not_finite, index, nints).min(axis=0)
+    first = xp.where(not_finite.any(axis=0), not_finite.argmax(axis=0), nints)
     if settle and xp is not np:
         import dask
 
