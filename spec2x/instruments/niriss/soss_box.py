@@ -171,7 +171,7 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     running median reads 4 integrations across chunk edges).
     """
     xp = _xp(data)
-    allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
+    allbad = ~xp.any(xp.isfinite(err) & xp.isfinite(data), axis=0)
     mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
     meddata = xp.where(allbad, 0.0, _over_integrations(_median_where_bad, data))
     if settle and xp is not np:  # one after the other: each holds its cube over integrations
@@ -259,7 +259,7 @@ def _sums_of(
     w = np.where(mask[:, rows, cols], 0.0, wband[None])
     with np.errstate(invalid="ignore"):
         flux = np.nansum(w * d, axis=1)
-        npix = np.nansum(w, axis=1)
+        npix = np.sum(w, axis=1)  # w is finite
         flux_err = np.sqrt(np.nansum(w * e**2, axis=1))
     empty = npix <= 0
     return np.stack(
