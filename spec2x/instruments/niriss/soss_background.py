@@ -176,7 +176,7 @@ def soss_background_fit(
         flagged = (d & bad) > 0
         excluded = np.isfinite(s) & ~flagged & (s >= threshold) | flagged
         index = np.flatnonzero(~excluded)
-        return s.ravel()[index], index % (s.shape[1] * s.shape[2])
+        return s.ravel()[index], (index % (s.shape[1] * s.shape[2])).astype(np.int32)
 
     # in memory: each block's fitted values found once, for every template part
     held = [fitted(s, d) for s, d in blocks()] if keep is not None else []
@@ -191,9 +191,12 @@ def soss_background_fit(
         for part in _step_masks(template, for_fitting=True):
 
             def ratio_of(
-                values: np.ndarray, pixel: np.ndarray, part: np.ndarray = part.ravel()
+                values: np.ndarray,
+                pixel: np.ndarray,
+                part: np.ndarray = part,
+                flat: np.ndarray = flat,
             ) -> tuple:
-                inside = part[pixel]
+                inside = part.ravel()[pixel]
                 data, tmpl = values[inside], flat[pixel[inside]]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
