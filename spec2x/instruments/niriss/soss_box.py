@@ -139,14 +139,11 @@ def _median0(a: np.ndarray, nan: np.ndarray, any_nan: bool) -> np.ndarray:
 def _median_finite(a: np.ndarray) -> np.ndarray:
     """``np.median(a, axis=0)`` of values without NaN: a partition of each pixel's
     contiguous series (the upper middle value of an even count is the minimum above)."""
-    n = a.shape[0]
+    n, half = a.shape[0], a.shape[0] // 2
     series = np.ascontiguousarray(a.reshape(n, -1).T)
-    half = n // 2
     series.partition(half if n % 2 else half - 1, axis=1)
-    if n % 2:
-        middle = series[:, half]
-    else:
-        middle = (series[:, half - 1] + series[:, half:].min(axis=1)) / 2
+    upper = series[:, half] if n % 2 else series[:, half:].min(axis=1)
+    middle = upper if n % 2 else (series[:, half - 1] + upper) / 2
     return middle.reshape(a.shape[1:])
 
 
