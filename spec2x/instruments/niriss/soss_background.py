@@ -172,13 +172,11 @@ def soss_background_fit(
     threshold = block_percentiles(good_values, [source_percentile], scalar=True, keep=keep)[0]
 
     def fitted(s: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A block's values left in the fit (not flagged, not source) and their (y, x) pixels."""
+        """A block and its pixels left in the fit (not flagged, not source)."""
         flagged = (d & bad) > 0
-        excluded = np.isfinite(s) & ~flagged & (s >= threshold) | flagged
-        index = np.flatnonzero(~excluded)
-        return s.ravel()[index], (index % (s.shape[1] * s.shape[2])).astype(np.int32)
+        return s, ~(np.isfinite(s) & ~flagged & (s >= threshold) | flagged)
 
-    # in memory: each block's fitted values found once, for every template part
+    # in memory: each block's fitted pixels found once, for every template part
     held = [fitted(s, d) for s, d in blocks()] if keep is not None else []
 
     def fitted_blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -187,17 +185,16 @@ def soss_background_fit(
     best, best_rms, best_scales = -1, np.inf, np.array([np.nan, np.nan])
     for index, template in enumerate(templates):
         fits = []
-        flat = template.ravel()
         for part in _step_masks(template, for_fitting=True):
 
             def ratio_of(
-                values: np.ndarray,
-                pixel: np.ndarray,
+                s: np.ndarray,
+                good: np.ndarray,
                 part: np.ndarray = part,
-                flat: np.ndarray = flat,
+                template: np.ndarray = template,
             ) -> tuple:
-                inside = part.ravel()[pixel]
-                data, tmpl = values[inside], flat[pixel[inside]]
+                mask = part[None] & good
+                data, tmpl = s[mask], np.broadcast_to(template, s.shape)[mask]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
                     ratio = data / tmpl
