@@ -7,7 +7,7 @@ import pytest
 
 from spec2x.dq import DQ
 from spec2x.errors import InputFileError, ReferenceMismatchError
-from spec2x.instruments.niriss.soss_box import box_weights, soss_box_extract
+from spec2x.instruments.niriss.soss_box import _median_finite, box_weights, soss_box_extract
 from spec2x.synthetic.niriss_soss import default_spectrum, make_soss_rateints
 from spec2x.synthetic.niriss_soss_refs import pastasoss_content
 
@@ -104,3 +104,15 @@ def test_bad_input_is_one_clear_error(soss_rateints, soss_refs):
         soss_box_extract(soss_rateints.assign_attrs(PWCPOS=247.0), soss_refs["pastasoss"])
     with pytest.raises(ReferenceMismatchError, match="REFTYPE='SPECKERNEL'"):
         soss_box_extract(soss_rateints, soss_refs["speckernel"])
+
+
+@pytest.mark.parametrize("nints", [1, 2, 5, 60])
+def test_median_over_integrations_is_numpys(nints):
+    """The partition median of the infill is ``np.median`` bit for bit (ties, float32/64)."""
+    gen = np.random.default_rng(nints)
+    for dtype in (np.float32, np.float64):
+        cube = gen.normal(size=(nints, 4, 9)).astype(dtype)
+        cube[:, 0] = 1.5
+        got = _median_finite(cube)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, np.median(cube, axis=0))

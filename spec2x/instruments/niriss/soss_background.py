@@ -108,7 +108,7 @@ def _part_fit(
     computed once and held; otherwise again at each pass.
     """
     if keep is not None and math.isinf(keep):
-        held = [ratio_of(sci, dq) for sci, dq in blocks()]
+        held = [ratio_of(*b) for b in blocks()]
 
         def parts() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
             return iter(held)
@@ -116,7 +116,7 @@ def _part_fit(
     else:
 
         def parts() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-            return (ratio_of(sci, dq) for sci, dq in blocks())
+            return (ratio_of(*b) for b in blocks())
 
     def ratios() -> Iterator[np.ndarray]:
         return (ratio for ratio, _, _ in parts())
@@ -170,6 +170,18 @@ def soss_background_fit(
             yield s[np.isfinite(s) & ((d & bad) == 0)]
 
     threshold = block_percentiles(good_values, [source_percentile], scalar=True, keep=keep)[0]
+
+    def fitted(s: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A block and its pixels left in the fit (not flagged, not source)."""
+        flagged = (d & bad) > 0
+        return s, ~(np.isfinite(s) & ~flagged & (s >= threshold) | flagged)
+
+    # in memory: each block's fitted pixels found once, for every template part
+    held = [fitted(s, d) for s, d in blocks()] if keep is not None else []
+
+    def fitted_blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        return iter(held) if keep is not None else (fitted(s, d) for s, d in blocks())
+
     best, best_rms, best_scales = -1, np.inf, np.array([np.nan, np.nan])
     for index, template in enumerate(templates):
         fits = []
@@ -177,13 +189,11 @@ def soss_background_fit(
 
             def ratio_of(
                 s: np.ndarray,
-                d: np.ndarray,
+                good: np.ndarray,
                 part: np.ndarray = part,
                 template: np.ndarray = template,
             ) -> tuple:
-                flagged = (d & bad) > 0
-                excluded = np.isfinite(s) & ~flagged & (s >= threshold) | flagged
-                mask = part[None] & ~excluded
+                mask = part[None] & good
                 data, tmpl = s[mask], np.broadcast_to(template, s.shape)[mask]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
@@ -191,7 +201,7 @@ def soss_background_fit(
                 finite = np.isfinite(ratio)
                 return ratio[finite], data[finite], tmpl[finite]
 
-            fits.append(_part_fit(blocks, ratio_of, bkg_percentile, keep))
+            fits.append(_part_fit(fitted_blocks, ratio_of, bkg_percentile, keep))
         total = sum(rms for _, rms in fits)
         if total < best_rms:
             best, best_rms, best_scales = index, total, np.array([s for s, _ in fits])
@@ -258,6 +268,11 @@ def subtract_soss_background(
     left, right = _step_masks(templates[best], for_fitting=False)
     model = templates[best] * left * scales[0] + templates[best] * right * scales[1]
     log.info("bkg_subtract: template %d, scales %.6g (left) %.6g (right)", best, *scales)
+    if isinstance(sci, np.ndarray) and ds["sci"].dims[-2:] == ("y", "x"):
+        # in float64, rounded to float32 element by element: no float64 cube
+        out = np.empty(sci.shape, np.float32)
+        np.subtract(sci, model, out=out, dtype=np.float64, casting="same_kind")
+        return ds.assign(sci=ds["sci"].copy(data=out)), True
     background = xr.DataArray(model, dims=("y", "x"))
     sci_out = (ds["sci"].astype(np.float64) - background).astype(np.float32)
     return ds.assign(sci=sci_out.transpose(*ds["sci"].dims).assign_attrs(ds["sci"].attrs)), True

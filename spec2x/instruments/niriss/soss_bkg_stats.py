@@ -72,6 +72,21 @@ def _lerp(a: Any, b: Any, t: float, weak: bool) -> Any:
     return b - diff * (1 - t) if t >= 0.5 else a + diff * t
 
 
+def _ranked(values: np.ndarray, picks: Sequence[int]) -> dict[int, Any]:
+    """Rank -> value of the 0-based ``picks`` of ``values`` (reordered in place): one
+    partition each from the previous one on, a rank right after it is the minimum of the rest."""
+    found = {}
+    start = 0  # values[start:] are all >= those before
+    for rank in sorted(set(picks)):
+        rest = values[start:]
+        if rank == start > 0:
+            found[rank] = rest.min()
+        else:
+            rest.partition(rank - start)
+            found[rank], start = rest[rank - start], rank + 1
+    return found
+
+
 def _order_statistics(
     blocks: Blocks, ranks: Sequence[Callable[[int], int]], keep: float | None = None
 ) -> tuple[list[Any], int]:
@@ -92,8 +107,8 @@ def _order_statistics(
         return [], 0
     picks = [min(max(rank(count), 0), count - 1) for rank in ranks]
     if kept:  # few values: all kept in the first pass
-        ordered = np.partition(np.concatenate(kept), sorted(set(picks)))
-        return [ordered[r] for r in picks], count
+        found = _ranked(np.concatenate(kept), picks)
+        return [found[r] for r in picks], count
     return [dtype.type(_rank_value(blocks, r, lo, hi, 0)) for r in picks], count
 
 

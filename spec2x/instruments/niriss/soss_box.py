@@ -128,12 +128,23 @@ def _nanmedian0(a: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
 def _median0(a: np.ndarray, nan: np.ndarray, any_nan: bool) -> np.ndarray:
     """Median along axis 0 ignoring NaN (``nan``); ``np.median`` unless the block has NaN."""
     if not any_nan:
-        return np.asarray(np.median(a, axis=0))
+        return _median_finite(a)
     ordered = np.sort(a, axis=0)  # NaN last
     n = (~nan).sum(axis=0)
     lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[None], 0)[0]
     hi = np.take_along_axis(ordered, np.maximum(n // 2, 0)[None], 0)[0]
     return np.where(n == 0, np.nan, (lo + hi) / 2)
+
+
+def _median_finite(a: np.ndarray) -> np.ndarray:
+    """``np.median(a, axis=0)`` of values without NaN: a partition of each pixel's
+    contiguous series (the upper middle value of an even count is the minimum above)."""
+    n, half = a.shape[0], a.shape[0] // 2
+    series = np.ascontiguousarray(a.reshape(n, -1).T)
+    series.partition(half if n % 2 else half - 1, axis=1)
+    upper = series[:, half] if n % 2 else series[:, half:].min(axis=1)
+    middle = upper if n % 2 else (series[:, half - 1] + upper) / 2
+    return middle.reshape(a.shape[1:])
 
 
 def _median_where_bad(a: np.ndarray) -> np.ndarray:
@@ -157,7 +168,7 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     running median reads 4 integrations across chunk edges).
     """
     xp = _xp(data)
-    allbad = xp.sum(xp.isfinite(err) & xp.isfinite(data), axis=0) == 0
+    allbad = ~xp.any(xp.isfinite(err) & xp.isfinite(data), axis=0)
     mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
     meddata = xp.where(allbad, 0.0, _over_integrations(_median_where_bad, data))
     if settle and xp is not np:  # one after the other: each holds its cube over integrations
@@ -208,7 +219,7 @@ def _masks(data: Any, err: Any, dq: Any, mederr: Any, settle: bool = False) -> A
     index = xp.arange(nints)[:, None, None]
     if xp is not np:
         index = xp.arange(nints, chunks=data.chunks[0])[:, None, None]
-    first = xp.where(not_finite, index, nints).min(axis=0)
+    first = xp.where(not_finite.any(axis=0), not_finite.argmax(axis=0), nints)
     if settle and xp is not np:
         import dask
 
@@ -245,7 +256,7 @@ def _sums_of(
     w = np.where(mask[:, rows, cols], 0.0, wband[None])
     with np.errstate(invalid="ignore"):
         flux = np.nansum(w * d, axis=1)
-        npix = np.nansum(w, axis=1)
+        npix = np.sum(w, axis=1)  # w is finite
         flux_err = np.sqrt(np.nansum(w * e**2, axis=1))
     empty = npix <= 0
     return np.stack(
