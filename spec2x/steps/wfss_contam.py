@@ -14,6 +14,11 @@ On request the chain also writes jwst's side files (:func:`saved_products`):
 corrected cut-out's own simulated light (``simul_slits``, MultiSlitModel),
 ``save_contam_images`` each cut-out's contamination (``contam``, MultiSlitModel).
 
+With ``polyfit_degree`` each source's spectral shape is fitted to its
+cut-out and the fits replace the flat spectra in the simulation
+(:mod:`spec2x.wfss_contam.polyfit`; ``n_iterations``, ``l2_alpha``,
+``rejection_threshold``).
+
 jwst takes each source's simulated light inside a cut-out through
 ``match_backplane_prefer_first``, which leaves out the rows (columns) past
 the simulated box's own height (width) when that box starts inside the
@@ -39,17 +44,27 @@ from ..slits import Slits, groups, map_groups, select, to_tree
 from ..step_spec import StepOutput
 from ..wcs.store import slit_wcs, wcs_object
 from ..wfss_contam.orders import contam_orders, magnitude_limit, sensitivity
+from ..wfss_contam.polyfit import FitCut, refine
 from ..wfss_contam.scene import Scene, make_scene, read_direct_image
 from ..wfss_contam.simulate import Boxes, simulate_order
 from ._common import record_step
 
-__all__ = ["Simulation", "correct", "from_chain", "saved_products", "simulate", "wfss_contam"]
+__all__ = [
+    "Polyfit", "Simulation", "correct", "from_chain", "saved_products", "simulate", "wfss_contam",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
-#: jwst parameters spec2x does not implement, with the value that means "not used"
-#: (``n_iterations``, ``l2_alpha`` and ``rejection_threshold`` act only with a polyfit).
-UNSUPPORTED = {"polyfit_degree": None}
+
+@dataclass(frozen=True)
+class Polyfit:
+    """The spectral fit's settings (jwst's ``polyfit_degree``, ``n_iterations``,
+    ``l2_alpha``, ``rejection_threshold``; see :func:`spec2x.wfss_contam.polyfit.refine`)."""
+
+    degree: int
+    n_iterations: int = 1
+    l2_alpha: float = 0.1
+    rejection_threshold: float | None = 0.1
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,7 @@ def simulate(
     catalog: SourceCatalog | None = None,
     oversample: int = 2,
     chunk: int = 5000,
+    polyfit: Polyfit | None = None,
 ) -> Simulation:
     """Disperse the scene and measure each cut-out's contamination.
 
@@ -123,6 +139,7 @@ def simulate(
     catalog : the source catalogue (needed with ``magnitude_limit``).
     oversample : wavelength samples per dispersed pixel.
     chunk : direct-image pixels dispersed at once.
+    polyfit : fit each source's spectral shape (None: flat spectra).
     """
     parts = groups(slits)
     attrs = dict(slits.attrs) if slits.attrs else dict(parts[0].attrs)
@@ -133,7 +150,9 @@ def simulate(
     meta = _slit_table(parts)
     shape = (int(attrs.get("SUBSIZE2") or 2048), int(attrs.get("SUBSIZE1") or 2048))
     frame = np.zeros(shape)
+    degree = polyfit.degree if polyfit is not None and polyfit.degree > 0 else 0
     own: dict[int, np.ndarray] = {}
+    whole: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     dispersed = []
     for order, lam in chosen.items():
         selected = _selected(catalog, magnitude_limit, order, photom, attrs)
@@ -145,10 +164,14 @@ def simulate(
         light = simulate_order(
             scene, wcs, order, lam, sensitivity(photom, attrs, order), shape, boxes,
             selected=selected,
-            oversample=oversample, chunk=chunk,
+            oversample=oversample, chunk=chunk, degree=degree,
         )  # fmt: skip
         frame += light.frame
         own.update({int(r): light.own[i] for i, r in enumerate(rows) if light.overlaps[i]})
+        if degree:
+            whole.update({int(r): w for r, w in zip(rows, light.whole, strict=True)})
+    if polyfit is not None and dispersed:
+        frame, own = _fitted(polyfit, frame, own, whole, parts, meta)
     contam, mine, matched, keep, first = [], [], [], [], 0
     for ds in parts:
         n = ds.sizes["slit"]
@@ -158,14 +181,47 @@ def simulate(
             r = first + j
             if r in own:
                 y0, x0, h, w = (int(meta[k][r]) for k in ("ystart", "xstart", "ysize", "xsize"))
-                self_light[j, :h, :w] = own[r]
-                cube[j, :h, :w] = frame[y0 : y0 + h, x0 : x0 + w] - own[r]
+                self_light[j, :h, :w] = own[r][0]
+                cube[j, :h, :w] = frame[y0 : y0 + h, x0 : x0 + w] - own[r][0]
         contam.append(cube)
         mine.append(self_light)
         matched.append(np.isin(np.arange(first, first + n), list(own)))
         keep.append(np.isin(meta["label"][first : first + n], scene.labels))
         first += n
     return Simulation(frame, contam, mine, matched, keep, tuple(dispersed))
+
+
+def _fitted(
+    polyfit: Polyfit,
+    frame: np.ndarray,
+    own: dict[int, np.ndarray],
+    whole: dict[int, tuple[np.ndarray, np.ndarray]],
+    parts: list[xr.Dataset],
+    meta: dict[str, np.ndarray],
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """The frame and each cut-out's own light (1, y, x) after the spectral fit."""
+    if polyfit.degree < 1:  # jwst: no Legendre term, nothing to fit; flat spectra kept
+        log.warning("wfss_contam: polyfit_degree %d has no term to fit", polyfit.degree)
+        return frame, own
+    if str(parts[0].attrs.get("S_BKDSUB", "")).upper() != "COMPLETE":
+        log.warning("wfss_contam: the background is not subtracted (S_BKDSUB); the spectral "
+                    "fits need it and may fail")  # fmt: skip
+    place = [(g, j) for g, p in enumerate(parts) for j in range(p.sizes["slit"])]
+    rows = sorted(own)
+    cuts = []
+    for r in rows:
+        g, j = place[r]
+        box = (int(meta["ystart"][r]), int(meta["xstart"][r]), int(meta["ysize"][r]),
+               int(meta["xsize"][r]))  # fmt: skip
+        pick = {"slit": j, "y": slice(0, box[2]), "x": slice(0, box[3])}
+        arrays = {n: parts[g][n][pick].values if n in parts[g] else None for n in ("err", "dq")}
+        sci = parts[g]["sci"][pick].values
+        cuts.append(FitCut(box, own[r], whole[r], sci, arrays["err"], arrays["dq"]))
+    frame, fitted = refine(
+        frame, cuts, n_iterations=polyfit.n_iterations, l2_alpha=polyfit.l2_alpha,
+        rejection_threshold=polyfit.rejection_threshold,
+    )  # fmt: skip
+    return frame, {r: f[None] for r, f in zip(rows, fitted, strict=True)}
 
 
 def _slit_table(parts: list[xr.Dataset]) -> dict[str, np.ndarray]:
@@ -195,6 +251,7 @@ def wfss_contam(
     catalog: SourceCatalog | None = None,
     oversample: int = 2,
     chunk: int = 5000,
+    polyfit: Polyfit | None = None,
 ) -> Slits:
     """Subtract from each WFSS cut-out the simulated light of every other source.
 
@@ -209,7 +266,7 @@ def wfss_contam(
     """
     sim = simulate(
         slits, scene, ranges, photom, orders=orders, magnitude_limit=magnitude_limit,
-        catalog=catalog, oversample=oversample, chunk=chunk,
+        catalog=catalog, oversample=oversample, chunk=chunk, polyfit=polyfit,
     )  # fmt: skip
     return correct(slits, sim, photom)
 
@@ -296,15 +353,22 @@ def _recorded(slits: Slits, status: str, photom: Any) -> Slits:
     return map_groups(record_step, slits, "wfss_contam", photom, status=status)
 
 
-def _check_params(params: Mapping[str, Any]) -> None:
-    for name, unused in UNSUPPORTED.items():
-        if name in params and params[name] != unused:
-            raise ParameterError(
-                f"wfss_contam: {name}={params[name]!r} is not implemented in spec2x "
-                f"(only {unused!r}); leave it at jwst's default"
-            )
-    if int(params.get("n_iterations") or 1) > 1:  # jwst: a warning, one iteration
-        log.warning("wfss_contam: n_iterations > 1 has no effect without polyfit_degree; one")
+def _polyfit(params: Mapping[str, Any]) -> Polyfit | None:
+    """The spectral fit asked for (None: ``polyfit_degree`` not set)."""
+    degree = params.get("polyfit_degree")
+    given = params.get("n_iterations")
+    iterations = 1 if given is None else int(given)  # jwst: < 1 fits nothing
+    if degree is None:
+        if iterations > 1:  # jwst: a warning, one iteration
+            log.warning("wfss_contam: n_iterations > 1 has no effect without polyfit_degree; one")
+        return None
+    threshold = params.get("rejection_threshold", 0.1)
+    return Polyfit(
+        degree=int(degree),
+        n_iterations=iterations,
+        l2_alpha=float(params.get("l2_alpha", 0.1)),
+        rejection_threshold=None if threshold is None else float(threshold),
+    )
 
 
 def _member(ds: Any, ctx: Any, role: str, keyword: str) -> str:
@@ -319,7 +383,7 @@ def from_chain(ds: Any, ctx: Any) -> Slits | StepOutput:
     (SCATFILE, with ``magnitude_limit``), ``wavelengthrange`` and ``photom``; with
     ``save_simulated_image`` / ``save_contam_images`` also :func:`saved_products`."""
     p = ctx.params
-    _check_params(p)
+    polyfit = _polyfit(p)
     attrs = ds.attrs
     ranges = grism_reference(
         ctx.require_ref("wavelengthrange", ds), "wavelengthrange", WfssWavelengthRange, attrs
@@ -337,6 +401,7 @@ def from_chain(ds: Any, ctx: Any) -> Slits | StepOutput:
         orders=None if orders is None else [int(o) for o in np.atleast_1d(orders)],
         magnitude_limit=limit, catalog=catalog,
         oversample=int(p.get("wl_oversample", 2)), chunk=int(p.get("max_pixels_per_chunk", 5000)),
+        polyfit=polyfit,
     )  # fmt: skip
     out = correct(ds, sim, photom)
     simulated, contam = bool(p.get("save_simulated_image")), bool(p.get("save_contam_images"))

@@ -87,6 +87,7 @@ def write_contam_scene(
     n_pairs: int = 4,
     offset: float = 150.0,
     brightness: float = 3.0e6,
+    slope: float = 0.0,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Write the direct image, catalogue, segmentation map and dispersed ``_rate`` file.
@@ -102,6 +103,9 @@ def write_contam_scene(
         n+1..2n their neighbours).
     offset : the neighbour's distance along the dispersion (pixels).
     brightness : each source's surface brightness in its direct-image pixel (MJy/sr).
+    slope : the spectra's tilt: the dispersed light is ``1 + slope * x`` times the flat
+        spectrum, ``x`` the wavelength mapped from the order-1 range onto [-1, 1]
+        (what wfss_contam's ``polyfit_degree`` fits; 0: flat, the direct image's colour).
     seed : of positions and noise.
 
     Returns
@@ -128,9 +132,11 @@ def write_contam_scene(
     to_sky = direct_wcs(attrs, refs, (2448, 2448))
     ra, dec = to_sky(scene.x, scene.y)
     lam = (WAVELENGTH_RANGES if instrument == "NIRCAM" else NIS_WAVELENGTH_RANGES)[blocking][1]
+    lo, hi = lam
     traces = inject_point_sources(
-        np.zeros((2048, 2048)), wcs, ra, dec, flux, lambda w: 1.0 / sens(w), lam
-    )
+        np.zeros((2048, 2048)), wcs, ra, dec, flux,
+        lambda w: (1.0 + slope * (2.0 * (w - lo) / (hi - lo) - 1.0)) / sens(w), lam,
+    )  # fmt: skip
     extra: dict[str, Any] = {**keys, "DIRIMAGE": attrs["DIRIMAGE"]}
     files = write_wfss_exposure(
         folder, refs, instrument=instrument, seed=seed, background=traces, scene=scene, **extra

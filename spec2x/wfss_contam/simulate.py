@@ -12,6 +12,9 @@ through in blocks of :data:`BLOCK` positions, so memory stays bounded.
 Besides the whole frame, each cut-out of the order gets its own source's
 light inside the cut-out (the part of the frame that is *not*
 contamination), and whether the source lands near the cut-out at all.
+For the spectral fit (``polyfit_degree``) the same light is also made with
+the flux times each Legendre polynomial of wavelength (:func:`.polyfit.legendre`),
+and the whole dispersed image of each cut-out's source is kept (sparse).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._kernels.wfss_disperse import clipped_pixels, count_rates, native_wavelengths
+from .polyfit import legendre
 from .scene import Scene
 
 __all__ = ["BLOCK", "Boxes", "OrderLight", "simulate_order"]
@@ -54,13 +58,17 @@ class OrderLight:
     Attributes
     ----------
     frame : (ny, nx) DN/s of every dispersed source.
-    own : per cut-out, its source's own DN/s inside it, (ysize, xsize).
+    own : per cut-out, its source's own DN/s inside it, (1 + degree, ysize, xsize): the
+        flat spectrum, then the flux times each Legendre polynomial (``degree`` of them).
     overlaps : per cut-out, whether the source's simulated light reaches the cut-out's box.
+    whole : per cut-out, its source's whole dispersed image as (flat frame pixel index,
+        (1 + degree, n) DN/s); only with ``degree`` > 0, else empty.
     """
 
     frame: np.ndarray
     own: list[np.ndarray]
     overlaps: np.ndarray
+    whole: list[tuple[np.ndarray, np.ndarray]]
 
 
 def _chunks(scene: Scene, selected: np.ndarray | None, size: int) -> list[np.ndarray]:
@@ -92,6 +100,7 @@ def simulate_order(
     selected: np.ndarray | None = None,
     oversample: int = 2,
     chunk: int = 5000,
+    degree: int = 0,
 ) -> OrderLight:
     """Simulate one order of the dispersed exposure.
 
@@ -107,11 +116,13 @@ def simulate_order(
     selected : disperse only these labels (None: all).
     oversample : wavelength samples per dispersed pixel.
     chunk : direct-image pixels dispersed at once.
+    degree : Legendre terms (over ``lam``) besides the flat spectrum (``polyfit_degree``).
     """
     ny, nx = shape
     to_detector = wcs.get_transform("world", "detector")
     to_grism = wcs.get_transform("detector", "grism_detector")
-    tally = _Tally(shape, boxes, int(max(scene.labels.max(), boxes.label.max(initial=0))))
+    top = int(max(scene.labels.max(), boxes.label.max(initial=0)))
+    tally = _Tally(shape, boxes, top, degree)
     for pick in _chunks(scene, selected, chunk):
         ra, dec = scene.direct_wcs(
             scene.x[pick] + 0.5, scene.y[pick] + 0.5, with_bounding_box=False
@@ -131,32 +142,39 @@ def simulate_order(
             pix = index % pick.size
             lam_at = block[index // pick.size]
             counts = count_rates(scene.flux[pick][pix], area, lam_at, grid[1] - grid[0], *sens)
-            tally.add(ix, iy, counts, scene.label[pick][pix])
+            if degree:
+                counts = np.vstack([counts, counts * legendre(lam_at, degree, *lam)])
+            tally.add(ix, iy, np.atleast_2d(counts), scene.label[pick][pix])
     return tally.result()
 
 
 class _Tally:
     """The frame, each cut-out's own light and each source's reach, summed over blocks."""
 
-    def __init__(self, shape: tuple[int, int], boxes: Boxes, top_label: int) -> None:
+    def __init__(self, shape: tuple[int, int], boxes: Boxes, top_label: int, degree: int) -> None:
         self.shape, self.boxes = shape, boxes
         self.frame = np.zeros(shape[0] * shape[1])
         sizes = boxes.ysize.astype(np.int64) * boxes.xsize
         self.base = np.concatenate([[0], np.cumsum(sizes)])
-        self.own = np.zeros(int(self.base[-1]))
+        self.own = np.zeros((1 + degree, int(self.base[-1])))
+        self.whole = _Sparse() if degree else None
         self.slot = np.full(top_label + 1, -1, np.int64)
         self.slot[boxes.label] = np.arange(boxes.label.size)
         self.lo = np.full((boxes.label.size, 2), np.iinfo(np.int64).max)
         self.hi = np.full((boxes.label.size, 2), -1, np.int64)
 
     def add(self, ix: np.ndarray, iy: np.ndarray, counts: np.ndarray, label: np.ndarray) -> None:
-        """Add overlaps (pixel, DN/s, source label) to the frame and to the cut-outs."""
+        """Add overlaps (pixel, (1 + degree, n) DN/s, source label) to the frame (the flat
+        row) and to the cut-outs."""
         flat = iy.astype(np.int64) * self.shape[1] + ix
-        self.frame += np.bincount(flat, weights=counts, minlength=self.frame.size)
+        self.frame += np.bincount(flat, weights=counts[0], minlength=self.frame.size)
         k = self.slot[label]
         mine = k >= 0
         k, ix, iy = k[mine], ix[mine], iy[mine]
-        _own_light(self.own, self.base, self.boxes, k, ix, iy, counts[mine])
+        for own, row in zip(self.own, counts[:, mine], strict=True):
+            _own_light(own, self.base, self.boxes, k, ix, iy, row)
+        if self.whole is not None:
+            self.whole.add(k * self.frame.size + flat[mine], counts[:, mine])
         np.minimum.at(self.lo, k, np.stack([ix, iy], axis=1))
         np.maximum.at(self.hi, k, np.stack([ix, iy], axis=1))
 
@@ -168,10 +186,42 @@ class _Tally:
             & (hi[:, 1] >= b.ystart) & (lo[:, 1] < b.ystart + b.ysize)
         )  # fmt: skip
         cuts = [
-            self.own[self.base[i] : self.base[i + 1]].reshape(int(b.ysize[i]), int(b.xsize[i]))
+            self.own[:, self.base[i] : self.base[i + 1]].reshape(-1, b.ysize[i], b.xsize[i])
             for i in range(b.label.size)
         ]
-        return OrderLight(self.frame.reshape(self.shape), cuts, overlaps)
+        whole = [] if self.whole is None else self.whole.split(b.label.size, self.frame.size)
+        return OrderLight(self.frame.reshape(self.shape), cuts, overlaps, whole)
+
+
+class _Sparse:
+    """Rows of values at integer keys, summed over repeated keys (each block reduced)."""
+
+    def __init__(self) -> None:
+        self.keys: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
+
+    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add ``values`` (m, n) at ``keys`` (n)."""
+        unique, summed = _reduce(keys, values)
+        self.keys.append(unique)
+        self.values.append(summed)
+
+    def split(self, n: int, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per slot ``0 .. n - 1`` (key // ``size``): (key % ``size``, values)."""
+        if not self.keys:
+            return [(np.zeros(0, np.int64), np.zeros((1, 0))) for _ in range(n)]
+        keys, values = _reduce(np.concatenate(self.keys), np.hstack(self.values))
+        edges = np.searchsorted(keys, np.arange(n + 1) * size)
+        return [
+            (keys[a:b] % size, values[:, a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)
+        ]
+
+
+def _reduce(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct ``keys`` and the ``values`` rows summed over each."""
+    unique, inverse = np.unique(keys, return_inverse=True)
+    summed = np.stack([np.bincount(inverse, weights=v, minlength=unique.size) for v in values])
+    return unique, summed
 
 
 def _own_light(

@@ -88,7 +88,7 @@ def jwst_grismr(grismr_cutouts, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def contam_scene(tmp_path_factory):
-    """(grism, blocking filter) -> the overlapping-trace scene
+    """(grism, blocking filter, spectral slope) -> the overlapping-trace scene
     (:mod:`spec2x.synthetic.wfss_contam_scene`) after spec2x's assign_wcs and extract_2d (order
     1): {folder, refs, photom, files, exposure, cutouts, scene, ranges, catalog}."""
     from spec2x.io.fits import open_product
@@ -103,8 +103,8 @@ def contam_scene(tmp_path_factory):
 
     made = {}
 
-    def make(grism: str = "GRISMR", blocking: str | None = None):
-        if (grism, blocking) not in made:
+    def make(grism: str = "GRISMR", blocking: str | None = None, slope: float = 0.0):
+        if (grism, blocking, slope) not in made:
             instrument, _, write_refs = _GRISMS[grism]
             folder = tmp_path_factory.mktemp(f"contam_{grism.lower()}")
             refs = write_refs(folder, grism)
@@ -112,18 +112,20 @@ def contam_scene(tmp_path_factory):
                 write_nircam_wfss_photom if instrument == "NIRCAM" else write_niriss_wfss_photom
             )
             photom = write_photom(folder / "photom.fits")
-            files = write_contam_scene(folder, refs, photom, grism=grism, blocking=blocking)
+            files = write_contam_scene(
+                folder, refs, photom, grism=grism, blocking=blocking, slope=slope
+            )
             wcs_refs = {k: str(refs[k]) for k in ("distortion", "filteroffset", "specwcs")}
             exposure = assign_wcs(open_product(files["rate"]), wcs_refs)
             ranges = open_reference(refs["wavelengthrange"]).content
             catalog = read_source_catalog(files["catalog"])
             direct, direct_wcs = read_direct_image(files["direct"])
-            made[grism, blocking] = dict(
+            made[grism, blocking, slope] = dict(
                 folder=folder, refs=refs, wcs_refs=wcs_refs, photom=open_reference(photom),
                 files=files, ranges=ranges, catalog=catalog, exposure=exposure,
                 cutouts=extract_grism(exposure, catalog, ranges, extract_orders=[1]),
                 scene=make_scene(direct, read_segmentation_map(files["segmentation"]), direct_wcs),
             )  # fmt: skip
-        return made[grism, blocking]
+        return made[grism, blocking, slope]
 
     return make

@@ -10,7 +10,7 @@ from spec2x.chain import chain_for
 from spec2x.errors import ParameterError
 from spec2x.slits import iter_slits
 from spec2x.step_spec import StepOutput
-from spec2x.steps.wfss_contam import _check_params, simulate, wfss_contam
+from spec2x.steps.wfss_contam import Polyfit, simulate, wfss_contam
 from spec2x.synthetic.wfss_inject import inject_point_sources
 
 
@@ -53,14 +53,6 @@ def test_native_wavelengths_and_count_rates():
     )
     # 2 MJy/sr x 0.5 px x 1e-3 µm / S(3.05) = 2; outside the curve: 0
     assert counts == pytest.approx([2 * 0.5 * 1e-3 / 2.0, 0.0, 2 * 1e-3 / 2.0])
-
-
-def test_only_the_polyfit_is_refused():
-    _check_params({"polyfit_degree": None, "n_iterations": 1, "maximum_cores": "all"})
-    _check_params({"save_contam_images": True, "save_simulated_image": True})
-    _check_params({"n_iterations": 3, "l2_alpha": 0.5})  # no effect without a polyfit (jwst)
-    with pytest.raises(ParameterError, match="polyfit_degree"):
-        _check_params({"polyfit_degree": 2})
 
 
 def test_chain_runs_it_only_on_request():
@@ -155,8 +147,15 @@ def test_from_chain_reads_the_direct_image_and_map(contam_scene, monkeypatch):
     direct = wfss_contam(c["cutouts"], c["scene"], c["ranges"], c["photom"], orders=[1])
     assert out["sci"].identical(direct["sci"])
     assert out.attrs["R_PHOTOM"] == "photom.fits"
-    with pytest.raises(ParameterError, match="polyfit_degree"):
-        from_chain(c["cutouts"], StepContext("wfss_contam", refs, {**params, "polyfit_degree": 1}))
+    # the spectral fit's parameters reach it (the fit itself: test_wfss_contam_polyfit.py)
+    fitted = from_chain(
+        c["cutouts"], StepContext("wfss_contam", refs, {**params, "polyfit_degree": 1})
+    )
+    fit = Polyfit(degree=1, n_iterations=1, l2_alpha=0.1, rejection_threshold=0.1)
+    direct = wfss_contam(
+        c["cutouts"], c["scene"], c["ranges"], c["photom"], orders=[1], polyfit=fit
+    )
+    assert fitted["sci"].identical(direct["sci"])
 
 
 def test_sources_absent_from_the_map_are_dropped(contam_scene):

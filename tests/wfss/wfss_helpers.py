@@ -102,7 +102,8 @@ def compare_wfss_x1d(
 
 def mended_backplane(slit0, slit1):
     """jwst's ``match_backplane_prefer_first`` with the overlap ending at min(y1 + h1, h0)
-    (and likewise in x), where jwst's ends at min(y1 + h1, h0, h1)."""
+    (and likewise in x), where jwst's ends at min(y1 + h1, h0, h1); the ``fluxmodel_k``
+    images moved likewise."""
     from jwst.wfss_contam.wfss_contam import SlitOverlapError
 
     h0, w0 = slit0.data.shape
@@ -111,6 +112,13 @@ def mended_backplane(slit0, slit1):
     j0, j1 = max(x1, 0), min(x1 + slit1.data.shape[1], w0)
     if i0 >= i1 or j0 >= j1:
         raise SlitOverlapError(f"no overlap for slit {slit0.source_id}")
+    k = 1  # the polyfit's Legendre images (fluxmodel_1, ...) too, as jwst's
+    while getattr(slit1, f"fluxmodel_{k}", None) is not None:
+        model = np.asarray(getattr(slit1, f"fluxmodel_{k}"))
+        plane = np.zeros_like(slit0.data)
+        plane[i0:i1, j0:j1] = model[i0 - y1 : i1 - y1, j0 - x1 : j1 - x1]
+        setattr(slit1, f"fluxmodel_{k}", plane)
+        k += 1
     plane = np.zeros_like(slit0.data)
     plane[i0:i1, j0:j1] = slit1.data[i0 - y1 : i1 - y1, j0 - x1 : j1 - x1]
     slit1.data = plane
