@@ -128,6 +128,8 @@ def grism_wcs(
     det2det: models.Model,
     distortion: models.Model,
     frames: list[cf.CoordinateFrame] | None = None,
+    *,
+    passthrough: int = 2,
 ) -> gwcs_wcs.WCS:
     """Assemble the grism gwcs from the dispersion model and the imaging distortion.
 
@@ -139,18 +141,20 @@ def grism_wcs(
         order), with its inverse.
     distortion : direct-image pixel -> V2, V3 arcsec (:func:`imaging_distortion`).
     frames : the five frames (default :func:`grism_frames`, WFSS).
+    passthrough : outputs of ``det2det`` after x0, y0 carried to the sky unchanged
+        (2: wavelength, order; 3 for the DHS stripe number).
 
     Returns
     -------
     gwcs.WCS ``grism_detector -> detector -> v2v3 -> v2v3vacorr -> world``
     (or the names of ``frames``).
     """
-    passthrough = models.Identity(2)
+    carried = models.Identity(passthrough)
     transforms = [
         det2det,
-        distortion & passthrough,
-        velocity_aberration(attrs) & passthrough,
-        v2v3_to_sky(attrs) & passthrough,
+        distortion & carried,
+        velocity_aberration(attrs) & carried,
+        v2v3_to_sky(attrs) & carried,
         None,
     ]
     frames = grism_frames() if frames is None else frames

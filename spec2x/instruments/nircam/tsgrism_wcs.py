@@ -7,7 +7,8 @@ the GRISMR dispersion model with the source fixed at the reference point
 (x, y, order) -> (x0, y0, wavelength, order), then the imaging WCS. The
 frames are jwst 3.0.0's (``assign_wcs.nircam.tsgrism``: ``grism_detector``,
 ``direct_image``, ``v2v3``, ``v2v3vacorr``, ``world``). The dispersed-hole
-(DHS) subarrays (several stripes per exposure) are not built yet.
+(DHS) subarrays (several stripes per exposure) are built by :mod:`.dhs_wcs`
+(long wave, with a ``regions`` reference).
 """
 
 from __future__ import annotations
@@ -89,17 +90,22 @@ def tsgrism_wcs(
     InputFileError
         A keyword is missing; MODULE is not A or PUPIL not GRISMR.
     UnsupportedModeError
-        A DHS subarray.
+        A DHS subarray without a ``regions`` reference (with one: :func:`.dhs_wcs.dhs_wcs`).
     """
     name = attrs.get("FILENAME", "the exposure")
     if str(attrs.get("MODULE", "")).strip().upper() != "A":
         raise InputFileError(f"{name}: NRC_TSGRISM is only calibrated for MODULE=A")
     subarray = str(attrs.get("SUBARRAY", ""))
     if "DHS" in subarray.upper():
-        raise UnsupportedModeError(
-            f"{name}: SUBARRAY={subarray!r} is an NRC_TSGRISM DHS subarray (several stripes); "
-            "spec2x does not build its WCS yet"
-        )
+        if refs.get("regions") is None:
+            raise UnsupportedModeError(
+                f"{name}: SUBARRAY={subarray!r} is an NRC_TSGRISM DHS subarray (several "
+                "stripes); its WCS needs the 'regions' reference, which the chain does not "
+                "fetch for NRC_TSGRISM yet (spec2x.instruments.nircam.dhs_wcs with one given)"
+            )
+        from .dhs_wcs import dhs_wcs
+
+        return dhs_wcs(attrs, refs, shape=shape)
     pupil = str(keyword(attrs, "PUPIL", "the NIRCam time-series grism WCS")).strip().upper()
     if pupil != "GRISMR":
         raise InputFileError(f"{name} has PUPIL={pupil!r}; NRC_TSGRISM uses GRISMR")

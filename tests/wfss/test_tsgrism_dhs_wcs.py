@@ -1,0 +1,130 @@
+"""NIRCam DHS time series (NRC_TSGRISM, SUB164STRIPE4_DHS, NRCALONG): the stripe reads and the
+WCS equal to jwst 3.0.0's (``generate_substripe_ranges``, ``assign_wcs.nircam.dhs``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import set_jwst_pointing
+from wfss_helpers import REAL_SPECWCS, nrc_attrs
+
+from spec2x.errors import InputFileError, UnsupportedModeError
+from spec2x.instruments.nircam.dhs_wcs import dhs_regions, dhs_stripe_count, dhs_wcs
+from spec2x.instruments.nircam.stripes import read_rows, stripe_ranges
+from spec2x.synthetic.nircam_dhs import DHS_KEYWORDS, DHS_SHAPE, write_dhs_regions
+
+#: the stripes' subarray rows of SUB164STRIPE4_DHS (a reference row before each)
+STRIPE_ROWS = [(1, 41), (42, 82), (83, 123), (124, 164)]
+
+
+def _attrs(**extra):
+    return nrc_attrs(**{**DHS_KEYWORDS, "VELOSYS": -9378.83, **extra})
+
+
+def test_stripe_reads_by_hand():
+    got = stripe_ranges(_attrs(), DHS_SHAPE[0])
+    assert got.subarray == STRIPE_ROWS
+    assert got.full == [(972, 1012)] * 4
+    assert got.ref_full == [(0, 1)] * 4
+    rows = read_rows(got)
+    assert rows[0] == 0
+    assert list(rows[1:41]) == list(range(972, 1012))
+    assert list(rows[41:43]) == [0, 972]
+    # not repeated: the stripes follow each other, 10 rows apart
+    sk = stripe_ranges(_attrs(MSTR_RPT=0, MSTR_SK2=10), DHS_SHAPE[0] - 3)
+    assert sk.full == [(972, 1012), (1022, 1062), (1072, 1112), (1122, 1162)]
+    # rows running the other way (SLOWAXIS -2): the science frame flips
+    flipped = stripe_ranges(_attrs(SLOWAXIS=-2), DHS_SHAPE[0])
+    assert flipped.science_subarray()[0] == (123, 163)
+    with pytest.raises(InputFileError, match="read 123 rows"):
+        stripe_ranges(_attrs(), 100)
+    with pytest.raises(InputFileError, match="MSTR_RD2"):
+        stripe_ranges(_attrs(MSTR_RD2=None), 164)
+    assert dhs_stripe_count(_attrs()) == 4
+
+
+def test_regions_read_as_the_subarray(tmp_path):
+    path = write_dhs_regions(tmp_path / "regions.asdf")
+    labels = dhs_regions(_attrs(), path, DHS_SHAPE)
+    assert labels.shape == DHS_SHAPE
+    assert np.all(labels[[0, 41, 82, 123]] == 0)  # the reference rows
+    assert np.all(labels[1:41] == 1)
+    whole = dhs_regions(_attrs(), path, (2048, 2048))  # a map of the data's shape: as it is
+    assert whole.shape == (2048, 2048)
+    assert whole[972:1012].all()
+
+
+def _refs(wfss, tmp_path, real=False):
+    refs = {k: v for k, v in wfss("GRISMR")["refs"].items() if k != "wavelengthrange"}
+    if real:
+        if not REAL_SPECWCS["GRISMR"].is_file():  # pragma: no cover - no shared/
+            pytest.skip("real NIRCam specwcs not found")
+        refs["specwcs"] = REAL_SPECWCS["GRISMR"]
+    refs["regions"] = write_dhs_regions(tmp_path / "regions.asdf")
+    return refs
+
+
+def _jwst(attrs, refs):
+    from gwcs import wcs as gwcs_wcs
+    from jwst.assign_wcs import nircam
+    from stdatamodels.jwst.datamodels import CubeModel
+
+    model = CubeModel(np.zeros((2, *DHS_SHAPE), np.float32))
+    model.meta.exposure.type = "NRC_TSGRISM"
+    model.meta.instrument.name = "NIRCAM"
+    for key in ("DETECTOR", "MODULE", "CHANNEL", "FILTER", "PUPIL"):
+        setattr(model.meta.instrument, key.lower(), attrs[key])
+    set_jwst_pointing(model, attrs)
+    sub = model.meta.subarray
+    sub.name, sub.xstart, sub.ystart = attrs["SUBARRAY"], attrs["SUBSTRT1"], attrs["SUBSTRT2"]
+    sub.xsize, sub.ysize = DHS_SHAPE[1], DHS_SHAPE[0]
+    sub.fastaxis, sub.slowaxis = attrs["FASTAXIS"], attrs["SLOWAXIS"]
+    sub.num_superstripe = attrs["NSUPSTRP"]
+    sub.multistripe_reads1, sub.multistripe_skips1 = attrs["MSTR_RD1"], attrs["MSTR_SK1"]
+    sub.multistripe_reads2, sub.multistripe_skips2 = attrs["MSTR_RD2"], attrs["MSTR_SK2"]
+    sub.repeat_stripe, sub.interleave_reads1 = attrs["MSTR_RPT"], attrs["MSTR_ILV"]
+    model.meta.wcsinfo.siaf_xref_sci = attrs["XREF_SCI"]
+    model.meta.wcsinfo.siaf_yref_sci = attrs["YREF_SCI"]
+    model.meta.wcsinfo.velosys = attrs["VELOSYS"]
+    return gwcs_wcs.WCS(nircam.dhs(model, {k: str(v) for k, v in refs.items()}))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("real", [False, True], ids=["synthetic", "real_specwcs"])
+def test_same_wcs_as_jwst(wfss, tmp_path, real):
+    pytest.importorskip("jwst")
+    refs = _refs(wfss, tmp_path, real)
+    ours = dhs_wcs(_attrs(), refs, shape=DHS_SHAPE)
+    theirs = _jwst(_attrs(), refs)
+    assert ours.available_frames == theirs.available_frames
+    y, x = np.mgrid[0:164:1, 0:2048:61].astype(np.float64)
+    one = np.ones_like(x)  # the stripe selector takes whole arrays only
+    mine = ours(x, y, one)
+    for a, b in zip(mine, theirs(x, y, one), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, equal_nan=True)
+    ra, dec, lam, order, stripe = mine
+    assert np.all(np.isnan(lam[[0, 41, 82, 123]]))  # the reference rows have no transform
+    assert np.all(stripe[1:41] == 1)
+    good = np.isfinite(lam)
+    ra, dec, lam, stripe = ra[good], dec[good], lam[good], stripe[good]
+    one = one[good]
+    back = ours.backward_transform(ra, dec, lam, one, stripe)
+    for a, b in zip(back, theirs.backward_transform(ra, dec, lam, one, stripe), strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-7)
+    inside = x[good] < 1800  # past the model's wavelength range the inverse saturates (as jwst)
+    np.testing.assert_allclose(back[0][inside], x[good][inside], atol=1e-3)
+    step = ours.get_transform("grism_detector", "direct_image")
+    ref = theirs.get_transform("grism_detector", "direct_image")
+    one = np.ones_like(x)
+    for a, b in zip(step(x, y, one), ref(x, y, one), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, equal_nan=True)
+
+
+def test_refusals(wfss, tmp_path):
+    refs = _refs(wfss, tmp_path)
+    with pytest.raises(UnsupportedModeError, match="long-wave"):
+        dhs_wcs(_attrs(DETECTOR="NRCA1", CHANNEL="SHORT"), refs, shape=DHS_SHAPE)
+    with pytest.raises(InputFileError, match="regions"):
+        dhs_wcs(_attrs(), {k: v for k, v in refs.items() if k != "regions"}, shape=DHS_SHAPE)
+    with pytest.raises(InputFileError, match="stripe count"):
+        dhs_stripe_count(_attrs(SUBARRAY="SUBDHS"))
