@@ -65,8 +65,16 @@ def _refs(wfss, tmp_path, real=False):
 
 
 def _jwst(attrs, refs):
+    """jwst's DHS gwcs (``assign_wcs.nircam.dhs``) for these keywords and references."""
     from gwcs import wcs as gwcs_wcs
     from jwst.assign_wcs import nircam
+
+    model = _jwst_model(attrs, refs, wcs=False)
+    return gwcs_wcs.WCS(nircam.dhs(model, {k: str(v) for k, v in refs.items()}))
+
+
+def _jwst_model(attrs, refs, wcs=True):
+    """A jwst CubeModel of the DHS exposure (with jwst's DHS WCS unless ``wcs`` is False)."""
     from stdatamodels.jwst.datamodels import CubeModel
 
     model = CubeModel(np.zeros((2, *DHS_SHAPE), np.float32))
@@ -86,7 +94,9 @@ def _jwst(attrs, refs):
     model.meta.wcsinfo.siaf_xref_sci = attrs["XREF_SCI"]
     model.meta.wcsinfo.siaf_yref_sci = attrs["YREF_SCI"]
     model.meta.wcsinfo.velosys = attrs["VELOSYS"]
-    return gwcs_wcs.WCS(nircam.dhs(model, {k: str(v) for k, v in refs.items()}))
+    if wcs:
+        model.meta.wcs = _jwst(attrs, refs)
+    return model
 
 
 @pytest.mark.parity
@@ -128,3 +138,34 @@ def test_refusals(wfss, tmp_path):
         dhs_wcs(_attrs(), {k: v for k, v in refs.items() if k != "regions"}, shape=DHS_SHAPE)
     with pytest.raises(InputFileError, match="stripe count"):
         dhs_stripe_count(_attrs(SUBARRAY="SUBDHS"))
+
+
+@pytest.mark.parity
+def test_stripe_cutouts_equal_jwst(wfss, tmp_path):
+    """extract_2d: one cut-out per stripe, pixels, float32 wavelengths and boxes equal to
+    jwst's ``extract_tso_object`` on the same exposure and WCS."""
+    pytest.importorskip("jwst")
+    from jwst.extract_2d.grisms import extract_tso_object
+
+    from spec2x.datamodel import make_exposure
+    from spec2x.instruments.nircam.dhs_extract import extract_dhs
+    from spec2x.instruments.nircam.tsgrism_wcs import assign_from_refs
+    from spec2x.slits import iter_slits
+    from spec2x.synthetic.nircam_wfss_refs import write_wavelengthrange
+
+    refs = _refs(wfss, tmp_path)
+    ranges = write_wavelengthrange(tmp_path / "wr.asdf", time_series=True)
+    sci = np.random.default_rng(5).normal(1.0, 0.1, (2, *DHS_SHAPE)).astype(np.float32)
+    ds = assign_from_refs(make_exposure(sci, attrs=_attrs()), refs)
+    ours = list(iter_slits(extract_dhs(ds, 1)))
+    model = _jwst_model(_attrs(), refs)
+    model.data = sci
+    theirs = extract_tso_object(model, {"wavelengthrange": str(ranges)}).slits
+    got = {str(s["slit_name"].values[0]): s.isel(slit=0) for s in ours}
+    assert sorted(got) == sorted(s.name for s in theirs) == ["1", "2", "3", "4"]
+    for slit in theirs:
+        mine = got[slit.name]
+        h = int(mine["ysize"])
+        assert (int(mine["ystart"]), h, int(mine["xsize"])) == (slit.ystart, slit.ysize, slit.xsize)
+        np.testing.assert_array_equal(mine["sci"].values[:, :h], slit.data)
+        np.testing.assert_array_equal(mine["wavelength"].values[:h], slit.wavelength)

@@ -28,7 +28,13 @@ from astropy.modeling import models
 from gwcs.wcstools import grid_from_bounding_box
 from stdatamodels.jwst.transforms.models import IdealToV2V3
 
-from ...errors import InputFileError, ParameterError, ReferenceMismatchError, StepOrderError
+from ...errors import (
+    InputFileError,
+    ParameterError,
+    ReferenceMismatchError,
+    StepOrderError,
+    UnsupportedModeError,
+)
 from ...io.references import Reference
 from ...modes import exp_type_of
 from ...slits import Slits, to_tree
@@ -36,8 +42,16 @@ from ...steps._common import record_step
 from ...steps._cutouts import stack_cutouts
 from ...wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
 from ..nirspec.fs import SLITS_ATTR
+from .dhs_wcs import is_dhs
 
-__all__ = ["TRACE_ROW", "extract_tsgrism", "tsgrism_from_chain", "tsgrism_order", "tso_source_x"]
+__all__ = [
+    "TRACE_ROW",
+    "cutout_wcs",
+    "extract_tsgrism",
+    "tsgrism_from_chain",
+    "tsgrism_order",
+    "tso_source_x",
+]
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +120,7 @@ def tso_source_x(attrs: dict[str, Any], wcs: Any) -> float:
     return float(wcs.get_transform("v2v3", "direct_image")(v2, v3, np.nan, 1)[0])
 
 
-def _cutout_wcs(wcs: Any, ymin: int, order: int, shape: tuple[int, int]) -> Any:
+def cutout_wcs(wcs: Any, ymin: int, order: int, shape: tuple[int, int]) -> Any:
     """The cut-out's WCS: cut-out pixel (x, y) -> world with the order fixed (jwst's)."""
     out = copy_pipeline(wcs)
     order_model = models.Const1D(order)
@@ -152,6 +166,8 @@ def extract_tsgrism(ds: xr.Dataset, order: int, *, height: int | None = None) ->
     """
     if ds.attrs.get(WCS_ATTR) is None:
         raise StepOrderError("extract_2d needs the NRC_TSGRISM grism WCS: run assign_wcs first")
+    if is_dhs(ds.attrs):
+        raise UnsupportedModeError("a DHS time series is cut out by stripe (dhs_extract)")
     ny, nx = ds.sizes["y"], ds.sizes["x"]
     height = ny if height is None else int(height)
     if height < 1:
@@ -161,7 +177,7 @@ def extract_tsgrism(ds: xr.Dataset, order: int, *, height: int | None = None) ->
     ymax = min(height - 1, ny)  # jwst's limit (SUBSIZE2), one past the last row when height > ny
     rows = min(ymax + 1, ny)
     shape = (rows, nx)
-    cut_wcs = _cutout_wcs(wcs, 0, order, shape)
+    cut_wcs = cutout_wcs(wcs, 0, order, shape)
     x, y = grid_from_bounding_box(cut_wcs.bounding_box)
     lam = np.asarray(cut_wcs(x, y)[2], dtype=np.float32)
     out = stack_cutouts(ds, [(0, 0, rows, nx, shape)], shape)
@@ -192,4 +208,8 @@ def tsgrism_from_chain(ds: xr.Dataset, ctx: Any) -> Slits:
         ds.attrs,
         ctx.params.get("extract_orders"),
     )
+    if is_dhs(ds.attrs):
+        from .dhs_extract import extract_dhs
+
+        return extract_dhs(ds, order)  # jwst: tsgrism_extract_height not used for DHS
     return extract_tsgrism(ds, order, height=ctx.params.get("tsgrism_extract_height"))
