@@ -67,6 +67,8 @@ class Mode:
     dispaxis : the dispersion axis (1 along x, 2 along y; 0: it depends on
         the disperser and the WCS builder sets ``DISPAXIS``, as for WFSS).
     wcs_reftypes : references assign_wcs needs (an N/A one is an error).
+    wcs_optional_reftypes : references assign_wcs takes when there is one (N/A allowed;
+        the builder says when it needs one, as NRC_TSGRISM DHS its ``regions``).
     wcs_build : ``build(ds, refs, **params) -> Dataset`` building the WCS, or
         its ``"module:function"``; None where spec2x does not have it yet.
     tso : a time-series mode (always a point source).
@@ -157,6 +159,7 @@ class Mode:
     photom_on_spectra: bool = False
     dispaxis: int = 1
     wcs_reftypes: tuple[str, ...] = ()
+    wcs_optional_reftypes: tuple[str, ...] = ()
     wcs_build: str | Callable[..., Any] | None = None
     tso: bool = False
     single_source: bool = False

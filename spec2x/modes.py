@@ -237,6 +237,7 @@ MODES: dict[str, Mode] = _modes(
         _GRISM,
         instrument="NIRCAM",
         wcs_reftypes=("distortion", "filteroffset", "specwcs"),
+        wcs_optional_reftypes=("regions",),  # the DHS stripe map
         wcs_build="spec2x.instruments.nircam.tsgrism_wcs:assign_from_refs",
         extract_2d_impl="spec2x.instruments.nircam.tsgrism_extract:tsgrism_from_chain",
         tso=True,

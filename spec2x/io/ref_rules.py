@@ -34,6 +34,8 @@ def _never(mode: Mode) -> bool:
 #: an error.
 NEEDED: dict[str, dict[str, Callable[[Mode], bool]]] = {
     "msa_flagging": {"msaoper": lambda m: m.allows("msa_flagging")},
+    # the NIRCam time-series stripe map: only a DHS subarray has one (the WCS builder says so).
+    "assign_wcs": {"regions": lambda m: "regions" in m.wcs_reftypes},
     # jwst scales a reference background (WFSS, SOSS); WFSS also reads the
     # wavelength ranges of its orders.
     "bkg_subtract": {

@@ -108,6 +108,10 @@ def assign_wcs(
                 f"(--ref {reftype}=PATH)"
             )
         opened[reftype] = ref
+    for reftype in mode.wcs_optional_reftypes:
+        ref = _open(reftype, refs.get(reftype))
+        if ref is not None:
+            opened[reftype] = ref
     out = build(
         ds,
         opened,
@@ -134,6 +138,7 @@ def from_chain(ds: xr.Dataset, ctx: Any) -> xr.Dataset:
     mode = mode_of(ds, step="assign_wcs")
     builder(mode)  # an unsupported mode says so before any reference is looked up
     refs: dict[str, Reference | None] = {t: ctx.require_ref(t, ds) for t in mode.wcs_reftypes}
+    refs.update({t: ctx.ref(t, ds) for t in mode.wcs_optional_reftypes})
     params = {
         k: ctx.params[k]
         for k in ("slit_y_low", "slit_y_high", "nrs_ifu_slice_wcs")

@@ -154,7 +154,7 @@ def _flat_on_pixels(ds: xr.Dataset, flat: Reference) -> tuple[np.ndarray, np.nda
     yy = np.asarray(ds["y"].values, np.int64)
     xx = np.asarray(ds["x"].values, np.int64)
     if "slit" not in ds.dims:
-        iy, ix = yy - (content.ystart - 1), xx - (content.xstart - 1)
+        iy, ix = _flat_rows(ds, content, yy), xx - (content.xstart - 1)
         _check_cover(
             flat, ds, (iy.min() >= 0) & (iy.max() < fny) & (ix.min() >= 0) & (ix.max() < fnx)
         )
@@ -176,6 +176,18 @@ def _flat_on_pixels(ds: xr.Dataset, flat: Reference) -> tuple[np.ndarray, np.nda
     ferr = np.where(used, content.err[iy, ix], np.float32(0.0)).astype(np.float32)
     fdq = np.where(used, content.dq[iy, ix], np.uint32(0)).astype(np.uint32)
     return fsci, ferr, fdq
+
+
+def _flat_rows(ds: xr.Dataset, content: Any, yy: np.ndarray) -> np.ndarray:
+    """The flat's row (0-based) of each exposure row: the subarray's own rows, or for a
+    multistripe subarray (``MSTR_RD1``) read from a flat of another shape, the detector rows
+    its stripes read (jwst's ``stripe_read``)."""
+    multistripe = ds.attrs.get("MSTR_RD1") is not None
+    if not multistripe or content.sci.shape == (ds.sizes["y"], ds.sizes["x"]):
+        return yy - (content.ystart - 1)
+    from ..instruments.nircam.stripes import read_rows, stripe_ranges
+
+    return read_rows(stripe_ranges(ds.attrs, ds.sizes["y"]))[yy] - (content.ystart - 1)
 
 
 def _check_cover(flat: Reference, ds: xr.Dataset, covered: Any) -> None:

@@ -33,7 +33,7 @@ from .nirspec import observe
 from .pixel_refs import write_flat
 from .wfss import WFSS_POINTING
 
-__all__ = ["PIXAR_SR", "make_nircam_tsgrism", "source_flux"]
+__all__ = ["PIXAR_SR", "exposure_keywords", "make_nircam_tsgrism", "source_flux"]
 
 #: Pixel solid angle of the synthetic photom (sr).
 PIXAR_SR = 9.30711286318865e-14
@@ -55,7 +55,8 @@ def source_flux(wavelength: np.ndarray) -> np.ndarray:
     return 2e-3 * (3.2 / lam) ** 1.5 * (1 - 0.3 * np.exp(-0.5 * ((lam - 3.3) / 0.01) ** 2))
 
 
-def _attrs(nints: int) -> dict[str, object]:
+def exposure_keywords(nints: int) -> dict[str, object]:
+    """The keywords of the synthetic SUBGRISM64 time series of ``nints`` integrations."""
     return {
         **WFSS_POINTING,
         "TELESCOP": "JWST", "INSTRUME": "NIRCAM", "DETECTOR": "NRCALONG", "MODULE": "A",
@@ -144,7 +145,7 @@ def make_nircam_tsgrism(
     gen = rng(seed)
     folder = Path(folder)
     refs = _write_refs(folder / "refs", int(gen.integers(0, 2**31)))
-    attrs = _attrs(nints)
+    attrs = exposure_keywords(nints)
     rate, lam = _source_rate(attrs, refs)
     curve = transit_light_curve((np.arange(nints) + 0.5) / nints, depth)
     signal = curve[:, None, None] * rate[None] + _SKY

@@ -73,12 +73,12 @@ def stripe_ranges(attrs: Mapping[str, Any], rows: int) -> Stripes:
     InputFileError
         A keyword is missing, or the stripes do not fill ``rows``.
     UnsupportedModeError
-        The slow axis runs along columns, or superstripes (``NSUPSTRP`` > 0).
+        The slow axis runs along columns, or superstripes (``SSTR_NST`` > 0).
     """
     slowaxis = _key(attrs, "SLOWAXIS")
-    if abs(slowaxis) != 2 or int(attrs.get("NSUPSTRP") or 0) > 0:
+    if abs(slowaxis) != 2 or int(attrs.get("SSTR_NST") or 0) > 0:
         raise UnsupportedModeError(
-            f"SLOWAXIS={slowaxis}, NSUPSTRP={attrs.get('NSUPSTRP')}: spec2x reads multistripe "
+            f"SLOWAXIS={slowaxis}, SSTR_NST={attrs.get('SSTR_NST')}: spec2x reads multistripe "
             "subarrays with rows as the slow axis and no superstripes only"
         )
     reads1, skips1, reads2, skips2 = (
