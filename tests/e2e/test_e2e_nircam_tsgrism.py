@@ -153,10 +153,10 @@ def test_a_missing_wavelengthrange_is_named_before_any_step(tsgrism):
     assert ran == []
 
 
-def test_a_dhs_exposure_is_refused_naming_subarray(tsgrism, tmp_path):
+def test_a_dhs_exposure_without_regions_is_refused_naming_subarray(tsgrism, tmp_path):
     from astropy.io import fits
 
-    from spec2x.errors import UnsupportedModeError
+    from spec2x.errors import MissingReferenceError
 
     truth, refs, _ = tsgrism
     dhs = tmp_path / "dhs_rateints.fits"
@@ -165,7 +165,7 @@ def test_a_dhs_exposure_is_refused_naming_subarray(tsgrism, tmp_path):
         hdul.writeto(dhs)
     ran = []
     with pytest.raises(
-        UnsupportedModeError, match=r"SUBARRAY='SUB41STRIPE1_DHS' is an NRC_TSGRISM DHS"
+        MissingReferenceError, match=r"SUBARRAY='SUB41STRIPE1_DHS' is an NRC_TSGRISM DHS"
     ):
         spec2(str(dhs), refs, on_step=lambda step, ds: ran.append(step))
     assert ran == []

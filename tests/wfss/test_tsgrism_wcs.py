@@ -8,7 +8,7 @@ from helpers import set_jwst_pointing
 from wfss_helpers import REAL_SPECWCS, nrc_attrs
 
 from spec2x.datamodel import make_exposure
-from spec2x.errors import InputFileError, UnsupportedModeError
+from spec2x.errors import InputFileError, MissingReferenceError
 from spec2x.instruments.nircam.tsgrism_wcs import tsgrism_wcs
 from spec2x.steps.assign_wcs import assign_wcs
 from spec2x.wcs.store import get_wcs
@@ -84,7 +84,7 @@ def test_assign_wcs_on_a_time_series(wfss):
     [
         ({"MODULE": "B"}, InputFileError, r"only calibrated for MODULE=A"),
         ({"SUBARRAY": "SUB41S1_2-SPECTRA"}, None, None),
-        ({"SUBARRAY": "SUBGRISMDHS"}, UnsupportedModeError, r"SUBARRAY='SUBGRISMDHS' is an"),
+        ({"SUBARRAY": "SUBGRISMDHS"}, MissingReferenceError, r"SUBARRAY='SUBGRISMDHS' is an"),
         ({"PUPIL": "GRISMC"}, InputFileError, r"PUPIL='GRISMC'; NRC_TSGRISM uses GRISMR"),
         ({"XREF_SCI": None}, InputFileError, r"lacks the XREF_SCI keyword"),
     ],

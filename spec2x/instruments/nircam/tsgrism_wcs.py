@@ -23,7 +23,7 @@ from astropy.modeling import models
 from gwcs import coordinate_frames as cf
 from gwcs import wcs as gwcs_wcs
 
-from ...errors import InputFileError, UnsupportedModeError
+from ...errors import InputFileError, MissingReferenceError
 from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
 from ...wcs.grism import grism_wcs, imaging_from_refs, with_velocity
 from ...wcs.store import set_wcs
@@ -89,7 +89,7 @@ def tsgrism_wcs(
     ------
     InputFileError
         A keyword is missing; MODULE is not A or PUPIL not GRISMR.
-    UnsupportedModeError
+    MissingReferenceError
         A DHS subarray without a ``regions`` reference (with one: :func:`.dhs_wcs.dhs_wcs`).
     """
     name = attrs.get("FILENAME", "the exposure")
@@ -98,10 +98,10 @@ def tsgrism_wcs(
     subarray = str(attrs.get("SUBARRAY", ""))
     if "DHS" in subarray.upper():
         if refs.get("regions") is None:
-            raise UnsupportedModeError(
+            raise MissingReferenceError(
                 f"{name}: SUBARRAY={subarray!r} is an NRC_TSGRISM DHS subarray (several "
-                "stripes); its WCS needs the 'regions' reference, which the chain does not "
-                "fetch for NRC_TSGRISM yet (spec2x.instruments.nircam.dhs_wcs with one given)"
+                "stripes); its WCS needs the 'regions' reference (the stripe map): give one "
+                "(--ref regions=PATH)"
             )
         from .dhs_wcs import dhs_wcs
 

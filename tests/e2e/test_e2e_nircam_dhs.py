@@ -1,0 +1,97 @@
+"""NIRCam DHS time series (NRC_TSGRISM, SUB164STRIPE4_DHS, NRCALONG), whole chain.
+
+A synthetic four-stripe ``_rateints`` (:mod:`spec2x.synthetic.nircam_dhs`)
+runs through ``spec2x.spec2`` and jwst's ``Spec2Pipeline`` (offline, every
+reference overridden; a full-frame flat read as the stripes read the
+detector; the ``regions`` stripe map).  jwst 3.0.0 records photom COMPLETE
+on a DHS MultiSlitModel but finds no photom row (the model has no top-level
+spectral order) and leaves the stripes in DN/s; spec2x calibrates each
+stripe as jwst calibrates a non-DHS time-series cut-out.  So the chain is
+compared without photom, and photom stripe by stripe against jwst's
+PhotomStep on each stripe's cut-out as a SlitModel (docs/parity.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+from e2e_helpers import max_rel
+
+from spec2x.pipeline import spec2
+from spec2x.slits import iter_slits
+from spec2x.synthetic.nircam_dhs import make_nircam_dhs
+
+pytestmark = [pytest.mark.parity, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def dhs(tmp_path_factory):
+    pytest.importorskip("jwst")
+    from jwst_offline import run_jwst_spec2
+
+    logging.getLogger("stpipe").setLevel(logging.WARNING)
+    folder = tmp_path_factory.mktemp("nrc_dhs")
+    path, refs = make_nircam_dhs(3, nints=2, folder=folder)
+    refs = {**{k: str(v) for k, v in refs.items()}, "apcorr": "N/A", "area": "N/A"}
+    steps = {"assign_wcs": {"sip_approx": False}, "photom": {"skip": True}}
+    run = run_jwst_spec2(path, refs, steps, output_dir=folder / "jwst")
+    return {
+        "refs": refs,
+        "jwst": run.files,
+        "no_photom": spec2(path, refs, skip=("photom",)),
+        "spec2x": spec2(path, refs),
+    }
+
+
+def _stripes(calints):
+    return {str(s["slit_name"].values[0]): s.isel(slit=0) for s in iter_slits(calints)}
+
+
+def test_chain_without_photom_equals_jwst(dhs):
+    from stdatamodels.jwst import datamodels
+
+    ours = _stripes(dhs["no_photom"]["calints"])
+    with datamodels.open(dhs["jwst"]["calints"]) as theirs:
+        assert type(theirs).__name__ == "MultiSlitModel"
+        assert sorted(ours) == sorted(s.name for s in theirs.slits) == ["1", "2", "3", "4"]
+        for slit in theirs.slits:
+            mine = ours[slit.name]
+            assert (int(mine["ystart"]), int(mine["ysize"])) == (slit.ystart, slit.ysize)
+            for var, arr in (("sci", slit.data), ("err", slit.err), ("var_flat", slit.var_flat)):
+                assert mine[var].shape == arr.shape, var
+                assert max_rel(mine[var].values, arr) < 1e-6, (slit.name, var)
+            np.testing.assert_array_equal(mine["dq"].values, slit.dq)
+            np.testing.assert_array_equal(mine["wavelength"].values, slit.wavelength)
+    x1d = dhs["no_photom"]["x1dints"]
+    with datamodels.open(dhs["jwst"]["x1dints"]) as theirs:
+        assert type(theirs).__name__ == "TSOMultiSpecModel"
+        assert len(theirs.spec) == x1d.sizes["slit"] == 4
+        for i, spec in enumerate(theirs.spec):
+            for name in ("wavelength", "flux", "flux_error", "surf_bright", "npixels"):
+                values = np.asarray(x1d[name].values[i], float)
+                assert values.shape == spec.spec_table[name.upper()].shape, name
+                assert max_rel(values, spec.spec_table[name.upper()]) < 1e-6, (i, name)
+
+
+def test_photom_per_stripe_equals_jwst(dhs, tmp_path):
+    """Each stripe calibrated as jwst's PhotomStep calibrates that stripe's cut-out."""
+    from jwst.photom import PhotomStep
+    from jwst_offline import run_jwst_step
+    from stdatamodels.jwst import datamodels
+
+    ours = _stripes(dhs["spec2x"]["calints"])
+    assert {s.attrs["S_PHOTOM"] for s in ours.values()} == {"COMPLETE"}
+    with datamodels.open(dhs["jwst"]["calints"]) as cut:
+        for slit in cut.slits:
+            one = datamodels.SlitModel(slit.instance)
+            one.update(cut, only="PRIMARY")
+            one.meta.wcsinfo.spectral_order = slit.meta.wcsinfo.spectral_order
+            one.meta.exposure.type = "NRC_TSGRISM"
+            theirs = run_jwst_step(
+                PhotomStep, one, {"photom": dhs["refs"]["photom"]}, rest="N/A", tmp_path=tmp_path
+            )
+            mine = ours[slit.name]
+            assert max_rel(mine["sci"].values, theirs.data) < 1e-6, slit.name
+            assert max_rel(mine["err"].values, theirs.err) < 1e-6, slit.name
