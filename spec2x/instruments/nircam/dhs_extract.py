@@ -27,7 +27,7 @@ from ...wcs.store import WCS_ATTR, WCS_COORD, get_wcs, stored_wcs, wcs_coord
 from ..nirspec.fs import SLITS_ATTR
 from .dhs_wcs import dhs_stripe_count
 from .stripes import stripe_ranges
-from .tsgrism_extract import cutout_wcs
+from .tso_frames import tso_cutout_wcs
 
 __all__ = ["dhs_boxes", "extract_dhs"]
 
@@ -84,7 +84,7 @@ def extract_dhs(ds: xr.Dataset, order: int) -> Slits:
     rows = max(b[2] for b in boxes)
     lams, wcss = [], []
     for stripe, ymin, height in boxes:
-        cut = cutout_wcs(wcs, ymin, order, (height, nx))
+        cut = tso_cutout_wcs(wcs, ymin, order, (height, nx))
         x, y = grid_from_bounding_box(cut.bounding_box)
         lam = np.full((rows, nx), np.nan, np.float32)
         lam[:height] = np.asarray(cut(x, y)[2], np.float32)

@@ -27,7 +27,7 @@ from ...errors import InputFileError, ReferenceMismatchError, UnsupportedModeErr
 from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
 from ...wcs.grism import grism_wcs, imaging_from_refs, with_velocity
 from .stripes import read_rows, stripe_ranges
-from .tsgrism_wcs import tsgrism_frames
+from .tso_frames import tsgrism_frames
 from .wfss_wcs import nircam_det2det
 
 __all__ = ["STRIPE_ROW_SHIFT", "dhs_regions", "dhs_stripe_count", "dhs_wcs", "is_dhs"]

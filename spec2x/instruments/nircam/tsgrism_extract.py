@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from astropy.modeling import models
 from gwcs.wcstools import grid_from_bounding_box
 from stdatamodels.jwst.transforms.models import IdealToV2V3
 
@@ -40,13 +39,14 @@ from ...modes import exp_type_of
 from ...slits import Slits, to_tree
 from ...steps._common import record_step
 from ...steps._cutouts import stack_cutouts
-from ...wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
+from ...wcs.store import WCS_ATTR, WCS_COORD, get_wcs, stored_wcs, wcs_coord
 from ..nirspec.fs import SLITS_ATTR
+from .dhs_extract import extract_dhs
 from .dhs_wcs import is_dhs
+from .tso_frames import tso_cutout_wcs
 
 __all__ = [
     "TRACE_ROW",
-    "cutout_wcs",
     "extract_tsgrism",
     "tsgrism_from_chain",
     "tsgrism_order",
@@ -120,21 +120,6 @@ def tso_source_x(attrs: dict[str, Any], wcs: Any) -> float:
     return float(wcs.get_transform("v2v3", "direct_image")(v2, v3, np.nan, 1)[0])
 
 
-def cutout_wcs(wcs: Any, ymin: int, order: int, shape: tuple[int, int]) -> Any:
-    """The cut-out's WCS: cut-out pixel (x, y) -> world with the order fixed (jwst's)."""
-    out = copy_pipeline(wcs)
-    order_model = models.Const1D(order)
-    order_model.inverse = models.Const1D(order)
-    to_grism = models.Mapping((0, 1, 0)) | models.Shift(0) & models.Shift(ymin) & order_model
-    out.set_transform(
-        "grism_detector",
-        "direct_image",
-        to_grism | out.get_transform("grism_detector", "direct_image"),
-    )
-    out.bounding_box = ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5))
-    return out
-
-
 def _one(value: Any, dtype: Any) -> tuple[str, np.ndarray]:
     """A per-slit coord of the one slit."""
     return ("slit", np.array([value], dtype))
@@ -177,7 +162,7 @@ def extract_tsgrism(ds: xr.Dataset, order: int, *, height: int | None = None) ->
     ymax = min(height - 1, ny)  # jwst's limit (SUBSIZE2), one past the last row when height > ny
     rows = min(ymax + 1, ny)
     shape = (rows, nx)
-    cut_wcs = cutout_wcs(wcs, 0, order, shape)
+    cut_wcs = tso_cutout_wcs(wcs, 0, order, shape)
     x, y = grid_from_bounding_box(cut_wcs.bounding_box)
     lam = np.asarray(cut_wcs(x, y)[2], dtype=np.float32)
     out = stack_cutouts(ds, [(0, 0, rows, nx, shape)], shape)
@@ -209,7 +194,5 @@ def tsgrism_from_chain(ds: xr.Dataset, ctx: Any) -> Slits:
         ctx.params.get("extract_orders"),
     )
     if is_dhs(ds.attrs):
-        from .dhs_extract import extract_dhs
-
         return extract_dhs(ds, order)  # jwst: tsgrism_extract_height not used for DHS
     return extract_tsgrism(ds, order, height=ctx.params.get("tsgrism_extract_height"))

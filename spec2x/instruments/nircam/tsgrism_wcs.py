@@ -17,10 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import xarray as xr
-from astropy import coordinates as coord
-from astropy import units as u
 from astropy.modeling import models
-from gwcs import coordinate_frames as cf
 from gwcs import wcs as gwcs_wcs
 
 from ...errors import InputFileError, MissingReferenceError
@@ -28,38 +25,11 @@ from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
 from ...wcs.grism import grism_wcs, imaging_from_refs, with_velocity
 from ...wcs.store import set_wcs
 from ..miri.lrs_wcs import subarray_to_full
+from .dhs_wcs import dhs_wcs
+from .tso_frames import tsgrism_frames
 from .wfss_wcs import nircam_det2det
 
-__all__ = ["assign_from_refs", "tsgrism_frames", "tsgrism_wcs"]
-
-
-def tsgrism_frames() -> list[cf.CoordinateFrame]:
-    """jwst's NIRCam time-series grism frames (``create_coord_frames``)."""
-    spec = cf.SpectralFrame(
-        name="spectral", axes_order=(2,), unit=(u.micron,), axes_names=("wavelength",)
-    )
-    spatial = [
-        cf.Frame2D(
-            name="full_detector", axes_order=(0, 1), axes_names=("dx", "dy"), unit=(u.pix, u.pix)
-        ),
-        cf.Frame2D(
-            name="v2v3_spatial", axes_order=(0, 1), axes_names=("v2", "v3"), unit=(u.deg, u.deg)
-        ),
-        cf.Frame2D(
-            name="v2v3vacorr_spatial",
-            axes_order=(0, 1),
-            axes_names=("v2", "v3"),
-            unit=(u.arcsec, u.arcsec),
-        ),
-        cf.CelestialFrame(reference_frame=coord.ICRS(), name="icrs"),
-    ]
-    names = ("direct_image", "v2v3", "v2v3vacorr", "world")
-    frames: list[cf.CoordinateFrame] = [
-        cf.Frame2D(name="grism_detector", axes_order=(0, 1), unit=(u.pix, u.pix))
-    ]
-    return frames + [
-        cf.CompositeFrame([s, spec], name=n) for s, n in zip(spatial, names, strict=True)
-    ]
+__all__ = ["assign_from_refs", "tsgrism_wcs"]
 
 
 def _constant(value: float) -> models.Const1D:
@@ -103,8 +73,6 @@ def tsgrism_wcs(
                 "stripes); its WCS needs the 'regions' reference (the stripe map): give one "
                 "(--ref regions=PATH)"
             )
-        from .dhs_wcs import dhs_wcs
-
         return dhs_wcs(attrs, refs, shape=shape)
     pupil = str(keyword(attrs, "PUPIL", "the NIRCam time-series grism WCS")).strip().upper()
     if pupil != "GRISMR":
