@@ -58,6 +58,7 @@ class GrismSpecwcs:
         -> t; None where the file has none (jwst then inverts numerically).
     fwcpos_ref : filter-wheel position of the calibration (deg, NIRISS), else None.
     stripes : the DHS stripe numbers (NIRCam time-series files), else empty.
+    fieldpoints : with ``stripes``, the field point (``PPS_APER`` part) of each entry.
     """
 
     orders: tuple[int, ...]
@@ -69,6 +70,7 @@ class GrismSpecwcs:
     invdispy: list[Any] | None = None
     fwcpos_ref: float | None = None
     stripes: tuple[int, ...] = field(default=())
+    fieldpoints: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def read_grism_specwcs(path: str, header: dict[str, Any]) -> Reference:
         invdispy=inverse[2],
         fwcpos_ref=None if fwcpos is None else float(fwcpos),
         stripes=stripes,
+        fieldpoints=tuple(str(f) for f in tree.get("fieldpoints") or ()),
     )
     return Reference("specwcs", path, header, content)
 

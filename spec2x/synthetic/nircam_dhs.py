@@ -1,4 +1,4 @@
-"""Synthetic NIRCam DHS time series (long wave): keywords and a ``regions`` reference.
+"""Synthetic NIRCam DHS time series: keywords, ``regions`` and a short-wave ``specwcs``.
 
 :data:`DHS_KEYWORDS` describe a ``SUB164STRIPE4_DHS`` NRCALONG exposure as
 jwst 3.0.0's own DHS tests do: 164 x 2048 pixels holding four 40-row reads
@@ -23,9 +23,12 @@ __all__ = [
     "DHS_APERTURE",
     "DHS_KEYWORDS",
     "DHS_SHAPE",
+    "DHS_SW_KEYWORDS",
+    "SW_STRIPES",
     "STRIPE_TRACE_ROW",
     "make_nircam_dhs",
     "write_dhs_regions",
+    "write_dhs_sw_specwcs",
 ]
 
 #: (ny, nx) of one integration.
@@ -58,23 +61,76 @@ DHS_KEYWORDS: dict[str, Any] = dict(
 )
 
 
+#: The short-wave (NRCA1) DHS exposure: four stripes of 40 rows interleaved with the
+#: reference row, 125 rows apart on the detector, labelled 4, 3, 2, 1 upwards (jwst's test
+#: geometry; its labels are 10 ... 7); FILTER the long-wave field point's (the synthetic
+#: references' filter), PPS_APER naming the F444W field point.
+DHS_SW_KEYWORDS: dict[str, Any] = {
+    **DHS_KEYWORDS,
+    "DETECTOR": "NRCA1",
+    "CHANNEL": "SHORT",
+    "PUPIL": "GDHS0",
+    "PPS_APER": "NRCA5_GRISM_F444W",
+    "MSTR_SK1": 1526,
+    "MSTR_SK2": 85,
+    "MSTR_ILV": 1,
+    "XREF_SCI": 1024.5,
+    "YREF_SCI": 24.5,
+}
+#: The short-wave stripe labels, from the lowest detector row up.
+SW_STRIPES = (4, 3, 2, 1)
+
+
+def write_dhs_sw_specwcs(path: str | os.PathLike[str]) -> Path:
+    """A short-wave DHS ``specwcs`` (NIRCAMGrismModel with ``stripes`` and ``fieldpoints``):
+    order 1 of stripes 1-4 for the F322W2 and F444W field points, each stripe its own
+    linear models of t (wavelength 1.0-2.4 µm over the detector)."""
+    from astropy import units as u
+    from astropy.modeling import models
+
+    meta = asdf_meta("specwcs", "NIRCAM", detector="NRCA1", pupil="GDHS0", exp_type="NRC_TSGRISM")
+    meta["instrument"].update(module="A", filter="F150W2")
+    meta.update(input_units=u.micron, output_units=u.micron, model_type="NIRCAMGrismModel")
+    points = [(point, s) for point in ("F322W2", "F444W") for s in sorted(SW_STRIPES)]
+
+    def lists(c0: Any, c1: float) -> list[list[list[Any]]]:
+        return [[[models.Polynomial1D(1, c0=c0(p, s), c1=c1)]] for p, s in points]
+
+    shift = {"F322W2": 0.0, "F444W": 0.002}
+    tree = {
+        "meta": meta,
+        "orders": [1],
+        "stripes": [s for _, s in points],
+        "fieldpoints": [p for p, _ in points],
+        "displ": lists(lambda p, s: 1.0 + 0.01 * s + shift[p], 1.4),
+        "dispx": lists(lambda p, s: 3028.0 + 5.0 * s, -4827.586),
+        "dispy": lists(lambda p, s: 25.3 + s, 6.2),
+    }
+    return _write_asdf(path, tree)
+
+
 def write_dhs_regions(path: str | os.PathLike[str], keywords: dict[str, Any] | None = None) -> Path:
-    """Write the full-frame DHS ``regions`` (label 1 on the stripes' detector rows).
+    """Write the full-frame DHS ``regions``: long wave, label 1 on the rows every stripe
+    reads; short wave, :data:`SW_STRIPES` on each stripe's rows.
 
     Parameters
     ----------
     path : the ASDF file to write.
-    keywords : the exposure's multistripe keywords (default :data:`DHS_KEYWORDS`).
+    keywords : the exposure's keywords (default :data:`DHS_KEYWORDS`; the short wave's
+        :data:`DHS_SW_KEYWORDS`).
     """
     k = DHS_KEYWORDS if keywords is None else keywords
     regions = np.zeros((2048, 2048))
-    first = int(k["MSTR_RD1"]) + int(k["MSTR_SK1"])
-    regions[first : first + int(k["MSTR_RD2"]), :] = 1
+    first, height = int(k["MSTR_RD1"]) + int(k["MSTR_SK1"]), int(k["MSTR_RD2"])
+    long_wave = "LONG" in str(k["DETECTOR"]).upper()
+    for i, label in enumerate((1,) if long_wave else SW_STRIPES):
+        start = first + i * (height + int(k["MSTR_SK2"]))
+        regions[start : start + height, :] = label
     meta = asdf_meta(
         "regions",
         "NIRCAM",
         exp_type="NRC_TSGRISM",
-        description="synthetic NIRCam DHS stripe map (long wave)",
+        description=f"synthetic NIRCam DHS stripe map ({k['DETECTOR']})",
     )
     meta["subarray"] = {"name": str(k["SUBARRAY"])}
     meta["model_type"] = "RegionsModel"

@@ -1,5 +1,6 @@
-"""NIRCam DHS time series (NRC_TSGRISM, SUB164STRIPE4_DHS, NRCALONG): the stripe reads and the
-WCS equal to jwst 3.0.0's (``generate_substripe_ranges``, ``assign_wcs.nircam.dhs``)."""
+"""NIRCam DHS time series (NRC_TSGRISM, SUB164STRIPE4_DHS; NRCALONG and NRCA1): the stripe reads,
+the WCS and the stripe cut-outs equal to jwst 3.0.0's (``generate_substripe_ranges``,
+``assign_wcs.nircam.dhs``, ``extract_tso_object``)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,24 @@ import pytest
 from helpers import set_jwst_pointing
 from wfss_helpers import REAL_SPECWCS, nrc_attrs
 
-from spec2x.errors import InputFileError, UnsupportedModeError
+from spec2x.errors import InputFileError, ReferenceMismatchError
 from spec2x.instruments.nircam.dhs_wcs import dhs_regions, dhs_stripe_count, dhs_wcs
 from spec2x.instruments.nircam.stripes import read_rows, stripe_ranges
-from spec2x.synthetic.nircam_dhs import DHS_KEYWORDS, DHS_SHAPE, write_dhs_regions
+from spec2x.synthetic.nircam_dhs import (
+    DHS_KEYWORDS,
+    DHS_SHAPE,
+    DHS_SW_KEYWORDS,
+    write_dhs_regions,
+    write_dhs_sw_specwcs,
+)
 
 #: the stripes' subarray rows of SUB164STRIPE4_DHS (a reference row before each)
 STRIPE_ROWS = [(1, 41), (42, 82), (83, 123), (124, 164)]
 
 
-def _attrs(**extra):
-    return nrc_attrs(**{**DHS_KEYWORDS, "VELOSYS": -9378.83, **extra})
+def _attrs(short=False, **extra):
+    base = DHS_SW_KEYWORDS if short else DHS_KEYWORDS
+    return nrc_attrs(**{**base, "VELOSYS": -9378.83, **extra})
 
 
 def test_stripe_reads_by_hand():
@@ -54,13 +62,15 @@ def test_regions_read_as_the_subarray(tmp_path):
     assert whole[972:1012].all()
 
 
-def _refs(wfss, tmp_path, real=False):
+def _refs(wfss, tmp_path, real=False, short=False):
     refs = {k: v for k, v in wfss("GRISMR")["refs"].items() if k != "wavelengthrange"}
     if real:
         if not REAL_SPECWCS["GRISMR"].is_file():  # pragma: no cover - no shared/
             pytest.skip("real NIRCam specwcs not found")
         refs["specwcs"] = REAL_SPECWCS["GRISMR"]
-    refs["regions"] = write_dhs_regions(tmp_path / "regions.asdf")
+    if short:
+        refs["specwcs"] = write_dhs_sw_specwcs(tmp_path / "sw_specwcs.asdf")
+    refs["regions"] = write_dhs_regions(tmp_path / "regions.asdf", _attrs(short))
     return refs
 
 
@@ -94,18 +104,22 @@ def _jwst_model(attrs, refs, wcs=True):
     model.meta.wcsinfo.siaf_xref_sci = attrs["XREF_SCI"]
     model.meta.wcsinfo.siaf_yref_sci = attrs["YREF_SCI"]
     model.meta.wcsinfo.velosys = attrs["VELOSYS"]
+    model.meta.aperture.pps_name = attrs.get("PPS_APER")
     if wcs:
         model.meta.wcs = _jwst(attrs, refs)
     return model
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("real", [False, True], ids=["synthetic", "real_specwcs"])
-def test_same_wcs_as_jwst(wfss, tmp_path, real):
+@pytest.mark.parametrize(
+    ("real", "short"), [(False, False), (True, False), (False, True)],
+    ids=["long_synthetic", "long_real_specwcs", "short_wave"],
+)  # fmt: skip
+def test_same_wcs_as_jwst(wfss, tmp_path, real, short):
     pytest.importorskip("jwst")
-    refs = _refs(wfss, tmp_path, real)
-    ours = dhs_wcs(_attrs(), refs, shape=DHS_SHAPE)
-    theirs = _jwst(_attrs(), refs)
+    refs = _refs(wfss, tmp_path, real, short)
+    ours = dhs_wcs(_attrs(short), refs, shape=DHS_SHAPE)
+    theirs = _jwst(_attrs(short), refs)
     assert ours.available_frames == theirs.available_frames
     y, x = np.mgrid[0:164:1, 0:2048:61].astype(np.float64)
     one = np.ones_like(x)  # the stripe selector takes whole arrays only
@@ -114,7 +128,7 @@ def test_same_wcs_as_jwst(wfss, tmp_path, real):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, equal_nan=True)
     ra, dec, lam, order, stripe = mine
     assert np.all(np.isnan(lam[[0, 41, 82, 123]]))  # the reference rows have no transform
-    assert np.all(stripe[1:41] == 1)
+    assert np.all(stripe[1:41] == (4 if short else 1))  # short wave: the lowest stripe, 4
     good = np.isfinite(lam)
     ra, dec, lam, stripe = ra[good], dec[good], lam[good], stripe[good]
     one = one[good]
@@ -122,7 +136,8 @@ def test_same_wcs_as_jwst(wfss, tmp_path, real):
     for a, b in zip(back, theirs.backward_transform(ra, dec, lam, one, stripe), strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-7)
     inside = x[good] < 1800  # past the model's wavelength range the inverse saturates (as jwst)
-    np.testing.assert_allclose(back[0][inside], x[good][inside], atol=1e-3)
+    if not short:  # short wave: the inverse puts the source at (0, 0) (jwst's)
+        np.testing.assert_allclose(back[0][inside], x[good][inside], atol=1e-3)
     step = ours.get_transform("grism_detector", "direct_image")
     ref = theirs.get_transform("grism_detector", "direct_image")
     one = np.ones_like(x)
@@ -131,9 +146,14 @@ def test_same_wcs_as_jwst(wfss, tmp_path, real):
 
 
 def test_refusals(wfss, tmp_path):
-    refs = _refs(wfss, tmp_path)
-    with pytest.raises(UnsupportedModeError, match="long-wave"):
-        dhs_wcs(_attrs(DETECTOR="NRCA1", CHANNEL="SHORT"), refs, shape=DHS_SHAPE)
+    refs = _refs(wfss, tmp_path, short=True)
+    with pytest.raises(InputFileError, match="PPS_APER"):
+        dhs_wcs(_attrs(True, PPS_APER=None), refs, shape=DHS_SHAPE)
+    with pytest.raises(ReferenceMismatchError, match="no stripe is in both"):
+        dhs_wcs(_attrs(True, PPS_APER="NRCA5_GRISM_F277W"), refs, shape=DHS_SHAPE)
+    lw = _refs(wfss, tmp_path)
+    with pytest.raises(ReferenceMismatchError, match="specwcs with stripes"):
+        dhs_wcs(_attrs(True), {**refs, "specwcs": lw["specwcs"]}, shape=DHS_SHAPE)
     with pytest.raises(InputFileError, match="regions"):
         dhs_wcs(_attrs(), {k: v for k, v in refs.items() if k != "regions"}, shape=DHS_SHAPE)
     with pytest.raises(InputFileError, match="stripe count"):
@@ -141,7 +161,8 @@ def test_refusals(wfss, tmp_path):
 
 
 @pytest.mark.parity
-def test_stripe_cutouts_equal_jwst(wfss, tmp_path):
+@pytest.mark.parametrize("short", [False, True], ids=["long_wave", "short_wave"])
+def test_stripe_cutouts_equal_jwst(wfss, tmp_path, short):
     """extract_2d: one cut-out per stripe, pixels, float32 wavelengths and boxes equal to
     jwst's ``extract_tso_object`` on the same exposure and WCS."""
     pytest.importorskip("jwst")
@@ -153,19 +174,20 @@ def test_stripe_cutouts_equal_jwst(wfss, tmp_path):
     from spec2x.slits import iter_slits
     from spec2x.synthetic.nircam_wfss_refs import write_wavelengthrange
 
-    refs = _refs(wfss, tmp_path)
+    refs = _refs(wfss, tmp_path, short=short)
     ranges = write_wavelengthrange(tmp_path / "wr.asdf", time_series=True)
     sci = np.random.default_rng(5).normal(1.0, 0.1, (2, *DHS_SHAPE)).astype(np.float32)
-    ds = assign_from_refs(make_exposure(sci, attrs=_attrs()), refs)
+    ds = assign_from_refs(make_exposure(sci, attrs=_attrs(short)), refs)
     ours = list(iter_slits(extract_dhs(ds, 1)))
-    model = _jwst_model(_attrs(), refs)
+    model = _jwst_model(_attrs(short), refs)
     model.data = sci
     theirs = extract_tso_object(model, {"wavelengthrange": str(ranges)}).slits
     got = {str(s["slit_name"].values[0]): s.isel(slit=0) for s in ours}
     assert sorted(got) == sorted(s.name for s in theirs) == ["1", "2", "3", "4"]
     for slit in theirs:
         mine = got[slit.name]
-        h = int(mine["ysize"])
-        assert (int(mine["ystart"]), h, int(mine["xsize"])) == (slit.ystart, slit.ysize, slit.xsize)
-        np.testing.assert_array_equal(mine["sci"].values[:, :h], slit.data)
-        np.testing.assert_array_equal(mine["wavelength"].values[:h], slit.wavelength)
+        h, w = int(mine["ysize"]), int(mine["xsize"])
+        box = tuple(int(mine[k]) for k in ("xstart", "ystart", "xsize", "ysize"))
+        assert box == (slit.xstart, slit.ystart, slit.xsize, slit.ysize)
+        np.testing.assert_array_equal(mine["sci"].values[:, :h, :w], slit.data)
+        np.testing.assert_array_equal(mine["wavelength"].values[:h, :w], slit.wavelength)

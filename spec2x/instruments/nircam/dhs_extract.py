@@ -1,25 +1,27 @@
-"""extract_2d for a NIRCam DHS time series (long wave): one cut-out per stripe.
+"""extract_2d for a NIRCam DHS time series: one cut-out per stripe.
 
 jwst 3.0.0 (``extract_2d.grisms._extract_tso_dhs_object``) cuts each stripe
-of a long-wave DHS subarray out on its own: the rows the stripe was read
-into (:func:`.stripes.stripe_ranges`, science frame, the last row of each
-range dropped as jwst's slice), every column, the one order; a
-MultiSlitModel whose slits are named by the stripe number (1 ... n), each
-with jwst's cut-out WCS (``Mapping((0, 1, 0)) | Shift(0) & Shift(ymin) &
-Const1D(order)`` before the exposure's ``grism_detector -> direct_image``)
-and float32 wavelengths from it.  No source position is written (jwst sets
-none for DHS).
+out on its own, in the one order, into a MultiSlitModel whose slits are
+named by the stripe number: on the long-wave detector stripes 1 ... n, the
+rows each was read into (:func:`.stripes.stripe_ranges`, science frame, the
+last row of each range dropped as jwst's slice) and every column; on a
+short-wave detector each stripe label the WCS gives a pixel, the box of its
+pixels.  Each cut-out gets jwst's WCS (``Mapping((0, 1, 0)) | Shift(xmin) &
+Shift(ymin) & Const1D(order)`` before the exposure's ``grism_detector ->
+direct_image``) and float32 wavelengths from it.  No source position is
+written (jwst sets none for DHS).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import xarray as xr
 from gwcs.wcstools import grid_from_bounding_box
 
-from ...errors import StepOrderError, UnsupportedModeError
+from ...errors import StepOrderError
 from ...slits import Slits, to_tree
 from ...steps._common import record_step
 from ...steps._cutouts import stack_cutouts
@@ -34,30 +36,37 @@ __all__ = ["dhs_boxes", "extract_dhs"]
 log = logging.getLogger(__name__)
 
 
-def dhs_boxes(attrs: dict, shape: tuple[int, int]) -> list[tuple[int, int, int]]:
-    """(stripe, first row, rows) of each stripe's cut-out (0-based, science frame).
+def dhs_boxes(
+    attrs: dict[str, Any], shape: tuple[int, int], wcs: Any
+) -> list[tuple[int, int, int, int, int]]:
+    """(stripe, first column, first row, columns, rows) of each stripe's cut-out (0-based).
 
-    Raises
-    ------
-    UnsupportedModeError
-        A short-wave detector (its stripes come from the regions map: not built).
+    Long wave: stripes 1 ... n, the subarray rows each was read into (science
+    frame, jwst's slice end dropped), every column.  Short wave: each stripe
+    label the WCS gives a pixel (increasing), the box of its pixels.
     """
-    if "LONG" not in str(attrs.get("DETECTOR", "")).upper():
-        raise UnsupportedModeError(
-            f"DETECTOR={attrs.get('DETECTOR')!r}: spec2x cuts the DHS stripes of the long-wave "
-            "detector only (NRCALONG)"
-        )
-    ranges = stripe_ranges(attrs, shape[0]).science_subarray()
-    out = []
-    for i in range(dhs_stripe_count(attrs)):
-        first, stop = ranges[i]
-        ymin, ymax = max(first, 0), min(stop - 1, int(attrs.get("SUBSIZE2") or shape[0]))
-        out.append((i + 1, ymin, min(ymax + 1, shape[0]) - ymin))
+    ny, nx = shape
+    xsize, ysize = int(attrs.get("SUBSIZE1") or nx), int(attrs.get("SUBSIZE2") or ny)
+    out: list[tuple[int, int, int, int, int]] = []
+    if "LONG" in str(attrs.get("DETECTOR", "")).upper():
+        ranges = stripe_ranges(attrs, ny).science_subarray()
+        for i in range(dhs_stripe_count(attrs)):
+            first, stop = ranges[i]
+            ymin, ymax = max(first, 0), min(stop - 1, ysize)
+            out.append((i + 1, 0, ymin, min(nx - 1, xsize) + 1, min(ymax + 1, ny) - ymin))
+        return out
+    yy, xx = np.mgrid[0:ny, 0:nx]
+    labels = wcs.get_transform("grism_detector", "direct_image")(xx, yy, np.ones_like(xx))[-1]
+    for stripe in np.unique(labels[np.isfinite(labels)]).astype(int):
+        ys, xs = np.nonzero(labels == stripe)
+        xmin, xmax = max(int(xs.min()), 0), min(int(xs.max()), xsize)
+        ymin, ymax = max(int(ys.min()), 0), min(int(ys.max()), ysize)
+        out.append((int(stripe), xmin, ymin, min(xmax + 1, nx) - xmin, min(ymax + 1, ny) - ymin))
     return out
 
 
 def extract_dhs(ds: xr.Dataset, order: int) -> Slits:
-    """Cut each stripe of a long-wave DHS time series out (see the module).
+    """Cut each stripe of a DHS time series out (see the module).
 
     Parameters
     ----------
@@ -79,20 +88,20 @@ def extract_dhs(ds: xr.Dataset, order: int) -> Slits:
     if ds.attrs.get(WCS_ATTR) is None:
         raise StepOrderError("extract_2d needs the NRC_TSGRISM DHS WCS: run assign_wcs first")
     ny, nx = ds.sizes["y"], ds.sizes["x"]
-    boxes = dhs_boxes(dict(ds.attrs), (ny, nx))
     wcs = get_wcs(ds)
-    rows = max(b[2] for b in boxes)
+    boxes = dhs_boxes(dict(ds.attrs), (ny, nx), wcs)
+    rows, cols = max(b[4] for b in boxes), max(b[3] for b in boxes)
     lams, wcss = [], []
-    for stripe, ymin, height in boxes:
-        cut = tso_cutout_wcs(wcs, ymin, order, (height, nx))
+    for stripe, xmin, ymin, width, height in boxes:
+        cut = tso_cutout_wcs(wcs, ymin, order, (height, width), xmin=xmin)
         x, y = grid_from_bounding_box(cut.bounding_box)
-        lam = np.full((rows, nx), np.nan, np.float32)
-        lam[:height] = np.asarray(cut(x, y)[2], np.float32)
+        lam = np.full((rows, cols), np.nan, np.float32)
+        lam[:height, :width] = np.asarray(cut(x, y)[2], np.float32)
         lams.append(lam)
         wcss.append(stored_wcs(cut))
-        log.info("extract_2d: DHS stripe %d, order %d, rows %d-%d", stripe, order, ymin,
-                 ymin + height - 1)  # fmt: skip
-    out = stack_cutouts(ds, [(b[1], 0, b[2], nx, (b[2], nx)) for b in boxes], (rows, nx))
+        log.info("extract_2d: DHS stripe %d, order %d, rows %d-%d, columns %d-%d", stripe,
+                 order, ymin, ymin + height - 1, xmin, xmin + width - 1)  # fmt: skip
+    out = stack_cutouts(ds, [(b[2], b[1], b[4], b[3], (b[4], b[3])) for b in boxes], (rows, cols))
     n = len(boxes)
     attrs = {k: v for k, v in ds.attrs.items() if k not in (WCS_ATTR, SLITS_ATTR)}
     attrs.update(DATAMODL="MultiSlitModel")
@@ -101,10 +110,10 @@ def extract_dhs(ds: xr.Dataset, order: int) -> Slits:
         slit_name=("slit", np.array([str(b[0]) for b in boxes])),
         source_id=("slit", np.ones(n, np.int32)),
         spectral_order=("slit", np.full(n, order, np.int32)),
-        xstart=("slit", np.ones(n, np.int32)),
-        ystart=("slit", np.array([b[1] + 1 for b in boxes], np.int32)),
-        xsize=("slit", np.full(n, nx, np.int32)),
-        ysize=("slit", np.array([b[2] for b in boxes], np.int32)),
+        xstart=("slit", np.array([b[1] + 1 for b in boxes], np.int32)),
+        ystart=("slit", np.array([b[2] + 1 for b in boxes], np.int32)),
+        xsize=("slit", np.array([b[3] for b in boxes], np.int32)),
+        ysize=("slit", np.array([b[4] for b in boxes], np.int32)),
     )
     out = out.assign_coords({WCS_COORD: wcs_coord(wcss)})
     out.attrs = attrs

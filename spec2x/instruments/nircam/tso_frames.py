@@ -43,12 +43,15 @@ def tsgrism_frames() -> list[cf.CoordinateFrame]:
     ]
 
 
-def tso_cutout_wcs(wcs: Any, ymin: int, order: int, shape: tuple[int, int]) -> Any:
-    """The cut-out's WCS: cut-out pixel (x, y) -> world with the order fixed (jwst's)."""
+def tso_cutout_wcs(
+    wcs: Any, ymin: float, order: int, shape: tuple[int, int], xmin: float = 0
+) -> Any:
+    """The cut-out's WCS: cut-out pixel (x, y) -> world with the order fixed (jwst's);
+    the cut-out's first pixel is exposure pixel (``xmin``, ``ymin``)."""
     out = copy_pipeline(wcs)
     order_model = models.Const1D(order)
     order_model.inverse = models.Const1D(order)
-    to_grism = models.Mapping((0, 1, 0)) | models.Shift(0) & models.Shift(ymin) & order_model
+    to_grism = models.Mapping((0, 1, 0)) | models.Shift(xmin) & models.Shift(ymin) & order_model
     out.set_transform(
         "grism_detector",
         "direct_image",
