@@ -81,17 +81,21 @@ DHS_SW_KEYWORDS: dict[str, Any] = {
 SW_STRIPES = (4, 3, 2, 1)
 
 
-def write_dhs_sw_specwcs(path: str | os.PathLike[str]) -> Path:
+def write_dhs_sw_specwcs(
+    path: str | os.PathLike[str], labels: tuple[int, ...] = SW_STRIPES
+) -> Path:
     """A short-wave DHS ``specwcs`` (NIRCAMGrismModel with ``stripes`` and ``fieldpoints``):
-    order 1 of stripes 1-4 for the F322W2 and F444W field points, each stripe its own
-    linear models of t (wavelength 1.0-2.4 µm over the detector)."""
+    order 1 of the stripes ``labels`` (listed increasing) for the F322W2 and F444W field
+    points, each stripe its own linear models of t (wavelength 1.0-2.4 µm over the
+    detector, 0.01 µm more per stripe of :data:`SW_STRIPES`' order from the top)."""
     from astropy import units as u
     from astropy.modeling import models
 
     meta = asdf_meta("specwcs", "NIRCAM", detector="NRCA1", pupil="GDHS0", exp_type="NRC_TSGRISM")
     meta["instrument"].update(module="A", filter="F150W2")
     meta.update(input_units=u.micron, output_units=u.micron, model_type="NIRCAMGrismModel")
-    points = [(point, s) for point in ("F322W2", "F444W") for s in sorted(SW_STRIPES)]
+    rank = {label: len(labels) - i for i, label in enumerate(labels)}  # 1 ... n from the top
+    points = [(point, s) for point in ("F322W2", "F444W") for s in sorted(labels)]
 
     def lists(c0: Any, c1: float) -> list[list[list[Any]]]:
         return [[[models.Polynomial1D(1, c0=c0(p, s), c1=c1)]] for p, s in points]
@@ -102,16 +106,20 @@ def write_dhs_sw_specwcs(path: str | os.PathLike[str]) -> Path:
         "orders": [1],
         "stripes": [s for _, s in points],
         "fieldpoints": [p for p, _ in points],
-        "displ": lists(lambda p, s: 1.0 + 0.01 * s + shift[p], 1.4),
-        "dispx": lists(lambda p, s: 3028.0 + 5.0 * s, -4827.586),
-        "dispy": lists(lambda p, s: 25.3 + s, 6.2),
+        "displ": lists(lambda p, s: 1.0 + 0.01 * rank[s] + shift[p], 1.4),
+        "dispx": lists(lambda p, s: 3028.0 + 5.0 * rank[s], -4827.586),
+        "dispy": lists(lambda p, s: 25.3 + rank[s], 6.2),
     }
     return _write_asdf(path, tree)
 
 
-def write_dhs_regions(path: str | os.PathLike[str], keywords: dict[str, Any] | None = None) -> Path:
+def write_dhs_regions(
+    path: str | os.PathLike[str],
+    keywords: dict[str, Any] | None = None,
+    labels: tuple[int, ...] = SW_STRIPES,
+) -> Path:
     """Write the full-frame DHS ``regions``: long wave, label 1 on the rows every stripe
-    reads; short wave, :data:`SW_STRIPES` on each stripe's rows.
+    reads; short wave, ``labels`` (from the lowest row up) on each stripe's rows.
 
     Parameters
     ----------
@@ -123,7 +131,7 @@ def write_dhs_regions(path: str | os.PathLike[str], keywords: dict[str, Any] | N
     regions = np.zeros((2048, 2048))
     first, height = int(k["MSTR_RD1"]) + int(k["MSTR_SK1"]), int(k["MSTR_RD2"])
     long_wave = "LONG" in str(k["DETECTOR"]).upper()
-    for i, label in enumerate((1,) if long_wave else SW_STRIPES):
+    for i, label in enumerate((1,) if long_wave else labels):
         start = first + i * (height + int(k["MSTR_SK2"]))
         regions[start : start + height, :] = label
     meta = asdf_meta(

@@ -62,15 +62,15 @@ def test_regions_read_as_the_subarray(tmp_path):
     assert whole[972:1012].all()
 
 
-def _refs(wfss, tmp_path, real=False, short=False):
+def _refs(wfss, tmp_path, real=False, short=False, labels=(4, 3, 2, 1)):
     refs = {k: v for k, v in wfss("GRISMR")["refs"].items() if k != "wavelengthrange"}
     if real:
         if not REAL_SPECWCS["GRISMR"].is_file():  # pragma: no cover - no shared/
             pytest.skip("real NIRCam specwcs not found")
         refs["specwcs"] = REAL_SPECWCS["GRISMR"]
     if short:
-        refs["specwcs"] = write_dhs_sw_specwcs(tmp_path / "sw_specwcs.asdf")
-    refs["regions"] = write_dhs_regions(tmp_path / "regions.asdf", _attrs(short))
+        refs["specwcs"] = write_dhs_sw_specwcs(tmp_path / "sw_specwcs.asdf", labels)
+    refs["regions"] = write_dhs_regions(tmp_path / "regions.asdf", _attrs(short), labels)
     return refs
 
 
@@ -191,3 +191,21 @@ def test_stripe_cutouts_equal_jwst(wfss, tmp_path, short):
         assert box == (slit.xstart, slit.ystart, slit.xsize, slit.ysize)
         np.testing.assert_array_equal(mine["sci"].values[:, :h, :w], slit.data)
         np.testing.assert_array_equal(mine["wavelength"].values[:h, :w], slit.wavelength)
+
+
+@pytest.mark.parity
+def test_jwst_pairs_short_wave_models_in_set_order(wfss, tmp_path):
+    """jwst 3.0.0 pairs the field point's models (file order 7, 8, 9, 10) with the stripes
+    in Python's set order (8, 9, 10, 7): its stripe 10 has stripe 9's wavelengths and stripe
+    7 stripe 10's; spec2x gives each stripe its own model (docs/parity.md)."""
+    pytest.importorskip("jwst")
+    refs = _refs(wfss, tmp_path, short=True, labels=(10, 9, 8, 7))
+    ours = dhs_wcs(_attrs(True), refs, shape=DHS_SHAPE)
+    theirs = _jwst(_attrs(True), refs)
+    rows = np.array([20.0, 60.0, 100.0, 140.0])  # stripes 10, 9, 8, 7
+    x, one = np.full(4, 1000.0), np.ones(4)
+    lam = np.asarray(ours(x, rows, one)[2])
+    jwst_lam = np.asarray(theirs(x, rows, one)[2])
+    assert list(theirs(x, rows, one)[4]) == [10, 9, 8, 7]
+    np.testing.assert_array_equal(jwst_lam, lam[[1, 2, 3, 0]])
+    assert np.all(np.diff(lam) < 0)  # each stripe its own (0.01 µm apart)
