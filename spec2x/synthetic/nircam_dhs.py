@@ -86,7 +86,7 @@ def write_dhs_sw_specwcs(
 ) -> Path:
     """A short-wave DHS ``specwcs`` (NIRCAMGrismModel with ``stripes`` and ``fieldpoints``):
     order 1 of the stripes ``labels`` (listed increasing) for the F322W2 and F444W field
-    points, each stripe its own linear models of t (wavelength 1.0-2.4 µm over the
+    points, each stripe its own linear models of t (wavelength 2.5-3.9 µm over the
     detector, 0.01 µm more per stripe of :data:`SW_STRIPES`' order from the top)."""
     from astropy import units as u
     from astropy.modeling import models
@@ -106,7 +106,7 @@ def write_dhs_sw_specwcs(
         "orders": [1],
         "stripes": [s for _, s in points],
         "fieldpoints": [p for p, _ in points],
-        "displ": lists(lambda p, s: 1.0 + 0.01 * rank[s] + shift[p], 1.4),
+        "displ": lists(lambda p, s: 2.5 + 0.01 * rank[s] + shift[p], 1.4),
         "dispx": lists(lambda p, s: 3028.0 + 5.0 * rank[s], -4827.586),
         "dispy": lists(lambda p, s: 25.3 + rank[s], 6.2),
     }
@@ -152,7 +152,7 @@ DHS_APERTURE = {"id": "ANY", "region_type": "target", "dispaxis": 1, "xstart": 0
                 "xstop": 2047, "ystart": 14, "ystop": 26}  # fmt: skip
 
 
-def _write_dhs_refs(folder: Path, seed: int) -> dict[str, Path]:
+def _write_dhs_refs(folder: Path, seed: int, short: bool) -> dict[str, Path]:
     from .extract_refs import write_extract1d
     from .nircam_wfss_cal_refs import write_nircam_wfss_photom
     from .nircam_wfss_refs import write_nircam_wfss_references, write_wavelengthrange
@@ -162,11 +162,15 @@ def _write_dhs_refs(folder: Path, seed: int) -> dict[str, Path]:
     refs["wavelengthrange"] = write_wavelengthrange(
         folder / "tsgrism_wavelengthrange.asdf", time_series=True
     )
-    refs["regions"] = write_dhs_regions(folder / "nircam_dhs_regions.asdf")
-    refs["photom"] = write_nircam_wfss_photom(folder / "nircam_grism_photom.fits", ("GRISMR",))
+    keywords = DHS_SW_KEYWORDS if short else DHS_KEYWORDS
+    if short:
+        refs["specwcs"] = write_dhs_sw_specwcs(folder / "nircam_dhs_sw_specwcs.asdf")
+    refs["regions"] = write_dhs_regions(folder / "nircam_dhs_regions.asdf", keywords)
+    pupil, detector = str(keywords["PUPIL"]), str(keywords["DETECTOR"])
+    refs["photom"] = write_nircam_wfss_photom(folder / "nircam_grism_photom.fits", (pupil,))
     refs["flat"] = write_flat(
-        folder / "nircam_tsgrism_flat_full.fits", instrument="NIRCAM", detector="NRCALONG",
-        exp_type="NRC_TSGRISM", shape=(2048, 2048), seed=seed, FILTER="F322W2", PUPIL="GRISMR",
+        folder / "nircam_tsgrism_flat_full.fits", instrument="NIRCAM", detector=detector,
+        exp_type="NRC_TSGRISM", shape=(2048, 2048), seed=seed, FILTER="F322W2", PUPIL=pupil,
     )  # fmt: skip
     refs["extract1d"] = write_extract1d(
         folder / "nircam_dhs_extract1d.json", [DHS_APERTURE], instrument="NIRCAM",
@@ -181,8 +185,9 @@ def make_nircam_dhs(
     nints: int = 2,
     folder: str | os.PathLike[str] = ".",
     noise: bool = True,
+    short: bool = False,
 ) -> tuple[Path, dict[str, Path]]:
-    """Write the references and a long-wave DHS ``_rateints.fits`` (SUB164STRIPE4_DHS).
+    """Write the references and a DHS ``_rateints.fits`` (SUB164STRIPE4_DHS).
 
     Each of the four stripes holds the same trace (the stripes read the same
     detector rows): a smooth continuum (DN/s) along every column of the
@@ -195,6 +200,8 @@ def make_nircam_dhs(
     nints : integrations.
     folder : where the files go (references under ``refs/``).
     noise : add read and photon noise.
+    short : the short-wave exposure (:data:`DHS_SW_KEYWORDS`, :func:`write_dhs_sw_specwcs`;
+        the same rows hold the stripes), else long wave (:data:`DHS_KEYWORDS`).
 
     Returns
     -------
@@ -207,8 +214,9 @@ def make_nircam_dhs(
 
     gen = rng(seed)
     folder = Path(folder)
-    refs = _write_dhs_refs(folder / "refs", int(gen.integers(0, 2**31)))
-    attrs = {**exposure_keywords(nints), **DHS_KEYWORDS, "FILENAME": "nrc_dhs_rateints.fits"}
+    refs = _write_dhs_refs(folder / "refs", int(gen.integers(0, 2**31)), short)
+    keywords = DHS_SW_KEYWORDS if short else DHS_KEYWORDS
+    attrs = {**exposure_keywords(nints), **keywords, "FILENAME": "nrc_dhs_rateints.fits"}
     ny, nx = DHS_SHAPE
     x = np.arange(nx, dtype=np.float64)
     column = 40.0 * np.exp(-0.5 * ((x - 900.0) / 600.0) ** 2)

@@ -1,6 +1,6 @@
-"""NIRCam DHS time series (NRC_TSGRISM, SUB164STRIPE4_DHS, NRCALONG), whole chain.
+"""NIRCam DHS time series (NRC_TSGRISM, SUB164STRIPE4_DHS; NRCALONG and NRCA1), whole chain.
 
-A synthetic four-stripe ``_rateints`` (:mod:`spec2x.synthetic.nircam_dhs`)
+A synthetic four-stripe ``_rateints`` (:mod:`spec2x.synthetic.nircam_dhs`, long and short wave)
 runs through ``spec2x.spec2`` and jwst's ``Spec2Pipeline`` (offline, every
 reference overridden; a full-frame flat read as the stripes read the
 detector; the ``regions`` stripe map).  jwst 3.0.0 records photom COMPLETE
@@ -26,14 +26,14 @@ from spec2x.synthetic.nircam_dhs import make_nircam_dhs
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def dhs(tmp_path_factory):
+@pytest.fixture(scope="module", params=["long_wave", "short_wave"])
+def dhs(request, tmp_path_factory):
     pytest.importorskip("jwst")
     from jwst_offline import run_jwst_spec2
 
     logging.getLogger("stpipe").setLevel(logging.WARNING)
-    folder = tmp_path_factory.mktemp("nrc_dhs")
-    path, refs = make_nircam_dhs(3, nints=2, folder=folder)
+    folder = tmp_path_factory.mktemp(f"nrc_dhs_{request.param}")
+    path, refs = make_nircam_dhs(3, nints=2, folder=folder, short=request.param == "short_wave")
     refs = {**{k: str(v) for k, v in refs.items()}, "apcorr": "N/A", "area": "N/A"}
     steps = {"assign_wcs": {"sip_approx": False}, "photom": {"skip": True}}
     run = run_jwst_spec2(path, refs, steps, output_dir=folder / "jwst")
@@ -56,6 +56,9 @@ def test_chain_without_photom_equals_jwst(dhs):
     with datamodels.open(dhs["jwst"]["calints"]) as theirs:
         assert type(theirs).__name__ == "MultiSlitModel"
         assert sorted(ours) == sorted(s.name for s in theirs.slits) == ["1", "2", "3", "4"]
+        # jwst's slit order: stripes 1 ... 4 (long wave), the labels increasing (short wave)
+        names = [str(n) for n in dhs["no_photom"]["x1dints"]["slit_name"].values]
+        assert names == [s.name for s in theirs.slits]
         for slit in theirs.slits:
             mine = ours[slit.name]
             assert (int(mine["ystart"]), int(mine["ysize"])) == (slit.ystart, slit.ysize)
