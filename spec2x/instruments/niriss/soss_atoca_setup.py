@@ -36,9 +36,6 @@ __all__ = [
 _SEED = 42
 BLOCK = 16  # integrations fitted and decontaminated together by default
 _CHUNK = "16MiB"  # the medians over integrations: this much of the exposure at a time
-#: A Dask exposure whose sci, err and dq hold at most this many bytes is computed once
-#: for ATOCA's passes over it (medians, masks, mean, blocks), not once per pass.
-SETTLE_BYTES = 2 * 1024**3
 _DEFAULT_SEPARATION = (0.77, 0.95)
 
 
@@ -160,22 +157,6 @@ def _wrapped(cube: np.ndarray, block: int) -> Any:
     )
 
 
-def _settled(ds: xr.Dataset) -> xr.Dataset:
-    """A Dask exposure's ``sci``, ``err`` and ``dq`` computed in one pass (NumPy) when
-    they hold at most :data:`SETTLE_BYTES`; otherwise, or for NumPy, ``ds`` itself.
-
-    ATOCA reads the exposure five times (two medians, the masks, the mean, the
-    blocks); a lazy chain would otherwise read and calibrate it again each time.
-    """
-    import dask
-
-    names = ("sci", "err", "dq")
-    if all(ds[n].chunks is None for n in names) or sum(ds[n].nbytes for n in names) > SETTLE_BYTES:
-        return ds
-    values = dask.compute(*(ds[n].data for n in names))
-    return ds.assign({n: (ds[n].dims, np.asarray(v)) for n, v in zip(names, values, strict=True)})
-
-
 def _lazy(ds: xr.Dataset, block: int) -> xr.Dataset:
     """``ds`` with its ``sci``, ``err`` and ``dq`` cubes as Dask arrays (``block`` integrations a chunk)."""
     names = ("sci", "err", "dq")
@@ -191,8 +172,7 @@ def exposure_setup(
 
     The exposure is made lazy (Dask, ``block`` integrations a chunk) but for
     its median error, typical integration and bad pixels, so that
-    :func:`block_inputs` computes one block at a time; a Dask exposure under
-    :data:`SETTLE_BYTES` is computed first, once.
+    :func:`block_inputs` computes one block at a time.
     """
     import dask
 
@@ -200,9 +180,7 @@ def exposure_setup(
     profiles = soss_content(refs["specprofile"], "specprofile", SossProfiles)
     kern = soss_content(refs["speckernel"], "speckernel", SossKernels)
     with dask.config.set({"array.chunk-size": _CHUNK}):
-        inputs = box_inputs(
-            _lazy(_settled(ds), block), ref, order_3=bool(opts["soss_order_3"]), settle=True
-        )
+        inputs = box_inputs(_lazy(ds, block), ref, order_3=bool(opts["soss_order_3"]), settle=True)
     inputs = replace(inputs, mederr=np.asarray(inputs.mederr))
     maps, _ = soss_wavemaps(ref, inputs.pwcpos, inputs.subarray, inputs.orders)
     typical = _typical(inputs, block)
