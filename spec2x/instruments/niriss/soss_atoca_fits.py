@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy import sparse
 
 from .soss_atoca_grid import decontamination_grid, oversample_grid
 from .soss_atoca_model import LinearModel, linear_model
@@ -52,16 +54,14 @@ class JointFit:
     grid : (K,) wavelength nodes (µm).
     tikfac : the Tikhonov factor.
     model : the joint :class:`LinearModel`.
-    design : (fitted pixels, K) its design matrix on the median error.
-    factors : the LU factorisation of the regularised normal matrix.
+    factors : the sparse LU factorisation of the regularised normal matrix (median error).
     rebuilds : orders 1 and 2's single-order models that project them back on the pixels.
     """
 
     grid: np.ndarray
     tikfac: float
     model: LinearModel
-    design: Any
-    factors: tuple[np.ndarray, np.ndarray]
+    factors: Any
     rebuilds: tuple[LinearModel, LinearModel]
 
 
@@ -110,12 +110,10 @@ def _estimate(setup: Setup) -> Any:
     grid = _profile_weighted_wave(o1.column_wave, o1.profile)
     mask = (setup.orders[2].profile >= _ESTIMATE_THRESHOLD) | setup.box_masks[1]
     model = linear_model([o1], grid, [mask], [None], bad=setup.bad)
-    good = ~model.mask
-    design = model.design(setup.inputs.mederr)
-    rhs = design.T @ (setup.typical[good] / setup.inputs.mederr[good])
-    idx = rhs != 0
+    problem = _search_problem(model, setup.typical, setup.inputs.mederr)
+    idx = problem.valid
     spec = np.full(grid.size, np.nan)
-    spec[idx] = solve_sparse((design.T @ design).tocsc()[idx][:, idx], rhs[idx])
+    spec[idx] = solve_sparse(problem.normal[idx][:, idx], problem.rhs[idx])
     ok = np.isfinite(spec)
     return UnivariateSpline(grid[ok], spec[ok], k=3, s=0, ext=0)
 
@@ -127,21 +125,35 @@ def _rebuild_mask(setup: Setup) -> np.ndarray:
 def _joint_lines(setup: Setup, joint: JointFit, data: np.ndarray) -> list[np.ndarray]:
     """Orders 1 and 2's (integration, 2048) column lines of the integrations ``data``
     (``_build_tracemodel_order``: the spectra of one solve, convolved, integrated per column)."""
-    from scipy.linalg import lu_solve
-
-    model, mederr = joint.model, setup.inputs.mederr
-    good = ~model.mask
-    scaled = data[:, good] / mederr[good]
-    spectra = lu_solve(joint.factors, np.asarray(joint.design.T @ scaled.T))
+    model = joint.model
+    spectra = joint.factors.solve(model.projection(data, setup.inputs.mederr))
     return [
         np.asarray(joint.rebuilds[i].columns[0] @ (model.convolution[i] @ spectra)).T
         for i in range(2)
     ]
 
 
+def _residual(design: Any, data: np.ndarray, spectrum: np.ndarray) -> np.ndarray:
+    return np.asarray(design @ spectrum - data)
+
+
+def _search_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> Tikhonov:
+    """The Tikhonov problem of ``model`` on the image ``data``, for its factor search.
+
+    Summed pixel by pixel from the design matrix as jwst sums it: at the
+    small factors the search tries the solutions follow the normal matrix's
+    last bits, and so does the factor picked.
+    """
+    good = ~model.mask
+    design = model.design(error)
+    scaled = data[good] / error[good]
+    normal = (design.T @ design).tocsc()
+    return Tikhonov(normal, design.T @ scaled, model.grid, partial(_residual, design, scaled))
+
+
 def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
     """The joint fit of orders 1 and 2 (grid, factor, one factorisation for every integration)."""
-    from scipy.linalg import lu_factor
+    from scipy.sparse.linalg import splu
 
     tikfac = opts["soss_tikfac"]
     grid = opts["soss_wave_grid_in"]
@@ -163,24 +175,23 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
         [o1, o2], grid, [setup.box_masks[1], setup.box_masks[2]],
         [setup.kernels[1], setup.kernels[2]], bad=setup.bad, threshold=setup.threshold,
     )  # fmt: skip
-    good = ~model.mask
     mederr = setup.inputs.mederr
-    design = model.design(mederr)
-    penalty = first_difference(grid)
     if tikfac is None:
         assert estimate is not None
-        reg = penalty @ estimate(grid)
-        guess = float(np.sqrt(good.sum() / np.nansum(reg**2)))
-        problem = Tikhonov(design, setup.typical[good] / mederr[good], grid)
+        reg = first_difference(grid) @ estimate(grid)
+        guess = float(np.sqrt((~model.mask).sum() / np.nansum(reg**2)))
+        problem = _search_problem(model, setup.typical, mederr)
         tikfac = search_factor(problem, guess, (-4.0, 4.0))
-    normal = (design.T @ design + tikfac**2 * (penalty.T @ penalty)).toarray()
+        normal, penalty2 = problem.normal, problem.penalty2
+    else:
+        normal, penalty2 = model.normal(mederr), penalty_matrix(grid)
     rebuild = _rebuild_mask(setup)
     rebuilds = tuple(
         linear_model([setup.orders[order]], grid[a:b], [rebuild], [None])
         for order, (a, b) in zip((1, 2), model.bounds[:2], strict=True)
     )
-    factors = lu_factor(normal)
-    return JointFit(grid, float(tikfac), model, design, factors, rebuilds)  # type: ignore[arg-type]
+    factors = splu(sparse.csc_matrix(normal + tikfac**2 * penalty2))
+    return JointFit(grid, float(tikfac), model, factors, rebuilds)  # type: ignore[arg-type]
 
 
 def _single(setup: Setup, order: int, tikfac: float, cut: float | None) -> SingleFit | None:
@@ -195,11 +206,10 @@ def _single(setup: Setup, order: int, tikfac: float, cut: float | None) -> Singl
     unit = type(om)(om.order, om.column_wave, om.profile, _ones)
     fit_mask = setup.box_masks[order] | setup.bad
     model = linear_model([unit], grid, [fit_mask], [None])
-    good = ~model.mask
-    if good.sum() < _MIN_PIXELS:
+    if (~model.mask).sum() < _MIN_PIXELS:
         return None
-    typical = Tikhonov(model.design(inputs.mederr), setup.typical[good] / inputs.mederr[good], grid)
-    factor = search_factor(typical, tikfac, (-2.0, 8.0))
+    mederr = inputs.mederr
+    factor = search_factor(_search_problem(model, setup.typical, mederr), tikfac, (-2.0, 8.0))
     rebuild = linear_model([unit], grid, [_rebuild_mask(setup)], [None])
     return SingleFit(model, factor, rebuild)
 
@@ -216,11 +226,12 @@ def single_fits(setup: Setup, joint: JointFit) -> dict[int, SingleFit | None]:
 
 def _single_lines(fit: SingleFit, data: np.ndarray, err: np.ndarray) -> np.ndarray:
     """(integration, 2048) column lines of an order fitted alone on each integration."""
-    good, grid = ~fit.model.mask, fit.model.grid
+    model, grid = fit.model, fit.model.grid
     lines = np.empty((data.shape[0], 2048))
     penalty2 = penalty_matrix(grid)
     for t in range(data.shape[0]):
-        problem = Tikhonov(fit.model.design(err[t]), data[t][good] / err[t][good], grid, penalty2)
+        rhs = model.projection(data[t], err[t])
+        problem = Tikhonov(model.normal(err[t]), rhs, grid, penalty2=penalty2)
         lines[t] = fit.rebuild.columns[0] @ np.nan_to_num(problem.solve(fit.factor))
     return lines
 

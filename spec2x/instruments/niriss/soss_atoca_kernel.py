@@ -73,8 +73,13 @@ class SossKernel:
         a, b = (cen[i + 1] - centre) / step, (centre - cen[i]) / step
         slope = a * poly[i, 0] + b * poly[i + 1, 0]
         pix = (wave - (a * poly[i, 1] + b * poly[i + 1, 1])) / slope
-        out = np.clip(self.spline(pix, centre, grid=False), self.min_value, None)
-        out[(pix > self.half) | (pix < -self.half)] = 0
+        inside = (pix <= self.half) & (pix >= -self.half)
+        out = np.zeros(np.shape(pix))
+        if inside.any():  # the spline only where the kernel is not zero (it is costly)
+            values = self.spline(
+                pix[inside], np.broadcast_to(centre, pix.shape)[inside], grid=False
+            )
+            out[inside] = np.clip(values, self.min_value, None)
         return out
 
 

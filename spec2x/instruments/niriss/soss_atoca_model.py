@@ -153,22 +153,62 @@ class LinearModel:
     order_masks: list[np.ndarray]
 
     @cached_property
-    def _fitted_rows(self) -> tuple[np.ndarray, list[np.ndarray], list[sparse.csr_matrix]]:
-        """The fitted pixels, each order's profile there and its rows of ``R_n``."""
-        good = ~self.mask
-        cols = np.nonzero(good)[1]
-        return good, [p[good] for p in self.profiles], [r_n[cols] for r_n in self.columns]
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray, list[sparse.csr_matrix]]:
+        """Flat indices and columns of the fitted pixels; per order its (2048, pixels)
+        matrix summing the profile-weighted pixels of each column."""
+        flat = np.flatnonzero(~self.mask)
+        cols = flat % self.mask.shape[1]
+        sums = [
+            sparse.csr_matrix(
+                (p_n.ravel()[flat], (cols, np.arange(flat.size))),
+                shape=(self.mask.shape[1], flat.size),
+            )
+            for p_n in self.profiles
+        ]
+        return flat, cols, sums
 
     def design(self, error: np.ndarray) -> sparse.csr_matrix:
-        """(n good pixels, K): the model of each fitted pixel divided by ``error``."""
-        good, profiles, rows = self._fitted_rows
+        """(fitted pixels, K): the model of each fitted pixel divided by ``error``.
+
+        For the factor search and the flux estimate, whose solutions follow
+        the roundings of ``BᵀB`` summed pixel by pixel as jwst sums it; the
+        fits at a chosen factor use :meth:`normal` and :meth:`projection`.
+        """
+        good = ~self.mask
+        cols = np.nonzero(good)[1]
+        parts = [
+            sparse.diags(p_n[good] / error[good]) @ r_n[cols]
+            for p_n, r_n in zip(self.profiles, self.columns, strict=True)
+        ]
+        return sparse.csr_matrix(sum(parts[1:], parts[0]))
+
+    def normal(self, error: np.ndarray) -> sparse.csc_matrix:
+        """(K, K) normal matrix ``BᵀB`` of the design ``B`` (fitted pixels' model over ``error``).
+
+        A pixel's model is its profile times its column's line, so
+        ``BᵀB = Σ_nm R_nᵀ diag(w_nm) R_m`` with ``w_nm`` the column sums of
+        ``P_n P_m / error²`` over the fitted pixels: products of (2048, K)
+        matrices instead of (pixels, K) ones.
+        """
+        flat, cols, _ = self._fitted
+        inv = 1.0 / error.ravel()[flat] ** 2
+        prof = [p_n.ravel()[flat] for p_n in self.profiles]
         out = None
-        for prof, r_n in zip(profiles, rows, strict=True):
-            scale = sparse.diags(prof / error[good])
-            part = scale @ r_n
-            out = part if out is None else out + part
+        for n, r_n in enumerate(self.columns):
+            for m in range(n, len(prof)):
+                w = np.bincount(cols, prof[n] * prof[m] * inv, minlength=self.mask.shape[1])
+                part = r_n.T @ sparse.diags(w) @ self.columns[m]
+                part = part if m == n else part + part.T
+                out = part if out is None else out + part
         assert out is not None
-        return out.tocsr()
+        return sparse.csc_matrix(out)
+
+    def projection(self, data: np.ndarray, error: np.ndarray) -> np.ndarray:
+        """``Bᵀ (data / error)`` on the fitted pixels: (K,) for a (y, x) image, (K, n) for (n, y, x)."""
+        flat, _, sums = self._fitted
+        pixels = data.reshape(*data.shape[:-2], -1)[..., flat] / error.ravel()[flat] ** 2
+        out = sum(r_n.T @ (s_n @ pixels.T) for s_n, r_n in zip(sums, self.columns, strict=True))
+        return np.asarray(out)
 
     def rebuild(self, spectrum: np.ndarray, index: int) -> np.ndarray:
         """(y, x) model of order ``index`` of ``spectrum`` (NaN where the order is not modelled)."""

@@ -19,6 +19,7 @@ solved on the grid nodes some fitted pixel sees.  jwst chooses ``t``
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 from scipy import sparse
@@ -66,23 +67,23 @@ class Tikhonov:
 
     Parameters
     ----------
-    design : (pixels, K) ``B``.
-    data : (pixels,) ``b``.
+    normal : (K, K) ``BᵀB``.
+    rhs : (K,) ``Bᵀb``.
     grid : (K,) wavelength nodes (µm).
+    residual : ``f -> B f - b`` (the fitted pixels' residuals), for :meth:`loss`.
     penalty2 : ``DᵀD`` on ``grid`` if already made (:func:`penalty_matrix`).
     """
 
     def __init__(
         self,
-        design: sparse.csr_matrix,
-        data: np.ndarray,
+        normal: sparse.csc_matrix,
+        rhs: np.ndarray,
         grid: np.ndarray,
+        residual: Callable[[np.ndarray], np.ndarray] | None = None,
         penalty2: sparse.csc_matrix | None = None,
     ) -> None:
-        self.design, self.data = design, data
-        self.normal = (design.T @ design).tocsc()
+        self.normal, self.rhs, self.residual = normal, rhs, residual
         self.penalty2 = penalty_matrix(grid) if penalty2 is None else penalty2
-        self.rhs = design.T @ data
         self.valid = self.rhs != 0
 
     def solve(self, factor: float) -> np.ndarray:
@@ -95,9 +96,10 @@ class Tikhonov:
 
     def loss(self, factors: np.ndarray) -> np.ndarray:
         """Cauchy loss ``mean(log(1 + r²))`` of the residuals for each factor."""
+        assert self.residual is not None
         out = []
         for factor in factors:
-            resid = self.design @ np.nan_to_num(self.solve(factor)) - self.data
+            resid = self.residual(np.nan_to_num(self.solve(factor)))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 out.append(np.nanmean(np.log1p(resid**2)))
