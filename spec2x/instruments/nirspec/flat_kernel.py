@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...dq import DQ
+from ...io.fits_lazy import LazyImage
 
 __all__ = [
     "BADFLAT",
@@ -36,6 +37,9 @@ __all__ = [
     "interpolate_cube",
     "slit_flat",
 ]
+
+#: A flat image: an array, or a file's image read where indexed (:mod:`spec2x.io.fits_lazy`).
+Image = np.ndarray | LazyImage
 
 DNU = np.uint32(DQ.DO_NOT_USE)
 NFF = np.uint32(DQ.NO_FLAT_FIELD)
@@ -64,9 +68,9 @@ class FlatComponent:
 
     kind: str
     tables: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]
-    image: np.ndarray | None = None
-    image_dq: np.ndarray | None = None
-    image_err: np.ndarray | None = None
+    image: Image | None = None
+    image_dq: Image | None = None
+    image_err: Image | None = None
     image_wavelength: np.ndarray | None = None
     curve_errors: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
 
@@ -223,9 +227,9 @@ def combine_fast_slow(
 
 
 def interpolate_cube(
-    cube: np.ndarray,
-    cube_dq: np.ndarray,
-    cube_err: np.ndarray,
+    cube: Image,
+    cube_dq: Image,
+    cube_err: Image,
     cube_wl: np.ndarray,
     wl: np.ndarray,
     yy: np.ndarray,

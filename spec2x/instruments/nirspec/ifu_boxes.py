@@ -4,9 +4,9 @@ The per-pixel IFU steps of jwst 3.0.0 (the flat, pathloss) loop over the 30
 slices (``nrs_ifu_wcs``): each slice's WCS is evaluated on every pixel of its
 bounding box, pixels of a neighbouring slice included (the slice's own
 transform gives them a wavelength or NaN).  Here all 30 boxes are stacked
-into one padded ``(slice, y, x)`` block: the detector -> GWA link, the same
-for every slice, is evaluated once for all of them; only GWA -> slit frame
-runs per slice.
+into one padded ``(slice, y, x)`` block, filled from the wavelength map
+assign_wcs made with the same transforms; only the pixels that map cannot
+answer for (a box pixel a later slice took) go through the slice's WCS.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ class SliceBoxes:
     ----------
     x0, y0 : (30,) first full-frame column and row of each box (0-based).
     xsize, ysize : (30,) size of each box; beyond it the block is padding.
-    x_slit, y_slit : (30, ny, nx) slit-frame coordinates of each box pixel.
     wavelength : (30, ny, nx) wavelength (µm); NaN where the slice has none
         and in the padding.
     """
@@ -42,8 +41,6 @@ class SliceBoxes:
     y0: np.ndarray
     xsize: np.ndarray
     ysize: np.ndarray
-    x_slit: np.ndarray
-    y_slit: np.ndarray
     wavelength: np.ndarray
 
     def full_frame(self, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,7 +64,16 @@ def box_limits(wcs: Any) -> tuple[int, int, int, int]:
 
 
 def slice_boxes(ds: xr.Dataset) -> SliceBoxes:
-    """Every slice's box and its slit-frame coordinates and wavelengths (jwst ``ifu_wcs(x, y)``).
+    """Every slice's box and the wavelengths its WCS gives there (jwst ``ifu_wcs(x, y)``).
+
+    The wavelengths come from assign_wcs's ``wavelength`` map (float64 µm,
+    each pixel its slice's per the ``regions`` slice map) where that is
+    exact: a box pixel labelled with the box's slice has that slice's
+    wavelength, one labelled 0 or with an earlier slice has none from it
+    (the slice map gives every box pixel with a wavelength a label not
+    below its own slice).  Only a box pixel a later slice took is evaluated
+    through this slice's WCS; without the maps (float32, or none) every box
+    pixel is.
 
     Parameters
     ----------
@@ -81,12 +87,35 @@ def slice_boxes(ds: xr.Dataset) -> SliceBoxes:
     yy, xx = np.mgrid[0:ny, 0:nx]
     inside = (yy[None] < ysize[:, None, None]) & (xx[None] < xsize[:, None, None])
     s_idx, yi, xi = np.nonzero(inside)
-    det_x, det_y = (xi + x0[s_idx]).astype(float), (yi + y0[s_idx]).astype(float)
-    gwa = through(wcs[0], "detector", "gwa", det_x, det_y)
-    out = np.full((3, iw.N_SLICES, ny, nx), np.nan)
-    bounds = np.searchsorted(s_idx, np.arange(iw.N_SLICES + 1))
-    for s in range(iw.N_SLICES):
-        part = slice(bounds[s], bounds[s + 1])
-        slit = through(wcs[s], "gwa", "slit_frame", *(g[part] for g in gwa))
-        out[:, s, yi[part], xi[part]] = np.array(slit)
-    return SliceBoxes(x0, y0, xsize, ysize, out[0], out[1], out[2] * 1e6)
+    det_x, det_y = xi + x0[s_idx], yi + y0[s_idx]
+    wave = np.full((iw.N_SLICES, ny, nx), np.nan)
+    maps = _wavelength_map(ds)
+    if maps is None:
+        evaluate = np.ones(s_idx.size, bool)
+    else:
+        regions, wavelength = maps
+        label = regions[det_y, det_x]
+        own = label == s_idx + 1
+        wave[s_idx[own], yi[own], xi[own]] = wavelength[det_y[own], det_x[own]]
+        evaluate = label > s_idx + 1
+    if evaluate.any():
+        s_e, yi_e, xi_e = s_idx[evaluate], yi[evaluate], xi[evaluate]
+        gwa = through(
+            wcs[0], "detector", "gwa", *(d[evaluate].astype(float) for d in (det_x, det_y))
+        )
+        bounds = np.searchsorted(s_e, np.arange(iw.N_SLICES + 1))
+        for s in np.unique(s_e):
+            part = slice(bounds[s], bounds[s + 1])
+            lam = through(wcs[s], "gwa", "slit_frame", *(g[part] for g in gwa))[2]
+            wave[s, yi_e[part], xi_e[part]] = lam * 1e6
+    return SliceBoxes(x0, y0, xsize, ysize, wave)
+
+
+def _wavelength_map(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray] | None:
+    """assign_wcs's slice map and float64 wavelength map (µm), or None when either is missing."""
+    if "regions" not in ds.coords or "wavelength" not in ds.coords:
+        return None
+    wavelength = ds["wavelength"]
+    if wavelength.dims != ("y", "x") or wavelength.dtype != np.float64:
+        return None
+    return np.asarray(ds["regions"].values), np.asarray(wavelength.values)

@@ -74,6 +74,21 @@ def _across_width(wcs: list[Any]) -> float:
     return float(abs(centres[0] - centres[1]))
 
 
+def _world_wavelength(
+    wcs: Any, slit: tuple[np.ndarray, ...], part: slice, wave: np.ndarray, lam: np.ndarray
+) -> np.ndarray:
+    """The world wavelength (µm) of slit-frame positions ``slit[:][part]``.
+
+    The IFU WCS carries the slit-frame wavelength (m) to the world frame
+    unchanged but for the scale to µm; when the centres show it (``wave``,
+    their world wavelength, equals ``1e6 * lam``, their slit-frame one, bit for
+    bit) the scale stands for the whole sky transform, else the WCS is evaluated.
+    """
+    if np.array_equal(wave, 1e6 * lam, equal_nan=True):
+        return 1e6 * slit[2][part]
+    return through(wcs, "slit_frame", "world", *(m[part] for m in slit))[2]
+
+
 def _slice_cloud(wcs: Any, width: float) -> dict[str, np.ndarray]:
     """One slice's pixels with a wavelength: positions, wavelength, extent and corners."""
     x, y = _box_pixels(wcs)
@@ -86,7 +101,7 @@ def _slice_cloud(wcs: Any, width: float) -> dict[str, np.ndarray]:
     xs = np.concatenate([x - _HALF_X, x + _HALF_X, x, x])
     ys = np.concatenate([y, y, y - _HALF_Y, y + _HALF_Y])
     moved = through(wcs, "gwa", "slit_frame", *through(wcs, "detector", "gwa", xs, ys))
-    lam1, lam2 = (through(wcs, "slit_frame", "world", *(m[p] for m in moved))[2]
+    lam1, lam2 = (_world_wavelength(wcs, moved, p, wave, slit[2][keep])
                   for p in (slice(0, n), slice(n, 2 * n)))  # fmt: skip
     across, along, lam = through(wcs, "slit_frame", "slicer", *(m[2 * n :] for m in moved))
     lo, hi = slice(0, n), slice(n, 2 * n)

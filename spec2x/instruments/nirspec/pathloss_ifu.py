@@ -31,6 +31,19 @@ __all__ = ["ifu_pathloss"]
 log = logging.getLogger(__name__)
 
 
+def _on_slices(wavelength: np.ndarray, *curves: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+    """Each (wavelength grid, curve) interpolated at the pixels with a wavelength (NaN elsewhere,
+    as :func:`~spec2x._kernels.pathloss.interpolate_onto_grid` gives a NaN wavelength)."""
+    finite = np.isfinite(wavelength)
+    at = wavelength[finite]
+    out = []
+    for grid, curve in curves:
+        values = np.full(wavelength.shape, np.nan)
+        values[finite] = kern.interpolate_onto_grid(at, grid, curve)
+        out.append(values)
+    return out
+
+
 def ifu_pathloss(
     ds: xr.Dataset,
     reference: Reference,
@@ -76,8 +89,7 @@ def ifu_pathloss(
         )
     wl_un, pl_un = kern.uniform_vector(ap.uniform, ap.uniform_wcs)
     wavelength = np.asarray(ds["wavelength"].values, np.float32)
-    point = kern.interpolate_onto_grid(wavelength, wl_ps, pl_ps)
-    uniform = kern.interpolate_onto_grid(wavelength, wl_un, pl_un)
+    point, uniform = _on_slices(wavelength, (wl_ps, pl_ps), (wl_un, pl_un))
     kind = correction_kind(source_type or str(ds.attrs.get("SRCTYPE", "")))
     applied = point if kind == kern.POINT else uniform
     out = scale_by(

@@ -32,6 +32,7 @@ from astropy.io import fits
 
 from ...dq import DQ_DTYPE
 from ...errors import InputFileError, ReferenceMismatchError
+from ...io.fits_lazy import LazyImage, lazy_image
 from ...io.references import Reference, open_asdf_reference
 from ...modes import lookup
 
@@ -95,6 +96,8 @@ class NirspecFlat:
     ----------
     data : SCI, float32, 2-D (ny, nx) or 3-D (nplane, ny, nx), full-frame
         detector pixels; None for a table-only file (the fixed-slit f-flat).
+        A :class:`~spec2x.io.fits_lazy.LazyImage` (indexing reads the pixels
+        named) when the file allows, else an array.
     dq : DQ, uint32, 2-D or 3-D; zeros when the file has none.
     err : ERR, float32, 2-D or 3-D; zeros when the file has none.
     image_wavelength : wavelength (µm) of each SCI plane (NaN and non-positive
@@ -102,9 +105,9 @@ class NirspecFlat:
     table : the fast-variation table.
     """
 
-    data: np.ndarray | None
-    dq: np.ndarray | None
-    err: np.ndarray | None
+    data: np.ndarray | LazyImage | None
+    dq: np.ndarray | LazyImage | None
+    err: np.ndarray | LazyImage | None
     image_wavelength: np.ndarray | None
     table: FastVariation
 
@@ -241,8 +244,22 @@ def image_wavelength(hdu: Any) -> np.ndarray:
     return wl[wl > 0.0]
 
 
+def _image(hdul: Any, name: str, dtype: Any) -> np.ndarray | LazyImage | None:
+    """An image HDU mapped (read pixel by pixel as used), or read whole; None when absent."""
+    if name not in hdul:
+        return None
+    lazy = lazy_image(hdul[name], dtype)
+    if lazy is not None:
+        return lazy
+    data = hdul[name].data
+    return None if data is None else np.asarray(data).astype(dtype)
+
+
 def read_nirspec_flat(path: str, header: dict[str, Any]) -> Reference:
     """Open a NIRSpec ``fflat``/``sflat``/``dflat`` (jwst ``NirspecFlatModel``) file.
+
+    The images are mapped, not read (:mod:`spec2x.io.fits_lazy`): a step reads
+    the pixels it uses.
 
     A MOS quadrant f-flat (``NirspecQuadFlatModel``) is read by
     :func:`spec2x.instruments.nirspec.flat_mos.read_fflat`.
@@ -254,18 +271,13 @@ def read_nirspec_flat(path: str, header: dict[str, Any]) -> Reference:
                 f"{path} holds MSA quadrants (a MOS fflat); open it with "
                 "spec2x.open_reference, which reads it as one"
             )
-        sci = hdul["SCI"].data if "SCI" in hdul else None
-        data = None if sci is None else np.asarray(sci, dtype=np.float32)
+        data = _image(hdul, "SCI", np.float32)
         dq = err = None
         if data is not None:
-            dq_hdu = hdul["DQ"].data if "DQ" in hdul else None
-            err_hdu = hdul["ERR"].data if "ERR" in hdul else None
-            dq = np.zeros(data.shape, DQ_DTYPE) if dq_hdu is None else dq_hdu.astype(DQ_DTYPE)
-            err = (
-                np.zeros(data.shape, np.float32)
-                if err_hdu is None
-                else np.asarray(err_hdu, dtype=np.float32)
-            )
+            dq = _image(hdul, "DQ", DQ_DTYPE)
+            err = _image(hdul, "ERR", np.float32)
+            dq = np.zeros(data.shape, DQ_DTYPE) if dq is None else dq
+            err = np.zeros(data.shape, np.float32) if err is None else err
         table = fast_variation(hdul["FAST_VARIATION"] if "FAST_VARIATION" in hdul else None, path)
         planes = image_wavelength(hdul["WAVELENGTH"]) if "WAVELENGTH" in hdul else None
         content = NirspecFlat(data, dq, err, planes, table)

@@ -1,0 +1,51 @@
+"""The point cloud's dispersion extents: the world wavelength by its scale only where that is exact."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from ifu_helpers import ours
+
+from spec2x.instruments.nirspec import ifu_cube
+from spec2x.instruments.nirspec.ifu import through
+from spec2x.instruments.nirspec.ifu_cube import _box_pixels, _world_wavelength
+from spec2x.wcs.store import get_wcs
+
+
+def _slit_and_world():
+    wcs = get_wcs(ours("PRISM"), slit="7")
+    x, y = _box_pixels(wcs)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
+        slit = through(wcs, "detector", "slit_frame", x[::50], y[::50])
+        world = through(wcs, "slit_frame", "world", *slit)[2]
+    return wcs, slit, world
+
+
+def _counted(monkeypatch):
+    calls = []
+
+    def counting(*args):
+        calls.append(args[1:3])
+        return through(*args)
+
+    monkeypatch.setattr(ifu_cube, "through", counting)
+    return calls
+
+
+def test_scaled_slit_wavelength_is_the_world_one(monkeypatch):
+    wcs, slit, world = _slit_and_world()
+    calls = _counted(monkeypatch)
+    got = _world_wavelength(wcs, slit, slice(0, slit[2].size), world, slit[2])
+    assert np.array_equal(got, world, equal_nan=True)
+    assert calls == []
+
+
+def test_the_wcs_is_evaluated_when_the_centres_disagree(monkeypatch):
+    wcs, slit, world = _slit_and_world()
+    calls = _counted(monkeypatch)
+    wrong = world * (1 + 1e-12)  # the centres' world wavelength is not the scaled one
+    got = _world_wavelength(wcs, slit, slice(10, 200), wrong, slit[2])
+    assert np.array_equal(got, world[10:200], equal_nan=True)
+    assert calls == [("slit_frame", "world")]
