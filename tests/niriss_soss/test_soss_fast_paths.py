@@ -64,6 +64,11 @@ def test_infill_only_at_bad_pixels_is_the_whole_cube_infill(nints):
     )
     np.testing.assert_array_equal(lazy_data.compute(), want_data)
     np.testing.assert_array_equal(np.asarray(lazy_err), want_err)
+    import dask
+
+    with dask.config.set({"array.chunk-size": "4KiB"}):  # medians over fewer rows than a chunk
+        lazy_data, _ = _infill(da.from_array(data, chunks=(5, -1, -1)), da.from_array(err), refmask)
+        np.testing.assert_array_equal(lazy_data.compute(), want_data)
 
 
 def test_streamed_order_statistics_of_consecutive_floats(monkeypatch):
