@@ -90,7 +90,7 @@ def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
         default="auto",
         metavar="N|auto",
         help="read the input N integrations at a time and stream the products to disk "
-        "(auto: files over 512 MB; 0: read whole)",
+        "(auto: files over 1 GB or a quarter of the memory available; 0: read whole)",
     )
     run.add_argument("--params", metavar="FILE", help="parameter file (ASDF like jwst, or YAML)")
     run.add_argument(

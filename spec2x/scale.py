@@ -168,7 +168,8 @@ def process_job(
         jwst could do without it (see ``docs/references.md``).
     chunks : integrations per chunk to read the input in (its products then
         stream to disk, :mod:`spec2x.io.streaming`); ``"auto"`` for files
-        over 512 MB; None reads it whole (a Zarr input keeps its chunks).
+        over the memory budget (:func:`~spec2x.io.streaming.auto_chunk_limit`:
+        1 GB, or a quarter of the memory available if less); None reads it whole (a Zarr input keeps its chunks).
     """
     from .io import atomic
     from .io.association import check_product_name

@@ -32,8 +32,12 @@ __all__ = ["input_chunks", "is_lazy", "store_all", "write_products"]
 
 log = logging.getLogger(__name__)
 
-#: An input file larger than this is opened in chunks when ``chunks="auto"``.
-AUTO_CHUNK_FILE_BYTES = 512 * 2**20
+#: An input file larger than this is opened in chunks when ``chunks="auto"``: a streamed
+#: run holds 1-2 GB whatever the input's size, an eager one about three times its input,
+#: so streaming a smaller file saves little memory and costs time.
+AUTO_CHUNK_FILE_BYTES = 2**30
+#: ... or larger than this fraction of the memory available (its eager run would not fit).
+AUTO_MEMORY_FRACTION = 0.25
 #: Bytes of input file per chunk when chunking by itself.
 _CHUNK_FILE_BYTES = 16 * 2**20
 
@@ -46,8 +50,9 @@ def input_chunks(path: str, chunks: int | Literal["auto"] | None) -> dict[str, i
     Parameters
     ----------
     path : the exposure (FITS; a Zarr store is opened with its own chunks).
-    chunks : integrations per chunk; ``"auto"`` chunks a file larger than
-        512 MB into ~16 MB of input each; None or 0 reads it whole.
+    chunks : integrations per chunk; ``"auto"`` chunks a file that does not
+        fit the memory budget (:func:`auto_chunk_limit`) into ~16 MB of input
+        each; None or 0 reads it whole.
 
     Raises
     ------
@@ -58,7 +63,7 @@ def input_chunks(path: str, chunks: int | Literal["auto"] | None) -> dict[str, i
         return None
     if chunks == "auto":
         size = os.path.getsize(path)
-        if size <= AUTO_CHUNK_FILE_BYTES:
+        if size <= auto_chunk_limit():
             return None
         nints = _integrations(path)
         if nints <= 1:
@@ -69,6 +74,31 @@ def input_chunks(path: str, chunks: int | Literal["auto"] | None) -> dict[str, i
     if not isinstance(chunks, int) or chunks < 0:
         raise ParameterError(f"--chunks {chunks!r}: give a number of integrations, auto or 0")
     return {"integration": chunks}
+
+
+def auto_chunk_limit() -> int:
+    """The largest input file (bytes) ``--chunks auto`` reads whole: ``AUTO_CHUNK_FILE_BYTES``,
+    or ``AUTO_MEMORY_FRACTION`` of the memory available if less."""
+    available = _available_memory()
+    if available is None:
+        return AUTO_CHUNK_FILE_BYTES
+    return min(AUTO_CHUNK_FILE_BYTES, int(available * AUTO_MEMORY_FRACTION))
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new process (Linux ``MemAvailable``, else the free
+    physical pages where the system tells them), None if unknown."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def _integrations(path: str) -> int:

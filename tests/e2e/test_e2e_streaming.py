@@ -82,6 +82,21 @@ def test_input_chunks_rules(tmp_path, monkeypatch, demo_runs):
         streaming.input_chunks(path, -1)
 
 
+def test_auto_chunks_streams_only_what_does_not_fit(monkeypatch, demo_runs):
+    """``--chunks auto`` reads whole a file under 1 GB and a quarter of the memory available."""
+    path = demo_runs("mir_lrs_slitless")["input"]
+    size = Path(path).stat().st_size
+    monkeypatch.setattr(streaming, "_available_memory", lambda: 4 * size + 4)
+    assert streaming.auto_chunk_limit() == size + 1
+    assert streaming.input_chunks(path, "auto") is None
+    monkeypatch.setattr(streaming, "_available_memory", lambda: 4 * size - 4)
+    assert streaming.input_chunks(path, "auto") is not None  # its eager run would not fit
+    monkeypatch.setattr(streaming, "_available_memory", lambda: None)
+    assert streaming.auto_chunk_limit() == streaming.AUTO_CHUNK_FILE_BYTES == 2**30
+    monkeypatch.undo()
+    assert streaming._available_memory() > 0
+
+
 def test_bad_chunks_option_is_one_line(capsys):
     assert main(["run", "x_rateints.fits", "--chunks", "many"]) == 2
     err = capsys.readouterr().err

@@ -3,9 +3,8 @@
 - box extraction's infill: medians and the running median only at the pixels
   bad in some integration, bit for bit the whole-cube computation (NumPy and Dask);
 - the background fit: an exposure in memory held in one pass, a Dask one
-  streamed by histograms, the same template and scales;
-- the streamed order statistics compare float32 values with float64 bounds
-  (a Python float bound would be rounded to float32 first).
+  streamed by radix selection, the same template and scales;
+- the streamed order statistics pick consecutive float32 values apart.
 """
 
 from __future__ import annotations
@@ -65,26 +64,31 @@ def test_infill_only_at_bad_pixels_is_the_whole_cube_infill(nints):
     )
     np.testing.assert_array_equal(lazy_data.compute(), want_data)
     np.testing.assert_array_equal(np.asarray(lazy_err), want_err)
+    import dask
+
+    with dask.config.set({"array.chunk-size": "4KiB"}):  # medians over fewer rows than a chunk
+        lazy_data, _ = _infill(da.from_array(data, chunks=(5, -1, -1)), da.from_array(err), refmask)
+        np.testing.assert_array_equal(lazy_data.compute(), want_data)
 
 
-def test_streamed_order_statistics_compare_in_float64(monkeypatch):
-    """Consecutive float32 values: the histogram edges fall between them."""
+def test_streamed_order_statistics_of_consecutive_floats(monkeypatch):
+    """Consecutive float32 values (ranks one bit apart): streamed by radix = held = numpy."""
     monkeypatch.setattr(soss_bkg_stats, "_KEEP", 50)
     values = np.float32(1.0) + np.arange(30000, dtype=np.float32) * np.finfo(np.float32).eps
     values = np.repeat(values, 2)
     np.random.default_rng(4).shuffle(values)
-    blocks = np.array_split(values, 9)
+    blocks = [(b,) for b in np.array_split(values, 9)]
     qs = [25.0, 35.0, 50.0]
-    got = soss_bkg_stats.block_percentiles(lambda: iter(blocks), qs)
+    got = soss_bkg_stats.block_percentiles(lambda: iter(blocks), qs)[0]
     np.testing.assert_array_equal(got, np.percentile(values, qs))
-    assert soss_bkg_stats.block_median(lambda: iter(blocks)) == np.median(values)
-    held = soss_bkg_stats.block_percentiles(lambda: iter(blocks), qs, keep=np.inf)
+    assert soss_bkg_stats.block_medians(lambda: iter(blocks)) == [np.median(values)]
+    held = soss_bkg_stats.block_percentiles(lambda: iter(blocks), qs, keep=np.inf)[0]
     np.testing.assert_array_equal(held, got)
 
 
 @pytest.mark.slow
 def test_background_fit_held_or_streamed_is_the_same(tmp_path, monkeypatch):
-    """NumPy (held, one pass) and Dask (streamed by histograms: few values kept) agree."""
+    """NumPy (held, one pass) and Dask (streamed by radix selection: few values kept) agree."""
     import dask.array as da
 
     refs = write_soss_cal_references(tmp_path)

@@ -34,7 +34,7 @@ import xarray as xr
 from ...dq import DQ
 from ...errors import ReferenceMismatchError
 from ...io.references import Reference
-from .soss_bkg_stats import block_median, block_percentiles, block_sum
+from .soss_bkg_stats import block_medians, block_percentiles, block_sums
 
 __all__ = ["SossBackground", "read_soss_bkg", "soss_background_fit", "subtract_soss_background"]
 
@@ -91,54 +91,66 @@ def _step_masks(template: np.ndarray, *, for_fitting: bool) -> tuple[np.ndarray,
 
 
 def _blocks(sci: Any, dq: Any, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(sci, dq) NumPy blocks of ``size`` integrations (a Dask array computes one block at a time)."""
+    """(sci, dq) NumPy blocks of ``size`` integrations (a Dask exposure computes one block
+    of both at a time)."""
     for start in range(0, sci.shape[0], size):
-        yield np.asarray(sci[start : start + size]), np.asarray(dq[start : start + size])
+        s, d = sci[start : start + size], dq[start : start + size]
+        if not isinstance(s, np.ndarray):
+            import dask
+
+            s, d = dask.compute(s, d)
+        yield np.asarray(s), np.asarray(d)
 
 
-def _part_fit(
-    blocks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]],
-    ratio_of: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+def _part_values(
+    s: np.ndarray, fitted: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per template part (mask, template): the finite data/template ratios of a block's
+    fitted pixels in it, and their data and template values."""
+    out = []
+    for part, template in parts:
+        mask = part[None] & fitted
+        data, tmpl = s[mask], np.broadcast_to(template, s.shape)[mask]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ratio = data / tmpl
+        finite = np.isfinite(ratio)
+        out.append((ratio[finite], data[finite], tmpl[finite]))
+    return out
+
+
+def _part_fits(
+    blocks: Callable[[], Iterator[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]],
     percentiles: tuple[float, float],
     keep: float | None,
-) -> tuple[float, float]:
-    """Scale and residual RMS of one template part (NaN, inf if none), as jwst's ``find_best_template``.
+) -> list[tuple[float, float]]:
+    """Scale and residual RMS of every template part (NaN, inf if none), as jwst's
+    ``find_best_template``: all parts in each pass over ``blocks`` (per block, the
+    :func:`_part_values` of every part)."""
 
-    With ``keep`` infinite (an exposure in memory) the part's ratios are
-    computed once and held; otherwise again at each pass.
-    """
-    if keep is not None and math.isinf(keep):
-        held = [ratio_of(*b) for b in blocks()]
+    def ratios() -> Iterator[list[np.ndarray]]:
+        return ([ratio for ratio, _, _ in block] for block in blocks())
 
-        def parts() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-            return iter(held)
+    bounds = block_percentiles(ratios, percentiles, keep=keep)
 
-    else:
+    def valid() -> Iterator[list[np.ndarray]]:
+        for block in ratios():
+            yield [r[(r > q1) & (r < q2)] for r, (q1, q2) in zip(block, bounds, strict=True)]
 
-        def parts() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-            return (ratio_of(*b) for b in blocks())
+    scales = block_medians(valid, keep)
 
-    def ratios() -> Iterator[np.ndarray]:
-        return (ratio for ratio, _, _ in parts())
+    def squares() -> Iterator[list[np.ndarray]]:
+        for block in blocks():
+            yield [
+                np.square(data - tmpl * scale) if np.isfinite(scale) else data[:0]
+                for (_, data, tmpl), scale in zip(block, scales, strict=True)
+            ]
 
-    q1, q2 = block_percentiles(ratios, percentiles, keep=keep)
-    if not np.isfinite(q1):
-        return np.nan, np.inf
-
-    def valid() -> Iterator[np.ndarray]:
-        for ratio in ratios():
-            yield ratio[(ratio > q1) & (ratio < q2)]
-
-    scale = block_median(valid, keep)
-    if not np.isfinite(scale):
-        return np.nan, np.inf
-
-    def squares() -> Iterator[np.ndarray]:
-        for _, data, tmpl in parts():
-            yield np.square(data - tmpl * scale)
-
-    total, count = block_sum(squares)
-    return scale, float(np.sqrt(total / count))
+    sums = block_sums(squares)
+    return [
+        (scale, float(np.sqrt(total / count))) if np.isfinite(scale) else (np.nan, np.inf)
+        for scale, (total, count) in zip(scales, sums, strict=True)
+    ]
 
 
 def soss_background_fit(
@@ -155,56 +167,43 @@ def soss_background_fit(
     ``sci``/``dq`` are (integration, y, x) NumPy or Dask arrays (DN/s),
     ``templates`` (n, y, x) already cut to the subarray's rows.  The
     exposure is read ``block`` integrations at a time; the percentiles are
-    exact, of the whole exposure (jwst's).  A NumPy exposure (in memory
-    anyway) has its values held: one pass per part; a Dask one is read
-    again at each pass, memory flat.
+    exact, of the whole exposure (jwst's), every template part's together.  A
+    NumPy exposure (in memory anyway) has its fitted values held: one pass
+    per statistic; a Dask one is read again at each pass (seven at most:
+    two per order statistic of float32 values, one for the residuals),
+    memory flat.
     """
     bad = DQ.DO_NOT_USE | DQ.REFERENCE_PIXEL
     keep = math.inf if isinstance(sci, np.ndarray) else None
 
-    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        return _blocks(sci, dq, block)
+    def good_values() -> Iterator[list[np.ndarray]]:
+        for s, d in _blocks(sci, dq, block):
+            yield [s[np.isfinite(s) & ((d & bad) == 0)]]
 
-    def good_values() -> Iterator[np.ndarray]:
-        for s, d in blocks():
-            yield s[np.isfinite(s) & ((d & bad) == 0)]
+    threshold = block_percentiles(good_values, [source_percentile], scalar=True, keep=keep)[0][0]
+    parts = [
+        (part, template)
+        for template in templates
+        for part in _step_masks(template, for_fitting=True)
+    ]
 
-    threshold = block_percentiles(good_values, [source_percentile], scalar=True, keep=keep)[0]
+    def part_blocks() -> Iterator[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        for s, d in _blocks(sci, dq, block):
+            flagged = (d & bad) > 0
+            # fitted: not flagged, not source
+            fitted = ~(np.isfinite(s) & ~flagged & (s >= threshold) | flagged)
+            yield _part_values(s, fitted, parts)
 
-    def fitted(s: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A block and its pixels left in the fit (not flagged, not source)."""
-        flagged = (d & bad) > 0
-        return s, ~(np.isfinite(s) & ~flagged & (s >= threshold) | flagged)
-
-    # in memory: each block's fitted pixels found once, for every template part
-    held = [fitted(s, d) for s, d in blocks()] if keep is not None else []
-
-    def fitted_blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        return iter(held) if keep is not None else (fitted(s, d) for s, d in blocks())
-
+    if keep is not None:  # in memory: each block's part values found once, for every pass
+        held = list(part_blocks())
+        fits = _part_fits(lambda: iter(held), bkg_percentile, keep)
+    else:
+        fits = _part_fits(part_blocks, bkg_percentile, keep)
     best, best_rms, best_scales = -1, np.inf, np.array([np.nan, np.nan])
-    for index, template in enumerate(templates):
-        fits = []
-        for part in _step_masks(template, for_fitting=True):
-
-            def ratio_of(
-                s: np.ndarray,
-                good: np.ndarray,
-                part: np.ndarray = part,
-                template: np.ndarray = template,
-            ) -> tuple:
-                mask = part[None] & good
-                data, tmpl = s[mask], np.broadcast_to(template, s.shape)[mask]
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    ratio = data / tmpl
-                finite = np.isfinite(ratio)
-                return ratio[finite], data[finite], tmpl[finite]
-
-            fits.append(_part_fit(fitted_blocks, ratio_of, bkg_percentile, keep))
-        total = sum(rms for _, rms in fits)
-        if total < best_rms:
-            best, best_rms, best_scales = index, total, np.array([s for s, _ in fits])
+    for index in range(len(templates)):
+        (left, left_rms), (right, right_rms) = fits[2 * index : 2 * index + 2]
+        if left_rms + right_rms < best_rms:
+            best, best_rms, best_scales = index, left_rms + right_rms, np.array([left, right])
     return best, best_scales
 
 

@@ -148,8 +148,7 @@ def _median_finite(a: np.ndarray) -> np.ndarray:
 
 
 def _median_where_bad(a: np.ndarray) -> np.ndarray:
-    """:func:`_nanmedian0` at the pixels non-finite in some integration, 0 elsewhere
-    (the infill reads it only there)."""
+    """:func:`_nanmedian0` at the pixels non-finite in some integration, 0 elsewhere."""
     return _nanmedian0(a, ~np.isfinite(a).all(axis=0))
 
 
@@ -177,6 +176,7 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     infilled = xp.where(bad, meddata[None], data).astype(data.dtype)
     if xp is np:
         return _fill(infilled, bad), mederr
+    bad = bad.rechunk(infilled.chunks)  # the rows of the medians' blocks: _fill's pieces alike
     if data.shape[0] <= _TIME_WINDOW:
         whole = {0: -1}
         return xp.map_blocks(_fill, infilled.rechunk(whole), bad.rechunk(whole)), mederr
