@@ -293,13 +293,16 @@ def _pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:
     for w in world[1:]:
         inside |= ~np.isnan(w)
     rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
-    nowhere = np.full(1, np.nan, world[0].dtype)
-    far = inverse(*(nowhere for _ in world))[:2]
-    pixmap = np.empty((*inside.shape, 2), np.result_type(*far))
-    pixmap[...] = np.concatenate(far)
-    if rows.size:
-        box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
-        pixmap[box] = np.stack(inverse(*(w[box] for w in world))[:2], axis=-1)
+    if not rows.size:
+        rows, cols = np.arange(inside.shape[0]), np.arange(inside.shape[1])
+    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    x, y = inverse(*(w[box] for w in world))
+    if x.shape == inside.shape:  # the rectangle is the whole image
+        return np.dstack([x, y])
+    far_x, far_y = inverse(*(np.full(1, np.nan, w.dtype) for w in world))
+    pixmap = np.empty((*inside.shape, 2), np.result_type(x, y))
+    pixmap[..., 0], pixmap[..., 1] = far_x, far_y
+    pixmap[box] = np.stack([x, y], axis=-1)
     return pixmap
 
 
