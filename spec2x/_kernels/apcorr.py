@@ -135,7 +135,7 @@ def phase_correction(
 
     Where :func:`phase_layout` gives a reason, the function returns ones (as jwst).
     """
-    from scipy.interpolate import RectBivariateSpline, interp1d
+    from scipy.interpolate import interp1d
 
     if phase_layout(row, pixphase) is not None:
         return lambda wl, npixels: np.ones(np.asarray(wl).size)
@@ -144,22 +144,50 @@ def phase_correction(
     ref_size = np.asarray(row["size"], dtype=np.float64) / size_scale
     at_phase = interp1d(np.asarray(row["pixphase"]), np.asarray(row["apcorr"]))(pixphase)
     order = np.argsort(ref_wl)
-    at_phase_sorted = at_phase[:, order]
+    table = at_phase[:, order].T  # (wavelength, size)
     wl_sorted = ref_wl[order]
     size_at = interp1d(ref_wl, ref_size)
+    usable = wl_sorted.size > 1 and bool(np.all(np.diff(wl_sorted) > 0))
 
     def correction(wl: np.ndarray, npixels: np.ndarray) -> np.ndarray:
         wl = np.asarray(wl, dtype=np.float64).ravel()
         npixels = np.asarray(npixels, dtype=np.float64).ravel()
         out = np.ones(wl.shape)
-        for i, (w, n) in enumerate(zip(wl, npixels, strict=True)):
-            try:
-                sizes = size_at(w)
-                value = RectBivariateSpline(wl_sorted, sizes, at_phase_sorted.T, kx=1, ky=1)(w, n)
-            except ValueError:
-                continue  # outside the table (jwst leaves these uncorrected)
-            if value.item():
-                out[i] = value.item()
+        # outside the table (or NaN) jwst leaves the element uncorrected, as where the
+        # sizes at its wavelength do not rise (its spline refuses them)
+        inside = np.flatnonzero((wl >= ref_wl.min()) & (wl <= ref_wl.max()))
+        if not usable or not inside.size or table.shape[1] < 2:
+            return out
+        sizes = np.atleast_2d(size_at(wl[inside]).T)  # (element, size)
+        keep = np.all(np.diff(sizes, axis=1) > 0, axis=1)
+        inside, sizes = inside[keep], sizes[keep]
+        value = _bilinear(wl_sorted, sizes, table, wl[inside], npixels[inside])
+        nonzero = value != 0
+        out[inside[nonzero]] = value[nonzero]
         return out
 
     return correction
+
+
+def _bilinear(
+    xs: np.ndarray, ys: np.ndarray, table: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """The degree-1 interpolating spline of ``table`` on the grid ``xs`` (rising) by the
+    rows of ``ys`` (one rising grid per point), at the points (``x``, ``y``): FITPACK's
+    evaluation (``RectBivariateSpline(xs, ys[i], table, kx=1, ky=1)(x[i], y[i])``) for all
+    points at once, arguments clamped to the grid, NaN kept."""
+    rows = np.arange(x.size)
+    x = np.clip(x, xs[0], xs[-1])
+    y = np.clip(y, ys[:, 0], ys[:, -1])
+    ix = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, xs.size - 2)
+    iy = np.clip((ys <= y[:, None]).sum(axis=1) - 1, 0, ys.shape[1] - 2)
+    fx = 1.0 / (xs[ix + 1] - xs[ix])
+    y0, y1 = ys[rows, iy], ys[rows, iy + 1]
+    fy = 1.0 / (y1 - y0)
+    hx = (fx * (xs[ix + 1] - x), fx * (x - xs[ix]))
+    hy = (fy * (y1 - y), fy * (y - y0))
+    value = np.zeros(x.size)
+    for i in (0, 1):
+        for j in (0, 1):
+            value = value + table[ix + i, iy + j] * hx[i] * hy[j]
+    return value

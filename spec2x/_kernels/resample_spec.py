@@ -280,10 +280,30 @@ def on_grid(
 def _pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:
     """drizzle's ``calc_pixmap`` from the input WCS already evaluated (``world``): the output
     pixel of each input pixel, the output bounding box left out as calc_pixmap does (the
-    output WCS's inverse steps one after the other, :func:`between`)."""
+    output WCS's inverse steps one after the other, :func:`between`).
+
+    Only the rectangle of the pixels with a value in some world coordinate is evaluated (a
+    slit's bounding box, a small part of the detector); the others, NaN in every
+    coordinate, all take the value of one such pixel: the same numbers, the transforms
+    acting element by element.
+    """
     frames = list(out_wcs.available_frames)
-    x, y = between(out_wcs, frames[-1], frames[0])(*world)
-    return np.dstack([x, y])
+    inverse = between(out_wcs, frames[-1], frames[0])
+    inside = ~np.isnan(world[0])
+    for w in world[1:]:
+        inside |= ~np.isnan(w)
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    if not rows.size:
+        rows, cols = np.arange(inside.shape[0]), np.arange(inside.shape[1])
+    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    x, y = inverse(*(w[box] for w in world))
+    if x.shape == inside.shape:  # the rectangle is the whole image
+        return np.dstack([x, y])
+    far_x, far_y = inverse(*(np.full(1, np.nan, w.dtype) for w in world))
+    pixmap = np.empty((*inside.shape, 2), np.result_type(x, y))
+    pixmap[..., 0], pixmap[..., 1] = far_x, far_y
+    pixmap[box] = np.stack([x, y], axis=-1)
+    return pixmap
 
 
 def drizzle_slit(

@@ -279,3 +279,26 @@ print(json.dumps({{"code": code, "wcs": [ln for ln in out.getvalue().splitlines(
     wcs = {"cal": "one", "s2d": "per slit", "x1d": "none"}[suffix]
     assert found == {"code": 0, "wcs": [f"  wcs:    {wcs}"], "plugins": 0, "heavy": [],
                      "reader": []}  # fmt: skip
+
+
+def test_the_program_freezes_its_startup_imports_and_main_does_not(lrs_fs, tmp_path):
+    """``spec2x run`` as the program imports its modules without garbage collection and
+    freezes their objects (``gc.freeze``), the collector enabled again for the data;
+    :func:`spec2x.cli.main` called from Python leaves the collector as it is.  (A run
+    refused at preflight, an empty reference folder: the imports are made all the same.)"""
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    run = ["-q", "run", str(lrs_fs.exposures[0]), "--refs", str(refs), "--strict-refs"]
+    found = _modules_after(
+        f"""
+import gc, json
+from spec2x import cli
+library = cli.main({[*run, "--output-dir", str(tmp_path / "library")]!r})
+as_library = gc.get_freeze_count()
+cli._PROGRAM = True
+program = cli.main({[*run, "--output-dir", str(tmp_path / "program")]!r})
+print(json.dumps({{"codes": [library, program], "library": as_library,
+                  "program": gc.get_freeze_count() > 10000, "enabled": gc.isenabled()}}))
+"""
+    )
+    assert found == {"codes": [2, 2], "library": 0, "program": True, "enabled": True}
