@@ -19,6 +19,7 @@ import xarray as xr
 from astropy.io import fits
 
 from ..errors import InputFileError
+from ..wcs.footprint import spectral_region
 from ..wcs.ifu_selector import ifu_meta_wcs, slice_map_array
 from . import fits_layout as L
 from .fits_asdf import asdf_hdu
@@ -166,7 +167,11 @@ def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         hdus.append(table)
     meta_wcs = ifu_meta_wcs(ds)
     mapper = [] if meta_wcs is None else [slice_map_array(meta_wcs)]
-    hdus.append(asdf_hdu(node.tree(wcs=ds.attrs.get("wcs"), meta_wcs=meta_wcs), compress=mapper))
+    tree = node.tree(wcs=ds.attrs.get("wcs"), meta_wcs=meta_wcs)
+    region = spectral_region(ds)
+    if region is not None:  # jwst's cube_build reads S_REGION only with it
+        tree.setdefault("meta", {})["wcsinfo"] = {"spectral_region": region}
+    hdus.append(asdf_hdu(tree, compress=mapper))
     return hdus
 
 

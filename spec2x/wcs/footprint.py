@@ -1,4 +1,5 @@
-"""The sky footprint of an exposure: ``S_REGION`` from the sky positions of its pixels."""
+"""The footprint of an exposure: ``S_REGION`` from the sky positions of its pixels, and the
+wavelength range jwst's assign_wcs keeps beside it for the IFU exposure types."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import xarray as xr
 
 from .._kernels.resample_spec import _wrap_ra
 
-__all__ = ["s_region", "s_region_corners", "sky_box", "with_s_region"]
+__all__ = ["s_region", "s_region_corners", "sky_box", "spectral_region", "with_s_region"]
+
+#: The exposure types whose jwst assign_wcs records ``meta.wcsinfo.spectral_region`` beside
+#: ``S_REGION``, and whose cube_build takes its footprint from ``S_REGION`` only when both are there.
+IFU_TYPES = ("NRS_IFU", "MIR_MRS")
 
 
 def sky_box(ra: np.ndarray, dec: np.ndarray) -> list[float] | None:
@@ -53,3 +58,24 @@ def s_region_corners(ds: xr.Dataset, _key: object = None) -> tuple[np.ndarray, n
         return None
     values = np.array([float(v) for v in words[2:10]])
     return values[0::2], values[1::2]
+
+
+def spectral_region(ds: xr.Dataset) -> list[float] | None:
+    """jwst's ``meta.wcsinfo.spectral_region`` of an IFU exposure: [shortest, longest] (µm).
+
+    The extremes of the finite ``wavelength`` of the exposure's pixels, as
+    jwst's assign_wcs records them with ``S_REGION`` for ``NRS_IFU`` and
+    ``MIR_MRS``.  jwst's ``cube_build`` reads the cube's footprint from
+    ``S_REGION`` only when this is there too, and maps every pixel otherwise (a
+    footprint of full precision, not S_REGION's 9 decimals: a grid shifted by up
+    to 1e-9 deg).  None for other exposure types, an exposure with no
+    ``S_REGION``, or no (y, x) wavelength.
+    """
+    if str(ds.attrs.get("EXP_TYPE", "")).upper() not in IFU_TYPES or "S_REGION" not in ds.attrs:
+        return None
+    if "wavelength" not in ds.coords or ds.coords["wavelength"].dims != ds["sci"].dims[-2:]:
+        return None
+    wave = np.asarray(ds.coords["wavelength"].values, np.float64)
+    if not np.isfinite(wave).any():
+        return None
+    return [float(np.nanmin(wave)), float(np.nanmax(wave))]

@@ -335,3 +335,23 @@ def test_keywords_a_header_rounds_are_still_written(tmp_path):
     )
     assert back.attrs["YOFFSET"] == attrs["YOFFSET"]
     assert back.attrs["TRAILING"] == "spaces  "
+
+
+@pytest.mark.parametrize(
+    ("instrument", "exp_type", "keeps"),
+    [("NIRSPEC", "NRS_IFU", True), ("MIRI", "MIR_MRS", True), ("NIRSPEC", "NRS_FIXEDSLIT", False)],
+)
+def test_ifu_file_keeps_the_spectral_region_beside_s_region(tmp_path, instrument, exp_type, keeps):
+    """jwst's cube_build takes its footprint from S_REGION only beside
+    ``meta.wcsinfo.spectral_region`` (assign_wcs records both for the IFU types): an IFU
+    exposure's file carries the range of its finite wavelengths there, others none."""
+    wave = np.linspace(0.6, 5.3, 80).reshape(8, 10)
+    wave[0, :3] = np.nan
+    region = "POLYGON ICRS  53.099480004 -27.800514134 53.100519009 -27.800514134"
+    attrs = {"INSTRUME": instrument, "EXP_TYPE": exp_type, "S_REGION": region}
+    ds = make_exposure(np.ones((8, 10), np.float32), attrs=attrs)
+    ds = ds.assign_coords(wavelength=(("y", "x"), wave))
+    with dm.open(write_fits(ds, tmp_path / "sx_cal.fits")) as model:
+        assert model.meta.wcsinfo.s_region == region
+        found = getattr(model.meta.wcsinfo, "spectral_region", None)
+        assert found == ([float(wave[0, 3]), 5.3] if keeps else None)

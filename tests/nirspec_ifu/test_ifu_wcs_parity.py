@@ -12,6 +12,7 @@ import pytest
 from ifu_helpers import jwst_step, ours
 
 from spec2x.instruments.nirspec.ifu import ifu_coordinates
+from spec2x.wcs.footprint import spectral_region
 from spec2x.wcs.store import get_wcs
 
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
@@ -61,6 +62,10 @@ def test_wavelength_and_sky_on_every_pixel(pair):
     np.testing.assert_allclose(coords["ra"].values, ra, rtol=0, atol=1e-12, equal_nan=True)
     np.testing.assert_allclose(coords["dec"].values, dec, rtol=0, atol=1e-12, equal_nan=True)
     assert mine.attrs["S_REGION"] == theirs.meta.wcsinfo.s_region
+    # what the written file carries beside S_REGION (jwst's cube_build reads S_REGION only then)
+    np.testing.assert_allclose(
+        spectral_region(mine), theirs.meta.wcsinfo.spectral_region, rtol=1e-12
+    )
 
 
 def test_slit_frame_on_every_pixel(coords):
