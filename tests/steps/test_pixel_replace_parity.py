@@ -71,3 +71,29 @@ def test_nirspec_fixed_slits_match_jwst(algorithm):
     theirs = _replace(model, algorithm)
     for i, (ny, nx) in enumerate(shapes):
         _assert_same({n: ours[n].values[i, :ny, :nx] for n in ours.data_vars}, theirs.slits[i])
+
+
+@pytest.mark.slow
+def test_chain_on_miri_lrs_cal_matches_jwst_step(tmp_path):
+    """In the chain, on a copy of spec2x's synthetic MIRI LRS ``cal`` (kept unchanged), as
+    jwst's PixelReplaceStep on that ``cal`` file (``fit_profile``)."""
+    pytest.importorskip("jwst")
+    from jwst.pixel_replace import PixelReplaceStep
+    from jwst_offline import run_jwst_step
+
+    from spec2x.io.fits import write_fits
+    from spec2x.pipeline import spec2
+    from spec2x.synthetic.miri_lrs import make_lrs_fixedslit
+
+    obs = make_lrs_fixedslit(tmp_path, seed=3)
+    refs = {k: str(v) for k, v in obs.references.items()}
+    steps = {}
+    params = {"pixel_replace": {"skip": False, "algorithm": "fit_profile"}}
+    products = spec2(obs.exposures[0], refs, params, on_step=steps.__setitem__)
+    assert "S_PXREPL" not in products["cal"].attrs
+    assert products["s2d"].attrs["S_PXREPL"] == "COMPLETE"
+    ours = steps["pixel_replace"]
+    assert (ours["dq"].values & (1 << 28)).any()
+    cal = write_fits(products["cal"], tmp_path / "cal.fits")
+    theirs = run_jwst_step(PixelReplaceStep, str(cal), {}, algorithm="fit_profile")
+    _assert_same({n: ours[n].values for n in ours.data_vars}, theirs)
