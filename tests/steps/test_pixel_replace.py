@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pixel_replace_helpers import exposure, slits
@@ -124,3 +125,16 @@ def test_mingrad_on_ifu_image():
 
 def test_step_is_implemented():
     assert get_step("pixel_replace").implemented
+
+
+@pytest.mark.parametrize("algorithm", ["mingrad", "fit_profile"])
+def test_slit_integrations_as_each_integration(algorithm):
+    """``(slit, integration, y, x)`` (NIRSpec BOTS) is each integration of each slit on its own."""
+    padded, _ = slits([(12, 40), (8, 30)], 4)
+    stack = xr.concat([padded, padded.assign(sci=padded["sci"] * 1.5)], "integration")
+    stack = stack.transpose("slit", "integration", "y", "x")
+    out = pixel_replace(stack, algorithm=algorithm)
+    for i in range(2):
+        one = pixel_replace(stack.isel(integration=i), algorithm=algorithm)
+        for name in ("sci", "err", "var_flat", "dq"):
+            np.testing.assert_array_equal(out[name].values[:, i], one[name].values)
