@@ -164,7 +164,7 @@ def fit_profile(planes: Planes, dispaxis: int, n_adjacent: int) -> int:
         }
         unit_norm = np.nanmedian(np.where(near_ok[..., None], norm, np.nan), axis=(1, 2)) == 1.0
     replaced = 0
-    for k, col in enumerate(targets):
+    for k, col in enumerate(targets.tolist()):
         if not near_ok[k].any():
             continue
         replaced += _replace_profile(view, col, (s0, s1), dq[col, s0:s1], median[k],
@@ -195,9 +195,7 @@ def _replace_profile(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         fitted = (
-            not unit_norm
-            and np.nanmax(np.abs(shape)) < 1e20
-            and np.nanmax(np.abs(relative)) < 1e20
+            not unit_norm and np.nanmax(np.abs(shape)) < 1e20 and np.nanmax(np.abs(relative)) < 1e20
         )
     if fitted:
         x0 = np.abs(np.nanmax(relative))
@@ -212,5 +210,7 @@ def _replace_profile(
         for name, err in errors.items():
             value = err * fit * scale
             old = view[name][col, s0:s1]
-            view[name][col, s0:s1] = np.where(fix, value**2 if name.startswith("var") else value, old)
+            view[name][col, s0:s1] = np.where(
+                fix, value**2 if name.startswith("var") else value, old
+            )
     return int(done.sum())

@@ -23,6 +23,7 @@ output is saved as ``_pixel_replace`` with ``--save-steps``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 
 import numpy as np
 import xarray as xr
@@ -119,7 +120,7 @@ def pixel_replace(
     return record_step(out, "pixel_replace")
 
 
-def _lead(size: np.ndarray, dims: tuple[str, ...]) -> np.ndarray:
+def _lead(size: np.ndarray, dims: tuple[Hashable, ...]) -> np.ndarray:
     """A per-slit size broadcast over the integrations of ``(slit, integration, y, x)``."""
     return size[:, None] if size.ndim == 1 and len(dims) == 4 else size
 

@@ -19,11 +19,17 @@ def spectrum_arrays(
     ``DO_NOT_USE | NON_SCIENCE`` and NaN."""
     gen = np.random.default_rng(seed)
     ny, nx = shape[-2:]
-    spatial, spectral = (np.arange(ny), np.arange(nx)) if dispaxis == 1 else (np.arange(nx), np.arange(ny))
+    spatial, spectral = (
+        (np.arange(ny), np.arange(nx)) if dispaxis == 1 else (np.arange(nx), np.arange(ny))
+    )
     centre = len(spatial) / 2 + 0.3
     profile = np.exp(-0.5 * ((spatial - centre) / 1.6) ** 2)
     continuum = 200.0 + 3.0 * spectral
-    image = profile[:, None] * continuum[None, :] if dispaxis == 1 else continuum[:, None] * profile[None, :]
+    image = (
+        profile[:, None] * continuum[None, :]
+        if dispaxis == 1
+        else continuum[:, None] * profile[None, :]
+    )
     sci = np.broadcast_to(image, shape) + gen.normal(0.0, 2.0, shape)
     var_poisson = np.abs(sci) * 0.01 + 0.1
     var_rnoise = np.full(shape, 4.0)
@@ -47,7 +53,9 @@ def exposure(shape: tuple[int, ...], dispaxis: int, seed: int, exp_type: str) ->
     return make_exposure(sci, **arrays, attrs={"EXP_TYPE": exp_type, "DISPAXIS": dispaxis})
 
 
-def slits(shapes: list[tuple[int, int]], seed: int) -> tuple[xr.Dataset, list[dict[str, np.ndarray]]]:
+def slits(
+    shapes: list[tuple[int, int]], seed: int
+) -> tuple[xr.Dataset, list[dict[str, np.ndarray]]]:
     """NIRSpec fixed slits (``DISPAXIS = 1``) of these shapes padded to one ``(slit, y, x)``
     Dataset, and each slit's own arrays."""
     each = [spectrum_arrays(s, 1, seed + i) for i, s in enumerate(shapes)]

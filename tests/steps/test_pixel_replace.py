@@ -44,8 +44,12 @@ def test_mingrad_takes_the_flatter_pair():
 
 def test_mingrad_keeps_jwst_bounds_and_a_slit_own_size():
     allowed = interior((2, 8, 8), np.array([8, 6]), np.array([8, 8]))
-    assert not allowed[0, 1].any() and allowed[0, 2, 2] and allowed[0, 6, 6] and not allowed[0, 7].any()
-    assert allowed[1, 4, 4] and not allowed[1, 5].any()  # a 6-row slit padded to 8
+    assert not allowed[0, 1].any()
+    assert allowed[0, 2, 2]
+    assert allowed[0, 6, 6]
+    assert not allowed[0, 7].any()
+    assert allowed[1, 4, 4]
+    assert not allowed[1, 5].any()
     sci = np.ones((8, 8))
     sci[1, 4] = sci[4, 4] = np.nan
     sci[5, 4] = sci[4, 5] = np.nan  # (4, 4): a NaN in each of its pairs
@@ -75,7 +79,9 @@ def test_mingrad_leaves_non_science_flagged():
     bad_col=st.integers(0, 29),
     dispaxis=st.sampled_from([1, 2]),
 )
-def test_fit_profile_recovers_a_separable_spectrum(width, centre, amplitude, bad_row, bad_col, dispaxis):
+def test_fit_profile_recovers_a_separable_spectrum(
+    width, centre, amplitude, bad_row, bad_col, dispaxis
+):
     """A noiseless trace (profile x continuum): the bad pixel comes back to the fit's tolerance."""
     spatial = np.exp(-0.5 * ((np.arange(17) - centre) / width) ** 2)
     image = amplitude * spatial[:, None] * (1.0 + 0.02 * np.arange(30))[None, :]
@@ -96,7 +102,8 @@ def test_fit_profile_recovers_a_separable_spectrum(width, centre, amplitude, bad
 def test_step_on_integrations_and_slits():
     ds = exposure((2, 30, 20), 2, 3, "MIR_LRS-SLITLESS")
     out = pixel_replace(ds, algorithm="fit_profile")
-    assert out["sci"].dims == ds["sci"].dims and out.attrs["S_PXREPL"] == "COMPLETE"
+    assert out["sci"].dims == ds["sci"].dims
+    assert out.attrs["S_PXREPL"] == "COMPLETE"
     assert np.isnan(out["sci"]).sum() < np.isnan(ds["sci"]).sum()
     assert "S_PXREPL" not in ds.attrs  # the input is left alone
     padded, _ = slits([(12, 40), (8, 30)], 1)
