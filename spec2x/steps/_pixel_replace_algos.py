@@ -58,7 +58,7 @@ def mingrad(planes: Planes, allowed: np.ndarray) -> int:
     planes : ``sci`` (any flux unit), ``err`` (same unit), ``dq`` and variances
         (unit squared), each ``(..., y, x)``; changed in place.
     allowed : bool ``(..., y, x)``, the pixels that may be replaced
-        (:func:`interior`).
+        (:func:`interior`); none on the image's edges (their neighbours are read).
 
     Returns
     -------
@@ -67,30 +67,28 @@ def mingrad(planes: Planes, allowed: np.ndarray) -> int:
     ``FLUX_ESTIMATED`` and loses ``DO_NOT_USE`` unless it is ``NON_SCIENCE``.
     """
     sci = planes["sci"]
-    where = np.nonzero(~np.isfinite(sci) & allowed)
-    *lead, iy, ix = where
-    pairs = (
-        ((*lead, iy, ix - 1), (*lead, iy, ix + 1)),
-        ((*lead, iy - 1, ix), (*lead, iy + 1, ix)),
-    )
+    at = np.flatnonzero(~np.isfinite(sci) & allowed)  # flat indices: neighbours are at
+    nx = sci.shape[-1]  # +-1 (along x) and +-nx (along y), never outside ``allowed``'s image
+    pairs = ((at - 1, at + 1), (at - nx, at + nx))
     with np.errstate(invalid="ignore"):
-        diffs = np.stack([np.abs(sci[a] - sci[b]) for a, b in pairs])
+        diffs = np.stack([np.abs(sci.take(a) - sci.take(b)) for a, b in pairs])
     diffs = np.where(np.isnan(diffs), np.inf, diffs)
     ok = ~np.all(np.isinf(diffs), axis=0)
-    vertical = np.argmin(diffs, axis=0) == 1
-    target = tuple(i[ok] for i in where)
+    vertical = (np.argmin(diffs, axis=0) == 1)[ok]
+    kept = [(a[ok], b[ok]) for a, b in pairs]
+    target = at[ok]
     for name in ("sci", *ERRORS):
         arr = planes.get(name)
         if arr is None:
             continue
-        base = np.sqrt(arr) if name.startswith("var") else arr
-        means = [(base[a] + base[b]) / 2.0 for a, b in pairs]
-        value = np.where(vertical, means[1], means[0])[ok]
-        arr[target] = value**2 if name.startswith("var") else value
+        root = np.sqrt if name.startswith("var") else np.asarray
+        means = [(root(arr.take(a)) + root(arr.take(b))) / 2.0 for a, b in kept]
+        value = np.where(vertical, means[1], means[0])
+        arr.flat[target] = value**2 if name.startswith("var") else value
     dq = planes["dq"]
-    old = dq[target]
+    old = dq.take(target)
     freed = ((old & _DNU) != 0) & ((old & _NS) == 0)
-    dq[target] = (old - np.where(freed, _DNU, np.uint32(0))) | _EST
+    dq.flat[target] = (old - np.where(freed, _DNU, np.uint32(0))) | _EST
     return int(ok.sum())
 
 
