@@ -57,33 +57,29 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
         No pixel of the channel has a sky position.
     """
     maps = _maps(wcs)
-    y, x, labels = _slice_pixels(maps, ds.sizes["y"], MRS_CHANNEL_COLUMNS[channel])
+    y, x, labels, inverse = _slice_pixels(maps, ds.sizes["y"], MRS_CHANNEL_COLUMNS[channel])
     alpha, beta, wave, dwave = _alpha_beta(maps, labels, x, y)
-    good = np.isfinite(alpha[0]) & np.isfinite(beta[0]) & np.isfinite(wave)
-    alpha, beta, wave, dwave, x, y = (a[..., good] for a in (alpha, beta, wave, dwave, x, y))
     # the wavelength picks each pixel's channel transform, the same for its corners
     sky_labels = np.asarray(maps.v2v3_label(alpha[0], beta[0], wave)).ravel()
     ra, dec = _to_sky(maps, sky_labels, alpha[:1], beta[:1], wave)
-    keep = ~np.isnan(ra[0])
+    keep = np.isfinite(alpha[0]) & np.isfinite(beta[0]) & np.isfinite(wave) & ~np.isnan(ra[0])
     if not keep.any():
         raise InputFileError(
             f"{ds.attrs.get('FILENAME', 'the exposure')}: no pixel of channel {channel} maps to "
             "the sky; check the exposure's WCS (assign_wcs) and CHANNEL"
         )
-    alpha, beta, wave, dwave, x, y = (a[..., keep] for a in (alpha, beta, wave, dwave, x, y))
-    betas = np.unique(beta[1])
+    betas = np.unique(beta[1, keep])
     half = np.abs(betas[1] - betas[0]) / 2.0
     # corners: alpha of x -/+ 0.4999, beta (of x - 0.4999) -/+ half a slice, round the pixel
     corner_alpha = alpha[[1, 1, 2, 2]]
     corner_beta = beta[1] + np.array([-half, half, half, -half])[:, None]
-    corner_ra, corner_dec = _to_sky(maps, sky_labels[keep], corner_alpha, corner_beta, wave)
-    # back to the detector's order (row by row), as the pixels were found
-    back = np.argsort(y * ds.sizes["x"] + x, kind="stable")
+    corner_ra, corner_dec = _to_sky(maps, sky_labels, corner_alpha, corner_beta, wave)
+    back = inverse[keep[inverse]]  # the kept pixels in the detector's order (row by row)
     at = (y[back].astype(int), x[back].astype(int))
     sci, err = (np.asarray(ds[name].values, np.float64)[at] for name in ("sci", "err"))
     dq = np.asarray(ds["dq"].values)[at].astype(np.int64)
     return PointCloud(
-        ra[0, keep][back], dec[0, keep][back], wave[back], dwave[back],
+        ra[0, back], dec[0, back], wave[back], dwave[back],
         corner_ra.T[back], corner_dec.T[back], sci, err, dq,
     )  # fmt: skip
 
@@ -125,13 +121,17 @@ def _maps(wcs: Any) -> _MrsMaps:
 
 def _slice_pixels(
     maps: _MrsMaps, ny: int, columns: tuple[int, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(y, x, label) of the pixels of ``columns`` [start, end) in a slice, slice by slice."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(y, x, label) of the pixels of ``columns`` [start, end) in a slice, slice by slice,
+    and where each pixel of the detector's order (row by row) is in them."""
     labels = maps.label_map[:ny, columns[0] : columns[1]]
     y, x = np.nonzero(labels)
     labels = labels[y, x]
     order = np.argsort(labels, kind="stable")
-    return y[order].astype(np.float64), (x[order] + columns[0]).astype(np.float64), labels[order]
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.size)
+    y, x = y[order].astype(np.float64), (x[order] + columns[0]).astype(np.float64)
+    return y, x, labels[order], inverse
 
 
 def _alpha_beta(
