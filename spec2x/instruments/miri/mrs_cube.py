@@ -76,7 +76,7 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
     corner_ra, corner_dec = _to_sky(maps, sky_labels, corner_alpha, corner_beta, wave)
     back = inverse[keep[inverse]]  # the kept pixels in the detector's order (row by row)
     at = (y[back].astype(int), x[back].astype(int))
-    sci, err = (np.asarray(ds[name].values, np.float64)[at] for name in ("sci", "err"))
+    sci, err = (np.asarray(ds[name].values)[at].astype(np.float64) for name in ("sci", "err"))
     dq = np.asarray(ds["dq"].values)[at].astype(np.int64)
     return PointCloud(
         ra[0, back], dec[0, back], wave[back], dwave[back],
