@@ -128,7 +128,8 @@ def test_labelled_function_points_sharing_labels(ordered):
     for g, w in zip(got, selector(xs.ravel(), ys.ravel()), strict=True):
         assert g.shape == xs.shape
         assert np.array_equal(g.ravel(), w, equal_nan=True)
-    assert np.isnan(got[0][:, at == 7]).all() and np.isnan(got[0][:, at == 0]).all()
+    assert np.isnan(got[0][:, at == 7]).all()
+    assert np.isnan(got[0][:, at == 0]).all()
 
 
 def test_fast_call_scalars_and_cache():
