@@ -12,6 +12,13 @@ As jwst 3.0.0's ``cube_build`` maps an MRS exposure (``map_miri_pixel_to_sky``):
 - a sky-aligned cube of channel 2 or 4 covers the exposure's ``S_REGION``
   (9 decimals), one of channel 1 or 3 (the smaller field of its detector)
   the pixels' sky positions (``IFUCubeData.setup_ifucube_wcs``).
+
+The same numbers as the gwcs called on every position, with less work: a
+pixel's corners and wavelength-extent points lie in its own slice (each
+rounds to the pixel), so the ``regions`` label of the centre serves all five
+positions and the wavelength's channel label all five sky points; the pixels
+are taken slice by slice, each slice's transform runs once per block on the
+five positions of its pixels, and the cloud goes back to the detector's order.
 """
 
 from __future__ import annotations
