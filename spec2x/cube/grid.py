@@ -24,18 +24,36 @@ __all__ = ["CubeGrid", "footprint_corners", "sky_grid", "tangent_to_sky", "to_ta
 
 _ARCSEC = 180.0 * 3600.0 / math.pi
 _DEG = math.pi / 180.0
+#: Values :func:`to_tangent` maps at once.
+_TANGENT_BLOCK = 8192
 
 
 def to_tangent(
     crval1: float, crval2: float, ra: np.ndarray, dec: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(xi, eta) arcsec of RA/Dec (deg) on the plane tangent at (crval1, crval2); xi = -east."""
+    """(xi, eta) arcsec of RA/Dec (deg) on the plane tangent at (crval1, crval2); xi = -east.
+
+    Blocks of :data:`_TANGENT_BLOCK` values at a time (temporaries that stay in cache).
+    """
+    ra, dec = np.broadcast_arrays(np.asarray(ra, np.float64), np.asarray(dec, np.float64))
+    xi, eta = np.empty(ra.shape), np.empty(ra.shape)
+    flat = [a.reshape(-1) for a in (ra, dec, xi, eta)]
+    for start in range(0, ra.size, _TANGENT_BLOCK):
+        part = slice(start, start + _TANGENT_BLOCK)
+        flat[2][part], flat[3][part] = _tangent(crval1, crval2, flat[0][part], flat[1][part])
+    return xi, eta
+
+
+def _tangent(
+    crval1: float, crval2: float, ra: np.ndarray, dec: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     ra0, dec0 = crval1 * _DEG, crval2 * _DEG
-    radiff = np.asarray(ra) * _DEG - ra0
-    decr = np.asarray(dec) * _DEG
-    h = np.sin(decr) * math.sin(dec0) + np.cos(decr) * math.cos(dec0) * np.cos(radiff)
-    xi = np.cos(decr) * np.sin(radiff) / h
-    eta = (np.sin(decr) * math.cos(dec0) - np.cos(decr) * math.sin(dec0) * np.cos(radiff)) / h
+    radiff = ra * _DEG - ra0
+    decr = dec * _DEG
+    sin_dec, cos_dec, cos_ra = np.sin(decr), np.cos(decr), np.cos(radiff)
+    h = sin_dec * math.sin(dec0) + cos_dec * math.cos(dec0) * cos_ra
+    xi = cos_dec * np.sin(radiff) / h
+    eta = (sin_dec * math.cos(dec0) - cos_dec * math.sin(dec0) * cos_ra) / h
     return -xi * _ARCSEC, eta * _ARCSEC
 
 

@@ -41,7 +41,10 @@ class PointCloud:
     dq: np.ndarray
 
     def select(self, keep: np.ndarray) -> PointCloud:
-        """The pixels where ``keep`` is true."""
+        """The pixels where the boolean ``keep`` is true (this cloud itself when all are, no copy)."""
+        keep = np.asarray(keep)
+        if keep.dtype == bool and keep.all():
+            return self
         return PointCloud(*(np.asarray(getattr(self, f))[keep] for f in self.__dataclass_fields__))
 
     def usable(self, low: float, high: float) -> PointCloud:

@@ -10,6 +10,7 @@ from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
 from gwcs.selector import LabelMapperArray, RegionsSelector
 
 from spec2x.cube.fastmodel import fast_call, fast_model
+from spec2x.cube.regions import labelled_function
 
 
 def _poly(seed, degree=4, zeros=True, **kw):
@@ -104,6 +105,31 @@ def test_regions_selector_equal_to_gwcs():
     x, y = x.ravel().astype(float), y.ravel().astype(float)
     _same(selector, x, y)
     _same(selector | (models.Shift(1) & models.Scale(2) & Identity(1)), x, y)
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_labelled_function_points_sharing_labels(ordered):
+    """Given labels (in order or not), k points per label map as gwcs maps each point;
+    labels of no transform give the selector's fill."""
+    labels = np.zeros((40, 30), dtype=np.int16)
+    labels[5:35, 2:10], labels[5:35, 12:20], labels[5:35, 22:29] = 3, 1, 7
+    transforms = {lab: Mapping((0, 1, 0, 1)) | (_poly(lab) & _poly(lab + 10)) for lab in (1, 3)}
+    selector = RegionsSelector(("x", "y"), ("a", "b"), selector=transforms,
+                               label_mapper=LabelMapperArray(labels))  # fmt: skip
+    y, x = np.nonzero(labels >= 0)
+    at = labels[y, x]
+    if ordered:
+        order = np.argsort(at, kind="stable")
+        y, x, at = y[order], x[order], at[order]
+    x, y = x.astype(float), y.astype(float)
+    # each pixel's centre and two points within it (the same label)
+    xs, ys = np.stack([x, x - 0.4, x + 0.4]), np.stack([y, y + 0.4, y - 0.4])
+    got = labelled_function(selector, fast_model)(at, xs, ys)
+    for g, w in zip(got, selector(xs.ravel(), ys.ravel()), strict=True):
+        assert g.shape == xs.shape
+        assert np.array_equal(g.ravel(), w, equal_nan=True)
+    assert np.isnan(got[0][:, at == 7]).all()
+    assert np.isnan(got[0][:, at == 0]).all()
 
 
 def test_fast_call_scalars_and_cache():

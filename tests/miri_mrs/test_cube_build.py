@@ -10,6 +10,7 @@ from mrs_helpers import real_refs
 
 from spec2x.dq import DQ
 from spec2x.errors import InputFileError, ParameterError, UnsupportedModeError
+from spec2x.instruments.miri.mrs_cube import mrs_point_cloud
 from spec2x.io.fits import open_exposure
 from spec2x.steps.assign_wcs import assign_wcs
 from spec2x.steps.cube_build import cube_build, cube_build_bands
@@ -96,6 +97,35 @@ def test_injected_point_source_recovered(cube, exposure):
     # and along the band: each tenth of it within 2 %
     for part in np.array_split(ratio[good], 10):
         assert np.mean(part) == pytest.approx(1.0, abs=0.02)
+
+
+def test_point_cloud_as_the_gwcs_maps_each_position(exposure):
+    """The point cloud (each pixel's slice and channel found once for its centre and corners)
+    equals the exposure's gwcs called on every position, as jwst's ``cube_build`` maps them."""
+    ds, _ = exposure
+    wcs = get_wcs(ds)
+    cloud = mrs_point_cloud(ds, "1", wcs)
+    y, x = (v.ravel().astype(np.float64) for v in np.mgrid[: ds.sizes["y"], :512])
+    ra, dec, wave = wcs(x, y, with_bounding_box=False)
+    on = ~np.isnan(ra)
+    x, y, wave = x[on], y[on], wave[on]
+    half = 0.4999
+    to_abl = wcs.get_transform("detector", "alpha_beta")
+    to_sky = wcs.get_transform("alpha_beta", "world")
+    alpha1, beta, _ = to_abl(x - half, y)
+    alpha2 = to_abl(x + half, y)[0]
+    betas = np.unique(beta)
+    dbeta = (betas[1] - betas[0]) / 2
+    corners = [to_sky(a, beta + s * dbeta, wave)[:2] for a, s in
+               ((alpha1, -1), (alpha1, 1), (alpha2, 1), (alpha2, -1))]  # fmt: skip
+    dwave = np.abs(to_abl(x, y - half)[2] - to_abl(x, y + half)[2])
+    np.testing.assert_array_equal(cloud.ra, ra[on])
+    np.testing.assert_array_equal(cloud.dec, dec[on])
+    np.testing.assert_array_equal(cloud.wave, wave)
+    np.testing.assert_allclose(cloud.dwave, dwave, rtol=1e-14)
+    np.testing.assert_allclose(cloud.corner_ra, np.stack([c[0] for c in corners], 1), rtol=1e-14)
+    np.testing.assert_allclose(cloud.corner_dec, np.stack([c[1] for c in corners], 1), rtol=1e-14)
+    np.testing.assert_array_equal(cloud.flux, ds["sci"].values[y.astype(int), x.astype(int)])
 
 
 def test_one_cube_per_band(cubes):

@@ -12,18 +12,28 @@ As jwst 3.0.0's ``cube_build`` maps an MRS exposure (``map_miri_pixel_to_sky``):
 - a sky-aligned cube of channel 2 or 4 covers the exposure's ``S_REGION``
   (9 decimals), one of channel 1 or 3 (the smaller field of its detector)
   the pixels' sky positions (``IFUCubeData.setup_ifucube_wcs``).
+
+The same numbers as the gwcs called on every position, with less work: a
+pixel's corners and wavelength-extent points lie in its own slice (each
+rounds to the pixel), so the ``regions`` label of the centre serves all five
+positions and the wavelength's channel label all five sky points; the pixels
+are taken slice by slice, each slice's transform runs once per block on the
+five positions of its pixels, and the cloud goes back to the detector's order.
 """
 
 from __future__ import annotations
 
 import warnings
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ...cube.fastmodel import fast_model
+from ...cube.fastmodel import FastFunction, fast_model
 from ...cube.pointcloud import CubeSource, PointCloud
+from ...cube.regions import LabelledFunction, labelled_function
 from ...errors import InputFileError
 from ...wcs.footprint import s_region_corners
 from .mrs_wcs import channel_bands
@@ -33,8 +43,9 @@ __all__ = ["MRS_CHANNEL_COLUMNS", "MRS_CUBE", "mrs_bands", "mrs_point_cloud"]
 #: Detector columns [start, end) of each channel.
 MRS_CHANNEL_COLUMNS = {"1": (0, 512), "2": (513, 1031), "3": (513, 1031), "4": (0, 512)}
 _HALF = 0.4999
-#: Pixels whose corners are mapped at once (bounds the WCS temporaries to some 10 MB).
-_BLOCK = 65536
+#: Pixels mapped at once: small enough that the temporaries stay in cache and that
+#: OpenBLAS runs the sky rotation (a 3x3 dot) on one thread (a big one costs 10x the CPU).
+_BLOCK = 16384
 
 
 def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
@@ -44,66 +55,126 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
     ----------
     ds : MRS exposure with ``sci``, ``err``, ``dq`` (y, x).
     channel : ``"1"`` ... ``"4"``.
-    wcs : the exposure's gwcs (``detector -> alpha_beta -> ... -> world``).
+    wcs : the exposure's gwcs (``detector -> alpha_beta -> v2v3 -> ... -> world``, as
+        :func:`spec2x.instruments.miri.mrs_wcs.mrs_wcs` builds it).
 
     Raises
     ------
     InputFileError
         No pixel of the channel has a sky position.
     """
-    start, end = MRS_CHANNEL_COLUMNS[channel]
-    y, x = np.mgrid[: ds.sizes["y"], start:end]
-    x, y = x.ravel().astype(np.float64), y.ravel().astype(np.float64)
-    to_ab = fast_model(wcs.get_transform(wcs.available_frames[0], "alpha_beta"))
-    to_sky = fast_model(wcs.get_transform("alpha_beta", wcs.output_frame.name))
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
-        alpha, beta, wave = to_ab(x, y)
-        good = np.isfinite(alpha) & np.isfinite(beta) & np.isfinite(wave)
-        ra, dec, _ = to_sky(alpha[good], beta[good], wave[good])
-    keep = ~np.isnan(ra)
+    maps = _maps(wcs)
+    y, x, labels, inverse = _slice_pixels(maps, ds.sizes["y"], MRS_CHANNEL_COLUMNS[channel])
+    alpha, beta, wave, dwave = _alpha_beta(maps, labels, x, y)
+    # the wavelength picks each pixel's channel transform, the same for its corners
+    sky_labels = np.asarray(maps.v2v3_label(alpha[0], beta[0], wave)).ravel()
+    ra, dec = _to_sky(maps, sky_labels, alpha[:1], beta[:1], wave)
+    keep = np.isfinite(alpha[0]) & np.isfinite(beta[0]) & np.isfinite(wave) & ~np.isnan(ra[0])
     if not keep.any():
         raise InputFileError(
             f"{ds.attrs.get('FILENAME', 'the exposure')}: no pixel of channel {channel} maps to "
             "the sky; check the exposure's WCS (assign_wcs) and CHANNEL"
         )
-    x, y, wave = x[good][keep], y[good][keep], wave[good][keep]
-    corner_ra, corner_dec, dwave = _corners(to_ab, to_sky, x, y, wave)
-    at = (y.astype(int), x.astype(int))
-    sci, err = (np.asarray(ds[name].values, np.float64)[at] for name in ("sci", "err"))
-    dq = np.asarray(ds["dq"].values)[at].astype(np.int64)
-    return PointCloud(ra[keep], dec[keep], wave, dwave, corner_ra, corner_dec, sci, err, dq)
-
-
-def _corners(
-    to_ab: Any, to_sky: Any, x: np.ndarray, y: np.ndarray, wave: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(npix, 4) RA and Dec of the pixel corners (alpha -/+, beta -/+ half a slice) and
-    the pixels' wavelength extents, each transform run once per block of pixels on all the
-    positions it needs (blocks of :data:`_BLOCK` bound the temporaries)."""
-    n = x.size
-    alpha1, alpha2, beta, dwave = (np.empty(n) for _ in range(4))
-    for part in _blocks(n):
-        # x -/+ 0.4999 (alpha of the corners) and y -/+ 0.4999 (wavelength extent) in one pass
-        xs, ys, m = x[part], y[part], part.stop - part.start
-        alpha, beta_, lam = to_ab(
-            np.concatenate([xs - _HALF, xs + _HALF, xs, xs]),
-            np.concatenate([ys, ys, ys - _HALF, ys + _HALF]),
-        )
-        alpha1[part], alpha2[part], beta[part] = alpha[:m], alpha[m : 2 * m], beta_[:m]
-        dwave[part] = np.abs(lam[2 * m : 3 * m] - lam[3 * m :])
-    betas = np.unique(beta)
+    betas = np.unique(beta[1, keep])
     half = np.abs(betas[1] - betas[0]) / 2.0
-    corner_ra, corner_dec = np.empty((n, 4)), np.empty((n, 4))
-    for part in _blocks(n):
-        a1, a2, b, w = alpha1[part], alpha2[part], beta[part], wave[part]
-        ra, dec, _ = to_sky(
-            np.concatenate([a1, a1, a2, a2]),
-            np.concatenate([b - half, b + half, b + half, b - half]),
-            np.concatenate([w, w, w, w]),
+    # corners: alpha of x -/+ 0.4999, beta (of x - 0.4999) -/+ half a slice, round the pixel
+    corner_alpha = alpha[[1, 1, 2, 2]]
+    corner_beta = beta[1] + np.array([-half, half, half, -half])[:, None]
+    corner_ra, corner_dec = _to_sky(maps, sky_labels, corner_alpha, corner_beta, wave)
+    back = inverse[keep[inverse]]  # the kept pixels in the detector's order (row by row)
+    at = (y[back].astype(int), x[back].astype(int))
+    sci, err = (np.asarray(ds[name].values)[at].astype(np.float64) for name in ("sci", "err"))
+    dq = np.asarray(ds["dq"].values)[at].astype(np.int64)
+    return PointCloud(
+        ra[0, back], dec[0, back], wave[back], dwave[back],
+        corner_ra.T[back], corner_dec.T[back], sci, err, dq,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _MrsMaps:
+    """An MRS gwcs's steps as compiled functions (once per gwcs).
+
+    ``label_map``: (ny, nx) slice label of each pixel; ``to_abl(labels, x, y)`` and
+    ``to_v2v3(labels, alpha, beta, lam)``: the slice's and the channel's transforms at
+    points of given labels; ``v2v3_label(alpha, beta, lam)``: the channel label of
+    each point; ``to_sky(v2, v3, lam)``: the rest of the way (velocity aberration, sky).
+    """
+
+    label_map: np.ndarray
+    to_abl: LabelledFunction
+    v2v3_label: Any
+    to_v2v3: LabelledFunction
+    to_sky: FastFunction
+
+
+_MAPS: weakref.WeakKeyDictionary[Any, _MrsMaps] = weakref.WeakKeyDictionary()
+
+
+def _maps(wcs: Any) -> _MrsMaps:
+    maps = _MAPS.get(wcs)
+    if maps is None:
+        to_abl = wcs.get_transform(wcs.available_frames[0], "alpha_beta")
+        to_v2v3 = wcs.get_transform("alpha_beta", "v2v3")
+        maps = _MAPS[wcs] = _MrsMaps(
+            np.asarray(to_abl.label_mapper.mapper),
+            labelled_function(to_abl, fast_model),
+            to_v2v3.label_mapper,
+            labelled_function(to_v2v3, fast_model),
+            fast_model(wcs.get_transform("v2v3", wcs.output_frame.name)),
         )
-        corner_ra[part], corner_dec[part] = ra.reshape(4, -1).T, dec.reshape(4, -1).T
-    return corner_ra, corner_dec, dwave
+    return maps
+
+
+def _slice_pixels(
+    maps: _MrsMaps, ny: int, columns: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(y, x, label) of the pixels of ``columns`` [start, end) in a slice, slice by slice,
+    and where each pixel of the detector's order (row by row) is in them."""
+    labels = maps.label_map[:ny, columns[0] : columns[1]]
+    y, x = np.nonzero(labels)
+    labels = labels[y, x]
+    order = np.argsort(labels, kind="stable")
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.size)
+    y, x = y[order].astype(np.float64), (x[order] + columns[0]).astype(np.float64)
+    return y, x, labels[order], inverse
+
+
+def _alpha_beta(
+    maps: _MrsMaps, labels: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(3, n) alpha and beta at x, x - 0.4999, x + 0.4999 (arcsec), the centres' wavelengths
+    and the wavelength extents (y -/+ 0.4999) (µm): each slice's transform run once per block
+    on the five positions of its pixels."""
+    n = x.size
+    alpha, beta = np.empty((3, n)), np.empty((3, n))
+    wave, dwave = np.empty(n), np.empty(n)
+    for part in _blocks(n):
+        xs, ys = x[part], y[part]
+        a, b, lam = maps.to_abl(
+            labels[part],
+            np.stack([xs, xs - _HALF, xs + _HALF, xs, xs]),
+            np.stack([ys, ys, ys, ys - _HALF, ys + _HALF]),
+        )
+        alpha[:, part], beta[:, part], wave[part] = a[:3], b[:3], lam[0]
+        dwave[part] = np.abs(lam[3] - lam[4])
+    return alpha, beta, wave, dwave
+
+
+def _to_sky(
+    maps: _MrsMaps, labels: np.ndarray, alpha: np.ndarray, beta: np.ndarray, wave: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(k, n) RA and Dec (deg) of (k, n) alpha, beta (arcsec) at the (n,) wavelengths (µm)
+    of channel ``labels``, a block of pixels at a time."""
+    k, n = alpha.shape
+    ra, dec = np.empty((k, n)), np.empty((k, n))
+    for part in _blocks(n):
+        lam = np.broadcast_to(wave[part], (k, part.stop - part.start))
+        v2, v3, _ = maps.to_v2v3(labels[part], alpha[:, part], beta[:, part], lam)
+        r, d, _ = maps.to_sky(v2.ravel(), v3.ravel(), lam.ravel())
+        ra[:, part], dec[:, part] = r.reshape(k, -1), d.reshape(k, -1)
+    return ra, dec
 
 
 def _blocks(n: int) -> list[slice]:
