@@ -1,4 +1,5 @@
-"""SOSS ATOCA in blocks of integrations: same numbers whatever the block, memory flat over integrations."""
+"""SOSS ATOCA in blocks of integrations: same numbers whatever the block, memory flat over
+integrations on the lazy path, a NumPy exposure infilled once."""
 
 from __future__ import annotations
 
@@ -48,7 +49,19 @@ def test_atoca_dask_exposure_as_numpy(whole, soss_refs):
     _same(extract_atoca(lazy, soss_refs, block=3, soss_modelname="m", **_FAST), expected)
 
 
+def test_atoca_numpy_exposure_infilled_once(whole, soss_refs, monkeypatch):
+    """A NumPy exposure is infilled once for the masks, the mean and every block."""
+    from spec2x.instruments.niriss import soss_box
+
+    calls = []
+    fill = soss_box._fill
+    monkeypatch.setattr(soss_box, "_fill", lambda *a: calls.append(1) or fill(*a))
+    extract_atoca(whole[0], soss_refs, block=2, **_FAST)
+    assert len(calls) == 1
+
+
 def _peak(ds, refs) -> int:
+    ds = ds.chunk({ds["sci"].dims[0]: 2})  # the lazy path (a NumPy exposure is held whole)
     tracemalloc.start()
     try:
         extract_atoca(ds, refs, block=2, **_FAST)
@@ -58,7 +71,8 @@ def _peak(ds, refs) -> int:
 
 
 def test_atoca_memory_flat_over_integrations(soss_refs):
-    """Peak traced memory for 8 integrations stays within 1.3x that of 2 (blocks of 2).
+    """Peak traced memory for 8 integrations of a Dask exposure stays within 1.3x that of 2
+    (blocks of 2).
 
     Before the blocks, every integration held float64 trace models of each
     order and the decontaminated images: the peak grew about as the number

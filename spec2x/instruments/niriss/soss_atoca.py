@@ -24,11 +24,12 @@ As jwst 3.0.0's extract_1d with ``soss_atoca=True`` (``soss_extract``):
    runs on the data minus the other orders' trace models.
 
 The spectra written are those decontaminated box extractions, as jwst's
-x1d.  Steps 4-6 run on ``block`` integrations at a time (a Dask exposure is
-computed one block at a time), so memory does not grow with the number of
-integrations but for the 1-D outputs (and the trace models if asked for);
-the trace models are evaluated only inside the boxes they are subtracted
-from.  Flux in the exposure's units (DN/s); wavelengths µm.
+x1d.  Steps 4-6 run on ``block`` integrations at a time.  A NumPy exposure
+is infilled once, in memory, for every step; a Dask exposure is computed one
+block at a time, so memory does not grow with the number of integrations but
+for the 1-D outputs (and the trace models if asked for); the numbers are the
+same bit for bit.  The trace models are evaluated only inside the boxes they
+are subtracted from.  Flux in the exposure's units (DN/s); wavelengths µm.
 """
 
 from __future__ import annotations

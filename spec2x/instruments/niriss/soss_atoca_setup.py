@@ -158,11 +158,14 @@ def _wrapped(cube: np.ndarray, block: int) -> Any:
 
 
 def _lazy(ds: xr.Dataset, block: int) -> xr.Dataset:
-    """``ds`` with its ``sci``, ``err`` and ``dq`` cubes as Dask arrays (``block`` integrations a chunk)."""
+    """``ds`` as given if its ``sci``, ``err`` and ``dq`` are all NumPy (infilled once, in
+    memory) or all Dask; else each NumPy one of them as a Dask cube (``block`` integrations
+    a chunk), so that the exposure is computed one block at a time."""
     names = ("sci", "err", "dq")
-    if ds["sci"].ndim != 3 or all(ds[n].chunks is not None for n in names):
+    eager = [n for n in names if ds[n].chunks is None]
+    if ds["sci"].ndim != 3 or len(eager) in (0, len(names)):
         return ds
-    return ds.assign({n: (ds[n].dims, _wrapped(np.asarray(ds[n].data), block)) for n in names})
+    return ds.assign({n: (ds[n].dims, _wrapped(np.asarray(ds[n].data), block)) for n in eager})
 
 
 def exposure_setup(
@@ -170,9 +173,13 @@ def exposure_setup(
 ) -> Setup:
     """The :class:`Setup` of an exposure with its references and ATOCA options.
 
-    The exposure is made lazy (Dask, ``block`` integrations a chunk) but for
-    its median error, typical integration and bad pixels, so that
-    :func:`block_inputs` computes one block at a time.
+    A NumPy exposure is infilled and masked once, in memory, and every block
+    reads those arrays.  A Dask one (or one with some cubes Dask) stays lazy
+    (``block`` integrations a chunk) but for its median error, typical
+    integration and bad pixels, so that :func:`block_inputs` computes one
+    block at a time and memory does not grow with the integrations (the
+    infill is then computed again by each pass: the masks, the mean, the
+    blocks).  The numbers are the same either way, bit for bit.
     """
     import dask
 
