@@ -5,19 +5,17 @@ For each slit, as jwst's ``ResampleSpec`` does for one input image (Stage
 taken to the sky), linear fits of the tangent-plane position along the slit
 about it, the output height, a wavelength look-up table from the median
 wavelength of each detector column, and the slit position of each output
-row.  The work is NumPy over the pixels of all slits together: the gnomonic
-projection about each slit's own fiducial (a per-pixel parameter),
-closed-form least squares, and the slits' WCSs evaluated in one stacked call
-(:func:`spec2x._kernels.stacked_transforms.stacked_between`).  Drizzle's pixel
-map and the output sky positions and wavelengths come from these numbers
-(:func:`grid_pixmap`, :func:`grid_world`); the gwcs written in the products
-is built from them (:func:`grid_wcs`), a chain of astropy models equal to
-jwst's.
-
-The gnomonic (TAN) projection here is the closed form of astropy's
-``Pix2Sky_TAN | RotateNative2Celestial(ra0, dec0, 180)`` (the same positions
-to ~1e-15 relative); the fits are the least-squares line of astropy's
-``LinearLSQFitter`` in closed form.
+row.  What decides the output's size (fiducial, fits, extent: the height is
+a ceiling of their ratio) keeps astropy's arithmetic on each slit's arrays,
+without building astropy models where it can (the least squares of
+``LinearLSQFitter``, the sigma clipping of the weights); the slit position
+of the output rows goes back through all slits' WCSs in one stacked call
+(:func:`spec2x._kernels.stacked_transforms.stacked_between`).  Drizzle's
+pixel map and the output sky positions and wavelengths come from the grid's
+numbers with NumPy (:func:`grid_pixmap`, :func:`grid_world`: the closed-form
+gnomonic projection, ~1e-11 relative from astropy's ``Sky2Pix_TAN`` near the
+fiducial); the gwcs written in the products is built from them
+(:func:`grid_wcs`), a chain of astropy models equal to jwst's.
 """
 
 from __future__ import annotations
@@ -93,11 +91,14 @@ def _sky(x: np.ndarray, y: np.ndarray, ra0: Any, dec0: Any) -> tuple[np.ndarray,
 
 
 def _fit(values: np.ndarray) -> tuple[float, float]:
-    """Least-squares slope and intercept of ``values`` against their index 0, 1, ..."""
-    idx = np.arange(values.size, dtype=np.float64)
-    dx = idx - idx.mean()
-    slope = float(np.dot(dx, values - values.mean()) / np.dot(dx, dx))
-    return slope, float(values.mean() - slope * idx.mean())
+    """Least-squares slope and intercept of ``values`` against their index 0, 1, ...: the
+    normalised design matrix and ``lstsq`` of astropy's ``LinearLSQFitter`` (the same
+    numbers: the output height is a ceiling of their ratio)."""
+    idx = np.linspace(0, values.shape[0], values.shape[0], endpoint=False)
+    lhs = np.asarray([idx, np.ones_like(idx)]).T
+    scale = (lhs * lhs).sum(0)
+    coef = np.linalg.lstsq(lhs / scale, values, rcond=None)[0] / scale
+    return float(coef[0]), float(coef[1])
 
 
 def _weighted_slit_position(data: np.ndarray, s: np.ndarray, lam: np.ndarray) -> float:
@@ -129,27 +130,21 @@ def _sky_frame(wcs: Any) -> str:
     return "moving_target" if "moving_target" in wcs.available_frames else "world"
 
 
-def _between_all(
-    wcss: Sequence[Any], to_sky: bool, points: Sequence[tuple[np.ndarray, ...]]
+def _to_slit_frame(
+    wcss: Sequence[Any], points: Sequence[tuple[np.ndarray, ...]]
 ) -> list[tuple[np.ndarray, ...]]:
-    """slit_frame -> sky (``to_sky``) or back, every slit's points in stacked calls (one per
-    sky frame name)."""
+    """Sky -> slit_frame of every slit's points, in stacked calls (one per sky frame name)."""
     out: list[tuple[np.ndarray, ...]] = [() for _ in wcss]
     by_sky: dict[str, list[int]] = {}
     for i, w in enumerate(wcss):
         by_sky.setdefault(_sky_frame(w), []).append(i)
     for sky, members in by_sky.items():
-        start, end = ("slit_frame", sky) if to_sky else (sky, "slit_frame")
         found = stacked_between(
-            [wcss[i] for i in members], start, end, [points[i] for i in members]
+            [wcss[i] for i in members], sky, "slit_frame", [points[i] for i in members]
         )
         for i, values in zip(members, found, strict=True):
             out[i] = values
     return out
-
-
-def _split(values: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
-    return np.split(values, np.cumsum(sizes)[:-1])
 
 
 def _wavelength_table(ref_lam: list[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -196,41 +191,32 @@ def output_grids(
         on_grid(between(w, d, _sky_frame(w)), bb, f[1])
         for w, d, bb, f in zip(wcss, det, bbs, frames, strict=True)
     ]
-    fiducial = []
-    for data, (_, s, lam) in zip(datas, slit, strict=True):
+    from astropy.modeling.models import Pix2Sky_TAN, RotateNative2Celestial
+
+    # The fiducial, the fits and the slit's tangent-plane extent decide the output height (a
+    # ceiling): they keep astropy's arithmetic on each slit's own arrays, as jwst, since an
+    # ulp in the fiducial moves the tangent plane's near-pole values by ~1e-11 relative.
+    partial = []
+    ra0, dec0 = np.empty(len(wcss)), np.empty(len(wcss))
+    for i, (w, data, (_, s, lam), (ra, dec, wl)) in enumerate(zip(wcss, datas, slit, world,
+                                                                  strict=True)):  # fmt: skip
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             mean_lam = np.nanmean(lam)
-        fiducial.append((np.zeros(1), np.array([_weighted_slit_position(data, s, lam)]),
-                         np.array([mean_lam])))  # fmt: skip
-    targets = _between_all(wcss, True, fiducial)
-    ra0 = np.array([float(t[0][0]) for t in targets])
-    dec0 = np.array([float(t[1][0]) for t in targets])
-    # the slit's sky positions in each one's tangent plane, all slits in one call: the
-    # centre column (the fits) then every finite pixel (the extent)
-    centres = [int(np.mean(bb, axis=1)[0]) for bb in bbs]
-    pieces = [(ra[:, c], dec[:, c]) for (ra, dec, _), c in zip(world, centres, strict=True)]
-    finite = [np.isfinite(ra) & np.isfinite(dec) for ra, dec, _ in world]
-    pieces += [(ra[g], dec[g]) for (ra, dec, _), g in zip(world, finite, strict=True)]
-    sizes = [p[0].size for p in pieces]
-    n = len(wcss)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xt, yt = gnomonic(
-            np.concatenate([p[0] for p in pieces]),
-            np.concatenate([p[1] for p in pieces]),
-            np.repeat(np.concatenate([ra0, ra0]), sizes),
-            np.repeat(np.concatenate([dec0, dec0]), sizes),
-        )
-    xs, ys = _split(xt, sizes), _split(yt, sizes)
-    partial = []
-    for i in range(n):
-        nan = np.isnan(xs[i]) | np.isnan(ys[i])
-        x_fit, y_fit = _fit(xs[i][~nan]), _fit(ys[i][~nan])
-        ext_x, ext_y = xs[n + i], ys[n + i]
-        ref_lam = sampling_wavelengths(world[i][2])
+        position = _weighted_slit_position(data, s, lam)
+        ra0[i], dec0[i], _ = between(w, "slit_frame", _sky_frame(w))(0, position, mean_lam)
+        to_tangent = (Pix2Sky_TAN() | RotateNative2Celestial(ra0[i], dec0[i], 180)).inverse
+        centre = int(np.mean(bbs[i], axis=1)[0])
+        x_tan, y_tan = to_tangent(ra[:, centre], dec[:, centre])
+        nan = np.isnan(x_tan) | np.isnan(y_tan)
+        finite = np.isfinite(ra) & np.isfinite(dec)
+        ext_x, ext_y = to_tangent(ra[finite], dec[finite])
+        ref_lam = sampling_wavelengths(wl)
         if not ref_lam:
             raise ValueError("not enough valid wavelengths to build the output WCS")
-        partial.append(_spatial(x_fit, y_fit, ext_x, ext_y) + _wavelength_table(ref_lam))
+        fits = _fit(x_tan[~nan]), _fit(y_tan[~nan])
+        partial.append(_spatial(*fits, ext_x, ext_y) + _wavelength_table(ref_lam))
+    n = len(wcss)
     # the slit position of each output row at the middle column: its sky position back
     # through each slit's WCS, all slits at once
     rows = []
@@ -238,7 +224,7 @@ def output_grids(
         y = np.arange(ny, dtype=np.float64)
         ra, dec = _sky(x_fit[0] * y + x_fit[1], y_fit[0] * y + y_fit[1], ra0[i], dec0[i])
         rows.append((ra, dec, np.full(ny, table[1 + (len(table) - 2) // 2])))
-    centre_rows = _between_all(wcss, False, rows)
+    centre_rows = _to_slit_frame(wcss, rows)
     return [
         OutputGrid(float(ra0[i]), float(dec0[i]), *partial[i], slit_centre=centre_rows[i][1])
         for i in range(n)
