@@ -19,7 +19,7 @@ from ..datamodel import PADDING_DQ
 from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
 from ..instruments.nirspec.resample import nirspec_pixel_frames
-from ..instruments.nirspec.resample_grid import grid_pixmap, grid_wcs, grid_world, output_grids
+from ..instruments.nirspec.resample_grid import grid_wcs, grid_world, output_grids
 from ..modes import Mode, exp_type_of, mode_of
 from ..wcs.footprint import s_region
 from ..wcs.store import get_wcs, has_wcs, set_wcs
@@ -193,12 +193,12 @@ def _nirspec(
     grids = output_grids(wcss, [p["sci"] for p in inputs], frames)
     out = []
     for p, wcs, f, grid in zip(inputs, wcss, frames, grids, strict=True):
-        arrays = _k.drizzle_slit(
-            p["sci"], p["good"], p["variances"], wcs, grid.shape, pixmap=grid_pixmap(grid, f[1]),
-            **drizzle,
-        )  # fmt: skip
+        out_wcs = grid_wcs(grid)
+        pixmap = _k.output_pixmap(f[1], out_wcs)
+        arrays = _k.drizzle_slit(p["sci"], p["good"], p["variances"], wcs, grid.shape,
+                                 pixmap=pixmap, **drizzle)  # fmt: skip
         ra, dec, wavelength = grid_world(grid)  # the sky position depends on the row only
-        out.append(_product(arrays, grid_wcs(grid), np.broadcast_to(wavelength, grid.shape),
+        out.append(_product(arrays, out_wcs, np.broadcast_to(wavelength, grid.shape),
                             s_region(ra, dec), p["source"]))  # fmt: skip
     return out
 

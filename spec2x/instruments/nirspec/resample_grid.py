@@ -10,12 +10,13 @@ a ceiling of their ratio) keeps astropy's arithmetic on each slit's arrays,
 without building astropy models where it can (the least squares of
 ``LinearLSQFitter``, the sigma clipping of the weights); the slit position
 of the output rows goes back through all slits' WCSs in one stacked call
-(:func:`spec2x._kernels.stacked_transforms.stacked_between`).  Drizzle's
-pixel map and the output sky positions and wavelengths come from the grid's
-numbers with NumPy (:func:`grid_pixmap`, :func:`grid_world`: the closed-form
-gnomonic projection, ~1e-11 relative from astropy's ``Sky2Pix_TAN`` near the
-fiducial); the gwcs written in the products is built from them
-(:func:`grid_wcs`), a chain of astropy models equal to jwst's.
+(:func:`spec2x._kernels.stacked_transforms.stacked_between`).  The output
+sky positions and wavelengths come from the grid's numbers with NumPy
+(:func:`grid_world`: the closed-form inverse gnomonic projection); the gwcs
+written in the products is built from them (:func:`grid_wcs`), a chain of
+astropy models equal to jwst's, whose inverse gives drizzle's pixel map (an
+input pixel's edge can fall exactly on an output pixel's on synthetic grids:
+astropy's arithmetic decides, as in jwst).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..._kernels.resample_spec import between, bounding_box, on_grid, output_fra
 from ..._kernels.stacked_transforms import stacked_between
 from .resample import PixelFrames, sampling_wavelengths
 
-__all__ = ["OutputGrid", "gnomonic", "grid_pixmap", "grid_wcs", "grid_world", "output_grids"]
+__all__ = ["OutputGrid", "grid_wcs", "grid_world", "output_grids"]
 
 
 @dataclass(frozen=True)
@@ -64,19 +65,6 @@ class OutputGrid:
     def shape(self) -> tuple[int, int]:
         """(rows, columns) of the output image."""
         return self.ny, self.n_lam
-
-
-def gnomonic(ra: np.ndarray, dec: np.ndarray, ra0: Any, dec0: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Tangent-plane x, y (deg) of ``ra``, ``dec`` (deg) about ``ra0``, ``dec0`` (deg; scalars
-    or per-value arrays), native longitude of the pole 180 deg."""
-    a, d = np.deg2rad(ra), np.deg2rad(dec)
-    d0 = np.deg2rad(dec0)
-    da = a - np.deg2rad(ra0)
-    cos_d, sin_d = np.cos(d), np.sin(d)
-    den = sin_d * np.sin(d0) + cos_d * np.cos(d0) * np.cos(da)
-    x = np.rad2deg(cos_d * np.sin(da) / den)
-    y = np.rad2deg((sin_d * np.cos(d0) - cos_d * np.sin(d0) * np.cos(da)) / den)
-    return x, y
 
 
 def _sky(x: np.ndarray, y: np.ndarray, ra0: Any, dec0: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -249,20 +237,6 @@ def _spatial(
     y_fit = (y_fit[0], float(zero_y - sign_y * offset_y))
     x_fit = (x_fit[0], float(zero_x - sign_x * offset_x))
     return x_fit, y_fit, bool(swap_xy), ny
-
-
-def grid_pixmap(grid: OutputGrid, world: tuple[np.ndarray, ...]) -> np.ndarray:
-    """drizzle's pixel map: the output (column, row) of each input pixel of sky position and
-    wavelength ``world`` (NaN where the wavelength is beyond the table), as the output
-    WCS's inverse gives it (row: the inverse of the fit the output follows)."""
-    ra, dec, lam = world
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xt, yt = gnomonic(ra, dec, grid.ra0, grid.dec0)
-        slope, intercept = grid.y_fit if grid.swap_xy else grid.x_fit
-        row = (yt if grid.swap_xy else xt) * slope**-1 + (-intercept / slope)
-        column = np.interp(lam, grid.table, grid.pixel)
-    column[~((lam >= grid.table[0]) & (lam <= grid.table[-1]))] = np.nan
-    return np.dstack([column, row])
 
 
 def grid_world(grid: OutputGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
