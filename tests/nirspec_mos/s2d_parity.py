@@ -96,4 +96,5 @@ def assert_statuses(ours: Path, theirs: Path) -> None:
     """The step statuses (``S_*`` of the primary header, S_REGION aside) equal jwst's."""
     a, b = fits.getheader(ours), fits.getheader(theirs)
     keys = {k for k in (*a, *b) if k.startswith("S_") and k != "S_REGION"}
-    assert {k: a.get(k) for k in keys} == {k: b.get(k) for k in keys}
+    mine, theirs = {k: a.get(k) for k in keys}, {k: b.get(k) for k in keys}
+    assert mine == theirs, {k: (mine[k], theirs[k]) for k in keys if mine[k] != theirs[k]}
