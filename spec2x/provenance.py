@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import xarray as xr
 
+from .step_spec import SKIP_NOT_RECORDED
 from .steps._common import STATUS_KEYWORDS
 
 __all__ = ["product_keywords", "stamp"]
@@ -62,11 +63,13 @@ def stamp(
     skipped: Iterable[str] = (),
 ) -> Product:
     """``product`` with the provenance ``keywords`` and ``S_* = 'SKIPPED'`` for ``skipped``
-    steps (a status a step recorded itself is kept).  The input is not changed."""
+    steps (a status a step recorded itself is kept; none for the steps of
+    :data:`spec2x.step_spec.SKIP_NOT_RECORDED`, as jwst).  The input is not changed."""
     attrs = dict(product.attrs)
     attrs.update(keywords)
     for step in skipped:
-        attrs.setdefault(STATUS_KEYWORDS[step], "SKIPPED")
+        if step not in SKIP_NOT_RECORDED:
+            attrs.setdefault(STATUS_KEYWORDS[step], "SKIPPED")
     out = product.copy(deep=False)
     out.attrs = attrs
     return out

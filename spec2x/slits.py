@@ -164,12 +164,16 @@ def combined_attrs(parts: Sequence[xr.Dataset]) -> dict[str, Any]:
     status (``S_*``) ``COMPLETE`` when the step completed on any group.
 
     A step can leave a group alone (wavecorr corrects only the slit holding the
-    point source) and still have run on the product, as jwst records it.
+    point source) and still have run on the product, as jwst records it.  Groups of
+    another ``EXP_TYPE`` than the first's (the fixed slits of a MOS exposure) do not
+    change the statuses: jwst's product keeps those of its slitlets' model.
     """
     out = dict(parts[0].attrs)
+    exp_type = out.get("EXP_TYPE")
     for part in parts[1:]:
+        same = part.attrs.get("EXP_TYPE") == exp_type
         for key, value in part.attrs.items():
-            if str(key).startswith("S_") and value == "COMPLETE":
+            if same and str(key).startswith("S_") and value == "COMPLETE":
                 out[key] = value
             else:
                 out.setdefault(key, value)

@@ -35,6 +35,11 @@ __all__ = [
 ParamType = str  # "bool" "int" "float" "str" "option" "int_list" "float_list" "list"
 
 
+#: Steps whose skip jwst records nowhere: stpipe writes SKIPPED under the step's alias,
+#: which for these is not a ``cal_step`` name (``master_background_mos`` against
+#: ``cal_step.master_background``, S_MSBSUB), so the status stays unset.
+SKIP_NOT_RECORDED = frozenset(("master_background_mos",))
+
 #: jwst's ``S_*`` status keyword for each step (``cal_step`` in the datamodels).
 STATUS_KEYWORDS = {
     "assign_wcs": "S_WCS",

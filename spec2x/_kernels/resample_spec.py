@@ -4,8 +4,8 @@ NumPy, gwcs and drizzle only (no xarray).  The output WCS follows jwst 3.0.0
 ``ResampleSpec`` for one input image (Stage 2): ``interpolated_output_wcs``
 (MIRI LRS: a linear fit of the tangent-plane position along the slit and a
 wavelength look-up table); NIRSpec's, which adds a ``slit_frame``, is
-:func:`spec2x.instruments.nirspec.resample.nirspec_output_wcs` and shares the
-grid, fit and frame helpers here.  ``drizzle_slit`` resamples science, variances and
+:mod:`spec2x.instruments.nirspec.resample_grid` (many slits at once) and shares
+the grid and frame helpers here.  ``drizzle_slit`` resamples science, variances and
 weights with ``drizzle.resample.Drizzle`` (square kernel, inverse read-noise
 variance weights) as stcal's ``Resample`` does.
 """
@@ -26,6 +26,7 @@ __all__ = [
     "interpolated_output_wcs",
     "linear_fit",
     "on_grid",
+    "output_pixmap",
     "output_frames",
     "pixel_frames",
     "pixel_grid",
@@ -277,7 +278,7 @@ def on_grid(
     return tuple(np.asarray(w) for w in transform(x, y))
 
 
-def _pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:
+def output_pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:
     """drizzle's ``calc_pixmap`` from the input WCS already evaluated (``world``): the output
     pixel of each input pixel, the output bounding box left out as calc_pixmap does (the
     output WCS's inverse steps one after the other, :func:`between`).
@@ -311,24 +312,25 @@ def drizzle_slit(
     good: np.ndarray,
     variances: dict[str, np.ndarray],
     in_wcs: Any,
-    out_wcs: Any,
+    shape: tuple[int, ...],
     *,
+    pixmap: np.ndarray,
     pixfrac: float = 1.0,
     kernel: str = "square",
     weight_type: str | None = "ivm",
-    world: tuple[np.ndarray, ...] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Drizzle one slit image (and its variances) onto ``out_wcs``.
+    """Drizzle one slit image (and its variances) onto an output grid of ``shape``.
 
     Parameters
     ----------
     sci : (ny, nx) science image; invalid pixels NaN.
     good : (ny, nx) True where the pixel may be used (DQ test passed).
     variances : ``var_poisson``, ``var_rnoise``, ``var_flat`` images.
-    in_wcs, out_wcs : gwcs of the input and the rectified output.
+    in_wcs : gwcs of the input (its bounding box bounds the pixels drizzled).
+    shape : (ny, nx) of the output grid.
+    pixmap : (ny, nx, 2) output column and row of each input pixel (drizzle's
+        ``calc_pixmap``; :func:`output_pixmap`).
     pixfrac, kernel, weight_type : drizzle options (jwst defaults 1.0, square, ivm).
-    world : ``in_wcs`` on every pixel of ``sci`` (:func:`pixel_world`), if already
-        evaluated.
 
     Returns
     -------
@@ -337,8 +339,7 @@ def drizzle_slit(
     """
     from drizzle.resample import Drizzle
 
-    shape = tuple(int(n) for n in out_wcs.array_shape)
-    pixmap = _pixmap(pixel_world(in_wcs, sci.shape) if world is None else world, out_wcs)
+    shape = tuple(int(n) for n in shape)
     mask = good.astype(np.float32)
     if weight_type == "ivm":
         with np.errstate(divide="ignore", invalid="ignore"):

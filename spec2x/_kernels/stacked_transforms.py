@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["stacked_pixel_frames"]
+__all__ = ["stacked_between", "stacked_pixel_frames"]
 
 #: Non-parameter attributes that define a leaf model's arithmetic, by class name; leaves of
 #: other classes are equal only to themselves (same object).
@@ -132,14 +132,118 @@ def _evaluate(
         return _call(first, values)
     op = getattr(first, "op", None)
     same_op = op in ("|", "&") and all(getattr(m, "op", None) == op for m in models)
-    if same_op and op == "|":
+    if same_op and op == "|" and len({m.left.n_outputs for m in models}) == 1:
         middle = _evaluate([m.left for m in models], sizes, values, cache)
         return _evaluate([m.right for m in models], sizes, middle, cache)
-    if same_op and all(m.left.n_inputs == first.left.n_inputs for m in models):
+    if same_op and len({(m.left.n_inputs, m.left.n_outputs) for m in models}) == 1:
         n = first.left.n_inputs
         left = _evaluate([m.left for m in models], sizes, values[:n], cache)
         return left + _evaluate([m.right for m in models], sizes, values[n:], cache)
     return _per_pixel(models, sizes, values) or _by_group(models, keys, sizes, values)
+
+
+def _inverse_key(model: Any, cache: dict[int, Any]) -> Any:
+    """A hashable description of ``model``'s inverse arithmetic (its own inverse when set)."""
+    user = getattr(model, "_user_inverse", None)
+    return ("inverse", _key(user, cache)) if user is not None else _key(model, cache)
+
+
+def _per_pixel_inverse(models: list[Any], sizes: np.ndarray, values: tuple) -> tuple | None:
+    """Inverses of ``Shift`` / ``Scale`` leaves differing only by value, per pixel, with
+    astropy's arithmetic (``x + (-offset)``, ``(1 / factor) * x``)."""
+    if any(getattr(m, "_user_inverse", None) is not None for m in models):
+        return None
+    kind = type(models[0]).__name__
+    if kind not in ("Shift", "Scale") or any(type(m) is not type(models[0]) for m in models):
+        return None
+    if any(getattr(m, m.param_names[0]).unit is not None for m in models):
+        return None
+    per_slit = np.array([getattr(m, m.param_names[0]).value for m in models], dtype=np.float64)
+    param = np.repeat(-per_slit if kind == "Shift" else 1 / per_slit, sizes)
+    x = np.asarray(values[0], dtype=np.float64)
+    return (x + param,) if kind == "Shift" else (param * x,)
+
+
+def _evaluate_inverse(
+    models: list[Any], sizes: np.ndarray, values: tuple, cache: dict[int, Any]
+) -> tuple[np.ndarray, ...]:
+    """``models[i].inverse`` on the values of slit ``i``: compound models walked backwards
+    (``|`` right to left, ``&`` side by side, as astropy builds their inverse), every group
+    of equal (sub)models inverted and evaluated once."""
+    keys = [_inverse_key(m, cache) for m in models]
+    first = models[0]
+    op = getattr(first, "op", None)
+    walk = all(getattr(m, "_user_inverse", None) is None for m in models)
+    same_op = walk and op in ("|", "&") and all(getattr(m, "op", None) == op for m in models)
+    if all(k == keys[0] for k in keys):
+        return _call(first.inverse, values)
+    if same_op and op == "|" and len({m.right.n_inputs for m in models}) == 1:
+        middle = _evaluate_inverse([m.right for m in models], sizes, values, cache)
+        return _evaluate_inverse([m.left for m in models], sizes, middle, cache)
+    if same_op and len({(m.left.n_inputs, m.left.n_outputs) for m in models}) == 1:
+        n = first.left.n_outputs
+        left = _evaluate_inverse([m.left for m in models], sizes, values[:n], cache)
+        return left + _evaluate_inverse([m.right for m in models], sizes, values[n:], cache)
+    found = _per_pixel_inverse(models, sizes, values)
+    if found is not None:
+        return found
+    inverses: dict[Any, Any] = {}
+    for m, k in zip(models, keys, strict=True):
+        if k not in inverses:
+            inverses[k] = m.inverse
+    return _by_group([inverses[k] for k in keys], keys, sizes, values)
+
+
+def _between(
+    wcss: list[Any], start: str, end: str, points: list[tuple[np.ndarray, ...]]
+) -> list[tuple[np.ndarray, ...]]:
+    """:func:`stacked_between` for WCSs with the same frames."""
+    names = list(_frame_names(wcss[0]))
+    i, j = names.index(start), names.index(end)
+    sizes = np.array([np.size(p[0]) for p in points], dtype=np.intp)
+    values: tuple[np.ndarray, ...] = tuple(
+        np.concatenate([np.ravel(np.asarray(p[a], dtype=np.float64)) for p in points])
+        for a in range(len(points[0]))
+    )
+    cache: dict[int, Any] = {}
+    for k in range(i, j) if i <= j else reversed(range(j, i)):
+        transforms = [w.pipeline[k].transform for w in wcss]
+        if i <= j:
+            values = _evaluate(transforms, sizes, values, cache)
+        else:
+            values = _evaluate_inverse(transforms, sizes, values, cache)
+    stops = np.cumsum(sizes)
+    return [
+        tuple(np.asarray(v)[b - n : b] for v in values) for b, n in zip(stops, sizes, strict=True)
+    ]
+
+
+def stacked_between(
+    wcss: Sequence[Any], start: str, end: str, points: Sequence[tuple[np.ndarray, ...]]
+) -> list[tuple[np.ndarray, ...]]:
+    """Each WCS's transform from frame ``start`` to frame ``end`` on its own points, all
+    slits at once: the pipeline's steps one after the other (their inverses backwards when
+    ``end`` comes first), as :func:`spec2x._kernels.resample_spec.between` evaluates one.
+
+    Parameters
+    ----------
+    wcss : gwcs objects, one per slit (those with the same frames are stacked together).
+    start, end : frame names.
+    points : per slit, the coordinates in ``start`` (1-D arrays of equal length).
+
+    Returns
+    -------
+    Per slit, the coordinates in ``end``.
+    """
+    by_frames: dict[tuple[str, ...], list[int]] = {}
+    for i, w in enumerate(wcss):
+        by_frames.setdefault(_frame_names(w), []).append(i)
+    out: list[tuple[np.ndarray, ...]] = [() for _ in wcss]
+    for members in by_frames.values():
+        found = _between([wcss[i] for i in members], start, end, [points[i] for i in members])
+        for i, values in zip(members, found, strict=True):
+            out[i] = values
+    return out
 
 
 def _inside(wcs: Any, shape: tuple[int, ...]) -> np.ndarray:

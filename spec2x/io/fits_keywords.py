@@ -11,6 +11,7 @@ the package never imports stdatamodels' data models.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 __all__ = [
     "ENUMS",
@@ -164,3 +165,20 @@ def jwst_accepts(keyword: str, value: object) -> bool:
     """False when jwst's schema restricts ``keyword`` to values ``value`` is not one of."""
     allowed = ENUMS.get(keyword)
     return allowed is None or str(value) in allowed
+
+
+#: MSA quadrant of the fixed slits a NIRSpec MOS exposure carries.
+_FIXED_SLIT_QUADRANT = 5
+
+
+def absent_for_slit(keyword: str, coords: Mapping[str, object]) -> bool:
+    """True when jwst writes no ``keyword`` for a slit (spectrum) with these per-slit values.
+
+    BARSHDW of a fixed slit of a MOS exposure (``quadrant`` 5): jwst's barshadow
+    runs on the MSA slitlets only, so the fixed slits never get the keyword (spec2x
+    fills the flag False when the groups are merged, and reads a missing one as False).
+    """
+    if keyword != "BARSHDW":
+        return False
+    quadrant = coords.get("quadrant")
+    return quadrant is not None and int(quadrant) == _FIXED_SLIT_QUADRANT  # type: ignore[call-overload]

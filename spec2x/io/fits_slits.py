@@ -25,7 +25,7 @@ from . import fits_images as I
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_asdf import asdf_hdu, read_asdf_tree
-from .fits_keywords import CUTOUT_COORDS, EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE
+from .fits_keywords import CUTOUT_COORDS, EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE, absent_for_slit
 from .fits_raw import card_images
 from .fits_scan import is_image_extension
 
@@ -88,8 +88,11 @@ def slits_hdus(
         sizes = zip(_sizes(part, "ysize", "y"), _sizes(part, "xsize", "x"), strict=True)
         for i, (ysize, xsize) in enumerate(sizes):
             keywords = {}
+            own = {"quadrant": ds["quadrant"].values[first + i]} if "quadrant" in ds.coords else {}
             for n, kw in per_slit.items():
                 value = ds.coords[n].values[first + i]
+                if absent_for_slit(kw, own):
+                    continue
                 if L.header_writable(kw, value):
                     keywords[kw] = L.plain_value(value)
                 elif kw in sci_kw:

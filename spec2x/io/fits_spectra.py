@@ -25,6 +25,7 @@ from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
 from .fits_asdf import asdf_hdu, read_asdf_tree
+from .fits_keywords import absent_for_slit
 from .fits_names import SPEC_COORD_NAMES, TSO_META, column_name, var_name
 from .fits_raw import RawTableHDU, make_header
 
@@ -133,8 +134,11 @@ def _spectrum_header(
 ) -> dict[str, Any]:
     """The per-spectrum keywords of spectrum ``i`` that a FITS header can hold."""
     header = {}
+    own = {"quadrant": _spec_value(ds, "quadrant", lead_dim, i)} if "quadrant" in ds.coords else {}
     for name, kw in per_spec.items():
         value = _spec_value(ds, name, lead_dim, i)
+        if absent_for_slit(kw, own):
+            continue
         if L.header_writable(kw, value):
             header[kw] = L.plain_value(value)
     return header

@@ -191,6 +191,12 @@ def _order(ds: xr.Dataset, i: int) -> Any:
     return _slit_value(ds, name, i, "SPORDER", 1)
 
 
+def _recorded_order(value: Any) -> int:
+    """The order a spectrum records (SPORDER): the slit's own, 0 for PRISM as jwst writes
+    it; 1 when unknown."""
+    return 1 if value is None else int(value)
+
+
 def _spectral_order(value: Any, mode: Any) -> int:
     """A slit's order; a missing one (or 0 outside grism modes, as spec2x had it) is 1.
     A grism's order 0 stays 0 (extract_1d passes it over, as jwst does)."""
@@ -229,6 +235,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
                     "source_id": int(_slit_value(ds, "source_id", i, None, 0) or 0),
                     "source_type": _srctype(_slit_value(ds, "srctype", i, "SRCTYPE", None)),
                     "spectral_order": _spectral_order(_order(ds, i), mode),
+                    "recorded_order": _recorded_order(_order(ds, i)),
                     "dispaxis": int(_slit_value(ds, "dispaxis", i, "DISPAXIS", default_disp)),
                     "pixar_sr": _pixar(_slit_value(ds, "pixar_sr", i, "PIXAR_SR", None)),
                     "shape": (min(ny, ds.sizes["y"]), min(nx, ds.sizes["x"])),
@@ -247,6 +254,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             "source_id": int(ds.attrs.get("SOURCEID", 0) or 0),
             "source_type": _srctype(ds.attrs.get("SRCTYPE")),
             "spectral_order": int(ds.attrs.get("SPORDER", 1) or 1),
+            "recorded_order": _recorded_order(ds.attrs.get("SPORDER")),
             "dispaxis": int(ds.attrs.get("DISPAXIS", default_disp) or default_disp),
             "pixar_sr": _pixar(ds.attrs.get("PIXAR_SR")),
             "shape": (ds.sizes["y"], ds.sizes["x"]),

@@ -159,7 +159,7 @@ def _spectrum_coords(
         cols["slit_name"].append(str(it["slit_name"]))
         cols["source_id"].append(int(it["source_id"]))
         cols["source_type"].append(str(it["source_type"] or ""))
-        cols["spectral_order"].append(int(it["spectral_order"]))
+        cols["spectral_order"].append(int(it["recorded_order"]))
         cols["dispersion_direction"].append(int(st["params"]["dispaxis"]))
         cols["slit_ra"].append(st["ra"])
         cols["slit_dec"].append(st["dec"])
@@ -169,6 +169,8 @@ def _spectrum_coords(
         cols["extraction_ystop"].append(hi if horizontal else ri)
     if slits:
         out = {k: ("slit", np.asarray(v)) for k, v in cols.items()}
+        if ds.attrs.get("DETECTOR"):  # jwst records it on every spectrum (DETECTOR)
+            out["detector"] = ("slit", np.full(len(items), str(ds.attrs["DETECTOR"])))
         return {**out, **_slit_labels(ds, [int(it["index"]) for it in items])}
     return {k: v[0] for k, v in cols.items()}
 

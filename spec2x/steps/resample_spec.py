@@ -18,7 +18,8 @@ from .._kernels import resample_spec as _k
 from ..datamodel import PADDING_DQ
 from ..dq import DQ, DQ_DTYPE
 from ..errors import ParameterError, StepOrderError, UnsupportedModeError
-from ..instruments.nirspec.resample import nirspec_output_wcs, nirspec_pixel_frames
+from ..instruments.nirspec.resample import nirspec_pixel_frames
+from ..instruments.nirspec.resample_grid import grid_wcs, grid_world, output_grids
 from ..modes import Mode, exp_type_of, mode_of
 from ..wcs.footprint import s_region
 from ..wcs.store import get_wcs, has_wcs, set_wcs
@@ -121,32 +122,28 @@ def resample_spec(
         )
     exp_type = exp_type_of(ds)
     mode = mode_of(ds, step="resample_spec")
-    slits = "slit" in ds.dims
-    products = []
-    names = []
-    if slits:
-        for start in range(0, ds.sizes["slit"], _BATCH):
-            batch = [_slit(ds, i) for i in range(start, min(start + _BATCH, ds.sizes["slit"]))]
-            frames: list[Any] = [None] * len(batch)
-            if mode.resample_grid == "nirspec":  # all the batch's slit WCSs in one call
-                shapes = [(one.sizes["y"], one.sizes["x"]) for one, *_ in batch]
-                frames = nirspec_pixel_frames([b[2] for b in batch], shapes)
-            for (one, name, wcs, dispaxis), f in zip(batch, frames, strict=True):
-                products.append(
-                    _one(one, wcs, mode, dispaxis, pixfrac, kernel, weight_type, frames=f)
-                )
-                names.append(name)
+    drizzle = {"pixfrac": pixfrac, "kernel": kernel, "weight_type": weight_type}
+    if "slit" in ds.dims:
+        batches = [
+            [_slit(ds, i) for i in range(start, min(start + _BATCH, ds.sizes["slit"]))]
+            for start in range(0, ds.sizes["slit"], _BATCH)
+        ]
     else:
-        wcs = get_wcs(ds)
-        dispaxis = int(ds.attrs.get("DISPAXIS", mode.dispaxis))
-        shape = (ds.sizes["y"], ds.sizes["x"])
-        nirspec = mode.resample_grid == "nirspec"
-        frames = nirspec_pixel_frames([wcs], [shape]) if nirspec else [None]
-        products.append(
-            _one(ds, wcs, mode, dispaxis, pixfrac, kernel, weight_type, frames=frames[0])
-        )
-        names.append(str(ds.attrs.get("SLTNAME") or exp_type))
-    out = _assemble(ds, products, names, slits)
+        name = str(ds.attrs.get("SLTNAME") or exp_type)
+        batches = [[(ds, name, get_wcs(ds), int(ds.attrs.get("DISPAXIS", mode.dispaxis)))]]
+    products = []
+    for batch in batches:
+        inputs = [_inputs(one) for one, *_ in batch]
+        wcss = [wcs for _, _, wcs, _ in batch]
+        if mode.resample_grid == "nirspec":  # every slit of the batch at once
+            products += _nirspec(inputs, wcss, drizzle)
+        else:
+            products += [
+                _interpolated(p, wcs, dispaxis, mode, drizzle)
+                for p, (_, _, wcs, dispaxis) in zip(inputs, batch, strict=True)
+            ]
+    names = [name for batch in batches for _, name, _, _ in batch]
+    out = _assemble(ds, products, names, "slit" in ds.dims)
     log.info(
         "resample_spec: %d slit(s) rectified to %s", len(products), tuple(out["sci"].shape[1:])
     )
@@ -165,19 +162,9 @@ def _slit(ds: xr.Dataset, i: int) -> tuple[xr.Dataset, str, Any, int]:
     return one.isel(y=slice(0, ny), x=slice(0, nx)), name, get_wcs(ds, slit=name), dispaxis
 
 
-def _one(
-    ds: xr.Dataset,
-    wcs: Any,
-    mode: Mode,
-    dispaxis: int,
-    pixfrac: float,
-    kernel: str,
-    weight_type: str | None,
-    *,
-    frames: Any = None,
-) -> dict[str, Any]:
-    """Drizzle one 2-D slit image; returns arrays, output WCS and wavelengths (``frames``:
-    the slit's WCS on its pixels, NIRSpec, :func:`nirspec_pixel_frames`)."""
+def _inputs(ds: xr.Dataset) -> dict[str, Any]:
+    """A slit image's arrays for drizzle: ``sci`` and the variances NaN where any is invalid
+    or DO_NOT_USE, ``good`` the pixels drizzle may use."""
     sci = np.asarray(ds["sci"].values, dtype=np.float32)
     dq = np.asarray(ds["dq"].values)
     variances = {
@@ -188,32 +175,58 @@ def _one(
     bad = np.isnan(sci) | np.isnan(err) | ((dq & DQ.DO_NOT_USE) != 0)
     for v in variances.values():
         bad |= np.isnan(v)
-    sci = np.where(bad, np.nan, sci)
-    variances = {k: np.where(bad, np.nan, v) for k, v in variances.items()}
     dq = np.where(bad, dq | DQ.DO_NOT_USE, dq)
-    good = (dq & _BAD) == 0
-    # the WCS once per slit: the output WCS and the pixmap
-    if mode.resample_grid == "nirspec":
-        world = frames[1]
-        out_wcs = nirspec_output_wcs(wcs, sci, good, frames)
-    else:
-        world = _k.pixel_world(wcs, sci.shape)
-        out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, mode.wavelength_decreasing)
-    arrays = _k.drizzle_slit(
-        sci, good, variances, wcs, out_wcs, pixfrac=pixfrac, kernel=kernel,
-        weight_type=weight_type, world=world,
-    )  # fmt: skip
-    shape = tuple(int(n) for n in out_wcs.array_shape)
-    yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
-    ra, dec, wavelength = (np.asarray(w, dtype=np.float64) for w in out_wcs(xx, yy))
     return {
-        "arrays": arrays,
-        "wcs": out_wcs,
-        "wavelength": wavelength,
-        "s_region": s_region(ra, dec),  # jwst's update_s_region_spectral
-        "shape": shape,
+        "sci": np.where(bad, np.nan, sci),
+        "variances": {k: np.where(bad, np.nan, v) for k, v in variances.items()},
+        "good": (dq & _BAD) == 0,
         "source": ds,
     }
+
+
+def _nirspec(
+    inputs: list[dict[str, Any]], wcss: list[Any], drizzle: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Drizzle NIRSpec slits: their WCSs on their pixels and their output grids computed for
+    all at once (:mod:`spec2x.instruments.nirspec.resample_grid`), then each drizzled."""
+    frames = nirspec_pixel_frames(wcss, [p["sci"].shape for p in inputs])
+    grids = output_grids(wcss, [p["sci"] for p in inputs], frames)
+    out = []
+    for p, wcs, f, grid in zip(inputs, wcss, frames, grids, strict=True):
+        out_wcs = grid_wcs(grid)
+        pixmap = _k.output_pixmap(f[1], out_wcs)
+        arrays = _k.drizzle_slit(p["sci"], p["good"], p["variances"], wcs, grid.shape,
+                                 pixmap=pixmap, **drizzle)  # fmt: skip
+        ra, dec, wavelength = grid_world(grid)  # the sky position depends on the row only
+        out.append(_product(arrays, out_wcs, np.broadcast_to(wavelength, grid.shape),
+                            s_region(ra, dec), p["source"]))  # fmt: skip
+    return out
+
+
+def _interpolated(
+    p: dict[str, Any], wcs: Any, dispaxis: int, mode: Mode, drizzle: dict[str, Any]
+) -> dict[str, Any]:
+    """Drizzle one slit onto jwst's interpolated output WCS (MIRI LRS)."""
+    out_wcs = _k.interpolated_output_wcs(wcs, dispaxis, mode.wavelength_decreasing)
+    shape = tuple(int(n) for n in out_wcs.array_shape)
+    world = _k.pixel_world(wcs, p["sci"].shape)
+    pixmap = _k.output_pixmap(world, out_wcs)
+    arrays = _k.drizzle_slit(p["sci"], p["good"], p["variances"], wcs, shape, pixmap=pixmap,
+                             **drizzle)  # fmt: skip
+    yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
+    ra, dec, wavelength = (np.asarray(w, dtype=np.float64) for w in out_wcs(xx, yy))
+    return _product(arrays, out_wcs, wavelength, s_region(ra, dec), p["source"])
+
+
+def _product(
+    arrays: dict[str, np.ndarray], wcs: Any, wavelength: np.ndarray, region: str | None,
+    source: xr.Dataset,
+) -> dict[str, Any]:  # fmt: skip
+    """One resampled slit: its arrays, output WCS, wavelengths and S_REGION (jwst's
+    ``update_s_region_spectral``: the sky box of the output grid)."""
+    shape = tuple(int(n) for n in wavelength.shape)
+    return {"arrays": arrays, "wcs": wcs, "wavelength": wavelength, "s_region": region,
+            "shape": shape, "source": source}  # fmt: skip
 
 
 def _assemble(

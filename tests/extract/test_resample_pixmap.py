@@ -9,7 +9,7 @@ from astropy.modeling import models
 from gwcs import coordinate_frames as cf
 from gwcs import wcs as gwcs_wcs
 
-from spec2x._kernels.resample_spec import _pixmap, between
+from spec2x._kernels.resample_spec import between, output_pixmap
 
 
 def _out_wcs() -> gwcs_wcs.WCS:
@@ -36,7 +36,7 @@ def test_pixmap_on_the_slit_rectangle_equals_the_whole_detector(box):
         w[outside] = np.nan
     world[1][45, 10] = np.nan  # NaN in one coordinate only, inside the slit
     out_wcs = _out_wcs()
-    got = _pixmap(tuple(world), out_wcs)
+    got = output_pixmap(tuple(world), out_wcs)
     expected = _full(tuple(world), out_wcs)
     assert got.shape == expected.shape == (*shape, 2)
     assert got.dtype == expected.dtype

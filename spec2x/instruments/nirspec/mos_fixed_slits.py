@@ -21,18 +21,28 @@ group by group picks the fixed-slit references and treatment for it;
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ...slits import Slits, groups, map_groups, merge, to_tree
+from ...slits import Slits, combined_attrs, groups, map_groups, merge, to_tree
 
-__all__ = ["FS_QUADRANT", "as_exposure_type", "branch_fixed_slits", "is_fixed_slit"]
+__all__ = [
+    "FS_QUADRANT",
+    "MSA_ONLY_STATUSES",
+    "as_exposure_type",
+    "branch_fixed_slits",
+    "is_fixed_slit",
+]
 
 log = logging.getLogger(__name__)
 
 #: The MSA quadrant of the fixed slits (the ``msa`` reference's fifth).
 FS_QUADRANT = 5
+
+#: Statuses of the steps jwst runs on MSA slitlets only (master_background_mos, barshadow).
+MSA_ONLY_STATUSES = frozenset(("S_MSBSUB", "S_BARSHA"))
 
 
 def is_fixed_slit(ds: xr.Dataset) -> np.ndarray:
@@ -76,14 +86,34 @@ def branch_fixed_slits(slits: Slits, exp_type: str) -> Slits:
     return to_tree([*msa, branch], attrs=attrs if msa else None)
 
 
+def _statuses(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in attrs.items() if str(k).startswith("S_") and k != "S_REGION"}
+
+
 def as_exposure_type(product: Slits, exp_type: str) -> Slits:
-    """``product`` (a Dataset or DataTree of groups) with ``EXP_TYPE=exp_type`` everywhere."""
+    """``product`` (a Dataset or DataTree of groups) with ``EXP_TYPE=exp_type`` everywhere,
+    and the step statuses (``S_*``) jwst's merged model keeps.
+
+    jwst's product of slitlets and fixed slits is the slitlets' model with the fixed slits
+    appended: its statuses are the slitlets' (the fixed-slit group takes them).  With
+    fixed slits only it runs none of the MSA-only steps, whose statuses
+    (:data:`MSA_ONLY_STATUSES`) it leaves unset.
+    """
+    parts = groups(product)
+    ran_on_slitlets = [p for p in parts if p.attrs.get("EXP_TYPE") == exp_type]
+    slitlets = _statuses(combined_attrs(ran_on_slitlets)) if ran_on_slitlets else None
 
     def retype(ds: xr.Dataset) -> xr.Dataset:
         if ds.attrs.get("EXP_TYPE") == exp_type:
             return ds
         out = ds.copy(deep=False)
-        out.attrs = {**ds.attrs, "EXP_TYPE": exp_type}
+        attrs = {k: v for k, v in ds.attrs.items() if k not in _statuses(ds.attrs)}
+        if slitlets is None:
+            drop = MSA_ONLY_STATUSES
+            attrs.update({k: v for k, v in _statuses(ds.attrs).items() if k not in drop})
+        else:
+            attrs.update(slitlets)
+        out.attrs = {**attrs, "EXP_TYPE": exp_type}
         return out
 
     out = map_groups(retype, product)
