@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import set_jwst_pointing
-from wfss_helpers import REAL_SPECWCS, nrc_attrs
+from wfss_helpers import REAL_SPECWCS, jwst_tsgrism_cube, nrc_attrs
 
 from spec2x.errors import InputFileError, ReferenceMismatchError
 from spec2x.instruments.nircam.dhs_wcs import dhs_regions, dhs_stripe_count, dhs_wcs
@@ -85,24 +84,13 @@ def _jwst(attrs, refs):
 
 def _jwst_model(attrs, refs, wcs=True):
     """A jwst CubeModel of the DHS exposure (with jwst's DHS WCS unless ``wcs`` is False)."""
-    from stdatamodels.jwst.datamodels import CubeModel
-
-    model = CubeModel(np.zeros((2, *DHS_SHAPE), np.float32))
-    model.meta.exposure.type = "NRC_TSGRISM"
-    model.meta.instrument.name = "NIRCAM"
-    for key in ("DETECTOR", "MODULE", "CHANNEL", "FILTER", "PUPIL"):
-        setattr(model.meta.instrument, key.lower(), attrs[key])
-    set_jwst_pointing(model, attrs)
+    model = jwst_tsgrism_cube(attrs, DHS_SHAPE)
     sub = model.meta.subarray
-    sub.name, sub.xstart, sub.ystart = attrs["SUBARRAY"], attrs["SUBSTRT1"], attrs["SUBSTRT2"]
-    sub.xsize, sub.ysize = DHS_SHAPE[1], DHS_SHAPE[0]
     sub.fastaxis, sub.slowaxis = attrs["FASTAXIS"], attrs["SLOWAXIS"]
     sub.num_superstripe = attrs["SSTR_NST"]
     sub.multistripe_reads1, sub.multistripe_skips1 = attrs["MSTR_RD1"], attrs["MSTR_SK1"]
     sub.multistripe_reads2, sub.multistripe_skips2 = attrs["MSTR_RD2"], attrs["MSTR_SK2"]
     sub.repeat_stripe, sub.interleave_reads1 = attrs["MSTR_RPT"], attrs["MSTR_ILV"]
-    model.meta.wcsinfo.siaf_xref_sci = attrs["XREF_SCI"]
-    model.meta.wcsinfo.siaf_yref_sci = attrs["YREF_SCI"]
     model.meta.wcsinfo.velosys = attrs["VELOSYS"]
     model.meta.aperture.pps_name = attrs.get("PPS_APER")
     if wcs:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import set_jwst_pointing
-from wfss_helpers import REAL_SPECWCS, nrc_attrs
+from wfss_helpers import REAL_SPECWCS, jwst_tsgrism_cube, nrc_attrs
 
 from spec2x.datamodel import make_exposure
 from spec2x.errors import InputFileError, MissingReferenceError
@@ -34,19 +33,8 @@ def _refs(wfss, real):
 def _jwst(attrs, refs):
     from gwcs import wcs as gwcs_wcs
     from jwst.assign_wcs import nircam
-    from stdatamodels.jwst.datamodels import CubeModel
 
-    model = CubeModel(np.zeros((2, *SHAPE), np.float32))
-    model.meta.exposure.type = "NRC_TSGRISM"
-    model.meta.instrument.name = "NIRCAM"
-    for key in ("DETECTOR", "MODULE", "CHANNEL", "FILTER", "PUPIL"):
-        setattr(model.meta.instrument, key.lower(), attrs[key])
-    set_jwst_pointing(model, attrs)
-    sub = model.meta.subarray
-    sub.name, sub.xstart, sub.ystart = attrs["SUBARRAY"], attrs["SUBSTRT1"], attrs["SUBSTRT2"]
-    sub.xsize, sub.ysize = SHAPE[1], SHAPE[0]
-    model.meta.wcsinfo.siaf_xref_sci = attrs["XREF_SCI"]
-    model.meta.wcsinfo.siaf_yref_sci = attrs["YREF_SCI"]
+    model = jwst_tsgrism_cube(attrs, SHAPE)
     return gwcs_wcs.WCS(nircam.tsgrism(model, {k: str(v) for k, v in refs.items()}))
 
 

@@ -4,11 +4,9 @@ NIRISS GR150C): the simulated frame, and the corrected cut-outs with jwst's
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
-from wfss_helpers import mended_backplane
+from wfss_helpers import jwst_contam_corr
 
 from spec2x.slits import iter_slits
 from spec2x.steps.wfss_contam import simulate, wfss_contam
@@ -20,31 +18,9 @@ pytestmark = [pytest.mark.parity, pytest.mark.slow]
 def jwst_contam(request, contam_scene, tmp_path_factory):
     """jwst's AssignWcs and Extract2d (order 1), then ``contam_corr`` as it is and mended."""
     pytest.importorskip("jwst")
-    from jwst.assign_wcs import AssignWcsStep
-    from jwst.extract_2d import Extract2dStep
-    from jwst.wfss_contam import wfss_contam as jwst_wc
-    from jwst_offline import run_jwst_step
-    from stdatamodels.jwst import datamodels
-
     c = contam_scene(request.param)
-    tmp = tmp_path_factory.mktemp("crds")
-    out = {"scene": c}
-    with contextlib.chdir(c["folder"]):
-        model = run_jwst_step(
-            AssignWcsStep, str(c["files"]["rate"]), c["wcs_refs"], rest="N/A", tmp_path=tmp,
-            sip_approx=False,
-        )  # fmt: skip
-        ranges = {"wavelengthrange": str(c["refs"]["wavelengthrange"])}
-        cut = run_jwst_step(Extract2dStep, model, ranges, tmp_path=tmp, extract_orders=[1])
-        with (
-            datamodels.WavelengthrangeModel(ranges["wavelengthrange"]) as wr,
-            datamodels.open(c["photom"].path) as ph,
-        ):
-            out["as_is"] = jwst_wc.contam_corr(cut.copy(), wr, ph, "1", orders=[1])
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setattr(jwst_wc, "match_backplane_prefer_first", mended_backplane)
-                out["mended"] = jwst_wc.contam_corr(cut.copy(), wr, ph, "1", orders=[1])
-    return out
+    runs = {"as_is": (False, {}), "mended": (True, {})}
+    return {"scene": c, **jwst_contam_corr(c, tmp_path_factory.mktemp("crds"), runs)}
 
 
 def _slits(model):

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 import numpy as np
 import pytest
-from wfss_helpers import mended_backplane
+from wfss_helpers import jwst_contam_corr
 
 from spec2x.slits import iter_slits
 from spec2x.steps.wfss_contam import Polyfit, _polyfit, correct, saved_products, simulate
@@ -88,29 +87,8 @@ def tilted(contam_scene):
 def jwst_polyfit(tilted, tmp_path_factory):
     """jwst's AssignWcs, Extract2d (order 1) and ``contam_corr`` with the spectral fit."""
     pytest.importorskip("jwst")
-    from jwst.assign_wcs import AssignWcsStep
-    from jwst.extract_2d import Extract2dStep
-    from jwst.wfss_contam import wfss_contam as jwst_wc
-    from jwst_offline import run_jwst_step
-    from stdatamodels.jwst import datamodels
-
-    c, tmp = tilted, tmp_path_factory.mktemp("crds")
-    with contextlib.chdir(c["folder"]):
-        model = run_jwst_step(
-            AssignWcsStep, str(c["files"]["rate"]), c["wcs_refs"], rest="N/A", tmp_path=tmp,
-            sip_approx=False,
-        )  # fmt: skip
-        ranges = {"wavelengthrange": str(c["refs"]["wavelengthrange"])}
-        cut = run_jwst_step(Extract2dStep, model, ranges, tmp_path=tmp, extract_orders=[1])
-        with (
-            datamodels.WavelengthrangeModel(ranges["wavelengthrange"]) as wr,
-            datamodels.open(c["photom"].path) as ph,
-            pytest.MonkeyPatch.context() as mp,
-        ):
-            mp.setattr(jwst_wc, "match_backplane_prefer_first", mended_backplane)
-            flat = jwst_wc.contam_corr(cut.copy(), wr, ph, "1", orders=[1])
-            fitted = jwst_wc.contam_corr(cut.copy(), wr, ph, "1", orders=[1], **SETTINGS)
-    return {"flat": flat, "fitted": fitted}
+    runs = {"flat": (True, {}), "fitted": (True, SETTINGS)}
+    return jwst_contam_corr(tilted, tmp_path_factory.mktemp("crds"), runs)
 
 
 def _by_key(model):

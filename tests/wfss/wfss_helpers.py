@@ -125,3 +125,55 @@ def mended_backplane(slit0, slit1):
     slit1.xstart, slit1.ystart = slit0.xstart, slit0.ystart
     slit1.xsize, slit1.ysize = slit0.xsize, slit0.ysize
     return slit1
+
+
+def jwst_contam_corr(scene: dict[str, Any], tmp: Any, runs: dict[str, tuple[bool, dict]]) -> dict:
+    """jwst's AssignWcs and Extract2d (order 1) of a ``contam_scene``, then ``contam_corr`` once
+    per entry of ``runs`` (name -> (``match_backplane_prefer_first`` mended?, its keyword
+    arguments)); the results by name."""
+    import contextlib
+
+    import pytest
+    from jwst.assign_wcs import AssignWcsStep
+    from jwst.extract_2d import Extract2dStep
+    from jwst.wfss_contam import wfss_contam as jwst_wc
+    from jwst_offline import run_jwst_step
+    from stdatamodels.jwst import datamodels
+
+    out = {}
+    with contextlib.chdir(scene["folder"]):
+        model = run_jwst_step(
+            AssignWcsStep, str(scene["files"]["rate"]), scene["wcs_refs"], rest="N/A",
+            tmp_path=tmp, sip_approx=False,
+        )  # fmt: skip
+        ranges = {"wavelengthrange": str(scene["refs"]["wavelengthrange"])}
+        cut = run_jwst_step(Extract2dStep, model, ranges, tmp_path=tmp, extract_orders=[1])
+        with (
+            datamodels.WavelengthrangeModel(ranges["wavelengthrange"]) as wr,
+            datamodels.open(scene["photom"].path) as ph,
+        ):
+            for name, (mended, kwargs) in runs.items():
+                with pytest.MonkeyPatch.context() as mp:
+                    if mended:
+                        mp.setattr(jwst_wc, "match_backplane_prefer_first", mended_backplane)
+                    out[name] = jwst_wc.contam_corr(cut.copy(), wr, ph, "1", orders=[1], **kwargs)
+    return out
+
+
+def jwst_tsgrism_cube(attrs: dict[str, Any], shape: tuple[int, int]) -> Any:
+    """A jwst CubeModel (two integrations of ``shape``) of an NRC_TSGRISM exposure with these
+    keywords: instrument, pointing, subarray and reference point, no WCS."""
+    from stdatamodels.jwst.datamodels import CubeModel
+
+    model = CubeModel(np.zeros((2, *shape), np.float32))
+    model.meta.exposure.type = "NRC_TSGRISM"
+    model.meta.instrument.name = "NIRCAM"
+    for key in ("DETECTOR", "MODULE", "CHANNEL", "FILTER", "PUPIL"):
+        setattr(model.meta.instrument, key.lower(), attrs[key])
+    set_jwst_pointing(model, attrs)
+    sub = model.meta.subarray
+    sub.name, sub.xstart, sub.ystart = attrs["SUBARRAY"], attrs["SUBSTRT1"], attrs["SUBSTRT2"]
+    sub.xsize, sub.ysize = shape[1], shape[0]
+    model.meta.wcsinfo.siaf_xref_sci = attrs["XREF_SCI"]
+    model.meta.wcsinfo.siaf_yref_sci = attrs["YREF_SCI"]
+    return model
