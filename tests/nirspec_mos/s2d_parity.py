@@ -98,3 +98,19 @@ def assert_statuses(ours: Path, theirs: Path) -> None:
     keys = {k for k in (*a, *b) if k.startswith("S_") and k != "S_REGION"}
     mine, theirs = {k: a.get(k) for k in keys}, {k: b.get(k) for k in keys}
     assert mine == theirs, {k: (mine[k], theirs[k]) for k in keys if mine[k] != theirs[k]}
+
+
+def assert_fixed_slit_products(worst: dict[str, float], ours: dict, theirs: dict) -> None:
+    """A fixed slit's products against jwst's: the largest relative differences ``worst``
+    ("cal data", "x1d FLUX", ...) within cal 1e-5, s2d and x1d 1e-4 (wavelengths 1e-6),
+    every s2d and x1d keyword and the step statuses of the three products equal."""
+    limits = {"cal": 1e-5, "s2d": 1e-4, "x1d": 1e-4}
+    for key, value in worst.items():
+        limit = 1e-6 if key.endswith("wavelength") else limits[key.split()[0]]
+        assert value < limit, key
+    n = assert_s2d_keywords_and_dq(ours["s2d"], theirs["s2d"])
+    print(f"s2d: {n} per-slit keywords equal")
+    n = assert_x1d_keywords(ours["x1d"], theirs["x1d"])
+    print(f"x1d: {n} per-spectrum keywords equal")
+    for kind in ("cal", "s2d", "x1d"):
+        assert_statuses(ours[kind], theirs[kind])
