@@ -410,8 +410,8 @@ def _unpack(
     """A step's result, the association members it updated (by role) and the products it
     saves besides (by suffix)."""
     if isinstance(result, StepOutput):
-        members = {role: list(items) for role, items in result.members.items()}
-        return result.result, members, dict(result.products)
+        updated = {role: list(items) for role, items in result.members.items()}
+        return result.result, updated, dict(result.products)
     if isinstance(result, tuple):
         ds, members = result
         return ds, {role: list(items) for role, items in members.items()}, {}

@@ -1,8 +1,8 @@
 """targ_centroid: the MIRI LRS source position from the TA verification image (jwst 3.0.0).
 
 Off by default in calwebb_spec2 (``skip = True``); jwst allows it for
-``MIR_LRS-FIXEDSLIT`` and ``MIR_LRS-SLITLESS`` only, after srctype.  The TA
-verification image (``MIR_TACONFIRM``: the ``ta_file`` parameter or the
+the MIRI LRS fixed slit and slitless only, after srctype.  The TA verification
+image (the mode's ``ta_image`` type: the ``ta_file`` parameter or the
 association's ``target_acquisition`` member) gives the source's position: a
 2-D Gaussian fitted about the pixel of its dithered pointing (imager WCS:
 ``distortion`` and the TA filter's ``filteroffset``).  That position less the
@@ -13,8 +13,8 @@ is the source's pixel in the science exposure: ``SRCXPOS``, ``SRCYPOS``
 the source there), and ``TA_XPOS``, ``TA_YPOS`` its pixel in the TA image.
 
 As in jwst, what stops it is logged as an error and the step is recorded
-``SKIPPED`` (no TA file; another exposure type; a TA file that is not a
-``MIR_TACONFIRM`` image; no WCS for it; no centroid).
+``SKIPPED`` (no TA file; another exposure type; a TA file that is not one TA
+verification image; no WCS for it; no centroid).
 """
 
 from __future__ import annotations
@@ -35,16 +35,14 @@ from ..instruments.miri.ta_centroid import (
     ta_transforms,
 )
 from ..io.references import Reference
+from ..modes import MODES, exp_type_of, lookup
 from ..wcs.store import get_wcs
 from . import StepContext
 from ._common import record_step
 
-__all__ = ["TA_EXP_TYPES", "from_chain", "targ_centroid"]
+__all__ = ["from_chain", "targ_centroid"]
 
 log = logging.getLogger(__name__)
-
-#: The exposure types whose source position a TA image gives (jwst's TA_TYPES).
-TA_EXP_TYPES = ("MIR_LRS-FIXEDSLIT", "MIR_LRS-SLITLESS")
 
 
 def _skipped(ds: xr.Dataset, why: str) -> xr.Dataset:
@@ -73,7 +71,7 @@ def targ_centroid(
     Parameters
     ----------
     ds : MIRI LRS exposure with its WCS (after assign_wcs), ``DISPAXIS``.
-    ta : the TA verification image (``MIR_TACONFIRM``, DN/s, one image), or None.
+    ta : the TA verification image (the mode's ``ta_image`` type, DN/s, one image), or None.
     distortion : the MIRI imager distortion for the TA image (None: N/A).
     filteroffset : the ``filteroffset`` for the TA image (None: N/A).
 
@@ -92,13 +90,13 @@ def targ_centroid(
         return _skipped(ds, "no target acquisition file provided")
     if str(ds.attrs.get("SRCTYPE", "")).upper() != "POINT":
         log.warning("targ_centroid is meant for point sources; SRCTYPE=%s", ds.attrs.get("SRCTYPE"))
-    if ds.attrs.get("EXP_TYPE") not in TA_EXP_TYPES:
+    mode = lookup(exp_type_of(ds))
+    if mode is None or mode.ta_image is None or not mode.allows("targ_centroid"):
+        kinds = " and ".join(m.exp_type for m in MODES.values() if m.ta_image is not None)
+        return _skipped(ds, f"only for {kinds} (EXP_TYPE={exp_type_of(ds)})")
+    if exp_type_of(ta) != mode.ta_image or ta["sci"].ndim != 2:
         return _skipped(
-            ds, f"only for {' and '.join(TA_EXP_TYPES)} (EXP_TYPE={ds.attrs.get('EXP_TYPE')})"
-        )
-    if ta.attrs.get("EXP_TYPE") != "MIR_TACONFIRM" or ta["sci"].ndim != 2:
-        return _skipped(
-            ds, f"the TA file must be one MIR_TACONFIRM image, not {ta.attrs.get('EXP_TYPE')} "
+            ds, f"the TA file must be one {mode.ta_image} image, not {exp_type_of(ta)} "
             f"{ta['sci'].shape}",
         )  # fmt: skip
     if distortion is None or filteroffset is None:

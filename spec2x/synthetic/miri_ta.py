@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..modes import MODES
 from .base import asdf_meta, rng
 
 __all__ = ["TA_FILTER_OFFSETS", "TaImage", "make_ta_image", "write_miri_filteroffset"]
@@ -101,7 +102,7 @@ def make_ta_image(
     name = science_attrs.get("SUBARRAY", "FULL") if subarray is None else "SUBARRAY"
     attrs: dict[str, Any] = {k: science_attrs[k] for k in _SHARED if k in science_attrs}
     attrs.update(
-        EXP_TYPE="MIR_TACONFIRM", DETECTOR="MIRIMAGE", FILTER=filter_name, DATAMODL="ImageModel",
+        EXP_TYPE=MODES["MIR_LRS-FIXEDSLIT"].ta_image, DETECTOR="MIRIMAGE", FILTER=filter_name, DATAMODL="ImageModel",
         SUBARRAY=name, SUBSTRT1=xs, SUBSTRT2=ys, SUBSIZE1=nx, SUBSIZE2=ny,
         XOFFSET=offset[0], YOFFSET=offset[1], FILENAME=Path(path).name,
     )  # fmt: skip

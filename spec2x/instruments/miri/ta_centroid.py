@@ -2,7 +2,7 @@
 
 As jwst 3.0.0's ``jwst.targ_centroid``:
 
-- the TA image (``MIR_TACONFIRM``, the imager) maps its pixels to the sky as
+- the TA verification image (an imager exposure) maps its pixels to the sky as
   the imager WCS does: subarray -> full frame, the filter's offset
   (``filteroffset``), the imager ``distortion`` to (V2, V3), velocity
   aberration, the telescope attitude;
@@ -126,13 +126,13 @@ def science_dither_offset(
     wavelengths = wcs(x, y)[2]
     if not np.isfinite(wavelengths).any():
         raise FitFailed("no wavelength at the middle of the science WCS's bounding box")
-    known = (attrs.get("DITH_RA"), attrs.get("DITH_DEC"))
+    ra, dec = attrs.get("DITH_RA"), attrs.get("DITH_DEC")
     return dither_offset(
         attrs,
         wcs.get_transform("world", "detector"),
         wcs.get_transform("v2v3", "world"),
         float(np.nanmean(wavelengths)),
-        None if None in known else (float(known[0]), float(known[1])),
+        None if ra is None or dec is None else (float(ra), float(dec)),
     )[1]
 
 
