@@ -39,6 +39,25 @@ def test_median_filter_is_zero_padded_and_ignores_nan():
     assert square[0, 0] == 0.0  # the zero pad alone
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1, 2, 3, 15, 225])
+def test_sorted_median_is_numpys_nanmedian(dtype, size):
+    """Bit for bit np.nanmedian (what jwst's median filter calls), NaN and infinities included."""
+    from spec2x._kernels.badpix_selfcal import _nanmedian_last
+
+    gen = np.random.default_rng(size)
+    values = gen.normal(size=(500, size)).astype(dtype)
+    values[gen.random(values.shape) < 0.3] = np.nan
+    values[gen.random(values.shape) < 0.02] = np.inf
+    values[gen.random(values.shape) < 0.02] = -np.inf
+    values[:2] = np.nan
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning, match="All-NaN"):
+        expected = np.nanmedian(values, axis=-1)
+    ours = _nanmedian_last(values)
+    assert ours.dtype == expected.dtype
+    np.testing.assert_array_equal(ours, expected)
+
+
 def test_minimum_picks_what_every_exposure_shares():
     sci, bkg = _exposure(1), _exposure(2, hot=False)
     other = _exposure(3)
