@@ -97,14 +97,23 @@ def test_a_filter_missing_from_filteroffset(fixed_slit, tmp_path):
         targ_centroid(ds, open_exposure(ta.path), distortion=refs["distortion"], filteroffset=other)
 
 
-def test_chain_takes_the_association_member_and_pathloss_uses_it(fixed_slit, lrs_fixedslit):
+def test_chain_takes_the_association_member_and_pathloss_uses_it(
+    fixed_slit, lrs_fixedslit, tmp_path
+):
+    import json
+
     from spec2x.pipeline import spec2
 
     _, ta, refs, _ = fixed_slit
-    params = {"targ_centroid": {"skip": False}}
+    members = [{"expname": str(lrs_fixedslit.exposures[0]), "exptype": "science"},
+               {"expname": str(ta.path), "exptype": "target_acquisition"}]  # fmt: skip
+    asn = tmp_path / "jw_ta_asn.json"
+    asn.write_text(
+        json.dumps({"asn_type": "spec2", "products": [{"name": "jw_ta", "members": members}]})
+    )
+    params = {"targ_centroid": {"skip": False}, "resample_spec": {"skip": True}}
     steps = {}
-    spec2(lrs_fixedslit.exposures[0], refs, params, members={"target_acquisition": [ta.path]},
-          on_step=steps.__setitem__)  # fmt: skip
+    spec2(asn, refs, params, on_step=steps.__setitem__)
     centred = steps["targ_centroid"]
     assert centred.attrs["S_TACNTR"] == "COMPLETE"
     plain = run_step(steps["srctype"], "pathloss", refs)
