@@ -23,7 +23,8 @@ wfss_contam, adaptive_trace_model, pixel_replace) is in it only when its
 
 A step's ``from_chain(ds, ctx)`` returns the new Dataset, or
 ``(Dataset, {role: [Dataset, ...]})`` when it also changes association
-members (badpix_selfcal flags the background exposures too); the runner
+members (badpix_selfcal flags the background exposures too), or a
+:class:`~spec2x.step_spec.StepOutput` with files to save beside; the runner
 applies clean_flicker_noise and imprint_subtract to the imprint/background
 members itself, as jwst does (:data:`MEMBER_STEPS`).
 """

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import xarray as xr
 
@@ -27,16 +26,15 @@ from .._kernels.badpix_selfcal import flag_outliers
 from ..datamodel import PIXEL_VARIABLES
 from ..dq import DQ
 from ..errors import InputFileError, ParameterError, StepOrderError, UnsupportedModeError
+from ..instruments.miri.mrs_pedestal import PEDESTAL_BOXES
 from ..step_spec import StepOutput
 from . import StepContext
 from ._common import record_step, require
 
-__all__ = ["PEDESTAL_BOXES", "badpix_selfcal", "flag_bad_pixels", "from_chain"]
+__all__ = ["badpix_selfcal", "flag_bad_pixels", "from_chain"]
 
 log = logging.getLogger(__name__)
 
-#: MIRI MRS dark regions between the channels, ``(y0, y1, x0, x1)`` array indices, by DETECTOR.
-PEDESTAL_BOXES = {"MIRIFUSHORT": (50, 974, 503, 516), "MIRIFULONG": (50, 974, 474, 507)}
 _FLAG = DQ.DO_NOT_USE | DQ.OTHER_BAD_PIXEL
 
 
@@ -162,7 +160,9 @@ def badpix_selfcal(
     return out, [flag_bad_pixels(b, bad) for b in background]
 
 
-def from_chain(ds: xr.Dataset, ctx: StepContext) -> Any:
+def from_chain(
+    ds: xr.Dataset, ctx: StepContext
+) -> tuple[xr.Dataset, dict[str, list[xr.Dataset]]] | StepOutput:
     """Chain adapter: the ``selfcal`` and ``background`` association members, the step's
     parameters; ``save_flagged_bkg`` saves each flagged background as
     ``badpix_selfcal_bkg_<i>``.  Returns the science and the flagged backgrounds."""
