@@ -16,13 +16,14 @@ OFF = {"resample_spec": {"skip": True}, "extract_1d": {"skip": True}}
 def chain(lrs_fixedslit):
     refs = {k: str(v) for k, v in lrs_fixedslit.references.items()}
     steps = {}
-    params = {**OFF, "badpix_selfcal": {"skip": False, "flagfrac_upper": 0.002}}
-    spec2(lrs_fixedslit.association[0], refs, params, on_step=steps.__setitem__)
-    return refs, steps
+    selfcal = {"skip": False, "flagfrac_upper": 0.002, "save_flagged_bkg": True}
+    products = spec2(lrs_fixedslit.association[0], refs, {**OFF, "badpix_selfcal": selfcal},
+                     on_step=steps.__setitem__)  # fmt: skip
+    return refs, steps, products
 
 
 def test_science_and_background_member_flagged(chain):
-    _, steps = chain
+    _, steps, products = chain
     flagged = steps["badpix_selfcal"]
     assert flagged.attrs["S_BPXSLF"] == "COMPLETE"
     new = (flagged["dq"].values & DQ.OTHER_BAD_PIXEL) != 0
@@ -30,6 +31,9 @@ def test_science_and_background_member_flagged(chain):
     assert np.isnan(flagged["sci"].values[new]).all()
     # bkg_subtract took the flagged background: NaN there whatever the science
     assert np.isnan(steps["bkg_subtract"]["sci"].values[new]).all()
+    saved = products["badpix_selfcal_bkg_0"]  # save_flagged_bkg: the flagged nod B
+    assert saved.attrs["FILENAME"] != flagged.attrs["FILENAME"]
+    assert np.isnan(saved["sci"].values[new]).all()
 
 
 @pytest.mark.parity
@@ -40,7 +44,7 @@ def test_matches_jwst_step(chain, lrs_fixedslit):
     from jwst.badpix_selfcal import BadpixSelfcalStep
     from jwst_offline import jwst_offline_env, run_jwst_step
 
-    refs, steps = chain
+    refs, steps, _ = chain
     wcs_refs = {t: refs[t] for t in ("distortion", "specwcs")}
     science = run_jwst_step(AssignWcsStep, str(lrs_fixedslit.exposures[0]), wcs_refs, rest="N/A")
     with jwst_offline_env():
