@@ -146,6 +146,8 @@ class Mode:
         references may lack.
     cube_source : ``"module:NAME"`` of the :class:`spec2x.cube.pointcloud.CubeSource`
         that cube_build reads an IFU exposure through; None: spec2x builds no cube.
+    ta_image : the exposure type of the target-acquisition verification image
+        targ_centroid reads the source position from (MIRI LRS: ``MIR_TACONFIRM``).
     """
 
     exp_type: str
@@ -202,6 +204,7 @@ class Mode:
     dithered_source: bool = False
     crds_na: frozenset[str] = frozenset()
     cube_source: str | None = None
+    ta_image: str | None = None
 
     def allows(self, step: str) -> bool:
         """Whether jwst's ``_step_verification`` lets ``step`` run on this type at all."""

@@ -46,6 +46,7 @@ _LRS = dict(
     single_source=True,
     srctype_overridable=True,
     allowed=frozenset({"targ_centroid"}),
+    ta_image="MIR_TACONFIRM",
     photom_rows="miri_imager",
     apcorr="miri_lrs",
     extract_1d=True,

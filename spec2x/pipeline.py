@@ -23,7 +23,8 @@ wfss_contam, adaptive_trace_model, pixel_replace) is in it only when its
 
 A step's ``from_chain(ds, ctx)`` returns the new Dataset, or
 ``(Dataset, {role: [Dataset, ...]})`` when it also changes association
-members (badpix_selfcal flags the background exposures too); the runner
+members (badpix_selfcal flags the background exposures too), or a
+:class:`~spec2x.step_spec.StepOutput` with files to save beside; the runner
 applies clean_flicker_noise and imprint_subtract to the imprint/background
 members itself, as jwst does (:data:`MEMBER_STEPS`).
 """
@@ -410,7 +411,8 @@ def _unpack(
     """A step's result, the association members it updated (by role) and the products it
     saves besides (by suffix)."""
     if isinstance(result, StepOutput):
-        return result.result, {}, dict(result.products)
+        updated = {role: list(items) for role, items in result.members.items()}
+        return result.result, updated, dict(result.products)
     if isinstance(result, tuple):
         ds, members = result
         return ds, {role: list(items) for role, items in members.items()}, {}

@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .errors import UnsupportedModeError
@@ -100,10 +100,12 @@ class StepOutput:
     result : the step's output (what the chain goes on with).
     products : jwst suffix -> product (e.g. wfss_contam's ``simul``, ``contam``), written
         with the run's products as ``<base>_<suffix>``.
+    members : association members the step updated, by role (badpix_selfcal's backgrounds).
     """
 
     result: Any
     products: Mapping[str, Any]
+    members: Mapping[str, Sequence[Any]] = field(default_factory=dict)
 
 
 #: ``from_chain(ds, ctx)``: the new Dataset, or it and updated association members by role,

@@ -45,6 +45,7 @@ READERS: dict[tuple[str, str | None], str] = {
     ("photom", "MIRI"): _MIRI_CAL + "read_miri_photom",
     ("mrsxartcorr", "MIRI"): _MIRI_CAL + "read_mrsxartcorr",
     ("fringefreq", "MIRI"): "spec2x.instruments.miri.residual_fringe_refs:read_fringefreq",
+    ("filteroffset", "MIRI"): _GRISM + "read_filteroffset",  # the TA image's (targ_centroid)
     ("pathloss", "NIRSPEC"): "spec2x.instruments.nirspec.refs_cal:read_pathloss",
     ("fflat", "NIRSPEC"): "spec2x.instruments.nirspec.flat_mos:read_fflat",
     ("sflat", "NIRSPEC"): _NRS_FLAT,

@@ -42,7 +42,7 @@ NEEDED: dict[str, dict[str, Callable[[Mode], bool]]] = {
         "bkg": lambda m: m.reference_background,
         "wavelengthrange": lambda m: m.wfss,
     },
-    # spec2x has no targ_centroid yet; the type stays optional for every mode.
+    # targ_centroid selects it for the TA image itself (an LRS exposure selects none).
     "targ_centroid": {"filteroffset": _never},
     "wavecorr": {"wavecorr": lambda m: m.wavecorr},
     # jwst's pathloss and barshadow run on the types that allow them, each with a file.

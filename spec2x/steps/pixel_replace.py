@@ -23,12 +23,12 @@ output is saved as ``_pixel_replace`` with ``--save-steps``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
 
 import numpy as np
 import xarray as xr
 
 from ..datamodel import PIXEL_VARIABLES
+from ..dq import DQ
 from ..errors import ParameterError, UnsupportedModeError
 from ..modes import mode_of
 from . import StepContext
@@ -59,11 +59,30 @@ def _check(ds: xr.Dataset, algorithm: str, n_adjacent_cols: int) -> None:
             )
 
 
-def _per_slit(ds: xr.Dataset, name: str, default: int) -> np.ndarray:
+def _per_slit(ds: xr.Dataset, name: str, default: int) -> xr.DataArray:
     """A per-slit coord as ints ``(slit,)``, or the exposure's value ``()``."""
     if "slit" in ds.dims and name in ds.coords:
-        return np.asarray(ds[name].values, np.int64)
-    return np.asarray(default, np.int64)
+        return xr.DataArray(ds[name].variable.to_base_variable().astype(np.int64))
+    return xr.DataArray(np.int64(default))
+
+
+def _replace_block(
+    *arrays: np.ndarray, names: tuple[str, ...], algorithm: str, n_adjacent_cols: int
+) -> tuple[np.ndarray, ...]:
+    """The algorithm on a block of 2-D spectra ``(..., y, x)``: the planes named ``names``
+    then each spectrum's ``ysize``, ``xsize`` and ``dispaxis`` (broadcast over ``...``).
+    Returns new planes (the inputs are not changed)."""
+    *inputs, ysize, xsize, dispaxis = arrays
+    planes = {n: np.array(a) for n, a in zip(names, inputs, strict=True)}
+    if algorithm == "mingrad":
+        mingrad(planes, interior(planes["sci"].shape, ysize, xsize))
+    else:
+        lead = planes["sci"].shape[:-2]
+        sizes = [np.broadcast_to(v, lead) for v in (ysize, xsize, dispaxis)]
+        for index in np.ndindex(lead):
+            ny, nx, axis = (int(v[index]) for v in sizes)
+            fit_profile({n: p[index][:ny, :nx] for n, p in planes.items()}, axis, n_adjacent_cols)
+    return tuple(planes[n] for n in names)
 
 
 def pixel_replace(
@@ -76,7 +95,9 @@ def pixel_replace(
     ds : calibrated exposure ``([integration,] y, x)`` or slits
         ``(slit, [integration,] y, x)`` (any flux unit; ``err`` in the same
         unit, variances in its square); ``DISPAXIS`` (or a per-slit
-        ``dispaxis``) gives the dispersion axis.
+        ``dispaxis``) gives the dispersion axis.  NumPy or Dask: each 2-D
+        spectrum is independent, so Dask blocks along ``slit`` and
+        ``integration`` stay lazy (``y`` and ``x`` are one chunk).
     algorithm : ``"mingrad"`` or ``"fit_profile"`` (see the module docstring).
     n_adjacent_cols : profiles on each side used by ``fit_profile``.
 
@@ -94,35 +115,33 @@ def pixel_replace(
     """
     _check(ds, algorithm, n_adjacent_cols)
     require(ds, "sci", "err", "dq", step="pixel_replace")
-    names = [v for v in PIXEL_VARIABLES if v in ds.data_vars]
+    names = tuple(v for v in PIXEL_VARIABLES if v in ds.data_vars)
     dims = ds["sci"].dims
-    planes = {n: np.array(ds[n].transpose(*dims).values) for n in names}
-    slits = "slit" in dims
-    ysize = _per_slit(ds, "ysize", ds.sizes["y"])
-    xsize = _per_slit(ds, "xsize", ds.sizes["x"])
-    if algorithm == "mingrad":
-        allowed = interior(planes["sci"].shape, _lead(ysize, dims), _lead(xsize, dims))
-        replaced = mingrad(planes, allowed)
-    else:
-        dispaxis = _per_slit(ds, "dispaxis", int(ds.attrs.get("DISPAXIS", 1) or 1))
-        replaced = 0
-        for index in np.ndindex(planes["sci"].shape[:-2]):
-            s = index[0] if slits else None
-            ny = int(ysize if s is None or ysize.ndim == 0 else ysize[s])
-            nx = int(xsize if s is None or xsize.ndim == 0 else xsize[s])
-            axis = int(dispaxis if s is None or dispaxis.ndim == 0 else dispaxis[s])
-            image = {n: planes[n][index][:ny, :nx] for n in names}
-            replaced += fit_profile(image, axis, n_adjacent_cols)
-    log.info("pixel_replace (%s): %d pixels replaced", algorithm, replaced)
+    planes = [ds[n].transpose(*dims).variable.to_base_variable() for n in names]
+    sizes = [
+        _per_slit(ds, "ysize", ds.sizes["y"]),
+        _per_slit(ds, "xsize", ds.sizes["x"]),
+        _per_slit(ds, "dispaxis", int(ds.attrs.get("DISPAXIS", 1) or 1)),
+    ]
+    results = xr.apply_ufunc(
+        _replace_block,
+        *(xr.DataArray(p) for p in planes),
+        *sizes,
+        input_core_dims=[["y", "x"]] * len(planes) + [[]] * len(sizes),
+        output_core_dims=[["y", "x"]] * len(planes),
+        kwargs={"names": names, "algorithm": algorithm, "n_adjacent_cols": n_adjacent_cols},
+        dask="parallelized",
+        output_dtypes=[p.dtype for p in planes],
+        dask_gufunc_kwargs={"allow_rechunk": True},
+    )
     out = ds.copy()
-    for n in names:
-        out[n] = ds[n].transpose(*dims).copy(data=planes[n])
+    for n, result in zip(names, results, strict=True):
+        out[n] = ds[n].copy(data=result.transpose(*ds[n].dims).data)
+    if out["dq"].chunks is None:
+        est = np.uint32(DQ.FLUX_ESTIMATED)
+        new = (out["dq"].values & est) & ~(ds["dq"].values & est)
+        log.info("pixel_replace (%s): %d pixels replaced", algorithm, np.count_nonzero(new))
     return record_step(out, "pixel_replace")
-
-
-def _lead(size: np.ndarray, dims: tuple[Hashable, ...]) -> np.ndarray:
-    """A per-slit size broadcast over the integrations of ``(slit, integration, y, x)``."""
-    return size[:, None] if size.ndim == 1 and len(dims) == 4 else size
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:

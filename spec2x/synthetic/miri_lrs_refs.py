@@ -41,7 +41,7 @@ _BOTH = "MIR_LRS-FIXEDSLIT|MIR_LRS-SLITLESS|"
 def write_distortion(path: str | os.PathLike[str], optics: LrsOptics = LRS_OPTICS) -> Path:
     """MIRI imager ``distortion`` (ASDF, DistortionModel)."""
     meta = asdf_meta("distortion", "MIRI", detector="MIRIMAGE", exp_type="MIR_IMAGE")
-    meta["exposure"]["p_exptype"] = "MIR_IMAGE|MIR_TACQ|" + _BOTH
+    meta["exposure"]["p_exptype"] = "MIR_IMAGE|MIR_TACQ|MIR_TACONFIRM|" + _BOTH
     meta["instrument"].update(band="N/A", channel="N/A")
     meta["input_units"] = u.pix
     meta["output_units"] = u.arcsec

@@ -145,3 +145,19 @@ def test_slit_integrations_as_each_integration(algorithm):
         one = pixel_replace(stack.isel(integration=i), algorithm=algorithm)
         for name in ("sci", "err", "var_flat", "dq"):
             np.testing.assert_array_equal(out[name].values[:, i], one[name].values)
+
+
+@pytest.mark.parametrize("algorithm", ["mingrad", "fit_profile"])
+def test_dask_stays_lazy_and_equals_numpy(algorithm):
+    """Blocks along ``integration`` (an exposure) and ``slit`` (padded slits): lazy, and the
+    same numbers as NumPy."""
+    from helpers import raise_if_dask_computes
+
+    ints = exposure((4, 30, 20), 2, 3, "MIR_LRS-SLITLESS")
+    padded, _ = slits([(12, 40), (8, 30), (10, 36)], 1)
+    for ds, chunks in ((ints, {"integration": 2}), (padded, {"slit": 1})):
+        expected = pixel_replace(ds, algorithm=algorithm)
+        with raise_if_dask_computes():
+            lazy = pixel_replace(ds.chunk(chunks), algorithm=algorithm)
+        assert lazy["sci"].chunks == ds.chunk(chunks)["sci"].chunks
+        xr.testing.assert_identical(lazy.compute(), expected)

@@ -3,10 +3,11 @@
 As jwst 3.0.0 ``do_correction_lrs``: only for a point source (``SRCTYPE``);
 the target's position relative to the aperture reference point comes from
 the WCS (TARG_RA, TARG_DEC through ``world -> detector`` at the wavelength of
-the reference point), optionally moved across the slit by ``user_slit_loc``
-(arcsec); the correction vector is interpolated bilinearly there (at the slit
-centre if the target falls outside the grid), then linearly at each pixel's
-wavelength, and *multiplies* the data (it is a correction, not a loss).
+the reference point), or from targ_centroid's SRCXPOS, SRCYPOS when it ran,
+optionally moved across the slit by ``user_slit_loc`` (arcsec); the correction
+vector is interpolated bilinearly there (at the slit centre if the target falls
+outside the grid), then linearly at each pixel's wavelength, and *multiplies*
+the data (it is a correction, not a loss).
 ``inverse`` is ignored, as in jwst.
 """
 
@@ -44,11 +45,16 @@ def target_offset(ds: xr.Dataset, user_slit_loc: float | None = None) -> tuple[f
             "rerun assign_wcs with spec2x"
         ) from exc
     imx, imy = float(np.squeeze(imx)), float(np.squeeze(imy))
-    for key in ("TARG_RA", "TARG_DEC"):
-        if ds.attrs.get(key) is None:
-            raise StepOrderError(f"pathloss: {key} is missing; the LRS target position needs it")
-    _, _, ref_wave = det_to_sky(imx, imy)
-    xcenter, ycenter = sky_to_det(ds.attrs["TARG_RA"], ds.attrs["TARG_DEC"], ref_wave)
+    if ds.attrs.get("S_TACNTR") == "COMPLETE":  # targ_centroid's pixel (jwst: source_xpos/ypos)
+        xcenter, ycenter = float(ds.attrs["SRCXPOS"]), float(ds.attrs["SRCYPOS"])
+    else:
+        for key in ("TARG_RA", "TARG_DEC"):
+            if ds.attrs.get(key) is None:
+                raise StepOrderError(
+                    f"pathloss: {key} is missing; the LRS target position needs it"
+                )
+        _, _, ref_wave = det_to_sky(imx, imy)
+        xcenter, ycenter = sky_to_det(ds.attrs["TARG_RA"], ds.attrs["TARG_DEC"], ref_wave)
     xcenter, ycenter = float(xcenter) - imx, float(ycenter) - imy
     if user_slit_loc is not None:
         from stcal.alignment.util import compute_scale

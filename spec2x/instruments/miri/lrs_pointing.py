@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from astropy.modeling import Model
 from gwcs import wcs as gwcs_wcs
 
 from .refs import LrsSpecwcs, lrs_specwcs
@@ -52,9 +53,13 @@ def _bbox_footprint(wcs: gwcs_wcs.WCS) -> np.ndarray:
     return corners
 
 
-def dithered_position(wcs: gwcs_wcs.WCS, attrs: Mapping[str, Any]) -> tuple[float, float] | None:
+def dithered_position(
+    wcs: gwcs_wcs.WCS | Model, attrs: Mapping[str, Any]
+) -> tuple[float, float] | None:
     """(RA, Dec) deg of the dithered pointing: the ideal offset (XOFFSET, YOFFSET arcsec) on the sky.
 
+    ``wcs`` is the exposure's gwcs or its (V2, V3[, wavelength]) -> (RA, Dec[, ...])
+    transform (a spectroscopic one is given wavelength 0: the sky does not depend on it).
     Returns None when the exposure lacks XOFFSET/YOFFSET or V3I_YANG/VPARITY.
     """
     from stdatamodels.jwst.transforms.models import IdealToV2V3
@@ -69,5 +74,6 @@ def dithered_position(wcs: gwcs_wcs.WCS, attrs: Mapping[str, Any]) -> tuple[floa
         int(attrs["VPARITY"]),
     )
     v2, v3 = ideal_to_v2v3(float(attrs["XOFFSET"]), float(attrs["YOFFSET"]))
-    ra, dec, _ = wcs.get_transform("v2v3", "world")(v2, v3, 0.0)
+    to_world = wcs.get_transform("v2v3", "world") if isinstance(wcs, gwcs_wcs.WCS) else wcs
+    ra, dec = to_world(v2, v3, *[0.0] * (to_world.n_inputs - 2))[:2]
     return float(ra), float(dec)
