@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from spec2x.instruments.niriss import soss_bkg_stats
 from spec2x.instruments.niriss.soss_background import read_soss_bkg, soss_background_fit
-from spec2x.instruments.niriss.soss_box import _TIME_WINDOW, _infill, _nanmedian0
+from spec2x.instruments.niriss.soss_infill import _TIME_WINDOW, _infill, _nanmedian0
 from spec2x.synthetic.niriss_soss import make_soss_rateints
 from spec2x.synthetic.niriss_soss_cal_refs import (
     soss_background_template,
