@@ -302,7 +302,10 @@ def soss_box_extract(
     -------
     Dataset with dims (order, integration, column): ``flux``, ``flux_error``
     (units of ``sci``), ``npixels`` and the coordinate ``wavelength`` (order,
-    column; µm); columns past an order's cutoff are NaN (npixels 0).
+    column; µm); columns past an order's cutoff are NaN (npixels 0).  Lazy
+    for a Dask exposure, whose medians over integrations and (y, x) masks are
+    computed now (the cubes spilled to temporary files: memory flat in the
+    number of integrations, :mod:`~spec2x.instruments.niriss.soss_spill`).
 
     Raises
     ------
@@ -312,4 +315,4 @@ def soss_box_extract(
         ``pastasoss_ref`` is not a SOSS pastasoss file, or PWCPOS is outside it.
     """
     ref = soss_content(pastasoss_ref, "pastasoss", Pastasoss)
-    return box_dataset(ds, box_inputs(ds, ref, order_3=order_3), width)
+    return box_dataset(ds, box_inputs(ds, ref, order_3=order_3, settle=True), width)

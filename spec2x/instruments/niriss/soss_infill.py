@@ -105,14 +105,17 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     """Data with non-finite pixels filled from the other integrations, and the median error.
 
     NumPy or Dask arrays (integration, y, x); a Dask cube stays lazy (its
-    running median reads 4 integrations across chunk edges).
+    running median reads 4 integrations across chunk edges) but, with
+    ``settle``, for its medians over integrations, computed now.
     """
     xp = array_module(data)
-    allbad = ~xp.any(xp.isfinite(err) & xp.isfinite(data), axis=0)
-    mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
-    meddata = xp.where(allbad, 0.0, _over_integrations(_median_where_bad, data))
-    if settle and xp is not np:  # one after the other: each holds its cube over integrations
-        mederr, meddata = xp.asarray(mederr.compute()), xp.asarray(meddata.compute())
+    if settle and xp is not np:
+        mederr, meddata = _settled_medians(data, err, refmask)
+    else:
+        err = err.astype(np.float64)
+        allbad = ~xp.any(xp.isfinite(err) & xp.isfinite(data), axis=0)
+        mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
+        meddata = xp.where(allbad, 0.0, _over_integrations(_median_where_bad, data))
     bad = ~xp.isfinite(data)
     infilled = xp.where(bad, meddata[None], data).astype(data.dtype)
     if xp is np:
@@ -124,6 +127,22 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     depth = {0: _TIME_WINDOW // 2, 1: 0, 2: 0}
     filled = xp.map_overlap(_fill, infilled, bad, depth=depth, boundary="none", dtype=data.dtype)
     return _edges_as_numpy(infilled, bad, filled), mederr
+
+
+def _settled_medians(data: Any, err: Any, refmask: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_infill`'s (y, x) median error and data of Dask cubes, computed now through
+    :func:`~spec2x.instruments.niriss.soss_spill.by_row_bands` (memory flat in the
+    number of integrations; the error is spilled in its own dtype)."""
+    from .soss_spill import by_row_bands
+
+    def medians(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
+        e = e.astype(np.float64)
+        allbad = ~(np.isfinite(e) & np.isfinite(d)).any(axis=0)
+        return allbad, _nanmedian0(e), _median_where_bad(d)
+
+    allbad, med_err, med_data = by_row_bands([data, err], medians)
+    mederr = np.where(allbad | np.asarray(refmask), np.inf, med_err)
+    return mederr, np.where(allbad, 0.0, med_data)
 
 
 def _edges_as_numpy(infilled: Any, bad: Any, filled: Any) -> Any:
@@ -176,8 +195,8 @@ def box_arrays(sci: Any, err: Any, dq: Any, settle: bool = False) -> tuple[Any, 
     refmask = (dq[0] & DQ.REFERENCE_PIXEL) != 0
     if array_module(sci) is not np:
         xp = array_module(sci)
-        err = err.astype(np.float64)
         data, mederr = _infill(sci, err, refmask, settle)
+        err = err.astype(np.float64)
         err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
         return data, err, _masks(data, err, dq, mederr, settle), mederr
     err = err.astype(np.float64)  # a copy, written in place below
