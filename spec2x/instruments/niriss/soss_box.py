@@ -302,10 +302,11 @@ def soss_box_extract(
     -------
     Dataset with dims (order, integration, column): ``flux``, ``flux_error``
     (units of ``sci``), ``npixels`` and the coordinate ``wavelength`` (order,
-    column; µm); columns past an order's cutoff are NaN (npixels 0).  Lazy
-    for a Dask exposure, whose medians over integrations and (y, x) masks are
-    computed now (the cubes spilled to temporary files: memory flat in the
-    number of integrations, :mod:`~spec2x.instruments.niriss.soss_spill`).
+    column; µm); columns past an order's cutoff are NaN (npixels 0).  A Dask
+    exposure is computed now, in passes over its chunks: the medians over
+    integrations (the cubes spilled to temporary files,
+    :mod:`~spec2x.instruments.niriss.soss_spill`), the (y, x) masks, then the
+    sums (memory flat in the number of integrations).
 
     Raises
     ------
@@ -315,4 +316,10 @@ def soss_box_extract(
         ``pastasoss_ref`` is not a SOSS pastasoss file, or PWCPOS is outside it.
     """
     ref = soss_content(pastasoss_ref, "pastasoss", Pastasoss)
-    return box_dataset(ds, box_inputs(ds, ref, order_3=order_3, settle=True), width)
+    inputs = box_inputs(ds, ref, order_3=order_3, settle=True)
+    spectra = box_dataset(ds, inputs, width)
+    if array_module(inputs.data) is not np:
+        # in a pass of its own, chunk by chunk: in the products' pass, each chunk of the
+        # exposure would wait for both products (the peak grew with the integrations)
+        spectra = spectra.compute()
+    return spectra
