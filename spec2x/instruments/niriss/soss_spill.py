@@ -60,7 +60,7 @@ class _RawCube:
         """Rows ``start:stop`` of every integration, (integration, rows, x)."""
         out = np.empty((self.shape[0], stop - start, self.shape[2]), self.dtype)
         for i in range(self.shape[0]):
-            view = memoryview(out[i]).cast("B")
+            view = out[i].data.cast("B")
             done = 0
             while done < view.nbytes:
                 got = os.preadv(self.fd, [view[done:]], self._offset(i, start, 0) + done)
@@ -74,7 +74,7 @@ class _RawCube:
 
 
 def _write(fd: int, value: np.ndarray, offset: int) -> None:
-    view = memoryview(value).cast("B")
+    view = value.data.cast("B")
     done = 0
     while done < view.nbytes:
         done += os.pwrite(fd, view[done:], offset + done)
@@ -92,21 +92,18 @@ def by_row_bands(
     """
     import dask.array as da
 
-    shape = tuple(int(n) for n in cubes[0].shape)
-    nints, ny, nx = shape
+    nints, ny, nx = (int(n) for n in cubes[0].shape)
+    shape = (nints, ny, nx)
     rows = max(1, BAND_BYTES // max(1, 8 * len(cubes) * nints * nx))
     with tempfile.TemporaryDirectory(prefix="spec2x-spill-") as folder:
-        files = [
-            _RawCube(Path(folder) / f"cube{i}", shape, c.dtype)  # type: ignore[arg-type]
-            for i, c in enumerate(cubes)
-        ]
+        files = [_RawCube(Path(folder) / f"cube{i}", shape, c.dtype) for i, c in enumerate(cubes)]
         try:
             log.debug(
                 "spilling %d cube(s) of %s to %s (%.1f GB)",
                 len(cubes), shape, folder,
                 sum(c.dtype.itemsize for c in cubes) * nints * ny * nx / 2**30,
             )  # fmt: skip
-            da.store(list(cubes), files, lock=False)
+            da.store(list(cubes), files, lock=False)  # type: ignore[arg-type]  # any __setitem__
             parts = [fn(*(f.rows(r, min(r + rows, ny)) for f in files)) for r in range(0, ny, rows)]
         finally:
             for f in files:
