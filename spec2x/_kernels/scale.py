@@ -208,11 +208,12 @@ def _flat_variance(
 def _match_in_place(
     sci: np.ndarray, err: np.ndarray, dq: np.ndarray, *variances: np.ndarray
 ) -> None:
+    # into one scratch array: no cube-sized temporaries (fresh memory costs its page faults)
     invalid = np.isnan(sci)
-    invalid |= np.isnan(err)
-    invalid |= (dq & _DNU) != 0
-    for v in variances:
-        invalid |= np.isnan(v)
+    scratch = np.empty_like(invalid)
+    for a in (err, *variances):
+        invalid |= np.isnan(a, out=scratch)
+    invalid |= np.bitwise_and(dq, _DNU, out=scratch, casting="unsafe")  # bit set -> True
     # ufuncs with ``where=`` walk memory in order (boolean indexing would not)
     np.bitwise_or(dq, _DNU, out=dq, where=invalid)
     for a in (sci, err, *variances):

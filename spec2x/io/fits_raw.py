@@ -107,21 +107,23 @@ class RawImageHDU:
         text += "END".ljust(80)
         return _padded(text.encode("ascii"), b" ")
 
-    def write_data(self, out: BinaryIO) -> None:
+    def write_data(self, out: BinaryIO, scratch: _Scratch | None = None) -> None:
         """Write the data, big-endian (unsigned and int8 shifted by BZERO as FITS stores them),
         padded to a block.
 
         Written in slabs along the first axis (a Dask array's own chunks, ~64 MB of a
-        NumPy one), so neither a big-endian copy of a large array nor a lazy array
-        whole is ever held in memory.
+        NumPy one), each converted into ``scratch`` (grown as needed; one buffer for
+        every extension of a file), so neither a big-endian copy of a large array, nor
+        a fresh buffer per slab, nor a lazy array whole is ever held in memory.
         """
         data = self.data
         step = _slab_rows(data)
+        scratch = _Scratch() if scratch is None else scratch
         size = 0
         for start in range(0, data.shape[0], step):
-            raw = _big_endian(np.ascontiguousarray(data[start : start + step]))
-            out.write(raw.tobytes() if not raw.flags.c_contiguous else raw.data.cast("B"))
-            size += raw.nbytes
+            part = np.asarray(data[start : start + step])
+            out.write(_big_endian(part, scratch.bytes(part.nbytes)).data)
+            size += part.nbytes
         rest = -size % BLOCK
         if rest:
             out.write(b"\0" * rest)
@@ -182,15 +184,34 @@ def _slab_rows(data: Any) -> int:
     return max(1, _SLAB_BYTES // max(row, 1))
 
 
-def _big_endian(data: np.ndarray) -> np.ndarray:
+class _Scratch:
+    """A conversion buffer reused from slab to slab, grown when a slab needs more."""
+
+    def __init__(self) -> None:
+        self._buffer = np.empty(0, np.uint8)
+
+    def bytes(self, nbytes: int) -> np.ndarray:
+        """The first ``nbytes`` of the buffer (uint8), reallocated when too small."""
+        if self._buffer.size < nbytes:
+            self._buffer = np.empty(nbytes, np.uint8)
+        return self._buffer[:nbytes]
+
+
+def _big_endian(data: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """``data`` as FITS stores it (big-endian, BZERO-shifted where unsigned or int8),
+    converted into ``buffer`` (uint8, ``data.nbytes`` long), which is returned."""
     kind = data.dtype.str[1:]
     _, bzero = _BITPIX[kind]
-    if bzero:  # x - bzero: flip the top bit and read as the signed (int8: unsigned) type
-        size = data.dtype.itemsize
-        top = np.array(1 << (8 * size - 1), dtype=f"u{size}")
-        bits = data.view(f"u{size}") ^ top
-        data = bits.view(f"i{size}" if kind[0] == "u" else "u1")
-    return data.astype(data.dtype.newbyteorder(">"), copy=False)
+    size = data.dtype.itemsize
+    if bzero:  # x - bzero: flip the top bit, then store the bits big-endian
+        bits = buffer.view(f"u{size}").reshape(data.shape)
+        np.bitwise_xor(data.view(f"u{size}"), np.array(1 << (8 * size - 1), f"u{size}"), out=bits)
+        if size > 1:
+            bits.byteswap(inplace=True)
+        return buffer
+    stored = buffer.view(data.dtype.newbyteorder(">")).reshape(data.shape)
+    np.copyto(stored, data, casting="equiv")
+    return buffer
 
 
 def _padded(raw: bytes, fill: bytes) -> bytes:
@@ -222,12 +243,16 @@ def write_hdus(hdus: Iterable[Any], out: BinaryIO) -> None:
         pending.clear()
 
     first = True
+    scratch = _Scratch()  # the images' conversion buffer, shared by every extension
     for hdu in hdus:
         if isinstance(hdu, RawImageHDU | RawTableHDU):
             flush(first)
             first = False
             out.write(hdu.header_bytes())
-            hdu.write_data(out)
+            if isinstance(hdu, RawImageHDU):
+                hdu.write_data(out, scratch)
+            else:
+                hdu.write_data(out)
         else:
             pending.append(hdu)
     flush(first)

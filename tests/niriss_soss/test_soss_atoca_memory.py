@@ -51,11 +51,11 @@ def test_atoca_dask_exposure_as_numpy(whole, soss_refs):
 
 def test_atoca_numpy_exposure_infilled_once(whole, soss_refs, monkeypatch):
     """A NumPy exposure is infilled once for the masks, the mean and every block."""
-    from spec2x.instruments.niriss import soss_box
+    from spec2x.instruments.niriss import soss_infill
 
     calls = []
-    fill = soss_box._fill
-    monkeypatch.setattr(soss_box, "_fill", lambda *a: calls.append(1) or fill(*a))
+    fill = soss_infill._fill
+    monkeypatch.setattr(soss_infill, "_fill", lambda *a: calls.append(1) or fill(*a))
     extract_atoca(whole[0], soss_refs, block=2, **_FAST)
     assert len(calls) == 1
 

@@ -7,7 +7,8 @@ import pytest
 
 from spec2x.dq import DQ
 from spec2x.errors import InputFileError, ReferenceMismatchError
-from spec2x.instruments.niriss.soss_box import _median_finite, box_weights, soss_box_extract
+from spec2x.instruments.niriss.soss_box import box_weights, soss_box_extract
+from spec2x.instruments.niriss.soss_infill import _median_finite
 from spec2x.synthetic.niriss_soss import default_spectrum, make_soss_rateints
 from spec2x.synthetic.niriss_soss_refs import pastasoss_content
 

@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from spec2x.instruments.niriss import soss_bkg_stats
 from spec2x.instruments.niriss.soss_background import read_soss_bkg, soss_background_fit
-from spec2x.instruments.niriss.soss_box import _TIME_WINDOW, _infill, _nanmedian0
+from spec2x.instruments.niriss.soss_infill import _TIME_WINDOW, _infill, _nanmedian0
 from spec2x.synthetic.niriss_soss import make_soss_rateints
 from spec2x.synthetic.niriss_soss_cal_refs import (
     soss_background_template,
@@ -69,6 +69,35 @@ def test_infill_only_at_bad_pixels_is_the_whole_cube_infill(nints):
     with dask.config.set({"array.chunk-size": "4KiB"}):  # medians over fewer rows than a chunk
         lazy_data, _ = _infill(da.from_array(data, chunks=(5, -1, -1)), da.from_array(err), refmask)
         np.testing.assert_array_equal(lazy_data.compute(), want_data)
+
+
+@pytest.mark.parametrize("chunks", [(5, -1, -1), (3, 4, 40)])
+def test_settled_infill_spilled_by_row_bands(chunks, monkeypatch):
+    """Medians settled through the spilled cubes, bands of 1 row (chunks splitting rows or
+    not): the whole cube's infill, bit for bit; and box_arrays' Dask results = NumPy's."""
+    import dask.array as da
+
+    from spec2x.instruments.niriss import soss_spill
+    from spec2x.instruments.niriss.soss_infill import box_arrays
+
+    monkeypatch.setattr(soss_spill, "BAND_BYTES", 1)
+    data, err = _cube(23)
+    err = err.astype(np.float32)  # spilled in its own dtype
+    refmask = np.zeros(data.shape[1:], bool)
+    refmask[:, :2] = True
+    want_data, want_err = _reference_infill(data, err.astype(np.float64), refmask)
+    lazy = da.from_array(data, chunks=chunks), da.from_array(err, chunks=chunks)
+    got_data, got_err = _infill(*lazy, refmask, settle=True)
+    assert isinstance(got_err, np.ndarray)
+    np.testing.assert_array_equal(got_data.compute(), want_data)
+    np.testing.assert_array_equal(got_err, want_err)
+    dq = np.zeros(data.shape, np.uint32)
+    dq[:, :, :2] = 2**31  # reference pixels
+    dq[3, 5, 7] = 1
+    eager = box_arrays(data, err, dq)
+    streamed = box_arrays(*lazy, da.from_array(dq, chunks=chunks), settle=True)
+    for want, got in zip(eager, streamed, strict=True):
+        np.testing.assert_array_equal(np.asarray(got), want, strict=True)
 
 
 def test_streamed_order_statistics_of_consecutive_floats(monkeypatch):

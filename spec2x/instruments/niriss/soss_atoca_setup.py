@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ...dq import DQ
+from ...dq import DQ, DQ_DTYPE
 from .soss_atoca_kernel import SossKernel
 from .soss_atoca_model import OrderModel
 from .soss_box import BoxInputs, box_inputs
@@ -191,7 +191,7 @@ def exposure_setup(
     inputs = replace(inputs, mederr=np.asarray(inputs.mederr))
     maps, _ = soss_wavemaps(ref, inputs.pwcpos, inputs.subarray, inputs.orders)
     typical = _typical(inputs, block)
-    bad = np.asarray(np.all(inputs.dq & DQ.DO_NOT_USE != 0, axis=0))
+    bad = np.asarray(np.all(inputs.dq & DQ_DTYPE(DQ.DO_NOT_USE) != 0, axis=0))
     bad |= ~(np.isfinite(typical) & np.isfinite(inputs.mederr)) | ~(inputs.mederr > 0)
     orders, kernels, masks, trace_wave = {}, {}, {}, {}
     for i, order in enumerate(inputs.orders):

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ...dq import DQ
+from ...dq import DQ, DQ_DTYPE
 from ...errors import ReferenceMismatchError
 from ...io.references import Reference
 from .soss_bkg_stats import block_medians, block_percentiles, block_sums
@@ -173,7 +173,7 @@ def soss_background_fit(
     two per order statistic of float32 values, one for the residuals),
     memory flat.
     """
-    bad = DQ.DO_NOT_USE | DQ.REFERENCE_PIXEL
+    bad = DQ_DTYPE(DQ.DO_NOT_USE | DQ.REFERENCE_PIXEL)  # an IntFlag: int64 blocks
     keep = math.inf if isinstance(sci, np.ndarray) else None
 
     def good_values() -> Iterator[list[np.ndarray]]:

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ...dq import DQ
 from ...errors import InputFileError
+from .soss_infill import array_module, box_arrays
 from .soss_refs import Pastasoss, soss_content
 from .soss_traces import SOSS_EXTRACTED, check_pwcpos, soss_wavemaps
 
@@ -47,8 +47,6 @@ __all__ = [
     "soss_box_extract",
     "spectra_dataset",
 ]
-
-_TIME_WINDOW = 9
 
 #: ``values(rows, cols)``: an image's (integration, *rows.shape) values at pixels (rows, cols).
 BandValues = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -87,146 +85,6 @@ def box_weights(centroid: np.ndarray, width: float, rows: int, cols: np.ndarray)
     return out
 
 
-def _xp(array: Any) -> Any:
-    """The array module of ``array``: dask.array for Dask arrays, else NumPy."""
-    if type(array).__module__.startswith("dask"):
-        import dask.array as da
-
-        return da
-    return np
-
-
-def _fill(infilled: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """``infilled`` with its ``bad`` pixels replaced by the running median of up to 9
-    integrations (jwst's infill of non-finite pixels), computed only along the
-    pixels that are bad in some integration (the filter works pixel by pixel)."""
-    from scipy import ndimage
-
-    where = bad.any(axis=0)
-    if not where.any():
-        return infilled
-    series = infilled[:, where]  # (integration, pixels bad somewhere)
-    window = min(infilled.shape[0], _TIME_WINDOW)
-    median = ndimage.median_filter(series, size=(window, 1))
-    out = infilled.copy()
-    out[:, where] = np.where(bad[:, where], median, series)
-    return out
-
-
-def _nanmedian0(a: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
-    """``np.nanmedian(a, axis=0)`` (NaN where all are NaN, quietly), fast for a short axis 0;
-    with ``where`` (y, x), only at those pixels (0 elsewhere)."""
-    nan = np.isnan(a)
-    if where is None:
-        return _median0(a, nan, bool(nan.any()))
-    out = np.zeros(a.shape[1:], a.dtype)
-    if where.any():
-        out[where] = _median0(a[:, where], nan[:, where], bool(nan.any()))
-    return out
-
-
-def _median0(a: np.ndarray, nan: np.ndarray, any_nan: bool) -> np.ndarray:
-    """Median along axis 0 ignoring NaN (``nan``); ``np.median`` unless the block has NaN."""
-    if not any_nan:
-        return _median_finite(a)
-    ordered = np.sort(a, axis=0)  # NaN last
-    n = (~nan).sum(axis=0)
-    lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[None], 0)[0]
-    hi = np.take_along_axis(ordered, np.maximum(n // 2, 0)[None], 0)[0]
-    return np.where(n == 0, np.nan, (lo + hi) / 2)
-
-
-def _median_finite(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=0)`` of values without NaN: a partition of each pixel's
-    contiguous series (the upper middle value of an even count is the minimum above)."""
-    n, half = a.shape[0], a.shape[0] // 2
-    series = np.ascontiguousarray(a.reshape(n, -1).T)
-    series.partition(half if n % 2 else half - 1, axis=1)
-    upper = series[:, half] if n % 2 else series[:, half:].min(axis=1)
-    middle = upper if n % 2 else (series[:, half - 1] + upper) / 2
-    return middle.reshape(a.shape[1:])
-
-
-def _median_where_bad(a: np.ndarray) -> np.ndarray:
-    """:func:`_nanmedian0` at the pixels non-finite in some integration, 0 elsewhere."""
-    return _nanmedian0(a, ~np.isfinite(a).all(axis=0))
-
-
-def _over_integrations(fn: Any, cube: Any) -> Any:
-    """``fn`` reducing axis 0 of a NumPy cube, or of a Dask one block of rows at a time."""
-    if _xp(cube) is np:
-        return fn(cube)
-    whole = cube.rechunk({0: -1, 1: "auto", 2: -1})
-    return whole.map_blocks(fn, drop_axis=0, dtype=np.float64)
-
-
-def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[Any, Any]:
-    """Data with non-finite pixels filled from the other integrations, and the median error.
-
-    NumPy or Dask arrays (integration, y, x); a Dask cube stays lazy (its
-    running median reads 4 integrations across chunk edges).
-    """
-    xp = _xp(data)
-    allbad = ~xp.any(xp.isfinite(err) & xp.isfinite(data), axis=0)
-    mederr = xp.where(allbad | refmask, np.inf, _over_integrations(_nanmedian0, err))
-    meddata = xp.where(allbad, 0.0, _over_integrations(_median_where_bad, data))
-    if settle and xp is not np:  # one after the other: each holds its cube over integrations
-        mederr, meddata = xp.asarray(mederr.compute()), xp.asarray(meddata.compute())
-    bad = ~xp.isfinite(data)
-    infilled = xp.where(bad, meddata[None], data).astype(data.dtype)
-    if xp is np:
-        return _fill(infilled, bad), mederr
-    bad = bad.rechunk(infilled.chunks)  # the rows of the medians' blocks: _fill's pieces alike
-    if data.shape[0] <= _TIME_WINDOW:
-        whole = {0: -1}
-        return xp.map_blocks(_fill, infilled.rechunk(whole), bad.rechunk(whole)), mederr
-    depth = {0: _TIME_WINDOW // 2, 1: 0, 2: 0}
-    filled = xp.map_overlap(_fill, infilled, bad, depth=depth, boundary="none", dtype=data.dtype)
-    return _edges_as_numpy(infilled, bad, filled), mederr
-
-
-def _edges_as_numpy(infilled: Any, bad: Any, filled: Any) -> Any:
-    """The first and last integrations filled as scipy's median filter reflects at the ends."""
-    import dask.array as da
-
-    half, n = _TIME_WINDOW // 2, infilled.shape[0]
-    chunks = (half, *infilled.chunks[1:])
-
-    def edge(part: slice, keep: slice) -> Any:
-        pieces = (infilled[part].rechunk({0: -1}), bad[part].rechunk({0: -1}))
-        return da.map_blocks(
-            lambda i, b: _fill(i, b)[keep], *pieces, chunks=chunks, dtype=infilled.dtype
-        )
-
-    head = edge(slice(0, _TIME_WINDOW), slice(0, half))
-    tail = edge(slice(n - _TIME_WINDOW, n), slice(_TIME_WINDOW - half, _TIME_WINDOW))
-    return da.concatenate([head, filled[half : n - half], tail], axis=0)
-
-
-def _masks(data: Any, err: Any, dq: Any, mederr: Any, settle: bool = False) -> Any:
-    """(integration, y, x) pixels jwst leaves out of each integration's box.
-
-    A pixel is out from the first integration where it is not finite on;
-    that integration (y, x) is computed now for a Dask cube with ``settle``
-    (with the other whole-exposure masks, in one pass), so that each block
-    of integrations is then computed on its own.
-    """
-    xp = _xp(data)
-    mask = xp.all(dq & DQ.DO_NOT_USE != 0, axis=0)
-    mask |= ~(xp.isfinite(data.mean(axis=0)) & xp.isfinite(mederr))
-    not_finite = ~(xp.isfinite(data) & xp.isfinite(err))
-    nints = data.shape[0]
-    index = xp.arange(nints)[:, None, None]
-    if xp is not np:
-        index = xp.arange(nints, chunks=data.chunks[0])[:, None, None]
-    first = xp.where(not_finite.any(axis=0), not_finite.argmax(axis=0), nints)
-    if settle and xp is not np:
-        import dask
-
-        mask, first = dask.compute(mask, first)
-    return mask[None] | (index >= first[None]) | ~(err > 0)
-
-
 def _band(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows (band, x) covering each column's box (contiguous), and their weights."""
     inside = weights > 0
@@ -250,18 +108,29 @@ def _sums_of(
 ) -> np.ndarray:
     """:func:`_band_sums` of the image values ``band`` (integration, band, x) at ``rows``."""
     cols = np.arange(err.shape[2])[None]
-    region = wband > 0
-    d = np.where(region, band, np.nan)
-    e = np.where(region, err[:, rows, cols], np.nan)
+    outside = ~(wband > 0)
     w = np.where(mask[:, rows, cols], 0.0, wband[None])
+    # np.nansum(w * d) and np.nansum(w * e**2) with d, e NaN outside the box, into
+    # two (integration, band, x) arrays (each a fresh one was a page-faulted cube slab)
+    terms = w * band
+    e = err[:, rows, cols]
     with np.errstate(invalid="ignore"):
-        flux = np.nansum(w * d, axis=1)
+        np.copyto(terms, np.nan, where=outside)
+        flux = _nansum1(terms)
         npix = np.sum(w, axis=1)  # w is finite
-        flux_err = np.sqrt(np.nansum(w * e**2, axis=1))
+        np.copyto(e, np.nan, where=outside)
+        e = np.multiply(w, np.square(e, out=e), out=e if e.dtype == w.dtype else None)
+        flux_err = np.sqrt(_nansum1(e))
     empty = npix <= 0
     return np.stack(
         [np.where(empty, np.nan, flux), np.where(empty, np.nan, flux_err), npix], axis=1
     )
+
+
+def _nansum1(a: np.ndarray) -> np.ndarray:
+    """``np.nansum(a, axis=1)`` (the same sum), zeroing ``a``'s NaN in place."""
+    np.copyto(a, 0.0, where=np.isnan(a))
+    return np.sum(a, axis=1)
 
 
 def _box_sums(
@@ -273,7 +142,7 @@ def _box_sums(
     if values is not None:
         cols = np.broadcast_to(np.arange(err.shape[2])[None], rows.shape)
         sums = _sums_of(values(rows, cols), err, mask, rows, wband)
-    elif _xp(data) is np:
+    elif array_module(data) is np:
         sums = _band_sums(data, err, mask, rows, wband)
     else:
         import dask.array as da
@@ -357,11 +226,7 @@ def box_inputs(
     sci, err, dq = (ds[name].data for name in ("sci", "err", "dq"))
     if sci.ndim == 2:
         sci, err, dq = sci[None], err[None], dq[None]
-    xp = _xp(sci)
-    err = err.astype(np.float64)
-    data, mederr = _infill(sci, err, (dq[0] & DQ.REFERENCE_PIXEL) != 0, settle)
-    err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
-    mask = _masks(data, err, dq, mederr, settle)
+    data, err, mask, mederr = box_arrays(sci, err, dq, settle)
     return BoxInputs(subarray, orders, pwcpos, traces, data, err, mask, mederr, dq)
 
 
@@ -375,7 +240,7 @@ def box_dataset(
     the (integration, band, x) values of the image that order is extracted from at
     the pixels of its box, NumPy)."""
     orders = inputs.orders
-    xp = _xp(inputs.data)
+    xp = array_module(inputs.data)
     flux, flux_err, npix = [], [], []
     for order in orders:
         cols = inputs.traces[order][0]
@@ -437,7 +302,11 @@ def soss_box_extract(
     -------
     Dataset with dims (order, integration, column): ``flux``, ``flux_error``
     (units of ``sci``), ``npixels`` and the coordinate ``wavelength`` (order,
-    column; µm); columns past an order's cutoff are NaN (npixels 0).
+    column; µm); columns past an order's cutoff are NaN (npixels 0).  A Dask
+    exposure is computed now, in passes over its chunks: the medians over
+    integrations (the cubes spilled to temporary files,
+    :mod:`~spec2x.instruments.niriss.soss_spill`), the (y, x) masks, then the
+    sums (memory flat in the number of integrations).
 
     Raises
     ------
@@ -447,4 +316,10 @@ def soss_box_extract(
         ``pastasoss_ref`` is not a SOSS pastasoss file, or PWCPOS is outside it.
     """
     ref = soss_content(pastasoss_ref, "pastasoss", Pastasoss)
-    return box_dataset(ds, box_inputs(ds, ref, order_3=order_3), width)
+    inputs = box_inputs(ds, ref, order_3=order_3, settle=True)
+    spectra = box_dataset(ds, inputs, width)
+    if array_module(inputs.data) is not np:
+        # in a pass of its own, chunk by chunk: in the products' pass, each chunk of the
+        # exposure would wait for both products (the peak grew with the integrations)
+        spectra = spectra.compute()
+    return spectra
