@@ -1,0 +1,323 @@
+"""clean_flicker_noise: fit and remove 1/f (flicker) noise from a rate image (jwst 3.0.0's
+CleanFlickerNoiseStep, the former NSClean, in calwebb_spec2).
+
+Off by default (``skip = True``), as in jwst; Spec2Pipeline runs it on NIRSpec
+exposures only (FS, BOTS, MOS, IFU), after msa_flagging, and on their imprint
+and background members.  As a function it takes any NIR exposure, and MIRI
+imaging.  For each integration:
+
+1. a scene mask (True: background): the NIRSpec science regions from the WCS
+   with ``mask_science_regions`` (:mod:`._flicker_mask`), no NaN or zero
+   pixel, a sigma clip of the signal (``n_sigma``, ``fit_histogram``), one
+   plane for all integrations with ``single_mask``; or the ``user_mask``;
+2. the smooth background (``background_method``: ``"median"`` one level,
+   ``"model"`` photutils' ``Background2D`` in ``background_box_size`` boxes,
+   None nothing) measured on the mask and subtracted; the mask clipped again
+   at ``n_sigma`` on the lower half of the residuals;
+3. the noise fitted to the mask (``fit_method``): ``"median"`` the median of
+   each stripe along the slow readout axis (per amplifier channel with
+   ``fit_by_channel`` on full-frame NIR data), ``"fft"`` NSClean (NIRSpec
+   only; :mod:`spec2x._kernels.flicker_fit`) and subtracted, the background
+   put back.
+
+Only ``sci`` changes (errors, variances and DQ are kept, as jwst).  jwst's
+skip conditions give ``S_CLNFNS = 'FAILED'`` and the data unchanged: MIRI
+other than imaging, ``fft`` off NIRSpec, a mask of another shape, a fit that
+cannot be made.  Not in spec2x (refused in one line): ``background_method
+'median_image'``, ``apply_flat_field`` with a flat reference (jwst finds none
+for NIRSpec spectroscopy and goes on without: so does spec2x), ``autoparam``
+for NIRCam/NIRISS imaging (other types: jwst warns and keeps the parameters,
+as spec2x), ``mask_science_regions`` for MIRI imaging and NIRISS SOSS.
+``save_mask``/``save_background``/``save_noise`` give jwst's ``mask``,
+``flicker_bkg`` and ``flicker_noise`` files (:func:`from_chain`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import xarray as xr
+
+from .._kernels.flicker_fit import median_stripes, nsclean_full_frame, nsclean_subarray
+from .._kernels.flicker_stats import background_level, clip_to_background
+from ..errors import InputFileError, UnsupportedModeError
+from ..step_spec import StepOutput
+from . import StepContext
+from ._common import record_step, require
+from ._flicker_mask import read_user_mask, scene_mask
+
+__all__ = ["FlickerNoise", "clean_flicker_noise", "flicker_noise", "from_chain"]
+
+log = logging.getLogger(__name__)
+
+_NSCLEAN_TYPES = ("NRS_MSASPEC", "NRS_IFU", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
+_AUTOPARAM_TYPES = ("NIS_IMAGE", "NRC_IMAGE")
+
+
+class FlickerNoise(NamedTuple):
+    """What :func:`flicker_noise` gives: the cleaned exposure and what it was fitted with.
+
+    Attributes
+    ----------
+    result : the exposure with ``sci`` cleaned and ``S_CLNFNS`` set.
+    mask : the scene mask (True: background), ``(y, x)`` or per integration; None when
+        the step failed.
+    background : the background put back into each integration (``sci``'s unit), or None.
+    noise : cleaned less input ``sci`` (``sci``'s unit), or None.
+    """
+
+    result: xr.Dataset
+    mask: np.ndarray | None
+    background: np.ndarray | None
+    noise: np.ndarray | None
+
+
+def _skip_reason(exp_type: str, fit_method: str) -> str | None:
+    """Why jwst would skip (FAILED) this exposure, or None."""
+    if exp_type.startswith("MIR") and exp_type != "MIR_IMAGE":
+        return f"EXP_TYPE {exp_type} is not supported"
+    if fit_method == "fft" and exp_type not in _NSCLEAN_TYPES:
+        return f"fit_method 'fft' cannot be applied to EXP_TYPE {exp_type}"
+    return None
+
+
+def _axis_to_correct(attrs: dict[str, Any]) -> int:
+    """Array axis the median stripes run along: 0 (columns) for MIRI, else ``|SLOWAXIS| - 1``."""
+    if str(attrs.get("INSTRUME", "")).upper() == "MIRI":
+        return 0
+    slowaxis = attrs.get("SLOWAXIS")
+    if slowaxis is None:
+        if str(attrs.get("INSTRUME", "")).upper() != "NIRSPEC":
+            raise InputFileError(
+                f"clean_flicker_noise: {attrs.get('FILENAME', 'input')} lacks SLOWAXIS; set it"
+            )
+        slowaxis = 1  # NIRSpec NRS1/NRS2: the slow axis runs along x (+-1)
+    return abs(int(slowaxis)) - 1
+
+
+def _check(background_method: str | None, autoparam: bool, flat: Any, exp_type: str) -> None:
+    if background_method not in ("median", "model", None):
+        raise UnsupportedModeError(
+            f"clean_flicker_noise: background_method {background_method!r} is not implemented "
+            "in spec2x; use 'median', 'model' or None"
+        )
+    if autoparam and exp_type in _AUTOPARAM_TYPES:
+        raise UnsupportedModeError(
+            f"clean_flicker_noise: autoparam for {exp_type} is not implemented in spec2x; "
+            "set the fit parameters yourself"
+        )
+    if flat is not None:
+        raise UnsupportedModeError(
+            "clean_flicker_noise: apply_flat_field with a flat reference is not implemented in "
+            "spec2x; leave apply_flat_field off"
+        )
+
+
+def _clean_image(
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    background_method: str | None,
+    box_size: Sequence[int] | None,
+    n_sigma: float,
+    fit_method: str,
+    detector: str,
+    fc: tuple[float, float, float, float],
+    axis: int,
+    by_channel: bool,
+) -> tuple[np.ndarray | None, float | np.ndarray]:
+    """One image cleaned (float32) and its background; None when its fit failed."""
+    image = image.astype(np.float32)
+    nan = np.isnan(image)
+    image[nan] = 0.0
+    mask = mask & ~nan
+    if not mask.any():
+        log.warning("clean_flicker_noise: no background pixel in an image; left as it is")
+        return np.where(nan, np.nan, image), 0.0
+    background: float | np.ndarray = 0.0
+    residual = image
+    if background_method is not None:
+        background, mask = background_level(image, mask, background_method, box_size)
+        residual = image - background
+        if n_sigma > 0:
+            mask = clip_to_background(
+                residual, mask, sigma_lower=n_sigma, sigma_upper=n_sigma, lower_half_only=True
+            )
+    try:
+        if fit_method == "fft" and residual.shape == (2048, 2048):
+            noise: np.ndarray | None = nsclean_full_frame(residual, mask, detector)
+        elif fit_method == "fft":
+            noise = nsclean_subarray(residual, mask, detector, fc)
+        else:
+            noise = median_stripes(residual, mask, axis, by_channel)
+    except np.linalg.LinAlgError:
+        noise = None
+    if noise is None:
+        return None, background
+    cleaned = (residual - noise) + background
+    return np.where(nan, np.nan, cleaned).astype(np.float32), background
+
+
+def flicker_noise(
+    ds: xr.Dataset,
+    *,
+    fit_method: Literal["median", "fft"] = "median",
+    fit_by_channel: bool = False,
+    background_method: Literal["median", "model"] | None = "median",
+    background_box_size: Sequence[int] | None = None,
+    mask_science_regions: bool = False,
+    n_sigma: float = 2.0,
+    fit_histogram: bool = False,
+    single_mask: bool = True,
+    user_mask: Any = None,
+    flat: Any = None,
+    autoparam: bool = False,
+) -> FlickerNoise:
+    """Clean the flicker noise of a rate exposure, with the mask, background and noise.
+
+    Parameters are those of :func:`clean_flicker_noise`.
+    """
+    require(ds, "sci", "dq", step="clean_flicker_noise")
+    attrs = ds.attrs
+    exp_type = str(attrs.get("EXP_TYPE", "")).upper()
+    _check(background_method, autoparam, flat, exp_type)
+    if autoparam:
+        log.warning("clean_flicker_noise: no auto parameters for %s; parameters kept", exp_type)
+    reason = _skip_reason(exp_type, fit_method)
+    if reason is not None:
+        log.warning("clean_flicker_noise: %s; step skipped", reason)
+        return FlickerNoise(
+            record_step(ds, "clean_flicker_noise", status="FAILED"), None, None, None
+        )
+    subarray = str(attrs.get("SUBARRAY", "FULL")).upper()
+    if fit_by_channel and (subarray != "FULL" or exp_type.startswith("MIR")):
+        log.warning("clean_flicker_noise: fit_by_channel needs full-frame NIR data; turned off")
+        fit_by_channel = False
+    fc = (150.0, 200.0, 49943.0, 49957.0) if subarray == "ALLSLITS" else (1061.0, 1211.0, 49943.0, 49957.0)  # fmt: skip
+    sci = np.asarray(ds["sci"].values)
+    if user_mask is not None:
+        mask = read_user_mask(user_mask)
+    else:
+        mask = scene_mask(
+            ds,
+            mask_science_regions=mask_science_regions,
+            n_sigma=n_sigma,
+            fit_histogram=fit_histogram,
+            single_mask=single_mask,
+        )
+    planes = sci.reshape(-1, *sci.shape[-2:])
+    if mask.shape[-2:] != sci.shape[-2:] or (mask.ndim == 3 and mask.shape[0] != len(planes)):
+        log.warning("clean_flicker_noise: the mask %s does not match the data %s; step skipped",
+                    mask.shape, sci.shape)  # fmt: skip
+        return FlickerNoise(
+            record_step(ds, "clean_flicker_noise", status="FAILED"), None, None, None
+        )
+    masks = np.broadcast_to(mask, planes.shape) if mask.ndim == 2 else mask
+    options = dict(
+        background_method=background_method, box_size=background_box_size, n_sigma=n_sigma,
+        fit_method=fit_method, detector=str(attrs.get("DETECTOR", "")).upper(), fc=fc,
+        axis=_axis_to_correct(attrs), by_channel=fit_by_channel,
+    )  # fmt: skip
+    cleaned = np.empty(planes.shape, np.float32)
+    background = np.zeros(planes.shape, np.float32)
+    for i, (image, plane) in enumerate(zip(planes, masks, strict=True)):
+        result, level = _clean_image(image, plane, **options)  # type: ignore[arg-type]
+        if result is None:
+            log.error("clean_flicker_noise: the fit failed for integration %d; step skipped", i + 1)
+            return FlickerNoise(
+                record_step(ds, "clean_flicker_noise", status="FAILED"), None, None, None
+            )
+        cleaned[i], background[i] = result, level
+    cleaned = cleaned.reshape(sci.shape)
+    out = ds.copy()
+    data = cleaned
+    if ds["sci"].chunks is not None:
+        import dask.array as da
+
+        data = da.from_array(cleaned, chunks=ds["sci"].data.chunks)
+    out["sci"] = ds["sci"].copy(data=data)
+    noise = cleaned - sci.astype(np.float32)
+    log.info(
+        "clean_flicker_noise (%s, background %s): %d images, %.1f %% background pixels, "
+        "noise rms %.3g",
+        fit_method, background_method, len(planes), 100 * mask.mean(), float(np.nanstd(noise)),
+    )  # fmt: skip
+    return FlickerNoise(
+        record_step(out, "clean_flicker_noise"), mask, background.reshape(sci.shape), noise
+    )
+
+
+def clean_flicker_noise(ds: xr.Dataset, **params: Any) -> xr.Dataset:
+    """Fit and subtract the flicker (1/f) noise of a rate or rateints exposure.
+
+    Parameters
+    ----------
+    ds : exposure ``(y, x)`` or ``([integration,] y, x)`` (DN/s), after assign_wcs for
+        ``mask_science_regions`` on NIRSpec; ``EXP_TYPE``, ``DETECTOR``, ``SUBARRAY`` and
+        (NIR other than NIRSpec) ``SLOWAXIS`` keywords.
+    fit_method : ``"median"`` (stripes along the slow axis) or ``"fft"`` (NSClean; NIRSpec).
+    fit_by_channel : one median per amplifier channel (full-frame NIR only).
+    background_method : ``"median"``, ``"model"`` (``Background2D``) or None.
+    background_box_size : ``model`` boxes (pixels, ``(y, x)``); None: <= 32 dividing the
+        image.
+    mask_science_regions : leave the known science regions out of the mask (NIRSpec).
+    n_sigma : clipping level of the signal (0: no clipping).
+    fit_histogram : clipping sigma from a Gaussian fitted to the value histogram.
+    single_mask : one mask for all integrations.
+    user_mask : a mask (True: background; array, or FITS file path) used instead.
+    flat : a flat reference (refused: not implemented).
+    autoparam : jwst's auto parameters (NIRCam/NIRISS imaging only; refused there,
+        a warning elsewhere, as jwst).
+
+    Returns
+    -------
+    A new Dataset with ``sci`` cleaned (the rest as given) and ``S_CLNFNS`` ``COMPLETE``, or
+    the input as given with ``S_CLNFNS`` ``FAILED`` where jwst skips it.
+    """
+    return flicker_noise(ds, **params).result
+
+
+def _product(ds: xr.Dataset, values: np.ndarray) -> xr.Dataset:
+    """An intermediate file (jwst's ImageModel/CubeModel of ``data`` only)."""
+    dims = ("integration", "y", "x")[-values.ndim :]
+    attrs = {k: v for k, v in ds.attrs.items() if k != "wcs"}
+    sci = xr.DataArray(
+        values.astype(np.float32), dims=dims, attrs={"units": ds["sci"].attrs.get("units", "DN/s")}
+    )
+    return xr.Dataset({"sci": sci}, coords={d: ds[d] for d in dims if d in ds.coords}, attrs=attrs)
+
+
+def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset | StepOutput:
+    """Chain adapter: the step parameters; ``apply_flat_field`` takes the ``flat`` reference
+    (none for NIRSpec spectroscopy: a warning, as jwst); the ``save_*`` files as products."""
+    p = ctx.params
+    flat = None
+    if p.get("apply_flat_field"):
+        flat = ctx.ref("flat", ds)
+        if flat is None:
+            log.warning(
+                "clean_flicker_noise: no flat for %s; fitting without one", ds.attrs.get("EXP_TYPE")
+            )
+    box = p.get("background_box_size")
+    method = p.get("background_method", "median")
+    fit = flicker_noise(
+        ds,
+        fit_method=p.get("fit_method", "median"),
+        fit_by_channel=bool(p.get("fit_by_channel", False)),
+        background_method=None if str(method).lower() == "none" else method,
+        background_box_size=None if box is None else [int(b) for b in box],
+        mask_science_regions=bool(p.get("mask_science_regions", False)),
+        n_sigma=float(p.get("n_sigma", 2.0)),
+        fit_histogram=bool(p.get("fit_histogram", False)),
+        single_mask=bool(p.get("single_mask", True)),
+        user_mask=None if str(p.get("user_mask")).lower() == "none" else p.get("user_mask"),
+        flat=flat,
+        autoparam=bool(p.get("autoparam", False)),
+    )
+    wanted = {"mask": (p.get("save_mask"), fit.mask), "flicker_bkg": (p.get("save_background"), fit.background),
+              "flicker_noise": (p.get("save_noise"), fit.noise)}  # fmt: skip
+    saved = {k: _product(ds, v) for k, (on, v) in wanted.items() if on and v is not None}
+    return StepOutput(fit.result, saved) if saved else fit.result
