@@ -10,6 +10,8 @@ out; images in the science (DMS) orientation, masks True on background.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 __all__ = ["lowpass", "median_stripes", "nsclean_full_frame", "nsclean_subarray"]
@@ -76,8 +78,8 @@ def _centred_gaussian(n: int, sigma: float) -> np.ndarray:
 def _robust_fill(d: np.ndarray, good: np.ndarray, nsig: float) -> np.ndarray:
     """Each row's values outside ``median +- nsig * 1.4826 MAD`` of its good pixels -> median."""
     vals = np.where(good, d, np.nan)
-    with np.errstate(invalid="ignore"), np.testing.suppress_warnings() as sup:
-        sup.filter(RuntimeWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows without a background pixel
         mu = np.nanmedian(vals, axis=1, keepdims=True)
         sig = 1.4826 * np.nanmedian(np.abs(vals - mu), axis=1, keepdims=True)
     inside = (d >= mu - nsig * sig) & (d <= mu + nsig * sig)
@@ -227,6 +229,8 @@ def nsclean_subarray(
     numpy.linalg.LinAlgError
         A band's normal equations are singular.
     """
+    if not mask.any():
+        return None
     data = _to_detector(image, detector).astype(np.float32)
     good = _exclude_outliers(data, _to_detector(mask, detector), sigrej)
     per_row = good.sum(axis=1)
