@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 from astropy.stats import SigmaClip, sigma_clipped_stats
@@ -114,7 +115,7 @@ def background_level(
     image: np.ndarray,
     mask: np.ndarray,
     method: str = "median",
-    box_size: list[int] | tuple[int, int] | None = None,
+    box_size: Sequence[int] | None = None,
 ) -> tuple[float | np.ndarray, np.ndarray]:
     """The smooth background under the noise, and the mask it was measured on.
 

@@ -88,6 +88,7 @@ def scene_mask(
     n_sigma: float,
     fit_histogram: bool,
     single_mask: bool,
+    flat: np.ndarray | None = None,
 ) -> np.ndarray:
     """The background mask of the exposure: ``(y, x)``, or one plane per integration.
 
@@ -99,8 +100,11 @@ def scene_mask(
         integration; 0: no clipping.
     fit_histogram : sigma from a Gaussian fitted to the histogram of the values.
     single_mask : one plane for all integrations (a pixel must be background in all).
+    flat : the flat the data are divided by first (``(y, x)``), or None.
     """
     sci = np.asarray(ds["sci"].values)
+    if flat is not None:
+        sci = sci / flat
     mask = science_regions(ds) if mask_science_regions else np.ones(sci.shape, bool)
     mask = np.broadcast_to(mask, sci.shape) & ~(np.isnan(sci) | (sci == 0))
     if n_sigma > 0:
@@ -112,7 +116,7 @@ def scene_mask(
         ]
         mask = np.stack(planes).reshape(sci.shape)
     if single_mask and mask.ndim == 3:
-        mask = mask.all(axis=0)
+        mask = np.asarray(mask.all(axis=0))
     return mask
 
 

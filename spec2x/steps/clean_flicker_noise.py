@@ -23,9 +23,10 @@ imaging.  For each integration:
 Only ``sci`` changes (errors, variances and DQ are kept, as jwst).  jwst's
 skip conditions give ``S_CLNFNS = 'FAILED'`` and the data unchanged: MIRI
 other than imaging, ``fft`` off NIRSpec, a mask of another shape, a fit that
-cannot be made.  Not in spec2x (refused in one line): ``background_method
-'median_image'``, ``apply_flat_field`` with a flat reference (jwst finds none
-for NIRSpec spectroscopy and goes on without: so does spec2x), ``autoparam``
+cannot be made.  ``apply_flat_field`` divides by the ``flat`` reference before
+the fits (jwst finds none for NIRSpec spectroscopy and goes on without: so
+does spec2x).  Not in spec2x (refused in one line): ``background_method
+'median_image'``, ``autoparam``
 for NIRCam/NIRISS imaging (other types: jwst warns and keeps the parameters,
 as spec2x), ``mask_science_regions`` for MIRI imaging and NIRISS SOSS.
 ``save_mask``/``save_background``/``save_noise`` give jwst's ``mask``,
@@ -44,6 +45,7 @@ import xarray as xr
 from .._kernels.flicker_fit import median_stripes, nsclean_full_frame, nsclean_subarray
 from .._kernels.flicker_stats import background_level, clip_to_background
 from ..errors import InputFileError, UnsupportedModeError
+from ..io.references import Reference
 from ..step_spec import StepOutput
 from . import StepContext
 from ._common import record_step, require
@@ -98,7 +100,7 @@ def _axis_to_correct(attrs: dict[str, Any]) -> int:
     return abs(int(slowaxis)) - 1
 
 
-def _check(background_method: str | None, autoparam: bool, flat: Any, exp_type: str) -> None:
+def _check(background_method: str | None, autoparam: bool, exp_type: str) -> None:
     if background_method not in ("median", "model", None):
         raise UnsupportedModeError(
             f"clean_flicker_noise: background_method {background_method!r} is not implemented "
@@ -108,11 +110,6 @@ def _check(background_method: str | None, autoparam: bool, flat: Any, exp_type: 
         raise UnsupportedModeError(
             f"clean_flicker_noise: autoparam for {exp_type} is not implemented in spec2x; "
             "set the fit parameters yourself"
-        )
-    if flat is not None:
-        raise UnsupportedModeError(
-            "clean_flicker_noise: apply_flat_field with a flat reference is not implemented in "
-            "spec2x; leave apply_flat_field off"
         )
 
 
@@ -128,9 +125,12 @@ def _clean_image(
     fc: tuple[float, float, float, float],
     axis: int,
     by_channel: bool,
+    flat: np.ndarray | None,
 ) -> tuple[np.ndarray | None, float | np.ndarray]:
     """One image cleaned (float32) and its background; None when its fit failed."""
     image = image.astype(np.float32)
+    if flat is not None:
+        image /= flat
     nan = np.isnan(image)
     image[nan] = 0.0
     mask = mask & ~nan
@@ -158,7 +158,22 @@ def _clean_image(
     if noise is None:
         return None, background
     cleaned = (residual - noise) + background
+    if flat is not None:
+        cleaned = cleaned * flat
     return np.where(nan, np.nan, cleaned).astype(np.float32), background
+
+
+def _flat_image(ds: xr.Dataset, flat: Reference) -> np.ndarray:
+    """The ``flat`` reference on the exposure's pixels (float32), its zeros and NaNs
+    filled from a smooth model of the rest (``Background2D``; or their median)."""
+    from .flat_field import flat_on_pixels
+
+    image = np.array(flat_on_pixels(ds, flat)[0], np.float32)
+    bad = (image == 0) | ~np.isfinite(image)
+    if bad.any():
+        level, _ = background_level(image, ~bad, "model")
+        image[bad] = level[bad] if isinstance(level, np.ndarray) and level.ndim else level
+    return image
 
 
 def flicker_noise(
@@ -173,7 +188,7 @@ def flicker_noise(
     fit_histogram: bool = False,
     single_mask: bool = True,
     user_mask: Any = None,
-    flat: Any = None,
+    flat: Reference | None = None,
     autoparam: bool = False,
 ) -> FlickerNoise:
     """Clean the flicker noise of a rate exposure, with the mask, background and noise.
@@ -183,7 +198,7 @@ def flicker_noise(
     require(ds, "sci", "dq", step="clean_flicker_noise")
     attrs = ds.attrs
     exp_type = str(attrs.get("EXP_TYPE", "")).upper()
-    _check(background_method, autoparam, flat, exp_type)
+    _check(background_method, autoparam, exp_type)
     if autoparam:
         log.warning("clean_flicker_noise: no auto parameters for %s; parameters kept", exp_type)
     reason = _skip_reason(exp_type, fit_method)
@@ -198,6 +213,7 @@ def flicker_noise(
         fit_by_channel = False
     fc = (150.0, 200.0, 49943.0, 49957.0) if subarray == "ALLSLITS" else (1061.0, 1211.0, 49943.0, 49957.0)  # fmt: skip
     sci = np.asarray(ds["sci"].values)
+    flat_image = None if flat is None else _flat_image(ds, flat)
     if user_mask is not None:
         mask = read_user_mask(user_mask)
     else:
@@ -207,6 +223,7 @@ def flicker_noise(
             n_sigma=n_sigma,
             fit_histogram=fit_histogram,
             single_mask=single_mask,
+            flat=flat_image,
         )
     planes = sci.reshape(-1, *sci.shape[-2:])
     if mask.shape[-2:] != sci.shape[-2:] or (mask.ndim == 3 and mask.shape[0] != len(planes)):
@@ -219,7 +236,7 @@ def flicker_noise(
     options = dict(
         background_method=background_method, box_size=background_box_size, n_sigma=n_sigma,
         fit_method=fit_method, detector=str(attrs.get("DETECTOR", "")).upper(), fc=fc,
-        axis=_axis_to_correct(attrs), by_channel=fit_by_channel,
+        axis=_axis_to_correct(attrs), by_channel=fit_by_channel, flat=flat_image,
     )  # fmt: skip
     cleaned = np.empty(planes.shape, np.float32)
     background = np.zeros(planes.shape, np.float32)
@@ -268,7 +285,8 @@ def clean_flicker_noise(ds: xr.Dataset, **params: Any) -> xr.Dataset:
     fit_histogram : clipping sigma from a Gaussian fitted to the value histogram.
     single_mask : one mask for all integrations.
     user_mask : a mask (True: background; array, or FITS file path) used instead.
-    flat : a flat reference (refused: not implemented).
+    flat : a ``flat`` reference (full frame or this subarray): the data are divided by it
+        before the mask and the fits, the cleaned data multiplied back (``apply_flat_field``).
     autoparam : jwst's auto parameters (NIRCam/NIRISS imaging only; refused there,
         a warning elsewhere, as jwst).
 

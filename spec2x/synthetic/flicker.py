@@ -37,7 +37,11 @@ def flicker_stripes(
 
 
 def add_flicker_noise(
-    ds: xr.Dataset, seed: int | np.random.Generator | None, *, amplitude: float = 0.02, axis: int = 0
+    ds: xr.Dataset,
+    seed: int | np.random.Generator | None,
+    *,
+    amplitude: float = 0.02,
+    axis: int = 0,
 ) -> xr.Dataset:
     """``ds`` with stripes added to ``sci``: one level per column (``axis=0``) or row (``1``),
     drawn anew for each integration."""
@@ -82,12 +86,16 @@ def make_flicker_image(
     yy, xx = np.mgrid[:ny, :nx]
     scene = np.full((ny, nx), sky)
     for y0, x0, peak in zip(
-        gen.uniform(0, ny, stars), gen.uniform(0, nx, stars), gen.uniform(5, 50, stars) * sky,
+        gen.uniform(0, ny, stars),
+        gen.uniform(0, nx, stars),
+        gen.uniform(5, 50, stars) * sky,
         strict=True,
     ):
         scene += peak * np.exp(-((yy - y0) ** 2 + (xx - x0) ** 2) / (2 * 1.5**2))
     sci = scene + gen.normal(0.0, noise, shape)
     variance = np.full(shape, noise**2 / 2, np.float32)
-    ds = make_exposure(sci.astype(np.float32), var_poisson=variance, var_rnoise=variance, attrs=attrs)
+    ds = make_exposure(
+        sci.astype(np.float32), var_poisson=variance, var_rnoise=variance, attrs=attrs
+    )
     axis = 0 if exp_type.startswith("MIR") else abs(attrs["SLOWAXIS"]) - 1
     return add_flicker_noise(ds, gen, amplitude=amplitude, axis=axis)

@@ -63,7 +63,8 @@ def test_clip_to_background_flags_signal_and_keeps_input():
     mask = np.ones(image.shape, bool)
     out = clip_to_background(image, mask, sigma_upper=2.0)
     assert mask.all()  # input untouched
-    assert not out[20:24, 30:34].any() and not out[5, 5]
+    assert not out[20:24, 30:34].any()
+    assert not out[5, 5]
     assert 0.95 < out.mean() < 0.99  # a 2-sigma upper clip takes about 2.3 % of the sky
     assert clip_to_background(image, np.zeros_like(mask)).sum() == 0
 
@@ -72,10 +73,13 @@ def test_background_level():
     gen = np.random.default_rng(4)
     image = (5.0 + gen.normal(0.0, 0.1, (64, 96))).astype(np.float32)
     level, mask = background_level(image, np.ones(image.shape, bool))
-    assert level == pytest.approx(5.0, abs=0.01) and mask.mean() > 0.95
+    assert level == pytest.approx(5.0, abs=0.01)
+    assert mask.mean() > 0.95
     model, _ = background_level(image, np.ones(image.shape, bool), "model", [32, 32])
-    assert model.shape == image.shape and np.allclose(model, 5.0, atol=0.05)
-    assert default_box_size((64, 96)) == [32, 32] and default_box_size((60, 2048)) == [30, 32]
+    assert model.shape == image.shape
+    assert np.allclose(model, 5.0, atol=0.05)
+    assert default_box_size((64, 96)) == [32, 32]
+    assert default_box_size((60, 2048)) == [30, 32]
 
 
 def _stripes_on(shape, detector="NRS1"):
@@ -121,7 +125,8 @@ def test_step_removes_stripes_and_keeps_input(image):
     fit = flicker_noise(image)
     xr.testing.assert_identical(image, before)
     out = fit.result
-    assert out.attrs["S_CLNFNS"] == "COMPLETE" and "S_CLNFNS" not in image.attrs
+    assert out.attrs["S_CLNFNS"] == "COMPLETE"
+    assert "S_CLNFNS" not in image.attrs
     for name in ("err", "dq", "var_poisson", "var_rnoise"):
         xr.testing.assert_identical(out[name], image[name])
     # column medians of the sky are flat after cleaning
@@ -145,7 +150,8 @@ def test_rateints_single_and_per_integration_masks():
     ds = make_flicker_image(6, "MIR_IMAGE", shape=(3, 48, 40))
     single = flicker_noise(ds)
     each = flicker_noise(ds, single_mask=False)
-    assert single.mask.shape == (48, 40) and each.mask.shape == (3, 48, 40)
+    assert single.mask.shape == (48, 40)
+    assert each.mask.shape == (3, 48, 40)
     assert np.array_equal(single.mask, each.mask.all(axis=0))
     assert single.background.shape == (3, 48, 40)
 
@@ -156,7 +162,9 @@ def test_user_mask_array_and_file(image, tmp_path):
     mask = np.ones((64, 96), bool)
     mask[:, 40:50] = False
     path = tmp_path / "mask.fits"
-    fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(mask.astype(np.uint8), name="SCI")]).writeto(path)
+    fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(mask.astype(np.uint8), name="SCI")]).writeto(
+        path
+    )
     from_array = flicker_noise(image, user_mask=mask)
     from_file = flicker_noise(image, user_mask=str(path))
     xr.testing.assert_identical(from_array.result, from_file.result)
@@ -178,7 +186,7 @@ def test_jwst_skips_are_failed(image, exp_type, fit_method):
 
 @pytest.mark.parametrize(
     "params",
-    [{"background_method": "median_image"}, {"autoparam": True}, {"flat": object()}],
+    [{"background_method": "median_image"}, {"autoparam": True}],
 )
 def test_refused_in_one_line(image, params):
     with pytest.raises(UnsupportedModeError, match="not implemented in spec2x"):
@@ -197,7 +205,9 @@ def test_science_regions_nirspec_ifu_and_mos():
         attrs={"EXP_TYPE": "NRS_IFU"},
     )
     mask = science_regions(ds)
-    assert not mask[100:200, 2:5].any() and not mask[NRS_FS_ROWS].any() and not mask[50, 0]
+    assert not mask[100:200, 2:5].any()
+    assert not mask[NRS_FS_ROWS].any()
+    assert not mask[50, 0]
     assert mask[300:900].all()
     with pytest.raises(UnsupportedModeError, match="MIR_IMAGE"):
         science_regions(ds.assign_attrs(EXP_TYPE="MIR_IMAGE"))
@@ -218,3 +228,11 @@ def test_from_chain_saves_mask_background_noise(image):
 
 def test_flicker_stripes_seeded():
     np.testing.assert_array_equal(flicker_stripes(50, 1), flicker_stripes(50, 1))
+
+
+def test_run_step_by_name(image):
+    """As the chain (and ``spec2x run --steps.clean_flicker_noise.skip=false``) calls it."""
+    from spec2x.pipeline import run_step
+
+    out = run_step(image, "clean_flicker_noise", None, fit_method="median", n_sigma="2.5")
+    xr.testing.assert_identical(out, clean_flicker_noise(image, n_sigma=2.5))

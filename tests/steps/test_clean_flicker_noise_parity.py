@@ -49,12 +49,17 @@ def fs_sub(tmp_path_factory):
     return _fs_pair(tmp_path_factory.mktemp("flicker_fs"), "SUBS200A1")
 
 
-def _jwst(model, folder, **params):
+def _jwst(model, folder, refs=None, **params):
     from jwst.clean_flicker_noise import CleanFlickerNoiseStep
     from jwst_offline import run_jwst_step
 
     return run_jwst_step(
-        CleanFlickerNoiseStep, model.copy(), NO_REFS, tmp_path=folder, skip=False, **params
+        CleanFlickerNoiseStep,
+        model.copy(),
+        {**NO_REFS, **(refs or {})},
+        tmp_path=folder,
+        skip=False,
+        **params,
     )
 
 
@@ -129,3 +134,23 @@ def test_image_modes_equal_jwst(tmp_path, exp_type, shape, params):
         np.testing.assert_array_equal(ours["sci"].values, theirs.data)
         return
     _compare(ours, theirs, model.data, 0.0)
+
+
+def test_apply_flat_field_equals_jwst(tmp_path):
+    """A full-frame NIRISS flat cut to the subarray, its zeros and NaNs filled by a smooth
+    model, divided out before the fits and multiplied back."""
+    pytest.importorskip("jwst")
+    from astropy.io import fits
+    from stdatamodels.jwst import datamodels as dm
+
+    from spec2x.synthetic.niriss_wfss_cal_refs import write_niriss_wfss_flat
+
+    flat_path = write_niriss_wfss_flat(tmp_path / "flat.fits", seed=3)
+    with fits.open(flat_path, mode="update") as hdul:
+        hdul["SCI"].data[10:13, 20:22] = 0.0
+        hdul["SCI"].data[40, 50] = np.nan
+    ds = make_flicker_image(8, "NIS_IMAGE", shape=(96, 128))
+    path = write_fits(ds, tmp_path / "image_rate.fits")
+    theirs = _jwst(dm.open(str(path)), tmp_path, {"flat": str(flat_path)}, apply_flat_field=True)
+    ours = flicker_noise(open_exposure(path), flat=open_reference(flat_path, "flat")).result
+    _compare(ours, theirs, dm.open(str(path)).data, 1e-6)
