@@ -67,11 +67,13 @@ def _to_science(a: np.ndarray, detector: str) -> np.ndarray:
     return a.T if detector == "NRS1" else a[::-1].T
 
 
-def _centred_gaussian(n: int, sigma: float) -> np.ndarray:
+def _centred_gaussian(n: int, sigma: float, dtype: type = np.float64) -> np.ndarray:
     """A normalised Gaussian over ``n`` samples centred on ``n // 2 + 1``, then shifted so
-    that centre lands on sample 1 (a convolution with it moves the result by one sample)."""
-    x = np.arange(n)
-    g = np.exp(-((x - (n // 2 + 1)) ** 2) / sigma**2 / 2) / sigma / np.sqrt(2 * np.pi)
+    that centre lands on sample 1 (a convolution with it moves the result by one sample);
+    its exponential evaluated in ``dtype`` (NSClean's subarray weights use float32)."""
+    x: np.ndarray = np.arange(n, dtype=dtype)
+    mu, width = dtype(n // 2 + 1), dtype(sigma)
+    g = np.exp(-((x - mu) ** 2) / width**2 / 2) / width / np.sqrt(2 * np.pi)
     return np.fft.ifftshift(g)
 
 
@@ -107,10 +109,14 @@ def nsclean_full_frame(image: np.ndarray, mask: np.ndarray, detector: str) -> np
     f_half, width = 1 / (2 * FULL_SIZE / 16), 1 / (2 * FULL_SIZE / 16) / 4
     apodizer = lowpass(f_half, width, nx)
     nvec = int(np.sum(apodizer > 0))
-    kernel = np.fft.rfft(_centred_gaussian(nx, 32.0))
-    density = np.fft.irfft(np.fft.rfft(good.astype(np.float32), axis=1) * kernel, nx, axis=1)
+    # the density as NSClean computes it, a 2-D float32 FFT convolution with the Gaussian put
+    # on row 1: far from any background pixel it is rounding noise, and so are the weights
+    # there (jwst's values, kept; a float64 density changes them by orders of magnitude)
+    kernel = np.zeros((ny, nx), np.float32)
+    kernel[1] = _centred_gaussian(nx, 32.0)
+    density = np.fft.irfft2(np.fft.rfft2(good.astype(np.float32)) * np.fft.rfft2(kernel), (ny, nx))
     with np.errstate(divide="ignore"):
-        weight = np.roll(1 / density, 1, axis=0)
+        weight = 1 / density
     weight = np.where(good & np.isfinite(weight), weight, 0.0)
     rows = np.arange(ny)[4:-4]
     rows = rows[good[rows].any(axis=1)]
@@ -168,7 +174,7 @@ def _section_model(
     basis = np.exp(2j * np.pi * np.outer(m, k) / n) / m.size
     sigma = 1 / ((fc[0] + fc[1]) / 2) / TPIX / 2 / 4
     timeline = np.hstack((good, np.zeros((ny, NEW_LINE), bool))).ravel()
-    kernel = np.fft.rfft(_centred_gaussian(n, sigma))
+    kernel = np.fft.rfft(_centred_gaussian(n, sigma, np.float32))
     with np.errstate(divide="ignore"):
         weight = 1 / np.fft.irfft(np.fft.rfft(timeline.astype(np.float32)) * kernel, n)
     weight = weight[timeline]

@@ -63,10 +63,11 @@ def _jwst(model, folder, refs=None, **params):
     )
 
 
-def _compare(ours, theirs, before, tol):
-    """Equal statuses and NaNs; sci within ``tol`` of the largest noise jwst removed."""
+def _compare(ours, theirs, before, tol, columns=slice(None)):
+    """Equal statuses and NaNs; sci (of ``columns``) within ``tol`` of the largest noise jwst
+    removed."""
     assert ours.attrs["S_CLNFNS"] == theirs.meta.cal_step.clean_flicker_noise == "COMPLETE"
-    a, b = ours["sci"].values, theirs.data
+    a, b, before = ours["sci"].values[:, columns], theirs.data[:, columns], before[:, columns]
     np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
     removed = np.nanmax(np.abs(b - before))
     assert removed > 0.01  # the stripes were there to remove
@@ -103,11 +104,20 @@ def test_fs_subarray_equals_jwst(fs_sub, tmp_path, params, tol):
 
 @pytest.mark.slow
 def test_fs_full_frame_fft_equals_jwst(tmp_path):
-    """NSClean on a full frame (2048 x 2048): the line-by-line Fourier fit."""
+    """NSClean on a full frame (2048 x 2048): the line-by-line Fourier fit.
+
+    Next to a readout line the mask nearly empties (a stripe clipped as signal), NSClean's
+    weights span 1e7 and jwst's complex64 solution is rounding: those lines (and the six on
+    each side its smoothing reaches) are compared for their count only (docs/parity.md).
+    """
     ours, model = _fs_pair(tmp_path, "FULL")
     params = {"fit_method": "fft", "mask_science_regions": True}
     theirs = _jwst(model, tmp_path, **params)
-    _compare(flicker_noise(ours, **params).result, theirs, model.data, 1e-4)
+    fit = flicker_noise(ours, **params)
+    sparse = np.flatnonzero(fit.mask.sum(axis=0) < 1000)  # DMS columns = readout lines
+    near = (np.abs(np.arange(2048)[:, None] - sparse[None, :]) <= 6).any(axis=1)
+    assert near.mean() < 0.03
+    _compare(fit.result, theirs, model.data, 1e-4, columns=~near)
 
 
 @pytest.mark.parametrize(
