@@ -168,21 +168,23 @@ def _section_model(
     n = ny * (nx + NEW_LINE)
     freq = np.fft.rfftfreq(n, TPIX).astype(np.float32)
     gain = subarray_apodizer(freq, fc)
-    ticks = np.arange(ny)[:, None] * (nx + NEW_LINE) + np.arange(nx)
-    m = ticks[good]
     k = np.flatnonzero(gain > 0)
-    basis = np.exp(2j * np.pi * np.outer(m, k) / n) / m.size
     sigma = 1 / ((fc[0] + fc[1]) / 2) / TPIX / 2 / 4
     timeline = np.hstack((good, np.zeros((ny, NEW_LINE), bool))).ravel()
     kernel = np.fft.rfft(_centred_gaussian(n, sigma, np.float32))
     with np.errstate(divide="ignore"):
         weight = 1 / np.fft.irfft(np.fft.rfft(timeline.astype(np.float32)) * kernel, n)
-    weight = weight[timeline]
-    weight[~np.isfinite(weight)] = 0.0
-    a = weight[:, None] * basis
-    coef = np.linalg.solve(a.conj().T @ a, a.conj().T @ (weight * data[good]))
+    w2 = np.where(timeline & np.isfinite(weight), weight * weight, 0.0)
+    values = np.zeros(n)
+    values[timeline] = data[good]
+    count = int(good.sum())
+    # normal equations of A = diag(w) B, B_tk = exp(2 pi i t k / n) / count over the ticks t
+    # of the background pixels: (A^H A)_kl = fft(w^2)[k - l] / count^2 (no BLAS: its threads
+    # cost ten times the work on small matrices)
+    lhs = np.fft.fft(w2)[(k[:, None] - k[None, :]) % n] / count**2
+    rhs = np.fft.fft(w2 * values)[k] / count
     spectrum = np.zeros(freq.size, np.complex128)
-    spectrum[k] = coef * (n / m.size)
+    spectrum[k] = np.linalg.solve(lhs, rhs) * (n / count)
     return np.fft.irfft(spectrum * gain, n).reshape(ny, -1)[:, :nx]
 
 

@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 
 _NSCLEAN_TYPES = ("NRS_MSASPEC", "NRS_IFU", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
 _AUTOPARAM_TYPES = ("NIS_IMAGE", "NRC_IMAGE")
+#: NSClean's subarray apodizer corners (Hz); ALLSLITS fits fewer high frequencies.
+SUBARRAY_FC, ALLSLITS_FC = (1061.0, 1211.0, 49943.0, 49957.0), (150.0, 200.0, 49943.0, 49957.0)
 
 
 class FlickerNoise(NamedTuple):
@@ -204,14 +206,12 @@ def flicker_noise(
     reason = _skip_reason(exp_type, fit_method)
     if reason is not None:
         log.warning("clean_flicker_noise: %s; step skipped", reason)
-        return FlickerNoise(
-            record_step(ds, "clean_flicker_noise", status="FAILED"), None, None, None
-        )
+        return _failed(ds)
     subarray = str(attrs.get("SUBARRAY", "FULL")).upper()
     if fit_by_channel and (subarray != "FULL" or exp_type.startswith("MIR")):
         log.warning("clean_flicker_noise: fit_by_channel needs full-frame NIR data; turned off")
         fit_by_channel = False
-    fc = (150.0, 200.0, 49943.0, 49957.0) if subarray == "ALLSLITS" else (1061.0, 1211.0, 49943.0, 49957.0)  # fmt: skip
+    fc = ALLSLITS_FC if subarray == "ALLSLITS" else SUBARRAY_FC
     sci = np.asarray(ds["sci"].values)
     flat_image = None if flat is None else _flat_image(ds, flat)
     if user_mask is not None:
@@ -229,9 +229,7 @@ def flicker_noise(
     if mask.shape[-2:] != sci.shape[-2:] or (mask.ndim == 3 and mask.shape[0] != len(planes)):
         log.warning("clean_flicker_noise: the mask %s does not match the data %s; step skipped",
                     mask.shape, sci.shape)  # fmt: skip
-        return FlickerNoise(
-            record_step(ds, "clean_flicker_noise", status="FAILED"), None, None, None
-        )
+        return _failed(ds)
     masks = np.broadcast_to(mask, planes.shape) if mask.ndim == 2 else mask
     options = dict(
         background_method=background_method, box_size=background_box_size, n_sigma=n_sigma,
@@ -244,27 +242,34 @@ def flicker_noise(
         result, level = _clean_image(image, plane, **options)  # type: ignore[arg-type]
         if result is None:
             log.error("clean_flicker_noise: the fit failed for integration %d; step skipped", i + 1)
-            return FlickerNoise(
-                record_step(ds, "clean_flicker_noise", status="FAILED"), None, None, None
-            )
+            return _failed(ds)
         cleaned[i], background[i] = result, level
     cleaned = cleaned.reshape(sci.shape)
-    out = ds.copy()
-    data = cleaned
-    if ds["sci"].chunks is not None:
-        import dask.array as da
-
-        data = da.from_array(cleaned, chunks=ds["sci"].data.chunks)
-    out["sci"] = ds["sci"].copy(data=data)
     noise = cleaned - sci.astype(np.float32)
     log.info(
         "clean_flicker_noise (%s, background %s): %d images, %.1f %% background pixels, "
         "noise rms %.3g",
         fit_method, background_method, len(planes), 100 * mask.mean(), float(np.nanstd(noise)),
     )  # fmt: skip
-    return FlickerNoise(
-        record_step(out, "clean_flicker_noise"), mask, background.reshape(sci.shape), noise
-    )
+    out = record_step(_with_sci(ds, cleaned), "clean_flicker_noise")
+    return FlickerNoise(out, mask, background.reshape(sci.shape), noise)
+
+
+def _failed(ds: xr.Dataset) -> FlickerNoise:
+    """The input as given, ``S_CLNFNS = 'FAILED'`` (jwst's skips)."""
+    return FlickerNoise(record_step(ds, "clean_flicker_noise", status="FAILED"), None, None, None)
+
+
+def _with_sci(ds: xr.Dataset, cleaned: np.ndarray) -> xr.Dataset:
+    """``ds`` with ``sci`` replaced, chunked as it was when it came Dask-backed."""
+    data: Any = cleaned
+    if ds["sci"].chunks is not None:
+        import dask.array as da
+
+        data = da.from_array(cleaned, chunks=ds["sci"].data.chunks)
+    out = ds.copy()
+    out["sci"] = ds["sci"].copy(data=data)
+    return out
 
 
 def clean_flicker_noise(ds: xr.Dataset, **params: Any) -> xr.Dataset:
