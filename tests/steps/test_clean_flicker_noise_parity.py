@@ -122,7 +122,7 @@ def test_fs_full_frame_fft_equals_jwst(tmp_path):
     sparse = np.flatnonzero(fitted.sum(axis=0) < 100)  # DMS columns = readout lines
     near = (np.abs(np.arange(2048)[:, None] - sparse[None, :] - 0.5) <= 8.5).any(axis=1)
     assert near.mean() < 0.06
-    _compare(fit.result, theirs, model.data, 1e-5, columns=~near)
+    _compare(fit.result, theirs, model.data, 5e-4, columns=~near)
 
 
 @pytest.mark.parametrize(
