@@ -19,6 +19,7 @@ import xarray as xr
 from .._kernels.flicker_stats import clip_to_background
 from ..dq import DQ
 from ..errors import InputFileError, UnsupportedModeError
+from ..modes import mode_of
 from ..wcs.store import slit_wcs, wcs_object
 
 __all__ = ["read_user_mask", "scene_mask", "science_regions"]
@@ -27,7 +28,6 @@ __all__ = ["read_user_mask", "scene_mask", "science_regions"]
 NRS_FS_ROWS = slice(922, 1116)
 #: Names of the NIRSpec fixed slits (a MOS exposure may open them: quadrant 5).
 FIXED_SLITS = frozenset(("S200A1", "S200A2", "S400A1", "S1600A1", "S200B1"))
-_SLIT_TYPES = ("NRS_FIXEDSLIT", "NRS_BRIGHTOBJ", "NRS_MSASPEC")
 
 
 def _slit_boxes(ds: xr.Dataset, mask: np.ndarray) -> None:
@@ -46,37 +46,38 @@ def _slit_boxes(ds: xr.Dataset, mask: np.ndarray) -> None:
 
 
 def science_regions(ds: xr.Dataset) -> np.ndarray:
-    """True off the known science regions of the exposure ``(y, x)`` or ``([integration,] y,
-    x)`` as its DQ.
+    """True off the known science regions of the exposure (its mode's ``flicker_regions``),
+    shaped as its DQ.
 
-    NIRSpec slit modes: every slit's bounding box; NIRSpec IFU: every pixel with a
-    wavelength, and the fixed-slit rows 922-1115; MOS: the fixed-slit rows too unless a
-    fixed slit is open; every NIRSpec mode: ``MSA_FAILED_OPEN`` pixels.
+    ``slits``: every slit's bounding box; ``ifu``: every pixel with a wavelength and the
+    fixed-slit rows 922-1115; ``msa``: the slit boxes and the fixed-slit rows unless a fixed
+    slit is open; those and ``nirspec``: ``MSA_FAILED_OPEN`` pixels.
 
     Raises
     ------
     UnsupportedModeError
-        MIRI imaging (its regions come from the flat's DQ) or NIRISS SOSS (from a
-        ``pastasoss`` reference), which spec2x does not read.
+        ``refused`` (MIRI imaging: regions from the flat's DQ; NIRISS SOSS: from a
+        ``pastasoss`` reference, neither read by spec2x), or an unknown exposure type.
     """
-    exp_type = str(ds.attrs.get("EXP_TYPE", "")).upper()
-    dq = np.asarray(ds["dq"].values)
-    mask = np.ones(dq.shape, bool)
-    if exp_type in ("MIR_IMAGE", "NIS_SOSS"):
+    mode = mode_of(ds, step="clean_flicker_noise")
+    regions = mode.flicker_regions
+    if regions == "refused":
         raise UnsupportedModeError(
-            f"clean_flicker_noise: mask_science_regions for {exp_type} is not implemented "
+            f"clean_flicker_noise: mask_science_regions for {mode.exp_type} is not implemented "
             "in spec2x; give a user_mask or set mask_science_regions=False"
         )
-    if exp_type in _SLIT_TYPES:
+    dq = np.asarray(ds["dq"].values)
+    mask = np.ones(dq.shape, bool)
+    if regions in ("slits", "msa"):
         _slit_boxes(ds, mask)
-    if exp_type == "NRS_IFU":
+    if regions == "ifu":
         if "wavelength" not in ds.coords:
-            raise InputFileError("clean_flicker_noise: NRS_IFU needs assign_wcs first")
+            raise InputFileError(f"clean_flicker_noise: {mode.exp_type} needs assign_wcs first")
         mask &= ~np.isfinite(np.asarray(ds["wavelength"].values))
-    if exp_type.startswith("NRS"):
+    if regions is not None:
         mask &= (dq & DQ.MSA_FAILED_OPEN) == 0
-    fixed_open = exp_type == "NRS_MSASPEC" and bool(FIXED_SLITS & set(slit_wcs(ds) or ()))
-    if exp_type == "NRS_IFU" or (exp_type == "NRS_MSASPEC" and not fixed_open):
+    fixed_open = regions == "msa" and bool(FIXED_SLITS & set(slit_wcs(ds) or ()))
+    if regions == "ifu" or (regions == "msa" and not fixed_open):
         mask[..., NRS_FS_ROWS, :] = False
     return mask
 

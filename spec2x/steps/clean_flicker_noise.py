@@ -46,6 +46,7 @@ from .._kernels.flicker_fit import median_stripes, nsclean_full_frame, nsclean_s
 from .._kernels.flicker_stats import background_level, clip_to_background
 from ..errors import InputFileError, UnsupportedModeError
 from ..io.references import Reference
+from ..modes import Mode, mode_of
 from ..step_spec import StepOutput
 from . import StepContext
 from ._common import record_step, require
@@ -55,8 +56,6 @@ __all__ = ["FlickerNoise", "clean_flicker_noise", "flicker_noise", "from_chain"]
 
 log = logging.getLogger(__name__)
 
-_NSCLEAN_TYPES = ("NRS_MSASPEC", "NRS_IFU", "NRS_FIXEDSLIT", "NRS_BRIGHTOBJ")
-_AUTOPARAM_TYPES = ("NIS_IMAGE", "NRC_IMAGE")
 #: NSClean's subarray apodizer corners (Hz); ALLSLITS fits fewer high frequencies.
 SUBARRAY_FC, ALLSLITS_FC = (1061.0, 1211.0, 49943.0, 49957.0), (150.0, 200.0, 49943.0, 49957.0)
 
@@ -79,38 +78,36 @@ class FlickerNoise(NamedTuple):
     noise: np.ndarray | None
 
 
-def _skip_reason(exp_type: str, fit_method: str) -> str | None:
+def _skip_reason(mode: Mode, fit_method: str) -> str | None:
     """Why jwst would skip (FAILED) this exposure, or None."""
-    if exp_type.startswith("MIR") and exp_type != "MIR_IMAGE":
-        return f"EXP_TYPE {exp_type} is not supported"
-    if fit_method == "fft" and exp_type not in _NSCLEAN_TYPES:
-        return f"fit_method 'fft' cannot be applied to EXP_TYPE {exp_type}"
+    if mode.flicker is None:
+        return f"EXP_TYPE {mode.exp_type} is not supported"
+    if fit_method == "fft" and not mode.allows("clean_flicker_noise"):  # NIRSpec's four
+        return f"fit_method 'fft' cannot be applied to EXP_TYPE {mode.exp_type}"
     return None
 
 
-def _axis_to_correct(attrs: dict[str, Any]) -> int:
-    """Array axis the median stripes run along: 0 (columns) for MIRI, else ``|SLOWAXIS| - 1``."""
-    if str(attrs.get("INSTRUME", "")).upper() == "MIRI":
+def _axis_to_correct(mode: Mode, attrs: dict[str, Any]) -> int:
+    """Array axis the median stripes run along: 0 (one per column), or ``|SLOWAXIS| - 1``."""
+    if mode.flicker != "nir":
         return 0
     slowaxis = attrs.get("SLOWAXIS")
     if slowaxis is None:
-        if str(attrs.get("INSTRUME", "")).upper() != "NIRSPEC":
-            raise InputFileError(
-                f"clean_flicker_noise: {attrs.get('FILENAME', 'input')} lacks SLOWAXIS; set it"
-            )
-        slowaxis = 1  # NIRSpec NRS1/NRS2: the slow axis runs along x (+-1)
+        raise InputFileError(
+            f"clean_flicker_noise: {attrs.get('FILENAME', 'input')} lacks SLOWAXIS; set it"
+        )
     return abs(int(slowaxis)) - 1
 
 
-def _check(background_method: str | None, autoparam: bool, exp_type: str) -> None:
+def _check(background_method: str | None, autoparam: bool, mode: Mode) -> None:
     if background_method not in ("median", "model", None):
         raise UnsupportedModeError(
             f"clean_flicker_noise: background_method {background_method!r} is not implemented "
             "in spec2x; use 'median', 'model' or None"
         )
-    if autoparam and exp_type in _AUTOPARAM_TYPES:
+    if autoparam and mode.flicker_autoparam:
         raise UnsupportedModeError(
-            f"clean_flicker_noise: autoparam for {exp_type} is not implemented in spec2x; "
+            f"clean_flicker_noise: autoparam for {mode.exp_type} is not implemented in spec2x; "
             "set the fit parameters yourself"
         )
 
@@ -199,16 +196,16 @@ def flicker_noise(
     """
     require(ds, "sci", "dq", step="clean_flicker_noise")
     attrs = ds.attrs
-    exp_type = str(attrs.get("EXP_TYPE", "")).upper()
-    _check(background_method, autoparam, exp_type)
+    mode = mode_of(ds, step="clean_flicker_noise")
+    _check(background_method, autoparam, mode)
     if autoparam:
-        log.warning("clean_flicker_noise: no auto parameters for %s; parameters kept", exp_type)
-    reason = _skip_reason(exp_type, fit_method)
+        log.warning("clean_flicker_noise: no auto parameters for %s; kept", mode.exp_type)
+    reason = _skip_reason(mode, fit_method)
     if reason is not None:
         log.warning("clean_flicker_noise: %s; step skipped", reason)
         return _failed(ds)
     subarray = str(attrs.get("SUBARRAY", "FULL")).upper()
-    if fit_by_channel and (subarray != "FULL" or exp_type.startswith("MIR")):
+    if fit_by_channel and (subarray != "FULL" or mode.flicker == "miri"):
         log.warning("clean_flicker_noise: fit_by_channel needs full-frame NIR data; turned off")
         fit_by_channel = False
     fc = ALLSLITS_FC if subarray == "ALLSLITS" else SUBARRAY_FC
@@ -234,7 +231,7 @@ def flicker_noise(
     options = dict(
         background_method=background_method, box_size=background_box_size, n_sigma=n_sigma,
         fit_method=fit_method, detector=str(attrs.get("DETECTOR", "")).upper(), fc=fc,
-        axis=_axis_to_correct(attrs), by_channel=fit_by_channel, flat=flat_image,
+        axis=_axis_to_correct(mode, attrs), by_channel=fit_by_channel, flat=flat_image,
     )  # fmt: skip
     cleaned = np.empty(planes.shape, np.float32)
     background = np.zeros(planes.shape, np.float32)

@@ -236,3 +236,17 @@ def test_run_step_by_name(image):
 
     out = run_step(image, "clean_flicker_noise", None, fit_method="median", n_sigma="2.5")
     xr.testing.assert_identical(out, clean_flicker_noise(image, n_sigma=2.5))
+
+
+def test_flicker_traits_follow_jwst_lists():
+    """jwst: NIRSpec types (``startswith("nrs")``) flag failed-open shutters; MIRI types
+    other than MIR_IMAGE are skipped; NSClean (``fft``) runs on NIRSpec's four slit/IFU types."""
+    from spec2x.modes import MODES
+
+    nirspec = {k for k, m in MODES.items() if m.instrument == "NIRSPEC"}
+    flagged = {"slits", "msa", "ifu", "nirspec"}
+    assert {k for k, m in MODES.items() if m.flicker_regions in flagged} == nirspec
+    miri = {k for k, m in MODES.items() if m.instrument == "MIRI"}
+    assert {k for k, m in MODES.items() if m.flicker is None} == miri - {"MIR_IMAGE"}
+    fft = {k for k, m in MODES.items() if m.allows("clean_flicker_noise")}
+    assert fft == {"NRS_FIXEDSLIT", "NRS_BRIGHTOBJ", "NRS_MSASPEC", "NRS_IFU"}
