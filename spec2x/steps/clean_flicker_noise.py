@@ -3,8 +3,10 @@ CleanFlickerNoiseStep, the former NSClean, in calwebb_spec2).
 
 Off by default (``skip = True``), as in jwst; Spec2Pipeline runs it on NIRSpec
 exposures only (FS, BOTS, MOS, IFU), after msa_flagging, and on their imprint
-and background members.  As a function it takes any NIR exposure, and MIRI
-imaging.  For each integration:
+and background members.  As a function it takes any exposure type of the
+modes table (NIRCam, NIRISS and MIRI imaging are there for it, as types
+calwebb_spec2 does not take); its traits ``flicker``, ``flicker_regions`` and
+``flicker_autoparam`` say what jwst does for each.  For each integration:
 
 1. a scene mask (True: background): the NIRSpec science regions from the WCS
    with ``mask_science_regions`` (:mod:`._flicker_mask`), no NaN or zero
