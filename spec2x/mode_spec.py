@@ -148,6 +148,17 @@ class Mode:
         that cube_build reads an IFU exposure through; None: spec2x builds no cube.
     ta_image : the exposure type of the target-acquisition verification image
         targ_centroid reads the source position from (MIRI LRS: ``MIR_TACONFIRM``).
+    flicker : how clean_flicker_noise's ``median`` fit runs along the slow readout axis:
+        ``"nir"`` (along ``|SLOWAXIS|``, by amplifier channel on request), ``"nirspec"``
+        (the columns: ``|SLOWAXIS|`` is 1 on NRS1 and NRS2), ``"miri"`` (the columns, no
+        channels: MIRI imaging's vertical flicker), None (jwst skips it: MIRI spectroscopy).
+    flicker_regions : clean_flicker_noise's known science regions (``mask_science_regions``):
+        ``"slits"`` (every slit's WCS box), ``"msa"`` (those, and the fixed-slit rows unless a
+        fixed slit is open), ``"ifu"`` (pixels with a wavelength, the fixed-slit rows),
+        ``"nirspec"`` (failed-open MSA shutters only; the three above flag them too),
+        ``"refused"`` (jwst reads a reference spec2x does not: MIRI imaging's flat DQ,
+        SOSS's ``pastasoss``), None (none).
+    flicker_autoparam : jwst's clean_flicker_noise has automatic parameters for this type.
     """
 
     exp_type: str
@@ -205,6 +216,9 @@ class Mode:
     crds_na: frozenset[str] = frozenset()
     cube_source: str | None = None
     ta_image: str | None = None
+    flicker: Literal["nir", "nirspec", "miri"] | None = "nir"
+    flicker_regions: Literal["slits", "msa", "ifu", "nirspec", "refused"] | None = None
+    flicker_autoparam: bool = False
 
     def allows(self, step: str) -> bool:
         """Whether jwst's ``_step_verification`` lets ``step`` run on this type at all."""

@@ -37,7 +37,7 @@ __all__ = [
 
 _NRS_OPTICS = ("disperser", "wavelengthrange", "fpa", "camera", "collimator", "msa", "fore", "ote")
 _NRS_OPTICS_IFU = tuple(t for t in _NRS_OPTICS if t != "msa")
-_MIRI = dict(instrument="MIRI", dithered_source=True)
+_MIRI = dict(instrument="MIRI", dithered_source=True, flicker=None)
 _LRS = dict(
     _MIRI,
     dispaxis=2,
@@ -53,6 +53,8 @@ _LRS = dict(
 )
 _NRS = dict(
     instrument="NIRSPEC",
+    flicker="nirspec",
+    flicker_regions="nirspec",
     flat="nirspec",
     pixel_area="table",
     point_flux_density=True,
@@ -104,7 +106,13 @@ _NIS_WFSS = dict(
     wcs_build="spec2x.instruments.niriss.wfss_wcs:assign_from_refs",
     filter_keyword="PUPIL",
 )
-_NRS_IMAGING = dict(instrument="NIRSPEC", spec2=False, background_tilt=True)
+_NRS_IMAGING = dict(
+    instrument="NIRSPEC",
+    spec2=False,
+    background_tilt=True,
+    flicker="nirspec",
+    flicker_regions="nirspec",
+)
 
 
 def _modes(**entries: dict[str, Any]) -> dict[str, Mode]:
@@ -158,6 +166,7 @@ MODES: dict[str, Mode] = _modes(
         _NRS_FS_LIKE,
         product_step="resample_spec",
         allowed=frozenset({"clean_flicker_noise", "pathloss"}),
+        flicker_regions="slits",
         per_slit_srctype=True,
         primary_slit_keyword="FXD_SLIT",
         point_and_uniform=True,
@@ -167,6 +176,7 @@ MODES: dict[str, Mode] = _modes(
     NRS_BRIGHTOBJ=dict(
         _NRS_FS_LIKE,
         allowed=frozenset({"clean_flicker_noise"}),
+        flicker_regions="slits",
         tso=True,
         photom_rows="nirspec_bots",
         apcorr="nirspec_fs",
@@ -186,6 +196,7 @@ MODES: dict[str, Mode] = _modes(
                 "master_background_mos",
             }
         ),
+        flicker_regions="msa",
         per_slit_srctype=True,
         one_imprint=True,
         msa_slit_metadata=True,
@@ -207,6 +218,7 @@ MODES: dict[str, Mode] = _modes(
         photom_image="nrs_ifu",
         pathloss="nirspec_ifu",
         allowed=frozenset({"msa_flagging", "clean_flicker_noise", "imprint_subtract", "pathloss"}),
+        flicker_regions="ifu",
         single_source=True,
         srctype_overridable=True,
         extended_by_default=True,
@@ -219,6 +231,7 @@ MODES: dict[str, Mode] = _modes(
     ),
     NIS_SOSS=dict(
         instrument="NIRISS",
+        flicker_regions="refused",
         branch=BRANCH_SOSS,
         wcs_reftypes=("specwcs",),
         wcs_build="spec2x.instruments.niriss.soss_wcs:assign_from_refs",
@@ -248,6 +261,10 @@ MODES: dict[str, Mode] = _modes(
         extract_1d=True,
     ),
     NRC_TSIMAGE=dict(instrument="NIRCAM", spec2=False, tso=True),
+    # imaging: not calwebb_spec2's, here for clean_flicker_noise run on its own
+    MIR_IMAGE=dict(_MIRI, spec2=False, flicker="miri", flicker_regions="refused"),
+    NIS_IMAGE=dict(instrument="NIRISS", spec2=False, flicker_autoparam=True),
+    NRC_IMAGE=dict(instrument="NIRCAM", spec2=False, flicker_autoparam=True),
     **{
         name: dict(_NRS_IMAGING)
         for name in (

@@ -24,7 +24,7 @@ from . import StepContext
 from ._common import record_step, require
 from ._scale import scale_by
 
-__all__ = ["flat_field", "from_chain"]
+__all__ = ["flat_field", "flat_on_pixels", "from_chain"]
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def flat_field(
     if not isinstance(flat.content, FlatImage):
         raise ReferenceMismatchError(f"{flat.name} is a {flat.reftype} reference, not a flat")
     flat.check_matches(ds.attrs, ("INSTRUME", "DETECTOR", "CHANNEL", "BAND"))
-    fsci, ferr, fdq = _flat_on_pixels(ds, flat)
+    fsci, ferr, fdq = flat_on_pixels(ds, flat)
     prepared, pdq = kernel.prepare_flat(fsci, fdq)
     ferr = np.asarray(ferr, np.float32)
     dims = ("slit", "y", "x") if "slit" in ds.dims else ("y", "x")
@@ -147,7 +147,7 @@ def _uses_nirspec_flats(ds: xr.Dataset) -> bool:
     return mode is not None and mode.flat == "nirspec" and not lamp_image
 
 
-def _flat_on_pixels(ds: xr.Dataset, flat: Reference) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def flat_on_pixels(ds: xr.Dataset, flat: Reference) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The flat's SCI, ERR and DQ on the pixels of ``ds`` ((y, x) or (slit, y, x))."""
     content = flat.content
     fny, fnx = content.sci.shape

@@ -125,9 +125,9 @@ def test_every_mode_is_consistent(exp_type):
 def test_mode_of_names_the_file_and_the_types():
     assert mode_of({"EXP_TYPE": " nrs_fixedslit "}).exp_type == "NRS_FIXEDSLIT"
     assert exp_type_of({"EXP_TYPE": None}) == ""
-    assert lookup("MIR_IMAGE") is None
-    with pytest.raises(UnsupportedModeError, match=r"x\.fits has EXP_TYPE='MIR_IMAGE'"):
-        mode_of({"EXP_TYPE": "MIR_IMAGE", "FILENAME": "x.fits"})
+    assert lookup("MIR_LYOT") is None
+    with pytest.raises(UnsupportedModeError, match=r"x\.fits has EXP_TYPE='MIR_LYOT'"):
+        mode_of({"EXP_TYPE": "MIR_LYOT", "FILENAME": "x.fits"})
     with pytest.raises(UnsupportedModeError, match="missing"):
         mode_of({})
     # a type the steps know but calwebb_spec2 does not take
