@@ -62,6 +62,73 @@ def solve_sparse(matrix: sparse.spmatrix, rhs: np.ndarray) -> np.ndarray:
             return np.asarray(lsqr(matrix, rhs)[0])
 
 
+class _Pencil:
+    """``normal + t² penalty2`` for any ``t``, solved by SuperLU with one column ordering.
+
+    The matrices share one sparsity pattern whatever ``t``, and SuperLU's
+    ordering (COLAMD, then the postorder of the elimination tree) depends on
+    the pattern alone: the first solve finds it, the columns are put in that
+    order once, and later solves factorise them in their natural order, which
+    SuperLU then keeps.  The factors, and so the solutions, are bit for bit
+    those of :func:`solve_sparse`; a matrix whose pattern differs, or whose
+    order SuperLU would change, is solved by it afresh.  (One solve alone is
+    made as :func:`solve_sparse` makes it.)
+    """
+
+    def __init__(self, normal: sparse.csc_matrix, penalty2: sparse.csc_matrix) -> None:
+        self.normal, self.penalty2 = normal, penalty2
+        self.first: tuple[np.ndarray, float] | None = None
+        self.order: np.ndarray | None = None
+        self.pattern: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
+
+    def _ordered(self, factor: float, rhs: np.ndarray) -> np.ndarray | None:
+        """The solve in the stored order, None if SuperLU would not keep it."""
+        from scipy.sparse.linalg import splu
+
+        assert self.order is not None
+        matrix = sparse.csc_matrix(self.normal + factor**2 * self.penalty2)
+        indptr, indices = self.pattern
+        if not (np.array_equal(matrix.indptr, indptr) and np.array_equal(matrix.indices, indices)):
+            return None
+        try:
+            lu = splu(matrix, permc_spec="NATURAL")
+        except RuntimeError:  # exactly singular: left to solve_sparse
+            return None
+        if not np.array_equal(lu.perm_c, np.arange(rhs.size)):
+            return None
+        out = np.empty(rhs.size)
+        out[self.order] = lu.solve(rhs)
+        return out
+
+    def _reorder(self, perm_c: np.ndarray, factor: float) -> None:
+        """Columns in the order SuperLU chose for the matrix at ``factor``; its pattern kept."""
+        self.order = np.argsort(perm_c)
+        self.normal = self.normal[:, self.order].tocsc()
+        self.penalty2 = self.penalty2[:, self.order].tocsc()
+        ordered = sparse.csc_matrix(self.normal + factor**2 * self.penalty2)
+        self.pattern = (ordered.indptr, ordered.indices)
+
+    def solve(self, factor: float, rhs: np.ndarray) -> np.ndarray:
+        """``(normal + factor² penalty2)⁻¹ rhs``."""
+        from scipy.sparse.linalg import splu
+
+        if self.first is not None and self.order is None:
+            self._reorder(*self.first)
+        if self.order is not None:
+            out = self._ordered(factor, rhs)
+            if out is not None:
+                return out
+            back = np.argsort(self.order)
+            return solve_sparse((self.normal + factor**2 * self.penalty2)[:, back], rhs)
+        matrix = sparse.csc_matrix(self.normal + factor**2 * self.penalty2)
+        try:
+            lu = splu(matrix)
+        except RuntimeError:  # exactly singular
+            return solve_sparse(matrix, rhs)
+        self.first = (lu.perm_c, factor)
+        return np.asarray(lu.solve(rhs))
+
+
 class Tikhonov:
     """A regularised least-squares problem ``B f ≈ b`` with the derivative penalty.
 
@@ -85,13 +152,15 @@ class Tikhonov:
         self.normal, self.rhs, self.residual = normal, rhs, residual
         self.penalty2 = penalty_matrix(grid) if penalty2 is None else penalty2
         self.valid = self.rhs != 0
+        self._pencil: _Pencil | None = None
 
     def solve(self, factor: float) -> np.ndarray:
         """The solution for ``factor`` (NaN on nodes no fitted pixel sees)."""
         idx = self.valid
-        matrix = (self.normal + factor**2 * self.penalty2)[idx][:, idx]
+        if self._pencil is None:
+            self._pencil = _Pencil(self.normal[idx][:, idx], self.penalty2[idx][:, idx])
         out = np.full(self.rhs.size, np.nan)
-        out[idx] = solve_sparse(matrix, self.rhs[idx])
+        out[idx] = self._pencil.solve(factor, self.rhs[idx])
         return out
 
     def loss(self, factors: np.ndarray) -> np.ndarray:
