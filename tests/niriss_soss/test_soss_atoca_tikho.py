@@ -55,7 +55,7 @@ def test_solves_equal_each_factor_solved_alone(rank_deficient):
         expected = _one_by_one(normal, rhs, grid, factor)
         np.testing.assert_array_equal(problem.solve(factor), expected)
     assert problem._pencil is not None
-    assert problem._pencil.order is not None  # the ordering was kept
+    assert problem._pencil.fixed is not None  # the ordering was kept
 
 
 def test_search_picks_the_same_factor():
@@ -70,3 +70,20 @@ def test_search_picks_the_same_factor():
 
     alone = Alone(normal, rhs, grid, residual)
     assert search_factor(kept, 1e-3, (-4.0, 4.0)) == search_factor(alone, 1e-3, (-4.0, 4.0))
+
+
+@pytest.mark.parametrize(
+    ("normal", "factors"),
+    [
+        (np.ones((2, 2)), (0.0, 1.0, 0.0, 0.5)),  # singular at 0 (first, then ordered): LSQR
+        (np.eye(2), (1.0, 0.0, 2.0)),  # at 0 the penalty's entries are not there
+        (np.eye(2), (0.0, 1.0, 2.0)),  # the first pattern misses the penalty's entries
+    ],
+)
+def test_solves_the_ordering_cannot_take(normal, factors):
+    """A matrix whose pattern is not the first's, or exactly singular: as solved alone."""
+    grid, rhs = np.array([0.0, 1.0]), np.array([1.0, 2.0])
+    problem = Tikhonov(sparse.csc_matrix(normal), rhs, grid)
+    for factor in factors:
+        expected = _one_by_one(sparse.csc_matrix(normal), rhs, grid, factor)
+        np.testing.assert_array_equal(problem.solve(factor), expected)

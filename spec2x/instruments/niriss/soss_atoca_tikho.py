@@ -62,70 +62,96 @@ def solve_sparse(matrix: sparse.spmatrix, rhs: np.ndarray) -> np.ndarray:
             return np.asarray(lsqr(matrix, rhs)[0])
 
 
-class _Pencil:
-    """``normal + t² penalty2`` for any ``t``, solved by SuperLU with one column ordering.
+def _values_on(pattern: sparse.csc_matrix, matrix: sparse.csc_matrix) -> np.ndarray:
+    """``matrix``'s values at the entries of ``pattern`` (0 where it has none); both
+    canonical, ``matrix``'s entries among ``pattern``'s."""
+    n = pattern.shape[0]
+    cols = np.repeat(np.arange(pattern.shape[1]), np.diff(pattern.indptr))
+    keys = cols * n + pattern.indices
+    coo = matrix.tocoo()
+    out = np.zeros(pattern.nnz)
+    out[np.searchsorted(keys, coo.col.astype(np.int64) * n + coo.row)] = coo.data
+    return out
 
-    The matrices share one sparsity pattern whatever ``t``, and SuperLU's
-    ordering (COLAMD, then the postorder of the elimination tree) depends on
-    the pattern alone: the first solve finds it, the columns are put in that
-    order once, and later solves factorise them in their natural order, which
-    SuperLU then keeps.  The factors, and so the solutions, are bit for bit
-    those of :func:`solve_sparse`; a matrix whose pattern differs, or whose
-    order SuperLU would change, is solved by it afresh.  (One solve alone is
-    made as :func:`solve_sparse` makes it.)
+
+class _Pencil:
+    """``normal + t² penalty2`` for any ``t``, solved as :func:`solve_sparse` solves it.
+
+    The matrices share one sparsity pattern whatever ``t`` (but for an entry
+    summing to exactly 0), and SuperLU's column ordering (COLAMD, then the
+    postorder of the elimination tree) depends on the pattern alone.  The
+    first solve finds it (``splu``); from the second on, the columns are in
+    that order, the matrix's values are summed on the fixed pattern, and
+    SuperLU factorises it in its natural order (which the postorder then
+    keeps): the same factors, so the same solutions, bit for bit, without the
+    ordering, the sparse sum and the sort of each solve.  A matrix with an
+    entry summing to 0, or exactly singular, is solved by :func:`solve_sparse`.
     """
 
     def __init__(self, normal: sparse.csc_matrix, penalty2: sparse.csc_matrix) -> None:
         self.normal, self.penalty2 = normal, penalty2
-        self.first: tuple[np.ndarray, float] | None = None
-        self.order: np.ndarray | None = None
-        self.pattern: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
+        self.first: tuple[np.ndarray, int] | None = None
+        self.fixed: tuple[np.ndarray, sparse.csc_matrix, np.ndarray, np.ndarray] | None = None
+        self.tried = False
+
+    def _matrix(self, factor: float) -> sparse.csc_matrix:
+        return sparse.csc_matrix(self.normal + factor**2 * self.penalty2)
+
+    def _reorder(self, perm_c: np.ndarray, nnz: int) -> None:
+        """The pattern in the order SuperLU chose for a matrix of ``nnz`` entries, if
+        that matrix had every entry of the pattern (else solves stay as they were)."""
+        self.tried = True
+        order = np.argsort(perm_c)
+        normal = sparse.csc_matrix(self.normal[:, order])
+        penalty2 = sparse.csc_matrix(self.penalty2[:, order])
+        pattern = sparse.csc_matrix(abs(normal) + abs(penalty2))
+        if pattern.nnz == nnz:
+            pattern.sort_indices()
+            self.fixed = (
+                order,
+                pattern,
+                _values_on(pattern, normal),
+                _values_on(pattern, penalty2),
+            )
 
     def _ordered(self, factor: float, rhs: np.ndarray) -> np.ndarray | None:
-        """The solve in the stored order, None if SuperLU would not keep it."""
-        from scipy.sparse.linalg import splu
+        """The solve on the fixed pattern (None if an entry sums to 0 or it is singular)."""
+        from scipy.sparse.linalg import MatrixRankWarning, spsolve
 
-        assert self.order is not None
-        matrix = sparse.csc_matrix(self.normal + factor**2 * self.penalty2)
-        indptr, indices = self.pattern
-        if not (np.array_equal(matrix.indptr, indptr) and np.array_equal(matrix.indices, indices)):
+        assert self.fixed is not None
+        order, pattern, normal, penalty2 = self.fixed
+        data = normal + factor**2 * penalty2
+        if not data.all():
             return None
-        try:
-            lu = splu(matrix, permc_spec="NATURAL")
-        except RuntimeError:  # exactly singular: left to solve_sparse
-            return None
-        if not np.array_equal(lu.perm_c, np.arange(rhs.size)):
-            return None
+        matrix = sparse.csc_matrix((data, pattern.indices, pattern.indptr), shape=pattern.shape)
+        matrix.has_sorted_indices = True
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", MatrixRankWarning)
+            try:
+                solution = spsolve(matrix, rhs, permc_spec="NATURAL")
+            except MatrixRankWarning:
+                return None
         out = np.empty(rhs.size)
-        out[self.order] = lu.solve(rhs)
+        out[order] = solution
         return out
-
-    def _reorder(self, perm_c: np.ndarray, factor: float) -> None:
-        """Columns in the order SuperLU chose for the matrix at ``factor``; its pattern kept."""
-        self.order = np.argsort(perm_c)
-        self.normal = self.normal[:, self.order].tocsc()
-        self.penalty2 = self.penalty2[:, self.order].tocsc()
-        ordered = sparse.csc_matrix(self.normal + factor**2 * self.penalty2)
-        self.pattern = (ordered.indptr, ordered.indices)
 
     def solve(self, factor: float, rhs: np.ndarray) -> np.ndarray:
         """``(normal + factor² penalty2)⁻¹ rhs``."""
         from scipy.sparse.linalg import splu
 
-        if self.first is not None and self.order is None:
+        if self.first is not None and not self.tried:
             self._reorder(*self.first)
-        if self.order is not None:
+        if self.fixed is not None:
             out = self._ordered(factor, rhs)
-            if out is not None:
-                return out
-            back = np.argsort(self.order)
-            return solve_sparse((self.normal + factor**2 * self.penalty2)[:, back], rhs)
-        matrix = sparse.csc_matrix(self.normal + factor**2 * self.penalty2)
+            return solve_sparse(self._matrix(factor), rhs) if out is None else out
+        matrix = self._matrix(factor)
+        if self.first is not None:  # the ordering could not be kept
+            return solve_sparse(matrix, rhs)
         try:
             lu = splu(matrix)
         except RuntimeError:  # exactly singular
             return solve_sparse(matrix, rhs)
-        self.first = (lu.perm_c, factor)
+        self.first = (lu.perm_c, matrix.nnz)
         return np.asarray(lu.solve(rhs))
 
 
