@@ -65,14 +65,25 @@ class SossKernel:
         self.poly = np.array(poly)
         self.spline = RectBivariateSpline(pixels, centres, kernels, bbox=bbox)
 
-    def __call__(self, wave: np.ndarray, centre: np.ndarray) -> np.ndarray:
-        """Kernel value at ``wave`` for the kernel centred on ``centre`` (arrays, µm)."""
+    def line(self, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Slope (µm per pixel) and wavelength at offset 0 (µm) of the kernels centred on
+        ``centre`` (µm): the tabulated ones' lines, interpolated linearly between them."""
         cen, poly = self.centres, self.poly
         i = np.clip(np.searchsorted(cen, centre) - 1, 0, cen.size - 2)
         step = cen[i + 1] - cen[i]
         a, b = (cen[i + 1] - centre) / step, (centre - cen[i]) / step
-        slope = a * poly[i, 0] + b * poly[i + 1, 0]
-        pix = (wave - (a * poly[i, 1] + b * poly[i + 1, 1])) / slope
+        return a * poly[i, 0] + b * poly[i + 1, 0], a * poly[i, 1] + b * poly[i + 1, 1]
+
+    def __call__(
+        self,
+        wave: np.ndarray,
+        centre: np.ndarray,
+        line: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Kernel value at ``wave`` for the kernel centred on ``centre`` (arrays, µm);
+        ``line`` is :meth:`line` of ``centre`` if already computed."""
+        slope, offset = self.line(centre) if line is None else line
+        pix = (wave - offset) / slope
         inside = (pix <= self.half) & (pix >= -self.half)
         out = np.zeros(np.shape(pix))
         if inside.any():  # the spline only where the kernel is not zero (it is costly)
@@ -83,16 +94,26 @@ class SossKernel:
         return out
 
 
-def _wings(kernel: SossKernel, grid: np.ndarray, h: int, a: int, b: int) -> np.ndarray:
-    """(2, b - a): kernel ``h`` grid points left and right of each centre ``a ... b-1``."""
+def _wings(
+    kernel: SossKernel,
+    grid: np.ndarray,
+    line: tuple[np.ndarray, np.ndarray],
+    h: int,
+    a: int,
+    b: int,
+) -> np.ndarray:
+    """(2, b - a): kernel ``h`` grid points left and right of each centre ``a ... b-1``
+    (``line``: :meth:`SossKernel.line` of every grid point)."""
     out = np.zeros((2, b - a))
     lo = max(0, a - h)
     left = grid[lo : b - h]
     if left.size:
-        out[0, -left.size :] = kernel(left, grid[b - left.size : b])
+        at = slice(b - left.size, b)
+        out[0, -left.size :] = kernel(left, grid[at], (line[0][at], line[1][at]))
     right = grid[a + h : min(grid.size, b + h)]
     if right.size:
-        out[1, : right.size] = kernel(right, grid[a : a + right.size])
+        at = slice(a, a + right.size)
+        out[1, : right.size] = kernel(right, grid[at], (line[0][at], line[1][at]))
     return out
 
 
@@ -114,11 +135,12 @@ def convolution_matrix(
 ) -> sparse.csr_matrix:
     """The (b - a, grid.size) convolution matrix of ``kernel`` for the centres ``grid[a:b]``."""
     a, b = bounds
-    rows = [kernel(grid, grid)[a:b][None]]
+    line = kernel.line(grid)
+    rows = [kernel(grid, grid, line)[a:b][None]]
     half = 0
     while True:
         half += 1
-        wings = _wings(kernel, grid, half, a, b)
+        wings = _wings(kernel, grid, line, half, a, b)
         if (wings < kernel.min_value).all():
             break
         wings[wings < kernel.min_value] = 0.0

@@ -62,6 +62,99 @@ def solve_sparse(matrix: sparse.spmatrix, rhs: np.ndarray) -> np.ndarray:
             return np.asarray(lsqr(matrix, rhs)[0])
 
 
+def _values_on(pattern: sparse.csc_matrix, matrix: sparse.csc_matrix) -> np.ndarray:
+    """``matrix``'s values at the entries of ``pattern`` (0 where it has none); both
+    canonical, ``matrix``'s entries among ``pattern``'s."""
+    n = pattern.shape[0]
+    cols = np.repeat(np.arange(pattern.shape[1]), np.diff(pattern.indptr))
+    keys = cols * n + pattern.indices
+    coo = matrix.tocoo()
+    out = np.zeros(pattern.nnz)
+    out[np.searchsorted(keys, coo.col.astype(np.int64) * n + coo.row)] = coo.data
+    return out
+
+
+class _Pencil:
+    """``normal + t² penalty2`` for any ``t``, solved as :func:`solve_sparse` solves it.
+
+    The matrices share one sparsity pattern whatever ``t`` (but for an entry
+    summing to exactly 0), and SuperLU's column ordering (COLAMD, then the
+    postorder of the elimination tree) depends on the pattern alone.  The
+    first solve finds it (``splu``); from the second on, the columns are in
+    that order, the matrix's values are summed on the fixed pattern, and
+    SuperLU factorises it in its natural order (which the postorder then
+    keeps): the same factors, so the same solutions, bit for bit, without the
+    ordering, the sparse sum and the sort of each solve.  A matrix with an
+    entry summing to 0, or exactly singular, is solved by :func:`solve_sparse`.
+    """
+
+    def __init__(self, normal: sparse.csc_matrix, penalty2: sparse.csc_matrix) -> None:
+        self.normal, self.penalty2 = normal, penalty2
+        self.first: tuple[np.ndarray, int] | None = None
+        self.fixed: tuple[np.ndarray, sparse.csc_matrix, np.ndarray, np.ndarray] | None = None
+        self.tried = False
+
+    def _matrix(self, factor: float) -> sparse.csc_matrix:
+        return sparse.csc_matrix(self.normal + factor**2 * self.penalty2)
+
+    def _reorder(self, perm_c: np.ndarray, nnz: int) -> None:
+        """The pattern in the order SuperLU chose for a matrix of ``nnz`` entries, if
+        that matrix had every entry of the pattern (else solves stay as they were)."""
+        self.tried = True
+        order = np.argsort(perm_c)
+        normal = sparse.csc_matrix(self.normal[:, order])
+        penalty2 = sparse.csc_matrix(self.penalty2[:, order])
+        pattern = sparse.csc_matrix(abs(normal) + abs(penalty2))
+        if pattern.nnz == nnz:
+            pattern.sort_indices()
+            self.fixed = (
+                order,
+                pattern,
+                _values_on(pattern, normal),
+                _values_on(pattern, penalty2),
+            )
+
+    def _ordered(self, factor: float, rhs: np.ndarray) -> np.ndarray | None:
+        """The solve on the fixed pattern (None if an entry sums to 0 or it is singular)."""
+        from scipy.sparse.linalg import MatrixRankWarning, spsolve
+
+        assert self.fixed is not None
+        order, pattern, normal, penalty2 = self.fixed
+        data = normal + factor**2 * penalty2
+        if not data.all():
+            return None
+        matrix = sparse.csc_matrix((data, pattern.indices, pattern.indptr), shape=pattern.shape)
+        matrix.has_sorted_indices = True
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", MatrixRankWarning)
+            try:
+                solution = spsolve(matrix, rhs, permc_spec="NATURAL")
+            except MatrixRankWarning:
+                return None
+        out = np.empty(rhs.size)
+        out[order] = solution
+        return out
+
+    def solve(self, factor: float, rhs: np.ndarray) -> np.ndarray:
+        """``(normal + factor² penalty2)⁻¹ rhs``."""
+        from scipy.sparse.linalg import splu
+
+        if self.first is not None and not self.tried:
+            self._reorder(*self.first)
+        if self.fixed is not None:
+            out = self._ordered(factor, rhs)
+            return solve_sparse(self._matrix(factor), rhs) if out is None else out
+        matrix = self._matrix(factor)
+        if self.first is not None:  # the ordering could not be kept
+            return solve_sparse(matrix, rhs)
+        try:
+            lu = splu(matrix)
+        except RuntimeError:  # exactly singular
+            return solve_sparse(matrix, rhs)
+        self.first = (lu.perm_c, matrix.nnz)
+        return np.asarray(lu.solve(rhs))
+
+
 class Tikhonov:
     """A regularised least-squares problem ``B f ≈ b`` with the derivative penalty.
 
@@ -85,13 +178,15 @@ class Tikhonov:
         self.normal, self.rhs, self.residual = normal, rhs, residual
         self.penalty2 = penalty_matrix(grid) if penalty2 is None else penalty2
         self.valid = self.rhs != 0
+        self._pencil: _Pencil | None = None
 
     def solve(self, factor: float) -> np.ndarray:
         """The solution for ``factor`` (NaN on nodes no fitted pixel sees)."""
         idx = self.valid
-        matrix = (self.normal + factor**2 * self.penalty2)[idx][:, idx]
+        if self._pencil is None:
+            self._pencil = _Pencil(self.normal[idx][:, idx], self.penalty2[idx][:, idx])
         out = np.full(self.rhs.size, np.nan)
-        out[idx] = solve_sparse(matrix, self.rhs[idx])
+        out[idx] = self._pencil.solve(factor, self.rhs[idx])
         return out
 
     def loss(self, factors: np.ndarray) -> np.ndarray:
