@@ -25,6 +25,7 @@ from ._common import record_step, require
 from ._extract_apcorr import apply_apcorr as _apply_apcorr
 from ._extract_ifu import ifu_from_chain, is_cube
 from ._extract_params import extract_parameters, source_info, spectrum_info
+from ._extract_sky import sky_positions
 from ._extract_spectra import finish_spectra
 
 __all__ = ["extract_1d", "from_chain"]
@@ -142,6 +143,7 @@ def extract_1d(
             f"extract_1d: no spectrum could be extracted from {ds.attrs.get('FILENAME', 'input')}"
             " (no valid wavelengths in the aperture)"
         )
+    sky_positions(kept, [items[i]["wcs"] for i in keep])  # RA/Dec of each aperture centre
     if slits:
         spectra = _extract_slits(ds, kept, [items[i]["index"] for i in keep])
     else:
@@ -169,7 +171,8 @@ def _trace_kind(exp_type: str) -> str | None:
 def _setup(
     ds: xr.Dataset, item: dict[str, Any], ref_tree: Any, user: dict[str, Any], exp_type: str
 ) -> dict[str, Any] | None:
-    """Aperture, background region and wavelengths of one spectrum (numpy, eager: small)."""
+    """Aperture, background region and wavelengths of one spectrum (numpy, eager: small);
+    its ``ra``/``dec`` come after (:func:`spec2x.steps._extract_sky.sky_positions`)."""
     ny, nx = item["shape"]
     wl = np.asarray(item["wavelength"], dtype=np.float64)[:ny, :nx]
     opts = dict(user)
@@ -212,12 +215,6 @@ def _setup(
     if valid.size == 0:
         log.error("extract_1d: spectrum %s is empty (no valid wavelengths)", item["slit_name"])
         return None
-    ra = dec = np.nan
-    if wcs is not None:
-        cy, cx = _k.aperture_center(profile, 1)
-        world = wcs(cx, cy)
-        if not np.any(np.isnan(np.asarray(world[:2], dtype=float))):
-            ra, dec = float(world[0]), float(world[1])
     return {
         "params": params,
         "profile": profile,
@@ -225,8 +222,6 @@ def _setup(
         "wavelength": wavelength,
         "valid": valid,
         "limits": (lower, upper, left, right),
-        "ra": ra,
-        "dec": dec,
     }
 
 
