@@ -45,8 +45,9 @@ def _const(value: float) -> Const1D:
     return model
 
 
-def cutout_wcs(wcs: Any, corner: tuple[float, float], source: tuple[float, float, int],
-               shape: tuple[int, int]) -> Any:
+def cutout_wcs(
+    wcs: Any, corner: tuple[float, float], source: tuple[float, float, int], shape: tuple[int, int]
+) -> Any:
     """One cut-out's WCS: cut-out pixel (x, y) -> world, the source and order fixed (jwst's).
 
     ``corner`` is the cut-out's 0-based (x, y) start on the detector (pixels),
@@ -84,7 +85,9 @@ def _box_columns(table: xr.Dataset) -> list[tuple[float, float, float, float, in
 
 
 def _wavelengths(
-    det2det: Any, rows: list[tuple[float, float, float, float, int, int, int]], shape: tuple[int, int]
+    det2det: Any,
+    rows: list[tuple[float, float, float, float, int, int, int]],
+    shape: tuple[int, int],
 ) -> np.ndarray:
     """(cut-out, y, x) wavelength µm of every cut-out of a group (NaN in the padding).
 
