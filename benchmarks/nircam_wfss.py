@@ -14,7 +14,7 @@ process (``benchmarks/_common.py``), and prints a table.
 ``--jwst-sample N``: above ``--jwst-max``, jwst extracts only the ``N``
 brightest sources (Extract2dStep's ``wfss_nbright``) of the full exposure and
 its per-cut-out steps (extract_2d, srctype, photom, extract_1d: wall and CPU)
-are scaled by spec2x's cut-out count over jwst's; the rest of its chain
+are scaled by spec2x's spectra over jwst's (one per cut-out of order != 0); the rest of its chain
 (assign_wcs, flat_field, reading and writing) is taken as measured, which
 under-counts jwst's product writing.  jwst's peak memory is the sample's:
 a lower bound of its peak on all the cut-outs.
@@ -54,13 +54,13 @@ def write_inputs(folder: Path, n_sources: int) -> tuple[Path, dict[str, str]]:
     return files["rate"], {**{k: str(v) for k, v in refs.items()}, **dict.fromkeys(_NA, "N/A")}
 
 
-def n_cutouts(folder: Path) -> int:
-    """The cut-outs of the ``_cal`` product in ``folder`` (its SCI extensions)."""
+def n_spectra(folder: Path) -> int:
+    """The spectra (one per cut-out of order != 0) of the ``_x1d`` product in ``folder``."""
     from astropy.io import fits
 
-    (cal,) = folder.glob("*_cal.fits")
-    with fits.open(cal) as hdul:
-        return sum(h.name == "SCI" for h in hdul)
+    (x1d,) = folder.glob("*_x1d.fits")
+    with fits.open(x1d) as hdul:
+        return sum(int(h.header["NAXIS2"]) for h in hdul if h.name == "EXTRACT1D")
 
 
 def scaled(sample: dict[str, Any], ratio: float) -> dict[str, Any]:
@@ -103,9 +103,9 @@ def run_size(
     if with_jwst:
         return report_rows(case, results["jwst"], results["spec2x"])
     if sample:
-        n_jwst, n_ours = n_cutouts(folder / "jwst"), n_cutouts(folder / "spec2x")
-        print(f"  jwst sample: {n_jwst} cut-outs, spec2x {n_ours}: scaled by {n_ours / n_jwst:.2f}")
-        case += f" (jwst: {n_jwst} of {n_ours} cut-outs, scaled)"
+        n_jwst, n_ours = n_spectra(folder / "jwst"), n_spectra(folder / "spec2x")
+        print(f"  jwst sample: {n_jwst} spectra, spec2x {n_ours}: scaled by {n_ours / n_jwst:.2f}")
+        case += f" (jwst: {n_jwst} of {n_ours} spectra, scaled)"
         return report_rows(case, scaled(results["jwst"], n_ours / n_jwst), results["spec2x"])
     ours = results["spec2x"]
     rows = [[case, "whole chain", "-", f"{ours['chain_s']:.2f}", "-"],

@@ -297,11 +297,15 @@ def _extract_image(ds: xr.Dataset, setup: dict[str, Any]) -> dict[str, xr.DataAr
     return spectra
 
 
+def _slits(obj: Any, index: list[int]) -> Any:
+    """``obj.isel(slit=index)``, or ``obj`` itself when that is every slit in order (no copy)."""
+    return obj if index == list(range(obj.sizes["slit"])) else obj.isel(slit=index)
+
+
 def _extract_slits(
     ds: xr.Dataset, setups: list[dict[str, Any]], keep: list[int]
 ) -> dict[str, xr.DataArray]:
-    sub = ds.isel(slit=keep)
-    sci, variances = _prepare(sub)
+    sci, variances = _prepare(_slits(ds, keep))
     ny, nx = ds.sizes["y"], ds.sizes["x"]
 
     def pad(a: np.ndarray | None) -> np.ndarray:
@@ -332,7 +336,7 @@ def _extract_slits(
             if setups[idx[0]]["bg_profile"] is not None
             else None
         )
-        res = _kernel_call(sci.isel(slit=idx), [v.isel(slit=idx) for v in variances], prof, bg, p)
+        res = _kernel_call(_slits(sci, idx), [_slits(v, idx) for v in variances], prof, bg, p)
         for j, r in enumerate(res):
             pieces[j].append(r.pad(spectral=(0, nspec - r.sizes["spectral"])))
         order.extend(idx)
