@@ -38,6 +38,9 @@ __all__ = ["catalog_path", "extract_grism", "grism_from_chain"]
 
 log = logging.getLogger(__name__)
 
+#: Most padded pixels of one group of cut-outs (a float32 plane of 16 MB).
+GROUP_PIXELS = 4_000_000
+
 
 def _const(value: float) -> Const1D:
     model = Const1D(value)
@@ -192,7 +195,7 @@ def _cutouts(
         )
     ]
     parts = []
-    for members in plan_groups(list(ysize), list(xsize), max_padding, min_pixels):
+    for members in _bounded(plan_groups(list(ysize), list(xsize), max_padding, min_pixels), table):
         rows = table.isel(box=members)
         shape = (int(ysize[members].max()), int(xsize[members].max()))
         part = stack_cutouts(ds, [boxes[k] for k in members], shape)
@@ -214,6 +217,19 @@ def _cutouts(
         len(parts),
     )
     return to_tree(parts)
+
+
+def _bounded(groups: list[np.ndarray], table: xr.Dataset) -> list[np.ndarray]:
+    """Each padded group split into runs of at most ``GROUP_PIXELS`` padded pixels: photom
+    and extract_1d work a group at a time, so their temporaries stay this small however
+    many cut-outs the exposure has."""
+    ysize, xsize = table["ysize"].values, table["xsize"].values
+    out = []
+    for members in groups:
+        per_slit = int(ysize[members].max()) * int(xsize[members].max())
+        step = max(1, GROUP_PIXELS // per_slit)
+        out += [members[k : k + step] for k in range(0, members.size, step)]
+    return out
 
 
 def _slit_coords(rows: xr.Dataset) -> dict[str, tuple[str, np.ndarray]]:
