@@ -47,12 +47,20 @@ def sky_positions(setups: Sequence[dict[str, Any]], wcs_list: Sequence[Any]) -> 
         setup["ra"] = setup["dec"] = np.nan
         if wcs is None:
             continue
-        if wcs.pipeline[0].frame.name == GRISM_SLIT and len(wcs.pipeline) > 2:
+        first = wcs.pipeline[0]
+        if (
+            first.frame.name == GRISM_SLIT
+            and len(wcs.pipeline) > 2
+            and first.transform.parameters.size == 5
+        ):
             shared.setdefault(id(wcs.pipeline[1].transform), []).append(i)
         else:
             _set(setup, *_one(wcs, _centre(setup)))
     for members in shared.values():
-        _grism_cutouts([setups[i] for i in members], [wcs_list[i] for i in members])
+        if len(members) == 1:  # a WCS of its own (read from a file): one call, as the others
+            _set(setups[members[0]], *_one(wcs_list[members[0]], _centre(setups[members[0]])))
+        else:
+            _grism_cutouts([setups[i] for i in members], [wcs_list[i] for i in members])
 
 
 def _centre(setup: dict[str, Any]) -> tuple[float, float]:
