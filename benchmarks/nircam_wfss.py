@@ -10,6 +10,15 @@ size it writes a synthetic GRISMR exposure with that many catalogue sources
 background template), then calibrates it with jwst's ``Spec2Pipeline``
 (offline, every reference overridden) and with spec2x, each side in its own
 process (``benchmarks/_common.py``), and prints a table.
+
+``--jwst-sample N``: above ``--jwst-max``, jwst extracts only the ``N``
+brightest sources (Extract2dStep's ``wfss_nbright``) of the full exposure,
+and its per-cut-out steps (extract_2d from "Extracting N grism objects" on,
+as its log shows; srctype, photom, extract_1d: wall and CPU) are scaled by
+spec2x's spectra over jwst's (one per cut-out of order != 0); the rest of its
+chain (assign_wcs, flat_field, every source's boxes, reading and writing) is
+taken as measured, which under-counts jwst's product writing.  jwst's peak
+memory is the sample's: a lower bound of its peak on all the cut-outs.
 """
 
 from __future__ import annotations
@@ -17,7 +26,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -32,6 +43,8 @@ from spec2x.synthetic.nircam_wfss_refs import write_nircam_wfss_references  # no
 from spec2x.synthetic.wfss import write_wfss_exposure  # noqa: E402
 
 _NA = ("bkg", "extract1d", "apcorr", "area")
+#: jwst's steps whose time grows with the cut-outs (scaled from a sample).
+_PER_CUTOUT = ("extract_2d", "srctype", "photom", "extract_1d")
 
 
 def write_inputs(folder: Path, n_sources: int) -> tuple[Path, dict[str, str]]:
@@ -43,24 +56,78 @@ def write_inputs(folder: Path, n_sources: int) -> tuple[Path, dict[str, str]]:
     return files["rate"], {**{k: str(v) for k, v in refs.items()}, **dict.fromkeys(_NA, "N/A")}
 
 
-def run_size(root: Path, n_sources: int, with_jwst: bool) -> list[list[str]]:
-    """Both sides (or spec2x alone) on one exposure; the table rows."""
+def n_spectra(folder: Path) -> int:
+    """The spectra (one per cut-out of order != 0) of the ``_x1d`` product in ``folder``."""
+    from astropy.io import fits
+
+    (x1d,) = folder.glob("*_x1d.fits")
+    with fits.open(x1d) as hdul:
+        return sum(int(h.header["NAXIS2"]) for h in hdul if h.name == "EXTRACT1D")
+
+
+def cutout_share(log: Path) -> float:
+    """The share of jwst's extract_2d wall time spent on the cut-outs (from its log): the rest
+    makes every catalogue source's boxes, whatever ``wfss_nbright`` keeps."""
+    stamps = {}
+    for line in log.read_text().splitlines():
+        for key, text in (("start", "Step extract_2d running"), ("cut", "Extracting "),
+                          ("done", "Step extract_2d done")):  # fmt: skip
+            if text in line and key not in stamps:
+                stamps[key] = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+    if len(stamps) < 3:
+        return 1.0
+    return (stamps["done"] - stamps["cut"]) / (stamps["done"] - stamps["start"])
+
+
+def scaled(sample: dict[str, Any], ratio: float, share: dict[str, float]) -> dict[str, Any]:
+    """jwst's timings with its per-cut-out steps scaled by ``ratio`` (see the module doc);
+    ``share``: the part of a step's time that grows with the cut-outs (1 if not given)."""
+    out = dict(sample)
+    for kind, total in (("steps", "chain_s"), ("steps_cpu", "chain_cpu_s")):
+        steps = dict(sample.get(kind, {}))
+        extra = 0.0
+        for step in _PER_CUTOUT:
+            if step in steps:
+                grown = steps[step] * share.get(step, 1.0) * (ratio - 1.0)
+                extra += grown
+                steps[step] += grown
+        out[kind] = steps
+        out[total] = sample[total] + extra
+        process = "process_s" if total == "chain_s" else "process_cpu_s"
+        out[process] = sample[process] + extra
+    return out
+
+
+def run_size(
+    root: Path, n_sources: int, with_jwst: bool, sample: int, nbright: int
+) -> list[list[str]]:
+    """Both sides (or spec2x alone, or jwst on a sample) on one exposure; the table rows."""
     folder = root / f"wfss_{n_sources}"
     print(f"writing the NIRCam WFSS exposure ({n_sources} sources) into {folder}", flush=True)
     rate, refs = write_inputs(folder, n_sources)
     os.chdir(folder)  # SCATFILE names the catalogue beside the exposure (both sides)
     results = {}
-    sides = ("jwst", "spec2x") if with_jwst else ("spec2x",)
+    sides = ("jwst", "spec2x") if with_jwst or sample else ("spec2x",)
     for side in sides:
-        job = {"input": str(rate), "refs": refs, "output_dir": str(folder / side)}
+        job: dict[str, Any] = {"input": str(rate), "refs": refs, "output_dir": str(folder / side)}
+        brightest = nbright if side == "spec2x" or with_jwst else sample
+        job["steps_params"] = {"extract_2d": {"wfss_nbright": brightest}}
         if side == "jwst":
-            job["steps_params"] = {"assign_wcs": {"sip_approx": False}}
+            job["steps_params"]["assign_wcs"] = {"sip_approx": False}
         results[side] = measure(side, job, workdir=folder)
         print(f"  {side}: {results[side]['chain_s']:.2f} s, "
               f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
     case = f"NRC_WFSS {n_sources} sources"
     if with_jwst:
         return report_rows(case, results["jwst"], results["spec2x"])
+    if sample:
+        n_jwst, n_ours = n_spectra(folder / "jwst"), n_spectra(folder / "spec2x")
+        print(f"  jwst sample: {n_jwst} spectra, spec2x {n_ours}: scaled by {n_ours / n_jwst:.2f}")
+        case += f" (jwst: {n_jwst} of {n_ours} spectra, scaled)"
+        share = {"extract_2d": cutout_share(folder / "log_jwst.txt")}
+        print(f"  jwst extract_2d: {share['extract_2d']:.2f} of its time on the cut-outs")
+        jwst = scaled(results["jwst"], n_ours / n_jwst, share)
+        return report_rows(case, jwst, results["spec2x"])
     ours = results["spec2x"]
     rows = [[case, "whole chain", "-", f"{ours['chain_s']:.2f}", "-"],
             [case, "process (with imports)", "-", f"{ours['process_s']:.2f}", "-"],
@@ -73,12 +140,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, nargs="+", default=[100, 1000, 3000])
     parser.add_argument("--jwst-max", type=int, default=100, help="largest size jwst runs")
+    parser.add_argument(
+        "--jwst-sample", type=int, default=0, help="above --jwst-max: jwst's sample of sources"
+    )
+    parser.add_argument(
+        "--nbright", type=int, default=1000, help="extract the N brightest sources (jwst's 1000)"
+    )
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir).resolve()
     rows: list[list[str]] = []
     for n in args.sources:
-        rows += run_size(root, n, n <= args.jwst_max)
+        rows += run_size(root, n, n <= args.jwst_max, args.jwst_sample, args.nbright)
     print(format_table(rows))
     return 0
 

@@ -38,6 +38,9 @@ __all__ = ["catalog_path", "extract_grism", "grism_from_chain"]
 
 log = logging.getLogger(__name__)
 
+#: Most padded pixels of one group of cut-outs (a float32 plane of 16 MB).
+GROUP_PIXELS = 4_000_000
+
 
 def _const(value: float) -> Const1D:
     model = Const1D(value)
@@ -45,17 +48,23 @@ def _const(value: float) -> Const1D:
     return model
 
 
-def cutout_wcs(wcs: Any, row: xr.Dataset) -> Any:
-    """One cut-out's WCS: cut-out pixel (x, y) -> world, the source and order fixed (jwst's)."""
+def cutout_wcs(
+    wcs: Any, corner: tuple[float, float], source: tuple[float, float, int], shape: tuple[int, int]
+) -> Any:
+    """One cut-out's WCS: cut-out pixel (x, y) -> world, the source and order fixed (jwst's).
+
+    ``corner`` is the cut-out's 0-based (x, y) start on the detector (pixels),
+    ``source`` the direct-image (x, y) pixel and spectral order, ``shape`` (ny, nx).
+    """
     out = copy_pipeline(wcs)
     tr = Mapping((0, 1, 0, 0, 0)) | (
-        Shift(float(row["xstart"]))
-        & Shift(float(row["ystart"]))
-        & _const(float(row["xcentroid"]))
-        & _const(float(row["ycentroid"]))
-        & _const(int(row["order"]))
+        Shift(corner[0])
+        & Shift(corner[1])
+        & _const(source[0])
+        & _const(source[1])
+        & _const(source[2])
     )
-    ny, nx = int(row["ysize"]), int(row["xsize"])
+    ny, nx = shape
     bind_bounding_box(tr, ((-0.5, nx - 0.5), (-0.5, ny - 0.5)), order="F")
     frame = out.input_frame.__class__(
         name="grism_slit",
@@ -67,7 +76,22 @@ def cutout_wcs(wcs: Any, row: xr.Dataset) -> Any:
     return out
 
 
-def _wavelengths(det2det: Any, table: xr.Dataset, shape: tuple[int, int]) -> np.ndarray:
+def _box_columns(table: xr.Dataset) -> list[tuple[float, float, float, float, int, int, int]]:
+    """(xstart, ystart, xcentroid, ycentroid, order, ny, nx) of each box, as Python scalars
+    (one pass over the table instead of an ``isel`` per box)."""
+    names = ("xstart", "ystart", "xcentroid", "ycentroid", "order", "ysize", "xsize")
+    cols = [table[n].values for n in names]
+    return [
+        (float(x0), float(y0), float(xc), float(yc), int(o), int(ny), int(nx))
+        for x0, y0, xc, yc, o, ny, nx in zip(*cols, strict=True)
+    ]
+
+
+def _wavelengths(
+    det2det: Any,
+    rows: list[tuple[float, float, float, float, int, int, int]],
+    shape: tuple[int, int],
+) -> np.ndarray:
     """(cut-out, y, x) wavelength µm of every cut-out of a group (NaN in the padding).
 
     One dispersion-model call per cut-out, on its own pixel grid, as jwst's
@@ -76,17 +100,13 @@ def _wavelengths(det2det: Any, table: xr.Dataset, shape: tuple[int, int]) -> np.
     them: photom's dispersion (µm per pixel) is the gradient of these values,
     and matches jwst's only from the same rounding.
     """
-    lam = np.full((table.sizes["box"], *shape), np.nan, dtype=np.float32)
-    for k in range(table.sizes["box"]):
-        row = table.isel(box=k)
-        ny, nx = int(row["ysize"]), int(row["xsize"])
+    lam = np.full((len(rows), *shape), np.nan, dtype=np.float32)
+    for k, (x0, y0, xc, yc, order, ny, nx) in enumerate(rows):
         yy, xx = np.indices((ny, nx), dtype=np.float64)
-        x = xx + float(row["xstart"])
-        y = yy + float(row["ystart"])
-        x0 = np.full(x.shape, float(row["xcentroid"]))
-        y0 = np.full(x.shape, float(row["ycentroid"]))
-        order = np.full(x.shape, int(row["order"]))
-        lam[k, :ny, :nx] = det2det(x, y, x0, y0, order)[2]
+        size = (ny, nx)
+        lam[k, :ny, :nx] = det2det(
+            xx + x0, yy + y0, np.full(size, xc), np.full(size, yc), np.full(size, order)
+        )[2]
     return lam
 
 
@@ -175,14 +195,18 @@ def _cutouts(
         )
     ]
     parts = []
-    for members in plan_groups(list(ysize), list(xsize), max_padding, min_pixels):
+    for members in _bounded(plan_groups(list(ysize), list(xsize), max_padding, min_pixels), table):
         rows = table.isel(box=members)
         shape = (int(ysize[members].max()), int(xsize[members].max()))
         part = stack_cutouts(ds, [boxes[k] for k in members], shape)
-        lam = _wavelengths(det2det, rows, shape)
+        scalars = _box_columns(rows)
+        lam = _wavelengths(det2det, scalars, shape)
         coords: dict[str, Any] = {"wavelength": (("slit", "y", "x"), lam, {"units": "um"})}
         part = part.assign_coords({**coords, **_slit_coords(rows)})
-        slit_wcs = [stored_wcs(cutout_wcs(wcs, rows.isel(box=i))) for i in range(rows.sizes["box"])]
+        slit_wcs = [
+            stored_wcs(cutout_wcs(wcs, (x0, y0), (xc, yc, o), (ny, nx)))
+            for x0, y0, xc, yc, o, ny, nx in scalars
+        ]
         part = part.assign_coords({WCS_COORD: wcs_coord(slit_wcs)})
         part.attrs = dict(attrs)
         parts.append(record_step(part, "extract_2d"))
@@ -193,6 +217,19 @@ def _cutouts(
         len(parts),
     )
     return to_tree(parts)
+
+
+def _bounded(groups: list[np.ndarray], table: xr.Dataset) -> list[np.ndarray]:
+    """Each padded group split into runs of at most ``GROUP_PIXELS`` padded pixels: photom
+    and extract_1d work a group at a time, so their temporaries stay this small however
+    many cut-outs the exposure has."""
+    ysize, xsize = table["ysize"].values, table["xsize"].values
+    out = []
+    for members in groups:
+        per_slit = int(ysize[members].max()) * int(xsize[members].max())
+        step = max(1, GROUP_PIXELS // per_slit)
+        out += [members[k : k + step] for k in range(0, members.size, step)]
+    return out
 
 
 def _slit_coords(rows: xr.Dataset) -> dict[str, tuple[str, np.ndarray]]:

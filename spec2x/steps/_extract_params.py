@@ -176,8 +176,8 @@ def _copy_coeffs(coeffs: Any) -> list[list[float]] | None:
 def _slit_value(
     ds: xr.Dataset, name: str, index: int | None, attr: str | None, default: Any
 ) -> Any:
-    if index is not None and name in ds.coords and "slit" in ds[name].dims:
-        value = ds[name].values[index]
+    if index is not None and name in ds.coords and "slit" in ds.variables[name].dims:
+        value = ds.variables[name].values[index]  # the Variable: no DataArray per slit
         if not (isinstance(value, float) and np.isnan(value)):
             return value.item() if hasattr(value, "item") else value
     if attr is not None and ds.attrs.get(attr) is not None:
@@ -208,8 +208,8 @@ def _spectral_order(value: Any, mode: Any) -> int:
 def _wcs_of_slit(ds: xr.Dataset, i: int, name: str, per_slit: dict[str, Any] | None) -> Any:
     """The WCS of slit ``i``: by position in the ``wcs`` coord (a WFSS source's orders share
     its name), else by name."""
-    if WCS_COORD in ds.coords and ds[WCS_COORD].dims == ("slit",):
-        value = ds[WCS_COORD].values[i]
+    if WCS_COORD in ds.coords and ds.variables[WCS_COORD].dims == ("slit",):
+        value = ds.variables[WCS_COORD].values[i]
         return None if value is None else wcs_object(value)
     return get_wcs(ds, slit=name) if per_slit and name in per_slit else None
 
@@ -222,11 +222,11 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
     per_slit = slit_wcs(ds)
     items = []
     if "slit" in ds.dims:
+        wavelengths = ds["wavelength"].transpose("slit", ...).values
         for i in range(ds.sizes["slit"]):
             name = str(_slit_value(ds, "slit_name", i, None, str(i)))
             ny = int(_slit_value(ds, "ysize", i, None, ds.sizes["y"]) or ds.sizes["y"])
             nx = int(_slit_value(ds, "xsize", i, None, ds.sizes["x"]) or ds.sizes["x"])
-            wl = ds["wavelength"].isel(slit=i).values
             wcs = _wcs_of_slit(ds, i, name, per_slit)
             items.append(
                 {
@@ -239,7 +239,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
                     "dispaxis": int(_slit_value(ds, "dispaxis", i, "DISPAXIS", default_disp)),
                     "pixar_sr": _pixar(_slit_value(ds, "pixar_sr", i, "PIXAR_SR", None)),
                     "shape": (min(ny, ds.sizes["y"]), min(nx, ds.sizes["x"])),
-                    "wavelength": wl,
+                    "wavelength": wavelengths[i],
                     "wcs": wcs,
                 }
             )

@@ -25,6 +25,7 @@ from ._common import record_step, require
 from ._extract_apcorr import apply_apcorr as _apply_apcorr
 from ._extract_ifu import ifu_from_chain, is_cube
 from ._extract_params import extract_parameters, source_info, spectrum_info
+from ._extract_sky import sky_positions
 from ._extract_spectra import finish_spectra
 
 __all__ = ["extract_1d", "from_chain"]
@@ -142,6 +143,7 @@ def extract_1d(
             f"extract_1d: no spectrum could be extracted from {ds.attrs.get('FILENAME', 'input')}"
             " (no valid wavelengths in the aperture)"
         )
+    sky_positions(kept, [items[i]["wcs"] for i in keep])  # RA/Dec of each aperture centre
     if slits:
         spectra = _extract_slits(ds, kept, [items[i]["index"] for i in keep])
     else:
@@ -169,7 +171,8 @@ def _trace_kind(exp_type: str) -> str | None:
 def _setup(
     ds: xr.Dataset, item: dict[str, Any], ref_tree: Any, user: dict[str, Any], exp_type: str
 ) -> dict[str, Any] | None:
-    """Aperture, background region and wavelengths of one spectrum (numpy, eager: small)."""
+    """Aperture, background region and wavelengths of one spectrum (numpy, eager: small);
+    its ``ra``/``dec`` come after (:func:`spec2x.steps._extract_sky.sky_positions`)."""
     ny, nx = item["shape"]
     wl = np.asarray(item["wavelength"], dtype=np.float64)[:ny, :nx]
     opts = dict(user)
@@ -212,12 +215,6 @@ def _setup(
     if valid.size == 0:
         log.error("extract_1d: spectrum %s is empty (no valid wavelengths)", item["slit_name"])
         return None
-    ra = dec = np.nan
-    if wcs is not None:
-        cy, cx = _k.aperture_center(profile, 1)
-        world = wcs(cx, cy)
-        if not np.any(np.isnan(np.asarray(world[:2], dtype=float))):
-            ra, dec = float(world[0]), float(world[1])
     return {
         "params": params,
         "profile": profile,
@@ -225,8 +222,6 @@ def _setup(
         "wavelength": wavelength,
         "valid": valid,
         "limits": (lower, upper, left, right),
-        "ra": ra,
-        "dec": dec,
     }
 
 
@@ -302,11 +297,15 @@ def _extract_image(ds: xr.Dataset, setup: dict[str, Any]) -> dict[str, xr.DataAr
     return spectra
 
 
+def _slits(obj: Any, index: list[int]) -> Any:
+    """``obj.isel(slit=index)``, or ``obj`` itself when that is every slit in order (no copy)."""
+    return obj if index == list(range(obj.sizes["slit"])) else obj.isel(slit=index)
+
+
 def _extract_slits(
     ds: xr.Dataset, setups: list[dict[str, Any]], keep: list[int]
 ) -> dict[str, xr.DataArray]:
-    sub = ds.isel(slit=keep)
-    sci, variances = _prepare(sub)
+    sci, variances = _prepare(_slits(ds, keep))
     ny, nx = ds.sizes["y"], ds.sizes["x"]
 
     def pad(a: np.ndarray | None) -> np.ndarray:
@@ -337,7 +336,7 @@ def _extract_slits(
             if setups[idx[0]]["bg_profile"] is not None
             else None
         )
-        res = _kernel_call(sci.isel(slit=idx), [v.isel(slit=idx) for v in variances], prof, bg, p)
+        res = _kernel_call(_slits(sci, idx), [_slits(v, idx) for v in variances], prof, bg, p)
         for j, r in enumerate(res):
             pieces[j].append(r.pad(spectral=(0, nspec - r.sizes["spectral"])))
         order.extend(idx)
