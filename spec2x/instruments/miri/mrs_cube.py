@@ -38,7 +38,7 @@ from ...errors import InputFileError
 from ...wcs.footprint import s_region_corners
 from .mrs_wcs import channel_bands
 
-__all__ = ["MRS_CHANNEL_COLUMNS", "MRS_CUBE", "mrs_bands", "mrs_point_cloud"]
+__all__ = ["MRS_CHANNEL_COLUMNS", "MRS_CUBE", "mrs_bands", "mrs_point_cloud", "mrs_world"]
 
 #: Detector columns [start, end) of each channel.
 MRS_CHANNEL_COLUMNS = {"1": (0, 512), "2": (513, 1031), "3": (513, 1031), "4": (0, 512)}
@@ -89,6 +89,32 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
         ra[0, back], dec[0, back], wave[back], dwave[back],
         corner_ra.T[back], corner_dec.T[back], sci, err, dq,
     )  # fmt: skip
+
+
+def mrs_world(wcs: Any, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RA, Dec (deg) and wavelength (µm) of every pixel of the detector, (ny, nx) each.
+
+    The numbers of ``wcs(x, y)`` on every pixel (NaN outside the slices and
+    where the wavelength is in no channel's range), with the slices' and the
+    channels' transforms run a block of pixels at a time (the pixels sorted by
+    slice once) instead of through gwcs's selectors on the whole detector.
+
+    Parameters
+    ----------
+    wcs : the exposure's gwcs (as :func:`spec2x.instruments.miri.mrs_wcs.mrs_wcs` builds it).
+    shape : (ny, nx) of the detector.
+    """
+    maps = _maps(wcs)
+    y, x, labels, _ = _slice_pixels(maps, shape[0], (0, shape[1]))
+    world = [np.full(shape, np.nan) for _ in range(3)]
+    for part in _blocks(x.size):
+        alpha, beta, wave = maps.to_abl(labels[part], x[part], y[part])
+        sky_labels = np.asarray(maps.v2v3_label(alpha[0], beta[0], wave[0])).ravel()
+        v2, v3, wave = maps.to_v2v3(sky_labels, alpha, beta, wave)
+        at = (y[part].astype(np.intp), x[part].astype(np.intp))
+        for out, value in zip(world, maps.to_sky(v2[0], v3[0], wave[0]), strict=True):
+            out[at] = value
+    return world[0], world[1], world[2]
 
 
 @dataclass(frozen=True)
