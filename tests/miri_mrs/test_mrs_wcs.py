@@ -8,7 +8,7 @@ from mrs_helpers import jwst_ifu_wcs, mrs_attrs, real_refs
 
 from spec2x import make_exposure
 from spec2x.errors import InputFileError, ReferenceMismatchError
-from spec2x.instruments.miri.mrs_cube import mrs_world
+from spec2x.instruments.miri.mrs_maps import mrs_world
 from spec2x.instruments.miri.mrs_wcs import mrs_wcs
 from spec2x.io.references import Reference, open_reference
 from spec2x.steps.assign_wcs import assign_wcs

@@ -39,6 +39,7 @@ from ...errors import InputFileError
 from ...wcs.footprint import with_s_region
 from ...wcs.store import set_wcs
 from .lrs_wcs import miri_frames, v2v3_to_sky, velocity_aberration, velocity_correction
+from .mrs_maps import mrs_world
 from .mrs_refs import MRS_DETECTORS, MrsDistortion, MrsRegions, MrsSpecwcs, mrs_reference
 
 __all__ = ["BANDS", "assign_from_refs", "assign_mrs", "channel_bands", "mrs_wcs"]
@@ -242,8 +243,6 @@ def assign_mrs(
     wcs = mrs_wcs(
         ds.attrs, distortion_ref, specwcs_ref, regions_ref, wavelengthrange_ref, shape=shape
     )
-    from .mrs_cube import mrs_world  # (mrs_cube uses this module)
-
     ra, dec, wavelength = mrs_world(wcs, shape)
     out = set_wcs(ds, wcs).assign_coords(
         wavelength=(("y", "x"), wavelength, {"units": "um", "long_name": "wavelength"})
