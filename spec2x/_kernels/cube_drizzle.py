@@ -231,15 +231,16 @@ def _weights(
     """(flat spaxel index, flux w, w, (err w)^2) of each pixel of the chunk with each
     spaxel it reaches, pixel by pixel, then spaxel, then plane."""
     pixels, spaxel, area = _spatial(chunk, axes)
-    weight = chunk.overlap.take(pixels, axis=0)
-    weight *= area[:, None]
-    pair, cand = np.nonzero(weight > 0)
-    ncand = weight.shape[1]
-    weight = weight.take(pair * ncand + cand)
-    pixel = pixels.take(pair)
-    index = chunk.plane.take(pixel * ncand + cand)
+    slots = chunk.overlap.take(pixels, axis=0)
+    slots *= area[:, None]
+    # (pair, candidate) slots of positive weight, pair by pair: flat indices into (pairs, candidates)
+    at = np.flatnonzero(slots > 0)
+    pair = at // slots.shape[1]
+    weight = slots.take(at)
+    index = chunk.plane.take(pixels, axis=0).take(at)
     index *= axes.xcoord.size * axes.ycoord.size
     index += spaxel.take(pair)
+    pixel = pixels.take(pair)
     flux = flux.take(pixel)
     flux *= weight
     err = err.take(pixel)
