@@ -5,10 +5,10 @@ corners) times a wavelength interval (its centre +- half its extent); a
 spaxel is a ``cdelt1 x cdelt2`` box times its wavelength plane.  The weight
 of a pixel in a spaxel is the area of their spatial overlap (exact, and
 exactly 0 for a pixel that only touches the box, as jwst's Sutherland-Hodgman
-clipping gives) times the length of their spectral overlap; a spaxel's value
-is the weight-averaged flux, its variance the sum of ``(err w)^2`` over the
-squared sum of ``w``.  jwst does this in C, a
-pixel at a time; here the overlaps of a chunk of pixels with every spaxel
+clipping gives: :mod:`spec2x._kernels.cube_clip`) times the length of their
+spectral overlap; a spaxel's value is the weight-averaged flux, its variance
+the sum of ``(err w)^2`` over the squared sum of ``w``.  jwst does this in C,
+a pixel at a time; here the overlaps of a chunk of pixels with every spaxel
 near them are computed at once and summed with ``bincount``, so memory stays
 at a few arrays of (chunk x neighbours).
 """
@@ -19,7 +19,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["CubeAxes", "add_sums", "clipped_area", "drizzle_sums"]
+from .cube_clip import box_areas, edges
+
+__all__ = ["CubeAxes", "add_sums", "drizzle_sums"]
 
 
 class CubeAxes(NamedTuple):
@@ -45,141 +47,9 @@ class CubeAxes(NamedTuple):
 _CHUNK = 20000
 #: Pixels whose overlaps are computed at once (arrays of a few 100 kB, in cache).
 _BLOCK = 1024
-#: Each corner's next one round the pixel.
-_NEXT = [1, 2, 3, 0]
 
 # Arrays here run (corner or candidate, pixel or pair): the long axis last, so that NumPy's
 # loops and reductions over the short one (4 corners, a few candidates) stay vectorised.
-
-
-def _unclamped(a: np.ndarray, d: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The interval of t in [0, 1] where ``0 <= a + t d <= high`` (empty: lo == hi).
-
-    ``fmax`` takes a NaN (0 x inf) bound to the interval's other end and
-    ``minimum`` an infinite one (d = 0) to 1.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inverse = np.reciprocal(d)
-        t1 = np.negative(a)
-        t1 *= inverse
-        t2 = np.subtract(high, a)
-        t2 *= inverse
-    lo = np.fmin(t1, t2)
-    hi = np.fmax(t1, t2, out=t2)
-    np.fmax(lo, 0.0, out=lo)
-    np.minimum(lo, 1.0, out=lo)
-    np.fmax(hi, lo, out=hi)
-    np.minimum(hi, 1.0, out=hi)
-    return lo, hi
-
-
-def _clamped_integrals(
-    a: np.ndarray,
-    d: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    kinks: tuple[np.ndarray, np.ndarray],
-    width: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact integrals over [lo, hi] of ``v = clamp(a + t d, 0, width)`` and of ``v - width`` dt.
-
-    ``v`` is linear between its kinks (``kinks``: :func:`_unclamped` of
-    ``(a, d, width)``, overwritten here), so each piece is its middle value
-    times its length; a piece clamped to 0 (to ``width``) adds exactly 0 to
-    the first (the second) integral.  Between the kinks v is not clamped.
-    """
-    k_lo, k_hi = kinks
-    np.minimum(np.maximum(k_lo, lo, out=k_lo), hi, out=k_lo)
-    np.minimum(np.maximum(k_hi, k_lo, out=k_hi), hi, out=k_hi)
-    half = 0.5 * d
-
-    def piece(s0: np.ndarray, s1: np.ndarray, clamp: bool) -> tuple[np.ndarray, np.ndarray]:
-        middle = np.add(s0, s1)
-        middle *= half
-        middle += a
-        if clamp:
-            np.minimum(np.maximum(middle, 0.0, out=middle), width, out=middle)
-        length = np.subtract(s1, s0)
-        low = middle * length
-        middle -= width
-        middle *= length
-        return low, middle
-
-    from_low, from_high = piece(lo, k_lo, True)
-    for s0, s1, clamp in ((k_lo, k_hi, False), (k_hi, hi, True)):
-        low, high = piece(s0, s1, clamp)
-        from_low += low
-        from_high += high
-    return from_low, from_high
-
-
-def clipped_area(
-    qx: np.ndarray,
-    qy: np.ndarray,
-    left: np.ndarray,
-    right: np.ndarray,
-    bottom: np.ndarray,
-    top: np.ndarray,
-) -> np.ndarray:
-    """Area of each quadrilateral (rows of ``qx``, ``qy``: 4 corners in order) inside its box.
-
-    Exactly 0 for a quadrilateral that meets its box on the box's boundary
-    only (touching, or apart); no threshold.
-
-    Notes
-    -----
-    Every point of the outline is clamped into the box; the clamped outline's
-    area, :math:`\\oint (X - c)\\,dY` for any constant c, is the overlap:
-    clamping is a retraction onto the box that moves no point across the
-    box's inside, so the clamped outline winds once round exactly the points
-    of the box inside the quadrilateral.  Along an edge ``(a + t d)``,
-    ``dY = d_y dt`` where y is not clamped and 0 elsewhere, and X is linear
-    between the clamp's kinks, so each edge's integral is a sum of exact
-    pieces.  It is taken with c on the box's left edge and on its right one,
-    and the one of the smaller pieces (the less cancellation) is kept.  A
-    quadrilateral (convex) that does not enter the box has its clamped
-    outline on the box's boundary, where y is unclamped on one vertical edge
-    of the box at most (a half-plane avoiding the box cannot reach both sides
-    of it at one height): from that edge every piece is exactly 0, and so is
-    the area.  As with the Sutherland-Hodgman clipping of jwst's C code, an
-    overlap however thin counts and a touch gives 0.
-    """
-    return _clipped(
-        np.ascontiguousarray(np.asarray(qx, np.float64).T),
-        np.ascontiguousarray(np.asarray(qy, np.float64).T),
-        *(np.asarray(v, np.float64) for v in (left, right, bottom, top)),
-    )
-
-
-def _clipped(
-    qx: np.ndarray,
-    qy: np.ndarray,
-    left: np.ndarray,
-    right: np.ndarray,
-    bottom: np.ndarray,
-    top: np.ndarray,
-) -> np.ndarray:
-    """:func:`clipped_area` of (4, n) corners (corner by corner) in (n,) boxes."""
-    # corners from the box's lower left corner: the box is [0, width] x [0, height]
-    ax, ay = qx - left, qy - bottom
-    width = right - left
-    dx, dy = ax[_NEXT] - ax, ay[_NEXT] - ay
-    # where along each edge y is inside the box (the integral's range) and x is (its kinks)
-    y_lo, y_hi = _unclamped(ay, dy, top - bottom)
-    from_left, from_right = _clamped_integrals(ax, dx, y_lo, y_hi, _unclamped(ax, dx, width), width)
-    # the sizes of the pieces: from_left's are >= 0, from_right's <= 0 along each edge
-    size = np.abs(dy)
-    left_size, right_size = _edge_sum(from_left * size), _edge_sum(from_right * size)
-    from_left *= dy
-    from_right *= dy
-    return np.where(
-        left_size <= -right_size, np.abs(_edge_sum(from_left)), np.abs(_edge_sum(from_right))
-    )
-
-
-def _edge_sum(values: np.ndarray) -> np.ndarray:
-    """Sum over the 4 edges (rows) of (4, n) values, in order."""
-    return values[0] + values[1] + values[2] + values[3]
 
 
 def _candidates(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -189,66 +59,134 @@ def _candidates(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return index, index < hi
 
 
-def _spatial(xq, yq, xc, yc, cdelt1, cdelt2):
-    """(pixel row, spaxel index y * nx + x, overlap area) of every overlapping pair.
-
-    ``xq``, ``yq``: (4, npix) corners.  The spaxel columns and rows that meet
-    each pixel's bounding box are found apart (columns x pixels, rows x
-    pixels) and only then paired, so the box edges are computed once per
-    column and per row, not per pair.
-    """
-    nx, npix = xc.size, xq.shape[1]
-    ixc, left, right, okx = _near(xq, xc, cdelt1)
-    iyc, bottom, top, oky = _near(yq, yc, cdelt2)
-    # pixel by pixel, then column, then row: the order (and so the sums) whatever the blocks
-    rows, cx, cy = np.nonzero(okx.T[:, :, None] & oky.T[:, None, :])
-    # flat indices into the (candidates x pixels) arrays: take is much faster than [cx, rows]
-    cx *= npix
-    cx += rows
-    cy *= npix
-    cy += rows
-    area = _clipped(
-        xq.take(rows, axis=1), yq.take(rows, axis=1),
-        left.take(cx), right.take(cx), bottom.take(cy), top.take(cy),
-    )  # fmt: skip
-    keep = np.flatnonzero(area > 0)
-    spaxel = iyc.take(cy.take(keep)) * nx + ixc.take(cx.take(keep))
-    return rows.take(keep), spaxel, area.take(keep)
-
-
-def _near(q, centres, cdelt):
-    """(index, low edge, high edge, valid) of the spaxel columns (or rows) that meet each
-    pixel's extent along one axis (and one more each side, for rounding), candidates x
-    pixels; ``q``: (4, npix) corners."""
+def _near(q: np.ndarray, centres: np.ndarray, cdelt: float) -> tuple[np.ndarray, np.ndarray]:
+    """(first, count) of the spaxel columns (or rows) whose edges pass each pixel's extent
+    along one axis (a run of them); ``q``: (4, npix) corners.  The candidates are searched
+    with one more spaxel each side of the pixel's (for rounding)."""
     n = centres.size
     qmin, qmax = q.min(axis=0), q.max(axis=0)
-    index, ok = _candidates(
-        np.clip(np.floor((qmin - centres[0]) / cdelt + 0.5).astype(int) - 1, 0, n),
-        np.clip(np.floor((qmax - centres[0]) / cdelt + 0.5).astype(int) + 2, 0, n),
-    )
-    index = np.clip(index, 0, n - 1)
-    low, high = centres[index] - cdelt * 0.5, centres[index] + cdelt * 0.5
-    ok &= (low < qmax) & (high > qmin)
-    return index, low, high, ok
+    ends = []
+    for extreme, extra in ((qmin, -1), (qmax, 2)):
+        end = np.floor((extreme - centres[0]) / cdelt + 0.5).astype(np.intp)
+        end += extra
+        ends.append(np.minimum(np.maximum(end, 0, out=end), n, out=end))
+    index, ok = _candidates(*ends)
+    np.minimum(index, n - 1, out=index)
+    centre = centres.take(index)
+    ok &= (centre - cdelt * 0.5 < qmax) & (centre + cdelt * 0.5 > qmin)
+    first = index.take(ok.argmax(axis=0) * q.shape[1] + np.arange(q.shape[1]))
+    return first, ok.sum(axis=0)
 
 
-def _spectral(wave, dwave, zc, widths):
+def _spectral(
+    wave: np.ndarray, dwave: np.ndarray, zc: np.ndarray, widths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(plane index, wavelength overlap µm) of each pixel with the planes near it
-    (candidates x pixels): those whose centre is closer than half the pixel's extent and
+    (pixels x candidates): those whose centre is closer than half the pixel's extent and
     the widest plane's width (and 1 % more, for rounding)."""
     reach = 0.505 * (dwave + widths.max())
     iw, ok = _candidates(
         np.searchsorted(zc, wave - reach), np.searchsorted(zc, wave + reach, "right")
     )
-    iwc = np.clip(iw, 0, zc.size - 1)
-    width = widths[iwc]
-    ok &= np.abs(zc[iwc] - wave) < np.abs(dwave + width)
+    iwc = np.minimum(iw, zc.size - 1, out=iw)
+    width, centre = widths.take(iwc), zc.take(iwc)
+    ok &= np.abs(centre - wave) < np.abs(dwave + width)
     lo, hi = wave - dwave / 2, wave + dwave / 2
-    spx_lo, spx_hi = zc[iwc] - width / 2, zc[iwc] + width / 2
+    width /= 2
+    spx_lo, spx_hi = centre - width, centre + width
     z1 = np.maximum(spx_hi - lo, 0)
     z2 = np.maximum(spx_hi - hi, 0)
     z3 = np.maximum(spx_lo - lo, 0)
-    return iwc, np.where(ok, np.maximum(z1 - z2 - z3, 0), 0.0)
+    z1 -= z2
+    z1 -= z3
+    overlap = np.where(ok, np.maximum(z1, 0, out=z1), 0.0)
+    return np.ascontiguousarray(iwc.T), np.ascontiguousarray(overlap.T)
+
+
+class _Chunk(NamedTuple):
+    """A chunk of pixels with the spaxel columns, rows and planes each one may reach.
+
+    ``xq``, ``yq``: (4, npix) corners; ``cols``, ``rows``: (first, count) of the
+    spaxel columns and rows each pixel's extent meets; ``plane``, ``overlap``:
+    (npix, candidates) plane index and wavelength overlap (µm, 0 for none).
+    """
+
+    xq: np.ndarray
+    yq: np.ndarray
+    cols: tuple[np.ndarray, np.ndarray]
+    rows: tuple[np.ndarray, np.ndarray]
+    plane: np.ndarray
+    overlap: np.ndarray
+
+
+def _chunk(
+    xi: np.ndarray, eta: np.ndarray, wave: np.ndarray, dwave: np.ndarray, axes: CubeAxes
+) -> _Chunk:
+    xq, yq = np.ascontiguousarray(xi.T), np.ascontiguousarray(eta.T)
+    return _Chunk(
+        xq, yq, _near(xq, axes.xcoord, axes.cdelt1), _near(yq, axes.ycoord, axes.cdelt2),
+        *_spectral(wave, dwave, axes.zcoord, axes.widths),
+    )  # fmt: skip
+
+
+def _spatial(chunk: _Chunk, axes: CubeAxes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pixel, spaxel index y * nx + x, overlap area) of every overlapping pair of the
+    chunk's pixels, pixel by pixel, then column, then row.
+
+    Pixels that meet as many columns and rows are taken together, so that a
+    pixel's x pieces are computed once per column, its y pieces once per row,
+    and only their combination per pair (:func:`_group_areas`).
+    """
+    counts = chunk.cols[1] * chunk.rows[1]
+    offset = np.cumsum(counts) - counts
+    area = np.empty(int(counts.sum()))
+    spaxel = np.empty(area.size, np.intp)
+    key = chunk.cols[1] * (int(chunk.rows[1].max(initial=0)) + 1) + chunk.rows[1]
+    order = np.argsort(key, kind="stable")
+    ranked = key.take(order)
+    starts = np.flatnonzero(np.diff(ranked)) + 1
+    for begin, end in zip(np.r_[0, starts], np.r_[starts, ranked.size], strict=True):
+        if counts[order[begin]] == 0:
+            continue
+        for first in range(begin, end, _BLOCK):
+            pixels = order[first : min(first + _BLOCK, end)]
+            _group_areas(chunk, axes, pixels, offset.take(pixels), area, spaxel)
+    pixel = np.repeat(np.arange(counts.size), counts)
+    keep = np.flatnonzero(area > 0)
+    return pixel.take(keep), spaxel.take(keep), area.take(keep)
+
+
+def _group_areas(
+    chunk: _Chunk,
+    axes: CubeAxes,
+    pixels: np.ndarray,
+    offset: np.ndarray,
+    area: np.ndarray,
+    spaxel: np.ndarray,
+) -> None:
+    """Put the overlap areas and spaxel indices of ``pixels`` (meeting as many columns and
+    rows) with their spaxels at ``offset`` of each pixel (column by column, row by row)."""
+    (first_x, count_x), (first_y, count_y) = chunk.cols, chunk.rows
+    ncol, nrow = int(count_x[pixels[0]]), int(count_y[pixels[0]])
+    column = first_x.take(pixels) + np.arange(ncol)[:, None]
+    row = first_y.take(pixels) + np.arange(nrow)[:, None]
+    sides = []
+    for q, index, centres, cdelt in (
+        (chunk.xq, column, axes.xcoord, axes.cdelt1),
+        (chunk.yq, row, axes.ycoord, axes.cdelt2),
+    ):
+        centre = centres.take(index)
+        low, high = centre - cdelt * 0.5, centre + cdelt * 0.5
+        # (corner, column or row, pixel): the corners from the box's low edge
+        a = q.take(pixels, axis=1)[:, None, :] - low
+        sides.append((a, edges(a), high - low))
+    (ax, dx, width), (ay, dy, height) = sides
+    got = box_areas(
+        ax[:, :, None], dx[:, :, None], width[:, None], ay[:, None], dy[:, None], height[None]
+    )  # fmt: skip
+    at = offset + np.arange(ncol * nrow)[:, None]
+    area.put(at, got)
+    spaxel.put(at, row[None] * axes.xcoord.size + column[:, None])
 
 
 def drizzle_sums(
@@ -280,44 +218,34 @@ def drizzle_sums(
     sums = [np.zeros(nxy * axes.zcoord.size) for _ in range(4)]
     npix = len(wave)
     for start in range(0, npix, chunk):
-        stop = min(start + chunk, npix)
-        corners = (np.ascontiguousarray(xi[start:stop].T), np.ascontiguousarray(eta[start:stop].T))
-        # the pixels' overlaps a block at a time (arrays that stay in cache), summed a chunk at a time
-        found = [
-            _overlaps(*corners, wave[start:stop], dwave[start:stop], axes, first)
-            for first in range(0, stop - start, _BLOCK)
-        ]
-        rows = np.concatenate([f[0] for f in found]) + start
-        index = np.concatenate([f[1] for f in found])
-        weight = np.concatenate([f[2] for f in found])
-        values = (flux[rows] * weight, weight, (err[rows] * weight) ** 2, None)
-        add_sums(sums, index, values)
+        part = slice(start, min(start + chunk, npix))
+        pixels = _chunk(xi[part], eta[part], wave[part], dwave[part], axes)
+        index, *values = _weights(pixels, flux[part], err[part], axes)
+        add_sums(sums, index, (*values, None))
     return sums[0], sums[1], sums[2], sums[3]
 
 
-def _overlaps(
-    xi: np.ndarray,
-    eta: np.ndarray,
-    wave: np.ndarray,
-    dwave: np.ndarray,
-    axes: CubeAxes,
-    first: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pixel, flat spaxel index, weight) of each pixel of the block from ``first`` with each
-    spaxel it reaches; ``xi``, ``eta``: (4, npix) corners."""
-    nxy = axes.xcoord.size * axes.ycoord.size
-    part = slice(first, first + _BLOCK)
-    pairs, spaxel, area = _spatial(
-        xi[:, part], eta[:, part], axes.xcoord, axes.ycoord, axes.cdelt1, axes.cdelt2
-    )
-    plane, overlap = _spectral(wave[part], dwave[part], axes.zcoord, axes.widths)
-    weight = overlap.take(pairs, axis=1)
-    weight *= area
-    # pair by pair, then plane; flat indices into the (candidates x pixels or pairs) arrays
-    pair, cand = np.nonzero((weight > 0).T)
-    rows = pairs.take(pair)
-    planes = plane.take(cand * plane.shape[1] + rows)
-    return rows + first, planes * nxy + spaxel.take(pair), weight.take(cand * pairs.size + pair)
+def _weights(
+    chunk: _Chunk, flux: np.ndarray, err: np.ndarray, axes: CubeAxes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(flat spaxel index, flux w, w, (err w)^2) of each pixel of the chunk with each
+    spaxel it reaches, pixel by pixel, then spaxel, then plane."""
+    pixels, spaxel, area = _spatial(chunk, axes)
+    slots = chunk.overlap.take(pixels, axis=0)
+    slots *= area[:, None]
+    # (pair, candidate) slots of positive weight, pair by pair: flat indices into (pairs, candidates)
+    at = np.flatnonzero(slots > 0)
+    pair = at // slots.shape[1]
+    weight = slots.take(at)
+    index = chunk.plane.take(pixels, axis=0).take(at)
+    index *= axes.xcoord.size * axes.ycoord.size
+    index += spaxel.take(pair)
+    pixel = pixels.take(pair)
+    flux = flux.take(pixel)
+    flux *= weight
+    err = err.take(pixel)
+    err *= weight
+    return index, flux, weight, np.square(err, out=err)
 
 
 def add_sums(

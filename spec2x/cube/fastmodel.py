@@ -15,6 +15,9 @@ order:
   no non-zero value; a non-finite input still gives NaN as astropy's
   ``0 * x`` does);
 - a gwcs ``RegionsSelector`` slice by slice (:mod:`spec2x.cube.regions`);
+- gwcs's ``SphericalToCartesian``/``CartesianToSpherical`` by their own
+  ``evaluate`` and ``RotationSequence3D`` as its ``evaluate`` (the same ``dot``)
+  with its matrix found once (the images of the unit vectors, exact);
 - any other part by its own ``__call__``.
 
 The values are astropy's (equal as numbers, ``np.array_equal``; only the
@@ -34,6 +37,8 @@ from astropy.modeling import CompoundModel
 from astropy.modeling.functional_models import Const1D, Multiply, Scale, Shift
 from astropy.modeling.mappings import Mapping
 from astropy.modeling.polynomial import Polynomial2D
+from astropy.modeling.rotations import RotationSequence3D
+from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
 
 from .regions import is_selector, selector_function
 
@@ -95,6 +100,10 @@ def fast_model(model: Any) -> FastFunction:
         return lambda x: (np.full(np.shape(x), amplitude, dtype=np.float64),)
     if isinstance(model, Polynomial2D):
         return _polynomial2d(model)
+    if type(model) in (SphericalToCartesian, CartesianToSpherical):
+        return lambda *args: tuple(model.evaluate(*args))
+    if type(model) is RotationSequence3D:
+        return _rotation(model)
     return _called(model)
 
 
@@ -110,6 +119,19 @@ def _called(model: Any) -> FastFunction:
         return tuple(np.asarray(v) for v in out) if isinstance(out, tuple) else (np.asarray(out),)
 
     return call
+
+
+def _rotation(model: RotationSequence3D) -> FastFunction:
+    """``RotationSequence3D.evaluate``: the matrix (astropy's, as the images of the unit
+    vectors) times the stacked inputs, by the same ``dot``."""
+    matrix = np.array(model(*np.eye(3)), dtype=np.float64)
+
+    def evaluate(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, ...]:
+        shape = x.shape or (1,)
+        rotated = np.dot(matrix, np.array([x.ravel(), y.ravel(), z.ravel()]))
+        return tuple(np.reshape(rotated, (3, *shape)))
+
+    return evaluate
 
 
 def _compound(model: CompoundModel) -> FastFunction:

@@ -76,7 +76,8 @@ def test_compound_operators_and_mappings():
     _same(arithmetic, _inputs()[0])
 
 
-def test_fallback_parts_and_fix_inputs():
+def test_sky_geometry_and_fallback_parts():
+    """The sky rotation's parts (compiled) and parts called as astropy does (fix_inputs, tables)."""
     sky = (
         models.Scale(1 / 3600) & models.Scale(1 / 3600)
         | SphericalToCartesian()

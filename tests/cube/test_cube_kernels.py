@@ -7,7 +7,8 @@ import pytest
 from astropy.io import fits
 
 from spec2x._kernels import cube_drizzle
-from spec2x._kernels.cube_drizzle import CubeAxes, clipped_area, drizzle_sums
+from spec2x._kernels.cube_clip import clipped_area
+from spec2x._kernels.cube_drizzle import CubeAxes, drizzle_sums
 from spec2x.cube.assemble import finish_cube
 from spec2x.cube.grid import footprint_corners, sky_grid, tangent_to_sky, to_tangent
 from spec2x.errors import InputFileError, ReferenceMismatchError

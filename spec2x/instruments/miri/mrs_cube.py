@@ -24,18 +24,15 @@ five positions of its pixels, and the cloud goes back to the detector's order.
 from __future__ import annotations
 
 import warnings
-import weakref
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ...cube.fastmodel import FastFunction, fast_model
 from ...cube.pointcloud import CubeSource, PointCloud
-from ...cube.regions import LabelledFunction, labelled_function
 from ...errors import InputFileError
 from ...wcs.footprint import s_region_corners
+from .mrs_maps import MrsMaps, blocks, compiled_maps, slice_pixels
 from .mrs_wcs import channel_bands
 
 __all__ = ["MRS_CHANNEL_COLUMNS", "MRS_CUBE", "mrs_bands", "mrs_point_cloud"]
@@ -43,9 +40,6 @@ __all__ = ["MRS_CHANNEL_COLUMNS", "MRS_CUBE", "mrs_bands", "mrs_point_cloud"]
 #: Detector columns [start, end) of each channel.
 MRS_CHANNEL_COLUMNS = {"1": (0, 512), "2": (513, 1031), "3": (513, 1031), "4": (0, 512)}
 _HALF = 0.4999
-#: Pixels mapped at once: small enough that the temporaries stay in cache and that
-#: OpenBLAS runs the sky rotation (a 3x3 dot) on one thread (a big one costs 10x the CPU).
-_BLOCK = 16384
 
 
 def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
@@ -63,8 +57,8 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
     InputFileError
         No pixel of the channel has a sky position.
     """
-    maps = _maps(wcs)
-    y, x, labels, inverse = _slice_pixels(maps, ds.sizes["y"], MRS_CHANNEL_COLUMNS[channel])
+    maps = compiled_maps(wcs)
+    y, x, labels, inverse = slice_pixels(maps, ds.sizes["y"], MRS_CHANNEL_COLUMNS[channel])
     alpha, beta, wave, dwave = _alpha_beta(maps, labels, x, y)
     # the wavelength picks each pixel's channel transform, the same for its corners
     sky_labels = np.asarray(maps.v2v3_label(alpha[0], beta[0], wave)).ravel()
@@ -91,58 +85,8 @@ def mrs_point_cloud(ds: xr.Dataset, channel: str, wcs: Any) -> PointCloud:
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _MrsMaps:
-    """An MRS gwcs's steps as compiled functions (once per gwcs).
-
-    ``label_map``: (ny, nx) slice label of each pixel; ``to_abl(labels, x, y)`` and
-    ``to_v2v3(labels, alpha, beta, lam)``: the slice's and the channel's transforms at
-    points of given labels; ``v2v3_label(alpha, beta, lam)``: the channel label of
-    each point; ``to_sky(v2, v3, lam)``: the rest of the way (velocity aberration, sky).
-    """
-
-    label_map: np.ndarray
-    to_abl: LabelledFunction
-    v2v3_label: Any
-    to_v2v3: LabelledFunction
-    to_sky: FastFunction
-
-
-_MAPS: weakref.WeakKeyDictionary[Any, _MrsMaps] = weakref.WeakKeyDictionary()
-
-
-def _maps(wcs: Any) -> _MrsMaps:
-    maps = _MAPS.get(wcs)
-    if maps is None:
-        to_abl = wcs.get_transform(wcs.available_frames[0], "alpha_beta")
-        to_v2v3 = wcs.get_transform("alpha_beta", "v2v3")
-        maps = _MAPS[wcs] = _MrsMaps(
-            np.asarray(to_abl.label_mapper.mapper),
-            labelled_function(to_abl, fast_model),
-            to_v2v3.label_mapper,
-            labelled_function(to_v2v3, fast_model),
-            fast_model(wcs.get_transform("v2v3", wcs.output_frame.name)),
-        )
-    return maps
-
-
-def _slice_pixels(
-    maps: _MrsMaps, ny: int, columns: tuple[int, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(y, x, label) of the pixels of ``columns`` [start, end) in a slice, slice by slice,
-    and where each pixel of the detector's order (row by row) is in them."""
-    labels = maps.label_map[:ny, columns[0] : columns[1]]
-    y, x = np.nonzero(labels)
-    labels = labels[y, x]
-    order = np.argsort(labels, kind="stable")
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(order.size)
-    y, x = y[order].astype(np.float64), (x[order] + columns[0]).astype(np.float64)
-    return y, x, labels[order], inverse
-
-
 def _alpha_beta(
-    maps: _MrsMaps, labels: np.ndarray, x: np.ndarray, y: np.ndarray
+    maps: MrsMaps, labels: np.ndarray, x: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(3, n) alpha and beta at x, x - 0.4999, x + 0.4999 (arcsec), the centres' wavelengths
     and the wavelength extents (y -/+ 0.4999) (µm): each slice's transform run once per block
@@ -150,7 +94,7 @@ def _alpha_beta(
     n = x.size
     alpha, beta = np.empty((3, n)), np.empty((3, n))
     wave, dwave = np.empty(n), np.empty(n)
-    for part in _blocks(n):
+    for part in blocks(n):
         xs, ys = x[part], y[part]
         a, b, lam = maps.to_abl(
             labels[part],
@@ -163,22 +107,18 @@ def _alpha_beta(
 
 
 def _to_sky(
-    maps: _MrsMaps, labels: np.ndarray, alpha: np.ndarray, beta: np.ndarray, wave: np.ndarray
+    maps: MrsMaps, labels: np.ndarray, alpha: np.ndarray, beta: np.ndarray, wave: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(k, n) RA and Dec (deg) of (k, n) alpha, beta (arcsec) at the (n,) wavelengths (µm)
     of channel ``labels``, a block of pixels at a time."""
     k, n = alpha.shape
     ra, dec = np.empty((k, n)), np.empty((k, n))
-    for part in _blocks(n):
+    for part in blocks(n):
         lam = np.broadcast_to(wave[part], (k, part.stop - part.start))
         v2, v3, _ = maps.to_v2v3(labels[part], alpha[:, part], beta[:, part], lam)
         r, d, _ = maps.to_sky(v2.ravel(), v3.ravel(), lam.ravel())
         ra[:, part], dec[:, part] = r.reshape(k, -1), d.reshape(k, -1)
     return ra, dec
-
-
-def _blocks(n: int) -> list[slice]:
-    return [slice(start, min(start + _BLOCK, n)) for start in range(0, n, _BLOCK)]
 
 
 def mrs_bands(ds: xr.Dataset) -> list[tuple[str, str]]:

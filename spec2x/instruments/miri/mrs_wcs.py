@@ -39,6 +39,7 @@ from ...errors import InputFileError
 from ...wcs.footprint import with_s_region
 from ...wcs.store import set_wcs
 from .lrs_wcs import miri_frames, v2v3_to_sky, velocity_aberration, velocity_correction
+from .mrs_maps import mrs_world
 from .mrs_refs import MRS_DETECTORS, MrsDistortion, MrsRegions, MrsSpecwcs, mrs_reference
 
 __all__ = ["BANDS", "assign_from_refs", "assign_mrs", "channel_bands", "mrs_wcs"]
@@ -201,9 +202,12 @@ def mrs_wcs(
         dist, wave, label_map, ranges, chbands, None if velosys is None else float(velosys)
     )
     bind_bounding_box(det2abl, ((-0.5, shape[1] - 0.5), (-0.5, shape[0] - 0.5)), order="F")
+    abl2v2v3 = _abl_to_v2v3(dist, ranges, chbands)
+    # named in place: both are new here (``rename`` deep-copies the slices' models, ~1 s)
+    det2abl.name, abl2v2v3.name = "detector_to_abl", "abl_to_v2v3l"
     transforms = [
-        det2abl.rename("detector_to_abl"),
-        _abl_to_v2v3(dist, ranges, chbands).rename("abl_to_v2v3l"),
+        det2abl,
+        abl2v2v3,
         velocity_aberration(attrs) & models.Identity(1),
         v2v3_to_sky(attrs) & models.Identity(1),
         None,
@@ -239,8 +243,7 @@ def assign_mrs(
     wcs = mrs_wcs(
         ds.attrs, distortion_ref, specwcs_ref, regions_ref, wavelengthrange_ref, shape=shape
     )
-    y, x = np.indices(shape, dtype=np.float64)
-    ra, dec, wavelength = wcs(x, y)
+    ra, dec, wavelength = mrs_world(wcs, shape)
     out = set_wcs(ds, wcs).assign_coords(
         wavelength=(("y", "x"), wavelength, {"units": "um", "long_name": "wavelength"})
     )
