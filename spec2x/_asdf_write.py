@@ -84,25 +84,25 @@ def _represent_flow(dumper: Any, data: _Flow) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:str", data.token)
 
 
-def _number(value: Any) -> str:
-    """One number as PyYAML's safe dumper writes it (``.nan``, ``1.0e-05``, ``true``)."""
-    if isinstance(value, float):
-        if value != value:
-            return ".nan"
-        if value in (np.inf, -np.inf):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(value).lower()
-        return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+#: The tokens of a Python list's ``repr`` that PyYAML's safe dumper writes otherwise:
+#: ``nan``, ``inf`` (``-inf`` follows), ``True``/``False``, and the digits before the
+#: exponent of a float without a point (``1e-05``: PyYAML writes ``1.0e-05``).
+_YAML_TOKEN = re.compile(r"nan|inf|True|False|(?<![\d.])\d+(?=e)")
+_YAML_FOR = {"nan": ".nan", "inf": ".inf", "True": "true", "False": "false"}
+
+
+def _yaml_token(m: re.Match[str]) -> str:
+    return _YAML_FOR.get(m[0]) or m[0] + ".0"
 
 
 def _flow_text(values: Any) -> str:
-    """A nested list of numbers as one YAML flow sequence."""
-    if isinstance(values, list):
-        return "[" + ", ".join(_flow_text(v) for v in values) + "]"
-    return _number(values)
+    """A nested list of numbers as one YAML flow sequence, each number as PyYAML's safe
+    dumper writes it (``.nan``, ``-.inf``, ``1.0e-05``, ``true``).
+
+    The list's ``repr`` (Python's shortest float repr, as PyYAML's, in C) with
+    the tokens PyYAML writes otherwise replaced.
+    """
+    return _YAML_TOKEN.sub(_yaml_token, repr(values))
 
 
 def _array_to_list(real: Any) -> Any:
