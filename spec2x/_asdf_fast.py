@@ -18,7 +18,7 @@ included (the node is remembered before its children are converted).
 ``int``, ``float``, ``bool``, ``None``, ``dict``, ``list`` and asdf's tagged
 ones) as PyYAML and asdf's dumper do, sorting keys, flow styles and aliases
 included, and hands any other value to the dumper's own method.  The YAML
-written is byte for byte asdf's (``tests/io/test_asdf_fast.py``).
+written is byte for byte asdf's (``tests/nirspec/test_asdf_fast.py``).
 :mod:`spec2x._asdf_write` uses both only inside its writes.
 """
 

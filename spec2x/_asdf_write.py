@@ -130,11 +130,17 @@ def _array_to_list(real: Any) -> Any:
     return numpy_array_to_list
 
 
+#: Whether :func:`asdf_bytes` uses :mod:`spec2x._asdf_fast` (tests compare with asdf's own).
+LEAN = True
+
+
 def _lean(real: Any, lean: Callable[..., Any]) -> Any:
     """``real`` (an asdf/PyYAML function), calling ``lean`` instead inside :func:`asdf_bytes`."""
 
     def either(*args: Any, **kwargs: Any) -> Any:
-        return lean(*args, **kwargs) if getattr(_local, "skip", False) else real(*args, **kwargs)
+        if LEAN and getattr(_local, "skip", False):
+            return lean(*args, **kwargs)
+        return real(*args, **kwargs)
 
     either.spec2x_wrapped = real  # type: ignore[attr-defined]
     return either
@@ -153,7 +159,9 @@ def _install() -> None:
         dumper = asdf.yamlutil.AsdfDumper
         represent = dumper.represent
         if not hasattr(represent, "spec2x_wrapped"):
-            dumper.represent = _lean(represent, lambda self, data: _lean_represent(self, data, represent))
+            dumper.represent = _lean(
+                represent, lambda self, data: _lean_represent(self, data, represent)
+            )
         current = getattr(asdf.yamlutil, "schema", None)
         if current is not None and not isinstance(current, _SchemaModule):
             if callable(getattr(current, "validate", None)):
