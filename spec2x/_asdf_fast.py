@@ -97,6 +97,7 @@ class _Walk:
             return seen[1]
         converter = self.converter(type(node))
         value = node if converter is None else self.convert(node, converter)
+        out: Any
         if isinstance(value, dict | lazy_nodes.AsdfDictNode):
             out = _new_container(value, dict)
             self.done[key] = (node, out)

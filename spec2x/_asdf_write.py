@@ -49,7 +49,6 @@ from typing import Any
 import asdf
 import asdf.tags.core.ndarray
 import asdf.yamlutil
-import numpy as np
 
 from ._asdf import spec2x_asdf
 from ._asdf_fast import lean_dumper, tagged_tree
