@@ -29,11 +29,21 @@ from collections.abc import Callable
 from types import GeneratorType
 from typing import Any
 
-from asdf import lazy_nodes, tagged
+from asdf import tagged
 from asdf.util import get_class_name
 from yaml import MappingNode, ScalarNode, SequenceNode
 
 __all__ = ["lean_dumper", "tagged_tree"]
+
+try:  # asdf's lazy tree nodes (asdf 3.1 and later), walked as asdf walks them
+    from asdf.lazy_nodes import AsdfDictNode, AsdfListNode, AsdfOrderedDictNode
+
+    _DICTS: tuple[type, ...] = (dict, AsdfDictNode)
+    _LISTS: tuple[type, ...] = (list, AsdfListNode)
+    _LAZY: tuple[type, ...] = (AsdfDictNode, AsdfListNode)
+    _LAZY_ORDERED: tuple[type, ...] = (AsdfOrderedDictNode,)
+except ImportError:  # an asdf without them
+    _DICTS, _LISTS, _LAZY, _LAZY_ORDERED = (dict,), (list,), (), ()
 
 
 class _Walk:
@@ -96,22 +106,24 @@ class _Walk:
         if seen is not None:
             return seen[1]
         converter = self.converter(type(node))
-        value = node if converter is None else self.convert(node, converter)
+        value: Any = node if converter is None else self.convert(node, converter)
         out: Any
-        if isinstance(value, dict | lazy_nodes.AsdfDictNode):
+        if isinstance(value, _DICTS):
             out = _new_container(value, dict)
             self.done[key] = (node, out)
-            for k, v in value.items():
+            mapping: Any = value  # a dict or asdf's lazy dict node
+            for k, v in mapping.items():
                 out[k] = self.walk(v)
             return out
         if isinstance(value, tuple) and not hasattr(value, "_fields"):
             out = value.__class__([self.walk(v) for v in value])
             if isinstance(value, tagged.Tagged):
                 out._tag = value._tag
-        elif isinstance(value, list | lazy_nodes.AsdfListNode):
+        elif isinstance(value, _LISTS):
             out = _new_container(value, list)
             self.done[key] = (node, out)
-            out.extend(self.walk(v) for v in value)
+            items: Any = value  # a list or asdf's lazy list node
+            out.extend(self.walk(v) for v in items)
             return out
         else:
             out = value
@@ -129,9 +141,9 @@ class _Walk:
 
 def _new_container(node: Any, plain: type) -> Any:
     """An empty container of ``node``'s class (a plain one for asdf's lazy nodes), tag kept."""
-    if isinstance(node, lazy_nodes.AsdfOrderedDictNode):
+    if isinstance(node, _LAZY_ORDERED):
         out: Any = OrderedDict()
-    elif isinstance(node, lazy_nodes.AsdfDictNode | lazy_nodes.AsdfListNode):
+    elif isinstance(node, _LAZY):
         out = plain()
     else:
         out = node.__class__()
