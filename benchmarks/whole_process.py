@@ -4,7 +4,9 @@ Run ``python benchmarks/whole_process.py`` (``--modes mir_lrs_fs nrs_fs ...``
 picks demo modes, default every one ``spec2x demo`` has; ``--ints 150 300``
 adds MIRI LRS slitless time series of that many integrations, default 150;
 ``--no-jwst`` leaves jwst out; ``--workdir DIR`` keeps the files, and a
-second run reuses the inputs written there).
+second run reuses the inputs written there; ``--mos-slitlets 100`` adds a full-frame
+NIRSpec MOS exposure of that many slitlets, the input of ``benchmarks/nirspec_mos.py``;
+``--reuse-jwst`` takes jwst's result saved in ``--workdir`` by an earlier run).
 
 For each demo mode, ``spec2x demo MODE`` writes the synthetic input and its
 reference folder and prints the equivalent ``spec2x run`` command; that
@@ -96,18 +98,47 @@ def long_series_job(nints: int, root: Path) -> tuple[list[str], dict[str, Any]]:
     return run_args, jwst_job(written["input"], written["refs"], run_args, folder / "jwst")
 
 
+def mos_job(n_slitlets: int, root: Path) -> tuple[list[str], dict[str, Any]]:
+    """A full-frame NIRSpec MOS exposure of ``n_slitlets`` slitlets (written once into
+    ``root``, as ``benchmarks/nirspec_mos.py`` writes it): its ``spec2x run`` arguments
+    (every reference given with ``--ref``) and jwst job."""
+    folder = root / f"nrs_mos_{n_slitlets}"
+    manifest = folder / "inputs.json"
+    if not manifest.exists():
+        from nirspec_mos import write_inputs
+
+        rate, refs = write_inputs(folder / "inputs", n_slitlets)
+        manifest.write_text(json.dumps({"input": str(rate), "refs": refs}))
+    written = json.loads(manifest.read_text())
+    run_args = ["run", written["input"]]
+    for reftype, path in written["refs"].items():
+        run_args += ["--ref", f"{reftype}={path}"]
+    return run_args, jwst_job(written["input"], written["refs"], run_args, folder / "jwst")
+
+
 def side_by_side(
-    label: str, run_args: list[str], job: dict[str, Any], out: Path, with_jwst: bool
+    label: str,
+    run_args: list[str],
+    job: dict[str, Any],
+    out: Path,
+    with_jwst: bool,
+    reuse_jwst: bool = False,
 ) -> list[str]:
-    """One row: ``spec2x run`` then jwst on the same input, both whole processes."""
+    """One row: ``spec2x run`` then jwst on the same input, both whole processes
+    (``reuse_jwst``: jwst's result of an earlier run, saved beside its job, when there is one)."""
     ours = spec2x_process([*run_args, "--output-dir", str(out)])
     print(f"  {label} spec2x: {ours['wall']:.2f} s (CPU {ours['cpu']:.2f} s)", flush=True)
     wall = cpu = float("nan")
     if with_jwst:
+        saved = out.with_name(out.name + "_jwst_job") / "measured_jwst.json"
         try:
-            # the input's folder: jwst finds files an exposure names (SCATFILE) from there
-            with contextlib.chdir(Path(job["input"]).parent):
-                theirs = measure("jwst", job, workdir=out.with_name(out.name + "_jwst_job"))
+            if reuse_jwst and saved.exists():
+                theirs = json.loads(saved.read_text())
+            else:
+                # the input's folder: jwst finds files an exposure names (SCATFILE) from there
+                with contextlib.chdir(Path(job["input"]).parent):
+                    theirs = measure("jwst", job, workdir=saved.parent)
+                saved.write_text(json.dumps(theirs))
             wall, cpu = theirs["process_s"], theirs["process_cpu_s"]
             print(f"  {label} jwst: {wall:.2f} s (CPU {cpu:.2f} s)", flush=True)
         except RuntimeError as exc:
@@ -117,18 +148,24 @@ def side_by_side(
 
 
 def versus_jwst(
-    root: Path, modes: Sequence[str], ints: Sequence[int], with_jwst: bool
+    root: Path,
+    modes: Sequence[str],
+    ints: Sequence[int],
+    with_jwst: bool,
+    mos_slitlets: Sequence[int] = (),
+    reuse_jwst: bool = False,
 ) -> list[list[str]]:
-    """Rows: per demo mode and long time series, both sides' wall and CPU and their ratios."""
-    rows = []
-    for mode in modes:
-        run_args, job = demo_job(mode, root)
-        rows.append(side_by_side(mode, run_args, job, root / f"{mode}_spec2x", with_jwst))
-    for n in ints:
-        run_args, job = long_series_job(n, root)
-        label = f"mir_lrs_slitless, {n} ints"
-        rows.append(side_by_side(label, run_args, job, root / f"lrs_{n}_spec2x", with_jwst))
-    return rows
+    """Rows: per demo mode, long time series and MOS slitlet count, both sides' wall and
+    CPU and their ratios."""
+    jobs = [(mode, *demo_job(mode, root), f"{mode}_spec2x") for mode in modes]
+    jobs += [(f"mir_lrs_slitless, {n} ints", *long_series_job(n, root), f"lrs_{n}_spec2x")
+             for n in ints]  # fmt: skip
+    jobs += [(f"nrs_mos, {n} slitlets", *mos_job(n, root), f"nrs_mos_{n}_spec2x")
+             for n in mos_slitlets]  # fmt: skip
+    return [
+        side_by_side(label, run_args, job, root / out, with_jwst, reuse_jwst)
+        for label, run_args, job, out in jobs
+    ]
 
 
 HEADER = ["input", "jwst process (s)", "spec2x process (s)", "jwst / spec2x", "jwst CPU (s)",
@@ -140,13 +177,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", nargs="*", default=list(MODES), choices=list(MODES))
     parser.add_argument("--ints", type=int, nargs="*", default=[150],
                         help="MIRI LRS slitless time series of these integration counts")  # fmt: skip
+    parser.add_argument("--mos-slitlets", type=int, nargs="*", default=[],
+                        help="full-frame NIRSpec MOS exposures of these slitlet counts")  # fmt: skip
     parser.add_argument("--no-jwst", action="store_true", help="leave jwst out")
+    parser.add_argument("--reuse-jwst", action="store_true",
+                        help="jwst's results saved in --workdir by an earlier run")  # fmt: skip
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
     print(f"files in {root}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    rows = versus_jwst(root, args.modes, args.ints, not args.no_jwst)
+    rows = versus_jwst(
+        root, args.modes, args.ints, not args.no_jwst, args.mos_slitlets, args.reuse_jwst
+    )
     print(table(HEADER, rows))
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0

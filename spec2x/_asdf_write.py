@@ -25,23 +25,33 @@ instead; the numbers are formatted as a YAML flow sequence by NumPy's
 asdf would write, on one line) and put in place of the token once the YAML
 is written.  A file with binary blocks then loses its optional block index
 (the blocks moved; asdf reads them in order without it).
+
+Inside :func:`asdf_bytes` asdf's tree conversion and PyYAML's representer
+are spec2x's lean equivalents (:mod:`spec2x._asdf_fast`, the same bytes), and
+Python's cyclic garbage collector is paused: a slits product's tree becomes
+hundreds of thousands of containers that live until the YAML is written, and
+each full collection they trigger walks every object of the process (the
+calibrated exposure's included), half the CPU of writing a 100-slitlet MOS
+``_cal``.  The collector is turned back on when the last thread writing
+leaves, if it was on when the first came in.
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import asdf
 import asdf.tags.core.ndarray
 import asdf.yamlutil
-import numpy as np
 
 from ._asdf import spec2x_asdf
+from ._asdf_fast import lean_dumper, tagged_tree
 
 __all__ = ["asdf_bytes"]
 
@@ -84,25 +94,25 @@ def _represent_flow(dumper: Any, data: _Flow) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:str", data.token)
 
 
-def _number(value: Any) -> str:
-    """One number as PyYAML's safe dumper writes it (``.nan``, ``1.0e-05``, ``true``)."""
-    if isinstance(value, float):
-        if value != value:
-            return ".nan"
-        if value in (np.inf, -np.inf):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(value).lower()
-        return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+#: The tokens of a Python list's ``repr`` that PyYAML's safe dumper writes otherwise:
+#: ``nan``, ``inf`` (``-inf`` follows), ``True``/``False``, and the digits before the
+#: exponent of a float without a point (``1e-05``: PyYAML writes ``1.0e-05``).
+_YAML_TOKEN = re.compile(r"nan|inf|True|False|(?<![\d.])\d+(?=e)")
+_YAML_FOR = {"nan": ".nan", "inf": ".inf", "True": "true", "False": "false"}
+
+
+def _yaml_token(m: re.Match[str]) -> str:
+    return _YAML_FOR.get(m[0]) or m[0] + ".0"
 
 
 def _flow_text(values: Any) -> str:
-    """A nested list of numbers as one YAML flow sequence."""
-    if isinstance(values, list):
-        return "[" + ", ".join(_flow_text(v) for v in values) + "]"
-    return _number(values)
+    """A nested list of numbers as one YAML flow sequence, each number as PyYAML's safe
+    dumper writes it (``.nan``, ``-.inf``, ``1.0e-05``, ``true``).
+
+    The list's ``repr`` (Python's shortest float repr, as PyYAML's, in C) with
+    the tokens PyYAML writes otherwise replaced.
+    """
+    return _YAML_TOKEN.sub(_yaml_token, repr(values))
 
 
 def _array_to_list(real: Any) -> Any:
@@ -119,8 +129,38 @@ def _array_to_list(real: Any) -> Any:
     return numpy_array_to_list
 
 
+#: Whether :func:`asdf_bytes` uses :mod:`spec2x._asdf_fast` (tests compare with asdf's own).
+LEAN = True
+
+
+def _lean(real: Any, lean: Callable[..., Any]) -> Any:
+    """``real`` (an asdf/PyYAML function), calling ``lean`` instead inside :func:`asdf_bytes`."""
+
+    def either(*args: Any, **kwargs: Any) -> Any:
+        if LEAN and getattr(_local, "skip", False):
+            return lean(*args, **kwargs)
+        return real(*args, **kwargs)
+
+    either.spec2x_wrapped = real  # type: ignore[attr-defined]
+    return either
+
+
+def _lean_represent(dumper: Any, data: Any, real: Callable[[Any, Any], Any]) -> Any:
+    lean_dumper(dumper)
+    return real(dumper, data)
+
+
 def _install() -> None:
     with _install_lock:
+        convert = getattr(asdf.yamlutil, "custom_tree_to_tagged_tree", None)
+        if callable(convert) and not hasattr(convert, "spec2x_wrapped"):
+            asdf.yamlutil.custom_tree_to_tagged_tree = _lean(convert, tagged_tree)
+        dumper = asdf.yamlutil.AsdfDumper
+        represent = dumper.represent
+        if not hasattr(represent, "spec2x_wrapped"):
+            dumper.represent = _lean(
+                represent, lambda self, data: _lean_represent(self, data, represent)
+            )
         current = getattr(asdf.yamlutil, "schema", None)
         if current is not None and not isinstance(current, _SchemaModule):
             if callable(getattr(current, "validate", None)):
@@ -130,6 +170,32 @@ def _install() -> None:
         if callable(real) and not hasattr(real, "spec2x_wrapped"):
             asdf.yamlutil.AsdfDumper.add_representer(_Flow, _represent_flow)
             module.numpy_array_to_list = _array_to_list(real)
+
+
+class _CollectorPause:
+    """The garbage collector off while any thread is inside (a count, so that threads
+    writing at once do not turn it back on under each other)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._was_on = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._inside == 0:
+                self._was_on = gc.isenabled()
+                gc.disable()
+            self._inside += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0 and self._was_on:
+                gc.enable()
+
+
+_collector_paused = _CollectorPause()
 
 
 @contextmanager
@@ -189,7 +255,7 @@ def asdf_bytes(
         A complete ASDF file, as ``asdf.AsdfFile(tree).write_to`` writes it.
     """
     buf = io.BytesIO()
-    with spec2x_asdf() as config, _unvalidated() as texts:
+    with _collector_paused, spec2x_asdf() as config, _unvalidated() as texts:
         if inline_below is not None:
             config.array_inline_threshold = inline_below
         af = asdf.AsdfFile(dict(tree))

@@ -52,13 +52,35 @@ def make_header(items: Mapping[str, Any]) -> fits.Header:
 
 def card_images(items: Mapping[str, Any]) -> str:
     """The 80-character card images of ``items`` (long strings as CONTINUE cards), as astropy writes them."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", VerifyWarning)
-        return make_header(items).tostring(endcard=False, padding=False)
+    return "".join(_card(key, value) for key, value in items.items())
+
+
+#: Card images formatted so far: a slits product repeats the same few thousand cards
+#: (NAXISn, EXTNAME, EXTVER, BUNIT, slit keywords) over its extensions.
+_CARDS: dict[tuple[str, type, Any], str] = {}
+_CARDS_MAX = 65536
 
 
 def _card(key: str, value: Any) -> str:
-    return str(fits.Card(key, value).image)
+    """One keyword's card image(s), as astropy formats it (remembered by keyword, type and
+    value; not floats, whose key would not tell 0.0 from -0.0)."""
+    if isinstance(value, float | np.floating):
+        return _format_card(key, value)
+    try:
+        cached = _CARDS.get((key, type(value), value))
+    except TypeError:  # an unhashable value: formatted each time
+        return _format_card(key, value)
+    if cached is None:
+        if len(_CARDS) >= _CARDS_MAX:
+            _CARDS.clear()
+        cached = _CARDS[(key, type(value), value)] = _format_card(key, value)
+    return cached
+
+
+def _format_card(key: str, value: Any) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VerifyWarning)
+        return str(fits.Card(key, value).image)
 
 
 class RawImageHDU:
