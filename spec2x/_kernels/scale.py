@@ -169,31 +169,40 @@ def scale_where_finite(
     factor = np.asarray(factor)
     sci = np.asarray(sci)
     at = np.flatnonzero(np.isfinite(factor))
-    optional = {"factor_var": factor_var, "factor_err": factor_err, "factor_dq": factor_dq}
 
     def pick(a: Any) -> Any:
         return None if a is None else np.asarray(a).reshape(-1)[at]
 
-    inputs = [sci, err, dq, var_poisson, var_rnoise, var_flat]
-    parts = scale(
-        *(pick(a) for a in inputs),
+    new_sci, new_err, new_dq, vp, vr, vf = scale(
+        pick(sci),
+        pick(err),
+        pick(dq),
+        pick(var_poisson),
+        pick(var_rnoise),
+        pick(var_flat),
         pick(factor),
         operation=operation,
-        **{k: pick(v) for k, v in optional.items()},
+        factor_var=pick(factor_var),
+        factor_err=pick(factor_err),
+        factor_dq=pick(factor_dq),
     )
-    out_dq = np.bitwise_or(dq, _DNU if factor_dq is None else factor_dq | _DNU, dtype=DQ_DTYPE)
-    outs: list[np.ndarray | None] = []
-    for old, part in zip(inputs, parts, strict=True):
-        if part is None:
-            outs.append(None)
-            continue
-        out = out_dq if old is dq else np.full(sci.shape, np.nan, part.dtype)
+    flags = _DNU if factor_dq is None else factor_dq | _DNU
+    out_dq = np.bitwise_or(dq, flags, dtype=DQ_DTYPE, casting="unsafe")
+    out_dq.reshape(-1)[at] = new_dq
+
+    def spread(part: np.ndarray) -> np.ndarray:
+        out = np.full(sci.shape, np.nan, part.dtype)
         out.reshape(-1)[at] = part
-        outs.append(out)
-    new_sci, new_err, new_dq, vp, vr, vf = outs
-    assert new_sci is not None and new_err is not None and new_dq is not None
-    assert vp is not None and vr is not None
-    return new_sci, new_err, new_dq, vp, vr, vf
+        return out
+
+    return (
+        spread(new_sci),
+        spread(new_err),
+        out_dq,
+        spread(vp),
+        spread(vr),
+        None if vf is None else spread(vf),
+    )
 
 
 def _restore(keep: np.ndarray, olds: list[np.ndarray | None], news: list[np.ndarray]) -> None:

@@ -310,8 +310,10 @@ def test_scale_by_finite_only_gives_the_same_dataset():
     rng = np.random.default_rng(6)
     shape = (30, 20)
     ds = xr.Dataset(
-        {n: (("y", "x"), rng.normal(2.0, 1.0, shape).astype(F32))
-         for n in ("sci", "err", "var_poisson", "var_rnoise")}  # fmt: skip
+        {
+            n: (("y", "x"), rng.normal(2.0, 1.0, shape).astype(F32))
+            for n in ("sci", "err", "var_poisson", "var_rnoise")
+        }  # fmt: skip
     ).assign(dq=(("y", "x"), np.zeros(shape, np.uint32)))
     flat = rng.uniform(0.5, 1.5, shape).astype(F32)
     flat[:, :15] = np.nan
