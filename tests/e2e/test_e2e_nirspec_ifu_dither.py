@@ -89,7 +89,7 @@ def test_first_exposure_matches_jwst(dither, tmp_path):
 def test_fourth_exposure_matches_jwst(dither, tmp_path):
     """The fourth association (the dither's last pointing, its own imprint), whole chain, as
     the first.  Measured on the second, third and fourth (one-off run, 2026-12-07): cal
-    2.1e-7 to 2.4e-7, s3d sci 2.0e-7, err 1.3e-6, x1d 5e-9 to 9e-9 of the value."""
+    2.1e-7 to 2.5e-7, s3d sci 2.0e-7, err 1.3e-6 to 2.9e-6, x1d 5e-9 to 9e-9."""
     scene, *_ = dither
     _assert_exposure_as_jwst(scene, 3, spec2(scene.asns[3], scene.refs), tmp_path)
 
