@@ -39,7 +39,7 @@ import numpy as np
 
 from ..dq import DQ, DQ_DTYPE
 
-__all__ = ["match_nans_and_flags", "scale"]
+__all__ = ["match_nans_and_flags", "scale", "scale_where_finite"]
 
 _DNU = DQ_DTYPE(DQ.DO_NOT_USE)
 
@@ -141,6 +141,68 @@ def scale(
         olds = [sci, err, dq, var_poisson, var_rnoise] + ([] if vf is None else [var_flat])
         _restore(np.logical_not(where), olds, [new_sci, new_err, out_dq, *variances])
     return new_sci, new_err, out_dq, vp, vr, vf
+
+
+def scale_where_finite(
+    sci: np.ndarray,
+    err: np.ndarray,
+    dq: np.ndarray,
+    var_poisson: np.ndarray,
+    var_rnoise: np.ndarray,
+    var_flat: np.ndarray | None,
+    factor: np.ndarray,
+    *,
+    operation: Operation = "multiply",
+    factor_var: np.ndarray | None = None,
+    factor_err: np.ndarray | None = None,
+    factor_dq: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`scale` with NaN matching, computed only where ``factor`` is finite.
+
+    Every array (``factor`` and the optional factor arrays included) has the
+    shape of ``sci``.  Where the factor is NaN or infinite :func:`scale` gives
+    NaN in ``sci``, ``err`` and every variance and ``dq | factor_dq |
+    DO_NOT_USE``; those pixels are filled so here and the arithmetic runs on
+    the others only (the NIRSpec IFU flat is finite on a tenth of the frame).
+    The results are :func:`scale`'s, bit for bit.
+    """
+    factor = np.asarray(factor)
+    sci = np.asarray(sci)
+    at = np.flatnonzero(np.isfinite(factor))
+
+    def pick(a: Any) -> Any:
+        return None if a is None else np.asarray(a).reshape(-1)[at]
+
+    new_sci, new_err, new_dq, vp, vr, vf = scale(
+        pick(sci),
+        pick(err),
+        pick(dq),
+        pick(var_poisson),
+        pick(var_rnoise),
+        pick(var_flat),
+        pick(factor),
+        operation=operation,
+        factor_var=pick(factor_var),
+        factor_err=pick(factor_err),
+        factor_dq=pick(factor_dq),
+    )
+    flags = _DNU if factor_dq is None else factor_dq | _DNU
+    out_dq = np.bitwise_or(dq, flags, dtype=DQ_DTYPE, casting="unsafe")
+    out_dq.reshape(-1)[at] = new_dq
+
+    def spread(part: np.ndarray) -> np.ndarray:
+        out = np.full(sci.shape, np.nan, part.dtype)
+        out.reshape(-1)[at] = part
+        return out
+
+    return (
+        spread(new_sci),
+        spread(new_err),
+        out_dq,
+        spread(vp),
+        spread(vr),
+        None if vf is None else spread(vf),
+    )
 
 
 def _restore(keep: np.ndarray, olds: list[np.ndarray | None], news: list[np.ndarray]) -> None:

@@ -24,9 +24,26 @@ _OPTIONAL = ("factor_var", "factor_err", "factor_dq", "where")
 Factor = xr.DataArray | xr.Variable
 
 
-def _call(*arrays: np.ndarray, given: tuple[str, ...], **options: Any) -> tuple[np.ndarray, ...]:
+def _call(
+    *arrays: np.ndarray, given: tuple[str, ...], finite_only: bool = False, **options: Any
+) -> tuple[np.ndarray, ...]:
     """Positional arrays from ``apply_ufunc`` -> the kernel's arguments -> its non-None results."""
     named = dict(zip(given, arrays, strict=True))
+    if finite_only and all(np.shape(a) == np.shape(named["sci"]) for a in arrays):
+        results = kernel.scale_where_finite(
+            named["sci"],
+            named["err"],
+            named["dq"],
+            named["var_poisson"],
+            named["var_rnoise"],
+            named.get("var_flat"),
+            named["factor"],
+            operation=options["operation"],
+            factor_var=named.get("factor_var"),
+            factor_err=named.get("factor_err"),
+            factor_dq=named.get("factor_dq"),
+        )
+        return tuple(r for r in results if r is not None)
     results = kernel.scale(
         named["sci"],
         named["err"],
@@ -54,6 +71,7 @@ def scale_by(
     factor_dq: Factor | None = None,
     where: Factor | None = None,
     match_nans: bool = True,
+    finite_only: bool = False,
 ) -> xr.Dataset:
     """Multiply or divide ``sci``, ``err`` and the variances of ``ds`` by ``factor``.
 
@@ -71,6 +89,10 @@ def scale_by(
     where : bool; where False the data pass unchanged.
     match_nans : make NaN and ``DO_NOT_USE`` agree afterwards (jwst does for
         every step here but barshadow and fringe).
+    finite_only : compute only where ``factor`` is finite (the same numbers,
+        :func:`spec2x._kernels.scale.scale_where_finite`) when the factor has
+        the data's shape and neither ``where`` nor ``match_nans=False`` is
+        given: for a factor NaN on most pixels (the NIRSpec IFU flat).
 
     Returns
     -------
@@ -94,7 +116,13 @@ def scale_by(
         outputs.append("var_flat")
     dtypes = [ds[n].dtype if n in ds else ds["sci"].dtype for n in outputs]
     results = xr.apply_ufunc(
-        functools.partial(_call, given=given, operation=operation, match_nans=match_nans),
+        functools.partial(
+            _call,
+            given=given,
+            operation=operation,
+            match_nans=match_nans,
+            finite_only=finite_only and match_nans and where is None,
+        ),
         *inputs,
         output_core_dims=[[]] * len(outputs),
         dask="parallelized",

@@ -118,3 +118,19 @@ def test_ifu_builds_its_wcs_and_is_calibrated():
     assert mode.wcs_build == "spec2x.instruments.nirspec.ifu:assign_ifu"
     assert set(iw.IFU_REFTYPES) == set(mode.wcs_reftypes)
     assert "NRS_IFU" in calibrated_exp_types()  # cube_build and extract_1d from the cube too
+
+
+def test_optics_read_once_per_process_until_the_file_changes(tmp_path):
+    """A dither's exposures share the trees; a rewritten file (new mtime) is read again."""
+    import os
+    import shutil
+
+    path = shutil.copy(ifu_paths()["ifuslicer"], tmp_path / "slicer.asdf")
+    first, again = open_reference(path, "ifuslicer"), open_reference(path, "ifuslicer")
+    assert again.content["model"] is first.content["model"]
+    assert again.content is not first.content  # each Reference has its own dict
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    changed = open_reference(path, "ifuslicer")
+    assert changed.content["model"] is not first.content["model"]
+    np.testing.assert_array_equal(changed.content["data"], first.content["data"])

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import exposures
 
-from spec2x._kernels.scale import match_nans_and_flags, scale
+from spec2x._kernels.scale import match_nans_and_flags, scale, scale_where_finite
 from spec2x.dq import DQ
 from spec2x.steps._scale import scale_by
 
@@ -278,3 +278,46 @@ def test_outputs_follow_the_memory_order_of_the_input():
     for a, b in zip(c_out, f_out, strict=True):
         np.testing.assert_array_equal(a, b)
         assert b.flags.f_contiguous
+
+
+@pytest.mark.parametrize("operation", ["divide", "multiply"])
+@pytest.mark.parametrize("error", ["factor_err", "factor_var", None])
+@pytest.mark.parametrize("with_var_flat", [True, False])
+def test_scale_where_finite_is_scale_bit_for_bit(operation, error, with_var_flat):
+    """Only the finite-factor pixels computed (the IFU flat): the same arrays as ``scale``."""
+    rng = np.random.default_rng(5)
+    shape = (40, 50)
+    sci, err, vp, vr, vf = (rng.normal(3.0, 2.0, shape).astype(F32) for _ in range(5))
+    sci[rng.random(shape) < 0.05] = np.nan
+    dq = rng.choice(np.array([0, 4, DNU], np.uint32), shape, p=[0.8, 0.1, 0.1])
+    factor = rng.uniform(0.5, 1.5, shape).astype(F32)
+    factor[rng.random(shape) < 0.8] = np.nan
+    kw = {"factor_dq": np.where(np.isnan(factor), np.uint32(DNU), np.uint32(0))}
+    if error is not None:
+        kw[error] = rng.uniform(0.0, 0.1, shape).astype(F32)
+    inputs = (sci, err, dq, vp, vr, vf if with_var_flat else None, factor)
+    fast = scale_where_finite(*inputs, operation=operation, **kw)
+    full = scale(*inputs, operation=operation, **kw)
+    for a, b in zip(fast, full, strict=True):
+        if b is None:
+            assert a is None
+            continue
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_scale_by_finite_only_gives_the_same_dataset():
+    rng = np.random.default_rng(6)
+    shape = (30, 20)
+    ds = xr.Dataset(
+        {
+            n: (("y", "x"), rng.normal(2.0, 1.0, shape).astype(F32))
+            for n in ("sci", "err", "var_poisson", "var_rnoise")
+        }  # fmt: skip
+    ).assign(dq=(("y", "x"), np.zeros(shape, np.uint32)))
+    flat = rng.uniform(0.5, 1.5, shape).astype(F32)
+    flat[:, :15] = np.nan
+    args = {"operation": "divide", "factor_err": xr.Variable(("y", "x"), flat / 10)}
+    fast = scale_by(ds, xr.Variable(("y", "x"), flat), finite_only=True, **args)
+    full = scale_by(ds, xr.Variable(("y", "x"), flat), **args)
+    xr.testing.assert_identical(fast, full)

@@ -139,6 +139,7 @@ def ifu_flat(
         operation="multiply" if inverse else "divide",
         factor_err=xr.Variable(dims, ferr),
         factor_dq=xr.Variable(dims, fdq),
+        finite_only=True,
     )
     extra = {reference_keyword(name): NOT_APPLICABLE for name in refs if opened[name][1] is None}
     used = [opened[name][1] for name in refs]
