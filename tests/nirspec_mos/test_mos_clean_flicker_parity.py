@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mos_helpers import MOS_ATTRS, assigned, folder, jwst_assigned, mos_paths, mos_refs
+from mos_helpers import (
+    MOS_ATTRS,
+    N_SLITLETS,
+    assigned,
+    folder,
+    jwst_assigned,
+    mos_exposure,
+    mos_paths,
+    mos_refs,
+)
 
 from spec2x.dq import DQ
 from spec2x.io.references import open_reference
@@ -69,12 +78,33 @@ def test_mos_mask_equals_jwst(ours, theirs_input):
 
     model = theirs_input.copy()
     model.dq = ours["dq"].values.copy()  # msa_flagging's flags (equal to jwst's: test_msa_flagging)
-    theirs = create_mask(model, mask_science_regions=True, n_sigma=2.0, single_mask=True)
-    mine = scene_mask(ours, mask_science_regions=True, n_sigma=2.0, fit_histogram=False,
-                      single_mask=True)  # fmt: skip
-    np.testing.assert_array_equal(mine, theirs)
+    for n_sigma in (0.0, 2.0):
+        theirs = create_mask(model, mask_science_regions=True, n_sigma=n_sigma, single_mask=True)
+        mine = scene_mask(ours, mask_science_regions=True, n_sigma=n_sigma, fit_histogram=False,
+                          single_mask=True)  # fmt: skip
+        np.testing.assert_array_equal(mine, theirs)
     assert (ours["dq"].values & DQ.MSA_FAILED_OPEN).any()
     assert mine[NRS_FS_ROWS].any()  # S200A1 open: the fixed-slit rows are not all masked
+
+
+@pytest.mark.slow
+def test_mos_mask_without_fixed_slit_equals_jwst():
+    """No fixed slit in the MSA metadata: both mask the fixed-slit rows 922-1115 too."""
+    from jwst.clean_flicker_noise.clean_flicker_noise import create_mask
+
+    from spec2x.instruments.nirspec.msa_wcs import assign_msa_slits
+    from spec2x.synthetic.nirspec_msa import mos_layout, write_msa_metadata
+
+    path = write_msa_metadata(folder() / "jw01234001001_02_msa.fits", mos_layout(N_SLITLETS),
+                              fixed_slit=None)  # fmt: skip
+    ds = _scene(assign_msa_slits(mos_exposure(MSAMETFL=str(path)), mos_refs()))
+    model = jwst_assigned(str(path)).copy()
+    model.data, model.dq = ds["sci"].values.copy(), ds["dq"].values.copy()
+    theirs = create_mask(model, mask_science_regions=True, n_sigma=0.0, single_mask=True)
+    mine = scene_mask(ds, mask_science_regions=True, n_sigma=0.0, fit_histogram=False,
+                      single_mask=True)  # fmt: skip
+    np.testing.assert_array_equal(mine, theirs)
+    assert not mine[NRS_FS_ROWS].any()
 
 
 @pytest.mark.slow
