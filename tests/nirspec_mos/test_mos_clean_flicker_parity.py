@@ -29,7 +29,7 @@ from spec2x.synthetic.flicker import add_flicker_noise
 from spec2x.synthetic.nirspec_msa import write_msaoper
 from spec2x.wcs.store import slit_wcs, wcs_object
 
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, pytest.mark.slow]
 
 
 def _scene(ds):
@@ -87,7 +87,6 @@ def test_mos_mask_equals_jwst(ours, theirs_input):
     assert mine[NRS_FS_ROWS].any()  # S200A1 open: the fixed-slit rows are not all masked
 
 
-@pytest.mark.slow
 def test_mos_mask_without_fixed_slit_equals_jwst():
     """No fixed slit in the MSA metadata: both mask the fixed-slit rows 922-1115 too."""
     from jwst.clean_flicker_noise.clean_flicker_noise import create_mask
@@ -107,7 +106,6 @@ def test_mos_mask_without_fixed_slit_equals_jwst():
     assert not mine[NRS_FS_ROWS].any()
 
 
-@pytest.mark.slow
 def test_mos_median_clean_equals_jwst(ours, theirs_input, msaoper_path, tmp_path, monkeypatch):
     """The whole step, fit_method median: jwst flags the failed-open shutters itself (its
     MSAFlagOpenStep given the same msaoper); sci equal bit for bit."""
