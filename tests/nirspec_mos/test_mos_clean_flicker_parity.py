@@ -115,10 +115,17 @@ def test_mos_median_clean_equals_jwst(ours, theirs_input, msaoper_path, tmp_path
     from jwst.msaflagopen import MSAFlagOpenStep
     from jwst_offline import run_jwst_step
 
+    flagged = []
+
     class FlagOpen(MSAFlagOpenStep):  # the step jwst runs inside, with our msaoper
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.override_msaoper = msaoper_path
+
+        def process(self, *args):
+            result = super().process(*args)
+            flagged.append(int(((result.dq & DQ.MSA_FAILED_OPEN) > 0).sum()))
+            return result
 
     monkeypatch.setattr(jwst_module, "MSAFlagOpenStep", FlagOpen)
     model = theirs_input.copy()
@@ -129,6 +136,7 @@ def test_mos_median_clean_equals_jwst(ours, theirs_input, msaoper_path, tmp_path
     result = run_jwst_step(CleanFlickerNoiseStep, model, {"flat": "N/A", "pastasoss": "N/A"},
                            tmp_path=tmp_path, skip=False, **params)  # fmt: skip
     mine = flicker_noise(ours, **params).result
+    assert flagged == [int(((ours["dq"].values & DQ.MSA_FAILED_OPEN) > 0).sum())]
     assert mine.attrs["S_CLNFNS"] == result.meta.cal_step.clean_flicker_noise == "COMPLETE"
     before = theirs_input.data
     assert np.nanmax(np.abs(result.data - before)) > 0.05  # stripes were removed
