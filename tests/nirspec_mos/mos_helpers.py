@@ -72,18 +72,20 @@ def assigned(patt_num: int = 1) -> Any:
     return assign_msa_slits(mos_exposure(PATT_NUM=patt_num), mos_refs())
 
 
-@lru_cache(maxsize=1)
-def jwst_assigned() -> Any:
-    """jwst's assign_wcs (load_wcs, offline) of the same exposure."""
+@lru_cache(maxsize=2)
+def jwst_assigned(metadata: str | None = None) -> Any:
+    """jwst's assign_wcs (load_wcs, offline) of the same exposure (or of the one described
+    by the ``metadata`` file)."""
     from jwst.assign_wcs.assign_wcs import load_wcs
     from jwst_offline import jwst_offline_env
 
+    metadata = metadata or str(metadata_file())
     model = jwst_image_model(MOS_ATTRS, shape=(2048, 2048))
-    model.meta.instrument.msa_metadata_file = str(metadata_file())
+    model.meta.instrument.msa_metadata_file = metadata
     model.meta.instrument.msa_metadata_id = MOS_ATTRS["MSAMETID"]
     model.meta.dither.position_number = MOS_ATTRS["PATT_NUM"]
     model.meta.observation.program_number = MOS_ATTRS["PROGRAM"]
-    paths = dict(mos_paths(), msametafile=str(metadata_file()))
+    paths = dict(mos_paths(), msametafile=metadata)
     with jwst_offline_env(folder()):
         return load_wcs(model, paths, nrs_slit_y_range=(-0.55, 0.55))
 
