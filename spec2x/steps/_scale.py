@@ -29,35 +29,18 @@ def _call(
 ) -> tuple[np.ndarray, ...]:
     """Positional arrays from ``apply_ufunc`` -> the kernel's arguments -> its non-None results."""
     named = dict(zip(given, arrays, strict=True))
+    args: list[Any] = [named.get(n) for n in _NAMES] + [named["factor"]]
+    factors: dict[str, Any] = {k: named.get(k) for k in _OPTIONAL if k != "where"}
     if finite_only and all(np.shape(a) == np.shape(named["sci"]) for a in arrays):
-        results = kernel.scale_where_finite(
-            named["sci"],
-            named["err"],
-            named["dq"],
-            named["var_poisson"],
-            named["var_rnoise"],
-            named.get("var_flat"),
-            named["factor"],
+        results = kernel.scale_where_finite(*args, operation=options["operation"], **factors)
+    else:
+        results = kernel.scale(
+            *args,
+            **factors,
+            where=named.get("where"),
             operation=options["operation"],
-            factor_var=named.get("factor_var"),
-            factor_err=named.get("factor_err"),
-            factor_dq=named.get("factor_dq"),
+            match_nans=options["match_nans"],
         )
-        return tuple(r for r in results if r is not None)
-    results = kernel.scale(
-        named["sci"],
-        named["err"],
-        named["dq"],
-        named["var_poisson"],
-        named["var_rnoise"],
-        named.get("var_flat"),
-        named["factor"],
-        factor_var=named.get("factor_var"),
-        factor_err=named.get("factor_err"),
-        factor_dq=named.get("factor_dq"),
-        where=named.get("where"),
-        **options,
-    )
     return tuple(r for r in results if r is not None)
 
 
