@@ -2,6 +2,11 @@
 
 The table follows the JWST pixel DQ definitions (``stdatamodels.dqflags``):
 bit values are powers of two stored in ``uint32`` arrays.
+
+On arrays, use a flag as ``DQ_DTYPE(DQ.X)`` (or :func:`has_flag`): a bare
+``DQ.X`` is an ``IntFlag``, which NumPy does not treat as a Python int, so
+``dq & DQ.X``, ``dq | DQ.X`` or ``np.where(m, DQ.X, 0)`` on a ``uint32``
+array allocate a full ``int64`` array (``tests/core/test_dq.py`` pins this).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DQ", "combine", "dq_names", "has_flag", "interpret"]
+__all__ = ["DQ", "DQ_DTYPE", "combine", "dq_names", "has_flag", "interpret"]
 
 
 class DQ(IntFlag):

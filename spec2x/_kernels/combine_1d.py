@@ -158,7 +158,7 @@ def combine_spectra(
         pixel[(w < grid[0]) | (w > grid[-1]) | np.isnan(w)] = np.nan
         flux = np.asarray(columns["flux"][i])
         in_dq = np.asarray(dq[i]).astype(DQ_DTYPE)
-        good = ((in_dq & DQ.DO_NOT_USE) == 0) & ~np.isnan(flux) & ~np.isnan(pixel)
+        good = ((in_dq & DQ_DTYPE(DQ.DO_NOT_USE)) == 0) & ~np.isnan(flux) & ~np.isnan(pixel)
         k = np.rint(np.where(good, pixel, -1.0)).astype(np.int64)
         good &= (k >= 0) & (k < nout)
         k, src = k[good], np.flatnonzero(good)

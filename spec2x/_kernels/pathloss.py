@@ -100,9 +100,16 @@ def interpolate_onto_grid(
     s: int | np.ndarray = 0
     if np.ndim(vector) == 2:
         s = np.arange(rows.shape[0]).reshape((-1,) + (1,) * (np.ndim(wavelength) - 1))
+    # the same operations as ``lo + f * (hi - lo)``, each gather once, in place (float64)
+    wl_lo, pl_lo = ext_wl[lower], ext_pl[s, lower]
     with np.errstate(invalid="ignore"):
-        fraction = (wavelength - ext_wl[lower]) / (ext_wl[upper] - ext_wl[lower])
-        return ext_pl[s, lower] + fraction * (ext_pl[s, upper] - ext_pl[s, lower])
+        fraction = np.subtract(wavelength, wl_lo)
+        fraction /= ext_wl[upper] - wl_lo
+        out = ext_pl[s, upper]
+        out -= pl_lo
+        out *= fraction
+        out += pl_lo
+        return out
 
 
 def _by_grid(

@@ -56,8 +56,8 @@ def conversion(
     -------
     factor (float64, 0 where uncalibrated) and the bool mask of uncalibrated pixels.
     """
-    wl = np.asarray(wavelength, np.float64)
-    wl = np.where(np.isnan(wl), -1.0, wl)
+    wl = np.array(wavelength, np.float64)  # a copy: filled in place
+    np.copyto(wl, -1.0, where=np.isnan(wl))
     waves = np.asarray(waves)
     relresps = np.asarray(relresps)
     lead = wl.shape[:-2]

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from ..dq import DQ
+from ..dq import DQ, DQ_DTYPE
 
 __all__ = ["background_mask_from_boxes", "enough_background", "fit_scale"]
 
@@ -141,5 +141,5 @@ def enough_background(
 ) -> bool:
     """Whether more than ``min_fraction`` of all pixels are background, usable and nonzero in
     the template (jwst's check before fitting a catalogue-masked scale)."""
-    good = background & (bkg != 0) & ((np.asarray(dq) & DQ.DO_NOT_USE) == 0)
+    good = background & (bkg != 0) & ((np.asarray(dq) & DQ_DTYPE(DQ.DO_NOT_USE)) == 0)
     return int(np.count_nonzero(good)) > int(min_fraction * np.asarray(dq).size)

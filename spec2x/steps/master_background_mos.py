@@ -319,7 +319,7 @@ def _decalibrated_background(
     flag = outside & _real_pixels(pre)
     background = pre.assign(
         sci=values.astype(np.float32).transpose(*pre["sci"].dims).assign_attrs(pre["sci"].attrs),
-        dq=(pre["dq"] | xr.where(flag, DQ.DO_NOT_USE, 0)).astype(DQ_DTYPE),
+        dq=(pre["dq"] | xr.where(flag, DQ_DTYPE(DQ.DO_NOT_USE), DQ_DTYPE(0))).astype(DQ_DTYPE),
     )
     return _calibrate(background, refs, inverse=True, skip=skip)
 

@@ -172,14 +172,13 @@ def _inputs(ds: xr.Dataset) -> dict[str, Any]:
         for k in ("var_poisson", "var_rnoise", "var_flat")
     }
     err = np.asarray(ds["err"].values) if "err" in ds else np.zeros_like(sci)
-    bad = np.isnan(sci) | np.isnan(err) | ((dq & DQ.DO_NOT_USE) != 0)
+    bad = np.isnan(sci) | np.isnan(err) | ((dq & DQ_DTYPE(DQ.DO_NOT_USE)) != 0)
     for v in variances.values():
         bad |= np.isnan(v)
-    dq = np.where(bad, dq | DQ.DO_NOT_USE, dq)
     return {
         "sci": np.where(bad, np.nan, sci),
         "variances": {k: np.where(bad, np.nan, v) for k, v in variances.items()},
-        "good": (dq & _BAD) == 0,
+        "good": ~bad & ((dq & _BAD) == 0),
         "source": ds,
     }
 

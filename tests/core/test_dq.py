@@ -1,8 +1,12 @@
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 import xarray as xr
 
-from spec2x.dq import DQ, combine, dq_names, has_flag, interpret
+import spec2x
+from spec2x.dq import DQ, DQ_DTYPE, combine, dq_names, has_flag, interpret
 
 
 def test_bit_values_follow_jwst():
@@ -41,3 +45,57 @@ def test_combine_and_has_flag():
     np.testing.assert_array_equal(has_flag(out, "DO_NOT_USE"), [False, True, True])
     da = xr.DataArray(out, dims="x")
     assert has_flag(da, DQ.NON_SCIENCE).values.tolist() == [False, False, True]
+
+
+def test_flags_on_uint32_arrays_do_not_promote():
+    dq = np.array([0, 1, 2**31], dtype=np.uint32)
+    flag = DQ_DTYPE(DQ.DO_NOT_USE | DQ.REFERENCE_PIXEL)
+    assert (dq & flag).dtype == np.uint32
+    assert (dq | DQ_DTYPE(DQ.OUTLIER)).dtype == np.uint32
+    assert np.where(dq > 0, DQ_DTYPE(DQ.HOT), DQ_DTYPE(0)).dtype == np.uint32
+    assert has_flag(dq, "REFERENCE_PIXEL").dtype == bool
+    assert (dq & DQ.DO_NOT_USE).dtype == np.int64  # why the bare IntFlag is avoided
+
+
+# Left to the clean_flicker_noise mask work; drop once it uses DQ_DTYPE(DQ.X).
+_PENDING = {"steps/_flicker_mask.py"}
+
+
+def _bare_flag(node: ast.AST) -> bool:
+    """``DQ.X`` itself, not wrapped (``DQ_DTYPE(DQ.X)``, ``int(DQ.X)``)."""
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "DQ"
+    )
+
+
+def _flag_expr(node: ast.AST) -> bool:
+    """``DQ.X`` or flag-only arithmetic such as ``DQ.A | DQ.B``: still an ``IntFlag``."""
+    if isinstance(node, ast.BinOp):
+        return _flag_expr(node.left) and _flag_expr(node.right)
+    return _bare_flag(node)
+
+
+def _promoting(node: ast.AST) -> bool:
+    """An array operation with a bare flag: ``a & DQ.X``, ``a |= DQ.X`` or ``where(m, DQ.X, 0)``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd | ast.BitOr):
+        return _flag_expr(node.left) != _flag_expr(node.right)
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitAnd | ast.BitOr):
+        return _flag_expr(node.value)
+    if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in {"where", "bitwise_or"}:
+        return any(_flag_expr(a) for a in node.args)
+    return False
+
+
+def test_chain_uses_flags_without_promotion():
+    package = Path(spec2x.__file__).parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        if rel in _PENDING:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if _promoting(node):
+                offenders.append(f"{rel}:{node.lineno}")
+    assert not offenders, f"use DQ_DTYPE(DQ.X) on arrays: {offenders}"

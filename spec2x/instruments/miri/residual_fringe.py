@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ...dq import DQ
+from ...dq import DQ, DQ_DTYPE
 from .residual_fringe_baseline import (
     check_fringe_fit,
     envelopes,
@@ -199,7 +199,7 @@ def correct_image(
     The corrected image (``sci``'s dtype, computed in it where jwst does;
     NaN where ``sci`` is NaN or DO_NOT_USE) and the number of columns corrected.
     """
-    bad = ((dq & DQ.DO_NOT_USE) != 0) | ~np.isfinite(sci)
+    bad = ((dq & DQ_DTYPE(DQ.DO_NOT_USE)) != 0) | ~np.isfinite(sci)
     norm = np.median(sci[sci > 0])  # in the image's dtype, as jwst
     image = np.where(bad, sci.dtype.type(0), sci) / norm
     weights = _column_weights(sci)

@@ -192,7 +192,7 @@ def box_arrays(sci: Any, err: Any, dq: Any, settle: bool = False) -> tuple[Any, 
     integration's box leaves out, and the (y, x) median error (inf on reference and
     all-bad pixels) of an (integration, y, x) exposure: NumPy or Dask (lazy; with
     ``settle`` its medians over integrations and (y, x) masks computed now)."""
-    refmask = (dq[0] & DQ.REFERENCE_PIXEL) != 0
+    refmask = (dq[0] & DQ_DTYPE(DQ.REFERENCE_PIXEL)) != 0
     if array_module(sci) is not np:
         xp = array_module(sci)
         data, mederr = _infill(sci, err, refmask, settle)
