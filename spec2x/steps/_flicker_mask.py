@@ -17,7 +17,7 @@ import numpy as np
 import xarray as xr
 
 from .._kernels.flicker_stats import clip_to_background
-from ..dq import DQ
+from ..dq import DQ, DQ_DTYPE
 from ..errors import InputFileError, UnsupportedModeError
 from ..modes import mode_of
 from ..wcs.store import slit_wcs, wcs_object
@@ -75,7 +75,7 @@ def science_regions(ds: xr.Dataset) -> np.ndarray:
             raise InputFileError(f"clean_flicker_noise: {mode.exp_type} needs assign_wcs first")
         mask &= ~np.isfinite(np.asarray(ds["wavelength"].values))
     if regions is not None:
-        mask &= (dq & DQ.MSA_FAILED_OPEN) == 0
+        mask &= (dq & DQ_DTYPE(DQ.MSA_FAILED_OPEN)) == 0
     fixed_open = regions == "msa" and bool(FIXED_SLITS & set(slit_wcs(ds) or ()))
     if regions == "ifu" or (regions == "msa" and not fixed_open):
         mask[..., NRS_FS_ROWS, :] = False

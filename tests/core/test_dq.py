@@ -57,10 +57,6 @@ def test_flags_on_uint32_arrays_do_not_promote():
     assert (dq & DQ.DO_NOT_USE).dtype == np.int64  # why the bare IntFlag is avoided
 
 
-# Left to the clean_flicker_noise mask work; drop once it uses DQ_DTYPE(DQ.X).
-_PENDING = {"steps/_flicker_mask.py"}
-
-
 def _bare_flag(node: ast.AST) -> bool:
     """``DQ.X`` itself, not wrapped (``DQ_DTYPE(DQ.X)``, ``int(DQ.X)``)."""
     return (
@@ -93,8 +89,6 @@ def test_chain_uses_flags_without_promotion():
     offenders = []
     for path in sorted(package.rglob("*.py")):
         rel = path.relative_to(package).as_posix()
-        if rel in _PENDING:
-            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if _promoting(node):
                 offenders.append(f"{rel}:{node.lineno}")
