@@ -25,7 +25,7 @@ from . import fits_layout as L
 from . import fits_node as N
 from .fits_asdf import asdf_hdu
 from .fits_names import column_name, var_name
-from .fits_raw import make_header
+from .fits_raw import RawTableHDU, make_header
 from .fits_spectra import COLUMNS, spectra_tables
 
 __all__ = ["WFSS_MODEL", "read_wfss_spectra", "wfss_spectra_hdus"]
@@ -46,6 +46,8 @@ _META: dict[str, tuple[str | None, str, Any]] = {
 }
 _DTYPES: dict[str, Any] = {"J": np.uint32, "20A": "U20", "D": np.float64}
 _VECTOR_DEFAULT = {"dq": 1, "npixels": np.nan}
+#: Bytes of a table's rows made and written at a time.
+_SLAB_BYTES = 8 * 2**20
 
 
 def _group_id(attrs: dict[str, Any]) -> str:
@@ -67,20 +69,46 @@ def _lengths(ds: xr.Dataset) -> np.ndarray:
     return np.asarray(last, np.int64)
 
 
-def _table(ds: xr.Dataset, rows: np.ndarray, lengths: np.ndarray, variables: list[str]) -> Any:
-    """The EXTRACT1D columns of the spectra ``rows`` (one order, sorted by source id)."""
+class _Padded:
+    """One spectral column of an order's table, made a slab of rows at a time: the spectra
+    ``rows`` of ``values`` cut at their lengths, ``fill`` after (NaN, or DQ 1 as jwst).
+
+    ``chunks`` tells :class:`~spec2x.io.fits_raw.RawTableHDU` how many rows to
+    write at once (set by :func:`_table_hdu`), so the table is never whole in memory.
+    """
+
+    def __init__(self, values: np.ndarray, rows: np.ndarray, lengths: np.ndarray,
+                 width: int, fill: Any, dtype: Any) -> None:  # fmt: skip
+        self.values, self.rows, self.lengths = values, rows, lengths
+        self.width, self.fill, self.dtype = width, fill, np.dtype(dtype)
+        self.chunks = ((max(1, rows.size),),)
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def __getitem__(self, part: slice) -> np.ndarray:
+        rows = self.rows[part]
+        out = np.full((rows.size, self.width), self.fill, self.dtype)
+        for j, (r, n) in enumerate(zip(rows, self.lengths[rows], strict=True)):
+            out[j, :n] = self.values[r, :n]
+        return out
+
+
+def _columns(
+    ds: xr.Dataset, rows: np.ndarray, lengths: np.ndarray, variables: list[str]
+) -> dict[str, tuple[Any, str, Any]]:
+    """The EXTRACT1D columns of the spectra ``rows`` (one order, sorted by source id):
+    name -> (values, FITS format, unit); the spectral ones :class:`_Padded`."""
     width = max(int(lengths[rows].max()), 1)
-    cols = [fits.Column("SOURCE_ID", "J", array=ds["source_id"].values[rows].astype(np.int32))]
+    cols: dict[str, tuple[Any, str, Any]] = {
+        "SOURCE_ID": (ds["source_id"].values[rows].astype(np.int32), "J", None)
+    }
     for v in ["wavelength", *variables]:
-        values = ds[v].broadcast_like(ds["flux"]).values[rows]
+        values = ds[v].broadcast_like(ds["flux"]).values
         dtype = np.uint32 if v == "dq" else np.float64
-        out = np.full((rows.size, width), _VECTOR_DEFAULT.get(v, np.nan), dtype)
-        for j, n in enumerate(lengths[rows]):
-            out[j, :n] = values[j, :n]
-        unit = ds[v].attrs.get("units")
-        name = column_name(v)
+        column = _Padded(values, rows, lengths, width, _VECTOR_DEFAULT.get(v, np.nan), dtype)
         fmt = f"{width}{'J' if v == 'dq' else 'D'}"
-        cols.append(fits.Column(name, fmt, array=out, unit=unit or None))
+        cols[column_name(v)] = (column, fmt, ds[v].attrs.get("units") or None)
     for col, (coord, fmt, default) in _META.items():
         dtype = _DTYPES[fmt]
         if coord is None:  # N_ALONGDISP
@@ -89,8 +117,27 @@ def _table(ds: xr.Dataset, rows: np.ndarray, lengths: np.ndarray, variables: lis
             values = np.asarray(ds[coord].values[rows]).astype(dtype)
         else:
             values = np.full(rows.size, default, dtype)
-        cols.append(fits.Column(col, fmt, array=values))
+        cols[col] = (values, fmt, None)
     return cols
+
+
+def _table_hdu(
+    cols: dict[str, tuple[Any, str, Any]], header: dict[str, Any], extver: int
+) -> RawTableHDU:
+    """The table written slab by slab: astropy's header of its first row, then every row."""
+    first = [
+        fits.Column(name, fmt, array=np.asarray(values[:1]), unit=unit)
+        for name, (values, fmt, unit) in cols.items()
+    ]
+    template = fits.BinTableHDU.from_columns(first, header=make_header(header), name="EXTRACT1D")
+    template.ver = extver
+    data = [np.char.encode(v, "ascii") if v.dtype.kind == "U" else v for v, _, _ in cols.values()]
+    table = RawTableHDU(template, data, len(data[0]))
+    slab = ((max(1, _SLAB_BYTES // table.dtype.itemsize),),)  # rows of about 8 MB
+    for column in data:
+        if isinstance(column, _Padded):
+            column.chunks = slab
+    return table
 
 
 def wfss_spectra_hdus(ds: xr.Dataset, filename: str) -> list[Any]:
@@ -114,11 +161,7 @@ def wfss_spectra_hdus(ds: xr.Dataset, filename: str) -> list[Any]:
         for kw in ("EFFEXPTM", "EFFINTTM"):
             if ds.attrs.get(kw) is not None:
                 header[kw] = ds.attrs[kw]
-        table = fits.BinTableHDU.from_columns(
-            _table(ds, rows, lengths, variables), header=make_header(header), name="EXTRACT1D"
-        )
-        table.ver = t + 1
-        hdus.append(table)
+        hdus.append(_table_hdu(_columns(ds, rows, lengths, variables), header, t + 1))
     for name, coord in ds.coords.items():
         if str(name) != "wavelength":
             node.keep_coord(str(name), coord)

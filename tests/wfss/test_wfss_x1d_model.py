@@ -86,3 +86,15 @@ def test_tables_equal_jwsts_x1d(small, tmp_path, monkeypatch):
             for name in ("WAVELENGTH", "FLUX", "SURF_BRIGHT", "NPIXELS"):
                 np.testing.assert_allclose(a[name], b[name], rtol=1e-4, equal_nan=True,
                                            err_msg=name)  # fmt: skip
+
+
+def test_tables_written_in_slabs_of_rows(small, tmp_path, monkeypatch):
+    """The tables are made and written a few rows at a time: a row a slab gives the same file."""
+    from spec2x.io import fits_wfss_spectra
+
+    _, _, x1d, path = small
+    x1d = x1d.assign_attrs(DATE="2026-12-07T00:00:00.000")
+    whole = write_fits(x1d, tmp_path / "whole_x1d.fits").read_bytes()
+    monkeypatch.setattr(fits_wfss_spectra, "_SLAB_BYTES", 1)
+    rows = write_fits(x1d, tmp_path / "whole_x1d.fits").read_bytes()
+    assert rows == whole
