@@ -34,6 +34,7 @@ are subtracted from.  Flux in the exposure's units (DN/s); wavelengths µm.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -47,6 +48,8 @@ from .soss_atoca_setup import BLOCK, block_inputs, exposure_setup, integration_b
 from .soss_box import BandValues, BoxInputs, box_dataset
 
 __all__ = ["extract_atoca"]
+
+log = logging.getLogger(__name__)
 
 
 def _check(params: Mapping[str, Any]) -> None:
@@ -98,6 +101,12 @@ def _decontaminated(models: Mapping[int, TraceModel], inputs: BoxInputs, order: 
 def _fitted(ds: xr.Dataset, refs: Mapping[str, Any], opts: Mapping[str, Any], block: int) -> Fitted:
     setup = exposure_setup(ds, refs, opts, block)
     joint = joint_fit(setup, opts)
+    # the grid's size sets the cost of the fits (time and memory), not the integrations
+    log.info(
+        "extract_1d: ATOCA joint grid of %d nodes, Tikhonov factor %.6g",
+        joint.grid.size,
+        joint.tikfac,
+    )
     return Fitted(setup, joint, single_fits(setup, joint))
 
 
