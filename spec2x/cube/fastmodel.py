@@ -101,7 +101,7 @@ def fast_model(model: Any) -> FastFunction:
     if isinstance(model, Polynomial2D):
         return _polynomial2d(model)
     if type(model) in (SphericalToCartesian, CartesianToSpherical):
-        return lambda *args: tuple(model.evaluate(*args))
+        return _evaluated(model)
     if type(model) is RotationSequence3D:
         return _rotation(model)
     return _called(model)
@@ -121,15 +121,27 @@ def _called(model: Any) -> FastFunction:
     return call
 
 
+def _evaluated(model: Any) -> FastFunction:
+    """The part's own ``evaluate`` without astropy's call; scalars in, scalars out (as the
+    call gives: ``evaluate`` itself needs arrays)."""
+
+    def call(*args: np.ndarray) -> tuple[np.ndarray, ...]:
+        if any(np.ndim(a) for a in args):
+            return tuple(model.evaluate(*args))
+        out = model.evaluate(*(np.atleast_1d(a) for a in args))
+        return tuple(np.reshape(v, ()) for v in out)
+
+    return call
+
+
 def _rotation(model: RotationSequence3D) -> FastFunction:
     """``RotationSequence3D.evaluate``: the matrix (astropy's, as the images of the unit
     vectors) times the stacked inputs, by the same ``dot``."""
     matrix = np.array(model(*np.eye(3)), dtype=np.float64)
 
     def evaluate(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, ...]:
-        shape = x.shape or (1,)
-        rotated = np.dot(matrix, np.array([x.ravel(), y.ravel(), z.ravel()]))
-        return tuple(np.reshape(rotated, (3, *shape)))
+        rotated = np.dot(matrix, np.array([np.ravel(x), np.ravel(y), np.ravel(z)]))
+        return tuple(np.reshape(rotated, (3, *np.shape(x))))  # scalars in, scalars out
 
     return evaluate
 

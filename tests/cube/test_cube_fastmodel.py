@@ -85,6 +85,9 @@ def test_sky_geometry_and_fallback_parts():
         | CartesianToSpherical()
     )
     _same(sky, *(v / 100 for v in _inputs()))
+    ra, dec = fast_model(sky)(np.float64(3.0), np.float64(-2.0))  # scalars stay scalars
+    assert np.shape(ra) == np.shape(dec) == ()
+    assert (ra, dec) == tuple(sky(np.float64(3.0), np.float64(-2.0)))
     fixed = models.fix_inputs(_poly(6) & models.Shift(2.0), {1: 4.0})
     x, y = _inputs()
     _same(fixed, x, y)
