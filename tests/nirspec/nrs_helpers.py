@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -106,12 +108,19 @@ def jwst_assign_wcs(model: Any, paths: dict[str, str], tmp_path: Path) -> Any:
 # --- shared, built once per test session (they are the slow part) -----------------
 
 
+def session_folder(prefix: str) -> Path:
+    """A temporary folder for this test session's files, removed when the tests end."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 @lru_cache(maxsize=1)
 def shared_paths() -> dict[str, str]:
     """Real CV3 PRISM references + a small synthetic msa, written once."""
     from spec2x.synthetic.nirspec_refs import write_msa
 
-    folder = Path(tempfile.mkdtemp(prefix="spec2x_nrs_"))
+    folder = session_folder("spec2x_nrs_")
     return real_prism_paths(write_msa(folder / "msa.asdf", grid=(4, 3)))
 
 
@@ -158,6 +167,6 @@ def shared_full_jwst() -> Any:
     model.var_poisson = np.abs(sci)
     for name in ("err", "var_rnoise"):
         setattr(model, name, np.zeros_like(sci))
-    model = jwst_assign_wcs(model, shared_paths(), Path(tempfile.mkdtemp(prefix="spec2x_crds_")))
+    model = jwst_assign_wcs(model, shared_paths(), session_folder("spec2x_crds_"))
     model.meta.cal_step.assign_wcs = "COMPLETE"
     return model

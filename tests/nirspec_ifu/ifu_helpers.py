@@ -5,16 +5,13 @@ Each is built once per test session (jwst's IFU WCS takes seconds).
 
 from __future__ import annotations
 
-import atexit
-import shutil
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "nirspec"))
-from nrs_helpers import BASE_ATTRS, REALDATA  # noqa: E402
+from nrs_helpers import BASE_ATTRS, REALDATA, session_folder  # noqa: E402
 
 __all__ = [
     "ESA_TABLES",
@@ -44,9 +41,7 @@ ESA_TABLES = {
 @lru_cache(maxsize=1)
 def folder() -> Path:
     """A session folder for the IFU files (a full-frame cal is 200 MB), removed at exit."""
-    path = Path(tempfile.mkdtemp(prefix="spec2x_ifu_"))
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
-    return path
+    return session_folder("spec2x_ifu_")
 
 
 @lru_cache(maxsize=2)

@@ -6,10 +6,7 @@ seconds to write; the WCS of a few dozen slitlets a few more).
 
 from __future__ import annotations
 
-import atexit
-import shutil
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "nirspec"))
-from nrs_helpers import BASE_ATTRS, jwst_image_model, real_prism_paths  # noqa: E402
+from nrs_helpers import BASE_ATTRS, jwst_image_model, real_prism_paths, session_folder  # noqa: E402
 
 #: Keywords of the synthetic MOS exposure (PRISM/CLEAR on NRS1, full frame).
 MOS_ATTRS: dict[str, Any] = dict(
@@ -29,9 +26,7 @@ N_SLITLETS = 30
 @lru_cache(maxsize=1)
 def folder() -> Path:
     """A temporary folder for the session's files (200 MB), removed when the tests end."""
-    path = Path(tempfile.mkdtemp(prefix="spec2x_mos_"))
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
-    return path
+    return session_folder("spec2x_mos_")
 
 
 @lru_cache(maxsize=1)
