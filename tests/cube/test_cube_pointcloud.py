@@ -49,7 +49,10 @@ def test_drizzle_leaves_out_pixels_with_a_corner_off_the_sky():
     corner_ra[::7, 2] = np.nan
     off = PointCloud(**{**cloud.__dict__, "corner_ra": corner_ra})
     on_sky = np.isfinite(corner_ra).all(1)
-    corners = (np.array([49.9997, 50.0003, 50.0, 50.0]), np.array([-20.0, -20.0, -20.0003, -19.9997]))
+    corners = (
+        np.array([49.9997, 50.0003, 50.0, 50.0]),
+        np.array([-20.0, -20.0, -20.0003, -19.9997]),
+    )
     got = build_band(off, _PARS, corners=corners)
     want = build_band(cloud.select(on_sky), _PARS, corners=corners)
     for a, b in zip((got.sci, got.err, got.dq, got.weightmap),
