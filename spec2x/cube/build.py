@@ -82,16 +82,17 @@ def build_band(
         wavemin=pars.wavemin, wavemax=pars.wavemax, rotation=rotation,
     )  # fmt: skip
     row = _weights_row(pars, weighting, where)
+    on_sky = None
     if row is None:
         # a pixel with a corner off the sky (NIRSpec slice ends) is not drizzled, as in jwst
-        cloud = cloud.select(
-            np.isfinite(cloud.corner_ra).all(1) & np.isfinite(cloud.corner_dec).all(1)
-        )
-        reach, rois, roiw = grid.cdelt3 + float(np.nanmax(cloud.dwave)), 0.0, 0.0
+        on_sky = np.isfinite(cloud.corner_ra).all(1) & np.isfinite(cloud.corner_dec).all(1)
+        dwave = cloud.dwave if on_sky.all() else np.where(on_sky, cloud.dwave, np.nan)
+        # no pixel on the sky: -inf, no pixel usable (the error below)
+        reach, rois, roiw = grid.cdelt3 + float(np.nanmax(dwave, initial=-np.inf)), 0.0, 0.0
     else:
         rois = row[0] * 1.5 if weighting == "msm" and nexposures < 4 else row[0]
         reach = roiw = row[1]
-    used = cloud.usable(grid.zcoord[0] - reach, grid.zcoord[-1] + reach)
+    used = cloud.usable(grid.zcoord[0] - reach, grid.zcoord[-1] + reach, on_sky)
     del cloud  # the caller keeps no reference: the whole cloud goes now
     if used.wave.size == 0:
         raise InputFileError(

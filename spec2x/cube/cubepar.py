@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..errors import InputFileError, ReferenceMismatchError
 from ..io.references import Reference
 
@@ -71,16 +73,20 @@ class CubePars:
         return found
 
 
-def _key(row: Any, columns: tuple[str, str]) -> tuple[str, str]:
-    return (str(row[columns[0]]).strip().lower(), str(row[columns[1]]).strip().lower())
-
-
 def _rows(
     hdul: Any, extname: str, columns: tuple[str, str], fields: tuple[str, ...]
 ) -> dict[tuple[str, str], Any]:
+    """The table's ``fields`` by (column 1, column 2) key, lower case; read column by column
+    (a FITS table's rows are slow to walk one by one)."""
     if extname not in hdul:
         return {}
-    return {_key(row, columns): tuple(float(row[f]) for f in fields) for row in hdul[extname].data}
+    data = hdul[extname].data
+    keys = zip(*(np.asarray(data[c]).tolist() for c in columns), strict=True)
+    values = zip(*(np.asarray(data[f], np.float64).tolist() for f in fields), strict=True)
+    return {
+        (str(a).strip().lower(), str(b).strip().lower()): tuple(row)
+        for (a, b), row in zip(keys, values, strict=True)
+    }
 
 
 def read_cubepar(path: str, header: Mapping[str, Any]) -> Reference:

@@ -47,11 +47,13 @@ class PointCloud:
             return self
         return PointCloud(*(np.asarray(getattr(self, f))[keep] for f in self.__dataclass_fields__))
 
-    def usable(self, low: float, high: float) -> PointCloud:
-        """Pixels with finite flux and error, no DO_NOT_USE/NON_SCIENCE flag, ``low <= wave <= high``."""
+    def usable(self, low: float, high: float, also: np.ndarray | None = None) -> PointCloud:
+        """Pixels with finite flux and error, no DO_NOT_USE/NON_SCIENCE flag, ``low <= wave <= high``
+        (µm) and, when given, true in the boolean ``also`` (one copy of the cloud either way)."""
         bad = (self.dq & int(DQ.DO_NOT_USE | DQ.NON_SCIENCE)) != 0
         keep = np.isfinite(self.flux) & np.isfinite(self.err) & ~bad
-        return self.select(keep & (self.wave >= low) & (self.wave <= high))
+        keep &= (self.wave >= low) & (self.wave <= high)
+        return self.select(keep if also is None else keep & also)
 
 
 @dataclass(frozen=True)

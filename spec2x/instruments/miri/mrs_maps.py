@@ -97,11 +97,17 @@ def slice_pixels(
     labels = maps.label_map[:ny, columns[0] : columns[1]]
     y, x = np.nonzero(labels)
     labels = labels[y, x]
-    order = np.argsort(labels, kind="stable")
+    order = np.argsort(_narrow(labels), kind="stable")
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
     y, x = y[order].astype(np.float64), (x[order] + columns[0]).astype(np.float64)
     return y, x, labels[order], inverse
+
+
+def _narrow(labels: np.ndarray) -> np.ndarray:
+    """Integer labels as int16 when they fit (the same stable order, sorted by radix)."""
+    fits = labels.dtype.kind in "iu" and labels.size and labels.min() >= -(2**15)
+    return labels.astype(np.int16) if fits and labels.max() < 2**15 else labels
 
 
 def blocks(n: int) -> list[slice]:
