@@ -171,8 +171,11 @@ def _interp_rows(
     Rows sharing a wavelength grid (the MOS shutters of one quadrant) are
     interpolated together (:func:`interp_curves`); only distinct grids loop.
     """
+    groups = _same_grid(rows, tables)
+    if len(groups) == 1 and groups[0].size == 1:  # one row for all (the IFU slices)
+        return np.interp(x, tables[groups[0][0]][0], tables[groups[0][0]][column], fill, fill)
     out = np.empty(x.shape, np.float64)
-    for members in _same_grid(rows, tables):
+    for members in groups:
         tw = tables[members[0]][0]
         sel = np.isin(rows, members)
         if members.size == 1 or tw.size < 2:
@@ -250,31 +253,41 @@ def interpolate_cube(
     flat (float32), dq (uint32), err: 1 and ``DO_NOT_USE`` where the pixel is
     flagged or its wavelength lies outside the planes.
     """
-    nz = cube.shape[0]
+    nz, plane = cube.shape[0], cube.shape[1] * cube.shape[2]
+    pix = _pixel_index(cube, yy, xx)  # also the index into plane 0
     if nz == 1:
-        dq = cube_dq[yy, xx] if cube_dq.ndim == 2 else cube_dq[0, yy, xx]
-        err = cube_err[yy, xx] if cube_err.ndim == 2 else cube_err[0, yy, xx]
-        return cube[0, yy, xx], dq, err
+        return cube.take(pix), cube_dq.take(pix), cube_err.take(pix)
     k = np.clip(np.searchsorted(cube_wl, wl, side="right") - 1, 0, nz - 2)
     denom = cube_wl[k + 1] - cube_wl[k]
     zero = denom == 0.0
     denom = np.where(zero, 1.0, denom)
     p = np.where(zero, 0.0, (wl - cube_wl[k]) / denom)
     q = 1.0 - p
-    flat = q * cube[k, yy, xx] + p * cube[k + 1, yy, xx]
+    at_k = k * plane + pix
+    at_next = at_k + plane
+    flat = q * cube.take(at_k) + p * cube.take(at_next)
     if cube_err.ndim == 2:
-        err = cube_err[yy, xx]
+        err = cube_err.take(pix)
     else:
-        err = q * cube_err[k, yy, xx] + p * cube_err[k + 1, yy, xx]
+        err = q * cube_err.take(at_k) + p * cube_err.take(at_next)
     if cube_dq.ndim == 2:
-        dq = cube_dq[yy, xx]
+        dq = cube_dq.take(pix)
     else:
-        dk = cube_dq[k, yy, xx]
-        dq = np.where(p == 0.0, dk, dk | cube_dq[k + 1, yy, xx])
+        dk = cube_dq.take(at_k)
+        dq = np.where(p == 0.0, dk, dk | cube_dq.take(at_next))
         flat[(dq & DNU) != 0] = 1.0
     dq = dq | np.where((wl < cube_wl[0]) | (wl > cube_wl[-1]), DNU, np.uint32(0))
     flat[(dq & DNU) != 0] = 1.0
     return flat.astype(cube.dtype), dq, err
+
+
+def _pixel_index(image: Image, yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+    """Index of pixel ``(yy, xx)`` of ``image``'s last two axes flattened in C order.
+
+    ``image.take`` of it (plus a multiple of the plane size for a later
+    plane) reads the same values as indexing by ``yy, xx``, faster.
+    """
+    return yy * image.shape[-1] + xx
 
 
 def _component(
@@ -307,7 +320,8 @@ def _component(
             comp.image, comp.image_dq, comp.image_err, comp.image_wavelength, wl, yy, xx
         )
     else:
-        flat_2d, dq, err = comp.image[yy, xx], comp.image_dq[yy, xx], comp.image_err[yy, xx]
+        pix = _pixel_index(comp.image, yy, xx)
+        flat_2d, dq, err = comp.image.take(pix), comp.image_dq.take(pix), comp.image_err.take(pix)
     dq = dq | np.where(np.isnan(flat_2d) | (flat_2d == 0.0), bad_flag, np.uint32(0))
     flat_2d = np.where((dq & DNU) != 0, flat_2d.dtype.type(1.0), flat_2d)
     return combine_fast_slow(wl, wl_c, dwl, flat_2d, dq, err, rows, comp.tables, nodes)
