@@ -34,7 +34,9 @@ __all__ = [
     "combine_fast_slow",
     "gauss_nodes",
     "interp_curves",
+    "clamp_to_images",
     "interpolate_cube",
+    "pixel_flat",
     "slit_flat",
 ]
 
@@ -327,48 +329,33 @@ def _component(
     return combine_fast_slow(wl, wl_c, dwl, flat_2d, dq, err, rows, comp.tables, nodes)
 
 
-def slit_flat(
-    wavelength: np.ndarray,
-    x0: np.ndarray,
-    y0: np.ndarray,
-    xsize: np.ndarray,
-    ysize: np.ndarray,
-    *rows: np.ndarray,
+def pixel_flat(
+    wl: np.ndarray,
+    wl_c: np.ndarray,
+    dwl: np.ndarray,
+    yy: np.ndarray,
+    xx: np.ndarray,
+    rows: Sequence[np.ndarray],
     components: Sequence[FlatComponent | None],
-    dispaxis: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The NIRSpec flat (f * s * d) of every pixel of every slit.
+    """The NIRSpec flat (f * s * d) of given pixels, once their wavelengths are cleaned.
+
+    Every pixel is computed on its own (no neighbour is used): any selection
+    of a cut-out's pixels gives their values in the whole cut-out.
 
     Parameters
     ----------
-    wavelength : (slit, y, x) wavelength (µm), NaN where none.
-    x0, y0 : (slit,) 0-based full-frame detector pixel of each cut-out's corner.
-    xsize, ysize : (slit,) real size of each cut-out (beyond is padding).
+    wl : (slit, ...) wavelength (µm), 0 where none.
+    wl_c, dwl : the cleaned wavelength and its step (:func:`clean_wavelength`).
+    yy, xx : full-frame pixel of each (inside the flat images).
     rows : per component, (slit,) index of the fast-variation row of each slit.
-    components : fore, spectrograph, detector; None where the reference is N/A
-        (a unit flat without DQ, as jwst).
-    dispaxis : 1 (dispersion along x) or 2 (along y).
+    components : fore, spectrograph, detector; None where N/A.
 
     Returns
     -------
-    flat (float32; 1 where DO_NOT_USE, NaN where the product is <= 0),
-    dq (uint32), err (float32): jwst's interpolated flat.
+    flat (float64; 1 where DO_NOT_USE, NaN where the product is <= 0),
+    dq (uint32), err (float64).
     """
-    wl = np.where(np.isnan(wavelength), 0.0, wavelength)
-    ns, ny, nx = wl.shape
-    yy = np.clip(np.asarray(y0)[:, None, None] + np.arange(ny)[None, :, None], 0, None)
-    xx = np.clip(np.asarray(x0)[:, None, None] + np.arange(nx)[None, None, :], 0, None)
-    yy, xx = np.broadcast_arrays(yy, xx)
-    for comp in components:
-        if comp is not None and comp.image is not None and comp.kind != "fore":
-            yy = np.minimum(yy, comp.image.shape[-2] - 1)
-            xx = np.minimum(xx, comp.image.shape[-1] - 1)
-    if dispaxis == 2:
-        wl_c, dwl = clean_wavelength(wl.transpose(0, 2, 1), ysize)
-        wl_c, dwl = wl_c.transpose(0, 2, 1), dwl.transpose(0, 2, 1)
-    else:
-        wl_c, dwl = clean_wavelength(wl, xsize)
-
     nodes = gauss_nodes(wl_c, dwl)
     parts: list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = []
     for comp, row in zip(components, rows, strict=True):
@@ -398,6 +385,61 @@ def slit_flat(
     nonpos = flat <= 0.0
     flat[nonpos] = np.nan
     dq[nonpos] |= BADFLAT
+    return flat, dq, err
+
+
+def clamp_to_images(
+    yy: np.ndarray, xx: np.ndarray, components: Sequence[FlatComponent | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Full-frame pixel indices moved inside every component's image (0 below, last above)."""
+    yy, xx = np.maximum(yy, 0), np.maximum(xx, 0)
+    for comp in components:
+        if comp is not None and comp.image is not None and comp.kind != "fore":
+            yy = np.minimum(yy, comp.image.shape[-2] - 1)
+            xx = np.minimum(xx, comp.image.shape[-1] - 1)
+    return yy, xx
+
+
+def slit_flat(
+    wavelength: np.ndarray,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    xsize: np.ndarray,
+    ysize: np.ndarray,
+    *rows: np.ndarray,
+    components: Sequence[FlatComponent | None],
+    dispaxis: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The NIRSpec flat (f * s * d) of every pixel of every slit.
+
+    Parameters
+    ----------
+    wavelength : (slit, y, x) wavelength (µm), NaN where none.
+    x0, y0 : (slit,) 0-based full-frame detector pixel of each cut-out's corner.
+    xsize, ysize : (slit,) real size of each cut-out (beyond is padding).
+    rows : per component, (slit,) index of the fast-variation row of each slit.
+    components : fore, spectrograph, detector; None where the reference is N/A
+        (a unit flat without DQ, as jwst).
+    dispaxis : 1 (dispersion along x) or 2 (along y).
+
+    Returns
+    -------
+    flat (float32; 1 where DO_NOT_USE, NaN where the product is <= 0),
+    dq (uint32), err (float32): jwst's interpolated flat.
+    """
+    wl = np.where(np.isnan(wavelength), 0.0, wavelength)
+    ns, ny, nx = wl.shape
+    yy, xx = np.broadcast_arrays(
+        np.asarray(y0)[:, None, None] + np.arange(ny)[None, :, None],
+        np.asarray(x0)[:, None, None] + np.arange(nx)[None, None, :],
+    )
+    yy, xx = clamp_to_images(yy, xx, components)
+    if dispaxis == 2:
+        wl_c, dwl = clean_wavelength(wl.transpose(0, 2, 1), ysize)
+        wl_c, dwl = wl_c.transpose(0, 2, 1), dwl.transpose(0, 2, 1)
+    else:
+        wl_c, dwl = clean_wavelength(wl, xsize)
+    flat, dq, err = pixel_flat(wl, wl_c, dwl, yy, xx, rows, components)
     # padding beyond the real cut-out: no flat, no flags
     pad = (np.arange(ny)[None, :, None] >= np.asarray(ysize)[:, None, None]) | (
         np.arange(nx)[None, None, :] >= np.asarray(xsize)[:, None, None]
