@@ -211,7 +211,6 @@ def combine_fast_slow(
     component).
     """
     dq = np.zeros(wl.shape, np.uint32) if flat_dq is None else flat_dq.copy()
-    err_in = np.zeros(wl.shape, np.float64) if flat_err is None else flat_err
     if nodes is None:
         nodes = gauss_nodes(wl_c, dwl)
     values = np.zeros_like(wl_c)
@@ -225,9 +224,13 @@ def combine_fast_slow(
     values[missing] = 1.0
     error_value[missing] = 0.0
     dq[missing] |= NFF | DNU
-    v1 = np.square(error_value * flat_2d)
-    v2 = np.square(err_in * values)
-    err = np.sqrt(np.where(np.isnan(v1), 0.0, v1) + np.where(np.isnan(v2), 0.0, v2))
+    var = np.square(error_value * flat_2d)
+    var[np.isnan(var)] = 0.0
+    if flat_err is not None:  # none: + 0 exactly
+        v2 = np.square(flat_err * values)
+        v2[np.isnan(v2)] = 0.0
+        var += v2
+    err = np.sqrt(var)
     return flat_2d * values, dq, err
 
 
