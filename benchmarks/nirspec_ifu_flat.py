@@ -1,7 +1,7 @@
 """Benchmark: NIRSpec IFU flat_field, pathloss and photom alone, jwst 3.0.0 against spec2x.
 
 ``python benchmarks/nirspec_ifu_flat.py`` (``--workdir DIR`` keeps the files
-and jwst's timings, ``--repeat N`` runs per side) writes the synthetic
+and jwst's timings for later runs, ``--repeat N`` runs per side) writes the synthetic
 full-frame PRISM/CLEAR IFU exposure on NRS1 and its references
 (:func:`spec2x.synthetic.nirspec_ifu_scene.make_nirspec_ifu_scene`), takes
 it through each pipeline's assign_wcs, msa_flagging and srctype (jwst's
@@ -122,12 +122,17 @@ def run(root: Path, repeat: int) -> list[list[str]]:
     from spec2x.synthetic.nirspec_ifu_scene import make_nirspec_ifu_scene
 
     folder = root / "ifu_prism"
-    print(f"writing the NIRSpec IFU scene into {folder}", flush=True)
-    scene = make_nirspec_ifu_scene(folder, seed=1)
-    refs = {k: str(v) for k, v in scene.refs.items()}
+    written = folder / "scene.json"  # the rate file and references of a kept --workdir
+    if written.exists():
+        rate, refs = json.loads(written.read_text())
+    else:
+        print(f"writing the NIRSpec IFU scene into {folder}", flush=True)
+        scene = make_nirspec_ifu_scene(folder, seed=1)
+        rate, refs = str(scene.rate), {k: str(v) for k, v in scene.refs.items()}
+        written.write_text(json.dumps([rate, refs]))
     logging.disable(logging.INFO)
-    theirs = _jwst(scene.rate, refs, folder, repeat)
-    mine = _spec2x(scene.rate, refs, repeat)
+    theirs = _jwst(Path(rate), refs, folder, repeat)
+    mine = _spec2x(Path(rate), refs, repeat)
     case = "NIRSpec IFU PRISM full frame"
     return [
         [case, f"{name}, CPU", f"{theirs[name]:.3f}", f"{mine[name]:.3f}",
