@@ -135,8 +135,13 @@ def run(root: Path, repeat: int) -> list[list[str]]:
     mine = _spec2x(Path(rate), refs, repeat)
     case = "NIRSpec IFU PRISM full frame"
     return [
-        [case, f"{name}, CPU", f"{theirs[name]:.3f}", f"{mine[name]:.3f}",
-         f"{theirs[name] / mine[name]:.1f}x"]  # fmt: skip
+        [
+            case,
+            f"{name}, CPU",
+            f"{theirs[name]:.3f}",
+            f"{mine[name]:.3f}",
+            f"{theirs[name] / mine[name]:.1f}x",
+        ]
         for name in STEPS
     ]
 

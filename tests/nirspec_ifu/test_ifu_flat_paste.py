@@ -91,5 +91,6 @@ def test_pasted_flat_equals_the_slice_loop(overlap, absent):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
     flat, dq, _ = got
-    assert np.isfinite(flat).any() and np.isnan(flat).any()
+    assert np.isfinite(flat).any()
+    assert np.isnan(flat).any()
     assert ((dq & DNU) != 0).any()
