@@ -67,8 +67,8 @@ def ifu_flat_arrays(
     s, yb, xb = np.nonzero(good)  # slice by slice, as jwst pastes them
     yy, xx = kern.clamp_to_images(yb + boxes.y0[s], xb + boxes.x0[s], components)
     rows = [np.zeros(1, np.intp)] * 3
-    one = [a[good][None] for a in (wl, wl_c, dwl)]  # the pixels as one "slit"
-    fpix, dpix, epix = kern.pixel_flat(*one, yy[None], xx[None], rows, components)
+    wl, wl_c, dwl = (a[good][None] for a in (wl, wl_c, dwl))  # the pixels as one "slit"
+    fpix, dpix, epix = kern.pixel_flat(wl, wl_c, dwl, yy[None], xx[None], rows, components)
     flat, dq, err = fpix[0].astype(np.float32), dpix[0], epix[0].astype(np.float32)
     return _paste(flat, dq, err, yy, xx, s, shape)
 
