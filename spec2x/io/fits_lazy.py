@@ -49,14 +49,26 @@ class LazyImage:
         """Number of axes."""
         return len(self.shape)
 
-    def __getitem__(self, key: Any) -> np.ndarray:
+    def _mapped(self) -> np.memmap:
         if self._map is None:
             path, offset, shape, raw, _, _ = self._args
             self._map = np.memmap(path, dtype=raw, mode="r", offset=offset, shape=shape)
-        values = np.asarray(self._map[key])
+        return self._map
+
+    def _convert(self, values: np.ndarray) -> np.ndarray:
         if self._bzero:
             return (values.astype(np.int64) + self._bzero).astype(self.dtype)
         return values.astype(self.dtype)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return self._convert(np.asarray(self._mapped()[key]))
+
+    def take(self, indices: np.ndarray) -> np.ndarray:
+        """The pixels at ``indices`` of the image flattened in C order (as ``ndarray.take``).
+
+        One flat index per pixel reads about twice as fast as an index per axis.
+        """
+        return self._convert(self._mapped().reshape(-1)[indices])
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         whole = self[...]

@@ -36,6 +36,10 @@ def test_float_cube_and_unsigned_dq_as_astropy_reads_them(tmp_path):
         assert got.dtype == np.dtype(dtype)
         assert got.dtype.isnative
         np.testing.assert_array_equal(got, whole[key])
+        flat_index = np.ravel_multi_index(key, data.shape)
+        taken = lazy.take(flat_index)
+        assert taken.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(taken, whole[key])
         np.testing.assert_array_equal(np.asarray(lazy), whole)
         np.testing.assert_array_equal(pickle.loads(pickle.dumps(lazy))[key], whole[key])
 

@@ -15,6 +15,7 @@ kept (``save_interpolated_flat``).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
@@ -45,6 +46,9 @@ def ifu_flat_arrays(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The full-frame IFU flat, its DQ and error (jwst ``flat_for_nirspec_ifu``).
 
+    Only the box pixels with a wavelength are computed (the kernel's values
+    of every other box pixel are never pasted), all slices in one call.
+
     Parameters
     ----------
     boxes : the slice boxes and their wavelengths (:func:`.ifu_boxes.slice_boxes`).
@@ -56,25 +60,54 @@ def ifu_flat_arrays(
     flat (float32; NaN outside the slices and where ``DO_NOT_USE``), dq
     (uint32), err (float32; NaN where the flat is).
     """
-    rows = [np.zeros(boxes.x0.size, np.intp)] * 3
-    fbox, dbox, ebox = kern.slit_flat(
-        boxes.wavelength,
-        boxes.x0,
-        boxes.y0,
-        boxes.xsize,
-        boxes.ysize,
-        *rows,
-        components=components,
-        dispaxis=1,
-    )
+    wavelength = boxes.wavelength
+    wl = np.where(np.isnan(wavelength), 0.0, wavelength)
+    wl_c, dwl = kern.clean_wavelength(wl, boxes.xsize)
+    good = np.isfinite(wavelength)
+    s, yb, xb = np.nonzero(good)  # slice by slice, as jwst pastes them
+    yy, xx = kern.clamp_to_images(yb + boxes.y0[s], xb + boxes.x0[s], components)
+    rows = [np.zeros(1, np.intp)] * 3
+    wl, wl_c, dwl = (a[good][None] for a in (wl, wl_c, dwl))  # the pixels as one "slit"
+    fpix, dpix, epix = kern.pixel_flat(wl, wl_c, dwl, yy[None], xx[None], rows, components)
+    flat, dq, err = fpix[0].astype(np.float32), dpix[0], epix[0].astype(np.float32)
+    return _paste(flat, dq, err, yy, xx, s, shape)
+
+
+def _paste(
+    fpix: np.ndarray,
+    dpix: np.ndarray,
+    epix: np.ndarray,
+    yy: np.ndarray,
+    xx: np.ndarray,
+    slice_of: np.ndarray,
+    shape: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pixels' flat, DQ and error on the full frame (what jwst's slice loop leaves).
+
+    A pixel in two slices' boxes with a wavelength from both takes the later
+    slice's flat and error and both DQs.  Outside the slices, and where
+    ``DO_NOT_USE`` is set: NaN and ``DO_NOT_USE``.  ``slice_of`` (each
+    pixel's slice) must be non-decreasing.
+    """
     flat = np.full(shape, np.nan, np.float32)
     err = np.full(shape, np.nan, np.float32)
+    index = yy * shape[1] + xx
+    seen = np.zeros(flat.size, bool)
+    seen[index] = True
+    if np.count_nonzero(seen) == index.size:  # each pixel once: no slice order to keep
+        bad = (dpix & _DNU) != 0
+        fpix[bad] = np.nan
+        epix[bad] = np.nan
+        dq = np.full(shape, _DNU, np.uint32)
+        flat.flat[index], err.flat[index] = fpix, epix
+        dq.flat[index] = np.where(np.isfinite(fpix), dpix, dpix | _DNU)
+        return flat, dq, err
     dq = np.zeros(shape, np.uint32)
-    for s in range(boxes.x0.size):
-        good, yy, xx = boxes.full_frame(s)
-        flat[yy, xx] = fbox[s][good]
-        err[yy, xx] = ebox[s][good]
-        dq[yy, xx] |= dbox[s][good]
+    starts = np.searchsorted(slice_of, np.arange(slice_of[-1] + 2))
+    for a, b in itertools.pairwise(starts):  # later slices over earlier ones
+        flat.flat[index[a:b]] = fpix[a:b]
+        err.flat[index[a:b]] = epix[a:b]
+        dq.flat[index[a:b]] |= dpix[a:b]
     bad = (dq & _DNU) != 0
     flat[bad] = np.nan
     err[bad] = np.nan

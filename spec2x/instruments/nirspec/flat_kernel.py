@@ -34,7 +34,9 @@ __all__ = [
     "combine_fast_slow",
     "gauss_nodes",
     "interp_curves",
+    "clamp_to_images",
     "interpolate_cube",
+    "pixel_flat",
     "slit_flat",
 ]
 
@@ -171,8 +173,11 @@ def _interp_rows(
     Rows sharing a wavelength grid (the MOS shutters of one quadrant) are
     interpolated together (:func:`interp_curves`); only distinct grids loop.
     """
+    groups = _same_grid(rows, tables)
+    if len(groups) == 1 and groups[0].size == 1:  # one row for all (the IFU slices)
+        return np.interp(x, tables[groups[0][0]][0], tables[groups[0][0]][column], fill, fill)
     out = np.empty(x.shape, np.float64)
-    for members in _same_grid(rows, tables):
+    for members in groups:
         tw = tables[members[0]][0]
         sel = np.isin(rows, members)
         if members.size == 1 or tw.size < 2:
@@ -206,7 +211,6 @@ def combine_fast_slow(
     component).
     """
     dq = np.zeros(wl.shape, np.uint32) if flat_dq is None else flat_dq.copy()
-    err_in = np.zeros(wl.shape, np.float64) if flat_err is None else flat_err
     if nodes is None:
         nodes = gauss_nodes(wl_c, dwl)
     values = np.zeros_like(wl_c)
@@ -220,9 +224,13 @@ def combine_fast_slow(
     values[missing] = 1.0
     error_value[missing] = 0.0
     dq[missing] |= NFF | DNU
-    v1 = np.square(error_value * flat_2d)
-    v2 = np.square(err_in * values)
-    err = np.sqrt(np.where(np.isnan(v1), 0.0, v1) + np.where(np.isnan(v2), 0.0, v2))
+    var = np.square(error_value * flat_2d)
+    var[np.isnan(var)] = 0.0
+    if flat_err is not None:  # none: + 0 exactly
+        v2 = np.square(flat_err * values)
+        v2[np.isnan(v2)] = 0.0
+        var += v2
+    err = np.sqrt(var)
     return flat_2d * values, dq, err
 
 
@@ -250,31 +258,41 @@ def interpolate_cube(
     flat (float32), dq (uint32), err: 1 and ``DO_NOT_USE`` where the pixel is
     flagged or its wavelength lies outside the planes.
     """
-    nz = cube.shape[0]
+    nz, plane = cube.shape[0], cube.shape[1] * cube.shape[2]
+    pix = _pixel_index(cube, yy, xx)  # also the index into plane 0
     if nz == 1:
-        dq = cube_dq[yy, xx] if cube_dq.ndim == 2 else cube_dq[0, yy, xx]
-        err = cube_err[yy, xx] if cube_err.ndim == 2 else cube_err[0, yy, xx]
-        return cube[0, yy, xx], dq, err
+        return cube.take(pix), cube_dq.take(pix), cube_err.take(pix)
     k = np.clip(np.searchsorted(cube_wl, wl, side="right") - 1, 0, nz - 2)
     denom = cube_wl[k + 1] - cube_wl[k]
     zero = denom == 0.0
     denom = np.where(zero, 1.0, denom)
     p = np.where(zero, 0.0, (wl - cube_wl[k]) / denom)
     q = 1.0 - p
-    flat = q * cube[k, yy, xx] + p * cube[k + 1, yy, xx]
+    at_k = k * plane + pix
+    at_next = at_k + plane
+    flat = q * cube.take(at_k) + p * cube.take(at_next)
     if cube_err.ndim == 2:
-        err = cube_err[yy, xx]
+        err = cube_err.take(pix)
     else:
-        err = q * cube_err[k, yy, xx] + p * cube_err[k + 1, yy, xx]
+        err = q * cube_err.take(at_k) + p * cube_err.take(at_next)
     if cube_dq.ndim == 2:
-        dq = cube_dq[yy, xx]
+        dq = cube_dq.take(pix)
     else:
-        dk = cube_dq[k, yy, xx]
-        dq = np.where(p == 0.0, dk, dk | cube_dq[k + 1, yy, xx])
+        dk = cube_dq.take(at_k)
+        dq = np.where(p == 0.0, dk, dk | cube_dq.take(at_next))
         flat[(dq & DNU) != 0] = 1.0
     dq = dq | np.where((wl < cube_wl[0]) | (wl > cube_wl[-1]), DNU, np.uint32(0))
     flat[(dq & DNU) != 0] = 1.0
     return flat.astype(cube.dtype), dq, err
+
+
+def _pixel_index(image: Image, yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+    """Index of pixel ``(yy, xx)`` of ``image``'s last two axes flattened in C order.
+
+    ``image.take`` of it (plus a multiple of the plane size for a later
+    plane) reads the same values as indexing by ``yy, xx``, faster.
+    """
+    return yy * image.shape[-1] + xx
 
 
 def _component(
@@ -307,10 +325,82 @@ def _component(
             comp.image, comp.image_dq, comp.image_err, comp.image_wavelength, wl, yy, xx
         )
     else:
-        flat_2d, dq, err = comp.image[yy, xx], comp.image_dq[yy, xx], comp.image_err[yy, xx]
+        pix = _pixel_index(comp.image, yy, xx)
+        flat_2d, dq, err = comp.image.take(pix), comp.image_dq.take(pix), comp.image_err.take(pix)
     dq = dq | np.where(np.isnan(flat_2d) | (flat_2d == 0.0), bad_flag, np.uint32(0))
     flat_2d = np.where((dq & DNU) != 0, flat_2d.dtype.type(1.0), flat_2d)
     return combine_fast_slow(wl, wl_c, dwl, flat_2d, dq, err, rows, comp.tables, nodes)
+
+
+def pixel_flat(
+    wl: np.ndarray,
+    wl_c: np.ndarray,
+    dwl: np.ndarray,
+    yy: np.ndarray,
+    xx: np.ndarray,
+    rows: Sequence[np.ndarray],
+    components: Sequence[FlatComponent | None],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The NIRSpec flat (f * s * d) of given pixels, once their wavelengths are cleaned.
+
+    Every pixel is computed on its own (no neighbour is used): any selection
+    of a cut-out's pixels gives their values in the whole cut-out.
+
+    Parameters
+    ----------
+    wl : (slit, ...) wavelength (µm), 0 where none.
+    wl_c, dwl : the cleaned wavelength and its step (:func:`clean_wavelength`).
+    yy, xx : full-frame pixel of each (inside the flat images).
+    rows : per component, (slit,) index of the fast-variation row of each slit.
+    components : fore, spectrograph, detector; None where N/A.
+
+    Returns
+    -------
+    flat (float64; 1 where DO_NOT_USE, NaN where the product is <= 0),
+    dq (uint32), err (float64).
+    """
+    nodes = gauss_nodes(wl_c, dwl)
+    parts: list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = []
+    for comp, row in zip(components, rows, strict=True):
+        if comp is None:
+            parts.append((np.ones(wl.shape, np.float32), None, None))
+        else:
+            parts.append(_component(comp, np.asarray(row), wl, wl_c, dwl, yy, xx, nodes))
+    flat = parts[0][0] * parts[1][0] * parts[2][0]
+
+    dqs: list[np.ndarray] = [p[1] for p in parts if p[1] is not None]
+    dq = np.zeros(wl.shape, np.uint32)
+    if not dqs:
+        dq |= BADFLAT
+    for d in dqs:
+        dq |= d
+    dq[(dq & NFF) != 0] |= DNU
+    dq[(dq & DNU) != 0] |= BADFLAT
+
+    sum_var = np.zeros_like(flat)
+    for part_flat, _, part_err in parts:
+        if part_err is not None:
+            denom = np.where(part_flat == 0, 1.0, part_flat)
+            sum_var += (part_err / denom) ** 2
+    with np.errstate(invalid="ignore"):
+        err = flat * np.sqrt(sum_var)
+    flat[(dq & DNU) != 0] = 1.0
+    nonpos = flat <= 0.0
+    flat[nonpos] = np.nan
+    dq[nonpos] |= BADFLAT
+    return flat, dq, err
+
+
+def clamp_to_images(
+    yy: np.ndarray, xx: np.ndarray, components: Sequence[FlatComponent | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Full-frame pixel indices moved inside every component's image (0 below, last above)."""
+    yy, xx = np.maximum(yy, 0), np.maximum(xx, 0)
+    for comp in components:
+        if comp is not None and comp.image is not None and comp.kind != "fore":
+            yy = np.minimum(yy, comp.image.shape[-2] - 1)
+            xx = np.minimum(xx, comp.image.shape[-1] - 1)
+    return yy, xx
 
 
 def slit_flat(
@@ -342,48 +432,17 @@ def slit_flat(
     """
     wl = np.where(np.isnan(wavelength), 0.0, wavelength)
     ns, ny, nx = wl.shape
-    yy = np.clip(np.asarray(y0)[:, None, None] + np.arange(ny)[None, :, None], 0, None)
-    xx = np.clip(np.asarray(x0)[:, None, None] + np.arange(nx)[None, None, :], 0, None)
-    yy, xx = np.broadcast_arrays(yy, xx)
-    for comp in components:
-        if comp is not None and comp.image is not None and comp.kind != "fore":
-            yy = np.minimum(yy, comp.image.shape[-2] - 1)
-            xx = np.minimum(xx, comp.image.shape[-1] - 1)
+    yy, xx = np.broadcast_arrays(
+        np.asarray(y0)[:, None, None] + np.arange(ny)[None, :, None],
+        np.asarray(x0)[:, None, None] + np.arange(nx)[None, None, :],
+    )
+    yy, xx = clamp_to_images(yy, xx, components)
     if dispaxis == 2:
         wl_c, dwl = clean_wavelength(wl.transpose(0, 2, 1), ysize)
         wl_c, dwl = wl_c.transpose(0, 2, 1), dwl.transpose(0, 2, 1)
     else:
         wl_c, dwl = clean_wavelength(wl, xsize)
-
-    nodes = gauss_nodes(wl_c, dwl)
-    parts: list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = []
-    for comp, row in zip(components, rows, strict=True):
-        if comp is None:
-            parts.append((np.ones(wl.shape, np.float32), None, None))
-        else:
-            parts.append(_component(comp, np.asarray(row), wl, wl_c, dwl, yy, xx, nodes))
-    flat = parts[0][0] * parts[1][0] * parts[2][0]
-
-    dqs: list[np.ndarray] = [p[1] for p in parts if p[1] is not None]
-    dq = np.zeros(wl.shape, np.uint32)
-    if not dqs:
-        dq |= BADFLAT
-    for d in dqs:
-        dq |= d
-    dq[(dq & NFF) != 0] |= DNU
-    dq[(dq & DNU) != 0] |= BADFLAT
-
-    sum_var = np.zeros_like(flat)
-    for part_flat, _, part_err in parts:
-        if part_err is not None:
-            denom = np.where(part_flat == 0, 1.0, part_flat)
-            sum_var += (part_err / denom) ** 2
-    with np.errstate(invalid="ignore"):
-        err = flat * np.sqrt(sum_var)
-    flat[(dq & DNU) != 0] = 1.0
-    nonpos = flat <= 0.0
-    flat[nonpos] = np.nan
-    dq[nonpos] |= BADFLAT
+    flat, dq, err = pixel_flat(wl, wl_c, dwl, yy, xx, rows, components)
     # padding beyond the real cut-out: no flat, no flags
     pad = (np.arange(ny)[None, :, None] >= np.asarray(ysize)[:, None, None]) | (
         np.arange(nx)[None, None, :] >= np.asarray(xsize)[:, None, None]
