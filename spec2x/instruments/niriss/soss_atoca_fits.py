@@ -251,18 +251,20 @@ class TraceModel:
     nints: int
     parts: list[tuple[np.ndarray, np.ndarray]]
 
-    def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """(integration, *rows.shape) model at pixels (rows, cols) in DN/s, 0 where none."""
-        out = np.full((self.nints, *rows.shape), np.nan)
-        for i, (profile, lines) in enumerate(self.parts):
-            value = profile[rows, cols][None] * lines[:, cols]
-            out = value if i == 0 else np.where(np.isfinite(out), out, value)
+    def values(self, rows: np.ndarray) -> np.ndarray:
+        """(integration, band, x) model at the (band, x) ``rows`` of every column (DN/s, 0
+        where none)."""
+        out = None
+        for profile, lines in self.parts:
+            value = np.take_along_axis(profile, rows, axis=0)[None] * lines[:, None, :]
+            out = value if out is None else np.where(np.isfinite(out), out, value)
+        assert out is not None
         return np.nan_to_num(out, copy=False)
 
     def image(self, shape: tuple[int, int]) -> np.ndarray:
         """(integration, y, x) model in DN/s, 0 where none."""
-        rows, cols = np.indices(shape)
-        return self.values(rows, cols)
+        rows = np.broadcast_to(np.arange(shape[0])[:, None], shape)
+        return self.values(rows)
 
 
 def _part(sub: LinearModel, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

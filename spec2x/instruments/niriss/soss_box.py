@@ -48,8 +48,9 @@ __all__ = [
     "spectra_dataset",
 ]
 
-#: ``values(rows, cols)``: an image's (integration, *rows.shape) values at pixels (rows, cols).
-BandValues = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: ``values(rows)``: an image's (integration, band, x) values at the (band, x) ``rows``
+#: of every column ``x`` (the pixels ``(rows[b, x], x)``).
+BandValues = Callable[[np.ndarray], np.ndarray]
 
 
 def order_traces(
@@ -137,11 +138,10 @@ def _box_sums(
     data: Any, err: Any, mask: Any, weights: np.ndarray, values: BandValues | None
 ) -> tuple[Any, Any, Any]:
     """Per integration and column: flux, error and summed weight (lazy for Dask input);
-    the image is ``values(rows, cols)`` where given (NumPy), else ``data``."""
+    the image is ``values(rows)`` where given (NumPy), else ``data``."""
     rows, wband = _band(weights)
     if values is not None:
-        cols = np.broadcast_to(np.arange(err.shape[2])[None], rows.shape)
-        sums = _sums_of(values(rows, cols), err, mask, rows, wband)
+        sums = _sums_of(values(rows), err, mask, rows, wband)
     elif array_module(data) is np:
         sums = _band_sums(data, err, mask, rows, wband)
     else:
@@ -236,9 +236,9 @@ def box_dataset(
     width: float,
     images: Callable[[int], BandValues] | None = None,
 ) -> xr.Dataset:
-    """Box-extract each order of ``inputs`` (the data, or ``images(order)(rows, cols)``:
+    """Box-extract each order of ``inputs`` (the data, or ``images(order)(rows)``:
     the (integration, band, x) values of the image that order is extracted from at
-    the pixels of its box, NumPy)."""
+    the pixels of its box, :data:`BandValues`, NumPy)."""
     orders = inputs.orders
     xp = array_module(inputs.data)
     flux, flux_err, npix = [], [], []
