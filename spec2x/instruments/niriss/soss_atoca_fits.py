@@ -253,13 +253,23 @@ class TraceModel:
 
     def values(self, rows: np.ndarray) -> np.ndarray:
         """(integration, band, x) model at the (band, x) ``rows`` of every column (DN/s, 0
-        where none)."""
-        out = None
-        for profile, lines in self.parts:
-            value = np.take_along_axis(profile, rows, axis=0)[None] * lines[:, None, :]
-            out = value if out is None else np.where(np.isfinite(out), out, value)
-        assert out is not None
-        return np.nan_to_num(out, copy=False)
+        where none).
+
+        With finite lines a pixel's fit is the first whose profile is finite
+        there, so the profiles choose it (the last fit's NaN read as 0)
+        without testing the products; otherwise the products are tested.
+        """
+        profiles = [np.take_along_axis(p, rows, axis=0)[None] for p, _ in self.parts]
+        lines = [line[:, None, :] for _, line in self.parts]
+        if not all(np.isfinite(line).all() for line in lines):
+            out = profiles[0] * lines[0]
+            for profile, line in zip(profiles[1:], lines[1:], strict=True):
+                out = np.where(np.isfinite(out), out, profile * line)
+            return np.nan_to_num(out, copy=False)
+        out = np.nan_to_num(profiles[-1]) * lines[-1]
+        for profile, line in zip(profiles[-2::-1], lines[-2::-1], strict=True):
+            out = np.where(np.isfinite(profile), profile * line, out)
+        return out
 
     def image(self, shape: tuple[int, int]) -> np.ndarray:
         """(integration, y, x) model in DN/s, 0 where none."""

@@ -111,26 +111,26 @@ def _sums_of(
     cols = np.arange(err.shape[2])[None]
     outside = ~(wband > 0)
     w = np.where(mask[:, rows, cols], 0.0, wband[None])
-    # np.nansum(w * d) and np.nansum(w * e**2) with d, e NaN outside the box, into
-    # two (integration, band, x) arrays (each a fresh one was a page-faulted cube slab)
+    # np.nansum(w * d) and np.nansum(w * e**2) with d, e NaN outside the box (their
+    # terms there 0, as NaN's), into two (integration, band, x) arrays (each a fresh
+    # one was a page-faulted cube slab)
     terms = w * band
     e = err[:, rows, cols]
     with np.errstate(invalid="ignore"):
-        np.copyto(terms, np.nan, where=outside)
-        flux = _nansum1(terms)
+        flux = _nansum1(terms, outside)
         npix = np.sum(w, axis=1)  # w is finite
-        np.copyto(e, np.nan, where=outside)
         e = np.multiply(w, np.square(e, out=e), out=e if e.dtype == w.dtype else None)
-        flux_err = np.sqrt(_nansum1(e))
+        flux_err = np.sqrt(_nansum1(e, outside))
     empty = npix <= 0
     return np.stack(
         [np.where(empty, np.nan, flux), np.where(empty, np.nan, flux_err), npix], axis=1
     )
 
 
-def _nansum1(a: np.ndarray) -> np.ndarray:
-    """``np.nansum(a, axis=1)`` (the same sum), zeroing ``a``'s NaN in place."""
-    np.copyto(a, 0.0, where=np.isnan(a))
+def _nansum1(a: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """``np.nansum(a, axis=1)`` with ``a`` NaN where ``outside`` (the same sum), zeroing
+    those terms and ``a``'s NaN in place."""
+    np.copyto(a, 0.0, where=np.isnan(a) | outside)
     return np.sum(a, axis=1)
 
 
