@@ -23,6 +23,7 @@ from scipy import sparse
 from .soss_atoca_grid import decontamination_grid, oversample_grid
 from .soss_atoca_model import LinearModel, linear_model
 from .soss_atoca_setup import Setup
+from .soss_atoca_single import OneOrderSystem
 from .soss_atoca_tikho import (
     Tikhonov,
     first_difference,
@@ -226,13 +227,12 @@ def single_fits(setup: Setup, joint: JointFit) -> dict[int, SingleFit | None]:
 
 def _single_lines(fit: SingleFit, data: np.ndarray, err: np.ndarray) -> np.ndarray:
     """(integration, 2048) column lines of an order fitted alone on each integration."""
-    model, grid = fit.model, fit.model.grid
+    model = fit.model
     lines = np.empty((data.shape[0], 2048))
-    penalty2 = penalty_matrix(grid)
+    system = OneOrderSystem(model, penalty_matrix(model.grid), fit.factor)
     for t in range(data.shape[0]):
-        rhs = model.projection(data[t], err[t])
-        problem = Tikhonov(model.normal(err[t]), rhs, grid, penalty2=penalty2)
-        lines[t] = fit.rebuild.columns[0] @ np.nan_to_num(problem.solve(fit.factor))
+        spectrum = system.solve(err[t], model.projection(data[t], err[t]))
+        lines[t] = fit.rebuild.columns[0] @ np.nan_to_num(spectrum)
     return lines
 
 
