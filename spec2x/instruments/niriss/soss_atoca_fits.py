@@ -152,6 +152,26 @@ def _search_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> 
     return Tikhonov(normal, design.T @ scaled, model.grid, partial(_residual, design, scaled))
 
 
+def _summed_residual(model: LinearModel, scaled: np.ndarray, error: np.ndarray, spectrum):
+    return model.fitted_model(spectrum, error) - scaled
+
+
+def _joint_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> Tikhonov:
+    """The joint fit's Tikhonov problem on the image ``data``, summed per column.
+
+    ``BᵀB`` and ``Bᵀb`` by :meth:`LinearModel.normal` and
+    :meth:`LinearModel.projection`, the residuals from the column lines:
+    no (pixels x nodes) design matrix, whose product ``BᵀB`` was a third of
+    ATOCA's fixed cost.  Equal to :func:`_search_problem`'s to 1e-12; at the
+    smallest factors the search tries, the solutions follow those last bits
+    (docs/parity.md, "NIRISS SOSS: ATOCA's joint factor search summed per column").
+    """
+    good = ~model.mask
+    scaled = data[good] / error[good]
+    residual = partial(_summed_residual, model, scaled, error)
+    return Tikhonov(model.normal(error), model.projection(data, error), model.grid, residual)
+
+
 def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
     """The joint fit of orders 1 and 2 (grid, factor, one factorisation for every integration)."""
     from scipy.sparse.linalg import splu
@@ -181,7 +201,7 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
         assert estimate is not None
         reg = first_difference(grid) @ estimate(grid)
         guess = float(np.sqrt((~model.mask).sum() / np.nansum(reg**2)))
-        problem = _search_problem(model, setup.typical, mederr)
+        problem = _joint_problem(model, setup.typical, mederr)
         tikfac = search_factor(problem, guess, (-4.0, 4.0))
         normal, penalty2 = problem.normal, problem.penalty2
     else:
