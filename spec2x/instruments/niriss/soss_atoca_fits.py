@@ -139,11 +139,13 @@ def _residual(design: Any, data: np.ndarray, spectrum: np.ndarray) -> np.ndarray
 
 
 def _search_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> Tikhonov:
-    """The Tikhonov problem of ``model`` on the image ``data``, for its factor search.
+    """The Tikhonov problem of ``model`` on the image ``data``, for the flux estimate and
+    the single-order factor searches.
 
     Summed pixel by pixel from the design matrix as jwst sums it: at the
-    small factors the search tries the solutions follow the normal matrix's
-    last bits, and so does the factor picked.
+    small factors a search tries the solutions follow the normal matrix's
+    last bits, and so does the factor picked (and the grid the estimate
+    refines).  The joint search sums per column (:func:`_joint_problem`).
     """
     good = ~model.mask
     design = model.design(error)
@@ -152,7 +154,9 @@ def _search_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> 
     return Tikhonov(normal, design.T @ scaled, model.grid, partial(_residual, design, scaled))
 
 
-def _summed_residual(model: LinearModel, scaled: np.ndarray, error: np.ndarray, spectrum):
+def _summed_residual(
+    model: LinearModel, scaled: np.ndarray, error: np.ndarray, spectrum: np.ndarray
+) -> np.ndarray:
     return model.fitted_model(spectrum, error) - scaled
 
 

@@ -40,11 +40,12 @@ class OneOrderSystem:
         size = r_n.shape[1]
         per_column = np.diff(r_n.indptr)
         # every product term R[x, k] R[x, l], columns x in increasing order
-        x = np.repeat(np.arange(r_n.shape[0]), per_column**2)
-        starts = np.repeat(r_n.indptr[:-1], per_column**2)
-        widths = np.repeat(per_column, per_column**2)
-        within = np.arange(x.size) - np.repeat(np.cumsum(per_column**2) - per_column**2, per_column**2)
-        k_at, l_at = starts + within // np.maximum(widths, 1), starts + within % np.maximum(widths, 1)
+        squares = per_column**2
+        x = np.repeat(np.arange(r_n.shape[0]), squares)
+        starts = np.repeat(r_n.indptr[:-1], squares)
+        widths = np.repeat(np.maximum(per_column, 1), squares)
+        within = np.arange(x.size) - np.repeat(np.cumsum(squares) - squares, squares)
+        k_at, l_at = starts + within // widths, starts + within % widths
         rows, cols = r_n.indices[k_at], r_n.indices[l_at]
         terms = sparse.csc_matrix((np.ones(x.size), (rows, cols)), shape=(size, size))
         pattern = sparse.csc_matrix(abs(terms) + abs(penalty2))
