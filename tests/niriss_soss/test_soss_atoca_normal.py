@@ -36,13 +36,3 @@ def test_column_sums_equal_the_design_products():
     rhs = np.stack([design.T @ (d[good] / error[good]) for d in data], axis=1)
     np.testing.assert_allclose(model.projection(data, error), rhs, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(model.projection(data[1], error), rhs[:, 1], rtol=1e-12, atol=1e-12)
-
-
-def test_fitted_model_from_column_lines_equals_the_design_product():
-    """``fitted_model`` (the joint search's residuals) is ``B f`` of the design, to 1e-12."""
-    model, rng = _model()
-    error = 0.5 + rng.random((12, 2048))
-    spectrum = rng.random(model.grid.size)
-    expected = model.design(error) @ spectrum
-    got = model.fitted_model(spectrum, error)
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())

@@ -139,41 +139,17 @@ def _residual(design: Any, data: np.ndarray, spectrum: np.ndarray) -> np.ndarray
 
 
 def _search_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> Tikhonov:
-    """The Tikhonov problem of ``model`` on the image ``data``, for the flux estimate and
-    the single-order factor searches.
+    """The Tikhonov problem of ``model`` on the image ``data``, for its factor search.
 
     Summed pixel by pixel from the design matrix as jwst sums it: at the
-    small factors a search tries the solutions follow the normal matrix's
-    last bits, and so does the factor picked (and the grid the estimate
-    refines).  The joint search sums per column (:func:`_joint_problem`).
+    small factors the search tries the solutions follow the normal matrix's
+    last bits, and so does the factor picked.
     """
     good = ~model.mask
     design = model.design(error)
     scaled = data[good] / error[good]
     normal = (design.T @ design).tocsc()
     return Tikhonov(normal, design.T @ scaled, model.grid, partial(_residual, design, scaled))
-
-
-def _summed_residual(
-    model: LinearModel, scaled: np.ndarray, error: np.ndarray, spectrum: np.ndarray
-) -> np.ndarray:
-    return model.fitted_model(spectrum, error) - scaled
-
-
-def _joint_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> Tikhonov:
-    """The joint fit's Tikhonov problem on the image ``data``, summed per column.
-
-    ``BᵀB`` and ``Bᵀb`` by :meth:`LinearModel.normal` and
-    :meth:`LinearModel.projection`, the residuals from the column lines:
-    no (pixels x nodes) design matrix, whose product ``BᵀB`` was a third of
-    ATOCA's fixed cost.  Equal to :func:`_search_problem`'s to 1e-12; at the
-    smallest factors the search tries, the solutions follow those last bits
-    (docs/parity.md, "NIRISS SOSS: ATOCA's joint factor search summed per column").
-    """
-    good = ~model.mask
-    scaled = data[good] / error[good]
-    residual = partial(_summed_residual, model, scaled, error)
-    return Tikhonov(model.normal(error), model.projection(data, error), model.grid, residual)
 
 
 def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
@@ -205,7 +181,7 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
         assert estimate is not None
         reg = first_difference(grid) @ estimate(grid)
         guess = float(np.sqrt((~model.mask).sum() / np.nansum(reg**2)))
-        problem = _joint_problem(model, setup.typical, mederr)
+        problem = _search_problem(model, setup.typical, mederr)
         tikfac = search_factor(problem, guess, (-4.0, 4.0))
         normal, penalty2 = problem.normal, problem.penalty2
     else:

@@ -210,16 +210,6 @@ class LinearModel:
         out = sum(r_n.T @ (s_n @ pixels.T) for s_n, r_n in zip(sums, self.columns, strict=True))
         return np.asarray(out)
 
-    def fitted_model(self, spectrum: np.ndarray, error: np.ndarray) -> np.ndarray:
-        """(fitted pixels,) model of ``spectrum`` over ``error`` (``B f`` of :meth:`design`,
-        the fitted pixels in :meth:`design`'s order), from the column lines ``R_n f``."""
-        flat, cols, _ = self._fitted
-        inv = 1.0 / error.ravel()[flat]
-        out = np.zeros(flat.size)
-        for p_n, r_n in zip(self.profiles, self.columns, strict=True):
-            out += p_n.ravel()[flat] * inv * (r_n @ spectrum)[cols]
-        return out
-
     def rebuild(self, spectrum: np.ndarray, index: int) -> np.ndarray:
         """(y, x) model of order ``index`` of ``spectrum`` (NaN where the order is not modelled)."""
         line = self.columns[index] @ spectrum
