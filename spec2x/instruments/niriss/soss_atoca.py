@@ -86,14 +86,16 @@ _DEFAULTS: dict[str, Any] = {
 
 
 def _decontaminated(models: Mapping[int, TraceModel], inputs: BoxInputs, order: int) -> BandValues:
-    """``order``'s image: the data minus the other orders' trace models (at the pixels asked)."""
+    """``order``'s image: the data minus the other orders' trace models (at the rows asked)."""
 
-    def values(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        others = np.zeros((inputs.data.shape[0], *rows.shape))
+    def values(rows: np.ndarray) -> np.ndarray:
+        others = None
         for o, model in models.items():
             if o != order:
-                others = others + model.values(rows, cols)
-        return inputs.data[:, rows, cols] - others
+                value = model.values(rows)
+                others = value if others is None else np.add(others, value, out=others)
+        band = inputs.data[:, rows, np.arange(rows.shape[1])]
+        return band if others is None else np.subtract(band, others, out=others)
 
     return values
 

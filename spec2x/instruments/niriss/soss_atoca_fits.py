@@ -23,6 +23,7 @@ from scipy import sparse
 from .soss_atoca_grid import decontamination_grid, oversample_grid
 from .soss_atoca_model import LinearModel, linear_model
 from .soss_atoca_setup import Setup
+from .soss_atoca_single import OneOrderSystem
 from .soss_atoca_tikho import (
     Tikhonov,
     first_difference,
@@ -226,13 +227,12 @@ def single_fits(setup: Setup, joint: JointFit) -> dict[int, SingleFit | None]:
 
 def _single_lines(fit: SingleFit, data: np.ndarray, err: np.ndarray) -> np.ndarray:
     """(integration, 2048) column lines of an order fitted alone on each integration."""
-    model, grid = fit.model, fit.model.grid
+    model = fit.model
     lines = np.empty((data.shape[0], 2048))
-    penalty2 = penalty_matrix(grid)
+    system = OneOrderSystem(model, penalty_matrix(model.grid), fit.factor)
     for t in range(data.shape[0]):
-        rhs = model.projection(data[t], err[t])
-        problem = Tikhonov(model.normal(err[t]), rhs, grid, penalty2=penalty2)
-        lines[t] = fit.rebuild.columns[0] @ np.nan_to_num(problem.solve(fit.factor))
+        spectrum = system.solve(err[t], model.projection(data[t], err[t]))
+        lines[t] = fit.rebuild.columns[0] @ np.nan_to_num(spectrum)
     return lines
 
 
@@ -251,18 +251,30 @@ class TraceModel:
     nints: int
     parts: list[tuple[np.ndarray, np.ndarray]]
 
-    def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """(integration, *rows.shape) model at pixels (rows, cols) in DN/s, 0 where none."""
-        out = np.full((self.nints, *rows.shape), np.nan)
-        for i, (profile, lines) in enumerate(self.parts):
-            value = profile[rows, cols][None] * lines[:, cols]
-            out = value if i == 0 else np.where(np.isfinite(out), out, value)
-        return np.nan_to_num(out, copy=False)
+    def values(self, rows: np.ndarray) -> np.ndarray:
+        """(integration, band, x) model at the (band, x) ``rows`` of every column (DN/s, 0
+        where none).
+
+        With finite lines a pixel's fit is the first whose profile is finite
+        there, so the profiles choose it (the last fit's NaN read as 0)
+        without testing the products; otherwise the products are tested.
+        """
+        profiles = [np.take_along_axis(p, rows, axis=0)[None] for p, _ in self.parts]
+        lines = [line[:, None, :] for _, line in self.parts]
+        if not all(np.isfinite(line).all() for line in lines):
+            out = profiles[0] * lines[0]
+            for profile, line in zip(profiles[1:], lines[1:], strict=True):
+                out = np.where(np.isfinite(out), out, profile * line)
+            return np.nan_to_num(out, copy=False)
+        out = np.nan_to_num(profiles[-1]) * lines[-1]
+        for profile, line in zip(profiles[-2::-1], lines[-2::-1], strict=True):
+            out = np.where(np.isfinite(profile), profile * line, out)
+        return out
 
     def image(self, shape: tuple[int, int]) -> np.ndarray:
         """(integration, y, x) model in DN/s, 0 where none."""
-        rows, cols = np.indices(shape)
-        return self.values(rows, cols)
+        rows = np.broadcast_to(np.arange(shape[0])[:, None], shape)
+        return self.values(rows)
 
 
 def _part(sub: LinearModel, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

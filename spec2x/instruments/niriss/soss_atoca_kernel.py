@@ -118,15 +118,21 @@ def _wings(
 
 
 def _trapezoid(grid: np.ndarray, half: int, a: int, b: int) -> np.ndarray:
-    """(2 half + 1, b - a) trapezoid weights of the kernel rows on ``grid``."""
-    d = np.diff(grid)
-    rows = 2 * half + 1
-    idx = np.arange(a, b)[None, :] + (np.arange(rows - 1) - half)[:, None]
-    bad = (idx < 0) | (idx >= grid.size - 1)
-    weight = np.where(bad, 0.0, 0.5 * d[np.where(bad, 0, idx)])
-    out = np.zeros((rows, b - a))
-    out[:-1] += weight
-    out[1:] += weight
+    """(2 half + 1, b - a) trapezoid weights of the kernel rows on ``grid``.
+
+    Row ``r`` of centre ``j`` gathers the half-steps ``d/2`` of the grid's
+    intervals ``a + j + r - half - 1`` and ``a + j + r - half`` (0 beyond the
+    grid): windows of one zero-padded line of half-steps, no index arrays.
+    """
+    n = b - a
+    pad = half + 1
+    steps = np.zeros(grid.size - 1 + 2 * pad + n)
+    steps[pad : pad + grid.size - 1] = 0.5 * np.diff(grid)
+    start = pad + a - half
+    windows = np.lib.stride_tricks.sliding_window_view(steps, n)
+    out = np.zeros((2 * half + 1, n))
+    out[:-1] = windows[start : start + 2 * half]
+    out[1:] += windows[start : start + 2 * half]
     return out
 
 
@@ -157,9 +163,13 @@ def identity_matrix(size: int, bounds: tuple[int, int]) -> sparse.csr_matrix:
 
 
 def _banded(table: np.ndarray, size: int, a: int) -> sparse.csr_matrix:
+    """(centres, size) CSR matrix of the kernel rows ``table`` (row ``r`` of centre ``j``
+    on column ``a + j + r - half``), built row by row without a COO sort."""
     half = (table.shape[0] - 1) // 2
     n_c = table.shape[1]
-    row = np.broadcast_to(np.arange(n_c)[None, :], table.shape)
-    col = row + a + (np.arange(table.shape[0]) - half)[:, None]
-    keep = (col >= 0) & (col < size) & (table != 0)
-    return sparse.csr_matrix((table[keep], (row[keep], col[keep])), shape=(n_c, size))
+    col = np.arange(n_c)[:, None] + a + (np.arange(table.shape[0]) - half)[None, :]
+    values = table.T
+    keep = (col >= 0) & (col < size) & (values != 0)
+    indptr = np.zeros(n_c + 1, dtype=np.int64)
+    np.cumsum(keep.sum(axis=1), out=indptr[1:])
+    return sparse.csr_matrix((values[keep], col[keep], indptr), shape=(n_c, size))

@@ -48,8 +48,9 @@ __all__ = [
     "spectra_dataset",
 ]
 
-#: ``values(rows, cols)``: an image's (integration, *rows.shape) values at pixels (rows, cols).
-BandValues = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: ``values(rows)``: an image's (integration, band, x) values at the (band, x) ``rows``
+#: of every column ``x`` (the pixels ``(rows[b, x], x)``).
+BandValues = Callable[[np.ndarray], np.ndarray]
 
 
 def order_traces(
@@ -110,26 +111,26 @@ def _sums_of(
     cols = np.arange(err.shape[2])[None]
     outside = ~(wband > 0)
     w = np.where(mask[:, rows, cols], 0.0, wband[None])
-    # np.nansum(w * d) and np.nansum(w * e**2) with d, e NaN outside the box, into
-    # two (integration, band, x) arrays (each a fresh one was a page-faulted cube slab)
+    # np.nansum(w * d) and np.nansum(w * e**2) with d, e NaN outside the box (their
+    # terms there 0, as NaN's), into two (integration, band, x) arrays (each a fresh
+    # one was a page-faulted cube slab)
     terms = w * band
     e = err[:, rows, cols]
     with np.errstate(invalid="ignore"):
-        np.copyto(terms, np.nan, where=outside)
-        flux = _nansum1(terms)
+        flux = _nansum1(terms, outside)
         npix = np.sum(w, axis=1)  # w is finite
-        np.copyto(e, np.nan, where=outside)
         e = np.multiply(w, np.square(e, out=e), out=e if e.dtype == w.dtype else None)
-        flux_err = np.sqrt(_nansum1(e))
+        flux_err = np.sqrt(_nansum1(e, outside))
     empty = npix <= 0
     return np.stack(
         [np.where(empty, np.nan, flux), np.where(empty, np.nan, flux_err), npix], axis=1
     )
 
 
-def _nansum1(a: np.ndarray) -> np.ndarray:
-    """``np.nansum(a, axis=1)`` (the same sum), zeroing ``a``'s NaN in place."""
-    np.copyto(a, 0.0, where=np.isnan(a))
+def _nansum1(a: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """``np.nansum(a, axis=1)`` with ``a`` NaN where ``outside`` (the same sum), zeroing
+    those terms and ``a``'s NaN in place."""
+    np.copyto(a, 0.0, where=np.isnan(a) | outside)
     return np.sum(a, axis=1)
 
 
@@ -137,11 +138,10 @@ def _box_sums(
     data: Any, err: Any, mask: Any, weights: np.ndarray, values: BandValues | None
 ) -> tuple[Any, Any, Any]:
     """Per integration and column: flux, error and summed weight (lazy for Dask input);
-    the image is ``values(rows, cols)`` where given (NumPy), else ``data``."""
+    the image is ``values(rows)`` where given (NumPy), else ``data``."""
     rows, wband = _band(weights)
     if values is not None:
-        cols = np.broadcast_to(np.arange(err.shape[2])[None], rows.shape)
-        sums = _sums_of(values(rows, cols), err, mask, rows, wband)
+        sums = _sums_of(values(rows), err, mask, rows, wband)
     elif array_module(data) is np:
         sums = _band_sums(data, err, mask, rows, wband)
     else:
@@ -236,9 +236,9 @@ def box_dataset(
     width: float,
     images: Callable[[int], BandValues] | None = None,
 ) -> xr.Dataset:
-    """Box-extract each order of ``inputs`` (the data, or ``images(order)(rows, cols)``:
+    """Box-extract each order of ``inputs`` (the data, or ``images(order)(rows)``:
     the (integration, band, x) values of the image that order is extracted from at
-    the pixels of its box, NumPy)."""
+    the pixels of its box, :data:`BandValues`, NumPy)."""
     orders = inputs.orders
     xp = array_module(inputs.data)
     flux, flux_err, npix = [], [], []
