@@ -327,23 +327,18 @@ def output_pixmaps(
     """
     frames = list(out_wcss[0].available_frames)
     boxes = [_world_box(world) for world in worlds]
-    points = [tuple(w[box].ravel() for w in world) for world, box in zip(worlds, boxes,
-                                                                          strict=True)]  # fmt: skip
-    partial = [b != (slice(0, w[0].shape[0]), slice(0, w[0].shape[1]))
-               for b, w in zip(boxes, worlds, strict=True)]  # fmt: skip
+    # each slit's rectangle, then one pixel NaN in every coordinate (the value off the slit)
+    points = [
+        tuple(np.append(w[box].ravel(), np.nan) for w in world)
+        for world, box in zip(worlds, boxes, strict=True)
+    ]
     found = stacked_between(out_wcss, frames[-1], frames[0], points)
-    far_of = [i for i, p in enumerate(partial) if p]
-    far = stacked_between([out_wcss[i] for i in far_of], frames[-1], frames[0],
-                          [(np.full(1, np.nan),) * len(worlds[i]) for i in far_of])  # fmt: skip
-    far_by_slit = dict(zip(far_of, far, strict=True))
     out = []
-    for i, (world, box, (x, y)) in enumerate(zip(worlds, boxes, found, strict=True)):
-        shape = world[0].shape
+    for world, box, (x, y) in zip(worlds, boxes, found, strict=True):
         box_shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
-        pixmap = np.empty((*shape, 2), np.result_type(x, y))
-        if i in far_by_slit:
-            pixmap[..., 0], pixmap[..., 1] = far_by_slit[i]
-        pixmap[box] = np.stack([x.reshape(box_shape), y.reshape(box_shape)], axis=-1)
+        pixmap = np.empty((*world[0].shape, 2), np.result_type(x, y))
+        pixmap[..., 0], pixmap[..., 1] = x[-1], y[-1]
+        pixmap[box] = np.stack([x[:-1].reshape(box_shape), y[:-1].reshape(box_shape)], axis=-1)
         out.append(pixmap)
     return out
 
