@@ -13,10 +13,12 @@ and prints a table: whole process, chain, peak memory and each step, with the
 jwst / spec2x ratios, and spec2x's CPU per slitlet between the counts.
 
 jwst takes ~40 min under load at 500 slitlets: ``--jwst-slitlets`` lists the
-counts jwst runs at (default 100); at the other counts its times are the
-largest measured count's scaled by the number of slitlets (linear: a lower
-bound, jwst grows faster than linearly), marked ``jwst scaled``, and its
-memory is not given.  ``--reuse`` takes a side's result from an earlier run
+counts jwst runs at (default 100); at the other counts, with one count
+measured, its times are that count's scaled by the number of slitlets
+(linear: a lower bound, jwst grows faster than linearly), marked ``jwst
+scaled``, and its memory is not given; with two or more, its times and peak
+memory are the straight line through the two largest measured counts
+(``jwst extrapolated``; ``--jwst-slitlets 100 200``: jwst's memory per slitlet).  ``--reuse`` takes a side's result from an earlier run
 in ``--workdir`` (``mos_N/measured_SIDE.json``, with its input files) instead of running it again.
 ``--before DIR`` also runs the spec2x side from the source tree ``DIR`` of an
 earlier spec2x (``git archive COMMIT | tar -x -C DIR``), reported as
@@ -79,6 +81,19 @@ def scaled(result: dict[str, Any], factor: float) -> dict[str, Any]:
     return {**{k: result[k] * factor for k in keys}, "steps": steps, "maxrss_mb": float("nan")}
 
 
+def extrapolated(a: tuple[int, dict[str, Any]], b: tuple[int, dict[str, Any]], n: int) -> Any:
+    """jwst's timings and peak memory at ``n`` slitlets on the straight line through its
+    results ``a`` and ``b`` (slitlets, result) measured at two counts."""
+    (na, ra), (nb, rb) = a, b
+
+    def line(x: float, y: float) -> float:
+        return y + (y - x) * (n - nb) / (nb - na)
+
+    keys = ("chain_s", "chain_cpu_s", "process_s", "maxrss_mb")
+    steps = {k: line(ra["steps"][k], v) for k, v in rb["steps"].items() if k in ra["steps"]}
+    return {**{k: line(ra[k], rb[k]) for k in keys}, "steps": steps}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slitlets", type=int, nargs="+", default=[100, 500])
@@ -103,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         name = f"NIRSpec MOS {n} slitlets"
         if n in args.jwst_slitlets or not jwst:
             jwst[n] = run_side("jwst", folder, rate, refs, args.reuse)
+        elif len(measured := sorted(k for k in jwst if k in args.jwst_slitlets)) >= 2:
+            na, nb = measured[-2:]
+            jwst[n] = extrapolated((na, jwst[na]), (nb, jwst[nb]), n)
+            name += f" (jwst extrapolated from {na} and {nb})"
         else:
             n0 = max(jwst)
             jwst[n] = scaled(jwst[n0], n / n0)
@@ -116,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"now {ours[n]['chain_cpu_s']:.1f} s", flush=True)  # fmt: skip
     print(format_table(rows))
     counts = sorted(ours)
+    measured = sorted(k for k in jwst if k in args.jwst_slitlets)
+    for a, b in zip(measured, measured[1:], strict=False):
+        slope = (jwst[b]["maxrss_mb"] - jwst[a]["maxrss_mb"]) / (b - a)
+        print(f"jwst peak memory per slitlet from {a} to {b} slitlets: {slope:.2f} MB")
+    for a, b in zip(counts, counts[1:], strict=False):
+        slope = (ours[b]["maxrss_mb"] - ours[a]["maxrss_mb"]) / (b - a)
+        print(f"spec2x peak memory per slitlet from {a} to {b} slitlets: {slope:.2f} MB")
     for a, b in zip(counts, counts[1:], strict=False):
         slope = (ours[b]["chain_cpu_s"] - ours[a]["chain_cpu_s"]) / (b - a)
         print(f"spec2x chain CPU per slitlet from {a} to {b} slitlets: {slope:.3f} s")
