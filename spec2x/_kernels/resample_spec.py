@@ -13,11 +13,12 @@ variance weights) as stcal's ``Resample`` does.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .stacked_transforms import stacked_pixel_frames
+from .stacked_transforms import stacked_between, stacked_pixel_frames
 
 __all__ = [
     "between",
@@ -27,6 +28,7 @@ __all__ = [
     "linear_fit",
     "on_grid",
     "output_pixmap",
+    "output_pixmaps",
     "output_frames",
     "pixel_frames",
     "pixel_grid",
@@ -280,31 +282,65 @@ def on_grid(
 
 def output_pixmap(world: tuple[np.ndarray, ...], out_wcs: Any) -> np.ndarray:
     """drizzle's ``calc_pixmap`` from the input WCS already evaluated (``world``): the output
-    pixel of each input pixel, the output bounding box left out as calc_pixmap does (the
-    output WCS's inverse steps one after the other, :func:`between`).
+    pixel of each input pixel, the output bounding box left out as calc_pixmap does (one
+    slit of :func:`output_pixmaps`)."""
+    return output_pixmaps([world], [out_wcs])[0]
 
-    Only the rectangle of the pixels with a value in some world coordinate is evaluated (a
-    slit's bounding box, a small part of the detector); the others, NaN in every
-    coordinate, all take the value of one such pixel: the same numbers, the transforms
-    acting element by element.
-    """
-    frames = list(out_wcs.available_frames)
-    inverse = between(out_wcs, frames[-1], frames[0])
+
+def _world_box(world: tuple[np.ndarray, ...]) -> tuple[slice, slice]:
+    """The rectangle of the pixels with a value in some world coordinate (all pixels when
+    none has)."""
     inside = ~np.isnan(world[0])
     for w in world[1:]:
         inside |= ~np.isnan(w)
     rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
     if not rows.size:
         rows, cols = np.arange(inside.shape[0]), np.arange(inside.shape[1])
-    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
-    x, y = inverse(*(w[box] for w in world))
-    if x.shape == inside.shape:  # the rectangle is the whole image
-        return np.dstack([x, y])
-    far_x, far_y = inverse(*(np.full(1, np.nan, w.dtype) for w in world))
-    pixmap = np.empty((*inside.shape, 2), np.result_type(x, y))
-    pixmap[..., 0], pixmap[..., 1] = far_x, far_y
-    pixmap[box] = np.stack([x, y], axis=-1)
-    return pixmap
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def output_pixmaps(
+    worlds: Sequence[tuple[np.ndarray, ...]], out_wcss: Sequence[Any]
+) -> list[np.ndarray]:
+    """drizzle's ``calc_pixmap`` of many slits from their input WCSs already evaluated.
+
+    Parameters
+    ----------
+    worlds : per slit, its input WCS's world coordinates on every pixel of its image
+        ((ny, nx) arrays: RA, Dec in deg, wavelength in µm; NaN off the slit).
+    out_wcss : per slit, its output gwcs (detector -> ... -> world).
+
+    Returns
+    -------
+    Per slit, the (ny, nx, 2) output column and row of each input pixel (pixels), the
+    output bounding box left out as calc_pixmap does.
+
+    Notes
+    -----
+    The output WCSs' inverse steps are walked for all slits in one stacked call
+    (:func:`.stacked_transforms.stacked_between`): each slit's values meet its own
+    models' arithmetic, as with ``between`` (the same numbers), without building each
+    compound inverse.  Only the rectangle of the pixels with a value in some world
+    coordinate is evaluated (a slit's bounding box, a small part of the detector); the
+    others, NaN in every coordinate, all take the value of one such pixel (the transforms
+    act element by element).
+    """
+    frames = list(out_wcss[0].available_frames)
+    boxes = [_world_box(world) for world in worlds]
+    # each slit's rectangle, then one pixel NaN in every coordinate (the value off the slit)
+    points = [
+        tuple(np.append(w[box].ravel(), np.nan) for w in world)
+        for world, box in zip(worlds, boxes, strict=True)
+    ]
+    found = stacked_between(out_wcss, frames[-1], frames[0], points)
+    out = []
+    for world, box, (x, y) in zip(worlds, boxes, found, strict=True):
+        box_shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
+        pixmap = np.empty((*world[0].shape, 2), np.result_type(x, y))
+        pixmap[..., 0], pixmap[..., 1] = x[-1], y[-1]
+        pixmap[box] = np.stack([x[:-1].reshape(box_shape), y[:-1].reshape(box_shape)], axis=-1)
+        out.append(pixmap)
+    return out
 
 
 def drizzle_slit(

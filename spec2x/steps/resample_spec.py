@@ -186,14 +186,17 @@ def _inputs(ds: xr.Dataset) -> dict[str, Any]:
 def _nirspec(
     inputs: list[dict[str, Any]], wcss: list[Any], drizzle: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Drizzle NIRSpec slits: their WCSs on their pixels and their output grids computed for
-    all at once (:mod:`spec2x.instruments.nirspec.resample_grid`), then each drizzled."""
+    """Drizzle NIRSpec slits: their WCSs on their pixels, their output grids and drizzle's
+    pixel maps computed for all at once (:mod:`spec2x.instruments.nirspec.resample_grid`,
+    :func:`spec2x._kernels.resample_spec.output_pixmaps`), then each drizzled."""
     frames = nirspec_pixel_frames(wcss, [p["sci"].shape for p in inputs])
     grids = output_grids(wcss, [p["sci"] for p in inputs], frames)
+    out_wcss = [grid_wcs(grid) for grid in grids]
+    pixmaps = _k.output_pixmaps([f[1] for f in frames], out_wcss)
+    del frames  # the pixel maps are all drizzle needs of them
     out = []
-    for p, wcs, f, grid in zip(inputs, wcss, frames, grids, strict=True):
-        out_wcs = grid_wcs(grid)
-        pixmap = _k.output_pixmap(f[1], out_wcs)
+    for p, wcs, grid, out_wcs, pixmap in zip(inputs, wcss, grids, out_wcss, pixmaps,
+                                             strict=True):  # fmt: skip
         arrays = _k.drizzle_slit(p["sci"], p["good"], p["variances"], wcs, grid.shape,
                                  pixmap=pixmap, **drizzle)  # fmt: skip
         ra, dec, wavelength = grid_world(grid)  # the sky position depends on the row only

@@ -99,3 +99,21 @@ def test_output_grid_numbers_equal_its_gwcs(slitlets):
         np.testing.assert_allclose(ra, np.broadcast_to(row_ra[:, None], ra.shape), rtol=1e-13)
         np.testing.assert_allclose(dec, np.broadcast_to(row_dec[:, None], dec.shape), rtol=1e-13)
         np.testing.assert_allclose(lam, np.broadcast_to(col_lam, lam.shape), rtol=1e-14)
+
+
+def test_output_pixmaps_equal_each_output_wcs_inverted_alone(slitlets):
+    """drizzle's pixel maps of all slits from one stacked walk of their output WCSs equal
+    each output WCS's inverse steps evaluated on that slit's whole image alone."""
+    from spec2x._kernels.resample_spec import between, output_pixmaps
+    from spec2x.instruments.nirspec.resample import nirspec_pixel_frames
+    from spec2x.instruments.nirspec.resample_grid import grid_wcs, output_grids
+
+    ds, wcss, shapes = slitlets
+    sci = [ds["sci"].values[i, :h, :w] for i, (h, w) in enumerate(shapes)]
+    frames = nirspec_pixel_frames(wcss, shapes)
+    out_wcss = [grid_wcs(g) for g in output_grids(wcss, sci, frames)]
+    worlds = [f[1] for f in frames]
+    pixmaps = output_pixmaps(worlds, out_wcss)
+    for world, out_wcs, pixmap in zip(worlds, out_wcss, pixmaps, strict=True):
+        x, y = between(out_wcs, "world", "detector")(*world)
+        np.testing.assert_array_equal(pixmap, np.dstack([x, y]))
