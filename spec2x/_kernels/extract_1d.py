@@ -227,6 +227,13 @@ def _smooth(image: np.ndarray, length: int) -> np.ndarray:
     return convolve(image, kernel, boundary="extend")
 
 
+def _nansum_of(values: np.ndarray, axis: int) -> np.ndarray:
+    """``np.nansum(values, axis)`` of a temporary: its NaNs are zeroed in place rather than
+    in a copy (the same sum, bit for bit: same values, same memory order)."""
+    np.copyto(values, 0.0, where=np.isnan(values))
+    return np.sum(values, axis=axis)
+
+
 def _median_background(
     image: np.ndarray,
     variances: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -243,8 +250,29 @@ def _median_background(
     wgt = np.isfinite(image) & np.isfinite(total) & (bg_profile != 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         pixwgt = wgt / np.sum(wgt, axis=-2, keepdims=True)
-    bvars = tuple(1.2**2 * bkg_npix**2 * np.nansum(v * pixwgt**2, axis=-2) for v in variances)
+    pixwgt2 = pixwgt**2
+    bvars = tuple(1.2**2 * bkg_npix**2 * _nansum_of(v * pixwgt2, axis=-2) for v in variances)
     return bkg_1d[..., None, :], bvars
+
+
+def _inverse_where_conditioned(matrix: np.ndarray) -> np.ndarray:
+    """Inverses of a stack of normal matrices ``(..., n, n)``; zero where the condition
+    number is not below 1e10 (singular, or nearly so).
+
+    A 1 x 1 matrix (a constant background) is conditioned when it is finite and not zero
+    (its condition number is 1; NaN for 0, inf or NaN), and its inverse is ``1 / m``, as
+    LAPACK computes it, without the SVD and LU of every column.
+    """
+    cov = np.zeros_like(matrix)
+    if matrix.shape[-2:] == (1, 1):
+        ok = np.isfinite(matrix) & (matrix != 0)
+        np.divide(1.0, matrix, out=cov, where=ok)
+        return cov
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ok = np.linalg.cond(matrix) < 1e10
+    cov[ok] = np.linalg.inv(matrix[ok])
+    return cov
 
 
 def _poly_background(
@@ -269,20 +297,18 @@ def _poly_background(
     total = variances[0] + variances[1] + variances[2]
     weights = np.isfinite(total) & np.isfinite(image)
     used = (bg_profile != 0) & np.isfinite(background_image)
-    mask = (used & weights).swapaxes(-1, -2).astype(np.float64)  # (..., nx, ny)
-    target = np.where(used & weights, background_image, 0.0).swapaxes(-1, -2)
+    fitted = used & weights
+    mask = fitted.swapaxes(-1, -2).astype(np.float64)  # (..., nx, ny)
+    target = np.where(fitted, background_image, 0.0).swapaxes(-1, -2)
     pairs = (basis[:, :, None] * basis[:, None, :]).reshape(ny, npar * npar)
     matrix = (mask @ pairs).reshape(mask.shape[:-1] + (npar, npar))
     vec = target @ basis  # (..., nx, npar)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ok = np.linalg.cond(matrix) < 1e10
-    cov = np.zeros_like(matrix)
-    cov[ok] = np.linalg.inv(matrix[ok])
+    cov = _inverse_where_conditioned(matrix)
     bkg_mat = np.swapaxes(np.broadcast_to(profile, image.shape), -1, -2) @ basis  # (..., nx, npar)
     c = np.einsum("...k,...kj->...j", bkg_mat, cov)  # (..., nx, npar)
     pixwgt_tot = mask * (c @ basis.T)  # (..., nx, ny)
-    bvars = tuple(np.nansum(v.swapaxes(-1, -2) * pixwgt_tot**2, axis=-1) for v in variances)
+    pixwgt2 = pixwgt_tot**2
+    bvars = tuple(_nansum_of(v.swapaxes(-1, -2) * pixwgt2, axis=-1) for v in variances)
     coefs = np.einsum("...ij,...j->...i", cov, vec)  # (..., nx, npar)
     bkg_2d = (coefs @ basis.T).swapaxes(-1, -2)  # (..., ny, nx)
     return bkg_2d, bvars
@@ -430,7 +456,8 @@ def _box_extract_block(
     flux = np.sum(np.where(weights == 0, 0.0, image) * weights, axis=-2)
     npixels = np.sum(weights, axis=-2)
     with np.errstate(over="ignore", invalid="ignore"):
-        fvars = [np.nansum(v * weights**2, axis=-2) for v in variances]
+        weights2 = weights**2
+        fvars = [_nansum_of(v * weights2, axis=-2) for v in variances]
     if bkg_2d is not None:
         fvars = [f + b for f, b in zip(fvars, bvars, strict=True)]
         bkg = np.sum(np.broadcast_to(bkg_2d, image.shape) * weights, axis=-2)
