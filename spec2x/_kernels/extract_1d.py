@@ -227,6 +227,16 @@ def _smooth(image: np.ndarray, length: int) -> np.ndarray:
     return convolve(image, kernel, boundary="extend")
 
 
+def _float64(values: np.ndarray, invalid: np.ndarray | None) -> np.ndarray:
+    """``values`` in float64, NaN where ``invalid`` (a new array then: the input is left as
+    it is)."""
+    if invalid is None:
+        return np.asarray(values, dtype=np.float64)
+    out = np.array(values, dtype=np.float64)
+    np.copyto(out, np.nan, where=invalid)
+    return out
+
+
 def _nansum_of(values: np.ndarray, axis: int) -> np.ndarray:
     """``np.nansum(values, axis)`` of a temporary: its NaNs are zeroed in place rather than
     in a copy (the same sum, bit for bit: same values, same memory order)."""
@@ -322,6 +332,7 @@ def box_extract(
     profile: np.ndarray,
     bg_profile: np.ndarray | None = None,
     *,
+    invalid: np.ndarray | None = None,
     dispaxis: int = HORIZONTAL,
     smoothing_length: int = 0,
     bkg_fit: str | None = None,
@@ -335,6 +346,8 @@ def box_extract(
         invalid pixels are NaN.
     profile : (ny, nx) or (..., ny, nx) aperture weights (0..1).
     bg_profile : background-region weights, or None for no background.
+    invalid : (..., ny, nx) bool, True where a pixel is left out (its science and
+        variances taken as NaN), or None (the NaN already in the arrays).
     dispaxis : 1 when the dispersion runs along x, 2 along y.
     smoothing_length : odd boxcar length (pixels) smoothing the background
         image along the dispersion before the fit (0 or 1: none).
@@ -359,6 +372,7 @@ def box_extract(
     """
     lead = np.broadcast_shapes(
         *(np.shape(a)[:-2] for a in (sci, var_poisson, var_rnoise, var_flat, profile)),
+        () if invalid is None else np.shape(invalid)[:-2],
         () if bg_profile is None else np.shape(bg_profile)[:-2],
     )
     kwargs: _BoxOptions = {
@@ -369,7 +383,7 @@ def box_extract(
     }
     images = (sci, var_poisson, var_rnoise, var_flat, profile)
     if not lead or max(lead) <= _BLOCK:
-        return _box_extract_block(*images, bg_profile, **kwargs)
+        return _box_extract_block(*images, bg_profile, invalid, **kwargs)
     # Work on blocks of the longest leading axis (integrations), so only a
     # block of each array is in float64 at a time; every spectrum is computed
     # on its own, so the numbers do not depend on the blocking.
@@ -378,7 +392,8 @@ def box_extract(
     for start in range(0, lead[axis], _BLOCK):
         s, vp, vr, vf, p = (_block(a, len(lead), axis, start) for a in images)
         bg = _block(bg_profile, len(lead), axis, start)
-        parts.append(_box_extract_block(s, vp, vr, vf, p, bg, **kwargs))
+        bad = _block(invalid, len(lead), axis, start)
+        parts.append(_box_extract_block(s, vp, vr, vf, p, bg, bad, **kwargs))
     return tuple(np.concatenate(out, axis=axis) for out in zip(*parts, strict=True))
 
 
@@ -409,6 +424,7 @@ def _box_extract_block(
     var_flat: np.ndarray,
     profile: np.ndarray,
     bg_profile: np.ndarray | None,
+    invalid: np.ndarray | None,
     *,
     dispaxis: int,
     smoothing_length: int,
@@ -416,7 +432,7 @@ def _box_extract_block(
     bkg_order: int,
 ) -> tuple[np.ndarray, ...]:
     """:func:`box_extract` on arrays small enough to convert to float64 whole."""
-    arrays = [np.asarray(a, dtype=np.float64) for a in (sci, var_poisson, var_rnoise, var_flat)]
+    arrays = [_float64(a, invalid) for a in (sci, var_poisson, var_rnoise, var_flat)]
     profile = np.asarray(profile, dtype=np.float64)
     if bg_profile is not None:
         bg_profile = np.asarray(bg_profile, dtype=np.float64)
