@@ -16,6 +16,8 @@ from typing import Any, TypedDict, overload
 
 import numpy as np
 
+from . import extract_1d_background as _bg
+
 __all__ = [
     "HORIZONTAL",
     "VERTICAL",
@@ -219,14 +221,6 @@ def mask_invalid(
     return bad | np.isnan(var_flat) | ((dq & 1) != 0)
 
 
-def _smooth(image: np.ndarray, length: int) -> np.ndarray:
-    """Boxcar smoothing along the dispersion (last) axis, as astropy ``convolve``."""
-    from astropy.convolution import convolve
-
-    kernel = np.ones((1,) * (image.ndim - 1) + (length,)) / length
-    return convolve(image, kernel, boundary="extend")
-
-
 def _float64(values: np.ndarray, invalid: np.ndarray | None) -> np.ndarray:
     """``values`` in float64, NaN where ``invalid`` (a new array then: the input is left as
     it is)."""
@@ -235,93 +229,6 @@ def _float64(values: np.ndarray, invalid: np.ndarray | None) -> np.ndarray:
     out = np.array(values, dtype=np.float64)
     np.copyto(out, np.nan, where=invalid)
     return out
-
-
-def _nansum_of(values: np.ndarray, axis: int) -> np.ndarray:
-    """``np.nansum(values, axis)`` of a temporary: its NaNs are zeroed in place rather than
-    in a copy (the same sum, bit for bit: same values, same memory order)."""
-    np.copyto(values, 0.0, where=np.isnan(values))
-    return np.sum(values, axis=axis)
-
-
-def _median_background(
-    image: np.ndarray,
-    variances: tuple[np.ndarray, np.ndarray, np.ndarray],
-    profile: np.ndarray,
-    bg_profile: np.ndarray,
-    background_image: np.ndarray,
-) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    bkg_in = np.where(bg_profile == 0, np.nan, background_image)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        bkg_1d = np.nanmedian(bkg_in, axis=-2)
-    bkg_npix = np.sum(profile, axis=-2)
-    total = variances[0] + variances[1] + variances[2]
-    wgt = np.isfinite(image) & np.isfinite(total) & (bg_profile != 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pixwgt = wgt / np.sum(wgt, axis=-2, keepdims=True)
-    pixwgt2 = pixwgt**2
-    bvars = tuple(1.2**2 * bkg_npix**2 * _nansum_of(v * pixwgt2, axis=-2) for v in variances)
-    return bkg_1d[..., None, :], bvars
-
-
-def _inverse_where_conditioned(matrix: np.ndarray) -> np.ndarray:
-    """Inverses of a stack of normal matrices ``(..., n, n)``; zero where the condition
-    number is not below 1e10 (singular, or nearly so).
-
-    A 1 x 1 matrix (a constant background) is conditioned when it is finite and not zero
-    (its condition number is 1; NaN for 0, inf or NaN), and its inverse is ``1 / m``, as
-    LAPACK computes it, without the SVD and LU of every column.
-    """
-    cov = np.zeros_like(matrix)
-    if matrix.shape[-2:] == (1, 1):
-        ok = np.isfinite(matrix) & (matrix != 0)
-        np.divide(1.0, matrix, out=cov, where=ok)
-        return cov
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ok = np.linalg.cond(matrix) < 1e10
-    cov[ok] = np.linalg.inv(matrix[ok])
-    return cov
-
-
-def _poly_background(
-    image: np.ndarray,
-    variances: tuple[np.ndarray, np.ndarray, np.ndarray],
-    profile: np.ndarray,
-    bg_profile: np.ndarray,
-    background_image: np.ndarray,
-    order: int,
-) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """Least-squares polynomial in the cross-dispersion coordinate, column by column.
-
-    All columns and leading axes are solved together (stacked normal
-    equations).  With the 0/1 weights jwst uses (finite data and variance,
-    inside a background region), the design matrix is ``basis * mask``, so
-    every product reduces to a matrix product with the small basis.
-    """
-    ny = image.shape[-2]
-    npar = order + 1
-    yfit = np.linspace(-1, 1, ny)
-    basis = yfit[:, None] ** np.arange(npar)[None, :]  # (ny, npar)
-    total = variances[0] + variances[1] + variances[2]
-    weights = np.isfinite(total) & np.isfinite(image)
-    used = (bg_profile != 0) & np.isfinite(background_image)
-    fitted = used & weights
-    mask = fitted.swapaxes(-1, -2).astype(np.float64)  # (..., nx, ny)
-    target = np.where(fitted, background_image, 0.0).swapaxes(-1, -2)
-    pairs = (basis[:, :, None] * basis[:, None, :]).reshape(ny, npar * npar)
-    matrix = (mask @ pairs).reshape(mask.shape[:-1] + (npar, npar))
-    vec = target @ basis  # (..., nx, npar)
-    cov = _inverse_where_conditioned(matrix)
-    bkg_mat = np.swapaxes(np.broadcast_to(profile, image.shape), -1, -2) @ basis  # (..., nx, npar)
-    c = np.einsum("...k,...kj->...j", bkg_mat, cov)  # (..., nx, npar)
-    pixwgt_tot = mask * (c @ basis.T)  # (..., nx, ny)
-    pixwgt2 = pixwgt_tot**2
-    bvars = tuple(_nansum_of(v.swapaxes(-1, -2) * pixwgt2, axis=-1) for v in variances)
-    coefs = np.einsum("...ij,...j->...i", cov, vec)  # (..., nx, npar)
-    bkg_2d = (coefs @ basis.T).swapaxes(-1, -2)  # (..., ny, nx)
-    return bkg_2d, bvars
 
 
 def box_extract(
@@ -448,16 +355,16 @@ def _box_extract_block(
         if smoothing_length > 1:
             if smoothing_length % 2 != 1:
                 raise ValueError("smoothing_length must be an odd integer >= 1")
-            background_image = _smooth(image, smoothing_length)
+            background_image = _bg.smooth(image, smoothing_length)
         if bkg_fit == "median":
-            bkg_2d, bvars = _median_background(
+            bkg_2d, bvars = _bg.median_background(
                 image, variances, profile, bg_profile, background_image
             )
         elif bkg_fit in ("poly", "mean"):
             order = 0 if bkg_fit == "mean" else int(bkg_order)
             if order < 0:
                 raise ValueError("bkg_order must be an integer >= 0")
-            bkg_2d, bvars = _poly_background(
+            bkg_2d, bvars = _bg.poly_background(
                 image, variances, profile, bg_profile, background_image, order
             )
         else:
@@ -473,7 +380,7 @@ def _box_extract_block(
     npixels = np.sum(weights, axis=-2)
     with np.errstate(over="ignore", invalid="ignore"):
         weights2 = weights**2
-        fvars = [_nansum_of(v * weights2, axis=-2) for v in variances]
+        fvars = [_bg.nansum_of(v * weights2, axis=-2) for v in variances]
     if bkg_2d is not None:
         fvars = [f + b for f, b in zip(fvars, bvars, strict=True)]
         bkg = np.sum(np.broadcast_to(bkg_2d, image.shape) * weights, axis=-2)
