@@ -16,6 +16,8 @@ from typing import Any, TypedDict, overload
 
 import numpy as np
 
+from . import extract_1d_background as _bg
+
 __all__ = [
     "HORIZONTAL",
     "VERTICAL",
@@ -219,73 +221,14 @@ def mask_invalid(
     return bad | np.isnan(var_flat) | ((dq & 1) != 0)
 
 
-def _smooth(image: np.ndarray, length: int) -> np.ndarray:
-    """Boxcar smoothing along the dispersion (last) axis, as astropy ``convolve``."""
-    from astropy.convolution import convolve
-
-    kernel = np.ones((1,) * (image.ndim - 1) + (length,)) / length
-    return convolve(image, kernel, boundary="extend")
-
-
-def _median_background(
-    image: np.ndarray,
-    variances: tuple[np.ndarray, np.ndarray, np.ndarray],
-    profile: np.ndarray,
-    bg_profile: np.ndarray,
-    background_image: np.ndarray,
-) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    bkg_in = np.where(bg_profile == 0, np.nan, background_image)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        bkg_1d = np.nanmedian(bkg_in, axis=-2)
-    bkg_npix = np.sum(profile, axis=-2)
-    total = variances[0] + variances[1] + variances[2]
-    wgt = np.isfinite(image) & np.isfinite(total) & (bg_profile != 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pixwgt = wgt / np.sum(wgt, axis=-2, keepdims=True)
-    bvars = tuple(1.2**2 * bkg_npix**2 * np.nansum(v * pixwgt**2, axis=-2) for v in variances)
-    return bkg_1d[..., None, :], bvars
-
-
-def _poly_background(
-    image: np.ndarray,
-    variances: tuple[np.ndarray, np.ndarray, np.ndarray],
-    profile: np.ndarray,
-    bg_profile: np.ndarray,
-    background_image: np.ndarray,
-    order: int,
-) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """Least-squares polynomial in the cross-dispersion coordinate, column by column.
-
-    All columns and leading axes are solved together (stacked normal
-    equations).  With the 0/1 weights jwst uses (finite data and variance,
-    inside a background region), the design matrix is ``basis * mask``, so
-    every product reduces to a matrix product with the small basis.
-    """
-    ny = image.shape[-2]
-    npar = order + 1
-    yfit = np.linspace(-1, 1, ny)
-    basis = yfit[:, None] ** np.arange(npar)[None, :]  # (ny, npar)
-    total = variances[0] + variances[1] + variances[2]
-    weights = np.isfinite(total) & np.isfinite(image)
-    used = (bg_profile != 0) & np.isfinite(background_image)
-    mask = (used & weights).swapaxes(-1, -2).astype(np.float64)  # (..., nx, ny)
-    target = np.where(used & weights, background_image, 0.0).swapaxes(-1, -2)
-    pairs = (basis[:, :, None] * basis[:, None, :]).reshape(ny, npar * npar)
-    matrix = (mask @ pairs).reshape(mask.shape[:-1] + (npar, npar))
-    vec = target @ basis  # (..., nx, npar)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ok = np.linalg.cond(matrix) < 1e10
-    cov = np.zeros_like(matrix)
-    cov[ok] = np.linalg.inv(matrix[ok])
-    bkg_mat = np.swapaxes(np.broadcast_to(profile, image.shape), -1, -2) @ basis  # (..., nx, npar)
-    c = np.einsum("...k,...kj->...j", bkg_mat, cov)  # (..., nx, npar)
-    pixwgt_tot = mask * (c @ basis.T)  # (..., nx, ny)
-    bvars = tuple(np.nansum(v.swapaxes(-1, -2) * pixwgt_tot**2, axis=-1) for v in variances)
-    coefs = np.einsum("...ij,...j->...i", cov, vec)  # (..., nx, npar)
-    bkg_2d = (coefs @ basis.T).swapaxes(-1, -2)  # (..., ny, nx)
-    return bkg_2d, bvars
+def _float64(values: np.ndarray, invalid: np.ndarray | None) -> np.ndarray:
+    """``values`` in float64, NaN where ``invalid`` (a new array then: the input is left as
+    it is)."""
+    if invalid is None:
+        return np.asarray(values, dtype=np.float64)
+    out = np.array(values, dtype=np.float64)
+    np.copyto(out, np.nan, where=invalid)
+    return out
 
 
 def box_extract(
@@ -296,6 +239,7 @@ def box_extract(
     profile: np.ndarray,
     bg_profile: np.ndarray | None = None,
     *,
+    invalid: np.ndarray | None = None,
     dispaxis: int = HORIZONTAL,
     smoothing_length: int = 0,
     bkg_fit: str | None = None,
@@ -309,6 +253,8 @@ def box_extract(
         invalid pixels are NaN.
     profile : (ny, nx) or (..., ny, nx) aperture weights (0..1).
     bg_profile : background-region weights, or None for no background.
+    invalid : (..., ny, nx) bool, True where a pixel is left out (its science and
+        variances taken as NaN), or None (the NaN already in the arrays).
     dispaxis : 1 when the dispersion runs along x, 2 along y.
     smoothing_length : odd boxcar length (pixels) smoothing the background
         image along the dispersion before the fit (0 or 1: none).
@@ -333,6 +279,7 @@ def box_extract(
     """
     lead = np.broadcast_shapes(
         *(np.shape(a)[:-2] for a in (sci, var_poisson, var_rnoise, var_flat, profile)),
+        () if invalid is None else np.shape(invalid)[:-2],
         () if bg_profile is None else np.shape(bg_profile)[:-2],
     )
     kwargs: _BoxOptions = {
@@ -343,7 +290,7 @@ def box_extract(
     }
     images = (sci, var_poisson, var_rnoise, var_flat, profile)
     if not lead or max(lead) <= _BLOCK:
-        return _box_extract_block(*images, bg_profile, **kwargs)
+        return _box_extract_block(*images, bg_profile, invalid, **kwargs)
     # Work on blocks of the longest leading axis (integrations), so only a
     # block of each array is in float64 at a time; every spectrum is computed
     # on its own, so the numbers do not depend on the blocking.
@@ -352,7 +299,8 @@ def box_extract(
     for start in range(0, lead[axis], _BLOCK):
         s, vp, vr, vf, p = (_block(a, len(lead), axis, start) for a in images)
         bg = _block(bg_profile, len(lead), axis, start)
-        parts.append(_box_extract_block(s, vp, vr, vf, p, bg, **kwargs))
+        bad = _block(invalid, len(lead), axis, start)
+        parts.append(_box_extract_block(s, vp, vr, vf, p, bg, bad, **kwargs))
     return tuple(np.concatenate(out, axis=axis) for out in zip(*parts, strict=True))
 
 
@@ -383,6 +331,7 @@ def _box_extract_block(
     var_flat: np.ndarray,
     profile: np.ndarray,
     bg_profile: np.ndarray | None,
+    invalid: np.ndarray | None,
     *,
     dispaxis: int,
     smoothing_length: int,
@@ -390,7 +339,7 @@ def _box_extract_block(
     bkg_order: int,
 ) -> tuple[np.ndarray, ...]:
     """:func:`box_extract` on arrays small enough to convert to float64 whole."""
-    arrays = [np.asarray(a, dtype=np.float64) for a in (sci, var_poisson, var_rnoise, var_flat)]
+    arrays = [_float64(a, invalid) for a in (sci, var_poisson, var_rnoise, var_flat)]
     profile = np.asarray(profile, dtype=np.float64)
     if bg_profile is not None:
         bg_profile = np.asarray(bg_profile, dtype=np.float64)
@@ -406,16 +355,16 @@ def _box_extract_block(
         if smoothing_length > 1:
             if smoothing_length % 2 != 1:
                 raise ValueError("smoothing_length must be an odd integer >= 1")
-            background_image = _smooth(image, smoothing_length)
+            background_image = _bg.smooth(image, smoothing_length)
         if bkg_fit == "median":
-            bkg_2d, bvars = _median_background(
+            bkg_2d, bvars = _bg.median_background(
                 image, variances, profile, bg_profile, background_image
             )
         elif bkg_fit in ("poly", "mean"):
             order = 0 if bkg_fit == "mean" else int(bkg_order)
             if order < 0:
                 raise ValueError("bkg_order must be an integer >= 0")
-            bkg_2d, bvars = _poly_background(
+            bkg_2d, bvars = _bg.poly_background(
                 image, variances, profile, bg_profile, background_image, order
             )
         else:
@@ -430,7 +379,8 @@ def _box_extract_block(
     flux = np.sum(np.where(weights == 0, 0.0, image) * weights, axis=-2)
     npixels = np.sum(weights, axis=-2)
     with np.errstate(over="ignore", invalid="ignore"):
-        fvars = [np.nansum(v * weights**2, axis=-2) for v in variances]
+        weights2 = weights**2
+        fvars = [_bg.nansum_of(v * weights2, axis=-2) for v in variances]
     if bkg_2d is not None:
         fvars = [f + b for f, b in zip(fvars, bvars, strict=True)]
         bkg = np.sum(np.broadcast_to(bkg_2d, image.shape) * weights, axis=-2)

@@ -23,8 +23,10 @@ from astropy.io.fits.verify import VerifyWarning
 __all__ = ["RawImageHDU", "RawTableHDU", "card_images", "make_header", "write_hdus"]
 
 BLOCK = 2880
-#: Bytes of a NumPy array converted and written at a time.
-_SLAB_BYTES = 64 * 2**20
+#: Bytes of a NumPy array converted and written at a time: a conversion buffer this small
+#: stays in cache and costs few fresh pages (writing a 108 MB ``_calints``: 0.10-0.14 s of
+#: CPU against 0.18-0.23 s with 64 MB slabs, medians of 10 under load).
+_SLAB_BYTES = 4 * 2**20
 #: dtype kind+size -> (BITPIX, BZERO) for the arrays written directly.
 _BITPIX = {
     "f4": (-32, 0),
@@ -133,7 +135,7 @@ class RawImageHDU:
         """Write the data, big-endian (unsigned and int8 shifted by BZERO as FITS stores them),
         padded to a block.
 
-        Written in slabs along the first axis (a Dask array's own chunks, ~64 MB of a
+        Written in slabs along the first axis (a Dask array's own chunks, ~4 MB of a
         NumPy one), each converted into ``scratch`` (grown as needed; one buffer for
         every extension of a file), so neither a big-endian copy of a large array, nor
         a fresh buffer per slab, nor a lazy array whole is ever held in memory.

@@ -69,7 +69,8 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             "pad_fill": {},
         }
     )
-    arrays = {v: ds[v].transpose(*order).data for v in variables}  # Dask stays lazy
+    # the Variable's own transpose: the DataArray's would transpose every coord too
+    arrays = {v: ds[v].variable.transpose(*order).data for v in variables}  # Dask stays lazy
     for v in variables:
         node.var_meta(v, ds[v])
     wl = ds["wavelength"].broadcast_like(ds["flux"]).transpose(*order).values

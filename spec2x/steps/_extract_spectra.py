@@ -115,9 +115,9 @@ def finish_spectra(
         wl = wl.broadcast_like(flux).transpose(*flux_dims)
     variables = {}
     for name, (arr, unit) in data.items():
-        arr = arr.transpose(*flux_dims)
+        arr = arr.drop_vars(list(arr.coords)).transpose(*flux_dims)  # no coords transposed
         arr.attrs = {"units": unit}
-        variables[name] = arr.drop_vars(list(arr.coords))
+        variables[name] = arr
     out = xr.Dataset(variables)
     out = out.assign_coords(wavelength=(flux_dims, np.asarray(wl.values), {"units": "um"}))
     out = out.assign_coords(_spectrum_coords(ds, setups, items, slits))

@@ -228,19 +228,21 @@ def _setup(
 def _kernel_call(
     sci: xr.DataArray,
     variances: list[xr.DataArray],
+    invalid: xr.DataArray,
     profile: np.ndarray,
     bg: np.ndarray | None,
     p: dict,
 ) -> list[xr.DataArray]:
-    """Run the boxcar kernel over all leading dims of ``sci`` (lazy on Dask)."""
+    """Run the boxcar kernel over all leading dims of ``sci`` (lazy on Dask), the pixels
+    ``invalid`` left out."""
     disp_dim = "x" if p["dispaxis"] == _k.HORIZONTAL else "y"
     core = ["y", "x"]
     prof = xr.DataArray(profile, dims=(["slit"] if profile.ndim == 3 else []) + core)
-    args = [sci, *variances, prof]
+    args = [sci, *variances, invalid, prof]
     if bg is not None:
         args.append(xr.DataArray(bg, dims=prof.dims))
 
-    def run(s, vp, vr, vf, pr, bgp=None):
+    def run(s, vp, vr, vf, bad, pr, bgp=None):
         return _k.box_extract(
             s,
             vp,
@@ -248,6 +250,7 @@ def _kernel_call(
             vf,
             pr,
             bgp,
+            invalid=bad,
             dispaxis=p["dispaxis"],
             smoothing_length=p["smoothing_length"],
             bkg_fit=p["bkg_fit"] if bgp is not None else None,
@@ -267,8 +270,9 @@ def _kernel_call(
     return list(results)
 
 
-def _prepare(ds: xr.Dataset) -> tuple[xr.DataArray, list[xr.DataArray]]:
-    """Science and variances with every invalid pixel (NaN anywhere, DO_NOT_USE) set NaN."""
+def _prepare(ds: xr.Dataset) -> tuple[xr.DataArray, list[xr.DataArray], xr.DataArray]:
+    """Science, variances and where a pixel is invalid (NaN anywhere, DO_NOT_USE): the
+    kernel takes such pixels as NaN in its own float64 copies (no masked copy here)."""
     err = ds["err"] if "err" in ds else xr.zeros_like(ds["sci"])
     bad = xr.apply_ufunc(
         _k.mask_invalid,
@@ -281,15 +285,14 @@ def _prepare(ds: xr.Dataset) -> tuple[xr.DataArray, list[xr.DataArray]]:
         dask="parallelized",
         output_dtypes=[bool],
     )
-    sci = ds["sci"].where(~bad)
-    variances = [ds[v].where(~bad) for v in ("var_poisson", "var_rnoise", "var_flat")]
-    return sci, variances
+    variances = [ds[v] for v in ("var_poisson", "var_rnoise", "var_flat")]
+    return ds["sci"], variances, bad
 
 
 def _extract_image(ds: xr.Dataset, setup: dict[str, Any]) -> dict[str, xr.DataArray]:
-    sci, variances = _prepare(ds)
+    sci, variances, bad = _prepare(ds)
     p = setup["params"]
-    out = _kernel_call(sci, variances, setup["profile"], setup["bg_profile"], p)
+    out = _kernel_call(sci, variances, bad, setup["profile"], setup["bg_profile"], p)
     valid = setup["valid"]
     spectra = {name: arr.isel(spectral=valid) for name, arr in zip(_OUT, out, strict=True)}
     wl = xr.DataArray(setup["wavelength"][valid], dims=("spectral",))
@@ -305,7 +308,7 @@ def _slits(obj: Any, index: list[int]) -> Any:
 def _extract_slits(
     ds: xr.Dataset, setups: list[dict[str, Any]], keep: list[int]
 ) -> dict[str, xr.DataArray]:
-    sci, variances = _prepare(_slits(ds, keep))
+    sci, variances, bad = _prepare(_slits(ds, keep))
     ny, nx = ds.sizes["y"], ds.sizes["x"]
 
     def pad(a: np.ndarray | None) -> np.ndarray:
@@ -336,7 +339,9 @@ def _extract_slits(
             if setups[idx[0]]["bg_profile"] is not None
             else None
         )
-        res = _kernel_call(_slits(sci, idx), [_slits(v, idx) for v in variances], prof, bg, p)
+        res = _kernel_call(
+            _slits(sci, idx), [_slits(v, idx) for v in variances], _slits(bad, idx), prof, bg, p
+        )
         for j, r in enumerate(res):
             pieces[j].append(r.pad(spectral=(0, nspec - r.sizes["spectral"])))
         order.extend(idx)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from spec2x import cli
 from spec2x.registry import STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -283,7 +284,8 @@ print(json.dumps({{"code": code, "wcs": [ln for ln in out.getvalue().splitlines(
 
 def test_the_program_freezes_its_startup_imports_and_main_does_not(lrs_fs, tmp_path):
     """``spec2x run`` as the program imports its modules without garbage collection and
-    freezes their objects (``gc.freeze``), the collector enabled again for the data;
+    freezes their objects (``gc.freeze``), the collector enabled again for the data, its
+    youngest generation collected less often;
     :func:`spec2x.cli.main` called from Python leaves the collector as it is.  (A run
     refused at preflight, an empty reference folder: the imports are made all the same.)"""
     refs = tmp_path / "refs"
@@ -295,10 +297,13 @@ import gc, json
 from spec2x import cli
 library = cli.main({[*run, "--output-dir", str(tmp_path / "library")]!r})
 as_library = gc.get_freeze_count()
+as_library_threshold = gc.get_threshold()[0]
 cli._PROGRAM = True
 program = cli.main({[*run, "--output-dir", str(tmp_path / "program")]!r})
 print(json.dumps({{"codes": [library, program], "library": as_library,
-                  "program": gc.get_freeze_count() > 10000, "enabled": gc.isenabled()}}))
+                  "program": gc.get_freeze_count() > 10000, "enabled": gc.isenabled(),
+                  "thresholds": [as_library_threshold, gc.get_threshold()[0]]}}))
 """
     )
-    assert found == {"codes": [2, 2], "library": 0, "program": True, "enabled": True}
+    assert found == {"codes": [2, 2], "library": 0, "program": True, "enabled": True,
+                     "thresholds": [700, cli._GEN0_THRESHOLD]}  # fmt: skip
