@@ -345,7 +345,9 @@ def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
     subsets = [[name] for name in names] + [[]]
     pieces = [
         xr.concat(
-            [_pad(p[subset] if subset else p.drop_vars(names), {"spectral": n}) for p in alike],
+            [_pad(part, {"spectral": n} if "spectral" in part.dims else {})
+             for part in (p[subset].reset_coords(drop=True) if subset else p.drop_vars(names)
+                          for p in alike)],
             dim=lead, data_vars="all", coords="different", compat="equals", join="exact",
         )
         for subset in subsets

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import products
 import xarray as xr
 
@@ -12,6 +13,7 @@ def _part(seed: int, nspec: int, nslit: int, extra: bool) -> xr.Dataset:
     ds = products.x1d(seed=seed, nspec=nspec).isel(slit=slice(0, nslit))
     ds = ds.assign_coords(source_id=("slit", [seed * 10 + k for k in range(nslit)]))
     ds = ds.assign_coords(spectral_order=("slit", [1] * nslit), exptype="NRC_WFSS")
+    ds = ds.assign_coords(trace=(("slit", "spectral"), np.full((nslit, nspec), float(seed))))
     return ds.assign_coords(pthlss=("slit", [0.5] * nslit)) if extra else ds
 
 
