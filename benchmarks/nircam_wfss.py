@@ -19,12 +19,17 @@ spec2x's spectra over jwst's (one per cut-out of order != 0); the rest of its
 chain (assign_wcs, flat_field, every source's boxes, reading and writing) is
 taken as measured, which under-counts jwst's product writing.  jwst's peak
 memory is the sample's: a lower bound of its peak on all the cut-outs.
+
+``--cli``: also time ``spec2x run`` on the exposure as a process of its own
+(imports, reading, the chain, writing ``_cal`` and ``_x1d``; wall, CPU and
+peak resident size from ``/usr/bin/time``) beside jwst's whole process.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -98,8 +103,42 @@ def scaled(sample: dict[str, Any], ratio: float, share: dict[str, float]) -> dic
     return out
 
 
+def cli_process(folder: Path, rate: Path, refs: dict[str, str], nbright: int) -> dict[str, float]:
+    """``spec2x run`` on ``rate`` in a new process from ``folder``: wall and CPU (s), peak
+    resident size (MB) of that process alone (``/usr/bin/time``)."""
+    args = [
+        "run",
+        str(rate),
+        "--output-dir",
+        str(folder / "cli"),
+        "--chunks",
+        "0",
+        f"--steps.extract_2d.wfss_nbright={nbright}",
+        *(f"--ref={k}={v}" for k, v in refs.items()),
+    ]
+    timed = ["/usr/bin/time", "-f", "%e %U %S %M", sys.executable, "-m", "spec2x.cli", "-q"]
+    done = subprocess.run([*timed, *args], cwd=folder, capture_output=True, text=True, check=True)
+    wall, user, system, kb = done.stderr.strip().splitlines()[-1].split()
+    return {"wall": float(wall), "cpu": float(user) + float(system), "maxrss_mb": int(kb) / 1024}
+
+
+def cli_rows(case: str, jwst: dict[str, Any] | None, cli: dict[str, float]) -> list[list[str]]:
+    """Table rows of ``spec2x run`` against jwst's whole process (or alone)."""
+    pairs = [
+        ("wall", "process_s", "spec2x run, process"),
+        ("cpu", "process_cpu_s", "spec2x run, process CPU"),
+        ("maxrss_mb", "maxrss_mb", "spec2x run, peak memory (MB)"),
+    ]
+    rows = []
+    for ours, theirs, what in pairs:
+        them = "-" if jwst is None else f"{jwst[theirs]:.2f}"
+        ratio = "-" if jwst is None else f"{jwst[theirs] / cli[ours]:.1f}x"
+        rows.append([case, what, them, f"{cli[ours]:.2f}", ratio])
+    return rows
+
+
 def run_size(
-    root: Path, n_sources: int, with_jwst: bool, sample: int, nbright: int
+    root: Path, n_sources: int, with_jwst: bool, sample: int, nbright: int, cli: bool = False
 ) -> list[list[str]]:
     """Both sides (or spec2x alone, or jwst on a sample) on one exposure; the table rows."""
     folder = root / f"wfss_{n_sources}"
@@ -118,8 +157,10 @@ def run_size(
         print(f"  {side}: {results[side]['chain_s']:.2f} s, "
               f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
     case = f"NRC_WFSS {n_sources} sources"
+    process = cli_process(folder, rate, refs, nbright) if cli else None
+    extra = [] if process is None else cli_rows(case, results.get("jwst"), process)
     if with_jwst:
-        return report_rows(case, results["jwst"], results["spec2x"])
+        return report_rows(case, results["jwst"], results["spec2x"]) + extra
     if sample:
         n_jwst, n_ours = n_spectra(folder / "jwst"), n_spectra(folder / "spec2x")
         print(f"  jwst sample: {n_jwst} spectra, spec2x {n_ours}: scaled by {n_ours / n_jwst:.2f}")
@@ -127,13 +168,16 @@ def run_size(
         share = {"extract_2d": cutout_share(folder / "log_jwst.txt")}
         print(f"  jwst extract_2d: {share['extract_2d']:.2f} of its time on the cut-outs")
         jwst = scaled(results["jwst"], n_ours / n_jwst, share)
-        return report_rows(case, jwst, results["spec2x"])
+        extra = [] if process is None else cli_rows(case, jwst, process)
+        return report_rows(case, jwst, results["spec2x"]) + extra
     ours = results["spec2x"]
-    rows = [[case, "whole chain", "-", f"{ours['chain_s']:.2f}", "-"],
-            [case, "process (with imports)", "-", f"{ours['process_s']:.2f}", "-"],
-            [case, "peak memory (MB)", "-", f"{ours['maxrss_mb']:.0f}", "-"]]  # fmt: skip
+    rows = [
+        [case, "whole chain", "-", f"{ours['chain_s']:.2f}", "-"],
+        [case, "process (with imports)", "-", f"{ours['process_s']:.2f}", "-"],
+        [case, "peak memory (MB)", "-", f"{ours['maxrss_mb']:.0f}", "-"],
+    ]
     rows += [[case, f"  {s}", "-", f"{t:.2f}", "-"] for s, t in ours["steps"].items()]
-    return rows
+    return rows + extra
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,11 +191,12 @@ def main(argv: list[str] | None = None) -> int:
         "--nbright", type=int, default=1000, help="extract the N brightest sources (jwst's 1000)"
     )
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
+    parser.add_argument("--cli", action="store_true", help="also time `spec2x run` (see above)")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir).resolve()
     rows: list[list[str]] = []
     for n in args.sources:
-        rows += run_size(root, n, n <= args.jwst_max, args.jwst_sample, args.nbright)
+        rows += run_size(root, n, n <= args.jwst_max, args.jwst_sample, args.nbright, args.cli)
     print(format_table(rows))
     return 0
 

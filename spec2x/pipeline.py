@@ -36,6 +36,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 import numpy as np
@@ -47,6 +48,7 @@ from .chain_products import final_steps, first, save_step, spectra, with_int_tim
 from .errors import InputFileError, Spec2xWarning
 from .io.references import ReferenceSet
 from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
+from .ownership import Guard
 from .params import Params, resolve
 from .provenance import product_keywords, stamp
 from .registry import STEPS, ChainResult, get_step
@@ -260,6 +262,7 @@ def spec2(
     log.info("spec2 %s (%s): %s", name, mode.exp_type, ", ".join(chain))
     start = time.perf_counter()
     current = ds
+    guard = Guard(ds, opened)  # the caller's arrays: no step overwrites them
     del ds  # only `current` keeps the input, so its arrays go once a step replaces them
     finals = final_steps(chain) if intermediate_only else set()
     branch_at = _fixed_slit_branch(chain, mode)
@@ -267,17 +270,25 @@ def spec2(
         if step in PRODUCT_STEPS and suffix["cal"] not in products:
             products[suffix["cal"]] = current
             current = _with_default_variances(current)
-        ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra)
         t0 = time.perf_counter()
         function = _load(step, mode.exp_type)
+        owns = (
+            on_step is None
+            and bool(getattr(function, "may_overwrite_input", False))
+            and guard.free(current, products, opened)
+        )
+        if owns:
+            log.debug("  %s may write into its input's arrays (held by nothing else)", step)
+        ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra, owns)
         before = current
         current, updated, saved = _unpack(_run(function, current, ctx))
         opened.update(updated)
         products.update(saved)  # files the step saves on request (wfss_contam's simul ...)
         if step == branch_at:  # MOS: the fixed slits go on as fixed slits (jwst)
             current = _branch_fixed_slits(current, mode)
+        member_ctx = replace(ctx, owns_input=False)
         for role in MEMBER_STEPS.get(step, ()):  # jwst runs these on members too
-            opened[role] = [_unpack(function(m, ctx))[0] for m in opened.get(role, [])]
+            opened[role] = [_unpack(function(m, member_ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
         log.debug("  %s ran with %s", step, _describe(ctx.params))
         if step == "resample_spec":

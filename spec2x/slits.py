@@ -338,10 +338,21 @@ def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
         return items[0]
     lead = next(d for d in items[0]["flux"].dims if d not in ("integration", "spectral"))
     n = max(p.sizes["spectral"] for p in items)
-    padded = [_pad(p, {"spectral": n}) for p in _alike(items)]
-    out = xr.concat(
-        padded, dim=lead, data_vars="all", coords="different", compat="equals", join="exact"
-    )
+    alike = _alike(items)
+    names = list(alike[0].data_vars)
+    # a variable at a time (then the coordinates alone): the padded copies of one column
+    # exist at once, not of the whole product beside its concatenation
+    subsets = [[name] for name in names] + [[]]
+    pieces = [
+        xr.concat(
+            [_pad(part, {"spectral": n} if "spectral" in part.dims else {})
+             for part in (p[subset].reset_coords(drop=True) if subset else p.drop_vars(names)
+                          for p in alike)],
+            dim=lead, data_vars="all", coords="different", compat="equals", join="exact",
+        )
+        for subset in subsets
+    ]  # fmt: skip
+    out = xr.merge(pieces, compat="equals", join="exact", combine_attrs="drop_conflicts")
     out.attrs = combined_attrs(items)
     return out
 

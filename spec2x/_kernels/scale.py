@@ -61,6 +61,7 @@ def scale(
     factor_dq: np.ndarray | None = None,
     where: np.ndarray | None = None,
     match_nans: bool = True,
+    overwrite: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Multiply or divide the pixel arrays by ``factor``; propagate the variances.
 
@@ -86,11 +87,15 @@ def scale(
         correction, no NaN matching).
     match_nans : make NaN and ``DO_NOT_USE`` agree afterwards
         (:func:`match_nans_and_flags`).
+    overwrite : write each result into its input array where that is a
+        writeable NumPy array of the result's shape and dtype (the caller owns
+        the inputs; the numbers are the same).  Not with ``where``.
 
     Returns
     -------
-    sci, err, dq, var_poisson, var_rnoise, var_flat: new arrays of the input
-    dtypes (``var_flat`` None if it was None and no factor error is given).
+    sci, err, dq, var_poisson, var_rnoise, var_flat: arrays of the input
+    dtypes, new or (``overwrite``) the inputs themselves (``var_flat`` None if
+    it was None and no factor error is given).
 
     Notes
     -----
@@ -106,6 +111,8 @@ def scale(
     op = _operation(operation)
     if factor_var is not None and factor_err is not None:
         raise ValueError("give factor_var or factor_err, not both")
+    if overwrite and where is not None:
+        raise ValueError("overwrite needs the old values gone everywhere: no `where`")
     factor = np.asarray(factor)
     ctype = np.result_type(factor.dtype, np.float32)
     sci = np.asarray(sci)
@@ -113,24 +120,28 @@ def scale(
     shape = np.broadcast_shapes(factor.shape, *(np.shape(a) for a in arrays))
     if factor_dq is not None:
         shape = np.broadcast_shapes(shape, np.shape(factor_dq))
-    out_dq = _empty(sci, shape, np.dtype(DQ_DTYPE))
+    out_dq = _target(dq, sci, shape, np.dtype(DQ_DTYPE), overwrite)
     np.bitwise_or(dq, 0 if factor_dq is None else factor_dq, out=out_dq, casting="unsafe")
     factor2 = factor * factor
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        new_sci = _apply(op, sci, factor, sci, shape, ctype)
-        vp = _apply(op, var_poisson, factor2, sci, shape, ctype)
-        vr = _apply(op, var_rnoise, factor2, sci, shape, ctype)
+        new_sci = _apply(op, sci, factor, sci, shape, ctype, overwrite)
+        vp = _apply(op, var_poisson, factor2, sci, shape, ctype, overwrite)
+        vr = _apply(op, var_rnoise, factor2, sci, shape, ctype, overwrite)
         if factor_var is None and factor_err is None:
-            new_err = _apply(op, err, factor, sci, shape, ctype)
-            vf = None if var_flat is None else _apply(op, var_flat, factor2, sci, shape, ctype)
+            new_err = _apply(op, err, factor, sci, shape, ctype, overwrite)
+            vf = (
+                None
+                if var_flat is None
+                else _apply(op, var_flat, factor2, sci, shape, ctype, overwrite)
+            )
         else:
             vf_dtype = sci.dtype if var_flat is None else np.asarray(var_flat).dtype
-            vf = _empty(sci, shape, vf_dtype)
+            vf = _target(var_flat, sci, shape, vf_dtype, overwrite)
             if operation == "divide":
                 _flat_variance(vf, new_sci, factor, factor2, factor_var, factor_err, ctype)
             else:
                 vf[...] = 0.0  # undoing a flat removes its variance (jwst)
-            new_err = _empty(sci, shape, np.asarray(err).dtype)
+            new_err = _target(err, sci, shape, np.asarray(err).dtype, overwrite)
             np.add(vp, vr, out=new_err, casting="unsafe")
             np.add(new_err, vf, out=new_err, casting="unsafe")  # + 0 when undoing: exact
             np.sqrt(new_err, out=new_err)
@@ -231,6 +242,21 @@ def _empty(like: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndar
     return np.empty(shape, dtype)
 
 
+def _target(
+    a: Any, like: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, overwrite: bool
+) -> np.ndarray:
+    """``a`` itself when ``overwrite`` and it can hold the result, else a new array."""
+    if (
+        overwrite
+        and isinstance(a, np.ndarray)
+        and a.shape == shape
+        and a.dtype == dtype
+        and a.flags.writeable
+    ):
+        return a
+    return _empty(like, shape, dtype)
+
+
 def _apply(
     op: np.ufunc,
     a: np.ndarray,
@@ -238,10 +264,12 @@ def _apply(
     like: np.ndarray,
     shape: tuple[int, ...],
     ctype: np.dtype,
+    overwrite: bool = False,
 ) -> np.ndarray:
-    """``a op f`` computed in ``ctype`` into one new array of ``a``'s dtype (no temporaries)."""
+    """``a op f`` computed in ``ctype`` into one array of ``a``'s dtype (no temporaries):
+    a new one, or ``a`` itself when ``overwrite`` and it can hold the result."""
     a = np.asarray(a)
-    out = _empty(like, shape, a.dtype)
+    out = _target(a, like, shape, a.dtype, overwrite)
     op(a, f, out=out, dtype=ctype, casting="unsafe")
     return out
 

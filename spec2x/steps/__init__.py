@@ -31,6 +31,9 @@ class StepContext:
     members : other association members by role (``"background"``,
         ``"imprint"``, ``"selfcal"``), already opened as Datasets.
     extra : anything else the runner knows (``"sourcecat"`` path, output dir).
+    owns_input : the step may write its results into the pixel arrays of its
+        input (the runner sets it when nothing else holds them:
+        :mod:`spec2x.ownership`); a step that does not overwrite ignores it.
     """
 
     step: str
@@ -38,6 +41,7 @@ class StepContext:
     params: Mapping[str, Any] = field(default_factory=dict)
     members: Mapping[str, Sequence[xr.Dataset]] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    owns_input: bool = False
 
     def ref(self, reftype: str, ds: xr.Dataset) -> Reference | None:
         """The reference of ``reftype`` for ``ds``, or None where it is N/A (given as N/A,

@@ -40,6 +40,7 @@ def _call(
             where=named.get("where"),
             operation=options["operation"],
             match_nans=options["match_nans"],
+            overwrite=options["overwrite"],
         )
     return tuple(r for r in results if r is not None)
 
@@ -55,6 +56,7 @@ def scale_by(
     where: Factor | None = None,
     match_nans: bool = True,
     finite_only: bool = False,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Multiply or divide ``sci``, ``err`` and the variances of ``ds`` by ``factor``.
 
@@ -76,6 +78,10 @@ def scale_by(
         :func:`spec2x._kernels.scale.scale_where_finite`) when the factor has
         the data's shape and neither ``where`` nor ``match_nans=False`` is
         given: for a factor NaN on most pixels (the NIRSpec IFU flat).
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        only; Dask-backed data ignore it): for a caller that owns them, such as
+        a step told so by the chain (``StepContext.owns_input``).  ``ds`` then
+        holds the results too.  Not with ``where`` or ``finite_only``.
 
     Returns
     -------
@@ -98,6 +104,7 @@ def scale_by(
     if "var_flat" not in names and (factor_var is not None or factor_err is not None):
         outputs.append("var_flat")
     dtypes = [ds[n].dtype if n in ds else ds["sci"].dtype for n in outputs]
+    overwrite = overwrite and all(ds[n].chunks is None for n in names)
     results = xr.apply_ufunc(
         functools.partial(
             _call,
@@ -105,6 +112,7 @@ def scale_by(
             operation=operation,
             match_nans=match_nans,
             finite_only=finite_only and match_nans and where is None,
+            overwrite=overwrite,
         ),
         *inputs,
         output_core_dims=[[]] * len(outputs),

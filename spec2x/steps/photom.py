@@ -71,6 +71,7 @@ def photom(
     inverse: bool = False,
     source_type: str | None = None,
     apply_time_correction: bool = True,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Convert count rates to surface brightness or flux density.
 
@@ -86,6 +87,9 @@ def photom(
     source_type : ``"POINT"`` or ``"EXTENDED"`` to override SRCTYPE / srctype.
     apply_time_correction : apply the TIMECOEFF_* throughput-loss tables at EXPMID
         (MIRI MRS: per wavelength, from the pixels' ``wavelength``).
+    overwrite : write the results into the pixel arrays of ``ds`` (table-based
+        modes, NumPy-backed data) instead of new ones, for a caller that owns
+        them (the chain, :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -146,7 +150,7 @@ def photom(
     factor, no_cal = _factor(ds, ds["wavelength"], applied, curves)
     if mode.photom_rows == "grism":
         factor, no_cal = _per_micron(ds, factor, no_cal)
-    out = _apply(ds, factor, no_cal, inverse)
+    out = _apply(ds, factor, no_cal, inverse, overwrite)
     out = label(out, scalars, units, pixar_sr, pixar_a2, inverse)
     if mode.point_and_uniform and slits and "srctype" in ds.coords and "photmj" in table.columns:
         uniform = [
@@ -334,12 +338,15 @@ def _point_and_uniform(
     )
 
 
-def _apply(ds: xr.Dataset, factor: xr.DataArray, no_cal: xr.DataArray, inverse: bool) -> xr.Dataset:
+def _apply(
+    ds: xr.Dataset, factor: xr.DataArray, no_cal: xr.DataArray, inverse: bool, overwrite: bool
+) -> xr.Dataset:
     return scale_by(
         ds,
         factor,
         operation="divide" if inverse else "multiply",
         factor_dq=no_cal * DQ_DTYPE(DQ.DO_NOT_USE),
+        overwrite=overwrite,
     )
 
 
@@ -358,4 +365,8 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
         inverse=bool(params.get("inverse", False)),
         source_type=params.get("source_type"),
         apply_time_correction=bool(params.get("apply_time_correction", True)),
+        overwrite=ctx.owns_input,
     )
+
+
+from_chain.may_overwrite_input = True  # type: ignore[attr-defined]  # spec2x.ownership

@@ -1,0 +1,102 @@
+"""Which intermediate products of the chain a step may overwrite.
+
+The chain runner hands each step the previous step's output.  When nothing
+but the runner holds that output's pixel arrays (not the caller's input, not
+a product kept for writing, not an association member, no ``on_step``
+callback), a step that says it can (``may_overwrite_input`` on its chain
+adapter: photom) writes its results into them instead of beside them, which
+saves one copy of every cut-out at the step's peak.  Steps called directly
+are never told they own their input, so they stay pure for every caller.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["PIXEL_NAMES", "Guard"]
+
+#: The variables a step may overwrite.
+PIXEL_NAMES = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
+
+
+def _datasets(obj: Any) -> Iterator[xr.Dataset]:
+    """Every Dataset of a product: itself, a DataTree's nodes, lists and mappings of them."""
+    if isinstance(obj, xr.Dataset):
+        yield obj
+    elif isinstance(obj, xr.DataTree):
+        for node in obj.subtree:
+            yield node.to_dataset(inherit=False)
+    elif isinstance(obj, Mapping):
+        for value in obj.values():
+            yield from _datasets(value)
+    elif isinstance(obj, list | tuple):
+        for value in obj:
+            yield from _datasets(value)
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The ndarray at the end of ``array``'s chain of bases (``array`` when it has none)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+class Guard:
+    """Weak references to the memory of arrays that must stay unchanged.
+
+    The arrays are not kept alive: once every array on a piece of memory is
+    gone the memory cannot be shared any more.
+    """
+
+    def __init__(self, *products: Any) -> None:
+        self._owners: dict[int, weakref.ref[np.ndarray]] = {}
+        for product in products:
+            self.add(product)
+
+    def add(self, product: Any) -> None:
+        """Guard every NumPy array (variables and coordinates) of ``product``."""
+        for ds in _datasets(product):
+            for var in ds.variables.values():
+                data = var._data if isinstance(var._data, np.ndarray) else None
+                if data is not None:
+                    owner = _owner(data)
+                    self._owners[id(owner)] = weakref.ref(owner)
+
+    def _guarded(self, owner: np.ndarray) -> bool:
+        ref = self._owners.get(id(owner))
+        return ref is not None and ref() is owner
+
+    def free(self, product: Any, *others: Any) -> bool:
+        """Whether every pixel array of ``product`` may be overwritten.
+
+        Parameters
+        ----------
+        product : a Dataset or DataTree of slit groups (the next step's input).
+        others : products also to be kept unchanged (guarded for this call only).
+
+        Returns
+        -------
+        True when each of :data:`PIXEL_NAMES` present is a writeable NumPy
+        array on memory NumPy allocated itself, shared with nothing guarded;
+        False for Dask-backed or read-only data.
+        """
+        guard = Guard(*others)
+        guard._owners.update(self._owners)
+        found = False
+        for ds in _datasets(product):
+            for name in PIXEL_NAMES:
+                if name not in ds.data_vars:
+                    continue
+                data = ds[name].variable._data
+                if not isinstance(data, np.ndarray) or not data.flags.writeable:
+                    return False
+                owner = _owner(data)
+                if owner.base is not None or not owner.flags.owndata or guard._guarded(owner):
+                    return False
+                found = True
+        return found
