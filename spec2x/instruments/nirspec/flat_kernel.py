@@ -421,8 +421,7 @@ def slit_flat(
     x0, y0 : (slit,) 0-based full-frame detector pixel of each cut-out's corner.
     xsize, ysize : (slit,) real size of each cut-out (beyond is padding).
     rows : per component, (slit,) index of the fast-variation row of each slit.
-    components : fore, spectrograph, detector; None where the reference is N/A
-        (a unit flat without DQ, as jwst).
+    components : fore, spectrograph, detector; None where N/A (a unit flat without DQ, as jwst).
     dispaxis : 1 (dispersion along x) or 2 (along y).
 
     Returns
