@@ -272,13 +272,7 @@ def spec2(
             current = _with_default_variances(current)
         t0 = time.perf_counter()
         function = _load(step, mode.exp_type)
-        owns = (
-            on_step is None
-            and bool(getattr(function, "may_overwrite_input", False))
-            and guard.free(current, products, opened)
-        )
-        if owns:
-            log.debug("  %s may write into its input's arrays (held by nothing else)", step)
+        owns = on_step is None and _owns_input(step, function, current, guard, products, opened)
         ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra, owns)
         before = current
         current, updated, saved = _unpack(_run(function, current, ctx))
@@ -310,6 +304,15 @@ def spec2(
         )
         for kind, p in products.items()
     }
+
+
+def _owns_input(step: str, function: Any, current: Any, guard: Guard, *held: Any) -> bool:
+    """Whether ``step`` may write into the pixel arrays of ``current``: it says it can
+    (``may_overwrite_input``) and nothing ``guard`` or ``held`` keeps shares them."""
+    owns = bool(getattr(function, "may_overwrite_input", False)) and guard.free(current, *held)
+    if owns:
+        log.debug("  %s may write into its input's arrays (held by nothing else)", step)
+    return owns
 
 
 def _fixed_slit_branch(chain: Sequence[str], mode: Mode) -> str | None:
