@@ -262,7 +262,9 @@ def spec2(
     log.info("spec2 %s (%s): %s", name, mode.exp_type, ", ".join(chain))
     start = time.perf_counter()
     current = ds
-    guard = Guard(ds, opened)  # the caller's arrays: no step overwrites them
+    guard = Guard(opened)  # the caller's arrays: no step overwrites them
+    if isinstance(exposure, xr.Dataset):  # an exposure read here from a file is the chain's
+        guard.add(ds)
     del ds  # only `current` keeps the input, so its arrays go once a step replaces them
     finals = final_steps(chain) if intermediate_only else set()
     branch_at = _fixed_slit_branch(chain, mode)

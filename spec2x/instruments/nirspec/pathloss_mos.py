@@ -109,6 +109,7 @@ def mos_pathloss(
     *,
     source_type: str | None = None,
     inverse: bool = False,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Divide NIRSpec MOS slitlets by their pathloss.
 
@@ -145,5 +146,6 @@ def mos_pathloss(
         vectors.append(found)
         kind[i] = correction_kind(source_type or ("" if srctype is None else srctype[i]))
     return apply_pathloss(
-        ds, reference, vectors, index, kind, ds["wavelength"].variable, inverse=inverse
-    )
+        ds, reference, vectors, index, kind, ds["wavelength"].variable, inverse=inverse,
+        overwrite=overwrite,
+    )  # fmt: skip
