@@ -121,6 +121,8 @@ def mos_pathloss(
     reference : opened MOS ``pathloss`` reference (apertures with ``SHUTTERS``).
     inverse : multiply instead of divide.
     source_type : force every slitlet's correction type (jwst ``source_type``).
+    overwrite : write the results into the pixel arrays of ``ds`` when every
+        slitlet is corrected (see :func:`~spec2x.instruments.nirspec.pathloss.apply_pathloss`).
 
     Returns
     -------
