@@ -3,10 +3,12 @@
 The chain runner hands each step the previous step's output.  When nothing
 but the runner holds that output's pixel arrays (not the caller's input, not
 a product kept for writing, not an association member, no ``on_step``
-callback), a step that says it can (``may_overwrite_input`` on its chain
-adapter: photom) writes its results into them instead of beside them, which
-saves one copy of every cut-out at the step's peak.  Steps called directly
-are never told they own their input, so they stay pure for every caller.
+callback; an exposure the runner read from a file is its own), a step that
+says it can (``may_overwrite_input`` on its chain adapter: flat_field,
+pathloss, barshadow, fringe, photom) writes its results into them instead of
+beside them, which saves one copy of the pixel arrays at the step's peak.
+Steps called directly are never told they own their input, so they stay pure
+for every caller.
 """
 
 from __future__ import annotations
@@ -82,13 +84,15 @@ class Guard:
         Returns
         -------
         True when each of :data:`PIXEL_NAMES` present is a writeable NumPy
-        array on memory NumPy allocated itself, shared with nothing guarded;
-        False for Dask-backed or read-only data.
+        array on memory NumPy allocated itself, shared with nothing guarded
+        nor with another of a group's pixel arrays; False for Dask-backed or
+        read-only data.
         """
         guard = Guard(*others)
         guard._owners.update(self._owners)
         found = False
         for ds in _datasets(product):
+            seen: list[np.ndarray] = []
             for name in PIXEL_NAMES:
                 if name not in ds.data_vars:
                     continue
@@ -98,5 +102,8 @@ class Guard:
                 owner = _owner(data)
                 if owner.base is not None or not owner.flags.owndata or guard._guarded(owner):
                     return False
+                if any(np.may_share_memory(data, other) for other in seen):
+                    return False  # one result would be written over another
+                seen.append(data)
                 found = True
         return found

@@ -262,7 +262,8 @@ def spec2(
     log.info("spec2 %s (%s): %s", name, mode.exp_type, ", ".join(chain))
     start = time.perf_counter()
     current = ds
-    guard = Guard(ds, opened)  # the caller's arrays: no step overwrites them
+    # no step writes into the caller's arrays; an exposure read here from a file is the chain's
+    guard = Guard(opened, ds if isinstance(exposure, xr.Dataset) else None)
     del ds  # only `current` keeps the input, so its arrays go once a step replaces them
     finals = final_steps(chain) if intermediate_only else set()
     branch_at = _fixed_slit_branch(chain, mode)
@@ -272,7 +273,7 @@ def spec2(
             current = _with_default_variances(current)
         t0 = time.perf_counter()
         function = _load(step, mode.exp_type)
-        owns = on_step is None and _owns_input(step, function, current, guard, products, opened)
+        owns = on_step is None and _owns(step, function, current, guard, products, opened)
         ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra, owns)
         before = current
         current, updated, saved = _unpack(_run(function, current, ctx))
@@ -306,9 +307,10 @@ def spec2(
     }
 
 
-def _owns_input(step: str, function: Any, current: Any, guard: Guard, *held: Any) -> bool:
-    """Whether ``step`` may write into the pixel arrays of ``current``: it says it can
-    (``may_overwrite_input``) and nothing ``guard`` or ``held`` keeps shares them."""
+def _owns(step: str, function: Any, current: Any, guard: Guard, *held: Any) -> bool:
+    """Whether the chain may let ``step`` write into the pixel arrays of ``current``: it says
+    it can (``may_overwrite_input``) and nothing guarded or ``held`` shares them
+    (:mod:`spec2x.ownership`)."""
     owns = bool(getattr(function, "may_overwrite_input", False)) and guard.free(current, *held)
     if owns:
         log.debug("  %s may write into its input's arrays (held by nothing else)", step)

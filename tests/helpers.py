@@ -116,3 +116,29 @@ def assert_cube_grid_as_jwst(ours: Any, theirs: Any, *, crval_atol: float = 1e-1
     assert ours.attrs["CRVAL1"] == pytest.approx(info.crval1, abs=crval_atol)
     assert ours.attrs["CRVAL2"] == pytest.approx(info.crval2, abs=crval_atol)
     assert ours.attrs["S_REGION"] == info.s_region
+
+
+def assert_in_place_same(from_chain: Any, ds: Any, ctx: Any, *, in_place: bool = True) -> Any:
+    """A step's chain adapter told it owns its input (``ctx.owns_input``) gives the numbers
+    of the pure call, and writes them into its input's arrays (``in_place``; otherwise
+    new arrays); the pure call leaves its input unchanged.  Returns the pure call's output."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from spec2x.ownership import PIXEL_NAMES
+
+    names = [n for n in PIXEL_NAMES if n in ds.data_vars]
+    kept = {n: ds[n].values.copy() for n in names}
+    pure = from_chain(ds, replace(ctx, owns_input=False))
+    for name in names:
+        np.testing.assert_array_equal(ds[name].values, kept[name], err_msg=name)
+    given = ds.copy(deep=True)
+    arrays = {n: given[n].values for n in names}
+    owned = from_chain(given, replace(ctx, owns_input=True))
+    for name in PIXEL_NAMES:
+        if name in pure.data_vars:
+            np.testing.assert_array_equal(owned[name].values, pure[name].values, err_msg=name)
+    shared = [np.shares_memory(owned[n].values, arrays[n]) for n in names if n in owned]
+    assert all(shared) if in_place else not any(shared), shared
+    return pure

@@ -1,7 +1,7 @@
 """``scale_by``: the labelled wrapper of :func:`spec2x._kernels.scale.scale`.
 
 Every step that multiplies or divides by a correction (flat_field, the
-NIRSpec flat, photom, pathloss; later barshadow and fringe) calls this one
+NIRSpec flat, photom, pathloss, barshadow, fringe) calls this one
 function, so NumPy- and Dask-backed exposures get the same numbers.
 """
 

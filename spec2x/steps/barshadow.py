@@ -30,6 +30,7 @@ def barshadow(
     *,
     inverse: bool = False,
     source_type: str | None = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Divide the extended-source slitlets by the bar shadow at each pixel.
 
@@ -42,6 +43,9 @@ def barshadow(
     inverse : multiply instead of divide (jwst ``inverse``).
     source_type : ``"POINT"`` or ``"EXTENDED"`` for every slit (jwst
         ``source_type``); None uses each slit's ``srctype``.
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data) instead of new ones, for a caller that owns them (the chain,
+        :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -75,7 +79,7 @@ def barshadow(
         coords=("slit_name", "shutter_state", "slit_yscale", "xsize", "ysize"),
         step="barshadow",
     )
-    out = bar_shadow(ds, reference, inverse=inverse, source_type=source_type)
+    out = bar_shadow(ds, reference, inverse=inverse, source_type=source_type, overwrite=overwrite)
     log.info(
         "barshadow: %d of %d slitlets corrected (%s)",
         int(out["barshadow_corrected"].sum()),
@@ -94,4 +98,8 @@ def from_chain(ds: xr.Dataset, ctx: Any) -> xr.Dataset:
         reference,
         inverse=bool(ctx.params.get("inverse", False)),
         source_type=ctx.params.get("source_type"),
+        overwrite=ctx.owns_input,
     )
+
+
+from_chain.may_overwrite_input = True  # type: ignore[attr-defined]  # spec2x.ownership

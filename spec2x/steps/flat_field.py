@@ -38,6 +38,7 @@ def flat_field(
     dflat: Reference | None = None,
     inverse: bool = False,
     user_supplied_flat: Reference | None = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Flat-field an exposure or slits product.
 
@@ -50,6 +51,10 @@ def flat_field(
         flats (NIRSpec spectroscopic modes only).
     inverse : multiply by the flat instead (undo a flat field).
     user_supplied_flat : a flat to use instead of every reference flat.
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data; not the NIRSpec IFU flat, computed only where it is finite)
+        instead of new ones, for a caller that owns them (the chain,
+        :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -93,8 +98,9 @@ def flat_field(
         return record_step(ds, "flat_field", status="SKIPPED")
     if _uses_nirspec_flats(ds):
         return _nirspec(
-            ds, fflat, sflat, dflat, inverse=inverse, user_supplied_flat=user_supplied_flat
-        )
+            ds, fflat, sflat, dflat, inverse=inverse, user_supplied_flat=user_supplied_flat,
+            overwrite=overwrite,
+        )  # fmt: skip
     if user_supplied_flat is not None:
         flat = user_supplied_flat
     if flat is None:
@@ -113,6 +119,7 @@ def flat_field(
         operation="multiply" if inverse else "divide",
         factor_var=xr.Variable(dims, ferr * ferr),
         factor_dq=xr.Variable(dims, pdq),
+        overwrite=overwrite,
     )
     log.info(
         "flat_field: %s with %s%s",
@@ -133,6 +140,8 @@ def _nirspec(ds: xr.Dataset, fflat: Any, sflat: Any, dflat: Any, **kwargs: Any) 
     )
     if kwargs.get("user_supplied_flat") is None:
         kwargs.pop("user_supplied_flat", None)
+    if ifu:  # computed where the flat is finite only: new arrays
+        kwargs.pop("overwrite", None)
     apply = module.ifu_flat if ifu else module.nirspec_flat
     out = apply(ds, fflat, sflat, dflat, **kwargs)
     if out.attrs.get("S_FLAT") == ds.attrs.get("S_FLAT"):
@@ -213,6 +222,13 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     inverse = bool(params.get("inverse", False))
     if _uses_nirspec_flats(ds):
         refs = {t: ctx.ref(t, ds) for t in ("fflat", "sflat", "dflat")}
-        return flat_field(ds, **refs, inverse=inverse, user_supplied_flat=user_ref)
+        return flat_field(
+            ds, **refs, inverse=inverse, user_supplied_flat=user_ref, overwrite=ctx.owns_input
+        )
     flat = None if user_ref is not None else ctx.ref("flat", ds)
-    return flat_field(ds, flat, inverse=inverse, user_supplied_flat=user_ref)
+    return flat_field(
+        ds, flat, inverse=inverse, user_supplied_flat=user_ref, overwrite=ctx.owns_input
+    )
+
+
+from_chain.may_overwrite_input = True  # type: ignore[attr-defined]  # spec2x.ownership

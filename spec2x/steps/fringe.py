@@ -27,13 +27,16 @@ __all__ = ["fringe", "from_chain"]
 log = logging.getLogger(__name__)
 
 
-def fringe(ds: xr.Dataset, reference: Reference | None) -> xr.Dataset:
+def fringe(ds: xr.Dataset, reference: Reference | None, *, overwrite: bool = False) -> xr.Dataset:
     """Correct an exposure for fringing by dividing by the fringe flat.
 
     Parameters
     ----------
     ds : exposure ``([integration,] y, x)`` (any unit).
     reference : the opened ``fringe`` reference; None (N/A) skips the step.
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data) instead of new ones, for a caller that owns them (the chain,
+        :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -68,11 +71,15 @@ def fringe(ds: xr.Dataset, reference: Reference | None) -> xr.Dataset:
         )
     flat = content.sci[np.ix_(iy, ix)]
     flat = np.where(np.isnan(flat), np.float32(1.0), flat)
-    out = scale_by(ds, xr.Variable(("y", "x"), flat), operation="divide", match_nans=False)
+    factor = xr.Variable(("y", "x"), flat)
+    out = scale_by(ds, factor, operation="divide", match_nans=False, overwrite=overwrite)
     log.info("fringe: divided by %s", reference.name)
     return record_step(out, "fringe", reference)
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     """Chain adapter: the ``fringe`` reference (N/A skips the step)."""
-    return fringe(ds, ctx.ref("fringe", ds))
+    return fringe(ds, ctx.ref("fringe", ds), overwrite=ctx.owns_input)
+
+
+from_chain.may_overwrite_input = True  # type: ignore[attr-defined]  # spec2x.ownership

@@ -151,9 +151,14 @@ def _calibrate(
 ) -> xr.Dataset:
     """flat_field, pathloss, barshadow, photom as EXTENDED (in reverse order when inverting),
     leaving out those named in ``skip``."""
-    flats = {k: refs.get(k) for k in ("fflat", "sflat", "dflat")}
     steps = {
-        "flat_field": lambda d: flat_field(d, **flats, inverse=inverse),
+        "flat_field": lambda d: flat_field(
+            d,
+            fflat=refs.get("fflat"),
+            sflat=refs.get("sflat"),
+            dflat=refs.get("dflat"),
+            inverse=inverse,
+        ),
         "pathloss": lambda d: pathloss(
             d, refs.get("pathloss"), inverse=inverse, source_type="EXTENDED"
         ),

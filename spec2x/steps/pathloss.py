@@ -53,6 +53,7 @@ def pathloss(
     inverse: bool = False,
     source_type: str | None = None,
     user_slit_loc: float | None = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Correct NIRSpec fixed-slit or MIRI LRS fixed-slit data for the slit pathloss.
 
@@ -66,6 +67,10 @@ def pathloss(
     source_type : ``"POINT"`` or ``"EXTENDED"`` to force the correction type
         for every slit (jwst ``source_type``); None uses ``srctype``.
     user_slit_loc : MIRI LRS only: target offset across the slit (arcsec).
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data; NIRSpec slits only when every slit is corrected) instead of new
+        ones, for a caller that owns them (the chain, :mod:`spec2x.ownership`):
+        ``ds`` is then changed.
 
     Returns
     -------
@@ -89,8 +94,10 @@ def pathloss(
     module, name = IMPLEMENTATIONS[mode.pathloss].split(":")
     implementation = getattr(importlib.import_module(module), name)
     if mode.pathloss == "lrs":
-        return implementation(ds, reference, user_slit_loc=user_slit_loc)
-    return implementation(ds, reference, inverse=inverse, source_type=source_type)
+        return implementation(ds, reference, user_slit_loc=user_slit_loc, overwrite=overwrite)
+    return implementation(
+        ds, reference, inverse=inverse, source_type=source_type, overwrite=overwrite
+    )
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
@@ -101,4 +108,8 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
         inverse=bool(ctx.params.get("inverse", False)),
         source_type=ctx.params.get("source_type"),
         user_slit_loc=ctx.params.get("user_slit_loc"),
+        overwrite=ctx.owns_input,
     )
+
+
+from_chain.may_overwrite_input = True  # type: ignore[attr-defined]  # spec2x.ownership

@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 from astropy.io import fits
-from helpers import raise_if_dask_computes
+from helpers import assert_in_place_same, raise_if_dask_computes
 
 from spec2x import make_exposure, open_reference
 from spec2x.dq import DQ
@@ -151,6 +151,17 @@ def test_fringe_divides_and_leaves_dq(refs):
     np.testing.assert_array_equal(out["dq"].values, ds["dq"].values)
     assert out.attrs["S_FRINGE"] == "COMPLETE"
     assert out.attrs["R_FRINGE"] == "fringe.fits"
+
+
+def test_fringe_owning_its_input_writes_the_same_numbers_into_it(refs):
+    from spec2x.io.references import ReferenceSet
+    from spec2x.steps import StepContext
+    from spec2x.steps.fringe import from_chain
+
+    ys, xs = np.nonzero(np.isnan(refs["fringe"].content.sci))
+    ds = _cutout((3, 4), xstart=int(xs[0]) + 1, ystart=int(ys[0]) + 1)  # a NaN fringe pixel
+    ctx = StepContext("fringe", ReferenceSet({"fringe": refs["fringe"]}))
+    assert assert_in_place_same(from_chain, ds, ctx).attrs["S_FRINGE"] == "COMPLETE"
 
 
 def test_fringe_na_skips_and_other_band_is_refused(refs):

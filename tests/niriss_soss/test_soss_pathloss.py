@@ -11,6 +11,7 @@ import logging
 
 import numpy as np
 import pytest
+from helpers import assert_in_place_same
 
 from spec2x.errors import ReferenceMismatchError
 from spec2x.instruments.niriss.soss_pathloss import soss_correction, soss_pathloss
@@ -90,6 +91,15 @@ def test_skips_as_jwst(reference, caplog):
         assert pathloss(other, reference).attrs["S_PTHLOS"] == "SKIPPED"
     for words in ("inversion", "source type", "PWCPOS", "SUBARRAY='SUBSTRIP128'"):
         assert words in caplog.text
+
+
+def test_owning_its_input_writes_the_same_numbers_into_it(reference):
+    from spec2x.io.references import ReferenceSet
+    from spec2x.steps import StepContext
+    from spec2x.steps.pathloss import from_chain
+
+    ctx = StepContext("pathloss", ReferenceSet({"pathloss": reference}))
+    assert assert_in_place_same(from_chain, _rate(), ctx).attrs["S_PTHLOS"] == "COMPLETE"
 
 
 def test_a_reference_of_another_kind_is_refused(refs):

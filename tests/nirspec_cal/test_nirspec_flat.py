@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from nrs_cal_helpers import REF_SHAPE, make_slits
+from helpers import assert_in_place_same
+from nrs_cal_helpers import FS, REF_SHAPE, make_slits
 
 from spec2x.dq import DQ
 from spec2x.errors import MissingReferenceError, ReferenceMismatchError, UnsupportedModeError
@@ -13,6 +14,7 @@ from spec2x.instruments.nirspec import flat_kernel as kern
 from spec2x.instruments.nirspec.flat import from_chain, nirspec_flat
 from spec2x.io.references import ReferenceSet, open_reference
 from spec2x.steps import StepContext
+from spec2x.steps.flat_field import from_chain as flat_field_step
 from spec2x.synthetic import nirspec_cal_refs as ncr
 
 BADFLAT = int(DQ.NO_FLAT_FIELD | DQ.DO_NOT_USE | DQ.UNRELIABLE_FLAT)
@@ -267,6 +269,14 @@ def test_from_chain_names_the_missing_component(cal_refs):
     refs = ReferenceSet({"fflat": cal_refs["fflat"], "sflat": "N/A", "dflat": cal_refs["dflat"]})
     out = from_chain(ds, StepContext("flat_field", refs))
     assert out.attrs["R_SFLAT"] == "N/A"
+
+
+@pytest.mark.parametrize("point", [False, True])
+def test_flat_field_owning_its_input_writes_the_same_numbers_into_it(cal_refs, point):
+    refs = ReferenceSet({k: cal_refs[k] for k in ("fflat", "sflat", "dflat")})
+    ds = make_slits(srctype=["POINT" if point else "EXTENDED"] * len(FS), nint=2 if point else None)
+    pure = assert_in_place_same(flat_field_step, ds, StepContext("flat_field", refs))
+    assert ("flatfield_point" in pure) == point
 
 
 def test_three_d_sflat(opened):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from helpers import assert_in_place_same
 from nrs_cal_helpers import make_slits, to_multislit
 
 from spec2x._kernels import pathloss as kern
@@ -130,6 +131,15 @@ def test_inverse_and_chain(cal_refs, opened):
     refs = ReferenceSet({"pathloss": cal_refs["pathloss"]})
     out = from_chain(ds, StepContext("pathloss", refs, params={"source_type": "POINT"}))
     assert set(out["pathloss_correction_type"].values) == {"POINT"}
+
+
+def test_owning_its_input_writes_the_same_numbers_into_it_when_every_slit_is_corrected(cal_refs):
+    ctx = StepContext("pathloss", ReferenceSet({"pathloss": cal_refs["pathloss"]}))
+    assert_in_place_same(from_chain, make_slits(wl_range=(0.7, 1.8)), ctx)
+    outside = make_slits(wl_range=(0.7, 1.8), source_xpos=[0.0, 0.6, 0.0, 0.0, 0.0])
+    with pytest.warns(Spec2xWarning, match="slit S200A2 source position"):
+        pure = assert_in_place_same(from_chain, outside, ctx, in_place=False)  # one slit as it was
+    assert pure["pathloss_correction_type"].values[1] == "NONE"
 
 
 @pytest.mark.parity

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import assert_in_place_same
 
 from spec2x.io.fits import open_exposure
-from spec2x.io.references import open_reference
+from spec2x.io.references import ReferenceSet, open_reference
+from spec2x.steps import StepContext
 from spec2x.steps.assign_wcs import assign_wcs
-from spec2x.steps.pathloss import pathloss
+from spec2x.steps.pathloss import from_chain, pathloss
 from spec2x.synthetic.miri_lrs import make_lrs_fixedslit
 
 
@@ -31,6 +33,12 @@ def test_point_source_is_multiplied_by_the_correction(lrs):
     assert (corr[ok] >= 1.0).all()  # a correction for light lost: > 1
     skipped = pathloss(ds.assign_attrs(SRCTYPE="EXTENDED"), refs["pathloss"])
     assert skipped.attrs["S_PTHLOS"] == "SKIPPED"
+
+
+def test_owning_its_input_writes_the_same_numbers_into_it(lrs):
+    _, refs, ds = lrs
+    ctx = StepContext("pathloss", ReferenceSet({"pathloss": refs["pathloss"]}))
+    assert assert_in_place_same(from_chain, ds, ctx).attrs["S_PTHLOS"] == "COMPLETE"
 
 
 @pytest.mark.parity

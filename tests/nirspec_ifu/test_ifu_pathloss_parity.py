@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import assert_in_place_same
 from ifu_helpers import cal_paths, folder, jwst_step, ours
 
 from spec2x.errors import ReferenceMismatchError
@@ -58,6 +59,17 @@ def test_ifu_pathloss_point_or_uniform():
     )
     ok = np.isfinite(point["sci"].values)
     np.testing.assert_allclose(back["sci"].values[ok], sci[ok], rtol=1e-6)
+
+
+def test_ifu_pathloss_owning_its_input_writes_the_same_numbers_into_it():
+    from spec2x.io.references import ReferenceSet
+    from spec2x.steps import StepContext
+    from spec2x.steps.pathloss import from_chain
+
+    refs = ReferenceSet({"pathloss": cal_paths()["pathloss"]})
+    ctx = StepContext("pathloss", refs, params={"source_type": "POINT"})
+    pure = assert_in_place_same(from_chain, ours(), ctx)
+    np.testing.assert_array_equal(pure["sci"].values, _ours("POINT")["sci"].values)
 
 
 def test_ifu_pathloss_refuses_a_non_pathloss_file():

@@ -64,3 +64,25 @@ def test_input_unchanged_dq_only_grows_and_inverse_undoes():
     np.testing.assert_allclose(
         back["sci"].values[ok], ours()["pathloss"]["sci"].values[ok], rtol=1e-6
     )
+
+
+def test_the_steps_owning_their_input_write_the_same_numbers_into_it():
+    from helpers import assert_in_place_same
+    from mos_cal_helpers import cal_paths
+
+    from spec2x.io.references import ReferenceSet
+    from spec2x.steps import StepContext
+    from spec2x.steps import barshadow as barshadow_step
+    from spec2x.steps import flat_field as flat_step
+    from spec2x.steps import pathloss as pathloss_step
+
+    refs = ReferenceSet(cal_paths())
+    done = ours()
+    corrected = (done["pathloss"]["pathloss_correction_type"].values != "NONE").all()
+    for module, before, every in ((flat_step, "wavecorr", True),
+                                  (pathloss_step, "flat_field", corrected),
+                                  (barshadow_step, "pathloss", True)):  # fmt: skip
+        step = module.__name__.rsplit(".", 1)[1]
+        ctx = StepContext(step, refs)
+        pure = assert_in_place_same(module.from_chain, done[before], ctx, in_place=every)
+        np.testing.assert_array_equal(pure["sci"].values, done[step]["sci"].values)

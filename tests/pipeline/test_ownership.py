@@ -60,3 +60,11 @@ def test_every_group_of_a_tree_is_checked():
     assert isinstance(tree, xr.DataTree)
     assert Guard().free(tree)
     assert not Guard(second).free(tree)
+
+
+def test_pixel_arrays_sharing_memory_are_never_free():
+    made = _group()
+    assert not Guard().free(made.assign(err=made["sci"]))  # one result written over another
+    stacked = np.random.default_rng(3).random((2, 2, 3, 4), np.float32)
+    halves = made.assign(sci=(made["sci"].dims, stacked[0]), err=(made["err"].dims, stacked[1]))
+    assert Guard().free(halves)  # two parts of one allocation that do not overlap

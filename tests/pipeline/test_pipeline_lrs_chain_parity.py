@@ -103,3 +103,28 @@ def test_nodded_fixed_slit_association_matches_jwst(tmp_path):
     with datamodels.open(run.files["x1d"]) as x1d:
         flux = x1d.spec[0].spec_table["FLUX"]
         assert _maxrel(ours["x1d"]["flux"].values.ravel(), flux) < 1e-5  # measured 3e-7
+
+
+def test_the_chain_writes_into_the_exposure_it_read_but_not_into_the_callers(tso, caplog):
+    """flat_field and photom write into the arrays of an exposure the chain read from its
+    file (``spec2x.ownership``); the products equal those of a run where no step may (an
+    ``on_step`` callback); a Dataset the caller passes stays unchanged."""
+    obs, refs, _, _ = tso
+    with caplog.at_level(logging.DEBUG, "spec2x"):
+        owned = spec2(obs.exposures[0], refs)
+        assert "flat_field may write into its input's arrays" in caplog.text
+        assert "photom may write into" in caplog.text
+        caplog.clear()
+        pure = spec2(obs.exposures[0], refs, on_step=lambda step, ds: None)
+        assert "may write into" not in caplog.text
+        caplog.clear()
+        given = open_product(obs.exposures[0])
+        kept = given.copy(deep=True)
+        theirs = spec2(given, refs)
+        assert "flat_field may write into" not in caplog.text
+    for name in kept.data_vars:
+        np.testing.assert_array_equal(given[name].values, kept[name].values)
+    for product in (owned, theirs):
+        for name in ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat"):
+            np.testing.assert_array_equal(product["calints"][name], pure["calints"][name])
+        np.testing.assert_array_equal(product["x1dints"]["flux"], pure["x1dints"]["flux"])

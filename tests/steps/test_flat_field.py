@@ -9,7 +9,7 @@ import dask.array as da
 import numpy as np
 import pytest
 import xarray as xr
-from helpers import raise_if_dask_computes
+from helpers import assert_in_place_same, raise_if_dask_computes
 from hypothesis import given, settings
 from strategies import exposures
 
@@ -168,7 +168,7 @@ def test_nirspec_spectra_go_to_the_nirspec_flat(monkeypatch):
     ds = _exposure(attrs={"INSTRUME": "NIRSPEC", "DETECTOR": "NRS1", "EXP_TYPE": "NRS_FIXEDSLIT"})
     fflat, sflat = Reference("fflat", "/refs/f.fits"), Reference("sflat", "/refs/s.fits")
     out = flat_field(ds, fflat=fflat, sflat=sflat, dflat=None, inverse=True)
-    assert calls == {"args": (fflat, sflat, None), "kwargs": {"inverse": True}}
+    assert calls == {"args": (fflat, sflat, None), "kwargs": {"inverse": True, "overwrite": False}}
     np.testing.assert_array_equal(out["sci"].values, 2 * ds["sci"].values)
     assert out.attrs["S_FLAT"] == "COMPLETE"
     assert (out.attrs["R_FFLAT"], out.attrs["R_SFLAT"]) == ("f.fits", "s.fits")
@@ -180,6 +180,14 @@ def test_from_chain(flat_path):
     assert out.attrs["R_FLAT"] == "miri_flat.fits"
     na = StepContext("flat_field", ReferenceSet({"flat": "N/A"}))
     assert from_chain(_exposure(), na).attrs["S_FLAT"] == "SKIPPED"
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_from_chain_owning_its_input_writes_the_same_numbers_into_it(flat_path, inverse):
+    ctx = StepContext("flat_field", ReferenceSet({"flat": flat_path}), params={"inverse": inverse})
+    ds = _exposure((3, 8, 6))
+    assert_in_place_same(from_chain, ds.assign(var_flat=ds["var_poisson"] * 0.5), ctx)
+    assert_in_place_same(from_chain, ds, ctx)  # no var_flat yet: the others in place
 
 
 # ---------------------------------------------------------------- properties

@@ -67,7 +67,11 @@ def target_offset(ds: xr.Dataset, user_slit_loc: float | None = None) -> tuple[f
 
 
 def lrs_pathloss(
-    ds: xr.Dataset, reference: Reference, *, user_slit_loc: float | None = None
+    ds: xr.Dataset,
+    reference: Reference,
+    *,
+    user_slit_loc: float | None = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Multiply a MIRI LRS fixed-slit exposure by the point-source pathloss correction.
 
@@ -78,6 +82,9 @@ def lrs_pathloss(
     reference : opened MIRI LRS ``pathloss`` reference.
     user_slit_loc : target offset across the slit (arcsec) to use instead of
         the catalogue position's.
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data) instead of new ones, for a caller that owns them (the chain,
+        :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -107,7 +114,7 @@ def lrs_pathloss(
         dask="parallelized",
         output_dtypes=[np.float64],
     ).astype(np.float32)
-    out = scale_by(ds, correction, operation="multiply")
+    out = scale_by(ds, correction, operation="multiply", overwrite=overwrite)
     correction.attrs = {"units": ""}
     out = out.assign(pathloss_point=correction)
     log.info(

@@ -103,6 +103,7 @@ def soss_pathloss(
     *,
     inverse: bool = False,
     source_type: str | None = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Divide a non-TSO SOSS exposure by the point-source pathloss at ``PWCPOS``.
 
@@ -113,6 +114,9 @@ def soss_pathloss(
     reference : opened SOSS ``pathloss`` reference (:class:`SossPathloss`).
     inverse, source_type : jwst's parameters; not implemented for SOSS by
         jwst either: the step is skipped.
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data) instead of new ones, for a caller that owns them (the chain,
+        :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -150,7 +154,7 @@ def soss_pathloss(
         )
         correction = np.ones(ncols, np.float32)
     factor = xr.Variable(("x",), correction)
-    out = scale_by(ds, factor, operation="divide")
+    out = scale_by(ds, factor, operation="divide", overwrite=overwrite)
     plane = xr.Variable(("y", "x"), np.broadcast_to(correction, (ds.sizes["y"], ncols)).copy())
     out = out.assign(pathloss_point=xr.DataArray(plane, attrs={"units": ""}))
     log.info("pathloss: SOSS %s at PWCPOS=%s (%s)", subarray, pwcpos, reference.name)

@@ -103,6 +103,7 @@ def bar_shadow(
     *,
     inverse: bool = False,
     source_type: str | None = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Divide (``inverse``: multiply) extended-source MOS slitlets by their bar shadow.
 
@@ -113,6 +114,9 @@ def bar_shadow(
     shadows : opened ``barshadow`` reference (:class:`Barshadow` content).
     inverse : multiply instead of divide.
     source_type : force every slit to this type (jwst ``source_type``).
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data) instead of new ones, for a caller that owns them (the chain,
+        :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -149,7 +153,7 @@ def bar_shadow(
     inside = xr.DataArray(~pad, dims=("slit", "y", "x"))
     out = scale_by(
         ds, shadow.where(inside, 1.0), operation="multiply" if inverse else "divide",
-        match_nans=False,
+        match_nans=False, overwrite=overwrite,
     )  # fmt: skip
     corrected = uniform & (np.char.str_len(states) > 0)
     # padding NaN, as in every float array of padded slits (a file has no padding to hold 1)

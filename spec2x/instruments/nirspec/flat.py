@@ -165,6 +165,7 @@ def nirspec_flat(
     *,
     inverse: bool = False,
     user_supplied_flat: Any = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Flat-field NIRSpec slits with the flat built from the f-, s- and d-flats.
 
@@ -178,6 +179,9 @@ def nirspec_flat(
         None or ``"N/A"`` make that component unity (jwst's N/A), but not all three.
     inverse : multiply by the flat instead of dividing (jwst ``inverse``).
     user_supplied_flat : not supported for NIRSpec slits yet (must be None).
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data) instead of new ones, for a caller that owns them (the chain,
+        :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -226,6 +230,7 @@ def nirspec_flat(
         operation="multiply" if inverse else "divide",
         factor_err=ferr,
         factor_dq=fdq,
+        overwrite=overwrite,
     )
     if mode.point_and_uniform and "srctype" in ds.coords:
         out = out.assign(_point_and_uniform(ds, flat, per_slit, components, dispaxis))
@@ -353,4 +358,5 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
         refs["sflat"],
         refs["dflat"],
         inverse=bool(ctx.params.get("inverse", False)),
+        overwrite=ctx.owns_input,
     )

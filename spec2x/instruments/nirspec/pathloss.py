@@ -52,6 +52,7 @@ def slit_pathloss(
     *,
     inverse: bool = False,
     source_type: str | None = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Divide NIRSpec fixed-slit data by the slit pathloss.
 
@@ -64,6 +65,9 @@ def slit_pathloss(
     inverse : multiply instead of divide.
     source_type : ``"POINT"`` or ``"EXTENDED"`` to force the correction type
         for every slit (jwst ``source_type``); None uses ``srctype``.
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data, every slit corrected) instead of new ones, for a caller that owns
+        them (the chain, :mod:`spec2x.ownership`): ``ds`` may be changed.
 
     Returns
     -------
@@ -82,7 +86,9 @@ def slit_pathloss(
         raise ReferenceMismatchError(f"{reference.name} is not a NIRSpec pathloss reference")
     vectors, index, kind = _slit_vectors(ds, reference, source_type)
     wl_un = ds.coords.get("wavelength_uncorrected", ds["wavelength"]).variable
-    return apply_pathloss(ds, reference, vectors, index, kind, wl_un, inverse=inverse)
+    return apply_pathloss(
+        ds, reference, vectors, index, kind, wl_un, inverse=inverse, overwrite=overwrite
+    )
 
 
 def apply_pathloss(
@@ -94,6 +100,7 @@ def apply_pathloss(
     uniform_wavelength: xr.Variable,
     *,
     inverse: bool,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Divide (``inverse``: multiply) each slit by its pathloss curves at its wavelengths.
 
@@ -101,7 +108,9 @@ def apply_pathloss(
     (``kern.POINT``, ``kern.UNIFORM``, 0: none); the uniform curve of
     point-source slits is read at ``uniform_wavelength`` (slit, y, x).
     Adds ``pathloss_point``, ``pathloss_uniform`` and per-slit
-    ``pathloss_correction_type``; records ``S_PTHLOS``.
+    ``pathloss_correction_type``; records ``S_PTHLOS``.  With ``overwrite``
+    the results go into the pixel arrays of ``ds`` when every slit is corrected
+    (otherwise the uncorrected slits need their old values: new arrays).
     """
     applied, point, uniform = xr.apply_ufunc(
         kern.slit_pathloss,
@@ -115,11 +124,13 @@ def apply_pathloss(
         dask="parallelized",
         output_dtypes=[np.float32] * 3,
     )
+    every = bool((kind > 0).all())
     out = scale_by(
         ds,
         applied,
         operation="multiply" if inverse else "divide",
-        where=xr.Variable("slit", kind > 0),
+        where=None if every else xr.Variable("slit", kind > 0),
+        overwrite=overwrite and every,
     )
     new: dict[str, Any] = {}
     for key, var in (("pathloss_point", point), ("pathloss_uniform", uniform)):

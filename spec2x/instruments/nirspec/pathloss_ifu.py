@@ -50,6 +50,7 @@ def ifu_pathloss(
     *,
     inverse: bool = False,
     source_type: str | None = None,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Divide a NIRSpec IFU exposure by the pathloss of a centred source.
 
@@ -60,6 +61,9 @@ def ifu_pathloss(
     reference : the IFU ``pathloss`` reference (its first aperture is used).
     inverse : multiply instead of divide.
     source_type : ``"POINT"`` or ``"EXTENDED"`` instead of SRCTYPE.
+    overwrite : write the results into the pixel arrays of ``ds`` (NumPy-backed
+        data) instead of new ones, for a caller that owns them (the chain,
+        :mod:`spec2x.ownership`): ``ds`` is changed.
 
     Returns
     -------
@@ -93,7 +97,10 @@ def ifu_pathloss(
     kind = correction_kind(source_type or str(ds.attrs.get("SRCTYPE", "")))
     applied = point if kind == kern.POINT else uniform
     out = scale_by(
-        ds, xr.Variable(("y", "x"), applied), operation="multiply" if inverse else "divide"
+        ds,
+        xr.Variable(("y", "x"), applied),
+        operation="multiply" if inverse else "divide",
+        overwrite=overwrite,
     )
     out = out.assign(
         pathloss_point=xr.Variable(("y", "x"), point.astype(np.float32), {"units": ""}),

@@ -109,6 +109,7 @@ def mos_pathloss(
     *,
     source_type: str | None = None,
     inverse: bool = False,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Divide NIRSpec MOS slitlets by their pathloss.
 
@@ -120,6 +121,8 @@ def mos_pathloss(
     reference : opened MOS ``pathloss`` reference (apertures with ``SHUTTERS``).
     inverse : multiply instead of divide.
     source_type : force every slitlet's correction type (jwst ``source_type``).
+    overwrite : write the results into the pixel arrays of ``ds`` when every
+        slitlet is corrected (see :func:`~spec2x.instruments.nirspec.pathloss.apply_pathloss`).
 
     Returns
     -------
@@ -145,5 +148,6 @@ def mos_pathloss(
         vectors.append(found)
         kind[i] = correction_kind(source_type or ("" if srctype is None else srctype[i]))
     return apply_pathloss(
-        ds, reference, vectors, index, kind, ds["wavelength"].variable, inverse=inverse
-    )
+        ds, reference, vectors, index, kind, ds["wavelength"].variable, inverse=inverse,
+        overwrite=overwrite,
+    )  # fmt: skip
