@@ -13,7 +13,7 @@ from nrs_cal_helpers import make_slits  # noqa: E402
 
 from spec2x.errors import ReferenceMismatchError  # noqa: E402
 from spec2x.instruments.nirspec.flat import nirspec_flat  # noqa: E402
-from spec2x.instruments.nirspec.flat_kernel import interp_curves  # noqa: E402
+from spec2x.instruments.nirspec.flat_interp import interp_curves  # noqa: E402
 from spec2x.instruments.nirspec.flat_mos import QuadFlat, fore_component  # noqa: E402
 from spec2x.instruments.nirspec.refs_cal import FastVariation  # noqa: E402
 from spec2x.io.references import Reference, open_reference  # noqa: E402

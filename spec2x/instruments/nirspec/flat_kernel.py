@@ -4,10 +4,12 @@ The flat is built per pixel from three components -- fore optics (f),
 spectrograph (s), detector (d) -- each the product of an optional image part
 (2-D, or a cube interpolated linearly in wavelength) and a fast-variation
 curve (a table row per slit) averaged over the pixel's wavelength extent with
-a 3-point Gauss-Legendre rule.  All slits are done in one pass: arrays are
-``(slit, y, x)``; only the table interpolation loops, over the distinct
-wavelength grids of the rows used (one per fixed slit; one per MSA quadrant
-for the MOS shutters' rows), never over slits or pixels.
+a 3-point Gauss-Legendre rule.  Many slits are done in one pass: arrays are
+``(slit, y, x)``, in blocks of whole slits of about :data:`BLOCK_PIXELS`
+pixels (:func:`slit_flat`: the float64 temporaries stay those of one block,
+whatever the number of slits); the table interpolation loops over the
+distinct wavelength grids of the rows used (one per fixed slit; one per MSA
+quadrant for the MOS shutters' rows), never over slits or pixels.
 
 The arithmetic follows jwst 3.0.0 ``jwst.flatfield.flat_field``
 (``create_flat_field``, ``combine_fast_slow``, ``clean_wl``,
@@ -26,14 +28,15 @@ import numpy as np
 
 from ...dq import DQ
 from ...io.fits_lazy import LazyImage
+from .flat_interp import interp_rows
 
 __all__ = [
     "BADFLAT",
+    "BLOCK_PIXELS",
     "FlatComponent",
     "clean_wavelength",
     "combine_fast_slow",
     "gauss_nodes",
-    "interp_curves",
     "clamp_to_images",
     "interpolate_cube",
     "pixel_flat",
@@ -50,6 +53,10 @@ BADFLAT = np.uint32(DQ.NO_FLAT_FIELD | DQ.DO_NOT_USE | DQ.UNRELIABLE_FLAT)
 
 _GAUSS_OFFSETS = (-math.sqrt(0.6) / 2.0, 0.0, math.sqrt(0.6) / 2.0)
 _GAUSS_WEIGHTS = tuple(np.array([5.0, 8.0, 5.0]) / 18.0)
+
+#: Pixels (whole slits, at least one) :func:`slit_flat` evaluates at a time: its
+#: float64 temporaries, some 25 arrays of a block, stay near 50 MB.
+BLOCK_PIXELS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -123,72 +130,6 @@ def gauss_nodes(wl_c: np.ndarray, dwl: np.ndarray) -> list[np.ndarray]:
     return [wl_c + dwl * offset for offset in _GAUSS_OFFSETS]
 
 
-def interp_curves(
-    x: np.ndarray, xp: np.ndarray, fp: np.ndarray, fill: float = np.nan
-) -> np.ndarray:
-    """``np.interp`` of many curves sampled on one grid: ``out[i] = interp(x[i], xp, fp[i])``.
-
-    Parameters
-    ----------
-    x : (n, ...) points, one block per curve.
-    xp : (m,) increasing abscissae shared by the curves (m >= 2).
-    fp : (n, m) ordinates, one curve per row.
-    fill : value outside ``[xp[0], xp[-1]]`` (``left = right``).
-
-    Notes
-    -----
-    NumPy's formula, :math:`f_j + (x - x_j)(f_{j+1} - f_j)/(x_{j+1} - x_j)`
-    with :math:`x_j \\le x < x_{j+1}`, and ``fp[-1]`` at ``xp[-1]``, so the
-    values agree with ``np.interp`` to the last bit or two.
-    """
-    xp = np.asarray(xp, np.float64)
-    fp = np.asarray(fp, np.float64)
-    x = np.asarray(x, np.float64)
-    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, xp.size - 2)
-    s = np.arange(fp.shape[0]).reshape((-1,) + (1,) * (x.ndim - 1))
-    f0, f1 = fp[s, j], fp[s, j + 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = (f1 - f0) / (xp[j + 1] - xp[j]) * (x - xp[j]) + f0
-    out = np.where(x == xp[-1], fp[s, -1], out)
-    return np.where((x < xp[0]) | (x > xp[-1]), fill, out)
-
-
-def _same_grid(rows: np.ndarray, tables: Sequence[tuple[np.ndarray, ...]]) -> list[np.ndarray]:
-    """The distinct ``rows`` grouped by identical wavelength grids (ascending in each group)."""
-    grids: dict[bytes, list[int]] = {}
-    for r in np.unique(rows):
-        grids.setdefault(np.asarray(tables[r][0]).tobytes(), []).append(int(r))
-    return [np.asarray(members, np.intp) for members in grids.values()]
-
-
-def _interp_rows(
-    x: np.ndarray,
-    rows: np.ndarray,
-    tables: Sequence[tuple[np.ndarray, ...]],
-    column: int,
-    fill: float = np.nan,
-) -> np.ndarray:
-    """``np.interp`` of each slit's pixels in its own table row (``fill`` outside).
-
-    Rows sharing a wavelength grid (the MOS shutters of one quadrant) are
-    interpolated together (:func:`interp_curves`); only distinct grids loop.
-    """
-    groups = _same_grid(rows, tables)
-    if len(groups) == 1 and groups[0].size == 1:  # one row for all (the IFU slices)
-        return np.interp(x, tables[groups[0][0]][0], tables[groups[0][0]][column], fill, fill)
-    out = np.empty(x.shape, np.float64)
-    for members in groups:
-        tw = tables[members[0]][0]
-        sel = np.isin(rows, members)
-        if members.size == 1 or tw.size < 2:
-            tv = tables[members[0]][column]
-            out[sel] = np.interp(x[sel], tw, tv, left=fill, right=fill)
-            continue
-        stack = np.stack([tables[r][column] for r in members])
-        out[sel] = interp_curves(x[sel], tw, stack[np.searchsorted(members, rows[sel])], fill)
-    return out
-
-
 def combine_fast_slow(
     wl: np.ndarray,
     wl_c: np.ndarray,
@@ -215,8 +156,8 @@ def combine_fast_slow(
         nodes = gauss_nodes(wl_c, dwl)
     values = np.zeros_like(wl_c)
     for node, weight in zip(nodes, _GAUSS_WEIGHTS, strict=True):
-        values += weight * _interp_rows(node, rows, tables, 1)
-    error_value = _interp_rows(wl_c, rows, tables, 2)
+        values += weight * interp_rows(node, rows, tables, 1)
+    error_value = interp_rows(wl_c, rows, tables, 2)
     bad = wl <= 0
     values[bad] = 1.0
     error_value[bad] = 0.0
@@ -310,7 +251,7 @@ def _component(
     if comp.kind == "fore" or comp.image is None:
         err_in = None
         if comp.curve_errors is not None:
-            err_in = _interp_rows(wl, rows, comp.curve_errors, 1, fill=0.0)
+            err_in = interp_rows(wl, rows, comp.curve_errors, 1, fill=0.0)
         flat, dq, err = combine_fast_slow(
             wl, wl_c, dwl, 1.0, None, err_in, rows, comp.tables, nodes
         )
@@ -412,6 +353,7 @@ def slit_flat(
     *rows: np.ndarray,
     components: Sequence[FlatComponent | None],
     dispaxis: int = 1,
+    block_pixels: int = BLOCK_PIXELS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The NIRSpec flat (f * s * d) of every pixel of every slit.
 
@@ -423,17 +365,46 @@ def slit_flat(
     rows : per component, (slit,) index of the fast-variation row of each slit.
     components : fore, spectrograph, detector; None where N/A (a unit flat without DQ, as jwst).
     dispaxis : 1 (dispersion along x) or 2 (along y).
+    block_pixels : pixels evaluated at a time (whole slits, at least one); a
+        slit's numbers do not depend on the others', so it changes no value,
+        only the memory (float64 temporaries of one block) and the calls.
 
     Returns
     -------
     flat (float32; 1 where DO_NOT_USE, NaN where the product is <= 0),
     dq (uint32), err (float32): jwst's interpolated flat.
     """
+    wavelength = np.asarray(wavelength)
+    flat = np.empty(wavelength.shape, np.float32)
+    dq = np.empty(wavelength.shape, np.uint32)
+    err = np.empty(wavelength.shape, np.float32)
+    ns, ny, nx = wavelength.shape
+    per_block = max(1, block_pixels // max(ny * nx, 1))
+    per_slit = [np.asarray(a) for a in (x0, y0, xsize, ysize, *rows)]
+    for start in range(0, ns, per_block):
+        b = slice(start, start + per_block)
+        flat[b], dq[b], err[b] = _block_flat(
+            wavelength[b], *(a[b] for a in per_slit), components=components, dispaxis=dispaxis
+        )
+    return flat, dq, err
+
+
+def _block_flat(
+    wavelength: np.ndarray,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    xsize: np.ndarray,
+    ysize: np.ndarray,
+    *rows: np.ndarray,
+    components: Sequence[FlatComponent | None],
+    dispaxis: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`slit_flat` of a block of slits, flat and error in float64."""
     wl = np.where(np.isnan(wavelength), 0.0, wavelength)
     ns, ny, nx = wl.shape
     yy, xx = np.broadcast_arrays(
-        np.asarray(y0)[:, None, None] + np.arange(ny)[None, :, None],
-        np.asarray(x0)[:, None, None] + np.arange(nx)[None, None, :],
+        y0[:, None, None] + np.arange(ny)[None, :, None],
+        x0[:, None, None] + np.arange(nx)[None, None, :],
     )
     yy, xx = clamp_to_images(yy, xx, components)
     if dispaxis == 2:
@@ -443,8 +414,8 @@ def slit_flat(
         wl_c, dwl = clean_wavelength(wl, xsize)
     flat, dq, err = pixel_flat(wl, wl_c, dwl, yy, xx, rows, components)
     # padding beyond the real cut-out: no flat, no flags
-    pad = (np.arange(ny)[None, :, None] >= np.asarray(ysize)[:, None, None]) | (
-        np.arange(nx)[None, None, :] >= np.asarray(xsize)[:, None, None]
+    pad = (np.arange(ny)[None, :, None] >= ysize[:, None, None]) | (
+        np.arange(nx)[None, None, :] >= xsize[:, None, None]
     )
     flat[pad], dq[pad], err[pad] = 1.0, 0, 0.0
-    return flat.astype(np.float32), dq, err.astype(np.float32)
+    return flat, dq, err

@@ -12,7 +12,7 @@ flat error, the shutter's ``ERR`` curve interpolated at each pixel's
 wavelength (0 outside).
 
 Here every slitlet's curve is built at once (one interpolation per quadrant,
-:func:`~spec2x.instruments.nirspec.flat_kernel.interp_curves`); the result is a
+:func:`~spec2x.instruments.nirspec.flat_interp.interp_curves`); the result is a
 :class:`~spec2x.instruments.nirspec.flat_kernel.FlatComponent` with one table
 row per slit, which the slit flat kernel evaluates per pixel like any other.
 """
@@ -27,7 +27,8 @@ from astropy.io import fits
 
 from ...errors import InputFileError, ReferenceMismatchError
 from ...io.references import Reference
-from .flat_kernel import FlatComponent, interp_curves
+from .flat_interp import interp_curves
+from .flat_kernel import FlatComponent
 from .refs_cal import FastVariation, fast_variation, image_wavelength, read_nirspec_flat
 
 __all__ = ["QuadFlat", "fore_component", "is_quad_flat", "read_fflat", "read_quad_flat"]
