@@ -199,6 +199,7 @@ def spec2(
     on_step: Callable[[str, xr.Dataset], None] | None = None,
     chunks: Mapping[str, int | str | None] | str | None = None,
     intermediate_only: bool = False,
+    on_product: Callable[[str, xr.Dataset], bool] | None = None,
 ) -> dict[str, xr.Dataset]:
     """Calibrate one exposure through the calwebb_spec2 chain.
 
@@ -220,6 +221,10 @@ def spec2(
     chunks : when ``exposure`` is a file, open it Dask-backed with these
         chunks (``{"integration": 8}``, ``"auto"``); None reads NumPy arrays.
         The products are then lazy until written or computed.
+    on_product : called as ``on_product(suffix, product)`` with the ``cal``/``calints``
+        product (stamped, as returned) once it is final, before the steps that work on
+        a copy of it (extract_1d ...); True when it has written the product, which is
+        then not returned (nothing but those steps' input holds it any more).
 
     Returns
     -------
@@ -228,7 +233,8 @@ def spec2(
     made (an IFU exposure of several bands: ``0_x1d``, ``1_x1d``..., each band
     cube's spectrum, as jwst names them); what a step saves on request, by
     jwst's suffix (wfss_contam: ``simul``, ``simul_slits``, ``contam``).  Empty
-    when assign_wcs is skipped (jwst then writes nothing either).
+    when assign_wcs is skipped (jwst then writes nothing either).  The ``cal``
+    product is left out when ``on_product`` has written it.
 
     Raises
     ------
@@ -259,6 +265,8 @@ def spec2(
     skipped = [s for s in jwst_calls(mode, is_multi_int(ds)) if s not in chain]
     keywords = product_keywords(crds_context=_context(refset))
     products: dict[str, xr.Dataset] = {}
+    handed: list[str] = []  # products on_product has written (not returned)
+    cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
     log.info("spec2 %s (%s): %s", name, mode.exp_type, ", ".join(chain))
     start = time.perf_counter()
     current = ds
@@ -267,8 +275,13 @@ def spec2(
     finals = final_steps(chain) if intermediate_only else set()
     branch_at = _fixed_slit_branch(chain, mode)
     for step in chain:
-        if step in PRODUCT_STEPS and suffix["cal"] not in products:
-            products[suffix["cal"]] = current
+        if step in PRODUCT_STEPS and suffix["cal"] not in (*products, *handed):
+            cal = stamp(_as_exposure(current, mode), keywords, cal_skipped)
+            if on_product is not None and on_product(suffix["cal"], cal):
+                handed.append(suffix["cal"])
+            else:
+                products[suffix["cal"]] = current
+            del cal
             current = _with_default_variances(current)
         t0 = time.perf_counter()
         function = _load(step, mode.exp_type)
@@ -301,9 +314,10 @@ def spec2(
         if on_step is not None:
             save_step(on_step, step, current, products if step in finals else None,
                        lambda d: stamp(d, keywords, skipped))  # fmt: skip
-    products.setdefault(suffix["cal"], current)
-    log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
-    cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
+    if suffix["cal"] not in handed:
+        products.setdefault(suffix["cal"], current)
+    kinds = ", ".join([*handed, *products])
+    log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, kinds)
     return {
         kind: stamp(
             _as_exposure(p, mode), keywords, cal_skipped if kind == suffix["cal"] else skipped
