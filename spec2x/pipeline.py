@@ -44,7 +44,7 @@ import xarray as xr
 
 from . import preflight
 from .chain import PRODUCT_STEPS, chain_for, is_multi_int, jwst_calls, product_suffixes, resume
-from .chain_products import final_steps, first, save_step, spectra, with_int_times
+from .chain_products import final_steps, record, save_step
 from .errors import InputFileError, Spec2xWarning
 from .io.references import ReferenceSet
 from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
@@ -265,7 +265,7 @@ def spec2(
     skipped = [s for s in jwst_calls(mode, is_multi_int(ds)) if s not in chain]
     keywords = product_keywords(crds_context=_context(refset))
     products: dict[str, xr.Dataset] = {}
-    handed: list[str] = []  # products on_product has written (not returned)
+    cal_written = False  # by on_product: not returned
     cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
     log.info("spec2 %s (%s): %s", name, mode.exp_type, ", ".join(chain))
     start = time.perf_counter()
@@ -275,23 +275,16 @@ def spec2(
     finals = final_steps(chain) if intermediate_only else set()
     branch_at = _fixed_slit_branch(chain, mode)
     for step in chain:
-        if step in PRODUCT_STEPS and suffix["cal"] not in (*products, *handed):
-            cal = stamp(_as_exposure(current, mode), keywords, cal_skipped)
-            if on_product is not None and on_product(suffix["cal"], cal):
-                handed.append(suffix["cal"])
-            else:
+        if step in PRODUCT_STEPS and suffix["cal"] not in products and not cal_written:
+            cal = _final(current, mode, keywords, cal_skipped)
+            cal_written = on_product is not None and on_product(suffix["cal"], cal)
+            if not cal_written:
                 products[suffix["cal"]] = current
             del cal
             current = _with_default_variances(current)
         t0 = time.perf_counter()
         function = _load(step, mode.exp_type)
-        owns = (
-            on_step is None
-            and bool(getattr(function, "may_overwrite_input", False))
-            and guard.free(current, products, opened)
-        )
-        if owns:
-            log.debug("  %s may write into its input's arrays (held by nothing else)", step)
+        owns = on_step is None and _may_overwrite(function, step, current, guard, products, opened)
         ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra, owns)
         before = current
         current, updated, saved = _unpack(_run(function, current, ctx))
@@ -304,26 +297,34 @@ def spec2(
             opened[role] = [_unpack(function(m, member_ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
         log.debug("  %s ran with %s", step, _describe(ctx.params))
-        if step == "resample_spec":
-            products["s2d"] = current
-        elif step == "cube_build":
-            products["s3d"] = first(current)  # jwst saves the first band's cube
-        elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
-            current = with_int_times(current, before)
-            products.update(spectra(current, suffix["x1d"]))  # SOSS: photom converts them
+        current = record(step, current, before, products, suffix)
         if on_step is not None:
             save_step(on_step, step, current, products if step in finals else None,
                        lambda d: stamp(d, keywords, skipped))  # fmt: skip
-    if suffix["cal"] not in handed:
+    if not cal_written:
         products.setdefault(suffix["cal"], current)
-    kinds = ", ".join([*handed, *products])
+    kinds = ", ".join([suffix["cal"]] * cal_written + list(products))
     log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, kinds)
     return {
-        kind: stamp(
-            _as_exposure(p, mode), keywords, cal_skipped if kind == suffix["cal"] else skipped
-        )
+        kind: _final(p, mode, keywords, cal_skipped if kind == suffix["cal"] else skipped)
         for kind, p in products.items()
     }
+
+
+def _final(product: Any, mode: Mode, keywords: Mapping[str, Any], skipped: list[str]) -> Any:
+    """A product as the chain returns it: the exposure's ``EXP_TYPE`` again, the provenance
+    keywords and ``S_* = 'SKIPPED'`` for ``skipped``."""
+    return stamp(_as_exposure(product, mode), keywords, skipped)
+
+
+def _may_overwrite(function: Any, step: str, current: Any, guard: Guard, *held: Any) -> bool:
+    """Whether ``step`` may write into its input's arrays: it says it can
+    (``may_overwrite_input``) and nothing but the runner holds them (``held``: the products
+    kept for writing, the association members; ``guard``: the caller's arrays)."""
+    if not getattr(function, "may_overwrite_input", False) or not guard.free(current, *held):
+        return False
+    log.debug("  %s may write into its input's arrays (held by nothing else)", step)
+    return True
 
 
 def _fixed_slit_branch(chain: Sequence[str], mode: Mode) -> str | None:
