@@ -52,7 +52,7 @@ from .ownership import Guard
 from .params import Params, resolve
 from .provenance import product_keywords, stamp
 from .registry import STEPS, ChainResult, get_step
-from .slits import Slits, map_groups, merge_spectra
+from .slits import Slits, groups, map_groups, merge_spectra
 from .step_spec import StepOutput
 from .steps import StepContext
 
@@ -428,7 +428,11 @@ def _run(function: Any, current: Slits, ctx: StepContext) -> Any:
     if not isinstance(current, xr.DataTree) or getattr(function, "whole_product", False):
         return function(current, ctx)
     result = map_groups(function, current, ctx)
-    return merge_spectra(result) if ctx.step == "extract_1d" else result
+    if ctx.step != "extract_1d":
+        return result
+    spectra = groups(result)  # the groups' spectra, held by nothing else once `result` goes
+    del result
+    return merge_spectra(spectra, consume=True)
 
 
 def _unpack(
