@@ -23,11 +23,18 @@ memory is the sample's: a lower bound of its peak on all the cut-outs.
 ``--cli``: also time ``spec2x run`` on the exposure as a process of its own
 (imports, reading, the chain, writing ``_cal`` and ``_x1d``; wall, CPU and
 peak resident size from ``/usr/bin/time``) beside jwst's whole process.
+
+Each side's measurement is kept as ``measured_<side>.json`` in the size's
+folder (``--workdir DIR``: ``DIR/wfss_<N>``); ``--reuse-jwst`` takes jwst's
+from there instead of running it again (jwst takes ~0.5 s of CPU a cut-out),
+so spec2x can be measured again beside one jwst run.  The last table gives
+each side's peak memory per size and its growth per spectrum between sizes.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -137,10 +144,29 @@ def cli_rows(case: str, jwst: dict[str, Any] | None, cli: dict[str, float]) -> l
     return rows
 
 
+def measured(side: str, job: dict[str, Any], folder: Path, reuse: bool) -> dict[str, Any]:
+    """One side's timings and peak memory: measured now (kept as ``measured_<side>.json``
+    in ``folder``) or, with ``reuse`` and that file present, read from it."""
+    kept = folder / f"measured_{side}.json"
+    if reuse and kept.exists():
+        print(f"  {side}: taken from {kept}", flush=True)
+        return dict(json.loads(kept.read_text()))
+    result = measure(side, job, workdir=folder)
+    kept.write_text(json.dumps(result))
+    return result
+
+
 def run_size(
-    root: Path, n_sources: int, with_jwst: bool, sample: int, nbright: int, cli: bool = False
-) -> list[list[str]]:
-    """Both sides (or spec2x alone, or jwst on a sample) on one exposure; the table rows."""
+    root: Path,
+    n_sources: int,
+    with_jwst: bool,
+    sample: int,
+    nbright: int,
+    cli: bool = False,
+    reuse_jwst: bool = False,
+) -> tuple[list[list[str]], dict[str, Any]]:
+    """Both sides (or spec2x alone, or jwst on a sample) on one exposure: the table rows and
+    the peaks (MB) by side with the sources and spectra (:func:`memory_rows`)."""
     folder = root / f"wfss_{n_sources}"
     print(f"writing the NIRCam WFSS exposure ({n_sources} sources) into {folder}", flush=True)
     rate, refs = write_inputs(folder, n_sources)
@@ -153,23 +179,27 @@ def run_size(
         job["steps_params"] = {"extract_2d": {"wfss_nbright": brightest}}
         if side == "jwst":
             job["steps_params"]["assign_wcs"] = {"sip_approx": False}
-        results[side] = measure(side, job, workdir=folder)
+        results[side] = measured(side, job, folder, reuse_jwst and side == "jwst")
         print(f"  {side}: {results[side]['chain_s']:.2f} s, "
               f"{results[side]['maxrss_mb']:.0f} MB", flush=True)  # fmt: skip
     case = f"NRC_WFSS {n_sources} sources"
     process = cli_process(folder, rate, refs, nbright) if cli else None
+    peaks = {"sources": n_sources, "spectra": n_spectra(folder / "spec2x"),
+             "jwst": results["jwst"]["maxrss_mb"] if with_jwst else None,
+             "spec2x": results["spec2x"]["maxrss_mb"],
+             "spec2x run": None if process is None else process["maxrss_mb"]}  # fmt: skip
     extra = [] if process is None else cli_rows(case, results.get("jwst"), process)
     if with_jwst:
-        return report_rows(case, results["jwst"], results["spec2x"]) + extra
+        return report_rows(case, results["jwst"], results["spec2x"]) + extra, peaks
     if sample:
-        n_jwst, n_ours = n_spectra(folder / "jwst"), n_spectra(folder / "spec2x")
+        n_jwst, n_ours = n_spectra(folder / "jwst"), peaks["spectra"]
         print(f"  jwst sample: {n_jwst} spectra, spec2x {n_ours}: scaled by {n_ours / n_jwst:.2f}")
         case += f" (jwst: {n_jwst} of {n_ours} spectra, scaled)"
         share = {"extract_2d": cutout_share(folder / "log_jwst.txt")}
         print(f"  jwst extract_2d: {share['extract_2d']:.2f} of its time on the cut-outs")
         jwst = scaled(results["jwst"], n_ours / n_jwst, share)
         extra = [] if process is None else cli_rows(case, jwst, process)
-        return report_rows(case, jwst, results["spec2x"]) + extra
+        return report_rows(case, jwst, results["spec2x"]) + extra, peaks
     ours = results["spec2x"]
     rows = [
         [case, "whole chain", "-", f"{ours['chain_s']:.2f}", "-"],
@@ -177,7 +207,30 @@ def run_size(
         [case, "peak memory (MB)", "-", f"{ours['maxrss_mb']:.0f}", "-"],
     ]
     rows += [[case, f"  {s}", "-", f"{t:.2f}", "-"] for s, t in ours["steps"].items()]
-    return rows + extra
+    return rows + extra, peaks
+
+
+def memory_rows(peaks: list[dict[str, Any]]) -> str:
+    """A Markdown table of each side's peak memory (MB) per size, and its growth per spectrum
+    (MB) from the previous size it was measured at (jwst: only where it ran whole)."""
+    lines = [
+        "| sources (spectra) | side | peak (MB) | growth per spectrum (MB) |",
+        "|---|---|---|---|",
+    ]
+    last: dict[str, tuple[int, float]] = {}
+    for size in sorted(peaks, key=lambda p: p["sources"]):
+        for side in ("jwst", "spec2x", "spec2x run"):
+            peak = size[side]
+            if peak is None:
+                continue
+            growth = "-"
+            if side in last and size["spectra"] > last[side][0]:
+                growth = f"{(peak - last[side][1]) / (size['spectra'] - last[side][0]):.2f}"
+            last[side] = (size["spectra"], peak)
+            lines.append(
+                f"| {size['sources']} ({size['spectra']}) | {side} | {peak:.0f} | {growth} |"
+            )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,12 +245,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     parser.add_argument("--cli", action="store_true", help="also time `spec2x run` (see above)")
+    parser.add_argument(
+        "--reuse-jwst", action="store_true", help="jwst's measurement kept in --workdir, if any"
+    )
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir).resolve()
     rows: list[list[str]] = []
+    peaks = []
     for n in args.sources:
-        rows += run_size(root, n, n <= args.jwst_max, args.jwst_sample, args.nbright, args.cli)
+        size_rows, size_peaks = run_size(
+            root, n, n <= args.jwst_max, args.jwst_sample, args.nbright, args.cli, args.reuse_jwst
+        )
+        rows += size_rows
+        peaks.append(size_peaks)
     print(format_table(rows))
+    print(memory_rows(peaks))
     return 0
 
 

@@ -69,3 +69,18 @@ def with_int_times(spectra: xr.Dataset, exposure: xr.Dataset) -> xr.Dataset:
     if spectra.sizes["integration"] != exposure.sizes["integration"]:
         return spectra
     return spectra.assign_coords({k: ("integration", v.values) for k, v in times.items()})
+
+
+def record(
+    step: str, current: Any, before: Any, products: dict[str, Any], suffix: Mapping[str, str]
+) -> Any:
+    """Put the products ``step``'s output is (``s2d``, ``s3d``, ``x1d``...) into ``products``;
+    return the chain's product to go on with (spectra with the input's integration times)."""
+    if step == "resample_spec":
+        products["s2d"] = current
+    elif step == "cube_build":
+        products["s3d"] = first(current)  # jwst saves the first band's cube
+    elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
+        current = with_int_times(current, before)
+        products.update(spectra(current, suffix["x1d"]))  # SOSS: photom converts them
+    return current

@@ -44,7 +44,7 @@ import xarray as xr
 
 from . import preflight
 from .chain import PRODUCT_STEPS, chain_for, is_multi_int, jwst_calls, product_suffixes, resume
-from .chain_products import final_steps, first, save_step, spectra, with_int_times
+from .chain_products import final_steps, record, save_step
 from .errors import InputFileError, Spec2xWarning
 from .io.references import ReferenceSet
 from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
@@ -52,7 +52,7 @@ from .ownership import Guard
 from .params import Params, resolve
 from .provenance import product_keywords, stamp
 from .registry import STEPS, ChainResult, get_step
-from .slits import Slits, map_groups, merge_spectra
+from .slits import Slits, groups, map_groups, merge_spectra
 from .step_spec import StepOutput
 from .steps import StepContext
 
@@ -199,6 +199,7 @@ def spec2(
     on_step: Callable[[str, xr.Dataset], None] | None = None,
     chunks: Mapping[str, int | str | None] | str | None = None,
     intermediate_only: bool = False,
+    on_product: Callable[[str, xr.Dataset], bool] | None = None,
 ) -> dict[str, xr.Dataset]:
     """Calibrate one exposure through the calwebb_spec2 chain.
 
@@ -220,6 +221,10 @@ def spec2(
     chunks : when ``exposure`` is a file, open it Dask-backed with these
         chunks (``{"integration": 8}``, ``"auto"``); None reads NumPy arrays.
         The products are then lazy until written or computed.
+    on_product : called as ``on_product(suffix, product)`` with the ``cal``/``calints``
+        product (stamped, as returned) once it is final, before the steps that work on
+        a copy of it (extract_1d ...); True when it has written the product, which is
+        then not returned (nothing but those steps' input holds it any more).
 
     Returns
     -------
@@ -228,7 +233,8 @@ def spec2(
     made (an IFU exposure of several bands: ``0_x1d``, ``1_x1d``..., each band
     cube's spectrum, as jwst names them); what a step saves on request, by
     jwst's suffix (wfss_contam: ``simul``, ``simul_slits``, ``contam``).  Empty
-    when assign_wcs is skipped (jwst then writes nothing either).
+    when assign_wcs is skipped (jwst then writes nothing either).  The ``cal``
+    product is left out when ``on_product`` has written it.
 
     Raises
     ------
@@ -259,6 +265,8 @@ def spec2(
     skipped = [s for s in jwst_calls(mode, is_multi_int(ds)) if s not in chain]
     keywords = product_keywords(crds_context=_context(refset))
     products: dict[str, xr.Dataset] = {}
+    cal_written = False  # by on_product: not returned
+    cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
     log.info("spec2 %s (%s): %s", name, mode.exp_type, ", ".join(chain))
     start = time.perf_counter()
     current = ds
@@ -268,8 +276,12 @@ def spec2(
     finals = final_steps(chain) if intermediate_only else set()
     branch_at = _fixed_slit_branch(chain, mode)
     for step in chain:
-        if step in PRODUCT_STEPS and suffix["cal"] not in products:
-            products[suffix["cal"]] = current
+        if step in PRODUCT_STEPS and suffix["cal"] not in products and not cal_written:
+            cal = _final(current, mode, keywords, cal_skipped)
+            cal_written = on_product is not None and on_product(suffix["cal"], cal)
+            if not cal_written:
+                products[suffix["cal"]] = current
+            del cal
             current = _with_default_variances(current)
         t0 = time.perf_counter()
         function = _load(step, mode.exp_type)
@@ -286,25 +298,24 @@ def spec2(
             opened[role] = [_unpack(function(m, member_ctx))[0] for m in opened.get(role, [])]
         log.info("  %-22s %7.2f s", step, time.perf_counter() - t0)
         log.debug("  %s ran with %s", step, _describe(ctx.params))
-        if step == "resample_spec":
-            products["s2d"] = current
-        elif step == "cube_build":
-            products["s3d"] = first(current)  # jwst saves the first band's cube
-        elif step == "extract_1d" or (step == "photom" and suffix["x1d"] in products):
-            current = with_int_times(current, before)
-            products.update(spectra(current, suffix["x1d"]))  # SOSS: photom converts them
+        current = record(step, current, before, products, suffix)
         if on_step is not None:
             save_step(on_step, step, current, products if step in finals else None,
                        lambda d: stamp(d, keywords, skipped))  # fmt: skip
-    products.setdefault(suffix["cal"], current)
-    log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, ", ".join(products))
-    cal_skipped = [s for s in skipped if s not in PRODUCT_STEPS]
+    if not cal_written:
+        products.setdefault(suffix["cal"], current)
+    kinds = ", ".join([suffix["cal"]] * cal_written + list(products))
+    log.info("spec2 %s done in %.2f s: %s", name, time.perf_counter() - start, kinds)
     return {
-        kind: stamp(
-            _as_exposure(p, mode), keywords, cal_skipped if kind == suffix["cal"] else skipped
-        )
+        kind: _final(p, mode, keywords, cal_skipped if kind == suffix["cal"] else skipped)
         for kind, p in products.items()
     }
+
+
+def _final(product: Any, mode: Mode, keywords: Mapping[str, Any], skipped: list[str]) -> Any:
+    """A product as the chain returns it: the exposure's ``EXP_TYPE`` again, the provenance
+    keywords and ``S_* = 'SKIPPED'`` for ``skipped``."""
+    return stamp(_as_exposure(product, mode), keywords, skipped)
 
 
 def _owns(step: str, function: Any, current: Any, guard: Guard, *held: Any) -> bool:
@@ -418,7 +429,11 @@ def _run(function: Any, current: Slits, ctx: StepContext) -> Any:
     if not isinstance(current, xr.DataTree) or getattr(function, "whole_product", False):
         return function(current, ctx)
     result = map_groups(function, current, ctx)
-    return merge_spectra(result) if ctx.step == "extract_1d" else result
+    if ctx.step != "extract_1d":
+        return result
+    spectra = groups(result)  # the groups' spectra, held by nothing else once `result` goes
+    del result
+    return merge_spectra(spectra, consume=True)
 
 
 def _unpack(

@@ -175,7 +175,7 @@ def process_job(
     from .io.association import check_product_name
     from .io.crds_cache import CrdsCache
     from .io.references import ReferenceSet
-    from .io.streaming import input_chunks, write_products
+    from .io.streaming import input_chunks, is_lazy, write_products
 
     check_product_name(job.base, job.source or job.science)  # never write outside output_dir
     cache = CrdsCache(crds_path) if crds_path else None
@@ -197,7 +197,15 @@ def process_job(
             def on_step(step: str, ds: xr.Dataset) -> None:
                 write_products({step: ds}, staging, job.base, fmt)
 
-        products = _calibrate(job, refset, params, on_step, opened)
+        def on_product(suffix: str, ds: xr.Dataset) -> bool:
+            """An eager ``cal`` is written before extract_1d (its writer's memory freed
+            by then); lazy products are written together, in one pass, at the end."""
+            if is_lazy(ds):
+                return False
+            write_products({suffix: ds}, staging, job.base, fmt)
+            return True
+
+        products = _calibrate(job, refset, params, on_step, opened, on_product)
         with threads_scheduler():
             write_products(products, staging, job.base, fmt)
         written = {}
@@ -262,10 +270,11 @@ def _calibrate(
     params: Mapping[str, Mapping[str, Any]] | None,
     on_step: Callable[[str, xr.Dataset], None] | None,
     chunks: Any,
+    on_product: Callable[[str, xr.Dataset], bool] | None = None,
 ) -> dict[str, xr.Dataset]:
     """``spec2`` on the job's exposure, products left for the caller to write (lazy where
-    ``chunks`` makes the input lazy); Dask's threads scheduler, also inside a distributed
-    worker."""
+    ``chunks`` makes the input lazy) but those ``on_product`` writes; Dask's threads
+    scheduler, also inside a distributed worker."""
     from .pipeline import spec2
 
     with threads_scheduler():
@@ -277,6 +286,7 @@ def _calibrate(
             on_step=on_step,
             intermediate_only=True,
             chunks=chunks,
+            on_product=on_product,
         )
 
 

@@ -322,7 +322,7 @@ def merge(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
     return out
 
 
-def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
+def merge_spectra(parts: Slits | Sequence[xr.Dataset], *, consume: bool = False) -> xr.Dataset:
     """One x1d product from the spectra of every group (``map_groups(extract_1d, slits)``).
 
     Spectra are padded at the end of ``spectral`` to the longest as
@@ -330,30 +330,38 @@ def merge_spectra(parts: Slits | Sequence[xr.Dataset]) -> xr.Dataset:
     ``DO_NOT_USE`` in ``dq``) and concatenated
     along their leading dim; ``source_id``/``spectral_order`` coords follow (a
     per-spectrum coord only some groups have is filled in the others, :func:`_alike`).
+    ``consume``: ``parts`` is a list the caller gives up; it is emptied and each
+    part's column dropped once merged, so the parts and the product are not both
+    held whole (the same product).
     """
     items = groups(parts) if isinstance(parts, xr.Dataset | xr.DataTree) else list(parts)
+    if consume and isinstance(parts, list):
+        parts.clear()
     if not items:
         raise InputFileError("merge_spectra: no spectra given")
     if len(items) == 1:
         return items[0]
     lead = next(d for d in items[0]["flux"].dims if d not in ("integration", "spectral"))
     n = max(p.sizes["spectral"] for p in items)
+    attrs = combined_attrs(items)
     alike = _alike(items)
+    del items  # with consume, `alike` alone holds the parts' columns
     names = list(alike[0].data_vars)
     # a variable at a time (then the coordinates alone): the padded copies of one column
     # exist at once, not of the whole product beside its concatenation
-    subsets = [[name] for name in names] + [[]]
-    pieces = [
-        xr.concat(
+    pieces = []
+    for subset in [[name] for name in names] + [[]]:
+        pieces.append(xr.concat(
             [_pad(part, {"spectral": n} if "spectral" in part.dims else {})
-             for part in (p[subset].reset_coords(drop=True) if subset else p.drop_vars(names)
-                          for p in alike)],
+             for part in (p[subset].reset_coords(drop=True) if subset
+                          else p.drop_vars(names, errors="ignore") for p in alike)],
             dim=lead, data_vars="all", coords="different", compat="equals", join="exact",
-        )
-        for subset in subsets
-    ]  # fmt: skip
+        ))  # fmt: skip
+        if consume and subset:
+            for p in alike:
+                del p[subset[0]]
     out = xr.merge(pieces, compat="equals", join="exact", combine_attrs="drop_conflicts")
-    out.attrs = combined_attrs(items)
+    out.attrs = attrs
     return out
 
 

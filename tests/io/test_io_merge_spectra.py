@@ -1,6 +1,9 @@
-"""``merge_spectra`` concatenates a variable at a time: the product of one concatenation."""
+"""``merge_spectra`` concatenates a variable at a time: the product of one concatenation;
+with ``consume`` each part's column goes once merged (the same product)."""
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 import products
@@ -26,3 +29,16 @@ def test_merged_spectra_equal_one_concatenation_of_the_padded_groups():
     )
     xr.testing.assert_identical(merged, once.assign_attrs(merged.attrs))
     assert list(merged.data_vars) == list(once.data_vars)
+
+
+def test_consumed_parts_give_the_same_product_and_their_columns_go():
+    def parts() -> list[xr.Dataset]:
+        return [_part(2, 50, 2, True), _part(3, 30, 1, False), _part(4, 40, 2, True)]
+
+    expected = merge_spectra(parts())
+    given = parts()
+    flux = weakref.ref(given[1]["flux"].values)
+    merged = merge_spectra(given, consume=True)
+    assert given == []
+    assert flux() is None  # the part's column is held by nothing any more
+    xr.testing.assert_identical(merged, expected)
