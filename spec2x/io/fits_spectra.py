@@ -110,6 +110,8 @@ def _unbroadcast(wavelength: xr.DataArray, dims: list[str]) -> xr.DataArray:
 
 def _written_length(wl: np.ndarray, tso: bool) -> int:
     """Length up to the last finite wavelength (of any integration): what is written."""
+    if tso and wl.strides[0] == 0:  # the same on every row (SOSS): one row tells
+        wl = wl[:1]
     good = np.isfinite(wl) if not tso else np.isfinite(wl).any(axis=0)
     return int(np.nonzero(good)[0][-1]) + 1 if good.any() else 0
 
