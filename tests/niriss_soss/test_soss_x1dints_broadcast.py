@@ -89,7 +89,8 @@ def test_spilled_arrays_read_back_and_their_files_closed():
     assert not _spill_files()
     x, y = spilled([a, b])
     assert len(_spill_files()) == 2  # open, unnamed
-    assert x.chunks == a.chunks and y.dtype == np.float32
+    assert x.chunks == a.chunks
+    assert y.dtype == np.float32
     np.testing.assert_array_equal(x.compute(), a.compute(), strict=True)
     np.testing.assert_array_equal(y.compute(), b.compute(), strict=True)
     np.testing.assert_array_equal(x[:, 3:30].compute(), a[:, 3:30].compute())
