@@ -131,8 +131,9 @@ def by_row_bands(
 
 def spilled(arrays: Sequence[Any]) -> list[Any]:
     """Dask (a, b, c) arrays computed once, together (one pass over their graph), into
-    unnamed temporary files; returned as Dask arrays of the same chunks and values that
-    read those files back block by block.
+    unnamed temporary files; returned as Dask arrays of the same values that read those
+    files back block by block, chunked regularly (each axis by its largest chunk: a
+    store takes such chunks as they are, and they line up with the exposure's).
 
     Memory: a block at a time, whatever the arrays' size; each file's disk space is
     freed when its array (every Dask array made from it) is.
@@ -150,6 +151,6 @@ def spilled(arrays: Sequence[Any]) -> list[Any]:
         shutil.rmtree(folder)  # the open files live on, unnamed
     da.store(list(arrays), files, lock=False)  # type: ignore[arg-type]  # any __setitem__
     return [
-        da.from_array(f, chunks=a.chunks, name=False, lock=False, fancy=False)
+        da.from_array(f, chunks=tuple(max(c) for c in a.chunks), name=False, fancy=False)
         for f, a in zip(files, arrays, strict=True)
     ]
