@@ -203,7 +203,7 @@ class RawTableHDU:
 def computed(arrays: list[Any]) -> list[np.ndarray]:
     """``arrays`` as NumPy arrays, the Dask ones in one computation (not one each: a
     table's columns share their reads and the scheduler's overhead)."""
-    if any(getattr(a, "dask", None) is not None for a in arrays):
+    if not all(isinstance(a, np.ndarray) for a in arrays):
         import dask
 
         arrays = list(dask.compute(*arrays))
