@@ -20,7 +20,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.io.fits.verify import VerifyWarning
 
-__all__ = ["RawImageHDU", "RawTableHDU", "card_images", "make_header", "write_hdus"]
+__all__ = ["RawImageHDU", "RawTableHDU", "card_images", "computed", "make_header", "write_hdus"]
 
 BLOCK = 2880
 #: Bytes of a NumPy array converted and written at a time: a conversion buffer this small
@@ -191,12 +191,23 @@ class RawTableHDU:
         step = next((int(c[0][0]) for c in chunks if c), step)
         for start in range(0, self.nrows, step):
             rows = np.empty(min(step, self.nrows - start), self.dtype)
-            for name, column in zip(self.dtype.names or (), self.columns, strict=True):
-                rows[name] = np.asarray(column[start : start + len(rows)])
+            parts = computed([column[start : start + len(rows)] for column in self.columns])
+            for name, part in zip(self.dtype.names or (), parts, strict=True):
+                rows[name] = part
             out.write(rows.tobytes())
         rest = -(self.nrows * self.dtype.itemsize) % BLOCK
         if rest:
             out.write(b"\0" * rest)
+
+
+def computed(arrays: list[Any]) -> list[np.ndarray]:
+    """``arrays`` as NumPy arrays, the Dask ones in one computation (not one each: a
+    table's columns share their reads and the scheduler's overhead)."""
+    if not all(isinstance(a, np.ndarray) for a in arrays):
+        import dask
+
+        arrays = list(dask.compute(*arrays))
+    return [np.asarray(a) for a in arrays]
 
 
 def _slab_rows(data: Any) -> int:

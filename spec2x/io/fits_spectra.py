@@ -27,7 +27,7 @@ from . import fits_node as N
 from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import absent_for_slit
 from .fits_names import SPEC_COORD_NAMES, TSO_META, column_name, var_name
-from .fits_raw import RawTableHDU, make_header
+from .fits_raw import RawTableHDU, computed, make_header
 
 __all__ = ["read_spectra", "spectra_hdus"]
 
@@ -83,10 +83,11 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         wl_i = wl[pick]
         n = _written_length(wl_i, tso)
         if n < wl_i.shape[-1]:
-            for v in ("wavelength", *variables):
-                source = wl_i if v == "wavelength" else arrays[v][pick]
-                first = np.asarray(source[(0,) * (source.ndim - 1) + (n,)])
-                node.extra["pad_fill"].setdefault(v, L.plain_value(first[()]))
+            names = [v for v in ("wavelength", *variables) if v not in node.extra["pad_fill"]]
+            sources = [wl_i if v == "wavelength" else arrays[v][pick] for v in names]
+            firsts = computed([a[(0,) * (a.ndim - 1) + (n,)] for a in sources])
+            for v, first in zip(names, firsts, strict=True):
+                node.extra["pad_fill"][v] = L.plain_value(first[()])
         picked = {v: a[pick][..., :n] for v, a in arrays.items()}
         cols = _spectrum_columns(ds, picked, variables, wl_i[..., :n])
         header = _spectrum_header(ds, per_spec, lead_dim, i)
@@ -110,6 +111,8 @@ def _unbroadcast(wavelength: xr.DataArray, dims: list[str]) -> xr.DataArray:
 
 def _written_length(wl: np.ndarray, tso: bool) -> int:
     """Length up to the last finite wavelength (of any integration): what is written."""
+    if tso and wl.strides[0] == 0:  # the same on every row (SOSS): one row tells
+        wl = wl[:1]
     good = np.isfinite(wl) if not tso else np.isfinite(wl).any(axis=0)
     return int(np.nonzero(good)[0][-1]) + 1 if good.any() else 0
 
@@ -213,9 +216,9 @@ def _table_hdu(
 ) -> fits.BinTableHDU | RawTableHDU:
     """The EXTRACT1D table; an x1dints one (a row per integration) written slab by slab."""
     rows = len(next(iter(cols.values()))[0]) if tso else 0
+    firsts = computed([values[:1] if tso else values for values, _ in cols.values()])
     picked = {
-        name: (np.asarray(values[:1]) if tso else np.asarray(values), units)
-        for name, (values, units) in cols.items()
+        name: (first, units) for (name, (_, units)), first in zip(cols.items(), firsts, strict=True)
     }
     hdu = _astropy_table(picked, header, tso, extver)
     if tso and RawTableHDU.writable(hdu):

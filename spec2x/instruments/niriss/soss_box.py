@@ -35,6 +35,7 @@ import xarray as xr
 from ...errors import InputFileError
 from .soss_infill import array_module, box_arrays
 from .soss_refs import Pastasoss, soss_content
+from .soss_spill import spilled
 from .soss_traces import SOSS_EXTRACTED, check_pwcpos, soss_wavemaps
 
 __all__ = [
@@ -306,7 +307,8 @@ def soss_box_extract(
     exposure is computed now, in passes over its chunks: the medians over
     integrations (the cubes spilled to temporary files,
     :mod:`~spec2x.instruments.niriss.soss_spill`), the (y, x) masks, then the
-    sums (memory flat in the number of integrations).
+    sums, stored in unnamed temporary files and returned as Dask arrays reading
+    them back (memory flat in the number of integrations).
 
     Raises
     ------
@@ -319,7 +321,10 @@ def soss_box_extract(
     inputs = box_inputs(ds, ref, order_3=order_3, settle=True)
     spectra = box_dataset(ds, inputs, width)
     if array_module(inputs.data) is not np:
-        # in a pass of its own, chunk by chunk: in the products' pass, each chunk of the
-        # exposure would wait for both products (the peak grew with the integrations)
-        spectra = spectra.compute()
+        # in a pass of its own, chunk by chunk (in the products' pass, each chunk of the
+        # exposure would wait for both products), to temporary files read back by blocks
+        # when the products are written (held whole, they grew with the integrations)
+        names = ["flux", "flux_error", "npixels"]
+        stored = spilled([spectra[name].data for name in names])
+        spectra = spectra.copy(data=dict(zip(names, stored, strict=True)))
     return spectra

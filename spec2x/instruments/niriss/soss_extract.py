@@ -8,7 +8,9 @@ re-extracts each order from the decontaminated image; with
 ``TSOMultiSpecModel``: one ``EXTRACT1D`` table per order (1, 2, and 3 where
 extracted), one row per integration, holding WAVELENGTH, FLUX, FLUX_ERROR,
 BACKGROUND (0: no background is fitted by default) and NPIXELS; every other
-column is zero-filled, DQ included.  Units stay DN/s (photom converts the
+column is zero-filled, DQ included: for NumPy spectra a read-only broadcast
+of one zero (no memory per integration; the writer fills its table slabs
+from it), lazy zeros for Dask ones.  Units stay DN/s (photom converts the
 spectra afterwards).
 
 ATOCA lives in ``spec2x.instruments.niriss.soss_atoca``; this module calls
@@ -95,11 +97,9 @@ def _as_jwst_spectra(spectra: xr.Dataset, ds: xr.Dataset, *, multi: bool) -> xr.
     out: dict[str, xr.DataArray] = {}
     for name in SPECTRUM_VARIABLES:
         if name in _FILLED:
-            out[name] = spectra[name].astype(np.float64)
-        elif name == "dq":
-            out[name] = xr.zeros_like(like, dtype=DQ_DTYPE)
+            out[name] = spectra[name].astype(np.float64, copy=False)
         else:
-            out[name] = xr.zeros_like(like, dtype=np.float64)
+            out[name] = _zeros(like, DQ_DTYPE if name == "dq" else np.float64)
         out[name].attrs = {"units": units.get(name, _unit_of(name))}
     wavelength = spectra["wavelength"].assign_attrs(units="um")
     attrs = {k: v for k, v in ds.attrs.items() if k != "wcs"}
@@ -111,6 +111,13 @@ def _as_jwst_spectra(spectra: xr.Dataset, ds: xr.Dataset, *, multi: bool) -> xr.
         },
         attrs=attrs,
     ).drop_vars(["order", *(["integration"] if multi else [])], errors="ignore")
+
+
+def _zeros(like: xr.DataArray, dtype: Any) -> xr.DataArray:
+    """Zeros shaped as ``like``: a read-only broadcast of one zero for NumPy, lazy for Dask."""
+    if isinstance(like.data, np.ndarray):
+        return like.copy(data=np.broadcast_to(np.zeros((), dtype), like.shape))
+    return xr.zeros_like(like, dtype=dtype)
 
 
 def _unit_of(name: str) -> str:

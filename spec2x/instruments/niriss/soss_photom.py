@@ -11,6 +11,10 @@ BKGD_ERROR by
 wavelengths, 0 outside it; :math:`t` the time-dependence correction), and
 the variance columns by :math:`c^2`.  The surface-brightness columns and DQ
 are left as they are (jwst never fills them for SOSS).  Units become MJy.
+A column broadcast along ``integration`` (the zero columns of
+:func:`~spec2x.instruments.niriss.soss_extract.soss_extract_1d`) is scaled
+on its one row and stays a broadcast: the same numbers, no memory per
+integration.
 """
 
 from __future__ import annotations
@@ -89,7 +93,22 @@ def photom_spectra(
         if name in ds.data_vars:
             f = factor if name in _SCALED else factor**2
             unit = "MJy" if name in _SCALED else "MJy^2"
-            out[name] = (ds[name] * f).transpose(*ds[name].dims).assign_attrs(units=unit)
+            out[name] = _times(ds[name], f).assign_attrs(units=unit)
+    return out
+
+
+def _times(values: xr.DataArray, factor: xr.DataArray) -> xr.DataArray:
+    """``values * factor`` on ``values``'s dims (attributes dropped); for NumPy ``values``
+    broadcast along ``integration`` (stride 0), a read-only broadcast of its first row
+    times ``factor``."""
+    data, dims = values.data, values.dims
+    broadcast = isinstance(data, np.ndarray) and "integration" in dims
+    if not (broadcast and data.strides[dims.index("integration")] == 0):
+        return (values * factor).transpose(*dims)
+    axis = dims.index("integration")
+    row = (values.isel(integration=0) * factor).transpose(*dims[:axis], *dims[axis + 1 :]).data
+    out = values.copy(data=np.broadcast_to(np.expand_dims(row, axis), values.shape))
+    out.attrs = {}
     return out
 
 

@@ -9,20 +9,27 @@ chunk, in raw temporary files (one pass over the graph), then reads them back
 a band of rows at a time (each integration's rows of the band are contiguous
 in the file): memory is that of a chunk plus a band, whatever the number of
 integrations; the disk holds the cubes until the reduction is done.
+
+:func:`spilled` stores Dask arrays the same way, once, in unnamed temporary
+files, and gives them back as Dask arrays reading those files block by block:
+results a later pass needs (the box spectra, until the products are
+written) are then held on disk, not in memory.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["by_row_bands"]
+__all__ = ["by_row_bands", "spilled"]
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +39,10 @@ BAND_BYTES = 64 * 2**20
 
 class _RawCube:
     """An (integration, y, x) array in a raw native-order file: written by region
-    (as ``dask.array.store`` does), read back by bands of rows."""
+    (as ``dask.array.store`` does), read back by bands of rows, or by region (as
+    ``dask.array.from_array`` reads)."""
+
+    ndim = 3
 
     def __init__(self, path: Path, shape: tuple[int, int, int], dtype: Any) -> None:
         self.shape = shape
@@ -68,6 +78,14 @@ class _RawCube:
                     raise OSError(f"short read of a spilled cube ({done} of {view.nbytes} bytes)")
                 done += got
         return out
+
+    def __getitem__(self, key: tuple[slice, slice, slice]) -> np.ndarray:
+        """The region ``key`` (slices of step 1 along ``y``, as Dask reads blocks)."""
+        ints, ys, xs = key
+        rows = range(self.shape[1])[ys]
+        if rows.step != 1:
+            raise IndexError(f"rows {ys} of a spilled array: only a step of 1 is read")
+        return self.rows(rows.start, max(rows.start, rows.stop))[ints, :, xs]
 
     def close(self) -> None:
         os.close(self.fd)
@@ -109,3 +127,30 @@ def by_row_bands(
             for f in files:
                 f.close()
     return tuple(np.concatenate(p, axis=0) for p in zip(*parts, strict=True))
+
+
+def spilled(arrays: Sequence[Any]) -> list[Any]:
+    """Dask (a, b, c) arrays computed once, together (one pass over their graph), into
+    unnamed temporary files; returned as Dask arrays of the same values that read those
+    files back block by block, chunked regularly (each axis by its largest chunk: a
+    store takes such chunks as they are, and they line up with the exposure's).
+
+    Memory: a block at a time, whatever the arrays' size; each file's disk space is
+    freed when its array (every Dask array made from it) is.
+    """
+    import dask.array as da
+
+    folder = tempfile.mkdtemp(prefix="spec2x-spill-")
+    files: list[_RawCube] = []
+    try:
+        for i, a in enumerate(arrays):
+            shape = (int(a.shape[0]), int(a.shape[1]), int(a.shape[2]))
+            files.append(_RawCube(Path(folder) / f"array{i}", shape, a.dtype))
+            weakref.finalize(files[-1], os.close, files[-1].fd)  # the file goes with it
+    finally:
+        shutil.rmtree(folder)  # the open files live on, unnamed
+    da.store(list(arrays), files, lock=False)  # type: ignore[arg-type]  # any __setitem__
+    return [
+        da.from_array(f, chunks=tuple(max(c) for c in a.chunks), name=False, fancy=False)
+        for f, a in zip(files, arrays, strict=True)
+    ]
