@@ -163,9 +163,17 @@ def extrapolated(a: tuple[int, dict[str, Any]], b: tuple[int, dict[str, Any]], n
     def line(x: float, y: float) -> float:
         return y + (y - x) * (n - nb) / (nb - na)
 
-    keys = ("chain_s", "chain_cpu_s", "process_s", "maxrss_mb")
-    steps = {k: line(ra["steps"][k], v) for k, v in rb["steps"].items() if k in ra["steps"]}
-    return {**{k: line(ra[k], rb[k]) for k in keys}, "steps": steps}
+    keys = ("chain_s", "chain_cpu_s", "process_s", "process_cpu_s", "maxrss_mb")
+
+    def per_step(name: str) -> dict[str, float]:
+        sa, sb = ra.get(name, {}), rb.get(name, {})
+        return {k: line(sa[k], v) for k, v in sb.items() if k in sa}
+
+    return {
+        **{k: line(ra[k], rb[k]) for k in keys},
+        "steps": per_step("steps"),
+        "steps_cpu": per_step("steps_cpu"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
