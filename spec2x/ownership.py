@@ -6,7 +6,9 @@ a product kept for writing, not an association member, no ``on_step``
 callback; an exposure the runner read from a file is its own), a step that
 says it can (``may_overwrite_input`` on its chain adapter: flat_field,
 pathloss, barshadow, fringe, photom) writes its results into them instead of
-beside them, which saves one copy of the pixel arrays at the step's peak.
+beside them, which saves one copy of the pixel arrays at the step's peak;
+one that consumes its input (``consumes_input``: extract_1d) has each group of
+slits dropped by the runner once it is done with it.
 Steps called directly are never told they own their input, so they stay pure
 for every caller.
 """

@@ -31,11 +31,12 @@ members itself, as jwst does (:data:`MEMBER_STEPS`).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -52,7 +53,7 @@ from .ownership import Guard
 from .params import Params, resolve
 from .provenance import product_keywords, stamp
 from .registry import STEPS, ChainResult, get_step
-from .slits import Slits, groups, map_groups, merge_spectra
+from .slits import Slits, groups, map_groups, merge_spectra, take_groups, to_tree
 from .step_spec import StepOutput
 from .steps import StepContext
 
@@ -319,12 +320,14 @@ def _final(product: Any, mode: Mode, keywords: Mapping[str, Any], skipped: list[
 
 
 def _owns(step: str, function: Any, current: Any, guard: Guard, *held: Any) -> bool:
-    """Whether the chain may let ``step`` write into the pixel arrays of ``current``: it says
-    it can (``may_overwrite_input``) and nothing guarded or ``held`` shares them
-    (:mod:`spec2x.ownership`)."""
-    owns = bool(getattr(function, "may_overwrite_input", False)) and guard.free(current, *held)
+    """Whether the chain may let ``step`` write into the pixel arrays of ``current``, or let
+    them go group by group: it says it can (``may_overwrite_input``, ``consumes_input``)
+    and nothing guarded or ``held`` shares them (:mod:`spec2x.ownership`)."""
+    says = any(getattr(function, a, False) for a in ("may_overwrite_input", "consumes_input"))
+    owns = says and guard.free(current, *held)
     if owns:
-        log.debug("  %s may write into its input's arrays (held by nothing else)", step)
+        what = "write into" if getattr(function, "may_overwrite_input", False) else "let go of"
+        log.debug("  %s may %s its input's arrays (held by nothing else)", step, what)
     return owns
 
 
@@ -428,12 +431,31 @@ def _run(function: Any, current: Slits, ctx: StepContext) -> Any:
         return [_unpack(_run(function, band, ctx))[0] for band in current]
     if not isinstance(current, xr.DataTree) or getattr(function, "whole_product", False):
         return function(current, ctx)
-    result = map_groups(function, current, ctx)
     if ctx.step != "extract_1d":
-        return result
+        return map_groups(function, current, ctx)
+    result = to_tree([function(part, ctx) for part in _each_group(current, ctx.owns_input)])
     spectra = groups(result)  # the groups' spectra, held by nothing else once `result` goes
     del result
     return merge_spectra(spectra, consume=True)
+
+
+def _each_group(current: xr.DataTree, owned: bool) -> Iterator[xr.Dataset]:
+    """The groups of ``current`` in order; ``owned`` (the chain alone holds them, the
+    ``_cal`` already written): taken out of the tree first, so each group's cut-outs go
+    once the step is done with it and extract_1d's spectra take their place.
+
+    The products made from ``current`` before (the ``_cal``, the tree the default
+    variances were added to) are DataTrees, whose nodes refer to each other: they are
+    collected now, else those copies would keep every group's arrays until Python's
+    next full collection.
+    """
+    if not owned:
+        yield from groups(current)
+        return
+    parts = take_groups(current)
+    gc.collect()
+    while parts:
+        yield parts.pop(0)
 
 
 def _unpack(

@@ -47,6 +47,7 @@ __all__ = [
     "plan_groups",
     "select",
     "split",
+    "take_groups",
     "to_tree",
 ]
 
@@ -137,6 +138,14 @@ def groups(slits: Slits) -> list[xr.Dataset]:
         for name in sorted(children, key=lambda k: (len(k), k))
         if name.startswith(GROUP_PREFIX)
     ]
+
+
+def take_groups(slits: xr.DataTree) -> list[xr.Dataset]:
+    """The padded groups of ``slits`` (:func:`groups`), detached from it: the tree holds
+    them no more, so a group's arrays go as soon as the caller drops the group."""
+    parts = groups(slits)
+    slits.children = {k: v for k, v in slits.children.items() if not k.startswith(GROUP_PREFIX)}
+    return parts
 
 
 def to_tree(parts: Sequence[xr.Dataset], attrs: dict[str, Any] | None = None) -> Slits:

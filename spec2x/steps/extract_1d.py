@@ -412,3 +412,7 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     )
     kwargs = {k: params[k] for k in names if k in params}
     return extract_1d(ds, ref, apcorr=ap, apply_apcorr=apply, **kwargs)
+
+
+#: spec2x.ownership: the runner lets go of each group of cut-outs once its spectra are made
+from_chain.consumes_input = True  # type: ignore[attr-defined]
