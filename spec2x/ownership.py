@@ -15,6 +15,8 @@ for every caller.
 
 from __future__ import annotations
 
+import gc
+import logging
 import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,7 +24,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-__all__ = ["PIXEL_NAMES", "Guard"]
+from .slits import groups, take_groups
+
+__all__ = ["PIXEL_NAMES", "Guard", "each_group", "owns_input"]
+
+log = logging.getLogger(__name__)
 
 #: The variables a step may overwrite.
 PIXEL_NAMES = ("sci", "err", "dq", "var_poisson", "var_rnoise", "var_flat")
@@ -109,3 +115,34 @@ class Guard:
                 seen.append(data)
                 found = True
         return found
+
+
+def owns_input(step: str, function: Any, current: Any, guard: Guard, *held: Any) -> bool:
+    """Whether the chain may let ``step`` write into the pixel arrays of ``current``, or let
+    them go group by group: it says it can (``may_overwrite_input``, ``consumes_input``)
+    and nothing ``guard`` guards or ``held`` shares them."""
+    says = any(getattr(function, a, False) for a in ("may_overwrite_input", "consumes_input"))
+    owns = says and guard.free(current, *held)
+    if owns:
+        what = "write into" if getattr(function, "may_overwrite_input", False) else "let go of"
+        log.debug("  %s may %s its input's arrays (held by nothing else)", step, what)
+    return owns
+
+
+def each_group(current: xr.DataTree, owned: bool) -> Iterator[xr.Dataset]:
+    """The groups of ``current`` in order; ``owned`` (the chain alone holds them, the
+    ``_cal`` already written): taken out of the tree first, so each group's cut-outs go
+    once the step is done with it and extract_1d's spectra take their place.
+
+    The products made from ``current`` before (the ``_cal``, the tree the default
+    variances were added to) are DataTrees, whose nodes refer to each other: they are
+    collected now, else those copies would keep every group's arrays until Python's
+    next full collection.
+    """
+    if not owned:
+        yield from groups(current)
+        return
+    parts = take_groups(current)
+    gc.collect()
+    while parts:
+        yield parts.pop(0)

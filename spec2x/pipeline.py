@@ -31,12 +31,11 @@ members itself, as jwst does (:data:`MEMBER_STEPS`).
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -49,11 +48,11 @@ from .chain_products import final_steps, record, save_step
 from .errors import InputFileError, Spec2xWarning
 from .io.references import ReferenceSet
 from .modes import SPECTROSCOPIC_EXP_TYPES, Mode, mode_of
-from .ownership import Guard
+from .ownership import Guard, each_group, owns_input
 from .params import Params, resolve
 from .provenance import product_keywords, stamp
 from .registry import STEPS, ChainResult, get_step
-from .slits import Slits, groups, map_groups, merge_spectra, take_groups, to_tree
+from .slits import Slits, groups, map_groups, merge_spectra, to_tree
 from .step_spec import StepOutput
 from .steps import StepContext
 
@@ -286,7 +285,7 @@ def spec2(
             current = _with_default_variances(current)
         t0 = time.perf_counter()
         function = _load(step, mode.exp_type)
-        owns = on_step is None and _owns(step, function, current, guard, products, opened)
+        owns = on_step is None and owns_input(step, function, current, guard, products, opened)
         ctx = StepContext(step, refset, _step_params(step, resolved, extra), opened, extra, owns)
         before = current
         current, updated, saved = _unpack(_run(function, current, ctx))
@@ -317,18 +316,6 @@ def _final(product: Any, mode: Mode, keywords: Mapping[str, Any], skipped: list[
     """A product as the chain returns it: the exposure's ``EXP_TYPE`` again, the provenance
     keywords and ``S_* = 'SKIPPED'`` for ``skipped``."""
     return stamp(_as_exposure(product, mode), keywords, skipped)
-
-
-def _owns(step: str, function: Any, current: Any, guard: Guard, *held: Any) -> bool:
-    """Whether the chain may let ``step`` write into the pixel arrays of ``current``, or let
-    them go group by group: it says it can (``may_overwrite_input``, ``consumes_input``)
-    and nothing guarded or ``held`` shares them (:mod:`spec2x.ownership`)."""
-    says = any(getattr(function, a, False) for a in ("may_overwrite_input", "consumes_input"))
-    owns = says and guard.free(current, *held)
-    if owns:
-        what = "write into" if getattr(function, "may_overwrite_input", False) else "let go of"
-        log.debug("  %s may %s its input's arrays (held by nothing else)", step, what)
-    return owns
 
 
 def _fixed_slit_branch(chain: Sequence[str], mode: Mode) -> str | None:
@@ -433,29 +420,10 @@ def _run(function: Any, current: Slits, ctx: StepContext) -> Any:
         return function(current, ctx)
     if ctx.step != "extract_1d":
         return map_groups(function, current, ctx)
-    result = to_tree([function(part, ctx) for part in _each_group(current, ctx.owns_input)])
+    result = to_tree([function(part, ctx) for part in each_group(current, ctx.owns_input)])
     spectra = groups(result)  # the groups' spectra, held by nothing else once `result` goes
     del result
     return merge_spectra(spectra, consume=True)
-
-
-def _each_group(current: xr.DataTree, owned: bool) -> Iterator[xr.Dataset]:
-    """The groups of ``current`` in order; ``owned`` (the chain alone holds them, the
-    ``_cal`` already written): taken out of the tree first, so each group's cut-outs go
-    once the step is done with it and extract_1d's spectra take their place.
-
-    The products made from ``current`` before (the ``_cal``, the tree the default
-    variances were added to) are DataTrees, whose nodes refer to each other: they are
-    collected now, else those copies would keep every group's arrays until Python's
-    next full collection.
-    """
-    if not owned:
-        yield from groups(current)
-        return
-    parts = take_groups(current)
-    gc.collect()
-    while parts:
-        yield parts.pop(0)
 
 
 def _unpack(

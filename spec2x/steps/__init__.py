@@ -33,7 +33,8 @@ class StepContext:
     extra : anything else the runner knows (``"sourcecat"`` path, output dir).
     owns_input : the step may write its results into the pixel arrays of its
         input (the runner sets it when nothing else holds them:
-        :mod:`spec2x.ownership`); a step that does not overwrite ignores it.
+        :mod:`spec2x.ownership`); a step that does not overwrite ignores it (extract_1d:
+        the runner then lets go of each group of slits once its spectra are made).
     """
 
     step: str

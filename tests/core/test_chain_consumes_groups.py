@@ -10,8 +10,8 @@ import numpy as np
 import xarray as xr
 
 from spec2x.io.references import ReferenceSet
-from spec2x.ownership import Guard
-from spec2x.pipeline import _owns, _run
+from spec2x.ownership import Guard, owns_input
+from spec2x.pipeline import _run
 from spec2x.slits import GROUP_PREFIX, groups, take_groups, to_tree
 from spec2x.steps import StepContext
 
@@ -76,6 +76,8 @@ def test_owned_groups_go_one_by_one_same_spectra():
 def test_extract_1d_consumes_only_what_nothing_else_holds():
     extract = _spectra_of([], [])
     tree = _tree()
-    assert _owns("extract_1d", extract, tree, Guard())
-    assert not _owns("extract_1d", extract, tree, Guard(), {"cal": tree})  # a product kept
-    assert not _owns("extract_1d", lambda ds, ctx: ds, tree, Guard())  # a step that does not say
+    assert owns_input("extract_1d", extract, tree, Guard())
+    assert not owns_input("extract_1d", extract, tree, Guard(), {"cal": tree})  # a product kept
+    assert not owns_input(
+        "extract_1d", lambda ds, ctx: ds, tree, Guard()
+    )  # a step that does not say
