@@ -35,6 +35,7 @@ from astropy.modeling.models import Mapping as AxisMapping
 
 from ...errors import InputFileError
 from ...io.references import Reference
+from . import slit_links as sl
 from . import slits as ns
 
 __all__ = [
@@ -156,13 +157,13 @@ def gwa_to_slice(ifu: IfuOptics, s: int, slit_y_range: tuple[float, float], to_s
     optics = ifu.optics
     ymin, ymax = slit_y_range
     at_centre = to_slicer & am.Const1D(ifu.lam_cen) | ifu.ifupost[s] | optics.col2gwa
-    gwa2ymsa = ns.gwa_to_ymsa(at_centre, ymin, ymax, ifu.lam_cen)
-    forward = ns.gwa_to_slit_model(at_centre, gwa2ymsa, optics.lgreq, ymin, ymax, lam_input=True)
-    actual = to_slicer & ns.identity(1) | ifu.ifupost[s] | optics.col2gwa
+    gwa2ymsa = sl.gwa_to_ymsa(at_centre, ymin, ymax, ifu.lam_cen)
+    forward = sl.gwa_to_slit_model(at_centre, gwa2ymsa, optics.lgreq, ymin, ymax, lam_input=True)
+    actual = to_slicer & sl.identity(1) | ifu.ifupost[s] | optics.col2gwa
     forward.inverse = (
-        ns.axis_mapping((0, 1, 2, 2))
-        | actual & ns.identity(1)
-        | ns.axis_mapping((3, 0, 1, 2))
+        sl.axis_mapping((0, 1, 2, 2))
+        | actual & sl.identity(1)
+        | sl.axis_mapping((3, 0, 1, 2))
         | optics.agreq
     )
     forward.name = "gwa2slit"
@@ -182,7 +183,7 @@ def slice_wcs(
     optics = ifu.optics
     fr = optics.frames
     to_slicer = slice_to_slicer(ifu, s)
-    slit2slicer = to_slicer & ns.identity(1)
+    slit2slicer = to_slicer & sl.identity(1)
     slit2slicer.name = "slit2slicer"
     return gwcs.WCS(
         [

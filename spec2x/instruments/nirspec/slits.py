@@ -17,7 +17,6 @@ jwst does, so cut-outs agree pixel for pixel.
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,24 +25,20 @@ import gwcs
 import numpy as np
 from astropy.modeling import models as am
 from astropy.modeling.models import Identity
-from astropy.modeling.models import Mapping as AxisMapping
 from stdatamodels.jwst.transforms.models import Slit
 
 from ...errors import InputFileError, MissingReferenceError
 from ...io.references import Reference
 from . import wcs as nm
+from .slit_links import axis_mapping, gwa_to_slit_model, gwa_to_ymsa, identity
 
 __all__ = [
     "Box",
     "NIRSPEC_OPTICAL_REFTYPES",
     "NirspecOptics",
-    "axis_mapping",
     "build_optics",
     "box_on_detector",
     "boxes_from_trace",
-    "gwa_to_slit_model",
-    "gwa_to_ymsa",
-    "identity",
     "Wavelengths",
     "refined_box",
     "slit_bounding_box",
@@ -181,65 +176,6 @@ def slit_to_msa(optics: NirspecOptics, slit: Slit) -> Any:
     row, quadrant_model = _msa_row(optics, slit)
     _, xcen, ycen, xsize, ysize = (float(v) for v in row)
     return am.Scale(xsize) & am.Scale(ysize) | am.Shift(xcen) & am.Shift(ycen) | quadrant_model
-
-
-def gwa_to_ymsa(msa2gwa: Any, ymin: float, ymax: float, lam: float | None = None) -> Any:
-    """y_slit as a function of the incident beta at the GWA (tabulated along the slit).
-
-    ``lam`` (m): the wavelength at which a wavelength-dependent ``msa2gwa`` (the
-    IFU's, through ifupost) is evaluated.
-    """
-    dy = np.linspace(ymin, ymax, 1000)
-    args = (np.zeros(dy.shape), dy) + (() if lam is None else ([lam] * dy.size,))
-    beta_in = msa2gwa(*args)[1]
-    return am.Tabular1D(points=(beta_in,), lookup_table=dy, bounds_error=False, name="tabular")
-
-
-@functools.cache
-def identity(n_inputs: int) -> Any:
-    """One ``Identity(n_inputs)`` shared by every aperture's WCS (written once per file)."""
-    return Identity(n_inputs)
-
-
-@functools.cache
-def axis_mapping(mapping: tuple[int, ...], n_inputs: int | None = None) -> Any:
-    """One ``Mapping(mapping, n_inputs)`` shared by every aperture's WCS."""
-    return AxisMapping(mapping, n_inputs=n_inputs)
-
-
-@functools.cache
-def _incident_cosines() -> Any:
-    """Outgoing (alpha, beta, gamma) -> (0, -beta, alpha, beta), shared by every aperture."""
-    return axis_mapping((0, 1, 0, 1), 3) | (
-        am.Const1D(0) * identity(1) & am.Const1D(-1) * identity(1) & identity(2)
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _mask_slit(ymin: float, ymax: float) -> Any:
-    """:func:`.wcs.mask_slit`, one model per slit extent (apertures of the same extent share it)."""
-    return nm.mask_slit(ymin, ymax)
-
-
-def gwa_to_slit_model(
-    msa2gwa: Any, gwa2ymsa: Any, lgreq: Any, ymin: float, ymax: float, *, lam_input: bool = False
-) -> Any:
-    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]) for a slit whose
-    ``msa2gwa`` takes (x_slit, y_slit) or, with ``lam_input``, (x_slit, y_slit, ignored).
-
-    Its parameter-free parts are the same objects for every aperture (and the
-    y mask for apertures of one extent): the numbers are those of new ones.
-    """
-    split = axis_mapping((0, 1, 0, 1, 1, 2, 3) if lam_input else (0, 1, 0, 1, 2, 3))
-    return (
-        _incident_cosines()
-        | identity(1) & gwa2ymsa & identity(2)
-        | split
-        | identity(2) & msa2gwa & identity(2)
-        | axis_mapping((0, 1, 2, 3, 5), 7)
-        | identity(2) & lgreq
-        | _mask_slit(float(ymin), float(ymax))
-    )
 
 
 def gwa_to_slit(optics: NirspecOptics, slit: Slit, to_msa: Any = None) -> Any:
