@@ -17,6 +17,7 @@ jwst does, so cut-outs agree pixel for pixel.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,6 @@ class NirspecOptics:
     msa2oteip, oteip2v23 : the fore and OTE links.
     attrs : the exposure keywords used.
     frames : the coordinate frames by name (:func:`.wcs.frames`).
-    telescope : the last WCS steps, v2v3 -> v2v3vacorr -> world (:func:`telescope_steps`).
 
     The apertures' WCS share these transforms and frames (never change one in
     place), so a product file writes each once (a YAML anchor, aliases in the
@@ -99,7 +99,12 @@ class NirspecOptics:
     oteip2v23: Any
     attrs: Mapping[str, Any]
     frames: Mapping[str, Any]
-    telescope: tuple[tuple[Any, Any], ...]
+
+    @functools.cached_property
+    def telescope(self) -> tuple[tuple[Any, Any], ...]:
+        """The last WCS steps, v2v3 -> v2v3vacorr -> world, built on first use (they need
+        the pointing keywords, which a WCS stopping at the MSA does not) and then shared."""
+        return _telescope(self.frames, self.attrs)
 
 
 def build_optics(
@@ -135,7 +140,6 @@ def build_optics(
         lgreq = lgreq | corr
         agreq = corr.inverse & Identity(3) | agreq
     detector = str(attrs["DETECTOR"])
-    frames = nm.frames()
     return NirspecOptics(
         refs=refs,
         disperser=disp,
@@ -151,8 +155,7 @@ def build_optics(
         msa2oteip=nm.msa_to_oteip(refs["fore"]),
         oteip2v23=nm.oteip_to_v23(refs["ote"]),
         attrs=dict(attrs),
-        frames=frames,
-        telescope=_telescope(frames, attrs),
+        frames=nm.frames(),
     )
 
 
