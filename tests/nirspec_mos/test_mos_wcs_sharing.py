@@ -109,3 +109,19 @@ def test_written_slitlets_read_back_bit_for_bit_with_shared_parts_once():
             back = list(af.tree["slits"])
             for mine, theirs in zip(wcss, back, strict=True):
                 _equal(_evaluate(mine), _evaluate(theirs))
+
+
+def test_a_wcs_stopping_at_the_msa_needs_no_pointing_keywords():
+    """The shared telescope steps are built on first use, so optics without RA_REF still give
+    the detector -> MSA WCS (synthetic writers, msa_flagging); the sky steps then fail clearly."""
+    import pytest
+
+    from spec2x.errors import InputFileError
+
+    ds = mos_exposure()
+    attrs = {k: v for k, v in ds.attrs.items() if k != "RA_REF"}
+    optics = ns.build_optics(attrs, mos_refs())
+    slit = slitlets_to_slits(msa_slitlets(ds.attrs, mos_refs()["msa"]))[0]
+    assert ns.slit_wcs(optics, slit, to_sky=False).available_frames[-1] == "msa_frame"
+    with pytest.raises(InputFileError, match="RA_REF"):
+        ns.slit_wcs(optics, slit)
