@@ -94,15 +94,12 @@ def _represent_flow(dumper: Any, data: _Flow) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:str", data.token)
 
 
-#: The tokens of a Python list's ``repr`` that PyYAML's safe dumper writes otherwise:
-#: ``nan``, ``inf`` (``-inf`` follows), ``True``/``False``, and the digits before the
-#: exponent of a float without a point (``1e-05``: PyYAML writes ``1.0e-05``).
-_YAML_TOKEN = re.compile(r"nan|inf|True|False|(?<![\d.])\d+(?=e)")
+#: A float written without a point before its exponent (``1e-05``: PyYAML writes
+#: ``1.0e-05``): the digits after ``[``, a space or a minus sign and before ``e``.
+_BARE_MANTISSA = re.compile(r"([ \[-])(\d+)e")
+#: The other tokens of a Python list's ``repr`` that PyYAML's safe dumper writes otherwise.
+_YAML_WORD = re.compile(r"nan|inf|True|False")
 _YAML_FOR = {"nan": ".nan", "inf": ".inf", "True": "true", "False": "false"}
-
-
-def _yaml_token(m: re.Match[str]) -> str:
-    return _YAML_FOR.get(m[0]) or m[0] + ".0"
 
 
 def _flow_text(values: Any) -> str:
@@ -110,9 +107,15 @@ def _flow_text(values: Any) -> str:
     dumper writes it (``.nan``, ``-.inf``, ``1.0e-05``, ``true``).
 
     The list's ``repr`` (Python's shortest float repr, as PyYAML's, in C) with
-    the tokens PyYAML writes otherwise replaced.
+    the tokens PyYAML writes otherwise replaced; each pattern runs only on a
+    text that holds its letter (most hold none of ``nan``, ``inf``, booleans).
     """
-    return _YAML_TOKEN.sub(_yaml_token, repr(values))
+    text = repr(values)
+    if "e" in text:
+        text = _BARE_MANTISSA.sub(r"\1\2.0e", text)
+    if "n" in text or "T" in text or "F" in text:
+        text = _YAML_WORD.sub(lambda m: _YAML_FOR[m[0]], text)
+    return text
 
 
 def _array_to_list(real: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NoReturn
@@ -23,9 +24,16 @@ from astropy.io import fits
 
 from .._asdf import spec2x_asdf
 from ..wcs.store import StoredWcs
-from .fits_wcs_group import split_node_wcs
+from .fits_wcs_group import group_members, split_node_wcs
 
-__all__ = ["ASDF_EXTNAME", "asdf_hdu", "plain_asdf_tree", "read_asdf_tree", "split_wcs"]
+__all__ = [
+    "ASDF_EXTNAME",
+    "asdf_hdu",
+    "plain_asdf_tree",
+    "read_asdf_tree",
+    "split_shared_wcs",
+    "split_wcs",
+]
 
 ASDF_EXTNAME = "ASDF"
 #: Arrays of fewer elements are written in the YAML (a gwcs's coefficients), larger as blocks;
@@ -58,9 +66,11 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
     missing block``).  Arrays jwst keeps in the FITS extensions (``fits:SCI,1``
     sources) are never touched.  Every WCS of the tree (the exposure's, each
     slit's) is cut out first (:func:`split_wcs`) and put back as a
-    :class:`~spec2x.wcs.store.StoredWcs` text, decoded on first use; so is the
-    spec2x node's mapping of WCS (the NIRSpec IFU slices,
-    :func:`~spec2x.io.fits_wcs_group.split_node_wcs`), decoded as a whole.
+    :class:`~spec2x.wcs.store.StoredWcs` text, decoded on first use; WCS that
+    share YAML anchors (NIRSpec slitlets sharing their optics) are cut out
+    together and decoded as a whole on the first use of any
+    (:func:`split_shared_wcs`); so is the spec2x node's mapping of WCS (the
+    NIRSpec IFU slices, :func:`~spec2x.io.fits_wcs_group.split_node_wcs`).
     """
     if ASDF_EXTNAME not in hdul:
         return {}
@@ -73,13 +83,13 @@ def read_asdf_tree(hdul: Any) -> dict[str, Any]:
         return _parse(raw)
     text = raw[: end.start() + 1].decode("utf-8", "replace")
     group = split_node_wcs(text, _binary_blocks(raw[end.end() :]))
-    split = split_wcs(group[0] if group is not None else text)
+    split = _stored_wcs(group[0] if group is not None else text)
     if group is None and split is None:
         return _parse(raw)
-    rest, texts = split if split is not None else (group[0], {})  # type: ignore[index]
+    rest, stored = split if split is not None else (group[0], {})  # type: ignore[index]
     after = raw[end.start() + 1 :] if _BLOCK_SOURCE.search(rest) else b"...\n"
     tree = _parse(rest.encode("utf-8") + after)
-    tree = _put_back(tree, {key: StoredWcs(text=text) for key, text in texts.items()})
+    tree = _put_back(tree, stored)
     if group is not None:
         if not isinstance(tree.get("spec2x"), dict):
             return _parse(raw)
@@ -216,26 +226,25 @@ _BLOCK_SOURCE = re.compile(r"^\s*source: \d+\s*$", re.MULTILINE)
 _PLACEHOLDER = "spec2x:stored-wcs:{}"
 
 
-def split_wcs(yaml_text: str) -> tuple[str, dict[str, str]] | None:
-    """The YAML of a tree with every WCS cut out, and each WCS as an ASDF text of its own.
+def _stored_wcs(yaml_text: str) -> tuple[str, dict[str, StoredWcs]] | None:
+    """:func:`split_wcs`, else :func:`split_shared_wcs`: the text left and placeholder ->
+    stored WCS (None: neither can cut the text)."""
+    split = split_wcs(yaml_text)
+    if split is None:
+        return split_shared_wcs(yaml_text)
+    rest, texts = split
+    return rest, {key: StoredWcs(text=text) for key, text in texts.items()}
 
-    Every tagged ``wcs:`` block (an exposure's ``meta.wcs``, each
-    ``slits[i].meta.wcs`` of a slits product) is cut out of the text (lines,
-    by indentation) and made a document of its own (``wcs: ...`` under the
-    file's own ``%TAG`` header); in the text left, a quoted placeholder
-    string takes its place (with the block's anchor, so aliases of it, as
-    spec2x's own node has, point at the same placeholder).  Opening a file
-    then parses no gwcs (one per slit: thousands for WFSS).  Returns the text
-    left and placeholder -> WCS text; None when there is no WCS or the text is
-    not laid out so (a WCS sharing anchors with the rest of the tree, arrays
-    in binary blocks): then the whole tree goes through asdf.
-    """
+
+def _wcs_blocks(yaml_text: str) -> tuple[str, str, list[tuple[str, str, str]]] | None:
+    """The file's header, the text with every tagged ``wcs:`` block replaced by a quoted
+    placeholder (with the block's anchor), and (placeholder, tag, block) of each block,
+    its lines unindented to the ``wcs:`` key; None without a document start."""
     lines = yaml_text.splitlines(keepends=True)
     header_end = next((i for i, line in enumerate(lines) if line.startswith("--- ")), None)
     if header_end is None:
         return None
-    header = "".join(lines[: header_end + 1])
-    kept, texts = lines[: header_end + 1], dict[str, str]()
+    kept, blocks = lines[: header_end + 1], list[tuple[str, str, str]]()
     i = header_end + 1
     while i < len(lines):
         found = _WCS_LINE.match(lines[i])
@@ -247,18 +256,66 @@ def split_wcs(yaml_text: str) -> tuple[str, dict[str, str]] | None:
         end = i + 1
         while end < len(lines) and (lines[end][: indent + 1].isspace() or not lines[end].strip()):
             end += 1
-        block = "".join(ln[indent:] for ln in lines[i + 1 : end])
-        if set(_ALIAS.findall(block)) - set(_ANCHOR.findall(block)) or _BLOCK_SOURCE.search(block):
-            return None
-        placeholder = _PLACEHOLDER.format(len(texts))
-        texts[placeholder] = f"{header}wcs: {found['tag']}\n{block}...\n"
+        placeholder = _PLACEHOLDER.format(len(blocks))
+        blocks.append(
+            (placeholder, found["tag"], "".join(ln[indent:] for ln in lines[i + 1 : end]))
+        )
         anchor = f"&{found['anchor']} " if found["anchor"] else ""
         kept.append(f"{found['indent']}wcs: {anchor}'{placeholder}'\n")
         i = end
-    rest = "".join(kept)
-    if not texts or set(_ALIAS.findall(rest)) - set(_ANCHOR.findall(rest)):
+    return "".join(lines[: header_end + 1]), "".join(kept), blocks
+
+
+def _unresolved(text: str) -> set[str]:
+    """The YAML aliases of ``text`` whose anchor is not in it."""
+    return set(_ALIAS.findall(text)) - set(_ANCHOR.findall(text))
+
+
+def split_wcs(yaml_text: str) -> tuple[str, dict[str, str]] | None:
+    """The YAML of a tree with every WCS cut out, and each WCS as an ASDF text of its own.
+
+    Every tagged ``wcs:`` block (an exposure's ``meta.wcs``, each
+    ``slits[i].meta.wcs`` of a slits product) is cut out of the text (lines,
+    by indentation) and made a document of its own (``wcs: ...`` under the
+    file's own ``%TAG`` header); in the text left, a quoted placeholder
+    string takes its place (with the block's anchor, so aliases of it, as
+    spec2x's own node has, point at the same placeholder).  Opening a file
+    then parses no gwcs (one per slit: thousands for WFSS).  Returns the text
+    left and placeholder -> WCS text; None when there is no WCS or the text is
+    not laid out so (a WCS sharing anchors with the rest of the tree or with
+    another WCS, arrays in binary blocks).
+    """
+    cut = _wcs_blocks(yaml_text)
+    if cut is None or not cut[2] or _unresolved(cut[1]):
         return None
-    return rest, texts
+    header, rest, blocks = cut
+    if any(_unresolved(block) or _BLOCK_SOURCE.search(block) for _, _, block in blocks):
+        return None
+    return rest, {key: f"{header}wcs: {tag}\n{block}...\n" for key, tag, block in blocks}
+
+
+def split_shared_wcs(yaml_text: str) -> tuple[str, dict[str, StoredWcs]] | None:
+    """The YAML of a tree with its WCS cut out together, where they share YAML anchors.
+
+    The slitlets of a NIRSpec MOS product share their optical transforms and
+    frames (written once, aliases in the others), so no slitlet's WCS stands
+    alone; the blocks of :func:`split_wcs` are made one document (a mapping
+    placeholder -> WCS, in the file's order, so every anchor comes before its
+    aliases), decoded as a whole on the first use of any
+    (:func:`~spec2x.io.fits_wcs_group.group_members`).  None when there is no
+    WCS, a block points at a binary block, or anchors are shared with the rest
+    of the tree (then the whole tree goes through asdf).
+    """
+    cut = _wcs_blocks(yaml_text)
+    if cut is None or not cut[2] or _unresolved(cut[1]):
+        return None
+    header, rest, blocks = cut
+    members = "".join(
+        f"  '{key}': {tag}\n{textwrap.indent(block, '  ')}" for key, tag, block in blocks
+    )
+    if _unresolved(members) or _BLOCK_SOURCE.search(members):
+        return None
+    return rest, group_members(f"{header}wcs:\n{members}...\n", [key for key, _, _ in blocks])
 
 
 def _put_back(value: Any, stored: Mapping[str, StoredWcs]) -> Any:

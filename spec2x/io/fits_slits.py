@@ -82,15 +82,17 @@ def slits_hdus(
         if not _is_slit_image(ds[n], image_dims):
             node.keep_coord(str(n), ds[n], variable=True)
     shared = card_images({k: v for k, v in sci_kw.items() if k not in per_slit.values()})
+    slit_values = {n: ds.coords[n].values for n in per_slit}  # looked up once, not per slit
+    quadrants = ds["quadrant"].values if "quadrant" in ds.coords else None
     first = 0
     for part in parts:
         arrays = _part_arrays(part, images)
         sizes = zip(_sizes(part, "ysize", "y"), _sizes(part, "xsize", "x"), strict=True)
         for i, (ysize, xsize) in enumerate(sizes):
             keywords = {}
-            own = {"quadrant": ds["quadrant"].values[first + i]} if "quadrant" in ds.coords else {}
+            own = {} if quadrants is None else {"quadrant": quadrants[first + i]}
             for n, kw in per_slit.items():
-                value = ds.coords[n].values[first + i]
+                value = slit_values[n][first + i]
                 if absent_for_slit(kw, own):
                     continue
                 if L.header_writable(kw, value):

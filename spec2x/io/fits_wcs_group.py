@@ -17,7 +17,7 @@ from typing import Any
 
 from ..wcs.store import StoredWcs, wcs_from_text, wcs_to_text
 
-__all__ = ["split_node_wcs"]
+__all__ = ["group_members", "split_node_wcs"]
 
 _ALIAS = re.compile(r"\*(id\d+)\b")
 _ANCHOR = re.compile(r"&(id\d+)\b")
@@ -63,9 +63,15 @@ def split_node_wcs(yaml_text: str, blocks: bytes = b"") -> tuple[str, dict[str, 
     if set(_ALIAS.findall(rest)) - set(_ANCHOR.findall(rest)):
         return None
     text = f"{''.join(lines[: header_end + 1])}{meta}wcs:\n{block}...\n"
-    group = _Group(text, blocks if _BLOCK_SOURCE.search(meta) else b"")
     names = [m.group(1) for line in lines[start + 1 : end] if (m := _MEMBER.match(line))]
-    return rest, {name: _Member(group, name) for name in names}
+    return rest, group_members(text, names, blocks if _BLOCK_SOURCE.search(meta) else b"")
+
+
+def group_members(text: str, names: list[str], blocks: bytes = b"") -> dict[str, StoredWcs]:
+    """name -> stored WCS of the ``wcs`` mapping of the ASDF document ``text`` (followed by
+    its binary ``blocks``), all decoded together on the first use of any."""
+    group = _Group(text, blocks)
+    return {name: _Member(group, name) for name in names}
 
 
 def _block_end(lines: list[str], start: int) -> int:

@@ -79,3 +79,33 @@ def test_exposure_wcs_is_kept_as_text_until_asked(tmp_path):
     xr.testing.assert_identical(back, ds.assign_attrs(FILENAME=path.name, DATAMODL="CubeModel"))
     x, y = np.array([3.0, 5.0]), np.array([2.0, 4.0])
     np.testing.assert_allclose(get_wcs(back)(x, y), get_wcs(ds)(x, y))
+
+
+def test_slit_wcs_sharing_transforms_are_cut_out_together_and_decoded_on_use(tmp_path):
+    """Slits whose gwcs share transforms and frames (NIRSpec slitlets: YAML anchors across
+    slits) read back undecoded; the first WCS used decodes them all, equal to those written."""
+    from astropy.modeling.models import Mapping
+    from gwcs import WCS
+
+    shared = products.slit_wcs(8, 4)
+    ds = products.slits()
+    wcs = []
+    for i in range(ds.sizes["slit"]):
+        first = Mapping((0, 1)) | shared.forward_transform  # the box is set on this: the slit's
+        own = WCS([(shared.input_frame, first), (shared.output_frame, None)])
+        own.bounding_box = ((-0.5, 7.5 + i), (-0.5, 3.5))
+        wcs.append(own)
+    ds = ds.assign_coords(wcs=wcs_coord(wcs))
+    path = write_fits(ds, tmp_path / "shared_cal.fits")
+    clear_cache()
+    stored = [s["meta"]["wcs"] for s in read_asdf_tree(scan_fits(path))["slits"]]
+    assert all(isinstance(w, StoredWcs) and w._wcs is None for w in stored)
+    back = open_product(path)
+    x, y = np.array([3.0, 5.0]), np.array([2.0, 4.0])
+    values = back["wcs"].values
+    assert all(v._wcs is None for v in values)  # reading built no gwcs
+    np.testing.assert_array_equal(wcs_object(values[-1])(x, y), wcs[-1](x, y))
+    assert values[0]._group._decoded is not None  # one decode gave them all
+    for i, v in enumerate(values):
+        assert wcs_object(v).bounding_box.bounding_box(order="F") == ((-0.5, 7.5 + i), (-0.5, 3.5))
+        np.testing.assert_array_equal(wcs_object(v)(x, y), wcs[i](x, y))

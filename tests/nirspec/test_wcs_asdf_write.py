@@ -143,3 +143,24 @@ def test_array_lists_are_asdfs_own_outside_spec2x_writes():
 
     asdf_bytes({"x": np.arange(30.0)}, inline_arrays=True)  # the wrapper is installed
     assert ndarray.numpy_array_to_list(np.arange(30.0)) == list(np.arange(30.0))
+
+
+def test_flow_text_is_pyyamls_own_flow_sequence():
+    """Every number as PyYAML's safe dumper writes it: bare mantissas (``1e-05``, ``-5e+16``)
+    get their point, NaN, infinities and booleans their YAML words."""
+    import yaml
+
+    from spec2x._asdf_write import _flow_text
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=4000) * 10.0 ** rng.integers(-40, 40, 4000)
+    values[::7] = np.round(values[::7], 0) * 10.0 ** rng.integers(-30, 30, values[::7].size)
+    values[:8] = [np.nan, np.inf, -np.inf, 1e-5, -5e16, -0.0, 1e20, 15e-5]
+    for array in (values, values.astype(np.float32), values.reshape(40, 100)):
+        listed = array.tolist()
+        assert (
+            _flow_text(listed)
+            == yaml.safe_dump(listed, default_flow_style=True, width=10**9).strip()
+        )
+    flags = [True, False, True] * 10
+    assert _flow_text(flags) == yaml.safe_dump(flags, default_flow_style=True, width=10**9).strip()

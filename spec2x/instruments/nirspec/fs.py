@@ -162,9 +162,8 @@ def attach_slits(
     out = ds
     if boxes is None:
         boxes = ns.traced_boxes(optics, slits)
-    telescope = ns.telescope_steps(optics)  # one for all apertures, as the optics
     for slit, initial in zip(slits, boxes, strict=True):
-        wcs, bbox, evaluated = ns.slit_wcs_and_box(optics, slit, initial, telescope)
+        wcs, bbox, evaluated = ns.slit_wcs_and_box(optics, slit, initial)
         wcs.bounding_box = bbox
         out = set_wcs(out, wcs, slit=str(slit.name))
         if evaluated is not None:

@@ -35,8 +35,8 @@ from astropy.modeling.models import Mapping as AxisMapping
 
 from ...errors import InputFileError
 from ...io.references import Reference
+from . import slit_links as sl
 from . import slits as ns
-from . import wcs as nm
 
 __all__ = [
     "IFU_REFTYPES",
@@ -151,17 +151,20 @@ def slice_to_slicer(ifu: IfuOptics, s: int) -> Any:
     return am.Scale(xsize) & am.Scale(ysize) | am.Shift(xcen) & am.Shift(ycen) | ifu.slicer
 
 
-def gwa_to_slice(ifu: IfuOptics, s: int, slit_y_range: tuple[float, float]) -> Any:
-    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]) of slice ``s``, and back."""
+def gwa_to_slice(ifu: IfuOptics, s: int, slit_y_range: tuple[float, float], to_slicer: Any) -> Any:
+    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]) of slice ``s``, and back
+    (``to_slicer``: the slice's :func:`slice_to_slicer`)."""
     optics = ifu.optics
-    to_slicer = slice_to_slicer(ifu, s)
     ymin, ymax = slit_y_range
     at_centre = to_slicer & am.Const1D(ifu.lam_cen) | ifu.ifupost[s] | optics.col2gwa
-    gwa2ymsa = ns.gwa_to_ymsa(at_centre, ymin, ymax, ifu.lam_cen)
-    forward = ns.gwa_to_slit_model(at_centre, gwa2ymsa, optics.lgreq, ymin, ymax, lam_input=True)
-    actual = to_slicer & Identity(1) | ifu.ifupost[s] | optics.col2gwa
+    gwa2ymsa = sl.gwa_to_ymsa(at_centre, ymin, ymax, ifu.lam_cen)
+    forward = sl.gwa_to_slit_model(at_centre, gwa2ymsa, optics.lgreq, ymin, ymax, lam_input=True)
+    actual = to_slicer & sl.identity(1) | ifu.ifupost[s] | optics.col2gwa
     forward.inverse = (
-        AxisMapping((0, 1, 2, 2)) | actual & Identity(1) | AxisMapping((3, 0, 1, 2)) | optics.agreq
+        sl.axis_mapping((0, 1, 2, 2))
+        | actual & sl.identity(1)
+        | sl.axis_mapping((3, 0, 1, 2))
+        | optics.agreq
     )
     forward.name = "gwa2slit"
     return forward
@@ -172,18 +175,21 @@ def slice_wcs(
 ) -> gwcs.WCS:
     """The gwcs of slice ``s`` (0-based subarray pixels in, (ra, dec, µm) out).
 
-    The slices share every transform but their first (``dms2sca``, copied: a
-    slice's bounding box is set on it) and their slit links.
+    The slices share every transform and frame but their first (``dms2sca``,
+    copied: a slice's bounding box is set on it) and their slit links; the
+    slice -> slicer model is built once and serves both ``gwa2slit`` and
+    ``slit2slicer``.
     """
     optics = ifu.optics
-    fr = nm.frames()
-    slit2slicer = slice_to_slicer(ifu, s) & Identity(1)
+    fr = optics.frames
+    to_slicer = slice_to_slicer(ifu, s)
+    slit2slicer = to_slicer & sl.identity(1)
     slit2slicer.name = "slit2slicer"
     return gwcs.WCS(
         [
             (fr["detector"], copy.deepcopy(optics.dms2sca)),
             (fr["sca"], optics.det2gwa),
-            (fr["gwa"], gwa_to_slice(ifu, s, slit_y_range)),
+            (fr["gwa"], gwa_to_slice(ifu, s, slit_y_range, to_slicer)),
             (fr["slit_frame"], slit2slicer),
             (fr["slicer"], ifu.slicer2msa),
             (fr["msa_frame"], optics.msa2oteip),

@@ -17,6 +17,7 @@ jwst does, so cut-outs agree pixel for pixel.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +26,12 @@ import gwcs
 import numpy as np
 from astropy.modeling import models as am
 from astropy.modeling.models import Identity
-from astropy.modeling.models import Mapping as AxisMapping
 from stdatamodels.jwst.transforms.models import Slit
 
 from ...errors import InputFileError, MissingReferenceError
 from ...io.references import Reference
 from . import wcs as nm
+from .slit_links import axis_mapping, gwa_to_slit_model, gwa_to_ymsa, identity
 
 __all__ = [
     "Box",
@@ -39,8 +40,6 @@ __all__ = [
     "build_optics",
     "box_on_detector",
     "boxes_from_trace",
-    "gwa_to_slit_model",
-    "gwa_to_ymsa",
     "Wavelengths",
     "refined_box",
     "slit_bounding_box",
@@ -79,9 +78,12 @@ class NirspecOptics:
         (lambda, incident)->outgoing and (incident, outgoing)->lambda links.
     msa2oteip, oteip2v23 : the fore and OTE links.
     attrs : the exposure keywords used.
+    frames : the coordinate frames by name (:func:`.wcs.frames`).
 
-    The apertures' WCS share these transforms (never change one in place);
-    only ``dms2sca`` is copied per aperture, as its bounding box is the slit's.
+    The apertures' WCS share these transforms and frames (never change one in
+    place), so a product file writes each once (a YAML anchor, aliases in the
+    other apertures' WCS); only ``dms2sca`` is copied per aperture, as its
+    bounding box is the slit's.
     """
 
     refs: Mapping[str, Reference]
@@ -96,6 +98,13 @@ class NirspecOptics:
     msa2oteip: Any
     oteip2v23: Any
     attrs: Mapping[str, Any]
+    frames: Mapping[str, Any]
+
+    @functools.cached_property
+    def telescope(self) -> tuple[tuple[Any, Any], ...]:
+        """The last WCS steps, v2v3 -> v2v3vacorr -> world, built on first use (they need
+        the pointing keywords, which a WCS stopping at the MSA does not) and then shared."""
+        return _telescope(self.frames, self.attrs)
 
 
 def build_optics(
@@ -146,11 +155,13 @@ def build_optics(
         msa2oteip=nm.msa_to_oteip(refs["fore"]),
         oteip2v23=nm.oteip_to_v23(refs["ote"]),
         attrs=dict(attrs),
+        frames=nm.frames(),
     )
 
 
 def _msa_row(optics: NirspecOptics, slit: Slit) -> tuple[Any, Any]:
-    """(row of the msa table, quadrant model) of an aperture."""
+    """(row of the msa table, quadrant model) of an aperture (the model is the reference's,
+    shared by the apertures of the quadrant)."""
     quadrant = optics.refs["msa"].content[f"Q{slit.quadrant}"]
     # Shutters are numbered from 1; the fixed slits (quadrant 5) from 0.
     index = slit.shutter_id if slit.quadrant == 5 else slit.shutter_id - 1
@@ -160,7 +171,7 @@ def _msa_row(optics: NirspecOptics, slit: Slit) -> tuple[Any, Any]:
             f"msa reference {optics.refs['msa'].name} has no entry {index} in quadrant "
             f"{slit.quadrant} for slit {slit.name}"
         )
-    return data[index], copy.deepcopy(quadrant["model"])
+    return data[index], quadrant["model"]
 
 
 def slit_to_msa(optics: NirspecOptics, slit: Slit) -> Any:
@@ -170,65 +181,28 @@ def slit_to_msa(optics: NirspecOptics, slit: Slit) -> Any:
     return am.Scale(xsize) & am.Scale(ysize) | am.Shift(xcen) & am.Shift(ycen) | quadrant_model
 
 
-def gwa_to_ymsa(msa2gwa: Any, ymin: float, ymax: float, lam: float | None = None) -> Any:
-    """y_slit as a function of the incident beta at the GWA (tabulated along the slit).
-
-    ``lam`` (m): the wavelength at which a wavelength-dependent ``msa2gwa`` (the
-    IFU's, through ifupost) is evaluated.
-    """
-    dy = np.linspace(ymin, ymax, 1000)
-    args = (np.zeros(dy.shape), dy) + (() if lam is None else ([lam] * dy.size,))
-    beta_in = msa2gwa(*args)[1]
-    return am.Tabular1D(points=(beta_in,), lookup_table=dy, bounds_error=False, name="tabular")
-
-
-def gwa_to_slit_model(
-    msa2gwa: Any, gwa2ymsa: Any, lgreq: Any, ymin: float, ymax: float, *, lam_input: bool = False
-) -> Any:
-    """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]) for a slit whose
-    ``msa2gwa`` takes (x_slit, y_slit) or, with ``lam_input``, (x_slit, y_slit, ignored)."""
-    split = AxisMapping((0, 1, 0, 1, 1, 2, 3) if lam_input else (0, 1, 0, 1, 2, 3))
-    return (
-        AxisMapping((0, 1, 0, 1), n_inputs=3)
-        | am.Const1D(0) * Identity(1) & am.Const1D(-1) * Identity(1) & Identity(2)
-        | Identity(1) & gwa2ymsa & Identity(2)
-        | split
-        | Identity(2) & msa2gwa & Identity(2)
-        | AxisMapping((0, 1, 2, 3, 5), n_inputs=7)
-        | Identity(2) & lgreq
-        | nm.mask_slit(ymin, ymax)
-    )
-
-
 def gwa_to_slit(optics: NirspecOptics, slit: Slit, to_msa: Any = None) -> Any:
     """Outgoing GWA direction cosines -> (x_slit, y_slit, lambda [m]), and back
     (``to_msa``: the slit's :func:`slit_to_msa`, built here when None)."""
     msa2gwa = (slit_to_msa(optics, slit) if to_msa is None else to_msa) | optics.col2gwa
     gwa2ymsa = gwa_to_ymsa(msa2gwa, slit.ymin, slit.ymax)
     forward = gwa_to_slit_model(msa2gwa, gwa2ymsa, optics.lgreq, slit.ymin, slit.ymax)
-    forward.inverse = msa2gwa & Identity(1) | AxisMapping((3, 0, 1, 2)) | optics.agreq
+    forward.inverse = msa2gwa & identity(1) | axis_mapping((3, 0, 1, 2)) | optics.agreq
     forward.name = "gwa2slit"
     return forward
 
 
-def slit_wcs(
-    optics: NirspecOptics,
-    slit: Slit,
-    *,
-    to_sky: bool = True,
-    telescope: list[tuple[Any, Any]] | None = None,
-) -> gwcs.WCS:
+def slit_wcs(optics: NirspecOptics, slit: Slit, *, to_sky: bool = True) -> gwcs.WCS:
     """The gwcs of one aperture (0-based subarray pixels in, (ra, dec, µm) out).
 
-    ``to_sky=False`` stops at ``msa_frame`` (lamp exposures, OPAQUE filter);
-    ``telescope``: the :func:`telescope_steps` of ``optics``, built once for
-    many apertures (they share them, as they share the optics), else here.
-    The slit -> MSA model is built once and serves both ``gwa2slit`` and
-    ``slit2msa``.
+    ``to_sky=False`` stops at ``msa_frame`` (lamp exposures, OPAQUE filter).
+    The frames and the telescope steps are those of ``optics`` (shared by its
+    apertures, as the optical transforms are).  The slit -> MSA model is built
+    once and serves both ``gwa2slit`` and ``slit2msa``.
     """
-    fr = nm.frames()
+    fr = optics.frames
     to_msa = slit_to_msa(optics, slit)
-    slit2msa = to_msa & Identity(1)
+    slit2msa = to_msa & identity(1)
     slit2msa.name = "slit2msa"
     steps: list[tuple[Any, Any]] = [
         (fr["detector"], copy.deepcopy(optics.dms2sca)),
@@ -241,19 +215,24 @@ def slit_wcs(
     steps += [
         (fr["msa_frame"], optics.msa2oteip),
         (fr["oteip"], optics.oteip2v23),
-        *(telescope_steps(optics) if telescope is None else telescope),
+        *telescope_steps(optics),
     ]
     return gwcs.WCS(steps)
 
 
 def telescope_steps(optics: NirspecOptics) -> list[tuple[Any, Any]]:
-    """The last WCS steps, shared by every NIRSpec mode: v2v3 -> v2v3vacorr -> world."""
-    fr = nm.frames()
-    va_corr = nm.dva_correction(optics.attrs) & Identity(1)
+    """The last WCS steps, shared by every NIRSpec mode: v2v3 -> v2v3vacorr -> world
+    (the same frames and transforms for every aperture of ``optics``)."""
+    return list(optics.telescope)
+
+
+def _telescope(fr: Mapping[str, Any], attrs: Mapping[str, Any]) -> tuple[tuple[Any, Any], ...]:
+    """The steps of :func:`telescope_steps` from the exposure's keywords."""
+    va_corr = nm.dva_correction(attrs) & Identity(1)
     va_corr.name = "va_corr"
-    tel2sky = nm.v23_to_sky(optics.attrs) & Identity(1)
+    tel2sky = nm.v23_to_sky(attrs) & Identity(1)
     tel2sky.name = "v2v3_to_sky"
-    return [(fr["v2v3"], va_corr), (fr["v2v3vacorr"], tel2sky), (fr["world"], None)]
+    return ((fr["v2v3"], va_corr), (fr["v2v3vacorr"], tel2sky), (fr["world"], None))
 
 
 def _bbox_from_range(
@@ -333,12 +312,11 @@ def slit_wcs_and_box(
     optics: NirspecOptics,
     slit: Slit,
     traced: Any,
-    telescope: list[tuple[Any, Any]] | None = None,
 ) -> tuple[gwcs.WCS, Box, Wavelengths | None]:
     """An aperture's gwcs, its refined bounding box, from its traced box (a row of
     :func:`traced_boxes`), and the wavelengths of :func:`refined_box`; the box is not set
-    on the WCS (``telescope``: see :func:`slit_wcs`)."""
-    wcs = slit_wcs(optics, slit, telescope=telescope)
+    on the WCS."""
+    wcs = slit_wcs(optics, slit)
     box, wavelengths = refined_box(
         wcs.get_transform("detector", "slit_frame"), (tuple(traced[0]), tuple(traced[1]))
     )
