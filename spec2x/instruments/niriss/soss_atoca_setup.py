@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ...dq import DQ, DQ_DTYPE
 from .soss_atoca_kernel import SossKernel
 from .soss_atoca_model import OrderModel
 from .soss_box import BoxInputs, box_inputs
+from .soss_infill import unusable_everywhere
 from .soss_refs import Pastasoss, SossKernels, SossProfiles, soss_content
 from .soss_traces import soss_wavemaps
 
@@ -191,7 +191,7 @@ def exposure_setup(
     inputs = replace(inputs, mederr=np.asarray(inputs.mederr))
     maps, _ = soss_wavemaps(ref, inputs.pwcpos, inputs.subarray, inputs.orders)
     typical = _typical(inputs, block)
-    bad = np.asarray(np.all(inputs.dq & DQ_DTYPE(DQ.DO_NOT_USE) != 0, axis=0))
+    bad = np.asarray(unusable_everywhere(inputs.dq))
     bad |= ~(np.isfinite(typical) & np.isfinite(inputs.mederr)) | ~(inputs.mederr > 0)
     orders, kernels, masks, trace_wave = {}, {}, {}, {}
     for i, order in enumerate(inputs.orders):
