@@ -279,7 +279,7 @@ class TraceModel:
 
 
 def _part(sub: LinearModel, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return sub.nan_profiles[0], lines
+    return np.where(sub.order_masks[0], np.nan, sub.profiles[0]), lines
 
 
 def trace_models(

@@ -210,13 +210,6 @@ class LinearModel:
         out = sum(r_n.T @ (s_n @ pixels.T) for s_n, r_n in zip(sums, self.columns, strict=True))
         return np.asarray(out)
 
-    @cached_property
-    def nan_profiles(self) -> list[np.ndarray]:
-        """Per order the (y, x) profile, NaN where the order is not modelled."""
-        return [
-            np.where(m, np.nan, p) for m, p in zip(self.order_masks, self.profiles, strict=True)
-        ]
-
     def rebuild(self, spectrum: np.ndarray, index: int) -> np.ndarray:
         """(y, x) model of order ``index`` of ``spectrum`` (NaN where the order is not modelled)."""
         line = self.columns[index] @ spectrum
