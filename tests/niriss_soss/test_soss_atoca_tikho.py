@@ -8,6 +8,8 @@ from scipy import sparse
 
 from spec2x.instruments.niriss.soss_atoca_tikho import (
     Tikhonov,
+    _two_more,
+    best_factor,
     penalty_matrix,
     search_factor,
     solve_sparse,
@@ -87,3 +89,61 @@ def test_solves_the_ordering_cannot_take(normal, factors):
     for factor in factors:
         expected = _one_by_one(sparse.csc_matrix(normal), rhs, grid, factor)
         np.testing.assert_array_equal(problem.solve(factor), expected)
+
+
+class _Curve:
+    """A loss curve over log10(factor) standing in for a Tikhonov problem (counts its calls)."""
+
+    def __init__(self, rng: np.random.Generator, nan_at: float | None = None) -> None:
+        self.low, self.rise = rng.uniform(0.5, 2.0), rng.uniform(1e-4, 1.0)
+        self.centre, self.width = rng.uniform(-20.0, -4.0), rng.uniform(0.1, 3.0)
+        self.wiggle, self.nan_at = rng.uniform(0.0, 0.05), nan_at
+        self.calls = 0
+
+    def value(self, factor: float) -> float:
+        x = np.log10(factor)
+        if self.nan_at is not None and abs(x - self.nan_at) < 0.3:
+            return np.nan
+        rise = self.rise / (1.0 + np.exp(-(x - self.centre) / self.width))
+        return float(self.low + rise + self.wiggle * np.sin(3.0 * x))
+
+    def loss(self, factors: np.ndarray) -> np.ndarray:
+        self.calls += len(factors)
+        return np.array([self.value(f) for f in factors])
+
+
+def _every_loss_search(curve: _Curve, guess: float, log_range: tuple[float, float]) -> float:
+    """jwst's search with every loss computed (spec2x's before the lazy one)."""
+    factors = np.logspace(np.log10(guess) + log_range[0], np.log10(guess) + log_range[1], 10)
+    loss = curve.loss(factors)
+    best = best_factor(factors, loss)
+    for _ in range(3):
+        more = _two_more(factors, best)
+        factors, loss = np.concatenate([factors, more]), np.concatenate([loss, curve.loss(more)])
+        best = best_factor(factors, loss)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lazy_search_picks_what_every_loss_picks(seed):
+    """The losses left out never change the factor: rises anywhere, flat curves, a NaN loss."""
+    rng = np.random.default_rng(seed)
+    guess, log_range = 10 ** rng.uniform(-16, -8), ((-4.0, 4.0), (-2.0, 8.0))[seed % 2]
+    nan_at = np.log10(guess) + rng.uniform(*log_range) if seed % 5 == 0 else None
+    lazy, full = _Curve(np.random.default_rng(seed), nan_at), _Curve(np.random.default_rng(seed))
+    full.nan_at = nan_at
+    assert search_factor(lazy, guess, log_range) == _every_loss_search(full, guess, log_range)
+    assert lazy.calls <= full.calls == 16
+
+
+def test_lazy_search_skips_the_losses_past_an_early_rise():
+    """A loss rising from the smallest factor on (the joint fit's case): fewer solves."""
+
+    def rising() -> _Curve:
+        curve = _Curve(np.random.default_rng(0))
+        curve.low, curve.rise, curve.centre, curve.width, curve.wiggle = 1.0, 0.6, -14.0, 1.5, 0.0
+        return curve
+
+    lazy, full = rising(), rising()
+    assert search_factor(lazy, 1e-9, (-4.0, 4.0)) == _every_loss_search(full, 1e-9, (-4.0, 4.0))
+    assert lazy.calls < full.calls

@@ -131,3 +131,22 @@ def test_background_fit_held_or_streamed_is_the_same(tmp_path, monkeypatch):
     )
     assert held[0] == streamed[0] == 1
     np.testing.assert_array_equal(held[1], streamed[1])
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_unusable_everywhere_is_every_integrations_flag(lazy):
+    """DO_NOT_USE in every integration from one AND: the per-integration test's pixels."""
+    import dask.array as da
+
+    from spec2x.instruments.niriss.soss_infill import unusable_everywhere
+
+    gen = np.random.default_rng(5)
+    dq = gen.integers(0, 8, (6, 12, 40)).astype(np.uint32)
+    dq[:, 3, 4] |= 1  # DO_NOT_USE everywhere, other bits varying
+    dq[:, 5, 6] = 1
+    dq[2, 5, 6] = 2  # not in one integration
+    expected = np.all(dq & 1 != 0, axis=0)
+    got = unusable_everywhere(da.from_array(dq, chunks=(2, 6, 40)) if lazy else dq)
+    np.testing.assert_array_equal(np.asarray(got), expected)
+    assert expected[3, 4]
+    assert not expected[5, 6]

@@ -68,11 +68,13 @@ class JointFit:
 
 @dataclass(frozen=True)
 class SingleFit:
-    """An order fitted alone (order 2 blue, order 3): its model, factor and projection."""
+    """An order fitted alone (order 2 blue, order 3): its model, factor, projection and
+    regularised normal matrix for any integration's errors (built once per exposure)."""
 
     model: LinearModel
     factor: float
     rebuild: LinearModel
+    system: OneOrderSystem
 
 
 class Fitted(NamedTuple):
@@ -209,10 +211,10 @@ def _single(setup: Setup, order: int, tikfac: float, cut: float | None) -> Singl
     model = linear_model([unit], grid, [fit_mask], [None])
     if (~model.mask).sum() < _MIN_PIXELS:
         return None
-    mederr = inputs.mederr
-    factor = search_factor(_search_problem(model, setup.typical, mederr), tikfac, (-2.0, 8.0))
+    problem = _search_problem(model, setup.typical, inputs.mederr)
+    factor = search_factor(problem, tikfac, (-2.0, 8.0))
     rebuild = linear_model([unit], grid, [_rebuild_mask(setup)], [None])
-    return SingleFit(model, factor, rebuild)
+    return SingleFit(model, factor, rebuild, OneOrderSystem(model, problem.penalty2, factor))
 
 
 def single_fits(setup: Setup, joint: JointFit) -> dict[int, SingleFit | None]:
@@ -227,9 +229,8 @@ def single_fits(setup: Setup, joint: JointFit) -> dict[int, SingleFit | None]:
 
 def _single_lines(fit: SingleFit, data: np.ndarray, err: np.ndarray) -> np.ndarray:
     """(integration, 2048) column lines of an order fitted alone on each integration."""
-    model = fit.model
+    model, system = fit.model, fit.system
     lines = np.empty((data.shape[0], 2048))
-    system = OneOrderSystem(model, penalty_matrix(model.grid), fit.factor)
     for t in range(data.shape[0]):
         spectrum = system.solve(err[t], model.projection(data[t], err[t]))
         lines[t] = fit.rebuild.columns[0] @ np.nan_to_num(spectrum)

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ...dq import DQ, DQ_DTYPE
 from .soss_atoca_kernel import SossKernel
 from .soss_atoca_model import OrderModel
 from .soss_box import BoxInputs, box_inputs
+from .soss_infill import unusable_everywhere
 from .soss_refs import Pastasoss, SossKernels, SossProfiles, soss_content
 from .soss_traces import soss_wavemaps
 
@@ -37,6 +37,7 @@ _SEED = 42
 BLOCK = 16  # integrations fitted and decontaminated together by default
 _CHUNK = "16MiB"  # the medians over integrations: this much of the exposure at a time
 _DEFAULT_SEPARATION = (0.77, 0.95)
+_JOINT = (1, 2)  # the orders of the joint fit, convolved by their kernels
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class Setup:
     ----------
     inputs : the infilled, masked exposure.
     orders : order -> :class:`OrderModel`.
-    kernels : order -> :class:`SossKernel`.
+    kernels : order -> :class:`SossKernel` of the orders fitted jointly (1 and 2; the
+        others are fitted without a kernel).
     box_masks : order -> (y, x) pixels outside the order's box.
     bad : (y, x) pixels bad for the model.
     typical : (y, x) the typical integration (DN/s).
@@ -191,7 +193,7 @@ def exposure_setup(
     inputs = replace(inputs, mederr=np.asarray(inputs.mederr))
     maps, _ = soss_wavemaps(ref, inputs.pwcpos, inputs.subarray, inputs.orders)
     typical = _typical(inputs, block)
-    bad = np.asarray(np.all(inputs.dq & DQ_DTYPE(DQ.DO_NOT_USE) != 0, axis=0))
+    bad = np.asarray(unusable_everywhere(inputs.dq))
     bad |= ~(np.isfinite(typical) & np.isfinite(inputs.mederr)) | ~(inputs.mederr > 0)
     orders, kernels, masks, trace_wave = {}, {}, {}, {}
     for i, order in enumerate(inputs.orders):
@@ -203,9 +205,10 @@ def exposure_setup(
             _crop(profiles.profiles[order], maps[i].shape),
             throughput_curve(model.throughput_wavelength, model.throughput),
         )
-        centre = np.zeros(2048)
-        centre[cols] = np.where(np.isfinite(wave), wave, 0.0)
-        kernels[order] = SossKernel(kern, centre)
+        if order in _JOINT:
+            centre = np.zeros(2048)
+            centre[cols] = np.where(np.isfinite(wave), wave, 0.0)
+            kernels[order] = SossKernel(kern, centre)
         masks[order] = ~(inputs.weights(order, float(opts["soss_width"])) > 0)
         ok = np.isfinite(wave)
         trace_wave[order] = (cols[ok], wave[ok])

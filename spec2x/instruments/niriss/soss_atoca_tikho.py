@@ -35,6 +35,8 @@ __all__ = [
 
 _THRESHOLD = 1e-3
 _SAMPLES = 10000
+#: Above any finite Cauchy loss: ``log1p`` of the largest float64 is 709.78.
+_LOSS_MAX = 710.0
 
 
 def first_difference(grid: np.ndarray) -> sparse.csr_matrix:
@@ -201,23 +203,84 @@ class Tikhonov:
         return np.array(out)
 
 
-def best_factor(factors: np.ndarray, loss: np.ndarray) -> float:
-    """The smallest factor where d loss / d log10(factor) exceeds 1e-3 (jwst's ``d_chi2``)."""
+def _slopes(logx: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 10000 samples between the first and last ``logx`` and the loss spline's
+    derivative there (modified Akima, or a spline of lower degree under 4 points)."""
     from scipy.interpolate import Akima1DInterpolator, UnivariateSpline
 
-    ok = np.isfinite(loss)
-    order = np.argsort(factors[ok])
-    logx, y = np.log10(factors[ok][order]), loss[ok][order]
-    degree = min(3, int(ok.sum()) - 1)
+    degree = min(3, logx.size - 1)
     if degree >= 3:
         spline = Akima1DInterpolator(logx, y, method="makima")
     else:
         spline = UnivariateSpline(logx, y, k=degree, s=0)
     fine = np.linspace(logx[0], logx[-1], _SAMPLES)
-    slope = spline.derivative()(fine)
+    return fine, spline.derivative()(fine)
+
+
+def best_factor(factors: np.ndarray, loss: np.ndarray) -> float:
+    """The smallest factor where d loss / d log10(factor) exceeds 1e-3 (jwst's ``d_chi2``)."""
+    ok = np.isfinite(loss)
+    order = np.argsort(factors[ok])
+    logx, y = np.log10(factors[ok][order]), loss[ok][order]
+    fine, slope = _slopes(logx, y)
     if np.any(slope > _THRESHOLD):
         return float(10 ** fine[slope > _THRESHOLD].min())
     return float(10 ** logx[-1])
+
+
+def _weights_clear(logx: np.ndarray, y: np.ndarray, known: int) -> bool:
+    """Whether the first ``known - 2`` breakpoints' slope weights (makima's ``f1 + f2``)
+    exceed 1e-9 of the largest whatever the losses not known: ten times over a
+    bound of that largest from the losses' range (:data:`_LOSS_MAX`)."""
+    m = np.diff(y) / np.diff(logx)
+    m = np.concatenate([[3 * m[0] - 2 * m[1], 2 * m[0] - m[1]], m])
+    dm, pm = np.abs(np.diff(m)), np.abs(m[1:] + m[:-1])
+    f12 = (dm[2:] + 0.5 * pm[2:]) + (dm[:-2] + 0.5 * pm[:-2])
+    largest = 50.0 * _LOSS_MAX / np.diff(logx).min()
+    return bool(np.all(f12[: known - 2] > 1e-8 * largest))
+
+
+def _settled(factors: np.ndarray, loss: np.ndarray, known: np.ndarray) -> float | None:
+    """:func:`best_factor` of ``loss`` if the losses not ``known`` cannot change it, else None.
+
+    The modified-Akima spline is local: on the interval after the ``i``-th
+    smallest factor its derivative depends on the losses at factors ``i - 2 ...
+    i + 3`` only, but for the test of each breakpoint's weights against the
+    largest (:func:`_weights_clear`).  With the ``u`` smallest factors' losses
+    known (at least 4, all finite) and the largest factor's (finite: it sets
+    the samples' range), a sample before the ``(u - 3)``-th factor where the
+    slope exceeds the threshold is the one every value of the others gives.
+    """
+    order = np.argsort(factors)
+    logx, y, have = np.log10(factors[order]), loss[order], known[order]
+    u = int(np.argmin(have)) if not have.all() else have.size
+    if u < 4 or not have[-1] or not np.isfinite(y[have]).all():
+        return None
+    y = np.where(have, y, y[0])  # any loss in range
+    if not _weights_clear(logx, y, u):
+        return None
+    fine, slope = _slopes(logx, y)
+    over = fine[(slope > _THRESHOLD) & (fine < logx[u - 3])]
+    return float(10 ** over[0]) if over.size else None
+
+
+def _lazy_best(
+    problem: Tikhonov, factors: np.ndarray, loss: np.ndarray, known: np.ndarray
+) -> float:
+    """:func:`best_factor` of ``problem``'s losses at ``factors``, computing only those that
+    can change it (into ``loss`` and ``known``, in place): the smallest first, then the
+    largest, then upwards until :func:`_settled` answers."""
+    order = np.argsort(factors)
+    while not known.all():
+        settled = _settled(factors, loss, known)
+        if settled is not None:
+            return settled
+        todo = order[~known[order]]
+        leading = int(np.argmin(known[order]))
+        i = order[-1] if leading >= 4 and not known[order[-1]] else todo[0]
+        loss[i] = problem.loss(factors[i : i + 1])[0]
+        known[i] = True
+    return best_factor(factors, loss)
 
 
 def _two_more(factors: np.ndarray, best: float) -> np.ndarray:
@@ -233,13 +296,17 @@ def _two_more(factors: np.ndarray, best: float) -> np.ndarray:
 def search_factor(
     problem: Tikhonov, guess: float, log_range: tuple[float, float], refine: int = 3
 ) -> float:
-    """jwst's choice of the factor: the coarse grid about ``guess``, then ``refine`` refinements."""
+    """jwst's choice of the factor: the coarse grid about ``guess``, then ``refine`` refinements.
+
+    The losses that cannot change the choice are not computed (:func:`_lazy_best`):
+    where the loss rises from the smallest factors on, most of the coarse grid's
+    factors above the rise.
+    """
     factors = np.logspace(np.log10(guess) + log_range[0], np.log10(guess) + log_range[1], 10)
-    loss = problem.loss(factors)
-    best = best_factor(factors, loss)
+    loss, known = np.full(factors.size, np.nan), np.zeros(factors.size, dtype=bool)
+    best = _lazy_best(problem, factors, loss, known)
     for _ in range(refine):
-        more = _two_more(factors, best)
-        factors = np.concatenate([factors, more])
-        loss = np.concatenate([loss, problem.loss(more)])
-        best = best_factor(factors, loss)
+        factors = np.concatenate([factors, _two_more(factors, best)])
+        loss, known = np.append(loss, [np.nan, np.nan]), np.append(known, [False, False])
+        best = _lazy_best(problem, factors, loss, known)
     return best

@@ -18,7 +18,7 @@ import numpy as np
 
 from ...dq import DQ, DQ_DTYPE
 
-__all__ = ["array_module", "box_arrays"]
+__all__ = ["array_module", "box_arrays", "unusable_everywhere"]
 
 _TIME_WINDOW = 9
 #: As the DQ arrays' dtype (an ``IntFlag`` would make ``dq & flag`` an int64 cube).
@@ -34,6 +34,14 @@ def array_module(array: Any) -> Any:
 
         return da
     return np
+
+
+def unusable_everywhere(dq: Any) -> Any:
+    """(y, x) pixels DO_NOT_USE in every integration of an (integration, y, x) DQ cube:
+    for NumPy the flag of the AND of the integrations (no cube-sized temporary), Dask lazy."""
+    if array_module(dq) is np:
+        return (np.bitwise_and.reduce(dq, axis=0) & _DNU) != 0
+    return (dq & _DNU != 0).all(axis=0)
 
 
 def _fill(infilled: np.ndarray, bad: np.ndarray, in_place: bool = False) -> np.ndarray:
@@ -172,7 +180,7 @@ def _masks(data: Any, err: Any, dq: Any, mederr: Any, settle: bool = False) -> A
     of integrations is then computed on its own.
     """
     xp = array_module(data)
-    mask = xp.all(dq & _DNU != 0, axis=0)
+    mask = unusable_everywhere(dq)
     mask |= ~(xp.isfinite(data.mean(axis=0)) & xp.isfinite(mederr))
     not_finite = ~(xp.isfinite(data) & xp.isfinite(err))
     nints = data.shape[0]
@@ -234,7 +242,7 @@ def _masks_numpy(
     """:func:`_masks` of NumPy cubes, written into ``scratch[0]`` (two boolean cubes of
     their shape, overwritten)."""
     out, other = scratch
-    mask = np.bitwise_and(dq, _DNU, out=out, casting="unsafe").all(axis=0)
+    mask = unusable_everywhere(dq)
     mask |= ~(np.isfinite(data.mean(axis=0)) & np.isfinite(mederr))
     bad = np.isfinite(data, out=out)
     bad &= np.isfinite(err, out=other)
