@@ -22,7 +22,7 @@ from ..instruments.nirspec.resample import nirspec_pixel_frames
 from ..instruments.nirspec.resample_grid import grid_wcs, grid_world, output_grids
 from ..modes import Mode, exp_type_of, mode_of
 from ..wcs.footprint import s_region
-from ..wcs.store import get_wcs, has_wcs, set_wcs
+from ..wcs.store import WCS_COORD, get_wcs, has_wcs, wcs_coord
 from . import StepContext
 from ._common import MSA_SLIT_LABELS, record_step, require
 
@@ -294,9 +294,7 @@ def _assemble(
     attrs = {k: v for k, v in ds.attrs.items() if k != "wcs"}
     attrs["DATAMODL"] = "MultiSlitModel" if slits else "SlitModel"
     out.attrs = attrs
-    for name, p in zip(names, products, strict=True):
-        out = set_wcs(out, p["wcs"], slit=name)
-    return out
+    return out.assign_coords({WCS_COORD: wcs_coord([p["wcs"] for p in products])})
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:

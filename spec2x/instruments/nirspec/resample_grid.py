@@ -179,7 +179,7 @@ def output_grids(
         on_grid(between(w, d, _sky_frame(w)), bb, f[1])
         for w, d, bb, f in zip(wcss, det, bbs, frames, strict=True)
     ]
-    from astropy.modeling.models import Pix2Sky_TAN, RotateNative2Celestial
+    from astropy.modeling.models import RotateCelestial2Native, Sky2Pix_TAN
 
     # The fiducial, the fits and the slit's tangent-plane extent decide the output height (a
     # ceiling): they keep astropy's arithmetic on each slit's own arrays, as jwst, since an
@@ -193,7 +193,8 @@ def output_grids(
             mean_lam = np.nanmean(lam)
         position = _weighted_slit_position(data, s, lam)
         ra0[i], dec0[i], _ = between(w, "slit_frame", _sky_frame(w))(0, position, mean_lam)
-        to_tangent = (Pix2Sky_TAN() | RotateNative2Celestial(ra0[i], dec0[i], 180)).inverse
+        # (Pix2Sky_TAN() | RotateNative2Celestial(ra0, dec0, 180)).inverse, built as such
+        to_tangent = RotateCelestial2Native(ra0[i], dec0[i], 180) | Sky2Pix_TAN()
         centre = int(np.mean(bbs[i], axis=1)[0])
         x_tan, y_tan = to_tangent(ra[:, centre], dec[:, centre])
         nan = np.isnan(x_tan) | np.isnan(y_tan)
