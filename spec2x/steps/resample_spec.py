@@ -22,7 +22,7 @@ from ..instruments.nirspec.resample import nirspec_pixel_frames
 from ..instruments.nirspec.resample_grid import grid_wcs, grid_world, output_grids
 from ..modes import Mode, exp_type_of, mode_of
 from ..wcs.footprint import s_region
-from ..wcs.store import get_wcs, has_wcs, set_wcs
+from ..wcs.store import WCS_COORD, get_wcs, has_wcs, wcs_coord
 from . import StepContext
 from ._common import MSA_SLIT_LABELS, record_step, require
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 _BATCH = 64  # slits whose WCS is evaluated in one stacked call (bounds the memory)
 _BAD = int(DQ.DO_NOT_USE | DQ.NON_SCIENCE)  # jwst good_bits "~DO_NOT_USE+NON_SCIENCE"
+_IN_VARS = ("sci", "dq", "err", "var_poisson", "var_rnoise", "var_flat")
 _OUT_VARS = ("sci", "err", "dq", "wht", "con", "var_poisson", "var_rnoise", "var_flat")
 _SLIT_COORDS = (
     "slit_name",
@@ -95,7 +96,7 @@ def resample_spec(
     Notes
     -----
     The input is read whole (a slit's output grid depends on its data for
-    NIRSpec); Dask-backed input is computed slit by slit.  ``dq`` is
+    NIRSpec); Dask-backed input is computed in batches of slits.  ``dq`` is
     DO_NOT_USE where no input pixel landed (jwst writes zeros there).  The
     output grid is the mode's ``resample_grid`` (:mod:`spec2x.modes`).
 
@@ -124,16 +125,15 @@ def resample_spec(
     mode = mode_of(ds, step="resample_spec")
     drizzle = {"pixfrac": pixfrac, "kernel": kernel, "weight_type": weight_type}
     if "slit" in ds.dims:
-        batches = [
-            [_slit(ds, i) for i in range(start, min(start + _BATCH, ds.sizes["slit"]))]
-            for start in range(0, ds.sizes["slit"], _BATCH)
-        ]
+        n = ds.sizes["slit"]
+        batches = [_batch(ds, start, min(start + _BATCH, n)) for start in range(0, n, _BATCH)]
     else:
         name = str(ds.attrs.get("SLTNAME") or exp_type)
-        batches = [[(ds, name, get_wcs(ds), int(ds.attrs.get("DISPAXIS", mode.dispaxis)))]]
+        dispaxis = int(ds.attrs.get("DISPAXIS", mode.dispaxis))
+        batches = [[(_arrays(ds), name, get_wcs(ds), dispaxis)]]
     products = []
     for batch in batches:
-        inputs = [_inputs(one) for one, *_ in batch]
+        inputs = [_inputs(arrays) for arrays, *_ in batch]
         wcss = [wcs for _, _, wcs, _ in batch]
         if mode.resample_grid == "nirspec":  # every slit of the batch at once
             products += _nirspec(inputs, wcss, drizzle)
@@ -150,28 +150,45 @@ def resample_spec(
     return record_step(out, "resample_spec")
 
 
-def _slit(ds: xr.Dataset, i: int) -> tuple[xr.Dataset, str, Any, int]:
-    """Slit ``i`` of a slits product cut to its size, its name, WCS and dispersion axis."""
-    one = ds.isel(slit=i)
-    name = str(one["slit_name"].values) if "slit_name" in ds.coords else str(i)
-    ny = int(one["ysize"].values) if "ysize" in ds.coords else ds.sizes["y"]
-    nx = int(one["xsize"].values) if "xsize" in ds.coords else ds.sizes["x"]
-    dispaxis = (
-        int(one["dispaxis"].values) if "dispaxis" in ds.coords else int(ds.attrs.get("DISPAXIS", 1))
-    )
-    return one.isel(y=slice(0, ny), x=slice(0, nx)), name, get_wcs(ds, slit=name), dispaxis
+def _arrays(ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """The arrays of ``ds`` drizzle needs (``sci dq var_*``, ``err`` when present), computed."""
+    return {k: np.asarray(ds[k].values) for k in _IN_VARS if k in ds}
 
 
-def _inputs(ds: xr.Dataset) -> dict[str, Any]:
+def _batch(
+    ds: xr.Dataset, start: int, stop: int
+) -> list[tuple[dict[str, np.ndarray], str, Any, int]]:
+    """Slits ``start`` to ``stop`` of a slits product: each slit's arrays cut to its size,
+    its name, WCS and dispersion axis (the batch's arrays computed at once)."""
+    sub = ds.isel(slit=slice(start, stop))
+    arrays = _arrays(sub)
+    n = stop - start
+
+    def per_slit(coord: str, default: Any) -> list[Any]:
+        return list(sub[coord].values) if coord in sub.coords else [default] * n
+
+    names = [str(v) for v in per_slit("slit_name", None)]
+    if "slit_name" not in sub.coords:
+        names = [str(i) for i in range(start, stop)]
+    heights, widths = per_slit("ysize", ds.sizes["y"]), per_slit("xsize", ds.sizes["x"])
+    dispaxes = per_slit("dispaxis", ds.attrs.get("DISPAXIS", 1))
+    return [
+        ({k: a[i, : int(heights[i]), : int(widths[i])] for k, a in arrays.items()}, names[i],
+         get_wcs(ds, slit=names[i]), int(dispaxes[i]))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _inputs(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     """A slit image's arrays for drizzle: ``sci`` and the variances NaN where any is invalid
     or DO_NOT_USE, ``good`` the pixels drizzle may use."""
-    sci = np.asarray(ds["sci"].values, dtype=np.float32)
-    dq = np.asarray(ds["dq"].values)
+    sci = np.asarray(arrays["sci"], dtype=np.float32)
+    dq = arrays["dq"]
     variances = {
-        k: np.asarray(ds[k].values, dtype=np.float32)
+        k: np.asarray(arrays[k], dtype=np.float32)
         for k in ("var_poisson", "var_rnoise", "var_flat")
     }
-    err = np.asarray(ds["err"].values) if "err" in ds else np.zeros_like(sci)
+    err = arrays["err"] if "err" in arrays else np.zeros_like(sci)
     bad = np.isnan(sci) | np.isnan(err) | ((dq & DQ_DTYPE(DQ.DO_NOT_USE)) != 0)
     for v in variances.values():
         bad |= np.isnan(v)
@@ -179,7 +196,6 @@ def _inputs(ds: xr.Dataset) -> dict[str, Any]:
         "sci": np.where(bad, np.nan, sci),
         "variances": {k: np.where(bad, np.nan, v) for k, v in variances.items()},
         "good": ~bad & ((dq & _BAD) == 0),
-        "source": ds,
     }
 
 
@@ -201,7 +217,7 @@ def _nirspec(
                                  pixmap=pixmap, **drizzle)  # fmt: skip
         ra, dec, wavelength = grid_world(grid)  # the sky position depends on the row only
         out.append(_product(arrays, out_wcs, np.broadcast_to(wavelength, grid.shape),
-                            s_region(ra, dec), p["source"]))  # fmt: skip
+                            s_region(ra, dec)))  # fmt: skip
     return out
 
 
@@ -217,18 +233,17 @@ def _interpolated(
                              **drizzle)  # fmt: skip
     yy, xx = np.mgrid[: shape[0], : shape[1]].astype(np.float64)
     ra, dec, wavelength = (np.asarray(w, dtype=np.float64) for w in out_wcs(xx, yy))
-    return _product(arrays, out_wcs, wavelength, s_region(ra, dec), p["source"])
+    return _product(arrays, out_wcs, wavelength, s_region(ra, dec))
 
 
 def _product(
-    arrays: dict[str, np.ndarray], wcs: Any, wavelength: np.ndarray, region: str | None,
-    source: xr.Dataset,
-) -> dict[str, Any]:  # fmt: skip
+    arrays: dict[str, np.ndarray], wcs: Any, wavelength: np.ndarray, region: str | None
+) -> dict[str, Any]:
     """One resampled slit: its arrays, output WCS, wavelengths and S_REGION (jwst's
     ``update_s_region_spectral``: the sky box of the output grid)."""
     shape = tuple(int(n) for n in wavelength.shape)
     return {"arrays": arrays, "wcs": wcs, "wavelength": wavelength, "s_region": region,
-            "shape": shape, "source": source}  # fmt: skip
+            "shape": shape}  # fmt: skip
 
 
 def _assemble(
@@ -294,9 +309,7 @@ def _assemble(
     attrs = {k: v for k, v in ds.attrs.items() if k != "wcs"}
     attrs["DATAMODL"] = "MultiSlitModel" if slits else "SlitModel"
     out.attrs = attrs
-    for name, p in zip(names, products, strict=True):
-        out = set_wcs(out, p["wcs"], slit=name)
-    return out
+    return out.assign_coords({WCS_COORD: wcs_coord([p["wcs"] for p in products])})
 
 
 def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:

@@ -27,3 +27,17 @@ def test_wavelength_table_of_one_wavelength_is_flat_over_the_pixel():
     pixel, table = _wavelength_table([2.5])
     np.testing.assert_allclose(pixel, [-0.5, 0, 0.5])
     np.testing.assert_array_equal(table, [2.5, 2.5, 2.5])
+
+
+def test_tangent_plane_model_gives_the_numbers_of_jwsts_inverted_projection():
+    from astropy.modeling.models import Pix2Sky_TAN, RotateNative2Celestial
+
+    from spec2x.instruments.nirspec.resample_grid import _to_tangent
+
+    rng = np.random.default_rng(7)
+    for ra0, dec0 in ((53.1, -27.8), (359.99, 89.9), (0.01, -60.0)):
+        ra = ra0 + rng.uniform(-0.01, 0.01, 50)
+        dec = np.clip(dec0 + rng.uniform(-0.01, 0.01, 50), -90, 90)
+        jwst = (Pix2Sky_TAN() | RotateNative2Celestial(ra0, dec0, 180)).inverse
+        for mine, theirs in zip(_to_tangent(ra0, dec0)(ra, dec), jwst(ra, dec), strict=True):
+            np.testing.assert_array_equal(mine, theirs)

@@ -179,8 +179,6 @@ def output_grids(
         on_grid(between(w, d, _sky_frame(w)), bb, f[1])
         for w, d, bb, f in zip(wcss, det, bbs, frames, strict=True)
     ]
-    from astropy.modeling.models import Pix2Sky_TAN, RotateNative2Celestial
-
     # The fiducial, the fits and the slit's tangent-plane extent decide the output height (a
     # ceiling): they keep astropy's arithmetic on each slit's own arrays, as jwst, since an
     # ulp in the fiducial moves the tangent plane's near-pole values by ~1e-11 relative.
@@ -193,7 +191,7 @@ def output_grids(
             mean_lam = np.nanmean(lam)
         position = _weighted_slit_position(data, s, lam)
         ra0[i], dec0[i], _ = between(w, "slit_frame", _sky_frame(w))(0, position, mean_lam)
-        to_tangent = (Pix2Sky_TAN() | RotateNative2Celestial(ra0[i], dec0[i], 180)).inverse
+        to_tangent = _to_tangent(ra0[i], dec0[i])
         centre = int(np.mean(bbs[i], axis=1)[0])
         x_tan, y_tan = to_tangent(ra[:, centre], dec[:, centre])
         nan = np.isnan(x_tan) | np.isnan(y_tan)
@@ -217,6 +215,15 @@ def output_grids(
         OutputGrid(float(ra0[i]), float(dec0[i]), *partial[i], slit_centre=centre_rows[i][1])
         for i in range(n)
     ]
+
+
+def _to_tangent(ra0: float, dec0: float) -> Any:
+    """Sky (deg) -> tangent plane (deg) about the fiducial ``ra0``, ``dec0``: jwst's
+    ``(Pix2Sky_TAN() | RotateNative2Celestial(ra0, dec0, 180)).inverse`` built as the
+    models that inverse is made of (the same numbers, without building the forward ones)."""
+    from astropy.modeling.models import RotateCelestial2Native, Sky2Pix_TAN
+
+    return RotateCelestial2Native(ra0, dec0, 180) | Sky2Pix_TAN()
 
 
 def _spatial(
