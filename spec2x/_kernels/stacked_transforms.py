@@ -1,4 +1,4 @@
-"""Evaluate the WCS of many slits in one stacked call, bit for bit their one-by-one evaluation.
+"""Evaluate the WCS of many slits in one stacked call, as their one-by-one evaluation.
 
 The slitlets of a NIRSpec MOS exposure share their optical transforms
 (FPA, camera, collimator, fore optics, telescope) and differ only in a few
@@ -9,10 +9,13 @@ concatenated and each transform is evaluated once for every group of slits
 whose models are equal: the compound models are walked (``|`` and ``&``)
 down to where they differ; ``Shift`` and ``Scale`` leaves that differ only by
 value take a per-pixel parameter array; any other differing leaf is
-evaluated once per group of equal ones on that group's pixels.  Every model
-is elementwise, so each pixel meets exactly the arithmetic of its own slit's
-model (same numbers, bit for bit), without the per-slit overhead of astropy
-compound models.
+evaluated once per group of equal ones on that group's pixels.  Each pixel
+meets the arithmetic of its own slit's model without the per-slit overhead
+of astropy compound models: the same numbers, bit for bit, but for
+``AffineTransformation2D``, whose matrix product (``np.dot``) may round a
+value an ulp differently for arrays of another length (on the 500-slitlet
+exposure of ``benchmarks/mos_resample.py`` most slitlets differ from their
+one-by-one evaluation somewhere by an ulp).
 
 NumPy and astropy only (no xarray).
 """
@@ -300,8 +303,8 @@ def stacked_pixel_frames(
     Returns
     -------
     Per slit, frame name -> the frame's values (one (ny, nx) array per axis, NaN
-    outside the slit's bounding box), bit for bit ``wcs`` evaluated step by step
-    on that slit alone (as drizzle's ``calc_pixmap`` evaluates it).
+    outside the slit's bounding box), ``wcs`` evaluated step by step on that slit
+    alone (as drizzle's ``calc_pixmap`` evaluates it), to an ulp (module notes).
     """
     masks = [_inside(w, tuple(s)) for w, s in zip(wcss, shapes, strict=True)]
     by_frames: dict[tuple[str, ...], list[int]] = {}
