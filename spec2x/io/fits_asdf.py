@@ -227,16 +227,30 @@ _PLACEHOLDER = "spec2x:stored-wcs:{}"
 
 
 def _stored_wcs(yaml_text: str) -> tuple[str, dict[str, StoredWcs]] | None:
-    """:func:`split_wcs`, else :func:`split_shared_wcs`: the text left and placeholder ->
-    stored WCS (None: neither can cut the text)."""
-    split = split_wcs(yaml_text)
-    if split is None:
-        return split_shared_wcs(yaml_text)
-    rest, texts = split
+    """:func:`split_wcs`, else :func:`split_shared_wcs`, on one cutting of the text: the
+    text left and placeholder -> stored WCS (None: neither can cut the text)."""
+    cut = _cut(yaml_text)
+    if cut is None:
+        return None
+    alone = _alone(cut)
+    if alone is None:
+        return _together(cut)
+    rest, texts = alone
     return rest, {key: StoredWcs(text=text) for key, text in texts.items()}
 
 
-def _wcs_blocks(yaml_text: str) -> tuple[str, str, list[tuple[str, str, str]]] | None:
+_Cut = tuple[str, str, list[tuple[str, str, str]]]
+
+
+def _cut(yaml_text: str) -> _Cut | None:
+    """:func:`_wcs_blocks` of a text with some WCS whose rest needs none of them."""
+    cut = _wcs_blocks(yaml_text)
+    if cut is None or not cut[2] or _unresolved(cut[1]):
+        return None
+    return cut
+
+
+def _wcs_blocks(yaml_text: str) -> _Cut | None:
     """The file's header, the text with every tagged ``wcs:`` block replaced by a quoted
     placeholder (with the block's anchor), and (placeholder, tag, block) of each block,
     its lines unindented to the ``wcs:`` key; None without a document start."""
@@ -285,9 +299,12 @@ def split_wcs(yaml_text: str) -> tuple[str, dict[str, str]] | None:
     not laid out so (a WCS sharing anchors with the rest of the tree or with
     another WCS, arrays in binary blocks).
     """
-    cut = _wcs_blocks(yaml_text)
-    if cut is None or not cut[2] or _unresolved(cut[1]):
-        return None
+    cut = _cut(yaml_text)
+    return None if cut is None else _alone(cut)
+
+
+def _alone(cut: _Cut) -> tuple[str, dict[str, str]] | None:
+    """:func:`split_wcs` of a cut text."""
     header, rest, blocks = cut
     if any(_unresolved(block) or _BLOCK_SOURCE.search(block) for _, _, block in blocks):
         return None
@@ -306,9 +323,12 @@ def split_shared_wcs(yaml_text: str) -> tuple[str, dict[str, StoredWcs]] | None:
     WCS, a block points at a binary block, or anchors are shared with the rest
     of the tree (then the whole tree goes through asdf).
     """
-    cut = _wcs_blocks(yaml_text)
-    if cut is None or not cut[2] or _unresolved(cut[1]):
-        return None
+    cut = _cut(yaml_text)
+    return None if cut is None else _together(cut)
+
+
+def _together(cut: _Cut) -> tuple[str, dict[str, StoredWcs]] | None:
+    """:func:`split_shared_wcs` of a cut text."""
     header, rest, blocks = cut
     members = "".join(
         f"  '{key}': {tag}\n{textwrap.indent(block, '  ')}" for key, tag, block in blocks

@@ -167,9 +167,11 @@ def _batch(
     def per_slit(coord: str, default: Any) -> list[Any]:
         return list(sub[coord].values) if coord in sub.coords else [default] * n
 
-    names = [str(v) for v in per_slit("slit_name", None)]
-    if "slit_name" not in sub.coords:
-        names = [str(i) for i in range(start, stop)]
+    names = (
+        [str(v) for v in sub["slit_name"].values]
+        if "slit_name" in sub.coords
+        else [str(i) for i in range(start, stop)]
+    )
     heights, widths = per_slit("ysize", ds.sizes["y"]), per_slit("xsize", ds.sizes["x"])
     dispaxes = per_slit("dispaxis", ds.attrs.get("DISPAXIS", 1))
     return [
