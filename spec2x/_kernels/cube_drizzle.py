@@ -216,13 +216,23 @@ def drizzle_sums(
     """
     nxy = axes.xcoord.size * axes.ycoord.size
     sums = [np.zeros(nxy * axes.zcoord.size) for _ in range(4)]
-    npix = len(wave)
-    for start in range(0, npix, chunk):
-        part = slice(start, min(start + chunk, npix))
+    order = _by_wavelength(wave, axes.zcoord)
+    for start in range(0, order.size, chunk):
+        part = order[start : start + chunk]
         pixels = _chunk(xi[part], eta[part], wave[part], dwave[part], axes)
         index, *values = _weights(pixels, flux[part], err[part], axes)
         add_sums(sums, index, (*values, None))
     return sums[0], sums[1], sums[2], sums[3]
+
+
+def _by_wavelength(wave: np.ndarray, zcoord: np.ndarray) -> np.ndarray:
+    """The pixels' indices in order of wavelength (µm), to the 4096th of the cube's range
+    (stable, so a detector's order stays within a step), so that a chunk of them
+    meets a few planes of the cube, the span :func:`add_sums` adds (a NIRSpec IFU
+    detector row crosses every plane)."""
+    low, high = float(zcoord[0]), float(zcoord[-1])
+    key = np.clip((wave - low) * (4095.0 / max(high - low, 1e-30)), 0.0, 4095.0)
+    return np.argsort(key.astype(np.uint16), kind="stable")
 
 
 def _weights(
