@@ -13,7 +13,14 @@ import numpy as np
 
 from ..dq import DQ
 
-__all__ = ["CubeSource", "PointCloud"]
+__all__ = ["CubeSource", "PointCloud", "usable_pixels"]
+
+
+def usable_pixels(flux: np.ndarray, err: np.ndarray, dq: np.ndarray) -> np.ndarray:
+    """True where a pixel can go into a cube: finite flux and error, no DO_NOT_USE or
+    NON_SCIENCE flag (arrays of one shape)."""
+    bad = (np.asarray(dq) & int(DQ.DO_NOT_USE | DQ.NON_SCIENCE)) != 0
+    return np.isfinite(flux) & np.isfinite(err) & ~bad
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,7 @@ class PointCloud:
     def usable(self, low: float, high: float, also: np.ndarray | None = None) -> PointCloud:
         """Pixels with finite flux and error, no DO_NOT_USE/NON_SCIENCE flag, ``low <= wave <= high``
         (µm) and, when given, true in the boolean ``also`` (one copy of the cloud either way)."""
-        bad = (self.dq & int(DQ.DO_NOT_USE | DQ.NON_SCIENCE)) != 0
-        keep = np.isfinite(self.flux) & np.isfinite(self.err) & ~bad
+        keep = usable_pixels(self.flux, self.err, self.dq)
         keep &= (self.wave >= low) & (self.wave <= high)
         return self.select(keep if also is None else keep & also)
 

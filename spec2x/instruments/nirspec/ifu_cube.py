@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ...cube.pointcloud import CubeSource, PointCloud
+from ...cube.pointcloud import CubeSource, PointCloud, usable_pixels
 from ...errors import InputFileError
 from ...wcs.footprint import s_region_corners
 from ...wcs.store import get_wcs, slit_wcs
@@ -89,19 +89,25 @@ def _world_wavelength(
     return through(wcs, "slit_frame", "world", *(m[part] for m in slit))[2]
 
 
-def _slice_cloud(wcs: Any, width: float) -> dict[str, np.ndarray]:
-    """One slice's pixels with a wavelength: positions, wavelength, extent and corners."""
+def _slice_cloud(wcs: Any, width: float, usable: np.ndarray) -> dict[str, np.ndarray]:
+    """One slice's pixels with a wavelength: positions, wavelength, extent and corners.
+
+    ``usable`` (y, x): the detector pixels a cube can use; the extent and
+    corners of the others are NaN (not computed: no cube reads them).
+    """
     x, y = _box_pixels(wcs)
     slit = through(wcs, "gwa", "slit_frame", *through(wcs, "detector", "gwa", x, y))
     keep = np.isfinite(slit[2])
-    x, y = x[keep], y[keep]
-    ra, dec, wave = through(wcs, "slit_frame", "world", *(np.asarray(v)[keep] for v in slit))
-    n = x.size
+    x_all, y_all = x[keep], y[keep]
+    centre = [np.asarray(v)[keep] for v in slit]
+    ra, dec, wave = through(wcs, "slit_frame", "world", *centre)
+    good = usable[y_all.astype(np.intp), x_all.astype(np.intp)]
+    x, y, centre_lam, n = x_all[good], y_all[good], centre[2][good], int(good.sum())
     # x -+ 0.4999 (extent) and y -+ 0.49 (corners) in one pass through the slice's links
     xs = np.concatenate([x - _HALF_X, x + _HALF_X, x, x])
     ys = np.concatenate([y, y, y - _HALF_Y, y + _HALF_Y])
     moved = through(wcs, "gwa", "slit_frame", *through(wcs, "detector", "gwa", xs, ys))
-    lam1, lam2 = (_world_wavelength(wcs, moved, p, wave, slit[2][keep])
+    lam1, lam2 = (_world_wavelength(wcs, moved, p, wave[good], centre_lam)
                   for p in (slice(0, n), slice(n, 2 * n)))  # fmt: skip
     across, along, lam = through(wcs, "slit_frame", "slicer", *(m[2 * n :] for m in moved))
     lo, hi = slice(0, n), slice(n, 2 * n)
@@ -114,9 +120,13 @@ def _slice_cloud(wcs: Any, width: float) -> dict[str, np.ndarray]:
     ]
     a, b, c = (np.concatenate(v) for v in zip(*corner_pos, strict=True))
     cra, cdec, _ = through(wcs, "slicer", "world", a, b, c)
+    dwave, corner_ra, corner_dec = np.full(wave.size, np.nan), *np.full((2, wave.size, 4), np.nan)
+    dwave[good], corner_ra[good], corner_dec[good] = (
+        np.abs(lam1 - lam2), cra.reshape(4, n).T, cdec.reshape(4, n).T
+    )  # fmt: skip
     return {
-        "x": x, "y": y, "ra": ra, "dec": dec, "wave": wave, "dwave": np.abs(lam1 - lam2),
-        "corner_ra": cra.reshape(4, n).T, "corner_dec": cdec.reshape(4, n).T,
+        "x": x_all, "y": y_all, "ra": ra, "dec": dec, "wave": wave, "dwave": dwave,
+        "corner_ra": corner_ra, "corner_dec": corner_dec,
     }  # fmt: skip
 
 
@@ -138,9 +148,10 @@ def nrs_ifu_point_cloud(
     """
     wcs = _slice_wcs(ds)
     width = _across_width(wcs)
+    usable = usable_pixels(*(np.asarray(ds[name].values) for name in ("sci", "err", "dq")))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
-        parts = [_slice_cloud(w, width) for w in wcs]
+        parts = [_slice_cloud(w, width, usable) for w in wcs]
     cloud = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     if cloud["x"].size == 0:
         raise InputFileError(
