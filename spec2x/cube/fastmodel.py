@@ -191,9 +191,10 @@ def _polynomial2d(model: Polynomial2D) -> FastFunction:
             r0 = coeffs[n + 1] or None
         shape = np.broadcast_shapes(x.shape, y.shape)
         result = _sum(own, r0, r1, r2)
-        out = np.full(shape, 0.0 if result is None else result, dtype=np.float64)
         if isinstance(result, np.ndarray) and result.shape == shape:
             out = result
+        else:
+            out = np.full(shape, 0.0 if result is None else result, dtype=np.float64)
         for used, var in zip(zero_times, (x, y), strict=True):
             if used and not np.isfinite(var).all():
                 out = np.where(np.isfinite(var), out, np.nan)

@@ -74,10 +74,11 @@ def _across_width(wcs: list[Any]) -> float:
     return float(abs(centres[0] - centres[1]))
 
 
-def _world_wavelength(
-    wcs: Any, slit: tuple[np.ndarray, ...], part: slice, wave: np.ndarray, lam: np.ndarray
+def _extent(
+    wcs: Any, moved: list[np.ndarray], n: int, wave: np.ndarray, lam: np.ndarray
 ) -> np.ndarray:
-    """The world wavelength (µm) of slit-frame positions ``slit[:][part]``.
+    """The wavelength extent (µm) of ``n`` pixels: world wavelength of the slit-frame
+    positions ``moved[:][:n]`` (x - 0.4999) minus that of ``moved[:][n:2n]`` (x + 0.4999).
 
     The IFU WCS carries the slit-frame wavelength (m) to the world frame
     unchanged but for the scale to µm; when the centres show it (``wave``,
@@ -85,8 +86,10 @@ def _world_wavelength(
     bit) the scale stands for the whole sky transform, else the WCS is evaluated.
     """
     if np.array_equal(wave, 1e6 * lam, equal_nan=True):
-        return 1e6 * slit[2][part]
-    return through(wcs, "slit_frame", "world", *(m[part] for m in slit))[2]
+        world = 1e6 * moved[2][: 2 * n]
+    else:
+        world = through(wcs, "slit_frame", "world", *(m[: 2 * n] for m in moved))[2]
+    return np.abs(world[:n] - world[n:])
 
 
 def _slice_cloud(wcs: Any, width: float, usable: np.ndarray) -> dict[str, np.ndarray]:
@@ -107,8 +110,6 @@ def _slice_cloud(wcs: Any, width: float, usable: np.ndarray) -> dict[str, np.nda
     xs = np.concatenate([x - _HALF_X, x + _HALF_X, x, x])
     ys = np.concatenate([y, y, y - _HALF_Y, y + _HALF_Y])
     moved = through(wcs, "gwa", "slit_frame", *through(wcs, "detector", "gwa", xs, ys))
-    lam1, lam2 = (_world_wavelength(wcs, moved, p, wave[good], centre_lam)
-                  for p in (slice(0, n), slice(n, 2 * n)))  # fmt: skip
     across, along, lam = through(wcs, "slit_frame", "slicer", *(m[2 * n :] for m in moved))
     lo, hi = slice(0, n), slice(n, 2 * n)
     half = width / 2.0
@@ -122,7 +123,7 @@ def _slice_cloud(wcs: Any, width: float, usable: np.ndarray) -> dict[str, np.nda
     cra, cdec, _ = through(wcs, "slicer", "world", a, b, c)
     dwave, corner_ra, corner_dec = np.full(wave.size, np.nan), *np.full((2, wave.size, 4), np.nan)
     dwave[good], corner_ra[good], corner_dec[good] = (
-        np.abs(lam1 - lam2), cra.reshape(4, n).T, cdec.reshape(4, n).T
+        _extent(wcs, moved, n, wave[good], centre_lam), cra.reshape(4, n).T, cdec.reshape(4, n).T
     )  # fmt: skip
     return {
         "x": x_all, "y": y_all, "ra": ra, "dec": dec, "wave": wave, "dwave": dwave,
