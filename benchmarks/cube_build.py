@@ -18,11 +18,14 @@ process, side by side, each pipeline's cube_build on its own ``_cal``:
 Each figure is the best of ``--repeat`` runs in CPU time (user + system,
 ``time.process_time``), after one warm-up run per side that pays imports
 and caches.  Prints a table with the jwst / spec2x ratios.
+``--jwst-times FILE`` (JSON, case -> CPU s) keeps jwst's figures: the cases
+found in it are not run through jwst again, the others are and are added.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -95,16 +98,27 @@ def _scenes(root: Path, only: str | None) -> list[tuple[str, Any, dict[str, Any]
     return cases
 
 
-def run(root: Path, repeat: int, only: str | None = None) -> list[list[str]]:
-    """Time every case; table rows (case, what, jwst s, spec2x s, ratio)."""
+def run(
+    root: Path, repeat: int, only: str | None = None, jwst_times: Path | None = None
+) -> list[list[str]]:
+    """Time every case; table rows (case, what, jwst s, spec2x s, ratio).
+
+    ``jwst_times``: JSON file of jwst's figures (case -> CPU s), read when it
+    exists (those cases are not run through jwst) and written with any new ones.
+    """
     logging.disable(logging.INFO)
+    known = json.loads(jwst_times.read_text()) if jwst_times and jwst_times.exists() else {}
     rows = []
     cases: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = _scenes(root, only)
     for name, theirs, mine in cases:
-        t_jwst, t_ours = best_cpu(theirs, repeat), best_cpu(mine, repeat)
+        t_jwst = known[name] if name in known else best_cpu(theirs, repeat)
+        known[name] = t_jwst
+        t_ours = best_cpu(mine, repeat)
         rows.append([name, "cube_build, CPU", f"{t_jwst:.2f}", f"{t_ours:.2f}",
                      f"{t_jwst / t_ours:.1f}x"])  # fmt: skip
         print(" | ".join(rows[-1]), flush=True)
+    if jwst_times is not None:
+        jwst_times.write_text(json.dumps(known, indent=1))
     return rows
 
 
@@ -113,10 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--only", choices=("mrs", "ifu"), help="one instrument")
+    parser.add_argument("--jwst-times", type=Path, help="JSON of jwst's figures, reused and kept")
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
-    print(format_table(run(root, args.repeat, args.only)))
+    print(format_table(run(root, args.repeat, args.only, args.jwst_times)))
     return 0
 
 
