@@ -10,6 +10,9 @@ order:
 - ``|``, ``&`` and the arithmetic operators as ``CompoundModel._evaluate``;
 - ``Mapping``/``Identity``, ``Shift``, ``Scale``, ``Multiply`` and ``Const1D``
   as their ``evaluate``;
+- ``Tabular1D`` (linear, no bounds error, ascending points) as scipy's
+  ``interpn`` computes it: the interval by binary search, then
+  ``v[i] (1 - t) + v[i + 1] t``, ``fill_value`` outside, NaN for NaN;
 - ``Polynomial2D`` by astropy's multivariate Horner scheme with
   the exact-zero terms left out (adding or multiplying a zero term changes
   no non-zero value; a non-finite input still gives NaN as astropy's
@@ -38,6 +41,7 @@ from astropy.modeling.functional_models import Const1D, Multiply, Scale, Shift
 from astropy.modeling.mappings import Mapping
 from astropy.modeling.polynomial import Polynomial2D
 from astropy.modeling.rotations import RotationSequence3D
+from astropy.modeling.tabular import Tabular1D
 from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
 
 from .regions import is_selector, selector_function
@@ -100,6 +104,8 @@ def fast_model(model: Any) -> FastFunction:
         return lambda x: (np.full(np.shape(x), amplitude, dtype=np.float64),)
     if isinstance(model, Polynomial2D):
         return _polynomial2d(model)
+    if type(model) is Tabular1D and _plain_table(model):
+        return _tabular1d(model)
     if type(model) in (SphericalToCartesian, CartesianToSpherical):
         return _evaluated(model)
     if type(model) is RotationSequence3D:
@@ -142,6 +148,38 @@ def _rotation(model: RotationSequence3D) -> FastFunction:
     def evaluate(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, ...]:
         rotated = np.dot(matrix, np.array([np.ravel(x), np.ravel(y), np.ravel(z)]))
         return tuple(np.reshape(rotated, (3, *np.shape(x))))  # scalars in, scalars out
+
+    return evaluate
+
+
+def _plain_table(model: Tabular1D) -> bool:
+    """A table this module evaluates itself: linear, no bounds error, float64 points
+    strictly ascending and values without units."""
+    points, table = model.points[0], model.lookup_table
+    return (
+        model.method == "linear" and not model.bounds_error and model.fill_value is not None
+        and isinstance(points, np.ndarray) and not hasattr(points, "unit")
+        and type(table) is np.ndarray and table.dtype == np.float64 and points.size > 1
+        and points.dtype == np.float64 and bool(np.all(np.diff(points) > 0))
+    )  # fmt: skip
+
+
+def _tabular1d(model: Tabular1D) -> FastFunction:
+    """scipy's linear ``interpn`` on one axis (``RegularGridInterpolator``'s arithmetic)."""
+    grid, values = np.asarray(model.points[0]), np.asarray(model.lookup_table)
+    fill, last = float(model.fill_value), grid.size - 2
+
+    def evaluate(x: np.ndarray) -> tuple[np.ndarray]:
+        flat = np.ravel(x)
+        i = np.searchsorted(grid, flat, side="right") - 1
+        np.clip(i, 0, last, out=i)
+        low = grid.take(i)
+        t = (flat - low) / (grid.take(i + 1) - low)
+        out = values.take(i) * (1 - t)
+        out += values.take(i + 1) * t
+        out[(flat < grid[0]) | (flat > grid[-1])] = fill
+        out[np.isnan(flat)] = np.nan
+        return (out.reshape(np.shape(x)),)
 
     return evaluate
 

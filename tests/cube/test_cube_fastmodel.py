@@ -62,6 +62,31 @@ def test_polynomial2d_non_finite_inputs_as_astropy():
     _same(_poly(3), x, y)
 
 
+@pytest.mark.parametrize("fill", [np.nan, -1.5])
+def test_tabular1d_equal_to_scipy(fill):
+    rng = np.random.default_rng(4)
+    points = np.cumsum(rng.uniform(0.1, 2.0, 300))
+    table = models.Tabular1D(points, np.sin(points) * 3.0, bounds_error=False, fill_value=fill)
+    span = points[-1] - points[0]
+    x = np.concatenate([
+        rng.uniform(points[0] - 0.1 * span, points[-1] + 0.1 * span, 5000), points,
+        (points[1:] + points[:-1]) / 2, [np.nan, np.inf, -np.inf, points[0], points[-1]],
+    ])  # fmt: skip
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, as scipy
+        _same(table, x)
+        _same(table, x[:12].reshape(3, 4))
+
+
+def test_tabular1d_others_by_astropy():
+    points = np.linspace(0.0, 5.0, 11)
+    for table in (
+        models.Tabular1D(points[::-1], points**2, bounds_error=False),  # descending
+        models.Tabular1D(points, points**2, method="nearest", bounds_error=False),
+        models.Tabular1D(points, points**2),  # bounds error
+    ):
+        _same(table, np.linspace(0.1, 4.9, 50))
+
+
 def test_compound_operators_and_mappings():
     poly_a, poly_b = _poly(4), _poly(5, degree=3)
     model = (
