@@ -216,23 +216,42 @@ def drizzle_sums(
     """
     nxy = axes.xcoord.size * axes.ycoord.size
     sums = [np.zeros(nxy * axes.zcoord.size) for _ in range(4)]
-    order = _by_wavelength(wave, axes.zcoord)
-    for start in range(0, order.size, chunk):
-        part = order[start : start + chunk]
+    order = _wavelength_order(wave, axes.zcoord, chunk)
+    npix = len(wave)
+    for start in range(0, npix, chunk):
+        part: slice | np.ndarray = (
+            slice(start, min(start + chunk, npix)) if order is None else order[start : start + chunk]
+        )  # fmt: skip
         pixels = _chunk(xi[part], eta[part], wave[part], dwave[part], axes)
         index, *values = _weights(pixels, flux[part], err[part], axes)
         add_sums(sums, index, (*values, None))
     return sums[0], sums[1], sums[2], sums[3]
 
 
-def _by_wavelength(wave: np.ndarray, zcoord: np.ndarray) -> np.ndarray:
-    """The pixels' indices in order of wavelength (µm), to the 4096th of the cube's range
-    (stable, so a detector's order stays within a step), so that a chunk of them
-    meets a few planes of the cube, the span :func:`add_sums` adds (a NIRSpec IFU
-    detector row crosses every plane)."""
+#: Steps of the wavelength range by which :func:`_wavelength_order` sorts the pixels.
+_STEPS = 4096
+
+
+def _wavelength_order(wave: np.ndarray, zcoord: np.ndarray, chunk: int) -> np.ndarray | None:
+    """An order of the pixels in which a chunk of them meets a few planes of the cube (the
+    span :func:`add_sums` adds), or None when their own order does already.
+
+    The pixels' wavelengths (µm) in :data:`_STEPS` steps of the cube's range:
+    when the chunks of the pixels' own order span on average more than 4 times
+    what sorted chunks would (a NIRSpec IFU detector row crosses every plane;
+    MIRI MRS rows follow the dispersion, within 2 times), the indices
+    sorted by step (stable: the detector's order within a step).
+    """
+    if wave.size <= chunk:
+        return None
     low, high = float(zcoord[0]), float(zcoord[-1])
-    key = np.clip((wave - low) * (4095.0 / max(high - low, 1e-30)), 0.0, 4095.0)
-    return np.argsort(key.astype(np.uint16), kind="stable")
+    key = np.clip((wave - low) * ((_STEPS - 1) / max(high - low, 1e-30)), 0.0, _STEPS - 1.0)
+    key = key.astype(np.uint16)
+    starts = np.arange(0, key.size, chunk)
+    spans = np.maximum.reduceat(key, starts) - np.minimum.reduceat(key, starts).astype(np.int64)
+    if spans.mean() <= 4.0 * _STEPS * chunk / key.size:
+        return None
+    return np.argsort(key, kind="stable")
 
 
 def _weights(

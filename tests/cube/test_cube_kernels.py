@@ -111,6 +111,18 @@ def test_drizzle_sums_conserve_weight_in_chunks():
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
+def test_chunks_in_wavelength_order_only_when_rows_cross_the_planes():
+    """Chunks keep the pixels' own order when it follows the wavelength (MIRI MRS rows);
+    rows crossing every plane (NIRSpec IFU) are taken in wavelength order."""
+    planes = np.linspace(1.0, 2.0, 101)
+    along = np.repeat(np.linspace(1.0, 2.0, 50), 40)  # 50 rows, each at one wavelength
+    assert cube_drizzle._wavelength_order(along, planes, 100) is None
+    across = np.tile(np.linspace(1.0, 2.0, 40), 50)  # every row from 1 to 2 um
+    order = cube_drizzle._wavelength_order(across, planes, 100)
+    assert np.all(np.diff(across[order]) >= 0)
+    assert np.all(np.diff(order[:50]) > 0)  # the detector's order within a step
+
+
 def test_drizzle_sums_blocks_change_no_bit(monkeypatch):
     """The overlaps found a few pixels at a time give the same sums, bit for bit."""
     rng = np.random.default_rng(2)
