@@ -75,7 +75,7 @@ def _across_width(wcs: list[Any]) -> float:
 
 
 def _extent(
-    wcs: Any, moved: list[np.ndarray], n: int, wave: np.ndarray, lam: np.ndarray
+    wcs: Any, moved: tuple[np.ndarray, ...], n: int, wave: np.ndarray, lam: np.ndarray
 ) -> np.ndarray:
     """The wavelength extent (µm) of ``n`` pixels: world wavelength of the slit-frame
     positions ``moved[:][:n]`` (x - 0.4999) minus that of ``moved[:][n:2n]`` (x + 0.4999).
