@@ -9,7 +9,7 @@ from ifu_helpers import ours
 
 from spec2x.instruments.nirspec import ifu_cube
 from spec2x.instruments.nirspec.ifu import through
-from spec2x.instruments.nirspec.ifu_cube import _box_pixels, _world_wavelength
+from spec2x.instruments.nirspec.ifu_cube import _box_pixels, _extent
 from spec2x.wcs.store import get_wcs
 
 
@@ -34,18 +34,26 @@ def _counted(monkeypatch):
     return calls
 
 
+def _halves(values):
+    """The first 2 m values of each array, m their half: the extents' x - 0.4999 and x + 0.4999."""
+    m = values[0].size // 2
+    return tuple(v[: 2 * m] for v in values), m
+
+
 def test_scaled_slit_wavelength_is_the_world_one(monkeypatch):
     wcs, slit, world = _slit_and_world()
+    (moved, m), want = _halves(slit), _halves((world,))[0][0]
     calls = _counted(monkeypatch)
-    got = _world_wavelength(wcs, slit, slice(0, slit[2].size), world, slit[2])
-    assert np.array_equal(got, world, equal_nan=True)
+    got = _extent(wcs, moved, m, world, slit[2])
+    assert np.array_equal(got, np.abs(want[:m] - want[m:]), equal_nan=True)
     assert calls == []
 
 
 def test_the_wcs_is_evaluated_when_the_centres_disagree(monkeypatch):
     wcs, slit, world = _slit_and_world()
+    (moved, m), want = _halves(slit), _halves((world,))[0][0]
     calls = _counted(monkeypatch)
     wrong = world * (1 + 1e-12)  # the centres' world wavelength is not the scaled one
-    got = _world_wavelength(wcs, slit, slice(10, 200), wrong, slit[2])
-    assert np.array_equal(got, world[10:200], equal_nan=True)
+    got = _extent(wcs, moved, m, wrong, slit[2])
+    assert np.array_equal(got, np.abs(want[:m] - want[m:]), equal_nan=True)
     assert calls == [("slit_frame", "world")]
