@@ -50,6 +50,7 @@ import asdf
 import asdf.tags.core.ndarray
 import asdf.yamlutil
 
+from . import _asdf_stream
 from ._asdf import spec2x_asdf
 from ._asdf_fast import lean_dumper, tagged_tree
 
@@ -74,6 +75,22 @@ class _SchemaModule:
         return self._real.validate(*args, **kwargs)
 
 
+class _YamlModule:
+    """PyYAML as ``asdf.yamlutil`` sees it: ``dump_all`` writes events from the tagged tree
+    (:func:`spec2x._asdf_stream.dump_all`) inside :func:`asdf_bytes`."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.dump_all = _lean(real.dump_all, self._dump_all)
+
+    def _dump_all(self, *args: Any, **kwargs: Any) -> None:
+        dump = _asdf_stream.dump_all if STREAM else self._real.dump_all
+        dump(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
 #: Inline arrays of at least this many numbers are written by :func:`_flow_text`.
 _FLOW_MIN = 16
 _TOKEN = "spec2x-inline-{}-{}"
@@ -88,6 +105,9 @@ class _Flow:
 
     def __init__(self, token: str) -> None:
         self.token = token
+
+
+_asdf_stream.PLAIN_TYPES += (_Flow,)
 
 
 def _represent_flow(dumper: Any, data: _Flow) -> Any:
@@ -134,6 +154,9 @@ def _array_to_list(real: Any) -> Any:
 
 #: Whether :func:`asdf_bytes` uses :mod:`spec2x._asdf_fast` (tests compare with asdf's own).
 LEAN = True
+#: Whether :func:`asdf_bytes` writes the YAML as events (:mod:`spec2x._asdf_stream`) rather
+#: than through PyYAML's graph of nodes (tests compare the two).
+STREAM = True
 
 
 def _lean(real: Any, lean: Callable[..., Any]) -> Any:
@@ -164,6 +187,9 @@ def _install() -> None:
             dumper.represent = _lean(
                 represent, lambda self, data: _lean_represent(self, data, represent)
             )
+        module_yaml = getattr(asdf.yamlutil, "yaml", None)
+        if module_yaml is not None and not isinstance(module_yaml, _YamlModule):
+            asdf.yamlutil.yaml = _YamlModule(module_yaml)  # type: ignore[attr-defined]
         current = getattr(asdf.yamlutil, "schema", None)
         if current is not None and not isinstance(current, _SchemaModule):
             if callable(getattr(current, "validate", None)):
