@@ -125,7 +125,7 @@ class _Writer:
         while stack:
             value = stack.pop()
             typ = type(value)
-            if typ in _NEVER_ALIASED:
+            if typ in _NEVER_ALIASED or (typ is tuple and not value):
                 continue
             key = id(value)
             if key in seen:
@@ -135,7 +135,7 @@ class _Writer:
             seen.add(key)
             if typ is dict or typ is tagged.TaggedDict:
                 stack.extend(v for _, v in reversed(self.pairs(value)[2]))
-            elif typ is list or typ is tagged.TaggedList:
+            elif typ is list or typ is tuple or typ is tagged.TaggedList:
                 stack.extend(reversed(value.data if typ is tagged.TaggedList else value))
             elif isinstance(value, dict):  # an OrderedDict (an omap) or another mapping
                 stack.extend(reversed(list(value.values())))
@@ -166,8 +166,8 @@ class _Writer:
             self.emit(AliasEvent(self.anchors[id(data)]))
         elif typ is dict or typ is tagged.TaggedDict:
             self.mapping(data)
-        elif typ is list or typ is tagged.TaggedList:
-            self.sequence(data)
+        elif typ is list or typ is tuple or typ is tagged.TaggedList:
+            self.sequence(data)  # a tuple as PyYAML's safe representer writes it: a list
         elif typ is tagged.TaggedString:
             style = _SCALAR_STYLES.get(data.style)
             self.scalar(data._tag, data.data, self.style_default if style is None else style)
@@ -227,7 +227,7 @@ class _Writer:
         self.emit(MappingEndEvent())
 
     def sequence(self, data: Any) -> None:
-        """A list or asdf's TaggedList (its tag and flow style)."""
+        """A list or tuple, or asdf's TaggedList (its tag and flow style)."""
         if type(data) is tagged.TaggedList:
             tag, flow, items = data._tag, _FLOW_STYLES.get(data.flow_style), data.data
         else:
