@@ -24,7 +24,8 @@ written is byte for byte asdf's (``tests/nirspec/test_asdf_fast.py``).
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import threading
+from collections import ChainMap, OrderedDict
 from collections.abc import Callable
 from types import GeneratorType
 from typing import Any
@@ -33,7 +34,15 @@ from asdf import tagged
 from asdf.util import get_class_name
 from yaml import MappingNode, ScalarNode, SequenceNode
 
-__all__ = ["lean_dumper", "tagged_tree"]
+__all__ = [
+    "Deferred",
+    "convert_deferred",
+    "converted",
+    "extensions_used",
+    "forget_conversion",
+    "lean_dumper",
+    "tagged_tree",
+]
 
 try:  # asdf's lazy tree nodes (asdf 3.1 and later), walked as asdf walks them
     from asdf.lazy_nodes import AsdfDictNode, AsdfListNode, AsdfOrderedDictNode
@@ -152,8 +161,31 @@ def _new_container(node: Any, plain: type) -> Any:
     return out
 
 
+class Deferred:
+    """A value of the tree converted only as it is written (:mod:`spec2x._asdf_stream`).
+
+    The tree conversion leaves it as it is; the YAML writer converts ``value``
+    when it reaches it, writes it and lets go of its converted nodes, so the
+    thousands of slit WCS of a WFSS ``_cal`` are never all converted at once.
+    Objects it shares with the values converted before (``shared``: the
+    exposure's WCS steps every cut-out uses) are written once, with a YAML
+    anchor where first met; any other object met by two deferred values is
+    written in each (the same numbers).
+    """
+
+    __slots__ = ("shared", "value")
+
+    def __init__(self, value: Any, shared: tuple[Any, ...] = ()) -> None:
+        self.value = value
+        self.shared = shared
+
+
+_walks = threading.local()
+
+
 def tagged_tree(tree: Any, ctx: Any, _serialization_context: Any = None) -> Any:
-    """asdf's ``yamlutil.custom_tree_to_tagged_tree``: ``tree`` as tagged basic types."""
+    """asdf's ``yamlutil.custom_tree_to_tagged_tree``: ``tree`` as tagged basic types
+    (:class:`Deferred` values left for :func:`convert_deferred`)."""
     from asdf.extension._serialization_context import BlockAccess
 
     context = _serialization_context
@@ -162,7 +194,42 @@ def tagged_tree(tree: Any, ctx: Any, _serialization_context: Any = None) -> Any:
     walk = _Walk(context)
     out = walk.walk(tree)
     walk.drain()
+    if getattr(_walks, "last", None) is None:  # the tree's, not asdf's own later ones (history)
+        _walks.last = walk
     return out
+
+
+def converted(original: Any) -> Any:
+    """The node the last :func:`tagged_tree` of this thread made of ``original`` (None: none)."""
+    walk = getattr(_walks, "last", None)
+    seen = None if walk is None else walk.done.get(id(original))
+    return None if seen is None else seen[1]
+
+
+def convert_deferred(deferred: Deferred) -> tuple[Any, int]:
+    """``deferred.value`` converted as :func:`tagged_tree` of this thread would have (the
+    objects it converted before give the same nodes; the others are new and forgotten
+    once written), and the number of asdf extensions used so far."""
+    walk = getattr(_walks, "last", None)
+    if walk is None:
+        raise RuntimeError("a deferred value is written only after its tree is converted")
+    local = _Walk(walk.context)
+    local.converters = walk.converters
+    local.done = ChainMap({}, walk.done)  # type: ignore[assignment]
+    out = local.walk(deferred.value)
+    local.drain()
+    return out, len(walk.context._extensions_used)
+
+
+def extensions_used() -> int:
+    """How many asdf extensions this thread's last conversion has used so far."""
+    walk = getattr(_walks, "last", None)
+    return 0 if walk is None else len(walk.context._extensions_used)
+
+
+def forget_conversion() -> None:
+    """Let go of this thread's last conversion (its nodes, the originals it kept alive)."""
+    _walks.last = None
 
 
 # ------------------------------------------------------------------------ YAML nodes

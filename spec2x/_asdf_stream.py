@@ -41,7 +41,15 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
-__all__ = ["dump_all"]
+from ._asdf_fast import Deferred, convert_deferred, converted, extensions_used
+
+__all__ = ["DeferredRetry", "dump_all"]
+
+
+class DeferredRetry(Exception):
+    """A :class:`~spec2x._asdf_fast.Deferred` value cannot be written as deferred (the tree
+    is to be written again with every value converted first)."""
+
 
 _STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ = (
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
@@ -100,9 +108,11 @@ class _Writer:
         self.anchors: dict[int, str] = {}  # id(value or node) -> its anchor, once written
         self.keep: list[Any] = []  # the fallback nodes written with an anchor, kept alive
         self.plain_str: dict[str, bool] = {}
+        self.extensions = 0
 
     def document(self, data: Any) -> None:
-        self.names = self.shared(data)
+        self.extensions = extensions_used()
+        self.shared(data)
         kw = self.kwds
         self.emit(
             DocumentStartEvent(
@@ -115,12 +125,14 @@ class _Writer:
         self.dumper.object_keeper = []
         self.dumper.alias_key = None
 
-    def shared(self, root: Any) -> dict[int, str]:
-        """id -> anchor of the values met more than once under ``root``, numbered as PyYAML's
-        serializer numbers them: in the order they are met the second time, walking the
-        document in the order it is written."""
+    def shared(self, root: Any) -> None:
+        """Name (``self.names``) the values met more than once under ``root`` as PyYAML's
+        serializer numbers its anchors: in the order they are met the second time, walking
+        the document in the order it is written.  Values named before are not walked
+        again (a deferred value's own pass); the objects a :class:`Deferred` shares with
+        the tree are named too (its later copies are aliases of them)."""
         seen: set[int] = set()
-        names: dict[int, str] = {}
+        names = self.names
         stack = [root]
         while stack:
             value = stack.pop()
@@ -128,18 +140,27 @@ class _Writer:
             if typ in _NEVER_ALIASED or (typ is tuple and not value):
                 continue
             key = id(value)
+            if key in names:
+                continue
             if key in seen:
-                if key not in names:
-                    names[key] = f"id{len(names) + 1:03d}"
+                self.name(key, value)
                 continue
             seen.add(key)
             if typ is dict or typ is tagged.TaggedDict:
                 stack.extend(v for _, v in reversed(self.pairs(value)[2]))
             elif typ is list or typ is tuple or typ is tagged.TaggedList:
                 stack.extend(reversed(value.data if typ is tagged.TaggedList else value))
+            elif typ is Deferred:
+                for original in value.shared:
+                    node = converted(original)
+                    if node is not None and id(node) not in names:
+                        self.name(id(node), node)
             elif isinstance(value, dict):  # an OrderedDict (an omap) or another mapping
                 stack.extend(reversed(list(value.values())))
-        return names
+
+    def name(self, key: int, value: Any) -> None:
+        self.names[key] = f"id{len(self.names) + 1:03d}"
+        self.keep.append(value)  # its id stays its own while the document is written
 
     def anchor(self, key: int) -> str | None:
         """The anchor of a value met more than once, now written (None for the others)."""
@@ -147,6 +168,14 @@ class _Writer:
         if name is not None:
             self.anchors[key] = name
         return name
+
+    def deferred(self, data: Deferred) -> None:
+        """A :class:`Deferred` value converted, its values met twice named, written, let go."""
+        node, extensions = convert_deferred(data)
+        if extensions != self.extensions:
+            raise DeferredRetry("a deferred value used an asdf extension the tree did not")
+        self.shared(node)
+        self.value(node)
 
     # ------------------------------------------------------------------ values
     def value(self, data: Any) -> None:
@@ -168,6 +197,8 @@ class _Writer:
             self.mapping(data)
         elif typ is list or typ is tuple or typ is tagged.TaggedList:
             self.sequence(data)  # a tuple as PyYAML's safe representer writes it: a list
+        elif typ is Deferred:
+            self.deferred(data)
         elif typ is tagged.TaggedString:
             style = _SCALAR_STYLES.get(data.style)
             self.scalar(data._tag, data.data, self.style_default if style is None else style)

@@ -52,7 +52,8 @@ import asdf.yamlutil
 
 from . import _asdf_stream
 from ._asdf import spec2x_asdf
-from ._asdf_fast import lean_dumper, tagged_tree
+from ._asdf_fast import Deferred, forget_conversion, lean_dumper, tagged_tree
+from ._asdf_stream import DeferredRetry
 
 __all__ = ["asdf_bytes"]
 
@@ -283,15 +284,38 @@ def asdf_bytes(
     bytes
         A complete ASDF file, as ``asdf.AsdfFile(tree).write_to`` writes it.
     """
-    buf = io.BytesIO()
     with _collector_paused, spec2x_asdf() as config, _unvalidated() as texts:
         if inline_below is not None:
             config.array_inline_threshold = inline_below
-        af = asdf.AsdfFile(dict(tree))
-        for array in compress:
-            af.set_array_compression(array, "zlib")
-        if inline_arrays:
-            af.write_to(buf, all_array_storage="inline")
-        else:
-            af.write_to(buf)
-        return _put_arrays(buf.getvalue(), texts)
+        try:
+            if LEAN and STREAM:
+                try:
+                    return _put_arrays(_write(tree, compress, inline_arrays), texts)
+                except DeferredRetry:
+                    del texts[:]
+            return _put_arrays(_write(_resolved(tree), compress, inline_arrays), texts)
+        finally:
+            forget_conversion()
+
+
+def _write(tree: Mapping[str, Any], compress: Sequence[Any], inline_arrays: bool) -> bytes:
+    buf = io.BytesIO()
+    af = asdf.AsdfFile(dict(tree))
+    for array in compress:
+        af.set_array_compression(array, "zlib")
+    if inline_arrays:
+        af.write_to(buf, all_array_storage="inline")
+    else:
+        af.write_to(buf)
+    return buf.getvalue()
+
+
+def _resolved(value: Any) -> Any:
+    """``value`` (a tree) with every :class:`~spec2x._asdf_fast.Deferred` replaced by its value."""
+    if isinstance(value, Deferred):
+        return value.value
+    if type(value) is dict:
+        return {k: _resolved(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_resolved(v) for v in value]
+    return value
