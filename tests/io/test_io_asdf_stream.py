@@ -114,9 +114,7 @@ def test_values_shared_only_by_deferred_values_are_written_in_each(exposure, mon
         assert [m(2.0) for m in af.tree["d"]] == [27.0, 27.0]
 
 
-def test_a_deferred_value_with_an_extension_of_its_own_writes_the_tree_again(
-    exposure, monkeypatch
-):
+def test_a_deferred_value_with_an_extension_of_its_own_writes_the_tree_again(exposure, monkeypatch):
     cut = _cutouts(exposure, 2)
     tree = {"a": models.Const1D(1.0), "slits": [Deferred(cut[0]), Deferred(cut[1])]}
     ours = _bytes(tree, True, monkeypatch)  # gwcs's extension is met only in a deferred value
