@@ -76,7 +76,8 @@ def test_events_give_pyyamls_own_bytes(exposure, monkeypatch):
 def test_deferred_cutout_wcs_written_as_whole_trees_are(exposure, monkeypatch):
     cut = _cutouts(exposure, 40)
     deferred = _deferred(cut)
-    assert isinstance(deferred[1], Deferred) and deferred[0] is cut[0]
+    assert isinstance(deferred[1], Deferred)
+    assert deferred[0] is cut[0]
     assert len(deferred[1].shared) == 5  # the exposure's three frames, two transforms
     ours = _bytes({"slits": [{"meta": {"wcs": w}} for w in deferred]}, True, monkeypatch)
     whole = _bytes({"slits": [{"meta": {"wcs": w}} for w in cut]}, False, monkeypatch)
