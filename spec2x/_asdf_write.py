@@ -27,7 +27,9 @@ is written.  A file with binary blocks then loses its optional block index
 (the blocks moved; asdf reads them in order without it).
 
 Inside :func:`asdf_bytes` asdf's tree conversion and PyYAML's representer
-are spec2x's lean equivalents (:mod:`spec2x._asdf_fast`, the same bytes), and
+are spec2x's lean equivalents (:mod:`spec2x._asdf_fast`, the same bytes), the
+YAML is written as events from the converted tree, without PyYAML's graph of
+nodes (:mod:`spec2x._asdf_stream`; ``STREAM``), and
 Python's cyclic garbage collector is paused: a slits product's tree becomes
 hundreds of thousands of containers that live until the YAML is written, and
 each full collection they trigger walks every object of the process (the
@@ -271,7 +273,8 @@ def asdf_bytes(
 
     Parameters
     ----------
-    tree : the top-level mapping (gwcs objects, astropy models, arrays, plain values).
+    tree : the top-level mapping (gwcs objects, astropy models, arrays, plain values;
+        :class:`~spec2x._asdf_fast.Deferred` values converted only as they are written).
     inline_arrays : write arrays as YAML lists (a pure-text file) rather than
         binary blocks after the YAML.
     inline_below : write arrays of fewer elements than this as YAML lists,
@@ -293,6 +296,7 @@ def asdf_bytes(
                     return _put_arrays(_write(tree, compress, inline_arrays), texts)
                 except DeferredRetry:
                     del texts[:]
+                    forget_conversion()
             return _put_arrays(_write(_resolved(tree), compress, inline_arrays), texts)
         finally:
             forget_conversion()
