@@ -1,11 +1,10 @@
-"""asdf's tree conversion and PyYAML's representer, lean, for the trees spec2x writes.
+"""asdf's tree conversion, lean, for the trees spec2x writes.
 
 Writing a slits product converts one gwcs per slit: thousands of astropy
-models, and tens of thousands of YAML nodes.  Two generic walks cost most of
-it, not the converters: asdf's ``custom_tree_to_tagged_tree`` visits every
-node (scalars included) through ``treeutil.walk_and_modify``, a generator and
-a context manager per node; PyYAML's ``represent_data`` looks up each value's
-representer along its type's MRO, and asdf's ``AsdfDumper`` wraps it again.
+models, and tens of thousands of YAML nodes.  A generic walk costs most of
+the conversion, not the converters: asdf's ``custom_tree_to_tagged_tree``
+visits every node (scalars included) through ``treeutil.walk_and_modify``, a
+generator and a context manager per node.
 
 :func:`tagged_tree` converts the tree as asdf does, step for step: each
 object that asdf has a converter for goes through that converter's
@@ -14,25 +13,22 @@ assigned, extensions marked used, generators drained at the end), and the
 result's children are converted into new containers of the same classes; an
 object met twice gives the same converted node (one YAML anchor), cycles
 included (the node is remembered before its children are converted).
-:func:`lean_dumper` has the dumper build the YAML nodes of the basic types (``str``,
-``int``, ``float``, ``bool``, ``None``, ``dict``, ``list`` and asdf's tagged
-ones) as PyYAML and asdf's dumper do, sorting keys, flow styles and aliases
-included, and hands any other value to the dumper's own method.  The YAML
-written is byte for byte asdf's (``tests/nirspec/test_asdf_fast.py``).
-:mod:`spec2x._asdf_write` uses both only inside its writes.
+:class:`Deferred` values are left as they are, converted by
+:func:`convert_deferred` when the YAML writer (:mod:`spec2x._asdf_stream`)
+reaches them.  The YAML written is byte for byte asdf's
+(``tests/nirspec/test_asdf_fast.py``).  :mod:`spec2x._asdf_write` uses it
+only inside its writes.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import ChainMap, OrderedDict
-from collections.abc import Callable
 from types import GeneratorType
 from typing import Any
 
 from asdf import tagged
 from asdf.util import get_class_name
-from yaml import MappingNode, ScalarNode, SequenceNode
 
 __all__ = [
     "Deferred",
@@ -40,7 +36,6 @@ __all__ = [
     "converted",
     "extensions_used",
     "forget_conversion",
-    "lean_dumper",
     "tagged_tree",
 ]
 
@@ -230,116 +225,3 @@ def extensions_used() -> int:
 def forget_conversion() -> None:
     """Let go of this thread's last conversion (its nodes, the originals it kept alive)."""
     _walks.last = None
-
-
-# ------------------------------------------------------------------------ YAML nodes
-
-_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ = (
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
-)
-_FLOW_STYLES = {"flow": True, "block": False}
-_SCALAR_STYLES = {"inline": '"', "folded": ">", "literal": "|"}
-
-
-def _plain(node: Any) -> bool:
-    return isinstance(node, ScalarNode) and not node.style
-
-
-def _mapping(dumper: Any, data: Any, items: dict[Any, Any], tag: Any, flow: Any) -> MappingNode:
-    """PyYAML's ``represent_mapping`` (``data`` remembered for aliases; keys sorted)."""
-    value: list[tuple[Any, Any]] = []
-    node = MappingNode(tag, value, flow_style=flow)
-    dumper.represented_objects[id(data)] = node
-    dumper.object_keeper.append(data)
-    pairs = list(items.items())
-    if dumper.sort_keys:
-        try:
-            pairs = sorted(pairs)
-        except TypeError:
-            pass
-    best = True
-    for k, v in pairs:
-        key, item = dumper.represent_data(k), dumper.represent_data(v)
-        best = best and _plain(key) and _plain(item)
-        value.append((key, item))
-    if flow is None:
-        node.flow_style = best if dumper.default_flow_style is None else dumper.default_flow_style
-    return node
-
-
-def _sequence(dumper: Any, data: Any, items: list[Any], tag: Any, flow: Any) -> SequenceNode:
-    """PyYAML's ``represent_sequence`` (``data`` remembered for aliases)."""
-    value: list[Any] = []
-    node = SequenceNode(tag, value, flow_style=flow)
-    dumper.represented_objects[id(data)] = node
-    dumper.object_keeper.append(data)
-    best = True
-    for v in items:
-        item = dumper.represent_data(v)
-        best = best and _plain(item)
-        value.append(item)
-    if flow is None:
-        node.flow_style = best if dumper.default_flow_style is None else dumper.default_flow_style
-    return node
-
-
-def _tagged_mapping(dumper: Any, data: Any) -> MappingNode:
-    """asdf's ``represent_mapping`` of a ``TaggedDict`` (its property order kept)."""
-    node = _mapping(dumper, data, data.data, None, _FLOW_STYLES.get(data.flow_style))
-    if data.property_order:
-        pairs = {k.value: (k, v) for k, v in node.value}
-        order = [pairs[k] for k in data.property_order if k in data]
-        listed = set(data.property_order)
-        node.value = order + [(k, v) for k, v in node.value if k.value not in listed]
-    node.tag = data._tag
-    return node
-
-
-def _tagged_sequence(dumper: Any, data: Any) -> SequenceNode:
-    node = _sequence(dumper, data, data.data, None, _FLOW_STYLES.get(data.flow_style))
-    node.tag = data._tag
-    return node
-
-
-def _tagged_string(dumper: Any, data: Any) -> ScalarNode:
-    return _scalar(dumper, data._tag, data.data, _SCALAR_STYLES.get(data.style))
-
-
-def _scalar(dumper: Any, tag: Any, value: str, style: Any = None) -> ScalarNode:
-    """PyYAML's ``represent_scalar`` of a value never aliased."""
-    return ScalarNode(tag, value, style=dumper.default_style if style is None else style)
-
-
-def _float(dumper: Any, data: float) -> Any:
-    dumper.alias_key = None
-    return dumper.represent_float(data)
-
-
-_NODES: dict[type, Callable[[Any, Any], Any]] = {
-    str: lambda dumper, data: _scalar(dumper, _STR, data),
-    int: lambda dumper, data: _scalar(dumper, _INT, str(data)),
-    bool: lambda dumper, data: _scalar(dumper, _BOOL, "true" if data else "false"),
-    type(None): lambda dumper, data: _scalar(dumper, _NULL, "null"),
-    float: _float,
-    dict: lambda dumper, data: _mapping(dumper, data, data, _MAP, None),
-    list: lambda dumper, data: _sequence(dumper, data, data, _SEQ, None),
-    tagged.TaggedDict: _tagged_mapping,
-    tagged.TaggedList: _tagged_sequence,
-    tagged.TaggedString: _tagged_string,
-}
-
-
-def lean_dumper(dumper: Any) -> None:
-    """Make ``dumper`` (asdf's ``AsdfDumper``, for one dump) build the nodes of basic types
-    itself; any other value, and a container met before (its alias), go to the dumper's
-    own ``represent_data``."""
-    real = type(dumper).represent_data
-    made = dumper.represented_objects
-
-    def represent_data(data: Any) -> Any:
-        make = _NODES.get(type(data))
-        if make is None or id(data) in made:
-            return real(dumper, data)
-        return make(dumper, data)
-
-    dumper.represent_data = represent_data

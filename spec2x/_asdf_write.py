@@ -26,10 +26,10 @@ asdf would write, on one line) and put in place of the token once the YAML
 is written.  A file with binary blocks then loses its optional block index
 (the blocks moved; asdf reads them in order without it).
 
-Inside :func:`asdf_bytes` asdf's tree conversion and PyYAML's representer
-are spec2x's lean equivalents (:mod:`spec2x._asdf_fast`, the same bytes), the
-YAML is written as events from the converted tree, without PyYAML's graph of
-nodes (:mod:`spec2x._asdf_stream`; ``STREAM``), and
+Inside :func:`asdf_bytes` asdf's tree conversion is spec2x's lean
+equivalent (:mod:`spec2x._asdf_fast`, the same bytes), the YAML is written as
+events from the converted tree, without PyYAML's graph of nodes
+(:mod:`spec2x._asdf_stream`; ``STREAM``: the same bytes), and
 Python's cyclic garbage collector is paused: a slits product's tree becomes
 hundreds of thousands of containers that live until the YAML is written, and
 each full collection they trigger walks every object of the process (the
@@ -54,7 +54,7 @@ import asdf.yamlutil
 
 from . import _asdf_stream
 from ._asdf import spec2x_asdf
-from ._asdf_fast import Deferred, forget_conversion, lean_dumper, tagged_tree
+from ._asdf_fast import Deferred, forget_conversion, tagged_tree
 from ._asdf_stream import DeferredRetry
 
 __all__ = ["asdf_bytes"]
@@ -174,22 +174,11 @@ def _lean(real: Any, lean: Callable[..., Any]) -> Any:
     return either
 
 
-def _lean_represent(dumper: Any, data: Any, real: Callable[[Any, Any], Any]) -> Any:
-    lean_dumper(dumper)
-    return real(dumper, data)
-
-
 def _install() -> None:
     with _install_lock:
         convert = getattr(asdf.yamlutil, "custom_tree_to_tagged_tree", None)
         if callable(convert) and not hasattr(convert, "spec2x_wrapped"):
             asdf.yamlutil.custom_tree_to_tagged_tree = _lean(convert, tagged_tree)
-        dumper = asdf.yamlutil.AsdfDumper
-        represent = dumper.represent
-        if not hasattr(represent, "spec2x_wrapped"):
-            dumper.represent = _lean(
-                represent, lambda self, data: _lean_represent(self, data, represent)
-            )
         module_yaml = getattr(asdf.yamlutil, "yaml", None)
         if module_yaml is not None and not isinstance(module_yaml, _YamlModule):
             asdf.yamlutil.yaml = _YamlModule(module_yaml)  # type: ignore[attr-defined]
