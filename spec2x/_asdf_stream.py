@@ -4,22 +4,25 @@ PyYAML dumps a document in two passes over a graph of nodes: the
 representer makes a node of every value (every scalar, key and container),
 then the serializer walks the whole graph once to find the nodes met twice
 (YAML anchors) before it emits any.  So the whole document exists twice
-over in memory while it is written: the tagged tree and its nodes, about
-90 kB a cut-out for the thousands of gwcs of a WFSS ``_cal`` (more than the
-gwcs objects themselves), all alive beside the calibrated cut-outs.
+over in memory while it is written: the tagged tree and its nodes.
 
 :func:`dump_all` writes the same document from the tagged tree directly:
-one pass finds the containers met twice (by identity, as the representer
-aliases them), then each value becomes its YAML events as it is written
-(the scalars', mappings' and sequences' tags, implicit flags, styles, key
-order and flow styles as PyYAML's safe representer and asdf's dumper give
-them), handed to the dumper's emitter (libyaml's, when PyYAML has it).
-Nothing of a value outlives its own events but the containers with an
-anchor.  Values of any other type go through the dumper's own
-``represent_data`` and their nodes are emitted as PyYAML's serializer emits
-them.  The YAML is the same tree as PyYAML's (anchors numbered in the order
-written, where PyYAML numbers them in the order they are found to be
-shared); :mod:`spec2x._asdf_write` uses it only inside its writes.
+one pass names the values met twice (by identity, as the representer
+aliases them; numbered as PyYAML's serializer numbers them), then each value
+becomes its YAML events as it is written (the scalars', mappings' and
+sequences' tags, implicit flags, styles, key order and flow styles as
+PyYAML's safe representer and asdf's dumper give them), handed to the
+dumper's emitter (libyaml's, when PyYAML has it).  Nothing of a value
+outlives its own events but the values with an anchor.  Values of any other
+type go through the dumper's own ``represent_data`` and their nodes are
+emitted as PyYAML's serializer emits them.  The bytes are PyYAML's.
+
+A :class:`~spec2x._asdf_fast.Deferred` value (each cut-out WCS of a WFSS
+``_cal``) is converted only when it is reached, its own values met twice
+named then, and let go once written; so the converted trees of thousands
+of gwcs (about 0.1 MB each, with the objects the conversion keeps alive)
+never exist at once.  :mod:`spec2x._asdf_write` uses this module only
+inside its writes.
 """
 
 from __future__ import annotations
@@ -58,8 +61,8 @@ _FLOW_STYLES = {"flow": True, "block": False}
 _SCALAR_STYLES = {"inline": '"', "folded": ">", "literal": "|"}
 #: Values PyYAML's safe representer never aliases (a new node each time).
 _UNALIASED = (str, bytes, bool, int, float, type(None))
-#: Types never given an anchor: the above, and asdf's tagged strings (spec2x's dumper makes a
-#: new node of each, :mod:`spec2x._asdf_fast`).
+#: Types never given an anchor: the above, and asdf's tagged strings (written in full each
+#: time, as asdf's own writer writes them: ``tests/nirspec/test_asdf_fast.py``).
 _NEVER_ALIASED = frozenset((*_UNALIASED, tagged.TaggedString))
 #: Other types written as plain scalars (NumPy's; :mod:`spec2x._asdf_write` adds its tokens).
 PLAIN_TYPES: tuple[type, ...] = (np.generic,)
