@@ -213,7 +213,7 @@ def convert_deferred(deferred: Deferred) -> tuple[Any, int]:
     local.done = ChainMap({}, walk.done)  # type: ignore[assignment]
     out = local.walk(deferred.value)
     local.drain()
-    return out, len(walk.context._extensions_used)
+    return out, extensions_used()
 
 
 def extensions_used() -> int:
