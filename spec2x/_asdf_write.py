@@ -26,8 +26,10 @@ asdf would write, on one line) and put in place of the token once the YAML
 is written.  A file with binary blocks then loses its optional block index
 (the blocks moved; asdf reads them in order without it).
 
-Inside :func:`asdf_bytes` asdf's tree conversion and PyYAML's representer
-are spec2x's lean equivalents (:mod:`spec2x._asdf_fast`, the same bytes), and
+Inside :func:`asdf_bytes` asdf's tree conversion is spec2x's lean
+equivalent (:mod:`spec2x._asdf_fast`, the same bytes), the YAML is written as
+events from the converted tree, without PyYAML's graph of nodes
+(:mod:`spec2x._asdf_stream`; ``STREAM``: the same bytes), and
 Python's cyclic garbage collector is paused: a slits product's tree becomes
 hundreds of thousands of containers that live until the YAML is written, and
 each full collection they trigger walks every object of the process (the
@@ -50,8 +52,10 @@ import asdf
 import asdf.tags.core.ndarray
 import asdf.yamlutil
 
+from . import _asdf_stream
 from ._asdf import spec2x_asdf
-from ._asdf_fast import lean_dumper, tagged_tree
+from ._asdf_fast import Deferred, forget_conversion, tagged_tree
+from ._asdf_stream import DeferredRetry
 
 __all__ = ["asdf_bytes"]
 
@@ -74,6 +78,22 @@ class _SchemaModule:
         return self._real.validate(*args, **kwargs)
 
 
+class _YamlModule:
+    """PyYAML as ``asdf.yamlutil`` sees it: ``dump_all`` writes events from the tagged tree
+    (:func:`spec2x._asdf_stream.dump_all`) inside :func:`asdf_bytes`."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.dump_all = _lean(real.dump_all, self._dump_all)
+
+    def _dump_all(self, *args: Any, **kwargs: Any) -> None:
+        dump = _asdf_stream.dump_all if STREAM else self._real.dump_all
+        dump(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
 #: Inline arrays of at least this many numbers are written by :func:`_flow_text`.
 _FLOW_MIN = 16
 _TOKEN = "spec2x-inline-{}-{}"
@@ -88,6 +108,9 @@ class _Flow:
 
     def __init__(self, token: str) -> None:
         self.token = token
+
+
+_asdf_stream.PLAIN_TYPES += (_Flow,)
 
 
 def _represent_flow(dumper: Any, data: _Flow) -> Any:
@@ -134,6 +157,9 @@ def _array_to_list(real: Any) -> Any:
 
 #: Whether :func:`asdf_bytes` uses :mod:`spec2x._asdf_fast` (tests compare with asdf's own).
 LEAN = True
+#: Whether :func:`asdf_bytes` writes the YAML as events (:mod:`spec2x._asdf_stream`) rather
+#: than through PyYAML's graph of nodes (tests compare the two).
+STREAM = True
 
 
 def _lean(real: Any, lean: Callable[..., Any]) -> Any:
@@ -148,22 +174,14 @@ def _lean(real: Any, lean: Callable[..., Any]) -> Any:
     return either
 
 
-def _lean_represent(dumper: Any, data: Any, real: Callable[[Any, Any], Any]) -> Any:
-    lean_dumper(dumper)
-    return real(dumper, data)
-
-
 def _install() -> None:
     with _install_lock:
         convert = getattr(asdf.yamlutil, "custom_tree_to_tagged_tree", None)
         if callable(convert) and not hasattr(convert, "spec2x_wrapped"):
             asdf.yamlutil.custom_tree_to_tagged_tree = _lean(convert, tagged_tree)
-        dumper = asdf.yamlutil.AsdfDumper
-        represent = dumper.represent
-        if not hasattr(represent, "spec2x_wrapped"):
-            dumper.represent = _lean(
-                represent, lambda self, data: _lean_represent(self, data, represent)
-            )
+        module_yaml = getattr(asdf.yamlutil, "yaml", None)
+        if module_yaml is not None and not isinstance(module_yaml, _YamlModule):
+            asdf.yamlutil.yaml = _YamlModule(module_yaml)  # type: ignore[attr-defined]
         current = getattr(asdf.yamlutil, "schema", None)
         if current is not None and not isinstance(current, _SchemaModule):
             if callable(getattr(current, "validate", None)):
@@ -244,7 +262,8 @@ def asdf_bytes(
 
     Parameters
     ----------
-    tree : the top-level mapping (gwcs objects, astropy models, arrays, plain values).
+    tree : the top-level mapping (gwcs objects, astropy models, arrays, plain values;
+        :class:`~spec2x._asdf_fast.Deferred` values converted only as they are written).
     inline_arrays : write arrays as YAML lists (a pure-text file) rather than
         binary blocks after the YAML.
     inline_below : write arrays of fewer elements than this as YAML lists,
@@ -257,15 +276,39 @@ def asdf_bytes(
     bytes
         A complete ASDF file, as ``asdf.AsdfFile(tree).write_to`` writes it.
     """
-    buf = io.BytesIO()
     with _collector_paused, spec2x_asdf() as config, _unvalidated() as texts:
         if inline_below is not None:
             config.array_inline_threshold = inline_below
-        af = asdf.AsdfFile(dict(tree))
-        for array in compress:
-            af.set_array_compression(array, "zlib")
-        if inline_arrays:
-            af.write_to(buf, all_array_storage="inline")
-        else:
-            af.write_to(buf)
-        return _put_arrays(buf.getvalue(), texts)
+        try:
+            if LEAN and STREAM:
+                try:
+                    return _put_arrays(_write(tree, compress, inline_arrays), texts)
+                except DeferredRetry:
+                    del texts[:]
+                    forget_conversion()
+            return _put_arrays(_write(_resolved(tree), compress, inline_arrays), texts)
+        finally:
+            forget_conversion()
+
+
+def _write(tree: Mapping[str, Any], compress: Sequence[Any], inline_arrays: bool) -> bytes:
+    buf = io.BytesIO()
+    af = asdf.AsdfFile(dict(tree))
+    for array in compress:
+        af.set_array_compression(array, "zlib")
+    if inline_arrays:
+        af.write_to(buf, all_array_storage="inline")
+    else:
+        af.write_to(buf)
+    return buf.getvalue()
+
+
+def _resolved(value: Any) -> Any:
+    """``value`` (a tree) with every :class:`~spec2x._asdf_fast.Deferred` replaced by its value."""
+    if isinstance(value, Deferred):
+        return value.value
+    if type(value) is dict:
+        return {k: _resolved(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_resolved(v) for v in value]
+    return value

@@ -248,6 +248,8 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
         return tree
     date = ds.attrs.get("DATE")
     date = date if isinstance(date, str) else _now()
+    if ds.attrs.get("EXP_TYPE") in _DEFERRED_WCS:
+        objects = _deferred(objects)
     metas: list[dict[str, Any]] = []
     for obj in objects:
         meta: dict[str, Any] = {"date": date, "model_type": "SlitModel"}
@@ -256,6 +258,30 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
         metas.append(meta)
     tree["slits"] = [{**a, "meta": meta} for a, meta in zip(attrs, metas, strict=True)]
     return tree
+
+
+#: Exposures whose slits' WCS share only whole steps of the exposure's WCS (WFSS cut-outs):
+#: each is converted to ASDF only as it is written (:class:`spec2x._asdf_fast.Deferred`).
+_DEFERRED_WCS = frozenset({"NIS_WFSS", "NRC_WFSS"})
+
+
+def _deferred(objects: list[Any]) -> list[Any]:
+    """The slits' gwcs, all but the first deferred; the steps (frames, transforms) of the
+    first that later ones use too are written once (YAML anchors in the first)."""
+    from .._asdf_fast import Deferred  # asdf imported where the tree is written
+
+    kept = [w for w in objects if w is not None]
+    if len(kept) < 2:
+        return objects
+    first = kept[0]
+    later = {id(part) for w in kept[1:] for part in _step_parts(w)}
+    shared = tuple(part for part in _step_parts(first) if id(part) in later)
+    return [w if w is None or w is first else Deferred(w, shared) for w in objects]
+
+
+def _step_parts(wcs: Any) -> list[Any]:
+    """The frames and transforms of a gwcs's steps."""
+    return [p for step in wcs.pipeline for p in (step.frame, step.transform) if p is not None]
 
 
 def _tree_attrs(ds: xr.Dataset, i: int) -> dict[str, Any]:
