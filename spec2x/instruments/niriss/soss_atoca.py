@@ -26,9 +26,9 @@ As jwst 3.0.0's extract_1d with ``soss_atoca=True`` (``soss_extract``):
 The spectra written are those decontaminated box extractions, as jwst's
 x1d.  Steps 4-6 run on ``block`` integrations at a time.  A NumPy exposure
 is infilled once, in memory, for every step; a Dask exposure is computed one
-block at a time, so memory does not grow with the number of integrations but
-for the 1-D outputs (and the trace models if asked for); the numbers are the
-same bit for bit.  The trace models are evaluated only inside the boxes they
+block at a time, its spectra written to temporary files as they come and
+read back lazily, so memory does not grow with the number of integrations
+(but for the trace models if asked for); the numbers are the same bit for bit.  The trace models are evaluated only inside the boxes they
 are subtracted from.  Flux in the exposure's units (DN/s); wavelengths µm.
 """
 
