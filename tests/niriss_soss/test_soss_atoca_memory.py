@@ -43,10 +43,13 @@ def test_atoca_blocks_do_not_change_the_numbers(whole, soss_refs):
 
 
 def test_atoca_dask_exposure_as_numpy(whole, soss_refs):
-    """A Dask exposure (chunks of 2, blocks of 3 and 2) gives NumPy's numbers, bit for bit."""
+    """A Dask exposure (chunks of 2, blocks of 3 and 2) gives NumPy's numbers, bit for bit;
+    its spectra are written to temporary files block by block and read back lazily."""
     ds, expected = whole
     lazy = ds.chunk({ds["sci"].dims[0]: 2})
-    _same(extract_atoca(lazy, soss_refs, block=3, soss_modelname="m", **_FAST), expected)
+    got = extract_atoca(lazy, soss_refs, block=3, soss_modelname="m", **_FAST)
+    assert got["flux"].chunks == ((3,), (3, 2), (2048,))  # kept on disk, read back by blocks
+    _same(got, expected)
 
 
 def test_atoca_numpy_exposure_infilled_once(whole, soss_refs, monkeypatch):

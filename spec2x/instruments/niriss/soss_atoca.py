@@ -26,9 +26,9 @@ As jwst 3.0.0's extract_1d with ``soss_atoca=True`` (``soss_extract``):
 The spectra written are those decontaminated box extractions, as jwst's
 x1d.  Steps 4-6 run on ``block`` integrations at a time.  A NumPy exposure
 is infilled once, in memory, for every step; a Dask exposure is computed one
-block at a time, so memory does not grow with the number of integrations but
-for the 1-D outputs (and the trace models if asked for); the numbers are the
-same bit for bit.  The trace models are evaluated only inside the boxes they
+block at a time, its spectra written to temporary files as they come and
+read back lazily, so memory does not grow with the number of integrations
+(but for the trace models if asked for); the numbers are the same bit for bit.  The trace models are evaluated only inside the boxes they
 are subtracted from.  Flux in the exposure's units (DN/s); wavelengths µm.
 """
 
@@ -45,7 +45,9 @@ import xarray as xr
 from ...errors import InputFileError
 from .soss_atoca_fits import Fitted, TraceModel, joint_fit, single_fits, trace_models
 from .soss_atoca_setup import BLOCK, block_inputs, exposure_setup, integration_blocks
-from .soss_box import BandValues, BoxInputs, box_dataset
+from .soss_box import BandValues, BoxInputs, box_dataset, spectra_dataset
+from .soss_infill import array_module
+from .soss_spill import read_back, unnamed_files
 
 __all__ = ["extract_atoca"]
 
@@ -69,6 +71,9 @@ def _check(params: Mapping[str, Any]) -> None:
             "(e.g. the WAVEGRID of jwst's soss_wave_grid_out file), or None"
         )
 
+
+#: The spectra of each block of a Dask exposure kept in temporary files.
+_SUMS = ("flux", "flux_error", "npixels")
 
 _DEFAULTS: dict[str, Any] = {
     "soss_threshold": 1e-2,
@@ -123,17 +128,33 @@ def _block(
 
 
 def _blocks(ds: xr.Dataset, fitted: Fitted, opts: Mapping[str, Any], block: int) -> xr.Dataset:
-    """The decontaminated box extractions (and trace models if asked), ``block`` integrations at a time."""
+    """The decontaminated box extractions (and trace models if asked), ``block`` integrations
+    at a time; a Dask exposure's written to temporary files as they come and read back
+    lazily (held in memory, they grew with the integrations)."""
+    inputs = fitted.setup.inputs
+    nints = inputs.data.shape[0]
+    files = None
+    if array_module(inputs.data) is not np:
+        shape = (len(inputs.orders), nints, 2048)
+        files = dict(zip(_SUMS, unnamed_files([(shape, np.float64)] * len(_SUMS)), strict=True))
     parts, stacked = [], []
-    for part in integration_blocks(fitted.setup.inputs.data.shape[0], block):
-        spectra, models, inputs = _block(fitted, ds, opts, part)
-        parts.append(spectra)
+    for part in integration_blocks(nints, block):
+        spectra, models, block_inputs = _block(fitted, ds, opts, part)
+        if files is None:
+            parts.append(spectra)
+        for name, file in (files or {}).items():
+            file[:, part, :] = spectra[name].values
         if opts["soss_modelname"]:
-            shape = inputs.data.shape[1:]
-            stacked.append(np.stack([models[o].image(shape) for o in inputs.orders]))
+            shape = block_inputs.data.shape[1:]
+            stacked.append(np.stack([models[o].image(shape) for o in block_inputs.orders]))
         del models
-    out = xr.concat(parts, dim="integration", coords="minimal", compat="override")
-    out = out.assign_coords(integration=np.arange(1, out.sizes["integration"] + 1))
+    if files is None:
+        out = xr.concat(parts, dim="integration", coords="minimal", compat="override")
+        out = out.assign_coords(integration=np.arange(1, out.sizes["integration"] + 1))
+    else:
+        chunks = (len(inputs.orders), block, 2048)
+        sums = tuple(read_back(file, chunks) for file in files.values())
+        out = spectra_dataset(ds, inputs.traces, float(opts["soss_width"]), sums)  # type: ignore[arg-type]
     if stacked:
         out["model"] = (
             ("order", "integration", "y", "x"),

@@ -135,29 +135,63 @@ def _nansum1(a: np.ndarray, outside: np.ndarray) -> np.ndarray:
     return np.sum(a, axis=1)
 
 
-def _box_sums(
-    data: Any, err: Any, mask: Any, weights: np.ndarray, values: BandValues | None
-) -> tuple[Any, Any, Any]:
-    """Per integration and column: flux, error and summed weight (lazy for Dask input);
-    the image is ``values(rows)`` where given (NumPy), else ``data``."""
-    rows, wband = _band(weights)
-    if values is not None:
-        sums = _sums_of(values(rows), err, mask, rows, wband)
-    elif array_module(data) is np:
+#: An order's box: its (band, x) rows and weights (:func:`_band`) and its columns traced.
+Box = tuple[np.ndarray, np.ndarray, int]
+
+
+def _boxes(inputs: BoxInputs, width: float) -> list[Box]:
+    """The :data:`Box` of each order of ``inputs`` (weights zero past its cutoff)."""
+    boxes = []
+    for order in inputs.orders:
+        ncols = inputs.traces[order][0].size
+        weights = inputs.weights(order, width)
+        weights[:, ncols:] = 0.0
+        boxes.append((*_band(weights), ncols))
+    return boxes
+
+
+def _sums(
+    box: Box, data: np.ndarray, err: np.ndarray, mask: np.ndarray, values: BandValues | None
+) -> np.ndarray:
+    """(integration, 3, x): flux, error and summed weight of ``box`` in NumPy arrays (the
+    image is ``values(rows)`` where given, else ``data``); NaN (npixels 0) past the cutoff."""
+    rows, wband, ncols = box
+    if values is None:
         sums = _band_sums(data, err, mask, rows, wband)
     else:
-        import dask.array as da
+        sums = _sums_of(values(rows), err, mask, rows, wband)
+    sums[:, :2, ncols:] = np.nan
+    sums[:, 2, ncols:] = 0.0
+    return sums
 
-        whole = {0: data.chunks[0], 1: -1, 2: -1}
-        sums = da.map_blocks(
-            _band_sums,
-            *(a.rechunk(whole) for a in (data, err, mask)),
-            rows=rows,
-            wband=wband,
-            chunks=(data.chunks[0], (3,), (data.shape[2],)),
-            dtype=np.float64,
-        )
-    return sums[:, 0], sums[:, 1], sums[:, 2]
+
+def _all_sums(data: np.ndarray, err: np.ndarray, mask: np.ndarray, boxes: list[Box]) -> np.ndarray:
+    """(integration, 3 x order, x): every order's :func:`_sums` of a block of integrations,
+    order by order (flux, error, npixels each)."""
+    return np.concatenate([_sums(box, data, err, mask, None) for box in boxes], axis=1)
+
+
+def _lazy_sums(inputs: BoxInputs, width: float) -> tuple[Any, Any, Any]:
+    """A Dask exposure's (order, integration, column) flux, error and npixels, computed
+    now in one pass into an unnamed temporary file and read back lazily from it.
+
+    One task per block of integrations computes every order's sums, so that
+    nothing of a block waits for other stores (with one task per order and
+    quantity, Dask held blocks' sums for their siblings, +0.1 MB an integration).
+    """
+    import dask.array as da
+
+    boxes = _boxes(inputs, width)
+    whole = {0: inputs.data.chunks[0], 1: -1, 2: -1}
+    blocks = da.map_blocks(
+        _all_sums,
+        *(a.rechunk(whole) for a in (inputs.data, inputs.err, inputs.mask)),
+        boxes=boxes,
+        chunks=(inputs.data.chunks[0], (3 * len(boxes),), (inputs.data.shape[2],)),
+        dtype=np.float64,
+    )
+    (stored,) = spilled([blocks.transpose(1, 0, 2)])  # read back by integrations
+    return stored[0::3], stored[1::3], stored[2::3]
 
 
 def _subarray(attrs: Any) -> str:
@@ -240,21 +274,13 @@ def box_dataset(
     """Box-extract each order of ``inputs`` (the data, or ``images(order)(rows)``:
     the (integration, band, x) values of the image that order is extracted from at
     the pixels of its box, :data:`BandValues`, NumPy)."""
-    orders = inputs.orders
-    xp = array_module(inputs.data)
-    flux, flux_err, npix = [], [], []
-    for order in orders:
-        cols = inputs.traces[order][0]
-        weights = inputs.weights(order, width)
-        weights[:, cols.size :] = 0.0
-        values = None if images is None else images(order)
-        f, e, n = _box_sums(inputs.data, inputs.err, inputs.mask, weights, values)
-        beyond = np.arange(2048) >= cols.size
-        flux.append(xp.where(beyond, np.nan, f))
-        flux_err.append(xp.where(beyond, np.nan, e))
-        npix.append(xp.where(beyond, 0.0, n))
-    sums = (xp.stack(flux), xp.stack(flux_err), xp.stack(npix))
-    return spectra_dataset(ds, inputs.traces, width, sums)
+    data, err, mask = inputs.data, inputs.err, inputs.mask
+    sums = [
+        _sums(box, data, err, mask, None if images is None else images(order))
+        for order, box in zip(inputs.orders, _boxes(inputs, width), strict=True)
+    ]
+    flux, error, npix = (np.stack([s[:, q] for s in sums]) for q in range(3))
+    return spectra_dataset(ds, inputs.traces, width, (flux, error, npix))
 
 
 def spectra_dataset(
@@ -319,12 +345,9 @@ def soss_box_extract(
     """
     ref = soss_content(pastasoss_ref, "pastasoss", Pastasoss)
     inputs = box_inputs(ds, ref, order_3=order_3, settle=True)
-    spectra = box_dataset(ds, inputs, width)
-    if array_module(inputs.data) is not np:
-        # in a pass of its own, chunk by chunk (in the products' pass, each chunk of the
-        # exposure would wait for both products), to temporary files read back by blocks
-        # when the products are written (held whole, they grew with the integrations)
-        names = ["flux", "flux_error", "npixels"]
-        stored = spilled([spectra[name].data for name in names])
-        spectra = spectra.copy(data=dict(zip(names, stored, strict=True)))
-    return spectra
+    if array_module(inputs.data) is np:
+        return box_dataset(ds, inputs, width)
+    # the sums in a pass of their own (in the products' pass, each chunk of the exposure
+    # would wait for both products), kept on disk until the products are written (held
+    # whole, they grew with the integrations)
+    return spectra_dataset(ds, inputs.traces, width, _lazy_sums(inputs, width))

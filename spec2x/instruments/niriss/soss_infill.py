@@ -134,7 +134,9 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
         return xp.map_blocks(_fill, infilled.rechunk(whole), bad.rechunk(whole)), mederr
     depth = {0: _TIME_WINDOW // 2, 1: 0, 2: 0}
     filled = xp.map_overlap(_fill, infilled, bad, depth=depth, boundary="none", dtype=data.dtype)
-    return _edges_as_numpy(infilled, bad, filled), mederr
+    # back in the exposure's blocks (the edges cut them unevenly): the blocks of the error
+    # and masks then line up with them, and no piece of one waits for the others
+    return _edges_as_numpy(infilled, bad, filled).rechunk(data.chunks), mederr
 
 
 def _settled_medians(data: Any, err: Any, refmask: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,9 @@ integrations; the disk holds the cubes until the reduction is done.
 :func:`spilled` stores Dask arrays the same way, once, in unnamed temporary
 files, and gives them back as Dask arrays reading those files block by block:
 results a later pass needs (the box spectra, until the products are
-written) are then held on disk, not in memory.
+written) are then held on disk, not in memory.  :func:`unnamed_files` and
+:func:`read_back` do the same for arrays written a region at a time (ATOCA's
+spectra, a block of integrations after the other).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["by_row_bands", "spilled"]
+__all__ = ["by_row_bands", "read_back", "spilled", "unnamed_files"]
 
 log = logging.getLogger(__name__)
 
@@ -129,28 +131,44 @@ def by_row_bands(
     return tuple(np.concatenate(p, axis=0) for p in zip(*parts, strict=True))
 
 
+def unnamed_files(specs: Sequence[tuple[tuple[int, int, int], Any]]) -> list[_RawCube]:
+    """Raw (a, b, c) arrays of the given (shape, dtype), each in an unnamed temporary file
+    (its disk freed when the array, and every Dask array reading it, is), written by
+    region (``file[a0:a1, b0:b1, c0:c1] = values``) and read back by :func:`read_back`."""
+    folder = tempfile.mkdtemp(prefix="spec2x-spill-")
+    files: list[_RawCube] = []
+    try:
+        for i, (shape, dtype) in enumerate(specs):
+            files.append(_RawCube(Path(folder) / f"array{i}", shape, dtype))
+            weakref.finalize(files[-1], os.close, files[-1].fd)  # the file goes with it
+    finally:
+        shutil.rmtree(folder)  # the open files live on, unnamed
+    return files
+
+
+def read_back(file: _RawCube, chunks: tuple[int, int, int]) -> Any:
+    """A Dask array of the values of ``file`` (:func:`unnamed_files`), read block by block."""
+    import dask.array as da
+
+    return da.from_array(file, chunks=chunks, name=False, fancy=False)
+
+
 def spilled(arrays: Sequence[Any]) -> list[Any]:
     """Dask (a, b, c) arrays computed once, together (one pass over their graph), into
-    unnamed temporary files; returned as Dask arrays of the same values that read those
-    files back block by block, chunked regularly (each axis by its largest chunk: a
-    store takes such chunks as they are, and they line up with the exposure's).
+    unnamed temporary files (:func:`unnamed_files`); returned as Dask arrays of the same
+    values that read those files back block by block, chunked regularly (each axis by
+    its largest chunk: a store takes such chunks as they are, and they line up with the
+    exposure's).
 
     Memory: a block at a time, whatever the arrays' size; each file's disk space is
     freed when its array (every Dask array made from it) is.
     """
     import dask.array as da
 
-    folder = tempfile.mkdtemp(prefix="spec2x-spill-")
-    files: list[_RawCube] = []
-    try:
-        for i, a in enumerate(arrays):
-            shape = (int(a.shape[0]), int(a.shape[1]), int(a.shape[2]))
-            files.append(_RawCube(Path(folder) / f"array{i}", shape, a.dtype))
-            weakref.finalize(files[-1], os.close, files[-1].fd)  # the file goes with it
-    finally:
-        shutil.rmtree(folder)  # the open files live on, unnamed
+    shapes = [(int(a.shape[0]), int(a.shape[1]), int(a.shape[2])) for a in arrays]
+    files = unnamed_files([(s, a.dtype) for s, a in zip(shapes, arrays, strict=True)])
     da.store(list(arrays), files, lock=False)  # type: ignore[arg-type]  # any __setitem__
     return [
-        da.from_array(f, chunks=tuple(max(c) for c in a.chunks), name=False, fancy=False)
+        read_back(f, (max(a.chunks[0]), max(a.chunks[1]), max(a.chunks[2])))
         for f, a in zip(files, arrays, strict=True)
     ]
