@@ -36,6 +36,7 @@ import xarray as xr
 from .._kernels import wavecorr as kern
 from ..errors import ReferenceMismatchError, Spec2xWarning
 from ..instruments.nirspec.refs_cal import WaveCorr
+from ..instruments.nirspec.wcs import world_wavelength
 from ..io.references import Reference
 from ..modes import exp_type_of, lookup
 from ..wcs.store import slit_wcs, wcs_coord, with_wcs_coord
@@ -66,28 +67,14 @@ def dispersion_from_wcs(ds: xr.Dataset) -> xr.DataArray:
 
     ny, nx = ds.sizes["y"], ds.sizes["x"]
     yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
+    # both sides of every pixel in one evaluation of each slit's transform
+    x_pm, y_pm = np.stack((xx + 0.5, xx - 0.5)), np.stack((yy, yy))
     out = np.full((ds.sizes["slit"], ny, nx), np.nan)
     for i, name in enumerate(np.asarray(ds["slit_name"].values).astype(str)):
-        w = get_wcs(ds, name)
-        out[i] = world_wavelength(w, xx + 0.5, yy) - world_wavelength(w, xx - 0.5, yy)
+        plus, minus = world_wavelength(get_wcs(ds, name), x_pm, y_pm)
+        out[i] = plus - minus
     out = np.where(np.isnan(ds["wavelength"].values), np.nan, out)
     return xr.DataArray(out, dims=("slit", "y", "x"), attrs={"units": "um"})
-
-
-def world_wavelength(wcs: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``wcs(x, y)[2]`` (µm) of a NIRSpec slit WCS, without computing RA and Dec.
-
-    The wavelength leaves the slit frame in metres and the OTE link only
-    scales it to µm, so the slit-frame value times 1e6, NaN outside the
-    bounding box as gwcs makes it, is the same number; a WCS without a
-    ``slit_frame`` is evaluated whole.
-    """
-    frames = wcs.available_frames
-    if "slit_frame" not in frames or "wavecorr_frame" in frames or wcs.bounding_box is None:
-        return np.asarray(wcs(x, y)[2], float)
-    lam = np.asarray(wcs.get_transform(frames[0], "slit_frame")(x, y)[2], float) * 1e6
-    (x0, x1), (y0, y1) = wcs.bounding_box.bounding_box(order="F")
-    return np.where((x < x0) | (x > x1) | (y < y0) | (y > y1), np.nan, lam)
 
 
 def _insert_frame(wcs: Any, lam_mean: np.ndarray, lam_corr: np.ndarray) -> Any:
