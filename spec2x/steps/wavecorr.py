@@ -57,22 +57,36 @@ def _is_point(ds: xr.Dataset) -> np.ndarray:
     return src == "POINT"
 
 
-def dispersion_from_wcs(ds: xr.Dataset) -> xr.DataArray:
+def dispersion_from_wcs(ds: xr.Dataset, only: np.ndarray | None = None) -> xr.DataArray:
     """Dispersion (µm/pixel) of each slit from its WCS at ``x ± 0.5``, as jwst computes it.
 
     Needs a per-slit WCS (``attrs["wcs"]`` a mapping slit_name -> stored WCS)
-    whose input is the 0-based pixel of the cut-out.
+    whose input is the 0-based pixel of the cut-out.  ``only`` (bool per slit):
+    the slits to compute (the others NaN: wavecorr corrects point sources only);
+    each slit is evaluated on its own cut-out (``ysize``, ``xsize``) when the
+    coords are there, its padding being NaN either way.
     """
     from ..wcs.store import get_wcs
 
-    ny, nx = ds.sizes["y"], ds.sizes["x"]
+    n, ny, nx = ds.sizes["slit"], ds.sizes["y"], ds.sizes["x"]
+    wanted = np.ones(n, bool) if only is None else np.asarray(only, bool)
+    sizes = (
+        zip(np.asarray(ds["ysize"].values), np.asarray(ds["xsize"].values), strict=True)
+        if "ysize" in ds.coords and "xsize" in ds.coords
+        else [(ny, nx)] * n
+    )
     yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
-    # both sides of every pixel in one evaluation of each slit's transform
-    x_pm, y_pm = np.stack((xx + 0.5, xx - 0.5)), np.stack((yy, yy))
-    out = np.full((ds.sizes["slit"], ny, nx), np.nan)
-    for i, name in enumerate(np.asarray(ds["slit_name"].values).astype(str)):
-        plus, minus = world_wavelength(get_wcs(ds, name), x_pm, y_pm)
-        out[i] = plus - minus
+    out = np.full((n, ny, nx), np.nan)
+    names = np.asarray(ds["slit_name"].values).astype(str)
+    for i, (name, (ys, xs)) in enumerate(zip(names, sizes, strict=True)):
+        if not wanted[i]:
+            continue
+        x, y = xx[:ys, :xs], yy[:ys, :xs]
+        # both sides of every pixel in one evaluation of the slit's transform
+        plus, minus = world_wavelength(
+            get_wcs(ds, name), np.stack((x + 0.5, x - 0.5)), np.stack((y, y))
+        )
+        out[i, :ys, :xs] = plus - minus
     out = np.where(np.isnan(ds["wavelength"].values), np.nan, out)
     return xr.DataArray(out, dims=("slit", "y", "x"), attrs={"units": "um"})
 
@@ -270,5 +284,5 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     if stored and "slit" in ds.dims:
         names = np.asarray(ds["slit_name"].values).astype(str)
         if all(n in stored for n in names):
-            dispersion = dispersion_from_wcs(ds)
+            dispersion = dispersion_from_wcs(ds, only=_is_point(ds))
     return wavecorr(ds, ref, dispersion=dispersion)
