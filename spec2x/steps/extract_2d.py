@@ -29,6 +29,7 @@ from stdatamodels.jwst.transforms.models import IdealToV2V3, Slit
 from ..errors import InputFileError, StepOrderError
 from ..instruments.nirspec.fs import SLITS_ATTR, slits_from_attrs, slits_to_attr
 from ..instruments.nirspec.msa_wcs import msa_slit_coords
+from ..instruments.nirspec.wcs import world_wavelength
 from ..modes import exp_type_of, lookup
 from ..slits import MIN_PIXELS, Slits, plan_groups, to_tree
 from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
@@ -147,7 +148,7 @@ def extract_2d(
             )
         shifted = _shifted_wcs(wcs, xlo, ylo, cut)
         x, y = grid_from_bounding_box(shifted.bounding_box)
-        lams.append(np.asarray(shifted(x, y)[2], dtype=np.float64))
+        lams.append(world_wavelength(shifted, x, y))  # gwcs's own numbers, without RA/Dec
         slit_wcs.append(stored_wcs(shifted))
         boxes.append((ylo, xlo, yhi - ylo, xhi - xlo, cut))
         if msa:  # the source's position in its shutter, from the MSA metadata

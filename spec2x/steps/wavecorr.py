@@ -36,6 +36,7 @@ import xarray as xr
 from .._kernels import wavecorr as kern
 from ..errors import ReferenceMismatchError, Spec2xWarning
 from ..instruments.nirspec.refs_cal import WaveCorr
+from ..instruments.nirspec.wcs import world_wavelength
 from ..io.references import Reference
 from ..modes import exp_type_of, lookup
 from ..wcs.store import slit_wcs, wcs_coord, with_wcs_coord
@@ -56,38 +57,38 @@ def _is_point(ds: xr.Dataset) -> np.ndarray:
     return src == "POINT"
 
 
-def dispersion_from_wcs(ds: xr.Dataset) -> xr.DataArray:
+def dispersion_from_wcs(ds: xr.Dataset, only: np.ndarray | None = None) -> xr.DataArray:
     """Dispersion (µm/pixel) of each slit from its WCS at ``x ± 0.5``, as jwst computes it.
 
     Needs a per-slit WCS (``attrs["wcs"]`` a mapping slit_name -> stored WCS)
-    whose input is the 0-based pixel of the cut-out.
+    whose input is the 0-based pixel of the cut-out.  ``only`` (bool per slit):
+    the slits to compute (the others NaN: wavecorr corrects point sources only);
+    each slit is evaluated on its own cut-out (``ysize``, ``xsize``) when the
+    coords are there, its padding being NaN either way.
     """
     from ..wcs.store import get_wcs
 
-    ny, nx = ds.sizes["y"], ds.sizes["x"]
+    n, ny, nx = ds.sizes["slit"], ds.sizes["y"], ds.sizes["x"]
+    wanted = np.ones(n, bool) if only is None else np.asarray(only, bool)
+    sizes = (
+        zip(np.asarray(ds["ysize"].values), np.asarray(ds["xsize"].values), strict=True)
+        if "ysize" in ds.coords and "xsize" in ds.coords
+        else [(ny, nx)] * n
+    )
     yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
-    out = np.full((ds.sizes["slit"], ny, nx), np.nan)
-    for i, name in enumerate(np.asarray(ds["slit_name"].values).astype(str)):
-        w = get_wcs(ds, name)
-        out[i] = world_wavelength(w, xx + 0.5, yy) - world_wavelength(w, xx - 0.5, yy)
+    out = np.full((n, ny, nx), np.nan)
+    names = np.asarray(ds["slit_name"].values).astype(str)
+    for i, (name, (ys, xs)) in enumerate(zip(names, sizes, strict=True)):
+        if not wanted[i]:
+            continue
+        x, y = xx[:ys, :xs], yy[:ys, :xs]
+        # both sides of every pixel in one evaluation of the slit's transform
+        plus, minus = world_wavelength(
+            get_wcs(ds, name), np.stack((x + 0.5, x - 0.5)), np.stack((y, y))
+        )
+        out[i, :ys, :xs] = plus - minus
     out = np.where(np.isnan(ds["wavelength"].values), np.nan, out)
     return xr.DataArray(out, dims=("slit", "y", "x"), attrs={"units": "um"})
-
-
-def world_wavelength(wcs: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``wcs(x, y)[2]`` (µm) of a NIRSpec slit WCS, without computing RA and Dec.
-
-    The wavelength leaves the slit frame in metres and the OTE link only
-    scales it to µm, so the slit-frame value times 1e6, NaN outside the
-    bounding box as gwcs makes it, is the same number; a WCS without a
-    ``slit_frame`` is evaluated whole.
-    """
-    frames = wcs.available_frames
-    if "slit_frame" not in frames or "wavecorr_frame" in frames or wcs.bounding_box is None:
-        return np.asarray(wcs(x, y)[2], float)
-    lam = np.asarray(wcs.get_transform(frames[0], "slit_frame")(x, y)[2], float) * 1e6
-    (x0, x1), (y0, y1) = wcs.bounding_box.bounding_box(order="F")
-    return np.where((x < x0) | (x > x1) | (y < y0) | (y > y1), np.nan, lam)
 
 
 def _insert_frame(wcs: Any, lam_mean: np.ndarray, lam_corr: np.ndarray) -> Any:
@@ -283,5 +284,5 @@ def from_chain(ds: xr.Dataset, ctx: StepContext) -> xr.Dataset:
     if stored and "slit" in ds.dims:
         names = np.asarray(ds["slit_name"].values).astype(str)
         if all(n in stored for n in names):
-            dispersion = dispersion_from_wcs(ds)
+            dispersion = dispersion_from_wcs(ds, only=_is_point(ds))
     return wavecorr(ds, ref, dispersion=dispersion)

@@ -142,3 +142,13 @@ def test_pathloss_after_flat(chain):
             ("pathloss_uniform", un),
         ):
             _close(_cut(out, i, key), theirs, 1e-5, f"{key} {jw['names'][i]}")
+
+
+def test_dispersion_of_chosen_slits_only(chain):
+    """``only``: a slit left out is NaN, a chosen one bit for bit the whole call's (the FS slit)."""
+    ds = chain[0]["extract"]
+    whole = dispersion_from_wcs(ds).values
+    assert np.isnan(dispersion_from_wcs(ds, only=np.zeros(ds.sizes["slit"], bool)).values).all()
+    only = np.ones(ds.sizes["slit"], bool)
+    np.testing.assert_array_equal(dispersion_from_wcs(ds, only=only).values, whole)
+    assert np.isfinite(whole).any()

@@ -66,10 +66,13 @@ def read_barshadow(path: str, header: dict[str, Any]) -> Reference:
     return Reference("barshadow", path, header, content)
 
 
-def slit_frame_coordinates(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
+def slit_frame_coordinates(
+    ds: xr.Dataset, only: np.ndarray | None = None
+) -> tuple[xr.DataArray, xr.DataArray]:
     """``y_slit`` and the slit-frame wavelength (m) of every pixel, from each slit's WCS.
 
-    NaN on padding (beyond ``xsize``/``ysize``) and where the WCS gives none.
+    NaN on padding (beyond ``xsize``/``ysize``) and where the WCS gives none;
+    ``only`` (bool per slit): the slits to evaluate, the others all NaN.
     """
     ny, nx = ds.sizes["y"], ds.sizes["x"]
     yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
@@ -77,7 +80,10 @@ def slit_frame_coordinates(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
     lam = np.full_like(y_slit, np.nan)
     sizes = zip(np.asarray(ds["ysize"].values), np.asarray(ds["xsize"].values), strict=True)
     names = np.asarray(ds["slit_name"].values).astype(str)
+    wanted = np.ones(names.size, bool) if only is None else np.asarray(only, bool)
     for i, (name, (ys, xs)) in enumerate(zip(names, sizes, strict=True)):
+        if not wanted[i]:
+            continue
         w = get_wcs(ds, name)
         d2s = w.get_transform(w.available_frames[0], "slit_frame")
         _, y_slit[i, :ys, :xs], lam[i, :ys, :xs] = d2s(xx[:ys, :xs], yy[:ys, :xs])
@@ -124,10 +130,11 @@ def bar_shadow(
     slitlets not corrected, NaN on padding) and per-slit ``barshadow_corrected``.
     """
     content: Barshadow = shadows.content
-    y_slit, lam = slit_frame_coordinates(ds)
     states = np.asarray(ds["shutter_state"].values).astype(str)
     yscale = np.asarray(ds["slit_yscale"].values, np.float64)
     uniform = _uniform(ds, source_type)
+    corrected = uniform & (np.char.str_len(states) > 0)
+    y_slit, lam = slit_frame_coordinates(ds, only=corrected)  # the others' shadow is 1
     shadow = xr.apply_ufunc(
         kern.correction,
         y_slit,
@@ -155,7 +162,6 @@ def bar_shadow(
         ds, shadow.where(inside, 1.0), operation="multiply" if inverse else "divide",
         match_nans=False, overwrite=overwrite,
     )  # fmt: skip
-    corrected = uniform & (np.char.str_len(states) > 0)
     # padding NaN, as in every float array of padded slits (a file has no padding to hold 1)
     stored = shadow.where(inside).astype(np.float32).assign_attrs(units="")
     return out.assign(barshadow=stored).assign_coords(barshadow_corrected=("slit", corrected))

@@ -53,6 +53,7 @@ __all__ = [
     "spectral_order_range",
     "v23_to_sky",
     "wavelength_from_disperser",
+    "world_wavelength",
 ]
 
 _C_M_S = 299792458.0
@@ -333,3 +334,20 @@ def frames() -> dict[str, Any]:
         ),
         "world": cf.CompositeFrame([sky, spec], name="world"),
     }
+
+
+def world_wavelength(wcs: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``wcs(x, y)[2]`` (µm) of a NIRSpec slit WCS, without computing RA and Dec.
+
+    The wavelength leaves the slit frame in metres and the OTE link only
+    scales it to µm, so the slit-frame value times 1e6, NaN outside the
+    bounding box as gwcs makes it, is the same number; a WCS without a
+    ``slit_frame`` is evaluated whole.  ``x`` and ``y`` (pixels) may have any
+    shape: one call serves many pixel sets of the same slit.
+    """
+    frames = wcs.available_frames
+    if "slit_frame" not in frames or "wavecorr_frame" in frames or wcs.bounding_box is None:
+        return np.asarray(wcs(x, y)[2], float)
+    lam = np.asarray(wcs.get_transform(frames[0], "slit_frame")(x, y)[2], float) * 1e6
+    (x0, x1), (y0, y1) = wcs.bounding_box.bounding_box(order="F")
+    return np.where((x < x0) | (x > x1) | (y < y0) | (y > y1), np.nan, lam)
