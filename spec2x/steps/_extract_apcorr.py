@@ -46,12 +46,12 @@ def apply_apcorr(
     if layout is None:
         raise UnsupportedModeError(f"aperture correction for {exp_type} is not supported")
     slits = "slit" in out.dims
-    # 1 for the extended sources; each point source's row filled in place (no per-slit arrays)
-    c = xr.DataArray(np.ones(out["npixels"].shape), dims=out["npixels"].dims)
+    corrections = []
     for i, (st, it) in enumerate(zip(setups, items, strict=True)):
-        if not points[i]:
-            continue
         sel = out.isel(slit=i) if slits else out
+        if not points[i]:
+            corrections.append(_bare(xr.ones_like(sel["npixels"])))
+            continue
         try:
             corr = _CORRECTIONS[layout](sel, ds, ref, it, _arcsec_scale(ref, layout, st, it))
         except LookupError as exc:
@@ -59,11 +59,8 @@ def apply_apcorr(
                 f"apcorr reference {ref.name} has no single row for this exposure ({exc}); "
                 "give an APCORR file made for this mode or apply_apcorr=False"
             ) from exc
-        row = corr.transpose(*sel["npixels"].dims).values
-        if slits:
-            c[{"slit": i}] = row
-        else:
-            c[...] = row
+        corrections.append(_bare(corr))
+    c = xr.concat(corrections, dim="slit") if slits else corrections[0]
     c = c.transpose(*out["flux"].dims)
     new = {}
     for name in ("flux", "flux_error", "surf_bright", "sb_error"):
@@ -78,6 +75,10 @@ def apply_apcorr(
     ):
         new[name] = (out[name] * c.data**2).assign_attrs(out[name].attrs)
     return out.assign(new)
+
+
+def _bare(da: xr.DataArray) -> xr.DataArray:
+    return da.drop_vars(list(da.coords), errors="ignore")
 
 
 def _arcsec_scale(
