@@ -28,8 +28,9 @@ x1d.  Steps 4-6 run on ``block`` integrations at a time.  A NumPy exposure
 is infilled once, in memory, for every step; a Dask exposure is computed one
 block at a time, its spectra written to temporary files as they come and
 read back lazily, so memory does not grow with the number of integrations
-(but for the trace models if asked for); the numbers are the same bit for bit.  The trace models are evaluated only inside the boxes they
-are subtracted from.  Flux in the exposure's units (DN/s); wavelengths µm.
+(but for the trace models if asked for); the numbers are the same bit for
+bit.  The trace models are evaluated only inside the boxes they are
+subtracted from.  Flux in the exposure's units (DN/s); wavelengths µm.
 """
 
 from __future__ import annotations
