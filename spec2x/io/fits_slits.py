@@ -19,7 +19,8 @@ import xarray as xr
 from astropy.io import fits
 
 from ..errors import InputFileError
-from ..wcs.store import WCS_ATTR, WCS_COORD, wcs_coord, with_wcs_coord
+from ..wcs.cutout import CutoutWcs, cutout_template
+from ..wcs.store import WCS_ATTR, WCS_COORD, StoredWcs, wcs_coord, wcs_object, with_wcs_coord
 from . import fits_exposure as E
 from . import fits_images as I
 from . import fits_layout as L
@@ -234,7 +235,10 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
     if WCS_COORD in ds.coords or isinstance(ds.attrs.get(WCS_ATTR), dict):
         per_slit = list(with_wcs_coord(ds, always=True)[WCS_COORD].values)
         if any(w is not None for w in per_slit):  # in each slit's meta only (read lazily)
-            objects = N.wcs_objects(per_slit)
+            if model != "SlitModel" and ds.attrs.get("EXP_TYPE") in _DEFERRED_WCS:
+                objects = _deferred(per_slit)
+            else:
+                objects = N.wcs_objects(per_slit)
             if model == "SlitModel":
                 tree[N.SPEC2X_NODE]["wcs"] = objects
     elif ds.attrs.get(WCS_ATTR) is not None:
@@ -248,8 +252,6 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
         return tree
     date = ds.attrs.get("DATE")
     date = date if isinstance(date, str) else _now()
-    if ds.attrs.get("EXP_TYPE") in _DEFERRED_WCS:
-        objects = _deferred(objects)
     metas: list[dict[str, Any]] = []
     for obj in objects:
         meta: dict[str, Any] = {"date": date, "model_type": "SlitModel"}
@@ -265,18 +267,32 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
 _DEFERRED_WCS = frozenset({"NIS_WFSS", "NRC_WFSS"})
 
 
-def _deferred(objects: list[Any]) -> list[Any]:
-    """The slits' gwcs, all but the first deferred; the steps (frames, transforms) of the
-    first that later ones use too are written once (YAML anchors in the first)."""
-    from .._asdf_fast import Deferred  # asdf imported where the tree is written
+def _deferred(values: list[StoredWcs | str | None]) -> list[Any]:
+    """The slits' stored WCS for the tree: the first a gwcs, the others deferred; the steps
+    (frames, transforms) of the first that later ones use too are written once (YAML anchors
+    in the first).  Cut-outs kept as their numbers (:class:`spec2x.wcs.cutout.CutoutWcs`)
+    are written as copies of one template cut-out's ASDF tree, no gwcs made."""
+    from .._asdf_fast import Deferred, Stamp  # asdf imported where the tree is written
 
-    kept = [w for w in objects if w is not None]
+    kept = [v for v in values if v is not None]
     if len(kept) < 2:
-        return objects
-    first = kept[0]
-    later = {id(part) for w in kept[1:] for part in _step_parts(w)}
-    shared = tuple(part for part in _step_parts(first) if id(part) in later)
-    return [w if w is None or w is first else Deferred(w, shared) for w in objects]
+        return N.wcs_objects(values)
+    first = wcs_object(kept[0])
+    templates: dict[int, Any] = {}  # id(exposure WCS) -> the template of its cut-outs
+    later: list[Any] = []
+    parts: set[int] = set()  # the steps' parts of the later ones (alive in them or their parent)
+    for value in kept[1:]:
+        if isinstance(value, CutoutWcs):
+            if id(value.parent) not in templates:
+                templates[id(value.parent)] = cutout_template(value.parent)
+                parts.update(id(p) for p in _step_parts(value.parent.wcs))
+            later.append(Stamp(templates[id(value.parent)], value.numbers))
+        else:
+            later.append(wcs_object(value))
+            parts.update(id(p) for p in _step_parts(later[-1]))
+    shared = tuple(part for part in _step_parts(first) if id(part) in parts)
+    rest = iter([first, *(Deferred(v, shared) for v in later)])
+    return [None if v is None else next(rest) for v in values]
 
 
 def _step_parts(wcs: Any) -> list[Any]:

@@ -20,6 +20,7 @@ from .._kernels.extract_location import location_from_wcs
 from ..errors import ParameterError, UnsupportedModeError
 from ..io.references import Reference
 from ..modes import exp_type_of, lookup
+from ..wcs.store import wcs_object
 from . import StepContext
 from ._common import record_step, require
 from ._extract_apcorr import apply_apcorr as _apply_apcorr
@@ -193,7 +194,11 @@ def _setup(
             )
         else:
             middle, _, location, trace = location_from_wcs(
-                wcs, (ny, nx), params["dispaxis"], _trace_kind(exp_type), source_info(ds, item)
+                wcs_object(wcs),
+                (ny, nx),
+                params["dispaxis"],
+                _trace_kind(exp_type),
+                source_info(ds, item),
             )
             if location is not None:
                 nominal = _k.box_profile((ny, nx), params, wl)[0]

@@ -20,7 +20,8 @@ from spec2x import _asdf_write
 from spec2x._asdf_fast import Deferred
 from spec2x._asdf_write import asdf_bytes
 from spec2x.io.fits_slits import _deferred
-from spec2x.steps._extract_2d_grism import cutout_wcs
+from spec2x.wcs.cutout import cutout_wcs
+from spec2x.wcs.store import stored_wcs
 
 
 def _frame(name: str) -> cf.Frame2D:
@@ -75,7 +76,7 @@ def test_events_give_pyyamls_own_bytes(exposure, monkeypatch):
 
 def test_deferred_cutout_wcs_written_as_whole_trees_are(exposure, monkeypatch):
     cut = _cutouts(exposure, 40)
-    deferred = _deferred(cut)
+    deferred = _deferred([stored_wcs(w) for w in cut])
     assert isinstance(deferred[1], Deferred)
     assert deferred[0] is cut[0]
     assert len(deferred[1].shared) == 5  # the exposure's three frames, two transforms
@@ -94,7 +95,7 @@ def test_deferred_cutout_wcs_written_as_whole_trees_are(exposure, monkeypatch):
 def test_deferred_wcs_are_never_all_converted_at_once(exposure):
     cut = _cutouts(exposure, 120)
     peaks = []
-    for slits in (cut, _deferred(cut)):
+    for slits in (cut, _deferred([stored_wcs(w) for w in cut])):
         tree = {"slits": [{"meta": {"wcs": w}} for w in slits]}
         asdf_bytes(tree, inline_below=4096)  # caches the models keep after their first writing
         tracemalloc.start()
