@@ -7,9 +7,10 @@ detector is cut out of every pixel array, as jwst 3.0.0's
 different shapes go to padded groups (:mod:`spec2x.slits`).  Each cut-out's
 WCS is the exposure's grism WCS after a ``grism_slit`` frame that shifts to
 the cut-out's corner and fixes the source position and order (jwst's
-``Mapping((0, 1, 0, 0, 0)) | Shift & Shift & Const1D & Const1D & Const1D``);
-its ``wavelength`` plane (float32, as jwst's) comes from the dispersion model, one call per
-cut-out (jwst's).
+``Mapping((0, 1, 0, 0, 0)) | Shift & Shift & Const1D & Const1D & Const1D``),
+kept as those numbers (:class:`spec2x.wcs.cutout.CutoutWcs`, a gwcs made only
+when asked); its ``wavelength`` plane (float32, as jwst's) comes from the
+dispersion model, one call per cut-out (jwst's).
 """
 
 from __future__ import annotations

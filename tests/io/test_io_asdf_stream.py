@@ -20,7 +20,8 @@ from spec2x import _asdf_write
 from spec2x._asdf_fast import Deferred
 from spec2x._asdf_write import asdf_bytes
 from spec2x.io.fits_slits import _deferred
-from spec2x.wcs.cutout import cutout_wcs
+from spec2x.wcs import cutout as cutout_module
+from spec2x.wcs.cutout import CutoutWcs, cutout_wcs
 from spec2x.wcs.store import stored_wcs
 
 
@@ -90,6 +91,28 @@ def test_deferred_cutout_wcs_written_as_whole_trees_are(exposure, monkeypatch):
             x, y = np.meshgrid(np.arange(0.0, 300.0, 37.0), np.arange(0.0, 20.0, 3.0))
             for a, b in zip(slit["meta"]["wcs"](x, y), want(x, y), strict=True):
                 np.testing.assert_array_equal(a, b)
+
+
+def test_cutouts_kept_as_numbers_are_written_from_one_template(exposure, monkeypatch):
+    """No gwcs per cut-out: the first and the template's probe are made, the others' trees
+    are the probe's with their numbers; the bytes those of every gwcs written whole."""
+    numbers = [
+        (10.0 + i, 20.0 + 2 * i, 100.5 + i, 200.25 - i / 3, 1 + i % 2, 20 - i % 3, 300 + i)
+        for i in range(30)
+    ]
+    parent = stored_wcs(exposure)
+    made = []
+    real = cutout_module._built
+    monkeypatch.setattr(cutout_module, "_built", lambda p, n: made.append(n) or real(p, n))
+    deferred = _deferred([None, *(CutoutWcs(parent, n) for n in numbers)])
+    ours = _bytes({"slits": [{"meta": {"wcs": w}} for w in deferred]}, True, monkeypatch)
+    assert made == [numbers[0], cutout_module._PROBE]
+    built = [None] + [
+        cutout_wcs(exposure, (x0, y0), (xc, yc, o), (ny, nx))
+        for x0, y0, xc, yc, o, ny, nx in numbers
+    ]
+    whole = _bytes({"slits": [{"meta": {"wcs": w}} for w in built]}, False, monkeypatch)
+    assert ours == whole
 
 
 def test_deferred_wcs_are_never_all_converted_at_once(exposure):
