@@ -33,6 +33,10 @@ __all__ = ["extract_1d", "from_chain"]
 
 log = logging.getLogger(__name__)
 
+#: Most padded pixels of the slits extracted in one kernel call: its float64 copies and
+#: profiles (~50 bytes a pixel) stay this small however large a group of cut-outs is.
+BLOCK_PIXELS = 1_000_000
+
 _OUT = (
     "flux",
     "flux_var_poisson",
@@ -336,7 +340,9 @@ def _extract_slits(
     pieces: list[list[xr.DataArray]] = [[] for _ in _OUT]
     order: list[int] = []
     nspec = max(ny, nx)
-    for idx in groups.values():
+    step = max(1, BLOCK_PIXELS // (ny * nx))
+    blocks = [m[k : k + step] for m in groups.values() for k in range(0, len(m), step)]
+    for idx in blocks:
         p = setups[idx[0]]["params"]
         prof = np.stack([pad(setups[i]["profile"]) for i in idx])
         bg = (
