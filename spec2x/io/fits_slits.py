@@ -19,8 +19,7 @@ import xarray as xr
 from astropy.io import fits
 
 from ..errors import InputFileError
-from ..wcs.cutout import CutoutWcs, cutout_template
-from ..wcs.store import WCS_ATTR, WCS_COORD, StoredWcs, wcs_coord, wcs_object, with_wcs_coord
+from ..wcs.store import WCS_ATTR, WCS_COORD, wcs_coord, with_wcs_coord
 from . import fits_exposure as E
 from . import fits_images as I
 from . import fits_layout as L
@@ -29,6 +28,7 @@ from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import CUTOUT_COORDS, EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE, absent_for_slit
 from .fits_raw import card_images
 from .fits_scan import is_image_extension
+from .fits_slits_wcs import DEFERRED_WCS, deferred_wcs
 
 __all__ = ["read_slits", "slits_hdus"]
 
@@ -235,8 +235,8 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
     if WCS_COORD in ds.coords or isinstance(ds.attrs.get(WCS_ATTR), dict):
         per_slit = list(with_wcs_coord(ds, always=True)[WCS_COORD].values)
         if any(w is not None for w in per_slit):  # in each slit's meta only (read lazily)
-            if model != "SlitModel" and ds.attrs.get("EXP_TYPE") in _DEFERRED_WCS:
-                objects = _deferred(per_slit)
+            if model != "SlitModel" and ds.attrs.get("EXP_TYPE") in DEFERRED_WCS:
+                objects = deferred_wcs(per_slit)
             else:
                 objects = N.wcs_objects(per_slit)
             if model == "SlitModel":
@@ -260,44 +260,6 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
         metas.append(meta)
     tree["slits"] = [{**a, "meta": meta} for a, meta in zip(attrs, metas, strict=True)]
     return tree
-
-
-#: Exposures whose slits' WCS share only whole steps of the exposure's WCS (WFSS cut-outs):
-#: each is converted to ASDF only as it is written (:class:`spec2x._asdf_fast.Deferred`).
-_DEFERRED_WCS = frozenset({"NIS_WFSS", "NRC_WFSS"})
-
-
-def _deferred(values: list[StoredWcs | str | None]) -> list[Any]:
-    """The slits' stored WCS for the tree: the first a gwcs, the others deferred; the steps
-    (frames, transforms) of the first that later ones use too are written once (YAML anchors
-    in the first).  Cut-outs kept as their numbers (:class:`spec2x.wcs.cutout.CutoutWcs`)
-    are written as copies of one template cut-out's ASDF tree, no gwcs made."""
-    from .._asdf_fast import Deferred, Stamp  # asdf imported where the tree is written
-
-    kept = [v for v in values if v is not None]
-    if len(kept) < 2:
-        return N.wcs_objects(values)
-    first = wcs_object(kept[0])
-    templates: dict[int, Any] = {}  # id(exposure WCS) -> the template of its cut-outs
-    later: list[Any] = []
-    parts: set[int] = set()  # the steps' parts of the later ones (alive in them or their parent)
-    for value in kept[1:]:
-        if isinstance(value, CutoutWcs):
-            if id(value.parent) not in templates:
-                templates[id(value.parent)] = cutout_template(value.parent)
-                parts.update(id(p) for p in _step_parts(value.parent.wcs))
-            later.append(Stamp(templates[id(value.parent)], value.numbers))
-        else:
-            later.append(wcs_object(value))
-            parts.update(id(p) for p in _step_parts(later[-1]))
-    shared = tuple(part for part in _step_parts(first) if id(part) in parts)
-    rest = iter([first, *(Deferred(v, shared) for v in later)])
-    return [None if v is None else next(rest) for v in values]
-
-
-def _step_parts(wcs: Any) -> list[Any]:
-    """The frames and transforms of a gwcs's steps."""
-    return [p for step in wcs.pipeline for p in (step.frame, step.transform) if p is not None]
 
 
 def _tree_attrs(ds: xr.Dataset, i: int) -> dict[str, Any]:

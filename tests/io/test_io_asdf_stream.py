@@ -19,7 +19,7 @@ from gwcs import wcs as gwcs_wcs
 from spec2x import _asdf_write
 from spec2x._asdf_fast import Deferred
 from spec2x._asdf_write import asdf_bytes
-from spec2x.io.fits_slits import _deferred
+from spec2x.io.fits_slits_wcs import deferred_wcs
 from spec2x.wcs import cutout as cutout_module
 from spec2x.wcs.cutout import CutoutWcs, cutout_wcs
 from spec2x.wcs.store import stored_wcs
@@ -77,7 +77,7 @@ def test_events_give_pyyamls_own_bytes(exposure, monkeypatch):
 
 def test_deferred_cutout_wcs_written_as_whole_trees_are(exposure, monkeypatch):
     cut = _cutouts(exposure, 40)
-    deferred = _deferred([stored_wcs(w) for w in cut])
+    deferred = deferred_wcs([stored_wcs(w) for w in cut])
     assert isinstance(deferred[1], Deferred)
     assert deferred[0] is cut[0]
     assert len(deferred[1].shared) == 5  # the exposure's three frames, two transforms
@@ -104,7 +104,7 @@ def test_cutouts_kept_as_numbers_are_written_from_one_template(exposure, monkeyp
     made = []
     real = cutout_module._built
     monkeypatch.setattr(cutout_module, "_built", lambda p, n: made.append(n) or real(p, n))
-    deferred = _deferred([None, *(CutoutWcs(parent, n) for n in numbers)])
+    deferred = deferred_wcs([None, *(CutoutWcs(parent, n) for n in numbers)])
     ours = _bytes({"slits": [{"meta": {"wcs": w}} for w in deferred]}, True, monkeypatch)
     assert made == [numbers[0], cutout_module._PROBE]
     built = [None] + [
@@ -118,7 +118,7 @@ def test_cutouts_kept_as_numbers_are_written_from_one_template(exposure, monkeyp
 def test_deferred_wcs_are_never_all_converted_at_once(exposure):
     cut = _cutouts(exposure, 120)
     peaks = []
-    for slits in (cut, _deferred([stored_wcs(w) for w in cut])):
+    for slits in (cut, deferred_wcs([stored_wcs(w) for w in cut])):
         tree = {"slits": [{"meta": {"wcs": w}} for w in slits]}
         asdf_bytes(tree, inline_below=4096)  # caches the models keep after their first writing
         tracemalloc.start()
