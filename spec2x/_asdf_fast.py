@@ -24,14 +24,18 @@ from __future__ import annotations
 
 import threading
 from collections import ChainMap, OrderedDict
+from collections.abc import Callable
 from types import GeneratorType
 from typing import Any
 
+import numpy as np
 from asdf import tagged
 from asdf.util import get_class_name
 
 __all__ = [
     "Deferred",
+    "Stamp",
+    "Template",
     "convert_deferred",
     "converted",
     "extensions_used",
@@ -174,6 +178,116 @@ class Deferred:
         self.value = value
         self.shared = shared
 
+    def original(self) -> Any:
+        """The value itself (a :class:`Stamp`'s made)."""
+        value = self.value
+        return value.template.make(value.numbers) if isinstance(value, Stamp) else value
+
+
+class Template:
+    """Values made by one function of a few numbers, converted by copying one's tree.
+
+    ``make(numbers)`` makes a value (a WFSS cut-out's gwcs), ``leaves(numbers)``
+    the floats its converted tree holds that depend on the numbers.  The value
+    of ``probe`` (numbers whose leaves are all different and met nowhere else
+    in its tree) is converted once per tree written; a :class:`Stamp`'s
+    converted tree is a copy of that one with its own leaves in place of the
+    probe's (the same types), the nodes the probe shares with the tree
+    converted before (the exposure's WCS steps) shared as they are.  When a
+    probe's leaf is not found in its tree each value is converted as usual.
+    """
+
+    __slots__ = ("_index", "_node", "_own", "_walk", "leaves", "make", "probe")
+
+    def __init__(
+        self,
+        make: Callable[[Any], Any],
+        leaves: Callable[[Any], tuple[float, ...]],
+        probe: Any,
+    ) -> None:
+        self.make = make
+        self.leaves = leaves
+        self.probe = probe
+        self._walk: _Walk | None = None
+        self._node: Any = None
+        self._own: set[int] = set()
+        self._index = {v: k for k, v in enumerate(leaves(probe))}
+
+    def node(self, numbers: Any, walk: _Walk) -> Any:
+        """The converted tree of ``make(numbers)`` (``walk``: the tree's conversion)."""
+        if self._walk is not walk:
+            self._convert(walk)
+        if self._node is None:
+            return _convert_alone(self.make(numbers), walk)
+        return _Copy(self._own, self._index, self.leaves(numbers)).node(self._node)
+
+    def _convert(self, walk: _Walk) -> None:
+        own: dict[int, tuple[Any, Any]] = {}
+        node = _convert_alone(self.make(self.probe), walk, own)
+        self._walk, self._own = walk, {id(pair[1]) for pair in own.values()}
+        found = {k for _, out in own.values() if (k := _leaf(out, self._index)) is not None}
+        self._node = node if len(found) == len(self._index) else None
+
+
+def _leaf(value: Any, index: dict[float, int]) -> int | None:
+    """Which probe leaf ``value`` is (None: not a float, or none)."""
+    if type(value) is float or isinstance(value, np.floating):
+        return index.get(float(value))
+    return None
+
+
+class _Copy:
+    """A template's converted tree copied: its own containers new, its leaves replaced."""
+
+    def __init__(self, own: set[int], index: dict[float, int], leaves: tuple[float, ...]) -> None:
+        self.own = own
+        self.index = index
+        self.leaves = leaves
+        self.memo: dict[int, Any] = {}
+
+    def node(self, node: Any) -> Any:
+        k = _leaf(node, self.index)
+        if k is not None:
+            return type(node)(self.leaves[k])
+        key = id(node)
+        if key not in self.own or isinstance(node, str):
+            return node  # a node of the tree converted before, or a string
+        if key in self.memo:
+            return self.memo[key]
+        if type(node) is tuple:
+            out: Any = tuple(self.node(v) for v in node)
+            self.memo[key] = out
+            return out
+        if isinstance(node, tagged.Tagged):
+            cls: Any = type(node)
+            out = cls.__new__(cls)
+            out.__dict__.update(node.__dict__)  # its tag, flow style, property order
+            self.memo[key] = out
+            data = node.data  # type: ignore[attr-defined]
+            out.data = (
+                {k: self.node(v) for k, v in data.items()}
+                if isinstance(data, dict)
+                else [self.node(v) for v in data]
+            )
+            return out
+        out = type(node)()
+        self.memo[key] = out
+        if isinstance(node, dict):
+            out.update((k, self.node(v)) for k, v in node.items())
+        else:
+            out.extend(self.node(v) for v in node)
+        return out
+
+
+class Stamp:
+    """A value of a :class:`Template`: its numbers (its converted tree the template's copy)."""
+
+    __slots__ = ("numbers", "template")
+
+    def __init__(self, template: Template, numbers: Any) -> None:
+        self.template = template
+        self.numbers = numbers
+
 
 _walks = threading.local()
 
@@ -208,12 +322,20 @@ def convert_deferred(deferred: Deferred) -> tuple[Any, int]:
     walk = getattr(_walks, "last", None)
     if walk is None:
         raise RuntimeError("a deferred value is written only after its tree is converted")
+    value = deferred.value
+    if isinstance(value, Stamp):
+        return value.template.node(value.numbers, walk), extensions_used()
+    return _convert_alone(value, walk), extensions_used()
+
+
+def _convert_alone(value: Any, walk: _Walk, own: dict[int, tuple[Any, Any]] | None = None) -> Any:
+    """``value`` converted as ``walk`` would have, the nodes it made (``own``) kept apart."""
     local = _Walk(walk.context)
     local.converters = walk.converters
-    local.done = ChainMap({}, walk.done)  # type: ignore[assignment]
-    out = local.walk(deferred.value)
+    local.done = ChainMap({} if own is None else own, walk.done)  # type: ignore[assignment]
+    out = local.walk(value)
     local.drain()
-    return out, extensions_used()
+    return out
 
 
 def extensions_used() -> int:

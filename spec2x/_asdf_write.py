@@ -306,7 +306,7 @@ def _write(tree: Mapping[str, Any], compress: Sequence[Any], inline_arrays: bool
 def _resolved(value: Any) -> Any:
     """``value`` (a tree) with every :class:`~spec2x._asdf_fast.Deferred` replaced by its value."""
     if isinstance(value, Deferred):
-        return value.value
+        return value.original()
     if type(value) is dict:
         return {k: _resolved(v) for k, v in value.items()}
     if type(value) is list:

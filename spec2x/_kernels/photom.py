@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["conversion", "dispersion", "response_curve", "time_correction"]
+__all__ = ["conversion", "dispersion", "grism_conversion", "response_curve", "time_correction"]
 
 #: Wavelengths below this are taken to be in metres (jwst's "100 microns").
 _MICRONS_100 = 1.0e-4
@@ -133,3 +133,47 @@ def dispersion(
         if plane.shape[axis] > 1:
             out[idx][:ny, :nx] = np.abs(np.gradient(plane, axis=axis))
     return out
+
+
+def grism_conversion(
+    wavelength: np.ndarray,
+    waves: np.ndarray,
+    relresps: np.ndarray,
+    scalar: np.ndarray,
+    ysize: np.ndarray,
+    xsize: np.ndarray,
+    dispaxis: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A grism's conversion per pixel: :func:`conversion` over :func:`dispersion` (jwst's
+    ``include_dispersion``: the response is per µm, a pixel spans |dλ/dpixel| µm).
+
+    Parameters are those of :func:`conversion` and :func:`dispersion`; each cut-out
+    (leading index) is computed on its own, so the temporaries are one cut-out's
+    however many a group holds.
+
+    Returns
+    -------
+    factor (float64; 0 where uncalibrated or where the quotient is NaN, as in the
+    padding) and the bool mask of those pixels.
+    """
+    wavelength = np.asarray(wavelength)
+    lead = wavelength.shape[:-2]
+    waves, relresps = np.asarray(waves), np.asarray(relresps)
+    per_slit = waves.ndim > 1
+    if per_slit:
+        waves = np.broadcast_to(waves, lead + waves.shape[-1:])
+        relresps = np.broadcast_to(relresps, lead + relresps.shape[-1:])
+    scalars = np.broadcast_to(np.asarray(scalar), lead)
+    ys, xs = np.broadcast_to(ysize, lead), np.broadcast_to(xsize, lead)
+    factor = np.empty(wavelength.shape, np.float64)
+    no_cal = np.empty(wavelength.shape, bool)
+    for idx in np.ndindex(*lead):
+        wl = wavelength[idx][None]
+        curve = (waves[idx][None], relresps[idx][None]) if per_slit else (waves, relresps)
+        plane, bad = conversion(wl, *curve, scalars[idx][None])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(plane, dispersion(wl, ys[idx][None], xs[idx][None], dispaxis), out=plane)
+        np.logical_or(bad, np.isnan(plane), out=bad)
+        plane[bad] = 0.0
+        factor[idx], no_cal[idx] = plane[0], bad[0]
+    return factor, no_cal

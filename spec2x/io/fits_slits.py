@@ -28,6 +28,7 @@ from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import CUTOUT_COORDS, EXPOSURE_SCI, SLIT_COORDS, SLIT_TREE, absent_for_slit
 from .fits_raw import card_images
 from .fits_scan import is_image_extension
+from .fits_slits_wcs import DEFERRED_WCS, deferred_wcs
 
 __all__ = ["read_slits", "slits_hdus"]
 
@@ -234,7 +235,10 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
     if WCS_COORD in ds.coords or isinstance(ds.attrs.get(WCS_ATTR), dict):
         per_slit = list(with_wcs_coord(ds, always=True)[WCS_COORD].values)
         if any(w is not None for w in per_slit):  # in each slit's meta only (read lazily)
-            objects = N.wcs_objects(per_slit)
+            if model != "SlitModel" and ds.attrs.get("EXP_TYPE") in DEFERRED_WCS:
+                objects = deferred_wcs(per_slit)
+            else:
+                objects = N.wcs_objects(per_slit)
             if model == "SlitModel":
                 tree[N.SPEC2X_NODE]["wcs"] = objects
     elif ds.attrs.get(WCS_ATTR) is not None:
@@ -248,8 +252,6 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
         return tree
     date = ds.attrs.get("DATE")
     date = date if isinstance(date, str) else _now()
-    if ds.attrs.get("EXP_TYPE") in _DEFERRED_WCS:
-        objects = _deferred(objects)
     metas: list[dict[str, Any]] = []
     for obj in objects:
         meta: dict[str, Any] = {"date": date, "model_type": "SlitModel"}
@@ -258,30 +260,6 @@ def _tree(node: N.Spec2xNode, ds: xr.Dataset, model: str) -> dict[str, Any]:
         metas.append(meta)
     tree["slits"] = [{**a, "meta": meta} for a, meta in zip(attrs, metas, strict=True)]
     return tree
-
-
-#: Exposures whose slits' WCS share only whole steps of the exposure's WCS (WFSS cut-outs):
-#: each is converted to ASDF only as it is written (:class:`spec2x._asdf_fast.Deferred`).
-_DEFERRED_WCS = frozenset({"NIS_WFSS", "NRC_WFSS"})
-
-
-def _deferred(objects: list[Any]) -> list[Any]:
-    """The slits' gwcs, all but the first deferred; the steps (frames, transforms) of the
-    first that later ones use too are written once (YAML anchors in the first)."""
-    from .._asdf_fast import Deferred  # asdf imported where the tree is written
-
-    kept = [w for w in objects if w is not None]
-    if len(kept) < 2:
-        return objects
-    first = kept[0]
-    later = {id(part) for w in kept[1:] for part in _step_parts(w)}
-    shared = tuple(part for part in _step_parts(first) if id(part) in later)
-    return [w if w is None or w is first else Deferred(w, shared) for w in objects]
-
-
-def _step_parts(wcs: Any) -> list[Any]:
-    """The frames and transforms of a gwcs's steps."""
-    return [p for step in wcs.pipeline for p in (step.frame, step.transform) if p is not None]
 
 
 def _tree_attrs(ds: xr.Dataset, i: int) -> dict[str, Any]:

@@ -7,9 +7,10 @@ detector is cut out of every pixel array, as jwst 3.0.0's
 different shapes go to padded groups (:mod:`spec2x.slits`).  Each cut-out's
 WCS is the exposure's grism WCS after a ``grism_slit`` frame that shifts to
 the cut-out's corner and fixes the source position and order (jwst's
-``Mapping((0, 1, 0, 0, 0)) | Shift & Shift & Const1D & Const1D & Const1D``);
-its ``wavelength`` plane (float32, as jwst's) comes from the dispersion model, one call per
-cut-out (jwst's).
+``Mapping((0, 1, 0, 0, 0)) | Shift & Shift & Const1D & Const1D & Const1D``),
+kept as those numbers (:class:`spec2x.wcs.cutout.CutoutWcs`, a gwcs made only
+when asked); its ``wavelength`` plane (float32, as jwst's) comes from the
+dispersion model, one call per cut-out (jwst's).
 """
 
 from __future__ import annotations
@@ -21,16 +22,15 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from astropy.modeling import bind_bounding_box
-from astropy.modeling.models import Const1D, Mapping, Shift
 
 from ..errors import InputFileError, StepOrderError
 from ..io.refs_grism import WfssWavelengthRange, grism_reference
 from ..io.source_catalog import SourceCatalog, read_source_catalog
 from ..modes import lookup
 from ..slits import MIN_PIXELS, Slits, plan_groups, to_tree
+from ..wcs.cutout import CutoutWcs
 from ..wcs.grism_boxes import grism_boxes, order_ranges
-from ..wcs.store import WCS_ATTR, WCS_COORD, copy_pipeline, get_wcs, stored_wcs, wcs_coord
+from ..wcs.store import WCS_ATTR, WCS_COORD, get_wcs, stored_wcs, wcs_coord
 from ._common import record_step
 from ._cutouts import stack_cutouts
 
@@ -40,40 +40,6 @@ log = logging.getLogger(__name__)
 
 #: Most padded pixels of one group of cut-outs (a float32 plane of 16 MB).
 GROUP_PIXELS = 4_000_000
-
-
-def _const(value: float) -> Const1D:
-    model = Const1D(value)
-    model.inverse = Const1D(value)
-    return model
-
-
-def cutout_wcs(
-    wcs: Any, corner: tuple[float, float], source: tuple[float, float, int], shape: tuple[int, int]
-) -> Any:
-    """One cut-out's WCS: cut-out pixel (x, y) -> world, the source and order fixed (jwst's).
-
-    ``corner`` is the cut-out's 0-based (x, y) start on the detector (pixels),
-    ``source`` the direct-image (x, y) pixel and spectral order, ``shape`` (ny, nx).
-    """
-    out = copy_pipeline(wcs)
-    tr = Mapping((0, 1, 0, 0, 0)) | (
-        Shift(corner[0])
-        & Shift(corner[1])
-        & _const(source[0])
-        & _const(source[1])
-        & _const(source[2])
-    )
-    ny, nx = shape
-    bind_bounding_box(tr, ((-0.5, nx - 0.5), (-0.5, ny - 0.5)), order="F")
-    frame = out.input_frame.__class__(
-        name="grism_slit",
-        axes_order=(0, 1),
-        axes_names=out.input_frame.axes_names,
-        unit=out.input_frame.unit,
-    )
-    out.insert_frame(input_frame=frame, output_frame=out.input_frame.name, transform=tr)
-    return out
 
 
 def _box_columns(table: xr.Dataset) -> list[tuple[float, float, float, float, int, int, int]]:
@@ -185,6 +151,7 @@ def _cutouts(
 ) -> Slits:
     """The padded groups of cut-outs of ``table``'s boxes."""
     det2det = wcs.get_transform(wcs.input_frame.name, "detector")
+    parent = stored_wcs(ds.attrs[WCS_ATTR])
     attrs = {k: v for k, v in ds.attrs.items() if k != WCS_ATTR}
     attrs["DATAMODL"] = "MultiSlitModel"
     ysize, xsize = table["ysize"].values, table["xsize"].values
@@ -203,10 +170,7 @@ def _cutouts(
         lam = _wavelengths(det2det, scalars, shape)
         coords: dict[str, Any] = {"wavelength": (("slit", "y", "x"), lam, {"units": "um"})}
         part = part.assign_coords({**coords, **_slit_coords(rows)})
-        slit_wcs = [
-            stored_wcs(cutout_wcs(wcs, (x0, y0), (xc, yc, o), (ny, nx)))
-            for x0, y0, xc, yc, o, ny, nx in scalars
-        ]
+        slit_wcs = [CutoutWcs(parent, numbers) for numbers in scalars]
         part = part.assign_coords({WCS_COORD: wcs_coord(slit_wcs)})
         part.attrs = dict(attrs)
         parts.append(record_step(part, "extract_2d"))

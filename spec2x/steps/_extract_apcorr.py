@@ -19,6 +19,7 @@ from .._kernels import apcorr as _apcorr
 from ..errors import ParameterError, ReferenceMismatchError, Spec2xWarning, UnsupportedModeError
 from ..io.references import Reference
 from ..modes import exp_type_of, lookup
+from ..wcs.store import wcs_object
 
 __all__ = ["apply_apcorr"]
 
@@ -90,7 +91,8 @@ def _arcsec_scale(
     valid_wl = setup["wavelength"][setup["valid"]]
     wl0 = float(_REFERENCE_WAVELENGTH[layout](valid_wl))
     location = (setup["ra"], setup["dec"], wl0)
-    return _pixel_scale_arcsec(item["wcs"], location, setup["params"]["dispaxis"])
+    wcs = None if item["wcs"] is None else wcs_object(item["wcs"])
+    return _pixel_scale_arcsec(wcs, location, setup["params"]["dispaxis"])
 
 
 def _lrs_correction(

@@ -16,7 +16,7 @@ import xarray as xr
 
 from ..errors import ReferenceMismatchError
 from ..modes import exp_type_of, lookup
-from ..wcs.store import WCS_COORD, get_wcs, has_wcs, slit_wcs, wcs_object
+from ..wcs.store import WCS_COORD, StoredWcs, get_wcs, has_wcs, slit_wcs, stored_wcs
 
 __all__ = ["extract_parameters", "source_info", "spectrum_info"]
 
@@ -205,17 +205,20 @@ def _spectral_order(value: Any, mode: Any) -> int:
     return int(value)
 
 
-def _wcs_of_slit(ds: xr.Dataset, i: int, name: str, per_slit: dict[str, Any] | None) -> Any:
-    """The WCS of slit ``i``: by position in the ``wcs`` coord (a WFSS source's orders share
-    its name), else by name."""
+def _wcs_of_slit(
+    ds: xr.Dataset, i: int, name: str, per_slit: dict[str, Any] | None
+) -> StoredWcs | str | None:
+    """The stored WCS of slit ``i``: by position in the ``wcs`` coord (a WFSS source's orders
+    share its name), else by name."""
     if WCS_COORD in ds.coords and ds.variables[WCS_COORD].dims == ("slit",):
-        value = ds.variables[WCS_COORD].values[i]
-        return None if value is None else wcs_object(value)
-    return get_wcs(ds, slit=name) if per_slit and name in per_slit else None
+        value: StoredWcs | str | None = ds.variables[WCS_COORD].values[i]
+        return value
+    return per_slit.get(name) if per_slit else None
 
 
 def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
-    """What extract_1d needs to know about each spectrum (one per slit, or one)."""
+    """What extract_1d needs to know about each spectrum (one per slit, or one); its ``wcs``
+    the stored WCS (:func:`spec2x.wcs.store.wcs_object` makes the gwcs where it is used)."""
     exp_type = exp_type_of(ds)
     mode = lookup(exp_type)
     default_disp = 1 if mode is None else (mode.dispaxis or 1)
@@ -259,7 +262,7 @@ def spectrum_info(ds: xr.Dataset) -> list[dict[str, Any]]:
             "pixar_sr": _pixar(ds.attrs.get("PIXAR_SR")),
             "shape": (ds.sizes["y"], ds.sizes["x"]),
             "wavelength": ds["wavelength"].values,
-            "wcs": get_wcs(ds) if per_slit is None and has_wcs(ds) else None,
+            "wcs": stored_wcs(get_wcs(ds)) if per_slit is None and has_wcs(ds) else None,
         }
     )
     return items

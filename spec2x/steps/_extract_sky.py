@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from .._kernels import extract_1d as _k
+from ..wcs.cutout import CutoutWcs
+from ..wcs.store import StoredWcs, wcs_object
 
 __all__ = ["sky_positions"]
 
@@ -40,27 +42,62 @@ def sky_positions(setups: Sequence[dict[str, Any]], wcs_list: Sequence[Any]) -> 
     Parameters
     ----------
     setups : extract_1d's per-spectrum setups, each with its ``profile`` (y, x).
-    wcs_list : each spectrum's gwcs (or None), in the same order.
+    wcs_list : each spectrum's gwcs or stored WCS (or None), in the same order; a cut-out
+        kept as its numbers (:class:`spec2x.wcs.cutout.CutoutWcs`) is never made a gwcs
+        unless the shared call disagrees with it.
     """
-    shared: dict[int, list[int]] = {}
+    shared: dict[int, list[tuple[int, _Cutout]]] = {}
     for i, (setup, wcs) in enumerate(zip(setups, wcs_list, strict=True)):
         setup["ra"] = setup["dec"] = np.nan
         if wcs is None:
             continue
-        first = wcs.pipeline[0]
-        if (
-            first.frame.name == GRISM_SLIT
-            and len(wcs.pipeline) > 2
-            and first.transform.parameters.size == 5
-        ):
-            shared.setdefault(id(wcs.pipeline[1].transform), []).append(i)
-        else:
+        cut = _cutout(wcs)
+        if cut is None:
             _set(setup, *_one(wcs, _centre(setup)))
+        else:
+            shared.setdefault(cut[0], []).append((i, cut))
     for members in shared.values():
         if len(members) == 1:  # a WCS of its own (read from a file): one call, as the others
-            _set(setups[members[0]], *_one(wcs_list[members[0]], _centre(setups[members[0]])))
+            i = members[0][0]
+            _set(setups[i], *_one(wcs_list[i], _centre(setups[i])))
         else:
-            _grism_cutouts([setups[i] for i in members], [wcs_list[i] for i in members])
+            _grism_cutouts(
+                [setups[i] for i, _ in members],
+                [wcs_list[i] for i, _ in members],
+                [cut for _, cut in members],
+            )
+
+
+#: A cut-out's WCS: (id of its exposure's first grism transform, the exposure's steps after
+#: it, (x, y) direct-image source position and order, (xlo, xhi, ylo, yhi) bounding box).
+_Cutout = tuple[int, list[Any], tuple[float, float, float], tuple[float, float, float, float]]
+
+
+def _cutout(value: Any) -> _Cutout | None:
+    """A WFSS cut-out's WCS (kept as its numbers, or a gwcs of one) as :data:`_Cutout`;
+    None for any other WCS."""
+    if isinstance(value, CutoutWcs):
+        _, _, xc, yc, order, ny, nx = value.numbers
+        steps = value.parent.wcs.pipeline
+        box = (-0.5, nx - 0.5, -0.5, ny - 0.5)
+        return id(steps[0].transform), steps[1:], (xc, yc, float(order)), box
+    wcs = _gwcs(value)
+    first = wcs.pipeline[0]
+    if not (
+        first.frame.name == GRISM_SLIT
+        and len(wcs.pipeline) > 2
+        and first.transform.parameters.size == 5
+    ):
+        return None
+    _, _, xc, yc, order = first.transform.parameters  # Mapping | Shift & Shift & Const * 3
+    (xlo, xhi), (ylo, yhi) = first.transform.bounding_box.bounding_box(order="F")
+    steps = wcs.pipeline
+    return id(steps[1].transform), steps[2:], (xc, yc, order), (xlo, xhi, ylo, yhi)
+
+
+def _gwcs(value: Any) -> Any:
+    """The gwcs of a gwcs or a stored WCS."""
+    return wcs_object(value) if isinstance(value, StoredWcs | str) else value
 
 
 def _centre(setup: dict[str, Any]) -> tuple[float, float]:
@@ -70,7 +107,7 @@ def _centre(setup: dict[str, Any]) -> tuple[float, float]:
 
 
 def _one(wcs: Any, centre: tuple[float, float]) -> tuple[float, float]:
-    world = wcs(*centre)
+    world = _gwcs(wcs)(*centre)
     return float(world[0]), float(world[1])
 
 
@@ -79,7 +116,7 @@ def _set(setup: dict[str, Any], ra: float, dec: float) -> None:
         setup["ra"], setup["dec"] = ra, dec
 
 
-def _grism_cutouts(setups: list[dict[str, Any]], wcs_list: list[Any]) -> None:
+def _grism_cutouts(setups: list[dict[str, Any]], wcs_list: list[Any], cuts: list[_Cutout]) -> None:
     """Cut-outs of one grism WCS: their sources through its imaging steps in one call."""
     import gwcs
 
@@ -87,12 +124,11 @@ def _grism_cutouts(setups: list[dict[str, Any]], wcs_list: list[Any]) -> None:
     inputs = np.zeros((4, n))  # x0, y0 (direct image), wavelength (not used for RA/Dec), order
     inside = np.ones(n, dtype=bool)
     centres = [_centre(setup) for setup in setups]
-    for k, ((x, y), wcs) in enumerate(zip(centres, wcs_list, strict=True)):
-        first = wcs.pipeline[0].transform  # Mapping | Shift & Shift & Const & Const & Const
-        _, _, inputs[0, k], inputs[1, k], inputs[3, k] = first.parameters
-        (xlo, xhi), (ylo, yhi) = first.bounding_box.bounding_box(order="F")
+    for k, ((x, y), (_, _, source, box)) in enumerate(zip(centres, cuts, strict=True)):
+        inputs[0, k], inputs[1, k], inputs[3, k] = source
+        xlo, xhi, ylo, yhi = box
         inside[k] = xlo <= x <= xhi and ylo <= y <= yhi and np.isfinite(x + y)
-    imaging = gwcs.WCS([(s.frame, s.transform) for s in wcs_list[0].pipeline[2:]])
+    imaging = gwcs.WCS([(s.frame, s.transform) for s in cuts[0][1]])
     world = imaging.forward_transform(*inputs)
     ra = np.where(inside, world[0], np.nan)
     dec = np.where(inside, world[1], np.nan)

@@ -20,6 +20,7 @@ from .._kernels.extract_location import location_from_wcs
 from ..errors import ParameterError, UnsupportedModeError
 from ..io.references import Reference
 from ..modes import exp_type_of, lookup
+from ..wcs.store import wcs_object
 from . import StepContext
 from ._common import record_step, require
 from ._extract_apcorr import apply_apcorr as _apply_apcorr
@@ -31,6 +32,10 @@ from ._extract_spectra import finish_spectra
 __all__ = ["extract_1d", "from_chain"]
 
 log = logging.getLogger(__name__)
+
+#: Most padded pixels of the slits extracted in one kernel call: its float64 copies and
+#: profiles (~50 bytes a pixel) stay this small however large a group of cut-outs is.
+BLOCK_PIXELS = 1_000_000
 
 _OUT = (
     "flux",
@@ -193,7 +198,11 @@ def _setup(
             )
         else:
             middle, _, location, trace = location_from_wcs(
-                wcs, (ny, nx), params["dispaxis"], _trace_kind(exp_type), source_info(ds, item)
+                wcs_object(wcs),
+                (ny, nx),
+                params["dispaxis"],
+                _trace_kind(exp_type),
+                source_info(ds, item),
             )
             if location is not None:
                 nominal = _k.box_profile((ny, nx), params, wl)[0]
@@ -331,7 +340,9 @@ def _extract_slits(
     pieces: list[list[xr.DataArray]] = [[] for _ in _OUT]
     order: list[int] = []
     nspec = max(ny, nx)
-    for idx in groups.values():
+    step = max(1, BLOCK_PIXELS // (ny * nx))
+    blocks = [m[k : k + step] for m in groups.values() for k in range(0, len(m), step)]
+    for idx in blocks:
         p = setups[idx[0]]["params"]
         prof = np.stack([pad(setups[i]["profile"]) for i in idx])
         bg = (

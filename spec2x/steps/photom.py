@@ -147,9 +147,10 @@ def photom(
     )  # fmt: skip
     scalars, units, curves = conv.scalars, conv.units, conv.curves
     applied = scalars if conv.unit_factor == 1.0 else [s * conv.unit_factor for s in scalars]
-    factor, no_cal = _factor(ds, ds["wavelength"], applied, curves)
     if mode.photom_rows == "grism":
-        factor, no_cal = _per_micron(ds, factor, no_cal)
+        factor, no_cal = _per_micron(ds, applied, curves)
+    else:
+        factor, no_cal = _factor(ds, ds["wavelength"], applied, curves)
     out = _apply(ds, factor, no_cal, inverse, overwrite)
     out = label(out, scalars, units, pixar_sr, pixar_a2, inverse)
     if mode.point_and_uniform and slits and "srctype" in ds.coords and "photmj" in table.columns:
@@ -250,38 +251,38 @@ def _pixel_areas(
 
 
 def _per_micron(
-    ds: xr.Dataset, factor: xr.DataArray, no_cal: xr.DataArray
+    ds: xr.Dataset, scalars: Sequence[Any], curves: Sequence[tuple[np.ndarray, np.ndarray]]
 ) -> tuple[xr.DataArray, xr.DataArray]:
     """A grism's conversion divided by the dispersion (µm per pixel) of each pixel, as jwst's
-    ``include_dispersion``: the response is per µm, a pixel spans |dλ/dx| µm."""
-    wl = ds["wavelength"].reset_coords(drop=True)
+    ``include_dispersion``: the response is per µm, a pixel spans |dλ/dx| µm
+    (:func:`spec2x._kernels.photom.grism_conversion`: one cut-out at a time)."""
+    wl, args = _curves(ds, ds["wavelength"], scalars, curves)
     sizes = [
         ds[k].reset_coords(drop=True) if k in ds.coords else ds.sizes[d]
         for k, d in (("ysize", "y"), ("xsize", "x"))
     ]
-    disp = xr.apply_ufunc(
-        kernel.dispersion,
+    factor, no_cal = xr.apply_ufunc(
+        kernel.grism_conversion,
         wl,
+        *args,
         *sizes,
-        input_core_dims=[["y", "x"], [], []],
-        output_core_dims=[["y", "x"]],
+        input_core_dims=[["y", "x"], ["resp"], ["resp"], [], [], []],
+        output_core_dims=[["y", "x"], ["y", "x"]],
         kwargs={"dispaxis": int(ds.attrs.get("DISPAXIS", 1))},
         dask="parallelized",
-        output_dtypes=[wl.dtype],
+        output_dtypes=[np.float64, bool],
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_um = (factor / disp).where(~no_cal, np.nan)
-    bad = per_um.isnull()
-    return per_um.where(~bad, 0.0), no_cal | bad
+    return factor, no_cal
 
 
-def _factor(
+def _curves(
     ds: xr.Dataset,
     wavelength: xr.DataArray,
     scalars: Sequence[Any],
     curves: Sequence[tuple[np.ndarray, np.ndarray]],
-) -> tuple[xr.DataArray, xr.DataArray]:
-    """Per-pixel conversion (dims of ``wavelength``, plus ``slit``) and the uncalibrated mask."""
+) -> tuple[xr.DataArray, list[Any]]:
+    """The wavelengths (with the ``slit`` dim of ``ds``) and the response curves (``resp``)
+    and scalars, as the conversion kernels take them."""
     wl = wavelength.reset_coords(drop=True)
     if "slit" in ds.dims and "slit" not in wl.dims:
         wl = wl.expand_dims(slit=ds.sizes["slit"])
@@ -291,14 +292,23 @@ def _factor(
         resps = np.full((len(curves), width), np.nan)
         for i, (w, r) in enumerate(curves):
             waves[i, : len(w)], resps[i, : len(r)] = w, r
-        args = [
+        return wl, [
             xr.DataArray(waves, dims=("slit", "resp")),
             xr.DataArray(resps, dims=("slit", "resp")),
             xr.DataArray(np.array(scalars), dims=("slit",)),
         ]
-    else:
-        w, r = curves[0]
-        args = [xr.DataArray(w, dims="resp"), xr.DataArray(r, dims="resp"), scalars[0]]
+    w, r = curves[0]
+    return wl, [xr.DataArray(w, dims="resp"), xr.DataArray(r, dims="resp"), scalars[0]]
+
+
+def _factor(
+    ds: xr.Dataset,
+    wavelength: xr.DataArray,
+    scalars: Sequence[Any],
+    curves: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Per-pixel conversion (dims of ``wavelength``, plus ``slit``) and the uncalibrated mask."""
+    wl, args = _curves(ds, wavelength, scalars, curves)
     factor, no_cal = xr.apply_ufunc(
         kernel.conversion,
         wl,

@@ -19,8 +19,10 @@ from gwcs import wcs as gwcs_wcs
 from spec2x import _asdf_write
 from spec2x._asdf_fast import Deferred
 from spec2x._asdf_write import asdf_bytes
-from spec2x.io.fits_slits import _deferred
-from spec2x.steps._extract_2d_grism import cutout_wcs
+from spec2x.io.fits_slits_wcs import deferred_wcs
+from spec2x.wcs import cutout as cutout_module
+from spec2x.wcs.cutout import CutoutWcs, cutout_wcs
+from spec2x.wcs.store import stored_wcs
 
 
 def _frame(name: str) -> cf.Frame2D:
@@ -75,7 +77,7 @@ def test_events_give_pyyamls_own_bytes(exposure, monkeypatch):
 
 def test_deferred_cutout_wcs_written_as_whole_trees_are(exposure, monkeypatch):
     cut = _cutouts(exposure, 40)
-    deferred = _deferred(cut)
+    deferred = deferred_wcs([stored_wcs(w) for w in cut])
     assert isinstance(deferred[1], Deferred)
     assert deferred[0] is cut[0]
     assert len(deferred[1].shared) == 5  # the exposure's three frames, two transforms
@@ -91,10 +93,32 @@ def test_deferred_cutout_wcs_written_as_whole_trees_are(exposure, monkeypatch):
                 np.testing.assert_array_equal(a, b)
 
 
+def test_cutouts_kept_as_numbers_are_written_from_one_template(exposure, monkeypatch):
+    """No gwcs per cut-out: the first and the template's probe are made, the others' trees
+    are the probe's with their numbers; the bytes those of every gwcs written whole."""
+    numbers = [
+        (10.0 + i, 20.0 + 2 * i, 100.5 + i, 200.25 - i / 3, 1 + i % 2, 20 - i % 3, 300 + i)
+        for i in range(30)
+    ]
+    parent = stored_wcs(exposure)
+    made = []
+    real = cutout_module._built
+    monkeypatch.setattr(cutout_module, "_built", lambda p, n: made.append(n) or real(p, n))
+    deferred = deferred_wcs([None, *(CutoutWcs(parent, n) for n in numbers)])
+    ours = _bytes({"slits": [{"meta": {"wcs": w}} for w in deferred]}, True, monkeypatch)
+    assert made == [numbers[0], cutout_module._PROBE]
+    built = [None] + [
+        cutout_wcs(exposure, (x0, y0), (xc, yc, o), (ny, nx))
+        for x0, y0, xc, yc, o, ny, nx in numbers
+    ]
+    whole = _bytes({"slits": [{"meta": {"wcs": w}} for w in built]}, False, monkeypatch)
+    assert ours == whole
+
+
 def test_deferred_wcs_are_never_all_converted_at_once(exposure):
     cut = _cutouts(exposure, 120)
     peaks = []
-    for slits in (cut, _deferred(cut)):
+    for slits in (cut, deferred_wcs([stored_wcs(w) for w in cut])):
         tree = {"slits": [{"meta": {"wcs": w}} for w in slits]}
         asdf_bytes(tree, inline_below=4096)  # caches the models keep after their first writing
         tracemalloc.start()

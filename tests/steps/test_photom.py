@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from strategies import exposures, slits
 
 from spec2x import make_exposure, open_reference
-from spec2x._kernels.photom import conversion, response_curve, time_correction
+from spec2x._kernels.photom import (
+    conversion,
+    dispersion,
+    grism_conversion,
+    response_curve,
+    time_correction,
+)
 from spec2x.dq import DQ
 from spec2x.errors import MissingReferenceError, StepOrderError, UnsupportedModeError
 from spec2x.io.references import ReferenceSet
@@ -89,6 +95,33 @@ def test_conversion_hand_computed():
     resps = np.array([[1.0, 1.0, np.nan], [2.0, 2.0, 2.0]])
     factor, no_cal = conversion(np.array([wl, wl]), waves, resps, np.array([1.0, 10.0]))
     np.testing.assert_allclose(factor[:, 0], [[1.0, 0, 0, 0], [20.0, 20.0, 0, 0]])
+
+
+def test_grism_conversion_per_micron_one_cutout_at_a_time():
+    # one cut-out of 1 x 3 in a padded 2 x 4 plane: 2 per µm / 0.5 µm per pixel
+    wl = np.full((1, 2, 4), np.nan, np.float32)
+    wl[0, 0, :3] = [1.0, 1.5, 2.0]
+    factor, no_cal = grism_conversion(wl, np.array([0.5, 3.0]), np.array([1.0, 1.0]), 2.0, 1, 3, 1)
+    np.testing.assert_array_equal(factor, [[[4.0, 4.0, 4.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
+    np.testing.assert_array_equal(no_cal[0], [[False] * 3 + [True], [True] * 4])
+    # a group of cut-outs: bit for bit the whole group's conversion over its dispersion
+    rng = np.random.default_rng(5)
+    wl = rng.uniform(1.0, 4.0, (6, 5, 9)).astype(np.float32)
+    wl[:, :, 7:] = np.nan
+    wl[2, 1, 3] = np.nan
+    ys, xs = np.array([5, 4, 5, 3, 5, 1]), np.array([7, 7, 6, 7, 2, 7])
+    waves = np.tile(np.linspace(0.5, 4.5, 8), (6, 1))
+    resps = rng.uniform(0.5, 2.0, (6, 8))
+    scalars = rng.uniform(1.0, 3.0, 6)
+    whole, bad = conversion(wl, waves, resps, scalars)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        whole = whole / dispersion(wl, ys, xs, 2)
+    bad |= np.isnan(whole)
+    whole[bad] = 0.0
+    factor, no_cal = grism_conversion(wl, waves, resps, scalars, ys, xs, 2)
+    np.testing.assert_array_equal(factor, whole)
+    np.testing.assert_array_equal(no_cal, bad)
+    assert 0 < no_cal.mean() < 1
 
 
 def test_time_correction_forms():
