@@ -87,10 +87,8 @@ def _slice_map(ds: xr.Dataset, wcs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     maps = wavelength_map(ds)
     if maps is not None:
         return maps
-    label, wave = (
-        np.zeros((ds.sizes["y"], ds.sizes["x"]), np.int32),
-        np.full(ds["sci"].shape, np.nan),
-    )
+    shape = (ds.sizes["y"], ds.sizes["x"])
+    label, wave = np.zeros(shape, np.int32), np.full(shape, np.nan)
     for s, w in enumerate(wcs):
         x, y = _box_pixels(w)
         slit = through(w, "detector", "slit_frame", x, y)
