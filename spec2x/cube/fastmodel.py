@@ -13,6 +13,8 @@ order:
 - ``Tabular1D`` (linear, no bounds error, ascending points) as scipy's
   ``interpn`` computes it: the interval by binary search, then
   ``v[i] (1 - t) + v[i + 1] t``, ``fill_value`` outside, NaN for NaN;
+- ``AffineTransformation2D`` as its ``evaluate``: the augmented matrix (made
+  once) times the stacked inputs and a row of ones, by the same ``dot``;
 - ``Polynomial2D`` by astropy's multivariate Horner scheme with
   the exact-zero terms left out (adding or multiplying a zero term changes
   no non-zero value; a non-finite input still gives NaN as astropy's
@@ -40,6 +42,7 @@ from astropy.modeling import CompoundModel
 from astropy.modeling.functional_models import Const1D, Multiply, Scale, Shift
 from astropy.modeling.mappings import Mapping
 from astropy.modeling.polynomial import Polynomial2D
+from astropy.modeling.projections import AffineTransformation2D
 from astropy.modeling.rotations import RotationSequence3D
 from astropy.modeling.tabular import Tabular1D
 from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
@@ -110,6 +113,8 @@ def fast_model(model: Any) -> FastFunction:
         return _evaluated(model)
     if type(model) is RotationSequence3D:
         return _rotation(model)
+    if type(model) is AffineTransformation2D:
+        return _affine(model)
     return _called(model)
 
 
@@ -148,6 +153,23 @@ def _rotation(model: RotationSequence3D) -> FastFunction:
     def evaluate(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, ...]:
         rotated = np.dot(matrix, np.array([np.ravel(x), np.ravel(y), np.ravel(z)]))
         return tuple(np.reshape(rotated, (3, *np.shape(x))))  # scalars in, scalars out
+
+    return evaluate
+
+
+def _affine(model: AffineTransformation2D) -> FastFunction:
+    """``AffineTransformation2D.evaluate`` without astropy's call: its augmented matrix
+    times the rows x, y, 1 by the same ``dot`` (scalars by astropy's call: it returns scalars)."""
+    matrix = model._create_augmented_matrix(model.matrix.value, model.translation.value)
+    call = _called(model)
+
+    def evaluate(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+        if x.ndim == 0 or x.shape != y.shape:
+            return call(x, y)
+        rows = np.empty((3, x.size))
+        rows[0], rows[1], rows[2] = x.ravel(), y.ravel(), 1.0
+        out = np.dot(matrix, rows)
+        return out[0].reshape(x.shape), out[1].reshape(x.shape)
 
     return evaluate
 

@@ -70,7 +70,9 @@ class CubeSource:
     ----------
     bands : ``bands(ds) -> [(par1, par2), ...]``: the cubepar keys of the bands
         an exposure holds (MIRI ``("1", "short")``), one cube each.
-    cloud : ``cloud(ds, (par1, par2), wcs) -> PointCloud``: the band's pixels.
+    cloud : ``cloud(ds, (par1, par2), wcs, centres=True) -> PointCloud``: the band's
+        pixels; ``centres=False``: their centres' RA, Dec may be left NaN (no
+        weighting, grid or check reads them).
     name : ``name((par1, par2)) -> str``: the band's part of the product name (``ch1-short``).
     rotation : ``rotation(ds, (par1, par2), wcs) -> float``: the angle (deg) of
         the IFU's local axes on the sky, for ``ifualign`` cubes.

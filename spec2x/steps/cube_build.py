@@ -165,10 +165,14 @@ def build_cube(
         )
     rotation = source.rotation(first, key, _wcs(first)) if coord_system == "ifualign" else None
     where = str(first.attrs.get("FILENAME", "the exposure"))
+    corners = _footprint(exposures, source, key) if coord_system == "skyalign" else None
+    # the pixel centres' sky positions: for a Shepard weighting, a grid from the pixels
+    # and the exposures' overlap; a drizzle onto a footprint's grid reads the corners only
+    centres = weighting != "drizzle" or corners is None or len(exposures) > 1
     cube = build_band(
-        _pooled_clouds(exposures, source, key), pars.band(key), weighting=weighting,
+        _pooled_clouds(exposures, source, key, centres), pars.band(key), weighting=weighting,
         weight_power=weight_power, rotation=rotation, nexposures=len(exposures), tear_cut=source.tear_cut, where=where,
-        corners=_footprint(exposures, source, key) if coord_system == "skyalign" else None,
+        corners=corners,
     )  # fmt: skip
     out = _cube_dataset(first, source, cube, key, weighting, weight_power)
     cube_wcs = cube_gwcs(cube.grid)
@@ -204,14 +208,15 @@ def _footprint(
 
 
 def _pooled_clouds(
-    exposures: Sequence[xr.Dataset], source: CubeSource, key: tuple[str, str]
+    exposures: Sequence[xr.Dataset], source: CubeSource, key: tuple[str, str], centres: bool
 ) -> PointCloud:
-    """The pixels of the band in every exposure as one point cloud (their sky overlap checked).
+    """The pixels of the band in every exposure as one point cloud (their sky overlap checked;
+    ``centres`` False: the centres' RA, Dec may be NaN, one exposure).
 
     Nothing else keeps the clouds, so :func:`~spec2x.cube.build.build_band` frees them
     once it has taken the pixels it uses.
     """
-    clouds = [source.cloud(ds, key, _wcs(ds)) for ds in exposures]
+    clouds = [source.cloud(ds, key, _wcs(ds), centres=centres) for ds in exposures]
     check_overlap(clouds, [str(ds.attrs.get("FILENAME", f"exposure {i + 1}"))
                            for i, ds in enumerate(exposures)])  # fmt: skip
     if len(clouds) == 1:

@@ -120,6 +120,17 @@ def test_sky_geometry_and_fallback_parts():
     _same(tabular, np.linspace(0.5, 9.5, 40))
 
 
+def test_affine_equal_and_scalars_by_astropy():
+    affine = models.AffineTransformation2D(
+        matrix=[[3.512594, 0.00018787], [-0.00017734, 3.72123582]], translation=[0.25, -1.5]
+    )
+    x, y = _inputs()
+    _same(affine, x, y)
+    _same(affine, x.reshape(50, 100), y.reshape(50, 100))
+    got = fast_model(affine)(np.float64(3.0), np.float64(-2.0))
+    assert got == affine(np.float64(3.0), np.float64(-2.0))
+
+
 def test_regions_selector_equal_to_gwcs():
     labels = np.zeros((40, 30), dtype=np.int16)
     labels[5:35, 2:10], labels[5:35, 12:20], labels[5:35, 22:29] = 3, 1, 7

@@ -126,7 +126,8 @@ def mrs_bands(ds: xr.Dataset) -> list[tuple[str, str]]:
     return [(cb[0], cb[1:].lower()) for cb in channel_bands(ds.attrs)]
 
 
-def _cloud(ds: xr.Dataset, key: tuple[str, str], wcs: Any) -> PointCloud:
+def _cloud(ds: xr.Dataset, key: tuple[str, str], wcs: Any, centres: bool = True) -> PointCloud:
+    """The channel's pixels (the MRS always gives the centres' RA, Dec: ``centres`` unused)."""
     return mrs_point_cloud(ds, key[0], wcs)
 
 

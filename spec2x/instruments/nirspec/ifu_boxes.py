@@ -22,7 +22,7 @@ from ...wcs.store import get_wcs
 from . import ifu_wcs as iw
 from .ifu import through
 
-__all__ = ["SliceBoxes", "box_limits", "slice_boxes"]
+__all__ = ["SliceBoxes", "box_limits", "slice_boxes", "wavelength_map"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def slice_boxes(ds: xr.Dataset) -> SliceBoxes:
     s_idx, yi, xi = np.nonzero(inside)
     det_x, det_y = xi + x0[s_idx], yi + y0[s_idx]
     wave = np.full((iw.N_SLICES, ny, nx), np.nan)
-    maps = _wavelength_map(ds)
+    maps = wavelength_map(ds)
     if maps is None:
         evaluate = np.ones(s_idx.size, bool)
     else:
@@ -111,7 +111,7 @@ def slice_boxes(ds: xr.Dataset) -> SliceBoxes:
     return SliceBoxes(x0, y0, xsize, ysize, wave)
 
 
-def _wavelength_map(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray] | None:
+def wavelength_map(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray] | None:
     """assign_wcs's slice map and float64 wavelength map (µm), or None when either is missing."""
     if "regions" not in ds.coords or "wavelength" not in ds.coords:
         return None

@@ -13,11 +13,12 @@ As jwst 3.0.0's ``cube_build`` maps a NIRSpec IFU exposure
 - a pixel in two slices' boxes with a wavelength in both is the later slice's.
 
 jwst evaluates each slice's full WCS on every pixel of its box; here the
-detector -> GWA link (the same for all slices) runs once per slice box for
-the five positions a pixel needs, the slice's own links only on the pixels
-that have a wavelength, so a full frame (1.5 million pixels in the boxes)
-maps in a few seconds.  The cube's footprint is the exposure's ``S_REGION``
-(jwst reads it for sky-aligned cubes).
+pixels and their slices and wavelengths are assign_wcs's slice map and
+wavelength map (what that evaluation gives), and the slices' links run only
+on the pixels a cube can use, for the four positions a pixel's extent and
+corners need, and on the centres only when the cube reads their sky
+positions (``centres``), so a full frame maps in under a second.  The cube's
+footprint is the exposure's ``S_REGION`` (jwst reads it for sky-aligned cubes).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ import numpy as np
 import xarray as xr
 
 from ...cube.pointcloud import CubeSource, PointCloud, usable_pixels
+from ...cube.scaled import scaled_input
 from ...errors import InputFileError
 from ...wcs.footprint import s_region_corners
 from ...wcs.store import get_wcs, slit_wcs
 from .ifu import through
-from .ifu_boxes import box_limits
+from .ifu_boxes import box_limits, wavelength_map
 from .ifu_wcs import N_SLICES
 
 __all__ = ["NRS_IFU_CUBE", "nrs_ifu_bands", "nrs_ifu_point_cloud", "s_region_corners"]
@@ -74,42 +76,64 @@ def _across_width(wcs: list[Any]) -> float:
     return float(abs(centres[0] - centres[1]))
 
 
-def _extent(
-    wcs: Any, moved: tuple[np.ndarray, ...], n: int, wave: np.ndarray, lam: np.ndarray
-) -> np.ndarray:
+def _slice_map(ds: xr.Dataset, wcs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(y, x) slice + 1 of every pixel (0: none) and its world wavelength (µm).
+
+    A pixel is the last slice's whose box holds it and whose WCS gives it a
+    wavelength: assign_wcs's slice map and float64 wavelength map are that
+    (:func:`~spec2x.instruments.nirspec.ifu_boxes.wavelength_map`); without
+    them each slice's WCS is evaluated on its box, slice by slice.
+    """
+    maps = wavelength_map(ds)
+    if maps is not None:
+        return maps
+    shape = (ds.sizes["y"], ds.sizes["x"])
+    label, wave = np.zeros(shape, np.int32), np.full(shape, np.nan)
+    for s, w in enumerate(wcs):
+        x, y = _box_pixels(w)
+        slit = through(w, "detector", "slit_frame", x, y)
+        keep = np.isfinite(slit[2])
+        at = (y[keep].astype(np.intp), x[keep].astype(np.intp))
+        label[at] = s + 1
+        wave[at] = through(w, "slit_frame", "world", *(v[keep] for v in slit))[2]
+    return label, wave
+
+
+def _wavelength_scale(wcs: Any) -> tuple[Any, ...] | None:
+    """The factors that take the slit-frame wavelength to the world one (µm), when the
+    WCS does only that to it (:func:`~spec2x.cube.scaled.scaled_input`); else None."""
+    frames = wcs.available_frames
+    links = [step.transform for step in wcs.pipeline[frames.index("slit_frame") : -1]]
+    found = scaled_input(links, 2)
+    return found[1] if found is not None and found[0] == 2 else None
+
+
+def _extent(wcs: Any, moved: tuple[np.ndarray, ...], n: int) -> np.ndarray:
     """The wavelength extent (µm) of ``n`` pixels: world wavelength of the slit-frame
     positions ``moved[:][:n]`` (x - 0.4999) minus that of ``moved[:][n:2n]`` (x + 0.4999).
 
-    The IFU WCS carries the slit-frame wavelength (m) to the world frame
-    unchanged but for the scale to µm; when the centres show it (``wave``,
-    their world wavelength, equals ``1e6 * lam``, their slit-frame one, bit for
-    bit) the scale stands for the whole sky transform, else the WCS is evaluated.
+    When the WCS only scales the slit-frame wavelength to the world one, the
+    scaling stands for the whole sky transform, else the WCS is evaluated.
     """
-    if np.array_equal(wave, 1e6 * lam, equal_nan=True):
-        world = 1e6 * moved[2][: 2 * n]
-    else:
+    factors = _wavelength_scale(wcs)
+    if factors is None:
         world = through(wcs, "slit_frame", "world", *(m[: 2 * n] for m in moved))[2]
+    else:
+        world = moved[2][: 2 * n]
+        for factor in factors:
+            world = factor * world
     return np.abs(world[:n] - world[n:])
 
 
-def _slice_cloud(wcs: Any, width: float, usable: np.ndarray) -> dict[str, np.ndarray]:
-    """One slice's pixels with a wavelength: positions, wavelength, extent and corners.
-
-    ``usable`` (y, x): the detector pixels a cube can use; the extent and
-    corners of the others are NaN (not computed: no cube reads them).
-    """
-    x, y = _box_pixels(wcs)
-    slit = through(wcs, "gwa", "slit_frame", *through(wcs, "detector", "gwa", x, y))
-    keep = np.isfinite(slit[2])
-    x_all, y_all = x[keep], y[keep]
-    centre = [np.asarray(v)[keep] for v in slit]
-    ra, dec, wave = through(wcs, "slit_frame", "world", *centre)
-    good = usable[y_all.astype(np.intp), x_all.astype(np.intp)]
-    x, y, centre_lam, n = x_all[good], y_all[good], centre[2][good], int(good.sum())
+def _pixel_edges(
+    wcs: Any, width: float, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wavelength extent (µm) and (n, 4) corner RA, Dec (deg) of pixels (x, y) of one slice."""
+    n = x.size
     # x -+ 0.4999 (extent) and y -+ 0.49 (corners) in one pass through the slice's links
     xs = np.concatenate([x - _HALF_X, x + _HALF_X, x, x])
     ys = np.concatenate([y, y, y - _HALF_Y, y + _HALF_Y])
-    moved = through(wcs, "gwa", "slit_frame", *through(wcs, "detector", "gwa", xs, ys))
+    moved = through(wcs, "detector", "slit_frame", xs, ys)
     across, along, lam = through(wcs, "slit_frame", "slicer", *(m[2 * n :] for m in moved))
     lo, hi = slice(0, n), slice(n, 2 * n)
     half = width / 2.0
@@ -121,18 +145,11 @@ def _slice_cloud(wcs: Any, width: float, usable: np.ndarray) -> dict[str, np.nda
     ]
     a, b, c = (np.concatenate(v) for v in zip(*corner_pos, strict=True))
     cra, cdec, _ = through(wcs, "slicer", "world", a, b, c)
-    dwave, corner_ra, corner_dec = np.full(wave.size, np.nan), *np.full((2, wave.size, 4), np.nan)
-    dwave[good], corner_ra[good], corner_dec[good] = (
-        _extent(wcs, moved, n, wave[good], centre_lam), cra.reshape(4, n).T, cdec.reshape(4, n).T
-    )  # fmt: skip
-    return {
-        "x": x_all, "y": y_all, "ra": ra, "dec": dec, "wave": wave, "dwave": dwave,
-        "corner_ra": corner_ra, "corner_dec": corner_dec,
-    }  # fmt: skip
+    return _extent(wcs, moved, n), cra.reshape(4, n).T, cdec.reshape(4, n).T
 
 
 def nrs_ifu_point_cloud(
-    ds: xr.Dataset, key: tuple[str, str] | None = None, _: Any = None
+    ds: xr.Dataset, key: tuple[str, str] | None = None, _: Any = None, *, centres: bool = True
 ) -> PointCloud:
     """Every IFU pixel with a wavelength, as a :class:`PointCloud` (jwst's pixel order).
 
@@ -141,6 +158,8 @@ def nrs_ifu_point_cloud(
     ds : NIRSpec IFU exposure with ``sci``, ``err``, ``dq`` (y, x) after
         assign_wcs (one gwcs per slice).
     key : the (grating, filter) of the cube (one per exposure; not used).
+    centres : compute the pixel centres' RA, Dec; False: NaN (a drizzle onto a
+        grid from the exposure's footprint reads only the corners).
 
     Raises
     ------
@@ -149,25 +168,36 @@ def nrs_ifu_point_cloud(
     """
     wcs = _slice_wcs(ds)
     width = _across_width(wcs)
-    usable = usable_pixels(*(np.asarray(ds[name].values) for name in ("sci", "err", "dq")))
+    flux, err, dq = (np.asarray(ds[name].values) for name in ("sci", "err", "dq"))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "invalid value", RuntimeWarning)
-        parts = [_slice_cloud(w, width, usable) for w in wcs]
-    cloud = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    if cloud["x"].size == 0:
-        raise InputFileError(
-            f"{ds.attrs.get('FILENAME', 'the exposure')}: no IFU pixel has a wavelength; "
-            "check the exposure's WCS (assign_wcs), GRATING and FILTER"
-        )
-    nx = ds.sizes["x"]
-    flat = cloud["y"].astype(np.int64) * nx + cloud["x"].astype(np.int64)
-    # the later slice wins a pixel two slices share; jwst's full-frame order after
-    last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
-    at = (cloud["y"][last].astype(int), cloud["x"][last].astype(int))
-    sci, err = (np.asarray(ds[name].values, np.float64)[at] for name in ("sci", "err"))
-    dq = np.asarray(ds["dq"].values)[at].astype(np.int64)
-    pick = {k: cloud[k][last] for k in ("ra", "dec", "wave", "dwave", "corner_ra", "corner_dec")}
-    return PointCloud(**pick, flux=sci, err=err, dq=dq)
+        label, wave = _slice_map(ds, wcs)
+        pixels = np.flatnonzero(label)  # jwst's full-frame order
+        if pixels.size == 0:
+            raise InputFileError(
+                f"{ds.attrs.get('FILENAME', 'the exposure')}: no IFU pixel has a wavelength; "
+                "check the exposure's WCS (assign_wcs), GRATING and FILTER"
+            )
+        owner = label.ravel()[pixels] - 1
+        usable = usable_pixels(flux, err, dq).ravel()[pixels]
+        y, x = (v.astype(np.float64) for v in np.divmod(pixels, ds.sizes["x"]))
+        ra, dec, dwave = np.full((3, pixels.size), np.nan)
+        corner_ra, corner_dec = np.full((2, pixels.size, 4), np.nan)
+        by_slice = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[by_slice], np.arange(N_SLICES + 1))
+        for s, w in enumerate(wcs):
+            mine = by_slice[bounds[s] : bounds[s + 1]]
+            if centres:
+                ra[mine], dec[mine] = through(w, "detector", "world", x[mine], y[mine])[:2]
+            good = mine[usable[mine]]
+            dwave[good], corner_ra[good], corner_dec[good] = _pixel_edges(
+                w, width, x[good], y[good]
+            )
+    return PointCloud(
+        ra, dec, wave.ravel()[pixels], dwave, corner_ra, corner_dec,
+        flux=flux.ravel()[pixels].astype(np.float64), err=err.ravel()[pixels].astype(np.float64),
+        dq=dq.ravel()[pixels].astype(np.int64),
+    )  # fmt: skip
 
 
 def nrs_ifu_bands(ds: xr.Dataset) -> list[tuple[str, str]]:
