@@ -135,6 +135,10 @@ def _report(results: Sequence[Any], debug: bool) -> list[Any]:
 
 
 def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
+    if args.workers:  # the workers' imports, on another core while this process does its own
+        from .cluster import start_forkserver
+
+        start_forkserver()
     with _frozen_imports():
         from .params import resolve
         from .pipeline import is_crds_cache

@@ -1,10 +1,10 @@
 """The ``LocalCluster`` of ``--workers N``, its fixed cost paid once.
 
 A worker process started the default way (``spawn``) imports numpy, xarray,
-astropy and spec2x itself: the whole import floor, once per worker.  Here
-the workers fork from a ``forkserver`` process that imported the spec2x
-modules this process has imported (and ``distributed``) once, before the
-first worker starts.  Two of distributed's defaults that cost CPU in every
+astropy and spec2x itself: the whole import floor, once per worker, and its
+first exposure imports its steps' modules (asdf, gwcs, scipy ...).  Here the
+workers fork from a ``forkserver`` process that imported all of that once
+(:func:`start_forkserver`).  Two of distributed's defaults that cost CPU in every
 job are left out: the statistical profiler sampling each worker's stack
 every 10 ms, and ``MALLOC_TRIM_THRESHOLD_=65536``, which hands memory back
 to the system so eagerly that every large array allocation faults its pages
@@ -15,11 +15,24 @@ as this process does: the same allocator settings, one thread each.
 from __future__ import annotations
 
 import contextlib
-import sys
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-__all__ = ["local_cluster"]
+__all__ = ["local_cluster", "start_forkserver"]
+
+_STEPS = Path(__file__).with_name("steps")
+#: What every worker needs, imported once by the forkserver (the steps are added).
+_PRELOAD = (
+    "distributed",
+    "spec2x.scale",
+    "spec2x.pipeline",
+    "spec2x.io.fits",
+    "spec2x.io.streaming",
+)
+#: distributed's own settings for its worker processes (``distributed.nanny.pre-spawn-environ``).
+_ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 _CONFIG = {
     "distributed.worker.multiprocessing-method": "forkserver",
@@ -42,7 +55,7 @@ def local_cluster(workers: int, processes: bool = True) -> Iterator[Any]:
 
     with dask.config.set(_CONFIG):  # for the whole run: a killed worker restarts the same way
         if processes:
-            _preload_forkserver()
+            start_forkserver()
         cluster = LocalCluster(
             n_workers=0, threads_per_worker=1, processes=processes, dashboard_address=None
         )
@@ -54,20 +67,28 @@ def local_cluster(workers: int, processes: bool = True) -> Iterator[Any]:
             cluster.close()
 
 
-def _preload_forkserver() -> None:
-    """Have the forkserver import ``distributed``, the spec2x modules imported here and
-    every step module (with what they import: asdf, gwcs, scipy ... which a worker's
-    first exposure would import otherwise).
+def start_forkserver() -> None:
+    """Start the forkserver the workers will fork from, importing ``distributed``, spec2x's
+    pipeline and writers, and every step module (with what they import: asdf, gwcs,
+    scipy ..., which each worker's first exposure would import otherwise).
 
-    Takes effect when the forkserver starts (at the first worker of the
-    process); distributed's own preload list (its dependencies) is replaced.
+    Called early (``spec2x run --workers N`` calls it before its own imports), it
+    imports on one core while this process imports on another.  Nothing happens
+    if it is running already.  It starts with one BLAS/OpenMP thread per process,
+    as distributed starts workers (unless set otherwise in the environment); this
+    process's environment is left as it was.
     """
+    import multiprocessing
+    import multiprocessing.forkserver
     import pkgutil
 
-    from distributed.utils import get_mp_context
-
-    from . import steps
-
-    ours = {name for name in sys.modules if name.startswith("spec2x.")}
-    ours |= {m.name for m in pkgutil.iter_modules(steps.__path__, "spec2x.steps.")}
-    get_mp_context().set_forkserver_preload(["distributed", *sorted(ours)])
+    steps = [m.name for m in pkgutil.iter_modules([str(_STEPS)], "spec2x.steps.")]
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([*_PRELOAD, *steps])
+    unset = [name for name in _ONE_THREAD if name not in os.environ]  # a user's setting stays
+    os.environ.update({name: _ONE_THREAD[name] for name in unset})
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        for name in unset:
+            del os.environ[name]
