@@ -53,7 +53,10 @@ def local_cluster(workers: int, processes: bool = True) -> Iterator[Any]:
     import dask
     from dask.distributed import Client, LocalCluster
 
-    with dask.config.set(_CONFIG):  # for the whole run: a killed worker restarts the same way
+    config = dict(_CONFIG)
+    if not _has_forkserver():  # Windows: workers spawned (each imports what it needs)
+        del config["distributed.worker.multiprocessing-method"]
+    with dask.config.set(config):  # for the whole run: a killed worker restarts the same way
         if processes:
             start_forkserver()
         cluster = LocalCluster(
@@ -72,7 +75,7 @@ def start_forkserver() -> None:
     pipeline and writers, and every step module (with what they import: asdf, gwcs,
     scipy ..., which each worker's first exposure would import otherwise).
 
-    Called early (``spec2x run --workers N`` calls it before its own imports), it
+    Nothing happens where there is no forkserver (Windows).  Called early (``spec2x run --workers N`` calls it before its own imports), it
     imports on one core while this process imports on another.  Nothing happens
     if it is running already.  It starts with one BLAS/OpenMP thread per process,
     as distributed starts workers (unless set otherwise in the environment); this
@@ -82,6 +85,8 @@ def start_forkserver() -> None:
     import multiprocessing.forkserver
     import pkgutil
 
+    if not _has_forkserver():
+        return
     steps = [m.name for m in pkgutil.iter_modules([str(_STEPS)], "spec2x.steps.")]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([*_PRELOAD, *steps])
@@ -92,3 +97,9 @@ def start_forkserver() -> None:
     finally:
         for name in unset:
             del os.environ[name]
+
+
+def _has_forkserver() -> bool:
+    import multiprocessing
+
+    return "forkserver" in multiprocessing.get_all_start_methods()
