@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["local_cluster", "start_forkserver"]
+__all__ = ["dask_setup", "local_cluster", "start_forkserver"]
 
 _STEPS = Path(__file__).with_name("steps")
 #: What every worker needs, imported once by the forkserver (the steps are added).
@@ -30,6 +30,7 @@ _PRELOAD = (
     "spec2x.pipeline",
     "spec2x.io.fits",
     "spec2x.io.streaming",
+    "spec2x.cluster",
 )
 #: distributed's own settings for its worker processes (``distributed.nanny.pre-spawn-environ``).
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -38,6 +39,7 @@ _CONFIG = {
     "distributed.worker.multiprocessing-method": "forkserver",
     "distributed.worker.profile.enabled": False,
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.preload": ["spec2x.cluster"],  # its dask_setup
 }
 
 
@@ -68,6 +70,15 @@ def local_cluster(workers: int, processes: bool = True) -> Iterator[Any]:
                 yield client
         finally:
             cluster.close()
+
+
+def dask_setup(worker: Any) -> None:
+    """distributed's hook, run in each worker process as it starts: garbage collection
+    set as in ``spec2x run``'s own process (:func:`spec2x.gc_tuning.settle`; the
+    modules the forkserver imported are then left out of collections)."""
+    from .gc_tuning import settle
+
+    settle()
 
 
 def start_forkserver() -> None:

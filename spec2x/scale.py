@@ -394,7 +394,7 @@ def run_many(
     from dask.distributed import Client
 
     from .cluster import local_cluster
-    from .job_feed import fed
+    from .job_feed import fed, largest_first
 
     if workers is not None and workers < 1:
         raise OutputError(f"--workers must be at least 1, not {workers}")
@@ -405,13 +405,14 @@ def run_many(
         slots, connect = workers or 1, local_cluster(workers or 1, processes)
         here = (lambda i: _run_one(jobs[i], kwargs, _ALONGSIDE)) if processes else None
     results: list[JobResult | None] = [None] * len(jobs)
+    order = largest_first([job.science for job in jobs])
     with connect as client:
 
         def submit(i: int) -> Any:
             key = f"spec2x-{i}-{jobs[i].base}"
             return client.submit(_run_one, jobs[i], kwargs, PROCESS, pure=False, key=key)
 
-        for i, outcome in fed(client, _largest_first(jobs), submit, here, slots):
+        for i, outcome in fed(client, order, submit, here, slots):
             job = jobs[i]
             try:
                 results[i] = outcome()
@@ -429,16 +430,6 @@ def run_many(
     if "output_dir" in kwargs:  # what workers killed mid-write left (their jobs ran again)
         _recover(kwargs["output_dir"], started)
     return [r for r in results if r is not None]
-
-
-def _largest_first(jobs: Sequence[Job]) -> list[int]:
-    """Job indices, largest local input first (no long job left to start last)."""
-
-    def size(i: int) -> int:
-        path = jobs[i].science
-        return os.path.getsize(path) if not is_remote(path) and os.path.isfile(path) else 0
-
-    return sorted(range(len(jobs)), key=lambda i: -size(i))
 
 
 def _recover(output_dir: str | os.PathLike[str], started: float) -> None:

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from spec2x.job_feed import fed
+from spec2x.gc_tuning import GEN0_THRESHOLD
+from spec2x.job_feed import fed, largest_first
 
 
 class _Future:
@@ -80,16 +81,30 @@ def test_workers_fork_with_spec2x_imported_and_run_as_this_process():
     pytest.importorskip("dask.distributed")
     from spec2x.cluster import local_cluster
 
-    def state() -> tuple[bool, str | None, bool]:  # in the worker (pickled by value)
+    def state() -> tuple[bool, str | None, bool, int, bool]:  # in the worker (by value)
+        import gc
+
         import dask
 
         return (
             "spec2x.steps.assign_wcs" in sys.modules,
             os.environ.get("MALLOC_TRIM_THRESHOLD_"),
             dask.config.get("distributed.worker.profile.enabled"),
+            gc.get_threshold()[0],
+            gc.get_freeze_count() > 0,
         )
 
     with local_cluster(1) as client:
         client.wait_for_workers(1, timeout=120)
         (seen,) = client.run(state).values()
-    assert seen == (True, None, False)
+    assert seen == (True, None, False, GEN0_THRESHOLD, True)
+
+
+def test_largest_input_first(tmp_path):
+    sizes = {"small": 10, "large": 300, "mid": 100}
+    for name, n in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * n)
+    (tmp_path / "store.zarr").mkdir()
+    inputs = [str(tmp_path / n) for n in ("small", "store.zarr", "large", "mid")]
+    inputs.append("s3://bucket/x_rate.zarr")
+    assert largest_first(inputs) == [2, 3, 0, 1, 4]  # folders and URLs last, in their order
