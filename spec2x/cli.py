@@ -48,8 +48,6 @@ EXIT_OK, EXIT_INTERNAL, EXIT_ERROR, EXIT_PIPE = 0, 1, 2, 141
 
 #: Set by :func:`entry_point`: this process is the ``spec2x`` program itself.
 _PROGRAM = False
-#: Allocations between two collections of the youngest objects in the program.
-_GEN0_THRESHOLD = 10_000
 
 
 @contextmanager
@@ -62,10 +60,12 @@ def _frozen_imports() -> Iterator[None]:
     tenth of the CPU of a small run).  Nothing else is frozen: this runs before any data
     is read, and only in the program (:func:`main` called from Python leaves the
     collector as it is).  The program also collects its youngest objects less often
-    (every :data:`_GEN0_THRESHOLD` allocations, Python's default 700): the steps' own
+    (every :data:`~spec2x.gc_tuning.GEN0_THRESHOLD` allocations, Python's default 700): the steps' own
     imports (gwcs, astropy.modeling ...) and xarray's many small objects otherwise set
     off collections that free nothing (about 0.05 s of a 150-integration MIRI LRS run).
     """
+    from .gc_tuning import settle
+
     if not _PROGRAM or not gc.isenabled():
         yield
         return
@@ -73,8 +73,7 @@ def _frozen_imports() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.freeze()
-        gc.set_threshold(_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+        settle()
         gc.enable()
 
 
@@ -135,6 +134,10 @@ def _report(results: Sequence[Any], debug: bool) -> list[Any]:
 
 
 def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
+    if args.workers:  # the workers' imports, on another core while this process does its own
+        from .cluster import start_forkserver
+
+        start_forkserver()
     with _frozen_imports():
         from .params import resolve
         from .pipeline import is_crds_cache

@@ -326,6 +326,11 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+#: The caller of a job run in this process while its worker processes start: no process,
+#: so that the job's warnings are relayed as the workers' are (one log format per run).
+_ALONGSIDE = ""
+
+
 def _run_one(job: Job, kwargs: Mapping[str, Any], caller: str = PROCESS) -> JobResult:
     """Run ``job``; in a process other than the ``caller``'s, its warnings come back in
     :attr:`JobResult.messages`."""
@@ -386,31 +391,31 @@ def run_many(
             done.append(_run_one(job, kwargs))
             _log_result(done[-1])
         return done
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client
 
+    from .cluster import local_cluster
+    from .job_feed import fed, largest_first
+
+    if workers is not None and workers < 1:
+        raise OutputError(f"--workers must be at least 1, not {workers}")
+    connect: contextlib.AbstractContextManager[Any]
     if scheduler is not None:
-        client = Client(scheduler)
-        cluster = None
+        connect, here, slots = Client(scheduler), None, len(jobs)  # its workers: all jobs at once
     else:
-        if workers is not None and workers < 1:
-            raise OutputError(f"--workers must be at least 1, not {workers}")
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None
-        )
-        client = Client(cluster)
-    try:
-        futures = {
-            client.submit(
-                _run_one, job, kwargs, PROCESS, pure=False, key=f"spec2x-{i}-{job.base}"
-            ): i
-            for i, job in enumerate(jobs)
-        }
-        results: list[JobResult | None] = [None] * len(jobs)
-        for future in as_completed(futures):
-            i = futures[future]
+        slots, connect = workers or 1, local_cluster(workers or 1, processes)
+        here = (lambda i: _run_one(jobs[i], kwargs, _ALONGSIDE)) if processes else None
+    results: list[JobResult | None] = [None] * len(jobs)
+    order = largest_first([job.science for job in jobs])
+    with connect as client:
+
+        def submit(i: int) -> Any:
+            key = f"spec2x-{i}-{jobs[i].base}"
+            return client.submit(_run_one, jobs[i], kwargs, PROCESS, pure=False, key=key)
+
+        for i, outcome in fed(client, order, submit, here, slots):
             job = jobs[i]
             try:
-                results[i] = future.result()
+                results[i] = outcome()
             except Exception as exc:  # a worker died or the job could not be sent
                 results[i] = JobResult(
                     job.source,
@@ -422,13 +427,9 @@ def run_many(
                     traceback=traceback.format_exc(),
                 )
             _log_result(results[i])
-        if "output_dir" in kwargs:  # what workers killed mid-write left (their jobs ran again)
-            _recover(kwargs["output_dir"], started)
-        return [r for r in results if r is not None]
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    if "output_dir" in kwargs:  # what workers killed mid-write left (their jobs ran again)
+        _recover(kwargs["output_dir"], started)
+    return [r for r in results if r is not None]
 
 
 def _recover(output_dir: str | os.PathLike[str], started: float) -> None:

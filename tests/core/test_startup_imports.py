@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from spec2x import cli
+from spec2x.gc_tuning import GEN0_THRESHOLD
 from spec2x.registry import STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -306,4 +306,4 @@ print(json.dumps({{"codes": [library, program], "library": as_library,
 """
     )
     assert found == {"codes": [2, 2], "library": 0, "program": True, "enabled": True,
-                     "thresholds": [700, cli._GEN0_THRESHOLD]}  # fmt: skip
+                     "thresholds": [700, GEN0_THRESHOLD]}  # fmt: skip
