@@ -31,7 +31,8 @@ started, those it left behind included: this process is their subreaper):
   every reference of its chain (as ``benchmarks/nirspec_mos.py`` writes
   them); wall, CPU, steps, and CPU per slitlet.
 - ``--workers-jobs N``: ``spec2x run`` on N copies of the MIRI LRS
-  fixed-slit exposure (no background) in one process, with ``--workers 1``
+  fixed-slit exposure (no background; ``--workers-mode MODE``: the one
+  exposure of another demo) in one process, with ``--workers 1``
   and with ``--workers 2``, ``--repeat`` times each, alternated; median
   wall, CPU of the whole process tree, exposures per minute, and the CPU
   beyond the one process's (the workers' fixed cost).
@@ -231,29 +232,42 @@ def slits_table(root: Path, counts: Sequence[int]) -> list[list[str]]:
     return rows
 
 
-def workers_table(root: Path, n_jobs: int, repeat: int) -> list[list[str]]:
-    """Rows: ``spec2x run`` on ``n_jobs`` LRS FS exposures, in one process and on workers
-    (``repeat`` runs of each, alternated; medians), and the CPU each way costs beyond the
-    one process's."""
+def _workers_source(root: Path, mode: str) -> tuple[Path, list[str]]:
+    """One exposure of ``mode``'s demo and the ``spec2x run`` options that go with it."""
+    if mode == "mir_lrs_fs":  # the rate of nod A alone: its association adds a background
+        demo_inputs(mode, root)
+        source = next((root / mode / "inputs").glob("*_00001_mirimage_rate.fits"))
+        return source, ["--refs", str(root / mode / "refs")]
+    args = demo_inputs(mode, root)[1:]  # after "run"
+    files = [a for a in args if a.endswith(".fits") and not a.startswith("-")]
+    if len(files) != 1 or args[0] != files[0]:
+        raise SystemExit(f"--workers-mode {mode}: its demo runs {args}, not one FITS exposure")
+    return Path(files[0]), args[1:]
+
+
+def workers_table(root: Path, n_jobs: int, repeat: int, mode: str) -> list[list[str]]:
+    """Rows: ``spec2x run`` on ``n_jobs`` copies of one exposure of ``mode``'s demo, in one
+    process and on workers (``repeat`` runs of each, alternated; medians), and the CPU each
+    way costs beyond the one process's."""
     import shutil
 
-    demo_inputs("mir_lrs_fs", root)
-    source = next((root / "mir_lrs_fs" / "inputs").glob("*_00001_mirimage_rate.fits"))
-    folder = root / f"workers_{n_jobs}"
+    source, options = _workers_source(root, mode)
+    folder = root / f"workers_{mode}_{n_jobs}"
     folder.mkdir(exist_ok=True)
     inputs = []
     for i in range(n_jobs):
-        path = folder / source.name.replace("_00001_", f"_{i + 1:05d}_")
+        path = folder / source.name.replace("_00001_", f"_{i + 1:05d}_", 1)
+        if path.name == source.name:
+            path = folder / f"{i + 1:05d}_{source.name}"
         if not path.exists():
             shutil.copy(source, path)
         inputs.append(str(path))
-    refs = str(root / "mir_lrs_fs" / "refs")
     hows = {"one process": [], "--workers 1": ["--workers", "1"], "--workers 2": ["--workers", "2"]}
     runs: dict[str, list[dict[str, Any]]] = {label: [] for label in hows}
     for r in range(repeat):  # alternated: a change in the machine's load hits all alike
         for k, (label, extra) in enumerate(hows.items()):
             out = folder / f"out_{k}"
-            one = spec2x_process(["-q", "run", *inputs, "--refs", refs, "--output-dir", str(out),
+            one = spec2x_process(["-q", "run", *inputs, *options, "--output-dir", str(out),
                                   *extra])  # fmt: skip
             print(f"  {label} ({r + 1}): {one['wall']:.1f} s (CPU {one['cpu']:.1f} s), load "
                   f"{os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
@@ -283,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", help="folder for the files (default: a temporary one)")
     parser.add_argument("--slits", type=int, nargs="+", help="only: NIRSpec MOS at these counts")
     parser.add_argument("--workers-jobs", type=int, help="only: N exposures, workers 1 and 2")
+    parser.add_argument("--workers-mode", default="mir_lrs_fs",
+                        help="the demo whose exposure --workers-jobs copies (default mir_lrs_fs)")  # fmt: skip
     args = parser.parse_args(argv)
     root = workdir_or_temp(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
@@ -293,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                      "CPU per slitlet (s)"], rows))  # fmt: skip
         return 0
     if args.workers_jobs:
-        rows = workers_table(root, args.workers_jobs, args.repeat)
+        rows = workers_table(root, args.workers_jobs, args.repeat, args.workers_mode)
         print(table(["how", "exposures", "wall (s)", "CPU (s)", "exposures / min",
                      "CPU beyond one process (s)"], rows))  # fmt: skip
         return 0
