@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from spec2x.dq import DQ
+from spec2x.instruments.niriss import soss_spill
 from spec2x.instruments.niriss.soss_box import soss_box_extract
 from spec2x.synthetic.niriss_soss import make_soss_rateints
 
@@ -39,7 +40,9 @@ def _exposure(nints: int):
 @pytest.mark.parametrize(
     ("nints", "chunks"), [(23, (4, 4, 4, 4, 4, 3)), (10, (3, 3, 3, 1)), (6, (2, 2, 2))]
 )
-def test_blocks_are_numpys_spectra(soss_refs, nints, chunks):
+def test_blocks_are_numpys_spectra(soss_refs, nints, chunks, monkeypatch):
+    """Bit for bit, the medians read back in bands of 700 columns (3 to a row)."""
+    monkeypatch.setattr(soss_spill, "BAND_BYTES", 8 * 3 * nints * 700)
     eager = _exposure(nints)
     lazy = eager.chunk({"integration": chunks})
     want = soss_box_extract(eager, soss_refs["pastasoss"])

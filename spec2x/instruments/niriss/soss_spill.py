@@ -6,9 +6,9 @@ to whole columns of integrations makes the scheduler hold every chunk of the
 cube until the first band of rows is done, so the peak grows with the number
 of integrations.  :func:`by_row_bands` instead stores the cubes once, chunk by
 chunk, in raw temporary files (one pass over the graph), then reads them back
-a band of rows at a time (each integration's rows of the band are contiguous
-in the file): memory is that of a chunk plus a band, whatever the number of
-integrations; the disk holds the cubes until the reduction is done.
+a band of rows (or of part of a row) at a time: memory is that of a chunk
+plus a band, whatever the number of integrations; the disk holds the cubes
+until the reduction is done.
 
 :func:`spill` keeps such files (unnamed: their disk is freed when they are
 closed or dropped) for later passes: the box extraction reads its cubes
@@ -75,11 +75,17 @@ class _RawCube:
             for b, y in enumerate(ys):
                 _write(self.fd, value[a, b], self._offset(i, y, xs.start))
 
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        """Rows ``start:stop`` of every integration, (integration, rows, x)."""
-        out = np.empty((self.shape[0], stop - start, self.shape[2]), self.dtype)
+    def rows(self, start: int, stop: int, x0: int = 0, x1: int | None = None) -> np.ndarray:
+        """Rows ``start:stop`` (columns ``x0:x1``, all by default) of every integration,
+        (integration, rows, x)."""
+        x1 = self.shape[2] if x1 is None else x1
+        out = np.empty((self.shape[0], stop - start, x1 - x0), self.dtype)
         for i in range(self.shape[0]):
-            _read(self.fd, out[i], self._offset(i, start, 0))
+            if x1 - x0 == self.shape[2]:
+                _read(self.fd, out[i], self._offset(i, start, 0))
+                continue
+            for b, y in enumerate(range(start, stop)):
+                _read(self.fd, out[i, b], self._offset(i, y, x0))
         return out
 
     def integrations(self, start: int, stop: int) -> np.ndarray:
@@ -142,12 +148,21 @@ def row_bands(
     files: Sequence[_RawCube], fn: Callable[..., tuple[np.ndarray, ...]]
 ) -> tuple[np.ndarray, ...]:
     """``fn`` of the (integration, rows, x) bands of the spilled cubes ``files`` (one
-    shape), band by band, each of its (rows, x) results joined along rows into a (y, x)
-    array.  ``fn`` must reduce each pixel's integrations alone (its result at a pixel
-    depends on that pixel's values only), so the bands give the whole cube's."""
+    shape), band by band, each of its (rows, x) results joined into a (y, x) array.
+    ``fn`` must reduce each pixel's integrations alone (its result at a pixel depends
+    on that pixel's values only), so the bands give the whole cube's.  A band is
+    :data:`BAND_BYTES` (at 8 bytes a value): rows, or part of a row when a row of every
+    integration is more (memory flat in the number of integrations)."""
     nints, ny, nx = files[0].shape
-    rows = max(1, BAND_BYTES // max(1, 8 * len(files) * nints * nx))
-    parts = [fn(*(f.rows(r, min(r + rows, ny)) for f in files)) for r in range(0, ny, rows)]
+    pixels = max(1, BAND_BYTES // max(1, 8 * len(files) * nints))
+    rows, cols = max(1, pixels // nx), min(nx, pixels)
+    parts = []
+    for r in range(0, ny, rows):
+        ys = (r, min(r + rows, ny))
+        pieces = [
+            fn(*(f.rows(*ys, c, min(c + cols, nx)) for f in files)) for c in range(0, nx, cols)
+        ]
+        parts.append([np.concatenate(p, axis=1) for p in zip(*pieces, strict=True)])
     return tuple(np.concatenate(p, axis=0) for p in zip(*parts, strict=True))
 
 
