@@ -32,6 +32,8 @@ import numpy as np
 
 from ...dq import DQ, DQ_DTYPE
 from .soss_infill import (
+    _DNU,
+    _TIME_WINDOW,
     band_medians,
     exposure_medians,
     infill_block,
@@ -44,8 +46,6 @@ __all__ = ["block_sums"]
 
 log = logging.getLogger(__name__)
 
-_TIME_WINDOW = 9  # jwst's running median of the infill: up to 9 integrations
-_DNU = DQ_DTYPE(DQ.DO_NOT_USE)
 _REFERENCE = DQ_DTYPE(DQ.REFERENCE_PIXEL)
 
 
