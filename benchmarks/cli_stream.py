@@ -21,7 +21,7 @@ Usage::
 
 Needs ~1.3 GB of disk per 1000 LRS integrations (input and products); SOSS
 SUBSTRIP96 ~15 GB per 1000 (input 4.5 GB, ``_calints`` 9 GB, spilled cubes
-1.5 GB): each input is deleted after its runs.
+1.7 GB): each input is deleted after its runs.
 """
 
 from __future__ import annotations

@@ -1,20 +1,15 @@
 """The SOSS x1dints held without memory per integration: its zero columns as broadcasts
-through photom and the FITS writer, a Dask exposure's box spectra spilled to unnamed
-temporary files until written; the same numbers and the same file as held whole."""
+through photom and the FITS writer; the same numbers and the same file as held whole (a
+Dask exposure's box spectra held in temporary files: test_soss_box_blocks.py)."""
 
 from __future__ import annotations
 
-import gc
-import os
-
-import dask.array as da
 import numpy as np
 import pytest
 import xarray as xr
 from astropy.io import fits
 
 from spec2x.instruments.niriss.soss_extract import soss_extract_1d
-from spec2x.instruments.niriss.soss_spill import spilled
 from spec2x.io.fits import write_fits
 from spec2x.io.references import open_reference
 from spec2x.steps.photom import photom
@@ -80,31 +75,3 @@ def test_written_file_is_the_whole_columns_file(spectra, tmp_path):
             assert ha.header == hb.header, ha.name
             if ha.name == "EXTRACT1D":
                 assert ha.data.tobytes() == hb.data.tobytes()
-
-
-def test_spilled_arrays_read_back_and_their_files_closed():
-    """Same values, regular chunks; the files are closed (their disk freed) with the arrays."""
-    a = da.random.RandomState(1).random_sample((2, 37, 50), chunks=(1, (4, 12, 16, 5), 50))
-    b = (a * 3).astype(np.float32)
-    assert not _spill_files()
-    x, y = spilled([a, b])
-    assert len(_spill_files()) == 2  # open, unnamed
-    assert x.chunks == ((1, 1), (16, 16, 5), (50,))  # regular: as a store holds them
-    assert y.dtype == np.float32
-    np.testing.assert_array_equal(x.compute(), a.compute(), strict=True)
-    np.testing.assert_array_equal(y.compute(), b.compute(), strict=True)
-    np.testing.assert_array_equal(x[:, 3:30].compute(), a[:, 3:30].compute())
-    del x, y
-    gc.collect()
-    assert not _spill_files()
-
-
-def _spill_files() -> list[str]:
-    """The spilled files this process has open."""
-    links = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            links.append(os.readlink(f"/proc/self/fd/{fd}"))
-        except OSError:  # closed meanwhile
-            continue
-    return [link for link in links if "spec2x-spill-" in link]

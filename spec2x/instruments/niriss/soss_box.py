@@ -27,15 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ...errors import InputFileError
+from .soss_box_blocks import block_sums
 from .soss_infill import array_module, box_arrays
 from .soss_refs import Pastasoss, soss_content
-from .soss_spill import spilled
 from .soss_traces import SOSS_EXTRACTED, check_pwcpos, soss_wavemaps
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "box_inputs",
     "box_weights",
     "exposure_orders",
+    "order_weights",
     "order_traces",
     "soss_box_extract",
     "spectra_dataset",
@@ -139,15 +141,34 @@ def _nansum1(a: np.ndarray, outside: np.ndarray) -> np.ndarray:
 Box = tuple[np.ndarray, np.ndarray, int]
 
 
-def _boxes(inputs: BoxInputs, width: float) -> list[Box]:
-    """The :data:`Box` of each order of ``inputs`` (weights zero past its cutoff)."""
+def _boxes(
+    subarray: str,
+    traces: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    rows: int,
+    width: float,
+) -> list[Box]:
+    """The :data:`Box` of each order of ``traces`` on an image of ``rows`` rows (weights
+    zero past its cutoff)."""
     boxes = []
-    for order in inputs.orders:
-        ncols = inputs.traces[order][0].size
-        weights = inputs.weights(order, width)
-        weights[:, ncols:] = 0.0
-        boxes.append((*_band(weights), ncols))
+    for order, (cols, _, _) in traces.items():
+        weights = order_weights(subarray, traces, rows, order, width)
+        weights[:, cols.size :] = 0.0
+        boxes.append((*_band(weights), cols.size))
     return boxes
+
+
+def order_weights(
+    subarray: str,
+    traces: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    rows: int,
+    order: int,
+    width: float,
+) -> np.ndarray:
+    """(rows, 2048) box weights of ``order`` (every row for order 2 on SUBSTRIP96)."""
+    if subarray == "SUBSTRIP96" and order == 2:
+        return np.ones((rows, 2048))
+    cols, trace, _ = traces[order]
+    return box_weights(trace, width, rows, cols)
 
 
 def _sums(
@@ -169,29 +190,6 @@ def _all_sums(data: np.ndarray, err: np.ndarray, mask: np.ndarray, boxes: list[B
     """(integration, 3 x order, x): every order's :func:`_sums` of a block of integrations,
     order by order (flux, error, npixels each)."""
     return np.concatenate([_sums(box, data, err, mask, None) for box in boxes], axis=1)
-
-
-def _lazy_sums(inputs: BoxInputs, width: float) -> tuple[Any, Any, Any]:
-    """A Dask exposure's (order, integration, column) flux, error and npixels, computed
-    now in one pass into an unnamed temporary file and read back lazily from it.
-
-    One task per block of integrations computes every order's sums, so that
-    nothing of a block waits for other stores (with one task per order and
-    quantity, Dask held blocks' sums for their siblings, +0.1 MB an integration).
-    """
-    import dask.array as da
-
-    boxes = _boxes(inputs, width)
-    whole = {0: inputs.data.chunks[0], 1: -1, 2: -1}
-    blocks = da.map_blocks(
-        _all_sums,
-        *(a.rechunk(whole) for a in (inputs.data, inputs.err, inputs.mask)),
-        boxes=boxes,
-        chunks=(inputs.data.chunks[0], (3 * len(boxes),), (inputs.data.shape[2],)),
-        dtype=np.float64,
-    )
-    (stored,) = spilled([blocks.transpose(1, 0, 2)])  # read back by integrations
-    return stored[0::3], stored[1::3], stored[2::3]
 
 
 def _subarray(attrs: Any) -> str:
@@ -229,12 +227,8 @@ class BoxInputs:
     dq: Any
 
     def weights(self, order: int, width: float) -> np.ndarray:
-        """(y, 2048) box weights of ``order`` (every row for order 2 on SUBSTRIP96)."""
-        cols, rows, _ = self.traces[order]
-        weights = box_weights(rows, width, self.data.shape[1], cols)
-        if self.subarray == "SUBSTRIP96" and order == 2:
-            weights = np.ones_like(weights)
-        return weights
+        """(y, 2048) box weights of ``order`` (:func:`order_weights`)."""
+        return order_weights(self.subarray, self.traces, self.data.shape[1], order, width)
 
 
 def exposure_orders(
@@ -277,7 +271,9 @@ def box_dataset(
     data, err, mask = inputs.data, inputs.err, inputs.mask
     sums = [
         _sums(box, data, err, mask, None if images is None else images(order))
-        for order, box in zip(inputs.orders, _boxes(inputs, width), strict=True)
+        for order, box in zip(
+            inputs.orders, _boxes(inputs.subarray, inputs.traces, data.shape[1], width), strict=True
+        )
     ]
     flux, error, npix = (np.stack([s[:, q] for s in sums]) for q in range(3))
     return spectra_dataset(ds, inputs.traces, width, (flux, error, npix))
@@ -330,11 +326,11 @@ def soss_box_extract(
     Dataset with dims (order, integration, column): ``flux``, ``flux_error``
     (units of ``sci``), ``npixels`` and the coordinate ``wavelength`` (order,
     column; µm); columns past an order's cutoff are NaN (npixels 0).  A Dask
-    exposure is computed now, in passes over its chunks: the medians over
-    integrations (the cubes spilled to temporary files,
-    :mod:`~spec2x.instruments.niriss.soss_spill`), the (y, x) masks, then the
-    sums, stored in unnamed temporary files and returned as Dask arrays reading
-    them back (memory flat in the number of integrations).
+    exposure is computed now, in one pass over its chunks into temporary files,
+    then extracted from them a block of integrations (a chunk) at a time
+    (:mod:`~spec2x.instruments.niriss.soss_box_blocks`); the spectra are
+    stored in an unnamed temporary file and returned as Dask arrays reading it
+    back (memory flat in the number of integrations).
 
     Raises
     ------
@@ -344,10 +340,15 @@ def soss_box_extract(
         ``pastasoss_ref`` is not a SOSS pastasoss file, or PWCPOS is outside it.
     """
     ref = soss_content(pastasoss_ref, "pastasoss", Pastasoss)
-    inputs = box_inputs(ds, ref, order_3=order_3, settle=True)
-    if array_module(inputs.data) is np:
-        return box_dataset(ds, inputs, width)
-    # the sums in a pass of their own (in the products' pass, each chunk of the exposure
-    # would wait for both products), kept on disk until the products are written (held
-    # whole, they grew with the integrations)
-    return spectra_dataset(ds, inputs.traces, width, _lazy_sums(inputs, width))
+    if array_module(ds["sci"].data) is np:
+        return box_dataset(ds, box_inputs(ds, ref, order_3=order_3), width)
+    # computed now (in the products' pass, each chunk of the exposure would wait for both
+    # products), kept on disk until the products are written (held whole, they grew with
+    # the integrations)
+    subarray, _, _, traces = exposure_orders(ds, ref, order_3)
+    sci, err, dq = (ds[name].data for name in ("sci", "err", "dq"))
+    if sci.ndim == 2:
+        sci, err, dq = sci[None], err[None], dq[None]
+    sums = partial(_all_sums, boxes=_boxes(subarray, traces, sci.shape[1], width))
+    stored = block_sums(sci, err, dq, sums, max(sci.chunks[0]))
+    return spectra_dataset(ds, traces, width, (stored[0::3], stored[1::3], stored[2::3]))

@@ -18,7 +18,16 @@ import numpy as np
 
 from ...dq import DQ, DQ_DTYPE
 
-__all__ = ["array_module", "box_arrays", "unusable_everywhere"]
+__all__ = [
+    "array_module",
+    "band_medians",
+    "box_arrays",
+    "exposure_medians",
+    "infill_block",
+    "left_out",
+    "not_finite",
+    "unusable_everywhere",
+]
 
 _TIME_WINDOW = 9
 #: As the DQ arrays' dtype (an ``IntFlag`` would make ``dq & flag`` an int64 cube).
@@ -44,18 +53,20 @@ def unusable_everywhere(dq: Any) -> Any:
     return (dq & _DNU != 0).all(axis=0)
 
 
-def _fill(infilled: np.ndarray, bad: np.ndarray, in_place: bool = False) -> np.ndarray:
-    """``infilled`` with its ``bad`` pixels replaced by the running median of up to 9
-    integrations (jwst's infill of non-finite pixels), computed only along the
-    pixels that are bad in some integration (the filter works pixel by pixel);
-    into ``infilled`` itself with ``in_place``, else into a copy."""
+def _fill(
+    infilled: np.ndarray, bad: np.ndarray, in_place: bool = False, window: int | None = None
+) -> np.ndarray:
+    """``infilled`` with its ``bad`` pixels replaced by the running median of ``window``
+    integrations (jwst's infill of non-finite pixels: up to 9, the exposure's window),
+    computed only along the pixels that are bad in some integration (the filter works
+    pixel by pixel); into ``infilled`` itself with ``in_place``, else into a copy."""
     from scipy import ndimage
 
     where = bad.any(axis=0)
     if not where.any():
         return infilled
     series = infilled[:, where]  # (integration, pixels bad somewhere)
-    window = min(infilled.shape[0], _TIME_WINDOW)
+    window = window or min(infilled.shape[0], _TIME_WINDOW)
     median = ndimage.median_filter(series, size=(window, 1))
     out = infilled if in_place else infilled.copy()
     out[:, where] = np.where(bad[:, where], median, series)
@@ -145,14 +156,24 @@ def _settled_medians(data: Any, err: Any, refmask: Any) -> tuple[np.ndarray, np.
     number of integrations; the error is spilled in its own dtype)."""
     from .soss_spill import by_row_bands
 
-    def medians(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
-        e = e.astype(np.float64)
-        allbad = ~(np.isfinite(e) & np.isfinite(d)).any(axis=0)
-        return allbad, _nanmedian0(e), _median_where_bad(d)
+    allbad, med_err, med_data = by_row_bands([data, err], band_medians)
+    return exposure_medians(allbad, med_err, med_data, np.asarray(refmask))
 
-    allbad, med_err, med_data = by_row_bands([data, err], medians)
-    mederr = np.where(allbad | np.asarray(refmask), np.inf, med_err)
-    return mederr, np.where(allbad, 0.0, med_data)
+
+def band_medians(data: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(y, x) pixels without finite data and error in any integration, median error and
+    median data (at the pixels not finite somewhere) of an (integration, y, x) band."""
+    err = err.astype(np.float64)
+    allbad = ~(np.isfinite(err) & np.isfinite(data)).any(axis=0)
+    return allbad, _nanmedian0(err), _median_where_bad(data)
+
+
+def exposure_medians(
+    allbad: Any, med_err: np.ndarray, med_data: np.ndarray, refmask: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (y, x) median error (inf on reference and all-bad pixels) and the median data
+    infilled from (0 on all-bad pixels), from :func:`band_medians`."""
+    return np.where(allbad | refmask, np.inf, med_err), np.where(allbad, 0.0, med_data)
 
 
 def _edges_as_numpy(infilled: Any, bad: Any, filled: Any) -> Any:
@@ -209,20 +230,56 @@ def box_arrays(sci: Any, err: Any, dq: Any, settle: bool = False) -> tuple[Any, 
         err = err.astype(np.float64)
         err = xp.where(~xp.isfinite(sci) | ~xp.isfinite(err), mederr[None] * 10, err)
         return data, err, _masks(data, err, dq, mederr, settle), mederr
-    err = err.astype(np.float64)  # a copy, written in place below
-    good = np.isfinite(sci)  # then: finite data and error
+    err, good, scratch = _finite(sci, err)
+    allbad = ~good.any(axis=0)
+    mederr, meddata = exposure_medians(
+        allbad, _by_rows(_nanmedian0, err), _by_rows(_median_where_bad, sci), refmask
+    )
+    data = _infilled(sci, err, meddata, mederr, (good, scratch))
+    return data, err, _masks_numpy(data, err, dq, mederr, (good, scratch)), mederr
+
+
+def infill_block(
+    sci: np.ndarray, err: np.ndarray, meddata: np.ndarray, mederr: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Infilled data and errors (float64) of consecutive integrations of an exposure, as
+    :func:`box_arrays` infills them, given the exposure's medians
+    (:func:`exposure_medians`) and running median's ``window``: exact at the
+    integrations ``window // 2`` or more from the block's ends but for the
+    exposure's own ends."""
+    err, good, scratch = _finite(sci, err)
+    return _infilled(sci, err, meddata, mederr, (good, scratch), window), err
+
+
+def _finite(sci: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The error as float64 (a copy, written in place after), the pixels with finite data
+    and error, and a boolean cube of scratch."""
+    err = err.astype(np.float64)
+    good = np.isfinite(sci)
     scratch = np.empty_like(good)
     good &= np.isfinite(err, out=scratch)
-    allbad = ~good.any(axis=0)
-    mederr = np.where(allbad | refmask, np.inf, _by_rows(_nanmedian0, err))
-    meddata = np.where(allbad, 0.0, _by_rows(_median_where_bad, sci))
+    return err, good, scratch
+
+
+def _infilled(
+    sci: np.ndarray,
+    err: np.ndarray,
+    meddata: np.ndarray,
+    mederr: np.ndarray,
+    scratch: tuple[np.ndarray, np.ndarray],
+    window: int | None = None,
+) -> np.ndarray:
+    """``sci`` infilled (a copy) and ``err`` 10x the median error where data or error is
+    not finite (in place); ``scratch``: the pixels with finite data and error (turned
+    into those without) and a boolean cube overwritten."""
+    good, other = scratch
     data = sci.copy()
-    bad = np.logical_not(np.isfinite(sci, out=scratch), out=scratch)
+    bad = np.logical_not(np.isfinite(sci, out=other), out=other)
     np.copyto(data, meddata, where=bad, casting="unsafe")  # rounded as where().astype()
-    data = _fill(data, bad, True)
+    data = _fill(data, bad, True, window)
     np.logical_not(good, out=good)  # now: data or error not finite
     np.copyto(err, mederr * 10, where=good)
-    return data, err, _masks_numpy(data, err, dq, mederr, (good, scratch)), mederr
+    return data
 
 
 def _by_rows(fn: Any, cube: np.ndarray) -> np.ndarray:
@@ -243,15 +300,39 @@ def _masks_numpy(
 ) -> np.ndarray:
     """:func:`_masks` of NumPy cubes, written into ``scratch[0]`` (two boolean cubes of
     their shape, overwritten)."""
-    out, other = scratch
     mask = unusable_everywhere(dq)
     mask |= ~(np.isfinite(data.mean(axis=0)) & np.isfinite(mederr))
-    bad = np.isfinite(data, out=out)
-    bad &= np.isfinite(err, out=other)
-    np.logical_not(bad, out=bad)
+    bad = not_finite(data, err, scratch)
     nints = data.shape[0]
     first = np.where(bad.any(axis=0), bad.argmax(axis=0), nints)
-    np.greater_equal(np.arange(nints)[:, None, None], first, out=out)
+    return left_out(mask, first, err, 0, scratch)
+
+
+def not_finite(
+    data: np.ndarray, err: np.ndarray, scratch: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Pixels whose data or error is not finite (into ``scratch[0]``, two boolean cubes of
+    their shape overwritten, where given)."""
+    out, other = scratch or (None, None)
+    bad = np.isfinite(data, out=out)
+    bad &= np.isfinite(err, out=other)
+    return np.logical_not(bad, out=bad)
+
+
+def left_out(
+    mask: np.ndarray,
+    first: np.ndarray,
+    err: np.ndarray,
+    start: int,
+    scratch: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The pixels of integrations ``start, start + 1, ...`` (the cube ``err``) left out of
+    the box: masked (y, x), from their ``first`` integration not finite on, error not
+    positive (into ``scratch[0]``, two boolean cubes of their shape overwritten, where
+    given)."""
+    out, other = scratch or (None, None)
+    index = np.arange(start, start + err.shape[0])[:, None, None]
+    out = np.greater_equal(index, first, out=out)
     out |= mask
     out |= np.logical_not(np.greater(err, 0, out=other), out=other)
     return out

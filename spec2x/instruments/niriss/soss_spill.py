@@ -6,16 +6,17 @@ to whole columns of integrations makes the scheduler hold every chunk of the
 cube until the first band of rows is done, so the peak grows with the number
 of integrations.  :func:`by_row_bands` instead stores the cubes once, chunk by
 chunk, in raw temporary files (one pass over the graph), then reads them back
-a band of rows at a time (each integration's rows of the band are contiguous
-in the file): memory is that of a chunk plus a band, whatever the number of
-integrations; the disk holds the cubes until the reduction is done.
+a band of rows (or of part of a row) at a time: memory is that of a chunk
+plus a band, whatever the number of integrations; the disk holds the cubes
+until the reduction is done.
 
-:func:`spilled` stores Dask arrays the same way, once, in unnamed temporary
-files, and gives them back as Dask arrays reading those files block by block:
-results a later pass needs (the box spectra, until the products are
-written) are then held on disk, not in memory.  :func:`unnamed_files` and
-:func:`read_back` do the same for arrays written a region at a time (ATOCA's
-spectra, a block of integrations after the other).
+:func:`spill` keeps such files (unnamed: their disk is freed when they are
+closed or dropped) for later passes: the box extraction reads its cubes
+back a block of integrations at a time (:meth:`_RawCube.integrations`).
+:func:`unnamed_files` and :func:`read_back` hold results a later pass needs
+(the spectra, until the products are written) on disk, not in memory:
+written a region at a time (a block of integrations after the other), read
+back as Dask arrays block by block.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["by_row_bands", "read_back", "spilled", "unnamed_files"]
+__all__ = ["by_row_bands", "read_back", "row_bands", "spill", "unnamed_files"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class _RawCube:
         self.shape = shape
         self.dtype = np.dtype(dtype)
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._close = weakref.finalize(
+            self, os.close, self.fd
+        )  # closed once, at the latest with it
         os.ftruncate(self.fd, self.dtype.itemsize * int(np.prod(shape)))
 
     def _offset(self, i: int, y: int, x: int) -> int:
@@ -65,20 +69,29 @@ class _RawCube:
             _write(self.fd, value, self._offset(ints.start, 0, 0))
             return
         for a, i in enumerate(ints):
+            if len(xs) == self.shape[2]:  # the rows of an integration: contiguous
+                _write(self.fd, value[a], self._offset(i, ys.start, 0))
+                continue
             for b, y in enumerate(ys):
                 _write(self.fd, value[a, b], self._offset(i, y, xs.start))
 
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        """Rows ``start:stop`` of every integration, (integration, rows, x)."""
-        out = np.empty((self.shape[0], stop - start, self.shape[2]), self.dtype)
+    def rows(self, start: int, stop: int, x0: int = 0, x1: int | None = None) -> np.ndarray:
+        """Rows ``start:stop`` (columns ``x0:x1``, all by default) of every integration,
+        (integration, rows, x)."""
+        x1 = self.shape[2] if x1 is None else x1
+        out = np.empty((self.shape[0], stop - start, x1 - x0), self.dtype)
         for i in range(self.shape[0]):
-            view = out[i].data.cast("B")
-            done = 0
-            while done < view.nbytes:
-                got = os.preadv(self.fd, [view[done:]], self._offset(i, start, 0) + done)
-                if got <= 0:
-                    raise OSError(f"short read of a spilled cube ({done} of {view.nbytes} bytes)")
-                done += got
+            if x1 - x0 == self.shape[2]:
+                _read(self.fd, out[i], self._offset(i, start, 0))
+                continue
+            for b, y in enumerate(range(start, stop)):
+                _read(self.fd, out[i, b], self._offset(i, y, x0))
+        return out
+
+    def integrations(self, start: int, stop: int) -> np.ndarray:
+        """Integrations ``start:stop`` whole, (integration, y, x) (one contiguous read)."""
+        out = np.empty((stop - start, *self.shape[1:]), self.dtype)
+        _read(self.fd, out, self._offset(start, 0, 0))
         return out
 
     def __getitem__(self, key: tuple[slice, slice, slice]) -> np.ndarray:
@@ -90,7 +103,19 @@ class _RawCube:
         return self.rows(rows.start, max(rows.start, rows.stop))[ints, :, xs]
 
     def close(self) -> None:
-        os.close(self.fd)
+        """Close the file now (its disk freed if unnamed); once only."""
+        self._close()
+
+
+def _read(fd: int, out: np.ndarray, offset: int) -> None:
+    """Fill the contiguous ``out`` from the file's bytes at ``offset``."""
+    view = out.data.cast("B")
+    done = 0
+    while done < view.nbytes:
+        got = os.preadv(fd, [view[done:]], offset + done)
+        if got <= 0:
+            raise OSError(f"short read of a spilled cube ({done} of {view.nbytes} bytes)")
+        done += got
 
 
 def _write(fd: int, value: np.ndarray, offset: int) -> None:
@@ -100,35 +125,58 @@ def _write(fd: int, value: np.ndarray, offset: int) -> None:
         done += os.pwrite(fd, view[done:], offset + done)
 
 
+def spill(cubes: Sequence[Any], *others: Any) -> tuple[list[_RawCube], tuple[Any, ...]]:
+    """Dask (integration, y, x) cubes computed once into unnamed temporary files
+    (:func:`unnamed_files`), with the Dask values ``others`` computed in the same pass
+    over their graph; returns the files and the values of ``others``."""
+    import dask
+    import dask.array as da
+
+    shapes = [(int(c.shape[0]), int(c.shape[1]), int(c.shape[2])) for c in cubes]
+    files = unnamed_files([(s, c.dtype) for s, c in zip(shapes, cubes, strict=True)])
+    log.debug(
+        "spilling %d cube(s) of %s (%.1f GB)",
+        len(cubes), files[0].shape,
+        sum(f.dtype.itemsize * int(np.prod(f.shape)) for f in files) / 2**30,
+    )  # fmt: skip
+    stored = da.store(list(cubes), files, lock=False, compute=False)  # type: ignore[arg-type]  # any __setitem__
+    _, *values = dask.compute(stored, *others)
+    return files, tuple(values)
+
+
+def row_bands(
+    files: Sequence[_RawCube], fn: Callable[..., tuple[np.ndarray, ...]]
+) -> tuple[np.ndarray, ...]:
+    """``fn`` of the (integration, rows, x) bands of the spilled cubes ``files`` (one
+    shape), band by band, each of its (rows, x) results joined into a (y, x) array.
+    ``fn`` must reduce each pixel's integrations alone (its result at a pixel depends
+    on that pixel's values only), so the bands give the whole cube's.  A band is
+    :data:`BAND_BYTES` (at 8 bytes a value): rows, or part of a row when a row of every
+    integration is more (memory flat in the number of integrations)."""
+    nints, ny, nx = files[0].shape
+    pixels = max(1, BAND_BYTES // max(1, 8 * len(files) * nints))
+    rows, cols = max(1, pixels // nx), min(nx, pixels)
+    parts = []
+    for r in range(0, ny, rows):
+        ys = (r, min(r + rows, ny))
+        pieces = [
+            fn(*(f.rows(*ys, c, min(c + cols, nx)) for f in files)) for c in range(0, nx, cols)
+        ]
+        parts.append([np.concatenate(p, axis=1) for p in zip(*pieces, strict=True)])
+    return tuple(np.concatenate(p, axis=0) for p in zip(*parts, strict=True))
+
+
 def by_row_bands(
     cubes: Sequence[Any], fn: Callable[..., tuple[np.ndarray, ...]]
 ) -> tuple[np.ndarray, ...]:
-    """``fn`` of the (integration, rows, x) bands of ``cubes`` (Dask, one shape), band by
-    band, each of its (rows, x) results joined along rows into a (y, x) array.
-
-    ``fn`` must reduce each pixel's integrations alone (its result at a pixel
-    depends on that pixel's values only), so the bands give the whole cube's.
-    The cubes are computed once, together (one pass over their graph).
-    """
-    import dask.array as da
-
-    nints, ny, nx = (int(n) for n in cubes[0].shape)
-    shape = (nints, ny, nx)
-    rows = max(1, BAND_BYTES // max(1, 8 * len(cubes) * nints * nx))
-    with tempfile.TemporaryDirectory(prefix="spec2x-spill-") as folder:
-        files = [_RawCube(Path(folder) / f"cube{i}", shape, c.dtype) for i, c in enumerate(cubes)]
-        try:
-            log.debug(
-                "spilling %d cube(s) of %s to %s (%.1f GB)",
-                len(cubes), shape, folder,
-                sum(c.dtype.itemsize for c in cubes) * nints * ny * nx / 2**30,
-            )  # fmt: skip
-            da.store(list(cubes), files, lock=False)  # type: ignore[arg-type]  # any __setitem__
-            parts = [fn(*(f.rows(r, min(r + rows, ny)) for f in files)) for r in range(0, ny, rows)]
-        finally:
-            for f in files:
-                f.close()
-    return tuple(np.concatenate(p, axis=0) for p in zip(*parts, strict=True))
+    """:func:`row_bands` of Dask ``cubes`` (one shape), spilled for it (:func:`spill`: one
+    pass over their graph) and their files closed after."""
+    files, _ = spill(cubes)
+    try:
+        return row_bands(files, fn)
+    finally:
+        for f in files:
+            f.close()
 
 
 def unnamed_files(specs: Sequence[tuple[tuple[int, int, int], Any]]) -> list[_RawCube]:
@@ -140,7 +188,6 @@ def unnamed_files(specs: Sequence[tuple[tuple[int, int, int], Any]]) -> list[_Ra
     try:
         for i, (shape, dtype) in enumerate(specs):
             files.append(_RawCube(Path(folder) / f"array{i}", shape, dtype))
-            weakref.finalize(files[-1], os.close, files[-1].fd)  # the file goes with it
     finally:
         shutil.rmtree(folder)  # the open files live on, unnamed
     return files
@@ -151,24 +198,3 @@ def read_back(file: _RawCube, chunks: tuple[int, int, int]) -> Any:
     import dask.array as da
 
     return da.from_array(file, chunks=chunks, name=False, fancy=False)
-
-
-def spilled(arrays: Sequence[Any]) -> list[Any]:
-    """Dask (a, b, c) arrays computed once, together (one pass over their graph), into
-    unnamed temporary files (:func:`unnamed_files`); returned as Dask arrays of the same
-    values that read those files back block by block, chunked regularly (each axis by
-    its largest chunk: a store takes such chunks as they are, and they line up with the
-    exposure's).
-
-    Memory: a block at a time, whatever the arrays' size; each file's disk space is
-    freed when its array (every Dask array made from it) is.
-    """
-    import dask.array as da
-
-    shapes = [(int(a.shape[0]), int(a.shape[1]), int(a.shape[2])) for a in arrays]
-    files = unnamed_files([(s, a.dtype) for s, a in zip(shapes, arrays, strict=True)])
-    da.store(list(arrays), files, lock=False)  # type: ignore[arg-type]  # any __setitem__
-    return [
-        read_back(f, (max(a.chunks[0]), max(a.chunks[1]), max(a.chunks[2])))
-        for f, a in zip(files, arrays, strict=True)
-    ]
