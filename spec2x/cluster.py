@@ -86,9 +86,9 @@ def start_forkserver() -> None:
     pipeline and writers, and every step module (with what they import: asdf, gwcs,
     scipy ..., which each worker's first exposure would import otherwise).
 
-    Nothing happens where there is no forkserver (Windows).  Called early (``spec2x run --workers N`` calls it before its own imports), it
+    Called early (``spec2x run --workers N`` calls it before its own imports), it
     imports on one core while this process imports on another.  Nothing happens
-    if it is running already.  It starts with one BLAS/OpenMP thread per process,
+    if it is running already, or where there is no forkserver (Windows).  It starts with one BLAS/OpenMP thread per process,
     as distributed starts workers (unless set otherwise in the environment); this
     process's environment is left as it was.
     """

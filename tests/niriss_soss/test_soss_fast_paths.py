@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from spec2x.instruments.niriss import soss_bkg_stats
 from spec2x.instruments.niriss.soss_background import read_soss_bkg, soss_background_fit
-from spec2x.instruments.niriss.soss_infill import _TIME_WINDOW, _infill, _nanmedian0
+from spec2x.instruments.niriss.soss_infill import TIME_WINDOW, _infill, _nanmedian0
 from spec2x.synthetic.niriss_soss import make_soss_rateints
 from spec2x.synthetic.niriss_soss_cal_refs import (
     soss_background_template,
@@ -42,7 +42,7 @@ def _reference_infill(data, err, refmask):
     bad = ~np.isfinite(data)
     infilled = np.where(bad, np.where(allbad, 0.0, _nanmedian0(data))[None], data)
     infilled = infilled.astype(data.dtype)
-    window = min(data.shape[0], _TIME_WINDOW)
+    window = min(data.shape[0], TIME_WINDOW)
     running = ndimage.median_filter(infilled, window, axes=(0,))
     return np.where(bad, running, infilled), mederr
 

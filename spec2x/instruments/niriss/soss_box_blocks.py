@@ -32,8 +32,7 @@ import numpy as np
 
 from ...dq import DQ, DQ_DTYPE
 from .soss_infill import (
-    _DNU,
-    _TIME_WINDOW,
+    TIME_WINDOW,
     band_medians,
     exposure_medians,
     infill_block,
@@ -46,6 +45,7 @@ __all__ = ["block_sums"]
 
 log = logging.getLogger(__name__)
 
+_DNU = DQ_DTYPE(DQ.DO_NOT_USE)
 _REFERENCE = DQ_DTYPE(DQ.REFERENCE_PIXEL)
 
 
@@ -63,7 +63,7 @@ class _Exposure:
         allbad, med_err, med_data, self.unusable = row_bands(self.files, _medians)
         self.mederr, self.meddata = exposure_medians(allbad, med_err, med_data, refmask)
         self.nints = int(sci.shape[0])
-        self.window = min(self.nints, _TIME_WINDOW)
+        self.window = min(self.nints, TIME_WINDOW)
 
     def blocks(self, size: int) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
         """Each block of ``size`` integrations: its slice, infilled data and errors."""

@@ -25,11 +25,13 @@ __all__ = [
     "exposure_medians",
     "infill_block",
     "left_out",
+    "TIME_WINDOW",
     "not_finite",
     "unusable_everywhere",
 ]
 
-_TIME_WINDOW = 9
+#: Integrations of the running median the infill takes (jwst's window).
+TIME_WINDOW = 9
 #: As the DQ arrays' dtype (an ``IntFlag`` would make ``dq & flag`` an int64 cube).
 _DNU = DQ_DTYPE(DQ.DO_NOT_USE)
 #: Bytes of the float64 copy a median over integrations works on at a time (NumPy).
@@ -66,7 +68,7 @@ def _fill(
     if not where.any():
         return infilled
     series = infilled[:, where]  # (integration, pixels bad somewhere)
-    window = window or min(infilled.shape[0], _TIME_WINDOW)
+    window = window or min(infilled.shape[0], TIME_WINDOW)
     median = ndimage.median_filter(series, size=(window, 1))
     out = infilled if in_place else infilled.copy()
     out[:, where] = np.where(bad[:, where], median, series)
@@ -140,10 +142,10 @@ def _infill(data: Any, err: Any, refmask: Any, settle: bool = False) -> tuple[An
     if xp is np:
         return _fill(infilled, bad), mederr
     bad = bad.rechunk(infilled.chunks)  # the rows of the medians' blocks: _fill's pieces alike
-    if data.shape[0] <= _TIME_WINDOW:
+    if data.shape[0] <= TIME_WINDOW:
         whole = {0: -1}
         return xp.map_blocks(_fill, infilled.rechunk(whole), bad.rechunk(whole)), mederr
-    depth = {0: _TIME_WINDOW // 2, 1: 0, 2: 0}
+    depth = {0: TIME_WINDOW // 2, 1: 0, 2: 0}
     filled = xp.map_overlap(_fill, infilled, bad, depth=depth, boundary="none", dtype=data.dtype)
     # back in the exposure's blocks (the edges cut them unevenly): the blocks of the error
     # and masks then line up with them, and no piece of one waits for the others
@@ -180,7 +182,7 @@ def _edges_as_numpy(infilled: Any, bad: Any, filled: Any) -> Any:
     """The first and last integrations filled as scipy's median filter reflects at the ends."""
     import dask.array as da
 
-    half, n = _TIME_WINDOW // 2, infilled.shape[0]
+    half, n = TIME_WINDOW // 2, infilled.shape[0]
     chunks = (half, *infilled.chunks[1:])
 
     def edge(part: slice, keep: slice) -> Any:
@@ -189,8 +191,8 @@ def _edges_as_numpy(infilled: Any, bad: Any, filled: Any) -> Any:
             lambda i, b: _fill(i, b)[keep], *pieces, chunks=chunks, dtype=infilled.dtype
         )
 
-    head = edge(slice(0, _TIME_WINDOW), slice(0, half))
-    tail = edge(slice(n - _TIME_WINDOW, n), slice(_TIME_WINDOW - half, _TIME_WINDOW))
+    head = edge(slice(0, TIME_WINDOW), slice(0, half))
+    tail = edge(slice(n - TIME_WINDOW, n), slice(TIME_WINDOW - half, TIME_WINDOW))
     return da.concatenate([head, filled[half : n - half], tail], axis=0)
 
 
