@@ -348,7 +348,9 @@ code = cli.main({run!r})
 held = loaded({UNUSED_OPTIONAL!r})
 import numcodecs, pandas
 print(json.dumps({{"code": code, "held": held, "pandas": "pandas" in sys.modules,
-                  "after": loaded({UNUSED_OPTIONAL!r})}}))
+                  "after": loaded({UNUSED_OPTIONAL!r}),
+                  "scipy_docs": sys.modules["scipy._lib._array_api"].FunctionDoc.__name__}}))
 """
     )
-    assert found == {"code": 0, "held": [], "pandas": True, "after": ["numcodecs"]}
+    assert found == {"code": 0, "held": [], "pandas": True, "after": ["numcodecs"],
+                     "scipy_docs": "KeptDoc"}  # fmt: skip
