@@ -7,7 +7,9 @@ they cost about 0.1 s of CPU at every start of ``spec2x run`` (pyarrow and
 ``pyarrow.compute`` ~0.07 s, numcodecs ~0.03 s).  :func:`held_off` makes them
 unimportable while the program imports xarray and astropy.io.fits, then lets
 them be imported again: Zarr, which needs numcodecs, imports it when a run
-writes or reads Zarr.
+writes or reads Zarr.  Without them pandas keeps its strings as Python objects
+(the products are the same), and astropy's tile-compression codecs, which
+spec2x's files do not use, still work on a stand-in base class.
 """
 
 from __future__ import annotations
