@@ -63,15 +63,22 @@ def _frozen_imports() -> Iterator[None]:
     (every :data:`~spec2x.gc_tuning.GEN0_THRESHOLD` allocations, Python's default 700): the steps' own
     imports (gwcs, astropy.modeling ...) and xarray's many small objects otherwise set
     off collections that free nothing (about 0.05 s of a 150-integration MIRI LRS run).
+    Optional packages those imports would load for nothing (pyarrow, numcodecs) are held
+    off meanwhile (:func:`spec2x.import_guard.held_off`), and scipy's import-time docstring
+    rewriting is left out of the whole run (:mod:`spec2x.scipy_docs`).
     """
     from .gc_tuning import settle
+    from .import_guard import held_off
+    from .scipy_docs import install as install_kept_docs
 
     if not _PROGRAM or not gc.isenabled():
         yield
         return
+    install_kept_docs()  # the steps' scipy imports, later in the run
     gc.disable()
     try:
-        yield
+        with held_off():
+            yield
     finally:
         settle()
         gc.enable()

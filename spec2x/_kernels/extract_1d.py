@@ -2,8 +2,8 @@
 
 Plain arrays in, plain arrays out (no xarray).  The extraction functions work
 on stacks ``(..., ny, nx)``: every leading axis (integration, slit) is done in
-one call, with the weights computed once (in blocks of ``_BLOCK`` along the
-longest leading axis, so only a block is ever in float64).  The algorithms follow jwst 3.0.0
+one call, with the weights computed once (in blocks of about ``_BLOCK_PIXELS``
+pixels along the longest leading axis, so only a block is ever in float64).  The algorithms follow jwst 3.0.0
 (``jwst.extract_1d.extract`` and ``extract1d``): the same partial-pixel weights,
 the same column-by-column polynomial or median background, the same variance
 propagation.
@@ -32,8 +32,10 @@ __all__ = [
 HORIZONTAL = 1
 VERTICAL = 2
 
-#: Leading-axis block (integrations) box_extract works on at a time.
-_BLOCK = 32
+#: Pixels box_extract works on at a time (whole images of the longest leading axis, at
+#: least one): 2 MB a float64 array, so the block's temporaries stay in cache and their
+#: memory is reused from block to block rather than fresh pages.
+_BLOCK_PIXELS = 2**18
 
 
 class _BoxOptions(TypedDict):
@@ -289,27 +291,29 @@ def box_extract(
         "bkg_order": bkg_order,
     }
     images = (sci, var_poisson, var_rnoise, var_flat, profile)
-    if not lead or max(lead) <= _BLOCK:
+    length = max(1, _BLOCK_PIXELS // max(1, int(np.prod(np.shape(sci)[-2:]))))
+    if not lead or max(lead) <= length:
         return _box_extract_block(*images, bg_profile, invalid, **kwargs)
     # Work on blocks of the longest leading axis (integrations), so only a
     # block of each array is in float64 at a time; every spectrum is computed
     # on its own, so the numbers do not depend on the blocking.
     axis = int(np.argmax(lead))
     parts = []
-    for start in range(0, lead[axis], _BLOCK):
-        s, vp, vr, vf, p = (_block(a, len(lead), axis, start) for a in images)
-        bg = _block(bg_profile, len(lead), axis, start)
-        bad = _block(invalid, len(lead), axis, start)
+    for start in range(0, lead[axis], length):
+        block = slice(start, start + length)
+        s, vp, vr, vf, p = (_block(a, len(lead), axis, block) for a in images)
+        bg = _block(bg_profile, len(lead), axis, block)
+        bad = _block(invalid, len(lead), axis, block)
         parts.append(_box_extract_block(s, vp, vr, vf, p, bg, bad, **kwargs))
     return tuple(np.concatenate(out, axis=axis) for out in zip(*parts, strict=True))
 
 
 @overload
-def _block(a: np.ndarray, nlead: int, axis: int, start: int) -> np.ndarray: ...
+def _block(a: np.ndarray, nlead: int, axis: int, block: slice) -> np.ndarray: ...
 @overload
-def _block(a: None, nlead: int, axis: int, start: int) -> None: ...
-def _block(a: np.ndarray | None, nlead: int, axis: int, start: int) -> np.ndarray | None:
-    """Integrations ``start:start + _BLOCK`` of leading axis ``axis`` of ``a`` (a view).
+def _block(a: None, nlead: int, axis: int, block: slice) -> None: ...
+def _block(a: np.ndarray | None, nlead: int, axis: int, block: slice) -> np.ndarray | None:
+    """Integrations ``block`` of leading axis ``axis`` of ``a`` (a view).
 
     ``a`` broadcasts against the leading shape: an array without that axis,
     or of length 1 along it, is passed whole.
@@ -320,8 +324,7 @@ def _block(a: np.ndarray | None, nlead: int, axis: int, start: int) -> np.ndarra
     pos = axis - (nlead - (a.ndim - 2))
     if pos < 0 or a.shape[pos] == 1:
         return a
-    index = (slice(None),) * pos + (slice(start, start + _BLOCK),)
-    return a[index]
+    return a[(slice(None),) * pos + (block,)]
 
 
 def _box_extract_block(

@@ -307,3 +307,50 @@ print(json.dumps({{"codes": [library, program], "library": as_library,
     )
     assert found == {"codes": [2, 2], "library": 0, "program": True, "enabled": True,
                      "thresholds": [700, GEN0_THRESHOLD]}  # fmt: skip
+
+
+def test_held_off_packages_do_not_import_inside_and_do_after():
+    from spec2x.import_guard import held_off
+
+    sys.modules.pop("colorsys", None)
+    with held_off(("colorsys",)):
+        with pytest.raises(ImportError):
+            import colorsys  # noqa: F401
+    import colorsys
+
+    assert colorsys.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+
+
+def test_the_program_run_imports_no_pyarrow_or_numcodecs_yet_zarr_can_import_them(lrs_fs, tmp_path):
+    """pandas and astropy.io.fits import pyarrow and numcodecs when installed; the
+    program's FITS run holds them off (~0.1 s of CPU), and they import afterwards."""
+    from spec2x.import_guard import UNUSED_OPTIONAL
+
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for path in lrs_fs.references.values():
+        shutil.copy(path, refs)
+    run = [
+        "-q",
+        "run",
+        str(lrs_fs.exposures[0]),
+        "--refs",
+        str(refs),
+        "--output-dir",
+        str(tmp_path),
+    ]
+    found = _modules_after(
+        _LOADED
+        + f"""
+from spec2x import cli
+cli._PROGRAM = True
+code = cli.main({run!r})
+held = loaded({UNUSED_OPTIONAL!r})
+import numcodecs, pandas
+print(json.dumps({{"code": code, "held": held, "pandas": "pandas" in sys.modules,
+                  "after": loaded({UNUSED_OPTIONAL!r}),
+                  "scipy_docs": sys.modules["scipy._lib._array_api"].FunctionDoc.__name__}}))
+"""
+    )
+    assert found == {"code": 0, "held": [], "pandas": True, "after": ["numcodecs"],
+                     "scipy_docs": "KeptDoc"}  # fmt: skip

@@ -53,11 +53,12 @@ def test_nansum_of_a_temporary_is_numpys(axis: int) -> None:
 
 
 @pytest.mark.parametrize("order", [0, 2])
-def test_box_extract_with_background_unchanged(order: int) -> None:
+def test_box_extract_with_background_unchanged(order: int, monkeypatch) -> None:
     """The background fit of a time series against a reference computed with
     ``np.nansum`` and the general inverse (the kernel before its shortcuts)."""
+    monkeypatch.setattr(k, "_BLOCK_PIXELS", 16 * 60 * 24)  # blocks of 16, 16 and 8
     rng = np.random.default_rng(6)
-    shape = (40, 60, 24)  # more integrations than one block
+    shape = (40, 60, 24)
     sci = rng.normal(10, 1, shape).astype(np.float32)
     sci[rng.random(shape) < 0.02] = np.nan
     vp, vr, vf = (rng.random(shape).astype(np.float32) for _ in range(3))
@@ -97,3 +98,26 @@ def test_invalid_pixels_as_nan_in_the_inputs() -> None:
         np.testing.assert_array_equal(g, e)
     for a, b in zip(arrays, kept, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("block_pixels", [1, 7 * 30 * 20, 2**30])
+def test_box_extract_numbers_do_not_depend_on_the_blocks(block_pixels: int, monkeypatch) -> None:
+    """Blocks of one integration, of 7 (the last one short) and the whole series at once
+    give the same sums, bit for bit."""
+    rng = np.random.default_rng(8)
+    shape = (40, 30, 20)
+    sci, vp, vr, vf = (rng.normal(5, 1, shape).astype(np.float32) for _ in range(4))
+    invalid = rng.random(shape) < 0.05
+    profile = np.zeros(shape[1:])
+    profile[8:12] = 1.0  # rows: the dispersion along x
+    profile[12] = 0.3
+    bg = np.zeros(shape[1:])
+    bg[1:4] = 1.0
+    bg[20:25] = 1.0
+    kwargs = {"invalid": invalid, "dispaxis": 1, "bkg_fit": "poly", "bkg_order": 1}
+    expected = k.box_extract(sci, vp, vr, vf, profile, bg, **kwargs)
+    monkeypatch.setattr(k, "_BLOCK_PIXELS", block_pixels)
+    got = k.box_extract(sci, vp, vr, vf, profile, bg, **kwargs)
+    for g, e in zip(got, expected, strict=True):
+        assert g.shape == e.shape == (40, 20)
+        np.testing.assert_array_equal(g, e)
