@@ -12,7 +12,9 @@ steps) do this some 240 times: about 0.15-0.25 s of CPU at every start of
 instead (the decorator's other effect, its table of capabilities, is kept):
 it watches for ``scipy._lib._array_api`` being imported and gives it
 :class:`KeptDoc` in place of ``FunctionDoc``.  Nothing is imported ahead of
-need; a scipy without that module or name is left as it is.
+need; a scipy without that module or name is left as it is, and so is one whose
+decorator fails or changes a docstring with :class:`KeptDoc` (checked on a probe
+function when the module is first imported).
 """
 
 from __future__ import annotations
@@ -67,10 +69,30 @@ class _Finder(importlib.abc.MetaPathFinder):
         def exec_module(module: ModuleType) -> None:
             run(module)
             if hasattr(module, "FunctionDoc") and hasattr(module, "xp_capabilities"):
-                module.FunctionDoc = KeptDoc  # type: ignore[attr-defined]
+                _keep_docs(module)
 
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
+
+
+def _probe() -> None:
+    """A docstring :func:`_keep_docs` checks the patched decorator keeps."""
+
+
+def _keep_docs(module: ModuleType) -> None:
+    """Give ``module`` :class:`KeptDoc`, unless its decorator then fails or changes a
+    docstring (a scipy that uses ``FunctionDoc`` otherwise): then its own is put back."""
+    original = module.FunctionDoc
+    module.FunctionDoc = KeptDoc  # type: ignore[attr-defined]
+    doc = _probe.__doc__
+    try:
+        module.xp_capabilities(capabilities_table={})(_probe)
+        kept = _probe.__doc__ == (doc or "").lstrip(" \n")
+    except Exception:
+        kept = False
+    _probe.__doc__ = doc
+    if not kept:
+        module.FunctionDoc = original  # type: ignore[attr-defined]
 
 
 def install() -> None:

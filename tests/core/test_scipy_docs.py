@@ -64,3 +64,39 @@ def test_kept_doc_renders_the_docstring_after_a_signature_line():
     doc["Notes"].append("dropped")
     assert str(doc).split("\n", 1)[1] == f.__doc__
     assert str(KeptDoc(lambda: None)) == "\n"
+
+
+def test_a_scipy_using_function_doc_otherwise_keeps_its_own():
+    """If the decorator fails with :class:`KeptDoc` (or changes a docstring), the module's
+    own ``FunctionDoc`` is put back, so a newer scipy is never broken by the hook."""
+    import types
+
+    from spec2x.scipy_docs import KeptDoc, _keep_docs
+
+    class OwnDoc(dict):
+        def __init__(self, func):
+            super().__init__(Notes=[])
+
+    def failing(**_):
+        def decorator(f):
+            module.FunctionDoc(f).render()  # a method KeptDoc has not
+            return f
+
+        return decorator
+
+    def fine(**_):
+        def decorator(f):
+            doc = module.FunctionDoc(f)
+            doc["Notes"].append("note")
+            f.__doc__ = str(doc).split("\n", 1)[1].lstrip(" \n")
+            return f
+
+        return decorator
+
+    module = types.ModuleType("fake_array_api")
+    module.FunctionDoc, module.xp_capabilities = OwnDoc, failing
+    _keep_docs(module)
+    assert module.FunctionDoc is OwnDoc
+    module.xp_capabilities = fine
+    _keep_docs(module)
+    assert module.FunctionDoc is KeptDoc
