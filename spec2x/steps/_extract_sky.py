@@ -102,7 +102,7 @@ def _gwcs(value: Any) -> Any:
 
 def _centre(setup: dict[str, Any]) -> tuple[float, float]:
     """(x, y) profile-weighted centre of the aperture (pixels of the slit)."""
-    cy, cx = _k.aperture_center(setup["profile"], 1)
+    cy, cx = _k.aperture_center(setup["profile"].astype(np.float64, copy=False), 1)
     return float(cx), float(cy)
 
 

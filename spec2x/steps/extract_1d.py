@@ -226,12 +226,20 @@ def _setup(
         return None
     return {
         "params": params,
-        "profile": profile,
+        "profile": _kept(profile),
         "bg_profile": bg,
         "wavelength": wavelength,
         "valid": valid,
         "limits": (lower, upper, left, right),
     }
+
+
+def _kept(profile: np.ndarray) -> np.ndarray:
+    """``profile`` as float32 where that holds every value exactly (a box's 0 and 1, most
+    edge fractions), else as it is: a group's profiles are kept from its set-ups to its
+    blocks, so half the bytes; read back as float64 (the same numbers)."""
+    small = profile.astype(np.float32)
+    return small if np.array_equal(small, profile) else profile
 
 
 def _kernel_call(
@@ -301,7 +309,8 @@ def _prepare(ds: xr.Dataset) -> tuple[xr.DataArray, list[xr.DataArray], xr.DataA
 def _extract_image(ds: xr.Dataset, setup: dict[str, Any]) -> dict[str, xr.DataArray]:
     sci, variances, bad = _prepare(ds)
     p = setup["params"]
-    out = _kernel_call(sci, variances, bad, setup["profile"], setup["bg_profile"], p)
+    profile = setup["profile"].astype(np.float64, copy=False)
+    out = _kernel_call(sci, variances, bad, profile, setup["bg_profile"], p)
     valid = setup["valid"]
     spectra = {name: arr.isel(spectral=valid) for name, arr in zip(_OUT, out, strict=True)}
     wl = xr.DataArray(setup["wavelength"][valid], dims=("spectral",))
@@ -310,8 +319,13 @@ def _extract_image(ds: xr.Dataset, setup: dict[str, Any]) -> dict[str, xr.DataAr
 
 
 def _slits(obj: Any, index: list[int]) -> Any:
-    """``obj.isel(slit=index)``, or ``obj`` itself when that is every slit in order (no copy)."""
-    return obj if index == list(range(obj.sizes["slit"])) else obj.isel(slit=index)
+    """``obj.isel(slit=index)``: ``obj`` itself when that is every slit in order, a view when
+    a run of consecutive slits (a block of a group: no copy of its pixels)."""
+    if index == list(range(obj.sizes["slit"])):
+        return obj
+    if index and index == list(range(index[0], index[0] + len(index))):
+        return obj.isel(slit=slice(index[0], index[0] + len(index)))
+    return obj.isel(slit=index)
 
 
 def _extract_slits(

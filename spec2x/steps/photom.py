@@ -63,6 +63,11 @@ IMAGE_IMPLEMENTATIONS = {
 }
 
 
+#: Most padded pixels of grism cut-outs converted at once when written in place (their
+#: float64 factor, its mask and the kernel's temporaries, ~30 bytes a pixel).
+BLOCK_PIXELS = 1_000_000
+
+
 def photom(
     ds: xr.Dataset,
     response: Reference,
@@ -147,13 +152,23 @@ def photom(
     )  # fmt: skip
     scalars, units, curves = conv.scalars, conv.units, conv.curves
     applied = scalars if conv.unit_factor == 1.0 else [s * conv.unit_factor for s in scalars]
-    if mode.photom_rows == "grism":
-        factor, no_cal = _per_micron(ds, applied, curves)
+    factor: xr.DataArray | None = None
+    if mode.photom_rows == "grism" and slits and overwrite and _in_memory(ds):
+        out = _per_micron_in_place(ds, applied, curves, inverse)
     else:
-        factor, no_cal = _factor(ds, ds["wavelength"], applied, curves)
-    out = _apply(ds, factor, no_cal, inverse, overwrite)
+        if mode.photom_rows == "grism":
+            factor, no_cal = _per_micron(ds, applied, curves)
+        else:
+            factor, no_cal = _factor(ds, ds["wavelength"], applied, curves)
+        out = _apply(ds, factor, no_cal, inverse, overwrite)
     out = label(out, scalars, units, pixar_sr, pixar_a2, inverse)
-    if mode.point_and_uniform and slits and "srctype" in ds.coords and "photmj" in table.columns:
+    if (
+        factor is not None
+        and mode.point_and_uniform
+        and slits
+        and "srctype" in ds.coords
+        and "photmj" in table.columns
+    ):
         uniform = [
             table.columns["photmj"][row] / (1.0 if sr is None else sr)
             for row, sr in zip(conv.rows, pixar_sr, strict=True)
@@ -273,6 +288,30 @@ def _per_micron(
         output_dtypes=[np.float64, bool],
     )
     return factor, no_cal
+
+
+def _in_memory(ds: xr.Dataset) -> bool:
+    """Whether every variable of ``ds`` is NumPy-backed (written into in place)."""
+    return all(v.chunks is None for v in ds.data_vars.values())
+
+
+def _per_micron_in_place(
+    ds: xr.Dataset,
+    scalars: Sequence[Any],
+    curves: Sequence[tuple[np.ndarray, np.ndarray]],
+    inverse: bool,
+) -> xr.Dataset:
+    """:func:`_per_micron` and :func:`_apply` of grism cut-outs the caller owns, on runs of
+    slits of at most :data:`BLOCK_PIXELS` padded pixels, written into the arrays of ``ds``:
+    the float64 factor and its mask stay one block's however large the group (the same
+    numbers, each cut-out converted on its own).  Returns ``ds`` with the results."""
+    step = max(1, BLOCK_PIXELS // (ds.sizes["y"] * ds.sizes["x"]))
+    for first in range(0, ds.sizes["slit"], step):
+        block = slice(first, first + step)
+        part = ds.isel(slit=block)
+        factor, no_cal = _per_micron(part, scalars[block], curves[block])
+        _apply(part, factor, no_cal, inverse, overwrite=True)
+    return ds.copy(deep=False)
 
 
 def _curves(

@@ -69,3 +69,26 @@ def test_orders_of_one_source_keep_their_own_cutout(grismr_cutouts):
     )
     for c in ("source_xpos", "source_ypos", "source_ra", "source_dec"):
         np.testing.assert_array_equal(spectra[c].values, cutouts[c].values[[0, 0]])
+
+
+def test_blocks_of_one_slit_give_the_same_spectra(spectra, grismr_cutouts, monkeypatch):
+    """Blocks of one cut-out (views of the group's pixels) give the group's spectra bit for bit."""
+    from spec2x.steps import extract_1d as step
+
+    monkeypatch.setattr(step, "BLOCK_PIXELS", 1)
+    cal = map_groups(photom, grismr_cutouts["cutouts"], open_reference(grismr_cutouts["photom"]))
+    cal = map_groups(lambda g: g.assign(var_flat=0 * g["var_poisson"]), cal)
+    out = map_groups(extract_1d, cal)
+    blocks = merge_spectra(out) if isinstance(out, xr.DataTree) else out
+    for name in ("flux", "flux_var_poisson", "surf_bright", "npixels", "wavelength"):
+        np.testing.assert_array_equal(blocks[name].values, spectra[name].values)
+
+
+def test_profiles_kept_as_float32_only_when_exact():
+    from spec2x.steps.extract_1d import _kept
+
+    box = np.array([[0.0, 1.0], [1.0, 0.5]])
+    assert _kept(box).dtype == np.float32
+    np.testing.assert_array_equal(_kept(box), box)
+    edge = np.array([[0.0, 1.0 / 3.0]])
+    assert _kept(edge).dtype == np.float64

@@ -7,16 +7,23 @@ import contextlib
 import logging
 
 import numpy as np
+import pytest
 
 from spec2x.io.fits import open_product
 from spec2x.pipeline import spec2
 from spec2x.slits import groups
+from spec2x.steps import photom
 from spec2x.synthetic.nircam_wfss_cal_refs import write_nircam_wfss_flat, write_nircam_wfss_photom
 
 _NA = ("bkg", "extract1d", "apcorr", "area")
 
 
-def test_photom_in_place_same_products_caller_untouched(wfss, tmp_path, caplog):
+@pytest.mark.parametrize("block_pixels", [photom.BLOCK_PIXELS, 1])
+def test_photom_in_place_same_products_caller_untouched(
+    wfss, tmp_path, caplog, monkeypatch, block_pixels
+):
+    """In place by blocks of slits (1: a cut-out at a time) or a group at once as usual."""
+    monkeypatch.setattr(photom, "BLOCK_PIXELS", block_pixels)
     files = wfss("GRISMR")
     refs = {k: str(v) for k, v in files["refs"].items()}
     refs |= {"photom": str(write_nircam_wfss_photom(tmp_path / "photom.fits")),
