@@ -154,6 +154,18 @@ def _search_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> 
     return Tikhonov(normal, design.T @ scaled, model.grid, partial(_residual, design, scaled))
 
 
+def _searched(
+    model: LinearModel, setup: Setup, estimate: np.ndarray
+) -> tuple[float, sparse.csc_matrix, sparse.csc_matrix]:
+    """The joint fit's Tikhonov factor searched on the typical integration (``estimate``:
+    the flux estimate on the grid), with its problem's ``BᵀB`` and ``DᵀD``; the rest of
+    the problem (design matrix, the search's factorisations) is freed on return."""
+    reg = first_difference(model.grid) @ estimate
+    guess = float(np.sqrt((~model.mask).sum() / np.nansum(reg**2)))
+    problem = _search_problem(model, setup.typical, setup.inputs.mederr)
+    return search_factor(problem, guess, (-4.0, 4.0)), problem.normal, problem.penalty2
+
+
 def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
     """The joint fit of orders 1 and 2 (grid, factor, one factorisation for every integration)."""
     from scipy.sparse.linalg import splu
@@ -178,22 +190,19 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
         [o1, o2], grid, [setup.box_masks[1], setup.box_masks[2]],
         [setup.kernels[1], setup.kernels[2]], bad=setup.bad, threshold=setup.threshold,
     )  # fmt: skip
-    mederr = setup.inputs.mederr
-    if tikfac is None:
-        assert estimate is not None
-        reg = first_difference(grid) @ estimate(grid)
-        guess = float(np.sqrt((~model.mask).sum() / np.nansum(reg**2)))
-        problem = _search_problem(model, setup.typical, mederr)
-        tikfac = search_factor(problem, guess, (-4.0, 4.0))
-        normal, penalty2 = problem.normal, problem.penalty2
-    else:
-        normal, penalty2 = model.normal(mederr), penalty_matrix(grid)
     rebuild = _rebuild_mask(setup)
     rebuilds = tuple(
         linear_model([setup.orders[order]], grid[a:b], [rebuild], [None])
         for order, (a, b) in zip((1, 2), model.bounds[:2], strict=True)
     )
-    factors = splu(sparse.csc_matrix(normal + tikfac**2 * penalty2))
+    if tikfac is None:
+        assert estimate is not None
+        tikfac, normal, penalty2 = _searched(model, setup, estimate(grid))
+    else:
+        normal, penalty2 = model.normal(setup.inputs.mederr), penalty_matrix(grid)
+    matrix = sparse.csc_matrix(normal + tikfac**2 * penalty2)
+    del normal  # the unregularised matrix is not held while factorising
+    factors = splu(matrix)
     return JointFit(grid, float(tikfac), model, factors, rebuilds)  # type: ignore[arg-type]
 
 
