@@ -24,6 +24,7 @@ from .soss_atoca_grid import decontamination_grid, oversample_grid
 from .soss_atoca_model import LinearModel, linear_model
 from .soss_atoca_setup import Setup
 from .soss_atoca_single import OneOrderSystem
+from .soss_atoca_sparse import add_into
 from .soss_atoca_tikho import (
     Tikhonov,
     first_difference,
@@ -200,9 +201,7 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
         tikfac, normal, penalty2 = _searched(model, setup, estimate(grid))
     else:
         normal, penalty2 = model.normal(setup.inputs.mederr), penalty_matrix(grid)
-    matrix = sparse.csc_matrix(normal + tikfac**2 * penalty2)
-    del normal  # the unregularised matrix is not held while factorising
-    factors = splu(matrix)
+    factors = splu(add_into(normal, tikfac**2 * penalty2))  # in BᵀB's arrays if it can
     return JointFit(grid, float(tikfac), model, factors, rebuilds)  # type: ignore[arg-type]
 
 
