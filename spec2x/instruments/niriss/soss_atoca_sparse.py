@@ -24,30 +24,40 @@ _CELLS = 1 << 21
 
 
 def _columns(indptr: np.ndarray, c0: int, c1: int) -> np.ndarray:
-    """The column (from ``c0``) of each entry of the columns ``c0 ... c1 - 1``."""
-    return np.repeat(np.arange(c1 - c0), np.diff(indptr[c0 : c1 + 1]))
+    """The column (from ``c0``) of each entry of the columns ``c0 ... c1 - 1`` (int32)."""
+    return np.repeat(np.arange(c1 - c0, dtype=np.int32), np.diff(indptr[c0 : c1 + 1]))
 
 
 def _positions(a: sparse.csc_matrix, b: sparse.csc_matrix) -> np.ndarray | None:
     """Where each of ``b``'s entries is in ``a``'s arrays; None if ``b`` has an entry ``a``
-    has not, or either repeats an entry (SciPy would sum the repeats)."""
+    has not, or either repeats an entry (SciPy would sum the repeats).
+
+    A chunk of columns at a time: ``a``'s entries marked in a (column, row) table by their
+    place in the chunk, ``b``'s read from it (a mark left by an earlier chunk is told
+    apart by the entry it points to).
+    """
     n_rows, n_cols = a.shape
     chunk = max(1, _CELLS // max(n_rows, 1))
-    mark = np.full((min(chunk, n_cols), n_rows), -1, dtype=np.int64)
+    mark = np.full(min(chunk, n_cols) * n_rows, -1, dtype=np.int32)
     out = np.empty(b.nnz, dtype=np.int64)
     for c0 in range(0, n_cols, chunk):
         c1 = min(c0 + chunk, n_cols)
         s, e = int(a.indptr[c0]), int(a.indptr[c1])
-        cols, rows, here = _columns(a.indptr, c0, c1), a.indices[s:e], np.arange(s, e)
-        mark[cols, rows] = here
-        if not np.array_equal(mark[cols, rows], here):
+        columns = _columns(a.indptr, c0, c1)
+        cells = columns * np.int32(n_rows) + a.indices[s:e]
+        here = np.arange(e - s, dtype=np.int32)
+        mark[cells] = here
+        if not np.array_equal(mark[cells], here):
             return None
         bs, be = int(b.indptr[c0]), int(b.indptr[c1])
-        found = mark[_columns(b.indptr, c0, c1), b.indices[bs:be]]
-        mark[cols, rows] = -1
-        if (found < 0).any() or np.unique(found).size != found.size:
+        b_columns, b_rows = _columns(b.indptr, c0, c1), b.indices[bs:be]
+        found = mark[b_columns * np.int32(n_rows) + b_rows]
+        ok = (found >= 0) & (found < e - s)
+        at = found[ok]
+        ok[ok] = (columns[at] == b_columns[ok]) & (a.indices[s + at] == b_rows[ok])
+        if not ok.all() or (found.size and np.bincount(found).max() > 1):
             return None
-        out[bs:be] = found
+        out[bs:be] = found + s
     return out
 
 
