@@ -24,6 +24,7 @@ from .soss_atoca_grid import decontamination_grid, oversample_grid
 from .soss_atoca_model import LinearModel, linear_model
 from .soss_atoca_setup import Setup
 from .soss_atoca_single import OneOrderSystem
+from .soss_atoca_sparse import add_into
 from .soss_atoca_tikho import (
     Tikhonov,
     first_difference,
@@ -154,6 +155,18 @@ def _search_problem(model: LinearModel, data: np.ndarray, error: np.ndarray) -> 
     return Tikhonov(normal, design.T @ scaled, model.grid, partial(_residual, design, scaled))
 
 
+def _searched(
+    model: LinearModel, setup: Setup, estimate: np.ndarray
+) -> tuple[float, sparse.csc_matrix, sparse.csc_matrix]:
+    """The joint fit's Tikhonov factor searched on the typical integration (``estimate``:
+    the flux estimate on the grid), with its problem's ``BᵀB`` and ``DᵀD``; the rest of
+    the problem (design matrix, the search's factorisations) is freed on return."""
+    reg = first_difference(model.grid) @ estimate
+    guess = float(np.sqrt((~model.mask).sum() / np.nansum(reg**2)))
+    problem = _search_problem(model, setup.typical, setup.inputs.mederr)
+    return search_factor(problem, guess, (-4.0, 4.0)), problem.normal, problem.penalty2
+
+
 def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
     """The joint fit of orders 1 and 2 (grid, factor, one factorisation for every integration)."""
     from scipy.sparse.linalg import splu
@@ -178,22 +191,17 @@ def joint_fit(setup: Setup, opts: Mapping[str, Any]) -> JointFit:
         [o1, o2], grid, [setup.box_masks[1], setup.box_masks[2]],
         [setup.kernels[1], setup.kernels[2]], bad=setup.bad, threshold=setup.threshold,
     )  # fmt: skip
-    mederr = setup.inputs.mederr
-    if tikfac is None:
-        assert estimate is not None
-        reg = first_difference(grid) @ estimate(grid)
-        guess = float(np.sqrt((~model.mask).sum() / np.nansum(reg**2)))
-        problem = _search_problem(model, setup.typical, mederr)
-        tikfac = search_factor(problem, guess, (-4.0, 4.0))
-        normal, penalty2 = problem.normal, problem.penalty2
-    else:
-        normal, penalty2 = model.normal(mederr), penalty_matrix(grid)
     rebuild = _rebuild_mask(setup)
     rebuilds = tuple(
         linear_model([setup.orders[order]], grid[a:b], [rebuild], [None])
         for order, (a, b) in zip((1, 2), model.bounds[:2], strict=True)
     )
-    factors = splu(sparse.csc_matrix(normal + tikfac**2 * penalty2))
+    if tikfac is None:
+        assert estimate is not None
+        tikfac, normal, penalty2 = _searched(model, setup, estimate(grid))
+    else:
+        normal, penalty2 = model.normal(setup.inputs.mederr), penalty_matrix(grid)
+    factors = splu(add_into(normal, tikfac**2 * penalty2))  # in BᵀB's arrays if it can
     return JointFit(grid, float(tikfac), model, factors, rebuilds)  # type: ignore[arg-type]
 
 

@@ -136,10 +136,20 @@ def _trapezoid(grid: np.ndarray, half: int, a: int, b: int) -> np.ndarray:
     return out
 
 
+#: Centres whose kernel rows are weighted, normalised and stored together.
+_CENTRES = 2048
+
+
 def convolution_matrix(
     kernel: SossKernel, grid: np.ndarray, bounds: tuple[int, int]
 ) -> sparse.csr_matrix:
-    """The (b - a, grid.size) convolution matrix of ``kernel`` for the centres ``grid[a:b]``."""
+    """The (b - a, grid.size) convolution matrix of ``kernel`` for the centres ``grid[a:b]``.
+
+    The kernel's values are tabulated for every centre (their half-width is the
+    largest where some centre's wings are still above the smallest value);
+    the trapezoid weights, the normalisation and the sparse rows are then made
+    :data:`_CENTRES` centres at a time, not as dense (rows x centres) tables.
+    """
     a, b = bounds
     line = kernel.line(grid)
     rows = [kernel(grid, grid, line)[a:b][None]]
@@ -151,9 +161,15 @@ def convolution_matrix(
             break
         wings[wings < kernel.min_value] = 0.0
         rows = [wings[:1], *rows, wings[1:]]
-    table = np.vstack(rows) * _trapezoid(grid, half - 1, a, b)
-    table = table / np.nansum(table, axis=0)
-    return _banded(table, grid.size, a)
+    parts = []
+    for start in range(0, b - a, _CENTRES):
+        at = slice(start, min(start + _CENTRES, b - a))
+        table = np.vstack([row[:, at] for row in rows])
+        table *= _trapezoid(grid, half - 1, a + at.start, a + at.stop)
+        table /= np.nansum(table, axis=0)
+        parts.append(_banded(table, grid.size, a + at.start))
+    del rows
+    return _stacked(parts, grid.size)
 
 
 def identity_matrix(size: int, bounds: tuple[int, int]) -> sparse.csr_matrix:
@@ -173,3 +189,20 @@ def _banded(table: np.ndarray, size: int, a: int) -> sparse.csr_matrix:
     indptr = np.zeros(n_c + 1, dtype=np.int64)
     np.cumsum(keep.sum(axis=1), out=indptr[1:])
     return sparse.csr_matrix((values[keep], col[keep], indptr), shape=(n_c, size))
+
+
+def _stacked(parts: list[sparse.csr_matrix], size: int) -> sparse.csr_matrix:
+    """The CSR matrix of the rows of ``parts`` one after the other (each part freed once copied)."""
+    nnz = sum(part.nnz for part in parts)
+    rows = sum(part.shape[0] for part in parts)
+    index = np.int32 if max(nnz, rows, size) < 2**31 else np.int64
+    data, indices = np.empty(nnz), np.empty(nnz, dtype=index)
+    indptr = np.zeros(rows + 1, dtype=index)
+    done = row = 0
+    while parts:
+        part = parts.pop(0)
+        data[done : done + part.nnz] = part.data
+        indices[done : done + part.nnz] = part.indices
+        indptr[row + 1 : row + 1 + part.shape[0]] = part.indptr[1:] + done
+        done, row = done + part.nnz, row + part.shape[0]
+    return sparse.csr_matrix((data, indices, indptr), shape=(rows, size))

@@ -26,6 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from .soss_atoca_grid import pixel_bounds
+from .soss_atoca_sparse import add_into
 
 __all__ = ["LinearModel", "OrderModel", "linear_model", "pixel_weights"]
 
@@ -188,7 +189,8 @@ class LinearModel:
         A pixel's model is its profile times its column's line, so
         ``BᵀB = Σ_nm R_nᵀ diag(w_nm) R_m`` with ``w_nm`` the column sums of
         ``P_n P_m / error²`` over the fitted pixels: products of (2048, K)
-        matrices instead of (pixels, K) ones.
+        matrices instead of (pixels, K) ones; summed into the first part's arrays where
+        the others' entries are among its (:func:`~.soss_atoca_sparse.add_into`).
         """
         flat, cols, _ = self._fitted
         inv = 1.0 / error.ravel()[flat] ** 2
@@ -199,9 +201,10 @@ class LinearModel:
                 w = np.bincount(cols, prof[n] * prof[m] * inv, minlength=self.mask.shape[1])
                 part = r_n.T @ sparse.diags(w) @ self.columns[m]
                 part = part if m == n else part + part.T
-                out = part if out is None else out + part
+                out = sparse.csc_matrix(part) if out is None else add_into(out, part)
+                del part
         assert out is not None
-        return sparse.csc_matrix(out)
+        return out
 
     def projection(self, data: np.ndarray, error: np.ndarray) -> np.ndarray:
         """``Bᵀ (data / error)`` on the fitted pixels: (K,) for a (y, x) image, (K, n) for (n, y, x)."""
