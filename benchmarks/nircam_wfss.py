@@ -123,7 +123,8 @@ def cli_process(folder: Path, rate: Path, refs: dict[str, str], nbright: int) ->
         f"--steps.extract_2d.wfss_nbright={nbright}",
         *(f"--ref={k}={v}" for k, v in refs.items()),
     ]
-    timed = ["/usr/bin/time", "-f", "%e %U %S %M", sys.executable, "-m", "spec2x.cli", "-q"]
+    # -P: the folder holds the in-chain run's "spec2x" outputs, which must not shadow the package
+    timed = ["/usr/bin/time", "-f", "%e %U %S %M", sys.executable, "-P", "-m", "spec2x.cli", "-q"]
     done = subprocess.run([*timed, *args], cwd=folder, capture_output=True, text=True, check=True)
     wall, user, system, kb = done.stderr.strip().splitlines()[-1].split()
     return {"wall": float(wall), "cpu": float(user) + float(system), "maxrss_mb": int(kb) / 1024}
