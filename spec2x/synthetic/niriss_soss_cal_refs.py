@@ -18,13 +18,15 @@ Valid for jwst's datamodels (``SossBkgModel``, ``FlatModel``,
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
 
 from .base import reference_header, write_reference_fits
-from .pixel_refs import _phot_columns, write_flat
+from .pixel_refs import _phot_columns, timecoeff_hdu, write_flat
 
 __all__ = [
     "PHOTMJ",
@@ -63,8 +65,14 @@ def relative_response(wavelength: np.ndarray, order: int) -> np.ndarray:
     return 1.0 + 0.1 * np.sin(np.asarray(wavelength) * (2 + order))
 
 
-def write_soss_photom(path: str | os.PathLike[str]) -> Path:
-    """Write the ``photom`` reference: a PHOTOM row per order, responses over 0.6-2.9 µm."""
+def write_soss_photom(
+    path: str | os.PathLike[str], *, timecoeff_linear: Mapping[str, Any] | None = None
+) -> Path:
+    """Write the ``photom`` reference: a PHOTOM row per order, responses over 0.6-2.9 µm.
+
+    ``timecoeff_linear`` (``{"t0": MJD, "lossperyear": fraction}``, scalars or one per
+    order) adds the TIMECOEFF_LINEAR table of the throughput loss.
+    """
     wave = np.linspace(0.6, 2.9, 231)
     rows = [
         {
@@ -80,8 +88,11 @@ def write_soss_photom(path: str | os.PathLike[str]) -> Path:
     cols = _phot_columns(rows, (("filter", "12A"), ("pupil", "15A")))
     cols.insert(2, fits.Column("order", "I", array=[r["order"] for r in rows]))
     header = reference_header("photom", "NIRISS", DETECTOR="NIS", **_SOSS)
-    table = fits.BinTableHDU.from_columns(cols, name="PHOTOM")
-    return write_reference_fits(path, header, [table], datamodel="NisSossPhotomModel")
+    hdus = [fits.BinTableHDU.from_columns(cols, name="PHOTOM")]
+    if timecoeff_linear is not None:
+        keys = (("filter", "12A"), ("pupil", "15A"))
+        hdus.append(timecoeff_hdu(rows, keys, timecoeff_linear, numeric=(("order", "I"),)))
+    return write_reference_fits(path, header, hdus, datamodel="NisSossPhotomModel")
 
 
 #: Pupil positions (first, step, count; degrees) and first column (1-based) of the pathloss.

@@ -140,14 +140,27 @@ def _phot_columns(rows: Sequence[Mapping[str, Any]], keys: Sequence[tuple[str, s
     return cols
 
 
-def _timecoeff_hdu(
-    rows: Sequence[Mapping[str, Any]], keys: Sequence[tuple[str, str]], linear: Any
+def timecoeff_hdu(
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[tuple[str, str]],
+    linear: Any,
+    numeric: Sequence[tuple[str, str]] = (),
 ) -> fits.BinTableHDU:
+    """A TIMECOEFF_LINEAR table row for row with a PHOTOM table's ``rows``.
+
+    Parameters
+    ----------
+    rows : the PHOTOM rows (their ``keys`` and ``numeric`` columns are copied).
+    keys : (name, FITS format) of the text columns (filter, pupil ...).
+    linear : ``{"t0": MJD, "lossperyear": fraction a year}``, scalars or one per row.
+    numeric : (name, FITS format) of number columns (a SOSS spectral order).
+    """
     t0, loss = np.broadcast_arrays(
         np.asarray(linear["t0"], float), np.asarray(linear["lossperyear"], float)
     )
     t0, loss = np.broadcast_to(t0, len(rows)), np.broadcast_to(loss, len(rows))
     cols = [fits.Column(name, fmt, array=[str(r[name]) for r in rows]) for name, fmt in keys]
+    cols += [fits.Column(name, fmt, array=[r[name] for r in rows]) for name, fmt in numeric]
     cols += [fits.Column("t0", "E", array=t0), fits.Column("lossperyear", "E", array=loss)]
     return fits.BinTableHDU.from_columns(cols, name="TIMECOEFF_LINEAR")
 
@@ -202,7 +215,7 @@ def write_miri_photom(
     )
     hdus = [fits.BinTableHDU.from_columns(_phot_columns(rows, keys), name="PHOTOM")]
     if timecoeff_linear is not None:
-        hdus.append(_timecoeff_hdu(rows, keys, timecoeff_linear))
+        hdus.append(timecoeff_hdu(rows, keys, timecoeff_linear))
     return write_reference_fits(path, hdr, hdus, datamodel="MirLrsPhotomModel")
 
 
@@ -235,7 +248,7 @@ def write_nirspec_fs_photom(
     )
     hdus = [fits.BinTableHDU.from_columns(_phot_columns(rows, keys), name="PHOTOM")]
     if timecoeff_linear is not None:
-        hdus.append(_timecoeff_hdu(rows, keys, timecoeff_linear))
+        hdus.append(timecoeff_hdu(rows, keys, timecoeff_linear))
     return write_reference_fits(path, hdr, hdus, datamodel="NrsFsPhotomModel")
 
 
