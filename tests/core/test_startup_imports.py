@@ -103,6 +103,15 @@ def lrs_fs(tmp_path_factory):
     return make_lrs_fixedslit(tmp_path_factory.mktemp("lrs"), seed=3)
 
 
+def _refs_folder(lrs_fs, tmp_path):
+    """A folder under ``tmp_path`` holding copies of the LRS FS exposure's references."""
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for path in lrs_fs.references.values():
+        shutil.copy(path, refs)
+    return refs
+
+
 def test_asdf_reference_header_loads_no_extension(lrs_fs):
     path = lrs_fs.references["distortion"]
     assert str(path).endswith(".asdf")
@@ -173,10 +182,7 @@ def test_the_program_ends_at_once_with_its_files_and_status(lrs_fs, tmp_path):
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    for path in lrs_fs.references.values():
-        shutil.copy(path, refs)
+    refs = _refs_folder(lrs_fs, tmp_path)
     log, out = tmp_path / "run.log", tmp_path / "out"
     base = [sys.executable, "-m", "spec2x.cli", "-q", "--log-file", str(log)]
     run = [*base, "run", str(lrs_fs.exposures[0]), "--refs", str(refs), "--output-dir", str(out)]
@@ -195,19 +201,8 @@ def test_a_numpy_run_imports_no_dask_array(lrs_fs, tmp_path):
     """xarray imports dask.array the first time it builds a variable (``array_type("dask")``);
     ``spec2x._lazy_dask`` answers that question without it until Dask arrays exist, so a
     whole ``spec2x run`` on NumPy input never imports dask.array (0.3-0.5 s)."""
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    for path in lrs_fs.references.values():
-        shutil.copy(path, refs)
-    run = [
-        "-q",
-        "run",
-        str(lrs_fs.exposures[0]),
-        "--refs",
-        str(refs),
-        "--output-dir",
-        str(tmp_path),
-    ]
+    run = ["-q", "run", str(lrs_fs.exposures[0]), "--refs", str(_refs_folder(lrs_fs, tmp_path))]
+    run += ["--output-dir", str(tmp_path)]
     found = _modules_after(
         _LOADED
         + f"""
@@ -326,19 +321,8 @@ def test_the_program_run_imports_no_pyarrow_or_numcodecs_yet_zarr_can_import_the
     program's FITS run holds them off (~0.1 s of CPU), and they import afterwards."""
     from spec2x.import_guard import UNUSED_OPTIONAL
 
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    for path in lrs_fs.references.values():
-        shutil.copy(path, refs)
-    run = [
-        "-q",
-        "run",
-        str(lrs_fs.exposures[0]),
-        "--refs",
-        str(refs),
-        "--output-dir",
-        str(tmp_path),
-    ]
+    run = ["-q", "run", str(lrs_fs.exposures[0]), "--refs", str(_refs_folder(lrs_fs, tmp_path))]
+    run += ["--output-dir", str(tmp_path)]
     found = _modules_after(
         _LOADED
         + f"""
