@@ -245,6 +245,8 @@ def read_exposure(
         dims = ("y", "x") if ndim == 2 else ("integration", "y", "x")
     shape = image_shape(sci.header)
     attrs = merged_attrs(hdul[0].header, sci.header)
+    if ndim == 3:
+        check_integration_range(path, attrs, shape[0])
     attrs["FILENAME"] = path.name
     attrs.setdefault("DATAMODL", model or ("ImageModel" if ndim == 2 else "CubeModel"))
     block = block_chunks(dims, shape, sci, chunks)
@@ -272,6 +274,30 @@ def read_exposure(
         coords.update(int_times_coords(hdul["INT_TIMES"], shape[0]))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     return apply_node(ds, hdul)
+
+
+def check_integration_range(path: Path, attrs: Mapping[str, Any], nint: int) -> None:
+    """Refuse a time series whose INTSTART/INTEND (1-based, inclusive: the integrations of
+    the exposure this file holds, a segment's) are not ``nint`` integrations within 1 ...
+    NINTS; without both keywords nothing is checked.
+
+    Raises
+    ------
+    InputFileError
+        The range does not exist in the exposure, or is not the file's integrations.
+    """
+    start, end, total = (attrs.get(k) for k in ("INTSTART", "INTEND", "NINTS"))
+    if not isinstance(start, int) or not isinstance(end, int):
+        return
+    within = 1 <= start <= end and (not isinstance(total, int) or end <= total)
+    if within and end - start + 1 == nint:
+        return
+    raise InputFileError(
+        f"{path}: INTSTART={start}, INTEND={end} (NINTS={total}) name integrations "
+        f"{start} to {end}, but SCI holds {nint}: that integration range does not exist "
+        "in this file; give the segment its own INTSTART/INTEND (INTEND - INTSTART + 1 "
+        "integrations, within 1 ... NINTS), or the file those keywords were written for"
+    )
 
 
 def merged_attrs(primary: fits.Header, sci: fits.Header) -> dict[str, Any]:

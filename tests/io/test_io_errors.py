@@ -74,6 +74,39 @@ def test_sci_of_wrong_dimensionality(tmp_path, shape):
         open_exposure(path)
 
 
+def _rateints(path: Path, nint: int, **keywords: int) -> Path:
+    primary = fits.PrimaryHDU()
+    primary.header.update(keywords)
+    sci = fits.ImageHDU(np.ones((nint, 3, 4), np.float32), name="SCI")
+    fits.HDUList([primary, sci]).writeto(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        {"INTSTART": 1, "INTEND": 5, "NINTS": 10},  # 5 named, 4 held
+        {"INTSTART": 8, "INTEND": 11, "NINTS": 10},  # past the exposure's last
+        {"INTSTART": 0, "INTEND": 3, "NINTS": 10},  # before its first
+        {"INTSTART": 4, "INTEND": 1, "NINTS": 10},  # backwards
+    ],
+)
+def test_an_integration_range_that_does_not_exist_is_one_clear_error(tmp_path, keywords):
+    path = _rateints(tmp_path / "seg_rateints.fits", 4, **keywords)
+    expected = rf"seg_rateints\.fits: INTSTART={keywords['INTSTART']}, INTEND={keywords['INTEND']}"
+    with pytest.raises(InputFileError, match=expected + r".*does not exist in this file"):
+        open_exposure(path)
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [{"INTSTART": 7, "INTEND": 10, "NINTS": 10}, {"INTSTART": 1, "INTEND": 4}, {"NINTS": 10}],
+)
+def test_a_segment_holding_its_integration_range_opens(tmp_path, keywords):
+    ds = open_exposure(_rateints(tmp_path / "seg_rateints.fits", 4, **keywords))
+    assert ds.sizes["integration"] == 4
+
+
 def test_asdf_extension_of_a_malformed_column_names_the_file(tmp_path):
     """astropy asserts on a column name that is not a string: one InputFileError instead."""
     path = write_fits(products.cube(), tmp_path / "bad_s3d.fits")
