@@ -82,3 +82,17 @@ def test_add_into_mark_of_an_earlier_chunk_is_not_an_entry(monkeypatch: pytest.M
     b = sparse.csc_matrix(([5.0], ([1], [2])), shape=(4, 4))
     expected = sparse.csc_matrix(a + b)
     assert _same(add_into(a.copy(), b), expected)
+
+
+def test_add_into_a_csr_matrix_is_scipys_sum() -> None:
+    """A CSR ``b`` (its arrays are rows, not columns; ``a``'s pattern is symmetric, so read
+    as columns they would fit it as ``bᵀ``): SciPy's own sum, ``a`` untouched."""
+    rng = np.random.default_rng(5)
+    a = _product(rng, 40)
+    b = sparse.csr_matrix(_subset(rng, a, "as a"))
+    before = a.data.copy()
+    expected = sparse.csc_matrix(a + b)
+    got = add_into(a, b)
+    assert got.format == "csc"
+    np.testing.assert_array_equal(got.toarray(), expected.toarray())
+    np.testing.assert_array_equal(a.data, before)

@@ -83,7 +83,8 @@ def _sorted(m: sparse.csc_matrix) -> bool:
 
 def add_into(a: sparse.csc_matrix, b: sparse.csc_matrix) -> sparse.csc_matrix:
     """``a + b`` as SciPy sums it (entries, their order, values), in ``a``'s arrays when
-    every entry of ``b`` is one of ``a``'s and no sum is 0; else SciPy's ``a + b``.
+    both are CSC, every entry of ``b`` is one of ``a``'s and no sum is 0; else SciPy's
+    ``a + b`` (as CSC).
 
     Parameters
     ----------
@@ -95,7 +96,8 @@ def add_into(a: sparse.csc_matrix, b: sparse.csc_matrix) -> sparse.csc_matrix:
     The sum, a CSC matrix (sharing ``a``'s arrays when summed in place).
     """
     same = a.dtype == b.dtype and a.indices.dtype == b.indices.dtype == a.indptr.dtype
-    if a.nnz + b.nnz > np.iinfo(np.int32).max or not same:
+    both_csc = a.format == b.format == "csc"  # the arrays are read as columns
+    if a.nnz + b.nnz > np.iinfo(np.int32).max or not same or not both_csc:
         return sparse.csc_matrix(a + b)
     where = _positions(a, b)
     if where is None or not a.data.all():
