@@ -139,18 +139,30 @@ def map_dq_def(dq: np.ndarray, dq_def: Any | None) -> np.ndarray:
 
     Without a DQ_DEF table the array is taken to use the standard bits
     already.  Names that are not JWST flags are dropped (as stdatamodels does).
+    A pixel gets the standard flag of every DQ_DEF row whose VALUE shares a bit
+    with it.
     """
-    dq = np.asarray(dq).astype(DQ_DTYPE)
     if dq_def is None or len(dq_def) == 0:
-        return dq
+        return np.asarray(dq).astype(DQ_DTYPE)
+    dq = np.asarray(dq, DQ_DTYPE)
     names = {n.upper(): n for n in dq_def.dtype.names}
-    out = np.zeros_like(dq)
+    # What each of the 32 reference bits turns into.
+    targets = [0] * 32
     for record in dq_def:
         name = str(record[names["NAME"]]).strip().upper()
         if name not in DQ.__members__:
             continue
-        plane = DQ_DTYPE(int(record[names["VALUE"]]))
-        out[(dq & plane) != 0] |= DQ_DTYPE(int(DQ[name]))
+        plane = int(record[names["VALUE"]]) & 0xFFFFFFFF
+        for bit in range(32):
+            if plane >> bit & 1:
+                targets[bit] |= int(DQ[name])
+    # Bits that keep their own value go through one mask; the others one pass each.
+    kept = sum(1 << bit for bit, target in enumerate(targets) if target == 1 << bit)
+    out = np.bitwise_and(dq, DQ_DTYPE(kept))
+    for bit, target in enumerate(targets):
+        if target and target != 1 << bit:
+            moved = np.bitwise_and(dq, DQ_DTYPE(1 << bit)) != 0
+            out[moved] |= DQ_DTYPE(target)
     return out
 
 
@@ -201,12 +213,12 @@ def _read_image(path: str, header: dict[str, Any], reftype: str) -> Reference:
         sci_hdu = _hdu(hdul, "SCI")
         if sci_hdu is None or sci_hdu.data is None:
             raise InputFileError(f"{reftype} reference {path} has no SCI image")
-        sci = np.asarray(sci_hdu.data, np.float32).copy()
+        sci = np.array(sci_hdu.data, np.float32)
         err_hdu, dq_hdu, dqdef_hdu = _hdu(hdul, "ERR"), _hdu(hdul, "DQ"), _hdu(hdul, "DQ_DEF")
         err = (
             np.zeros_like(sci)
             if err_hdu is None or err_hdu.data is None
-            else np.asarray(err_hdu.data, np.float32).copy()
+            else np.array(err_hdu.data, np.float32)
         )
         raw_dq = (
             np.zeros(sci.shape, DQ_DTYPE)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import warnings
 
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pytest
 from astropy.io import fits
 from helpers import REALDATA
+from hypothesis import given, settings
 
 from spec2x import open_reference
 from spec2x.dq import DQ
@@ -119,3 +122,33 @@ def test_flat_without_sci_is_an_input_error(tmp_path):
     )
     with pytest.raises(InputFileError, match="no SCI"):
         open_reference(path)
+
+
+_FLAG_NAMES = [
+    "DO_NOT_USE",
+    "SATURATED",
+    "NO_FLAT_FIELD",
+    "UNRELIABLE_FLAT",
+    "NON_SCIENCE",
+    "NOT_A_FLAG",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dq=hnp.arrays(np.uint32, (3, 5), elements=st.integers(0, 2**32 - 1)),
+    rows=st.lists(
+        st.tuples(st.integers(0, 2**32 - 1), st.sampled_from(_FLAG_NAMES)), min_size=1, max_size=6
+    ),
+)
+def test_map_dq_def_sets_each_rows_flag_where_its_value_shares_a_bit(dq, rows):
+    """Every DQ_DEF row, one bit or several, identity or moved: the flag of each row whose VALUE
+    shares a bit with the pixel (rows of unknown names dropped), as stdatamodels maps them."""
+    dq_def = np.rec.fromrecords(
+        [(i, value, name) for i, (value, name) in enumerate(rows)], names="BIT,VALUE,NAME"
+    )
+    expected = np.zeros_like(dq)
+    for value, name in rows:
+        if name in DQ.__members__:
+            expected[(dq & np.uint32(value)) != 0] |= np.uint32(DQ[name])
+    np.testing.assert_array_equal(map_dq_def(dq, dq_def), expected)
