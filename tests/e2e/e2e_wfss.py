@@ -77,8 +77,10 @@ def compare_wfss_chain_with_jwst(
         mp.chdir(rate.parent)
         mp.setattr("jwst.assign_wcs.util.get_wcs_reference_files", lambda _: wcs_refs)
         run = run_jwst_spec2(rate, refs, steps, output_dir=output_dir)
-    assert sorted(run.files) == ["assign_wcs", "cal", "x1d"]
-    _compare_sip_keywords(ours["assign_wcs"], run.files["assign_wcs"])
+    assert {"cal", "x1d"} <= set(run.files)
+    _compare_sip_keywords(
+        ours["assign_wcs"], output_dir / rate.name.replace("_rate", "_assign_wcs")
+    )
     mine = [s.isel(slit=0) for s in iter_slits(ours["cal"])]
     assert not any(image_wcs_keyword(k) for s in mine for k in s.attrs)
     with datamodels.open(run.files["cal"]) as model:

@@ -12,11 +12,13 @@ import logging
 
 import pytest
 from astropy.io import fits
-from helpers import REALDATA
+from helpers import REALDATA, raise_if_dask_computes
 
 from spec2x.io.fits import open_exposure, write_fits
 from spec2x.io.fits_keywords import image_wcs_keyword
-from spec2x.steps.assign_wcs import assign_wcs
+from spec2x.io.references import ReferenceSet
+from spec2x.steps import StepContext
+from spec2x.steps.assign_wcs import assign_wcs, from_chain
 from spec2x.synthetic.nircam_wfss_refs import write_nircam_wfss_references
 from spec2x.synthetic.niriss_wfss_refs import write_niriss_wfss_references
 from spec2x.synthetic.wfss import write_wfss_exposure
@@ -135,3 +137,21 @@ def test_failed_fit_is_one_warning(tmp_path, caplog):
     assert not _fit_keywords(out.attrs)
     assert out.attrs["S_WCS"] == "COMPLETE"
     assert "wcs" in out.attrs
+
+
+def test_chain_parameters_and_dask_input(tmp_path):
+    """The chain passes the step's parameters; Dask-backed data gives the same keywords,
+    uncomputed."""
+    rate, refs = _exposure(tmp_path, "NIRCAM", "GRISMR")
+
+    def run(ds, **params):
+        return from_chain(ds, StepContext("assign_wcs", ReferenceSet(refs), params)).attrs
+
+    eager = run(open_exposure(rate))
+    with raise_if_dask_computes():
+        lazy = run(open_exposure(rate, chunks={"y": 512}))
+    assert _fit_keywords(lazy) == _fit_keywords(eager)
+    assert eager["CTYPE1"] == "RA---TAN"
+    assert not _fit_keywords(run(open_exposure(rate), sip_approx=False))
+    assert not _fit_keywords(run(open_exposure(rate), sip_npoints=4))
+    assert _fit_keywords(run(open_exposure(rate), sip_degree=1)) == _fit_keywords(eager)
