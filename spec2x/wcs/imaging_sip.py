@@ -20,8 +20,6 @@ The pieces of the imaging WCS are the grism WCS's own
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -31,25 +29,13 @@ from gwcs import coordinate_frames as cf
 from gwcs import wcs as gwcs_wcs
 
 from ..instruments.miri.lrs_wcs import v2v3_to_sky, velocity_aberration
-from ..io.fits_keywords import in_sci_header
+from ..io.fits_keywords import image_wcs_keyword, in_sci_header
 from .grism import imaging_from_refs
 
-__all__ = ["SIP_DEFAULTS", "imaging_wcs", "sip_keywords", "with_sip"]
+__all__ = ["imaging_wcs", "sip_keywords", "with_sip"]
 
-log = logging.getLogger(__name__)
-
-#: jwst's assign_wcs SIP parameters and their defaults (a degree None: every degree 1-5).
-SIP_DEFAULTS: dict[str, Any] = {
-    "sip_max_pix_error": 0.01,
-    "sip_degree": None,
-    "sip_max_inv_pix_error": 0.01,
-    "sip_inv_degree": None,
-    "sip_npoints": 12,
-}
 #: jwst's ``_MAX_SIP_DEGREE``: a degree None tries 1 ... this - 1.
 _MAX_SIP_DEGREE = 6
-#: Keywords of a previous WCS the fit replaces (jwst deletes them from ``meta.wcsinfo``).
-_REPLACED = re.compile(r"^(CDELT[12]|PC[12]_[12]|(A|B|AP|BP)_(ORDER|\d_\d))$")
 #: A fit keyword of the SCI header that jwst's ``meta.wcsinfo`` does not hold (its RADESYS
 #: is ``meta.coordinates``'): the fit's value is not written.
 _NOT_WCSINFO = frozenset({"RADESYS"})
@@ -144,6 +130,10 @@ def sip_keywords(
 
 
 def with_sip(attrs: Mapping[str, Any], keywords: Mapping[str, Any]) -> dict[str, Any]:
-    """``attrs`` with the fit's ``keywords`` in place of any previous CDELT, PC and SIP ones."""
-    kept = {k: v for k, v in attrs.items() if not _REPLACED.match(k)}
+    """``attrs`` with the fit's ``keywords`` in place of any previous celestial WCS keywords.
+
+    jwst deletes the previous CDELT, PC and SIP keywords and updates the rest, which the fit
+    always gives (WCSAXES, CRPIX, CRVAL, CTYPE, CUNIT, CD): the same keywords remain.
+    """
+    kept = {k: v for k, v in attrs.items() if not image_wcs_keyword(k)}
     return {**kept, **keywords}
