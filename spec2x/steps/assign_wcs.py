@@ -37,10 +37,6 @@ log = logging.getLogger(__name__)
 
 Builder = Callable[..., xr.Dataset]
 
-#: The types whose direct-image WCS gets the SIP fit (jwst's WFSS_TYPES less MIR_WFSS, which
-#: spec2x has no WCS for; jwst floors its ``sip_max_inv_pix_error`` at 0.02).
-_SIP_TYPES = frozenset({"NRC_WFSS", "NIS_WFSS"})
-
 
 def builder(mode: Mode) -> Builder:
     """The WCS build function of ``mode`` (imported when given as ``"module:function"``).
@@ -133,7 +129,7 @@ def assign_wcs(
         slit_y_high=slit_y_high,
         nrs_ifu_slice_wcs=nrs_ifu_slice_wcs,
     )
-    if exp_type in _SIP_TYPES and sip_approx:
+    if mode.wcs_sip and sip_approx:
         out = _with_sip(out, opened, sip)
     out = record_step(
         out,
