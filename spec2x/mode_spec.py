@@ -71,6 +71,8 @@ class Mode:
         the builder says when it needs one, as NRC_TSGRISM DHS its ``regions``).
     wcs_build : ``build(ds, refs, **params) -> Dataset`` building the WCS, or
         its ``"module:function"``; None where spec2x does not have it yet.
+    wcs_sip : assign_wcs also writes the FITS TAN-SIP approximation of the direct
+        image's WCS (jwst's WFSS types: ``sip_approx``).
     tso : a time-series mode (always a point source).
     single_source : one target, its type decided for the exposure.
     srctype_overridable : the srctype ``source_type`` parameter applies.
@@ -174,6 +176,7 @@ class Mode:
     wcs_reftypes: tuple[str, ...] = ()
     wcs_optional_reftypes: tuple[str, ...] = ()
     wcs_build: str | Callable[..., Any] | None = None
+    wcs_sip: bool = False
     tso: bool = False
     single_source: bool = False
     srctype_overridable: bool = False

@@ -94,7 +94,9 @@ _WFSS = dict(
     photom_unit=True,
     extract_1d=True,
 )
-_WFSS_WCS = dict(_WFSS, dispaxis=0, wcs_reftypes=("distortion", "filteroffset", "specwcs"))
+_WFSS_WCS = dict(
+    _WFSS, dispaxis=0, wcs_reftypes=("distortion", "filteroffset", "specwcs"), wcs_sip=True
+)
 _NRC_WFSS = dict(
     _WFSS_WCS,
     instrument="NIRCAM",

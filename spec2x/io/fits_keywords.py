@@ -21,6 +21,7 @@ __all__ = [
     "CUTOUT_COORDS",
     "SLIT_TREE",
     "SPEC_COORDS",
+    "image_wcs_keyword",
     "in_sci_header",
     "jwst_accepts",
 ]
@@ -153,12 +154,30 @@ SPEC_COORDS = {
     "PA_APER": "position_angle",
 }
 
-_SIP = re.compile(r"^(A|B|AP|BP)_(\d_\d|ORDER)$")
+_SIP = re.compile(r"^(?:A|B|AP|BP)_(?:ORDER|(\d)_(\d))$")
+#: Total degrees of the SIP coefficients jwst's ``meta.wcsinfo`` schema holds (A_0_2 ... A_6_0).
+_SIP_DEGREES = range(2, 7)
+_IMAGE_WCS = re.compile(r"^(WCSAXES|C(RPIX|RVAL|TYPE|UNIT|DELT)[12]|(CD|PC)[12]_[12])$")
 
 
 def in_sci_header(keyword: str) -> bool:
     """True when jwst reads ``keyword`` from the SCI extension of an image-like product."""
-    return keyword in EXPOSURE_SCI or bool(_SIP.match(keyword))
+    return keyword in EXPOSURE_SCI or _sip(keyword, _SIP_DEGREES)
+
+
+def image_wcs_keyword(keyword: str) -> bool:
+    """True for a celestial FITS WCS keyword of an image (WCSAXES, CRPIX1 ... CD2_2, PC,
+    CDELT, SIP): jwst's MultiSlitModel made from the image keeps none of them."""
+    return bool(_IMAGE_WCS.match(keyword)) or _sip(keyword, range(19))
+
+
+def _sip(keyword: str, degrees: range) -> bool:
+    """A SIP order, or a SIP coefficient whose total degree is in ``degrees``."""
+    match = _SIP.match(keyword)
+    if match is None:
+        return False
+    i, j = match.groups()
+    return i is None or int(i) + int(j) in degrees
 
 
 def jwst_accepts(keyword: str, value: object) -> bool:

@@ -24,6 +24,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import InputFileError, StepOrderError
+from ..io.fits_keywords import image_wcs_keyword
 from ..io.refs_grism import WfssWavelengthRange, grism_reference
 from ..io.source_catalog import SourceCatalog, read_source_catalog
 from ..modes import lookup
@@ -152,7 +153,8 @@ def _cutouts(
     """The padded groups of cut-outs of ``table``'s boxes."""
     det2det = wcs.get_transform(wcs.input_frame.name, "detector")
     parent = stored_wcs(ds.attrs[WCS_ATTR])
-    attrs = {k: v for k, v in ds.attrs.items() if k != WCS_ATTR}
+    # the direct image's celestial WCS keywords (assign_wcs's SIP fit) stay with the image
+    attrs = {k: v for k, v in ds.attrs.items() if k != WCS_ATTR and not image_wcs_keyword(k)}
     attrs["DATAMODL"] = "MultiSlitModel"
     ysize, xsize = table["ysize"].values, table["xsize"].values
     boxes = [

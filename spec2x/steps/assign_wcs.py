@@ -10,7 +10,10 @@ imported when first used) ``build(ds, refs, **params) -> Dataset`` where
 keyword parameters.  It returns ``ds`` with ``attrs["wcs"]``
 (:func:`spec2x.wcs.store.set_wcs`) and the ``wavelength`` coordinate; the
 dispatcher records ``S_WCS``, the ``R_*`` keywords, ``SPECSYS`` and
-``DISPAXIS``.
+``DISPAXIS``.  A WFSS exposure also gets the FITS TAN-SIP approximation of
+its direct-image WCS in its WCS keywords (``sip_approx``, as jwst:
+:mod:`spec2x.wcs.imaging_sip`, imported only then); a fit that fails is a
+warning and no keywords.
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ def assign_wcs(
     slit_y_low: float = -0.55,
     slit_y_high: float = 0.55,
     nrs_ifu_slice_wcs: bool = False,
+    sip_approx: bool = True,
+    **sip: Any,
 ) -> xr.Dataset:
     """Attach the WCS of the exposure's mode and the ``wavelength`` coordinate.
 
@@ -81,6 +86,11 @@ def assign_wcs(
         types needed depend on EXP_TYPE (MIRI LRS: ``distortion``, ``specwcs``).
     slit_y_low, slit_y_high : slit extent in slit units (NIRSpec only).
     nrs_ifu_slice_wcs : keep the slice-based IFU WCS (NIRSpec IFU only).
+    sip_approx : WFSS only: write the TAN-SIP approximation of the direct-image WCS
+        (``CRPIX``, ``CRVAL``, ``CTYPE``, ``CD``, ``A_``/``B_``/``AP_``/``BP_`` ...).
+    sip : the fit's ``sip_max_pix_error``, ``sip_degree``, ``sip_max_inv_pix_error``,
+        ``sip_inv_degree``, ``sip_npoints``
+        (:func:`spec2x.wcs.imaging_sip.sip_keywords`; jwst's defaults when not given).
 
     Returns
     -------
@@ -119,6 +129,8 @@ def assign_wcs(
         slit_y_high=slit_y_high,
         nrs_ifu_slice_wcs=nrs_ifu_slice_wcs,
     )
+    if mode.wcs_sip and sip_approx:
+        out = _with_sip(out, opened, sip)
     out = record_step(
         out,
         "assign_wcs",
@@ -133,6 +145,23 @@ def assign_wcs(
     return out
 
 
+def _with_sip(ds: xr.Dataset, refs: Mapping[str, Any], sip: Mapping[str, Any]) -> xr.Dataset:
+    from ..wcs.imaging_sip import imaging_wcs, sip_keywords, with_sip
+
+    try:
+        wcs = imaging_wcs(ds.attrs, refs, (ds.sizes["y"], ds.sizes["x"]))
+        keywords = sip_keywords(wcs, ds.attrs, **sip)
+    except (ValueError, RuntimeError) as exc:
+        log.warning(
+            "assign_wcs: failed to update the WCS keywords with the FITS SIP approximation: %s",
+            exc.args[0] if exc.args else exc,
+        )
+        return ds
+    out = ds.copy()
+    out.attrs = with_sip(ds.attrs, keywords)
+    return out
+
+
 def from_chain(ds: xr.Dataset, ctx: Any) -> xr.Dataset:
     """Chain adapter: fetch the mode's references from ``ctx`` and run :func:`assign_wcs`."""
     mode = mode_of(ds, step="assign_wcs")
@@ -141,7 +170,17 @@ def from_chain(ds: xr.Dataset, ctx: Any) -> xr.Dataset:
     refs.update({t: ctx.ref(t, ds) for t in mode.wcs_optional_reftypes})
     params = {
         k: ctx.params[k]
-        for k in ("slit_y_low", "slit_y_high", "nrs_ifu_slice_wcs")
+        for k in (
+            "slit_y_low",
+            "slit_y_high",
+            "nrs_ifu_slice_wcs",
+            "sip_approx",
+            "sip_max_pix_error",
+            "sip_degree",
+            "sip_max_inv_pix_error",
+            "sip_inv_degree",
+            "sip_npoints",
+        )
         if k in ctx.params
     }
     return assign_wcs(ds, refs, **params)

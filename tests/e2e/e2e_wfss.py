@@ -4,6 +4,10 @@
 references; ``compare_wfss_chain_with_jwst`` runs jwst's Spec2Pipeline offline on
 the same files and compares every cut-out of the ``_cal`` and every spectrum of
 the ``_x1d`` (a WFSSMultiSpecModel: one table per order, one row per source).
+jwst runs with its default ``sip_approx``: the CRDS lookup of its imaging-WCS fit
+(``get_wcs_reference_files``) answers with the same references, and the fit's
+keywords of its ``_assign_wcs`` must be spec2x's assign_wcs ones (the ``_cal`` of
+neither holds them).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 import pytest
 from e2e_helpers import max_rel
 
+from spec2x.io.fits_keywords import image_wcs_keyword
 from spec2x.pipeline import spec2
 from spec2x.registry import calibrated_exp_types
 from spec2x.slits import iter_slits
@@ -35,15 +40,16 @@ def run_wfss_chain(
     beside ``rate``, run spec2x on it with ``refs`` (and ``N/A`` for ``not_applicable``)
     from the exposure's folder (SCATFILE names the catalogue beside it), check it made a
     ``cal`` and an ``x1d`` of a calibrated type; return the references as given and the
-    products."""
+    products (with ``assign_wcs``: that step's keywords)."""
     refs = {**refs, **{t: write(rate.parent / f"{t}.fits") for t, write in cal_refs.items()}}
     given = {**{k: str(v) for k, v in refs.items()}, **dict.fromkeys(not_applicable, "N/A")}
+    steps: dict[str, Any] = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(rate.parent)
-        products = spec2(str(rate), given)
+        products = spec2(str(rate), given, on_step=lambda name, ds: steps.setdefault(name, ds))
     assert sorted(products) == ["cal", "x1d"]
     assert products["cal"].attrs["EXP_TYPE"] in calibrated_exp_types()
-    return given, products
+    return given, {**products, "assign_wcs": dict(steps["assign_wcs"].attrs)}
 
 
 def compare_wfss_chain_with_jwst(
@@ -65,13 +71,20 @@ def compare_wfss_chain_with_jwst(
     from wfss.wfss_helpers import compare_wfss_x1d
 
     logging.getLogger("stpipe").setLevel(logging.WARNING)
-    steps = {"assign_wcs": {"sip_approx": False}}  # its fit would ask CRDS again
+    steps = {"assign_wcs": {"save_results": True}}
+    wcs_refs = {t: refs.get(t) for t in ("distortion", "filteroffset", "specwcs", "regions")}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(rate.parent)
+        mp.setattr("jwst.assign_wcs.util.get_wcs_reference_files", lambda _: wcs_refs)
         run = run_jwst_spec2(rate, refs, steps, output_dir=output_dir)
-    assert sorted(run.files) == ["cal", "x1d"]
+    assert {"cal", "x1d"} <= set(run.files)
+    _compare_sip_keywords(
+        ours["assign_wcs"], output_dir / rate.name.replace("_rate", "_assign_wcs")
+    )
     mine = [s.isel(slit=0) for s in iter_slits(ours["cal"])]
+    assert not any(image_wcs_keyword(k) for s in mine for k in s.attrs)
     with datamodels.open(run.files["cal"]) as model:
+        assert "wcsinfo" not in model.meta.instance
         assert len(model.slits) == len(mine)
         for s, j in zip(mine, model.slits, strict=True):
             order = j.meta.wcsinfo.spectral_order
@@ -88,3 +101,14 @@ def compare_wfss_chain_with_jwst(
             compared = compare_wfss_x1d(x1d, model.spec, columns, rtol=rtol, atol=atol)
             assert compared == x1d.sizes["slit"]
     return run.files
+
+
+def _compare_sip_keywords(ours: Mapping[str, Any], assign_wcs: Path) -> None:
+    """The FITS SIP keywords of jwst's assign_wcs output equal spec2x's assign_wcs ones."""
+    from astropy.io import fits
+
+    theirs = {k: v for k, v in fits.getheader(assign_wcs, "SCI").items() if image_wcs_keyword(k)}
+    assert {"CRPIX1", "CRVAL1", "CTYPE1", "CD1_1"} <= set(theirs)
+    assert sorted(k for k in ours if image_wcs_keyword(k)) == sorted(theirs)
+    for key, value in theirs.items():
+        assert ours[key] == (value if isinstance(value, str) else pytest.approx(value, rel=1e-10))

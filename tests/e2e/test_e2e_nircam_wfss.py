@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from e2e_wfss import compare_wfss_chain_with_jwst, run_wfss_chain
 
+from spec2x.io.fits_keywords import image_wcs_keyword
 from spec2x.slits import iter_slits
 from spec2x.synthetic.nircam_wfss_cal_refs import write_nircam_wfss_flat, write_nircam_wfss_photom
 from spec2x.synthetic.nircam_wfss_refs import write_nircam_wfss_references
@@ -40,6 +41,16 @@ def test_products_one_spectrum_per_cutout(nrc_wfss):
     cutouts = list(iter_slits(ours["cal"]))
     assert len(cutouts) == ours["x1d"].sizes["slit"] > 50
     assert all(c.attrs["S_FLAT"] == "COMPLETE" for c in cutouts[:1])
+
+
+def test_sip_keywords_on_the_image_not_the_cutouts(nrc_wfss):
+    """assign_wcs writes the direct image's TAN fit (the synthetic distortion is affine: no
+    SIP terms); the cut-outs, a MultiSlitModel as jwst's, do not carry it."""
+    _, _, ours = nrc_wfss
+    image = ours["assign_wcs"]
+    assert (image["CTYPE1"], image["CTYPE2"], image["CRPIX1"]) == ("RA---TAN", "DEC--TAN", 1024.5)
+    assert image["CRVAL1"] == pytest.approx(image["RA_REF"], abs=1e-3)
+    assert not [k for c in iter_slits(ours["cal"]) for k in c.attrs if image_wcs_keyword(k)]
 
 
 @pytest.mark.parity
