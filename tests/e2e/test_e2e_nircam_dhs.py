@@ -1,7 +1,8 @@
 """NIRCam DHS time series (NRC_TSGRISM, SUB164STRIPE4_DHS; NRCALONG and NRCA1), whole chain.
 
-A synthetic four-stripe ``_rateints`` (:mod:`spec2x.synthetic.nircam_dhs`, long and short wave)
-runs through ``spec2x.spec2`` and jwst's ``Spec2Pipeline`` (offline, every
+A synthetic four-stripe ``_rateints`` (:mod:`spec2x.synthetic.nircam_dhs`, long and short wave,
+read along rows as every NIRCam detector reads, and along columns: jwst 3.0.0's
+``|SLOWAXIS| = 1`` branch) runs through ``spec2x.spec2`` and jwst's ``Spec2Pipeline`` (offline, every
 reference overridden; a full-frame flat read as the stripes read the
 detector; the ``regions`` stripe map).  jwst 3.0.0 records photom COMPLETE
 on a DHS MultiSlitModel but finds no photom row (the model has no top-level
@@ -26,14 +27,17 @@ from spec2x.synthetic.nircam_dhs import make_nircam_dhs
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module", params=["long_wave", "short_wave"])
+@pytest.fixture(
+    scope="module", params=["long_wave", "short_wave", "long_wave_columns", "short_wave_columns"]
+)
 def dhs(request, tmp_path_factory):
     pytest.importorskip("jwst")
     from jwst_offline import run_jwst_spec2
 
     logging.getLogger("stpipe").setLevel(logging.WARNING)
     folder = tmp_path_factory.mktemp(f"nrc_dhs_{request.param}")
-    path, refs = make_nircam_dhs(3, nints=2, folder=folder, short=request.param == "short_wave")
+    short, columns = request.param.startswith("short"), request.param.endswith("columns")
+    path, refs = make_nircam_dhs(3, nints=2, folder=folder, short=short, columns=columns)
     refs = {**{k: str(v) for k, v in refs.items()}, "apcorr": "N/A", "area": "N/A"}
     steps = {"assign_wcs": {"sip_approx": False}, "photom": {"skip": True}}
     run = run_jwst_spec2(path, refs, steps, output_dir=folder / "jwst")

@@ -4,7 +4,8 @@ jwst 3.0.0 (``extract_2d.grisms._extract_tso_dhs_object``) cuts each stripe
 out on its own, in the one order, into a MultiSlitModel whose slits are
 named by the stripe number: on the long-wave detector stripes 1 ... n, the
 rows each was read into (:func:`.stripes.stripe_ranges`, science frame, the
-last row of each range dropped as jwst's slice) and every column; on a
+last row of each range dropped as jwst's slice; a subarray read along
+columns: its column ranges taken as rows, as jwst's) and every column; on a
 short-wave detector each stripe label the WCS gives a pixel, the box of its
 pixels.  Each cut-out gets jwst's WCS (``Mapping((0, 1, 0)) | Shift(xmin) &
 Shift(ymin) & Const1D(order)`` before the exposure's ``grism_detector ->
@@ -28,7 +29,7 @@ from ...steps._cutouts import stack_cutouts
 from ...wcs.store import WCS_ATTR, WCS_COORD, get_wcs, stored_wcs, wcs_coord
 from ..nirspec.fs import SLITS_ATTR
 from .dhs_wcs import dhs_stripe_count
-from .stripes import stripe_ranges
+from .stripes import slow_dim, stripe_ranges
 from .tso_frames import tso_cutout_wcs
 
 __all__ = ["dhs_boxes", "extract_dhs"]
@@ -49,7 +50,9 @@ def dhs_boxes(
     xsize, ysize = int(attrs.get("SUBSIZE1") or nx), int(attrs.get("SUBSIZE2") or ny)
     out: list[tuple[int, int, int, int, int]] = []
     if "LONG" in str(attrs.get("DETECTOR", "")).upper():
-        ranges = stripe_ranges(attrs, ny).science_subarray()
+        # the slow axis's subarray ranges taken as rows, as jwst's (a subarray read
+        # along columns too)
+        ranges = stripe_ranges(attrs, nx if slow_dim(attrs) == "x" else ny).science_subarray()
         for i in range(dhs_stripe_count(attrs)):
             first, stop = ranges[i]
             ymin, ymax = max(first, 0), min(stop - 1, ysize)
