@@ -128,7 +128,8 @@ def write_dhs_regions(
 ) -> Path:
     """Write the full-frame DHS ``regions``: long wave, label 1 on the rows every stripe
     reads; short wave, ``labels`` (from the lowest row up) on each stripe's rows; on
-    columns instead of rows for a subarray read along columns (``|SLOWAXIS|`` 1).
+    columns instead of rows for a subarray read along columns (``|SLOWAXIS|`` 1), and
+    counted from the other end for a negative SLOWAXIS (the detector read the other way).
 
     Parameters
     ----------
@@ -143,8 +144,11 @@ def write_dhs_regions(
     for i, label in enumerate((1,) if long_wave else labels):
         start = first + i * (height + int(k["MSTR_SK2"]))
         regions[start : start + height, :] = label
-    if abs(int(k.get("SLOWAXIS", 2))) == 1:
-        regions = np.ascontiguousarray(regions.T)
+    slowaxis = int(k.get("SLOWAXIS", 2))
+    regions = regions[::-1] if slowaxis < 0 else regions  # read from the top
+    if abs(slowaxis) == 1:
+        regions = regions.T
+    regions = np.ascontiguousarray(regions)
     meta = asdf_meta(
         "regions",
         "NIRCAM",
@@ -199,6 +203,7 @@ def make_nircam_dhs(
     noise: bool = True,
     short: bool = False,
     columns: bool = False,
+    **keywords: Any,
 ) -> tuple[Path, dict[str, Path]]:
     """Write the references and a DHS ``_rateints.fits`` (SUB164STRIPE4_DHS).
 
@@ -217,6 +222,7 @@ def make_nircam_dhs(
         the same rows hold the stripes), else long wave (:data:`DHS_KEYWORDS`).
     columns : read along columns (:data:`COLUMN_READ`): the image and the ``regions``
         map transposed.
+    keywords : more or other exposure keywords (``SLOWAXIS=-1``: the read reversed).
 
     Returns
     -------
@@ -229,7 +235,8 @@ def make_nircam_dhs(
 
     gen = rng(seed)
     folder = Path(folder)
-    keywords = {**(DHS_SW_KEYWORDS if short else DHS_KEYWORDS), **(COLUMN_READ if columns else {})}
+    base = DHS_SW_KEYWORDS if short else DHS_KEYWORDS
+    keywords = {**base, **(COLUMN_READ if columns else {}), **keywords}
     refs = _write_dhs_refs(folder / "refs", int(gen.integers(0, 2**31)), short, keywords)
     attrs = {**exposure_keywords(nints), **keywords, "FILENAME": "nrc_dhs_rateints.fits"}
     ny, nx = DHS_SHAPE

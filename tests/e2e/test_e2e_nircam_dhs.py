@@ -1,7 +1,7 @@
 """NIRCam DHS time series (NRC_TSGRISM, SUB164STRIPE4_DHS; NRCALONG and NRCA1), whole chain.
 
 A synthetic four-stripe ``_rateints`` (:mod:`spec2x.synthetic.nircam_dhs`, long and short wave,
-read along rows as every NIRCam detector reads, and along columns: jwst 3.0.0's
+read along rows as every NIRCam detector reads, and along columns, either way: jwst 3.0.0's
 ``|SLOWAXIS| = 1`` branch) runs through ``spec2x.spec2`` and jwst's ``Spec2Pipeline`` (offline, every
 reference overridden; a full-frame flat read as the stripes read the
 detector; the ``regions`` stripe map).  jwst 3.0.0 records photom COMPLETE
@@ -27,8 +27,14 @@ from spec2x.synthetic.nircam_dhs import make_nircam_dhs
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
 
 
+#: column reads, and the reads reversed (a negative SLOWAXIS)
+_COLUMNS = {"columns": {}, "columns_reversed": {"SLOWAXIS": -1, "FASTAXIS": 2}}
+
+
 @pytest.fixture(
-    scope="module", params=["long_wave", "short_wave", "long_wave_columns", "short_wave_columns"]
+    scope="module",
+    params=["long_wave", "short_wave"]
+    + [f"{w}_wave_{c}" for c in _COLUMNS for w in ("long", "short")],
 )
 def dhs(request, tmp_path_factory):
     pytest.importorskip("jwst")
@@ -36,8 +42,11 @@ def dhs(request, tmp_path_factory):
 
     logging.getLogger("stpipe").setLevel(logging.WARNING)
     folder = tmp_path_factory.mktemp(f"nrc_dhs_{request.param}")
-    short, columns = request.param.startswith("short"), request.param.endswith("columns")
-    path, refs = make_nircam_dhs(3, nints=2, folder=folder, short=short, columns=columns)
+    short, read = request.param.startswith("short"), request.param.split("_wave_")[-1]
+    extra = _COLUMNS.get(read, {})
+    path, refs = make_nircam_dhs(
+        3, nints=2, folder=folder, short=short, columns=read in _COLUMNS, **extra
+    )
     refs = {**{k: str(v) for k, v in refs.items()}, "apcorr": "N/A", "area": "N/A"}
     steps = {"assign_wcs": {"sip_approx": False}, "photom": {"skip": True}}
     run = run_jwst_spec2(path, refs, steps, output_dir=folder / "jwst")

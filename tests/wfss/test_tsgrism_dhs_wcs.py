@@ -126,7 +126,7 @@ def test_column_read_stripes_equal_jwst(tmp_path, slowaxis):
         expected = get_subarray_model(model, regions).regions
     labels = dhs_regions(attrs, path, shape)
     np.testing.assert_array_equal(labels, expected)
-    assert labels.any() == (slowaxis > 0)  # read the other way, the stripes miss the label
+    assert labels.any()  # the map made for the read: its stripes on the lines read
 
 
 @pytest.mark.parity
