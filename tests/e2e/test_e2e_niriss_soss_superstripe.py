@@ -22,7 +22,7 @@ from spec2x.synthetic.niriss_soss_cal_refs import (
     write_soss_cal_references,
 )
 from spec2x.synthetic.niriss_soss_refs import write_soss_references
-from spec2x.synthetic.niriss_soss_superstripe import with_superstripes
+from spec2x.synthetic.superstripe import with_superstripes
 
 pytestmark = [pytest.mark.parity, pytest.mark.slow]
 

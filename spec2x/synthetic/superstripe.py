@@ -1,9 +1,10 @@
-"""A synthetic NIRISS SOSS superstripe ``_rateints``, as jwst 3.0.0's calwebb_detector1 leaves it.
+"""A synthetic superstripe ``_rateints``, as jwst 3.0.0's calwebb_detector1 leaves it.
 
-A superstripe exposure (``SUB17STRIPE_SOSS`` ... ``SUB680STRIPE_SOSS``) reads
-each integration in ``stripes`` pieces; detector1 collates them into the
-parent subarray (SUBSTRIP256's shape) and clears the multistripe keywords, so
-at spec2 it is a SUBSTRIP256 exposure by another name with one more table:
+A superstripe exposure (NIRISS SOSS ``SUB17STRIPE_SOSS`` ...
+``SUB680STRIPE_SOSS``, NIRCam ``*_SUPSTP*``) reads each integration in
+``stripes`` pieces; detector1 collates them into the parent subarray (for
+SOSS SUBSTRIP256's shape) and clears the multistripe keywords, so at spec2
+it is a plain exposure (SOSS: SUBSTRIP256 by another name) with one more table:
 ``INT_TIMES_STRIPE``, each stripe's times (a row per integration and stripe),
 while ``INT_TIMES`` runs from an integration's first stripe start to its last
 stripe end (jwst's ``generate_stripe_int_times``).
@@ -21,10 +22,10 @@ BJD_OFFSET = 0.0008
 
 
 def with_superstripes(
-    ds: xr.Dataset, stripes: int = 4, subarray: str = "SUB680STRIPE_SOSS"
+    ds: xr.Dataset, stripes: int = 4, subarray: str | None = "SUB680STRIPE_SOSS"
 ) -> xr.Dataset:
-    """The SUBSTRIP256 ``_rateints`` ``ds`` (with INT_TIMES start/end MJD) as the collated
-    superstripe exposure ``subarray`` of ``stripes`` stripes an integration.
+    """The ``_rateints`` ``ds`` (with INT_TIMES start/end MJD) as the collated superstripe
+    exposure ``subarray`` (None: its own SUBARRAY) of ``stripes`` stripes an integration.
 
     Each integration's [start, end] is cut into ``stripes`` equal reads (``stripe_times_*``
     coords on ``stripe_time``: the ``INT_TIMES_STRIPE`` table); BJD columns are the MJD ones
@@ -54,5 +55,5 @@ def with_superstripes(
         for kind in ("start", "mid", "end")
     }
     out = ds.assign_coords({**times, **bjd})
-    out.attrs = {**ds.attrs, "SUBARRAY": subarray}
+    out.attrs = {**ds.attrs, "SUBARRAY": subarray or ds.attrs.get("SUBARRAY")}
     return out
