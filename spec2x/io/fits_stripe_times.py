@@ -21,6 +21,7 @@ from astropy.io import fits
 from . import fits_layout as L
 
 __all__ = [
+    "COLUMNS",
     "EXTNAME",
     "PREFIX",
     "is_stripe_times",
@@ -33,6 +34,17 @@ __all__ = [
 EXTNAME = "INT_TIMES_STRIPE"
 #: Prefix of its columns' coords; their dimension.
 PREFIX, DIM = "stripe_times_", "stripe_time"
+#: jwst's columns, in its schema's order (written first, in this order; others after).
+COLUMNS = (
+    "integration_number",
+    "stripe_number",
+    "int_start_MJD_UTC",
+    "int_mid_MJD_UTC",
+    "int_end_MJD_UTC",
+    "int_start_BJD_TDB",
+    "int_mid_BJD_TDB",
+    "int_end_BJD_TDB",
+)
 
 
 def is_stripe_times(name: Any) -> bool:
@@ -52,12 +64,14 @@ def stripe_times_coords(hdul: Any) -> dict[str, Any]:
 
 
 def stripe_times_hdu(ds: xr.Dataset) -> fits.BinTableHDU | None:
-    """The ``INT_TIMES_STRIPE`` table from the ``stripe_times_<column>`` coords, in their order."""
-    names = [str(n) for n in ds.coords if is_stripe_times(n)]
-    if not names:
+    """The ``INT_TIMES_STRIPE`` table from the ``stripe_times_<column>`` coords (jwst's columns
+    in :data:`COLUMNS`' order, whatever order the coords came to have)."""
+    given = [str(n)[len(PREFIX) :] for n in ds.coords if is_stripe_times(n)]
+    if not given:
         return None
-    arrays = [np.asarray(ds.coords[n].values) for n in names]
-    columns = ",".join(n[len(PREFIX) :] for n in names)
+    names = [c for c in COLUMNS if c in given] + [c for c in given if c not in COLUMNS]
+    arrays = [np.asarray(ds.coords[PREFIX + n].values) for n in names]
+    columns = ",".join(names)
     table = np.rec.fromarrays(arrays, names=columns)  # type: ignore[call-overload]
     return fits.BinTableHDU(data=table, name=EXTNAME)
 
