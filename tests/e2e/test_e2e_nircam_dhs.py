@@ -125,3 +125,29 @@ def test_column_read_dask_equals_numpy(tmp_path):
     for var in ("flux", "flux_error", "wavelength"):
         np.testing.assert_array_equal(whole["x1dints"][var].values, lazy["x1dints"][var].values)
     assert np.isfinite(whole["x1dints"]["flux"].values).mean() > 0.9
+
+
+def test_products_open_in_stdatamodels(dhs, request, tmp_path):
+    """The DHS products written open as jwst's do: MultiSlitModel, TSOMultiSpecModel.
+
+    Short wave: spec2x cannot write the ``_calints`` yet (its ASDF writer recurses without
+    end on the short-wave stripes' WCS, rows or columns alike; known, not mended here).
+    """
+    from stdatamodels.jwst import datamodels
+
+    from spec2x.io.fits import write_fits
+
+    if "short" in request.node.callspec.id:
+        request.applymarker(pytest.mark.xfail(raises=RecursionError, strict=True))
+    ours = dhs["spec2x"]
+    cal = write_fits(ours["calints"], tmp_path / "nrc_dhs_calints.fits")
+    x1d = write_fits(ours["x1dints"], tmp_path / "nrc_dhs_x1dints.fits")
+    with datamodels.open(cal) as model, datamodels.open(dhs["jwst"]["calints"]) as theirs:
+        assert type(model).__name__ == "MultiSlitModel"
+        assert [s.name for s in model.slits] == [s.name for s in theirs.slits]
+        for mine, slit in zip(model.slits, theirs.slits, strict=True):
+            assert mine.data.shape == slit.data.shape
+            assert (mine.xstart, mine.ystart) == (slit.xstart, slit.ystart)
+    with datamodels.open(x1d) as model:
+        assert type(model).__name__ == "TSOMultiSpecModel"
+        assert len(model.spec) == ours["x1dints"].sizes["slit"]
