@@ -9,8 +9,9 @@ columns: its column ranges taken as rows, as jwst's) and every column; on a
 short-wave detector each stripe label the WCS gives a pixel, the box of its
 pixels.  Each cut-out gets jwst's WCS (``Mapping((0, 1, 0)) | Shift(xmin) &
 Shift(ymin) & Const1D(order)`` before the exposure's ``grism_detector ->
-direct_image``) and float32 wavelengths from it.  No source position is
-written (jwst sets none for DHS).
+direct_image``) and float32 wavelengths from it; XSTART is 1 whatever the
+cut-out's first column, as jwst writes it.  No source position is written
+(jwst sets none for DHS).
 """
 
 from __future__ import annotations
@@ -113,7 +114,9 @@ def extract_dhs(ds: xr.Dataset, order: int) -> Slits:
         slit_name=("slit", np.array([str(b[0]) for b in boxes])),
         source_id=("slit", np.ones(n, np.int32)),
         spectral_order=("slit", np.full(n, order, np.int32)),
-        xstart=("slit", np.array([b[1] + 1 for b in boxes], np.int32)),
+        # jwst's build_grism_submodel writes XSTART 1 whatever the first column (the WCS
+        # holds the shift)
+        xstart=("slit", np.ones(n, np.int32)),
         ystart=("slit", np.array([b[2] + 1 for b in boxes], np.int32)),
         xsize=("slit", np.array([b[3] for b in boxes], np.int32)),
         ysize=("slit", np.array([b[4] for b in boxes], np.int32)),

@@ -124,9 +124,7 @@ def _stripe_transform(
         source = (_constant(centre[0]), _constant(centre[1]))
         after = source
     else:
-        zero = models.Const1D(0.0)
-        zero.inverse = zero
-        source = (zero, zero)
+        source = (_constant(0.0), _constant(0.0))  # no model its own inverse: ASDF writes it
         after = tuple(models.Const1D(c) for c in centre)  # type: ignore[assignment]
         for model in after:
             model.inverse = models.Const1D(0.0)
