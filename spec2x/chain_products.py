@@ -9,6 +9,7 @@ from typing import Any
 import xarray as xr
 
 from .chain import PRODUCT_STEPS
+from .io.fits_stripe_times import with_stripe_times
 
 
 def first(current: Any) -> Any:
@@ -60,9 +61,11 @@ def final_steps(chain: Sequence[str]) -> set[str]:
 
 
 def with_int_times(spectra: xr.Dataset, exposure: xr.Dataset) -> xr.Dataset:
-    """The x1dints with the exposure's integration times (``INT_TIMES``), as jwst carries them."""
+    """The x1dints with the exposure's integration times (``INT_TIMES``, and a superstripe
+    exposure's ``INT_TIMES_STRIPE``), as jwst carries them."""
     if not isinstance(spectra, xr.Dataset) or "integration" not in spectra.dims:
         return spectra
+    spectra = with_stripe_times(spectra, exposure)
     times = {k: v for k, v in exposure.coords.items() if str(k).startswith("int_times_")}
     if not times:
         return spectra

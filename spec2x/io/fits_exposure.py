@@ -29,6 +29,7 @@ from .fits_names import COORD_FLAG
 from .fits_node import Spec2xNode, apply_node, default_coords
 from .fits_raw import RawImageHDU, make_header
 from .fits_scan import ScanFile, is_image_extension
+from .fits_stripe_times import is_stripe_times, stripe_times_coords, stripe_times_hdu
 
 __all__ = [
     "COORD_FLAG",
@@ -150,6 +151,8 @@ def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
         name = str(key)
         if name in ("y", "x", "integration") or name.startswith("int_times_"):
             continue
+        if is_stripe_times(name):
+            continue
         if _is_image(da, image_dims):
             hdus.append(
                 image_hdu(
@@ -163,8 +166,7 @@ def exposure_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             node.keep_coord(name, da)
     node.check_index_coords(ds)
     table, node.int_times_filled = int_times_hdu(ds)
-    if table is not None:
-        hdus.append(table)
+    hdus += [t for t in (table, stripe_times_hdu(ds)) if t is not None]
     meta_wcs = ifu_meta_wcs(ds)
     mapper = [] if meta_wcs is None else [slice_map_array(meta_wcs)]
     tree = node.tree(wcs=ds.attrs.get("wcs"), meta_wcs=meta_wcs)
@@ -272,6 +274,8 @@ def read_exposure(
         coords[name] = (name, values)
     if "INT_TIMES" in hdul and dims[0] == "integration":
         coords.update(int_times_coords(hdul["INT_TIMES"], shape[0]))
+    if dims[0] == "integration":
+        coords.update(stripe_times_coords(hdul))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     return apply_node(ds, hdul)
 

@@ -24,6 +24,7 @@ from ..datamodel import SPECTRUM_VARIABLES
 from . import fits_exposure as E
 from . import fits_layout as L
 from . import fits_node as N
+from . import fits_stripe_times as ST
 from .fits_asdf import asdf_hdu, read_asdf_tree
 from .fits_keywords import absent_for_slit
 from .fits_names import SPEC_COORD_NAMES, TSO_META, column_name, var_name
@@ -95,7 +96,7 @@ def spectra_hdus(ds: xr.Dataset, model: str, filename: str) -> list[Any]:
             cols = _tso_columns(ds, cols, tso_cols, n, lead_dim, i)
         hdus.append(_table_hdu(cols, header, tso, i + 1))
     table, node.int_times_filled = E.int_times_hdu(ds)  # x1dints: INT_TIMES, as jwst writes it
-    hdus += [table] if table is not None else []
+    hdus += [t for t in (table, ST.stripe_times_hdu(ds)) if t is not None]  # as jwst too
     tree = node.tree()
     if ds.attrs.get("wcs") is not None:
         tree[N.SPEC2X_NODE]["wcs"] = N.wcs_objects(ds.attrs["wcs"])
@@ -176,7 +177,7 @@ def _coords(
         elif tso and name in tso_names and coord.dims == ("integration",):
             tso_cols[name] = tso_names[name]
             node.dtypes[name] = coord.dtype.str
-        elif not name.startswith("int_times_"):
+        elif not name.startswith("int_times_") and not ST.is_stripe_times(name):
             node.keep_coord(name, coord)
     rebuilt = {"integration": np.arange(1, ds.sizes.get("integration", 0) + 1, dtype=np.int32)}
     node.check_index_coords(ds, rebuilt=rebuilt if tso else {})
@@ -306,6 +307,8 @@ def read_spectra(path: Path, hdul: fits.HDUList, model: str, chunks: Any) -> xr.
     if tso and "INT_TIMES" in hdul:
         nint = np.asarray(tables[0].data["WAVELENGTH"]).shape[0]
         coords.update(E.int_times_coords(hdul["INT_TIMES"], nint))
+    if tso:
+        coords.update(ST.stripe_times_coords(hdul))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     if node and node.get("wavelength_dims") is not None:
         ds = ds.assign_coords(wavelength=_unbroadcast(ds["wavelength"], node["wavelength_dims"]))

@@ -163,7 +163,7 @@ def flat_on_pixels(ds: xr.Dataset, flat: Reference) -> tuple[np.ndarray, np.ndar
     yy = np.asarray(ds["y"].values, np.int64)
     xx = np.asarray(ds["x"].values, np.int64)
     if "slit" not in ds.dims:
-        iy, ix = _flat_rows(ds, content, yy), xx - (content.xstart - 1)
+        iy, ix = _flat_lines(ds, content, yy, xx)
         _check_cover(
             flat, ds, (iy.min() >= 0) & (iy.max() < fny) & (ix.min() >= 0) & (ix.max() < fnx)
         )
@@ -187,16 +187,24 @@ def flat_on_pixels(ds: xr.Dataset, flat: Reference) -> tuple[np.ndarray, np.ndar
     return fsci, ferr, fdq
 
 
-def _flat_rows(ds: xr.Dataset, content: Any, yy: np.ndarray) -> np.ndarray:
-    """The flat's row (0-based) of each exposure row: the subarray's own rows, or for a
-    multistripe subarray (``MSTR_RD1``) read from a flat of another shape, the detector rows
-    its stripes read (jwst's ``stripe_read``)."""
+def _flat_lines(
+    ds: xr.Dataset, content: Any, yy: np.ndarray, xx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The flat's row and column (0-based) of each exposure row and column: the subarray's
+    own, or for a multistripe subarray (``MSTR_RD1``) read from a flat of another shape,
+    the detector lines its stripes read along the slow axis (rows, or columns for a
+    subarray read along columns; jwst's ``stripe_read``)."""
+    iy, ix = yy - (content.ystart - 1), xx - (content.xstart - 1)
     multistripe = ds.attrs.get("MSTR_RD1") is not None
     if not multistripe or content.sci.shape == (ds.sizes["y"], ds.sizes["x"]):
-        return yy - (content.ystart - 1)
-    from ..instruments.nircam.stripes import read_rows, stripe_ranges
+        return iy, ix
+    from ..instruments.nircam.stripes import read_lines, slow_dim, stripe_ranges
 
-    return read_rows(stripe_ranges(ds.attrs, ds.sizes["y"]))[yy] - (content.ystart - 1)
+    dim = slow_dim(ds.attrs)
+    lines = read_lines(stripe_ranges(ds.attrs, ds.sizes[dim]))
+    if dim == "x":
+        return iy, lines[xx] - (content.xstart - 1)
+    return lines[yy] - (content.ystart - 1), ix
 
 
 def _check_cover(flat: Reference, ds: xr.Dataset, covered: Any) -> None:

@@ -5,7 +5,9 @@ jwst 3.0.0's own DHS tests do: 164 x 2048 pixels holding four 40-row reads
 of detector rows 972-1011, each after one reference row (``MSTR_RD1`` 1,
 ``MSTR_SK1`` 971, ``MSTR_RD2`` 40, ``MSTR_RPT`` 1).  :func:`write_dhs_regions`
 writes the full-frame stripe map (``RegionsModel``): label 1 on the rows the
-stripes read, 0 elsewhere.
+stripes read, 0 elsewhere.  :data:`COLUMN_READ` turns either exposure into one
+read along columns (``|SLOWAXIS|`` 1: the same stripes, the image and the
+stripe map transposed), a read jwst 3.0.0's DHS code has a branch for.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .base import asdf_meta
 from .miri_lrs_refs import _write_asdf
 
 __all__ = [
+    "COLUMN_READ",
     "DHS_APERTURE",
     "DHS_KEYWORDS",
     "DHS_SHAPE",
@@ -77,6 +80,11 @@ DHS_SW_KEYWORDS: dict[str, Any] = {
     "XREF_SCI": 1024.5,
     "YREF_SCI": 24.5,
 }
+#: The keywords that make a DHS exposure one read along columns: the slow axis along x,
+#: the stripes' lines columns (the subarray 2048 x 164).
+COLUMN_READ: dict[str, Any] = dict(
+    FASTAXIS=-2, SLOWAXIS=1, SUBSIZE1=DHS_SHAPE[0], SUBSIZE2=DHS_SHAPE[1]
+)
 #: The short-wave stripe labels, from the lowest detector row up.
 SW_STRIPES = (4, 3, 2, 1)
 
@@ -119,7 +127,9 @@ def write_dhs_regions(
     labels: tuple[int, ...] = SW_STRIPES,
 ) -> Path:
     """Write the full-frame DHS ``regions``: long wave, label 1 on the rows every stripe
-    reads; short wave, ``labels`` (from the lowest row up) on each stripe's rows.
+    reads; short wave, ``labels`` (from the lowest row up) on each stripe's rows; on
+    columns instead of rows for a subarray read along columns (``|SLOWAXIS|`` 1), and
+    counted from the other end for a negative SLOWAXIS (the detector read the other way).
 
     Parameters
     ----------
@@ -134,6 +144,11 @@ def write_dhs_regions(
     for i, label in enumerate((1,) if long_wave else labels):
         start = first + i * (height + int(k["MSTR_SK2"]))
         regions[start : start + height, :] = label
+    slowaxis = int(k.get("SLOWAXIS", 2))
+    regions = regions[::-1] if slowaxis < 0 else regions  # read from the top
+    if abs(slowaxis) == 1:
+        regions = regions.T
+    regions = np.ascontiguousarray(regions)
     meta = asdf_meta(
         "regions",
         "NIRCAM",
@@ -152,7 +167,9 @@ DHS_APERTURE = {"id": "ANY", "region_type": "target", "dispaxis": 1, "xstart": 0
                 "xstop": 2047, "ystart": 14, "ystop": 26}  # fmt: skip
 
 
-def _write_dhs_refs(folder: Path, seed: int, short: bool) -> dict[str, Path]:
+def _write_dhs_refs(
+    folder: Path, seed: int, short: bool, keywords: dict[str, Any]
+) -> dict[str, Path]:
     from .extract_refs import write_extract1d
     from .nircam_wfss_cal_refs import write_nircam_wfss_photom
     from .nircam_wfss_refs import write_nircam_wfss_references, write_wavelengthrange
@@ -162,7 +179,6 @@ def _write_dhs_refs(folder: Path, seed: int, short: bool) -> dict[str, Path]:
     refs["wavelengthrange"] = write_wavelengthrange(
         folder / "tsgrism_wavelengthrange.asdf", time_series=True
     )
-    keywords = DHS_SW_KEYWORDS if short else DHS_KEYWORDS
     if short:
         refs["specwcs"] = write_dhs_sw_specwcs(folder / "nircam_dhs_sw_specwcs.asdf")
     refs["regions"] = write_dhs_regions(folder / "nircam_dhs_regions.asdf", keywords)
@@ -186,6 +202,8 @@ def make_nircam_dhs(
     folder: str | os.PathLike[str] = ".",
     noise: bool = True,
     short: bool = False,
+    columns: bool = False,
+    **keywords: Any,
 ) -> tuple[Path, dict[str, Path]]:
     """Write the references and a DHS ``_rateints.fits`` (SUB164STRIPE4_DHS).
 
@@ -202,6 +220,9 @@ def make_nircam_dhs(
     noise : add read and photon noise.
     short : the short-wave exposure (:data:`DHS_SW_KEYWORDS`, :func:`write_dhs_sw_specwcs`;
         the same rows hold the stripes), else long wave (:data:`DHS_KEYWORDS`).
+    columns : read along columns (:data:`COLUMN_READ`): the image and the ``regions``
+        map transposed.
+    keywords : more or other exposure keywords (``SLOWAXIS=-1``: the read reversed).
 
     Returns
     -------
@@ -214,8 +235,9 @@ def make_nircam_dhs(
 
     gen = rng(seed)
     folder = Path(folder)
-    refs = _write_dhs_refs(folder / "refs", int(gen.integers(0, 2**31)), short)
-    keywords = DHS_SW_KEYWORDS if short else DHS_KEYWORDS
+    base = DHS_SW_KEYWORDS if short else DHS_KEYWORDS
+    keywords = {**base, **(COLUMN_READ if columns else {}), **keywords}
+    refs = _write_dhs_refs(folder / "refs", int(gen.integers(0, 2**31)), short, keywords)
     attrs = {**exposure_keywords(nints), **keywords, "FILENAME": "nrc_dhs_rateints.fits"}
     ny, nx = DHS_SHAPE
     x = np.arange(nx, dtype=np.float64)
@@ -225,5 +247,6 @@ def make_nircam_dhs(
     profile = np.exp(-0.5 * ((rows - STRIPE_TRACE_ROW) / _SIGMA) ** 2)
     for first in range(1, ny, 41):  # each stripe after its reference row
         signal[first : first + 40] += profile * column
+    signal = signal.T if columns else signal
     ds = observe(np.repeat(signal[None], nints, axis=0), attrs, gen, noise=noise)
     return write_fits(ds, folder / str(attrs["FILENAME"])), refs

@@ -169,3 +169,36 @@ def test_a_dhs_exposure_without_regions_is_refused_naming_subarray(tsgrism, tmp_
     ):
         spec2(str(dhs), refs, on_step=lambda step, ds: ran.append(step))
     assert ran == []
+
+
+@pytest.mark.parity
+@pytest.mark.slow
+def test_superstripe_stripe_times_left_out_as_jwst(tsgrism, tmp_path):
+    """A collated superstripe NRC_TSGRISM ``_rateints`` (``INT_TIMES_STRIPE``): jwst's
+    extract_2d makes the SlitModel with INT_TIMES only, so neither product carries the stripe
+    times; spec2x's neither, and the numbers are those of the exposure without them."""
+    pytest.importorskip("jwst")
+    from astropy.io import fits
+    from jwst_offline import run_jwst_spec2
+
+    from spec2x.io.fits import open_exposure
+    from spec2x.synthetic.superstripe import with_superstripes
+
+    truth, refs, plain = tsgrism
+    ds = with_superstripes(open_exposure(truth.rateints_path), 4, subarray=None)
+    path = write_fits(ds, tmp_path / "nrc_tsgrism_supstp_rateints.fits")
+    with fits.open(path) as hdul:
+        assert len(hdul["INT_TIMES_STRIPE"].data) == 4 * NINTS
+    logging.getLogger("stpipe").setLevel(logging.WARNING)
+    run = run_jwst_spec2(path, refs, {"assign_wcs": {"sip_approx": False}}, tmp_path / "jwst")
+    ours = spec2(path, refs)
+    for product in ("calints", "x1dints"):
+        mine = write_fits(ours[product], tmp_path / f"ours_{product}.fits")
+        for written in (mine, run.files[product]):
+            with fits.open(written) as hdul:
+                names = [h.name for h in hdul]
+                assert "INT_TIMES" in names, written
+                assert "INT_TIMES_STRIPE" not in names, written
+    np.testing.assert_array_equal(
+        _cutout(ours["calints"])["sci"].values, _cutout(plain["calints"])["sci"].values
+    )

@@ -10,8 +10,9 @@ from wfss_helpers import REAL_SPECWCS, jwst_tsgrism_cube, nrc_attrs
 
 from spec2x.errors import InputFileError, ReferenceMismatchError
 from spec2x.instruments.nircam.dhs_wcs import dhs_regions, dhs_stripe_count, dhs_wcs
-from spec2x.instruments.nircam.stripes import read_rows, stripe_ranges
+from spec2x.instruments.nircam.stripes import read_lines, stripe_ranges
 from spec2x.synthetic.nircam_dhs import (
+    COLUMN_READ,
     DHS_KEYWORDS,
     DHS_SHAPE,
     DHS_SW_KEYWORDS,
@@ -33,7 +34,7 @@ def test_stripe_reads_by_hand():
     assert got.subarray == STRIPE_ROWS
     assert got.full == [(972, 1012)] * 4
     assert got.ref_full == [(0, 1)] * 4
-    rows = read_rows(got)
+    rows = read_lines(got)
     assert rows[0] == 0
     assert list(rows[1:41]) == list(range(972, 1012))
     assert list(rows[41:43]) == [0, 972]
@@ -73,18 +74,18 @@ def _refs(wfss, tmp_path, real=False, short=False, labels=(4, 3, 2, 1)):
     return refs
 
 
-def _jwst(attrs, refs):
+def _jwst(attrs, refs, shape=DHS_SHAPE):
     """jwst's DHS gwcs (``assign_wcs.nircam.dhs``) for these keywords and references."""
     from gwcs import wcs as gwcs_wcs
     from jwst.assign_wcs import nircam
 
-    model = _jwst_model(attrs, refs, wcs=False)
+    model = _jwst_model(attrs, refs, wcs=False, shape=shape)
     return gwcs_wcs.WCS(nircam.dhs(model, {k: str(v) for k, v in refs.items()}))
 
 
-def _jwst_model(attrs, refs, wcs=True):
+def _jwst_model(attrs, refs, wcs=True, shape=DHS_SHAPE):
     """A jwst CubeModel of the DHS exposure (with jwst's DHS WCS unless ``wcs`` is False)."""
-    model = jwst_tsgrism_cube(attrs, DHS_SHAPE)
+    model = jwst_tsgrism_cube(attrs, shape)
     sub = model.meta.subarray
     sub.fastaxis, sub.slowaxis = attrs["FASTAXIS"], attrs["SLOWAXIS"]
     sub.num_superstripe = attrs["SSTR_NST"]
@@ -94,8 +95,57 @@ def _jwst_model(attrs, refs, wcs=True):
     model.meta.wcsinfo.velosys = attrs["VELOSYS"]
     model.meta.aperture.pps_name = attrs.get("PPS_APER")
     if wcs:
-        model.meta.wcs = _jwst(attrs, refs)
+        model.meta.wcs = _jwst(attrs, refs, shape)
     return model
+
+
+#: (ny, nx) of the DHS exposure read along columns
+COLUMN_SHAPE = DHS_SHAPE[::-1]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("slowaxis", [1, -1, 2, -2])
+def test_column_read_stripes_equal_jwst(tmp_path, slowaxis):
+    """A subarray read along columns (``|SLOWAXIS|`` 1; rows for 2): the stripes and the
+    ``regions`` labels on the data as jwst's ``generate_substripe_ranges`` and ``stripe_read``."""
+    pytest.importorskip("jwst")
+    from jwst.lib.reffile_utils import get_subarray_model
+    from jwst.lib.stripe_utils import generate_substripe_ranges
+    from stdatamodels.jwst.datamodels import RegionsModel
+
+    columns = abs(slowaxis) == 1
+    extra = {**(COLUMN_READ if columns else {}), "SLOWAXIS": slowaxis}
+    extra["FASTAXIS"] = (2 if columns else 1) * (1 if slowaxis < 0 else -1)
+    attrs, shape = _attrs(**extra), COLUMN_SHAPE if columns else DHS_SHAPE
+    model = _jwst_model(attrs, {}, wcs=False, shape=shape)
+    theirs = generate_substripe_ranges(model, science_frame=True)["subarray"]
+    ours = stripe_ranges(attrs, shape[1 if columns else 0]).science_subarray()
+    assert ours == [tuple(theirs[i]) for i in sorted(theirs)]
+    path = write_dhs_regions(tmp_path / "regions.asdf", attrs)
+    with RegionsModel(str(path)) as regions:
+        expected = get_subarray_model(model, regions).regions
+    labels = dhs_regions(attrs, path, shape)
+    np.testing.assert_array_equal(labels, expected)
+    assert labels.any()  # the map made for the read: its stripes on the lines read
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("short", [False, True], ids=["long_wave", "short_wave"])
+def test_column_read_wcs_equal_jwst(wfss, tmp_path, short):
+    """jwst's DHS WCS of a subarray read along columns (its ``fastaxis`` 2 branch: a
+    short-wave stripe's x shift from its first row in ``regions``)."""
+    pytest.importorskip("jwst")
+    attrs = _attrs(short, **COLUMN_READ)
+    refs = _refs(wfss, tmp_path, short=short)
+    refs["regions"] = write_dhs_regions(tmp_path / "regions_columns.asdf", attrs)
+    ours = dhs_wcs(attrs, refs, shape=COLUMN_SHAPE)
+    theirs = _jwst(attrs, refs, COLUMN_SHAPE)
+    y, x = np.mgrid[0:2048:37, 0:164:1].astype(np.float64)
+    one = np.ones_like(x)
+    mine = ours(x, y, one)
+    assert np.isfinite(mine[2]).mean() > 0.9
+    for a, b in zip(mine, theirs(x, y, one), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, equal_nan=True)
 
 
 @pytest.mark.parity

@@ -4,12 +4,14 @@ jwst 3.0.0 (``extract_2d.grisms._extract_tso_dhs_object``) cuts each stripe
 out on its own, in the one order, into a MultiSlitModel whose slits are
 named by the stripe number: on the long-wave detector stripes 1 ... n, the
 rows each was read into (:func:`.stripes.stripe_ranges`, science frame, the
-last row of each range dropped as jwst's slice) and every column; on a
+last row of each range dropped as jwst's slice; a subarray read along
+columns: its column ranges taken as rows, as jwst's) and every column; on a
 short-wave detector each stripe label the WCS gives a pixel, the box of its
 pixels.  Each cut-out gets jwst's WCS (``Mapping((0, 1, 0)) | Shift(xmin) &
 Shift(ymin) & Const1D(order)`` before the exposure's ``grism_detector ->
-direct_image``) and float32 wavelengths from it.  No source position is
-written (jwst sets none for DHS).
+direct_image``) and float32 wavelengths from it; XSTART is 1 whatever the
+cut-out's first column, as jwst writes it.  No source position is written
+(jwst sets none for DHS).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ...steps._cutouts import stack_cutouts
 from ...wcs.store import WCS_ATTR, WCS_COORD, get_wcs, stored_wcs, wcs_coord
 from ..nirspec.fs import SLITS_ATTR
 from .dhs_wcs import dhs_stripe_count
-from .stripes import stripe_ranges
+from .stripes import slow_dim, stripe_ranges
 from .tso_frames import tso_cutout_wcs
 
 __all__ = ["dhs_boxes", "extract_dhs"]
@@ -49,7 +51,9 @@ def dhs_boxes(
     xsize, ysize = int(attrs.get("SUBSIZE1") or nx), int(attrs.get("SUBSIZE2") or ny)
     out: list[tuple[int, int, int, int, int]] = []
     if "LONG" in str(attrs.get("DETECTOR", "")).upper():
-        ranges = stripe_ranges(attrs, ny).science_subarray()
+        # the slow axis's subarray ranges taken as rows, as jwst's (a subarray read
+        # along columns too)
+        ranges = stripe_ranges(attrs, nx if slow_dim(attrs) == "x" else ny).science_subarray()
         for i in range(dhs_stripe_count(attrs)):
             first, stop = ranges[i]
             ymin, ymax = max(first, 0), min(stop - 1, ysize)
@@ -110,7 +114,9 @@ def extract_dhs(ds: xr.Dataset, order: int) -> Slits:
         slit_name=("slit", np.array([str(b[0]) for b in boxes])),
         source_id=("slit", np.ones(n, np.int32)),
         spectral_order=("slit", np.full(n, order, np.int32)),
-        xstart=("slit", np.array([b[1] + 1 for b in boxes], np.int32)),
+        # jwst's build_grism_submodel writes XSTART 1 whatever the first column (the WCS
+        # holds the shift)
+        xstart=("slit", np.ones(n, np.int32)),
         ystart=("slit", np.array([b[2] + 1 for b in boxes], np.int32)),
         xsize=("slit", np.array([b[3] for b in boxes], np.int32)),
         ysize=("slit", np.array([b[4] for b in boxes], np.int32)),

@@ -36,7 +36,7 @@ from gwcs import wcs as gwcs_wcs
 from ...errors import InputFileError, ReferenceMismatchError
 from ...io.refs_grism import GrismSpecwcs, grism_reference, keyword
 from ...wcs.grism import grism_wcs, imaging_from_refs, with_velocity
-from .stripes import FULL, read_rows, stripe_ranges
+from .stripes import FULL, read_lines, slow_dim, stripe_ranges
 from .tso_frames import tsgrism_frames
 from .wfss_wcs import nircam_det2det
 
@@ -80,22 +80,25 @@ def dhs_regions(attrs: Mapping[str, Any], ref: Any, shape: tuple[int, int]) -> n
     """The ``regions`` stripe labels on the data's pixels, (ny, nx).
 
     ``ref`` is the reference (opened or a path) or its map.  A map of the data's
-    shape is taken as it is; a taller one is read the way the subarray read
-    the detector (:func:`.stripes.read_rows`).
+    shape is taken as it is; a larger one is read the way the subarray read
+    the detector, along its slow axis (:func:`.stripes.read_lines`: rows, or
+    columns for a subarray read along columns).
 
     Raises
     ------
     ReferenceMismatchError
-        The map's width differs from the data's, or it is not 2-D.
+        The map's size along the fast axis differs from the data's, or it is not 2-D.
     """
     full = ref if isinstance(ref, np.ndarray) else _regions_array(ref)
     if full.shape == tuple(shape):
         return full
-    if full.ndim != 2 or full.shape[1] != shape[1]:
+    axis = 1 if slow_dim(attrs) == "x" else 0
+    if full.ndim != 2 or full.shape[1 - axis] != shape[1 - axis]:
         raise ReferenceMismatchError(
             f"regions of shape {full.shape} do not fit a DHS subarray of shape {shape}"
         )
-    return full[read_rows(stripe_ranges(attrs, shape[0]))]
+    lines = read_lines(stripe_ranges(attrs, shape[axis]))
+    return full[:, lines] if axis else full[lines]
 
 
 def _constant(value: float) -> models.Const1D:
@@ -121,9 +124,7 @@ def _stripe_transform(
         source = (_constant(centre[0]), _constant(centre[1]))
         after = source
     else:
-        zero = models.Const1D(0.0)
-        zero.inverse = zero
-        source = (zero, zero)
+        source = (_constant(0.0), _constant(0.0))  # no model its own inverse: ASDF writes it
         after = tuple(models.Const1D(c) for c in centre)  # type: ignore[assignment]
         for model in after:
             model.inverse = models.Const1D(0.0)
@@ -144,6 +145,25 @@ def _long_wave(
     shift = models.Identity(1) & models.Shift(STRIPE_ROW_SHIFT)
     one = GrismSpecwcs(spec.orders, spec.displ, spec.dispx, spec.dispy)  # no inverse models
     return {s: (one, shift) for s in range(1, dhs_stripe_count(attrs) + 1)}
+
+
+def _stripe_start(
+    attrs: Mapping[str, Any], full: np.ndarray, shape: tuple[int, int], stripe: int
+) -> tuple[int, int, int | None]:
+    """(x0, y0, the subarray row that read y0 or None) of a short-wave stripe, jwst's.
+
+    Read along rows: x0, y0 the stripe's first column and row in ``regions``.  Read
+    along columns jwst 3.0.0 (``substripe_subarray_transforms``) takes x0 from the
+    stripe's first row and y0 from its first column, and finds the subarray row that
+    read y0 among rows that are not striped: y0 itself when the subarray has it.
+    """
+    ys, xs = np.nonzero(full == stripe)
+    if slow_dim(attrs) == "x":
+        x0, y0 = int(ys.min()), int(xs.min())
+        return x0, y0, y0 if y0 < shape[0] else None
+    x0, y0 = int(xs.min()), int(ys.min())
+    read = np.flatnonzero(read_lines(stripe_ranges(attrs, shape[0])) == y0)
+    return x0, y0, int(read[0]) if read.size else None
 
 
 def _short_wave(
@@ -176,14 +196,11 @@ def _short_wave(
         raise ReferenceMismatchError(
             f"a short-wave DHS regions map is full frame, not {full.shape}"
         )
-    rows = read_rows(stripe_ranges(attrs, labels.shape[0]))
     out: dict[int, tuple[GrismSpecwcs, models.Model | None]] = {}
     for stripe in present:
-        ys, xs = np.nonzero(full == stripe)
-        x0, y0 = int(xs.min()), int(ys.min())
-        read = np.flatnonzero(rows == y0)
+        x0, y0, read = _stripe_start(attrs, full, labels.shape, stripe)
         tx = models.Shift(x0) if x0 > 0 else None
-        ty = models.Shift(y0 - int(read[0])) if y0 > 0 and read.size else None
+        ty = models.Shift(y0 - read) if y0 > 0 and read is not None else None
         shift = None
         if tx is not None or ty is not None:
             shift = (tx or models.Identity(1)) & (ty or models.Identity(1))

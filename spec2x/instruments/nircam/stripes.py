@@ -1,13 +1,17 @@
-"""Multistripe (DHS) subarrays: which full-frame rows each subarray row read.
+"""Multistripe (DHS) subarrays: which full-frame line each subarray line read.
 
-A NIRCam dispersed-hole (DHS) time series reads its subarray in stripes:
-``MSTR_RD1`` reference rows at the start, ``MSTR_SK1`` rows skipped, a
-stripe of ``MSTR_RD2`` rows, then until the subarray is full either
-``MSTR_SK2`` rows skipped and another stripe, or (``MSTR_RPT``) the read
-head back at the start, the reference rows again and the skip (growing by
-a stripe and ``MSTR_SK2`` each time with ``MSTR_ILV``).  These are jwst
-3.0.0's rules (``jwst.lib.stripe_utils.generate_substripe_ranges``) in the
-detector frame, with the slow axis along rows (``|SLOWAXIS| = 2``).
+A NIRCam dispersed-hole (DHS) time series reads its subarray in stripes of
+lines along the slow axis: ``MSTR_RD1`` reference lines at the start,
+``MSTR_SK1`` lines skipped, a stripe of ``MSTR_RD2`` lines, then until the
+subarray is full either ``MSTR_SK2`` lines skipped and another stripe, or
+(``MSTR_RPT``) the read head back at the start, the reference lines again
+and the skip (growing by a stripe and ``MSTR_SK2`` each time with
+``MSTR_ILV``).  These are jwst 3.0.0's rules
+(``jwst.lib.stripe_utils.generate_substripe_ranges``) in the detector frame.
+The lines are rows when the slow axis runs along science y
+(``|SLOWAXIS| = 2``, every NIRCam detector) and columns when it runs along x
+(``|SLOWAXIS| = 1``: a subarray read along columns; its size and start are
+then ``SUBSIZE1`` and ``SUBSTRT1``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 
 from ...errors import InputFileError, UnsupportedModeError
 
-__all__ = ["FULL", "Stripes", "read_rows", "stripe_ranges"]
+__all__ = ["FULL", "Stripes", "read_lines", "slow_dim", "stripe_ranges"]
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +35,15 @@ FULL = 2048
 
 @dataclass(frozen=True)
 class Stripes:
-    """The row ranges of a multistripe read, ``[start, stop)`` 0-based, detector frame.
+    """The line ranges of a multistripe read, ``[start, stop)`` 0-based, detector frame.
 
     Attributes
     ----------
-    subarray, full : each science stripe's rows in the subarray and on the detector.
-    ref_subarray, ref_full : each read of the reference rows (``MSTR_RD1``), likewise.
-    size : subarray rows.
-    slowaxis : ``SLOWAXIS`` (negative: rows run the other way in the science frame).
+    subarray, full : each science stripe's lines in the subarray and on the detector.
+    ref_subarray, ref_full : each read of the reference lines (``MSTR_RD1``), likewise.
+    size : subarray lines (along the slow axis).
+    slowaxis : ``SLOWAXIS`` (negative: lines run the other way in the science frame;
+        ``|SLOWAXIS|`` 2: the lines are rows, 1: columns).
     """
 
     subarray: list[tuple[int, int]]
@@ -49,10 +54,26 @@ class Stripes:
     slowaxis: int
 
     def science_subarray(self) -> list[tuple[int, int]]:
-        """The science stripes' subarray rows in the science frame (the data array's)."""
+        """The science stripes' subarray lines in the science frame (the data array's)."""
         if self.slowaxis > 0:
             return list(self.subarray)
         return [(self.size - b, self.size - a) for a, b in self.subarray]
+
+
+def slow_dim(attrs: Mapping[str, Any]) -> str:
+    """The data dimension the slow axis runs along: ``"x"`` (``|SLOWAXIS| = 1``) or ``"y"``.
+
+    Raises
+    ------
+    InputFileError
+        SLOWAXIS is missing or not +-1, +-2.
+    """
+    slowaxis = _key(attrs, "SLOWAXIS")
+    if abs(slowaxis) not in (1, 2):
+        raise InputFileError(
+            f"{attrs.get('FILENAME', 'the exposure')}: SLOWAXIS={slowaxis} is not +-1 or +-2"
+        )
+    return "x" if abs(slowaxis) == 1 else "y"
 
 
 def _key(attrs: Mapping[str, Any], key: str) -> int:
@@ -66,26 +87,30 @@ def _key(attrs: Mapping[str, Any], key: str) -> int:
 
 
 def stripe_ranges(attrs: Mapping[str, Any], rows: int) -> Stripes:
-    """The stripes a multistripe subarray of ``rows`` rows read (keywords ``MSTR_*``).
+    """The stripes a multistripe subarray of ``rows`` lines along its slow axis read
+    (keywords ``MSTR_*``, SLOWAXIS, the start ``SUBSTRT2`` or ``SUBSTRT1``).
 
     Raises
     ------
     InputFileError
         A keyword is missing, or the stripes do not fill ``rows``.
     UnsupportedModeError
-        The slow axis runs along columns, or superstripes (``SSTR_NST`` > 0).
+        Superstripes not yet collated (``SSTR_NST`` > 0: jwst's calwebb_detector1
+        collates them at refpix and clears the keyword).
     """
+    dim = slow_dim(attrs)
     slowaxis = _key(attrs, "SLOWAXIS")
-    if abs(slowaxis) != 2 or int(attrs.get("SSTR_NST") or 0) > 0:
+    if int(attrs.get("SSTR_NST") or 0) > 0:
         raise UnsupportedModeError(
-            f"SLOWAXIS={slowaxis}, SSTR_NST={attrs.get('SSTR_NST')}: spec2x reads multistripe "
-            "subarrays with rows as the slow axis and no superstripes only"
+            f"{attrs.get('FILENAME', 'the exposure')}: SSTR_NST={attrs.get('SSTR_NST')}: "
+            "superstripes not collated (jwst's calwebb_detector1 collates them into the "
+            "parent subarray before a _rateints is written)"
         )
     reads1, skips1, reads2, skips2 = (
         _key(attrs, k) for k in ("MSTR_RD1", "MSTR_SK1", "MSTR_RD2", "MSTR_SK2")
     )
     repeat, interleave = (int(attrs.get(k) or 0) for k in ("MSTR_RPT", "MSTR_ILV"))
-    start = int(attrs.get("SUBSTRT2") or 1)
+    start = int(attrs.get("SUBSTRT1" if dim == "x" else "SUBSTRT2") or 1)
     start = (0 if start == 1 else FULL - start) if slowaxis < 0 else start - 1
     if "DHS" in str(attrs.get("SUBARRAY", "")).upper() and start != 0:
         log.warning("DHS subarray: reads taken from detector row 0 (as jwst)")
@@ -121,8 +146,9 @@ def stripe_ranges(attrs: Mapping[str, Any], rows: int) -> Stripes:
     return out
 
 
-def read_rows(stripes: Stripes) -> np.ndarray:
-    """The full-frame row (0-based, science frame) each subarray row read (science frame)."""
+def read_lines(stripes: Stripes) -> np.ndarray:
+    """The full-frame line (0-based, science frame) each subarray line read (science frame),
+    along the slow axis (rows or columns, :func:`slow_dim`)."""
     rows = np.zeros(stripes.size, np.int64)
     for (a, b), (c, d) in zip(
         stripes.subarray + stripes.ref_subarray, stripes.full + stripes.ref_full, strict=True
