@@ -394,6 +394,7 @@ def run_many(
     from dask.distributed import Client
 
     from .cluster import local_cluster
+    from .forked_workers import can_fork
     from .job_feed import fed, largest_first
 
     if workers is not None and workers < 1:
@@ -403,7 +404,10 @@ def run_many(
         connect, here, slots = Client(scheduler), None, len(jobs)  # its workers: all jobs at once
     else:
         slots, connect = workers or 1, local_cluster(workers or 1, processes)
-        here = (lambda i: _run_one(jobs[i], kwargs, _ALONGSIDE)) if processes else None
+        # workers forked from this process join at once, warm; others take seconds to start
+        here = (
+            None if not processes or can_fork() else lambda i: _run_one(jobs[i], kwargs, _ALONGSIDE)
+        )
     results: list[JobResult | None] = [None] * len(jobs)
     order = largest_first([job.science for job in jobs])
     with connect as client:
