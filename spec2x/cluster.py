@@ -29,7 +29,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["dask_setup", "local_cluster", "one_blas_thread", "preload", "start_forkserver"]
+__all__ = [
+    "dask_setup",
+    "local_cluster",
+    "one_blas_thread",
+    "preload",
+    "slow_start",
+    "start_forkserver",
+]
 
 _STEPS = Path(__file__).with_name("steps")
 #: What every worker needs, imported before the workers fork (the steps are added).
@@ -68,7 +75,7 @@ def local_cluster(workers: int, processes: bool = True) -> Iterator[Any]:
     import dask
     from dask.distributed import Client, LocalCluster
 
-    from .forked_workers import ForkedWorkers, can_fork
+    from .forked_workers import ForkedWorkers
     from .worker_replace import Replace
 
     config = dict(_CONFIG)
@@ -76,7 +83,7 @@ def local_cluster(workers: int, processes: bool = True) -> Iterator[Any]:
         del config["distributed.worker.multiprocessing-method"]
     with dask.config.set(config):  # for the whole run: a killed worker restarts the same way
         forked = None
-        if processes and can_fork():
+        if processes and not slow_start():
             preload()
             forked = ForkedWorkers(workers)
         elif processes:
@@ -101,6 +108,15 @@ def local_cluster(workers: int, processes: bool = True) -> Iterator[Any]:
             cluster.close()
             if forked is not None:
                 forked.close()
+
+
+def slow_start(processes: bool = True) -> bool:
+    """Whether :func:`local_cluster`'s worker processes would start from a fresh interpreter or
+    the forkserver now (seconds each), rather than fork from this process (Linux, no other
+    thread running: they join at once); ``processes=False``: threads, False."""
+    from .forked_workers import can_fork
+
+    return processes and not can_fork()
 
 
 def dask_setup(worker: Any) -> None:

@@ -393,8 +393,7 @@ def run_many(
         return done
     from dask.distributed import Client
 
-    from .cluster import local_cluster
-    from .forked_workers import can_fork
+    from .cluster import local_cluster, slow_start
     from .job_feed import fed, largest_first
 
     if workers is not None and workers < 1:
@@ -402,12 +401,9 @@ def run_many(
     connect: contextlib.AbstractContextManager[Any]
     if scheduler is not None:
         connect, here, slots = Client(scheduler), None, len(jobs)  # its workers: all jobs at once
-    else:
+    else:  # jobs run here while workers start, unless they fork from here (they join at once)
         slots, connect = workers or 1, local_cluster(workers or 1, processes)
-        # workers forked from this process join at once, warm; others take seconds to start
-        here = (
-            None if not processes or can_fork() else lambda i: _run_one(jobs[i], kwargs, _ALONGSIDE)
-        )
+        here = (lambda i: _run_one(jobs[i], kwargs, _ALONGSIDE)) if slow_start(processes) else None
     results: list[JobResult | None] = [None] * len(jobs)
     order = largest_first([job.science for job in jobs])
     with connect as client:
