@@ -33,7 +33,7 @@ from typing import Any, Literal
 import xarray as xr
 
 from .errors import InputFileError, OutputError, Spec2xError
-from .worker_log import PROCESS, Message, captured, replay
+from .worker_log import Message, captured, replay, this_process
 
 __all__ = [
     "Job",
@@ -331,12 +331,12 @@ def _one_line(exc: BaseException) -> str:
 _ALONGSIDE = ""
 
 
-def _run_one(job: Job, kwargs: Mapping[str, Any], caller: str = PROCESS) -> JobResult:
-    """Run ``job``; in a process other than the ``caller``'s, its warnings come back in
-    :attr:`JobResult.messages`."""
+def _run_one(job: Job, kwargs: Mapping[str, Any], caller: str | None = None) -> JobResult:
+    """Run ``job``; in a process other than the ``caller``'s (its ``this_process()``; None:
+    this one), its warnings come back in :attr:`JobResult.messages`."""
     start = time.perf_counter()
     messages: list[Message] = []
-    relay = captured(messages) if caller != PROCESS else contextlib.nullcontext()
+    relay = captured(messages) if caller not in (None, this_process()) else contextlib.nullcontext()
     try:
         with relay:
             outputs = process_job(job, **kwargs)
@@ -410,7 +410,7 @@ def run_many(
 
         def submit(i: int) -> Any:
             key = f"spec2x-{i}-{jobs[i].base}"
-            return client.submit(_run_one, jobs[i], kwargs, PROCESS, pure=False, key=key)
+            return client.submit(_run_one, jobs[i], kwargs, this_process(), pure=False, key=key)
 
         for i, outcome in fed(client, order, submit, here, slots):
             job = jobs[i]

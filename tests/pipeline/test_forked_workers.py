@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from spec2x.forked_workers import ForkedWorkers, can_fork
+from spec2x.worker_log import this_process
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="workers fork on Linux only")
 
@@ -34,6 +35,20 @@ def test_workers_never_started_end_when_closed():
     for pid in workers.pids:
         with pytest.raises(ChildProcessError):  # reaped: no zombie left
             os.waitpid(pid, os.WNOHANG)
+
+
+@linux
+def test_a_forked_worker_is_another_process_to_the_warnings_relay():
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(write, this_process().encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 100).decode()
+    os.waitpid(pid, 0)
+    assert child
+    assert child != this_process()  # its jobs' warnings come back, not lost
 
 
 #: Run in a fresh interpreter (one thread, as ``spec2x run``; pytest's process may run others).
