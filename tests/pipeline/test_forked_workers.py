@@ -28,6 +28,23 @@ def test_no_fork_while_another_thread_runs():
         other.join()
 
 
+def test_spec2x_run_with_workers_imports_with_one_blas_thread(monkeypatch):
+    from spec2x import cluster
+    from spec2x.cli import _for_workers
+
+    preloaded = []
+    monkeypatch.setattr(cluster, "preload", lambda: preloaded.append(True))
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's own setting stays
+    with _for_workers(2):
+        assert (os.environ["OPENBLAS_NUM_THREADS"], os.environ["OMP_NUM_THREADS"]) == ("1", "3")
+    assert "OPENBLAS_NUM_THREADS" not in os.environ  # the environment left as it was
+    assert preloaded == [True]  # what the workers need, imported before they fork
+    with _for_workers(None):
+        assert "OPENBLAS_NUM_THREADS" not in os.environ
+    assert preloaded == [True]
+
+
 @linux
 def test_workers_never_started_end_when_closed():
     workers = ForkedWorkers(2)
