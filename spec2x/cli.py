@@ -84,6 +84,21 @@ def _frozen_imports() -> Iterator[None]:
         gc.enable()
 
 
+@contextmanager
+def _for_workers(workers: int | None) -> Iterator[None]:
+    """With ``--workers``: the imports inside made with one BLAS/OpenMP thread, as a
+    worker runs, then what every worker needs imported too (the workers fork from this
+    process: :mod:`spec2x.cluster`)."""
+    if not workers:
+        yield
+        return
+    from .cluster import one_blas_thread, preload
+
+    with one_blas_thread():
+        yield
+        preload()
+
+
 def _optional(module: str, what: str) -> Any:
     """Import a module other parts of spec2x provide; a clear error if it is absent."""
     try:
@@ -141,11 +156,7 @@ def _report(results: Sequence[Any], debug: bool) -> list[Any]:
 
 
 def _cmd_run(args: argparse.Namespace, overrides: list[str]) -> int:
-    if args.workers:  # the workers' imports, on another core while this process does its own
-        from .cluster import start_forkserver
-
-        start_forkserver()
-    with _frozen_imports():
+    with _frozen_imports(), _for_workers(args.workers):
         from .params import resolve
         from .pipeline import is_crds_cache
         from .scale import jobs_from_inputs, run_many

@@ -33,7 +33,7 @@ from typing import Any, Literal
 import xarray as xr
 
 from .errors import InputFileError, OutputError, Spec2xError
-from .worker_log import PROCESS, Message, captured, replay
+from .worker_log import Message, captured, replay, this_process
 
 __all__ = [
     "Job",
@@ -331,12 +331,12 @@ def _one_line(exc: BaseException) -> str:
 _ALONGSIDE = ""
 
 
-def _run_one(job: Job, kwargs: Mapping[str, Any], caller: str = PROCESS) -> JobResult:
-    """Run ``job``; in a process other than the ``caller``'s, its warnings come back in
-    :attr:`JobResult.messages`."""
+def _run_one(job: Job, kwargs: Mapping[str, Any], caller: str | None = None) -> JobResult:
+    """Run ``job``; in a process other than the ``caller``'s (its ``this_process()``; None:
+    this one), its warnings come back in :attr:`JobResult.messages`."""
     start = time.perf_counter()
     messages: list[Message] = []
-    relay = captured(messages) if caller != PROCESS else contextlib.nullcontext()
+    relay = captured(messages) if caller not in (None, this_process()) else contextlib.nullcontext()
     try:
         with relay:
             outputs = process_job(job, **kwargs)
@@ -393,7 +393,7 @@ def run_many(
         return done
     from dask.distributed import Client
 
-    from .cluster import local_cluster
+    from .cluster import local_cluster, slow_start
     from .job_feed import fed, largest_first
 
     if workers is not None and workers < 1:
@@ -401,16 +401,16 @@ def run_many(
     connect: contextlib.AbstractContextManager[Any]
     if scheduler is not None:
         connect, here, slots = Client(scheduler), None, len(jobs)  # its workers: all jobs at once
-    else:
+    else:  # jobs run here while workers start, unless they fork from here (they join at once)
         slots, connect = workers or 1, local_cluster(workers or 1, processes)
-        here = (lambda i: _run_one(jobs[i], kwargs, _ALONGSIDE)) if processes else None
+        here = (lambda i: _run_one(jobs[i], kwargs, _ALONGSIDE)) if slow_start(processes) else None
     results: list[JobResult | None] = [None] * len(jobs)
     order = largest_first([job.science for job in jobs])
     with connect as client:
 
         def submit(i: int) -> Any:
             key = f"spec2x-{i}-{jobs[i].base}"
-            return client.submit(_run_one, jobs[i], kwargs, PROCESS, pure=False, key=key)
+            return client.submit(_run_one, jobs[i], kwargs, this_process(), pure=False, key=key)
 
         for i, outcome in fed(client, order, submit, here, slots):
             job = jobs[i]

@@ -13,16 +13,25 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import uuid
 import warnings
 from collections.abc import Iterator, Sequence
 
 from .errors import Spec2xWarning
 
-__all__ = ["PROCESS", "Message", "captured", "replay"]
+__all__ = ["Message", "captured", "replay", "this_process"]
 
-#: This process (a job run where this differs from the caller's runs elsewhere).
-PROCESS = uuid.uuid4().hex
+_PROCESS = [uuid.uuid4().hex]
+if hasattr(os, "register_at_fork"):  # a forked worker is another process
+    os.register_at_fork(after_in_child=lambda: _PROCESS.__setitem__(0, uuid.uuid4().hex))
+
+
+def this_process() -> str:
+    """This process's id: a job run where it differs from the caller's runs elsewhere (a
+    process forked from this one has its own)."""
+    return _PROCESS[0]
+
 
 #: (logger name, level, message) of one record or warning.
 Message = tuple[str, int, str]

@@ -1,5 +1,6 @@
 """``--workers N``: jobs fed one per free worker, run here while workers start; the cluster's
-workers fork from a forkserver that already imported spec2x and its steps."""
+workers fork from this process after its imports (Linux) or from a forkserver that imported
+spec2x and its steps."""
 
 from __future__ import annotations
 
