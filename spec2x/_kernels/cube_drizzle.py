@@ -21,7 +21,7 @@ import numpy as np
 
 from .cube_clip import box_areas, edges
 
-__all__ = ["CubeAxes", "add_sums", "drizzle_sums"]
+__all__ = ["CubeAxes", "add_sums", "chunk_order", "drizzle_sums"]
 
 
 class CubeAxes(NamedTuple):
@@ -216,7 +216,7 @@ def drizzle_sums(
     """
     nxy = axes.xcoord.size * axes.ycoord.size
     sums = [np.zeros(nxy * axes.zcoord.size) for _ in range(4)]
-    order = _wavelength_order(wave, axes.zcoord, chunk)
+    order = chunk_order(wave, axes.zcoord, chunk)
     npix = len(wave)
     for start in range(0, npix, chunk):
         part: slice | np.ndarray = (
@@ -228,11 +228,11 @@ def drizzle_sums(
     return sums[0], sums[1], sums[2], sums[3]
 
 
-#: Steps of the wavelength range by which :func:`_wavelength_order` sorts the pixels.
+#: Steps of the wavelength range by which :func:`chunk_order` sorts the pixels.
 _STEPS = 4096
 
 
-def _wavelength_order(wave: np.ndarray, zcoord: np.ndarray, chunk: int) -> np.ndarray | None:
+def chunk_order(wave: np.ndarray, zcoord: np.ndarray, chunk: int = _CHUNK) -> np.ndarray | None:
     """An order of the pixels in which a chunk of them meets a few planes of the cube (the
     span :func:`add_sums` adds), or None when their own order does already.
 

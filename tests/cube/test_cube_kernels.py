@@ -116,9 +116,9 @@ def test_chunks_in_wavelength_order_only_when_rows_cross_the_planes():
     rows crossing every plane (NIRSpec IFU) are taken in wavelength order."""
     planes = np.linspace(1.0, 2.0, 101)
     along = np.repeat(np.linspace(1.0, 2.0, 50), 40)  # 50 rows, each at one wavelength
-    assert cube_drizzle._wavelength_order(along, planes, 100) is None
+    assert cube_drizzle.chunk_order(along, planes, 100) is None
     across = np.tile(np.linspace(1.0, 2.0, 40), 50)  # every row from 1 to 2 um
-    order = cube_drizzle._wavelength_order(across, planes, 100)
+    order = cube_drizzle.chunk_order(across, planes, 100)
     assert np.all(np.diff(across[order]) >= 0)
     assert np.all(np.diff(order[:50]) > 0)  # the detector's order within a step
 
