@@ -260,20 +260,27 @@ def _weights(
     """(flat spaxel index, flux w, w, (err w)^2) of each pixel of the chunk with each
     spaxel it reaches, pixel by pixel, then spaxel, then plane."""
     pixels, spaxel, area = _spatial(chunk, axes)
-    slots = chunk.overlap.take(pixels, axis=0)
-    slots *= area[:, None]
-    # (pair, candidate) slots of positive weight, pair by pair: flat indices into (pairs, candidates)
-    at = np.flatnonzero(slots > 0)
-    pair = at // slots.shape[1]
-    weight = slots.take(at)
-    index = chunk.plane.take(pixels, axis=0).take(at)
-    index *= axes.xcoord.size * axes.ycoord.size
-    index += spaxel.take(pair)
-    pixel = pixels.take(pair)
-    flux = flux.take(pixel)
+    # each pixel's planes of positive overlap, in candidate order: a run of them per pixel
+    positive = chunk.overlap > 0
+    overlap, plane = chunk.overlap[positive], chunk.plane[positive]
+    plane *= axes.xcoord.size * axes.ycoord.size
+    runs = positive.sum(axis=1)
+    # a pair's slots are its pixel's run: where each slot's plane is in ``overlap``
+    count = runs.take(pixels)
+    ends = np.cumsum(count)
+    at = np.repeat((np.cumsum(runs) - runs).take(pixels) - ends + count, count)
+    at += np.arange(at.size)
+    weight = overlap.take(at)
+    weight *= np.repeat(area, count)
+    index = plane.take(at)
+    index += np.repeat(spaxel, count)
+    flux = np.repeat(flux.take(pixels), count)
     flux *= weight
-    err = err.take(pixel)
+    err = np.repeat(err.take(pixels), count)
     err *= weight
+    if weight.size and not weight.min() > 0:  # area x overlap below the least double: no weight
+        kept = np.flatnonzero(weight > 0)
+        index, flux, weight, err = (v.take(kept) for v in (index, flux, weight, err))
     return index, flux, weight, np.square(err, out=err)
 
 
