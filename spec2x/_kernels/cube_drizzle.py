@@ -21,7 +21,7 @@ import numpy as np
 
 from .cube_clip import box_areas, edges
 
-__all__ = ["CubeAxes", "add_sums", "drizzle_sums"]
+__all__ = ["CubeAxes", "add_sums", "chunk_order", "drizzle_sums"]
 
 
 class CubeAxes(NamedTuple):
@@ -216,7 +216,7 @@ def drizzle_sums(
     """
     nxy = axes.xcoord.size * axes.ycoord.size
     sums = [np.zeros(nxy * axes.zcoord.size) for _ in range(4)]
-    order = _wavelength_order(wave, axes.zcoord, chunk)
+    order = chunk_order(wave, axes.zcoord, chunk)
     npix = len(wave)
     for start in range(0, npix, chunk):
         part: slice | np.ndarray = (
@@ -228,11 +228,11 @@ def drizzle_sums(
     return sums[0], sums[1], sums[2], sums[3]
 
 
-#: Steps of the wavelength range by which :func:`_wavelength_order` sorts the pixels.
+#: Steps of the wavelength range by which :func:`chunk_order` sorts the pixels.
 _STEPS = 4096
 
 
-def _wavelength_order(wave: np.ndarray, zcoord: np.ndarray, chunk: int) -> np.ndarray | None:
+def chunk_order(wave: np.ndarray, zcoord: np.ndarray, chunk: int = _CHUNK) -> np.ndarray | None:
     """An order of the pixels in which a chunk of them meets a few planes of the cube (the
     span :func:`add_sums` adds), or None when their own order does already.
 
@@ -260,20 +260,27 @@ def _weights(
     """(flat spaxel index, flux w, w, (err w)^2) of each pixel of the chunk with each
     spaxel it reaches, pixel by pixel, then spaxel, then plane."""
     pixels, spaxel, area = _spatial(chunk, axes)
-    slots = chunk.overlap.take(pixels, axis=0)
-    slots *= area[:, None]
-    # (pair, candidate) slots of positive weight, pair by pair: flat indices into (pairs, candidates)
-    at = np.flatnonzero(slots > 0)
-    pair = at // slots.shape[1]
-    weight = slots.take(at)
-    index = chunk.plane.take(pixels, axis=0).take(at)
-    index *= axes.xcoord.size * axes.ycoord.size
-    index += spaxel.take(pair)
-    pixel = pixels.take(pair)
-    flux = flux.take(pixel)
+    # each pixel's planes of positive overlap, in candidate order: a run of them per pixel
+    positive = chunk.overlap > 0
+    overlap, plane = chunk.overlap[positive], chunk.plane[positive]
+    plane *= axes.xcoord.size * axes.ycoord.size
+    runs = positive.sum(axis=1)
+    # a pair's slots are its pixel's run: where each slot's plane is in ``overlap``
+    count = runs.take(pixels)
+    ends = np.cumsum(count)
+    at = np.repeat((np.cumsum(runs) - runs).take(pixels) - ends + count, count)
+    at += np.arange(at.size)
+    weight = overlap.take(at)
+    weight *= np.repeat(area, count)
+    index = plane.take(at)
+    index += np.repeat(spaxel, count)
+    flux = np.repeat(flux.take(pixels), count)
     flux *= weight
-    err = err.take(pixel)
+    err = np.repeat(err.take(pixels), count)
     err *= weight
+    if weight.size and not weight.min() > 0:  # area x overlap below the least double: no weight
+        kept = np.flatnonzero(weight > 0)
+        index, flux, weight, err = (v.take(kept) for v in (index, flux, weight, err))
     return index, flux, weight, np.square(err, out=err)
 
 

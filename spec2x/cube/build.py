@@ -10,7 +10,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._kernels.cube_drizzle import drizzle_sums
+from .._kernels.cube_drizzle import chunk_order, drizzle_sums
 from .._kernels.cube_shepard import shepard_sums
 from ..errors import InputFileError
 from .assemble import finish_cube
@@ -85,14 +85,17 @@ def build_band(
     on_sky = None
     if row is None:
         # a pixel with a corner off the sky (NIRSpec slice ends) is not drizzled, as in jwst
-        on_sky = np.isfinite(cloud.corner_ra).all(1) & np.isfinite(cloud.corner_dec).all(1)
+        on_sky = _on_sky(cloud.corner_ra, cloud.corner_dec)
         dwave = cloud.dwave if on_sky.all() else np.where(on_sky, cloud.dwave, np.nan)
         # no pixel on the sky: -inf, no pixel usable (the error below)
         reach, rois, roiw = grid.cdelt3 + float(np.nanmax(dwave, initial=-np.inf)), 0.0, 0.0
     else:
         rois = row[0] * 1.5 if weighting == "msm" and nexposures < 4 else row[0]
         reach = roiw = row[1]
-    used = cloud.usable(grid.zcoord[0] - reach, grid.zcoord[-1] + reach, on_sky)
+    index = cloud.usable_index(grid.zcoord[0] - reach, grid.zcoord[-1] + reach, on_sky)
+    order = chunk_order(cloud.wave.take(index), grid.zcoord) if row is None else None
+    # one copy of the usable pixels, in the drizzle's order (it then takes them as they come)
+    used = cloud.select(index if order is None else index.take(order))
     del cloud  # the caller keeps no reference: the whole cloud goes now
     if used.wave.size == 0:
         raise InputFileError(
@@ -114,6 +117,13 @@ def build_band(
         )  # fmt: skip
     planes = finish_cube(sums, grid.shape, tear_cut=tear_cut)
     return BandCube(grid, *planes, rois=rois, roiw=roiw)
+
+
+def _on_sky(corner_ra: np.ndarray, corner_dec: np.ndarray) -> np.ndarray:
+    """True for the pixels whose four corners (npix, 4) all have a finite RA and Dec."""
+    finite = np.isfinite(corner_ra)
+    finite &= np.isfinite(corner_dec)
+    return finite[:, 0] & finite[:, 1] & finite[:, 2] & finite[:, 3]
 
 
 def _weights_row(pars: BandPars, weighting: Weighting, where: str) -> tuple[float, ...] | None:

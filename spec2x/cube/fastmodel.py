@@ -20,9 +20,13 @@ order:
   no non-zero value; a non-finite input still gives NaN as astropy's
   ``0 * x`` does);
 - a gwcs ``RegionsSelector`` slice by slice (:mod:`spec2x.cube.regions`);
-- gwcs's ``SphericalToCartesian``/``CartesianToSpherical`` by their own
-  ``evaluate`` and ``RotationSequence3D`` as its ``evaluate`` (the same ``dot``)
-  with its matrix found once (the images of the unit vectors, exact);
+- gwcs's ``SphericalToCartesian``/``CartesianToSpherical``, astropy's
+  ``Polynomial1D`` and the NIRSpec optics of stdatamodels (``Rotation3DToGWA``,
+  ``Unitless2DirCos``, ``DirCos2Unitless``, ``RefractionIndexFromPrism``,
+  ``Logical``) by their own ``evaluate`` with the parameters astropy passes it
+  (arrays in; scalars by astropy's call), and ``RotationSequence3D`` as its
+  ``evaluate`` (the same ``dot``) with its matrix found once (the images of
+  the unit vectors, exact);
 - any other part by its own ``__call__``.
 
 The values are astropy's (equal as numbers, ``np.array_equal``; only the
@@ -41,11 +45,18 @@ import numpy as np
 from astropy.modeling import CompoundModel
 from astropy.modeling.functional_models import Const1D, Multiply, Scale, Shift
 from astropy.modeling.mappings import Mapping
-from astropy.modeling.polynomial import Polynomial2D
+from astropy.modeling.polynomial import Polynomial1D, Polynomial2D
 from astropy.modeling.projections import AffineTransformation2D
 from astropy.modeling.rotations import RotationSequence3D
 from astropy.modeling.tabular import Tabular1D
 from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
+from stdatamodels.jwst.transforms.models import (
+    DirCos2Unitless,
+    Logical,
+    RefractionIndexFromPrism,
+    Rotation3DToGWA,
+    Unitless2DirCos,
+)
 
 from .regions import is_selector, selector_function
 
@@ -57,6 +68,13 @@ FastFunction = Callable[..., tuple[np.ndarray, ...]]
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
                "**": operator.pow}  # fmt: skip
 
+
+#: Parts evaluated by their own ``evaluate`` (:func:`_evaluated`): astropy's call adds only
+#: checks and reshaping to it, ~0.1 ms a call.
+_EVALUATED = (
+    SphericalToCartesian, CartesianToSpherical, Polynomial1D, Rotation3DToGWA, Unitless2DirCos,
+    DirCos2Unitless, RefractionIndexFromPrism, Logical,
+)  # fmt: skip
 
 #: Compiled functions of the models still alive (a gwcs keeps its links).
 _COMPILED: weakref.WeakKeyDictionary[Any, FastFunction] = weakref.WeakKeyDictionary()
@@ -109,7 +127,7 @@ def fast_model(model: Any) -> FastFunction:
         return _polynomial2d(model)
     if type(model) is Tabular1D and _plain_table(model):
         return _tabular1d(model)
-    if type(model) in (SphericalToCartesian, CartesianToSpherical):
+    if type(model) in _EVALUATED:
         return _evaluated(model)
     if type(model) is RotationSequence3D:
         return _rotation(model)
@@ -133,16 +151,20 @@ def _called(model: Any) -> FastFunction:
 
 
 def _evaluated(model: Any) -> FastFunction:
-    """The part's own ``evaluate`` without astropy's call; scalars in, scalars out (as the
-    call gives: ``evaluate`` itself needs arrays)."""
+    """The part's own ``evaluate`` with its parameters as astropy's call passes them (raw,
+    a set axis first), without the call: arrays of one shape in; scalars or mixed shapes
+    by astropy's call (``evaluate`` itself may need arrays and give them)."""
+    params = model._param_sets(raw=True, units=True) if model.param_names else ()
+    call = _called(model)
 
-    def call(*args: np.ndarray) -> tuple[np.ndarray, ...]:
-        if any(np.ndim(a) for a in args):
-            return tuple(model.evaluate(*args))
-        out = model.evaluate(*(np.atleast_1d(a) for a in args))
-        return tuple(np.reshape(v, ()) for v in out)
+    def evaluate(*args: np.ndarray) -> tuple[np.ndarray, ...]:
+        shape = np.shape(args[0])
+        if not shape or any(np.shape(a) != shape for a in args):
+            return call(*args)
+        out = model.evaluate(*args, *params)
+        return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
-    return call
+    return evaluate
 
 
 def _rotation(model: RotationSequence3D) -> FastFunction:

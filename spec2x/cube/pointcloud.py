@@ -48,18 +48,26 @@ class PointCloud:
     dq: np.ndarray
 
     def select(self, keep: np.ndarray) -> PointCloud:
-        """The pixels where the boolean ``keep`` is true (this cloud itself when all are, no copy)."""
+        """The pixels where the boolean ``keep`` is true, or at the indices ``keep`` in their
+        order (this cloud itself when ``keep`` is boolean and all true, no copy)."""
         keep = np.asarray(keep)
-        if keep.dtype == bool and keep.all():
-            return self
-        return PointCloud(*(np.asarray(getattr(self, f))[keep] for f in self.__dataclass_fields__))
+        if keep.dtype == bool:
+            if keep.all():
+                return self
+            keep = np.flatnonzero(keep)
+        # ``take``: the (npix, 4) corners 6x faster than by fancy indexing
+        fields = self.__dataclass_fields__
+        return PointCloud(*(np.asarray(getattr(self, f)).take(keep, axis=0) for f in fields))
 
-    def usable(self, low: float, high: float, also: np.ndarray | None = None) -> PointCloud:
-        """Pixels with finite flux and error, no DO_NOT_USE/NON_SCIENCE flag, ``low <= wave <= high``
-        (µm) and, when given, true in the boolean ``also`` (one copy of the cloud either way)."""
+    def usable_index(self, low: float, high: float, also: np.ndarray | None = None) -> np.ndarray:
+        """Indices (ascending) of the pixels with finite flux and error, no
+        DO_NOT_USE/NON_SCIENCE flag, ``low <= wave <= high`` (µm) and, when given,
+        true in the boolean ``also``."""
         keep = usable_pixels(self.flux, self.err, self.dq)
         keep &= (self.wave >= low) & (self.wave <= high)
-        return self.select(keep if also is None else keep & also)
+        if also is not None:
+            keep &= also
+        return np.flatnonzero(keep)
 
 
 @dataclass(frozen=True)

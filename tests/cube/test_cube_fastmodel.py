@@ -8,6 +8,13 @@ from astropy.modeling import models
 from astropy.modeling.mappings import Identity, Mapping
 from gwcs.geometry import CartesianToSpherical, SphericalToCartesian
 from gwcs.selector import LabelMapperArray, RegionsSelector
+from stdatamodels.jwst.transforms.models import (
+    DirCos2Unitless,
+    Logical,
+    RefractionIndexFromPrism,
+    Rotation3DToGWA,
+    Unitless2DirCos,
+)
 
 from spec2x.cube.fastmodel import fast_call, fast_model
 from spec2x.cube.regions import labelled_function
@@ -118,6 +125,27 @@ def test_sky_geometry_and_fallback_parts():
     _same(fixed, x, y)
     tabular = models.Tabular1D(points=np.linspace(0, 10, 11), lookup_table=np.arange(11.0) ** 2)
     _same(tabular, np.linspace(0.5, 9.5, 40))
+
+
+def test_optics_by_their_evaluate_equal_and_scalars_by_astropy():
+    """NIRSpec's optics (stdatamodels) and Polynomial1D, arrays and scalars, as astropy's call."""
+    x, y = (v / 2000 for v in _inputs())
+    z = np.sqrt(1 - x**2 - y**2)
+    parts = [
+        (Rotation3DToGWA([0.3, -1.2, 24.0, 0.8], "xyzy"), (x, y, z)),
+        (Unitless2DirCos(), (x, y)),
+        (DirCos2Unitless(), (x, y, z)),
+        (RefractionIndexFromPrism(16.5), (x, y, -x)),
+        (Logical("GT", 0.4, np.nan), (x,)),
+        (models.Polynomial1D(2, c0=0.5, c1=-2.0, c2=1e-3, domain=[-1, 3]), (x,)),
+    ]
+    for model, inputs in parts:
+        _same(model, *inputs)
+        scalars = tuple(np.float64(v[7]) for v in inputs)
+        got, want = fast_model(model)(*scalars), model(*scalars)
+        want = want if isinstance(want, tuple) else (want,)
+        assert [np.shape(v) for v in got] == [np.shape(v) for v in want]
+        assert np.array_equal(got, want, equal_nan=True)
 
 
 def test_affine_equal_and_scalars_by_astropy():

@@ -116,9 +116,9 @@ def test_chunks_in_wavelength_order_only_when_rows_cross_the_planes():
     rows crossing every plane (NIRSpec IFU) are taken in wavelength order."""
     planes = np.linspace(1.0, 2.0, 101)
     along = np.repeat(np.linspace(1.0, 2.0, 50), 40)  # 50 rows, each at one wavelength
-    assert cube_drizzle._wavelength_order(along, planes, 100) is None
+    assert cube_drizzle.chunk_order(along, planes, 100) is None
     across = np.tile(np.linspace(1.0, 2.0, 40), 50)  # every row from 1 to 2 um
-    order = cube_drizzle._wavelength_order(across, planes, 100)
+    order = cube_drizzle.chunk_order(across, planes, 100)
     assert np.all(np.diff(across[order]) >= 0)
     assert np.all(np.diff(order[:50]) > 0)  # the detector's order within a step
 
@@ -220,3 +220,22 @@ def test_shepard_sums_by_hand():
     _, weight, _, _ = shepard_sums(*point, grid, rois=0.8, roiw=0.6, kind="msm", softrad=0.01)
     expected[[0, 1]] = expected[[3, 4]] = 1 / d2
     np.testing.assert_allclose(weight, expected)
+
+
+def test_drizzle_weight_below_the_least_double_counts_no_pixel():
+    """A sliver's area (4e-322) times the wavelength overlap (0.001) is 0: that spaxel gets
+    no weight and no pixel in its count, the pixel's other spaxel both."""
+    axes = CubeAxes(
+        np.array([-0.5, 0.5]), np.array([-0.5, 0.5]), np.array([1.0, 1.1]),
+        np.array([0.1, 0.1]), 1.0, 1.0,
+    )  # fmt: skip
+    counts = []
+    for edge in (1e-318, 1e-321):
+        xi = np.array([[-0.5, edge, edge, -0.5]])
+        eta = np.array([[-0.5, -0.5, -0.1, -0.1]])
+        sums = drizzle_sums(
+            xi, eta, np.array([1.0]), np.array([0.001]), np.array([2.0]), np.array([0.5]), axes
+        )  # fmt: skip
+        assert sums[1][0] == pytest.approx(2e-4)
+        counts.append(sums[3][:2].tolist())
+    assert counts == [[1.0, 1.0], [1.0, 0.0]]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from spec2x._kernels.cube_drizzle import chunk_order, drizzle_sums
+from spec2x.cube import build
 from spec2x.cube.build import build_band
 from spec2x.cube.cubepar import BandPars
 from spec2x.cube.pointcloud import PointCloud
@@ -32,14 +34,16 @@ def _cloud(n: int = 400, seed: int = 3) -> PointCloud:
     )  # fmt: skip
 
 
-def test_usable_with_also_is_one_selection_of_both_masks():
+def test_usable_index_with_also_is_one_selection_of_both_masks():
     cloud = _cloud()
     also = np.arange(cloud.wave.size) % 3 != 0
-    got = cloud.usable(5.0, 5.2, also)
-    want = cloud.select(also).usable(5.0, 5.2)
-    for field in PointCloud.__dataclass_fields__:
-        np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
-    assert cloud.usable(5.0, 5.2).wave.size > got.wave.size
+    got = cloud.usable_index(5.0, 5.2, also)
+    fine = (cloud.dq == 0) & (cloud.wave >= 5.0) & (cloud.wave <= 5.2)
+    np.testing.assert_array_equal(got, np.flatnonzero(fine & also))
+    assert cloud.usable_index(5.0, 5.2).size > got.size
+    picked = cloud.select(got[::-1])
+    np.testing.assert_array_equal(picked.corner_ra, cloud.corner_ra[got[::-1]])
+    assert cloud.select(np.ones(cloud.wave.size, bool)) is cloud
 
 
 def test_drizzle_leaves_out_pixels_with_a_corner_off_the_sky():
@@ -59,6 +63,27 @@ def test_drizzle_leaves_out_pixels_with_a_corner_off_the_sky():
                     (want.sci, want.err, want.dq, want.weightmap), strict=True):  # fmt: skip
         np.testing.assert_array_equal(a, b)
     assert np.isfinite(got.sci).any()
+
+
+def test_drizzle_takes_the_usable_pixels_in_the_kernels_chunk_order(monkeypatch):
+    """build_band copies the usable pixels once, in the drizzle's chunk order (rows that cross
+    the planes, > one chunk): the kernel's sums of them in the cloud's order, bit for bit."""
+    cloud = _cloud(100000, seed=5)
+    across = np.tile(np.linspace(5.0, 5.2, 250), 400)  # every "row" crosses the planes
+    cloud = PointCloud(**{**cloud.__dict__, "wave": across})
+    corners = (
+        np.array([49.9997, 50.0003, 50.0, 50.0]),
+        np.array([-20.0, -20.0, -20.0003, -19.9997]),
+    )
+    got = []
+    monkeypatch.setattr(build, "drizzle_sums", lambda *a: got.append(drizzle_sums(*a)) or got[0])
+    grid = build.build_band(cloud, _PARS, corners=corners).grid
+    used = cloud.select(cloud.dq == 0)
+    assert chunk_order(used.wave, grid.zcoord) is not None
+    xi, eta = grid.tangent(used.corner_ra, used.corner_dec)
+    want = drizzle_sums(xi, eta, used.wave, used.dwave, used.flux, used.err, grid.axes)
+    for a, b in zip(got[0], want, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_no_pixel_on_the_sky_is_a_clear_error():
